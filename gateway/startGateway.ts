@@ -1,0 +1,127 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { ExecutionResult, GraphQLSchema } from 'graphql';
+import type { GatewayConfig } from './gatewayConfig.js';
+import { createSubscriptionExecutor, type SubscriptionExecutor } from './subscriptions/index.js';
+import { createSupergraphManager } from './supergraph/createSupergraphManager.js';
+import { subgraphAddresses } from './subgraphAddresses.js';
+import { useGraphqlWs } from './http/useGraphqlWs.js';
+import { probeSubgraphs } from './http/probeSubgraphs.js';
+
+/** Where the gateway's log lines go. */
+export type GatewayLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+/** Options of a gateway process. */
+export interface StartGatewayOptions {
+  config: GatewayConfig;
+  /** @default lines on stderr */
+  log?: GatewayLog;
+}
+
+/** A running gateway. */
+export interface RunningGateway {
+  url: string;
+  wsUrl: string;
+  port: number;
+  server: Server;
+  /** The supergraph in service (with auth directives), null before the first. */
+  supergraphSdl(): string | null;
+  subscriptions(): SubscriptionExecutor | null;
+  close(): Promise<void>;
+}
+
+const defaultLog: GatewayLog = (level, message) => console.error(`${new Date().toISOString()} gateway ${level}: ${message}`);
+
+/**
+ * Starts the gateway: HTTP GraphQL (queries and mutations planned by @apollo/gateway) and graphql-ws
+ * (federated subscriptions) on one port and path, `/health` (live) and `/ready` (supergraph loaded and
+ * subgraphs answering). The HTTP server listens before the supergraph is loaded, so probes work early.
+ */
+export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
+  const { config, log = defaultLog } = options;
+  const app = express();
+  const server = createServer(app);
+  let apiSchema: GraphQLSchema | null = null;
+  let executor: SubscriptionExecutor | null = null;
+
+  const onSupergraph = (sdl: string) => {
+    const addresses = subgraphAddresses(sdl, config.subgraphWsUrls);
+    if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: sdl, subgraphs: addresses });
+    else executor.updateSupergraph(sdl);
+  };
+  const manager = createSupergraphManager({ source: config.supergraph, onSupergraph, log });
+  const gateway = new ApolloGateway({ supergraphSdl: manager });
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
+
+  let apollo: ApolloServer | null = null;
+  const ws = useGraphqlWs({
+    server,
+    path: '/graphql',
+    schema: () => apiSchema,
+    subscriptions: () => executor,
+    executeOperation: async (request) => {
+      if (!apollo) return { errors: [{ message: 'the gateway is starting' }] } as unknown as ExecutionResult;
+      const response = await apollo.executeOperation(request);
+      return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : ({ errors: [{ message: 'incremental delivery is not supported over websockets' }] } as unknown as ExecutionResult);
+    },
+  });
+
+  app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/ready', async (_req, res) => {
+    const sdl = manager.current();
+    if (!sdl || !apollo) return void res.status(503).json({ status: 'starting', reason: 'the supergraph is not loaded yet' });
+    const problems = await probeSubgraphs(subgraphAddresses(sdl, config.subgraphWsUrls));
+    if (problems.length) return void res.status(503).json({ status: 'degraded', problems });
+    res.json({ status: 'ready', subgraphs: Object.keys(subgraphAddresses(sdl)).length });
+  });
+  let graphqlHandler: express.RequestHandler | null = null;
+  app.use('/graphql', express.json({ limit: '1mb' }), (req, res, next) => {
+    if (!graphqlHandler) return void res.status(503).json({ errors: [{ message: 'the gateway is starting: the supergraph is not loaded yet', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+    graphqlHandler(req, res, next);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+
+  apollo = new ApolloServer({
+    gateway,
+    introspection: config.introspection,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      { async serverWillStart() { return { async drainServer() { await ws.dispose(); await executor?.dispose(); } }; } },
+      config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  try {
+    await apollo.start();
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  graphqlHandler = expressMiddleware(apollo, { context: async ({ req }) => ({ headers: req.headers }) });
+
+  return {
+    url: `http://${host}:${port}/graphql`,
+    wsUrl: `ws://${host}:${port}/graphql`,
+    port,
+    server,
+    supergraphSdl: () => manager.current(),
+    subscriptions: () => executor,
+    close: async () => {
+      await apollo?.stop();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The graphql-ws client the gateway uses towards one subgraph with one set of connection params.
+ * Lazy: the socket opens with the first subscription and closes when the last one ends. When the socket
+ * drops (subgraph restart, network), the client reconnects and re-sends every active subscription on
+ * the new socket (graphql-ws retries inside `subscribe`), so consumers keep their stream.
+ */
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface UpstreamRetryOptions {
+  /**
+   * Consecutive failed reconnects before active subscriptions fail with an error. The count restarts
+   * after every successful connection.
+   * @default 20
+   */
+  attempts?: number;
+  /**
+   * Milliseconds to wait before reconnect attempt `attempt` (0-based).
+   * @default exponential from 250ms, capped at 10s, with up to 250ms jitter
+   */
+  delayMs?: (attempt: number) => number;
+}
+
+export interface UpstreamClientOptions {
+  wsUrl: string;
+  /** Sent as the `connection_init` payload on every (re)connect. */
+  connectionParams?: Record<string, unknown>;
+  retry?: UpstreamRetryOptions;
+  /**
+   * WebSocket implementation for graphql-ws.
+   * @default the `ws` package (Node 20 has no usable global WebSocket)
+   */
+  webSocketImpl?: unknown;
+}
+
+export const defaultRetryDelayMs = (attempt: number): number =>
+  Math.min(250 * 2 ** attempt, 10_000) + Math.floor(Math.random() * 250);
+
+export function createUpstreamClient({ wsUrl, connectionParams, retry = {}, webSocketImpl = WebSocket }: UpstreamClientOptions): Client {
+  const { attempts = 20, delayMs = defaultRetryDelayMs } = retry;
+  return createClient({
+    url: wsUrl,
+    connectionParams,
+    webSocketImpl,
+    lazy: true,
+    lazyCloseTimeout: 0,
+    // Without it a subgraph that accepts the socket but never acknowledges would stall forever;
+    // the resulting close (4504) is retried like any other.
+    connectionAckWaitTimeout: 10_000,
+    retryAttempts: attempts,
+    retryWait: (attempt) => new Promise((resolve) => setTimeout(resolve, delayMs(attempt))),
+    // graphql-ws only retries close events by default; a restarting subgraph first shows up as a
+    // connection error (ECONNREFUSED), which must be retried too. Fatal close codes (4400, 4401, ...)
+    // are rejected by graphql-ws before this is asked.
+    shouldRetry: () => true,
+  });
+}

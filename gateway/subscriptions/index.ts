@@ -1,0 +1,11 @@
+/** Federated subscriptions: the transport-free executor a websocket adapter drives. */
+export {
+  createSubscriptionExecutor,
+  type SubgraphEndpoint,
+  type SubscriptionExecutor,
+  type SubscriptionExecutorOptions,
+  type SubscriptionExecutorStats,
+  type SubscriptionRequest,
+} from './createSubscriptionExecutor.js';
+export type { UpstreamRetryOptions } from './createUpstreamClient.js';
+export { SubscriptionErrorCode } from './SubscriptionErrorCode.js';

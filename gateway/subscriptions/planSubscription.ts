@@ -1,0 +1,96 @@
+/**
+ * Turns a client's subscription request into a federated plan, or into request errors: validation against
+ * the API schema, operation selection, variable coercion, then the query planner's `SubscriptionNode`
+ * (a primary fetch to the subgraph owning the root field, plus the rest for other subgraphs' fields).
+ */
+import { buildOperationContext } from '@apollo/gateway';
+import { operationFromDocument } from '@apollo/federation-internals';
+import type { SubscriptionNode } from '@apollo/query-planner';
+import { getOperationAST, getVariableValues, GraphQLError, validate, type DocumentNode } from 'graphql';
+import type { LoadedSupergraph } from './loadSupergraph.js';
+import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
+
+/** The part of a client's request that planning needs. */
+export interface SubscriptionOperation {
+  document: DocumentNode;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+export interface SubscriptionPlan {
+  readonly node: SubscriptionNode;
+  readonly operationContext: ReturnType<typeof buildOperationContext>;
+  /** Variables coerced against the operation's definitions (defaults applied). */
+  readonly variables: Record<string, unknown>;
+  readonly operationName: string | undefined;
+  readonly document: DocumentNode;
+  readonly supergraph: LoadedSupergraph;
+}
+
+export type PlanResult = { plan: SubscriptionPlan; errors?: never } | { errors: GraphQLError[]; plan?: never };
+
+function requestError(message: string, code: SubscriptionErrorCode, original?: GraphQLError): GraphQLError {
+  return new GraphQLError(message, {
+    nodes: original?.nodes,
+    source: original?.source,
+    positions: original?.positions,
+    extensions: { ...original?.extensions, code },
+  });
+}
+
+export function planSubscription(supergraph: LoadedSupergraph, request: SubscriptionOperation): PlanResult {
+  const { document, variables = {}, operationName } = request;
+
+  const validationErrors = validate(supergraph.apiGraphQLSchema, document);
+  if (validationErrors.length > 0) {
+    return {
+      errors: validationErrors.map((error) =>
+        requestError(error.message, SubscriptionErrorCode.GRAPHQL_VALIDATION_FAILED, error),
+      ),
+    };
+  }
+
+  const operation = getOperationAST(document, operationName);
+  if (!operation) {
+    const message = operationName
+      ? `Unknown operation named "${operationName}".`
+      : 'Must provide operation name if query contains multiple operations.';
+    return { errors: [requestError(message, SubscriptionErrorCode.OPERATION_RESOLUTION_FAILURE)] };
+  }
+  if (operation.operation !== 'subscription') {
+    const message = `Operation${operation.name ? ` "${operation.name.value}"` : ''} is a ${operation.operation}; only subscriptions are executed here.`;
+    return { errors: [requestError(message, SubscriptionErrorCode.BAD_REQUEST)] };
+  }
+
+  const coerced = getVariableValues(supergraph.apiGraphQLSchema, operation.variableDefinitions ?? [], variables);
+  if (coerced.errors) {
+    return {
+      errors: coerced.errors.map((error) => requestError(error.message, SubscriptionErrorCode.BAD_USER_INPUT, error)),
+    };
+  }
+
+  let node;
+  try {
+    const federatedOperation = operationFromDocument(supergraph.apiSchema, document, { operationName });
+    node = supergraph.planner.buildQueryPlan(federatedOperation).node;
+  } catch (error) {
+    const message = `Could not plan the subscription: ${error instanceof Error ? error.message : String(error)}`;
+    return { errors: [requestError(message, SubscriptionErrorCode.INTERNAL_SERVER_ERROR)] };
+  }
+  if (node?.kind !== 'Subscription') {
+    return {
+      errors: [requestError('The query planner did not produce a subscription plan.', SubscriptionErrorCode.INTERNAL_SERVER_ERROR)],
+    };
+  }
+
+  return {
+    plan: {
+      node,
+      operationContext: buildOperationContext({ schema: supergraph.apiGraphQLSchema, operationDocument: document, operationName }),
+      variables: coerced.coerced,
+      operationName: operation.name?.value,
+      document,
+      supergraph,
+    },
+  };
+}

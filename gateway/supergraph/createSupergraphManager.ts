@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import type { SupergraphManager } from '@apollo/gateway';
+import { composeSubgraphs } from './composeSubgraphs.js';
+import { fetchSubgraphSdl, type SubgraphEndpoint } from './fetchSubgraphSdl.js';
+import { gatewayCompatibleSdl } from './gatewayCompatibleSdl.js';
+import { describeBreakingChanges } from './describeBreakingChanges.js';
+
+/** Where the supergraph comes from: composed from running subgraphs, or read from a composed file. */
+export type SupergraphSource =
+  | {
+      kind: 'subgraphs';
+      subgraphs: SubgraphEndpoint[];
+      /** How often subgraphs are asked for their SDL, so changes are picked up. */
+      pollIntervalMs: number;
+      /** Headers sent with SDL requests (the gateway's signed identity, once auth is on). */
+      headers?: () => Promise<Record<string, string>>;
+    }
+  | { kind: 'file'; path: string; pollIntervalMs: number };
+
+/** Options of the supergraph manager. */
+export interface SupergraphManagerOptions {
+  source: SupergraphSource;
+  /** Receives every supergraph taken into service (the original SDL, auth directives included). */
+  onSupergraph: (supergraphSdl: string) => void;
+  /** Where problems go (unreachable subgraphs, composition reports, breaking changes). */
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** How long start waits for the first good supergraph before failing. @default 120000 */
+  initialTimeoutMs?: number;
+}
+
+/**
+ * A `SupergraphManager` for @apollo/gateway that loads the first supergraph (retrying while subgraphs
+ * come up), then polls. A change that does not compose is refused with its report and the last good
+ * supergraph stays in service; breaking changes are reported as warnings.
+ */
+export function createSupergraphManager(options: SupergraphManagerOptions): SupergraphManager & { current(): string | null } {
+  const { source, onSupergraph, log, initialTimeoutMs = 120_000 } = options;
+  let current: string | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let lastProblem = '';
+
+  const load = async (): Promise<string> => {
+    if (source.kind === 'file') return readFile(source.path, 'utf8');
+    const headers = (await source.headers?.()) ?? {};
+    const sdls = await Promise.all(source.subgraphs.map((s) => fetchSubgraphSdl(s, headers)));
+    const composed = composeSubgraphs(sdls);
+    if (!composed.ok) throw new Error(composed.report);
+    return composed.supergraphSdl;
+  };
+
+  const accept = (sdl: string) => {
+    if (current !== null) {
+      const breaking = describeBreakingChanges(current, sdl);
+      if (breaking) log('warn', `the new supergraph has breaking changes:\n${breaking}`);
+    }
+    current = sdl;
+    lastProblem = '';
+    onSupergraph(sdl);
+  };
+
+  return {
+    current: () => current,
+    async initialize({ update }) {
+      const deadline = Date.now() + initialTimeoutMs;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          accept(await load());
+          break;
+        } catch (error) {
+          const message = (error as Error).message;
+          if (Date.now() > deadline) throw new Error(`no supergraph after ${initialTimeoutMs / 1000}s: ${message}`);
+          if (message !== lastProblem) log(attempt === 1 ? 'info' : 'warn', `waiting for the supergraph: ${message}`);
+          lastProblem = message;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2000)));
+        }
+      }
+      const poll = async () => {
+        try {
+          const sdl = await load();
+          if (sdl !== current) {
+            accept(sdl);
+            update(gatewayCompatibleSdl(sdl));
+            log('info', 'supergraph updated');
+          }
+        } catch (error) {
+          const message = (error as Error).message;
+          if (message !== lastProblem) log('error', `supergraph not updated, the last good one stays in service: ${message}`);
+          lastProblem = message;
+        }
+        timer = setTimeout(poll, source.pollIntervalMs);
+        timer.unref();
+      };
+      timer = setTimeout(poll, source.pollIntervalMs);
+      timer.unref();
+      return { supergraphSdl: gatewayCompatibleSdl(current!), cleanup: async () => clearTimeout(timer) };
+    },
+  };
+}

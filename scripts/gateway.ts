@@ -1,0 +1,11 @@
+/** `npm run gateway`: the gateway alone, configured by env (see README). */
+import { gatewayConfigFromEnv } from '../gateway/gatewayConfig.js';
+import { startGateway } from '../gateway/startGateway.js';
+import { runMain } from './runMain.js';
+
+await runMain('gateway', async () => {
+  const config = gatewayConfigFromEnv(process.env);
+  const gateway = await startGateway({ config });
+  console.log(`gateway ready at ${gateway.url} (websocket ${gateway.wsUrl})`);
+  return gateway.close;
+});

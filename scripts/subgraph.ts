@@ -1,0 +1,14 @@
+/** `npm run subgraph -- <domain>`: one domain's data product subgraph, configured by env (see README). */
+import { subgraphConfigFromEnv } from '../subgraphs/subgraphConfig.js';
+import { startSubgraph } from '../subgraphs/startSubgraph.js';
+import { DOMAIN_NAMES } from '../subgraphs/domains.js';
+import { runMain } from './runMain.js';
+
+const domain = process.argv[2] ?? process.env.MESH_SUBGRAPH;
+await runMain(`subgraph ${domain ?? ''}`.trim(), async () => {
+  if (!domain) throw new Error(`name the subgraph: npm run subgraph -- <${DOMAIN_NAMES.join('|')}>`);
+  const config = subgraphConfigFromEnv(domain, process.env);
+  const running = await startSubgraph(config);
+  console.log(`${domain} subgraph ready at ${running.served.url} (websocket ${running.served.wsUrl}, store ${config.store.kind === 'duckdb' ? config.store.path : 'postgres'})`);
+  return running.close;
+});

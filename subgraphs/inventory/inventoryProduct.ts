@@ -1,0 +1,78 @@
+import type { DocumentNode } from 'graphql';
+import { z } from 'zod';
+import { defineDataProduct } from '../kit/defineDataProduct.js';
+import { inventoryResolvers } from './inventoryResolvers.js';
+
+/** Inventory facts: a movement (delta with a reason) and a physical count (absolute). */
+export const inventoryFacts = {
+  StockAdjusted: z.object({
+    productId: z.string().min(1),
+    warehouse: z.string().min(1),
+    delta: z.number().int().refine((d) => d !== 0, 'delta must not be 0'),
+    reason: z.enum(['received', 'sold', 'returned', 'damaged', 'correction']),
+  }),
+  StockCounted: z.object({ productId: z.string().min(1), warehouse: z.string().min(1), onHand: z.number().int().nonnegative() }),
+};
+
+type StockValue = { onHand: number; warehouses: Record<string, number> };
+const warehouses = (previous: Record<string, unknown> | undefined) => ({ ...((previous?.warehouses as Record<string, number>) ?? {}) });
+const total = (byWarehouse: Record<string, number>) => Object.values(byWarehouse).reduce((s, n) => s + n, 0);
+
+/** The inventory data product: stock on hand per product, and stock movement history. */
+export function inventoryProduct(typeDefs: DocumentNode) {
+  return defineDataProduct({
+    typeDefs,
+    descriptor: {
+      id: 'inventory.stock',
+      name: 'Stock levels and movements',
+      domain: 'inventory',
+      version: '1.0.0',
+      status: 'active',
+      description: {
+        purpose: 'Current stock per product and the history of stock movements, for replenishment and availability.',
+        limitations: 'A count replaces the warehouse total at its event time; adjustments after it apply on top.',
+      },
+      owner: { team: 'Warehouse Operations', contact: 'inventory-team@example.com' },
+      slos: { freshnessSeconds: 120, availability: 0.995, retentionDays: 365, queryLatencyP99Ms: 250 },
+      classification: {},
+      tags: ['inventory'],
+    },
+    facts: inventoryFacts,
+    rollups: {
+      movements: {
+        dimensions: ['product_id', 'warehouse'],
+        measures: { received: 'sum', removed: 'sum', net_change: 'sum', adjustments: 'count', counts: 'count' },
+        contributions: {
+          StockAdjusted: (a) => ({
+            dims: { product_id: a.productId, warehouse: a.warehouse },
+            values: { received: Math.max(a.delta, 0), removed: Math.max(-a.delta, 0), net_change: a.delta, adjustments: 1 },
+          }),
+          StockCounted: (c) => ({ dims: { product_id: c.productId, warehouse: c.warehouse }, values: { counts: 1 } }),
+        },
+      },
+    },
+    states: {
+      stock: {
+        reducers: {
+          StockAdjusted: {
+            key: (a) => a.productId,
+            reduce: (previous, a): StockValue => {
+              const byWarehouse = warehouses(previous);
+              byWarehouse[a.warehouse] = (byWarehouse[a.warehouse] ?? 0) + a.delta;
+              return { onHand: total(byWarehouse), warehouses: byWarehouse };
+            },
+          },
+          StockCounted: {
+            key: (c) => c.productId,
+            reduce: (previous, c): StockValue => {
+              const byWarehouse = warehouses(previous);
+              byWarehouse[c.warehouse] = c.onHand;
+              return { onHand: total(byWarehouse), warehouses: byWarehouse };
+            },
+          },
+        },
+      },
+    },
+    resolvers: inventoryResolvers,
+  });
+}

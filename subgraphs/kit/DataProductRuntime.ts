@@ -1,0 +1,182 @@
+import DataLoader from 'dataloader';
+import type { Bus, BusMessage } from './bus/Bus.js';
+import type { DataProductDefinition, ProductContext } from './defineDataProduct.js';
+import type { ServedDescriptor } from './descriptor.js';
+import { bucketUpdatedFilter, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from './ingest/changeSubjects.js';
+import { ingestEvents, type IngestReport } from './ingest/ingestEvents.js';
+import { queryHistory, type HistoryLimits, type HistoryRequest, type HistoryResult, type HistorySeries } from './history/queryHistory.js';
+import { createProjector } from './rollups/createProjector.js';
+import { measureValue, rollupLayout } from './rollups/rollupLayout.js';
+import type { StateRow, StateListQuery, Store } from './store/Store.js';
+import { describeProduct, type PortAddresses } from './describeProduct.js';
+
+/** Options of a running data product. */
+export interface DataProductRuntimeOptions {
+  /** Where facts, rollups and states live. */
+  store: Store;
+  /** Where change events go. */
+  bus: Bus;
+  /**
+   * How far behind the watermark a late fact may be and still revise its bucket; older facts are
+   * dead-lettered with a reason.
+   * @default 7 days
+   */
+  latenessMs?: number;
+  /**
+   * Clock-skew tolerance: facts timed further in the future are rejected.
+   * @default 5 minutes
+   */
+  maxFutureMs?: number;
+  /** Bounds on one history answer. @default { maxBuckets: 10000, maxPoints: 100000 } */
+  limits?: Partial<HistoryLimits>;
+  /** Clock, injectable for tests. @default () => new Date() */
+  now?: () => Date;
+  /** Called when change events could not be published after facts were committed. @default console.error */
+  onPublishError?: (error: unknown) => void;
+}
+
+/**
+ * A data product at run time: ingestion, history, states, change events and the descriptor, over a store
+ * and a bus. Transport-free: `serveDataProduct` puts HTTP and websockets in front of it.
+ */
+export class DataProductRuntime {
+  readonly domain: string;
+  private readonly limits: HistoryLimits;
+  private readonly ingestDependencies: Parameters<typeof ingestEvents>[0];
+
+  private constructor(
+    readonly definition: DataProductDefinition,
+    readonly store: Store,
+    readonly bus: Bus,
+    options: DataProductRuntimeOptions,
+  ) {
+    const { latenessMs = 7 * 86_400_000, maxFutureMs = 300_000, now = () => new Date(), onPublishError = (e: unknown) => console.error('change event publish failed', e) } = options;
+    this.domain = definition.descriptor.domain;
+    this.limits = { maxBuckets: 10_000, maxPoints: 100_000, ...options.limits };
+    this.ingestDependencies = {
+      domain: this.domain,
+      facts: definition.facts,
+      store,
+      bus,
+      project: createProjector(definition),
+      subjectDimensions: Object.fromEntries(Object.entries(definition.rollups ?? {}).map(([name, r]) => [name, r.subjectDimensions ?? []])),
+      latenessMs,
+      maxFutureMs,
+      now,
+      onPublishError,
+    };
+  }
+
+  /** Creates the store layout and returns a running product. */
+  static async start(definition: DataProductDefinition, options: DataProductRuntimeOptions): Promise<DataProductRuntime> {
+    await options.store.init({
+      rollups: Object.entries(definition.rollups ?? {}).map(([name, r]) => rollupLayout(name, r.dimensions, r.measures)),
+      states: Object.keys(definition.states ?? {}),
+    });
+    return new DataProductRuntime(definition, options.store, options.bus, options);
+  }
+
+  /** Ingests CloudEvents (single or batch) through validation, dedupe and one atomic apply. */
+  ingest(events: readonly unknown[]): Promise<IngestReport> {
+    return ingestEvents(this.ingestDependencies, events);
+  }
+
+  /** History of a rollup over a range, granularity, groups and filters. */
+  history(rollup: string, request: HistoryRequest): Promise<HistoryResult> {
+    return queryHistory(this.store, this.rollup(rollup), request, this.limits);
+  }
+
+  /**
+   * Per-request loader of one entity's history: all entities asked in one tick with the same arguments
+   * are answered by ONE store query grouped by `dimension` (the N+1 problem solved for `Product.sales`).
+   */
+  historyLoader(context: ProductContext, rollup: string, dimension: string): DataLoader<{ id: string; request: HistoryRequest }, HistorySeries> {
+    return this.perRequest(context, `history:${rollup}:${dimension}`, () =>
+      new DataLoader<{ id: string; request: HistoryRequest }, HistorySeries, string>(
+        async (keys) => {
+          const byRequest = new Map<string, { request: HistoryRequest; ids: string[] }>();
+          for (const key of keys) {
+            const id = JSON.stringify(key.request);
+            const entry = byRequest.get(id) ?? { request: key.request, ids: [] };
+            entry.ids.push(key.id);
+            byRequest.set(id, entry);
+          }
+          const answers = new Map<string, HistorySeries>();
+          await Promise.all(
+            [...byRequest.entries()].map(async ([requestId, { request, ids }]) => {
+              const result = await this.history(rollup, { ...request, groupBy: [dimension], filter: { ...request.filter, [dimension]: ids } });
+              for (const group of result.groups) answers.set(`${requestId}\u0000${group.key[dimension]}`, group);
+              for (const id of ids) {
+                if (!answers.has(`${requestId}\u0000${id}`)) answers.set(`${requestId}\u0000${id}`, this.emptySeries(rollup, result));
+              }
+            }),
+          );
+          return keys.map((key) => answers.get(`${JSON.stringify(key.request)}\u0000${key.id}`)!);
+        },
+        { cacheKeyFn: (key) => `${JSON.stringify(key.request)}\u0000${key.id}` },
+      ),
+    );
+  }
+
+  /** Per-request loader of keyed state values: one store query per batch of keys. */
+  stateLoader(context: ProductContext, state: string): DataLoader<string, StateRow | null> {
+    return this.perRequest(context, `state:${state}`, () =>
+      new DataLoader<string, StateRow | null>(async (keys) => {
+        const rows = await this.store.readStates(state, [...keys]);
+        const byKey = new Map(rows.map((r) => [r.key, r]));
+        return keys.map((k) => byKey.get(k) ?? null);
+      }),
+    );
+  }
+
+  /** A page of keyed state rows. */
+  listStates(query: StateListQuery): Promise<StateRow[]> {
+    return this.store.listStates(query);
+  }
+
+  /** Change events of a rollup, narrowed by leading subject dimension values (undefined = any). */
+  bucketUpdates(rollup: string, subjectValues: ReadonlyArray<string | undefined> = [], from?: string): AsyncIterableIterator<BusMessage<BucketUpdatedEvent>> {
+    this.rollup(rollup);
+    const filter = bucketUpdatedFilter(this.domain, rollup, subjectValues, (this.definition.rollups?.[rollup]?.subjectDimensions ?? []).length);
+    return this.bus.subscribe<BucketUpdatedEvent>(filter, { from });
+  }
+
+  /** Change events of a keyed state. */
+  stateChanges(state: string, from?: string): AsyncIterableIterator<BusMessage<StateChangedEvent>> {
+    if (!this.definition.states?.[state]) throw new Error(`unknown state "${state}"`);
+    return this.bus.subscribe<StateChangedEvent>(stateChangedSubject(this.domain, state), { from });
+  }
+
+  /** The descriptor with live freshness and output ports at the given addresses. */
+  describe(addresses: PortAddresses): Promise<ServedDescriptor> {
+    return describeProduct(this, addresses);
+  }
+
+  /** Closes the bus subscriptions and the store. */
+  async close(): Promise<void> {
+    await this.bus.close();
+    await this.store.close();
+  }
+
+  private rollup(name: string) {
+    const rollup = this.definition.rollups?.[name];
+    if (!rollup) throw new Error(`unknown rollup "${name}"`);
+    return { name, dimensions: rollup.dimensions, measures: rollup.measures };
+  }
+
+  /** The series of an entity with no facts in range: sums and counts 0, averages/min/max null. */
+  private emptySeries(rollup: string, like: HistorySeries): HistorySeries {
+    const measures = this.rollup(rollup).measures;
+    const empty = () => Object.fromEntries(Object.entries(measures).map(([m, kind]) => [m, measureValue(m, kind, {})]));
+    return { buckets: like.buckets.map((b) => ({ start: b.start, end: b.end, values: empty() })), total: empty() };
+  }
+
+  private perRequest<T>(context: ProductContext, key: string, create: () => T): T {
+    let loader = context.loaders.get(key) as T | undefined;
+    if (!loader) {
+      loader = create();
+      context.loaders.set(key, loader);
+    }
+    return loader;
+  }
+}

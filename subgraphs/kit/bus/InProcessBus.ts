@@ -1,0 +1,85 @@
+import { type Bus, type BusMessage, type BusSubscription, type SubscribeOptions, CursorUnavailableError } from './Bus.js';
+import { PushQueue } from './PushQueue.js';
+import { subjectMatches } from './subjectMatches.js';
+
+/** Options of the in-process bus. */
+export interface InProcessBusOptions {
+  /**
+   * How many recent events are kept for replay (`from` cursors). Older cursors fail with
+   * `CursorUnavailableError` instead of silently skipping events.
+   * @default 100000
+   */
+  retain?: number;
+  /**
+   * Events buffered for one slow subscriber before it is ended with an error (it can resume from its
+   * last cursor). Protects the process from a consumer that never reads.
+   * @default 10000
+   */
+  maxPendingPerSubscriber?: number;
+}
+
+/**
+ * The embedded bus: one stream in this process, cursors are its sequence numbers. Same semantics as the
+ * JetStream bus (replay from a cursor, then live, gap-free), without durability across restarts.
+ */
+export class InProcessBus implements Bus {
+  private sequence = 0;
+  private readonly retained: BusMessage[] = [];
+  private readonly subscribers = new Set<{ filter: string; queue: PushQueue<BusMessage> }>();
+  private readonly retain: number;
+  private readonly maxPending: number;
+  private closed = false;
+
+  constructor(options: InProcessBusOptions = {}) {
+    const { retain = 100_000, maxPendingPerSubscriber = 10_000 } = options;
+    this.retain = retain;
+    this.maxPending = maxPendingPerSubscriber;
+  }
+
+  async publish(subject: string, data: unknown): Promise<string> {
+    if (this.closed) throw new Error('bus is closed');
+    const message: BusMessage = { cursor: String(++this.sequence), subject, data, publishedAt: new Date() };
+    this.retained.push(message);
+    if (this.retained.length > this.retain) this.retained.splice(0, this.retained.length - this.retain);
+    for (const sub of this.subscribers) {
+      if (!subjectMatches(sub.filter, subject)) continue;
+      if (sub.queue.size >= this.maxPending) {
+        sub.queue.fail(new Error(`subscriber fell ${this.maxPending} events behind; resume from its last cursor`));
+        continue;
+      }
+      sub.queue.push(message);
+    }
+    return message.cursor;
+  }
+
+  subscribe<T = unknown>(subjectFilter: string, options: SubscribeOptions = {}): BusSubscription<T> {
+    const entry = { filter: subjectFilter, queue: new PushQueue<BusMessage>(() => this.subscribers.delete(entry)) };
+    if (this.closed) {
+      entry.queue.end();
+      return entry.queue as PushQueue<BusMessage<T>>;
+    }
+    if (options.from !== undefined) {
+      // Replay and registration happen in one synchronous step: no event can slip between them.
+      for (const message of this.replayAfter(options.from)) {
+        if (subjectMatches(subjectFilter, message.subject)) entry.queue.push(message);
+      }
+    }
+    this.subscribers.add(entry);
+    return entry.queue as PushQueue<BusMessage<T>>;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const sub of [...this.subscribers]) sub.queue.end();
+    this.subscribers.clear();
+  }
+
+  private replayAfter(cursor: string): BusMessage[] {
+    const after = Number(cursor);
+    if (!Number.isInteger(after) || after < 0) throw new CursorUnavailableError(cursor, 'not a cursor of this bus');
+    if (after > this.sequence) throw new CursorUnavailableError(cursor, `the newest cursor is ${this.sequence}`);
+    const oldest = this.retained.length ? Number(this.retained[0].cursor) : this.sequence + 1;
+    if (after + 1 < oldest) throw new CursorUnavailableError(cursor, `events before ${oldest} are no longer retained`);
+    return this.retained.slice(after + 1 - oldest);
+  }
+}

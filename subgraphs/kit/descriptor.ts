@@ -1,0 +1,61 @@
+/**
+ * The data product descriptor: what the catalog shows about a product. Modeled on the Open Data Product
+ * Standard and ODCS (Bitol): identity, ownership, purpose, SLOs, per-field classification, output ports.
+ */
+
+/** How sensitive a field is. `pii` and `confidential` fields must carry auth directives in the SDL. */
+export type Classification = 'public' | 'internal' | 'confidential' | 'pii';
+
+/** Lifecycle of a data product. */
+export type ProductStatus = 'draft' | 'active' | 'deprecated' | 'retired';
+
+/** What the domain team declares. */
+export interface DataProductDescriptor {
+  /** Stable id, e.g. `orders.sales`. */
+  id: string;
+  name: string;
+  /** The owning domain; also the subgraph name. Lowercase identifier. */
+  domain: string;
+  /** Semantic version of the product's contract. */
+  version: string;
+  status: ProductStatus;
+  description: {
+    purpose: string;
+    limitations?: string;
+    usage?: string;
+  };
+  owner: { team: string; contact: string };
+  slos: {
+    /** Data is at most this old (event time of the newest fact vs now) in normal operation. */
+    freshnessSeconds: number;
+    /** Target availability, e.g. 0.995. */
+    availability: number;
+    /** How long history is kept. */
+    retentionDays: number;
+    /** p99 latency target of history queries. */
+    queryLatencyP99Ms?: number;
+  };
+  /** Classification per field coordinate `Type.field`; fields not listed are `public`. */
+  classification: Record<string, Classification>;
+  tags?: string[];
+}
+
+/** An access point of a product: the three access styles plus the event stream. */
+export type OutputPort =
+  | { kind: 'graphql-query'; url: string; fields: string[] }
+  | { kind: 'graphql-subscription'; url: string; fields: string[] }
+  | { kind: 'event-subject'; subject: string; description: string }
+  | { kind: 'file'; format: 'parquet' | 'csv'; path: string; description: string };
+
+/** The descriptor as served at `GET /descriptor`: the declaration plus live facts about the product. */
+export interface ServedDescriptor extends DataProductDescriptor {
+  outputPorts: OutputPort[];
+  /** Newest applied event time (ISO), null before the first fact. */
+  asOf: string | null;
+  /** Seconds between `asOf` and now, and whether the freshness SLO holds. */
+  freshness: { lagSeconds: number | null; withinSlo: boolean };
+  /** Facts stored. */
+  factCount: number;
+  /** Fact types the product accepts. */
+  factTypes: string[];
+}

@@ -1,0 +1,81 @@
+import type { Bus } from '../bus/Bus.js';
+import type { FactSchemas } from '../defineDataProduct.js';
+import type { Projector, Store, StoredFact } from '../store/Store.js';
+import { bucketUpdatedSubject, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from './changeSubjects.js';
+import { validateEvent } from './validateEvent.js';
+
+/** Outcome of one event of a batch, in input order. */
+export type EventOutcome =
+  | { index: number; status: 'applied' | 'duplicate'; source: string; id: string }
+  | { index: number; status: 'rejected'; source: string | null; id: string | null; field: string; reason: string };
+
+/** What an ingestion call did. Nothing is half-applied: each event is applied, a duplicate, or rejected. */
+export interface IngestReport {
+  applied: number;
+  duplicates: number;
+  rejected: number;
+  events: EventOutcome[];
+}
+
+/** What ingestion needs from the product. */
+export interface IngestDependencies {
+  domain: string;
+  facts: FactSchemas;
+  store: Store;
+  bus: Bus;
+  project: Projector;
+  /** Subject dimensions per rollup, for change-event subjects. */
+  subjectDimensions: Record<string, readonly string[]>;
+  latenessMs: number;
+  maxFutureMs: number;
+  now: () => Date;
+  /** Called when publishing change events fails after facts were committed (they stay applied). */
+  onPublishError: (error: unknown) => void;
+}
+
+/**
+ * Validates, dead-letters the bad, applies the good in one store transaction (dedupe by source+id), then
+ * publishes change events for what changed. A store failure throws and applies nothing of the batch.
+ */
+export async function ingestEvents(deps: IngestDependencies, rawEvents: readonly unknown[]): Promise<IngestReport> {
+  const watermarkBefore = await deps.store.watermark();
+  const rules = { now: deps.now(), maxFutureMs: deps.maxFutureMs, latenessMs: deps.latenessMs, watermark: watermarkBefore };
+  const outcomes: EventOutcome[] = new Array(rawEvents.length);
+  const good: Array<{ index: number; fact: StoredFact }> = [];
+  for (const [index, raw] of rawEvents.entries()) {
+    const result = validateEvent(raw, deps.facts, rules);
+    if (result.ok) {
+      good.push({ index, fact: result.fact });
+      continue;
+    }
+    outcomes[index] = { index, status: 'rejected', source: result.source, id: result.id, ...result.rejection };
+    await deps.store.recordDeadLetter({ receivedAt: rules.now, source: result.source, id: result.id, type: result.type, reason: result.rejection.reason, event: raw });
+  }
+
+  const result = await deps.store.apply(good.map((g) => g.fact), deps.project);
+  const appliedKeys = new Set(result.applied.map((f) => `${f.source}\u0000${f.id}`));
+  for (const { index, fact } of good) {
+    const key = `${fact.source}\u0000${fact.id}`;
+    // The first occurrence of a key in the batch is the applied one; repeats are duplicates.
+    const status = appliedKeys.delete(key) ? 'applied' : 'duplicate';
+    outcomes[index] = { index, status, source: fact.source, id: fact.id };
+  }
+  await publishChanges(deps, result.projection, watermarkBefore).catch(deps.onPublishError);
+
+  const count = (status: EventOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+  return { applied: count('applied'), duplicates: count('duplicate'), rejected: count('rejected'), events: outcomes };
+}
+
+async function publishChanges(deps: IngestDependencies, projection: Awaited<ReturnType<Projector>>, watermarkBefore: Date | null): Promise<void> {
+  const revisedBefore = watermarkBefore ? Math.floor(watermarkBefore.getTime() / 60_000) * 60_000 : -Infinity;
+  for (const delta of projection.deltas) {
+    if (delta.grain !== 'minute') continue;
+    const event: BucketUpdatedEvent = { rollup: delta.rollup, bucket: delta.bucket.toISOString(), dims: delta.dims, revision: delta.bucket.getTime() < revisedBefore };
+    const tokens = (deps.subjectDimensions[delta.rollup] ?? []).map((d) => delta.dims[d] ?? '');
+    await deps.bus.publish(bucketUpdatedSubject(deps.domain, delta.rollup, tokens), event);
+  }
+  for (const write of projection.states) {
+    const event: StateChangedEvent = { state: write.state, key: write.key, value: write.value, previous: write.previous ?? null, updatedAt: write.updatedAt.toISOString() };
+    await deps.bus.publish(stateChangedSubject(deps.domain, write.state), event);
+  }
+}

@@ -1,0 +1,127 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import express, { type Request } from 'express';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { DataProductRuntime } from './DataProductRuntime.js';
+import type { ProductContext } from './defineDataProduct.js';
+import { eventsRoute, type EventsRouteOptions } from './http/eventsRoute.js';
+
+/** Who is calling, as established by `authenticateRequest`. */
+export type CallerIdentity = NonNullable<ProductContext['identity']>;
+
+/** Options of a data product's network front. */
+export interface ServeDataProductOptions {
+  /** TCP port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Interface to bind. @default '127.0.0.1' */
+  host?: string;
+  /** Folder of file exports (listed in the descriptor). */
+  exportDir?: string;
+  /** Ingestion endpoint options. */
+  events?: EventsRouteOptions;
+  /**
+   * Establishes the caller of a GraphQL request (HTTP headers, or the graphql-ws `connection_init`
+   * payload as headers). Throwing refuses the request (401 over HTTP, close 4403 over websockets).
+   * @default anonymous callers are accepted (the auth layer installs the gateway-signature check)
+   */
+  authenticateRequest?: (headers: Record<string, string | undefined>) => Promise<CallerIdentity | null>;
+}
+
+/** A data product listening on HTTP + websockets. */
+export interface ServedDataProduct {
+  url: string;
+  wsUrl: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a data product as a Federation v2 subgraph: GraphQL over HTTP and graphql-ws on `/graphql`
+ * (same port), `POST /events` for facts, `GET /descriptor` for the catalog, `/health` and `/ready`.
+ */
+export async function serveDataProduct(product: DataProductRuntime, options: ServeDataProductOptions = {}): Promise<ServedDataProduct> {
+  const { port = 0, host = '127.0.0.1', exportDir, events, authenticateRequest = async () => null } = options;
+  const schema = buildSubgraphSchema({ typeDefs: product.definition.typeDefs, resolvers: product.definition.resolvers(product) as never });
+  const app = express();
+  const server = createServer(app);
+  const wsServer = new WebSocketServer({ server, path: '/graphql' });
+  const wsCleanup = useServer<Record<string, unknown> | undefined, { identity?: CallerIdentity | null }>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        try {
+          ctx.extra.identity = await authenticateRequest(headersOf(ctx.connectionParams));
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: (ctx): ProductContext => ({ loaders: new Map(), identity: ctx.extra.identity ?? null }),
+    },
+    wsServer,
+  );
+  const apollo = new ApolloServer<ProductContext>({
+    schema,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } }],
+  });
+  await apollo.start();
+
+  const addresses = () => {
+    const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${(server.address() as AddressInfo).port}`;
+    return { graphqlUrl: `${base}/graphql`, wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, exportDir };
+  };
+  app.get('/health', (_req, res) => void res.json({ status: 'ok', domain: product.domain }));
+  app.get('/ready', async (_req, res) => {
+    try {
+      await product.store.watermark();
+      res.json({ status: 'ready', domain: product.domain });
+    } catch (error) {
+      res.status(503).json({ status: 'unavailable', reason: (error as Error).message });
+    }
+  });
+  app.get('/descriptor', async (_req, res) => void res.json(await product.describe(addresses())));
+  app.use(eventsRoute(product, events));
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    async (req, res, next) => {
+      try {
+        res.locals.identity = await authenticateRequest(headersOf(req.headers));
+        next();
+      } catch (error) {
+        res.status(401).json({ errors: [{ message: (error as Error).message || 'unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] });
+      }
+    },
+    expressMiddleware(apollo, { context: async ({ res }) => ({ loaders: new Map(), identity: res.locals.identity ?? null }) }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const { graphqlUrl, wsUrl } = addresses();
+  return {
+    url: graphqlUrl,
+    wsUrl,
+    port: (server.address() as AddressInfo).port,
+    server,
+    close: async () => {
+      await apollo.stop();
+    },
+  };
+}
+
+function headersOf(source: Request['headers'] | Record<string, unknown> | undefined | null): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(source ?? {})) {
+    if (typeof value === 'string') headers[key.toLowerCase()] = value;
+    else if (Array.isArray(value)) headers[key.toLowerCase()] = value.join(', ');
+  }
+  return headers;
+}

@@ -1,0 +1,177 @@
+/**
+ * The storage contract of a data product. An embedded implementation (DuckDB) is the default; a server
+ * implementation (PostgreSQL) serves replicas. Stores are deliberately dumb: the kit decides what a fact
+ * contributes (see `projectFacts`), the store makes it durable atomically and answers bucket queries.
+ */
+
+/** A fact as stored: a validated CloudEvent reduced to what the data product keeps. */
+export interface StoredFact {
+  /** CloudEvent `source`; with `id` the idempotency key. */
+  source: string;
+  /** CloudEvent `id`. */
+  id: string;
+  /** CloudEvent `type`, e.g. `OrderPlaced`. */
+  type: string;
+  /** Event time (CloudEvent `time`), UTC. */
+  time: Date;
+  /** The validated `data` payload. */
+  data: Record<string, unknown>;
+}
+
+/** How a measure column merges two partial aggregates. `sum` also serves counts and averages' parts. */
+export type MergeKind = 'sum' | 'min' | 'max';
+
+/** Physical layout of one rollup: its dimension columns and measure columns. */
+export interface RollupLayout {
+  /** Rollup name; tables are `rollup_<name>_<grain>`. Lowercase identifier. */
+  name: string;
+  /** Dimension column names (strings), part of the primary key with the bucket start. */
+  dimensions: string[];
+  /** Measure columns and how each merges. */
+  columns: Record<string, MergeKind>;
+}
+
+/** Grains the store materializes; coarser granularities aggregate one of these at query time. */
+export type StoredGrain = 'minute' | 'hour';
+export const STORED_GRAINS: readonly StoredGrain[] = ['minute', 'hour'];
+
+/** Everything a store must create at start. */
+export interface StoreLayout {
+  rollups: RollupLayout[];
+  /** Names of keyed state tables (latest value per key, e.g. current stock per product). */
+  states: string[];
+}
+
+/** One partial aggregate to merge into a rollup row. */
+export interface RollupDelta {
+  rollup: string;
+  grain: StoredGrain;
+  /** Bucket start, truncated to the grain, UTC. */
+  bucket: Date;
+  /** One value per dimension of the rollup (missing dimensions are stored as ''). */
+  dims: Record<string, string>;
+  /** Column values to merge by each column's MergeKind. */
+  values: Record<string, number>;
+}
+
+/** A new value for a keyed state row. */
+export interface StateWrite {
+  state: string;
+  key: string;
+  value: Record<string, unknown>;
+  /** Event time of the fact that produced this value. */
+  updatedAt: Date;
+  /** The value before this batch (for change events); stores ignore it. */
+  previous?: Record<string, unknown> | null;
+}
+
+/** What the kit wants written for the facts that were new. */
+export interface Projection {
+  deltas: RollupDelta[];
+  states: StateWrite[];
+}
+
+/** Reads current state inside the apply transaction, so projections see the latest committed values. */
+export interface StateReader {
+  /** Current values of the given keys; absent keys are missing from the map. */
+  read(state: string, keys: string[]): Promise<Map<string, Record<string, unknown>>>;
+}
+
+/**
+ * Computes what new facts contribute. Called by the store inside the transaction, with only the facts
+ * that were not stored before (dedupe by source+id), in input order.
+ */
+export type Projector = (newFacts: StoredFact[], states: StateReader) => Promise<Projection>;
+
+/** Result of applying a batch. */
+export interface ApplyResult {
+  /** Facts that were new and are now applied. */
+  applied: StoredFact[];
+  /** Facts already stored (same source+id), skipped. */
+  duplicates: StoredFact[];
+  /** The projection that was written for the applied facts. */
+  projection: Projection;
+}
+
+/** A rejected event, kept for inspection and replay. */
+export interface DeadLetter {
+  receivedAt: Date;
+  source: string | null;
+  id: string | null;
+  type: string | null;
+  reason: string;
+  /** The event as received (any JSON). */
+  event: unknown;
+}
+
+/** A query over one rollup: aggregate rows into the given buckets. */
+export interface BucketQuery {
+  rollup: string;
+  /** Which materialized grain to read from. Buckets' boundaries must be aligned to it. */
+  grain: StoredGrain;
+  /**
+   * Bucket boundaries, ascending: bucket i covers [boundaries[i], boundaries[i+1]).
+   * So N buckets need N+1 boundaries.
+   */
+  boundaries: Date[];
+  /** Dimensions to group by (subset of the rollup's dimensions). Empty: one row per bucket. */
+  groupBy: string[];
+  /** Keep only rows whose dimension value is one of the listed values. */
+  filter: Record<string, string[]>;
+}
+
+/** One aggregated row: which bucket, which group, merged column values. */
+export interface BucketRow {
+  /** Index into the query's buckets (0-based). */
+  bucket: number;
+  /** Values of the groupBy dimensions. */
+  group: Record<string, string>;
+  /** Column values merged over the bucket (sum/min/max per column). Columns with no rows are null. */
+  values: Record<string, number | null>;
+}
+
+/** Listing keyed state rows, ordered by key. */
+export interface StateListQuery {
+  state: string;
+  /** Only keys strictly greater than this. */
+  afterKey?: string;
+  /** At most this many rows. */
+  limit: number;
+  /** Only rows whose top-level string field equals the value. */
+  where?: Record<string, string>;
+}
+
+export interface StateRow {
+  key: string;
+  value: Record<string, unknown>;
+  updatedAt: Date;
+}
+
+/** The storage contract. Implementations: `DuckDbStore` (embedded), `PostgresStore` (scale-out). */
+export interface Store {
+  /** Create (or migrate) tables for the layout. Idempotent. */
+  init(layout: StoreLayout): Promise<void>;
+  /**
+   * In one transaction: store the facts that are new (by source+id), call `project` with them, write its
+   * deltas and state values. Either everything of the batch is written or nothing is.
+   */
+  apply(facts: StoredFact[], project: Projector): Promise<ApplyResult>;
+  /** Keep a rejected event. */
+  recordDeadLetter(letter: DeadLetter): Promise<void>;
+  /** Most recent dead letters first. */
+  deadLetters(limit: number): Promise<DeadLetter[]>;
+  /** Aggregate a rollup into buckets. Cost grows with rollup rows in range, never with raw facts. */
+  queryBuckets(query: BucketQuery): Promise<BucketRow[]>;
+  /** Current state rows for the keys (missing keys absent). */
+  readStates(state: string, keys: string[]): Promise<StateRow[]>;
+  /** A page of state rows ordered by key. */
+  listStates(query: StateListQuery): Promise<StateRow[]>;
+  /** Latest event time applied (the `asOf` watermark), or null before the first fact. */
+  watermark(): Promise<Date | null>;
+  /** Number of stored facts (for the descriptor and tests). */
+  factCount(): Promise<number>;
+  /** Export a rollup grain to a file (Parquet or CSV). Returns rows written. */
+  exportRollup?(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number>;
+  /** Release connections and files. */
+  close(): Promise<void>;
+}

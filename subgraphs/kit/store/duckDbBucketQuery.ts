@@ -1,0 +1,89 @@
+import type { DuckDBValue } from '@duckdb/node-api';
+import { STORED_GRAINS, type BucketQuery, type BucketRow, type MergeKind, type RollupLayout } from './Store.js';
+import { InvalidIdentifierError } from './storeIdentifiers.js';
+import { ident, rollupTable, timestampLiteral } from './duckDbSql.js';
+import { GRAIN_MS } from './mergeRollupDeltas.js';
+
+const AGGREGATE: Record<MergeKind, string> = { sum: 'SUM', min: 'MIN', max: 'MAX' };
+
+/** One statement and its parameters, plus what is needed to decode its rows. */
+export interface BucketStatement {
+  sql: string;
+  params: string[];
+  groupBy: string[];
+  columns: string[];
+}
+
+/**
+ * Builds the single statement behind `queryBuckets`: a range join of the rollup rows in
+ * [first boundary, last boundary) against a VALUES list of buckets, grouped by bucket index and the groupBy
+ * dimensions. The outer range predicate lets DuckDB prune by the bucket column, so cost follows the rollup
+ * rows in range, never the number of facts.
+ */
+export function bucketStatement(layout: RollupLayout, query: BucketQuery): BucketStatement {
+  const { boundaries, filter } = query;
+  assertBoundaries(query);
+  const groupBy = [...new Set(query.groupBy)];
+  for (const dimension of groupBy) assertDimension(layout, dimension);
+
+  const ranges = boundaries
+    .slice(0, -1)
+    .map((start, i) => `(${i}, ${timestampLiteral(start)}, ${timestampLiteral(boundaries[i + 1])})`);
+  const where = [`r.bucket >= ${timestampLiteral(boundaries[0])}`, `r.bucket < ${timestampLiteral(boundaries.at(-1)!)}`];
+  const params: string[] = [];
+  for (const [dimension, values] of Object.entries(filter)) {
+    assertDimension(layout, dimension);
+    if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) {
+      throw new Error(`filter on ${dimension} must be a list of strings`);
+    }
+    if (values.length === 0) {
+      where.push('FALSE'); // "one of no values" matches nothing
+      continue;
+    }
+    const placeholders = values.map((value) => `$${params.push(value)}`);
+    where.push(`r.${ident(dimension)} IN (${placeholders.join(', ')})`);
+  }
+
+  const columns = Object.keys(layout.columns);
+  const groups = groupBy.map((d) => `r.${ident(d)}`);
+  const select = ['b.i', ...groups, ...columns.map((c) => `${AGGREGATE[layout.columns[c]]}(r.${ident(c)})`)];
+  const keys = ['b.i', ...groups].join(', ');
+  const sql = `WITH b(i, lo, hi) AS (VALUES ${ranges.join(', ')})
+    SELECT ${select.join(', ')}
+    FROM ${rollupTable(layout.name, query.grain)} r JOIN b ON r.bucket >= b.lo AND r.bucket < b.hi
+    WHERE ${where.join(' AND ')}
+    GROUP BY ${keys} ORDER BY ${keys}`;
+  return { sql, params, groupBy, columns };
+}
+
+/** Decodes rows in the statement's column order: bucket index, groupBy values, column values. */
+export function decodeBucketRows(statement: BucketStatement, rows: DuckDBValue[][]): BucketRow[] {
+  const { groupBy, columns } = statement;
+  return rows.map((row) => {
+    const group: Record<string, string> = {};
+    groupBy.forEach((dimension, i) => (group[dimension] = String(row[1 + i])));
+    const values: Record<string, number | null> = {};
+    columns.forEach((column, i) => {
+      const value = row[1 + groupBy.length + i];
+      values[column] = value === null ? null : Number(value);
+    });
+    return { bucket: Number(row[0]), group, values };
+  });
+}
+
+function assertDimension(layout: RollupLayout, dimension: string): void {
+  if (!layout.dimensions.includes(dimension)) {
+    throw new InvalidIdentifierError('dimension', dimension, `not a dimension of rollup ${layout.name}`);
+  }
+}
+
+/** Misaligned or unordered boundaries would silently assign rows to the wrong bucket, so refuse them. */
+function assertBoundaries({ rollup, grain, boundaries }: BucketQuery): void {
+  if (!STORED_GRAINS.includes(grain)) throw new Error(`unknown grain ${JSON.stringify(grain)}`);
+  boundaries.forEach((boundary, i) => {
+    const ms = boundary instanceof Date ? boundary.getTime() : NaN;
+    if (!Number.isFinite(ms)) throw new Error(`boundary ${i} of the ${rollup} query is not a valid Date`);
+    if (ms % GRAIN_MS[grain] !== 0) throw new Error(`boundary ${boundary.toISOString()} is not aligned to the ${grain}`);
+    if (i > 0 && ms <= boundaries[i - 1].getTime()) throw new Error(`boundaries of the ${rollup} query must be strictly ascending`);
+  });
+}

@@ -1,0 +1,47 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { STORED_GRAINS, type RollupLayout, type StoreLayout, type StoredGrain } from './Store.js';
+import { BASE_DDL, ident, rollupDdl, rollupStageDdl, rollupTable, stateDdl } from './duckDbSql.js';
+
+/**
+ * Creates what the layout needs, idempotently. An existing rollup table gains measure columns added to the
+ * layout; its key (bucket + dimensions) cannot change in place, so a changed dimension list is refused
+ * with a clear error instead of failing on the first insert.
+ */
+export async function initSchema(connection: DuckDBConnection, layout: StoreLayout): Promise<void> {
+  for (const sql of BASE_DDL) await connection.run(sql);
+  for (const rollup of layout.rollups) {
+    for (const grain of STORED_GRAINS) {
+      await connection.run(rollupDdl(rollup, grain));
+      await migrateRollup(connection, rollup, grain);
+    }
+    await connection.run(rollupStageDdl(rollup));
+  }
+  for (const state of layout.states) await connection.run(stateDdl(state));
+}
+
+async function migrateRollup(connection: DuckDBConnection, rollup: RollupLayout, grain: StoredGrain): Promise<void> {
+  const table = `rollup_${rollup.name}_${grain}`;
+  const keyReader = await connection.runAndReadAll(
+    `SELECT constraint_column_names FROM duckdb_constraints()
+     WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1 AND constraint_type = 'PRIMARY KEY'`,
+    [table],
+  );
+  const [keyColumns] = keyReader.getRowsJS()[0] ?? [];
+  const expected = ['bucket', ...rollup.dimensions];
+  if (JSON.stringify(keyColumns) !== JSON.stringify(expected)) {
+    throw new Error(
+      `rollup table ${table} is keyed by ${JSON.stringify(keyColumns)}, the layout needs ${JSON.stringify(expected)}: ` +
+        'dimensions of an existing rollup cannot change, declare a new rollup name instead',
+    );
+  }
+  const columnReader = await connection.runAndReadAll(
+    `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
+    [table],
+  );
+  const existing = new Set(columnReader.getRowsJS().map(([name]) => name));
+  for (const column of Object.keys(rollup.columns)) {
+    if (!existing.has(column)) {
+      await connection.run(`ALTER TABLE ${rollupTable(rollup.name, grain)} ADD COLUMN ${ident(column)} DOUBLE`);
+    }
+  }
+}

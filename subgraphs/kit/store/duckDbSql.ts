@@ -1,0 +1,106 @@
+import { DuckDBTimestampValue, timestampValue, type DuckDBValue } from '@duckdb/node-api';
+import type { MergeKind, RollupLayout, StoredGrain } from './Store.js';
+import { isValidDate } from './mergeRollupDeltas.js';
+
+/*
+ * SQL text for DuckDbStore. Every identifier interpolated here has passed `assertIdentifier` (and is quoted
+ * on top); every value is a bound parameter or a literal generated from a number.
+ *
+ * Timestamps are `TIMESTAMP` (no time zone) holding UTC, converted through epoch microseconds only:
+ * DuckDB ignores a string's offset when casting to TIMESTAMP ('...+05:00'::TIMESTAMP keeps the wall clock),
+ * so ISO strings are never used.
+ */
+
+/** Quotes an identifier that has already been validated. */
+export const ident = (name: string): string => `"${name}"`;
+export const rollupTable = (rollup: string, grain: StoredGrain): string => ident(`rollup_${rollup}_${grain}`);
+export const rollupStage = (rollup: string): string => `stage_rollup_${rollup}`;
+export const stateTable = (state: string): string => ident(`state_${state}`);
+
+/** Shared tables, and TEMP staging tables the appender fills before one set-based INSERT. */
+export const BASE_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS facts (source VARCHAR NOT NULL, id VARCHAR NOT NULL, type VARCHAR NOT NULL,
+     time TIMESTAMP NOT NULL, data JSON, PRIMARY KEY (source, id))`,
+  `CREATE SEQUENCE IF NOT EXISTS dead_letter_seq`,
+  `CREATE TABLE IF NOT EXISTS dead_letters (seq BIGINT NOT NULL DEFAULT nextval('dead_letter_seq'),
+     received_at TIMESTAMP NOT NULL, source VARCHAR, id VARCHAR, type VARCHAR, reason VARCHAR NOT NULL, event JSON)`,
+  `CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), watermark TIMESTAMP)`,
+  `CREATE OR REPLACE TEMP TABLE stage_facts (source VARCHAR, id VARCHAR, type VARCHAR, time TIMESTAMP, data VARCHAR)`,
+  `CREATE OR REPLACE TEMP TABLE stage_state (key VARCHAR, value VARCHAR, updated_at TIMESTAMP)`,
+];
+
+export const INSERT_STAGED_FACTS = `INSERT INTO facts (source, id, type, time, data)
+  SELECT source, id, type, time, data::JSON FROM stage_facts ON CONFLICT DO NOTHING RETURNING source, id`;
+
+export const RAISE_WATERMARK = `INSERT INTO meta (id, watermark) VALUES (1, $1)
+  ON CONFLICT (id) DO UPDATE SET watermark = GREATEST(COALESCE(meta.watermark, excluded.watermark), excluded.watermark)`;
+
+export function stateDdl(state: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${stateTable(state)} (key VARCHAR PRIMARY KEY, value JSON, updated_at TIMESTAMP)`;
+}
+
+export function upsertStagedStatesSql(state: string): string {
+  return `INSERT INTO ${stateTable(state)} (key, value, updated_at) SELECT key, value::JSON, updated_at FROM stage_state
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;
+}
+
+export function rollupDdl(layout: RollupLayout, grain: StoredGrain): string {
+  const columns = [
+    'bucket TIMESTAMP NOT NULL',
+    ...layout.dimensions.map((d) => `${ident(d)} VARCHAR NOT NULL`),
+    ...Object.keys(layout.columns).map((c) => `${ident(c)} DOUBLE`),
+  ];
+  const key = ['bucket', ...layout.dimensions.map(ident)].join(', ');
+  return `CREATE TABLE IF NOT EXISTS ${rollupTable(layout.name, grain)} (${columns.join(', ')}, PRIMARY KEY (${key}))`;
+}
+
+export function rollupStageDdl(layout: RollupLayout): string {
+  const columns = [
+    'bucket TIMESTAMP',
+    ...layout.dimensions.map((d) => `${ident(d)} VARCHAR`),
+    ...Object.keys(layout.columns).map((c) => `${ident(c)} DOUBLE`),
+  ];
+  return `CREATE OR REPLACE TEMP TABLE ${ident(rollupStage(layout.name))} (${columns.join(', ')})`;
+}
+
+/**
+ * Merges the staged (already pre-merged, so key-unique) rows into a rollup table. A NULL on either side
+ * (a min/max the delta lacked, or a column added by migration) must not wipe the other side.
+ */
+export function upsertStagedRollupSql(layout: RollupLayout, grain: StoredGrain): string {
+  const table = rollupTable(layout.name, grain);
+  const names = ['bucket', ...layout.dimensions.map(ident), ...Object.keys(layout.columns).map(ident)].join(', ');
+  const key = ['bucket', ...layout.dimensions.map(ident)].join(', ');
+  const sets = Object.entries(layout.columns).map(([column, kind]) => {
+    const current = `${table}.${ident(column)}`;
+    return `${ident(column)} = ${mergeSql(kind, current, `excluded.${ident(column)}`)}`;
+  });
+  const action = sets.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${sets.join(', ')}`;
+  return `INSERT INTO ${table} (${names}) SELECT ${names} FROM ${ident(rollupStage(layout.name))} ON CONFLICT (${key}) ${action}`;
+}
+
+function mergeSql(kind: MergeKind, current: string, incoming: string): string {
+  if (kind === 'sum') return `COALESCE(${current}, 0) + COALESCE(${incoming}, 0)`;
+  const fn = kind === 'min' ? 'LEAST' : 'GREATEST';
+  return `${fn}(COALESCE(${current}, ${incoming}), COALESCE(${incoming}, ${current}))`;
+}
+
+/** Epoch microseconds of a valid Date; throws on an invalid one rather than storing garbage. */
+export function toMicros(date: Date): bigint {
+  if (!isValidDate(date)) throw new Error(`invalid timestamp: ${String(date)}`);
+  return BigInt(date.getTime()) * 1000n;
+}
+
+export const toTimestamp = (date: Date): DuckDBTimestampValue => timestampValue(toMicros(date));
+
+/** A TIMESTAMP literal built from an integer only, safe to inline. */
+export const timestampLiteral = (date: Date): string => `make_timestamp(${toMicros(date)})`;
+
+export function fromTimestamp(value: DuckDBValue): Date {
+  if (!(value instanceof DuckDBTimestampValue)) throw new Error(`expected a TIMESTAMP, got ${String(value)}`);
+  return new Date(Number(value.micros / 1000n));
+}
+
+export function fromJson(value: DuckDBValue): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : null;
+}

@@ -1,0 +1,114 @@
+import { LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { StateRow, StateWrite, StoredFact } from './Store.js';
+import type { MergedRollupTable } from './mergeRollupDeltas.js';
+import {
+  INSERT_STAGED_FACTS,
+  RAISE_WATERMARK,
+  fromJson,
+  fromTimestamp,
+  ident,
+  rollupStage,
+  stateTable,
+  toTimestamp,
+  upsertStagedRollupSql,
+  upsertStagedStatesSql,
+} from './duckDbSql.js';
+
+/*
+ * The statements of one apply, each set-based: rows go into a TEMP staging table through the appender
+ * (one native call per value, no SQL text per row), then one INSERT ... SELECT ... ON CONFLICT moves them.
+ * All of it runs inside the caller's transaction, staging included, so a rollback leaves nothing behind.
+ */
+
+/** Identity of a fact: its idempotency key, length-prefixed so no characters of `source` can fake it. */
+export const factKey = (source: string, id: string): string => `${source.length}:${source}${id}`;
+
+/** Stores the facts that are new and returns their keys. `facts` must be free of duplicate keys. */
+export async function insertNewFacts(connection: DuckDBConnection, facts: StoredFact[]): Promise<Set<string>> {
+  await stage(connection, 'stage_facts', facts, (appender, fact) => {
+    appender.appendVarchar(fact.source);
+    appender.appendVarchar(fact.id);
+    appender.appendVarchar(fact.type);
+    appender.appendTimestamp(toTimestamp(fact.time));
+    appender.appendVarchar(JSON.stringify(fact.data));
+  });
+  const inserted = await connection.runAndReadAll(INSERT_STAGED_FACTS);
+  await connection.run('DELETE FROM stage_facts');
+  const [sources = [], ids = []] = inserted.getColumns();
+  return new Set(sources.map((source, i) => factKey(String(source), String(ids[i]))));
+}
+
+export async function upsertRollups(connection: DuckDBConnection, tables: MergedRollupTable[]): Promise<void> {
+  for (const { layout, grain, rows } of tables) {
+    const columns = Object.entries(layout.columns);
+    await stage(connection, rollupStage(layout.name), rows, (appender, row) => {
+      appender.appendTimestamp(toTimestamp(row.bucket));
+      for (const value of row.dims) appender.appendVarchar(value);
+      for (const [column, kind] of columns) {
+        // An absent sum contributes 0; an absent min/max contributes nothing.
+        const value = row.values[column] ?? (kind === 'sum' ? 0 : undefined);
+        if (value === undefined) appender.appendNull();
+        else appender.appendDouble(value);
+      }
+    });
+    await connection.run(upsertStagedRollupSql(layout, grain));
+    await connection.run(`DELETE FROM ${ident(rollupStage(layout.name))}`);
+  }
+}
+
+/** Writes state values; `writesByState` holds at most one write per key (see `mergeStateWrites`). */
+export async function upsertStates(connection: DuckDBConnection, writesByState: Map<string, StateWrite[]>): Promise<void> {
+  for (const [state, writes] of writesByState) {
+    await stage(connection, 'stage_state', writes, (appender, write) => {
+      appender.appendVarchar(write.key);
+      appender.appendVarchar(JSON.stringify(write.value));
+      appender.appendTimestamp(toTimestamp(write.updatedAt));
+    });
+    await connection.run(upsertStagedStatesSql(state));
+    await connection.run('DELETE FROM stage_state');
+  }
+}
+
+export async function raiseWatermark(connection: DuckDBConnection, time: Date): Promise<void> {
+  await connection.run(RAISE_WATERMARK, [toTimestamp(time)]);
+}
+
+/** Current rows of the keys, ordered by key; the key list travels as one LIST parameter. */
+export async function readStateRows(connection: DuckDBConnection, state: string, keys: string[]): Promise<StateRow[]> {
+  if (keys.length === 0) return [];
+  const reader = await connection.runAndReadAll(
+    `SELECT key, value, updated_at FROM ${stateTable(state)} WHERE key IN (SELECT unnest($1)) ORDER BY key`,
+    [listValue([...new Set(keys)])],
+    [LIST(VARCHAR)],
+  );
+  return reader.getRows().map(decodeStateRow);
+}
+
+export function decodeStateRow([key, value, updatedAt]: DuckDBValue[]): StateRow {
+  return { key: String(key), value: fromJson(value) as Record<string, unknown>, updatedAt: fromTimestamp(updatedAt) };
+}
+
+async function stage<T>(
+  connection: DuckDBConnection,
+  table: string,
+  rows: readonly T[],
+  writeRow: (appender: DuckDBAppender, row: T) => void,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const appender = await connection.createAppender(table, 'main', 'temp');
+  try {
+    for (const row of rows) {
+      writeRow(appender, row);
+      appender.endRow();
+    }
+  } catch (error) {
+    try {
+      appender.clear();
+      appender.closeSync();
+    } catch {
+      // The transaction is rolled back by the caller; the original error is the one worth reporting.
+    }
+    throw error;
+  }
+  appender.closeSync();
+}

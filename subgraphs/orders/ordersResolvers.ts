@@ -1,0 +1,83 @@
+import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
+import type { ProductContext } from '../kit/defineDataProduct.js';
+import { DateTime } from '../kit/graphql/DateTime.js';
+import { historyRequest, ratio, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
+import { bucketEndOf, bucketStartOf, type Granularity } from '../kit/history/timeBuckets.js';
+import { mapAsyncIterator } from '../kit/graphql/mapAsyncIterator.js';
+import type { BucketUpdatedEvent } from '../kit/ingest/changeSubjects.js';
+import type { BusMessage } from '../kit/bus/Bus.js';
+
+const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', REGION: 'region', CHANNEL: 'channel' };
+
+/** Bucket fields from rollup measures: revenue and AOV derived here, governed by the gateway. */
+function orderValues(v: Record<string, number | null>) {
+  return { orders: v.orders ?? 0, cancellations: v.cancellations ?? 0, units: v.units ?? 0, revenue: v.revenue ?? 0, averageOrderValue: ratio(v.revenue, v.orders) };
+}
+
+function orderEntity(row: { key: string; value: Record<string, unknown> } | null) {
+  if (!row) return null;
+  const o = row.value;
+  return { id: row.key, product: { __typename: 'Product', id: o.productId }, ...o };
+}
+
+/** Resolvers of the orders subgraph. */
+export function ordersResolvers(product: DataProductRuntime) {
+  return {
+    DateTime,
+    Query: {
+      orderHistory: async (_: unknown, args: HistoryArguments & { groupBy?: string[]; filter?: { productIds?: string[]; regions?: string[]; channels?: string[] } }) => {
+        const filter = { product_id: args.filter?.productIds, region: args.filter?.regions, channel: args.filter?.channels };
+        const result = await product.history('sales', historyRequest(args, DIMENSIONS, filter));
+        return {
+          granularity: result.granularity,
+          timeZone: result.timeZone,
+          asOf: result.asOf,
+          ...seriesObjects(result, orderValues),
+          groups: result.groups.map((g) => ({
+            key: { product: g.key.product_id ? { __typename: 'Product', id: g.key.product_id } : null, region: g.key.region ?? null, channel: g.key.channel ?? null },
+            ...seriesObjects(g, orderValues),
+          })),
+        };
+      },
+      order: async (_: unknown, { id }: { id: string }, context: ProductContext) => orderEntity(await product.stateLoader(context, 'order').load(id)),
+    },
+    Order: {
+      __resolveReference: async (ref: { id: string }, context: ProductContext) => orderEntity(await product.stateLoader(context, 'order').load(ref.id)),
+    },
+    Product: {
+      sales: async (parent: { id: string }, args: HistoryArguments, context: ProductContext) => {
+        const series = await product.historyLoader(context, 'sales', 'product_id').load({ id: parent.id, request: historyRequest(args) });
+        return seriesObjects(series, orderValues);
+      },
+    },
+    Subscription: {
+      orderBucketUpdated: {
+        subscribe: (_: unknown, args: { granularity: Granularity; region?: string | null; from?: string | null }) =>
+          mapAsyncIterator(product.bucketUpdates('sales', [args.region ?? undefined], args.from ?? undefined), (message) => bucketEvent(product, message, args)),
+        resolve: (payload: unknown) => payload,
+      },
+    },
+  };
+}
+
+/** The bucket at the subscription's granularity that now contains the changed minute, for its product. */
+async function bucketEvent(product: DataProductRuntime, message: BusMessage<BucketUpdatedEvent>, args: { granularity: Granularity; region?: string | null }) {
+  const minute = new Date(message.data.bucket);
+  const start = bucketStartOf(minute, args.granularity);
+  const end = bucketEndOf(minute, args.granularity);
+  const productId = message.data.dims.product_id;
+  const filter: Record<string, string[]> = { product_id: [productId] };
+  if (args.region) filter.region = [args.region];
+  const result = await product.history('sales', { range: { from: start, to: end }, granularity: args.granularity, filter });
+  const bucket = result.buckets[0] ?? { start, end, values: {} };
+  return {
+    orderBucketUpdated: {
+      cursor: message.cursor,
+      granularity: args.granularity,
+      bucket: { start: bucket.start, end: bucket.end, ...orderValues(bucket.values) },
+      product: { __typename: 'Product', id: productId },
+      region: args.region ?? null,
+      revision: message.data.revision,
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type { DocumentNode } from 'graphql';
+import { z } from 'zod';
+import { defineDataProduct } from '../kit/defineDataProduct.js';
+import { shippingResolvers } from './shippingResolvers.js';
+
+const shipment = {
+  shipmentId: z.string().min(1),
+  orderId: z.string().min(1),
+  productId: z.string().min(1),
+  carrier: z.string().min(1),
+  region: z.string().min(1),
+  promisedAt: z.iso.datetime({ offset: true }),
+};
+
+/** Shipping facts: a shipment leaves the warehouse; it arrives (its event time is the delivery time). */
+export const shippingFacts = {
+  ShipmentDispatched: z.object(shipment),
+  ShipmentDelivered: z.object({ ...shipment, dispatchedAt: z.iso.datetime({ offset: true }) }),
+};
+
+const HOUR = 3_600_000;
+
+/** The shipping data product: delivery performance by product, carrier and region; shipments per order. */
+export function shippingProduct(typeDefs: DocumentNode) {
+  return defineDataProduct({
+    typeDefs,
+    descriptor: {
+      id: 'shipping.deliveries',
+      name: 'Delivery performance',
+      domain: 'shipping',
+      version: '1.0.0',
+      status: 'active',
+      description: {
+        purpose: 'Lead times and on-time rates of deliveries by product, carrier and region; the shipment of each order.',
+        limitations: 'A delivery counts in the bucket of its delivery time; lead time runs from dispatch to delivery.',
+      },
+      owner: { team: 'Logistics', contact: 'logistics-team@example.com' },
+      slos: { freshnessSeconds: 300, availability: 0.99, retentionDays: 365, queryLatencyP99Ms: 250 },
+      classification: {},
+      tags: ['logistics'],
+    },
+    facts: shippingFacts,
+    rollups: {
+      deliveries: {
+        dimensions: ['product_id', 'carrier', 'region'],
+        measures: { dispatched: 'count', delivered: 'count', on_time: 'count', lead_time_hours: 'avg' },
+        contributions: {
+          ShipmentDispatched: (s) => ({ dims: { product_id: s.productId, carrier: s.carrier, region: s.region }, values: { dispatched: 1 } }),
+          ShipmentDelivered: (s, time) => ({
+            dims: { product_id: s.productId, carrier: s.carrier, region: s.region },
+            values: {
+              delivered: 1,
+              on_time: time.getTime() <= Date.parse(s.promisedAt) ? 1 : 0,
+              lead_time_hours: (time.getTime() - Date.parse(s.dispatchedAt)) / HOUR,
+            },
+          }),
+        },
+      },
+    },
+    states: {
+      shipment: {
+        reducers: {
+          ShipmentDispatched: {
+            key: (s) => s.orderId,
+            reduce: (previous, s, time) => ({ ...s, status: previous?.status === 'DELIVERED' ? 'DELIVERED' : 'DISPATCHED', dispatchedAt: time.toISOString(), deliveredAt: previous?.deliveredAt ?? null }),
+          },
+          ShipmentDelivered: {
+            key: (s) => s.orderId,
+            reduce: (_previous, s, time) => ({ ...s, status: 'DELIVERED', deliveredAt: time.toISOString(), onTime: time.getTime() <= Date.parse(s.promisedAt) }),
+          },
+        },
+      },
+    },
+    resolvers: shippingResolvers,
+  });
+}

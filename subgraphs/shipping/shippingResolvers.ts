@@ -1,0 +1,65 @@
+import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
+import type { ProductContext } from '../kit/defineDataProduct.js';
+import { DateTime } from '../kit/graphql/DateTime.js';
+import { historyRequest, ratio, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
+import { mapAsyncIterator } from '../kit/graphql/mapAsyncIterator.js';
+import { filterAsyncIterator } from '../kit/graphql/filterAsyncIterator.js';
+import type { StateRow } from '../kit/store/Store.js';
+
+const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', CARRIER: 'carrier', REGION: 'region' };
+const DEFAULT_WINDOW_MS = 30 * 86_400_000;
+
+function deliveryValues(v: Record<string, number | null>) {
+  return { dispatched: v.dispatched ?? 0, delivered: v.delivered ?? 0, avgLeadTimeHours: v.lead_time_hours ?? null, onTimeRate: ratio(v.on_time, v.delivered) };
+}
+
+function shipmentOf(row: { key: string; value: Record<string, unknown> } | StateRow | null) {
+  if (!row) return null;
+  const s = row.value;
+  return { id: s.shipmentId, status: s.status, carrier: s.carrier, dispatchedAt: s.dispatchedAt ?? null, deliveredAt: s.deliveredAt ?? null, promisedAt: s.promisedAt ?? null, onTime: s.onTime ?? null };
+}
+
+/** Resolvers of the shipping subgraph. */
+export function shippingResolvers(product: DataProductRuntime) {
+  return {
+    DateTime,
+    Query: {
+      deliveryPerformance: async (_: unknown, args: HistoryArguments & { groupBy?: string[] }) => {
+        const result = await product.history('deliveries', historyRequest(args, DIMENSIONS));
+        return {
+          granularity: result.granularity,
+          timeZone: result.timeZone,
+          asOf: result.asOf,
+          ...seriesObjects(result, deliveryValues),
+          groups: result.groups.map((g) => ({
+            key: { product: g.key.product_id ? { __typename: 'Product', id: g.key.product_id } : null, carrier: g.key.carrier ?? null, region: g.key.region ?? null },
+            ...seriesObjects(g, deliveryValues),
+          })),
+        };
+      },
+    },
+    Order: {
+      __resolveReference: (ref: { id: string }) => ref,
+      shipment: async (parent: { id: string }, _: unknown, context: ProductContext) => shipmentOf(await product.stateLoader(context, 'shipment').load(parent.id)),
+    },
+    Product: {
+      __resolveReference: (ref: { id: string }) => ref,
+      delivery: async (parent: { id: string }, args: { range?: { from: Date; to: Date } | null }, context: ProductContext) => {
+        const to = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000);
+        const range = args.range ?? { from: new Date(to.getTime() - DEFAULT_WINDOW_MS), to };
+        const series = await product.historyLoader(context, 'deliveries', 'product_id').load({ id: parent.id, request: { range, granularity: 'MONTH' } });
+        return deliveryValues(series.total);
+      },
+    },
+    Subscription: {
+      shipmentUpdated: {
+        subscribe: (_: unknown, args: { orderId?: string | null; from?: string | null }) =>
+          mapAsyncIterator(
+            filterAsyncIterator(product.stateChanges('shipment', args.from ?? undefined), (m) => !args.orderId || m.data.key === args.orderId),
+            (m) => ({ shipmentUpdated: { cursor: m.cursor, order: { __typename: 'Order', id: m.data.key }, shipment: shipmentOf({ key: m.data.key, value: m.data.value }) } }),
+          ),
+        resolve: (payload: unknown) => payload,
+      },
+    },
+  };
+}

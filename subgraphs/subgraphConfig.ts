@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { DOMAINS, DOMAIN_NAMES, type DomainName } from './domains.js';
+
+/** Where a subgraph keeps its data: an embedded DuckDB file (or memory), or a PostgreSQL server. */
+export type StoreConfig = { kind: 'duckdb'; path: string } | { kind: 'postgres'; url: string };
+
+/** Where a subgraph publishes change events. */
+export type BusConfig = { kind: 'memory' } | { kind: 'nats'; url: string };
+
+/** A validated subgraph configuration. */
+export interface SubgraphConfig {
+  domain: DomainName;
+  host: string;
+  port: number;
+  schemaDir: string;
+  store: StoreConfig;
+  bus: BusConfig;
+  exportDir: string;
+  latenessMs: number;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * Reads a subgraph's configuration from the environment (the only place that does), validating every
+ * value with a message that names the variable:
+ * `MESH_HOST`, `<DOMAIN>_PORT` (e.g. `ORDERS_PORT`), `MESH_SCHEMA_DIR`, `MESH_DATA_DIR`, `MESH_STORE`
+ * (`duckdb` | `duckdb:<file>` | `memory` | `postgres://…`), `MESH_BUS` (`memory` | `nats://…`),
+ * `MESH_EXPORT_DIR`, `MESH_LATENESS_HOURS`.
+ */
+export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): SubgraphConfig {
+  if (!(DOMAIN_NAMES as string[]).includes(domain)) {
+    throw new Error(`unknown subgraph "${domain}"; known: ${DOMAIN_NAMES.join(', ')}`);
+  }
+  const name = domain as DomainName;
+  const portVariable = `${name.toUpperCase()}_PORT`;
+  const schema = z.object({
+    host: z.string().min(1),
+    port,
+    schemaDir: z.string().min(1),
+    dataDir: z.string().min(1),
+    store: z.string().min(1),
+    bus: z.string().min(1),
+    exportDir: z.string().min(1),
+    latenessHours: z.coerce.number().positive(),
+  });
+  const raw = {
+    host: env.MESH_HOST ?? '127.0.0.1',
+    port: env[portVariable] ?? env.PORT ?? DOMAINS[name].defaultPort,
+    schemaDir: env.MESH_SCHEMA_DIR ?? 'schema',
+    dataDir: env.MESH_DATA_DIR ?? 'data',
+    store: env.MESH_STORE ?? 'duckdb',
+    bus: env.MESH_BUS ?? 'memory',
+    exportDir: env.MESH_EXPORT_DIR ?? 'exports',
+    latenessHours: env.MESH_LATENESS_HOURS ?? 168,
+  };
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const names: Record<string, string> = { host: 'MESH_HOST', port: portVariable, schemaDir: 'MESH_SCHEMA_DIR', dataDir: 'MESH_DATA_DIR', store: 'MESH_STORE', bus: 'MESH_BUS', exportDir: 'MESH_EXPORT_DIR', latenessHours: 'MESH_LATENESS_HOURS' };
+    const issue = parsed.error.issues[0];
+    const key = String(issue.path[0]);
+    throw new Error(`invalid ${names[key] ?? key}=${JSON.stringify(raw[key as keyof typeof raw])}: ${issue.message}`);
+  }
+  const c = parsed.data;
+  return {
+    domain: name,
+    host: c.host,
+    port: c.port,
+    schemaDir: path.resolve(c.schemaDir),
+    store: parseStore(c.store, path.resolve(c.dataDir), name),
+    bus: parseBus(c.bus),
+    exportDir: path.resolve(c.exportDir),
+    latenessMs: c.latenessHours * 3_600_000,
+  };
+}
+
+function parseStore(value: string, dataDir: string, domain: string): StoreConfig {
+  if (value === 'duckdb') return { kind: 'duckdb', path: path.join(dataDir, `${domain}.duckdb`) };
+  if (value === 'memory') return { kind: 'duckdb', path: ':memory:' };
+  if (value.startsWith('duckdb:')) return { kind: 'duckdb', path: path.resolve(value.slice('duckdb:'.length)) };
+  if (/^postgres(ql)?:\/\//.test(value)) return { kind: 'postgres', url: value };
+  throw new Error(`invalid MESH_STORE=${JSON.stringify(value)}: use duckdb, duckdb:<file>, memory or postgres://user@host:port/db`);
+}
+
+function parseBus(value: string): BusConfig {
+  if (value === 'memory') return { kind: 'memory' };
+  if (value.startsWith('nats://')) return { kind: 'nats', url: value };
+  throw new Error(`invalid MESH_BUS=${JSON.stringify(value)}: use memory or nats://host:port`);
+}
