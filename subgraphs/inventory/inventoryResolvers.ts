@@ -63,7 +63,8 @@ export function inventoryResolvers(product: DataProductRuntime) {
             filterAsyncIterator(product.stateChanges('stock', args.from ?? undefined), (m) => !args.productId || m.data.key === args.productId),
             (m) => stockEvent(m, 'stockChanged'),
           ),
-        resolve: (payload: unknown) => payload,
+        // The iterator yields `{ stockChanged: event }`: the field's value is the event inside it.
+        resolve: (payload: { stockChanged: unknown }) => payload.stockChanged,
       },
       stockLow: {
         subscribe: (_: unknown, args: { threshold: number; from?: string | null }) =>
@@ -75,7 +76,8 @@ export function inventoryResolvers(product: DataProductRuntime) {
             }),
             (m) => stockEvent(m, 'stockLow'),
           ),
-        resolve: (payload: unknown) => payload,
+        // The iterator yields `{ stockLow: event }`: the field's value is the event inside it.
+        resolve: (payload: { stockLow: unknown }) => payload.stockLow,
       },
     },
   };

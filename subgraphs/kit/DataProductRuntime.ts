@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import type { Bus, BusMessage } from './bus/Bus.js';
+import { GraphQLError } from 'graphql';
+import { CursorUnavailableError, type Bus, type BusMessage } from './bus/Bus.js';
 import type { DataProductDefinition, ProductContext } from './defineDataProduct.js';
 import type { ServedDescriptor } from './descriptor.js';
 import { bucketUpdatedFilter, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from './ingest/changeSubjects.js';
@@ -9,6 +10,7 @@ import { createProjector } from './rollups/createProjector.js';
 import { measureValue, rollupLayout } from './rollups/rollupLayout.js';
 import type { StateRow, StateListQuery, Store } from './store/Store.js';
 import { describeProduct, type PortAddresses } from './describeProduct.js';
+import { ErrorCode } from './errors.js';
 
 /** Options of a running data product. */
 export interface DataProductRuntimeOptions {
@@ -138,13 +140,13 @@ export class DataProductRuntime {
   bucketUpdates(rollup: string, subjectValues: ReadonlyArray<string | undefined> = [], from?: string): AsyncIterableIterator<BusMessage<BucketUpdatedEvent>> {
     this.rollup(rollup);
     const filter = bucketUpdatedFilter(this.domain, rollup, subjectValues, (this.definition.rollups?.[rollup]?.subjectDimensions ?? []).length);
-    return this.bus.subscribe<BucketUpdatedEvent>(filter, { from });
+    return this.subscribe<BucketUpdatedEvent>(filter, from);
   }
 
   /** Change events of a keyed state. */
   stateChanges(state: string, from?: string): AsyncIterableIterator<BusMessage<StateChangedEvent>> {
     if (!this.definition.states?.[state]) throw new Error(`unknown state "${state}"`);
-    return this.bus.subscribe<StateChangedEvent>(stateChangedSubject(this.domain, state), { from });
+    return this.subscribe<StateChangedEvent>(stateChangedSubject(this.domain, state), from);
   }
 
   /** The descriptor with live freshness and output ports at the given addresses. */
@@ -156,6 +158,16 @@ export class DataProductRuntime {
   async close(): Promise<void> {
     await this.bus.close();
     await this.store.close();
+  }
+
+  /** A bus subscription; a `from` the bus cannot resume is refused with the public CURSOR_UNAVAILABLE code. */
+  private subscribe<T>(filter: string, from: string | undefined): AsyncIterableIterator<BusMessage<T>> {
+    try {
+      return this.bus.subscribe<T>(filter, { from });
+    } catch (error) {
+      if (error instanceof CursorUnavailableError) throw new GraphQLError(error.message, { extensions: { code: ErrorCode.CURSOR_UNAVAILABLE } });
+      throw error;
+    }
   }
 
   private rollup(name: string) {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import express, { type Request } from 'express';
@@ -68,7 +69,7 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
   );
   const apollo = new ApolloServer<ProductContext>({
     schema,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } }],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginDrainHttpServer({ httpServer: server }), { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } }],
   });
   await apollo.start();
 

@@ -54,7 +54,8 @@ export function ordersResolvers(product: DataProductRuntime) {
       orderBucketUpdated: {
         subscribe: (_: unknown, args: { granularity: Granularity; region?: string | null; from?: string | null }) =>
           mapAsyncIterator(product.bucketUpdates('sales', [args.region ?? undefined], args.from ?? undefined), (message) => bucketEvent(product, message, args)),
-        resolve: (payload: unknown) => payload,
+        // The iterator yields `{ orderBucketUpdated: event }`: the field's value is the event inside it.
+        resolve: (payload: { orderBucketUpdated: unknown }) => payload.orderBucketUpdated,
       },
     },
   };

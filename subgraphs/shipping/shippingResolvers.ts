@@ -58,7 +58,8 @@ export function shippingResolvers(product: DataProductRuntime) {
             filterAsyncIterator(product.stateChanges('shipment', args.from ?? undefined), (m) => !args.orderId || m.data.key === args.orderId),
             (m) => ({ shipmentUpdated: { cursor: m.cursor, order: { __typename: 'Order', id: m.data.key }, shipment: shipmentOf({ key: m.data.key, value: m.data.value }) } }),
           ),
-        resolve: (payload: unknown) => payload,
+        // The iterator yields `{ shipmentUpdated: event }`: the field's value is the event inside it.
+        resolve: (payload: { shipmentUpdated: unknown }) => payload.shipmentUpdated,
       },
     },
   };

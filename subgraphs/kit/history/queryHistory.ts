@@ -3,7 +3,7 @@ import { badInput, ErrorCode } from '../errors.js';
 import { GraphQLError } from 'graphql';
 import type { MergeKind, Store } from '../store/Store.js';
 import { measureValue, mergeColumns, rollupLayout } from '../rollups/rollupLayout.js';
-import { BucketLimitError, isValidTimeZone, planBuckets, type Granularity } from './timeBuckets.js';
+import { BucketLimitError, bucketEndOf, isValidTimeZone, planBuckets, truncateToGrain, type Granularity } from './timeBuckets.js';
 
 /** A history request, as the GraphQL arguments give it. */
 export interface HistoryRequest {
@@ -59,9 +59,14 @@ export interface HistoryRollup {
  * aggregate the minute or hour table into them (never raw facts), zero-fills, computes totals and groups.
  */
 export async function queryHistory(store: Store, rollup: HistoryRollup, request: HistoryRequest, limits: HistoryLimits): Promise<HistoryResult> {
-  const from = parseInstant(request.range.from, 'range.from');
-  const to = parseInstant(request.range.to, 'range.to');
-  if (from.getTime() >= to.getTime()) throw badInput(`range.from (${from.toISOString()}) must be before range.to (${to.toISOString()})`, 'range');
+  const requestedFrom = parseInstant(request.range.from, 'range.from');
+  const requestedTo = parseInstant(request.range.to, 'range.to');
+  if (requestedFrom.getTime() >= requestedTo.getTime()) {
+    throw badInput(`range.from (${requestedFrom.toISOString()}) must be before range.to (${requestedTo.toISOString()})`, 'range');
+  }
+  // The finest stored grain is the minute: a range is widened to whole minutes.
+  const from = truncateToGrain(requestedFrom, 'minute');
+  const to = new Date(Math.ceil(requestedTo.getTime() / 60_000) * 60_000);
   const timeZone = request.timeZone ?? 'UTC';
   if (!isValidTimeZone(timeZone)) throw badInput(`timeZone "${timeZone}" is not an IANA time zone (e.g. "Europe/Paris")`, 'timeZone');
   const groupBy = [...new Set(request.groupBy ?? [])];
@@ -76,6 +81,7 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
     plan = planBuckets({ from, to, granularity: request.granularity, timeZone, maxBuckets: limits.maxBuckets });
   } catch (error) {
     if (error instanceof BucketLimitError) throw new GraphQLError(error.message, { extensions: { code: ErrorCode.RESULT_TOO_LARGE, requested: error.requested, limit: error.limit } });
+    if (error instanceof RangeError) throw badInput(error.message, 'range');
     throw error;
   }
   const [rows, asOf] = await Promise.all([
@@ -116,17 +122,17 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
 
 function toSeries(
   starts: Date[],
-  boundaries: Date[],
+  _boundaries: Date[],
   perBucket: Array<Record<string, number | null>>,
   measures: Record<string, MeasureKind>,
   columns: Record<string, MergeKind>,
-  _granularity: Granularity,
-  _timeZone: string,
+  granularity: Granularity,
+  timeZone: string,
 ): HistorySeries {
   const totalColumns: Record<string, number | null> = {};
   const buckets = starts.map((start, i) => {
     mergeColumns(columns, totalColumns, perBucket[i]);
-    const end = i + 1 < starts.length ? starts[i + 1] : boundaries[boundaries.length - 1];
+    const end = i + 1 < starts.length ? starts[i + 1] : bucketEndOf(start, granularity, timeZone);
     return { start, end, values: values(measures, perBucket[i]) };
   });
   return { buckets, total: values(measures, totalColumns) };

@@ -1,4 +1,5 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBListValue } from '@duckdb/node-api';
+import type { DuckDbSession } from './DuckDbSession.js';
 import { STORED_GRAINS, type RollupLayout, type StoreLayout, type StoredGrain } from './Store.js';
 import { BASE_DDL, ident, rollupDdl, rollupStageDdl, rollupTable, stateDdl } from './duckDbSql.js';
 
@@ -7,26 +8,26 @@ import { BASE_DDL, ident, rollupDdl, rollupStageDdl, rollupTable, stateDdl } fro
  * layout; its key (bucket + dimensions) cannot change in place, so a changed dimension list is refused
  * with a clear error instead of failing on the first insert.
  */
-export async function initSchema(connection: DuckDBConnection, layout: StoreLayout): Promise<void> {
-  for (const sql of BASE_DDL) await connection.run(sql);
+export async function initSchema(session: DuckDbSession, layout: StoreLayout): Promise<void> {
+  for (const sql of BASE_DDL) await session.run(sql);
   for (const rollup of layout.rollups) {
     for (const grain of STORED_GRAINS) {
-      await connection.run(rollupDdl(rollup, grain));
-      await migrateRollup(connection, rollup, grain);
+      await session.run(rollupDdl(rollup, grain));
+      await migrateRollup(session, rollup, grain);
     }
-    await connection.run(rollupStageDdl(rollup));
+    await session.run(rollupStageDdl(rollup));
   }
-  for (const state of layout.states) await connection.run(stateDdl(state));
+  for (const state of layout.states) await session.run(stateDdl(state));
 }
 
-async function migrateRollup(connection: DuckDBConnection, rollup: RollupLayout, grain: StoredGrain): Promise<void> {
+async function migrateRollup(session: DuckDbSession, rollup: RollupLayout, grain: StoredGrain): Promise<void> {
   const table = `rollup_${rollup.name}_${grain}`;
-  const keyReader = await connection.runAndReadAll(
+  const keyRows = await session.rows(
     `SELECT constraint_column_names FROM duckdb_constraints()
      WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1 AND constraint_type = 'PRIMARY KEY'`,
     [table],
   );
-  const [keyColumns] = keyReader.getRowsJS()[0] ?? [];
+  const keyColumns = (keyRows[0]?.[0] as DuckDBListValue | undefined)?.items ?? [];
   const expected = ['bucket', ...rollup.dimensions];
   if (JSON.stringify(keyColumns) !== JSON.stringify(expected)) {
     throw new Error(
@@ -34,14 +35,14 @@ async function migrateRollup(connection: DuckDBConnection, rollup: RollupLayout,
         'dimensions of an existing rollup cannot change, declare a new rollup name instead',
     );
   }
-  const columnReader = await connection.runAndReadAll(
+  const columnRows = await session.rows(
     `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
     [table],
   );
-  const existing = new Set(columnReader.getRowsJS().map(([name]) => name));
+  const existing = new Set(columnRows.map(([name]) => name));
   for (const column of Object.keys(rollup.columns)) {
     if (!existing.has(column)) {
-      await connection.run(`ALTER TABLE ${rollupTable(rollup.name, grain)} ADD COLUMN ${ident(column)} DOUBLE`);
+      await session.run(`ALTER TABLE ${rollupTable(rollup.name, grain)} ADD COLUMN ${ident(column)} DOUBLE`);
     }
   }
 }

