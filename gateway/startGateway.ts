@@ -99,6 +99,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   apollo = new ApolloServer({
     gateway,
     introspection: config.introspection,
+    // Stack traces are for logs, not for clients.
+    includeStacktraceInErrorResponses: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       { async serverWillStart() { return { async drainServer() { await ws.dispose(); await executor?.dispose(); } }; } },

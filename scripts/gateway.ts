@@ -3,6 +3,9 @@ import { gatewayConfigFromEnv } from '../gateway/gatewayConfig.js';
 import { startGateway } from '../gateway/startGateway.js';
 import { runMain } from './runMain.js';
 
+// @apollo/gateway's OpenTelemetry GCP detector probes a cloud metadata server that is not there; skip it.
+process.env.METADATA_SERVER_DETECTION ??= 'none';
+
 await runMain('gateway', async () => {
   const config = gatewayConfigFromEnv(process.env);
   const gateway = await startGateway({ config });

@@ -1,7 +1,7 @@
 import { Kind, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
 import type { DataProductRuntime } from './DataProductRuntime.js';
 import type { OutputPort, ServedDescriptor } from './descriptor.js';
-import { bucketUpdatedSubject, stateChangedSubject } from './ingest/changeSubjects.js';
+import { bucketUpdatedFilter, stateChangedSubject } from './ingest/changeSubjects.js';
 
 /** Where a product's ports are reachable. */
 export interface PortAddresses {
@@ -27,7 +27,8 @@ export async function describeProduct(product: DataProductRuntime, addresses: Po
     { kind: 'graphql-subscription', url: addresses.wsUrl, fields: rootFields('Subscription') },
     ...Object.entries(rollups).map(([name, r]): OutputPort => ({
       kind: 'event-subject',
-      subject: bucketUpdatedSubject(descriptor.domain, name, (r.subjectDimensions ?? []).map(() => '*')),
+      // A filter, not a subject: subject tokens escape `*` to `_`, which would advertise a subject nothing is published on.
+      subject: bucketUpdatedFilter(descriptor.domain, name, [], (r.subjectDimensions ?? []).length),
       description: `minute bucket of rollup "${name}" updated (dimensions ${r.dimensions.join(', ')})`,
     })),
     ...Object.keys(states).map((name): OutputPort => ({ kind: 'event-subject', subject: stateChangedSubject(descriptor.domain, name), description: `state "${name}" changed` })),

@@ -1,7 +1,8 @@
 import { buildCatalog, shopPrice, type SimulatedProduct } from './buildCatalog.js';
+import { isoTime } from './isoTime.js';
 import { createRandom, weighted, type Random } from './random.js';
 import { ScheduleQueue } from './ScheduleQueue.js';
-import { simulatorSource, type DomainFact, type SimDomain } from './simulatedFact.js';
+import { SIM_DOMAINS, simulatorSource, type DomainFact, type SimDomain } from './simulatedFact.js';
 import {
   CARRIER_TRANSIT_DAYS,
   CARRIER_WEIGHTS,
@@ -59,7 +60,7 @@ export interface LiveFacts {
 export interface GoLiveOptions {
   /**
    * Marks live ids (`sim-<seed>-<epoch>-...`, `ord-<epoch>-...`) so that they never collide with the
-   * seed history nor with an earlier live run. @default `to` in base 36
+   * seed history nor with an earlier live run. @default `live` + `to` in base 36 (ms), e.g. `livelxk3f9qo`
    */
   epoch?: string;
   /**
@@ -116,9 +117,10 @@ export class Simulation {
   private readonly restocking = new Set<string>();
   private readonly queue = new ScheduleQueue<Action>();
   private readonly counters: Record<SimDomain, number> = { catalog: 0, orders: 0, inventory: 0, shipping: 0 };
+  private readonly idPrefixes = {} as Record<SimDomain, string>;
   private readonly pickProduct: (random: Random) => number;
   private readonly customers: number;
-  private epoch: string;
+  private epoch = '';
   private orders = 0;
   private restockLeadHours: readonly [number, number] = [24, 72];
   private state: 'new' | 'history' | 'done' | 'live' = 'new';
@@ -133,7 +135,7 @@ export class Simulation {
     this.random = createRandom(seed);
     this.from = from.getTime();
     this.to = to.getTime();
-    this.epoch = dayTag(from);
+    this.setEpoch(dayTag(from));
     this.ordersPerHour = ordersPerDay / 24;
     this.cancellationRate = cancellationRate;
     this.priceChangeChance = ordersPerDay > 0 ? Math.min(1, (priceChangesPerProductDay * products) / ordersPerDay) : 0;
@@ -191,13 +193,12 @@ export class Simulation {
    * it has not been consumed, so that stock levels and the schedule are those at `to`.
    */
   goLive(options: GoLiveOptions = {}): LiveFacts {
-    const { epoch = this.to.toString(36), carryOver = true } = options;
+    const { epoch = `live${this.to.toString(36)}`, carryOver = true } = options;
     if (this.state === 'live') throw new Error('the simulation is already live');
     if (this.state === 'new') for (const _ of this.history());
     else if (this.state === 'history') throw new Error('finish consuming history() before going live');
     this.state = 'live';
-    this.epoch = epoch;
-    for (const domain of Object.keys(this.counters) as SimDomain[]) this.counters[domain] = 0;
+    this.setEpoch(epoch);
     this.orders = 0;
     // Live orders arrive far faster than history orders; replenishment keeps pace in minutes, not days.
     this.restockLeadHours = [0.05, 0.25];
@@ -227,15 +228,29 @@ export class Simulation {
     };
   }
 
+  /** Follow-ups happen on whole milliseconds, the resolution of event times. */
+  private schedule(time: number, action: Action): void {
+    this.queue.push(Math.floor(time), action);
+  }
+
   private take(): DomainFact[] {
     const facts = this.out;
     this.out = [];
     return facts;
   }
 
+  /** Ids restart at 1 under a new epoch marker: `sim-<seed>-<epoch>-<domain>-<n>`. */
+  private setEpoch(epoch: string): void {
+    this.epoch = epoch;
+    for (const domain of SIM_DOMAINS) {
+      this.counters[domain] = 0;
+      this.idPrefixes[domain] = `sim-${this.seed}-${epoch}-${domain}-`;
+    }
+  }
+
   private emit(domain: SimDomain, type: string, time: number, data: Record<string, unknown>): void {
-    const id = `sim-${this.seed}-${this.epoch}-${domain}-${++this.counters[domain]}`;
-    this.out.push({ domain, event: { specversion: '1.0', id, source: simulatorSource(domain), type, time: new Date(time).toISOString(), data } });
+    const id = this.idPrefixes[domain] + ++this.counters[domain];
+    this.out.push({ domain, event: { specversion: '1.0', id, source: simulatorSource(domain), type, time: isoTime(time), data } });
   }
 
   private listEverything(time: number): void {
@@ -275,8 +290,8 @@ export class Simulation {
     this.emit('orders', 'OrderPlaced', time, { ...orderLine(order, this.catalog), customerEmail: `c${customer}@example.com` });
     this.adjust(time, product, warehouse, -quantity, 'sold');
     const dispatchDelay = r.float(2 * HOUR, 24 * HOUR);
-    if (r.chance(this.cancellationRate)) this.queue.push(time + r.float(0.5 * HOUR, dispatchDelay - 0.25 * HOUR), { kind: 'cancel', order });
-    else this.queue.push(time + dispatchDelay, { kind: 'dispatch', order });
+    if (r.chance(this.cancellationRate)) this.schedule(time + r.float(0.5 * HOUR, dispatchDelay - 0.25 * HOUR), { kind: 'cancel', order });
+    else this.schedule(time + dispatchDelay, { kind: 'dispatch', order });
     if (r.chance(this.priceChangeChance)) this.changePrice(time);
   }
 
@@ -303,7 +318,7 @@ export class Simulation {
     if (delta < 0 && onHand <= reorderPoint && !this.restocking.has(key)) {
       this.restocking.add(key);
       const [min, max] = this.restockLeadHours;
-      this.queue.push(time + this.random.float(min * HOUR, max * HOUR), { kind: 'restock', product, warehouse, quantity: this.restockQuantity(product, warehouse) });
+      this.schedule(time + this.random.float(min * HOUR, max * HOUR), { kind: 'restock', product, warehouse, quantity: this.restockQuantity(product, warehouse) });
     }
   }
 
@@ -329,11 +344,11 @@ export class Simulation {
       productId: this.catalog[order.product].id,
       carrier,
       region: order.region,
-      promisedAt: new Date(time + PROMISE_DAYS * DAY).toISOString(),
+      promisedAt: isoTime(time + PROMISE_DAYS * DAY),
     };
     this.emit('shipping', 'ShipmentDispatched', time, shipment);
     const transitDays = Math.min(6, Math.max(1, r.normal(CARRIER_TRANSIT_DAYS[carrier] + REGION_TRANSIT_PENALTY_DAYS[order.region], 0.8)));
-    this.queue.push(time + transitDays * DAY, { kind: 'deliver', delivery: { data: { ...shipment, dispatchedAt: new Date(time).toISOString() } } });
+    this.schedule(time + transitDays * DAY, { kind: 'deliver', delivery: { data: { ...shipment, dispatchedAt: isoTime(time) } } });
   }
 
   private changePrice(time: number): void {

@@ -45,7 +45,7 @@ export async function postBatch(target: SubgraphTarget, events: readonly Simulat
   return withRetries(target, retry, async () => {
     const response = await fetch(`${target.base}/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/cloudevents-batch+json', ...(await target.headers()) },
+      headers: { 'content-type': 'application/cloudevents-batch+json', ...(await headersOf(target)) },
       body,
       signal: target.signal,
     });
@@ -63,7 +63,7 @@ export async function postBatch(target: SubgraphTarget, events: readonly Simulat
 /** Reads `factCount` from `${base}/descriptor`, retrying like `postBatch`. */
 export async function fetchFactCount(target: SubgraphTarget, retry: RetryPolicy): Promise<number> {
   return withRetries(target, retry, async () => {
-    const response = await fetch(`${target.base}/descriptor`, { headers: { accept: 'application/json', ...(await target.headers()) }, signal: target.signal });
+    const response = await fetch(`${target.base}/descriptor`, { headers: { accept: 'application/json', ...(await headersOf(target)) }, signal: target.signal });
     const text = await response.text();
     if (!response.ok) return { ok: false, status: response.status, reason: `GET /descriptor answered ${response.status}: ${errorMessage(text)}` };
     const factCount = (safeJson(text) as { factCount?: unknown } | undefined)?.factCount;
@@ -86,12 +86,23 @@ async function withRetries<T>(target: SubgraphTarget, retry: RetryPolicy, attemp
       ({ reason, status } = result);
     } catch (error) {
       if (error instanceof SimulatorError || target.signal?.aborted) throw error;
-      reason = `${target.base} unreachable: ${describeError(error)}`;
+      reason = error instanceof HeadersFailed ? error.message : `${target.base} unreachable: ${describeError(error)}`;
     }
     if (n >= retry.attempts) throw new SimulatorError('DOWNSTREAM_SERVICE_ERROR', target.domain, `${reason} (gave up after ${n} attempts)`, status);
     const wait = retry.baseDelayMs * 4 ** (n - 1);
     retry.onRetry?.(reason, n, wait);
     await delay(wait, undefined, { signal: target.signal });
+  }
+}
+
+/** The `headers` callback threw: reported as such rather than as an unreachable subgraph. */
+class HeadersFailed extends Error {}
+
+async function headersOf(target: SubgraphTarget): Promise<Record<string, string>> {
+  try {
+    return await target.headers();
+  } catch (error) {
+    throw new HeadersFailed(`headers() failed: ${describeError(error)}`, { cause: error });
   }
 }
 

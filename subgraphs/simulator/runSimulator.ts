@@ -32,7 +32,7 @@ export interface RunSimulatorOptions {
    * @default no extra headers
    */
   headers?: () => Promise<Record<string, string>>;
-  /** Receives progress, counts, durations and every problem, one line each. A throw is not caught. @default console.log */
+  /** Receives progress, counts, durations and every problem, one line each. What it throws is ignored. @default console.log with a `[simulator]` prefix */
   log?: (line: string) => void;
   /** Aborting stops seeding or live mode, as `stop()` does. */
   signal?: AbortSignal;
@@ -75,7 +75,7 @@ export function runSimulator(options: RunSimulatorOptions): SimulatorHandle {
     story = {},
     batchSize = 5000,
     headers = async () => ({}),
-    log = (line: string) => console.log(`[simulator] ${line}`),
+    log: writeLine = (line: string) => console.log(`[simulator] ${line}`),
     signal: outerSignal,
     retry: { attempts = 4, baseDelayMs = 250 } = {},
     clock = () => new Date(),
@@ -84,6 +84,13 @@ export function runSimulator(options: RunSimulatorOptions): SimulatorHandle {
   if (!(ratePerSecond >= 0)) throw new RangeError(`ratePerSecond must be >= 0; got ${ratePerSecond}`);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new RangeError(`batchSize must be between 1 and 10000; got ${batchSize}`);
 
+  const log = (line: string) => {
+    try {
+      writeLine(line);
+    } catch {
+      // a broken logger must not stop seeding or live mode
+    }
+  };
   const controller = new AbortController();
   const abort = () => controller.abort(outerSignal?.reason ?? new Error('simulator stopped'));
   if (outerSignal?.aborted) abort();

@@ -25,5 +25,7 @@ export interface DomainFact {
   event: SimulatedFact;
 }
 
-/** The CloudEvents `source` of the facts the simulator produces for `domain`. */
-export const simulatorSource = (domain: SimDomain) => `urn:mesh:simulator:${domain}`;
+const SOURCES = Object.fromEntries(SIM_DOMAINS.map((d) => [d, `urn:mesh:simulator:${d}`])) as Record<SimDomain, string>;
+
+/** The CloudEvents `source` of the facts the simulator produces for `domain` (one shared string each). */
+export const simulatorSource = (domain: SimDomain): string => SOURCES[domain];

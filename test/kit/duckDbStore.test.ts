@@ -68,10 +68,11 @@ function orderDeltas(fact: StoredFact): RollupDelta[] {
 
 /** Orders project into rollup deltas and a running per-product count read through the StateReader. */
 const projectOrders: Projector = async (facts, states) => {
-  const products = [...new Set(facts.map((f) => (f.data as unknown as OrderData).product))];
+  const productOf = (fact: StoredFact) => (fact.data as unknown as OrderData).product;
+  const products = [...new Set(facts.map(productOf))];
   const current = await states.read('stock', products);
   const counts = new Map(products.map((p) => [p, Number(current.get(p)?.sold ?? 0)]));
-  for (const f of facts) counts.set((f.data as unknown as OrderData).product, counts.get((f.data as unknown as OrderData).product)! + 1);
+  for (const fact of facts) counts.set(productOf(fact), counts.get(productOf(fact))! + 1);
   return {
     deltas: facts.flatMap(orderDeltas),
     states: [...counts].map(([key, sold]) => ({ state: 'stock', key, value: { sold, status: sold > 2 ? 'hot' : 'cold' }, updatedAt: facts.at(-1)!.time })),

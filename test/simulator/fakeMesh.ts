@@ -22,6 +22,8 @@ export interface FakeMeshOptions {
   existingFacts?: Partial<Record<SimDomain, number>>;
   /** Fact types each domain rejects, to provoke rejections. */
   rejectTypes?: Partial<Record<SimDomain, string[]>>;
+  /** When set, `POST /events` without `authorization: <this>` is refused with 401, as a producer check would. */
+  requireAuthorization?: string;
 }
 
 export interface FakeMesh {
@@ -39,7 +41,7 @@ export interface FakeMesh {
 }
 
 export async function startFakeMesh(options: FakeMeshOptions = {}): Promise<FakeMesh> {
-  const { existingFacts = {}, rejectTypes = {} } = options;
+  const { existingFacts = {}, rejectTypes = {}, requireAuthorization } = options;
   const batches = Object.fromEntries(SIM_DOMAINS.map((d) => [d, [] as SimulatedFact[][]])) as Record<SimDomain, SimulatedFact[][]>;
   const stored = Object.fromEntries(SIM_DOMAINS.map((d) => [d, new Set<string>()])) as Record<SimDomain, Set<string>>;
   const failNext = Object.fromEntries(SIM_DOMAINS.map((d) => [d, 0])) as Record<SimDomain, number>;
@@ -49,6 +51,10 @@ export async function startFakeMesh(options: FakeMeshOptions = {}): Promise<Fake
   for (const domain of SIM_DOMAINS) {
     app.get(`/${domain}/descriptor`, (_req, res) => void res.json({ domain, factCount: stored[domain].size + (existingFacts[domain] ?? 0) }));
     app.post(`/${domain}/events`, express.json({ type: () => true, limit: '20mb' }), (req, res) => {
+      if (requireAuthorization !== undefined && req.headers.authorization !== requireAuthorization) {
+        res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'a producer token is required' } });
+        return;
+      }
       if (failNext[domain] > 0) {
         failNext[domain]--;
         res.status(503).json({ error: { code: 'STORE_UNAVAILABLE', message: 'nothing was applied; retry: test outage' } });

@@ -74,15 +74,28 @@ describe('runSimulator seeding', () => {
   });
 
   it('should fail seeding with DOWNSTREAM_SERVICE_ERROR when a subgraph is unreachable', async () => {
-    const { mesh, simulator } = await start({ seedDays: 1, retry: { attempts: 2, baseDelayMs: 1 } });
-    simulator.seeded.catch(() => undefined);
-    await simulator.stop();
-    await mesh.close();
-    const closed = { ...mesh.subgraphs };
+    const gone = await startFakeMesh();
+    await gone.close();
+    simulator = runSimulator({ subgraphs: gone.subgraphs, seedDays: 1, ratePerSecond: 0, clock: () => now, retry: { attempts: 2, baseDelayMs: 1 }, log: (line) => lines.push(line) });
 
-    simulator = runSimulator({ subgraphs: closed, seedDays: 1, ratePerSecond: 0, clock: () => now, retry: { attempts: 2, baseDelayMs: 1 }, log: (line) => lines.push(line) });
     await expect(simulator.seeded).rejects.toMatchObject({ code: 'DOWNSTREAM_SERVICE_ERROR', message: expect.stringContaining('unreachable') });
-    mesh = undefined;
+    expect(lines.some((l) => l.includes('unreachable') && l.includes('retry 1/1'))).toBe(true);
+  });
+
+  it('should send the headers of headers() with every request', async () => {
+    let calls = 0;
+    const { simulator } = await start({ seedDays: 1, headers: async () => (calls++, { authorization: 'Bearer producer' }) }, { requireAuthorization: 'Bearer producer' });
+    const report = await simulator.seeded;
+
+    for (const domain of SIM_DOMAINS) expect(report.domains[domain]).toMatchObject({ rejected: 0, applied: report.domains[domain].posted });
+    expect(calls).toBe(4 + SIM_DOMAINS.reduce((sum, d) => sum + report.domains[d].batches, 0)); // descriptors + batches
+  });
+
+  it('should fail seeding with EVENTS_REFUSED at once when the subgraph refuses the producer', async () => {
+    const { simulator } = await start({ seedDays: 1 }, { requireAuthorization: 'Bearer producer' });
+
+    await expect(simulator.seeded).rejects.toMatchObject({ code: 'EVENTS_REFUSED', status: 401, message: expect.stringContaining('a producer token is required') });
+    expect(lines.some((l) => l.includes('retry'))).toBe(false);
   });
 
   it('should log the first rejection reason of a batch and go on', async () => {
@@ -104,32 +117,28 @@ describe('runSimulator seeding', () => {
 });
 
 describe('runSimulator live mode', () => {
-  const liveOrders = (mesh: FakeMesh, since: Date) => mesh.facts('orders').filter((e) => e.type === 'OrderPlaced' && Date.parse(e.time) >= since.getTime());
+  const isLive = (id: string) => !/^sim-42-\d{8}-/.test(id);
+  const liveOrders = (mesh: FakeMesh) => mesh.facts('orders').filter((e) => e.type === 'OrderPlaced' && isLive(e.id));
+  const liveSales = (mesh: FakeMesh) => mesh.facts('inventory').filter((e) => e.data.reason === 'sold' && isLive(e.id));
 
   it('should post new orders with their stock movements at a high rate and stop cleanly', async () => {
-    const started = new Date();
     const { mesh, simulator } = await start({ seedDays: 0, ratePerSecond: 500, clock: () => new Date() });
-    await simulator.seeded;
-    await mesh.until(() => liveOrders(mesh, started).length >= 20, '20 live orders');
+    const report = await simulator.seeded;
+    await mesh.until(() => liveOrders(mesh).length >= 20 && liveSales(mesh).length >= 20, '20 live orders and sales');
     await simulator.stop();
 
-    const orders = liveOrders(mesh, started);
-    const liveIds = new Set(orders.map((e) => e.id));
-    expect(liveIds.size).toBe(orders.length);
-    expect(orders.every((e) => /^sim-42-[0-9a-z]+-orders-\d+$/.test(e.id) && !e.id.includes('-20'))).toBe(true);
-    const sold = mesh.facts('inventory').filter((e) => e.data.reason === 'sold' && Date.parse(e.time) >= started.getTime());
-    expect(sold.length).toBeGreaterThanOrEqual(orders.length - 1);
+    const orders = liveOrders(mesh);
+    expect(new Set(orders.map((e) => e.id)).size).toBe(orders.length);
+    expect(orders.every((e) => /^sim-42-live[0-9a-z]+-orders-\d+$/.test(e.id) && e.time >= report.to)).toBe(true);
+    expect(orders.every((e) => /^ord-live[0-9a-z]+-\d{6}$/.test(String(e.data.orderId)))).toBe(true);
     expect(lines.some((l) => /^live: stopped after \d+ orders$/.test(l))).toBe(true);
-    const posts = SIM_DOMAINS.map((d) => mesh.batches[d].length);
-    await simulator.stop(); // idempotent
-    expect(SIM_DOMAINS.map((d) => mesh.batches[d].length)).toEqual(posts);
+    await withTimeout(simulator.stop(), 'a second stop() to resolve'); // idempotent
   });
 
   it('should stop when its signal aborts', async () => {
-    const started = new Date();
     const controller = new AbortController();
     const { mesh, simulator } = await start({ seedDays: 0, ratePerSecond: 200, clock: () => new Date(), signal: controller.signal });
-    await mesh.until(() => liveOrders(mesh, started).length >= 3, '3 live orders');
+    await mesh.until(() => liveOrders(mesh).length >= 3, '3 live orders');
     controller.abort();
 
     await withTimeout(simulator.done, 'the simulator to stop on abort');
@@ -137,13 +146,12 @@ describe('runSimulator live mode', () => {
   });
 
   it('should keep live facts while a subgraph fails and deliver them once it answers again', async () => {
-    const started = new Date();
     const { mesh, simulator } = await start({ seedDays: 0, ratePerSecond: 200, clock: () => new Date() });
     await simulator.seeded;
     mesh.failNext.orders = 1;
-    await mesh.until(() => lines.some((l) => l.startsWith('orders: reachable again')) && liveOrders(mesh, started).length >= 5, 'orders to recover');
+    await mesh.until(() => lines.some((l) => l.startsWith('orders: reachable again')) && liveOrders(mesh).length >= 5, 'orders to recover');
 
-    const ordinals = liveOrders(mesh, started).map((e) => Number(e.id.split('-').pop()));
+    const ordinals = liveOrders(mesh).map((e) => Number(e.id.split('-').pop()));
     expect(ordinals).toEqual(ordinals.map((_, i) => i + 1)); // nothing lost, nothing doubled, in order
     expect(lines.some((l) => l.startsWith('orders: live post failed (orders: POST /events answered 503'))).toBe(true);
   });

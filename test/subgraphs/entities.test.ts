@@ -24,7 +24,7 @@ describe('orders entities', () => {
   beforeEach(async () => {
     orders = await startTestSubgraph('orders');
   });
-  afterEach(() => orders.close());
+  afterEach(() => orders?.close());
 
   it('should answer Product.sales of ten products with ONE store query and each product’s own totals', async () => {
     // Product pN (N = 1..6) gets N orders of N units at 10 EUR on 2025-05-01, p01 also one cancellation on 2025-05-02.
@@ -85,7 +85,7 @@ describe('catalog entities', () => {
   beforeEach(async () => {
     catalog = await startTestSubgraph('catalog');
   });
-  afterEach(() => catalog.close());
+  afterEach(() => catalog?.close());
 
   it('should resolve ten Product references with ONE state read, null for products not listed', async () => {
     await post(catalog, ids(5).map((id, i) => productListed('2025-05-01T00:00:00Z', { productId: id, name: `Product ${i + 1}`, category: i % 2 ? 'garden' : 'kitchen', price: 10 + i })));
@@ -107,7 +107,7 @@ describe('inventory entities', () => {
   beforeEach(async () => {
     inventory = await startTestSubgraph('inventory');
   });
-  afterEach(() => inventory.close());
+  afterEach(() => inventory?.close());
 
   it('should add stock on hand over all warehouses to Products, zero for products without stock', async () => {
     await post(inventory, [
@@ -134,7 +134,7 @@ describe('shipping entities', () => {
   beforeEach(async () => {
     shipping = await startTestSubgraph('shipping');
   });
-  afterEach(() => shipping.close());
+  afterEach(() => shipping?.close());
 
   it('should add the shipment to Orders, null for orders not shipped', async () => {
     const shipment = (orderId: string): ShipmentLine => ({ shipmentId: `s-${orderId}`, orderId, productId: 'p1', carrier: 'UPS', region: 'eu', promisedAt: '2025-05-02T12:00:00Z' });

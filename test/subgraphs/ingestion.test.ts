@@ -14,7 +14,7 @@ describe('orders ingestion (POST /events)', () => {
   beforeEach(async () => {
     orders = await startTestSubgraph('orders');
   });
-  afterEach(() => orders.close());
+  afterEach(() => orders?.close());
 
   /** Net totals of every fact of 2025, as the history port reports them. */
   async function totals() {

@@ -34,7 +34,7 @@ describe('orders orderBucketUpdated', () => {
   beforeEach(async () => {
     orders = await startTestSubgraph('orders');
   });
-  afterEach(() => orders.close());
+  afterEach(() => orders?.close());
 
   it('should deliver the minute bucket a posted fact changed, with increasing cursors', async () => {
     const events = orders.subscribe(ON_BUCKET, { granularity: 'MINUTE' });
@@ -149,7 +149,7 @@ describe('inventory stockChanged and stockLow', () => {
   beforeEach(async () => {
     inventory = await startTestSubgraph('inventory');
   });
-  afterEach(() => inventory.close());
+  afterEach(() => inventory?.close());
 
   it('should deliver every stock change of the product asked for, and no other product’s', async () => {
     const events = inventory.subscribe(`subscription($id: ID) { stockChanged(productId: $id) { ${FIELDS} } }`, { id: 'p1' });
@@ -189,7 +189,7 @@ describe('shipping shipmentUpdated', () => {
   beforeEach(async () => {
     shipping = await startTestSubgraph('shipping');
   });
-  afterEach(() => shipping.close());
+  afterEach(() => shipping?.close());
 
   it('should deliver the dispatch and the delivery of the order asked for', async () => {
     const events = shipping.subscribe(

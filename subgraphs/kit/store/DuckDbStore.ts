@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
   STORED_GRAINS,
   type ApplyResult,
@@ -20,9 +20,8 @@ import {
 } from './Store.js';
 import { assertLayout, InvalidIdentifierError } from './storeIdentifiers.js';
 import { isValidDate, mergeRollupDeltas, mergeStateWrites } from './mergeRollupDeltas.js';
-import { fromJson, fromTimestamp, ident, rollupTable, stateTable, toTimestamp } from './duckDbSql.js';
+import { fromJson, fromTimestamp, ident, readRows, rollupTable, stateTable, toTimestamp } from './duckDbSql.js';
 import { initSchema } from './duckDbSchema.js';
-import { DuckDbSession } from './DuckDbSession.js';
 import { bucketStatement, decodeBucketRows } from './duckDbBucketQuery.js';
 import { decodeStateRow, factKey, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './duckDbWrites.js';
 
@@ -35,8 +34,8 @@ export interface DuckDbStoreOptions {
    */
   path: string;
   /**
-   * DuckDB worker threads. Apply batches are many small statements, which a busy machine runs faster on
-   * one thread; large bucket queries and exports profit from more.
+   * DuckDB worker threads. Fewer leave more CPU to the Node process (an apply batch is a dozen small
+   * statements plus JS work); more speed up large bucket queries and exports.
    * @default DuckDB's default: the number of CPU cores
    */
   threads?: number;
@@ -56,13 +55,13 @@ export class DuckDbStore implements Store {
   private states = new Set<string>();
   private initialized = false;
   private queue: Promise<unknown> = Promise.resolve();
-  private session: DuckDbSession | undefined;
+  private connection: DuckDBConnection | undefined;
 
   private constructor(
     private readonly instance: DuckDBInstance,
-    session: DuckDbSession,
+    connection: DuckDBConnection,
   ) {
-    this.session = session;
+    this.connection = connection;
   }
 
   /** Opens (or creates) the database. Call `init` before anything else. */
@@ -71,14 +70,13 @@ export class DuckDbStore implements Store {
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new Error(`threads must be a positive integer, got ${threads}`);
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
     const instance = await DuckDBInstance.create(path, threads === undefined ? {} : { threads: String(threads) });
-    return new DuckDbStore(instance, new DuckDbSession(await instance.connect()));
+    return new DuckDbStore(instance, await instance.connect());
   }
 
   async init(layout: StoreLayout): Promise<void> {
     assertLayout(layout);
-    await this.serialize(async (session) => {
-      session.clearPrepared(); // tables may change shape
-      await inTransaction(session, () => initSchema(session, layout));
+    await this.serialize(async (connection) => {
+      await inTransaction(connection, () => initSchema(connection, layout));
       this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
       this.states = new Set(layout.states);
       this.initialized = true;
@@ -94,30 +92,30 @@ export class DuckDbStore implements Store {
     const candidates = [...firstIndex.values()].map((i) => facts[i]);
     if (candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
 
-    return this.exclusive((session) =>
-      inTransaction(session, async () => {
-        const inserted = await insertNewFacts(session, candidates);
+    return this.exclusive((connection) =>
+      inTransaction(connection, async () => {
+        const inserted = await insertNewFacts(connection, candidates);
         const applied: StoredFact[] = [];
         const duplicates: StoredFact[] = [];
         facts.forEach((fact, i) => (firstIndex.get(keys[i]) === i && inserted.has(keys[i]) ? applied : duplicates).push(fact));
         if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
 
-        const reader: StateReader = { read: (state, stateKeys) => this.readStateValues(session, state, stateKeys) };
+        const reader: StateReader = { read: (state, stateKeys) => this.readStateValues(connection, state, stateKeys) };
         const projection = await project(applied, reader);
         if (!Array.isArray(projection?.deltas) || !Array.isArray(projection?.states)) {
           throw new Error('projector must resolve to { deltas: [], states: [] }');
         }
-        await upsertRollups(session, mergeRollupDeltas(projection.deltas, this.rollups));
-        await upsertStates(session, mergeStateWrites(projection.states, this.states));
-        await raiseWatermark(session, latestTime(applied));
+        await upsertRollups(connection, mergeRollupDeltas(projection.deltas, this.rollups));
+        await upsertStates(connection, mergeStateWrites(projection.states, this.states));
+        await raiseWatermark(connection, latestTime(applied));
         return { applied, duplicates, projection };
       }),
     );
   }
 
   async recordDeadLetter(letter: DeadLetter): Promise<void> {
-    await this.exclusive((session) =>
-      session.run(
+    await this.exclusive((connection) =>
+      connection.run(
         `INSERT INTO dead_letters (received_at, source, id, type, reason, event) VALUES ($1, $2, $3, $4, $5, $6::JSON)`,
         [
           toTimestamp(letter.receivedAt),
@@ -134,7 +132,7 @@ export class DuckDbStore implements Store {
   async deadLetters(limit: number): Promise<DeadLetter[]> {
     const sql = `SELECT received_at, source, id, type, reason, event FROM dead_letters
       ORDER BY received_at DESC, seq DESC LIMIT ${assertLimit(limit)}`;
-    const rows = await this.exclusive((session) => session.rows(sql));
+    const rows = await this.exclusive((connection) => readRows(connection, sql));
     return rows.map(([receivedAt, source, id, type, reason, event]) => ({
       receivedAt: fromTimestamp(receivedAt),
       source: source === null ? null : String(source),
@@ -149,13 +147,13 @@ export class DuckDbStore implements Store {
     const layout = this.rollup(query.rollup);
     if (query.boundaries.length < 2) return [];
     const statement = bucketStatement(layout, query);
-    const rows = await this.exclusive((session) => session.rows(statement.sql, statement.params));
+    const rows = await this.exclusive((connection) => readRows(connection, statement.sql, statement.params));
     return decodeBucketRows(statement, rows);
   }
 
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {
     this.state(state);
-    return this.exclusive((session) => readStateRows(session, state, keys));
+    return this.exclusive((connection) => readStateRows(connection, state, keys));
   }
 
   async listStates(query: StateListQuery): Promise<StateRow[]> {
@@ -171,18 +169,18 @@ export class DuckDbStore implements Store {
     }
     const sql = `SELECT key, value, updated_at FROM ${stateTable(this.state(state))}
       ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY key LIMIT ${assertLimit(limit)}`;
-    const rows = await this.exclusive((session) => session.rows(sql, params));
+    const rows = await this.exclusive((connection) => readRows(connection, sql, params));
     return rows.map(decodeStateRow);
   }
 
   async watermark(): Promise<Date | null> {
-    const rows = await this.exclusive((session) => session.rows('SELECT watermark FROM meta'));
+    const rows = await this.exclusive((connection) => readRows(connection, 'SELECT watermark FROM meta'));
     const value = rows[0]?.[0] ?? null;
     return value === null ? null : fromTimestamp(value);
   }
 
   async factCount(): Promise<number> {
-    const rows = await this.exclusive((session) => session.rows('SELECT count(*) FROM facts'));
+    const rows = await this.exclusive((connection) => readRows(connection, 'SELECT count(*) FROM facts'));
     return Number(rows[0][0]);
   }
 
@@ -197,40 +195,40 @@ export class DuckDbStore implements Store {
     const columns = [keys, ...Object.keys(layout.columns).map(ident)].join(', ');
     const options = format === 'parquet' ? 'FORMAT parquet' : 'FORMAT csv, HEADER';
     const sql = `COPY (SELECT ${columns} FROM ${rollupTable(layout.name, grain)} ORDER BY ${keys}) TO '${file}' (${options})`;
-    return this.exclusive(async (session) => (await session.run(sql)).rowsChanged);
+    return this.exclusive(async (connection) => (await connection.run(sql)).rowsChanged);
   }
 
   async close(): Promise<void> {
     const closing = this.queue.then(() => {
-      if (!this.session) return;
-      this.session.close();
+      if (!this.connection) return;
+      this.connection.closeSync();
       this.instance.closeSync();
-      this.session = undefined;
+      this.connection = undefined;
     });
     this.queue = closing.catch(() => undefined);
     await closing;
   }
 
   /** `serialize` for everything but `init`, which must have run: the tables exist only after it. */
-  private exclusive<T>(task: (session: DuckDbSession) => Promise<T>): Promise<T> {
-    return this.serialize((session) => {
+  private exclusive<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.serialize((connection) => {
       if (!this.initialized) throw new Error('DuckDbStore.init must complete before other operations');
-      return task(session);
+      return task(connection);
     });
   }
 
   /** Runs `task` once every earlier operation has settled: one transaction at a time on the connection. */
-  private serialize<T>(task: (session: DuckDbSession) => Promise<T>): Promise<T> {
+  private serialize<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     const run = this.queue.then(() => {
-      if (!this.session) throw new Error('DuckDbStore is closed');
-      return task(this.session);
+      if (!this.connection) throw new Error('DuckDbStore is closed');
+      return task(this.connection);
     });
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async readStateValues(session: DuckDbSession, state: string, keys: string[]) {
-    const rows = await readStateRows(session, this.state(state), keys);
+  private async readStateValues(connection: DuckDBConnection, state: string, keys: string[]) {
+    const rows = await readStateRows(connection, this.state(state), keys);
     return new Map(rows.map((row) => [row.key, row.value]));
   }
 
@@ -247,14 +245,14 @@ export class DuckDbStore implements Store {
 }
 
 /** Runs `work` in a transaction: commits its result, or rolls back and rethrows so nothing is half-applied. */
-async function inTransaction<T>(session: DuckDbSession, work: () => Promise<T>): Promise<T> {
-  await session.run('BEGIN TRANSACTION');
+async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+  await connection.run('BEGIN TRANSACTION');
   try {
     const result = await work();
-    await session.run('COMMIT');
+    await connection.run('COMMIT');
     return result;
   } catch (error) {
-    await session.run('ROLLBACK').catch(() => undefined); // a failed COMMIT has already rolled back
+    await connection.run('ROLLBACK').catch(() => undefined); // a failed COMMIT has already rolled back
     throw error;
   }
 }

@@ -1,28 +1,28 @@
-import type { DuckDBListValue } from '@duckdb/node-api';
-import type { DuckDbSession } from './DuckDbSession.js';
+import type { DuckDBConnection, DuckDBListValue } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout, type StoreLayout, type StoredGrain } from './Store.js';
-import { BASE_DDL, ident, rollupDdl, rollupStageDdl, rollupTable, stateDdl } from './duckDbSql.js';
+import { BASE_DDL, ident, readRows, rollupDdl, rollupStageDdl, rollupTable, stateDdl } from './duckDbSql.js';
 
 /**
  * Creates what the layout needs, idempotently. An existing rollup table gains measure columns added to the
  * layout; its key (bucket + dimensions) cannot change in place, so a changed dimension list is refused
  * with a clear error instead of failing on the first insert.
  */
-export async function initSchema(session: DuckDbSession, layout: StoreLayout): Promise<void> {
-  for (const sql of BASE_DDL) await session.run(sql);
+export async function initSchema(connection: DuckDBConnection, layout: StoreLayout): Promise<void> {
+  for (const sql of BASE_DDL) await connection.run(sql);
   for (const rollup of layout.rollups) {
     for (const grain of STORED_GRAINS) {
-      await session.run(rollupDdl(rollup, grain));
-      await migrateRollup(session, rollup, grain);
+      await connection.run(rollupDdl(rollup, grain));
+      await migrateRollup(connection, rollup, grain);
     }
-    await session.run(rollupStageDdl(rollup));
+    await connection.run(rollupStageDdl(rollup));
   }
-  for (const state of layout.states) await session.run(stateDdl(state));
+  for (const state of layout.states) await connection.run(stateDdl(state));
 }
 
-async function migrateRollup(session: DuckDbSession, rollup: RollupLayout, grain: StoredGrain): Promise<void> {
+async function migrateRollup(connection: DuckDBConnection, rollup: RollupLayout, grain: StoredGrain): Promise<void> {
   const table = `rollup_${rollup.name}_${grain}`;
-  const keyRows = await session.rows(
+  const keyRows = await readRows(
+    connection,
     `SELECT constraint_column_names FROM duckdb_constraints()
      WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1 AND constraint_type = 'PRIMARY KEY'`,
     [table],
@@ -35,14 +35,15 @@ async function migrateRollup(session: DuckDbSession, rollup: RollupLayout, grain
         'dimensions of an existing rollup cannot change, declare a new rollup name instead',
     );
   }
-  const columnRows = await session.rows(
+  const columnRows = await readRows(
+    connection,
     `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
     [table],
   );
   const existing = new Set(columnRows.map(([name]) => name));
   for (const column of Object.keys(rollup.columns)) {
     if (!existing.has(column)) {
-      await session.run(`ALTER TABLE ${rollupTable(rollup.name, grain)} ADD COLUMN ${ident(column)} DOUBLE`);
+      await connection.run(`ALTER TABLE ${rollupTable(rollup.name, grain)} ADD COLUMN ${ident(column)} DOUBLE`);
     }
   }
 }

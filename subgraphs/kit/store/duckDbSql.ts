@@ -1,4 +1,4 @@
-import { DuckDBTimestampValue, timestampValue, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBTimestampValue, timestampValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { MergeKind, RollupLayout, StoredGrain } from './Store.js';
 import { isValidDate } from './mergeRollupDeltas.js';
 
@@ -66,7 +66,8 @@ export function rollupStageDdl(layout: RollupLayout): string {
 
 /**
  * Merges the staged (already pre-merged, so key-unique) rows into a rollup table. A NULL on either side
- * (a min/max the delta lacked, or a column added by migration) must not wipe the other side.
+ * must not wipe the other: staged sums are never NULL (an absent sum is staged as 0), a stored one may be
+ * (a column added by migration); min/max are NULL wherever a delta lacked them.
  */
 export function upsertStagedRollupSql(layout: RollupLayout, grain: StoredGrain): string {
   const table = rollupTable(layout.name, grain);
@@ -81,7 +82,7 @@ export function upsertStagedRollupSql(layout: RollupLayout, grain: StoredGrain):
 }
 
 function mergeSql(kind: MergeKind, current: string, incoming: string): string {
-  if (kind === 'sum') return `COALESCE(${current}, 0) + COALESCE(${incoming}, 0)`;
+  if (kind === 'sum') return `COALESCE(${current}, 0) + ${incoming}`;
   const fn = kind === 'min' ? 'LEAST' : 'GREATEST';
   return `${fn}(COALESCE(${current}, ${incoming}), COALESCE(${incoming}, ${current}))`;
 }
@@ -104,4 +105,14 @@ export function fromTimestamp(value: DuckDBValue): Date {
 
 export function fromJson(value: DuckDBValue): unknown {
   return typeof value === 'string' ? JSON.parse(value) : null;
+}
+
+/** Runs a statement and returns all its rows. */
+export async function readRows(
+  connection: DuckDBConnection,
+  sql: string,
+  values?: DuckDBValue[],
+  types?: DuckDBType[],
+): Promise<DuckDBValue[][]> {
+  return (await connection.runAndReadAll(sql, values, types)).getRows();
 }

@@ -1,5 +1,4 @@
-import { LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBValue } from '@duckdb/node-api';
-import type { DuckDbSession } from './DuckDbSession.js';
+import { LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { StateRow, StateWrite, StoredFact } from './Store.js';
 import type { MergedRollupTable } from './mergeRollupDeltas.js';
 import {
@@ -8,6 +7,7 @@ import {
   fromJson,
   fromTimestamp,
   ident,
+  readRows,
   rollupStage,
   stateTable,
   toTimestamp,
@@ -19,31 +19,35 @@ import {
  * The statements of one apply, each set-based: rows go into a TEMP staging table through the appender
  * (one native call per value, no SQL text per row), then one INSERT ... SELECT ... ON CONFLICT moves them.
  * All of it runs inside the caller's transaction, staging included, so a rollback leaves nothing behind.
+ *
+ * The upserts are deliberately not prepared once and reused: in DuckDB 1.5.6 a prepared
+ * `ON CONFLICT DO UPDATE` run a second time sees the existing row's values as NULL, so sums silently
+ * restart (verified; plain `run` is correct). Preparing saved only ~2% per batch anyway.
  */
 
 /** Identity of a fact: its idempotency key, length-prefixed so no characters of `source` can fake it. */
 export const factKey = (source: string, id: string): string => `${source.length}:${source}${id}`;
 
 /** Stores the facts that are new and returns their keys. `facts` must be free of duplicate keys. */
-export async function insertNewFacts(session: DuckDbSession, facts: StoredFact[]): Promise<Set<string>> {
-  await stage(session, 'stage_facts', facts, (appender, fact) => {
+export async function insertNewFacts(connection: DuckDBConnection, facts: StoredFact[]): Promise<Set<string>> {
+  await stage(connection, 'stage_facts', facts, (appender, fact) => {
     appender.appendVarchar(fact.source);
     appender.appendVarchar(fact.id);
     appender.appendVarchar(fact.type);
     appender.appendTimestamp(toTimestamp(fact.time));
     appender.appendVarchar(JSON.stringify(fact.data));
   });
-  const inserted = await session.runPrepared(INSERT_STAGED_FACTS);
+  const inserted = await connection.run(INSERT_STAGED_FACTS);
   const [sources = [], ids = []] = await inserted.getColumns();
-  await session.runPrepared('DELETE FROM stage_facts');
+  await connection.run('DELETE FROM stage_facts');
   return new Set(sources.map((source, i) => factKey(String(source), String(ids[i]))));
 }
 
-export async function upsertRollups(session: DuckDbSession, tables: MergedRollupTable[]): Promise<void> {
+export async function upsertRollups(connection: DuckDBConnection, tables: MergedRollupTable[]): Promise<void> {
   for (const { layout, grain, rows } of tables) {
     // An absent sum contributes 0; an absent min/max contributes nothing (NULL, which the merge skips).
     const absent = Object.values(layout.columns).map((kind) => (kind === 'sum' ? 0 : null));
-    await stage(session, rollupStage(layout.name), rows, (appender, row) => {
+    await stage(connection, rollupStage(layout.name), rows, (appender, row) => {
       appender.appendTimestamp(toTimestamp(row.bucket));
       for (const value of row.dims) appender.appendVarchar(value);
       row.values.forEach((merged, i) => {
@@ -52,37 +56,38 @@ export async function upsertRollups(session: DuckDbSession, tables: MergedRollup
         else appender.appendDouble(value);
       });
     });
-    await session.runPrepared(upsertStagedRollupSql(layout, grain));
-    await session.runPrepared(`DELETE FROM ${ident(rollupStage(layout.name))}`);
+    await connection.run(upsertStagedRollupSql(layout, grain));
+    await connection.run(`DELETE FROM ${ident(rollupStage(layout.name))}`);
   }
 }
 
 /** Writes state values; `writesByState` holds at most one write per key (see `mergeStateWrites`). */
-export async function upsertStates(session: DuckDbSession, writesByState: Map<string, StateWrite[]>): Promise<void> {
+export async function upsertStates(connection: DuckDBConnection, writesByState: Map<string, StateWrite[]>): Promise<void> {
   for (const [state, writes] of writesByState) {
-    await stage(session, 'stage_state', writes, (appender, write) => {
+    await stage(connection, 'stage_state', writes, (appender, write) => {
       appender.appendVarchar(write.key);
       appender.appendVarchar(JSON.stringify(write.value));
       appender.appendTimestamp(toTimestamp(write.updatedAt));
     });
-    await session.runPrepared(upsertStagedStatesSql(state));
-    await session.runPrepared('DELETE FROM stage_state');
+    await connection.run(upsertStagedStatesSql(state));
+    await connection.run('DELETE FROM stage_state');
   }
 }
 
-export async function raiseWatermark(session: DuckDbSession, time: Date): Promise<void> {
-  await session.runPrepared(RAISE_WATERMARK, [toTimestamp(time)]);
+export async function raiseWatermark(connection: DuckDBConnection, time: Date): Promise<void> {
+  await connection.run(RAISE_WATERMARK, [toTimestamp(time)]);
 }
 
 /** Current rows of the keys, ordered by key; the key list travels as one LIST parameter. */
-export async function readStateRows(session: DuckDbSession, state: string, keys: string[]): Promise<StateRow[]> {
+export async function readStateRows(connection: DuckDBConnection, state: string, keys: string[]): Promise<StateRow[]> {
   if (keys.length === 0) return [];
-  const result = await session.runPrepared(
+  const rows = await readRows(
+    connection,
     `SELECT key, value, updated_at FROM ${stateTable(state)} WHERE key IN (SELECT unnest($1)) ORDER BY key`,
     [listValue([...new Set(keys)])],
     [LIST(VARCHAR)],
   );
-  return (await result.getRows()).map(decodeStateRow);
+  return rows.map(decodeStateRow);
 }
 
 export function decodeStateRow([key, value, updatedAt]: DuckDBValue[]): StateRow {
@@ -90,13 +95,13 @@ export function decodeStateRow([key, value, updatedAt]: DuckDBValue[]): StateRow
 }
 
 async function stage<T>(
-  session: DuckDbSession,
+  connection: DuckDBConnection,
   table: string,
   rows: readonly T[],
   writeRow: (appender: DuckDBAppender, row: T) => void,
 ): Promise<void> {
   if (rows.length === 0) return;
-  const appender = await session.connection.createAppender(table, 'main', 'temp');
+  const appender = await connection.createAppender(table, 'main', 'temp');
   try {
     for (const row of rows) {
       writeRow(appender, row);

@@ -1,0 +1,89 @@
+import { Supergraph } from '@apollo/federation-internals';
+import {
+  getNamedType,
+  isAbstractType,
+  isInterfaceType,
+  isObjectType,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+} from 'graphql';
+import { readAuthRequirements, type AuthRequirement, type AuthRequirements } from './readAuthRequirements.js';
+
+/** Everything the auth layer derives from one supergraph. */
+export interface AuthSchema {
+  /**
+   * A private copy of the client-facing schema: the replay executes over it with its own field resolver
+   * (Apollo Server writes `resolve` into the gateway's schema in place, which would override ours).
+   */
+  readonly schema: GraphQLSchema;
+  /** The directives as declared. */
+  readonly requirements: AuthRequirements;
+  /** No auth directive anywhere: nothing to check. */
+  readonly ungoverned: boolean;
+  /**
+   * What selecting `parentType.fieldName` requires, every source combined, or null when ungoverned:
+   * the field's own directives; on an interface, the same field of every implementation (a caller may
+   * not read through the interface what an implementation hides); on an object, the field of the
+   * interfaces it implements; and the type-level directives of the returned type, of its possible types
+   * when abstract, and of the interfaces it implements. Deliberately conservative.
+   */
+  requirementOf(parentType: string, fieldName: string): AuthRequirement | null;
+}
+
+/** Throws when the SDL is not a valid supergraph. */
+export function loadAuthSchema(supergraphSdl: string): AuthSchema {
+  const supergraph = Supergraph.build(supergraphSdl, { supportedFeatures: null });
+  const schema = supergraph.apiSchema().toGraphQLJSSchema();
+  const requirements = readAuthRequirements(supergraph);
+  const ungoverned = requirements.fields.size === 0 && requirements.types.size === 0;
+  const cache = new Map<string, AuthRequirement | null>();
+
+  const typeLevel = (type: GraphQLNamedType, into: Set<AuthRequirement>) => {
+    const related: GraphQLNamedType[] = [type];
+    if (isAbstractType(type)) related.push(...schema.getPossibleTypes(type));
+    for (const t of [...related]) if (isObjectType(t) || isInterfaceType(t)) related.push(...t.getInterfaces());
+    for (const t of related) {
+      const requirement = requirements.types.get(t.name);
+      if (requirement) into.add(requirement);
+    }
+  };
+
+  const compute = (parentName: string, fieldName: string): AuthRequirement | null => {
+    const parent = schema.getType(parentName);
+    if (!isObjectType(parent) && !isInterfaceType(parent)) return null;
+    const owners: Array<typeof parent> = [parent];
+    if (isInterfaceType(parent)) {
+      const { objects, interfaces } = schema.getImplementations(parent);
+      owners.push(...objects, ...interfaces);
+    }
+    owners.push(...parent.getInterfaces());
+    // A set: one declaration reached by several routes counts once.
+    const parts = new Set<AuthRequirement>();
+    for (const owner of owners) {
+      const field = owner.getFields()[fieldName];
+      if (!field) continue;
+      const own = requirements.fields.get(`${owner.name}.${fieldName}`);
+      if (own) parts.add(own);
+      typeLevel(getNamedType(field.type), parts);
+    }
+    if (parts.size === 0) return null;
+    const all = [...parts];
+    return {
+      authenticated: all.some((p) => p.authenticated),
+      scopes: all.flatMap((p) => p.scopes),
+      policies: all.flatMap((p) => p.policies),
+    };
+  };
+
+  return {
+    schema,
+    requirements,
+    ungoverned,
+    requirementOf(parentType, fieldName) {
+      if (ungoverned || fieldName.startsWith('__')) return null;
+      const key = `${parentType}.${fieldName}`;
+      if (!cache.has(key)) cache.set(key, compute(parentType, fieldName));
+      return cache.get(key)!;
+    },
+  };
+}

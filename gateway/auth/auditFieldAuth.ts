@@ -1,0 +1,42 @@
+import type { OperationAuthorization } from './authorizeOperation.js';
+import type { Principal } from './Principal.js';
+
+/** One audit record: the fields one decision covered in one operation. */
+export interface FieldAuthAuditLine {
+  audit: 'field-auth';
+  /** The caller's `sub`, null when anonymous. */
+  sub: string | null;
+  operationName: string | null;
+  /** sha256 of the operation text as the client sent it (Apollo's `queryHash`). */
+  operationHash: string;
+  /** Schema coordinates (`Type.field`) the decision applied to. */
+  coordinates: string[];
+  decision: 'denied' | 'allowed';
+}
+
+/** Where audit lines go. A sink that throws is ignored (auditing never fails a request). */
+export type AuditSink = (line: FieldAuthAuditLine) => void;
+
+/** One JSON line per record on stderr, ready for a log shipper. */
+export const stderrAuditSink: AuditSink = (line) => {
+  process.stderr.write(`${JSON.stringify(line)}\n`);
+};
+
+/**
+ * Records an authorization: one `denied` line when anything was denied (any directive), one `allowed`
+ * line when `@requiresScopes`/`@policy` fields were allowed. Operations touching no governed field and
+ * denying nothing leave no trace.
+ */
+export function auditFieldAuth(
+  sink: AuditSink,
+  authorization: Pick<OperationAuthorization, 'allowedGoverned' | 'deniedCoordinates'>,
+  context: { principal: Principal; operationName?: string | null; operationHash: string },
+): void {
+  const base = { audit: 'field-auth' as const, sub: context.principal.sub ?? null, operationName: context.operationName ?? null, operationHash: context.operationHash };
+  try {
+    if (authorization.deniedCoordinates.length) sink({ ...base, coordinates: [...authorization.deniedCoordinates], decision: 'denied' });
+    if (authorization.allowedGoverned.length) sink({ ...base, coordinates: [...authorization.allowedGoverned], decision: 'allowed' });
+  } catch {
+    // auditing must not fail the request
+  }
+}

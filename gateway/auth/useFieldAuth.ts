@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import type { ApolloGateway } from '@apollo/gateway';
+import { GraphQLError, print } from 'graphql';
+import { auditFieldAuth, stderrAuditSink, type AuditSink } from './auditFieldAuth.js';
+import { loadAuthSchema, type AuthSchema } from './AuthSchema.js';
+import { authorizeOperation, deniedPaths } from './authorizeOperation.js';
+import type { PolicyRegistry } from './decideFieldAccess.js';
+import { principalOf } from './Principal.js';
+import { replayWithDenials, unauthorizedFieldError } from './replayWithDenials.js';
+
+/** The part of `ApolloGateway` Apollo Server uses (`GatewayInterface`). */
+export type GatewayLike = Pick<ApolloGateway, 'load' | 'onSchemaLoadOrUpdate' | 'stop'>;
+type LoadResult = Awaited<ReturnType<ApolloGateway['load']>>;
+type Executor = NonNullable<LoadResult['executor']>;
+
+/** What happens to an operation selecting fields the caller may not see. */
+export type FieldAuthMode = 'filter' | 'reject';
+
+/** Options of `useFieldAuth`. */
+export interface FieldAuthOptions {
+  /**
+   * `filter`: denied fields are removed before planning and come back `null` with an
+   * UNAUTHORIZED_FIELD_OR_TYPE error at their path; `reject`: the whole operation fails with those
+   * errors and no data.
+   * @default 'filter'
+   */
+  mode?: FieldAuthMode;
+  /** Named policies for `@policy`. @default {} (every policy denies) */
+  policies?: PolicyRegistry;
+  /** Receives the audit records. @default JSON lines on stderr */
+  audit?: AuditSink;
+}
+
+/** A gateway that enforces the supergraph's auth directives, and the auth view of its schema. */
+export interface FieldAuthGateway extends GatewayLike {
+  /** The auth view of the supergraph in service; null before the first load. */
+  authSchema(): AuthSchema | null;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Wraps an `ApolloGateway` so every operation is authorized before it is planned. The principal is
+ * `context.principal` (set by the HTTP context function); without one the caller is anonymous.
+ *
+ * The rewritten document gets its own `queryHash`: the gateway caches query plans by hash, and a plan
+ * made for one caller's document must never serve another caller's (a finance plan reused for a caller
+ * without finance scopes would fetch `revenue` from the subgraph).
+ */
+export function useFieldAuth(gateway: GatewayLike, options: FieldAuthOptions = {}): FieldAuthGateway {
+  const { mode = 'filter', policies = {}, audit = stderrAuditSink } = options;
+  let current: AuthSchema | null = null;
+  let currentSdl: string | null = null;
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    if (coreSupergraphSdl === currentSdl) return;
+    currentSdl = coreSupergraphSdl;
+    try {
+      current = loadAuthSchema(coreSupergraphSdl);
+    } catch {
+      // The gateway accepted this supergraph, so this cannot happen; if it does, fail closed.
+      current = null;
+    }
+  });
+
+  const authorized = (inner: Executor): Executor =>
+    async (requestContext) => {
+      const authSchema = current;
+      if (!authSchema) {
+        return { errors: [new GraphQLError('Authorization is unavailable: the supergraph could not be read.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+      }
+      const principal = principalOf(requestContext.context);
+      const operationName = requestContext.request.operationName ?? requestContext.operationName;
+      const authorization = authorizeOperation({ authSchema, principal, document: requestContext.document, operationName, policies });
+      if (!authorization) return inner(requestContext);
+      auditFieldAuth(audit, authorization, { principal, operationName: requestContext.operationName, operationHash: requestContext.queryHash });
+      if (authorization.denied.size === 0) return inner(requestContext);
+      if (mode === 'reject') return { errors: deniedPaths(authorization).map(({ path, field }) => unauthorizedFieldError(field, path)) };
+
+      const source = print(authorization.document);
+      const result = await inner({
+        ...requestContext,
+        request: { ...requestContext.request, query: source },
+        document: authorization.document,
+        operation: authorization.plannedOperation,
+        source,
+        queryHash: sha256(source),
+      });
+      return replayWithDenials({ authSchema, authorization, variables: requestContext.request.variables, result });
+    };
+
+  return {
+    authSchema: () => current,
+    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
+    stop: () => gateway.stop(),
+    async load(loadOptions) {
+      const loaded = await gateway.load(loadOptions);
+      return loaded.executor ? { ...loaded, executor: authorized(loaded.executor) } : loaded;
+    },
+  };
+}

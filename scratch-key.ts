@@ -1,7 +1,0 @@
-const start = Date.UTC(2024, 0, 1);
-const items: { ms: number; dims: string[] }[] = [];
-for (let i = 0; i < 200_000; i++) { const t = start + i * 78_000; items.push({ ms: Math.floor(t / 60000) * 60000, dims: ['r' + (i % 5), 'p' + (i % 50), 'c' + (i % 3)] }); }
-function strKey() { let n = 0; for (let o = 0; o < items.length; o += 10000) { const m = new Map<string, object>(); for (let j = o; j < o + 10000; j++) { const it = items[j]; let k = String(it.ms); for (const v of it.dims) k += `|${v.length}:${v}`; if (!m.has(k)) { m.set(k, {}); n++; } } } return n; }
-function joinKey() { let n = 0; for (let o = 0; o < items.length; o += 10000) { const m = new Map<string, object>(); for (let j = o; j < o + 10000; j++) { const it = items[j]; const k = it.ms + '\u0000' + it.dims.join('\u0000'); if (!m.has(k)) { m.set(k, {}); n++; } } } return n; }
-function trie() { let n = 0; for (let o = 0; o < items.length; o += 10000) { const m = new Map<any, any>(); for (let j = o; j < o + 10000; j++) { const it = items[j]; let node = m; const path = [it.ms, ...it.dims]; for (let i = 0; i < path.length - 1; i++) { let nx = node.get(path[i]); if (!nx) node.set(path[i], nx = new Map()); node = nx; } if (!node.has(path[path.length - 1])) { node.set(path[path.length - 1], {}); n++; } } } return n; }
-for (let r = 0; r < 3; r++) for (const f of [strKey, joinKey, trie]) { const t = performance.now(); f(); console.log(f.name, (performance.now() - t).toFixed(0)); }
