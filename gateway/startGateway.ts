@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -9,7 +9,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { ExecutionResult, GraphQLSchema } from 'graphql';
 import type { GatewayConfig } from './gatewayConfig.js';
-import { createSubscriptionExecutor, type SubscriptionExecutor } from './subscriptions/index.js';
+import { createSubscriptionExecutor, withLocatedFailures, type SubscriptionExecutor } from './subscriptions/index.js';
 import { createSupergraphManager } from './supergraph/createSupergraphManager.js';
 import { subgraphAddresses } from './subgraphAddresses.js';
 import { useGraphqlWs } from './http/useGraphqlWs.js';
@@ -57,7 +57,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     else executor.updateSupergraph(sdl);
   };
   const manager = createSupergraphManager({ source: config.supergraph, onSupergraph, log });
-  const gateway = new ApolloGateway({ supergraphSdl: manager });
+  const gateway = new ApolloGateway({
+    supergraphSdl: manager,
+    // An unreachable subgraph's fields come back null with errors that name it (`serviceName`) and
+    // their paths, instead of one bare INTERNAL_SERVER_ERROR.
+    buildService: ({ name, url }) => withLocatedFailures(name, new RemoteGraphQLDataSource({ url })),
+  });
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
   });
@@ -88,6 +93,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     if (!graphqlHandler) return void res.status(503).json({ errors: [{ message: 'the gateway is starting: the supergraph is not loaded yet', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
     graphqlHandler(req, res, next);
   });
+  app.use('/graphql', badRequestBody);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -127,3 +133,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
   };
 }
+
+/**
+ * A body the JSON parser refused (malformed, too large) answers as a GraphQL request error in JSON, not
+ * Express's HTML error page with a stack trace.
+ */
+const badRequestBody: express.ErrorRequestHandler = (error, _req, res, next) => {
+  const status = (error as { status?: unknown }).status;
+  if (!(error as { expose?: unknown }).expose || typeof status !== 'number' || status >= 500) return next(error);
+  const type = (error as { type?: unknown }).type;
+  const message = type === 'entity.parse.failed' ? `the request body is not valid JSON: ${(error as Error).message}` : (error as Error).message;
+  res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+};

@@ -13,7 +13,7 @@ import { loadSupergraph, type LoadedSupergraph } from './loadSupergraph.js';
 import { planSubscription, type SubscriptionOperation } from './planSubscription.js';
 import { resolveEventFields } from './resolveEventFields.js';
 import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
-import { toUpstreamErrors } from './toUpstreamErrors.js';
+import { toUpstreamErrors, withLocatedFailures } from './toUpstreamErrors.js';
 
 export interface SubgraphEndpoint {
   /** HTTP endpoint, used for entity fetches. */
@@ -47,6 +47,15 @@ export interface SubscriptionExecutorOptions {
    * @default () => undefined (no payload)
    */
   upstreamConnectionParams?(context: unknown): Record<string, unknown> | undefined;
+  /**
+   * Like `upstreamConnectionParams`, for a payload that must be fresh on every (re)connect, such as a
+   * short-lived signed token: `params` is called per connect, and clients with equal `sharingKey` (e.g.
+   * the same identity) share connections and upstream subscriptions. Takes precedence over
+   * `upstreamConnectionParams` when it returns a value. If it throws, `subscribe` resolves to an
+   * INTERNAL_SERVER_ERROR result; if `params` rejects, the connect attempt fails and is retried.
+   * @default () => undefined
+   */
+  upstreamConnection?(context: unknown): { sharingKey: string; params: () => Promise<Record<string, unknown>> } | undefined;
   /**
    * Reconnecting to a subgraph whose socket dropped; active upstream subscriptions are re-sent on the
    * new socket. When attempts run out, clients get a DOWNSTREAM_SERVICE_ERROR and their stream ends.
@@ -107,6 +116,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     subgraphs,
     buildDataSource = (_name: string, url: string) => new RemoteGraphQLDataSource({ url }),
     upstreamConnectionParams = () => undefined,
+    upstreamConnection = () => undefined,
     retry,
     webSocketImpl,
   } = options;
@@ -126,7 +136,8 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       const cacheKey = `${name}\n${url}`;
       let dataSource = dataSourceCache.get(cacheKey);
       if (!dataSource) {
-        dataSource = buildDataSource(name, url);
+        // A subgraph that cannot be reached must not make the event unserialisable: its fields get errors.
+        dataSource = withLocatedFailures(name, buildDataSource(name, url));
         dataSourceCache.set(cacheKey, dataSource);
       }
       dataSources[name] = dataSource;
@@ -143,8 +154,10 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     if (errors) return { errors };
 
     let connectionParams: Record<string, unknown> | undefined;
+    let connection: ReturnType<typeof upstreamConnection>;
     try {
-      connectionParams = upstreamConnectionParams(request.context);
+      connection = upstreamConnection(request.context);
+      if (!connection) connectionParams = upstreamConnectionParams(request.context);
     } catch {
       return errorResult('Could not prepare the upstream connection.', SubscriptionErrorCode.INTERNAL_SERVER_ERROR);
     }
@@ -169,7 +182,8 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
         operation: primary.operation,
         operationName: primary.operationName,
         variables: pick(plan.variables, primary.variableUsages),
-        connectionParams,
+        connectionParams: connection?.params ?? connectionParams,
+        sharingKey: connection?.sharingKey,
       },
       {
         next: (event) =>

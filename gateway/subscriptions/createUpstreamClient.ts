@@ -21,10 +21,16 @@ export interface UpstreamRetryOptions {
   delayMs?: (attempt: number) => number;
 }
 
+/** A `connection_init` payload, or a function producing one per (re)connect. */
+export type UpstreamConnectionParams = Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+
 export interface UpstreamClientOptions {
   wsUrl: string;
-  /** Sent as the `connection_init` payload on every (re)connect. */
-  connectionParams?: Record<string, unknown>;
+  /**
+   * Sent as the `connection_init` payload on every (re)connect. A function is called for each
+   * (re)connect, so short-lived credentials (the gateway's signed identity) are fresh after a reconnect.
+   */
+  connectionParams?: UpstreamConnectionParams;
   retry?: UpstreamRetryOptions;
   /**
    * WebSocket implementation for graphql-ws.

@@ -6,7 +6,7 @@
  */
 import type { Client } from 'graphql-ws';
 import type { FormattedExecutionResult, GraphQLError } from 'graphql';
-import { createUpstreamClient, type UpstreamRetryOptions } from './createUpstreamClient.js';
+import { createUpstreamClient, type UpstreamConnectionParams, type UpstreamRetryOptions } from './createUpstreamClient.js';
 import { stableKey } from './stableKey.js';
 import { toUpstreamErrors } from './toUpstreamErrors.js';
 
@@ -20,7 +20,13 @@ export interface UpstreamSubscriptionRequest {
   /** Only the variables the operation uses: anything else would split identical subscriptions. */
   variables: Record<string, unknown>;
   /** `connection_init` payload; subscriptions with different params never share a socket. */
-  connectionParams?: Record<string, unknown>;
+  connectionParams?: UpstreamConnectionParams;
+  /**
+   * Decides sharing instead of the params themselves; required when `connectionParams` is a function
+   * (whose payload changes per connect, e.g. a freshly minted token): equal keys share a socket and
+   * identical subscriptions, as equal params would.
+   */
+  sharingKey?: string;
 }
 
 export interface UpstreamListener {
@@ -65,8 +71,15 @@ export function createUpstreamPool({ retry, webSocketImpl }: UpstreamPoolOptions
   const subscriptions = new Map<string, SharedSubscription>();
   const closing = new Set<Promise<void>>();
 
-  function acquireConnection(wsUrl: string, connectionParams: Record<string, unknown> | undefined): string {
-    const key = stableKey([wsUrl, connectionParams ?? null]);
+  /** What identifies a request's connection params for sharing. */
+  function paramsIdentity({ connectionParams, sharingKey }: UpstreamSubscriptionRequest): unknown {
+    if (sharingKey !== undefined) return { sharingKey };
+    if (typeof connectionParams === 'function') throw new Error('function connectionParams need a sharingKey');
+    return connectionParams ?? null;
+  }
+
+  function acquireConnection(wsUrl: string, connectionParams: UpstreamConnectionParams | undefined, identity: unknown): string {
+    const key = stableKey([wsUrl, identity]);
     let connection = connections.get(key);
     if (!connection) {
       connection = { client: createUpstreamClient({ wsUrl, connectionParams, retry, webSocketImpl }), users: 0 };
@@ -100,7 +113,7 @@ export function createUpstreamPool({ retry, webSocketImpl }: UpstreamPoolOptions
   }
 
   function open(request: UpstreamSubscriptionRequest, key: string): SharedSubscription {
-    const connectionKey = acquireConnection(request.wsUrl, request.connectionParams);
+    const connectionKey = acquireConnection(request.wsUrl, request.connectionParams, paramsIdentity(request));
     const shared: SharedSubscription = { key, connectionKey, listeners: new Set(), unsubscribe: () => {}, ended: false };
     const { client } = connections.get(connectionKey)!;
     shared.unsubscribe = client.subscribe<Record<string, unknown>, Record<string, unknown>>(
@@ -132,7 +145,7 @@ export function createUpstreamPool({ retry, webSocketImpl }: UpstreamPoolOptions
       return connections.size;
     },
     attach(request, listener) {
-      const key = stableKey([request.serviceName, request.wsUrl, request.operation, request.variables, request.connectionParams ?? null]);
+      const key = stableKey([request.serviceName, request.wsUrl, request.operation, request.variables, paramsIdentity(request)]);
       let shared = subscriptions.get(key);
       if (!shared) {
         shared = open(request, key);

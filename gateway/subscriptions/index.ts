@@ -9,3 +9,4 @@ export {
 } from './createSubscriptionExecutor.js';
 export type { UpstreamRetryOptions } from './createUpstreamClient.js';
 export { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
+export { withLocatedFailures } from './toUpstreamErrors.js';

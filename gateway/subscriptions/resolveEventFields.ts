@@ -55,7 +55,9 @@ export async function resolveEventFields({ plan, event, dataSources, context }: 
       plan.supergraph.supergraphSchema,
       plan.supergraph.apiSchema,
     );
-    return errors && errors.length > 0 ? { data, errors } : { data };
+    // graphql-ws serialises errors with `toJSON`: anything the plan collected that is not a GraphQLError
+    // (a data source or the gateway throwing a plain Error) would fail the client's whole stream.
+    return errors && errors.length > 0 ? { data, errors: errors.map(asGraphQLError) } : { data };
   } catch (error) {
     return {
       errors: [
@@ -83,4 +85,13 @@ function answerPrimaryWithEvent(primary: FetchNode, event: FormattedExecutionRes
       return real.process(options);
     },
   };
+}
+
+function asGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  const original = error instanceof Error ? error : undefined;
+  return new GraphQLError(original?.message ?? String(error), {
+    originalError: original,
+    extensions: { code: SubscriptionErrorCode.INTERNAL_SERVER_ERROR },
+  });
 }

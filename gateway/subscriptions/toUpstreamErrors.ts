@@ -3,7 +3,8 @@
  * errors a client can read: the subgraph's own errors (an `error` message), a close event after
  * reconnects were exhausted or refused, or a connection error. Each carries `serviceName` and a code.
  */
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLDataSource } from '@apollo/gateway';
+import { GraphQLError, Kind, parse, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
 import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
 
 function isCloseEvent(reason: unknown): reason is { code: number; reason: string } {
@@ -35,4 +36,65 @@ export function toUpstreamErrors(serviceName: string, reason: unknown): GraphQLE
     ? String((reason as { message: unknown }).message)
     : String(reason);
   return [new GraphQLError(`Subgraph "${serviceName}" is unreachable: ${message || 'connection failed'}.`, { extensions })];
+}
+
+/**
+ * Wraps a subgraph data source so that a fetch that fails outright (subgraph down, timeout, an answer that
+ * is not GraphQL) is answered with GraphQL errors at the fields the fetch was for (`_entities[i].field`
+ * or the root fields), coded DOWNSTREAM_SERVICE_ERROR with `serviceName`. @apollo/gateway reports a
+ * thrown fetch as a bare error without path or subgraph (INTERNAL_SERVER_ERROR over HTTP), and such an
+ * error is not a GraphQLError, so graphql-ws cannot even serialise it into a subscription event.
+ */
+export function withLocatedFailures(serviceName: string, dataSource: GraphQLDataSource): GraphQLDataSource {
+  const located: GraphQLDataSource = Object.create(dataSource);
+  located.process = async (options) => {
+    try {
+      return await dataSource.process(options);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      const message = `Subgraph "${serviceName}" failed to answer: ${detail || 'fetch failed'}`;
+      const extensions = { code: SubscriptionErrorCode.DOWNSTREAM_SERVICE_ERROR, serviceName };
+      const paths = fetchedPaths(options.request.query, options.request.variables);
+      return { errors: paths.length ? paths.map((path) => ({ message, path, extensions })) : [{ message, extensions }] };
+    }
+  };
+  return located;
+}
+
+/** Response paths a fetch would have filled: each entity's selected fields, or the root fields. */
+function fetchedPaths(query: string | undefined, variables: Record<string, unknown> | undefined): Array<Array<string | number>> {
+  let document;
+  try {
+    document = parse(query ?? '');
+  } catch {
+    return [];
+  }
+  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return [];
+  const paths: Array<Array<string | number>> = [];
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD || selection.name.value === '__typename') continue;
+    const representations = variables?.representations;
+    if (selection.name.value === '_entities' && Array.isArray(representations) && selection.selectionSet) {
+      const entities = selection.selectionSet;
+      representations.forEach((representation, index) => {
+        const typename = (representation as { __typename?: unknown } | null)?.__typename;
+        for (const field of responseNames(entities, typeof typename === 'string' ? typename : undefined)) paths.push([selection.alias?.value ?? '_entities', index, field]);
+      });
+    } else {
+      paths.push([selection.alias?.value ?? selection.name.value]);
+    }
+  }
+  return paths;
+}
+
+function responseNames(selectionSet: SelectionSetNode, typename: string | undefined): string[] {
+  const names = new Set<string>();
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD && selection.name.value !== '__typename') names.add(selection.alias?.value ?? selection.name.value);
+    if (selection.kind === Kind.INLINE_FRAGMENT && (!selection.typeCondition || selection.typeCondition.name.value === typename)) {
+      for (const name of responseNames(selection.selectionSet, typename)) names.add(name);
+    }
+  }
+  return [...names];
 }

@@ -72,12 +72,11 @@ export interface GoLiveOptions {
 }
 
 type PlacedOrder = { orderId: string; n: number; product: number; quantity: number; unitPrice: number; region: Region; channel: (typeof CHANNELS)[number]; warehouse: Warehouse };
-type Delivery = { data: Record<string, unknown> };
 type Action =
   | { kind: 'order' }
   | { kind: 'cancel'; order: PlacedOrder }
   | { kind: 'dispatch'; order: PlacedOrder }
-  | { kind: 'deliver'; delivery: Delivery }
+  | { kind: 'deliver'; shipment: Record<string, unknown> }
   | { kind: 'restock'; product: number; warehouse: Warehouse; quantity: number };
 
 const ORDER: Action = { kind: 'order' };
@@ -271,7 +270,7 @@ export class Simulation {
       case 'dispatch':
         return this.dispatch(time, action.order);
       case 'deliver':
-        return this.emit('shipping', 'ShipmentDelivered', time, action.delivery.data);
+        return this.emit('shipping', 'ShipmentDelivered', time, action.shipment);
       case 'restock':
         this.restocking.delete(`${action.product}:${action.warehouse}`);
         return this.receive(time, action.product, action.warehouse, action.quantity);
@@ -348,7 +347,7 @@ export class Simulation {
     };
     this.emit('shipping', 'ShipmentDispatched', time, shipment);
     const transitDays = Math.min(6, Math.max(1, r.normal(CARRIER_TRANSIT_DAYS[carrier] + REGION_TRANSIT_PENALTY_DAYS[order.region], 0.8)));
-    this.schedule(time + transitDays * DAY, { kind: 'deliver', delivery: { data: { ...shipment, dispatchedAt: isoTime(time) } } });
+    this.schedule(time + transitDays * DAY, { kind: 'deliver', shipment: { ...shipment, dispatchedAt: isoTime(time) } });
   }
 
   private changePrice(time: number): void {

@@ -30,7 +30,7 @@ describe('planBuckets', () => {
     expect(starts[0]!.toISOString()).toBe('2024-01-01T00:00:00.000Z');
     expect(starts[29]!.toISOString()).toBe('2024-01-30T00:00:00.000Z');
     expect(boundaries[30]!.toISOString()).toBe('2024-01-31T00:00:00.000Z');
-    expect(grain).toBe('hour');
+    expect(grain).toBe('day');
   });
 
   it('should return 720 HOUR buckets over thirty days', () => {
@@ -129,7 +129,7 @@ describe('planBuckets', () => {
       Array.from({ length: 13 }, (_, month) => new Date(Date.UTC(2024, month, 1)).toISOString()),
     );
     expect(lengthsInHours(boundaries)[1]).toBe(29 * 24); // leap February
-    expect(grain).toBe('hour');
+    expect(grain).toBe('day');
   });
 
   it('should throw a BucketLimitError with the exact count when over the limit', () => {
@@ -329,3 +329,13 @@ function keyChanges(zone: string, from: number, to: number): Record<'MINUTE' | '
   }
   return changes;
 }
+
+describe('planBuckets grain choice', () => {
+  it('should read the day grain only when every boundary is a UTC midnight', () => {
+    const range = { from: new Date('2024-01-01T00:00:00Z'), to: new Date('2024-01-08T00:00:00Z'), maxBuckets: 1000 };
+    expect(planBuckets({ ...range, granularity: 'DAY' }).grain).toBe('day');
+    expect(planBuckets({ ...range, granularity: 'DAY', timeZone: 'America/New_York' }).grain).toBe('hour');
+    expect(planBuckets({ ...range, granularity: 'HOUR' }).grain).toBe('hour');
+    expect(planBuckets({ ...range, from: new Date('2024-01-01T00:30:00Z'), granularity: 'DAY' }).grain).toBe('minute');
+  });
+});

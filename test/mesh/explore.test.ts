@@ -1,3 +1,4 @@
+import { waitFor } from '../support/asyncWait.js';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startTestMesh, type TestMesh } from '../support/startTestMesh.js';
@@ -14,10 +15,10 @@ it('explores', async () => {
   while (mesh.gateway.subscriptions()?.stats().upstreams !== 1) await new Promise((r) => setTimeout(r, 5));
   console.log('upstream after', Date.now() - t, (mesh.subgraphs.orders.runtime.bus as any).subscribers.size);
   await mesh.post('orders', mesh.event('OrderPlaced', { orderId: 'x1', productId: 'p1', quantity: 1, unitPrice: 30, region: 'eu', channel: 'web', customerEmail: 'x@example.com' }, 3_600_000));
-  while (got.length < 1) await new Promise((r) => setTimeout(r, 5));
+  await waitFor(() => got.length >= 1, 'first', 5000);
   await mesh.stop('inventory');
   await mesh.post('orders', mesh.event('OrderPlaced', { orderId: 'x2', productId: 'p2', quantity: 1, unitPrice: 30, region: 'eu', channel: 'web', customerEmail: 'x@example.com' }, 3_600_000));
-  while (got.length < 2) await new Promise((r) => setTimeout(r, 5));
+  await waitFor(() => got.length >= 2, 'second', 5000);
   const r = await mesh.query(`{ __typename  ws: products(first: 1) { edges { node { stock { onHand } } } } }`);
   console.log(JSON.stringify(r));
   await client.dispose();

@@ -232,7 +232,7 @@ export async function startTestMesh(options: StartTestMeshOptions = {}): Promise
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as never };
     },
     stop,
     async restart(domain, { reseed = true } = {}) {

@@ -84,8 +84,8 @@ export function isValidTimeZone(zone: string): boolean {
 /** `instant` truncated to the start of its UTC minute or hour: the key of the rollup row holding it. */
 export function truncateToGrain(instant: Date, grain: StoredGrain): Date {
   const ms = validTime(instant, 'instant');
-  if (grain !== 'minute' && grain !== 'hour') throw new RangeError(`unknown grain "${String(grain)}"`);
-  const size = grain === 'hour' ? HOUR_MS : MINUTE_MS;
+  if (grain !== 'minute' && grain !== 'hour' && grain !== 'day') throw new RangeError(`unknown grain "${String(grain)}"`);
+  const size = grain === 'day' ? DAY_GRAIN_MS : grain === 'hour' ? HOUR_MS : MINUTE_MS;
   return new Date(ms - mod(ms, size));
 }
 
@@ -142,19 +142,23 @@ export function planBuckets(options: PlanBucketsOptions): BucketPlan {
   const starts: Date[] = [];
   const boundaries: Date[] = [new Date(fromMs)];
   let hourAligned = fromMs % HOUR_MS === 0 && toMs % HOUR_MS === 0;
+  let dayAligned = fromMs % DAY_GRAIN_MS === 0 && toMs % DAY_GRAIN_MS === 0;
   for (let i = first; i < found.length; i++) {
     const start = found[i]!;
     starts.push(new Date(start));
     if (i === first) continue;
     boundaries.push(new Date(start));
     hourAligned &&= start % HOUR_MS === 0;
+    dayAligned &&= start % DAY_GRAIN_MS === 0;
   }
   boundaries.push(new Date(toMs));
-  return { starts, boundaries, grain: hourAligned ? 'hour' : 'minute' };
+  return { starts, boundaries, grain: dayAligned ? 'day' : hourAligned ? 'hour' : 'minute' };
 }
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
+/** Length of the stored UTC day grain. */
+const DAY_GRAIN_MS = 86_400_000;
 const DAY_MS = 86_400_000;
 
 /**

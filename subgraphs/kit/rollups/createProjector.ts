@@ -1,8 +1,6 @@
 import type { Contribution, DataProductDefinition, FactSchemas, StateDefinition } from '../defineDataProduct.js';
-import { STORED_GRAINS, type Projection, type Projector, type RollupDelta, type StateWrite, type StoredFact } from '../store/Store.js';
+import { GRAIN_MS, STORED_GRAINS, type Projection, type Projector, type RollupDelta, type StateWrite, type StoredFact } from '../store/Store.js';
 import { rollupLayout, sampleColumns, mergeColumns } from './rollupLayout.js';
-
-const GRAIN_MS = { minute: 60_000, hour: 3_600_000 } as const;
 
 /**
  * Builds the projector the store calls inside its apply transaction: each new fact's contributions become

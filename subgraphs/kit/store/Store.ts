@@ -31,9 +31,15 @@ export interface RollupLayout {
   columns: Record<string, MergeKind>;
 }
 
-/** Grains the store materializes; coarser granularities aggregate one of these at query time. */
-export type StoredGrain = 'minute' | 'hour';
-export const STORED_GRAINS: readonly StoredGrain[] = ['minute', 'hour'];
+/**
+ * Grains the store materializes (UTC minute, hour and day buckets); a query reads the coarsest one its
+ * bucket boundaries align to, so a 90-day DAY query reads at most 90 rows per dimension combination.
+ */
+export type StoredGrain = 'minute' | 'hour' | 'day';
+export const STORED_GRAINS: readonly StoredGrain[] = ['minute', 'hour', 'day'];
+
+/** Length of each stored grain; buckets and query boundaries are multiples of it since the epoch. */
+export const GRAIN_MS: Readonly<Record<StoredGrain, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 /** Everything a store must create at start. */
 export interface StoreLayout {

@@ -10,13 +10,35 @@ import { BASE_DDL, ident, readRows, rollupDdl, rollupStageDdl, rollupTable, stat
 export async function initSchema(connection: DuckDBConnection, layout: StoreLayout): Promise<void> {
   for (const sql of BASE_DDL) await connection.run(sql);
   for (const rollup of layout.rollups) {
-    for (const grain of STORED_GRAINS) {
+    for (const [i, grain] of STORED_GRAINS.entries()) {
+      const existed = await tableExists(connection, `rollup_${rollup.name}_${grain}`);
       await connection.run(rollupDdl(rollup, grain));
       await migrateRollup(connection, rollup, grain);
+      if (!existed && i > 0) await backfillFromFinerGrain(connection, rollup, STORED_GRAINS[i - 1], grain);
     }
     await connection.run(rollupStageDdl(rollup));
   }
   for (const state of layout.states) await connection.run(stateDdl(state));
+}
+
+async function tableExists(connection: DuckDBConnection, table: string): Promise<boolean> {
+  const rows = await readRows(connection, `SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`, [table]);
+  return rows.length > 0;
+}
+
+/**
+ * A grain added after data was ingested (e.g. the day grain on a file written by an older version) starts
+ * from the next finer grain's rows, so history read from it is complete.
+ */
+async function backfillFromFinerGrain(connection: DuckDBConnection, rollup: RollupLayout, finer: StoredGrain, coarser: StoredGrain): Promise<void> {
+  const dims = rollup.dimensions.map(ident);
+  const columns = Object.entries(rollup.columns).map(([column, merge]) => `${merge === 'sum' ? 'sum' : merge}(${ident(column)})`);
+  const names = ['bucket', ...dims, ...Object.keys(rollup.columns).map(ident)].join(', ');
+  await connection.run(
+    `INSERT INTO ${rollupTable(rollup.name, coarser)} (${names})
+     SELECT date_trunc('${coarser}', bucket), ${[...dims, ...columns].join(', ')}
+     FROM ${rollupTable(rollup.name, finer)} GROUP BY ALL`,
+  );
 }
 
 async function migrateRollup(connection: DuckDBConnection, rollup: RollupLayout, grain: StoredGrain): Promise<void> {

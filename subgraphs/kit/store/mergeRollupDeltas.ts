@@ -1,4 +1,4 @@
-import { STORED_GRAINS, type MergeKind, type RollupDelta, type RollupLayout, type StateWrite, type StoredGrain } from './Store.js';
+import { GRAIN_MS, STORED_GRAINS, type MergeKind, type RollupDelta, type RollupLayout, type StateWrite, type StoredGrain } from './Store.js';
 
 /** One rollup row to upsert: deltas of a batch with the same bucket and dimensions, merged. */
 export interface MergedRollupRow {
@@ -16,8 +16,7 @@ export interface MergedRollupTable {
   rows: MergedRollupRow[];
 }
 
-/** Length of each stored grain; buckets and query boundaries are multiples of it since the epoch. */
-export const GRAIN_MS: Readonly<Record<StoredGrain, number>> = { minute: 60_000, hour: 3_600_000 };
+export { GRAIN_MS };
 
 /** Combines two partial aggregates of one column. */
 export function mergeValue(kind: MergeKind, a: number, b: number): number {
