@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { SupergraphSource } from './supergraph/createSupergraphManager.js';
+import type { GatewayAuthConfig } from './auth/GatewayAuthConfig.js';
+import type { KeySource } from './auth/KeySource.js';
 
 /** A validated gateway configuration. */
 export interface GatewayConfig {
@@ -13,7 +15,23 @@ export interface GatewayConfig {
   introspection: boolean;
   /** The GraphQL IDE page on GET /graphql. */
   landingPage: boolean;
+  /**
+   * Tokens, field-level authorization and the identity sent to subgraphs. Absent means none of it:
+   * every caller sees everything and subgraphs get no identity (only for tests of other features;
+   * `gatewayConfigFromEnv` always sets it).
+   */
+  auth?: GatewayAuthConfig;
 }
+
+/**
+ * The development secret subgraphs and gateway share by default, so `npm start` is locked down without
+ * setup. Public knowledge: production must set `MESH_GATEWAY_SECRET`. Same value as in
+ * `subgraphs/subgraphConfig.ts` (the two layers do not import each other).
+ */
+export const DEV_GATEWAY_SECRET = 'mesh-dev-gateway-secret-not-for-production';
+
+/** The committed development key set (public half); production uses the identity provider's JWKS URL. */
+export const DEV_JWKS_FILE = 'config/dev-jwks.public.json';
 
 const DEFAULT_SUBGRAPHS = 'catalog=http://127.0.0.1:4001/graphql,orders=http://127.0.0.1:4002/graphql,inventory=http://127.0.0.1:4003/graphql,shipping=http://127.0.0.1:4004/graphql';
 
@@ -21,7 +39,8 @@ const DEFAULT_SUBGRAPHS = 'catalog=http://127.0.0.1:4001/graphql,orders=http://1
  * Reads the gateway configuration from the environment (the only place that does), with errors that name
  * the variable: `GATEWAY_HOST`, `GATEWAY_PORT`, `MESH_SUPERGRAPH_FILE` (use a composed file) or
  * `MESH_SUBGRAPHS` (`name=url,...`, composed from the running subgraphs), `MESH_POLL_INTERVAL_MS`,
- * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`), `MESH_INTROSPECTION` (`true`/`false`), `NODE_ENV`.
+ * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`), `MESH_INTROSPECTION` (`true`/`false`), `NODE_ENV`, and the auth
+ * variables (see `authConfigFromEnv`).
  */
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
   const production = env.NODE_ENV === 'production';
@@ -51,6 +70,44 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     subgraphWsUrls: Object.fromEntries(ws.map((s) => [s.name, s.url])),
     introspection: bool('MESH_INTROSPECTION', !production),
     landingPage: bool('MESH_LANDING_PAGE', !production),
+    auth: authConfigFromEnv(env, production, fail),
+  };
+}
+
+/**
+ * `MESH_AUTH_JWKS_URL` | `MESH_AUTH_JWKS_FILE` (default the dev key set), `MESH_AUTH_ISSUER` (`mesh-dev`),
+ * `MESH_AUTH_AUDIENCE` (`mesh`), `MESH_AUTH_SCOPES_CLAIM` (`scope`), `MESH_AUTH_MODE` (`filter` |
+ * `reject`), `MESH_GATEWAY_SECRET` (default a dev secret).
+ */
+function authConfigFromEnv(env: NodeJS.ProcessEnv, production: boolean, fail: (v: string, value: unknown, why: string) => never): GatewayAuthConfig {
+  if (env.MESH_AUTH_JWKS_URL && env.MESH_AUTH_JWKS_FILE) fail('MESH_AUTH_JWKS_FILE', env.MESH_AUTH_JWKS_FILE, 'set either MESH_AUTH_JWKS_URL or MESH_AUTH_JWKS_FILE, not both');
+  let keys: KeySource;
+  if (env.MESH_AUTH_JWKS_URL) {
+    if (!/^https?:\/\//.test(env.MESH_AUTH_JWKS_URL) || !URL.canParse(env.MESH_AUTH_JWKS_URL)) fail('MESH_AUTH_JWKS_URL', env.MESH_AUTH_JWKS_URL, 'an http(s) URL of a JWKS');
+    keys = { kind: 'jwks-url', url: env.MESH_AUTH_JWKS_URL };
+  } else {
+    keys = { kind: 'local', jwksFile: path.resolve(env.MESH_AUTH_JWKS_FILE || DEV_JWKS_FILE) };
+  }
+  const mode = env.MESH_AUTH_MODE || 'filter';
+  if (mode !== 'filter' && mode !== 'reject') fail('MESH_AUTH_MODE', mode, 'filter or reject');
+  const gatewaySecret = env.MESH_GATEWAY_SECRET || DEV_GATEWAY_SECRET;
+  if (gatewaySecret.length < 32) fail('MESH_GATEWAY_SECRET', '<hidden>', 'at least 32 characters');
+  const text = (variable: string, fallback: string) => {
+    const value = env[variable] ?? fallback;
+    if (!value.trim()) fail(variable, value, 'a non-empty string');
+    return value.trim();
+  };
+  const warnings: string[] = [];
+  if (production && gatewaySecret === DEV_GATEWAY_SECRET) warnings.push('SECURITY: MESH_GATEWAY_SECRET is the public development secret while NODE_ENV=production; anyone can forge gateway identities to the subgraphs. Set a random secret of 32+ characters.');
+  if (production && keys.kind === 'local' && keys.jwksFile === path.resolve(DEV_JWKS_FILE)) warnings.push('SECURITY: user tokens are verified with the committed development key (config/dev-jwks.public.json) while NODE_ENV=production; its private half is in the repository. Set MESH_AUTH_JWKS_URL to your identity provider.');
+  return {
+    keys,
+    issuer: text('MESH_AUTH_ISSUER', 'mesh-dev'),
+    audience: text('MESH_AUTH_AUDIENCE', 'mesh'),
+    scopesClaim: text('MESH_AUTH_SCOPES_CLAIM', 'scope'),
+    mode,
+    gatewaySecret,
+    warnings,
   };
 }
 

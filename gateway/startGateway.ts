@@ -14,6 +14,7 @@ import { createSupergraphManager } from './supergraph/createSupergraphManager.js
 import { subgraphAddresses } from './subgraphAddresses.js';
 import { useGraphqlWs } from './http/useGraphqlWs.js';
 import { probeSubgraphs } from './http/probeSubgraphs.js';
+import { createGatewayAuth } from './auth/createGatewayAuth.js';
 
 /** Where the gateway's log lines go. */
 export type GatewayLog = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -46,6 +47,9 @@ const defaultLog: GatewayLog = (level, message) => console.error(`${new Date().t
  */
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const { config, log = defaultLog } = options;
+  // Auth: tokens, field-level authorization, and the signed identity every subgraph request carries.
+  const auth = config.auth ? createGatewayAuth(config.auth) : null;
+  for (const warning of config.auth?.warnings ?? []) log('warn', `!!!!!!!! ${warning} !!!!!!!!`);
   const app = express();
   const server = createServer(app);
   let apiSchema: GraphQLSchema | null = null;
@@ -53,15 +57,18 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const onSupergraph = (sdl: string) => {
     const addresses = subgraphAddresses(sdl, config.subgraphWsUrls);
-    if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: sdl, subgraphs: addresses });
+    auth?.updateSupergraph(sdl);
+    const identity = auth && { buildDataSource: (_name: string, url: string) => auth.dataSource(url), upstreamConnection: (context: unknown) => auth.upstreamConnection(context) };
+    if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: sdl, subgraphs: addresses, ...identity });
     else executor.updateSupergraph(sdl);
   };
-  const manager = createSupergraphManager({ source: config.supergraph, onSupergraph, log });
+  const source = auth && config.supergraph.kind === 'subgraphs' ? { ...config.supergraph, headers: () => auth.serviceHeaders() } : config.supergraph;
+  const manager = createSupergraphManager({ source, onSupergraph, log });
   const gateway = new ApolloGateway({
     supergraphSdl: manager,
     // An unreachable subgraph's fields come back null with errors that name it (`serviceName`) and
     // their paths, instead of one bare INTERNAL_SERVER_ERROR.
-    buildService: ({ name, url }) => withLocatedFailures(name, new RemoteGraphQLDataSource({ url })),
+    buildService: ({ name, url }) => withLocatedFailures(name, auth && url ? auth.dataSource(url) : new RemoteGraphQLDataSource({ url })),
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
@@ -73,18 +80,22 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     path: '/graphql',
     schema: () => apiSchema,
     subscriptions: () => executor,
-    executeOperation: async (request) => {
+    executeOperation: async (request, context) => {
       if (!apollo) return { errors: [{ message: 'the gateway is starting' }] } as unknown as ExecutionResult;
-      const response = await apollo.executeOperation(request);
+      const response = await apollo.executeOperation(request, { contextValue: (context ?? {}) as object });
       return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : ({ errors: [{ message: 'incremental delivery is not supported over websockets' }] } as unknown as ExecutionResult);
     },
+    ...(auth && {
+      authenticate: (params) => auth.principalFromConnectionParams(params),
+      authorizeSubscription: (request, subscribe, onExpired) => auth.authorizeSubscription(request, subscribe, onExpired),
+    }),
   });
 
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/ready', async (_req, res) => {
     const sdl = manager.current();
     if (!sdl || !apollo) return void res.status(503).json({ status: 'starting', reason: 'the supergraph is not loaded yet' });
-    const problems = await probeSubgraphs(subgraphAddresses(sdl, config.subgraphWsUrls));
+    const problems = await probeSubgraphs(subgraphAddresses(sdl, config.subgraphWsUrls), undefined, await auth?.serviceHeaders());
     if (problems.length) return void res.status(503).json({ status: 'degraded', problems });
     res.json({ status: 'ready', subgraphs: Object.keys(subgraphAddresses(sdl)).length });
   });
@@ -103,7 +114,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
 
   apollo = new ApolloServer({
-    gateway,
+    gateway: auth ? auth.wrapGateway(gateway) : gateway,
     introspection: config.introspection,
     // Stack traces are for logs, not for clients.
     includeStacktraceInErrorResponses: false,
@@ -119,7 +130,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     server.close();
     throw error;
   }
-  graphqlHandler = expressMiddleware(apollo, { context: async ({ req }) => ({ headers: req.headers }) });
+  graphqlHandler = expressMiddleware(apollo, {
+    // A bad token is a 401 (UNAUTHENTICATED), never a silent downgrade to anonymous.
+    context: async ({ req }) => ({ headers: req.headers, ...(auth && { principal: await auth.principalFromHttp(req.headers.authorization) }) }),
+  });
 
   return {
     url: `http://${host}:${port}/graphql`,

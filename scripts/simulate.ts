@@ -6,6 +6,7 @@
 import { DOMAINS, DOMAIN_NAMES, type DomainName } from '../subgraphs/domains.js';
 import { runSimulator } from '../subgraphs/simulator/runSimulator.js';
 import { simulatorConfigFromEnv } from '../subgraphs/simulator/simulatorConfig.js';
+import { devProducerHeaders } from './devToken.js';
 import { runMain } from './runMain.js';
 
 await runMain('simulator', async () => {
@@ -23,6 +24,8 @@ await runMain('simulator', async () => {
     seed: config.seed,
     seedDays: config.seedDays,
     ratePerSecond: config.ratePerSecond,
+    // Subgraphs only accept facts with a producer token (`<domain>:write`): a dev token, or MESH_PRODUCER_TOKEN.
+    headers: devProducerHeaders(DOMAIN_NAMES),
     log: (line) => console.log(line),
   });
   await sim.seeded;

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { DOMAINS, DOMAIN_NAMES } from '../subgraphs/domains.js';
 import { simulatorConfigFromEnv } from '../subgraphs/simulator/simulatorConfig.js';
 import { runSimulator } from '../subgraphs/simulator/runSimulator.js';
+import { devProducerHeaders } from './devToken.js';
 import { runMain } from './runMain.js';
 
 const children = new Map<string, ChildProcess>();
@@ -77,6 +78,8 @@ await runMain('mesh', async () => {
         seed: simulator.seed,
         seedDays: simulator.seedDays,
         ratePerSecond: simulator.ratePerSecond,
+        // Subgraphs only accept facts with a producer token (`<domain>:write`): a dev token, or MESH_PRODUCER_TOKEN.
+        headers: devProducerHeaders(DOMAIN_NAMES),
         log: (line) => console.log(`${'[simulator]'.padEnd(12)}${line}`),
       })
     : null;

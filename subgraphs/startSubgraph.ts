@@ -1,12 +1,17 @@
 import type { Bus } from './kit/bus/Bus.js';
 import { InProcessBus } from './kit/bus/InProcessBus.js';
+import { JetStreamBus } from './kit/bus/JetStreamBus.js';
+import { consumeFacts } from './kit/ingest/consumeFacts.js';
 import { DataProductRuntime } from './kit/DataProductRuntime.js';
 import { loadTypeDefs } from './kit/graphql/loadTypeDefs.js';
 import { serveDataProduct, type ServeDataProductOptions, type ServedDataProduct } from './kit/serveDataProduct.js';
 import { DuckDbStore } from './kit/store/DuckDbStore.js';
+import { PostgresStore } from './kit/store/PostgresStore.js';
 import type { Store } from './kit/store/Store.js';
 import { DOMAINS } from './domains.js';
 import type { BusConfig, StoreConfig, SubgraphConfig } from './subgraphConfig.js';
+import { gatewayTokenAuthenticator } from './kit/auth/gatewayTokenAuthenticator.js';
+import { producerTokenAuthorizer } from './kit/auth/producerTokenAuthorizer.js';
 
 /** A running demo subgraph. */
 export interface RunningSubgraph {
@@ -16,29 +21,44 @@ export interface RunningSubgraph {
   close(): Promise<void>;
 }
 
-/** Opens the configured store. */
-export async function openStore(config: StoreConfig): Promise<Store> {
+/** Opens the configured store; on PostgreSQL each domain keeps its tables in its own schema, `mesh_<domain>`. */
+export async function openStore(config: StoreConfig, domain: string): Promise<Store> {
   if (config.kind === 'duckdb') return DuckDbStore.open({ path: config.path });
-  throw new Error('MESH_STORE=postgres://… is not available in this build yet (see the scale-out issue); use duckdb');
+  return PostgresStore.open({ url: config.url, schema: `mesh_${domain}` });
 }
 
-/** Opens the configured bus. */
-export async function openBus(config: BusConfig): Promise<Bus> {
+/** Opens the configured bus; on NATS, the domain's JetStream stream `MESH_<DOMAIN>`. */
+export async function openBus(config: BusConfig, domain: string): Promise<Bus> {
   if (config.kind === 'memory') return new InProcessBus();
-  throw new Error('MESH_BUS=nats://… is not available in this build yet (see the scale-out issue); use memory');
+  return JetStreamBus.connect({ servers: config.url, domain });
 }
 
-/** Starts one domain's data product subgraph from a validated configuration. */
+/**
+ * Starts one domain's data product subgraph from a validated configuration. With `config.auth`, GraphQL
+ * answers only the gateway's signed identity and `POST /events` only producer tokens with
+ * `<domain>:write`, unless `serveOptions` brings its own checks.
+ */
 export async function startSubgraph(config: SubgraphConfig, serveOptions: Omit<ServeDataProductOptions, 'port' | 'host' | 'exportDir'> = {}): Promise<RunningSubgraph> {
   const definition = DOMAINS[config.domain].define(loadTypeDefs(config.schemaDir, config.domain));
-  const store = await openStore(config.store);
-  const bus = await openBus(config.bus);
+  const store = await openStore(config.store, config.domain);
+  const bus = await openBus(config.bus, config.domain);
   const runtime = await DataProductRuntime.start(definition, { store, bus, latenessMs: config.latenessMs });
-  const served = await serveDataProduct(runtime, { ...serveOptions, port: config.port, host: config.host, exportDir: config.exportDir });
+  // On NATS, producers may also publish facts to `mesh.<domain>.facts.<type>`; replicas share the durable consumer.
+  const facts = bus instanceof JetStreamBus ? await consumeFacts({ connection: bus.connection, domain: config.domain, ingest: (events) => runtime.ingest(events) }) : null;
+  const { auth } = config;
+  for (const warning of auth?.warnings ?? []) console.error(`${config.domain} subgraph warn: !!!!!!!! ${warning} !!!!!!!!`);
+  const secured: Partial<ServeDataProductOptions> = auth
+    ? {
+        authenticateRequest: serveOptions.authenticateRequest ?? gatewayTokenAuthenticator({ secret: auth.gatewaySecret }),
+        events: { ...serveOptions.events, authorizeProducer: serveOptions.events?.authorizeProducer ?? producerTokenAuthorizer({ ...auth.producers, requiredScope: `${config.domain}:write` }) },
+      }
+    : {};
+  const served = await serveDataProduct(runtime, { ...serveOptions, ...secured, port: config.port, host: config.host, exportDir: config.exportDir });
   return {
     runtime,
     served,
     close: async () => {
+      await facts?.stop();
       await served.close();
       await runtime.close();
     },

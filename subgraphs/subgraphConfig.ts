@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DOMAINS, DOMAIN_NAMES, type DomainName } from './domains.js';
+import type { KeySource } from './kit/auth/KeySource.js';
 
 /** Where a subgraph keeps its data: an embedded DuckDB file (or memory), or a PostgreSQL server. */
 export type StoreConfig = { kind: 'duckdb'; path: string } | { kind: 'postgres'; url: string };
@@ -18,7 +19,33 @@ export interface SubgraphConfig {
   bus: BusConfig;
   exportDir: string;
   latenessMs: number;
+  /**
+   * Who may call: GraphQL only with the gateway's signed identity, `POST /events` only with a producer
+   * token carrying `<domain>:write`. Absent means everyone may (tests of other features);
+   * `subgraphConfigFromEnv` always sets it.
+   */
+  auth?: SubgraphAuthConfig;
 }
+
+/** A subgraph's trust settings. */
+export interface SubgraphAuthConfig {
+  /** The secret shared with the gateway (HS256, ≥ 32 characters). */
+  gatewaySecret: string;
+  /** How producer tokens are verified (the same identity provider as user tokens). */
+  producers: { keys: KeySource; issuer: string; audience: string; scopesClaim: string };
+  /** Logged as warnings at start, e.g. development credentials in production. */
+  warnings?: string[];
+}
+
+/**
+ * The development secret shared with the gateway by default, so `npm start` is locked down without
+ * setup. Public knowledge: production must set `MESH_GATEWAY_SECRET`. Same value as in
+ * `gateway/gatewayConfig.ts` (the two layers do not import each other).
+ */
+export const DEV_GATEWAY_SECRET = 'mesh-dev-gateway-secret-not-for-production';
+
+/** The committed development key set (public half). */
+export const DEV_JWKS_FILE = 'config/dev-jwks.public.json';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -27,7 +54,9 @@ const port = z.coerce.number().int().min(0).max(65535);
  * value with a message that names the variable:
  * `MESH_HOST`, `<DOMAIN>_PORT` (e.g. `ORDERS_PORT`), `MESH_SCHEMA_DIR`, `MESH_DATA_DIR`, `MESH_STORE`
  * (`duckdb` | `duckdb:<file>` | `memory` | `postgres://…`), `MESH_BUS` (`memory` | `nats://…`),
- * `MESH_EXPORT_DIR`, `MESH_LATENESS_HOURS`.
+ * `MESH_EXPORT_DIR`, `MESH_LATENESS_HOURS`; trust: `MESH_GATEWAY_SECRET` (default a dev secret),
+ * `MESH_AUTH_JWKS_URL` | `MESH_AUTH_JWKS_FILE` (default the dev key set), `MESH_AUTH_ISSUER` (`mesh-dev`),
+ * `MESH_AUTH_AUDIENCE` (`mesh`), `MESH_AUTH_SCOPES_CLAIM` (`scope`), as the gateway reads them.
  */
 export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): SubgraphConfig {
   if (!(DOMAIN_NAMES as string[]).includes(domain)) {
@@ -72,6 +101,27 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     bus: parseBus(c.bus),
     exportDir: path.resolve(c.exportDir),
     latenessMs: c.latenessHours * 3_600_000,
+    auth: authConfigFromEnv(env),
+  };
+}
+
+function authConfigFromEnv(env: NodeJS.ProcessEnv): SubgraphAuthConfig {
+  const fail = (variable: string, why: string): never => {
+    throw new Error(`invalid ${variable}: ${why}`);
+  };
+  if (env.MESH_AUTH_JWKS_URL && env.MESH_AUTH_JWKS_FILE) fail('MESH_AUTH_JWKS_FILE', 'set either MESH_AUTH_JWKS_URL or MESH_AUTH_JWKS_FILE, not both');
+  if (env.MESH_AUTH_JWKS_URL && !URL.canParse(env.MESH_AUTH_JWKS_URL)) fail('MESH_AUTH_JWKS_URL', `${JSON.stringify(env.MESH_AUTH_JWKS_URL)} is not a URL`);
+  const keys: KeySource = env.MESH_AUTH_JWKS_URL ? { kind: 'jwks-url', url: env.MESH_AUTH_JWKS_URL } : { kind: 'local', jwksFile: path.resolve(env.MESH_AUTH_JWKS_FILE || DEV_JWKS_FILE) };
+  const gatewaySecret = env.MESH_GATEWAY_SECRET || DEV_GATEWAY_SECRET;
+  if (gatewaySecret.length < 32) fail('MESH_GATEWAY_SECRET', 'at least 32 characters');
+  const production = env.NODE_ENV === 'production';
+  const warnings: string[] = [];
+  if (production && gatewaySecret === DEV_GATEWAY_SECRET) warnings.push('SECURITY: MESH_GATEWAY_SECRET is the public development secret while NODE_ENV=production; anyone can call this subgraph as the gateway. Set a random secret of 32+ characters.');
+  if (production && keys.kind === 'local' && keys.jwksFile === path.resolve(DEV_JWKS_FILE)) warnings.push('SECURITY: producer tokens are verified with the committed development key while NODE_ENV=production. Set MESH_AUTH_JWKS_URL.');
+  return {
+    gatewaySecret,
+    producers: { keys, issuer: env.MESH_AUTH_ISSUER || 'mesh-dev', audience: env.MESH_AUTH_AUDIENCE || 'mesh', scopesClaim: env.MESH_AUTH_SCOPES_CLAIM || 'scope' },
+    warnings,
   };
 }
 

@@ -23,9 +23,10 @@ export interface AuthSchema {
   /**
    * What selecting `parentType.fieldName` requires, every source combined, or null when ungoverned:
    * the field's own directives; on an interface, the same field of every implementation (a caller may
-   * not read through the interface what an implementation hides); on an object, the field of the
-   * interfaces it implements; and the type-level directives of the returned type, of its possible types
-   * when abstract, and of the interfaces it implements. Deliberately conservative.
+   * not read through the interface what an implementation hides); and the type-level directives of the
+   * returned type and, when it is abstract, of every possible type. Deliberately conservative.
+   * Requirements do not flow from an interface down to its implementations: composition copies the
+   * implementations' requirements up onto the interface, so an object's own declarations are exact.
    */
   requirementOf(parentType: string, fieldName: string): AuthRequirement | null;
 }
@@ -41,7 +42,6 @@ export function loadAuthSchema(supergraphSdl: string): AuthSchema {
   const typeLevel = (type: GraphQLNamedType, into: Set<AuthRequirement>) => {
     const related: GraphQLNamedType[] = [type];
     if (isAbstractType(type)) related.push(...schema.getPossibleTypes(type));
-    for (const t of [...related]) if (isObjectType(t) || isInterfaceType(t)) related.push(...t.getInterfaces());
     for (const t of related) {
       const requirement = requirements.types.get(t.name);
       if (requirement) into.add(requirement);
@@ -56,7 +56,6 @@ export function loadAuthSchema(supergraphSdl: string): AuthSchema {
       const { objects, interfaces } = schema.getImplementations(parent);
       owners.push(...objects, ...interfaces);
     }
-    owners.push(...parent.getInterfaces());
     // A set: one declaration reached by several routes counts once.
     const parts = new Set<AuthRequirement>();
     for (const owner of owners) {

@@ -7,7 +7,10 @@ export interface FieldAuthAuditLine {
   /** The caller's `sub`, null when anonymous. */
   sub: string | null;
   operationName: string | null;
-  /** sha256 of the operation text as the client sent it (Apollo's `queryHash`). */
+  /**
+   * sha256 (hex) of the operation: over HTTP Apollo's `queryHash` of the text as sent; for subscriptions
+   * (graphql-ws hands over a parsed document) of the printed document.
+   */
   operationHash: string;
   /** Schema coordinates (`Type.field`) the decision applied to. */
   coordinates: string[];

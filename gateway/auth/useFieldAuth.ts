@@ -21,7 +21,7 @@ export interface FieldAuthOptions {
   /**
    * `filter`: denied fields are removed before planning and come back `null` with an
    * UNAUTHORIZED_FIELD_OR_TYPE error at their path; `reject`: the whole operation fails with those
-   * errors and no data.
+   * errors and no data (HTTP 403).
    * @default 'filter'
    */
   mode?: FieldAuthMode;
@@ -74,7 +74,12 @@ export function useFieldAuth(gateway: GatewayLike, options: FieldAuthOptions = {
       if (!authorization) return inner(requestContext);
       auditFieldAuth(audit, authorization, { principal, operationName: requestContext.operationName, operationHash: requestContext.queryHash });
       if (authorization.denied.size === 0) return inner(requestContext);
-      if (mode === 'reject') return { errors: deniedPaths(authorization).map(({ path, field }) => unauthorizedFieldError(field, path)) };
+      if (mode === 'reject') {
+        // 403: the operation as a whole is forbidden (Apollo Server reads the status from the errors).
+        const errors = deniedPaths(authorization).map(({ path, field }) => unauthorizedFieldError(field, path));
+        for (const error of errors) Object.assign(error.extensions, { http: { status: 403 } });
+        return { errors };
+      }
 
       const source = print(authorization.document);
       const result = await inner({

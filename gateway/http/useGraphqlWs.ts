@@ -1,8 +1,16 @@
 import type { Server } from 'node:http';
-import { print, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { print, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { Context } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { SubscriptionExecutor } from '../subscriptions/index.js';
+import type { SubscriptionAuthRequest } from '../auth/authorizeSubscription.js';
+import type { Principal } from '../auth/Principal.js';
+
+/** graphql-ws's code for a refused connection (`onConnect` returning false uses it too). */
+const FORBIDDEN = 4403;
+/** Longest delay `setTimeout` takes (about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** What the websocket adapter needs from the gateway. */
 export interface GraphqlWsOptions {
@@ -12,9 +20,32 @@ export interface GraphqlWsOptions {
   schema: () => GraphQLSchema | null;
   /** Federated subscriptions. */
   subscriptions: () => SubscriptionExecutor | null;
-  /** Queries and mutations sent over the socket run through the HTTP pipeline's executor. */
-  executeOperation: (request: { query: string; variables?: Record<string, unknown>; operationName?: string }) => Promise<ExecutionResult>;
+  /**
+   * Queries and mutations sent over the socket run through the HTTP pipeline's executor, with the
+   * connection's context (`{ principal }` when `authenticate` is set).
+   */
+  executeOperation: (request: { query: string; variables?: Record<string, unknown>; operationName?: string }, context?: unknown) => Promise<ExecutionResult>;
+  /**
+   * Establishes the caller from the `connection_init` payload; a throw refuses the connection (close
+   * 4403). Every operation on the connection gets `{ principal }` as context, and when the principal's
+   * token expires the connection is closed with 4403 `token expired`.
+   * @default none: operations get no context
+   */
+  authenticate?: (connectionParams: Readonly<Record<string, unknown>> | undefined) => Promise<Principal>;
+  /**
+   * Stands between a client's subscription and the executor (field-level authorization). `onExpired`
+   * closes this client's connection with 4403 `token expired`.
+   * @default subscriptions go to the executor as they are
+   */
+  authorizeSubscription?: (
+    request: SubscriptionAuthRequest,
+    subscribe: (request: SubscriptionAuthRequest) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>,
+    onExpired: () => void,
+  ) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
 }
+
+type ConnectionExtra = { principal?: Principal; expiryTimer?: NodeJS.Timeout };
+type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<ConnectionExtra>>;
 
 /**
  * graphql-ws on the gateway's HTTP server and path: subscriptions go to the federated subscription
@@ -22,28 +53,64 @@ export interface GraphqlWsOptions {
  */
 export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promise<void>; clients: () => number } {
   const wsServer = new WebSocketServer({ server: options.server, path: options.path });
-  const cleanup = useServer(
+  const { authenticate, authorizeSubscription } = options;
+  // graphql-ws hands `execute`/`subscribe` only the execution args: find the connection by its context.
+  const connections = new WeakMap<object, Ctx>();
+  const expire = (ctx: Ctx) => ctx.extra.socket.close(FORBIDDEN, 'token expired');
+  const cleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
+      ...(authenticate && {
+        onConnect: async (ctx: Ctx) => {
+          try {
+            const principal = await authenticate(ctx.connectionParams ?? undefined);
+            ctx.extra.principal = principal;
+            if (principal.expiresAt !== undefined) {
+              ctx.extra.expiryTimer = setTimeout(() => expire(ctx), Math.min(Math.max(principal.expiresAt * 1000 - Date.now(), 0), MAX_TIMER_MS));
+              ctx.extra.expiryTimer.unref();
+            }
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        onClose: (ctx: Ctx) => clearTimeout(ctx.extra.expiryTimer),
+        context: (ctx: Ctx) => {
+          const context = { principal: ctx.extra.principal };
+          connections.set(context, ctx);
+          return context;
+        },
+      }),
       schema: () => {
         const schema = options.schema();
         if (!schema) throw new Error('the supergraph is not loaded yet');
         return schema;
       },
       execute: (args) =>
-        options.executeOperation({
-          query: print(args.document),
-          variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
-          operationName: args.operationName ?? undefined,
-        }),
+        options.executeOperation(
+          {
+            query: print(args.document),
+            variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
+            operationName: args.operationName ?? undefined,
+          },
+          args.contextValue,
+        ),
+      // graphql-ws serialises `errors` with GraphQLError#toJSON, but results of the HTTP pipeline carry
+      // errors already formatted (plain objects): without this, a query answered with errors closes the
+      // whole socket with 4500 instead of reaching the client.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((error) => (typeof error.toJSON === 'function' ? error.toJSON() : (error as GraphQLFormattedError))) } : undefined,
       subscribe: async (args) => {
         const executor = options.subscriptions();
         if (!executor) return { errors: [{ message: 'the supergraph is not loaded yet' }] } as unknown as ExecutionResult;
-        return executor.subscribe({
+        const request: SubscriptionAuthRequest = {
           document: args.document,
           variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
           operationName: args.operationName ?? undefined,
           context: args.contextValue,
-        });
+        };
+        if (!authorizeSubscription) return executor.subscribe(request);
+        const ctx = connections.get(args.contextValue as object);
+        return authorizeSubscription(request, (r) => executor.subscribe(r), () => ctx && expire(ctx));
       },
     },
     wsServer,

@@ -14,6 +14,12 @@ export const SubscriptionErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',
   /** A subgraph reported an error, or the subgraph could not be reached; carries `serviceName`. */
   DOWNSTREAM_SERVICE_ERROR: 'DOWNSTREAM_SERVICE_ERROR',
+  /**
+   * Not fatal: the subscription could not resume where it stopped (the subgraph no longer has the events
+   * after its last cursor), so it goes on with live events and some may have been missed. Arrives as
+   * an event with this error and no data; carries `serviceName`.
+   */
+  EVENTS_MISSED: 'EVENTS_MISSED',
   /** Anything unexpected (planning failure, a throwing callback); the message is generic. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

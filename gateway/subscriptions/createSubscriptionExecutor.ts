@@ -6,24 +6,53 @@
  */
 import { RemoteGraphQLDataSource, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { GraphQLError, type ExecutionResult } from 'graphql';
+import { FailoverDataSource } from '../FailoverDataSource.js';
 import { createPushQueue, type PushQueue } from './createPushQueue.js';
 import { createUpstreamPool } from './createUpstreamPool.js';
 import type { UpstreamRetryOptions } from './createUpstreamClient.js';
 import { loadSupergraph, type LoadedSupergraph } from './loadSupergraph.js';
+import { makeResumable } from './makeResumable.js';
 import { planSubscription, type SubscriptionOperation } from './planSubscription.js';
 import { resolveEventFields } from './resolveEventFields.js';
 import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
 import { toUpstreamErrors, withLocatedFailures } from './toUpstreamErrors.js';
 
-export interface SubgraphEndpoint {
-  /** HTTP endpoint, used for entity fetches. */
-  url: string;
-  /**
-   * Websocket endpoint (graphql-ws protocol), used for subscriptions this subgraph owns.
-   * @default `url` with `http` replaced by `ws` (`https` → `wss`)
-   */
-  wsUrl?: string;
-}
+/** Where the executor reaches one subgraph: one URL, or the URLs of its replicas. */
+export type SubgraphEndpoint = SubgraphHttpEndpoint & SubgraphWsEndpoint;
+
+export type SubgraphHttpEndpoint =
+  | {
+      /** HTTP endpoint, used for entity fetches. */
+      url: string;
+      urls?: never;
+    }
+  | {
+      /**
+       * HTTP endpoints of the subgraph's replicas (at least one), used for entity fetches: a request goes
+       * to the current replica and moves to the next one when it cannot be reached (`FailoverDataSource`).
+       */
+      urls: readonly string[];
+      url?: never;
+    };
+
+export type SubgraphWsEndpoint =
+  | {
+      /**
+       * Websocket endpoint (graphql-ws protocol), used for subscriptions this subgraph owns.
+       * @default `url` (each of `urls`) with `http` replaced by `ws` (`https` → `wss`)
+       */
+      wsUrl?: string;
+      wsUrls?: never;
+    }
+  | {
+      /**
+       * Websocket endpoints of the subgraph's replicas (at least one). The first connect goes to the
+       * first; every reconnect goes to the next, and resumable subscriptions continue from their last
+       * cursor there, so losing a replica loses no event.
+       */
+      wsUrls: readonly string[];
+      wsUrl?: never;
+    };
 
 export interface SubscriptionExecutorOptions {
   /** The composed supergraph SDL to plan against; replace it later with `updateSupergraph`. */
@@ -32,11 +61,13 @@ export interface SubscriptionExecutorOptions {
    * Subgraph endpoints keyed by subgraph name as in the supergraph (the `name` of `@join__graph`).
    * Websocket URLs are not part of a supergraph, so this mapping is the gateway's own. A subgraph
    * missing here falls back to the HTTP URL declared in the supergraph (and its `ws` twin).
+   * `createSubscriptionExecutor` / `updateSupergraph` throw if a list of URLs is empty.
    */
   subgraphs: Record<string, SubgraphEndpoint>;
   /**
-   * Creates the data source for a subgraph's entity fetches; called once per subgraph name and URL.
-   * If it throws, `createSubscriptionExecutor` / `updateSupergraph` throw.
+   * Creates the data source for a subgraph's entity fetches; called once per subgraph name and URL
+   * (for each replica URL, when an endpoint has `urls`). If it throws, `createSubscriptionExecutor` /
+   * `updateSupergraph` throw.
    * @default (name, url) => new RemoteGraphQLDataSource({ url })
    */
   buildDataSource?(name: string, url: string): GraphQLDataSource;
@@ -58,7 +89,10 @@ export interface SubscriptionExecutorOptions {
   upstreamConnection?(context: unknown): { sharingKey: string; params: () => Promise<Record<string, unknown>> } | undefined;
   /**
    * Reconnecting to a subgraph whose socket dropped; active upstream subscriptions are re-sent on the
-   * new socket. When attempts run out, clients get a DOWNSTREAM_SERVICE_ERROR and their stream ends.
+   * new socket, those whose root field takes `from: String` and returns a type with `cursor` resuming
+   * after the last event received (a subgraph that cannot replay that far answers CURSOR_UNAVAILABLE:
+   * the subscription continues live and clients get one EVENTS_MISSED error). When attempts run out,
+   * clients get a DOWNSTREAM_SERVICE_ERROR and their stream ends.
    * @default { attempts: 20, delayMs: exponential from 250ms capped at 10s, with jitter }
    */
   retry?: UpstreamRetryOptions;
@@ -99,7 +133,16 @@ export interface SubscriptionExecutor {
 interface Loaded {
   supergraph: LoadedSupergraph;
   dataSources: ServiceMap;
-  endpoints: Map<string, Required<SubgraphEndpoint>>;
+  /** Subgraph name → its websocket URLs (replicas). */
+  wsUrls: Map<string, readonly string[]>;
+}
+
+/** HTTP and websocket URLs of a subgraph (each list non-empty); throws on an empty list. */
+function endpointUrls(name: string, endpoint: SubgraphEndpoint | undefined, declaredUrl: string): { urls: readonly string[]; wsUrls: readonly string[] } {
+  const urls = endpoint?.urls ?? [endpoint?.url ?? declaredUrl];
+  const wsUrls = endpoint?.wsUrls ?? (endpoint?.wsUrl ? [endpoint.wsUrl] : urls.map((url) => url.replace(/^http/, 'ws')));
+  if (urls.length === 0 || wsUrls.length === 0) throw new Error(`Subgraph "${name}" has an empty list of URLs.`);
+  return { urls, wsUrls };
 }
 
 function errorResult(message: string, code: SubscriptionErrorCode): ExecutionResult {
@@ -128,28 +171,31 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
   function load(sdl: string): Loaded {
     const supergraph = loadSupergraph(sdl);
     const dataSources: ServiceMap = Object.create(null);
-    const endpoints = new Map<string, Required<SubgraphEndpoint>>();
+    const wsUrlsByName = new Map<string, readonly string[]>();
     for (const [name, declaredUrl] of supergraph.subgraphUrls) {
-      const url = subgraphs[name]?.url ?? declaredUrl;
-      const wsUrl = subgraphs[name]?.wsUrl ?? url.replace(/^http/, 'ws');
-      endpoints.set(name, { url, wsUrl });
-      const cacheKey = `${name}\n${url}`;
+      const { urls, wsUrls } = endpointUrls(name, subgraphs[name], declaredUrl);
+      wsUrlsByName.set(name, wsUrls);
+      const cacheKey = [name, ...urls].join('\n');
       let dataSource = dataSourceCache.get(cacheKey);
       if (!dataSource) {
+        const built =
+          urls.length === 1
+            ? buildDataSource(name, urls[0]!)
+            : new FailoverDataSource({ urls, buildDataSource: (url) => buildDataSource(name, url) });
         // A subgraph that cannot be reached must not make the event unserialisable: its fields get errors.
-        dataSource = withLocatedFailures(name, buildDataSource(name, url));
+        dataSource = withLocatedFailures(name, built);
         dataSourceCache.set(cacheKey, dataSource);
       }
       dataSources[name] = dataSource;
     }
-    return { supergraph, dataSources, endpoints };
+    return { supergraph, dataSources, wsUrls: wsUrlsByName };
   }
 
   let current = load(supergraphSdl);
 
   async function subscribe(request: SubscriptionRequest): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     if (disposed) return errorResult('The subscription executor has been disposed.', SubscriptionErrorCode.INTERNAL_SERVER_ERROR);
-    const { supergraph, dataSources, endpoints } = current;
+    const { supergraph, dataSources, wsUrls } = current;
     const { plan, errors } = planSubscription(supergraph, request);
     if (errors) return { errors };
 
@@ -162,7 +208,9 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       return errorResult('Could not prepare the upstream connection.', SubscriptionErrorCode.INTERNAL_SERVER_ERROR);
     }
     const { primary } = plan.node;
-    const endpoint = endpoints.get(primary.serviceName)!;
+    const variables = pick(plan.variables, primary.variableUsages);
+    const resumableFields = supergraph.resumableFields.get(primary.serviceName);
+    const resumable = resumableFields && makeResumable(primary.operation, variables, (field) => resumableFields.has(field));
     const context = (request.context ?? {}) as Record<string, unknown>;
 
     let detach = () => {};
@@ -178,12 +226,16 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     detach = pool.attach(
       {
         serviceName: primary.serviceName,
-        wsUrl: endpoint.wsUrl,
-        operation: primary.operation,
+        wsUrls: wsUrls.get(primary.serviceName)!,
+        // The plan keeps the original primary fetch: resolveEventFields answers it with the event, and
+        // result shaping drops the hidden cursor selection the resumable operation adds.
+        operation: resumable?.operation ?? primary.operation,
         operationName: primary.operationName,
-        variables: pick(plan.variables, primary.variableUsages),
+        variables: resumable?.variables ?? variables,
         connectionParams: connection?.params ?? connectionParams,
         sharingKey: connection?.sharingKey,
+        resume: resumable && { variable: resumable.variable, cursorOf: resumable.cursorOf },
+        shareable: resumable?.startCursor === undefined,
       },
       {
         next: (event) =>
@@ -204,6 +256,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
             queue.end();
           }),
         complete: () => inOrder(() => queue.end()),
+        eventsMissed: (error) => inOrder(() => queue.push({ errors: [error] })),
       },
     );
     clients.add(queue);

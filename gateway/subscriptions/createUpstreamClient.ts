@@ -2,7 +2,8 @@
  * The graphql-ws client the gateway uses towards one subgraph with one set of connection params.
  * Lazy: the socket opens with the first subscription and closes when the last one ends. When the socket
  * drops (subgraph restart, network), the client reconnects and re-sends every active subscription on
- * the new socket (graphql-ws retries inside `subscribe`), so consumers keep their stream.
+ * the new socket (graphql-ws retries inside `subscribe`), so consumers keep their stream. With several
+ * replica URLs, every (re)connect goes to the next one, so a replica that died is not retried first.
  */
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -25,7 +26,8 @@ export interface UpstreamRetryOptions {
 export type UpstreamConnectionParams = Record<string, unknown> | (() => Promise<Record<string, unknown>>);
 
 export interface UpstreamClientOptions {
-  wsUrl: string;
+  /** Replicas of one subgraph (at least one); the first connect goes to the first. */
+  wsUrls: readonly string[];
   /**
    * Sent as the `connection_init` payload on every (re)connect. A function is called for each
    * (re)connect, so short-lived credentials (the gateway's signed identity) are fresh after a reconnect.
@@ -42,10 +44,13 @@ export interface UpstreamClientOptions {
 export const defaultRetryDelayMs = (attempt: number): number =>
   Math.min(250 * 2 ** attempt, 10_000) + Math.floor(Math.random() * 250);
 
-export function createUpstreamClient({ wsUrl, connectionParams, retry = {}, webSocketImpl = WebSocket }: UpstreamClientOptions): Client {
+export function createUpstreamClient({ wsUrls, connectionParams, retry = {}, webSocketImpl = WebSocket }: UpstreamClientOptions): Client {
   const { attempts = 20, delayMs = defaultRetryDelayMs } = retry;
+  if (wsUrls.length === 0) throw new Error('an upstream client needs at least one websocket URL');
+  let connects = 0;
   return createClient({
-    url: wsUrl,
+    // graphql-ws calls a function `url` on every connect, retries included.
+    url: wsUrls.length === 1 ? wsUrls[0]! : () => wsUrls[connects++ % wsUrls.length]!,
     connectionParams,
     webSocketImpl,
     lazy: true,

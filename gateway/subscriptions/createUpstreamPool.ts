@@ -1,19 +1,25 @@
 /**
- * Upstream subscriptions to subgraphs, shared. One websocket client per (subgraph ws URL, connection
+ * Upstream subscriptions to subgraphs, shared. One websocket client per (subgraph ws URLs, connection
  * params); one upstream subscription per identical (subgraph, primary operation, variables, connection
  * params), multicast to every listener attached to it. The last listener to detach ends the upstream
  * subscription, and the last subscription on a client closes its socket.
+ *
+ * A resumable subscription (see `makeResumable`) remembers the cursor of the last event it received, so
+ * the re-subscription graphql-ws sends after a reconnect asks for exactly the events it missed. If the
+ * subgraph can no longer replay from there (CURSOR_UNAVAILABLE), it continues live and its listeners
+ * learn that events may have been missed.
  */
 import type { Client } from 'graphql-ws';
 import type { FormattedExecutionResult, GraphQLError } from 'graphql';
 import { createUpstreamClient, type UpstreamConnectionParams, type UpstreamRetryOptions } from './createUpstreamClient.js';
 import { stableKey } from './stableKey.js';
-import { toUpstreamErrors } from './toUpstreamErrors.js';
+import { eventsMissedError, toUpstreamErrors } from './toUpstreamErrors.js';
 
 export interface UpstreamSubscriptionRequest {
   /** Subgraph name, used in error messages and `extensions.serviceName`. */
   serviceName: string;
-  wsUrl: string;
+  /** Replicas of the subgraph's websocket endpoint; each (re)connect goes to the next. */
+  wsUrls: readonly string[];
   /** The primary fetch's operation text, sent as is. */
   operation: string;
   operationName?: string;
@@ -27,6 +33,21 @@ export interface UpstreamSubscriptionRequest {
    * identical subscriptions, as equal params would.
    */
   sharingKey?: string;
+  /** Makes the subscription resume from its last cursor after a reconnect. */
+  resume?: UpstreamResume;
+  /**
+   * False for a subscription nobody may join, such as one replaying from a client's own cursor: a
+   * later client would silently miss the replayed events it already delivered.
+   * @default true
+   */
+  shareable?: boolean;
+}
+
+export interface UpstreamResume {
+  /** The operation variable holding the cursor to resume after; absent means "start live". */
+  variable: string;
+  /** The cursor an event carries, if any. */
+  cursorOf(event: FormattedExecutionResult): string | undefined;
 }
 
 export interface UpstreamListener {
@@ -35,6 +56,8 @@ export interface UpstreamListener {
   error(errors: GraphQLError[]): void;
   /** The subgraph completed the subscription; nothing follows. */
   complete(): void;
+  /** A resume was refused (cursor too old); the subscription goes on with live events. */
+  eventsMissed(error: GraphQLError): void;
 }
 
 export interface UpstreamPoolOptions {
@@ -64,12 +87,21 @@ interface SharedSubscription {
   listeners: Set<UpstreamListener>;
   unsubscribe: () => void;
   ended: boolean;
+  /** Counts upstream subscribes; callbacks of an earlier one (before a fallback to live) are ignored. */
+  generation: number;
+}
+
+const CURSOR_UNAVAILABLE = 'CURSOR_UNAVAILABLE';
+
+function hasErrorCode(reason: unknown, code: string): boolean {
+  return Array.isArray(reason) && reason.some((error) => (error as { extensions?: { code?: unknown } } | null)?.extensions?.code === code);
 }
 
 export function createUpstreamPool({ retry, webSocketImpl }: UpstreamPoolOptions = {}): UpstreamPool {
   const connections = new Map<string, SharedConnection>();
   const subscriptions = new Map<string, SharedSubscription>();
   const closing = new Set<Promise<void>>();
+  let exclusiveSubscriptions = 0;
 
   /** What identifies a request's connection params for sharing. */
   function paramsIdentity({ connectionParams, sharingKey }: UpstreamSubscriptionRequest): unknown {
@@ -78,11 +110,11 @@ export function createUpstreamPool({ retry, webSocketImpl }: UpstreamPoolOptions
     return connectionParams ?? null;
   }
 
-  function acquireConnection(wsUrl: string, connectionParams: UpstreamConnectionParams | undefined, identity: unknown): string {
-    const key = stableKey([wsUrl, identity]);
+  function acquireConnection(wsUrls: readonly string[], connectionParams: UpstreamConnectionParams | undefined, identity: unknown): string {
+    const key = stableKey([wsUrls, identity]);
     let connection = connections.get(key);
     if (!connection) {
-      connection = { client: createUpstreamClient({ wsUrl, connectionParams, retry, webSocketImpl }), users: 0 };
+      connection = { client: createUpstreamClient({ wsUrls, connectionParams, retry, webSocketImpl }), users: 0 };
       connections.set(key, connection);
     }
     connection.users += 1;
@@ -113,27 +145,55 @@ export function createUpstreamPool({ retry, webSocketImpl }: UpstreamPoolOptions
   }
 
   function open(request: UpstreamSubscriptionRequest, key: string): SharedSubscription {
-    const connectionKey = acquireConnection(request.wsUrl, request.connectionParams, paramsIdentity(request));
-    const shared: SharedSubscription = { key, connectionKey, listeners: new Set(), unsubscribe: () => {}, ended: false };
+    const connectionKey = acquireConnection(request.wsUrls, request.connectionParams, paramsIdentity(request));
+    const shared: SharedSubscription = { key, connectionKey, listeners: new Set(), unsubscribe: () => {}, ended: false, generation: 0 };
     const { client } = connections.get(connectionKey)!;
-    shared.unsubscribe = client.subscribe<Record<string, unknown>, Record<string, unknown>>(
-      { query: request.operation, operationName: request.operationName, variables: request.variables },
-      {
+    const { serviceName, resume } = request;
+
+    const subscribeUpstream = (variables: Record<string, unknown>): void => {
+      const generation = ++shared.generation;
+      const current = () => !shared.ended && generation === shared.generation;
+      // graphql-ws keeps this very object and serialises it again each time it re-subscribes after a
+      // reconnect, so moving the cursor in it is what makes the retry resume where the stream stopped.
+      const payload = { query: request.operation, operationName: request.operationName, variables };
+
+      /** CURSOR_UNAVAILABLE in answer to a resume: subscribe again without a cursor; true if it did. */
+      const fallBackToLive = (reason: unknown): boolean => {
+        if (!resume || payload.variables[resume.variable] == null || !hasErrorCode(reason, CURSOR_UNAVAILABLE)) return false;
+        const { [resume.variable]: _cursor, ...live } = payload.variables;
+        // The refused subscription is not disposed here: the subgraph completes it right after the refusal
+        // (graphql-ws servers always do), and a client-side dispose racing that `complete` makes the
+        // graphql-ws client release its socket lock twice, closing the socket under the new subscription.
+        // Subscribing before the refused one ends also keeps the socket open in between.
+        subscribeUpstream(live);
+        const error = eventsMissedError(serviceName, reason);
+        for (const listener of [...shared.listeners]) listener.eventsMissed(error);
+        return true;
+      };
+
+      shared.unsubscribe = client.subscribe<Record<string, unknown>, Record<string, unknown>>(payload, {
         next(event) {
-          if (shared.ended) return;
+          if (!current()) return;
+          // A refusal comes as an event without data (the subscribe resolver threw).
+          if (event.data == null && fallBackToLive(event.errors)) return;
+          const cursor = resume?.cursorOf(event);
+          if (resume && cursor !== undefined) payload.variables[resume.variable] = cursor;
           for (const listener of [...shared.listeners]) listener.next(event);
         },
         error(reason) {
+          if (!current() || fallBackToLive(reason)) return;
           if (!end(shared, { unsubscribe: false })) return;
-          const errors = toUpstreamErrors(request.serviceName, reason);
+          const errors = toUpstreamErrors(serviceName, reason);
           for (const listener of [...shared.listeners]) listener.error(errors);
         },
         complete() {
-          if (!end(shared, { unsubscribe: false })) return;
+          if (!current() || !end(shared, { unsubscribe: false })) return;
           for (const listener of [...shared.listeners]) listener.complete();
         },
-      },
-    );
+      });
+    };
+
+    subscribeUpstream({ ...request.variables });
     return shared;
   }
 
@@ -145,7 +205,8 @@ export function createUpstreamPool({ retry, webSocketImpl }: UpstreamPoolOptions
       return connections.size;
     },
     attach(request, listener) {
-      const key = stableKey([request.serviceName, request.wsUrl, request.operation, request.variables, paramsIdentity(request)]);
+      const identity = request.shareable === false ? { exclusive: ++exclusiveSubscriptions } : paramsIdentity(request);
+      const key = stableKey([request.serviceName, request.wsUrls, request.operation, request.variables, identity]);
       let shared = subscriptions.get(key);
       if (!shared) {
         shared = open(request, key);

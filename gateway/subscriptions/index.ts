@@ -2,6 +2,8 @@
 export {
   createSubscriptionExecutor,
   type SubgraphEndpoint,
+  type SubgraphHttpEndpoint,
+  type SubgraphWsEndpoint,
   type SubscriptionExecutor,
   type SubscriptionExecutorOptions,
   type SubscriptionExecutorStats,

@@ -5,6 +5,7 @@
 import { Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
 import type { GraphQLSchema } from 'graphql';
+import { resumableSubscriptionFields, type ResumableSubscriptionFields } from './resumableSubscriptionFields.js';
 
 export interface LoadedSupergraph {
   /** The supergraph as graphql-js sees it (join directives included); `executeQueryPlan` wants it. */
@@ -16,6 +17,8 @@ export interface LoadedSupergraph {
   readonly planner: QueryPlanner;
   /** Subgraph name (as in `@join__graph(name:)`) → HTTP URL declared in the supergraph. */
   readonly subgraphUrls: ReadonlyMap<string, string>;
+  /** Subgraph name → subscription root fields that can resume from a cursor (`from` + `cursor`). */
+  readonly resumableFields: ResumableSubscriptionFields;
 }
 
 /** Throws when the SDL is not a valid supergraph. */
@@ -24,11 +27,14 @@ export function loadSupergraph(supergraphSdl: string): LoadedSupergraph {
   // this path only plans; enforcing those directives is the auth layer's job, before planning.
   const supergraph = Supergraph.build(supergraphSdl, { supportedFeatures: null });
   const apiSchema = supergraph.apiSchema();
+  const planner = new QueryPlanner(supergraph);
   return {
     supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
     apiSchema,
     apiGraphQLSchema: apiSchema.toGraphQLJSSchema(),
-    planner: new QueryPlanner(supergraph),
+    planner,
     subgraphUrls: new Map(supergraph.subgraphsMetadata().map(({ name, url }) => [name, url])),
+    // After the planner: it has already extracted the subgraphs, which the supergraph caches.
+    resumableFields: resumableSubscriptionFields(supergraph),
   };
 }

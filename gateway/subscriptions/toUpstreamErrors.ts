@@ -39,6 +39,19 @@ export function toUpstreamErrors(serviceName: string, reason: unknown): GraphQLE
 }
 
 /**
+ * The one error a client gets when its subscription could not resume from the last cursor (the subgraph
+ * answered CURSOR_UNAVAILABLE) and went on live: events between the drop and now may be missing.
+ */
+export function eventsMissedError(serviceName: string, reason: unknown): GraphQLError {
+  const detail = Array.isArray(reason) ? (reason as GraphQLFormattedError[]).map((error) => error.message).join('; ') : '';
+  return new GraphQLError(
+    `Some events may have been missed: subgraph "${serviceName}" could not resume the subscription` +
+      `${detail ? ` (${detail})` : ''}; it continues with live events.`,
+    { extensions: { code: SubscriptionErrorCode.EVENTS_MISSED, serviceName } },
+  );
+}
+
+/**
  * Wraps a subgraph data source so that a fetch that fails outright (subgraph down, timeout, an answer that
  * is not GraphQL) is answered with GraphQL errors at the fields the fetch was for (`_entities[i].field`
  * or the root fields), coded DOWNSTREAM_SERVICE_ERROR with `serviceName`. @apollo/gateway reports a

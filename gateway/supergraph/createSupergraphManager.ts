@@ -3,7 +3,7 @@ import type { SupergraphManager } from '@apollo/gateway';
 import { composeSubgraphs } from './composeSubgraphs.js';
 import { fetchSubgraphSdl, type SubgraphEndpoint } from './fetchSubgraphSdl.js';
 import { gatewayCompatibleSdl } from './gatewayCompatibleSdl.js';
-import { describeBreakingChanges } from './describeBreakingChanges.js';
+import { apiSchemaOf, describeBreakingChanges } from './describeBreakingChanges.js';
 
 /** Where the supergraph comes from: composed from running subgraphs, or read from a composed file. */
 export type SupergraphSource =
@@ -38,6 +38,7 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
   let current: string | null = null;
   let timer: NodeJS.Timeout | undefined;
   let lastProblem = '';
+  let stopped = false;
 
   const load = async (): Promise<string> => {
     if (source.kind === 'file') return readFile(source.path, 'utf8');
@@ -49,13 +50,14 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
   };
 
   const accept = (sdl: string) => {
-    if (current !== null) {
-      const breaking = describeBreakingChanges(current, sdl);
-      if (breaking) log('warn', `the new supergraph has breaking changes:\n${breaking}`);
-    }
+    // Building the API schema throws for a file that is not a supergraph: it must not become `current`
+    // (a first file is not checked against anything, and every later check would fail against it).
+    if (current === null) apiSchemaOf(sdl);
+    const breaking = current === null ? '' : describeBreakingChanges(current, sdl);
+    onSupergraph(sdl);
+    if (breaking) log('warn', `the new supergraph has breaking changes:\n${breaking}`);
     current = sdl;
     lastProblem = '';
-    onSupergraph(sdl);
   };
 
   return {
@@ -77,6 +79,8 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
       const poll = async () => {
         try {
           const sdl = await load();
+          // Cleaned up while loading: the gateway is stopping, take nothing and schedule nothing.
+          if (stopped) return;
           if (sdl !== current) {
             accept(sdl);
             update(gatewayCompatibleSdl(sdl));
@@ -87,12 +91,19 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
           if (message !== lastProblem) log('error', `supergraph not updated, the last good one stays in service: ${message}`);
           lastProblem = message;
         }
+        if (stopped) return;
         timer = setTimeout(poll, source.pollIntervalMs);
         timer.unref();
       };
       timer = setTimeout(poll, source.pollIntervalMs);
       timer.unref();
-      return { supergraphSdl: gatewayCompatibleSdl(current!), cleanup: async () => clearTimeout(timer) };
+      return {
+        supergraphSdl: gatewayCompatibleSdl(current!),
+        cleanup: async () => {
+          stopped = true;
+          clearTimeout(timer);
+        },
+      };
     },
   };
 }

@@ -31,6 +31,12 @@ export interface ServeDataProductOptions {
    * @default anonymous callers are accepted (the auth layer installs the gateway-signature check)
    */
   authenticateRequest?: (headers: Record<string, string | undefined>) => Promise<CallerIdentity | null>;
+  /**
+   * Sees the text of every GraphQL operation an authenticated caller sends (HTTP and websocket), before
+   * it runs: for tests that prove what reached the subgraph, or for tracing. A throw is ignored.
+   * @default none
+   */
+  onOperation?: (query: string, transport: 'http' | 'ws') => void;
 }
 
 /** A data product listening on HTTP + websockets. */
@@ -47,7 +53,14 @@ export interface ServedDataProduct {
  * (same port), `POST /events` for facts, `GET /descriptor` for the catalog, `/health` and `/ready`.
  */
 export async function serveDataProduct(product: DataProductRuntime, options: ServeDataProductOptions = {}): Promise<ServedDataProduct> {
-  const { port = 0, host = '127.0.0.1', exportDir, events, authenticateRequest = async () => null } = options;
+  const { port = 0, host = '127.0.0.1', exportDir, events, authenticateRequest = async () => null, onOperation } = options;
+  const observe = (query: unknown, transport: 'http' | 'ws') => {
+    try {
+      if (onOperation && typeof query === 'string') onOperation(query, transport);
+    } catch {
+      // an observer must not break serving
+    }
+  };
   const schema = buildSubgraphSchema({ typeDefs: product.definition.typeDefs, resolvers: product.definition.resolvers(product) as never });
   const app = express();
   const server = createServer(app);
@@ -64,6 +77,7 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
         }
       },
       context: (ctx): ProductContext => ({ loaders: new Map(), identity: ctx.extra.identity ?? null }),
+      onSubscribe: (_ctx, _id, payload) => void observe(payload.query, 'ws'),
     },
     wsServer,
   );
@@ -94,6 +108,7 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
     async (req, res, next) => {
       try {
         res.locals.identity = await authenticateRequest(headersOf(req.headers));
+        observe((req.body as { query?: unknown } | undefined)?.query, 'http');
         next();
       } catch (error) {
         res.status(401).json({ errors: [{ message: (error as Error).message || 'unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] });

@@ -1,0 +1,26 @@
+import type { AuditSink } from './auditFieldAuth.js';
+import type { PolicyRegistry } from './decideFieldAccess.js';
+import type { KeySource } from './KeySource.js';
+import type { FieldAuthMode } from './useFieldAuth.js';
+
+/** The gateway's authentication and authorization settings. */
+export interface GatewayAuthConfig {
+  /** Keys that sign user tokens: the identity provider's JWKS URL, or a JWKS file (development). */
+  keys: KeySource;
+  /** The only accepted token issuer (`iss`). */
+  issuer: string;
+  /** The audience (`aud`) tokens must be issued for. */
+  audience: string;
+  /** The claim holding scopes: a space-separated string or an array. */
+  scopesClaim: string;
+  /** `filter` nulls denied fields with errors; `reject` fails the whole operation. */
+  mode: FieldAuthMode;
+  /** Shared secret (HS256, ≥ 32 characters) for the identity tokens the gateway sends subgraphs. */
+  gatewaySecret: string;
+  /** Named policies for `@policy`; env cannot declare functions, an embedding program can. @default {} */
+  policies?: PolicyRegistry;
+  /** Where audit records go. @default JSON lines on stderr */
+  audit?: AuditSink;
+  /** Logged as warnings at start, e.g. development credentials in production. */
+  warnings?: string[];
+}

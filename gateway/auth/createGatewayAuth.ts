@@ -1,0 +1,84 @@
+import type { GraphQLDataSource } from '@apollo/gateway';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { AuthErrorCode } from './AuthErrorCode.js';
+import { loadAuthSchema, type AuthSchema } from './AuthSchema.js';
+import { authorizeSubscription, type SubscriptionAuthRequest } from './authorizeSubscription.js';
+import { createGatewayTokenSigner } from './createGatewayTokenSigner.js';
+import { AuthenticationError, createTokenVerifier, SigningKeysUnavailableError } from './createTokenVerifier.js';
+import type { GatewayAuthConfig } from './GatewayAuthConfig.js';
+import { IdentityDataSource } from './IdentityDataSource.js';
+import { principalOf, type Principal } from './Principal.js';
+import { useFieldAuth, type FieldAuthGateway, type GatewayLike } from './useFieldAuth.js';
+
+/** Everything the gateway's adapters need from the auth layer, built from one configuration. */
+export interface GatewayAuth {
+  /**
+   * The principal of an HTTP request: anonymous without an `Authorization` header; a bad token throws a
+   * GraphQLError with `extensions.code: 'UNAUTHENTICATED'` and HTTP status 401.
+   */
+  principalFromHttp(authorization: string | undefined): Promise<Principal>;
+  /** The principal of a websocket `connection_init` payload (`authorization: "Bearer …"`); throws when bad. */
+  principalFromConnectionParams(params: Readonly<Record<string, unknown>> | undefined | null): Promise<Principal>;
+  /** The gateway Apollo Server is given: operations are authorized before planning. */
+  wrapGateway(gateway: GatewayLike): FieldAuthGateway;
+  /** A subgraph data source that sends the caller's signed identity. */
+  dataSource(url: string): GraphQLDataSource;
+  /** Headers for the gateway's own requests (SDL polling, readiness probes). */
+  serviceHeaders(): Promise<Record<string, string>>;
+  /**
+   * Upstream websocket `connection_init` for a client: a token minted per (re)connect, because a
+   * connection outlives any 60-second token; connections are shared per identity (sub + scopes), never
+   * per token string, which would defeat sharing and still go stale on reconnect.
+   */
+  upstreamConnection(context: unknown): { sharingKey: string; params: () => Promise<Record<string, unknown>> };
+  /** Takes the supergraph the subscription executor plans with. Throws when invalid. */
+  updateSupergraph(supergraphSdl: string): void;
+  /** Authorizes a subscription request before it reaches the subscription executor. */
+  authorizeSubscription(
+    request: SubscriptionAuthRequest,
+    subscribe: (request: SubscriptionAuthRequest) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>,
+    onExpired: () => void,
+  ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+}
+
+/** Throws at start when the key set cannot be read or the secret is too short. */
+export function createGatewayAuth(config: GatewayAuthConfig): GatewayAuth {
+  const { mode, policies = {}, audit } = config;
+  const verifier = createTokenVerifier(config);
+  const signer = createGatewayTokenSigner({ secret: config.gatewaySecret });
+  let subscriptionSchema: AuthSchema | null = null;
+
+  const toGraphQLError = (error: unknown): never => {
+    if (error instanceof AuthenticationError) {
+      throw new GraphQLError(`Unauthenticated: ${error.reason}.`, {
+        extensions: { code: AuthErrorCode.UNAUTHENTICATED, http: { status: 401, headers: new Map([['www-authenticate', 'Bearer error="invalid_token"']]) } },
+      });
+    }
+    if (error instanceof SigningKeysUnavailableError) {
+      throw new GraphQLError('Tokens cannot be verified right now: the signing keys are unavailable.', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+    }
+    throw error;
+  };
+
+  return {
+    principalFromHttp: (authorization) => verifier.fromAuthorization(authorization).catch(toGraphQLError),
+    principalFromConnectionParams: (params) => {
+      const value = params?.authorization ?? params?.Authorization;
+      if (value !== undefined && typeof value !== 'string') return Promise.reject(new AuthenticationError('connectionParams.authorization must be "Bearer <token>"'));
+      return verifier.fromAuthorization(value);
+    },
+    wrapGateway: (gateway) => useFieldAuth(gateway, { mode, policies, audit }),
+    dataSource: (url) => new IdentityDataSource({ url }, signer),
+    serviceHeaders: () => signer.headersFor(),
+    upstreamConnection(context) {
+      const principal = principalOf(context);
+      const sharingKey = JSON.stringify([principal.authenticated, principal.sub ?? null, [...principal.scopes].sort()]);
+      return { sharingKey, params: () => signer.headersFor(principal) };
+    },
+    updateSupergraph(supergraphSdl) {
+      subscriptionSchema = loadAuthSchema(supergraphSdl);
+    },
+    authorizeSubscription: (request, subscribe, onExpired) =>
+      authorizeSubscription({ authSchema: subscriptionSchema, request, subscribe, onExpired, mode, policies, audit }),
+  };
+}

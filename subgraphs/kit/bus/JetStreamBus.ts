@@ -1,0 +1,144 @@
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, nuid, type NatsConnection } from '@nats-io/transport-node';
+import type { Bus, BusSubscription, SubscribeOptions } from './Bus.js';
+import { ConnectionWatch } from './jetStreamConnection.js';
+import { publishReliably } from './jetStreamPublish.js';
+import { domainStreamName, ensureDomainStream } from './jetStreamStream.js';
+import { JetStreamSubscription } from './jetStreamSubscription.js';
+
+/** Options of {@link JetStreamBus.connect}. */
+export interface JetStreamBusOptions {
+  /** NATS server URL(s), e.g. `nats://127.0.0.1:4222`. */
+  servers: string | string[];
+  /** The domain whose stream this bus uses: `MESH_<DOMAIN>`, subjects `mesh.<domain>.>`. */
+  domain: string;
+  /**
+   * Events older than this leave the stream; a `from` cursor before them fails with `CursorUnavailableError`.
+   * @default 7 days
+   */
+  maxAgeMs?: number;
+  /**
+   * How long the stream remembers a `messageId` to drop a re-published duplicate (also what makes
+   * publish retries safe).
+   * @default 2 minutes
+   */
+  duplicateWindowMs?: number;
+  /**
+   * How long `publish` keeps retrying while the broker is unreachable or recovering before it rejects.
+   * @default 30000
+   */
+  publishTimeoutMs?: number;
+  /**
+   * Keep retrying the FIRST connection instead of failing `connect` (for a broker that starts alongside).
+   * Once connected, the bus always reconnects forever.
+   * @default false
+   */
+  waitOnFirstConnect?: boolean;
+  /** Connection name in the server's monitoring. @default `mesh-<domain>` */
+  name?: string;
+}
+
+/** Reconnect delays grow to this cap and restart at the first step after each successful reconnect. */
+const RECONNECT_MAX_DELAY_MS = 1_000;
+
+/**
+ * The scale-out bus: NATS JetStream, one file-backed stream per domain, cursors are stream sequences. Every
+ * replica of a subgraph publishes to the same stream and any replica's subscribers see every replica's
+ * events, with replay by sequence.
+ *
+ * Change events are derived data: ingestion commits facts first and publishes afterwards. A publish that
+ * still fails after `publishTimeoutMs` rejects; ingestion logs it (`onPublishError`) and the facts stay
+ * applied — subscribers learn the new totals from the next event or a query.
+ */
+export class JetStreamBus implements Bus {
+  /** The stream this bus publishes to and subscribes on. */
+  readonly stream: string;
+  private readonly subscriptions = new Set<JetStreamSubscription<any>>();
+  private closed = false;
+
+  private constructor(
+    /** The NATS connection, shared with other JetStream users of the subgraph (e.g. fact ingestion). */
+    readonly connection: NatsConnection,
+    private readonly watch: ConnectionWatch,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    domain: string,
+    private readonly publishTimeoutMs: number,
+  ) {
+    this.stream = domainStreamName(domain);
+  }
+
+  /** Connects, then creates the domain stream or updates its limits. */
+  static async connect(options: JetStreamBusOptions): Promise<JetStreamBus> {
+    const { servers, domain, maxAgeMs = 7 * 86_400_000, duplicateWindowMs = 120_000, publishTimeoutMs = 30_000, waitOnFirstConnect = false, name = `mesh-${domain}` } = options;
+    let failedAttempts = 0;
+    const connection = await connect({
+      servers,
+      name,
+      waitOnFirstConnect,
+      maxReconnectAttempts: -1,
+      // A broker that vanished without closing the socket (host down, partition) is noticed within ~30 s.
+      pingInterval: 10_000,
+      maxPingOut: 3,
+      // Exponential backoff from 50 ms, capped: a restarted broker is found within about a second.
+      reconnectDelayHandler: () => Math.min(50 * 2 ** failedAttempts++, RECONNECT_MAX_DELAY_MS) + Math.random() * 50,
+    });
+    const watch = new ConnectionWatch(connection, () => (failedAttempts = 0));
+    try {
+      const jsm = await jetstreamManager(connection);
+      await ensureDomainStream(jsm, domain, { maxAgeMs, duplicateWindowMs });
+      return new JetStreamBus(connection, watch, jetstream(connection), jsm, domain, publishTimeoutMs);
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Publishes `data` as JSON; resolves with the stream sequence once JetStream stored it. Retries through
+   * a broker restart with the same `Nats-Msg-Id` (`messageId`, or a generated one), so a retry never
+   * stores the event twice and an acknowledged event is never lost; rejects after `publishTimeoutMs`
+   * (ingestion has committed the facts by then and only logs the failure: change events are derived).
+   */
+  async publish(subject: string, data: unknown, options: { messageId?: string } = {}): Promise<string> {
+    if (this.closed) throw new Error('bus is closed');
+    const seq = await publishReliably(this.js, this.watch, {
+      subject,
+      payload: JSON.stringify(data) ?? 'null',
+      messageId: options.messageId ?? nuid.next(),
+      stream: this.stream,
+      deadline: Date.now() + this.publishTimeoutMs,
+      cancelled: () => this.closed,
+    });
+    return String(seq);
+  }
+
+  /**
+   * An ordered consumer on ONE filter subject. With `from`, delivery starts at sequence `from + 1`;
+   * without, at the first event after the stream's current end. An unavailable `from` makes the first
+   * `next()` reject with `CursorUnavailableError` (see {@link JetStreamSubscription}).
+   */
+  subscribe<T = unknown>(subjectFilter: string, options: SubscribeOptions = {}): BusSubscription<T> {
+    const subscription: JetStreamSubscription<T> = new JetStreamSubscription<T>({
+      js: this.js,
+      jsm: this.jsm,
+      watch: this.watch,
+      stream: this.stream,
+      filter: subjectFilter,
+      from: options.from,
+      onEnd: () => this.subscriptions.delete(subscription),
+    });
+    if (this.closed) void subscription.return();
+    else this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Ends every subscription (deleting its consumer), then drains the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.return()));
+    if (this.connection.isClosed()) return;
+    await this.connection.drain().catch(() => this.connection.close());
+  }
+}

@@ -1,0 +1,320 @@
+import pg from 'pg';
+import type { PoolClient } from 'pg';
+import {
+  STORED_GRAINS,
+  type ApplyResult,
+  type BucketQuery,
+  type BucketRow,
+  type DeadLetter,
+  type Projection,
+  type Projector,
+  type RollupLayout,
+  type StateListQuery,
+  type StateReader,
+  type StateRow,
+  type Store,
+  type StoreLayout,
+  type StoredFact,
+  type StoredGrain,
+} from './Store.js';
+import { assertLayout, InvalidIdentifierError } from './storeIdentifiers.js';
+import { isValidDate, mergeRollupDeltas, mergeStateWrites } from './mergeRollupDeltas.js';
+import { RETRYABLE_SQLSTATES, schemaNames, timestampParam, type SchemaNames } from './postgresSql.js';
+import { initSchema } from './postgresSchema.js';
+import { bucketStatement, decodeBucketRows } from './postgresBucketQuery.js';
+import { decodeStateRow, factKey, insertNewFacts, lockAndReadStates, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
+import { exportRollupCsv } from './postgresCsvExport.js';
+
+/** Options of `PostgresStore.open`. */
+export interface PostgresStoreOptions {
+  /**
+   * Connection string, e.g. `postgres://user:password@host:5432/database`.
+   * @default none: required
+   */
+  url: string;
+  /**
+   * The PostgreSQL schema holding this product's tables, e.g. `mesh_orders`; created by `init` when
+   * missing. Replicas of one product share it; products must not. A lowercase identifier.
+   * @default none: required
+   */
+  schema: string;
+  /**
+   * Connections in this process's pool: how many applies and queries run at once.
+   * @default 5
+   */
+  poolSize?: number;
+  /**
+   * How many times an apply whose transaction lost a deadlock or a serialization conflict against another
+   * replica runs again (from scratch, projector included) before its error is thrown.
+   * @default 5
+   */
+  maxRetries?: number;
+  /**
+   * Called before each such retry, e.g. to count them. An exception thrown here ends the retries and is
+   * thrown from `apply` instead.
+   * @default no-op
+   */
+  onRetry?: (error: unknown, attempt: number) => void;
+}
+
+/**
+ * The scale-out `Store`: every replica of a product opens one on the same schema. Each `apply` is one
+ * READ COMMITTED transaction made safe for concurrent replicas by the database itself:
+ *
+ * - facts are inserted `ON CONFLICT DO NOTHING`, so a fact both replicas receive is applied by whichever
+ *   inserts it first; the other waits for that transaction and then sees a duplicate;
+ * - the `StateReader` locks the keys it reads (advisory transaction locks, present keys or not), so
+ *   read-modify-write projections of the same key serialize instead of losing updates;
+ * - rollup rows merge with `INSERT ... ON CONFLICT DO UPDATE` arithmetic, which commutes across replicas;
+ * - writes visit rows in one global order, and a transaction chosen as a deadlock victim runs again.
+ *
+ * Because of that retry, the projector may run more than once per `apply`: it must not have side effects
+ * beyond its result. Statements are set-based (`unnest` of one array per column), a handful per batch.
+ */
+export class PostgresStore implements Store {
+  private rollups = new Map<string, RollupLayout>();
+  private rollupOrder: RollupLayout[] = [];
+  private states: string[] = [];
+  private initialized = false;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly names: SchemaNames,
+    private readonly maxRetries: number,
+    private readonly onRetry: (error: unknown, attempt: number) => void,
+  ) {}
+
+  /** Creates the pool (connections open lazily). Call `init` before anything else. */
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const { url, schema, poolSize = 5, maxRetries = 5, onRetry = () => undefined } = options;
+    if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) throw new Error('url must be a postgres:// connection string');
+    if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new Error(`poolSize must be a positive integer, got ${poolSize}`);
+    if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) throw new Error(`maxRetries must be a non-negative integer, got ${maxRetries}`);
+    const names = schemaNames(schema);
+    const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: `mesh-store:${schema}` });
+    // An idle connection the server drops emits 'error' on the pool; unhandled it would crash the process.
+    // The pool discards that connection and the next query opens a fresh one, so nothing is lost here.
+    pool.on('error', () => undefined);
+    return new PostgresStore(pool, names, maxRetries, onRetry);
+  }
+
+  async init(layout: StoreLayout): Promise<void> {
+    assertLayout(layout);
+    this.assertOpen();
+    await this.transaction((client) => initSchema(client, this.names, layout));
+    this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
+    this.rollupOrder = [...layout.rollups];
+    this.states = [...layout.states];
+    this.initialized = true;
+  }
+
+  async apply(facts: StoredFact[], project: Projector): Promise<ApplyResult> {
+    this.assertReady();
+    facts.forEach(assertFact);
+    const keys = facts.map((fact) => factKey(fact.source, fact.id));
+    // The first occurrence of a key in the batch is the candidate; later ones are duplicates outright.
+    const firstIndex = new Map<string, number>();
+    keys.forEach((key, i) => firstIndex.has(key) || firstIndex.set(key, i));
+    const candidates = [...firstIndex.values()].map((i) => facts[i]);
+    if (candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
+
+    return this.transaction(async (client) => {
+      const inserted = await insertNewFacts(client, this.names, candidates);
+      const applied: StoredFact[] = [];
+      const duplicates: StoredFact[] = [];
+      facts.forEach((fact, i) => (firstIndex.get(keys[i]) === i && inserted.has(keys[i]) ? applied : duplicates).push(fact));
+      if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
+
+      const reader: StateReader = { read: (state, stateKeys) => lockAndReadStates(client, this.names, this.state(state), stateKeys) };
+      const projection = await project(applied, reader);
+      if (!Array.isArray(projection?.deltas) || !Array.isArray(projection?.states)) {
+        throw new Error('projector must resolve to { deltas: [], states: [] }');
+      }
+      await upsertRollups(client, this.names, mergeRollupDeltas(projection.deltas, this.rollups), this.rollupOrder);
+      await upsertStates(client, this.names, mergeStateWrites(projection.states, new Set(this.states)), this.states);
+      await raiseWatermark(client, this.names, latestTime(applied));
+      return { applied, duplicates, projection };
+    });
+  }
+
+  async recordDeadLetter(letter: DeadLetter): Promise<void> {
+    this.assertReady();
+    await this.pool.query(
+      `INSERT INTO ${this.names.deadLetters} (received_at, source, id, type, reason, event) VALUES ($1, $2, $3, $4, $5, $6::json)`,
+      [
+        timestampParam(letter.receivedAt),
+        withoutNul(letter.source),
+        withoutNul(letter.id),
+        withoutNul(letter.type),
+        withoutNul(String(letter.reason)),
+        eventJson(letter.event),
+      ],
+    );
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    this.assertReady();
+    const { rows } = await this.pool.query<{ received_at: Date; source: string | null; id: string | null; type: string | null; reason: string; event: unknown }>(
+      `SELECT received_at, source, id, type, reason, event FROM ${this.names.deadLetters} ORDER BY received_at DESC, seq DESC LIMIT $1`,
+      [assertLimit(limit)],
+    );
+    return rows.map((row) => ({ receivedAt: row.received_at, source: row.source, id: row.id, type: row.type, reason: row.reason, event: row.event }));
+  }
+
+  async queryBuckets(query: BucketQuery): Promise<BucketRow[]> {
+    this.assertReady();
+    const layout = this.rollup(query.rollup);
+    if (query.boundaries.length < 2) return [];
+    const statement = bucketStatement(this.names, layout, query);
+    const { rows } = await this.pool.query<unknown[]>({ text: statement.sql, values: statement.params, rowMode: 'array' });
+    return decodeBucketRows(statement, rows);
+  }
+
+  async readStates(state: string, keys: string[]): Promise<StateRow[]> {
+    this.assertReady();
+    const name = this.state(state);
+    const client = await this.pool.connect();
+    try {
+      return await readStateRows(client, this.names, name, keys);
+    } finally {
+      client.release();
+    }
+  }
+
+  async listStates(query: StateListQuery): Promise<StateRow[]> {
+    this.assertReady();
+    const { state, afterKey, limit, where = {} } = query;
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (afterKey !== undefined) conditions.push(`key > $${params.push(String(afterKey))}`);
+    for (const [field, value] of Object.entries(where)) {
+      if (typeof value !== 'string') throw new Error(`where.${field} must be a string`);
+      // `->>` takes the field name as a value: any characters, no escaping, no injection.
+      conditions.push(`value ->> $${params.push(field)}::text = $${params.push(value)}::text`);
+    }
+    const sql = `SELECT key, value, updated_at FROM ${this.names.state(this.state(state))}
+      ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY key LIMIT $${params.push(assertLimit(limit))}`;
+    const { rows } = await this.pool.query(sql, params);
+    return rows.map(decodeStateRow);
+  }
+
+  async watermark(): Promise<Date | null> {
+    this.assertReady();
+    const { rows } = await this.pool.query<{ watermark: Date | null }>(`SELECT watermark FROM ${this.names.meta} WHERE id = 1`);
+    return rows[0]?.watermark ?? null;
+  }
+
+  async factCount(): Promise<number> {
+    this.assertReady();
+    const { rows } = await this.pool.query<{ count: string }>(`SELECT count(*) AS count FROM ${this.names.facts}`);
+    return Number(rows[0].count);
+  }
+
+  /** CSV only: PostgreSQL cannot write Parquet (export from a DuckDB store, or convert the CSV). */
+  async exportRollup(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number> {
+    this.assertReady();
+    const layout = this.rollup(rollup);
+    if (!STORED_GRAINS.includes(grain)) throw new Error(`unknown grain ${JSON.stringify(grain)}`);
+    if (format !== 'csv') throw new Error(`PostgresStore exports csv only, not ${JSON.stringify(format)}`);
+    const client = await this.pool.connect();
+    try {
+      return await exportRollupCsv(client, this.names, layout, grain, file);
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  /**
+   * Runs `work` in a transaction: commits its result, or rolls back and rethrows so nothing is
+   * half-applied. A deadlock or serialization failure runs the whole transaction again, after a short
+   * random pause so the two contenders do not collide in lockstep.
+   */
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        // A connection that cannot even roll back is destroyed rather than returned to the pool.
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        if (attempt > this.maxRetries || !RETRYABLE_SQLSTATES.has((error as { code?: string })?.code ?? '')) throw error;
+        this.onRetry(error, attempt);
+      } finally {
+        client.release(broken);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('PostgresStore is closed');
+  }
+
+  private assertReady(): void {
+    this.assertOpen();
+    if (!this.initialized) throw new Error('PostgresStore.init must complete before other operations');
+  }
+
+  private rollup(name: string): RollupLayout {
+    const layout = this.rollups.get(name);
+    if (!layout) throw new InvalidIdentifierError('rollup', name, 'not declared in the layout passed to init');
+    return layout;
+  }
+
+  private state(name: string): string {
+    if (!this.states.includes(name)) throw new InvalidIdentifierError('state', name, 'not declared in the layout passed to init');
+    return name;
+  }
+}
+
+function latestTime(facts: StoredFact[]): Date {
+  let latest = -Infinity;
+  for (const fact of facts) latest = Math.max(latest, fact.time.getTime());
+  return new Date(latest);
+}
+
+const emptyProjection = (): Projection => ({ deltas: [], states: [] });
+
+function assertFact(fact: StoredFact, index: number): void {
+  const problem =
+    typeof fact?.source !== 'string' ? 'source is not a string'
+    : typeof fact.id !== 'string' ? 'id is not a string'
+    : typeof fact.type !== 'string' ? 'type is not a string'
+    : !isValidDate(fact.time) ? 'time is not a valid Date'
+    : typeof fact.data !== 'object' || fact.data === null ? 'data is not an object'
+    : undefined;
+  if (problem) throw new Error(`fact ${index} of the batch is invalid: ${problem}`);
+}
+
+function assertLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`limit must be a non-negative integer, got ${limit}`);
+  return limit;
+}
+
+/** Dead letters keep whatever arrived; something JSON cannot encode is kept as its string form. */
+function eventJson(event: unknown): string {
+  try {
+    return JSON.stringify(event) ?? 'null';
+  } catch {
+    return JSON.stringify(String(event));
+  }
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000, and a dead letter must never be lost over the bytes that made it
+ * bad: NUL becomes U+FFFD in its text columns (the `event` JSON keeps it as the escape `\u0000`).
+ */
+function withoutNul(text: string | null | undefined): string | null {
+  return text === null || text === undefined ? null : text.replaceAll('\0', '\uFFFD');
+}

@@ -1,0 +1,154 @@
+import type { MergeKind, RollupLayout, StoredGrain } from './Store.js';
+import { InvalidIdentifierError, assertIdentifier } from './storeIdentifiers.js';
+import { isValidDate } from './mergeRollupDeltas.js';
+
+/*
+ * SQL text for PostgresStore. Every identifier interpolated here has passed `assertIdentifier` (and is
+ * quoted on top); every value is a bound parameter. Tables live in the product's own schema and are always
+ * named with it, so no statement depends on a connection's `search_path`.
+ *
+ * Timestamps are `timestamptz` and travel as ISO strings with `Z`, so neither the session time zone nor the
+ * Node process's one can shift them; grain truncation uses `date_trunc(unit, ts, 'UTC')`.
+ * Keys and dimensions are `COLLATE "C"`: byte order, like DuckDB, and independent of the database locale.
+ */
+
+/** PostgreSQL truncates longer identifiers silently (NAMEDATALEN - 1), which could make two tables one. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+/** Quotes an identifier that has already been validated. */
+export const ident = (name: string): string => `"${name}"`;
+
+/** Qualified table names of one product's schema. */
+export interface SchemaNames {
+  schema: string;
+  facts: string;
+  deadLetters: string;
+  meta: string;
+  rollup(name: string, grain: StoredGrain): string;
+  state(name: string): string;
+}
+
+export function schemaNames(schema: string): SchemaNames {
+  assertPgIdentifier('schema', schema);
+  const table = (name: string) => `${ident(schema)}.${ident(name)}`;
+  return {
+    schema,
+    facts: table('facts'),
+    deadLetters: table('dead_letters'),
+    meta: table('meta'),
+    rollup: (name, grain) => table(rollupTableName(name, grain)),
+    state: (name) => table(stateTableName(name)),
+  };
+}
+
+export const rollupTableName = (rollup: string, grain: StoredGrain): string => `rollup_${rollup}_${grain}`;
+export const stateTableName = (state: string): string => `state_${state}`;
+
+/** `assertIdentifier` plus PostgreSQL's length limit. */
+export function assertPgIdentifier(kind: string, name: unknown): string {
+  assertIdentifier(kind, name);
+  if (Buffer.byteLength(name as string) > MAX_IDENTIFIER_BYTES) {
+    throw new InvalidIdentifierError(kind, name, `longer than PostgreSQL's ${MAX_IDENTIFIER_BYTES}-byte identifier limit`);
+  }
+  return name as string;
+}
+
+/** Shared tables of a product. `meta` holds one row, created here so applies only ever UPDATE it. */
+export function baseDdl(names: SchemaNames): string[] {
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${ident(names.schema)}`,
+    `CREATE TABLE IF NOT EXISTS ${names.facts} (source text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
+       type text NOT NULL, "time" timestamptz NOT NULL, data jsonb NOT NULL, PRIMARY KEY (source, id))`,
+    // `json`, not `jsonb`: a dead letter keeps the event as received (key order, duplicate keys, \u0000).
+    `CREATE TABLE IF NOT EXISTS ${names.deadLetters} (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+       received_at timestamptz NOT NULL, source text, id text, type text, reason text NOT NULL, event json)`,
+    `CREATE INDEX IF NOT EXISTS dead_letters_newest ON ${names.deadLetters} (received_at DESC, seq DESC)`,
+    `CREATE TABLE IF NOT EXISTS ${names.meta} (id integer PRIMARY KEY CHECK (id = 1), watermark timestamptz)`,
+    `INSERT INTO ${names.meta} (id, watermark) VALUES (1, NULL) ON CONFLICT DO NOTHING`,
+  ];
+}
+
+export function stateDdl(names: SchemaNames, state: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${names.state(state)}
+    (key text COLLATE "C" PRIMARY KEY, value jsonb NOT NULL, updated_at timestamptz NOT NULL)`;
+}
+
+export function rollupDdl(names: SchemaNames, layout: RollupLayout, grain: StoredGrain): string {
+  const columns = [
+    'bucket timestamptz NOT NULL',
+    ...layout.dimensions.map((d) => `${ident(d)} text COLLATE "C" NOT NULL`),
+    ...Object.keys(layout.columns).map((c) => `${ident(c)} double precision`),
+  ];
+  return `CREATE TABLE IF NOT EXISTS ${names.rollup(layout.name, grain)} (${columns.join(', ')}, PRIMARY KEY (${rollupKey(layout)}))`;
+}
+
+export const rollupKey = (layout: RollupLayout): string => ['bucket', ...layout.dimensions.map(ident)].join(', ');
+
+/** Facts travel as one array per column; `unnest` turns them back into rows in one statement. */
+export const insertFactsSql = (names: SchemaNames): string =>
+  `INSERT INTO ${names.facts} (source, id, type, "time", data)
+   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[])
+   ON CONFLICT DO NOTHING RETURNING source, id`;
+
+/**
+ * Takes a transaction-scoped advisory lock per key, in hash order so two transactions locking overlapping
+ * keys queue instead of deadlocking. Covers keys that have no row yet, which `SELECT ... FOR UPDATE`
+ * cannot lock. A hash collision only makes two keys wait on each other.
+ */
+export const lockStateKeysSql = `SELECT count(pg_advisory_xact_lock(l.space, l.hash))
+  FROM (SELECT DISTINCT hashtext($1) AS space, hashtext(k) AS hash FROM unnest($2::text[]) AS k ORDER BY 2) AS l`;
+
+export const readStatesSql = (names: SchemaNames, state: string): string =>
+  `SELECT key, value, updated_at FROM ${names.state(state)} WHERE key = ANY($1::text[]) ORDER BY key`;
+
+export const upsertStatesSql = (names: SchemaNames, state: string): string =>
+  `INSERT INTO ${names.state(state)} (key, value, updated_at)
+   SELECT * FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[])
+   ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`;
+
+/**
+ * Only a later time touches the row: a batch of late facts then takes no lock on the one row every apply
+ * shares. READ COMMITTED re-checks the condition against a concurrently committed watermark, so the
+ * result is the GREATEST of all batches whatever their order.
+ */
+export const raiseWatermarkSql = (names: SchemaNames): string =>
+  `UPDATE ${names.meta} SET watermark = $1::timestamptz WHERE id = 1 AND (watermark IS NULL OR watermark < $1::timestamptz)`;
+
+/**
+ * Merges pre-merged (so key-unique) rows into a rollup table. A NULL on either side must not wipe the
+ * other: incoming sums are never NULL (an absent sum is sent as 0), a stored one may be (a column added by
+ * migration); LEAST/GREATEST already skip NULLs in PostgreSQL.
+ */
+export function upsertRollupSql(names: SchemaNames, layout: RollupLayout, grain: StoredGrain): string {
+  const columns = Object.keys(layout.columns);
+  const all = ['bucket', ...layout.dimensions.map(ident), ...columns.map(ident)].join(', ');
+  const arrays = [
+    '$1::timestamptz[]',
+    ...layout.dimensions.map((_, i) => `$${i + 2}::text[]`),
+    ...columns.map((_, i) => `$${i + 2 + layout.dimensions.length}::double precision[]`),
+  ];
+  const sets = columns.map((column) => `${ident(column)} = ${mergeSql(layout.columns[column], `t.${ident(column)}`, `EXCLUDED.${ident(column)}`)}`);
+  const action = sets.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${sets.join(', ')}`;
+  return `INSERT INTO ${names.rollup(layout.name, grain)} AS t (${all}) SELECT * FROM unnest(${arrays.join(', ')})
+    ON CONFLICT (${rollupKey(layout)}) ${action}`;
+}
+
+function mergeSql(kind: MergeKind, current: string, incoming: string): string {
+  if (kind === 'sum') return `COALESCE(${current}, 0) + ${incoming}`;
+  return `${kind === 'min' ? 'LEAST' : 'GREATEST'}(${current}, ${incoming})`;
+}
+
+/** SQL aggregate of a merge kind, for bucket queries and grain backfills. */
+export const AGGREGATE: Readonly<Record<MergeKind, string>> = { sum: 'sum', min: 'min', max: 'max' };
+
+/** A timestamptz parameter: ISO with `Z`. Throws on an invalid Date rather than storing garbage. */
+export function timestampParam(date: Date): string {
+  if (!isValidDate(date)) throw new Error(`invalid timestamp: ${String(date)}`);
+  return date.toISOString();
+}
+
+/** SQLSTATEs after which the whole transaction may simply run again. */
+export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+]);

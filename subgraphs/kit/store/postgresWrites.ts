@@ -1,0 +1,127 @@
+import type { PoolClient } from 'pg';
+import { STORED_GRAINS, type RollupLayout, type StateRow, type StateWrite, type StoredFact } from './Store.js';
+import type { MergedRollupRow, MergedRollupTable } from './mergeRollupDeltas.js';
+import {
+  insertFactsSql,
+  lockStateKeysSql,
+  raiseWatermarkSql,
+  readStatesSql,
+  timestampParam,
+  upsertRollupSql,
+  upsertStatesSql,
+  type SchemaNames,
+} from './postgresSql.js';
+
+/*
+ * The statements of one apply, each set-based: a chunk of rows travels as one array parameter per column
+ * and `unnest` turns it back into rows, so a batch of thousands of facts costs a handful of round trips.
+ *
+ * Every write visits rows in one global order (facts by key, rollup tables in layout and grain order and
+ * their rows by key, states by key). Replicas applying overlapping batches then wait on each other's row
+ * locks instead of deadlocking; the few deadlocks left (e.g. a projector reading states in an unusual
+ * order) are retried by the caller.
+ */
+
+/** Rows per statement: bounds the size of one protocol message, not the number of round trips per batch. */
+const CHUNK = 10_000;
+
+/** Identity of a fact: its idempotency key, length-prefixed so no characters of `source` can fake it. */
+export const factKey = (source: string, id: string): string => `${source.length}:${source}${id}`;
+
+const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Stores the facts that are new and returns their keys. `facts` must be free of duplicate keys. A fact that
+ * a concurrent transaction has inserted but not committed makes this wait for it: if it commits, the fact
+ * is a duplicate here; if it rolls back, it is inserted here. Either way it is applied exactly once.
+ */
+export async function insertNewFacts(client: PoolClient, names: SchemaNames, facts: StoredFact[]): Promise<Set<string>> {
+  const sorted = [...facts].sort((a, b) => byKey(a.source, b.source) || byKey(a.id, b.id));
+  const inserted = new Set<string>();
+  const sql = insertFactsSql(names);
+  for (let start = 0; start < sorted.length; start += CHUNK) {
+    const chunk = sorted.slice(start, start + CHUNK);
+    const { rows } = await client.query<{ source: string; id: string }>(sql, [
+      chunk.map((fact) => fact.source),
+      chunk.map((fact) => fact.id),
+      chunk.map((fact) => fact.type),
+      chunk.map((fact) => timestampParam(fact.time)),
+      chunk.map((fact) => JSON.stringify(fact.data)),
+    ]);
+    for (const row of rows) inserted.add(factKey(row.source, row.id));
+  }
+  return inserted;
+}
+
+/**
+ * Current values of the keys, read after locking them (present or not) until the transaction ends, so a
+ * read-modify-write of the same key on another replica waits for this one and then reads its result.
+ * Two statements on purpose: under READ COMMITTED the SELECT's snapshot is taken after the locks are held.
+ */
+export async function lockAndReadStates(client: PoolClient, names: SchemaNames, state: string, keys: string[]): Promise<Map<string, Record<string, unknown>>> {
+  if (keys.length === 0) return new Map();
+  const unique = [...new Set(keys)].sort(byKey);
+  await client.query(lockStateKeysSql, [`${names.schema}.${state}`, unique]);
+  const rows = await readStateRows(client, names, state, unique);
+  return new Map(rows.map((row) => [row.key, row.value]));
+}
+
+export async function readStateRows(client: PoolClient, names: SchemaNames, state: string, keys: string[]): Promise<StateRow[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await client.query<{ key: string; value: Record<string, unknown>; updated_at: Date }>(readStatesSql(names, state), [[...new Set(keys)]]);
+  return rows.map(decodeStateRow);
+}
+
+export function decodeStateRow(row: { key: string; value: Record<string, unknown>; updated_at: Date }): StateRow {
+  return { key: row.key, value: row.value, updatedAt: row.updated_at };
+}
+
+/** Merges pre-merged rollup rows; `layouts` gives the global table order. */
+export async function upsertRollups(client: PoolClient, names: SchemaNames, tables: MergedRollupTable[], layouts: readonly RollupLayout[]): Promise<void> {
+  const order = (table: MergedRollupTable) => layouts.indexOf(table.layout) * STORED_GRAINS.length + STORED_GRAINS.indexOf(table.grain);
+  for (const { layout, grain, rows } of [...tables].sort((a, b) => order(a) - order(b))) {
+    // An absent sum contributes 0; an absent min/max contributes nothing (NULL, which the merge skips).
+    const absent = Object.values(layout.columns).map((kind) => (kind === 'sum' ? 0 : null));
+    const sorted = [...rows].sort(compareRows);
+    const sql = upsertRollupSql(names, layout, grain);
+    for (let start = 0; start < sorted.length; start += CHUNK) {
+      const chunk = sorted.slice(start, start + CHUNK);
+      await client.query(sql, [
+        chunk.map((row) => timestampParam(row.bucket)),
+        ...layout.dimensions.map((_, d) => chunk.map((row) => row.dims[d])),
+        ...absent.map((fallback, c) => chunk.map((row) => row.values[c] ?? fallback)),
+      ]);
+    }
+  }
+}
+
+function compareRows(a: MergedRollupRow, b: MergedRollupRow): number {
+  const diff = a.bucket.getTime() - b.bucket.getTime();
+  if (diff !== 0) return diff;
+  for (let i = 0; i < a.dims.length; i++) {
+    const order = byKey(a.dims[i], b.dims[i]);
+    if (order !== 0) return order;
+  }
+  return 0;
+}
+
+/** Writes state values; `writesByState` holds at most one write per key (see `mergeStateWrites`). */
+export async function upsertStates(client: PoolClient, names: SchemaNames, writesByState: Map<string, StateWrite[]>, states: readonly string[]): Promise<void> {
+  const ordered = [...writesByState].sort(([a], [b]) => states.indexOf(a) - states.indexOf(b));
+  for (const [state, writes] of ordered) {
+    const sorted = [...writes].sort((a, b) => byKey(a.key, b.key));
+    const sql = upsertStatesSql(names, state);
+    for (let start = 0; start < sorted.length; start += CHUNK) {
+      const chunk = sorted.slice(start, start + CHUNK);
+      await client.query(sql, [
+        chunk.map((write) => write.key),
+        chunk.map((write) => JSON.stringify(write.value)),
+        chunk.map((write) => timestampParam(write.updatedAt)),
+      ]);
+    }
+  }
+}
+
+export async function raiseWatermark(client: PoolClient, names: SchemaNames, time: Date): Promise<void> {
+  await client.query(raiseWatermarkSql(names), [timestampParam(time)]);
+}

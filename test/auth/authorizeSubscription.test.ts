@@ -1,0 +1,120 @@
+/**
+ * The subscription guard without servers: a stand-in executor whose events the test pushes, a clock the
+ * test moves. Decisions are re-made per event; an expired token ends the stream through `onExpired`.
+ */
+import { parse, print, type ExecutionResult } from 'graphql';
+import { loadAuthSchema } from '../../gateway/auth/AuthSchema.js';
+import { authorizeSubscription, type SubscriptionAuthRequest } from '../../gateway/auth/authorizeSubscription.js';
+import type { FieldAuthAuditLine } from '../../gateway/auth/auditFieldAuth.js';
+import { createPushQueue } from '../../gateway/subscriptions/createPushQueue.js';
+import { fixtureSupergraph, principal } from './authFixtures.js';
+
+const authSchema = loadAuthSchema(fixtureSupergraph());
+let flag = true;
+const policies = { flag: () => flag };
+
+function harness(options: { expiresAt?: number; scopes?: string[] | null } = {}) {
+  let now = 1_000_000_000_000;
+  const opened: SubscriptionAuthRequest[] = [];
+  const queue = createPushQueue<ExecutionResult>(() => void (ended = true));
+  let ended = false;
+  let expired = 0;
+  const audit: FieldAuthAuditLine[] = [];
+  const run = (query: string) =>
+    authorizeSubscription({
+      authSchema,
+      request: { document: parse(query), context: { principal: principal(options.scopes === undefined ? [] : options.scopes, {}, options.expiresAt) } },
+      subscribe: async (request) => {
+        opened.push(request);
+        return queue.iterator;
+      },
+      onExpired: () => void expired++,
+      policies,
+      audit: (line) => void audit.push(line),
+      now: () => now,
+    });
+  return {
+    run,
+    opened,
+    push: (value: ExecutionResult) => queue.push(value),
+    advance: (ms: number) => void (now += ms),
+    get upstreamEnded() {
+      return ended;
+    },
+    get expired() {
+      return expired;
+    },
+    audit,
+  };
+}
+
+type Stream = AsyncIterableIterator<ExecutionResult>;
+
+beforeEach(() => {
+  flag = true;
+});
+
+it('should end the stream and call onExpired on the first event after the token expired', async () => {
+  const h = harness({ expiresAt: 1_000_000_000 + 10 });
+  const stream = (await h.run('subscription { ticks { n } }')) as Stream;
+  h.push({ data: { ticks: { n: 1 } } });
+  expect((await stream.next()).value).toEqual({ data: { ticks: { n: 1 } } });
+  h.advance(11_000);
+  h.push({ data: { ticks: { n: 2 } } });
+  expect(await stream.next()).toEqual({ done: true, value: undefined });
+  expect(h.expired).toBe(1);
+  expect(h.upstreamEnded).toBe(true);
+});
+
+it('should refuse to open a subscription for an already expired token', async () => {
+  const h = harness({ expiresAt: 1_000_000_000 - 1 });
+  expect(await h.run('subscription { ticks { n } }')).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })] });
+  expect(h.expired).toBe(1);
+  expect(h.opened).toEqual([]);
+});
+
+it('should make decisions again for every event (a policy may change its mind)', async () => {
+  const h = harness();
+  const stream = (await h.run('subscription { ticks { n note } }')) as Stream;
+  h.push({ data: { ticks: { n: 1, note: 'hello' } } });
+  expect((await stream.next()).value).toEqual({ data: { ticks: { n: 1, note: 'hello' } } });
+  flag = false;
+  h.push({ data: { ticks: { n: 2, note: 'hello' } } });
+  const second = (await stream.next()).value;
+  expect(second.data).toEqual({ ticks: { n: 2, note: null } });
+  expect(second.errors.map((e: { path: string[] }) => e.path)).toEqual([['ticks', 'note']]);
+  expect(h.audit.at(-1)).toMatchObject({ coordinates: ['Tick.note'], decision: 'denied' });
+  // A field denied at subscribe time was never fetched: allowing it later cannot bring it back.
+  flag = true;
+  h.push({ data: { ticks: { n: 3, note: 'hello' } } });
+  expect((await stream.next()).value).toEqual({ data: { ticks: { n: 3, note: 'hello' } } });
+});
+
+it('should plan without the denied fields and null them per event', async () => {
+  flag = false;
+  const h = harness();
+  const stream = (await h.run('subscription { ticks { n note } }')) as Stream;
+  expect(print(h.opened[0].document).replace(/\s+/g, ' ')).toBe('subscription { ticks { n } }');
+  h.push({ data: { ticks: { n: 1 } } });
+  const { value } = await stream.next();
+  expect(value).toEqual({ data: { ticks: { n: 1, note: null } }, errors: [expect.objectContaining({ path: ['ticks', 'note'] })] });
+});
+
+it('should answer a denied root field with errors and open nothing', async () => {
+  const h = harness({ scopes: null });
+  expect(await h.run('subscription { ticks { n } }')).toEqual({ errors: [expect.objectContaining({ path: ['ticks'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })] });
+  expect(h.opened).toEqual([]);
+});
+
+it('should pass invalid documents through for the executor to report', async () => {
+  const h = harness();
+  await h.run('subscription { nope }');
+  expect(h.opened).toHaveLength(1);
+});
+
+it('should end the upstream when the client stops', async () => {
+  const h = harness();
+  const stream = (await h.run('subscription { ticks { n } }')) as Stream;
+  await stream.return!();
+  expect(h.upstreamEnded).toBe(true);
+});
