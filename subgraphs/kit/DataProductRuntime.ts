@@ -161,13 +161,27 @@ export class DataProductRuntime {
   }
 
   /** A bus subscription; a `from` the bus cannot resume is refused with the public CURSOR_UNAVAILABLE code. */
+  /**
+   * A bus subscription whose cursor errors carry the public `CURSOR_UNAVAILABLE` code, whether the bus
+   * refuses the cursor at once (in-process) or on the first `next()` (JetStream checks asynchronously).
+   */
   private subscribe<T>(filter: string, from: string | undefined): AsyncIterableIterator<BusMessage<T>> {
+    const coded = (error: unknown) =>
+      error instanceof CursorUnavailableError ? new GraphQLError(error.message, { extensions: { code: ErrorCode.CURSOR_UNAVAILABLE } }) : error;
+    let source: AsyncIterableIterator<BusMessage<T>>;
     try {
-      return this.bus.subscribe<T>(filter, { from });
+      source = this.bus.subscribe<T>(filter, { from });
     } catch (error) {
-      if (error instanceof CursorUnavailableError) throw new GraphQLError(error.message, { extensions: { code: ErrorCode.CURSOR_UNAVAILABLE } });
-      throw error;
+      throw coded(error);
     }
+    return {
+      next: () => source.next().catch((error: unknown) => Promise.reject(coded(error))),
+      return: () => source.return?.() ?? Promise.resolve({ value: undefined, done: true }),
+      throw: (error?: unknown) => source.throw?.(error) ?? Promise.reject(error),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   private rollup(name: string) {

@@ -29,12 +29,15 @@ export function createProjector<F extends FactSchemas>(definition: DataProductDe
             if (!Number.isFinite(sample)) throw new Error(`rollup ${name}: measure "${measure}" got a non-finite sample`);
             Object.assign(values, sampleColumns(measure, kind, sample));
           }
+          const dimsKey = rollup.dimensions.map((d) => dims[d]).join('\u0000');
+          const time = fact.time.getTime();
           for (const grain of STORED_GRAINS) {
-            const bucket = new Date(Math.floor(fact.time.getTime() / GRAIN_MS[grain]) * GRAIN_MS[grain]);
-            const key = JSON.stringify([name, grain, bucket.getTime(), rollup.dimensions.map((d) => dims[d])]);
+            const bucketMs = Math.floor(time / GRAIN_MS[grain]) * GRAIN_MS[grain];
+            // NUL cannot occur in names or grains, so the joined key is unambiguous and cheap.
+            const key = `${name}\u0000${grain}\u0000${bucketMs}\u0000${dimsKey}`;
             const existing = deltas.get(key);
             if (existing) mergeColumns(layouts.get(name)!.columns, existing.values, values);
-            else deltas.set(key, { rollup: name, grain, bucket, dims, values: { ...values } });
+            else deltas.set(key, { rollup: name, grain, bucket: new Date(bucketMs), dims, values: { ...values } });
           }
         }
       }
