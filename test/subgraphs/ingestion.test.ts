@@ -87,6 +87,14 @@ describe('orders ingestion (POST /events)', () => {
     expect(reason).toMatch(/OrderPlaced, OrderCancelled/);
   });
 
+  it('should reject a NUL character in a payload string, naming the field', async () => {
+    const event = orderPlaced('2025-03-01T10:00:00Z');
+    const bad = { ...event, data: { ...event.data, region: 'eu\u0000west' } };
+
+    expect(await expectRejected(bad, 'data.region')).toMatch(/NUL/);
+    expect(await totals()).toEqual({ orders: 0, cancellations: 0, units: 0, revenue: 0 });
+  });
+
   it('should reject an envelope without specversion, naming specversion', async () => {
     const { specversion: _, ...event } = orderPlaced('2025-03-01T10:00:00Z');
 

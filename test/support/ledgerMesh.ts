@@ -73,7 +73,7 @@ export function buildLedgerSubgraph(
         stockMoved: { subscribe: subscribe('stockMoved', true), resolve },
         stockMovedLive: { subscribe: subscribe('stockMovedLive', false), resolve },
       },
-    } as never,
+    },
   });
 }
 

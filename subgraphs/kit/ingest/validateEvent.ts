@@ -37,6 +37,11 @@ export function validateEvent(raw: unknown, facts: FactSchemas, rules: EventTime
   }
   const data = schema.safeParse(event.data);
   if (!data.success) return { ok: false, rejection: describeIssues(data.error.issues, 'data'), ...who };
+  const nul = findNul(data.data, 'data') ?? findNul({ id: event.id, source: event.source, subject: event.subject }, '');
+  if (nul !== null) {
+    // PostgreSQL text and jsonb cannot hold U+0000; refusing it here keeps both stores' behaviour equal.
+    return { ok: false, rejection: { field: nul, reason: `${nul}: contains a NUL character (U+0000), which facts may not hold` }, ...who };
+  }
   const time = new Date(event.time);
   if (time.getTime() > rules.now.getTime() + rules.maxFutureMs) {
     return { ok: false, rejection: { field: 'time', reason: `time: ${event.time} is in the future (more than ${rules.maxFutureMs / 1000}s ahead)` }, ...who };
@@ -49,4 +54,25 @@ export function validateEvent(raw: unknown, facts: FactSchemas, rules: EventTime
     };
   }
   return { ok: true, fact: { source: event.source, id: event.id, type: event.type, time, data: data.data as Record<string, unknown> } };
+}
+
+/** Path of the first string (or key) containing U+0000, or null. */
+function findNul(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = findNul(item, `${path}.${i}`);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (key.includes('\u0000')) return at;
+      const found = findNul(item, at);
+      if (found !== null) return found;
+    }
+  }
+  return null;
 }
