@@ -15,6 +15,8 @@ import { subgraphAddresses } from './subgraphAddresses.js';
 import { useGraphqlWs } from './http/useGraphqlWs.js';
 import { probeSubgraphs } from './http/probeSubgraphs.js';
 import { createGatewayAuth } from './auth/createGatewayAuth.js';
+import { catalogLocalSubgraph, createCatalog, isLocalSubgraph } from './catalog/createCatalog.js';
+import { CATALOG_SUBGRAPH_NAME } from './catalog/catalogSubgraph.js';
 
 /** Where the gateway's log lines go. */
 export type GatewayLog = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -54,21 +56,28 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const server = createServer(app);
   let apiSchema: GraphQLSchema | null = null;
   let executor: SubscriptionExecutor | null = null;
+  let supergraphForCatalog: string | null = null;
+  // The data product catalog is a subgraph the gateway serves itself, in-process.
+  const catalog = createCatalog({ addresses: () => (supergraphForCatalog ? subgraphAddresses(supergraphForCatalog) : {}) });
+  const remoteAddresses = (sdl: string) => Object.fromEntries(Object.entries(subgraphAddresses(sdl, config.subgraphWsUrls)).filter(([, a]) => !isLocalSubgraph(a)));
 
   const onSupergraph = (sdl: string) => {
     const addresses = subgraphAddresses(sdl, config.subgraphWsUrls);
+    supergraphForCatalog = sdl;
     auth?.updateSupergraph(sdl);
-    const identity = auth && { buildDataSource: (_name: string, url: string) => auth.dataSource(url), upstreamConnection: (context: unknown) => auth.upstreamConnection(context) };
-    if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: sdl, subgraphs: addresses, ...identity });
+    const buildDataSource = (name: string, url: string) => (name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : auth ? auth.dataSource(url) : new RemoteGraphQLDataSource({ url }));
+    const identity = auth && { upstreamConnection: (context: unknown) => auth.upstreamConnection(context) };
+    if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: sdl, subgraphs: addresses, buildDataSource, ...identity });
     else executor.updateSupergraph(sdl);
   };
   const source = auth && config.supergraph.kind === 'subgraphs' ? { ...config.supergraph, headers: () => auth.serviceHeaders() } : config.supergraph;
-  const manager = createSupergraphManager({ source, onSupergraph, log });
+  const manager = createSupergraphManager({ source, onSupergraph, log, localSubgraphs: [catalogLocalSubgraph] });
   const gateway = new ApolloGateway({
     supergraphSdl: manager,
     // An unreachable subgraph's fields come back null with errors that name it (`serviceName`) and
     // their paths, instead of one bare INTERNAL_SERVER_ERROR.
-    buildService: ({ name, url }) => withLocatedFailures(name, auth && url ? auth.dataSource(url) : new RemoteGraphQLDataSource({ url })),
+    buildService: ({ name, url }) =>
+      name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : withLocatedFailures(name, auth && url ? auth.dataSource(url) : new RemoteGraphQLDataSource({ url })),
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
@@ -95,10 +104,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   app.get('/ready', async (_req, res) => {
     const sdl = manager.current();
     if (!sdl || !apollo) return void res.status(503).json({ status: 'starting', reason: 'the supergraph is not loaded yet' });
-    const problems = await probeSubgraphs(subgraphAddresses(sdl, config.subgraphWsUrls), undefined, await auth?.serviceHeaders());
+    const problems = await probeSubgraphs(remoteAddresses(sdl), undefined, await auth?.serviceHeaders());
     if (problems.length) return void res.status(503).json({ status: 'degraded', problems });
-    res.json({ status: 'ready', subgraphs: Object.keys(subgraphAddresses(sdl)).length });
+    res.json({ status: 'ready', subgraphs: Object.keys(remoteAddresses(sdl)).length });
   });
+  app.get('/catalog', async (_req, res) => {
+    if (!supergraphForCatalog) return void res.status(503).type('text/plain').send('the supergraph is not loaded yet');
+    res.type('html').send(await catalog.page());
+  });
+  app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
   let graphqlHandler: express.RequestHandler | null = null;
   app.use('/graphql', express.json({ limit: '1mb' }), (req, res, next) => {
     if (!graphqlHandler) return void res.status(503).json({ errors: [{ message: 'the gateway is starting: the supergraph is not loaded yet', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { composeSubgraphs, type CompositionResult } from './composeSubgraphs.js';
+import { composeSubgraphs, type CompositionResult, type SubgraphSdl } from './composeSubgraphs.js';
 import { describeBreakingChanges } from './describeBreakingChanges.js';
 
 /** Options of composing the SDL files of a schema folder. */
@@ -11,6 +11,8 @@ export interface ComposeSchemaDirOptions {
   urls?: Record<string, string>;
   /** Accept breaking changes against the existing supergraph. @default false */
   allowBreaking?: boolean;
+  /** Subgraphs the gateway serves itself, composed beside the files. @default [] */
+  localSubgraphs?: SubgraphSdl[];
 }
 
 /** The result: a supergraph to write, or a report of why not. */
@@ -21,14 +23,14 @@ export type ComposeSchemaDirResult = (CompositionResult & { ok: true; breaking: 
  * the existing supergraph: breaking changes for clients are refused unless allowed.
  */
 export function composeSchemaDir(options: ComposeSchemaDirOptions): ComposeSchemaDirResult {
-  const { schemaDir, urls = {}, allowBreaking = false } = options;
+  const { schemaDir, urls = {}, allowBreaking = false, localSubgraphs = [] } = options;
   const files = readdirSync(schemaDir).filter((f) => f.endsWith('.graphql') && f !== 'supergraph.graphql').sort();
   if (!files.length) return { ok: false, report: `no <subgraph>.graphql files in ${schemaDir}` };
   const subgraphs = files.map((file, i) => {
     const name = path.basename(file, '.graphql');
     return { name, url: urls[name] ?? `http://127.0.0.1:${4001 + i}/graphql`, sdl: readFileSync(path.join(schemaDir, file), 'utf8') };
   });
-  const composed = composeSubgraphs(subgraphs);
+  const composed = composeSubgraphs([...subgraphs, ...localSubgraphs]);
   if (!composed.ok) return composed;
   const existing = path.join(schemaDir, 'supergraph.graphql');
   const breaking = existsSync(existing) ? describeBreakingChanges(readFileSync(existing, 'utf8'), composed.supergraphSdl) : '';

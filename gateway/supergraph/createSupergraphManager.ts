@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { SupergraphManager } from '@apollo/gateway';
-import { composeSubgraphs } from './composeSubgraphs.js';
+import { composeSubgraphs, type SubgraphSdl } from './composeSubgraphs.js';
 import { fetchSubgraphSdl, type SubgraphEndpoint } from './fetchSubgraphSdl.js';
 import { gatewayCompatibleSdl } from './gatewayCompatibleSdl.js';
 import { apiSchemaOf, describeBreakingChanges } from './describeBreakingChanges.js';
@@ -26,6 +26,12 @@ export interface SupergraphManagerOptions {
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** How long start waits for the first good supergraph before failing. @default 120000 */
   initialTimeoutMs?: number;
+  /**
+   * Subgraphs the gateway serves itself (the data product catalog), composed beside the remote ones
+   * when composing from running subgraphs. A supergraph file must already contain them.
+   * @default []
+   */
+  localSubgraphs?: SubgraphSdl[];
 }
 
 /**
@@ -34,7 +40,7 @@ export interface SupergraphManagerOptions {
  * supergraph stays in service; breaking changes are reported as warnings.
  */
 export function createSupergraphManager(options: SupergraphManagerOptions): SupergraphManager & { current(): string | null } {
-  const { source, onSupergraph, log, initialTimeoutMs = 120_000 } = options;
+  const { source, onSupergraph, log, initialTimeoutMs = 120_000, localSubgraphs = [] } = options;
   let current: string | null = null;
   let timer: NodeJS.Timeout | undefined;
   let lastProblem = '';
@@ -44,7 +50,7 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
     if (source.kind === 'file') return readFile(source.path, 'utf8');
     const headers = (await source.headers?.()) ?? {};
     const sdls = await Promise.all(source.subgraphs.map((s) => fetchSubgraphSdl(s, headers)));
-    const composed = composeSubgraphs(sdls);
+    const composed = composeSubgraphs([...sdls, ...localSubgraphs]);
     if (!composed.ok) throw new Error(composed.report);
     return composed.supergraphSdl;
   };

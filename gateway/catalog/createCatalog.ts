@@ -1,0 +1,54 @@
+import { LocalGraphQLDataSource } from '@apollo/gateway';
+import type { SubgraphSdl } from '../supergraph/composeSubgraphs.js';
+import type { SubgraphAddress } from '../subgraphAddresses.js';
+import { CATALOG_SUBGRAPH_NAME, catalogSubgraphSchema, catalogSubgraphSdl } from './catalogSubgraph.js';
+import { collectDescriptors, type CollectedCatalog } from './collectDescriptors.js';
+import { renderCatalogPage } from './renderCatalogPage.js';
+
+/** The catalog subgraph as composition sees it: served in-process, so its URL is not a network address. */
+export const catalogLocalSubgraph: SubgraphSdl = { name: CATALOG_SUBGRAPH_NAME, url: `local://${CATALOG_SUBGRAPH_NAME}`, sdl: catalogSubgraphSdl };
+
+/** Whether a subgraph address is one the gateway serves itself (not probed, not asked for descriptors). */
+export const isLocalSubgraph = (address: SubgraphAddress) => address.url.startsWith('local://');
+
+/** Options of the data product catalog. */
+export interface CatalogOptions {
+  /** The subgraphs in service now (read on every refresh, so new domains appear without a restart). */
+  addresses: () => Record<string, SubgraphAddress>;
+  /**
+   * How long collected descriptors are reused before the subgraphs are asked again.
+   * @default 5000
+   */
+  cacheMs?: number;
+}
+
+/** The catalog: a local subgraph for `dataProducts`/`dataProduct(id)` and the human page. */
+export interface Catalog {
+  /** Data source that answers the catalog subgraph's fetches in-process. */
+  dataSource: LocalGraphQLDataSource;
+  /** Descriptors now (cached for `cacheMs`). */
+  load(): Promise<CollectedCatalog>;
+  /** The `/catalog` page. */
+  page(): Promise<string>;
+}
+
+/**
+ * The mesh's data product catalog, collected from every domain's `GET /descriptor`. Concurrent requests
+ * share one collection; a subgraph that does not answer is listed as a problem, not an error.
+ */
+export function createCatalog(options: CatalogOptions): Catalog {
+  const { addresses, cacheMs = 5000 } = options;
+  let cached: { at: number; value: Promise<CollectedCatalog> } | null = null;
+  const load = () => {
+    if (!cached || Date.now() - cached.at > cacheMs) {
+      const remote = Object.fromEntries(Object.entries(addresses()).filter(([, a]) => !isLocalSubgraph(a)));
+      cached = { at: Date.now(), value: collectDescriptors(remote) };
+    }
+    return cached.value;
+  };
+  return {
+    dataSource: new LocalGraphQLDataSource(catalogSubgraphSchema(load)),
+    load,
+    page: async () => renderCatalogPage(await load()),
+  };
+}
