@@ -6,7 +6,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { composeSchemaDir } from '../gateway/supergraph/composeSchemaDir.js';
-import { catalogLocalSubgraph } from '../gateway/catalog/createCatalog.js';
 
 const args = new Set(process.argv.slice(2));
 const schemaDir = path.resolve(process.env.MESH_SCHEMA_DIR ?? 'schema');
@@ -16,7 +15,7 @@ const urls = Object.fromEntries(
     .filter(Boolean)
     .map((entry) => entry.split('=').map((s) => s.trim())),
 );
-const result = composeSchemaDir({ schemaDir, urls, allowBreaking: args.has('--allow-breaking'), localSubgraphs: [catalogLocalSubgraph] });
+const result = composeSchemaDir({ schemaDir, urls, allowBreaking: args.has('--allow-breaking') });
 if (!result.ok) {
   console.error(result.report);
   process.exit(1);

@@ -69,7 +69,6 @@ await runMain('mesh', async () => {
   if (!process.env.MESH_SUBGRAPHS) process.env.MESH_SUBGRAPHS = DOMAIN_NAMES.map((d) => `${d}=${base(d)}/graphql`).join(',');
 
   for (const domain of DOMAIN_NAMES) launch(domain, 'scripts/subgraph.ts', [domain]);
-  launch('gateway', 'scripts/gateway.ts');
   await Promise.all(DOMAIN_NAMES.map((d) => waitFor(`${base(d)}/health`, `subgraph ${d}`, 60_000)));
 
   const sim = simulator.enabled
@@ -84,6 +83,8 @@ await runMain('mesh', async () => {
       })
     : null;
   await sim?.seeded;
+  // The gateway starts once history is in place, so "ready" means a dashboard sees the seeded 90 days.
+  launch('gateway', 'scripts/gateway.ts');
   const gateway = `http://${host}:${gatewayPort}`;
   await waitFor(`${gateway}/ready`, 'gateway', 120_000);
   console.log(`

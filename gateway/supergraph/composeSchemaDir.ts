@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { composeSubgraphs, type CompositionResult, type SubgraphSdl } from './composeSubgraphs.js';
 import { describeBreakingChanges } from './describeBreakingChanges.js';
+import { catalogLocalSubgraph } from '../catalog/createCatalog.js';
 
 /** Options of composing the SDL files of a schema folder. */
 export interface ComposeSchemaDirOptions {
@@ -11,7 +12,7 @@ export interface ComposeSchemaDirOptions {
   urls?: Record<string, string>;
   /** Accept breaking changes against the existing supergraph. @default false */
   allowBreaking?: boolean;
-  /** Subgraphs the gateway serves itself, composed beside the files. @default [] */
+  /** Subgraphs the gateway serves itself, composed beside the files. @default the data product catalog */
   localSubgraphs?: SubgraphSdl[];
 }
 
@@ -23,7 +24,7 @@ export type ComposeSchemaDirResult = (CompositionResult & { ok: true; breaking: 
  * the existing supergraph: breaking changes for clients are refused unless allowed.
  */
 export function composeSchemaDir(options: ComposeSchemaDirOptions): ComposeSchemaDirResult {
-  const { schemaDir, urls = {}, allowBreaking = false, localSubgraphs = [] } = options;
+  const { schemaDir, urls = {}, allowBreaking = false, localSubgraphs = [catalogLocalSubgraph] } = options;
   const files = readdirSync(schemaDir).filter((f) => f.endsWith('.graphql') && f !== 'supergraph.graphql').sort();
   if (!files.length) return { ok: false, report: `no <subgraph>.graphql files in ${schemaDir}` };
   const subgraphs = files.map((file, i) => {

@@ -1,29 +1,39 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import {
-  STORED_GRAINS,
-  type ApplyResult,
-  type BucketQuery,
-  type BucketRow,
-  type DeadLetter,
-  type Projection,
-  type Projector,
-  type RollupLayout,
-  type StateListQuery,
-  type StateReader,
-  type StateRow,
-  type Store,
-  type StoreLayout,
-  type StoredFact,
-  type StoredGrain,
+import type {
+  ApplyResult,
+  BucketQuery,
+  BucketRow,
+  DeadLetter,
+  Projector,
+  RollupLayout,
+  StateListQuery,
+  StateReader,
+  StateRow,
+  Store,
+  StoreLayout,
+  StoredFact,
+  StoredGrain,
 } from './Store.js';
-import { assertLayout, InvalidIdentifierError } from './storeIdentifiers.js';
-import { isValidDate, mergeRollupDeltas, mergeStateWrites } from './mergeRollupDeltas.js';
+import { assertLayout } from './storeIdentifiers.js';
+import { mergeRollupDeltas, mergeStateWrites } from './mergeRollupDeltas.js';
+import {
+  assertGrain,
+  assertLimit,
+  assertProjection,
+  declaredRollup,
+  declaredState,
+  decodeBucketRows,
+  emptyProjection,
+  eventJson,
+  factBatch,
+  latestTime,
+} from './storeInputs.js';
 import { fromJson, fromTimestamp, ident, readRows, rollupTable, stateTable, toTimestamp } from './duckDbSql.js';
 import { initSchema } from './duckDbSchema.js';
-import { bucketStatement, decodeBucketRows } from './duckDbBucketQuery.js';
-import { decodeStateRow, factKey, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './duckDbWrites.js';
+import { bucketStatement } from './duckDbBucketQuery.js';
+import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './duckDbWrites.js';
 
 /** Options of `DuckDbStore.open`. */
 export interface DuckDbStoreOptions {
@@ -84,27 +94,16 @@ export class DuckDbStore implements Store {
   }
 
   async apply(facts: StoredFact[], project: Projector): Promise<ApplyResult> {
-    facts.forEach(assertFact);
-    const keys = facts.map((fact) => factKey(fact.source, fact.id));
-    // The first occurrence of a key in the batch is the candidate; later ones are duplicates outright.
-    const firstIndex = new Map<string, number>();
-    keys.forEach((key, i) => firstIndex.has(key) || firstIndex.set(key, i));
-    const candidates = [...firstIndex.values()].map((i) => facts[i]);
-    if (candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
+    const batch = factBatch(facts);
+    if (batch.candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
 
     return this.exclusive((connection) =>
       inTransaction(connection, async () => {
-        const inserted = await insertNewFacts(connection, candidates);
-        const applied: StoredFact[] = [];
-        const duplicates: StoredFact[] = [];
-        facts.forEach((fact, i) => (firstIndex.get(keys[i]) === i && inserted.has(keys[i]) ? applied : duplicates).push(fact));
+        const { applied, duplicates } = batch.split(await insertNewFacts(connection, batch.candidates));
         if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
 
         const reader: StateReader = { read: (state, stateKeys) => this.readStateValues(connection, state, stateKeys) };
-        const projection = await project(applied, reader);
-        if (!Array.isArray(projection?.deltas) || !Array.isArray(projection?.states)) {
-          throw new Error('projector must resolve to { deltas: [], states: [] }');
-        }
+        const projection = assertProjection(await project(applied, reader));
         await upsertRollups(connection, mergeRollupDeltas(projection.deltas, this.rollups));
         await upsertStates(connection, mergeStateWrites(projection.states, this.states));
         await raiseWatermark(connection, latestTime(applied));
@@ -186,7 +185,7 @@ export class DuckDbStore implements Store {
 
   async exportRollup(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number> {
     const layout = this.rollup(rollup);
-    if (!STORED_GRAINS.includes(grain)) throw new Error(`unknown grain ${JSON.stringify(grain)}`);
+    assertGrain(grain);
     if (format !== 'parquet' && format !== 'csv') throw new Error(`unknown export format ${JSON.stringify(format)}`);
     // COPY takes no parameter for its target, so the path is inlined: refuse what could end the literal.
     if (/['\0]/.test(file)) throw new Error(`export path must not contain quotes: ${JSON.stringify(file)}`);
@@ -233,14 +232,11 @@ export class DuckDbStore implements Store {
   }
 
   private rollup(name: string): RollupLayout {
-    const layout = this.rollups.get(name);
-    if (!layout) throw new InvalidIdentifierError('rollup', name, 'not declared in the layout passed to init');
-    return layout;
+    return declaredRollup(this.rollups, name);
   }
 
   private state(name: string): string {
-    if (!this.states.has(name)) throw new InvalidIdentifierError('state', name, 'not declared in the layout passed to init');
-    return name;
+    return declaredState(this.states, name);
   }
 }
 
@@ -254,38 +250,5 @@ async function inTransaction<T>(connection: DuckDBConnection, work: () => Promis
   } catch (error) {
     await connection.run('ROLLBACK').catch(() => undefined); // a failed COMMIT has already rolled back
     throw error;
-  }
-}
-
-function latestTime(facts: StoredFact[]): Date {
-  let latest = -Infinity;
-  for (const fact of facts) latest = Math.max(latest, fact.time.getTime());
-  return new Date(latest);
-}
-
-const emptyProjection = (): Projection => ({ deltas: [], states: [] });
-
-function assertFact(fact: StoredFact, index: number): void {
-  const problem =
-    typeof fact?.source !== 'string' ? 'source is not a string'
-    : typeof fact.id !== 'string' ? 'id is not a string'
-    : typeof fact.type !== 'string' ? 'type is not a string'
-    : !isValidDate(fact.time) ? 'time is not a valid Date'
-    : typeof fact.data !== 'object' || fact.data === null ? 'data is not an object'
-    : undefined;
-  if (problem) throw new Error(`fact ${index} of the batch is invalid: ${problem}`);
-}
-
-function assertLimit(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`limit must be a non-negative integer, got ${limit}`);
-  return limit;
-}
-
-/** Dead letters keep whatever arrived; something JSON cannot encode is kept as its string form. */
-function eventJson(event: unknown): string {
-  try {
-    return JSON.stringify(event) ?? 'null';
-  } catch {
-    return JSON.stringify(String(event));
   }
 }

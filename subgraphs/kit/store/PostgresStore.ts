@@ -1,28 +1,38 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import {
-  STORED_GRAINS,
-  type ApplyResult,
-  type BucketQuery,
-  type BucketRow,
-  type DeadLetter,
-  type Projection,
-  type Projector,
-  type RollupLayout,
-  type StateListQuery,
-  type StateReader,
-  type StateRow,
-  type Store,
-  type StoreLayout,
-  type StoredFact,
-  type StoredGrain,
+import type {
+  ApplyResult,
+  BucketQuery,
+  BucketRow,
+  DeadLetter,
+  Projector,
+  RollupLayout,
+  StateListQuery,
+  StateReader,
+  StateRow,
+  Store,
+  StoreLayout,
+  StoredFact,
+  StoredGrain,
 } from './Store.js';
-import { assertLayout, InvalidIdentifierError } from './storeIdentifiers.js';
-import { isValidDate, mergeRollupDeltas, mergeStateWrites } from './mergeRollupDeltas.js';
+import { assertLayout } from './storeIdentifiers.js';
+import { mergeRollupDeltas, mergeStateWrites } from './mergeRollupDeltas.js';
+import {
+  assertGrain,
+  assertLimit,
+  assertProjection,
+  declaredRollup,
+  declaredState,
+  decodeBucketRows,
+  emptyProjection,
+  eventJson,
+  factBatch,
+  latestTime,
+} from './storeInputs.js';
 import { RETRYABLE_SQLSTATES, schemaNames, timestampParam, type SchemaNames } from './postgresSql.js';
 import { initSchema } from './postgresSchema.js';
-import { bucketStatement, decodeBucketRows } from './postgresBucketQuery.js';
-import { decodeStateRow, factKey, insertNewFacts, lockAndReadStates, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
+import { bucketStatement } from './postgresBucketQuery.js';
+import { decodeStateRow, insertNewFacts, lockAndReadStates, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
 import { exportRollupCsv } from './postgresCsvExport.js';
 
 /** Options of `PostgresStore.open`. */
@@ -74,7 +84,8 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements Store {
   private rollups = new Map<string, RollupLayout>();
   private rollupOrder: RollupLayout[] = [];
-  private states: string[] = [];
+  private states = new Set<string>();
+  private stateOrder: string[] = [];
   private initialized = false;
   private closed = false;
 
@@ -105,34 +116,24 @@ export class PostgresStore implements Store {
     await this.transaction((client) => initSchema(client, this.names, layout));
     this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
     this.rollupOrder = [...layout.rollups];
-    this.states = [...layout.states];
+    this.states = new Set(layout.states);
+    this.stateOrder = [...layout.states];
     this.initialized = true;
   }
 
   async apply(facts: StoredFact[], project: Projector): Promise<ApplyResult> {
     this.assertReady();
-    facts.forEach(assertFact);
-    const keys = facts.map((fact) => factKey(fact.source, fact.id));
-    // The first occurrence of a key in the batch is the candidate; later ones are duplicates outright.
-    const firstIndex = new Map<string, number>();
-    keys.forEach((key, i) => firstIndex.has(key) || firstIndex.set(key, i));
-    const candidates = [...firstIndex.values()].map((i) => facts[i]);
-    if (candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
+    const batch = factBatch(facts);
+    if (batch.candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
 
     return this.transaction(async (client) => {
-      const inserted = await insertNewFacts(client, this.names, candidates);
-      const applied: StoredFact[] = [];
-      const duplicates: StoredFact[] = [];
-      facts.forEach((fact, i) => (firstIndex.get(keys[i]) === i && inserted.has(keys[i]) ? applied : duplicates).push(fact));
+      const { applied, duplicates } = batch.split(await insertNewFacts(client, this.names, batch.candidates));
       if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
 
       const reader: StateReader = { read: (state, stateKeys) => lockAndReadStates(client, this.names, this.state(state), stateKeys) };
-      const projection = await project(applied, reader);
-      if (!Array.isArray(projection?.deltas) || !Array.isArray(projection?.states)) {
-        throw new Error('projector must resolve to { deltas: [], states: [] }');
-      }
+      const projection = assertProjection(await project(applied, reader));
       await upsertRollups(client, this.names, mergeRollupDeltas(projection.deltas, this.rollups), this.rollupOrder);
-      await upsertStates(client, this.names, mergeStateWrites(projection.states, new Set(this.states)), this.states);
+      await upsertStates(client, this.names, mergeStateWrites(projection.states, this.states), this.stateOrder);
       await raiseWatermark(client, this.names, latestTime(applied));
       return { applied, duplicates, projection };
     });
@@ -215,7 +216,7 @@ export class PostgresStore implements Store {
   async exportRollup(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number> {
     this.assertReady();
     const layout = this.rollup(rollup);
-    if (!STORED_GRAINS.includes(grain)) throw new Error(`unknown grain ${JSON.stringify(grain)}`);
+    assertGrain(grain);
     if (format !== 'csv') throw new Error(`PostgresStore exports csv only, not ${JSON.stringify(format)}`);
     const client = await this.pool.connect();
     try {
@@ -267,47 +268,11 @@ export class PostgresStore implements Store {
   }
 
   private rollup(name: string): RollupLayout {
-    const layout = this.rollups.get(name);
-    if (!layout) throw new InvalidIdentifierError('rollup', name, 'not declared in the layout passed to init');
-    return layout;
+    return declaredRollup(this.rollups, name);
   }
 
   private state(name: string): string {
-    if (!this.states.includes(name)) throw new InvalidIdentifierError('state', name, 'not declared in the layout passed to init');
-    return name;
-  }
-}
-
-function latestTime(facts: StoredFact[]): Date {
-  let latest = -Infinity;
-  for (const fact of facts) latest = Math.max(latest, fact.time.getTime());
-  return new Date(latest);
-}
-
-const emptyProjection = (): Projection => ({ deltas: [], states: [] });
-
-function assertFact(fact: StoredFact, index: number): void {
-  const problem =
-    typeof fact?.source !== 'string' ? 'source is not a string'
-    : typeof fact.id !== 'string' ? 'id is not a string'
-    : typeof fact.type !== 'string' ? 'type is not a string'
-    : !isValidDate(fact.time) ? 'time is not a valid Date'
-    : typeof fact.data !== 'object' || fact.data === null ? 'data is not an object'
-    : undefined;
-  if (problem) throw new Error(`fact ${index} of the batch is invalid: ${problem}`);
-}
-
-function assertLimit(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`limit must be a non-negative integer, got ${limit}`);
-  return limit;
-}
-
-/** Dead letters keep whatever arrived; something JSON cannot encode is kept as its string form. */
-function eventJson(event: unknown): string {
-  try {
-    return JSON.stringify(event) ?? 'null';
-  } catch {
-    return JSON.stringify(String(event));
+    return declaredState(this.states, name);
   }
 }
 

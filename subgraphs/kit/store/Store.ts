@@ -86,6 +86,11 @@ export interface StateReader {
 /**
  * Computes what new facts contribute. Called by the store inside the transaction, with only the facts
  * that were not stored before (dedupe by source+id), in input order.
+ *
+ * Must be free of side effects beyond the projection it resolves to, and read state only through the
+ * `StateReader`: a store may run it more than once for one `apply` (`PostgresStore` runs a transaction
+ * that lost a deadlock or serialization conflict again, projector included), and only the projection of
+ * the run that commits is written.
  */
 export type Projector = (newFacts: StoredFact[], states: StateReader) => Promise<Projection>;
 
@@ -153,16 +158,30 @@ export interface StateRow {
   updatedAt: Date;
 }
 
-/** The storage contract. Implementations: `DuckDbStore` (embedded), `PostgresStore` (scale-out). */
+/**
+ * The storage contract. Implementations: `DuckDbStore` (embedded), `PostgresStore` (scale-out).
+ *
+ * A store rejects identifiers and values it cannot hold rather than altering them: `init` throws
+ * `InvalidIdentifierError` for a name that cannot become one of its identifiers (e.g. longer than
+ * PostgreSQL's 63-byte limit, which it would silently truncate), and `apply` writes nothing of a batch
+ * holding a value it cannot store. Dead letters alone are kept whatever arrived (see `recordDeadLetter`).
+ */
 export interface Store {
   /** Create (or migrate) tables for the layout. Idempotent. */
   init(layout: StoreLayout): Promise<void>;
   /**
    * In one transaction: store the facts that are new (by source+id), call `project` with them, write its
    * deltas and state values. Either everything of the batch is written or nothing is.
+   *
+   * `project` may be called more than once (see `Projector`), so it must be free of side effects. A value
+   * the store cannot hold (e.g. U+0000 in a PostgreSQL `jsonb` state value) is rejected, never altered:
+   * the batch is then not written at all.
    */
   apply(facts: StoredFact[], project: Projector): Promise<ApplyResult>;
-  /** Keep a rejected event. */
+  /**
+   * Keep a rejected event, even one the store cannot hold as is: `PostgresStore` replaces U+0000 in its
+   * text columns with U+FFFD, and an event JSON cannot encode is kept as its string form.
+   */
   recordDeadLetter(letter: DeadLetter): Promise<void>;
   /** Most recent dead letters first. */
   deadLetters(limit: number): Promise<DeadLetter[]>;

@@ -1,8 +1,6 @@
-import type { DuckDBValue } from '@duckdb/node-api';
-import { STORED_GRAINS, type BucketQuery, type BucketRow, type MergeKind, type RollupLayout } from './Store.js';
-import { InvalidIdentifierError } from './storeIdentifiers.js';
+import type { BucketQuery, MergeKind, RollupLayout } from './Store.js';
 import { ident, rollupTable, timestampLiteral, toMicros } from './duckDbSql.js';
-import { GRAIN_MS } from './mergeRollupDeltas.js';
+import { assertFilter, bucketGroupBy } from './storeInputs.js';
 
 const AGGREGATE: Record<MergeKind, string> = { sum: 'SUM', min: 'MIN', max: 'MAX' };
 
@@ -25,19 +23,14 @@ export interface BucketStatement {
  */
 export function bucketStatement(layout: RollupLayout, query: BucketQuery): BucketStatement {
   const { boundaries, filter } = query;
-  assertBoundaries(query);
-  const groupBy = [...new Set(query.groupBy)];
-  for (const dimension of groupBy) assertDimension(layout, dimension);
+  const groupBy = bucketGroupBy(layout, query);
 
   const first = timestampLiteral(boundaries[0]);
   const last = timestampLiteral(boundaries[boundaries.length - 1]);
   const where = [`r.bucket >= ${first}`, `r.bucket < ${last}`];
   const params: string[] = [];
   for (const [dimension, values] of Object.entries(filter)) {
-    assertDimension(layout, dimension);
-    if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) {
-      throw new Error(`filter on ${dimension} must be a list of strings`);
-    }
+    assertFilter(layout, dimension, values);
     if (values.length === 0) {
       where.push('FALSE'); // "one of no values" matches nothing
       continue;
@@ -77,36 +70,4 @@ function uniformWidthMicros(boundaries: Date[]): bigint | undefined {
     if (boundaries[i].getTime() - boundaries[i - 1].getTime() !== width) return undefined;
   }
   return BigInt(width) * 1000n;
-}
-
-/** Decodes rows in the statement's column order: bucket index, groupBy values, column values. */
-export function decodeBucketRows(statement: BucketStatement, rows: DuckDBValue[][]): BucketRow[] {
-  const { groupBy, columns } = statement;
-  return rows.map((row) => {
-    const group: Record<string, string> = {};
-    groupBy.forEach((dimension, i) => (group[dimension] = String(row[1 + i])));
-    const values: Record<string, number | null> = {};
-    columns.forEach((column, i) => {
-      const value = row[1 + groupBy.length + i];
-      values[column] = value === null ? null : Number(value);
-    });
-    return { bucket: Number(row[0]), group, values };
-  });
-}
-
-function assertDimension(layout: RollupLayout, dimension: string): void {
-  if (!layout.dimensions.includes(dimension)) {
-    throw new InvalidIdentifierError('dimension', dimension, `not a dimension of rollup ${layout.name}`);
-  }
-}
-
-/** Misaligned or unordered boundaries would silently assign rows to the wrong bucket, so refuse them. */
-function assertBoundaries({ rollup, grain, boundaries }: BucketQuery): void {
-  if (!STORED_GRAINS.includes(grain)) throw new Error(`unknown grain ${JSON.stringify(grain)}`);
-  boundaries.forEach((boundary, i) => {
-    const ms = boundary instanceof Date ? boundary.getTime() : NaN;
-    if (!Number.isFinite(ms)) throw new Error(`boundary ${i} of the ${rollup} query is not a valid Date`);
-    if (ms % GRAIN_MS[grain] !== 0) throw new Error(`boundary ${boundary.toISOString()} is not aligned to the ${grain}`);
-    if (i > 0 && ms <= boundaries[i - 1].getTime()) throw new Error(`boundaries of the ${rollup} query must be strictly ascending`);
-  });
 }

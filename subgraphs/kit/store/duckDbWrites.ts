@@ -14,6 +14,7 @@ import {
   upsertStagedRollupSql,
   upsertStagedStatesSql,
 } from './duckDbSql.js';
+import { factKey } from './storeInputs.js';
 
 /*
  * The statements of one apply, each set-based: rows go into a TEMP staging table through the appender
@@ -24,9 +25,6 @@ import {
  * `ON CONFLICT DO UPDATE` run a second time sees the existing row's values as NULL, so sums silently
  * restart (verified; plain `run` is correct). Preparing saved only ~2% per batch anyway.
  */
-
-/** Identity of a fact: its idempotency key, length-prefixed so no characters of `source` can fake it. */
-export const factKey = (source: string, id: string): string => `${source.length}:${source}${id}`;
 
 /** Stores the facts that are new and returns their keys. `facts` must be free of duplicate keys. */
 export async function insertNewFacts(connection: DuckDBConnection, facts: StoredFact[]): Promise<Set<string>> {

@@ -11,6 +11,7 @@ import {
   upsertStatesSql,
   type SchemaNames,
 } from './postgresSql.js';
+import { factKey } from './storeInputs.js';
 
 /*
  * The statements of one apply, each set-based: a chunk of rows travels as one array parameter per column
@@ -24,9 +25,6 @@ import {
 
 /** Rows per statement: bounds the size of one protocol message, not the number of round trips per batch. */
 const CHUNK = 10_000;
-
-/** Identity of a fact: its idempotency key, length-prefixed so no characters of `source` can fake it. */
-export const factKey = (source: string, id: string): string => `${source.length}:${source}${id}`;
 
 const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
