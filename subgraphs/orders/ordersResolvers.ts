@@ -10,8 +10,11 @@ import type { BusMessage } from '../kit/bus/Bus.js';
 const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', REGION: 'region', CHANNEL: 'channel' };
 
 /** Bucket fields from rollup measures: revenue and AOV derived here, governed by the gateway. */
+/** Money is summed as doubles; answers are rounded to cents so sums read like money (no 0.1 + 0.2 noise). */
+const cents = (value: number | null) => (value === null ? null : Math.round(value * 100) / 100);
+
 function orderValues(v: Record<string, number | null>) {
-  return { orders: v.orders ?? 0, cancellations: v.cancellations ?? 0, units: v.units ?? 0, revenue: v.revenue ?? 0, averageOrderValue: ratio(v.revenue, v.orders) };
+  return { orders: v.orders ?? 0, cancellations: v.cancellations ?? 0, units: v.units ?? 0, revenue: cents(v.revenue ?? 0), averageOrderValue: cents(ratio(v.revenue, v.orders)) };
 }
 
 function orderEntity(row: { key: string; value: Record<string, unknown> } | null) {
