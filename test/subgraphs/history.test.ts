@@ -66,7 +66,8 @@ interface Bucket extends Values {
 }
 
 /** Rounded so that sums added in another order compare equal. */
-const money = (value: number | null) => (value === null ? null : Number(value.toFixed(6)));
+/** Money as the product answers it: rounded to cents. */
+const money = (value: number | null) => (value === null ? null : Math.round(value * 100) / 100);
 
 function values(facts: Fact[]): Values {
   const v = { orders: 0, cancellations: 0, units: 0, revenue: 0 };

@@ -143,7 +143,7 @@ export class DuckDbStore implements Store {
   }
 
   async queryBuckets(query: BucketQuery): Promise<BucketRow[]> {
-    const layout = this.rollup(query.rollup);
+    const layout = declaredRollup(this.rollups, query.rollup);
     if (query.boundaries.length < 2) return [];
     const statement = bucketStatement(layout, query);
     const rows = await this.exclusive((connection) => readRows(connection, statement.sql, statement.params));
@@ -151,7 +151,7 @@ export class DuckDbStore implements Store {
   }
 
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {
-    this.state(state);
+    declaredState(this.states, state);
     return this.exclusive((connection) => readStateRows(connection, state, keys));
   }
 
@@ -166,7 +166,7 @@ export class DuckDbStore implements Store {
       const pointer = `/${field.replaceAll('~', '~0').replaceAll('/', '~1')}`;
       conditions.push(`json_extract_string(value, $${params.push(pointer)}) = $${params.push(value)}`);
     }
-    const sql = `SELECT key, value, updated_at FROM ${stateTable(this.state(state))}
+    const sql = `SELECT key, value, updated_at FROM ${stateTable(declaredState(this.states, state))}
       ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY key LIMIT ${assertLimit(limit)}`;
     const rows = await this.exclusive((connection) => readRows(connection, sql, params));
     return rows.map(decodeStateRow);
@@ -184,7 +184,7 @@ export class DuckDbStore implements Store {
   }
 
   async exportRollup(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number> {
-    const layout = this.rollup(rollup);
+    const layout = declaredRollup(this.rollups, rollup);
     assertGrain(grain);
     if (format !== 'parquet' && format !== 'csv') throw new Error(`unknown export format ${JSON.stringify(format)}`);
     // COPY takes no parameter for its target, so the path is inlined: refuse what could end the literal.
@@ -227,16 +227,8 @@ export class DuckDbStore implements Store {
   }
 
   private async readStateValues(connection: DuckDBConnection, state: string, keys: string[]) {
-    const rows = await readStateRows(connection, this.state(state), keys);
+    const rows = await readStateRows(connection, declaredState(this.states, state), keys);
     return new Map(rows.map((row) => [row.key, row.value]));
-  }
-
-  private rollup(name: string): RollupLayout {
-    return declaredRollup(this.rollups, name);
-  }
-
-  private state(name: string): string {
-    return declaredState(this.states, name);
   }
 }
 

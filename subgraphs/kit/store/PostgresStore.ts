@@ -130,7 +130,7 @@ export class PostgresStore implements Store {
       const { applied, duplicates } = batch.split(await insertNewFacts(client, this.names, batch.candidates));
       if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
 
-      const reader: StateReader = { read: (state, stateKeys) => lockAndReadStates(client, this.names, this.state(state), stateKeys) };
+      const reader: StateReader = { read: (state, stateKeys) => lockAndReadStates(client, this.names, declaredState(this.states, state), stateKeys) };
       const projection = assertProjection(await project(applied, reader));
       await upsertRollups(client, this.names, mergeRollupDeltas(projection.deltas, this.rollups), this.rollupOrder);
       await upsertStates(client, this.names, mergeStateWrites(projection.states, this.states), this.stateOrder);
@@ -165,7 +165,7 @@ export class PostgresStore implements Store {
 
   async queryBuckets(query: BucketQuery): Promise<BucketRow[]> {
     this.assertReady();
-    const layout = this.rollup(query.rollup);
+    const layout = declaredRollup(this.rollups, query.rollup);
     if (query.boundaries.length < 2) return [];
     const statement = bucketStatement(this.names, layout, query);
     const { rows } = await this.pool.query<unknown[]>({ text: statement.sql, values: statement.params, rowMode: 'array' });
@@ -174,7 +174,7 @@ export class PostgresStore implements Store {
 
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {
     this.assertReady();
-    const name = this.state(state);
+    const name = declaredState(this.states, state);
     const client = await this.pool.connect();
     try {
       return await readStateRows(client, this.names, name, keys);
@@ -194,7 +194,7 @@ export class PostgresStore implements Store {
       // `->>` takes the field name as a value: any characters, no escaping, no injection.
       conditions.push(`value ->> $${params.push(field)}::text = $${params.push(value)}::text`);
     }
-    const sql = `SELECT key, value, updated_at FROM ${this.names.state(this.state(state))}
+    const sql = `SELECT key, value, updated_at FROM ${this.names.state(declaredState(this.states, state))}
       ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY key LIMIT $${params.push(assertLimit(limit))}`;
     const { rows } = await this.pool.query(sql, params);
     return rows.map(decodeStateRow);
@@ -215,7 +215,7 @@ export class PostgresStore implements Store {
   /** CSV only: PostgreSQL cannot write Parquet (export from a DuckDB store, or convert the CSV). */
   async exportRollup(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number> {
     this.assertReady();
-    const layout = this.rollup(rollup);
+    const layout = declaredRollup(this.rollups, rollup);
     assertGrain(grain);
     if (format !== 'csv') throw new Error(`PostgresStore exports csv only, not ${JSON.stringify(format)}`);
     const client = await this.pool.connect();
@@ -265,14 +265,6 @@ export class PostgresStore implements Store {
   private assertReady(): void {
     this.assertOpen();
     if (!this.initialized) throw new Error('PostgresStore.init must complete before other operations');
-  }
-
-  private rollup(name: string): RollupLayout {
-    return declaredRollup(this.rollups, name);
-  }
-
-  private state(name: string): string {
-    return declaredState(this.states, name);
   }
 }
 
