@@ -15,19 +15,13 @@ import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgra
 import type { SubgraphConfig } from '../../subgraphs/subgraphConfig.js';
 import { deferred, withTimeout } from '../support/asyncWait.js';
 import { DEV_PUBLIC_JWKS, TEST_GATEWAY_SECRET } from '../support/startAuthMesh.js';
+import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
 
 const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-trust-'));
-const config = (withAuth: boolean): SubgraphConfig => ({
-  domain: 'orders',
-  host: '127.0.0.1',
-  port: 0,
-  schemaDir: path.resolve('schema'),
-  store: { kind: 'duckdb', path: ':memory:' },
-  bus: { kind: 'memory' },
-  exportDir,
-  latenessMs: 7 * 86_400_000,
-  ...(withAuth && { auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers: { keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope' } } }),
-});
+const config = (withAuth: boolean): SubgraphConfig =>
+  testSubgraphConfig('orders', exportDir, {
+    ...(withAuth && { auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers: { keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope' } } }),
+  });
 
 let secured: RunningSubgraph;
 let open: RunningSubgraph;

@@ -20,6 +20,7 @@ import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgra
 import type { SubgraphConfig } from '../../subgraphs/subgraphConfig.js';
 import { signDevToken, type DevTokenOptions } from '../../scripts/devToken.js';
 import { meshStory, type MeshEvent, type MeshStory } from './startTestMesh.js';
+import { testSubgraphConfig } from './testSubgraphConfig.js';
 
 export const TEST_GATEWAY_SECRET = 'test-gateway-secret-0123456789abcdef';
 export const DEV_PUBLIC_JWKS = path.resolve('config/dev-jwks.public.json');
@@ -70,17 +71,7 @@ export async function startAuthMesh(options: StartAuthMeshOptions = {}): Promise
   const story = meshStory();
   const received = Object.fromEntries(DOMAIN_NAMES.map((d) => [d, [] as ReceivedOperation[]])) as Record<DomainName, ReceivedOperation[]>;
   const producers = { keys: { kind: 'local' as const, jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope' };
-  const configFor = (domain: DomainName): SubgraphConfig => ({
-    domain,
-    host: '127.0.0.1',
-    port: 0,
-    schemaDir: path.resolve('schema'),
-    store: { kind: 'duckdb', path: ':memory:' },
-    bus: { kind: 'memory' },
-    exportDir,
-    latenessMs: 7 * 86_400_000,
-    auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers },
-  });
+  const configFor = (domain: DomainName): SubgraphConfig => testSubgraphConfig(domain, exportDir, { auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers } });
   const subgraphs = {} as Record<DomainName, RunningSubgraph>;
   const gateways: RunningGateway[] = [];
   const closeAll = async () => {

@@ -15,6 +15,7 @@ import { startGateway, type RunningGateway } from '../../gateway/startGateway.js
 import { DOMAIN_NAMES, type DomainName } from '../../subgraphs/domains.js';
 import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
 import type { SubgraphConfig } from '../../subgraphs/subgraphConfig.js';
+import { testSubgraphConfig } from './testSubgraphConfig.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -147,16 +148,7 @@ export async function startTestMesh(options: StartTestMeshOptions = {}): Promise
   const { pollIntervalMs = 500, log = () => {} } = options;
   const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-exports-'));
   const story = meshStory();
-  const configFor = (domain: DomainName, port: number): SubgraphConfig => ({
-    domain,
-    host: '127.0.0.1',
-    port,
-    schemaDir: path.resolve('schema'),
-    store: { kind: 'duckdb', path: ':memory:' },
-    bus: { kind: 'memory' },
-    exportDir,
-    latenessMs: 7 * 86_400_000,
-  });
+  const configFor = (domain: DomainName, port: number): SubgraphConfig => testSubgraphConfig(domain, exportDir, { port });
 
   const subgraphs = {} as Record<DomainName, RunningSubgraph>;
   const ports = {} as Record<DomainName, number>;

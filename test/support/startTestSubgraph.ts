@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import type { DomainName } from '../../subgraphs/domains.js';
 import type { DataProductRuntime } from '../../subgraphs/kit/DataProductRuntime.js';
 import { startSubgraph } from '../../subgraphs/startSubgraph.js';
+import { testSubgraphConfig } from './testSubgraphConfig.js';
 
 /** A GraphQL error as it arrives over the wire. */
 export interface WireError {
@@ -63,16 +64,7 @@ export interface TestSubgraph {
 
 export async function startTestSubgraph(domain: DomainName): Promise<TestSubgraph> {
   const exportDir = await mkdtemp(path.join(tmpdir(), `mesh-${domain}-`));
-  const running = await startSubgraph({
-    domain,
-    host: '127.0.0.1',
-    port: 0,
-    schemaDir: path.resolve('schema'),
-    store: { kind: 'duckdb', path: ':memory:' },
-    bus: { kind: 'memory' },
-    exportDir,
-    latenessMs: 7 * 86_400_000,
-  });
+  const running = await startSubgraph(testSubgraphConfig(domain, exportDir));
   const { url, wsUrl } = running.served;
   const base = url.replace(/\/graphql$/, '');
   const clients = new Set<Client>();
