@@ -8,9 +8,17 @@ import type { KeySource } from './auth/KeySource.js';
 export interface GatewayConfig {
   host: string;
   port: number;
+  /**
+   * Where the supergraph comes from. Composing from running subgraphs, an entry may list the other
+   * replicas of its subgraph (`otherReplicaUrls`): the gateway fails over between them for SDL, queries
+   * and subscriptions.
+   */
   supergraph: SupergraphSource;
-  /** Websocket URLs of subgraphs by name, where not the HTTP URL with ws://. */
-  subgraphWsUrls: Record<string, string>;
+  /**
+   * Websocket URLs of subgraphs by name (one per replica), where not the HTTP URLs with `ws(s)://`.
+   * A subgraph absent here subscribes at its HTTP URLs with `ws(s)://`.
+   */
+  subgraphWsUrls: Record<string, readonly string[]>;
   /** Whether introspection queries are answered. */
   introspection: boolean;
   /** The GraphQL IDE page on GET /graphql. */
@@ -38,9 +46,10 @@ const DEFAULT_SUBGRAPHS = 'catalog=http://127.0.0.1:4001/graphql,orders=http://1
 /**
  * Reads the gateway configuration from the environment (the only place that does), with errors that name
  * the variable: `GATEWAY_HOST`, `GATEWAY_PORT`, `MESH_SUPERGRAPH_FILE` (use a composed file) or
- * `MESH_SUBGRAPHS` (`name=url,...`, composed from the running subgraphs), `MESH_POLL_INTERVAL_MS`,
- * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`), `MESH_INTROSPECTION` (`true`/`false`), `NODE_ENV`, and the auth
- * variables (see `authConfigFromEnv`).
+ * `MESH_SUBGRAPHS` (`name=url,...`, composed from the running subgraphs; `name=url1|url2` lists the
+ * replicas of a subgraph, the first composed into the supergraph), `MESH_POLL_INTERVAL_MS`,
+ * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`, `|` between replicas), `MESH_INTROSPECTION` (`true`/`false`),
+ * `NODE_ENV`, and the auth variables (see `authConfigFromEnv`).
  */
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
   const production = env.NODE_ENV === 'production';
@@ -61,13 +70,21 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
   const pollIntervalMs = poll.data!;
   const supergraph: SupergraphSource = env.MESH_SUPERGRAPH_FILE
     ? { kind: 'file', path: path.resolve(env.MESH_SUPERGRAPH_FILE), pollIntervalMs }
-    : { kind: 'subgraphs', subgraphs: parseNamedUrls('MESH_SUBGRAPHS', env.MESH_SUBGRAPHS ?? DEFAULT_SUBGRAPHS, fail), pollIntervalMs };
+    : {
+        kind: 'subgraphs',
+        subgraphs: parseNamedUrls('MESH_SUBGRAPHS', env.MESH_SUBGRAPHS ?? DEFAULT_SUBGRAPHS, fail).map(({ name, urls: [url, ...others] }) => ({
+          name,
+          url: url!,
+          ...(others.length > 0 && { otherReplicaUrls: others }),
+        })),
+        pollIntervalMs,
+      };
   const ws = parseNamedUrls('MESH_SUBGRAPH_WS', env.MESH_SUBGRAPH_WS ?? '', fail);
   return {
     host: env.GATEWAY_HOST ?? '127.0.0.1',
     port: port.data!,
     supergraph,
-    subgraphWsUrls: Object.fromEntries(ws.map((s) => [s.name, s.url])),
+    subgraphWsUrls: Object.fromEntries(ws.map((s) => [s.name, s.urls])),
     introspection: bool('MESH_INTROSPECTION', !production),
     landingPage: bool('MESH_LANDING_PAGE', !production),
     auth: authConfigFromEnv(env, production, fail),
@@ -111,17 +128,29 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv, production: boolean, fail: (v
   };
 }
 
-function parseNamedUrls(variable: string, value: string, fail: (v: string, value: unknown, why: string) => never): Array<{ name: string; url: string }> {
+/**
+ * `name=url,...` where a url may be `url1|url2|...` (replicas of one subgraph, in order). Each name once,
+ * each URL http(s) or ws(s) and listed once per name.
+ */
+function parseNamedUrls(variable: string, value: string, fail: (v: string, value: unknown, why: string) => never): Array<{ name: string; urls: string[] }> {
   if (!value.trim()) return [];
+  const seen = new Set<string>();
   return value.split(',').map((entry) => {
-    const [name, url] = entry.split('=').map((s) => s?.trim());
-    if (!name || !url || !/^[a-z][a-z0-9_-]*$/i.test(name)) fail(variable, value, 'a comma-separated list of name=url');
-    try {
-      const parsed = new URL(url);
-      if (!/^(https?|wss?):$/.test(parsed.protocol)) throw new Error('protocol');
-    } catch {
-      fail(variable, value, `"${url}" is not an http(s) or ws(s) URL`);
+    const [name, list, ...rest] = entry.split('=').map((s) => s.trim());
+    if (!name || !list || rest.length > 0 || !/^[a-z][a-z0-9_-]*$/i.test(name)) fail(variable, value, 'a comma-separated list of name=url (name=url1|url2 for replicas)');
+    if (seen.has(name!)) fail(variable, value, `"${name}" is listed twice (list its replicas as ${name}=url1|url2)`);
+    seen.add(name!);
+    const urls = list!.split('|').map((url) => url.trim());
+    for (const url of urls) {
+      if (!url) fail(variable, value, `"${name}" has an empty replica URL`);
+      try {
+        const parsed = new URL(url);
+        if (!/^(https?|wss?):$/.test(parsed.protocol)) throw new Error('protocol');
+      } catch {
+        fail(variable, value, `"${url}" is not an http(s) or ws(s) URL`);
+      }
     }
-    return { name, url };
+    if (new Set(urls).size !== urls.length) fail(variable, value, `"${name}" lists the same replica URL twice`);
+    return { name: name!, urls };
   });
 }

@@ -9,6 +9,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { ExecutionResult, GraphQLSchema } from 'graphql';
 import type { GatewayConfig } from './gatewayConfig.js';
+import { FailoverDataSource } from './FailoverDataSource.js';
 import { createSubscriptionExecutor, withLocatedFailures, type SubscriptionExecutor } from './subscriptions/index.js';
 import { createSupergraphManager } from './supergraph/createSupergraphManager.js';
 import { subgraphAddresses } from './subgraphAddresses.js';
@@ -45,7 +46,8 @@ const defaultLog: GatewayLog = (level, message) => console.error(`${new Date().t
 /**
  * Starts the gateway: HTTP GraphQL (queries and mutations planned by @apollo/gateway) and graphql-ws
  * (federated subscriptions) on one port and path, `/health` (live) and `/ready` (supergraph loaded and
- * subgraphs answering). The HTTP server listens before the supergraph is loaded, so probes work early.
+ * every subgraph answering, at one replica at least). The HTTP server listens before the supergraph is
+ * loaded, so probes work early.
  */
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const { config, log = defaultLog } = options;
@@ -57,17 +59,25 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   let apiSchema: GraphQLSchema | null = null;
   let executor: SubscriptionExecutor | null = null;
   let supergraphForCatalog: string | null = null;
+  // Replicas of a subgraph (DESIGN.md "Scale-out"): the supergraph names the first, the others come from config.
+  const otherReplicaUrls: Record<string, readonly string[]> =
+    config.supergraph.kind === 'subgraphs' ? Object.fromEntries(config.supergraph.subgraphs.flatMap((s) => (s.otherReplicaUrls?.length ? [[s.name, s.otherReplicaUrls]] : []))) : {};
+  const addressesOf = (sdl: string) => subgraphAddresses(sdl, { wsUrls: config.subgraphWsUrls, otherReplicaUrls });
   // The data product catalog is a subgraph the gateway serves itself, in-process.
-  const catalog = createCatalog({ addresses: () => (supergraphForCatalog ? subgraphAddresses(supergraphForCatalog) : {}) });
-  const remoteAddresses = (sdl: string) => Object.fromEntries(Object.entries(subgraphAddresses(sdl, config.subgraphWsUrls)).filter(([, a]) => !isLocalSubgraph(a)));
+  const catalog = createCatalog({ addresses: () => (supergraphForCatalog ? addressesOf(supergraphForCatalog) : {}) });
+  const remoteAddresses = (sdl: string) => Object.fromEntries(Object.entries(addressesOf(sdl)).filter(([, a]) => !isLocalSubgraph(a)));
+  /** One replica's HTTP data source: with the gateway's signed identity when auth is on. */
+  const replicaDataSource = (url: string) => (auth ? auth.dataSource(url) : new RemoteGraphQLDataSource({ url }));
 
   const onSupergraph = (sdl: string) => {
-    const addresses = subgraphAddresses(sdl, config.subgraphWsUrls);
+    const addresses = addressesOf(sdl);
     supergraphForCatalog = sdl;
     auth?.updateSupergraph(sdl);
-    const buildDataSource = (name: string, url: string) => (name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : auth ? auth.dataSource(url) : new RemoteGraphQLDataSource({ url }));
+    // The executor fails over between replicas itself (entity fetches and websockets), given every URL.
+    const endpoints = Object.fromEntries(Object.entries(addresses).map(([name, { urls, wsUrls }]) => [name, { urls, wsUrls }]));
+    const buildDataSource = (name: string, url: string) => (name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : replicaDataSource(url));
     const identity = auth && { upstreamConnection: (context: unknown) => auth.upstreamConnection(context) };
-    if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: sdl, subgraphs: addresses, buildDataSource, ...identity });
+    if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: sdl, subgraphs: endpoints, buildDataSource, ...identity });
     else executor.updateSupergraph(sdl);
   };
   const source = auth && config.supergraph.kind === 'subgraphs' ? { ...config.supergraph, headers: () => auth.serviceHeaders() } : config.supergraph;
@@ -75,9 +85,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const gateway = new ApolloGateway({
     supergraphSdl: manager,
     // An unreachable subgraph's fields come back null with errors that name it (`serviceName`) and
-    // their paths, instead of one bare INTERNAL_SERVER_ERROR.
-    buildService: ({ name, url }) =>
-      name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : withLocatedFailures(name, auth && url ? auth.dataSource(url) : new RemoteGraphQLDataSource({ url })),
+    // their paths, instead of one bare INTERNAL_SERVER_ERROR. A subgraph with replicas is tried at the
+    // next replica when the current one cannot be reached.
+    buildService: ({ name, url }) => {
+      if (name === CATALOG_SUBGRAPH_NAME) return catalog.dataSource;
+      if (!url) return withLocatedFailures(name, new RemoteGraphQLDataSource({ url }));
+      const urls = [url, ...(otherReplicaUrls[name] ?? [])];
+      return withLocatedFailures(name, urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: replicaDataSource }) : replicaDataSource(url));
+    },
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;

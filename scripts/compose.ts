@@ -13,7 +13,8 @@ const urls = Object.fromEntries(
   (process.env.MESH_SUBGRAPHS ?? '')
     .split(',')
     .filter(Boolean)
-    .map((entry) => entry.split('=').map((s) => s.trim())),
+    // A subgraph's replicas (`name=url1|url2`): the supergraph names the first.
+    .map((entry) => entry.split('=').map((s) => s.trim().split('|')[0]!.trim())),
 );
 const result = composeSchemaDir({ schemaDir, urls, allowBreaking: args.has('--allow-breaking') });
 if (!result.ok) {

@@ -34,24 +34,35 @@ export function descriptorUrl(graphqlUrl: string): string {
 
 /**
  * Asks every subgraph for its descriptor, in parallel with a timeout. A subgraph that is down or serves
- * no descriptor is reported, not fatal: the catalog shows what it can.
+ * no descriptor is reported, not fatal: the catalog shows what it can. A subgraph with replicas is asked
+ * at each replica in turn until one answers.
  */
 export async function collectDescriptors(addresses: Record<string, SubgraphAddress>, timeoutMs = 3000): Promise<CollectedCatalog> {
   const results = await Promise.all(
-    Object.entries(addresses).map(async ([subgraph, { url }]) => {
-      try {
-        const response = await fetch(descriptorUrl(url), { signal: AbortSignal.timeout(timeoutMs) });
-        if (!response.ok) return { problem: `${subgraph}: descriptor answered ${response.status}` };
-        const body = (await response.json()) as CollectedDescriptor;
-        if (typeof body?.id !== 'string' || typeof body?.owner?.team !== 'string') return { problem: `${subgraph}: the descriptor lacks id or owner` };
-        return { product: { ...body, subgraph } };
-      } catch (error) {
-        return { problem: `${subgraph}: descriptor unreachable (${(error as Error).message})` };
+    Object.entries(addresses).map(async ([subgraph, { urls }]) => {
+      let problem = '';
+      for (const url of urls) {
+        const result = await fetchDescriptor(subgraph, url, timeoutMs);
+        if ('product' in result) return result;
+        problem = result.problem;
       }
+      return { problem };
     }),
   );
   return {
     products: results.flatMap((r) => ('product' in r && r.product ? [r.product] : [])).sort((a, b) => a.id.localeCompare(b.id)),
     problems: results.flatMap((r) => ('problem' in r && r.problem ? [r.problem] : [])),
   };
+}
+
+async function fetchDescriptor(subgraph: string, url: string, timeoutMs: number): Promise<{ product: CollectedDescriptor & { subgraph: string } } | { problem: string }> {
+  try {
+    const response = await fetch(descriptorUrl(url), { signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) return { problem: `${subgraph}: descriptor answered ${response.status}` };
+    const body = (await response.json()) as CollectedDescriptor;
+    if (typeof body?.id !== 'string' || typeof body?.owner?.team !== 'string') return { problem: `${subgraph}: the descriptor lacks id or owner` };
+    return { product: { ...body, subgraph } };
+  } catch (error) {
+    return { problem: `${subgraph}: descriptor unreachable (${(error as Error).message})` };
+  }
 }

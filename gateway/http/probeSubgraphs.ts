@@ -3,23 +3,31 @@ import type { SubgraphAddress } from '../subgraphAddresses.js';
 /**
  * Asks every subgraph `{ __typename }` with a short timeout; returns one line per subgraph that did not
  * answer (empty when all are reachable). Any HTTP answer below 500 counts as reachable: a subgraph that
- * refuses an unsigned probe is up. `headers` carry the gateway's signed identity when auth is on.
+ * refuses an unsigned probe is up. A subgraph with replicas is reachable when at least one replica
+ * answers (the gateway fails over to it). `headers` carry the gateway's signed identity when auth is on.
  */
 export async function probeSubgraphs(addresses: Record<string, SubgraphAddress>, timeoutMs = 2000, headers: Record<string, string> = {}): Promise<string[]> {
   const results = await Promise.all(
-    Object.entries(addresses).map(async ([name, { url }]) => {
-      try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...headers },
-          body: JSON.stringify({ query: '{ __typename }' }),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        return response.status >= 500 ? `${name}: answered ${response.status}` : null;
-      } catch (error) {
-        return `${name}: unreachable at ${url} (${(error as Error).message})`;
-      }
+    Object.entries(addresses).map(async ([name, { urls }]) => {
+      const problems = await Promise.all(urls.map((url) => probe(url, timeoutMs, headers)));
+      if (problems.some((problem) => problem === null)) return null;
+      return urls.length === 1 ? `${name}: ${problems[0]}` : `${name}: no replica answered (${problems.join('; ')})`;
     }),
   );
   return results.filter((r): r is string => r !== null);
+}
+
+/** Null when `url` answered below 500, else what went wrong. */
+async function probe(url: string, timeoutMs: number, headers: Record<string, string>): Promise<string | null> {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query: '{ __typename }' }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return response.status >= 500 ? `answered ${response.status} at ${url}` : null;
+  } catch (error) {
+    return `unreachable at ${url} (${(error as Error).message})`;
+  }
 }

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { gatewayConfigFromEnv } from '../../gateway/gatewayConfig.js';
+import { subgraphAddresses } from '../../gateway/subgraphAddresses.js';
+import { composeSubgraphs } from '../../gateway/supergraph/composeSubgraphs.js';
+
+/** The subgraph entries the gateway composes from, for `MESH_SUBGRAPHS=value`. */
+const subgraphsOf = (value: string) => {
+  const { supergraph } = gatewayConfigFromEnv({ MESH_SUBGRAPHS: value });
+  if (supergraph.kind !== 'subgraphs') throw new Error('expected composition from subgraphs');
+  return supergraph.subgraphs;
+};
+
+describe('gateway configuration from the environment', () => {
+  it('should compose the four demo subgraphs on 4001-4004, one instance each, by default', () => {
+    const config = gatewayConfigFromEnv({});
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 4000, subgraphWsUrls: {} });
+    expect(config.supergraph).toEqual({
+      kind: 'subgraphs',
+      pollIntervalMs: 10_000,
+      subgraphs: [
+        { name: 'catalog', url: 'http://127.0.0.1:4001/graphql' },
+        { name: 'orders', url: 'http://127.0.0.1:4002/graphql' },
+        { name: 'inventory', url: 'http://127.0.0.1:4003/graphql' },
+        { name: 'shipping', url: 'http://127.0.0.1:4004/graphql' },
+      ],
+    });
+  });
+
+  it('should read name=url1|url2 as the replicas of one subgraph, the first composed into the supergraph', () => {
+    expect(subgraphsOf('catalog=http://c:4001/graphql,orders=http://a:4002/graphql|http://b:4012/graphql|https://c:4022/graphql')).toEqual([
+      { name: 'catalog', url: 'http://c:4001/graphql' },
+      { name: 'orders', url: 'http://a:4002/graphql', otherReplicaUrls: ['http://b:4012/graphql', 'https://c:4022/graphql'] },
+    ]);
+  });
+
+  it('should ignore spaces around names, URLs and separators', () => {
+    expect(subgraphsOf(' orders = http://a:4002/graphql | http://b:4012/graphql , catalog=http://c:4001/graphql ')).toEqual([
+      { name: 'orders', url: 'http://a:4002/graphql', otherReplicaUrls: ['http://b:4012/graphql'] },
+      { name: 'catalog', url: 'http://c:4001/graphql' },
+    ]);
+  });
+
+  it('should read websocket replicas from MESH_SUBGRAPH_WS the same way', () => {
+    const config = gatewayConfigFromEnv({ MESH_SUBGRAPH_WS: 'orders=ws://a:5002/graphql|wss://b:5012/graphql,catalog=ws://c:5001/graphql' });
+    expect(config.subgraphWsUrls).toEqual({ orders: ['ws://a:5002/graphql', 'wss://b:5012/graphql'], catalog: ['ws://c:5001/graphql'] });
+  });
+
+  it('should read a supergraph file instead, with no replicas', () => {
+    const config = gatewayConfigFromEnv({ MESH_SUPERGRAPH_FILE: 'schema/supergraph.graphql', MESH_POLL_INTERVAL_MS: '500' });
+    expect(config.supergraph).toEqual({ kind: 'file', path: path.resolve('schema/supergraph.graphql'), pollIntervalMs: 500 });
+  });
+
+  it.each([
+    ['orders=http://a:4002/graphql||http://b:4012/graphql', /invalid MESH_SUBGRAPHS=.*"orders" has an empty replica URL/],
+    ['orders=http://a:4002/graphql|', /invalid MESH_SUBGRAPHS=.*"orders" has an empty replica URL/],
+    ['orders=http://a:4002/graphql|ftp://b:4012/graphql', /invalid MESH_SUBGRAPHS=.*"ftp:\/\/b:4012\/graphql" is not an http\(s\) or ws\(s\) URL/],
+    ['orders=http://a:4002/graphql|b:4012', /invalid MESH_SUBGRAPHS=.*"b:4012" is not an http\(s\) or ws\(s\) URL/],
+    ['orders=http://a:4002/graphql|http://a:4002/graphql', /invalid MESH_SUBGRAPHS=.*"orders" lists the same replica URL twice/],
+    ['orders=http://a:4002/graphql,orders=http://b:4012/graphql', /invalid MESH_SUBGRAPHS=.*"orders" is listed twice \(list its replicas as orders=url1\|url2\)/],
+    ['orders=http://a:4002/graphql=x', /invalid MESH_SUBGRAPHS=.*a comma-separated list of name=url/],
+    ['http://a:4002/graphql|http://b:4012/graphql', /invalid MESH_SUBGRAPHS=.*a comma-separated list of name=url/],
+  ])('should refuse MESH_SUBGRAPHS=%j with the variable and the problem named', (value, message) => {
+    expect(() => gatewayConfigFromEnv({ MESH_SUBGRAPHS: value })).toThrow(message);
+  });
+
+  it('should refuse a bad websocket replica with MESH_SUBGRAPH_WS named', () => {
+    expect(() => gatewayConfigFromEnv({ MESH_SUBGRAPH_WS: 'orders=ws://a:5002/graphql|' })).toThrow(/invalid MESH_SUBGRAPH_WS=.*"orders" has an empty replica URL/);
+  });
+});
+
+describe('subgraph addresses', () => {
+  const supergraph = () => {
+    const sdl = (type: string) => `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"]) type Query { ${type}: Int }`;
+    const composed = composeSubgraphs([
+      { name: 'orders', url: 'http://a:4002/graphql', sdl: sdl('orders') },
+      { name: 'catalog', url: 'https://c:4001/graphql', sdl: sdl('catalog') },
+    ]);
+    if (!composed.ok) throw new Error(composed.report);
+    return composed.supergraphSdl;
+  };
+
+  it('should put the other replicas after the URL in the supergraph, and derive their websocket URLs', () => {
+    expect(subgraphAddresses(supergraph(), { otherReplicaUrls: { orders: ['http://b:4012/graphql'] } })).toEqual({
+      orders: { url: 'http://a:4002/graphql', wsUrl: 'ws://a:4002/graphql', urls: ['http://a:4002/graphql', 'http://b:4012/graphql'], wsUrls: ['ws://a:4002/graphql', 'ws://b:4012/graphql'] },
+      catalog: { url: 'https://c:4001/graphql', wsUrl: 'wss://c:4001/graphql', urls: ['https://c:4001/graphql'], wsUrls: ['wss://c:4001/graphql'] },
+    });
+  });
+
+  it('should take configured websocket URLs as they are', () => {
+    const addresses = subgraphAddresses(supergraph(), { otherReplicaUrls: { orders: ['http://b:4012/graphql'] }, wsUrls: { orders: ['ws://lb:5000/graphql'] } });
+    expect(addresses.orders).toEqual({ url: 'http://a:4002/graphql', wsUrl: 'ws://lb:5000/graphql', urls: ['http://a:4002/graphql', 'http://b:4012/graphql'], wsUrls: ['ws://lb:5000/graphql'] });
+  });
+});
