@@ -66,16 +66,29 @@ export async function ingestEvents(deps: IngestDependencies, rawEvents: readonly
   return { applied: count('applied'), duplicates: count('duplicate'), rejected: count('rejected'), events: outcomes };
 }
 
+/** Publishes in flight at once: enough to hide broker round trips, bounded to keep memory flat. */
+const PUBLISH_WINDOW = 500;
+
+/**
+ * A batch yields at most one change event per (rollup, minute bucket, dimensions) and per state key, so
+ * events of one batch carry no order among themselves: they are published concurrently (a broker's
+ * acknowledgement round trip per event would otherwise bound ingestion). Batches stay in order because
+ * ingestion returns only after all of its events are accepted.
+ */
 async function publishChanges(deps: IngestDependencies, projection: Awaited<ReturnType<Projector>>, watermarkBefore: Date | null): Promise<void> {
   const revisedBefore = watermarkBefore ? Math.floor(watermarkBefore.getTime() / 60_000) * 60_000 : -Infinity;
+  const events: Array<[subject: string, event: BucketUpdatedEvent | StateChangedEvent]> = [];
   for (const delta of projection.deltas) {
     if (delta.grain !== 'minute') continue;
     const event: BucketUpdatedEvent = { rollup: delta.rollup, bucket: delta.bucket.toISOString(), dims: delta.dims, revision: delta.bucket.getTime() < revisedBefore };
     const tokens = (deps.subjectDimensions[delta.rollup] ?? []).map((d) => delta.dims[d] ?? '');
-    await deps.bus.publish(bucketUpdatedSubject(deps.domain, delta.rollup, tokens), event);
+    events.push([bucketUpdatedSubject(deps.domain, delta.rollup, tokens), event]);
   }
   for (const write of projection.states) {
     const event: StateChangedEvent = { state: write.state, key: write.key, value: write.value, previous: write.previous ?? null, updatedAt: write.updatedAt.toISOString() };
-    await deps.bus.publish(stateChangedSubject(deps.domain, write.state), event);
+    events.push([stateChangedSubject(deps.domain, write.state), event]);
+  }
+  for (let i = 0; i < events.length; i += PUBLISH_WINDOW) {
+    await Promise.all(events.slice(i, i + PUBLISH_WINDOW).map(([subject, event]) => deps.bus.publish(subject, event)));
   }
 }
