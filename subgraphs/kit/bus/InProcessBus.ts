@@ -5,7 +5,7 @@ import { subjectMatches } from './subjectMatches.js';
 /** Options of the in-process bus. */
 export interface InProcessBusOptions {
   /**
-   * How many recent events are kept for replay (`from` cursors). Older cursors fail with
+   * How many recent events are at least kept for replay (`from` cursors; up to 10% more before trimming). Older cursors fail with
    * `CursorUnavailableError` instead of silently skipping events.
    * @default 100000
    */
@@ -27,12 +27,15 @@ export class InProcessBus implements Bus {
   private readonly retained: BusMessage[] = [];
   private readonly subscribers = new Set<{ filter: string; queue: PushQueue<BusMessage> }>();
   private readonly retain: number;
+  /** Events kept beyond `retain` before trimming; replay still refuses cursors older than `retain` allows. */
+  private readonly trimSlack: number;
   private readonly maxPending: number;
   private closed = false;
 
   constructor(options: InProcessBusOptions = {}) {
     const { retain = 100_000, maxPendingPerSubscriber = 10_000 } = options;
     this.retain = retain;
+    this.trimSlack = Math.max(1, Math.ceil(retain / 10));
     this.maxPending = maxPendingPerSubscriber;
   }
 
@@ -40,7 +43,8 @@ export class InProcessBus implements Bus {
     if (this.closed) throw new Error('bus is closed');
     const message: BusMessage = { cursor: String(++this.sequence), subject, data, publishedAt: new Date() };
     this.retained.push(message);
-    if (this.retained.length > this.retain) this.retained.splice(0, this.retained.length - this.retain);
+    // Trim in chunks: removing one element per publish would move the whole buffer every time.
+    if (this.retained.length > this.retain + this.trimSlack) this.retained.splice(0, this.retained.length - this.retain);
     for (const sub of this.subscribers) {
       if (!subjectMatches(sub.filter, subject)) continue;
       if (sub.queue.size >= this.maxPending) {
