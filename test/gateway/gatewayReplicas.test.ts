@@ -17,6 +17,7 @@ import { waitFor } from '../support/asyncWait.js';
 import { DEV_PUBLIC_JWKS, TEST_GATEWAY_SECRET } from '../support/startAuthMesh.js';
 import { meshStory, type MeshEvent } from '../support/startTestMesh.js';
 import { asJson, record, trackedClient, type TrackedClient } from '../mesh/meshClients.js';
+import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
 
 const DOMAINS = ['catalog', 'orders', 'inventory'] as const satisfies readonly DomainName[];
 const MINUTE = 60_000;
@@ -60,17 +61,7 @@ describe('gateway with subgraph replicas (auth on)', () => {
   beforeAll(async () => {
     const producers = { keys: { kind: 'local' as const, jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope' };
     for (const domain of DOMAINS) {
-      subgraphs[domain] = await startSubgraph({
-        domain,
-        host: '127.0.0.1',
-        port: 0,
-        schemaDir: path.resolve('schema'),
-        store: { kind: 'duckdb', path: ':memory:' },
-        bus: { kind: 'memory' },
-        exportDir,
-        latenessMs: 7 * 86_400_000,
-        auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers },
-      });
+      subgraphs[domain] = await startSubgraph(testSubgraphConfig(domain, exportDir, { auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers } }));
       await post(domain, story.events[domain]);
     }
     down.catalog = await refusedUrl();

@@ -49,7 +49,8 @@ export function describeWithNats(name: string, body: () => void): void {
     return;
   }
   console.warn(`⚠ NATS not reachable at ${natsUrl} (set MESH_TEST_NATS_URL) — skipping "${name}"`);
-  describe.skip(name, body);
+  const describeSkipped: jest.Describe = describe.skip;
+  describeSkipped(name, body);
 }
 
 /** A nats-server of the test's own; `kill()` is SIGKILL (a crash), `start()` brings it back on the same port and store. */
