@@ -3,6 +3,7 @@ import { badInput, ErrorCode } from '../errors.js';
 import { GraphQLError } from 'graphql';
 import type { MergeKind, Store } from '../store/Store.js';
 import { measureValue, mergeColumns, rollupLayout } from '../rollups/rollupLayout.js';
+import { readBucketRows } from './readBucketRows.js';
 import { BucketLimitError, bucketEndOf, isValidTimeZone, planBuckets, truncateToGrain, type Granularity } from './timeBuckets.js';
 
 /** A history request, as the GraphQL arguments give it. */
@@ -85,7 +86,7 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
     throw error;
   }
   const [rows, asOf] = await Promise.all([
-    store.queryBuckets({ rollup: rollup.name, grain: plan.grain, boundaries: plan.boundaries, groupBy, filter }),
+    readBucketRows(store, { rollup: rollup.name, groupBy, filter }, plan.boundaries),
     store.watermark(),
   ]);
 
