@@ -12,9 +12,12 @@ import { DOMAINS } from './domains.js';
 import type { BusConfig, StoreConfig, SubgraphConfig } from './subgraphConfig.js';
 import { gatewayTokenAuthenticator } from './kit/auth/gatewayTokenAuthenticator.js';
 import { producerTokenAuthorizer } from './kit/auth/producerTokenAuthorizer.js';
+import { scheduleExports } from './kit/exports/exportRollups.js';
 
 /** A running demo subgraph. */
 export interface RunningSubgraph {
+  /** The export schedule, when `exportIntervalMs` is set: `runNow()` exports at once. */
+  exports: ReturnType<typeof scheduleExports> | null;
   runtime: DataProductRuntime;
   served: ServedDataProduct;
   /** Stops serving, then closes bus and store. */
@@ -54,10 +57,14 @@ export async function startSubgraph(config: SubgraphConfig, serveOptions: Omit<S
       }
     : {};
   const served = await serveDataProduct(runtime, { ...serveOptions, ...secured, port: config.port, host: config.host, exportDir: config.exportDir });
+  // The file-based access style: hourly aggregates of every rollup as Parquet and CSV, refreshed on a schedule.
+  const exports = config.exportIntervalMs ? scheduleExports(runtime, { exportDir: config.exportDir, intervalMs: config.exportIntervalMs, log: (m) => console.error(`${config.domain} subgraph warn: ${m}`) }) : null;
   return {
     runtime,
     served,
+    exports,
     close: async () => {
+      exports?.stop();
       await facts?.stop();
       await served.close();
       await runtime.close();

@@ -18,6 +18,8 @@ export interface SubgraphConfig {
   store: StoreConfig;
   bus: BusConfig;
   exportDir: string;
+  /** How often rollups are exported to files (Parquet/CSV) in `exportDir`; absent or 0: never. */
+  exportIntervalMs?: number;
   latenessMs: number;
   /**
    * Who may call: GraphQL only with the gateway's signed identity, `POST /events` only with a producer
@@ -72,6 +74,7 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     store: z.string().min(1),
     bus: z.string().min(1),
     exportDir: z.string().min(1),
+    exportIntervalMinutes: z.coerce.number().min(0),
     latenessHours: z.coerce.number().positive(),
   });
   const raw = {
@@ -82,11 +85,12 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     store: env.MESH_STORE ?? 'duckdb',
     bus: env.MESH_BUS ?? 'memory',
     exportDir: env.MESH_EXPORT_DIR ?? 'exports',
+    exportIntervalMinutes: env.MESH_EXPORT_INTERVAL_MINUTES ?? 15,
     latenessHours: env.MESH_LATENESS_HOURS ?? 168,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const names: Record<string, string> = { host: 'MESH_HOST', port: portVariable, schemaDir: 'MESH_SCHEMA_DIR', dataDir: 'MESH_DATA_DIR', store: 'MESH_STORE', bus: 'MESH_BUS', exportDir: 'MESH_EXPORT_DIR', latenessHours: 'MESH_LATENESS_HOURS' };
+    const names: Record<string, string> = { host: 'MESH_HOST', port: portVariable, schemaDir: 'MESH_SCHEMA_DIR', dataDir: 'MESH_DATA_DIR', store: 'MESH_STORE', bus: 'MESH_BUS', exportDir: 'MESH_EXPORT_DIR', exportIntervalMinutes: 'MESH_EXPORT_INTERVAL_MINUTES', latenessHours: 'MESH_LATENESS_HOURS' };
     const issue = parsed.error.issues[0];
     const key = String(issue.path[0]);
     throw new Error(`invalid ${names[key] ?? key}=${JSON.stringify(raw[key as keyof typeof raw])}: ${issue.message}`);
@@ -100,6 +104,7 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     store: parseStore(c.store, path.resolve(c.dataDir), name),
     bus: parseBus(c.bus),
     exportDir: path.resolve(c.exportDir),
+    exportIntervalMs: c.exportIntervalMinutes * 60_000,
     latenessMs: c.latenessHours * 3_600_000,
     auth: authConfigFromEnv(env),
   };

@@ -2,6 +2,9 @@ import { Kind, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } fro
 import type { DataProductRuntime } from './DataProductRuntime.js';
 import type { OutputPort, ServedDescriptor } from './descriptor.js';
 import { bucketUpdatedFilter, stateChangedSubject } from './ingest/changeSubjects.js';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { EXPORT_FORMATS, exportFileName, productExportDir } from './exports/exportRollups.js';
 
 /** Where a product's ports are reachable. */
 export interface PortAddresses {
@@ -32,11 +35,7 @@ export async function describeProduct(product: DataProductRuntime, addresses: Po
       description: `minute bucket of rollup "${name}" updated (dimensions ${r.dimensions.join(', ')})`,
     })),
     ...Object.keys(states).map((name): OutputPort => ({ kind: 'event-subject', subject: stateChangedSubject(descriptor.domain, name), description: `state "${name}" changed` })),
-    ...(addresses.exportDir
-      ? Object.keys(rollups).flatMap((name) =>
-          (['parquet', 'csv'] as const).map((format): OutputPort => ({ kind: 'file', format, path: `${addresses.exportDir}/${descriptor.domain}/${name}_hour.${format}`, description: `hourly aggregates of "${name}"` })),
-        )
-      : []),
+    ...(addresses.exportDir ? await filePorts(addresses.exportDir, descriptor.domain, Object.keys(rollups)) : []),
   ];
   return {
     ...descriptor,
@@ -46,4 +45,18 @@ export async function describeProduct(product: DataProductRuntime, addresses: Po
     factCount,
     factTypes: Object.keys(product.definition.facts),
   };
+}
+
+/** File ports for the exports that exist now (a port nobody wrote is not advertised), with their age. */
+async function filePorts(exportDir: string, domain: string, rollups: string[]): Promise<OutputPort[]> {
+  const ports = await Promise.all(
+    rollups.flatMap((rollup) =>
+      EXPORT_FORMATS.map(async (format): Promise<OutputPort | null> => {
+        const file = path.join(productExportDir(exportDir, domain), exportFileName(rollup, format));
+        const info = await stat(file).catch(() => null);
+        return info ? { kind: 'file', format, path: file, description: `hourly aggregates of "${rollup}"`, exportedAt: info.mtime.toISOString() } : null;
+      }),
+    ),
+  );
+  return ports.filter((p): p is OutputPort => p !== null);
 }

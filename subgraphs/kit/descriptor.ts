@@ -45,7 +45,7 @@ export type OutputPort =
   | { kind: 'graphql-query'; url: string; fields: string[] }
   | { kind: 'graphql-subscription'; url: string; fields: string[] }
   | { kind: 'event-subject'; subject: string; description: string }
-  | { kind: 'file'; format: 'parquet' | 'csv'; path: string; description: string };
+  | { kind: 'file'; format: 'parquet' | 'csv'; path: string; description: string; exportedAt: string };
 
 /** The descriptor as served at `GET /descriptor`: the declaration plus live facts about the product. */
 export interface ServedDescriptor extends DataProductDescriptor {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Kind, parse, type FieldDefinitionNode } from 'graphql';
 import type { DomainName } from '../../subgraphs/domains.js';
 import { nextValue } from '../support/asyncWait.js';
+import { exportRollups } from '../../subgraphs/kit/exports/exportRollups.js';
 import { startTestSubgraph, type GraphQLResponse, type TestSubgraph } from '../support/startTestSubgraph.js';
 import { orderPlaced, priceChanged, productListed, shipmentDispatched, stockAdjusted, type CloudEventJson } from './cloudEvents.js';
 
@@ -166,6 +167,8 @@ describe.each(DOMAIN_CASES)('GET /descriptor of $domain', (domainCase) => {
   };
 
   it('should describe identity, owner, SLOs and the output ports where this subgraph listens', async () => {
+    // File ports are advertised once their files exist.
+    expect((await exportRollups(subgraph.runtime, subgraph.exportDir)).problems).toEqual([]);
     const served = await descriptor();
 
     expect(served).toMatchObject({ id: domainCase.id, domain: domainCase.domain, status: 'active', owner: { team: domainCase.team, contact: expect.stringMatching(/@example\.com$/) } });
