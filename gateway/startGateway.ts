@@ -12,7 +12,7 @@ import type { GatewayConfig } from './gatewayConfig.js';
 import { FailoverDataSource } from './FailoverDataSource.js';
 import { createSubscriptionExecutor, withLocatedFailures, type SubscriptionExecutor } from './subscriptions/index.js';
 import { createSupergraphManager } from './supergraph/createSupergraphManager.js';
-import { subgraphAddresses } from './subgraphAddresses.js';
+import { subgraphAddresses, type SubgraphAddress } from './subgraphAddresses.js';
 import { useGraphqlWs } from './http/useGraphqlWs.js';
 import { probeSubgraphs } from './http/probeSubgraphs.js';
 import { createGatewayAuth } from './auth/createGatewayAuth.js';
@@ -58,20 +58,22 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const server = createServer(app);
   let apiSchema: GraphQLSchema | null = null;
   let executor: SubscriptionExecutor | null = null;
-  let supergraphForCatalog: string | null = null;
+  // Subgraph addresses of the supergraph in service, computed once per supergraph (building one takes
+  // tens of milliseconds of CPU, too much for every readiness probe).
+  let addresses: Record<string, SubgraphAddress> | null = null;
+  let remoteAddresses: Record<string, SubgraphAddress> = {};
   // Replicas of a subgraph (DESIGN.md "Scale-out"): the supergraph names the first, the others come from config.
   const otherReplicaUrls: Record<string, readonly string[]> =
     config.supergraph.kind === 'subgraphs' ? Object.fromEntries(config.supergraph.subgraphs.flatMap((s) => (s.otherReplicaUrls?.length ? [[s.name, s.otherReplicaUrls]] : []))) : {};
   const addressesOf = (sdl: string) => subgraphAddresses(sdl, { wsUrls: config.subgraphWsUrls, otherReplicaUrls });
   // The data product catalog is a subgraph the gateway serves itself, in-process.
-  const catalog = createCatalog({ addresses: () => (supergraphForCatalog ? addressesOf(supergraphForCatalog) : {}) });
-  const remoteAddresses = (sdl: string) => Object.fromEntries(Object.entries(addressesOf(sdl)).filter(([, a]) => !isLocalSubgraph(a)));
+  const catalog = createCatalog({ addresses: () => addresses ?? {} });
   /** One replica's HTTP data source: with the gateway's signed identity when auth is on. */
   const replicaDataSource = (url: string) => (auth ? auth.dataSource(url) : new RemoteGraphQLDataSource({ url }));
 
   const onSupergraph = (sdl: string) => {
-    const addresses = addressesOf(sdl);
-    supergraphForCatalog = sdl;
+    addresses = addressesOf(sdl);
+    remoteAddresses = Object.fromEntries(Object.entries(addresses).filter(([, a]) => !isLocalSubgraph(a)));
     auth?.updateSupergraph(sdl);
     // The executor fails over between replicas itself (entity fetches and websockets), given every URL.
     const endpoints = Object.fromEntries(Object.entries(addresses).map(([name, { urls, wsUrls }]) => [name, { urls, wsUrls }]));
@@ -119,12 +121,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   app.get('/ready', async (_req, res) => {
     const sdl = manager.current();
     if (!sdl || !apollo) return void res.status(503).json({ status: 'starting', reason: 'the supergraph is not loaded yet' });
-    const problems = await probeSubgraphs(remoteAddresses(sdl), undefined, await auth?.serviceHeaders());
+    const remote = remoteAddresses;
+    const problems = await probeSubgraphs(remote, undefined, await auth?.serviceHeaders());
     if (problems.length) return void res.status(503).json({ status: 'degraded', problems });
-    res.json({ status: 'ready', subgraphs: Object.keys(remoteAddresses(sdl)).length });
+    res.json({ status: 'ready', subgraphs: Object.keys(remote).length });
   });
   app.get('/catalog', async (_req, res) => {
-    if (!supergraphForCatalog) return void res.status(503).type('text/plain').send('the supergraph is not loaded yet');
+    if (!addresses) return void res.status(503).type('text/plain').send('the supergraph is not loaded yet');
     res.type('html').send(await catalog.page());
   });
   app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
