@@ -111,7 +111,7 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
     mergeColumns(columns, group.columns[row.bucket], row.values);
   }
 
-  const series = (perBucket: Array<Record<string, number | null>>): HistorySeries => toSeries(plan.starts, plan.boundaries, perBucket, rollup.measures, columns, request.granularity, timeZone);
+  const series = (perBucket: Array<Record<string, number | null>>): HistorySeries => toSeries(plan.starts, perBucket, rollup.measures, columns, request.granularity, timeZone);
   return {
     ...series(overall),
     groups: [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => ({ key: g.key, ...series(g.columns) })),
@@ -123,7 +123,6 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
 
 function toSeries(
   starts: Date[],
-  _boundaries: Date[],
   perBucket: Array<Record<string, number | null>>,
   measures: Record<string, MeasureKind>,
   columns: Record<string, MergeKind>,
