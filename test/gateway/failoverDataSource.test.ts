@@ -7,6 +7,7 @@ import { GraphQLError, parse } from 'graphql';
 import { FailoverDataSource, isConnectionError } from '../../gateway/FailoverDataSource.js';
 import { buildProductsSubgraph } from '../support/productMeshSubgraphs.js';
 import { startSubgraphServer, type SubgraphServer } from '../support/startSubgraphServer.js';
+import { refusedUrl } from '../support/refusedUrl.js';
 
 const KETTLE = `{ product(id: "p1") { name } }`;
 
@@ -30,13 +31,6 @@ async function listen(server: http.Server | net.Server): Promise<{ url: string; 
     url: `http://127.0.0.1:${port}/graphql`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/** A URL nothing listens on (a port that was just free): connecting is refused. */
-async function refusedUrl(): Promise<string> {
-  const { url, close } = await listen(http.createServer());
-  await close();
-  return url;
 }
 
 describe('FailoverDataSource', () => {

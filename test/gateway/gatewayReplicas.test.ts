@@ -4,8 +4,6 @@
  * subgraphs are the real domain subgraphs (in-memory stores) trusting only the gateway's signed identity,
  * so every answer proves the identity reached the replica the gateway failed over to.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -18,18 +16,10 @@ import { DEV_PUBLIC_JWKS, TEST_GATEWAY_SECRET } from '../support/startAuthMesh.j
 import { meshStory, type MeshEvent } from '../support/startTestMesh.js';
 import { asJson, record, trackedClient, type TrackedClient } from '../mesh/meshClients.js';
 import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
+import { refusedUrl } from '../support/refusedUrl.js';
 
 const DOMAINS = ['catalog', 'orders', 'inventory'] as const satisfies readonly DomainName[];
 const MINUTE = 60_000;
-
-/** A URL nothing listens on (a port that was just free): connecting is refused. */
-async function refusedUrl(): Promise<string> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}/graphql`;
-}
 
 describe('gateway with subgraph replicas (auth on)', () => {
   const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-replicas-'));

@@ -1,8 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { waitFor } from '../../support/asyncWait.js';
 import type { LedgerMesh } from '../../support/ledgerMesh.js';
 import { nextPayloads, startLedgerExecutorHarness, type LedgerExecutorHarness } from '../../support/ledgerExecutorHarness.js';
+import { refusedUrl } from '../../support/refusedUrl.js';
 
 const MOVES = /* GraphQL */ `subscription { stockMoved { quantity product { name } } }`;
 const moved = (quantity: number) => ({ data: { stockMoved: { quantity, product: { name: 'Kettle' } } } });
@@ -13,15 +12,6 @@ const replicaEndpoints = (mesh: LedgerMesh) => ({
   products: { url: mesh.products.url },
   ledger: { urls: mesh.replicas.map((replica) => replica.url), wsUrls: mesh.replicas.map((replica) => replica.wsUrl) },
 });
-
-/** A URL nothing listens on (a port that was just free). */
-async function refusedUrl(): Promise<string> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}/graphql`;
-}
 
 describe('subgraph replicas', () => {
   let harness: LedgerExecutorHarness;
