@@ -90,8 +90,8 @@ describe('the gateway on a 2^30 fragment expansion', () => {
     ['a caller without finance:read (revenue denied deep inside)', ['orders:read']],
     ['an anonymous caller (the root denied)', null],
     ['a caller who may see everything', ['finance:read']],
-  ] as const)('should answer or refuse %s in milliseconds, without blocking other requests', async (_who, scopes) => {
-    const token = scopes === null ? undefined : await mesh.token({ scopes: [...scopes] });
+  ] as Array<[string, string[] | null]>)('should answer or refuse %s in milliseconds, without blocking other requests', async (_who, scopes) => {
+    const token = scopes === null ? undefined : await mesh.token({ scopes });
     const start = performance.now();
     const [{ status, body }, other] = await Promise.all([
       mesh.query(query, { token, variables: { r: mesh.story.range } }),
