@@ -84,7 +84,7 @@ export function requestArbitrary(options: GenerateOptions): fc.Arbitrary<Generat
       const args: string[] = [];
       for (const arg of field.args) {
         const required = isNonNullType(arg.type) && arg.defaultValue === undefined;
-        if (!required && !chance(0.15)) continue;
+        if (!required && (arg.name === 'timeZone' || !chance(0.15))) continue;
         const value = argumentValue(arg.type, used);
         if (value === null) {
           if (required) return null;
@@ -106,7 +106,7 @@ export function requestArbitrary(options: GenerateOptions): fc.Arbitrary<Generat
     };
 
     const selectionSet = (type: GraphQLObjectType, depth: number, used: Set<string>): string => {
-      const fields = Object.values(type.getFields()).filter((f) => depth > 0 || !skipRootFields.includes(f.name));
+      const fields = Object.values(type.getFields()).filter((f) => type !== schema.getQueryType() || !skipRootFields.includes(f.name));
       const items: string[] = [];
       const count = g(fc.integer, { min: 1, max: 3 });
       for (let i = 0; i < count; i++) {
