@@ -12,9 +12,12 @@ export interface FieldAuthAuditLine {
    * (graphql-ws hands over a parsed document) of the printed document.
    */
   operationHash: string;
-  /** Schema coordinates (`Type.field`) the decision applied to. */
+  /** Schema coordinates (`Type.field`) the decision applied to (none for a refused request). */
   coordinates: string[];
-  decision: 'denied' | 'allowed';
+  /** `refused`: the request was refused before any field was decided (its operation cannot be resolved). */
+  decision: 'denied' | 'allowed' | 'refused';
+  /** Why a request was refused; only with `refused`. */
+  reason?: string;
 }
 
 /** Where audit lines go. A sink that throws is ignored (auditing never fails a request). */
@@ -39,6 +42,18 @@ export function auditFieldAuth(
   try {
     if (authorization.deniedCoordinates.length) sink({ ...base, coordinates: [...authorization.deniedCoordinates], decision: 'denied' });
     if (authorization.allowedGoverned.length) sink({ ...base, coordinates: [...authorization.allowedGoverned], decision: 'allowed' });
+  } catch {
+    // auditing must not fail the request
+  }
+}
+
+/**
+ * Records a request refused before authorization could run (its operation cannot be resolved): such a
+ * request is probing for a way around the checks, and leaves a trace like a denial does.
+ */
+export function auditRefusal(sink: AuditSink, context: { principal: Principal; operationName?: string | null; operationHash: string; reason: string }): void {
+  try {
+    sink({ audit: 'field-auth', sub: context.principal.sub ?? null, operationName: context.operationName ?? null, operationHash: context.operationHash, coordinates: [], decision: 'refused', reason: context.reason });
   } catch {
     // auditing must not fail the request
   }

@@ -1,6 +1,6 @@
 import {
   getNamedType,
-  getOperationAST,
+  GraphQLError,
   isAbstractType,
   Kind,
   TypeInfo,
@@ -15,6 +15,7 @@ import {
 import type { AuthSchema } from './AuthSchema.js';
 import { decideFieldAccess, isGoverned, type PolicyRegistry } from './decideFieldAccess.js';
 import type { Principal } from './Principal.js';
+import { resolveOperation } from './resolveOperation.js';
 
 /**
  * Response key under which the rewritten document asks for `__typename` of abstract-typed fields, so
@@ -54,6 +55,13 @@ export interface AuthorizeOperationInput {
   principal: Principal;
   /** A document that validates against `authSchema.schema`. */
   document: DocumentNode;
+  /**
+   * The operation to authorize, already resolved (an operation node of `document`): pass the one the
+   * executor will run (Apollo Server's `requestContext.operation`), never a name to resolve again.
+   * @default resolved from `operationName` by `resolveOperation`
+   */
+  operation?: OperationDefinitionNode;
+  /** Used only without `operation`. */
   operationName?: string | null;
   /** @default {} (every `@policy` denies) */
   policies?: PolicyRegistry;
@@ -63,13 +71,19 @@ export interface AuthorizeOperationInput {
  * Decides every field of the operation (named fragments, inline fragments and aliases included: the
  * decision depends on the parent type and field name, never on how it was reached) and removes the
  * denied ones, so no subgraph ever sees them. Selection sets left empty get `__typename`; fragments and
- * variables left unused are dropped so the rewritten document still validates. Returns null when the
- * document has no such operation (the caller reports that as graphql-js would).
+ * variables left unused are dropped so the rewritten document still validates. `document` always holds
+ * that one operation and nothing else, so no executor can pick another one from it. Returns null when
+ * the operation cannot be resolved: callers refuse the request (never run it unchecked).
+ *
+ * Linear in the size of the document: each definition is visited once, whatever the number of times a
+ * fragment is spread (denials are keyed by field node, and a fragment's field nodes are the same at
+ * every spread).
  */
 export function authorizeOperation(input: AuthorizeOperationInput): OperationAuthorization | null {
   const { authSchema, principal, policies = {} } = input;
-  const operation = getOperationAST(input.document, input.operationName ?? undefined);
-  if (!operation) return null;
+  const resolved = input.operation ?? resolveOperation(input.document, input.operationName);
+  if (resolved instanceof GraphQLError || !input.document.definitions.includes(resolved)) return null;
+  const operation = resolved;
   const original = reduceToOperation(input.document, operation);
   if (authSchema.ungoverned) {
     return { original, operation, denied: new Map(), document: original, plannedOperation: operation, allowedGoverned: [], deniedCoordinates: [] };
@@ -113,34 +127,78 @@ export function authorizeOperation(input: AuthorizeOperationInput): OperationAut
   };
 }
 
+/** At most this many denied paths are listed (in errors); the operation is refused or filtered all the same. */
+export const MAX_DENIED_PATHS = 1000;
+
+type DeniedPath = { path: string[]; field: DeniedField };
+
 /**
- * The response paths (response keys, no list indices) at which denied fields are selected: for errors
- * when the whole operation is refused, or when there is no data to replay over.
+ * The response paths (response keys, no list indices) at which denied fields are selected, each once:
+ * for errors when the whole operation is refused, or when there is no data to replay over.
+ *
+ * Linear in the size of the document: the paths under a named fragment are computed once per fragment
+ * (its type condition fixes the parent type) and reused at every spread, deduplicated as they are
+ * merged, so `F_k` spreading `F_(k-1)` twice costs k steps, not 2^k. At most `limit` paths.
  */
-export function deniedPaths(authorization: OperationAuthorization): Array<{ path: string[]; field: DeniedField }> {
+export function deniedPaths(authorization: Pick<OperationAuthorization, 'original' | 'operation' | 'denied'>, limit = MAX_DENIED_PATHS): DeniedPath[] {
   const fragments = fragmentsOf(authorization.original);
-  const found: Array<{ path: string[]; field: DeniedField }> = [];
-  const seen = new Set<string>();
-  const walk = (selectionSet: SelectionSetNode, path: string[], depth: number) => {
-    if (depth > 64) return;
+  const memo = new Map<string, DeniedPath[]>();
+  const ofFragment = (name: string): DeniedPath[] => {
+    const known = memo.get(name);
+    if (known) return known;
+    memo.set(name, []); // a cycle (invalid, refused by validation) ends here instead of looping
+    const fragment = fragments.get(name);
+    const paths = fragment ? collect(fragment.selectionSet) : [];
+    memo.set(name, paths);
+    return paths;
+  };
+  const collect = (selectionSet: SelectionSetNode): DeniedPath[] => {
+    const out: DeniedPath[] = [];
+    const seen = new Set<string>();
+    const add = (path: string[], field: DeniedField) => {
+      if (out.length >= limit) return;
+      const id = `${path.join('\u0000')}\n${field.message}`;
+      if (seen.has(id)) return;
+      seen.add(id);
+      out.push({ path, field });
+    };
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         const key = selection.alias?.value ?? selection.name.value;
         const field = authorization.denied.get(selection);
-        if (field) {
-          const id = `${[...path, key].join('.')}\n${field.message}`;
-          if (!seen.has(id)) found.push({ path: [...path, key], field });
-          seen.add(id);
-        } else if (selection.selectionSet) walk(selection.selectionSet, [...path, key], depth + 1);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet, path, depth + 1);
-      else {
-        const fragment = fragments.get(selection.name.value);
-        if (fragment) walk(fragment.selectionSet, path, depth + 1);
+        if (field) add([key], field);
+        else if (selection.selectionSet) for (const below of collect(selection.selectionSet)) add([key, ...below.path], below.field);
+      } else {
+        const below = selection.kind === Kind.INLINE_FRAGMENT ? collect(selection.selectionSet) : ofFragment(selection.name.value);
+        for (const { path, field } of below) add(path, field);
       }
     }
+    return out;
   };
-  walk(authorization.operation.selectionSet, [], 0);
-  return found;
+  return collect(authorization.operation.selectionSet);
+}
+
+/**
+ * Whether a denied field is selected at the root of the operation (directly, or through fragments):
+ * then there is nothing to run for a subscription. Each fragment is looked at once.
+ */
+export function deniesRootField(authorization: Pick<OperationAuthorization, 'original' | 'operation' | 'denied'>): boolean {
+  const fragments = fragmentsOf(authorization.original);
+  const visited = new Set<string>();
+  const pending: SelectionSetNode[] = [authorization.operation.selectionSet];
+  while (pending.length) {
+    for (const selection of pending.pop()!.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (authorization.denied.has(selection)) return true;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) pending.push(selection.selectionSet);
+      else if (!visited.has(selection.name.value)) {
+        visited.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) pending.push(fragment.selectionSet);
+      }
+    }
+  }
+  return false;
 }
 
 function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {

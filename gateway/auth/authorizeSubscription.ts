@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { GraphQLError, print, validate, type DocumentNode, type ExecutionResult, type FieldNode } from 'graphql';
-import { auditFieldAuth, stderrAuditSink, type AuditSink } from './auditFieldAuth.js';
+import { auditFieldAuth, auditRefusal, stderrAuditSink, type AuditSink } from './auditFieldAuth.js';
 import type { AuthSchema } from './AuthSchema.js';
-import { authorizeOperation, deniedPaths, type DeniedField, type OperationAuthorization } from './authorizeOperation.js';
+import { authorizeOperation, deniedPaths, deniesRootField, type DeniedField, type OperationAuthorization } from './authorizeOperation.js';
 import type { PolicyRegistry } from './decideFieldAccess.js';
 import { isExpired, principalOf } from './Principal.js';
 import { replayWithDenials, unauthorizedFieldError } from './replayWithDenials.js';
+import { operationResolutionError, resolveOperation, withoutHttpStatus } from './resolveOperation.js';
 import type { FieldAuthMode } from './useFieldAuth.js';
 
 /** A client's subscription as the websocket adapter hands it over. */
@@ -50,12 +51,18 @@ const errorsAt = (authorization: OperationAuthorization, denied = authorization.
  * `null` with an error at their path in every event. A denied root field is an error result, and no
  * upstream subscription is opened. Every event is checked again: an expired token ends the stream
  * through `onExpired`, and decisions are re-made (a policy may change its mind; a field never re-appears
- * because it was not fetched). Invalid documents pass through untouched for the executor to report.
+ * because it was not fetched).
+ *
+ * Fails closed: a document that does not validate, or whose operation cannot be resolved, is an error
+ * result and nothing is opened. The executor gets a document holding only the authorized operation.
  */
 export async function authorizeSubscription(options: AuthorizeSubscriptionOptions): Promise<Stream | ExecutionResult> {
   const { authSchema, request, subscribe, onExpired, mode = 'filter', policies = {}, audit = stderrAuditSink, now = Date.now } = options;
   if (!authSchema) return { errors: [new GraphQLError('Authorization is unavailable: the supergraph is not loaded.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
-  if (validate(authSchema.schema, request.document).length > 0) return subscribe(request);
+  const invalid = validate(authSchema.schema, request.document);
+  if (invalid.length > 0) {
+    return { errors: invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) };
+  }
   const principal = principalOf(request.context);
   const expire = () => {
     try {
@@ -68,15 +75,23 @@ export async function authorizeSubscription(options: AuthorizeSubscriptionOption
     expire();
     return { errors: [new GraphQLError('The token has expired.', { extensions: { code: 'UNAUTHENTICATED' } })] };
   }
-  const decide = () => authorizeOperation({ authSchema, principal, document: request.document, operationName: request.operationName, policies });
-  const authorization = decide();
-  if (!authorization) return subscribe(request);
   const operationHash = createHash('sha256').update(print(request.document)).digest('hex');
-  auditFieldAuth(audit, authorization, { principal, operationName: authorization.operation.name?.value, operationHash });
-  const rootDenied = (denied: ReadonlyMap<FieldNode, DeniedField>) => deniedPaths({ ...authorization, denied }).some(({ path }) => path.length === 1);
+  const resolved = resolveOperation(request.document, request.operationName);
+  const operation = resolved instanceof GraphQLError ? null : resolved;
+  const decide = () => operation && authorizeOperation({ authSchema, principal, document: request.document, operation, policies });
+  const authorization = decide();
+  if (!authorization) {
+    const error = resolved instanceof GraphQLError ? resolved : operationResolutionError('The operation could not be resolved.');
+    auditRefusal(audit, { principal, operationName: request.operationName, operationHash, reason: error.message });
+    return { errors: [withoutHttpStatus(error)] };
+  }
+  const operationName = authorization.operation.name?.value;
+  auditFieldAuth(audit, authorization, { principal, operationName, operationHash });
+  const rootDenied = (denied: ReadonlyMap<FieldNode, DeniedField>) => deniesRootField({ ...authorization, denied });
   if (authorization.denied.size > 0 && (mode === 'reject' || rootDenied(authorization.denied))) return errorsAt(authorization);
 
-  const opened = await subscribe({ ...request, document: authorization.document });
+  // Only the authorized operation, under its own name: the executor cannot select another one.
+  const opened = await subscribe({ ...request, document: authorization.document, operationName });
   if (!(Symbol.asyncIterator in opened)) return opened;
   const upstream = opened as Stream;
 
@@ -108,7 +123,7 @@ export async function authorizeSubscription(options: AuthorizeSubscriptionOption
       const denied = new Map(authorization.denied);
       if (again) for (const [node, field] of again.denied) denied.set(node, field);
       if (again && again.deniedCoordinates.length > 0 && denied.size > authorization.denied.size) {
-        auditFieldAuth(audit, { deniedCoordinates: again.deniedCoordinates, allowedGoverned: [] }, { principal, operationName: authorization.operation.name?.value, operationHash });
+        auditFieldAuth(audit, { deniedCoordinates: again.deniedCoordinates, allowedGoverned: [] }, { principal, operationName, operationHash });
       }
       if (denied.size > authorization.denied.size && (mode === 'reject' || rootDenied(denied))) {
         const value = errorsAt(authorization, denied);

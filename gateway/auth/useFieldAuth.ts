@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ApolloGateway } from '@apollo/gateway';
-import { GraphQLError, print } from 'graphql';
-import { auditFieldAuth, stderrAuditSink, type AuditSink } from './auditFieldAuth.js';
+import { GraphQLError, print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { auditFieldAuth, auditRefusal, stderrAuditSink, type AuditSink } from './auditFieldAuth.js';
 import { loadAuthSchema, type AuthSchema } from './AuthSchema.js';
 import { authorizeOperation, deniedPaths } from './authorizeOperation.js';
 import type { PolicyRegistry } from './decideFieldAccess.js';
 import { principalOf } from './Principal.js';
 import { replayWithDenials, unauthorizedFieldError } from './replayWithDenials.js';
+import { operationResolutionError, resolveOperation } from './resolveOperation.js';
 
 /** The part of `ApolloGateway` Apollo Server uses (`GatewayInterface`). */
 export type GatewayLike = Pick<ApolloGateway, 'load' | 'onSchemaLoadOrUpdate' | 'stop'>;
@@ -40,8 +41,21 @@ export interface FieldAuthGateway extends GatewayLike {
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
+ * Apollo Server resolved no operation: the reason, as a coded 400. Resolving again can only explain the
+ * failure; an operation it finds anyway is still refused (the two rules disagreeing is no pass).
+ */
+function resolveFailure(document: DocumentNode | undefined, operationName: string | null | undefined): GraphQLError {
+  const resolved: OperationDefinitionNode | GraphQLError = document ? resolveOperation(document, operationName) : operationResolutionError('The request has no document.');
+  return resolved instanceof GraphQLError ? resolved : operationResolutionError('The operation could not be resolved.');
+}
+
+/**
  * Wraps an `ApolloGateway` so every operation is authorized before it is planned. The principal is
  * `context.principal` (set by the HTTP context function); without one the caller is anonymous.
+ *
+ * Fails closed: a request whose operation cannot be resolved (unknown `operationName`, `""`, several
+ * operations and no name) is refused with OPERATION_RESOLUTION_FAILURE and HTTP 400 before anything is
+ * planned, and audited; no path reaches the gateway without an authorization.
  *
  * The rewritten document gets its own `queryHash`: the gateway caches query plans by hash, and a plan
  * made for one caller's document must never serve another caller's (a finance plan reused for a caller
@@ -69,27 +83,47 @@ export function useFieldAuth(gateway: GatewayLike, options: FieldAuthOptions = {
         return { errors: [new GraphQLError('Authorization is unavailable: the supergraph could not be read.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
       }
       const principal = principalOf(requestContext.context);
-      const operationName = requestContext.request.operationName ?? requestContext.operationName;
-      const authorization = authorizeOperation({ authSchema, principal, document: requestContext.document, operationName, policies });
-      if (!authorization) return inner(requestContext);
-      auditFieldAuth(audit, authorization, { principal, operationName: requestContext.operationName, operationHash: requestContext.queryHash });
-      if (authorization.denied.size === 0) return inner(requestContext);
-      if (mode === 'reject') {
+      const operationHash = requestContext.queryHash;
+      const requestedName = requestContext.request.operationName;
+      // The operation Apollo Server resolved (graphql-js rules, which is what the client asked for), not
+      // one resolved again by name: @apollo/gateway reads `operationName: ""` as "no name" and would run
+      // the only operation while a lookup by name found none. No operation: refused, before any plan.
+      const operation = requestContext.operation ?? resolveFailure(requestContext.document, requestedName);
+      if (operation instanceof GraphQLError) {
+        auditRefusal(audit, { principal, operationName: requestedName, operationHash, reason: operation.message });
+        throw operation;
+      }
+      const authorization = authorizeOperation({ authSchema, principal, document: requestContext.document, operation, policies });
+      if (!authorization) {
+        // Cannot happen for an operation of the document; if it does, nothing runs unchecked.
+        const error = operationResolutionError('The operation to authorize is not part of the document.');
+        auditRefusal(audit, { principal, operationName: requestedName, operationHash, reason: error.message });
+        throw error;
+      }
+      const operationName = operation.name?.value;
+      auditFieldAuth(audit, authorization, { principal, operationName, operationHash });
+      if (authorization.denied.size > 0 && mode === 'reject') {
         // 403: the operation as a whole is forbidden (Apollo Server reads the status from the errors).
         const errors = deniedPaths(authorization).map(({ path, field }) => unauthorizedFieldError(field, path));
         for (const error of errors) Object.assign(error.extensions, { http: { status: 403 } });
         return { errors };
       }
 
-      const source = print(authorization.document);
+      // The executor gets a document holding this one operation and the name it has (none when it is
+      // anonymous): whatever rule it resolves by, there is nothing else for it to select.
+      const document = authorization.document;
+      const unchanged = document === requestContext.document;
+      const source = (unchanged ? requestContext.source : undefined) ?? print(document);
       const result = await inner({
         ...requestContext,
-        request: { ...requestContext.request, query: source },
-        document: authorization.document,
+        request: { ...requestContext.request, query: source, operationName },
+        document,
         operation: authorization.plannedOperation,
+        operationName: operationName ?? null,
         source,
-        queryHash: sha256(source),
+        queryHash: unchanged ? requestContext.queryHash : sha256(source),
       });
+      if (authorization.denied.size === 0) return result;
       return replayWithDenials({ authSchema, authorization, variables: requestContext.request.variables, result });
     };
 

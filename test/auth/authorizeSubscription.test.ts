@@ -20,10 +20,10 @@ function harness(options: { expiresAt?: number; scopes?: string[] | null } = {})
   let ended = false;
   let expired = 0;
   const audit: FieldAuthAuditLine[] = [];
-  const run = (query: string) =>
+  const run = (query: string, operationName?: string) =>
     authorizeSubscription({
       authSchema,
-      request: { document: parse(query), context: { principal: principal(options.scopes === undefined ? [] : options.scopes, {}, options.expiresAt) } },
+      request: { document: parse(query), operationName, context: { principal: principal(options.scopes === undefined ? [] : options.scopes, {}, options.expiresAt) } },
       subscribe: async (request) => {
         opened.push(request);
         return queue.iterator;
@@ -106,10 +106,32 @@ it('should answer a denied root field with errors and open nothing', async () =>
   expect(h.opened).toEqual([]);
 });
 
-it('should pass invalid documents through for the executor to report', async () => {
+it('should refuse an invalid document and open nothing (fail closed)', async () => {
   const h = harness();
-  await h.run('subscription { nope }');
+  expect(await h.run('subscription { nope }')).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })] });
+  expect(h.opened).toEqual([]);
+});
+
+it.each([
+  ['""', ''],
+  ['an unknown name', 'Nope'],
+  ['no name among several operations', undefined],
+])('should refuse an operation that cannot be resolved (%s), audit it and open nothing', async (_what, operationName) => {
+  const h = harness({ scopes: null });
+  const document = 'subscription A { ticks { n } } subscription B { ticks { n } }';
+  const single = 'subscription { ticks { n } }';
+  const result = await h.run(operationName === undefined ? document : single, operationName);
+  expect(result).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })] });
+  expect(h.opened).toEqual([]);
+  expect(h.audit).toEqual([expect.objectContaining({ decision: 'refused', coordinates: [] })]);
+});
+
+it('should hand the executor only the selected operation, under its name', async () => {
+  const h = harness();
+  await h.run('subscription A { ticks { note } } subscription B { ticks { n } }', 'B');
   expect(h.opened).toHaveLength(1);
+  expect(h.opened[0].operationName).toBe('B');
+  expect(print(h.opened[0].document).replace(/\s+/g, ' ').trim()).toBe('subscription B { ticks { n } }');
 });
 
 it('should end the upstream when the client stops', async () => {

@@ -89,3 +89,24 @@ export const NEED_FIELDS: Record<Need, readonly string[]> = {
   pii: ['customerEmail'],
   auth: ['orderHistory', 'order', 'sales', 'stock', 'stockHistory', 'delivery', 'lowStock', 'inventoryHistory', 'deliveryPerformance', 'shipment'],
 };
+
+/**
+ * Requests whose operation cannot be resolved: refused with 400 OPERATION_RESOLUTION_FAILURE before any
+ * subgraph call, whoever asks. The first is the bypass of issue #8: `operationName: ""` once skipped
+ * field authorization while @apollo/gateway ran the only operation, and `unitPrice` leaked inside the
+ * error `Invalid non-string value 30 for __typename`.
+ */
+export interface RefusedCase {
+  name: string;
+  query: string;
+  operationName?: string;
+}
+
+export const REFUSED_CASES: RefusedCase[] = [
+  { name: 'operationName "" with __typename aliasing a governed field', query: '{ order(id: "o1") { __typename: unitPrice } }', operationName: '' },
+  { name: 'operationName "" over a named operation', query: 'query Q { order(id: "o1") { unitPrice customerEmail } }', operationName: '' },
+  { name: 'operationName "" with history revenue', query: 'query($r: TimeRangeInput!) { orderHistory(range: $r, granularity: DAY) { total { __typename: revenue } } }', operationName: '' },
+  { name: 'an unknown operation name', query: 'query Q { order(id: "o1") { unitPrice } }', operationName: 'Nope' },
+  { name: 'no name among several operations', query: 'query A { categories } query B { order(id: "o1") { unitPrice } }' },
+  { name: 'operationName "" among several operations', query: 'query A { categories } query B { order(id: "o1") { customerEmail } }', operationName: '' },
+];

@@ -4,7 +4,7 @@
  * the table implies (paths with aliases and list indices), `null` at those paths, data everywhere else,
  * and no subgraph received a field the principal may not see.
  */
-import { CASES, NEED_FIELDS, type FieldAuthCase, type Need } from './fieldAuthCases.js';
+import { CASES, NEED_FIELDS, REFUSED_CASES, type FieldAuthCase, type Need } from './fieldAuthCases.js';
 import { startAuthMesh, type AuthMesh } from '../support/startAuthMesh.js';
 
 type Who = 'anonymous' | 'no scopes' | 'orders:read' | 'finance:read' | 'pii:read' | 'finance:read + pii:read';
@@ -110,5 +110,58 @@ describe('field-level authorization, operation × principal', () => {
     expect(body.data).toBeUndefined();
     expect(body.errors).toEqual([expect.objectContaining({ message: 'Unauthenticated: the token has expired.', extensions: { code: 'UNAUTHENTICATED' } })]);
     expect(mesh.receivedFieldNames().size).toBe(0);
+  });
+});
+
+describe('requests whose operation cannot be resolved (the operationName "" bypass)', () => {
+  const refusals = REFUSED_CASES.flatMap((c) => (Object.keys(PRINCIPALS) as Who[]).map((who) => [c.name, who, c] as const));
+  const expectRefused = (status: number, body: any) => {
+    expect(status).toBe(400);
+    expect(body.data).toBeUndefined();
+    expect(body.errors).toEqual([expect.objectContaining({ extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })]);
+    expect(JSON.stringify(body)).not.toMatch(/Invalid non-string|alice@|\b30\b|\b270\b/);
+  };
+
+  it.each(refusals)('should refuse "%s" for %s over POST with 400, no subgraph call, and an audit line', async (_name, who, c) => {
+    mesh.clearReceived();
+    mesh.audit.length = 0;
+    const variables = c.query.includes('$r') ? { r: mesh.story.range } : undefined;
+    const { status, body } = await mesh.query(c.query, { token: tokens[who], variables, operationName: c.operationName });
+    expectRefused(status, body);
+    expect(mesh.receivedFieldNames().size).toBe(0);
+    expect(mesh.audit).toEqual([expect.objectContaining({ decision: 'refused', operationName: c.operationName ?? null, sub: PRINCIPALS[who] === null ? null : who.replace(/\W+/g, '-') })]);
+  });
+
+  it.each(REFUSED_CASES.map((c) => [c.name, c] as const))('should refuse "%s" over GET the same way', async (_name, c) => {
+    mesh.clearReceived();
+    const url = new URL(mesh.gateway.url);
+    url.searchParams.set('query', c.query);
+    if (c.operationName !== undefined) url.searchParams.set('operationName', c.operationName);
+    if (c.query.includes('$r')) url.searchParams.set('variables', JSON.stringify({ r: mesh.story.range }));
+    const response = await fetch(url, { headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${tokens['orders:read']}` } });
+    expectRefused(response.status, await response.json());
+    expect(mesh.receivedFieldNames().size).toBe(0);
+  });
+
+  it.each(REFUSED_CASES.map((c) => [c.name, c] as const))('should refuse "%s" over the websocket without a subgraph call', async (_name, c) => {
+    mesh.clearReceived();
+    const client = mesh.wsClient(tokens['orders:read']);
+    try {
+      const variables = c.query.includes('$r') ? { r: mesh.story.range } : undefined;
+      const outcome = await client
+        .iterate({ query: c.query, operationName: c.operationName, variables })
+        .next()
+        .then((step) => ({ step }), (error: unknown) => ({ error }));
+      // graphql-ws refuses it itself (an `error` message), or the pipeline answers with the coded error.
+      if ('step' in outcome) {
+        expect(outcome.step.value?.data ?? undefined).toBeUndefined();
+        expect(outcome.step.value?.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'OPERATION_RESOLUTION_FAILURE' }) })]);
+      } else {
+        expect(JSON.stringify(outcome.error)).toMatch(/Unable to identify operation|OPERATION_RESOLUTION_FAILURE/);
+      }
+      expect(mesh.receivedFieldNames().size).toBe(0);
+    } finally {
+      await client.dispose();
+    }
   });
 });
