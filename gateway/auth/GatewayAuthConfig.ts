@@ -29,6 +29,6 @@ export interface GatewayAuthConfig {
   policies?: PolicyRegistry;
   /** Where audit records go. @default JSON lines on stderr */
   audit?: AuditSink;
-  /** Logged as warnings at start, e.g. development credentials in production. */
+  /** Logged as warnings at start. (Development credentials in production are refused by `gatewayConfigFromEnv`, not warned about.) */
   warnings?: string[];
 }
