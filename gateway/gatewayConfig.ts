@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { SupergraphSource } from './supergraph/createSupergraphManager.js';
@@ -33,13 +34,17 @@ export interface GatewayConfig {
 
 /**
  * The development secret subgraphs and gateway share by default, so `npm start` is locked down without
- * setup. Public knowledge: production must set `MESH_GATEWAY_SECRET`. Same value as in
- * `subgraphs/subgraphConfig.ts` (the two layers do not import each other).
+ * setup. Public knowledge: in production (`NODE_ENV=production` or `MESH_SECURE=true`) the gateway
+ * refuses to start with it. Same value as in `subgraphs/subgraphConfig.ts` (the two layers do not
+ * import each other).
  */
 export const DEV_GATEWAY_SECRET = 'mesh-dev-gateway-secret-not-for-production';
 
 /** The committed development key set (public half); production uses the identity provider's JWKS URL. */
 export const DEV_JWKS_FILE = 'config/dev-jwks.public.json';
+
+/** The `x` coordinate of the committed development key, recognised in any JWKS file (a copy, a renamed `kid`). */
+const DEV_KEY_X = 'dTUPRH3iydVj4YEQTP6cRdHxhCCo3H0D107YYA8a2UQ';
 
 const DEFAULT_SUBGRAPHS = 'catalog=http://127.0.0.1:4001/graphql,orders=http://127.0.0.1:4002/graphql,inventory=http://127.0.0.1:4003/graphql,shipping=http://127.0.0.1:4004/graphql';
 
@@ -49,7 +54,8 @@ const DEFAULT_SUBGRAPHS = 'catalog=http://127.0.0.1:4001/graphql,orders=http://1
  * `MESH_SUBGRAPHS` (`name=url,...`, composed from the running subgraphs; `name=url1|url2` lists the
  * replicas of a subgraph, the first composed into the supergraph), `MESH_POLL_INTERVAL_MS`,
  * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`, `|` between replicas), `MESH_INTROSPECTION` (`true`/`false`),
- * `NODE_ENV`, and the auth variables (see `authConfigFromEnv`).
+ * `NODE_ENV`, and the auth variables (see `authConfigFromEnv`). Throws, naming the variable, for a bad
+ * value or for development credentials in production.
  */
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
   const production = env.NODE_ENV === 'production';
@@ -87,16 +93,19 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     subgraphWsUrls: Object.fromEntries(ws.map((s) => [s.name, s.urls])),
     introspection: bool('MESH_INTROSPECTION', !production),
     landingPage: bool('MESH_LANDING_PAGE', !production),
-    auth: authConfigFromEnv(env, production, fail),
+    auth: authConfigFromEnv(env, supergraph, fail),
   };
 }
 
 /**
  * `MESH_AUTH_JWKS_URL` | `MESH_AUTH_JWKS_FILE` (default the dev key set), `MESH_AUTH_ISSUER` (`mesh-dev`),
  * `MESH_AUTH_AUDIENCE` (`mesh`), `MESH_AUTH_SCOPES_CLAIM` (`scope`), `MESH_AUTH_MODE` (`filter` |
- * `reject`), `MESH_GATEWAY_SECRET` (default a dev secret).
+ * `reject`), `MESH_GATEWAY_SECRET` | `MESH_GATEWAY_SECRET_FILE` (default a dev secret),
+ * `MESH_TRUSTED_SUBGRAPHS` (default the names in `MESH_SUBGRAPHS`), `MESH_SECURE`. In production
+ * (`NODE_ENV=production` or `MESH_SECURE=true`) the committed dev secret and dev key are refused, and a
+ * supergraph file needs `MESH_TRUSTED_SUBGRAPHS`.
  */
-function authConfigFromEnv(env: NodeJS.ProcessEnv, production: boolean, fail: (v: string, value: unknown, why: string) => never): GatewayAuthConfig {
+function authConfigFromEnv(env: NodeJS.ProcessEnv, supergraph: SupergraphSource, fail: (v: string, value: unknown, why: string) => never): GatewayAuthConfig {
   if (env.MESH_AUTH_JWKS_URL && env.MESH_AUTH_JWKS_FILE) fail('MESH_AUTH_JWKS_FILE', env.MESH_AUTH_JWKS_FILE, 'set either MESH_AUTH_JWKS_URL or MESH_AUTH_JWKS_FILE, not both');
   let keys: KeySource;
   if (env.MESH_AUTH_JWKS_URL) {
@@ -107,16 +116,27 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv, production: boolean, fail: (v
   }
   const mode = env.MESH_AUTH_MODE || 'filter';
   if (mode !== 'filter' && mode !== 'reject') fail('MESH_AUTH_MODE', mode, 'filter or reject');
-  const gatewaySecret = env.MESH_GATEWAY_SECRET || DEV_GATEWAY_SECRET;
-  if (gatewaySecret.length < 32) fail('MESH_GATEWAY_SECRET', '<hidden>', 'at least 32 characters');
+  const gatewaySecret = secretFromEnv(env, fail) ?? DEV_GATEWAY_SECRET;
+  if (gatewaySecret.length < 32) fail(env.MESH_GATEWAY_SECRET_FILE ? 'MESH_GATEWAY_SECRET_FILE' : 'MESH_GATEWAY_SECRET', '<hidden>', 'at least 32 characters');
   const text = (variable: string, fallback: string) => {
     const value = env[variable] ?? fallback;
     if (!value.trim()) fail(variable, value, 'a non-empty string');
     return value.trim();
   };
-  const warnings: string[] = [];
-  if (production && gatewaySecret === DEV_GATEWAY_SECRET) warnings.push('SECURITY: MESH_GATEWAY_SECRET is the public development secret while NODE_ENV=production; anyone can forge gateway identities to the subgraphs. Set a random secret of 32+ characters.');
-  if (production && keys.kind === 'local' && keys.jwksFile === path.resolve(DEV_JWKS_FILE)) warnings.push('SECURITY: user tokens are verified with the committed development key (config/dev-jwks.public.json) while NODE_ENV=production; its private half is in the repository. Set MESH_AUTH_JWKS_URL to your identity provider.');
+  const secure = secureModeOf(env, fail);
+  const trustedSubgraphs = env.MESH_TRUSTED_SUBGRAPHS?.trim()
+    ? parseNames('MESH_TRUSTED_SUBGRAPHS', env.MESH_TRUSTED_SUBGRAPHS, fail)
+    : supergraph.kind === 'subgraphs'
+      ? supergraph.subgraphs.map((s) => s.name)
+      : undefined;
+  if (secure) {
+    // Fail closed: dev credentials are public, so a production mesh running on them has no auth at all.
+    const problems: string[] = [];
+    if (gatewaySecret === DEV_GATEWAY_SECRET) problems.push('MESH_GATEWAY_SECRET is the committed development secret: set MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE to a random secret of 32+ characters');
+    if (keys.kind === 'local' && holdsDevKey(keys.jwksFile)) problems.push('user tokens would be verified with the committed development key: set MESH_AUTH_JWKS_URL (or MESH_AUTH_JWKS_FILE) to your identity provider\'s keys');
+    if (!trustedSubgraphs) problems.push('MESH_TRUSTED_SUBGRAPHS is required with MESH_SUPERGRAPH_FILE: name the subgraphs that may receive caller identities');
+    if (problems.length) throw new Error(`refusing to start with ${secure}: ${problems.join('; ')}`);
+  }
   return {
     keys,
     issuer: text('MESH_AUTH_ISSUER', 'mesh-dev'),
@@ -124,8 +144,46 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv, production: boolean, fail: (v
     scopesClaim: text('MESH_AUTH_SCOPES_CLAIM', 'scope'),
     mode,
     gatewaySecret,
-    warnings,
+    ...(trustedSubgraphs && { trustedSubgraphs }),
+    warnings: [],
   };
+}
+
+/** The setting that turns production checks on (`NODE_ENV=production` or `MESH_SECURE=true`), or null. */
+function secureModeOf(env: NodeJS.ProcessEnv, fail: (v: string, value: unknown, why: string) => never): string | null {
+  const flag = env.MESH_SECURE;
+  if (flag !== undefined && flag !== '' && !['true', '1', 'false', '0'].includes(flag)) fail('MESH_SECURE', flag, 'true or false');
+  // MESH_SECURE=false cannot switch the checks off under NODE_ENV=production.
+  if (env.NODE_ENV === 'production') return 'NODE_ENV=production';
+  return flag === 'true' || flag === '1' ? 'MESH_SECURE=true' : null;
+}
+
+/** `MESH_GATEWAY_SECRET`, or the content of `MESH_GATEWAY_SECRET_FILE` (Docker secrets), without the trailing newline. */
+function secretFromEnv(env: NodeJS.ProcessEnv, fail: (v: string, value: unknown, why: string) => never): string | undefined {
+  if (env.MESH_GATEWAY_SECRET && env.MESH_GATEWAY_SECRET_FILE) fail('MESH_GATEWAY_SECRET_FILE', env.MESH_GATEWAY_SECRET_FILE, 'set either MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE, not both');
+  if (!env.MESH_GATEWAY_SECRET_FILE) return env.MESH_GATEWAY_SECRET || undefined;
+  try {
+    return readFileSync(env.MESH_GATEWAY_SECRET_FILE, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    return fail('MESH_GATEWAY_SECRET_FILE', env.MESH_GATEWAY_SECRET_FILE, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
+/** Whether a JWKS file holds the committed development key; an unreadable file is reported by the verifier. */
+function holdsDevKey(jwksFile: string): boolean {
+  try {
+    const { keys } = JSON.parse(readFileSync(jwksFile, 'utf8')) as { keys?: Array<{ x?: unknown }> };
+    return Array.isArray(keys) && keys.some((key) => key?.x === DEV_KEY_X);
+  } catch {
+    return false;
+  }
+}
+
+/** `name,name,...`: subgraph names as in `MESH_SUBGRAPHS`. */
+function parseNames(variable: string, value: string, fail: (v: string, value: unknown, why: string) => never): string[] {
+  const names = value.split(',').map((name) => name.trim());
+  if (names.some((name) => !/^[a-z][a-z0-9_-]*$/i.test(name))) fail(variable, value, 'a comma-separated list of subgraph names');
+  return names;
 }
 
 /**

@@ -68,8 +68,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const addressesOf = (sdl: string) => subgraphAddresses(sdl, { wsUrls: config.subgraphWsUrls, otherReplicaUrls });
   // The data product catalog is a subgraph the gateway serves itself, in-process.
   const catalog = createCatalog({ addresses: () => addresses ?? {} });
-  /** One replica's HTTP data source: with the gateway's signed identity when auth is on. */
-  const replicaDataSource = (url: string) => (auth ? auth.dataSource(url) : new RemoteGraphQLDataSource({ url }));
+  /** One replica's HTTP data source: with the caller's identity signed for that subgraph when auth is on and it is trusted. */
+  const replicaDataSource = (name: string, url: string) => (auth ? auth.dataSource(name, url) : new RemoteGraphQLDataSource({ url }));
 
   const onSupergraph = (sdl: string) => {
     addresses = addressesOf(sdl);
@@ -77,12 +77,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     auth?.updateSupergraph(sdl);
     // The executor fails over between replicas itself (entity fetches and websockets), given every URL.
     const endpoints = Object.fromEntries(Object.entries(addresses).map(([name, { urls, wsUrls }]) => [name, { urls, wsUrls }]));
-    const buildDataSource = (name: string, url: string) => (name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : replicaDataSource(url));
-    const identity = auth && { upstreamConnection: (context: unknown) => auth.upstreamConnection(context) };
+    const buildDataSource = (name: string, url: string) => (name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : replicaDataSource(name, url));
+    const identity = auth && { upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name) };
     if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: sdl, subgraphs: endpoints, buildDataSource, ...identity });
     else executor.updateSupergraph(sdl);
   };
-  const source = auth && config.supergraph.kind === 'subgraphs' ? { ...config.supergraph, headers: () => auth.serviceHeaders() } : config.supergraph;
+  const source = auth && config.supergraph.kind === 'subgraphs' ? { ...config.supergraph, headers: (name: string) => auth.serviceHeaders(name) } : config.supergraph;
   const manager = createSupergraphManager({ source, onSupergraph, log, localSubgraphs: [catalogLocalSubgraph] });
   const gateway = new ApolloGateway({
     supergraphSdl: manager,
@@ -93,7 +93,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       if (name === CATALOG_SUBGRAPH_NAME) return catalog.dataSource;
       if (!url) return withLocatedFailures(name, new RemoteGraphQLDataSource({ url }));
       const urls = [url, ...(otherReplicaUrls[name] ?? [])];
-      return withLocatedFailures(name, urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: replicaDataSource }) : replicaDataSource(url));
+      return withLocatedFailures(name, urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url));
     },
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
@@ -122,7 +122,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const sdl = manager.current();
     if (!sdl || !apollo) return void res.status(503).json({ status: 'starting', reason: 'the supergraph is not loaded yet' });
     const remote = remoteAddresses;
-    const problems = await probeSubgraphs(remote, undefined, await auth?.serviceHeaders());
+    const problems = await probeSubgraphs(remote, undefined, auth ? (name) => auth.serviceHeaders(name) : undefined);
     if (problems.length) return void res.status(503).json({ status: 'degraded', problems });
     res.json({ status: 'ready', subgraphs: Object.keys(remote).length });
   });

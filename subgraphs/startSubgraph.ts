@@ -38,8 +38,9 @@ export async function openBus(config: BusConfig, domain: string): Promise<Bus> {
 
 /**
  * Starts one domain's data product subgraph from a validated configuration. With `config.auth`, GraphQL
- * answers only the gateway's signed identity and `POST /events` only producer tokens with
- * `<domain>:write`, unless `serveOptions` brings its own checks.
+ * answers only the gateway's identity signed for this domain (`aud` = the domain name), enforces the
+ * SDL's auth directives against it (unless `auth.enforceDirectives` is false), and `POST /events` takes
+ * only producer tokens with `<domain>:write`, unless `serveOptions` brings its own checks.
  */
 export async function startSubgraph(config: SubgraphConfig, serveOptions: Omit<ServeDataProductOptions, 'port' | 'host' | 'exportDir'> = {}): Promise<RunningSubgraph> {
   const definition = DOMAINS[config.domain].define(loadTypeDefs(config.schemaDir, config.domain));
@@ -52,7 +53,8 @@ export async function startSubgraph(config: SubgraphConfig, serveOptions: Omit<S
   for (const warning of auth?.warnings ?? []) console.error(`${config.domain} subgraph warn: !!!!!!!! ${warning} !!!!!!!!`);
   const secured: Partial<ServeDataProductOptions> = auth
     ? {
-        authenticateRequest: serveOptions.authenticateRequest ?? gatewayTokenAuthenticator({ secret: auth.gatewaySecret }),
+        authenticateRequest: serveOptions.authenticateRequest ?? gatewayTokenAuthenticator({ secret: auth.gatewaySecret, audience: config.domain }),
+        ...(auth.enforceDirectives !== false && { fieldAuth: serveOptions.fieldAuth ?? {} }),
         events: { ...serveOptions.events, authorizeProducer: serveOptions.events?.authorizeProducer ?? producerTokenAuthorizer({ ...auth.producers, requiredScope: `${config.domain}:write` }) },
       }
     : {};

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DOMAINS, DOMAIN_NAMES, type DomainName } from './domains.js';
@@ -35,19 +36,29 @@ export interface SubgraphAuthConfig {
   gatewaySecret: string;
   /** How producer tokens are verified (the same identity provider as user tokens). */
   producers: { keys: KeySource; issuer: string; audience: string; scopesClaim: string };
-  /** Logged as warnings at start, e.g. development credentials in production. */
+  /**
+   * Whether the subgraph also enforces its SDL's `@authenticated` / `@requiresScopes` / `@policy` against
+   * the identity in the gateway token (defence in depth behind the gateway's field authorization).
+   * @default true
+   */
+  enforceDirectives?: boolean;
+  /** Logged as warnings at start. */
   warnings?: string[];
 }
 
 /**
  * The development secret shared with the gateway by default, so `npm start` is locked down without
- * setup. Public knowledge: production must set `MESH_GATEWAY_SECRET`. Same value as in
+ * setup. Public knowledge: in production (`NODE_ENV=production` or `MESH_SECURE=true`) a subgraph
+ * refuses to start with it. Same value as in
  * `gateway/gatewayConfig.ts` (the two layers do not import each other).
  */
 export const DEV_GATEWAY_SECRET = 'mesh-dev-gateway-secret-not-for-production';
 
 /** The committed development key set (public half). */
 export const DEV_JWKS_FILE = 'config/dev-jwks.public.json';
+
+/** The `x` coordinate of the committed development key, recognised in any JWKS file (a copy, a renamed `kid`). */
+const DEV_KEY_X = 'dTUPRH3iydVj4YEQTP6cRdHxhCCo3H0D107YYA8a2UQ';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -56,7 +67,8 @@ const port = z.coerce.number().int().min(0).max(65535);
  * value with a message that names the variable:
  * `MESH_HOST`, `<DOMAIN>_PORT` (e.g. `ORDERS_PORT`), `MESH_SCHEMA_DIR`, `MESH_DATA_DIR`, `MESH_STORE`
  * (`duckdb` | `duckdb:<file>` | `memory` | `postgres://…`), `MESH_BUS` (`memory` | `nats://…`),
- * `MESH_EXPORT_DIR`, `MESH_LATENESS_HOURS`; trust: `MESH_GATEWAY_SECRET` (default a dev secret),
+ * `MESH_EXPORT_DIR`, `MESH_LATENESS_HOURS`; trust: `MESH_GATEWAY_SECRET` | `MESH_GATEWAY_SECRET_FILE`
+ * (default a dev secret, refused in production: `NODE_ENV=production` or `MESH_SECURE=true`),
  * `MESH_AUTH_JWKS_URL` | `MESH_AUTH_JWKS_FILE` (default the dev key set), `MESH_AUTH_ISSUER` (`mesh-dev`),
  * `MESH_AUTH_AUDIENCE` (`mesh`), `MESH_AUTH_SCOPES_CLAIM` (`scope`), as the gateway reads them.
  */
@@ -117,17 +129,42 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv): SubgraphAuthConfig {
   if (env.MESH_AUTH_JWKS_URL && env.MESH_AUTH_JWKS_FILE) fail('MESH_AUTH_JWKS_FILE', 'set either MESH_AUTH_JWKS_URL or MESH_AUTH_JWKS_FILE, not both');
   if (env.MESH_AUTH_JWKS_URL && !URL.canParse(env.MESH_AUTH_JWKS_URL)) fail('MESH_AUTH_JWKS_URL', `${JSON.stringify(env.MESH_AUTH_JWKS_URL)} is not a URL`);
   const keys: KeySource = env.MESH_AUTH_JWKS_URL ? { kind: 'jwks-url', url: env.MESH_AUTH_JWKS_URL } : { kind: 'local', jwksFile: path.resolve(env.MESH_AUTH_JWKS_FILE || DEV_JWKS_FILE) };
-  const gatewaySecret = env.MESH_GATEWAY_SECRET || DEV_GATEWAY_SECRET;
-  if (gatewaySecret.length < 32) fail('MESH_GATEWAY_SECRET', 'at least 32 characters');
-  const production = env.NODE_ENV === 'production';
-  const warnings: string[] = [];
-  if (production && gatewaySecret === DEV_GATEWAY_SECRET) warnings.push('SECURITY: MESH_GATEWAY_SECRET is the public development secret while NODE_ENV=production; anyone can call this subgraph as the gateway. Set a random secret of 32+ characters.');
-  if (production && keys.kind === 'local' && keys.jwksFile === path.resolve(DEV_JWKS_FILE)) warnings.push('SECURITY: producer tokens are verified with the committed development key while NODE_ENV=production. Set MESH_AUTH_JWKS_URL.');
+  if (env.MESH_GATEWAY_SECRET && env.MESH_GATEWAY_SECRET_FILE) fail('MESH_GATEWAY_SECRET_FILE', 'set either MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE, not both');
+  let gatewaySecret = env.MESH_GATEWAY_SECRET || DEV_GATEWAY_SECRET;
+  if (env.MESH_GATEWAY_SECRET_FILE) {
+    try {
+      gatewaySecret = readFileSync(env.MESH_GATEWAY_SECRET_FILE, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      fail('MESH_GATEWAY_SECRET_FILE', `${JSON.stringify(env.MESH_GATEWAY_SECRET_FILE)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+  if (gatewaySecret.length < 32) fail(env.MESH_GATEWAY_SECRET_FILE ? 'MESH_GATEWAY_SECRET_FILE' : 'MESH_GATEWAY_SECRET', 'at least 32 characters');
+  const flag = env.MESH_SECURE;
+  if (flag !== undefined && flag !== '' && !['true', '1', 'false', '0'].includes(flag)) fail('MESH_SECURE', `${JSON.stringify(flag)} is not true or false`);
+  // MESH_SECURE=false cannot switch the checks off under NODE_ENV=production.
+  const secure = env.NODE_ENV === 'production' ? 'NODE_ENV=production' : flag === 'true' || flag === '1' ? 'MESH_SECURE=true' : null;
+  if (secure) {
+    // Fail closed: dev credentials are public, so a subgraph running on them trusts anyone.
+    const problems: string[] = [];
+    if (gatewaySecret === DEV_GATEWAY_SECRET) problems.push('MESH_GATEWAY_SECRET is the committed development secret: set MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE to the random secret the gateway uses');
+    if (keys.kind === 'local' && holdsDevKey(keys.jwksFile)) problems.push('producer tokens would be verified with the committed development key: set MESH_AUTH_JWKS_URL (or MESH_AUTH_JWKS_FILE) to your identity provider\'s keys');
+    if (problems.length) throw new Error(`refusing to start with ${secure}: ${problems.join('; ')}`);
+  }
   return {
     gatewaySecret,
     producers: { keys, issuer: env.MESH_AUTH_ISSUER || 'mesh-dev', audience: env.MESH_AUTH_AUDIENCE || 'mesh', scopesClaim: env.MESH_AUTH_SCOPES_CLAIM || 'scope' },
-    warnings,
+    warnings: [],
   };
+}
+
+/** Whether a JWKS file holds the committed development key; an unreadable file is reported when keys load. */
+function holdsDevKey(jwksFile: string): boolean {
+  try {
+    const { keys } = JSON.parse(readFileSync(jwksFile, 'utf8')) as { keys?: Array<{ x?: unknown }> };
+    return Array.isArray(keys) && keys.some((key) => key?.x === DEV_KEY_X);
+  } catch {
+    return false;
+  }
 }
 
 function parseStore(value: string, dataDir: string, domain: string): StoreConfig {

@@ -17,10 +17,18 @@ export interface GatewayAuthConfig {
   mode: FieldAuthMode;
   /** Shared secret (HS256, ≥ 32 characters) for the identity tokens the gateway sends subgraphs. */
   gatewaySecret: string;
+  /**
+   * The subgraphs (by supergraph name) that receive caller identities. A subgraph composed into the
+   * supergraph but not named here gets no identity token at all (HTTP or websocket), so a subgraph the
+   * mesh does not own never holds a token it could replay. `gatewayConfigFromEnv` always sets it
+   * (`MESH_TRUSTED_SUBGRAPHS`, else the names in `MESH_SUBGRAPHS`).
+   * @default every subgraph of the supergraph
+   */
+  trustedSubgraphs?: readonly string[];
   /** Named policies for `@policy`; env cannot declare functions, an embedding program can. @default {} */
   policies?: PolicyRegistry;
   /** Where audit records go. @default JSON lines on stderr */
   audit?: AuditSink;
-  /** Logged as warnings at start, e.g. development credentials in production. */
+  /** Logged as warnings at start. (Development credentials in production are refused by `gatewayConfigFromEnv`, not warned about.) */
   warnings?: string[];
 }

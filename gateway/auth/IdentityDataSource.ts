@@ -3,18 +3,22 @@ import { GATEWAY_TOKEN_HEADER, type GatewayTokenSigner } from './createGatewayTo
 import { principalOf } from './Principal.js';
 
 /**
- * The gateway's data source for subgraph HTTP requests (query fetches and subscription entity fetches):
- * every request carries the caller's identity as a gateway-signed token, which is what subgraphs trust.
+ * The gateway's data source for a trusted subgraph's HTTP requests (query fetches and subscription
+ * entity fetches): every request carries the caller's identity as a token signed for that subgraph
+ * alone (`aud` is its name), which is what subgraphs trust.
  */
 export class IdentityDataSource extends RemoteGraphQLDataSource<Record<string, unknown>> {
+  private readonly subgraph: string;
+
   constructor(
-    config: { url: string },
+    config: { url: string; subgraph: string },
     private readonly signer: GatewayTokenSigner,
   ) {
-    super(config);
+    super({ url: config.url });
+    this.subgraph = config.subgraph;
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<Record<string, unknown>>): Promise<void> {
-    request.http?.headers.set(GATEWAY_TOKEN_HEADER, await this.signer.tokenFor(principalOf(context)));
+    request.http?.headers.set(GATEWAY_TOKEN_HEADER, await this.signer.tokenFor(this.subgraph, principalOf(context)));
   }
 }

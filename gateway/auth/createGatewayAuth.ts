@@ -1,4 +1,4 @@
-import type { GraphQLDataSource } from '@apollo/gateway';
+import { RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { AuthErrorCode } from './AuthErrorCode.js';
 import { loadAuthSchema, type AuthSchema } from './AuthSchema.js';
@@ -21,16 +21,22 @@ export interface GatewayAuth {
   principalFromConnectionParams(params: Readonly<Record<string, unknown>> | undefined | null): Promise<Principal>;
   /** The gateway Apollo Server is given: operations are authorized before planning. */
   wrapGateway(gateway: GatewayLike): FieldAuthGateway;
-  /** A subgraph data source that sends the caller's signed identity. */
-  dataSource(url: string): GraphQLDataSource;
-  /** Headers for the gateway's own requests (SDL polling, readiness probes). */
-  serviceHeaders(): Promise<Record<string, string>>;
+  /** Whether a subgraph may receive caller identities (`GatewayAuthConfig.trustedSubgraphs`). */
+  isTrusted(subgraph: string): boolean;
   /**
-   * Upstream websocket `connection_init` for a client: a token minted per (re)connect, because a
-   * connection outlives any 60-second token; connections are shared per identity (sub + scopes), never
-   * per token string, which would defeat sharing and still go stale on reconnect.
+   * A data source for one replica of a subgraph: a trusted subgraph gets the caller's identity signed
+   * for it alone; any other subgraph gets no identity at all.
    */
-  upstreamConnection(context: unknown): { sharingKey: string; params: () => Promise<Record<string, unknown>> };
+  dataSource(subgraph: string, url: string): GraphQLDataSource;
+  /** Headers for the gateway's own requests to a subgraph (SDL polling, readiness probes); none when untrusted. */
+  serviceHeaders(subgraph: string): Promise<Record<string, string>>;
+  /**
+   * Upstream websocket `connection_init` for a client's subscription at a trusted subgraph (undefined
+   * for any other: no identity is sent): a token minted per (re)connect, because a connection outlives
+   * any 60-second token; connections are shared per identity (sub + scopes), never per token string,
+   * which would defeat sharing and still go stale on reconnect.
+   */
+  upstreamConnection(context: unknown, subgraph: string): { sharingKey: string; params: () => Promise<Record<string, unknown>> } | undefined;
   /** Takes the supergraph the subscription executor plans with. Throws when invalid. */
   updateSupergraph(supergraphSdl: string): void;
   /** Authorizes a subscription request before it reaches the subscription executor. */
@@ -46,6 +52,8 @@ export function createGatewayAuth(config: GatewayAuthConfig): GatewayAuth {
   const { mode, policies = {}, audit } = config;
   const verifier = createTokenVerifier(config);
   const signer = createGatewayTokenSigner({ secret: config.gatewaySecret });
+  const trusted = config.trustedSubgraphs && new Set(config.trustedSubgraphs);
+  const isTrusted = (subgraph: string) => !trusted || trusted.has(subgraph);
   let subscriptionSchema: AuthSchema | null = null;
 
   const toGraphQLError = (error: unknown): never => {
@@ -68,12 +76,14 @@ export function createGatewayAuth(config: GatewayAuthConfig): GatewayAuth {
       return verifier.fromAuthorization(value);
     },
     wrapGateway: (gateway) => useFieldAuth(gateway, { mode, policies, audit }),
-    dataSource: (url) => new IdentityDataSource({ url }, signer),
-    serviceHeaders: () => signer.headersFor(),
-    upstreamConnection(context) {
+    isTrusted,
+    dataSource: (subgraph, url) => (isTrusted(subgraph) ? new IdentityDataSource({ url, subgraph }, signer) : new RemoteGraphQLDataSource({ url })),
+    serviceHeaders: async (subgraph) => (isTrusted(subgraph) ? signer.headersFor(subgraph) : {}),
+    upstreamConnection(context, subgraph) {
+      if (!isTrusted(subgraph)) return undefined;
       const principal = principalOf(context);
       const sharingKey = JSON.stringify([principal.authenticated, principal.sub ?? null, [...principal.scopes].sort()]);
-      return { sharingKey, params: () => signer.headersFor(principal) };
+      return { sharingKey, params: () => signer.headersFor(subgraph, principal) };
     },
     updateSupergraph(supergraphSdl) {
       subscriptionSchema = loadAuthSchema(supergraphSdl);

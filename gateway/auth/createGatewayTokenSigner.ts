@@ -12,8 +12,6 @@ export interface GatewayTokenSignerOptions {
   ttlSeconds?: number;
   /** `iss` of the tokens. @default 'mesh-gateway' */
   issuer?: string;
-  /** `aud` of the tokens. @default 'mesh-subgraphs' */
-  audience?: string;
   /** Current time in ms. @default Date.now */
   now?: () => number;
 }
@@ -21,33 +19,36 @@ export interface GatewayTokenSignerOptions {
 /** Mints the short-lived identity tokens the gateway sends to subgraphs. */
 export interface GatewayTokenSigner {
   /**
-   * A token for a verified principal (claims `sub`, `scopes`, `kind: 'user' | 'anonymous'`), or for the
-   * gateway itself (`kind: 'service'`, `sub: 'mesh-gateway'`) when none is given. Tokens are reused per
-   * identity while more than half their lifetime is left, so a busy gateway signs a few per minute.
+   * A token for one subgraph (`aud` is the subgraph's name, so a subgraph that captures it cannot replay
+   * it against another), for a verified principal (claims `sub`, `scopes`, `kind: 'user' | 'anonymous'`),
+   * or for the gateway itself (`kind: 'service'`, `sub: 'mesh-gateway'`) when none is given. Tokens are
+   * reused per subgraph and identity while more than half their lifetime is left, so a busy gateway signs
+   * a few per minute.
    */
-  tokenFor(principal?: Principal): Promise<string>;
-  /** `{ 'x-mesh-gateway-token': tokenFor(principal) }` */
-  headersFor(principal?: Principal): Promise<Record<string, string>>;
+  tokenFor(subgraph: string, principal?: Principal): Promise<string>;
+  /** `{ 'x-mesh-gateway-token': tokenFor(subgraph, principal) }` */
+  headersFor(subgraph: string, principal?: Principal): Promise<Record<string, string>>;
 }
 
 const MAX_CACHED = 1000;
 
 export function createGatewayTokenSigner(options: GatewayTokenSignerOptions): GatewayTokenSigner {
-  const { secret, ttlSeconds = 60, issuer = 'mesh-gateway', audience = 'mesh-subgraphs', now = Date.now } = options;
+  const { secret, ttlSeconds = 60, issuer = 'mesh-gateway', now = Date.now } = options;
   if (secret.length < 32) throw new Error('the gateway secret must be at least 32 characters long');
   const key = new TextEncoder().encode(secret);
   const cache = new Map<string, { token: string; expiresAtMs: number }>();
 
-  const tokenFor = async (principal?: Principal): Promise<string> => {
+  const tokenFor = async (subgraph: string, principal?: Principal): Promise<string> => {
+    if (!subgraph) throw new Error('a gateway token needs the name of the subgraph it is for');
     const kind = !principal ? 'service' : principal.authenticated ? 'user' : 'anonymous';
     const sub = !principal ? 'mesh-gateway' : principal.sub;
     const scopes = principal ? [...principal.scopes].sort() : [];
-    const cacheKey = JSON.stringify([kind, sub ?? null, scopes]);
+    const cacheKey = JSON.stringify([subgraph, kind, sub ?? null, scopes]);
     const nowMs = now();
     const cached = cache.get(cacheKey);
     if (cached && cached.expiresAtMs - nowMs > (ttlSeconds * 1000) / 2) return cached.token;
     const issuedAt = Math.floor(nowMs / 1000);
-    const jwt = new SignJWT({ kind, scopes }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(issuer).setAudience(audience).setIssuedAt(issuedAt).setExpirationTime(issuedAt + ttlSeconds);
+    const jwt = new SignJWT({ kind, scopes }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(issuer).setAudience(subgraph).setIssuedAt(issuedAt).setExpirationTime(issuedAt + ttlSeconds);
     if (sub !== undefined) jwt.setSubject(sub);
     const token = await jwt.sign(key);
     if (cache.size >= MAX_CACHED) cache.clear();
@@ -57,6 +58,6 @@ export function createGatewayTokenSigner(options: GatewayTokenSignerOptions): Ga
 
   return {
     tokenFor,
-    headersFor: async (principal) => ({ [GATEWAY_TOKEN_HEADER]: await tokenFor(principal) }),
+    headersFor: async (subgraph, principal) => ({ [GATEWAY_TOKEN_HEADER]: await tokenFor(subgraph, principal) }),
   };
 }

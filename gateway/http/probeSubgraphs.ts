@@ -4,11 +4,13 @@ import type { SubgraphAddress } from '../subgraphAddresses.js';
  * Asks every subgraph `{ __typename }` with a short timeout; returns one line per subgraph that did not
  * answer (empty when all are reachable). Any HTTP answer below 500 counts as reachable: a subgraph that
  * refuses an unsigned probe is up. A subgraph with replicas is reachable when at least one replica
- * answers (the gateway fails over to it). `headers` carry the gateway's signed identity when auth is on.
+ * answers (the gateway fails over to it). `headersFor` gives a subgraph's headers: the gateway's
+ * identity signed for that subgraph when auth is on.
  */
-export async function probeSubgraphs(addresses: Record<string, SubgraphAddress>, timeoutMs = 2000, headers: Record<string, string> = {}): Promise<string[]> {
+export async function probeSubgraphs(addresses: Record<string, SubgraphAddress>, timeoutMs = 2000, headersFor: (subgraph: string) => Promise<Record<string, string>> = async () => ({})): Promise<string[]> {
   const results = await Promise.all(
     Object.entries(addresses).map(async ([name, { urls }]) => {
+      const headers = await headersFor(name);
       const problems = await Promise.all(urls.map((url) => probe(url, timeoutMs, headers)));
       if (problems.some((problem) => problem === null)) return null;
       return urls.length === 1 ? `${name}: ${problems[0]}` : `${name}: no replica answered (${problems.join('; ')})`;

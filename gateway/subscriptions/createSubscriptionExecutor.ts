@@ -80,13 +80,13 @@ export interface SubscriptionExecutorOptions {
   upstreamConnectionParams?(context: unknown): Record<string, unknown> | undefined;
   /**
    * Like `upstreamConnectionParams`, for a payload that must be fresh on every (re)connect, such as a
-   * short-lived signed token: `params` is called per connect, and clients with equal `sharingKey` (e.g.
+   * short-lived token signed for the subgraph named `serviceName`: `params` is called per connect, and clients with equal `sharingKey` (e.g.
    * the same identity) share connections and upstream subscriptions. Takes precedence over
    * `upstreamConnectionParams` when it returns a value. If it throws, `subscribe` resolves to an
    * INTERNAL_SERVER_ERROR result; if `params` rejects, the connect attempt fails and is retried.
    * @default () => undefined
    */
-  upstreamConnection?(context: unknown): { sharingKey: string; params: () => Promise<Record<string, unknown>> } | undefined;
+  upstreamConnection?(context: unknown, serviceName: string): { sharingKey: string; params: () => Promise<Record<string, unknown>> } | undefined;
   /**
    * Reconnecting to a subgraph whose socket dropped; active upstream subscriptions are re-sent on the
    * new socket, those whose root field takes `from: String` and returns a type with `cursor` resuming
@@ -202,7 +202,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     let connectionParams: Record<string, unknown> | undefined;
     let connection: ReturnType<typeof upstreamConnection>;
     try {
-      connection = upstreamConnection(request.context);
+      connection = upstreamConnection(request.context, plan.node.primary.serviceName);
       if (!connection) connectionParams = upstreamConnectionParams(request.context);
     } catch {
       return errorResult('Could not prepare the upstream connection.', SubscriptionErrorCode.INTERNAL_SERVER_ERROR);

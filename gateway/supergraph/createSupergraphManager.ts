@@ -12,8 +12,8 @@ export type SupergraphSource =
       subgraphs: SubgraphEndpoint[];
       /** How often subgraphs are asked for their SDL, so changes are picked up. */
       pollIntervalMs: number;
-      /** Headers sent with SDL requests (the gateway's signed identity, once auth is on). */
-      headers?: () => Promise<Record<string, string>>;
+      /** Headers sent with a subgraph's SDL requests (the gateway's identity signed for it, once auth is on). */
+      headers?: (subgraph: string) => Promise<Record<string, string>>;
     }
   | { kind: 'file'; path: string; pollIntervalMs: number };
 
@@ -50,8 +50,7 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
   let lastComposition: { inputs: string; outcome: ReturnType<typeof composeSubgraphs> } | null = null;
   const load = async (): Promise<string> => {
     if (source.kind === 'file') return readFile(source.path, 'utf8');
-    const headers = (await source.headers?.()) ?? {};
-    const sdls = await Promise.all(source.subgraphs.map((s) => fetchSubgraphSdl(s, headers)));
+    const sdls = await Promise.all(source.subgraphs.map(async (s) => fetchSubgraphSdl(s, (await source.headers?.(s.name)) ?? {})));
     const subgraphs = [...sdls, ...localSubgraphs];
     const inputs = JSON.stringify(subgraphs.map(({ name, url, sdl }) => [name, url, sdl]));
     if (lastComposition?.inputs !== inputs) lastComposition = { inputs, outcome: composeSubgraphs(subgraphs) };

@@ -16,6 +16,8 @@ export const ErrorCode = {
   /** The caller lacks the gateway's signed identity or the needed scope. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
+  /** The caller identity lacks what the SDL's @authenticated / @requiresScopes / @policy demand (the field is null). */
+  UNAUTHORIZED_FIELD_OR_TYPE: 'UNAUTHORIZED_FIELD_OR_TYPE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

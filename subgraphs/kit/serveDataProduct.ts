@@ -8,6 +8,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import express, { type Request } from 'express';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { enforceAuthDirectives, type EnforceAuthDirectivesOptions } from './auth/enforceAuthDirectives.js';
 import type { DataProductRuntime } from './DataProductRuntime.js';
 import type { ProductContext } from './defineDataProduct.js';
 import { eventsRoute, type EventsRouteOptions } from './http/eventsRoute.js';
@@ -37,6 +38,13 @@ export interface ServeDataProductOptions {
    * @default none
    */
   onOperation?: (query: string, transport: 'http' | 'ws') => void;
+  /**
+   * Subgraph-side field authorization (defence in depth): resolvers of fields the SDL governs with
+   * `@authenticated` / `@requiresScopes` / `@policy` answer null with UNAUTHORIZED_FIELD_OR_TYPE to an
+   * identity lacking the right (see `auth/enforceAuthDirectives.ts`).
+   * @default off (`startSubgraph` turns it on with the gateway-token check)
+   */
+  fieldAuth?: EnforceAuthDirectivesOptions;
 }
 
 /** A data product listening on HTTP + websockets. */
@@ -53,7 +61,7 @@ export interface ServedDataProduct {
  * (same port), `POST /events` for facts, `GET /descriptor` for the catalog, `/health` and `/ready`.
  */
 export async function serveDataProduct(product: DataProductRuntime, options: ServeDataProductOptions = {}): Promise<ServedDataProduct> {
-  const { port = 0, host = '127.0.0.1', exportDir, events, authenticateRequest = async () => null, onOperation } = options;
+  const { port = 0, host = '127.0.0.1', exportDir, events, authenticateRequest = async () => null, onOperation, fieldAuth } = options;
   const observe = (query: unknown, transport: 'http' | 'ws') => {
     try {
       if (onOperation && typeof query === 'string') onOperation(query, transport);
@@ -62,6 +70,7 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
     }
   };
   const schema = buildSubgraphSchema({ typeDefs: product.definition.typeDefs, resolvers: product.definition.resolvers(product) as never });
+  if (fieldAuth) enforceAuthDirectives(schema, product.definition.typeDefs, fieldAuth);
   const app = express();
   const server = createServer(app);
   const wsServer = new WebSocketServer({ server, path: '/graphql' });

@@ -1,5 +1,6 @@
 /**
- * Subgraphs trust only the gateway: GraphQL over HTTP and websockets needs the gateway's signed identity,
+ * Subgraphs trust only the gateway: GraphQL over HTTP and websockets needs the gateway's identity signed
+ * for this subgraph (a token signed for another subgraph is refused),
  * `POST /events` a producer token with the domain's write scope; health, readiness and the descriptor
  * stay open. Without an auth config (tests of other features) a subgraph stays open.
  */
@@ -37,6 +38,7 @@ const base = (s: RunningSubgraph) => s.served.url.replace(/\/graphql$/, '');
 const signer = createGatewayTokenSigner({ secret: TEST_GATEWAY_SECRET });
 const forger = createGatewayTokenSigner({ secret: 'not-the-gateway-secret-but-long-enough' });
 const stale = createGatewayTokenSigner({ secret: TEST_GATEWAY_SECRET, now: () => Date.now() - 600_000 });
+const alice = { authenticated: true, sub: 'alice', scopes: ['orders:read', 'finance:read'], claims: {} };
 
 async function graphql(s: RunningSubgraph, headers: Record<string, string> = {}) {
   const response = await fetch(s.served.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ __typename }' }) });
@@ -51,15 +53,16 @@ describe('GraphQL over HTTP', () => {
   });
 
   it.each([
-    ['a forged gateway token', () => forger.headersFor()],
-    ['an expired gateway token', () => stale.headersFor()],
+    ['a forged gateway token', () => forger.headersFor('orders')],
+    ['an expired gateway token', () => stale.headersFor('orders')],
+    ['a gateway token signed for another subgraph (captured there, replayed here)', () => signer.headersFor('inventory', alice)],
     ['a user token in the gateway header', async () => ({ 'x-mesh-gateway-token': await signDevToken({ scopes: ['finance:read'], ttlSeconds: 60 }) })],
   ])('should answer 401 to %s', async (_what, headers) => {
     expect((await graphql(secured, await headers())).status).toBe(401);
   });
 
   it('should answer the gateway', async () => {
-    expect(await graphql(secured, await signer.headersFor({ authenticated: true, sub: 'a', scopes: [], claims: {} }))).toEqual({ status: 200, body: { data: { __typename: 'Query' } } });
+    expect(await graphql(secured, await signer.headersFor('orders', { authenticated: true, sub: 'a', scopes: [], claims: {} }))).toEqual({ status: 200, body: { data: { __typename: 'Query' } } });
   });
 
   it('should keep health, readiness and the descriptor open', async () => {
@@ -95,12 +98,17 @@ describe('GraphQL over websockets', () => {
   });
 
   it('should refuse a forged or expired gateway token (4403)', async () => {
-    expect(await connect(await forger.headersFor())).toBe(4403);
-    expect(await connect(await stale.headersFor())).toBe(4403);
+    expect(await connect(await forger.headersFor('orders'))).toBe(4403);
+    expect(await connect(await stale.headersFor('orders'))).toBe(4403);
+  });
+
+  it('should refuse a gateway token signed for another subgraph (4403)', async () => {
+    expect(await connect(await signer.headersFor('inventory', alice))).toBe(4403);
+    expect(await connect(await signer.headersFor('orders', alice))).toBe('connected');
   });
 
   it('should accept the gateway', async () => {
-    expect(await connect(await signer.headersFor())).toBe('connected');
+    expect(await connect(await signer.headersFor('orders'))).toBe('connected');
   });
 });
 
@@ -135,7 +143,7 @@ describe('POST /events', () => {
   it.each([
     ['an expired token', () => signDevToken({ scopes: ['orders:write'], ttlSeconds: -60 })],
     ['a token for another audience', () => signDevToken({ scopes: ['orders:write'], ttlSeconds: 60, audience: 'elsewhere' })],
-    ['the gateway identity token', () => signer.tokenFor()],
+    ['the gateway identity token', () => signer.tokenFor('orders')],
     [
       'a token signed by an unknown key',
       async () => new SignJWT({ scope: 'orders:write' }).setProtectedHeader({ alg: 'ES256' }).setIssuer('mesh-dev').setAudience('mesh').setExpirationTime('1m').sign((await generateKeyPair('ES256')).privateKey),

@@ -116,38 +116,47 @@ describe('createTokenVerifier', () => {
 
 describe('gateway identity tokens', () => {
   const secret = 'a-test-secret-of-at-least-32-characters!';
-  const authenticate = gatewayTokenAuthenticator({ secret });
+  const authenticate = gatewayTokenAuthenticator({ secret, audience: 'orders' });
 
   it('should carry sub and scopes to the subgraph', async () => {
     const signer = createGatewayTokenSigner({ secret });
-    const headers = await signer.headersFor({ authenticated: true, sub: 'alice', scopes: ['finance:read'], claims: {} });
-    expect(await authenticate(headers)).toMatchObject({ sub: 'alice', scopes: ['finance:read'], claims: { kind: 'user' } });
-    expect(await authenticate(await signer.headersFor(ANONYMOUS))).toMatchObject({ sub: undefined, scopes: [], claims: { kind: 'anonymous' } });
-    expect(await authenticate(await signer.headersFor())).toMatchObject({ sub: 'mesh-gateway', claims: { kind: 'service' } });
+    const headers = await signer.headersFor('orders', { authenticated: true, sub: 'alice', scopes: ['finance:read'], claims: {} });
+    expect(await authenticate(headers)).toMatchObject({ sub: 'alice', scopes: ['finance:read'], claims: { kind: 'user', aud: 'orders' } });
+    expect(await authenticate(await signer.headersFor('orders', ANONYMOUS))).toMatchObject({ sub: undefined, scopes: [], claims: { kind: 'anonymous' } });
+    expect(await authenticate(await signer.headersFor('orders'))).toMatchObject({ sub: 'mesh-gateway', claims: { kind: 'service' } });
   });
 
   it('should reuse a token per identity while more than half its life is left', async () => {
     let now = 1_800_000_000_000;
     const signer = createGatewayTokenSigner({ secret, ttlSeconds: 60, now: () => now });
     const alice = { authenticated: true, sub: 'alice', scopes: ['b', 'a'], claims: {} };
-    const first = await signer.tokenFor(alice);
-    expect(await signer.tokenFor({ ...alice, scopes: ['a', 'b'] })).toBe(first);
-    expect(await signer.tokenFor({ ...alice, sub: 'bob' })).not.toBe(first);
+    const first = await signer.tokenFor('orders', alice);
+    expect(await signer.tokenFor('orders', { ...alice, scopes: ['a', 'b'] })).toBe(first);
+    expect(await signer.tokenFor('orders', { ...alice, sub: 'bob' })).not.toBe(first);
+    expect(await signer.tokenFor('inventory', alice)).not.toBe(first);
     now += 31_000;
-    expect(await signer.tokenFor(alice)).not.toBe(first);
+    expect(await signer.tokenFor('orders', alice)).not.toBe(first);
   });
 
   it('should refuse a missing, forged or expired token', async () => {
     await expect(authenticate({})).rejects.toThrow(/only answers the gateway/);
-    const forged = await createGatewayTokenSigner({ secret: 'another-secret-of-at-least-32-characters' }).headersFor();
+    const forged = await createGatewayTokenSigner({ secret: 'another-secret-of-at-least-32-characters' }).headersFor('orders');
     await expect(authenticate(forged)).rejects.toThrow(/signature is invalid/);
-    const old = await createGatewayTokenSigner({ secret, now: () => Date.now() - 3_600_000 }).headersFor();
+    const old = await createGatewayTokenSigner({ secret, now: () => Date.now() - 3_600_000 }).headersFor('orders');
     await expect(authenticate(old)).rejects.toThrow(/expired/);
+  });
+
+  it('should refuse a token signed for another subgraph, or for several', async () => {
+    const alice = { authenticated: true, sub: 'alice', scopes: ['finance:read'], claims: {} };
+    await expect(authenticate(await createGatewayTokenSigner({ secret }).headersFor('inventory', alice))).rejects.toThrow('it was signed for another subgraph (this one is "orders")');
+    const iat = Math.floor(Date.now() / 1000);
+    const both = await new SignJWT({ kind: 'user', scopes: ['finance:read'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer('mesh-gateway').setAudience(['inventory', 'orders']).setIssuedAt(iat).setExpirationTime(iat + 60).sign(new TextEncoder().encode(secret));
+    await expect(authenticate({ 'x-mesh-gateway-token': both })).rejects.toThrow(/signed for this subgraph \("orders"\) alone/);
   });
 
   it('should refuse a secret shorter than 32 characters', () => {
     expect(() => createGatewayTokenSigner({ secret: 'short' })).toThrow(/32/);
-    expect(() => gatewayTokenAuthenticator({ secret: 'short' })).toThrow(/32/);
+    expect(() => gatewayTokenAuthenticator({ secret: 'short', audience: 'orders' })).toThrow(/32/);
   });
 });
 
@@ -178,11 +187,57 @@ describe('auth configuration from the environment', () => {
     expect(GATEWAY_DEV_SECRET).toBe(SUBGRAPH_DEV_SECRET);
   });
 
-  it('should warn loudly about dev credentials in production', () => {
-    expect(gatewayConfigFromEnv({ NODE_ENV: 'production' }).auth?.warnings).toHaveLength(2);
-    expect(subgraphConfigFromEnv('orders', { NODE_ENV: 'production' }).auth?.warnings).toHaveLength(2);
-    const configured = gatewayConfigFromEnv({ NODE_ENV: 'production', MESH_AUTH_JWKS_URL: 'https://idp.example/jwks.json', MESH_GATEWAY_SECRET: 'x'.repeat(40) });
-    expect(configured.auth).toMatchObject({ keys: { kind: 'jwks-url', url: 'https://idp.example/jwks.json' }, warnings: [] });
+  it('should refuse dev credentials in production, naming the settings to change', () => {
+    const secret = 'x'.repeat(40);
+    const idp = { MESH_AUTH_JWKS_URL: 'https://idp.example/jwks.json' };
+    for (const secure of [{ NODE_ENV: 'production' }, { MESH_SECURE: 'true' }, { NODE_ENV: 'production', MESH_SECURE: 'false' }]) {
+      expect(() => gatewayConfigFromEnv({ ...secure, ...idp })).toThrow(/^refusing to start with (NODE_ENV=production|MESH_SECURE=true): MESH_GATEWAY_SECRET is the committed development secret: set MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE/);
+      expect(() => subgraphConfigFromEnv('orders', { ...secure, ...idp })).toThrow(/^refusing to start with .*MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE/);
+      expect(() => gatewayConfigFromEnv({ ...secure, MESH_GATEWAY_SECRET: secret })).toThrow(/committed development key: set MESH_AUTH_JWKS_URL/);
+      expect(() => subgraphConfigFromEnv('orders', { ...secure, MESH_GATEWAY_SECRET: secret })).toThrow(/committed development key: set MESH_AUTH_JWKS_URL/);
+    }
+    // The dev key is recognised in a copy too, whatever its kid.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'jwks-'));
+    try {
+      const copy = JSON.parse(readFileSync(DEV_JWKS, 'utf8'));
+      copy.keys[0].kid = 'renamed';
+      writeFileSync(path.join(dir, 'copy.json'), JSON.stringify(copy));
+      expect(() => gatewayConfigFromEnv({ MESH_SECURE: 'true', MESH_GATEWAY_SECRET: secret, MESH_AUTH_JWKS_FILE: path.join(dir, 'copy.json') })).toThrow(/committed development key/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(gatewayConfigFromEnv({ NODE_ENV: 'production', ...idp, MESH_GATEWAY_SECRET: secret }).auth).toMatchObject({ keys: { kind: 'jwks-url', url: idp.MESH_AUTH_JWKS_URL }, gatewaySecret: secret });
+    expect(subgraphConfigFromEnv('orders', { NODE_ENV: 'production', ...idp, MESH_GATEWAY_SECRET: secret }).auth).toMatchObject({ gatewaySecret: secret });
+    expect(() => gatewayConfigFromEnv({ MESH_SECURE: 'maybe' })).toThrow(/invalid MESH_SECURE/);
+  });
+
+  it('should read the gateway secret from MESH_GATEWAY_SECRET_FILE (Docker secrets)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'secret-'));
+    try {
+      const file = path.join(dir, 'gateway_secret');
+      writeFileSync(file, `${'s'.repeat(48)}\n`);
+      const env = { NODE_ENV: 'production', MESH_AUTH_JWKS_URL: 'https://idp.example/jwks.json', MESH_GATEWAY_SECRET_FILE: file };
+      expect(gatewayConfigFromEnv(env).auth?.gatewaySecret).toBe('s'.repeat(48));
+      expect(subgraphConfigFromEnv('orders', env).auth?.gatewaySecret).toBe('s'.repeat(48));
+      expect(() => gatewayConfigFromEnv({ ...env, MESH_GATEWAY_SECRET: 'y'.repeat(40) })).toThrow(/MESH_GATEWAY_SECRET_FILE.*not both/);
+      expect(() => gatewayConfigFromEnv({ MESH_GATEWAY_SECRET_FILE: path.join(dir, 'missing') })).toThrow(/invalid MESH_GATEWAY_SECRET_FILE=.*cannot be read \(ENOENT\)/);
+      expect(() => subgraphConfigFromEnv('orders', { MESH_GATEWAY_SECRET_FILE: path.join(dir, 'missing') })).toThrow(/invalid MESH_GATEWAY_SECRET_FILE: .*cannot be read \(ENOENT\)/);
+      writeFileSync(file, 'short\n');
+      expect(() => gatewayConfigFromEnv({ MESH_GATEWAY_SECRET_FILE: file })).toThrow(/MESH_GATEWAY_SECRET_FILE.*32/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('should trust the subgraphs named in MESH_SUBGRAPHS, or MESH_TRUSTED_SUBGRAPHS', () => {
+    expect(gatewayConfigFromEnv({}).auth?.trustedSubgraphs).toEqual(['catalog', 'orders', 'inventory', 'shipping']);
+    expect(gatewayConfigFromEnv({ MESH_SUBGRAPHS: 'orders=http://a:1/graphql,partner=http://p:2/graphql', MESH_TRUSTED_SUBGRAPHS: 'orders' }).auth?.trustedSubgraphs).toEqual(['orders']);
+    // A supergraph file may hold subgraphs the mesh does not own: production must name the trusted ones.
+    expect(gatewayConfigFromEnv({ MESH_SUPERGRAPH_FILE: 'schema/supergraph.graphql' }).auth?.trustedSubgraphs).toBeUndefined();
+    const production = { NODE_ENV: 'production', MESH_AUTH_JWKS_URL: 'https://idp.example/jwks.json', MESH_GATEWAY_SECRET: 'x'.repeat(40), MESH_SUPERGRAPH_FILE: 'schema/supergraph.graphql' };
+    expect(() => gatewayConfigFromEnv(production)).toThrow(/MESH_TRUSTED_SUBGRAPHS is required with MESH_SUPERGRAPH_FILE/);
+    expect(gatewayConfigFromEnv({ ...production, MESH_TRUSTED_SUBGRAPHS: 'orders, inventory' }).auth?.trustedSubgraphs).toEqual(['orders', 'inventory']);
+    expect(() => gatewayConfigFromEnv({ MESH_TRUSTED_SUBGRAPHS: 'orders,,x y' })).toThrow(/invalid MESH_TRUSTED_SUBGRAPHS/);
   });
 
   it('should read every variable', () => {

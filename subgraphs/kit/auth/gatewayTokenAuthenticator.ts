@@ -1,4 +1,4 @@
-import { jwtVerify } from 'jose';
+import { jwtVerify, type JWTPayload } from 'jose';
 import type { CallerIdentity } from '../serveDataProduct.js';
 
 /** The header the gateway puts its signed identity statement in. */
@@ -10,33 +10,48 @@ export interface GatewayTokenAuthenticatorOptions {
   secret: string;
   /** @default 'mesh-gateway' */
   issuer?: string;
-  /** @default 'mesh-subgraphs' */
-  audience?: string;
+  /**
+   * The `aud` this subgraph accepts: its own name in the supergraph (the demo domains use the domain
+   * name). The gateway signs each token for one subgraph, so a token captured by another subgraph of
+   * the supergraph is refused here.
+   */
+  audience: string;
   /** Tolerated clock skew in seconds. @default 5 */
   clockToleranceSeconds?: number;
 }
 
 /**
  * An `authenticateRequest` for `serveDataProduct` that accepts only requests carrying a valid,
- * unexpired HS256 token signed by the gateway (header `x-mesh-gateway-token`, or the same key in the
+ * unexpired HS256 token signed by the gateway for this subgraph (header `x-mesh-gateway-token`, or the same key in the
  * graphql-ws `connection_init` payload). The identity inside becomes `context.identity`. A subgraph
  * trusts nobody else: clients go through the gateway, which enforces field-level authorization.
  */
 export function gatewayTokenAuthenticator(options: GatewayTokenAuthenticatorOptions): (headers: Record<string, string | undefined>) => Promise<CallerIdentity> {
-  const { secret, issuer = 'mesh-gateway', audience = 'mesh-subgraphs', clockToleranceSeconds = 5 } = options;
+  const { secret, issuer = 'mesh-gateway', audience, clockToleranceSeconds = 5 } = options;
+  if (!audience) throw new Error('the gateway token check needs this subgraph\'s name as its audience');
   if (secret.length < 32) throw new Error('the gateway secret must be at least 32 characters long');
   const key = new TextEncoder().encode(secret);
   return async (headers) => {
     const token = headers[GATEWAY_TOKEN_HEADER];
     if (!token) throw new Error(`this subgraph only answers the gateway: the ${GATEWAY_TOKEN_HEADER} header is missing`);
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, key, { issuer, audience, algorithms: ['HS256'], requiredClaims: ['exp', 'iat'], clockTolerance: clockToleranceSeconds });
-      const scopes = Array.isArray(payload.scopes) ? payload.scopes.filter((s): s is string => typeof s === 'string') : [];
-      return { sub: typeof payload.sub === 'string' ? payload.sub : undefined, scopes, claims: { ...payload } };
+      ({ payload } = await jwtVerify(token, key, { issuer, audience, algorithms: ['HS256'], requiredClaims: ['exp', 'iat'], clockTolerance: clockToleranceSeconds }));
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      const why = code === 'ERR_JWT_EXPIRED' ? 'it has expired' : code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' ? 'its signature is invalid' : 'it is not a valid gateway token';
-      throw new Error(`the ${GATEWAY_TOKEN_HEADER} was refused: ${why}`);
+      throw new Error(`the ${GATEWAY_TOKEN_HEADER} was refused: ${whyRefused(error, audience)}`);
     }
+    // The gateway signs for exactly one subgraph; a token naming several is not one of its tokens.
+    if (payload.aud !== audience) throw new Error(`the ${GATEWAY_TOKEN_HEADER} was refused: it must be signed for this subgraph ("${audience}") alone`);
+    const scopes = Array.isArray(payload.scopes) ? payload.scopes.filter((s): s is string => typeof s === 'string') : [];
+    return { sub: typeof payload.sub === 'string' ? payload.sub : undefined, scopes, claims: { ...payload } };
   };
+}
+
+/** Why a gateway token was refused, in words safe to show the caller. */
+function whyRefused(error: unknown, audience: string): string {
+  const { code, claim } = error as { code?: string; claim?: string };
+  if (code === 'ERR_JWT_EXPIRED') return 'it has expired';
+  if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return 'its signature is invalid';
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'aud') return `it was signed for another subgraph (this one is "${audience}")`;
+  return 'it is not a valid gateway token';
 }
