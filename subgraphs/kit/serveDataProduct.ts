@@ -11,6 +11,11 @@ import { WebSocketServer } from 'ws';
 import type { DataProductRuntime } from './DataProductRuntime.js';
 import type { ProductContext } from './defineDataProduct.js';
 import { eventsRoute, type EventsRouteOptions } from './http/eventsRoute.js';
+import { ErrorCode } from './errors.js';
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from './http/jsonDepth.js';
+import { jsonErrorHandler, jsonNotFound, type HttpErrorLog } from './http/jsonErrorHandler.js';
+import { formatSubgraphError, maskExecutionErrors } from './http/maskGraphQLError.js';
+import { sendError } from './http/sendError.js';
 
 /** Who is calling, as established by `authenticateRequest`. */
 export type CallerIdentity = NonNullable<ProductContext['identity']>;
@@ -37,6 +42,12 @@ export interface ServeDataProductOptions {
    * @default none
    */
   onOperation?: (query: string, transport: 'http' | 'ws') => void;
+  /**
+   * Where the detail of masked errors goes (unexpected resolver, store and HTTP failures): clients get a
+   * code and a fixed message, never a stack, a path or an internal address. A throw is not caught.
+   * @default a line on stderr
+   */
+  log?: HttpErrorLog;
 }
 
 /** A data product listening on HTTP + websockets. */
@@ -54,6 +65,7 @@ export interface ServedDataProduct {
  */
 export async function serveDataProduct(product: DataProductRuntime, options: ServeDataProductOptions = {}): Promise<ServedDataProduct> {
   const { port = 0, host = '127.0.0.1', exportDir, events, authenticateRequest = async () => null, onOperation } = options;
+  const log: HttpErrorLog = options.log ?? ((message, error) => console.error(`${new Date().toISOString()} ${product.domain} subgraph: ${message}`, error));
   const observe = (query: unknown, transport: 'http' | 'ws') => {
     try {
       if (onOperation && typeof query === 'string') onOperation(query, transport);
@@ -78,11 +90,15 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
       },
       context: (ctx): ProductContext => ({ loaders: new Map(), identity: ctx.extra.identity ?? null }),
       onSubscribe: (_ctx, _id, payload) => void observe(payload.query, 'ws'),
+      onNext: (_ctx, _id, _payload, _args, result) => ('errors' in result && result.errors?.length ? { ...result, errors: maskExecutionErrors(result.errors, log) } : result),
     },
     wsServer,
   );
   const apollo = new ApolloServer<ProductContext>({
     schema,
+    // Stack traces are for the log: Apollo would include them whenever NODE_ENV is not production.
+    includeStacktraceInErrorResponses: false,
+    formatError: formatSubgraphError(log),
     plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginDrainHttpServer({ httpServer: server }), { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } }],
   });
   await apollo.start();
@@ -97,7 +113,9 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
       await product.store.watermark();
       res.json({ status: 'ready', domain: product.domain });
     } catch (error) {
-      res.status(503).json({ status: 'unavailable', reason: (error as Error).message });
+      // The store's message may name its host or files: the probe learns only that it is down.
+      log('readiness probe: the store did not answer', error);
+      res.status(503).json({ status: 'unavailable', reason: 'the store is not answering' });
     }
   });
   app.get('/descriptor', async (_req, res) => void res.json(await product.describe(addresses())));
@@ -105,6 +123,10 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
+    (req, res, next) => {
+      if (!exceedsJsonDepth(req.body, DEFAULT_MAX_JSON_DEPTH)) return next();
+      sendError(res, 'graphql', ErrorCode.JSON_TOO_DEEP, `the request body nests arrays/objects deeper than ${DEFAULT_MAX_JSON_DEPTH} levels`);
+    },
     async (req, res, next) => {
       try {
         res.locals.identity = await authenticateRequest(headersOf(req.headers));
@@ -116,6 +138,8 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
     },
     expressMiddleware(apollo, { context: async ({ res }) => ({ loaders: new Map(), identity: res.locals.identity ?? null }) }),
   );
+  // Last: JSON for unknown routes and for every error (bad JSON, too large bodies, throws), never HTML.
+  app.use(jsonNotFound, jsonErrorHandler(log));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
