@@ -27,7 +27,8 @@ export function jsonErrorHandler(log: PublicErrorLog): ErrorRequestHandler {
     if (res.headersSent) return next(error);
     const { status, type } = (typeof error === 'object' && error !== null ? error : {}) as { status?: unknown; type?: unknown };
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      if (type === 'entity.parse.failed') return send(req, res, 'BAD_REQUEST', 'the request body is not valid JSON');
+      // The parser's message only quotes the caller's own body: useful to them, nothing internal.
+      if (type === 'entity.parse.failed') return send(req, res, 'BAD_REQUEST', `the request body is not valid JSON: ${(error as Error).message}`);
       if (status === 413) return send(req, res, 'PAYLOAD_TOO_LARGE', 'the request body is larger than the gateway accepts');
       if (status === 415) return send(req, res, 'UNSUPPORTED_MEDIA_TYPE', 'the request body has an unsupported encoding or charset');
       return send(req, res, 'BAD_REQUEST', 'the request could not be read');

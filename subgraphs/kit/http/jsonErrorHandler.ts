@@ -11,10 +11,11 @@ const defaultLog: HttpErrorLog = (message, error) => console.error(`${new Date()
 const shapeOf = (req: Request): ErrorShape => (/^\/graphql(\/|$)/.test(req.originalUrl.split('?')[0] ?? '') ? 'graphql' : 'rest');
 
 /** Public code and message for an error thrown by the body parsers (they carry `type` and `status`). */
-function parserError(error: { type?: unknown; status?: unknown }): { code: ErrorCode; message: string } | null {
+function parserError(error: { type?: unknown; status?: unknown; message?: unknown }): { code: ErrorCode; message: string } | null {
   const status = typeof error.status === 'number' ? error.status : 0;
   if (status < 400 || status >= 500) return null;
-  if (error.type === 'entity.parse.failed') return { code: ErrorCode.BAD_REQUEST, message: 'the request body is not valid JSON' };
+  // The parser's message only quotes the caller's own body: useful to them, nothing internal.
+  if (error.type === 'entity.parse.failed') return { code: ErrorCode.BAD_REQUEST, message: `the request body is not valid JSON: ${String(error.message)}` };
   if (status === 413) return { code: ErrorCode.PAYLOAD_TOO_LARGE, message: 'the request body is larger than this endpoint accepts' };
   if (status === 415) return { code: ErrorCode.UNSUPPORTED_MEDIA_TYPE, message: 'the request body has an unsupported encoding or charset' };
   return { code: ErrorCode.BAD_REQUEST, message: 'the request body could not be read' };
