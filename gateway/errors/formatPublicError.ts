@@ -14,7 +14,7 @@ const INTERNAL_EXTENSIONS = new Set(['stacktrace', 'exception', 'response', 'que
 
 const ADDRESS = /\b(?:https?|wss?|postgres(?:ql)?|nats|redis):\/\/[^\s"'<>)\]]+/gi;
 const HOST_PORT = /\b(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]|localhost):\d{2,5}\b/gi;
-const ABSOLUTE_PATH = /(?:^|(?<=[\s"'(=:]))(?:\/[\w.@+-]+){2,}\/?/g;
+const ABSOLUTE_PATH = /(?:^|(?<=[\s"'(=:]))(?:\/[\w.@+-]+){2,}\/?(?::\d+){0,2}/g;
 
 /** The message with URLs, host:port pairs and absolute file paths replaced by placeholders. */
 export function maskInternalDetails(message: string): string {
