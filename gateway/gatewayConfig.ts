@@ -25,6 +25,12 @@ export interface GatewayConfig {
   /** The GraphQL IDE page on GET /graphql. */
   landingPage: boolean;
   /**
+   * The gateway's base URL as consumers reach it (behind a proxy or load balancer), e.g.
+   * `https://mesh.example.com`: the catalog's output ports point there, never at a subgraph.
+   * @default the gateway's own listening address
+   */
+  publicUrl?: string;
+  /**
    * Tokens, field-level authorization and the identity sent to subgraphs. Absent means none of it:
    * every caller sees everything and subgraphs get no identity (only for tests of other features;
    * `gatewayConfigFromEnv` always sets it).
@@ -93,6 +99,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     subgraphWsUrls: Object.fromEntries(ws.map((s) => [s.name, s.urls])),
     introspection: bool('MESH_INTROSPECTION', !production),
     landingPage: bool('MESH_LANDING_PAGE', !production),
+    ...(env.MESH_PUBLIC_URL && { publicUrl: publicUrlFrom(env.MESH_PUBLIC_URL, fail) }),
     auth: authConfigFromEnv(env, supergraph, fail),
   };
 }
@@ -211,4 +218,10 @@ function parseNamedUrls(variable: string, value: string, fail: (v: string, value
     if (new Set(urls).size !== urls.length) fail(variable, value, `"${name}" lists the same replica URL twice`);
     return { name: name!, urls };
   });
+}
+
+/** `MESH_PUBLIC_URL`: an http(s) base URL; a trailing `/graphql` or slash is dropped. */
+function publicUrlFrom(value: string, fail: (name: string, value: string | undefined, expected: string) => never): string {
+  if (!/^https?:\/\//.test(value) || !URL.canParse(value)) fail('MESH_PUBLIC_URL', value, 'the http(s) base URL consumers reach the gateway at, e.g. https://mesh.example.com');
+  return value.replace(/\/+$/, '').replace(/\/graphql$/, '');
 }

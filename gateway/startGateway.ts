@@ -18,6 +18,9 @@ import { probeSubgraphs } from './http/probeSubgraphs.js';
 import { createGatewayAuth } from './auth/createGatewayAuth.js';
 import { catalogLocalSubgraph, createCatalog, isLocalSubgraph } from './catalog/createCatalog.js';
 import { CATALOG_SUBGRAPH_NAME } from './catalog/catalogSubgraph.js';
+import { publicEndpoints } from './catalog/publicPorts.js';
+import { formatPublicError } from './errors/formatPublicError.js';
+import { jsonErrorHandler, jsonNotFound } from './http/jsonErrors.js';
 
 /** Where the gateway's log lines go. */
 export type GatewayLog = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -67,7 +70,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     config.supergraph.kind === 'subgraphs' ? Object.fromEntries(config.supergraph.subgraphs.flatMap((s) => (s.otherReplicaUrls?.length ? [[s.name, s.otherReplicaUrls]] : []))) : {};
   const addressesOf = (sdl: string) => subgraphAddresses(sdl, { wsUrls: config.subgraphWsUrls, otherReplicaUrls });
   // The data product catalog is a subgraph the gateway serves itself, in-process.
-  const catalog = createCatalog({ addresses: () => addresses ?? {} });
+  // Its GraphQL ports point at the gateway as consumers reach it (MESH_PUBLIC_URL, else its own address).
+  let publicBaseUrl = config.publicUrl ?? null;
+  const catalog = createCatalog({ addresses: () => addresses ?? {}, publicEndpoints: () => (publicBaseUrl ? publicEndpoints(publicBaseUrl) : null) });
   /** One replica's HTTP data source: with the caller's identity signed for that subgraph when auth is on and it is trusted. */
   const replicaDataSource = (name: string, url: string) => (auth ? auth.dataSource(name, url) : new RemoteGraphQLDataSource({ url }));
 
@@ -136,7 +141,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     if (!graphqlHandler) return void res.status(503).json({ errors: [{ message: 'the gateway is starting: the supergraph is not loaded yet', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
     graphqlHandler(req, res, next);
   });
-  app.use('/graphql', badRequestBody);
+  // Last: JSON for unknown routes and every error (bad or large bodies, throws), never an HTML page.
+  app.use(jsonNotFound, jsonErrorHandler(log));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -144,12 +150,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  publicBaseUrl ??= `http://${host}:${port}`;
 
   apollo = new ApolloServer({
     gateway: auth ? auth.wrapGateway(gateway) : gateway,
     introspection: config.introspection,
     // Stack traces are for logs, not for clients.
     includeStacktraceInErrorResponses: false,
+    // Subgraph stacks, internal addresses and unexpected failures' detail go to the log, not to clients.
+    formatError: formatPublicError(log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       { async serverWillStart() { return { async drainServer() { await ws.dispose(); await executor?.dispose(); } }; } },
@@ -179,15 +188,3 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
   };
 }
-
-/**
- * A body the JSON parser refused (malformed, too large) answers as a GraphQL request error in JSON, not
- * Express's HTML error page with a stack trace.
- */
-const badRequestBody: express.ErrorRequestHandler = (error, _req, res, next) => {
-  const status = (error as { status?: unknown }).status;
-  if (!(error as { expose?: unknown }).expose || typeof status !== 'number' || status >= 500) return next(error);
-  const type = (error as { type?: unknown }).type;
-  const message = type === 'entity.parse.failed' ? `the request body is not valid JSON: ${(error as Error).message}` : (error as Error).message;
-  res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
-};

@@ -63,6 +63,7 @@ async function fetchDescriptor(subgraph: string, url: string, timeoutMs: number)
     if (typeof body?.id !== 'string' || typeof body?.owner?.team !== 'string') return { problem: `${subgraph}: the descriptor lacks id or owner` };
     return { product: { ...body, subgraph } };
   } catch (error) {
-    return { problem: `${subgraph}: descriptor unreachable (${(error as Error).message})` };
+    // The error names the subgraph's address: the catalog page is public, so it says only which one.
+    return { problem: `${subgraph}: descriptor unreachable${(error as Error).name === 'TimeoutError' ? ' (timed out)' : ''}` };
   }
 }

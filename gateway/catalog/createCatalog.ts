@@ -3,6 +3,7 @@ import type { SubgraphSdl } from '../supergraph/composeSubgraphs.js';
 import type { SubgraphAddress } from '../subgraphAddresses.js';
 import { CATALOG_SUBGRAPH_NAME, catalogSubgraphSchema, catalogSubgraphSdl } from './catalogSubgraph.js';
 import { collectDescriptors, type CollectedCatalog } from './collectDescriptors.js';
+import { publicPorts, type PublicEndpoints } from './publicPorts.js';
 import { renderCatalogPage } from './renderCatalogPage.js';
 
 /** The catalog subgraph as composition sees it: served in-process, so its URL is not a network address. */
@@ -20,6 +21,12 @@ export interface CatalogOptions {
    * @default 5000
    */
   cacheMs?: number;
+  /**
+   * The gateway's endpoints as consumers reach them: the GraphQL output ports of every product point
+   * there instead of at the subgraph (an internal address). Read on every refresh.
+   * @default ports keep what the subgraph declared (tests of the catalog alone)
+   */
+  publicEndpoints?: () => PublicEndpoints | null;
 }
 
 /** The catalog: a local subgraph for `dataProducts`/`dataProduct(id)` and the human page. */
@@ -37,12 +44,16 @@ export interface Catalog {
  * share one collection; a subgraph that does not answer is listed as a problem, not an error.
  */
 export function createCatalog(options: CatalogOptions): Catalog {
-  const { addresses, cacheMs = 5000 } = options;
+  const { addresses, cacheMs = 5000, publicEndpoints } = options;
   let cached: { at: number; value: Promise<CollectedCatalog> } | null = null;
   const load = () => {
     if (!cached || Date.now() - cached.at > cacheMs) {
       const remote = Object.fromEntries(Object.entries(addresses()).filter(([, a]) => !isLocalSubgraph(a)));
-      cached = { at: Date.now(), value: collectDescriptors(remote) };
+      const endpoints = publicEndpoints?.() ?? null;
+      const collected = collectDescriptors(remote).then((catalog) =>
+        endpoints ? { ...catalog, products: catalog.products.map((p) => ({ ...p, outputPorts: publicPorts(p.outputPorts, endpoints) })) } : catalog,
+      );
+      cached = { at: Date.now(), value: collected };
     }
     return cached.value;
   };

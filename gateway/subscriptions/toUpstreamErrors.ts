@@ -6,36 +6,37 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError, Kind, parse, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
 import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
+import { isConnectionError } from '../FailoverDataSource.js';
+import { publicSubgraphError, type PublicErrorLog } from '../errors/formatPublicError.js';
+
+/** Where the detail behind a masked upstream error goes: the gateway's stderr, as its other lines. */
+const defaultLog: PublicErrorLog = (level, message) => console.error(`${new Date().toISOString()} gateway ${level}: ${message}`);
 
 function isCloseEvent(reason: unknown): reason is { code: number; reason: string } {
   return typeof reason === 'object' && reason !== null && 'code' in reason && 'reason' in reason;
 }
 
-export function toUpstreamErrors(serviceName: string, reason: unknown): GraphQLError[] {
+/**
+ * Clients learn which subgraph failed and how (code, `serviceName`), never its address, stack or close
+ * reason: that detail is logged.
+ */
+export function toUpstreamErrors(serviceName: string, reason: unknown, log: PublicErrorLog = defaultLog): GraphQLError[] {
   const extensions = { code: SubscriptionErrorCode.DOWNSTREAM_SERVICE_ERROR, serviceName };
   if (Array.isArray(reason)) {
     if (reason.length === 0) {
       return [new GraphQLError(`Subgraph "${serviceName}" answered the subscription without data.`, { extensions })];
     }
-    return (reason as GraphQLFormattedError[]).map(
-      (error) =>
-        new GraphQLError(error.message, {
-          extensions: {
-            ...error.extensions,
-            code: error.extensions?.code ?? SubscriptionErrorCode.DOWNSTREAM_SERVICE_ERROR,
-            serviceName,
-          },
-        }),
-    );
+    return (reason as GraphQLFormattedError[]).map((error) => publicSubgraphError(serviceName, error, SubscriptionErrorCode.DOWNSTREAM_SERVICE_ERROR));
   }
   if (isCloseEvent(reason)) {
-    const detail = reason.reason ? `${reason.code}: ${reason.reason}` : String(reason.code);
-    return [new GraphQLError(`Subscription to subgraph "${serviceName}" ended: connection closed (${detail}).`, { extensions })];
+    log('warn', `subscription to subgraph ${serviceName} ended: close ${reason.code}${reason.reason ? ` (${reason.reason})` : ''}`);
+    return [new GraphQLError(`Subscription to subgraph "${serviceName}" ended: connection closed (code ${reason.code}).`, { extensions })];
   }
   const message = reason instanceof Error || (typeof reason === 'object' && reason !== null && 'message' in reason)
     ? String((reason as { message: unknown }).message)
     : String(reason);
-  return [new GraphQLError(`Subgraph "${serviceName}" is unreachable: ${message || 'connection failed'}.`, { extensions })];
+  log('warn', `subgraph ${serviceName} is unreachable: ${message || 'connection failed'}`);
+  return [new GraphQLError(`Subgraph "${serviceName}" is unreachable.`, { extensions })];
 }
 
 /**
@@ -58,14 +59,20 @@ export function eventsMissedError(serviceName: string, reason: unknown): GraphQL
  * thrown fetch as a bare error without path or subgraph (INTERNAL_SERVER_ERROR over HTTP), and such an
  * error is not a GraphQLError, so graphql-ws cannot even serialise it into a subscription event.
  */
-export function withLocatedFailures(serviceName: string, dataSource: GraphQLDataSource): GraphQLDataSource {
+export function withLocatedFailures(serviceName: string, dataSource: GraphQLDataSource, log: PublicErrorLog = defaultLog): GraphQLDataSource {
   const located: GraphQLDataSource = Object.create(dataSource);
   located.process = async (options) => {
     try {
       return await dataSource.process(options);
     } catch (error) {
+      // The thrown error names the subgraph's URL (connection refused, raw HTTP response): logged only.
       const detail = error instanceof Error ? error.message : String(error);
-      const message = `Subgraph "${serviceName}" failed to answer: ${detail || 'fetch failed'}`;
+      const status = (error as { extensions?: { response?: { status?: unknown } } }).extensions?.response?.status;
+      log('warn', `subgraph ${serviceName} failed to answer: ${detail || 'fetch failed'}`);
+      const message =
+        typeof status === 'number' ? `Subgraph "${serviceName}" failed to answer (HTTP ${status}).`
+        : isConnectionError(error) ? `Subgraph "${serviceName}" is unreachable.`
+        : `Subgraph "${serviceName}" failed to answer.`;
       const extensions = { code: SubscriptionErrorCode.DOWNSTREAM_SERVICE_ERROR, serviceName };
       const paths = fetchedPaths(options.request.query, options.request.variables);
       return { errors: paths.length ? paths.map((path) => ({ message, path, extensions })) : [{ message, extensions }] };

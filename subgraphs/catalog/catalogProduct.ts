@@ -7,10 +7,21 @@ import { DateTime } from '../kit/graphql/DateTime.js';
 import { badInput } from '../kit/errors.js';
 import type { StateRow } from '../kit/store/Store.js';
 
+/** Highest list price: the same bound as an order's unit price. */
+export const MAX_LIST_PRICE = 1_000_000;
+
+const productKey = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+const price = z.number().positive('must be greater than 0').max(MAX_LIST_PRICE, `must be at most ${MAX_LIST_PRICE}`);
+
 /** Catalog facts: a product listed (or relisted with new data) and a price change. */
 export const catalogFacts = {
-  ProductListed: z.object({ productId: z.string().min(1), name: z.string().min(1), category: z.string().min(1), price: z.number().nonnegative() }),
-  ProductPriceChanged: z.object({ productId: z.string().min(1), price: z.number().nonnegative() }),
+  ProductListed: z.object({
+    productId: productKey,
+    name: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+    category: z.string().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    price,
+  }),
+  ProductPriceChanged: z.object({ productId: productKey, price }),
 };
 
 const MAX_PAGE = 100;

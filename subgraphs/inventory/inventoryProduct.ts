@@ -3,15 +3,29 @@ import { z } from 'zod';
 import { defineDataProduct } from '../kit/defineDataProduct.js';
 import { inventoryResolvers } from './inventoryResolvers.js';
 
+/** Most units one movement or one count may carry: far beyond a real warehouse, far below float trouble. */
+export const INVENTORY_LIMITS = { maxUnits: 10_000_000 } as const;
+
+const key = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+
 /** Inventory facts: a movement (delta with a reason) and a physical count (absolute). */
 export const inventoryFacts = {
   StockAdjusted: z.object({
-    productId: z.string().min(1),
-    warehouse: z.string().min(1),
-    delta: z.number().int().refine((d) => d !== 0, 'delta must not be 0'),
+    productId: key,
+    warehouse: key,
+    delta: z
+      .number()
+      .int('must be a whole number')
+      .min(-INVENTORY_LIMITS.maxUnits, `must be at least -${INVENTORY_LIMITS.maxUnits}`)
+      .max(INVENTORY_LIMITS.maxUnits, `must be at most ${INVENTORY_LIMITS.maxUnits}`)
+      .refine((d) => d !== 0, 'delta must not be 0'),
     reason: z.enum(['received', 'sold', 'returned', 'damaged', 'correction']),
   }),
-  StockCounted: z.object({ productId: z.string().min(1), warehouse: z.string().min(1), onHand: z.number().int().nonnegative() }),
+  StockCounted: z.object({
+    productId: key,
+    warehouse: key,
+    onHand: z.number().int('must be a whole number').min(0, 'must not be negative').max(INVENTORY_LIMITS.maxUnits, `must be at most ${INVENTORY_LIMITS.maxUnits}`),
+  }),
 };
 
 type StockValue = { onHand: number; warehouses: Record<string, number> };

@@ -5,6 +5,7 @@ import type { DataProductDefinition, ProductContext } from './defineDataProduct.
 import type { ServedDescriptor } from './descriptor.js';
 import { bucketUpdatedFilter, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from './ingest/changeSubjects.js';
 import { ingestEvents, type IngestReport } from './ingest/ingestEvents.js';
+import { checkDerivedMeasures } from './ingest/checkDerivedMeasures.js';
 import { queryHistory, type HistoryLimits, type HistoryRequest, type HistoryResult, type HistorySeries } from './history/queryHistory.js';
 import { createProjector } from './rollups/createProjector.js';
 import { measureValue, rollupLayout } from './rollups/rollupLayout.js';
@@ -66,6 +67,7 @@ export class DataProductRuntime {
       maxFutureMs,
       now,
       onPublishError,
+      checkFact: checkDerivedMeasures(definition),
     };
   }
 

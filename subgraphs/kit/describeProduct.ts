@@ -54,7 +54,8 @@ async function filePorts(exportDir: string, domain: string, rollups: string[]): 
       EXPORT_FORMATS.map(async (format): Promise<OutputPort | null> => {
         const file = path.join(productExportDir(exportDir, domain), exportFileName(rollup, format));
         const info = await stat(file).catch(() => null);
-        return info ? { kind: 'file', format, path: file, description: `hourly aggregates of "${rollup}"`, exportedAt: info.mtime.toISOString() } : null;
+        // Relative to the export folder: a consumer mounts or syncs that folder; server paths are not its business.
+        return info ? { kind: 'file', format, path: path.relative(exportDir, file).split(path.sep).join('/'), description: `hourly aggregates of "${rollup}"`, exportedAt: info.mtime.toISOString() } : null;
       }),
     ),
   );

@@ -12,6 +12,11 @@ import { enforceAuthDirectives, type EnforceAuthDirectivesOptions } from './auth
 import type { DataProductRuntime } from './DataProductRuntime.js';
 import type { ProductContext } from './defineDataProduct.js';
 import { eventsRoute, type EventsRouteOptions } from './http/eventsRoute.js';
+import { ErrorCode } from './errors.js';
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from './http/jsonDepth.js';
+import { jsonErrorHandler, jsonNotFound, type HttpErrorLog } from './http/jsonErrorHandler.js';
+import { formatSubgraphError, maskExecutionErrors } from './http/maskGraphQLError.js';
+import { sendError } from './http/sendError.js';
 
 /** Who is calling, as established by `authenticateRequest`. */
 export type CallerIdentity = NonNullable<ProductContext['identity']>;
@@ -45,6 +50,12 @@ export interface ServeDataProductOptions {
    * @default off (`startSubgraph` turns it on with the gateway-token check)
    */
   fieldAuth?: EnforceAuthDirectivesOptions;
+  /**
+   * Where the detail of masked errors goes (unexpected resolver, store and HTTP failures): clients get a
+   * code and a fixed message, never a stack, a path or an internal address. A throw is not caught.
+   * @default a line on stderr
+   */
+  log?: HttpErrorLog;
 }
 
 /** A data product listening on HTTP + websockets. */
@@ -62,6 +73,7 @@ export interface ServedDataProduct {
  */
 export async function serveDataProduct(product: DataProductRuntime, options: ServeDataProductOptions = {}): Promise<ServedDataProduct> {
   const { port = 0, host = '127.0.0.1', exportDir, events, authenticateRequest = async () => null, onOperation, fieldAuth } = options;
+  const log: HttpErrorLog = options.log ?? ((message, error) => console.error(`${new Date().toISOString()} ${product.domain} subgraph: ${message}`, error));
   const observe = (query: unknown, transport: 'http' | 'ws') => {
     try {
       if (onOperation && typeof query === 'string') onOperation(query, transport);
@@ -87,11 +99,15 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
       },
       context: (ctx): ProductContext => ({ loaders: new Map(), identity: ctx.extra.identity ?? null }),
       onSubscribe: (_ctx, _id, payload) => void observe(payload.query, 'ws'),
+      onNext: (_ctx, _id, _payload, _args, result) => ('errors' in result && result.errors?.length ? { ...result, errors: maskExecutionErrors(result.errors, log) } : result),
     },
     wsServer,
   );
   const apollo = new ApolloServer<ProductContext>({
     schema,
+    // Stack traces are for the log: Apollo would include them whenever NODE_ENV is not production.
+    includeStacktraceInErrorResponses: false,
+    formatError: formatSubgraphError(log),
     plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginDrainHttpServer({ httpServer: server }), { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } }],
   });
   await apollo.start();
@@ -106,7 +122,9 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
       await product.store.watermark();
       res.json({ status: 'ready', domain: product.domain });
     } catch (error) {
-      res.status(503).json({ status: 'unavailable', reason: (error as Error).message });
+      // The store's message may name its host or files: the probe learns only that it is down.
+      log('readiness probe: the store did not answer', error);
+      res.status(503).json({ status: 'unavailable', reason: 'the store is not answering' });
     }
   });
   app.get('/descriptor', async (_req, res) => void res.json(await product.describe(addresses())));
@@ -114,6 +132,10 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
+    (req, res, next) => {
+      if (!exceedsJsonDepth(req.body, DEFAULT_MAX_JSON_DEPTH)) return next();
+      sendError(res, 'graphql', ErrorCode.JSON_TOO_DEEP, `the request body nests arrays/objects deeper than ${DEFAULT_MAX_JSON_DEPTH} levels`);
+    },
     async (req, res, next) => {
       try {
         res.locals.identity = await authenticateRequest(headersOf(req.headers));
@@ -125,6 +147,8 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
     },
     expressMiddleware(apollo, { context: async ({ res }) => ({ loaders: new Map(), identity: res.locals.identity ?? null }) }),
   );
+  // Last: JSON for unknown routes and for every error (bad JSON, too large bodies, throws), never HTML.
+  app.use(jsonNotFound, jsonErrorHandler(log));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

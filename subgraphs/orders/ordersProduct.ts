@@ -3,19 +3,23 @@ import { z } from 'zod';
 import { defineDataProduct } from '../kit/defineDataProduct.js';
 import { ordersResolvers } from './ordersResolvers.js';
 
+/** Bounds of one order line: far beyond any real order, small enough that revenue sums stay exact. */
+export const ORDER_LIMITS = { maxQuantity: 10_000, maxUnitPrice: 1_000_000 } as const;
+
+const key = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 const orderLine = {
-  orderId: z.string().min(1),
-  productId: z.string().min(1),
-  quantity: z.number().int().positive(),
-  unitPrice: z.number().nonnegative(),
-  region: z.string().min(1),
+  orderId: key,
+  productId: key,
+  quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(ORDER_LIMITS.maxQuantity, `must be at most ${ORDER_LIMITS.maxQuantity}`),
+  unitPrice: z.number().positive('must be greater than 0').max(ORDER_LIMITS.maxUnitPrice, `must be at most ${ORDER_LIMITS.maxUnitPrice}`),
+  region: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
   channel: z.enum(['web', 'mobile', 'store', 'partner']),
 };
 
 /** Order facts: a placement and its cancellation. Both carry the order line so rollups need no lookup. */
 export const orderFacts = {
-  OrderPlaced: z.object({ ...orderLine, customerEmail: z.email() }),
-  OrderCancelled: z.object({ ...orderLine, reason: z.string().optional() }),
+  OrderPlaced: z.object({ ...orderLine, customerEmail: z.email().max(254, 'must be at most 254 characters') }),
+  OrderCancelled: z.object({ ...orderLine, reason: z.string().max(1000, 'must be at most 1000 characters').optional() }),
 };
 
 /** The orders data product: sales history by product, region and channel; orders as entities. */

@@ -3,19 +3,21 @@ import { z } from 'zod';
 import { defineDataProduct } from '../kit/defineDataProduct.js';
 import { shippingResolvers } from './shippingResolvers.js';
 
+const key = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+const timestamp = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp, e.g. 2024-05-01T12:00:00Z' });
 const shipment = {
-  shipmentId: z.string().min(1),
-  orderId: z.string().min(1),
-  productId: z.string().min(1),
-  carrier: z.string().min(1),
-  region: z.string().min(1),
-  promisedAt: z.iso.datetime({ offset: true }),
+  shipmentId: key,
+  orderId: key,
+  productId: key,
+  carrier: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+  region: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+  promisedAt: timestamp,
 };
 
 /** Shipping facts: a shipment leaves the warehouse; it arrives (its event time is the delivery time). */
 export const shippingFacts = {
   ShipmentDispatched: z.object(shipment),
-  ShipmentDelivered: z.object({ ...shipment, dispatchedAt: z.iso.datetime({ offset: true }) }),
+  ShipmentDelivered: z.object({ ...shipment, dispatchedAt: timestamp }),
 };
 
 const HOUR = 3_600_000;

@@ -41,7 +41,8 @@ describe('data product catalog', () => {
       const newest = seeded.map((e) => Date.parse(e.time)).reduce((a, b) => Math.max(a, b));
       expect(Date.parse(product.asOf)).toBe(newest);
       const query = product.outputPorts.find((p: { kind: string }) => p.kind === 'graphql-query');
-      expect(query.url).toBe(mesh.subgraphs[product.domain as keyof typeof mesh.subgraphs].served.url);
+      // The gateway, where consumers reach every product (never the subgraph's internal address).
+      expect(query.url).toBe(mesh.gateway.url);
     }
   });
 

@@ -68,8 +68,8 @@ describe('rollup exports', () => {
 
     const ports = await descriptorFiles();
     expect(ports.map((p) => [p.format, p.path])).toEqual([
-      ['parquet', parquet],
-      ['csv', csv],
+      ['parquet', 'orders/sales_hour.parquet'],
+      ['csv', 'orders/sales_hour.csv'],
     ]);
     for (const port of ports) expect(Date.now() - Date.parse(port.exportedAt!)).toBeLessThan(60_000);
   });

@@ -1,53 +1,67 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { DataProductRuntime } from '../DataProductRuntime.js';
 import { ErrorCode } from '../errors.js';
+import { toWellFormed } from '../ingest/wellFormed.js';
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from './jsonDepth.js';
+import type { HttpErrorLog } from './jsonErrorHandler.js';
+import { sendError } from './sendError.js';
 
 /** Options of the ingestion endpoint. */
 export interface EventsRouteOptions {
-  /** Most events one request may carry. @default 10000 */
+  /** Most events one request may carry; more is a 413 PAYLOAD_TOO_LARGE. @default 10000 */
   maxEventsPerRequest?: number;
-  /** Largest request body. @default '10mb' */
+  /** Largest request body; larger is a 413 PAYLOAD_TOO_LARGE (JSON). @default '10mb' */
   bodyLimit?: string;
+  /** Deepest nesting of arrays/objects in the body; deeper is a 400 JSON_TOO_DEEP. @default 64 */
+  maxJsonDepth?: number;
   /**
    * Decides whether the caller may write facts; return a reason string to refuse with 401/403.
    * @default allows everyone (the auth layer installs a real check)
    */
   authorizeProducer?: (request: Request) => Promise<{ status: 401 | 403; reason: string } | null>;
+  /** Where the detail of a store failure goes (the answer only says "retry"). @default stderr */
+  log?: HttpErrorLog;
 }
 
 /**
  * `POST /events`: CloudEvents 1.0 in structured mode, one event (`application/cloudevents+json` or JSON
  * object) or a batch (`application/cloudevents-batch+json` or JSON array). Answers 200 when every event
  * was applied or was a duplicate, 207 when some were rejected, 400 when all were; the body reports each
- * event. A body that is not JSON is dead-lettered as well.
+ * event. A body that is not JSON, or nests too deep, is dead-lettered as well (400). Only a store
+ * failure answers 503: it is the one case where sending the same request again can succeed.
  */
 export function eventsRoute(product: DataProductRuntime, options: EventsRouteOptions = {}): Router {
-  const { maxEventsPerRequest = 10_000, bodyLimit = '10mb', authorizeProducer = async () => null } = options;
+  const {
+    maxEventsPerRequest = 10_000,
+    bodyLimit = '10mb',
+    maxJsonDepth = DEFAULT_MAX_JSON_DEPTH,
+    authorizeProducer = async () => null,
+    log = (message, error) => console.error(`${new Date().toISOString()} ${product.domain} events: ${message}`, error),
+  } = options;
   const router = express.Router();
   router.post('/events', express.text({ type: () => true, limit: bodyLimit }), async (req: Request, res: Response) => {
     const refusal = await authorizeProducer(req);
-    if (refusal) {
-      res.status(refusal.status).json({ error: { code: refusal.status === 401 ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN, message: refusal.reason } });
-      return;
-    }
+    if (refusal) return sendError(res, 'rest', refusal.status === 401 ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN, refusal.reason);
     const text = typeof req.body === 'string' ? req.body : '';
+    const deadLetter = (reason: string) =>
+      product.store.recordDeadLetter({ receivedAt: new Date(), source: null, id: null, type: null, reason, event: toWellFormed(text.slice(0, 65_536)) });
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch (error) {
       const reason = `body is not JSON: ${(error as Error).message}`;
-      await product.store.recordDeadLetter({ receivedAt: new Date(), source: null, id: null, type: null, reason, event: text.slice(0, 65_536) });
-      res.status(400).json({ error: { code: ErrorCode.BAD_EVENT, field: '', message: reason } });
-      return;
+      await deadLetter(reason).catch((e: unknown) => log('dead-lettering a bad body failed', e));
+      return sendError(res, 'rest', ErrorCode.BAD_EVENT, reason, { field: '' });
+    }
+    if (exceedsJsonDepth(body, maxJsonDepth)) {
+      const reason = `body nests arrays/objects deeper than ${maxJsonDepth} levels`;
+      await deadLetter(reason).catch((e: unknown) => log('dead-lettering a bad body failed', e));
+      return sendError(res, 'rest', ErrorCode.JSON_TOO_DEEP, reason, { field: '' });
     }
     const events = Array.isArray(body) ? body : [body];
-    if (events.length === 0) {
-      res.status(400).json({ error: { code: ErrorCode.BAD_EVENT, field: '', message: 'an empty batch carries no events' } });
-      return;
-    }
+    if (events.length === 0) return sendError(res, 'rest', ErrorCode.BAD_EVENT, 'an empty batch carries no events', { field: '' });
     if (events.length > maxEventsPerRequest) {
-      res.status(413).json({ error: { code: ErrorCode.BAD_EVENT, field: '', message: `a batch may carry at most ${maxEventsPerRequest} events; got ${events.length}` } });
-      return;
+      return sendError(res, 'rest', ErrorCode.PAYLOAD_TOO_LARGE, `a batch may carry at most ${maxEventsPerRequest} events; got ${events.length}`, { field: '' });
     }
     try {
       const report = await product.ingest(events);
@@ -60,8 +74,11 @@ export function eventsRoute(product: DataProductRuntime, options: EventsRouteOpt
           : {}),
       });
     } catch (error) {
-      // A store failure: nothing of the batch was applied; the producer retries (ingestion is idempotent).
-      res.status(503).json({ error: { code: 'STORE_UNAVAILABLE', message: `nothing was applied; retry: ${(error as Error).message}` } });
+      // Input problems are rejections in the report above; what throws is the store (or bus) failing.
+      // Nothing of the batch was applied, so the producer retries (ingestion is idempotent). The
+      // store's own message may name files or hosts: it goes to the log only.
+      log('ingesting a batch failed; nothing was applied', error);
+      sendError(res, 'rest', ErrorCode.STORE_UNAVAILABLE, 'the store did not accept the batch; nothing was applied; retry later');
     }
   });
   return router;

@@ -2,7 +2,9 @@ import type { Bus } from '../bus/Bus.js';
 import type { FactSchemas } from '../defineDataProduct.js';
 import type { Projector, Store, StoredFact } from '../store/Store.js';
 import { bucketUpdatedSubject, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from './changeSubjects.js';
+import type { FactCheck } from './checkDerivedMeasures.js';
 import { validateEvent } from './validateEvent.js';
+import { toWellFormed, wellFormedCopy } from './wellFormed.js';
 
 /** Outcome of one event of a batch, in input order. */
 export type EventOutcome =
@@ -31,6 +33,12 @@ export interface IngestDependencies {
   now: () => Date;
   /** Called when publishing change events fails after facts were committed (they stay applied). */
   onPublishError: (error: unknown) => void;
+  /**
+   * Checks a fact that passed validation before it is applied (e.g. `checkDerivedMeasures`); a
+   * rejection dead-letters it like any invalid event. A throw fails the batch like a store failure.
+   * @default accepts every valid fact
+   */
+  checkFact?: FactCheck;
 }
 
 /**
@@ -43,13 +51,20 @@ export async function ingestEvents(deps: IngestDependencies, rawEvents: readonly
   const outcomes: EventOutcome[] = new Array(rawEvents.length);
   const good: Array<{ index: number; fact: StoredFact }> = [];
   for (const [index, raw] of rawEvents.entries()) {
-    const result = validateEvent(raw, deps.facts, rules);
-    if (result.ok) {
-      good.push({ index, fact: result.fact });
+    const validated = validateEvent(raw, deps.facts, rules);
+    const rejection = validated.ok ? deps.checkFact?.(validated.fact) ?? null : validated.rejection;
+    if (validated.ok && !rejection) {
+      good.push({ index, fact: validated.fact });
       continue;
     }
-    outcomes[index] = { index, status: 'rejected', source: result.source, id: result.id, ...result.rejection };
-    await deps.store.recordDeadLetter({ receivedAt: rules.now, source: result.source, id: result.id, type: result.type, reason: result.rejection.reason, event: raw });
+    const who = validated.ok ? { source: validated.fact.source, id: validated.fact.id, type: validated.fact.type } : { source: validated.source, id: validated.id, type: validated.type };
+    const reported = { field: toWellFormed(rejection!.field), reason: toWellFormed(rejection!.reason) };
+    const source = who.source === null ? null : toWellFormed(who.source);
+    const id = who.id === null ? null : toWellFormed(who.id);
+    outcomes[index] = { index, status: 'rejected', source, id, ...reported };
+    // A rejected event's text may not be storable as is (lone surrogates): the dead letter keeps it readable.
+    const type = who.type === null ? null : toWellFormed(who.type);
+    await deps.store.recordDeadLetter({ receivedAt: rules.now, source, id, type, reason: reported.reason, event: wellFormedCopy(raw) });
   }
 
   const result = await deps.store.apply(good.map((g) => g.fact), deps.project);

@@ -1,6 +1,11 @@
 import { cloudEventEnvelope, describeIssues, type EventRejection } from '../cloudEvent.js';
 import type { FactSchemas } from '../defineDataProduct.js';
 import type { StoredFact } from '../store/Store.js';
+import { exceedsJsonDepth } from '../http/jsonDepth.js';
+import { isWellFormed } from './wellFormed.js';
+
+/** Deepest nesting of arrays/objects in one event (envelope included). */
+export const MAX_EVENT_DEPTH = 32;
 
 /** Time limits an event must respect. */
 export interface EventTimeRules {
@@ -28,6 +33,11 @@ export function validateEvent(raw: unknown, facts: FactSchemas, rules: EventTime
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, rejection: { field: '', reason: 'an event must be a JSON object (CloudEvents 1.0 structured mode)' }, ...who };
   }
+  // Events also arrive from the broker, not only through POST /events: bound the nesting before any
+  // recursive walk (schema checks, JSON.stringify into the dead-letter table) could overflow the stack.
+  if (exceedsJsonDepth(raw, MAX_EVENT_DEPTH)) {
+    return { ok: false, rejection: { field: '', reason: `the event nests arrays/objects deeper than ${MAX_EVENT_DEPTH} levels` }, ...who };
+  }
   const envelope = cloudEventEnvelope.safeParse(raw);
   if (!envelope.success) return { ok: false, rejection: describeIssues(envelope.error.issues), ...who };
   const event = envelope.data;
@@ -37,11 +47,8 @@ export function validateEvent(raw: unknown, facts: FactSchemas, rules: EventTime
   }
   const data = schema.safeParse(event.data);
   if (!data.success) return { ok: false, rejection: describeIssues(data.error.issues, 'data'), ...who };
-  const nul = findNul(data.data, 'data') ?? findNul({ id: event.id, source: event.source, subject: event.subject }, '');
-  if (nul !== null) {
-    // PostgreSQL text and jsonb cannot hold U+0000; refusing it here keeps both stores' behaviour equal.
-    return { ok: false, rejection: { field: nul, reason: `${nul}: contains a NUL character (U+0000), which facts may not hold` }, ...who };
-  }
+  const unstorable = findUnstorable(data.data, 'data') ?? findUnstorable({ id: event.id, source: event.source, type: event.type, subject: event.subject }, '');
+  if (unstorable !== null) return { ok: false, rejection: unstorable, ...who };
   const time = new Date(event.time);
   if (time.getTime() > rules.now.getTime() + rules.maxFutureMs) {
     return { ok: false, rejection: { field: 'time', reason: `time: ${event.time} is in the future (more than ${rules.maxFutureMs / 1000}s ahead)` }, ...who };
@@ -56,21 +63,35 @@ export function validateEvent(raw: unknown, facts: FactSchemas, rules: EventTime
   return { ok: true, fact: { source: event.source, id: event.id, type: event.type, time, data: data.data as Record<string, unknown> } };
 }
 
-/** Path of the first string (or key) containing U+0000, or null. */
-function findNul(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+/**
+ * The first value no store can hold faithfully, with a reason naming its path: U+0000 (PostgreSQL text
+ * and jsonb cannot hold it), a lone UTF-16 surrogate (not encodable as UTF-8), or a non-finite number
+ * (`1e400` parses to Infinity; JSON cannot carry it back and sums turn to Infinity). Refusing them here
+ * keeps both stores equal, and makes them a permanent 400 rather than a store failure producers retry.
+ */
+function findUnstorable(value: unknown, path: string): EventRejection | null {
+  const at = (p: string) => p || 'event';
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return { field: path, reason: `${at(path)}: contains a NUL character (U+0000), which facts may not hold` };
+    if (!isWellFormed(value)) return { field: path, reason: `${at(path)}: contains a lone UTF-16 surrogate (not valid Unicode text)` };
+    return null;
+  }
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? null : { field: path, reason: `${at(path)}: must be a finite number; got ${value}` };
+  }
   if (Array.isArray(value)) {
     for (const [i, item] of value.entries()) {
-      const found = findNul(item, `${path}.${i}`);
+      const found = findUnstorable(item, `${path}.${i}`);
       if (found !== null) return found;
     }
     return null;
   }
   if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
-      const at = path ? `${path}.${key}` : key;
-      if (key.includes('\u0000')) return at;
-      const found = findNul(item, at);
+      const keyPath = path ? `${path}.${key}` : key;
+      const badKey = findUnstorable(key, keyPath);
+      if (badKey !== null) return { field: keyPath, reason: badKey.reason.replace(/^[^:]*:/, `${keyPath} (a key):`) };
+      const found = findUnstorable(item, keyPath);
       if (found !== null) return found;
     }
   }

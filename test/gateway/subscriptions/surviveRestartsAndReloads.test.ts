@@ -42,7 +42,7 @@ describe('subscriptions across subgraph restarts and supergraph reloads', () => 
     const failure = asJson(await nextValue(events, 'the failure')) as { errors: { message: string; extensions: unknown }[] };
     expect(failure.errors).toEqual([
       {
-        message: expect.stringMatching(/^Subgraph "prices" is unreachable: .*ECONNREFUSED/),
+        message: 'Subgraph "prices" is unreachable.', // the address and ECONNREFUSED go to the log only
         extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'prices' },
       },
     ]);

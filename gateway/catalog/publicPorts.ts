@@ -1,0 +1,38 @@
+import path from 'node:path';
+
+/** Where consumers reach the mesh: the gateway's endpoints, never a subgraph's. */
+export interface PublicEndpoints {
+  /** HTTP GraphQL endpoint, e.g. `https://mesh.example.com/graphql`. */
+  graphqlUrl: string;
+  /** graphql-ws endpoint, e.g. `wss://mesh.example.com/graphql`. */
+  wsUrl: string;
+}
+
+/** The gateway endpoints under a public base URL (`MESH_PUBLIC_URL`). */
+export function publicEndpoints(baseUrl: string): PublicEndpoints {
+  const base = baseUrl.replace(/\/+$/, '').replace(/\/graphql$/, '');
+  return { graphqlUrl: `${base}/graphql`, wsUrl: `${base.replace(/^http/, 'ws')}/graphql` };
+}
+
+/**
+ * A descriptor's output ports as the catalog shows them: GraphQL ports point at the gateway (a
+ * subgraph's own address is internal, and the gateway is where auth applies), file ports name a path
+ * relative to the export folder (never a server path), and any other URL is dropped: the catalog only
+ * advertises what it knows a consumer can use.
+ */
+export function publicPorts<P extends Record<string, unknown> & { kind: string }>(ports: readonly P[], endpoints: PublicEndpoints): P[] {
+  return ports.map((port) => {
+    const { url: _url, ...rest } = port;
+    if (port.kind === 'graphql-query') return { ...rest, url: endpoints.graphqlUrl } as unknown as P;
+    if (port.kind === 'graphql-subscription') return { ...rest, url: endpoints.wsUrl } as unknown as P;
+    if (port.kind === 'file' && typeof port.path === 'string') return { ...rest, path: relativeFilePath(port.path) } as unknown as P;
+    return rest as unknown as P;
+  });
+}
+
+/** A relative path stays (without `..`); an absolute one (an older subgraph) keeps only its file name. */
+function relativeFilePath(file: string): string {
+  const normal = path.posix.normalize(file.replace(/\\/g, '/'));
+  if (path.posix.isAbsolute(normal) || /^[a-zA-Z]:/.test(normal) || normal.startsWith('..')) return path.posix.basename(normal);
+  return normal;
+}

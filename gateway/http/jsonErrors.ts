@@ -1,0 +1,39 @@
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { PublicErrorLog } from '../errors/formatPublicError.js';
+
+/** Public codes of the gateway's HTTP layer, and their status: the one place they are paired. */
+export const HttpErrorCode = { BAD_REQUEST: 400, NOT_FOUND: 404, PAYLOAD_TOO_LARGE: 413, UNSUPPORTED_MEDIA_TYPE: 415, INTERNAL_SERVER_ERROR: 500 } as const;
+export type HttpErrorCode = keyof typeof HttpErrorCode;
+
+const isGraphqlRoute = (req: Request) => /^\/graphql(\/|$)/.test(req.originalUrl.split('?')[0] ?? '');
+
+/** A coded JSON error: GraphQL-over-HTTP shape on `/graphql`, `{ error: { code, message } }` elsewhere. */
+function send(req: Request, res: Response, code: HttpErrorCode, message: string): void {
+  res.status(HttpErrorCode[code]);
+  if (isGraphqlRoute(req)) res.json({ errors: [{ message, extensions: { code } }] });
+  else res.json({ error: { code, message } });
+}
+
+/** Any route nobody handled: a JSON 404 (Express would answer an HTML page). */
+export const jsonNotFound: RequestHandler = (req, res) => send(req, res, 'NOT_FOUND', `no route ${req.method} ${req.path}`);
+
+/**
+ * The gateway's last error handler: bodies the parser refused (malformed, too large, bad charset) are
+ * 4xx with a fixed message; anything else thrown is a 500 whose detail goes to the log, never HTML
+ * with a stack.
+ */
+export function jsonErrorHandler(log: PublicErrorLog): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const { status, type } = (typeof error === 'object' && error !== null ? error : {}) as { status?: unknown; type?: unknown };
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // The parser's message only quotes the caller's own body: useful to them, nothing internal.
+      if (type === 'entity.parse.failed') return send(req, res, 'BAD_REQUEST', `the request body is not valid JSON: ${(error as Error).message}`);
+      if (status === 413) return send(req, res, 'PAYLOAD_TOO_LARGE', 'the request body is larger than the gateway accepts');
+      if (status === 415) return send(req, res, 'UNSUPPORTED_MEDIA_TYPE', 'the request body has an unsupported encoding or charset');
+      return send(req, res, 'BAD_REQUEST', 'the request could not be read');
+    }
+    log('error', `${req.method} ${req.path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    send(req, res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+  };
+}

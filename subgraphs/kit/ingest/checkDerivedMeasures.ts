@@ -1,0 +1,46 @@
+import type { EventRejection } from '../cloudEvent.js';
+import type { Contribution, DataProductDefinition } from '../defineDataProduct.js';
+import type { StoredFact } from '../store/Store.js';
+
+/**
+ * Largest magnitude of one measure sample. Beyond it a sum of a few facts loses integer precision and
+ * a few hundred reach Infinity, which no GraphQL Float can carry: one such fact would poison every
+ * bucket (minute, hour, day) it falls into, for every query, forever.
+ */
+export const MAX_MEASURE_SAMPLE = 1e15;
+
+/** Checks a validated fact before it is applied; a rejection dead-letters it instead. */
+export type FactCheck = (fact: StoredFact) => EventRejection | null;
+
+/**
+ * Derives what a fact would add to each rollup, as the projector will inside the store transaction,
+ * and rejects the fact when a measure would be non-finite or beyond ±`MAX_MEASURE_SAMPLE`, or when a
+ * contribution throws. Checking before the transaction keeps one bad fact from failing its whole batch
+ * (which producers would retry forever) and from ever reaching a rollup.
+ */
+export function checkDerivedMeasures(definition: Pick<DataProductDefinition, 'rollups'>): FactCheck {
+  const rollups = Object.entries(definition.rollups ?? {});
+  return (fact) => {
+    for (const [name, rollup] of rollups) {
+      const contribute = rollup.contributions[fact.type] as ((data: unknown, time: Date) => Contribution | Contribution[] | null) | undefined;
+      if (!contribute) continue;
+      let result: Contribution | Contribution[] | null;
+      try {
+        result = contribute(fact.data, fact.time);
+      } catch {
+        return { field: 'data', reason: `data: rollup "${name}" cannot derive its measures from this fact` };
+      }
+      for (const contribution of result === null ? [] : Array.isArray(result) ? result : [result]) {
+        for (const [measure, sample] of Object.entries(contribution.values)) {
+          if (typeof sample !== 'number' || !Number.isFinite(sample)) {
+            return { field: 'data', reason: `data: measure "${measure}" of rollup "${name}" would be ${String(sample)}, not a finite number` };
+          }
+          if (Math.abs(sample) > MAX_MEASURE_SAMPLE) {
+            return { field: 'data', reason: `data: measure "${measure}" of rollup "${name}" would be ${sample}, beyond ±${MAX_MEASURE_SAMPLE}` };
+          }
+        }
+      }
+    }
+    return null;
+  };
+}

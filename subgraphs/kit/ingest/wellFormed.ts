@@ -1,0 +1,21 @@
+/** A UTF-16 surrogate without its pair: text no UTF-8 store can hold. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether a string is well-formed Unicode (no lone surrogates). */
+export const isWellFormed = (text: string): boolean => !LONE_SURROGATE.test(text);
+
+/** The string with each lone surrogate replaced by U+FFFD, so it can be stored (dead letters). */
+export const toWellFormed = (text: string): string => text.replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
+
+/**
+ * A copy of a JSON value with every string (and key) well-formed, for the dead-letter table: a store
+ * refuses the whole row for one lone surrogate. Values nested deeper than `maxDepth` become a marker
+ * string (a deep value was rejected for its depth; keeping it would overflow `JSON.stringify`).
+ */
+export function wellFormedCopy(value: unknown, maxDepth = 64): unknown {
+  if (typeof value === 'string') return toWellFormed(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (maxDepth <= 0) return '[nested too deep]';
+  if (Array.isArray(value)) return value.map((item) => wellFormedCopy(item, maxDepth - 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [toWellFormed(key), wellFormedCopy(item, maxDepth - 1)]));
+}
