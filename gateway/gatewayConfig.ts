@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { SupergraphSource } from './supergraph/createSupergraphManager.js';
 import type { GatewayAuthConfig } from './auth/GatewayAuthConfig.js';
 import type { KeySource } from './auth/KeySource.js';
+import type { GatewayLimitsConfig } from './limits/GatewayLimitsConfig.js';
+import { limitsConfigFromEnv } from './limits/limitsConfigFromEnv.js';
 
 /** A validated gateway configuration. */
 export interface GatewayConfig {
@@ -29,6 +31,11 @@ export interface GatewayConfig {
    * `gatewayConfigFromEnv` always sets it).
    */
   auth?: GatewayAuthConfig;
+  /**
+   * Operation limits, trusted documents and rate limits. @default DEFAULT_GATEWAY_LIMITS (no rate
+   * limit; `gatewayConfigFromEnv` always sets it, see README.md "Limits")
+   */
+  limits?: GatewayLimitsConfig;
 }
 
 /**
@@ -88,6 +95,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     introspection: bool('MESH_INTROSPECTION', !production),
     landingPage: bool('MESH_LANDING_PAGE', !production),
     auth: authConfigFromEnv(env, production, fail),
+    limits: limitsConfigFromEnv(env, fail),
   };
 }
 

@@ -18,6 +18,10 @@ import { probeSubgraphs } from './http/probeSubgraphs.js';
 import { createGatewayAuth } from './auth/createGatewayAuth.js';
 import { catalogLocalSubgraph, createCatalog, isLocalSubgraph } from './catalog/createCatalog.js';
 import { CATALOG_SUBGRAPH_NAME } from './catalog/catalogSubgraph.js';
+import { createGatewayLimits } from './limits/createGatewayLimits.js';
+import { DEFAULT_GATEWAY_LIMITS } from './limits/GatewayLimitsConfig.js';
+import { LimitErrorCode } from './limits/LimitErrorCode.js';
+import { ANONYMOUS } from './auth/Principal.js';
 
 /** Where the gateway's log lines go. */
 export type GatewayLog = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -54,6 +58,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // Auth: tokens, field-level authorization, and the signed identity every subgraph request carries.
   const auth = config.auth ? createGatewayAuth(config.auth) : null;
   for (const warning of config.auth?.warnings ?? []) log('warn', `!!!!!!!! ${warning} !!!!!!!!`);
+  // Limits: document limits, trusted documents and rate limits, checked before validation and planning.
+  const limits = createGatewayLimits(config.limits ?? DEFAULT_GATEWAY_LIMITS, (message) => log('warn', message));
   const app = express();
   const server = createServer(app);
   let apiSchema: GraphQLSchema | null = null;
@@ -73,6 +79,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const onSupergraph = (sdl: string) => {
     addresses = addressesOf(sdl);
+    limits.updateSupergraph(sdl);
     remoteAddresses = Object.fromEntries(Object.entries(addresses).filter(([, a]) => !isLocalSubgraph(a)));
     auth?.updateSupergraph(sdl);
     // The executor fails over between replicas itself (entity fetches and websockets), given every URL.
@@ -106,9 +113,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     path: '/graphql',
     schema: () => apiSchema,
     subscriptions: () => executor,
+    maxPayload: limits.config.maxWebsocketMessageBytes,
+    maxOperationsPerSocket: limits.config.maxSubscriptionsPerSocket,
+    admit: (operation, caller, schema) => limits.admitWebsocketOperation({ ...operation, extensions: operation.extensions ?? undefined }, { principal: caller.principal ?? ANONYMOUS, clientAddress: caller.clientAddress }, schema),
     executeOperation: async (request, context) => {
       if (!apollo) return { errors: [{ message: 'the gateway is starting' }] } as unknown as ExecutionResult;
-      const response = await apollo.executeOperation(request, { contextValue: (context ?? {}) as object });
+      // Admitted by `admit` already (budget spent, document checked): not charged twice.
+      const response = await apollo.executeOperation(request, { contextValue: limits.admitted((context ?? {}) as object) });
       return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : ({ errors: [{ message: 'incremental delivery is not supported over websockets' }] } as unknown as ExecutionResult);
     },
     ...(auth && {
@@ -132,7 +143,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
   let graphqlHandler: express.RequestHandler | null = null;
-  app.use('/graphql', express.json({ limit: '1mb' }), (req, res, next) => {
+  app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
     if (!graphqlHandler) return void res.status(503).json({ errors: [{ message: 'the gateway is starting: the supergraph is not loaded yet', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
     graphqlHandler(req, res, next);
   });
@@ -141,6 +152,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
+  }).catch(async (error) => {
+    await limits.close();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
@@ -148,11 +162,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   apollo = new ApolloServer({
     gateway: auth ? auth.wrapGateway(gateway) : gateway,
     introspection: config.introspection,
+    // Apollo's automatic persisted queries stay on beside registered documents, but a safelist
+    // admits only registered operations (see gateway/limits/createTrustedDocuments.ts).
+    persistedQueries: limits.config.trustedDocuments.mode === 'safelist' ? false : undefined,
+    // A second line behind the limits plugin, which parses with the same token limit first.
+    parseOptions: Number.isFinite(limits.config.operations.maxTokens) ? { maxTokens: limits.config.operations.maxTokens } : {},
     // Stack traces are for logs, not for clients.
     includeStacktraceInErrorResponses: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
-      { async serverWillStart() { return { async drainServer() { await ws.dispose(); await executor?.dispose(); } }; } },
+      { async serverWillStart() { return { async drainServer() { await ws.dispose(); await executor?.dispose(); await limits.close(); } }; } },
+      limits.plugin,
       config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
@@ -160,11 +180,18 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     await apollo.start();
   } catch (error) {
     server.close();
+    await limits.close();
     throw error;
   }
   graphqlHandler = expressMiddleware(apollo, {
     // A bad token is a 401 (UNAUTHENTICATED), never a silent downgrade to anonymous.
-    context: async ({ req }) => ({ headers: req.headers, ...(auth && { principal: await auth.principalFromHttp(req.headers.authorization) }) }),
+    // Then one operation of the caller's budget is spent (429 REQUEST_RATE_LIMITED when it is used up),
+    // before the document is even parsed.
+    context: async ({ req }) => {
+      const principal = auth ? await auth.principalFromHttp(req.headers.authorization) : undefined;
+      await limits.admitCaller(principal ?? ANONYMOUS, req.socket.remoteAddress);
+      return { headers: req.headers, ...(principal && { principal }) };
+    },
   });
 
   return {
@@ -188,6 +215,10 @@ const badRequestBody: express.ErrorRequestHandler = (error, _req, res, next) => 
   const status = (error as { status?: unknown }).status;
   if (!(error as { expose?: unknown }).expose || typeof status !== 'number' || status >= 500) return next(error);
   const type = (error as { type?: unknown }).type;
+  if (type === 'entity.too.large') {
+    const limit = (error as { limit?: unknown }).limit;
+    return void res.status(413).json({ errors: [{ message: `The request body is larger than ${limit} bytes.`, extensions: { code: LimitErrorCode.PAYLOAD_TOO_LARGE, limit } }] });
+  }
   const message = type === 'entity.parse.failed' ? `the request body is not valid JSON: ${(error as Error).message}` : (error as Error).message;
   res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
 };
