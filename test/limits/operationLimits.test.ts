@@ -3,7 +3,7 @@
  * and admits one just under, over POST, GET and websocket alike, with no subgraph call for a refusal;
  * the README's queries pass under the default limits and the attacks of issue #8 do not.
  */
-import { Lexer, Source, TokenKind } from 'graphql';
+import { getIntrospectionQuery, Lexer, Source, TokenKind } from 'graphql';
 import WebSocket from 'ws';
 import { deferred, nextValue, waitFor, withTimeout } from '../support/asyncWait.js';
 import { startAuthMesh, type AuthMesh } from '../support/startAuthMesh.js';
@@ -177,6 +177,12 @@ describe('under the default limits', () => {
     const event = await refusedOrEvent;
     expect(event.errors).toBeUndefined();
     expect((event.data as any).orderBucketUpdated.product.name).toEqual(expect.any(String));
+  });
+
+  it("should answer the IDE's introspection query", async () => {
+    const answer = await defaults.post({ query: getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }) });
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.__schema.types.length).toBeGreaterThan(10);
   });
 
   it('should refuse 20 aliases × 10k MINUTE buckets as too expensive, with no subgraph call', async () => {
