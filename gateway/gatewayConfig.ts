@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { SupergraphSource } from './supergraph/createSupergraphManager.js';
 import type { GatewayAuthConfig } from './auth/GatewayAuthConfig.js';
 import type { KeySource } from './auth/KeySource.js';
+import type { GatewayLimitsConfig } from './limits/GatewayLimitsConfig.js';
+import { limitsConfigFromEnv } from './limits/limitsConfigFromEnv.js';
 
 /** A validated gateway configuration. */
 export interface GatewayConfig {
@@ -36,6 +38,11 @@ export interface GatewayConfig {
    * `gatewayConfigFromEnv` always sets it).
    */
   auth?: GatewayAuthConfig;
+  /**
+   * Operation limits, trusted documents and rate limits. @default DEFAULT_GATEWAY_LIMITS (no rate
+   * limit; `gatewayConfigFromEnv` always sets it, see README.md "Limits")
+   */
+  limits?: GatewayLimitsConfig;
 }
 
 /**
@@ -101,6 +108,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     landingPage: bool('MESH_LANDING_PAGE', !production),
     ...(env.MESH_PUBLIC_URL && { publicUrl: publicUrlFrom(env.MESH_PUBLIC_URL, fail) }),
     auth: authConfigFromEnv(env, supergraph, fail),
+    limits: limitsConfigFromEnv(env, fail),
   };
 }
 

@@ -21,6 +21,9 @@ import { CATALOG_SUBGRAPH_NAME } from './catalog/catalogSubgraph.js';
 import { publicEndpoints } from './catalog/publicPorts.js';
 import { formatPublicError } from './errors/formatPublicError.js';
 import { jsonErrorHandler, jsonNotFound } from './http/jsonErrors.js';
+import { createGatewayLimits } from './limits/createGatewayLimits.js';
+import { DEFAULT_GATEWAY_LIMITS } from './limits/GatewayLimitsConfig.js';
+import { ANONYMOUS } from './auth/Principal.js';
 
 /** Where the gateway's log lines go. */
 export type GatewayLog = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -57,6 +60,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // Auth: tokens, field-level authorization, and the signed identity every subgraph request carries.
   const auth = config.auth ? createGatewayAuth(config.auth) : null;
   for (const warning of config.auth?.warnings ?? []) log('warn', `!!!!!!!! ${warning} !!!!!!!!`);
+  // Limits: document limits, trusted documents and rate limits, checked before validation and planning.
+  const limits = createGatewayLimits(config.limits ?? DEFAULT_GATEWAY_LIMITS, (message) => log('warn', message));
   const app = express();
   const server = createServer(app);
   let apiSchema: GraphQLSchema | null = null;
@@ -78,6 +83,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   const onSupergraph = (sdl: string) => {
     addresses = addressesOf(sdl);
+    limits.updateSupergraph(sdl);
     remoteAddresses = Object.fromEntries(Object.entries(addresses).filter(([, a]) => !isLocalSubgraph(a)));
     auth?.updateSupergraph(sdl);
     // The executor fails over between replicas itself (entity fetches and websockets), given every URL.
@@ -111,9 +117,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     path: '/graphql',
     schema: () => apiSchema,
     subscriptions: () => executor,
+    maxPayload: limits.config.maxWebsocketMessageBytes,
+    maxOperationsPerSocket: limits.config.maxSubscriptionsPerSocket,
+    admit: (operation, caller, schema) => limits.admitWebsocketOperation({ ...operation, extensions: operation.extensions ?? undefined }, { principal: caller.principal ?? ANONYMOUS, clientAddress: caller.clientAddress }, schema),
     executeOperation: async (request, context) => {
       if (!apollo) return { errors: [{ message: 'the gateway is starting' }] } as unknown as ExecutionResult;
-      const response = await apollo.executeOperation(request, { contextValue: (context ?? {}) as object });
+      // Admitted by `admit` already (budget spent, document checked): not charged twice.
+      const response = await apollo.executeOperation(request, { contextValue: limits.admitted((context ?? {}) as object) });
       return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : ({ errors: [{ message: 'incremental delivery is not supported over websockets' }] } as unknown as ExecutionResult);
     },
     ...(auth && {
@@ -137,7 +147,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
   let graphqlHandler: express.RequestHandler | null = null;
-  app.use('/graphql', express.json({ limit: '1mb' }), (req, res, next) => {
+  app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
     if (!graphqlHandler) return void res.status(503).json({ errors: [{ message: 'the gateway is starting: the supergraph is not loaded yet', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
     graphqlHandler(req, res, next);
   });
@@ -147,6 +157,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
+  }).catch(async (error) => {
+    await limits.close();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
@@ -155,13 +168,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   apollo = new ApolloServer({
     gateway: auth ? auth.wrapGateway(gateway) : gateway,
     introspection: config.introspection,
+    // Apollo's automatic persisted queries stay on beside registered documents, but a safelist
+    // admits only registered operations (see gateway/limits/createTrustedDocuments.ts).
+    persistedQueries: limits.config.trustedDocuments.mode === 'safelist' ? false : undefined,
+    // A second line behind the limits plugin, which parses with the same token limit first.
+    parseOptions: Number.isFinite(limits.config.operations.maxTokens) ? { maxTokens: limits.config.operations.maxTokens } : {},
     // Stack traces are for logs, not for clients.
     includeStacktraceInErrorResponses: false,
     // Subgraph stacks, internal addresses and unexpected failures' detail go to the log, not to clients.
     formatError: formatPublicError(log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
-      { async serverWillStart() { return { async drainServer() { await ws.dispose(); await executor?.dispose(); } }; } },
+      { async serverWillStart() { return { async drainServer() { await ws.dispose(); await executor?.dispose(); await limits.close(); } }; } },
+      limits.plugin,
       config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
@@ -169,11 +188,18 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     await apollo.start();
   } catch (error) {
     server.close();
+    await limits.close();
     throw error;
   }
   graphqlHandler = expressMiddleware(apollo, {
     // A bad token is a 401 (UNAUTHENTICATED), never a silent downgrade to anonymous.
-    context: async ({ req }) => ({ headers: req.headers, ...(auth && { principal: await auth.principalFromHttp(req.headers.authorization) }) }),
+    // Then one operation of the caller's budget is spent (429 REQUEST_RATE_LIMITED when it is used up),
+    // before the document is even parsed.
+    context: async ({ req }) => {
+      const principal = auth ? await auth.principalFromHttp(req.headers.authorization) : undefined;
+      await limits.admitCaller(principal ?? ANONYMOUS, req.socket.remoteAddress);
+      return { headers: req.headers, ...(principal && { principal }) };
+    },
   });
 
   return {

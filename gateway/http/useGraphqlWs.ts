@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { print, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, print, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -9,6 +9,8 @@ import type { Principal } from '../auth/Principal.js';
 
 /** graphql-ws's code for a refused connection (`onConnect` returning false uses it too). */
 const FORBIDDEN = 4403;
+/** The `ws` library's default message size (100 MiB), far too large for a GraphQL operation. */
+const WS_DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 /** Longest delay `setTimeout` takes (about 24.8 days). */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -42,6 +44,29 @@ export interface GraphqlWsOptions {
     subscribe: (request: SubscriptionAuthRequest) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>,
     onExpired: () => void,
   ) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  /**
+   * Largest message in bytes; a larger one closes the socket with 1009 (message too big) before it
+   * is parsed.
+   * @default 104857600 (the `ws` default)
+   */
+  maxPayload?: number;
+  /**
+   * Operations running at once on one socket (subscriptions and queries in flight); one more gets an
+   * `error` message with MAX_SUBSCRIPTIONS_LIMIT and the socket stays open.
+   * @default Infinity
+   */
+  maxOperationsPerSocket?: number;
+  /**
+   * Admits an operation before it is validated (limits, trusted documents, rate limits): returns the
+   * parsed document to run, or the refusal sent to the client as an `error` message. Given the
+   * connection's principal (when `authenticate` is set) and the client's address.
+   * @default graphql-ws parses the `query` as it is
+   */
+  admit?: (
+    operation: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null; extensions?: Record<string, unknown> | null; documentId?: unknown },
+    caller: { principal?: Principal; clientAddress?: string },
+    schema: GraphQLSchema,
+  ) => Promise<{ document: DocumentNode } | GraphQLError>;
 }
 
 type ConnectionExtra = { principal?: Principal; expiryTimer?: NodeJS.Timeout };
@@ -52,8 +77,8 @@ type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<Connecti
  * executor, queries and mutations to the same pipeline as HTTP. Returns a disposer for draining.
  */
 export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promise<void>; clients: () => number } {
-  const wsServer = new WebSocketServer({ server: options.server, path: options.path });
-  const { authenticate, authorizeSubscription } = options;
+  const { authenticate, authorizeSubscription, admit, maxPayload = WS_DEFAULT_MAX_PAYLOAD, maxOperationsPerSocket = Infinity } = options;
+  const wsServer = new WebSocketServer({ server: options.server, path: options.path, maxPayload });
   // graphql-ws hands `execute`/`subscribe` only the execution args: find the connection by its context.
   const connections = new WeakMap<object, Ctx>();
   const expire = (ctx: Ctx) => ctx.extra.socket.close(FORBIDDEN, 'token expired');
@@ -84,6 +109,21 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         const schema = options.schema();
         if (!schema) throw new Error('the supergraph is not loaded yet');
         return schema;
+      },
+      onSubscribe: async (ctx: Ctx, _id, payload) => {
+        // graphql-ws registers the operation in `ctx.subscriptions` before this hook: the others run.
+        if (Object.keys(ctx.subscriptions).length - 1 >= maxOperationsPerSocket) {
+          return [wsError(new GraphQLError(`This connection already runs ${maxOperationsPerSocket} operations; complete one first.`, { extensions: { code: 'MAX_SUBSCRIPTIONS_LIMIT' } }))];
+        }
+        if (!admit) return undefined;
+        const schema = options.schema();
+        if (!schema) return [new GraphQLError('the supergraph is not loaded yet', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
+        const admitted = await admit(payload as Parameters<typeof admit>[0], { principal: ctx.extra.principal, clientAddress: ctx.extra.request.socket.remoteAddress }, schema);
+        if (admitted instanceof GraphQLError) return [wsError(admitted)];
+        const errors = validate(schema, admitted.document);
+        if (errors.length) return errors;
+        if (!getOperationAST(admitted.document, payload.operationName)) return [new GraphQLError('Unable to identify the operation to run: name it with operationName.', { extensions: { code: 'BAD_REQUEST' } })];
+        return { schema, document: admitted.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       execute: (args) =>
         options.executeOperation(
@@ -116,4 +156,10 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
     wsServer,
   );
   return { dispose: async () => cleanup.dispose(), clients: () => wsServer.clients.size };
+}
+
+/** A coded error as a websocket client sees it: without the HTTP status and headers meant for HTTP. */
+function wsError(error: GraphQLError): GraphQLError {
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { extensions });
 }

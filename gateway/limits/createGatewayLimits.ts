@@ -1,0 +1,78 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { Principal } from '../auth/Principal.js';
+import { checkOperation } from './checkOperation.js';
+import { createRateLimiter, rateLimitKey, type RateLimiter } from './createRateLimiter.js';
+import { createTrustedDocuments, type DocumentRequest } from './createTrustedDocuments.js';
+import type { GatewayLimitsConfig } from './GatewayLimitsConfig.js';
+import { NO_COST_DIRECTIVES, readCostDirectives, type CostDirectives } from './readCostDirectives.js';
+import { ADMITTED, useOperationLimits } from './useOperationLimits.js';
+
+/** A websocket operation as the client sent it. */
+export interface WebsocketOperation extends DocumentRequest {
+  variables?: Record<string, unknown> | null;
+}
+
+/** The gateway's limits, built from one configuration, for its HTTP and websocket adapters. */
+export interface GatewayLimits {
+  readonly config: GatewayLimitsConfig;
+  /** The Apollo Server plugin: trusted documents and static limits of HTTP operations. */
+  readonly plugin: ApolloServerPlugin;
+  /** Takes the `@cost`/`@listSize` directives of a new supergraph. */
+  updateSupergraph(supergraphSdl: string): void;
+  /** Spends one operation of the caller's budget; throws REQUEST_RATE_LIMITED (429, Retry-After). */
+  admitCaller(principal: Principal, clientAddress: string | undefined): Promise<void>;
+  /**
+   * Everything for one websocket operation: budget, trusted documents, static limits. Returns the
+   * parsed document to validate and run, or the refusal.
+   */
+  admitWebsocketOperation(operation: WebsocketOperation, caller: { principal: Principal; clientAddress?: string }, schema: GraphQLSchema): Promise<{ document: DocumentNode } | GraphQLError>;
+  /** A context marked as admitted, so the HTTP pipeline does not check (nor charge) it twice. */
+  admitted<T extends object>(context: T): T;
+  close(): Promise<void>;
+}
+
+/** Throws when the trusted documents file cannot be read (the gateway must not start without it). */
+export function createGatewayLimits(config: GatewayLimitsConfig, log: (message: string) => void = () => {}): GatewayLimits {
+  const trustedDocuments = createTrustedDocuments(config.trustedDocuments, log);
+  const rateLimiter: RateLimiter | null = config.rateLimit ? createRateLimiter(config.rateLimit, log) : null;
+  let costs: CostDirectives = NO_COST_DIRECTIVES;
+  const check = (source: string, variables: Record<string, unknown> | null | undefined, schema: GraphQLSchema | null) =>
+    checkOperation({ source, variables: variables ?? undefined, schema, costs, limits: config.operations });
+
+  return {
+    config,
+    plugin: useOperationLimits({
+      trustedDocuments,
+      check: (source, variables, schema) => {
+        const result = check(source, variables, schema);
+        return result.ok ? null : result.error;
+      },
+    }),
+    updateSupergraph(supergraphSdl) {
+      try {
+        costs = readCostDirectives(supergraphSdl);
+      } catch {
+        costs = NO_COST_DIRECTIVES; // the gateway accepted this supergraph: cannot happen; default weights
+      }
+    },
+    async admitCaller(principal, clientAddress) {
+      const refusal = await rateLimiter?.consume(rateLimitKey(principal, clientAddress));
+      if (refusal) throw refusal;
+    },
+    async admitWebsocketOperation(operation, caller, schema) {
+      const refusal = await rateLimiter?.consume(rateLimitKey(caller.principal, caller.clientAddress));
+      if (refusal) return refusal;
+      const resolved = trustedDocuments.resolve({ ...operation, query: operation.query || undefined });
+      if (resolved instanceof Error) return resolved;
+      if (!resolved.query) return new GraphQLError('The operation has no document: send `query`, or the id of a registered document.', { extensions: { code: 'BAD_REQUEST' } });
+      const result = check(resolved.query, operation.variables, schema);
+      return result.ok ? { document: result.document } : result.error;
+    },
+    admitted: (context) => ({ ...context, [ADMITTED]: true }),
+    async close() {
+      trustedDocuments.close();
+      await rateLimiter?.close();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { GraphQLError } from 'graphql';
+import type { Principal } from '../auth/Principal.js';
+import { LimitErrorCode, limitError } from './LimitErrorCode.js';
+
+/** Per-principal request budget. */
+export interface RateLimitConfig {
+  /** Operations one principal may start per window (HTTP requests and websocket operations alike). */
+  points: number;
+  /** Window length in seconds (fixed windows, started by the principal's first operation). */
+  windowSeconds: number;
+  /**
+   * Redis shared by every gateway replica (`redis://host:port/db`), so they hold one budget per
+   * principal. While Redis is unreachable each replica falls back to an in-memory budget of the same
+   * size (the limit then holds per replica), and logs it once per outage.
+   * @default unset: in memory, per gateway process
+   */
+  redisUrl?: string;
+  /** Prefix of the Redis keys. @default 'mesh:rate' */
+  keyPrefix?: string;
+}
+
+/** Spends budget; resolves to the refusal (429 with Retry-After) or null. */
+export interface RateLimiter {
+  consume(key: string): Promise<GraphQLError | null>;
+  close(): Promise<void>;
+}
+
+/** The budget key of a caller: the token's `sub`, else the client address. */
+export function rateLimitKey(principal: Principal, clientAddress: string | undefined): string {
+  if (principal.authenticated && principal.sub) return `sub:${principal.sub}`;
+  return `ip:${(clientAddress ?? 'unknown').replace(/^::ffff:/, '')}`;
+}
+
+/** Builds the limiter; with a Redis URL it connects in the background (no wait, no failure at start). */
+export function createRateLimiter(config: RateLimitConfig, log: (message: string) => void = () => {}): RateLimiter {
+  const { points, windowSeconds: duration, redisUrl, keyPrefix = 'mesh:rate' } = config;
+  const memory = new RateLimiterMemory({ points, duration, keyPrefix });
+  let redis: Redis | null = null;
+  let limiter: RateLimiterAbstract = memory;
+  if (redisUrl) {
+    // No offline queue and no retries per command: while Redis is down a request must not wait for
+    // it, it goes to the in-memory insurance limiter at once.
+    redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2_000, retryStrategy: (times) => Math.min(100 * times, 2_000) });
+    let down = false;
+    redis.on('error', (error: Error) => {
+      if (down) return;
+      down = true;
+      log(`rate limits: Redis at ${new URL(redisUrl).host} is unreachable (${error.message}); each gateway now counts in memory until it is back`);
+    });
+    redis.on('ready', () => {
+      if (down) log('rate limits: Redis is back; the budget is shared again');
+      down = false;
+    });
+    limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+  }
+  return {
+    async consume(key) {
+      try {
+        await limiter.consume(key);
+        return null;
+      } catch (outcome) {
+        if (!(outcome instanceof RateLimiterRes)) throw outcome;
+        const seconds = Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));
+        return limitError(LimitErrorCode.REQUEST_RATE_LIMITED, `Too many requests: ${points} operations per ${duration} s; retry after ${seconds} s.`, {
+          headers: { 'retry-after': String(seconds) },
+          details: { retryAfterSeconds: seconds },
+        });
+      }
+    },
+    async close() {
+      redis?.disconnect();
+    },
+  };
+}
