@@ -7,10 +7,6 @@
  */
 import { randomBytes } from 'node:crypto';
 
-/** Schemas and streams of test runs start with these; everything else under `mesh_`/`MESH_` is a user's. */
-export const TEST_SCHEMA_PREFIX = 'mesh_test_';
-export const TEST_STREAM_PREFIX = 'MESH_TEST_';
-
 /** A namespace no other test run uses, e.g. `test_3f9a0c1b2d`. */
 export function uniqueNamespace(): string {
   return `test_${randomBytes(5).toString('hex')}`;
