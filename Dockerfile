@@ -1,9 +1,25 @@
 # One image for every piece of the mesh; docker-compose.yml picks the command per service.
+# Stage 1 compiles the TypeScript (dev dependencies); stage 2 runs the compiled JavaScript with plain node
+# and production dependencies only.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY gateway ./gateway
+COPY subgraphs ./subgraphs
+COPY scripts ./scripts
+# `npm ci` runs the `prepare` script: the build into dist/.
+RUN npm ci --no-audit --no-fund
+
 FROM node:20-bookworm-slim
 WORKDIR /app
+# No npm lifecycle scripts in the image: `prepare` and the `pre<script>` build steps need the compiler,
+# which is a dev dependency; the image already holds the build.
+ENV npm_config_ignore_scripts=true
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY . .
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY schema ./schema
+COPY config ./config
 ENV MESH_HOST=0.0.0.0 GATEWAY_HOST=0.0.0.0
 EXPOSE 4000 4001 4002 4003 4004
-CMD ["npm", "start"]
+CMD ["node", "dist/scripts/start.js"]

@@ -1,6 +1,7 @@
 /**
  * Jest runs TypeScript through @swc/jest (fast cold start) as CommonJS. `jose` ships ESM only, so it is
- * transformed too; every other package in node_modules ships CommonJS.
+ * transformed too; every other package in node_modules ships CommonJS. The global setup and teardown
+ * fail the run when it touched PostgreSQL schemas or JetStream streams it did not create.
  * @type {import('jest').Config}
  */
 module.exports = {
@@ -13,4 +14,6 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 30000,
+  globalSetup: '<rootDir>/test/support/scaleOutDataGuard.ts',
+  globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
 };

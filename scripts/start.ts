@@ -5,7 +5,9 @@
  * same variables configure the pieces (see README).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { DOMAINS, DOMAIN_NAMES } from '../subgraphs/domains.js';
 import { simulatorConfigFromEnv } from '../subgraphs/simulator/simulatorConfig.js';
 import { runSimulator } from '../subgraphs/simulator/runSimulator.js';
@@ -15,8 +17,19 @@ import { runMain } from './runMain.js';
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
+/**
+ * A sibling entry point of this file, as this process runs: `dist/scripts/<name>.js` under plain node
+ * (`npm start`), `scripts/<name>.ts` when this file itself runs under tsx during development. Resolved
+ * from this file, not the working directory.
+ */
+function entryPoint(name: string): string {
+  const self = fileURLToPath(import.meta.url);
+  return path.join(path.dirname(self), `${name}${path.extname(self)}`);
+}
+
 function launch(name: string, script: string, args: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  // The node flags of this process (none under `npm start`; tsx's loader during development) go to the child too.
+  const child = spawn(process.execPath, [...process.execArgv, entryPoint(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
   const prefix = `[${name}]`.padEnd(12);
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => console.log(`${prefix}${line}`));
@@ -68,7 +81,7 @@ await runMain('mesh', async () => {
   const simulator = simulatorConfigFromEnv(process.env);
   if (!process.env.MESH_SUBGRAPHS) process.env.MESH_SUBGRAPHS = DOMAIN_NAMES.map((d) => `${d}=${base(d)}/graphql`).join(',');
 
-  for (const domain of DOMAIN_NAMES) launch(domain, 'scripts/subgraph.ts', [domain]);
+  for (const domain of DOMAIN_NAMES) launch(domain, 'subgraph', [domain]);
   await Promise.all(DOMAIN_NAMES.map((d) => waitFor(`${base(d)}/health`, `subgraph ${d}`, 60_000)));
 
   const sim = simulator.enabled
@@ -84,7 +97,7 @@ await runMain('mesh', async () => {
     : null;
   await sim?.seeded;
   // The gateway starts once history is in place, so "ready" means a dashboard sees the seeded 90 days.
-  launch('gateway', 'scripts/gateway.ts');
+  launch('gateway', 'gateway');
   const gateway = `http://${host}:${gatewayPort}`;
   await waitFor(`${gateway}/ready`, 'gateway', 120_000);
   console.log(`

@@ -24,16 +24,21 @@ export interface RunningSubgraph {
   close(): Promise<void>;
 }
 
-/** Opens the configured store; on PostgreSQL each domain keeps its tables in its own schema, `mesh_<domain>`. */
-export async function openStore(config: StoreConfig, domain: string): Promise<Store> {
-  if (config.kind === 'duckdb') return DuckDbStore.open({ path: config.path });
-  return PostgresStore.open({ url: config.url, schema: `mesh_${domain}` });
+/** The PostgreSQL schema of a domain: `mesh_<domain>`, or `mesh_<namespace>_<domain>` in a namespace. */
+export function postgresSchemaName(domain: string, namespace?: string): string {
+  return namespace ? `mesh_${namespace}_${domain}` : `mesh_${domain}`;
 }
 
-/** Opens the configured bus; on NATS, the domain's JetStream stream `MESH_<DOMAIN>`. */
-export async function openBus(config: BusConfig, domain: string): Promise<Bus> {
+/** Opens the configured store; on PostgreSQL each domain keeps its tables in its own schema ({@link postgresSchemaName}). */
+export async function openStore(config: StoreConfig, domain: string, namespace?: string): Promise<Store> {
+  if (config.kind === 'duckdb') return DuckDbStore.open({ path: config.path });
+  return PostgresStore.open({ url: config.url, schema: postgresSchemaName(domain, namespace) });
+}
+
+/** Opens the configured bus; on NATS, the domain's JetStream stream `MESH_<DOMAIN>` (`MESH_<NAMESPACE>_<DOMAIN>` in a namespace). */
+export async function openBus(config: BusConfig, domain: string, namespace?: string): Promise<Bus> {
   if (config.kind === 'memory') return new InProcessBus();
-  return JetStreamBus.connect({ servers: config.url, domain });
+  return JetStreamBus.connect({ servers: config.url, domain, namespace });
 }
 
 /**
@@ -44,11 +49,11 @@ export async function openBus(config: BusConfig, domain: string): Promise<Bus> {
  */
 export async function startSubgraph(config: SubgraphConfig, serveOptions: Omit<ServeDataProductOptions, 'port' | 'host' | 'exportDir'> = {}): Promise<RunningSubgraph> {
   const definition = DOMAINS[config.domain].define(loadTypeDefs(config.schemaDir, config.domain));
-  const store = await openStore(config.store, config.domain);
-  const bus = await openBus(config.bus, config.domain);
+  const store = await openStore(config.store, config.domain, config.namespace);
+  const bus = await openBus(config.bus, config.domain, config.namespace);
   const runtime = await DataProductRuntime.start(definition, { store, bus, latenessMs: config.latenessMs });
-  // On NATS, producers may also publish facts to `mesh.<domain>.facts.<type>`; replicas share the durable consumer.
-  const facts = bus instanceof JetStreamBus ? await consumeFacts({ connection: bus.connection, domain: config.domain, ingest: (events) => runtime.ingest(events) }) : null;
+  // On NATS, producers may also publish facts to `[<namespace>.]mesh.<domain>.facts.<type>`; replicas share the durable consumer.
+  const facts = bus instanceof JetStreamBus ? await consumeFacts({ connection: bus.connection, domain: config.domain, namespace: bus.namespace, ingest: (events) => runtime.ingest(events) }) : null;
   const { auth } = config;
   for (const warning of auth?.warnings ?? []) console.error(`${config.domain} subgraph warn: !!!!!!!! ${warning} !!!!!!!!`);
   const secured: Partial<ServeDataProductOptions> = auth

@@ -23,6 +23,13 @@ export interface SubgraphConfig {
   exportIntervalMs?: number;
   latenessMs: number;
   /**
+   * Keeps this mesh's scale-out data apart from other meshes (or test runs) on the same PostgreSQL
+   * database and NATS server: schema `mesh_<namespace>_<domain>`, stream `MESH_<NAMESPACE>_<DOMAIN>`,
+   * subjects `<namespace>.mesh.<domain>.…`. Unused by DuckDB and the in-process bus.
+   * @default none: schema `mesh_<domain>`, stream `MESH_<DOMAIN>`, subjects `mesh.<domain>.…`
+   */
+  namespace?: string;
+  /**
    * Who may call: GraphQL only with the gateway's signed identity, `POST /events` only with a producer
    * token carrying `<domain>:write`. Absent means everyone may (tests of other features);
    * `subgraphConfigFromEnv` always sets it.
@@ -67,7 +74,7 @@ const port = z.coerce.number().int().min(0).max(65535);
  * value with a message that names the variable:
  * `MESH_HOST`, `<DOMAIN>_PORT` (e.g. `ORDERS_PORT`), `MESH_SCHEMA_DIR`, `MESH_DATA_DIR`, `MESH_STORE`
  * (`duckdb` | `duckdb:<file>` | `memory` | `postgres://…`), `MESH_BUS` (`memory` | `nats://…`),
- * `MESH_EXPORT_DIR`, `MESH_LATENESS_HOURS`; trust: `MESH_GATEWAY_SECRET` | `MESH_GATEWAY_SECRET_FILE`
+ * `MESH_EXPORT_DIR`, `MESH_LATENESS_HOURS`, `MESH_NAMESPACE`; trust: `MESH_GATEWAY_SECRET` | `MESH_GATEWAY_SECRET_FILE`
  * (default a dev secret, refused in production: `NODE_ENV=production` or `MESH_SECURE=true`),
  * `MESH_AUTH_JWKS_URL` | `MESH_AUTH_JWKS_FILE` (default the dev key set), `MESH_AUTH_ISSUER` (`mesh-dev`),
  * `MESH_AUTH_AUDIENCE` (`mesh`), `MESH_AUTH_SCOPES_CLAIM` (`scope`), as the gateway reads them.
@@ -88,6 +95,7 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     exportDir: z.string().min(1),
     exportIntervalMinutes: z.coerce.number().min(0),
     latenessHours: z.coerce.number().positive(),
+    namespace: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a lowercase letter, then up to 31 lowercase letters, digits or _').optional(),
   });
   const raw = {
     host: env.MESH_HOST ?? '127.0.0.1',
@@ -99,10 +107,11 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     exportDir: env.MESH_EXPORT_DIR ?? 'exports',
     exportIntervalMinutes: env.MESH_EXPORT_INTERVAL_MINUTES ?? 15,
     latenessHours: env.MESH_LATENESS_HOURS ?? 168,
+    namespace: env.MESH_NAMESPACE || undefined,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const names: Record<string, string> = { host: 'MESH_HOST', port: portVariable, schemaDir: 'MESH_SCHEMA_DIR', dataDir: 'MESH_DATA_DIR', store: 'MESH_STORE', bus: 'MESH_BUS', exportDir: 'MESH_EXPORT_DIR', exportIntervalMinutes: 'MESH_EXPORT_INTERVAL_MINUTES', latenessHours: 'MESH_LATENESS_HOURS' };
+    const names: Record<string, string> = { host: 'MESH_HOST', port: portVariable, schemaDir: 'MESH_SCHEMA_DIR', dataDir: 'MESH_DATA_DIR', store: 'MESH_STORE', bus: 'MESH_BUS', exportDir: 'MESH_EXPORT_DIR', exportIntervalMinutes: 'MESH_EXPORT_INTERVAL_MINUTES', latenessHours: 'MESH_LATENESS_HOURS', namespace: 'MESH_NAMESPACE' };
     const issue = parsed.error.issues[0];
     const key = String(issue.path[0]);
     throw new Error(`invalid ${names[key] ?? key}=${JSON.stringify(raw[key as keyof typeof raw])}: ${issue.message}`);
@@ -118,6 +127,7 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     exportDir: path.resolve(c.exportDir),
     exportIntervalMs: c.exportIntervalMinutes * 60_000,
     latenessMs: c.latenessHours * 3_600_000,
+    ...(c.namespace && { namespace: c.namespace }),
     auth: authConfigFromEnv(env),
   };
 }

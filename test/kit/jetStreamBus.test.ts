@@ -1,7 +1,8 @@
 /**
- * The JetStream bus and broker fact ingestion against a REAL nats-server (2.9 on this machine). Each test
- * uses its own domain, hence its own stream, and deletes it afterwards. The restart test runs its own
- * private server, so killing it never disturbs the shared one.
+ * The JetStream bus and broker fact ingestion against a REAL nats-server (2.9 on this machine). On the
+ * shared server every bus runs in this file's own namespace and each test uses its own domain, hence its
+ * own stream (`MESH_TEST_<random>_<DOMAIN>`), deleted afterwards. The restart test runs its own private
+ * server, so killing it never disturbs the shared one.
  */
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -13,6 +14,7 @@ import { consumeFacts, factSubject, type ConsumeFactsOptions, type FactConsumer 
 import type { EventOutcome, IngestReport } from '../../subgraphs/kit/ingest/ingestEvents.js';
 import { nextValue, waitFor } from '../support/asyncWait.js';
 import { describeWithNats, natsServerBinaryExists, natsUrl, startPrivateNatsServer, type PrivateNatsServer } from '../support/natsAvailable.js';
+import { uniqueNamespace } from '../support/testNamespace.js';
 
 let domainCounter = 0;
 const uniqueDomain = () => `jst${Date.now().toString(36)}${++domainCounter}`;
@@ -69,6 +71,8 @@ describeWithNats('JetStreamBus on nats-server', () => {
   let admin: NatsConnection;
   let jsm: JetStreamManager;
   let domain: string;
+  const namespace = uniqueNamespace();
+  const stream = () => domainStreamName(domain, namespace);
   const cleanups: Array<() => Promise<unknown>> = [];
 
   beforeAll(async () => {
@@ -81,11 +85,11 @@ describeWithNats('JetStreamBus on nats-server', () => {
   });
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    await jsm.streams.delete(domainStreamName(domain)).catch(() => {});
+    await jsm.streams.delete(stream()).catch(() => {});
   });
 
   async function openBus(options: Partial<JetStreamBusOptions> = {}): Promise<JetStreamBus> {
-    const bus = await JetStreamBus.connect({ servers: natsUrl, domain, ...options });
+    const bus = await JetStreamBus.connect({ servers: natsUrl, domain, namespace, ...options });
     cleanups.push(() => bus.close());
     return bus;
   }
@@ -97,7 +101,7 @@ describeWithNats('JetStreamBus on nats-server', () => {
   }
 
   async function startConsumer(options: Omit<ConsumeFactsOptions, 'domain'>): Promise<FactConsumer> {
-    const consumer = await consumeFacts({ domain, ...options });
+    const consumer = await consumeFacts({ domain, namespace, ...options });
     cleanups.push(() => consumer.stop());
     return consumer;
   }
@@ -107,9 +111,27 @@ describeWithNats('JetStreamBus on nats-server', () => {
   it('should create the domain stream with file storage, the domain subjects and the limits', async () => {
     await openBus({ maxAgeMs: 3_600_000, duplicateWindowMs: 60_000 });
 
-    const { config } = await jsm.streams.info(domainStreamName(domain));
+    const { config } = await jsm.streams.info(stream());
 
-    expect(config).toMatchObject({ subjects: [`mesh.${domain}.>`], storage: 'file', max_age: 3_600_000 * 1e6, duplicate_window: 60_000 * 1e6 });
+    expect(stream()).toBe(`MESH_${namespace.toUpperCase()}_${domain.toUpperCase()}`);
+    expect(config).toMatchObject({ subjects: [`${namespace}.mesh.${domain}.>`], storage: 'file', max_age: 3_600_000 * 1e6, duplicate_window: 60_000 * 1e6 });
+  });
+
+  it('should keep buses of one domain in two namespaces apart: streams, subjects and delivered events', async () => {
+    const other = uniqueNamespace();
+    cleanups.push(() => jsm.streams.delete(domainStreamName(domain, other)).catch(() => {}));
+    const mine = await openBus();
+    const theirs = await openBus({ namespace: other });
+    const subscription = subscribe<string>(mine, updated('>'));
+    await subscription.ready;
+
+    await theirs.publish(updated('eu'), 'theirs');
+    await mine.publish(updated('eu'), 'mine');
+    const [received] = await collect(subscription, 1, 'the event of my namespace');
+
+    expect(received).toMatchObject({ data: 'mine', subject: updated('eu') });
+    expect((await jsm.streams.info(stream())).state.messages).toBe(1);
+    expect((await jsm.streams.info(domainStreamName(domain, other))).config.subjects).toEqual([`${other}.mesh.${domain}.>`]);
   });
 
   it('should deliver published events to a subscriber with increasing cursors', async () => {
@@ -153,7 +175,7 @@ describeWithNats('JetStreamBus on nats-server', () => {
 
     expect(again).toBe(first);
     expect(received.map((m) => m.cursor)).toEqual([first, sentinel]);
-    expect((await jsm.streams.info(domainStreamName(domain))).state.messages).toBe(2);
+    expect((await jsm.streams.info(stream())).state.messages).toBe(2);
   });
 
   it('should resume from the last cursor with exactly the 1,000 missed events, in order, then continue live', async () => {
@@ -182,7 +204,7 @@ describeWithNats('JetStreamBus on nats-server', () => {
     const bus = await openBus();
     const subscription = subscribe(bus, updated('>'));
     await subscription.ready;
-    const consumers = async () => (await jsm.consumers.list(domainStreamName(domain)).next()).map((c) => c.name);
+    const consumers = async () => (await jsm.consumers.list(stream()).next()).map((c) => c.name);
     expect(await consumers()).toHaveLength(1);
 
     await subscription.return();
@@ -193,7 +215,7 @@ describeWithNats('JetStreamBus on nats-server', () => {
   it('should refuse a cursor the stream no longer retains, one it never issued, and one that is not a cursor', async () => {
     const bus = await openBus();
     await publishMany(bus, 5, (i) => ({ subject: updated('eu'), data: { n: i } }));
-    await jsm.streams.purge(domainStreamName(domain));
+    await jsm.streams.purge(stream());
     const newest = await bus.publish(updated('eu'), { n: 5 });
 
     await expect(subscribe(bus, updated('>'), '2').next()).rejects.toThrow(CursorUnavailableError);
@@ -215,11 +237,12 @@ describeWithNats('JetStreamBus on nats-server', () => {
       }
 
       await publishMany(producer, 5000, (i) => ({ subject: factSubject(domain, 'OrderPlaced'), data: fact(i), messageId: `fact-${i}` }));
-      producer.connection.publish(factSubject(domain, 'OrderPlaced'), '{not json');
+      // A raw NATS publish, as a producer outside the kit sends it: the namespace is part of the subject.
+      producer.connection.publish(factSubject(domain, 'OrderPlaced', namespace), '{not json');
       await waitFor(() => applied.size === 5000 && calls.rejected === 1, 'all facts ingested', 20_000);
       const durable = `mesh-${domain}-ingest`;
-      let info = await jsm.consumers.info(domainStreamName(domain), durable);
-      while (info.num_ack_pending + info.num_pending > 0) info = await jsm.consumers.info(domainStreamName(domain), durable);
+      let info = await jsm.consumers.info(stream(), durable);
+      while (info.num_ack_pending + info.num_pending > 0) info = await jsm.consumers.info(stream(), durable);
 
       expect(applied.size).toBe(5000);
       expect(calls.events - calls.duplicates - calls.rejected).toBe(5000);
@@ -245,8 +268,8 @@ describeWithNats('JetStreamBus on nats-server', () => {
 
       await publishMany(producer, 3, (i) => ({ subject: factSubject(domain, 'OrderPlaced'), data: fact(i) }));
       await waitFor(() => applied.size === 3, 'the facts after the redelivery', 10_000);
-      let info = await jsm.consumers.info(domainStreamName(domain), `mesh-${domain}-ingest`);
-      while (info.num_ack_pending > 0) info = await jsm.consumers.info(domainStreamName(domain), `mesh-${domain}-ingest`);
+      let info = await jsm.consumers.info(stream(), `mesh-${domain}-ingest`);
+      while (info.num_ack_pending > 0) info = await jsm.consumers.info(stream(), `mesh-${domain}-ingest`);
 
       expect(failures).toBeGreaterThan(1);
       expect(calls.events).toBe(3);

@@ -3,8 +3,8 @@
  * JetStream behind a gateway configured with `orders=<replica A>|<replica B>`, catalog and inventory
  * embedded. Skipped loudly when either server is absent.
  *
- * Uses the fixed `mesh_orders` schema and `MESH_ORDERS` stream (dropped before and after): do not run it
- * beside the acceptance runs or a scaled-out `npm start`.
+ * Each mesh runs in a namespace of its own (`startReplicaMesh`), so a user's `mesh_orders` schema and
+ * `MESH_ORDERS` stream are never touched.
  */
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -34,16 +34,16 @@ interface BucketPayload {
 }
 
 /** Sequences of the bucket-updated change events in the domain stream, ascending. */
-async function bucketEventSequences(domain: string): Promise<string[]> {
+async function bucketEventSequences(domain: string, namespace: string): Promise<string[]> {
   const connection = await connect({ servers: natsUrl });
   try {
     const jsm = await jetstreamManager(connection);
-    const stream = domainStreamName(domain);
+    const stream = domainStreamName(domain, namespace);
     const { state } = await jsm.streams.info(stream);
     const sequences: string[] = [];
     for (let seq = state.first_seq; seq <= state.last_seq; seq += 1) {
       const message = await jsm.streams.getMessage(stream, { seq });
-      if (message?.subject.startsWith(`mesh.${domain}.v1.sales.bucket-updated.`)) sequences.push(String(seq));
+      if (message?.subject.startsWith(`${namespace}.mesh.${domain}.v1.sales.bucket-updated.`)) sequences.push(String(seq));
     }
     return sequences;
   } finally {
@@ -124,7 +124,7 @@ describeScaleOut('orders replicas on PostgreSQL and NATS JetStream behind the ga
     expect(cursors.map(Number)).toEqual([...cursors.map(Number)].sort((a, b) => a - b));
     expect(new Set(cursors).size).toBe(cursors.length);
     // No gap: every bucket event the stream holds, from both replicas, reached the client.
-    expect(cursors).toEqual(await bucketEventSequences('orders'));
+    expect(cursors).toEqual(await bucketEventSequences('orders', mesh.namespace));
     expect(mesh.gateway.subscriptions()!.stats()).toEqual({ upstreams: 1, clients: 1, connections: 1 });
 
     // Queries fail over too: the first URL is gone, the answer comes from the replica left.
@@ -163,7 +163,7 @@ describeScaleOut('orders replicas on PostgreSQL and NATS JetStream behind the ga
     try {
       const js = jetstream(connection);
       // Producers publish CloudEvents; a producer retrying without a message id sends duplicates.
-      for (const fact of [...facts, ...republished]) await js.publish(factSubject('orders', fact.type), JSON.stringify(fact));
+      for (const fact of [...facts, ...republished]) await js.publish(factSubject('orders', fact.type, mesh.namespace), JSON.stringify(fact));
     } finally {
       await connection.close();
     }

@@ -4,9 +4,9 @@
  * real gateway configured from `MESH_SUBGRAPHS` with `orders=<replica 0>|<replica 1>` (auth off, as in
  * the other test harnesses). Catalog and inventory are seeded with the `startTestMesh` story.
  *
- * The orders domain's PostgreSQL schema (`mesh_orders`) and JetStream stream (`MESH_ORDERS`) are fixed by
- * the domain name, so they are dropped before the mesh starts and after it closes: never run these suites
- * beside something else using them (e.g. `npm start` with `MESH_STORE=postgres://…`, the acceptance runs).
+ * Each mesh runs in a namespace of its own (`test/support/testNamespace.ts`): the orders schema is
+ * `mesh_test_<random>_orders` and the stream `MESH_TEST_<RANDOM>_ORDERS`, dropped when the mesh closes. A
+ * user's `mesh_orders` / `MESH_ORDERS` (e.g. `npm start` with `MESH_STORE=postgres://…`) is never touched.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -20,12 +20,13 @@ import type { DomainName } from '../../subgraphs/domains.js';
 import type { JetStreamBus } from '../../subgraphs/kit/bus/JetStreamBus.js';
 import { domainStreamName } from '../../subgraphs/kit/bus/jetStreamStream.js';
 import type { JetStreamSubscription } from '../../subgraphs/kit/bus/jetStreamSubscription.js';
-import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
+import { postgresSchemaName, startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
 import type { SubgraphConfig } from '../../subgraphs/subgraphConfig.js';
 import { waitFor } from './asyncWait.js';
 import { natsUrl } from './natsAvailable.js';
 import { dropSchemas, POSTGRES_TEST_URL } from './postgresAvailable.js';
 import { meshStory, type MeshEvent, type MeshStory } from './startTestMesh.js';
+import { uniqueNamespace } from './testNamespace.js';
 
 /** One orders replica and the raw sockets its server accepted (to drop them as a crash would). */
 interface Replica {
@@ -41,6 +42,8 @@ export interface ReplicaMesh {
   catalog: RunningSubgraph;
   inventory: RunningSubgraph;
   story: MeshStory;
+  /** The namespace of the orders replicas' schema and stream. */
+  namespace: string;
   /** Posts facts to an orders replica's `POST /events`; fails unless every fact was applied or a duplicate. */
   postOrders(replica: number, events: MeshEvent | MeshEvent[]): Promise<void>;
   /** POSTs a GraphQL request to the gateway. */
@@ -57,13 +60,13 @@ export interface ReplicaMesh {
   close(): Promise<void>;
 }
 
-/** Drops the domain's PostgreSQL schema and deletes its JetStream stream (with its consumers). */
-export async function resetScaleOutDomain(domain: DomainName): Promise<void> {
-  await dropSchemas(`mesh_${domain}`);
+/** Drops a test namespace's schema of the domain and deletes its JetStream stream (with its consumers). */
+export async function dropScaleOutDomain(domain: DomainName, namespace: string): Promise<void> {
+  await dropSchemas(postgresSchemaName(domain, namespace));
   const connection = await connect({ servers: natsUrl });
   try {
     const jsm = await jetstreamManager(connection);
-    await jsm.streams.delete(domainStreamName(domain)).catch((error: unknown) => {
+    await jsm.streams.delete(domainStreamName(domain, namespace)).catch((error: unknown) => {
       if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
     });
   } finally {
@@ -73,6 +76,7 @@ export async function resetScaleOutDomain(domain: DomainName): Promise<void> {
 
 export async function startReplicaMesh(options: { replicas?: number } = {}): Promise<ReplicaMesh> {
   const { replicas: count = 2 } = options;
+  const namespace = uniqueNamespace();
   const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-replicas-'));
   const story = meshStory();
   const configFor = (domain: DomainName, scaledOut: boolean): SubgraphConfig => ({
@@ -84,6 +88,7 @@ export async function startReplicaMesh(options: { replicas?: number } = {}): Pro
     bus: scaledOut ? { kind: 'nats', url: natsUrl } : { kind: 'memory' },
     exportDir,
     latenessMs: 7 * 86_400_000,
+    namespace,
   });
   const replicas: Replica[] = [];
   const others: RunningSubgraph[] = [];
@@ -92,7 +97,7 @@ export async function startReplicaMesh(options: { replicas?: number } = {}): Pro
   const closeAll = async () => {
     await gateway?.close();
     await Promise.all([...replicas.map(stopReplica), ...others.map((s) => s.close())]);
-    await resetScaleOutDomain('orders');
+    await dropScaleOutDomain('orders', namespace);
     rmSync(exportDir, { recursive: true, force: true });
   };
 
@@ -104,7 +109,6 @@ export async function startReplicaMesh(options: { replicas?: number } = {}): Pro
   const baseOf = (running: RunningSubgraph) => running.served.url.replace(/\/graphql$/, '');
   const subscriptionsOf = (index: number) => [...((replicas[index]!.running.runtime.bus as JetStreamBus as unknown as { subscriptions: Set<JetStreamSubscription> }).subscriptions)];
 
-  await resetScaleOutDomain('orders');
   let catalog: RunningSubgraph;
   let inventory: RunningSubgraph;
   try {
@@ -143,6 +147,7 @@ export async function startReplicaMesh(options: { replicas?: number } = {}): Pro
     catalog,
     inventory,
     story,
+    namespace,
     postOrders: (replica, events) => post(baseOf(replicas[replica]!.running), events),
     async query(query, variables) {
       const response = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });

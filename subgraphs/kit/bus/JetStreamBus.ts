@@ -3,7 +3,7 @@ import { connect, nuid, type NatsConnection } from '@nats-io/transport-node';
 import type { Bus, BusSubscription, SubscribeOptions } from './Bus.js';
 import { ConnectionWatch } from './jetStreamConnection.js';
 import { publishReliably } from './jetStreamPublish.js';
-import { domainStreamName, ensureDomainStream } from './jetStreamStream.js';
+import { assertNamespace, domainStreamName, ensureDomainStream, namespaceSubjectPrefix } from './jetStreamStream.js';
 import { JetStreamSubscription } from './jetStreamSubscription.js';
 
 /** Options of {@link JetStreamBus.connect}. */
@@ -12,6 +12,14 @@ export interface JetStreamBusOptions {
   servers: string | string[];
   /** The domain whose stream this bus uses: `MESH_<DOMAIN>`, subjects `mesh.<domain>.>`. */
   domain: string;
+  /**
+   * Keeps this bus apart from other meshes (or test runs) on the same broker: the stream is
+   * `MESH_<NAMESPACE>_<DOMAIN>` and every subject is `<namespace>.` + the subject the kit uses, on
+   * publish, in subscription filters and in the stream; delivered messages carry the kit's subject
+   * without it. A lowercase letter, then up to 31 lowercase letters, digits or `_`.
+   * @default none: stream `MESH_<DOMAIN>`, subjects as published
+   */
+  namespace?: string;
   /**
    * Events older than this leave the stream; a `from` cursor before them fails with `CursorUnavailableError`.
    * @default 7 days
@@ -53,6 +61,8 @@ const RECONNECT_MAX_DELAY_MS = 1_000;
 export class JetStreamBus implements Bus {
   /** The stream this bus publishes to and subscribes on. */
   readonly stream: string;
+  /** What the namespace puts before every subject on the broker (`''` without one). */
+  readonly subjectPrefix: string;
   private readonly subscriptions = new Set<JetStreamSubscription<any>>();
   private closed = false;
 
@@ -64,13 +74,17 @@ export class JetStreamBus implements Bus {
     private readonly jsm: JetStreamManager,
     domain: string,
     private readonly publishTimeoutMs: number,
+    /** See {@link JetStreamBusOptions.namespace}. */
+    readonly namespace: string | undefined,
   ) {
-    this.stream = domainStreamName(domain);
+    this.stream = domainStreamName(domain, namespace);
+    this.subjectPrefix = namespaceSubjectPrefix(namespace);
   }
 
   /** Connects, then creates the domain stream or updates its limits. */
   static async connect(options: JetStreamBusOptions): Promise<JetStreamBus> {
-    const { servers, domain, maxAgeMs = 7 * 86_400_000, duplicateWindowMs = 120_000, publishTimeoutMs = 30_000, waitOnFirstConnect = false, name = `mesh-${domain}` } = options;
+    const { servers, domain, namespace, maxAgeMs = 7 * 86_400_000, duplicateWindowMs = 120_000, publishTimeoutMs = 30_000, waitOnFirstConnect = false, name = `mesh-${domain}` } = options;
+    assertNamespace(namespace);
     let failedAttempts = 0;
     const connection = await connect({
       servers,
@@ -86,8 +100,8 @@ export class JetStreamBus implements Bus {
     const watch = new ConnectionWatch(connection, () => (failedAttempts = 0));
     try {
       const jsm = await jetstreamManager(connection);
-      await ensureDomainStream(jsm, domain, { maxAgeMs, duplicateWindowMs });
-      return new JetStreamBus(connection, watch, jetstream(connection), jsm, domain, publishTimeoutMs);
+      await ensureDomainStream(jsm, domain, { maxAgeMs, duplicateWindowMs }, namespace);
+      return new JetStreamBus(connection, watch, jetstream(connection), jsm, domain, publishTimeoutMs, namespace);
     } catch (error) {
       await connection.close();
       throw error;
@@ -103,7 +117,7 @@ export class JetStreamBus implements Bus {
   async publish(subject: string, data: unknown, options: { messageId?: string } = {}): Promise<string> {
     if (this.closed) throw new Error('bus is closed');
     const seq = await publishReliably(this.js, this.watch, {
-      subject,
+      subject: this.subjectPrefix + subject,
       payload: JSON.stringify(data) ?? 'null',
       messageId: options.messageId ?? nuid.next(),
       stream: this.stream,
@@ -124,7 +138,8 @@ export class JetStreamBus implements Bus {
       jsm: this.jsm,
       watch: this.watch,
       stream: this.stream,
-      filter: subjectFilter,
+      filter: this.subjectPrefix + subjectFilter,
+      subjectPrefix: this.subjectPrefix,
       from: options.from,
       onEnd: () => this.subscriptions.delete(subscription),
     });

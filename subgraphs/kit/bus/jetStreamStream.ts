@@ -2,17 +2,32 @@ import { JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, typ
 import { nanos } from '@nats-io/transport-node';
 
 /**
- * One JetStream stream per domain (DESIGN.md "Scale-out"): `MESH_<DOMAIN>` captures `mesh.<domain>.>`, so
- * the domain's change events and the facts producers publish to `mesh.<domain>.facts.<type>` share it.
+ * One JetStream stream per domain: `MESH_<DOMAIN>` captures `mesh.<domain>.>`, so the domain's change
+ * events and the facts producers publish to `mesh.<domain>.facts.<type>` share it. In a namespace (two
+ * meshes, or a test run, on one broker) the stream is `MESH_<NAMESPACE>_<DOMAIN>` and every subject is
+ * prefixed with `<namespace>.`: JetStream refuses two streams whose subjects overlap.
  */
-export function domainStreamName(domain: string): string {
+export function domainStreamName(domain: string, namespace?: string): string {
   // Stream names may not contain `.`, `*`, `>`, path separators or whitespace.
-  return `MESH_${domain.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}`;
+  const token = (s: string) => s.toUpperCase().replace(/[^A-Z0-9_-]/g, '_');
+  return namespace ? `MESH_${token(namespace)}_${token(domain)}` : `MESH_${token(domain)}`;
 }
 
-/** Every subject of a domain. */
-export function domainSubjects(domain: string): string {
-  return `mesh.${domain}.>`;
+/** Every subject of a domain, as on the broker. */
+export function domainSubjects(domain: string, namespace?: string): string {
+  return `${namespaceSubjectPrefix(namespace)}mesh.${domain}.>`;
+}
+
+/** What a namespace puts before every subject on the broker: `''` or `<namespace>.`. */
+export function namespaceSubjectPrefix(namespace?: string): string {
+  return namespace ? `${namespace}.` : '';
+}
+
+/** A namespace: a lowercase letter, then lowercase letters, digits and `_` (also valid in SQL names and subjects). */
+export function assertNamespace(namespace: string | undefined): void {
+  if (namespace !== undefined && !/^[a-z][a-z0-9_]{0,31}$/.test(namespace)) {
+    throw new Error(`invalid namespace ${JSON.stringify(namespace)}: a lowercase letter, then up to 31 lowercase letters, digits or _`);
+  }
 }
 
 /** Retention limits of a domain stream. */
@@ -28,9 +43,9 @@ export interface DomainStreamLimits {
  * subgraph all call this at start; the first one creates, the others find it). File storage so events
  * survive a broker restart. Only settings nats-server 2.9 knows are used.
  */
-export async function ensureDomainStream(jsm: JetStreamManager, domain: string, limits: DomainStreamLimits): Promise<StreamInfo> {
-  const name = domainStreamName(domain);
-  const wanted = { subjects: [domainSubjects(domain)], max_age: nanos(limits.maxAgeMs), duplicate_window: nanos(limits.duplicateWindowMs) };
+export async function ensureDomainStream(jsm: JetStreamManager, domain: string, limits: DomainStreamLimits, namespace?: string): Promise<StreamInfo> {
+  const name = domainStreamName(domain, namespace);
+  const wanted = { subjects: [domainSubjects(domain, namespace)], max_age: nanos(limits.maxAgeMs), duplicate_window: nanos(limits.duplicateWindowMs) };
   const existing = await streamInfo(jsm, name);
   if (!existing) {
     const config: Partial<StreamConfig> & { name: string } = { name, ...wanted, storage: StorageType.File, retention: RetentionPolicy.Limits, num_replicas: 1 };

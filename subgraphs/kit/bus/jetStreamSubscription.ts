@@ -10,8 +10,10 @@ export interface JetStreamSubscriptionOptions {
   jsm: JetStreamManager;
   watch: ConnectionWatch;
   stream: string;
-  /** ONE subject filter: several filters per consumer need nats-server 2.10. */
+  /** ONE subject filter, as on the broker: several filters per consumer need nats-server 2.10. */
   filter: string;
+  /** The bus namespace's subject prefix, removed from delivered subjects. @default '' */
+  subjectPrefix?: string;
   /** Resume after this stream sequence; absent = only events published from now on. */
   from?: string;
   /** Runs once when the subscription ends for any reason. */
@@ -74,7 +76,7 @@ export class JetStreamSubscription<T = unknown> implements BusSubscription<T> {
       await this.ready;
       while (!this.finished) {
         const message = await this.receive();
-        if (message) return { value: toBusMessage<T>(message), done: false };
+        if (message) return { value: toBusMessage<T>(message, this.options.subjectPrefix ?? ''), done: false };
       }
     } catch (error) {
       const endedByReader = this.finished;
@@ -231,7 +233,7 @@ function resumeAfter(cursor: string, first: number, last: number, count: number)
   return after;
 }
 
-function toBusMessage<T>(m: JsMsg): BusMessage<T> {
+function toBusMessage<T>(m: JsMsg, subjectPrefix: string): BusMessage<T> {
   const text = m.string();
   let data: unknown;
   try {
@@ -240,5 +242,6 @@ function toBusMessage<T>(m: JsMsg): BusMessage<T> {
     // A foreign publisher's non-JSON body (e.g. a malformed fact under a wide filter) arrives as text.
     data = text;
   }
-  return { cursor: String(m.seq), subject: m.subject, data: data as T, publishedAt: m.time };
+  const subject = subjectPrefix && m.subject.startsWith(subjectPrefix) ? m.subject.slice(subjectPrefix.length) : m.subject;
+  return { cursor: String(m.seq), subject, data: data as T, publishedAt: m.time };
 }

@@ -1,6 +1,6 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { delay, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { domainStreamName } from '../bus/jetStreamStream.js';
+import { assertNamespace, domainStreamName, namespaceSubjectPrefix } from '../bus/jetStreamStream.js';
 import { subjectToken } from './changeSubjects.js';
 import type { IngestReport } from './ingestEvents.js';
 
@@ -10,6 +10,12 @@ export interface ConsumeFactsOptions {
   connection: NatsConnection;
   /** The domain: facts are read from `mesh.<domain>.facts.>` in the stream `MESH_<DOMAIN>` (`JetStreamBus.connect` creates it). */
   domain: string;
+  /**
+   * The bus namespace (`JetStreamBusOptions.namespace`): facts are then read from
+   * `<namespace>.mesh.<domain>.facts.>` in the stream `MESH_<NAMESPACE>_<DOMAIN>`.
+   * @default none
+   */
+  namespace?: string;
   /**
    * Ingests a batch (`DataProductRuntime.ingest`): one outcome per event, idempotent by source+id, so a
    * redelivered fact is a harmless duplicate. Throwing (store down) applies nothing; the batch is
@@ -50,9 +56,9 @@ export interface FactConsumer {
   stop(): Promise<void>;
 }
 
-/** Subject a producer publishes a fact of `type` to (the JSON body is the CloudEvent). */
-export function factSubject(domain: string, type: string): string {
-  return `mesh.${domain}.facts.${subjectToken(type)}`;
+/** Subject a producer publishes a fact of `type` to (the JSON body is the CloudEvent), in the bus namespace if any. */
+export function factSubject(domain: string, type: string, namespace?: string): string {
+  return `${namespaceSubjectPrefix(namespace)}mesh.${domain}.facts.${subjectToken(type)}`;
 }
 
 const MAX_RETRY_DELAY_MS = 60_000;
@@ -66,10 +72,11 @@ const PULL_EXPIRES_MS = 5_000;
  * is not JSON is passed on as its raw text, which validation rejects and dead-letters.
  */
 export async function consumeFacts(options: ConsumeFactsOptions): Promise<FactConsumer> {
-  const { connection, domain, ingest, batchSize = 100, durableName = `mesh-${domain}-ingest`, ackWaitMs = 30_000, retryDelayMs = 5_000, onError = (e: unknown) => console.error('fact ingestion failed', e) } = options;
-  const stream = domainStreamName(domain);
+  const { connection, domain, namespace, ingest, batchSize = 100, durableName = `mesh-${domain}-ingest`, ackWaitMs = 30_000, retryDelayMs = 5_000, onError = (e: unknown) => console.error('fact ingestion failed', e) } = options;
+  assertNamespace(namespace);
+  const stream = domainStreamName(domain, namespace);
   const jsm = await jetstreamManager(connection);
-  await ensureDurable(jsm, stream, durableName, { filter: `mesh.${domain}.facts.>`, ackWaitMs });
+  await ensureDurable(jsm, stream, durableName, { filter: `${namespaceSubjectPrefix(namespace)}mesh.${domain}.facts.>`, ackWaitMs });
   const js = jetstream(connection);
 
   const buffered: JsMsg[] = [];
