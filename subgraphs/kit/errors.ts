@@ -16,6 +16,8 @@ export const ErrorCode = {
   /** The caller lacks the gateway's signed identity or the needed scope. */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
+  /** An admin command named a fact (source + id) that is not stored. */
+  FACT_NOT_FOUND: 'FACT_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
