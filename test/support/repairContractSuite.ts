@@ -124,6 +124,8 @@ export function describeRepairContract(open: () => Promise<Store>): void {
         { from: new Date(T0 + 2 * DAY), to: new Date(T0 + 2 * DAY + 6 * HOUR) },
       ]);
       expect((await reference.rebuild({ from: new Date(T0 + DAY), to: new Date(T0 + DAY + 1) }, REPROJECT)).revised).toBe(0);
+      // Hours without facts hold nothing to rebuild: a range from the epoch starts at the first fact.
+      expect(await reference.rebuild({ from: new Date(0), to: new Date(T0 + DAY) }, REPROJECT)).toMatchObject({ from: new Date(T0 + 20 * HOUR), batches: 1 });
     });
 
     it('should rebuild a range with a changed projection and leave the rest alone', async () => {

@@ -1,4 +1,4 @@
-import { LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { FactKey, Retraction, RollupLayout, StoredFact, StoredGrain } from './Store.js';
 import type { RepairSession, StoredRollupRow } from './repairSession.js';
 import { fromJson, fromTimestamp, ident, readRows, rollupTable, stateTable, toTimestamp } from './duckDbSql.js';
@@ -44,8 +44,9 @@ export function duckDbRepairSession(connection: DuckDBConnection, states: Readon
     async readFacts({ from, to, types, after, limit }) {
       const conditions = [UNRETRACTED];
       const values: DuckDBValue[] = [];
-      const typesOf: Array<ReturnType<typeof LIST> | undefined> = [];
-      const param = (value: DuckDBValue, type?: ReturnType<typeof LIST>) => {
+      // Only the list needs its type spelled out; DuckDB infers the others (undefined entries).
+      const typesOf: Array<DuckDBType | undefined> = [];
+      const param = (value: DuckDBValue, type?: DuckDBType) => {
         values.push(value);
         typesOf.push(type);
         return `$${values.length}`;
@@ -59,7 +60,7 @@ export function duckDbRepairSession(connection: DuckDBConnection, states: Readon
       }
       const sql = `SELECT source, id, type, time, data FROM facts f WHERE ${conditions.join(' AND ')}
         ORDER BY time, source, id LIMIT ${Math.trunc(limit)}`;
-      const rows = await readRows(connection, sql, values, typesOf.some(Boolean) ? (typesOf as never) : undefined);
+      const rows = await readRows(connection, sql, values, typesOf.some(Boolean) ? (typesOf as DuckDBType[]) : undefined);
       return rows.map(decodeFact);
     },
 

@@ -109,17 +109,18 @@ export async function rebuildSpans(session: RepairSession, range: RebuildRange):
   for (const [name, value] of Object.entries(range)) {
     if (value !== undefined && !isValidDate(value)) throw new RangeError(`rebuild ${name} is not a valid date`);
   }
-  let { from, to } = range;
-  if (!from || !to) {
-    const stored = await session.factTimeRange();
-    if (!stored) return [];
-    from ??= stored.min;
-    to ??= new Date(stored.max.getTime() + 1);
-  }
-  if (from.getTime() >= to.getTime()) throw new RangeError('rebuild from must be before to');
+  const { from, to } = range;
+  if (from && to && from.getTime() >= to.getTime()) throw new RangeError('rebuild from must be before to');
+  // Every rollup row comes from a stored fact (retracted ones stay stored), so hours without facts on
+  // either side of them hold nothing to rebuild: a range from 1970 costs no empty transactions.
+  const stored = await session.factTimeRange();
+  if (!stored) return [];
+  const first = Math.max(from?.getTime() ?? -Infinity, stored.min.getTime());
+  const last = Math.min(to?.getTime() ?? Infinity, stored.max.getTime() + 1);
+  if (first >= last) return [];
   const spans: Array<{ from: Date; to: Date }> = [];
-  const end = ceilTo(to.getTime(), GRAIN_MS.hour);
-  for (let start = floorTo(from.getTime(), GRAIN_MS.hour); start < end; ) {
+  const end = ceilTo(last, GRAIN_MS.hour);
+  for (let start = floorTo(first, GRAIN_MS.hour); start < end; ) {
     const stop = Math.min(end, floorTo(start, GRAIN_MS.day) + GRAIN_MS.day);
     spans.push({ from: new Date(start), to: new Date(stop) });
     start = stop;
