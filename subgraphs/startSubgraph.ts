@@ -61,6 +61,7 @@ export async function startSubgraph(config: SubgraphConfig, serveOptions: Omit<S
         authenticateRequest: serveOptions.authenticateRequest ?? gatewayTokenAuthenticator({ secret: auth.gatewaySecret, audience: config.domain }),
         ...(auth.enforceDirectives !== false && { fieldAuth: serveOptions.fieldAuth ?? {} }),
         events: { ...serveOptions.events, authorizeProducer: serveOptions.events?.authorizeProducer ?? producerTokenAuthorizer({ ...auth.producers, requiredScope: `${config.domain}:write` }) },
+        admin: { ...serveOptions.admin, authorizeAdmin: serveOptions.admin?.authorizeAdmin ?? producerTokenAuthorizer({ ...auth.producers, requiredScope: `${config.domain}:admin` }) },
       }
     : {};
   const served = await serveDataProduct(runtime, { ...serveOptions, ...secured, port: config.port, host: config.host, exportDir: config.exportDir });

@@ -12,6 +12,7 @@ import { measureValue, rollupLayout } from './rollups/rollupLayout.js';
 import type { StateRow, StateListQuery, Store } from './store/Store.js';
 import { describeProduct, type PortAddresses } from './describeProduct.js';
 import { ErrorCode } from './errors.js';
+import { productRepair, type ProductRepair } from './repair/productRepair.js';
 
 /** Options of a running data product. */
 export interface DataProductRuntimeOptions {
@@ -44,6 +45,8 @@ export interface DataProductRuntimeOptions {
  */
 export class DataProductRuntime {
   readonly domain: string;
+  /** Retract, restore and rebuild: the repair path for facts that were accepted but are wrong. */
+  readonly repair: ProductRepair;
   private readonly limits: HistoryLimits;
   private readonly ingestDependencies: Parameters<typeof ingestEvents>[0];
 
@@ -69,6 +72,7 @@ export class DataProductRuntime {
       onPublishError,
       checkFact: checkDerivedMeasures(definition),
     };
+    this.repair = productRepair({ ...this.ingestDependencies, definition });
   }
 
   /** Creates the store layout and returns a running product. */

@@ -17,6 +17,7 @@ import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from './http/jsonDepth.js';
 import { jsonErrorHandler, jsonNotFound, type HttpErrorLog } from './http/jsonErrorHandler.js';
 import { formatSubgraphError, maskExecutionErrors } from './http/maskGraphQLError.js';
 import { sendError } from './http/sendError.js';
+import { adminRoute, type AdminRouteOptions } from './http/adminRoute.js';
 
 /** Who is calling, as established by `authenticateRequest`. */
 export type CallerIdentity = NonNullable<ProductContext['identity']>;
@@ -31,6 +32,8 @@ export interface ServeDataProductOptions {
   exportDir?: string;
   /** Ingestion endpoint options. */
   events?: EventsRouteOptions;
+  /** Repair routes (`/admin/*`); closed unless `admin.authorizeAdmin` is set. @default closed */
+  admin?: AdminRouteOptions;
   /**
    * Establishes the caller of a GraphQL request (HTTP headers, or the graphql-ws `connection_init`
    * payload as headers). Throwing refuses the request (401 over HTTP, close 4403 over websockets).
@@ -129,6 +132,7 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
   });
   app.get('/descriptor', async (_req, res) => void res.json(await product.describe(addresses())));
   app.use(eventsRoute(product, events));
+  app.use(adminRoute(product, options.admin));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),

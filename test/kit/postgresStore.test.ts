@@ -95,7 +95,7 @@ describeIfPostgres('PostgresStore', () => {
 
       const tables = await queryPostgres<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [fresh]);
       expect(tables.map((t) => t.name)).toEqual([
-        'dead_letters', 'facts', 'meta', 'rollup_orders_day', 'rollup_orders_hour', 'rollup_orders_minute', 'state_stock',
+        'dead_letters', 'facts', 'meta', 'retractions', 'rollup_orders_day', 'rollup_orders_hour', 'rollup_orders_minute', 'state_stock',
       ]);
       expect(await queryPostgres(`SELECT id, watermark FROM "${fresh}".meta`)).toEqual([{ id: 1, watermark: null }]);
       await replicas[0].apply([order('a', T0)], projectOrders);
@@ -340,5 +340,28 @@ describeIfPostgres('PostgresStore', () => {
       expect(expected.rollups[0].length).toBeGreaterThan(1000);
       console.info(`scale-out: replica A applied ${byA.applied}, B ${byB.applied}; ${byA.duplicates + byB.duplicates} duplicates; ${retries.length} retried transactions`);
     }, 120_000);
+  });
+
+  describe('repair', () => {
+    it('should lose no apply of another replica that races a retraction and a rebuild of the same hour', async () => {
+      const replica = await openStore(schema, null);
+      await replica.init(LAYOUT);
+      await store.apply([order('bad', T0 + 5 * MINUTE, { amount: 1e9 }), order('good', T0 + 5 * MINUTE)], projectOrders);
+      const racing = Array.from({ length: 40 }, (_, i) => order(`race-${i}`, T0 + i * MINUTE + 1000));
+      const reprojector = { project: projectOrders };
+
+      await Promise.all([
+        store.retract({ source: 'shop', id: 'bad' }, 'typo', new Date(T0 + HOUR), reprojector),
+        ...racing.slice(0, 20).map((fact) => replica.apply([fact], projectOrders)),
+        store.rebuild({ from: new Date(T0), to: new Date(T0 + HOUR) }, reprojector),
+        ...racing.slice(20).map((fact) => replica.apply([fact], projectOrders)),
+      ]);
+
+      const [hour] = await store.queryBuckets(query([T0, T0 + HOUR], { grain: 'hour' }));
+      expect(hour.values).toEqual({ amount: 410, count: 41, low: 10, high: 10 });
+      const [minutes] = await store.queryBuckets(query([T0, T0 + HOUR]));
+      expect(minutes.values).toEqual(hour.values);
+      expect((await store.readStates('stock', ['p1']))[0].value).toEqual({ sold: 41, status: 'hot' });
+    });
   });
 });

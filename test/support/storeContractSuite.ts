@@ -4,117 +4,11 @@
  * every store must show belongs here, so the two stores cannot drift apart unnoticed.
  */
 import { InvalidIdentifierError } from '../../subgraphs/kit/store/storeIdentifiers.js';
-import type {
-  BucketQuery,
-  BucketRow,
-  Projection,
-  Projector,
-  RollupDelta,
-  Store,
-  StoreLayout,
-  StoredFact,
-  StoredGrain,
-} from '../../subgraphs/kit/store/Store.js';
+import { describeRepairContract } from './repairContractSuite.js';
+import type { BucketQuery, BucketRow, Projection, Store, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
+import { HOUR, LAYOUT, MINUTE, T0, delta, deltasProjector, expectedRows, order, orderDeltas, projectOrders, query, random, sortRows } from './storeFixtures.js';
 
-export const T0 = Date.UTC(2024, 2, 1); // a Friday, 00:00 UTC
-export const MINUTE = 60_000;
-export const HOUR = 3_600_000;
-
-export const LAYOUT: StoreLayout = {
-  rollups: [{ name: 'orders', dimensions: ['region', 'channel'], columns: { amount: 'sum', count: 'sum', low: 'min', high: 'max' } }],
-  states: ['stock'],
-};
-
-export interface OrderData {
-  region: string;
-  channel: string;
-  product: string;
-  amount: number;
-}
-
-export function order(id: string, atMs: number, data: Partial<OrderData> = {}): StoredFact {
-  const full: OrderData = { region: 'eu', channel: 'web', product: 'p1', amount: 10, ...data };
-  return { source: 'shop', id, type: 'OrderPlaced', time: new Date(atMs), data: { ...full } };
-}
-
-const truncate = (ms: number, grain: StoredGrain) => new Date(ms - (ms % (grain === 'minute' ? MINUTE : HOUR)));
-
-/** What one order contributes at one grain; the tests compute expectations from these very deltas. */
-export function orderDeltas(fact: StoredFact): RollupDelta[] {
-  const { region, channel, amount } = fact.data as unknown as OrderData;
-  return (['minute', 'hour'] as const).map((grain) => ({
-    rollup: 'orders',
-    grain,
-    bucket: truncate(fact.time.getTime(), grain),
-    dims: { region, channel },
-    values: { amount, count: 1, low: amount, high: amount },
-  }));
-}
-
-/** Orders project into rollup deltas and a running per-product count read through the StateReader. */
-export const projectOrders: Projector = async (facts, states) => {
-  const productOf = (fact: StoredFact) => (fact.data as unknown as OrderData).product;
-  const products = [...new Set(facts.map(productOf))];
-  const current = await states.read('stock', products);
-  const counts = new Map(products.map((p) => [p, Number(current.get(p)?.sold ?? 0)]));
-  for (const fact of facts) counts.set(productOf(fact), counts.get(productOf(fact))! + 1);
-  return {
-    deltas: facts.flatMap(orderDeltas),
-    states: [...counts].map(([key, sold]) => ({ state: 'stock', key, value: { sold, status: sold > 2 ? 'hot' : 'cold' }, updatedAt: facts.at(-1)!.time })),
-  };
-};
-
-/** A projector that writes exactly the given deltas (and records what it was called with). */
-export function deltasProjector(deltas: RollupDelta[], calls: StoredFact[][] = []): Projector {
-  return async (facts) => {
-    calls.push(facts);
-    return { deltas, states: [] };
-  };
-}
-
-export function delta(bucketMs: number, values: Record<string, number>, dims: Record<string, string> = { region: 'eu', channel: 'web' }): RollupDelta {
-  return { rollup: 'orders', grain: 'minute', bucket: new Date(bucketMs), dims, values };
-}
-
-export function query(boundariesMs: number[], extra: Partial<BucketQuery> = {}): BucketQuery {
-  return { rollup: 'orders', grain: 'minute', boundaries: boundariesMs.map((ms) => new Date(ms)), groupBy: [], filter: {}, ...extra };
-}
-
-/** Independent reference: aggregates raw deltas into the query's buckets in plain JS. */
-function expectedRows(deltas: RollupDelta[], q: BucketQuery): BucketRow[] {
-  const rows = new Map<string, BucketRow>();
-  for (const d of deltas) {
-    if (d.grain !== q.grain) continue;
-    const t = d.bucket.getTime();
-    const index = q.boundaries.findIndex((b, i) => i + 1 < q.boundaries.length && t >= b.getTime() && t < q.boundaries[i + 1].getTime());
-    if (index < 0) continue;
-    if (Object.entries(q.filter).some(([dim, values]) => !values.includes(d.dims[dim] ?? ''))) continue;
-    const group = Object.fromEntries(q.groupBy.map((dim) => [dim, d.dims[dim] ?? '']));
-    const key = JSON.stringify([index, group]);
-    const row = rows.get(key) ?? { bucket: index, group, values: { amount: 0, count: 0, low: null, high: null } };
-    const v = row.values;
-    v.amount! += d.values.amount ?? 0;
-    v.count! += d.values.count ?? 0;
-    if (d.values.low !== undefined) v.low = v.low === null ? d.values.low : Math.min(v.low, d.values.low);
-    if (d.values.high !== undefined) v.high = v.high === null ? d.values.high : Math.max(v.high, d.values.high);
-    rows.set(key, row);
-  }
-  return sortRows([...rows.values()]);
-}
-
-function sortRows(rows: BucketRow[]): BucketRow[] {
-  return [...rows].sort((a, b) => a.bucket - b.bucket || JSON.stringify(a.group).localeCompare(JSON.stringify(b.group)));
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-export function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export * from './storeFixtures.js';
 
 /** A store as the suite opens it: not yet initialized, on storage no other test uses. */
 export type OpenStore = () => Promise<Store & { close(): Promise<void> }>;
@@ -460,6 +354,8 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
       expect(await store.deadLetters(2)).toEqual([letter(3, { source: null, id: null, type: null, event: 'not even an object' }), letter(2)]);
       expect((await store.deadLetters(10)).map((l) => l.id)).toEqual([null, 'e2', 'e1']);
     });
+
+    describeRepairContract(() => open());
 
     it('should reject operations after close', async () => {
       const closed = await open();

@@ -6,7 +6,14 @@ import type {
   BucketQuery,
   BucketRow,
   DeadLetter,
+  FactKey,
   Projector,
+  RebuildBatch,
+  RebuildRange,
+  RebuildResult,
+  Retraction,
+  RetractionResult,
+  Reprojector,
   RollupLayout,
   StateListQuery,
   StateReader,
@@ -33,6 +40,9 @@ import {
 import { fromJson, fromTimestamp, ident, readRows, rollupTable, stateTable, toTimestamp } from './duckDbSql.js';
 import { initSchema } from './duckDbSchema.js';
 import { bucketStatement } from './duckDbBucketQuery.js';
+import { duckDbRepairSession, decodeRetraction } from './duckDbRepair.js';
+import { changeRetraction, rebuildSpan, rebuildSpans, runRebuild, type RepairContext } from './repairSession.js';
+import { assertFactKey, assertReason } from './storeInputs.js';
 import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './duckDbWrites.js';
 
 /** Options of `DuckDbStore.open`. */
@@ -183,6 +193,26 @@ export class DuckDbStore implements Store {
     return Number(rows[0][0]);
   }
 
+  async retract(key: FactKey, reason: string, at: Date, reprojector: Reprojector): Promise<RetractionResult> {
+    const retraction: Retraction = { ...assertFactKey(key), reason: assertReason(reason), retractedAt: at };
+    return this.repair((session, context) => changeRetraction(session, context, retraction, retraction), reprojector);
+  }
+
+  async restore(key: FactKey, reprojector: Reprojector): Promise<RetractionResult> {
+    const { source, id } = assertFactKey(key);
+    return this.repair((session, context) => changeRetraction(session, context, { source, id }, null), reprojector);
+  }
+
+  async rebuild(range: RebuildRange, reprojector: Reprojector, onBatch?: (batch: RebuildBatch) => Promise<void>): Promise<RebuildResult> {
+    const spans = await this.exclusive((connection) => rebuildSpans(duckDbRepairSession(connection, this.states), range));
+    return runRebuild(spans, (span) => this.repair((session, context) => rebuildSpan(session, context, span), reprojector), onBatch);
+  }
+
+  async retractions(limit: number): Promise<Retraction[]> {
+    const sql = `SELECT source, id, reason, retracted_at FROM retractions ORDER BY retracted_at DESC, source, id LIMIT ${assertLimit(limit)}`;
+    return (await this.exclusive((connection) => readRows(connection, sql))).map(decodeRetraction);
+  }
+
   async exportRollup(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number> {
     const layout = declaredRollup(this.rollups, rollup);
     assertGrain(grain);
@@ -206,6 +236,13 @@ export class DuckDbStore implements Store {
     });
     this.queue = closing.catch(() => undefined);
     await closing;
+  }
+
+  /** One repair transaction on the connection, its turn taken like an apply's. */
+  private repair<T>(work: (session: ReturnType<typeof duckDbRepairSession>, context: RepairContext) => Promise<T>, reprojector: Reprojector): Promise<T> {
+    return this.exclusive((connection) =>
+      inTransaction(connection, () => work(duckDbRepairSession(connection, this.states), { rollups: this.rollups, states: this.states, reprojector })),
+    );
   }
 
   /** `serialize` for everything but `init`, which must have run: the tables exist only after it. */

@@ -5,7 +5,14 @@ import type {
   BucketQuery,
   BucketRow,
   DeadLetter,
+  FactKey,
   Projector,
+  RebuildBatch,
+  RebuildRange,
+  RebuildResult,
+  Retraction,
+  RetractionResult,
+  Reprojector,
   RollupLayout,
   StateListQuery,
   StateReader,
@@ -33,6 +40,9 @@ import { RETRYABLE_SQLSTATES, schemaNames, timestampParam, type SchemaNames } fr
 import { initSchema } from './postgresSchema.js';
 import { bucketStatement } from './postgresBucketQuery.js';
 import { decodeStateRow, insertNewFacts, lockAndReadStates, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
+import { decodeRetraction, lockFactsForRepairSql, postgresRepairSession } from './postgresRepair.js';
+import { changeRetraction, rebuildSpan, rebuildSpans, runRebuild, type RepairContext, type RepairSession } from './repairSession.js';
+import { assertFactKey, assertReason } from './storeInputs.js';
 import { exportRollupCsv } from './postgresCsvExport.js';
 
 /** Options of `PostgresStore.open`. */
@@ -212,6 +222,40 @@ export class PostgresStore implements Store {
     return Number(rows[0].count);
   }
 
+  async retract(key: FactKey, reason: string, at: Date, reprojector: Reprojector): Promise<RetractionResult> {
+    this.assertReady();
+    const retraction: Retraction = { ...assertFactKey(key), reason: assertReason(reason), retractedAt: at };
+    return this.repair((session, context) => changeRetraction(session, context, retraction, retraction), reprojector);
+  }
+
+  async restore(key: FactKey, reprojector: Reprojector): Promise<RetractionResult> {
+    this.assertReady();
+    const { source, id } = assertFactKey(key);
+    return this.repair((session, context) => changeRetraction(session, context, { source, id }, null), reprojector);
+  }
+
+  /** Each batch is one transaction holding applies back while it runs (see `lockFactsForRepairSql`). */
+  async rebuild(range: RebuildRange, reprojector: Reprojector, onBatch?: (batch: RebuildBatch) => Promise<void>): Promise<RebuildResult> {
+    this.assertReady();
+    const client = await this.pool.connect();
+    let spans;
+    try {
+      spans = await rebuildSpans(postgresRepairSession(client, this.names, this.rollupOrder), range);
+    } finally {
+      client.release();
+    }
+    return runRebuild(spans, (span) => this.repair((session, context) => rebuildSpan(session, context, span), reprojector), onBatch);
+  }
+
+  async retractions(limit: number): Promise<Retraction[]> {
+    this.assertReady();
+    const { rows } = await this.pool.query(
+      `SELECT source, id, reason, retracted_at FROM ${this.names.retractions} ORDER BY retracted_at DESC, source, id LIMIT $1`,
+      [assertLimit(limit)],
+    );
+    return rows.map(decodeRetraction);
+  }
+
   /** CSV only: PostgreSQL cannot write Parquet (export from a DuckDB store, or convert the CSV). */
   async exportRollup(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number> {
     this.assertReady();
@@ -256,6 +300,14 @@ export class PostgresStore implements Store {
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
     }
+  }
+
+  /** One repair transaction, applies of every replica held back until it commits. */
+  private repair<T>(work: (session: RepairSession, context: RepairContext) => Promise<T>, reprojector: Reprojector): Promise<T> {
+    return this.transaction(async (client) => {
+      await client.query(lockFactsForRepairSql(this.names));
+      return work(postgresRepairSession(client, this.names, this.rollupOrder), { rollups: this.rollups, states: this.states, reprojector });
+    });
   }
 
   private assertOpen(): void {

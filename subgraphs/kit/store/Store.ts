@@ -158,6 +158,88 @@ export interface StateRow {
   updatedAt: Date;
 }
 
+/** The idempotency key of a fact. */
+export interface FactKey {
+  source: string;
+  id: string;
+}
+
+/** Why and when a fact was retracted; the fact itself stays stored (and deduplicated) for audit. */
+export interface Retraction extends FactKey {
+  reason: string;
+  retractedAt: Date;
+}
+
+/**
+ * What a repair re-projects facts with: the projector ingestion uses. Its rollup deltas must depend on
+ * the facts alone (never on state it reads) and land in the buckets holding each fact's time, which is
+ * what the kit's projector does; only its minute-grain deltas are used (hours and days are derived).
+ */
+export interface Reprojector {
+  project: Projector;
+  /**
+   * Fact types that may write keyed states: recomputing a state folds only facts of these types.
+   * @default every type (all facts are scanned)
+   */
+  stateFactTypes?: readonly string[];
+}
+
+/** A minute rollup row whose values a repair changed (created, revised or removed). */
+export interface RevisedBucket {
+  rollup: string;
+  /** Minute bucket start, UTC. */
+  bucket: Date;
+  dims: Record<string, string>;
+}
+
+/** A keyed state value a repair recomputed; `value` null means no remaining fact sets it (row deleted). */
+export interface StateRepair {
+  state: string;
+  key: string;
+  value: Record<string, unknown> | null;
+  previous: Record<string, unknown> | null;
+  /** Event time of the last fact folded into `value`, or null when the row was deleted. */
+  updatedAt: Date | null;
+}
+
+/** What `retract` or `restore` did. Nothing was changed unless `status` is `retracted` or `restored`. */
+export interface RetractionResult {
+  status: 'retracted' | 'restored' | 'already-retracted' | 'not-retracted' | 'not-found';
+  /** The fact, when one is stored under the key. */
+  fact: StoredFact | null;
+  /** The retraction now in force (after `retract`), or the one that was lifted (after `restore`). */
+  retraction: Retraction | null;
+  revised: RevisedBucket[];
+  states: StateRepair[];
+}
+
+/** A rebuild range; hours are the unit, so `from` is floored and `to` ceiled to whole UTC hours. */
+export interface RebuildRange {
+  /** @default the earliest stored fact */
+  from?: Date;
+  /** Exclusive. @default just after the latest stored fact */
+  to?: Date;
+}
+
+/** One committed transaction of a rebuild: whole UTC hours within one UTC day. */
+export interface RebuildBatch {
+  from: Date;
+  to: Date;
+  /** Facts re-projected. */
+  facts: number;
+  revised: RevisedBucket[];
+}
+
+/** What `rebuild` did in total. */
+export interface RebuildResult {
+  /** The hour-aligned range actually rebuilt (null when there were no facts and no range). */
+  from: Date | null;
+  to: Date | null;
+  batches: number;
+  facts: number;
+  revised: number;
+}
+
 /**
  * The storage contract. Implementations: `DuckDbStore` (embedded), `PostgresStore` (scale-out).
  *
@@ -195,6 +277,26 @@ export interface Store {
   watermark(): Promise<Date | null>;
   /** Number of stored facts (for the descriptor and tests). */
   factCount(): Promise<number>;
+  /**
+   * In ONE transaction: marks the fact stored under `key` as retracted (it stays stored, so posting it
+   * again is still a duplicate), recomputes every rollup row of the UTC hour holding its time from the
+   * remaining facts (minute rows re-projected, hour and day rows derived from them), and recomputes the
+   * keyed states it wrote from the remaining facts (folded in event-time order). Retracting a retracted
+   * fact changes nothing. On PostgreSQL it holds applies of other replicas back until it commits.
+   */
+  retract(key: FactKey, reason: string, at: Date, reprojector: Reprojector): Promise<RetractionResult>;
+  /** Lifts a retraction and repairs the same rows and states as `retract`, in one transaction. */
+  restore(key: FactKey, reprojector: Reprojector): Promise<RetractionResult>;
+  /**
+   * Recomputes every rollup row of a range from the stored, unretracted facts: idempotent. Each batch
+   * (whole hours within one UTC day) is its own transaction, so a large range never holds one huge
+   * transaction; an interrupted rebuild leaves each batch either rebuilt or untouched, every grain
+   * consistent with the others, and running it again completes it. `onBatch` runs after each commit (its
+   * throw stops the rebuild there). Keyed states are not rebuilt.
+   */
+  rebuild(range: RebuildRange, reprojector: Reprojector, onBatch?: (batch: RebuildBatch) => Promise<void>): Promise<RebuildResult>;
+  /** Retractions in force, most recent first. */
+  retractions(limit: number): Promise<Retraction[]>;
   /** Export a rollup grain to a file (Parquet or CSV). Returns rows written. */
   exportRollup?(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number>;
   /** Release connections and files. */

@@ -25,6 +25,9 @@ export const BASE_DDL: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS dead_letters (seq BIGINT NOT NULL DEFAULT nextval('dead_letter_seq'),
      received_at TIMESTAMP NOT NULL, source VARCHAR, id VARCHAR, type VARCHAR, reason VARCHAR NOT NULL, event JSON)`,
   `CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), watermark TIMESTAMP)`,
+  // A retracted fact stays in `facts` (so it is still a duplicate when posted again); this marks it.
+  `CREATE TABLE IF NOT EXISTS retractions (source VARCHAR NOT NULL, id VARCHAR NOT NULL, reason VARCHAR NOT NULL,
+     retracted_at TIMESTAMP NOT NULL, PRIMARY KEY (source, id))`,
   `INSERT INTO meta (id, watermark) VALUES (1, NULL) ON CONFLICT DO NOTHING`,
   `CREATE OR REPLACE TEMP TABLE stage_facts (source VARCHAR, id VARCHAR, type VARCHAR, time TIMESTAMP, data VARCHAR)`,
   `CREATE OR REPLACE TEMP TABLE stage_state (key VARCHAR, value VARCHAR, updated_at TIMESTAMP)`,

@@ -24,6 +24,7 @@ export interface SchemaNames {
   facts: string;
   deadLetters: string;
   meta: string;
+  retractions: string;
   rollup(name: string, grain: StoredGrain): string;
   state(name: string): string;
 }
@@ -36,6 +37,7 @@ export function schemaNames(schema: string): SchemaNames {
     facts: table('facts'),
     deadLetters: table('dead_letters'),
     meta: table('meta'),
+    retractions: table('retractions'),
     rollup: (name, grain) => table(rollupTableName(name, grain)),
     state: (name) => table(stateTableName(name)),
   };
@@ -65,6 +67,9 @@ export function baseDdl(names: SchemaNames): string[] {
     `CREATE INDEX IF NOT EXISTS dead_letters_newest ON ${names.deadLetters} (received_at DESC, seq DESC)`,
     `CREATE TABLE IF NOT EXISTS ${names.meta} (id integer PRIMARY KEY CHECK (id = 1), watermark timestamptz)`,
     `INSERT INTO ${names.meta} (id, watermark) VALUES (1, NULL) ON CONFLICT DO NOTHING`,
+    // A retracted fact stays in `facts` (so it is still a duplicate when posted again); this marks it.
+    `CREATE TABLE IF NOT EXISTS ${names.retractions} (source text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
+       reason text NOT NULL, retracted_at timestamptz NOT NULL, PRIMARY KEY (source, id))`,
   ];
 }
 

@@ -1,4 +1,4 @@
-import { GRAIN_MS, STORED_GRAINS, type BucketQuery, type BucketRow, type Projection, type RollupLayout, type StoredFact, type StoredGrain } from './Store.js';
+import { GRAIN_MS, STORED_GRAINS, type FactKey, type BucketQuery, type BucketRow, type Projection, type RollupLayout, type StoredFact, type StoredGrain } from './Store.js';
 import { InvalidIdentifierError } from './storeIdentifiers.js';
 import { isValidDate } from './mergeRollupDeltas.js';
 
@@ -144,4 +144,19 @@ export function decodeBucketRows({ groupBy, columns }: { groupBy: string[]; colu
     });
     return { bucket: Number(row[0]), group, values };
   });
+}
+
+/** A fact key from an operator: two non-empty strings. */
+export function assertFactKey(key: FactKey): FactKey {
+  if (typeof key?.source !== 'string' || key.source === '' || typeof key.id !== 'string' || key.id === '') {
+    throw new RangeError('a fact key needs a non-empty source and id');
+  }
+  return { source: key.source, id: key.id };
+}
+
+/** Why a fact is retracted: required, so the audit trail says it. */
+export function assertReason(reason: string): string {
+  if (typeof reason !== 'string' || reason.trim() === '') throw new RangeError('a retraction needs a reason');
+  if (reason.length > 1000) throw new RangeError('a retraction reason is at most 1000 characters');
+  return reason;
 }
