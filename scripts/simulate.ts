@@ -4,8 +4,8 @@
  * four local subgraphs; `MESH_SIM_RATE`, `MESH_SEED_DAYS`, `MESH_SIM_SEED` as for `npm start`.
  */
 import { DOMAINS, DOMAIN_NAMES, type DomainName } from '../subgraphs/domains.js';
-import { runSimulator } from '../subgraphs/simulator/runSimulator.js';
-import { simulatorConfigFromEnv } from '../subgraphs/simulator/simulatorConfig.js';
+import { runSimulator } from '../simulator/runSimulator.js';
+import { simulatorConfigFromEnv } from '../simulator/simulatorConfig.js';
 import { devProducerHeaders } from './devToken.js';
 import { runMain } from './runMain.js';
 

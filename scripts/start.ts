@@ -9,8 +9,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DOMAINS, DOMAIN_NAMES } from '../subgraphs/domains.js';
-import { simulatorConfigFromEnv } from '../subgraphs/simulator/simulatorConfig.js';
-import { runSimulator } from '../subgraphs/simulator/runSimulator.js';
+import { simulatorConfigFromEnv } from '../simulator/simulatorConfig.js';
+import { runSimulator } from '../simulator/runSimulator.js';
 import { devProducerHeaders } from './devToken.js';
 import { runMain } from './runMain.js';
 

@@ -12,7 +12,7 @@ import { inventoryFacts } from '../../subgraphs/inventory/inventoryProduct.js';
 import { cloudEventEnvelope } from '../../subgraphs/kit/cloudEvent.js';
 import { orderFacts } from '../../subgraphs/orders/ordersProduct.js';
 import { shippingFacts } from '../../subgraphs/shipping/shippingProduct.js';
-import { SIM_DOMAINS, type SimDomain, type SimulatedFact } from '../../subgraphs/simulator/simulatedFact.js';
+import { SIM_DOMAINS, type SimDomain, type SimulatedFact } from '../../simulator/simulatedFact.js';
 import { deferred, withTimeout } from '../support/asyncWait.js';
 
 export const FACT_SCHEMAS: Record<SimDomain, Record<string, z.ZodType>> = { catalog: catalogFacts, orders: orderFacts, inventory: inventoryFacts, shipping: shippingFacts };

@@ -1,6 +1,6 @@
 import { cloudEventEnvelope } from '../../subgraphs/kit/cloudEvent.js';
-import { generateFacts, generateFactStream, liveFacts } from '../../subgraphs/simulator/generateFacts.js';
-import { SIM_DOMAINS, type SimDomain, type SimulatedFact } from '../../subgraphs/simulator/simulatedFact.js';
+import { generateFacts, generateFactStream, liveFacts } from '../../simulator/generateFacts.js';
+import { SIM_DOMAINS, type SimDomain, type SimulatedFact } from '../../simulator/simulatedFact.js';
 import { FACT_SCHEMAS } from './fakeMesh.js';
 
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
-import { isoTime } from '../../subgraphs/simulator/isoTime.js';
-import { createRandom } from '../../subgraphs/simulator/random.js';
+import { isoTime } from '../../simulator/isoTime.js';
+import { createRandom } from '../../simulator/random.js';
 
 describe('isoTime', () => {
   it('should format like toISOString, truncating fractions of a millisecond', () => {

@@ -1,4 +1,4 @@
-import { createRandom, weighted } from '../../subgraphs/simulator/random.js';
+import { createRandom, weighted } from '../../simulator/random.js';
 
 describe('createRandom', () => {
   it('should repeat the same sequence for the same seed and differ for another', () => {

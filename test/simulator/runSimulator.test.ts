@@ -1,7 +1,7 @@
-import { generateFacts } from '../../subgraphs/simulator/generateFacts.js';
-import { runSimulator, type RunSimulatorOptions, type SimulatorHandle } from '../../subgraphs/simulator/runSimulator.js';
-import { SIM_DOMAINS } from '../../subgraphs/simulator/simulatedFact.js';
-import { SimulatorError } from '../../subgraphs/simulator/SimulatorError.js';
+import { generateFacts } from '../../simulator/generateFacts.js';
+import { runSimulator, type RunSimulatorOptions, type SimulatorHandle } from '../../simulator/runSimulator.js';
+import { SIM_DOMAINS } from '../../simulator/simulatedFact.js';
+import { SimulatorError } from '../../simulator/SimulatorError.js';
 import { withTimeout } from '../support/asyncWait.js';
 import { startFakeMesh, type FakeMesh, type FakeMeshOptions } from './fakeMesh.js';
 
