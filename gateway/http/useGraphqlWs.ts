@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
-import { getOperationAST, GraphQLError, print, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, print, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { SubscriptionExecutor } from '../subscriptions/index.js';
 import type { SubscriptionAuthRequest } from '../auth/authorizeSubscription.js';
 import type { Principal } from '../auth/Principal.js';
+import { resolveOperation } from '../auth/resolveOperation.js';
 
 /** graphql-ws's code for a refused connection (`onConnect` returning false uses it too). */
 const FORBIDDEN = 4403;
@@ -122,7 +123,9 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         if (admitted instanceof GraphQLError) return [wsError(admitted)];
         const errors = validate(schema, admitted.document);
         if (errors.length) return errors;
-        if (!getOperationAST(admitted.document, payload.operationName)) return [new GraphQLError('Unable to identify the operation to run: name it with operationName.', { extensions: { code: 'BAD_REQUEST' } })];
+        // The same rule and code as over HTTP: an operation that cannot be resolved is refused, never guessed.
+        const operation = resolveOperation(admitted.document, payload.operationName);
+        if (operation instanceof GraphQLError) return [wsError(operation)];
         return { schema, document: admitted.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       execute: (args) =>

@@ -26,8 +26,8 @@ const RUNS = Number(process.env.AUTH_PROPERTY_RUNS ?? 1_000);
 const CONCURRENCY = 12;
 
 /** A canary order: its price and email are found nowhere else, so any trace of them is a leak. */
-const CANARY = { orderId: 'o9', productId: 'p3', quantity: 1, unitPrice: 987_654_321.25, region: 'eu', channel: 'web', customerEmail: 'canary-9f3k@example.com' };
-/** Every finance value covering the canary (revenue, averageOrderValue, unitPrice) is at least this. */
+const CANARY = { orderId: 'o9', productId: 'p3', quantity: 100, unitPrice: 987_654.25, region: 'eu', channel: 'web', customerEmail: 'canary-9f3k@example.com' };
+/** Revenue covering the canary is at least this; its unit price is matched exactly (below the demo bound of 1,000,000). */
 const CANARY_FINANCE_FLOOR = 1e7;
 
 const PRINCIPALS: Record<string, string[] | null> = {
@@ -117,6 +117,7 @@ function leaks(body: unknown, principal: Principal): string[] {
   if (!principal.scopes.includes('finance:read')) {
     const numbers = text.match(/\d{8,}(\.\d+)?/g) ?? [];
     if (numbers.some((n) => Number(n) >= CANARY_FINANCE_FLOOR)) found.push(`a finance value (${numbers.join(', ')})`);
+    if (text.includes(String(CANARY.unitPrice))) found.push('the canary unit price');
   }
   return found;
 }
@@ -160,5 +161,5 @@ describe(`generated operations through the gateway (seed ${SEED}, ${RUNS} per pr
       expect(received).toMatch(/\bunitPrice\b|\brevenue\b/);
       expect(received).toMatch(/\bcustomerEmail\b/);
     }
-  }, 120_000);
+  }, 300_000);
 });

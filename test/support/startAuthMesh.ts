@@ -83,11 +83,15 @@ export async function startAuthMesh(options: StartAuthMeshOptions = {}): Promise
   const token: AuthMesh['token'] = (o) => signDevToken({ scopes: [], ttlSeconds: 600, ...o });
   const post = async (domain: DomainName, events: MeshEvent | MeshEvent[]) => {
     const producer = await signDevToken({ scopes: [`${domain}:write`], ttlSeconds: 60, sub: 'test-producer' });
-    const response = await fetch(`http://127.0.0.1:${subgraphs[domain].served.port}/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${producer}` },
-      body: JSON.stringify(events),
-    });
+    const send = () =>
+      fetch(`http://127.0.0.1:${subgraphs[domain].served.port}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${producer}` },
+        body: JSON.stringify(events),
+      });
+    // A kept-alive connection the server closes as it is reused fails with "other side closed"; facts are
+    // idempotent by source + id, so sending once more is safe.
+    const response = await send().catch(send);
     if (response.status !== 200) throw new Error(`POST /events to ${domain} answered ${response.status}: ${await response.text()}`);
   };
 
