@@ -18,6 +18,8 @@ import { jsonErrorHandler, jsonNotFound, type HttpErrorLog } from './http/jsonEr
 import { formatSubgraphError, maskExecutionErrors } from './http/maskGraphQLError.js';
 import { sendError } from './http/sendError.js';
 import { adminRoute, type AdminRouteOptions } from './http/adminRoute.js';
+import { subscribePerEvent } from './graphql/subscribePerEvent.js';
+import { ChangeEventPayload } from './graphql/changeSubscription.js';
 
 /** Who is calling, as established by `authenticateRequest`. */
 export type CallerIdentity = NonNullable<ProductContext['identity']>;
@@ -101,6 +103,13 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
         }
       },
       context: (ctx): ProductContext => ({ loaders: new Map(), identity: ctx.extra.identity ?? null }),
+      // Every event runs with loaders of its own: the operation's context lives as long as the subscription.
+      subscribe: (args) =>
+        subscribePerEvent(args, (payload): ProductContext => {
+          const context = args.contextValue as ProductContext;
+          const loaders = payload instanceof ChangeEventPayload ? product.eventScopes.loaders(payload.eventKey, identityKey(context.identity)) : new Map<string, unknown>();
+          return { ...context, loaders };
+        }),
       onSubscribe: (_ctx, _id, payload) => void observe(payload.query, 'ws'),
       onNext: (_ctx, _id, _payload, _args, result) => ('errors' in result && result.errors?.length ? { ...result, errors: maskExecutionErrors(result.errors, log) } : result),
     },
@@ -168,6 +177,11 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
       await apollo.stop();
     },
   };
+}
+
+/** Callers with equal keys may share an event's loaders: same subject, same scopes. */
+function identityKey(identity: ProductContext['identity']): string {
+  return JSON.stringify([identity?.sub ?? null, [...(identity?.scopes ?? [])].sort()]);
 }
 
 function headersOf(source: Request['headers'] | Record<string, unknown> | undefined | null): Record<string, string | undefined> {
