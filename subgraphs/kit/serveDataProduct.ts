@@ -20,6 +20,7 @@ import { sendError } from './http/sendError.js';
 import { adminRoute, type AdminRouteOptions } from './http/adminRoute.js';
 import { subscribePerEvent } from './graphql/subscribePerEvent.js';
 import { ChangeEventPayload } from './graphql/changeSubscription.js';
+import { stableJson } from './graphql/stableJson.js';
 
 /** Who is calling, as established by `authenticateRequest`. */
 export type CallerIdentity = NonNullable<ProductContext['identity']>;
@@ -104,12 +105,15 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
       },
       context: (ctx): ProductContext => ({ loaders: new Map(), identity: ctx.extra.identity ?? null }),
       // Every event runs with loaders of its own: the operation's context lives as long as the subscription.
-      subscribe: (args) =>
-        subscribePerEvent(args, (payload): ProductContext => {
-          const context = args.contextValue as ProductContext;
-          const loaders = payload instanceof ChangeEventPayload ? product.eventScopes.loaders(payload.eventKey, identityKey(context.identity)) : new Map<string, unknown>();
-          return { ...context, loaders };
-        }),
+      // The loaders of a change event are shared by the subscriptions of the same caller delivering it.
+      subscribe: (args) => {
+        const context = args.contextValue as ProductContext;
+        const caller = identityKey(context.identity);
+        return subscribePerEvent(args, (payload): ProductContext => ({
+          ...context,
+          loaders: payload instanceof ChangeEventPayload ? product.eventScopes.loaders(payload.eventKey, caller) : new Map<string, unknown>(),
+        }));
+      },
       onSubscribe: (_ctx, _id, payload) => void observe(payload.query, 'ws'),
       onNext: (_ctx, _id, _payload, _args, result) => ('errors' in result && result.errors?.length ? { ...result, errors: maskExecutionErrors(result.errors, log) } : result),
     },
@@ -179,9 +183,9 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
   };
 }
 
-/** Callers with equal keys may share an event's loaders: same subject, same scopes. */
+/** Callers with equal keys may share an event's loaders: the whole identity is equal (field auth reads its claims too). */
 function identityKey(identity: ProductContext['identity']): string {
-  return JSON.stringify([identity?.sub ?? null, [...(identity?.scopes ?? [])].sort()]);
+  return identity ? stableJson({ ...identity, scopes: [...identity.scopes].sort() }) : 'anonymous';
 }
 
 function headersOf(source: Request['headers'] | Record<string, unknown> | undefined | null): Record<string, string | undefined> {

@@ -1,7 +1,8 @@
-import type { BusMessage } from '../bus/Bus.js';
-import type { EventScopes } from './EventScopes.js';
-import { filterAsyncIterator } from './filterAsyncIterator.js';
-import { mapAsyncIterator } from './mapAsyncIterator.js';
+import type { BusMessage } from "../bus/Bus.js";
+import type { EventScopes } from "./EventScopes.js";
+import { filterAsyncIterator } from "./filterAsyncIterator.js";
+import { mapAsyncIterator } from "./mapAsyncIterator.js";
+import { stableJson } from "./stableJson.js";
 
 /** How a subscription field turns the runtime's change events into its values. */
 export interface ChangeSubscriptionOptions<Args, Message, Value> {
@@ -35,18 +36,30 @@ export class ChangeEventPayload {
 }
 
 /** A subscription field (`{ subscribe, resolve }`) whose event values are computed once and shared. */
-export function changeSubscription<Args extends Record<string, unknown>, Message, Value>(
+export function changeSubscription<
+  Args extends Record<string, unknown>,
+  Message,
+  Value,
+>(
   scopes: EventScopes,
   options: ChangeSubscriptionOptions<Args, Message, Value>,
 ) {
   const { source, keep, event, shareKey = defaultShareKey } = options;
   return {
-    subscribe: (_: unknown, args: Args): AsyncIterableIterator<ChangeEventPayload> => {
+    subscribe: (
+      _: unknown,
+      args: Args,
+    ): AsyncIterableIterator<ChangeEventPayload> => {
       const key = shareKey(args);
-      const messages = keep ? filterAsyncIterator(source(args), (message) => keep(message, args)) : source(args);
+      const messages = keep
+        ? filterAsyncIterator(source(args), (message) => keep(message, args))
+        : source(args);
       return mapAsyncIterator(messages, async (message) => {
         const eventKey = `${message.subject}\u0000${message.cursor}`;
-        return new ChangeEventPayload(eventKey, await scopes.value(eventKey, key, () => event(message, args)));
+        return new ChangeEventPayload(
+          eventKey,
+          await scopes.value(eventKey, key, () => event(message, args)),
+        );
       });
     },
     resolve: (payload: ChangeEventPayload) => payload.value,
@@ -55,15 +68,12 @@ export function changeSubscription<Args extends Record<string, unknown>, Message
 
 /** Arguments as a stable string: sorted names, `from` left out (it picks events, not their values). */
 function defaultShareKey(args: Record<string, unknown>): string {
-  return stableJson(Object.fromEntries(Object.entries(args).filter(([name, value]) => name !== 'from' && value !== null && value !== undefined)));
-}
-
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+  return stableJson(
+    Object.fromEntries(
+      Object.entries(args).filter(
+        ([name, value]) =>
+          name !== "from" && value !== null && value !== undefined,
+      ),
+    ),
+  );
 }

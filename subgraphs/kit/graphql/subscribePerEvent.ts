@@ -1,4 +1,9 @@
-import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import {
+  createSourceEventStream,
+  execute,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from "graphql";
 
 /**
  * graphql-js `subscribe`, except that every event is executed with its own context value: the operation's
@@ -14,7 +19,8 @@ export async function subscribePerEvent(
   contextFor: (payload: unknown) => unknown,
 ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
-  if (!(Symbol.asyncIterator in Object(source))) return source as ExecutionResult;
+  if (!(Symbol.asyncIterator in Object(source)))
+    return source as ExecutionResult;
   const events = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   const close = async () => {
     await events.return?.();
@@ -24,7 +30,14 @@ export async function subscribePerEvent(
       const step = await events.next();
       if (step.done) return { value: undefined, done: true };
       try {
-        return { value: await execute({ ...args, rootValue: step.value, contextValue: contextFor(step.value) }), done: false };
+        return {
+          value: await execute({
+            ...args,
+            rootValue: step.value,
+            contextValue: contextFor(step.value),
+          }),
+          done: false,
+        };
       } catch (error) {
         await close();
         throw error;
