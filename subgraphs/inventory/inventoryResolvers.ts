@@ -2,8 +2,6 @@ import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
 import type { ProductContext } from '../kit/defineDataProduct.js';
 import { DateTime } from '../kit/graphql/DateTime.js';
 import { historyRequest, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
-import { mapAsyncIterator } from '../kit/graphql/mapAsyncIterator.js';
-import { filterAsyncIterator } from '../kit/graphql/filterAsyncIterator.js';
 import { badInput } from '../kit/errors.js';
 import type { BusMessage } from '../kit/bus/Bus.js';
 import type { StateChangedEvent } from '../kit/ingest/changeSubjects.js';
@@ -14,15 +12,13 @@ function stockValues(v: Record<string, number | null>) {
 
 const onHandOf = (value: Record<string, unknown> | null | undefined) => (value ? Number(value.onHand ?? 0) : null);
 
-function stockEvent(message: BusMessage<StateChangedEvent>, field: string) {
+function stockEvent(message: BusMessage<StateChangedEvent>) {
   return {
-    [field]: {
-      cursor: message.cursor,
-      product: { __typename: 'Product', id: message.data.key },
-      onHand: onHandOf(message.data.value),
-      previousOnHand: onHandOf(message.data.previous),
-      updatedAt: new Date(message.data.updatedAt),
-    },
+    cursor: message.cursor,
+    product: { __typename: 'Product', id: message.data.key },
+    onHand: onHandOf(message.data.value),
+    previousOnHand: onHandOf(message.data.previous),
+    updatedAt: new Date(message.data.updatedAt),
   };
 }
 
@@ -57,28 +53,23 @@ export function inventoryResolvers(product: DataProductRuntime) {
       },
     },
     Subscription: {
-      stockChanged: {
-        subscribe: (_: unknown, args: { productId?: string | null; from?: string | null }) =>
-          mapAsyncIterator(
-            filterAsyncIterator(product.stateChanges('stock', args.from ?? undefined), (m) => !args.productId || m.data.key === args.productId),
-            (m) => stockEvent(m, 'stockChanged'),
-          ),
-        // The iterator yields `{ stockChanged: event }`: the field's value is the event inside it.
-        resolve: (payload: { stockChanged: unknown }) => payload.stockChanged,
-      },
-      stockLow: {
-        subscribe: (_: unknown, args: { threshold: number; from?: string | null }) =>
-          mapAsyncIterator(
-            filterAsyncIterator(product.stateChanges('stock', args.from ?? undefined), (m) => {
-              const now = onHandOf(m.data.value) ?? 0;
-              const before = onHandOf(m.data.previous);
-              return now < args.threshold && (before === null || before >= args.threshold);
-            }),
-            (m) => stockEvent(m, 'stockLow'),
-          ),
-        // The iterator yields `{ stockLow: event }`: the field's value is the event inside it.
-        resolve: (payload: { stockLow: unknown }) => payload.stockLow,
-      },
+      // The event is the bus message itself (no store read); the filters only pick which events to deliver.
+      stockChanged: product.changeSubscription({
+        source: (args: { productId?: string | null; from?: string | null }) => product.stateChanges('stock', args.from ?? undefined),
+        keep: (m: BusMessage<StateChangedEvent>, args) => !args.productId || m.data.key === args.productId,
+        event: (m: BusMessage<StateChangedEvent>) => stockEvent(m),
+        shareKey: () => '',
+      }),
+      stockLow: product.changeSubscription({
+        source: (args: { threshold: number; from?: string | null }) => product.stateChanges('stock', args.from ?? undefined),
+        keep: (m: BusMessage<StateChangedEvent>, args) => {
+          const now = onHandOf(m.data.value) ?? 0;
+          const before = onHandOf(m.data.previous);
+          return now < args.threshold && (before === null || before >= args.threshold);
+        },
+        event: (m: BusMessage<StateChangedEvent>) => stockEvent(m),
+        shareKey: () => '',
+      }),
     },
   };
 }

@@ -13,6 +13,8 @@ import type { StateRow, StateListQuery, Store } from './store/Store.js';
 import { describeProduct, type PortAddresses } from './describeProduct.js';
 import { ErrorCode } from './errors.js';
 import { productRepair, type ProductRepair } from './repair/productRepair.js';
+import { EventScopes, type EventScopesOptions } from './graphql/EventScopes.js';
+import { changeSubscription, type ChangeSubscriptionOptions } from './graphql/changeSubscription.js';
 
 /** Options of a running data product. */
 export interface DataProductRuntimeOptions {
@@ -37,6 +39,8 @@ export interface DataProductRuntimeOptions {
   now?: () => Date;
   /** Called when change events could not be published after facts were committed. @default console.error */
   onPublishError?: (error: unknown) => void;
+  /** How many recent change events keep their shared work (see `graphql/EventScopes.ts`). @default { capacity: 256 } */
+  eventScopes?: EventScopesOptions;
 }
 
 /**
@@ -47,6 +51,8 @@ export class DataProductRuntime {
   readonly domain: string;
   /** Retract, restore and rebuild: the repair path for facts that were accepted but are wrong. */
   readonly repair: ProductRepair;
+  /** The work of resolving each change event, shared by every subscription that delivers it. */
+  readonly eventScopes: EventScopes;
   private readonly limits: HistoryLimits;
   private readonly ingestDependencies: Parameters<typeof ingestEvents>[0];
 
@@ -73,6 +79,7 @@ export class DataProductRuntime {
       checkFact: checkDerivedMeasures(definition),
     };
     this.repair = productRepair({ ...this.ingestDependencies, definition });
+    this.eventScopes = new EventScopes(options.eventScopes);
   }
 
   /** Creates the store layout and returns a running product. */
@@ -153,6 +160,15 @@ export class DataProductRuntime {
   stateChanges(state: string, from?: string): AsyncIterableIterator<BusMessage<StateChangedEvent>> {
     if (!this.definition.states?.[state]) throw new Error(`unknown state "${state}"`);
     return this.subscribe<StateChangedEvent>(stateChangedSubject(this.domain, state), from);
+  }
+
+  /**
+   * A subscription field (`{ subscribe, resolve }` for the resolver map) over change events: each event's
+   * value is computed once per distinct arguments and shared by every subscription that delivers it, and
+   * fields nested under it are resolved with loaders of that event (never of an earlier one).
+   */
+  changeSubscription<Args extends Record<string, unknown>, Message, Value>(options: ChangeSubscriptionOptions<Args, Message, Value>) {
+    return changeSubscription(this.eventScopes, options);
   }
 
   /** The descriptor with live freshness and output ports at the given addresses. */

@@ -64,7 +64,10 @@ export interface DataProductDefinition<F extends FactSchemas = FactSchemas> {
 
 /** Per-request context the kit gives every resolver. */
 export interface ProductContext {
-  /** Per-request loaders; created fresh for each operation so batching never crosses callers. */
+  /**
+   * Per-request loaders: fresh for each HTTP operation, and for each EVENT of a subscription (shared by the
+   * subscriptions of the same caller kind delivering that event), so no event is answered from an earlier one.
+   */
   loaders: Map<string, unknown>;
   /** The caller identity forwarded by the gateway, when present. */
   identity?: { sub?: string; scopes: string[]; claims: Record<string, unknown> } | null;

@@ -18,6 +18,9 @@ import { jsonErrorHandler, jsonNotFound, type HttpErrorLog } from './http/jsonEr
 import { formatSubgraphError, maskExecutionErrors } from './http/maskGraphQLError.js';
 import { sendError } from './http/sendError.js';
 import { adminRoute, type AdminRouteOptions } from './http/adminRoute.js';
+import { subscribePerEvent } from './graphql/subscribePerEvent.js';
+import { ChangeEventPayload } from './graphql/changeSubscription.js';
+import { stableJson } from './graphql/stableJson.js';
 
 /** Who is calling, as established by `authenticateRequest`. */
 export type CallerIdentity = NonNullable<ProductContext['identity']>;
@@ -101,6 +104,16 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
         }
       },
       context: (ctx): ProductContext => ({ loaders: new Map(), identity: ctx.extra.identity ?? null }),
+      // Every event runs with loaders of its own: the operation's context lives as long as the subscription.
+      // The loaders of a change event are shared by the subscriptions of the same caller delivering it.
+      subscribe: (args) => {
+        const context = args.contextValue as ProductContext;
+        const caller = identityKey(context.identity);
+        return subscribePerEvent(args, (payload): ProductContext => ({
+          ...context,
+          loaders: payload instanceof ChangeEventPayload ? product.eventScopes.loaders(payload.eventKey, caller) : new Map<string, unknown>(),
+        }));
+      },
       onSubscribe: (_ctx, _id, payload) => void observe(payload.query, 'ws'),
       onNext: (_ctx, _id, _payload, _args, result) => ('errors' in result && result.errors?.length ? { ...result, errors: maskExecutionErrors(result.errors, log) } : result),
     },
@@ -168,6 +181,11 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
       await apollo.stop();
     },
   };
+}
+
+/** Callers with equal keys may share an event's loaders: the whole identity is equal (field auth reads its claims too). */
+function identityKey(identity: ProductContext['identity']): string {
+  return identity ? stableJson({ ...identity, scopes: [...identity.scopes].sort() }) : 'anonymous';
 }
 
 function headersOf(source: Request['headers'] | Record<string, unknown> | undefined | null): Record<string, string | undefined> {

@@ -3,7 +3,6 @@ import type { ProductContext } from '../kit/defineDataProduct.js';
 import { DateTime } from '../kit/graphql/DateTime.js';
 import { historyRequest, ratio, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
 import { bucketEndOf, bucketStartOf, type Granularity } from '../kit/history/timeBuckets.js';
-import { mapAsyncIterator } from '../kit/graphql/mapAsyncIterator.js';
 import type { BucketUpdatedEvent } from '../kit/ingest/changeSubjects.js';
 import type { BusMessage } from '../kit/bus/Bus.js';
 
@@ -54,18 +53,19 @@ export function ordersResolvers(product: DataProductRuntime) {
       },
     },
     Subscription: {
-      orderBucketUpdated: {
-        subscribe: (_: unknown, args: { granularity: Granularity; region?: string | null; from?: string | null }) =>
-          mapAsyncIterator(product.bucketUpdates('sales', [args.region ?? undefined], args.from ?? undefined), (message) => bucketEvent(product, message, args)),
-        // The iterator yields `{ orderBucketUpdated: event }`: the field's value is the event inside it.
-        resolve: (payload: { orderBucketUpdated: unknown }) => payload.orderBucketUpdated,
-      },
+      // One store read per (fact, granularity, region), shared by every subscription with those arguments.
+      orderBucketUpdated: product.changeSubscription({
+        source: (args: BucketArguments) => product.bucketUpdates('sales', [args.region ?? undefined], args.from ?? undefined),
+        event: (message: BusMessage<BucketUpdatedEvent>, args: BucketArguments) => bucketEvent(product, message, args),
+      }),
     },
   };
 }
 
+type BucketArguments = { granularity: Granularity; region?: string | null; from?: string | null };
+
 /** The bucket at the subscription's granularity that now contains the changed minute, for its product. */
-async function bucketEvent(product: DataProductRuntime, message: BusMessage<BucketUpdatedEvent>, args: { granularity: Granularity; region?: string | null }) {
+async function bucketEvent(product: DataProductRuntime, message: BusMessage<BucketUpdatedEvent>, args: BucketArguments) {
   const minute = new Date(message.data.bucket);
   const start = bucketStartOf(minute, args.granularity);
   const end = bucketEndOf(minute, args.granularity);
@@ -75,13 +75,11 @@ async function bucketEvent(product: DataProductRuntime, message: BusMessage<Buck
   const result = await product.history('sales', { range: { from: start, to: end }, granularity: args.granularity, filter });
   const bucket = result.buckets[0] ?? { start, end, values: {} };
   return {
-    orderBucketUpdated: {
-      cursor: message.cursor,
-      granularity: args.granularity,
-      bucket: { start: bucket.start, end: bucket.end, ...orderValues(bucket.values) },
-      product: { __typename: 'Product', id: productId },
-      region: args.region ?? null,
-      revision: message.data.revision,
-    },
+    cursor: message.cursor,
+    granularity: args.granularity,
+    bucket: { start: bucket.start, end: bucket.end, ...orderValues(bucket.values) },
+    product: { __typename: 'Product', id: productId },
+    region: args.region ?? null,
+    revision: message.data.revision,
   };
 }

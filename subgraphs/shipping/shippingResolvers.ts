@@ -2,8 +2,8 @@ import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
 import type { ProductContext } from '../kit/defineDataProduct.js';
 import { DateTime } from '../kit/graphql/DateTime.js';
 import { historyRequest, ratio, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
-import { mapAsyncIterator } from '../kit/graphql/mapAsyncIterator.js';
-import { filterAsyncIterator } from '../kit/graphql/filterAsyncIterator.js';
+import type { BusMessage } from '../kit/bus/Bus.js';
+import type { StateChangedEvent } from '../kit/ingest/changeSubjects.js';
 import type { StateRow } from '../kit/store/Store.js';
 
 const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', CARRIER: 'carrier', REGION: 'region' };
@@ -52,15 +52,13 @@ export function shippingResolvers(product: DataProductRuntime) {
       },
     },
     Subscription: {
-      shipmentUpdated: {
-        subscribe: (_: unknown, args: { orderId?: string | null; from?: string | null }) =>
-          mapAsyncIterator(
-            filterAsyncIterator(product.stateChanges('shipment', args.from ?? undefined), (m) => !args.orderId || m.data.key === args.orderId),
-            (m) => ({ shipmentUpdated: { cursor: m.cursor, order: { __typename: 'Order', id: m.data.key }, shipment: shipmentOf({ key: m.data.key, value: m.data.value }) } }),
-          ),
-        // The iterator yields `{ shipmentUpdated: event }`: the field's value is the event inside it.
-        resolve: (payload: { shipmentUpdated: unknown }) => payload.shipmentUpdated,
-      },
+      // The event is the bus message itself (no store read); `orderId` only picks which events to deliver.
+      shipmentUpdated: product.changeSubscription({
+        source: (args: { orderId?: string | null; from?: string | null }) => product.stateChanges('shipment', args.from ?? undefined),
+        keep: (m: BusMessage<StateChangedEvent>, args) => !args.orderId || m.data.key === args.orderId,
+        event: (m: BusMessage<StateChangedEvent>) => ({ cursor: m.cursor, order: { __typename: 'Order', id: m.data.key }, shipment: shipmentOf({ key: m.data.key, value: m.data.value }) }),
+        shareKey: () => '',
+      }),
     },
   };
 }

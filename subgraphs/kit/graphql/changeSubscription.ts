@@ -1,0 +1,79 @@
+import type { BusMessage } from "../bus/Bus.js";
+import type { EventScopes } from "./EventScopes.js";
+import { filterAsyncIterator } from "./filterAsyncIterator.js";
+import { mapAsyncIterator } from "./mapAsyncIterator.js";
+import { stableJson } from "./stableJson.js";
+
+/** How a subscription field turns the runtime's change events into its values. */
+export interface ChangeSubscriptionOptions<Args, Message, Value> {
+  /** The change events the field reads, given its arguments (`product.bucketUpdates(...)`, `product.stateChanges(...)`). */
+  source: (args: Args) => AsyncIterableIterator<BusMessage<Message>>;
+  /** Which events this subscription delivers; must be cheap (it runs per subscription). @default every event */
+  keep?: (message: BusMessage<Message>, args: Args) => boolean;
+  /**
+   * The field's value for one event. Computed ONCE per event and sharing key, and that value goes to every
+   * subscription with the same key: it must depend only on the message and the arguments, never on the
+   * caller. A throw (or rejection) ends the subscriptions that asked with that error.
+   */
+  event: (message: BusMessage<Message>, args: Args) => Promise<Value> | Value;
+  /**
+   * The arguments that change the computed value: subscriptions with equal keys share it.
+   * @default every argument except `from`, null and absent alike
+   */
+  shareKey?: (args: Args) => string;
+}
+
+/**
+ * The root value of one change event: the value the field resolves to, and the event it belongs to, by
+ * which `serveDataProduct` gives nested fields loaders of that event (see `EventScopes`).
+ */
+export class ChangeEventPayload {
+  constructor(
+    /** The bus subject and cursor: unique per event of a runtime. */
+    readonly eventKey: string,
+    readonly value: unknown,
+  ) {}
+}
+
+/** A subscription field (`{ subscribe, resolve }`) whose event values are computed once and shared. */
+export function changeSubscription<
+  Args extends Record<string, unknown>,
+  Message,
+  Value,
+>(
+  scopes: EventScopes,
+  options: ChangeSubscriptionOptions<Args, Message, Value>,
+) {
+  const { source, keep, event, shareKey = defaultShareKey } = options;
+  return {
+    subscribe: (
+      _: unknown,
+      args: Args,
+    ): AsyncIterableIterator<ChangeEventPayload> => {
+      const key = shareKey(args);
+      const messages = keep
+        ? filterAsyncIterator(source(args), (message) => keep(message, args))
+        : source(args);
+      return mapAsyncIterator(messages, async (message) => {
+        const eventKey = `${message.subject}\u0000${message.cursor}`;
+        return new ChangeEventPayload(
+          eventKey,
+          await scopes.value(eventKey, key, () => event(message, args)),
+        );
+      });
+    },
+    resolve: (payload: ChangeEventPayload) => payload.value,
+  };
+}
+
+/** Arguments as a stable string: sorted names, `from` left out (it picks events, not their values). */
+function defaultShareKey(args: Record<string, unknown>): string {
+  return stableJson(
+    Object.fromEntries(
+      Object.entries(args).filter(
+        ([name, value]) =>
+          name !== "from" && value !== null && value !== undefined,
+      ),
+    ),
+  );
+}
