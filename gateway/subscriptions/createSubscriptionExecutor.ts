@@ -7,7 +7,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { FailoverDataSource } from '../FailoverDataSource.js';
-import { createPushQueue, type PushQueue } from './createPushQueue.js';
+import { PushQueue } from '../../core/async/PushQueue.js';
 import { createUpstreamPool } from './createUpstreamPool.js';
 import type { UpstreamRetryOptions } from './createUpstreamClient.js';
 import { loadSupergraph, type LoadedSupergraph } from './loadSupergraph.js';
@@ -214,7 +214,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     const context = (request.context ?? {}) as Record<string, unknown>;
 
     let detach = () => {};
-    const queue = createPushQueue<ExecutionResult>(() => {
+    const queue: PushQueue<ExecutionResult> = new PushQueue<ExecutionResult>(() => {
       detach();
       clients.delete(queue);
     });
@@ -260,7 +260,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       },
     );
     clients.add(queue);
-    return queue.iterator;
+    return queue;
   }
 
   return {

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
+import { wrapAsyncIterator } from '../../core/async/wrapAsyncIterator.js';
 import { CursorUnavailableError, type Bus, type BusMessage } from './bus/Bus.js';
 import type { DataProductDefinition, ProductContext } from './defineDataProduct.js';
 import type { ServedDescriptor } from './descriptor.js';
@@ -180,14 +181,7 @@ export class DataProductRuntime {
     } catch (error) {
       throw coded(error);
     }
-    return {
-      next: () => source.next().catch((error: unknown) => Promise.reject(coded(error))),
-      return: () => source.return?.() ?? Promise.resolve({ value: undefined, done: true }),
-      throw: (error?: unknown) => source.throw?.(error) ?? Promise.reject(error),
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    return wrapAsyncIterator(source, () => source.next().catch((error: unknown) => Promise.reject(coded(error))));
   }
 
   private rollup(name: string) {

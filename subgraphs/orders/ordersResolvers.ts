@@ -3,7 +3,7 @@ import type { ProductContext } from '../kit/defineDataProduct.js';
 import { DateTime } from '../kit/graphql/DateTime.js';
 import { historyRequest, ratio, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
 import { bucketEndOf, bucketStartOf, type Granularity } from '../kit/history/timeBuckets.js';
-import { mapAsyncIterator } from '../kit/graphql/mapAsyncIterator.js';
+import { mapAsyncIterator } from '../../core/async/mapAsyncIterator.js';
 import type { BucketUpdatedEvent } from '../kit/ingest/changeSubjects.js';
 import type { BusMessage } from '../kit/bus/Bus.js';
 

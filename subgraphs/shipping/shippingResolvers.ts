@@ -2,8 +2,8 @@ import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
 import type { ProductContext } from '../kit/defineDataProduct.js';
 import { DateTime } from '../kit/graphql/DateTime.js';
 import { historyRequest, ratio, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
-import { mapAsyncIterator } from '../kit/graphql/mapAsyncIterator.js';
-import { filterAsyncIterator } from '../kit/graphql/filterAsyncIterator.js';
+import { mapAsyncIterator } from '../../core/async/mapAsyncIterator.js';
+import { filterAsyncIterator } from '../../core/async/filterAsyncIterator.js';
 import type { StateRow } from '../kit/store/Store.js';
 
 const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', CARRIER: 'carrier', REGION: 'region' };
