@@ -1,6 +1,6 @@
 import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
 import type { ProductContext } from '../kit/defineDataProduct.js';
-import { DateTime } from '../kit/graphql/DateTime.js';
+import { DateTime } from '../../core/graphql/DateTime.js';
 import { historyRequest, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
 import { mapAsyncIterator } from '../../core/async/mapAsyncIterator.js';
 import { filterAsyncIterator } from '../../core/async/filterAsyncIterator.js';
