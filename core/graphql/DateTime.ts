@@ -1,10 +1,11 @@
+import { ErrorCode } from '../errors/ErrorCode.js';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { isIsoTimestamp } from './isoTimestamp.js';
 
 function parseIso(value: unknown): Date {
   if (!isIsoTimestamp(value)) {
     throw new GraphQLError(`DateTime must be an ISO-8601 timestamp with a zone, e.g. 2024-05-01T00:00:00Z; got ${JSON.stringify(value)}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
+      extensions: { code: ErrorCode.BAD_USER_INPUT },
     });
   }
   return new Date(value);

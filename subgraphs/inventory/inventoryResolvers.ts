@@ -4,7 +4,7 @@ import { DateTime } from '../../core/graphql/DateTime.js';
 import { historyRequest, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
 import { mapAsyncIterator } from '../../core/async/mapAsyncIterator.js';
 import { filterAsyncIterator } from '../../core/async/filterAsyncIterator.js';
-import { badInput } from '../kit/errors.js';
+import { badInput } from '../kit/graphql/badInput.js';
 import type { BusMessage } from '../kit/bus/Bus.js';
 import type { StateChangedEvent } from '../kit/ingest/changeSubjects.js';
 

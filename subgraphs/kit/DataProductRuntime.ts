@@ -12,7 +12,7 @@ import { createProjector } from './rollups/createProjector.js';
 import { measureValue, rollupLayout } from './rollups/rollupLayout.js';
 import type { StateRow, StateListQuery, Store } from './store/Store.js';
 import { describeProduct, type PortAddresses } from './describeProduct.js';
-import { ErrorCode } from './errors.js';
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { productRepair, type ProductRepair } from './repair/productRepair.js';
 
 /** Options of a running data product. */

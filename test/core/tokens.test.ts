@@ -11,6 +11,7 @@ import { ACCEPTED_ALGORITHMS, keySetOf } from '../../core/tokens/keySetOf.js';
 import { scopesFrom } from '../../core/tokens/scopesFrom.js';
 import { signingKeysUnavailable } from '../../core/tokens/signingKeysUnavailable.js';
 import { producerTokenAuthorizer } from '../../subgraphs/kit/auth/producerTokenAuthorizer.js';
+import { refusedUrl } from '../support/refusedUrl.js';
 
 describe('core tokens', () => {
   let dir: string;
@@ -61,6 +62,14 @@ describe('core tokens', () => {
     const token = await new SignJWT({ scope: 'orders:write' }).setProtectedHeader({ alg: 'Ed25519' }).setIssuer('i').setAudience('a').setExpirationTime('1m').sign(privateKey);
     const refusal = await authorize({ headers: { authorization: `Bearer ${token}` } } as never);
     expect(refusal).toMatchObject({ reason: expect.stringContaining('ERR_JOSE_ALG_NOT_ALLOWED') });
+  });
+
+  it('should refuse producers with SERVICE_UNAVAILABLE (503, as at the gateway) when the JWKS cannot be fetched', async () => {
+    const { privateKey } = await generateKeyPair('ES256');
+    const authorize = producerTokenAuthorizer({ keys: { kind: 'jwks-url', url: await refusedUrl() }, issuer: 'i', audience: 'a', requiredScope: 'orders:write' });
+    const token = await new SignJWT({ scope: 'orders:write' }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setIssuer('i').setAudience('a').setExpirationTime('1m').sign(privateKey);
+    expect(await authorize({ headers: { authorization: `Bearer ${token}` } } as never)).toEqual({ code: 'SERVICE_UNAVAILABLE', reason: expect.stringContaining('retry') });
+    expect(await authorize({ headers: {} } as never)).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
   it('should tell a signing-key outage from a bad token', () => {

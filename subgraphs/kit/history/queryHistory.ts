@@ -1,5 +1,6 @@
 import type { MeasureKind } from '../defineDataProduct.js';
-import { badInput, ErrorCode } from '../errors.js';
+import { badInput } from '../graphql/badInput.js';
+import { ErrorCode } from '../../../core/errors/ErrorCode.js';
 import { GraphQLError } from 'graphql';
 import { ISO_TIMESTAMP } from '../../../core/graphql/isoTimestamp.js';
 import type { MergeKind, Store } from '../store/Store.js';
