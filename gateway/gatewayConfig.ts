@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { envFail, type EnvFail } from '../core/config/EnvFail.js';
+import { gatewaySecretFromEnv } from '../core/config/gatewaySecretFromEnv.js';
+import { keySourceFromEnv } from '../core/config/keySourceFromEnv.js';
+import { secureModeOf } from '../core/config/secureModeOf.js';
+import { DEV_GATEWAY_SECRET, holdsDevKey } from '../core/tokens/devCredentials.js';
 import type { SupergraphSource } from './supergraph/createSupergraphManager.js';
 import type { GatewayAuthConfig } from './auth/GatewayAuthConfig.js';
-import type { KeySource } from './auth/KeySource.js';
 import type { GatewayLimitsConfig } from './limits/GatewayLimitsConfig.js';
 import { limitsConfigFromEnv } from './limits/limitsConfigFromEnv.js';
 
@@ -45,20 +48,6 @@ export interface GatewayConfig {
   limits?: GatewayLimitsConfig;
 }
 
-/**
- * The development secret subgraphs and gateway share by default, so `npm start` is locked down without
- * setup. Public knowledge: in production (`NODE_ENV=production` or `MESH_SECURE=true`) the gateway
- * refuses to start with it. Same value as in `subgraphs/subgraphConfig.ts` (the two layers do not
- * import each other).
- */
-export const DEV_GATEWAY_SECRET = 'mesh-dev-gateway-secret-not-for-production';
-
-/** The committed development key set (public half); production uses the identity provider's JWKS URL. */
-export const DEV_JWKS_FILE = 'config/dev-jwks.public.json';
-
-/** The `x` coordinate of the committed development key, recognised in any JWKS file (a copy, a renamed `kid`). */
-const DEV_KEY_X = 'dTUPRH3iydVj4YEQTP6cRdHxhCCo3H0D107YYA8a2UQ';
-
 const DEFAULT_SUBGRAPHS = 'catalog=http://127.0.0.1:4001/graphql,orders=http://127.0.0.1:4002/graphql,inventory=http://127.0.0.1:4003/graphql,shipping=http://127.0.0.1:4004/graphql';
 
 /**
@@ -72,9 +61,7 @@ const DEFAULT_SUBGRAPHS = 'catalog=http://127.0.0.1:4001/graphql,orders=http://1
  */
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
   const production = env.NODE_ENV === 'production';
-  const fail = (variable: string, value: unknown, why: string): never => {
-    throw new Error(`invalid ${variable}=${JSON.stringify(value)}: ${why}`);
-  };
+  const fail = envFail;
   const port = z.coerce.number().int().min(0).max(65535).safeParse(env.GATEWAY_PORT ?? 4000);
   if (!port.success) fail('GATEWAY_PORT', env.GATEWAY_PORT, 'a port number 0-65535');
   const poll = z.coerce.number().int().min(100).safeParse(env.MESH_POLL_INTERVAL_MS ?? 10_000);
@@ -120,19 +107,11 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
  * (`NODE_ENV=production` or `MESH_SECURE=true`) the committed dev secret and dev key are refused, and a
  * supergraph file needs `MESH_TRUSTED_SUBGRAPHS`.
  */
-function authConfigFromEnv(env: NodeJS.ProcessEnv, supergraph: SupergraphSource, fail: (v: string, value: unknown, why: string) => never): GatewayAuthConfig {
-  if (env.MESH_AUTH_JWKS_URL && env.MESH_AUTH_JWKS_FILE) fail('MESH_AUTH_JWKS_FILE', env.MESH_AUTH_JWKS_FILE, 'set either MESH_AUTH_JWKS_URL or MESH_AUTH_JWKS_FILE, not both');
-  let keys: KeySource;
-  if (env.MESH_AUTH_JWKS_URL) {
-    if (!/^https?:\/\//.test(env.MESH_AUTH_JWKS_URL) || !URL.canParse(env.MESH_AUTH_JWKS_URL)) fail('MESH_AUTH_JWKS_URL', env.MESH_AUTH_JWKS_URL, 'an http(s) URL of a JWKS');
-    keys = { kind: 'jwks-url', url: env.MESH_AUTH_JWKS_URL };
-  } else {
-    keys = { kind: 'local', jwksFile: path.resolve(env.MESH_AUTH_JWKS_FILE || DEV_JWKS_FILE) };
-  }
+function authConfigFromEnv(env: NodeJS.ProcessEnv, supergraph: SupergraphSource, fail: EnvFail): GatewayAuthConfig {
+  const keys = keySourceFromEnv(env, fail);
   const mode = env.MESH_AUTH_MODE || 'filter';
   if (mode !== 'filter' && mode !== 'reject') fail('MESH_AUTH_MODE', mode, 'filter or reject');
-  const gatewaySecret = secretFromEnv(env, fail) ?? DEV_GATEWAY_SECRET;
-  if (gatewaySecret.length < 32) fail(env.MESH_GATEWAY_SECRET_FILE ? 'MESH_GATEWAY_SECRET_FILE' : 'MESH_GATEWAY_SECRET', '<hidden>', 'at least 32 characters');
+  const gatewaySecret = gatewaySecretFromEnv(env, fail);
   const text = (variable: string, fallback: string) => {
     const value = env[variable] ?? fallback;
     if (!value.trim()) fail(variable, value, 'a non-empty string');
@@ -164,38 +143,8 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv, supergraph: SupergraphSource,
   };
 }
 
-/** The setting that turns production checks on (`NODE_ENV=production` or `MESH_SECURE=true`), or null. */
-function secureModeOf(env: NodeJS.ProcessEnv, fail: (v: string, value: unknown, why: string) => never): string | null {
-  const flag = env.MESH_SECURE;
-  if (flag !== undefined && flag !== '' && !['true', '1', 'false', '0'].includes(flag)) fail('MESH_SECURE', flag, 'true or false');
-  // MESH_SECURE=false cannot switch the checks off under NODE_ENV=production.
-  if (env.NODE_ENV === 'production') return 'NODE_ENV=production';
-  return flag === 'true' || flag === '1' ? 'MESH_SECURE=true' : null;
-}
-
-/** `MESH_GATEWAY_SECRET`, or the content of `MESH_GATEWAY_SECRET_FILE` (Docker secrets), without the trailing newline. */
-function secretFromEnv(env: NodeJS.ProcessEnv, fail: (v: string, value: unknown, why: string) => never): string | undefined {
-  if (env.MESH_GATEWAY_SECRET && env.MESH_GATEWAY_SECRET_FILE) fail('MESH_GATEWAY_SECRET_FILE', env.MESH_GATEWAY_SECRET_FILE, 'set either MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE, not both');
-  if (!env.MESH_GATEWAY_SECRET_FILE) return env.MESH_GATEWAY_SECRET || undefined;
-  try {
-    return readFileSync(env.MESH_GATEWAY_SECRET_FILE, 'utf8').replace(/\r?\n$/, '');
-  } catch (error) {
-    return fail('MESH_GATEWAY_SECRET_FILE', env.MESH_GATEWAY_SECRET_FILE, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-}
-
-/** Whether a JWKS file holds the committed development key; an unreadable file is reported by the verifier. */
-function holdsDevKey(jwksFile: string): boolean {
-  try {
-    const { keys } = JSON.parse(readFileSync(jwksFile, 'utf8')) as { keys?: Array<{ x?: unknown }> };
-    return Array.isArray(keys) && keys.some((key) => key?.x === DEV_KEY_X);
-  } catch {
-    return false;
-  }
-}
-
 /** `name,name,...`: subgraph names as in `MESH_SUBGRAPHS`. */
-function parseNames(variable: string, value: string, fail: (v: string, value: unknown, why: string) => never): string[] {
+function parseNames(variable: string, value: string, fail: EnvFail): string[] {
   const names = value.split(',').map((name) => name.trim());
   if (names.some((name) => !/^[a-z][a-z0-9_-]*$/i.test(name))) fail(variable, value, 'a comma-separated list of subgraph names');
   return names;
@@ -205,7 +154,7 @@ function parseNames(variable: string, value: string, fail: (v: string, value: un
  * `name=url,...` where a url may be `url1|url2|...` (replicas of one subgraph, in order). Each name once,
  * each URL http(s) or ws(s) and listed once per name.
  */
-function parseNamedUrls(variable: string, value: string, fail: (v: string, value: unknown, why: string) => never): Array<{ name: string; urls: string[] }> {
+function parseNamedUrls(variable: string, value: string, fail: EnvFail): Array<{ name: string; urls: string[] }> {
   if (!value.trim()) return [];
   const seen = new Set<string>();
   return value.split(',').map((entry) => {

@@ -1,3 +1,5 @@
+import { ErrorCode } from '../core/errors/ErrorCode.js';
+import { httpStatusOf } from '../core/errors/statusOf.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
@@ -148,7 +150,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
   let graphqlHandler: express.RequestHandler | null = null;
   app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
-    if (!graphqlHandler) return void res.status(503).json({ errors: [{ message: 'the gateway is starting: the supergraph is not loaded yet', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+    if (!graphqlHandler) return void res.status(httpStatusOf(ErrorCode.SERVICE_UNAVAILABLE)).json({ errors: [{ message: 'the gateway is starting: the supergraph is not loaded yet', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] });
     graphqlHandler(req, res, next);
   });
   // Last: JSON for unknown routes and every error (bad or large bodies, throws), never an HTML page.

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../core/errors/ErrorCode.js';
 import type { SimDomain } from './simulatedFact.js';
 
 /**
@@ -5,7 +6,7 @@ import type { SimDomain } from './simulatedFact.js';
  * the retries. `EVENTS_REFUSED`: the request itself was refused (401, 403, 413, a 4xx without a report):
  * sending it again would be refused again.
  */
-export type SimulatorErrorCode = 'DOWNSTREAM_SERVICE_ERROR' | 'EVENTS_REFUSED';
+export type SimulatorErrorCode = typeof ErrorCode.DOWNSTREAM_SERVICE_ERROR | typeof ErrorCode.EVENTS_REFUSED;
 
 /** A failure talking to one subgraph; `serviceName` is its domain, as in gateway errors. */
 export class SimulatorError extends Error {

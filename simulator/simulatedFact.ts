@@ -1,23 +1,14 @@
+import type { OutgoingCloudEvent } from '../core/events/CloudEvent.js';
+
 /** The four domains the simulator feeds, one subgraph each. */
 export const SIM_DOMAINS = ['catalog', 'orders', 'inventory', 'shipping'] as const;
 export type SimDomain = (typeof SIM_DOMAINS)[number];
 
 /**
- * One generated fact: a CloudEvents 1.0 envelope in structured JSON mode, exactly what `POST /events`
- * accepts. See https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md
+ * One generated fact, exactly what `POST /events` accepts: `id` is `sim-<seed>-<epoch>-<domain>-<n>`,
+ * `source` is `urn:mesh:simulator:<domain>`, `time` a UTC `toISOString()`.
  */
-export interface SimulatedFact {
-  specversion: '1.0';
-  /** Unique per source: `sim-<seed>-<epoch>-<domain>-<n>`. */
-  id: string;
-  /** `urn:mesh:simulator:<domain>`. */
-  source: string;
-  /** The fact type, a key of the domain's exported fact schemas (`OrderPlaced`, ...). */
-  type: string;
-  /** RFC 3339 UTC timestamp (`toISOString()`). */
-  time: string;
-  data: Record<string, unknown>;
-}
+export type SimulatedFact = OutgoingCloudEvent;
 
 /** A fact with the domain it must be posted to. */
 export interface DomainFact {

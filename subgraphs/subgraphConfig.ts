@@ -1,8 +1,12 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DOMAINS, DOMAIN_NAMES, type DomainName } from './domains.js';
-import type { KeySource } from './kit/auth/KeySource.js';
+import { envFail } from '../core/config/EnvFail.js';
+import { gatewaySecretFromEnv } from '../core/config/gatewaySecretFromEnv.js';
+import { keySourceFromEnv } from '../core/config/keySourceFromEnv.js';
+import { secureModeOf } from '../core/config/secureModeOf.js';
+import { DEV_GATEWAY_SECRET, holdsDevKey } from '../core/tokens/devCredentials.js';
+import type { KeySource } from '../core/tokens/KeySource.js';
 
 /** Where a subgraph keeps its data: an embedded DuckDB file (or memory), or a PostgreSQL server. */
 export type StoreConfig = { kind: 'duckdb'; path: string } | { kind: 'postgres'; url: string };
@@ -52,20 +56,6 @@ export interface SubgraphAuthConfig {
   /** Logged as warnings at start. */
   warnings?: string[];
 }
-
-/**
- * The development secret shared with the gateway by default, so `npm start` is locked down without
- * setup. Public knowledge: in production (`NODE_ENV=production` or `MESH_SECURE=true`) a subgraph
- * refuses to start with it. Same value as in
- * `gateway/gatewayConfig.ts` (the two layers do not import each other).
- */
-export const DEV_GATEWAY_SECRET = 'mesh-dev-gateway-secret-not-for-production';
-
-/** The committed development key set (public half). */
-export const DEV_JWKS_FILE = 'config/dev-jwks.public.json';
-
-/** The `x` coordinate of the committed development key, recognised in any JWKS file (a copy, a renamed `kid`). */
-const DEV_KEY_X = 'dTUPRH3iydVj4YEQTP6cRdHxhCCo3H0D107YYA8a2UQ';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -132,27 +122,11 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
   };
 }
 
+/** The trust settings, read as the gateway reads them (see `core/config/`). */
 function authConfigFromEnv(env: NodeJS.ProcessEnv): SubgraphAuthConfig {
-  const fail = (variable: string, why: string): never => {
-    throw new Error(`invalid ${variable}: ${why}`);
-  };
-  if (env.MESH_AUTH_JWKS_URL && env.MESH_AUTH_JWKS_FILE) fail('MESH_AUTH_JWKS_FILE', 'set either MESH_AUTH_JWKS_URL or MESH_AUTH_JWKS_FILE, not both');
-  if (env.MESH_AUTH_JWKS_URL && !URL.canParse(env.MESH_AUTH_JWKS_URL)) fail('MESH_AUTH_JWKS_URL', `${JSON.stringify(env.MESH_AUTH_JWKS_URL)} is not a URL`);
-  const keys: KeySource = env.MESH_AUTH_JWKS_URL ? { kind: 'jwks-url', url: env.MESH_AUTH_JWKS_URL } : { kind: 'local', jwksFile: path.resolve(env.MESH_AUTH_JWKS_FILE || DEV_JWKS_FILE) };
-  if (env.MESH_GATEWAY_SECRET && env.MESH_GATEWAY_SECRET_FILE) fail('MESH_GATEWAY_SECRET_FILE', 'set either MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE, not both');
-  let gatewaySecret = env.MESH_GATEWAY_SECRET || DEV_GATEWAY_SECRET;
-  if (env.MESH_GATEWAY_SECRET_FILE) {
-    try {
-      gatewaySecret = readFileSync(env.MESH_GATEWAY_SECRET_FILE, 'utf8').replace(/\r?\n$/, '');
-    } catch (error) {
-      fail('MESH_GATEWAY_SECRET_FILE', `${JSON.stringify(env.MESH_GATEWAY_SECRET_FILE)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
-  }
-  if (gatewaySecret.length < 32) fail(env.MESH_GATEWAY_SECRET_FILE ? 'MESH_GATEWAY_SECRET_FILE' : 'MESH_GATEWAY_SECRET', 'at least 32 characters');
-  const flag = env.MESH_SECURE;
-  if (flag !== undefined && flag !== '' && !['true', '1', 'false', '0'].includes(flag)) fail('MESH_SECURE', `${JSON.stringify(flag)} is not true or false`);
-  // MESH_SECURE=false cannot switch the checks off under NODE_ENV=production.
-  const secure = env.NODE_ENV === 'production' ? 'NODE_ENV=production' : flag === 'true' || flag === '1' ? 'MESH_SECURE=true' : null;
+  const keys = keySourceFromEnv(env, envFail);
+  const gatewaySecret = gatewaySecretFromEnv(env, envFail);
+  const secure = secureModeOf(env, envFail);
   if (secure) {
     // Fail closed: dev credentials are public, so a subgraph running on them trusts anyone.
     const problems: string[] = [];
@@ -165,16 +139,6 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv): SubgraphAuthConfig {
     producers: { keys, issuer: env.MESH_AUTH_ISSUER || 'mesh-dev', audience: env.MESH_AUTH_AUDIENCE || 'mesh', scopesClaim: env.MESH_AUTH_SCOPES_CLAIM || 'scope' },
     warnings: [],
   };
-}
-
-/** Whether a JWKS file holds the committed development key; an unreadable file is reported when keys load. */
-function holdsDevKey(jwksFile: string): boolean {
-  try {
-    const { keys } = JSON.parse(readFileSync(jwksFile, 'utf8')) as { keys?: Array<{ x?: unknown }> };
-    return Array.isArray(keys) && keys.some((key) => key?.x === DEV_KEY_X);
-  } catch {
-    return false;
-  }
 }
 
 function parseStore(value: string, dataDir: string, domain: string): StoreConfig {

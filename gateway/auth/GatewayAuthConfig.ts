@@ -1,6 +1,6 @@
 import type { AuditSink } from './auditFieldAuth.js';
 import type { PolicyRegistry } from './decideFieldAccess.js';
-import type { KeySource } from './KeySource.js';
+import type { KeySource } from '../../core/tokens/KeySource.js';
 import type { FieldAuthMode } from './useFieldAuth.js';
 
 /** The gateway's authentication and authorization settings. */

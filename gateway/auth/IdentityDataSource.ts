@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { GATEWAY_TOKEN_HEADER, type GatewayTokenSigner } from './createGatewayTokenSigner.js';
+import { GATEWAY_TOKEN_HEADER } from '../../core/tokens/gatewayToken.js';
+import type { GatewayTokenSigner } from './createGatewayTokenSigner.js';
 import { principalOf } from './Principal.js';
 
 /**

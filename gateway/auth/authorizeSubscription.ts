@@ -1,3 +1,5 @@
+import { MeshError } from '../../core/errors/MeshError.js';
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { createHash } from 'node:crypto';
 import { GraphQLError, print, validate, type DocumentNode, type ExecutionResult, type FieldNode } from 'graphql';
 import { auditFieldAuth, auditRefusal, stderrAuditSink, type AuditSink } from './auditFieldAuth.js';
@@ -58,10 +60,10 @@ const errorsAt = (authorization: OperationAuthorization, denied = authorization.
  */
 export async function authorizeSubscription(options: AuthorizeSubscriptionOptions): Promise<Stream | ExecutionResult> {
   const { authSchema, request, subscribe, onExpired, mode = 'filter', policies = {}, audit = stderrAuditSink, now = Date.now } = options;
-  if (!authSchema) return { errors: [new GraphQLError('Authorization is unavailable: the supergraph is not loaded.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+  if (!authSchema) return { errors: [new MeshError(ErrorCode.INTERNAL_SERVER_ERROR, 'Authorization is unavailable: the supergraph is not loaded.')] };
   const invalid = validate(authSchema.schema, request.document);
   if (invalid.length > 0) {
-    return { errors: invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) };
+    return { errors: invalid.map((e) => new MeshError(ErrorCode.GRAPHQL_VALIDATION_FAILED, e.message, { nodes: e.nodes })) };
   }
   const principal = principalOf(request.context);
   const expire = () => {
@@ -73,7 +75,7 @@ export async function authorizeSubscription(options: AuthorizeSubscriptionOption
   };
   if (isExpired(principal, now())) {
     expire();
-    return { errors: [new GraphQLError('The token has expired.', { extensions: { code: 'UNAUTHENTICATED' } })] };
+    return { errors: [new MeshError(ErrorCode.UNAUTHENTICATED, 'The token has expired.')] };
   }
   const operationHash = createHash('sha256').update(print(request.document)).digest('hex');
   const resolved = resolveOperation(request.document, request.operationName);

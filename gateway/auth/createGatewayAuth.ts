@@ -1,6 +1,7 @@
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
+import { MeshError } from '../../core/errors/MeshError.js';
 import { RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { AuthErrorCode } from './AuthErrorCode.js';
 import { loadAuthSchema, type AuthSchema } from './AuthSchema.js';
 import { authorizeSubscription, type SubscriptionAuthRequest } from './authorizeSubscription.js';
 import { createGatewayTokenSigner } from './createGatewayTokenSigner.js';
@@ -58,12 +59,10 @@ export function createGatewayAuth(config: GatewayAuthConfig): GatewayAuth {
 
   const toGraphQLError = (error: unknown): never => {
     if (error instanceof AuthenticationError) {
-      throw new GraphQLError(`Unauthenticated: ${error.reason}.`, {
-        extensions: { code: AuthErrorCode.UNAUTHENTICATED, http: { status: 401, headers: new Map([['www-authenticate', 'Bearer error="invalid_token"']]) } },
-      });
+      throw new MeshError(ErrorCode.UNAUTHENTICATED, `Unauthenticated: ${error.reason}.`, { cause: error, http: { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } } });
     }
     if (error instanceof SigningKeysUnavailableError) {
-      throw new GraphQLError('Tokens cannot be verified right now: the signing keys are unavailable.', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+      throw new MeshError(ErrorCode.SERVICE_UNAVAILABLE, 'Tokens cannot be verified right now: the signing keys are unavailable.', { cause: error, http: {} });
     }
     throw error;
   };

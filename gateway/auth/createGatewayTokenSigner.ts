@@ -1,8 +1,6 @@
 import { SignJWT } from 'jose';
+import { GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN_ISSUER, MIN_GATEWAY_SECRET_LENGTH } from '../../core/tokens/gatewayToken.js';
 import type { Principal } from './Principal.js';
-
-/** The header that carries the gateway's signed statement of who is calling. */
-export const GATEWAY_TOKEN_HEADER = 'x-mesh-gateway-token';
 
 /** Options of the gateway-to-subgraph token signer. */
 export interface GatewayTokenSignerOptions {
@@ -33,15 +31,15 @@ export interface GatewayTokenSigner {
 const MAX_CACHED = 1000;
 
 export function createGatewayTokenSigner(options: GatewayTokenSignerOptions): GatewayTokenSigner {
-  const { secret, ttlSeconds = 60, issuer = 'mesh-gateway', now = Date.now } = options;
-  if (secret.length < 32) throw new Error('the gateway secret must be at least 32 characters long');
+  const { secret, ttlSeconds = 60, issuer = GATEWAY_TOKEN_ISSUER, now = Date.now } = options;
+  if (secret.length < MIN_GATEWAY_SECRET_LENGTH) throw new Error(`the gateway secret must be at least ${MIN_GATEWAY_SECRET_LENGTH} characters long`);
   const key = new TextEncoder().encode(secret);
   const cache = new Map<string, { token: string; expiresAtMs: number }>();
 
   const tokenFor = async (subgraph: string, principal?: Principal): Promise<string> => {
     if (!subgraph) throw new Error('a gateway token needs the name of the subgraph it is for');
     const kind = !principal ? 'service' : principal.authenticated ? 'user' : 'anonymous';
-    const sub = !principal ? 'mesh-gateway' : principal.sub;
+    const sub = !principal ? GATEWAY_TOKEN_ISSUER : principal.sub;
     const scopes = principal ? [...principal.scopes].sort() : [];
     const cacheKey = JSON.stringify([subgraph, kind, sub ?? null, scopes]);
     const nowMs = now();

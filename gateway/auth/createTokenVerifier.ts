@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { KeySource } from './KeySource.js';
+import { jwtVerify, type JWTPayload } from 'jose';
+import { bearerTokenOf } from '../../core/tokens/bearerTokenOf.js';
+import { ACCEPTED_ALGORITHMS, keySetOf } from '../../core/tokens/keySetOf.js';
+import type { KeySource } from '../../core/tokens/KeySource.js';
+import { scopesFrom } from '../../core/tokens/scopesFrom.js';
+import { signingKeysUnavailable } from '../../core/tokens/signingKeysUnavailable.js';
 import { ANONYMOUS, type Principal } from './Principal.js';
 
 /** Options of a bearer-token verifier. */
@@ -47,32 +50,6 @@ export class SigningKeysUnavailableError extends Error {
   }
 }
 
-// Only asymmetric algorithms: user tokens are signed by an identity provider whose public keys we hold.
-const ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'];
-
-/** Loads the key set once; a bad JWKS file fails at start, not on the first request. */
-export function keySetOf(keys: KeySource): JWTVerifyGetKey {
-  if (keys.kind === 'jwks-url') return createRemoteJWKSet(new URL(keys.url), { cooldownDuration: 30_000, cacheMaxAge: 600_000, timeoutDuration: 5_000 });
-  let jwks: unknown;
-  try {
-    jwks = JSON.parse(readFileSync(keys.jwksFile, 'utf8'));
-  } catch (error) {
-    throw new Error(`cannot read the JWKS file ${keys.jwksFile}: ${(error as Error).message}`);
-  }
-  const list = (jwks as { keys?: Array<Record<string, unknown>> }).keys;
-  if (!Array.isArray(list) || list.length === 0) throw new Error(`the JWKS file ${keys.jwksFile} has no "keys"`);
-  if (list.some((key) => 'd' in key)) throw new Error(`the JWKS file ${keys.jwksFile} holds a private key; give the gateway public keys only`);
-  return createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
-}
-
-/** Scopes from a claim: a space-separated string or an array of strings; anything else is none. */
-export function scopesFrom(payload: JWTPayload, claim: string): string[] {
-  const value = payload[claim];
-  if (typeof value === 'string') return value.split(/\s+/).filter(Boolean);
-  if (Array.isArray(value)) return value.filter((s): s is string => typeof s === 'string' && s.length > 0);
-  return [];
-}
-
 /** A reason a person can act on, from a jose error. */
 function reasonOf(error: unknown, options: TokenVerifierOptions): string {
   const e = error as { code?: string; claim?: string; reason?: string; message?: string };
@@ -112,11 +89,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const verify = async (token: string): Promise<Principal> => {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keySet, { issuer, audience, algorithms: ALGORITHMS, requiredClaims: ['exp'], clockTolerance: clockToleranceSeconds }));
+      ({ payload } = await jwtVerify(token, keySet, { issuer, audience, algorithms: [...ACCEPTED_ALGORITHMS], requiredClaims: ['exp'], clockTolerance: clockToleranceSeconds }));
     } catch (error) {
       // A JWKS endpoint that is down or answers garbage is our outage, not the caller's bad token.
-      const code = (error as { code?: string }).code;
-      if (code === 'ERR_JWKS_TIMEOUT' || (keys.kind === 'jwks-url' && (code === undefined || code === 'ERR_JOSE_GENERIC'))) throw new SigningKeysUnavailableError((error as Error).message);
+      if (signingKeysUnavailable(error, keys)) throw new SigningKeysUnavailableError((error as Error).message);
       throw new AuthenticationError(reasonOf(error, options));
     }
     return Object.freeze({
@@ -131,10 +107,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   return {
     verify,
     async fromAuthorization(header) {
-      if (header === undefined || header === null || header.trim() === '') return ANONYMOUS;
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header.trim());
-      if (!match) throw new AuthenticationError('the Authorization header must be "Bearer <token>"');
-      return verify(match[1]);
+      const token = bearerTokenOf(header);
+      if (token === undefined) return ANONYMOUS;
+      if (token === null) throw new AuthenticationError('the Authorization header must be "Bearer <token>"');
+      return verify(token);
     },
   };
 }

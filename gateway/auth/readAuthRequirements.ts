@@ -1,22 +1,8 @@
 import { Supergraph, type Directive, type Schema } from '@apollo/federation-internals';
 
-/**
- * What one schema element demands. Each entry of `scopes` (and `policies`) is one directive application:
- * an OR of AND-groups (`[["a", "b"], ["c"]]` = a and b, or c); every entry must hold.
- */
-export interface AuthRequirement {
-  readonly authenticated: boolean;
-  readonly scopes: ReadonlyArray<ReadonlyArray<ReadonlyArray<string>>>;
-  readonly policies: ReadonlyArray<ReadonlyArray<ReadonlyArray<string>>>;
-}
+import type { AuthRequirement, AuthRequirements } from '../../core/auth/AuthRequirement.js';
 
-/** The auth directives of a supergraph, as declared: on field definitions and on types. */
-export interface AuthRequirements {
-  /** By field coordinate `Type.field` (objects and interfaces). */
-  readonly fields: ReadonlyMap<string, AuthRequirement>;
-  /** By type name (objects, interfaces, scalars, enums): applies to every field returning the type. */
-  readonly types: ReadonlyMap<string, AuthRequirement>;
-}
+export type { AuthRequirement, AuthRequirements } from '../../core/auth/AuthRequirement.js';
 
 const SPECS = {
   authenticated: 'https://specs.apollo.dev/authenticated',

@@ -1,5 +1,5 @@
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { execute, GraphQLError, type ExecutionResult, type FieldNode, type GraphQLFieldResolver, type GraphQLTypeResolver } from 'graphql';
-import { AuthErrorCode } from './AuthErrorCode.js';
 import { deniedPaths, TYPENAME_KEY, type DeniedField, type OperationAuthorization } from './authorizeOperation.js';
 import type { AuthSchema } from './AuthSchema.js';
 
@@ -16,7 +16,7 @@ export interface ReplayInput {
 
 /** The error a client gets for a denied field (graphql-js adds the path and locations). */
 export function unauthorizedFieldError(field: DeniedField, path?: ReadonlyArray<string | number>): GraphQLError {
-  return new GraphQLError(field.message, { path, extensions: { code: AuthErrorCode.UNAUTHORIZED_FIELD_OR_TYPE } });
+  return new GraphQLError(field.message, { path, extensions: { code: ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE } });
 }
 
 /**
@@ -59,7 +59,7 @@ export async function replayWithDenials(input: ReplayInput): Promise<ExecutionRe
     typeResolver,
   });
   // Only our errors: anything else graphql-js reports here restates what the gateway already reported.
-  const authErrors = (replayed.errors ?? []).filter((e) => e.extensions?.code === AuthErrorCode.UNAUTHORIZED_FIELD_OR_TYPE);
+  const authErrors = (replayed.errors ?? []).filter((e) => e.extensions?.code === ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE);
   const errors = [...gatewayErrors, ...authErrors];
   return { ...result, data: replayed.data ?? null, ...(errors.length ? { errors } : {}) };
 }

@@ -1,3 +1,5 @@
+import { MeshError } from '../../core/errors/MeshError.js';
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { createHash } from 'node:crypto';
 import type { ApolloGateway } from '@apollo/gateway';
 import { GraphQLError, print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
@@ -80,7 +82,7 @@ export function useFieldAuth(gateway: GatewayLike, options: FieldAuthOptions = {
     async (requestContext) => {
       const authSchema = current;
       if (!authSchema) {
-        return { errors: [new GraphQLError('Authorization is unavailable: the supergraph could not be read.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+        return { errors: [new MeshError(ErrorCode.INTERNAL_SERVER_ERROR, 'Authorization is unavailable: the supergraph could not be read.')] };
       }
       const principal = principalOf(requestContext.context);
       const operationHash = requestContext.queryHash;

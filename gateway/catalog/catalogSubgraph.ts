@@ -1,5 +1,6 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { GraphQLScalarType, parse, type GraphQLSchema } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
+import { DateTime } from '../../core/graphql/DateTime.js';
 import type { CollectedCatalog, CollectedDescriptor } from './collectDescriptors.js';
 
 /** Name of the gateway's own subgraph that serves the catalog. */
@@ -77,8 +78,6 @@ type Query {
   dataProduct(id: ID!): DataProduct
 }
 `;
-
-const DateTime = new GraphQLScalarType({ name: 'DateTime', serialize: (value) => (value instanceof Date ? value.toISOString() : String(value)) });
 
 function toGraphQL(product: CollectedDescriptor & { subgraph: string }) {
   return {

@@ -1,15 +1,16 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { ErrorCode } from '../../core/errors/ErrorCode.js';
+import { httpStatusOf } from '../../core/errors/statusOf.js';
 import type { PublicErrorLog } from '../errors/formatPublicError.js';
 
-/** Public codes of the gateway's HTTP layer, and their status: the one place they are paired. */
-export const HttpErrorCode = { BAD_REQUEST: 400, NOT_FOUND: 404, PAYLOAD_TOO_LARGE: 413, UNSUPPORTED_MEDIA_TYPE: 415, INTERNAL_SERVER_ERROR: 500 } as const;
-export type HttpErrorCode = keyof typeof HttpErrorCode;
+/** The public codes the gateway's HTTP layer answers with; their status comes from `core/errors/statusOf.ts`. */
+type HttpErrorCode = typeof ErrorCode.BAD_REQUEST | typeof ErrorCode.NOT_FOUND | typeof ErrorCode.PAYLOAD_TOO_LARGE | typeof ErrorCode.UNSUPPORTED_MEDIA_TYPE | typeof ErrorCode.INTERNAL_SERVER_ERROR;
 
 const isGraphqlRoute = (req: Request) => /^\/graphql(\/|$)/.test(req.originalUrl.split('?')[0] ?? '');
 
 /** A coded JSON error: GraphQL-over-HTTP shape on `/graphql`, `{ error: { code, message } }` elsewhere. */
 function send(req: Request, res: Response, code: HttpErrorCode, message: string): void {
-  res.status(HttpErrorCode[code]);
+  res.status(httpStatusOf(code));
   if (isGraphqlRoute(req)) res.json({ errors: [{ message, extensions: { code } }] });
   else res.json({ error: { code, message } });
 }

@@ -1,3 +1,6 @@
+import { closeCodeOf } from '../../core/errors/statusOf.js';
+import { MeshError } from '../../core/errors/MeshError.js';
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import type { Server } from 'node:http';
 import { GraphQLError, print, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Context } from 'graphql-ws';
@@ -9,7 +12,7 @@ import type { Principal } from '../auth/Principal.js';
 import { resolveOperation } from '../auth/resolveOperation.js';
 
 /** graphql-ws's code for a refused connection (`onConnect` returning false uses it too). */
-const FORBIDDEN = 4403;
+const FORBIDDEN = closeCodeOf(ErrorCode.FORBIDDEN);
 /** The `ws` library's default message size (100 MiB), far too large for a GraphQL operation. */
 const WS_DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 /** Longest delay `setTimeout` takes (about 24.8 days). */
@@ -114,11 +117,11 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
       onSubscribe: async (ctx: Ctx, _id, payload) => {
         // graphql-ws registers the operation in `ctx.subscriptions` before this hook: the others run.
         if (Object.keys(ctx.subscriptions).length - 1 >= maxOperationsPerSocket) {
-          return [wsError(new GraphQLError(`This connection already runs ${maxOperationsPerSocket} operations; complete one first.`, { extensions: { code: 'MAX_SUBSCRIPTIONS_LIMIT' } }))];
+          return [wsError(new MeshError(ErrorCode.MAX_SUBSCRIPTIONS_LIMIT, `This connection already runs ${maxOperationsPerSocket} operations; complete one first.`))];
         }
         if (!admit) return undefined;
         const schema = options.schema();
-        if (!schema) return [new GraphQLError('the supergraph is not loaded yet', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
+        if (!schema) return [new MeshError(ErrorCode.SERVICE_UNAVAILABLE, 'the supergraph is not loaded yet')];
         const admitted = await admit(payload as Parameters<typeof admit>[0], { principal: ctx.extra.principal, clientAddress: ctx.extra.request.socket.remoteAddress }, schema);
         if (admitted instanceof GraphQLError) return [wsError(admitted)];
         const errors = validate(schema, admitted.document);

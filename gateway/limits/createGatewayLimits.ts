@@ -1,3 +1,5 @@
+import { MeshError } from '../../core/errors/MeshError.js';
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../auth/Principal.js';
@@ -65,7 +67,7 @@ export function createGatewayLimits(config: GatewayLimitsConfig, log: (message: 
       if (refusal) return refusal;
       const resolved = trustedDocuments.resolve({ ...operation, query: operation.query || undefined });
       if (resolved instanceof Error) return resolved;
-      if (!resolved.query) return new GraphQLError('The operation has no document: send `query`, or the id of a registered document.', { extensions: { code: 'BAD_REQUEST' } });
+      if (!resolved.query) return new MeshError(ErrorCode.BAD_REQUEST, 'The operation has no document: send `query`, or the id of a registered document.');
       const result = check(resolved.query, operation.variables, schema);
       return result.ok ? { document: result.document } : result.error;
     },

@@ -1,8 +1,9 @@
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { GraphQLError } from 'graphql';
 import type { Principal } from '../auth/Principal.js';
-import { LimitErrorCode, limitError } from './LimitErrorCode.js';
+import { limitError } from './limitError.js';
 
 /** Per-principal request budget. */
 export interface RateLimitConfig {
@@ -63,7 +64,7 @@ export function createRateLimiter(config: RateLimitConfig, log: (message: string
       } catch (outcome) {
         if (!(outcome instanceof RateLimiterRes)) throw outcome;
         const seconds = Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));
-        return limitError(LimitErrorCode.REQUEST_RATE_LIMITED, `Too many requests: ${points} operations per ${duration} s; retry after ${seconds} s.`, {
+        return limitError(ErrorCode.REQUEST_RATE_LIMITED, `Too many requests: ${points} operations per ${duration} s; retry after ${seconds} s.`, {
           headers: { 'retry-after': String(seconds) },
           details: { retryAfterSeconds: seconds },
         });

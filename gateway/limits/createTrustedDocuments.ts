@@ -1,6 +1,7 @@
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { GraphQLError } from 'graphql';
-import { LimitErrorCode, limitError } from './LimitErrorCode.js';
+import { limitError } from './limitError.js';
 import { normalizedDocument, parseManifest, sha256Hex, type PersistedQueryManifest } from './persistedQueryManifest.js';
 
 /**
@@ -78,7 +79,7 @@ export function createTrustedDocuments(config: TrustedDocumentsConfig, log: (mes
         // An unknown id in allow mode may still be an APQ hash; a bare documentId cannot be.
         if (mode === 'allow' && persisted && request.documentId === undefined) return { query: request.query, extensions: request.extensions };
         if (mode === 'safelist' && request.query) return checkText(request.query, otherExtensions);
-        return limitError(LimitErrorCode.PERSISTED_QUERY_NOT_FOUND, `PersistedQueryNotFound: no registered document has the id ${JSON.stringify(rawId)}.`);
+        return limitError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, `PersistedQueryNotFound: no registered document has the id ${JSON.stringify(rawId)}.`);
       }
       if (mode === 'allow' || request.query === undefined) return { query: request.query, extensions: request.extensions };
       return checkText(request.query, request.extensions);
@@ -91,7 +92,7 @@ export function createTrustedDocuments(config: TrustedDocumentsConfig, log: (mes
     if (index.exact.has(query)) return { query, extensions };
     const normalized = query.length <= 4 * index.longest + 1024 ? normalizedDocument(query) : null;
     if (normalized !== null && index.normalized.has(normalized)) return { query, extensions };
-    return limitError(LimitErrorCode.PERSISTED_QUERY_NOT_IN_LIST, 'This operation is not in the list of trusted documents (safelist mode): register it with `npm run trust`.');
+    return limitError(ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, 'This operation is not in the list of trusted documents (safelist mode): register it with `npm run trust`.');
   }
 }
 

@@ -4,17 +4,17 @@
  * client's full payload (entity fields from other subgraphs resolved per event). A websocket adapter
  * hands `subscribe` the parsed request and iterates the result.
  */
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { RemoteGraphQLDataSource, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { FailoverDataSource } from '../FailoverDataSource.js';
-import { createPushQueue, type PushQueue } from './createPushQueue.js';
+import { PushQueue } from '../../core/async/PushQueue.js';
 import { createUpstreamPool } from './createUpstreamPool.js';
 import type { UpstreamRetryOptions } from './createUpstreamClient.js';
 import { loadSupergraph, type LoadedSupergraph } from './loadSupergraph.js';
 import { makeResumable } from './makeResumable.js';
 import { planSubscription, type SubscriptionOperation } from './planSubscription.js';
 import { resolveEventFields } from './resolveEventFields.js';
-import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
 import { toUpstreamErrors, withLocatedFailures } from './toUpstreamErrors.js';
 
 /** Where the executor reaches one subgraph: one URL, or the URLs of its replicas. */
@@ -145,7 +145,7 @@ function endpointUrls(name: string, endpoint: SubgraphEndpoint | undefined, decl
   return { urls, wsUrls };
 }
 
-function errorResult(message: string, code: SubscriptionErrorCode): ExecutionResult {
+function errorResult(message: string, code: ErrorCode): ExecutionResult {
   return { errors: [new GraphQLError(message, { extensions: { code } })] };
 }
 
@@ -194,7 +194,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
   let current = load(supergraphSdl);
 
   async function subscribe(request: SubscriptionRequest): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-    if (disposed) return errorResult('The subscription executor has been disposed.', SubscriptionErrorCode.INTERNAL_SERVER_ERROR);
+    if (disposed) return errorResult('The subscription executor has been disposed.', ErrorCode.INTERNAL_SERVER_ERROR);
     const { supergraph, dataSources, wsUrls } = current;
     const { plan, errors } = planSubscription(supergraph, request);
     if (errors) return { errors };
@@ -205,7 +205,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       connection = upstreamConnection(request.context, plan.node.primary.serviceName);
       if (!connection) connectionParams = upstreamConnectionParams(request.context);
     } catch {
-      return errorResult('Could not prepare the upstream connection.', SubscriptionErrorCode.INTERNAL_SERVER_ERROR);
+      return errorResult('Could not prepare the upstream connection.', ErrorCode.INTERNAL_SERVER_ERROR);
     }
     const { primary } = plan.node;
     const variables = pick(plan.variables, primary.variableUsages);
@@ -214,7 +214,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     const context = (request.context ?? {}) as Record<string, unknown>;
 
     let detach = () => {};
-    const queue = createPushQueue<ExecutionResult>(() => {
+    const queue: PushQueue<ExecutionResult> = new PushQueue<ExecutionResult>(() => {
       detach();
       clients.delete(queue);
     });
@@ -260,7 +260,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       },
     );
     clients.add(queue);
-    return queue.iterator;
+    return queue;
   }
 
   return {

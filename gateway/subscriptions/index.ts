@@ -10,5 +10,5 @@ export {
   type SubscriptionRequest,
 } from './createSubscriptionExecutor.js';
 export type { UpstreamRetryOptions } from './createUpstreamClient.js';
-export { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
+export { ErrorCode } from '../../core/errors/ErrorCode.js';
 export { withLocatedFailures } from './toUpstreamErrors.js';

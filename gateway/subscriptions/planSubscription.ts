@@ -8,7 +8,7 @@ import { operationFromDocument } from '@apollo/federation-internals';
 import type { SubscriptionNode } from '@apollo/query-planner';
 import { getOperationAST, getVariableValues, GraphQLError, validate, type DocumentNode } from 'graphql';
 import type { LoadedSupergraph } from './loadSupergraph.js';
-import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 
 /** The part of a client's request that planning needs. */
 export interface SubscriptionOperation {
@@ -29,7 +29,7 @@ export interface SubscriptionPlan {
 
 export type PlanResult = { plan: SubscriptionPlan; errors?: never } | { errors: GraphQLError[]; plan?: never };
 
-function requestError(message: string, code: SubscriptionErrorCode, original?: GraphQLError): GraphQLError {
+function requestError(message: string, code: ErrorCode, original?: GraphQLError): GraphQLError {
   return new GraphQLError(message, {
     nodes: original?.nodes,
     source: original?.source,
@@ -45,7 +45,7 @@ export function planSubscription(supergraph: LoadedSupergraph, request: Subscrip
   if (validationErrors.length > 0) {
     return {
       errors: validationErrors.map((error) =>
-        requestError(error.message, SubscriptionErrorCode.GRAPHQL_VALIDATION_FAILED, error),
+        requestError(error.message, ErrorCode.GRAPHQL_VALIDATION_FAILED, error),
       ),
     };
   }
@@ -55,17 +55,17 @@ export function planSubscription(supergraph: LoadedSupergraph, request: Subscrip
     const message = operationName
       ? `Unknown operation named "${operationName}".`
       : 'Must provide operation name if query contains multiple operations.';
-    return { errors: [requestError(message, SubscriptionErrorCode.OPERATION_RESOLUTION_FAILURE)] };
+    return { errors: [requestError(message, ErrorCode.OPERATION_RESOLUTION_FAILURE)] };
   }
   if (operation.operation !== 'subscription') {
     const message = `Operation${operation.name ? ` "${operation.name.value}"` : ''} is a ${operation.operation}; only subscriptions are executed here.`;
-    return { errors: [requestError(message, SubscriptionErrorCode.BAD_REQUEST)] };
+    return { errors: [requestError(message, ErrorCode.BAD_REQUEST)] };
   }
 
   const coerced = getVariableValues(supergraph.apiGraphQLSchema, operation.variableDefinitions ?? [], variables);
   if (coerced.errors) {
     return {
-      errors: coerced.errors.map((error) => requestError(error.message, SubscriptionErrorCode.BAD_USER_INPUT, error)),
+      errors: coerced.errors.map((error) => requestError(error.message, ErrorCode.BAD_USER_INPUT, error)),
     };
   }
 
@@ -75,11 +75,11 @@ export function planSubscription(supergraph: LoadedSupergraph, request: Subscrip
     node = supergraph.planner.buildQueryPlan(federatedOperation).node;
   } catch (error) {
     const message = `Could not plan the subscription: ${error instanceof Error ? error.message : String(error)}`;
-    return { errors: [requestError(message, SubscriptionErrorCode.INTERNAL_SERVER_ERROR)] };
+    return { errors: [requestError(message, ErrorCode.INTERNAL_SERVER_ERROR)] };
   }
   if (node?.kind !== 'Subscription') {
     return {
-      errors: [requestError('The query planner did not produce a subscription plan.', SubscriptionErrorCode.INTERNAL_SERVER_ERROR)],
+      errors: [requestError('The query planner did not produce a subscription plan.', ErrorCode.INTERNAL_SERVER_ERROR)],
     };
   }
 

@@ -10,7 +10,7 @@ import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apol
 import type { FetchNode, QueryPlan } from '@apollo/query-planner';
 import { GraphQLError, print, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
 import type { SubscriptionPlan } from './planSubscription.js';
-import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 
 type GatewayRequestContext = Parameters<typeof executeQueryPlan>[2];
 
@@ -63,7 +63,7 @@ export async function resolveEventFields({ plan, event, dataSources, context }: 
       errors: [
         new GraphQLError('Could not resolve the subscription event.', {
           originalError: error instanceof Error ? error : undefined,
-          extensions: { code: SubscriptionErrorCode.INTERNAL_SERVER_ERROR },
+          extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
         }),
       ],
     };
@@ -92,6 +92,6 @@ function asGraphQLError(error: unknown): GraphQLError {
   const original = error instanceof Error ? error : undefined;
   return new GraphQLError(original?.message ?? String(error), {
     originalError: original,
-    extensions: { code: SubscriptionErrorCode.INTERNAL_SERVER_ERROR },
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
   });
 }

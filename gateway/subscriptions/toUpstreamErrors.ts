@@ -5,7 +5,7 @@
  */
 import type { GraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError, Kind, parse, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
-import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { isConnectionError } from '../FailoverDataSource.js';
 import { publicSubgraphError, type PublicErrorLog } from '../errors/formatPublicError.js';
 
@@ -21,12 +21,12 @@ function isCloseEvent(reason: unknown): reason is { code: number; reason: string
  * reason: that detail is logged.
  */
 export function toUpstreamErrors(serviceName: string, reason: unknown, log: PublicErrorLog = defaultLog): GraphQLError[] {
-  const extensions = { code: SubscriptionErrorCode.DOWNSTREAM_SERVICE_ERROR, serviceName };
+  const extensions = { code: ErrorCode.DOWNSTREAM_SERVICE_ERROR, serviceName };
   if (Array.isArray(reason)) {
     if (reason.length === 0) {
       return [new GraphQLError(`Subgraph "${serviceName}" answered the subscription without data.`, { extensions })];
     }
-    return (reason as GraphQLFormattedError[]).map((error) => publicSubgraphError(serviceName, error, SubscriptionErrorCode.DOWNSTREAM_SERVICE_ERROR));
+    return (reason as GraphQLFormattedError[]).map((error) => publicSubgraphError(serviceName, error, ErrorCode.DOWNSTREAM_SERVICE_ERROR));
   }
   if (isCloseEvent(reason)) {
     log('warn', `subscription to subgraph ${serviceName} ended: close ${reason.code}${reason.reason ? ` (${reason.reason})` : ''}`);
@@ -48,7 +48,7 @@ export function eventsMissedError(serviceName: string, reason: unknown): GraphQL
   return new GraphQLError(
     `Some events may have been missed: subgraph "${serviceName}" could not resume the subscription` +
       `${detail ? ` (${detail})` : ''}; it continues with live events.`,
-    { extensions: { code: SubscriptionErrorCode.EVENTS_MISSED, serviceName } },
+    { extensions: { code: ErrorCode.EVENTS_MISSED, serviceName } },
   );
 }
 
@@ -73,7 +73,7 @@ export function withLocatedFailures(serviceName: string, dataSource: GraphQLData
         typeof status === 'number' ? `Subgraph "${serviceName}" failed to answer (HTTP ${status}).`
         : isConnectionError(error) ? `Subgraph "${serviceName}" is unreachable.`
         : `Subgraph "${serviceName}" failed to answer.`;
-      const extensions = { code: SubscriptionErrorCode.DOWNSTREAM_SERVICE_ERROR, serviceName };
+      const extensions = { code: ErrorCode.DOWNSTREAM_SERVICE_ERROR, serviceName };
       const paths = fetchedPaths(options.request.query, options.request.variables);
       return { errors: paths.length ? paths.map((path) => ({ message, path, extensions })) : [{ message, extensions }] };
     }

@@ -1,12 +1,17 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readSubgraphSdl } from '../../core/graphql/readSubgraphSdl.js';
+import { SHARED_SDL_FILE } from '../../core/graphql/withSharedTypeDefs.js';
 import { composeSubgraphs, type CompositionResult, type SubgraphSdl } from './composeSubgraphs.js';
 import { describeBreakingChanges } from './describeBreakingChanges.js';
 import { catalogLocalSubgraph } from '../catalog/createCatalog.js';
 
 /** Options of composing the SDL files of a schema folder. */
 export interface ComposeSchemaDirOptions {
-  /** Folder with one `<subgraph>.graphql` per subgraph; `supergraph.graphql` there is the output. */
+  /**
+   * Folder with one `<subgraph>.graphql` per subgraph; `supergraph.graphql` there is the output, and
+   * `shared.graphql` the types subgraphs share (composed into each file that uses them).
+   */
   schemaDir: string;
   /** Routing URL per subgraph name. @default `http://127.0.0.1:<4001+i>/graphql` in file order */
   urls?: Record<string, string>;
@@ -20,16 +25,16 @@ export interface ComposeSchemaDirOptions {
 export type ComposeSchemaDirResult = (CompositionResult & { ok: true; breaking: string }) | { ok: false; report: string };
 
 /**
- * Composes every `<name>.graphql` of a folder except `supergraph.graphql`, and compares the result with
+ * Composes every `<name>.graphql` of a folder except `supergraph.graphql` and `shared.graphql`, and compares the result with
  * the existing supergraph: breaking changes for clients are refused unless allowed.
  */
 export function composeSchemaDir(options: ComposeSchemaDirOptions): ComposeSchemaDirResult {
   const { schemaDir, urls = {}, allowBreaking = false, localSubgraphs = [catalogLocalSubgraph] } = options;
-  const files = readdirSync(schemaDir).filter((f) => f.endsWith('.graphql') && f !== 'supergraph.graphql').sort();
+  const files = readdirSync(schemaDir).filter((f) => f.endsWith('.graphql') && f !== 'supergraph.graphql' && f !== SHARED_SDL_FILE).sort();
   if (!files.length) return { ok: false, report: `no <subgraph>.graphql files in ${schemaDir}` };
   const subgraphs = files.map((file, i) => {
     const name = path.basename(file, '.graphql');
-    return { name, url: urls[name] ?? `http://127.0.0.1:${4001 + i}/graphql`, sdl: readFileSync(path.join(schemaDir, file), 'utf8') };
+    return { name, url: urls[name] ?? `http://127.0.0.1:${4001 + i}/graphql`, sdl: readSubgraphSdl(schemaDir, name) };
   });
   const composed = composeSubgraphs([...subgraphs, ...localSubgraphs]);
   if (!composed.ok) return composed;

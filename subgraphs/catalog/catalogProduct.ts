@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { defineDataProduct } from '../kit/defineDataProduct.js';
 import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
 import type { ProductContext } from '../kit/defineDataProduct.js';
-import { DateTime } from '../kit/graphql/DateTime.js';
-import { badInput } from '../kit/errors.js';
+import { DateTime } from '../../core/graphql/DateTime.js';
+import { badInput } from '../kit/graphql/badInput.js';
 import type { StateRow } from '../kit/store/Store.js';
 
 /** Highest list price: the same bound as an order's unit price. */

@@ -1,8 +1,8 @@
 import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
 import type { ProductContext } from '../kit/defineDataProduct.js';
-import { DateTime } from '../kit/graphql/DateTime.js';
+import { DateTime } from '../../core/graphql/DateTime.js';
 import { historyRequest, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
-import { badInput } from '../kit/errors.js';
+import { badInput } from '../kit/graphql/badInput.js';
 import type { BusMessage } from '../kit/bus/Bus.js';
 import type { StateChangedEvent } from '../kit/ingest/changeSubjects.js';
 

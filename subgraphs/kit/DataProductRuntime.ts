@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
+import { wrapAsyncIterator } from '../../core/async/wrapAsyncIterator.js';
 import { CursorUnavailableError, type Bus, type BusMessage } from './bus/Bus.js';
 import type { DataProductDefinition, ProductContext } from './defineDataProduct.js';
 import type { ServedDescriptor } from './descriptor.js';
@@ -11,7 +12,7 @@ import { createProjector } from './rollups/createProjector.js';
 import { measureValue, rollupLayout } from './rollups/rollupLayout.js';
 import type { StateRow, StateListQuery, Store } from './store/Store.js';
 import { describeProduct, type PortAddresses } from './describeProduct.js';
-import { ErrorCode } from './errors.js';
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { productRepair, type ProductRepair } from './repair/productRepair.js';
 import { EventScopes, type EventScopesOptions } from './graphql/EventScopes.js';
 import { changeSubscription, type ChangeSubscriptionOptions } from './graphql/changeSubscription.js';
@@ -196,14 +197,7 @@ export class DataProductRuntime {
     } catch (error) {
       throw coded(error);
     }
-    return {
-      next: () => source.next().catch((error: unknown) => Promise.reject(coded(error))),
-      return: () => source.return?.() ?? Promise.resolve({ value: undefined, done: true }),
-      throw: (error?: unknown) => source.throw?.(error) ?? Promise.reject(error),
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    return wrapAsyncIterator(source, () => source.next().catch((error: unknown) => Promise.reject(coded(error))));
   }
 
   private rollup(name: string) {

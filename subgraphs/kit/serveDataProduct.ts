@@ -12,7 +12,7 @@ import { enforceAuthDirectives, type EnforceAuthDirectivesOptions } from './auth
 import type { DataProductRuntime } from './DataProductRuntime.js';
 import type { ProductContext } from './defineDataProduct.js';
 import { eventsRoute, type EventsRouteOptions } from './http/eventsRoute.js';
-import { ErrorCode } from './errors.js';
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from './http/jsonDepth.js';
 import { jsonErrorHandler, jsonNotFound, type HttpErrorLog } from './http/jsonErrorHandler.js';
 import { formatSubgraphError, maskExecutionErrors } from './http/maskGraphQLError.js';

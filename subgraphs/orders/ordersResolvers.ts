@@ -1,6 +1,6 @@
 import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
 import type { ProductContext } from '../kit/defineDataProduct.js';
-import { DateTime } from '../kit/graphql/DateTime.js';
+import { DateTime } from '../../core/graphql/DateTime.js';
 import { historyRequest, ratio, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
 import { bucketEndOf, bucketStartOf, type Granularity } from '../kit/history/timeBuckets.js';
 import type { BucketUpdatedEvent } from '../kit/ingest/changeSubjects.js';

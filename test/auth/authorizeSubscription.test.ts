@@ -6,7 +6,7 @@ import { parse, print, type ExecutionResult } from 'graphql';
 import { loadAuthSchema } from '../../gateway/auth/AuthSchema.js';
 import { authorizeSubscription, type SubscriptionAuthRequest } from '../../gateway/auth/authorizeSubscription.js';
 import type { FieldAuthAuditLine } from '../../gateway/auth/auditFieldAuth.js';
-import { createPushQueue } from '../../gateway/subscriptions/createPushQueue.js';
+import { PushQueue } from '../../core/async/PushQueue.js';
 import { fixtureSupergraph, principal } from './authFixtures.js';
 
 const authSchema = loadAuthSchema(fixtureSupergraph());
@@ -16,7 +16,7 @@ const policies = { flag: () => flag };
 function harness(options: { expiresAt?: number; scopes?: string[] | null } = {}) {
   let now = 1_000_000_000_000;
   const opened: SubscriptionAuthRequest[] = [];
-  const queue = createPushQueue<ExecutionResult>(() => void (ended = true));
+  const queue = new PushQueue<ExecutionResult>(() => void (ended = true));
   let ended = false;
   let expired = 0;
   const audit: FieldAuthAuditLine[] = [];
@@ -26,7 +26,7 @@ function harness(options: { expiresAt?: number; scopes?: string[] | null } = {})
       request: { document: parse(query), operationName, context: { principal: principal(options.scopes === undefined ? [] : options.scopes, {}, options.expiresAt) } },
       subscribe: async (request) => {
         opened.push(request);
-        return queue.iterator;
+        return queue;
       },
       onExpired: () => void expired++,
       policies,

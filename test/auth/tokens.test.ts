@@ -11,9 +11,10 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { createGatewayTokenSigner } from '../../gateway/auth/createGatewayTokenSigner.js';
 import { AuthenticationError, createTokenVerifier, SigningKeysUnavailableError } from '../../gateway/auth/createTokenVerifier.js';
 import { ANONYMOUS } from '../../gateway/auth/Principal.js';
-import { DEV_GATEWAY_SECRET as GATEWAY_DEV_SECRET, gatewayConfigFromEnv } from '../../gateway/gatewayConfig.js';
+import { DEV_GATEWAY_SECRET } from '../../core/tokens/devCredentials.js';
+import { gatewayConfigFromEnv } from '../../gateway/gatewayConfig.js';
 import { gatewayTokenAuthenticator } from '../../subgraphs/kit/auth/gatewayTokenAuthenticator.js';
-import { DEV_GATEWAY_SECRET as SUBGRAPH_DEV_SECRET, subgraphConfigFromEnv } from '../../subgraphs/subgraphConfig.js';
+import { subgraphConfigFromEnv } from '../../subgraphs/subgraphConfig.js';
 import { signDevToken } from '../../scripts/devToken.js';
 import { parseTokenArgs } from '../../scripts/tokenArgs.js';
 
@@ -74,7 +75,7 @@ describe('createTokenVerifier', () => {
     const devKey = (JSON.parse(readFileSync('config/dev-jwks.private.json', 'utf8')) as { keys: JWK[] }).keys[0];
     const noExp = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: devKey.kid }).setIssuer('mesh-dev').setAudience('mesh').sign(await importJWK(devKey, 'ES256'));
     expect(await reasonOf(verifier.verify(noExp))).toBe('the token lacks the "exp" claim');
-    const symmetric = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('mesh-dev').setAudience('mesh').setExpirationTime('1m').sign(new TextEncoder().encode(GATEWAY_DEV_SECRET));
+    const symmetric = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('mesh-dev').setAudience('mesh').setExpirationTime('1m').sign(new TextEncoder().encode(DEV_GATEWAY_SECRET));
     expect(await reasonOf(verifier.verify(symmetric))).toBe('the token is signed with an algorithm that is not accepted');
     expect(await reasonOf(verifier.fromAuthorization('Basic dXNlcjpwdw=='))).toBe('the Authorization header must be "Bearer <token>"');
   });
@@ -182,9 +183,8 @@ describe('npm run token arguments', () => {
 describe('auth configuration from the environment', () => {
   it('should default to the dev key, issuer, audience, filter mode and the shared dev secret', () => {
     const { auth } = gatewayConfigFromEnv({});
-    expect(auth).toMatchObject({ keys: { kind: 'local', jwksFile: DEV_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope', mode: 'filter', gatewaySecret: GATEWAY_DEV_SECRET, warnings: [] });
-    expect(subgraphConfigFromEnv('orders', {}).auth).toMatchObject({ gatewaySecret: SUBGRAPH_DEV_SECRET, producers: { keys: { kind: 'local', jwksFile: DEV_JWKS }, issuer: 'mesh-dev', audience: 'mesh' } });
-    expect(GATEWAY_DEV_SECRET).toBe(SUBGRAPH_DEV_SECRET);
+    expect(auth).toMatchObject({ keys: { kind: 'local', jwksFile: DEV_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope', mode: 'filter', gatewaySecret: DEV_GATEWAY_SECRET, warnings: [] });
+    expect(subgraphConfigFromEnv('orders', {}).auth).toMatchObject({ gatewaySecret: DEV_GATEWAY_SECRET, producers: { keys: { kind: 'local', jwksFile: DEV_JWKS }, issuer: 'mesh-dev', audience: 'mesh' } });
   });
 
   it('should refuse dev credentials in production, naming the settings to change', () => {
@@ -221,7 +221,7 @@ describe('auth configuration from the environment', () => {
       expect(subgraphConfigFromEnv('orders', env).auth?.gatewaySecret).toBe('s'.repeat(48));
       expect(() => gatewayConfigFromEnv({ ...env, MESH_GATEWAY_SECRET: 'y'.repeat(40) })).toThrow(/MESH_GATEWAY_SECRET_FILE.*not both/);
       expect(() => gatewayConfigFromEnv({ MESH_GATEWAY_SECRET_FILE: path.join(dir, 'missing') })).toThrow(/invalid MESH_GATEWAY_SECRET_FILE=.*cannot be read \(ENOENT\)/);
-      expect(() => subgraphConfigFromEnv('orders', { MESH_GATEWAY_SECRET_FILE: path.join(dir, 'missing') })).toThrow(/invalid MESH_GATEWAY_SECRET_FILE: .*cannot be read \(ENOENT\)/);
+      expect(() => subgraphConfigFromEnv('orders', { MESH_GATEWAY_SECRET_FILE: path.join(dir, 'missing') })).toThrow(/invalid MESH_GATEWAY_SECRET_FILE=.*cannot be read \(ENOENT\)/);
       writeFileSync(file, 'short\n');
       expect(() => gatewayConfigFromEnv({ MESH_GATEWAY_SECRET_FILE: file })).toThrow(/MESH_GATEWAY_SECRET_FILE.*32/);
     } finally {

@@ -9,7 +9,7 @@ import express from 'express';
 import type { z } from 'zod';
 import { catalogFacts } from '../../subgraphs/catalog/catalogProduct.js';
 import { inventoryFacts } from '../../subgraphs/inventory/inventoryProduct.js';
-import { cloudEventEnvelope } from '../../subgraphs/kit/cloudEvent.js';
+import { cloudEventEnvelope } from '../../core/events/CloudEvent.js';
 import { orderFacts } from '../../subgraphs/orders/ordersProduct.js';
 import { shippingFacts } from '../../subgraphs/shipping/shippingProduct.js';
 import { SIM_DOMAINS, type SimDomain, type SimulatedFact } from '../../simulator/simulatedFact.js';

@@ -1,4 +1,4 @@
-import { cloudEventEnvelope } from '../../subgraphs/kit/cloudEvent.js';
+import { cloudEventEnvelope } from '../../core/events/CloudEvent.js';
 import { generateFacts, generateFactStream, liveFacts } from '../../simulator/generateFacts.js';
 import { SIM_DOMAINS, type SimDomain, type SimulatedFact } from '../../simulator/simulatedFact.js';
 import { FACT_SCHEMAS } from './fakeMesh.js';

@@ -8,6 +8,7 @@
  * gateway's supergraph and upstream sockets point at it); an in-memory store starts empty, so a restart
  * re-posts that domain's part of the story unless told not to.
  */
+import type { OutgoingCloudEvent } from '../../core/events/CloudEvent.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,14 +23,7 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 /** A CloudEvents 1.0 envelope as producers post it. */
-export interface MeshEvent {
-  specversion: '1.0';
-  id: string;
-  source: string;
-  type: string;
-  time: string;
-  data: Record<string, unknown>;
-}
+export type MeshEvent = OutgoingCloudEvent;
 
 /** The seeded story and the numbers a correct mesh derives from it. */
 export interface MeshStory {

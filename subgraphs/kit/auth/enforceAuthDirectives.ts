@@ -1,6 +1,6 @@
 import { defaultFieldResolver, GraphQLError, isAbstractType, isObjectType, getNamedType, type DocumentNode, type GraphQLField, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import type { ProductContext } from '../defineDataProduct.js';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode } from '../../../core/errors/ErrorCode.js';
 import { decideFieldAccess, type GoverningRequirement, type SubgraphPolicies } from './decideFieldAccess.js';
 import { readAuthDirectives } from './readAuthDirectives.js';
 

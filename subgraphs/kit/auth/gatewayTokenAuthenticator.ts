@@ -1,8 +1,6 @@
 import { jwtVerify, type JWTPayload } from 'jose';
+import { GATEWAY_TOKEN_HEADER, GATEWAY_TOKEN_ISSUER, MIN_GATEWAY_SECRET_LENGTH } from '../../../core/tokens/gatewayToken.js';
 import type { CallerIdentity } from '../serveDataProduct.js';
-
-/** The header the gateway puts its signed identity statement in. */
-export const GATEWAY_TOKEN_HEADER = 'x-mesh-gateway-token';
 
 /** Options of the gateway-token check. */
 export interface GatewayTokenAuthenticatorOptions {
@@ -27,9 +25,9 @@ export interface GatewayTokenAuthenticatorOptions {
  * trusts nobody else: clients go through the gateway, which enforces field-level authorization.
  */
 export function gatewayTokenAuthenticator(options: GatewayTokenAuthenticatorOptions): (headers: Record<string, string | undefined>) => Promise<CallerIdentity> {
-  const { secret, issuer = 'mesh-gateway', audience, clockToleranceSeconds = 5 } = options;
+  const { secret, issuer = GATEWAY_TOKEN_ISSUER, audience, clockToleranceSeconds = 5 } = options;
   if (!audience) throw new Error('the gateway token check needs this subgraph\'s name as its audience');
-  if (secret.length < 32) throw new Error('the gateway secret must be at least 32 characters long');
+  if (secret.length < MIN_GATEWAY_SECRET_LENGTH) throw new Error(`the gateway secret must be at least ${MIN_GATEWAY_SECRET_LENGTH} characters long`);
   const key = new TextEncoder().encode(secret);
   return async (headers) => {
     const token = headers[GATEWAY_TOKEN_HEADER];

@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { Request } from 'express';
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import type { KeySource } from './KeySource.js';
+import { jwtVerify } from 'jose';
+import { ErrorCode } from '../../../core/errors/ErrorCode.js';
+import { bearerTokenOf } from '../../../core/tokens/bearerTokenOf.js';
+import { ACCEPTED_ALGORITHMS, keySetOf } from '../../../core/tokens/keySetOf.js';
+import type { KeySource } from '../../../core/tokens/KeySource.js';
+import { scopesFrom } from '../../../core/tokens/scopesFrom.js';
+import { signingKeysUnavailable } from '../../../core/tokens/signingKeysUnavailable.js';
 
 /** Options of the producer-token check for `POST /events`. */
 export interface ProducerTokenAuthorizerOptions {
@@ -15,39 +19,30 @@ export interface ProducerTokenAuthorizerOptions {
   requiredScope: string;
 }
 
-type Refusal = { status: 401 | 403; reason: string } | null;
-
-function keySetOf(keys: KeySource): JWTVerifyGetKey {
-  if (keys.kind === 'jwks-url') return createRemoteJWKSet(new URL(keys.url));
-  try {
-    return createLocalJWKSet(JSON.parse(readFileSync(keys.jwksFile, 'utf8')));
-  } catch (error) {
-    throw new Error(`cannot read the JWKS file ${keys.jwksFile}: ${(error as Error).message}`);
-  }
-}
+/** Why a producer is refused; the code decides the status (`core/errors/statusOf.ts`). */
+export type ProducerRefusal = { code: typeof ErrorCode.UNAUTHENTICATED | typeof ErrorCode.FORBIDDEN | typeof ErrorCode.SERVICE_UNAVAILABLE; reason: string } | null;
 
 /**
  * An `authorizeProducer` for the events route: the producer presents `Authorization: Bearer <jwt>`, a
  * token verified like user tokens (trusted keys, `exp`, `iss`, `aud`) that carries the domain's write
- * scope. 401 without a token or with a bad one, 403 with a good token lacking the scope.
+ * scope. UNAUTHENTICATED (401) without a token or with a bad one, FORBIDDEN (403) with a good token lacking
+ * the scope, SERVICE_UNAVAILABLE (503, retry) when the signing keys cannot be fetched, as at the gateway.
  */
-export function producerTokenAuthorizer(options: ProducerTokenAuthorizerOptions): (request: Request) => Promise<Refusal> {
+export function producerTokenAuthorizer(options: ProducerTokenAuthorizerOptions): (request: Request) => Promise<ProducerRefusal> {
   const { issuer, audience, scopesClaim = 'scope', requiredScope } = options;
   const keySet = keySetOf(options.keys);
   return async (request) => {
-    const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) return { status: 401, reason: `a producer token is required: send "Authorization: Bearer <token>" with the scope ${requiredScope}` };
+    const token = bearerTokenOf(request.headers.authorization);
+    if (!token) return { code: ErrorCode.UNAUTHENTICATED, reason: `a producer token is required: send "Authorization: Bearer <token>" with the scope ${requiredScope}` };
     let claims: Record<string, unknown>;
     try {
-      ({ payload: claims } = await jwtVerify(match[1], keySet, { issuer, audience, requiredClaims: ['exp'], clockTolerance: 5 }));
+      ({ payload: claims } = await jwtVerify(token, keySet, { issuer, audience, algorithms: [...ACCEPTED_ALGORITHMS], requiredClaims: ['exp'], clockTolerance: 5 }));
     } catch (error) {
+      if (signingKeysUnavailable(error, options.keys)) return { code: ErrorCode.SERVICE_UNAVAILABLE, reason: 'producer tokens cannot be verified right now: the signing keys are unavailable; retry later' };
       const code = (error as { code?: string }).code;
-      return { status: 401, reason: code === 'ERR_JWT_EXPIRED' ? 'the producer token has expired' : `the producer token was refused (${code ?? 'invalid'})` };
+      return { code: ErrorCode.UNAUTHENTICATED, reason: code === 'ERR_JWT_EXPIRED' ? 'the producer token has expired' : `the producer token was refused (${code ?? 'invalid'})` };
     }
-    const value = claims[scopesClaim];
-    const scopes = typeof value === 'string' ? value.split(/\s+/) : Array.isArray(value) ? value : [];
-    if (!scopes.includes(requiredScope)) return { status: 403, reason: `the producer token lacks the scope ${requiredScope}` };
+    if (!scopesFrom(claims, scopesClaim).includes(requiredScope)) return { code: ErrorCode.FORBIDDEN, reason: `the producer token lacks the scope ${requiredScope}` };
     return null;
   };
 }

@@ -1,22 +1,12 @@
 import { Kind, type ConstArgumentNode, type ConstDirectiveNode, type ConstValueNode, type DocumentNode } from 'graphql';
 
-/**
- * What one schema element of a subgraph's SDL demands. Each entry of `scopes` (and `policies`) is one
- * directive application: an OR of AND-groups (`[["a", "b"], ["c"]]` = a and b, or c); every entry must hold.
- */
-export interface AuthDirectiveRequirement {
-  readonly authenticated: boolean;
-  readonly scopes: ReadonlyArray<ReadonlyArray<ReadonlyArray<string>>>;
-  readonly policies: ReadonlyArray<ReadonlyArray<ReadonlyArray<string>>>;
-}
+import type { AuthRequirement, AuthRequirements } from '../../../core/auth/AuthRequirement.js';
+
+/** What one element of a subgraph's SDL demands (the same shape the gateway reads from the supergraph). */
+export type AuthDirectiveRequirement = AuthRequirement;
 
 /** The auth directives of a subgraph's SDL as declared (definitions and extensions merged). */
-export interface AuthDirectives {
-  /** By field coordinate `Type.field` (objects and interfaces). */
-  readonly fields: ReadonlyMap<string, AuthDirectiveRequirement>;
-  /** By type name (objects, interfaces, unions, scalars, enums). */
-  readonly types: ReadonlyMap<string, AuthDirectiveRequirement>;
-}
+export type AuthDirectives = AuthRequirements;
 
 type AuthDirective = 'authenticated' | 'requiresScopes' | 'policy';
 const AUTH_DIRECTIVES: readonly AuthDirective[] = ['authenticated', 'requiresScopes', 'policy'];

@@ -1,5 +1,5 @@
 import { type Bus, type BusMessage, type BusSubscription, type SubscribeOptions, CursorUnavailableError } from './Bus.js';
-import { PushQueue } from './PushQueue.js';
+import { PushQueue } from '../../../core/async/PushQueue.js';
 import { subjectMatches } from './subjectMatches.js';
 
 /** Options of the in-process bus. */

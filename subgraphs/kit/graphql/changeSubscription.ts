@@ -1,7 +1,7 @@
 import type { BusMessage } from "../bus/Bus.js";
 import type { EventScopes } from "./EventScopes.js";
-import { filterAsyncIterator } from "./filterAsyncIterator.js";
-import { mapAsyncIterator } from "./mapAsyncIterator.js";
+import { filterAsyncIterator } from "../../../core/async/filterAsyncIterator.js";
+import { mapAsyncIterator } from "../../../core/async/mapAsyncIterator.js";
 import { stableJson } from "./stableJson.js";
 
 /** How a subscription field turns the runtime's change events into its values. */

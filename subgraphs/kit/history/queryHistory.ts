@@ -1,6 +1,8 @@
 import type { MeasureKind } from '../defineDataProduct.js';
-import { badInput, ErrorCode } from '../errors.js';
+import { badInput } from '../graphql/badInput.js';
+import { ErrorCode } from '../../../core/errors/ErrorCode.js';
 import { GraphQLError } from 'graphql';
+import { ISO_TIMESTAMP } from '../../../core/graphql/isoTimestamp.js';
 import type { MergeKind, Store } from '../store/Store.js';
 import { measureValue, mergeColumns, rollupLayout } from '../rollups/rollupLayout.js';
 import { readBucketRows } from './readBucketRows.js';
@@ -148,7 +150,7 @@ function emptyColumns(count: number): Array<Record<string, number | null>> {
 
 function parseInstant(value: string | Date, argument: string): Date {
   const date = value instanceof Date ? value : new Date(value);
-  if (typeof value === 'string' && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+  if (typeof value === 'string' && !ISO_TIMESTAMP.test(value)) {
     throw badInput(`${argument} must be an ISO-8601 timestamp with a zone, e.g. 2024-05-01T00:00:00Z; got "${value}"`, argument);
   }
   if (Number.isNaN(date.getTime())) throw badInput(`${argument} is not a valid timestamp: "${String(value)}"`, argument);

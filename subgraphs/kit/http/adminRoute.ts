@@ -1,16 +1,18 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { DataProductRuntime } from '../DataProductRuntime.js';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode } from '../../../core/errors/ErrorCode.js';
+import type { ProducerRefusal } from '../auth/producerTokenAuthorizer.js';
+import { sendError } from './sendError.js';
 import type { RebuildRange, RetractionResult } from '../store/Store.js';
 
 /** Options of the admin (repair) routes. */
 export interface AdminRouteOptions {
   /**
    * Decides whether the caller may repair the product (the `<domain>:admin` scope in the demo); returns a
-   * refusal with 401 or 403. A throw refuses with 401.
+   * refusal (UNAUTHENTICATED 401, FORBIDDEN 403, SERVICE_UNAVAILABLE 503). A throw refuses with 401.
    * @default refuses every request: the routes are closed until an authorizer is configured
    */
-  authorizeAdmin?: (request: Request) => Promise<{ status: 401 | 403; reason: string } | null>;
+  authorizeAdmin?: (request: Request) => Promise<ProducerRefusal>;
   /** Largest request body. @default '16kb' */
   bodyLimit?: string;
 }
@@ -19,7 +21,7 @@ type Body = Record<string, unknown>;
 
 class BadRequest extends Error {}
 
-const closed = async () => ({ status: 403 as const, reason: 'the admin routes are closed: no admin authorizer is configured on this subgraph' });
+const closed = async (): Promise<ProducerRefusal> => ({ code: ErrorCode.FORBIDDEN, reason: 'the admin routes are closed: no admin authorizer is configured on this subgraph' });
 
 /**
  * The repair path of a data product, for operators (see "Repairing a data product" in README.md):
@@ -38,9 +40,9 @@ export function adminRoute(product: DataProductRuntime, options: AdminRouteOptio
   const router = express.Router();
 
   const handle = (work: (body: Body, req: Request) => Promise<{ status: number; body: unknown }>) => async (req: Request, res: Response) => {
-    const refusal = await authorizeAdmin(req).catch(() => ({ status: 401 as const, reason: 'the admin token could not be verified' }));
+    const refusal = await authorizeAdmin(req).catch((): ProducerRefusal => ({ code: ErrorCode.UNAUTHENTICATED, reason: 'the admin token could not be verified' }));
     if (refusal) {
-      res.status(refusal.status).json({ error: { code: refusal.status === 401 ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN, message: refusal.reason } });
+      sendError(res, 'rest', refusal.code, refusal.reason);
       return;
     }
     try {
@@ -52,7 +54,7 @@ export function adminRoute(product: DataProductRuntime, options: AdminRouteOptio
         return;
       }
       // Nothing of a failed transaction was written: retrying is safe.
-      res.status(503).json({ error: { code: 'STORE_UNAVAILABLE', message: 'the repair was not applied; retry' } });
+      sendError(res, 'rest', ErrorCode.STORE_UNAVAILABLE, 'the repair was not applied; retry');
     }
   };
   const text = express.text({ type: () => true, limit: bodyLimit });

@@ -1,6 +1,7 @@
+import type { ProducerRefusal } from '../auth/producerTokenAuthorizer.js';
 import express, { type Request, type Response, type Router } from 'express';
 import type { DataProductRuntime } from '../DataProductRuntime.js';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode } from '../../../core/errors/ErrorCode.js';
 import { toWellFormed } from '../ingest/wellFormed.js';
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from './jsonDepth.js';
 import type { HttpErrorLog } from './jsonErrorHandler.js';
@@ -18,7 +19,7 @@ export interface EventsRouteOptions {
    * Decides whether the caller may write facts; return a reason string to refuse with 401/403.
    * @default allows everyone (the auth layer installs a real check)
    */
-  authorizeProducer?: (request: Request) => Promise<{ status: 401 | 403; reason: string } | null>;
+  authorizeProducer?: (request: Request) => Promise<ProducerRefusal>;
   /** Where the detail of a store failure goes (the answer only says "retry"). @default stderr */
   log?: HttpErrorLog;
 }
@@ -41,7 +42,7 @@ export function eventsRoute(product: DataProductRuntime, options: EventsRouteOpt
   const router = express.Router();
   router.post('/events', express.text({ type: () => true, limit: bodyLimit }), async (req: Request, res: Response) => {
     const refusal = await authorizeProducer(req);
-    if (refusal) return sendError(res, 'rest', refusal.status === 401 ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN, refusal.reason);
+    if (refusal) return sendError(res, 'rest', refusal.code, refusal.reason);
     const text = typeof req.body === 'string' ? req.body : '';
     const deadLetter = (reason: string) =>
       product.store.recordDeadLetter({ receivedAt: new Date(), source: null, id: null, type: null, reason, event: toWellFormed(text.slice(0, 65_536)) });

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { ErrorCode, KitError } from '../errors.js';
+import { ErrorCode } from '../../../core/errors/ErrorCode.js';
+import { MeshError } from '../../../core/errors/MeshError.js';
 import { sendError, type ErrorShape } from './sendError.js';
 
 /** Where a subgraph's HTTP layer logs the detail of errors it masks. */
@@ -23,14 +24,14 @@ function parserError(error: { type?: unknown; status?: unknown; message?: unknow
 
 /**
  * The last error handler of a subgraph's Express app: every error becomes a JSON answer with a public
- * code (Express's default is an HTML page with the stack). Coded `KitError`s keep their message; body
+ * code (Express's default is an HTML page with the stack). Coded `MeshError`s keep their message; body
  * parser errors get a fixed message; anything else is a 500 whose detail goes to the log only.
  */
 export function jsonErrorHandler(log: HttpErrorLog = defaultLog): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const shape = shapeOf(req);
-    if (error instanceof KitError) return sendError(res, shape, error.code, error.message, error.field !== undefined ? { field: error.field } : {});
+    if (error instanceof MeshError) return sendError(res, shape, error.code, error.message, error.details);
     const parsed = typeof error === 'object' && error !== null ? parserError(error) : null;
     if (parsed) return sendError(res, shape, parsed.code, parsed.message);
     log(`${req.method} ${req.path} failed`, error);

@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode } from '../../../core/errors/ErrorCode.js';
 import type { HttpErrorLog } from './jsonErrorHandler.js';
 
 /** The public message of an unexpected failure. */

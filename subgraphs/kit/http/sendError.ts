@@ -1,5 +1,6 @@
 import type { Response } from 'express';
-import { httpStatusOf, type ErrorCode } from '../errors.js';
+import { httpStatusOf } from '../../../core/errors/statusOf.js';
+import { type ErrorCode } from '../../../core/errors/ErrorCode.js';
 
 /** How an endpoint shapes its error bodies. */
 export type ErrorShape = 'graphql' | 'rest';

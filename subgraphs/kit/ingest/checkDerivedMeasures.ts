@@ -1,4 +1,4 @@
-import type { EventRejection } from '../cloudEvent.js';
+import type { EventRejection } from './describeIssues.js';
 import type { Contribution, DataProductDefinition } from '../defineDataProduct.js';
 import type { StoredFact } from '../store/Store.js';
 

@@ -1,4 +1,5 @@
-import { cloudEventEnvelope, describeIssues, type EventRejection } from '../cloudEvent.js';
+import { cloudEventEnvelope } from '../../../core/events/CloudEvent.js';
+import { describeIssues, type EventRejection } from './describeIssues.js';
 import type { FactSchemas } from '../defineDataProduct.js';
 import type { StoredFact } from '../store/Store.js';
 import { exceedsJsonDepth } from '../http/jsonDepth.js';

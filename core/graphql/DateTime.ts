@@ -1,17 +1,20 @@
+import { ErrorCode } from '../errors/ErrorCode.js';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+import { isIsoTimestamp } from './isoTimestamp.js';
 
 function parseIso(value: unknown): Date {
-  if (typeof value !== 'string' || !ISO.test(value) || Number.isNaN(Date.parse(value))) {
+  if (!isIsoTimestamp(value)) {
     throw new GraphQLError(`DateTime must be an ISO-8601 timestamp with a zone, e.g. 2024-05-01T00:00:00Z; got ${JSON.stringify(value)}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
+      extensions: { code: ErrorCode.BAD_USER_INPUT },
     });
   }
   return new Date(value);
 }
 
-/** `DateTime`: ISO-8601 with zone in, `Date` inside resolvers, UTC ISO out. */
+/**
+ * `DateTime` of `schema/shared.graphql`, for every subgraph that declares it (the kit's domains and the
+ * gateway's catalog): ISO-8601 with zone in, `Date` inside resolvers, UTC ISO out.
+ */
 export const DateTime = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   description: 'An ISO-8601 timestamp with zone, e.g. 2024-05-01T12:00:00Z.',
