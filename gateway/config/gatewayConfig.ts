@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { SupergraphSource } from './supergraph/createSupergraphManager.js';
-import type { GatewayAuthConfig } from './auth/GatewayAuthConfig.js';
-import type { KeySource } from './auth/KeySource.js';
-import type { GatewayLimitsConfig } from './limits/GatewayLimitsConfig.js';
-import { limitsConfigFromEnv } from './limits/limitsConfigFromEnv.js';
+import type { SupergraphSource } from '../supergraph/createSupergraphManager.js';
+import type { GatewayAuthConfig } from '../auth/GatewayAuthConfig.js';
+import type { KeySource } from '../auth/KeySource.js';
+import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
+import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
 
 /** A validated gateway configuration. */
 export interface GatewayConfig {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { composeSubgraphs, type CompositionResult, type SubgraphSdl } from './composeSubgraphs.js';
+import { composeSubgraphs, type CompositionResult, type SubgraphSdl } from '../../core/apollo/index.js';
 import { describeBreakingChanges } from './describeBreakingChanges.js';
 import { catalogLocalSubgraph } from '../catalog/createCatalog.js';
 

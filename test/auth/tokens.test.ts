@@ -11,7 +11,7 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { createGatewayTokenSigner } from '../../gateway/auth/createGatewayTokenSigner.js';
 import { AuthenticationError, createTokenVerifier, SigningKeysUnavailableError } from '../../gateway/auth/createTokenVerifier.js';
 import { ANONYMOUS } from '../../gateway/auth/Principal.js';
-import { DEV_GATEWAY_SECRET as GATEWAY_DEV_SECRET, gatewayConfigFromEnv } from '../../gateway/gatewayConfig.js';
+import { DEV_GATEWAY_SECRET as GATEWAY_DEV_SECRET, gatewayConfigFromEnv } from '../../gateway/config/gatewayConfig.js';
 import { gatewayTokenAuthenticator } from '../../subgraphs/kit/auth/gatewayTokenAuthenticator.js';
 import { DEV_GATEWAY_SECRET as SUBGRAPH_DEV_SECRET, subgraphConfigFromEnv } from '../../subgraphs/subgraphConfig.js';
 import { signDevToken } from '../../scripts/devToken.js';
