@@ -10,11 +10,12 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { ExecutionResult, GraphQLSchema } from 'graphql';
-import type { GatewayConfig } from './gatewayConfig.js';
-import { FailoverDataSource } from './FailoverDataSource.js';
+import type { GatewayConfig } from './config/gatewayConfig.js';
+import { FailoverDataSource } from './http/FailoverDataSource.js';
 import { createSubscriptionExecutor, withLocatedFailures, type SubscriptionExecutor } from './subscriptions/index.js';
+import { buildSupergraphSnapshot, type SupergraphSnapshot } from './supergraph/buildSupergraphSnapshot.js';
 import { createSupergraphManager } from './supergraph/createSupergraphManager.js';
-import { subgraphAddresses, type SubgraphAddress } from './subgraphAddresses.js';
+import type { SubgraphAddress } from './supergraph/subgraphAddresses.js';
 import { useGraphqlWs } from './http/useGraphqlWs.js';
 import { probeSubgraphs } from './http/probeSubgraphs.js';
 import { createGatewayAuth } from './auth/createGatewayAuth.js';
@@ -25,6 +26,7 @@ import { formatPublicError } from './errors/formatPublicError.js';
 import { jsonErrorHandler, jsonNotFound } from './http/jsonErrors.js';
 import { createGatewayLimits } from './limits/createGatewayLimits.js';
 import { DEFAULT_GATEWAY_LIMITS } from './limits/GatewayLimitsConfig.js';
+import { NO_COST_DIRECTIVES } from './limits/readCostDirectives.js';
 import { ANONYMOUS } from './auth/Principal.js';
 
 /** Where the gateway's log lines go. */
@@ -45,6 +47,8 @@ export interface RunningGateway {
   server: Server;
   /** The supergraph in service (with auth directives), null before the first. */
   supergraphSdl(): string | null;
+  /** Everything derived from the supergraph in service (one snapshot per SDL), null before the first. */
+  supergraph(): SupergraphSnapshot | null;
   subscriptions(): SubscriptionExecutor | null;
   close(): Promise<void>;
 }
@@ -59,44 +63,49 @@ const defaultLog: GatewayLog = (level, message) => console.error(`${new Date().t
  */
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const { config, log = defaultLog } = options;
+  // The supergraph in service: one immutable snapshot per SDL (parsed once), swapped as one reference,
+  // so no consumer ever reads parts of two supergraphs. Null before the first.
+  let snapshot: SupergraphSnapshot | null = null;
   // Auth: tokens, field-level authorization, and the signed identity every subgraph request carries.
-  const auth = config.auth ? createGatewayAuth(config.auth) : null;
+  const auth = config.auth ? createGatewayAuth(config.auth, { supergraph: () => snapshot }) : null;
   for (const warning of config.auth?.warnings ?? []) log('warn', `!!!!!!!! ${warning} !!!!!!!!`);
   // Limits: document limits, trusted documents and rate limits, checked before validation and planning.
-  const limits = createGatewayLimits(config.limits ?? DEFAULT_GATEWAY_LIMITS, (message) => log('warn', message));
+  const limits = createGatewayLimits(config.limits ?? DEFAULT_GATEWAY_LIMITS, (message) => log('warn', message), () => snapshot?.costs ?? NO_COST_DIRECTIVES);
   const app = express();
   const server = createServer(app);
   let apiSchema: GraphQLSchema | null = null;
   let executor: SubscriptionExecutor | null = null;
-  // Subgraph addresses of the supergraph in service, computed once per supergraph (building one takes
-  // tens of milliseconds of CPU, too much for every readiness probe).
-  let addresses: Record<string, SubgraphAddress> | null = null;
-  let remoteAddresses: Record<string, SubgraphAddress> = {};
+  const addresses = (): Readonly<Record<string, SubgraphAddress>> | null => snapshot?.addresses ?? null;
   // Replicas of a subgraph (DESIGN.md "Scale-out"): the supergraph names the first, the others come from config.
   const otherReplicaUrls: Record<string, readonly string[]> =
     config.supergraph.kind === 'subgraphs' ? Object.fromEntries(config.supergraph.subgraphs.flatMap((s) => (s.otherReplicaUrls?.length ? [[s.name, s.otherReplicaUrls]] : []))) : {};
-  const addressesOf = (sdl: string) => subgraphAddresses(sdl, { wsUrls: config.subgraphWsUrls, otherReplicaUrls });
+  const addressOverrides = { wsUrls: config.subgraphWsUrls, otherReplicaUrls };
   // The data product catalog is a subgraph the gateway serves itself, in-process.
   // Its GraphQL ports point at the gateway as consumers reach it (MESH_PUBLIC_URL, else its own address).
   let publicBaseUrl = config.publicUrl ?? null;
-  const catalog = createCatalog({ addresses: () => addresses ?? {}, publicEndpoints: () => (publicBaseUrl ? publicEndpoints(publicBaseUrl) : null) });
+  const catalog = createCatalog({ addresses: () => addresses() ?? {}, publicEndpoints: () => (publicBaseUrl ? publicEndpoints(publicBaseUrl) : null) });
   /** One replica's HTTP data source: with the caller's identity signed for that subgraph when auth is on and it is trusted. */
   const replicaDataSource = (name: string, url: string) => (auth ? auth.dataSource(name, url) : new RemoteGraphQLDataSource({ url }));
 
-  const onSupergraph = (sdl: string) => {
-    addresses = addressesOf(sdl);
-    limits.updateSupergraph(sdl);
-    remoteAddresses = Object.fromEntries(Object.entries(addresses).filter(([, a]) => !isLocalSubgraph(a)));
-    auth?.updateSupergraph(sdl);
+  // Only the executor's update can throw, and it runs first: a throw leaves the previous snapshot (and
+  // the executor's previous plan) in service, and the manager logs it.
+  const onSupergraph = (next: SupergraphSnapshot) => {
     // The executor fails over between replicas itself (entity fetches and websockets), given every URL.
-    const endpoints = Object.fromEntries(Object.entries(addresses).map(([name, { urls, wsUrls }]) => [name, { urls, wsUrls }]));
+    const endpoints = Object.fromEntries(Object.entries(next.addresses).map(([name, { urls, wsUrls }]) => [name, { urls, wsUrls }]));
     const buildDataSource = (name: string, url: string) => (name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : replicaDataSource(name, url));
     const identity = auth && { upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name) };
-    if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: sdl, subgraphs: endpoints, buildDataSource, ...identity });
-    else executor.updateSupergraph(sdl);
+    if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: next.supergraph, subgraphs: endpoints, buildDataSource, ...identity });
+    else executor.updateSupergraph(next.supergraph);
+    snapshot = next;
   };
   const source = auth && config.supergraph.kind === 'subgraphs' ? { ...config.supergraph, headers: (name: string) => auth.serviceHeaders(name) } : config.supergraph;
-  const manager = createSupergraphManager({ source, onSupergraph, log, localSubgraphs: [catalogLocalSubgraph] });
+  const manager = createSupergraphManager({
+    source,
+    build: (sdl) => buildSupergraphSnapshot(sdl, { addressOverrides }),
+    onSupergraph,
+    log,
+    localSubgraphs: [catalogLocalSubgraph],
+  });
   const gateway = new ApolloGateway({
     supergraphSdl: manager,
     // An unreachable subgraph's fields come back null with errors that name it (`serviceName`) and
@@ -136,15 +145,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/ready', async (_req, res) => {
-    const sdl = manager.current();
-    if (!sdl || !apollo) return void res.status(503).json({ status: 'starting', reason: 'the supergraph is not loaded yet' });
-    const remote = remoteAddresses;
+    const inService = snapshot;
+    if (!inService || !apollo) return void res.status(503).json({ status: 'starting', reason: 'the supergraph is not loaded yet' });
+    const remote = Object.fromEntries(Object.entries(inService.addresses).filter(([, a]) => !isLocalSubgraph(a)));
     const problems = await probeSubgraphs(remote, undefined, auth ? (name) => auth.serviceHeaders(name) : undefined);
     if (problems.length) return void res.status(503).json({ status: 'degraded', problems });
     res.json({ status: 'ready', subgraphs: Object.keys(remote).length });
   });
   app.get('/catalog', async (_req, res) => {
-    if (!addresses) return void res.status(503).type('text/plain').send('the supergraph is not loaded yet');
+    if (!addresses()) return void res.status(503).type('text/plain').send('the supergraph is not loaded yet');
     res.type('html').send(await catalog.page());
   });
   app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
@@ -209,7 +218,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     wsUrl: `ws://${host}:${port}/graphql`,
     port,
     server,
-    supergraphSdl: () => manager.current(),
+    supergraphSdl: () => snapshot?.sdl ?? null,
+    supergraph: () => snapshot,
     subscriptions: () => executor,
     close: async () => {
       await apollo?.stop();

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { composeSchemaDir } from '../gateway/supergraph/composeSchemaDir.js';
+import { composeSchemaDir } from '../gateway/index.js';
 
 const args = new Set(process.argv.slice(2));
 const schemaDir = path.resolve(process.env.MESH_SCHEMA_DIR ?? 'schema');

@@ -1,6 +1,5 @@
 /** `npm run gateway`: the gateway alone, configured by env (see README). */
-import { gatewayConfigFromEnv } from '../gateway/gatewayConfig.js';
-import { startGateway } from '../gateway/startGateway.js';
+import { gatewayConfigFromEnv, startGateway } from '../gateway/index.js';
 import { runMain } from './runMain.js';
 
 // @apollo/gateway's OpenTelemetry GCP detector probes a cloud metadata server that is not there; skip it.

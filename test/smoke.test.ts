@@ -1,7 +1,5 @@
 import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
-import { executeQueryPlan, buildOperationContext } from '@apollo/gateway';
-import { QueryPlanner } from '@apollo/query-planner';
-import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
+import { executeSubscriptionEvent, parseSupergraph, planSubscriptionOperation } from '../core/apollo/index.js';
 import { DuckDBInstance } from '@duckdb/node-api';
-it('should load modules', () => { expect([createClient, SignJWT, executeQueryPlan, buildOperationContext, QueryPlanner, Supergraph, operationFromDocument, DuckDBInstance].every(Boolean)).toBe(true); });
+it('should load modules', () => { expect([createClient, SignJWT, executeSubscriptionEvent, parseSupergraph, planSubscriptionOperation, DuckDBInstance].every(Boolean)).toBe(true); });

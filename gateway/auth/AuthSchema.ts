@@ -1,4 +1,3 @@
-import { Supergraph } from '@apollo/federation-internals';
 import {
   getNamedType,
   isAbstractType,
@@ -7,13 +6,14 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
 } from 'graphql';
-import { readAuthRequirements, type AuthRequirement, type AuthRequirements } from './readAuthRequirements.js';
+import { parseSupergraph, type AuthRequirement, type AuthRequirements, type ParsedSupergraph } from '../../core/apollo/index.js';
 
 /** Everything the auth layer derives from one supergraph. */
 export interface AuthSchema {
   /**
-   * A private copy of the client-facing schema: the replay executes over it with its own field resolver
-   * (Apollo Server writes `resolve` into the gateway's schema in place, which would override ours).
+   * The client-facing schema, never the one Apollo Server serves: the replay executes over it with its
+   * own field resolver (Apollo Server writes `resolve` into the gateway's schema in place, which would
+   * override ours). Shared, read-only, with the rest of the supergraph snapshot.
    */
   readonly schema: GraphQLSchema;
   /** The directives as declared. */
@@ -31,11 +31,14 @@ export interface AuthSchema {
   requirementOf(parentType: string, fieldName: string): AuthRequirement | null;
 }
 
-/** Throws when the SDL is not a valid supergraph. */
-export function loadAuthSchema(supergraphSdl: string): AuthSchema {
-  const supergraph = Supergraph.build(supergraphSdl, { supportedFeatures: null });
-  const schema = supergraph.apiSchema().toGraphQLJSSchema();
-  const requirements = readAuthRequirements(supergraph);
+/**
+ * The auth view of a supergraph, from its SDL (parsed here) or from a supergraph already parsed (the
+ * gateway's snapshot). Throws when the SDL is not a valid supergraph.
+ */
+export function loadAuthSchema(supergraph: string | ParsedSupergraph): AuthSchema {
+  const parsed = typeof supergraph === 'string' ? parseSupergraph(supergraph) : supergraph;
+  const schema = parsed.apiSchema;
+  const requirements = parsed.authRequirements;
   const ungoverned = requirements.fields.size === 0 && requirements.types.size === 0;
   const cache = new Map<string, AuthRequirement | null>();
 

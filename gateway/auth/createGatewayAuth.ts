@@ -11,6 +11,23 @@ import { IdentityDataSource } from './IdentityDataSource.js';
 import { principalOf, type Principal } from './Principal.js';
 import { useFieldAuth, type FieldAuthGateway, type GatewayLike } from './useFieldAuth.js';
 
+/** The auth side of the supergraph in service: the SDL as handed to @apollo/gateway, and its auth view. */
+export interface SupergraphAuthView {
+  readonly gatewaySdl: string;
+  readonly auth: AuthSchema;
+}
+
+/** Options of `createGatewayAuth` beside its configuration. */
+export interface GatewayAuthOptions {
+  /**
+   * The supergraph in service (the gateway's snapshot), read at every subscription and whenever
+   * @apollo/gateway takes a supergraph: nothing is parsed again. Null before the first supergraph:
+   * subscriptions are then refused.
+   * @default () => null
+   */
+  supergraph?: () => SupergraphAuthView | null;
+}
+
 /** Everything the gateway's adapters need from the auth layer, built from one configuration. */
 export interface GatewayAuth {
   /**
@@ -38,8 +55,6 @@ export interface GatewayAuth {
    * which would defeat sharing and still go stale on reconnect.
    */
   upstreamConnection(context: unknown, subgraph: string): { sharingKey: string; params: () => Promise<Record<string, unknown>> } | undefined;
-  /** Takes the supergraph the subscription executor plans with. Throws when invalid. */
-  updateSupergraph(supergraphSdl: string): void;
   /** Authorizes a subscription request before it reaches the subscription executor. */
   authorizeSubscription(
     request: SubscriptionAuthRequest,
@@ -49,13 +64,19 @@ export interface GatewayAuth {
 }
 
 /** Throws at start when the key set cannot be read or the secret is too short. */
-export function createGatewayAuth(config: GatewayAuthConfig): GatewayAuth {
+export function createGatewayAuth(config: GatewayAuthConfig, options: GatewayAuthOptions = {}): GatewayAuth {
   const { mode, policies = {}, audit } = config;
+  const { supergraph = () => null } = options;
+  // The snapshot's auth view when the gateway took the snapshot's SDL (always, as the manager hands it
+  // over after the swap); any other SDL is parsed, so the view always matches what the gateway plans.
+  const authSchemaFor = (gatewaySdl: string) => {
+    const inService = supergraph();
+    return inService?.gatewaySdl === gatewaySdl ? inService.auth : loadAuthSchema(gatewaySdl);
+  };
   const verifier = createTokenVerifier(config);
   const signer = createGatewayTokenSigner({ secret: config.gatewaySecret });
   const trusted = config.trustedSubgraphs && new Set(config.trustedSubgraphs);
   const isTrusted = (subgraph: string) => !trusted || trusted.has(subgraph);
-  let subscriptionSchema: AuthSchema | null = null;
 
   const toGraphQLError = (error: unknown): never => {
     if (error instanceof AuthenticationError) {
@@ -74,7 +95,7 @@ export function createGatewayAuth(config: GatewayAuthConfig): GatewayAuth {
       if (value !== undefined && typeof value !== 'string') return Promise.reject(new AuthenticationError('connectionParams.authorization must be "Bearer <token>"'));
       return verifier.fromAuthorization(value);
     },
-    wrapGateway: (gateway) => useFieldAuth(gateway, { mode, policies, audit }),
+    wrapGateway: (gateway) => useFieldAuth(gateway, { mode, policies, audit, authSchemaFor }),
     isTrusted,
     dataSource: (subgraph, url) => (isTrusted(subgraph) ? new IdentityDataSource({ url, subgraph }, signer) : new RemoteGraphQLDataSource({ url })),
     serviceHeaders: async (subgraph) => (isTrusted(subgraph) ? signer.headersFor(subgraph) : {}),
@@ -84,10 +105,7 @@ export function createGatewayAuth(config: GatewayAuthConfig): GatewayAuth {
       const sharingKey = JSON.stringify([principal.authenticated, principal.sub ?? null, [...principal.scopes].sort()]);
       return { sharingKey, params: () => signer.headersFor(subgraph, principal) };
     },
-    updateSupergraph(supergraphSdl) {
-      subscriptionSchema = loadAuthSchema(supergraphSdl);
-    },
     authorizeSubscription: (request, subscribe, onExpired) =>
-      authorizeSubscription({ authSchema: subscriptionSchema, request, subscribe, onExpired, mode, policies, audit }),
+      authorizeSubscription({ authSchema: supergraph()?.auth ?? null, request, subscribe, onExpired, mode, policies, audit }),
   };
 }

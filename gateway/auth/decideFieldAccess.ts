@@ -1,4 +1,4 @@
-import type { AuthRequirement } from './readAuthRequirements.js';
+import type { AuthRequirement } from '../../core/apollo/index.js';
 import type { Principal } from './Principal.js';
 
 /**

@@ -1,9 +1,9 @@
 import { MeshError } from '../../core/errors/MeshError.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { createHash } from 'node:crypto';
-import type { ApolloGateway } from '@apollo/gateway';
 import { GraphQLError, print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { auditFieldAuth, auditRefusal, stderrAuditSink, type AuditSink } from './auditFieldAuth.js';
+import { onGatewaySupergraph, wrapGatewayExecutor, type GatewayExecutor, type GatewayLike } from '../../core/apollo/index.js';
 import { loadAuthSchema, type AuthSchema } from './AuthSchema.js';
 import { authorizeOperation, deniedPaths } from './authorizeOperation.js';
 import type { PolicyRegistry } from './decideFieldAccess.js';
@@ -11,10 +11,7 @@ import { principalOf } from './Principal.js';
 import { replayWithDenials, unauthorizedFieldError } from './replayWithDenials.js';
 import { operationResolutionError, resolveOperation } from './resolveOperation.js';
 
-/** The part of `ApolloGateway` Apollo Server uses (`GatewayInterface`). */
-export type GatewayLike = Pick<ApolloGateway, 'load' | 'onSchemaLoadOrUpdate' | 'stop'>;
-type LoadResult = Awaited<ReturnType<ApolloGateway['load']>>;
-type Executor = NonNullable<LoadResult['executor']>;
+export type { GatewayLike };
 
 /** What happens to an operation selecting fields the caller may not see. */
 export type FieldAuthMode = 'filter' | 'reject';
@@ -32,6 +29,13 @@ export interface FieldAuthOptions {
   policies?: PolicyRegistry;
   /** Receives the audit records. @default JSON lines on stderr */
   audit?: AuditSink;
+  /**
+   * The auth view of the supergraph SDL the gateway took into service (as handed to it). The gateway
+   * passes its snapshot's, so nothing is parsed again; if it throws, operations fail closed
+   * (INTERNAL_SERVER_ERROR) until the next supergraph.
+   * @default parses the SDL (`loadAuthSchema`)
+   */
+  authSchemaFor?: (gatewaySupergraphSdl: string) => AuthSchema;
 }
 
 /** A gateway that enforces the supergraph's auth directives, and the auth view of its schema. */
@@ -64,21 +68,21 @@ function resolveFailure(document: DocumentNode | undefined, operationName: strin
  * without finance scopes would fetch `revenue` from the subgraph).
  */
 export function useFieldAuth(gateway: GatewayLike, options: FieldAuthOptions = {}): FieldAuthGateway {
-  const { mode = 'filter', policies = {}, audit = stderrAuditSink } = options;
+  const { mode = 'filter', policies = {}, audit = stderrAuditSink, authSchemaFor = loadAuthSchema } = options;
   let current: AuthSchema | null = null;
   let currentSdl: string | null = null;
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+  onGatewaySupergraph(gateway, (coreSupergraphSdl) => {
     if (coreSupergraphSdl === currentSdl) return;
     currentSdl = coreSupergraphSdl;
     try {
-      current = loadAuthSchema(coreSupergraphSdl);
+      current = authSchemaFor(coreSupergraphSdl);
     } catch {
       // The gateway accepted this supergraph, so this cannot happen; if it does, fail closed.
       current = null;
     }
   });
 
-  const authorized = (inner: Executor): Executor =>
+  const authorized = (inner: GatewayExecutor): GatewayExecutor =>
     async (requestContext) => {
       const authSchema = current;
       if (!authSchema) {
@@ -129,13 +133,5 @@ export function useFieldAuth(gateway: GatewayLike, options: FieldAuthOptions = {
       return replayWithDenials({ authSchema, authorization, variables: requestContext.request.variables, result });
     };
 
-  return {
-    authSchema: () => current,
-    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
-    stop: () => gateway.stop(),
-    async load(loadOptions) {
-      const loaded = await gateway.load(loadOptions);
-      return loaded.executor ? { ...loaded, executor: authorized(loaded.executor) } : loaded;
-    },
-  };
+  return { ...wrapGatewayExecutor(gateway, authorized), authSchema: () => current };
 }

@@ -1,4 +1,4 @@
-import type { SubgraphAddress } from '../subgraphAddresses.js';
+import type { SubgraphAddress } from '../supergraph/subgraphAddresses.js';
 
 /** A data product descriptor as a subgraph serves it at `GET /descriptor` (see the kit's `ServedDescriptor`). */
 export interface CollectedDescriptor {

@@ -1,6 +1,6 @@
 import { LocalGraphQLDataSource } from '@apollo/gateway';
-import type { SubgraphSdl } from '../supergraph/composeSubgraphs.js';
-import type { SubgraphAddress } from '../subgraphAddresses.js';
+import type { SubgraphSdl } from '../../core/apollo/index.js';
+import type { SubgraphAddress } from '../supergraph/subgraphAddresses.js';
 import { CATALOG_SUBGRAPH_NAME, catalogSubgraphSchema, catalogSubgraphSdl } from './catalogSubgraph.js';
 import { collectDescriptors, type CollectedCatalog } from './collectDescriptors.js';
 import { publicPorts, type PublicEndpoints } from './publicPorts.js';
@@ -15,7 +15,7 @@ export const isLocalSubgraph = (address: SubgraphAddress) => address.url.startsW
 /** Options of the data product catalog. */
 export interface CatalogOptions {
   /** The subgraphs in service now (read on every refresh, so new domains appear without a restart). */
-  addresses: () => Record<string, SubgraphAddress>;
+  addresses: () => Readonly<Record<string, SubgraphAddress>>;
   /**
    * How long collected descriptors are reused before the subgraphs are asked again.
    * @default 5000

@@ -1,4 +1,4 @@
-import type { SubgraphAddress } from '../subgraphAddresses.js';
+import type { SubgraphAddress } from '../supergraph/subgraphAddresses.js';
 
 /**
  * Asks every subgraph `{ __typename }` with a short timeout; returns one line per subgraph that did not

@@ -7,7 +7,7 @@ import { checkOperation } from './checkOperation.js';
 import { createRateLimiter, rateLimitKey, type RateLimiter } from './createRateLimiter.js';
 import { createTrustedDocuments, type DocumentRequest } from './createTrustedDocuments.js';
 import type { GatewayLimitsConfig } from './GatewayLimitsConfig.js';
-import { NO_COST_DIRECTIVES, readCostDirectives, type CostDirectives } from './readCostDirectives.js';
+import { NO_COST_DIRECTIVES, type CostDirectives } from './readCostDirectives.js';
 import { ADMITTED, useOperationLimits } from './useOperationLimits.js';
 
 /** A websocket operation as the client sent it. */
@@ -20,8 +20,6 @@ export interface GatewayLimits {
   readonly config: GatewayLimitsConfig;
   /** The Apollo Server plugin: trusted documents and static limits of HTTP operations. */
   readonly plugin: ApolloServerPlugin;
-  /** Takes the `@cost`/`@listSize` directives of a new supergraph. */
-  updateSupergraph(supergraphSdl: string): void;
   /** Spends one operation of the caller's budget; throws REQUEST_RATE_LIMITED (429, Retry-After). */
   admitCaller(principal: Principal, clientAddress: string | undefined): Promise<void>;
   /**
@@ -34,13 +32,20 @@ export interface GatewayLimits {
   close(): Promise<void>;
 }
 
-/** Throws when the trusted documents file cannot be read (the gateway must not start without it). */
-export function createGatewayLimits(config: GatewayLimitsConfig, log: (message: string) => void = () => {}): GatewayLimits {
+/**
+ * Throws when the trusted documents file cannot be read (the gateway must not start without it).
+ * `costs` gives the `@cost`/`@listSize` directives of the supergraph in service (the gateway reads its
+ * snapshot's), read at every check; by default every type and field has the default weight.
+ */
+export function createGatewayLimits(
+  config: GatewayLimitsConfig,
+  log: (message: string) => void = () => {},
+  costs: () => CostDirectives = () => NO_COST_DIRECTIVES,
+): GatewayLimits {
   const trustedDocuments = createTrustedDocuments(config.trustedDocuments, log);
   const rateLimiter: RateLimiter | null = config.rateLimit ? createRateLimiter(config.rateLimit, log) : null;
-  let costs: CostDirectives = NO_COST_DIRECTIVES;
   const check = (source: string, variables: Record<string, unknown> | null | undefined, schema: GraphQLSchema | null) =>
-    checkOperation({ source, variables: variables ?? undefined, schema, costs, limits: config.operations });
+    checkOperation({ source, variables: variables ?? undefined, schema, costs: costs(), limits: config.operations });
 
   return {
     config,
@@ -51,13 +56,6 @@ export function createGatewayLimits(config: GatewayLimitsConfig, log: (message: 
         return result.ok ? null : result.error;
       },
     }),
-    updateSupergraph(supergraphSdl) {
-      try {
-        costs = readCostDirectives(supergraphSdl);
-      } catch {
-        costs = NO_COST_DIRECTIVES; // the gateway accepted this supergraph: cannot happen; default weights
-      }
-    },
     async admitCaller(principal, clientAddress) {
       const refusal = await rateLimiter?.consume(rateLimitKey(principal, clientAddress));
       if (refusal) throw refusal;

@@ -7,11 +7,11 @@
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { RemoteGraphQLDataSource, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { FailoverDataSource } from '../FailoverDataSource.js';
+import { parseSupergraph, type ParsedSupergraph } from '../../core/apollo/index.js';
+import { FailoverDataSource } from '../http/FailoverDataSource.js';
 import { PushQueue } from '../../core/async/PushQueue.js';
 import { createUpstreamPool } from './createUpstreamPool.js';
 import type { UpstreamRetryOptions } from './createUpstreamClient.js';
-import { loadSupergraph, type LoadedSupergraph } from './loadSupergraph.js';
 import { makeResumable } from './makeResumable.js';
 import { planSubscription, type SubscriptionOperation } from './planSubscription.js';
 import { resolveEventFields } from './resolveEventFields.js';
@@ -55,8 +55,11 @@ export type SubgraphWsEndpoint =
     };
 
 export interface SubscriptionExecutorOptions {
-  /** The composed supergraph SDL to plan against; replace it later with `updateSupergraph`. */
-  supergraphSdl: string;
+  /**
+   * The composed supergraph SDL to plan against, or the supergraph already parsed (the gateway hands its
+   * snapshot's, so a reload parses once); replace it later with `updateSupergraph`.
+   */
+  supergraphSdl: string | ParsedSupergraph;
   /**
    * Subgraph endpoints keyed by subgraph name as in the supergraph (the `name` of `@join__graph`).
    * Websocket URLs are not part of a supergraph, so this mapping is the gateway's own. A subgraph
@@ -124,14 +127,14 @@ export interface SubscriptionExecutor {
    */
   subscribe(request: SubscriptionRequest): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
   /** Plans new subscriptions against `sdl`; running ones keep their plan. Throws (keeping the old) if invalid. */
-  updateSupergraph(sdl: string): void;
+  updateSupergraph(sdl: string | ParsedSupergraph): void;
   stats(): SubscriptionExecutorStats;
   /** Ends every client stream and closes every upstream connection. */
   dispose(): Promise<void>;
 }
 
 interface Loaded {
-  supergraph: LoadedSupergraph;
+  supergraph: ParsedSupergraph;
   dataSources: ServiceMap;
   /** Subgraph name → its websocket URLs (replicas). */
   wsUrls: Map<string, readonly string[]>;
@@ -168,11 +171,11 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
   const clients = new Set<PushQueue<ExecutionResult>>();
   let disposed = false;
 
-  function load(sdl: string): Loaded {
-    const supergraph = loadSupergraph(sdl);
+  function load(sdl: string | ParsedSupergraph): Loaded {
+    const supergraph = typeof sdl === 'string' ? parseSupergraph(sdl) : sdl;
     const dataSources: ServiceMap = Object.create(null);
     const wsUrlsByName = new Map<string, readonly string[]>();
-    for (const [name, declaredUrl] of supergraph.subgraphUrls) {
+    for (const { name, url: declaredUrl } of supergraph.subgraphs) {
       const { urls, wsUrls } = endpointUrls(name, subgraphs[name], declaredUrl);
       wsUrlsByName.set(name, wsUrls);
       const cacheKey = [name, ...urls].join('\n');

@@ -20,7 +20,7 @@ import {
   type OperationDefinitionNode,
   type VariableDefinitionNode,
 } from 'graphql';
-import { CURSOR_FIELD, RESUME_ARGUMENT } from './resumableSubscriptionFields.js';
+import { CURSOR_FIELD, RESUME_ARGUMENT } from '../../core/apollo/index.js';
 
 /** Preferred names of the added variable and hidden alias (another is picked if the client took them). */
 export const RESUME_VARIABLE = '__meshFrom';

@@ -3,11 +3,8 @@
  * the API schema, operation selection, variable coercion, then the query planner's `SubscriptionNode`
  * (a primary fetch to the subgraph owning the root field, plus the rest for other subgraphs' fields).
  */
-import { buildOperationContext } from '@apollo/gateway';
-import { operationFromDocument } from '@apollo/federation-internals';
-import type { SubscriptionNode } from '@apollo/query-planner';
 import { getOperationAST, getVariableValues, GraphQLError, validate, type DocumentNode } from 'graphql';
-import type { LoadedSupergraph } from './loadSupergraph.js';
+import { planSubscriptionOperation, type OperationContext, type ParsedSupergraph, type PlannedSubscription, type SubscriptionNode } from '../../core/apollo/index.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 
 /** The part of a client's request that planning needs. */
@@ -19,12 +16,12 @@ export interface SubscriptionOperation {
 
 export interface SubscriptionPlan {
   readonly node: SubscriptionNode;
-  readonly operationContext: ReturnType<typeof buildOperationContext>;
+  readonly operationContext: OperationContext;
   /** Variables coerced against the operation's definitions (defaults applied). */
   readonly variables: Record<string, unknown>;
   readonly operationName: string | undefined;
   readonly document: DocumentNode;
-  readonly supergraph: LoadedSupergraph;
+  readonly supergraph: ParsedSupergraph;
 }
 
 export type PlanResult = { plan: SubscriptionPlan; errors?: never } | { errors: GraphQLError[]; plan?: never };
@@ -38,10 +35,10 @@ function requestError(message: string, code: ErrorCode, original?: GraphQLError)
   });
 }
 
-export function planSubscription(supergraph: LoadedSupergraph, request: SubscriptionOperation): PlanResult {
+export function planSubscription(supergraph: ParsedSupergraph, request: SubscriptionOperation): PlanResult {
   const { document, variables = {}, operationName } = request;
 
-  const validationErrors = validate(supergraph.apiGraphQLSchema, document);
+  const validationErrors = validate(supergraph.apiSchema, document);
   if (validationErrors.length > 0) {
     return {
       errors: validationErrors.map((error) =>
@@ -62,22 +59,21 @@ export function planSubscription(supergraph: LoadedSupergraph, request: Subscrip
     return { errors: [requestError(message, ErrorCode.BAD_REQUEST)] };
   }
 
-  const coerced = getVariableValues(supergraph.apiGraphQLSchema, operation.variableDefinitions ?? [], variables);
+  const coerced = getVariableValues(supergraph.apiSchema, operation.variableDefinitions ?? [], variables);
   if (coerced.errors) {
     return {
       errors: coerced.errors.map((error) => requestError(error.message, ErrorCode.BAD_USER_INPUT, error)),
     };
   }
 
-  let node;
+  let planned: PlannedSubscription | null;
   try {
-    const federatedOperation = operationFromDocument(supergraph.apiSchema, document, { operationName });
-    node = supergraph.planner.buildQueryPlan(federatedOperation).node;
+    planned = planSubscriptionOperation(supergraph, document, operationName);
   } catch (error) {
     const message = `Could not plan the subscription: ${error instanceof Error ? error.message : String(error)}`;
     return { errors: [requestError(message, ErrorCode.INTERNAL_SERVER_ERROR)] };
   }
-  if (node?.kind !== 'Subscription') {
+  if (!planned) {
     return {
       errors: [requestError('The query planner did not produce a subscription plan.', ErrorCode.INTERNAL_SERVER_ERROR)],
     };
@@ -85,8 +81,8 @@ export function planSubscription(supergraph: LoadedSupergraph, request: Subscrip
 
   return {
     plan: {
-      node,
-      operationContext: buildOperationContext({ schema: supergraph.apiGraphQLSchema, operationDocument: document, operationName }),
+      node: planned.node,
+      operationContext: planned.operationContext,
       variables: coerced.coerced,
       operationName: operation.name?.value,
       document,

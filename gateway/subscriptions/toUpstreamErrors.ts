@@ -6,7 +6,7 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError, Kind, parse, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
-import { isConnectionError } from '../FailoverDataSource.js';
+import { isConnectionError } from '../http/FailoverDataSource.js';
 import { publicSubgraphError, type PublicErrorLog } from '../errors/formatPublicError.js';
 
 /** Where the detail behind a masked upstream error goes: the gateway's stderr, as its other lines. */

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readSubgraphSdl } from '../../core/graphql/readSubgraphSdl.js';
 import { SHARED_SDL_FILE } from '../../core/graphql/withSharedTypeDefs.js';
-import { composeSubgraphs, type CompositionResult, type SubgraphSdl } from './composeSubgraphs.js';
+import { composeSubgraphs, type CompositionResult, type SubgraphSdl } from '../../core/apollo/index.js';
 import { describeBreakingChanges } from './describeBreakingChanges.js';
 import { catalogLocalSubgraph } from '../catalog/createCatalog.js';
 

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { SupergraphManager } from '@apollo/gateway';
-import { composeSubgraphs, type SubgraphSdl } from './composeSubgraphs.js';
+import { composeSubgraphs, type SubgraphSdl } from '../../core/apollo/index.js';
+import { buildSupergraphSnapshot, type SupergraphSnapshot } from './buildSupergraphSnapshot.js';
+import { describeBreakingChanges } from './describeBreakingChanges.js';
 import { fetchSubgraphSdl, type SubgraphEndpoint } from './fetchSubgraphSdl.js';
-import { gatewayCompatibleSdl } from './gatewayCompatibleSdl.js';
-import { apiSchemaOf, describeBreakingChanges } from './describeBreakingChanges.js';
 
 /** Where the supergraph comes from: composed from running subgraphs, or read from a composed file. */
 export type SupergraphSource =
@@ -20,8 +20,18 @@ export type SupergraphSource =
 /** Options of the supergraph manager. */
 export interface SupergraphManagerOptions {
   source: SupergraphSource;
-  /** Receives every supergraph taken into service (the original SDL, auth directives included). */
-  onSupergraph: (supergraphSdl: string) => void;
+  /**
+   * Builds the snapshot of a new SDL, once per SDL. If it throws, the SDL is refused (logged) and the
+   * previous snapshot stays in service.
+   * @default (sdl) => buildSupergraphSnapshot(sdl)
+   */
+  build?: (supergraphSdl: string) => SupergraphSnapshot;
+  /**
+   * Receives every snapshot taken into service, before @apollo/gateway gets its SDL, with the one it
+   * replaces (null for the first). If it throws, the snapshot is refused (logged) and the previous one
+   * stays in service: it must change nothing before it can no longer throw.
+   */
+  onSupergraph: (snapshot: SupergraphSnapshot, previous: SupergraphSnapshot | null) => void;
   /** Where problems go (unreachable subgraphs, composition reports, breaking changes). */
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** How long start waits for the first good supergraph before failing. @default 120000 */
@@ -39,9 +49,9 @@ export interface SupergraphManagerOptions {
  * come up), then polls. A change that does not compose is refused with its report and the last good
  * supergraph stays in service; breaking changes are reported as warnings.
  */
-export function createSupergraphManager(options: SupergraphManagerOptions): SupergraphManager & { current(): string | null } {
-  const { source, onSupergraph, log, initialTimeoutMs = 120_000, localSubgraphs = [] } = options;
-  let current: string | null = null;
+export function createSupergraphManager(options: SupergraphManagerOptions): SupergraphManager & { current(): SupergraphSnapshot | null } {
+  const { source, onSupergraph, log, initialTimeoutMs = 120_000, localSubgraphs = [], build = (sdl: string) => buildSupergraphSnapshot(sdl) } = options;
+  let current: SupergraphSnapshot | null = null;
   let timer: NodeJS.Timeout | undefined;
   let lastProblem = '';
   let stopped = false;
@@ -59,15 +69,26 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
     return composed.supergraphSdl;
   };
 
-  const accept = (sdl: string) => {
-    // Building the API schema throws for a file that is not a supergraph: it must not become `current`
-    // (a first file is not checked against anything, and every later check would fail against it).
-    if (current === null) apiSchemaOf(sdl);
-    const breaking = current === null ? '' : describeBreakingChanges(current, sdl);
-    onSupergraph(sdl);
+  // Building throws for a file that is not a supergraph: it must not become `current` (a first file is
+  // not checked against anything, and every later check would fail against it).
+  // The last SDL refused: polling the same bad file again must not pay for building it every interval.
+  let refused: string | null = null;
+  const accept = (sdl: string): SupergraphSnapshot => {
+    if (sdl === refused) throw new Error(lastProblem || 'the supergraph was refused');
+    let next: SupergraphSnapshot;
+    let breaking: string;
+    try {
+      next = build(sdl);
+      breaking = current === null ? '' : describeBreakingChanges(current.apiSchema, next.apiSchema);
+      onSupergraph(next, current);
+    } catch (error) {
+      refused = sdl;
+      throw error;
+    }
     if (breaking) log('warn', `the new supergraph has breaking changes:\n${breaking}`);
-    current = sdl;
+    current = next;
     lastProblem = '';
+    return next;
   };
 
   return {
@@ -91,9 +112,8 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
           const sdl = await load();
           // Cleaned up while loading: the gateway is stopping, take nothing and schedule nothing.
           if (stopped) return;
-          if (sdl !== current) {
-            accept(sdl);
-            update(gatewayCompatibleSdl(sdl));
+          if (sdl !== current?.sdl) {
+            update(accept(sdl).gatewaySdl);
             log('info', 'supergraph updated');
           }
         } catch (error) {
@@ -108,7 +128,7 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
       timer = setTimeout(poll, source.pollIntervalMs);
       timer.unref();
       return {
-        supergraphSdl: gatewayCompatibleSdl(current!),
+        supergraphSdl: current!.gatewaySdl,
         cleanup: async () => {
           stopped = true;
           clearTimeout(timer);

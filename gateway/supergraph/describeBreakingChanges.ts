@@ -1,16 +1,17 @@
 import { findBreakingChanges, type GraphQLSchema } from 'graphql';
-import { Supergraph } from '@apollo/federation-internals';
+import { parseSupergraph } from '../../core/apollo/index.js';
 
-/** The client-facing API schema of a supergraph. */
-export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
-  return Supergraph.build(supergraphSdl, { supportedFeatures: null }).apiSchema().toGraphQLJSSchema();
-}
+/** A supergraph SDL (parsed here) or the client-facing API schema of one already parsed. */
+export type ApiSchemaInput = string | GraphQLSchema;
+
+const apiSchemaOf = (input: ApiSchemaInput) => (typeof input === 'string' ? parseSupergraph(input).apiSchema : input);
 
 /**
  * Breaking changes of the API schema from one supergraph to the next (graphql-js `findBreakingChanges`),
- * one per line, or '' when there are none.
+ * one per line, or '' when there are none. The gateway passes its snapshots' API schemas, so a reload
+ * parses nothing here.
  */
-export function describeBreakingChanges(previousSdl: string, nextSdl: string): string {
-  const changes = findBreakingChanges(apiSchemaOf(previousSdl), apiSchemaOf(nextSdl));
+export function describeBreakingChanges(previous: ApiSchemaInput, next: ApiSchemaInput): string {
+  const changes = findBreakingChanges(apiSchemaOf(previous), apiSchemaOf(next));
   return changes.map((c) => `- ${c.type}: ${c.description}`).join('\n');
 }

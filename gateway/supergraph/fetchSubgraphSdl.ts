@@ -1,4 +1,4 @@
-import type { SubgraphSdl } from './composeSubgraphs.js';
+import type { SubgraphSdl } from '../../core/apollo/index.js';
 
 /** Where a subgraph lives. */
 export interface SubgraphEndpoint {

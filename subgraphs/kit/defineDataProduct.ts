@@ -1,5 +1,5 @@
 import type { DocumentNode } from 'graphql';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import type { GraphQLResolverMap } from '../../core/apollo/index.js';
 import type { z } from 'zod';
 import type { DataProductDescriptor } from './descriptor.js';
 import type { DataProductRuntime } from './DataProductRuntime.js';

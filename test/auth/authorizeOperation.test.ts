@@ -8,7 +8,7 @@ import { parse, print, validate } from 'graphql';
 import { loadAuthSchema } from '../../gateway/auth/AuthSchema.js';
 import { authorizeOperation, deniedPaths, TYPENAME_KEY } from '../../gateway/auth/authorizeOperation.js';
 import type { PolicyRegistry } from '../../gateway/auth/decideFieldAccess.js';
-import { readAuthRequirements } from '../../gateway/auth/readAuthRequirements.js';
+import { readAuthRequirements } from '../../core/apollo/index.js';
 import { replayWithDenials } from '../../gateway/auth/replayWithDenials.js';
 import { fixtureSupergraph, principal } from './authFixtures.js';
 

@@ -1,5 +1,5 @@
 import { decideFieldAccess, type PolicyRegistry } from '../../gateway/auth/decideFieldAccess.js';
-import type { AuthRequirement } from '../../gateway/auth/readAuthRequirements.js';
+import type { AuthRequirement } from '../../core/apollo/index.js';
 import { principal } from './authFixtures.js';
 
 const req = (r: Partial<AuthRequirement>): AuthRequirement => ({ authenticated: false, scopes: [], policies: [], ...r });

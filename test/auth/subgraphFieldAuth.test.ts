@@ -16,7 +16,7 @@ import { createGatewayAuth } from '../../gateway/auth/createGatewayAuth.js';
 import { createGatewayTokenSigner } from '../../gateway/auth/createGatewayTokenSigner.js';
 import { IdentityDataSource } from '../../gateway/auth/IdentityDataSource.js';
 import type { Principal } from '../../gateway/auth/Principal.js';
-import { startGateway, type RunningGateway } from '../../gateway/startGateway.js';
+import { startGateway, type RunningGateway } from '../../gateway/index.js';
 import { readAuthDirectives } from '../../subgraphs/kit/auth/readAuthDirectives.js';
 import { signDevToken } from '../../scripts/devToken.js';
 import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';

@@ -12,7 +12,7 @@ import { createGatewayTokenSigner } from '../../gateway/auth/createGatewayTokenS
 import { AuthenticationError, createTokenVerifier, SigningKeysUnavailableError } from '../../gateway/auth/createTokenVerifier.js';
 import { ANONYMOUS } from '../../gateway/auth/Principal.js';
 import { DEV_GATEWAY_SECRET } from '../../core/tokens/devCredentials.js';
-import { gatewayConfigFromEnv } from '../../gateway/gatewayConfig.js';
+import { gatewayConfigFromEnv } from '../../gateway/config/gatewayConfig.js';
 import { gatewayTokenAuthenticator } from '../../subgraphs/kit/auth/gatewayTokenAuthenticator.js';
 import { subgraphConfigFromEnv } from '../../subgraphs/subgraphConfig.js';
 import { signDevToken } from '../../scripts/devToken.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse } from 'graphql';
-import { FailoverDataSource, isConnectionError } from '../../gateway/FailoverDataSource.js';
+import { FailoverDataSource, isConnectionError } from '../../gateway/http/FailoverDataSource.js';
 import { buildProductsSubgraph } from '../support/productMeshSubgraphs.js';
 import { startSubgraphServer, type SubgraphServer } from '../support/startSubgraphServer.js';
 import { refusedUrl } from '../support/refusedUrl.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { gatewayConfigFromEnv } from '../../gateway/gatewayConfig.js';
-import { subgraphAddresses } from '../../gateway/subgraphAddresses.js';
-import { composeSubgraphs } from '../../gateway/supergraph/composeSubgraphs.js';
+import { gatewayConfigFromEnv } from '../../gateway/index.js';
+import { subgraphAddresses } from '../../gateway/supergraph/subgraphAddresses.js';
+import { composeSubgraphs } from '../../core/apollo/index.js';
 
 /** The subgraph entries the gateway composes from, for `MESH_SUBGRAPHS=value`. */
 const subgraphsOf = (value: string) => {

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { startGateway, type RunningGateway } from '../../gateway/startGateway.js';
+import { startGateway, type RunningGateway } from '../../gateway/index.js';
 import type { DomainName } from '../../subgraphs/domains.js';
 import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
 import { signDevToken } from '../../scripts/devToken.js';

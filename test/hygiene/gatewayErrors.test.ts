@@ -10,7 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import express from 'express';
 import { parse } from 'graphql';
-import { startGateway, type RunningGateway } from '../../gateway/startGateway.js';
+import { startGateway, type RunningGateway } from '../../gateway/index.js';
 import { expectNoLeak, expectPublicError, fetchAnswer } from './expectPublicError.js';
 
 const json = { 'content-type': 'application/json' };

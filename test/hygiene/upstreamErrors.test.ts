@@ -2,7 +2,7 @@
  * What the gateway forwards of a failed upstream subscription, and the public URL setting the catalog
  * uses: pure functions, the same ones the servers in the other hygiene suites run.
  */
-import { gatewayConfigFromEnv } from '../../gateway/gatewayConfig.js';
+import { gatewayConfigFromEnv } from '../../gateway/index.js';
 import { toUpstreamErrors } from '../../gateway/subscriptions/toUpstreamErrors.js';
 import { expectNoLeak } from './expectPublicError.js';
 

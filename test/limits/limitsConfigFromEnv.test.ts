@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { gatewayConfigFromEnv } from '../../gateway/gatewayConfig.js';
+import { gatewayConfigFromEnv } from '../../gateway/index.js';
 import { DEFAULT_OPERATION_LIMITS } from '../../gateway/limits/OperationLimits.js';
 
 describe('limits from the environment', () => {

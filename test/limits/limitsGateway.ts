@@ -6,7 +6,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { DEFAULT_GATEWAY_LIMITS, type GatewayLimitsConfig } from '../../gateway/limits/GatewayLimitsConfig.js';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from '../../gateway/limits/OperationLimits.js';
-import { startGateway, type RunningGateway } from '../../gateway/startGateway.js';
+import { startGateway, type RunningGateway } from '../../gateway/index.js';
 import { DOMAIN_NAMES } from '../../subgraphs/domains.js';
 import { DEV_PUBLIC_JWKS, TEST_GATEWAY_SECRET, type AuthMesh } from '../support/startAuthMesh.js';
 

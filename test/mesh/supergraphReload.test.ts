@@ -9,9 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { deferred, waitFor, withTimeout, type Deferred } from '../support/asyncWait.js';
 import { composeSchemaDir } from '../../gateway/supergraph/composeSchemaDir.js';
-import { composeSubgraphs } from '../../gateway/supergraph/composeSubgraphs.js';
+import { composeSubgraphs, gatewayCompatibleSdl } from '../../core/apollo/index.js';
 import { createSupergraphManager, type SupergraphSource } from '../../gateway/supergraph/createSupergraphManager.js';
-import { gatewayCompatibleSdl } from '../../gateway/supergraph/gatewayCompatibleSdl.js';
 
 const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])`;
 const REVIEWS = `${LINK}
@@ -43,7 +42,7 @@ function managerHarness(source: SupergraphSource) {
   const updates: string[] = [];
   const manager = createSupergraphManager({
     source,
-    onSupergraph: (sdl) => void taken.push(sdl),
+    onSupergraph: (snapshot) => void taken.push(snapshot.sdl),
     log: (level, message) => void logs.push({ level, message }),
     initialTimeoutMs: 5000,
   });
@@ -85,14 +84,14 @@ describe('createSupergraphManager with a supergraph file', () => {
     const initial = await initialize();
     cleanup = initial.cleanup;
     expect(initial.supergraphSdl).toBe(gatewayCompatibleSdl(V1));
-    expect(manager.current()).toBe(V1);
+    expect(manager.current()?.sdl).toBe(V1);
     expect(taken).toEqual([V1]);
 
     // A compatible change is handed to the gateway on the next poll.
     writeSupergraph(V2);
     await waitFor(() => updates.length === 1, 'the update to V2', 2000);
     expect(updates).toEqual([gatewayCompatibleSdl(V2)]);
-    expect(manager.current()).toBe(V2);
+    expect(manager.current()?.sdl).toBe(V2);
     expect(taken).toEqual([V1, V2]);
     expect(logs.filter((l) => l.level !== 'info')).toEqual([]);
 
@@ -102,14 +101,14 @@ describe('createSupergraphManager with a supergraph file', () => {
     expect(logs.filter((l) => l.level === 'error')).toEqual([
       { level: 'error', message: expect.stringMatching(/^supergraph not updated, the last good one stays in service: .*Syntax Error/s) },
     ]);
-    expect(manager.current()).toBe(V2);
+    expect(manager.current()?.sdl).toBe(V2);
     expect(updates).toHaveLength(1);
 
     // A breaking change is taken (the compose step is where it is refused) but warned about.
     writeSupergraph(V3);
     await waitFor(() => updates.length === 2, 'the update to V3', 2000);
     expect(updates[1]).toBe(gatewayCompatibleSdl(V3));
-    expect(manager.current()).toBe(V3);
+    expect(manager.current()?.sdl).toBe(V3);
     expect(logs.filter((l) => l.level === 'warn')).toEqual([
       { level: 'warn', message: expect.stringContaining('FIELD_REMOVED: Product.legacyCode was removed.') },
     ]);
@@ -127,7 +126,7 @@ describe('createSupergraphManager with a supergraph file', () => {
     cleanup = initial.cleanup;
 
     expect(initial.supergraphSdl).toBe(gatewayCompatibleSdl(V1));
-    expect(manager.current()).toBe(V1);
+    expect(manager.current()?.sdl).toBe(V1);
     expect(taken).toEqual([V1]);
     expect(logs[0]).toEqual({ level: 'info', message: expect.stringMatching(/^waiting for the supergraph: .*Syntax Error/s) });
   });

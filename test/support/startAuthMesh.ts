@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import type { FieldAuthAuditLine } from '../../gateway/auth/auditFieldAuth.js';
 import type { PolicyRegistry } from '../../gateway/auth/decideFieldAccess.js';
 import type { GatewayAuthConfig } from '../../gateway/auth/GatewayAuthConfig.js';
-import { startGateway, type RunningGateway } from '../../gateway/startGateway.js';
+import { startGateway, type RunningGateway } from '../../gateway/index.js';
 import { DOMAIN_NAMES, type DomainName } from '../../subgraphs/domains.js';
 import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
 import type { SubgraphConfig } from '../../subgraphs/subgraphConfig.js';

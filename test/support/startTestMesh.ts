@@ -12,7 +12,7 @@ import type { OutgoingCloudEvent } from '../../core/events/CloudEvent.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startGateway, type RunningGateway } from '../../gateway/startGateway.js';
+import { startGateway, type RunningGateway } from '../../gateway/index.js';
 import { DOMAIN_NAMES, type DomainName } from '../../subgraphs/domains.js';
 import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
 import type { SubgraphConfig } from '../../subgraphs/subgraphConfig.js';

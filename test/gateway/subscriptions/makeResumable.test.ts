@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse, validate } from 'graphql';
 import { createCursorEventLog } from '../../support/cursorEventLog.js';
 import { makeResumable } from '../../../gateway/subscriptions/makeResumable.js';
-import { loadSupergraph } from '../../../gateway/subscriptions/loadSupergraph.js';
+import { parseSupergraph } from '../../../core/apollo/index.js';
 import { planSubscription } from '../../../gateway/subscriptions/planSubscription.js';
 import { buildLedgerSubgraph, composeLedgerMesh } from '../../support/ledgerMesh.js';
 import { composeProductMesh } from '../../support/productMeshSubgraphs.js';
@@ -71,7 +71,7 @@ describe('makeResumable', () => {
   });
 
   it("should rewrite the query planner's primary fetch into an operation the subgraph schema accepts", () => {
-    const supergraph = loadSupergraph(composeLedgerMesh({ url: 'http://products' }, { url: 'http://ledger' }));
+    const supergraph = parseSupergraph(composeLedgerMesh({ url: 'http://products' }, { url: 'http://ledger' }));
     const { plan } = planSubscription(supergraph, {
       document: parse('subscription Moves($from: String) { stockMoved(from: $from) { quantity product { name } } }'),
       variables: { from: '4' },
@@ -87,15 +87,15 @@ describe('makeResumable', () => {
 
 describe('resumable subscription fields of a supergraph', () => {
   it('should find the fields taking `from: String` whose payload has a `cursor`, per owning subgraph', () => {
-    const ledger = loadSupergraph(composeLedgerMesh({ url: 'http://products' }, { url: 'http://ledger' }));
+    const ledger = parseSupergraph(composeLedgerMesh({ url: 'http://products' }, { url: 'http://ledger' }));
     expect(ledger.resumableFields).toEqual(new Map([['ledger', new Set(['stockMoved'])]]));
 
-    const products = loadSupergraph(composeProductMesh({ products: { url: 'http://a' }, inventory: { url: 'http://b' }, prices: { url: 'http://c' } }));
+    const products = parseSupergraph(composeProductMesh({ products: { url: 'http://a' }, inventory: { url: 'http://b' }, prices: { url: 'http://c' } }));
     expect(products.resumableFields).toEqual(new Map());
   });
 
   it("should find our domains' change-event subscriptions in the composed mesh supergraph", () => {
-    const mesh = loadSupergraph(readFileSync('schema/supergraph.graphql', 'utf8'));
+    const mesh = parseSupergraph(readFileSync('schema/supergraph.graphql', 'utf8'));
     expect(mesh.resumableFields).toEqual(
       new Map([
         ['inventory', new Set(['stockChanged', 'stockLow'])],

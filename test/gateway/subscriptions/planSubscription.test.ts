@@ -1,9 +1,9 @@
 import { parse } from 'graphql';
-import { loadSupergraph } from '../../../gateway/subscriptions/loadSupergraph.js';
+import { parseSupergraph } from '../../../core/apollo/index.js';
 import { planSubscription, type SubscriptionPlan } from '../../../gateway/subscriptions/planSubscription.js';
 import { composeProductMesh } from '../../support/productMeshSubgraphs.js';
 
-const supergraph = loadSupergraph(
+const supergraph = parseSupergraph(
   composeProductMesh({ products: { url: 'http://products' }, inventory: { url: 'http://inventory' }, prices: { url: 'http://prices' } }),
 );
 

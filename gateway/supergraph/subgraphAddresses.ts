@@ -1,4 +1,4 @@
-import { Supergraph } from '@apollo/federation-internals';
+import { parseSupergraph, type ParsedSupergraph } from '../../core/apollo/index.js';
 
 /**
  * Where the gateway reaches a subgraph: HTTP for queries and entity fetches, websockets for subscriptions.
@@ -35,11 +35,11 @@ export interface SubgraphAddressOverrides {
  * come after the declared URL; websocket URLs are not in the supergraph, so they come from
  * `overrides.wsUrls` or are the HTTP URLs with `ws(s)://`.
  */
-export function subgraphAddresses(supergraphSdl: string, overrides: SubgraphAddressOverrides = {}): Record<string, SubgraphAddress> {
+export function subgraphAddresses(supergraph: string | ParsedSupergraph, overrides: SubgraphAddressOverrides = {}): Record<string, SubgraphAddress> {
   const { wsUrls = {}, otherReplicaUrls = {} } = overrides;
-  const supergraph = Supergraph.build(supergraphSdl, { supportedFeatures: null });
+  const { subgraphs } = typeof supergraph === 'string' ? parseSupergraph(supergraph) : supergraph;
   const addresses: Record<string, SubgraphAddress> = {};
-  for (const subgraph of supergraph.subgraphs()) {
+  for (const subgraph of subgraphs) {
     const urls = [subgraph.url, ...(otherReplicaUrls[subgraph.name] ?? [])];
     const ws = wsUrls[subgraph.name]?.length ? wsUrls[subgraph.name]! : urls.map((url) => url.replace(/^http/, 'ws'));
     addresses[subgraph.name] = { url: urls[0]!, wsUrl: ws[0]!, urls, wsUrls: ws };

@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { envFail, type EnvFail } from '../core/config/EnvFail.js';
-import { gatewaySecretFromEnv } from '../core/config/gatewaySecretFromEnv.js';
-import { keySourceFromEnv } from '../core/config/keySourceFromEnv.js';
-import { secureModeOf } from '../core/config/secureModeOf.js';
-import { DEV_GATEWAY_SECRET, holdsDevKey } from '../core/tokens/devCredentials.js';
-import type { SupergraphSource } from './supergraph/createSupergraphManager.js';
-import type { GatewayAuthConfig } from './auth/GatewayAuthConfig.js';
-import type { GatewayLimitsConfig } from './limits/GatewayLimitsConfig.js';
-import { limitsConfigFromEnv } from './limits/limitsConfigFromEnv.js';
+import { envFail, type EnvFail } from '../../core/config/EnvFail.js';
+import { gatewaySecretFromEnv } from '../../core/config/gatewaySecretFromEnv.js';
+import { keySourceFromEnv } from '../../core/config/keySourceFromEnv.js';
+import { secureModeOf } from '../../core/config/secureModeOf.js';
+import { DEV_GATEWAY_SECRET, holdsDevKey } from '../../core/tokens/devCredentials.js';
+import type { SupergraphSource } from '../supergraph/createSupergraphManager.js';
+import type { GatewayAuthConfig } from '../auth/GatewayAuthConfig.js';
+import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
+import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
 
 /** A validated gateway configuration. */
 export interface GatewayConfig {
