@@ -3,6 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DOMAINS, DOMAIN_NAMES, type DomainName } from './domains.js';
 import type { KeySource } from './kit/auth/KeySource.js';
+import { eventMeshConfigFromEnv } from './kit/eventMesh/eventMeshConfigFromEnv.js';
+import type { EventMeshConfig } from './kit/eventMesh/EventMeshConfig.js';
 
 /** Where a subgraph keeps its data: an embedded DuckDB file (or memory), or a PostgreSQL server. */
 export type StoreConfig = { kind: 'duckdb'; path: string } | { kind: 'postgres'; url: string };
@@ -35,6 +37,8 @@ export interface SubgraphConfig {
    * `subgraphConfigFromEnv` always sets it.
    */
   auth?: SubgraphAuthConfig;
+  /** The event mesh bridge (MQTT / AMQP brokers); absent: none. */
+  eventMesh?: EventMeshConfig;
 }
 
 /** A subgraph's trust settings. */
@@ -129,6 +133,7 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     latenessMs: c.latenessHours * 3_600_000,
     ...(c.namespace && { namespace: c.namespace }),
     auth: authConfigFromEnv(env),
+    ...eventMeshConfigFromEnv(env, path.resolve(c.dataDir)),
   };
 }
 

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import { CursorUnavailableError, type Bus, type BusMessage } from './bus/Bus.js';
 import type { DataProductDefinition, ProductContext } from './defineDataProduct.js';
-import type { ServedDescriptor } from './descriptor.js';
+import type { OutputPort, ServedDescriptor } from './descriptor.js';
 import { bucketUpdatedFilter, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from './ingest/changeSubjects.js';
 import { ingestEvents, type IngestReport } from './ingest/ingestEvents.js';
 import { checkDerivedMeasures } from './ingest/checkDerivedMeasures.js';
@@ -47,6 +47,8 @@ export class DataProductRuntime {
   readonly domain: string;
   /** Retract, restore and rebuild: the repair path for facts that were accepted but are wrong. */
   readonly repair: ProductRepair;
+  /** Ports on event-mesh brokers, set by the bridge (`subgraphs/kit/eventMesh/startEventMesh.ts`) when it runs. */
+  eventMeshPorts: OutputPort[] = [];
   private readonly limits: HistoryLimits;
   private readonly ingestDependencies: Parameters<typeof ingestEvents>[0];
 
