@@ -51,8 +51,12 @@ export async function mqttFactSource(options: MqttFactSourceOptions): Promise<Fa
     manualConnect: true,
   });
 
+  // Dead letters go out on a client of their own: this one's packet handling waits for the fact being
+  // handled, so it could not take the PUBACK of a dead letter sent from inside the handler.
+  const letters = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `${clientId}-dead-letters`, clean: true, reconnectPeriod: 500, connectTimeout: 5_000 });
+  letters.on('error', () => undefined);
   const deadLetter = async (notice: DeadLetterNotice) => {
-    await client.publishAsync(topics.deadLetterTopic, JSON.stringify(notice), { qos: 1, properties: { contentType: 'application/json', userProperties: { reason: notice.reason.slice(0, 1000) } } });
+    await letters.publishAsync(topics.deadLetterTopic, JSON.stringify(notice), { qos: 1, properties: { contentType: 'application/json', userProperties: { reason: notice.reason.slice(0, 1000) } } });
   };
 
   async function handle(packet: IPublishPacket): Promise<boolean> {
@@ -114,6 +118,7 @@ export async function mqttFactSource(options: MqttFactSourceOptions): Promise<Fa
       stopping = true;
       wake?.();
       await client.endAsync(true);
+      await letters.endAsync(true);
     },
   };
 }
