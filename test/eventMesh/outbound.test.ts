@@ -35,7 +35,7 @@ describeWithBroker('mqtt', 'change events out over MQTT: governed fields', () =>
     try {
       await post(subgraph, [orderPlaced('gov-1', 5)]);
       await waitFor(() => collector.messages.some((m) => m.topic.endsWith('/state-changed')) && collector.messages.some((m) => m.topic.includes('/bucket-updated/')), 'both change events', 10_000);
-      const descriptor = await (await fetch(`${subgraph.served.url.replace(/\/graphql$/, '')}/descriptor`)).json();
+      const descriptor = (await (await fetch(`${subgraph.served.url.replace(/\/graphql$/, '')}/descriptor`)).json()) as any;
       return { messages: collector.messages, descriptor, namespace };
     } finally {
       await subgraph.close();
