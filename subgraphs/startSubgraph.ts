@@ -13,9 +13,13 @@ import type { BusConfig, StoreConfig, SubgraphConfig } from './subgraphConfig.js
 import { gatewayTokenAuthenticator } from './kit/auth/gatewayTokenAuthenticator.js';
 import { producerTokenAuthorizer } from './kit/auth/producerTokenAuthorizer.js';
 import { scheduleExports } from './kit/exports/exportRollups.js';
+import { startEventMesh } from './kit/eventMesh/startEventMesh.js';
+import { hostname } from 'node:os';
 
 /** A running demo subgraph. */
 export interface RunningSubgraph {
+  /** The event mesh bridge, when `config.eventMesh` is set. */
+  eventMesh: Awaited<ReturnType<typeof startEventMesh>> | null;
   /** The export schedule, when `exportIntervalMs` is set: `runNow()` exports at once. */
   exports: ReturnType<typeof scheduleExports> | null;
   runtime: DataProductRuntime;
@@ -65,15 +69,27 @@ export async function startSubgraph(config: SubgraphConfig, serveOptions: Omit<S
       }
     : {};
   const served = await serveDataProduct(runtime, { ...serveOptions, ...secured, port: config.port, host: config.host, exportDir: config.exportDir });
+  // Change events out to, and facts in from, the enterprise event mesh (MQTT / AMQP), when configured.
+  const mesh = config.eventMesh
+    ? await startEventMesh(runtime, { config: config.eventMesh, namespace: config.namespace, durableBus: bus instanceof JetStreamBus, replicaId: `${hostname()}-${served.port}` }).catch(async (error: unknown) => {
+        await served.close();
+        await facts?.stop();
+        await runtime.close();
+        throw error;
+      })
+    : null;
+  if (mesh) runtime.eventMeshPorts = mesh.ports;
   // The file-based access style: hourly aggregates of every rollup as Parquet and CSV, refreshed on a schedule.
   const exports = config.exportIntervalMs ? scheduleExports(runtime, { exportDir: config.exportDir, intervalMs: config.exportIntervalMs, log: (m) => console.error(`${config.domain} subgraph warn: ${m}`) }) : null;
   return {
     runtime,
     served,
     exports,
+    eventMesh: mesh,
     close: async () => {
       exports?.stop();
       await facts?.stop();
+      await mesh?.stop();
       await served.close();
       await runtime.close();
     },

@@ -7,6 +7,8 @@ import { keySourceFromEnv } from '../core/config/keySourceFromEnv.js';
 import { secureModeOf } from '../core/config/secureModeOf.js';
 import { DEV_GATEWAY_SECRET, holdsDevKey } from '../core/tokens/devCredentials.js';
 import type { KeySource } from '../core/tokens/KeySource.js';
+import { eventMeshConfigFromEnv } from './kit/eventMesh/eventMeshConfigFromEnv.js';
+import type { EventMeshConfig } from './kit/eventMesh/EventMeshConfig.js';
 
 /** Where a subgraph keeps its data: an embedded DuckDB file (or memory), or a PostgreSQL server. */
 export type StoreConfig = { kind: 'duckdb'; path: string } | { kind: 'postgres'; url: string };
@@ -39,6 +41,8 @@ export interface SubgraphConfig {
    * `subgraphConfigFromEnv` always sets it.
    */
   auth?: SubgraphAuthConfig;
+  /** The event mesh bridge (MQTT / AMQP brokers); absent: none. */
+  eventMesh?: EventMeshConfig;
 }
 
 /** A subgraph's trust settings. */
@@ -119,6 +123,7 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     latenessMs: c.latenessHours * 3_600_000,
     ...(c.namespace && { namespace: c.namespace }),
     auth: authConfigFromEnv(env),
+    ...eventMeshConfigFromEnv(env, path.resolve(c.dataDir)),
   };
 }
 

@@ -61,7 +61,7 @@ type ClassifiedField {
   classification: String!
 }
 
-"An access point: graphql-query, graphql-subscription, event-subject or file."
+"An access point: graphql-query, graphql-subscription, event-subject, file or event-mesh (a broker topic or queue)."
 type OutputPort {
   kind: String!
   url: String
@@ -70,6 +70,18 @@ type OutputPort {
   path: String
   description: String
   fields: [String!]
+  "event-mesh: out (change events), in (facts) or dead-letter."
+  direction: String
+  "event-mesh: the broker URL without credentials."
+  broker: String
+  "event-mesh: the MQTT topic (filter) or the AMQP exchange/queue."
+  topic: String
+  "event-mesh: the CloudEvents protocol binding."
+  binding: String
+  "event-mesh: the declared audience of outbound topics."
+  audience: String
+  "event-mesh: governed fields outbound events leave out."
+  withheld: [String!]
 }
 
 type Query {

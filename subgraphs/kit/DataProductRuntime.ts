@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { wrapAsyncIterator } from '../../core/async/wrapAsyncIterator.js';
 import { CursorUnavailableError, type Bus, type BusMessage } from './bus/Bus.js';
 import type { DataProductDefinition, ProductContext } from './defineDataProduct.js';
-import type { ServedDescriptor } from './descriptor.js';
+import type { OutputPort, ServedDescriptor } from './descriptor.js';
 import { bucketUpdatedFilter, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from './ingest/changeSubjects.js';
 import { ingestEvents, type IngestReport } from './ingest/ingestEvents.js';
 import { checkDerivedMeasures } from './ingest/checkDerivedMeasures.js';
@@ -54,6 +54,8 @@ export class DataProductRuntime {
   readonly repair: ProductRepair;
   /** The work of resolving each change event, shared by every subscription that delivers it. */
   readonly eventScopes: EventScopes;
+  /** Ports on event-mesh brokers, set by the bridge (`subgraphs/kit/eventMesh/startEventMesh.ts`) when it runs. */
+  eventMeshPorts: OutputPort[] = [];
   private readonly limits: HistoryLimits;
   private readonly ingestDependencies: Parameters<typeof ingestEvents>[0];
 

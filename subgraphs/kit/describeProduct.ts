@@ -35,6 +35,7 @@ export async function describeProduct(product: DataProductRuntime, addresses: Po
       description: `minute bucket of rollup "${name}" updated (dimensions ${r.dimensions.join(', ')})`,
     })),
     ...Object.keys(states).map((name): OutputPort => ({ kind: 'event-subject', subject: stateChangedSubject(descriptor.domain, name), description: `state "${name}" changed` })),
+    ...product.eventMeshPorts,
     ...(addresses.exportDir ? await filePorts(addresses.exportDir, descriptor.domain, Object.keys(rollups)) : []),
   ];
   return {

@@ -45,7 +45,24 @@ export type OutputPort =
   | { kind: 'graphql-query'; url: string; fields: string[] }
   | { kind: 'graphql-subscription'; url: string; fields: string[] }
   | { kind: 'event-subject'; subject: string; description: string }
-  | { kind: 'file'; format: 'parquet' | 'csv'; path: string; description: string; exportedAt: string };
+  | { kind: 'file'; format: 'parquet' | 'csv'; path: string; description: string; exportedAt: string }
+  | EventMeshPort;
+
+/**
+ * A topic or queue on an enterprise event-mesh broker (`subgraphs/kit/eventMesh/`): change events out,
+ * facts in, dead letters. `withheld` lists the governed fields outbound events leave out.
+ */
+export interface EventMeshPort {
+  kind: 'event-mesh';
+  direction: 'out' | 'in' | 'dead-letter';
+  /** The broker URL without credentials. */
+  broker: string;
+  /** The CloudEvents protocol binding (`cloudevents-mqtt-structured`, `cloudevents-amqp`, ...). */
+  binding: string;
+  topic: string;
+  audience?: string | null;
+  withheld?: string[];
+}
 
 /** The descriptor as served at `GET /descriptor`: the declaration plus live facts about the product. */
 export interface ServedDescriptor extends DataProductDescriptor {

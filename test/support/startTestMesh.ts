@@ -136,13 +136,15 @@ export interface StartTestMeshOptions {
   pollIntervalMs?: number;
   /** Gateway log lines go here. @default dropped */
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Extra configuration per subgraph (e.g. `eventMesh`), on start and restart. @default none */
+  subgraphConfig?: (domain: DomainName) => Partial<SubgraphConfig>;
 }
 
 export async function startTestMesh(options: StartTestMeshOptions = {}): Promise<TestMesh> {
   const { pollIntervalMs = 500, log = () => {} } = options;
   const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-exports-'));
   const story = meshStory();
-  const configFor = (domain: DomainName, port: number): SubgraphConfig => testSubgraphConfig(domain, exportDir, { port });
+  const configFor = (domain: DomainName, port: number): SubgraphConfig => testSubgraphConfig(domain, exportDir, { ...options.subgraphConfig?.(domain), port });
 
   const subgraphs = {} as Record<DomainName, RunningSubgraph>;
   const ports = {} as Record<DomainName, number>;

@@ -1,0 +1,52 @@
+/** Helpers of the event-mesh tests: raw broker clients that collect what arrives, and facts to send. */
+import amqp from 'amqplib';
+import mqtt, { type MqttClient } from 'mqtt';
+
+export const MINUTE = 60_000;
+
+/** An MQTT 5 client subscribed to `filter`, collecting parsed payloads. */
+export async function mqttCollector(url: string, filter: string): Promise<{ client: MqttClient; messages: Array<{ topic: string; body: any; userProperties: Record<string, unknown> }> }> {
+  const client = await mqtt.connectAsync(url, { protocolVersion: 5, clean: true });
+  const messages: Array<{ topic: string; body: any; userProperties: Record<string, unknown> }> = [];
+  client.on('message', (topic, payload, packet) => {
+    let body: unknown = payload.toString();
+    try {
+      body = JSON.parse(payload.toString());
+    } catch {
+      // text stays text
+    }
+    messages.push({ topic, body, userProperties: (packet.properties?.userProperties ?? {}) as Record<string, unknown> });
+  });
+  await client.subscribeAsync(filter, { qos: 1 });
+  return { client, messages };
+}
+
+/** Reads every message of an AMQP queue until `count` arrived. */
+export async function amqpDrain(url: string, queue: string, count: number, timeoutMs = 10_000): Promise<any[]> {
+  const connection = await amqp.connect(url);
+  try {
+    const channel = await connection.createChannel();
+    const got: any[] = [];
+    const deadline = Date.now() + timeoutMs;
+    while (got.length < count && Date.now() < deadline) {
+      const message = await channel.get(queue, { noAck: true });
+      if (message) got.push({ body: JSON.parse(message.content.toString()), headers: message.properties.headers });
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return got;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** A CloudEvent of an order placed `minutesAgo` minutes ago. */
+export function orderPlaced(orderId: string, minutesAgo: number, overrides: Record<string, unknown> = {}) {
+  return {
+    specversion: '1.0',
+    id: `evt-${orderId}`,
+    source: 'urn:test:event-mesh',
+    type: 'OrderPlaced',
+    time: new Date(Date.now() - minutesAgo * MINUTE).toISOString(),
+    data: { orderId, productId: 'p1', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'mesh@example.com', ...overrides },
+  };
+}
