@@ -8,11 +8,11 @@
  * Reproduce a failure with the seed it prints: `AUTH_PROPERTY_SEED=<seed> npx jest test/auth/fieldAuthProperty.test.ts`.
  * `AUTH_PROPERTY_RUNS` changes the number of requests (default 1,000 per principal).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import fc from 'fast-check';
 import { parse, TypeInfo, validate, visit, visitWithTypeInfo, type GraphQLSchema } from 'graphql';
+import { readSubgraphSdl } from '../../core/graphql/readSubgraphSdl.js';
 import { loadAuthSchema, type AuthSchema } from '../../gateway/auth/AuthSchema.js';
 import { decideFieldAccess } from '../../gateway/auth/decideFieldAccess.js';
 import { ANONYMOUS, type Principal } from '../../gateway/auth/Principal.js';
@@ -54,7 +54,7 @@ beforeAll(async () => {
   await mesh.post('orders', mesh.event('OrderPlaced', CANARY, 60_000));
   authSchema = loadAuthSchema(mesh.gateway.supergraphSdl()!);
   subgraphSchemas = Object.fromEntries(
-    DOMAIN_NAMES.map((d) => [d, buildSubgraphSchema({ typeDefs: parse(readFileSync(path.resolve(`schema/${d}.graphql`), 'utf8')) })]),
+    DOMAIN_NAMES.map((d) => [d, buildSubgraphSchema({ typeDefs: parse(readSubgraphSdl(path.resolve('schema'), d)) })]),
   ) as Record<DomainName, GraphQLSchema>;
   requests = fc.sample(
     requestArbitrary({ schema: authSchema.schema, range: mesh.story.range, ids: ['o1', 'o2', 'o3', CANARY.orderId, 'p1', 'p3', 'nope'], skipRootFields: ['dataProducts', 'dataProduct'] }),
