@@ -61,7 +61,7 @@ export class FailoverDataSource implements GraphQLDataSource {
 
   /** The replica requests go to first. */
   get currentUrl(): string {
-    return this.urls[this.current]!;
+    return this.urls[this.current];
   }
 
   async process(options: GraphQLDataSourceProcessOptions): Promise<Awaited<ReturnType<GraphQLDataSource['process']>>> {
@@ -70,7 +70,7 @@ export class FailoverDataSource implements GraphQLDataSource {
     for (let attempt = 0; attempt < this.sources.length; attempt += 1) {
       const index = (first + attempt) % this.sources.length;
       try {
-        return await this.sources[index]!.process(withOwnRequest(options));
+        return await this.sources[index].process(withOwnRequest(options));
       } catch (error) {
         if (!isConnectionError(error)) throw error;
         lastError = error;

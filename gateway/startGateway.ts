@@ -123,7 +123,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     executeOperation: async (request, context) => {
       if (!apollo) return { errors: [{ message: 'the gateway is starting' }] } as unknown as ExecutionResult;
       // Admitted by `admit` already (budget spent, document checked): not charged twice.
-      const response = await apollo.executeOperation(request, { contextValue: limits.admitted((context ?? {}) as object) });
+      const response = await apollo.executeOperation(request, { contextValue: limits.admitted((context ?? {})) });
       return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : ({ errors: [{ message: 'incremental delivery is not supported over websockets' }] } as unknown as ExecutionResult);
     },
     ...(auth && {

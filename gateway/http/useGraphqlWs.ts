@@ -118,7 +118,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         if (!admit) return undefined;
         const schema = options.schema();
         if (!schema) return [new GraphQLError('the supergraph is not loaded yet', { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
-        const admitted = await admit(payload as Parameters<typeof admit>[0], { principal: ctx.extra.principal, clientAddress: ctx.extra.request.socket.remoteAddress }, schema);
+        const admitted = await admit(payload, { principal: ctx.extra.principal, clientAddress: ctx.extra.request.socket.remoteAddress }, schema);
         if (admitted instanceof GraphQLError) return [wsError(admitted)];
         const errors = validate(schema, admitted.document);
         if (errors.length) return errors;
@@ -129,7 +129,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         options.executeOperation(
           {
             query: print(args.document),
-            variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
+            variables: (args.variableValues ?? undefined),
             operationName: args.operationName ?? undefined,
           },
           args.contextValue,
@@ -144,7 +144,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         if (!executor) return { errors: [{ message: 'the supergraph is not loaded yet' }] } as unknown as ExecutionResult;
         const request: SubscriptionAuthRequest = {
           document: args.document,
-          variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
+          variables: (args.variableValues ?? undefined),
           operationName: args.operationName ?? undefined,
           context: args.contextValue,
         };

@@ -170,7 +170,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
 
   function load(sdl: string): Loaded {
     const supergraph = loadSupergraph(sdl);
-    const dataSources: ServiceMap = Object.create(null);
+    const dataSources = Object.create(null) as ServiceMap;
     const wsUrlsByName = new Map<string, readonly string[]>();
     for (const [name, declaredUrl] of supergraph.subgraphUrls) {
       const { urls, wsUrls } = endpointUrls(name, subgraphs[name], declaredUrl);
@@ -180,7 +180,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       if (!dataSource) {
         const built =
           urls.length === 1
-            ? buildDataSource(name, urls[0]!)
+            ? buildDataSource(name, urls[0])
             : new FailoverDataSource({ urls, buildDataSource: (url) => buildDataSource(name, url) });
         // A subgraph that cannot be reached must not make the event unserialisable: its fields get errors.
         dataSource = withLocatedFailures(name, built);

@@ -6,7 +6,7 @@
 import { buildOperationContext } from '@apollo/gateway';
 import { operationFromDocument } from '@apollo/federation-internals';
 import type { SubscriptionNode } from '@apollo/query-planner';
-import { getOperationAST, getVariableValues, GraphQLError, validate, type DocumentNode } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, OperationTypeNode, validate, type DocumentNode } from 'graphql';
 import type { LoadedSupergraph } from './loadSupergraph.js';
 import { SubscriptionErrorCode } from './SubscriptionErrorCode.js';
 
@@ -57,7 +57,7 @@ export function planSubscription(supergraph: LoadedSupergraph, request: Subscrip
       : 'Must provide operation name if query contains multiple operations.';
     return { errors: [requestError(message, SubscriptionErrorCode.OPERATION_RESOLUTION_FAILURE)] };
   }
-  if (operation.operation !== 'subscription') {
+  if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
     const message = `Operation${operation.name ? ` "${operation.name.value}"` : ''} is a ${operation.operation}; only subscriptions are executed here.`;
     return { errors: [requestError(message, SubscriptionErrorCode.BAD_REQUEST)] };
   }

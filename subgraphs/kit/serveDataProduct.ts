@@ -149,7 +149,7 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
         res.status(401).json({ errors: [{ message: (error as Error).message || 'unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] });
       }
     },
-    expressMiddleware(apollo, { context: async ({ res }) => ({ loaders: new Map(), identity: res.locals.identity ?? null }) }),
+    expressMiddleware(apollo, { context: async ({ res }) => ({ loaders: new Map(), identity: (res.locals.identity as CallerIdentity | undefined) ?? null }) }),
   );
   // Last: JSON for unknown routes and for every error (bad JSON, too large bodies, throws), never HTML.
   app.use(jsonNotFound, jsonErrorHandler(log));

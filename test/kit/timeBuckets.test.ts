@@ -20,16 +20,16 @@ function plan(from: string, to: string, granularity: Granularity, timeZone?: str
 
 const iso = (dates: Date[]): string[] => dates.map((date) => date.toISOString());
 const lengthsInHours = (dates: Date[]): number[] =>
-  dates.slice(1).map((date, i) => (date.getTime() - dates[i]!.getTime()) / HOUR);
+  dates.slice(1).map((date, i) => (date.getTime() - dates[i].getTime()) / HOUR);
 
 describe('planBuckets', () => {
   it('should return one DAY bucket per UTC day of a range ending at midnight', () => {
     const { starts, boundaries, grain } = plan('2024-01-01T00:00Z', '2024-01-31T00:00Z', 'DAY');
     expect(starts).toHaveLength(30);
     expect(boundaries).toHaveLength(31);
-    expect(starts[0]!.toISOString()).toBe('2024-01-01T00:00:00.000Z');
-    expect(starts[29]!.toISOString()).toBe('2024-01-30T00:00:00.000Z');
-    expect(boundaries[30]!.toISOString()).toBe('2024-01-31T00:00:00.000Z');
+    expect(starts[0].toISOString()).toBe('2024-01-01T00:00:00.000Z');
+    expect(starts[29].toISOString()).toBe('2024-01-30T00:00:00.000Z');
+    expect(boundaries[30].toISOString()).toBe('2024-01-31T00:00:00.000Z');
     expect(grain).toBe('day');
   });
 

@@ -63,7 +63,7 @@ describeScaleOut('orders replicas on PostgreSQL and NATS JetStream behind the ga
   let sequence = 0;
 
   afterEach(async () => {
-    await Promise.all(clients.map(({ client }) => client.dispose()));
+    await Promise.all(clients.map(async ({ client }) => client.dispose()));
     clients = [];
     await mesh?.close();
     mesh = undefined;

@@ -47,7 +47,7 @@ export function enforceAuthDirectives(schema: GraphQLSchema, typeDefs: DocumentN
         // `_entities` returns every entity type; each entity type's own fields carry its requirements.
         ...(isAbstractType(returned) && coordinate !== 'Query._entities' ? schema.getPossibleTypes(returned).flatMap((possible) => typeRequirements(possible.name)) : []),
       ];
-      if (governing.length > 0) guard(type, field, coordinate, governing, policies);
+      if (governing.length > 0) guard(type, field as GraphQLField<unknown, ProductContext>, coordinate, governing, policies);
     }
   }
   return schema;

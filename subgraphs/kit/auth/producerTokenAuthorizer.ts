@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Request } from 'express';
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { KeySource } from './KeySource.js';
 
 /** Options of the producer-token check for `POST /events`. */
@@ -20,9 +20,9 @@ type Refusal = { status: 401 | 403; reason: string } | null;
 function keySetOf(keys: KeySource): JWTVerifyGetKey {
   if (keys.kind === 'jwks-url') return createRemoteJWKSet(new URL(keys.url));
   try {
-    return createLocalJWKSet(JSON.parse(readFileSync(keys.jwksFile, 'utf8')));
+    return createLocalJWKSet(JSON.parse(readFileSync(keys.jwksFile, 'utf8')) as JSONWebKeySet);
   } catch (error) {
-    throw new Error(`cannot read the JWKS file ${keys.jwksFile}: ${(error as Error).message}`);
+    throw new Error(`cannot read the JWKS file ${keys.jwksFile}: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -48,6 +48,7 @@ export class PushQueue<T> implements AsyncIterableIterator<T> {
       if (this.failure !== undefined) {
         const failure = this.failure;
         this.failure = undefined;
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the source's own error, passed on unchanged
         return Promise.reject(failure);
       }
       return Promise.resolve({ value: undefined, done: true });

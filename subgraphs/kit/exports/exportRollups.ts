@@ -70,7 +70,11 @@ export function scheduleExports(product: DataProductRuntime, options: ExportSche
   const runNow = () => {
     running ??= exportRollups(product, exportDir)
       .then((report) => {
-        for (const problem of report.problems) if (!reported.has(problem)) log(`export: ${problem}`), reported.add(problem);
+        for (const problem of report.problems) {
+          if (reported.has(problem)) continue;
+          log(`export: ${problem}`);
+          reported.add(problem);
+        }
         return report;
       })
       .finally(() => {

@@ -144,7 +144,7 @@ export function planBuckets(options: PlanBucketsOptions): BucketPlan {
   let hourAligned = fromMs % HOUR_MS === 0 && toMs % HOUR_MS === 0;
   let dayAligned = fromMs % DAY_GRAIN_MS === 0 && toMs % DAY_GRAIN_MS === 0;
   for (let i = first; i < found.length; i++) {
-    const start = found[i]!;
+    const start = found[i];
     starts.push(new Date(start));
     if (i === first) continue;
     boundaries.push(new Date(start));
@@ -294,7 +294,7 @@ function boundariesIn(zone: ZoneOffsets, granularity: Granularity, lo: number, h
 /** The zone's offset spans covering [lo, hi]. */
 function spansIn(zone: ZoneOffsets, lo: number, hi: number): Span[] {
   const spans: Span[] = [{ at: lo, offset: zone.offsetAt(lo) }];
-  let [p, offsetP] = [lo, spans[0]!.offset];
+  let [p, offsetP] = [lo, spans[0].offset];
   while (p < hi) {
     const q = Math.min(p + PROBE_MS, hi);
     const offsetQ = zone.offsetAt(q);
@@ -323,7 +323,7 @@ function collect(spans: Span[], granularity: Granularity, lo: number, hi: number
       // At an offset change a bucket starts only if the clock jumps into another unit: the hour repeated
       // when clocks fall back stays one bucket, and a unit whose start is skipped (São Paulo midnights
       // until 2018) starts here.
-      const before = floorWall(at - 1 + spans[i - 1]!.offset, granularity);
+      const before = floorWall(at - 1 + spans[i - 1].offset, granularity);
       if (before !== floorWall(at + offset, granularity)) out.push(at);
     }
     let wall = nextWall(floorWall(at + offset, granularity), granularity);

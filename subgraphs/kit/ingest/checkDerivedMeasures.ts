@@ -22,7 +22,7 @@ export function checkDerivedMeasures(definition: Pick<DataProductDefinition, 'ro
   const rollups = Object.entries(definition.rollups ?? {});
   return (fact) => {
     for (const [name, rollup] of rollups) {
-      const contribute = rollup.contributions[fact.type] as ((data: unknown, time: Date) => Contribution | Contribution[] | null) | undefined;
+      const contribute = rollup.contributions[fact.type];
       if (!contribute) continue;
       let result: Contribution | Contribution[] | null;
       try {
