@@ -1,4 +1,4 @@
-import type { CallerIdentity } from '../serveDataProduct.js';
+import type { CallerIdentity } from '../productDeclaration.js';
 import type { AuthDirectiveRequirement } from './readAuthDirectives.js';
 
 /**

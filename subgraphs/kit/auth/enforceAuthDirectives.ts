@@ -1,5 +1,5 @@
 import { defaultFieldResolver, GraphQLError, isAbstractType, isObjectType, getNamedType, type DocumentNode, type GraphQLField, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
-import type { ProductContext } from '../defineDataProduct.js';
+import type { ProductContext } from '../productDeclaration.js';
 import { ErrorCode } from '../errors.js';
 import { decideFieldAccess, type GoverningRequirement, type SubgraphPolicies } from './decideFieldAccess.js';
 import { readAuthDirectives } from './readAuthDirectives.js';

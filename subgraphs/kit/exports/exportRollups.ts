@@ -1,20 +1,9 @@
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataProductRuntime } from '../DataProductRuntime.js';
+import { EXPORT_FORMATS, exportFileName, productExportDir } from './exportFiles.js';
 
-/** The export formats of the file-based access style. */
-export type ExportFormat = 'parquet' | 'csv';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['parquet', 'csv'];
-
-/** The file a rollup's hourly aggregates are exported to. */
-export function exportFileName(rollup: string, format: ExportFormat): string {
-  return `${rollup}_hour.${format}`;
-}
-
-/** The folder a product's exports live in. */
-export function productExportDir(exportDir: string, domain: string): string {
-  return path.join(exportDir, domain);
-}
+export { EXPORT_FORMATS, exportFileName, productExportDir, type ExportFormat } from './exportFiles.js';
 
 /** What one export run wrote, and what it could not. */
 export interface ExportReport {

@@ -1,4 +1,4 @@
-import type { MeasureKind } from '../defineDataProduct.js';
+import type { MeasureKind } from '../productDeclaration.js';
 import { badInput, ErrorCode } from '../errors.js';
 import { GraphQLError } from 'graphql';
 import type { MergeKind, Store } from '../store/Store.js';

@@ -1,5 +1,5 @@
 import type { Bus } from '../bus/Bus.js';
-import type { FactSchemas } from '../defineDataProduct.js';
+import type { FactSchemas } from '../productDeclaration.js';
 import type { Projector, Store, StoredFact } from '../store/Store.js';
 import { bucketUpdatedSubject, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from './changeSubjects.js';
 import type { FactCheck } from './checkDerivedMeasures.js';

@@ -1,5 +1,5 @@
 import { cloudEventEnvelope, describeIssues, type EventRejection } from '../cloudEvent.js';
-import type { FactSchemas } from '../defineDataProduct.js';
+import type { FactSchemas } from '../productDeclaration.js';
 import type { StoredFact } from '../store/Store.js';
 import { exceedsJsonDepth } from '../http/jsonDepth.js';
 import { isWellFormed } from './wellFormed.js';
