@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DOMAINS, DOMAIN_NAMES, type DomainName } from './domains.js';
-import type { KeySource } from './kit/auth/KeySource.js';
+import type { KeySource } from './kit/index.js';
 
 /** Where a subgraph keeps its data: an embedded DuckDB file (or memory), or a PostgreSQL server. */
 export type StoreConfig = { kind: 'duckdb'; path: string } | { kind: 'postgres'; url: string };

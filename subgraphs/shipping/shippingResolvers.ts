@@ -1,10 +1,4 @@
-import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
-import type { ProductContext } from '../kit/defineDataProduct.js';
-import { DateTime } from '../kit/graphql/DateTime.js';
-import { historyRequest, ratio, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
-import { mapAsyncIterator } from '../kit/graphql/mapAsyncIterator.js';
-import { filterAsyncIterator } from '../kit/graphql/filterAsyncIterator.js';
-import type { StateRow } from '../kit/store/Store.js';
+import { DateTime, filterAsyncIterator, historyRequest, mapAsyncIterator, ratio, seriesObjects, type DataProductRuntime, type HistoryArguments, type ProductContext, type StateRow } from '../kit/index.js';
 
 const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', CARRIER: 'carrier', REGION: 'region' };
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
