@@ -31,13 +31,6 @@ export interface BucketPlan {
    * (buckets intersect [from, to), so max(from, starts[0]) = from and min(to, end of last bucket) = to).
    */
   boundaries: Date[];
-  /**
-   * Coarsest stored grain every boundary is aligned to: `'hour'` when all are whole UTC hours, otherwise
-   * `'minute'`. No grain can honour a boundary inside a minute (`from` or `to` with seconds, which the
-   * store refuses as misaligned); callers that accept such timestamps truncate them first with
-   * {@link truncateToGrain}.
-   */
-  grain: StoredGrain;
 }
 
 export interface PlanBucketsOptions {
@@ -141,18 +134,14 @@ export function planBuckets(options: PlanBucketsOptions): BucketPlan {
 
   const starts: Date[] = [];
   const boundaries: Date[] = [new Date(fromMs)];
-  let hourAligned = fromMs % HOUR_MS === 0 && toMs % HOUR_MS === 0;
-  let dayAligned = fromMs % DAY_GRAIN_MS === 0 && toMs % DAY_GRAIN_MS === 0;
   for (let i = first; i < found.length; i++) {
     const start = found[i];
     starts.push(new Date(start));
     if (i === first) continue;
     boundaries.push(new Date(start));
-    hourAligned &&= start % HOUR_MS === 0;
-    dayAligned &&= start % DAY_GRAIN_MS === 0;
   }
   boundaries.push(new Date(toMs));
-  return { starts, boundaries, grain: dayAligned ? 'day' : hourAligned ? 'hour' : 'minute' };
+  return { starts, boundaries };
 }
 
 const MINUTE_MS = 60_000;
