@@ -1,6 +1,6 @@
 /**
  * Benchmark: the orders data product on the embedded adapters (DuckDB file + in-process bus) and on the
- * scale-out adapters (PostgreSQL + NATS JetStream), same facts, same code (DESIGN.md "Scale-out").
+ * scale-out adapters (PostgreSQL + NATS JetStream), same facts, same code (docs/architecture.md "Scale-out").
  *
  * - Ingestion: `BENCH_FACTS` OrderPlaced facts (default 50,000, over the last 24 hours) through
  *   `DataProductRuntime.ingest` in batches of 1,000: validation, dedupe, one store transaction per batch,

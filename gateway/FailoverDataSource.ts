@@ -1,5 +1,5 @@
 /**
- * A subgraph that runs as several replicas behind separate URLs (DESIGN.md "Scale-out"), seen by the
+ * A subgraph that runs as several replicas behind separate URLs (docs/architecture.md "Scale-out"), seen by the
  * gateway as one data source: requests go to the current replica, and when it cannot be reached the
  * request is tried on the next one, which then becomes current. Only connection failures move on (the
  * replica is down or went away); an answer with GraphQL errors, or an HTTP error status, is the

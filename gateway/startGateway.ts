@@ -70,7 +70,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // tens of milliseconds of CPU, too much for every readiness probe).
   let addresses: Record<string, SubgraphAddress> | null = null;
   let remoteAddresses: Record<string, SubgraphAddress> = {};
-  // Replicas of a subgraph (DESIGN.md "Scale-out"): the supergraph names the first, the others come from config.
+  // Replicas of a subgraph (docs/architecture.md "Scale-out"): the supergraph names the first, the others come from config.
   const otherReplicaUrls: Record<string, readonly string[]> =
     config.supergraph.kind === 'subgraphs' ? Object.fromEntries(config.supergraph.subgraphs.flatMap((s) => (s.otherReplicaUrls?.length ? [[s.name, s.otherReplicaUrls]] : []))) : {};
   const addressesOf = (sdl: string) => subgraphAddresses(sdl, { wsUrls: config.subgraphWsUrls, otherReplicaUrls });

@@ -1,6 +1,6 @@
 /**
  * Rewrites a primary subscription fetch so the upstream subscription can resume after a dropped socket
- * without a gap or a duplicate (DESIGN.md "Change events": each event carries a cursor; a subscription
+ * without a gap or a duplicate (docs/architecture.md "Event flow": each event carries a cursor; a subscription
  * may start `from` a cursor). The root field's `from` argument becomes the variable `$__meshFrom`, whose
  * value the upstream pool moves to the last cursor it received, and the root field gains the hidden
  * selection `__meshCursor: cursor` to read that cursor from every event. Clients never see the hidden

@@ -9,7 +9,7 @@ export interface SubgraphEndpoint {
    */
   url: string;
   /**
-   * HTTP GraphQL URLs of the subgraph's other replicas (DESIGN.md "Scale-out"), after `url`. They are
+   * HTTP GraphQL URLs of the subgraph's other replicas (docs/architecture.md "Scale-out"), after `url`. They are
    * asked for the SDL in order when `url` does not give it, and the gateway spreads queries and
    * subscriptions over `[url, ...otherReplicaUrls]`. The supergraph keeps `url` whichever replica
    * answered, so losing a replica never changes the supergraph.

@@ -266,10 +266,12 @@ describe('bucketStartOf and bucketEndOf', () => {
 });
 
 describe('truncateToGrain', () => {
-  it('should truncate to the UTC minute or hour, also before 1970', () => {
+  it('should truncate to the UTC minute, hour or day, also before 1970', () => {
     expect(truncateToGrain(new Date('2024-02-14T10:17:42.5Z'), 'minute').toISOString()).toBe('2024-02-14T10:17:00.000Z');
     expect(truncateToGrain(new Date('2024-02-14T10:17:42.5Z'), 'hour').toISOString()).toBe('2024-02-14T10:00:00.000Z');
+    expect(truncateToGrain(new Date('2024-02-14T10:17:42.5Z'), 'day').toISOString()).toBe('2024-02-14T00:00:00.000Z');
     expect(truncateToGrain(new Date('1969-12-31T23:59:30Z'), 'minute').toISOString()).toBe('1969-12-31T23:59:00.000Z');
+    expect(truncateToGrain(new Date('1969-12-31T23:59:30Z'), 'day').toISOString()).toBe('1969-12-31T00:00:00.000Z');
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Scale-out end to end (DESIGN.md "Scale-out"): two orders replicas on the REAL PostgreSQL and NATS
+ * Scale-out end to end (docs/architecture.md "Scale-out"): two orders replicas on the REAL PostgreSQL and NATS
  * JetStream behind a gateway configured with `orders=<replica A>|<replica B>`, catalog and inventory
  * embedded. Skipped loudly when either server is absent.
  *

@@ -13,9 +13,14 @@ const depcruise = path.join(root, 'node_modules/.bin/depcruise');
 
 function runDepcruise(cwd: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(depcruise, ['--config', path.join(root, '.dependency-cruiser.cjs'), '--output-type', 'err', '.'], { cwd, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      depcruise,
+      ['--config', path.join(root, '.dependency-cruiser.cjs'), '--output-type', 'err', '.'],
+      { cwd, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 
@@ -73,7 +78,8 @@ describe('dependency rules', () => {
       'gateway/start.ts': "import { keys } from '../core/keys.js';\nexport const start = keys;\n",
       'subgraphs/kit/index.ts': "import { keys } from '../../core/keys.js';\nexport const kit = keys;\n",
       'subgraphs/orders/resolvers.ts': "import { kit } from '../kit/index.js';\nexport const resolvers = kit;\n",
-      'test/gateway.test.ts': "import { start } from '../gateway/start.js';\nimport { resolvers } from '../subgraphs/orders/resolvers.js';\nexport const both = [start, resolvers];\n",
+      'test/gateway.test.ts':
+        "import { start } from '../gateway/start.js';\nimport { resolvers } from '../subgraphs/orders/resolvers.js';\nexport const both = [start, resolvers];\n",
     });
     dirs.push(dir);
     const { code, output } = await runDepcruise(dir);

@@ -1,6 +1,6 @@
 /**
  * Calendar buckets for history queries: which buckets a time range covers in a time zone, and the bucket
- * boundaries the store aggregates its minute or hour rollups into. Pure functions, no I/O.
+ * boundaries the store aggregates its minute, hour or day rollups into. Pure functions, no I/O.
  *
  * Semantics, for every granularity alike: a bucket is a maximal stretch of time during which the local
  * calendar unit (minute, hour, date, ISO week, month) does not change, so a new bucket starts at every
@@ -74,7 +74,7 @@ export function isValidTimeZone(zone: string): boolean {
   return typeof zone === 'string' && IANAZone.isValidZone(zone);
 }
 
-/** `instant` truncated to the start of its UTC minute or hour: the key of the rollup row holding it. */
+/** `instant` truncated to the start of its UTC minute, hour or day: the key of the rollup row holding it. */
 export function truncateToGrain(instant: Date, grain: StoredGrain): Date {
   const ms = validTime(instant, 'instant');
   if (grain !== 'minute' && grain !== 'hour' && grain !== 'day') throw new RangeError(`unknown grain "${String(grain)}"`);

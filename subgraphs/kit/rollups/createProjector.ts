@@ -4,7 +4,7 @@ import { rollupLayout, sampleColumns, mergeColumns } from './rollupLayout.js';
 
 /**
  * Builds the projector the store calls inside its apply transaction: each new fact's contributions become
- * deltas for the minute and hour rollup tables (pre-merged per row key), and keyed states are folded in
+ * deltas for the minute, hour and day rollup tables (pre-merged per row key), and keyed states are folded in
  * event order starting from the values currently stored.
  */
 export function createProjector<F extends FactSchemas>(definition: DataProductDeclaration<F>): Projector {
