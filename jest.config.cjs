@@ -1,7 +1,9 @@
 /**
  * Jest runs TypeScript through @swc/jest (fast cold start) as CommonJS. `jose` ships ESM only, so it is
  * transformed too; every other package in node_modules ships CommonJS. The global setup and teardown
- * fail the run when it touched PostgreSQL schemas or JetStream streams it did not create.
+ * fail the run when it touched PostgreSQL schemas or JetStream streams it did not create. Coverage is
+ * collected only when asked (`--coverage`, as .ci/run does) with V8's own counters, and fails the run below
+ * the floor in `coverageThreshold` (set a little under the measured figure, to catch regressions).
  * @type {import('jest').Config}
  */
 module.exports = {
@@ -16,4 +18,7 @@ module.exports = {
   testTimeout: 30000,
   globalSetup: '<rootDir>/test/support/scaleOutDataGuard.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
+  coverageProvider: 'v8',
+  collectCoverageFrom: ['<rootDir>/{core,gateway,subgraphs,simulator}/**/*.ts'],
+  coverageDirectory: '<rootDir>/coverage',
 };

@@ -19,9 +19,9 @@ async function timeToFirstAnswer(args: string[]): Promise<number> {
   try {
     const url = await new Promise<string>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         const match = /ready at (\S+)/.exec(line);
-        if (match) resolve(match[1]!);
+        if (match) resolve(match[1]);
       });
     });
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
@@ -33,7 +33,7 @@ async function timeToFirstAnswer(args: string[]): Promise<number> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const variants: Array<[string, string[]]> = [
   ['tsx scripts/gateway.ts', ['--import', 'tsx', 'scripts/gateway.ts']],
   ['node dist/scripts/gateway.js', ['dist/scripts/gateway.js']],

@@ -1,6 +1,6 @@
 /**
  * Benchmark: the orders data product on the embedded adapters (DuckDB file + in-process bus) and on the
- * scale-out adapters (PostgreSQL + NATS JetStream), same facts, same code (DESIGN.md "Scale-out").
+ * scale-out adapters (PostgreSQL + NATS JetStream), same facts, same code (docs/architecture.md "Scale-out").
  *
  * - Ingestion: `BENCH_FACTS` OrderPlaced facts (default 50,000, over the last 24 hours) through
  *   `DataProductRuntime.ingest` in batches of 1,000: validation, dedupe, one store transaction per batch,
@@ -96,7 +96,7 @@ function orderFact(n: number, time: Date, random: () => number, productId = `p${
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -170,7 +170,7 @@ async function run(setup: Setup): Promise<Result> {
     const arrivals = { bus: new Map<string, number>(), ws: new Map<string, number>() };
     const busEvents = runtime.bucketUpdates('sales');
     const busReader = (async () => {
-      for await (const message of busEvents) arrivals.bus.set(message.data.dims.product_id!, performance.now());
+      for await (const message of busEvents) arrivals.bus.set(message.data.dims.product_id, performance.now());
     })();
     const wsDone = new Promise<void>((resolve, reject) => {
       ws.subscribe<{ orderBucketUpdated: { product: { id: string } } }>(

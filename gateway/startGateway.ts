@@ -76,7 +76,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   let apiSchema: GraphQLSchema | null = null;
   let executor: SubscriptionExecutor | null = null;
   const addresses = (): Readonly<Record<string, SubgraphAddress>> | null => snapshot?.addresses ?? null;
-  // Replicas of a subgraph (DESIGN.md "Scale-out"): the supergraph names the first, the others come from config.
+  // Replicas of a subgraph (docs/architecture.md "Scale-out"): the supergraph names the first, the others come from config.
   const otherReplicaUrls: Record<string, readonly string[]> =
     config.supergraph.kind === 'subgraphs' ? Object.fromEntries(config.supergraph.subgraphs.flatMap((s) => (s.otherReplicaUrls?.length ? [[s.name, s.otherReplicaUrls]] : []))) : {};
   const addressOverrides = { wsUrls: config.subgraphWsUrls, otherReplicaUrls };
@@ -134,7 +134,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     executeOperation: async (request, context) => {
       if (!apollo) return { errors: [{ message: 'the gateway is starting' }] } as unknown as ExecutionResult;
       // Admitted by `admit` already (budget spent, document checked): not charged twice.
-      const response = await apollo.executeOperation(request, { contextValue: limits.admitted((context ?? {}) as object) });
+      const response = await apollo.executeOperation(request, { contextValue: limits.admitted((context ?? {})) });
       return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : ({ errors: [{ message: 'incremental delivery is not supported over websockets' }] } as unknown as ExecutionResult);
     },
     ...(auth && {

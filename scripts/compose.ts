@@ -14,7 +14,7 @@ const urls = Object.fromEntries(
     .split(',')
     .filter(Boolean)
     // A subgraph's replicas (`name=url1|url2`): the supergraph names the first.
-    .map((entry) => entry.split('=').map((s) => s.trim().split('|')[0]!.trim())),
+    .map((entry) => entry.split('=').map((s) => s.trim().split('|')[0].trim()) as [string, string]),
 );
 const result = composeSchemaDir({ schemaDir, urls, allowBreaking: args.has('--allow-breaking') });
 if (!result.ok) {

@@ -3,7 +3,7 @@
  * has none, then emits live facts. Targets come from `MESH_SIM_TARGETS` (`domain=baseUrl,…`), default the
  * four local subgraphs; `MESH_SIM_RATE`, `MESH_SEED_DAYS`, `MESH_SIM_SEED` as for `npm start`.
  */
-import { DOMAINS, DOMAIN_NAMES, type DomainName } from '../subgraphs/domains.js';
+import { DOMAINS, DOMAIN_NAMES } from '../subgraphs/domains.js';
 import { runSimulator } from '../simulator/runSimulator.js';
 import { simulatorConfigFromEnv } from '../simulator/simulatorConfig.js';
 import { devProducerHeaders } from './devToken.js';
@@ -20,7 +20,7 @@ await runMain('simulator', async () => {
     targets[domain] = url.replace(/\/$/, '');
   }
   const sim = runSimulator({
-    subgraphs: targets as Record<DomainName, string>,
+    subgraphs: targets,
     seed: config.seed,
     seedDays: config.seedDays,
     ratePerSecond: config.ratePerSecond,

@@ -31,7 +31,7 @@ function launch(name: string, script: string, args: string[] = []): ChildProcess
   // The node flags of this process (none under `npm start`; tsx's loader during development) go to the child too.
   const child = spawn(process.execPath, [...process.execArgv, entryPoint(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
   const prefix = `[${name}]`.padEnd(12);
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => console.log(`${prefix}${line}`));
   }
   child.on('exit', (code, signal) => {

@@ -1,5 +1,5 @@
 import type { DocumentNode } from 'graphql';
-import type { DataProductDefinition } from './kit/defineDataProduct.js';
+import type { DataProductDefinition } from './kit/index.js';
 import { catalogProduct } from './catalog/catalogProduct.js';
 import { ordersProduct } from './orders/ordersProduct.js';
 import { inventoryProduct } from './inventory/inventoryProduct.js';
@@ -13,10 +13,10 @@ export interface DomainEntry {
 
 /** The demo mesh's domains. A new domain adds one line here and its folder + `schema/<name>.graphql`. */
 export const DOMAINS = {
-  catalog: { define: catalogProduct as DomainEntry['define'], defaultPort: 4001 },
-  orders: { define: ordersProduct as DomainEntry['define'], defaultPort: 4002 },
-  inventory: { define: inventoryProduct as DomainEntry['define'], defaultPort: 4003 },
-  shipping: { define: shippingProduct as DomainEntry['define'], defaultPort: 4004 },
+  catalog: { define: catalogProduct, defaultPort: 4001 },
+  orders: { define: ordersProduct, defaultPort: 4002 },
+  inventory: { define: inventoryProduct, defaultPort: 4003 },
+  shipping: { define: shippingProduct, defaultPort: 4004 },
 } satisfies Record<string, DomainEntry>;
 
 export type DomainName = keyof typeof DOMAINS;

@@ -1,19 +1,6 @@
-import type { Bus } from './kit/bus/Bus.js';
-import { InProcessBus } from './kit/bus/InProcessBus.js';
-import { JetStreamBus } from './kit/bus/JetStreamBus.js';
-import { consumeFacts } from './kit/ingest/consumeFacts.js';
-import { DataProductRuntime } from './kit/DataProductRuntime.js';
-import { loadTypeDefs } from './kit/graphql/loadTypeDefs.js';
-import { serveDataProduct, type ServeDataProductOptions, type ServedDataProduct } from './kit/serveDataProduct.js';
-import { DuckDbStore } from './kit/store/DuckDbStore.js';
-import { PostgresStore } from './kit/store/PostgresStore.js';
-import type { Store } from './kit/store/Store.js';
+import { DataProductRuntime, DuckDbStore, InProcessBus, JetStreamBus, PostgresStore, consumeFacts, gatewayTokenAuthenticator, loadTypeDefs, producerTokenAuthorizer, scheduleExports, serveDataProduct, startEventMesh, type Bus, type ServeDataProductOptions, type ServedDataProduct, type Store } from './kit/index.js';
 import { DOMAINS } from './domains.js';
 import type { BusConfig, StoreConfig, SubgraphConfig } from './subgraphConfig.js';
-import { gatewayTokenAuthenticator } from './kit/auth/gatewayTokenAuthenticator.js';
-import { producerTokenAuthorizer } from './kit/auth/producerTokenAuthorizer.js';
-import { scheduleExports } from './kit/exports/exportRollups.js';
-import { startEventMesh } from './kit/eventMesh/startEventMesh.js';
 import { hostname } from 'node:os';
 
 /** A running demo subgraph. */

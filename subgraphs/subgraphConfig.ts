@@ -7,8 +7,7 @@ import { keySourceFromEnv } from '../core/config/keySourceFromEnv.js';
 import { secureModeOf } from '../core/config/secureModeOf.js';
 import { DEV_GATEWAY_SECRET, holdsDevKey } from '../core/tokens/devCredentials.js';
 import type { KeySource } from '../core/tokens/KeySource.js';
-import { eventMeshConfigFromEnv } from './kit/eventMesh/eventMeshConfigFromEnv.js';
-import type { EventMeshConfig } from './kit/eventMesh/EventMeshConfig.js';
+import { eventMeshConfigFromEnv, type EventMeshConfig } from './kit/index.js';
 
 /** Where a subgraph keeps its data: an embedded DuckDB file (or memory), or a PostgreSQL server. */
 export type StoreConfig = { kind: 'duckdb'; path: string } | { kind: 'postgres'; url: string };

@@ -23,7 +23,7 @@ export function readAuthRequirements(supergraph: string | Supergraph): AuthRequi
   const types = new Map<string, AuthRequirement>();
   if (!names.authenticated && !names.requiresScopes && !names.policy) return { fields, types };
 
-  const requirementOf = (element: { appliedDirectivesOf(name: string): Directive<any, any>[] }): AuthRequirement | null => {
+  const requirementOf = (element: { appliedDirectivesOf(name: string): Directive[] }): AuthRequirement | null => {
     const authenticated = names.authenticated ? element.appliedDirectivesOf(names.authenticated).length > 0 : false;
     const scopes = names.requiresScopes ? element.appliedDirectivesOf(names.requiresScopes).map((d) => groups(d.arguments().scopes)) : [];
     const policies = names.policy ? element.appliedDirectivesOf(names.policy).map((d) => groups(d.arguments().policies)) : [];

@@ -1,5 +1,5 @@
 /**
- * Which subscription root fields follow the mesh's resume convention (DESIGN.md "Change events"): the
+ * Which subscription root fields follow the mesh's resume convention (docs/architecture.md "Event flow"): the
  * field takes `from: String` (a cursor to resume after) and its payload type has `cursor: String`
  * (nullable or not). Read from each subgraph's own schema as the supergraph records it, because the
  * rewritten operation goes to that subgraph: a `cursor` field resolved elsewhere would not do.

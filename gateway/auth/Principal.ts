@@ -13,7 +13,7 @@ export interface Principal {
 }
 
 /** The caller without a token. */
-export const ANONYMOUS: Principal = Object.freeze({ authenticated: false, scopes: Object.freeze([]) as readonly string[], claims: Object.freeze({}) });
+export const ANONYMOUS: Principal = Object.freeze({ authenticated: false, scopes: Object.freeze([]), claims: Object.freeze({}) });
 
 /** Whether the principal's token has expired at `nowMs`. Anonymous never expires. */
 export function isExpired(principal: Principal, nowMs: number = Date.now()): boolean {

@@ -95,7 +95,7 @@ export async function authorizeSubscription(options: AuthorizeSubscriptionOption
   // Only the authorized operation, under its own name: the executor cannot select another one.
   const opened = await subscribe({ ...request, document: authorization.document, operationName });
   if (!(Symbol.asyncIterator in opened)) return opened;
-  const upstream = opened as Stream;
+  const upstream = opened;
 
   let done = false;
   const finish = async (): Promise<IteratorResult<ExecutionResult>> => {

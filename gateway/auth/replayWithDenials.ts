@@ -41,7 +41,7 @@ export async function replayWithDenials(input: ReplayInput): Promise<ExecutionRe
     // surviving selection (e.g. `... on Impl { x }` beside a conservatively denied `... on Iface { x }`)
     // means its value was fetched legitimately for this runtime type.
     const refusals = info.fieldNodes.map((node) => denied.get(node));
-    if (refusals.every((r) => r !== undefined)) throw unauthorizedFieldError(refusals[0]!);
+    if (refusals.every((r) => r !== undefined)) throw unauthorizedFieldError(refusals[0]);
     return source == null ? null : (source as Record<string, unknown>)[info.path.key as string];
   };
   const typeResolver: GraphQLTypeResolver<unknown, unknown> = (value) => {

@@ -122,6 +122,6 @@ export function catalogSubgraphSchema(load: () => Promise<CollectedCatalog>): Gr
           return product ? toGraphQL(product) : null;
         },
       },
-    } as never,
+    },
   });
 }

@@ -1,7 +1,8 @@
 import type { CollectedCatalog } from './collectDescriptors.js';
 
+// Descriptors come from subgraphs: only scalars are rendered, anything else (never expected) renders empty, not `[object Object]`.
 const escape = (value: unknown): string =>
-  String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function age(lagSeconds: number | null): string {
   if (lagSeconds === null) return 'no data yet';

@@ -80,7 +80,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
         kind: 'subgraphs',
         subgraphs: parseNamedUrls('MESH_SUBGRAPHS', env.MESH_SUBGRAPHS ?? DEFAULT_SUBGRAPHS, fail).map(({ name, urls: [url, ...others] }) => ({
           name,
-          url: url!,
+          url: url,
           ...(others.length > 0 && { otherReplicaUrls: others }),
         })),
         pollIntervalMs,
@@ -160,9 +160,9 @@ function parseNamedUrls(variable: string, value: string, fail: EnvFail): Array<{
   return value.split(',').map((entry) => {
     const [name, list, ...rest] = entry.split('=').map((s) => s.trim());
     if (!name || !list || rest.length > 0 || !/^[a-z][a-z0-9_-]*$/i.test(name)) fail(variable, value, 'a comma-separated list of name=url (name=url1|url2 for replicas)');
-    if (seen.has(name!)) fail(variable, value, `"${name}" is listed twice (list its replicas as ${name}=url1|url2)`);
-    seen.add(name!);
-    const urls = list!.split('|').map((url) => url.trim());
+    if (seen.has(name)) fail(variable, value, `"${name}" is listed twice (list its replicas as ${name}=url1|url2)`);
+    seen.add(name);
+    const urls = list.split('|').map((url) => url.trim());
     for (const url of urls) {
       if (!url) fail(variable, value, `"${name}" has an empty replica URL`);
       try {
@@ -173,7 +173,7 @@ function parseNamedUrls(variable: string, value: string, fail: EnvFail): Array<{
       }
     }
     if (new Set(urls).size !== urls.length) fail(variable, value, `"${name}" lists the same replica URL twice`);
-    return { name: name!, urls };
+    return { name: name, urls };
   });
 }
 

@@ -50,20 +50,20 @@ function isUnexpected(error: unknown): boolean {
  */
 export function formatPublicError(log: PublicErrorLog) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const extensions = publicExtensions(formatted.extensions as Record<string, unknown> | undefined);
+    const extensions = publicExtensions(formatted.extensions);
     const hidden = formatted.message !== maskInternalDetails(formatted.message) || Object.keys(formatted.extensions ?? {}).some((key) => INTERNAL_EXTENSIONS.has(key));
     if (isUnexpected(error)) {
       log('error', `request failed${formatted.path ? ` at ${formatted.path.join('.')}` : ''}: ${detailOf(error)}`);
       return { message: 'Internal server error', ...(formatted.path && { path: formatted.path }), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }
-    if (hidden) log('info', `masked internal detail of an error${extensions.serviceName ? ` from subgraph ${String(extensions.serviceName)}` : ''}: ${formatted.message}`);
+    if (hidden) log('info', `masked internal detail of an error${typeof extensions.serviceName === 'string' ? ` from subgraph ${extensions.serviceName}` : ''}: ${formatted.message}`);
     return { ...formatted, message: maskInternalDetails(formatted.message), extensions };
   };
 }
 
 /** The subgraph error a client may see: the gateway's sanitising of what a subgraph sent. */
 export function publicSubgraphError(serviceName: string, error: GraphQLFormattedError, fallbackCode: string): GraphQLError {
-  const extensions = { ...publicExtensions(error.extensions as Record<string, unknown> | undefined), code: error.extensions?.code ?? fallbackCode, serviceName };
+  const extensions = { ...publicExtensions(error.extensions), code: error.extensions?.code ?? fallbackCode, serviceName };
   return new GraphQLError(maskInternalDetails(error.message), { extensions });
 }
 

@@ -1,5 +1,5 @@
 /**
- * A subgraph that runs as several replicas behind separate URLs (DESIGN.md "Scale-out"), seen by the
+ * A subgraph that runs as several replicas behind separate URLs (docs/architecture.md "Scale-out"), seen by the
  * gateway as one data source: requests go to the current replica, and when it cannot be reached the
  * request is tried on the next one, which then becomes current. Only connection failures move on (the
  * replica is down or went away); an answer with GraphQL errors, or an HTTP error status, is the
@@ -61,7 +61,7 @@ export class FailoverDataSource implements GraphQLDataSource {
 
   /** The replica requests go to first. */
   get currentUrl(): string {
-    return this.urls[this.current]!;
+    return this.urls[this.current];
   }
 
   async process(options: GraphQLDataSourceProcessOptions): Promise<Awaited<ReturnType<GraphQLDataSource['process']>>> {
@@ -70,7 +70,7 @@ export class FailoverDataSource implements GraphQLDataSource {
     for (let attempt = 0; attempt < this.sources.length; attempt += 1) {
       const index = (first + attempt) % this.sources.length;
       try {
-        return await this.sources[index]!.process(withOwnRequest(options));
+        return await this.sources[index].process(withOwnRequest(options));
       } catch (error) {
         if (!isConnectionError(error)) throw error;
         lastError = error;

@@ -80,7 +80,7 @@ type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<Connecti
  * graphql-ws on the gateway's HTTP server and path: subscriptions go to the federated subscription
  * executor, queries and mutations to the same pipeline as HTTP. Returns a disposer for draining.
  */
-export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promise<void>; clients: () => number } {
+export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promise<void> } {
   const { authenticate, authorizeSubscription, admit, maxPayload = WS_DEFAULT_MAX_PAYLOAD, maxOperationsPerSocket = Infinity } = options;
   const wsServer = new WebSocketServer({ server: options.server, path: options.path, maxPayload });
   // graphql-ws hands `execute`/`subscribe` only the execution args: find the connection by its context.
@@ -135,7 +135,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         options.executeOperation(
           {
             query: print(args.document),
-            variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
+            variables: (args.variableValues ?? undefined),
             operationName: args.operationName ?? undefined,
           },
           args.contextValue,
@@ -150,7 +150,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         if (!executor) return { errors: [{ message: 'the supergraph is not loaded yet' }] } as unknown as ExecutionResult;
         const request: SubscriptionAuthRequest = {
           document: args.document,
-          variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
+          variables: (args.variableValues ?? undefined),
           operationName: args.operationName ?? undefined,
           context: args.contextValue,
         };
@@ -161,7 +161,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
     },
     wsServer,
   );
-  return { dispose: async () => cleanup.dispose(), clients: () => wsServer.clients.size };
+  return { dispose: async () => cleanup.dispose() };
 }
 
 /** A coded error as a websocket client sees it: without the HTTP status and headers meant for HTTP. */

@@ -49,8 +49,8 @@ export function limitsConfigFromEnv(env: NodeJS.ProcessEnv, fail: Fail): Gateway
     const redisUrl = env.MESH_REDIS_URL?.trim() || undefined;
     if (redisUrl && !/^rediss?:\/\/[^/]/.test(redisUrl)) fail('MESH_REDIS_URL', redisUrl, 'a redis:// or rediss:// URL');
     rateLimit = {
-      points: Number(match![1]),
-      windowSeconds: Number(match![2]),
+      points: Number(match[1]),
+      windowSeconds: Number(match[2]),
       ...(redisUrl && { redisUrl }),
       keyPrefix: env.MESH_RATE_LIMIT_KEY_PREFIX?.trim() || 'mesh:rate',
     };
@@ -60,7 +60,7 @@ export function limitsConfigFromEnv(env: NodeJS.ProcessEnv, fail: Fail): Gateway
     maxBodyBytes: integer('MESH_LIMIT_MAX_BODY_BYTES', 1024 * 1024, false),
     maxWebsocketMessageBytes: integer('MESH_LIMIT_MAX_WS_MESSAGE_BYTES', 1024 * 1024, false),
     maxSubscriptionsPerSocket: integer('MESH_LIMIT_MAX_SUBSCRIPTIONS_PER_SOCKET', 25, false),
-    trustedDocuments: mode === 'off' ? { mode: 'off' } : { mode: mode as 'allow' | 'safelist', file },
+    trustedDocuments: mode === 'off' ? { mode: 'off' } : { mode: mode, file },
     rateLimit,
   };
 }

@@ -66,7 +66,7 @@ export function measureOperation(input: MeasureInput): Measurement {
 
   const argumentsOf = (field: GraphQLField<unknown, unknown>, node: FieldNode): Record<string, unknown> => {
     try {
-      return getArgumentValues(field, node, variables as Record<string, unknown>);
+      return getArgumentValues(field, node, variables);
     } catch {
       return {}; // invalid arguments: validation refuses the operation right after
     }

@@ -40,7 +40,7 @@ export function parseManifest(json: string, what = 'the manifest'): PersistedQue
   try {
     value = JSON.parse(json);
   } catch (error) {
-    throw new Error(`${what} is not JSON: ${(error as Error).message}`);
+    throw new Error(`${what} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   const manifest = value as Partial<PersistedQueryManifest>;
   if (manifest?.format !== 'apollo-persisted-query-manifest' || manifest.version !== 1 || !Array.isArray(manifest.operations)) {
@@ -67,7 +67,7 @@ export function operationsFromDocuments(sources: ReadonlyArray<{ name: string; t
     try {
       definitions = parse(source.text, { noLocation: true }).definitions;
     } catch (error) {
-      throw new Error(`${source.name}: ${(error as Error).message}`);
+      throw new Error(`${source.name}: ${(error as Error).message}`, { cause: error });
     }
     for (const d of definitions) {
       if (d.kind === Kind.FRAGMENT_DEFINITION) {

@@ -59,7 +59,7 @@ function directiveNames(document: DocumentNode): { cost: string; listSize: strin
       if (typeof args.url !== 'string' || !COST_SPEC.test(args.url)) continue;
       const namespace = typeof args.as === 'string' ? args.as : 'cost';
       const names = { cost: namespace, listSize: `${namespace}__listSize` };
-      for (const entry of Array.isArray(args.import) ? args.import : []) {
+      for (const entry of (Array.isArray(args.import) ? args.import : []) as Array<string | { name?: unknown; as?: unknown } | null>) {
         const [name, alias] = typeof entry === 'string' ? [entry, entry] : [entry?.name, entry?.as ?? entry?.name];
         if (name === '@cost' && typeof alias === 'string') names.cost = alias.replace(/^@/, '');
         if (name === '@listSize' && typeof alias === 'string') names.listSize = alias.replace(/^@/, '');

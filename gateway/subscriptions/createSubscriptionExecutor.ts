@@ -183,7 +183,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       if (!dataSource) {
         const built =
           urls.length === 1
-            ? buildDataSource(name, urls[0]!)
+            ? buildDataSource(name, urls[0])
             : new FailoverDataSource({ urls, buildDataSource: (url) => buildDataSource(name, url) });
         // A subgraph that cannot be reached must not make the event unserialisable: its fields get errors.
         dataSource = withLocatedFailures(name, built);

@@ -50,7 +50,7 @@ export function createUpstreamClient({ wsUrls, connectionParams, retry = {}, web
   let connects = 0;
   return createClient({
     // graphql-ws calls a function `url` on every connect, retries included.
-    url: wsUrls.length === 1 ? wsUrls[0]! : () => wsUrls[connects++ % wsUrls.length]!,
+    url: wsUrls.length === 1 ? wsUrls[0] : () => wsUrls[connects++ % wsUrls.length],
     connectionParams,
     webSocketImpl,
     lazy: true,

@@ -1,6 +1,6 @@
 /**
  * Rewrites a primary subscription fetch so the upstream subscription can resume after a dropped socket
- * without a gap or a duplicate (DESIGN.md "Change events": each event carries a cursor; a subscription
+ * without a gap or a duplicate (docs/architecture.md "Event flow": each event carries a cursor; a subscription
  * may start `from` a cursor). The root field's `from` argument becomes the variable `$__meshFrom`, whose
  * value the upstream pool moves to the last cursor it received, and the root field gains the hidden
  * selection `__meshCursor: cursor` to read that cursor from every event. Clients never see the hidden
@@ -8,6 +8,7 @@
  */
 import {
   Kind,
+  OperationTypeNode,
   parse,
   print,
   stripIgnoredCharacters,
@@ -61,7 +62,7 @@ export function makeResumable(
   }
   const definition = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const [root, ...others] = definition?.selectionSet.selections ?? [];
-  if (!definition || definition.operation !== 'subscription' || !root || others.length > 0) return undefined;
+  if (!definition || definition.operation !== OperationTypeNode.SUBSCRIPTION || !root || others.length > 0) return undefined;
   if (root.kind !== Kind.FIELD || !isResumable(root.name.value)) return undefined;
 
   const definedVariables = new Set((definition.variableDefinitions ?? []).map((v) => v.variable.name.value));
@@ -118,7 +119,7 @@ export function makeResumable(
     variable,
     startCursor,
     cursorOf(event) {
-      const payload = (event.data as Record<string, unknown> | null | undefined)?.[responseKey];
+      const payload = (event.data)?.[responseKey];
       const cursor = payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[cursorAlias] : undefined;
       return typeof cursor === 'string' ? cursor : undefined;
     },

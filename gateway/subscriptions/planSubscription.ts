@@ -3,7 +3,7 @@
  * the API schema, operation selection, variable coercion, then the query planner's `SubscriptionNode`
  * (a primary fetch to the subgraph owning the root field, plus the rest for other subgraphs' fields).
  */
-import { getOperationAST, getVariableValues, GraphQLError, validate, type DocumentNode } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, OperationTypeNode, validate, type DocumentNode } from 'graphql';
 import { planSubscriptionOperation, type OperationContext, type ParsedSupergraph, type PlannedSubscription, type SubscriptionNode } from '../../core/apollo/index.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 
@@ -54,7 +54,7 @@ export function planSubscription(supergraph: ParsedSupergraph, request: Subscrip
       : 'Must provide operation name if query contains multiple operations.';
     return { errors: [requestError(message, ErrorCode.OPERATION_RESOLUTION_FAILURE)] };
   }
-  if (operation.operation !== 'subscription') {
+  if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
     const message = `Operation${operation.name ? ` "${operation.name.value}"` : ''} is a ${operation.operation}; only subscriptions are executed here.`;
     return { errors: [requestError(message, ErrorCode.BAD_REQUEST)] };
   }

@@ -33,7 +33,7 @@ export function toUpstreamErrors(serviceName: string, reason: unknown, log: Publ
     return [new GraphQLError(`Subscription to subgraph "${serviceName}" ended: connection closed (code ${reason.code}).`, { extensions })];
   }
   const message = reason instanceof Error || (typeof reason === 'object' && reason !== null && 'message' in reason)
-    ? String((reason as { message: unknown }).message)
+    ? String((reason).message)
     : String(reason);
   log('warn', `subgraph ${serviceName} is unreachable: ${message || 'connection failed'}`);
   return [new GraphQLError(`Subgraph "${serviceName}" is unreachable.`, { extensions })];
@@ -60,7 +60,7 @@ export function eventsMissedError(serviceName: string, reason: unknown): GraphQL
  * error is not a GraphQLError, so graphql-ws cannot even serialise it into a subscription event.
  */
 export function withLocatedFailures(serviceName: string, dataSource: GraphQLDataSource, log: PublicErrorLog = defaultLog): GraphQLDataSource {
-  const located: GraphQLDataSource = Object.create(dataSource);
+  const located = Object.create(dataSource) as GraphQLDataSource;
   located.process = async (options) => {
     try {
       return await dataSource.process(options);

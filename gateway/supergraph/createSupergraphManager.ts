@@ -101,7 +101,7 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
           break;
         } catch (error) {
           const message = (error as Error).message;
-          if (Date.now() > deadline) throw new Error(`no supergraph after ${initialTimeoutMs / 1000}s: ${message}`);
+          if (Date.now() > deadline) throw new Error(`no supergraph after ${initialTimeoutMs / 1000}s: ${message}`, { cause: error });
           if (message !== lastProblem) log(attempt === 1 ? 'info' : 'warn', `waiting for the supergraph: ${message}`);
           lastProblem = message;
           await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2000)));
@@ -122,10 +122,11 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
           lastProblem = message;
         }
         if (stopped) return;
-        timer = setTimeout(poll, source.pollIntervalMs);
+        timer = setTimeout(() => void poll(), source.pollIntervalMs);
         timer.unref();
       };
-      timer = setTimeout(poll, source.pollIntervalMs);
+      // `poll` catches every error itself (the last good supergraph stays in service), so nothing is lost by not awaiting it.
+      timer = setTimeout(() => void poll(), source.pollIntervalMs);
       timer.unref();
       return {
         supergraphSdl: current!.gatewaySdl,

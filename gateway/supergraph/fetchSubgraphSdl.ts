@@ -9,7 +9,7 @@ export interface SubgraphEndpoint {
    */
   url: string;
   /**
-   * HTTP GraphQL URLs of the subgraph's other replicas (DESIGN.md "Scale-out"), after `url`. They are
+   * HTTP GraphQL URLs of the subgraph's other replicas (docs/architecture.md "Scale-out"), after `url`. They are
    * asked for the SDL in order when `url` does not give it, and the gateway spreads queries and
    * subscriptions over `[url, ...otherReplicaUrls]`. The supergraph keeps `url` whichever replica
    * answered, so losing a replica never changes the supergraph.
@@ -47,12 +47,12 @@ async function fetchSdlFrom(name: string, url: string, headers: Record<string, s
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw new Error(`subgraph "${name}" at ${url} is unreachable: ${(error as Error).cause ?? (error as Error).message}`);
+    throw new Error(`subgraph "${name}" at ${url} is unreachable: ${describeCause(error)}`, { cause: error });
   }
   const text = await response.text();
   let body: { data?: { _service?: { sdl?: string } }; errors?: Array<{ message: string }> };
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(text) as typeof body;
   } catch {
     throw new Error(`subgraph "${name}" at ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
   }
@@ -61,4 +61,10 @@ async function fetchSdlFrom(name: string, url: string, headers: Record<string, s
     throw new Error(`subgraph "${name}" at ${url} did not give its SDL (${response.status}): ${body.errors?.map((e) => e.message).join('; ') ?? text.slice(0, 200)}`);
   }
   return sdl;
+}
+
+/** fetch() reports a refused connection as `TypeError: fetch failed` with the socket error as its cause. */
+function describeCause(error: unknown): string {
+  const { cause, message } = error as Error;
+  return cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : message;
 }

@@ -41,8 +41,8 @@ export function subgraphAddresses(supergraph: string | ParsedSupergraph, overrid
   const addresses: Record<string, SubgraphAddress> = {};
   for (const subgraph of subgraphs) {
     const urls = [subgraph.url, ...(otherReplicaUrls[subgraph.name] ?? [])];
-    const ws = wsUrls[subgraph.name]?.length ? wsUrls[subgraph.name]! : urls.map((url) => url.replace(/^http/, 'ws'));
-    addresses[subgraph.name] = { url: urls[0]!, wsUrl: ws[0]!, urls, wsUrls: ws };
+    const ws = wsUrls[subgraph.name]?.length ? wsUrls[subgraph.name] : urls.map((url) => url.replace(/^http/, 'ws'));
+    addresses[subgraph.name] = { url: urls[0], wsUrl: ws[0], urls, wsUrls: ws };
   }
   return addresses;
 }

@@ -1,11 +1,6 @@
 import type { DocumentNode } from 'graphql';
 import { z } from 'zod';
-import { defineDataProduct } from '../kit/defineDataProduct.js';
-import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
-import type { ProductContext } from '../kit/defineDataProduct.js';
-import { DateTime } from '../../core/graphql/DateTime.js';
-import { badInput } from '../kit/graphql/badInput.js';
-import type { StateRow } from '../kit/store/Store.js';
+import { DateTime, badInput, defineDataProduct, type DataProductRuntime, type ProductContext, type StateRow } from '../kit/index.js';
 
 /** Highest list price: the same bound as an order's unit price. */
 export const MAX_LIST_PRICE = 1_000_000;

@@ -1,10 +1,4 @@
-import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
-import type { ProductContext } from '../kit/defineDataProduct.js';
-import { DateTime } from '../../core/graphql/DateTime.js';
-import { historyRequest, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
-import { badInput } from '../kit/graphql/badInput.js';
-import type { BusMessage } from '../kit/bus/Bus.js';
-import type { StateChangedEvent } from '../kit/ingest/changeSubjects.js';
+import { DateTime, badInput, historyRequest, seriesObjects, type BusMessage, type DataProductRuntime, type HistoryArguments, type ProductContext, type StateChangedEvent } from '../kit/index.js';
 
 function stockValues(v: Record<string, number | null>) {
   return { received: v.received ?? 0, removed: v.removed ?? 0, netChange: v.net_change ?? 0, adjustments: v.adjustments ?? 0, counts: v.counts ?? 0 };

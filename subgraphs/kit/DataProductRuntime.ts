@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import { wrapAsyncIterator } from '../../core/async/wrapAsyncIterator.js';
 import { CursorUnavailableError, type Bus, type BusMessage } from './bus/Bus.js';
-import type { DataProductDefinition, ProductContext } from './defineDataProduct.js';
+import type { DataProductDeclaration, ProductContext } from './productDeclaration.js';
 import type { OutputPort, ServedDescriptor } from './descriptor.js';
 import { bucketUpdatedFilter, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from './ingest/changeSubjects.js';
 import { ingestEvents, type IngestReport } from './ingest/ingestEvents.js';
@@ -48,7 +48,7 @@ export interface DataProductRuntimeOptions {
  * A data product at run time: ingestion, history, states, change events and the descriptor, over a store
  * and a bus. Transport-free: `serveDataProduct` puts HTTP and websockets in front of it.
  */
-export class DataProductRuntime {
+export class DataProductRuntime<D extends DataProductDeclaration = DataProductDeclaration> {
   readonly domain: string;
   /** Retract, restore and rebuild: the repair path for facts that were accepted but are wrong. */
   readonly repair: ProductRepair;
@@ -60,7 +60,7 @@ export class DataProductRuntime {
   private readonly ingestDependencies: Parameters<typeof ingestEvents>[0];
 
   private constructor(
-    readonly definition: DataProductDefinition,
+    readonly definition: D,
     readonly store: Store,
     readonly bus: Bus,
     options: DataProductRuntimeOptions,
@@ -86,7 +86,7 @@ export class DataProductRuntime {
   }
 
   /** Creates the store layout and returns a running product. */
-  static async start(definition: DataProductDefinition, options: DataProductRuntimeOptions): Promise<DataProductRuntime> {
+  static async start<D extends DataProductDeclaration>(definition: D, options: DataProductRuntimeOptions): Promise<DataProductRuntime<D>> {
     await options.store.init({
       rollups: Object.entries(definition.rollups ?? {}).map(([name, r]) => rollupLayout(name, r.dimensions, r.measures)),
       states: Object.keys(definition.states ?? {}),

@@ -1,10 +1,11 @@
 import { Kind, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
-import type { DataProductRuntime } from './DataProductRuntime.js';
+import type { DataProductDeclaration } from './productDeclaration.js';
+import type { Store } from './store/Store.js';
 import type { OutputPort, ServedDescriptor } from './descriptor.js';
 import { bucketUpdatedFilter, stateChangedSubject } from './ingest/changeSubjects.js';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EXPORT_FORMATS, exportFileName, productExportDir } from './exports/exportRollups.js';
+import { EXPORT_FORMATS, exportFileName, productExportDir } from './exports/exportFiles.js';
 
 /** Where a product's ports are reachable. */
 export interface PortAddresses {
@@ -17,7 +18,7 @@ export interface PortAddresses {
 }
 
 /** The descriptor as served: the declaration plus ports, freshness and volume, read now. */
-export async function describeProduct(product: DataProductRuntime, addresses: PortAddresses): Promise<ServedDescriptor> {
+export async function describeProduct(product: { definition: DataProductDeclaration; store: Store; eventMeshPorts: readonly OutputPort[] }, addresses: PortAddresses): Promise<ServedDescriptor> {
   const { descriptor, typeDefs, rollups = {}, states = {} } = product.definition;
   const [asOf, factCount] = await Promise.all([product.store.watermark(), product.store.factCount()]);
   const lagSeconds = asOf ? Math.max(0, Math.round((Date.now() - asOf.getTime()) / 1000)) : null;

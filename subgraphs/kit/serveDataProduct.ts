@@ -10,7 +10,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { enforceAuthDirectives, type EnforceAuthDirectivesOptions } from './auth/enforceAuthDirectives.js';
 import type { DataProductRuntime } from './DataProductRuntime.js';
-import type { ProductContext } from './defineDataProduct.js';
+import type { DataProductDefinition, ProductContext } from './defineDataProduct.js';
+import type { CallerIdentity } from './productDeclaration.js';
 import { eventsRoute, type EventsRouteOptions } from './http/eventsRoute.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from './http/jsonDepth.js';
@@ -22,8 +23,7 @@ import { subscribePerEvent } from './graphql/subscribePerEvent.js';
 import { ChangeEventPayload } from './graphql/changeSubscription.js';
 import { stableJson } from './graphql/stableJson.js';
 
-/** Who is calling, as established by `authenticateRequest`. */
-export type CallerIdentity = NonNullable<ProductContext['identity']>;
+export type { CallerIdentity } from './productDeclaration.js';
 
 /** Options of a data product's network front. */
 export interface ServeDataProductOptions {
@@ -77,7 +77,7 @@ export interface ServedDataProduct {
  * Serves a data product as a Federation v2 subgraph: GraphQL over HTTP and graphql-ws on `/graphql`
  * (same port), `POST /events` for facts, `GET /descriptor` for the catalog, `/health` and `/ready`.
  */
-export async function serveDataProduct(product: DataProductRuntime, options: ServeDataProductOptions = {}): Promise<ServedDataProduct> {
+export async function serveDataProduct(product: DataProductRuntime<DataProductDefinition>, options: ServeDataProductOptions = {}): Promise<ServedDataProduct> {
   const { port = 0, host = '127.0.0.1', exportDir, events, authenticateRequest = async () => null, onOperation, fieldAuth } = options;
   const log: HttpErrorLog = options.log ?? ((message, error) => console.error(`${new Date().toISOString()} ${product.domain} subgraph: ${message}`, error));
   const observe = (query: unknown, transport: 'http' | 'ws') => {
@@ -162,7 +162,7 @@ export async function serveDataProduct(product: DataProductRuntime, options: Ser
         res.status(401).json({ errors: [{ message: (error as Error).message || 'unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] });
       }
     },
-    expressMiddleware(apollo, { context: async ({ res }) => ({ loaders: new Map(), identity: res.locals.identity ?? null }) }),
+    expressMiddleware(apollo, { context: async ({ res }) => ({ loaders: new Map(), identity: (res.locals.identity as CallerIdentity | undefined) ?? null }) }),
   );
   // Last: JSON for unknown routes and for every error (bad JSON, too large bodies, throws), never HTML.
   app.use(jsonNotFound, jsonErrorHandler(log));

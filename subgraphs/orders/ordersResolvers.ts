@@ -1,10 +1,4 @@
-import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
-import type { ProductContext } from '../kit/defineDataProduct.js';
-import { DateTime } from '../../core/graphql/DateTime.js';
-import { historyRequest, ratio, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
-import { bucketEndOf, bucketStartOf, type Granularity } from '../kit/history/timeBuckets.js';
-import type { BucketUpdatedEvent } from '../kit/ingest/changeSubjects.js';
-import type { BusMessage } from '../kit/bus/Bus.js';
+import { DateTime, bucketEndOf, bucketStartOf, historyRequest, ratio, seriesObjects, type BucketUpdatedEvent, type BusMessage, type DataProductRuntime, type Granularity, type HistoryArguments, type ProductContext } from '../kit/index.js';
 
 const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', REGION: 'region', CHANNEL: 'channel' };
 

@@ -1,10 +1,4 @@
-import type { DataProductRuntime } from '../kit/DataProductRuntime.js';
-import type { ProductContext } from '../kit/defineDataProduct.js';
-import { DateTime } from '../../core/graphql/DateTime.js';
-import { historyRequest, ratio, seriesObjects, type HistoryArguments } from '../kit/graphql/historyArguments.js';
-import type { BusMessage } from '../kit/bus/Bus.js';
-import type { StateChangedEvent } from '../kit/ingest/changeSubjects.js';
-import type { StateRow } from '../kit/store/Store.js';
+import { DateTime, historyRequest, ratio, seriesObjects, type BusMessage, type DataProductRuntime, type HistoryArguments, type ProductContext, type StateChangedEvent, type StateRow } from '../kit/index.js';
 
 const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', CARRIER: 'carrier', REGION: 'region' };
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;

@@ -28,7 +28,7 @@ describe('decideFieldAccess', () => {
     ['two applications (field + type), both needed', req({ scopes: [[['a']], [['b']]] }), ['a', 'b'], true],
     ['an empty OR list (unsatisfiable)', req({ scopes: [[]] }), ['a'], false],
   ] as const)('should decide %s for scopes %j: allowed=%s', (_what, requirement, scopes, allowed) => {
-    const decision = decideFieldAccess(principal(scopes === null ? null : [...scopes]), requirement as AuthRequirement | null);
+    const decision = decideFieldAccess(principal(scopes === null ? null : [...scopes]), requirement);
     expect(decision === null).toBe(allowed);
   });
 

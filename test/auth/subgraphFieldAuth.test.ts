@@ -4,7 +4,7 @@
  * leaked secret) gets no governed field the identity lacks the right to: over HTTP, through `_entities`,
  * and over websockets. Also: the gateway sends identities only to the subgraphs it trusts.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -179,13 +179,15 @@ describe('trusted subgraphs', () => {
         body: JSON.stringify({ specversion: '1.0', id: 'c-1', source: 'urn:test', type: 'ProductListed', time: new Date(Date.now() - 1000).toISOString(), data: { productId: 'p1', name: 'Kettle', category: 'kitchen', price: 10 } }),
       });
       // The partner's side of the wire: records the identity header of every request, then forwards it.
-      proxy = createServer(async (req, res) => {
+      // Errors end the test through the gateway's answer; the handler's promise is deliberately not awaited.
+      proxy = createServer((req, res) => void forward(req, res));
+      const forward = async (req: IncomingMessage, res: ServerResponse) => {
         seenByPartner.push(req.headers['x-mesh-gateway-token'] as string | undefined);
         const chunks: Buffer[] = [];
         for await (const chunk of req) chunks.push(chunk as Buffer);
         const answer = await fetch(catalog.served.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
         res.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
-      });
+      };
       await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
       gateway = await startGateway({
         config: {

@@ -13,7 +13,7 @@ beforeAll(async () => {
   mesh = await startAuthMesh();
 });
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  await Promise.all(clients.splice(0).map(async (c) => c.dispose()));
   await waitFor(() => mesh.gateway.subscriptions()?.stats().upstreams === 0, 'upstream subscriptions to end');
 });
 afterAll(() => mesh?.close());

@@ -176,7 +176,7 @@ describe('npm run token arguments', () => {
     [['--scopes', 'a', '--bogus'], /unknown argument "--bogus"/],
     [['--scopes', 'a', '--ttl', '90d'], /at most 30d/],
   ])('should refuse %j clearly', (argv, message) => {
-    expect(() => parseTokenArgs(argv as string[])).toThrow(message);
+    expect(() => parseTokenArgs(argv)).toThrow(message);
   });
 });
 

@@ -29,7 +29,7 @@ function startNode(args: string[], env: Record<string, string>): Started {
   running.push(child);
   const output: string[] = [];
   const waiters = new Set<() => void>();
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
       output.push(line);
       for (const wake of waiters) wake();
@@ -133,7 +133,7 @@ describe('the build', () => {
         const file = path.join(dir, entry.name);
         if (entry.isDirectory()) walk(file);
         else if (entry.name.endsWith('.js')) {
-          for (const [, specifier, bare, dynamic] of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\b[^'\n]*\bfrom '([^'.][^']*)';$|^import '([^'.][^']*)';$|\bimport\('([^'.][^']*)'\)/gm)) imported.add((specifier ?? bare ?? dynamic)!);
+          for (const [, specifier, bare, dynamic] of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\b[^'\n]*\bfrom '([^'.][^']*)';$|^import '([^'.][^']*)';$|\bimport\('([^'.][^']*)'\)/gm)) imported.add((specifier ?? bare ?? dynamic));
         }
       }
     };
@@ -156,7 +156,7 @@ describe('compiled entry points', () => {
   it('should answer a query from node dist/scripts/gateway.js on a supergraph file', async () => {
     const gateway = startNode(['dist/scripts/gateway.js'], { ...isolatedEnv(), GATEWAY_PORT: '0', MESH_SUPERGRAPH_FILE: 'schema/supergraph.graphql' });
     const [, url] = await gateway.waitForLine(/gateway ready at (\S+)/);
-    const response = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
   });
@@ -164,7 +164,7 @@ describe('compiled entry points', () => {
   it('should serve a subgraph from node dist/scripts/subgraph.js, reading schema/ from the project folder', async () => {
     const subgraph = startNode(['dist/scripts/subgraph.js', 'catalog'], { ...isolatedEnv(), CATALOG_PORT: '0' });
     const [, url] = await subgraph.waitForLine(/catalog subgraph ready at (\S+)/);
-    const health = await fetch(url!.replace(/\/graphql$/, '/health'));
+    const health = await fetch(url.replace(/\/graphql$/, '/health'));
     expect(health.status).toBe(200);
   });
 

@@ -78,7 +78,7 @@ describe('gateway with subgraph replicas (auth on)', () => {
     });
   });
   afterEach(async () => {
-    await Promise.all(clients.map(({ client }) => client.dispose()));
+    await Promise.all(clients.map(async ({ client }) => client.dispose()));
     clients = [];
   });
   afterAll(async () => {

@@ -132,7 +132,7 @@ describe('derived measures in the kit', () => {
     },
     resolvers: () => ({ Query: { ping: () => 1 } }),
   });
-  let runtime: DataProductRuntime;
+  let runtime: DataProductRuntime<typeof definition>;
   let served: ServedDataProduct;
   let base: string;
   const target = () => ({ base, deadLetters: () => runtime.store.deadLetters(1000) });

@@ -20,31 +20,28 @@ function plan(from: string, to: string, granularity: Granularity, timeZone?: str
 
 const iso = (dates: Date[]): string[] => dates.map((date) => date.toISOString());
 const lengthsInHours = (dates: Date[]): number[] =>
-  dates.slice(1).map((date, i) => (date.getTime() - dates[i]!.getTime()) / HOUR);
+  dates.slice(1).map((date, i) => (date.getTime() - dates[i].getTime()) / HOUR);
 
 describe('planBuckets', () => {
   it('should return one DAY bucket per UTC day of a range ending at midnight', () => {
-    const { starts, boundaries, grain } = plan('2024-01-01T00:00Z', '2024-01-31T00:00Z', 'DAY');
+    const { starts, boundaries } = plan('2024-01-01T00:00Z', '2024-01-31T00:00Z', 'DAY');
     expect(starts).toHaveLength(30);
     expect(boundaries).toHaveLength(31);
-    expect(starts[0]!.toISOString()).toBe('2024-01-01T00:00:00.000Z');
-    expect(starts[29]!.toISOString()).toBe('2024-01-30T00:00:00.000Z');
-    expect(boundaries[30]!.toISOString()).toBe('2024-01-31T00:00:00.000Z');
-    expect(grain).toBe('day');
+    expect(starts[0].toISOString()).toBe('2024-01-01T00:00:00.000Z');
+    expect(starts[29].toISOString()).toBe('2024-01-30T00:00:00.000Z');
+    expect(boundaries[30].toISOString()).toBe('2024-01-31T00:00:00.000Z');
   });
 
   it('should return 720 HOUR buckets over thirty days', () => {
-    const { starts, grain } = plan('2024-01-01T00:00Z', '2024-01-31T00:00Z', 'HOUR');
+    const { starts } = plan('2024-01-01T00:00Z', '2024-01-31T00:00Z', 'HOUR');
     expect(starts).toHaveLength(720);
     expect(lengthsInHours(starts).every((hours) => hours === 1)).toBe(true);
-    expect(grain).toBe('hour');
   });
 
-  it('should return 60 MINUTE buckets over one hour, read from the minute grain', () => {
-    const { starts, boundaries, grain } = plan('2024-01-01T10:00Z', '2024-01-01T11:00Z', 'MINUTE');
+  it('should return 60 MINUTE buckets over one hour', () => {
+    const { starts, boundaries } = plan('2024-01-01T10:00Z', '2024-01-01T11:00Z', 'MINUTE');
     expect(starts).toHaveLength(60);
     expect(boundaries.at(-1)!.toISOString()).toBe('2024-01-01T11:00:00.000Z');
-    expect(grain).toBe('minute');
   });
 
   it('should leave out the bucket starting exactly at `to`', () => {
@@ -54,7 +51,7 @@ describe('planBuckets', () => {
   });
 
   it('should clamp the first boundary to `from` and the last to `to` while starts stay calendar starts', () => {
-    const { starts, boundaries, grain } = plan('2024-01-01T10:30Z', '2024-01-03T06:00Z', 'DAY');
+    const { starts, boundaries } = plan('2024-01-01T10:30Z', '2024-01-03T06:00Z', 'DAY');
     expect(iso(starts)).toEqual(['2024-01-01T00:00:00.000Z', '2024-01-02T00:00:00.000Z', '2024-01-03T00:00:00.000Z']);
     expect(iso(boundaries)).toEqual([
       '2024-01-01T10:30:00.000Z',
@@ -62,19 +59,16 @@ describe('planBuckets', () => {
       '2024-01-03T00:00:00.000Z',
       '2024-01-03T06:00:00.000Z',
     ]);
-    expect(grain).toBe('minute'); // 10:30 is no whole hour
-    expect(plan('2024-01-01T10:00Z', '2024-01-03T06:00Z', 'DAY').grain).toBe('hour');
   });
 
   it('should make the Berlin day of the spring DST change 23 hours long', () => {
-    const { starts, boundaries, grain } = plan('2024-03-30T00:00+01:00', '2024-04-02T00:00+02:00', 'DAY', 'Europe/Berlin');
+    const { starts, boundaries } = plan('2024-03-30T00:00+01:00', '2024-04-02T00:00+02:00', 'DAY', 'Europe/Berlin');
     expect(iso(starts)).toEqual([
       '2024-03-29T23:00:00.000Z',
       '2024-03-30T23:00:00.000Z',
       '2024-03-31T22:00:00.000Z',
     ]);
     expect(lengthsInHours(boundaries)).toEqual([24, 23, 24]);
-    expect(grain).toBe('hour');
   });
 
   it('should make the Berlin day of the autumn DST change 25 hours long', () => {
@@ -96,22 +90,18 @@ describe('planBuckets', () => {
     const spring = plan('2024-03-31T00:00+01:00', '2024-04-01T00:00+02:00', 'HOUR', 'Europe/Berlin');
     expect(spring.starts).toHaveLength(23);
     expect(lengthsInHours(spring.boundaries).every((hours) => hours === 1)).toBe(true);
-    expect(spring.grain).toBe('hour');
   });
 
   it('should start New York days at 05:00Z in winter and 04:00Z in summer', () => {
     const winter = plan('2024-01-10T05:00Z', '2024-01-12T05:00Z', 'DAY', 'America/New_York');
     expect(iso(winter.starts)).toEqual(['2024-01-10T05:00:00.000Z', '2024-01-11T05:00:00.000Z']);
-    expect(winter.grain).toBe('hour');
     const summer = plan('2024-07-10T12:00Z', '2024-07-11T12:00Z', 'DAY', 'America/New_York');
     expect(iso(summer.starts)).toEqual(['2024-07-10T04:00:00.000Z', '2024-07-11T04:00:00.000Z']);
   });
 
-  it('should read half-hour-offset zones from the minute grain', () => {
+  it('should start half-hour-offset zones on their local midnight', () => {
     const days = plan('2024-01-01T00:00Z', '2024-01-03T00:00Z', 'DAY', 'Asia/Kolkata');
     expect(iso(days.starts)).toEqual(['2023-12-31T18:30:00.000Z', '2024-01-01T18:30:00.000Z', '2024-01-02T18:30:00.000Z']);
-    expect(days.grain).toBe('minute');
-    expect(plan('2024-01-01T00:30Z', '2024-01-01T03:30Z', 'HOUR', 'Asia/Kolkata').grain).toBe('minute');
   });
 
   it('should start weeks on Monday', () => {
@@ -123,13 +113,12 @@ describe('planBuckets', () => {
   });
 
   it('should return twelve UTC months over a year with boundaries at the first of each month', () => {
-    const { starts, boundaries, grain } = plan('2024-01-01T00:00Z', '2025-01-01T00:00Z', 'MONTH');
+    const { starts, boundaries } = plan('2024-01-01T00:00Z', '2025-01-01T00:00Z', 'MONTH');
     expect(starts).toHaveLength(12);
     expect(iso(boundaries)).toEqual(
       Array.from({ length: 13 }, (_, month) => new Date(Date.UTC(2024, month, 1)).toISOString()),
     );
     expect(lengthsInHours(boundaries)[1]).toBe(29 * 24); // leap February
-    expect(grain).toBe('day');
   });
 
   it('should throw a BucketLimitError with the exact count when over the limit', () => {
@@ -277,10 +266,12 @@ describe('bucketStartOf and bucketEndOf', () => {
 });
 
 describe('truncateToGrain', () => {
-  it('should truncate to the UTC minute or hour, also before 1970', () => {
+  it('should truncate to the UTC minute, hour or day, also before 1970', () => {
     expect(truncateToGrain(new Date('2024-02-14T10:17:42.5Z'), 'minute').toISOString()).toBe('2024-02-14T10:17:00.000Z');
     expect(truncateToGrain(new Date('2024-02-14T10:17:42.5Z'), 'hour').toISOString()).toBe('2024-02-14T10:00:00.000Z');
+    expect(truncateToGrain(new Date('2024-02-14T10:17:42.5Z'), 'day').toISOString()).toBe('2024-02-14T00:00:00.000Z');
     expect(truncateToGrain(new Date('1969-12-31T23:59:30Z'), 'minute').toISOString()).toBe('1969-12-31T23:59:00.000Z');
+    expect(truncateToGrain(new Date('1969-12-31T23:59:30Z'), 'day').toISOString()).toBe('1969-12-31T00:00:00.000Z');
   });
 });
 
@@ -329,13 +320,3 @@ function keyChanges(zone: string, from: number, to: number): Record<'MINUTE' | '
   }
   return changes;
 }
-
-describe('planBuckets grain choice', () => {
-  it('should read the day grain only when every boundary is a UTC midnight', () => {
-    const range = { from: new Date('2024-01-01T00:00:00Z'), to: new Date('2024-01-08T00:00:00Z'), maxBuckets: 1000 };
-    expect(planBuckets({ ...range, granularity: 'DAY' }).grain).toBe('day');
-    expect(planBuckets({ ...range, granularity: 'DAY', timeZone: 'America/New_York' }).grain).toBe('hour');
-    expect(planBuckets({ ...range, granularity: 'HOUR' }).grain).toBe('hour');
-    expect(planBuckets({ ...range, from: new Date('2024-01-01T00:30:00Z'), granularity: 'DAY' }).grain).toBe('minute');
-  });
-});

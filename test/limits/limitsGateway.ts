@@ -50,7 +50,7 @@ export async function startLimitsGateway(mesh: AuthMesh, overrides: LimitsOverri
     gateway,
     post: async (body, token) =>
       answer(await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth(token) }, body: JSON.stringify(body) })),
-    get: async (params, token) => answer(await fetch(`${gateway.url}?${new URLSearchParams(params)}`, { headers: { 'apollo-require-preflight': 'true', ...auth(token) } })),
+    get: async (params, token) => answer(await fetch(`${gateway.url}?${new URLSearchParams(params).toString()}`, { headers: { 'apollo-require-preflight': 'true', ...auth(token) } })),
     ws(token) {
       const client = createClient({ url: gateway.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, ...(token && { connectionParams: { authorization: `Bearer ${token}` } }) });
       clients.push(client);
@@ -78,7 +78,7 @@ export async function startLimitsGateway(mesh: AuthMesh, overrides: LimitsOverri
         });
       }),
     async close() {
-      await Promise.all(clients.map((c) => c.dispose()));
+      await Promise.all(clients.map(async (c) => c.dispose()));
       await gateway.close();
     },
   };

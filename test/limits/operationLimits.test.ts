@@ -101,7 +101,7 @@ describe('subscriptions', () => {
 
   it('should refuse a subscription over the depth limit before opening anything upstream, and admit one under it', async () => {
     const client = tight.ws(reader);
-    const refused = await tight.wsOnce(client, { query: 'subscription { orderBucketUpdated { product { sales(range: { from: \"2026-01-01T00:00:00Z\", to: \"2026-01-02T00:00:00Z\" }) { total { orders } } } } }' });
+    const refused = await tight.wsOnce(client, { query: 'subscription { orderBucketUpdated { product { sales(range: { from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z" }) { total { orders } } } } }' });
     expect(codes(refused)).toEqual(['MAX_DEPTH_LIMIT']);
     expect(upstreams()).toBe(0);
     const events = client.iterate({ query: 'subscription { orderBucketUpdated { bucket { orders } } }' });
@@ -121,10 +121,10 @@ describe('subscriptions', () => {
     expect(codes(third)).toEqual(['MAX_SUBSCRIPTIONS_LIMIT']);
     await placeOrder();
     for (const p of pending) expect((await withTimeout(p, 'an event on an open subscription')).value.data).toBeTruthy();
-    await open[0]!.return?.();
+    await open[0].return?.();
     const query = await tight.wsOnce(client, { query: '{ categories }' });
     expect(query.data).toEqual({ categories: expect.any(Array) });
-    await open[1]!.return?.();
+    await open[1].return?.();
   });
 });
 

@@ -18,7 +18,7 @@ describe('federated subscriptions through the gateway', () => {
     mesh = await startTestMesh();
   });
   afterEach(async () => {
-    await Promise.all(clients.map(({ client }) => client.dispose()));
+    await Promise.all(clients.map(async ({ client }) => client.dispose()));
     clients = [];
     await waitFor(() => mesh.gateway.subscriptions()!.stats().upstreams === 0, 'no upstream subscriptions left');
     await waitFor(() => busSubscribers('orders') + busSubscribers('inventory') + busSubscribers('shipping') === 0, 'no bus subscribers left');

@@ -88,6 +88,6 @@ export const asJson = <T = any>(value: unknown): T => JSON.parse(JSON.stringify(
 /** A close event (code and reason) or GraphQL errors, readable in a failure message. */
 function describe(error: unknown): string {
   const close = error as { code?: unknown; reason?: unknown };
-  if (typeof close?.code === 'number') return `socket closed ${close.code} ${String(close.reason ?? '')}`;
+  if (typeof close?.code === 'number') return `socket closed ${close.code} ${typeof close.reason === 'string' ? close.reason : ''}`;
   return JSON.stringify(error);
 }

@@ -1,5 +1,5 @@
 /**
- * Scale-out end to end (DESIGN.md "Scale-out"): two orders replicas on the REAL PostgreSQL and NATS
+ * Scale-out end to end (docs/architecture.md "Scale-out"): two orders replicas on the REAL PostgreSQL and NATS
  * JetStream behind a gateway configured with `orders=<replica A>|<replica B>`, catalog and inventory
  * embedded. Skipped loudly when either server is absent.
  *
@@ -63,7 +63,7 @@ describeScaleOut('orders replicas on PostgreSQL and NATS JetStream behind the ga
   let sequence = 0;
 
   afterEach(async () => {
-    await Promise.all(clients.map(({ client }) => client.dispose()));
+    await Promise.all(clients.map(async ({ client }) => client.dispose()));
     clients = [];
     await mesh?.close();
     mesh = undefined;

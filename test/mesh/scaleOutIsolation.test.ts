@@ -54,7 +54,7 @@ describeScaleOut('a user’s mesh_orders schema and MESH_ORDERS stream beside th
     if (createdSchema) {
       const tables = await queryPostgres<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = $1`, [SCHEMA]);
       const rows = await queryPostgres<{ count: string }>(`SELECT count(*)::text AS count FROM ${SCHEMA}.sentinel`).catch(() => [{ count: '?' }]);
-      if (tables.length === 1 && tables[0]!.name === 'sentinel' && rows[0]!.count === '1') await queryPostgres(`DROP SCHEMA ${SCHEMA} CASCADE`);
+      if (tables.length === 1 && tables[0].name === 'sentinel' && rows[0].count === '1') await queryPostgres(`DROP SCHEMA ${SCHEMA} CASCADE`);
     }
     if (createdStream) {
       const jsm = await jetstreamManager(nats);

@@ -123,6 +123,20 @@ describe('the admin routes', () => {
     expect(((await listed.json()) as { retractions: unknown }).retractions).toEqual([retracted.body.retraction]);
   });
 
+  it('should list rejected events with their reasons at GET /admin/dead-letters, for orders:admin only', async () => {
+    const rejected = { ...bad, id: `dead-${bad.id}`, data: { ...bad.data, quantity: -1 } };
+    expect((await post('/events', [rejected], await token('orders:write'))).status).toBeLessThan(500);
+    const read = async (bearer: string, query = '') => {
+      const response = await fetch(`${base}/admin/dead-letters${query}`, { headers: { authorization: `Bearer ${bearer}` } });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const listed = await read(await token('orders:admin'), '?limit=10');
+    expect(listed.status).toBe(200);
+    expect(listed.body.deadLetters).toEqual([expect.objectContaining({ source: rejected.source, id: rejected.id, type: rejected.type, reason: expect.any(String) })]);
+    expect((await read(await token('orders:write'))).status).toBe(403);
+    expect((await read(await token('orders:admin'), '?limit=0')).body).toMatchObject({ error: { code: 'BAD_USER_INPUT' } });
+  });
+
   it('should refuse a caller without the orders:admin scope, and bad requests with a coded 4xx', async () => {
     await post('/events', [...good, bad], await token('orders:write'));
     const body = { source: bad.source, id: bad.id, reason: 'typo' };

@@ -72,7 +72,7 @@ export function createCursorEventLog<T>(): CursorEventLog<T> {
           for (;;) {
             if (done) return { value: undefined, done: true };
             while (position < events.length) {
-              const value = events[position]!;
+              const value = events[position];
               position += 1;
               if (accept(value)) return { value: { cursor: String(position), value }, done: false };
             }

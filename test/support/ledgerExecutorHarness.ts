@@ -29,7 +29,7 @@ export interface LedgerExecutorHarnessOptions extends Partial<SubscriptionExecut
 
 export async function startLedgerExecutorHarness({
   mesh: meshOptions,
-  endpoints = (mesh) => ({ products: { url: mesh.products.url }, ledger: { url: mesh.replicas[0]!.url } }),
+  endpoints = (mesh) => ({ products: { url: mesh.products.url }, ledger: { url: mesh.replicas[0].url } }),
   ...options
 }: LedgerExecutorHarnessOptions = {}): Promise<LedgerExecutorHarness> {
   const mesh = await startLedgerMesh(meshOptions);
@@ -50,7 +50,7 @@ export async function startLedgerExecutorHarness({
       return result;
     },
     async close() {
-      await Promise.all([...streams].map((stream) => stream.return?.()));
+      await Promise.all([...streams].map(async (stream) => stream.return?.()));
       await executor.dispose();
       await mesh.close();
     },

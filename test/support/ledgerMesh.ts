@@ -126,7 +126,7 @@ export async function startLedgerMesh({ replicas: replicaCount = 1, cursorRefusa
   for (let replica = 0; replica < replicaCount; replica += 1) replicas.push(await startReplica(replica));
 
   return {
-    supergraphSdl: composeLedgerMesh(products, replicas[0]!),
+    supergraphSdl: composeLedgerMesh(products, replicas[0]),
     products,
     replicas,
     log,
@@ -138,12 +138,12 @@ export async function startLedgerMesh({ replicas: replicaCount = 1, cursorRefusa
     },
     connectedReplica: () => replicas.findIndex((server) => server.openSockets > 0),
     async crash(replica) {
-      replicas[replica]!.terminateSockets();
-      await replicas[replica]!.close();
+      replicas[replica].terminateSockets();
+      await replicas[replica].close();
     },
-    stop: (replica) => replicas[replica]!.close(),
+    stop: (replica) => replicas[replica].close(),
     async restart(replica) {
-      replicas[replica] = await startReplica(replica, replicas[replica]!.port);
+      replicas[replica] = await startReplica(replica, replicas[replica].port);
     },
     async close() {
       await Promise.all([products, ...replicas].map((server) => server.close()));

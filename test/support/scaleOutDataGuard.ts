@@ -75,7 +75,7 @@ async function fingerprintPostgres(into: ScaleOutFingerprint, skipMark: string |
       const counts: string[] = [];
       for (const { table } of tables) {
         const { rows } = await client.query<{ count: string }>(`SELECT count(*)::text AS count FROM ${pg.escapeIdentifier(name)}.${pg.escapeIdentifier(table)}`);
-        counts.push(`${table}=${rows[0]!.count}`);
+        counts.push(`${table}=${rows[0].count}`);
       }
       into.set(`PostgreSQL schema ${name}`, `oid ${oid}, rows ${counts.join(' ') || '(no tables)'}`);
     }

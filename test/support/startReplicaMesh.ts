@@ -106,7 +106,7 @@ export async function startReplicaMesh(options: { replicas?: number } = {}): Pro
     if (response.status !== 200 || body.rejected) throw new Error(`POST ${base}/events answered ${response.status}: ${JSON.stringify(body)}`);
   };
   const baseOf = (running: RunningSubgraph) => running.served.url.replace(/\/graphql$/, '');
-  const subscriptionsOf = (index: number) => [...((replicas[index]!.running.runtime.bus as JetStreamBus as unknown as { subscriptions: Set<JetStreamSubscription> }).subscriptions)];
+  const subscriptionsOf = (index: number) => [...((replicas[index].running.runtime.bus as JetStreamBus as unknown as { subscriptions: Set<JetStreamSubscription> }).subscriptions)];
 
   let catalog: RunningSubgraph;
   let inventory: RunningSubgraph;
@@ -147,7 +147,7 @@ export async function startReplicaMesh(options: { replicas?: number } = {}): Pro
     inventory,
     story,
     namespace,
-    postOrders: (replica, events) => post(baseOf(replicas[replica]!.running), events),
+    postOrders: (replica, events) => post(baseOf(replicas[replica].running), events),
     async query(query, variables) {
       const response = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
       return { status: response.status, body: (await response.json()) as never };
@@ -158,9 +158,9 @@ export async function startReplicaMesh(options: { replicas?: number } = {}): Pro
       await Promise.all(subscriptionsOf(found).map((s) => s.ready));
       return found;
     },
-    busSubscriptions: (replica) => (replicas[replica]!.closed ? 0 : subscriptionsOf(replica).length),
+    busSubscriptions: (replica) => (replicas[replica].closed ? 0 : subscriptionsOf(replica).length),
     async kill(replica) {
-      const target = replicas[replica]!;
+      const target = replicas[replica];
       for (const socket of target.sockets) socket.destroy();
       await stopReplica(target);
     },

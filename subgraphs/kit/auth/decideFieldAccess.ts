@@ -1,4 +1,4 @@
-import type { CallerIdentity } from '../serveDataProduct.js';
+import type { CallerIdentity } from '../productDeclaration.js';
 import type { AuthDirectiveRequirement } from './readAuthDirectives.js';
 
 /**
@@ -21,11 +21,11 @@ export interface GoverningRequirement {
  */
 export function decideFieldAccess(requirements: readonly GoverningRequirement[], identity: CallerIdentity | null | undefined, policies: SubgraphPolicies = {}): string | null {
   const authenticated = identity?.claims?.kind === 'user';
-  const scopes = new Set(authenticated ? identity!.scopes : []);
+  const scopes = new Set(authenticated ? identity.scopes : []);
   const policyHolds = (name: string) => {
     const policy = Object.hasOwn(policies, name) ? policies[name] : undefined;
     try {
-      return authenticated && policy !== undefined && policy(identity!) === true;
+      return authenticated && policy !== undefined && policy(identity) === true;
     } catch {
       return false;
     }

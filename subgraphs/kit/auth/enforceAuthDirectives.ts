@@ -1,5 +1,5 @@
 import { defaultFieldResolver, GraphQLError, isAbstractType, isObjectType, getNamedType, type DocumentNode, type GraphQLField, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
-import type { ProductContext } from '../defineDataProduct.js';
+import type { ProductContext } from '../productDeclaration.js';
 import { ErrorCode } from '../../../core/errors/ErrorCode.js';
 import { decideFieldAccess, type GoverningRequirement, type SubgraphPolicies } from './decideFieldAccess.js';
 import { readAuthDirectives } from './readAuthDirectives.js';
@@ -47,7 +47,7 @@ export function enforceAuthDirectives(schema: GraphQLSchema, typeDefs: DocumentN
         // `_entities` returns every entity type; each entity type's own fields carry its requirements.
         ...(isAbstractType(returned) && coordinate !== 'Query._entities' ? schema.getPossibleTypes(returned).flatMap((possible) => typeRequirements(possible.name)) : []),
       ];
-      if (governing.length > 0) guard(type, field, coordinate, governing, policies);
+      if (governing.length > 0) guard(type, field as GraphQLField<unknown, ProductContext>, coordinate, governing, policies);
     }
   }
   return schema;

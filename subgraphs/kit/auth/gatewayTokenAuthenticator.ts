@@ -36,7 +36,7 @@ export function gatewayTokenAuthenticator(options: GatewayTokenAuthenticatorOpti
     try {
       ({ payload } = await jwtVerify(token, key, { issuer, audience, algorithms: ['HS256'], requiredClaims: ['exp', 'iat'], clockTolerance: clockToleranceSeconds }));
     } catch (error) {
-      throw new Error(`the ${GATEWAY_TOKEN_HEADER} was refused: ${whyRefused(error, audience)}`);
+      throw new Error(`the ${GATEWAY_TOKEN_HEADER} was refused: ${whyRefused(error, audience)}`, { cause: error });
     }
     // The gateway signs for exactly one subgraph; a token naming several is not one of its tokens.
     if (payload.aud !== audience) throw new Error(`the ${GATEWAY_TOKEN_HEADER} was refused: it must be signed for this subgraph ("${audience}") alone`);

@@ -63,7 +63,7 @@ export class JetStreamBus implements Bus {
   readonly stream: string;
   /** What the namespace puts before every subject on the broker (`''` without one). */
   readonly subjectPrefix: string;
-  private readonly subscriptions = new Set<JetStreamSubscription<any>>();
+  private readonly subscriptions = new Set<JetStreamSubscription<unknown>>();
   private closed = false;
 
   private constructor(

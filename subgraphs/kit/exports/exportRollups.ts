@@ -1,20 +1,9 @@
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataProductRuntime } from '../DataProductRuntime.js';
+import { EXPORT_FORMATS, exportFileName, productExportDir } from './exportFiles.js';
 
-/** The export formats of the file-based access style. */
-export type ExportFormat = 'parquet' | 'csv';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['parquet', 'csv'];
-
-/** The file a rollup's hourly aggregates are exported to. */
-export function exportFileName(rollup: string, format: ExportFormat): string {
-  return `${rollup}_hour.${format}`;
-}
-
-/** The folder a product's exports live in. */
-export function productExportDir(exportDir: string, domain: string): string {
-  return path.join(exportDir, domain);
-}
+export { EXPORT_FORMATS, exportFileName, productExportDir, type ExportFormat } from './exportFiles.js';
 
 /** What one export run wrote, and what it could not. */
 export interface ExportReport {
@@ -70,7 +59,11 @@ export function scheduleExports(product: DataProductRuntime, options: ExportSche
   const runNow = () => {
     running ??= exportRollups(product, exportDir)
       .then((report) => {
-        for (const problem of report.problems) if (!reported.has(problem)) log(`export: ${problem}`), reported.add(problem);
+        for (const problem of report.problems) {
+          if (reported.has(problem)) continue;
+          log(`export: ${problem}`);
+          reported.add(problem);
+        }
         return report;
       })
       .finally(() => {

@@ -12,6 +12,6 @@ export function loadTypeDefs(schemaDir: string, domain: string): DocumentNode {
   try {
     return parse(sdl);
   } catch (error) {
-    throw new Error(`${file}: ${(error as Error).message}`);
+    throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
   }
 }

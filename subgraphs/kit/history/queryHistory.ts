@@ -1,4 +1,4 @@
-import type { MeasureKind } from '../defineDataProduct.js';
+import type { MeasureKind } from '../productDeclaration.js';
 import { badInput } from '../graphql/badInput.js';
 import { ErrorCode } from '../../../core/errors/ErrorCode.js';
 import { GraphQLError } from 'graphql';
@@ -59,7 +59,7 @@ export interface HistoryRollup {
 
 /**
  * Answers a history request from a rollup: plans calendar buckets in the time zone, lets the store
- * aggregate the minute or hour table into them (never raw facts), zero-fills, computes totals and groups.
+ * aggregate the minute, hour or day table into them (never raw facts), zero-fills, computes totals and groups.
  */
 export async function queryHistory(store: Store, rollup: HistoryRollup, request: HistoryRequest, limits: HistoryLimits): Promise<HistoryResult> {
   const requestedFrom = parseInstant(request.range.from, 'range.from');

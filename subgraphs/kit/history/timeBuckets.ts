@@ -1,6 +1,6 @@
 /**
  * Calendar buckets for history queries: which buckets a time range covers in a time zone, and the bucket
- * boundaries the store aggregates its minute or hour rollups into. Pure functions, no I/O.
+ * boundaries the store aggregates its minute, hour or day rollups into. Pure functions, no I/O.
  *
  * Semantics, for every granularity alike: a bucket is a maximal stretch of time during which the local
  * calendar unit (minute, hour, date, ISO week, month) does not change, so a new bucket starts at every
@@ -31,13 +31,6 @@ export interface BucketPlan {
    * (buckets intersect [from, to), so max(from, starts[0]) = from and min(to, end of last bucket) = to).
    */
   boundaries: Date[];
-  /**
-   * Coarsest stored grain every boundary is aligned to: `'hour'` when all are whole UTC hours, otherwise
-   * `'minute'`. No grain can honour a boundary inside a minute (`from` or `to` with seconds, which the
-   * store refuses as misaligned); callers that accept such timestamps truncate them first with
-   * {@link truncateToGrain}.
-   */
-  grain: StoredGrain;
 }
 
 export interface PlanBucketsOptions {
@@ -81,7 +74,7 @@ export function isValidTimeZone(zone: string): boolean {
   return typeof zone === 'string' && IANAZone.isValidZone(zone);
 }
 
-/** `instant` truncated to the start of its UTC minute or hour: the key of the rollup row holding it. */
+/** `instant` truncated to the start of its UTC minute, hour or day: the key of the rollup row holding it. */
 export function truncateToGrain(instant: Date, grain: StoredGrain): Date {
   const ms = validTime(instant, 'instant');
   if (grain !== 'minute' && grain !== 'hour' && grain !== 'day') throw new RangeError(`unknown grain "${String(grain)}"`);
@@ -141,18 +134,14 @@ export function planBuckets(options: PlanBucketsOptions): BucketPlan {
 
   const starts: Date[] = [];
   const boundaries: Date[] = [new Date(fromMs)];
-  let hourAligned = fromMs % HOUR_MS === 0 && toMs % HOUR_MS === 0;
-  let dayAligned = fromMs % DAY_GRAIN_MS === 0 && toMs % DAY_GRAIN_MS === 0;
   for (let i = first; i < found.length; i++) {
-    const start = found[i]!;
+    const start = found[i];
     starts.push(new Date(start));
     if (i === first) continue;
     boundaries.push(new Date(start));
-    hourAligned &&= start % HOUR_MS === 0;
-    dayAligned &&= start % DAY_GRAIN_MS === 0;
   }
   boundaries.push(new Date(toMs));
-  return { starts, boundaries, grain: dayAligned ? 'day' : hourAligned ? 'hour' : 'minute' };
+  return { starts, boundaries };
 }
 
 const MINUTE_MS = 60_000;
@@ -294,7 +283,7 @@ function boundariesIn(zone: ZoneOffsets, granularity: Granularity, lo: number, h
 /** The zone's offset spans covering [lo, hi]. */
 function spansIn(zone: ZoneOffsets, lo: number, hi: number): Span[] {
   const spans: Span[] = [{ at: lo, offset: zone.offsetAt(lo) }];
-  let [p, offsetP] = [lo, spans[0]!.offset];
+  let [p, offsetP] = [lo, spans[0].offset];
   while (p < hi) {
     const q = Math.min(p + PROBE_MS, hi);
     const offsetQ = zone.offsetAt(q);
@@ -323,7 +312,7 @@ function collect(spans: Span[], granularity: Granularity, lo: number, hi: number
       // At an offset change a bucket starts only if the clock jumps into another unit: the hour repeated
       // when clocks fall back stays one bucket, and a unit whose start is skipped (São Paulo midnights
       // until 2018) starts here.
-      const before = floorWall(at - 1 + spans[i - 1]!.offset, granularity);
+      const before = floorWall(at - 1 + spans[i - 1].offset, granularity);
       if (before !== floorWall(at + offset, granularity)) out.push(at);
     }
     let wall = nextWall(floorWall(at + offset, granularity), granularity);

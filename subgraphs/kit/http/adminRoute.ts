@@ -32,6 +32,7 @@ const closed = async (): Promise<ProducerRefusal> => ({ code: ErrorCode.FORBIDDE
  * - `POST /admin/rebuild` `{ from?, to? }` (RFC 3339): rebuilds the rollups of the range (all facts by
  *   default) from the stored facts, one transaction per UTC day at most.
  * - `GET /admin/retractions?limit=`: retractions in force, newest first.
+ * - `GET /admin/dead-letters?limit=`: rejected events with their reasons, newest first (to fix and replay).
  *
  * It runs in the subgraph process because an embedded DuckDB file has one writer: the running subgraph.
  */
@@ -69,13 +70,17 @@ export function adminRoute(product: DataProductRuntime, options: AdminRouteOptio
     const result = await product.repair.rebuild(range);
     return { status: 200, body: { status: 'rebuilt', ...result, from: result.from?.toISOString() ?? null, to: result.to?.toISOString() ?? null } };
   }));
-  router.get('/admin/retractions', handle(async (_body, req) => {
-    const raw = req.query.limit ?? '100';
-    const limit = Number(raw);
-    if (typeof raw !== 'string' || !Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new BadRequest('limit must be an integer from 1 to 10000');
-    return { status: 200, body: { retractions: await product.repair.retractions(limit) } };
-  }));
+  router.get('/admin/retractions', handle(async (_body, req) => ({ status: 200, body: { retractions: await product.repair.retractions(limitOf(req)) } })));
+  router.get('/admin/dead-letters', handle(async (_body, req) => ({ status: 200, body: { deadLetters: await product.store.deadLetters(limitOf(req)) } })));
   return router;
+}
+
+/** The `limit` query parameter: 1 to 10000, 100 when absent. */
+function limitOf(req: Request): number {
+  const raw = req.query.limit ?? '100';
+  const limit = Number(raw);
+  if (typeof raw !== 'string' || !Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new BadRequest('limit must be an integer from 1 to 10000');
+  return limit;
 }
 
 /** 404 when no fact has the key; otherwise 200, the status saying whether anything changed. */

@@ -15,7 +15,7 @@ export function bucketUpdatedSubject(domain: string, rollup: string, tokens: rea
 
 /** Filter matching every bucket update of a rollup, optionally narrowed by the leading subject dimensions. */
 export function bucketUpdatedFilter(domain: string, rollup: string, tokens: ReadonlyArray<string | undefined>, subjectDimensionCount: number): string {
-  const parts = Array.from({ length: subjectDimensionCount }, (_, i) => (tokens[i] === undefined ? '*' : subjectToken(tokens[i]!)));
+  const parts = Array.from({ length: subjectDimensionCount }, (_, i) => (tokens[i] === undefined ? '*' : subjectToken(tokens[i])));
   return ['mesh', domain, 'v1', rollup, 'bucket-updated', ...parts].join('.');
 }
 

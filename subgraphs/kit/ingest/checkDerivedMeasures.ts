@@ -1,5 +1,5 @@
 import type { EventRejection } from './describeIssues.js';
-import type { Contribution, DataProductDefinition } from '../defineDataProduct.js';
+import type { Contribution, DataProductDeclaration } from '../productDeclaration.js';
 import type { StoredFact } from '../store/Store.js';
 
 /**
@@ -18,11 +18,11 @@ export type FactCheck = (fact: StoredFact) => EventRejection | null;
  * contribution throws. Checking before the transaction keeps one bad fact from failing its whole batch
  * (which producers would retry forever) and from ever reaching a rollup.
  */
-export function checkDerivedMeasures(definition: Pick<DataProductDefinition, 'rollups'>): FactCheck {
+export function checkDerivedMeasures(definition: Pick<DataProductDeclaration, 'rollups'>): FactCheck {
   const rollups = Object.entries(definition.rollups ?? {});
   return (fact) => {
     for (const [name, rollup] of rollups) {
-      const contribute = rollup.contributions[fact.type] as ((data: unknown, time: Date) => Contribution | Contribution[] | null) | undefined;
+      const contribute = rollup.contributions[fact.type];
       if (!contribute) continue;
       let result: Contribution | Contribution[] | null;
       try {

@@ -1,5 +1,5 @@
 import type { Bus } from '../bus/Bus.js';
-import type { FactSchemas } from '../defineDataProduct.js';
+import type { FactSchemas } from '../productDeclaration.js';
 import type { Projector, Store, StoredFact } from '../store/Store.js';
 import { bucketUpdatedSubject, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from './changeSubjects.js';
 import type { FactCheck } from './checkDerivedMeasures.js';
@@ -48,7 +48,7 @@ export interface IngestDependencies {
 export async function ingestEvents(deps: IngestDependencies, rawEvents: readonly unknown[]): Promise<IngestReport> {
   const watermarkBefore = await deps.store.watermark();
   const rules = { now: deps.now(), maxFutureMs: deps.maxFutureMs, latenessMs: deps.latenessMs, watermark: watermarkBefore };
-  const outcomes: EventOutcome[] = new Array(rawEvents.length);
+  const outcomes = new Array<EventOutcome>(rawEvents.length);
   const good: Array<{ index: number; fact: StoredFact }> = [];
   for (const [index, raw] of rawEvents.entries()) {
     const validated = validateEvent(raw, deps.facts, rules);

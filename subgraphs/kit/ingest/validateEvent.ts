@@ -1,6 +1,6 @@
 import { cloudEventEnvelope } from '../../../core/events/CloudEvent.js';
 import { describeIssues, type EventRejection } from './describeIssues.js';
-import type { FactSchemas } from '../defineDataProduct.js';
+import type { FactSchemas } from '../productDeclaration.js';
 import type { StoredFact } from '../store/Store.js';
 import { exceedsJsonDepth } from '../http/jsonDepth.js';
 import { isWellFormed } from './wellFormed.js';

@@ -1,12 +1,12 @@
 import type { Bus } from '../bus/Bus.js';
-import type { DataProductDefinition } from '../defineDataProduct.js';
+import type { DataProductDeclaration } from '../productDeclaration.js';
 import { bucketUpdatedSubject, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from '../ingest/changeSubjects.js';
 import type { Projector, RebuildRange, RebuildResult, Retraction, RetractionResult, Reprojector, RevisedBucket, StateRepair, Store } from '../store/Store.js';
 
 /** What the repair of a product needs from it. */
 export interface ProductRepairDependencies {
   domain: string;
-  definition: DataProductDefinition;
+  definition: DataProductDeclaration;
   store: Store;
   bus: Bus;
   /** The projector ingestion uses, so a repair computes exactly what ingestion would have. */

@@ -1,13 +1,13 @@
-import type { Contribution, DataProductDefinition, FactSchemas, StateDefinition } from '../defineDataProduct.js';
+import type { Contribution, DataProductDeclaration, FactSchemas, StateDefinition } from '../productDeclaration.js';
 import { GRAIN_MS, STORED_GRAINS, type Projection, type Projector, type RollupDelta, type StateWrite, type StoredFact } from '../store/Store.js';
 import { rollupLayout, sampleColumns, mergeColumns } from './rollupLayout.js';
 
 /**
  * Builds the projector the store calls inside its apply transaction: each new fact's contributions become
- * deltas for the minute and hour rollup tables (pre-merged per row key), and keyed states are folded in
+ * deltas for the minute, hour and day rollup tables (pre-merged per row key), and keyed states are folded in
  * event order starting from the values currently stored.
  */
-export function createProjector<F extends FactSchemas>(definition: DataProductDefinition<F>): Projector {
+export function createProjector<F extends FactSchemas>(definition: DataProductDeclaration<F>): Projector {
   const rollups = Object.entries(definition.rollups ?? {});
   const states = Object.entries(definition.states ?? {});
   const layouts = new Map(rollups.map(([name, r]) => [name, rollupLayout(name, r.dimensions, r.measures)]));

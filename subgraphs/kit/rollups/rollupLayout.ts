@@ -1,4 +1,4 @@
-import type { MeasureKind } from '../defineDataProduct.js';
+import type { MeasureKind } from '../productDeclaration.js';
 import type { MergeKind, RollupLayout } from '../store/Store.js';
 
 /** Physical columns of one measure: avg is a sum and a count; the others are one column. */

@@ -103,7 +103,7 @@ export function mergeStateWrites(writes: StateWrite[], states: ReadonlySet<strin
     if (typeof write.key !== 'string') throw new Error(`state write for ${write.state} has a non-string key`);
     if (!isValidDate(write.updatedAt)) throw new Error(`state write for ${write.state}/${write.key} has an invalid updatedAt`);
     let keys = byState.get(write.state);
-    if (!keys) byState.set(write.state, (keys = new Map()));
+    if (!keys) byState.set(write.state, (keys = new Map<string, StateWrite>()));
     keys.set(write.key, write);
   }
   return new Map([...byState].map(([state, keys]) => [state, [...keys.values()]]));

@@ -46,7 +46,8 @@ export async function exportRollupCsv(client: PoolClient, names: SchemaNames, la
 function csvValue(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString();
-  return csvField(String(value));
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return csvField(String(value));
+  return csvField(JSON.stringify(value));
 }
 
 /** RFC 4180: quote a field holding a separator, quote or line break, doubling its quotes. */

@@ -34,7 +34,7 @@ export function postgresRepairSession(client: PoolClient, names: SchemaNames, la
     },
 
     async findRetraction({ source, id }: FactKey) {
-      const { rows } = await client.query(`SELECT source, id, reason, retracted_at FROM ${names.retractions} WHERE source = $1 AND id = $2`, [source, id]);
+      const { rows } = await client.query<Parameters<typeof decodeRetraction>[0]>(`SELECT source, id, reason, retracted_at FROM ${names.retractions} WHERE source = $1 AND id = $2`, [source, id]);
       return rows.length > 0 ? decodeRetraction(rows[0]) : null;
     },
 

@@ -32,7 +32,7 @@ export async function initSchema(client: PoolClient, names: SchemaNames, layout:
 }
 
 async function tableExists(client: PoolClient, names: SchemaNames, table: string): Promise<boolean> {
-  const { rows } = await client.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [`${ident(names.schema)}.${ident(table)}`]);
+  const { rows } = await client.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [`${ident(names.schema)}.${ident(table)}`]);
   return rows[0].present === true;
 }
 

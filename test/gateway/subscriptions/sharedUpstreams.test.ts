@@ -26,7 +26,7 @@ describe('shared upstream subscriptions', () => {
     expect(mesh.feed.subscribeCalls).toEqual([{ id: 'p1' }]);
     expect(mesh.servers.prices.openSockets).toBe(1);
     expect(executor.stats()).toEqual({ upstreams: 1, clients: 5, connections: 1 });
-    await Promise.all(clients.map((events) => events.return?.()));
+    await Promise.all(clients.map(async (events) => events.return?.()));
   });
 
   it('should open a separate upstream subscription for different variables', async () => {
@@ -46,7 +46,7 @@ describe('shared upstream subscriptions', () => {
     expect(asJson(await nextValue(first))).toMatchObject({ data: { priceChanged: { price: 4 } } });
     expect(asJson(await nextValue(second))).toMatchObject({ data: { priceChanged: { price: 5 } } });
     expect(asJson(await nextValue(alsoSecond))).toMatchObject({ data: { priceChanged: { price: 5 } } });
-    await Promise.all([first, second, alsoSecond].map((events) => events.return?.()));
+    await Promise.all([first, second, alsoSecond].map(async (events) => events.return?.()));
   });
 
   it('should never share between clients whose upstream connection params differ', async () => {
@@ -70,7 +70,7 @@ describe('shared upstream subscriptions', () => {
       expect.arrayContaining([{ identity: 'alice' }, { identity: 'bob' }]),
     );
     expect(mesh.servers.prices.connectionParams).toHaveLength(2);
-    await Promise.all([alice, bob, alsoAlice].map((events) => events.return?.()));
+    await Promise.all([alice, bob, alsoAlice].map(async (events) => events.return?.()));
   });
 
   it('should end the upstream subscription only when the last client leaves', async () => {

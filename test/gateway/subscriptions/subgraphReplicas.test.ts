@@ -82,7 +82,7 @@ describe('subgraph replicas', () => {
   it('should resolve entity fields through a replica that answers when another cannot be reached', async () => {
     const down = await refusedUrl();
     harness = await startLedgerExecutorHarness({
-      endpoints: (mesh) => ({ products: { urls: [down, mesh.products.url] }, ledger: { url: mesh.replicas[0]!.url } }),
+      endpoints: (mesh) => ({ products: { urls: [down, mesh.products.url] }, ledger: { url: mesh.replicas[0].url } }),
     });
     const { mesh } = harness;
     const events = await harness.subscribe(MOVES);

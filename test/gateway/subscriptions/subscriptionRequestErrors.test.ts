@@ -38,7 +38,7 @@ describe('subscription request errors', () => {
   it('should refuse variables of the wrong type', async () => {
     const [error] = await expectRefused(`subscription ($id: ID!) { priceChanged(id: $id) { price } }`, { id: { nested: true } });
     expect(error).toMatchObject({ code: 'BAD_USER_INPUT' });
-    expect(error!.message).toMatch(/^Variable "\$id" got invalid value/);
+    expect(error.message).toMatch(/^Variable "\$id" got invalid value/);
   });
 
   it('should refuse a missing required variable', async () => {

@@ -1,0 +1,71 @@
+import type { DocumentNode } from 'graphql';
+import type { z } from 'zod';
+import type { DataProductDescriptor } from './descriptor.js';
+
+/** How a measure aggregates fact samples. `avg` is stored as a sum and a count and divided when read. */
+export type MeasureKind = 'sum' | 'count' | 'min' | 'max' | 'avg';
+
+/** What one fact adds to a rollup: its dimension values and one sample per measure it touches. */
+export interface Contribution {
+  dims: Record<string, string>;
+  /** Samples by measure name; for `count` measures the increment (usually 1, -1 to take back). */
+  values: Record<string, number>;
+}
+
+/** The fact types of a product and the zod schema each `data` payload must satisfy. */
+export type FactSchemas = Record<string, z.ZodType>;
+
+/** A rollup: facts aggregated into minute, hour and day buckets by dimensions. */
+export interface RollupDefinition<F extends FactSchemas> {
+  /** Dimension names (lowercase identifiers), e.g. `['product_id', 'region']`. */
+  dimensions: readonly string[];
+  /** Measures and their kind. Names are lowercase identifiers. */
+  measures: Record<string, MeasureKind>;
+  /** For each contributing fact type: what one fact adds, or null for nothing. */
+  contributions: { [K in keyof F]?: (data: z.infer<F[K]>, time: Date) => Contribution | Contribution[] | null };
+  /**
+   * Dimensions whose values become subject tokens of this rollup's change events, so brokers can filter:
+   * `mesh.<domain>.v1.<rollup>.bucket-updated.<value>...`.
+   * @default []
+   */
+  subjectDimensions?: readonly string[];
+}
+
+/** A keyed state: the latest value per key (current stock per product, status per shipment...). */
+export interface StateDefinition<F extends FactSchemas> {
+  /** For each fact type that changes this state: which key, and the new value given the previous one. */
+  reducers: {
+    [K in keyof F]?: {
+      key: (data: z.infer<F[K]>) => string;
+      reduce: (previous: Record<string, unknown> | undefined, data: z.infer<F[K]>, time: Date) => Record<string, unknown>;
+    };
+  };
+}
+
+/**
+ * What the kit's runtime needs of a data product: everything a domain team declares except the
+ * resolvers (see `DataProductDefinition`). Kept apart so the runtime does not depend on the type that
+ * names the runtime.
+ */
+export interface DataProductDeclaration<F extends FactSchemas = FactSchemas> {
+  descriptor: DataProductDescriptor;
+  /** The subgraph SDL (Federation v2), usually parsed from `schema/<domain>.graphql`. */
+  typeDefs: DocumentNode;
+  /** Accepted fact types and their payload schemas. */
+  facts: F;
+  /** Rollups by name (lowercase identifiers). */
+  rollups?: Record<string, RollupDefinition<F>>;
+  /** Keyed states by name (lowercase identifiers). */
+  states?: Record<string, StateDefinition<F>>;
+}
+
+/** Per-request context the kit gives every resolver. */
+export interface ProductContext {
+  /** Per-request loaders; created fresh for each operation so batching never crosses callers. */
+  loaders: Map<string, unknown>;
+  /** The caller identity forwarded by the gateway, when present. */
+  identity?: { sub?: string; scopes: string[]; claims: Record<string, unknown> } | null;
+}
+
+/** Who is calling, as established by the subgraph's `authenticateRequest`. */
+export type CallerIdentity = NonNullable<ProductContext['identity']>;
