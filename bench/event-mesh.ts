@@ -57,7 +57,7 @@ async function bench(kind: 'mqtt' | 'amqp'): Promise<void> {
     await channel.bindQueue(queue, topics.exchange, '#');
     await channel.consume(queue, (m) => m && record(m.content), { noAck: true });
     send = async (body) =>
-      new Promise<void>((resolve, reject) => channel.sendToQueue(topics.factQueue, Buffer.from(body), { persistent: true, contentType: 'application/cloudevents+json' }, (e) => (e ? reject(e) : resolve())));
+      new Promise<void>((resolve, reject) => channel.sendToQueue(topics.factQueue, Buffer.from(body), { persistent: true, contentType: 'application/cloudevents+json' }, (e) => (e ? reject(e instanceof Error ? e : new Error(String(e))) : resolve())));
     cleanup = async () => {
       for (const q of [topics.factQueue, topics.deadLetterQueue]) await channel.deleteQueue(q);
       await channel.deleteExchange(topics.exchange);

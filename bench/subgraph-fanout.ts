@@ -186,6 +186,6 @@ async function main(): Promise<void> {
     `  wall: ${(wall / FACTS).toFixed(1)} ms per fact until all clients had it; POST /events p50 ${latencies[Math.floor(FACTS / 2)].toFixed(1)} ms, max ${latencies[FACTS - 1].toFixed(1)} ms`,
   );
 
-  await Promise.all(clients.map((c) => c.dispose()));
+  for (const c of clients) await c.dispose();
   child.disconnect();
 }

@@ -7,6 +7,7 @@ import type { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode, GraphQLFieldResolver, GraphQLScalarType } from 'graphql';
 
 /** Resolvers by type and field name (a field may carry `resolve`/`subscribe`), scalars, enum values. */
+/* eslint-disable @typescript-eslint/no-explicit-any -- mirrors @apollo/subgraph's own resolver map type, whose parents are `any` */
 export interface GraphQLResolverMap<TContext = unknown> {
   [typeName: string]:
     | { [fieldName: string]: GraphQLFieldResolver<any, TContext> | { requires?: string; resolve?: GraphQLFieldResolver<any, TContext>; subscribe?: GraphQLFieldResolver<any, TContext> } }

@@ -11,7 +11,7 @@
  */
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { QueryPlan } from '@apollo/query-planner';
-import { print, type DocumentNode, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { print, type DocumentNode, type FormattedExecutionResult } from 'graphql';
 import type { ParsedSupergraph } from './parseSupergraph.js';
 import type { FetchNode, PlannedSubscription } from './planSubscriptionOperation.js';
 
@@ -61,7 +61,7 @@ function answerPrimaryWithEvent(primary: FetchNode, event: FormattedExecutionRes
       if (options.request.query === primary.operation) {
         // A private copy: execution merges entity fields into it, and other clients share the event.
         const data = event.data == null ? event.data : structuredClone(event.data);
-        return { data, errors: event.errors as GraphQLFormattedError[] | undefined } as Awaited<ReturnType<GraphQLDataSource['process']>>;
+        return { data, errors: event.errors };
       }
       if (!real) throw new Error(`No data source for subgraph "${primary.serviceName}".`);
       return real.process(options);

@@ -21,7 +21,7 @@ export function keySetOf(keys: KeySource): JWTVerifyGetKey {
   try {
     jwks = JSON.parse(readFileSync(keys.jwksFile, 'utf8'));
   } catch (error) {
-    throw new Error(`cannot read the JWKS file ${keys.jwksFile}: ${(error as Error).message}`);
+    throw new Error(`cannot read the JWKS file ${keys.jwksFile}: ${(error as Error).message}`, { cause: error });
   }
   const list = (jwks as { keys?: Array<Record<string, unknown>> } | null)?.keys;
   if (!Array.isArray(list) || list.length === 0) throw new Error(`the JWKS file ${keys.jwksFile} has no "keys"`);

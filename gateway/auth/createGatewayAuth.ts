@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { MeshError } from '../../core/errors/MeshError.js';
 import { RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import { loadAuthSchema, type AuthSchema } from './AuthSchema.js';
 import { authorizeSubscription, type SubscriptionAuthRequest } from './authorizeSubscription.js';
 import { createGatewayTokenSigner } from './createGatewayTokenSigner.js';

@@ -17,7 +17,7 @@ export function renderCatalogPage(catalog: CollectedCatalog, graphqlPath = '/gra
     .map((p) => {
       const fields = Object.entries(p.classification);
       const ports = p.outputPorts
-        .map((port) => `<li><b>${escape(port.kind)}</b> ${escape(port.url ?? port.subject ?? port.path ?? (port.topic ? `${port.direction} ${port.broker} ${port.topic}` : ''))}${port.fields ? ` — ${escape((port.fields as string[]).join(', '))}` : ''}</li>`)
+        .map((port) => `<li><b>${escape(port.kind)}</b> ${escape(port.url ?? port.subject ?? port.path ?? (typeof port.topic === 'string' ? `${String(port.direction)} ${String(port.broker)} ${port.topic}` : ''))}${port.fields ? ` — ${escape((port.fields as string[]).join(', '))}` : ''}</li>`)
         .join('');
       return `<section class="product">
   <h2>${escape(p.name)} <small>${escape(p.id)} · v${escape(p.version)} · ${escape(p.status)}</small></h2>

@@ -122,7 +122,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         if (!admit) return undefined;
         const schema = options.schema();
         if (!schema) return [new MeshError(ErrorCode.SERVICE_UNAVAILABLE, 'the supergraph is not loaded yet')];
-        const admitted = await admit(payload as Parameters<typeof admit>[0], { principal: ctx.extra.principal, clientAddress: ctx.extra.request.socket.remoteAddress }, schema);
+        const admitted = await admit(payload, { principal: ctx.extra.principal, clientAddress: ctx.extra.request.socket.remoteAddress }, schema);
         if (admitted instanceof GraphQLError) return [wsError(admitted)];
         const errors = validate(schema, admitted.document);
         if (errors.length) return errors;

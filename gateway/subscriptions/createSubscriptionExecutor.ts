@@ -173,7 +173,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
 
   function load(sdl: string | ParsedSupergraph): Loaded {
     const supergraph = typeof sdl === 'string' ? parseSupergraph(sdl) : sdl;
-    const dataSources: ServiceMap = Object.create(null);
+    const dataSources = Object.create(null) as ServiceMap;
     const wsUrlsByName = new Map<string, readonly string[]>();
     for (const { name, url: declaredUrl } of supergraph.subgraphs) {
       const { urls, wsUrls } = endpointUrls(name, subgraphs[name], declaredUrl);

@@ -46,10 +46,10 @@ describe('wrapGatewayExecutor', () => {
       const response = await server.executeOperation({ query: 'query Mine { product(id: "1") { name } }', operationName: 'Mine' });
       expect(response.body.kind === 'single' && response.body.singleResult).toEqual({ data: { __typename: 'Query' } });
       expect(seen).toHaveLength(1);
-      expect(seen[0]!.operation.name?.value).toBe('Mine');
-      expect(seen[0]!.request.operationName).toBe('Mine');
-      expect(seen[0]!.queryHash).toMatch(/^[0-9a-f]{64}$/);
-      expect(seen[0]!.source).toContain('query Mine');
+      expect(seen[0].operation.name?.value).toBe('Mine');
+      expect(seen[0].request.operationName).toBe('Mine');
+      expect(seen[0].queryHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(seen[0].source).toContain('query Mine');
     } finally {
       await server.stop();
     }

@@ -57,9 +57,9 @@ describe('PushQueue', () => {
     const onClose = jest.fn();
     const queue = new PushQueue<number>(onClose);
     queue.push(1);
-    expect(await queue.return!()).toEqual({ value: undefined, done: true });
+    expect(await queue.return()).toEqual({ value: undefined, done: true });
     expect(await queue.next()).toEqual({ value: undefined, done: true });
-    await queue.return!();
+    await queue.return();
     queue.end();
     expect(onClose).toHaveBeenCalledTimes(1);
     expect(queue.closed).toBe(true);
@@ -68,7 +68,7 @@ describe('PushQueue', () => {
   it('should end pulls that were already waiting when the consumer returns', async () => {
     const queue = new PushQueue<number>();
     const pending = queue.next();
-    await queue.return!();
+    await queue.return();
     expect(await withTimeout(pending, 'the pending pull')).toEqual({ value: undefined, done: true });
   });
 
@@ -87,7 +87,7 @@ describe('PushQueue', () => {
   it('should close and rethrow on throw()', async () => {
     const onClose = jest.fn();
     const queue = new PushQueue<number>(onClose);
-    await expect(queue.throw!(new Error('stop'))).rejects.toThrow('stop');
+    await expect(queue.throw(new Error('stop'))).rejects.toThrow('stop');
     expect(onClose).toHaveBeenCalledTimes(1);
     expect(await queue.next()).toEqual({ value: undefined, done: true });
   });
@@ -97,7 +97,7 @@ describe('PushQueue', () => {
     const queue = new PushQueue<number>(onClose);
     queue.end();
     queue.fail(new Error('late'));
-    await queue.return!();
+    await queue.return();
     expect(onClose).toHaveBeenCalledTimes(1);
     expect(await queue.next()).toEqual({ value: undefined, done: true });
   });

@@ -15,7 +15,7 @@ export async function mqttCollector(url: string, filter: string): Promise<{ clie
     } catch {
       // text stays text
     }
-    messages.push({ topic, body, userProperties: (packet.properties?.userProperties ?? {}) as Record<string, unknown> });
+    messages.push({ topic, body, userProperties: (packet.properties?.userProperties ?? {}) });
   });
   await client.subscribeAsync(filter, { qos: 1 });
   return { client, messages };

@@ -27,7 +27,7 @@ describe("fresh data in every subscription event", () => {
     mesh = await startTestMesh();
   });
   afterEach(async () => {
-    await Promise.all(clients.map(({ client }) => client.dispose()));
+    for (const { client } of clients) await client.dispose();
     clients = [];
     await waitFor(
       () => mesh.gateway.subscriptions()!.stats().upstreams === 0,

@@ -13,7 +13,7 @@
 
 /** MQTT topic levels may not hold `/`, `+`, `#` or NUL; bus tokens already exclude `.`, `*`, `>` and spaces. */
 export function topicLevel(value: string): string {
-  const level = value.replace(/[/+#\u0000]/g, '_');
+  const level = value.replace(/[/+#]/g, '_').replaceAll(String.fromCharCode(0), '_');
   return level === '' ? '_' : level;
 }
 

@@ -90,7 +90,7 @@ export async function mqttFactSource(options: MqttFactSourceOptions): Promise<Fa
 
   // mqtt.js hands deliveries over one at a time and sends the PUBACK when the callback is called.
   client.handleMessage = (packet, callback) => {
-    handle(packet as IPublishPacket).then(
+    handle(packet).then(
       (acknowledge) => {
         // Without the callback no PUBACK goes out: the broker keeps the fact for the next session.
         if (acknowledge) callback();

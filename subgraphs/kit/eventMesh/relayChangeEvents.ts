@@ -112,7 +112,7 @@ export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEven
       failure ??= error;
     }
     await chain;
-    if (failure && !stopped) throw failure;
+    if (failure && !stopped) throw failure instanceof Error ? failure : new Error("the relay failed", { cause: failure });
   }
 
   const loop = (async () => {

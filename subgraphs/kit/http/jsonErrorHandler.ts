@@ -32,7 +32,7 @@ export function jsonErrorHandler(log: HttpErrorLog = defaultLog): ErrorRequestHa
     if (res.headersSent) return next(error);
     const shape = shapeOf(req);
     if (error instanceof MeshError) return sendError(res, shape, error.code, error.message, error.details);
-    const parsed = typeof error === 'object' && error !== null ? parserError(error) : null;
+    const parsed = typeof error === 'object' && error !== null ? parserError(error as Parameters<typeof parserError>[0]) : null;
     if (parsed) return sendError(res, shape, parsed.code, parsed.message);
     log(`${req.method} ${req.path} failed`, error);
     sendError(res, shape, ErrorCode.INTERNAL_SERVER_ERROR, 'internal error; the detail is in the server log');
