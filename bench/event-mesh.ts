@@ -23,7 +23,15 @@ const fact = (i: number, run: string) => ({
   source: 'urn:bench:event-mesh',
   type: 'OrderPlaced',
   time: new Date(Date.now() - 60_000 - (i % 600) * 1000).toISOString(),
-  data: { orderId: `${run}-${i}`, productId: `p${i % 50}`, quantity: 1, unitPrice: 10, region: ['eu', 'us', 'apac'][i % 3], channel: 'web', customerEmail: 'bench@example.com' },
+  data: {
+    orderId: `${run}-${i}`,
+    productId: `p${i % 50}`,
+    quantity: 1,
+    unitPrice: 10,
+    region: ['eu', 'us', 'apac'][i % 3],
+    channel: 'web',
+    customerEmail: 'bench@example.com',
+  },
 });
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
 
@@ -32,7 +40,18 @@ async function bench(kind: 'mqtt' | 'amqp'): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mesh-bench-'));
   const url = kind === 'mqtt' ? MQTT : AMQP;
   const topics = meshTopics('orders', namespace);
-  const subgraph = await startSubgraph({ domain: 'orders', host: '127.0.0.1', port: 0, schemaDir: path.resolve('schema'), store: { kind: 'duckdb', path: ':memory:' }, bus: { kind: 'memory' }, exportDir: dir, latenessMs: 7 * 86_400_000, namespace, eventMesh: { brokers: [{ kind, url }], checkpointDir: dir } });
+  const subgraph = await startSubgraph({
+    domain: 'orders',
+    host: '127.0.0.1',
+    port: 0,
+    schemaDir: path.resolve('schema'),
+    store: { kind: 'duckdb', path: ':memory:' },
+    bus: { kind: 'memory' },
+    exportDir: dir,
+    latenessMs: 7 * 86_400_000,
+    namespace,
+    eventMesh: { brokers: [{ kind, url }], checkpointDir: dir },
+  });
   const latencies: number[] = [];
   const record = (body: Buffer) => {
     const event = JSON.parse(body.toString());
@@ -45,7 +64,8 @@ async function bench(kind: 'mqtt' | 'amqp'): Promise<void> {
     consumer.on('message', (_topic, payload) => record(payload));
     await consumer.subscribeAsync(topics.eventTopicFilter, { qos: 1 });
     const producer = await mqtt.connectAsync(url, { protocolVersion: 5 });
-    send = async (body) => void (await producer.publishAsync(topics.factTopic('OrderPlaced'), body, { qos: 1, properties: { contentType: 'application/cloudevents+json' } }));
+    send = async (body) =>
+      void (await producer.publishAsync(topics.factTopic('OrderPlaced'), body, { qos: 1, properties: { contentType: 'application/cloudevents+json' } }));
     cleanup = async () => {
       await consumer.endAsync();
       await producer.endAsync();
@@ -57,7 +77,11 @@ async function bench(kind: 'mqtt' | 'amqp'): Promise<void> {
     await channel.bindQueue(queue, topics.exchange, '#');
     await channel.consume(queue, (m) => m && record(m.content), { noAck: true });
     send = async (body) =>
-      new Promise<void>((resolve, reject) => channel.sendToQueue(topics.factQueue, Buffer.from(body), { persistent: true, contentType: 'application/cloudevents+json' }, (e) => (e ? reject(e instanceof Error ? e : new Error(String(e))) : resolve())));
+      new Promise<void>((resolve, reject) =>
+        channel.sendToQueue(topics.factQueue, Buffer.from(body), { persistent: true, contentType: 'application/cloudevents+json' }, (e) =>
+          e ? reject(e instanceof Error ? e : new Error(String(e))) : resolve(),
+        ),
+      );
     cleanup = async () => {
       for (const q of [topics.factQueue, topics.deadLetterQueue]) await channel.deleteQueue(q);
       await channel.deleteExchange(topics.exchange);
@@ -70,7 +94,9 @@ async function bench(kind: 'mqtt' | 'amqp'): Promise<void> {
   while ((await subgraph.runtime.store.factCount()) < N) await new Promise((r) => setTimeout(r, 20));
   const seconds = (Date.now() - started) / 1000;
   await new Promise((r) => setTimeout(r, 500));
-  console.log(`${kind.toUpperCase().padEnd(4)} facts in: ${N} in ${seconds.toFixed(2)} s = ${Math.round(N / seconds)} facts/s; change events out: ${latencies.length}, publish latency p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`);
+  console.log(
+    `${kind.toUpperCase().padEnd(4)} facts in: ${N} in ${seconds.toFixed(2)} s = ${Math.round(N / seconds)} facts/s; change events out: ${latencies.length}, publish latency p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`,
+  );
   await subgraph.close();
   await cleanup();
   await rm(dir, { recursive: true, force: true });

@@ -125,11 +125,16 @@ try {
   const h2 = await timeHistory(runtime);
   await runtime.close();
   const raw2 = await timeRawScan(file);
-  if (h1.orders !== raw1.orders || h2.orders !== raw2.orders) throw new Error(`rollups disagree with raw facts: ${h1.orders}/${raw1.orders}, ${h2.orders}/${raw2.orders}`);
+  if (h1.orders !== raw1.orders || h2.orders !== raw2.orders)
+    throw new Error(`rollups disagree with raw facts: ${h1.orders}/${raw1.orders}, ${h2.orders}/${raw2.orders}`);
   rows.push('| facts | ingest facts/s | 90-day DAY history (rollups), median | raw-fact scan baseline, median | hour rollup rows |');
   rows.push('|---:|---:|---:|---:|---:|');
-  rows.push(`| ${FIRST.toLocaleString('en')} | ${Math.round(rate1).toLocaleString('en')} | ${h1.ms.toFixed(1)} ms | ${raw1.ms.toFixed(1)} ms | ${raw1.rollupRows.toLocaleString('en')} |`);
-  rows.push(`| ${FINAL.toLocaleString('en')} | ${Math.round(rate2).toLocaleString('en')} | ${h2.ms.toFixed(1)} ms | ${raw2.ms.toFixed(1)} ms | ${raw2.rollupRows.toLocaleString('en')} |`);
+  rows.push(
+    `| ${FIRST.toLocaleString('en')} | ${Math.round(rate1).toLocaleString('en')} | ${h1.ms.toFixed(1)} ms | ${raw1.ms.toFixed(1)} ms | ${raw1.rollupRows.toLocaleString('en')} |`,
+  );
+  rows.push(
+    `| ${FINAL.toLocaleString('en')} | ${Math.round(rate2).toLocaleString('en')} | ${h2.ms.toFixed(1)} ms | ${raw2.ms.toFixed(1)} ms | ${raw2.rollupRows.toLocaleString('en')} |`,
+  );
   console.log(rows.join('\n'));
   console.log(`\nfacts grew ${(FINAL / FIRST).toFixed(0)}×: history query ×${(h2.ms / h1.ms).toFixed(2)}, raw scan ×${(raw2.ms / raw1.ms).toFixed(2)}`);
   console.log(`history totals match a raw-fact count at both sizes (${h1.orders.toLocaleString('en')} and ${h2.orders.toLocaleString('en')} orders)`);

@@ -160,7 +160,9 @@ async function run(setup: Setup): Promise<Result> {
     const now = Date.now();
     const started = performance.now();
     for (let n = 0; n < FACTS; n += BATCH) {
-      const batch = Array.from({ length: Math.min(BATCH, FACTS - n) }, (_, i) => orderFact(n + i, new Date(now - 24 * HOUR + Math.floor(random() * 23 * HOUR)), random));
+      const batch = Array.from({ length: Math.min(BATCH, FACTS - n) }, (_, i) =>
+        orderFact(n + i, new Date(now - 24 * HOUR + Math.floor(random() * 23 * HOUR)), random),
+      );
       const report = await runtime.ingest(batch);
       if (report.applied !== batch.length) throw new Error(`batch at ${n}: ${JSON.stringify(report.events.find((e) => e.status !== 'applied'))}`);
     }
@@ -233,10 +235,16 @@ try {
 }
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
-console.log(`orders domain; ${FACTS.toLocaleString('en')} facts ingested with DataProductRuntime.ingest in batches of ${BATCH.toLocaleString('en')}; latency over ${LATENCY_FACTS} single facts at ${RATE}/s, from the ingest call to the bucket event's arrival\n`);
+console.log(
+  `orders domain; ${FACTS.toLocaleString('en')} facts ingested with DataProductRuntime.ingest in batches of ${BATCH.toLocaleString('en')}; latency over ${LATENCY_FACTS} single facts at ${RATE}/s, from the ingest call to the bucket event's arrival\n`,
+);
 console.log('| configuration | ingestion (facts/s) | bus subscriber p50 | bus subscriber p99 | graphql-ws subscriber p50 | graphql-ws subscriber p99 |');
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const r of results) {
-  console.log(`| ${r.name} | ${Math.round(r.factsPerSecond).toLocaleString('en')} | ${ms(percentile(r.busLatency, 50))} | ${ms(percentile(r.busLatency, 99))} | ${ms(percentile(r.wsLatency, 50))} | ${ms(percentile(r.wsLatency, 99))} |`);
+  console.log(
+    `| ${r.name} | ${Math.round(r.factsPerSecond).toLocaleString('en')} | ${ms(percentile(r.busLatency, 50))} | ${ms(percentile(r.busLatency, 99))} | ${ms(percentile(r.wsLatency, 50))} | ${ms(percentile(r.wsLatency, 99))} |`,
+  );
 }
-console.log(`\nnode ${process.version}; bus subscriber = runtime.bucketUpdates('sales'); graphql-ws subscriber = the subgraph's orderBucketUpdated over a websocket (resolves the bucket from the store)`);
+console.log(
+  `\nnode ${process.version}; bus subscriber = runtime.bucketUpdates('sales'); graphql-ws subscriber = the subgraph's orderBucketUpdated over a websocket (resolves the bucket from the store)`,
+);

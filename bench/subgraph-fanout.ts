@@ -10,47 +10,45 @@
  *
  *   npm run bench:subgraph-fanout   (BENCH_PROFILE=<dir> writes a CPU profile of the subgraph)
  */
-import { fork, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { createClient, type Client } from "graphql-ws";
-import WebSocket from "ws";
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 200);
 const FACTS = Number(process.env.BENCH_FACTS ?? 40);
-const NESTED = process.env.BENCH_NESTED === "1";
+const NESTED = process.env.BENCH_NESTED === '1';
 
-type Request = { kind: "cpu" } | { kind: "subscribers" };
+type Request = { kind: 'cpu' } | { kind: 'subscribers' };
 
-if (process.argv[2] === "serve") await serve();
+if (process.argv[2] === 'serve') await serve();
 else await main();
 
 /** The child: the orders subgraph, answering CPU and subscriber-count requests over IPC. */
 async function serve(): Promise<void> {
-  const { startSubgraph } = await import("../subgraphs/startSubgraph.js");
-  const exportDir = mkdtempSync(path.join(tmpdir(), "bench-fanout-"));
+  const { startSubgraph } = await import('../subgraphs/startSubgraph.js');
+  const exportDir = mkdtempSync(path.join(tmpdir(), 'bench-fanout-'));
   const running = await startSubgraph({
-    domain: "orders",
-    host: "127.0.0.1",
+    domain: 'orders',
+    host: '127.0.0.1',
     port: 0,
-    schemaDir: path.resolve("schema"),
-    store: { kind: "duckdb", path: ":memory:" },
-    bus: { kind: "memory" },
+    schemaDir: path.resolve('schema'),
+    store: { kind: 'duckdb', path: ':memory:' },
+    bus: { kind: 'memory' },
     exportDir,
     latenessMs: 7 * 86_400_000,
   });
-  process.on("message", (request: Request) => {
-    if (request.kind === "cpu") process.send!({ cpu: process.cpuUsage() });
+  process.on('message', (request: Request) => {
+    if (request.kind === 'cpu') process.send!({ cpu: process.cpuUsage() });
     else
       process.send!({
-        subscribers: (
-          running.runtime.bus as unknown as { subscribers: Set<unknown> }
-        ).subscribers.size,
+        subscribers: (running.runtime.bus as unknown as { subscribers: Set<unknown> }).subscribers.size,
       });
   });
-  process.on("disconnect", () => {
+  process.on('disconnect', () => {
     void running.close().finally(() => {
       rmSync(exportDir, { recursive: true, force: true });
       process.exit(0);
@@ -61,28 +59,21 @@ async function serve(): Promise<void> {
 
 function ask<T>(child: ChildProcess, request: Request): Promise<T> {
   return new Promise((resolve) => {
-    child.once("message", (answer) => resolve(answer as T));
+    child.once('message', (answer) => resolve(answer as T));
     child.send(request);
   });
 }
 
 async function main(): Promise<void> {
-  const child = fork(fileURLToPath(import.meta.url), ["serve"], {
-    execArgv: [
-      ...process.execArgv,
-      ...(process.env.BENCH_PROFILE
-        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
-        : []),
-    ],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  const child = fork(fileURLToPath(import.meta.url), ['serve'], {
+    execArgv: [...process.execArgv, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const { port } = await new Promise<{ port: number }>((resolve) =>
-    child.once("message", (m) => resolve(m as { port: number })),
-  );
+  const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
   const base = `http://127.0.0.1:${port}`;
   const now = Date.now();
   const range = `{ from: "${new Date(now - 86_400_000).toISOString()}", to: "${new Date(now + 86_400_000).toISOString()}" }`;
-  const query = `subscription { orderBucketUpdated(granularity: MINUTE) { cursor bucket { start orders units revenue } product { id ${NESTED ? `sales(range: ${range}) { total { orders } }` : ""} } } }`;
+  const query = `subscription { orderBucketUpdated(granularity: MINUTE) { cursor bucket { start orders units revenue } product { id ${NESTED ? `sales(range: ${range}) { total { orders } }` : ''} } } }`;
 
   const clients: Client[] = [];
   const received = new Map<string, number>();
@@ -101,46 +92,40 @@ async function main(): Promise<void> {
           const cursor = data!.orderBucketUpdated.cursor;
           const count = (received.get(cursor) ?? 0) + 1;
           received.set(cursor, count);
-          if (waiter && waiter.cursor === cursor && count === CLIENTS)
-            waiter.resolve();
+          if (waiter && waiter.cursor === cursor && count === CLIENTS) waiter.resolve();
         },
-        error: (error) => console.error("subscription error", error),
+        error: (error) => console.error('subscription error', error),
         complete: () => {},
       },
     );
   }
-  while (
-    (await ask<{ subscribers: number }>(child, { kind: "subscribers" }))
-      .subscribers < CLIENTS
-  )
-    await new Promise((r) => setTimeout(r, 20));
+  while ((await ask<{ subscribers: number }>(child, { kind: 'subscribers' })).subscribers < CLIENTS) await new Promise((r) => setTimeout(r, 20));
 
   const post = async (i: number) => {
     const body = {
-      specversion: "1.0",
+      specversion: '1.0',
       id: `bench-${now}-${i}`,
-      source: "urn:bench",
-      type: "OrderPlaced",
+      source: 'urn:bench',
+      type: 'OrderPlaced',
       time: new Date(now - 60_000 - i * 1000).toISOString(),
       data: {
         orderId: `bench-${i}`,
         productId: `p${i % 5}`,
         quantity: 1,
         unitPrice: 10,
-        region: "eu",
-        channel: "web",
-        customerEmail: "bench@example.com",
+        region: 'eu',
+        channel: 'web',
+        customerEmail: 'bench@example.com',
       },
     };
     const started = performance.now();
     const response = await fetch(`${base}/events`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     const answer = (await response.json()) as { applied?: number };
-    if (answer.applied !== 1)
-      throw new Error(`fact ${i} not applied: ${JSON.stringify(answer)}`);
+    if (answer.applied !== 1) throw new Error(`fact ${i} not applied: ${JSON.stringify(answer)}`);
     return performance.now() - started;
   };
   /** Posts fact i and waits until every client has its event (matched by the newest cursor). */
@@ -150,10 +135,7 @@ async function main(): Promise<void> {
     for (;;) {
       const fresh = [...received.keys()].find((c) => !before.has(c));
       if (fresh !== undefined) {
-        if (received.get(fresh)! < CLIENTS)
-          await new Promise<void>(
-            (resolve) => (waiter = { cursor: fresh, resolve }),
-          );
+        if (received.get(fresh)! < CLIENTS) await new Promise<void>((resolve) => (waiter = { cursor: fresh, resolve }));
         break;
       }
       await new Promise((r) => setTimeout(r, 1));
@@ -162,23 +144,16 @@ async function main(): Promise<void> {
   };
 
   await deliver(-1); // warm-up
-  const cpuBefore = await ask<{ cpu: NodeJS.CpuUsage }>(child, { kind: "cpu" });
+  const cpuBefore = await ask<{ cpu: NodeJS.CpuUsage }>(child, { kind: 'cpu' });
   const started = performance.now();
   const latencies: number[] = [];
   for (let i = 0; i < FACTS; i++) latencies.push(await deliver(i));
   const wall = performance.now() - started;
-  const cpuAfter = await ask<{ cpu: NodeJS.CpuUsage }>(child, { kind: "cpu" });
-  const cpuMs =
-    (cpuAfter.cpu.user -
-      cpuBefore.cpu.user +
-      cpuAfter.cpu.system -
-      cpuBefore.cpu.system) /
-    1000;
+  const cpuAfter = await ask<{ cpu: NodeJS.CpuUsage }>(child, { kind: 'cpu' });
+  const cpuMs = (cpuAfter.cpu.user - cpuBefore.cpu.user + cpuAfter.cpu.system - cpuBefore.cpu.system) / 1000;
   latencies.sort((a, b) => a - b);
   const deliveries = FACTS * CLIENTS;
-  console.log(
-    `orders subgraph, ${CLIENTS} websocket subscriptions${NESTED ? " (with nested product.sales)" : ""}, ${FACTS} facts, ${deliveries} deliveries`,
-  );
+  console.log(`orders subgraph, ${CLIENTS} websocket subscriptions${NESTED ? ' (with nested product.sales)' : ''}, ${FACTS} facts, ${deliveries} deliveries`);
   console.log(
     `  subgraph CPU: ${cpuMs.toFixed(0)} ms total, ${(cpuMs / FACTS).toFixed(1)} ms per fact, ${((cpuMs * 1000) / deliveries).toFixed(1)} µs per delivery`,
   );

@@ -61,4 +61,6 @@ const parses = (supergraphParseCount() - parsesBefore) / (runs + 2);
 await gateway.close();
 rmSync(dir, { recursive: true, force: true });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`supergraph reload (${runs} runs): CPU median ${median(cpu).toFixed(0)} ms, busy median ${median(busy).toFixed(0)} ms (min ${Math.min(...busy).toFixed(0)}, max ${Math.max(...busy).toFixed(0)}), longest block median ${median(longest).toFixed(0)} ms, ${parses} parse(s) of ours per reload`);
+console.log(
+  `supergraph reload (${runs} runs): CPU median ${median(cpu).toFixed(0)} ms, busy median ${median(busy).toFixed(0)} ms (min ${Math.min(...busy).toFixed(0)}, max ${Math.max(...busy).toFixed(0)}), longest block median ${median(longest).toFixed(0)} ms, ${parses} parse(s) of ours per reload`,
+);

@@ -12,11 +12,6 @@ export type { SubgraphEndpoint } from './supergraph/fetchSubgraphSdl.js';
 export { buildSupergraphSnapshot, type SupergraphSnapshot, type SupergraphSnapshotOptions } from './supergraph/buildSupergraphSnapshot.js';
 export type { SubgraphAddress, SubgraphAddressOverrides } from './supergraph/subgraphAddresses.js';
 export { composeSchemaDir, type ComposeSchemaDirOptions, type ComposeSchemaDirResult } from './supergraph/composeSchemaDir.js';
-export {
-  createSubscriptionExecutor,
-  type SubscriptionExecutor,
-  type SubscriptionExecutorOptions,
-  type SubscriptionRequest,
-} from './subscriptions/index.js';
+export { createSubscriptionExecutor, type SubscriptionExecutor, type SubscriptionExecutorOptions, type SubscriptionRequest } from './subscriptions/index.js';
 /** Every public error code of the mesh (one vocabulary for the gateway and the subgraphs). */
 export { ErrorCode } from '../core/errors/ErrorCode.js';

@@ -70,7 +70,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const auth = config.auth ? createGatewayAuth(config.auth, { supergraph: () => snapshot }) : null;
   for (const warning of config.auth?.warnings ?? []) log('warn', `!!!!!!!! ${warning} !!!!!!!!`);
   // Limits: document limits, trusted documents and rate limits, checked before validation and planning.
-  const limits = createGatewayLimits(config.limits ?? DEFAULT_GATEWAY_LIMITS, (message) => log('warn', message), () => snapshot?.costs ?? NO_COST_DIRECTIVES);
+  const limits = createGatewayLimits(
+    config.limits ?? DEFAULT_GATEWAY_LIMITS,
+    (message) => log('warn', message),
+    () => snapshot?.costs ?? NO_COST_DIRECTIVES,
+  );
   const app = express();
   const server = createServer(app);
   let apiSchema: GraphQLSchema | null = null;
@@ -78,7 +82,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   const addresses = (): Readonly<Record<string, SubgraphAddress>> | null => snapshot?.addresses ?? null;
   // Replicas of a subgraph (docs/architecture.md "Scale-out"): the supergraph names the first, the others come from config.
   const otherReplicaUrls: Record<string, readonly string[]> =
-    config.supergraph.kind === 'subgraphs' ? Object.fromEntries(config.supergraph.subgraphs.flatMap((s) => (s.otherReplicaUrls?.length ? [[s.name, s.otherReplicaUrls]] : []))) : {};
+    config.supergraph.kind === 'subgraphs'
+      ? Object.fromEntries(config.supergraph.subgraphs.flatMap((s) => (s.otherReplicaUrls?.length ? [[s.name, s.otherReplicaUrls]] : [])))
+      : {};
   const addressOverrides = { wsUrls: config.subgraphWsUrls, otherReplicaUrls };
   // The data product catalog is a subgraph the gateway serves itself, in-process.
   // Its GraphQL ports point at the gateway as consumers reach it (MESH_PUBLIC_URL, else its own address).
@@ -98,7 +104,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     else executor.updateSupergraph(next.supergraph);
     snapshot = next;
   };
-  const source = auth && config.supergraph.kind === 'subgraphs' ? { ...config.supergraph, headers: (name: string) => auth.serviceHeaders(name) } : config.supergraph;
+  const source =
+    auth && config.supergraph.kind === 'subgraphs' ? { ...config.supergraph, headers: (name: string) => auth.serviceHeaders(name) } : config.supergraph;
   const manager = createSupergraphManager({
     source,
     build: (sdl) => buildSupergraphSnapshot(sdl, { addressOverrides }),
@@ -115,7 +122,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       if (name === CATALOG_SUBGRAPH_NAME) return catalog.dataSource;
       if (!url) return withLocatedFailures(name, new RemoteGraphQLDataSource({ url }));
       const urls = [url, ...(otherReplicaUrls[name] ?? [])];
-      return withLocatedFailures(name, urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url));
+      return withLocatedFailures(
+        name,
+        urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url),
+      );
     },
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
@@ -130,12 +140,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     subscriptions: () => executor,
     maxPayload: limits.config.maxWebsocketMessageBytes,
     maxOperationsPerSocket: limits.config.maxSubscriptionsPerSocket,
-    admit: (operation, caller, schema) => limits.admitWebsocketOperation({ ...operation, extensions: operation.extensions ?? undefined }, { principal: caller.principal ?? ANONYMOUS, clientAddress: caller.clientAddress }, schema),
+    admit: (operation, caller, schema) =>
+      limits.admitWebsocketOperation(
+        { ...operation, extensions: operation.extensions ?? undefined },
+        { principal: caller.principal ?? ANONYMOUS, clientAddress: caller.clientAddress },
+        schema,
+      ),
     executeOperation: async (request, context) => {
       if (!apollo) return { errors: [{ message: 'the gateway is starting' }] } as unknown as ExecutionResult;
       // Admitted by `admit` already (budget spent, document checked): not charged twice.
-      const response = await apollo.executeOperation(request, { contextValue: limits.admitted((context ?? {})) });
-      return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : ({ errors: [{ message: 'incremental delivery is not supported over websockets' }] } as unknown as ExecutionResult);
+      const response = await apollo.executeOperation(request, { contextValue: limits.admitted(context ?? {}) });
+      return response.body.kind === 'single'
+        ? (response.body.singleResult as ExecutionResult)
+        : ({ errors: [{ message: 'incremental delivery is not supported over websockets' }] } as unknown as ExecutionResult);
     },
     ...(auth && {
       authenticate: (params) => auth.principalFromConnectionParams(params),
@@ -159,7 +176,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
   let graphqlHandler: express.RequestHandler | null = null;
   app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
-    if (!graphqlHandler) return void res.status(httpStatusOf(ErrorCode.SERVICE_UNAVAILABLE)).json({ errors: [{ message: 'the gateway is starting: the supergraph is not loaded yet', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] });
+    if (!graphqlHandler)
+      return void res
+        .status(httpStatusOf(ErrorCode.SERVICE_UNAVAILABLE))
+        .json({ errors: [{ message: 'the gateway is starting: the supergraph is not loaded yet', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] });
     graphqlHandler(req, res, next);
   });
   // Last: JSON for unknown routes and every error (bad or large bodies, throws), never an HTML page.
@@ -190,7 +210,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     formatError: formatPublicError(log),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
-      { async serverWillStart() { return { async drainServer() { await ws.dispose(); await executor?.dispose(); await limits.close(); } }; } },
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await ws.dispose();
+              await executor?.dispose();
+              await limits.close();
+            },
+          };
+        },
+      },
       limits.plugin,
       config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
     ],

@@ -49,7 +49,16 @@ function signingKey(file: string) {
 
 /** Signs a token the gateway (and subgraphs, for producer tokens) accept with the default dev config. */
 export async function signDevToken(options: DevTokenOptions): Promise<string> {
-  const { scopes, ttlSeconds, sub = 'dev-user', issuer = 'mesh-dev', audience = 'mesh', scopesClaim = 'scope', claims = {}, privateJwksFile = DEV_PRIVATE_JWKS_FILE } = options;
+  const {
+    scopes,
+    ttlSeconds,
+    sub = 'dev-user',
+    issuer = 'mesh-dev',
+    audience = 'mesh',
+    scopesClaim = 'scope',
+    claims = {},
+    privateJwksFile = DEV_PRIVATE_JWKS_FILE,
+  } = options;
   const { key, kid, alg } = await signingKey(path.resolve(privateJwksFile));
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ ...claims, [scopesClaim]: scopesClaim === 'scope' ? scopes.join(' ') : [...scopes] })

@@ -17,7 +17,8 @@ try {
   process.exit(2);
 }
 try {
-  const port = process.env[`${request.domain.toUpperCase()}_PORT`] ?? (DOMAINS as Record<string, { defaultPort: number } | undefined>)[request.domain]?.defaultPort;
+  const port =
+    process.env[`${request.domain.toUpperCase()}_PORT`] ?? (DOMAINS as Record<string, { defaultPort: number } | undefined>)[request.domain]?.defaultPort;
   const baseUrl = request.url ?? (port ? `http://127.0.0.1:${port}` : undefined);
   if (!baseUrl) throw new Error(`no default port for domain "${request.domain}": pass --url`);
   const token =

@@ -9,6 +9,8 @@ await runMain(`subgraph ${domain ?? ''}`.trim(), async () => {
   if (!domain) throw new Error(`name the subgraph: npm run subgraph -- <${DOMAIN_NAMES.join('|')}>`);
   const config = subgraphConfigFromEnv(domain, process.env);
   const running = await startSubgraph(config);
-  console.log(`${domain} subgraph ready at ${running.served.url} (websocket ${running.served.wsUrl}, store ${config.store.kind === 'duckdb' ? config.store.path : 'postgres'})`);
+  console.log(
+    `${domain} subgraph ready at ${running.served.url} (websocket ${running.served.wsUrl}, store ${config.store.kind === 'duckdb' ? config.store.path : 'postgres'})`,
+  );
   return running.close;
 });

@@ -13,7 +13,8 @@ export function parseTokenArgs(argv: readonly string[]): { scopes: string[]; ttl
   const claims: Record<string, unknown> = {};
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    const [name, inline] = flag.startsWith('--') && flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
+    const [name, inline] =
+      flag.startsWith('--') && flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
     const value = () => inline ?? (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : fail(`${name} needs a value`));
     switch (name) {
       case '--scopes': {

@@ -71,7 +71,16 @@ export interface GoLiveOptions {
   carryOver?: boolean;
 }
 
-type PlacedOrder = { orderId: string; n: number; product: number; quantity: number; unitPrice: number; region: Region; channel: (typeof CHANNELS)[number]; warehouse: Warehouse };
+type PlacedOrder = {
+  orderId: string;
+  n: number;
+  product: number;
+  quantity: number;
+  unitPrice: number;
+  region: Region;
+  channel: (typeof CHANNELS)[number];
+  warehouse: Warehouse;
+};
 type Action =
   | { kind: 'order' }
   | { kind: 'cancel'; order: PlacedOrder }
@@ -127,7 +136,8 @@ export class Simulation {
 
   constructor(options: GenerateFactsOptions) {
     const { seed = 42, products = 50, from, to, ordersPerDay = 300, cancellationRate = 0.03, priceChangesPerProductDay = 0.02 } = options;
-    if (!(from instanceof Date) || !(to instanceof Date) || Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new TypeError('from and to must be valid Dates');
+    if (!(from instanceof Date) || !(to instanceof Date) || Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+      throw new TypeError('from and to must be valid Dates');
     if (to.getTime() < from.getTime()) throw new RangeError(`to (${to.toISOString()}) is before from (${from.toISOString()})`);
     if (!Number.isInteger(products) || products < 1) throw new RangeError(`products must be a positive integer; got ${products}`);
     this.seed = seed;
@@ -284,7 +294,16 @@ export class Simulation {
     const quantity = this.catalog[product].price > 200 ? (r.chance(0.9) ? 1 : 2) : pickQuantity(r);
     const warehouse = this.fulfilFrom(time, product, region, quantity);
     const n = ++this.orders;
-    const order: PlacedOrder = { orderId: `ord-${this.epoch}-${String(n).padStart(6, '0')}`, n, product, quantity, unitPrice: this.prices[product], region, channel: pickChannel(r), warehouse };
+    const order: PlacedOrder = {
+      orderId: `ord-${this.epoch}-${String(n).padStart(6, '0')}`,
+      n,
+      product,
+      quantity,
+      unitPrice: this.prices[product],
+      region,
+      channel: pickChannel(r),
+      warehouse,
+    };
     const customer = 1 + Math.floor(this.customers * r.next() ** 2); // returning customers buy more often
     this.emit('orders', 'OrderPlaced', time, { ...orderLine(order, this.catalog), customerEmail: `c${customer}@example.com` });
     this.adjust(time, product, warehouse, -quantity, 'sold');
@@ -317,7 +336,12 @@ export class Simulation {
     if (delta < 0 && onHand <= reorderPoint && !this.restocking.has(key)) {
       this.restocking.add(key);
       const [min, max] = this.restockLeadHours;
-      this.schedule(time + this.random.float(min * HOUR, max * HOUR), { kind: 'restock', product, warehouse, quantity: this.restockQuantity(product, warehouse) });
+      this.schedule(time + this.random.float(min * HOUR, max * HOUR), {
+        kind: 'restock',
+        product,
+        warehouse,
+        quantity: this.restockQuantity(product, warehouse),
+      });
     }
   }
 
@@ -370,4 +394,7 @@ const orderLine = (order: PlacedOrder, catalog: readonly SimulatedProduct[]) => 
 const pickRegion = weighted(REGIONS, REGION_WEIGHTS);
 const pickChannel = weighted(CHANNELS, CHANNEL_WEIGHTS);
 const pickQuantity = weighted([1, 2, 3, 4, 5], [0.7, 0.2, 0.06, 0.03, 0.01]);
-const pickCarrier = Object.fromEntries(REGIONS.map((region) => [region, weighted(CARRIERS, CARRIER_WEIGHTS[region])])) as Record<Region, (random: Random) => (typeof CARRIERS)[number]>;
+const pickCarrier = Object.fromEntries(REGIONS.map((region) => [region, weighted(CARRIERS, CARRIER_WEIGHTS[region])])) as Record<
+  Region,
+  (random: Random) => (typeof CARRIERS)[number]
+>;

@@ -67,7 +67,8 @@ export async function fetchFactCount(target: SubgraphTarget, retry: RetryPolicy)
     const text = await response.text();
     if (!response.ok) return { ok: false, status: response.status, reason: `GET /descriptor answered ${response.status}: ${errorMessage(text)}` };
     const factCount = (safeJson(text) as { factCount?: unknown } | undefined)?.factCount;
-    if (typeof factCount !== 'number') throw new SimulatorError('EVENTS_REFUSED', target.domain, 'GET /descriptor carries no numeric factCount; is this a data product?', response.status);
+    if (typeof factCount !== 'number')
+      throw new SimulatorError('EVENTS_REFUSED', target.domain, 'GET /descriptor carries no numeric factCount; is this a data product?', response.status);
     return { ok: true, value: factCount };
   });
 }
@@ -115,7 +116,9 @@ interface ReportBody {
 
 function parseReport(text: string): ReportBody | undefined {
   const body = safeJson(text) as Partial<ReportBody> | undefined;
-  return body && typeof body.applied === 'number' && typeof body.duplicates === 'number' && typeof body.rejected === 'number' ? (body as ReportBody) : undefined;
+  return body && typeof body.applied === 'number' && typeof body.duplicates === 'number' && typeof body.rejected === 'number'
+    ? (body as ReportBody)
+    : undefined;
 }
 
 function safeJson(text: string): unknown {

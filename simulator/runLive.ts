@@ -31,7 +31,10 @@ export async function runLive(input: RunLiveInput): Promise<void> {
   const intervalMs = 1000 / ratePerSecond;
   const maxPerTick = Math.max(1, Math.ceil(ratePerSecond));
   const outbox = Object.fromEntries(SIM_DOMAINS.map((d) => [d, [] as SimulatedFact[]])) as Record<SimDomain, SimulatedFact[]>;
-  const health = Object.fromEntries(SIM_DOMAINS.map((d) => [d, { failures: 0, retryAt: 0, lastLogged: -Infinity }])) as Record<SimDomain, { failures: number; retryAt: number; lastLogged: number }>;
+  const health = Object.fromEntries(SIM_DOMAINS.map((d) => [d, { failures: 0, retryAt: 0, lastLogged: -Infinity }])) as Record<
+    SimDomain,
+    { failures: number; retryAt: number; lastLogged: number }
+  >;
   const started = clock().getTime();
   let placed = 0;
   let summary = { at: started, orders: 0, facts: 0 };
@@ -85,7 +88,9 @@ export async function runLive(input: RunLiveInput): Promise<void> {
     await Promise.all(SIM_DOMAINS.map((domain) => flush(domain, t)));
     if (t - summary.at >= SUMMARY_EVERY_MS) {
       const backlog = SIM_DOMAINS.reduce((sum, d) => sum + outbox[d].length, 0);
-      log(`live: ${summary.orders} orders, ${summary.facts} facts delivered in the last ${Math.round((t - summary.at) / 1000)} s; backlog ${backlog}; ${live.pending} follow-ups scheduled`);
+      log(
+        `live: ${summary.orders} orders, ${summary.facts} facts delivered in the last ${Math.round((t - summary.at) / 1000)} s; backlog ${backlog}; ${live.pending} follow-ups scheduled`,
+      );
       summary = { at: t, orders: 0, facts: 0 };
     }
     const wait = Math.max(0, started + placed * intervalMs - clock().getTime());

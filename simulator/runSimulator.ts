@@ -96,7 +96,9 @@ export function runSimulator(options: RunSimulatorOptions): SimulatorHandle {
   if (outerSignal?.aborted) abort();
   else outerSignal?.addEventListener('abort', abort, { once: true });
   const signal = controller.signal;
-  const targets = Object.fromEntries(SIM_DOMAINS.map((domain) => [domain, { domain, base: subgraphs[domain].replace(/\/+$/, ''), headers, signal } satisfies SubgraphTarget])) as Record<SimDomain, SubgraphTarget>;
+  const targets = Object.fromEntries(
+    SIM_DOMAINS.map((domain) => [domain, { domain, base: subgraphs[domain].replace(/\/+$/, ''), headers, signal } satisfies SubgraphTarget]),
+  ) as Record<SimDomain, SubgraphTarget>;
 
   const to = clock();
   const from = new Date(Math.floor(to.getTime() / DAY) * DAY - seedDays * DAY);

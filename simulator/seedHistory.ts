@@ -47,12 +47,19 @@ export interface SeedHistoryInput {
 export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> {
   const { simulation, from, to, targets, batchSize, retry, log, signal } = input;
   const started = performance.now();
-  const policy = (domain: SimDomain): RetryPolicy => ({ ...retry, onRetry: (reason, n, ms) => log(`${domain}: ${reason}; retry ${n}/${retry.attempts - 1} in ${ms} ms`) });
+  const policy = (domain: SimDomain): RetryPolicy => ({
+    ...retry,
+    onRetry: (reason, n, ms) => log(`${domain}: ${reason}; retry ${n}/${retry.attempts - 1} in ${ms} ms`),
+  });
   const existing = await Promise.all(SIM_DOMAINS.map((domain) => fetchFactCount(targets[domain], policy(domain))));
   const domains = Object.fromEntries(
-    SIM_DOMAINS.map((domain, i) => [domain, { skipped: existing[i] > 0, existingFacts: existing[i], posted: 0, batches: 0, applied: 0, duplicates: 0, rejected: 0 }]),
+    SIM_DOMAINS.map((domain, i) => [
+      domain,
+      { skipped: existing[i] > 0, existingFacts: existing[i], posted: 0, batches: 0, applied: 0, duplicates: 0, rejected: 0 },
+    ]),
   ) as Record<SimDomain, DomainSeedReport>;
-  for (const domain of SIM_DOMAINS) if (domains[domain].skipped) log(`${domain}: already holds ${domains[domain].existingFacts} facts; history not posted again`);
+  for (const domain of SIM_DOMAINS)
+    if (domains[domain].skipped) log(`${domain}: already holds ${domains[domain].existingFacts} facts; history not posted again`);
   log(`seeding ${from.toISOString()} → ${to.toISOString()} into ${SIM_DOMAINS.filter((d) => !domains[d].skipped).join(', ') || 'no domain'}`);
 
   const feeders = Object.fromEntries(
@@ -66,7 +73,8 @@ export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> 
         report.applied += outcome.applied;
         report.duplicates += outcome.duplicates;
         report.rejected += outcome.rejected;
-        if (outcome.rejected > 0) log(`${domain}: batch ${n} (${batch.length} facts) answered ${outcome.status}: ${outcome.rejected} rejected; first: ${outcome.firstRejection}`);
+        if (outcome.rejected > 0)
+          log(`${domain}: batch ${n} (${batch.length} facts) answered ${outcome.status}: ${outcome.rejected} rejected; first: ${outcome.firstRejection}`);
       }),
     ]),
   ) as Record<SimDomain, Feeder>;
@@ -92,7 +100,8 @@ export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> 
   const report: SeedReport = { from: from.toISOString(), to: to.toISOString(), durationMs: Math.round(performance.now() - started), domains };
   for (const domain of SIM_DOMAINS) {
     const r = domains[domain];
-    if (!r.skipped) log(`${domain}: posted ${r.posted} facts in ${r.batches} batches (applied ${r.applied}, duplicates ${r.duplicates}, rejected ${r.rejected})`);
+    if (!r.skipped)
+      log(`${domain}: posted ${r.posted} facts in ${r.batches} batches (applied ${r.applied}, duplicates ${r.duplicates}, rejected ${r.rejected})`);
   }
   const total = SIM_DOMAINS.reduce((sum, d) => sum + domains[d].posted, 0);
   log(`seeded ${total} facts in ${(report.durationMs / 1000).toFixed(1)} s`);

@@ -1,4 +1,21 @@
-import { DataProductRuntime, DuckDbStore, InProcessBus, JetStreamBus, PostgresStore, consumeFacts, gatewayTokenAuthenticator, loadTypeDefs, producerTokenAuthorizer, scheduleExports, serveDataProduct, startEventMesh, type Bus, type ServeDataProductOptions, type ServedDataProduct, type Store } from './kit/index.js';
+import {
+  DataProductRuntime,
+  DuckDbStore,
+  InProcessBus,
+  JetStreamBus,
+  PostgresStore,
+  consumeFacts,
+  gatewayTokenAuthenticator,
+  loadTypeDefs,
+  producerTokenAuthorizer,
+  scheduleExports,
+  serveDataProduct,
+  startEventMesh,
+  type Bus,
+  type ServeDataProductOptions,
+  type ServedDataProduct,
+  type Store,
+} from './kit/index.js';
 import { DOMAINS } from './domains.js';
 import type { BusConfig, StoreConfig, SubgraphConfig } from './subgraphConfig.js';
 import { hostname } from 'node:os';
@@ -38,27 +55,44 @@ export async function openBus(config: BusConfig, domain: string, namespace?: str
  * SDL's auth directives against it (unless `auth.enforceDirectives` is false), and `POST /events` takes
  * only producer tokens with `<domain>:write`, unless `serveOptions` brings its own checks.
  */
-export async function startSubgraph(config: SubgraphConfig, serveOptions: Omit<ServeDataProductOptions, 'port' | 'host' | 'exportDir'> = {}): Promise<RunningSubgraph> {
+export async function startSubgraph(
+  config: SubgraphConfig,
+  serveOptions: Omit<ServeDataProductOptions, 'port' | 'host' | 'exportDir'> = {},
+): Promise<RunningSubgraph> {
   const definition = DOMAINS[config.domain].define(loadTypeDefs(config.schemaDir, config.domain));
   const store = await openStore(config.store, config.domain, config.namespace);
   const bus = await openBus(config.bus, config.domain, config.namespace);
   const runtime = await DataProductRuntime.start(definition, { store, bus, latenessMs: config.latenessMs });
   // On NATS, producers may also publish facts to `[<namespace>.]mesh.<domain>.facts.<type>`; replicas share the durable consumer.
-  const facts = bus instanceof JetStreamBus ? await consumeFacts({ connection: bus.connection, domain: config.domain, namespace: bus.namespace, ingest: (events) => runtime.ingest(events) }) : null;
+  const facts =
+    bus instanceof JetStreamBus
+      ? await consumeFacts({ connection: bus.connection, domain: config.domain, namespace: bus.namespace, ingest: (events) => runtime.ingest(events) })
+      : null;
   const { auth } = config;
   for (const warning of auth?.warnings ?? []) console.error(`${config.domain} subgraph warn: !!!!!!!! ${warning} !!!!!!!!`);
   const secured: Partial<ServeDataProductOptions> = auth
     ? {
         authenticateRequest: serveOptions.authenticateRequest ?? gatewayTokenAuthenticator({ secret: auth.gatewaySecret, audience: config.domain }),
         ...(auth.enforceDirectives !== false && { fieldAuth: serveOptions.fieldAuth ?? {} }),
-        events: { ...serveOptions.events, authorizeProducer: serveOptions.events?.authorizeProducer ?? producerTokenAuthorizer({ ...auth.producers, requiredScope: `${config.domain}:write` }) },
-        admin: { ...serveOptions.admin, authorizeAdmin: serveOptions.admin?.authorizeAdmin ?? producerTokenAuthorizer({ ...auth.producers, requiredScope: `${config.domain}:admin` }) },
+        events: {
+          ...serveOptions.events,
+          authorizeProducer: serveOptions.events?.authorizeProducer ?? producerTokenAuthorizer({ ...auth.producers, requiredScope: `${config.domain}:write` }),
+        },
+        admin: {
+          ...serveOptions.admin,
+          authorizeAdmin: serveOptions.admin?.authorizeAdmin ?? producerTokenAuthorizer({ ...auth.producers, requiredScope: `${config.domain}:admin` }),
+        },
       }
     : {};
   const served = await serveDataProduct(runtime, { ...serveOptions, ...secured, port: config.port, host: config.host, exportDir: config.exportDir });
   // Change events out to, and facts in from, the enterprise event mesh (MQTT / AMQP), when configured.
   const mesh = config.eventMesh
-    ? await startEventMesh(runtime, { config: config.eventMesh, namespace: config.namespace, durableBus: bus instanceof JetStreamBus, replicaId: `${hostname()}-${served.port}` }).catch(async (error: unknown) => {
+    ? await startEventMesh(runtime, {
+        config: config.eventMesh,
+        namespace: config.namespace,
+        durableBus: bus instanceof JetStreamBus,
+        replicaId: `${hostname()}-${served.port}`,
+      }).catch(async (error: unknown) => {
         await served.close();
         await facts?.stop();
         await runtime.close();
@@ -67,7 +101,13 @@ export async function startSubgraph(config: SubgraphConfig, serveOptions: Omit<S
     : null;
   if (mesh) runtime.eventMeshPorts = mesh.ports;
   // The file-based access style: hourly aggregates of every rollup as Parquet and CSV, refreshed on a schedule.
-  const exports = config.exportIntervalMs ? scheduleExports(runtime, { exportDir: config.exportDir, intervalMs: config.exportIntervalMs, log: (m) => console.error(`${config.domain} subgraph warn: ${m}`) }) : null;
+  const exports = config.exportIntervalMs
+    ? scheduleExports(runtime, {
+        exportDir: config.exportDir,
+        intervalMs: config.exportIntervalMs,
+        log: (m) => console.error(`${config.domain} subgraph warn: ${m}`),
+      })
+    : null;
   return {
     runtime,
     served,

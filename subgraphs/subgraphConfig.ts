@@ -88,7 +88,10 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     exportDir: z.string().min(1),
     exportIntervalMinutes: z.coerce.number().min(0),
     latenessHours: z.coerce.number().positive(),
-    namespace: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a lowercase letter, then up to 31 lowercase letters, digits or _').optional(),
+    namespace: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,31}$/, 'a lowercase letter, then up to 31 lowercase letters, digits or _')
+      .optional(),
   });
   const raw = {
     host: env.MESH_HOST ?? '127.0.0.1',
@@ -104,7 +107,18 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const names: Record<string, string> = { host: 'MESH_HOST', port: portVariable, schemaDir: 'MESH_SCHEMA_DIR', dataDir: 'MESH_DATA_DIR', store: 'MESH_STORE', bus: 'MESH_BUS', exportDir: 'MESH_EXPORT_DIR', exportIntervalMinutes: 'MESH_EXPORT_INTERVAL_MINUTES', latenessHours: 'MESH_LATENESS_HOURS', namespace: 'MESH_NAMESPACE' };
+    const names: Record<string, string> = {
+      host: 'MESH_HOST',
+      port: portVariable,
+      schemaDir: 'MESH_SCHEMA_DIR',
+      dataDir: 'MESH_DATA_DIR',
+      store: 'MESH_STORE',
+      bus: 'MESH_BUS',
+      exportDir: 'MESH_EXPORT_DIR',
+      exportIntervalMinutes: 'MESH_EXPORT_INTERVAL_MINUTES',
+      latenessHours: 'MESH_LATENESS_HOURS',
+      namespace: 'MESH_NAMESPACE',
+    };
     const issue = parsed.error.issues[0];
     const key = String(issue.path[0]);
     throw new Error(`invalid ${names[key] ?? key}=${JSON.stringify(raw[key as keyof typeof raw])}: ${issue.message}`);
@@ -134,13 +148,24 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv): SubgraphAuthConfig {
   if (secure) {
     // Fail closed: dev credentials are public, so a subgraph running on them trusts anyone.
     const problems: string[] = [];
-    if (gatewaySecret === DEV_GATEWAY_SECRET) problems.push('MESH_GATEWAY_SECRET is the committed development secret: set MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE to the random secret the gateway uses');
-    if (keys.kind === 'local' && holdsDevKey(keys.jwksFile)) problems.push('producer tokens would be verified with the committed development key: set MESH_AUTH_JWKS_URL (or MESH_AUTH_JWKS_FILE) to your identity provider\'s keys');
+    if (gatewaySecret === DEV_GATEWAY_SECRET)
+      problems.push(
+        'MESH_GATEWAY_SECRET is the committed development secret: set MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE to the random secret the gateway uses',
+      );
+    if (keys.kind === 'local' && holdsDevKey(keys.jwksFile))
+      problems.push(
+        "producer tokens would be verified with the committed development key: set MESH_AUTH_JWKS_URL (or MESH_AUTH_JWKS_FILE) to your identity provider's keys",
+      );
     if (problems.length) throw new Error(`refusing to start with ${secure}: ${problems.join('; ')}`);
   }
   return {
     gatewaySecret,
-    producers: { keys, issuer: env.MESH_AUTH_ISSUER || 'mesh-dev', audience: env.MESH_AUTH_AUDIENCE || 'mesh', scopesClaim: env.MESH_AUTH_SCOPES_CLAIM || 'scope' },
+    producers: {
+      keys,
+      issuer: env.MESH_AUTH_ISSUER || 'mesh-dev',
+      audience: env.MESH_AUTH_AUDIENCE || 'mesh',
+      scopesClaim: env.MESH_AUTH_SCOPES_CLAIM || 'scope',
+    },
     warnings: [],
   };
 }

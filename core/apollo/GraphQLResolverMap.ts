@@ -10,7 +10,11 @@ import type { DocumentNode, GraphQLFieldResolver, GraphQLScalarType } from 'grap
 /* eslint-disable @typescript-eslint/no-explicit-any -- mirrors @apollo/subgraph's own resolver map type, whose parents are `any` */
 export interface GraphQLResolverMap<TContext = unknown> {
   [typeName: string]:
-    | { [fieldName: string]: GraphQLFieldResolver<any, TContext> | { requires?: string; resolve?: GraphQLFieldResolver<any, TContext>; subscribe?: GraphQLFieldResolver<any, TContext> } }
+    | {
+        [fieldName: string]:
+          | GraphQLFieldResolver<any, TContext>
+          | { requires?: string; resolve?: GraphQLFieldResolver<any, TContext>; subscribe?: GraphQLFieldResolver<any, TContext> };
+      }
     | GraphQLScalarType
     | { [enumValue: string]: string | number };
 }

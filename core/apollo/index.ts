@@ -9,7 +9,13 @@ export { executeSubscriptionEvent, type SubscriptionEventInput } from './execute
 export { gatewayCompatibleSdl } from './gatewayCompatibleSdl.js';
 export type { GraphQLResolverMap, SubgraphSchemaModuleResolvers } from './GraphQLResolverMap.js';
 export { parseSupergraph, supergraphParseCount, type DeclaredSubgraph, type ParsedSupergraph } from './parseSupergraph.js';
-export { planSubscriptionOperation, type FetchNode, type OperationContext, type PlannedSubscription, type SubscriptionNode } from './planSubscriptionOperation.js';
+export {
+  planSubscriptionOperation,
+  type FetchNode,
+  type OperationContext,
+  type PlannedSubscription,
+  type SubscriptionNode,
+} from './planSubscriptionOperation.js';
 export { readAuthRequirements, type AuthRequirement, type AuthRequirements } from './readAuthRequirements.js';
 export { CURSOR_FIELD, RESUME_ARGUMENT, resumableSubscriptionFields, type ResumableSubscriptionFields } from './resumableSubscriptionFields.js';
 export { onGatewaySupergraph, wrapGatewayExecutor, type GatewayExecutor, type GatewayLike, type GatewayRequestContext } from './wrapGatewayExecutor.js';

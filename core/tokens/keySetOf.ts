@@ -25,6 +25,7 @@ export function keySetOf(keys: KeySource): JWTVerifyGetKey {
   }
   const list = (jwks as { keys?: Array<Record<string, unknown>> } | null)?.keys;
   if (!Array.isArray(list) || list.length === 0) throw new Error(`the JWKS file ${keys.jwksFile} has no "keys"`);
-  if (list.some((key) => key !== null && typeof key === 'object' && 'd' in key)) throw new Error(`the JWKS file ${keys.jwksFile} holds a private key; give it public keys only`);
+  if (list.some((key) => key !== null && typeof key === 'object' && 'd' in key))
+    throw new Error(`the JWKS file ${keys.jwksFile} holds a private key; give it public keys only`);
   return createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
 }

@@ -1,11 +1,4 @@
-import {
-  getNamedType,
-  isAbstractType,
-  isInterfaceType,
-  isObjectType,
-  type GraphQLNamedType,
-  type GraphQLSchema,
-} from 'graphql';
+import { getNamedType, isAbstractType, isInterfaceType, isObjectType, type GraphQLNamedType, type GraphQLSchema } from 'graphql';
 import { parseSupergraph, type AuthRequirement, type AuthRequirements, type ParsedSupergraph } from '../../core/apollo/index.js';
 
 /** Everything the auth layer derives from one supergraph. */

@@ -38,7 +38,12 @@ export function auditFieldAuth(
   authorization: Pick<OperationAuthorization, 'allowedGoverned' | 'deniedCoordinates'>,
   context: { principal: Principal; operationName?: string | null; operationHash: string },
 ): void {
-  const base = { audit: 'field-auth' as const, sub: context.principal.sub ?? null, operationName: context.operationName ?? null, operationHash: context.operationHash };
+  const base = {
+    audit: 'field-auth' as const,
+    sub: context.principal.sub ?? null,
+    operationName: context.operationName ?? null,
+    operationHash: context.operationHash,
+  };
   try {
     if (authorization.deniedCoordinates.length) sink({ ...base, coordinates: [...authorization.deniedCoordinates], decision: 'denied' });
     if (authorization.allowedGoverned.length) sink({ ...base, coordinates: [...authorization.allowedGoverned], decision: 'allowed' });
@@ -53,7 +58,15 @@ export function auditFieldAuth(
  */
 export function auditRefusal(sink: AuditSink, context: { principal: Principal; operationName?: string | null; operationHash: string; reason: string }): void {
   try {
-    sink({ audit: 'field-auth', sub: context.principal.sub ?? null, operationName: context.operationName ?? null, operationHash: context.operationHash, coordinates: [], decision: 'refused', reason: context.reason });
+    sink({
+      audit: 'field-auth',
+      sub: context.principal.sub ?? null,
+      operationName: context.operationName ?? null,
+      operationHash: context.operationHash,
+      coordinates: [],
+      decision: 'refused',
+      reason: context.reason,
+    });
   } catch {
     // auditing must not fail the request
   }

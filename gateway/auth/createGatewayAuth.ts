@@ -80,7 +80,10 @@ export function createGatewayAuth(config: GatewayAuthConfig, options: GatewayAut
 
   const toGraphQLError = (error: unknown): never => {
     if (error instanceof AuthenticationError) {
-      throw new MeshError(ErrorCode.UNAUTHENTICATED, `Unauthenticated: ${error.reason}.`, { cause: error, http: { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } } });
+      throw new MeshError(ErrorCode.UNAUTHENTICATED, `Unauthenticated: ${error.reason}.`, {
+        cause: error,
+        http: { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } },
+      });
     }
     if (error instanceof SigningKeysUnavailableError) {
       throw new MeshError(ErrorCode.SERVICE_UNAVAILABLE, 'Tokens cannot be verified right now: the signing keys are unavailable.', { cause: error, http: {} });
@@ -92,7 +95,8 @@ export function createGatewayAuth(config: GatewayAuthConfig, options: GatewayAut
     principalFromHttp: (authorization) => verifier.fromAuthorization(authorization).catch(toGraphQLError),
     principalFromConnectionParams: (params) => {
       const value = params?.authorization ?? params?.Authorization;
-      if (value !== undefined && typeof value !== 'string') return Promise.reject(new AuthenticationError('connectionParams.authorization must be "Bearer <token>"'));
+      if (value !== undefined && typeof value !== 'string')
+        return Promise.reject(new AuthenticationError('connectionParams.authorization must be "Bearer <token>"'));
       return verifier.fromAuthorization(value);
     },
     wrapGateway: (gateway) => useFieldAuth(gateway, { mode, policies, audit, authSchemaFor }),

@@ -46,7 +46,12 @@ export function createGatewayTokenSigner(options: GatewayTokenSignerOptions): Ga
     const cached = cache.get(cacheKey);
     if (cached && cached.expiresAtMs - nowMs > (ttlSeconds * 1000) / 2) return cached.token;
     const issuedAt = Math.floor(nowMs / 1000);
-    const jwt = new SignJWT({ kind, scopes }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(issuer).setAudience(subgraph).setIssuedAt(issuedAt).setExpirationTime(issuedAt + ttlSeconds);
+    const jwt = new SignJWT({ kind, scopes })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(issuer)
+      .setAudience(subgraph)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + ttlSeconds);
     if (sub !== undefined) jwt.setSubject(sub);
     const token = await jwt.sign(key);
     if (cache.size >= MAX_CACHED) cache.clear();

@@ -89,7 +89,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const verify = async (token: string): Promise<Principal> => {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keySet, { issuer, audience, algorithms: [...ACCEPTED_ALGORITHMS], requiredClaims: ['exp'], clockTolerance: clockToleranceSeconds }));
+      ({ payload } = await jwtVerify(token, keySet, {
+        issuer,
+        audience,
+        algorithms: [...ACCEPTED_ALGORITHMS],
+        requiredClaims: ['exp'],
+        clockTolerance: clockToleranceSeconds,
+      }));
     } catch (error) {
       // A JWKS endpoint that is down or answers garbage is our outage, not the caller's bad token.
       if (signingKeysUnavailable(error, keys)) throw new SigningKeysUnavailableError((error as Error).message);

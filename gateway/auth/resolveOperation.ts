@@ -19,11 +19,17 @@ export function resolveOperation(document: DocumentNode, operationName: string |
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   if (operationName == null) {
     if (operations.length === 1) return operations[0];
-    return operationResolutionError(operations.length === 0 ? 'The document has no operation.' : `The document has ${operations.length} operations: operationName must name one of them.`);
+    return operationResolutionError(
+      operations.length === 0 ? 'The document has no operation.' : `The document has ${operations.length} operations: operationName must name one of them.`,
+    );
   }
   const named = operations.find((o) => o.name?.value === operationName);
   if (named) return named;
-  return operationResolutionError(operationName === '' ? 'operationName "" names no operation: omit it or send null to run the only operation.' : `Unknown operation named "${operationName}".`);
+  return operationResolutionError(
+    operationName === ''
+      ? 'operationName "" names no operation: omit it or send null to run the only operation.'
+      : `Unknown operation named "${operationName}".`,
+  );
 }
 
 /** The refusal of an unresolvable operation: 400 over HTTP (GraphQL over HTTP, a request error). */

@@ -51,7 +51,9 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * failure; an operation it finds anyway is still refused (the two rules disagreeing is no pass).
  */
 function resolveFailure(document: DocumentNode | undefined, operationName: string | null | undefined): GraphQLError {
-  const resolved: OperationDefinitionNode | GraphQLError = document ? resolveOperation(document, operationName) : operationResolutionError('The request has no document.');
+  const resolved: OperationDefinitionNode | GraphQLError = document
+    ? resolveOperation(document, operationName)
+    : operationResolutionError('The request has no document.');
   return resolved instanceof GraphQLError ? resolved : operationResolutionError('The operation could not be resolved.');
 }
 
@@ -82,7 +84,8 @@ export function useFieldAuth(gateway: GatewayLike, options: FieldAuthOptions = {
     }
   });
 
-  const authorized = (inner: GatewayExecutor): GatewayExecutor =>
+  const authorized =
+    (inner: GatewayExecutor): GatewayExecutor =>
     async (requestContext) => {
       const authSchema = current;
       if (!authSchema) {

@@ -55,7 +55,11 @@ export async function collectDescriptors(addresses: Record<string, SubgraphAddre
   };
 }
 
-async function fetchDescriptor(subgraph: string, url: string, timeoutMs: number): Promise<{ product: CollectedDescriptor & { subgraph: string } } | { problem: string }> {
+async function fetchDescriptor(
+  subgraph: string,
+  url: string,
+  timeoutMs: number,
+): Promise<{ product: CollectedDescriptor & { subgraph: string } } | { problem: string }> {
   try {
     const response = await fetch(descriptorUrl(url), { signal: AbortSignal.timeout(timeoutMs) });
     if (!response.ok) return { problem: `${subgraph}: descriptor answered ${response.status}` };

@@ -2,7 +2,10 @@ import type { CollectedCatalog } from './collectDescriptors.js';
 
 // Descriptors come from subgraphs: only scalars are rendered, anything else (never expected) renders empty, not `[object Object]`.
 const escape = (value: unknown): string =>
-  (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 function age(lagSeconds: number | null): string {
   if (lagSeconds === null) return 'no data yet';
@@ -17,7 +20,10 @@ export function renderCatalogPage(catalog: CollectedCatalog, graphqlPath = '/gra
     .map((p) => {
       const fields = Object.entries(p.classification);
       const ports = p.outputPorts
-        .map((port) => `<li><b>${escape(port.kind)}</b> ${escape(port.url ?? port.subject ?? port.path ?? (typeof port.topic === 'string' ? `${String(port.direction)} ${String(port.broker)} ${port.topic}` : ''))}${port.fields ? ` — ${escape((port.fields as string[]).join(', '))}` : ''}</li>`)
+        .map(
+          (port) =>
+            `<li><b>${escape(port.kind)}</b> ${escape(port.url ?? port.subject ?? port.path ?? (typeof port.topic === 'string' ? `${String(port.direction)} ${String(port.broker)} ${port.topic}` : ''))}${port.fields ? ` — ${escape((port.fields as string[]).join(', '))}` : ''}</li>`,
+        )
         .join('');
       return `<section class="product">
   <h2>${escape(p.name)} <small>${escape(p.id)} · v${escape(p.version)} · ${escape(p.status)}</small></h2>

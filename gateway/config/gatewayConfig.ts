@@ -48,7 +48,8 @@ export interface GatewayConfig {
   limits?: GatewayLimitsConfig;
 }
 
-const DEFAULT_SUBGRAPHS = 'catalog=http://127.0.0.1:4001/graphql,orders=http://127.0.0.1:4002/graphql,inventory=http://127.0.0.1:4003/graphql,shipping=http://127.0.0.1:4004/graphql';
+const DEFAULT_SUBGRAPHS =
+  'catalog=http://127.0.0.1:4001/graphql,orders=http://127.0.0.1:4002/graphql,inventory=http://127.0.0.1:4003/graphql,shipping=http://127.0.0.1:4004/graphql';
 
 /**
  * Reads the gateway configuration from the environment (the only place that does), with errors that name
@@ -62,9 +63,18 @@ const DEFAULT_SUBGRAPHS = 'catalog=http://127.0.0.1:4001/graphql,orders=http://1
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
   const production = env.NODE_ENV === 'production';
   const fail = envFail;
-  const port = z.coerce.number().int().min(0).max(65535).safeParse(env.GATEWAY_PORT ?? 4000);
+  const port = z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .safeParse(env.GATEWAY_PORT ?? 4000);
   if (!port.success) fail('GATEWAY_PORT', env.GATEWAY_PORT, 'a port number 0-65535');
-  const poll = z.coerce.number().int().min(100).safeParse(env.MESH_POLL_INTERVAL_MS ?? 10_000);
+  const poll = z.coerce
+    .number()
+    .int()
+    .min(100)
+    .safeParse(env.MESH_POLL_INTERVAL_MS ?? 10_000);
   if (!poll.success) fail('MESH_POLL_INTERVAL_MS', env.MESH_POLL_INTERVAL_MS, 'milliseconds, at least 100');
   const bool = (variable: string, fallback: boolean) => {
     const value = env[variable];
@@ -126,8 +136,14 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv, supergraph: SupergraphSource,
   if (secure) {
     // Fail closed: dev credentials are public, so a production mesh running on them has no auth at all.
     const problems: string[] = [];
-    if (gatewaySecret === DEV_GATEWAY_SECRET) problems.push('MESH_GATEWAY_SECRET is the committed development secret: set MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE to a random secret of 32+ characters');
-    if (keys.kind === 'local' && holdsDevKey(keys.jwksFile)) problems.push('user tokens would be verified with the committed development key: set MESH_AUTH_JWKS_URL (or MESH_AUTH_JWKS_FILE) to your identity provider\'s keys');
+    if (gatewaySecret === DEV_GATEWAY_SECRET)
+      problems.push(
+        'MESH_GATEWAY_SECRET is the committed development secret: set MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE to a random secret of 32+ characters',
+      );
+    if (keys.kind === 'local' && holdsDevKey(keys.jwksFile))
+      problems.push(
+        "user tokens would be verified with the committed development key: set MESH_AUTH_JWKS_URL (or MESH_AUTH_JWKS_FILE) to your identity provider's keys",
+      );
     if (!trustedSubgraphs) problems.push('MESH_TRUSTED_SUBGRAPHS is required with MESH_SUPERGRAPH_FILE: name the subgraphs that may receive caller identities');
     if (problems.length) throw new Error(`refusing to start with ${secure}: ${problems.join('; ')}`);
   }
@@ -159,7 +175,8 @@ function parseNamedUrls(variable: string, value: string, fail: EnvFail): Array<{
   const seen = new Set<string>();
   return value.split(',').map((entry) => {
     const [name, list, ...rest] = entry.split('=').map((s) => s.trim());
-    if (!name || !list || rest.length > 0 || !/^[a-z][a-z0-9_-]*$/i.test(name)) fail(variable, value, 'a comma-separated list of name=url (name=url1|url2 for replicas)');
+    if (!name || !list || rest.length > 0 || !/^[a-z][a-z0-9_-]*$/i.test(name))
+      fail(variable, value, 'a comma-separated list of name=url (name=url1|url2 for replicas)');
     if (seen.has(name)) fail(variable, value, `"${name}" is listed twice (list its replicas as ${name}=url1|url2)`);
     seen.add(name);
     const urls = list.split('|').map((url) => url.trim());
@@ -179,6 +196,7 @@ function parseNamedUrls(variable: string, value: string, fail: EnvFail): Array<{
 
 /** `MESH_PUBLIC_URL`: an http(s) base URL; a trailing `/graphql` or slash is dropped. */
 function publicUrlFrom(value: string, fail: (name: string, value: string | undefined, expected: string) => never): string {
-  if (!/^https?:\/\//.test(value) || !URL.canParse(value)) fail('MESH_PUBLIC_URL', value, 'the http(s) base URL consumers reach the gateway at, e.g. https://mesh.example.com');
+  if (!/^https?:\/\//.test(value) || !URL.canParse(value))
+    fail('MESH_PUBLIC_URL', value, 'the http(s) base URL consumers reach the gateway at, e.g. https://mesh.example.com');
   return value.replace(/\/+$/, '').replace(/\/graphql$/, '');
 }

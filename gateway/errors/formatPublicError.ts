@@ -31,7 +31,8 @@ export function publicExtensions(extensions: Record<string, unknown> | undefined
     if (INTERNAL_EXTENSIONS.has(key)) continue;
     if (typeof value === 'string') out[key] = maskInternalDetails(value);
     else if (typeof value === 'number' || typeof value === 'boolean' || value === null) out[key] = value;
-    else if (Array.isArray(value) && value.every((item) => typeof item === 'string' || typeof item === 'number')) out[key] = value.map((item) => (typeof item === 'string' ? maskInternalDetails(item) : item));
+    else if (Array.isArray(value) && value.every((item) => typeof item === 'string' || typeof item === 'number'))
+      out[key] = value.map((item) => (typeof item === 'string' ? maskInternalDetails(item) : item));
   }
   return out;
 }
@@ -40,7 +41,12 @@ export function publicExtensions(extensions: Record<string, unknown> | undefined
 function isUnexpected(error: unknown): boolean {
   if (!(error instanceof GraphQLError)) return true;
   const original = error.originalError;
-  return !!original && !(original instanceof GraphQLError) && (error.extensions?.code === undefined || error.extensions.code === 'INTERNAL_SERVER_ERROR') && !('serviceName' in (error.extensions ?? {}));
+  return (
+    !!original &&
+    !(original instanceof GraphQLError) &&
+    (error.extensions?.code === undefined || error.extensions.code === 'INTERNAL_SERVER_ERROR') &&
+    !('serviceName' in (error.extensions ?? {}))
+  );
 }
 
 /**
@@ -51,12 +57,17 @@ function isUnexpected(error: unknown): boolean {
 export function formatPublicError(log: PublicErrorLog) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const extensions = publicExtensions(formatted.extensions);
-    const hidden = formatted.message !== maskInternalDetails(formatted.message) || Object.keys(formatted.extensions ?? {}).some((key) => INTERNAL_EXTENSIONS.has(key));
+    const hidden =
+      formatted.message !== maskInternalDetails(formatted.message) || Object.keys(formatted.extensions ?? {}).some((key) => INTERNAL_EXTENSIONS.has(key));
     if (isUnexpected(error)) {
       log('error', `request failed${formatted.path ? ` at ${formatted.path.join('.')}` : ''}: ${detailOf(error)}`);
       return { message: 'Internal server error', ...(formatted.path && { path: formatted.path }), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }
-    if (hidden) log('info', `masked internal detail of an error${typeof extensions.serviceName === 'string' ? ` from subgraph ${extensions.serviceName}` : ''}: ${formatted.message}`);
+    if (hidden)
+      log(
+        'info',
+        `masked internal detail of an error${typeof extensions.serviceName === 'string' ? ` from subgraph ${extensions.serviceName}` : ''}: ${formatted.message}`,
+      );
     return { ...formatted, message: maskInternalDetails(formatted.message), extensions };
   };
 }

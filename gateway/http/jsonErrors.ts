@@ -4,7 +4,12 @@ import { httpStatusOf } from '../../core/errors/statusOf.js';
 import type { PublicErrorLog } from '../errors/formatPublicError.js';
 
 /** The public codes the gateway's HTTP layer answers with; their status comes from `core/errors/statusOf.ts`. */
-type HttpErrorCode = typeof ErrorCode.BAD_REQUEST | typeof ErrorCode.NOT_FOUND | typeof ErrorCode.PAYLOAD_TOO_LARGE | typeof ErrorCode.UNSUPPORTED_MEDIA_TYPE | typeof ErrorCode.INTERNAL_SERVER_ERROR;
+type HttpErrorCode =
+  | typeof ErrorCode.BAD_REQUEST
+  | typeof ErrorCode.NOT_FOUND
+  | typeof ErrorCode.PAYLOAD_TOO_LARGE
+  | typeof ErrorCode.UNSUPPORTED_MEDIA_TYPE
+  | typeof ErrorCode.INTERNAL_SERVER_ERROR;
 
 const isGraphqlRoute = (req: Request) => /^\/graphql(\/|$)/.test(req.originalUrl.split('?')[0] ?? '');
 

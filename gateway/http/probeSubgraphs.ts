@@ -7,7 +7,11 @@ import type { SubgraphAddress } from '../supergraph/subgraphAddresses.js';
  * answers (the gateway fails over to it). `headersFor` gives a subgraph's headers: the gateway's
  * identity signed for that subgraph when auth is on.
  */
-export async function probeSubgraphs(addresses: Record<string, SubgraphAddress>, timeoutMs = 2000, headersFor: (subgraph: string) => Promise<Record<string, string>> = async () => ({})): Promise<string[]> {
+export async function probeSubgraphs(
+  addresses: Record<string, SubgraphAddress>,
+  timeoutMs = 2000,
+  headersFor: (subgraph: string) => Promise<Record<string, string>> = async () => ({}),
+): Promise<string[]> {
   const results = await Promise.all(
     Object.entries(addresses).map(async ([name, { urls }]) => {
       const headers = await headersFor(name);

@@ -67,7 +67,13 @@ export interface GraphqlWsOptions {
    * @default graphql-ws parses the `query` as it is
    */
   admit?: (
-    operation: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null; extensions?: Record<string, unknown> | null; documentId?: unknown },
+    operation: {
+      query: string;
+      variables?: Record<string, unknown> | null;
+      operationName?: string | null;
+      extensions?: Record<string, unknown> | null;
+      documentId?: unknown;
+    },
     caller: { principal?: Principal; clientAddress?: string },
     schema: GraphQLSchema,
   ) => Promise<{ document: DocumentNode } | GraphQLError>;
@@ -117,7 +123,9 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
       onSubscribe: async (ctx: Ctx, _id, payload) => {
         // graphql-ws registers the operation in `ctx.subscriptions` before this hook: the others run.
         if (Object.keys(ctx.subscriptions).length - 1 >= maxOperationsPerSocket) {
-          return [wsError(new MeshError(ErrorCode.MAX_SUBSCRIPTIONS_LIMIT, `This connection already runs ${maxOperationsPerSocket} operations; complete one first.`))];
+          return [
+            wsError(new MeshError(ErrorCode.MAX_SUBSCRIPTIONS_LIMIT, `This connection already runs ${maxOperationsPerSocket} operations; complete one first.`)),
+          ];
         }
         if (!admit) return undefined;
         const schema = options.schema();
@@ -135,7 +143,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         options.executeOperation(
           {
             query: print(args.document),
-            variables: (args.variableValues ?? undefined),
+            variables: args.variableValues ?? undefined,
             operationName: args.operationName ?? undefined,
           },
           args.contextValue,
@@ -144,19 +152,25 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
       // errors already formatted (plain objects): without this, a query answered with errors closes the
       // whole socket with 4500 instead of reaching the client.
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((error) => (typeof error.toJSON === 'function' ? error.toJSON() : (error as GraphQLFormattedError))) } : undefined,
+        result.errors
+          ? { ...result, errors: result.errors.map((error) => (typeof error.toJSON === 'function' ? error.toJSON() : (error as GraphQLFormattedError))) }
+          : undefined,
       subscribe: async (args) => {
         const executor = options.subscriptions();
         if (!executor) return { errors: [{ message: 'the supergraph is not loaded yet' }] } as unknown as ExecutionResult;
         const request: SubscriptionAuthRequest = {
           document: args.document,
-          variables: (args.variableValues ?? undefined),
+          variables: args.variableValues ?? undefined,
           operationName: args.operationName ?? undefined,
           context: args.contextValue,
         };
         if (!authorizeSubscription) return executor.subscribe(request);
         const ctx = connections.get(args.contextValue as object);
-        return authorizeSubscription(request, (r) => executor.subscribe(r), () => ctx && expire(ctx));
+        return authorizeSubscription(
+          request,
+          (r) => executor.subscribe(r),
+          () => ctx && expire(ctx),
+        );
       },
     },
     wsServer,

@@ -35,13 +35,31 @@ export function checkOperation(input: CheckOperationInput): CheckOperationResult
   const over = (actual: number, limit: number) => actual > limit;
   if (over(m.selections, limits.maxSelections)) {
     const what = Number.isFinite(m.selections) ? `${m.selections} selections once fragments are expanded` : 'fragments that spread themselves';
-    return refuse(ErrorCode.MAX_RECURSIVE_SELECTIONS_EXCEEDED, `The operation has ${what}; the limit is ${limits.maxSelections}.`, m.selections, limits.maxSelections);
+    return refuse(
+      ErrorCode.MAX_RECURSIVE_SELECTIONS_EXCEEDED,
+      `The operation has ${what}; the limit is ${limits.maxSelections}.`,
+      m.selections,
+      limits.maxSelections,
+    );
   }
-  if (over(m.depth, limits.maxDepth)) return refuse(ErrorCode.MAX_DEPTH_LIMIT, `The operation is ${m.depth} fields deep; the limit is ${limits.maxDepth}.`, m.depth, limits.maxDepth);
-  if (over(m.aliases, limits.maxAliases)) return refuse(ErrorCode.MAX_ALIASES_LIMIT, `The operation has ${m.aliases} aliases; the limit is ${limits.maxAliases}.`, m.aliases, limits.maxAliases);
-  if (over(m.rootFields, limits.maxRootFields)) return refuse(ErrorCode.MAX_ROOT_FIELDS_LIMIT, `The operation has ${m.rootFields} root fields; the limit is ${limits.maxRootFields}.`, m.rootFields, limits.maxRootFields);
+  if (over(m.depth, limits.maxDepth))
+    return refuse(ErrorCode.MAX_DEPTH_LIMIT, `The operation is ${m.depth} fields deep; the limit is ${limits.maxDepth}.`, m.depth, limits.maxDepth);
+  if (over(m.aliases, limits.maxAliases))
+    return refuse(ErrorCode.MAX_ALIASES_LIMIT, `The operation has ${m.aliases} aliases; the limit is ${limits.maxAliases}.`, m.aliases, limits.maxAliases);
+  if (over(m.rootFields, limits.maxRootFields))
+    return refuse(
+      ErrorCode.MAX_ROOT_FIELDS_LIMIT,
+      `The operation has ${m.rootFields} root fields; the limit is ${limits.maxRootFields}.`,
+      m.rootFields,
+      limits.maxRootFields,
+    );
   if (over(m.cost, limits.maxCost)) {
-    return refuse(ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, `The operation's estimated cost is ${m.cost}; the limit is ${limits.maxCost}. Narrow history ranges, use a coarser granularity or select fewer lists.`, m.cost, limits.maxCost);
+    return refuse(
+      ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE,
+      `The operation's estimated cost is ${m.cost}; the limit is ${limits.maxCost}. Narrow history ranges, use a coarser granularity or select fewer lists.`,
+      m.cost,
+      limits.maxCost,
+    );
   }
   return { ok: true, document };
 }

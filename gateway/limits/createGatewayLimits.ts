@@ -26,7 +26,11 @@ export interface GatewayLimits {
    * Everything for one websocket operation: budget, trusted documents, static limits. Returns the
    * parsed document to validate and run, or the refusal.
    */
-  admitWebsocketOperation(operation: WebsocketOperation, caller: { principal: Principal; clientAddress?: string }, schema: GraphQLSchema): Promise<{ document: DocumentNode } | GraphQLError>;
+  admitWebsocketOperation(
+    operation: WebsocketOperation,
+    caller: { principal: Principal; clientAddress?: string },
+    schema: GraphQLSchema,
+  ): Promise<{ document: DocumentNode } | GraphQLError>;
   /** A context marked as admitted, so the HTTP pipeline does not check (nor charge) it twice. */
   admitted<T extends object>(context: T): T;
   close(): Promise<void>;

@@ -43,7 +43,12 @@ export function createRateLimiter(config: RateLimitConfig, log: (message: string
   if (redisUrl) {
     // No offline queue and no retries per command: while Redis is down a request must not wait for
     // it, it goes to the in-memory insurance limiter at once.
-    redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2_000, retryStrategy: (times) => Math.min(100 * times, 2_000) });
+    redis = new Redis(redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 2_000,
+      retryStrategy: (times) => Math.min(100 * times, 2_000),
+    });
     let down = false;
     redis.on('error', (error: Error) => {
       if (down) return;

@@ -92,7 +92,10 @@ export function createTrustedDocuments(config: TrustedDocumentsConfig, log: (mes
     if (index.exact.has(query)) return { query, extensions };
     const normalized = query.length <= 4 * index.longest + 1024 ? normalizedDocument(query) : null;
     if (normalized !== null && index.normalized.has(normalized)) return { query, extensions };
-    return limitError(ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, 'This operation is not in the list of trusted documents (safelist mode): register it with `npm run trust`.');
+    return limitError(
+      ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
+      'This operation is not in the list of trusted documents (safelist mode): register it with `npm run trust`.',
+    );
   }
 }
 

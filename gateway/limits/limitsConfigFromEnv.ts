@@ -30,7 +30,8 @@ export function limitsConfigFromEnv(env: NodeJS.ProcessEnv, fail: Fail): Gateway
     const value = env[variable]?.trim();
     if (value === undefined || value === '') return fallback;
     if (offAllowed && value === 'off') return Infinity;
-    if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) fail(variable, value, offAllowed ? 'a positive integer or off' : 'a positive integer');
+    if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value)))
+      fail(variable, value, offAllowed ? 'a positive integer or off' : 'a positive integer');
     return Number(value);
   };
   const operations = Object.fromEntries(

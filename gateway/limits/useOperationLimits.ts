@@ -33,7 +33,9 @@ export function useOperationLimits(options: OperationLimitsPluginOptions): Apoll
       const { request } = requestContext;
       const http = request.http;
       const documentId =
-        http?.method === 'GET' ? (new URLSearchParams(http.search).get('documentId') ?? undefined) : (http?.body as { documentId?: unknown } | undefined)?.documentId;
+        http?.method === 'GET'
+          ? (new URLSearchParams(http.search).get('documentId') ?? undefined)
+          : (http?.body as { documentId?: unknown } | undefined)?.documentId;
       let refusal: GraphQLError | null = null;
       const resolved = trustedDocuments.resolve({ query: request.query, extensions: request.extensions, documentId });
       if (resolved instanceof Error) refusal = resolved;

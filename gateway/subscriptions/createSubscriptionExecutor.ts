@@ -182,9 +182,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       let dataSource = dataSourceCache.get(cacheKey);
       if (!dataSource) {
         const built =
-          urls.length === 1
-            ? buildDataSource(name, urls[0])
-            : new FailoverDataSource({ urls, buildDataSource: (url) => buildDataSource(name, url) });
+          urls.length === 1 ? buildDataSource(name, urls[0]) : new FailoverDataSource({ urls, buildDataSource: (url) => buildDataSource(name, url) });
         // A subgraph that cannot be reached must not make the event unserialisable: its fields get errors.
         dataSource = withLocatedFailures(name, built);
         dataSourceCache.set(cacheKey, dataSource);

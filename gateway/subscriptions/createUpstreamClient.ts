@@ -41,8 +41,7 @@ export interface UpstreamClientOptions {
   webSocketImpl?: unknown;
 }
 
-export const defaultRetryDelayMs = (attempt: number): number =>
-  Math.min(250 * 2 ** attempt, 10_000) + Math.floor(Math.random() * 250);
+export const defaultRetryDelayMs = (attempt: number): number => Math.min(250 * 2 ** attempt, 10_000) + Math.floor(Math.random() * 250);
 
 export function createUpstreamClient({ wsUrls, connectionParams, retry = {}, webSocketImpl = WebSocket }: UpstreamClientOptions): Client {
   const { attempts = 20, delayMs = defaultRetryDelayMs } = retry;

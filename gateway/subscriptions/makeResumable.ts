@@ -119,7 +119,7 @@ export function makeResumable(
     variable,
     startCursor,
     cursorOf(event) {
-      const payload = (event.data)?.[responseKey];
+      const payload = event.data?.[responseKey];
       const cursor = payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[cursorAlias] : undefined;
       return typeof cursor === 'string' ? cursor : undefined;
     },

@@ -4,7 +4,13 @@
  * (a primary fetch to the subgraph owning the root field, plus the rest for other subgraphs' fields).
  */
 import { getOperationAST, getVariableValues, GraphQLError, OperationTypeNode, validate, type DocumentNode } from 'graphql';
-import { planSubscriptionOperation, type OperationContext, type ParsedSupergraph, type PlannedSubscription, type SubscriptionNode } from '../../core/apollo/index.js';
+import {
+  planSubscriptionOperation,
+  type OperationContext,
+  type ParsedSupergraph,
+  type PlannedSubscription,
+  type SubscriptionNode,
+} from '../../core/apollo/index.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 
 /** The part of a client's request that planning needs. */
@@ -41,17 +47,13 @@ export function planSubscription(supergraph: ParsedSupergraph, request: Subscrip
   const validationErrors = validate(supergraph.apiSchema, document);
   if (validationErrors.length > 0) {
     return {
-      errors: validationErrors.map((error) =>
-        requestError(error.message, ErrorCode.GRAPHQL_VALIDATION_FAILED, error),
-      ),
+      errors: validationErrors.map((error) => requestError(error.message, ErrorCode.GRAPHQL_VALIDATION_FAILED, error)),
     };
   }
 
   const operation = getOperationAST(document, operationName);
   if (!operation) {
-    const message = operationName
-      ? `Unknown operation named "${operationName}".`
-      : 'Must provide operation name if query contains multiple operations.';
+    const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
     return { errors: [requestError(message, ErrorCode.OPERATION_RESOLUTION_FAILURE)] };
   }
   if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {

@@ -32,9 +32,7 @@ export function toUpstreamErrors(serviceName: string, reason: unknown, log: Publ
     log('warn', `subscription to subgraph ${serviceName} ended: close ${reason.code}${reason.reason ? ` (${reason.reason})` : ''}`);
     return [new GraphQLError(`Subscription to subgraph "${serviceName}" ended: connection closed (code ${reason.code}).`, { extensions })];
   }
-  const message = reason instanceof Error || (typeof reason === 'object' && reason !== null && 'message' in reason)
-    ? String((reason).message)
-    : String(reason);
+  const message = reason instanceof Error || (typeof reason === 'object' && reason !== null && 'message' in reason) ? String(reason.message) : String(reason);
   log('warn', `subgraph ${serviceName} is unreachable: ${message || 'connection failed'}`);
   return [new GraphQLError(`Subgraph "${serviceName}" is unreachable.`, { extensions })];
 }
@@ -70,9 +68,11 @@ export function withLocatedFailures(serviceName: string, dataSource: GraphQLData
       const status = (error as { extensions?: { response?: { status?: unknown } } }).extensions?.response?.status;
       log('warn', `subgraph ${serviceName} failed to answer: ${detail || 'fetch failed'}`);
       const message =
-        typeof status === 'number' ? `Subgraph "${serviceName}" failed to answer (HTTP ${status}).`
-        : isConnectionError(error) ? `Subgraph "${serviceName}" is unreachable.`
-        : `Subgraph "${serviceName}" failed to answer.`;
+        typeof status === 'number'
+          ? `Subgraph "${serviceName}" failed to answer (HTTP ${status}).`
+          : isConnectionError(error)
+            ? `Subgraph "${serviceName}" is unreachable.`
+            : `Subgraph "${serviceName}" failed to answer.`;
       const extensions = { code: ErrorCode.DOWNSTREAM_SERVICE_ERROR, serviceName };
       const paths = fetchedPaths(options.request.query, options.request.variables);
       return { errors: paths.length ? paths.map((path) => ({ message, path, extensions })) : [{ message, extensions }] };
@@ -99,7 +99,8 @@ function fetchedPaths(query: string | undefined, variables: Record<string, unkno
       const entities = selection.selectionSet;
       representations.forEach((representation, index) => {
         const typename = (representation as { __typename?: unknown } | null)?.__typename;
-        for (const field of responseNames(entities, typeof typename === 'string' ? typename : undefined)) paths.push([selection.alias?.value ?? '_entities', index, field]);
+        for (const field of responseNames(entities, typeof typename === 'string' ? typename : undefined))
+          paths.push([selection.alias?.value ?? '_entities', index, field]);
       });
     } else {
       paths.push([selection.alias?.value ?? selection.name.value]);

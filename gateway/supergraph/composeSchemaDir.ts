@@ -30,7 +30,9 @@ export type ComposeSchemaDirResult = (CompositionResult & { ok: true; breaking: 
  */
 export function composeSchemaDir(options: ComposeSchemaDirOptions): ComposeSchemaDirResult {
   const { schemaDir, urls = {}, allowBreaking = false, localSubgraphs = [catalogLocalSubgraph] } = options;
-  const files = readdirSync(schemaDir).filter((f) => f.endsWith('.graphql') && f !== 'supergraph.graphql' && f !== SHARED_SDL_FILE).sort();
+  const files = readdirSync(schemaDir)
+    .filter((f) => f.endsWith('.graphql') && f !== 'supergraph.graphql' && f !== SHARED_SDL_FILE)
+    .sort();
   if (!files.length) return { ok: false, report: `no <subgraph>.graphql files in ${schemaDir}` };
   const subgraphs = files.map((file, i) => {
     const name = path.basename(file, '.graphql');

@@ -58,7 +58,9 @@ async function fetchSdlFrom(name: string, url: string, headers: Record<string, s
   }
   const sdl = body.data?._service?.sdl;
   if (!response.ok || typeof sdl !== 'string') {
-    throw new Error(`subgraph "${name}" at ${url} did not give its SDL (${response.status}): ${body.errors?.map((e) => e.message).join('; ') ?? text.slice(0, 200)}`);
+    throw new Error(
+      `subgraph "${name}" at ${url} did not give its SDL (${response.status}): ${body.errors?.map((e) => e.message).join('; ') ?? text.slice(0, 200)}`,
+    );
   }
   return sdl;
 }

@@ -54,7 +54,10 @@ export function catalogProduct(typeDefs: DocumentNode) {
         measures: { changes: 'count', average_price: 'avg', lowest_price: 'min', highest_price: 'max' },
         contributions: {
           ProductListed: (p) => ({ dims: { product_id: p.productId }, values: { average_price: p.price, lowest_price: p.price, highest_price: p.price } }),
-          ProductPriceChanged: (p) => ({ dims: { product_id: p.productId }, values: { changes: 1, average_price: p.price, lowest_price: p.price, highest_price: p.price } }),
+          ProductPriceChanged: (p) => ({
+            dims: { product_id: p.productId },
+            values: { changes: 1, average_price: p.price, lowest_price: p.price, highest_price: p.price },
+          }),
         },
       },
     },

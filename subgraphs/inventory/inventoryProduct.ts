@@ -24,7 +24,11 @@ export const inventoryFacts = {
   StockCounted: z.object({
     productId: key,
     warehouse: key,
-    onHand: z.number().int('must be a whole number').min(0, 'must not be negative').max(INVENTORY_LIMITS.maxUnits, `must be at most ${INVENTORY_LIMITS.maxUnits}`),
+    onHand: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must not be negative')
+      .max(INVENTORY_LIMITS.maxUnits, `must be at most ${INVENTORY_LIMITS.maxUnits}`),
   }),
 };
 

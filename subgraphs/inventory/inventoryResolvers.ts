@@ -1,4 +1,14 @@
-import { DateTime, badInput, historyRequest, seriesObjects, type BusMessage, type DataProductRuntime, type HistoryArguments, type ProductContext, type StateChangedEvent } from '../kit/index.js';
+import {
+  DateTime,
+  badInput,
+  historyRequest,
+  seriesObjects,
+  type BusMessage,
+  type DataProductRuntime,
+  type HistoryArguments,
+  type ProductContext,
+  type StateChangedEvent,
+} from '../kit/index.js';
 
 function stockValues(v: Record<string, number | null>) {
   return { received: v.received ?? 0, removed: v.removed ?? 0, netChange: v.net_change ?? 0, adjustments: v.adjustments ?? 0, counts: v.counts ?? 0 };

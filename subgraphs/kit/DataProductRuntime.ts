@@ -65,7 +65,12 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
     readonly bus: Bus,
     options: DataProductRuntimeOptions,
   ) {
-    const { latenessMs = 7 * 86_400_000, maxFutureMs = 300_000, now = () => new Date(), onPublishError = (e: unknown) => console.error('change event publish failed', e) } = options;
+    const {
+      latenessMs = 7 * 86_400_000,
+      maxFutureMs = 300_000,
+      now = () => new Date(),
+      onPublishError = (e: unknown) => console.error('change event publish failed', e),
+    } = options;
     this.domain = definition.descriptor.domain;
     this.limits = { maxBuckets: 10_000, maxPoints: 100_000, ...options.limits };
     this.ingestDependencies = {
@@ -109,41 +114,47 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
    * are answered by ONE store query grouped by `dimension` (the N+1 problem solved for `Product.sales`).
    */
   historyLoader(context: ProductContext, rollup: string, dimension: string): DataLoader<{ id: string; request: HistoryRequest }, HistorySeries> {
-    return this.perRequest(context, `history:${rollup}:${dimension}`, () =>
-      new DataLoader<{ id: string; request: HistoryRequest }, HistorySeries, string>(
-        async (keys) => {
-          const byRequest = new Map<string, { request: HistoryRequest; ids: string[] }>();
-          for (const key of keys) {
-            const id = JSON.stringify(key.request);
-            const entry = byRequest.get(id) ?? { request: key.request, ids: [] };
-            entry.ids.push(key.id);
-            byRequest.set(id, entry);
-          }
-          const answers = new Map<string, HistorySeries>();
-          await Promise.all(
-            [...byRequest.entries()].map(async ([requestId, { request, ids }]) => {
-              const result = await this.history(rollup, { ...request, groupBy: [dimension], filter: { ...request.filter, [dimension]: ids } });
-              for (const group of result.groups) answers.set(`${requestId}\u0000${group.key[dimension]}`, group);
-              for (const id of ids) {
-                if (!answers.has(`${requestId}\u0000${id}`)) answers.set(`${requestId}\u0000${id}`, this.emptySeries(rollup, result));
-              }
-            }),
-          );
-          return keys.map((key) => answers.get(`${JSON.stringify(key.request)}\u0000${key.id}`)!);
-        },
-        { cacheKeyFn: (key) => `${JSON.stringify(key.request)}\u0000${key.id}` },
-      ),
+    return this.perRequest(
+      context,
+      `history:${rollup}:${dimension}`,
+      () =>
+        new DataLoader<{ id: string; request: HistoryRequest }, HistorySeries, string>(
+          async (keys) => {
+            const byRequest = new Map<string, { request: HistoryRequest; ids: string[] }>();
+            for (const key of keys) {
+              const id = JSON.stringify(key.request);
+              const entry = byRequest.get(id) ?? { request: key.request, ids: [] };
+              entry.ids.push(key.id);
+              byRequest.set(id, entry);
+            }
+            const answers = new Map<string, HistorySeries>();
+            await Promise.all(
+              [...byRequest.entries()].map(async ([requestId, { request, ids }]) => {
+                const result = await this.history(rollup, { ...request, groupBy: [dimension], filter: { ...request.filter, [dimension]: ids } });
+                for (const group of result.groups) answers.set(`${requestId}\u0000${group.key[dimension]}`, group);
+                for (const id of ids) {
+                  if (!answers.has(`${requestId}\u0000${id}`)) answers.set(`${requestId}\u0000${id}`, this.emptySeries(rollup, result));
+                }
+              }),
+            );
+            return keys.map((key) => answers.get(`${JSON.stringify(key.request)}\u0000${key.id}`)!);
+          },
+          { cacheKeyFn: (key) => `${JSON.stringify(key.request)}\u0000${key.id}` },
+        ),
     );
   }
 
   /** Per-request loader of keyed state values: one store query per batch of keys. */
   stateLoader(context: ProductContext, state: string): DataLoader<string, StateRow | null> {
-    return this.perRequest(context, `state:${state}`, () =>
-      new DataLoader<string, StateRow | null>(async (keys) => {
-        const rows = await this.store.readStates(state, [...keys]);
-        const byKey = new Map(rows.map((r) => [r.key, r]));
-        return keys.map((k) => byKey.get(k) ?? null);
-      }),
+    return this.perRequest(
+      context,
+      `state:${state}`,
+      () =>
+        new DataLoader<string, StateRow | null>(async (keys) => {
+          const rows = await this.store.readStates(state, [...keys]);
+          const byKey = new Map(rows.map((r) => [r.key, r]));
+          return keys.map((k) => byKey.get(k) ?? null);
+        }),
     );
   }
 

@@ -2,7 +2,15 @@ import type { GraphQLResolverMap } from '../../core/apollo/index.js';
 import type { DataProductRuntime } from './DataProductRuntime.js';
 import type { DataProductDeclaration, FactSchemas, ProductContext } from './productDeclaration.js';
 
-export type { Contribution, DataProductDeclaration, FactSchemas, MeasureKind, ProductContext, RollupDefinition, StateDefinition } from './productDeclaration.js';
+export type {
+  Contribution,
+  DataProductDeclaration,
+  FactSchemas,
+  MeasureKind,
+  ProductContext,
+  RollupDefinition,
+  StateDefinition,
+} from './productDeclaration.js';
 
 /** Everything a domain team declares to publish its data product. */
 export interface DataProductDefinition<F extends FactSchemas = FactSchemas> extends DataProductDeclaration<F> {

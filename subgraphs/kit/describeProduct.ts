@@ -18,13 +18,19 @@ export interface PortAddresses {
 }
 
 /** The descriptor as served: the declaration plus ports, freshness and volume, read now. */
-export async function describeProduct(product: { definition: DataProductDeclaration; store: Store; eventMeshPorts: readonly OutputPort[] }, addresses: PortAddresses): Promise<ServedDescriptor> {
+export async function describeProduct(
+  product: { definition: DataProductDeclaration; store: Store; eventMeshPorts: readonly OutputPort[] },
+  addresses: PortAddresses,
+): Promise<ServedDescriptor> {
   const { descriptor, typeDefs, rollups = {}, states = {} } = product.definition;
   const [asOf, factCount] = await Promise.all([product.store.watermark(), product.store.factCount()]);
   const lagSeconds = asOf ? Math.max(0, Math.round((Date.now() - asOf.getTime()) / 1000)) : null;
   const rootFields = (name: string) =>
     typeDefs.definitions
-      .filter((d): d is ObjectTypeDefinitionNode | ObjectTypeExtensionNode => (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && d.name.value === name)
+      .filter(
+        (d): d is ObjectTypeDefinitionNode | ObjectTypeExtensionNode =>
+          (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && d.name.value === name,
+      )
       .flatMap((d) => d.fields?.map((f) => f.name.value) ?? []);
   const ports: OutputPort[] = [
     { kind: 'graphql-query', url: addresses.graphqlUrl, fields: rootFields('Query') },
@@ -35,7 +41,11 @@ export async function describeProduct(product: { definition: DataProductDeclarat
       subject: bucketUpdatedFilter(descriptor.domain, name, [], (r.subjectDimensions ?? []).length),
       description: `minute bucket of rollup "${name}" updated (dimensions ${r.dimensions.join(', ')})`,
     })),
-    ...Object.keys(states).map((name): OutputPort => ({ kind: 'event-subject', subject: stateChangedSubject(descriptor.domain, name), description: `state "${name}" changed` })),
+    ...Object.keys(states).map((name): OutputPort => ({
+      kind: 'event-subject',
+      subject: stateChangedSubject(descriptor.domain, name),
+      description: `state "${name}" changed`,
+    })),
     ...product.eventMeshPorts,
     ...(addresses.exportDir ? await filePorts(addresses.exportDir, descriptor.domain, Object.keys(rollups)) : []),
   ];
@@ -57,7 +67,15 @@ async function filePorts(exportDir: string, domain: string, rollups: string[]): 
         const file = path.join(productExportDir(exportDir, domain), exportFileName(rollup, format));
         const info = await stat(file).catch(() => null);
         // Relative to the export folder: a consumer mounts or syncs that folder; server paths are not its business.
-        return info ? { kind: 'file', format, path: path.relative(exportDir, file).split(path.sep).join('/'), description: `hourly aggregates of "${rollup}"`, exportedAt: info.mtime.toISOString() } : null;
+        return info
+          ? {
+              kind: 'file',
+              format,
+              path: path.relative(exportDir, file).split(path.sep).join('/'),
+              description: `hourly aggregates of "${rollup}"`,
+              exportedAt: info.mtime.toISOString(),
+            }
+          : null;
       }),
     ),
   );

@@ -115,7 +115,8 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
         }));
       },
       onSubscribe: (_ctx, _id, payload) => void observe(payload.query, 'ws'),
-      onNext: (_ctx, _id, _payload, _args, result) => ('errors' in result && result.errors?.length ? { ...result, errors: maskExecutionErrors(result.errors, log) } : result),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        'errors' in result && result.errors?.length ? { ...result, errors: maskExecutionErrors(result.errors, log) } : result,
     },
     wsServer,
   );
@@ -124,7 +125,19 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
     // Stack traces are for the log: Apollo would include them whenever NODE_ENV is not production.
     includeStacktraceInErrorResponses: false,
     formatError: formatSubgraphError(log),
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginDrainHttpServer({ httpServer: server }), { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } }],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
   });
   await apollo.start();
 

@@ -1,4 +1,17 @@
-import { DateTime, bucketEndOf, bucketStartOf, historyRequest, ratio, seriesObjects, type BucketUpdatedEvent, type BusMessage, type DataProductRuntime, type Granularity, type HistoryArguments, type ProductContext } from '../kit/index.js';
+import {
+  DateTime,
+  bucketEndOf,
+  bucketStartOf,
+  historyRequest,
+  ratio,
+  seriesObjects,
+  type BucketUpdatedEvent,
+  type BusMessage,
+  type DataProductRuntime,
+  type Granularity,
+  type HistoryArguments,
+  type ProductContext,
+} from '../kit/index.js';
 
 const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', REGION: 'region', CHANNEL: 'channel' };
 
@@ -7,7 +20,13 @@ const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', REGION: 'reg
 const cents = (value: number | null) => (value === null ? null : Math.round(value * 100) / 100);
 
 function orderValues(v: Record<string, number | null>) {
-  return { orders: v.orders ?? 0, cancellations: v.cancellations ?? 0, units: v.units ?? 0, revenue: cents(v.revenue ?? 0), averageOrderValue: cents(ratio(v.revenue, v.orders)) };
+  return {
+    orders: v.orders ?? 0,
+    cancellations: v.cancellations ?? 0,
+    units: v.units ?? 0,
+    revenue: cents(v.revenue ?? 0),
+    averageOrderValue: cents(ratio(v.revenue, v.orders)),
+  };
 }
 
 function orderEntity(row: { key: string; value: Record<string, unknown> } | null) {
@@ -21,7 +40,10 @@ export function ordersResolvers(product: DataProductRuntime) {
   return {
     DateTime,
     Query: {
-      orderHistory: async (_: unknown, args: HistoryArguments & { groupBy?: string[]; filter?: { productIds?: string[]; regions?: string[]; channels?: string[] } }) => {
+      orderHistory: async (
+        _: unknown,
+        args: HistoryArguments & { groupBy?: string[]; filter?: { productIds?: string[]; regions?: string[]; channels?: string[] } },
+      ) => {
         const filter = { product_id: args.filter?.productIds, region: args.filter?.regions, channel: args.filter?.channels };
         const result = await product.history('sales', historyRequest(args, DIMENSIONS, filter));
         return {
@@ -30,7 +52,11 @@ export function ordersResolvers(product: DataProductRuntime) {
           asOf: result.asOf,
           ...seriesObjects(result, orderValues),
           groups: result.groups.map((g) => ({
-            key: { product: g.key.product_id ? { __typename: 'Product', id: g.key.product_id } : null, region: g.key.region ?? null, channel: g.key.channel ?? null },
+            key: {
+              product: g.key.product_id ? { __typename: 'Product', id: g.key.product_id } : null,
+              region: g.key.region ?? null,
+              channel: g.key.channel ?? null,
+            },
             ...seriesObjects(g, orderValues),
           })),
         };

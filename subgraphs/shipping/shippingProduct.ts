@@ -64,11 +64,21 @@ export function shippingProduct(typeDefs: DocumentNode) {
         reducers: {
           ShipmentDispatched: {
             key: (s) => s.orderId,
-            reduce: (previous, s, time) => ({ ...s, status: previous?.status === 'DELIVERED' ? 'DELIVERED' : 'DISPATCHED', dispatchedAt: time.toISOString(), deliveredAt: previous?.deliveredAt ?? null }),
+            reduce: (previous, s, time) => ({
+              ...s,
+              status: previous?.status === 'DELIVERED' ? 'DELIVERED' : 'DISPATCHED',
+              dispatchedAt: time.toISOString(),
+              deliveredAt: previous?.deliveredAt ?? null,
+            }),
           },
           ShipmentDelivered: {
             key: (s) => s.orderId,
-            reduce: (_previous, s, time) => ({ ...s, status: 'DELIVERED', deliveredAt: time.toISOString(), onTime: time.getTime() <= Date.parse(s.promisedAt) }),
+            reduce: (_previous, s, time) => ({
+              ...s,
+              status: 'DELIVERED',
+              deliveredAt: time.toISOString(),
+              onTime: time.getTime() <= Date.parse(s.promisedAt),
+            }),
           },
         },
       },

@@ -1,4 +1,15 @@
-import { DateTime, historyRequest, ratio, seriesObjects, type BusMessage, type DataProductRuntime, type HistoryArguments, type ProductContext, type StateChangedEvent, type StateRow } from '../kit/index.js';
+import {
+  DateTime,
+  historyRequest,
+  ratio,
+  seriesObjects,
+  type BusMessage,
+  type DataProductRuntime,
+  type HistoryArguments,
+  type ProductContext,
+  type StateChangedEvent,
+  type StateRow,
+} from '../kit/index.js';
 
 const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', CARRIER: 'carrier', REGION: 'region' };
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
@@ -10,7 +21,15 @@ function deliveryValues(v: Record<string, number | null>) {
 function shipmentOf(row: { key: string; value: Record<string, unknown> } | StateRow | null) {
   if (!row) return null;
   const s = row.value;
-  return { id: s.shipmentId, status: s.status, carrier: s.carrier, dispatchedAt: s.dispatchedAt ?? null, deliveredAt: s.deliveredAt ?? null, promisedAt: s.promisedAt ?? null, onTime: s.onTime ?? null };
+  return {
+    id: s.shipmentId,
+    status: s.status,
+    carrier: s.carrier,
+    dispatchedAt: s.dispatchedAt ?? null,
+    deliveredAt: s.deliveredAt ?? null,
+    promisedAt: s.promisedAt ?? null,
+    onTime: s.onTime ?? null,
+  };
 }
 
 /** Resolvers of the shipping subgraph. */
@@ -26,7 +45,11 @@ export function shippingResolvers(product: DataProductRuntime) {
           asOf: result.asOf,
           ...seriesObjects(result, deliveryValues),
           groups: result.groups.map((g) => ({
-            key: { product: g.key.product_id ? { __typename: 'Product', id: g.key.product_id } : null, carrier: g.key.carrier ?? null, region: g.key.region ?? null },
+            key: {
+              product: g.key.product_id ? { __typename: 'Product', id: g.key.product_id } : null,
+              carrier: g.key.carrier ?? null,
+              region: g.key.region ?? null,
+            },
             ...seriesObjects(g, deliveryValues),
           })),
         };
@@ -34,7 +57,8 @@ export function shippingResolvers(product: DataProductRuntime) {
     },
     Order: {
       __resolveReference: (ref: { id: string }) => ref,
-      shipment: async (parent: { id: string }, _: unknown, context: ProductContext) => shipmentOf(await product.stateLoader(context, 'shipment').load(parent.id)),
+      shipment: async (parent: { id: string }, _: unknown, context: ProductContext) =>
+        shipmentOf(await product.stateLoader(context, 'shipment').load(parent.id)),
     },
     Product: {
       __resolveReference: (ref: { id: string }) => ref,
@@ -50,7 +74,11 @@ export function shippingResolvers(product: DataProductRuntime) {
       shipmentUpdated: product.changeSubscription({
         source: (args: { orderId?: string | null; from?: string | null }) => product.stateChanges('shipment', args.from ?? undefined),
         keep: (m: BusMessage<StateChangedEvent>, args) => !args.orderId || m.data.key === args.orderId,
-        event: (m: BusMessage<StateChangedEvent>) => ({ cursor: m.cursor, order: { __typename: 'Order', id: m.data.key }, shipment: shipmentOf({ key: m.data.key, value: m.data.value }) }),
+        event: (m: BusMessage<StateChangedEvent>) => ({
+          cursor: m.cursor,
+          order: { __typename: 'Order', id: m.data.key },
+          shipment: shipmentOf({ key: m.data.key, value: m.data.value }),
+        }),
         shareKey: () => '',
       }),
     },

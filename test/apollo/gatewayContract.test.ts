@@ -6,7 +6,13 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { parse } from 'graphql';
-import { gatewayCompatibleSdl, wrapGatewayExecutor, type GatewayRequestContext, type GraphQLResolverMap, type SubgraphSchemaModuleResolvers } from '../../core/apollo/index.js';
+import {
+  gatewayCompatibleSdl,
+  wrapGatewayExecutor,
+  type GatewayRequestContext,
+  type GraphQLResolverMap,
+  type SubgraphSchemaModuleResolvers,
+} from '../../core/apollo/index.js';
 import { composeFixture } from './apolloFixtures.js';
 
 const sdl = composeFixture();
@@ -38,7 +44,15 @@ describe('wrapGatewayExecutor', () => {
       // Run a different document than the client sent: the inner executor must plan this one.
       const document = parse('query Other { __typename }');
       const operation = document.definitions[0] as GatewayRequestContext['operation'];
-      return inner({ ...requestContext, document, operation, operationName: 'Other', source: 'query Other { __typename }', queryHash: 'other', request: { ...requestContext.request, query: 'query Other { __typename }', operationName: 'Other' } });
+      return inner({
+        ...requestContext,
+        document,
+        operation,
+        operationName: 'Other',
+        source: 'query Other { __typename }',
+        queryHash: 'other',
+        request: { ...requestContext.request, query: 'query Other { __typename }', operationName: 'Other' },
+      });
     });
     const server = new ApolloServer({ gateway, logger: quiet });
     await server.start();

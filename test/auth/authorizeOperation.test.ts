@@ -40,7 +40,13 @@ describe('readAuthRequirements', () => {
   });
 
   it('should find nothing in a supergraph without auth directives', () => {
-    const plain = composeServices([{ name: 'x', url: 'http://x', typeDefs: parse('extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"]) type Query { a: String }') }]);
+    const plain = composeServices([
+      {
+        name: 'x',
+        url: 'http://x',
+        typeDefs: parse('extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"]) type Query { a: String }'),
+      },
+    ]);
     const loaded = loadAuthSchema(plain.supergraphSdl!);
     expect(loaded.ungoverned).toBe(true);
     const document = parse('{ a }');
@@ -89,7 +95,10 @@ describe('authorizeOperation', () => {
   });
 
   it('should drop fragments and variables the removal left unused, so the document still validates', () => {
-    const result = authorize('query Q($s: Boolean!, $t: Boolean!) { account { id @include(if: $t) } nodes @include(if: $s) { ...N } publics { id } } fragment N on Node { id }', null);
+    const result = authorize(
+      'query Q($s: Boolean!, $t: Boolean!) { account { id @include(if: $t) } nodes @include(if: $s) { ...N } publics { id } } fragment N on Node { id }',
+      null,
+    );
     expect(squash(print(result.document))).toBe('query Q($t: Boolean!) { account { id @include(if: $t) } publics { id } }');
     expect(validate(authSchema.schema, result.document)).toEqual([]);
   });
@@ -114,7 +123,10 @@ describe('authorizeOperation', () => {
 
   it('should list static paths of denied fields, once per path, through fragments', () => {
     const result = authorize('{ a: account { balance ...F } b: account { ...F } } fragment F on Account { balance }', []);
-    expect(deniedPaths(result).map((d) => d.path)).toEqual([['a', 'balance'], ['b', 'balance']]);
+    expect(deniedPaths(result).map((d) => d.path)).toEqual([
+      ['a', 'balance'],
+      ['b', 'balance'],
+    ]);
   });
 });
 
@@ -124,9 +136,21 @@ describe('replayWithDenials', () => {
     const result = await replayWithDenials({
       authSchema,
       authorization,
-      result: { data: { nodes: [{ [TYPENAME_KEY]: 'Public', id: '1', secret: 'public' }, { [TYPENAME_KEY]: 'Secret', id: '2' }] } },
+      result: {
+        data: {
+          nodes: [
+            { [TYPENAME_KEY]: 'Public', id: '1', secret: 'public' },
+            { [TYPENAME_KEY]: 'Secret', id: '2' },
+          ],
+        },
+      },
     });
-    expect(result.data).toEqual({ nodes: [{ id: '1', secret: 'public' }, { id: '2', secret: null }] });
+    expect(result.data).toEqual({
+      nodes: [
+        { id: '1', secret: 'public' },
+        { id: '2', secret: null },
+      ],
+    });
     expect(result.errors?.map((e) => [e.path, e.extensions.code])).toEqual([[['nodes', 1, 'secret'], 'UNAUTHORIZED_FIELD_OR_TYPE']]);
   });
 

@@ -23,7 +23,11 @@ function harness(options: { expiresAt?: number; scopes?: string[] | null } = {})
   const run = (query: string, operationName?: string) =>
     authorizeSubscription({
       authSchema,
-      request: { document: parse(query), operationName, context: { principal: principal(options.scopes === undefined ? [] : options.scopes, {}, options.expiresAt) } },
+      request: {
+        document: parse(query),
+        operationName,
+        context: { principal: principal(options.scopes === undefined ? [] : options.scopes, {}, options.expiresAt) },
+      },
       subscribe: async (request) => {
         opened.push(request);
         return queue;
@@ -102,7 +106,9 @@ it('should plan without the denied fields and null them per event', async () => 
 
 it('should answer a denied root field with errors and open nothing', async () => {
   const h = harness({ scopes: null });
-  expect(await h.run('subscription { ticks { n } }')).toEqual({ errors: [expect.objectContaining({ path: ['ticks'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })] });
+  expect(await h.run('subscription { ticks { n } }')).toEqual({
+    errors: [expect.objectContaining({ path: ['ticks'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })],
+  });
   expect(h.opened).toEqual([]);
 });
 

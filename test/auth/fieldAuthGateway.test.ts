@@ -24,14 +24,16 @@ describe('plan cache', () => {
     return { body, reachedOrders: mesh.receivedFieldNames(['orders']).has('revenue') };
   }
 
-  it('should not reuse a finance caller\'s plan for a caller without finance:read', async () => {
+  it("should not reuse a finance caller's plan for a caller without finance:read", async () => {
     const query = revenueQuery('FinanceFirst');
     const first = await ask(query, finance);
     expect(first.body).toEqual({ data: { orderHistory: { total: { orders: 3, revenue: 270 } } } });
     expect(first.reachedOrders).toBe(true);
     const second = await ask(query, plain);
     expect(second.body.data).toEqual({ orderHistory: { total: { orders: 3, revenue: null } } });
-    expect(second.body.errors).toEqual([expect.objectContaining({ path: ['orderHistory', 'total', 'revenue'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })]);
+    expect(second.body.errors).toEqual([
+      expect.objectContaining({ path: ['orderHistory', 'total', 'revenue'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } }),
+    ]);
     expect(second.reachedOrders).toBe(false);
   });
 
@@ -87,7 +89,11 @@ describe('authentication over HTTP', () => {
     ['a malformed token', 'Bearer abc', 'Unauthenticated: the token is malformed.'],
     ['another scheme', 'Basic dXNlcjpwdw==', 'Unauthenticated: the Authorization header must be "Bearer <token>".'],
   ])('should answer 401 UNAUTHENTICATED to %s', async (_what, authorization, message) => {
-    const response = await fetch(mesh.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ query: '{ categories }' }) });
+    const response = await fetch(mesh.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify({ query: '{ categories }' }),
+    });
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     expect(await response.json()).toEqual({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
@@ -124,7 +130,7 @@ describe('audit', () => {
 });
 
 describe('queries over the websocket', () => {
-  it('should authorize them with the connection\'s token', async () => {
+  it("should authorize them with the connection's token", async () => {
     const query = '{ order(id: "o1") { id unitPrice } }';
     const financeClient = mesh.wsClient(finance);
     const anonymous = mesh.wsClient();
@@ -132,7 +138,10 @@ describe('queries over the websocket', () => {
       const allowed = await financeClient.iterate({ query }).next();
       expect(allowed.value).toEqual({ data: { order: { id: 'o1', unitPrice: 30 } } });
       const denied = await anonymous.iterate({ query }).next();
-      expect(denied.value).toEqual({ data: { order: null }, errors: [expect.objectContaining({ path: ['order'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })] });
+      expect(denied.value).toEqual({
+        data: { order: null },
+        errors: [expect.objectContaining({ path: ['order'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })],
+      });
     } finally {
       await financeClient.dispose();
       await anonymous.dispose();

@@ -57,7 +57,12 @@ beforeAll(async () => {
     DOMAIN_NAMES.map((d) => [d, buildSubgraphSchema({ typeDefs: parse(readSubgraphSdl(path.resolve('schema'), d)) })]),
   ) as Record<DomainName, GraphQLSchema>;
   requests = fc.sample(
-    requestArbitrary({ schema: authSchema.schema, range: mesh.story.range, ids: ['o1', 'o2', 'o3', CANARY.orderId, 'p1', 'p3', 'nope'], skipRootFields: ['dataProducts', 'dataProduct'] }),
+    requestArbitrary({
+      schema: authSchema.schema,
+      range: mesh.story.range,
+      ids: ['o1', 'o2', 'o3', CANARY.orderId, 'p1', 'p3', 'nope'],
+      skipRootFields: ['dataProducts', 'dataProduct'],
+    }),
     { seed: SEED, numRuns: RUNS },
   );
   refusals = new Map(requests.map((r) => [r, expectedRefusal(r)]));
@@ -123,43 +128,48 @@ function leaks(body: unknown, principal: Principal): string[] {
 }
 
 describe(`generated operations through the gateway (seed ${SEED}, ${RUNS} per principal)`, () => {
-  it.each(Object.keys(PRINCIPALS))('should never send a subgraph a field %s may not see, nor leak its value', async (who) => {
-    const principal = asPrincipal(who);
-    const scopes = PRINCIPALS[who];
-    const token = scopes === null ? undefined : await mesh.token({ scopes, sub: who.replace(/\W+/g, '-') });
-    mesh.clearReceived();
-    const problems: string[] = [];
-    const outcomes = await pool(requests, CONCURRENCY, async (request) => {
-      const { status, body } = await mesh.query(request.query, { token, variables: request.variables, operationName: request.operationName });
-      const refusal = refusals.get(request)!;
-      const codes: string[] = (body.errors ?? []).map((e: { extensions?: { code?: string } }) => e.extensions?.code);
-      const where = `seed ${SEED}, ${JSON.stringify(request)}`;
-      if (refusal && (status !== 400 || !codes.includes(refusal) || body.data !== undefined)) problems.push(`expected ${refusal}, got ${status} ${JSON.stringify(body)} for ${where}`);
-      // @apollo/gateway itself fails some valid operations aliasing an object field as `__typename`
-      // ("Cannot convert object to primitive value"): not an auth matter, but never a 5xx... nor a leak.
-      const gatewayTypenameFailure = /__typename: /.test(request.query) && codes.includes('INTERNAL_SERVER_ERROR');
-      if (!refusal && status !== 200 && !gatewayTypenameFailure) problems.push(`expected 200, got ${status} ${JSON.stringify(body)} for ${where}`);
-      for (const leak of leaks(body, principal)) problems.push(`leaked ${leak} in ${JSON.stringify(body)} for ${where}`);
-      return refusal ?? (status === 200 ? 'ran' : 'failed');
-    });
-    if (process.env.AUTH_PROPERTY_DEBUG) {
-      const tally: Record<string, number> = {};
-      for (const o of outcomes) tally[o] = (tally[o] ?? 0) + 1;
-      console.log(who, tally, problems.slice(0, 3));
-    }
-    const forbidden = forbiddenReceived(principal);
-    expect({ seed: SEED, forbidden: forbidden.slice(0, 5), problems: problems.slice(0, 5) }).toEqual({ seed: SEED, forbidden: [], problems: [] });
+  it.each(Object.keys(PRINCIPALS))(
+    'should never send a subgraph a field %s may not see, nor leak its value',
+    async (who) => {
+      const principal = asPrincipal(who);
+      const scopes = PRINCIPALS[who];
+      const token = scopes === null ? undefined : await mesh.token({ scopes, sub: who.replace(/\W+/g, '-') });
+      mesh.clearReceived();
+      const problems: string[] = [];
+      const outcomes = await pool(requests, CONCURRENCY, async (request) => {
+        const { status, body } = await mesh.query(request.query, { token, variables: request.variables, operationName: request.operationName });
+        const refusal = refusals.get(request)!;
+        const codes: string[] = (body.errors ?? []).map((e: { extensions?: { code?: string } }) => e.extensions?.code);
+        const where = `seed ${SEED}, ${JSON.stringify(request)}`;
+        if (refusal && (status !== 400 || !codes.includes(refusal) || body.data !== undefined))
+          problems.push(`expected ${refusal}, got ${status} ${JSON.stringify(body)} for ${where}`);
+        // @apollo/gateway itself fails some valid operations aliasing an object field as `__typename`
+        // ("Cannot convert object to primitive value"): not an auth matter, but never a 5xx... nor a leak.
+        const gatewayTypenameFailure = /__typename: /.test(request.query) && codes.includes('INTERNAL_SERVER_ERROR');
+        if (!refusal && status !== 200 && !gatewayTypenameFailure) problems.push(`expected 200, got ${status} ${JSON.stringify(body)} for ${where}`);
+        for (const leak of leaks(body, principal)) problems.push(`leaked ${leak} in ${JSON.stringify(body)} for ${where}`);
+        return refusal ?? (status === 200 ? 'ran' : 'failed');
+      });
+      if (process.env.AUTH_PROPERTY_DEBUG) {
+        const tally: Record<string, number> = {};
+        for (const o of outcomes) tally[o] = (tally[o] ?? 0) + 1;
+        console.log(who, tally, problems.slice(0, 3));
+      }
+      const forbidden = forbiddenReceived(principal);
+      expect({ seed: SEED, forbidden: forbidden.slice(0, 5), problems: problems.slice(0, 5) }).toEqual({ seed: SEED, forbidden: [], problems: [] });
 
-    // The generator reaches what it must: operations that run, and each kind of refusal.
-    const count = (outcome: string) => outcomes.filter((o) => o === outcome).length;
-    expect(count('ran')).toBeGreaterThan(RUNS * 0.3);
-    expect(count('GRAPHQL_VALIDATION_FAILED')).toBeGreaterThan(0);
-    expect(count('OPERATION_RESOLUTION_FAILURE')).toBeGreaterThan(RUNS * 0.05);
-    // The recording works: a principal who may see governed fields does get them fetched.
-    if (who === 'everything') {
-      const received = DOMAIN_NAMES.flatMap((d) => mesh.received[d].map((r) => r.query)).join('\n');
-      expect(received).toMatch(/\bunitPrice\b|\brevenue\b/);
-      expect(received).toMatch(/\bcustomerEmail\b/);
-    }
-  }, 300_000);
+      // The generator reaches what it must: operations that run, and each kind of refusal.
+      const count = (outcome: string) => outcomes.filter((o) => o === outcome).length;
+      expect(count('ran')).toBeGreaterThan(RUNS * 0.3);
+      expect(count('GRAPHQL_VALIDATION_FAILED')).toBeGreaterThan(0);
+      expect(count('OPERATION_RESOLUTION_FAILURE')).toBeGreaterThan(RUNS * 0.05);
+      // The recording works: a principal who may see governed fields does get them fetched.
+      if (who === 'everything') {
+        const received = DOMAIN_NAMES.flatMap((d) => mesh.received[d].map((r) => r.query)).join('\n');
+        expect(received).toMatch(/\bunitPrice\b|\brevenue\b/);
+        expect(received).toMatch(/\bcustomerEmail\b/);
+      }
+    },
+    300_000,
+  );
 });

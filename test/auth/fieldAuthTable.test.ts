@@ -129,7 +129,9 @@ describe('requests whose operation cannot be resolved (the operationName "" bypa
     const { status, body } = await mesh.query(c.query, { token: tokens[who], variables, operationName: c.operationName });
     expectRefused(status, body);
     expect(mesh.receivedFieldNames().size).toBe(0);
-    expect(mesh.audit).toEqual([expect.objectContaining({ decision: 'refused', operationName: c.operationName ?? null, sub: PRINCIPALS[who] === null ? null : who.replace(/\W+/g, '-') })]);
+    expect(mesh.audit).toEqual([
+      expect.objectContaining({ decision: 'refused', operationName: c.operationName ?? null, sub: PRINCIPALS[who] === null ? null : who.replace(/\W+/g, '-') }),
+    ]);
   });
 
   it.each(REFUSED_CASES.map((c) => [c.name, c] as const))('should refuse "%s" over GET the same way', async (_name, c) => {
@@ -151,11 +153,16 @@ describe('requests whose operation cannot be resolved (the operationName "" bypa
       const outcome = await client
         .iterate({ query: c.query, operationName: c.operationName, variables })
         .next()
-        .then((step) => ({ step }), (error: unknown) => ({ error }));
+        .then(
+          (step) => ({ step }),
+          (error: unknown) => ({ error }),
+        );
       // graphql-ws refuses it itself (an `error` message), or the pipeline answers with the coded error.
       if ('step' in outcome) {
         expect(outcome.step.value?.data ?? undefined).toBeUndefined();
-        expect(outcome.step.value?.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'OPERATION_RESOLUTION_FAILURE' }) })]);
+        expect(outcome.step.value?.errors).toEqual([
+          expect.objectContaining({ extensions: expect.objectContaining({ code: 'OPERATION_RESOLUTION_FAILURE' }) }),
+        ]);
       } else {
         expect(JSON.stringify(outcome.error)).toMatch(/Unable to identify operation|OPERATION_RESOLUTION_FAILURE/);
       }

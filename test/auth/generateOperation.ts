@@ -7,7 +7,19 @@
  * clashing with another field), which the gateway must refuse as well.
  */
 import fc from 'fast-check';
-import { getNamedType, isCompositeType, isEnumType, isInputObjectType, isListType, isNonNullType, isObjectType, type GraphQLField, type GraphQLInputType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import {
+  getNamedType,
+  isCompositeType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+} from 'graphql';
 
 /** One generated request. */
 export interface GeneratedRequest {
@@ -54,10 +66,13 @@ export function requestArbitrary(options: GenerateOptions): fc.Arbitrary<Generat
 
     const argumentValue = (type: GraphQLInputType, used: Set<string>): string | null => {
       const named = getNamedType(type);
-      if (named.name === 'TimeRangeInput') return used.add('r'), '$r';
+      if (named.name === 'TimeRangeInput') return (used.add('r'), '$r');
       if (named.name === 'ID') return chance(0.5) ? (used.add('id'), '$id') : JSON.stringify(pick(ids));
       if (isEnumType(named)) {
-        const values = named.getValues().map((v) => v.name).filter((v) => v !== 'MINUTE' && v !== 'HOUR');
+        const values = named
+          .getValues()
+          .map((v) => v.name)
+          .filter((v) => v !== 'MINUTE' && v !== 'HOUR');
         return isListType(isNonNullType(type) ? type.ofType : type) ? `[${pick(values)}]` : pick(values);
       }
       if (isInputObjectType(named)) return null;

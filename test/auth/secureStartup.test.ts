@@ -15,7 +15,15 @@ const SECRET = 'a-production-secret-of-more-than-32-characters';
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-      env: { PATH: process.env.PATH ?? '', GATEWAY_PORT: '0', ORDERS_PORT: '0', MESH_STORE: 'memory', MESH_EXPORT_INTERVAL_MINUTES: '0', METADATA_SERVER_DETECTION: 'none', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        GATEWAY_PORT: '0',
+        ORDERS_PORT: '0',
+        MESH_STORE: 'memory',
+        MESH_EXPORT_INTERVAL_MINUTES: '0',
+        METADATA_SERVER_DETECTION: 'none',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -43,13 +51,19 @@ describe.each(entries)('%s', (name, args) => {
     expect(code).toBe(1);
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^${name} failed to start: refusing to start with ${setting}: MESH_GATEWAY_SECRET is the committed development secret: set MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^${name} failed to start: refusing to start with ${setting}: MESH_GATEWAY_SECRET is the committed development secret: set MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE`,
+      ),
+    );
   });
 
   it('should refuse the committed dev key in production', async () => {
     const { code, stderr } = await run([...args], { NODE_ENV: 'production', MESH_GATEWAY_SECRET: SECRET });
     expect(code).toBe(1);
-    expect(stderr.trim()).toMatch(new RegExp(`^${name} failed to start: refusing to start with NODE_ENV=production: .*committed development key: set MESH_AUTH_JWKS_URL[^\\n]*$`));
+    expect(stderr.trim()).toMatch(
+      new RegExp(`^${name} failed to start: refusing to start with NODE_ENV=production: .*committed development key: set MESH_AUTH_JWKS_URL[^\\n]*$`),
+    );
   });
 
   it('should refuse the dev secret given through MESH_GATEWAY_SECRET_FILE', async () => {

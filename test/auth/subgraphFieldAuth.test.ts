@@ -28,7 +28,11 @@ import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
 const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-subgraph-auth-'));
 const producers = { keys: { kind: 'local' as const, jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope' };
 const secured = (domain: DomainName, enforceDirectives?: boolean) =>
-  startSubgraph(testSubgraphConfig(domain, exportDir, { auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers, ...(enforceDirectives === false && { enforceDirectives }) } }));
+  startSubgraph(
+    testSubgraphConfig(domain, exportDir, {
+      auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers, ...(enforceDirectives === false && { enforceDirectives }) },
+    }),
+  );
 const signer = createGatewayTokenSigner({ secret: TEST_GATEWAY_SECRET });
 const user = (scopes: string[]): Principal => ({ authenticated: true, sub: 'mallory', scopes, claims: {} });
 const ANONYMOUS: Principal = { authenticated: false, scopes: [], claims: {} };
@@ -43,8 +47,19 @@ beforeAll(async () => {
   [orders, unenforced] = await Promise.all([secured('orders'), secured('orders', false)]);
   const producer = await signDevToken({ scopes: ['orders:write'], ttlSeconds: 600 });
   orderPlaced = async (id, target = orders) => {
-    const fact = { specversion: '1.0', id, source: 'urn:test:subgraph-auth', type: 'OrderPlaced', time: new Date(Date.now() - 1000).toISOString(), data: { orderId: id, productId: 'p1', quantity: 2, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'a@example.com' } };
-    const response = await fetch(target.served.url.replace(/\/graphql$/, '/events'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${producer}` }, body: JSON.stringify(fact) });
+    const fact = {
+      specversion: '1.0',
+      id,
+      source: 'urn:test:subgraph-auth',
+      type: 'OrderPlaced',
+      time: new Date(Date.now() - 1000).toISOString(),
+      data: { orderId: id, productId: 'p1', quantity: 2, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'a@example.com' },
+    };
+    const response = await fetch(target.served.url.replace(/\/graphql$/, '/events'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${producer}` },
+      body: JSON.stringify(fact),
+    });
     if (response.status !== 200) throw new Error(`POST /events answered ${response.status}`);
   };
   await Promise.all([orderPlaced('o-1'), orderPlaced('o-1', unenforced)]);
@@ -56,7 +71,11 @@ afterAll(async () => {
 
 /** Calls the subgraph directly with a valid gateway token for `principal`. */
 async function direct(query: string, principal: Principal, variables: Record<string, unknown> = {}, target = orders) {
-  const response = await fetch(target.served.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await signer.headersFor('orders', principal)) }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(target.served.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(await signer.headersFor('orders', principal)) },
+    body: JSON.stringify({ query, variables }),
+  });
   return (await response.json()) as { data?: any; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: { code?: string } }> };
 }
 
@@ -84,15 +103,24 @@ describe('a direct call with a valid gateway token', () => {
 
   it('should give nothing @authenticated to the anonymous or the gateway service identity', async () => {
     for (const principal of [ANONYMOUS, undefined]) {
-      const response = await fetch(orders.served.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await signer.headersFor('orders', principal)) }, body: JSON.stringify({ query: ORDER }) });
+      const response = await fetch(orders.served.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(await signer.headersFor('orders', principal)) },
+        body: JSON.stringify({ query: ORDER }),
+      });
       const body = (await response.json()) as any;
       expect(body.data).toEqual({ order: null });
-      expect(body.errors[0]).toMatchObject({ path: ['order'], message: 'Unauthorized field or type Query.order: it requires an authenticated caller.', extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } });
+      expect(body.errors[0]).toMatchObject({
+        path: ['order'],
+        message: 'Unauthorized field or type Query.order: it requires an authenticated caller.',
+        extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' },
+      });
     }
   });
 
   it('should cover entity fields reached through _entities', async () => {
-    const ENTITIES = 'query($reps: [_Any!]!, $r: TimeRangeInput!) { _entities(representations: $reps) { ... on Product { id sales(range: $r, granularity: DAY) { total { units revenue } } } } }';
+    const ENTITIES =
+      'query($reps: [_Any!]!, $r: TimeRangeInput!) { _entities(representations: $reps) { ... on Product { id sales(range: $r, granularity: DAY) { total { units revenue } } } } }';
     const variables = { reps: [{ __typename: 'Product', id: 'p1' }], r: range };
     const lacking = await direct(ENTITIES, NO_FINANCE, variables);
     expect(lacking.data._entities[0].sales.total).toEqual({ units: 2, revenue: null });
@@ -110,11 +138,20 @@ describe('a direct call with a valid gateway token', () => {
 
 describe('a direct subscription with a valid gateway token', () => {
   async function firstEvent(principal: Principal, onSubscribed: () => Promise<void>) {
-    const client = createClient({ url: orders.served.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: await signer.headersFor('orders', principal) });
+    const client = createClient({
+      url: orders.served.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+      connectionParams: await signer.headersFor('orders', principal),
+    });
     const outcome = deferred<any>();
     const connected = deferred<void>();
     client.on('connected', () => connected.resolve());
-    const stop = client.subscribe({ query: 'subscription { orderBucketUpdated(granularity: MINUTE) { bucket { units revenue } } }' }, { next: (value) => outcome.resolve(value), error: (error) => outcome.resolve({ error }), complete: () => outcome.resolve({ completed: true }) });
+    const stop = client.subscribe(
+      { query: 'subscription { orderBucketUpdated(granularity: MINUTE) { bucket { units revenue } } }' },
+      { next: (value) => outcome.resolve(value), error: (error) => outcome.resolve({ error }), complete: () => outcome.resolve({ completed: true }) },
+    );
     try {
       await withTimeout(Promise.race([connected.promise, outcome.promise]), 'the subscription to start');
       await onSubscribed();
@@ -129,7 +166,9 @@ describe('a direct subscription with a valid gateway token', () => {
     let n = 0;
     const event = await firstEvent(NO_FINANCE, () => orderPlaced(`ws-${process.pid}-${++n}`));
     expect(event.data.orderBucketUpdated.bucket).toEqual({ units: expect.any(Number), revenue: null });
-    expect(event.errors.map((e: any) => `${e.path.join('.')}: ${e.extensions.code}`)).toEqual(['orderBucketUpdated.bucket.revenue: UNAUTHORIZED_FIELD_OR_TYPE']);
+    expect(event.errors.map((e: any) => `${e.path.join('.')}: ${e.extensions.code}`)).toEqual([
+      'orderBucketUpdated.bucket.revenue: UNAUTHORIZED_FIELD_OR_TYPE',
+    ]);
   });
 
   it('should refuse the @authenticated subscription to the anonymous identity', async () => {
@@ -156,7 +195,15 @@ describe('readAuthDirectives', () => {
 
 describe('trusted subgraphs', () => {
   it('should give an untrusted subgraph no identity: no data source identity, no service headers, no websocket payload', async () => {
-    const auth = createGatewayAuth({ keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope', mode: 'filter', gatewaySecret: TEST_GATEWAY_SECRET, trustedSubgraphs: ['orders'] });
+    const auth = createGatewayAuth({
+      keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS },
+      issuer: 'mesh-dev',
+      audience: 'mesh',
+      scopesClaim: 'scope',
+      mode: 'filter',
+      gatewaySecret: TEST_GATEWAY_SECRET,
+      trustedSubgraphs: ['orders'],
+    });
     expect(auth.dataSource('orders', 'http://127.0.0.1:1/graphql')).toBeInstanceOf(IdentityDataSource);
     expect(auth.dataSource('partner', 'http://127.0.0.1:1/graphql')).not.toBeInstanceOf(IdentityDataSource);
     expect(await auth.serviceHeaders('partner')).toEqual({});
@@ -176,7 +223,14 @@ describe('trusted subgraphs', () => {
       await fetch(catalog.served.url.replace(/\/graphql$/, '/events'), {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${producer}` },
-        body: JSON.stringify({ specversion: '1.0', id: 'c-1', source: 'urn:test', type: 'ProductListed', time: new Date(Date.now() - 1000).toISOString(), data: { productId: 'p1', name: 'Kettle', category: 'kitchen', price: 10 } }),
+        body: JSON.stringify({
+          specversion: '1.0',
+          id: 'c-1',
+          source: 'urn:test',
+          type: 'ProductListed',
+          time: new Date(Date.now() - 1000).toISOString(),
+          data: { productId: 'p1', name: 'Kettle', category: 'kitchen', price: 10 },
+        }),
       });
       // The partner's side of the wire: records the identity header of every request, then forwards it.
       // Errors end the test through the gateway's answer; the handler's promise is deliberately not awaited.
@@ -193,11 +247,27 @@ describe('trusted subgraphs', () => {
         config: {
           host: '127.0.0.1',
           port: 0,
-          supergraph: { kind: 'subgraphs', subgraphs: [{ name: 'partner', url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql` }, { name: 'orders', url: orders.served.url }], pollIntervalMs: 60_000 },
+          supergraph: {
+            kind: 'subgraphs',
+            subgraphs: [
+              { name: 'partner', url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql` },
+              { name: 'orders', url: orders.served.url },
+            ],
+            pollIntervalMs: 60_000,
+          },
           subgraphWsUrls: {},
           introspection: false,
           landingPage: false,
-          auth: { keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope', mode: 'filter', gatewaySecret: TEST_GATEWAY_SECRET, trustedSubgraphs: ['orders'], audit: () => {} },
+          auth: {
+            keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS },
+            issuer: 'mesh-dev',
+            audience: 'mesh',
+            scopesClaim: 'scope',
+            mode: 'filter',
+            gatewaySecret: TEST_GATEWAY_SECRET,
+            trustedSubgraphs: ['orders'],
+            audit: () => {},
+          },
         },
         log: () => {},
       });
@@ -214,9 +284,14 @@ describe('trusted subgraphs', () => {
       const response = await fetch(gateway.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: 'query($r: TimeRangeInput!) { product(id: "p1") { name sales(range: $r, granularity: DAY) { total { units revenue } } } }', variables: { r: range } }),
+        body: JSON.stringify({
+          query: 'query($r: TimeRangeInput!) { product(id: "p1") { name sales(range: $r, granularity: DAY) { total { units revenue } } } }',
+          variables: { r: range },
+        }),
       });
-      expect(await response.json()).toEqual({ data: { product: { name: 'Kettle', sales: { total: { units: expect.any(Number), revenue: expect.any(Number) } } } } });
+      expect(await response.json()).toEqual({
+        data: { product: { name: 'Kettle', sales: { total: { units: expect.any(Number), revenue: expect.any(Number) } } } },
+      });
       expect(seenByPartner.length).toBeGreaterThan(0);
       expect(seenByPartner.every((header) => header === undefined)).toBe(true);
     });

@@ -21,7 +21,12 @@ import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
 const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-trust-'));
 const config = (withAuth: boolean): SubgraphConfig =>
   testSubgraphConfig('orders', exportDir, {
-    ...(withAuth && { auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers: { keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope' } } }),
+    ...(withAuth && {
+      auth: {
+        gatewaySecret: TEST_GATEWAY_SECRET,
+        producers: { keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope' },
+      },
+    }),
   });
 
 let secured: RunningSubgraph;
@@ -41,7 +46,11 @@ const stale = createGatewayTokenSigner({ secret: TEST_GATEWAY_SECRET, now: () =>
 const alice = { authenticated: true, sub: 'alice', scopes: ['orders:read', 'finance:read'], claims: {} };
 
 async function graphql(s: RunningSubgraph, headers: Record<string, string> = {}) {
-  const response = await fetch(s.served.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ __typename }' }) });
+  const response = await fetch(s.served.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query: '{ __typename }' }),
+  });
   return { status: response.status, body: (await response.json()) as any };
 }
 
@@ -62,7 +71,10 @@ describe('GraphQL over HTTP', () => {
   });
 
   it('should answer the gateway', async () => {
-    expect(await graphql(secured, await signer.headersFor('orders', { authenticated: true, sub: 'a', scopes: [], claims: {} }))).toEqual({ status: 200, body: { data: { __typename: 'Query' } } });
+    expect(await graphql(secured, await signer.headersFor('orders', { authenticated: true, sub: 'a', scopes: [], claims: {} }))).toEqual({
+      status: 200,
+      body: { data: { __typename: 'Query' } },
+    });
   });
 
   it('should keep health, readiness and the descriptor open', async () => {
@@ -146,7 +158,13 @@ describe('POST /events', () => {
     ['the gateway identity token', () => signer.tokenFor('orders')],
     [
       'a token signed by an unknown key',
-      async () => new SignJWT({ scope: 'orders:write' }).setProtectedHeader({ alg: 'ES256' }).setIssuer('mesh-dev').setAudience('mesh').setExpirationTime('1m').sign((await generateKeyPair('ES256')).privateKey),
+      async () =>
+        new SignJWT({ scope: 'orders:write' })
+          .setProtectedHeader({ alg: 'ES256' })
+          .setIssuer('mesh-dev')
+          .setAudience('mesh')
+          .setExpirationTime('1m')
+          .sign((await generateKeyPair('ES256')).privateKey),
     ],
   ])('should answer 401 to %s', async (_what, mint) => {
     expect((await post(await mint())).status).toBe(401);

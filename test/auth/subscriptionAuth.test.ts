@@ -31,7 +31,14 @@ const closedWith = (token?: string) => {
 const upstreams = () => mesh.gateway.subscriptions()?.stats().upstreams ?? 0;
 let orderNumber = 0;
 const placeOrder = () =>
-  mesh.post('orders', mesh.event('OrderPlaced', { orderId: `sub-${++orderNumber}`, productId: 'p1', quantity: 2, unitPrice: 30, region: 'eu', channel: 'web', customerEmail: 'x@example.com' }, 60_000));
+  mesh.post(
+    'orders',
+    mesh.event(
+      'OrderPlaced',
+      { orderId: `sub-${++orderNumber}`, productId: 'p1', quantity: 2, unitPrice: 30, region: 'eu', channel: 'web', customerEmail: 'x@example.com' },
+      60_000,
+    ),
+  );
 
 const BUCKET_WITH_MONEY = 'subscription Buckets { orderBucketUpdated(granularity: MINUTE) { bucket { orders revenue } product { name } } }';
 
@@ -55,9 +62,13 @@ it('should null a governed field in every event for a subscriber without the sco
     await placeOrder();
     const plainEvent = (await withTimeout(i === 0 ? plainFirst : plain.next(), 'an event for the plain subscriber')).value;
     expect(plainEvent.data.orderBucketUpdated).toEqual({ bucket: { orders: expect.any(Number), revenue: null }, product: { name: 'Kettle' } });
-    expect(plainEvent.errors).toEqual([expect.objectContaining({ path: ['orderBucketUpdated', 'bucket', 'revenue'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })]);
+    expect(plainEvent.errors).toEqual([
+      expect.objectContaining({ path: ['orderBucketUpdated', 'bucket', 'revenue'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } }),
+    ]);
     const financeEvent = (await withTimeout(i === 0 ? financeFirst : finance.next(), 'an event for the finance subscriber')).value;
-    expect(financeEvent).toEqual({ data: { orderBucketUpdated: { bucket: { orders: expect.any(Number), revenue: expect.any(Number) }, product: { name: 'Kettle' } } } });
+    expect(financeEvent).toEqual({
+      data: { orderBucketUpdated: { bucket: { orders: expect.any(Number), revenue: expect.any(Number) }, product: { name: 'Kettle' } } },
+    });
   }
   const upstreamOps = mesh.received.orders.filter((op) => op.transport === 'ws').map((op) => op.query);
   expect(upstreamOps).toHaveLength(2);
@@ -82,7 +93,8 @@ it('should share one upstream subscription between clients of the same identity'
 });
 
 it('should catch governed fields sneaked in through fragments and aliases', async () => {
-  const query = 'subscription { orderBucketUpdated { ...E } } fragment E on OrderBucketEvent { bucket { money: revenue ... on OrderBucket { avg: averageOrderValue } units } }';
+  const query =
+    'subscription { orderBucketUpdated { ...E } } fragment E on OrderBucketEvent { bucket { money: revenue ... on OrderBucket { avg: averageOrderValue } units } }';
   const events = client(await mesh.token({ scopes: [] })).iterate({ query });
   const first = events.next();
   await waitFor(() => upstreams() === 1, 'the upstream subscription');
@@ -111,7 +123,10 @@ it.each([
   ['a token from another issuer', () => mesh.token({ scopes: [], issuer: 'somebody' })],
 ])('should refuse the connection (4403) for %s', async (_what, mint) => {
   const { client: c, closed } = closedWith(await mint());
-  void c.iterate({ query: BUCKET_WITH_MONEY }).next().catch(() => {});
+  void c
+    .iterate({ query: BUCKET_WITH_MONEY })
+    .next()
+    .catch(() => {});
   expect(await withTimeout(closed, 'the close')).toMatchObject({ code: 4403 });
   expect(upstreams()).toBe(0);
 });
@@ -121,6 +136,8 @@ it('should refuse governed subscriptions as a whole in reject mode', async () =>
   const c = strict.wsClient(await mesh.token({ scopes: [] }));
   clients.push(c);
   const result = await nextValue(c.iterate({ query: BUCKET_WITH_MONEY }), 'the refusal');
-  expect(result).toEqual({ errors: [expect.objectContaining({ path: ['orderBucketUpdated', 'bucket', 'revenue'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })] });
+  expect(result).toEqual({
+    errors: [expect.objectContaining({ path: ['orderBucketUpdated', 'bucket', 'revenue'], extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } })],
+  });
   expect(strict.gateway.subscriptions()?.stats().upstreams ?? 0).toBe(0);
 });

@@ -73,16 +73,29 @@ describe('createTokenVerifier', () => {
 
   it('should refuse a token without exp, and a header that is not Bearer', async () => {
     const devKey = (JSON.parse(readFileSync('config/dev-jwks.private.json', 'utf8')) as { keys: JWK[] }).keys[0];
-    const noExp = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: devKey.kid }).setIssuer('mesh-dev').setAudience('mesh').sign(await importJWK(devKey, 'ES256'));
+    const noExp = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: devKey.kid })
+      .setIssuer('mesh-dev')
+      .setAudience('mesh')
+      .sign(await importJWK(devKey, 'ES256'));
     expect(await reasonOf(verifier.verify(noExp))).toBe('the token lacks the "exp" claim');
-    const symmetric = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('mesh-dev').setAudience('mesh').setExpirationTime('1m').sign(new TextEncoder().encode(DEV_GATEWAY_SECRET));
+    const symmetric = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('mesh-dev')
+      .setAudience('mesh')
+      .setExpirationTime('1m')
+      .sign(new TextEncoder().encode(DEV_GATEWAY_SECRET));
     expect(await reasonOf(verifier.verify(symmetric))).toBe('the token is signed with an algorithm that is not accepted');
     expect(await reasonOf(verifier.fromAuthorization('Basic dXNlcjpwdw=='))).toBe('the Authorization header must be "Bearer <token>"');
   });
 
   it('should refuse to start with a private key or a missing JWKS file', () => {
-    expect(() => createTokenVerifier({ keys: { kind: 'local', jwksFile: path.resolve('config/dev-jwks.private.json') }, issuer: 'i', audience: 'a' })).toThrow(/private key/);
-    expect(() => createTokenVerifier({ keys: { kind: 'local', jwksFile: '/nonexistent/jwks.json' }, issuer: 'i', audience: 'a' })).toThrow(/cannot read the JWKS file/);
+    expect(() => createTokenVerifier({ keys: { kind: 'local', jwksFile: path.resolve('config/dev-jwks.private.json') }, issuer: 'i', audience: 'a' })).toThrow(
+      /private key/,
+    );
+    expect(() => createTokenVerifier({ keys: { kind: 'local', jwksFile: '/nonexistent/jwks.json' }, issuer: 'i', audience: 'a' })).toThrow(
+      /cannot read the JWKS file/,
+    );
   });
 
   describe('with a JWKS URL', () => {
@@ -101,7 +114,13 @@ describe('createTokenVerifier', () => {
       const { publicKey, privateKey } = await generateKeyPair('ES256');
       jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' }] });
       const remote = createTokenVerifier({ keys: { kind: 'jwks-url', url }, issuer: 'idp', audience: 'mesh' });
-      const token = await new SignJWT({ scope: 'x' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('idp').setAudience('mesh').setExpirationTime('1m').setSubject('u').sign(privateKey);
+      const token = await new SignJWT({ scope: 'x' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer('idp')
+        .setAudience('mesh')
+        .setExpirationTime('1m')
+        .setSubject('u')
+        .sign(privateKey);
       expect(await remote.verify(token)).toMatchObject({ sub: 'u', scopes: ['x'] });
     });
 
@@ -149,9 +168,17 @@ describe('gateway identity tokens', () => {
 
   it('should refuse a token signed for another subgraph, or for several', async () => {
     const alice = { authenticated: true, sub: 'alice', scopes: ['finance:read'], claims: {} };
-    await expect(authenticate(await createGatewayTokenSigner({ secret }).headersFor('inventory', alice))).rejects.toThrow('it was signed for another subgraph (this one is "orders")');
+    await expect(authenticate(await createGatewayTokenSigner({ secret }).headersFor('inventory', alice))).rejects.toThrow(
+      'it was signed for another subgraph (this one is "orders")',
+    );
     const iat = Math.floor(Date.now() / 1000);
-    const both = await new SignJWT({ kind: 'user', scopes: ['finance:read'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer('mesh-gateway').setAudience(['inventory', 'orders']).setIssuedAt(iat).setExpirationTime(iat + 60).sign(new TextEncoder().encode(secret));
+    const both = await new SignJWT({ kind: 'user', scopes: ['finance:read'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('mesh-gateway')
+      .setAudience(['inventory', 'orders'])
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 60)
+      .sign(new TextEncoder().encode(secret));
     await expect(authenticate({ 'x-mesh-gateway-token': both })).rejects.toThrow(/signed for this subgraph \("orders"\) alone/);
   });
 
@@ -163,7 +190,12 @@ describe('gateway identity tokens', () => {
 
 describe('npm run token arguments', () => {
   it('should parse scopes, ttl and sub', () => {
-    expect(parseTokenArgs(['--scopes', 'orders:read,finance:read', '--ttl', '1h', '--sub', 'alice'])).toEqual({ scopes: ['orders:read', 'finance:read'], ttlSeconds: 3600, sub: 'alice', claims: {} });
+    expect(parseTokenArgs(['--scopes', 'orders:read,finance:read', '--ttl', '1h', '--sub', 'alice'])).toEqual({
+      scopes: ['orders:read', 'finance:read'],
+      ttlSeconds: 3600,
+      sub: 'alice',
+      claims: {},
+    });
     expect(parseTokenArgs(['--scopes=a', '--ttl=90s']).ttlSeconds).toBe(90);
     expect(parseTokenArgs(['--scopes', '']).scopes).toEqual([]);
   });
@@ -183,15 +215,28 @@ describe('npm run token arguments', () => {
 describe('auth configuration from the environment', () => {
   it('should default to the dev key, issuer, audience, filter mode and the shared dev secret', () => {
     const { auth } = gatewayConfigFromEnv({});
-    expect(auth).toMatchObject({ keys: { kind: 'local', jwksFile: DEV_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope', mode: 'filter', gatewaySecret: DEV_GATEWAY_SECRET, warnings: [] });
-    expect(subgraphConfigFromEnv('orders', {}).auth).toMatchObject({ gatewaySecret: DEV_GATEWAY_SECRET, producers: { keys: { kind: 'local', jwksFile: DEV_JWKS }, issuer: 'mesh-dev', audience: 'mesh' } });
+    expect(auth).toMatchObject({
+      keys: { kind: 'local', jwksFile: DEV_JWKS },
+      issuer: 'mesh-dev',
+      audience: 'mesh',
+      scopesClaim: 'scope',
+      mode: 'filter',
+      gatewaySecret: DEV_GATEWAY_SECRET,
+      warnings: [],
+    });
+    expect(subgraphConfigFromEnv('orders', {}).auth).toMatchObject({
+      gatewaySecret: DEV_GATEWAY_SECRET,
+      producers: { keys: { kind: 'local', jwksFile: DEV_JWKS }, issuer: 'mesh-dev', audience: 'mesh' },
+    });
   });
 
   it('should refuse dev credentials in production, naming the settings to change', () => {
     const secret = 'x'.repeat(40);
     const idp = { MESH_AUTH_JWKS_URL: 'https://idp.example/jwks.json' };
     for (const secure of [{ NODE_ENV: 'production' }, { MESH_SECURE: 'true' }, { NODE_ENV: 'production', MESH_SECURE: 'false' }]) {
-      expect(() => gatewayConfigFromEnv({ ...secure, ...idp })).toThrow(/^refusing to start with (NODE_ENV=production|MESH_SECURE=true): MESH_GATEWAY_SECRET is the committed development secret: set MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE/);
+      expect(() => gatewayConfigFromEnv({ ...secure, ...idp })).toThrow(
+        /^refusing to start with (NODE_ENV=production|MESH_SECURE=true): MESH_GATEWAY_SECRET is the committed development secret: set MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE/,
+      );
       expect(() => subgraphConfigFromEnv('orders', { ...secure, ...idp })).toThrow(/^refusing to start with .*MESH_GATEWAY_SECRET or MESH_GATEWAY_SECRET_FILE/);
       expect(() => gatewayConfigFromEnv({ ...secure, MESH_GATEWAY_SECRET: secret })).toThrow(/committed development key: set MESH_AUTH_JWKS_URL/);
       expect(() => subgraphConfigFromEnv('orders', { ...secure, MESH_GATEWAY_SECRET: secret })).toThrow(/committed development key: set MESH_AUTH_JWKS_URL/);
@@ -202,11 +247,16 @@ describe('auth configuration from the environment', () => {
       const copy = JSON.parse(readFileSync(DEV_JWKS, 'utf8'));
       copy.keys[0].kid = 'renamed';
       writeFileSync(path.join(dir, 'copy.json'), JSON.stringify(copy));
-      expect(() => gatewayConfigFromEnv({ MESH_SECURE: 'true', MESH_GATEWAY_SECRET: secret, MESH_AUTH_JWKS_FILE: path.join(dir, 'copy.json') })).toThrow(/committed development key/);
+      expect(() => gatewayConfigFromEnv({ MESH_SECURE: 'true', MESH_GATEWAY_SECRET: secret, MESH_AUTH_JWKS_FILE: path.join(dir, 'copy.json') })).toThrow(
+        /committed development key/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(gatewayConfigFromEnv({ NODE_ENV: 'production', ...idp, MESH_GATEWAY_SECRET: secret }).auth).toMatchObject({ keys: { kind: 'jwks-url', url: idp.MESH_AUTH_JWKS_URL }, gatewaySecret: secret });
+    expect(gatewayConfigFromEnv({ NODE_ENV: 'production', ...idp, MESH_GATEWAY_SECRET: secret }).auth).toMatchObject({
+      keys: { kind: 'jwks-url', url: idp.MESH_AUTH_JWKS_URL },
+      gatewaySecret: secret,
+    });
     expect(subgraphConfigFromEnv('orders', { NODE_ENV: 'production', ...idp, MESH_GATEWAY_SECRET: secret }).auth).toMatchObject({ gatewaySecret: secret });
     expect(() => gatewayConfigFromEnv({ MESH_SECURE: 'maybe' })).toThrow(/invalid MESH_SECURE/);
   });
@@ -220,8 +270,12 @@ describe('auth configuration from the environment', () => {
       expect(gatewayConfigFromEnv(env).auth?.gatewaySecret).toBe('s'.repeat(48));
       expect(subgraphConfigFromEnv('orders', env).auth?.gatewaySecret).toBe('s'.repeat(48));
       expect(() => gatewayConfigFromEnv({ ...env, MESH_GATEWAY_SECRET: 'y'.repeat(40) })).toThrow(/MESH_GATEWAY_SECRET_FILE.*not both/);
-      expect(() => gatewayConfigFromEnv({ MESH_GATEWAY_SECRET_FILE: path.join(dir, 'missing') })).toThrow(/invalid MESH_GATEWAY_SECRET_FILE=.*cannot be read \(ENOENT\)/);
-      expect(() => subgraphConfigFromEnv('orders', { MESH_GATEWAY_SECRET_FILE: path.join(dir, 'missing') })).toThrow(/invalid MESH_GATEWAY_SECRET_FILE=.*cannot be read \(ENOENT\)/);
+      expect(() => gatewayConfigFromEnv({ MESH_GATEWAY_SECRET_FILE: path.join(dir, 'missing') })).toThrow(
+        /invalid MESH_GATEWAY_SECRET_FILE=.*cannot be read \(ENOENT\)/,
+      );
+      expect(() => subgraphConfigFromEnv('orders', { MESH_GATEWAY_SECRET_FILE: path.join(dir, 'missing') })).toThrow(
+        /invalid MESH_GATEWAY_SECRET_FILE=.*cannot be read \(ENOENT\)/,
+      );
       writeFileSync(file, 'short\n');
       expect(() => gatewayConfigFromEnv({ MESH_GATEWAY_SECRET_FILE: file })).toThrow(/MESH_GATEWAY_SECRET_FILE.*32/);
     } finally {
@@ -231,10 +285,17 @@ describe('auth configuration from the environment', () => {
 
   it('should trust the subgraphs named in MESH_SUBGRAPHS, or MESH_TRUSTED_SUBGRAPHS', () => {
     expect(gatewayConfigFromEnv({}).auth?.trustedSubgraphs).toEqual(['catalog', 'orders', 'inventory', 'shipping']);
-    expect(gatewayConfigFromEnv({ MESH_SUBGRAPHS: 'orders=http://a:1/graphql,partner=http://p:2/graphql', MESH_TRUSTED_SUBGRAPHS: 'orders' }).auth?.trustedSubgraphs).toEqual(['orders']);
+    expect(
+      gatewayConfigFromEnv({ MESH_SUBGRAPHS: 'orders=http://a:1/graphql,partner=http://p:2/graphql', MESH_TRUSTED_SUBGRAPHS: 'orders' }).auth?.trustedSubgraphs,
+    ).toEqual(['orders']);
     // A supergraph file may hold subgraphs the mesh does not own: production must name the trusted ones.
     expect(gatewayConfigFromEnv({ MESH_SUPERGRAPH_FILE: 'schema/supergraph.graphql' }).auth?.trustedSubgraphs).toBeUndefined();
-    const production = { NODE_ENV: 'production', MESH_AUTH_JWKS_URL: 'https://idp.example/jwks.json', MESH_GATEWAY_SECRET: 'x'.repeat(40), MESH_SUPERGRAPH_FILE: 'schema/supergraph.graphql' };
+    const production = {
+      NODE_ENV: 'production',
+      MESH_AUTH_JWKS_URL: 'https://idp.example/jwks.json',
+      MESH_GATEWAY_SECRET: 'x'.repeat(40),
+      MESH_SUPERGRAPH_FILE: 'schema/supergraph.graphql',
+    };
     expect(() => gatewayConfigFromEnv(production)).toThrow(/MESH_TRUSTED_SUBGRAPHS is required with MESH_SUPERGRAPH_FILE/);
     expect(gatewayConfigFromEnv({ ...production, MESH_TRUSTED_SUBGRAPHS: 'orders, inventory' }).auth?.trustedSubgraphs).toEqual(['orders', 'inventory']);
     expect(() => gatewayConfigFromEnv({ MESH_TRUSTED_SUBGRAPHS: 'orders,,x y' })).toThrow(/invalid MESH_TRUSTED_SUBGRAPHS/);
@@ -244,8 +305,22 @@ describe('auth configuration from the environment', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'jwks-'));
     try {
       writeFileSync(path.join(dir, 'k.json'), '{"keys":[]}');
-      const { auth } = gatewayConfigFromEnv({ MESH_AUTH_JWKS_FILE: path.join(dir, 'k.json'), MESH_AUTH_ISSUER: 'idp', MESH_AUTH_AUDIENCE: 'api', MESH_AUTH_SCOPES_CLAIM: 'scp', MESH_AUTH_MODE: 'reject', MESH_GATEWAY_SECRET: 'y'.repeat(32) });
-      expect(auth).toMatchObject({ keys: { kind: 'local', jwksFile: path.join(dir, 'k.json') }, issuer: 'idp', audience: 'api', scopesClaim: 'scp', mode: 'reject', gatewaySecret: 'y'.repeat(32) });
+      const { auth } = gatewayConfigFromEnv({
+        MESH_AUTH_JWKS_FILE: path.join(dir, 'k.json'),
+        MESH_AUTH_ISSUER: 'idp',
+        MESH_AUTH_AUDIENCE: 'api',
+        MESH_AUTH_SCOPES_CLAIM: 'scp',
+        MESH_AUTH_MODE: 'reject',
+        MESH_GATEWAY_SECRET: 'y'.repeat(32),
+      });
+      expect(auth).toMatchObject({
+        keys: { kind: 'local', jwksFile: path.join(dir, 'k.json') },
+        issuer: 'idp',
+        audience: 'api',
+        scopesClaim: 'scp',
+        mode: 'reject',
+        gatewaySecret: 'y'.repeat(32),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

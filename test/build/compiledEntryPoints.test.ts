@@ -52,7 +52,8 @@ function startNode(args: string[], env: Record<string, string>): Started {
           const match = pattern.exec(line);
           if (match) return done(null, match);
         }
-        if (child.exitCode !== null || child.signalCode !== null) done(new Error(`exited (${child.exitCode ?? child.signalCode}) before a line matching ${pattern}; output:\n${output.join('\n')}`));
+        if (child.exitCode !== null || child.signalCode !== null)
+          done(new Error(`exited (${child.exitCode ?? child.signalCode}) before a line matching ${pattern}; output:\n${output.join('\n')}`));
       };
       waiters.add(check);
       check();
@@ -133,12 +134,19 @@ describe('the build', () => {
         const file = path.join(dir, entry.name);
         if (entry.isDirectory()) walk(file);
         else if (entry.name.endsWith('.js')) {
-          for (const [, specifier, bare, dynamic] of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\b[^'\n]*\bfrom '([^'.][^']*)';$|^import '([^'.][^']*)';$|\bimport\('([^'.][^']*)'\)/gm)) imported.add((specifier ?? bare ?? dynamic));
+          for (const [, specifier, bare, dynamic] of readFileSync(file, 'utf8').matchAll(
+            /^(?:import|export)\b[^'\n]*\bfrom '([^'.][^']*)';$|^import '([^'.][^']*)';$|\bimport\('([^'.][^']*)'\)/gm,
+          ))
+            imported.add(specifier ?? bare ?? dynamic);
         }
       }
     };
     walk(DIST);
-    const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+    const packageOf = (specifier: string) =>
+      specifier
+        .split('/')
+        .slice(0, specifier.startsWith('@') ? 2 : 1)
+        .join('/');
     const foreign = [...imported].filter((s) => !s.startsWith('node:') && !(packageOf(s) in dependencies));
     expect(imported.size).toBeGreaterThan(10);
     expect(foreign).toEqual([]);
@@ -175,18 +183,30 @@ describe('compiled entry points', () => {
   });
 
   it('should start the whole mesh from node dist/scripts/start.js, every child on dist/ with no loader', async () => {
-    const ports = await Promise.all(['GATEWAY_PORT', 'CATALOG_PORT', 'ORDERS_PORT', 'INVENTORY_PORT', 'SHIPPING_PORT'].map(async (name) => [name, String(await freePort())] as const));
+    const ports = await Promise.all(
+      ['GATEWAY_PORT', 'CATALOG_PORT', 'ORDERS_PORT', 'INVENTORY_PORT', 'SHIPPING_PORT'].map(async (name) => [name, String(await freePort())] as const),
+    );
     const mesh = startNode(['dist/scripts/start.js'], { ...isolatedEnv(), ...Object.fromEntries(ports), MESH_SIMULATOR: 'off' });
     await mesh.waitForLine(/GraphQL data mesh is up/, 120_000);
     // The children's command lines, as the kernel has them: node, a dist/ script, no tsx.
-    const children = spawnSync('ps', ['-o', 'args=', '--ppid', String(mesh.child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n');
+    const children = spawnSync('ps', ['-o', 'args=', '--ppid', String(mesh.child.pid)], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n');
     expect(children).toHaveLength(5);
     for (const args of children) {
-      expect(args).toMatch(new RegExp(`^${process.execPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ${DIST.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/scripts/(gateway|subgraph)\\.js`));
+      expect(args).toMatch(
+        new RegExp(
+          `^${process.execPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ${DIST.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/scripts/(gateway|subgraph)\\.js`,
+        ),
+      );
       expect(args).not.toMatch(/tsx/);
     }
     const gatewayPort = ports.find(([name]) => name === 'GATEWAY_PORT')![1];
-    const response = await fetch(`http://127.0.0.1:${gatewayPort}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ products(first: 1) { edges { node { id } } } }' }) });
+    const response = await fetch(`http://127.0.0.1:${gatewayPort}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ products(first: 1) { edges { node { id } } } }' }),
+    });
     expect(response.status).toBe(200);
     expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
   }, 150_000);

@@ -29,7 +29,10 @@ describe('async-iterator helpers', () => {
 
   it('should end the source when the consumer breaks out of a chain', async () => {
     const { queue, onClose } = source(1, 2, 3);
-    for await (const value of mapAsyncIterator(filterAsyncIterator(queue, () => true), (n) => n)) {
+    for await (const value of mapAsyncIterator(
+      filterAsyncIterator(queue, () => true),
+      (n) => n,
+    )) {
       expect(value).toBe(1);
       break;
     }

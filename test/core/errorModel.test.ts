@@ -12,7 +12,8 @@ function readmeTable(): Map<string, { http: number; close: number; retry: boolea
   for (const line of section.split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
     if (cells.length < 6 || !cells[1]?.startsWith('`')) continue;
-    for (const code of cells[1].match(/`([A-Z_]+)`/g) ?? []) rows.set(code.slice(1, -1), { http: Number(cells[2]), close: Number(cells[3]), retry: cells[4] === 'yes' });
+    for (const code of cells[1].match(/`([A-Z_]+)`/g) ?? [])
+      rows.set(code.slice(1, -1), { http: Number(cells[2]), close: Number(cells[3]), retry: cells[4] === 'yes' });
   }
   return rows;
 }
@@ -20,12 +21,37 @@ function readmeTable(): Map<string, { http: number; close: number; retry: boolea
 describe('the error model', () => {
   it('should keep every public code string that clients already handle', () => {
     const before = [
-      'UNAUTHENTICATED', 'UNAUTHORIZED_FIELD_OR_TYPE', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST',
-      'DOWNSTREAM_SERVICE_ERROR', 'EVENTS_MISSED', 'INTERNAL_SERVER_ERROR', 'GRAPHQL_PARSE_FAILED', 'MAX_DEPTH_LIMIT', 'MAX_ALIASES_LIMIT',
-      'MAX_ROOT_FIELDS_LIMIT', 'MAX_RECURSIVE_SELECTIONS_EXCEEDED', 'COST_ESTIMATED_TOO_EXPENSIVE', 'PERSISTED_QUERY_NOT_IN_LIST',
-      'PERSISTED_QUERY_NOT_FOUND', 'REQUEST_RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'MAX_SUBSCRIPTIONS_LIMIT', 'NOT_FOUND', 'UNSUPPORTED_MEDIA_TYPE',
-      'BAD_EVENT', 'RESULT_TOO_LARGE', 'CURSOR_UNAVAILABLE', 'FORBIDDEN', 'JSON_TOO_DEEP', 'STORE_UNAVAILABLE', 'FACT_NOT_FOUND',
-      'EVENTS_REFUSED', 'SERVICE_UNAVAILABLE',
+      'UNAUTHENTICATED',
+      'UNAUTHORIZED_FIELD_OR_TYPE',
+      'GRAPHQL_VALIDATION_FAILED',
+      'BAD_USER_INPUT',
+      'OPERATION_RESOLUTION_FAILURE',
+      'BAD_REQUEST',
+      'DOWNSTREAM_SERVICE_ERROR',
+      'EVENTS_MISSED',
+      'INTERNAL_SERVER_ERROR',
+      'GRAPHQL_PARSE_FAILED',
+      'MAX_DEPTH_LIMIT',
+      'MAX_ALIASES_LIMIT',
+      'MAX_ROOT_FIELDS_LIMIT',
+      'MAX_RECURSIVE_SELECTIONS_EXCEEDED',
+      'COST_ESTIMATED_TOO_EXPENSIVE',
+      'PERSISTED_QUERY_NOT_IN_LIST',
+      'PERSISTED_QUERY_NOT_FOUND',
+      'REQUEST_RATE_LIMITED',
+      'PAYLOAD_TOO_LARGE',
+      'MAX_SUBSCRIPTIONS_LIMIT',
+      'NOT_FOUND',
+      'UNSUPPORTED_MEDIA_TYPE',
+      'BAD_EVENT',
+      'RESULT_TOO_LARGE',
+      'CURSOR_UNAVAILABLE',
+      'FORBIDDEN',
+      'JSON_TOO_DEEP',
+      'STORE_UNAVAILABLE',
+      'FACT_NOT_FOUND',
+      'EVENTS_REFUSED',
+      'SERVICE_UNAVAILABLE',
     ];
     for (const code of before) expect([code, (ErrorCode as Record<string, string>)[code]]).toEqual([code, code]);
   });

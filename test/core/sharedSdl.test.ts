@@ -29,13 +29,18 @@ describe('the shared SDL preamble', () => {
   it('should declare DateTime, Granularity and TimeRangeInput once, in schema/shared.graphql only', () => {
     expect(names(readFileSync('schema/shared.graphql', 'utf8'))).toEqual(['DateTime', 'Granularity', 'TimeRangeInput']);
     for (const domain of ['catalog', 'orders', 'inventory', 'shipping']) {
-      expect([domain, names(readFileSync(`schema/${domain}.graphql`, 'utf8')).filter((n) => ['DateTime', 'Granularity', 'TimeRangeInput'].includes(n))]).toEqual([domain, []]);
+      expect([
+        domain,
+        names(readFileSync(`schema/${domain}.graphql`, 'utf8')).filter((n) => ['DateTime', 'Granularity', 'TimeRangeInput'].includes(n)),
+      ]).toEqual([domain, []]);
     }
   });
 
   it('should give the kit the domain SDL with the shared types composed in', () => {
     const typeDefs = loadTypeDefs(path.resolve('schema'), 'orders');
-    const defined = typeDefs.definitions.flatMap((d) => (d.kind === Kind.SCALAR_TYPE_DEFINITION || d.kind === Kind.ENUM_TYPE_DEFINITION || d.kind === Kind.INPUT_OBJECT_TYPE_DEFINITION ? [d.name.value] : []));
+    const defined = typeDefs.definitions.flatMap((d) =>
+      d.kind === Kind.SCALAR_TYPE_DEFINITION || d.kind === Kind.ENUM_TYPE_DEFINITION || d.kind === Kind.INPUT_OBJECT_TYPE_DEFINITION ? [d.name.value] : [],
+    );
     expect(defined).toEqual(expect.arrayContaining(['DateTime', 'Granularity', 'TimeRangeInput']));
     expect(names(readSubgraphSdl(path.resolve('schema'), 'catalog'))).toContain('DateTime');
   });
@@ -50,7 +55,10 @@ describe('the shared SDL preamble', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'shared-sdl-'));
     try {
       writeFileSync(path.join(dir, 'shared.graphql'), SHARED);
-      writeFileSync(path.join(dir, 'clock.graphql'), 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])\ntype Query { now: DateTime }');
+      writeFileSync(
+        path.join(dir, 'clock.graphql'),
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])\ntype Query { now: DateTime }',
+      );
       const result = composeSchemaDir({ schemaDir: dir, localSubgraphs: [] });
       expect(result.ok).toBe(true);
       const sdl = (result as { supergraphSdl: string }).supergraphSdl;

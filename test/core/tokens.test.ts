@@ -54,21 +54,46 @@ describe('core tokens', () => {
     });
   });
 
-  it('should give the subgraphs\' producer check the same strict key loading as the gateway', async () => {
+  it("should give the subgraphs' producer check the same strict key loading as the gateway", async () => {
     const { publicKey, privateKey } = await generateKeyPair('Ed25519', { extractable: true });
     const privateFile = file('producer-private.json', { keys: [await exportJWK(privateKey)] });
-    expect(() => producerTokenAuthorizer({ keys: { kind: 'local', jwksFile: privateFile }, issuer: 'i', audience: 'a', requiredScope: 'orders:write' })).toThrow(/holds a private key/);
-    const authorize = producerTokenAuthorizer({ keys: { kind: 'local', jwksFile: file('producer.json', { keys: [await exportJWK(publicKey)] }) }, issuer: 'i', audience: 'a', requiredScope: 'orders:write' });
-    const token = await new SignJWT({ scope: 'orders:write' }).setProtectedHeader({ alg: 'Ed25519' }).setIssuer('i').setAudience('a').setExpirationTime('1m').sign(privateKey);
+    expect(() =>
+      producerTokenAuthorizer({ keys: { kind: 'local', jwksFile: privateFile }, issuer: 'i', audience: 'a', requiredScope: 'orders:write' }),
+    ).toThrow(/holds a private key/);
+    const authorize = producerTokenAuthorizer({
+      keys: { kind: 'local', jwksFile: file('producer.json', { keys: [await exportJWK(publicKey)] }) },
+      issuer: 'i',
+      audience: 'a',
+      requiredScope: 'orders:write',
+    });
+    const token = await new SignJWT({ scope: 'orders:write' })
+      .setProtectedHeader({ alg: 'Ed25519' })
+      .setIssuer('i')
+      .setAudience('a')
+      .setExpirationTime('1m')
+      .sign(privateKey);
     const refusal = await authorize({ headers: { authorization: `Bearer ${token}` } } as never);
     expect(refusal).toMatchObject({ reason: expect.stringContaining('ERR_JOSE_ALG_NOT_ALLOWED') });
   });
 
   it('should refuse producers with SERVICE_UNAVAILABLE (503, as at the gateway) when the JWKS cannot be fetched', async () => {
     const { privateKey } = await generateKeyPair('ES256');
-    const authorize = producerTokenAuthorizer({ keys: { kind: 'jwks-url', url: await refusedUrl() }, issuer: 'i', audience: 'a', requiredScope: 'orders:write' });
-    const token = await new SignJWT({ scope: 'orders:write' }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setIssuer('i').setAudience('a').setExpirationTime('1m').sign(privateKey);
-    expect(await authorize({ headers: { authorization: `Bearer ${token}` } } as never)).toEqual({ code: 'SERVICE_UNAVAILABLE', reason: expect.stringContaining('retry') });
+    const authorize = producerTokenAuthorizer({
+      keys: { kind: 'jwks-url', url: await refusedUrl() },
+      issuer: 'i',
+      audience: 'a',
+      requiredScope: 'orders:write',
+    });
+    const token = await new SignJWT({ scope: 'orders:write' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+      .setIssuer('i')
+      .setAudience('a')
+      .setExpirationTime('1m')
+      .sign(privateKey);
+    expect(await authorize({ headers: { authorization: `Bearer ${token}` } } as never)).toEqual({
+      code: 'SERVICE_UNAVAILABLE',
+      reason: expect.stringContaining('retry'),
+    });
     expect(await authorize({ headers: {} } as never)).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 

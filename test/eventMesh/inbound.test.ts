@@ -45,7 +45,9 @@ for (const kind of ['mqtt', 'amqp'] as const) {
     };
 
     beforeAll(async () => {
-      mesh = await startTestMesh({ subgraphConfig: (domain) => (domain === 'orders' ? { namespace, eventMesh: { brokers: [{ kind, url }], checkpointDir: '/nonexistent' } } : {}) });
+      mesh = await startTestMesh({
+        subgraphConfig: (domain) => (domain === 'orders' ? { namespace, eventMesh: { brokers: [{ kind, url }], checkpointDir: '/nonexistent' } } : {}),
+      });
     });
     afterAll(async () => {
       await mesh?.close();
@@ -67,7 +69,10 @@ for (const kind of ['mqtt', 'amqp'] as const) {
       await send(JSON.stringify(fact));
 
       const pushed: any = await events.next('the bucket event', 10_000);
-      expect(pushed.data.orderBucketUpdated).toEqual({ bucket: { start: new Date(Math.floor(Date.parse(fact.time) / 60_000) * 60_000).toISOString(), orders: 1 }, product: { name: 'Kettle' } });
+      expect(pushed.data.orderBucketUpdated).toEqual({
+        bucket: { start: new Date(Math.floor(Date.parse(fact.time) / 60_000) * 60_000).toISOString(), orders: 1 },
+        product: { name: 'Kettle' },
+      });
       expect(await mesh.subgraphs.orders.runtime.store.factCount()).toBe(before + 1);
       const { body } = await mesh.query(`{ order(id: "${kind}-1") { status } }`);
       expect(body.data.order).toEqual({ status: 'PLACED' });

@@ -5,7 +5,10 @@ import mqtt, { type MqttClient } from 'mqtt';
 export const MINUTE = 60_000;
 
 /** An MQTT 5 client subscribed to `filter`, collecting parsed payloads. */
-export async function mqttCollector(url: string, filter: string): Promise<{ client: MqttClient; messages: Array<{ topic: string; body: any; userProperties: Record<string, unknown> }> }> {
+export async function mqttCollector(
+  url: string,
+  filter: string,
+): Promise<{ client: MqttClient; messages: Array<{ topic: string; body: any; userProperties: Record<string, unknown> }> }> {
   const client = await mqtt.connectAsync(url, { protocolVersion: 5, clean: true });
   const messages: Array<{ topic: string; body: any; userProperties: Record<string, unknown> }> = [];
   client.on('message', (topic, payload, packet) => {
@@ -15,7 +18,7 @@ export async function mqttCollector(url: string, filter: string): Promise<{ clie
     } catch {
       // text stays text
     }
-    messages.push({ topic, body, userProperties: (packet.properties?.userProperties ?? {}) });
+    messages.push({ topic, body, userProperties: packet.properties?.userProperties ?? {} });
   });
   await client.subscribeAsync(filter, { qos: 1 });
   return { client, messages };

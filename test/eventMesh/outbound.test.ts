@@ -19,7 +19,11 @@ import { uniqueNamespace } from '../support/testNamespace.js';
 import { mqttCollector, orderPlaced } from './meshHarness.js';
 
 async function post(subgraph: RunningSubgraph, events: unknown[]): Promise<void> {
-  const response = await fetch(`${subgraph.served.url.replace(/\/graphql$/, '')}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+  const response = await fetch(`${subgraph.served.url.replace(/\/graphql$/, '')}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(events),
+  });
   if (response.status !== 200) throw new Error(`POST /events answered ${response.status}`);
 }
 
@@ -34,7 +38,11 @@ describeWithBroker('mqtt', 'change events out over MQTT: governed fields', () =>
     const subgraph = await startSubgraph(testSubgraphConfig('orders', dir, { namespace, eventMesh: { ...eventMesh, checkpointDir: dir } }));
     try {
       await post(subgraph, [orderPlaced('gov-1', 5)]);
-      await waitFor(() => collector.messages.some((m) => m.topic.endsWith('/state-changed')) && collector.messages.some((m) => m.topic.includes('/bucket-updated/')), 'both change events', 10_000);
+      await waitFor(
+        () => collector.messages.some((m) => m.topic.endsWith('/state-changed')) && collector.messages.some((m) => m.topic.includes('/bucket-updated/')),
+        'both change events',
+        10_000,
+      );
       const descriptor = (await (await fetch(`${subgraph.served.url.replace(/\/graphql$/, '')}/descriptor`)).json()) as any;
       return { messages: collector.messages, descriptor, namespace };
     } finally {
@@ -47,7 +55,13 @@ describeWithBroker('mqtt', 'change events out over MQTT: governed fields', () =>
     const { messages, descriptor, namespace } = await stateEvents({ brokers: [{ kind: 'mqtt', url: mqttUrl }] });
     const state = messages.find((m) => m.topic.endsWith('/state-changed'))!;
     expect(state.topic).toBe(`${namespace}/mesh/orders/v1/order/state-changed`);
-    expect(state.body).toMatchObject({ specversion: '1.0', type: 'mesh.orders.v1.state-changed', source: 'urn:mesh:orders', meshcursor: expect.any(String), data: { key: 'gov-1', value: { orderId: 'gov-1', quantity: 1, region: 'eu' } } });
+    expect(state.body).toMatchObject({
+      specversion: '1.0',
+      type: 'mesh.orders.v1.state-changed',
+      source: 'urn:mesh:orders',
+      meshcursor: expect.any(String),
+      data: { key: 'gov-1', value: { orderId: 'gov-1', quantity: 1, region: 'eu' } },
+    });
     expect(JSON.stringify(messages)).not.toMatch(/customerEmail|unitPrice|mesh@example\.com/);
     expect(messages.find((m) => m.topic.includes('/bucket-updated/'))!.topic).toBe(`${namespace}/mesh/orders/v1/sales/bucket-updated/eu`);
     const out = descriptor.outputPorts.find((p: any) => p.kind === 'event-mesh' && p.direction === 'out');
@@ -88,7 +102,11 @@ describeWithNats('change events out over MQTT: a durable position', () => {
     it('should deliver every change event once per cursor across a subgraph restart and a broker connection drop', async () => {
       const proxy = await startTcpProxy(mqttUrl, 1883);
       const collector = await mqttCollector(mqttUrl, `${meshTopics('orders', namespace).eventTopicFilter}`);
-      const config = testSubgraphConfig('orders', dir, { namespace, bus: { kind: 'nats', url: natsUrl }, eventMesh: { brokers: [{ kind: 'mqtt', url: proxy.url }], checkpointDir: dir } });
+      const config = testSubgraphConfig('orders', dir, {
+        namespace,
+        bus: { kind: 'nats', url: natsUrl },
+        eventMesh: { brokers: [{ kind: 'mqtt', url: proxy.url }], checkpointDir: dir },
+      });
       const stateEvents = () => collector.messages.filter((m) => m.topic.endsWith('/state-changed')).map((m) => m.body);
       let subgraph = await startSubgraph(config);
       try {
@@ -103,7 +121,10 @@ describeWithNats('change events out over MQTT: a durable position', () => {
         subgraph = await startSubgraph(config);
         await waitFor(() => stateEvents().length === 3, 'the change made while the relay was down', 10_000);
         // A graceful restart repeats nothing: every message so far is a distinct cursor, gap-free.
-        expectGapFree(collector.messages.map((m) => m.body), collector.messages.length);
+        expectGapFree(
+          collector.messages.map((m) => m.body),
+          collector.messages.length,
+        );
 
         await proxy.cut();
         await post(subgraph, [orderPlaced('r-4', 6), orderPlaced('r-5', 5)]);

@@ -93,7 +93,13 @@ describe('FailoverDataSource', () => {
       await startSubgraphServer(
         buildSubgraphSchema({
           typeDefs: parse(`type Query { broken: String }`),
-          resolvers: { Query: { broken: () => { throw new GraphQLError('no luck', { extensions: { code: 'NO_LUCK' } }); } } },
+          resolvers: {
+            Query: {
+              broken: () => {
+                throw new GraphQLError('no luck', { extensions: { code: 'NO_LUCK' } });
+              },
+            },
+          },
         }),
       ),
     );

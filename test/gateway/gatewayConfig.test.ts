@@ -56,7 +56,10 @@ describe('gateway configuration from the environment', () => {
     ['orders=http://a:4002/graphql|ftp://b:4012/graphql', /invalid MESH_SUBGRAPHS=.*"ftp:\/\/b:4012\/graphql" is not an http\(s\) or ws\(s\) URL/],
     ['orders=http://a:4002/graphql|b:4012', /invalid MESH_SUBGRAPHS=.*"b:4012" is not an http\(s\) or ws\(s\) URL/],
     ['orders=http://a:4002/graphql|http://a:4002/graphql', /invalid MESH_SUBGRAPHS=.*"orders" lists the same replica URL twice/],
-    ['orders=http://a:4002/graphql,orders=http://b:4012/graphql', /invalid MESH_SUBGRAPHS=.*"orders" is listed twice \(list its replicas as orders=url1\|url2\)/],
+    [
+      'orders=http://a:4002/graphql,orders=http://b:4012/graphql',
+      /invalid MESH_SUBGRAPHS=.*"orders" is listed twice \(list its replicas as orders=url1\|url2\)/,
+    ],
     ['orders=http://a:4002/graphql=x', /invalid MESH_SUBGRAPHS=.*a comma-separated list of name=url/],
     ['http://a:4002/graphql|http://b:4012/graphql', /invalid MESH_SUBGRAPHS=.*a comma-separated list of name=url/],
   ])('should refuse MESH_SUBGRAPHS=%j with the variable and the problem named', (value, message) => {
@@ -64,7 +67,9 @@ describe('gateway configuration from the environment', () => {
   });
 
   it('should refuse a bad websocket replica with MESH_SUBGRAPH_WS named', () => {
-    expect(() => gatewayConfigFromEnv({ MESH_SUBGRAPH_WS: 'orders=ws://a:5002/graphql|' })).toThrow(/invalid MESH_SUBGRAPH_WS=.*"orders" has an empty replica URL/);
+    expect(() => gatewayConfigFromEnv({ MESH_SUBGRAPH_WS: 'orders=ws://a:5002/graphql|' })).toThrow(
+      /invalid MESH_SUBGRAPH_WS=.*"orders" has an empty replica URL/,
+    );
   });
 });
 
@@ -81,13 +86,26 @@ describe('subgraph addresses', () => {
 
   it('should put the other replicas after the URL in the supergraph, and derive their websocket URLs', () => {
     expect(subgraphAddresses(supergraph(), { otherReplicaUrls: { orders: ['http://b:4012/graphql'] } })).toEqual({
-      orders: { url: 'http://a:4002/graphql', wsUrl: 'ws://a:4002/graphql', urls: ['http://a:4002/graphql', 'http://b:4012/graphql'], wsUrls: ['ws://a:4002/graphql', 'ws://b:4012/graphql'] },
+      orders: {
+        url: 'http://a:4002/graphql',
+        wsUrl: 'ws://a:4002/graphql',
+        urls: ['http://a:4002/graphql', 'http://b:4012/graphql'],
+        wsUrls: ['ws://a:4002/graphql', 'ws://b:4012/graphql'],
+      },
       catalog: { url: 'https://c:4001/graphql', wsUrl: 'wss://c:4001/graphql', urls: ['https://c:4001/graphql'], wsUrls: ['wss://c:4001/graphql'] },
     });
   });
 
   it('should take configured websocket URLs as they are', () => {
-    const addresses = subgraphAddresses(supergraph(), { otherReplicaUrls: { orders: ['http://b:4012/graphql'] }, wsUrls: { orders: ['ws://lb:5000/graphql'] } });
-    expect(addresses.orders).toEqual({ url: 'http://a:4002/graphql', wsUrl: 'ws://lb:5000/graphql', urls: ['http://a:4002/graphql', 'http://b:4012/graphql'], wsUrls: ['ws://lb:5000/graphql'] });
+    const addresses = subgraphAddresses(supergraph(), {
+      otherReplicaUrls: { orders: ['http://b:4012/graphql'] },
+      wsUrls: { orders: ['ws://lb:5000/graphql'] },
+    });
+    expect(addresses.orders).toEqual({
+      url: 'http://a:4002/graphql',
+      wsUrl: 'ws://lb:5000/graphql',
+      urls: ['http://a:4002/graphql', 'http://b:4012/graphql'],
+      wsUrls: ['ws://lb:5000/graphql'],
+    });
   });
 });

@@ -40,7 +40,11 @@ describe('gateway with subgraph replicas (auth on)', () => {
   };
   const query = async (text: string, variables?: Record<string, unknown>) => {
     const token = await signDevToken({ scopes: ['finance:read'], ttlSeconds: 600 });
-    const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: text, variables }) });
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: text, variables }),
+    });
     return { status: response.status, body: (await response.json()) as any };
   };
   const ready = async () => {
@@ -72,7 +76,15 @@ describe('gateway with subgraph replicas (auth on)', () => {
         subgraphWsUrls: {},
         introspection: true,
         landingPage: false,
-        auth: { keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope', mode: 'filter', gatewaySecret: TEST_GATEWAY_SECRET, audit: () => {} },
+        auth: {
+          keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS },
+          issuer: 'mesh-dev',
+          audience: 'mesh',
+          scopesClaim: 'scope',
+          mode: 'filter',
+          gatewaySecret: TEST_GATEWAY_SECRET,
+          audit: () => {},
+        },
       },
       log: () => {},
     });
@@ -111,7 +123,9 @@ describe('gateway with subgraph replicas (auth on)', () => {
     const token = await signDevToken({ scopes: ['orders:read'], ttlSeconds: 600 });
     const tracked = trackedClient(gateway.wsUrl, { connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
     clients.push(tracked);
-    const events = record(tracked.client, { query: 'subscription { orderBucketUpdated(granularity: MINUTE) { bucket { orders } product { name stock { onHand } } } }' });
+    const events = record(tracked.client, {
+      query: 'subscription { orderBucketUpdated(granularity: MINUTE) { bucket { orders } product { name stock { onHand } } } }',
+    });
     const busSubscribers = () => ((subgraphs.orders.runtime.bus as any).subscribers as Set<unknown>).size;
     await waitFor(() => busSubscribers() === 1, 'the upstream subscription on the second orders replica', 10_000);
 
@@ -125,7 +139,9 @@ describe('gateway with subgraph replicas (auth on)', () => {
     };
     await post('orders', [order]);
 
-    expect(asJson(await events.next('the bucket event'))).toEqual({ data: { orderBucketUpdated: { bucket: { orders: 1 }, product: { name: 'Toaster', stock: { onHand: 7 } } } } });
+    expect(asJson(await events.next('the bucket event'))).toEqual({
+      data: { orderBucketUpdated: { bucket: { orders: 1 }, product: { name: 'Toaster', stock: { onHand: 7 } } } },
+    });
   });
 
   it('should be ready while one replica of each subgraph answers, and degraded once none of a subgraph does', async () => {
@@ -135,6 +151,13 @@ describe('gateway with subgraph replicas (auth on)', () => {
 
     const { status, body } = await ready();
     expect(status).toBe(503);
-    expect(body).toEqual({ status: 'degraded', problems: [expect.stringMatching(/^catalog: no replica answered \(unreachable at http:\/\/127\.0\.0\.1:\d+\/graphql .*; unreachable at http:\/\/127\.0\.0\.1:\d+\/graphql /)] });
+    expect(body).toEqual({
+      status: 'degraded',
+      problems: [
+        expect.stringMatching(
+          /^catalog: no replica answered \(unreachable at http:\/\/127\.0\.0\.1:\d+\/graphql .*; unreachable at http:\/\/127\.0\.0\.1:\d+\/graphql /,
+        ),
+      ],
+    });
   });
 });

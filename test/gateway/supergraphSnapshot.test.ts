@@ -40,7 +40,11 @@ describe('a gateway reloading its supergraph', () => {
     renameSync(`${file}.tmp`, file);
   };
   const typename = async () => {
-    const response = await fetch(gateway!.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const response = await fetch(gateway!.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     return response.json();
   };
 

@@ -31,37 +31,44 @@ async function startLeakySubgraph(name: string, typeDefs: string, resolvers: Rec
   const app = express();
   const server = http.createServer(app);
   const state: LeakySubgraph = { url: '', mode: 'graphql', close: async () => {} };
-  app.get('/descriptor', (_req, res) =>
-    void res.json({
-      id: `${name}.product`,
-      name,
-      domain: name,
-      version: '1.0.0',
-      status: 'active',
-      description: { purpose: 'leaks' },
-      owner: { team: 'careless', contact: 'careless@example.com' },
-      slos: { freshnessSeconds: 60, availability: 0.9, retentionDays: 1 },
-      classification: {},
-      outputPorts: [
-        { kind: 'graphql-query', url: state.url, fields: ['leak'] },
-        { kind: 'graphql-subscription', url: state.url.replace(/^http/, 'ws'), fields: ['ticks'] },
-        { kind: 'file', format: 'csv', path: `/srv/exports/${name}/sales_hour.csv` },
-        { kind: 'file', format: 'parquet', path: `${name}/sales_hour.parquet` },
-        { kind: 'event-subject', subject: `mesh.${name}.v1.sales.bucket-updated.>` },
-        { kind: 'dashboard', url: 'http://grafana.internal:3000/d/1' },
-      ],
-      asOf: null,
-      freshness: { lagSeconds: null, withinSlo: false },
-      factCount: 0,
-      factTypes: [],
-    }),
+  app.get(
+    '/descriptor',
+    (_req, res) =>
+      void res.json({
+        id: `${name}.product`,
+        name,
+        domain: name,
+        version: '1.0.0',
+        status: 'active',
+        description: { purpose: 'leaks' },
+        owner: { team: 'careless', contact: 'careless@example.com' },
+        slos: { freshnessSeconds: 60, availability: 0.9, retentionDays: 1 },
+        classification: {},
+        outputPorts: [
+          { kind: 'graphql-query', url: state.url, fields: ['leak'] },
+          { kind: 'graphql-subscription', url: state.url.replace(/^http/, 'ws'), fields: ['ticks'] },
+          { kind: 'file', format: 'csv', path: `/srv/exports/${name}/sales_hour.csv` },
+          { kind: 'file', format: 'parquet', path: `${name}/sales_hour.parquet` },
+          { kind: 'event-subject', subject: `mesh.${name}.v1.sales.bucket-updated.>` },
+          { kind: 'dashboard', url: 'http://grafana.internal:3000/d/1' },
+        ],
+        asOf: null,
+        freshness: { lagSeconds: null, withinSlo: false },
+        factCount: 0,
+        factTypes: [],
+      }),
   );
-  app.use('/graphql', express.json(), (req, res, next) => {
-    if (state.mode === 'html' && !String(req.body?.query).includes('_service')) {
-      return void res.status(500).type('html').send(`<html><body><pre>Error at /srv/${name}/server.js:10 on 10.1.2.3:4002</pre></body></html>`);
-    }
-    next();
-  }, expressMiddleware(apollo));
+  app.use(
+    '/graphql',
+    express.json(),
+    (req, res, next) => {
+      if (state.mode === 'html' && !String(req.body?.query).includes('_service')) {
+        return void res.status(500).type('html').send(`<html><body><pre>Error at /srv/${name}/server.js:10 on 10.1.2.3:4002</pre></body></html>`);
+      }
+      next();
+    },
+    expressMiddleware(apollo),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   let closed: Promise<void> | undefined;
@@ -91,7 +98,14 @@ describe('gateway error hygiene', () => {
       config: {
         host: '127.0.0.1',
         port: 0,
-        supergraph: { kind: 'subgraphs', subgraphs: [{ name: 'leaky', url: leaky.url }, { name: 'flaky', url: flaky.url }], pollIntervalMs: 60_000 },
+        supergraph: {
+          kind: 'subgraphs',
+          subgraphs: [
+            { name: 'leaky', url: leaky.url },
+            { name: 'flaky', url: flaky.url },
+          ],
+          pollIntervalMs: 60_000,
+        },
         subgraphWsUrls: {},
         introspection: false,
         landingPage: false,
@@ -140,7 +154,9 @@ describe('gateway error hygiene', () => {
     expect(ports.status).toBe(200);
     await flaky.close();
     const answer = await query({ query: '{ flake }' });
-    expect(answer.body.errors).toEqual([{ message: 'Subgraph "flaky" is unreachable.', path: ['flake'], extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'flaky' } }]);
+    expect(answer.body.errors).toEqual([
+      { message: 'Subgraph "flaky" is unreachable.', path: ['flake'], extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'flaky' } },
+    ]);
     expectNoLeak(answer.text);
   });
 
@@ -150,7 +166,11 @@ describe('gateway error hygiene', () => {
     expectPublicError(await fetchAnswer(gateway.url, { method: 'POST', headers: json, body: '{"query": ' }), 400, 'BAD_REQUEST');
     const large = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1_100_000) } });
     expectPublicError(await fetchAnswer(gateway.url, { method: 'POST', headers: json, body: large }), 413, 'PAYLOAD_TOO_LARGE');
-    expectPublicError(await fetchAnswer(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json; charset=latin1' }, body: '{}' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectPublicError(
+      await fetchAnswer(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json; charset=latin1' }, body: '{}' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
   });
 
   it('should list output ports a consumer can use: the public gateway URLs and relative file names', async () => {

@@ -76,7 +76,12 @@ describe('bounded demo fact schemas', () => {
     const good = orderPlaced(time, { productId: 'p-batch', quantity: 3, unitPrice: 10 });
     const bad = orderPlaced(time, { productId: 'p-batch', quantity: 1, unitPrice: 1e308 });
     const answer = await postText(subgraphs.orders!.base, JSON.stringify([good, bad]));
-    expect({ status: answer.status, applied: answer.body.applied, rejected: answer.body.rejected, field: answer.body.error.field }).toEqual({ status: 207, applied: 1, rejected: 1, field: 'data.unitPrice' });
+    expect({ status: answer.status, applied: answer.body.applied, rejected: answer.body.rejected, field: answer.body.error.field }).toEqual({
+      status: 207,
+      applied: 1,
+      rejected: 1,
+      field: 'data.unitPrice',
+    });
     const history = await subgraphs.orders!.runtime.history('sales', {
       range: { from: new Date(time.getTime() - 3_600_000), to: new Date(time.getTime() + 3_600_000) },
       granularity: 'HOUR',
@@ -92,7 +97,8 @@ describe('bounded demo fact schemas', () => {
     ['catalog', () => priceChanged(aMinuteAgo(), 'p1', 0), 'data.price', /data\.price: must be greater than 0/],
     [
       'shipping',
-      () => cloudEvent('ShipmentDispatched', aMinuteAgo(), { shipmentId: 's1', orderId: 'o1', productId: 'p1', carrier: 'c', region: 'eu', promisedAt: 'soon' }),
+      () =>
+        cloudEvent('ShipmentDispatched', aMinuteAgo(), { shipmentId: 's1', orderId: 'o1', productId: 'p1', carrier: 'c', region: 'eu', promisedAt: 'soon' }),
       'data.promisedAt',
       /data\.promisedAt: must be an RFC 3339 timestamp/,
     ],

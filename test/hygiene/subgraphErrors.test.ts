@@ -64,7 +64,12 @@ describe('subgraph error hygiene', () => {
       const answer = await fetchAnswer(orders.url, { method: 'POST', headers: json, body: JSON.stringify({ query: '{ order(id: "o-1") { id } }' }) });
       expect(answer.status).toBe(200);
       expect(answer.body.errors).toEqual([
-        { message: 'internal error; the detail is in the subgraph log', locations: expect.any(Array), path: ['order'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+        {
+          message: 'internal error; the detail is in the subgraph log',
+          locations: expect.any(Array),
+          path: ['order'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        },
       ]);
       expectNoLeak(answer.text);
       expect(answer.text).not.toContain('mesh.duckdb');
@@ -88,7 +93,11 @@ describe('subgraph error hygiene', () => {
       throw new Error(INTERNAL_DETAIL);
     };
     try {
-      const answer = await fetchAnswer(`${orders.base}/events`, { method: 'POST', headers: json, body: JSON.stringify(orderPlaced(new Date(Date.now() - 60_000))) });
+      const answer = await fetchAnswer(`${orders.base}/events`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(orderPlaced(new Date(Date.now() - 60_000))),
+      });
       expectPublicError(answer, 503, 'STORE_UNAVAILABLE');
       expect(answer.body.error.message).toMatch(/retry/);
       expect(answer.text).not.toContain('mesh.duckdb');

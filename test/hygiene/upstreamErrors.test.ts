@@ -13,7 +13,12 @@ describe('upstream subscription errors', () => {
   it('should forward a subgraph error with code and serviceName, without its stacktrace or exception', () => {
     const [error] = toUpstreamErrors(
       'orders',
-      [{ message: 'boom at /work/app/subgraphs/kit/store/DuckDbStore.ts:10', extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['Error: boom', '    at /work/app/x.ts:1:1'], exception: { errno: 1 }, argument: 'from' } }],
+      [
+        {
+          message: 'boom at /work/app/subgraphs/kit/store/DuckDbStore.ts:10',
+          extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['Error: boom', '    at /work/app/x.ts:1:1'], exception: { errno: 1 }, argument: 'from' },
+        },
+      ],
       log,
     );
     expect(error.toJSON()).toEqual({ message: 'boom at [path]', extensions: { code: 'INTERNAL_SERVER_ERROR', argument: 'from', serviceName: 'orders' } });
@@ -24,7 +29,10 @@ describe('upstream subscription errors', () => {
     const [closed] = toUpstreamErrors('orders', { code: 4500, reason: 'Error: /work/app/x.ts exploded' }, log);
     expect([unreachable.toJSON(), closed.toJSON()]).toEqual([
       { message: 'Subgraph "orders" is unreachable.', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'orders' } },
-      { message: 'Subscription to subgraph "orders" ended: connection closed (code 4500).', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'orders' } },
+      {
+        message: 'Subscription to subgraph "orders" ended: connection closed (code 4500).',
+        extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'orders' },
+      },
     ]);
     expectNoLeak(JSON.stringify([unreachable, closed]));
     expect(logged.join('\n')).toMatch(/127\.0\.0\.1:4002[\s\S]*exploded/);

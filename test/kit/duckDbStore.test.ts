@@ -46,9 +46,7 @@ describe('DuckDbStore', () => {
         await second.init(LAYOUT);
         expect(await second.factCount()).toBe(1);
         expect(await second.watermark()).toEqual(new Date(T0 + 5 * MINUTE));
-        expect(await second.queryBuckets(query([T0, T0 + HOUR]))).toEqual([
-          { bucket: 0, group: {}, values: { amount: 10, count: 1, low: 10, high: 10 } },
-        ]);
+        expect(await second.queryBuckets(query([T0, T0 + HOUR]))).toEqual([{ bucket: 0, group: {}, values: { amount: 10, count: 1, low: 10, high: 10 } }]);
         await second.close();
       });
     });

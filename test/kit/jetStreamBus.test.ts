@@ -20,7 +20,14 @@ let domainCounter = 0;
 const uniqueDomain = () => `jst${Date.now().toString(36)}${++domainCounter}`;
 
 /** A fact as producers publish it (structured-mode CloudEvent). */
-const fact = (n: number) => ({ specversion: '1.0', id: `fact-${n}`, source: 'test://producer', type: 'OrderPlaced', time: new Date(Date.UTC(2025, 0, 1, 0, 0, n % 60)).toISOString(), data: { n } });
+const fact = (n: number) => ({
+  specversion: '1.0',
+  id: `fact-${n}`,
+  source: 'test://producer',
+  type: 'OrderPlaced',
+  time: new Date(Date.UTC(2025, 0, 1, 0, 0, n % 60)).toISOString(),
+  data: { n },
+});
 
 /**
  * A stand-in for `DataProductRuntime.ingest` shared by every replica: applies each source+id once, reports
@@ -49,7 +56,12 @@ function recordingIngest() {
 }
 
 /** Publishes `count` values concurrently in windows (one awaited PubAck per message). */
-async function publishMany(bus: JetStreamBus, count: number, message: (i: number) => { subject: string; data: unknown; messageId?: string }, window = 500): Promise<string[]> {
+async function publishMany(
+  bus: JetStreamBus,
+  count: number,
+  message: (i: number) => { subject: string; data: unknown; messageId?: string },
+  window = 500,
+): Promise<string[]> {
   const cursors: string[] = [];
   for (let start = 0; start < count; start += window) {
     const chunk = Array.from({ length: Math.min(window, count - start) }, (_, k) => {
@@ -305,7 +317,11 @@ describeWithServerBinary('JetStreamBus across a broker crash (private nats-serve
       let restart: Promise<void> | null = null;
       for (let i = 0; i < 2000; i++) {
         // Crash the broker a third of the way in; the loop keeps publishing into the outage.
-        if (i === 700) restart = server.kill().then(() => new Promise((resolve) => setTimeout(resolve, 500))).then(() => server.start());
+        if (i === 700)
+          restart = server
+            .kill()
+            .then(() => new Promise((resolve) => setTimeout(resolve, 500)))
+            .then(() => server.start());
         await bus.publish(factSubject(domain, 'OrderPlaced'), fact(i), { messageId: `fact-${i}` });
         acknowledged.push(`fact-${i}`);
       }

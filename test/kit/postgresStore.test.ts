@@ -83,9 +83,7 @@ describeIfPostgres('PostgresStore', () => {
       const second = await openStore(schema);
       expect(await second.factCount()).toBe(1);
       expect(await second.watermark()).toEqual(new Date(T0 + 5 * MINUTE));
-      expect(await second.queryBuckets(query([T0, T0 + HOUR]))).toEqual([
-        { bucket: 0, group: {}, values: { amount: 10, count: 1, low: 10, high: 10 } },
-      ]);
+      expect(await second.queryBuckets(query([T0, T0 + HOUR]))).toEqual([{ bucket: 0, group: {}, values: { amount: 10, count: 1, low: 10, high: 10 } }]);
     });
 
     it('should let replicas initialize the same new schema at the same time', async () => {
@@ -95,7 +93,14 @@ describeIfPostgres('PostgresStore', () => {
 
       const tables = await queryPostgres<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [fresh]);
       expect(tables.map((t) => t.name)).toEqual([
-        'dead_letters', 'facts', 'meta', 'retractions', 'rollup_orders_day', 'rollup_orders_hour', 'rollup_orders_minute', 'state_stock',
+        'dead_letters',
+        'facts',
+        'meta',
+        'retractions',
+        'rollup_orders_day',
+        'rollup_orders_hour',
+        'rollup_orders_minute',
+        'state_stock',
       ]);
       expect(await queryPostgres(`SELECT id, watermark FROM "${fresh}".meta`)).toEqual([{ id: 1, watermark: null }]);
       await replicas[0].apply([order('a', T0)], projectOrders);
@@ -145,7 +150,10 @@ describeIfPostgres('PostgresStore', () => {
     it('should roll back every write when PostgreSQL itself refuses the projection', async () => {
       await store.apply([order('a', T0)], projectOrders);
       // Fails in PostgreSQL itself, after facts and rollups were written: jsonb cannot hold U+0000.
-      const databaseFailure: Projection = { deltas: [delta(T0, { amount: 5 })], states: [{ state: 'stock', key: 'p1', value: { bad: '\u0000' }, updatedAt: new Date(T0) }] };
+      const databaseFailure: Projection = {
+        deltas: [delta(T0, { amount: 5 })],
+        states: [{ state: 'stock', key: 'p1', value: { bad: '\u0000' }, updatedAt: new Date(T0) }],
+      };
       await expect(store.apply([order('b', T0 + HOUR)], async () => databaseFailure)).rejects.toThrow(/unicode|\\u0000/i);
 
       await expectOnlyOrderA(store);
@@ -157,18 +165,17 @@ describeIfPostgres('PostgresStore', () => {
       const mine = await openStore(schema, LAYOUT, { onRetry: (error) => retries.push(error) });
       // Each projector locks one key, waits until the other has locked the other key, then wants it.
       const locked = [deferred(), deferred()];
-      const crossing = (first: string, second: string, me: number): Projector => async (facts, states) => {
-        const values = new Map([...(await states.read('stock', [first]))]);
-        locked[me].resolve();
-        await locked[1 - me].promise;
-        for (const [key, value] of await states.read('stock', [second])) values.set(key, value);
-        const bump = (key: string) => ({ state: 'stock', key, value: { sold: Number(values.get(key)?.sold ?? 0) + 1 }, updatedAt: facts[0].time });
-        return { deltas: [], states: [bump(first), bump(second)] };
-      };
-      const results = await Promise.all([
-        mine.apply([order('x', T0)], crossing('a', 'b', 0)),
-        other.apply([order('y', T0)], crossing('b', 'a', 1)),
-      ]);
+      const crossing =
+        (first: string, second: string, me: number): Projector =>
+        async (facts, states) => {
+          const values = new Map([...(await states.read('stock', [first]))]);
+          locked[me].resolve();
+          await locked[1 - me].promise;
+          for (const [key, value] of await states.read('stock', [second])) values.set(key, value);
+          const bump = (key: string) => ({ state: 'stock', key, value: { sold: Number(values.get(key)?.sold ?? 0) + 1 }, updatedAt: facts[0].time });
+          return { deltas: [], states: [bump(first), bump(second)] };
+        };
+      const results = await Promise.all([mine.apply([order('x', T0)], crossing('a', 'b', 0)), other.apply([order('y', T0)], crossing('b', 'a', 1))]);
 
       expect(results.map((r) => r.applied.length)).toEqual([1, 1]);
       expect(retries).toHaveLength(1);
@@ -236,7 +243,10 @@ describeIfPostgres('PostgresStore', () => {
           dimensions: ['product', 'region'],
           measures: { orders: 'count', returns: 'count', units: 'sum', smallest: 'min', largest: 'max', price: 'avg' },
           contributions: {
-            SalePlaced: (s) => ({ dims: { product: s.product, region: s.region }, values: { orders: 1, units: s.quantity, smallest: s.price, largest: s.price, price: s.price } }),
+            SalePlaced: (s) => ({
+              dims: { product: s.product, region: s.region },
+              values: { orders: 1, units: s.quantity, smallest: s.price, largest: s.price, price: s.price },
+            }),
             SaleReturned: (s) => ({ dims: { product: s.product, region: s.region }, values: { returns: 1, units: -s.quantity } }),
           },
         },
@@ -246,12 +256,18 @@ describeIfPostgres('PostgresStore', () => {
         product: {
           reducers: {
             SalePlaced: { key: (s) => s.product, reduce: (p, s) => ({ ...p, sold: Number(p?.sold ?? 0) + s.quantity, orders: Number(p?.orders ?? 0) + 1 }) },
-            SaleReturned: { key: (s) => s.product, reduce: (p, s) => ({ ...p, sold: Number(p?.sold ?? 0) - s.quantity, returns: Number(p?.returns ?? 0) + 1 }) },
+            SaleReturned: {
+              key: (s) => s.product,
+              reduce: (p, s) => ({ ...p, sold: Number(p?.sold ?? 0) - s.quantity, returns: Number(p?.returns ?? 0) + 1 }),
+            },
           },
         },
         customer: {
           reducers: {
-            SalePlaced: { key: (s) => s.customer, reduce: (p, s) => ({ ...p, spent: Number(p?.spent ?? 0) + s.quantity * s.price, visits: Number(p?.visits ?? 0) + 1 }) },
+            SalePlaced: {
+              key: (s) => s.customer,
+              reduce: (p, s) => ({ ...p, spent: Number(p?.spent ?? 0) + s.quantity * s.price, visits: Number(p?.visits ?? 0) + 1 }),
+            },
           },
         },
       },
@@ -338,7 +354,9 @@ describeIfPostgres('PostgresStore', () => {
       expect(expected.facts).toEqual([{ n: facts.length, distinct_keys: facts.length }]);
       expect(actual).toEqual(expected);
       expect(expected.rollups[0].length).toBeGreaterThan(1000);
-      console.info(`scale-out: replica A applied ${byA.applied}, B ${byB.applied}; ${byA.duplicates + byB.duplicates} duplicates; ${retries.length} retried transactions`);
+      console.info(
+        `scale-out: replica A applied ${byA.applied}, B ${byB.applied}; ${byA.duplicates + byB.duplicates} duplicates; ${retries.length} retried transactions`,
+      );
     }, 120_000);
   });
 

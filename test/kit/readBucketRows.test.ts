@@ -15,7 +15,9 @@ const definition = {
     sales: {
       dimensions: ['region'],
       measures: { units: 'sum', sales: 'count', biggest: 'max' },
-      contributions: { Sale: (s: { region: string; units: number }) => ({ dims: { region: s.region }, values: { units: s.units, sales: 1, biggest: s.units } }) },
+      contributions: {
+        Sale: (s: { region: string; units: number }) => ({ dims: { region: s.region }, values: { units: s.units, sales: 1, biggest: s.units } }),
+      },
     },
   },
 } as unknown as DataProductDefinition;
@@ -41,7 +43,7 @@ describe('readBucketRows', () => {
     store = await DuckDbStore.open({ path: ':memory:' });
     await store.init({ rollups: [{ name: 'sales', dimensions: ['region'], columns: { units: 'sum', sales: 'sum', biggest: 'max' } }], states: [] });
     let seed = 7;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const facts = Array.from({ length: 3000 }, (_, i) => ({
       source: 't',
       id: String(i),

@@ -19,8 +19,7 @@ function plan(from: string, to: string, granularity: Granularity, timeZone?: str
 }
 
 const iso = (dates: Date[]): string[] => dates.map((date) => date.toISOString());
-const lengthsInHours = (dates: Date[]): number[] =>
-  dates.slice(1).map((date, i) => (date.getTime() - dates[i].getTime()) / HOUR);
+const lengthsInHours = (dates: Date[]): number[] => dates.slice(1).map((date, i) => (date.getTime() - dates[i].getTime()) / HOUR);
 
 describe('planBuckets', () => {
   it('should return one DAY bucket per UTC day of a range ending at midnight', () => {
@@ -53,32 +52,18 @@ describe('planBuckets', () => {
   it('should clamp the first boundary to `from` and the last to `to` while starts stay calendar starts', () => {
     const { starts, boundaries } = plan('2024-01-01T10:30Z', '2024-01-03T06:00Z', 'DAY');
     expect(iso(starts)).toEqual(['2024-01-01T00:00:00.000Z', '2024-01-02T00:00:00.000Z', '2024-01-03T00:00:00.000Z']);
-    expect(iso(boundaries)).toEqual([
-      '2024-01-01T10:30:00.000Z',
-      '2024-01-02T00:00:00.000Z',
-      '2024-01-03T00:00:00.000Z',
-      '2024-01-03T06:00:00.000Z',
-    ]);
+    expect(iso(boundaries)).toEqual(['2024-01-01T10:30:00.000Z', '2024-01-02T00:00:00.000Z', '2024-01-03T00:00:00.000Z', '2024-01-03T06:00:00.000Z']);
   });
 
   it('should make the Berlin day of the spring DST change 23 hours long', () => {
     const { starts, boundaries } = plan('2024-03-30T00:00+01:00', '2024-04-02T00:00+02:00', 'DAY', 'Europe/Berlin');
-    expect(iso(starts)).toEqual([
-      '2024-03-29T23:00:00.000Z',
-      '2024-03-30T23:00:00.000Z',
-      '2024-03-31T22:00:00.000Z',
-    ]);
+    expect(iso(starts)).toEqual(['2024-03-29T23:00:00.000Z', '2024-03-30T23:00:00.000Z', '2024-03-31T22:00:00.000Z']);
     expect(lengthsInHours(boundaries)).toEqual([24, 23, 24]);
   });
 
   it('should make the Berlin day of the autumn DST change 25 hours long', () => {
     const { boundaries } = plan('2024-10-26T00:00+02:00', '2024-10-29T00:00+01:00', 'DAY', 'Europe/Berlin');
-    expect(iso(boundaries)).toEqual([
-      '2024-10-25T22:00:00.000Z',
-      '2024-10-26T22:00:00.000Z',
-      '2024-10-27T23:00:00.000Z',
-      '2024-10-28T23:00:00.000Z',
-    ]);
+    expect(iso(boundaries)).toEqual(['2024-10-25T22:00:00.000Z', '2024-10-26T22:00:00.000Z', '2024-10-27T23:00:00.000Z', '2024-10-28T23:00:00.000Z']);
     expect(lengthsInHours(boundaries)).toEqual([24, 25, 24]);
   });
 
@@ -115,9 +100,7 @@ describe('planBuckets', () => {
   it('should return twelve UTC months over a year with boundaries at the first of each month', () => {
     const { starts, boundaries } = plan('2024-01-01T00:00Z', '2025-01-01T00:00Z', 'MONTH');
     expect(starts).toHaveLength(12);
-    expect(iso(boundaries)).toEqual(
-      Array.from({ length: 13 }, (_, month) => new Date(Date.UTC(2024, month, 1)).toISOString()),
-    );
+    expect(iso(boundaries)).toEqual(Array.from({ length: 13 }, (_, month) => new Date(Date.UTC(2024, month, 1)).toISOString()));
     expect(lengthsInHours(boundaries)[1]).toBe(29 * 24); // leap February
   });
 
@@ -149,9 +132,7 @@ describe('planBuckets', () => {
 
   it('should reject an empty or reversed range with a RangeError', () => {
     expect(() => plan('2024-01-02T00:00Z', '2024-01-02T00:00Z', 'DAY')).toThrow(RangeError);
-    expect(() => plan('2024-01-03T00:00Z', '2024-01-02T00:00Z', 'DAY')).toThrow(
-      /from \(2024-01-03T00:00:00.000Z\) must be before to/,
-    );
+    expect(() => plan('2024-01-03T00:00Z', '2024-01-02T00:00Z', 'DAY')).toThrow(/from \(2024-01-03T00:00:00.000Z\) must be before to/);
     expect(() => plan('not a date', '2024-01-02T00:00Z', 'DAY')).toThrow(/from is not a valid date/);
   });
 
@@ -237,18 +218,9 @@ describe('bucketStartOf and bucketEndOf', () => {
   });
 
   it('should follow the zone across DST', () => {
-    expect(bucket('2024-10-27T01:30Z', 'HOUR', 'Europe/Berlin')).toEqual([
-      '2024-10-27T00:00:00.000Z',
-      '2024-10-27T02:00:00.000Z',
-    ]);
-    expect(bucket('2024-10-27T12:00Z', 'DAY', 'Europe/Berlin')).toEqual([
-      '2024-10-26T22:00:00.000Z',
-      '2024-10-27T23:00:00.000Z',
-    ]);
-    expect(bucket('2024-03-15T12:00Z', 'MONTH', 'America/New_York')).toEqual([
-      '2024-03-01T05:00:00.000Z',
-      '2024-04-01T04:00:00.000Z',
-    ]);
+    expect(bucket('2024-10-27T01:30Z', 'HOUR', 'Europe/Berlin')).toEqual(['2024-10-27T00:00:00.000Z', '2024-10-27T02:00:00.000Z']);
+    expect(bucket('2024-10-27T12:00Z', 'DAY', 'Europe/Berlin')).toEqual(['2024-10-26T22:00:00.000Z', '2024-10-27T23:00:00.000Z']);
+    expect(bucket('2024-03-15T12:00Z', 'MONTH', 'America/New_York')).toEqual(['2024-03-01T05:00:00.000Z', '2024-04-01T04:00:00.000Z']);
     expect(bucket('1969-12-31T23:59:59.999Z', 'WEEK')).toEqual(['1969-12-29T00:00:00.000Z', '1970-01-05T00:00:00.000Z']);
   });
 

@@ -24,7 +24,10 @@ export interface LimitsGateway {
   get(params: Record<string, string>, token?: string): Promise<HttpAnswer>;
   ws(token?: string): Client;
   /** Runs one operation over a websocket: its first result, or its errors. */
-  wsOnce(client: Client, payload: { query: string; variables?: Record<string, unknown>; extensions?: Record<string, unknown> }): Promise<{ data?: any; errors?: any[] }>;
+  wsOnce(
+    client: Client,
+    payload: { query: string; variables?: Record<string, unknown>; extensions?: Record<string, unknown> },
+  ): Promise<{ data?: any; errors?: any[] }>;
   close(): Promise<void>;
 }
 
@@ -38,7 +41,15 @@ export async function startLimitsGateway(mesh: AuthMesh, overrides: LimitsOverri
       subgraphWsUrls: {},
       introspection: true,
       landingPage: false,
-      auth: { keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope', mode: 'filter', gatewaySecret: TEST_GATEWAY_SECRET, audit: () => {} },
+      auth: {
+        keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS },
+        issuer: 'mesh-dev',
+        audience: 'mesh',
+        scopesClaim: 'scope',
+        mode: 'filter',
+        gatewaySecret: TEST_GATEWAY_SECRET,
+        audit: () => {},
+      },
       limits,
     },
     log: () => {},
@@ -50,9 +61,16 @@ export async function startLimitsGateway(mesh: AuthMesh, overrides: LimitsOverri
     gateway,
     post: async (body, token) =>
       answer(await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth(token) }, body: JSON.stringify(body) })),
-    get: async (params, token) => answer(await fetch(`${gateway.url}?${new URLSearchParams(params).toString()}`, { headers: { 'apollo-require-preflight': 'true', ...auth(token) } })),
+    get: async (params, token) =>
+      answer(await fetch(`${gateway.url}?${new URLSearchParams(params).toString()}`, { headers: { 'apollo-require-preflight': 'true', ...auth(token) } })),
     ws(token) {
-      const client = createClient({ url: gateway.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, ...(token && { connectionParams: { authorization: `Bearer ${token}` } }) });
+      const client = createClient({
+        url: gateway.wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: true,
+        ...(token && { connectionParams: { authorization: `Bearer ${token}` } }),
+      });
       clients.push(client);
       return client;
     },

@@ -35,7 +35,8 @@ const hours = (n: number) => ({ from: '2026-01-01T00:00:00Z', to: new Date(Date.
 const aliases = (n: number) => Array.from({ length: n }, (_, i) => `a${i}: id`).join(' ');
 /** `{ orderHistory(... filter: { productIds: [...] }) { total { orders } } }` with exactly `n` tokens. */
 function withTokens(n: number): string {
-  const text = (ids: number) => `{ orderHistory(range: { from: "2026-01-01T00:00:00Z", to: "2026-01-01T01:00:00Z" }, granularity: HOUR, filter: { productIds: [${Array.from({ length: ids }, () => '"p1"').join(' ')}] }) { total { orders } } }`;
+  const text = (ids: number) =>
+    `{ orderHistory(range: { from: "2026-01-01T00:00:00Z", to: "2026-01-01T01:00:00Z" }, granularity: HOUR, filter: { productIds: [${Array.from({ length: ids }, () => '"p1"').join(' ')}] }) { total { orders } } }`;
   const count = (source: string) => {
     const lexer = new Lexer(new Source(source));
     let tokens = 0;
@@ -52,9 +53,17 @@ const CASES: Array<[string, string, string, Record<string, unknown>?]> = [
   ['MAX_DEPTH_LIMIT', '{ products(first: 1) { edges { node { id } } } }', '{ products(first: 1) { edges { node { stock { onHand } } } } }'],
   ['MAX_ALIASES_LIMIT', `{ product(id: "p1") { ${aliases(10)} } }`, `{ product(id: "p1") { ${aliases(11)} } }`],
   ['MAX_ROOT_FIELDS_LIMIT', '{ a: categories b: categories c: categories }', '{ a: categories b: categories c: categories d: categories }'],
-  ['MAX_RECURSIVE_SELECTIONS_EXCEEDED', 'query { product(id: "p1") { ...P ...P } } fragment P on Product { id id id id id id id }', 'query { product(id: "p1") { name ...P ...P } } fragment P on Product { id id id id id id id }'],
+  [
+    'MAX_RECURSIVE_SELECTIONS_EXCEEDED',
+    'query { product(id: "p1") { ...P ...P } } fragment P on Product { id id id id id id id }',
+    'query { product(id: "p1") { name ...P ...P } } fragment P on Product { id id id id id id id }',
+  ],
   // 12 HOUR buckets × (OrderHistory 1 + buckets 1) = 24; 13 buckets = 26 > 25.
-  ['COST_ESTIMATED_TOO_EXPENSIVE', 'query($r: TimeRangeInput!) { orderHistory(range: $r, granularity: HOUR) { buckets { start } } }', 'query($r: TimeRangeInput!) { orderHistory(range: $r, granularity: HOUR) { buckets { start } } }'],
+  [
+    'COST_ESTIMATED_TOO_EXPENSIVE',
+    'query($r: TimeRangeInput!) { orderHistory(range: $r, granularity: HOUR) { buckets { start } } }',
+    'query($r: TimeRangeInput!) { orderHistory(range: $r, granularity: HOUR) { buckets { start } } }',
+  ],
 ];
 const variablesFor = (code: string, over: boolean) => (code === 'COST_ESTIMATED_TOO_EXPENSIVE' ? { r: hours(over ? 13 : 12) } : undefined);
 
@@ -96,12 +105,22 @@ describe.each(CASES)('%s', (code, under, over) => {
 describe('subscriptions', () => {
   let orderNumber = 0;
   const placeOrder = () =>
-    mesh.post('orders', mesh.event('OrderPlaced', { orderId: `lim-${++orderNumber}`, productId: 'p1', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'x@example.com' }, 60_000));
+    mesh.post(
+      'orders',
+      mesh.event(
+        'OrderPlaced',
+        { orderId: `lim-${++orderNumber}`, productId: 'p1', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'x@example.com' },
+        60_000,
+      ),
+    );
   const upstreams = () => tight.gateway.subscriptions()?.stats().upstreams ?? 0;
 
   it('should refuse a subscription over the depth limit before opening anything upstream, and admit one under it', async () => {
     const client = tight.ws(reader);
-    const refused = await tight.wsOnce(client, { query: 'subscription { orderBucketUpdated { product { sales(range: { from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z" }) { total { orders } } } } }' });
+    const refused = await tight.wsOnce(client, {
+      query:
+        'subscription { orderBucketUpdated { product { sales(range: { from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z" }) { total { orders } } } } }',
+    });
     expect(codes(refused)).toEqual(['MAX_DEPTH_LIMIT']);
     expect(upstreams()).toBe(0);
     const events = client.iterate({ query: 'subscription { orderBucketUpdated { bucket { orders } } }' });
@@ -154,7 +173,8 @@ describe('under the default limits', () => {
   const days = (n: number) => ({ from: new Date(Date.now() - n * 24 * HOUR).toISOString(), to: new Date().toISOString() });
 
   it("should run the README's first query", async () => {
-    const query = 'query($r: TimeRangeInput!) { products(first: 5) { edges { node { id name price sales(range: $r, granularity: DAY) { total { units revenue } } stock { onHand } delivery { avgLeadTimeHours onTimeRate } } } } }';
+    const query =
+      'query($r: TimeRangeInput!) { products(first: 5) { edges { node { id name price sales(range: $r, granularity: DAY) { total { units revenue } } stock { onHand } delivery { avgLeadTimeHours onTimeRate } } } } }';
     const answer = await defaults.post({ query, variables: { r: days(30) } }, reader);
     expect(answer.status).toBe(200);
     expect(answer.body.errors).toBeUndefined();
@@ -162,7 +182,8 @@ describe('under the default limits', () => {
   });
 
   it('should run a 30-day HOUR history (720 buckets) grouped by region', async () => {
-    const query = 'query($r: TimeRangeInput!) { orderHistory(range: $r, granularity: HOUR, groupBy: [REGION]) { buckets { start orders units revenue } total { orders units revenue } groups { key { region } total { units } } asOf } }';
+    const query =
+      'query($r: TimeRangeInput!) { orderHistory(range: $r, granularity: HOUR, groupBy: [REGION]) { buckets { start orders units revenue } total { orders units revenue } groups { key { region } total { units } } asOf } }';
     const answer = await defaults.post({ query, variables: { r: days(30) } }, reader);
     expect(answer.status).toBe(200);
     expect(answer.body.errors).toBeUndefined();
@@ -171,9 +192,19 @@ describe('under the default limits', () => {
 
   it("should admit the README's subscription", async () => {
     const client = defaults.ws(reader);
-    const refusedOrEvent = nextValue(client.iterate({ query: 'subscription { orderBucketUpdated(granularity: MINUTE) { bucket { start orders units } product { name stock { onHand } } } }' }), 'an event');
+    const refusedOrEvent = nextValue(
+      client.iterate({ query: 'subscription { orderBucketUpdated(granularity: MINUTE) { bucket { start orders units } product { name stock { onHand } } } }' }),
+      'an event',
+    );
     await waitFor(() => (defaults.gateway.subscriptions()?.stats().upstreams ?? 0) === 1, 'the upstream subscription');
-    await mesh.post('orders', mesh.event('OrderPlaced', { orderId: 'lim-readme', productId: 'p1', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'x@example.com' }, 60_000));
+    await mesh.post(
+      'orders',
+      mesh.event(
+        'OrderPlaced',
+        { orderId: 'lim-readme', productId: 'p1', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'x@example.com' },
+        60_000,
+      ),
+    );
     const event = await refusedOrEvent;
     expect(event.errors).toBeUndefined();
     expect((event.data as any).orderBucketUpdated.product.name).toEqual(expect.any(String));
@@ -197,8 +228,14 @@ describe('under the default limits', () => {
 
   it.each([
     ['10k aliases', `{ product(id: "p1") { ${aliases(10_000)} } }`],
-    ['1k history root fields', `{ ${Array.from({ length: 1000 }, (_, i) => `h${i}: orderHistory(range: { from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z" }, granularity: DAY) { total { orders } }`).join(' ')} }`],
-    ['a 2^30 fragment expansion', `query { product(id: "p1") { ...F30 } } fragment F0 on Product { name } ${Array.from({ length: 30 }, (_, i) => `fragment F${i + 1} on Product { ...F${i} ...F${i} }`).join(' ')}`],
+    [
+      '1k history root fields',
+      `{ ${Array.from({ length: 1000 }, (_, i) => `h${i}: orderHistory(range: { from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z" }, granularity: DAY) { total { orders } }`).join(' ')} }`,
+    ],
+    [
+      'a 2^30 fragment expansion',
+      `query { product(id: "p1") { ...F30 } } fragment F0 on Product { name } ${Array.from({ length: 30 }, (_, i) => `fragment F${i + 1} on Product { ...F${i} ...F${i} }`).join(' ')}`,
+    ],
   ])('should refuse %s in milliseconds', async (_what, query) => {
     mesh.clearReceived();
     const started = performance.now();

@@ -66,7 +66,9 @@ describe('with Redis unreachable', () => {
   let gateway: LimitsGateway;
   beforeAll(async () => {
     const port = new URL(await refusedUrl()).port;
-    gateway = await startLimitsGateway(mesh, { rateLimit: { points: 3, windowSeconds: 60, redisUrl: `redis://127.0.0.1:${port}`, keyPrefix: 'mesh-test:down' } });
+    gateway = await startLimitsGateway(mesh, {
+      rateLimit: { points: 3, windowSeconds: 60, redisUrl: `redis://127.0.0.1:${port}`, keyPrefix: 'mesh-test:down' },
+    });
   });
   afterAll(() => gateway?.close());
 

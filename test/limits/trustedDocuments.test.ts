@@ -57,7 +57,9 @@ describe('safelist mode', () => {
 
   it('should run a registered operation by id: persistedQuery hash, documentId, and over GET', async () => {
     expect((await safelist.post({ extensions: apq(ids.Categories) })).body).toEqual({ data: { categories: expect.any(Array) } });
-    expect((await safelist.post({ documentId: `sha256:${ids.Product}`, variables: { id: 'p1' } })).body.data).toEqual({ product: { id: 'p1', name: expect.any(String) } });
+    expect((await safelist.post({ documentId: `sha256:${ids.Product}`, variables: { id: 'p1' } })).body.data).toEqual({
+      product: { id: 'p1', name: expect.any(String) },
+    });
     const get = await safelist.get({ extensions: JSON.stringify(apq(ids.Categories)) });
     expect(get.status).toBe(200);
     expect(get.body.data.categories).toEqual(expect.any(Array));
@@ -84,7 +86,7 @@ describe('safelist mode', () => {
     registerTrustedDocuments(store, [path.join(dir, 'later.graphql')]);
     // The gateway checks the file every 2 s: ask until it answers, within a bound.
     let last: { data?: unknown } = {};
-    for (const deadline = Date.now() + 10_000; !last.data && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 10_000; !last.data && Date.now() < deadline;) {
       last = (await safelist.post({ query })).body;
       if (!last.data) await new Promise((resolve) => setTimeout(resolve, 200));
     }

@@ -42,10 +42,7 @@ describe('federated queries over the four domain subgraphs', () => {
   });
 
   it.each(['o1', 'o2', 'o3'])('should resolve order %s through orders, catalog and shipping', async (id) => {
-    const { status, body } = await mesh.query(
-      `query ($id: ID!) { order(id: $id) { customerEmail product { name } shipment { status carrier } } }`,
-      { id },
-    );
+    const { status, body } = await mesh.query(`query ($id: ID!) { order(id: $id) { customerEmail product { name } shipment { status carrier } } }`, { id });
 
     const expected = mesh.story.expected.orders[id];
     expect(status).toBe(200);

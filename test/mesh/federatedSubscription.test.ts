@@ -37,7 +37,11 @@ describe('federated subscriptions through the gateway', () => {
   /** An order in a minute of its own (two minutes after the previous one), so its bucket counts 1 order. */
   const orderPlaced = (productId: string): MeshEvent => {
     minutesAgo += 2;
-    return mesh.event('OrderPlaced', { orderId: `live-${minutesAgo}`, productId, quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'live@example.com' }, minutesAgo * MINUTE);
+    return mesh.event(
+      'OrderPlaced',
+      { orderId: `live-${minutesAgo}`, productId, quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'live@example.com' },
+      minutesAgo * MINUTE,
+    );
   };
   const minuteOf = (event: MeshEvent) => new Date(Math.floor(Date.parse(event.time) / MINUTE) * MINUTE).toISOString();
   const bucketEvent = (event: MeshEvent, product: unknown) => ({
@@ -136,11 +140,28 @@ describe('federated subscriptions through the gateway', () => {
     );
 
     await mesh.post('inventory', mesh.event('StockCounted', { productId: 'p3', warehouse: 'w1', onHand: 4 }, MINUTE));
-    await mesh.post('shipping', mesh.event('ShipmentDelivered', { shipmentId: 's3', orderId: 'o3', productId: 'p2', carrier: 'dhl', region: 'eu', promisedAt: new Date(Date.now() + 86_400_000).toISOString(), dispatchedAt: new Date(Date.now() - 22 * 3_600_000).toISOString() }, MINUTE));
+    await mesh.post(
+      'shipping',
+      mesh.event(
+        'ShipmentDelivered',
+        {
+          shipmentId: 's3',
+          orderId: 'o3',
+          productId: 'p2',
+          carrier: 'dhl',
+          region: 'eu',
+          promisedAt: new Date(Date.now() + 86_400_000).toISOString(),
+          dispatchedAt: new Date(Date.now() - 22 * 3_600_000).toISOString(),
+        },
+        MINUTE,
+      ),
+    );
 
     expect(asJson(await stock.next('the stock event'))).toEqual({ data: { stockChanged: { onHand: 4, previousOnHand: null, product: { name: 'Lamp' } } } });
     expect(asJson(await shipments.next('the shipment event'))).toEqual({
-      data: { shipmentUpdated: { shipment: { status: 'DELIVERED', carrier: 'dhl' }, order: { customerEmail: 'carol@example.com', product: { name: 'Toaster' } } } },
+      data: {
+        shipmentUpdated: { shipment: { status: 'DELIVERED', carrier: 'dhl' }, order: { customerEmail: 'carol@example.com', product: { name: 'Toaster' } } },
+      },
     });
   });
   // Last: the orders subgraph comes back empty (in-memory store), so later tests would see no orders.
@@ -162,7 +183,9 @@ describe('federated subscriptions through the gateway', () => {
     expect(asJson(await events.next('the notice of missed events'))).toEqual({
       errors: [
         {
-          message: expect.stringMatching(/^Some events may have been missed: subgraph "orders" could not resume the subscription \(cursor \d+ cannot be resumed: the newest cursor is 0\)/),
+          message: expect.stringMatching(
+            /^Some events may have been missed: subgraph "orders" could not resume the subscription \(cursor \d+ cannot be resumed: the newest cursor is 0\)/,
+          ),
           extensions: { code: 'EVENTS_MISSED', serviceName: 'orders' },
         },
       ],

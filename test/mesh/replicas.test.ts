@@ -26,7 +26,10 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const BUCKETS = `subscription { orderBucketUpdated(granularity: MINUTE) { cursor bucket { start orders } product { name stock { onHand } } } }`;
 const HISTORY = `query($r: TimeRangeInput!) { orderHistory(range: $r, granularity: HOUR, groupBy: [REGION]) { total { orders units revenue } groups { key { region } total { orders units revenue } } } }`;
-const PRODUCTS: Record<string, { name: string; stock: { onHand: number } }> = { p1: { name: 'Kettle', stock: { onHand: 13 } }, p2: { name: 'Toaster', stock: { onHand: 7 } } };
+const PRODUCTS: Record<string, { name: string; stock: { onHand: number } }> = {
+  p1: { name: 'Kettle', stock: { onHand: 13 } },
+  p2: { name: 'Toaster', stock: { onHand: 7 } },
+};
 
 interface BucketPayload {
   data?: { orderBucketUpdated: { cursor: string; bucket: { start: string; orders: number }; product: { name: string; stock: { onHand: number } } } };
@@ -169,7 +172,11 @@ describeScaleOut('orders replicas on PostgreSQL and NATS JetStream behind the ga
     }
 
     const applied = () => reports.flat().reduce((sum, report) => sum + report.applied, 0);
-    await waitUntil(() => applied() >= facts.length && reports.flat().reduce((sum, r) => sum + r.applied + r.duplicates, 0) >= facts.length + republished.length, 'every published fact ingested', 30_000);
+    await waitUntil(
+      () => applied() >= facts.length && reports.flat().reduce((sum, r) => sum + r.applied + r.duplicates, 0) >= facts.length + republished.length,
+      'every published fact ingested',
+      30_000,
+    );
     expect(applied()).toBe(facts.length);
     expect(reports.flat().reduce((sum, report) => sum + report.rejected, 0)).toBe(0);
 
@@ -177,10 +184,16 @@ describeScaleOut('orders replicas on PostgreSQL and NATS JetStream behind the ga
     const { body } = await mesh.query(HISTORY, { r: range });
     expect(body.errors).toBeUndefined();
     expect(body.data.orderHistory.total).toEqual(expected.get('total'));
-    expect(Object.fromEntries(body.data.orderHistory.groups.map((g: any) => [g.key.region, g.total]))).toEqual(Object.fromEntries(regions.map((r) => [r, expected.get(r)])));
+    expect(Object.fromEntries(body.data.orderHistory.groups.map((g: any) => [g.key.region, g.total]))).toEqual(
+      Object.fromEntries(regions.map((r) => [r, expected.get(r)])),
+    );
     // Both replicas read the same rollups.
     for (const replica of mesh.orders) {
-      const direct = await fetch(replica.served.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: HISTORY, variables: { r: range } }) });
+      const direct = await fetch(replica.served.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: HISTORY, variables: { r: range } }),
+      });
       expect(((await direct.json()) as any).data.orderHistory.total).toEqual(expected.get('total'));
     }
   });

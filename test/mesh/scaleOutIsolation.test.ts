@@ -38,7 +38,9 @@ describeScaleOut('a user’s mesh_orders schema and MESH_ORDERS stream beside th
     const exists = await queryPostgres(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [SCHEMA]);
     if (exists.length === 0) {
       // Marked, so the data guard of a test run beside this one does not count it as a user's.
-      await queryPostgres(`CREATE SCHEMA ${SCHEMA}; COMMENT ON SCHEMA ${SCHEMA} IS '${SENTINEL_MARK}'; CREATE TABLE ${SCHEMA}.sentinel (note text); INSERT INTO ${SCHEMA}.sentinel VALUES ('a user''s data')`);
+      await queryPostgres(
+        `CREATE SCHEMA ${SCHEMA}; COMMENT ON SCHEMA ${SCHEMA} IS '${SENTINEL_MARK}'; CREATE TABLE ${SCHEMA}.sentinel (note text); INSERT INTO ${SCHEMA}.sentinel VALUES ('a user''s data')`,
+      );
       createdSchema = true;
     }
     const jsm = await jetstreamManager(nats);

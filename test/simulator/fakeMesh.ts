@@ -15,7 +15,12 @@ import { shippingFacts } from '../../subgraphs/shipping/shippingProduct.js';
 import { SIM_DOMAINS, type SimDomain, type SimulatedFact } from '../../simulator/simulatedFact.js';
 import { deferred, withTimeout } from '../support/asyncWait.js';
 
-export const FACT_SCHEMAS: Record<SimDomain, Record<string, z.ZodType>> = { catalog: catalogFacts, orders: orderFacts, inventory: inventoryFacts, shipping: shippingFacts };
+export const FACT_SCHEMAS: Record<SimDomain, Record<string, z.ZodType>> = {
+  catalog: catalogFacts,
+  orders: orderFacts,
+  inventory: inventoryFacts,
+  shipping: shippingFacts,
+};
 
 export interface FakeMeshOptions {
   /** `factCount` the descriptor reports on top of what was posted (a domain seeded earlier). */
@@ -66,7 +71,14 @@ export async function startFakeMesh(options: FakeMeshOptions = {}): Promise<Fake
         const schema = FACT_SCHEMAS[domain][event.type];
         const data = schema?.safeParse(event.data);
         if (!envelope.success || !data?.success || rejectTypes[domain]?.includes(event.type)) {
-          return { index, status: 'rejected' as const, source: event.source, id: event.id, field: 'data', reason: `data: ${event.type} refused by the fake mesh` };
+          return {
+            index,
+            status: 'rejected' as const,
+            source: event.source,
+            id: event.id,
+            field: 'data',
+            reason: `data: ${event.type} refused by the fake mesh`,
+          };
         }
         const key = `${event.source}\u0000${event.id}`;
         const status = stored[domain].has(key) ? ('duplicate' as const) : ('applied' as const);
@@ -76,7 +88,9 @@ export async function startFakeMesh(options: FakeMeshOptions = {}): Promise<Fake
       const count = (status: string) => outcomes.filter((o) => o.status === status).length;
       const rejected = count('rejected');
       batches[domain].push(events);
-      res.status(rejected === 0 ? 200 : rejected === events.length ? 400 : 207).json({ applied: count('applied'), duplicates: count('duplicate'), rejected, events: outcomes });
+      res
+        .status(rejected === 0 ? 200 : rejected === events.length ? 400 : 207)
+        .json({ applied: count('applied'), duplicates: count('duplicate'), rejected, events: outcomes });
       const current = waiters;
       waiters = [];
       for (const wake of current) wake();

@@ -100,7 +100,8 @@ describe('generateFacts', () => {
         const delay = Date.parse(e.time) - Date.parse(order.time);
         if (cancelled.has(e.data.orderId)) problems.push(`${e.id}: ships a cancelled order`);
         if (delay < 2 * HOUR || delay > 24 * HOUR) problems.push(`${e.id}: dispatched ${delay} ms after the order`);
-        if (e.data.productId !== order.data.productId || e.data.region !== order.data.region) problems.push(`${e.id}: product or region differs from the order`);
+        if (e.data.productId !== order.data.productId || e.data.region !== order.data.region)
+          problems.push(`${e.id}: product or region differs from the order`);
       }
       if (Date.parse(String(e.data.promisedAt)) !== Date.parse(e.time) + 3 * DAY) problems.push(`${e.id}: promisedAt is not dispatch + 3 days`);
       if (!['dhl', 'ups', 'fedex', 'postnl'].includes(String(e.data.carrier))) problems.push(`${e.id}: carrier ${e.data.carrier}`);
@@ -218,7 +219,10 @@ describe('liveFacts', () => {
     const historyOrders = new Set(history.orders.map((e) => e.data.orderId));
     const shipped = released.filter((f) => f.domain === 'shipping');
     expect(shipped.some((f) => historyOrders.has(f.event.data.orderId))).toBe(true);
-    const types = released.filter((f) => f.event.data.orderId === orderId).map((f) => f.event.type).sort();
+    const types = released
+      .filter((f) => f.event.data.orderId === orderId)
+      .map((f) => f.event.type)
+      .sort();
     expect([['OrderCancelled'], ['ShipmentDelivered', 'ShipmentDispatched']]).toContainEqual(types);
     for (const { domain, event } of released) {
       expect(Date.parse(event.time)).toBeGreaterThanOrEqual(liveTo.getTime());

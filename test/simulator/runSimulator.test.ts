@@ -20,7 +20,14 @@ afterEach(async () => {
 /** Starts a fake mesh and a simulator against it, with a fixed clock unless live mode needs a real one. */
 async function start(options: Partial<RunSimulatorOptions> = {}, meshOptions: FakeMeshOptions = {}) {
   mesh = await startFakeMesh(meshOptions);
-  simulator = runSimulator({ subgraphs: mesh.subgraphs, ratePerSecond: 0, clock: () => now, retry: { baseDelayMs: 1 }, log: (line) => lines.push(line), ...options });
+  simulator = runSimulator({
+    subgraphs: mesh.subgraphs,
+    ratePerSecond: 0,
+    clock: () => now,
+    retry: { baseDelayMs: 1 },
+    log: (line) => lines.push(line),
+    ...options,
+  });
   return { mesh, simulator };
 }
 
@@ -35,7 +42,13 @@ describe('runSimulator seeding', () => {
     for (const domain of SIM_DOMAINS) {
       expect(mesh.batches[domain].every((batch) => batch.length <= 5000)).toBe(true);
       expect(mesh.facts(domain).map((e) => e.id)).toEqual(expected[domain].map((e) => e.id));
-      expect(report.domains[domain]).toMatchObject({ skipped: false, posted: expected[domain].length, applied: expected[domain].length, duplicates: 0, rejected: 0 });
+      expect(report.domains[domain]).toMatchObject({
+        skipped: false,
+        posted: expected[domain].length,
+        applied: expected[domain].length,
+        duplicates: 0,
+        rejected: 0,
+      });
     }
     expect(mesh.batches.shipping.length).toBeGreaterThan(1);
     expect(lines.some((l) => /^seeded \d+ facts in [\d.]+ s$/.test(l))).toBe(true);
@@ -54,7 +67,14 @@ describe('runSimulator seeding', () => {
   it('should retry a batch answered with 503 and then deliver it', async () => {
     const mesh = await startFakeMesh();
     mesh.failNext.orders = 2;
-    simulator = runSimulator({ subgraphs: mesh.subgraphs, seedDays: 1, ratePerSecond: 0, clock: () => now, retry: { baseDelayMs: 1 }, log: (line) => lines.push(line) });
+    simulator = runSimulator({
+      subgraphs: mesh.subgraphs,
+      seedDays: 1,
+      ratePerSecond: 0,
+      clock: () => now,
+      retry: { baseDelayMs: 1 },
+      log: (line) => lines.push(line),
+    });
     const report = await simulator.seeded;
 
     expect(report.domains.orders.applied).toBe(report.domains.orders.posted);
@@ -66,7 +86,10 @@ describe('runSimulator seeding', () => {
     const { mesh, simulator } = await start({ seedDays: 1, retry: { attempts: 3, baseDelayMs: 1 } });
     mesh.failNext.shipping = 1000;
 
-    const error = await simulator.seeded.then(() => undefined, (e: unknown) => e);
+    const error = await simulator.seeded.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(SimulatorError);
     expect(error).toMatchObject({ code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'shipping', status: 503 });
     await withTimeout(simulator.done, 'the simulator to end after failed seeding');
@@ -76,7 +99,14 @@ describe('runSimulator seeding', () => {
   it('should fail seeding with DOWNSTREAM_SERVICE_ERROR when a subgraph is unreachable', async () => {
     const gone = await startFakeMesh();
     await gone.close();
-    simulator = runSimulator({ subgraphs: gone.subgraphs, seedDays: 1, ratePerSecond: 0, clock: () => now, retry: { attempts: 2, baseDelayMs: 1 }, log: (line) => lines.push(line) });
+    simulator = runSimulator({
+      subgraphs: gone.subgraphs,
+      seedDays: 1,
+      ratePerSecond: 0,
+      clock: () => now,
+      retry: { attempts: 2, baseDelayMs: 1 },
+      log: (line) => lines.push(line),
+    });
 
     await expect(simulator.seeded).rejects.toMatchObject({ code: 'DOWNSTREAM_SERVICE_ERROR', message: expect.stringContaining('unreachable') });
     expect(lines.some((l) => l.includes('unreachable') && l.includes('retry 1/1'))).toBe(true);
@@ -84,7 +114,10 @@ describe('runSimulator seeding', () => {
 
   it('should send the headers of headers() with every request', async () => {
     let calls = 0;
-    const { simulator } = await start({ seedDays: 1, headers: async () => (calls++, { authorization: 'Bearer producer' }) }, { requireAuthorization: 'Bearer producer' });
+    const { simulator } = await start(
+      { seedDays: 1, headers: async () => (calls++, { authorization: 'Bearer producer' }) },
+      { requireAuthorization: 'Bearer producer' },
+    );
     const report = await simulator.seeded;
 
     for (const domain of SIM_DOMAINS) expect(report.domains[domain]).toMatchObject({ rejected: 0, applied: report.domains[domain].posted });
@@ -94,7 +127,11 @@ describe('runSimulator seeding', () => {
   it('should fail seeding with EVENTS_REFUSED at once when the subgraph refuses the producer', async () => {
     const { simulator } = await start({ seedDays: 1 }, { requireAuthorization: 'Bearer producer' });
 
-    await expect(simulator.seeded).rejects.toMatchObject({ code: 'EVENTS_REFUSED', status: 401, message: expect.stringContaining('a producer token is required') });
+    await expect(simulator.seeded).rejects.toMatchObject({
+      code: 'EVENTS_REFUSED',
+      status: 401,
+      message: expect.stringContaining('a producer token is required'),
+    });
     expect(lines.some((l) => l.includes('retry'))).toBe(false);
   });
 

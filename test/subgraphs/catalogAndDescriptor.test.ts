@@ -15,8 +15,17 @@ describe('catalog products', () => {
   const PAGE = /* GraphQL */ `
     query Page($first: Int, $after: String, $category: String) {
       products(first: $first, after: $after, category: $category) {
-        edges { cursor node { id category } }
-        pageInfo { hasNextPage endCursor }
+        edges {
+          cursor
+          node {
+            id
+            category
+          }
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
       }
     }
   `;
@@ -38,7 +47,8 @@ describe('catalog products', () => {
     do {
       const { data, errors }: GraphQLResponse = await catalog.graphql(PAGE, { ...variables, after });
       expect(errors).toBeUndefined();
-      const { edges, pageInfo }: { edges: Array<{ cursor: string; node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } = data.products;
+      const { edges, pageInfo }: { edges: Array<{ cursor: string; node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } =
+        data.products;
       pages.push({ ids: edges.map((e) => e.node.id), ...pageInfo, lastEdgeCursor: edges.at(-1)?.cursor });
       after = pageInfo.hasNextPage ? pageInfo.endCursor : null;
     } while (after !== null && pages.length < 10);
@@ -149,7 +159,8 @@ const DOMAIN_CASES: DomainCase[] = [
     subscriptionFields: ['shipmentUpdated'],
     subjects: ['mesh.shipping.v1.deliveries.bucket-updated', 'mesh.shipping.v1.shipment.state-changed'],
     factTypes: ['ShipmentDispatched', 'ShipmentDelivered'],
-    fact: (time) => shipmentDispatched(time, { shipmentId: 's1', orderId: 'o1', productId: 'p1', carrier: 'DHL', region: 'eu', promisedAt: '2030-01-01T00:00:00Z' }),
+    fact: (time) =>
+      shipmentDispatched(time, { shipmentId: 's1', orderId: 'o1', productId: 'p1', carrier: 'DHL', region: 'eu', promisedAt: '2030-01-01T00:00:00Z' }),
   },
 ];
 
@@ -171,13 +182,20 @@ describe.each(DOMAIN_CASES)('GET /descriptor of $domain', (domainCase) => {
     expect((await exportRollups(subgraph.runtime, subgraph.exportDir)).problems).toEqual([]);
     const served = await descriptor();
 
-    expect(served).toMatchObject({ id: domainCase.id, domain: domainCase.domain, status: 'active', owner: { team: domainCase.team, contact: expect.stringMatching(/@example\.com$/) } });
+    expect(served).toMatchObject({
+      id: domainCase.id,
+      domain: domainCase.domain,
+      status: 'active',
+      owner: { team: domainCase.team, contact: expect.stringMatching(/@example\.com$/) },
+    });
     expect(served.slos).toMatchObject({ freshnessSeconds: domainCase.freshnessSeconds, availability: expect.any(Number), retentionDays: expect.any(Number) });
     expect(served.factTypes).toEqual(domainCase.factTypes);
     const ports = served.outputPorts;
     expect(ports).toContainEqual({ kind: 'graphql-query', url: subgraph.url, fields: domainCase.queryFields });
     const subscriptions = ports.filter((p: { kind: string }) => p.kind === 'graphql-subscription');
-    expect(subscriptions).toEqual(domainCase.subscriptionFields.length ? [{ kind: 'graphql-subscription', url: subgraph.wsUrl, fields: domainCase.subscriptionFields }] : []);
+    expect(subscriptions).toEqual(
+      domainCase.subscriptionFields.length ? [{ kind: 'graphql-subscription', url: subgraph.wsUrl, fields: domainCase.subscriptionFields }] : [],
+    );
     expect(ports.filter((p: { kind: string }) => p.kind === 'event-subject').map((p: { subject: string }) => p.subject)).toEqual(domainCase.subjects);
     const files = ports.filter((p: { kind: string }) => p.kind === 'file').map((p: { path: string }) => p.path);
     expect(files).toHaveLength(2);
@@ -186,7 +204,9 @@ describe.each(DOMAIN_CASES)('GET /descriptor of $domain', (domainCase) => {
   });
 
   it('should advertise event subjects that the change events of a posted fact are published on', async () => {
-    const subjects: string[] = (await descriptor()).outputPorts.filter((p: { kind: string }) => p.kind === 'event-subject').map((p: { subject: string }) => p.subject);
+    const subjects: string[] = (await descriptor()).outputPorts
+      .filter((p: { kind: string }) => p.kind === 'event-subject')
+      .map((p: { subject: string }) => p.subject);
     const streams = subjects.map((subject) => subgraph.runtime.bus.subscribe(subject));
 
     await post(subgraph, domainCase.fact(new Date(Date.now() - 60_000)));

@@ -74,4 +74,5 @@ export interface ShipmentLine {
 
 export const shipmentDispatched = (time: Date | string, shipment: ShipmentLine) => cloudEvent('ShipmentDispatched', time, { ...shipment });
 
-export const shipmentDelivered = (time: Date | string, shipment: ShipmentLine & { dispatchedAt: string }) => cloudEvent('ShipmentDelivered', time, { ...shipment });
+export const shipmentDelivered = (time: Date | string, shipment: ShipmentLine & { dispatchedAt: string }) =>
+  cloudEvent('ShipmentDelivered', time, { ...shipment });

@@ -1,12 +1,30 @@
 import { startTestSubgraph, type TestSubgraph } from '../support/startTestSubgraph.js';
-import { orderCancelled, orderPlaced, productListed, shipmentDelivered, shipmentDispatched, stockAdjusted, stockCounted, type ShipmentLine } from './cloudEvents.js';
+import {
+  orderCancelled,
+  orderPlaced,
+  productListed,
+  shipmentDelivered,
+  shipmentDispatched,
+  stockAdjusted,
+  stockCounted,
+  type ShipmentLine,
+} from './cloudEvents.js';
 
 /** `_entities` of the given representations, as the gateway's entity fetch asks them. */
-async function entities(subgraph: TestSubgraph, representations: object[], selection: string, variables: Record<string, unknown> = {}, variableDefinitions = '') {
-  const { data, errors } = await subgraph.graphql(`query Entities($representations: [_Any!]!${variableDefinitions}) { _entities(representations: $representations) { ${selection} } }`, {
-    representations,
-    ...variables,
-  });
+async function entities(
+  subgraph: TestSubgraph,
+  representations: object[],
+  selection: string,
+  variables: Record<string, unknown> = {},
+  variableDefinitions = '',
+) {
+  const { data, errors } = await subgraph.graphql(
+    `query Entities($representations: [_Any!]!${variableDefinitions}) { _entities(representations: $representations) { ${selection} } }`,
+    {
+      representations,
+      ...variables,
+    },
+  );
   expect(errors).toBeUndefined();
   return data._entities as any[];
 }
@@ -28,7 +46,9 @@ describe('orders entities', () => {
 
   it('should answer Product.sales of ten products with ONE store query and each product’s own totals', async () => {
     // Product pN (N = 1..6) gets N orders of N units at 10 EUR on 2025-05-01, p01 also one cancellation on 2025-05-02.
-    const facts = ids(6).flatMap((id, i) => Array.from({ length: i + 1 }, (_, k) => orderPlaced(`2025-05-01T0${k}:00:00Z`, { orderId: `${id}-${k}`, productId: id, quantity: i + 1, unitPrice: 10 })));
+    const facts = ids(6).flatMap((id, i) =>
+      Array.from({ length: i + 1 }, (_, k) => orderPlaced(`2025-05-01T0${k}:00:00Z`, { orderId: `${id}-${k}`, productId: id, quantity: i + 1, unitPrice: 10 })),
+    );
     await post(orders, [...facts, orderCancelled('2025-05-02T08:00:00Z', { orderId: 'p01-0', productId: 'p01', quantity: 1, unitPrice: 10 })]);
     const queryBuckets = jest.spyOn(orders.runtime.store, 'queryBuckets');
 
@@ -61,7 +81,15 @@ describe('orders entities', () => {
 
   it('should resolve Order entities with their customer email and status, and null for unknown orders', async () => {
     await post(orders, [
-      orderPlaced('2025-05-01T09:00:00Z', { orderId: 'o1', productId: 'p3', quantity: 2, unitPrice: 7.5, region: 'us', channel: 'mobile', customerEmail: 'grace@example.com' }),
+      orderPlaced('2025-05-01T09:00:00Z', {
+        orderId: 'o1',
+        productId: 'p3',
+        quantity: 2,
+        unitPrice: 7.5,
+        region: 'us',
+        channel: 'mobile',
+        customerEmail: 'grace@example.com',
+      }),
       orderPlaced('2025-05-01T10:00:00Z', { orderId: 'o2', productId: 'p4', customerEmail: 'alan@example.com' }),
       orderCancelled('2025-05-01T11:00:00Z', { orderId: 'o2', productId: 'p4' }),
     ]);
@@ -73,8 +101,25 @@ describe('orders entities', () => {
     );
 
     expect(answer).toEqual([
-      { id: 'o1', status: 'PLACED', customerEmail: 'grace@example.com', quantity: 2, unitPrice: 7.5, region: 'us', channel: 'mobile', placedAt: '2025-05-01T09:00:00.000Z', cancelledAt: null, product: { id: 'p3' } },
-      expect.objectContaining({ id: 'o2', status: 'CANCELLED', customerEmail: 'alan@example.com', placedAt: '2025-05-01T10:00:00.000Z', cancelledAt: '2025-05-01T11:00:00.000Z' }),
+      {
+        id: 'o1',
+        status: 'PLACED',
+        customerEmail: 'grace@example.com',
+        quantity: 2,
+        unitPrice: 7.5,
+        region: 'us',
+        channel: 'mobile',
+        placedAt: '2025-05-01T09:00:00.000Z',
+        cancelledAt: null,
+        product: { id: 'p3' },
+      },
+      expect.objectContaining({
+        id: 'o2',
+        status: 'CANCELLED',
+        customerEmail: 'alan@example.com',
+        placedAt: '2025-05-01T10:00:00.000Z',
+        cancelledAt: '2025-05-01T11:00:00.000Z',
+      }),
       null,
     ]);
   });
@@ -88,7 +133,12 @@ describe('catalog entities', () => {
   afterEach(() => catalog?.close());
 
   it('should resolve ten Product references with ONE state read, null for products not listed', async () => {
-    await post(catalog, ids(5).map((id, i) => productListed('2025-05-01T00:00:00Z', { productId: id, name: `Product ${i + 1}`, category: i % 2 ? 'garden' : 'kitchen', price: 10 + i })));
+    await post(
+      catalog,
+      ids(5).map((id, i) =>
+        productListed('2025-05-01T00:00:00Z', { productId: id, name: `Product ${i + 1}`, category: i % 2 ? 'garden' : 'kitchen', price: 10 + i }),
+      ),
+    );
     const readStates = jest.spyOn(catalog.runtime.store, 'readStates');
 
     const answer = await entities(catalog, products(ids(10)), '... on Product { id name category price updatedAt }');
@@ -96,7 +146,13 @@ describe('catalog entities', () => {
     expect(readStates).toHaveBeenCalledTimes(1);
     expect(readStates).toHaveBeenCalledWith('product', ids(10));
     expect(answer).toEqual([
-      ...ids(5).map((id, i) => ({ id, name: `Product ${i + 1}`, category: i % 2 ? 'garden' : 'kitchen', price: 10 + i, updatedAt: '2025-05-01T00:00:00.000Z' })),
+      ...ids(5).map((id, i) => ({
+        id,
+        name: `Product ${i + 1}`,
+        category: i % 2 ? 'garden' : 'kitchen',
+        price: 10 + i,
+        updatedAt: '2025-05-01T00:00:00.000Z',
+      })),
       ...ids(5).map(() => null),
     ]);
   });
@@ -137,7 +193,14 @@ describe('shipping entities', () => {
   afterEach(() => shipping?.close());
 
   it('should add the shipment to Orders, null for orders not shipped', async () => {
-    const shipment = (orderId: string): ShipmentLine => ({ shipmentId: `s-${orderId}`, orderId, productId: 'p1', carrier: 'UPS', region: 'eu', promisedAt: '2025-05-02T12:00:00Z' });
+    const shipment = (orderId: string): ShipmentLine => ({
+      shipmentId: `s-${orderId}`,
+      orderId,
+      productId: 'p1',
+      carrier: 'UPS',
+      region: 'eu',
+      promisedAt: '2025-05-02T12:00:00Z',
+    });
     await post(shipping, [
       shipmentDispatched('2025-05-01T08:00:00Z', shipment('o1')),
       shipmentDispatched('2025-05-01T09:00:00Z', shipment('o2')),
@@ -151,8 +214,30 @@ describe('shipping entities', () => {
     );
 
     expect(answer).toEqual([
-      { id: 'o1', shipment: { id: 's-o1', status: 'DISPATCHED', carrier: 'UPS', dispatchedAt: '2025-05-01T08:00:00.000Z', deliveredAt: null, promisedAt: '2025-05-02T12:00:00.000Z', onTime: null } },
-      { id: 'o2', shipment: { id: 's-o2', status: 'DELIVERED', carrier: 'UPS', dispatchedAt: '2025-05-01T09:00:00.000Z', deliveredAt: '2025-05-02T14:00:00.000Z', promisedAt: '2025-05-02T12:00:00.000Z', onTime: false } },
+      {
+        id: 'o1',
+        shipment: {
+          id: 's-o1',
+          status: 'DISPATCHED',
+          carrier: 'UPS',
+          dispatchedAt: '2025-05-01T08:00:00.000Z',
+          deliveredAt: null,
+          promisedAt: '2025-05-02T12:00:00.000Z',
+          onTime: null,
+        },
+      },
+      {
+        id: 'o2',
+        shipment: {
+          id: 's-o2',
+          status: 'DELIVERED',
+          carrier: 'UPS',
+          dispatchedAt: '2025-05-01T09:00:00.000Z',
+          deliveredAt: '2025-05-02T14:00:00.000Z',
+          promisedAt: '2025-05-02T12:00:00.000Z',
+          onTime: false,
+        },
+      },
       { id: 'o3', shipment: null },
     ]);
   });

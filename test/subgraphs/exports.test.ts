@@ -15,9 +15,9 @@ describe('rollup exports', () => {
   let orders: RunningSubgraph;
   const base = () => orders.served.url.replace(/\/graphql$/, '');
   const descriptorFiles = async () =>
-    ((await (await fetch(`${base()}/descriptor`)).json()) as { outputPorts: Array<{ kind: string; format?: string; path?: string; exportedAt?: string }> }).outputPorts.filter(
-      (p) => p.kind === 'file',
-    );
+    (
+      (await (await fetch(`${base()}/descriptor`)).json()) as { outputPorts: Array<{ kind: string; format?: string; path?: string; exportedAt?: string }> }
+    ).outputPorts.filter((p) => p.kind === 'file');
 
   beforeAll(async () => {
     exportDir = await mkdtemp(path.join(tmpdir(), 'mesh-exports-test-'));
@@ -53,7 +53,9 @@ describe('rollup exports', () => {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     const rows = (
-      await connection.runAndReadAll(`SELECT product_id, sum(units) AS units, sum(orders) AS orders, sum(revenue) AS revenue FROM read_parquet('${parquet}') GROUP BY 1 ORDER BY 1`)
+      await connection.runAndReadAll(
+        `SELECT product_id, sum(units) AS units, sum(orders) AS orders, sum(revenue) AS revenue FROM read_parquet('${parquet}') GROUP BY 1 ORDER BY 1`,
+      )
     ).getRowObjectsJson();
     connection.closeSync();
     instance.closeSync();

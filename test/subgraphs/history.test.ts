@@ -258,7 +258,11 @@ describe('orders history (orderHistory)', () => {
   });
 
   it('should refuse an unknown time zone with BAD_USER_INPUT naming it', async () => {
-    const error = await historyError({ range: { from: '2025-01-01T00:00:00Z', to: '2025-01-02T00:00:00Z' }, granularity: 'DAY', timeZone: 'Mars/Olympus_Mons' });
+    const error = await historyError({
+      range: { from: '2025-01-01T00:00:00Z', to: '2025-01-02T00:00:00Z' },
+      granularity: 'DAY',
+      timeZone: 'Mars/Olympus_Mons',
+    });
 
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'timeZone' });
     expect(error.message).toMatch(/Mars\/Olympus_Mons/);

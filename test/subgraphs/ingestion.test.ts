@@ -4,7 +4,12 @@ import { cloudEvent, orderPlaced } from './cloudEvents.js';
 const TOTALS = /* GraphQL */ `
   query Totals($from: DateTime!, $to: DateTime!) {
     orderHistory(range: { from: $from, to: $to }, granularity: DAY) {
-      total { orders cancellations units revenue }
+      total {
+        orders
+        cancellations
+        units
+        revenue
+      }
     }
   }
 `;

@@ -109,14 +109,22 @@ describe('the admin routes', () => {
     expect(await everyGrain()).toEqual(expected(totalOf(good), totalOf(inMinute(good)), totalOf(inHour(good))));
     // Live dashboards hear about the corrected minute as they hear about a late fact.
     const { value: event } = await withTimeout(revision, 'the revision event');
-    expect(event.data).toEqual({ rollup: 'sales', bucket: new Date(HOUR0).toISOString(), dims: { product_id: 'p1', region: 'eu', channel: 'web' }, revision: true });
+    expect(event.data).toEqual({
+      rollup: 'sales',
+      bucket: new Date(HOUR0).toISOString(),
+      dims: { product_id: 'p1', region: 'eu', channel: 'web' },
+      revision: true,
+    });
     await updates.return?.();
 
     // Posting it again is a duplicate, not a second chance; a rebuild keeps the repaired rollups.
     expect((await post('/events', bad, writer)).body).toMatchObject({ applied: 0, duplicates: 1 });
     const rebuilt = await post('/admin/rebuild', { from: new Date(DAY0).toISOString(), to: new Date(DAY0 + DAY).toISOString() }, await token('orders:admin'));
     // The range is narrowed to the hours holding facts.
-    expect(rebuilt).toEqual({ status: 200, body: { status: 'rebuilt', from: new Date(HOUR0).toISOString(), to: new Date(HOUR0 + 2 * HOUR).toISOString(), batches: 1, facts: 8, revised: 0 } });
+    expect(rebuilt).toEqual({
+      status: 200,
+      body: { status: 'rebuilt', from: new Date(HOUR0).toISOString(), to: new Date(HOUR0 + 2 * HOUR).toISOString(), batches: 1, facts: 8, revised: 0 },
+    });
     expect(await everyGrain()).toEqual(expected(totalOf(good), totalOf(inMinute(good)), totalOf(inHour(good))));
 
     const listed = await fetch(`${base}/admin/retractions`, { headers: { authorization: `Bearer ${await token('orders:admin')}` } });
@@ -132,7 +140,9 @@ describe('the admin routes', () => {
     };
     const listed = await read(await token('orders:admin'), '?limit=10');
     expect(listed.status).toBe(200);
-    expect(listed.body.deadLetters).toEqual([expect.objectContaining({ source: rejected.source, id: rejected.id, type: rejected.type, reason: expect.any(String) })]);
+    expect(listed.body.deadLetters).toEqual([
+      expect.objectContaining({ source: rejected.source, id: rejected.id, type: rejected.type, reason: expect.any(String) }),
+    ]);
     expect((await read(await token('orders:write'))).status).toBe(403);
     expect((await read(await token('orders:admin'), '?limit=0')).body).toMatchObject({ error: { code: 'BAD_USER_INPUT' } });
   });
@@ -140,9 +150,15 @@ describe('the admin routes', () => {
   it('should refuse a caller without the orders:admin scope, and bad requests with a coded 4xx', async () => {
     await post('/events', [...good, bad], await token('orders:write'));
     const body = { source: bad.source, id: bad.id, reason: 'typo' };
-    expect(await post('/admin/retract', body)).toEqual({ status: 401, body: { error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('token is required') } } });
+    expect(await post('/admin/retract', body)).toEqual({
+      status: 401,
+      body: { error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('token is required') } },
+    });
     for (const scopes of [['orders:write'], ['inventory:admin'], ['orders:read', 'admin']]) {
-      expect(await post('/admin/retract', body, await token(...scopes))).toEqual({ status: 403, body: { error: { code: 'FORBIDDEN', message: expect.stringContaining('orders:admin') } } });
+      expect(await post('/admin/retract', body, await token(...scopes))).toEqual({
+        status: 403,
+        body: { error: { code: 'FORBIDDEN', message: expect.stringContaining('orders:admin') } },
+      });
     }
     expect((await post('/admin/rebuild', {}, await token('orders:write'))).status).toBe(403);
     expect((await post('/admin/retract', body, 'not.a.token')).status).toBe(401);
@@ -150,13 +166,18 @@ describe('the admin routes', () => {
 
     const admin = await token('orders:admin');
     expect(await post('/admin/retract', { ...body, id: 'nope' }, admin)).toMatchObject({ status: 404, body: { error: { code: 'FACT_NOT_FOUND' } } });
-    expect(await post('/admin/retract', { source: bad.source, id: bad.id }, admin)).toMatchObject({ status: 400, body: { error: { code: 'BAD_USER_INPUT', message: 'reason must be a non-empty string' } } });
+    expect(await post('/admin/retract', { source: bad.source, id: bad.id }, admin)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'BAD_USER_INPUT', message: 'reason must be a non-empty string' } },
+    });
     expect(await post('/admin/retract', '{"source":', admin)).toMatchObject({ status: 400, body: { error: { message: 'the body is not JSON' } } });
     expect(await post('/admin/rebuild', { from: 'yesterday' }, admin)).toMatchObject({ status: 400, body: { error: { code: 'BAD_USER_INPUT' } } });
     expect(await post('/admin/rebuild', { from: new Date(DAY0 + DAY).toISOString(), to: new Date(DAY0).toISOString() }, admin)).toMatchObject({ status: 400 });
-    expect(await post('/admin/restore', { source: bad.source, id: bad.id }, admin)).toMatchObject({ status: 200, body: { status: 'not-retracted', revisedBuckets: 0 } });
+    expect(await post('/admin/restore', { source: bad.source, id: bad.id }, admin)).toMatchObject({
+      status: 200,
+      body: { status: 'not-retracted', revisedBuckets: 0 },
+    });
   });
-
 });
 
 describe('npm run repair', () => {
@@ -164,8 +185,11 @@ describe('npm run repair', () => {
 
   const run = (...args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'scripts/repair.ts', ...args], { env: { ...process.env, MESH_ADMIN_TOKEN: '' } }, (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/repair.ts', ...args],
+        { env: { ...process.env, MESH_ADMIN_TOKEN: '' } },
+        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
 

@@ -19,12 +19,12 @@ describe('MESH_NAMESPACE', () => {
   it('should name the schema, stream and subjects of a namespaced mesh apart', () => {
     const { namespace } = subgraphConfigFromEnv('orders', { MESH_NAMESPACE: 'staging_2' });
     expect(namespace).toBe('staging_2');
-    expect([postgresSchemaName('orders', namespace), domainStreamName('orders', namespace), domainSubjects('orders', namespace), factSubject('orders', 'OrderPlaced', namespace)]).toEqual([
-      'mesh_staging_2_orders',
-      'MESH_STAGING_2_ORDERS',
-      'staging_2.mesh.orders.>',
-      'staging_2.mesh.orders.facts.OrderPlaced',
-    ]);
+    expect([
+      postgresSchemaName('orders', namespace),
+      domainStreamName('orders', namespace),
+      domainSubjects('orders', namespace),
+      factSubject('orders', 'OrderPlaced', namespace),
+    ]).toEqual(['mesh_staging_2_orders', 'MESH_STAGING_2_ORDERS', 'staging_2.mesh.orders.>', 'staging_2.mesh.orders.facts.OrderPlaced']);
   });
 
   it.each(['Staging', '2nd', 'a.b', 'a-b', 'x'.repeat(33)])('should refuse %j, naming the variable', (value) => {

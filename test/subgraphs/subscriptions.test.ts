@@ -24,9 +24,22 @@ describe('orders orderBucketUpdated', () => {
   const ON_BUCKET = /* GraphQL */ `
     subscription OnBucket($granularity: Granularity!, $region: String, $from: String) {
       orderBucketUpdated(granularity: $granularity, region: $region, from: $from) {
-        cursor granularity region revision
-        product { id }
-        bucket { start end orders cancellations units revenue averageOrderValue }
+        cursor
+        granularity
+        region
+        revision
+        product {
+          id
+        }
+        bucket {
+          start
+          end
+          orders
+          cancellations
+          units
+          revenue
+          averageOrderValue
+        }
       }
     }
   `;
@@ -166,7 +179,12 @@ describe('inventory stockChanged and stockLow', () => {
       previousOnHand: null,
       updatedAt: '2025-06-01T10:01:00.000Z',
     });
-    expect(await nextEvent(events, 'the second p1 change')).toMatchObject({ product: { id: 'p1' }, onHand: 5, previousOnHand: 7, updatedAt: '2025-06-01T10:02:00.000Z' });
+    expect(await nextEvent(events, 'the second p1 change')).toMatchObject({
+      product: { id: 'p1' },
+      onHand: 5,
+      previousOnHand: 7,
+      updatedAt: '2025-06-01T10:02:00.000Z',
+    });
   });
 
   it('should deliver stockLow only when stock crosses below the threshold', async () => {
@@ -175,12 +193,23 @@ describe('inventory stockChanged and stockLow', () => {
 
     // 10 → 7 → 3 (crossing) → 2 (still low) → 12 → 2 (crossing); one POST each, so one change each.
     await post(inventory, stockCounted('2025-06-01T10:00:00Z', 'p1', 10));
-    for (const [minute, delta] of [[1, -3], [2, -4], [3, -1], [4, 10], [5, -10]]) {
+    for (const [minute, delta] of [
+      [1, -3],
+      [2, -4],
+      [3, -1],
+      [4, 10],
+      [5, -10],
+    ]) {
       await post(inventory, stockAdjusted(`2025-06-01T10:0${minute}:00Z`, 'p1', delta));
     }
 
     expect(await nextEvent(events, 'the first crossing')).toMatchObject({ product: { id: 'p1' }, onHand: 3, previousOnHand: 7 });
-    expect(await nextEvent(events, 'the second crossing')).toMatchObject({ product: { id: 'p1' }, onHand: 2, previousOnHand: 12, updatedAt: '2025-06-01T10:05:00.000Z' });
+    expect(await nextEvent(events, 'the second crossing')).toMatchObject({
+      product: { id: 'p1' },
+      onHand: 2,
+      previousOnHand: 12,
+      updatedAt: '2025-06-01T10:05:00.000Z',
+    });
   });
 });
 
@@ -197,7 +226,14 @@ describe('shipping shipmentUpdated', () => {
       { orderId: 'o1' },
     );
     await subscribed(shipping);
-    const shipment = (orderId: string): ShipmentLine => ({ shipmentId: `s-${orderId}`, orderId, productId: 'p1', carrier: 'DHL', region: 'eu', promisedAt: '2025-06-03T18:00:00Z' });
+    const shipment = (orderId: string): ShipmentLine => ({
+      shipmentId: `s-${orderId}`,
+      orderId,
+      productId: 'p1',
+      carrier: 'DHL',
+      region: 'eu',
+      promisedAt: '2025-06-03T18:00:00Z',
+    });
 
     await post(shipping, shipmentDispatched('2025-06-01T09:00:00Z', shipment('o2')));
     await post(shipping, shipmentDispatched('2025-06-01T10:00:00Z', shipment('o1')));
@@ -208,7 +244,15 @@ describe('shipping shipmentUpdated', () => {
     expect(dispatched).toEqual({
       cursor: expect.any(String),
       order: { id: 'o1' },
-      shipment: { id: 's-o1', status: 'DISPATCHED', carrier: 'DHL', dispatchedAt: '2025-06-01T10:00:00.000Z', deliveredAt: null, promisedAt: '2025-06-03T18:00:00.000Z', onTime: null },
+      shipment: {
+        id: 's-o1',
+        status: 'DISPATCHED',
+        carrier: 'DHL',
+        dispatchedAt: '2025-06-01T10:00:00.000Z',
+        deliveredAt: null,
+        promisedAt: '2025-06-03T18:00:00.000Z',
+        onTime: null,
+      },
     });
     expect(delivered).toMatchObject({ order: { id: 'o1' }, shipment: { status: 'DELIVERED', deliveredAt: '2025-06-02T15:00:00.000Z', onTime: true } });
     expect(Number(delivered.cursor)).toBeGreaterThan(Number(dispatched.cursor));

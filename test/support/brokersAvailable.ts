@@ -27,7 +27,9 @@ export function brokerReachable(url: string, defaultPort: number): boolean {
 export function describeWithBroker(kind: 'mqtt' | 'amqp', name: string, body: () => void): void {
   const url = kind === 'mqtt' ? mqttUrl : amqpUrl;
   if (brokerReachable(url, kind === 'mqtt' ? 1883 : 5672)) return describe(name, body);
-  console.warn(`⚠ ${kind === 'mqtt' ? 'Mosquitto' : 'RabbitMQ'} not reachable at ${url.replace(/\/\/[^@]*@/, '//')} (set MESH_TEST_${kind.toUpperCase()}_URL) — skipping "${name}"`);
+  console.warn(
+    `⚠ ${kind === 'mqtt' ? 'Mosquitto' : 'RabbitMQ'} not reachable at ${url.replace(/\/\/[^@]*@/, '//')} (set MESH_TEST_${kind.toUpperCase()}_URL) — skipping "${name}"`,
+  );
   const skipped: jest.Describe = describe.skip;
   skipped(name, body);
 }

@@ -4,11 +4,7 @@
  * `endpoints` replaces the default endpoints (products, and the first ledger replica).
  */
 import { parse, type ExecutionResult } from 'graphql';
-import {
-  createSubscriptionExecutor,
-  type SubscriptionExecutor,
-  type SubscriptionExecutorOptions,
-} from '../../gateway/subscriptions/index.js';
+import { createSubscriptionExecutor, type SubscriptionExecutor, type SubscriptionExecutorOptions } from '../../gateway/subscriptions/index.js';
 import { nextValue } from './asyncWait.js';
 import { startLedgerMesh, type LedgerMesh, type StartLedgerMeshOptions } from './ledgerMesh.js';
 

@@ -137,10 +137,7 @@ const TYPE_DEFS = { products: productsTypeDefs, inventory: inventoryTypeDefs, pr
 type SubgraphName = keyof typeof TYPE_DEFS;
 
 /** Composes the supergraph of the named subgraphs (all three by default) served at `servers`. */
-export function composeProductMesh(
-  servers: Record<SubgraphName, { url: string }>,
-  names: SubgraphName[] = ['products', 'inventory', 'prices'],
-): string {
+export function composeProductMesh(servers: Record<SubgraphName, { url: string }>, names: SubgraphName[] = ['products', 'inventory', 'prices']): string {
   const composition = composeServices(names.map((name) => ({ name, url: servers[name].url, typeDefs: TYPE_DEFS[name] })));
   if (composition.errors) {
     throw new Error(`Composition failed: ${composition.errors.map((error) => error.message).join('; ')}`);

@@ -71,10 +71,14 @@ async function fingerprintPostgres(into: ScaleOutFingerprint, skipMark: string |
       [`${TEST_SCHEMA_PREFIX.replace(/_/g, '\\_')}%`, skipMark],
     );
     for (const { oid, name } of schemas) {
-      const { rows: tables } = await client.query<{ table: string }>(`SELECT tablename AS "table" FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, [name]);
+      const { rows: tables } = await client.query<{ table: string }>(`SELECT tablename AS "table" FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, [
+        name,
+      ]);
       const counts: string[] = [];
       for (const { table } of tables) {
-        const { rows } = await client.query<{ count: string }>(`SELECT count(*)::text AS count FROM ${pg.escapeIdentifier(name)}.${pg.escapeIdentifier(table)}`);
+        const { rows } = await client.query<{ count: string }>(
+          `SELECT count(*)::text AS count FROM ${pg.escapeIdentifier(name)}.${pg.escapeIdentifier(table)}`,
+        );
         counts.push(`${table}=${rows[0].count}`);
       }
       into.set(`PostgreSQL schema ${name}`, `oid ${oid}, rows ${counts.join(' ') || '(no tables)'}`);

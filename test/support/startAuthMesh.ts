@@ -36,7 +36,10 @@ export interface AuthMeshGateway {
   /** Audit lines the gateway wrote. */
   audit: FieldAuthAuditLine[];
   /** POSTs to the gateway, with `Authorization: Bearer <token>` when a token is given. */
-  query<T = any>(query: string, options?: { token?: string; variables?: Record<string, unknown>; operationName?: string; authorization?: string }): Promise<{ status: number; body: T }>;
+  query<T = any>(
+    query: string,
+    options?: { token?: string; variables?: Record<string, unknown>; operationName?: string; authorization?: string },
+  ): Promise<{ status: number; body: T }>;
   /** A graphql-ws client to the gateway; `connectionParams.authorization` carries the token. */
   wsClient(token?: string, options?: Partial<ClientOptions>): Client;
 }
@@ -180,7 +183,14 @@ export async function startAuthMesh(options: StartAuthMeshOptions = {}): Promise
     token,
     post,
     event(type, data, msAgo = 0) {
-      return { specversion: '1.0', id: `auth-${process.pid}-${++sequence}`, source: 'urn:test:auth', type, time: new Date(Date.now() - msAgo).toISOString(), data };
+      return {
+        specversion: '1.0',
+        id: `auth-${process.pid}-${++sequence}`,
+        source: 'urn:test:auth',
+        type,
+        time: new Date(Date.now() - msAgo).toISOString(),
+        data,
+      };
     },
     startGateway: openGateway,
     close: closeAll,

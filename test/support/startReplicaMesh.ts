@@ -106,7 +106,9 @@ export async function startReplicaMesh(options: { replicas?: number } = {}): Pro
     if (response.status !== 200 || body.rejected) throw new Error(`POST ${base}/events answered ${response.status}: ${JSON.stringify(body)}`);
   };
   const baseOf = (running: RunningSubgraph) => running.served.url.replace(/\/graphql$/, '');
-  const subscriptionsOf = (index: number) => [...((replicas[index].running.runtime.bus as JetStreamBus as unknown as { subscriptions: Set<JetStreamSubscription> }).subscriptions)];
+  const subscriptionsOf = (index: number) => [
+    ...(replicas[index].running.runtime.bus as JetStreamBus as unknown as { subscriptions: Set<JetStreamSubscription> }).subscriptions,
+  ];
 
   let catalog: RunningSubgraph;
   let inventory: RunningSubgraph;
@@ -131,7 +133,11 @@ export async function startReplicaMesh(options: { replicas?: number } = {}): Pro
     const config = gatewayConfigFromEnv({
       GATEWAY_PORT: '0',
       MESH_POLL_INTERVAL_MS: '60000',
-      MESH_SUBGRAPHS: [`catalog=${catalog.served.url}`, `orders=${replicas.map((r) => r.running.served.url).join('|')}`, `inventory=${inventory.served.url}`].join(','),
+      MESH_SUBGRAPHS: [
+        `catalog=${catalog.served.url}`,
+        `orders=${replicas.map((r) => r.running.served.url).join('|')}`,
+        `inventory=${inventory.served.url}`,
+      ].join(','),
     });
     gateway = await startGateway({ config: { ...config, auth: undefined }, log: () => {} });
   } catch (error) {
@@ -149,12 +155,20 @@ export async function startReplicaMesh(options: { replicas?: number } = {}): Pro
     namespace,
     postOrders: (replica, events) => post(baseOf(replicas[replica].running), events),
     async query(query, variables) {
-      const response = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const response = await fetch(running.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
       return { status: response.status, body: (await response.json()) as never };
     },
     async subscribedReplica(timeoutMs = 10_000) {
       let found = -1;
-      await waitFor(() => (found = replicas.findIndex((r, i) => !r.closed && subscriptionsOf(i).length > 0)) >= 0, 'an orders replica serving the subscription', timeoutMs);
+      await waitFor(
+        () => (found = replicas.findIndex((r, i) => !r.closed && subscriptionsOf(i).length > 0)) >= 0,
+        'an orders replica serving the subscription',
+        timeoutMs,
+      );
       await Promise.all(subscriptionsOf(found).map((s) => s.ready));
       return found;
     },

@@ -34,10 +34,7 @@ export interface StartSubgraphServerOptions {
   context?: () => Record<string, unknown>;
 }
 
-export async function startSubgraphServer(
-  schema: GraphQLSchema,
-  { port = 0, context = () => ({}) }: StartSubgraphServerOptions = {},
-): Promise<SubgraphServer> {
+export async function startSubgraphServer(schema: GraphQLSchema, { port = 0, context = () => ({}) }: StartSubgraphServerOptions = {}): Promise<SubgraphServer> {
   const app = express();
   const httpServer = http.createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });

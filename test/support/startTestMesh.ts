@@ -107,13 +107,50 @@ export function meshStory(now: Date = new Date()): MeshStory {
       ],
       shipping: [
         // o1: 24h lead time, on time.
-        event('shipping', 'ShipmentDispatched', 3 * DAY - 1 * HOUR, { shipmentId: 's1', orderId: 'o1', productId: 'p1', carrier: 'dhl', region: 'eu', promisedAt: at(3 * DAY - 49 * HOUR) }),
-        event('shipping', 'ShipmentDelivered', 3 * DAY - 25 * HOUR, { shipmentId: 's1', orderId: 'o1', productId: 'p1', carrier: 'dhl', region: 'eu', promisedAt: at(3 * DAY - 49 * HOUR), dispatchedAt: at(3 * DAY - 1 * HOUR) }),
+        event('shipping', 'ShipmentDispatched', 3 * DAY - 1 * HOUR, {
+          shipmentId: 's1',
+          orderId: 'o1',
+          productId: 'p1',
+          carrier: 'dhl',
+          region: 'eu',
+          promisedAt: at(3 * DAY - 49 * HOUR),
+        }),
+        event('shipping', 'ShipmentDelivered', 3 * DAY - 25 * HOUR, {
+          shipmentId: 's1',
+          orderId: 'o1',
+          productId: 'p1',
+          carrier: 'dhl',
+          region: 'eu',
+          promisedAt: at(3 * DAY - 49 * HOUR),
+          dispatchedAt: at(3 * DAY - 1 * HOUR),
+        }),
         // o2: 36h lead time, 24h late.
-        event('shipping', 'ShipmentDispatched', 2 * DAY - 1 * HOUR, { shipmentId: 's2', orderId: 'o2', productId: 'p1', carrier: 'ups', region: 'us', promisedAt: at(2 * DAY - 13 * HOUR) }),
-        event('shipping', 'ShipmentDelivered', 2 * DAY - 37 * HOUR, { shipmentId: 's2', orderId: 'o2', productId: 'p1', carrier: 'ups', region: 'us', promisedAt: at(2 * DAY - 13 * HOUR), dispatchedAt: at(2 * DAY - 1 * HOUR) }),
+        event('shipping', 'ShipmentDispatched', 2 * DAY - 1 * HOUR, {
+          shipmentId: 's2',
+          orderId: 'o2',
+          productId: 'p1',
+          carrier: 'ups',
+          region: 'us',
+          promisedAt: at(2 * DAY - 13 * HOUR),
+        }),
+        event('shipping', 'ShipmentDelivered', 2 * DAY - 37 * HOUR, {
+          shipmentId: 's2',
+          orderId: 'o2',
+          productId: 'p1',
+          carrier: 'ups',
+          region: 'us',
+          promisedAt: at(2 * DAY - 13 * HOUR),
+          dispatchedAt: at(2 * DAY - 1 * HOUR),
+        }),
         // o3: on its way.
-        event('shipping', 'ShipmentDispatched', 1 * DAY - 2 * HOUR, { shipmentId: 's3', orderId: 'o3', productId: 'p2', carrier: 'dhl', region: 'eu', promisedAt: new Date(now.getTime() + DAY).toISOString() }),
+        event('shipping', 'ShipmentDispatched', 1 * DAY - 2 * HOUR, {
+          shipmentId: 's3',
+          orderId: 'o3',
+          productId: 'p2',
+          carrier: 'dhl',
+          region: 'eu',
+          promisedAt: new Date(now.getTime() + DAY).toISOString(),
+        }),
       ],
     },
     expected: {
@@ -212,7 +249,14 @@ export async function startTestMesh(options: StartTestMeshOptions = {}): Promise
     story,
     post,
     event(type, data, msAgo = 0) {
-      return { specversion: '1.0', id: `test-${process.pid}-${++sequence}`, source: 'urn:test:mesh', type, time: new Date(Date.now() - msAgo).toISOString(), data };
+      return {
+        specversion: '1.0',
+        id: `test-${process.pid}-${++sequence}`,
+        source: 'urn:test:mesh',
+        type,
+        time: new Date(Date.now() - msAgo).toISOString(),
+        data,
+      };
     },
     async query(query, variables) {
       const response = await fetch(running.url, {

@@ -80,8 +80,7 @@ export async function startTestSubgraph(domain: DomainName): Promise<TestSubgrap
     base,
     runtime: running.runtime,
     exportDir,
-    postEvents: (events) =>
-      post(JSON.stringify(events), Array.isArray(events) ? 'application/cloudevents-batch+json' : 'application/cloudevents+json'),
+    postEvents: (events) => post(JSON.stringify(events), Array.isArray(events) ? 'application/cloudevents-batch+json' : 'application/cloudevents+json'),
     postRaw: (body, contentType = 'application/cloudevents+json') => post(body, contentType),
     async graphql(query, variables) {
       const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });

@@ -116,7 +116,13 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
       });
 
       it('should tell apart keys whose source and id only concatenate alike', async () => {
-        const result = await store.apply([{ ...order('bc', T0), source: 'a' }, { ...order('c', T0), source: 'ab' }], deltasProjector([]));
+        const result = await store.apply(
+          [
+            { ...order('bc', T0), source: 'a' },
+            { ...order('c', T0), source: 'ab' },
+          ],
+          deltasProjector([]),
+        );
         expect(result.applied).toHaveLength(2);
       });
 
@@ -154,9 +160,7 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
         await expect(store.apply([order('b', T0 + HOUR)], async () => ({ deltas: [delta(T0 + 30_000, { amount: 1 })], states: [] }))).rejects.toThrow(
           /not truncated to the minute/,
         );
-        await expect(store.apply([order('b', T0 + HOUR)], async () => ({ deltas: [delta(T0, { tax: 1 })], states: [] }))).rejects.toThrow(
-          /unknown column/,
-        );
+        await expect(store.apply([order('b', T0 + HOUR)], async () => ({ deltas: [delta(T0, { tax: 1 })], states: [] }))).rejects.toThrow(/unknown column/);
         // Fails only after the rollup rows were written inside the transaction.
         const lateFailure: Projection = { deltas: [delta(T0, { amount: 5 })], states: [{ state: 'unknown', key: 'k', value: {}, updatedAt: new Date(T0) }] };
         await expect(store.apply([order('b', T0 + HOUR)], async () => lateFailure)).rejects.toThrow(/unknown state/);
@@ -194,17 +198,19 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
         const eu = { region: 'eu', channel: 'web' };
         const us = { region: 'us', channel: 'web' };
         // Within one batch: the same key twice, one delta lacking min/max, one lacking the sums.
-        await store.apply([order('a', T0)], deltasProjector([
-          delta(T0, { amount: 5, count: 1 }, eu),
-          delta(T0, { amount: 7, count: 1, low: 3, high: 3 }, eu),
-          delta(T0, { low: 8 }, us),
-        ]));
+        await store.apply(
+          [order('a', T0)],
+          deltasProjector([delta(T0, { amount: 5, count: 1 }, eu), delta(T0, { amount: 7, count: 1, low: 3, high: 3 }, eu), delta(T0, { low: 8 }, us)]),
+        );
         // Across batches: a lower min, no max, and a row that only ever gets sums.
-        await store.apply([order('b', T0)], deltasProjector([
-          delta(T0, { amount: 1, low: 2 }, eu),
-          delta(T0, { high: 9, amount: 4 }, us),
-          delta(T0, { count: 2 }, { region: 'apac', channel: 'web' }),
-        ]));
+        await store.apply(
+          [order('b', T0)],
+          deltasProjector([
+            delta(T0, { amount: 1, low: 2 }, eu),
+            delta(T0, { high: 9, amount: 4 }, us),
+            delta(T0, { count: 2 }, { region: 'apac', channel: 'web' }),
+          ]),
+        );
 
         const rows = await store.queryBuckets(query([T0, T0 + MINUTE], { groupBy: ['region'] }));
         expect(rows).toEqual([
@@ -241,7 +247,10 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
         ['half hours from minutes, no grouping', query(Array.from({ length: 13 }, (_, i) => T0 + i * 30 * MINUTE))],
         [
           'half hours grouped by region, filtered by channel',
-          query(Array.from({ length: 13 }, (_, i) => T0 + i * 30 * MINUTE), { groupBy: ['region'], filter: { channel: ['web', 'app'] } }),
+          query(
+            Array.from({ length: 13 }, (_, i) => T0 + i * 30 * MINUTE),
+            { groupBy: ['region'], filter: { channel: ['web', 'app'] } },
+          ),
         ],
         [
           'uneven buckets grouped by both dimensions',
@@ -249,7 +258,10 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
         ],
         [
           'hours from the hour grain, filtered by two dimensions',
-          query(Array.from({ length: 7 }, (_, i) => T0 + i * HOUR), { grain: 'hour', groupBy: ['channel'], filter: { region: ['eu'], channel: ['store', 'web'] } }),
+          query(
+            Array.from({ length: 7 }, (_, i) => T0 + i * HOUR),
+            { grain: 'hour', groupBy: ['channel'], filter: { region: ['eu'], channel: ['store', 'web'] } },
+          ),
         ],
         ['one uneven bucket pair from the hour grain', query([T0 + HOUR, T0 + 2 * HOUR, T0 + 5 * HOUR], { grain: 'hour' })],
       ];
@@ -290,7 +302,12 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
         const value = (n: number, status: string) => ({ n, status, 'a/b~c': status === 'hot' ? 'x' : 'y' });
         await store.apply([order('a', T0)], async () => ({
           deltas: [],
-          states: ['k3', 'k1', 'k5', 'k2', 'k4'].map((key, i) => ({ state: 'stock', key, value: value(i, i % 2 ? 'hot' : 'cold'), updatedAt: new Date(T0 + i * MINUTE) })),
+          states: ['k3', 'k1', 'k5', 'k2', 'k4'].map((key, i) => ({
+            state: 'stock',
+            key,
+            value: value(i, i % 2 ? 'hot' : 'cold'),
+            updatedAt: new Date(T0 + i * MINUTE),
+          })),
         }));
       });
 

@@ -4,11 +4,7 @@
  * so a subgraph restart is picked up quickly.
  */
 import { parse, type ExecutionResult } from 'graphql';
-import {
-  createSubscriptionExecutor,
-  type SubscriptionExecutor,
-  type SubscriptionExecutorOptions,
-} from '../../gateway/subscriptions/index.js';
+import { createSubscriptionExecutor, type SubscriptionExecutor, type SubscriptionExecutorOptions } from '../../gateway/subscriptions/index.js';
 import { startProductMesh, type ProductMesh } from './productMeshSubgraphs.js';
 
 export interface SubscriptionExecutorHarness {
@@ -21,9 +17,7 @@ export interface SubscriptionExecutorHarness {
   close(): Promise<void>;
 }
 
-export async function startSubscriptionExecutorHarness(
-  options: Partial<SubscriptionExecutorOptions> = {},
-): Promise<SubscriptionExecutorHarness> {
+export async function startSubscriptionExecutorHarness(options: Partial<SubscriptionExecutorOptions> = {}): Promise<SubscriptionExecutorHarness> {
   const mesh = await startProductMesh();
   const executor = createSubscriptionExecutor({
     supergraphSdl: mesh.supergraphSdl,
@@ -35,8 +29,7 @@ export async function startSubscriptionExecutorHarness(
     retry: { delayMs: () => 20 },
     ...options,
   });
-  const run = (query: string, variables?: Record<string, unknown>) =>
-    executor.subscribe({ document: parse(query), variables });
+  const run = (query: string, variables?: Record<string, unknown>) => executor.subscribe({ document: parse(query), variables });
   return {
     mesh,
     executor,

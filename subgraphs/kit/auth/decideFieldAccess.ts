@@ -19,7 +19,11 @@ export interface GoverningRequirement {
  * is authenticated; the anonymous caller and the gateway's own service identity are not. A policy that
  * throws denies.
  */
-export function decideFieldAccess(requirements: readonly GoverningRequirement[], identity: CallerIdentity | null | undefined, policies: SubgraphPolicies = {}): string | null {
+export function decideFieldAccess(
+  requirements: readonly GoverningRequirement[],
+  identity: CallerIdentity | null | undefined,
+  policies: SubgraphPolicies = {},
+): string | null {
   const authenticated = identity?.claims?.kind === 'user';
   const scopes = new Set(authenticated ? identity.scopes : []);
   const policyHolds = (name: string) => {
@@ -33,10 +37,12 @@ export function decideFieldAccess(requirements: readonly GoverningRequirement[],
   for (const { requirement } of requirements) {
     if (!authenticated && (requirement.authenticated || requirement.scopes.length || requirement.policies.length)) return 'it requires an authenticated caller';
     for (const anyOf of requirement.scopes) {
-      if (!anyOf.some((group) => group.every((scope) => scopes.has(scope)))) return `it requires scope ${anyOf.map((group) => group.join(' and ')).join(' or ') || '(none satisfiable)'}`;
+      if (!anyOf.some((group) => group.every((scope) => scopes.has(scope))))
+        return `it requires scope ${anyOf.map((group) => group.join(' and ')).join(' or ') || '(none satisfiable)'}`;
     }
     for (const anyOf of requirement.policies) {
-      if (!anyOf.some((group) => group.every(policyHolds))) return `it requires policy ${anyOf.map((group) => group.join(' and ')).join(' or ') || '(none satisfiable)'}`;
+      if (!anyOf.some((group) => group.every(policyHolds)))
+        return `it requires policy ${anyOf.map((group) => group.join(' and ')).join(' or ') || '(none satisfiable)'}`;
     }
   }
   return null;

@@ -1,4 +1,14 @@
-import { defaultFieldResolver, GraphQLError, isAbstractType, isObjectType, getNamedType, type DocumentNode, type GraphQLField, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  GraphQLError,
+  isAbstractType,
+  isObjectType,
+  getNamedType,
+  type DocumentNode,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+} from 'graphql';
 import type { ProductContext } from '../productDeclaration.js';
 import { ErrorCode } from '../../../core/errors/ErrorCode.js';
 import { decideFieldAccess, type GoverningRequirement, type SubgraphPolicies } from './decideFieldAccess.js';
@@ -41,11 +51,15 @@ export function enforceAuthDirectives(schema: GraphQLSchema, typeDefs: DocumentN
       const returned = getNamedType(field.type);
       const governing: GoverningRequirement[] = [
         ...(fields.has(coordinate) ? [{ declaredOn: coordinate, requirement: fields.get(coordinate)! }] : []),
-        ...type.getInterfaces().flatMap((i) => (fields.has(`${i.name}.${name}`) ? [{ declaredOn: `${i.name}.${name}`, requirement: fields.get(`${i.name}.${name}`)! }] : [])),
+        ...type
+          .getInterfaces()
+          .flatMap((i) => (fields.has(`${i.name}.${name}`) ? [{ declaredOn: `${i.name}.${name}`, requirement: fields.get(`${i.name}.${name}`)! }] : [])),
         ...typeRequirements(type.name),
         ...typeRequirements(returned.name),
         // `_entities` returns every entity type; each entity type's own fields carry its requirements.
-        ...(isAbstractType(returned) && coordinate !== 'Query._entities' ? schema.getPossibleTypes(returned).flatMap((possible) => typeRequirements(possible.name)) : []),
+        ...(isAbstractType(returned) && coordinate !== 'Query._entities'
+          ? schema.getPossibleTypes(returned).flatMap((possible) => typeRequirements(possible.name))
+          : []),
       ];
       if (governing.length > 0) guard(type, field as GraphQLField<unknown, ProductContext>, coordinate, governing, policies);
     }
@@ -53,7 +67,13 @@ export function enforceAuthDirectives(schema: GraphQLSchema, typeDefs: DocumentN
   return schema;
 }
 
-function guard(type: GraphQLObjectType, field: GraphQLField<unknown, ProductContext>, coordinate: string, governing: GoverningRequirement[], policies: SubgraphPolicies): void {
+function guard(
+  type: GraphQLObjectType,
+  field: GraphQLField<unknown, ProductContext>,
+  coordinate: string,
+  governing: GoverningRequirement[],
+  policies: SubgraphPolicies,
+): void {
   const check = (context: ProductContext | undefined) => {
     const reason = decideFieldAccess(governing, context?.identity, policies);
     if (reason) throw new GraphQLError(`Unauthorized field or type ${coordinate}: ${reason}.`, { extensions: { code: ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE } });

@@ -26,7 +26,7 @@ export interface GatewayTokenAuthenticatorOptions {
  */
 export function gatewayTokenAuthenticator(options: GatewayTokenAuthenticatorOptions): (headers: Record<string, string | undefined>) => Promise<CallerIdentity> {
   const { secret, issuer = GATEWAY_TOKEN_ISSUER, audience, clockToleranceSeconds = 5 } = options;
-  if (!audience) throw new Error('the gateway token check needs this subgraph\'s name as its audience');
+  if (!audience) throw new Error("the gateway token check needs this subgraph's name as its audience");
   if (secret.length < MIN_GATEWAY_SECRET_LENGTH) throw new Error(`the gateway secret must be at least ${MIN_GATEWAY_SECRET_LENGTH} characters long`);
   const key = new TextEncoder().encode(secret);
   return async (headers) => {
@@ -34,7 +34,13 @@ export function gatewayTokenAuthenticator(options: GatewayTokenAuthenticatorOpti
     if (!token) throw new Error(`this subgraph only answers the gateway: the ${GATEWAY_TOKEN_HEADER} header is missing`);
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, key, { issuer, audience, algorithms: ['HS256'], requiredClaims: ['exp', 'iat'], clockTolerance: clockToleranceSeconds }));
+      ({ payload } = await jwtVerify(token, key, {
+        issuer,
+        audience,
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'iat'],
+        clockTolerance: clockToleranceSeconds,
+      }));
     } catch (error) {
       throw new Error(`the ${GATEWAY_TOKEN_HEADER} was refused: ${whyRefused(error, audience)}`, { cause: error });
     }

@@ -20,7 +20,10 @@ export interface ProducerTokenAuthorizerOptions {
 }
 
 /** Why a producer is refused; the code decides the status (`core/errors/statusOf.ts`). */
-export type ProducerRefusal = { code: typeof ErrorCode.UNAUTHENTICATED | typeof ErrorCode.FORBIDDEN | typeof ErrorCode.SERVICE_UNAVAILABLE; reason: string } | null;
+export type ProducerRefusal = {
+  code: typeof ErrorCode.UNAUTHENTICATED | typeof ErrorCode.FORBIDDEN | typeof ErrorCode.SERVICE_UNAVAILABLE;
+  reason: string;
+} | null;
 
 /**
  * An `authorizeProducer` for the events route: the producer presents `Authorization: Bearer <jwt>`, a
@@ -33,16 +36,28 @@ export function producerTokenAuthorizer(options: ProducerTokenAuthorizerOptions)
   const keySet = keySetOf(options.keys);
   return async (request) => {
     const token = bearerTokenOf(request.headers.authorization);
-    if (!token) return { code: ErrorCode.UNAUTHENTICATED, reason: `a producer token is required: send "Authorization: Bearer <token>" with the scope ${requiredScope}` };
+    if (!token)
+      return { code: ErrorCode.UNAUTHENTICATED, reason: `a producer token is required: send "Authorization: Bearer <token>" with the scope ${requiredScope}` };
     let claims: Record<string, unknown>;
     try {
-      ({ payload: claims } = await jwtVerify(token, keySet, { issuer, audience, algorithms: [...ACCEPTED_ALGORITHMS], requiredClaims: ['exp'], clockTolerance: 5 }));
+      ({ payload: claims } = await jwtVerify(token, keySet, {
+        issuer,
+        audience,
+        algorithms: [...ACCEPTED_ALGORITHMS],
+        requiredClaims: ['exp'],
+        clockTolerance: 5,
+      }));
     } catch (error) {
-      if (signingKeysUnavailable(error, options.keys)) return { code: ErrorCode.SERVICE_UNAVAILABLE, reason: 'producer tokens cannot be verified right now: the signing keys are unavailable; retry later' };
+      if (signingKeysUnavailable(error, options.keys))
+        return { code: ErrorCode.SERVICE_UNAVAILABLE, reason: 'producer tokens cannot be verified right now: the signing keys are unavailable; retry later' };
       const code = (error as { code?: string }).code;
-      return { code: ErrorCode.UNAUTHENTICATED, reason: code === 'ERR_JWT_EXPIRED' ? 'the producer token has expired' : `the producer token was refused (${code ?? 'invalid'})` };
+      return {
+        code: ErrorCode.UNAUTHENTICATED,
+        reason: code === 'ERR_JWT_EXPIRED' ? 'the producer token has expired' : `the producer token was refused (${code ?? 'invalid'})`,
+      };
     }
-    if (!scopesFrom(claims, scopesClaim).includes(requiredScope)) return { code: ErrorCode.FORBIDDEN, reason: `the producer token lacks the scope ${requiredScope}` };
+    if (!scopesFrom(claims, scopesClaim).includes(requiredScope))
+      return { code: ErrorCode.FORBIDDEN, reason: `the producer token lacks the scope ${requiredScope}` };
     return null;
   };
 }

@@ -25,7 +25,16 @@ export function readAuthDirectives(typeDefs: DocumentNode): AuthDirectives {
     const own = requirementOf(directives ?? [], names);
     if (!own) return;
     const before = map.get(key);
-    map.set(key, before ? { authenticated: before.authenticated || own.authenticated, scopes: [...before.scopes, ...own.scopes], policies: [...before.policies, ...own.policies] } : own);
+    map.set(
+      key,
+      before
+        ? {
+            authenticated: before.authenticated || own.authenticated,
+            scopes: [...before.scopes, ...own.scopes],
+            policies: [...before.policies, ...own.policies],
+          }
+        : own,
+    );
   };
   for (const definition of typeDefs.definitions) {
     switch (definition.kind) {

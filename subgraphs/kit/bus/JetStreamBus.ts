@@ -83,7 +83,16 @@ export class JetStreamBus implements Bus {
 
   /** Connects, then creates the domain stream or updates its limits. */
   static async connect(options: JetStreamBusOptions): Promise<JetStreamBus> {
-    const { servers, domain, namespace, maxAgeMs = 7 * 86_400_000, duplicateWindowMs = 120_000, publishTimeoutMs = 30_000, waitOnFirstConnect = false, name = `mesh-${domain}` } = options;
+    const {
+      servers,
+      domain,
+      namespace,
+      maxAgeMs = 7 * 86_400_000,
+      duplicateWindowMs = 120_000,
+      publishTimeoutMs = 30_000,
+      waitOnFirstConnect = false,
+      name = `mesh-${domain}`,
+    } = options;
     assertNamespace(namespace);
     let failedAttempts = 0;
     const connection = await connect({

@@ -47,10 +47,13 @@ export class ConnectionWatch {
   /** Resolves at the next reconnect (or close), or after `timeoutMs`, whichever comes first. */
   waitForReconnect(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        cancel();
-        resolve();
-      }, Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          cancel();
+          resolve();
+        },
+        Math.max(0, timeoutMs),
+      );
       const cancel = this.onNextReconnect(() => {
         clearTimeout(timer);
         resolve();

@@ -39,7 +39,10 @@ export interface EventMeshConfig {
 /** `mqtt://host:1883,amqp://guest:guest@host:5672` → brokers; throws a message naming the bad entry. */
 export function parseEventMeshBrokers(value: string): EventMeshBroker[] {
   const brokers: EventMeshBroker[] = [];
-  for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (!URL.canParse(entry)) throw new Error(`${JSON.stringify(redactUrl(entry))} is not a URL`);
     const protocol = new URL(entry).protocol;
     if (protocol === 'mqtt:' || protocol === 'mqtts:') brokers.push({ kind: 'mqtt', url: entry });

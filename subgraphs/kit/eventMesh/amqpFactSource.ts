@@ -37,7 +37,14 @@ export async function amqpFactSource(options: AmqpFactSourceOptions): Promise<Fa
     if (stopping || ch !== channel) return; // the broker redelivers what this closed channel held
     let report: IngestReport;
     try {
-      report = await ingest(batch.map((m) => decodeFact(m.content, m.properties.contentType === 'application/cloudevents+json' ? undefined : m.properties.headers, ['cloudEvents:', 'cloudEvents_'])));
+      report = await ingest(
+        batch.map((m) =>
+          decodeFact(m.content, m.properties.contentType === 'application/cloudevents+json' ? undefined : m.properties.headers, [
+            'cloudEvents:',
+            'cloudEvents_',
+          ]),
+        ),
+      );
       delay = retryDelayMs;
     } catch (error) {
       onError(error);
@@ -53,9 +60,19 @@ export async function amqpFactSource(options: AmqpFactSourceOptions): Promise<Fa
           new Promise<void>((resolve, reject) => {
             if (outcome.status !== 'rejected') return resolve();
             const body = batch[outcome.index].content.toString('utf8').slice(0, 65_536);
-            const notice: DeadLetterNotice = { reason: outcome.reason, field: outcome.field, source: outcome.source, id: outcome.id, rejectedAt: new Date().toISOString(), body };
-            ch.sendToQueue(topics.deadLetterQueue, Buffer.from(JSON.stringify(notice)), { persistent: true, contentType: 'application/json', headers: { 'x-mesh-reason': outcome.reason.slice(0, 1000) } }, (error) =>
-              error ? reject(new Error('the broker refused a dead letter')) : resolve(),
+            const notice: DeadLetterNotice = {
+              reason: outcome.reason,
+              field: outcome.field,
+              source: outcome.source,
+              id: outcome.id,
+              rejectedAt: new Date().toISOString(),
+              body,
+            };
+            ch.sendToQueue(
+              topics.deadLetterQueue,
+              Buffer.from(JSON.stringify(notice)),
+              { persistent: true, contentType: 'application/json', headers: { 'x-mesh-reason': outcome.reason.slice(0, 1000) } },
+              (error) => (error ? reject(new Error('the broker refused a dead letter')) : resolve()),
             );
           }),
       ),

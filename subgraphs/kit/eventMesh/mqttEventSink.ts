@@ -28,7 +28,12 @@ export async function mqttEventSink(options: MqttEventSinkOptions): Promise<Even
   const send = (topic: string, payload: Buffer, cursor: string, retain: boolean) =>
     confirmWithin(
       new Promise<void>((resolve, reject) =>
-        client.publish(topic, payload, { qos: 1, retain, properties: { contentType: 'application/cloudevents+json', userProperties: { meshcursor: cursor } } }, (error) => (error ? reject(error) : resolve())),
+        client.publish(
+          topic,
+          payload,
+          { qos: 1, retain, properties: { contentType: 'application/cloudevents+json', userProperties: { meshcursor: cursor } } },
+          (error) => (error ? reject(error) : resolve()),
+        ),
       ),
       confirmTimeoutMs,
       `MQTT publish to ${topic}`,
@@ -38,7 +43,10 @@ export async function mqttEventSink(options: MqttEventSinkOptions): Promise<Even
     async publish({ event, stateKey }: OutboundEvent) {
       const payload = Buffer.from(JSON.stringify(event));
       const topic = topics.eventTopic(event.subject);
-      await Promise.all([send(topic, payload, event.meshcursor, false), retainLatest && stateKey !== undefined ? send(topics.latestTopic(event.subject, stateKey), payload, event.meshcursor, true) : undefined]);
+      await Promise.all([
+        send(topic, payload, event.meshcursor, false),
+        retainLatest && stateKey !== undefined ? send(topics.latestTopic(event.subject, stateKey), payload, event.meshcursor, true) : undefined,
+      ]);
     },
     async close() {
       await client.endAsync(true);

@@ -36,7 +36,15 @@ export interface FactSource {
  * `mesh/<domain>/dead-letter` with the reason); redeliveries are duplicates by source+id.
  */
 export async function mqttFactSource(options: MqttFactSourceOptions): Promise<FactSource> {
-  const { url, topics, ingest, clientId, sessionExpirySeconds = 3600, retryDelayMs = 500, onError = (e: unknown) => console.error('event mesh: MQTT facts', e) } = options;
+  const {
+    url,
+    topics,
+    ingest,
+    clientId,
+    sessionExpirySeconds = 3600,
+    retryDelayMs = 500,
+    onError = (e: unknown) => console.error('event mesh: MQTT facts', e),
+  } = options;
   let stopping = false;
   let wake: (() => void) | null = null;
   const client: MqttClient = mqtt.connect(url, {
@@ -53,10 +61,19 @@ export async function mqttFactSource(options: MqttFactSourceOptions): Promise<Fa
 
   // Dead letters go out on a client of their own: this one's packet handling waits for the fact being
   // handled, so it could not take the PUBACK of a dead letter sent from inside the handler.
-  const letters = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `${clientId}-dead-letters`, clean: true, reconnectPeriod: 500, connectTimeout: 5_000 });
+  const letters = await mqtt.connectAsync(url, {
+    protocolVersion: 5,
+    clientId: `${clientId}-dead-letters`,
+    clean: true,
+    reconnectPeriod: 500,
+    connectTimeout: 5_000,
+  });
   letters.on('error', () => undefined);
   const deadLetter = async (notice: DeadLetterNotice) => {
-    await letters.publishAsync(topics.deadLetterTopic, JSON.stringify(notice), { qos: 1, properties: { contentType: 'application/json', userProperties: { reason: notice.reason.slice(0, 1000) } } });
+    await letters.publishAsync(topics.deadLetterTopic, JSON.stringify(notice), {
+      qos: 1,
+      properties: { contentType: 'application/json', userProperties: { reason: notice.reason.slice(0, 1000) } },
+    });
   };
 
   async function handle(packet: IPublishPacket): Promise<boolean> {
@@ -69,7 +86,14 @@ export async function mqttFactSource(options: MqttFactSourceOptions): Promise<Fa
         const report = await ingest([event]);
         const outcome = report.events[0];
         if (outcome?.status === 'rejected') {
-          await deadLetter({ reason: outcome.reason, field: outcome.field, source: outcome.source, id: outcome.id, rejectedAt: new Date().toISOString(), body: body.toString('utf8').slice(0, 65_536) });
+          await deadLetter({
+            reason: outcome.reason,
+            field: outcome.field,
+            source: outcome.source,
+            id: outcome.id,
+            rejectedAt: new Date().toISOString(),
+            body: body.toString('utf8').slice(0, 65_536),
+          });
         }
         return true;
       } catch (error) {

@@ -27,7 +27,13 @@ export function outboundRedaction(typeDefs: DocumentNode, audience: EventMeshAud
   const directives = readAuthDirectives(typeDefs);
   const fieldsOf = new Map<string, string[]>();
   for (const definition of typeDefs.definitions) {
-    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION && definition.kind !== Kind.INTERFACE_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_EXTENSION) continue;
+    if (
+      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
+      definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
+      definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
+      definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
+    )
+      continue;
     const fields = fieldsOf.get(definition.name.value) ?? [];
     fields.push(...(definition.fields ?? []).map((f) => f.name.value));
     fieldsOf.set(definition.name.value, fields);
@@ -50,7 +56,11 @@ export function outboundRedaction(typeDefs: DocumentNode, audience: EventMeshAud
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
     if (value === null || typeof value !== 'object') return value;
-    return Object.fromEntries(Object.entries(value).filter(([key]) => !names.has(normalise(key))).map(([key, v]) => [key, strip(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => !names.has(normalise(key)))
+        .map(([key, v]) => [key, strip(v)]),
+    );
   };
   return { withheld: [...new Set(withheld)].sort(), redact: <T>(data: T) => (names.size ? (strip(data) as T) : data) };
 }

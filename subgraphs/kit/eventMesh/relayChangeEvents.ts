@@ -43,7 +43,17 @@ export interface ChangeEventRelay {
  * broker and subgraph restarts alike (with a durable bus: the in-process one forgets its events).
  */
 export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEventRelay {
-  const { domain, bus, busFilter, sink, checkpoint, redaction, window = 256, retryDelayMs = 500, onError = (e: unknown) => console.error(`${domain} event mesh: ${sink.kind} relay`, e) } = options;
+  const {
+    domain,
+    bus,
+    busFilter,
+    sink,
+    checkpoint,
+    redaction,
+    window = 256,
+    retryDelayMs = 500,
+    onError = (e: unknown) => console.error(`${domain} event mesh: ${sink.kind} relay`, e),
+  } = options;
   let stopped = false;
   let confirmed: string | undefined;
   let saved: string | undefined;
@@ -91,7 +101,10 @@ export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEven
         const data = redaction.redact(message.data);
         const event = changeCloudEvent(domain, message, previous, data);
         previous = message.cursor;
-        const stateKey = typeof (message.data as { key?: unknown })?.key === 'string' && message.subject.endsWith('.state-changed') ? (message.data as { key: string }).key : undefined;
+        const stateKey =
+          typeof (message.data as { key?: unknown })?.key === 'string' && message.subject.endsWith('.state-changed')
+            ? (message.data as { key: string }).key
+            : undefined;
         const published = sink.publish({ event, stateKey });
         // Confirmations are taken in cursor order, so `confirmed` only ever covers a gap-free prefix.
         chain = chain.then(async () => {
@@ -112,7 +125,7 @@ export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEven
       failure ??= error;
     }
     await chain;
-    if (failure && !stopped) throw failure instanceof Error ? failure : new Error("the relay failed", { cause: failure });
+    if (failure && !stopped) throw failure instanceof Error ? failure : new Error('the relay failed', { cause: failure });
   }
 
   const loop = (async () => {

@@ -60,9 +60,22 @@ export async function startEventMesh(runtime: DataProductRuntime, options: Start
       const outbound = config.outbound !== false;
       if (broker.kind === 'mqtt') {
         sources.push(await mqttFactSource({ url: broker.url, topics, ingest, clientId: `${topics.shareGroup}-in-${replicaId}`, onError }));
-        if (outbound) sinks.push(await mqttEventSink({ url: broker.url, topics, retainLatest: config.retainLatest, clientId: `${topics.shareGroup}-out-${replicaId}` }));
+        if (outbound)
+          sinks.push(await mqttEventSink({ url: broker.url, topics, retainLatest: config.retainLatest, clientId: `${topics.shareGroup}-out-${replicaId}` }));
         ports.push(
-          ...(outbound ? [{ kind: 'event-mesh', direction: 'out', broker: shown, binding: 'cloudevents-mqtt-structured', topic: topics.eventTopicFilter, audience: config.audience?.name ?? null, withheld: redaction.withheld } as const] : []),
+          ...(outbound
+            ? [
+                {
+                  kind: 'event-mesh',
+                  direction: 'out',
+                  broker: shown,
+                  binding: 'cloudevents-mqtt-structured',
+                  topic: topics.eventTopicFilter,
+                  audience: config.audience?.name ?? null,
+                  withheld: redaction.withheld,
+                } as const,
+              ]
+            : []),
           { kind: 'event-mesh', direction: 'in', broker: shown, binding: 'cloudevents-mqtt', topic: topics.factTopic('<Type>') },
           { kind: 'event-mesh', direction: 'dead-letter', broker: shown, binding: 'json', topic: topics.deadLetterTopic },
         );
@@ -70,7 +83,19 @@ export async function startEventMesh(runtime: DataProductRuntime, options: Start
         sources.push(await amqpFactSource({ url: broker.url, topics, ingest, onError }));
         if (outbound) sinks.push(await amqpEventSink({ url: broker.url, topics }));
         ports.push(
-          ...(outbound ? [{ kind: 'event-mesh', direction: 'out', broker: shown, binding: 'cloudevents-amqp-structured', topic: `exchange ${topics.exchange} (topic), routing key ${topics.routingKey(`mesh.${domain}.v1.#`)}`, audience: config.audience?.name ?? null, withheld: redaction.withheld } as const] : []),
+          ...(outbound
+            ? [
+                {
+                  kind: 'event-mesh',
+                  direction: 'out',
+                  broker: shown,
+                  binding: 'cloudevents-amqp-structured',
+                  topic: `exchange ${topics.exchange} (topic), routing key ${topics.routingKey(`mesh.${domain}.v1.#`)}`,
+                  audience: config.audience?.name ?? null,
+                  withheld: redaction.withheld,
+                } as const,
+              ]
+            : []),
           { kind: 'event-mesh', direction: 'in', broker: shown, binding: 'cloudevents-amqp', topic: `queue ${topics.factQueue}` },
           { kind: 'event-mesh', direction: 'dead-letter', broker: shown, binding: 'json', topic: `queue ${topics.deadLetterQueue}` },
         );
@@ -82,7 +107,17 @@ export async function startEventMesh(runtime: DataProductRuntime, options: Start
   }
   for (const sink of sinks) {
     const file = path.join(config.checkpointDir, `${namespace ? `${namespace}-` : ''}${domain}.${sink.kind}.cursor`);
-    relays.push(relayChangeEvents({ domain, bus: runtime.bus, busFilter: topics.busFilter, sink, checkpoint: durableBus ? fileCheckpoint(file) : memoryCheckpoint(), redaction, onError }));
+    relays.push(
+      relayChangeEvents({
+        domain,
+        bus: runtime.bus,
+        busFilter: topics.busFilter,
+        sink,
+        checkpoint: durableBus ? fileCheckpoint(file) : memoryCheckpoint(),
+        redaction,
+        onError,
+      }),
+    );
   }
   return { ports, relays, stop };
 }

@@ -40,11 +40,7 @@ export class EventScopes {
    * The value of `eventKey` for subscriptions sharing `shareKey`: computed by the first one to ask, the
    * others await the same promise. A failed computation is forgotten, so the next asker tries again.
    */
-  value<T>(
-    eventKey: string,
-    shareKey: string,
-    compute: () => Promise<T> | T,
-  ): Promise<T> {
+  value<T>(eventKey: string, shareKey: string, compute: () => Promise<T> | T): Promise<T> {
     const values = this.scope(eventKey).values;
     let value = values.get(shareKey) as Promise<T> | undefined;
     if (!value) {
@@ -74,8 +70,7 @@ export class EventScopes {
       scope = { values: new Map(), loaders: new Map() };
       this.scopes.set(eventKey, scope);
       // Maps iterate in insertion order: the first key is the oldest event.
-      while (this.scopes.size > this.capacity)
-        this.scopes.delete(this.scopes.keys().next().value!);
+      while (this.scopes.size > this.capacity) this.scopes.delete(this.scopes.keys().next().value!);
     }
     return scope;
   }

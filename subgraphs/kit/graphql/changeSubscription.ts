@@ -1,8 +1,8 @@
-import type { BusMessage } from "../bus/Bus.js";
-import type { EventScopes } from "./EventScopes.js";
-import { filterAsyncIterator } from "../../../core/async/filterAsyncIterator.js";
-import { mapAsyncIterator } from "../../../core/async/mapAsyncIterator.js";
-import { stableJson } from "./stableJson.js";
+import type { BusMessage } from '../bus/Bus.js';
+import type { EventScopes } from './EventScopes.js';
+import { filterAsyncIterator } from '../../../core/async/filterAsyncIterator.js';
+import { mapAsyncIterator } from '../../../core/async/mapAsyncIterator.js';
+import { stableJson } from './stableJson.js';
 
 /** How a subscription field turns the runtime's change events into its values. */
 export interface ChangeSubscriptionOptions<Args, Message, Value> {
@@ -36,30 +36,18 @@ export class ChangeEventPayload {
 }
 
 /** A subscription field (`{ subscribe, resolve }`) whose event values are computed once and shared. */
-export function changeSubscription<
-  Args extends Record<string, unknown>,
-  Message,
-  Value,
->(
+export function changeSubscription<Args extends Record<string, unknown>, Message, Value>(
   scopes: EventScopes,
   options: ChangeSubscriptionOptions<Args, Message, Value>,
 ) {
   const { source, keep, event, shareKey = defaultShareKey } = options;
   return {
-    subscribe: (
-      _: unknown,
-      args: Args,
-    ): AsyncIterableIterator<ChangeEventPayload> => {
+    subscribe: (_: unknown, args: Args): AsyncIterableIterator<ChangeEventPayload> => {
       const key = shareKey(args);
-      const messages = keep
-        ? filterAsyncIterator(source(args), (message) => keep(message, args))
-        : source(args);
+      const messages = keep ? filterAsyncIterator(source(args), (message) => keep(message, args)) : source(args);
       return mapAsyncIterator(messages, async (message) => {
         const eventKey = `${message.subject}\u0000${message.cursor}`;
-        return new ChangeEventPayload(
-          eventKey,
-          await scopes.value(eventKey, key, () => event(message, args)),
-        );
+        return new ChangeEventPayload(eventKey, await scopes.value(eventKey, key, () => event(message, args)));
       });
     },
     resolve: (payload: ChangeEventPayload) => payload.value,
@@ -68,12 +56,5 @@ export function changeSubscription<
 
 /** Arguments as a stable string: sorted names, `from` left out (it picks events, not their values). */
 function defaultShareKey(args: Record<string, unknown>): string {
-  return stableJson(
-    Object.fromEntries(
-      Object.entries(args).filter(
-        ([name, value]) =>
-          name !== "from" && value !== null && value !== undefined,
-      ),
-    ),
-  );
+  return stableJson(Object.fromEntries(Object.entries(args).filter(([name, value]) => name !== 'from' && value !== null && value !== undefined)));
 }

@@ -1,9 +1,4 @@
-import {
-  createSourceEventStream,
-  execute,
-  type ExecutionArgs,
-  type ExecutionResult,
-} from "graphql";
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 
 /**
  * graphql-js `subscribe`, except that every event is executed with its own context value: the operation's
@@ -19,8 +14,7 @@ export async function subscribePerEvent(
   contextFor: (payload: unknown) => unknown,
 ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
-  if (!(Symbol.asyncIterator in Object(source)))
-    return source as ExecutionResult;
+  if (!(Symbol.asyncIterator in Object(source))) return source as ExecutionResult;
   const events = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   const close = async () => {
     await events.return?.();

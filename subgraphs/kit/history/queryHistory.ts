@@ -83,14 +83,12 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
   try {
     plan = planBuckets({ from, to, granularity: request.granularity, timeZone, maxBuckets: limits.maxBuckets });
   } catch (error) {
-    if (error instanceof BucketLimitError) throw new GraphQLError(error.message, { extensions: { code: ErrorCode.RESULT_TOO_LARGE, requested: error.requested, limit: error.limit } });
+    if (error instanceof BucketLimitError)
+      throw new GraphQLError(error.message, { extensions: { code: ErrorCode.RESULT_TOO_LARGE, requested: error.requested, limit: error.limit } });
     if (error instanceof RangeError) throw badInput(error.message, 'range');
     throw error;
   }
-  const [rows, asOf] = await Promise.all([
-    readBucketRows(store, { rollup: rollup.name, groupBy, filter }, plan.boundaries),
-    store.watermark(),
-  ]);
+  const [rows, asOf] = await Promise.all([readBucketRows(store, { rollup: rollup.name, groupBy, filter }, plan.boundaries), store.watermark()]);
 
   const columns = rollupLayout(rollup.name, rollup.dimensions, rollup.measures).columns;
   const bucketCount = plan.starts.length;
@@ -103,9 +101,12 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
     let group = groups.get(id);
     if (!group) {
       if ((groups.size + 1) * bucketCount > limits.maxPoints) {
-        throw new GraphQLError(`this query would return more than ${limits.maxPoints} points (${bucketCount} buckets × over ${groups.size} groups) — group by fewer dimensions, filter, or use a coarser granularity`, {
-          extensions: { code: ErrorCode.RESULT_TOO_LARGE, limit: limits.maxPoints },
-        });
+        throw new GraphQLError(
+          `this query would return more than ${limits.maxPoints} points (${bucketCount} buckets × over ${groups.size} groups) — group by fewer dimensions, filter, or use a coarser granularity`,
+          {
+            extensions: { code: ErrorCode.RESULT_TOO_LARGE, limit: limits.maxPoints },
+          },
+        );
       }
       group = { key: { ...row.group }, columns: emptyColumns(bucketCount) };
       groups.set(id, group);
@@ -113,7 +114,8 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
     mergeColumns(columns, group.columns[row.bucket], row.values);
   }
 
-  const series = (perBucket: Array<Record<string, number | null>>): HistorySeries => toSeries(plan.starts, perBucket, rollup.measures, columns, request.granularity, timeZone);
+  const series = (perBucket: Array<Record<string, number | null>>): HistorySeries =>
+    toSeries(plan.starts, perBucket, rollup.measures, columns, request.granularity, timeZone);
   return {
     ...series(overall),
     groups: [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => ({ key: g.key, ...series(g.columns) })),

@@ -11,7 +11,14 @@ const COARSEST_FIRST: readonly StoredGrain[] = ['day', 'hour', 'minute'];
  */
 export async function readBucketRows(store: Store, query: Omit<BucketQuery, 'grain' | 'boundaries'>, boundaries: readonly Date[]): Promise<BucketRow[]> {
   const rows: BucketRow[] = [];
-  await collect(store, query, boundaries.map((b) => b.getTime()), 0, COARSEST_FIRST, rows);
+  await collect(
+    store,
+    query,
+    boundaries.map((b) => b.getTime()),
+    0,
+    COARSEST_FIRST,
+    rows,
+  );
   return rows;
 }
 

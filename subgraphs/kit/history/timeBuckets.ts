@@ -59,10 +59,7 @@ export class BucketLimitError extends Error {
   /** The `maxBuckets` in force. */
   readonly limit: number;
   constructor(requested: number, limit: number) {
-    super(
-      `this query would return ${requested} buckets; the limit is ${limit}` +
-        ' — use a coarser granularity or a shorter range',
-    );
+    super(`this query would return ${requested} buckets; the limit is ${limit}` + ' — use a coarser granularity or a shorter range');
     this.name = 'BucketLimitError';
     this.requested = requested;
     this.limit = limit;

@@ -21,7 +21,10 @@ type Body = Record<string, unknown>;
 
 class BadRequest extends Error {}
 
-const closed = async (): Promise<ProducerRefusal> => ({ code: ErrorCode.FORBIDDEN, reason: 'the admin routes are closed: no admin authorizer is configured on this subgraph' });
+const closed = async (): Promise<ProducerRefusal> => ({
+  code: ErrorCode.FORBIDDEN,
+  reason: 'the admin routes are closed: no admin authorizer is configured on this subgraph',
+});
 
 /**
  * The repair path of a data product, for operators (see "Repairing a data product" in README.md):
@@ -41,7 +44,10 @@ export function adminRoute(product: DataProductRuntime, options: AdminRouteOptio
   const router = express.Router();
 
   const handle = (work: (body: Body, req: Request) => Promise<{ status: number; body: unknown }>) => async (req: Request, res: Response) => {
-    const refusal = await authorizeAdmin(req).catch((): ProducerRefusal => ({ code: ErrorCode.UNAUTHENTICATED, reason: 'the admin token could not be verified' }));
+    const refusal = await authorizeAdmin(req).catch((): ProducerRefusal => ({
+      code: ErrorCode.UNAUTHENTICATED,
+      reason: 'the admin token could not be verified',
+    }));
     if (refusal) {
       sendError(res, 'rest', refusal.code, refusal.reason);
       return;
@@ -60,18 +66,36 @@ export function adminRoute(product: DataProductRuntime, options: AdminRouteOptio
   };
   const text = express.text({ type: () => true, limit: bodyLimit });
 
-  router.post('/admin/retract', text, handle(async (body) => {
-    const reason = stringField(body, 'reason');
-    return retractionAnswer(await product.repair.retract(stringField(body, 'source'), stringField(body, 'id'), reason));
-  }));
-  router.post('/admin/restore', text, handle(async (body) => retractionAnswer(await product.repair.restore(stringField(body, 'source'), stringField(body, 'id')))));
-  router.post('/admin/rebuild', text, handle(async (body) => {
-    const range: RebuildRange = { from: dateField(body, 'from'), to: dateField(body, 'to') };
-    const result = await product.repair.rebuild(range);
-    return { status: 200, body: { status: 'rebuilt', ...result, from: result.from?.toISOString() ?? null, to: result.to?.toISOString() ?? null } };
-  }));
-  router.get('/admin/retractions', handle(async (_body, req) => ({ status: 200, body: { retractions: await product.repair.retractions(limitOf(req)) } })));
-  router.get('/admin/dead-letters', handle(async (_body, req) => ({ status: 200, body: { deadLetters: await product.store.deadLetters(limitOf(req)) } })));
+  router.post(
+    '/admin/retract',
+    text,
+    handle(async (body) => {
+      const reason = stringField(body, 'reason');
+      return retractionAnswer(await product.repair.retract(stringField(body, 'source'), stringField(body, 'id'), reason));
+    }),
+  );
+  router.post(
+    '/admin/restore',
+    text,
+    handle(async (body) => retractionAnswer(await product.repair.restore(stringField(body, 'source'), stringField(body, 'id')))),
+  );
+  router.post(
+    '/admin/rebuild',
+    text,
+    handle(async (body) => {
+      const range: RebuildRange = { from: dateField(body, 'from'), to: dateField(body, 'to') };
+      const result = await product.repair.rebuild(range);
+      return { status: 200, body: { status: 'rebuilt', ...result, from: result.from?.toISOString() ?? null, to: result.to?.toISOString() ?? null } };
+    }),
+  );
+  router.get(
+    '/admin/retractions',
+    handle(async (_body, req) => ({ status: 200, body: { retractions: await product.repair.retractions(limitOf(req)) } })),
+  );
+  router.get(
+    '/admin/dead-letters',
+    handle(async (_body, req) => ({ status: 200, body: { deadLetters: await product.store.deadLetters(limitOf(req)) } })),
+  );
   return router;
 }
 
@@ -85,7 +109,8 @@ function limitOf(req: Request): number {
 
 /** 404 when no fact has the key; otherwise 200, the status saying whether anything changed. */
 function retractionAnswer(result: RetractionResult): { status: number; body: unknown } {
-  if (result.status === 'not-found') return { status: 404, body: { status: result.status, error: { code: ErrorCode.FACT_NOT_FOUND, message: 'no stored fact has this source and id' } } };
+  if (result.status === 'not-found')
+    return { status: 404, body: { status: result.status, error: { code: ErrorCode.FACT_NOT_FOUND, message: 'no stored fact has this source and id' } } };
   const { fact, retraction } = result;
   return {
     status: 200,

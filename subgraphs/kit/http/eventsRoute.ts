@@ -62,7 +62,9 @@ export function eventsRoute(product: DataProductRuntime, options: EventsRouteOpt
     const events = Array.isArray(body) ? body : [body];
     if (events.length === 0) return sendError(res, 'rest', ErrorCode.BAD_EVENT, 'an empty batch carries no events', { field: '' });
     if (events.length > maxEventsPerRequest) {
-      return sendError(res, 'rest', ErrorCode.PAYLOAD_TOO_LARGE, `a batch may carry at most ${maxEventsPerRequest} events; got ${events.length}`, { field: '' });
+      return sendError(res, 'rest', ErrorCode.PAYLOAD_TOO_LARGE, `a batch may carry at most ${maxEventsPerRequest} events; got ${events.length}`, {
+        field: '',
+      });
     }
     try {
       const report = await product.ingest(events);

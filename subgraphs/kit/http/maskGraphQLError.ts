@@ -27,7 +27,12 @@ export function formatSubgraphError(log: HttpErrorLog) {
     const { stacktrace: _stack, exception: _exception, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
     if (!isUnexpectedError(error)) return { ...formatted, extensions };
     log(`GraphQL execution failed at ${formatted.path?.join('.') ?? 'the operation'}`, (error as GraphQLError).originalError ?? error);
-    return { message: INTERNAL_ERROR_MESSAGE, ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    return {
+      message: INTERNAL_ERROR_MESSAGE,
+      ...(formatted.locations && { locations: formatted.locations }),
+      ...(formatted.path && { path: formatted.path }),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
   };
 }
 

@@ -1,4 +1,14 @@
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { delay, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { assertNamespace, domainStreamName, namespaceSubjectPrefix } from '../bus/jetStreamStream.js';
 import { subjectToken } from './changeSubjects.js';
@@ -72,7 +82,17 @@ const PULL_EXPIRES_MS = 5_000;
  * is not JSON is passed on as its raw text, which validation rejects and dead-letters.
  */
 export async function consumeFacts(options: ConsumeFactsOptions): Promise<FactConsumer> {
-  const { connection, domain, namespace, ingest, batchSize = 100, durableName = `mesh-${domain}-ingest`, ackWaitMs = 30_000, retryDelayMs = 5_000, onError = (e: unknown) => console.error('fact ingestion failed', e) } = options;
+  const {
+    connection,
+    domain,
+    namespace,
+    ingest,
+    batchSize = 100,
+    durableName = `mesh-${domain}-ingest`,
+    ackWaitMs = 30_000,
+    retryDelayMs = 5_000,
+    onError = (e: unknown) => console.error('fact ingestion failed', e),
+  } = options;
   assertNamespace(namespace);
   const stream = domainStreamName(domain, namespace);
   const jsm = await jetstreamManager(connection);

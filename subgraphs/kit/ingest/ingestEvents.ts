@@ -52,12 +52,14 @@ export async function ingestEvents(deps: IngestDependencies, rawEvents: readonly
   const good: Array<{ index: number; fact: StoredFact }> = [];
   for (const [index, raw] of rawEvents.entries()) {
     const validated = validateEvent(raw, deps.facts, rules);
-    const rejection = validated.ok ? deps.checkFact?.(validated.fact) ?? null : validated.rejection;
+    const rejection = validated.ok ? (deps.checkFact?.(validated.fact) ?? null) : validated.rejection;
     if (validated.ok && !rejection) {
       good.push({ index, fact: validated.fact });
       continue;
     }
-    const who = validated.ok ? { source: validated.fact.source, id: validated.fact.id, type: validated.fact.type } : { source: validated.source, id: validated.id, type: validated.type };
+    const who = validated.ok
+      ? { source: validated.fact.source, id: validated.fact.id, type: validated.fact.type }
+      : { source: validated.source, id: validated.id, type: validated.type };
     const reported = { field: toWellFormed(rejection!.field), reason: toWellFormed(rejection!.reason) };
     const source = who.source === null ? null : toWellFormed(who.source);
     const id = who.id === null ? null : toWellFormed(who.id);
@@ -67,7 +69,10 @@ export async function ingestEvents(deps: IngestDependencies, rawEvents: readonly
     await deps.store.recordDeadLetter({ receivedAt: rules.now, source, id, type, reason: reported.reason, event: wellFormedCopy(raw) });
   }
 
-  const result = await deps.store.apply(good.map((g) => g.fact), deps.project);
+  const result = await deps.store.apply(
+    good.map((g) => g.fact),
+    deps.project,
+  );
   const appliedKeys = new Set(result.applied.map((f) => `${f.source}\u0000${f.id}`));
   for (const { index, fact } of good) {
     const key = `${fact.source}\u0000${fact.id}`;
@@ -95,12 +100,23 @@ async function publishChanges(deps: IngestDependencies, projection: Awaited<Retu
   const events: Array<[subject: string, event: BucketUpdatedEvent | StateChangedEvent]> = [];
   for (const delta of projection.deltas) {
     if (delta.grain !== 'minute') continue;
-    const event: BucketUpdatedEvent = { rollup: delta.rollup, bucket: delta.bucket.toISOString(), dims: delta.dims, revision: delta.bucket.getTime() < revisedBefore };
+    const event: BucketUpdatedEvent = {
+      rollup: delta.rollup,
+      bucket: delta.bucket.toISOString(),
+      dims: delta.dims,
+      revision: delta.bucket.getTime() < revisedBefore,
+    };
     const tokens = (deps.subjectDimensions[delta.rollup] ?? []).map((d) => delta.dims[d] ?? '');
     events.push([bucketUpdatedSubject(deps.domain, delta.rollup, tokens), event]);
   }
   for (const write of projection.states) {
-    const event: StateChangedEvent = { state: write.state, key: write.key, value: write.value, previous: write.previous ?? null, updatedAt: write.updatedAt.toISOString() };
+    const event: StateChangedEvent = {
+      state: write.state,
+      key: write.key,
+      value: write.value,
+      previous: write.previous ?? null,
+      updatedAt: write.updatedAt.toISOString(),
+    };
     events.push([stateChangedSubject(deps.domain, write.state), event]);
   }
   for (let i = 0; i < events.length; i += PUBLISH_WINDOW) {

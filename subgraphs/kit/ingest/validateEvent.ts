@@ -20,7 +20,8 @@ export interface EventTimeRules {
   watermark: Date | null;
 }
 
-export type ValidationOutcome = { ok: true; fact: StoredFact } | { ok: false; rejection: EventRejection; source: string | null; id: string | null; type: string | null };
+export type ValidationOutcome =
+  { ok: true; fact: StoredFact } | { ok: false; rejection: EventRejection; source: string | null; id: string | null; type: string | null };
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
@@ -57,7 +58,10 @@ export function validateEvent(raw: unknown, facts: FactSchemas, rules: EventTime
   if (rules.watermark && time.getTime() < rules.watermark.getTime() - rules.latenessMs) {
     return {
       ok: false,
-      rejection: { field: 'time', reason: `time: ${event.time} is later than the lateness window allows (watermark ${rules.watermark.toISOString()}, window ${rules.latenessMs / 1000}s)` },
+      rejection: {
+        field: 'time',
+        reason: `time: ${event.time} is later than the lateness window allows (watermark ${rules.watermark.toISOString()}, window ${rules.latenessMs / 1000}s)`,
+      },
       ...who,
     };
   }

@@ -53,7 +53,10 @@ async function foldStates<F extends FactSchemas>(
 ): Promise<StateWrite[]> {
   const writes: StateWrite[] = [];
   for (const [name, state] of states) {
-    const reducers = state.reducers as Record<string, { key: (d: unknown) => string; reduce: (p: Record<string, unknown> | undefined, d: unknown, t: Date) => Record<string, unknown> }>;
+    const reducers = state.reducers as Record<
+      string,
+      { key: (d: unknown) => string; reduce: (p: Record<string, unknown> | undefined, d: unknown, t: Date) => Record<string, unknown> }
+    >;
     const touching = facts.filter((f) => reducers[f.type]);
     if (!touching.length) continue;
     const keys = [...new Set(touching.map((f) => reducers[f.type].key(f.data)))];

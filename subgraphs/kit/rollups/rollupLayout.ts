@@ -40,11 +40,7 @@ export function measureValue(measure: string, kind: MeasureKind, columns: Record
 }
 
 /** Merges two partial column maps by each column's merge kind. */
-export function mergeColumns(
-  layout: Record<string, MergeKind>,
-  into: Record<string, number | null>,
-  from: Record<string, number | null | undefined>,
-): void {
+export function mergeColumns(layout: Record<string, MergeKind>, into: Record<string, number | null>, from: Record<string, number | null | undefined>): void {
   for (const [column, merge] of Object.entries(layout)) {
     const a = into[column] ?? null;
     const b = from[column] ?? null;

@@ -124,17 +124,14 @@ export class DuckDbStore implements Store {
 
   async recordDeadLetter(letter: DeadLetter): Promise<void> {
     await this.exclusive((connection) =>
-      connection.run(
-        `INSERT INTO dead_letters (received_at, source, id, type, reason, event) VALUES ($1, $2, $3, $4, $5, $6::JSON)`,
-        [
-          toTimestamp(letter.receivedAt),
-          letter.source ?? null,
-          letter.id ?? null,
-          letter.type ?? null,
-          String(letter.reason),
-          eventJson(letter.event),
-        ],
-      ),
+      connection.run(`INSERT INTO dead_letters (received_at, source, id, type, reason, event) VALUES ($1, $2, $3, $4, $5, $6::JSON)`, [
+        toTimestamp(letter.receivedAt),
+        letter.source ?? null,
+        letter.id ?? null,
+        letter.type ?? null,
+        String(letter.reason),
+        eventJson(letter.event),
+      ]),
     );
   }
 

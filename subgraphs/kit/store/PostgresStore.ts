@@ -151,25 +151,26 @@ export class PostgresStore implements Store {
 
   async recordDeadLetter(letter: DeadLetter): Promise<void> {
     this.assertReady();
-    await this.pool.query(
-      `INSERT INTO ${this.names.deadLetters} (received_at, source, id, type, reason, event) VALUES ($1, $2, $3, $4, $5, $6::json)`,
-      [
-        timestampParam(letter.receivedAt),
-        withoutNul(letter.source),
-        withoutNul(letter.id),
-        withoutNul(letter.type),
-        withoutNul(String(letter.reason)),
-        eventJson(letter.event),
-      ],
-    );
+    await this.pool.query(`INSERT INTO ${this.names.deadLetters} (received_at, source, id, type, reason, event) VALUES ($1, $2, $3, $4, $5, $6::json)`, [
+      timestampParam(letter.receivedAt),
+      withoutNul(letter.source),
+      withoutNul(letter.id),
+      withoutNul(letter.type),
+      withoutNul(String(letter.reason)),
+      eventJson(letter.event),
+    ]);
   }
 
   async deadLetters(limit: number): Promise<DeadLetter[]> {
     this.assertReady();
-    const { rows } = await this.pool.query<{ received_at: Date; source: string | null; id: string | null; type: string | null; reason: string; event: unknown }>(
-      `SELECT received_at, source, id, type, reason, event FROM ${this.names.deadLetters} ORDER BY received_at DESC, seq DESC LIMIT $1`,
-      [assertLimit(limit)],
-    );
+    const { rows } = await this.pool.query<{
+      received_at: Date;
+      source: string | null;
+      id: string | null;
+      type: string | null;
+      reason: string;
+      event: unknown;
+    }>(`SELECT received_at, source, id, type, reason, event FROM ${this.names.deadLetters} ORDER BY received_at DESC, seq DESC LIMIT $1`, [assertLimit(limit)]);
     return rows.map((row) => ({ receivedAt: row.received_at, source: row.source, id: row.id, type: row.type, reason: row.reason, event: row.event }));
   }
 

@@ -50,9 +50,7 @@ export function bucketStatement(layout: RollupLayout, query: BucketQuery): Bucke
     from = table;
     index = `(epoch_us(r.bucket) - ${toMicros(boundaries[0])}) // ${width}`;
   } else {
-    const ranges = boundaries
-      .slice(0, -1)
-      .map((start, i) => `(${i}, ${timestampLiteral(start)}, ${timestampLiteral(boundaries[i + 1])})`);
+    const ranges = boundaries.slice(0, -1).map((start, i) => `(${i}, ${timestampLiteral(start)}, ${timestampLiteral(boundaries[i + 1])})`);
     from = `${table} ASOF JOIN (VALUES ${ranges.join(', ')}) b(i, lo, hi) ON r.bucket >= b.lo`;
     index = 'b.i';
     where.push('r.bucket < b.hi');

@@ -34,7 +34,12 @@ export function duckDbRepairSession(connection: DuckDBConnection, states: Readon
     },
 
     async insertRetraction({ source, id, reason, retractedAt }: Retraction) {
-      await connection.run('INSERT INTO retractions (source, id, reason, retracted_at) VALUES ($1, $2, $3, $4)', [source, id, reason, toTimestamp(retractedAt)]);
+      await connection.run('INSERT INTO retractions (source, id, reason, retracted_at) VALUES ($1, $2, $3, $4)', [
+        source,
+        id,
+        reason,
+        toTimestamp(retractedAt),
+      ]);
     },
 
     async deleteRetraction({ source, id }: FactKey) {

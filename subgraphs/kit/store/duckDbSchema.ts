@@ -22,7 +22,11 @@ export async function initSchema(connection: DuckDBConnection, layout: StoreLayo
 }
 
 async function tableExists(connection: DuckDBConnection, table: string): Promise<boolean> {
-  const rows = await readRows(connection, `SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`, [table]);
+  const rows = await readRows(
+    connection,
+    `SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
+    [table],
+  );
   return rows.length > 0;
 }
 

@@ -59,11 +59,7 @@ export function rollupDdl(layout: RollupLayout, grain: StoredGrain): string {
 }
 
 export function rollupStageDdl(layout: RollupLayout): string {
-  const columns = [
-    'bucket TIMESTAMP',
-    ...layout.dimensions.map((d) => `${ident(d)} VARCHAR`),
-    ...Object.keys(layout.columns).map((c) => `${ident(c)} DOUBLE`),
-  ];
+  const columns = ['bucket TIMESTAMP', ...layout.dimensions.map((d) => `${ident(d)} VARCHAR`), ...Object.keys(layout.columns).map((c) => `${ident(c)} DOUBLE`)];
   return `CREATE OR REPLACE TEMP TABLE ${ident(rollupStage(layout.name))} (${columns.join(', ')})`;
 }
 
@@ -111,11 +107,6 @@ export function fromJson(value: DuckDBValue): unknown {
 }
 
 /** Runs a statement and returns all its rows. */
-export async function readRows(
-  connection: DuckDBConnection,
-  sql: string,
-  values?: DuckDBValue[],
-  types?: DuckDBType[],
-): Promise<DuckDBValue[][]> {
+export async function readRows(connection: DuckDBConnection, sql: string, values?: DuckDBValue[], types?: DuckDBType[]): Promise<DuckDBValue[][]> {
   return (await connection.runAndReadAll(sql, values, types)).getRows();
 }

@@ -92,12 +92,7 @@ export function decodeStateRow([key, value, updatedAt]: DuckDBValue[]): StateRow
   return { key: String(key), value: fromJson(value) as Record<string, unknown>, updatedAt: fromTimestamp(updatedAt) };
 }
 
-async function stage<T>(
-  connection: DuckDBConnection,
-  table: string,
-  rows: readonly T[],
-  writeRow: (appender: DuckDBAppender, row: T) => void,
-): Promise<void> {
+async function stage<T>(connection: DuckDBConnection, table: string, rows: readonly T[], writeRow: (appender: DuckDBAppender, row: T) => void): Promise<void> {
   if (rows.length === 0) return;
   const appender = await connection.createAppender(table, 'main', 'temp');
   try {

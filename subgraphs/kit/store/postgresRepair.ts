@@ -34,7 +34,10 @@ export function postgresRepairSession(client: PoolClient, names: SchemaNames, la
     },
 
     async findRetraction({ source, id }: FactKey) {
-      const { rows } = await client.query<Parameters<typeof decodeRetraction>[0]>(`SELECT source, id, reason, retracted_at FROM ${names.retractions} WHERE source = $1 AND id = $2`, [source, id]);
+      const { rows } = await client.query<Parameters<typeof decodeRetraction>[0]>(
+        `SELECT source, id, reason, retracted_at FROM ${names.retractions} WHERE source = $1 AND id = $2`,
+        [source, id],
+      );
       return rows.length > 0 ? decodeRetraction(rows[0]) : null;
     },
 
@@ -59,7 +62,9 @@ export function postgresRepairSession(client: PoolClient, names: SchemaNames, la
       if (to) conditions.push(`f."time" < ${param(timestampParam(to))}::timestamptz`);
       if (types) conditions.push(`f.type = ANY(${param([...types])}::text[])`);
       if (after) {
-        conditions.push(`(f."time", f.source, f.id) > (${param(timestampParam(after.time))}::timestamptz, ${param(after.source)}::text, ${param(after.id)}::text)`);
+        conditions.push(
+          `(f."time", f.source, f.id) > (${param(timestampParam(after.time))}::timestamptz, ${param(after.source)}::text, ${param(after.id)}::text)`,
+        );
       }
       const { rows } = await client.query<FactRow>(
         `SELECT source, id, type, "time", data FROM ${names.facts} f WHERE ${conditions.join(' AND ')}

@@ -120,7 +120,7 @@ export async function rebuildSpans(session: RepairSession, range: RebuildRange):
   if (first >= last) return [];
   const spans: Array<{ from: Date; to: Date }> = [];
   const end = ceilTo(last, GRAIN_MS.hour);
-  for (let start = floorTo(first, GRAIN_MS.hour); start < end; ) {
+  for (let start = floorTo(first, GRAIN_MS.hour); start < end;) {
     const stop = Math.min(end, floorTo(start, GRAIN_MS.day) + GRAIN_MS.day);
     spans.push({ from: new Date(start), to: new Date(stop) });
     start = stop;
@@ -160,7 +160,7 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
     before.set(layout.name, await session.readRows(layout, 'minute', from, to));
     await session.deleteRows(layout, 'minute', from, to);
   }
-  for (let after: StoredFact | undefined; ; ) {
+  for (let after: StoredFact | undefined; ;) {
     const facts = await session.readFacts({ from, to, after, limit: REPAIR_CHUNK });
     if (facts.length === 0) break;
     counter.facts += facts.length;
@@ -228,7 +228,7 @@ async function recomputeStates(session: RepairSession, context: RepairContext, t
     },
   };
   const { stateFactTypes } = context.reprojector;
-  for (let after: StoredFact | undefined; ; ) {
+  for (let after: StoredFact | undefined; ;) {
     const facts = await session.readFacts({ types: stateFactTypes, after, limit: REPAIR_CHUNK });
     if (facts.length === 0) break;
     after = facts.at(-1);

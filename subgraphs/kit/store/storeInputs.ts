@@ -1,4 +1,14 @@
-import { GRAIN_MS, STORED_GRAINS, type FactKey, type BucketQuery, type BucketRow, type Projection, type RollupLayout, type StoredFact, type StoredGrain } from './Store.js';
+import {
+  GRAIN_MS,
+  STORED_GRAINS,
+  type FactKey,
+  type BucketQuery,
+  type BucketRow,
+  type Projection,
+  type RollupLayout,
+  type StoredFact,
+  type StoredGrain,
+} from './Store.js';
 import { InvalidIdentifierError } from './storeIdentifiers.js';
 import { isValidDate } from './mergeRollupDeltas.js';
 
@@ -42,12 +52,17 @@ export function factBatch(facts: StoredFact[]): FactBatch {
 
 function assertFact(fact: StoredFact, index: number): void {
   const problem =
-    typeof fact?.source !== 'string' ? 'source is not a string'
-    : typeof fact.id !== 'string' ? 'id is not a string'
-    : typeof fact.type !== 'string' ? 'type is not a string'
-    : !isValidDate(fact.time) ? 'time is not a valid Date'
-    : typeof fact.data !== 'object' || fact.data === null ? 'data is not an object'
-    : undefined;
+    typeof fact?.source !== 'string'
+      ? 'source is not a string'
+      : typeof fact.id !== 'string'
+        ? 'id is not a string'
+        : typeof fact.type !== 'string'
+          ? 'type is not a string'
+          : !isValidDate(fact.time)
+            ? 'time is not a valid Date'
+            : typeof fact.data !== 'object' || fact.data === null
+              ? 'data is not an object'
+              : undefined;
   if (problem) throw new Error(`fact ${index} of the batch is invalid: ${problem}`);
 }
 

@@ -9,11 +9,15 @@ const ON_PRICE = /* GraphQL */ `
       product {
         id
         label: name
-        ... on Product { inStock: stock }
+        ... on Product {
+          inStock: stock
+        }
       }
     }
   }
-  fragment EventFields on PriceEvent { currency }
+  fragment EventFields on PriceEvent {
+    currency
+  }
 `;
 
 describe('federated subscription events', () => {

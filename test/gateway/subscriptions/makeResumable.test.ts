@@ -33,7 +33,7 @@ describe('makeResumable', () => {
     });
   });
 
-  it("should take over an inline `from`, and start live for `from: null` or a variable that was not given", () => {
+  it('should take over an inline `from`, and start live for `from: null` or a variable that was not given', () => {
     expect(makeResumable('subscription{stockMoved(from:"3"){quantity}}', {}, resumable)).toMatchObject({
       operation: 'subscription($__meshFrom:String){stockMoved(from:$__meshFrom){quantity __meshCursor:cursor}}',
       variables: { __meshFrom: '3' },
@@ -81,7 +81,12 @@ describe('makeResumable', () => {
       operation: 'subscription Moves__ledger__0($__meshFrom:String){stockMoved(from:$__meshFrom){quantity product{__typename id}__meshCursor:cursor}}',
       variables: { __meshFrom: '4' },
     });
-    expect(validate(buildLedgerSubgraph(createCursorEventLog(), () => {}), parse(result!.operation))).toEqual([]);
+    expect(
+      validate(
+        buildLedgerSubgraph(createCursorEventLog(), () => {}),
+        parse(result!.operation),
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -3,7 +3,14 @@ import { nextPayloads, startLedgerExecutorHarness, type LedgerExecutorHarness } 
 
 // `product { name }` comes from the products subgraph: events go through the federated plan.
 const MOVES = /* GraphQL */ `
-  subscription Moves($from: String) { stockMoved(from: $from) { quantity product { name } } }
+  subscription Moves($from: String) {
+    stockMoved(from: $from) {
+      quantity
+      product {
+        name
+      }
+    }
+  }
 `;
 
 /** What a client receives for the ledger event with this quantity (product p1 is the Kettle). */
@@ -117,7 +124,9 @@ describe('resuming upstream subscriptions from the last cursor', () => {
       {
         errors: [
           {
-            message: expect.stringMatching(/^Some events may have been missed: subgraph "ledger" could not resume the subscription \(cursor 3 cannot be resumed/),
+            message: expect.stringMatching(
+              /^Some events may have been missed: subgraph "ledger" could not resume the subscription \(cursor 3 cannot be resumed/,
+            ),
             extensions: { code: 'EVENTS_MISSED', serviceName: 'ledger' },
           },
         ],

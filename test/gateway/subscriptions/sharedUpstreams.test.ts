@@ -66,9 +66,7 @@ describe('shared upstream subscriptions', () => {
     await waitFor(() => mesh.feed.active === 2, 'one upstream subscription per identity');
 
     expect(executor.stats()).toEqual({ upstreams: 2, clients: 3, connections: 2 });
-    expect(mesh.servers.prices.connectionParams).toEqual(
-      expect.arrayContaining([{ identity: 'alice' }, { identity: 'bob' }]),
-    );
+    expect(mesh.servers.prices.connectionParams).toEqual(expect.arrayContaining([{ identity: 'alice' }, { identity: 'bob' }]));
     expect(mesh.servers.prices.connectionParams).toHaveLength(2);
     await Promise.all([alice, bob, alsoAlice].map(async (events) => events.return?.()));
   });

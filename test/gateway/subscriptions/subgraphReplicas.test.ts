@@ -3,7 +3,16 @@ import type { LedgerMesh } from '../../support/ledgerMesh.js';
 import { nextPayloads, startLedgerExecutorHarness, type LedgerExecutorHarness } from '../../support/ledgerExecutorHarness.js';
 import { refusedUrl } from '../../support/refusedUrl.js';
 
-const MOVES = /* GraphQL */ `subscription { stockMoved { quantity product { name } } }`;
+const MOVES = /* GraphQL */ `
+  subscription {
+    stockMoved {
+      quantity
+      product {
+        name
+      }
+    }
+  }
+`;
 const moved = (quantity: number) => ({ data: { stockMoved: { quantity, product: { name: 'Kettle' } } } });
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
