@@ -22,15 +22,14 @@ import { signDevToken } from '../../scripts/devToken.js';
 import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
 import type { DomainName } from '../../subgraphs/domains.js';
 import { deferred, withTimeout } from '../support/asyncWait.js';
-import { DEV_PUBLIC_JWKS, TEST_GATEWAY_SECRET } from '../support/startAuthMesh.js';
+import { DEV_PUBLIC_JWKS, TEST_GATEWAY_SECRET, TEST_PRODUCERS, testGatewayAuth } from '../support/startAuthMesh.js';
 import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
 
 const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-subgraph-auth-'));
-const producers = { keys: { kind: 'local' as const, jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope' };
 const secured = (domain: DomainName, enforceDirectives?: boolean) =>
   startSubgraph(
     testSubgraphConfig(domain, exportDir, {
-      auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers, ...(enforceDirectives === false && { enforceDirectives }) },
+      auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers: TEST_PRODUCERS, ...(enforceDirectives === false && { enforceDirectives }) },
     }),
   );
 const signer = createGatewayTokenSigner({ secret: TEST_GATEWAY_SECRET });
@@ -258,16 +257,7 @@ describe('trusted subgraphs', () => {
           subgraphWsUrls: {},
           introspection: false,
           landingPage: false,
-          auth: {
-            keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS },
-            issuer: 'mesh-dev',
-            audience: 'mesh',
-            scopesClaim: 'scope',
-            mode: 'filter',
-            gatewaySecret: TEST_GATEWAY_SECRET,
-            trustedSubgraphs: ['orders'],
-            audit: () => {},
-          },
+          auth: testGatewayAuth({ trustedSubgraphs: ['orders'] }),
         },
         log: () => {},
       });

@@ -15,7 +15,7 @@ import { signDevToken } from '../../scripts/devToken.js';
 import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
 import type { SubgraphConfig } from '../../subgraphs/subgraphConfig.js';
 import { deferred, withTimeout } from '../support/asyncWait.js';
-import { DEV_PUBLIC_JWKS, TEST_GATEWAY_SECRET } from '../support/startAuthMesh.js';
+import { TEST_GATEWAY_SECRET, TEST_PRODUCERS } from '../support/startAuthMesh.js';
 import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
 
 const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-trust-'));
@@ -24,7 +24,7 @@ const config = (withAuth: boolean): SubgraphConfig =>
     ...(withAuth && {
       auth: {
         gatewaySecret: TEST_GATEWAY_SECRET,
-        producers: { keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope' },
+        producers: TEST_PRODUCERS,
       },
     }),
   });

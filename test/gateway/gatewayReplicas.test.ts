@@ -12,7 +12,7 @@ import type { DomainName } from '../../subgraphs/domains.js';
 import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
 import { signDevToken } from '../../scripts/devToken.js';
 import { waitFor } from '../support/asyncWait.js';
-import { DEV_PUBLIC_JWKS, TEST_GATEWAY_SECRET } from '../support/startAuthMesh.js';
+import { TEST_GATEWAY_SECRET, TEST_PRODUCERS, testGatewayAuth } from '../support/startAuthMesh.js';
 import { meshStory, type MeshEvent } from '../support/startTestMesh.js';
 import { asJson, record, trackedClient, type TrackedClient } from '../mesh/meshClients.js';
 import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
@@ -53,9 +53,10 @@ describe('gateway with subgraph replicas (auth on)', () => {
   };
 
   beforeAll(async () => {
-    const producers = { keys: { kind: 'local' as const, jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope' };
     for (const domain of DOMAINS) {
-      subgraphs[domain] = await startSubgraph(testSubgraphConfig(domain, exportDir, { auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers } }));
+      subgraphs[domain] = await startSubgraph(
+        testSubgraphConfig(domain, exportDir, { auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers: TEST_PRODUCERS } }),
+      );
       await post(domain, story.events[domain]);
     }
     down.catalog = await refusedUrl();
@@ -76,15 +77,7 @@ describe('gateway with subgraph replicas (auth on)', () => {
         subgraphWsUrls: {},
         introspection: true,
         landingPage: false,
-        auth: {
-          keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS },
-          issuer: 'mesh-dev',
-          audience: 'mesh',
-          scopesClaim: 'scope',
-          mode: 'filter',
-          gatewaySecret: TEST_GATEWAY_SECRET,
-          audit: () => {},
-        },
+        auth: testGatewayAuth(),
       },
       log: () => {},
     });

@@ -8,7 +8,7 @@ import { DEFAULT_GATEWAY_LIMITS, type GatewayLimitsConfig } from '../../gateway/
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from '../../gateway/limits/OperationLimits.js';
 import { startGateway, type RunningGateway } from '../../gateway/index.js';
 import { DOMAIN_NAMES } from '../../subgraphs/domains.js';
-import { DEV_PUBLIC_JWKS, TEST_GATEWAY_SECRET, type AuthMesh } from '../support/startAuthMesh.js';
+import { testGatewayAuth, type AuthMesh } from '../support/startAuthMesh.js';
 
 export type LimitsOverrides = Partial<Omit<GatewayLimitsConfig, 'operations'>> & { operations?: Partial<OperationLimits> };
 
@@ -41,15 +41,7 @@ export async function startLimitsGateway(mesh: AuthMesh, overrides: LimitsOverri
       subgraphWsUrls: {},
       introspection: true,
       landingPage: false,
-      auth: {
-        keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS },
-        issuer: 'mesh-dev',
-        audience: 'mesh',
-        scopesClaim: 'scope',
-        mode: 'filter',
-        gatewaySecret: TEST_GATEWAY_SECRET,
-        audit: () => {},
-      },
+      auth: testGatewayAuth(),
       limits,
     },
     log: () => {},

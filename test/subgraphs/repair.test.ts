@@ -12,7 +12,7 @@ import { parseRepairArgs } from '../../scripts/repairCommand.js';
 import type { Granularity } from '../../subgraphs/kit/history/timeBuckets.js';
 import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
 import { withTimeout } from '../support/asyncWait.js';
-import { DEV_PUBLIC_JWKS, TEST_GATEWAY_SECRET } from '../support/startAuthMesh.js';
+import { TEST_GATEWAY_SECRET, TEST_PRODUCERS } from '../support/startAuthMesh.js';
 import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
 import { orderPlaced, type CloudEventJson } from './cloudEvents.js';
 
@@ -31,8 +31,7 @@ let base: string;
 /** Starts the orders subgraph, secured as in production, before each test of the calling describe. */
 function useOrdersSubgraph(): void {
   beforeEach(async () => {
-    const producers = { keys: { kind: 'local' as const, jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope' };
-    orders = await startSubgraph(testSubgraphConfig('orders', exportDir, { auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers } }));
+    orders = await startSubgraph(testSubgraphConfig('orders', exportDir, { auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers: TEST_PRODUCERS } }));
     base = orders.served.url.replace(/\/graphql$/, '');
   });
   afterEach(async () => {

@@ -25,6 +25,14 @@ import { testSubgraphConfig } from './testSubgraphConfig.js';
 export const TEST_GATEWAY_SECRET = 'test-gateway-secret-0123456789abcdef';
 export const DEV_PUBLIC_JWKS = path.resolve('config/dev-jwks.public.json');
 
+/** How test subgraphs verify producer tokens: the committed dev key set, as `npm run token` signs them. */
+export const TEST_PRODUCERS = { keys: { kind: 'local' as const, jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope' };
+
+/** The gateway auth settings of test gateways: the dev key set, the test gateway secret, audit lines dropped. */
+export function testGatewayAuth(overrides: Partial<GatewayAuthConfig> = {}): GatewayAuthConfig {
+  return { ...TEST_PRODUCERS, mode: 'filter', gatewaySecret: TEST_GATEWAY_SECRET, audit: () => {}, ...overrides };
+}
+
 /** An operation a subgraph received. */
 export interface ReceivedOperation {
   query: string;
@@ -73,8 +81,8 @@ export async function startAuthMesh(options: StartAuthMeshOptions = {}): Promise
   const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-auth-'));
   const story = meshStory();
   const received = Object.fromEntries(DOMAIN_NAMES.map((d) => [d, [] as ReceivedOperation[]])) as Record<DomainName, ReceivedOperation[]>;
-  const producers = { keys: { kind: 'local' as const, jwksFile: DEV_PUBLIC_JWKS }, issuer: 'mesh-dev', audience: 'mesh', scopesClaim: 'scope' };
-  const configFor = (domain: DomainName): SubgraphConfig => testSubgraphConfig(domain, exportDir, { auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers } });
+  const configFor = (domain: DomainName): SubgraphConfig =>
+    testSubgraphConfig(domain, exportDir, { auth: { gatewaySecret: TEST_GATEWAY_SECRET, producers: TEST_PRODUCERS } });
   const subgraphs = {} as Record<DomainName, RunningSubgraph>;
   const gateways: RunningGateway[] = [];
   const closeAll = async () => {
@@ -108,17 +116,7 @@ export async function startAuthMesh(options: StartAuthMeshOptions = {}): Promise
         subgraphWsUrls: {},
         introspection: true,
         landingPage: false,
-        auth: {
-          keys: { kind: 'local', jwksFile: DEV_PUBLIC_JWKS },
-          issuer: 'mesh-dev',
-          audience: 'mesh',
-          scopesClaim: 'scope',
-          mode: options.mode ?? 'filter',
-          gatewaySecret: TEST_GATEWAY_SECRET,
-          policies: options.policies,
-          audit: (line) => void audit.push(line),
-          ...overrides,
-        },
+        auth: testGatewayAuth({ mode: options.mode ?? 'filter', policies: options.policies, audit: (line) => void audit.push(line), ...overrides }),
       },
       log: () => {},
     });
