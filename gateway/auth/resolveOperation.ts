@@ -1,10 +1,6 @@
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
-
-/**
- * The code of a request whose operation cannot be resolved: Apollo Server's own public code for it, so
- * clients see one vocabulary whichever layer refused.
- */
-export const OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE';
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
+import { httpStatusOf } from '../../core/errors/statusOf.js';
 
 /**
  * The operation a request selects, by the rule of the GraphQL spec ("GetOperation") as graphql-js
@@ -34,7 +30,9 @@ export function resolveOperation(document: DocumentNode, operationName: string |
 
 /** The refusal of an unresolvable operation: 400 over HTTP (GraphQL over HTTP, a request error). */
 export function operationResolutionError(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: OPERATION_RESOLUTION_FAILURE, http: { status: 400 } } });
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE, http: { status: httpStatusOf(ErrorCode.OPERATION_RESOLUTION_FAILURE) } },
+  });
 }
 
 /** The same error without the HTTP status, for transports that have none (graphql-ws `error` messages). */

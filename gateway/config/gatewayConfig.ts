@@ -48,6 +48,9 @@ export interface GatewayConfig {
   limits?: GatewayLimitsConfig;
 }
 
+/** A subgraph name as MESH_SUBGRAPHS and MESH_TRUSTED_SUBGRAPHS take it. */
+const SUBGRAPH_NAME = /^[a-z][a-z0-9_-]*$/i;
+
 const DEFAULT_SUBGRAPHS =
   'catalog=http://127.0.0.1:4001/graphql,orders=http://127.0.0.1:4002/graphql,inventory=http://127.0.0.1:4003/graphql,shipping=http://127.0.0.1:4004/graphql';
 
@@ -90,7 +93,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
         kind: 'subgraphs',
         subgraphs: parseNamedUrls('MESH_SUBGRAPHS', env.MESH_SUBGRAPHS ?? DEFAULT_SUBGRAPHS, fail).map(({ name, urls: [url, ...others] }) => ({
           name,
-          url: url,
+          url,
           ...(others.length > 0 && { otherReplicaUrls: others }),
         })),
         pollIntervalMs,
@@ -162,7 +165,7 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv, supergraph: SupergraphSource,
 /** `name,name,...`: subgraph names as in `MESH_SUBGRAPHS`. */
 function parseNames(variable: string, value: string, fail: EnvFail): string[] {
   const names = value.split(',').map((name) => name.trim());
-  if (names.some((name) => !/^[a-z][a-z0-9_-]*$/i.test(name))) fail(variable, value, 'a comma-separated list of subgraph names');
+  if (names.some((name) => !SUBGRAPH_NAME.test(name))) fail(variable, value, 'a comma-separated list of subgraph names');
   return names;
 }
 
@@ -175,7 +178,7 @@ function parseNamedUrls(variable: string, value: string, fail: EnvFail): Array<{
   const seen = new Set<string>();
   return value.split(',').map((entry) => {
     const [name, list, ...rest] = entry.split('=').map((s) => s.trim());
-    if (!name || !list || rest.length > 0 || !/^[a-z][a-z0-9_-]*$/i.test(name))
+    if (!name || !list || rest.length > 0 || !SUBGRAPH_NAME.test(name))
       fail(variable, value, 'a comma-separated list of name=url (name=url1|url2 for replicas)');
     if (seen.has(name)) fail(variable, value, `"${name}" is listed twice (list its replicas as ${name}=url1|url2)`);
     seen.add(name);
@@ -190,12 +193,12 @@ function parseNamedUrls(variable: string, value: string, fail: EnvFail): Array<{
       }
     }
     if (new Set(urls).size !== urls.length) fail(variable, value, `"${name}" lists the same replica URL twice`);
-    return { name: name, urls };
+    return { name, urls };
   });
 }
 
 /** `MESH_PUBLIC_URL`: an http(s) base URL; a trailing `/graphql` or slash is dropped. */
-function publicUrlFrom(value: string, fail: (name: string, value: string | undefined, expected: string) => never): string {
+function publicUrlFrom(value: string, fail: EnvFail): string {
   if (!/^https?:\/\//.test(value) || !URL.canParse(value))
     fail('MESH_PUBLIC_URL', value, 'the http(s) base URL consumers reach the gateway at, e.g. https://mesh.example.com');
   return value.replace(/\/+$/, '').replace(/\/graphql$/, '');

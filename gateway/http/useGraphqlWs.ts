@@ -9,7 +9,7 @@ import { WebSocketServer } from 'ws';
 import type { SubscriptionExecutor } from '../subscriptions/index.js';
 import type { SubscriptionAuthRequest } from '../auth/authorizeSubscription.js';
 import type { Principal } from '../auth/Principal.js';
-import { resolveOperation } from '../auth/resolveOperation.js';
+import { resolveOperation, withoutHttpStatus } from '../auth/resolveOperation.js';
 
 /** graphql-ws's code for a refused connection (`onConnect` returning false uses it too). */
 const FORBIDDEN = closeCodeOf(ErrorCode.FORBIDDEN);
@@ -123,20 +123,18 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
       onSubscribe: async (ctx: Ctx, _id, payload) => {
         // graphql-ws registers the operation in `ctx.subscriptions` before this hook: the others run.
         if (Object.keys(ctx.subscriptions).length - 1 >= maxOperationsPerSocket) {
-          return [
-            wsError(new MeshError(ErrorCode.MAX_SUBSCRIPTIONS_LIMIT, `This connection already runs ${maxOperationsPerSocket} operations; complete one first.`)),
-          ];
+          return [new MeshError(ErrorCode.MAX_SUBSCRIPTIONS_LIMIT, `This connection already runs ${maxOperationsPerSocket} operations; complete one first.`)];
         }
         if (!admit) return undefined;
         const schema = options.schema();
         if (!schema) return [new MeshError(ErrorCode.SERVICE_UNAVAILABLE, 'the supergraph is not loaded yet')];
         const admitted = await admit(payload, { principal: ctx.extra.principal, clientAddress: ctx.extra.request.socket.remoteAddress }, schema);
-        if (admitted instanceof GraphQLError) return [wsError(admitted)];
+        if (admitted instanceof GraphQLError) return [withoutHttpStatus(admitted)];
         const errors = validate(schema, admitted.document);
         if (errors.length) return errors;
         // The same rule and code as over HTTP: an operation that cannot be resolved is refused, never guessed.
         const operation = resolveOperation(admitted.document, payload.operationName);
-        if (operation instanceof GraphQLError) return [wsError(operation)];
+        if (operation instanceof GraphQLError) return [withoutHttpStatus(operation)];
         return { schema, document: admitted.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       execute: (args) =>
@@ -176,10 +174,4 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
     wsServer,
   );
   return { dispose: async () => cleanup.dispose() };
-}
-
-/** A coded error as a websocket client sees it: without the HTTP status and headers meant for HTTP. */
-function wsError(error: GraphQLError): GraphQLError {
-  const { http: _http, ...extensions } = error.extensions;
-  return new GraphQLError(error.message, { extensions });
 }

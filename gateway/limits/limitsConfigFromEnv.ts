@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { GatewayLimitsConfig } from './GatewayLimitsConfig.js';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './OperationLimits.js';
-
-type Fail = (variable: string, value: unknown, why: string) => never;
+import type { EnvFail } from '../../core/config/EnvFail.js';
 
 /** Where `npm run trust` writes and the gateway reads registered operations by default. */
 export const DEFAULT_TRUSTED_DOCUMENTS_FILE = 'config/trusted-documents.json';
@@ -25,7 +24,7 @@ const OPERATION_VARIABLES: ReadonlyArray<[keyof OperationLimits, string]> = [
  * `MESH_RATE_LIMIT` (`<operations>/<seconds>` or `off`), `MESH_REDIS_URL`, `MESH_RATE_LIMIT_KEY_PREFIX`.
  * Defaults are in README.md, "Limits".
  */
-export function limitsConfigFromEnv(env: NodeJS.ProcessEnv, fail: Fail): GatewayLimitsConfig {
+export function limitsConfigFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): GatewayLimitsConfig {
   const integer = (variable: string, fallback: number, offAllowed: boolean): number => {
     const value = env[variable]?.trim();
     if (value === undefined || value === '') return fallback;
