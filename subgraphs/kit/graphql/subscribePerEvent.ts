@@ -1,4 +1,5 @@
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { wrapAsyncIterator } from '../../../core/async/wrapAsyncIterator.js';
 
 /**
  * graphql-js `subscribe`, except that every event is executed with its own context value: the operation's
@@ -16,38 +17,14 @@ export async function subscribePerEvent(
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in Object(source))) return source as ExecutionResult;
   const events = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-  const close = async () => {
-    await events.return?.();
-  };
-  const results: AsyncIterableIterator<ExecutionResult> = {
-    async next() {
-      const step = await events.next();
-      if (step.done) return { value: undefined, done: true };
-      try {
-        return {
-          value: await execute({
-            ...args,
-            rootValue: step.value,
-            contextValue: contextFor(step.value),
-          }),
-          done: false,
-        };
-      } catch (error) {
-        await close();
-        throw error;
-      }
-    },
-    async return() {
-      await close();
-      return { value: undefined, done: true };
-    },
-    async throw(error?: unknown) {
-      await close();
+  return wrapAsyncIterator<ExecutionResult>(events, async () => {
+    const step = await events.next();
+    if (step.done) return { value: undefined, done: true };
+    try {
+      return { value: await execute({ ...args, rootValue: step.value, contextValue: contextFor(step.value) }), done: false };
+    } catch (error) {
+      await events.return?.();
       throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-  return results;
+    }
+  });
 }

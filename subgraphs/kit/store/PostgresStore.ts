@@ -36,7 +36,7 @@ import {
   factBatch,
   latestTime,
 } from './storeInputs.js';
-import { RETRYABLE_SQLSTATES, schemaNames, timestampParam, type SchemaNames } from './postgresSql.js';
+import { RETRYABLE_SQLSTATES, schemaNames, timestampParam, withoutNul, type SchemaNames } from './postgresSql.js';
 import { initSchema } from './postgresSchema.js';
 import { bucketStatement } from './postgresBucketQuery.js';
 import { decodeStateRow, insertNewFacts, lockAndReadStates, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
@@ -319,12 +319,4 @@ export class PostgresStore implements Store {
     this.assertOpen();
     if (!this.initialized) throw new Error('PostgresStore.init must complete before other operations');
   }
-}
-
-/**
- * PostgreSQL text cannot hold U+0000, and a dead letter must never be lost over the bytes that made it
- * bad: NUL becomes U+FFFD in its text columns (the `event` JSON keeps it as the escape `\u0000`).
- */
-function withoutNul(text: string | null | undefined): string | null {
-  return text === null || text === undefined ? null : text.replaceAll('\0', '\uFFFD');
 }

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { FactKey, Retraction, RollupLayout, StoredFact, StoredGrain } from './Store.js';
 import type { RepairSession, StoredRollupRow } from './repairSession.js';
-import { AGGREGATE, ident, lockStateKeysSql, timestampParam, type SchemaNames } from './postgresSql.js';
+import { AGGREGATE, ident, lockStateKeysSql, timestampParam, withoutNul, type SchemaNames } from './postgresSql.js';
 import { readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
 
 /*
@@ -45,7 +45,7 @@ export function postgresRepairSession(client: PoolClient, names: SchemaNames, la
       await client.query(`INSERT INTO ${names.retractions} (source, id, reason, retracted_at) VALUES ($1, $2, $3, $4)`, [
         source,
         id,
-        reason.replaceAll('\0', '\uFFFD'),
+        withoutNul(reason),
         timestampParam(retractedAt),
       ]);
     },

@@ -157,3 +157,11 @@ export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected
 ]);
+
+/**
+ * PostgreSQL text cannot hold U+0000, and a dead letter must never be lost over the bytes that made it
+ * bad: NUL becomes U+FFFD in its text columns (the `event` JSON keeps it as the escape `\u0000`).
+ */
+export function withoutNul(text: string | null | undefined): string | null {
+  return text === null || text === undefined ? null : text.replaceAll('\0', '\uFFFD');
+}
