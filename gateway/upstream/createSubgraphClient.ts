@@ -2,19 +2,19 @@
  * The gateway's one HTTP client for subgraphs (docs/architecture.md "Subgraph HTTP client"): an undici
  * keep-alive pool per subgraph origin with a bounded number of connections, a timeout per request
  * bounded by what is left of the client operation's deadline, a circuit breaker per subgraph (opossum)
- * and retries of idempotent fetches (p-retry). Query fetches, subscription entity fetches and readiness
+ * and retries of idempotent fetches with backoff and jitter. Query fetches, subscription entity fetches and readiness
  * probes all go through it.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { ApolloServerPlugin } from '@apollo/server';
 import CircuitBreaker from 'opossum';
-import pRetry from 'p-retry';
 import { Pool } from 'undici';
 import { isConnectionError, withOwnRequest } from '../http/FailoverDataSource.js';
 import { CircuitOpenError } from './CircuitOpenError.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig } from './SubgraphClientConfig.js';
 import { SubgraphTimeoutError } from './SubgraphTimeoutError.js';
+import { retryWithBackoff } from './retryWithBackoff.js';
 
 /** How one subgraph request ended, for metrics. */
 export type FetchOutcome = 'ok' | 'http_error' | 'timeout' | 'connection_error' | 'error' | 'circuit_open';
@@ -221,14 +221,12 @@ export function createSubgraphClient(options: SubgraphClientOptions = {}): Subgr
     const breaker = breakerOf(serviceName);
     const send = (options: GraphQLDataSourceProcessOptions): Promise<Answer> => {
       if (retries === 0 || !QUERY_DOCUMENT.test(options.request.query ?? '')) return dataSource.process(options);
-      return pRetry(() => dataSource.process(withOwnRequest(options)), {
+      return retryWithBackoff(() => dataSource.process(withOwnRequest(options)), {
         retries,
-        minTimeout: minDelayMs,
-        maxTimeout: maxDelayMs,
-        factor: 2,
-        randomize: true,
+        minDelayMs,
+        maxDelayMs,
         // Within the deadline: a retry that could not start before it ends is not tried.
-        shouldRetry: ({ error }) => isRetryable(error) && (deadlineOf(options.context) ?? Infinity) - Date.now() > minDelayMs,
+        shouldRetry: (error, delayMs) => isRetryable(error) && (deadlineOf(options.context) ?? Infinity) - Date.now() > delayMs,
       });
     };
     return {
