@@ -141,7 +141,7 @@ function subgraphClientConfigFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Sub
         const parsed = z.coerce.number().int().min(min).safeParse(number);
         if (!name || !SUBGRAPH_NAME.test(name) || rest.length > 0 || !number || !parsed.success)
           fail(variable, value, `a comma-separated list of name=integer (at least ${min})`);
-        return [name, parsed.data!];
+        return [name, parsed.data];
       }),
     );
   };

@@ -64,7 +64,7 @@ export class SubgraphDataSource<TContext extends Record<string, unknown> = Recor
     const body = parseBody(response);
     if (body === null || typeof body !== 'object' || Array.isArray(body))
       throw new Error(`Expected JSON response body, but received: ${response.text.slice(0, 200)}`);
-    return body as Answer;
+    return body;
   }
 
   private errorFromResponse(response: SubgraphPostResponse): GraphQLError {
