@@ -272,6 +272,11 @@ describe('the subgraph HTTP client', () => {
       await expect(data.process(request(QUERY))).rejects.toMatchObject({ extensions: { code: 'FORBIDDEN' } });
       subgraph.handle((_request, response) => void response.writeHead(200, { 'content-type': 'text/html' }).end('<html>'));
       await expect(data.process(request(QUERY))).rejects.toThrow('Expected JSON response body, but received: <html>');
+      subgraph.handle((_request, response) => void response.writeHead(502, { 'content-type': 'application/json' }).end('<html>bad gateway'));
+      await expect(data.process(request(QUERY))).rejects.toMatchObject({
+        message: '502: Bad Gateway',
+        extensions: { response: { body: '<html>bad gateway' } },
+      });
       subgraph.handle((_request, response) => json(response, [1, 2]));
       await expect(data.process(request(QUERY))).rejects.toThrow('Expected JSON response body');
       await expect(data.process(request(''))).rejects.toThrow('Missing query');
@@ -297,6 +302,15 @@ describe('the subgraph HTTP client', () => {
 
       expect(JSON.parse(subgraph.bodies[0])).toEqual({ query: QUERY, variables: { id: 'p1' } });
       expect(seen[0]).toMatchObject({ 'content-type': 'application/json', 'x-signed': 'yes', 'apollo-federation-include-trace': 'ftv1' });
+    });
+
+    it('should not let a throwing metrics or log hook fail a fetch', async () => {
+      const subgraph = await server((_request, response) => json(response, OK));
+      const throwing = () => {
+        throw new Error('metrics are down');
+      };
+      const http = client({ config: config(), onFetch: throwing, onBreakerChange: throwing });
+      expect(await source(http, subgraph.url).process(request(QUERY))).toEqual(OK);
     });
 
     it('should work without a client of its own, on a shared default one', async () => {
