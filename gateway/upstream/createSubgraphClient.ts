@@ -84,7 +84,10 @@ export interface SubgraphClient extends SubgraphHttp {
   readonly plugin: ApolloServerPlugin;
   /** Starts a deadline for an operation run outside Apollo Server, keyed by its context object. */
   startDeadline(context: object): void;
-  /** Closes every pool (in-flight requests finish) and stops the breakers' timers. */
+  /**
+   * Closes every pool and stops the breakers' timers. Requests still in flight are aborted: the gateway
+   * calls this after draining its own HTTP server, and shutdown must not wait for a hanging subgraph.
+   */
   close(): Promise<void>;
 }
 
@@ -260,7 +263,7 @@ export function createSubgraphClient(options: SubgraphClientOptions = {}): Subgr
     close: async () => {
       closed = true;
       for (const breaker of breakers.values()) breaker.shutdown();
-      await Promise.all([...pools.values()].map((pool) => pool.close()));
+      await Promise.all([...pools.values()].map((pool) => pool.destroy()));
     },
   };
 }

@@ -12,7 +12,7 @@ import { createSubgraphClient, type BreakerState, type FetchOutcome, type Subgra
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig } from '../../gateway/upstream/SubgraphClientConfig.js';
 import { SubgraphDataSource } from '../../gateway/upstream/SubgraphDataSource.js';
 import { SubgraphTimeoutError } from '../../gateway/upstream/SubgraphTimeoutError.js';
-import { deferred, type Deferred } from '../support/asyncWait.js';
+import { deferred, waitFor, type Deferred } from '../support/asyncWait.js';
 import { refusedUrl } from '../support/refusedUrl.js';
 import { hang, json, startScriptedServer, type ScriptedServer } from '../support/startScriptedServer.js';
 
@@ -320,7 +320,7 @@ describe('the subgraph HTTP client', () => {
   });
 
   describe('probes', () => {
-    it('should report each subgraph that does not answer below 500, and refuse requests once closed', async () => {
+    it('should report each subgraph that does not answer below 500; closing aborts requests in flight and refuses new ones', async () => {
       const up = await server((_request, response) => json(response, { data: { __typename: 'Query' } }));
       const failing = await server((_request, response) => json(response, {}, 500));
       const down = await refusedUrl();
@@ -342,7 +342,12 @@ describe('the subgraph HTTP client', () => {
         expect.stringMatching(/^down: unreachable at http:\/\/127\.0\.0\.1:\d+\/graphql \(connect ECONNREFUSED/),
         'unsigned: no headers to probe it with (no keys)',
       ]);
+      const hanging = await server(hang);
+      const inFlight = http.post({ serviceName: 'slow', url: hanging.url, body: '{}', headers: {} });
+      await waitFor(() => hanging.requests === 1, 'the request to reach the hanging subgraph');
+      const aborted = expect(inFlight).rejects.toThrow('The client is destroyed');
       await http.close();
+      await aborted;
       await expect(http.post({ serviceName: 'up', url: up.url, body: '{}', headers: {} })).rejects.toThrow('the subgraph client is closed');
     });
   });
