@@ -66,7 +66,8 @@ const DEFAULT_SUBGRAPHS =
  * `MESH_SUBGRAPHS` (`name=url,...`, composed from the running subgraphs; `name=url1|url2` lists the
  * replicas of a subgraph, the first composed into the supergraph), `MESH_POLL_INTERVAL_MS`,
  * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`, `|` between replicas), `MESH_INTROSPECTION` (`true`/`false`),
- * `NODE_ENV`, and the auth variables (see `authConfigFromEnv`). Throws, naming the variable, for a bad
+ * `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
+ * `subgraphClientConfigFromEnv`). Throws, naming the variable, for a bad
  * value or for development credentials in production.
  */
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
