@@ -15,6 +15,9 @@
  *   npm run bench:gateway
  *   BENCH_DURATION_S=3 BENCH_WARMUP_S=1 BENCH_ROUNDS=1 npm run bench:gateway   (a quick check)
  *   BENCH_GATEWAYS=ours,apollo BENCH_QUERIES=heavy npm run bench:gateway
+ *   BENCH_HIVE_DEDUP=off npm run bench:gateway   (Hive Gateway without its subgraph request deduplication)
+ *
+ * req/s counts answers with status 200 only; any other answer is counted and shown as an error.
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { signDevToken } from '../scripts/devToken.js';
-import { BENCH_GATEWAY_NAMES, benchGateways, type BenchGateway } from './support/benchGateways.js';
+import { BENCH_GATEWAY_NAMES, benchGateways, HIVE_NO_DEDUPLICATION_CONFIG, type BenchGateway } from './support/benchGateways.js';
 import { composeBenchSupergraph, HEAVY_QUERY, SMALL_QUERY, startBenchSubgraphs, type BenchSubgraphName } from './support/benchSubgraphs.js';
 import { percentile, runLoad } from './support/loadGenerator.js';
 import { cpuMs, peakRssMb } from './support/procStats.js';
@@ -37,6 +40,7 @@ const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
 const GATEWAYS = (env.BENCH_GATEWAYS ?? BENCH_GATEWAY_NAMES.join(',')).split(',');
 const QUERIES = { heavy: HEAVY_QUERY, small: SMALL_QUERY };
 const QUERY_NAMES = (env.BENCH_QUERIES ?? 'heavy,small').split(',') as Array<keyof typeof QUERIES>;
+const HIVE_DEDUP = env.BENCH_HIVE_DEDUP !== 'off';
 const GATEWAY_CORE = '0';
 const LOAD_CORE = '1';
 
@@ -80,7 +84,11 @@ function ask(child: ChildProcess): Promise<Record<BenchSubgraphName, number>> {
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 async function post(gateway: BenchGateway, query: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...gateway.headers }, body: JSON.stringify({ query }) });
+  const response = await fetch(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...gateway.headers },
+    body: JSON.stringify({ query }),
+  });
   return { status: response.status, body: await response.text() };
 }
 
@@ -98,7 +106,7 @@ async function start(gateway: BenchGateway): Promise<Running> {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4000)));
+  child.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4000)));
   let exited = false;
   child.once('exit', () => void (exited = true));
   const deadline = started + 60_000;
@@ -138,10 +146,12 @@ async function main(): Promise<void> {
     writeFileSync(supergraphFile, composeBenchSupergraph(urls));
     const ports = Object.fromEntries(await Promise.all(BENCH_GATEWAY_NAMES.map(async (name) => [name, await freePort()] as const)));
     const token = await signDevToken({ scopes: [], ttlSeconds: 3600, sub: 'bench' });
-    const gateways = benchGateways({ supergraphFile, ports, token }).filter((g) => GATEWAYS.includes(g.name));
+    const hiveConfigFile = HIVE_DEDUP ? null : path.join(dir, 'gateway.config.mjs');
+    if (hiveConfigFile) writeFileSync(hiveConfigFile, HIVE_NO_DEDUPLICATION_CONFIG);
+    const gateways = benchGateways({ supergraphFile, ports, token, hiveConfigFile }).filter((g) => GATEWAYS.includes(g.name));
     console.log(
       `gateway benchmark: ${gateways.map((g) => g.name).join(', ')}; queries ${QUERY_NAMES.join(', ')}; ${CONNECTIONS} connections, ` +
-        `${WARMUP_S} s warm-up, ${ROUNDS} round(s) of ${DURATION_S} s; node ${process.version}; ${cpus()[0]?.model ?? 'unknown cpu'} ×${cpus().length}`,
+        `${WARMUP_S} s warm-up, ${ROUNDS} round(s) of ${DURATION_S} s; Hive deduplication ${HIVE_DEDUP ? 'on (default)' : 'off'}; node ${process.version}; ${cpus()[0]?.model ?? 'unknown cpu'} ×${cpus().length}`,
     );
 
     // Start-up: one at a time, so each has the gateway core to itself.
@@ -165,7 +175,13 @@ async function main(): Promise<void> {
     }
 
     const load = (r: Running, query: keyof typeof QUERIES, seconds: number) =>
-      runLoad({ url: r.gateway.url, body: JSON.stringify({ query: QUERIES[query] }), headers: r.gateway.headers, connections: CONNECTIONS, durationMs: seconds * 1000 });
+      runLoad({
+        url: r.gateway.url,
+        body: JSON.stringify({ query: QUERIES[query] }),
+        headers: r.gateway.headers,
+        connections: CONNECTIONS,
+        durationMs: seconds * 1000,
+      });
     for (const r of running)
       for (const query of QUERY_NAMES) {
         await load(r, query, WARMUP_S);
@@ -192,9 +208,9 @@ async function main(): Promise<void> {
           sample.latencies.push(result.latencies);
           samples.set(key, sample);
           console.log(
-            `round ${round + 1}/${ROUNDS} ${query.padEnd(5)} ${r.gateway.name.padEnd(12)} ${((result.requests * 1000) / result.elapsedMs).toFixed(0).padStart(6)} req/s  ` +
-              `p99 ${percentile(result.latencies, 99).toFixed(1)} ms  cpu ${(cpu / Math.max(1, result.requests)).toFixed(2)} ms/req` +
-              (result.errors ? `  ${result.errors} errors` : ''),
+            `round ${round + 1}/${ROUNDS} ${query.padEnd(5)} ${r.gateway.name.padEnd(12)} ${(((result.requests - result.errors) * 1000) / result.elapsedMs).toFixed(0).padStart(6)} req/s  ` +
+              `p99 ${percentile(result.latencies, 99).toFixed(1)} ms  cpu ${(cpu / Math.max(1, result.requests - result.errors)).toFixed(2)} ms/req` +
+              (result.errors ? `  !!! ${result.errors} errors` : ''),
           );
         }
     }
@@ -213,11 +229,12 @@ function printTable(running: Running[], samples: Map<string, Sample>): void {
     for (const r of running) {
       const s = samples.get(`${r.gateway.name}\u0000${query}`)!;
       const latencies = Float64Array.from(s.latencies.flatMap((l) => [...l])).sort();
-      const f = { rps: (s.requests * 1000) / s.elapsedMs, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu: s.cpuMs / Math.max(1, s.requests) };
+      const ok = Math.max(1, s.requests - s.errors);
+      const f = { rps: ((s.requests - s.errors) * 1000) / s.elapsedMs, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu: s.cpuMs / ok };
       figures.set(`${r.gateway.name}\u0000${query}`, f);
       rows.push(
         `| ${query} | ${r.gateway.name} | ${f.rps.toFixed(0)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.cpu.toFixed(2)} | ` +
-          `${peakRssMb(r.child.pid!).toFixed(0)} | ${(s.subgraphRequests / Math.max(1, s.requests)).toFixed(1)} | ${r.startupMs.toFixed(0)} | ${s.errors} |`,
+          `${peakRssMb(r.child.pid!).toFixed(0)} | ${(s.subgraphRequests / ok).toFixed(1)} | ${r.startupMs.toFixed(0)} | ${s.errors} |`,
       );
     }
   console.log('\n| query | gateway | req/s | p50 ms | p99 ms | CPU ms/req | peak RSS MB | subgraph req/req | start-up ms | errors |');

@@ -7,6 +7,11 @@
  *   JavaScript run by node, no TypeScript loader);
  * - `hive`: Hive Gateway's CLI (`hive-gateway supergraph <file>`), default runtime;
  * - `hive-router`: the same with `--hive-router-runtime` (Hive Router's Rust query planner).
+ * Our gateway runs without its rate limit (`MESH_RATE_LIMIT=off`): no peer has one, and the default
+ * budget (600 operations a minute per caller) would refuse most of the load. Hive Gateway deduplicates
+ * identical in-flight subgraph requests by default; with `hiveDeduplication: false` a config file turns
+ * that off (its HTTP transport's `deduplicateInflightRequests`), for a like-for-like count of subgraph
+ * requests.
  */
 import path from 'node:path';
 
@@ -38,19 +43,35 @@ export interface BenchGatewaysOptions {
   ports: Record<string, number>;
   /** A valid user token for our gateway. */
   token: string;
+  /**
+   * Hive Gateway's config file turning its in-flight subgraph request deduplication off, or null to
+   * keep its default (on).
+   */
+  hiveConfigFile: string | null;
 }
+
+/** The Hive Gateway config that turns off deduplication of in-flight subgraph requests. */
+export const HIVE_NO_DEDUPLICATION_CONFIG = `export const gatewayConfig = { transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } } };\n`;
 
 export const BENCH_GATEWAY_NAMES = ['ours', 'apollo', 'hive', 'hive-router'] as const;
 
-export function benchGateways({ supergraphFile, ports, token }: BenchGatewaysOptions): BenchGateway[] {
+export function benchGateways({ supergraphFile, ports, token, hiveConfigFile }: BenchGatewaysOptions): BenchGateway[] {
   const url = (name: string) => `http://127.0.0.1:${ports[name]}/graphql`;
   const hiveBin = path.resolve('node_modules/@graphql-hive/gateway/dist/bin.js');
   const common = { METADATA_SERVER_DETECTION: 'none' };
+  const hiveConfig = hiveConfigFile ? ['--config-path', hiveConfigFile] : [];
   return [
     {
       name: 'ours',
       args: ['dist/scripts/gateway.js'],
-      env: { ...common, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(ports.ours), MESH_SUPERGRAPH_FILE: supergraphFile, MESH_INTROSPECTION: 'false' },
+      env: {
+        ...common,
+        GATEWAY_HOST: '127.0.0.1',
+        GATEWAY_PORT: String(ports.ours),
+        MESH_SUPERGRAPH_FILE: supergraphFile,
+        MESH_INTROSPECTION: 'false',
+        MESH_RATE_LIMIT: 'off',
+      },
       headers: { authorization: `Bearer ${token}` },
       url: url('ours'),
     },
@@ -63,14 +84,26 @@ export function benchGateways({ supergraphFile, ports, token }: BenchGatewaysOpt
     },
     {
       name: 'hive',
-      args: [hiveBin, 'supergraph', supergraphFile, '--host', '127.0.0.1', '--port', String(ports.hive), '--polling', '1h'],
+      args: [hiveBin, 'supergraph', supergraphFile, '--host', '127.0.0.1', '--port', String(ports.hive), '--polling', '1h', ...hiveConfig],
       env: common,
       headers: {},
       url: url('hive'),
     },
     {
       name: 'hive-router',
-      args: [hiveBin, 'supergraph', supergraphFile, '--host', '127.0.0.1', '--port', String(ports['hive-router']), '--polling', '1h', '--hive-router-runtime'],
+      args: [
+        hiveBin,
+        'supergraph',
+        supergraphFile,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(ports['hive-router']),
+        '--polling',
+        '1h',
+        '--hive-router-runtime',
+        ...hiveConfig,
+      ],
       env: common,
       headers: {},
       url: url('hive-router'),

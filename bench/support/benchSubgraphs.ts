@@ -99,7 +99,8 @@ function buildSchemas(): Record<BenchSubgraphName, GraphQLSchema> {
       Product: {
         __resolveReference: (reference: { upc: string; price?: number; weight?: number }) => reference,
         inStock: ({ upc }: { upc: string }) => Number(upc) % 3 !== 0,
-        shippingEstimate: ({ price, weight }: { price?: number; weight?: number }) => (price != null && weight != null ? Math.round(price / 10 + weight / 2) : null),
+        shippingEstimate: ({ price, weight }: { price?: number; weight?: number }) =>
+          price != null && weight != null ? Math.round(price / 10 + weight / 2) : null,
       },
     }),
     products: build('products', {
