@@ -344,4 +344,27 @@ function deriveVariants(entries: CorpusEntry[]): CorpusEntry[] {
     ]);
 }
 
-export const CONFORMANCE_CORPUS: readonly CorpusEntry[] = [...base, ...deriveVariants(base)];
+/** `{ me { bestFriend { … { id } } } }`, `depth` fields deep (no lists: the cost stays low). */
+const bestFriendChain = (depth: number) => `{ me { ${'bestFriend { '.repeat(depth - 2)}id${' }'.repeat(depth - 2)} } }`;
+/** `{ me { friends { … { id } } } }`: `depth - 2` nested lists, each estimated at 10 items. */
+const friendsChain = (depth: number) => `{ me { ${'friends { '.repeat(depth - 2)}id${' }'.repeat(depth - 2)} } }`;
+const aliases = (count: number) => `{ me { ${Array.from({ length: count }, (_, i) => `a${i}: id`).join(' ')} } }`;
+const rootFields = (count: number) => `{ ${Array.from({ length: count }, (_, i) => `r${i}: me { id }`).join(' ')} }`;
+
+/**
+ * Operations our gateway's default limits (README "Limits") refuse and bare @apollo/gateway answers,
+ * listed in allowedDifferences.ts, each beside its neighbour just inside the limit, which must be
+ * equal. Not varied: aliasing would change what is counted.
+ */
+const limits: CorpusEntry[] = [
+  { name: 'depth at the default limit', schema: 'shop', operation: bestFriendChain(20) },
+  { name: 'depth beyond the default limit', schema: 'shop', operation: bestFriendChain(21) },
+  { name: 'aliases at the default limit', schema: 'shop', operation: aliases(30) },
+  { name: 'aliases beyond the default limit', schema: 'shop', operation: aliases(31) },
+  { name: 'root fields at the default limit', schema: 'shop', operation: rootFields(20) },
+  { name: 'root fields beyond the default limit', schema: 'shop', operation: rootFields(21) },
+  { name: 'estimated cost within the default limit', schema: 'shop', operation: friendsChain(6) },
+  { name: 'estimated cost beyond the default limit', schema: 'shop', operation: friendsChain(7) },
+];
+
+export const CONFORMANCE_CORPUS: readonly CorpusEntry[] = [...base, ...deriveVariants(base), ...limits];
