@@ -16,6 +16,9 @@
  *   BENCH_DURATION_S=3 BENCH_WARMUP_S=1 BENCH_ROUNDS=1 npm run bench:gateway   (a quick check)
  *   BENCH_GATEWAYS=ours,apollo BENCH_QUERIES=heavy npm run bench:gateway
  *   BENCH_HIVE_DEDUP=off npm run bench:gateway   (Hive Gateway without its subgraph request deduplication)
+ *   BENCH_PROFILE=/tmp/prof BENCH_GATEWAYS=ours BENCH_QUERIES=heavy npm run bench:gateway
+ *     (a V8 CPU profile of our gateway, written when it stops; summarise it with
+ *      `npx tsx bench/support/summariseCpuProfile.ts /tmp/prof/<file>.cpuprofile`)
  *
  * req/s counts answers with status 200 only; any other answer is counted and shown as an error.
  */
@@ -41,6 +44,7 @@ const GATEWAYS = (env.BENCH_GATEWAYS ?? BENCH_GATEWAY_NAMES.join(',')).split(','
 const QUERIES = { heavy: HEAVY_QUERY, small: SMALL_QUERY };
 const QUERY_NAMES = (env.BENCH_QUERIES ?? 'heavy,small').split(',') as Array<keyof typeof QUERIES>;
 const HIVE_DEDUP = env.BENCH_HIVE_DEDUP !== 'off';
+const PROFILE_DIR = env.BENCH_PROFILE ? path.resolve(env.BENCH_PROFILE) : null;
 const GATEWAY_CORE = '0';
 const LOAD_CORE = '1';
 
@@ -101,7 +105,8 @@ interface Running {
 /** Spawns a gateway on the gateway core and waits for its first answer to the small query. */
 async function start(gateway: BenchGateway): Promise<Running> {
   const started = performance.now();
-  const child = spawn('taskset', ['-c', GATEWAY_CORE, process.execPath, ...gateway.args], {
+  const profile = PROFILE_DIR && gateway.name === 'ours' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const child = spawn('taskset', ['-c', GATEWAY_CORE, process.execPath, ...profile, ...gateway.args], {
     env: { ...env, ...gateway.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -216,6 +221,24 @@ async function main(): Promise<void> {
     }
     printTable(running, samples);
   } finally {
+    // A profiled gateway writes its profile on a clean exit: SIGTERM, then wait (bounded).
+    if (PROFILE_DIR)
+      await Promise.all(
+        running
+          .filter((r) => r.gateway.name === 'ours' && r.child.exitCode === null)
+          .map(
+            (r) =>
+              new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, 15_000);
+                r.child.once('exit', () => {
+                  clearTimeout(timer);
+                  console.log(`CPU profile of ours written to ${PROFILE_DIR}`);
+                  resolve();
+                });
+                r.child.kill('SIGTERM');
+              }),
+          ),
+      );
     for (const r of running) r.child.kill('SIGKILL');
     subgraphs.disconnect();
     rmSync(dir, { recursive: true, force: true });
