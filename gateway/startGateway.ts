@@ -208,6 +208,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     includeStacktraceInErrorResponses: false,
     // Subgraph stacks, internal addresses and unexpected failures' detail go to the log, not to clients.
     formatError: formatPublicError(log),
+    // The process owns shutdown (scripts/runMain.ts): Apollo's own SIGINT/SIGTERM handlers would race it.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       {

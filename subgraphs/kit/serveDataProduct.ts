@@ -125,6 +125,9 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
     // Stack traces are for the log: Apollo would include them whenever NODE_ENV is not production.
     includeStacktraceInErrorResponses: false,
     formatError: formatSubgraphError(log),
+    // The process owns shutdown (scripts/runMain.ts): Apollo's own SIGINT/SIGTERM handlers raced it and held
+    // a subgraph on PostgreSQL or NATS for the 10 s forced-exit timer (issue #12).
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
