@@ -1,5 +1,6 @@
 import { ErrorCode } from '../core/errors/ErrorCode.js';
 import { httpStatusOf } from '../core/errors/statusOf.js';
+import { listenOn } from '../core/net/listenOn.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
@@ -185,10 +186,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // Last: JSON for unknown routes and every error (bad or large bodies, throws), never an HTML page.
   app.use(jsonNotFound, jsonErrorHandler(log));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  }).catch(async (error) => {
+  await listenOn(server, { port: config.port, host: config.host, service: 'gateway', setting: 'GATEWAY_PORT' }).catch(async (error) => {
     await limits.close();
     throw error;
   });
