@@ -2,6 +2,7 @@
 import { subgraphConfigFromEnv } from '../subgraphs/subgraphConfig.js';
 import { startSubgraph } from '../subgraphs/startSubgraph.js';
 import { DOMAIN_NAMES } from '../subgraphs/domains.js';
+import { reportReady } from './childMessage.js';
 import { runMain } from './runMain.js';
 
 const domain = process.argv[2] ?? process.env.MESH_SUBGRAPH;
@@ -12,5 +13,6 @@ await runMain(`subgraph ${domain ?? ''}`.trim(), async () => {
   console.log(
     `${domain} subgraph ready at ${running.served.url} (websocket ${running.served.wsUrl}, store ${config.store.kind === 'duckdb' ? config.store.path : 'postgres'})`,
   );
+  reportReady(running.served.url);
   return running.close;
 });
