@@ -42,7 +42,7 @@ export interface SupervisedChild {
 
 /**
  * Runs a piece of the mesh as a child process and keeps it running: once it has been ready, a crash
- * (any exit the supervisor did not ask for) restarts it after an exponential, capped, jittered delay,
+ * (an exit by a signal or with a non-zero code that the supervisor did not ask for) restarts it after an exponential, capped, jittered delay,
  * while the other pieces keep serving. Readiness is the child's own `ready` message over IPC
  * (`scripts/childMessage.ts`); the child sees the IPC channel close if the launcher dies, and stops.
  */
@@ -95,6 +95,8 @@ export function superviseChild(options: SuperviseChildOptions): SupervisedChild 
         settleReady.reject(new Error(`${name} ${how} before it was ready${lastLine ? `: ${lastLine.replace(/^.*?failed to start: /, '')}` : ''}`));
         return;
       }
+      // Finished of its own accord (the simulator with live mode off) or stopped by an operator: not a crash.
+      if (code === 0) return void log(`${prefix}exited with code 0; not restarted`);
       crashes = Date.now() - startedAt >= stableAfterMs ? 1 : crashes + 1;
       const delay = restartDelay(crashes, restart);
       log(`${prefix}${how}; restarting in ${delay} ms (the rest of the mesh keeps serving)`);
