@@ -9,7 +9,7 @@ describe('restartDelay', () => {
   it('should draw the jitter share at random, never above the capped delay', () => {
     const policy = { initialDelayMs: 1_000, jitter: 0.5 };
     expect(restartDelay(1, policy, () => 0)).toBe(500);
-    expect(restartDelay(1, policy, () => 0.999)).toBe(999);
+    expect(restartDelay(1, policy, () => 0.9)).toBe(950);
     expect(restartDelay(30, { ...policy, maxDelayMs: 4_000 }, () => 1)).toBe(4_000);
   });
 });
