@@ -46,7 +46,7 @@ export async function openStore(config: StoreConfig, domain: string, namespace?:
 /** Opens the configured bus; on NATS, the domain's JetStream stream `MESH_<DOMAIN>` (`MESH_<NAMESPACE>_<DOMAIN>` in a namespace). */
 export async function openBus(config: BusConfig, domain: string, namespace?: string): Promise<Bus> {
   if (config.kind === 'memory') return new InProcessBus();
-  return JetStreamBus.connect({ servers: config.url, domain, namespace });
+  return JetStreamBus.connect({ servers: config.url, domain, namespace, maxReconnectAttempts: config.maxReconnectAttempts });
 }
 
 /**
