@@ -167,3 +167,23 @@ describe('SIGTERM', () => {
     }
   }, 60_000);
 });
+
+describe('an unreachable service', () => {
+  it('should stop a subgraph with one line naming PostgreSQL (password hidden) and MESH_STORE', async () => {
+    const port = await freePort();
+    const subgraph = launch(['dist/scripts/subgraph.js', 'orders'], { ORDERS_PORT: '0', MESH_STORE: `postgres://mesh:secret@127.0.0.1:${port}/test` });
+    expect((await subgraph.exited()).code).toBe(1);
+    expect(subgraph.output).toEqual([
+      `subgraph orders failed to start: PostgreSQL at postgres://mesh:***@127.0.0.1:${port}/test is not usable (connect ECONNREFUSED 127.0.0.1:${port}); start it, or point MESH_STORE at a running server`,
+    ]);
+  }, 60_000);
+
+  it('should stop a subgraph with one line naming NATS and MESH_BUS', async () => {
+    const port = await freePort();
+    const subgraph = launch(['dist/scripts/subgraph.js', 'orders'], { ORDERS_PORT: '0', MESH_BUS: `nats://127.0.0.1:${port}` });
+    expect((await subgraph.exited()).code).toBe(1);
+    expect(subgraph.output).toEqual([
+      `subgraph orders failed to start: NATS at nats://127.0.0.1:${port} is not reachable (connection refused); start it, or point MESH_BUS at a running server`,
+    ]);
+  }, 60_000);
+});
