@@ -36,8 +36,8 @@ const { values: args } = parseArgs({
 const DURATION_MS = Number(args.minutes) * 60_000;
 const QUERY_CLIENTS = Number(args.queries);
 const SUBSCRIBERS = Number(args.subscribers);
-const KILL = args.kill!;
-const PAUSE = args.pause!;
+const KILL = args.kill;
+const PAUSE = args.pause;
 const PAUSE_MS = Number(args['pause-seconds']) * 1000;
 /** Errors this long after an outage ends still count as the outage's (reconnects, in-flight requests). */
 const GRACE_MS = 3_000;
@@ -93,7 +93,8 @@ function rssMb(pid: number): number | null {
   }
 }
 
-const percentile = (values: number[], p: number) => (values.length ? [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] : NaN);
+const percentile = (values: number[], p: number) =>
+  values.length ? [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] : NaN;
 const log = (line: string) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 // 1. The mesh, compiled and supervised, on free ports, with its data in a scratch folder.
@@ -166,7 +167,12 @@ const queryClient = async () => {
       const outcome: Outcome = response.status !== 200 || !body.data ? 'failed' : body.errors?.length ? 'partial' : 'ok';
       samples.push({ at, ms: Date.now() - at, outcome, detail: error && `${error.code}${error.serviceName ? ` ${error.serviceName}` : ''}` });
     } catch (error) {
-      samples.push({ at, ms: Date.now() - at, outcome: 'failed', detail: (error as Error).name === 'TimeoutError' ? 'client timeout' : (error as Error).message });
+      samples.push({
+        at,
+        ms: Date.now() - at,
+        outcome: 'failed',
+        detail: (error as Error).name === 'TimeoutError' ? 'client timeout' : (error as Error).message,
+      });
       await delay(200);
     }
   }
@@ -218,7 +224,8 @@ const subscriber = async (state: Subscriber) => {
 // 4. Faults, memory samples and progress lines.
 const windows: Window[] = [];
 const rss: Record<string, number[]> = {};
-const pidOf = (name: string) => childrenOf(mesh.pid!).find((c) => (name === 'gateway' ? /gateway\.js$/ : new RegExp(`subgraph\\.js ${name}$`)).test(c.args))?.pid;
+const pidOf = (name: string) =>
+  childrenOf(mesh.pid!).find((c) => (name === 'gateway' ? /gateway\.js$/ : new RegExp(`subgraph\\.js ${name}$`)).test(c.args))?.pid;
 const sampler = setInterval(() => {
   for (const name of ['gateway', 'catalog', 'orders', 'inventory', 'shipping']) {
     const pid = pidOf(name);
@@ -330,7 +337,8 @@ console.table([
 ]);
 const strays = samples.filter((s) => s.outcome !== 'ok' && !inWindow(s));
 const reasons = new Map<string, number>();
-for (const s of samples.filter((x) => x.outcome !== 'ok')) reasons.set(`${s.outcome}: ${s.detail ?? '?'}`, (reasons.get(`${s.outcome}: ${s.detail ?? '?'}`) ?? 0) + 1);
+for (const s of samples.filter((x) => x.outcome !== 'ok'))
+  reasons.set(`${s.outcome}: ${s.detail ?? '?'}`, (reasons.get(`${s.outcome}: ${s.detail ?? '?'}`) ?? 0) + 1);
 console.log('Errors by reason (all phases)');
 console.table([...reasons].map(([reason, count]) => ({ reason, count })));
 console.log('Subscriptions (orderBucketUpdated through the gateway)');

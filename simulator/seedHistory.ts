@@ -66,7 +66,10 @@ export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> 
     SIM_DOMAINS.map((domain, i) => {
       const { factCount, asOf } = holdings[i];
       const resumedFrom = factCount > 0 && asOf ? asOf.toISOString() : null;
-      return [domain, { skipped: factCount > 0 && !asOf, existingFacts: factCount, resumedFrom, posted: 0, batches: 0, applied: 0, duplicates: 0, rejected: 0 }];
+      return [
+        domain,
+        { skipped: factCount > 0 && !asOf, existingFacts: factCount, resumedFrom, posted: 0, batches: 0, applied: 0, duplicates: 0, rejected: 0 },
+      ];
     }),
   ) as Record<SimDomain, DomainSeedReport>;
   // Facts before this time are held already (ISO strings of one format compare as times).

@@ -153,19 +153,28 @@ describe('SIGTERM', () => {
 
   const withBrokers = postgresAvailable && natsReachable(natsUrl) ? it : it.skip;
   if (withBrokers === it.skip) console.warn('⚠ PostgreSQL or NATS not reachable — skipping the SIGTERM test of a subgraph on them.');
-  withBrokers('should stop a subgraph on PostgreSQL and NATS with code 0 within a few seconds', async () => {
-    const namespace = uniqueNamespace();
-    try {
-      const subgraph = launch(['dist/scripts/subgraph.js', 'orders'], { ORDERS_PORT: '0', MESH_STORE: POSTGRES_TEST_URL, MESH_BUS: natsUrl, MESH_NAMESPACE: namespace });
-      await subgraph.waitForLine(/orders subgraph ready at/);
-      const { code, ms } = await terminate(subgraph);
-      // Before issue #12 this took the 10 s of the forced-exit timer and exited 1.
-      expect(code).toBe(0);
-      expect(ms).toBeLessThan(3_000);
-    } finally {
-      await dropScaleOutDomain('orders', namespace);
-    }
-  }, 60_000);
+  withBrokers(
+    'should stop a subgraph on PostgreSQL and NATS with code 0 within a few seconds',
+    async () => {
+      const namespace = uniqueNamespace();
+      try {
+        const subgraph = launch(['dist/scripts/subgraph.js', 'orders'], {
+          ORDERS_PORT: '0',
+          MESH_STORE: POSTGRES_TEST_URL,
+          MESH_BUS: natsUrl,
+          MESH_NAMESPACE: namespace,
+        });
+        await subgraph.waitForLine(/orders subgraph ready at/);
+        const { code, ms } = await terminate(subgraph);
+        // Before issue #12 this took the 10 s of the forced-exit timer and exited 1.
+        expect(code).toBe(0);
+        expect(ms).toBeLessThan(3_000);
+      } finally {
+        await dropScaleOutDomain('orders', namespace);
+      }
+    },
+    60_000,
+  );
 });
 
 describe('an unreachable service', () => {

@@ -58,7 +58,10 @@ export async function startFakeMesh(options: FakeMeshOptions = {}): Promise<Fake
 
   const app = express();
   for (const domain of SIM_DOMAINS) {
-    app.get(`/${domain}/descriptor`, (_req, res) => void res.json({ domain, factCount: stored[domain].size + (existingFacts[domain] ?? 0), asOf: asOf[domain] }));
+    app.get(
+      `/${domain}/descriptor`,
+      (_req, res) => void res.json({ domain, factCount: stored[domain].size + (existingFacts[domain] ?? 0), asOf: asOf[domain] }),
+    );
     app.post(`/${domain}/events`, express.json({ type: () => true, limit: '20mb' }), (req, res) => {
       if (requireAuthorization !== undefined && req.headers.authorization !== requireAuthorization) {
         res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'a producer token is required' } });
@@ -87,7 +90,7 @@ export async function startFakeMesh(options: FakeMeshOptions = {}): Promise<Fake
         const key = `${event.source}\u0000${event.id}`;
         const status = stored[domain].has(key) ? ('duplicate' as const) : ('applied' as const);
         stored[domain].add(key);
-        if (status === 'applied' && (asOf[domain] === null || event.time! > asOf[domain])) asOf[domain] = event.time!;
+        if (status === 'applied' && (asOf[domain] === null || event.time > asOf[domain])) asOf[domain] = event.time!;
         return { index, status, source: event.source, id: event.id };
       });
       const count = (status: string) => outcomes.filter((o) => o.status === status).length;

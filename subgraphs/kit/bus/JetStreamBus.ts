@@ -51,7 +51,6 @@ export interface JetStreamBusOptions {
   name?: string;
 }
 
-
 /**
  * The scale-out bus: NATS JetStream, one file-backed stream per domain, cursors are stream sequences. Every
  * replica of a subgraph publishes to the same stream and any replica's subscribers see every replica's
