@@ -31,13 +31,15 @@ export function fileCheckpoint(file: string): CursorCheckpoint {
       }
     },
     save(cursor) {
-      // Saves run one after another: an older cursor never overwrites a newer one.
-      writing = writing.then(async () => {
+      // Saves run one after another: an older cursor never overwrites a newer one. A failed save rejects
+      // for its caller only: the queue goes on, so the next save tries again.
+      const written = writing.then(async () => {
         await mkdir(path.dirname(file), { recursive: true });
         await writeFile(`${file}.tmp`, cursor);
         await rename(`${file}.tmp`, file);
       });
-      return writing;
+      writing = written.catch(() => undefined);
+      return written;
     },
   };
 }

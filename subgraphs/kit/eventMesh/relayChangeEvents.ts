@@ -62,14 +62,18 @@ export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEven
   let saving: Promise<void> = Promise.resolve();
 
   const save = () => {
-    // Coalesced: one write at a time, always of the newest confirmed cursor.
-    saving = saving.then(async () => {
-      if (confirmed === undefined || confirmed === saved) return;
-      const cursor = confirmed;
-      await checkpoint.save(cursor);
-      saved = cursor;
-    });
-    saving.catch(onError);
+    // Coalesced: one write at a time, always of the newest confirmed cursor. The chain never rejects (a
+    // rejected link would skip every later save): a failed save is logged and the next confirmation retries.
+    saving = saving
+      .then(async () => {
+        if (confirmed === undefined || confirmed === saved) return;
+        const cursor = confirmed;
+        await checkpoint.save(cursor);
+        saved = cursor;
+      })
+      .catch((error: unknown) =>
+        onError(new Error(`saving the ${sink.kind} relay checkpoint failed (cursor ${confirmed}); the next confirmation saves again`, { cause: error })),
+      );
   };
 
   const sleep = (ms: number) =>
@@ -154,7 +158,7 @@ export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEven
       await subscription?.return?.();
       await loop;
       save();
-      await saving.catch(() => undefined);
+      await saving;
     },
   };
 }

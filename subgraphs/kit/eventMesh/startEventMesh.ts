@@ -6,9 +6,10 @@ import { amqpFactSource } from './amqpFactSource.js';
 import { fileCheckpoint, memoryCheckpoint } from './CursorCheckpoint.js';
 import { redactUrl, type EventMeshConfig } from './EventMeshConfig.js';
 import type { EventSink } from './EventSink.js';
+import type { FactSource } from './FactSource.js';
 import { meshTopics } from './meshTopics.js';
 import { mqttEventSink } from './mqttEventSink.js';
-import { mqttFactSource, type FactSource } from './mqttFactSource.js';
+import { mqttFactSource } from './mqttFactSource.js';
 import { outboundRedaction } from './outboundRedaction.js';
 import { relayChangeEvents, type ChangeEventRelay } from './relayChangeEvents.js';
 
