@@ -1,4 +1,4 @@
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IPublishPacket, type ISubscriptionMap, type MqttClient } from 'mqtt';
 import type { IngestReport } from '../ingest/ingestEvents.js';
 import { abortablePause } from './abortablePause.js';
 import { confirmWithin } from './confirmWithin.js';
@@ -74,10 +74,19 @@ export async function mqttFactSource(options: MqttFactSourceOptions): Promise<Fa
     // A resumed session delivers its pending facts right after CONNACK: the handler must be in place first.
     manualConnect: true,
   });
+  const filter = `$share/${topics.shareGroup}/${topics.factTopicFilter}`;
   client.on('connect', () => {
     connection++;
     // What the last connection delivered and we did not acknowledge, the broker sends again.
     pending = [];
+    // Subscribe again on every reconnection, even to a resumed session: Mosquitto 2.0 restores a session
+    // from its persistence file without its shared subscriptions, and mqtt.js resubscribes only when the
+    // broker reports no session. Subscribing again to a subscription the session has is harmless.
+    if (connection > 1)
+      // `resubscribe: true`, or mqtt.js skips a subscription it believes the session already has.
+      client
+        .subscribeAsync({ [filter]: { qos: 1 }, resubscribe: true } as unknown as ISubscriptionMap)
+        .catch((error: unknown) => onError(new Error(`MQTT facts: resubscribing to ${filter} failed`, { cause: error })));
   });
 
   /**
@@ -162,7 +171,7 @@ export async function mqttFactSource(options: MqttFactSourceOptions): Promise<Fa
     client.once('error', failed);
     client.connect();
   });
-  await client.subscribeAsync(`$share/${topics.shareGroup}/${topics.factTopicFilter}`, { qos: 1 });
+  await client.subscribeAsync(filter, { qos: 1 });
 
   return {
     async stop() {

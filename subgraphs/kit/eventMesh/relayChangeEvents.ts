@@ -110,6 +110,8 @@ export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEven
             ? (message.data as { key: string }).key
             : undefined;
         const published = sink.publish({ event, stateKey });
+        // Handled below, in cursor order, maybe after later ones: not an unhandled rejection meanwhile.
+        published.catch(() => undefined);
         // Confirmations are taken in cursor order, so `confirmed` only ever covers a gap-free prefix.
         chain = chain.then(async () => {
           if (failure) return;
