@@ -50,7 +50,7 @@ async function bench(kind: 'mqtt' | 'amqp'): Promise<void> {
     exportDir: dir,
     latenessMs: 7 * 86_400_000,
     namespace,
-    eventMesh: { brokers: [{ kind, url }], checkpointDir: dir },
+    eventMesh: { brokers: [{ kind, url }] },
   });
   const latencies: number[] = [];
   const record = (body: Buffer) => {

@@ -35,7 +35,13 @@ async function expectEveryAcknowledgedFactOnce(subgraph: RunningSubgraph, acknow
   // Once each: as many facts as distinct orders, and the rollup counted each order once.
   expect(await store.factCount()).toBe(present.size);
   const from = new Date(Math.floor((Date.now() - 3 * 60 * MINUTE) / MINUTE) * MINUTE);
-  const [row] = await store.queryBuckets({ rollup: 'sales', grain: 'minute', boundaries: [from, new Date(from.getTime() + 4 * 60 * MINUTE)], groupBy: [], filter: {} });
+  const [row] = await store.queryBuckets({
+    rollup: 'sales',
+    grain: 'minute',
+    boundaries: [from, new Date(from.getTime() + 4 * 60 * MINUTE)],
+    groupBy: [],
+    filter: {},
+  });
   expect(row.values.orders).toBe(present.size);
 }
 
@@ -63,9 +69,7 @@ describeWithMosquitto('a Mosquitto restart', () => {
     const broker = await startPrivateMosquitto();
     const namespace = uniqueNamespace();
     const topics = meshTopics('orders', namespace);
-    const subgraph = await startSubgraph(
-      testSubgraphConfig('orders', dir, { namespace, eventMesh: { brokers: [{ kind: 'mqtt', url: broker.url }], checkpointDir: dir } }),
-    );
+    const subgraph = await startSubgraph(testSubgraphConfig('orders', dir, { namespace, eventMesh: { brokers: [{ kind: 'mqtt', url: broker.url }] } }));
     const producer = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: `${namespace}-producer`, reconnectPeriod: 100 });
     producer.on('error', () => undefined);
     // A PUBACK with reason 0x10 (No matching subscribers) says the broker took the fact to nobody: between
@@ -127,9 +131,7 @@ describeWithBroker('amqp', 'a RabbitMQ restart (every connection cut)', () => {
     const proxy = await startTcpProxy(amqpUrl, 5672);
     const namespace = uniqueNamespace();
     const topics = meshTopics('orders', namespace);
-    const subgraph = await startSubgraph(
-      testSubgraphConfig('orders', dir, { namespace, eventMesh: { brokers: [{ kind: 'amqp', url: proxy.url }], checkpointDir: dir } }),
-    );
+    const subgraph = await startSubgraph(testSubgraphConfig('orders', dir, { namespace, eventMesh: { brokers: [{ kind: 'amqp', url: proxy.url }] } }));
     const sent: string[] = [];
     const acknowledged: string[] = [];
     const connect = async () => {
@@ -145,10 +147,15 @@ describeWithBroker('amqp', 'a RabbitMQ restart (every connection cut)', () => {
         sent.push(fact.data.orderId);
         return new Promise<void>((resolve) => {
           try {
-            channel.sendToQueue(topics.factQueue, Buffer.from(JSON.stringify(fact)), { persistent: true, contentType: 'application/cloudevents+json' }, (error) => {
-              if (!error) acknowledged.push(fact.data.orderId);
-              resolve();
-            });
+            channel.sendToQueue(
+              topics.factQueue,
+              Buffer.from(JSON.stringify(fact)),
+              { persistent: true, contentType: 'application/cloudevents+json' },
+              (error) => {
+                if (!error) acknowledged.push(fact.data.orderId);
+                resolve();
+              },
+            );
           } catch {
             resolve(); // the channel is already closed: never confirmed
           }

@@ -1,6 +1,10 @@
 /** Helpers of the event-mesh tests: raw broker clients that collect what arrives, and facts to send. */
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import amqp from 'amqplib';
 import mqtt, { type MqttClient } from 'mqtt';
+import { domainStreamName } from '../../subgraphs/kit/bus/jetStreamStream.js';
+import { natsUrl } from '../support/natsAvailable.js';
 
 export const MINUTE = 60_000;
 
@@ -52,4 +56,16 @@ export function orderPlaced(orderId: string, minutesAgo: number, overrides: Reco
     time: new Date(Date.now() - minutesAgo * MINUTE).toISOString(),
     data: { orderId, productId: 'p1', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'mesh@example.com', ...overrides },
   };
+}
+
+/** Deletes the bridge's lease-and-checkpoint stream of a test namespace (`bridgeStateStream.ts`), if any. */
+export async function dropBridgeState(domain: string, namespace: string): Promise<void> {
+  const connection = await connect({ servers: natsUrl });
+  try {
+    await (await jetstreamManager(connection)).streams.delete(`${domainStreamName(domain, namespace)}_BRIDGE`).catch((error: unknown) => {
+      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
+    });
+  } finally {
+    await connection.close();
+  }
 }
