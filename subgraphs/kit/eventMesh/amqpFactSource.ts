@@ -49,18 +49,20 @@ export async function amqpFactSource(options: AmqpFactSourceOptions): Promise<Fa
 
   const sendDeadLetters = (ch: ConfirmChannel, batch: ConsumeMessage[], report: IngestReport) =>
     Promise.all(
-      report.events.map((outcome) =>
+      report.events.flatMap((outcome) =>
         outcome.status !== 'rejected'
-          ? undefined
-          : new Promise<void>((resolve, reject) => {
-              const notice = deadLetterNotice(outcome, batch[outcome.index].content);
-              ch.sendToQueue(
-                topics.deadLetterQueue,
-                Buffer.from(JSON.stringify(notice)),
-                { persistent: true, contentType: 'application/json', headers: { 'x-mesh-reason': notice.reason.slice(0, 1000) } },
-                (error) => (error ? reject(new Error('the broker refused a dead letter')) : resolve()),
-              );
-            }),
+          ? []
+          : [
+              new Promise<void>((resolve, reject) => {
+                const notice = deadLetterNotice(outcome, batch[outcome.index].content);
+                ch.sendToQueue(
+                  topics.deadLetterQueue,
+                  Buffer.from(JSON.stringify(notice)),
+                  { persistent: true, contentType: 'application/json', headers: { 'x-mesh-reason': notice.reason.slice(0, 1000) } },
+                  (error) => (error ? reject(new Error('the broker refused a dead letter')) : resolve()),
+                );
+              }),
+            ],
       ),
     );
 

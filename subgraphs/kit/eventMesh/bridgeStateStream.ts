@@ -38,7 +38,7 @@ export async function bridgeStateStream(connection: NatsConnection, domain: stri
     lease: {
       async read() {
         const message = await last(leaseSubject);
-        return message ? { holder: (message.json<{ holder: string | null }>().holder ?? null) as string | null, revision: message.seq } : null;
+        return message ? { holder: message.json<{ holder: string | null }>().holder ?? null, revision: message.seq } : null;
       },
       async write(holder, revision) {
         try {

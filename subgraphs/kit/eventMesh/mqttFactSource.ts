@@ -104,8 +104,7 @@ export async function mqttFactSource(options: MqttFactSourceOptions): Promise<Fa
     });
   };
 
-  const deadLetter = (outcome: IngestReport['events'][number], body: Buffer) => {
-    if (outcome.status !== 'rejected') return undefined;
+  const deadLetter = (outcome: Extract<IngestReport['events'][number], { status: 'rejected' }>, body: Buffer) => {
     const notice = deadLetterNotice(outcome, body);
     return confirmWithin(
       client.publishAsync(topics.deadLetterTopic, JSON.stringify(notice), {
@@ -130,7 +129,7 @@ export async function mqttFactSource(options: MqttFactSourceOptions): Promise<Fa
       if (stopping.signal.aborted) return; // unacknowledged: the broker keeps them for the next session
       try {
         const report = await ingest(events);
-        await Promise.all(report.events.map((outcome) => deadLetter(outcome, bodies[outcome.index]))).catch(onError);
+        await Promise.all(report.events.flatMap((o) => (o.status === 'rejected' ? [deadLetter(o, bodies[o.index])] : []))).catch(onError);
         const answered = new Set(report.events.map((o) => o.index));
         for (const [index, delivery] of batch.entries()) if (answered.has(index)) puback(delivery);
         return;
