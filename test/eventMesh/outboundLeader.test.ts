@@ -117,6 +117,32 @@ describeWithNats('outbound leader election on JetStream', () => {
     }
   });
 
+  it('should release the lease when starting as leader fails, so another replica can lead', async () => {
+    const errors: Error[] = [];
+    const failing = electLeader({
+      lease: state.lease,
+      holder: 'failing',
+      ttlMs: 600,
+      onElected: async () => {
+        throw new Error('broker gone');
+      },
+      onDemoted: async () => undefined,
+      onError: (e) => errors.push(e as Error),
+    });
+    try {
+      await waitFor(() => errors.length > 0, 'the failed start');
+      expect(errors[0].message).toBe('starting the outbound relays as leader failed; releasing the lease');
+      expect(failing.leading).toBe(false);
+      await failing.close();
+      expect((await state.lease.read())!.holder).toBeNull();
+      const b = campaign('b');
+      await b.elected;
+      await b.election.close();
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('should keep the relay checkpoints in the stream for the next leader', async () => {
     const checkpoint = state.checkpoint('mqtt');
     expect(await checkpoint.load()).toBeUndefined();
