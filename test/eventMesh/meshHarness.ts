@@ -28,6 +28,27 @@ export async function mqttCollector(
   return { client, messages };
 }
 
+/** An AMQP consumer of every change event on the product's topic exchange (declared here if need be), collecting parsed bodies. */
+export async function amqpCollector(url: string, exchange: string): Promise<{ close(): Promise<void>; messages: Array<{ topic: string; body: any }> }> {
+  const connection = await amqp.connect(url);
+  const channel = await connection.createChannel();
+  await channel.assertExchange(exchange, 'topic', { durable: true });
+  const { queue } = await channel.assertQueue('', { exclusive: true });
+  await channel.bindQueue(queue, exchange, '#');
+  const messages: Array<{ topic: string; body: any }> = [];
+  await channel.consume(queue, (m) => m && messages.push({ topic: m.fields.routingKey, body: JSON.parse(m.content.toString()) }), { noAck: true });
+  return { messages, close: () => connection.close() };
+}
+
+/** Deletes the AMQP queues and exchange a test's bridge declared. */
+export async function dropAmqpNames(url: string, names: { factQueue: string; deadLetterQueue: string; exchange: string }): Promise<void> {
+  const connection = await amqp.connect(url);
+  const channel = await connection.createChannel();
+  for (const queue of [names.factQueue, names.deadLetterQueue]) await channel.deleteQueue(queue);
+  await channel.deleteExchange(names.exchange);
+  await connection.close();
+}
+
 /** Reads every message of an AMQP queue until `count` arrived. */
 export async function amqpDrain(url: string, queue: string, count: number, timeoutMs = 10_000): Promise<any[]> {
   const connection = await amqp.connect(url);

@@ -13,12 +13,12 @@ import { bridgeStateStream, type BridgeStateStream } from '../../subgraphs/kit/e
 import { electLeader, type LeaseStore } from '../../subgraphs/kit/eventMesh/electLeader.js';
 import { meshTopics } from '../../subgraphs/kit/eventMesh/meshTopics.js';
 import { deferred, waitFor } from '../support/asyncWait.js';
-import { describeWithBroker, mqttUrl } from '../support/brokersAvailable.js';
+import { amqpUrl, describeWithBroker, mqttUrl } from '../support/brokersAvailable.js';
 import { describeWithNats, natsUrl } from '../support/natsAvailable.js';
 import { dropScaleOutDomain } from '../support/startReplicaMesh.js';
 import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
 import { uniqueNamespace } from '../support/testNamespace.js';
-import { dropBridgeState, mqttCollector, orderPlaced } from './meshHarness.js';
+import { amqpCollector, dropAmqpNames, dropBridgeState, mqttCollector, orderPlaced } from './meshHarness.js';
 
 async function post(subgraph: RunningSubgraph, events: unknown[]): Promise<void> {
   const response = await fetch(`${subgraph.served.url.replace(/\/graphql$/, '')}/events`, {
@@ -154,62 +154,69 @@ describeWithNats('outbound leader election on JetStream', () => {
 });
 
 describeWithNats('change events out with two replicas', () => {
-  describeWithBroker('mqtt', 'with Mosquitto', () => {
-    let dir: string;
-    let namespace: string;
-    beforeAll(async () => {
-      dir = await mkdtemp(path.join(tmpdir(), 'mesh-leader-'));
-      namespace = uniqueNamespace();
-    });
-    afterAll(async () => {
-      await dropScaleOutDomain('orders', namespace);
-      await dropBridgeState('orders', namespace);
-      await rm(dir, { recursive: true, force: true });
-    });
-
-    it('should publish every change event once per cursor across a leader stop and restart', async () => {
-      const collector = await mqttCollector(mqttUrl, meshTopics('orders', namespace).eventTopicFilter);
-      const config = testSubgraphConfig('orders', dir, {
-        namespace,
-        bus: { kind: 'nats', url: natsUrl },
-        eventMesh: { brokers: [{ kind: 'mqtt', url: mqttUrl }], leaderLeaseMs: 1000 },
+  for (const kind of ['mqtt', 'amqp'] as const)
+    describeWithBroker(kind, `over ${kind.toUpperCase()}`, () => {
+      let dir: string;
+      let namespace: string;
+      beforeAll(async () => {
+        dir = await mkdtemp(path.join(tmpdir(), 'mesh-leader-'));
+        namespace = uniqueNamespace();
       });
-      const states = () => collector.messages.filter((m) => m.topic.endsWith('/state-changed')).map((m) => m.body);
-      let a = await startSubgraph(config);
-      await waitFor(() => a.eventMesh!.leading, 'replica a leading', 5_000);
-      const b = await startSubgraph(config);
-      try {
-        await post(a, [orderPlaced('l-1', 9)]);
-        await post(b, [orderPlaced('l-2', 8)]);
-        await waitFor(() => states().length >= 2, 'the first two state changes', 10_000);
-        expect(b.eventMesh!.leading).toBe(false);
-        expect(b.eventMesh!.relays).toHaveLength(0);
+      afterAll(async () => {
+        await dropScaleOutDomain('orders', namespace);
+        await dropBridgeState('orders', namespace);
+        await rm(dir, { recursive: true, force: true });
+      });
 
-        // The leader stops; b takes over from the shared checkpoint, including what happened meanwhile.
-        await a.close();
-        await post(b, [orderPlaced('l-3', 7)]);
-        await waitFor(() => b.eventMesh!.leading, 'replica b leading', 5_000);
-        await waitFor(() => states().length >= 3, 'the change made during the handover', 10_000);
+      it('should publish every change event once per cursor across a leader stop and restart', async () => {
+        const url = kind === 'mqtt' ? mqttUrl : amqpUrl;
+        const topics = meshTopics('orders', namespace);
+        const collector =
+          kind === 'mqtt'
+            ? await mqttCollector(url, topics.eventTopicFilter).then(({ client, messages }) => ({ messages, close: () => client.endAsync() }))
+            : await amqpCollector(url, topics.exchange);
+        const config = testSubgraphConfig('orders', dir, {
+          namespace,
+          bus: { kind: 'nats', url: natsUrl },
+          eventMesh: { brokers: [{ kind, url }], leaderLeaseMs: 1000 },
+        });
+        const states = () => collector.messages.filter((m) => m.body.type === 'mesh.orders.v1.state-changed').map((m) => m.body);
+        let a = await startSubgraph(config);
+        await waitFor(() => a.eventMesh!.leading, 'replica a leading', 5_000);
+        const b = await startSubgraph(config);
+        try {
+          await post(a, [orderPlaced('l-1', 9)]);
+          await post(b, [orderPlaced('l-2', 8)]);
+          await waitFor(() => states().length >= 2, 'the first two state changes', 10_000);
+          expect(b.eventMesh!.leading).toBe(false);
+          expect(b.eventMesh!.relays).toHaveLength(0);
 
-        // a comes back as a follower; changes made on it still go out once, through b.
-        a = await startSubgraph(config);
-        await post(a, [orderPlaced('l-4', 6)]);
-        await waitFor(() => states().length >= 4, 'the change made on the restarted replica', 10_000);
-        expect(a.eventMesh!.leading).toBe(false);
-        await post(b, [orderPlaced('l-5', 5)]);
-        await waitFor(() => states().length >= 5, 'the last change', 10_000);
+          // The leader stops; b takes over from the shared checkpoint, including what happened meanwhile.
+          await a.close();
+          await post(b, [orderPlaced('l-3', 7)]);
+          await waitFor(() => b.eventMesh!.leading, 'replica b leading', 5_000);
+          await waitFor(() => states().length >= 3, 'the change made during the handover', 10_000);
 
-        const bodies = collector.messages.map((m) => m.body);
-        const cursors = bodies.map((e) => e.meshcursor);
-        expect(new Set(cursors).size).toBe(cursors.length); // once per cursor: nobody published twice
-        const sorted = [...bodies].sort((x, y) => Number(x.meshcursor) - Number(y.meshcursor));
-        for (let i = 1; i < sorted.length; i++) expect(sorted[i].meshprevcursor).toBe(sorted[i - 1].meshcursor); // no gap
-        expect(states().map((e) => e.data.key)).toEqual(['l-1', 'l-2', 'l-3', 'l-4', 'l-5']);
-      } finally {
-        await a.close();
-        await b.close();
-        await collector.client.endAsync();
-      }
-    }, 60_000);
-  });
+          // a comes back as a follower; changes made on it still go out once, through b.
+          a = await startSubgraph(config);
+          await post(a, [orderPlaced('l-4', 6)]);
+          await waitFor(() => states().length >= 4, 'the change made on the restarted replica', 10_000);
+          expect(a.eventMesh!.leading).toBe(false);
+          await post(b, [orderPlaced('l-5', 5)]);
+          await waitFor(() => states().length >= 5, 'the last change', 10_000);
+
+          const bodies = collector.messages.map((m) => m.body);
+          const cursors = bodies.map((e) => e.meshcursor);
+          expect(new Set(cursors).size).toBe(cursors.length); // once per cursor: nobody published twice
+          const sorted = [...bodies].sort((x, y) => Number(x.meshcursor) - Number(y.meshcursor));
+          for (let i = 1; i < sorted.length; i++) expect(sorted[i].meshprevcursor).toBe(sorted[i - 1].meshcursor); // no gap
+          expect(states().map((e) => e.data.key)).toEqual(['l-1', 'l-2', 'l-3', 'l-4', 'l-5']);
+        } finally {
+          await a.close();
+          await b.close();
+          await collector.close();
+          if (kind === 'amqp') await dropAmqpNames(url, topics);
+        }
+      }, 60_000);
+    });
 });
