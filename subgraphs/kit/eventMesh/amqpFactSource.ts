@@ -79,6 +79,7 @@ export async function amqpFactSource(options: AmqpFactSourceOptions): Promise<Fa
       return; // the caller requeues the batch (or, when stopping, the closing connection does)
     }
     await sendDeadLetters(ch, batch, report).catch(onError);
+    if (ch !== active) return; // the channel closed meanwhile: the broker delivers the batch again (duplicates)
     const answered = new Set(report.events.map((o) => o.index));
     for (const [index, m] of batch.entries()) {
       if (!answered.has(index)) continue;
