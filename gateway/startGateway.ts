@@ -100,7 +100,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const endpoints = Object.fromEntries(Object.entries(next.addresses).map(([name, { urls, wsUrls }]) => [name, { urls, wsUrls }]));
     const buildDataSource = (name: string, url: string) => (name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : replicaDataSource(name, url));
     const identity = auth && { upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name) };
-    if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: next.supergraph, subgraphs: endpoints, buildDataSource, ...identity });
+    if (!executor)
+      executor = createSubscriptionExecutor({
+        supergraphSdl: next.supergraph,
+        subgraphs: endpoints,
+        buildDataSource,
+        keepAlive: config.upstreamKeepAlive,
+        ...identity,
+      });
     else executor.updateSupergraph(next.supergraph);
     snapshot = next;
   };

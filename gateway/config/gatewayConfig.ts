@@ -9,6 +9,7 @@ import type { SupergraphSource } from '../supergraph/createSupergraphManager.js'
 import type { GatewayAuthConfig } from '../auth/GatewayAuthConfig.js';
 import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
 import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
+import type { UpstreamKeepAliveOptions } from '../subscriptions/createUpstreamClient.js';
 
 /** A validated gateway configuration. */
 export interface GatewayConfig {
@@ -46,6 +47,12 @@ export interface GatewayConfig {
    * limit; `gatewayConfigFromEnv` always sets it, see README.md "Limits")
    */
   limits?: GatewayLimitsConfig;
+  /**
+   * Pings on the gateway's websockets to subgraphs: a socket without a pong in time is dropped and its
+   * subscriptions resume from their last cursor on a new one (README.md "Configuration").
+   * @default { intervalMs: 10000, timeoutMs: 5000 }
+   */
+  upstreamKeepAlive?: UpstreamKeepAliveOptions;
 }
 
 /** A subgraph name as MESH_SUBGRAPHS and MESH_TRUSTED_SUBGRAPHS take it. */
@@ -60,6 +67,7 @@ const DEFAULT_SUBGRAPHS =
  * `MESH_SUBGRAPHS` (`name=url,...`, composed from the running subgraphs; `name=url1|url2` lists the
  * replicas of a subgraph, the first composed into the supergraph), `MESH_POLL_INTERVAL_MS`,
  * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`, `|` between replicas), `MESH_INTROSPECTION` (`true`/`false`),
+ * `MESH_UPSTREAM_PING_INTERVAL_MS` / `MESH_UPSTREAM_PONG_TIMEOUT_MS` (upstream keep-alive),
  * `NODE_ENV`, and the auth variables (see `authConfigFromEnv`). Throws, naming the variable, for a bad
  * value or for development credentials in production.
  */
@@ -109,7 +117,28 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     ...(env.MESH_PUBLIC_URL && { publicUrl: publicUrlFrom(env.MESH_PUBLIC_URL, fail) }),
     auth: authConfigFromEnv(env, supergraph, fail),
     limits: limitsConfigFromEnv(env, fail),
+    upstreamKeepAlive: upstreamKeepAliveFromEnv(env, fail),
   };
+}
+
+/**
+ * `MESH_UPSTREAM_PING_INTERVAL_MS` (default 10000; 0 turns pings off) and `MESH_UPSTREAM_PONG_TIMEOUT_MS`
+ * (default 5000). Below 100 ms a busy subgraph's event loop would be taken for a dead socket.
+ */
+function upstreamKeepAliveFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Required<UpstreamKeepAliveOptions> {
+  const interval = z.coerce
+    .number()
+    .int()
+    .refine((ms) => ms === 0 || ms >= 100)
+    .safeParse(env.MESH_UPSTREAM_PING_INTERVAL_MS || 10_000);
+  if (!interval.success) fail('MESH_UPSTREAM_PING_INTERVAL_MS', env.MESH_UPSTREAM_PING_INTERVAL_MS, 'milliseconds, at least 100 (0 turns pings off)');
+  const timeout = z.coerce
+    .number()
+    .int()
+    .min(100)
+    .safeParse(env.MESH_UPSTREAM_PONG_TIMEOUT_MS || 5_000);
+  if (!timeout.success) fail('MESH_UPSTREAM_PONG_TIMEOUT_MS', env.MESH_UPSTREAM_PONG_TIMEOUT_MS, 'milliseconds, at least 100');
+  return { intervalMs: interval.data!, timeoutMs: timeout.data! };
 }
 
 /**
