@@ -10,7 +10,9 @@
  * fires, so the subscriptions on it would stall forever (issue #9). The client therefore sends a
  * graphql-ws `ping` every `keepAlive.intervalMs` and, when no `pong` arrives within `timeoutMs`, destroys
  * the socket; graphql-ws then reconnects like after any drop and the upstream pool resumes every
- * subscription from its last cursor.
+ * subscription from its last cursor. The same deadline bounds the opening handshake of the default `ws`
+ * socket: a connect to a host that accepts TCP but never answers the upgrade would otherwise hang
+ * forever, since pings only start once the socket is open.
  */
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -41,7 +43,8 @@ export interface UpstreamKeepAliveOptions {
   intervalMs?: number;
   /**
    * Milliseconds to wait for the `pong` of a ping before the socket is taken for dead and destroyed
-   * (without a close handshake, which a half-open socket would never finish).
+   * (without a close handshake, which a half-open socket would never finish). Also the longest the
+   * default `ws` socket waits for the answer to its opening handshake.
    * @default 5000
    */
   timeoutMs?: number;
@@ -66,19 +69,25 @@ export interface UpstreamClientOptions {
   keepAlive?: UpstreamKeepAliveOptions;
   /**
    * WebSocket implementation for graphql-ws.
-   * @default the `ws` package (Node 20 has no usable global WebSocket)
+   * @default the `ws` package (Node 20 has no usable global WebSocket), with a handshake deadline of `keepAlive.timeoutMs`
    */
   webSocketImpl?: unknown;
 }
 
 export const defaultRetryDelayMs = (attempt: number): number => Math.min(250 * 2 ** attempt, 10_000) + Math.floor(Math.random() * 250);
 
-export function createUpstreamClient({ wsUrls, connectionParams, retry = {}, keepAlive = {}, webSocketImpl = WebSocket }: UpstreamClientOptions): Client {
+export function createUpstreamClient({ wsUrls, connectionParams, retry = {}, keepAlive = {}, webSocketImpl }: UpstreamClientOptions): Client {
   const { attempts = 20, delayMs = defaultRetryDelayMs } = retry;
   const { intervalMs = DEFAULT_UPSTREAM_KEEP_ALIVE.intervalMs, timeoutMs = DEFAULT_UPSTREAM_KEEP_ALIVE.timeoutMs } = keepAlive;
   if (wsUrls.length === 0) throw new Error('an upstream client needs at least one websocket URL');
   if (!(intervalMs >= 0) || (intervalMs > 0 && !(timeoutMs > 0))) throw new Error('upstream keep-alive needs intervalMs >= 0 and timeoutMs > 0');
   let connects = 0;
+  const handshakeTimeout = timeoutMs;
+  class DeadlinedWebSocket extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { handshakeTimeout });
+    }
+  }
   // The socket graphql-ws is using and the pending pong deadline on it. graphql-ws sends the first ping
   // `intervalMs` after opening (before the acknowledgement too), and the next only after a pong.
   let socket: DeadSocket | undefined;
@@ -91,7 +100,7 @@ export function createUpstreamClient({ wsUrls, connectionParams, retry = {}, kee
     // graphql-ws calls a function `url` on every connect, retries included.
     url: wsUrls.length === 1 ? wsUrls[0] : () => wsUrls[connects++ % wsUrls.length],
     connectionParams,
-    webSocketImpl,
+    webSocketImpl: webSocketImpl ?? DeadlinedWebSocket,
     lazy: true,
     lazyCloseTimeout: 0,
     // Without it a subgraph that accepts the socket but never acknowledges would stall forever;
