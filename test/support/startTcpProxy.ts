@@ -31,14 +31,16 @@ interface Pair {
   frozen: boolean;
 }
 
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+/** Proxies to loopback `target`: a port, or a function giving it per connection (for a server started later). */
+export async function startTcpProxy(target: number | (() => number)): Promise<TcpProxy> {
+  const targetPort = typeof target === 'function' ? target : () => target;
   const pairs = new Set<Pair>();
   let accepted = 0;
   let frozenClosedByClient = 0;
   let freezeNew = false;
   const server = net.createServer((client) => {
     accepted += 1;
-    const pair: Pair = { client, upstream: net.connect(targetPort, '127.0.0.1'), frozen: freezeNew };
+    const pair: Pair = { client, upstream: net.connect(targetPort(), '127.0.0.1'), frozen: freezeNew };
     const { upstream } = pair;
     pairs.add(pair);
     client.on('data', (chunk) => void (pair.frozen || upstream.write(chunk)));
