@@ -3,7 +3,7 @@
  * is dropped on a missing pong and the subscription resumes from its cursor on the next replica; a
  * healthy socket answers every ping and is never dropped.
  */
-import { createUpstreamClient } from '../../../gateway/subscriptions/createUpstreamClient.js';
+import { createUpstreamClient, type UpstreamKeepAliveOptions } from '../../../gateway/subscriptions/createUpstreamClient.js';
 import { waitFor } from '../../support/asyncWait.js';
 import { buildLedgerSubgraph } from '../../support/ledgerMesh.js';
 import { nextPayloads, startLedgerExecutorHarness, type LedgerExecutorHarness } from '../../support/ledgerExecutorHarness.js';
@@ -82,7 +82,7 @@ describe('upstream keep-alive', () => {
     }
   });
 
-  it.each([
+  it.each<[UpstreamKeepAliveOptions, string]>([
     [{ intervalMs: -1 }, 'a negative interval'],
     [{ intervalMs: 1_000, timeoutMs: 0 }, 'no pong timeout'],
     [{ intervalMs: Number.NaN }, 'an interval that is not a number'],
