@@ -41,8 +41,8 @@ if (openFileLimits().soft < wanted) {
   console.warn(`⚠ open-file limit ${openFileLimits().soft} < ${wanted} needed for ${largest} clients (hard limit ${limits.hard}): raise it, e.g. ulimit -n 65536`);
 }
 
-const HEADER = `| scenario | clients | facts | delivered | lost | duplicates | latency p50 / p99 | gateway CPU | gateway RSS idle / peak / after | load generator CPU |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`;
+const HEADER = `| scenario | clients | facts | delivered | lost | duplicates | latency p50 / p99 | gateway CPU | gateway RSS idle / peak / after | load generator CPU | subgraphs CPU |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`;
 
 const startedAt = Date.now();
 const estimateS = (clients: number) => options.durationS + options.drainS / 2 + 10 + clients / 500;
@@ -95,5 +95,5 @@ function row(r: ScenarioResult): string {
   const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
   const ms = (value: number) => (Number.isNaN(value) ? '–' : value < 10 ? value.toFixed(1) : value.toFixed(0));
   const percent = r.expected ? (100 * r.delivered) / r.expected : 0;
-  return `| ${r.kind} | ${r.clients.toLocaleString('en')} | ${r.rate}/s | ${percent.toFixed(percent === 100 ? 0 : 2)} % | ${(r.expected - r.delivered).toLocaleString('en')} | ${r.duplicates} | ${ms(r.p50)} / ${ms(r.p99)} ms | ${r.gatewayCpu.toFixed(0)} % | ${mb(r.rssIdle)} / ${mb(r.rssPeak)} / ${mb(r.rssAfter)} MB | ${r.generatorCpu.toFixed(0)} % |`;
+  return `| ${r.kind} | ${r.clients.toLocaleString('en')} | ${r.rate}/s | ${percent.toFixed(percent === 100 ? 0 : 2)} % | ${(r.expected - r.delivered).toLocaleString('en')} | ${r.duplicates} | ${ms(r.p50)} / ${ms(r.p99)} ms | ${r.gatewayCpu.toFixed(0)} % | ${mb(r.rssIdle)} / ${mb(r.rssPeak)} / ${mb(r.rssAfter)} MB | ${r.generatorCpu.toFixed(0)} % | ${r.subgraphCpu.toFixed(0)} % |`;
 }

@@ -15,6 +15,8 @@ import { minuteOf, PRODUCTS, productIdOf, productNameOf } from './protocol.js';
 
 export interface BenchMesh {
   gateway: { pid: number; port: number; url: string; wsUrl: string };
+  /** Process ids of the four subgraphs. */
+  subgraphPids: number[];
   /** Posts fact `seq` (an order in its own bucket, see `protocol.ts`) to orders `POST /events`. */
   postOrder(seq: number, baseMinute: number): Promise<void>;
   close(): Promise<void>;
@@ -145,6 +147,7 @@ export async function startBenchMesh(): Promise<BenchMesh> {
     const ordersEvents = urls.orders.replace(/\/graphql$/, '/events');
     return {
       gateway: { pid: gateway.child.pid!, port: Number(new URL(url).port), url, wsUrl },
+      subgraphPids: children.filter((child) => child !== gateway.child).map((child) => child.pid!),
       async postOrder(seq, baseMinute) {
         const body = {
           specversion: '1.0',

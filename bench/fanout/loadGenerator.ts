@@ -32,6 +32,7 @@ const histogram = createHistogram();
 let start: Start;
 let firstSeq = Number.POSITIVE_INFINITY;
 let deliveries = 0;
+let totalEvents = 0;
 let slow: { receivedBeforePause: number; buffered: number; paused: boolean } | undefined;
 
 process.on('message', (message: ToGenerator) => {
@@ -74,7 +75,7 @@ async function connectAll(message: Start): Promise<void> {
   send({ type: 'connected', clients: message.clients - failed, failed, firstError });
   setInterval(() => {
     const warmClients = clients.filter((c, i) => c.events > 0 && !(slow && i === 0)).length;
-    send({ type: 'progress', warmClients, deliveries, closed: clients.filter((c) => c.close).length });
+    send({ type: 'progress', warmClients, events: totalEvents, deliveries, closed: clients.filter((c) => c.close).length });
   }, 1000).unref();
 }
 
@@ -107,6 +108,7 @@ function connect(index: number): Promise<void> {
 function onEvent(index: number, payload: any, receivedAt: number): void {
   const client = clients[index];
   client.events += 1;
+  totalEvents += 1;
   const event = payload?.data?.orderBucketUpdated;
   const seq = event ? seqOf(start.baseMinute, event.product?.name ?? '', event.bucket?.start ?? '') : -1;
   if (seq < firstSeq) return;

@@ -74,7 +74,7 @@ export interface SlowClientReport {
 /** Load generator → orchestrator. */
 export type FromGenerator =
   | { type: 'connected'; clients: number; failed: number; firstError?: string }
-  | { type: 'progress'; warmClients: number; deliveries: number; closed: number }
+  | { type: 'progress'; warmClients: number; events: number; deliveries: number; closed: number }
   | { type: 'slowPort'; port: number }
   | {
       type: 'result';

@@ -35,7 +35,10 @@ export interface ScenarioResult extends Scenario {
   p99: number;
   /** Gateway CPU while facts flowed and drained, in % of one core. */
   gatewayCpu: number;
+  /** The load generators' CPU over the same time, in % of one core (all generators together). */
   generatorCpu: number;
+  /** The four subgraphs' CPU over the same time, in % of one core. */
+  subgraphCpu: number;
   rssIdle: number;
   rssPeak: number;
   rssAfter: number;
@@ -52,7 +55,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface Generator {
   child: ChildProcess;
   clients: number;
-  progress: { warmClients: number; deliveries: number; closed: number };
+  progress: { warmClients: number; events: number; deliveries: number; closed: number };
   connected: Promise<Extract<FromGenerator, { type: 'connected' }>>;
   result: Promise<Extract<FromGenerator, { type: 'result' }>>;
   slowPort?: number;
@@ -63,7 +66,7 @@ function startGenerator(context: ScenarioContext, scenario: Scenario, clients: n
     execArgv: process.execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const generator = { child, clients, progress: { warmClients: 0, deliveries: 0, closed: 0 } } as Generator;
+  const generator = { child, clients, progress: { warmClients: 0, events: 0, deliveries: 0, closed: 0 } } as Generator;
   const once = <T extends FromGenerator['type']>(type: T) =>
     new Promise<Extract<FromGenerator, { type: T }>>((resolve, reject) => {
       const onMessage = (message: FromGenerator) => {
@@ -124,17 +127,23 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     if (failed) notes.push(`${failed} clients failed to connect (${connected.find((c) => c.firstError)?.firstError})`);
     context.progress(`[${label}] ${scenario.clients - failed} clients connected in ${((now() - connectStarted) / 1000).toFixed(1)} s; warming up`);
 
-    // Warm-up: a fact every 500 ms until every client (that keeps up) has had an event, so the upstream
-    // subscriptions are live before measuring.
+    // Warm-up: one fact at a time until every client (that keeps up) has had an event, so the upstream
+    // subscriptions are live before measuring; then until the events stop coming, so no backlog of
+    // warm-up events is measured.
     const keepingUp = scenario.clients - failed - (scenario.kind === 'slow' ? 1 : 0);
     const warmDeadline = now() + warmupS * 1000;
     while (sum((g) => g.progress.warmClients) < keepingUp && now() < warmDeadline) {
       void mesh.postOrder(context.nextSeq++, context.baseMinute).catch(() => {});
-      await sleep(500);
+      const next = Math.min(now() + 3000, warmDeadline);
+      while (sum((g) => g.progress.warmClients) < keepingUp && now() < next) await sleep(100);
     }
     const warm = sum((g) => g.progress.warmClients);
     if (warm < keepingUp) notes.push(`only ${warm} of ${keepingUp} clients had a warm-up event within ${warmupS} s`);
-    await sleep(1000); // lets the last warm-up events land before measuring starts
+    for (let seen = -1; sum((g) => g.progress.events) !== seen && now() < warmDeadline + warmupS * 1000; ) {
+      seen = sum((g) => g.progress.events);
+      await sleep(1500); // longer than the generators' 1 s progress period
+    }
+    context.progress(`[${label}] warm: ${warm} clients; measuring`);
 
     const firstSeq = context.nextSeq;
     broadcast({ type: 'measure', firstSeq });
@@ -147,6 +156,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
         if (slowClosedAt === undefined && !tcpEstablished(mesh.gateway.port, slowGenerator.slowPort!)) slowClosedAt = (now() - measureStart) / 1000;
       }, 100);
     const cpuStart = cpuMs(gatewayPid);
+    const subgraphCpuStart = mesh.subgraphPids.reduce((total, pid) => total + cpuMs(pid), 0);
     const generatorCpuStart = sum((g) => cpuMs(g.child.pid!));
 
     const facts = Math.round(scenario.rate * durationS);
@@ -191,10 +201,11 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     const wall = now() - measureStart;
     const gatewayCpu = (100 * (cpuMs(gatewayPid) - cpuStart)) / wall;
     const generatorCpu = (100 * (sum((g) => cpuMs(g.child.pid!)) - generatorCpuStart)) / wall;
-    if (slowWatch) clearInterval(slowWatch);
+    const subgraphCpu = (100 * (mesh.subgraphPids.reduce((total, pid) => total + cpuMs(pid), 0) - subgraphCpuStart)) / wall;
 
     broadcast({ type: 'finish', endSeq: context.nextSeq });
     const results = await Promise.all(generators.map((g) => g.result));
+    if (slowWatch) clearInterval(slowWatch);
     await Promise.all(generators.map((g) => new Promise((resolve) => (g.child.exitCode !== null ? resolve(null) : g.child.once('exit', resolve)))));
     const histogram = results.reduce((into, r) => merge(into, r.histogram), createHistogram());
     const closed = results.reduce<Record<string, number>>((into, r) => {
@@ -203,7 +214,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     }, {});
     if (Object.keys(closed).length) notes.push(`closed by the gateway: ${Object.entries(closed).map(([code, n]) => `${n} × ${code}`).join(', ')}`);
     const slow = results.find((r) => r.slow)?.slow;
-    if (slow) notes.push(describeSlow(slow, slowClosedAt, facts));
+    if (slow) notes.push(describeSlow(slow, slowClosedAt, facts, wall / 1000));
 
     await sleep(SETTLE_S * 1000);
     return {
@@ -216,6 +227,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
       p99: percentile(histogram, 99),
       gatewayCpu,
       generatorCpu,
+      subgraphCpu,
       rssIdle,
       rssPeak,
       rssAfter: rssBytes(gatewayPid),
@@ -227,8 +239,12 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
   }
 }
 
-function describeSlow(slow: SlowClientReport, closedAt: number | undefined, facts: number): string {
+/** When (from /proc/net/tcp) and how (the close frame it finally read) the gateway closed the slow client. */
+function describeSlow(slow: SlowClientReport, closedAt: number | undefined, facts: number, measuredS: number): string {
   const how = slow.close ? `close ${slow.close.code}${slow.close.reason ? ` "${slow.close.reason}"` : ''}` : 'no close frame';
-  const when = closedAt === undefined ? 'its connection was still open at the end' : `the gateway closed it ${closedAt.toFixed(1)} s into the run`;
+  const when =
+    closedAt === undefined
+      ? 'its connection was still open at the end'
+      : `the gateway closed it ${closedAt.toFixed(1)} s after measuring began${closedAt > measuredS ? ` (after the ${measuredS.toFixed(0)} s measured)` : ''}`;
   return `slow client: ${when} (${how}); ${slow.bufferedAfterPause} of ${facts} measured events were in its socket when it read again`;
 }
