@@ -38,7 +38,9 @@ if (limits.soft < wanted && !process.env.FANOUT_ULIMIT_RAISED) {
   }
 }
 if (openFileLimits().soft < wanted) {
-  console.warn(`⚠ open-file limit ${openFileLimits().soft} < ${wanted} needed for ${largest} clients (hard limit ${limits.hard}): raise it, e.g. ulimit -n 65536`);
+  console.warn(
+    `⚠ open-file limit ${openFileLimits().soft} < ${wanted} needed for ${largest} clients (hard limit ${limits.hard}): raise it, e.g. ulimit -n 65536`,
+  );
 }
 
 const HEADER = `| scenario | clients | facts | delivered | lost | duplicates | latency p50 / p99 | gateway CPU | gateway RSS idle / peak / after | load generator CPU | subgraphs CPU |

@@ -35,7 +35,7 @@ function launch(name: string, script: string, args: string[], env: NodeJS.Proces
   const tail: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs / 1000} s:\n${tail.join('\n')}`)), timeoutMs);
-    for (const stream of [child.stdout!, child.stderr!]) {
+    for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
         tail.push(line);
         if (tail.length > 30) tail.shift();
@@ -138,7 +138,7 @@ export async function startBenchMesh(): Promise<BenchMesh> {
     );
     children.push(gateway.child);
     const [, url, wsUrl] = gateway.match;
-    for (const deadline = Date.now() + 60_000; ; ) {
+    for (const deadline = Date.now() + 60_000; ;) {
       const ready = await fetch(url.replace(/\/graphql$/, '/ready')).catch(() => null);
       if (ready?.status === 200) break;
       if (Date.now() > deadline) throw new Error('the gateway did not become ready within 60 s');

@@ -95,7 +95,7 @@ function connect(index: number): Promise<void> {
     });
     socket.on('message', (data) => {
       const receivedAt = now();
-      const message = JSON.parse(data.toString()) as { type: string; payload?: any };
+      const message = JSON.parse((data as Buffer).toString()) as { type: string; payload?: any };
       if (message.type === 'next') onEvent(index, message.payload, receivedAt);
       else if (message.type === 'connection_ack') {
         socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: operationOf(operationName), operationName } }));

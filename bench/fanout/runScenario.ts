@@ -139,7 +139,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     }
     const warm = sum((g) => g.progress.warmClients);
     if (warm < keepingUp) notes.push(`only ${warm} of ${keepingUp} clients had a warm-up event within ${warmupS} s`);
-    for (let seen = -1; sum((g) => g.progress.events) !== seen && now() < warmDeadline + warmupS * 1000; ) {
+    for (let seen = -1; sum((g) => g.progress.events) !== seen && now() < warmDeadline + warmupS * 1000;) {
       seen = sum((g) => g.progress.events);
       await sleep(1500); // longer than the generators' 1 s progress period
     }
@@ -212,7 +212,12 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
       for (const [code, n] of Object.entries(r.closedByCode)) into[code] = (into[code] ?? 0) + n;
       return into;
     }, {});
-    if (Object.keys(closed).length) notes.push(`closed by the gateway: ${Object.entries(closed).map(([code, n]) => `${n} × ${code}`).join(', ')}`);
+    if (Object.keys(closed).length)
+      notes.push(
+        `closed by the gateway: ${Object.entries(closed)
+          .map(([code, n]) => `${n} × ${code}`)
+          .join(', ')}`,
+      );
     const slow = results.find((r) => r.slow)?.slow;
     if (slow) notes.push(describeSlow(slow, slowClosedAt, facts, wall / 1000));
 

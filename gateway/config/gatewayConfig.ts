@@ -138,7 +138,7 @@ function upstreamKeepAliveFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Requir
     .min(100)
     .safeParse(env.MESH_UPSTREAM_PONG_TIMEOUT_MS || 5_000);
   if (!timeout.success) fail('MESH_UPSTREAM_PONG_TIMEOUT_MS', env.MESH_UPSTREAM_PONG_TIMEOUT_MS, 'milliseconds, at least 100');
-  return { intervalMs: interval.data!, timeoutMs: timeout.data! };
+  return { intervalMs: interval.data, timeoutMs: timeout.data };
 }
 
 /**

@@ -87,6 +87,8 @@ describe('upstream keep-alive', () => {
     [{ intervalMs: 1_000, timeoutMs: 0 }, 'no pong timeout'],
     [{ intervalMs: Number.NaN }, 'an interval that is not a number'],
   ])('should refuse keep-alive options %j (%s)', (keepAlive) => {
-    expect(() => createUpstreamClient({ wsUrls: ['ws://127.0.0.1:1/graphql'], keepAlive })).toThrow('upstream keep-alive needs intervalMs >= 0 and timeoutMs > 0');
+    expect(() => createUpstreamClient({ wsUrls: ['ws://127.0.0.1:1/graphql'], keepAlive })).toThrow(
+      'upstream keep-alive needs intervalMs >= 0 and timeoutMs > 0',
+    );
   });
 });
