@@ -17,8 +17,11 @@ export interface BenchMesh {
   gateway: { pid: number; port: number; url: string; wsUrl: string };
   /** Process ids of the four subgraphs. */
   subgraphPids: number[];
-  /** Posts fact `seq` (an order in its own bucket, see `protocol.ts`) to orders `POST /events`. */
-  postOrder(seq: number, baseMinute: number): Promise<void>;
+  /**
+   * Posts facts `seqs` (orders, each in a bucket of its own, see `protocol.ts`) to orders `POST /events`
+   * in one request; rejects unless every one was applied.
+   */
+  postOrders(seqs: readonly number[], baseMinute: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -148,8 +151,8 @@ export async function startBenchMesh(): Promise<BenchMesh> {
     return {
       gateway: { pid: gateway.child.pid!, port: Number(new URL(url).port), url, wsUrl },
       subgraphPids: children.filter((child) => child !== gateway.child).map((child) => child.pid!),
-      async postOrder(seq, baseMinute) {
-        const body = {
+      async postOrders(seqs, baseMinute) {
+        const facts = seqs.map((seq) => ({
           specversion: '1.0',
           id: `fanout-${baseMinute}-${seq}`,
           source: 'urn:bench:fanout',
@@ -164,14 +167,14 @@ export async function startBenchMesh(): Promise<BenchMesh> {
             channel: 'web',
             customerEmail: 'fanout@example.com',
           },
-        };
+        }));
         const response = await fetch(ordersEvents, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...(await headers()) },
-          body: JSON.stringify(body),
+          body: JSON.stringify(facts),
         });
         const answer = (await response.json()) as { applied?: number };
-        if (answer.applied !== 1) throw new Error(`fact ${seq} not applied (${response.status}): ${JSON.stringify(answer)}`);
+        if (answer.applied !== seqs.length) throw new Error(`facts ${seqs.join(', ')} not all applied (${response.status}): ${JSON.stringify(answer)}`);
       },
       close,
     };
