@@ -43,8 +43,8 @@ if (openFileLimits().soft < wanted) {
   );
 }
 
-const HEADER = `| scenario | clients | facts | delivered | lost | duplicates | latency p50 / p99 | gateway CPU | gateway RSS idle / peak / after | load generator CPU | subgraphs CPU |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`;
+const HEADER = `| scenario | clients | facts | delivered | lost | duplicates | latency p50 / p99 | gateway CPU | gateway RSS idle / peak / after | idle RSS per client | load generator CPU | subgraphs CPU |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`;
 
 const startedAt = Date.now();
 const estimateS = (clients: number) => options.durationS + options.drainS / 2 + 10 + clients / 500;
@@ -97,5 +97,5 @@ function row(r: ScenarioResult): string {
   const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
   const ms = (value: number) => (Number.isNaN(value) ? '–' : value < 10 ? value.toFixed(1) : value.toFixed(0));
   const percent = r.expected ? (100 * r.delivered) / r.expected : 0;
-  return `| ${r.kind} | ${r.clients.toLocaleString('en')} | ${r.rate}/s | ${percent.toFixed(percent === 100 ? 0 : 2)} % | ${(r.expected - r.delivered).toLocaleString('en')} | ${r.duplicates} | ${ms(r.p50)} / ${ms(r.p99)} ms | ${r.gatewayCpu.toFixed(0)} % | ${mb(r.rssIdle)} / ${mb(r.rssPeak)} / ${mb(r.rssAfter)} MB | ${r.generatorCpu.toFixed(0)} % | ${r.subgraphCpu.toFixed(0)} % |`;
+  return `| ${r.kind} | ${r.clients.toLocaleString('en')} | ${r.rate}/s | ${percent.toFixed(percent === 100 ? 0 : 2)} % | ${(r.expected - r.delivered).toLocaleString('en')} | ${r.duplicates} | ${ms(r.p50)} / ${ms(r.p99)} ms | ${r.gatewayCpu.toFixed(0)} % | ${mb(r.rssIdle)} / ${mb(r.rssPeak)} / ${mb(r.rssAfter)} MB | ${(r.idleBytesPerClient / 1024).toFixed(1)} KB | ${r.generatorCpu.toFixed(0)} % | ${r.subgraphCpu.toFixed(0)} % |`;
 }

@@ -42,6 +42,8 @@ export interface ScenarioResult extends Scenario {
   rssIdle: number;
   rssPeak: number;
   rssAfter: number;
+  /** Gateway RSS growth per connected, subscribed client before any measured event, in bytes. */
+  idleBytesPerClient: number;
   notes: string[];
 }
 
@@ -143,7 +145,9 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
       seen = sum((g) => g.progress.events);
       await sleep(1500); // longer than the generators' 1 s progress period
     }
-    context.progress(`[${label}] warm: ${warm} clients; measuring`);
+    // Clients connected and subscribed, no event in flight: what each idle client costs the gateway.
+    const rssConnected = rssBytes(gatewayPid);
+    context.progress(`[${label}] warm: ${warm} clients, gateway RSS ${(rssConnected / 2 ** 20).toFixed(0)} MB; measuring`);
 
     const firstSeq = context.nextSeq;
     broadcast({ type: 'measure', firstSeq });
@@ -244,6 +248,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
       rssIdle,
       rssPeak,
       rssAfter: rssBytes(gatewayPid),
+      idleBytesPerClient: (rssConnected - rssIdle) / Math.max(1, scenario.clients - failed),
       notes,
     };
   } finally {
