@@ -22,24 +22,23 @@ import { runScenario, type ScenarioContext, type ScenarioResult } from './fanout
 const options = fanoutOptions(process.argv.slice(2));
 const largest = Math.max(...options.scenarios.map((s) => s.clients));
 
-// Each client is a socket in a load generator and one in the gateway: raise the open-file limit in a
-// shell (the only portable way) and run again under it, once.
-const limits = openFileLimits();
+// Each client is a socket in a load generator and one in the gateway. Node raises its soft open-file
+// limit to the hard one by itself, so only a higher hard limit helps: try it in a shell (allowed as root
+// or where the system permits) and run again under it, once; otherwise say what to do.
 const wanted = largest + 4_096;
-if (limits.soft < wanted && !process.env.FANOUT_ULIMIT_RAISED) {
-  const target = Math.min(limits.hard, 65_536);
-  if (target > limits.soft) {
-    console.log(`raising the open-file limit from ${limits.soft} to ${target} (ulimit -n) and starting again`);
-    const again = spawnSync('bash', ['-c', `ulimit -n ${target} && exec "$0" "$@"`, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-      stdio: 'inherit',
-      env: { ...process.env, FANOUT_ULIMIT_RAISED: '1' },
-    });
-    process.exit(again.status ?? 1);
-  }
+if (openFileLimits().soft < wanted && !process.env.FANOUT_ULIMIT_RAISED) {
+  const target = Math.max(wanted, 65_536);
+  console.log(`open-file limit ${openFileLimits().soft} < ${wanted}: trying ulimit -n ${target} and starting again`);
+  const again = spawnSync('bash', ['-c', `ulimit -n ${target} 2>/dev/null; exec "$0" "$@"`, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, FANOUT_ULIMIT_RAISED: '1' },
+  });
+  process.exit(again.status ?? 1);
 }
 if (openFileLimits().soft < wanted) {
+  const { soft, hard } = openFileLimits();
   console.warn(
-    `⚠ open-file limit ${openFileLimits().soft} < ${wanted} needed for ${largest} clients (hard limit ${limits.hard}): raise it, e.g. ulimit -n 65536`,
+    `⚠ open-file limit ${soft} (hard ${hard}) < ${wanted} needed for ${largest} clients: raise the hard limit (e.g. ulimit -Hn 65536 as root, or docker run --ulimit nofile=65536)`,
   );
 }
 
@@ -56,6 +55,13 @@ const eta = () => {
 
 console.log(`starting the mesh (4 subgraphs + gateway, compiled JS) for ${options.scenarios.length} scenarios, about ${eta()}`);
 const mesh = await startBenchMesh();
+// Ctrl-C (or a timeout's SIGTERM) must not leave the subgraphs and the gateway running.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log(`\n${signal}: stopping the mesh`);
+    void mesh.close().finally(() => process.exit(130));
+  });
+}
 const context: ScenarioContext = {
   mesh,
   token: await signDevToken({ scopes: ['orders:read'], ttlSeconds: 6 * 3600, sub: 'fanout-bench' }),

@@ -20,6 +20,8 @@ interface BenchClient {
 
 /** Connection attempts in flight at once, so 10,000 clients do not hit the gateway as one burst. */
 const CONNECTING_AT_ONCE = 200;
+/** A client not acknowledged by then counts as failed to connect. */
+const CONNECT_TIMEOUT_MS = 30_000;
 
 const send = (message: FromGenerator) => process.send!(message);
 const clients: BenchClient[] = [];
@@ -82,11 +84,12 @@ async function connectAll(message: Start): Promise<void> {
 /** Opens client `index`, resolving once the gateway acknowledged it and the subscription was sent. */
 function connect(index: number): Promise<void> {
   const { wsUrl, token, kind, firstIndex } = start;
-  const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { perMessageDeflate: false });
+  const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS });
   const client: BenchClient = { socket, events: 0 };
   clients[index] = client;
   const operationName = kind === 'named' ? `Dashboard${firstIndex + index}` : undefined;
   return new Promise((resolve, reject) => {
+    const acknowledged = setTimeout(() => socket.terminate(), CONNECT_TIMEOUT_MS);
     socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
     socket.on('error', (error) => reject(error));
     socket.on('close', (code, reason) => {
@@ -98,6 +101,7 @@ function connect(index: number): Promise<void> {
       const message = JSON.parse((data as Buffer).toString()) as { type: string; payload?: any };
       if (message.type === 'next') onEvent(index, message.payload, receivedAt);
       else if (message.type === 'connection_ack') {
+        clearTimeout(acknowledged);
         socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: operationOf(operationName), operationName } }));
         resolve();
       } else if (message.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
