@@ -42,7 +42,7 @@ if (openFileLimits().soft < wanted) {
   );
 }
 
-const HEADER = `| scenario | clients | facts | delivered | lost | duplicates | latency p50 / p99 | gateway CPU | gateway RSS idle / peak / after | idle RSS per client | load generator CPU | subgraphs CPU |
+const HEADER = `| scenario | clients | fact rate | delivered | lost | duplicates | latency p50 / p99 | gateway CPU | gateway RSS idle / peak / after | idle RSS per client | load generator CPU | subgraphs CPU |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`;
 
 const startedAt = Date.now();
