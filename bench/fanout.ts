@@ -101,7 +101,8 @@ if (skipped.length) console.log(`\nnot run (over the ${options.budgetMin}-minute
 
 function row(r: ScenarioResult): string {
   const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
-  const ms = (value: number) => (Number.isNaN(value) ? '–' : value < 10 ? value.toFixed(1) : value.toFixed(0));
+  const ms = (value: number) =>
+    Number.isNaN(value) ? '–' : value === Number.POSITIVE_INFINITY ? '> 300000' : value < 10 ? value.toFixed(1) : value.toFixed(0);
   const percent = r.expected ? (100 * r.delivered) / r.expected : 0;
   return `| ${r.kind} | ${r.clients.toLocaleString('en')} | ${r.rate}/s | ${percent.toFixed(percent === 100 ? 0 : 2)} % | ${(r.expected - r.delivered).toLocaleString('en')} | ${r.duplicates} | ${ms(r.p50)} / ${ms(r.p99)} ms | ${r.gatewayCpu.toFixed(0)} % | ${mb(r.rssIdle)} / ${mb(r.rssPeak)} / ${mb(r.rssAfter)} MB | ${(r.idleBytesPerClient / 1024).toFixed(1)} KB | ${r.generatorCpu.toFixed(0)} % | ${r.subgraphCpu.toFixed(0)} % |`;
 }

@@ -20,7 +20,7 @@ export function merge(into: number[], from: readonly number[]): number[] {
   return into;
 }
 
-/** The upper edge (ms) of the bucket holding the `p`-th percentile, or NaN without samples. */
+/** The upper edge (ms) of the bucket holding the `p`-th percentile: Infinity past 300 s, NaN without samples. */
 export function percentile(histogram: readonly number[], p: number): number {
   const total = histogram.reduce((sum, n) => sum + n, 0);
   if (total === 0) return Number.NaN;
@@ -28,7 +28,7 @@ export function percentile(histogram: readonly number[], p: number): number {
   let seen = 0;
   for (let i = 0; i < HISTOGRAM_SIZE; i += 1) {
     seen += histogram[i];
-    if (seen >= rank) return i < FINE ? (i + 1) / 10 : 1_000 + (i - FINE + 1) * 10;
+    if (seen >= rank) return i < FINE ? (i + 1) / 10 : i < HISTOGRAM_SIZE - 1 ? 1_000 + (i - FINE + 1) * 10 : Number.POSITIVE_INFINITY;
   }
-  return Number.POSITIVE_INFINITY;
+  return Number.NaN;
 }

@@ -21,7 +21,8 @@ export const minuteOf = (baseMinute: number, seq: number) => baseMinute - (1 + M
 
 /** The sequence number of the fact behind an event, or -1 when the event is not one of ours. */
 export function seqOf(baseMinute: number, productName: string, bucketStart: string): number {
-  const index = Number(productName.slice(productNameOf(0).length - 1));
+  const prefix = productNameOf(0).slice(0, -1);
+  const index = productName.startsWith(prefix) && /^\d+$/.test(productName.slice(prefix.length)) ? Number(productName.slice(prefix.length)) : -1;
   const minutesBack = (baseMinute - Date.parse(bucketStart)) / MINUTE - 1;
   if (!Number.isInteger(index) || index < 0 || index >= PRODUCTS || !Number.isInteger(minutesBack) || minutesBack < 0) return -1;
   return minutesBack * PRODUCTS + index;
