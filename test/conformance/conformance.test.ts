@@ -8,7 +8,7 @@
 import { ALLOWED_DIFFERENCES, KNOWN_DIVERGENCES } from './allowedDifferences.js';
 import { CONFORMANCE_CORPUS } from './conformanceCorpus.js';
 import { CONFORMANCE_SCHEMAS } from './conformanceSubgraphs.js';
-import { comparable, normaliseResponse } from './normaliseResponse.js';
+import { comparable, normaliseResponse, type WireResult } from './normaliseResponse.js';
 import { ourGatewayExecutor } from './ourGatewayExecutor.js';
 import { startConformanceMesh, type ConformanceMesh } from './startConformanceMesh.js';
 
@@ -44,6 +44,29 @@ describe('conformance of our gateway with @apollo/gateway', () => {
     expect(comparable(a)).not.toBe(comparable({ ...a, errors: [a.errors[0], { ...a.errors[1], path: ['y', 0] }] }));
     expect(comparable({ data: null })).not.toBe(comparable({}));
     expect(comparable({ data: { x: null } })).not.toBe(comparable({ data: { x: null }, extensions: { valueCompletion: [{ message: 'null', path: ['x'] }] } }));
+  });
+
+  it('should catch an executor under test that loses errors, reorders fields or nulls a field', async () => {
+    // The harness's own check: plugged with a broken executor, the comparison must fail.
+    const entry = CONFORMANCE_CORPUS.find((e) => e.name === 'nested nullable field throws')!;
+    const reverseKeys = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(reverseKeys)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(
+              Object.entries(value)
+                .map(([k, v]) => [k, reverseKeys(v)])
+                .reverse(),
+            )
+          : value;
+    const breakages: Record<string, (r: WireResult) => WireResult> = {
+      'drops the errors': (r) => ({ ...r, errors: undefined }),
+      'answers out of selection order': (r) => ({ ...r, data: reverseKeys(r.data) as Record<string, unknown> }),
+      'nulls a field': (r) => ({ ...r, data: JSON.parse(JSON.stringify(r.data).replace('"id":"u1"', '"id":null')) as Record<string, unknown> }),
+    };
+    const reference = await mesh.reference[entry.schema](entry.operation, entry.variables);
+    for (const [breakage, breakIt] of Object.entries(breakages))
+      expect({ breakage, equal: comparable(breakIt(reference)) === comparable(reference) }).toEqual({ breakage, equal: false });
   });
 
   describe.each(CONFORMANCE_CORPUS.map((entry) => [entry.name, entry] as const))('%s', (name, entry) => {
