@@ -6,6 +6,7 @@ import type { DataProductDeclaration, ProductContext } from './productDeclaratio
 import type { OutputPort, ServedDescriptor } from './descriptor.js';
 import { bucketUpdatedFilter, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from './ingest/changeSubjects.js';
 import { ingestEvents, type IngestReport } from './ingest/ingestEvents.js';
+import { createIngestBatcher, type IngestBatcherOptions } from './ingest/createIngestBatcher.js';
 import { checkDerivedMeasures } from './ingest/checkDerivedMeasures.js';
 import { queryHistory, type HistoryLimits, type HistoryRequest, type HistoryResult, type HistorySeries } from './history/queryHistory.js';
 import { createProjector } from './rollups/createProjector.js';
@@ -42,6 +43,11 @@ export interface DataProductRuntimeOptions {
   onPublishError?: (error: unknown) => void;
   /** How many recent change events keep their shared work (see `graphql/EventScopes.ts`). @default { capacity: 256 } */
   eventScopes?: EventScopesOptions;
+  /**
+   * Micro-batching of concurrent ingestion requests (see `ingest/createIngestBatcher.ts`).
+   * @default { maxWaitMs: 2, maxEvents: 5000 }
+   */
+  ingestBatching?: Omit<IngestBatcherOptions, 'ingest'>;
 }
 
 /**
@@ -58,6 +64,7 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
   eventMeshPorts: OutputPort[] = [];
   private readonly limits: HistoryLimits;
   private readonly ingestDependencies: Parameters<typeof ingestEvents>[0];
+  private readonly batchedIngest: (events: readonly unknown[]) => Promise<IngestReport>;
 
   private constructor(
     readonly definition: D,
@@ -86,6 +93,7 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
       onPublishError,
       checkFact: checkDerivedMeasures(definition),
     };
+    this.batchedIngest = createIngestBatcher({ ...options.ingestBatching, ingest: (events) => ingestEvents(this.ingestDependencies, events) });
     this.repair = productRepair({ ...this.ingestDependencies, definition });
     this.eventScopes = new EventScopes(options.eventScopes);
   }
@@ -99,9 +107,12 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
     return new DataProductRuntime(definition, options.store, options.bus, options);
   }
 
-  /** Ingests CloudEvents (single or batch) through validation, dedupe and one atomic apply. */
+  /**
+   * Ingests CloudEvents (single or batch) through validation, dedupe and one atomic apply; concurrent calls
+   * share a micro-batch (one transaction), each answered once its events are committed.
+   */
   ingest(events: readonly unknown[]): Promise<IngestReport> {
-    return ingestEvents(this.ingestDependencies, events);
+    return this.batchedIngest(events);
   }
 
   /** History of a rollup over a range, granularity, groups and filters. */
