@@ -16,7 +16,6 @@ import type {
   Reprojector,
   RollupLayout,
   StateListQuery,
-  StateReader,
   StateRow,
   Store,
   StoreLayout,
@@ -24,6 +23,7 @@ import type {
   StoredGrain,
 } from './Store.js';
 import { assertLayout } from './storeIdentifiers.js';
+import { sessionStateReader } from './sessionStateReader.js';
 import { mergeRollupDeltas, mergeStateWrites } from './mergeRollupDeltas.js';
 import {
   assertGrain,
@@ -112,7 +112,7 @@ export class DuckDbStore implements Store {
         const { applied, duplicates } = batch.split(await insertNewFacts(connection, batch.candidates));
         if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
 
-        const reader: StateReader = { read: (state, stateKeys) => this.readStateValues(connection, state, stateKeys) };
+        const reader = sessionStateReader(duckDbRepairSession(connection, this.states), this.states);
         const projection = assertProjection(await project(applied, reader));
         await upsertRollups(connection, mergeRollupDeltas(projection.deltas, this.rollups));
         await upsertStates(connection, mergeStateWrites(projection.states, this.states));
@@ -258,11 +258,6 @@ export class DuckDbStore implements Store {
     });
     this.queue = run.catch(() => undefined);
     return run;
-  }
-
-  private async readStateValues(connection: DuckDBConnection, state: string, keys: string[]) {
-    const rows = await readStateRows(connection, declaredState(this.states, state), keys);
-    return new Map(rows.map((row) => [row.key, row.value]));
   }
 }
 

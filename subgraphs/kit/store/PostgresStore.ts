@@ -15,7 +15,6 @@ import type {
   Reprojector,
   RollupLayout,
   StateListQuery,
-  StateReader,
   StateRow,
   Store,
   StoreLayout,
@@ -23,6 +22,7 @@ import type {
   StoredGrain,
 } from './Store.js';
 import { assertLayout } from './storeIdentifiers.js';
+import { sessionStateReader } from './sessionStateReader.js';
 import { mergeRollupDeltas, mergeStateWrites } from './mergeRollupDeltas.js';
 import {
   assertGrain,
@@ -39,7 +39,7 @@ import {
 import { RETRYABLE_SQLSTATES, schemaNames, timestampParam, withoutNul, type SchemaNames } from './postgresSql.js';
 import { initSchema } from './postgresSchema.js';
 import { bucketStatement } from './postgresBucketQuery.js';
-import { decodeStateRow, insertNewFacts, lockAndReadStates, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
+import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
 import { decodeRetraction, lockFactsForRepairSql, postgresRepairSession } from './postgresRepair.js';
 import { changeRetraction, rebuildSpan, rebuildSpans, runRebuild, type RepairContext, type RepairSession } from './repairSession.js';
 import { assertFactKey, assertReason } from './storeInputs.js';
@@ -140,7 +140,7 @@ export class PostgresStore implements Store {
       const { applied, duplicates } = batch.split(await insertNewFacts(client, this.names, batch.candidates));
       if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
 
-      const reader: StateReader = { read: (state, stateKeys) => lockAndReadStates(client, this.names, declaredState(this.states, state), stateKeys) };
+      const reader = sessionStateReader(postgresRepairSession(client, this.names, this.rollupOrder), this.states);
       const projection = assertProjection(await project(applied, reader));
       await upsertRollups(client, this.names, mergeRollupDeltas(projection.deltas, this.rollups), this.rollupOrder);
       await upsertStates(client, this.names, mergeStateWrites(projection.states, this.states), this.stateOrder);

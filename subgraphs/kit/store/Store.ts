@@ -81,6 +81,18 @@ export interface Projection {
 export interface StateReader {
   /** Current values of the given keys; absent keys are missing from the map. */
   read(state: string, keys: string[]): Promise<Map<string, Record<string, unknown>>>;
+  /**
+   * Current rows (value and the event time it holds) of the given keys; absent keys are missing. The kit's
+   * projector compares a fact's time with `updatedAt` to tell a late fact from a newer one.
+   * @default absent: every fact counts as newer than the stored value
+   */
+  rows?(state: string, keys: string[]): Promise<Map<string, StateRow>>;
+  /**
+   * The stored, unretracted facts of the given types in event-time order (time, then source, then id), in
+   * pages, the facts of this apply included: what a key is folded from again when a late fact reaches it.
+   * @default absent: a late fact cannot be folded in and leaves the stored value as it is
+   */
+  replay?(types: readonly string[]): AsyncIterable<StoredFact[]>;
 }
 
 /**

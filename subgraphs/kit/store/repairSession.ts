@@ -78,7 +78,7 @@ export interface RepairContext {
 }
 
 /** A reader of no state: rollup deltas must not depend on it (see `Reprojector`). */
-const NO_STATE: StateReader = { read: async () => new Map() };
+const NO_STATE: StateReader = { read: async () => new Map(), rows: async () => new Map() };
 
 const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
 const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
@@ -217,16 +217,16 @@ async function recomputeStates(session: RepairSession, context: RepairContext, t
     previous.set(state, new Map(rows.map((row) => [row.key, row])));
   }
 
-  const reader: StateReader = {
-    read: async (state, keys) => {
-      const folded = new Map<string, Record<string, unknown>>();
-      for (const key of keys) {
-        const current = wanted.get(state)?.get(key);
-        if (current) folded.set(key, current.value);
-      }
-      return folded;
-    },
+  // Facts come in event-time order, so none is late against what is folded so far: no replay needed.
+  const rows = async (state: string, keys: string[]) => {
+    const folded = new Map<string, StateRow>();
+    for (const key of keys) {
+      const current = wanted.get(state)?.get(key);
+      if (current) folded.set(key, { key, ...current });
+    }
+    return folded;
   };
+  const reader: StateReader = { rows, read: async (state, keys) => new Map([...(await rows(state, keys))].map(([key, row]) => [key, row.value])) };
   const { stateFactTypes } = context.reprojector;
   for (let after: StoredFact | undefined; ;) {
     const facts = await session.readFacts({ types: stateFactTypes, after, limit: REPAIR_CHUNK });
