@@ -15,6 +15,7 @@ import type { StateRow, StateListQuery, Store } from './store/Store.js';
 import { describeProduct, type PortAddresses } from './describeProduct.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { productRepair, type ProductRepair } from './repair/productRepair.js';
+import { productRetention, type ProductRetention } from './repair/productRetention.js';
 import { EventScopes, type EventScopesOptions } from './graphql/EventScopes.js';
 import { changeSubscription, type ChangeSubscriptionOptions } from './graphql/changeSubscription.js';
 
@@ -48,6 +49,12 @@ export interface DataProductRuntimeOptions {
    * @default { maxWaitMs: 2, maxEvents: 5000 }
    */
   ingestBatching?: Omit<IngestBatcherOptions, 'ingest'>;
+  /**
+   * How often the descriptor's retention SLO is enforced (facts and fine grains past the window deleted,
+   * see `repair/productRetention.ts`); the first run is one interval after start. 0 disables the schedule.
+   * @default 3_600_000 (hourly)
+   */
+  retentionIntervalMs?: number;
 }
 
 /**
@@ -58,6 +65,8 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
   readonly domain: string;
   /** Retract, restore and rebuild: the repair path for facts that were accepted but are wrong. */
   readonly repair: ProductRepair;
+  /** Enforces the retention SLO on a schedule; `run` enforces it now. */
+  readonly retention: ProductRetention;
   /** The work of resolving each change event, shared by every subscription that delivers it. */
   readonly eventScopes: EventScopes;
   /** Ports on event-mesh brokers, set by the bridge (`subgraphs/kit/eventMesh/startEventMesh.ts`) when it runs. */
@@ -95,6 +104,8 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
     };
     this.batchedIngest = createIngestBatcher({ ...options.ingestBatching, ingest: (events) => ingestEvents(this.ingestDependencies, events) });
     this.repair = productRepair({ ...this.ingestDependencies, definition });
+    this.retention = productRetention({ store, slos: definition.descriptor.slos, latenessMs, now, intervalMs: options.retentionIntervalMs });
+    this.retention.start();
     this.eventScopes = new EventScopes(options.eventScopes);
   }
 
@@ -203,6 +214,7 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
 
   /** Closes the bus subscriptions and the store. */
   async close(): Promise<void> {
+    await this.retention.stop();
     await this.bus.close();
     await this.store.close();
   }

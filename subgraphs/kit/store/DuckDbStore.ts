@@ -12,6 +12,8 @@ import type {
   RebuildRange,
   RebuildResult,
   Retraction,
+  RetentionCutoffs,
+  RetentionResult,
   RetractionResult,
   Reprojector,
   RollupLayout,
@@ -42,7 +44,7 @@ import { initSchema } from './duckDbSchema.js';
 import { bucketStatement } from './duckDbBucketQuery.js';
 import { duckDbRepairSession, decodeRetraction } from './duckDbRepair.js';
 import { changeRetraction, rebuildSpan, rebuildSpans, runRebuild, type RepairContext } from './repairSession.js';
-import { assertFactKey, assertReason } from './storeInputs.js';
+import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './duckDbWrites.js';
 
 /** Options of `DuckDbStore.open`. */
@@ -208,6 +210,26 @@ export class DuckDbStore implements Store {
   async retractions(limit: number): Promise<Retraction[]> {
     const sql = `SELECT source, id, reason, retracted_at FROM retractions ORDER BY retracted_at DESC, source, id LIMIT ${assertLimit(limit)}`;
     return (await this.exclusive((connection) => readRows(connection, sql))).map(decodeRetraction);
+  }
+
+  async enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult> {
+    const { facts: before, grains } = assertCutoffs(cutoffs);
+    return this.exclusive((connection) =>
+      inTransaction(connection, async () => {
+        const at = [toTimestamp(before)];
+        await connection.run(`DELETE FROM retractions WHERE (source, id) IN (SELECT source, id FROM facts WHERE time < $1)`, at);
+        const facts = (await connection.run(`DELETE FROM facts WHERE time < $1`, at)).rowsChanged;
+        const deadLetters = (await connection.run(`DELETE FROM dead_letters WHERE received_at < $1`, at)).rowsChanged;
+        const rows = { minute: 0, hour: 0, day: 0 };
+        for (const [grain, cutoff] of Object.entries(grains) as Array<[StoredGrain, Date | undefined]>) {
+          if (!cutoff) continue;
+          for (const layout of this.rollups.values()) {
+            rows[grain] += (await connection.run(`DELETE FROM ${rollupTable(layout.name, grain)} WHERE bucket < $1`, [toTimestamp(cutoff)])).rowsChanged;
+          }
+        }
+        return { facts, deadLetters, rows };
+      }),
+    );
   }
 
   async exportRollup(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number> {

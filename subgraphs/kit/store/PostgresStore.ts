@@ -11,6 +11,8 @@ import type {
   RebuildRange,
   RebuildResult,
   Retraction,
+  RetentionCutoffs,
+  RetentionResult,
   RetractionResult,
   Reprojector,
   RollupLayout,
@@ -42,7 +44,7 @@ import { bucketStatement } from './postgresBucketQuery.js';
 import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
 import { decodeRetraction, lockFactsForRepairSql, postgresRepairSession } from './postgresRepair.js';
 import { changeRetraction, rebuildSpan, rebuildSpans, runRebuild, type RepairContext, type RepairSession } from './repairSession.js';
-import { assertFactKey, assertReason } from './storeInputs.js';
+import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import { exportRollupCsv } from './postgresCsvExport.js';
 
 /** Options of `PostgresStore.open`. */
@@ -255,6 +257,31 @@ export class PostgresStore implements Store {
       [assertLimit(limit)],
     );
     return rows.map(decodeRetraction);
+  }
+
+  /** Holds applies back while it runs, like a repair: a fact deleted here cannot be half-applied there. */
+  async enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult> {
+    this.assertReady();
+    const { facts: before, grains } = assertCutoffs(cutoffs);
+    return this.transaction(async (client) => {
+      const at = [timestampParam(before)];
+      await client.query(lockFactsForRepairSql(this.names));
+      await client.query(
+        `DELETE FROM ${this.names.retractions} r USING ${this.names.facts} f WHERE f.source = r.source AND f.id = r.id AND f."time" < $1`,
+        at,
+      );
+      const facts = (await client.query(`DELETE FROM ${this.names.facts} WHERE "time" < $1`, at)).rowCount ?? 0;
+      const deadLetters = (await client.query(`DELETE FROM ${this.names.deadLetters} WHERE received_at < $1`, at)).rowCount ?? 0;
+      const rows = { minute: 0, hour: 0, day: 0 };
+      for (const [grain, cutoff] of Object.entries(grains) as Array<[StoredGrain, Date | undefined]>) {
+        if (!cutoff) continue;
+        for (const layout of this.rollupOrder) {
+          const { rowCount } = await client.query(`DELETE FROM ${this.names.rollup(layout.name, grain)} WHERE bucket < $1`, [timestampParam(cutoff)]);
+          rows[grain] += rowCount ?? 0;
+        }
+      }
+      return { facts, deadLetters, rows };
+    });
   }
 
   /** CSV only: PostgreSQL cannot write Parquet (export from a DuckDB store, or convert the CSV). */

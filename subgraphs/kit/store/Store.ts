@@ -253,6 +253,24 @@ export interface RebuildResult {
 }
 
 /**
+ * What `enforceRetention` deletes: every row strictly before its cutoff. Cutoffs are whole UTC days, so a
+ * coarser grain never keeps a row whose finer rows are half gone.
+ */
+export interface RetentionCutoffs {
+  /** Facts (with their retractions) whose event time is before this, and dead letters received before it. */
+  facts: Date;
+  /** Per grain, rollup rows whose bucket starts before the cutoff; a grain left out is kept whole. */
+  grains: Partial<Record<StoredGrain, Date>>;
+}
+
+/** What one `enforceRetention` deleted. */
+export interface RetentionResult {
+  facts: number;
+  deadLetters: number;
+  rows: Record<StoredGrain, number>;
+}
+
+/**
  * The storage contract. Implementations: `DuckDbStore` (embedded), `PostgresStore` (scale-out).
  *
  * A store rejects identifiers and values it cannot hold rather than altering them: `init` throws
@@ -309,6 +327,12 @@ export interface Store {
   rebuild(range: RebuildRange, reprojector: Reprojector, onBatch?: (batch: RebuildBatch) => Promise<void>): Promise<RebuildResult>;
   /** Retractions in force, most recent first. */
   retractions(limit: number): Promise<Retraction[]>;
+  /**
+   * Deletes, in one transaction, what is past the retention window: facts, retractions and dead letters
+   * before `cutoffs.facts`, rollup rows before their grain's cutoff. Keyed states are kept (they hold the
+   * latest value, not history). Idempotent.
+   */
+  enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult>;
   /** Export a rollup grain to a file (Parquet or CSV). Returns rows written. */
   exportRollup?(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number>;
   /** Release connections and files. */
