@@ -180,6 +180,29 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
         ]);
       });
 
+      it('should answer queries while an apply is in progress, from the last committed state', async () => {
+        await store.apply([order('a', T0)], projectOrders);
+        let release!: () => void;
+        let entered!: () => void;
+        const inside = new Promise<void>((resolve) => (entered = resolve));
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const applying = store.apply([order('b', T0 + MINUTE)], async (facts, states) => {
+          entered();
+          await held;
+          return projectOrders(facts, states);
+        });
+        await inside;
+
+        const [rows, count, watermark] = await Promise.all([store.queryBuckets(query([T0, T0 + HOUR])), store.factCount(), store.watermark()]);
+        release();
+        await applying;
+
+        expect(rows[0].values.count).toBe(1);
+        expect(count).toBe(1);
+        expect(watermark).toEqual(new Date(T0));
+        expect((await store.queryBuckets(query([T0, T0 + HOUR])))[0].values.count).toBe(2);
+      });
+
       it('should stay exact under concurrent callers', async () => {
         const batches = Array.from({ length: 8 }, (_, b) => Array.from({ length: 25 }, (_, i) => order(`${b}-${i}`, T0 + i * MINUTE)));
         await Promise.all([
