@@ -43,7 +43,7 @@ import { fromJson, fromTimestamp, ident, readRows, rollupTable, stateTable, toTi
 import { initSchema } from './duckDbSchema.js';
 import { bucketStatement } from './duckDbBucketQuery.js';
 import { duckDbRepairSession, decodeRetraction } from './duckDbRepair.js';
-import { changeRetraction, rebuildSpan, rebuildSpans, runRebuild, type RepairContext } from './repairSession.js';
+import { changeRetraction, rebuildSpan, rebuildSpans, rebuiltRollup, runRebuild, type RepairContext } from './repairSession.js';
 import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './duckDbWrites.js';
 
@@ -208,8 +208,9 @@ export class DuckDbStore implements Store {
   }
 
   async rebuild(range: RebuildRange, reprojector: Reprojector, onBatch?: (batch: RebuildBatch) => Promise<void>): Promise<RebuildResult> {
+    if (range.rollup !== undefined) rebuiltRollup(this.rollups, range.rollup);
     const spans = await this.exclusive((connection) => rebuildSpans(duckDbRepairSession(connection, this.states), range));
-    return runRebuild(spans, (span) => this.repair((session, context) => rebuildSpan(session, context, span), reprojector), onBatch);
+    return runRebuild(spans, (span) => this.repair((session, context) => rebuildSpan(session, context, span, range.rollup), reprojector), onBatch);
   }
 
   async retractions(limit: number): Promise<Retraction[]> {

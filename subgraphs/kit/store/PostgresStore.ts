@@ -43,7 +43,7 @@ import { initSchema } from './postgresSchema.js';
 import { bucketStatement } from './postgresBucketQuery.js';
 import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
 import { decodeRetraction, lockFactsForRepairSql, postgresRepairSession } from './postgresRepair.js';
-import { changeRetraction, rebuildSpan, rebuildSpans, runRebuild, type RepairContext, type RepairSession } from './repairSession.js';
+import { changeRetraction, rebuildSpan, rebuildSpans, rebuiltRollup, runRebuild, type RepairContext, type RepairSession } from './repairSession.js';
 import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import { exportRollupCsv } from './postgresCsvExport.js';
 import { DEFAULT_POSTGRES_TIMEOUTS, assertTimeouts, explainTimeout, poolTimeoutSettings, type PostgresTimeouts } from './postgresTimeouts.js';
@@ -260,6 +260,7 @@ export class PostgresStore implements Store {
   /** Each batch is one transaction holding applies back while it runs (see `lockFactsForRepairSql`). */
   async rebuild(range: RebuildRange, reprojector: Reprojector, onBatch?: (batch: RebuildBatch) => Promise<void>): Promise<RebuildResult> {
     this.assertReady();
+    if (range.rollup !== undefined) rebuiltRollup(this.rollups, range.rollup);
     const client = await this.connect(this.pool);
     let spans;
     try {
@@ -267,7 +268,7 @@ export class PostgresStore implements Store {
     } finally {
       client.release();
     }
-    return runRebuild(spans, (span) => this.repair((session, context) => rebuildSpan(session, context, span), reprojector), onBatch);
+    return runRebuild(spans, (span) => this.repair((session, context) => rebuildSpan(session, context, span, range.rollup), reprojector), onBatch);
   }
 
   async retractions(limit: number): Promise<Retraction[]> {

@@ -231,6 +231,8 @@ export interface RebuildRange {
   from?: Date;
   /** Exclusive. @default just after the latest stored fact */
   to?: Date;
+  /** Only this rollup (e.g. after its definition changed); an unknown name is a `RangeError`. @default every rollup */
+  rollup?: string;
 }
 
 /** One committed transaction of a rebuild: whole UTC hours within one UTC day. */
