@@ -269,7 +269,9 @@ const table: string[] = [
 ];
 for (const r of results) {
   for (const s of r.sizes) {
-    table.push(`| ${r.store} | ${s.facts.toLocaleString('en')} | ${rate(s.added, s.ingestMs)} | ${s.history.toFixed(1)} ms | ${s.raw === null ? '—' : `${s.raw.toFixed(1)} ms`} |`);
+    table.push(
+      `| ${r.store} | ${s.facts.toLocaleString('en')} | ${rate(s.added, s.ingestMs)} | ${s.history.toFixed(1)} ms | ${s.raw === null ? '—' : `${s.raw.toFixed(1)} ms`} |`,
+    );
   }
 }
 table.push(

@@ -191,7 +191,12 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv): SubgraphAuthConfig {
   };
 }
 
-function parseStore(value: string, dataDir: string, domain: string, timeouts: NonNullable<Extract<StoreConfig, { kind: 'postgres' }>['timeouts']>): StoreConfig {
+function parseStore(
+  value: string,
+  dataDir: string,
+  domain: string,
+  timeouts: NonNullable<Extract<StoreConfig, { kind: 'postgres' }>['timeouts']>,
+): StoreConfig {
   if (value === 'duckdb') return { kind: 'duckdb', path: path.join(dataDir, `${domain}.duckdb`) };
   if (value === 'memory') return { kind: 'duckdb', path: ':memory:' };
   if (value.startsWith('duckdb:')) return { kind: 'duckdb', path: path.resolve(value.slice('duckdb:'.length)) };

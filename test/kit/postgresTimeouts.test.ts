@@ -40,7 +40,9 @@ describe('PostgresStore timeouts', () => {
   });
 
   it('should refuse a timeout that is not a positive integer, naming it', async () => {
-    await expect(PostgresStore.open({ url: POSTGRES_TEST_URL, schema: 'x', timeouts: { statementTimeoutMs: 0 } })).rejects.toThrow(/statementTimeoutMs must be a positive integer/);
+    await expect(PostgresStore.open({ url: POSTGRES_TEST_URL, schema: 'x', timeouts: { statementTimeoutMs: 0 } })).rejects.toThrow(
+      /statementTimeoutMs must be a positive integer/,
+    );
     await expect(PostgresStore.open({ url: POSTGRES_TEST_URL, schema: 'x', readPoolSize: 0 })).rejects.toThrow(/readPoolSize/);
   });
 

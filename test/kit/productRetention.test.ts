@@ -34,8 +34,7 @@ describe('retention of a data product', () => {
     runtime = await startOrders({ retentionDays: 30 }, 2 * DAY);
     const report = await runtime.ingest([orderPlaced(ago(40)), orderPlaced(ago(31)), orderPlaced(ago(29)), orderPlaced(ago(1))]);
     expect(report.applied).toBe(4);
-    const history = async (granularity: 'DAY' | 'HOUR') =>
-      (await runtime!.history('sales', { range: { from: ago(45), to: NOW }, granularity })).total.orders;
+    const history = async (granularity: 'DAY' | 'HOUR') => (await runtime!.history('sales', { range: { from: ago(45), to: NOW }, granularity })).total.orders;
 
     const lastRun = await runtime.retention.run();
 
@@ -61,8 +60,16 @@ describe('retention of a data product', () => {
   });
 
   it('should honour declared grain windows, null keeping a grain forever', () => {
-    const cutoffs = retentionCutoffs({ freshnessSeconds: 1, availability: 1, retentionDays: 10, rollupRetentionDays: { minute: 2, hour: null, day: 400 } }, 0, NOW, null);
-    expect(cutoffs).toEqual({ facts: new Date('2026-06-05T00:00:00Z'), grains: { minute: new Date('2026-06-13T00:00:00Z'), day: new Date('2025-05-11T00:00:00Z') } });
+    const cutoffs = retentionCutoffs(
+      { freshnessSeconds: 1, availability: 1, retentionDays: 10, rollupRetentionDays: { minute: 2, hour: null, day: 400 } },
+      0,
+      NOW,
+      null,
+    );
+    expect(cutoffs).toEqual({
+      facts: new Date('2026-06-05T00:00:00Z'),
+      grains: { minute: new Date('2026-06-13T00:00:00Z'), day: new Date('2025-05-11T00:00:00Z') },
+    });
   });
 
   it('should run on its schedule and report failures without stopping', async () => {
@@ -78,7 +85,14 @@ describe('retention of a data product', () => {
         return { facts: 0, deadLetters: 0, rows: { minute: 0, hour: 0, day: 0 } };
       },
     } as never;
-    const retention = productRetention({ store, slos: { freshnessSeconds: 1, availability: 1, retentionDays: 1 }, latenessMs: 0, now: () => NOW, intervalMs: 5, onError: (e) => errors.push(e) });
+    const retention = productRetention({
+      store,
+      slos: { freshnessSeconds: 1, availability: 1, retentionDays: 1 },
+      latenessMs: 0,
+      now: () => NOW,
+      intervalMs: 5,
+      onError: (e) => errors.push(e),
+    });
     retention.start();
     retention.start();
     await ran;
@@ -90,7 +104,9 @@ describe('retention of a data product', () => {
   it('should refuse windows that are not positive numbers of days', () => {
     const base = { store: {} as never, latenessMs: 0, now: () => NOW };
     expect(() => productRetention({ ...base, slos: { freshnessSeconds: 1, availability: 1, retentionDays: 0 } })).toThrow(/retentionDays must be a positive/);
-    expect(() => productRetention({ ...base, slos: { freshnessSeconds: 1, availability: 1, retentionDays: 1, rollupRetentionDays: { hour: -1 } } })).toThrow(/hour/);
+    expect(() => productRetention({ ...base, slos: { freshnessSeconds: 1, availability: 1, retentionDays: 1, rollupRetentionDays: { hour: -1 } } })).toThrow(
+      /hour/,
+    );
     expect(() => productRetention({ ...base, slos: { freshnessSeconds: 1, availability: 1, retentionDays: 1 }, intervalMs: -1 })).toThrow(/intervalMs/);
   });
 });

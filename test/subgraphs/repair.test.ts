@@ -208,8 +208,11 @@ describe('npm run repair', () => {
     await post('/events', good, await token('orders:write'));
     const rebuild = (...args: string[]) =>
       new Promise<{ code: number | null; stdout: string }>((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', 'scripts/rebuild.ts', 'orders', ...args, '--url', base], { env: { ...process.env, MESH_ADMIN_TOKEN: '' } }, (error, stdout) =>
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'scripts/rebuild.ts', 'orders', ...args, '--url', base],
+          { env: { ...process.env, MESH_ADMIN_TOKEN: '' } },
+          (error, stdout) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
         );
       });
 

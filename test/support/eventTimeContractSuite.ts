@@ -56,7 +56,9 @@ export function describeEventTimeContract(open: () => Promise<Store>): void {
       const late = await store.apply([counted(T0 + 9 * HOUR, 20)], project);
 
       expect(await stock()).toEqual({ onHand: 50, updatedAt: T0 + 10 * HOUR });
-      expect(late.projection.states).toEqual([{ state: 'stock', key: 'p1', value: { onHand: 50 }, updatedAt: new Date(T0 + 10 * HOUR), previous: { onHand: 50 } }]);
+      expect(late.projection.states).toEqual([
+        { state: 'stock', key: 'p1', value: { onHand: 50 }, updatedAt: new Date(T0 + 10 * HOUR), previous: { onHand: 50 } },
+      ]);
     });
 
     it('should fold a late fact in where its time puts it, over every stored fact of the key', async () => {

@@ -15,9 +15,11 @@ function rows(store: Store, grain: StoredGrain, fromMs: number, toMs: number) {
 }
 
 /** Orders every 7 hours over six days, the first and last second of a day included. */
-const facts = () =>
-  [...Array.from({ length: 21 }, (_, i) => order(`o${i}`, T0 + i * 7 * HOUR, { amount: i + 1, region: i % 2 ? 'eu' : 'us' })),
-    order('edge-last', T0 + 3 * DAY - 1000), order('edge-first', T0 + 3 * DAY)];
+const facts = () => [
+  ...Array.from({ length: 21 }, (_, i) => order(`o${i}`, T0 + i * 7 * HOUR, { amount: i + 1, region: i % 2 ? 'eu' : 'us' })),
+  order('edge-last', T0 + 3 * DAY - 1000),
+  order('edge-first', T0 + 3 * DAY),
+];
 
 export function describeRetentionContract(open: () => Promise<Store>): void {
   describe('enforceRetention', () => {
@@ -25,7 +27,10 @@ export function describeRetentionContract(open: () => Promise<Store>): void {
       const store = await open();
       const kept = await open();
       await store.apply(facts(), projectOrders);
-      await kept.apply(facts().filter((f) => f.time.getTime() >= T0 + 3 * DAY), projectOrders);
+      await kept.apply(
+        facts().filter((f) => f.time.getTime() >= T0 + 3 * DAY),
+        projectOrders,
+      );
       await store.retract({ source: 'shop', id: 'o1' }, 'wrong', new Date(T0 + 7 * DAY), { project: projectOrders });
       await store.retract({ source: 'shop', id: 'o20' }, 'wrong', new Date(T0 + 7 * DAY), { project: projectOrders });
       await kept.retract({ source: 'shop', id: 'o20' }, 'wrong', new Date(T0 + 7 * DAY), { project: projectOrders });
@@ -47,7 +52,11 @@ export function describeRetentionContract(open: () => Promise<Store>): void {
       // A fact past the window is gone for good; one inside it is still a duplicate.
       const again = await store.apply([order('o0', T0), order('edge-first', T0 + 3 * DAY)], projectOrders);
       expect(again.applied.map((f) => f.id)).toEqual(['o0']);
-      expect(await store.enforceRetention({ facts: new Date(T0 + 3 * DAY), grains: {} })).toEqual({ facts: 1, deadLetters: 0, rows: { minute: 0, hour: 0, day: 0 } });
+      expect(await store.enforceRetention({ facts: new Date(T0 + 3 * DAY), grains: {} })).toEqual({
+        facts: 1,
+        deadLetters: 0,
+        rows: { minute: 0, hour: 0, day: 0 },
+      });
     });
 
     it('should delete dead letters received before the facts cutoff', async () => {

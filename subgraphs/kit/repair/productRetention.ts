@@ -49,12 +49,7 @@ export function grainRetentionDays(slos: DataProductDescriptor['slos']): Record<
  * at least as long as the lateness window behind the watermark, so deduplication holds for every fact the
  * product still accepts.
  */
-export function retentionCutoffs(
-  slos: DataProductDescriptor['slos'],
-  latenessMs: number,
-  now: Date,
-  watermark: Date | null,
-): RetentionCutoffs {
+export function retentionCutoffs(slos: DataProductDescriptor['slos'], latenessMs: number, now: Date, watermark: Date | null): RetentionCutoffs {
   const window = (days: number) => floorDay(now.getTime() - days * GRAIN_MS.day);
   const accepted = floorDay(Math.min(now.getTime(), watermark?.getTime() ?? Infinity) - latenessMs);
   const grains: RetentionCutoffs['grains'] = {};

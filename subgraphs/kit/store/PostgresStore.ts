@@ -127,7 +127,10 @@ export class PostgresStore implements Store {
     const { url, schema, poolSize = 5, readPoolSize = 2, maxRetries = 5, onRetry = () => undefined } = options;
     const timeouts = assertTimeouts({ ...DEFAULT_POSTGRES_TIMEOUTS, ...options.timeouts });
     if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) throw new Error('url must be a postgres:// connection string');
-    for (const [name, size] of [['poolSize', poolSize], ['readPoolSize', readPoolSize]] as const) {
+    for (const [name, size] of [
+      ['poolSize', poolSize],
+      ['readPoolSize', readPoolSize],
+    ] as const) {
       if (!Number.isSafeInteger(size) || size < 1) throw new Error(`${name} must be a positive integer, got ${size}`);
     }
     if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) throw new Error(`maxRetries must be a non-negative integer, got ${maxRetries}`);
@@ -287,10 +290,7 @@ export class PostgresStore implements Store {
     return this.transaction(async (client) => {
       const at = [timestampParam(before)];
       await client.query(lockFactsForRepairSql(this.names));
-      await client.query(
-        `DELETE FROM ${this.names.retractions} r USING ${this.names.facts} f WHERE f.source = r.source AND f.id = r.id AND f."time" < $1`,
-        at,
-      );
+      await client.query(`DELETE FROM ${this.names.retractions} r USING ${this.names.facts} f WHERE f.source = r.source AND f.id = r.id AND f."time" < $1`, at);
       const facts = (await client.query(`DELETE FROM ${this.names.facts} WHERE "time" < $1`, at)).rowCount ?? 0;
       const deadLetters = (await client.query(`DELETE FROM ${this.names.deadLetters} WHERE received_at < $1`, at)).rowCount ?? 0;
       const rows = { minute: 0, hour: 0, day: 0 };
@@ -352,7 +352,10 @@ export class PostgresStore implements Store {
   }
 
   /** A query on the read pool; a timeout error names its setting. */
-  private async read<R extends pg.QueryResultRow = pg.QueryResultRow>(query: string | (pg.QueryConfig & { rowMode?: 'array' }), values?: unknown[]): Promise<pg.QueryResult<R>> {
+  private async read<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    query: string | (pg.QueryConfig & { rowMode?: 'array' }),
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
     try {
       return await this.readPool.query<R>(query as string, values);
     } catch (error) {
