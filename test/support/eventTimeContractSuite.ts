@@ -24,6 +24,22 @@ const project = createProjector({
   },
 } as unknown as DataProductDeclaration);
 
+/** The same adjustments as a counter that declares its facts commute. */
+const projectArrival = createProjector({
+  rollups: {},
+  states: {
+    stock: {
+      resolve: 'arrival',
+      reducers: {
+        Adjusted: {
+          key: (d: { product: string }) => d.product,
+          reduce: (previous: { onHand?: number } | undefined, d: { delta: number }) => ({ onHand: (previous?.onHand ?? 0) + d.delta }),
+        },
+      },
+    },
+  },
+} as unknown as DataProductDeclaration);
+
 let sequence = 0;
 const counted = (atMs: number, onHand: number, product = 'p1'): StoredFact => ({
   source: 'warehouse',
@@ -81,6 +97,22 @@ export function describeEventTimeContract(open: () => Promise<Store>): void {
       await store.apply([counted(T0 + HOUR, 12)], project);
 
       expect(await stock()).toEqual({ onHand: 12, updatedAt: T0 + HOUR });
+    });
+
+    it('should fold late facts of an arrival-ordered state on top without replaying, keeping the newest time', async () => {
+      const replayed: string[][] = [];
+      const watched = async (facts: StoredFact[], states: Parameters<typeof projectArrival>[1]) =>
+        projectArrival(facts, {
+          ...states,
+          read: states.read,
+          rows: states.rows,
+          replay: (types) => (replayed.push([...types]), states.replay!(types)),
+        });
+      await store.apply([adjusted(T0 + 2 * HOUR, 5)], watched);
+      await store.apply([adjusted(T0 + HOUR, 3)], watched);
+
+      expect(await stock()).toEqual({ onHand: 8, updatedAt: T0 + 2 * HOUR });
+      expect(replayed).toEqual([]);
     });
 
     it('should resolve an out-of-order stream to the value of the in-order one', async () => {

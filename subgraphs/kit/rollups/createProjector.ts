@@ -56,7 +56,8 @@ type Reducer = { key: (d: unknown) => string; reduce: (p: Record<string, unknown
  * in event-time order (time, then source, then id), this batch included: the late fact lands where it
  * belongs instead of overwriting newer ones. That replay scans the state's facts, so it costs more than an
  * in-order fact; a store without `replay` leaves the stored value as it is (the late fact still counts in
- * rollups).
+ * rollups). A state declared `resolve: 'arrival'` (counters, whose reducers commute) folds every fact on
+ * top in arrival order and never replays; its `updatedAt` is still the newest event time folded in.
  */
 async function foldStates<F extends FactSchemas>(
   states: Array<[string, StateDefinition<F>]>,
@@ -66,20 +67,24 @@ async function foldStates<F extends FactSchemas>(
   const writes: StateWrite[] = [];
   for (const [name, state] of states) {
     const reducers = state.reducers as Record<string, Reducer>;
+    const byEventTime = state.resolve !== 'arrival';
     // A stable sort: equal times keep their arrival order.
-    const touching = facts.filter((f) => reducers[f.type]).sort((a, b) => a.time.getTime() - b.time.getTime());
+    const touching = facts.filter((f) => reducers[f.type]);
+    if (byEventTime) touching.sort((a, b) => a.time.getTime() - b.time.getTime());
     if (!touching.length) continue;
     const keyed = touching.map((fact) => ({ fact, key: reducers[fact.type].key(fact.data) }));
     const keys = [...new Set(keyed.map((k) => k.key))];
     const current = reader.rows
       ? await reader.rows(name, keys)
       : new Map([...(await reader.read(name, keys))].map(([key, value]) => [key, { key, value, updatedAt: new Date(-8.64e15) }]));
-    const late = new Set(keyed.filter(({ fact, key }) => fact.time.getTime() < (current.get(key)?.updatedAt.getTime() ?? -Infinity)).map((k) => k.key));
+    const isLate = ({ fact, key }: { fact: StoredFact; key: string }) => fact.time.getTime() < (current.get(key)?.updatedAt.getTime() ?? -Infinity);
+    const late = new Set(byEventTime ? keyed.filter(isLate).map((k) => k.key) : []);
     const latest = new Map<string, { value: Record<string, unknown>; time: Date }>();
     for (const { fact, key } of keyed) {
       if (late.has(key)) continue;
       const previous = latest.get(key)?.value ?? current.get(key)?.value;
-      latest.set(key, { value: reducers[fact.type].reduce(previous, fact.data, fact.time), time: fact.time });
+      const newest = Math.max(fact.time.getTime(), latest.get(key)?.time.getTime() ?? current.get(key)?.updatedAt.getTime() ?? -Infinity);
+      latest.set(key, { value: reducers[fact.type].reduce(previous, fact.data, fact.time), time: new Date(newest) });
     }
     if (late.size > 0 && reader.replay) {
       for await (const page of reader.replay(Object.keys(reducers))) {
