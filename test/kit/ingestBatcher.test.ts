@@ -80,13 +80,15 @@ describe('micro-batched ingestion', () => {
     runtime = await startOrders(store, { maxWaitMs: 20 });
     const [a, b] = [orderPlaced('2025-03-01T10:00:00Z'), orderPlaced('2025-03-01T10:01:00Z')];
     const poison = { ...orderPlaced('2025-03-01T10:02:00Z'), id: 'poison' };
+    const bad = { ...orderPlaced('2025-03-01T10:03:00Z'), time: 'yesterday' };
 
-    const results = await Promise.allSettled([runtime.ingest([a]), runtime.ingest([poison, b]), runtime.ingest([b])]);
+    const results = await Promise.allSettled([runtime.ingest([a, bad]), runtime.ingest([poison, b]), runtime.ingest([b])]);
 
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toEqual(new Error('the store cannot hold this batch'));
     expect(applies.map((facts) => facts.map((f) => f.id))).toEqual([[a.id, 'poison', b.id, b.id], [a.id], ['poison', b.id], [b.id]]);
     expect(await store.factCount()).toBe(2);
+    expect((await store.deadLetters(10)).map((letter) => letter.id)).toEqual([bad.id]); // kept once, not once per run
   });
 
   it('should take requests arriving during an apply together into the next batch', async () => {
