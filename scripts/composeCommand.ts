@@ -60,9 +60,17 @@ export function composeUrls(env: Readonly<Record<string, string | undefined>>): 
   return { ...domainUrls(env), ...Object.fromEntries(overrides) };
 }
 
-/** Composes the domains' SDL in `schemaDir` routed by {@link composeUrls}. */
-export function composeDomains(schemaDir: string, env: Readonly<Record<string, string | undefined>>, allowBreaking = false): ComposeSchemaDirResult {
-  return composeSchemaDir({ schemaDir, urls: composeUrls(env), allowBreaking });
+/**
+ * Composes the domains' SDL in `schemaDir` routed by {@link composeUrls}; `extraUrls` routes domains the
+ * running `subgraphs/domains.ts` does not know yet (one `npm run new-domain` just added).
+ */
+export function composeDomains(
+  schemaDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+  allowBreaking = false,
+  extraUrls: Readonly<Record<string, string>> = {},
+): ComposeSchemaDirResult {
+  return composeSchemaDir({ schemaDir, urls: { ...composeUrls(env), ...extraUrls }, allowBreaking });
 }
 
 /** What a compose run printed and how it exits. */
@@ -75,8 +83,13 @@ export interface ComposeOutcome {
 }
 
 /** Runs compose as the command line asks: writes `supergraph.graphql` (or, with `--check`, compares it). */
-export function runCompose(args: Exclude<ComposeArgs, { help: true }>, schemaDir: string, env: Readonly<Record<string, string | undefined>>): ComposeOutcome {
-  const result = composeDomains(schemaDir, env, args.allowBreaking);
+export function runCompose(
+  args: Exclude<ComposeArgs, { help: true }>,
+  schemaDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+  extraUrls: Readonly<Record<string, string>> = {},
+): ComposeOutcome {
+  const result = composeDomains(schemaDir, env, args.allowBreaking, extraUrls);
   if (!result.ok) return { exitCode: 1, out: [], err: [result.report] };
   const err = result.breaking ? [`accepted breaking changes:\n${result.breaking}`] : [];
   const target = path.join(schemaDir, 'supergraph.graphql');

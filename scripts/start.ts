@@ -8,10 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DOMAINS, DOMAIN_NAMES } from '../subgraphs/domains.js';
+import { DOMAIN_NAMES, domainUrls } from '../subgraphs/domains.js';
 import { simulatorConfigFromEnv } from '../simulator/simulatorConfig.js';
 import { runSimulator } from '../simulator/runSimulator.js';
 import { devProducerHeaders } from './devToken.js';
+import { postSampleFacts } from './postSampleFacts.js';
 import { runMain } from './runMain.js';
 
 const children = new Map<string, ChildProcess>();
@@ -77,7 +78,9 @@ async function waitFor(url: string, what: string, timeoutMs: number): Promise<vo
 await runMain('mesh', async () => {
   const host = process.env.MESH_HOST ?? '127.0.0.1';
   const gatewayPort = process.env.GATEWAY_PORT ?? '4000';
-  const base = (domain: keyof typeof DOMAINS) => `http://${host}:${process.env[`${domain.toUpperCase()}_PORT`] ?? DOMAINS[domain].defaultPort}`;
+  // The same addresses `npm run compose` writes into schema/supergraph.graphql.
+  const urls = domainUrls(process.env);
+  const base = (domain: (typeof DOMAIN_NAMES)[number]) => urls[domain].replace(/\/graphql$/, '');
   const simulator = simulatorConfigFromEnv(process.env);
   if (!process.env.MESH_SUBGRAPHS) process.env.MESH_SUBGRAPHS = DOMAIN_NAMES.map((d) => `${d}=${base(d)}/graphql`).join(',');
 
@@ -96,6 +99,13 @@ await runMain('mesh', async () => {
       })
     : null;
   await sim?.seeded;
+  // Domains added with `npm run new-domain` bring their own sample facts (the simulator's story has four domains).
+  if (simulator.enabled)
+    await postSampleFacts({
+      bases: Object.fromEntries(DOMAIN_NAMES.map((d) => [d, base(d)])),
+      headers: devProducerHeaders(DOMAIN_NAMES),
+      log: (line) => console.log(`${'[simulator]'.padEnd(12)}${line}`),
+    });
   // The gateway starts once history is in place, so "ready" means a dashboard sees the seeded 90 days.
   launch('gateway', 'gateway');
   const gateway = `http://${host}:${gatewayPort}`;

@@ -1,5 +1,5 @@
 import type { DocumentNode } from 'graphql';
-import type { DataProductDefinition } from './kit/index.js';
+import type { DataProductDefinition, OutgoingCloudEvent } from './kit/index.js';
 import { catalogProduct } from './catalog/catalogProduct.js';
 import { ordersProduct } from './orders/ordersProduct.js';
 import { inventoryProduct } from './inventory/inventoryProduct.js';
@@ -11,6 +11,13 @@ export interface DomainEntry {
   define: (typeDefs: DocumentNode) => DataProductDefinition;
   /** The port its subgraph listens on unless `<DOMAIN>_PORT` says otherwise; unique among domains. */
   defaultPort: number;
+  /**
+   * Facts `npm start` posts to this domain once the demo is seeded, for domains the simulator does not
+   * know (it tells the story of the four demo domains): given the current time, CloudEvents with ids that
+   * stay the same across starts, so posting again adds nothing twice.
+   * @default none
+   */
+  sampleFacts?: (now: Date) => OutgoingCloudEvent[];
 }
 
 /**
