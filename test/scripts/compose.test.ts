@@ -134,11 +134,15 @@ describe('compose command line', () => {
     expect(run.stdout).toMatch(/^usage: npm run compose/);
   });
 
-  it.each([['--chek'], ['--allow-breaking', 'extra'], ['--check=yes']])('should refuse %j with the usage, exit 2 and write nothing', (...args) => {
-    const run = compose(...args);
+  it('should refuse a misspelt flag with the usage, exit 2 and write nothing', () => {
+    const run = compose('--chek');
 
     expect(run).toMatchObject({ status: 2, stdout: '', written: STALE });
-    expect(run.stderr).toMatch(/^compose: .+\nusage: npm run compose/);
+    expect(run.stderr).toMatch(/^compose: Unknown option '--chek'.*\nusage: npm run compose/s);
+  });
+
+  it.each([['--allow-breaking', 'extra'], ['--check=yes'], ['-x']])('should refuse %j with the usage', (...args) => {
+    expect(() => parseComposeArgs(args)).toThrow(/\nusage: npm run compose/);
   });
 
   it('should fail --check on a stale file, write it without flags, then pass --check', () => {
