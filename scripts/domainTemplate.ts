@@ -33,9 +33,9 @@ export function domainTemplate(input: DomainTemplateInput): TemplateFile[] {
   return [
     { path: `schema/${name}.graphql`, content: schemaFile(name, P) },
     { path: `subgraphs/${name}/${name}Product.ts`, content: productFile(name, P, owner, contact) },
-    { path: `subgraphs/${name}/${name}Resolvers.ts`, content: resolversFile(name, P) },
+    { path: `subgraphs/${name}/${name}Resolvers.ts`, content: resolversFile(name) },
     { path: `subgraphs/${name}/${name}SampleFacts.ts`, content: sampleFactsFile(name, P) },
-    { path: `test/subgraphs/${name}.test.ts`, content: testFile(name, P) },
+    { path: `test/subgraphs/${name}.test.ts`, content: testFile(name) },
   ];
 }
 
@@ -139,7 +139,7 @@ export function ${name}Product(typeDefs: DocumentNode) {
 `;
 }
 
-function resolversFile(name: string, P: string): string {
+function resolversFile(name: string): string {
   return `import {
   DateTime,
   bucketEndOf,
@@ -226,7 +226,7 @@ export function ${name}SampleFacts(now: Date): OutgoingCloudEvent[] {
 `;
 }
 
-function testFile(name: string, P: string): string {
+function testFile(name: string): string {
   return `/** The ${name} data product through its own HTTP and websocket interfaces (scaffolded by \`npm run new-domain\`). */
 import { nextValue, waitFor } from '../support/asyncWait.js';
 import { startTestSubgraph, type TestSubgraph } from '../support/startTestSubgraph.js';
