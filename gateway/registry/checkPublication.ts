@@ -32,7 +32,17 @@ export function checkPublication(input: PublicationCheckInput): PublicationCheck
   if (!text(owner.team)) problems.push('DESCRIPTOR_OWNER_MISSING: descriptor.owner.team is required (the team that answers for the data product)');
   if (!text(owner.contact)) problems.push('DESCRIPTOR_OWNER_MISSING: descriptor.owner.contact is required (how consumers reach the owner)');
   const composed = composeSubgraphs([...others.filter((s) => s.name !== candidate.name), candidate]);
-  if (!composed.ok) return { ok: false, problems: [...problems, ...composed.report.split('\n').slice(1).map((line) => line.replace(/^- /, ''))] };
+  if (!composed.ok)
+    return {
+      ok: false,
+      problems: [
+        ...problems,
+        ...composed.report
+          .split('\n')
+          .slice(1)
+          .map((line) => line.replace(/^- /, '')),
+      ],
+    };
   const breaking = live
     ? describeBreakingChanges(live, parseSupergraph(composed.supergraphSdl).apiSchema)
         .split('\n')

@@ -73,7 +73,10 @@ function authorize(principal: Principal, name?: string): void {
   if (!principal.authenticated) throw new MeshError(ErrorCode.UNAUTHENTICATED, 'The schema registry needs a bearer token.');
   const allowed = principal.scopes.includes(PUBLISH_SCOPE) || (name !== undefined && principal.scopes.includes(`${PUBLISH_SCOPE}:${name}`));
   if (!allowed)
-    throw new MeshError(ErrorCode.FORBIDDEN, `Publishing ${name ? `"${name}"` : 'subgraphs'} needs the scope ${PUBLISH_SCOPE}${name ? ` or ${PUBLISH_SCOPE}:${name}` : ''}.`);
+    throw new MeshError(
+      ErrorCode.FORBIDDEN,
+      `Publishing ${name ? `"${name}"` : 'subgraphs'} needs the scope ${PUBLISH_SCOPE}${name ? ` or ${PUBLISH_SCOPE}:${name}` : ''}.`,
+    );
 }
 
 /** Readers need any scope of the registry: a publisher of some subgraph may see the others. */

@@ -17,7 +17,12 @@ export interface RegistryRoutesOptions {
 }
 
 const outcomeBody = ({ published, breaking, inService, reloadError }: PublicationOutcome) => ({
-  subgraph: { name: published.name, version: published.version, publishedAt: published.publishedAt, ...(published.restores && { restores: published.restores }) },
+  subgraph: {
+    name: published.name,
+    version: published.version,
+    publishedAt: published.publishedAt,
+    ...(published.restores && { restores: published.restores }),
+  },
   inService,
   ...(breaking.length && { breaking }),
   ...(reloadError && { reloadError }),

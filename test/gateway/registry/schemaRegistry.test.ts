@@ -105,7 +105,11 @@ describe('schema registry', () => {
 
   it('should roll a subgraph back to its previous version and restore the previous supergraph', async () => {
     const v1 = gateway.supergraphSdl();
-    const v2 = await publish(gateway, { name: 'inventory', urls: [mesh.servers.inventory.url], sdl: INVENTORY_SDL.replace('stock: Int', 'stock: Int\n  warehouse: String') });
+    const v2 = await publish(gateway, {
+      name: 'inventory',
+      urls: [mesh.servers.inventory.url],
+      sdl: INVENTORY_SDL.replace('stock: Int', 'stock: Int\n  warehouse: String'),
+    });
     expect(v2).toMatchObject({ status: 201, body: { subgraph: { version: 2 } } });
     expect(gateway.supergraphSdl()).toContain('warehouse: String');
 
@@ -122,11 +126,15 @@ describe('schema registry', () => {
       [2, undefined],
       [3, 1],
     ]);
-    expect(await registryCall(gateway, 'POST', '/subgraphs/inventory/rollback', { token: await tokenWith('mesh:publish'), body: { version: 9 } })).toMatchObject({
+    expect(
+      await registryCall(gateway, 'POST', '/subgraphs/inventory/rollback', { token: await tokenWith('mesh:publish'), body: { version: 9 } }),
+    ).toMatchObject({
       status: 404,
       body: { error: { code: 'NOT_FOUND' } },
     });
-    expect(await registryCall(gateway, 'POST', '/subgraphs/nothing/rollback', { token: await tokenWith('mesh:publish'), body: {} })).toMatchObject({ status: 404 });
+    expect(await registryCall(gateway, 'POST', '/subgraphs/nothing/rollback', { token: await tokenWith('mesh:publish'), body: {} })).toMatchObject({
+      status: 404,
+    });
   });
 
   it('should serve the published subgraphs again after a restart', async () => {
