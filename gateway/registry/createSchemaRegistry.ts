@@ -160,7 +160,8 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       return found;
     },
     publish: async (principal, body) => {
-      authorize(principal, typeof body === 'object' && body !== null ? String((body as { name?: unknown }).name ?? '') || undefined : undefined);
+      const named = (body as { name?: unknown } | null)?.name;
+      authorize(principal, typeof named === 'string' && named ? named : undefined);
       const parsed = publicationSchema.safeParse(body);
       if (!parsed.success) {
         const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
