@@ -90,7 +90,6 @@ export async function startSubgraph(
     ? await startEventMesh(runtime, {
         config: config.eventMesh,
         namespace: config.namespace,
-        durableBus: bus instanceof JetStreamBus,
         replicaId: `${hostname()}-${served.port}`,
       }).catch(async (error: unknown) => {
         await served.close();

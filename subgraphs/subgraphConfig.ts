@@ -136,7 +136,7 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     latenessMs: c.latenessHours * 3_600_000,
     ...(c.namespace && { namespace: c.namespace }),
     auth: authConfigFromEnv(env),
-    ...eventMeshConfigFromEnv(env, path.resolve(c.dataDir)),
+    ...eventMeshConfigFromEnv(env),
   };
 }
 

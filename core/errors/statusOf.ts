@@ -48,6 +48,8 @@ const STATUS: Record<ErrorCode, CodeStatus> = {
   SCHEMA_REJECTED: { http: 422, close: 4400, retry: false },
   VERSION_CONFLICT: { http: 409, close: 4400, retry: true },
   DOWNSTREAM_SERVICE_ERROR: { http: 502, close: 1013, retry: true },
+  GATEWAY_TIMEOUT: { http: 504, close: 1013, retry: true },
+  CIRCUIT_BREAKER_OPEN: { http: 503, close: 1013, retry: true },
   SERVICE_UNAVAILABLE: { http: 503, close: 1013, retry: true },
   STORE_UNAVAILABLE: { http: 503, close: 1013, retry: true },
   INTERNAL_SERVER_ERROR: { http: 500, close: 4500, retry: false },
