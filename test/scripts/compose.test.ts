@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { parseSupergraph } from '../../core/apollo/index.js';
-import { startGateway, type RunningGateway } from '../../gateway/index.js';
+import { gatewayConfigFromEnv, startGateway, type RunningGateway } from '../../gateway/index.js';
 import { DOMAINS, DOMAIN_NAMES, domainUrls, type DomainName } from '../../subgraphs/domains.js';
 import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
 import { composeDomains, composeUrls, parseComposeArgs, runCompose } from '../../scripts/composeCommand.js';
@@ -38,6 +38,16 @@ describe('compose routing', () => {
 
     expect(result.breaking).toBe('');
     expect(readFileSync(path.join(SCHEMA, 'supergraph.graphql'), 'utf8')).toBe(result.supergraphSdl);
+  });
+
+  it("should agree with the gateway's default MESH_SUBGRAPHS on every domain it names", () => {
+    // The gateway may not import subgraphs/, so its default list is a copy: this keeps the copy honest.
+    const { supergraph } = gatewayConfigFromEnv({});
+    if (supergraph.kind !== 'subgraphs') throw new Error('the default gateway composes from subgraphs');
+
+    const urls = domainUrls() as Record<string, string>;
+    expect(supergraph.subgraphs.map((s) => [s.name, s.url])).toEqual(supergraph.subgraphs.map((s) => [s.name, urls[s.name]]));
+    expect(supergraph.subgraphs.length).toBeGreaterThanOrEqual(4);
   });
 
   it('should take MESH_HOST and <DOMAIN>_PORT as the subgraphs do, and MESH_SUBGRAPHS over both', () => {
