@@ -15,7 +15,25 @@ export interface PublicationCheckInput {
 }
 
 /** The verdict: the supergraph the publication makes (and what it breaks, when allowed), or every problem found. */
-export type PublicationCheck = { ok: true; supergraphSdl: string; breaking: string[] } | { ok: false; problems: string[] };
+export type PublicationCheck = { ok: true; supergraphSdl: string; breaking: string[]; overrides: string[] } | { ok: false; problems: string[] };
+
+/**
+ * Fields the subgraph takes over from others with `@override` (`Type.field <- from`), read from the
+ * composed supergraph (`@join__field(graph: X, override: "from")`), so an import alias cannot hide one.
+ */
+export function overriddenFields(supergraphSdl: string, subgraph: string): string[] {
+  const graph = new RegExp(`^\\s*(\\w+) @join__graph\\(name: ${JSON.stringify(subgraph).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm').exec(supergraphSdl)?.[1];
+  if (!graph) return [];
+  const taken: string[] = [];
+  let type = '';
+  for (const line of supergraphSdl.split('\n')) {
+    const declared = /^(?:type|interface|extend type) (\w+)/.exec(line);
+    if (declared) type = declared[1];
+    const field = new RegExp(`^\\s+(\\w+)[(:].*@join__field\\(graph: ${graph}\\b[^)]*override: "([^"]+)"`).exec(line);
+    if (field) taken.push(`${type}.${field[1]} <- ${field[2]}`);
+  }
+  return taken;
+}
 
 const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
 
@@ -50,5 +68,7 @@ export function checkPublication(input: PublicationCheckInput): PublicationCheck
         .map((line) => line.replace(/^- /, ''))
     : [];
   if (!allowBreaking) problems.push(...breaking);
-  return problems.length ? { ok: false, problems } : { ok: true, supergraphSdl: composed.supergraphSdl, breaking };
+  return problems.length
+    ? { ok: false, problems }
+    : { ok: true, supergraphSdl: composed.supergraphSdl, breaking, overrides: overriddenFields(composed.supergraphSdl, candidate.name) };
 }

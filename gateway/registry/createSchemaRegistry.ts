@@ -177,6 +177,12 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
         live: supergraph.liveApiSchema(),
       });
       if (!check.ok) throw rejected(`"${publication.name}"`, check.problems);
+      // `@override` moves fields out of another domain's subgraph: not for a token scoped to this one.
+      if (check.overrides.length && !principal.scopes.includes(PUBLISH_SCOPE))
+        throw new MeshError(
+          ErrorCode.FORBIDDEN,
+          `"${publication.name}" takes fields from other subgraphs with @override (${check.overrides.join(', ')}): that needs the scope ${PUBLISH_SCOPE}.`,
+        );
       return store_({ ...publication, publishedBy: principal.sub ?? 'unknown' }, expected, []);
     },
     rollback: async (principal, name, version) => {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startGateway, type RunningGateway } from '../../../gateway/index.js';
 import { startProductMesh, type ProductMesh } from '../../support/productMeshSubgraphs.js';
-import { INVENTORY_SDL, publish, registryCall, startRegistryGateway } from './registryHarness.js';
+import { INVENTORY_SDL, OWNER, publish, registryCall, startRegistryGateway, tokenWith } from './registryHarness.js';
 
 describe('schema registry edges', () => {
   let mesh: ProductMesh;
@@ -33,6 +33,25 @@ describe('schema registry edges', () => {
         error: { code: 'SCHEMA_REJECTED', message: '"mesh" was refused: 1 problem(s)', problems: ['RESERVED_NAME: "mesh" is served by the gateway itself'] },
       },
     });
+  });
+
+  it('should let only a token for every subgraph take fields from another with @override', async () => {
+    gateway = await startRegistryGateway(mesh, { kind: 'file', path: path.join(dir, 'registry.json') });
+    const sdl = INVENTORY_SDL.replace('["@key"]', '["@key", "@override"]').replace('stock: Int', 'stock: Int\n  name: String @override(from: "products")');
+    const body = { name: 'inventory', urls: [mesh.servers.inventory.url], sdl, descriptor: { owner: OWNER } };
+
+    const scoped = await registryCall(gateway, 'POST', '/subgraphs', { token: await tokenWith('mesh:publish:inventory'), body });
+    expect(scoped).toEqual({
+      status: 403,
+      body: {
+        error: {
+          code: 'FORBIDDEN',
+          message: '"inventory" takes fields from other subgraphs with @override (Product.name <- products): that needs the scope mesh:publish.',
+        },
+      },
+    });
+
+    expect(await registryCall(gateway, 'POST', '/subgraphs', { token: await tokenWith('mesh:publish'), body })).toMatchObject({ status: 201 });
   });
 
   it('should store a good publication but answer 202 when the supergraph cannot be reloaded now', async () => {
