@@ -114,7 +114,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const buildDataSource = (name: string, url: string) =>
       name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : subgraphClient.guard(name, replicaDataSource(name, url));
     const identity = auth && { upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name) };
-    if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: next.supergraph, subgraphs: endpoints, buildDataSource, ...identity });
+    if (!executor)
+      executor = createSubscriptionExecutor({
+        supergraphSdl: next.supergraph,
+        subgraphs: endpoints,
+        buildDataSource,
+        keepAlive: config.upstreamKeepAlive,
+        ...identity,
+      });
     else executor.updateSupergraph(next.supergraph);
     snapshot = next;
   };
