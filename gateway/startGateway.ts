@@ -29,6 +29,7 @@ import { createGatewayLimits } from './limits/createGatewayLimits.js';
 import { DEFAULT_GATEWAY_LIMITS } from './limits/GatewayLimitsConfig.js';
 import { NO_COST_DIRECTIVES } from './limits/readCostDirectives.js';
 import { ANONYMOUS } from './auth/Principal.js';
+import { filesRoute } from './files/filesRoute.js';
 import { createSubgraphClient } from './upstream/createSubgraphClient.js';
 import { SubgraphDataSource } from './upstream/SubgraphDataSource.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG } from './upstream/SubgraphClientConfig.js';
@@ -200,6 +201,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     res.type('html').send(await catalog.page());
   });
   app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
+  // Data product files: `GET /files/<product>/<file>` streamed from the subgraph with the caller's signed identity.
+  app.use(
+    filesRoute({
+      addresses,
+      authenticate: auth ? (authorization) => auth.principalFromHttp(authorization) : undefined,
+      upstreamHeaders: async (principal, name) => ((await auth?.upstreamConnection({ principal }, name)?.params()) ?? {}) as Record<string, string>,
+      log: (message) => log('warn', message),
+    }),
+  );
   let graphqlHandler: express.RequestHandler | null = null;
   app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
     if (!graphqlHandler)

@@ -3,6 +3,9 @@ import { decideFieldAccess, type GoverningRequirement, type SubgraphPolicies } f
 import { readAuthDirectives } from '../auth/readAuthDirectives.js';
 import type { CallerIdentity } from '../productDeclaration.js';
 
+/** Root fields guard operations, not values: their names say nothing about a column. */
+const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
+
 /** A column name and a field name are one name: `customer_email` is `customerEmail`. */
 const normalise = (name: string) => name.toLowerCase().replace(/_/g, '');
 
@@ -36,6 +39,7 @@ export function withheldColumns(
     )
       continue;
     const type = definition.name.value;
+    if (ROOT_TYPES.has(type)) continue;
     for (const field of definition.fields ?? []) {
       const coordinate = `${type}.${field.name.value}`;
       const governing: GoverningRequirement[] = [];
