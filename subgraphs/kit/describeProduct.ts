@@ -67,9 +67,10 @@ async function filePorts(exportDir: string, domain: string, rollups: string[]): 
         const file = path.join(productExportDir(exportDir, domain), exportFileName(rollup, format));
         const info = await stat(file).catch(() => null);
         // Rows and covered hours, as the export run recorded them beside the files.
-        const manifest = (await readFile(path.join(productExportDir(exportDir, domain), exportManifestName(rollup)), 'utf8')
-          .then((text) => JSON.parse(text) as { rows?: number; coveredFrom?: string | null; coveredTo?: string | null })
-          .catch(() => null)) ?? {};
+        const manifest =
+          (await readFile(path.join(productExportDir(exportDir, domain), exportManifestName(rollup)), 'utf8')
+            .then((text) => JSON.parse(text) as { rows?: number; coveredFrom?: string | null; coveredTo?: string | null })
+            .catch(() => null)) ?? {};
         // Relative to the export folder: a consumer mounts or syncs that folder; server paths are not its business.
         return info
           ? {

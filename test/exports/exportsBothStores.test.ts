@@ -27,7 +27,7 @@ async function duckDb<T>(work: (sql: (text: string) => Promise<Array<Record<stri
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    return await work(async (text) => (await connection.runAndReadAll(text)).getRowObjectsJson() as Array<Record<string, unknown>>);
+    return await work(async (text) => (await connection.runAndReadAll(text)).getRowObjectsJson());
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -63,7 +63,7 @@ describeIfPostgres('exports from DuckDB and PostgreSQL', () => {
   afterAll(async () => {
     await Promise.all(Object.values(subgraphs).map((s) => s.close()));
     await dropSchemas(`mesh_${namespace}_orders`);
-    await Promise.all(Object.values(dirs).map((dir) => dir && rm(dir, { recursive: true, force: true })));
+    await Promise.all(Object.values(dirs).map((dir) => (dir ? rm(dir, { recursive: true, force: true }) : Promise.resolve())));
   });
 
   it('should write Parquet with the same columns, types and rows from both stores', async () => {

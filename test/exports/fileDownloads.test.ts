@@ -21,7 +21,7 @@ async function readBack(bytes: Buffer, format: 'csv' | 'parquet'): Promise<{ col
   try {
     const source = format === 'parquet' ? `read_parquet('${file}')` : `read_csv('${file}', header = true)`;
     const reader = await connection.runAndReadAll(`SELECT * FROM ${source}`);
-    return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Array<Record<string, unknown>> };
+    return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() };
   } finally {
     connection.closeSync();
     instance.closeSync();

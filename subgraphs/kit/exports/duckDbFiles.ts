@@ -19,7 +19,7 @@ async function withDuckDb<T>(work: (run: (sql: string) => Promise<Record<string,
   const connection = await instance.connect();
   try {
     await connection.run("SET TimeZone = 'UTC'");
-    return await work(async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]);
+    return await work(async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJson());
   } finally {
     connection.closeSync();
     instance.closeSync();
