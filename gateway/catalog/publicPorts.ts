@@ -30,7 +30,7 @@ export function publicPorts<P extends Record<string, unknown> & { kind: string }
     if (port.kind === 'file' && typeof port.path === 'string') {
       // `<domain>/<file>` relative to the export folder is also the download path under the gateway's `/files/`.
       const relative = relativeFilePath(port.path);
-      return { ...rest, path: relative, url: `${endpoints.filesUrl}${relative}` } as unknown as P;
+      return { ...rest, path: relative, ...(/^[^/]+\/[^/]+$/.test(relative) && { url: `${endpoints.filesUrl}${relative}` }) } as unknown as P;
     }
     return rest as unknown as P;
   });
