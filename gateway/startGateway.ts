@@ -99,7 +99,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     // The executor fails over between replicas itself (entity fetches and websockets), given every URL.
     const endpoints = Object.fromEntries(Object.entries(next.addresses).map(([name, { urls, wsUrls }]) => [name, { urls, wsUrls }]));
     const buildDataSource = (name: string, url: string) => (name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : replicaDataSource(name, url));
-    const identity = auth && { upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name) };
+    const identity = auth && {
+      upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name),
+      groupIdentity: (context: unknown, subgraphs: readonly string[]) => auth.groupIdentity(context, subgraphs),
+    };
     if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: next.supergraph, subgraphs: endpoints, buildDataSource, ...identity });
     else executor.updateSupergraph(next.supergraph);
     snapshot = next;
@@ -140,6 +143,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     subscriptions: () => executor,
     maxPayload: limits.config.maxWebsocketMessageBytes,
     maxOperationsPerSocket: limits.config.maxSubscriptionsPerSocket,
+    outbound: config.outbound,
     admit: (operation, caller, schema) =>
       limits.admitWebsocketOperation(
         { ...operation, extensions: operation.extensions ?? undefined },
