@@ -93,7 +93,7 @@ export interface GraphqlWsOptions {
   ) => Promise<{ document: DocumentNode } | GraphQLError>;
 }
 
-type ConnectionExtra = { principal?: Principal; expiryTimer?: NodeJS.Timeout; outbound?: OutboundQueue };
+type ConnectionExtra = { principal?: Principal; expiryTimer?: NodeJS.Timeout; outbound?: OutboundQueue; streams?: Set<ClientStream> };
 type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<ConnectionExtra>>;
 
 /**
@@ -107,7 +107,16 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
   const connections = new WeakMap<object, Ctx>();
   const expire = (ctx: Ctx) => ctx.extra.socket.close(FORBIDDEN, 'token expired');
   const outboundOf = (ctx: Ctx) =>
-    (ctx.extra.outbound ??= createOutboundQueue({ socket: ctx.extra.socket, ...options.outbound, onDelivered: options.onDelivered, onCutOff: options.onCutOff }));
+    (ctx.extra.outbound ??= createOutboundQueue({
+      socket: ctx.extra.socket,
+      ...options.outbound,
+      onDelivered: options.onDelivered,
+      onCutOff: (info) => {
+        // Leave the groups now, not when the close handshake ends (which waits behind the backlog).
+        for (const stream of ctx.extra.streams ?? []) void stream.return();
+        options.onCutOff?.(info);
+      },
+    }));
   const cleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       ...(authenticate && {
@@ -176,6 +185,9 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
       onOperation: (ctx: Ctx, id, _payload, _args, result) => {
         if (!(result instanceof ClientStream)) return undefined;
         const outbound = outboundOf(ctx);
+        const streams = (ctx.extra.streams ??= new Set());
+        streams.add(result);
+        result.onEnd(() => streams.delete(result));
         const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
         const headBytes = Buffer.byteLength(head) + 1;
         result.deliverTo({ write: (frame) => void outbound.send(head + frame.json + '}', headBytes + frame.bytes) });

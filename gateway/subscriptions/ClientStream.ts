@@ -31,6 +31,7 @@ export class ClientStream implements AsyncIterableIterator<ExecutionResult> {
   private readonly pulls: Pull[] = [];
   private sink: FrameSink | undefined;
   private finished = false;
+  private readonly endListeners: Array<() => void> = [];
 
   constructor(
     private readonly onClose: () => void,
@@ -70,11 +71,18 @@ export class ClientStream implements AsyncIterableIterator<ExecutionResult> {
     for (const frame of this.buffered.splice(0)) sink.write(frame);
   }
 
+  /** Runs `listener` once when the stream ends (at once if it has). */
+  onEnd(listener: () => void): void {
+    if (this.finished) listener();
+    else this.endListeners.push(listener);
+  }
+
   /** Ends the stream after what is buffered. */
   end(): void {
     if (this.finished) return;
     this.finished = true;
     this.onClose();
+    for (const listener of this.endListeners.splice(0)) listener();
     for (const pull of this.pulls.splice(0)) pull(DONE);
   }
 
