@@ -160,3 +160,35 @@ it('should end the upstream when the client stops', async () => {
   await stream.return!();
   expect(h.upstreamEnded).toBe(true);
 });
+
+describe('the group key', () => {
+  const keyOf = async (query: string, scopes: string[], claims: Record<string, unknown> = {}) => {
+    let key: string | undefined;
+    await authorizeSubscription({
+      authSchema,
+      request: { document: parse(query), context: { principal: principal(scopes, claims, 2_000_000_000) } },
+      subscribe: async (request) => {
+        key = request.scope.key;
+        return { data: null };
+      },
+      onExpired: () => {},
+      policies,
+      audit: () => {},
+    });
+    return key;
+  };
+
+  it('should be the same for callers with the same scopes, whoever they are, in any order', async () => {
+    expect(await keyOf('subscription { ticks { n } }', ['a', 'b'], { sub: 'alice' })).toBe(await keyOf('subscription { ticks { n } }', ['b', 'a'], { sub: 'bob' }));
+  });
+
+  it('should differ between scope sets', async () => {
+    expect(await keyOf('subscription { ticks { n } }', ['a'])).not.toBe(await keyOf('subscription { ticks { n } }', ['a', 'b']));
+  });
+
+  it('should hold the claims when the operation reaches a @policy field (a policy may read any claim)', async () => {
+    const query = 'subscription { ticks { n note } }';
+    expect(await keyOf(query, ['a'], { team: 'red' })).not.toBe(await keyOf(query, ['a'], { team: 'blue' }));
+    expect(await keyOf(query, ['a'], { team: 'red' })).toBe(await keyOf(query, ['a'], { team: 'red' }));
+  });
+});
