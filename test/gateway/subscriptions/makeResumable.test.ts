@@ -13,7 +13,7 @@ describe('makeResumable', () => {
   it('should pass `from` as a new variable and select the cursor under a hidden alias', () => {
     const result = makeResumable('subscription Moves__ledger__0{stockMoved{quantity}}', {}, resumable);
     expect(result).toMatchObject({
-      operation: 'subscription($__meshFrom:String){stockMoved(from:$__meshFrom){quantity __meshCursor:cursor}}',
+      operation: 'subscription Moves__ledger__0($__meshFrom:String){stockMoved(from:$__meshFrom){quantity __meshCursor:cursor}}',
       variables: {},
       variable: '__meshFrom',
       startCursor: undefined,
