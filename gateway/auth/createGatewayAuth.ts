@@ -119,7 +119,8 @@ export function createGatewayAuth(config: GatewayAuthConfig, options: GatewayAut
     groupIdentity(context, subgraphs) {
       const principal = principalOf(context);
       const scopes = [...principal.scopes].sort();
-      if (subgraphs.some((name) => perSubject.has(name))) return { key: JSON.stringify(['subject', principal.authenticated, principal.sub ?? null, scopes]), context };
+      if (subgraphs.some((name) => perSubject.has(name)))
+        return { key: JSON.stringify(['subject', principal.authenticated, principal.sub ?? null, scopes]), context };
       const shared: Principal = { authenticated: principal.authenticated, scopes, claims: {} };
       return { key: JSON.stringify(['scopes', principal.authenticated, scopes]), context: { principal: shared } };
     },

@@ -150,7 +150,9 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv, supergraph: SupergraphSource,
     : supergraph.kind === 'subgraphs'
       ? supergraph.subgraphs.map((s) => s.name)
       : undefined;
-  const perSubjectSubgraphs = env.MESH_SUBSCRIPTION_PER_SUBJECT?.trim() ? parseNames('MESH_SUBSCRIPTION_PER_SUBJECT', env.MESH_SUBSCRIPTION_PER_SUBJECT, fail) : [];
+  const perSubjectSubgraphs = env.MESH_SUBSCRIPTION_PER_SUBJECT?.trim()
+    ? parseNames('MESH_SUBSCRIPTION_PER_SUBJECT', env.MESH_SUBSCRIPTION_PER_SUBJECT, fail)
+    : [];
   if (secure) {
     // Fail closed: dev credentials are public, so a production mesh running on them has no auth at all.
     const problems: string[] = [];
@@ -186,7 +188,7 @@ function positiveInt(env: NodeJS.ProcessEnv, variable: string, fallback: number,
     .min(1)
     .safeParse(env[variable] || fallback);
   if (!parsed.success) fail(variable, env[variable], 'a whole number, at least 1');
-  return parsed.data!;
+  return parsed.data;
 }
 
 /** `name,name,...`: subgraph names as in `MESH_SUBGRAPHS`. */

@@ -6,7 +6,14 @@ import { GraphQLError, print, validate, type DocumentNode, type ExecutionResult,
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { ClientStream, createOutboundQueue, type OutboundCutOff, type OutboundLimits, type OutboundQueue, type SubscriptionExecutor } from '../subscriptions/index.js';
+import {
+  ClientStream,
+  createOutboundQueue,
+  type OutboundCutOff,
+  type OutboundLimits,
+  type OutboundQueue,
+  type SubscriptionExecutor,
+} from '../subscriptions/index.js';
 import type { AuthorizedSubscriptionRequest, SubscriptionAuthRequest } from '../auth/authorizeSubscription.js';
 import type { Principal } from '../auth/Principal.js';
 import { resolveOperation, withoutHttpStatus } from '../auth/resolveOperation.js';

@@ -179,7 +179,9 @@ describe('the group key', () => {
   };
 
   it('should be the same for callers with the same scopes, whoever they are, in any order', async () => {
-    expect(await keyOf('subscription { ticks { n } }', ['a', 'b'], { sub: 'alice' })).toBe(await keyOf('subscription { ticks { n } }', ['b', 'a'], { sub: 'bob' }));
+    expect(await keyOf('subscription { ticks { n } }', ['a', 'b'], { sub: 'alice' })).toBe(
+      await keyOf('subscription { ticks { n } }', ['b', 'a'], { sub: 'bob' }),
+    );
   });
 
   it('should differ between scope sets', async () => {

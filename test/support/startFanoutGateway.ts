@@ -70,8 +70,8 @@ export async function startFanoutGateway(
       const payloads: unknown[] = [];
       const closed = deferred<{ code: number; reason: string }>();
       const acked: Deferred<void> = deferred();
-      socket.on('message', (data) => {
-        const message = JSON.parse(String(data)) as { type: string; payload?: unknown };
+      socket.on('message', (data: Buffer) => {
+        const message = JSON.parse(data.toString('utf8')) as { type: string; payload?: unknown };
         if (message.type === 'connection_ack') acked.resolve();
         if (message.type === 'next') payloads.push(message.payload);
       });

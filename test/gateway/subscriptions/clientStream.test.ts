@@ -36,7 +36,7 @@ describe('ClientStream', () => {
     expect(ends).toBe(2);
   });
 
-  it("should end a client whose check says it expired, after telling it, even if the hook throws", async () => {
+  it('should end a client whose check says it expired, after telling it, even if the hook throws', async () => {
     let expired = false;
     let told = 0;
     const stream = new ClientStream(() => {}, {

@@ -8,7 +8,12 @@ import { composeServices } from '@apollo/composition';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import type { Client } from 'graphql-ws';
-import { createSubscriptionExecutor, SLOW_CLIENT_CLOSE_CODE, SLOW_CLIENT_CLOSE_REASON, type SubscriptionExecutor } from '../../../gateway/subscriptions/index.js';
+import {
+  createSubscriptionExecutor,
+  SLOW_CLIENT_CLOSE_CODE,
+  SLOW_CLIENT_CLOSE_REASON,
+  type SubscriptionExecutor,
+} from '../../../gateway/subscriptions/index.js';
 import { waitFor, withTimeout } from '../../support/asyncWait.js';
 import { createEventFeed } from '../../support/eventFeed.js';
 import { startFanoutGateway, type FanoutGateway } from '../../support/startFanoutGateway.js';
@@ -114,9 +119,9 @@ describe('a slow client', () => {
     server = await startSubgraphServer(schema);
     const { supergraphSdl, errors } = composeServices([{ name: 'bulk', url: server.url, typeDefs }]);
     if (errors) throw new Error(errors.map((e) => e.message).join('; '));
-    executor = createSubscriptionExecutor({ supergraphSdl: supergraphSdl!, subgraphs: { bulk: { url: server.url } } });
+    executor = createSubscriptionExecutor({ supergraphSdl: supergraphSdl, subgraphs: { bulk: { url: server.url } } });
     // Bounds well under what the loopback kernel buffers hold, so only a client that stopped reading hits them.
-    gateway = await startFanoutGateway(supergraphSdl!, executor, { outbound: { maxBytes: 2 * 1024 * 1024, maxMessages: 1000 } });
+    gateway = await startFanoutGateway(supergraphSdl, executor, { outbound: { maxBytes: 2 * 1024 * 1024, maxMessages: 1000 } });
   });
   afterEach(async () => {
     await gateway.close();
@@ -138,9 +143,7 @@ describe('a slow client', () => {
     }
     expect(gateway.cutOffs).toHaveLength(1);
     expect(gateway.cutOffs[0].pendingBytes).toBeGreaterThan(0);
-    expect(fast.payloads.map((p) => (p as { data: { chunks: { seq: number } } }).data.chunks.seq)).toEqual(
-      Array.from({ length: EVENTS }, (_, i) => i + 1),
-    );
+    expect(fast.payloads.map((p) => (p as { data: { chunks: { seq: number } } }).data.chunks.seq)).toEqual(Array.from({ length: EVENTS }, (_, i) => i + 1));
     // The slow client left its group; the fast one is still subscribed.
     await waitFor(() => executor.stats().clients === 1, 'the slow client to leave its group');
 

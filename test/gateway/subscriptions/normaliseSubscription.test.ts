@@ -13,7 +13,11 @@ describe('normaliseSubscription', () => {
     ['the field order', 'subscription { s(a: 1) { x y { p q } } }', 'subscription { s(a: 1) { y { q p } x } }'],
     ['the argument order', 'subscription { s(a: 1, b: 2) { x } }', 'subscription { s(b: 2, a: 1) { x } }'],
     ['the variable order', 'subscription ($a: Int, $b: Int) { s(a: $a, b: $b) { x } }', 'subscription ($b: Int, $a: Int) { s(a: $a, b: $b) { x } }'],
-    ['fragment order and unused fragments', 'subscription { s { ...F ...G } } fragment F on T { x } fragment G on T { y }', 'fragment G on T { y } fragment Z on T { z } subscription { s { ...G ...F } } fragment F on T { x }'],
+    [
+      'fragment order and unused fragments',
+      'subscription { s { ...F ...G } } fragment F on T { x } fragment G on T { y }',
+      'fragment G on T { y } fragment Z on T { z } subscription { s { ...G ...F } } fragment F on T { x }',
+    ],
   ])('should give one key to operations that differ only in %s', (_what, a, b) => {
     expect(keyOf(a)).toBe(keyOf(b));
   });

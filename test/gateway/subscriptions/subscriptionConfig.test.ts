@@ -8,7 +8,11 @@ describe('subscription settings from the environment', () => {
   });
 
   it('should read the bounds and the subgraphs that filter by subject', () => {
-    const config = gatewayConfigFromEnv({ MESH_WS_MAX_QUEUED_MESSAGES: '50', MESH_WS_MAX_QUEUED_BYTES: '65536', MESH_SUBSCRIPTION_PER_SUBJECT: 'orders, shipping' });
+    const config = gatewayConfigFromEnv({
+      MESH_WS_MAX_QUEUED_MESSAGES: '50',
+      MESH_WS_MAX_QUEUED_BYTES: '65536',
+      MESH_SUBSCRIPTION_PER_SUBJECT: 'orders, shipping',
+    });
     expect(config.outbound).toEqual({ maxMessages: 50, maxBytes: 65536 });
     expect(config.auth?.perSubjectSubgraphs).toEqual(['orders', 'shipping']);
   });
