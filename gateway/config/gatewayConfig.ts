@@ -10,6 +10,8 @@ import type { GatewayAuthConfig } from '../auth/GatewayAuthConfig.js';
 import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
 import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
 import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from '../subscriptions/createOutboundQueue.js';
+import type { UpstreamKeepAliveOptions } from '../subscriptions/createUpstreamClient.js';
+import { DEFAULT_BREAKER, DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig, type SubgraphOverrides } from '../upstream/SubgraphClientConfig.js';
 
 /** A validated gateway configuration. */
 export interface GatewayConfig {
@@ -54,6 +56,17 @@ export interface GatewayConfig {
    * @default DEFAULT_OUTBOUND_LIMITS (1,000 messages, 4 MiB)
    */
   outbound?: OutboundLimits;
+  /**
+   * Pings on the gateway's websockets to subgraphs: a socket without a pong in time is dropped and its
+   * subscriptions resume from their last cursor on a new one (README.md "Configuration").
+   * @default { intervalMs: 10000, timeoutMs: 5000 }
+   */
+  upstreamKeepAlive?: UpstreamKeepAliveOptions;
+  /**
+   * The subgraph HTTP client: sockets per subgraph, timeouts, the request deadline, circuit breakers and
+   * retries. @default DEFAULT_SUBGRAPH_CLIENT_CONFIG (see README.md "Configuration")
+   */
+  subgraphClient?: SubgraphClientConfig;
 }
 
 /** A subgraph name as MESH_SUBGRAPHS and MESH_TRUSTED_SUBGRAPHS take it. */
@@ -68,8 +81,10 @@ const DEFAULT_SUBGRAPHS =
  * `MESH_SUBGRAPHS` (`name=url,...`, composed from the running subgraphs; `name=url1|url2` lists the
  * replicas of a subgraph, the first composed into the supergraph), `MESH_POLL_INTERVAL_MS`,
  * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`, `|` between replicas), `MESH_INTROSPECTION` (`true`/`false`),
- * `NODE_ENV`, `MESH_WS_MAX_QUEUED_MESSAGES` / `MESH_WS_MAX_QUEUED_BYTES` (each websocket client's outbound
- * bound), and the auth variables (see `authConfigFromEnv`). Throws, naming the variable, for a bad
+ * `MESH_UPSTREAM_PING_INTERVAL_MS` / `MESH_UPSTREAM_PONG_TIMEOUT_MS` (upstream keep-alive),
+ * `MESH_WS_MAX_QUEUED_MESSAGES` / `MESH_WS_MAX_QUEUED_BYTES` (each websocket client's outbound bound),
+ * `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
+ * `subgraphClientConfigFromEnv`). Throws, naming the variable, for a bad
  * value or for development credentials in production.
  */
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
@@ -122,7 +137,79 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
       maxMessages: positiveInt(env, 'MESH_WS_MAX_QUEUED_MESSAGES', DEFAULT_OUTBOUND_LIMITS.maxMessages, fail),
       maxBytes: positiveInt(env, 'MESH_WS_MAX_QUEUED_BYTES', DEFAULT_OUTBOUND_LIMITS.maxBytes, fail),
     },
+    upstreamKeepAlive: upstreamKeepAliveFromEnv(env, fail),
+    subgraphClient: subgraphClientConfigFromEnv(env, fail),
   };
+}
+
+/**
+ * `MESH_SUBGRAPH_TIMEOUT_MS`, `MESH_REQUEST_DEADLINE_MS`, `MESH_SUBGRAPH_MAX_SOCKETS`,
+ * `MESH_SUBGRAPH_RETRIES`, `MESH_BREAKER` (`on`/`off`), `MESH_BREAKER_ERROR_PERCENT`,
+ * `MESH_BREAKER_MIN_REQUESTS`, `MESH_BREAKER_WINDOW_MS`, `MESH_BREAKER_RESET_MS`, and per subgraph
+ * `MESH_SUBGRAPH_TIMEOUTS` / `MESH_SUBGRAPH_MAX_SOCKETS_BY_NAME` (`name=value,...`).
+ */
+function subgraphClientConfigFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): SubgraphClientConfig {
+  const integer = (variable: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const value = env[variable];
+    if (value === undefined || value === '') return fallback;
+    const parsed = z.coerce.number().int().min(min).max(max).safeParse(value);
+    return parsed.success ? parsed.data : fail(variable, value, `an integer from ${min} to ${max}`);
+  };
+  const perSubgraph = (variable: string, min: number): Record<string, number> => {
+    const value = env[variable]?.trim();
+    if (!value) return {};
+    return Object.fromEntries(
+      value.split(',').map((entry) => {
+        const [name, number, ...rest] = entry.split('=').map((part) => part.trim());
+        const parsed = z.coerce.number().int().min(min).safeParse(number);
+        if (!name || !SUBGRAPH_NAME.test(name) || rest.length > 0 || !number || !parsed.success)
+          fail(variable, value, `a comma-separated list of name=integer (at least ${min})`);
+        return [name, parsed.data];
+      }),
+    );
+  };
+  const defaults = DEFAULT_SUBGRAPH_CLIENT_CONFIG;
+  const breakerSwitch = env.MESH_BREAKER?.trim() || 'on';
+  if (breakerSwitch !== 'on' && breakerSwitch !== 'off') fail('MESH_BREAKER', breakerSwitch, 'on or off');
+  const subgraphs: Record<string, SubgraphOverrides> = {};
+  for (const [name, timeoutMs] of Object.entries(perSubgraph('MESH_SUBGRAPH_TIMEOUTS', 1))) subgraphs[name] = { ...subgraphs[name], timeoutMs };
+  for (const [name, maxSockets] of Object.entries(perSubgraph('MESH_SUBGRAPH_MAX_SOCKETS_BY_NAME', 1))) subgraphs[name] = { ...subgraphs[name], maxSockets };
+  return {
+    timeoutMs: integer('MESH_SUBGRAPH_TIMEOUT_MS', defaults.timeoutMs, 1),
+    requestDeadlineMs: integer('MESH_REQUEST_DEADLINE_MS', defaults.requestDeadlineMs, 1),
+    maxSockets: integer('MESH_SUBGRAPH_MAX_SOCKETS', defaults.maxSockets, 1),
+    breaker:
+      breakerSwitch === 'off'
+        ? false
+        : {
+            errorPercent: integer('MESH_BREAKER_ERROR_PERCENT', DEFAULT_BREAKER.errorPercent, 1, 100),
+            minRequests: integer('MESH_BREAKER_MIN_REQUESTS', DEFAULT_BREAKER.minRequests, 1),
+            windowMs: integer('MESH_BREAKER_WINDOW_MS', DEFAULT_BREAKER.windowMs, 100),
+            resetMs: integer('MESH_BREAKER_RESET_MS', DEFAULT_BREAKER.resetMs, 1),
+          },
+    retry: { ...defaults.retry, retries: integer('MESH_SUBGRAPH_RETRIES', defaults.retry.retries, 0, 10) },
+    subgraphs,
+  };
+}
+
+/**
+ * `MESH_UPSTREAM_PING_INTERVAL_MS` (default 10000; 0 turns pings off) and `MESH_UPSTREAM_PONG_TIMEOUT_MS`
+ * (default 5000). Below 100 ms a busy subgraph's event loop would be taken for a dead socket.
+ */
+function upstreamKeepAliveFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Required<UpstreamKeepAliveOptions> {
+  const interval = z.coerce
+    .number()
+    .int()
+    .refine((ms) => ms === 0 || ms >= 100)
+    .safeParse(env.MESH_UPSTREAM_PING_INTERVAL_MS || 10_000);
+  if (!interval.success) fail('MESH_UPSTREAM_PING_INTERVAL_MS', env.MESH_UPSTREAM_PING_INTERVAL_MS, 'milliseconds, at least 100 (0 turns pings off)');
+  const timeout = z.coerce
+    .number()
+    .int()
+    .min(100)
+    .safeParse(env.MESH_UPSTREAM_PONG_TIMEOUT_MS || 5_000);
+  if (!timeout.success) fail('MESH_UPSTREAM_PONG_TIMEOUT_MS', env.MESH_UPSTREAM_PONG_TIMEOUT_MS, 'milliseconds, at least 100');
+  return { intervalMs: interval.data, timeoutMs: timeout.data };
 }
 
 /**

@@ -12,7 +12,7 @@ import { FailoverDataSource } from '../http/FailoverDataSource.js';
 import { ClientStream } from './ClientStream.js';
 import { createSubscriptionGroup, type GroupEventInfo, type SubscriptionGroup } from './createSubscriptionGroup.js';
 import { createUpstreamPool } from './createUpstreamPool.js';
-import type { UpstreamRetryOptions } from './createUpstreamClient.js';
+import type { UpstreamKeepAliveOptions, UpstreamRetryOptions } from './createUpstreamClient.js';
 import { makeResumable } from './makeResumable.js';
 import { planSubscription, type SubscriptionOperation } from './planSubscription.js';
 import { planSubgraphs } from './planSubgraphs.js';
@@ -103,6 +103,12 @@ export interface SubscriptionExecutorOptions {
    */
   retry?: UpstreamRetryOptions;
   /**
+   * Pings on every upstream socket; a socket whose pong does not come in time is dropped and its
+   * subscriptions resume from their last cursor on a new one, as after any other drop.
+   * @default { intervalMs: 10000, timeoutMs: 5000 }
+   */
+  keepAlive?: UpstreamKeepAliveOptions;
+  /**
    * WebSocket implementation for upstream connections.
    * @default the `ws` package
    */
@@ -191,10 +197,11 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     groupIdentity = (context: unknown) => ({ key: '', context }),
     onGroupEvent,
     retry,
+    keepAlive,
     webSocketImpl,
   } = options;
   const dataSourceCache = new Map<string, GraphQLDataSource>();
-  const pool = createUpstreamPool({ retry, webSocketImpl });
+  const pool = createUpstreamPool({ retry, keepAlive, webSocketImpl });
   const groups = new Map<string, SubscriptionGroup>();
   let clients = 0;
   let generation = 0;
