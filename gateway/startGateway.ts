@@ -29,6 +29,7 @@ import { createGatewayLimits } from './limits/createGatewayLimits.js';
 import { DEFAULT_GATEWAY_LIMITS } from './limits/GatewayLimitsConfig.js';
 import { NO_COST_DIRECTIVES } from './limits/readCostDirectives.js';
 import { ANONYMOUS } from './auth/Principal.js';
+import { startRegistry } from './registry/startRegistry.js';
 import { createSubgraphClient } from './upstream/createSubgraphClient.js';
 import { SubgraphDataSource } from './upstream/SubgraphDataSource.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG } from './upstream/SubgraphClientConfig.js';
@@ -136,7 +137,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     onSupergraph,
     log,
     localSubgraphs: [catalogLocalSubgraph],
+    registered: () => registry?.registry.registered() ?? [],
   });
+  // The schema registry (`/registry`): published subgraphs composed with the configured ones.
+  const registry = await startRegistry({ config, auth, manager, apiSchema: () => snapshot?.apiSchema ?? null, localSubgraphs: [catalogLocalSubgraph], log });
   const gateway = new ApolloGateway({
     supergraphSdl: manager,
     // An unreachable subgraph's fields come back null with errors that name it (`serviceName`) and
@@ -204,6 +208,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     res.type('html').send(await catalog.page());
   });
   app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
+  if (registry) app.use('/registry', registry.routes);
   let graphqlHandler: express.RequestHandler | null = null;
   app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
     if (!graphqlHandler)
@@ -217,6 +222,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   await listenOn(server, { port: config.port, host: config.host, service: 'gateway', setting: 'GATEWAY_PORT' }).catch(async (error) => {
     await limits.close();
+    await registry?.registry.close();
     throw error;
   });
   const port = (server.address() as AddressInfo).port;
@@ -262,6 +268,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   } catch (error) {
     server.close();
     await limits.close();
+    await registry?.registry.close();
     throw error;
   }
   graphqlHandler = expressMiddleware(apollo, {
@@ -285,6 +292,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     subscriptions: () => executor,
     close: async () => {
       await apollo?.stop();
+      await registry?.registry.close();
     },
   };
 }
