@@ -29,6 +29,7 @@ import { createGatewayLimits } from './limits/createGatewayLimits.js';
 import { DEFAULT_GATEWAY_LIMITS } from './limits/GatewayLimitsConfig.js';
 import { NO_COST_DIRECTIVES } from './limits/readCostDirectives.js';
 import { ANONYMOUS } from './auth/Principal.js';
+import { startRegistry } from './registry/startRegistry.js';
 import { filesRoute } from './files/filesRoute.js';
 import { createSubgraphClient } from './upstream/createSubgraphClient.js';
 import { SubgraphDataSource } from './upstream/SubgraphDataSource.js';
@@ -114,7 +115,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     // Entity fetches for events share each subgraph's breaker; the executor fails over between replicas around them.
     const buildDataSource = (name: string, url: string) =>
       name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : subgraphClient.guard(name, replicaDataSource(name, url));
-    const identity = auth && { upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name) };
+    const identity = auth && {
+      upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name),
+      groupIdentity: (context: unknown, subgraphs: readonly string[]) => auth.groupIdentity(context, subgraphs),
+    };
     if (!executor)
       executor = createSubscriptionExecutor({
         supergraphSdl: next.supergraph,
@@ -134,7 +138,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     onSupergraph,
     log,
     localSubgraphs: [catalogLocalSubgraph],
+    registered: () => registry?.registry.registered() ?? [],
   });
+  // The schema registry (`/registry`): published subgraphs composed with the configured ones.
+  const registry = await startRegistry({ config, auth, manager, apiSchema: () => snapshot?.apiSchema ?? null, localSubgraphs: [catalogLocalSubgraph], log });
   const gateway = new ApolloGateway({
     supergraphSdl: manager,
     // An unreachable subgraph's fields come back null with errors that name it (`serviceName`) and
@@ -165,6 +172,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     subscriptions: () => executor,
     maxPayload: limits.config.maxWebsocketMessageBytes,
     maxOperationsPerSocket: limits.config.maxSubscriptionsPerSocket,
+    outbound: config.outbound,
     admit: (operation, caller, schema) =>
       limits.admitWebsocketOperation(
         { ...operation, extensions: operation.extensions ?? undefined },
@@ -201,6 +209,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     res.type('html').send(await catalog.page());
   });
   app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
+  if (registry) app.use('/registry', registry.routes);
   // Data product files: `GET /files/<product>/<file>` streamed from the subgraph with the caller's signed identity.
   app.use(
     filesRoute({
@@ -223,6 +232,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   await listenOn(server, { port: config.port, host: config.host, service: 'gateway', setting: 'GATEWAY_PORT' }).catch(async (error) => {
     await limits.close();
+    await registry?.registry.close();
     throw error;
   });
   const port = (server.address() as AddressInfo).port;
@@ -268,6 +278,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   } catch (error) {
     server.close();
     await limits.close();
+    await registry?.registry.close();
     throw error;
   }
   graphqlHandler = expressMiddleware(apollo, {
@@ -291,6 +302,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     subscriptions: () => executor,
     close: async () => {
       await apollo?.stop();
+      await registry?.registry.close();
     },
   };
 }
