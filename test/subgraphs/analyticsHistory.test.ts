@@ -250,5 +250,10 @@ describe.each(STORES)('analytics history on $name', ({ available, config }) => {
     expect(await codeOf({ groupBy: ['PRODUCT'], top: { by: 'UNITS', limit: 0 } })).toBe('BAD_USER_INPUT');
     expect(await codeOf({ rolling: { buckets: 0 } })).toBe('BAD_USER_INPUT');
     expect(await codeOf({ rolling: { buckets: 10_000 } })).toBe('RESULT_TOO_LARGE');
+    expect(await codeOf({ rolling: { buckets: 20_000 } })).toBe('RESULT_TOO_LARGE');
+    // What the GraphQL enums rule out, the kit refuses too for domains that pass strings.
+    const direct = (request: Record<string, unknown>) => orders.runtime.history('sales', { range, granularity: 'DAY', ...request });
+    await expect(direct({ compareTo: 'LAST_WEEK' })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    await expect(direct({ groupBy: ['region'], top: { by: 'profit', limit: 1 } })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
   });
 });
