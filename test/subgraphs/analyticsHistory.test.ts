@@ -9,7 +9,7 @@ import type { SubgraphConfig } from '../../subgraphs/subgraphConfig.js';
 import { POSTGRES_TEST_URL, dropSchemas, postgresAvailable } from '../support/postgresAvailable.js';
 import { startTestSubgraph, type TestSubgraph } from '../support/startTestSubgraph.js';
 import { uniqueNamespace } from '../support/testNamespace.js';
-import { orderPlaced, type CloudEventJson } from './cloudEvents.js';
+import { orderPlaced, shipmentDelivered, shipmentDispatched, type CloudEventJson } from './cloudEvents.js';
 
 /**
  * Units by UTC day of March 2024, all orders at 12:00Z, unit price 10: p1 orders `d` units on day d
@@ -255,5 +255,60 @@ describe.each(STORES)('analytics history on $name', ({ available, config }) => {
     const direct = (request: Record<string, unknown>) => orders.runtime.history('sales', { range, granularity: 'DAY', ...request });
     await expect(direct({ compareTo: 'LAST_WEEK' })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     await expect(direct({ groupBy: ['region'], top: { by: 'profit', limit: 1 } })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+  });
+});
+
+describe('analytics history on the shipping subgraph', () => {
+  let shipping: TestSubgraph;
+  const line = (shipmentId: string, carrier: string, promisedAt: string) => ({ shipmentId, orderId: `o-${shipmentId}`, productId: 'p1', carrier, region: 'eu', promisedAt });
+  beforeAll(async () => {
+    shipping = await startTestSubgraph('shipping');
+    // s1 on time after 24 h (delivered Mar 2), s2 late after 36 h (Mar 4), s3 on time after 24 h (Mar 5).
+    const s1 = line('s1', 'dhl', '2024-03-03T00:00:00Z');
+    const s2 = line('s2', 'ups', '2024-03-04T12:00:00Z');
+    const s3 = line('s3', 'dhl', '2024-03-06T00:00:00Z');
+    const { status, body } = await shipping.postEvents([
+      shipmentDispatched('2024-03-01T10:00:00Z', s1),
+      shipmentDelivered('2024-03-02T10:00:00Z', { ...s1, dispatchedAt: '2024-03-01T10:00:00Z' }),
+      shipmentDispatched('2024-03-03T10:00:00Z', s2),
+      shipmentDispatched('2024-03-04T08:00:00Z', s3),
+      shipmentDelivered('2024-03-04T22:00:00Z', { ...s2, dispatchedAt: '2024-03-03T10:00:00Z' }),
+      shipmentDelivered('2024-03-05T08:00:00Z', { ...s3, dispatchedAt: '2024-03-04T08:00:00Z' }),
+    ]);
+    expect([status, body.rejected]).toEqual([200, 0]);
+  });
+  afterAll(() => shipping?.close());
+
+  it('should compare, roll and rank delivery performance', async () => {
+    const { data, errors } = await shipping.graphql(
+      `query {
+        deliveryPerformance(range: { from: "2024-03-04T00:00:00Z", to: "2024-03-06T00:00:00Z" }, granularity: DAY, groupBy: [CARRIER],
+                            compareTo: PREVIOUS_PERIOD, rolling: { buckets: 3 }, top: { by: DELIVERED, limit: 1 }) {
+          buckets { complete delivered rolling { buckets dispatched delivered avgLeadTimeHours onTimeRate average { dispatched delivered } } }
+          total { delivered comparison { start end delivered { ${CHANGE} } avgLeadTimeHours { ${CHANGE} } onTimeRate { ${CHANGE} } } }
+          groups { key { carrier } total { delivered } }
+          others { groups total { delivered avgLeadTimeHours onTimeRate } }
+        }
+      }`,
+    );
+    expect(errors).toBeUndefined();
+    const performance = data.deliveryPerformance;
+    const window = { buckets: 3, dispatched: 2, delivered: 2, avgLeadTimeHours: 30, onTimeRate: 0.5, average: { dispatched: 2 / 3, delivered: 2 / 3 } };
+    expect(performance.buckets).toEqual([
+      { complete: true, delivered: 1, rolling: window },
+      { complete: true, delivered: 1, rolling: window },
+    ]);
+    expect(performance.total).toEqual({
+      delivered: 2,
+      comparison: {
+        start: '2024-03-02T00:00:00.000Z',
+        end: '2024-03-04T00:00:00.000Z',
+        delivered: { current: 2, previous: 1, absolute: 1, relative: 1 },
+        avgLeadTimeHours: { current: 30, previous: 24, absolute: 6, relative: 0.25 },
+        onTimeRate: { current: 0.5, previous: 1, absolute: -0.5, relative: -0.5 },
+      },
+    });
+    expect(performance.groups).toEqual([{ key: { carrier: 'dhl' }, total: { delivered: 1 } }]);
+    expect(performance.others).toEqual({ groups: 1, total: { delivered: 1, avgLeadTimeHours: 36, onTimeRate: 0 } });
   });
 });
