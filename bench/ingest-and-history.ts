@@ -163,7 +163,9 @@ try {
     `| ${FINAL.toLocaleString('en')} | ${Math.round(rate2).toLocaleString('en')} | ${h2.ms.toFixed(1)} ms | ${a2.ms.toFixed(1)} ms | ${raw2.ms.toFixed(1)} ms | ${raw2.rollupRows.toLocaleString('en')} |`,
   );
   console.log(rows.join('\n'));
-  console.log(`\nfacts grew ${(FINAL / FIRST).toFixed(0)}×: history query ×${(h2.ms / h1.ms).toFixed(2)}, analytics query ×${(a2.ms / a1.ms).toFixed(2)}, raw scan ×${(raw2.ms / raw1.ms).toFixed(2)}`);
+  console.log(
+    `\nfacts grew ${(FINAL / FIRST).toFixed(0)}×: history query ×${(h2.ms / h1.ms).toFixed(2)}, analytics query ×${(a2.ms / a1.ms).toFixed(2)}, raw scan ×${(raw2.ms / raw1.ms).toFixed(2)}`,
+  );
   console.log(`history totals match a raw-fact count at both sizes (${h1.orders.toLocaleString('en')} and ${h2.orders.toLocaleString('en')} orders)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -42,7 +42,12 @@ describe('comparisonBoundaries', () => {
 describe('windowBoundaries', () => {
   /** The `n` bucket starts before `first`, stepped one local unit at a time with luxon. */
   const stepped = (first: string, zone: string, unit: 'hours' | 'days' | 'months', n: number) =>
-    Array.from({ length: n }, (_, i) => DateTime.fromISO(first, { zone }).minus({ [unit]: n - i }).toJSDate().toISOString());
+    Array.from({ length: n }, (_, i) =>
+      DateTime.fromISO(first, { zone })
+        .minus({ [unit]: n - i })
+        .toJSDate()
+        .toISOString(),
+    );
 
   it('should read the whole local days before the range, across DST', () => {
     const first = '2024-04-02T00:00:00';

@@ -65,7 +65,8 @@ describe('measureOperation', () => {
 
   it('should count the buckets a comparison period and a rolling window read', () => {
     const range = { from: '2026-01-01T00:00:00Z', to: '2026-01-31T00:00:00Z' }; // 30 days
-    const q = 'query($r: TimeRangeInput!, $w: RollingWindowInput) { history(range: $r, granularity: DAY, compareTo: PREVIOUS_PERIOD, rolling: $w) { buckets { start } } }';
+    const q =
+      'query($r: TimeRangeInput!, $w: RollingWindowInput) { history(range: $r, granularity: DAY, compareTo: PREVIOUS_PERIOD, rolling: $w) { buckets { start } } }';
     // 30 buckets + 30 compared + 6 before the range for a 7-day window, × (History 1 + buckets 1).
     expect(measure(q, { r: range, w: { buckets: 7 } }).cost).toBe((30 + 30 + 6) * 2);
     expect(measure(q, { r: range, w: null }).cost).toBe((30 + 30) * 2);

@@ -149,7 +149,11 @@ describe.each(STORES)('analytics history on $name', ({ available, config }) => {
     ]);
     expect(days.total.comparison.units).toEqual(change(4, 5));
     // ISO weeks compare with the week 52 weeks earlier: Monday 2023-03-06, which holds the 4 units of March 7.
-    const week = await history({ range: { from: '2024-03-04T00:00:00Z', to: '2024-03-11T00:00:00Z' }, granularity: 'WEEK', compareTo: 'SAME_PERIOD_LAST_YEAR' });
+    const week = await history({
+      range: { from: '2024-03-04T00:00:00Z', to: '2024-03-11T00:00:00Z' },
+      granularity: 'WEEK',
+      compareTo: 'SAME_PERIOD_LAST_YEAR',
+    });
     expect(week.buckets[0].comparison).toMatchObject({ start: '2023-03-06T00:00:00.000Z', end: '2023-03-13T00:00:00.000Z', units: change(56, 4) });
   });
 
@@ -245,7 +249,8 @@ describe.each(STORES)('analytics history on $name', ({ available, config }) => {
 
   maybe('should refuse top without groupBy, an unknown window and a window beyond the bucket limit with coded errors', async () => {
     const range = { from: '2024-03-01T00:00:00Z', to: '2024-03-03T00:00:00Z' };
-    const codeOf = async (variables: Record<string, unknown>) => (await orders.graphql(HISTORY, { range, granularity: 'DAY', ...variables })).errors?.[0]?.extensions?.code;
+    const codeOf = async (variables: Record<string, unknown>) =>
+      (await orders.graphql(HISTORY, { range, granularity: 'DAY', ...variables })).errors?.[0]?.extensions?.code;
     expect(await codeOf({ top: { by: 'UNITS', limit: 1 } })).toBe('BAD_USER_INPUT');
     expect(await codeOf({ groupBy: ['PRODUCT'], top: { by: 'UNITS', limit: 0 } })).toBe('BAD_USER_INPUT');
     expect(await codeOf({ rolling: { buckets: 0 } })).toBe('BAD_USER_INPUT');
@@ -260,7 +265,14 @@ describe.each(STORES)('analytics history on $name', ({ available, config }) => {
 
 describe('analytics history on the shipping subgraph', () => {
   let shipping: TestSubgraph;
-  const line = (shipmentId: string, carrier: string, promisedAt: string) => ({ shipmentId, orderId: `o-${shipmentId}`, productId: 'p1', carrier, region: 'eu', promisedAt });
+  const line = (shipmentId: string, carrier: string, promisedAt: string) => ({
+    shipmentId,
+    orderId: `o-${shipmentId}`,
+    productId: 'p1',
+    carrier,
+    region: 'eu',
+    promisedAt,
+  });
   beforeAll(async () => {
     shipping = await startTestSubgraph('shipping');
     // s1 on time after 24 h (delivered Mar 2), s2 late after 36 h (Mar 4), s3 on time after 24 h (Mar 5).

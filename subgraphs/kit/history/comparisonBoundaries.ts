@@ -35,7 +35,8 @@ export function comparisonBoundaries(boundaries: readonly Date[], granularity: G
     let shifted: DateTime;
     if (compareTo === 'PREVIOUS_PERIOD') shifted = local.minus({ [UNITS[granularity]]: buckets });
     else if (granularity === 'WEEK') shifted = local.minus({ weeks: 52 });
-    else if (local.month === 2 && local.day === 29) shifted = local.set({ month: 3, day: 1, hour: 0, minute: 0, second: 0, millisecond: 0 }).minus({ years: 1 });
+    else if (local.month === 2 && local.day === 29)
+      shifted = local.set({ month: 3, day: 1, hour: 0, minute: 0, second: 0, millisecond: 0 }).minus({ years: 1 });
     else shifted = local.minus({ years: 1 });
     previous = Math.max(previous, shifted.toMillis());
     return new Date(previous);

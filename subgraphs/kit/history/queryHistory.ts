@@ -161,7 +161,11 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
 
   const columns = rollupLayout(rollup.name, rollup.dimensions, rollup.measures).columns;
   const bucketCount = plan.starts.length;
-  const emptySeries = (): SeriesColumns => ({ buckets: emptyColumns(bucketCount), comparison: emptyColumns(bucketCount), before: emptyColumns(Math.max(0, before.length - 1)) });
+  const emptySeries = (): SeriesColumns => ({
+    buckets: emptyColumns(bucketCount),
+    comparison: emptyColumns(bucketCount),
+    before: emptyColumns(Math.max(0, before.length - 1)),
+  });
   const overall = emptySeries();
   const groups = new Map<string, { key: Record<string, string>; columns: SeriesColumns }>();
   const idOf = (group: Record<string, string>) => JSON.stringify(groupBy.map((d) => group[d]));
