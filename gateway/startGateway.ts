@@ -1,5 +1,6 @@
 import { ErrorCode } from '../core/errors/ErrorCode.js';
 import { httpStatusOf } from '../core/errors/statusOf.js';
+import { listenOn } from '../core/net/listenOn.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
@@ -28,6 +29,7 @@ import { createGatewayLimits } from './limits/createGatewayLimits.js';
 import { DEFAULT_GATEWAY_LIMITS } from './limits/GatewayLimitsConfig.js';
 import { NO_COST_DIRECTIVES } from './limits/readCostDirectives.js';
 import { ANONYMOUS } from './auth/Principal.js';
+import { startRegistry } from './registry/startRegistry.js';
 import { createSubgraphClient } from './upstream/createSubgraphClient.js';
 import { SubgraphDataSource } from './upstream/SubgraphDataSource.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG } from './upstream/SubgraphClientConfig.js';
@@ -132,7 +134,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     onSupergraph,
     log,
     localSubgraphs: [catalogLocalSubgraph],
+    registered: () => registry?.registry.registered() ?? [],
   });
+  // The schema registry (`/registry`): published subgraphs composed with the configured ones.
+  const registry = await startRegistry({ config, auth, manager, apiSchema: () => snapshot?.apiSchema ?? null, localSubgraphs: [catalogLocalSubgraph], log });
   const gateway = new ApolloGateway({
     supergraphSdl: manager,
     // An unreachable subgraph's fields come back null with errors that name it (`serviceName`) and
@@ -199,6 +204,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     res.type('html').send(await catalog.page());
   });
   app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
+  if (registry) app.use('/registry', registry.routes);
   let graphqlHandler: express.RequestHandler | null = null;
   app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
     if (!graphqlHandler)
@@ -210,11 +216,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // Last: JSON for unknown routes and every error (bad or large bodies, throws), never an HTML page.
   app.use(jsonNotFound, jsonErrorHandler(log));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  }).catch(async (error) => {
+  await listenOn(server, { port: config.port, host: config.host, service: 'gateway', setting: 'GATEWAY_PORT' }).catch(async (error) => {
     await limits.close();
+    await registry?.registry.close();
     throw error;
   });
   const port = (server.address() as AddressInfo).port;
@@ -233,6 +237,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     includeStacktraceInErrorResponses: false,
     // Subgraph stacks, internal addresses and unexpected failures' detail go to the log, not to clients.
     formatError: formatPublicError(log),
+    // The process owns shutdown (scripts/runMain.ts): Apollo's own SIGINT/SIGTERM handlers would race it.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       {
@@ -258,6 +264,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   } catch (error) {
     server.close();
     await limits.close();
+    await registry?.registry.close();
     throw error;
   }
   graphqlHandler = expressMiddleware(apollo, {
@@ -281,6 +288,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     subscriptions: () => executor,
     close: async () => {
       await apollo?.stop();
+      await registry?.registry.close();
     },
   };
 }
