@@ -114,7 +114,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     // Entity fetches for events share each subgraph's breaker; the executor fails over between replicas around them.
     const buildDataSource = (name: string, url: string) =>
       name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : subgraphClient.guard(name, replicaDataSource(name, url));
-    const identity = auth && { upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name) };
+    const identity = auth && {
+      upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name),
+      groupIdentity: (context: unknown, subgraphs: readonly string[]) => auth.groupIdentity(context, subgraphs),
+    };
     if (!executor)
       executor = createSubscriptionExecutor({
         supergraphSdl: next.supergraph,
@@ -168,6 +171,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     subscriptions: () => executor,
     maxPayload: limits.config.maxWebsocketMessageBytes,
     maxOperationsPerSocket: limits.config.maxSubscriptionsPerSocket,
+    outbound: config.outbound,
     admit: (operation, caller, schema) =>
       limits.admitWebsocketOperation(
         { ...operation, extensions: operation.extensions ?? undefined },
