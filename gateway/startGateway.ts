@@ -28,6 +28,16 @@ import { createGatewayLimits } from './limits/createGatewayLimits.js';
 import { DEFAULT_GATEWAY_LIMITS } from './limits/GatewayLimitsConfig.js';
 import { NO_COST_DIRECTIVES } from './limits/readCostDirectives.js';
 import { ANONYMOUS } from './auth/Principal.js';
+import { auditLogSink } from './auth/auditFieldAuth.js';
+import { createLogger, type Logger } from '../core/observability/createLogger.js';
+import { metricsHandler } from '../core/observability/metricsHandler.js';
+import { observeHttp } from '../core/observability/observeHttp.js';
+import { createGatewayMetrics, type GatewayMetrics } from './observability/createGatewayMetrics.js';
+import { observedDataSource } from './observability/observedDataSource.js';
+import { operationMetricsPlugin } from './observability/operationMetricsPlugin.js';
+import { countedSubscription } from './observability/countedSubscription.js';
+import { corsFromOrigins } from './http/corsFromOrigins.js';
+import { graphqlOverHttpPlugin } from './http/graphqlOverHttpPlugin.js';
 
 /** Where the gateway's log lines go. */
 export type GatewayLog = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -35,8 +45,15 @@ export type GatewayLog = (level: 'info' | 'warn' | 'error', message: string) => 
 /** Options of a gateway process. */
 export interface StartGatewayOptions {
   config: GatewayConfig;
-  /** @default lines on stderr */
+  /**
+   * The structured logger: request records (with `requestId`), audit records, and the lines below.
+   * @default JSON records on stderr at `config.observability.logLevel` (info)
+   */
+  logger?: Logger;
+  /** Where the gateway's own lines go, when not to `logger` (tests capture them). @default the logger */
   log?: GatewayLog;
+  /** The gateway's Prometheus series, served on `/metrics`. @default a registry of its own */
+  metrics?: GatewayMetrics;
 }
 
 /** A running gateway. */
@@ -50,10 +67,19 @@ export interface RunningGateway {
   /** Everything derived from the supergraph in service (one snapshot per SDL), null before the first. */
   supergraph(): SupergraphSnapshot | null;
   subscriptions(): SubscriptionExecutor | null;
+  /** The gateway's Prometheus series (what `/metrics` serves); the subscription path feeds some of them. */
+  metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
-const defaultLog: GatewayLog = (level, message) => console.error(`${new Date().toISOString()} gateway ${level}: ${message}`);
+/** The gateway's lines as records of its logger. */
+const logOf =
+  (logger: Logger): GatewayLog =>
+  (level, message) =>
+    logger[level](message);
+
+/** The routes `mesh_gateway_http_request_duration_seconds` names; anything else is `other` (bounded label values). */
+const KNOWN_ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics', '/catalog', '/catalog.json']);
 
 /**
  * Starts the gateway: HTTP GraphQL (queries and mutations planned by @apollo/gateway) and graphql-ws
@@ -62,12 +88,18 @@ const defaultLog: GatewayLog = (level, message) => console.error(`${new Date().t
  * loaded, so probes work early.
  */
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
-  const { config, log = defaultLog } = options;
+  const { config } = options;
+  const observability = config.observability;
+  const logger = options.logger ?? createLogger({ name: 'gateway', level: observability?.logLevel, format: observability?.logFormat });
+  const log = options.log ?? logOf(logger);
+  const metrics = options.metrics ?? createGatewayMetrics();
   // The supergraph in service: one immutable snapshot per SDL (parsed once), swapped as one reference,
   // so no consumer ever reads parts of two supergraphs. Null before the first.
   let snapshot: SupergraphSnapshot | null = null;
   // Auth: tokens, field-level authorization, and the signed identity every subgraph request carries.
-  const auth = config.auth ? createGatewayAuth(config.auth, { supergraph: () => snapshot }) : null;
+  // Audit records go to the gateway's logger (with the request id) and count denials by coordinate.
+  const auditing = config.auth && { ...config.auth, audit: config.auth.audit ?? auditLogSink(logger, metrics.authDenied) };
+  const auth = auditing ? createGatewayAuth(auditing, { supergraph: () => snapshot }) : null;
   for (const warning of config.auth?.warnings ?? []) log('warn', `!!!!!!!! ${warning} !!!!!!!!`);
   // Limits: document limits, trusted documents and rate limits, checked before validation and planning.
   const limits = createGatewayLimits(
@@ -91,7 +123,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   let publicBaseUrl = config.publicUrl ?? null;
   const catalog = createCatalog({ addresses: () => addresses() ?? {}, publicEndpoints: () => (publicBaseUrl ? publicEndpoints(publicBaseUrl) : null) });
   /** One replica's HTTP data source: with the caller's identity signed for that subgraph when auth is on and it is trusted. */
-  const replicaDataSource = (name: string, url: string) => (auth ? auth.dataSource(name, url) : new RemoteGraphQLDataSource({ url }));
+  // Observed: timed, traced, and carrying `traceparent` and `x-request-id` to the subgraph (gateway/observability/observedDataSource.ts).
+  const replicaDataSource = (name: string, url: string) =>
+    observedDataSource(name, auth ? auth.dataSource(name, url) : new RemoteGraphQLDataSource({ url }), metrics);
 
   // Only the executor's update can throw, and it runs first: a throw leaves the previous snapshot (and
   // the executor's previous plan) in service, and the manager logs it.
@@ -154,12 +188,30 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         ? (response.body.singleResult as ExecutionResult)
         : ({ errors: [{ message: 'incremental delivery is not supported over websockets' }] } as unknown as ExecutionResult);
     },
-    ...(auth && {
-      authenticate: (params) => auth.principalFromConnectionParams(params),
-      authorizeSubscription: (request, subscribe, onExpired) => auth.authorizeSubscription(request, subscribe, onExpired),
-    }),
+    ...(auth && { authenticate: (params) => auth.principalFromConnectionParams(params) }),
+    // Every subscription passes here (authorized when auth is on), so it is counted here too.
+    authorizeSubscription: async (request, subscribe, onExpired) =>
+      countedSubscription(auth ? await auth.authorizeSubscription(request, subscribe, onExpired) : await subscribe(request), metrics),
+  });
+  // graphql-ws clients: every websocket upgrade on /graphql counts while its socket is open.
+  server.on('upgrade', (req, socket) => {
+    if (!/^\/graphql(\/|\?|$)/.test(req.url ?? '')) return;
+    metrics.websocketOpened();
+    socket.once('close', () => metrics.websocketClosed());
   });
 
+  // First: request id, trace context and the HTTP histogram for every request; CORS before any route.
+  app.use(
+    observeHttp({
+      logger,
+      onAnswered: (req, res, seconds) => {
+        const route = ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/').split('?')[0] ?? '/';
+        metrics.httpAnswered(req.method ?? 'GET', KNOWN_ROUTES.has(route) ? route : 'other', res.statusCode, seconds);
+      },
+    }),
+  );
+  if (observability?.cors.origins.length) app.use(corsFromOrigins(observability.cors));
+  app.get('/metrics', metricsHandler({ registry: metrics.registry, token: observability?.metricsToken, open: observability?.metricsOpen ?? true }));
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/ready', async (_req, res) => {
     const inService = snapshot;
@@ -222,6 +274,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         },
       },
       limits.plugin,
+      operationMetricsPlugin(metrics),
+      graphqlOverHttpPlugin(),
       config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
@@ -251,6 +305,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     supergraphSdl: () => snapshot?.sdl ?? null,
     supergraph: () => snapshot,
     subscriptions: () => executor,
+    metrics,
     close: async () => {
       await apollo?.stop();
     },

@@ -9,6 +9,7 @@ import type { SupergraphSource } from '../supergraph/createSupergraphManager.js'
 import type { GatewayAuthConfig } from '../auth/GatewayAuthConfig.js';
 import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
 import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
+import { gatewayObservabilityFromEnv, type GatewayObservabilityConfig } from '../observability/gatewayObservabilityFromEnv.js';
 
 /** A validated gateway configuration. */
 export interface GatewayConfig {
@@ -46,6 +47,11 @@ export interface GatewayConfig {
    * limit; `gatewayConfigFromEnv` always sets it, see README.md "Limits")
    */
   limits?: GatewayLimitsConfig;
+  /**
+   * Logs, `/metrics`, traces and CORS (README.md "Operating: logs, metrics, traces").
+   * @default info-level JSON logs, `/metrics` open, tracing off, no CORS (`gatewayConfigFromEnv` always sets it)
+   */
+  observability?: GatewayObservabilityConfig;
 }
 
 /** A subgraph name as MESH_SUBGRAPHS and MESH_TRUSTED_SUBGRAPHS take it. */
@@ -109,6 +115,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     ...(env.MESH_PUBLIC_URL && { publicUrl: publicUrlFrom(env.MESH_PUBLIC_URL, fail) }),
     auth: authConfigFromEnv(env, supergraph, fail),
     limits: limitsConfigFromEnv(env, fail),
+    observability: gatewayObservabilityFromEnv(env, fail),
   };
 }
 
