@@ -34,7 +34,7 @@ import { metricsHandler } from '../core/observability/metricsHandler.js';
 import { observeHttp } from '../core/observability/observeHttp.js';
 import { createGatewayMetrics, type GatewayMetrics } from './observability/createGatewayMetrics.js';
 import { observedDataSource } from './observability/observedDataSource.js';
-import { operationMetricsPlugin } from './observability/operationMetricsPlugin.js';
+import { operationTimingPlugin } from '../core/observability/operationTimingPlugin.js';
 import { countedSubscription } from './observability/countedSubscription.js';
 import { corsFromOrigins } from './http/corsFromOrigins.js';
 import { graphqlOverHttpPlugin } from './http/graphqlOverHttpPlugin.js';
@@ -274,7 +274,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         },
       },
       limits.plugin,
-      operationMetricsPlugin(metrics),
+      operationTimingPlugin((operation) => metrics.operationAnswered(operation, operation.seconds, operation.errorCodes)),
       graphqlOverHttpPlugin(),
       config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
     ],

@@ -1,5 +1,6 @@
 /** `npm run gateway`: the gateway alone, configured by env (see README). */
 import { gatewayConfigFromEnv, startGateway } from '../gateway/index.js';
+import { startTracing } from '../core/observability/startTracing.js';
 import { runMain } from './runMain.js';
 
 // @apollo/gateway's OpenTelemetry GCP detector probes a cloud metadata server that is not there; skip it.
@@ -7,7 +8,13 @@ process.env.METADATA_SERVER_DETECTION ??= 'none';
 
 await runMain('gateway', async () => {
   const config = gatewayConfigFromEnv(process.env);
+  // Off by default; on, the gateway's spans and @apollo/gateway's own go to the OTLP collector.
+  const otlpEndpoint = config.observability?.otlpEndpoint;
+  const tracing = otlpEndpoint ? startTracing({ serviceName: 'gateway', exporter: { otlpEndpoint } }) : null;
   const gateway = await startGateway({ config });
   console.log(`gateway ready at ${gateway.url} (websocket ${gateway.wsUrl})`);
-  return gateway.close;
+  return async () => {
+    await gateway.close();
+    await tracing?.shutdown();
+  };
 });
