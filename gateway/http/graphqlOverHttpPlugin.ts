@@ -7,6 +7,17 @@ const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';
 const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
 
 /**
+ * graphql-js reports the token limit (`parseOptions.maxTokens`, see gateway/limits/) as a syntax error;
+ * it is a limit refusal like the others, which keep their 400.
+ */
+// graphql-js 16 spells it "more that".
+const TOKEN_LIMIT = /Document contains more tha[nt] \d+ tokens/;
+
+/** Whether an error is a request error a legacy `application/json` client gets with 200. */
+const isRequestError = (error: { message: string; extensions?: Record<string, unknown> }) =>
+  REQUEST_ERROR_CODES.has(String(error.extensions?.code)) && !TOKEN_LIMIT.test(error.message);
+
+/**
  * The media type a single result is sent as, negotiated like Apollo Server does: the preferred of
  * `application/json` and `application/graphql-response+json` in `Accept` (by q, then by order), JSON
  * without a header or for wildcards only; null when neither is accepted (Apollo then answers 406).
@@ -44,7 +55,7 @@ export function graphqlOverHttpPlugin(): ApolloServerPlugin {
           const type = negotiateResponseType(request.http.headers.get('accept'));
           if (type !== JSON_TYPE) return;
           const { data, errors = [] } = response.body.singleResult;
-          if (response.http.status === 400 && data === undefined && errors.length && errors.every((e) => REQUEST_ERROR_CODES.has(String(e.extensions?.code))))
+          if (response.http.status === 400 && data === undefined && errors.length && errors.every(isRequestError))
             response.http.status = 200;
         },
       };
