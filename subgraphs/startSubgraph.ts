@@ -66,7 +66,8 @@ export async function startSubgraph(
   const definition = DOMAINS[config.domain].define(loadTypeDefs(config.schemaDir, config.domain));
   // Observed: store and bus calls are timed, traced and counted (facts, dead letters, change events) on `/metrics`.
   const metrics = serveOptions.metrics ?? createProductMetrics({ domain: config.domain });
-  const logger = serveOptions.logger ?? createLogger({ name: `${config.domain}-subgraph`, level: config.observability?.logLevel, format: config.observability?.logFormat });
+  const logger =
+    serveOptions.logger ?? createLogger({ name: `${config.domain}-subgraph`, level: config.observability?.logLevel, format: config.observability?.logFormat });
   const store = observedStore(await openStore(config.store, config.domain, config.namespace), metrics);
   const bus = observedBus(await openBus(config.bus, config.domain, config.namespace), metrics);
   const runtime = await DataProductRuntime.start(definition, { store, bus, latenessMs: config.latenessMs });

@@ -29,10 +29,16 @@ export function observeHttp(options: ObserveHttpOptions): (req: IncomingMessage,
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const started = process.hrtime.bigint();
-    const path = (req.url ?? '/').split('?')[0]!;
+    const path = (req.url ?? '/').split('?')[0];
     const quiet = QUIET.test(path);
     const parent = propagation.extract(context.active(), req.headers);
-    const span = quiet ? null : meshTracer().startSpan(`${req.method} ${path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? '', 'url.path': path, 'mesh.request_id': requestId } }, parent);
+    const span = quiet
+      ? null
+      : meshTracer().startSpan(
+          `${req.method} ${path}`,
+          { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? '', 'url.path': path, 'mesh.request_id': requestId } },
+          parent,
+        );
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       try {

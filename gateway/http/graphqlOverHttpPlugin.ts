@@ -30,7 +30,8 @@ export function negotiateResponseType(accept: string | undefined): typeof JSON_T
     const qParam = params.find((p) => p.startsWith('q='));
     const q = qParam ? Number(qParam.slice(2)) : 1;
     if (!(q > 0)) continue;
-    const candidates = range === JSON_TYPE || range === '*/*' || range === 'application/*' ? [JSON_TYPE] : range === GRAPHQL_RESPONSE_TYPE ? [GRAPHQL_RESPONSE_TYPE] : [];
+    const candidates =
+      range === JSON_TYPE || range === '*/*' || range === 'application/*' ? [JSON_TYPE] : range === GRAPHQL_RESPONSE_TYPE ? [GRAPHQL_RESPONSE_TYPE] : [];
     for (const type of candidates as Array<typeof JSON_TYPE | typeof GRAPHQL_RESPONSE_TYPE>) {
       const exact = range === type;
       if (!best || q > best.q || (q === best.q && exact && !best.exact)) best = { type, q, exact };
@@ -55,8 +56,7 @@ export function graphqlOverHttpPlugin(): ApolloServerPlugin {
           const type = negotiateResponseType(request.http.headers.get('accept'));
           if (type !== JSON_TYPE) return;
           const { data, errors = [] } = response.body.singleResult;
-          if (response.http.status === 400 && data === undefined && errors.length && errors.every(isRequestError))
-            response.http.status = 200;
+          if (response.http.status === 400 && data === undefined && errors.length && errors.every(isRequestError)) response.http.status = 200;
         },
       };
     },

@@ -64,7 +64,12 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     buckets: LATENCY_BUCKETS,
     registers,
   });
-  const errors = new Counter({ name: 'mesh_gateway_errors_total', help: 'GraphQL errors returned to clients, by public code', labelNames: ['code'] as const, registers });
+  const errors = new Counter({
+    name: 'mesh_gateway_errors_total',
+    help: 'GraphQL errors returned to clients, by public code',
+    labelNames: ['code'] as const,
+    registers,
+  });
   const fetchDuration = new Histogram({
     name: 'mesh_gateway_subgraph_fetch_duration_seconds',
     help: 'Fetches from the gateway to subgraphs, by subgraph and outcome',
@@ -99,7 +104,10 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     registry,
     httpAnswered: (method, route, status, seconds) => httpDuration.observe({ method, route, status: String(status) }, seconds),
     operationAnswered: (operation, seconds, errorCodes) => {
-      operationDuration.observe({ operation: operationLabel(operation.name), type: operation.type ?? 'unknown', outcome: errorCodes.length ? 'error' : 'ok' }, seconds);
+      operationDuration.observe(
+        { operation: operationLabel(operation.name), type: operation.type ?? 'unknown', outcome: errorCodes.length ? 'error' : 'ok' },
+        seconds,
+      );
       for (const code of errorCodes) errors.inc({ code });
     },
     subgraphFetched: (subgraph, seconds, outcome) => fetchDuration.observe({ subgraph, outcome }, seconds),

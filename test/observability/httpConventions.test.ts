@@ -61,7 +61,11 @@ describe('gateway HTTP conventions', () => {
     expect(response.headers.get('access-control-allow-methods')).toContain('POST');
     expect(response.headers.get('access-control-allow-headers')).toContain('authorization');
     expect(response.headers.get('access-control-allow-credentials')).toBeNull();
-    const actual = await fetch(mesh.gateway.url, { method: 'POST', headers: { origin: APP, 'content-type': 'application/json' }, body: '{"query":"{ categories }"}' });
+    const actual = await fetch(mesh.gateway.url, {
+      method: 'POST',
+      headers: { origin: APP, 'content-type': 'application/json' },
+      body: '{"query":"{ categories }"}',
+    });
     expect(actual.headers.get('access-control-allow-origin')).toBe(APP);
     expect(actual.headers.get('access-control-expose-headers')).toContain('x-request-id');
   });

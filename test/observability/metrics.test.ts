@@ -40,12 +40,14 @@ describe('/metrics after a scripted workload', () => {
     expect(delta('mesh_gateway_errors_total', { code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
     expect(delta('mesh_gateway_http_request_duration_seconds_count', { method: 'POST', route: '/graphql', status: '200' })).toBe(N_QUERIES + 1);
     // Each subgraph answers the gateway's fetches with its own operation series.
-    expect(seriesValue(await scrape(mesh.subgraphs.catalog.served.url.replace(/\/graphql$/, '')), 'mesh_subgraph_operation_duration_seconds_count', {
-      product: 'catalog',
-      operation: 'ObsProducts__catalog__0',
-      type: 'query',
-      outcome: 'ok',
-    })).toBeGreaterThanOrEqual(N_QUERIES);
+    expect(
+      seriesValue(await scrape(mesh.subgraphs.catalog.served.url.replace(/\/graphql$/, '')), 'mesh_subgraph_operation_duration_seconds_count', {
+        product: 'catalog',
+        operation: 'ObsProducts__catalog__0',
+        type: 'query',
+        outcome: 'ok',
+      }),
+    ).toBeGreaterThanOrEqual(N_QUERIES);
   });
 
   it('should count M facts by outcome and dead letters, and report the lag behind the newest fact', async () => {
@@ -106,7 +108,9 @@ describe('/metrics after a scripted workload', () => {
     });
     await nextValue(events, 'the bucket event');
     await refresh();
-    expect(seriesValue(text, 'mesh_gateway_subscription_events_delivered_total') - seriesValue(before, 'mesh_gateway_subscription_events_delivered_total')).toBe(1);
+    expect(
+      seriesValue(text, 'mesh_gateway_subscription_events_delivered_total') - seriesValue(before, 'mesh_gateway_subscription_events_delivered_total'),
+    ).toBe(1);
 
     await events.return?.();
     await client.dispose();

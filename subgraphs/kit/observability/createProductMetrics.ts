@@ -75,7 +75,12 @@ export function createProductMetrics(options: ProductMetricsOptions): ProductMet
     labelNames: ['product', 'outcome'] as const,
     registers,
   });
-  const deadLetters = new Counter({ name: 'mesh_data_product_dead_letters_total', help: 'Dead letters recorded, by product', labelNames: ['product'] as const, registers });
+  const deadLetters = new Counter({
+    name: 'mesh_data_product_dead_letters_total',
+    help: 'Dead letters recorded, by product',
+    labelNames: ['product'] as const,
+    registers,
+  });
   const storeDuration = new Histogram({
     name: 'mesh_data_product_store_duration_seconds',
     help: 'Store calls, by product, operation and outcome',

@@ -45,13 +45,15 @@ export function watched<T extends object>(target: T, kind: string, watch: CallWa
             // metrics must not fail a store call
           }
         };
-        const result = (span ? context.with(trace.setSpan(parent, span), () => value.apply(object, args)) : value.apply(object, args)) as unknown;
+        const method = value as (...params: unknown[]) => unknown;
+        const call = (): unknown => method.apply(object, args);
+        const result = span ? context.with(trace.setSpan(parent, span), call) : call();
         if (!(result instanceof Promise)) {
           span?.end();
           return result;
         }
         return result.then(
-          (resolved) => {
+          (resolved: unknown) => {
             done('ok', resolved);
             return resolved;
           },
