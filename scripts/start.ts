@@ -27,9 +27,16 @@ function entryPoint(name: string): string {
   return path.join(path.dirname(self), `${name}${path.extname(self)}`);
 }
 
+/**
+ * The children's environment: a person at a terminal reads the children's logs through this launcher's
+ * prefixed lines, so they log pretty (not JSON) unless MESH_LOG_FORMAT says otherwise; their own stderr
+ * is a pipe and would pick JSON.
+ */
+const childEnv = process.stderr.isTTY && !process.env.MESH_LOG_FORMAT ? { ...process.env, MESH_LOG_FORMAT: 'pretty' } : process.env;
+
 function launch(name: string, script: string, args: string[] = []): ChildProcess {
   // The node flags of this process (none under `npm start`; tsx's loader during development) go to the child too.
-  const child = spawn(process.execPath, [...process.execArgv, entryPoint(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const child = spawn(process.execPath, [...process.execArgv, entryPoint(script), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
   const prefix = `[${name}]`.padEnd(12);
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => console.log(`${prefix}${line}`));

@@ -70,7 +70,12 @@ export async function startSubgraph(
     serveOptions.logger ?? createLogger({ name: `${config.domain}-subgraph`, level: config.observability?.logLevel, format: config.observability?.logFormat });
   const store = observedStore(await openStore(config.store, config.domain, config.namespace), metrics);
   const bus = observedBus(await openBus(config.bus, config.domain, config.namespace), metrics);
-  const runtime = await DataProductRuntime.start(definition, { store, bus, latenessMs: config.latenessMs });
+  const runtime = await DataProductRuntime.start(definition, {
+    store,
+    bus,
+    latenessMs: config.latenessMs,
+    onPublishError: (error) => logger.error({ err: error }, 'change events could not be published after facts were committed'),
+  });
   // On NATS, producers may also publish facts to `[<namespace>.]mesh.<domain>.facts.<type>`; replicas share the durable consumer.
   const facts =
     bus instanceof JetStreamBus

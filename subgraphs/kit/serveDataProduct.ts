@@ -193,7 +193,7 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
     }
   });
   app.get('/descriptor', async (_req, res) => void res.json(await product.describe(addresses())));
-  app.use(eventsRoute(product, events));
+  app.use(eventsRoute(product, { log, ...events }));
   app.use(adminRoute(product, options.admin));
   app.use(
     '/graphql',
