@@ -2,7 +2,7 @@ import { ErrorCode } from '../core/errors/ErrorCode.js';
 import { httpStatusOf } from '../core/errors/statusOf.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -38,6 +38,9 @@ import { operationTimingPlugin } from '../core/observability/operationTimingPlug
 import { countedSubscription } from './observability/countedSubscription.js';
 import { corsFromOrigins } from './http/corsFromOrigins.js';
 import { graphqlOverHttpPlugin } from './http/graphqlOverHttpPlugin.js';
+import { createSubgraphClient } from './upstream/createSubgraphClient.js';
+import { SubgraphDataSource } from './upstream/SubgraphDataSource.js';
+import { DEFAULT_SUBGRAPH_CLIENT_CONFIG } from './upstream/SubgraphClientConfig.js';
 
 /** Where the gateway's log lines go. */
 export type GatewayLog = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -122,17 +125,30 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // Its GraphQL ports point at the gateway as consumers reach it (MESH_PUBLIC_URL, else its own address).
   let publicBaseUrl = config.publicUrl ?? null;
   const catalog = createCatalog({ addresses: () => addresses() ?? {}, publicEndpoints: () => (publicBaseUrl ? publicEndpoints(publicBaseUrl) : null) });
+  // Every HTTP request to a subgraph goes through one pooled client: bounded sockets per subgraph, a
+  // timeout per request within the operation's deadline, a breaker per subgraph, safe retries.
+  const subgraphClient = createSubgraphClient({
+    config: config.subgraphClient ?? DEFAULT_SUBGRAPH_CLIENT_CONFIG,
+    onBreakerChange: (name, state) =>
+      log(state === 'closed' ? 'info' : 'warn', `subgraph ${name}: circuit breaker ${state}${state === 'open' ? ' (failing fast)' : ''}`),
+  });
   /** One replica's HTTP data source: with the caller's identity signed for that subgraph when auth is on and it is trusted. */
   // Observed: timed, traced, and carrying `traceparent` and `x-request-id` to the subgraph (gateway/observability/observedDataSource.ts).
   const replicaDataSource = (name: string, url: string) =>
-    observedDataSource(name, auth ? auth.dataSource(name, url) : new RemoteGraphQLDataSource({ url }), metrics);
+    observedDataSource(
+      name,
+      auth ? auth.dataSource(name, url, subgraphClient) : new SubgraphDataSource({ url, serviceName: name, http: subgraphClient }),
+      metrics,
+    );
 
   // Only the executor's update can throw, and it runs first: a throw leaves the previous snapshot (and
   // the executor's previous plan) in service, and the manager logs it.
   const onSupergraph = (next: SupergraphSnapshot) => {
     // The executor fails over between replicas itself (entity fetches and websockets), given every URL.
     const endpoints = Object.fromEntries(Object.entries(next.addresses).map(([name, { urls, wsUrls }]) => [name, { urls, wsUrls }]));
-    const buildDataSource = (name: string, url: string) => (name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : replicaDataSource(name, url));
+    // Entity fetches for events share each subgraph's breaker; the executor fails over between replicas around them.
+    const buildDataSource = (name: string, url: string) =>
+      name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : subgraphClient.guard(name, replicaDataSource(name, url));
     const identity = auth && { upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name) };
     if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: next.supergraph, subgraphs: endpoints, buildDataSource, ...identity });
     else executor.updateSupergraph(next.supergraph);
@@ -151,14 +167,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     supergraphSdl: manager,
     // An unreachable subgraph's fields come back null with errors that name it (`serviceName`) and
     // their paths, instead of one bare INTERNAL_SERVER_ERROR. A subgraph with replicas is tried at the
-    // next replica when the current one cannot be reached.
-    buildService: ({ name, url }) => {
+    // next replica when the current one cannot be reached. The subgraph's breaker and retries sit
+    // around all its replicas: one replica down is failover's business, not a subgraph failure.
+    buildService: ({ name, url = '' }) => {
       if (name === CATALOG_SUBGRAPH_NAME) return catalog.dataSource;
-      if (!url) return withLocatedFailures(name, new RemoteGraphQLDataSource({ url }));
       const urls = [url, ...(otherReplicaUrls[name] ?? [])];
       return withLocatedFailures(
         name,
-        urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url),
+        subgraphClient.guard(
+          name,
+          urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url),
+        ),
       );
     },
   });
@@ -217,7 +236,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const inService = snapshot;
     if (!inService || !apollo) return void res.status(503).json({ status: 'starting', reason: 'the supergraph is not loaded yet' });
     const remote = Object.fromEntries(Object.entries(inService.addresses).filter(([, a]) => !isLocalSubgraph(a)));
-    const problems = await probeSubgraphs(remote, undefined, auth ? (name) => auth.serviceHeaders(name) : undefined);
+    const problems = await probeSubgraphs(remote, { http: subgraphClient, ...(auth && { headersFor: (name: string) => auth.serviceHeaders(name) }) });
+    // An open breaker fails that subgraph's fetches fast even when a probe gets through: not ready.
+    for (const name of subgraphClient.openBreakers()) problems.push(`${name}: circuit breaker open (its fetches fail fast until a probe request succeeds)`);
     if (problems.length) return void res.status(503).json({ status: 'degraded', problems });
     res.json({ status: 'ready', subgraphs: Object.keys(remote).length });
   });
@@ -269,10 +290,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
               await ws.dispose();
               await executor?.dispose();
               await limits.close();
+              await subgraphClient.close();
             },
           };
         },
       },
+      // Starts each operation's deadline for subgraph fetches (MESH_REQUEST_DEADLINE_MS).
+      subgraphClient.plugin,
       limits.plugin,
       operationTimingPlugin((operation) => metrics.operationAnswered(operation, operation.seconds, operation.errorCodes)),
       graphqlOverHttpPlugin(),

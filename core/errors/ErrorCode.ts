@@ -67,6 +67,10 @@ export const ErrorCode = {
   // Our side.
   /** A subgraph reported an error or could not be reached; carries `serviceName`. */
   DOWNSTREAM_SERVICE_ERROR: 'DOWNSTREAM_SERVICE_ERROR',
+  /** A subgraph did not answer within its timeout or what was left of the request deadline; carries `serviceName`. */
+  GATEWAY_TIMEOUT: 'GATEWAY_TIMEOUT',
+  /** The subgraph's circuit breaker is open after repeated failures: not asked until a probe succeeds; carries `serviceName`. */
+  CIRCUIT_BREAKER_OPEN: 'CIRCUIT_BREAKER_OPEN',
   /** Something the answer depends on is down for now (supergraph not loaded, token signing keys unreachable). */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** The store (or bus) did not answer; nothing was applied. */

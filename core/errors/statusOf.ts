@@ -46,6 +46,8 @@ const STATUS: Record<ErrorCode, CodeStatus> = {
   FACT_NOT_FOUND: { http: 404, close: 4400, retry: false },
   EVENTS_REFUSED: bad,
   DOWNSTREAM_SERVICE_ERROR: { http: 502, close: 1013, retry: true },
+  GATEWAY_TIMEOUT: { http: 504, close: 1013, retry: true },
+  CIRCUIT_BREAKER_OPEN: { http: 503, close: 1013, retry: true },
   SERVICE_UNAVAILABLE: { http: 503, close: 1013, retry: true },
   STORE_UNAVAILABLE: { http: 503, close: 1013, retry: true },
   INTERNAL_SERVER_ERROR: { http: 500, close: 4500, retry: false },

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { MeshError } from '../../core/errors/MeshError.js';
-import { RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
+import type { GraphQLDataSource } from '@apollo/gateway';
 import type { ExecutionResult } from 'graphql';
 import { loadAuthSchema, type AuthSchema } from './AuthSchema.js';
 import { authorizeSubscription, type SubscriptionAuthRequest } from './authorizeSubscription.js';
@@ -8,6 +8,8 @@ import { createGatewayTokenSigner } from './createGatewayTokenSigner.js';
 import { AuthenticationError, createTokenVerifier, SigningKeysUnavailableError } from './createTokenVerifier.js';
 import type { GatewayAuthConfig } from './GatewayAuthConfig.js';
 import { IdentityDataSource } from './IdentityDataSource.js';
+import type { SubgraphHttp } from '../upstream/createSubgraphClient.js';
+import { SubgraphDataSource } from '../upstream/SubgraphDataSource.js';
 import { principalOf, type Principal } from './Principal.js';
 import { useFieldAuth, type FieldAuthGateway, type GatewayLike } from './useFieldAuth.js';
 
@@ -43,9 +45,10 @@ export interface GatewayAuth {
   isTrusted(subgraph: string): boolean;
   /**
    * A data source for one replica of a subgraph: a trusted subgraph gets the caller's identity signed
-   * for it alone; any other subgraph gets no identity at all.
+   * for it alone; any other subgraph gets no identity at all. Requests go through `http` (the gateway's
+   * pooled subgraph client; default a shared client with default settings).
    */
-  dataSource(subgraph: string, url: string): GraphQLDataSource;
+  dataSource(subgraph: string, url: string, http?: SubgraphHttp): GraphQLDataSource;
   /** Headers for the gateway's own requests to a subgraph (SDL polling, readiness probes); none when untrusted. */
   serviceHeaders(subgraph: string): Promise<Record<string, string>>;
   /**
@@ -101,7 +104,8 @@ export function createGatewayAuth(config: GatewayAuthConfig, options: GatewayAut
     },
     wrapGateway: (gateway) => useFieldAuth(gateway, { mode, policies, audit, authSchemaFor }),
     isTrusted,
-    dataSource: (subgraph, url) => (isTrusted(subgraph) ? new IdentityDataSource({ url, subgraph }, signer) : new RemoteGraphQLDataSource({ url })),
+    dataSource: (subgraph, url, http) =>
+      isTrusted(subgraph) ? new IdentityDataSource({ url, subgraph, http }, signer) : new SubgraphDataSource({ url, serviceName: subgraph, http }),
     serviceHeaders: async (subgraph) => (isTrusted(subgraph) ? signer.headersFor(subgraph) : {}),
     upstreamConnection(context, subgraph) {
       if (!isTrusted(subgraph)) return undefined;

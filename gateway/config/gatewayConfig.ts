@@ -10,6 +10,7 @@ import type { GatewayAuthConfig } from '../auth/GatewayAuthConfig.js';
 import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
 import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
 import { gatewayObservabilityFromEnv, type GatewayObservabilityConfig } from '../observability/gatewayObservabilityFromEnv.js';
+import { DEFAULT_BREAKER, DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig, type SubgraphOverrides } from '../upstream/SubgraphClientConfig.js';
 
 /** A validated gateway configuration. */
 export interface GatewayConfig {
@@ -52,6 +53,11 @@ export interface GatewayConfig {
    * @default info-level JSON logs, `/metrics` open, tracing off, no CORS (`gatewayConfigFromEnv` always sets it)
    */
   observability?: GatewayObservabilityConfig;
+  /**
+   * The subgraph HTTP client: sockets per subgraph, timeouts, the request deadline, circuit breakers and
+   * retries. @default DEFAULT_SUBGRAPH_CLIENT_CONFIG (see README.md "Configuration")
+   */
+  subgraphClient?: SubgraphClientConfig;
 }
 
 /** A subgraph name as MESH_SUBGRAPHS and MESH_TRUSTED_SUBGRAPHS take it. */
@@ -66,7 +72,8 @@ const DEFAULT_SUBGRAPHS =
  * `MESH_SUBGRAPHS` (`name=url,...`, composed from the running subgraphs; `name=url1|url2` lists the
  * replicas of a subgraph, the first composed into the supergraph), `MESH_POLL_INTERVAL_MS`,
  * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`, `|` between replicas), `MESH_INTROSPECTION` (`true`/`false`),
- * `NODE_ENV`, and the auth variables (see `authConfigFromEnv`). Throws, naming the variable, for a bad
+ * `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
+ * `subgraphClientConfigFromEnv`). Throws, naming the variable, for a bad
  * value or for development credentials in production.
  */
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
@@ -116,6 +123,57 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     auth: authConfigFromEnv(env, supergraph, fail),
     limits: limitsConfigFromEnv(env, fail),
     observability: gatewayObservabilityFromEnv(env, fail),
+    subgraphClient: subgraphClientConfigFromEnv(env, fail),
+  };
+}
+
+/**
+ * `MESH_SUBGRAPH_TIMEOUT_MS`, `MESH_REQUEST_DEADLINE_MS`, `MESH_SUBGRAPH_MAX_SOCKETS`,
+ * `MESH_SUBGRAPH_RETRIES`, `MESH_BREAKER` (`on`/`off`), `MESH_BREAKER_ERROR_PERCENT`,
+ * `MESH_BREAKER_MIN_REQUESTS`, `MESH_BREAKER_WINDOW_MS`, `MESH_BREAKER_RESET_MS`, and per subgraph
+ * `MESH_SUBGRAPH_TIMEOUTS` / `MESH_SUBGRAPH_MAX_SOCKETS_BY_NAME` (`name=value,...`).
+ */
+function subgraphClientConfigFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): SubgraphClientConfig {
+  const integer = (variable: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const value = env[variable];
+    if (value === undefined || value === '') return fallback;
+    const parsed = z.coerce.number().int().min(min).max(max).safeParse(value);
+    return parsed.success ? parsed.data : fail(variable, value, `an integer from ${min} to ${max}`);
+  };
+  const perSubgraph = (variable: string, min: number): Record<string, number> => {
+    const value = env[variable]?.trim();
+    if (!value) return {};
+    return Object.fromEntries(
+      value.split(',').map((entry) => {
+        const [name, number, ...rest] = entry.split('=').map((part) => part.trim());
+        const parsed = z.coerce.number().int().min(min).safeParse(number);
+        if (!name || !SUBGRAPH_NAME.test(name) || rest.length > 0 || !number || !parsed.success)
+          fail(variable, value, `a comma-separated list of name=integer (at least ${min})`);
+        return [name, parsed.data];
+      }),
+    );
+  };
+  const defaults = DEFAULT_SUBGRAPH_CLIENT_CONFIG;
+  const breakerSwitch = env.MESH_BREAKER?.trim() || 'on';
+  if (breakerSwitch !== 'on' && breakerSwitch !== 'off') fail('MESH_BREAKER', breakerSwitch, 'on or off');
+  const subgraphs: Record<string, SubgraphOverrides> = {};
+  for (const [name, timeoutMs] of Object.entries(perSubgraph('MESH_SUBGRAPH_TIMEOUTS', 1))) subgraphs[name] = { ...subgraphs[name], timeoutMs };
+  for (const [name, maxSockets] of Object.entries(perSubgraph('MESH_SUBGRAPH_MAX_SOCKETS_BY_NAME', 1))) subgraphs[name] = { ...subgraphs[name], maxSockets };
+  return {
+    timeoutMs: integer('MESH_SUBGRAPH_TIMEOUT_MS', defaults.timeoutMs, 1),
+    requestDeadlineMs: integer('MESH_REQUEST_DEADLINE_MS', defaults.requestDeadlineMs, 1),
+    maxSockets: integer('MESH_SUBGRAPH_MAX_SOCKETS', defaults.maxSockets, 1),
+    breaker:
+      breakerSwitch === 'off'
+        ? false
+        : {
+            errorPercent: integer('MESH_BREAKER_ERROR_PERCENT', DEFAULT_BREAKER.errorPercent, 1, 100),
+            minRequests: integer('MESH_BREAKER_MIN_REQUESTS', DEFAULT_BREAKER.minRequests, 1),
+            windowMs: integer('MESH_BREAKER_WINDOW_MS', DEFAULT_BREAKER.windowMs, 100),
+            resetMs: integer('MESH_BREAKER_RESET_MS', DEFAULT_BREAKER.resetMs, 1),
+          },
+    retry: { ...defaults.retry, retries: integer('MESH_SUBGRAPH_RETRIES', defaults.retry.retries, 0, 10) },
+    subgraphs,
   };
 }
 

@@ -87,7 +87,7 @@ export class FailoverDataSource implements GraphQLDataSource {
  * the headers it finds there, so a second attempt on the same object would send the first one's headers
  * twice (and to the wrong URL if a hook reads it).
  */
-function withOwnRequest(options: GraphQLDataSourceProcessOptions): GraphQLDataSourceProcessOptions {
+export function withOwnRequest(options: GraphQLDataSourceProcessOptions): GraphQLDataSourceProcessOptions {
   const { http } = options.request;
   return { ...options, request: { ...options.request, http: http && { ...http, headers: new Headers([...http.headers]) } } };
 }

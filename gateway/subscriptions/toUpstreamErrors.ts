@@ -6,6 +6,7 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError, Kind, parse, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
+import { MeshError } from '../../core/errors/MeshError.js';
 import { isConnectionError } from '../http/FailoverDataSource.js';
 import { publicSubgraphError, type PublicErrorLog } from '../errors/formatPublicError.js';
 
@@ -67,13 +68,16 @@ export function withLocatedFailures(serviceName: string, dataSource: GraphQLData
       const detail = error instanceof Error ? error.message : String(error);
       const status = (error as { extensions?: { response?: { status?: unknown } } }).extensions?.response?.status;
       log('warn', `subgraph ${serviceName} failed to answer: ${detail || 'fetch failed'}`);
-      const message =
-        typeof status === 'number'
+      // The subgraph client's own failures (timeout, open breaker) are public already, with their code.
+      const coded = error instanceof MeshError && error.details.serviceName === serviceName ? error : undefined;
+      const message = coded
+        ? coded.message
+        : typeof status === 'number'
           ? `Subgraph "${serviceName}" failed to answer (HTTP ${status}).`
           : isConnectionError(error)
             ? `Subgraph "${serviceName}" is unreachable.`
             : `Subgraph "${serviceName}" failed to answer.`;
-      const extensions = { code: ErrorCode.DOWNSTREAM_SERVICE_ERROR, serviceName };
+      const extensions = { code: coded?.code ?? ErrorCode.DOWNSTREAM_SERVICE_ERROR, serviceName };
       const paths = fetchedPaths(options.request.query, options.request.variables);
       return { errors: paths.length ? paths.map((path) => ({ message, path, extensions })) : [{ message, extensions }] };
     }

@@ -1,0 +1,170 @@
+/**
+ * The gateway when a subgraph hangs, is slow, or keeps failing: real subgraphs (products, inventory)
+ * behind loopback proxies the test scripts, a real gateway in front. A hanging subgraph is cut off at its
+ * timeout and the rest of the answer arrives; the request deadline bounds a slow chain; an open breaker
+ * fails fast (no request reaches the subgraph), shows in /ready, and closes once the subgraph recovers.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startGateway, type RunningGateway } from '../../gateway/index.js';
+import { DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig } from '../../gateway/upstream/SubgraphClientConfig.js';
+import { deferred, waitFor, type Deferred } from '../support/asyncWait.js';
+import { buildInventorySubgraph, buildProductsSubgraph, composeProductMesh, inventoryContext } from '../support/productMeshSubgraphs.js';
+import { forwardTo, hang, json, startScriptedServer, type ScriptedHandler, type ScriptedServer } from '../support/startScriptedServer.js';
+import { startSubgraphServer, type SubgraphServer } from '../support/startSubgraphServer.js';
+
+const QUERY = '{ product(id: "p1") { name stock } }';
+
+/** A handler that forwards to `target` after `ms`. */
+const slowly =
+  (target: string, ms: number): ScriptedHandler =>
+  (request, response, body) =>
+    new Promise<void>((resolve) => setTimeout(resolve, ms)).then(() => forwardTo(target)(request, response, body));
+
+describe('gateway with failing subgraphs', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mesh-subgraph-failures-'));
+  let products: SubgraphServer;
+  let inventory: SubgraphServer;
+  let productsProxy: ScriptedServer;
+  let inventoryProxy: ScriptedServer;
+  let supergraphFile: string;
+  let gateway: RunningGateway | undefined;
+  const logs: string[] = [];
+  let logged: { pattern: RegExp; seen: Deferred<void> } | undefined;
+
+  beforeAll(async () => {
+    products = await startSubgraphServer(buildProductsSubgraph());
+    inventory = await startSubgraphServer(buildInventorySubgraph(), { context: inventoryContext({ batches: [] }) });
+    productsProxy = await startScriptedServer(forwardTo(products.url));
+    inventoryProxy = await startScriptedServer(forwardTo(inventory.url));
+    supergraphFile = path.join(dir, 'supergraph.graphql');
+    writeFileSync(supergraphFile, composeProductMesh({ products: productsProxy, inventory: inventoryProxy, prices: { url: '' } }, ['products', 'inventory']));
+  });
+  afterEach(async () => {
+    await gateway?.close();
+    gateway = undefined;
+    productsProxy.handle(forwardTo(products.url));
+    inventoryProxy.handle(forwardTo(inventory.url));
+  });
+  afterAll(async () => {
+    await Promise.all([products, inventory, productsProxy, inventoryProxy].map((server) => server.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async (subgraphClient: Partial<SubgraphClientConfig>) => {
+    gateway = await startGateway({
+      config: {
+        host: '127.0.0.1',
+        port: 0,
+        supergraph: { kind: 'file', path: supergraphFile, pollIntervalMs: 60_000 },
+        subgraphWsUrls: {},
+        introspection: false,
+        landingPage: false,
+        subgraphClient: { ...DEFAULT_SUBGRAPH_CLIENT_CONFIG, ...subgraphClient },
+      },
+      log: (_level, message) => {
+        logs.push(message);
+        if (logged?.pattern.test(message)) logged.seen.resolve();
+      },
+    });
+    await waitFor(() => gateway?.supergraph() != null, 'the supergraph');
+    return gateway;
+  };
+  const logLine = (pattern: RegExp) => (logged = { pattern, seen: deferred() }).seen.promise;
+  const query = async (running: RunningGateway) => {
+    const started = Date.now();
+    const response = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: QUERY }) });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown>, elapsed: Date.now() - started };
+  };
+  const ready = async (running: RunningGateway) => {
+    const response = await fetch(running.url.replace(/\/graphql$/, '/ready'));
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('should cut off a hanging subgraph at its timeout and still answer with the other subgraphs’ data', async () => {
+    const running = await start({ timeoutMs: 5_000, subgraphs: { inventory: { timeoutMs: 300 } } });
+    inventoryProxy.handle(hang);
+
+    const { status, body, elapsed } = await query(running);
+
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      data: { product: { name: 'Kettle', stock: null } },
+      errors: [
+        {
+          message: 'Subgraph "inventory" did not answer within 300 ms.',
+          path: ['product', 'stock'],
+          extensions: { code: 'GATEWAY_TIMEOUT', serviceName: 'inventory' },
+        },
+      ],
+    });
+    expect(elapsed).toBeGreaterThanOrEqual(295);
+    expect(elapsed).toBeLessThan(3_000);
+  });
+
+  it('should bound a chain of slow subgraphs by the request deadline', async () => {
+    // Each subgraph answers in 500 ms, well within its 5 s timeout; the chain would take 1 s.
+    const running = await start({ timeoutMs: 5_000, requestDeadlineMs: 700 });
+    productsProxy.handle(slowly(products.url, 500));
+    inventoryProxy.handle(slowly(inventory.url, 500));
+
+    const { body, elapsed } = await query(running);
+
+    expect(body).toEqual({
+      data: { product: { name: 'Kettle', stock: null } },
+      errors: [
+        {
+          message: expect.stringMatching(/^Subgraph "inventory" did not answer within \d+ ms\.$/),
+          path: ['product', 'stock'],
+          extensions: { code: 'GATEWAY_TIMEOUT', serviceName: 'inventory' },
+        },
+      ],
+    });
+    expect(elapsed).toBeLessThan(1_000);
+  });
+
+  it('should fail fast while a breaker is open, report it in /ready, and close it once the subgraph recovers', async () => {
+    const running = await start({
+      breaker: { errorPercent: 50, minRequests: 2, windowMs: 10_000, resetMs: 500 },
+      retry: { ...DEFAULT_SUBGRAPH_CLIENT_CONFIG.retry, retries: 0 },
+    });
+    inventoryProxy.handle((_request, response) => json(response, { errors: [{ message: 'overloaded' }] }, 503));
+    const opened = logLine(/^subgraph inventory: circuit breaker open/);
+    const before = inventoryProxy.requests;
+
+    for (let i = 0; i < 2; i += 1)
+      expect((await query(running)).body).toMatchObject({
+        data: { product: { name: 'Kettle', stock: null } },
+        errors: [{ message: 'Subgraph "inventory" failed to answer (HTTP 503).', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'inventory' } }],
+      });
+    await opened;
+    const halfOpen = logLine(/^subgraph inventory: circuit breaker half-open/);
+    const refused = await query(running);
+
+    expect(refused.body).toEqual({
+      data: { product: { name: 'Kettle', stock: null } },
+      errors: [
+        {
+          message: 'Subgraph "inventory" is failing and is not asked for now (circuit breaker open).',
+          path: ['product', 'stock'],
+          extensions: { code: 'CIRCUIT_BREAKER_OPEN', serviceName: 'inventory' },
+        },
+      ],
+    });
+    expect(inventoryProxy.requests - before).toBe(2);
+
+    // The subgraph is back, but the breaker has not let a request through yet: still not ready.
+    inventoryProxy.handle(forwardTo(inventory.url));
+    expect(await ready(running)).toEqual({
+      status: 503,
+      body: { status: 'degraded', problems: ['inventory: circuit breaker open (its fetches fail fast until a probe request succeeds)'] },
+    });
+
+    await halfOpen;
+    const closed = logLine(/^subgraph inventory: circuit breaker closed/);
+    expect((await query(running)).body).toEqual({ data: { product: { name: 'Kettle', stock: 20 } } });
+    await closed;
+    expect(await ready(running)).toEqual({ status: 200, body: { status: 'ready', subgraphs: 2 } });
+  });
+});
