@@ -129,17 +129,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // timeout per request within the operation's deadline, a breaker per subgraph, safe retries.
   const subgraphClient = createSubgraphClient({
     config: config.subgraphClient ?? DEFAULT_SUBGRAPH_CLIENT_CONFIG,
-    onBreakerChange: (name, state) =>
-      log(state === 'closed' ? 'info' : 'warn', `subgraph ${name}: circuit breaker ${state}${state === 'open' ? ' (failing fast)' : ''}`),
+    // Every HTTP attempt and every fetch an open breaker refused, by outcome (timeout, circuit_open, …).
+    onFetch: (name, durationMs, outcome) => metrics.subgraphFetched(name, durationMs / 1000, outcome),
+    onBreakerChange: (name, state) => {
+      metrics.breakerChanged(name, state);
+      log(state === 'closed' ? 'info' : 'warn', `subgraph ${name}: circuit breaker ${state}${state === 'open' ? ' (failing fast)' : ''}`);
+    },
   });
   /** One replica's HTTP data source: with the caller's identity signed for that subgraph when auth is on and it is trusted. */
-  // Observed: timed, traced, and carrying `traceparent` and `x-request-id` to the subgraph (gateway/observability/observedDataSource.ts).
+  // Observed: traced, and carrying `traceparent` and `x-request-id` to the subgraph (gateway/observability/observedDataSource.ts).
   const replicaDataSource = (name: string, url: string) =>
-    observedDataSource(
-      name,
-      auth ? auth.dataSource(name, url, subgraphClient) : new SubgraphDataSource({ url, serviceName: name, http: subgraphClient }),
-      metrics,
-    );
+    observedDataSource(name, auth ? auth.dataSource(name, url, subgraphClient) : new SubgraphDataSource({ url, serviceName: name, http: subgraphClient }));
 
   // Only the executor's update can throw, and it runs first: a throw leaves the previous snapshot (and
   // the executor's previous plan) in service, and the manager logs it.
@@ -178,6 +178,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
           name,
           urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url),
         ),
+        log,
       );
     },
   });

@@ -26,8 +26,14 @@ export interface GatewayMetrics {
   httpAnswered(method: string, route: string, status: number, seconds: number): void;
   /** A GraphQL operation answered (HTTP or websocket), with the public codes of its errors. */
   operationAnswered(operation: { name: string | null; type: string | null }, seconds: number, errorCodes: readonly string[]): void;
-  /** One fetch to a subgraph (queries, mutations and subscription entity fetches). */
-  subgraphFetched(subgraph: string, seconds: number, outcome: 'ok' | 'error'): void;
+  /**
+   * One HTTP request to a subgraph (queries, mutations and subscription entity fetches; each retry), or
+   * one fetch an open breaker refused: `outcome` is `ok`, `http_error`, `timeout`, `connection_error`,
+   * `error` or `circuit_open` (gateway/upstream/createSubgraphClient.ts).
+   */
+  subgraphFetched(subgraph: string, seconds: number, outcome: string): void;
+  /** A subgraph's circuit breaker changed state (`mesh_gateway_subgraph_breaker_state`: 0 closed, 1 half-open, 2 open). */
+  breakerChanged(subgraph: string, state: 'closed' | 'half-open' | 'open'): void;
   /** A field authorization decision denied these coordinates (`Type.field`), or refused a request (none). */
   authDenied(coordinates: readonly string[]): void;
   /** A graphql-ws client connected. */
@@ -43,6 +49,8 @@ export interface GatewayMetrics {
   /** Events not delivered (`reason`: e.g. `slow-consumer`, `auth-expired`, `upstream-error`). */
   subscriptionDropped(reason: string, count?: number): void;
 }
+
+const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 /** The gateway's metrics, in a registry of their own. */
 export function createGatewayMetrics(options: GatewayMetricsOptions = {}): GatewayMetrics {
@@ -83,6 +91,12 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     labelNames: ['coordinate'] as const,
     registers,
   });
+  const breakers = new Gauge({
+    name: 'mesh_gateway_subgraph_breaker_state',
+    help: "A subgraph's circuit breaker: 0 closed, 1 half-open (probing), 2 open (failing fast)",
+    labelNames: ['subgraph'] as const,
+    registers,
+  });
   const websocketClients = new Gauge({ name: 'mesh_gateway_websocket_clients', help: 'Open graphql-ws client connections', registers });
   const subscriptions = new Gauge({ name: 'mesh_gateway_subscriptions_active', help: 'Client subscriptions in progress', registers });
   const delivered = new Counter({ name: 'mesh_gateway_subscription_events_delivered_total', help: 'Events pushed to client subscriptions', registers });
@@ -111,6 +125,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       for (const code of errorCodes) errors.inc({ code });
     },
     subgraphFetched: (subgraph, seconds, outcome) => fetchDuration.observe({ subgraph, outcome }, seconds),
+    breakerChanged: (subgraph, state) => breakers.set({ subgraph }, BREAKER_STATES[state]),
     authDenied: (coordinates) => {
       if (!coordinates.length) denials.inc({ coordinate: '(request)' });
       for (const coordinate of coordinates) denials.inc({ coordinate });

@@ -2,16 +2,16 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { currentRequest, REQUEST_ID_HEADER } from '../../core/observability/requestContext.js';
 import { meshTracer } from '../../core/observability/startTracing.js';
-import type { GatewayMetrics } from './createGatewayMetrics.js';
 
 /**
- * A subgraph data source whose fetches are timed (`mesh_gateway_subgraph_fetch_duration_seconds`),
- * traced (a client span under @apollo/gateway's `gateway.fetch`), and carry the W3C `traceparent` and the
- * caller's `x-request-id` to the subgraph. The headers go in through `request.http.headers`, which every
- * RemoteGraphQLDataSource copies before its own `willSendRequest`, so the HTTP client behind it is free
- * to change.
+ * A subgraph data source whose fetches are traced (a client span under @apollo/gateway's
+ * `gateway.fetch`) and carry the W3C `traceparent` and the caller's `x-request-id` to the subgraph. The
+ * headers go in through `request.http.headers`, which the data sources copy before their own
+ * `willSendRequest` (gateway/upstream/SubgraphDataSource.ts, as RemoteGraphQLDataSource does), so the
+ * HTTP client behind them is free to change. Timing is the HTTP client's (`onFetch`), which also sees
+ * retries and fetches an open breaker refused.
  */
-export function observedDataSource(subgraph: string, source: GraphQLDataSource, metrics: GatewayMetrics): GraphQLDataSource {
+export function observedDataSource(subgraph: string, source: GraphQLDataSource): GraphQLDataSource {
   const observed = Object.create(source) as GraphQLDataSource;
   observed.process = async (options) => {
     const span = meshTracer().startSpan(`subgraph ${subgraph}`, { kind: SpanKind.CLIENT, attributes: { 'mesh.subgraph': subgraph } });
@@ -20,18 +20,13 @@ export function observedDataSource(subgraph: string, source: GraphQLDataSource, 
     const requestId = currentRequest()?.requestId;
     if (requestId) headers.set(REQUEST_ID_HEADER, requestId);
     const request = { ...options.request, http: { method: 'POST', url: '', ...options.request.http, headers } };
-    const started = process.hrtime.bigint();
-    let outcome: 'ok' | 'error' = 'error';
     try {
-      const response = await context.with(trace.setSpan(context.active(), span), () => source.process({ ...options, request }));
-      outcome = 'ok';
-      return response;
+      return await context.with(trace.setSpan(context.active(), span), () => source.process({ ...options, request }));
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
       throw error;
     } finally {
       span.end();
-      metrics.subgraphFetched(subgraph, Number(process.hrtime.bigint() - started) / 1e9, outcome);
     }
   };
   return observed;

@@ -128,4 +128,13 @@ describe('createGatewayMetrics', () => {
     expect(seriesValue(text, 'mesh_gateway_operation_duration_seconds_count', { operation: '(other)', type: 'query', outcome: 'ok' })).toBe(1);
     expect(seriesValue(text, 'mesh_gateway_operation_duration_seconds_count', { operation: '(other)', type: 'unknown', outcome: 'error' })).toBe(1);
   });
+
+  it('should gauge each subgraph breaker as 0 closed, 1 half-open, 2 open', async () => {
+    const metrics = createGatewayMetrics({ processMetrics: false });
+    metrics.breakerChanged('orders', 'open');
+    metrics.breakerChanged('catalog', 'open');
+    metrics.breakerChanged('catalog', 'half-open');
+    const text = await metrics.registry.metrics();
+    expect(['orders', 'catalog'].map((subgraph) => seriesValue(text, 'mesh_gateway_subgraph_breaker_state', { subgraph }))).toEqual([2, 1]);
+  });
 });
