@@ -3,15 +3,21 @@
  * `application/graphql-response+json` when accepted, and CORS from an allow-list.
  */
 import { auditServer } from 'graphql-http';
-import { startObservedMesh, type ObservedMesh } from './observedMesh.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startSubgraph } from '../../subgraphs/startSubgraph.js';
+import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
+import { capturedLogger, startObservedMesh, type ObservedMesh } from './observedMesh.js';
 
 const APP = 'https://app.example.com';
+const SCRAPE_TOKEN = 'conventions-scrape-token';
 
 describe('gateway HTTP conventions', () => {
   let mesh: ObservedMesh;
   beforeAll(async () => {
     mesh = await startObservedMesh({
-      observability: { logLevel: 'info', logFormat: 'json', metricsOpen: true, cors: { origins: [APP] } },
+      observability: { logLevel: 'info', logFormat: 'json', metricsOpen: false, metricsToken: SCRAPE_TOKEN, cors: { origins: [APP] } },
     });
   });
   afterAll(() => mesh?.close());
@@ -79,5 +85,29 @@ describe('gateway HTTP conventions', () => {
       body: '{"query":"{ categories }"}',
     });
     expect(actual.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it("should serve the gateway's /metrics only with MESH_METRICS_TOKEN as a bearer token", async () => {
+    expect((await fetch(`${mesh.base}/metrics`)).status).toBe(401);
+    const scraped = await fetch(`${mesh.base}/metrics`, { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } });
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('mesh_gateway_operation_duration_seconds');
+  });
+});
+
+describe('subgraph /metrics access', () => {
+  it('should refuse scrapes of a subgraph configured closed (production without a token)', async () => {
+    const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-closed-'));
+    const running = await startSubgraph(
+      testSubgraphConfig('inventory', exportDir, { observability: { logLevel: 'info', logFormat: 'json', metricsOpen: false } }),
+      { logger: capturedLogger('inventory-subgraph').logger },
+    );
+    try {
+      const answer = await fetch(running.served.url.replace(/graphql$/, 'metrics'));
+      expect(answer.status).toBe(403);
+    } finally {
+      await running.close();
+      rmSync(exportDir, { recursive: true, force: true });
+    }
   });
 });
