@@ -118,4 +118,23 @@ describe('/metrics after a scripted workload', () => {
     expect(seriesValue(text, 'mesh_gateway_subscriptions_active')).toBe(0);
     expect(seriesValue(text, 'mesh_gateway_websocket_clients')).toBe(0);
   });
+
+  // Last: it stops a subgraph.
+  it('should count fetches to a stopped subgraph by outcome and the error its clients got', async () => {
+    await mesh.subgraphs.shipping.close();
+    const before = await gatewayMetrics();
+    const range = { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date().toISOString() };
+    const answer = await query({
+      query: 'query Late($r: TimeRangeInput!) { deliveryPerformance(range: $r, granularity: DAY) { __typename } }',
+      variables: { r: range },
+    });
+    expect(((await answer.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe('DOWNSTREAM_SERVICE_ERROR');
+    const after = await gatewayMetrics();
+
+    const delta = (name: string, labels: Record<string, string>) => seriesValue(after, name, labels) - seriesValue(before, name, labels);
+    expect(delta('mesh_gateway_subgraph_fetch_duration_seconds_count', { subgraph: 'shipping', outcome: 'connection_error' })).toBeGreaterThanOrEqual(1);
+    expect(delta('mesh_gateway_subgraph_fetch_duration_seconds_count', { subgraph: 'shipping', outcome: 'ok' })).toBe(0);
+    expect(delta('mesh_gateway_errors_total', { code: 'DOWNSTREAM_SERVICE_ERROR' })).toBe(1);
+    expect(delta('mesh_gateway_operation_duration_seconds_count', { operation: 'Late', type: 'query', outcome: 'error' })).toBe(1);
+  });
 });
