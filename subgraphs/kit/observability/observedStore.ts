@@ -24,29 +24,32 @@ export function observedStore(store: Store, metrics: ProductMetrics): Store {
 export type CallWatcher = (method: string, seconds: number, outcome: 'ok' | 'error', args: unknown[], result: unknown) => void;
 
 /**
- * A proxy of `target` whose promise-returning methods are spanned (`<kind>.<method>`) and reported to
- * `watch`. Synchronous results (iterators, getters) pass through untouched.
+ * A stand-in for `target` whose promise-returning methods are spanned (`<kind>.<method>`) and reported
+ * to `watch`; synchronous results (iterators) pass through. It inherits from `target` (`instanceof` and
+ * every other property still work) and calls each method on `target` itself, so the object's own state
+ * is untouched; its methods are own properties, so a test can still spy on them.
  */
 export function watched<T extends object>(target: T, kind: string, watch: CallWatcher): T {
-  return new Proxy(target, {
-    get(object, property) {
-      const value = Reflect.get(object, property, object) as unknown;
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
-      return (...args: unknown[]) => {
+  const stand = Object.create(target) as T;
+  for (const name of methodNames(target)) {
+    const method = (target as Record<string, unknown>)[name] as (...params: unknown[]) => unknown;
+    Object.defineProperty(stand, name, {
+      configurable: true,
+      writable: true,
+      value: (...args: unknown[]) => {
         const parent = context.active();
-        const span = trace.getSpan(parent) ? meshTracer().startSpan(`${kind}.${property}`, { attributes: { 'mesh.component': kind } }, parent) : null;
+        const span = trace.getSpan(parent) ? meshTracer().startSpan(`${kind}.${name}`, { attributes: { 'mesh.component': kind } }, parent) : null;
         const started = process.hrtime.bigint();
         const done = (outcome: 'ok' | 'error', result: unknown) => {
           if (outcome === 'error') span?.setStatus({ code: SpanStatusCode.ERROR });
           span?.end();
           try {
-            watch(property, Number(process.hrtime.bigint() - started) / 1e9, outcome, args, result);
+            watch(name, Number(process.hrtime.bigint() - started) / 1e9, outcome, args, result);
           } catch {
             // metrics must not fail a store call
           }
         };
-        const method = value as (...params: unknown[]) => unknown;
-        const call = (): unknown => method.apply(object, args);
+        const call = (): unknown => method.apply(target, args);
         const result = span ? context.with(trace.setSpan(parent, span), call) : call();
         if (!(result instanceof Promise)) {
           span?.end();
@@ -62,7 +65,21 @@ export function watched<T extends object>(target: T, kind: string, watch: CallWa
             throw error;
           },
         );
-      };
-    },
-  });
+      },
+    });
+  }
+  return stand;
+}
+
+/** Names of the functions `target` has, own or inherited from its classes (not from Object). */
+function methodNames(target: object): string[] {
+  const names = new Set<string>();
+  for (let level: object | null = target; level && level !== Object.prototype; level = Object.getPrototypeOf(level) as object | null) {
+    for (const name of Object.getOwnPropertyNames(level)) {
+      if (name === 'constructor') continue;
+      const descriptor = Object.getOwnPropertyDescriptor(level, name);
+      if (descriptor && typeof descriptor.value === 'function') names.add(name);
+    }
+  }
+  return [...names];
 }
