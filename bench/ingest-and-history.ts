@@ -18,6 +18,7 @@ import { DataProductRuntime } from '../subgraphs/kit/DataProductRuntime.js';
 import { loadTypeDefs } from '../subgraphs/kit/graphql/loadTypeDefs.js';
 import { DuckDbStore } from '../subgraphs/kit/store/DuckDbStore.js';
 import { ordersProduct } from '../subgraphs/orders/ordersProduct.js';
+import { benchProgress } from './benchProgress.js';
 
 const FINAL = Number(process.env.BENCH_FACTS ?? 1_000_000);
 const FIRST = Math.round(FINAL / 10);
@@ -102,10 +103,12 @@ async function open(file: string) {
 
 async function ingest(runtime: DataProductRuntime, from: number, to: number): Promise<number> {
   const t = performance.now();
+  const progress = benchProgress(`ingesting facts ${from}–${to}`, to - from);
   for (let n = from; n < to; n += BATCH) {
     const batch = Array.from({ length: Math.min(BATCH, to - n) }, (_, i) => fact(n + i));
     const report = await runtime.ingest(batch);
     if (report.applied !== batch.length) throw new Error(`batch at ${n}: ${JSON.stringify(report.events.find((e) => e.status !== 'applied'))}`);
+    progress(n + batch.length - from);
   }
   return ((to - from) / (performance.now() - t)) * 1000;
 }

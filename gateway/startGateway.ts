@@ -1,5 +1,6 @@
 import { ErrorCode } from '../core/errors/ErrorCode.js';
 import { httpStatusOf } from '../core/errors/statusOf.js';
+import { listenOn } from '../core/net/listenOn.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
@@ -150,7 +151,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const buildDataSource = (name: string, url: string) =>
       name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : subgraphClient.guard(name, replicaDataSource(name, url));
     const identity = auth && { upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name) };
-    if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: next.supergraph, subgraphs: endpoints, buildDataSource, ...identity });
+    if (!executor)
+      executor = createSubscriptionExecutor({
+        supergraphSdl: next.supergraph,
+        subgraphs: endpoints,
+        buildDataSource,
+        keepAlive: config.upstreamKeepAlive,
+        ...identity,
+      });
     else executor.updateSupergraph(next.supergraph);
     snapshot = next;
   };
@@ -259,10 +267,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // Last: JSON for unknown routes and every error (bad or large bodies, throws), never an HTML page.
   app.use(jsonNotFound, jsonErrorHandler(log));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  }).catch(async (error) => {
+  await listenOn(server, { port: config.port, host: config.host, service: 'gateway', setting: 'GATEWAY_PORT' }).catch(async (error) => {
     await limits.close();
     throw error;
   });
@@ -282,6 +287,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     includeStacktraceInErrorResponses: false,
     // Subgraph stacks, internal addresses and unexpected failures' detail go to the log, not to clients.
     formatError: formatPublicError(log),
+    // The process owns shutdown (scripts/runMain.ts): Apollo's own SIGINT/SIGTERM handlers would race it.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       {

@@ -23,6 +23,8 @@ import { DOMAINS } from './domains.js';
 import type { BusConfig, StoreConfig, SubgraphConfig } from './subgraphConfig.js';
 import { hostname } from 'node:os';
 import { createLogger } from '../core/observability/createLogger.js';
+import { ErrorCode } from '../core/errors/ErrorCode.js';
+import { MeshError } from '../core/errors/MeshError.js';
 
 /** A running demo subgraph. */
 export interface RunningSubgraph {
@@ -47,10 +49,25 @@ export async function openStore(config: StoreConfig, domain: string, namespace?:
   return PostgresStore.open({ url: config.url, schema: postgresSchemaName(domain, namespace) });
 }
 
+/**
+ * A PostgreSQL failure at start (the pool connects lazily, on the store's first use) as one line naming
+ * the server (without its password) and the setting, not the driver's bare `ECONNREFUSED`.
+ */
+function postgresUnusable(url: string, error: unknown): MeshError {
+  const where = url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  return new MeshError(
+    ErrorCode.STORE_UNAVAILABLE,
+    `PostgreSQL at ${where} is not usable (${(error as Error).message}); start it, or point MESH_STORE at a running server`,
+    {
+      cause: error,
+    },
+  );
+}
+
 /** Opens the configured bus; on NATS, the domain's JetStream stream `MESH_<DOMAIN>` (`MESH_<NAMESPACE>_<DOMAIN>` in a namespace). */
 export async function openBus(config: BusConfig, domain: string, namespace?: string): Promise<Bus> {
   if (config.kind === 'memory') return new InProcessBus();
-  return JetStreamBus.connect({ servers: config.url, domain, namespace });
+  return JetStreamBus.connect({ servers: config.url, domain, namespace, maxReconnectAttempts: config.maxReconnectAttempts });
 }
 
 /**
@@ -75,6 +92,9 @@ export async function startSubgraph(
     bus,
     latenessMs: config.latenessMs,
     onPublishError: (error) => logger.error({ err: error }, 'change events could not be published after facts were committed'),
+  }).catch(async (error: unknown) => {
+    await bus.close().catch(() => {});
+    throw config.store.kind === 'postgres' && !(error instanceof MeshError) ? postgresUnusable(config.store.url, error) : error;
   });
   // On NATS, producers may also publish facts to `[<namespace>.]mesh.<domain>.facts.<type>`; replicas share the durable consumer.
   const facts =
@@ -113,7 +133,6 @@ export async function startSubgraph(
     ? await startEventMesh(runtime, {
         config: config.eventMesh,
         namespace: config.namespace,
-        durableBus: bus instanceof JetStreamBus,
         replicaId: `${hostname()}-${served.port}`,
       }).catch(async (error: unknown) => {
         await served.close();

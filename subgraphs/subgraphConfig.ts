@@ -14,7 +14,14 @@ import { observabilityConfigFromEnv, type ObservabilityConfig } from '../core/ob
 export type StoreConfig = { kind: 'duckdb'; path: string } | { kind: 'postgres'; url: string };
 
 /** Where a subgraph publishes change events. */
-export type BusConfig = { kind: 'memory' } | { kind: 'nats'; url: string };
+export type BusConfig =
+  | { kind: 'memory' }
+  | {
+      kind: 'nats';
+      url: string;
+      /** Consecutive failed reconnects before the subgraph gives up and exits (`MESH_NATS_RECONNECT_ATTEMPTS`); -1: forever. @default 300 */
+      maxReconnectAttempts?: number;
+    };
 
 /** A validated subgraph configuration. */
 export interface SubgraphConfig {
@@ -136,13 +143,13 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     port: c.port,
     schemaDir: path.resolve(c.schemaDir),
     store: parseStore(c.store, path.resolve(c.dataDir), name),
-    bus: parseBus(c.bus),
+    bus: parseBus(c.bus, env.MESH_NATS_RECONNECT_ATTEMPTS),
     exportDir: path.resolve(c.exportDir),
     exportIntervalMs: c.exportIntervalMinutes * 60_000,
     latenessMs: c.latenessHours * 3_600_000,
     ...(c.namespace && { namespace: c.namespace }),
     auth: authConfigFromEnv(env),
-    ...eventMeshConfigFromEnv(env, path.resolve(c.dataDir)),
+    ...eventMeshConfigFromEnv(env),
     observability: observabilityConfigFromEnv(env, Boolean(process.stderr.isTTY)),
   };
 }
@@ -185,8 +192,14 @@ function parseStore(value: string, dataDir: string, domain: string): StoreConfig
   throw new Error(`invalid MESH_STORE=${JSON.stringify(value)}: use duckdb, duckdb:<file>, memory or postgres://user@host:port/db`);
 }
 
-function parseBus(value: string): BusConfig {
+function parseBus(value: string, reconnectAttempts: string | undefined): BusConfig {
   if (value === 'memory') return { kind: 'memory' };
-  if (value.startsWith('nats://')) return { kind: 'nats', url: value };
+  if (value.startsWith('nats://')) {
+    if (reconnectAttempts === undefined || reconnectAttempts === '') return { kind: 'nats', url: value };
+    const attempts = Number(reconnectAttempts);
+    if (!Number.isInteger(attempts) || attempts < -1)
+      envFail('MESH_NATS_RECONNECT_ATTEMPTS', reconnectAttempts, 'a whole number of attempts, or -1 to retry forever');
+    return { kind: 'nats', url: value, maxReconnectAttempts: attempts };
+  }
   throw new Error(`invalid MESH_BUS=${JSON.stringify(value)}: use memory or nats://host:port`);
 }

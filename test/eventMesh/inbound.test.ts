@@ -46,7 +46,7 @@ for (const kind of ['mqtt', 'amqp'] as const) {
 
     beforeAll(async () => {
       mesh = await startTestMesh({
-        subgraphConfig: (domain) => (domain === 'orders' ? { namespace, eventMesh: { brokers: [{ kind, url }], checkpointDir: '/nonexistent' } } : {}),
+        subgraphConfig: (domain) => (domain === 'orders' ? { namespace, eventMesh: { brokers: [{ kind, url }] } } : {}),
       });
     });
     afterAll(async () => {

@@ -1,6 +1,10 @@
 /** Helpers of the event-mesh tests: raw broker clients that collect what arrives, and facts to send. */
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import amqp from 'amqplib';
 import mqtt, { type MqttClient } from 'mqtt';
+import { domainStreamName } from '../../subgraphs/kit/bus/jetStreamStream.js';
+import { natsUrl } from '../support/natsAvailable.js';
 
 export const MINUTE = 60_000;
 
@@ -22,6 +26,27 @@ export async function mqttCollector(
   });
   await client.subscribeAsync(filter, { qos: 1 });
   return { client, messages };
+}
+
+/** An AMQP consumer of every change event on the product's topic exchange (declared here if need be), collecting parsed bodies. */
+export async function amqpCollector(url: string, exchange: string): Promise<{ close(): Promise<void>; messages: Array<{ topic: string; body: any }> }> {
+  const connection = await amqp.connect(url);
+  const channel = await connection.createChannel();
+  await channel.assertExchange(exchange, 'topic', { durable: true });
+  const { queue } = await channel.assertQueue('', { exclusive: true });
+  await channel.bindQueue(queue, exchange, '#');
+  const messages: Array<{ topic: string; body: any }> = [];
+  await channel.consume(queue, (m) => m && messages.push({ topic: m.fields.routingKey, body: JSON.parse(m.content.toString()) }), { noAck: true });
+  return { messages, close: () => connection.close() };
+}
+
+/** Deletes the AMQP queues and exchange a test's bridge declared. */
+export async function dropAmqpNames(url: string, names: { factQueue: string; deadLetterQueue: string; exchange: string }): Promise<void> {
+  const connection = await amqp.connect(url);
+  const channel = await connection.createChannel();
+  for (const queue of [names.factQueue, names.deadLetterQueue]) await channel.deleteQueue(queue);
+  await channel.deleteExchange(names.exchange);
+  await connection.close();
 }
 
 /** Reads every message of an AMQP queue until `count` arrived. */
@@ -52,4 +77,16 @@ export function orderPlaced(orderId: string, minutesAgo: number, overrides: Reco
     time: new Date(Date.now() - minutesAgo * MINUTE).toISOString(),
     data: { orderId, productId: 'p1', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'mesh@example.com', ...overrides },
   };
+}
+
+/** Deletes the bridge's lease-and-checkpoint stream of a test namespace (`bridgeStateStream.ts`), if any. */
+export async function dropBridgeState(domain: string, namespace: string): Promise<void> {
+  const connection = await connect({ servers: natsUrl });
+  try {
+    await (await jetstreamManager(connection)).streams.delete(`${domainStreamName(domain, namespace)}_BRIDGE`).catch((error: unknown) => {
+      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
+    });
+  } finally {
+    await connection.close();
+  }
 }

@@ -16,7 +16,7 @@ import { describeWithNats, natsUrl } from '../support/natsAvailable.js';
 import { dropScaleOutDomain } from '../support/startReplicaMesh.js';
 import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
 import { uniqueNamespace } from '../support/testNamespace.js';
-import { mqttCollector, orderPlaced } from './meshHarness.js';
+import { dropBridgeState, mqttCollector, orderPlaced } from './meshHarness.js';
 
 async function post(subgraph: RunningSubgraph, events: unknown[]): Promise<void> {
   const response = await fetch(`${subgraph.served.url.replace(/\/graphql$/, '')}/events`, {
@@ -32,10 +32,10 @@ describeWithBroker('mqtt', 'change events out over MQTT: governed fields', () =>
   beforeAll(async () => void (dir = await mkdtemp(path.join(tmpdir(), 'mesh-out-'))));
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const stateEvents = async (eventMesh: Omit<EventMeshConfig, 'checkpointDir'>) => {
+  const stateEvents = async (eventMesh: EventMeshConfig) => {
     const namespace = uniqueNamespace();
     const collector = await mqttCollector(mqttUrl, `${meshTopics('orders', namespace).eventTopicFilter}`);
-    const subgraph = await startSubgraph(testSubgraphConfig('orders', dir, { namespace, eventMesh: { ...eventMesh, checkpointDir: dir } }));
+    const subgraph = await startSubgraph(testSubgraphConfig('orders', dir, { namespace, eventMesh: { ...eventMesh } }));
     try {
       await post(subgraph, [orderPlaced('gov-1', 5)]);
       await waitFor(
@@ -88,6 +88,7 @@ describeWithNats('change events out over MQTT: a durable position', () => {
     });
     afterAll(async () => {
       await dropScaleOutDomain('orders', namespace);
+      await dropBridgeState('orders', namespace);
       await rm(dir, { recursive: true, force: true });
     });
 
@@ -105,7 +106,7 @@ describeWithNats('change events out over MQTT: a durable position', () => {
       const config = testSubgraphConfig('orders', dir, {
         namespace,
         bus: { kind: 'nats', url: natsUrl },
-        eventMesh: { brokers: [{ kind: 'mqtt', url: proxy.url }], checkpointDir: dir },
+        eventMesh: { brokers: [{ kind: 'mqtt', url: proxy.url }] },
       });
       const stateEvents = () => collector.messages.filter((m) => m.topic.endsWith('/state-changed')).map((m) => m.body);
       let subgraph = await startSubgraph(config);

@@ -12,7 +12,7 @@ import type { OutgoingCloudEvent } from '../../core/events/CloudEvent.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startGateway, type RunningGateway } from '../../gateway/index.js';
+import { startGateway, type GatewayConfig, type RunningGateway } from '../../gateway/index.js';
 import { DOMAIN_NAMES, type DomainName } from '../../subgraphs/domains.js';
 import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
 import type { SubgraphConfig } from '../../subgraphs/subgraphConfig.js';
@@ -175,6 +175,11 @@ export interface StartTestMeshOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Extra configuration per subgraph (e.g. `eventMesh`), on start and restart. @default none */
   subgraphConfig?: (domain: DomainName) => Partial<SubgraphConfig>;
+  /**
+   * Extra gateway configuration, once the subgraphs listen on `ports` (e.g. websocket URLs through a
+   * proxy, keep-alive). @default none
+   */
+  gatewayConfig?: (ports: Readonly<Record<DomainName, number>>) => Partial<GatewayConfig> | Promise<Partial<GatewayConfig>>;
 }
 
 export async function startTestMesh(options: StartTestMeshOptions = {}): Promise<TestMesh> {
@@ -223,6 +228,7 @@ export async function startTestMesh(options: StartTestMeshOptions = {}): Promise
         subgraphWsUrls: {},
         introspection: true,
         landingPage: false,
+        ...(await options.gatewayConfig?.(ports)),
       },
       log,
     });

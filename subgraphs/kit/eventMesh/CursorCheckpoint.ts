@@ -1,10 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-
 /** Where the outbound relay remembers the last cursor a broker confirmed. */
 export interface CursorCheckpoint {
   /** The last saved cursor, or undefined before the first. */
   load(): Promise<string | undefined>;
+  /** Saves a cursor; a failure rejects (the relay logs it and saves again on its next confirmation). */
   save(cursor: string): Promise<void>;
 }
 
@@ -14,30 +12,5 @@ export function memoryCheckpoint(): CursorCheckpoint {
   return {
     load: async () => saved,
     save: async (cursor) => void (saved = cursor),
-  };
-}
-
-/** A small file, replaced atomically (write then rename) so a crash leaves the old or the new cursor. */
-export function fileCheckpoint(file: string): CursorCheckpoint {
-  let writing: Promise<void> = Promise.resolve();
-  return {
-    async load() {
-      try {
-        const text = (await readFile(file, 'utf8')).trim();
-        return text === '' ? undefined : text;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
-      }
-    },
-    save(cursor) {
-      // Saves run one after another: an older cursor never overwrites a newer one.
-      writing = writing.then(async () => {
-        await mkdir(path.dirname(file), { recursive: true });
-        await writeFile(`${file}.tmp`, cursor);
-        await rename(`${file}.tmp`, file);
-      });
-      return writing;
-    },
   };
 }

@@ -28,11 +28,12 @@ export interface EventMeshConfig {
   /** Also publish the latest state of each key as a retained MQTT message (`…/state-changed/latest/<key>`). @default false */
   retainLatest?: boolean;
   /**
-   * Folder where the outbound relay keeps its last confirmed cursor per broker (only with a durable bus:
-   * the in-process bus starts its cursors over on every start).
+   * With the JetStream bus: how long the outbound leader's lease lasts without renewal, i.e. how soon
+   * another replica takes over publishing after the leader died (a graceful stop hands over at once).
+   * @default 10000
    */
-  checkpointDir: string;
-  /** Whether this replica publishes change events (inbound always runs). @default true */
+  leaderLeaseMs?: number;
+  /** Whether this replica may publish change events (inbound always runs); `false` keeps it out of the leader election. @default true */
   outbound?: boolean;
 }
 

@@ -1,4 +1,4 @@
-import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { amqpConfirmChannel } from './amqpConfirmChannel.js';
 import { confirmWithin } from './confirmWithin.js';
 import type { EventSink, OutboundEvent } from './EventSink.js';
 import type { MeshTopics } from './meshTopics.js';
@@ -19,28 +19,14 @@ export interface AmqpEventSinkOptions {
  */
 export async function amqpEventSink(options: AmqpEventSinkOptions): Promise<EventSink> {
   const { url, topics, confirmTimeoutMs = 10_000 } = options;
-  let channel: ConfirmChannel | null = null;
-  const connection = await amqp.connect(url, {
-    recovery: {
-      initialDelay: 200,
-      maxDelay: 5_000,
-      initialMaxRetries: 3,
-      async setup(model: ChannelModel) {
-        const created = await model.createConfirmChannel();
-        created.on('error', () => undefined);
-        created.on('close', () => {
-          if (channel === created) channel = null;
-        });
-        await created.assertExchange(topics.exchange, 'topic', { durable: true });
-        channel = created;
-      },
-    },
+  const channel = await amqpConfirmChannel({
+    url,
+    setup: async (created) => void (await created.assertExchange(topics.exchange, 'topic', { durable: true })),
   });
-  connection.on('error', () => undefined);
   return {
     kind: 'amqp',
     async publish({ event }: OutboundEvent) {
-      const current = channel;
+      const current = channel.current;
       if (!current) throw new Error('AMQP broker not connected');
       await confirmWithin(
         new Promise<void>((resolve, reject) => {
@@ -56,9 +42,6 @@ export async function amqpEventSink(options: AmqpEventSinkOptions): Promise<Even
         `AMQP publish to ${topics.exchange}`,
       );
     },
-    async close() {
-      channel = null;
-      await connection.close().catch(() => undefined);
-    },
+    close: () => channel.close(),
   };
 }

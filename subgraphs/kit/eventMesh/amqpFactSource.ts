@@ -1,8 +1,11 @@
-import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { IngestReport } from '../ingest/ingestEvents.js';
-import { decodeFact, type DeadLetterNotice } from './decodeFact.js';
+import { abortablePause } from './abortablePause.js';
+import { amqpConfirmChannel } from './amqpConfirmChannel.js';
+import { deadLetterNotice } from './deadLetterNotice.js';
+import { decodeFact } from './decodeFact.js';
+import type { FactSource } from './FactSource.js';
 import type { MeshTopics } from './meshTopics.js';
-import type { FactSource } from './mqttFactSource.js';
 
 /** Options of {@link amqpFactSource}. */
 export interface AmqpFactSourceOptions {
@@ -12,10 +15,16 @@ export interface AmqpFactSourceOptions {
   ingest: (events: readonly unknown[]) => Promise<IngestReport>;
   /** Facts delivered unacknowledged at once (the AMQP prefetch), and the most per `ingest` call. @default 200 */
   batchSize?: number;
-  /** First pause before a batch whose ingestion threw goes back to the queue; doubles up to 30 s. @default 500 */
+  /** First pause before a batch whose ingestion threw goes back to the queue; doubles up to 30 s; `stop()` cuts it short. @default 500 */
   retryDelayMs?: number;
-  /** Told about store and broker failures. @default console.error */
+  /** Told about store and broker failures (the source keeps going). @default console.error */
   onError?: (error: unknown) => void;
+}
+
+/** A delivery and the channel it came on: only that channel can acknowledge it. */
+interface Delivery {
+  channel: ConfirmChannel;
+  message: ConsumeMessage;
 }
 
 /**
@@ -27,111 +36,114 @@ export interface AmqpFactSourceOptions {
  */
 export async function amqpFactSource(options: AmqpFactSourceOptions): Promise<FactSource> {
   const { url, topics, ingest, batchSize = 200, retryDelayMs = 500, onError = (e: unknown) => console.error('event mesh: AMQP facts', e) } = options;
-  let stopping = false;
-  let channel: ConfirmChannel | null = null;
+  const stopping = new AbortController();
+  let active: ConfirmChannel | null = null;
   let consumerTag: string | null = null;
   let working: Promise<void> = Promise.resolve();
   let delay = retryDelayMs;
+  let pending: Delivery[] = [];
+  let scheduled = false;
 
-  async function apply(ch: ConfirmChannel, batch: ConsumeMessage[]): Promise<void> {
-    if (stopping || ch !== channel) return; // the broker redelivers what this closed channel held
+  const decode = (m: ConsumeMessage) =>
+    decodeFact(m.content, m.properties.contentType === 'application/cloudevents+json' ? undefined : m.properties.headers, ['cloudEvents:', 'cloudEvents_']);
+
+  const sendDeadLetters = (ch: ConfirmChannel, batch: ConsumeMessage[], report: IngestReport) =>
+    Promise.all(
+      report.events.flatMap((outcome) =>
+        outcome.status !== 'rejected'
+          ? []
+          : [
+              new Promise<void>((resolve, reject) => {
+                const notice = deadLetterNotice(outcome, batch[outcome.index].content);
+                ch.sendToQueue(
+                  topics.deadLetterQueue,
+                  Buffer.from(JSON.stringify(notice)),
+                  { persistent: true, contentType: 'application/json', headers: { 'x-mesh-reason': notice.reason.slice(0, 1000) } },
+                  (error) => (error ? reject(new Error('the broker refused a dead letter')) : resolve()),
+                );
+              }),
+            ],
+      ),
+    );
+
+  /** Ingests one batch, then acknowledges what ingestion answered; a throw leaves the rest to the caller. */
+  async function apply(ch: ConfirmChannel, batch: ConsumeMessage[], settled: Set<ConsumeMessage>): Promise<void> {
     let report: IngestReport;
     try {
-      report = await ingest(
-        batch.map((m) =>
-          decodeFact(m.content, m.properties.contentType === 'application/cloudevents+json' ? undefined : m.properties.headers, [
-            'cloudEvents:',
-            'cloudEvents_',
-          ]),
-        ),
-      );
+      report = await ingest(batch.map(decode));
       delay = retryDelayMs;
     } catch (error) {
-      onError(error);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      onError(new Error(`AMQP facts: ingesting ${batch.length} fact(s) failed; they go back to the queue after ${delay} ms`, { cause: error }));
+      await abortablePause(delay, stopping.signal);
       delay = Math.min(delay * 2, 30_000);
-      for (const m of batch) ch.nack(m, false, true);
-      return;
+      return; // the caller requeues the batch (or, when stopping, the closing connection does)
     }
-    const rejected = report.events.filter((o) => o.status === 'rejected');
-    await Promise.all(
-      rejected.map(
-        (outcome) =>
-          new Promise<void>((resolve, reject) => {
-            if (outcome.status !== 'rejected') return resolve();
-            const body = batch[outcome.index].content.toString('utf8').slice(0, 65_536);
-            const notice: DeadLetterNotice = {
-              reason: outcome.reason,
-              field: outcome.field,
-              source: outcome.source,
-              id: outcome.id,
-              rejectedAt: new Date().toISOString(),
-              body,
-            };
-            ch.sendToQueue(
-              topics.deadLetterQueue,
-              Buffer.from(JSON.stringify(notice)),
-              { persistent: true, contentType: 'application/json', headers: { 'x-mesh-reason': outcome.reason.slice(0, 1000) } },
-              (error) => (error ? reject(new Error('the broker refused a dead letter')) : resolve()),
-            );
-          }),
-      ),
-    ).catch(onError);
+    await sendDeadLetters(ch, batch, report).catch(onError);
+    if (ch !== active) return; // the channel closed meanwhile: the broker delivers the batch again (duplicates)
     const answered = new Set(report.events.map((o) => o.index));
     for (const [index, m] of batch.entries()) {
-      if (answered.has(index)) ch.ack(m);
-      else ch.nack(m, false, true);
+      if (!answered.has(index)) continue;
+      ch.ack(m);
+      settled.add(m);
     }
   }
 
-  let pending: ConsumeMessage[] = [];
-  let scheduled = false;
+  /** Applies what arrived, batch by batch; deliveries of a channel that closed meanwhile are the broker's again. */
+  async function drain(): Promise<void> {
+    scheduled = false;
+    while (pending.length) {
+      const ch = active;
+      const batch = pending
+        .splice(0, batchSize)
+        .filter((d) => d.channel === ch)
+        .map((d) => d.message);
+      if (!ch || !batch.length || stopping.signal.aborted) continue;
+      const settled = new Set<ConsumeMessage>();
+      try {
+        await apply(ch, batch, settled);
+      } catch (error) {
+        onError(new Error(`AMQP facts: a batch of ${batch.length} failed; its unacknowledged facts go back to the queue`, { cause: error }));
+      } finally {
+        // Whatever was not acknowledged (ingestion threw, or an outcome is missing) goes back to the queue.
+        if (ch === active && !stopping.signal.aborted) for (const m of batch) if (!settled.has(m)) ch.nack(m, false, true);
+      }
+    }
+  }
+
   const take = (ch: ConfirmChannel) => (message: ConsumeMessage | null) => {
     if (!message) return; // consumer cancelled by the broker (queue deleted): recovery sets it up again
-    pending.push(message);
+    pending.push({ channel: ch, message });
     if (scheduled) return;
     scheduled = true;
-    // Facts that arrive while a batch is applied wait and go together in the next one.
-    working = working.then(async () => {
-      scheduled = false;
-      while (pending.length) {
-        const batch = pending.splice(0, batchSize);
-        await apply(ch, batch);
-      }
-    });
-    working.catch(onError);
+    // Facts that arrive while a batch is applied wait and go together in the next one. The chain never
+    // rejects (a rejected link would skip every later batch): a failure is logged and the chain goes on.
+    working = working.then(drain).catch((error: unknown) => onError(new Error('AMQP facts: draining deliveries failed', { cause: error })));
   };
 
-  const connection = await amqp.connect(url, {
-    recovery: {
-      initialDelay: 200,
-      maxDelay: 5_000,
-      initialMaxRetries: 3,
-      async setup(model: ChannelModel) {
-        const ch = await model.createConfirmChannel();
-        ch.on('error', () => undefined);
-        ch.on('close', () => {
-          if (channel === ch) channel = null;
-        });
-        await ch.assertQueue(topics.factQueue, { durable: true });
-        await ch.assertQueue(topics.deadLetterQueue, { durable: true });
-        await ch.prefetch(batchSize);
-        pending = [];
-        channel = ch;
-        if (stopping) return;
-        consumerTag = (await ch.consume(topics.factQueue, take(ch), { noAck: false })).consumerTag;
-      },
+  const channel = await amqpConfirmChannel({
+    url,
+    onError,
+    async setup(ch) {
+      ch.on('close', () => {
+        if (active === ch) active = null;
+      });
+      await ch.assertQueue(topics.factQueue, { durable: true });
+      await ch.assertQueue(topics.deadLetterQueue, { durable: true });
+      await ch.prefetch(batchSize);
+      pending = [];
+      active = ch;
+      if (stopping.signal.aborted) return;
+      consumerTag = (await ch.consume(topics.factQueue, take(ch), { noAck: false })).consumerTag;
     },
   });
-  connection.on('error', (error: Error) => onError(error));
 
   return {
     async stop() {
-      stopping = true;
-      const ch = channel;
+      stopping.abort();
+      const ch = active;
       if (ch && consumerTag) await ch.cancel(consumerTag).catch(() => undefined);
-      await working.catch(() => undefined);
-      await connection.close().catch(() => undefined);
+      await working;
+      await channel.close();
     },
   };
 }

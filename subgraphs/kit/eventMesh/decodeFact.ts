@@ -22,15 +22,3 @@ export function decodeFact(body: Buffer, attributes: Record<string, unknown> | u
   if (binary.specversion === undefined) return parsed;
   return { ...binary, data: parsed };
 }
-
-/** What a dead-letter message says: why, about which event, and the event as received. */
-export interface DeadLetterNotice {
-  reason: string;
-  field: string;
-  source: string | null;
-  id: string | null;
-  /** When the bridge rejected it. */
-  rejectedAt: string;
-  /** The message body as received (text). */
-  body: string;
-}

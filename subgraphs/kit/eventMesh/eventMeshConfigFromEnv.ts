@@ -5,10 +5,10 @@ import { parseEventMeshBrokers, type EventMeshConfig } from './EventMeshConfig.j
  * `MESH_EVENT_MESH` (comma-separated `mqtt://…` and/or `amqp://…`; empty: no bridge),
  * `MESH_EVENT_MESH_AUDIENCE` (`<name>:<scope> <scope>…`, the declared audience of outbound topics),
  * `MESH_EVENT_MESH_RETAIN` (`true`: retained latest value per state key), `MESH_EVENT_MESH_OUTBOUND`
- * (`false` on all but one replica to publish each change event once) and `MESH_EVENT_MESH_DIR` (relay
- * checkpoints, default the data folder). Throws `invalid <VARIABLE>: …`.
+ * (`false`: this replica never publishes change events) and `MESH_EVENT_MESH_LEASE_MS` (the outbound
+ * leader's lease on the JetStream bus). Throws `invalid <VARIABLE>: …`.
  */
-export function eventMeshConfigFromEnv(env: NodeJS.ProcessEnv, dataDir: string): { eventMesh?: EventMeshConfig } {
+export function eventMeshConfigFromEnv(env: NodeJS.ProcessEnv): { eventMesh?: EventMeshConfig } {
   const fail = (variable: string, why: string): never => {
     throw new Error(`invalid ${variable}: ${why}`);
   };
@@ -31,13 +31,16 @@ export function eventMeshConfigFromEnv(env: NodeJS.ProcessEnv, dataDir: string):
     if (!match) fail('MESH_EVENT_MESH_AUDIENCE', 'use <name>:<scope> <scope>… e.g. finance-dashboards:finance:read');
     audience = { name: match![1], scopes: match![2].split(/[\s,]+/).filter(Boolean) };
   }
+  const lease = env.MESH_EVENT_MESH_LEASE_MS;
+  if (lease && !(/^\d+$/.test(lease) && Number(lease) >= 1000))
+    fail('MESH_EVENT_MESH_LEASE_MS', `${JSON.stringify(lease)} is not a whole number of milliseconds ≥ 1000`);
   return {
     eventMesh: {
       brokers,
       ...(audience && { audience }),
       retainLatest: flag('MESH_EVENT_MESH_RETAIN', false),
       outbound: flag('MESH_EVENT_MESH_OUTBOUND', true),
-      checkpointDir: env.MESH_EVENT_MESH_DIR || dataDir,
+      ...(lease && { leaderLeaseMs: Number(lease) }),
     },
   };
 }

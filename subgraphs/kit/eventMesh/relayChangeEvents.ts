@@ -62,14 +62,18 @@ export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEven
   let saving: Promise<void> = Promise.resolve();
 
   const save = () => {
-    // Coalesced: one write at a time, always of the newest confirmed cursor.
-    saving = saving.then(async () => {
-      if (confirmed === undefined || confirmed === saved) return;
-      const cursor = confirmed;
-      await checkpoint.save(cursor);
-      saved = cursor;
-    });
-    saving.catch(onError);
+    // Coalesced: one write at a time, always of the newest confirmed cursor. The chain never rejects (a
+    // rejected link would skip every later save): a failed save is logged and the next confirmation retries.
+    saving = saving
+      .then(async () => {
+        if (confirmed === undefined || confirmed === saved) return;
+        const cursor = confirmed;
+        await checkpoint.save(cursor);
+        saved = cursor;
+      })
+      .catch((error: unknown) =>
+        onError(new Error(`saving the ${sink.kind} relay checkpoint failed (cursor ${confirmed}); the next confirmation saves again`, { cause: error })),
+      );
   };
 
   const sleep = (ms: number) =>
@@ -106,6 +110,8 @@ export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEven
             ? (message.data as { key: string }).key
             : undefined;
         const published = sink.publish({ event, stateKey });
+        // Handled below, in cursor order, maybe after later ones: not an unhandled rejection meanwhile.
+        published.catch(() => undefined);
         // Confirmations are taken in cursor order, so `confirmed` only ever covers a gap-free prefix.
         chain = chain.then(async () => {
           if (failure) return;
@@ -154,7 +160,7 @@ export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEven
       await subscription?.return?.();
       await loop;
       save();
-      await saving.catch(() => undefined);
+      await saving;
     },
   };
 }

@@ -1,14 +1,18 @@
-import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { JetStreamBus } from '../bus/JetStreamBus.js';
 import type { DataProductRuntime } from '../DataProductRuntime.js';
 import type { OutputPort } from '../descriptor.js';
 import { amqpEventSink } from './amqpEventSink.js';
 import { amqpFactSource } from './amqpFactSource.js';
-import { fileCheckpoint, memoryCheckpoint } from './CursorCheckpoint.js';
+import { bridgeStateStream, type BridgeStateStream } from './bridgeStateStream.js';
+import { memoryCheckpoint } from './CursorCheckpoint.js';
+import { electLeader, type LeaderElection } from './electLeader.js';
 import { redactUrl, type EventMeshConfig } from './EventMeshConfig.js';
 import type { EventSink } from './EventSink.js';
+import type { FactSource } from './FactSource.js';
 import { meshTopics } from './meshTopics.js';
 import { mqttEventSink } from './mqttEventSink.js';
-import { mqttFactSource, type FactSource } from './mqttFactSource.js';
+import { mqttFactSource } from './mqttFactSource.js';
 import { outboundRedaction } from './outboundRedaction.js';
 import { relayChangeEvents, type ChangeEventRelay } from './relayChangeEvents.js';
 
@@ -17,9 +21,7 @@ export interface StartEventMeshOptions {
   config: EventMeshConfig;
   /** The bus namespace: every topic, exchange and queue name starts with it. @default none */
   namespace?: string;
-  /** Whether the bus keeps cursors across restarts (JetStream); only then is the relay position saved to a file. */
-  durableBus: boolean;
-  /** This replica's name in its MQTT client ids (stable across its restarts). */
+  /** This replica's name in its MQTT client ids and in the outbound leader lease (stable across its restarts). */
   replicaId: string;
   /** Told about broker, store and relay failures (the bridge keeps going). @default console.error */
   onError?: (error: unknown) => void;
@@ -29,8 +31,11 @@ export interface StartEventMeshOptions {
 export interface RunningEventMesh {
   /** The descriptor's event-mesh ports. */
   ports: OutputPort[];
-  relays: ChangeEventRelay[];
-  /** Stops inbound, then outbound (saving the relay positions), then the connections. */
+  /** The outbound relays running now: one per broker on the leader, none on the other replicas. */
+  readonly relays: readonly ChangeEventRelay[];
+  /** Whether this replica publishes the change events now (always with the in-process bus). */
+  readonly leading: boolean;
+  /** Stops inbound, then outbound (saving the relay positions, releasing the leader lease), then the connections. */
   stop(): Promise<void>;
 }
 
@@ -38,20 +43,47 @@ export interface RunningEventMesh {
  * Bridges a data product to the configured MQTT and AMQP brokers: its change events out (from the bus,
  * resumable) and facts in (through `DataProductRuntime.ingest`, like `POST /events`). Fails when a
  * broker cannot be reached at start, after closing what it opened.
+ *
+ * Outbound, every replica would publish every change event of a shared bus. On the JetStream bus the
+ * replicas therefore elect one publisher per product with a lease on JetStream itself
+ * (`bridgeStateStream.ts`), and keep the relay checkpoints there too, so a new leader resumes where the
+ * last one's broker confirmations ended. With the in-process bus each replica's bus carries only its own
+ * change events, so each one relays its own (always leader, checkpoint in memory).
  */
 export async function startEventMesh(runtime: DataProductRuntime, options: StartEventMeshOptions): Promise<RunningEventMesh> {
-  const { config, namespace, durableBus, replicaId, onError = (e: unknown) => console.error(`${runtime.domain} event mesh:`, e) } = options;
+  const { config, namespace, replicaId, onError = (e: unknown) => console.error(`${runtime.domain} event mesh:`, e) } = options;
   const { domain } = runtime;
   const topics = meshTopics(domain, namespace);
   const redaction = outboundRedaction(runtime.definition.typeDefs, config.audience);
   const sinks: EventSink[] = [];
   const sources: FactSource[] = [];
-  const relays: ChangeEventRelay[] = [];
+  let relays: ChangeEventRelay[] = [];
+  let election: LeaderElection | null = null;
+  let state: BridgeStateStream | null = null;
   const ports: OutputPort[] = [];
   const ingest = (events: readonly unknown[]) => runtime.ingest(events);
+  const startRelays = async () => {
+    relays = sinks.map((sink) =>
+      relayChangeEvents({
+        domain,
+        bus: runtime.bus,
+        busFilter: topics.busFilter,
+        sink,
+        checkpoint: state ? state.checkpoint(sink.kind) : memoryCheckpoint(),
+        redaction,
+        onError,
+      }),
+    );
+  };
+  const stopRelays = async () => {
+    const stopping = relays;
+    relays = [];
+    await Promise.all(stopping.map((r) => r.stop()));
+  };
   const stop = async () => {
     await Promise.all(sources.map((s) => s.stop()));
-    await Promise.all(relays.map((r) => r.stop()));
+    if (election) await election.close();
+    else await stopRelays();
     await Promise.all(sinks.map((s) => s.close()));
   };
   try {
@@ -105,19 +137,31 @@ export async function startEventMesh(runtime: DataProductRuntime, options: Start
     await stop().catch(() => undefined);
     throw error;
   }
-  for (const sink of sinks) {
-    const file = path.join(config.checkpointDir, `${namespace ? `${namespace}-` : ''}${domain}.${sink.kind}.cursor`);
-    relays.push(
-      relayChangeEvents({
-        domain,
-        bus: runtime.bus,
-        busFilter: topics.busFilter,
-        sink,
-        checkpoint: durableBus ? fileCheckpoint(file) : memoryCheckpoint(),
-        redaction,
-        onError,
-      }),
-    );
-  }
-  return { ports, relays, stop };
+  if (sinks.length && runtime.bus instanceof JetStreamBus) {
+    try {
+      state = await bridgeStateStream(runtime.bus.connection, domain, namespace);
+    } catch (error) {
+      await stop().catch(() => undefined);
+      throw error;
+    }
+    election = electLeader({
+      lease: state.lease,
+      // Unique per start: a restarted replica must not mistake its previous life's lease for its own.
+      holder: `${replicaId}-${randomBytes(4).toString('hex')}`,
+      ttlMs: config.leaderLeaseMs,
+      onElected: startRelays,
+      onDemoted: stopRelays,
+      onError,
+    });
+  } else await startRelays();
+  return {
+    ports,
+    get relays() {
+      return relays;
+    },
+    get leading() {
+      return election ? election.leading : relays.length > 0;
+    },
+    stop,
+  };
 }
