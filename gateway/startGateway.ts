@@ -39,6 +39,7 @@ import { operationTimingPlugin } from '../core/observability/operationTimingPlug
 import { countedSubscription } from './observability/countedSubscription.js';
 import { corsFromOrigins } from './http/corsFromOrigins.js';
 import { graphqlOverHttpPlugin } from './http/graphqlOverHttpPlugin.js';
+import { startRegistry } from './registry/startRegistry.js';
 import { createSubgraphClient } from './upstream/createSubgraphClient.js';
 import { SubgraphDataSource } from './upstream/SubgraphDataSource.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG } from './upstream/SubgraphClientConfig.js';
@@ -170,7 +171,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     onSupergraph,
     log,
     localSubgraphs: [catalogLocalSubgraph],
+    registered: () => registry?.registry.registered() ?? [],
   });
+  // The schema registry (`/registry`): published subgraphs composed with the configured ones.
+  const registry = await startRegistry({ config, auth, manager, apiSchema: () => snapshot?.apiSchema ?? null, localSubgraphs: [catalogLocalSubgraph], log });
   const gateway = new ApolloGateway({
     supergraphSdl: manager,
     // An unreachable subgraph's fields come back null with errors that name it (`serviceName`) and
@@ -256,6 +260,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     res.type('html').send(await catalog.page());
   });
   app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
+  if (registry) app.use('/registry', registry.routes);
   let graphqlHandler: express.RequestHandler | null = null;
   app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
     if (!graphqlHandler)
@@ -269,6 +274,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
 
   await listenOn(server, { port: config.port, host: config.host, service: 'gateway', setting: 'GATEWAY_PORT' }).catch(async (error) => {
     await limits.close();
+    await registry?.registry.close();
     throw error;
   });
   const port = (server.address() as AddressInfo).port;
@@ -316,6 +322,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   } catch (error) {
     server.close();
     await limits.close();
+    await registry?.registry.close();
     throw error;
   }
   graphqlHandler = expressMiddleware(apollo, {
@@ -340,6 +347,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     metrics,
     close: async () => {
       await apollo?.stop();
+      await registry?.registry.close();
     },
   };
 }

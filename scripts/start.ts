@@ -7,8 +7,10 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DOMAINS, DOMAIN_NAMES } from '../subgraphs/domains.js';
+import { DOMAIN_NAMES, domainUrls } from '../subgraphs/domains.js';
 import { simulatorConfigFromEnv } from '../simulator/simulatorConfig.js';
+import { devProducerHeaders } from './devToken.js';
+import { postSampleFacts } from './postSampleFacts.js';
 import { runMain } from './runMain.js';
 import { superviseChild, type SupervisedChild } from './superviseChild.js';
 
@@ -24,7 +26,9 @@ function entryPoint(name: string): string {
 
 await runMain('mesh', async () => {
   const host = process.env.MESH_HOST ?? '127.0.0.1';
-  const base = (domain: keyof typeof DOMAINS) => `http://${host}:${process.env[`${domain.toUpperCase()}_PORT`] ?? DOMAINS[domain].defaultPort}`;
+  // The same addresses `npm run compose` writes into schema/supergraph.graphql.
+  const urls = domainUrls(process.env);
+  const base = (domain: (typeof DOMAIN_NAMES)[number]) => urls[domain].replace(/\/graphql$/, '');
   const simulator = simulatorConfigFromEnv(process.env);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -52,6 +56,12 @@ await runMain('mesh', async () => {
     if (simulator.enabled) {
       sim = start('simulator', 'simulate');
       await sim.ready;
+      // Domains added with `npm run new-domain` bring their own sample facts (the simulator's story has four domains).
+      await postSampleFacts({
+        bases: Object.fromEntries(DOMAIN_NAMES.map((d) => [d, base(d)])),
+        headers: devProducerHeaders(DOMAIN_NAMES),
+        log: (line) => console.log(`${'[simulator]'.padEnd(12)}${line}`),
+      });
     }
     gateway = start('gateway', 'gateway');
     const { url } = await gateway.ready;

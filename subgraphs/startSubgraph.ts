@@ -46,7 +46,7 @@ export function postgresSchemaName(domain: string, namespace?: string): string {
 /** Opens the configured store; on PostgreSQL each domain keeps its tables in its own schema ({@link postgresSchemaName}). */
 export async function openStore(config: StoreConfig, domain: string, namespace?: string): Promise<Store> {
   if (config.kind === 'duckdb') return DuckDbStore.open({ path: config.path });
-  return PostgresStore.open({ url: config.url, schema: postgresSchemaName(domain, namespace) });
+  return PostgresStore.open({ url: config.url, schema: postgresSchemaName(domain, namespace), timeouts: config.timeouts });
 }
 
 /**

@@ -10,6 +10,8 @@ import type { GatewayAuthConfig } from '../auth/GatewayAuthConfig.js';
 import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
 import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
 import { gatewayObservabilityFromEnv, type GatewayObservabilityConfig } from '../observability/gatewayObservabilityFromEnv.js';
+import type { RegistryConfig } from '../registry/RegistryConfig.js';
+import { registryConfigFromEnv } from '../registry/registryConfigFromEnv.js';
 import type { UpstreamKeepAliveOptions } from '../subscriptions/createUpstreamClient.js';
 import { DEFAULT_BREAKER, DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig, type SubgraphOverrides } from '../upstream/SubgraphClientConfig.js';
 
@@ -65,7 +67,16 @@ export interface GatewayConfig {
    * retries. @default DEFAULT_SUBGRAPH_CLIENT_CONFIG (see README.md "Configuration")
    */
   subgraphClient?: SubgraphClientConfig;
+  /**
+   * The schema registry (`/registry`, README.md "Schema registry"): subgraphs published over HTTP,
+   * composed with the configured ones. Needs `auth` and a `subgraphs` supergraph source.
+   * @default none (`gatewayConfigFromEnv` sets a file store unless `MESH_REGISTRY=off`)
+   */
+  registry?: RegistryConfig;
 }
+
+/** `{ [key]: value }`, or nothing when the value is undefined. */
+const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
 /** A subgraph name as MESH_SUBGRAPHS and MESH_TRUSTED_SUBGRAPHS take it. */
 const SUBGRAPH_NAME = /^[a-z][a-z0-9_-]*$/i;
@@ -131,6 +142,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     auth: authConfigFromEnv(env, supergraph, fail),
     limits: limitsConfigFromEnv(env, fail),
     observability: gatewayObservabilityFromEnv(env, fail),
+    ...optional('registry', registryConfigFromEnv(env, supergraph.kind === 'subgraphs', fail)),
     upstreamKeepAlive: upstreamKeepAliveFromEnv(env, fail),
     subgraphClient: subgraphClientConfigFromEnv(env, fail),
   };
