@@ -36,7 +36,6 @@ import { observeHttp } from '../core/observability/observeHttp.js';
 import { createGatewayMetrics, type GatewayMetrics } from './observability/createGatewayMetrics.js';
 import { observedDataSource } from './observability/observedDataSource.js';
 import { operationTimingPlugin } from '../core/observability/operationTimingPlugin.js';
-import { countedSubscription } from './observability/countedSubscription.js';
 import { corsFromOrigins } from './http/corsFromOrigins.js';
 import { graphqlOverHttpPlugin } from './http/graphqlOverHttpPlugin.js';
 import { startRegistry } from './registry/startRegistry.js';
@@ -151,7 +150,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     // Entity fetches for events share each subgraph's breaker; the executor fails over between replicas around them.
     const buildDataSource = (name: string, url: string) =>
       name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : subgraphClient.guard(name, replicaDataSource(name, url));
-    const identity = auth && { upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name) };
+    const identity = auth && {
+      upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name),
+      groupIdentity: (context: unknown, subgraphs: readonly string[]) => auth.groupIdentity(context, subgraphs),
+    };
     if (!executor)
       executor = createSubscriptionExecutor({
         supergraphSdl: next.supergraph,
@@ -206,6 +208,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     subscriptions: () => executor,
     maxPayload: limits.config.maxWebsocketMessageBytes,
     maxOperationsPerSocket: limits.config.maxSubscriptionsPerSocket,
+    outbound: config.outbound,
     admit: (operation, caller, schema) =>
       limits.admitWebsocketOperation(
         { ...operation, extensions: operation.extensions ?? undefined },
@@ -220,11 +223,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         ? (response.body.singleResult as ExecutionResult)
         : ({ errors: [{ message: 'incremental delivery is not supported over websockets' }] } as unknown as ExecutionResult);
     },
-    ...(auth && { authenticate: (params) => auth.principalFromConnectionParams(params) }),
-    // Every subscription passes here (authorized when auth is on), so it is counted here too.
-    authorizeSubscription: async (request, subscribe, onExpired) =>
-      countedSubscription(auth ? await auth.authorizeSubscription(request, subscribe, onExpired) : await subscribe(request), metrics),
+    ...(auth && {
+      authenticate: (params) => auth.principalFromConnectionParams(params),
+      authorizeSubscription: (request, subscribe, onExpired) => auth.authorizeSubscription(request, subscribe, onExpired),
+    }),
+    // Subscription messages the network took, and those lost with a client cut off for being too slow.
+    onDelivered: () => metrics.subscriptionDelivered(),
+    onCutOff: (info) => metrics.subscriptionDropped('slow-consumer', info.pendingMessages),
   });
+  // Client and upstream subscriptions, read from the executor at each scrape.
+  metrics.watchSubscriptions(() => executor?.stats() ?? null);
   // graphql-ws clients: every websocket upgrade on /graphql counts while its socket is open.
   server.on('upgrade', (req, socket) => {
     if (!/^\/graphql(\/|\?|$)/.test(req.url ?? '')) return;

@@ -40,13 +40,17 @@ export interface GatewayMetrics {
   websocketOpened(): void;
   /** A graphql-ws client disconnected. */
   websocketClosed(): void;
-  /** A client subscription started (after authorization). */
-  subscriptionStarted(): void;
-  /** A client subscription ended (complete, error, or the socket closed). */
-  subscriptionEnded(): void;
-  /** Events pushed to client subscriptions. @param count @default 1 */
+  /**
+   * Client subscriptions (`mesh_gateway_subscriptions_active`) and upstream subscriptions to subgraphs
+   * (`mesh_gateway_upstream_subscriptions`), read at each scrape; null (no executor yet) reads as 0.
+   */
+  watchSubscriptions(read: () => { clients: number; upstreams: number } | null): void;
+  /** Subscription messages the network took. @param count @default 1 */
   subscriptionDelivered(count?: number): void;
-  /** Events not delivered (`reason`: e.g. `slow-consumer`, `auth-expired`, `upstream-error`). */
+  /**
+   * Subscription messages not delivered, by `reason` (`slow-consumer`: waiting when a client too far
+   * behind was cut off; it resumes from its last cursor on reconnect).
+   */
   subscriptionDropped(reason: string, count?: number): void;
 }
 
@@ -98,7 +102,23 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     registers,
   });
   const websocketClients = new Gauge({ name: 'mesh_gateway_websocket_clients', help: 'Open graphql-ws client connections', registers });
-  const subscriptions = new Gauge({ name: 'mesh_gateway_subscriptions_active', help: 'Client subscriptions in progress', registers });
+  let readSubscriptions: () => { clients: number; upstreams: number } | null = () => null;
+  new Gauge({
+    name: 'mesh_gateway_subscriptions_active',
+    help: 'Client subscriptions in progress',
+    registers,
+    collect() {
+      this.set(readSubscriptions()?.clients ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'mesh_gateway_upstream_subscriptions',
+    help: 'Upstream subscriptions the gateway holds to subgraphs (shared by identical client subscriptions)',
+    registers,
+    collect() {
+      this.set(readSubscriptions()?.upstreams ?? 0);
+    },
+  });
   const delivered = new Counter({ name: 'mesh_gateway_subscription_events_delivered_total', help: 'Events pushed to client subscriptions', registers });
   const dropped = new Counter({
     name: 'mesh_gateway_subscription_events_dropped_total',
@@ -132,8 +152,9 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     },
     websocketOpened: () => websocketClients.inc(),
     websocketClosed: () => websocketClients.dec(),
-    subscriptionStarted: () => subscriptions.inc(),
-    subscriptionEnded: () => subscriptions.dec(),
+    watchSubscriptions: (read) => {
+      readSubscriptions = read;
+    },
     subscriptionDelivered: (count = 1) => delivered.inc(count),
     subscriptionDropped: (reason, count = 1) => dropped.inc({ reason }, count),
   };

@@ -1,6 +1,4 @@
-/** The counting wrappers: subscriptions at the gateway, store and bus calls in a subgraph. */
-import type { ExecutionResult } from 'graphql';
-import { countedSubscription } from '../../gateway/observability/countedSubscription.js';
+/** Counting: subscriptions at the gateway, store and bus calls in a subgraph. */
 import { createGatewayMetrics } from '../../gateway/observability/createGatewayMetrics.js';
 import { createProductMetrics } from '../../subgraphs/kit/observability/createProductMetrics.js';
 import { watched } from '../../subgraphs/kit/observability/observedStore.js';
@@ -8,49 +6,18 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { meshTracer, startTracing } from '../../core/observability/startTracing.js';
 import { seriesValue } from './observedMesh.js';
 
-async function* events(count: number, failAt?: number): AsyncGenerator<ExecutionResult> {
-  for (let i = 0; i < count; i += 1) {
-    if (i === failAt) throw new Error('upstream failed');
-    yield { data: { i } };
-  }
-}
-
-describe('countedSubscription', () => {
-  const gauges = async (metrics: ReturnType<typeof createGatewayMetrics>) => {
-    const text = await metrics.registry.metrics();
-    return [seriesValue(text, 'mesh_gateway_subscriptions_active'), seriesValue(text, 'mesh_gateway_subscription_events_delivered_total')];
-  };
-
-  it('should count a subscription while it runs and each event it delivers, until it completes', async () => {
+describe('gateway subscription gauges', () => {
+  it('should read client and upstream subscriptions at each scrape, 0 before there is an executor', async () => {
     const metrics = createGatewayMetrics({ processMetrics: false });
-    const stream = countedSubscription(events(2), metrics) as AsyncIterableIterator<ExecutionResult>;
-    expect(await gauges(metrics)).toEqual([1, 0]);
-    const seen = [];
-    for await (const event of stream) seen.push(event);
-    expect(seen).toHaveLength(2);
-    expect(await gauges(metrics)).toEqual([0, 2]);
-  });
-
-  it('should end the count once when the client returns, throws, or the stream fails', async () => {
-    const metrics = createGatewayMetrics({ processMetrics: false });
-    const returned = countedSubscription(events(5), metrics) as AsyncIterableIterator<ExecutionResult>;
-    const thrown = countedSubscription(events(5), metrics) as AsyncIterableIterator<ExecutionResult>;
-    const failing = countedSubscription(events(5, 1), metrics) as AsyncIterableIterator<ExecutionResult>;
-    expect(await gauges(metrics)).toEqual([3, 0]);
-    await returned.next();
-    await returned.return!();
-    await returned.return!();
-    await expect(thrown.throw!(new Error('client gone'))).rejects.toThrow('client gone');
-    await failing.next();
-    await expect(failing.next()).rejects.toThrow('upstream failed');
-    expect(await gauges(metrics)).toEqual([0, 2]);
-  });
-
-  it('should not count a subscription refused at start', async () => {
-    const metrics = createGatewayMetrics({ processMetrics: false });
-    const refused = { errors: [] } as unknown as ExecutionResult;
-    expect(countedSubscription(refused, metrics)).toBe(refused);
-    expect(await gauges(metrics)).toEqual([0, 0]);
+    let stats: { clients: number; upstreams: number } | null = null;
+    metrics.watchSubscriptions(() => stats);
+    const read = async () => {
+      const text = await metrics.registry.metrics();
+      return [seriesValue(text, 'mesh_gateway_subscriptions_active'), seriesValue(text, 'mesh_gateway_upstream_subscriptions')];
+    };
+    expect(await read()).toEqual([0, 0]);
+    stats = { clients: 5, upstreams: 1 };
+    expect(await read()).toEqual([5, 1]);
   });
 });
 
