@@ -39,6 +39,7 @@ import { operationTimingPlugin } from '../core/observability/operationTimingPlug
 import { corsFromOrigins } from './http/corsFromOrigins.js';
 import { graphqlOverHttpPlugin } from './http/graphqlOverHttpPlugin.js';
 import { startRegistry } from './registry/startRegistry.js';
+import { filesRoute } from './files/filesRoute.js';
 import { createSubgraphClient } from './upstream/createSubgraphClient.js';
 import { SubgraphDataSource } from './upstream/SubgraphDataSource.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG } from './upstream/SubgraphClientConfig.js';
@@ -269,6 +270,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
   if (registry) app.use('/registry', registry.routes);
+  // Data product files: `GET /files/<product>/<file>` streamed from the subgraph with the caller's signed identity.
+  app.use(
+    filesRoute({
+      addresses,
+      authenticate: auth ? (authorization) => auth.principalFromHttp(authorization) : undefined,
+      upstreamHeaders: async (principal, name) => ((await auth?.upstreamConnection({ principal }, name)?.params()) ?? {}) as Record<string, string>,
+      log: (message) => log('warn', message),
+    }),
+  );
   let graphqlHandler: express.RequestHandler | null = null;
   app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
     if (!graphqlHandler)
