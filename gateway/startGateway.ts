@@ -6,7 +6,6 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { ExecutionResult, GraphQLSchema } from 'graphql';
@@ -22,6 +21,8 @@ import { createGatewayAuth } from './auth/createGatewayAuth.js';
 import { catalogLocalSubgraph, createCatalog, isLocalSubgraph } from './catalog/createCatalog.js';
 import { CATALOG_SUBGRAPH_NAME } from './catalog/catalogSubgraph.js';
 import { publicEndpoints } from './catalog/publicPorts.js';
+import { catalogRoutes } from './catalog/catalogRoutes.js';
+import { ideRoutes } from './ide/ideRoutes.js';
 import { formatPublicError } from './errors/formatPublicError.js';
 import { jsonErrorHandler, jsonNotFound } from './http/jsonErrors.js';
 import { createGatewayLimits } from './limits/createGatewayLimits.js';
@@ -92,7 +93,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // The data product catalog is a subgraph the gateway serves itself, in-process.
   // Its GraphQL ports point at the gateway as consumers reach it (MESH_PUBLIC_URL, else its own address).
   let publicBaseUrl = config.publicUrl ?? null;
-  const catalog = createCatalog({ addresses: () => addresses() ?? {}, publicEndpoints: () => (publicBaseUrl ? publicEndpoints(publicBaseUrl) : null) });
+  const catalog = createCatalog({
+    addresses: () => addresses() ?? {},
+    publicEndpoints: () => (publicBaseUrl ? publicEndpoints(publicBaseUrl) : null),
+    schema: () =>
+      snapshot && { apiSchema: snapshot.apiSchema, document: snapshot.supergraph.document, requirementOf: (type, field) => snapshot!.auth.requirementOf(type, field) },
+  });
   // Every HTTP request to a subgraph goes through one pooled client: bounded sockets per subgraph, a
   // timeout per request within the operation's deadline, a breaker per subgraph, safe retries.
   const subgraphClient = createSubgraphClient({
@@ -187,11 +193,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     if (problems.length) return void res.status(503).json({ status: 'degraded', problems });
     res.json({ status: 'ready', subgraphs: Object.keys(remote).length });
   });
-  app.get('/catalog', async (_req, res) => {
-    if (!addresses()) return void res.status(503).type('text/plain').send('the supergraph is not loaded yet');
-    res.type('html').send(await catalog.page());
-  });
-  app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
+  app.use(catalogRoutes({ catalog, ready: () => addresses() !== null }));
+  // The offline IDE (GraphiQL from our own assets) on GET /graphql for browsers, unless MESH_LANDING_PAGE=false.
+  if (config.landingPage) app.use(ideRoutes({ examples: () => catalog.examples() }));
   let graphqlHandler: express.RequestHandler | null = null;
   app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
     if (!graphqlHandler)
@@ -243,7 +247,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       // Starts each operation's deadline for subgraph fetches (MESH_REQUEST_DEADLINE_MS).
       subgraphClient.plugin,
       limits.plugin,
-      config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+      // The IDE is ours (gateway/ide/), served before this handler: Apollo's landing page loads from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   try {
