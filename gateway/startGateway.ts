@@ -23,6 +23,7 @@ import { CATALOG_SUBGRAPH_NAME } from './catalog/catalogSubgraph.js';
 import { publicEndpoints } from './catalog/publicPorts.js';
 import { catalogRoutes } from './catalog/catalogRoutes.js';
 import { ideRoutes } from './ide/ideRoutes.js';
+import { useDataProductsExtension } from './extensions/useDataProductsExtension.js';
 import { formatPublicError } from './errors/formatPublicError.js';
 import { jsonErrorHandler, jsonNotFound } from './http/jsonErrors.js';
 import { createGatewayLimits } from './limits/createGatewayLimits.js';
@@ -132,6 +133,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     log,
     localSubgraphs: [catalogLocalSubgraph],
   });
+  // `extensions.dataProducts: [{ id, asOf }]` on responses: collected from the subgraphs' answers.
+  const freshness = useDataProductsExtension();
   const gateway = new ApolloGateway({
     supergraphSdl: manager,
     // An unreachable subgraph's fields come back null with errors that name it (`serviceName`) and
@@ -141,11 +144,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     buildService: ({ name, url = '' }) => {
       if (name === CATALOG_SUBGRAPH_NAME) return catalog.dataSource;
       const urls = [url, ...(otherReplicaUrls[name] ?? [])];
-      return withLocatedFailures(
-        name,
-        subgraphClient.guard(
+      return freshness.wrap(
+        withLocatedFailures(
           name,
-          urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url),
+          subgraphClient.guard(
+            name,
+            urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url),
+          ),
         ),
       );
     },
@@ -247,6 +252,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       // Starts each operation's deadline for subgraph fetches (MESH_REQUEST_DEADLINE_MS).
       subgraphClient.plugin,
       limits.plugin,
+      freshness.plugin,
       // The IDE is ours (gateway/ide/), served before this handler: Apollo's landing page loads from a CDN.
       ApolloServerPluginLandingPageDisabled(),
     ],

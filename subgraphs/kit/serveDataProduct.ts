@@ -22,6 +22,7 @@ import { adminRoute, type AdminRouteOptions } from './http/adminRoute.js';
 import { subscribePerEvent } from './graphql/subscribePerEvent.js';
 import { ChangeEventPayload } from './graphql/changeSubscription.js';
 import { stableJson } from './graphql/stableJson.js';
+import { useDataProductExtension } from './graphql/useDataProductExtension.js';
 
 export type { CallerIdentity } from './productDeclaration.js';
 
@@ -128,6 +129,8 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // `extensions.dataProducts: [{ id, asOf }]`: the gateway passes it on to the client (freshness).
+      useDataProductExtension({ id: product.definition.descriptor.id, watermark: () => product.store.watermark() }),
       {
         async serverWillStart() {
           return {
