@@ -36,6 +36,8 @@ export function useDataProductsExtension(): DataProductsExtension {
     wrap(dataSource) {
       const collecting = Object.create(dataSource) as GraphQLDataSource;
       collecting.process = async (options) => {
+        // Subgraphs answer the extension when asked (see subgraphs/kit/graphql/useDataProductExtension.ts).
+        options.request.extensions = { ...options.request.extensions, [DATA_PRODUCTS_EXTENSION]: true };
         const response = await dataSource.process(options);
         if ('context' in options) collect(options.context, response.extensions?.[DATA_PRODUCTS_EXTENSION]);
         return response;

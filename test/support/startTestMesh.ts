@@ -175,6 +175,8 @@ export interface StartTestMeshOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Extra configuration per subgraph (e.g. `eventMesh`), on start and restart. @default none */
   subgraphConfig?: (domain: DomainName) => Partial<SubgraphConfig>;
+  /** The IDE on GET /graphql (gateway/ide/). @default false */
+  landingPage?: boolean;
 }
 
 export async function startTestMesh(options: StartTestMeshOptions = {}): Promise<TestMesh> {
@@ -222,7 +224,7 @@ export async function startTestMesh(options: StartTestMeshOptions = {}): Promise
         supergraph: { kind: 'subgraphs', subgraphs: DOMAIN_NAMES.map((name) => ({ name, url: subgraphs[name].served.url })), pollIntervalMs },
         subgraphWsUrls: {},
         introspection: true,
-        landingPage: false,
+        landingPage: options.landingPage ?? false,
       },
       log,
     });

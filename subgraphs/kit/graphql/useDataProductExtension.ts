@@ -11,7 +11,8 @@ function readsProduct(operation: OperationDefinitionNode): boolean {
 }
 
 /**
- * Puts `extensions.dataProducts: [{ id, asOf }]` on every answer to an operation that read the product:
+ * Puts `extensions.dataProducts: [{ id, asOf }]` on the answer to an operation that read the product,
+ * when the request asks for it (`extensions: { dataProducts: true }`, as the gateway does):
  * `asOf` is the store's watermark (the same value history results carry as `asOf`), read after the
  * operation ran, so the answer holds nothing newer. A store that cannot say leaves the answer as it is.
  */
@@ -19,7 +20,8 @@ export function useDataProductExtension(product: { id: string; watermark: () => 
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ response, operation }) {
+        async willSendResponse({ request, response, operation }) {
+          if (!request.extensions?.[DATA_PRODUCTS_EXTENSION]) return;
           if (response.body.kind !== 'single' || !operation || !readsProduct(operation)) return;
           const asOf = await product.watermark().then(
             (at) => at?.toISOString() ?? null,
