@@ -32,7 +32,7 @@ export interface ExampleOperationsOptions {
   requirementOf: (type: string, field: string) => AuthRequirement | null;
   /** "Now", for time ranges (the day before it, in whole UTC days). @default new Date() */
   now?: Date;
-  /** Selection depth below the root field. @default 3 */
+  /** Selection depth below the root field. @default 2 */
   maxDepth?: number;
   /** Fields selected per object at most. @default 8 */
   maxFieldsPerType?: number;
@@ -48,7 +48,7 @@ const PREFERRED_ENUM_VALUES = ['HOUR', 'DAY'];
  * out so an example runs with a plain token; the catalog lists what each field needs.
  */
 export function exampleOperations(schema: GraphQLSchema, options: ExampleOperationsOptions): ExampleOperation[] {
-  const { rootFields, requirementOf, now = new Date(), maxDepth = 3, maxFieldsPerType = 8 } = options;
+  const { rootFields, requirementOf, now = new Date(), maxDepth = 2, maxFieldsPerType = 8 } = options;
   const dayStart = Math.floor(now.getTime() / DAY) * DAY;
   const range = { from: new Date(dayStart - DAY).toISOString(), to: new Date(dayStart + DAY).toISOString() };
   const needsScopes = (type: string, field: string) => (requirementOf(type, field)?.scopes.length ?? 0) + (requirementOf(type, field)?.policies.length ?? 0) > 0;
