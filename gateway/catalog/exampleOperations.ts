@@ -53,6 +53,8 @@ export function exampleOperations(schema: GraphQLSchema, options: ExampleOperati
   const range = { from: new Date(dayStart - DAY).toISOString(), to: new Date(dayStart + DAY).toISOString() };
   const needsScopes = (type: string, field: string) => (requirementOf(type, field)?.scopes.length ?? 0) + (requirementOf(type, field)?.policies.length ?? 0) > 0;
 
+  // Input types being filled: a required self-reference has no finite literal.
+  const filling = new Set<string>();
   const literal = (type: GraphQLInputType, name: string): string | null => {
     if (isNonNullType(type)) return literal(type.ofType, name);
     if (isListType(type)) {
@@ -64,8 +66,11 @@ export function exampleOperations(schema: GraphQLSchema, options: ExampleOperati
       return PREFERRED_ENUM_VALUES.find((v) => values.includes(v)) ?? values[0] ?? null;
     }
     if (isInputObjectType(type)) {
+      if (filling.has(type.name)) return null;
+      filling.add(type.name);
       const fields = Object.values(type.getFields()).filter((f) => isNonNullType(f.type) && f.defaultValue === undefined);
       const parts = fields.map((f) => [f.name, literal(f.type, f.name)] as const);
+      filling.delete(type.name);
       if (parts.some(([, v]) => v === null)) return null;
       return `{ ${parts.map(([n, v]) => `${n}: ${v}`).join(', ')} }`;
     }
