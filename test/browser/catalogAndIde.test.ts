@@ -29,7 +29,7 @@ describeWithChromium('catalog and IDE in Chromium, offline', () => {
   const problems: string[] = [];
   const shots = mkdtempSync(path.join(os.tmpdir(), 'mesh-browser-'));
   const screenshot = async (name: string) => {
-    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: name !== 'ide' });
+    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: name === 'catalog' });
   };
 
   beforeAll(async () => {
