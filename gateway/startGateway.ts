@@ -98,7 +98,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     addresses: () => addresses() ?? {},
     publicEndpoints: () => (publicBaseUrl ? publicEndpoints(publicBaseUrl) : null),
     schema: () =>
-      snapshot && { apiSchema: snapshot.apiSchema, document: snapshot.supergraph.document, requirementOf: (type, field) => snapshot!.auth.requirementOf(type, field) },
+      snapshot && {
+        apiSchema: snapshot.apiSchema,
+        document: snapshot.supergraph.document,
+        requirementOf: (type, field) => snapshot!.auth.requirementOf(type, field),
+      },
   });
   // Every HTTP request to a subgraph goes through one pooled client: bounded sockets per subgraph, a
   // timeout per request within the operation's deadline, a breaker per subgraph, safe retries.

@@ -36,14 +36,16 @@ export function catalogRoutes(options: CatalogRoutesOptions): express.Router {
 
   router.get(catalogPath, async (req, res) => {
     if (!ready()) return void notReady(res);
-    const filters: CatalogFilters = Object.fromEntries(FILTERS.flatMap((name) => (typeof req.query[name] === 'string' && req.query[name] ? [[name, req.query[name]]] : [])));
+    const filters: CatalogFilters = Object.fromEntries(
+      FILTERS.flatMap((name) => (typeof req.query[name] === 'string' && req.query[name] ? [[name, req.query[name]]] : [])),
+    );
     page(res, renderCatalogPage(await catalog.load(), filters, paths));
   });
   router.get(`${catalogPath}.json`, async (_req, res) => void res.json(await catalog.load()));
   router.get(`${catalogPath}/assets/:file`, (req, res, next) => {
     const asset = req.params.file === 'catalog.css' ? ['text/css', CATALOG_CSS] : req.params.file === 'catalog.js' ? ['text/javascript', CATALOG_JS] : null;
     if (!asset) return next();
-    res.set({ 'Cache-Control': 'public, max-age=300', 'X-Content-Type-Options': 'nosniff' }).type(asset[0]!).send(asset[1]);
+    res.set({ 'Cache-Control': 'public, max-age=300', 'X-Content-Type-Options': 'nosniff' }).type(asset[0]).send(asset[1]);
   });
   router.get(`${catalogPath}/:id`, async (req, res, next) => {
     if (!ready()) return void notReady(res);

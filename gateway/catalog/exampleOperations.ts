@@ -51,7 +51,8 @@ export function exampleOperations(schema: GraphQLSchema, options: ExampleOperati
   const { rootFields, requirementOf, now = new Date(), maxDepth = 2, maxFieldsPerType = 8 } = options;
   const dayStart = Math.floor(now.getTime() / DAY) * DAY;
   const range = { from: new Date(dayStart - DAY).toISOString(), to: new Date(dayStart + DAY).toISOString() };
-  const needsScopes = (type: string, field: string) => (requirementOf(type, field)?.scopes.length ?? 0) + (requirementOf(type, field)?.policies.length ?? 0) > 0;
+  const needsScopes = (type: string, field: string) =>
+    (requirementOf(type, field)?.scopes.length ?? 0) + (requirementOf(type, field)?.policies.length ?? 0) > 0;
 
   // Input types being filled: a required self-reference has no finite literal.
   const filling = new Set<string>();
@@ -117,7 +118,7 @@ export function exampleOperations(schema: GraphQLSchema, options: ExampleOperati
       const named = getNamedType(field.type);
       const inner = isLeafType(named) ? '' : isObjectType(named) ? selection(named, 1, '    ') : null;
       if (args === null || inner === null) continue;
-      const operationName = `${name[0]!.toUpperCase()}${name.slice(1)}`;
+      const operationName = `${name[0].toUpperCase()}${name.slice(1)}`;
       examples.push({
         coordinate: `${root.name}.${name}`,
         kind,

@@ -1,4 +1,4 @@
-import { Kind, type ConstDirectiveNode, type DocumentNode, type FieldDefinitionNode, type ObjectTypeDefinitionNode } from 'graphql';
+import { Kind, type ConstDirectiveNode, type DocumentNode, type FieldDefinitionNode } from 'graphql';
 
 /** Which subgraph resolves which fields, as the supergraph's join directives say. */
 export interface SubgraphOwnership {
@@ -40,7 +40,7 @@ export function readSubgraphOwnership(document: DocumentNode): SubgraphOwnership
   };
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
-    const type = definition as ObjectTypeDefinitionNode;
+    const type = definition;
     const joins = directives(type, 'join__type');
     const typeGraphs = joins.map((d) => enumArgument(d, 'graph')).filter((g): g is string => !!g);
     const isEntity = joins.some((d) => argument(d, 'key') !== undefined);

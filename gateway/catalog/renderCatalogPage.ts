@@ -27,7 +27,9 @@ export function renderCatalogPage(catalog: CollectedCatalog, filters: CatalogFil
   const products = catalog.products;
   const cards = products
     .map(
-      (p) => `<section class="product" data-id="${e(p.id)}" data-domain="${e(p.domain)}" data-owner="${e(p.owner.team)}" data-tags="${e((p.tags ?? []).join(' '))}" data-classifications="${e(classificationsOf(p).join(' '))}" data-search="${e(searchText(p))}"${shown.has(p) ? '' : ' hidden'}>
+      (
+        p,
+      ) => `<section class="product" data-id="${e(p.id)}" data-domain="${e(p.domain)}" data-owner="${e(p.owner.team)}" data-tags="${e((p.tags ?? []).join(' '))}" data-classifications="${e(classificationsOf(p).join(' '))}" data-search="${e(searchText(p))}"${shown.has(p) ? '' : ' hidden'}>
   <h2><a href="${e(catalogPath)}/${encodeURIComponent(p.id)}">${e(p.name)}</a> <small>${e(p.id)} · v${e(p.version)} · ${e(p.status)}</small></h2>
   <p>${e(p.description.purpose)}</p>
   <dl>

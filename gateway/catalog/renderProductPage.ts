@@ -19,7 +19,12 @@ function renderPort(port: Port): string {
         Array.isArray(port.withheld) && port.withheld.length ? `; withheld: ${e(port.withheld.join(', '))}` : ''
       }</td></tr>`;
     case 'file': {
-      const details = [str(port.format), str(port.description), port.exportedAt ? `exported ${str(port.exportedAt)}` : '', port.rowCount !== undefined ? `${str(port.rowCount)} rows` : ''];
+      const details = [
+        str(port.format),
+        str(port.description),
+        port.exportedAt ? `exported ${str(port.exportedAt)}` : '',
+        port.rowCount !== undefined ? `${str(port.rowCount)} rows` : '',
+      ];
       return `<tr><td>file</td><td><code>${e(str(port.path))}</code></td><td>${e(details.filter(Boolean).join(' · '))}</td></tr>`;
     }
     default:
@@ -28,7 +33,7 @@ function renderPort(port: Port): string {
 }
 
 /** The IDE with an operation preloaded. */
-export const ideLink = (graphqlPath: string, query: string) => `${graphqlPath}?${new URLSearchParams({ query })}`;
+export const ideLink = (graphqlPath: string, query: string) => `${graphqlPath}?${new URLSearchParams({ query }).toString()}`;
 
 /** A product's page: purpose, owner, SLOs and live freshness, fields, examples, ports and lineage. */
 export function renderProductPage(view: ProductView, paths: CatalogPaths = {}): string {

@@ -16,6 +16,14 @@ const available = existsSync(CHROMIUM);
 if (!available) console.warn(`!!!!!!!! ${CHROMIUM} is missing: the browser tests of the catalog and the IDE are SKIPPED (apt-get install chromium) !!!!!!!!`);
 const describeWithChromium = available ? describe : describe.skip;
 
+/** The little of the page's DOM the callbacks run in the browser touch (this file is typechecked without DOM types). */
+interface PageGlobals {
+  document: {
+    querySelector(selector: string): { CodeMirror: { getValue(): string; setValue(value: string): void } } | null;
+    querySelectorAll(selector: string): Iterable<{ hidden: boolean; dataset: Record<string, string | undefined> }>;
+  };
+}
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const TOKEN = 'Bearer browser-test-token';
 
@@ -63,9 +71,9 @@ describeWithChromium('catalog and IDE in Chromium, offline', () => {
 
   /** The text of a CodeMirror editor (GraphiQL's editors keep their instance on the element). */
   const editorValue = (selector: string) =>
-    page.evaluate((s) => (document.querySelector(s) as unknown as { CodeMirror: { getValue(): string } } | null)?.CodeMirror.getValue() ?? null, selector);
+    page.evaluate((s) => (globalThis as unknown as PageGlobals).document.querySelector(s)?.CodeMirror.getValue() ?? null, selector);
   const setEditorValue = (selector: string, value: string) =>
-    page.evaluate(([s, v]) => (document.querySelector(s!) as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror.setValue(v!), [selector, value]);
+    page.evaluate(([s, v]) => (globalThis as unknown as PageGlobals).document.querySelector(s)!.CodeMirror.setValue(v), [selector, value]);
   const QUERY_EDITOR = '.graphiql-query-editor .CodeMirror';
   const RESPONSE = '.graphiql-response .CodeMirror';
 
@@ -100,7 +108,10 @@ describeWithChromium('catalog and IDE in Chromium, offline', () => {
     await page.click('button:has-text("Headers")');
     await setEditorValue('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror', JSON.stringify({ Authorization: TOKEN }));
     await page.click('.graphiql-execute-button');
-    await page.waitForFunction((s) => /"buckets"/.test((document.querySelector(s) as any)?.CodeMirror.getValue() ?? ''), RESPONSE);
+    await page.waitForFunction(
+      (s) => /"buckets"/.test((globalThis as unknown as PageGlobals).document.querySelector(s)?.CodeMirror.getValue() ?? ''),
+      RESPONSE,
+    );
 
     const response = JSON.parse((await editorValue(RESPONSE))!);
     expect(response.errors).toBeUndefined();
@@ -127,7 +138,10 @@ describeWithChromium('catalog and IDE in Chromium, offline', () => {
     await waitFor(() => bus() > 0, 'the inventory subgraph to have the upstream subscription', 15_000);
 
     await mesh.post('inventory', mesh.event('StockCounted', { productId: 'p3', warehouse: 'w1', onHand: 4 }, 60_000));
-    await page.waitForFunction((s) => /"stockChanged"/.test((document.querySelector(s) as any)?.CodeMirror.getValue() ?? ''), RESPONSE);
+    await page.waitForFunction(
+      (s) => /"stockChanged"/.test((globalThis as unknown as PageGlobals).document.querySelector(s)?.CodeMirror.getValue() ?? ''),
+      RESPONSE,
+    );
 
     expect(JSON.parse((await editorValue(RESPONSE))!)).toEqual({ data: { stockChanged: { onHand: 4, product: { name: 'Lamp' } } } });
     const init = frames.map((f) => JSON.parse(f)).find((m) => m.type === 'connection_init');
@@ -142,7 +156,10 @@ describeWithChromium('catalog and IDE in Chromium, offline', () => {
 
   async function expectVisibleCards(ids: string[]) {
     await page.waitForFunction(
-      (want) => JSON.stringify([...document.querySelectorAll<HTMLElement>('.product[data-id]')].filter((c) => !c.hidden).map((c) => c.dataset.id)) === want,
+      (want) =>
+        JSON.stringify(
+          [...(globalThis as unknown as PageGlobals).document.querySelectorAll('.product[data-id]')].filter((c) => !c.hidden).map((c) => c.dataset.id),
+        ) === want,
       JSON.stringify(ids),
     );
   }

@@ -25,9 +25,24 @@ describe('readSubgraphOwnership', () => {
       `),
     );
 
-    expect(ownership.fields.get('alpha')).toEqual(new Map([['Thing', ['id', 'name']], ['Plain', ['value']]]));
+    expect(ownership.fields.get('alpha')).toEqual(
+      new Map([
+        ['Thing', ['id', 'name']],
+        ['Plain', ['value']],
+      ]),
+    );
     expect(ownership.fields.get('beta')).toEqual(new Map([['Thing', ['id', 'extra']]]));
-    expect(ownership.entities).toEqual(new Map([['Thing', new Map([['alpha', ['id', 'name']], ['beta', ['id', 'extra']]])]]));
+    expect(ownership.entities).toEqual(
+      new Map([
+        [
+          'Thing',
+          new Map([
+            ['alpha', ['id', 'name']],
+            ['beta', ['id', 'extra']],
+          ]),
+        ],
+      ]),
+    );
   });
 });
 
@@ -73,10 +88,10 @@ describe('exampleOperations', () => {
     });
 
     expect(examples.map((x) => x.coordinate)).toEqual(['Query.items', 'Query.count', 'Subscription.itemChanged']);
-    expect(examples[0]!.query).toBe(
+    expect(examples[0].query).toBe(
       'query Items {\n  items(range: { from: "2026-03-09T00:00:00.000Z", to: "2026-03-11T00:00:00.000Z" }, levels: [LOW], ids: ["example"], n: 10, f: 1.5, b: true, s: "example", timeZone: "UTC") {\n    id\n    flag\n    size\n    inner {\n      x\n    }\n  }\n}',
     );
-    expect(examples[1]!.query).toBe('query Count {\n  count\n}');
+    expect(examples[1].query).toBe('query Count {\n  count\n}');
     expect(examples[2]).toMatchObject({ kind: 'subscription', query: expect.stringMatching(/^subscription ItemChanged \{\n {2}itemChanged \{/) });
   });
 
@@ -93,7 +108,7 @@ describe('filterProducts', () => {
     ({
       id,
       name: id,
-      domain: id.split('.')[0]!,
+      domain: id.split('.')[0],
       description: { purpose: `purpose of ${id}` },
       owner: { team: 'T', contact: 'c' },
       classification: {},
@@ -121,7 +136,8 @@ describe('jsonForScript', () => {
 });
 
 describe('useDataProductsExtension', () => {
-  const answering = (...answers: unknown[]): GraphQLDataSource => ({ process: async () => ({ data: {}, extensions: { dataProducts: answers.shift() } }) }) as never;
+  const answering = (...answers: unknown[]): GraphQLDataSource =>
+    ({ process: async () => ({ data: {}, extensions: { dataProducts: answers.shift() } }) }) as never;
   const run = async (freshness: ReturnType<typeof useDataProductsExtension>, contextValue: object, sources: GraphQLDataSource[]) => {
     const hooks = await freshness.plugin.requestDidStart!({ contextValue } as never);
     for (const source of sources) {
@@ -129,7 +145,9 @@ describe('useDataProductsExtension', () => {
       await source.process({ kind: 'incoming operation', request, context: contextValue } as never);
       expect(request.extensions).toEqual({ dataProducts: true });
     }
-    const response = { body: { kind: 'single', singleResult: { data: {} } } } as { body: { kind: 'single'; singleResult: { extensions?: Record<string, unknown> } } };
+    const response = { body: { kind: 'single', singleResult: { data: {} } } } as {
+      body: { kind: 'single'; singleResult: { extensions?: Record<string, unknown> } };
+    };
     await hooks!.willSendResponse!({ response } as never);
     return response.body.singleResult.extensions;
   };

@@ -56,7 +56,11 @@ describe('catalog routes', () => {
     const catalog = createCatalog({
       addresses: () => ({ evil: { url: subgraph.url, wsUrl: subgraph.url.replace(/^http/, 'ws'), urls: [subgraph.url], wsUrls: [] } }),
       publicEndpoints: () => ({ graphqlUrl: 'https://mesh.example.com/graphql', wsUrl: 'wss://mesh.example.com/graphql' }),
-      schema: () => ({ apiSchema, document, requirementOf: (type, field) => (field === 'secret' ? { authenticated: false, scopes: [[['pii:read']]], policies: [] } : null) }),
+      schema: () => ({
+        apiSchema,
+        document,
+        requirementOf: (type, field) => (field === 'secret' ? { authenticated: false, scopes: [[['pii:read']]], policies: [] } : null),
+      }),
     });
     const app = express();
     app.use(catalogRoutes({ catalog, ready: () => ready }));
@@ -97,7 +101,9 @@ describe('catalog routes', () => {
     expect(text).not.toContain('10.0.0.7');
     expect(text).not.toContain('/srv/mesh');
     expect(text).toContain('<code>things.parquet</code>');
-    expect(text).toMatch(/<code>Thing\.secret<\/code><\/td><td><code>String<\/code><\/td><td><\/td><td><span class="tag pii">pii<\/span><\/td><td>pii:read<\/td>/);
+    expect(text).toMatch(
+      /<code>Thing\.secret<\/code><\/td><td><code>String<\/code><\/td><td><\/td><td><span class="tag pii">pii<\/span><\/td><td>pii:read<\/td>/,
+    );
   });
 
   it('should filter on the server with the query string', async () => {

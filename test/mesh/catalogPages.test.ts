@@ -50,11 +50,13 @@ describe('catalog pages, IDE and freshness in responses', () => {
 
     expect(response.status).toBe(200);
     expect(text).toContain('Order sales');
-    expect(text).toMatch(/<code>OrderBucket\.revenue<\/code><\/td><td><code>Float<\/code><\/td><td>Net revenue in EUR\.<\/td><td><span class="tag confidential">confidential<\/span><\/td><td>finance:read<\/td>/);
+    expect(text).toMatch(
+      /<code>OrderBucket\.revenue<\/code><\/td><td><code>Float<\/code><\/td><td>Net revenue in EUR\.<\/td><td><span class="tag confidential">confidential<\/span><\/td><td>finance:read<\/td>/,
+    );
     expect(text).toMatch(/<code>Order\.customerEmail<\/code>.*<span class="tag pii">pii<\/span><\/td><td>pii:read<\/td>/);
     expect(text).toMatch(/<code>Query\.orderHistory<\/code>.*<td>authenticated<\/td>/);
     // Examples open in the IDE with the operation preloaded.
-    const link = text.match(/<a class="open-in-ide" href="([^"]+)">/)![1]!.replace(/&amp;/g, '&');
+    const link = text.match(/<a class="open-in-ide" href="([^"]+)">/)![1].replace(/&amp;/g, '&');
     const preloaded = new URL(link, base).searchParams.get('query');
     expect(preloaded).toMatch(/^query OrderHistory \{\n {2}orderHistory\(range: \{ from: "[^"]+", to: "[^"]+" \}, granularity: HOUR\)/);
     expect(text).toContain('subscription OrderBucketUpdated');
@@ -68,7 +70,7 @@ describe('catalog pages, IDE and freshness in responses', () => {
 
   it('should run a generated example through the gateway', async () => {
     const { text } = await get('/catalog/orders.sales');
-    const query = new URL(text.match(/<a class="open-in-ide" href="([^"]+)">/)![1]!.replace(/&amp;/g, '&'), base).searchParams.get('query')!;
+    const query = new URL(text.match(/<a class="open-in-ide" href="([^"]+)">/)![1].replace(/&amp;/g, '&'), base).searchParams.get('query')!;
 
     const { status, body } = await mesh.query(query);
 
@@ -92,7 +94,7 @@ describe('catalog pages, IDE and freshness in responses', () => {
     const csp = response.headers.get('content-security-policy')!;
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'self'");
-    const sources = [...text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    const sources = [...text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
     expect(sources).toEqual(expect.arrayContaining([`/ide/assets/${IDE_ASSETS_DIGEST}/graphiql.js`, `/ide/assets/${IDE_ASSETS_DIGEST}/ide.js`]));
     for (const source of sources) {
       expect(source.startsWith('/ide/assets/')).toBe(true);
@@ -101,13 +103,15 @@ describe('catalog pages, IDE and freshness in responses', () => {
       expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
       await asset.arrayBuffer();
     }
-    const config = JSON.parse(text.match(/<script type="application\/json" id="ide-config">([^<]*)<\/script>/)![1]!);
+    const config = JSON.parse(text.match(/<script type="application\/json" id="ide-config">([^<]*)<\/script>/)![1]);
     expect(config.examples.map((x: { productId: string }) => x.productId)).toEqual(expect.arrayContaining(['orders.sales', 'inventory.stock']));
     expect((await fetch(`${base}/ide/assets/stale/graphiql.js`)).status).toBe(404);
   });
 
   it('should still answer GraphQL GETs that do not ask for HTML', async () => {
-    const response = await fetch(`${base}/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    const response = await fetch(`${base}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
 
     expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
   });
@@ -121,7 +125,8 @@ describe('catalog pages, IDE and freshness in responses', () => {
     );
 
     expect(body.errors).toBeUndefined();
-    const newest = (domain: 'orders' | 'catalog' | 'inventory') => new Date(Math.max(...mesh.story.events[domain].map((e) => Date.parse(e.time)))).toISOString();
+    const newest = (domain: 'orders' | 'catalog' | 'inventory') =>
+      new Date(Math.max(...mesh.story.events[domain].map((e) => Date.parse(e.time)))).toISOString();
     expect(body.extensions.dataProducts).toEqual([
       { id: 'catalog.products', asOf: newest('catalog') },
       { id: 'inventory.stock', asOf: newest('inventory') },
