@@ -1,27 +1,43 @@
 /**
- * Benchmark: ingest ≥ 1,000,000 facts into one domain (orders) through the real ingestion path
- * (validation, dedupe, one transaction per batch, rollups), and time a 90-day DAY history query.
+ * Benchmark: ingest facts into one domain (orders) through the real ingestion path (validation, dedupe,
+ * one transaction per batch, rollups, keyed states, change events), on DuckDB and on PostgreSQL side by
+ * side, and time a 90-day DAY history query as the table grows 10×.
  *
- * Baseline in the same run: the same DAY aggregation computed by scanning the raw facts table (what a
- * product without rollups would do). The history query must stay flat as facts grow 10×; the raw scan
- * grows with facts.
+ * Per store and size: the bulk ingest rate (batches of 5,000), the history query, and (DuckDB) the same
+ * DAY aggregation computed by scanning raw facts, the baseline a product without rollups would have. Then
+ * at the final size: single-fact ingestion → its change event (p50/p99, one fact at a time), and the rate
+ * of concurrent single-fact requests micro-batched into shared transactions vs one transaction each.
  *
- *   npm run bench                     # 100k then 1M facts
- *   BENCH_FACTS=2000000 npm run bench # larger final size
+ *   npm run bench                        # 100k then 1M facts, both stores (PostgreSQL when reachable)
+ *   BENCH_10M=1 npm run bench            # 1M then 10M
+ *   BENCH_FACTS=30000 npm run bench      # FACTS/10 then FACTS (a quick check)
+ *   BENCH_STORES=duckdb npm run bench    # one store only (duckdb | postgres)
+ *   BENCH_POSTGRES_URL=postgres://... npm run bench   # default: the test database on 127.0.0.1
+ *
+ * Progress goes to stderr, the tables to stdout.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import pg from 'pg';
 import { InProcessBus } from '../subgraphs/kit/bus/InProcessBus.js';
-import { DataProductRuntime } from '../subgraphs/kit/DataProductRuntime.js';
+import { DataProductRuntime, type DataProductRuntimeOptions } from '../subgraphs/kit/DataProductRuntime.js';
 import { loadTypeDefs } from '../subgraphs/kit/graphql/loadTypeDefs.js';
 import { DuckDbStore } from '../subgraphs/kit/store/DuckDbStore.js';
+import { PostgresStore } from '../subgraphs/kit/store/PostgresStore.js';
+import type { Store } from '../subgraphs/kit/store/Store.js';
 import { ordersProduct } from '../subgraphs/orders/ordersProduct.js';
 
-const FINAL = Number(process.env.BENCH_FACTS ?? 1_000_000);
+const FINAL = Number(process.env.BENCH_FACTS ?? (process.env.BENCH_10M ? 10_000_000 : 1_000_000));
 const FIRST = Math.round(FINAL / 10);
+const STORES = (process.env.BENCH_STORES ?? 'duckdb,postgres').split(',');
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BATCH = 5_000;
+const SINGLE = 300;
+const CONCURRENT = 2_000;
+/** One transaction per fact is slow: fewer requests measure its rate well enough. */
+const UNBATCHED = 200;
 const DAY = 86_400_000;
 const end = Math.floor(Date.now() / DAY) * DAY;
 const start = end - 90 * DAY;
@@ -29,27 +45,26 @@ const regions = ['eu', 'na', 'apac', 'latam'];
 const channels = ['web', 'mobile', 'store', 'partner'] as const;
 
 /** Deterministic xorshift so runs are comparable. */
-let state = 0x9e3779b9;
+let seed = 0x9e3779b9;
 const random = () => {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return (state >>> 0) / 4294967296;
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 4294967296;
 };
 
-function fact(n: number) {
-  const time = new Date(start + Math.floor(random() * 90 * DAY)).toISOString();
+function fact(n: number, time = new Date(start + Math.floor(random() * 90 * DAY))) {
   return {
     specversion: '1.0',
     id: `bench-${n}`,
     source: 'urn:bench',
     type: 'OrderPlaced',
-    time,
+    time: time.toISOString(),
     data: {
       orderId: `o${n}`,
       productId: `p${String(1 + Math.floor(random() * 50)).padStart(3, '0')}`,
       quantity: 1 + Math.floor(random() * 5),
-      unitPrice: Math.round(random() * 20000) / 100,
+      unitPrice: (1 + Math.floor(random() * 20000)) / 100,
       region: regions[Math.floor(random() * regions.length)],
       channel: channels[Math.floor(random() * channels.length)],
       customerEmail: `c${n % 5000}@example.com`,
@@ -57,7 +72,102 @@ function fact(n: number) {
   };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const progress = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+const quantile = (values: number[], q: number) => sorted(values)[Math.min(values.length - 1, Math.floor(values.length * q))];
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000).toLocaleString('en');
+
+/** One store under test: how to open it again on the same data, a raw-fact scan if it has one, cleanup. */
+interface Subject {
+  name: string;
+  open(): Promise<Store>;
+  rawScan?(): Promise<{ ms: number; orders: number }>;
+  dispose(): Promise<void>;
+}
+
+function duckDbSubject(): Subject {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mesh-bench-'));
+  const file = path.join(dir, 'orders.duckdb');
+  return {
+    name: 'DuckDB (file)',
+    open: () => DuckDbStore.open({ path: file }),
+    async rawScan() {
+      const instance = await DuckDBInstance.create(file);
+      const connection = await instance.connect();
+      const sql = `SELECT date_trunc('day', time) AS day, count(*) AS orders, sum(CAST(json_extract(data, '$.quantity') AS DOUBLE)) AS units
+                   FROM facts WHERE type = 'OrderPlaced' AND time >= epoch_ms(${start}) AND time < epoch_ms(${end}) GROUP BY 1`;
+      const times: number[] = [];
+      let orders = 0;
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        const rows = (await connection.runAndReadAll(sql)).getRowObjectsJson();
+        times.push(performance.now() - t);
+        orders = rows.reduce((s, r) => s + Number(r.orders), 0);
+      }
+      connection.closeSync();
+      instance.closeSync();
+      return { ms: quantile(times, 0.5), orders };
+    },
+    dispose: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function postgresSubject(): Promise<Subject | null> {
+  const schema = `bench_${Math.random().toString(36).slice(2, 10)}`;
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    progress(`PostgreSQL skipped: ${POSTGRES_URL} unreachable (${(error as Error).message})`);
+    return null;
+  }
+  return {
+    name: 'PostgreSQL',
+    open: () => PostgresStore.open({ url: POSTGRES_URL, schema }),
+    async rawScan() {
+      const sql = `SELECT date_trunc('day', "time", 'UTC') AS day, count(*) AS orders, sum((data->>'quantity')::float8) AS units
+                   FROM ${schema}.facts WHERE type = 'OrderPlaced' AND "time" >= to_timestamp(${start / 1000}) AND "time" < to_timestamp(${end / 1000}) GROUP BY 1`;
+      const times: number[] = [];
+      let orders = 0;
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        const { rows } = await client.query<{ orders: string }>(sql);
+        times.push(performance.now() - t);
+        orders = rows.reduce((s, r) => s + Number(r.orders), 0);
+      }
+      return { ms: quantile(times, 0.5), orders };
+    },
+    async dispose() {
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+async function open(subject: Subject, options: Partial<DataProductRuntimeOptions> = {}) {
+  return DataProductRuntime.start(ordersProduct(loadTypeDefs(path.resolve('schema'), 'orders')), {
+    store: await subject.open(),
+    bus: new InProcessBus({ retain: 1000 }),
+    latenessMs: 365 * DAY,
+    retentionIntervalMs: 0,
+    ...options,
+  });
+}
+
+async function bulkIngest(runtime: DataProductRuntime, from: number, to: number): Promise<number> {
+  const t = performance.now();
+  let reported = performance.now();
+  for (let n = from; n < to; n += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, to - n) }, (_, i) => fact(n + i));
+    const report = await runtime.ingest(batch);
+    if (report.applied !== batch.length) throw new Error(`batch at ${n}: ${JSON.stringify(report.events.find((e) => e.status !== 'applied'))}`);
+    if (performance.now() - reported > 5_000) {
+      reported = performance.now();
+      progress(`  ${(n + batch.length).toLocaleString('en')} facts, ${rate(n + batch.length - from, performance.now() - t)} facts/s`);
+    }
+  }
+  return performance.now() - t;
+}
 
 async function timeHistory(runtime: DataProductRuntime, runs = 15): Promise<{ ms: number; orders: number }> {
   const request = { range: { from: new Date(start), to: new Date(end) }, granularity: 'DAY' as const };
@@ -69,75 +179,109 @@ async function timeHistory(runtime: DataProductRuntime, runs = 15): Promise<{ ms
     times.push(performance.now() - t);
     orders = Number(result.total.orders);
   }
-  return { ms: median(times), orders };
+  return { ms: quantile(times, 0.5), orders };
 }
 
-async function timeRawScan(file: string, runs = 5): Promise<{ ms: number; orders: number; rollupRows: number }> {
-  const instance = await DuckDBInstance.create(file);
-  const connection = await instance.connect();
-  const sql = `SELECT date_trunc('day', time) AS day, count(*) AS orders, sum(CAST(json_extract(data, '$.quantity') AS DOUBLE)) AS units
-               FROM facts WHERE type = 'OrderPlaced' AND time >= epoch_ms(${start}) AND time < epoch_ms(${end}) GROUP BY 1`;
-  const times: number[] = [];
-  let orders = 0;
-  for (let i = 0; i < runs; i++) {
+/** One fact at a time: from the ingest call to its state-changed event reaching a subscriber. */
+async function singleFactLatency(runtime: DataProductRuntime, firstId: number): Promise<{ p50: number; p99: number }> {
+  const arrived = new Map<string, number>();
+  const events = runtime.stateChanges('order');
+  const reading = (async () => {
+    for await (const message of events) arrived.set(message.data.key, performance.now());
+  })();
+  const latencies: number[] = [];
+  for (let i = 0; i < SINGLE; i++) {
+    const one = fact(firstId + i, new Date(end - 60_000));
     const t = performance.now();
-    const rows = (await connection.runAndReadAll(sql)).getRowObjectsJson();
-    times.push(performance.now() - t);
-    orders = rows.reduce((s, r) => s + Number(r.orders), 0);
+    await runtime.ingest([one]);
+    while (!arrived.has(one.data.orderId)) await new Promise((resolve) => setImmediate(resolve));
+    latencies.push(arrived.get(one.data.orderId)! - t);
   }
-  const rollupRows = Number((await connection.runAndReadAll('SELECT count(*) AS n FROM rollup_sales_hour')).getRowObjectsJson()[0].n);
-  connection.closeSync();
-  instance.closeSync();
-  return { ms: median(times), orders, rollupRows };
+  await events.return?.();
+  await reading;
+  return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
 }
 
-async function open(file: string) {
-  const store = await DuckDbStore.open({ path: file });
-  return DataProductRuntime.start(ordersProduct(loadTypeDefs(path.resolve('schema'), 'orders')), {
-    store,
-    bus: new InProcessBus({ retain: 1000 }),
-    latenessMs: 365 * DAY,
-  });
-}
-
-async function ingest(runtime: DataProductRuntime, from: number, to: number): Promise<number> {
+/** `count` single-fact requests, 200 in flight at once. */
+async function concurrentSingles(runtime: DataProductRuntime, firstId: number, count: number): Promise<number> {
   const t = performance.now();
-  for (let n = from; n < to; n += BATCH) {
-    const batch = Array.from({ length: Math.min(BATCH, to - n) }, (_, i) => fact(n + i));
-    const report = await runtime.ingest(batch);
-    if (report.applied !== batch.length) throw new Error(`batch at ${n}: ${JSON.stringify(report.events.find((e) => e.status !== 'applied'))}`);
+  for (let wave = 0; wave < count; wave += 200) {
+    const reports = await Promise.all(Array.from({ length: 200 }, (_, i) => runtime.ingest([fact(firstId + wave + i, new Date(end - 60_000))])));
+    if (reports.some((r) => r.applied !== 1)) throw new Error('a single-fact request was not applied');
   }
-  return ((to - from) / (performance.now() - t)) * 1000;
+  return performance.now() - t;
 }
 
-const dir = mkdtempSync(path.join(tmpdir(), 'mesh-bench-'));
-const file = path.join(dir, 'orders.duckdb');
-try {
-  console.log(`orders domain, DuckDB file, batches of ${BATCH}; facts over 90 days, 50 products × 4 regions × 4 channels`);
-  const rows: string[] = [];
-  let runtime = await open(file);
-  const rate1 = await ingest(runtime, 0, FIRST);
-  const h1 = await timeHistory(runtime);
-  await runtime.close();
-  const raw1 = await timeRawScan(file);
-  runtime = await open(file);
-  const rate2 = await ingest(runtime, FIRST, FINAL);
-  const h2 = await timeHistory(runtime);
-  await runtime.close();
-  const raw2 = await timeRawScan(file);
-  if (h1.orders !== raw1.orders || h2.orders !== raw2.orders)
-    throw new Error(`rollups disagree with raw facts: ${h1.orders}/${raw1.orders}, ${h2.orders}/${raw2.orders}`);
-  rows.push('| facts | ingest facts/s | 90-day DAY history (rollups), median | raw-fact scan baseline, median | hour rollup rows |');
-  rows.push('|---:|---:|---:|---:|---:|');
-  rows.push(
-    `| ${FIRST.toLocaleString('en')} | ${Math.round(rate1).toLocaleString('en')} | ${h1.ms.toFixed(1)} ms | ${raw1.ms.toFixed(1)} ms | ${raw1.rollupRows.toLocaleString('en')} |`,
-  );
-  rows.push(
-    `| ${FINAL.toLocaleString('en')} | ${Math.round(rate2).toLocaleString('en')} | ${h2.ms.toFixed(1)} ms | ${raw2.ms.toFixed(1)} ms | ${raw2.rollupRows.toLocaleString('en')} |`,
-  );
-  console.log(rows.join('\n'));
-  console.log(`\nfacts grew ${(FINAL / FIRST).toFixed(0)}×: history query ×${(h2.ms / h1.ms).toFixed(2)}, raw scan ×${(raw2.ms / raw1.ms).toFixed(2)}`);
-  console.log(`history totals match a raw-fact count at both sizes (${h1.orders.toLocaleString('en')} and ${h2.orders.toLocaleString('en')} orders)`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+interface Figures {
+  store: string;
+  sizes: Array<{ facts: number; ingestMs: number; added: number; history: number; raw: number | null }>;
+  latency: { p50: number; p99: number };
+  batchedMs: number;
+  unbatchedMs: number;
 }
+
+async function measure(subject: Subject): Promise<Figures> {
+  progress(`${subject.name}: ingesting ${FIRST.toLocaleString('en')} facts`);
+  const sizes: Figures['sizes'] = [];
+  for (const [from, to] of [
+    [0, FIRST],
+    [FIRST, FINAL],
+  ]) {
+    if (from > 0) progress(`${subject.name}: ingesting up to ${to.toLocaleString('en')} facts`);
+    const runtime = await open(subject);
+    const ingestMs = await bulkIngest(runtime, from, to);
+    const history = await timeHistory(runtime);
+    await runtime.close();
+    const raw = subject.rawScan ? await subject.rawScan() : null;
+    if (raw && raw.orders !== history.orders) throw new Error(`rollups disagree with raw facts: ${history.orders} vs ${raw.orders}`);
+    sizes.push({ facts: to, ingestMs, added: to - from, history: history.ms, raw: raw?.ms ?? null });
+  }
+  progress(`${subject.name}: single-fact latency and concurrent single-fact requests`);
+  let runtime = await open(subject);
+  const latency = await singleFactLatency(runtime, FINAL);
+  progress(`  single fact → change event p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`);
+  const batchedMs = await concurrentSingles(runtime, FINAL + SINGLE, CONCURRENT);
+  progress(`  micro-batched: ${rate(CONCURRENT, batchedMs)} facts/s`);
+  await runtime.close();
+  runtime = await open(subject, { ingestBatching: { maxEvents: 1 } });
+  const unbatchedMs = await concurrentSingles(runtime, FINAL + SINGLE + CONCURRENT, UNBATCHED);
+  progress(`  one transaction each: ${rate(UNBATCHED, unbatchedMs)} facts/s`);
+  await runtime.close();
+  return { store: subject.name, sizes, latency, batchedMs, unbatchedMs };
+}
+
+const results: Figures[] = [];
+for (const kind of STORES) {
+  const subject = kind === 'duckdb' ? duckDbSubject() : kind === 'postgres' ? await postgresSubject() : null;
+  if (!subject) continue;
+  try {
+    results.push(await measure(subject));
+  } finally {
+    await subject.dispose();
+  }
+}
+
+const table: string[] = [
+  `orders domain, batches of ${BATCH.toLocaleString('en')}; facts over 90 days, 50 products × 4 regions × 4 channels`,
+  '',
+  '| store | facts in the table | ingest facts/s | 90-day DAY history (rollups), median | raw-fact scan, median |',
+  '|---|---:|---:|---:|---:|',
+];
+for (const r of results) {
+  for (const s of r.sizes) {
+    table.push(
+      `| ${r.store} | ${s.facts.toLocaleString('en')} | ${rate(s.added, s.ingestMs)} | ${s.history.toFixed(1)} ms | ${s.raw === null ? '—' : `${s.raw.toFixed(1)} ms`} |`,
+    );
+  }
+}
+table.push(
+  '',
+  `| store | single fact → change event p50 | p99 | concurrent single-fact requests (200 in flight), micro-batched | one transaction each |`,
+  '|---|---:|---:|---:|---:|',
+);
+for (const r of results) {
+  table.push(
+    `| ${r.store} | ${r.latency.p50.toFixed(1)} ms | ${r.latency.p99.toFixed(1)} ms | ${rate(CONCURRENT, r.batchedMs)} facts/s | ${rate(UNBATCHED, r.unbatchedMs)} facts/s |`,
+  );
+}
+console.log(table.join('\n'));

@@ -36,6 +36,7 @@ import { DuckDbStore } from '../subgraphs/kit/store/DuckDbStore.js';
 import { PostgresStore } from '../subgraphs/kit/store/PostgresStore.js';
 import type { Store } from '../subgraphs/kit/store/Store.js';
 import { ordersProduct } from '../subgraphs/orders/ordersProduct.js';
+import { benchProgress } from './benchProgress.js';
 
 const FACTS = Number(process.env.BENCH_FACTS ?? 50_000);
 const BATCH = 1_000;
@@ -159,12 +160,14 @@ async function run(setup: Setup): Promise<Result> {
     const random = randomSource(0x9e3779b9);
     const now = Date.now();
     const started = performance.now();
+    const progress = benchProgress('ingesting', FACTS);
     for (let n = 0; n < FACTS; n += BATCH) {
       const batch = Array.from({ length: Math.min(BATCH, FACTS - n) }, (_, i) =>
         orderFact(n + i, new Date(now - 24 * HOUR + Math.floor(random() * 23 * HOUR)), random),
       );
       const report = await runtime.ingest(batch);
       if (report.applied !== batch.length) throw new Error(`batch at ${n}: ${JSON.stringify(report.events.find((e) => e.status !== 'applied'))}`);
+      progress(n + batch.length);
     }
     const factsPerSecond = (FACTS / (performance.now() - started)) * 1000;
 

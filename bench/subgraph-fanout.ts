@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { benchProgress } from './benchProgress.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 200);
 const FACTS = Number(process.env.BENCH_FACTS ?? 40);
@@ -147,7 +148,11 @@ async function main(): Promise<void> {
   const cpuBefore = await ask<{ cpu: NodeJS.CpuUsage }>(child, { kind: 'cpu' });
   const started = performance.now();
   const latencies: number[] = [];
-  for (let i = 0; i < FACTS; i++) latencies.push(await deliver(i));
+  const progress = benchProgress('facts delivered to every subscriber', FACTS);
+  for (let i = 0; i < FACTS; i++) {
+    latencies.push(await deliver(i));
+    progress(i + 1);
+  }
   const wall = performance.now() - started;
   const cpuAfter = await ask<{ cpu: NodeJS.CpuUsage }>(child, { kind: 'cpu' });
   const cpuMs = (cpuAfter.cpu.user - cpuBefore.cpu.user + cpuAfter.cpu.system - cpuBefore.cpu.system) / 1000;

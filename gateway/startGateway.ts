@@ -1,5 +1,6 @@
 import { ErrorCode } from '../core/errors/ErrorCode.js';
 import { httpStatusOf } from '../core/errors/statusOf.js';
+import { listenOn } from '../core/net/listenOn.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
@@ -30,6 +31,7 @@ import { createGatewayLimits } from './limits/createGatewayLimits.js';
 import { DEFAULT_GATEWAY_LIMITS } from './limits/GatewayLimitsConfig.js';
 import { NO_COST_DIRECTIVES } from './limits/readCostDirectives.js';
 import { ANONYMOUS } from './auth/Principal.js';
+import { startRegistry } from './registry/startRegistry.js';
 import { createSubgraphClient } from './upstream/createSubgraphClient.js';
 import { SubgraphDataSource } from './upstream/SubgraphDataSource.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG } from './upstream/SubgraphClientConfig.js';
@@ -124,7 +126,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const buildDataSource = (name: string, url: string) =>
       name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : subgraphClient.guard(name, replicaDataSource(name, url));
     const identity = auth && { upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name) };
-    if (!executor) executor = createSubscriptionExecutor({ supergraphSdl: next.supergraph, subgraphs: endpoints, buildDataSource, ...identity });
+    if (!executor)
+      executor = createSubscriptionExecutor({
+        supergraphSdl: next.supergraph,
+        subgraphs: endpoints,
+        buildDataSource,
+        keepAlive: config.upstreamKeepAlive,
+        ...identity,
+      });
     else executor.updateSupergraph(next.supergraph);
     snapshot = next;
   };
@@ -136,7 +145,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     onSupergraph,
     log,
     localSubgraphs: [catalogLocalSubgraph],
+    registered: () => registry?.registry.registered() ?? [],
   });
+  // The schema registry (`/registry`): published subgraphs composed with the configured ones.
+  const registry = await startRegistry({ config, auth, manager, apiSchema: () => snapshot?.apiSchema ?? null, localSubgraphs: [catalogLocalSubgraph], log });
   // `extensions.dataProducts: [{ id, asOf }]` on responses: collected from the subgraphs' answers.
   const freshness = useDataProductsExtension();
   const gateway = new ApolloGateway({
@@ -205,6 +217,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   app.use(catalogRoutes({ catalog, ready: () => addresses() !== null }));
   // The offline IDE (GraphiQL from our own assets) on GET /graphql for browsers, unless MESH_LANDING_PAGE=false.
   if (config.landingPage) app.use(ideRoutes({ examples: () => catalog.examples() }));
+  if (registry) app.use('/registry', registry.routes);
   let graphqlHandler: express.RequestHandler | null = null;
   app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
     if (!graphqlHandler)
@@ -216,11 +229,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // Last: JSON for unknown routes and every error (bad or large bodies, throws), never an HTML page.
   app.use(jsonNotFound, jsonErrorHandler(log));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  }).catch(async (error) => {
+  await listenOn(server, { port: config.port, host: config.host, service: 'gateway', setting: 'GATEWAY_PORT' }).catch(async (error) => {
     await limits.close();
+    await registry?.registry.close();
     throw error;
   });
   const port = (server.address() as AddressInfo).port;
@@ -239,6 +250,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     includeStacktraceInErrorResponses: false,
     // Subgraph stacks, internal addresses and unexpected failures' detail go to the log, not to clients.
     formatError: formatPublicError(log),
+    // The process owns shutdown (scripts/runMain.ts): Apollo's own SIGINT/SIGTERM handlers would race it.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       {
@@ -266,6 +279,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   } catch (error) {
     server.close();
     await limits.close();
+    await registry?.registry.close();
     throw error;
   }
   graphqlHandler = expressMiddleware(apollo, {
@@ -289,6 +303,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     subscriptions: () => executor,
     close: async () => {
       await apollo?.stop();
+      await registry?.registry.close();
     },
   };
 }

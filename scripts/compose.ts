@@ -1,31 +1,29 @@
 /**
- * `npm run compose [-- --allow-breaking] [--check]`: composes `schema/<subgraph>.graphql` into
- * `schema/supergraph.graphql`. Fails with a readable report when the SDL does not compose, or when it
- * breaks clients of the existing supergraph. `--check` writes nothing (for CI).
+ * `npm run compose [-- --check] [--allow-breaking]`: composes `schema/<domain>.graphql` into
+ * `schema/supergraph.graphql`, each subgraph routed to its domain's address (`subgraphs/domains.ts`).
+ * Exits 0 when done (or up to date with `--check`), 1 when the SDL does not compose, breaks clients or is
+ * stale, 2 on bad usage (nothing is written then). See `scripts/composeCommand.ts`.
  */
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { composeSchemaDir } from '../gateway/index.js';
+import { COMPOSE_USAGE, parseComposeArgs, runCompose } from './composeCommand.js';
 
-const args = new Set(process.argv.slice(2));
-const schemaDir = path.resolve(process.env.MESH_SCHEMA_DIR ?? 'schema');
-const urls = Object.fromEntries(
-  (process.env.MESH_SUBGRAPHS ?? '')
-    .split(',')
-    .filter(Boolean)
-    // A subgraph's replicas (`name=url1|url2`): the supergraph names the first.
-    .map((entry) => entry.split('=').map((s) => s.trim().split('|')[0].trim()) as [string, string]),
-);
-const result = composeSchemaDir({ schemaDir, urls, allowBreaking: args.has('--allow-breaking') });
-if (!result.ok) {
-  console.error(result.report);
-  process.exit(1);
+let args;
+try {
+  args = parseComposeArgs(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`compose: ${(error as Error).message}\n`);
+  process.exit(2);
 }
-if (result.breaking) console.warn(`accepted breaking changes:\n${result.breaking}`);
-const target = path.join(schemaDir, 'supergraph.graphql');
-if (args.has('--check')) {
-  console.log(`the schema composes (${result.hints.length} hints); ${target} not written (--check)`);
-} else {
-  writeFileSync(target, result.supergraphSdl);
-  console.log(`wrote ${target} (${result.hints.length} composition hints)`);
+if (args.help) {
+  process.stdout.write(`${COMPOSE_USAGE}\n`);
+  process.exit(0);
+}
+try {
+  const outcome = runCompose(args, path.resolve(process.env.MESH_SCHEMA_DIR ?? 'schema'), process.env);
+  for (const line of outcome.out) process.stdout.write(`${line}\n`);
+  for (const line of outcome.err) process.stderr.write(`${line}\n`);
+  process.exit(outcome.exitCode);
+} catch (error) {
+  process.stderr.write(`compose: ${(error as Error).message}\n`);
+  process.exit(1);
 }

@@ -3,8 +3,9 @@
 export const REPAIR_USAGE = `usage: npm run -s repair -- <domain> <command> [options]
   retract <source> <id> --reason "<why>"   the fact stops counting; its hour's rollups and its states are recomputed
   restore <source> <id>                    undo a retraction
-  rebuild [--from <RFC 3339>] [--to <RFC 3339>]
-                                           recompute rollups from stored facts (default: all), one UTC day per transaction
+  rebuild [--from <RFC 3339>] [--to <RFC 3339>] [--rollup <name>]
+                                           recompute rollups (default: all) from stored facts (default: all), one UTC
+                                           day per transaction; also \`npm run rebuild -- <domain> [options]\`
   retractions [--limit <n>]                list retractions in force, newest first
 options: --url <subgraph base URL> (default http://127.0.0.1:<DOMAIN>_PORT or the domain's default port)
          --token <admin token> (default $MESH_ADMIN_TOKEN, else a dev token with <domain>:admin)`;
@@ -35,7 +36,7 @@ export function parseRepairArgs(argv: readonly string[]): RepairRequest {
     }
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (!['reason', 'from', 'to', 'limit', 'url', 'token'].includes(name)) fail(`unknown option --${name}`);
+    if (!['reason', 'from', 'to', 'rollup', 'limit', 'url', 'token'].includes(name)) fail(`unknown option --${name}`);
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || value === '') fail(`--${name} needs a value`);
     flags[name] = value;
@@ -60,9 +61,10 @@ export function parseRepairArgs(argv: readonly string[]): RepairRequest {
       only([]);
       return { ...common, method: 'POST', path: '/admin/restore', body: key() };
     case 'rebuild': {
-      only(['from', 'to']);
+      only(['from', 'to', 'rollup']);
       if (rest.length > 0) fail('rebuild takes no positional arguments');
       const body: Record<string, string> = {};
+      if (flags.rollup !== undefined) body.rollup = flags.rollup;
       for (const bound of ['from', 'to'] as const) {
         if (flags[bound] === undefined) continue;
         if (!Number.isFinite(Date.parse(flags[bound]))) fail(`--${bound} must be an RFC 3339 timestamp, e.g. 2024-05-01T00:00:00Z`);

@@ -7,6 +7,7 @@ import { DOMAINS, DOMAIN_NAMES } from '../subgraphs/domains.js';
 import { runSimulator } from '../simulator/runSimulator.js';
 import { simulatorConfigFromEnv } from '../simulator/simulatorConfig.js';
 import { devProducerHeaders } from './devToken.js';
+import { reportReady } from './childMessage.js';
 import { runMain } from './runMain.js';
 
 await runMain('simulator', async () => {
@@ -29,5 +30,6 @@ await runMain('simulator', async () => {
     log: (line) => console.log(line),
   });
   await sim.seeded;
+  reportReady();
   return () => sim.stop();
 });

@@ -2,6 +2,8 @@
 import { subgraphConfigFromEnv } from '../subgraphs/subgraphConfig.js';
 import { startSubgraph } from '../subgraphs/startSubgraph.js';
 import { DOMAIN_NAMES } from '../subgraphs/domains.js';
+import { JetStreamBus } from '../subgraphs/kit/index.js';
+import { reportReady } from './childMessage.js';
 import { runMain } from './runMain.js';
 
 const domain = process.argv[2] ?? process.env.MESH_SUBGRAPH;
@@ -12,5 +14,12 @@ await runMain(`subgraph ${domain ?? ''}`.trim(), async () => {
   console.log(
     `${domain} subgraph ready at ${running.served.url} (websocket ${running.served.wsUrl}, store ${config.store.kind === 'duckdb' ? config.store.path : 'postgres'})`,
   );
+  // Reconnect attempts ran out: exit non-zero with the reason, so a supervisor (npm start) restarts the subgraph.
+  if (running.runtime.bus instanceof JetStreamBus)
+    void running.runtime.bus.lost.then((error) => {
+      console.error(`subgraph ${domain}: ${error.message}; exiting`);
+      process.exit(1);
+    });
+  reportReady(running.served.url);
   return running.close;
 });

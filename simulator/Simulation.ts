@@ -59,8 +59,8 @@ export interface LiveFacts {
 /** How live mode continues the story. */
 export interface GoLiveOptions {
   /**
-   * Marks live ids (`sim-<seed>-<epoch>-...`, `ord-<epoch>-...`) so that they never collide with the
-   * seed history nor with an earlier live run. @default `live` + `to` in base 36 (ms), e.g. `livelxk3f9qo`
+   * Marks live ids (`sim-<seed>-<epoch>-<domain>-<n>`, `ord-<epoch>-...`) so that they never collide with
+   * the seed history (`sim-<seed>-<YYYYMMDDHH>-...`) nor with an earlier live run. @default `live` + `to` in base 36 (ms), e.g. `livelxk3f9qo`
    */
   epoch?: string;
   /**
@@ -99,6 +99,8 @@ const PROMISE_DAYS = 3;
 
 /** `20240501` for the day of `date` (UTC). */
 const dayTag = (date: Date) => date.toISOString().slice(0, 10).replaceAll('-', '');
+/** `2024050113` for the UTC hour of `time` (ms). */
+const hourTag = (time: number) => new Date(time).toISOString().slice(0, 13).replace(/[-T]/g, '');
 
 /**
  * The simulated shop as a discrete-event simulation: orders arrive hour by hour, and each schedules its
@@ -126,6 +128,8 @@ export class Simulation {
   private readonly queue = new ScheduleQueue<Action>();
   private readonly counters: Record<SimDomain, number> = { catalog: 0, orders: 0, inventory: 0, shipping: 0 };
   private readonly idPrefixes = {} as Record<SimDomain, string>;
+  /** The UTC hour (ms / 1 h) of each domain's last history fact. */
+  private readonly slots: Record<SimDomain, number> = { catalog: -1, orders: -1, inventory: -1, shipping: -1 };
   private readonly pickProduct: (random: Random) => number;
   private readonly customers: number;
   private epoch = '';
@@ -258,8 +262,23 @@ export class Simulation {
   }
 
   private emit(domain: SimDomain, type: string, time: number, data: Record<string, unknown>): void {
-    const id = this.idPrefixes[domain] + ++this.counters[domain];
+    const id = this.state === 'live' ? this.idPrefixes[domain] + ++this.counters[domain] : this.historyId(domain, time);
     this.out.push({ domain, event: { specversion: '1.0', id, source: simulatorSource(domain), type, time: isoTime(time), data } });
+  }
+
+  /**
+   * History ids name the UTC hour of the fact and its rank within that hour and domain:
+   * `sim-<seed>-<YYYYMMDDHH>-<domain>-<n>`. They do not depend on where the story started, so a seed that
+   * resumes (or back-fills after downtime) and posts a slot again re-posts the same ids, which the
+   * subgraphs drop as duplicates. Each domain's facts come in time order, so a counter per domain suffices.
+   */
+  private historyId(domain: SimDomain, time: number): string {
+    const slot = Math.floor(time / HOUR);
+    if (this.slots[domain] !== slot) {
+      this.slots[domain] = slot;
+      this.counters[domain] = 0;
+    }
+    return `sim-${this.seed}-${hourTag(time)}-${domain}-${++this.counters[domain]}`;
   }
 
   private listEverything(time: number): void {

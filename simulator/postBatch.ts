@@ -60,16 +60,25 @@ export async function postBatch(target: SubgraphTarget, events: readonly Simulat
   });
 }
 
-/** Reads `factCount` from `${base}/descriptor`, retrying like `postBatch`. */
-export async function fetchFactCount(target: SubgraphTarget, retry: RetryPolicy): Promise<number> {
+/** What a subgraph holds already, from its descriptor. */
+export interface Holdings {
+  /** Facts stored (`factCount`). */
+  factCount: number;
+  /** Time of the latest fact applied (`asOf`), null when none or not reported. */
+  asOf: Date | null;
+}
+
+/** Reads `factCount` and `asOf` from `${base}/descriptor`, retrying like `postBatch`. */
+export async function fetchHoldings(target: SubgraphTarget, retry: RetryPolicy): Promise<Holdings> {
   return withRetries(target, retry, async () => {
     const response = await fetch(`${target.base}/descriptor`, { headers: { accept: 'application/json', ...(await headersOf(target)) }, signal: target.signal });
     const text = await response.text();
     if (!response.ok) return { ok: false, status: response.status, reason: `GET /descriptor answered ${response.status}: ${errorMessage(text)}` };
-    const factCount = (safeJson(text) as { factCount?: unknown } | undefined)?.factCount;
+    const { factCount, asOf } = (safeJson(text) as { factCount?: unknown; asOf?: unknown } | undefined) ?? {};
     if (typeof factCount !== 'number')
       throw new SimulatorError('EVENTS_REFUSED', target.domain, 'GET /descriptor carries no numeric factCount; is this a data product?', response.status);
-    return { ok: true, value: factCount };
+    const time = typeof asOf === 'string' ? new Date(asOf) : null;
+    return { ok: true, value: { factCount, asOf: time && !Number.isNaN(time.getTime()) ? time : null } };
   });
 }
 

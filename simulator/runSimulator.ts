@@ -14,8 +14,8 @@ export interface RunSimulatorOptions {
   subgraphs: Record<SimDomain, string>;
   /**
    * Days of history to seed: from the start of the UTC day `seedDays` days ago up to now, so the last
-   * `seedDays` full days are covered. A domain whose descriptor already reports facts is not seeded
-   * again (it was seeded by an earlier start). @default 90
+   * `seedDays` full days are covered. A domain whose descriptor already reports facts gets only the story
+   * after its `asOf`: an interrupted seed is completed and the gap after downtime back-filled. @default 90
    */
   seedDays?: number;
   /** Live orders per second after seeding; `0` disables live mode. @default 1 */
@@ -34,6 +34,8 @@ export interface RunSimulatorOptions {
   headers?: () => Promise<Record<string, string>>;
   /** Receives progress, counts, durations and every problem, one line each. What it throws is ignored. @default console.log with a `[simulator]` prefix */
   log?: (line: string) => void;
+  /** How often seeding prints a progress line (share done, facts posted, rate, ETA); 0 after every batch. @default 5000 */
+  progressEveryMs?: number;
   /** Aborting stops seeding or live mode, as `stop()` does. */
   signal?: AbortSignal;
   /** Retries of a seeding request that failed with a network error, 408, 429 or 5xx. @default { attempts: 4, baseDelayMs: 250 } (waits 0.25 s, 1 s, 4 s) */
@@ -58,8 +60,9 @@ export interface SimulatorHandle {
 
 /**
  * Seeds the mesh with a consistent history (catalog, orders, inventory, shipping) and then keeps it alive
- * with new orders and their shipments. Seeding is idempotent: the history depends only on the seed and
- * the day seeding starts, and domains that already hold facts are left alone.
+ * with new orders and their shipments. Seeding is idempotent and resumable: history ids name the UTC hour
+ * of each fact (the same slot posted twice adds nothing), and a domain that holds facts gets only the
+ * story after its `asOf`, so a restart completes an interrupted seed and back-fills the downtime.
  *
  * @example
  * const simulator = runSimulator({ subgraphs: { catalog: 'http://127.0.0.1:4001', orders: '...', inventory: '...', shipping: '...' } });
@@ -79,6 +82,7 @@ export function runSimulator(options: RunSimulatorOptions): SimulatorHandle {
     signal: outerSignal,
     retry: { attempts = 4, baseDelayMs = 250 } = {},
     clock = () => new Date(),
+    progressEveryMs = 5_000,
   } = options;
   if (!Number.isInteger(seedDays) || seedDays < 0) throw new RangeError(`seedDays must be a whole number >= 0; got ${seedDays}`);
   if (!(ratePerSecond >= 0)) throw new RangeError(`ratePerSecond must be >= 0; got ${ratePerSecond}`);
@@ -103,7 +107,7 @@ export function runSimulator(options: RunSimulatorOptions): SimulatorHandle {
   const to = clock();
   const from = new Date(Math.floor(to.getTime() / DAY) * DAY - seedDays * DAY);
   const simulation = new Simulation({ ...story, seed, from, to });
-  const seeded = seedHistory({ simulation, from, to, targets, batchSize, retry: { attempts, baseDelayMs }, log, signal });
+  const seeded = seedHistory({ simulation, from, to, targets, batchSize, retry: { attempts, baseDelayMs }, log, signal, progressEveryMs });
   seeded.catch((error: unknown) => log(signal.aborted ? 'seeding stopped before it finished' : `seeding failed: ${(error as Error).message}`));
 
   const done = seeded.then(

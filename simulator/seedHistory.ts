@@ -1,13 +1,18 @@
-import { fetchFactCount, postBatch, type RetryPolicy, type SubgraphTarget } from './postBatch.js';
+import { fetchHoldings, postBatch, type RetryPolicy, type SubgraphTarget } from './postBatch.js';
 import type { Simulation } from './Simulation.js';
 import { SIM_DOMAINS, type SimDomain, type SimulatedFact } from './simulatedFact.js';
 
 /** What seeding did for one domain. */
 export interface DomainSeedReport {
-  /** True when the subgraph already held facts, so its history was not posted again. */
+  /** True when the subgraph held facts but reported no `asOf`, so nothing was posted (it cannot be resumed). */
   skipped: boolean;
   /** Facts the subgraph held before seeding (its descriptor's `factCount`). */
   existingFacts: number;
+  /**
+   * The subgraph's `asOf` when it held facts already: only the story from that time on was posted (an
+   * interrupted seed completed, the gap after downtime back-filled). Null when seeded from the start.
+   */
+  resumedFrom: string | null;
   /** Facts posted, and in how many batches. */
   posted: number;
   batches: number;
@@ -36,31 +41,46 @@ export interface SeedHistoryInput {
   retry: Omit<RetryPolicy, 'onRetry'>;
   log: (line: string) => void;
   signal: AbortSignal;
+  /** A progress line (share of the story, facts posted, rate, ETA) at most this often; 0: after every batch. */
+  progressEveryMs: number;
 }
 
 /**
- * Posts the simulation's history to every subgraph that holds no facts yet. Domains are fed in parallel,
- * batches of one domain in order (each domain's facts are in time order, so its watermark only moves
- * forward and no fact falls behind the lateness window). The story is generated once and streamed: a
- * domain holds at most one batch in flight and one waiting, so memory stays flat however long the history.
+ * Posts the simulation's history to every subgraph. A subgraph that holds facts already gets only the
+ * story from its `asOf` on: each domain's batches go in time order, so what it holds is a prefix of its
+ * story, and the facts at `asOf` itself are posted again with the same ids (dropped as duplicates). This
+ * completes an interrupted seed and back-fills the gap after downtime. Domains are fed in parallel,
+ * batches of one domain in order (its watermark only moves forward and no fact falls behind the lateness
+ * window). The story is generated once and streamed: a domain holds at most one batch in flight and one
+ * waiting, so memory stays flat however long the history.
  */
 export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> {
-  const { simulation, from, to, targets, batchSize, retry, log, signal } = input;
+  const { simulation, from, to, targets, batchSize, retry, log, signal, progressEveryMs } = input;
   const started = performance.now();
   const policy = (domain: SimDomain): RetryPolicy => ({
     ...retry,
     onRetry: (reason, n, ms) => log(`${domain}: ${reason}; retry ${n}/${retry.attempts - 1} in ${ms} ms`),
   });
-  const existing = await Promise.all(SIM_DOMAINS.map((domain) => fetchFactCount(targets[domain], policy(domain))));
+  const holdings = await Promise.all(SIM_DOMAINS.map((domain) => fetchHoldings(targets[domain], policy(domain))));
   const domains = Object.fromEntries(
-    SIM_DOMAINS.map((domain, i) => [
-      domain,
-      { skipped: existing[i] > 0, existingFacts: existing[i], posted: 0, batches: 0, applied: 0, duplicates: 0, rejected: 0 },
-    ]),
+    SIM_DOMAINS.map((domain, i) => {
+      const { factCount, asOf } = holdings[i];
+      const resumedFrom = factCount > 0 && asOf ? asOf.toISOString() : null;
+      return [
+        domain,
+        { skipped: factCount > 0 && !asOf, existingFacts: factCount, resumedFrom, posted: 0, batches: 0, applied: 0, duplicates: 0, rejected: 0 },
+      ];
+    }),
   ) as Record<SimDomain, DomainSeedReport>;
-  for (const domain of SIM_DOMAINS)
-    if (domains[domain].skipped) log(`${domain}: already holds ${domains[domain].existingFacts} facts; history not posted again`);
+  // Facts before this time are held already (ISO strings of one format compare as times).
+  const postFrom = Object.fromEntries(SIM_DOMAINS.map((d) => [d, domains[d].resumedFrom ?? ''])) as Record<SimDomain, string>;
+  for (const domain of SIM_DOMAINS) {
+    const r = domains[domain];
+    if (r.skipped) log(`${domain}: already holds ${r.existingFacts} facts but reports no asOf; history not posted again`);
+    else if (r.resumedFrom) log(`${domain}: holds ${r.existingFacts} facts up to ${r.resumedFrom}; posting the story from there on`);
+  }
   log(`seeding ${from.toISOString()} → ${to.toISOString()} into ${SIM_DOMAINS.filter((d) => !domains[d].skipped).join(', ') || 'no domain'}`);
+  const progress = seedProgress({ from, to, started, everyMs: progressEveryMs, log, posted: () => SIM_DOMAINS.reduce((n, d) => n + domains[d].posted, 0) });
 
   const feeders = Object.fromEntries(
     SIM_DOMAINS.map((domain) => [
@@ -73,6 +93,7 @@ export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> 
         report.applied += outcome.applied;
         report.duplicates += outcome.duplicates;
         report.rejected += outcome.rejected;
+        progress.batchDone();
         if (outcome.rejected > 0)
           log(`${domain}: batch ${n} (${batch.length} facts) answered ${outcome.status}: ${outcome.rejected} rejected; first: ${outcome.firstRejection}`);
       }),
@@ -82,7 +103,8 @@ export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> 
 
   try {
     for (const { domain, event } of simulation.history()) {
-      if (domains[domain].skipped) continue;
+      progress.at(event.time);
+      if (domains[domain].skipped || event.time < postFrom[domain]) continue;
       const buffer = buffers[domain];
       buffer.push(event);
       if (buffer.length < batchSize) continue;
@@ -101,11 +123,39 @@ export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> 
   for (const domain of SIM_DOMAINS) {
     const r = domains[domain];
     if (!r.skipped)
-      log(`${domain}: posted ${r.posted} facts in ${r.batches} batches (applied ${r.applied}, duplicates ${r.duplicates}, rejected ${r.rejected})`);
+      log(
+        `${domain}: posted ${r.posted} facts in ${r.batches} batches (applied ${r.applied}, duplicates ${r.duplicates}, rejected ${r.rejected})${r.resumedFrom ? ` from ${r.resumedFrom}` : ''}`,
+      );
   }
   const total = SIM_DOMAINS.reduce((sum, d) => sum + domains[d].posted, 0);
   log(`seeded ${total} facts in ${(report.durationMs / 1000).toFixed(1)} s`);
   return report;
+}
+
+/** Periodic progress lines of a seed: share of the story covered (by time), facts posted, rate and ETA. */
+function seedProgress(options: { from: Date; to: Date; started: number; everyMs: number; log: (line: string) => void; posted: () => number }) {
+  const { from, to, started, everyMs, log, posted } = options;
+  const span = Math.max(1, to.getTime() - from.getTime());
+  let reached = from.getTime();
+  let lastLine = started;
+  return {
+    /** The story has been generated up to this fact time. */
+    at(time: string) {
+      reached = Date.parse(time);
+    },
+    batchDone() {
+      const now = performance.now();
+      if (now - lastLine < everyMs) return;
+      lastLine = now;
+      const share = Math.min(1, Math.max(0, (reached - from.getTime()) / span));
+      const seconds = (now - started) / 1000;
+      const count = posted();
+      const eta = share > 0 ? Math.round((seconds * (1 - share)) / share) : null;
+      log(
+        `seeding: ${Math.floor(share * 100)}% (story at ${new Date(reached).toISOString().slice(0, 16)}Z), ${count} facts posted, ${Math.round(count / Math.max(seconds, 0.001))} facts/s, ETA ${eta === null ? '?' : `${eta} s`}`,
+      );
+    },
+  };
 }
 
 interface Feeder {

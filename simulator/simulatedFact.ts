@@ -5,7 +5,8 @@ export const SIM_DOMAINS = ['catalog', 'orders', 'inventory', 'shipping'] as con
 export type SimDomain = (typeof SIM_DOMAINS)[number];
 
 /**
- * One generated fact, exactly what `POST /events` accepts: `id` is `sim-<seed>-<epoch>-<domain>-<n>`,
+ * One generated fact, exactly what `POST /events` accepts: `id` is `sim-<seed>-<YYYYMMDDHH>-<domain>-<n>` in
+ * the history (the UTC hour of the fact, then its rank in that hour) and `sim-<seed>-<epoch>-<domain>-<n>` live,
  * `source` is `urn:mesh:simulator:<domain>`, `time` a UTC `toISOString()`.
  */
 export type SimulatedFact = OutgoingCloudEvent;

@@ -19,6 +19,8 @@ import {
 import { DOMAINS } from './domains.js';
 import type { BusConfig, StoreConfig, SubgraphConfig } from './subgraphConfig.js';
 import { hostname } from 'node:os';
+import { ErrorCode } from '../core/errors/ErrorCode.js';
+import { MeshError } from '../core/errors/MeshError.js';
 
 /** A running demo subgraph. */
 export interface RunningSubgraph {
@@ -40,13 +42,28 @@ export function postgresSchemaName(domain: string, namespace?: string): string {
 /** Opens the configured store; on PostgreSQL each domain keeps its tables in its own schema ({@link postgresSchemaName}). */
 export async function openStore(config: StoreConfig, domain: string, namespace?: string): Promise<Store> {
   if (config.kind === 'duckdb') return DuckDbStore.open({ path: config.path });
-  return PostgresStore.open({ url: config.url, schema: postgresSchemaName(domain, namespace) });
+  return PostgresStore.open({ url: config.url, schema: postgresSchemaName(domain, namespace), timeouts: config.timeouts });
+}
+
+/**
+ * A PostgreSQL failure at start (the pool connects lazily, on the store's first use) as one line naming
+ * the server (without its password) and the setting, not the driver's bare `ECONNREFUSED`.
+ */
+function postgresUnusable(url: string, error: unknown): MeshError {
+  const where = url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  return new MeshError(
+    ErrorCode.STORE_UNAVAILABLE,
+    `PostgreSQL at ${where} is not usable (${(error as Error).message}); start it, or point MESH_STORE at a running server`,
+    {
+      cause: error,
+    },
+  );
 }
 
 /** Opens the configured bus; on NATS, the domain's JetStream stream `MESH_<DOMAIN>` (`MESH_<NAMESPACE>_<DOMAIN>` in a namespace). */
 export async function openBus(config: BusConfig, domain: string, namespace?: string): Promise<Bus> {
   if (config.kind === 'memory') return new InProcessBus();
-  return JetStreamBus.connect({ servers: config.url, domain, namespace });
+  return JetStreamBus.connect({ servers: config.url, domain, namespace, maxReconnectAttempts: config.maxReconnectAttempts });
 }
 
 /**
@@ -62,7 +79,10 @@ export async function startSubgraph(
   const definition = DOMAINS[config.domain].define(loadTypeDefs(config.schemaDir, config.domain));
   const store = await openStore(config.store, config.domain, config.namespace);
   const bus = await openBus(config.bus, config.domain, config.namespace);
-  const runtime = await DataProductRuntime.start(definition, { store, bus, latenessMs: config.latenessMs });
+  const runtime = await DataProductRuntime.start(definition, { store, bus, latenessMs: config.latenessMs }).catch(async (error: unknown) => {
+    await bus.close().catch(() => {});
+    throw config.store.kind === 'postgres' && !(error instanceof MeshError) ? postgresUnusable(config.store.url, error) : error;
+  });
   // On NATS, producers may also publish facts to `[<namespace>.]mesh.<domain>.facts.<type>`; replicas share the durable consumer.
   const facts =
     bus instanceof JetStreamBus

@@ -10,10 +10,24 @@ import type { KeySource } from '../core/tokens/KeySource.js';
 import { eventMeshConfigFromEnv, type EventMeshConfig } from './kit/index.js';
 
 /** Where a subgraph keeps its data: an embedded DuckDB file (or memory), or a PostgreSQL server. */
-export type StoreConfig = { kind: 'duckdb'; path: string } | { kind: 'postgres'; url: string };
+export type StoreConfig =
+  | { kind: 'duckdb'; path: string }
+  | {
+      kind: 'postgres';
+      url: string;
+      /** `MESH_PG_CONNECT_TIMEOUT_MS`, `MESH_PG_STATEMENT_TIMEOUT_MS`, `MESH_PG_QUERY_TIMEOUT_MS`; unset ones keep the store's defaults. */
+      timeouts?: { connectTimeoutMs?: number; statementTimeoutMs?: number; queryTimeoutMs?: number };
+    };
 
 /** Where a subgraph publishes change events. */
-export type BusConfig = { kind: 'memory' } | { kind: 'nats'; url: string };
+export type BusConfig =
+  | { kind: 'memory' }
+  | {
+      kind: 'nats';
+      url: string;
+      /** Consecutive failed reconnects before the subgraph gives up and exits (`MESH_NATS_RECONNECT_ATTEMPTS`); -1: forever. @default 300 */
+      maxReconnectAttempts?: number;
+    };
 
 /** A validated subgraph configuration. */
 export interface SubgraphConfig {
@@ -67,7 +81,8 @@ const port = z.coerce.number().int().min(0).max(65535);
  * value with a message that names the variable:
  * `MESH_HOST`, `<DOMAIN>_PORT` (e.g. `ORDERS_PORT`), `MESH_SCHEMA_DIR`, `MESH_DATA_DIR`, `MESH_STORE`
  * (`duckdb` | `duckdb:<file>` | `memory` | `postgres://…`), `MESH_BUS` (`memory` | `nats://…`),
- * `MESH_EXPORT_DIR`, `MESH_LATENESS_HOURS`, `MESH_NAMESPACE`; trust: `MESH_GATEWAY_SECRET` | `MESH_GATEWAY_SECRET_FILE`
+ * `MESH_EXPORT_DIR`, `MESH_LATENESS_HOURS`, `MESH_NAMESPACE`, `MESH_PG_CONNECT_TIMEOUT_MS`,
+ * `MESH_PG_STATEMENT_TIMEOUT_MS`, `MESH_PG_QUERY_TIMEOUT_MS`; trust: `MESH_GATEWAY_SECRET` | `MESH_GATEWAY_SECRET_FILE`
  * (default a dev secret, refused in production: `NODE_ENV=production` or `MESH_SECURE=true`),
  * `MESH_AUTH_JWKS_URL` | `MESH_AUTH_JWKS_FILE` (default the dev key set), `MESH_AUTH_ISSUER` (`mesh-dev`),
  * `MESH_AUTH_AUDIENCE` (`mesh`), `MESH_AUTH_SCOPES_CLAIM` (`scope`), as the gateway reads them.
@@ -88,6 +103,9 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     exportDir: z.string().min(1),
     exportIntervalMinutes: z.coerce.number().min(0),
     latenessHours: z.coerce.number().positive(),
+    connectTimeoutMs: z.coerce.number().int().positive().optional(),
+    statementTimeoutMs: z.coerce.number().int().positive().optional(),
+    queryTimeoutMs: z.coerce.number().int().positive().optional(),
     namespace: z
       .string()
       .regex(/^[a-z][a-z0-9_]{0,31}$/, 'a lowercase letter, then up to 31 lowercase letters, digits or _')
@@ -103,6 +121,9 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     exportDir: env.MESH_EXPORT_DIR ?? 'exports',
     exportIntervalMinutes: env.MESH_EXPORT_INTERVAL_MINUTES ?? 15,
     latenessHours: env.MESH_LATENESS_HOURS ?? 168,
+    connectTimeoutMs: env.MESH_PG_CONNECT_TIMEOUT_MS || undefined,
+    statementTimeoutMs: env.MESH_PG_STATEMENT_TIMEOUT_MS || undefined,
+    queryTimeoutMs: env.MESH_PG_QUERY_TIMEOUT_MS || undefined,
     namespace: env.MESH_NAMESPACE || undefined,
   };
   const parsed = schema.safeParse(raw);
@@ -117,6 +138,9 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
       exportDir: 'MESH_EXPORT_DIR',
       exportIntervalMinutes: 'MESH_EXPORT_INTERVAL_MINUTES',
       latenessHours: 'MESH_LATENESS_HOURS',
+      connectTimeoutMs: 'MESH_PG_CONNECT_TIMEOUT_MS',
+      statementTimeoutMs: 'MESH_PG_STATEMENT_TIMEOUT_MS',
+      queryTimeoutMs: 'MESH_PG_QUERY_TIMEOUT_MS',
       namespace: 'MESH_NAMESPACE',
     };
     const issue = parsed.error.issues[0];
@@ -129,8 +153,12 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     host: c.host,
     port: c.port,
     schemaDir: path.resolve(c.schemaDir),
-    store: parseStore(c.store, path.resolve(c.dataDir), name),
-    bus: parseBus(c.bus),
+    store: parseStore(c.store, path.resolve(c.dataDir), name, {
+      ...(c.connectTimeoutMs && { connectTimeoutMs: c.connectTimeoutMs }),
+      ...(c.statementTimeoutMs && { statementTimeoutMs: c.statementTimeoutMs }),
+      ...(c.queryTimeoutMs && { queryTimeoutMs: c.queryTimeoutMs }),
+    }),
+    bus: parseBus(c.bus, env.MESH_NATS_RECONNECT_ATTEMPTS),
     exportDir: path.resolve(c.exportDir),
     exportIntervalMs: c.exportIntervalMinutes * 60_000,
     latenessMs: c.latenessHours * 3_600_000,
@@ -170,16 +198,27 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv): SubgraphAuthConfig {
   };
 }
 
-function parseStore(value: string, dataDir: string, domain: string): StoreConfig {
+function parseStore(
+  value: string,
+  dataDir: string,
+  domain: string,
+  timeouts: NonNullable<Extract<StoreConfig, { kind: 'postgres' }>['timeouts']>,
+): StoreConfig {
   if (value === 'duckdb') return { kind: 'duckdb', path: path.join(dataDir, `${domain}.duckdb`) };
   if (value === 'memory') return { kind: 'duckdb', path: ':memory:' };
   if (value.startsWith('duckdb:')) return { kind: 'duckdb', path: path.resolve(value.slice('duckdb:'.length)) };
-  if (/^postgres(ql)?:\/\//.test(value)) return { kind: 'postgres', url: value };
+  if (/^postgres(ql)?:\/\//.test(value)) return { kind: 'postgres', url: value, timeouts };
   throw new Error(`invalid MESH_STORE=${JSON.stringify(value)}: use duckdb, duckdb:<file>, memory or postgres://user@host:port/db`);
 }
 
-function parseBus(value: string): BusConfig {
+function parseBus(value: string, reconnectAttempts: string | undefined): BusConfig {
   if (value === 'memory') return { kind: 'memory' };
-  if (value.startsWith('nats://')) return { kind: 'nats', url: value };
+  if (value.startsWith('nats://')) {
+    if (reconnectAttempts === undefined || reconnectAttempts === '') return { kind: 'nats', url: value };
+    const attempts = Number(reconnectAttempts);
+    if (!Number.isInteger(attempts) || attempts < -1)
+      envFail('MESH_NATS_RECONNECT_ATTEMPTS', reconnectAttempts, 'a whole number of attempts, or -1 to retry forever');
+    return { kind: 'nats', url: value, maxReconnectAttempts: attempts };
+  }
   throw new Error(`invalid MESH_BUS=${JSON.stringify(value)}: use memory or nats://host:port`);
 }

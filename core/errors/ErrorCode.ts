@@ -64,6 +64,11 @@ export const ErrorCode = {
   FACT_NOT_FOUND: 'FACT_NOT_FOUND',
   /** The simulator's events were refused by a subgraph (401, 403, 413, a 4xx): sending them again would fail again. */
   EVENTS_REFUSED: 'EVENTS_REFUSED',
+  // Schema registry.
+  /** A published subgraph was refused: it does not compose, breaks clients, or its descriptor lacks an owner; `problems` names each field. */
+  SCHEMA_REJECTED: 'SCHEMA_REJECTED',
+  /** Another publication of the same subgraph landed first; check again and publish again. */
+  VERSION_CONFLICT: 'VERSION_CONFLICT',
   // Our side.
   /** A subgraph reported an error or could not be reached; carries `serviceName`. */
   DOWNSTREAM_SERVICE_ERROR: 'DOWNSTREAM_SERVICE_ERROR',

@@ -45,6 +45,8 @@ const STATUS: Record<ErrorCode, CodeStatus> = {
   EVENTS_MISSED: { http: 200, close: 4500, retry: false },
   FACT_NOT_FOUND: { http: 404, close: 4400, retry: false },
   EVENTS_REFUSED: bad,
+  SCHEMA_REJECTED: { http: 422, close: 4400, retry: false },
+  VERSION_CONFLICT: { http: 409, close: 4400, retry: true },
   DOWNSTREAM_SERVICE_ERROR: { http: 502, close: 1013, retry: true },
   GATEWAY_TIMEOUT: { http: 504, close: 1013, retry: true },
   CIRCUIT_BREAKER_OPEN: { http: 503, close: 1013, retry: true },

@@ -9,6 +9,9 @@ import type { SupergraphSource } from '../supergraph/createSupergraphManager.js'
 import type { GatewayAuthConfig } from '../auth/GatewayAuthConfig.js';
 import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
 import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
+import type { RegistryConfig } from '../registry/RegistryConfig.js';
+import { registryConfigFromEnv } from '../registry/registryConfigFromEnv.js';
+import type { UpstreamKeepAliveOptions } from '../subscriptions/createUpstreamClient.js';
 import { DEFAULT_BREAKER, DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig, type SubgraphOverrides } from '../upstream/SubgraphClientConfig.js';
 
 /** A validated gateway configuration. */
@@ -48,11 +51,26 @@ export interface GatewayConfig {
    */
   limits?: GatewayLimitsConfig;
   /**
+   * Pings on the gateway's websockets to subgraphs: a socket without a pong in time is dropped and its
+   * subscriptions resume from their last cursor on a new one (README.md "Configuration").
+   * @default { intervalMs: 10000, timeoutMs: 5000 }
+   */
+  upstreamKeepAlive?: UpstreamKeepAliveOptions;
+  /**
    * The subgraph HTTP client: sockets per subgraph, timeouts, the request deadline, circuit breakers and
    * retries. @default DEFAULT_SUBGRAPH_CLIENT_CONFIG (see README.md "Configuration")
    */
   subgraphClient?: SubgraphClientConfig;
+  /**
+   * The schema registry (`/registry`, README.md "Schema registry"): subgraphs published over HTTP,
+   * composed with the configured ones. Needs `auth` and a `subgraphs` supergraph source.
+   * @default none (`gatewayConfigFromEnv` sets a file store unless `MESH_REGISTRY=off`)
+   */
+  registry?: RegistryConfig;
 }
+
+/** `{ [key]: value }`, or nothing when the value is undefined. */
+const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
 /** A subgraph name as MESH_SUBGRAPHS and MESH_TRUSTED_SUBGRAPHS take it. */
 const SUBGRAPH_NAME = /^[a-z][a-z0-9_-]*$/i;
@@ -66,6 +84,7 @@ const DEFAULT_SUBGRAPHS =
  * `MESH_SUBGRAPHS` (`name=url,...`, composed from the running subgraphs; `name=url1|url2` lists the
  * replicas of a subgraph, the first composed into the supergraph), `MESH_POLL_INTERVAL_MS`,
  * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`, `|` between replicas), `MESH_INTROSPECTION` (`true`/`false`),
+ * `MESH_UPSTREAM_PING_INTERVAL_MS` / `MESH_UPSTREAM_PONG_TIMEOUT_MS` (upstream keep-alive),
  * `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
  * `subgraphClientConfigFromEnv`). Throws, naming the variable, for a bad
  * value or for development credentials in production.
@@ -116,6 +135,8 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     ...(env.MESH_PUBLIC_URL && { publicUrl: publicUrlFrom(env.MESH_PUBLIC_URL, fail) }),
     auth: authConfigFromEnv(env, supergraph, fail),
     limits: limitsConfigFromEnv(env, fail),
+    ...optional('registry', registryConfigFromEnv(env, supergraph.kind === 'subgraphs', fail)),
+    upstreamKeepAlive: upstreamKeepAliveFromEnv(env, fail),
     subgraphClient: subgraphClientConfigFromEnv(env, fail),
   };
 }
@@ -168,6 +189,26 @@ function subgraphClientConfigFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Sub
     retry: { ...defaults.retry, retries: integer('MESH_SUBGRAPH_RETRIES', defaults.retry.retries, 0, 10) },
     subgraphs,
   };
+}
+
+/**
+ * `MESH_UPSTREAM_PING_INTERVAL_MS` (default 10000; 0 turns pings off) and `MESH_UPSTREAM_PONG_TIMEOUT_MS`
+ * (default 5000). Below 100 ms a busy subgraph's event loop would be taken for a dead socket.
+ */
+function upstreamKeepAliveFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Required<UpstreamKeepAliveOptions> {
+  const interval = z.coerce
+    .number()
+    .int()
+    .refine((ms) => ms === 0 || ms >= 100)
+    .safeParse(env.MESH_UPSTREAM_PING_INTERVAL_MS || 10_000);
+  if (!interval.success) fail('MESH_UPSTREAM_PING_INTERVAL_MS', env.MESH_UPSTREAM_PING_INTERVAL_MS, 'milliseconds, at least 100 (0 turns pings off)');
+  const timeout = z.coerce
+    .number()
+    .int()
+    .min(100)
+    .safeParse(env.MESH_UPSTREAM_PONG_TIMEOUT_MS || 5_000);
+  if (!timeout.success) fail('MESH_UPSTREAM_PONG_TIMEOUT_MS', env.MESH_UPSTREAM_PONG_TIMEOUT_MS, 'milliseconds, at least 100');
+  return { intervalMs: interval.data, timeoutMs: timeout.data };
 }
 
 /**

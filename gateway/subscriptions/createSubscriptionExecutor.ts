@@ -11,7 +11,7 @@ import { parseSupergraph, type ParsedSupergraph } from '../../core/apollo/index.
 import { FailoverDataSource } from '../http/FailoverDataSource.js';
 import { PushQueue } from '../../core/async/PushQueue.js';
 import { createUpstreamPool } from './createUpstreamPool.js';
-import type { UpstreamRetryOptions } from './createUpstreamClient.js';
+import type { UpstreamKeepAliveOptions, UpstreamRetryOptions } from './createUpstreamClient.js';
 import { makeResumable } from './makeResumable.js';
 import { planSubscription, type SubscriptionOperation } from './planSubscription.js';
 import { resolveEventFields } from './resolveEventFields.js';
@@ -100,6 +100,12 @@ export interface SubscriptionExecutorOptions {
    */
   retry?: UpstreamRetryOptions;
   /**
+   * Pings on every upstream socket; a socket whose pong does not come in time is dropped and its
+   * subscriptions resume from their last cursor on a new one, as after any other drop.
+   * @default { intervalMs: 10000, timeoutMs: 5000 }
+   */
+  keepAlive?: UpstreamKeepAliveOptions;
+  /**
    * WebSocket implementation for upstream connections.
    * @default the `ws` package
    */
@@ -164,10 +170,11 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     upstreamConnectionParams = () => undefined,
     upstreamConnection = () => undefined,
     retry,
+    keepAlive,
     webSocketImpl,
   } = options;
   const dataSourceCache = new Map<string, GraphQLDataSource>();
-  const pool = createUpstreamPool({ retry, webSocketImpl });
+  const pool = createUpstreamPool({ retry, keepAlive, webSocketImpl });
   const clients = new Set<PushQueue<ExecutionResult>>();
   let disposed = false;
 

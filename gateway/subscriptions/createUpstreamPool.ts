@@ -11,7 +11,7 @@
  */
 import type { Client } from 'graphql-ws';
 import type { FormattedExecutionResult, GraphQLError } from 'graphql';
-import { createUpstreamClient, type UpstreamConnectionParams, type UpstreamRetryOptions } from './createUpstreamClient.js';
+import { createUpstreamClient, type UpstreamConnectionParams, type UpstreamKeepAliveOptions, type UpstreamRetryOptions } from './createUpstreamClient.js';
 import { stableKey } from './stableKey.js';
 import { eventsMissedError, toUpstreamErrors } from './toUpstreamErrors.js';
 
@@ -62,6 +62,8 @@ export interface UpstreamListener {
 
 export interface UpstreamPoolOptions {
   retry?: UpstreamRetryOptions;
+  /** Pings that detect a half-open subgraph socket (see `createUpstreamClient`). */
+  keepAlive?: UpstreamKeepAliveOptions;
   webSocketImpl?: unknown;
 }
 
@@ -97,7 +99,7 @@ function hasErrorCode(reason: unknown, code: string): boolean {
   return Array.isArray(reason) && reason.some((error) => (error as { extensions?: { code?: unknown } } | null)?.extensions?.code === code);
 }
 
-export function createUpstreamPool({ retry, webSocketImpl }: UpstreamPoolOptions = {}): UpstreamPool {
+export function createUpstreamPool({ retry, keepAlive, webSocketImpl }: UpstreamPoolOptions = {}): UpstreamPool {
   const connections = new Map<string, SharedConnection>();
   const subscriptions = new Map<string, SharedSubscription>();
   const closing = new Set<Promise<void>>();
@@ -114,7 +116,7 @@ export function createUpstreamPool({ retry, webSocketImpl }: UpstreamPoolOptions
     const key = stableKey([wsUrls, identity]);
     let connection = connections.get(key);
     if (!connection) {
-      connection = { client: createUpstreamClient({ wsUrls, connectionParams, retry, webSocketImpl }), users: 0 };
+      connection = { client: createUpstreamClient({ wsUrls, connectionParams, retry, keepAlive, webSocketImpl }), users: 0 };
       connections.set(key, connection);
     }
     connection.users += 1;

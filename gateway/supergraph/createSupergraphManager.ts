@@ -42,6 +42,25 @@ export interface SupergraphManagerOptions {
    * @default []
    */
   localSubgraphs?: SubgraphSdl[];
+  /**
+   * Subgraphs published to the schema registry (`gateway/registry/`), composed with the configured ones
+   * when composing from running subgraphs; one of the same name replaces the configured subgraph.
+   * Read at every load. @default none
+   */
+  registered?: () => readonly SubgraphSdl[];
+}
+
+/** The manager @apollo/gateway gets, with what the gateway and the schema registry read from it. */
+export interface GatewaySupergraphManager extends SupergraphManager {
+  /** The snapshot in service, null before the first. */
+  current(): SupergraphSnapshot | null;
+  /** The configured subgraphs' SDL as last fetched (empty with a supergraph file). */
+  fetchedSubgraphs(): readonly SubgraphSdl[];
+  /**
+   * Loads now instead of at the next poll and settles once a changed supergraph is in service; rejects
+   * with the reason when it was refused (the last good one stays). Before `initialize`: does nothing.
+   */
+  refresh(): Promise<void>;
 }
 
 /**
@@ -49,8 +68,16 @@ export interface SupergraphManagerOptions {
  * come up), then polls. A change that does not compose is refused with its report and the last good
  * supergraph stays in service; breaking changes are reported as warnings.
  */
-export function createSupergraphManager(options: SupergraphManagerOptions): SupergraphManager & { current(): SupergraphSnapshot | null } {
-  const { source, onSupergraph, log, initialTimeoutMs = 120_000, localSubgraphs = [], build = (sdl: string) => buildSupergraphSnapshot(sdl) } = options;
+export function createSupergraphManager(options: SupergraphManagerOptions): GatewaySupergraphManager {
+  const {
+    source,
+    onSupergraph,
+    log,
+    initialTimeoutMs = 120_000,
+    localSubgraphs = [],
+    build = (sdl: string) => buildSupergraphSnapshot(sdl),
+    registered = () => [],
+  } = options;
   let current: SupergraphSnapshot | null = null;
   let timer: NodeJS.Timeout | undefined;
   let lastProblem = '';
@@ -58,10 +85,16 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
 
   // Composition takes ~100 ms of CPU: a poll that finds the same subgraph SDL reuses the last outcome.
   let lastComposition: { inputs: string; outcome: ReturnType<typeof composeSubgraphs> } | null = null;
+  let fetched: readonly SubgraphSdl[] = [];
+  // Set by `initialize`: one load-and-update at a time, whether from the poll timer or `refresh()`.
+  let loadNow: (() => Promise<void>) | null = null;
+  let loading: Promise<void> = Promise.resolve();
   const load = async (): Promise<string> => {
     if (source.kind === 'file') return readFile(source.path, 'utf8');
+    const published = registered();
     const sdls = await Promise.all(source.subgraphs.map(async (s) => fetchSubgraphSdl(s, (await source.headers?.(s.name)) ?? {})));
-    const subgraphs = [...sdls, ...localSubgraphs];
+    fetched = sdls;
+    const subgraphs = [...sdls.filter((s) => !published.some((p) => p.name === s.name)), ...published, ...localSubgraphs];
     const inputs = JSON.stringify(subgraphs.map(({ name, url, sdl }) => [name, url, sdl]));
     if (lastComposition?.inputs !== inputs) lastComposition = { inputs, outcome: composeSubgraphs(subgraphs) };
     const composed = lastComposition.outcome;
@@ -93,6 +126,10 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
 
   return {
     current: () => current,
+    fetchedSubgraphs: () => fetched,
+    refresh: async () => {
+      if (loadNow && !stopped) await loadNow();
+    },
     async initialize({ update }) {
       const deadline = Date.now() + initialTimeoutMs;
       for (let attempt = 1; ; attempt++) {
@@ -107,15 +144,23 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Supe
           await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2000)));
         }
       }
+      const apply = async () => {
+        const sdl = await load();
+        // Cleaned up while loading: the gateway is stopping, take nothing.
+        if (stopped) return;
+        if (sdl !== current?.sdl) {
+          update(accept(sdl).gatewaySdl);
+          log('info', 'supergraph updated');
+        }
+      };
+      loadNow = () => {
+        const run = loading.then(apply);
+        loading = run.catch(() => {});
+        return run;
+      };
       const poll = async () => {
         try {
-          const sdl = await load();
-          // Cleaned up while loading: the gateway is stopping, take nothing and schedule nothing.
-          if (stopped) return;
-          if (sdl !== current?.sdl) {
-            update(accept(sdl).gatewaySdl);
-            log('info', 'supergraph updated');
-          }
+          await loadNow!();
         } catch (error) {
           const message = (error as Error).message;
           if (message !== lastProblem) log('error', `supergraph not updated, the last good one stays in service: ${message}`);

@@ -6,6 +6,7 @@ import type { DataProductDeclaration, ProductContext } from './productDeclaratio
 import type { OutputPort, ServedDescriptor } from './descriptor.js';
 import { bucketUpdatedFilter, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from './ingest/changeSubjects.js';
 import { ingestEvents, type IngestReport } from './ingest/ingestEvents.js';
+import { createIngestBatcher, type IngestBatcherOptions } from './ingest/createIngestBatcher.js';
 import { checkDerivedMeasures } from './ingest/checkDerivedMeasures.js';
 import { queryHistory, type HistoryLimits, type HistoryRequest, type HistoryResult, type HistorySeries } from './history/queryHistory.js';
 import { createProjector } from './rollups/createProjector.js';
@@ -14,6 +15,7 @@ import type { StateRow, StateListQuery, Store } from './store/Store.js';
 import { describeProduct, type PortAddresses } from './describeProduct.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { productRepair, type ProductRepair } from './repair/productRepair.js';
+import { productRetention, type ProductRetention } from './repair/productRetention.js';
 import { EventScopes, type EventScopesOptions } from './graphql/EventScopes.js';
 import { changeSubscription, type ChangeSubscriptionOptions } from './graphql/changeSubscription.js';
 
@@ -42,6 +44,17 @@ export interface DataProductRuntimeOptions {
   onPublishError?: (error: unknown) => void;
   /** How many recent change events keep their shared work (see `graphql/EventScopes.ts`). @default { capacity: 256 } */
   eventScopes?: EventScopesOptions;
+  /**
+   * Micro-batching of concurrent ingestion requests (see `ingest/createIngestBatcher.ts`).
+   * @default { maxWaitMs: 2, maxEvents: 5000 }
+   */
+  ingestBatching?: Omit<IngestBatcherOptions, 'ingest'>;
+  /**
+   * How often the descriptor's retention SLO is enforced (facts and fine grains past the window deleted,
+   * see `repair/productRetention.ts`); the first run is one interval after start. 0 disables the schedule.
+   * @default 3_600_000 (hourly)
+   */
+  retentionIntervalMs?: number;
 }
 
 /**
@@ -52,12 +65,15 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
   readonly domain: string;
   /** Retract, restore and rebuild: the repair path for facts that were accepted but are wrong. */
   readonly repair: ProductRepair;
+  /** Enforces the retention SLO on a schedule; `run` enforces it now. */
+  readonly retention: ProductRetention;
   /** The work of resolving each change event, shared by every subscription that delivers it. */
   readonly eventScopes: EventScopes;
   /** Ports on event-mesh brokers, set by the bridge (`subgraphs/kit/eventMesh/startEventMesh.ts`) when it runs. */
   eventMeshPorts: OutputPort[] = [];
   private readonly limits: HistoryLimits;
   private readonly ingestDependencies: Parameters<typeof ingestEvents>[0];
+  private readonly batchedIngest: (events: readonly unknown[]) => Promise<IngestReport>;
 
   private constructor(
     readonly definition: D,
@@ -86,7 +102,10 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
       onPublishError,
       checkFact: checkDerivedMeasures(definition),
     };
+    this.batchedIngest = createIngestBatcher({ ...options.ingestBatching, ingest: (events) => ingestEvents(this.ingestDependencies, events) });
     this.repair = productRepair({ ...this.ingestDependencies, definition });
+    this.retention = productRetention({ store, slos: definition.descriptor.slos, latenessMs, now, intervalMs: options.retentionIntervalMs });
+    this.retention.start();
     this.eventScopes = new EventScopes(options.eventScopes);
   }
 
@@ -99,9 +118,12 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
     return new DataProductRuntime(definition, options.store, options.bus, options);
   }
 
-  /** Ingests CloudEvents (single or batch) through validation, dedupe and one atomic apply. */
+  /**
+   * Ingests CloudEvents (single or batch) through validation, dedupe and one atomic apply; concurrent calls
+   * share a micro-batch (one transaction), each answered once its events are committed.
+   */
   ingest(events: readonly unknown[]): Promise<IngestReport> {
-    return ingestEvents(this.ingestDependencies, events);
+    return this.batchedIngest(events);
   }
 
   /** History of a rollup over a range, granularity, groups and filters. */
@@ -192,6 +214,7 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
 
   /** Closes the bus subscriptions and the store. */
   async close(): Promise<void> {
+    await this.retention.stop();
     await this.bus.close();
     await this.store.close();
   }

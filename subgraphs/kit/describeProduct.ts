@@ -1,7 +1,7 @@
 import { Kind, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
 import type { DataProductDeclaration } from './productDeclaration.js';
 import type { Store } from './store/Store.js';
-import type { OutputPort, ServedDescriptor } from './descriptor.js';
+import type { OutputPort, RetentionReport, ServedDescriptor } from './descriptor.js';
 import { bucketUpdatedFilter, stateChangedSubject } from './ingest/changeSubjects.js';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,7 +19,7 @@ export interface PortAddresses {
 
 /** The descriptor as served: the declaration plus ports, freshness and volume, read now. */
 export async function describeProduct(
-  product: { definition: DataProductDeclaration; store: Store; eventMeshPorts: readonly OutputPort[] },
+  product: { definition: DataProductDeclaration; store: Store; eventMeshPorts: readonly OutputPort[]; retention: { report(): RetentionReport } },
   addresses: PortAddresses,
 ): Promise<ServedDescriptor> {
   const { descriptor, typeDefs, rollups = {}, states = {} } = product.definition;
@@ -56,6 +56,7 @@ export async function describeProduct(
     freshness: { lagSeconds, withinSlo: lagSeconds !== null && lagSeconds <= descriptor.slos.freshnessSeconds },
     factCount,
     factTypes: Object.keys(product.definition.facts),
+    retention: product.retention.report(),
   };
 }
 

@@ -30,8 +30,13 @@ export interface DataProductDescriptor {
     freshnessSeconds: number;
     /** Target availability, e.g. 0.995. */
     availability: number;
-    /** How long history is kept. */
+    /** How long history is kept: facts and fine rollup grains older than this are deleted on a schedule. */
     retentionDays: number;
+    /**
+     * How long each rollup grain is kept, in days; `null` keeps it forever.
+     * @default minute and hour rows: `retentionDays`; day rows: forever
+     */
+    rollupRetentionDays?: Partial<Record<'minute' | 'hour' | 'day', number | null>>;
     /** p99 latency target of history queries. */
     queryLatencyP99Ms?: number;
   };
@@ -73,6 +78,25 @@ export interface ServedDescriptor extends DataProductDescriptor {
   freshness: { lagSeconds: number | null; withinSlo: boolean };
   /** Facts stored. */
   factCount: number;
+  /** The retention SLO as enforced (see `subgraphs/kit/repair/productRetention.ts`). */
+  retention: RetentionReport;
   /** Fact types the product accepts. */
   factTypes: string[];
+}
+
+/** Retention as the descriptor reports it. */
+export interface RetentionReport {
+  /** Days facts are kept (the SLO's `retentionDays`). */
+  factDays: number;
+  /** Days each rollup grain is kept; null: forever. */
+  grainDays: Record<'minute' | 'hour' | 'day', number | null>;
+  /** How often retention runs, in seconds; null when it is not scheduled. */
+  intervalSeconds: number | null;
+  /** The last run, null before the first. */
+  lastRun: {
+    at: string;
+    /** What was deleted: everything before these instants (ISO), per kind; a grain kept forever is absent. */
+    before: { facts: string; minute?: string; hour?: string; day?: string };
+    deleted: { facts: number; deadLetters: number; minute: number; hour: number; day: number };
+  } | null;
 }

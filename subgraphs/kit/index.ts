@@ -41,6 +41,7 @@ export type { Bus, BusMessage } from './bus/Bus.js';
 export { InProcessBus } from './bus/InProcessBus.js';
 export { JetStreamBus } from './bus/JetStreamBus.js';
 export type { BucketUpdatedEvent, StateChangedEvent } from './ingest/changeSubjects.js';
+export type { OutgoingCloudEvent } from '../../core/events/CloudEvent.js';
 
 // Trust
 export type { KeySource } from '../../core/tokens/KeySource.js';

@@ -40,6 +40,14 @@ export interface StateDefinition<F extends FactSchemas> {
       reduce: (previous: Record<string, unknown> | undefined, data: z.infer<F[K]>, time: Date) => Record<string, unknown>;
     };
   };
+  /**
+   * How facts reaching a key out of order resolve. `event-time`: as if they had arrived in event-time
+   * order (a late fact replays the key from its stored facts, see `rollups/createProjector.ts`), right for
+   * values a fact sets. `arrival`: folded on top as they arrive, right and cheaper for reducers whose order
+   * does not matter (counters, sums), whose hot keys would otherwise replay on every slightly late fact.
+   * @default 'event-time'
+   */
+  resolve?: 'event-time' | 'arrival';
 }
 
 /**

@@ -14,6 +14,7 @@ import type { DataProductDefinition, ProductContext } from './defineDataProduct.
 import type { CallerIdentity } from './productDeclaration.js';
 import { eventsRoute, type EventsRouteOptions } from './http/eventsRoute.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
+import { listenOn } from '../../core/net/listenOn.js';
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from './http/jsonDepth.js';
 import { jsonErrorHandler, jsonNotFound, type HttpErrorLog } from './http/jsonErrorHandler.js';
 import { formatSubgraphError, maskExecutionErrors } from './http/maskGraphQLError.js';
@@ -126,6 +127,9 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
     // Stack traces are for the log: Apollo would include them whenever NODE_ENV is not production.
     includeStacktraceInErrorResponses: false,
     formatError: formatSubgraphError(log),
+    // The process owns shutdown (scripts/runMain.ts): Apollo's own SIGINT/SIGTERM handlers raced it and held
+    // a subgraph on PostgreSQL or NATS for the 10 s forced-exit timer (issue #12).
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
@@ -183,9 +187,10 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
   // Last: JSON for unknown routes and for every error (bad JSON, too large bodies, throws), never HTML.
   app.use(jsonNotFound, jsonErrorHandler(log));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
+  // A port in use is one line naming the port setting (`ORDERS_PORT`), as the subgraph entry point reads it.
+  await listenOn(server, { port, host, service: `${product.domain} subgraph`, setting: `${product.domain.toUpperCase()}_PORT` }).catch(async (error) => {
+    await apollo.stop();
+    throw error;
   });
   const { graphqlUrl, wsUrl } = addresses();
   return {

@@ -41,7 +41,7 @@ describeWithChromium('catalog and IDE in Chromium, offline', () => {
   };
 
   beforeAll(async () => {
-    mesh = await startTestMesh({ landingPage: true });
+    mesh = await startTestMesh({ gatewayConfig: () => ({ landingPage: true }) });
     base = mesh.gateway.url.replace(/\/graphql$/, '');
     browser = await chromium.launch({
       executablePath: CHROMIUM,

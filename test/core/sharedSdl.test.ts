@@ -5,6 +5,7 @@ import { Kind, parse } from 'graphql';
 import { readSubgraphSdl } from '../../core/graphql/readSubgraphSdl.js';
 import { withSharedTypeDefs } from '../../core/graphql/withSharedTypeDefs.js';
 import { composeSchemaDir } from '../../gateway/supergraph/composeSchemaDir.js';
+import { domainUrls } from '../../subgraphs/domains.js';
 import { loadTypeDefs } from '../../subgraphs/kit/graphql/loadTypeDefs.js';
 
 const SHARED = `"A timestamp."\nscalar DateTime\n\nenum Granularity { HOUR DAY }\n\ninput TimeRangeInput { from: DateTime! to: DateTime! }\n`;
@@ -46,7 +47,7 @@ describe('the shared SDL preamble', () => {
   });
 
   it('should compose the checked-in schema folder into the checked-in supergraph, byte for byte', () => {
-    const result = composeSchemaDir({ schemaDir: path.resolve('schema') });
+    const result = composeSchemaDir({ schemaDir: path.resolve('schema'), urls: domainUrls() });
     expect(result).toMatchObject({ ok: true, breaking: '' });
     expect((result as { supergraphSdl: string }).supergraphSdl).toBe(readFileSync('schema/supergraph.graphql', 'utf8'));
   });
@@ -59,7 +60,7 @@ describe('the shared SDL preamble', () => {
         path.join(dir, 'clock.graphql'),
         'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])\ntype Query { now: DateTime }',
       );
-      const result = composeSchemaDir({ schemaDir: dir, localSubgraphs: [] });
+      const result = composeSchemaDir({ schemaDir: dir, urls: { clock: 'http://127.0.0.1:4099/graphql' }, localSubgraphs: [] });
       expect(result.ok).toBe(true);
       const sdl = (result as { supergraphSdl: string }).supergraphSdl;
       expect(sdl).toContain('scalar DateTime');

@@ -71,6 +71,28 @@ describe('gateway configuration from the environment', () => {
       /invalid MESH_SUBGRAPH_WS=.*"orders" has an empty replica URL/,
     );
   });
+
+  it('should ping upstream sockets every 10 s and give up on a pong after 5 s by default', () => {
+    expect(gatewayConfigFromEnv({}).upstreamKeepAlive).toEqual({ intervalMs: 10_000, timeoutMs: 5_000 });
+  });
+
+  it('should read the upstream keep-alive from MESH_UPSTREAM_PING_INTERVAL_MS and MESH_UPSTREAM_PONG_TIMEOUT_MS, 0 turning pings off', () => {
+    expect(gatewayConfigFromEnv({ MESH_UPSTREAM_PING_INTERVAL_MS: '2500', MESH_UPSTREAM_PONG_TIMEOUT_MS: '1000' }).upstreamKeepAlive).toEqual({
+      intervalMs: 2_500,
+      timeoutMs: 1_000,
+    });
+    expect(gatewayConfigFromEnv({ MESH_UPSTREAM_PING_INTERVAL_MS: '0' }).upstreamKeepAlive).toEqual({ intervalMs: 0, timeoutMs: 5_000 });
+  });
+
+  it.each([
+    ['MESH_UPSTREAM_PING_INTERVAL_MS', 'often', /invalid MESH_UPSTREAM_PING_INTERVAL_MS="often": milliseconds, at least 100 \(0 turns pings off\)/],
+    ['MESH_UPSTREAM_PING_INTERVAL_MS', '50', /invalid MESH_UPSTREAM_PING_INTERVAL_MS="50"/],
+    ['MESH_UPSTREAM_PING_INTERVAL_MS', '-1', /invalid MESH_UPSTREAM_PING_INTERVAL_MS="-1"/],
+    ['MESH_UPSTREAM_PONG_TIMEOUT_MS', '0', /invalid MESH_UPSTREAM_PONG_TIMEOUT_MS="0": milliseconds, at least 100/],
+    ['MESH_UPSTREAM_PONG_TIMEOUT_MS', '1.5', /invalid MESH_UPSTREAM_PONG_TIMEOUT_MS="1.5"/],
+  ])('should refuse %s=%j with the variable named', (variable, value, message) => {
+    expect(() => gatewayConfigFromEnv({ [variable]: value })).toThrow(message);
+  });
 });
 
 describe('subgraph addresses', () => {

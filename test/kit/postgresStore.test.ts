@@ -252,8 +252,10 @@ describeIfPostgres('PostgresStore', () => {
         },
       },
       states: {
-        // A handful of hot keys every batch touches: a lost update would change these counters.
+        // A handful of hot keys every batch touches: a lost update would change these counters. Counters
+        // commute, so they fold in arrival order (event-time order would replay them on every late fact).
         product: {
+          resolve: 'arrival',
           reducers: {
             SalePlaced: { key: (s) => s.product, reduce: (p, s) => ({ ...p, sold: Number(p?.sold ?? 0) + s.quantity, orders: Number(p?.orders ?? 0) + 1 }) },
             SaleReturned: {
@@ -263,6 +265,7 @@ describeIfPostgres('PostgresStore', () => {
           },
         },
         customer: {
+          resolve: 'arrival',
           reducers: {
             SalePlaced: {
               key: (s) => s.customer,

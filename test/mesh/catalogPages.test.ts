@@ -10,7 +10,7 @@ describe('catalog pages, IDE and freshness in responses', () => {
   let base: string;
 
   beforeAll(async () => {
-    mesh = await startTestMesh({ landingPage: true });
+    mesh = await startTestMesh({ gatewayConfig: () => ({ landingPage: true }) });
     base = mesh.gateway.url.replace(/\/graphql$/, '');
   });
   afterAll(async () => {

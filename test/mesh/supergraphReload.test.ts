@@ -10,6 +10,7 @@ import path from 'node:path';
 import { deferred, waitFor, withTimeout, type Deferred } from '../support/asyncWait.js';
 import { composeSchemaDir } from '../../gateway/supergraph/composeSchemaDir.js';
 import { composeSubgraphs, gatewayCompatibleSdl } from '../../core/apollo/index.js';
+import { domainUrls } from '../../subgraphs/domains.js';
 import { createSupergraphManager, type SupergraphSource } from '../../gateway/supergraph/createSupergraphManager.js';
 
 const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])`;
@@ -177,6 +178,7 @@ describe('createSupergraphManager polling running subgraphs', () => {
 });
 
 describe('composeSchemaDir over a copy of schema/', () => {
+  const urls = { ...domainUrls(), pricing: 'http://127.0.0.1:4099/graphql' };
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'schema-'));
@@ -192,7 +194,7 @@ describe('composeSchemaDir over a copy of schema/', () => {
   };
 
   it('should compose the schema as checked in, with no breaking change against its supergraph', () => {
-    const result = composeSchemaDir({ schemaDir: dir });
+    const result = composeSchemaDir({ schemaDir: dir, urls: domainUrls() });
 
     expect(result).toMatchObject({ ok: true, breaking: '' });
   });
@@ -204,7 +206,7 @@ describe('composeSchemaDir over a copy of schema/', () => {
        type Product @key(fields: "id") { id: ID! name: String! listPrice: Float }`,
     );
 
-    const result = composeSchemaDir({ schemaDir: dir });
+    const result = composeSchemaDir({ schemaDir: dir, urls });
 
     expect(result.ok).toBe(false);
     const report = (result as { report: string }).report;
@@ -216,7 +218,7 @@ describe('composeSchemaDir over a copy of schema/', () => {
   it('should name the subgraph whose file does not parse', () => {
     writeFileSync(path.join(dir, 'pricing.graphql'), 'type Product {');
 
-    expect(composeSchemaDir({ schemaDir: dir })).toEqual({
+    expect(composeSchemaDir({ schemaDir: dir, urls })).toEqual({
       ok: false,
       report: expect.stringMatching(/^the schema does not compose: 1 subgraph\(s\) have syntax errors\n- \[pricing\] GRAPHQL_SYNTAX: Syntax Error/),
     });
@@ -225,13 +227,13 @@ describe('composeSchemaDir over a copy of schema/', () => {
   it('should refuse removing a field clients use unless breaking changes are allowed', () => {
     edit('catalog.graphql', (sdl) => sdl.replace(/\n\s*"Categories in use\."\n\s*categories: \[String!\]!/, ''));
 
-    const refused = composeSchemaDir({ schemaDir: dir });
+    const refused = composeSchemaDir({ schemaDir: dir, urls: domainUrls() });
     expect(refused).toEqual({
       ok: false,
       report: 'the change breaks clients of the current supergraph (pass --allow-breaking to accept):\n- FIELD_REMOVED: Query.categories was removed.',
     });
 
-    const allowed = composeSchemaDir({ schemaDir: dir, allowBreaking: true });
+    const allowed = composeSchemaDir({ schemaDir: dir, urls: domainUrls(), allowBreaking: true });
     expect(allowed).toMatchObject({ ok: true, breaking: '- FIELD_REMOVED: Query.categories was removed.' });
     expect((allowed as { supergraphSdl: string }).supergraphSdl).not.toContain('categories');
   });

@@ -40,6 +40,8 @@ export interface FakeMesh {
   failNext: Record<SimDomain, number>;
   /** All facts of a domain accepted so far, in arrival order. */
   facts(domain: SimDomain): SimulatedFact[];
+  /** The ids a domain stores (each once, duplicates dropped). */
+  storedIds(domain: SimDomain): string[];
   /** Resolves once `condition` holds after some batch arrived; fails after `timeoutMs`. */
   until(condition: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -49,12 +51,17 @@ export async function startFakeMesh(options: FakeMeshOptions = {}): Promise<Fake
   const { existingFacts = {}, rejectTypes = {}, requireAuthorization } = options;
   const batches = Object.fromEntries(SIM_DOMAINS.map((d) => [d, [] as SimulatedFact[][]])) as Record<SimDomain, SimulatedFact[][]>;
   const stored = Object.fromEntries(SIM_DOMAINS.map((d) => [d, new Set<string>()])) as Record<SimDomain, Set<string>>;
+  // The latest fact time applied, as the real descriptor's `asOf` (null before the first).
+  const asOf = Object.fromEntries(SIM_DOMAINS.map((d) => [d, null as string | null])) as Record<SimDomain, string | null>;
   const failNext = Object.fromEntries(SIM_DOMAINS.map((d) => [d, 0])) as Record<SimDomain, number>;
   let waiters: Array<() => void> = [];
 
   const app = express();
   for (const domain of SIM_DOMAINS) {
-    app.get(`/${domain}/descriptor`, (_req, res) => void res.json({ domain, factCount: stored[domain].size + (existingFacts[domain] ?? 0) }));
+    app.get(
+      `/${domain}/descriptor`,
+      (_req, res) => void res.json({ domain, factCount: stored[domain].size + (existingFacts[domain] ?? 0), asOf: asOf[domain] }),
+    );
     app.post(`/${domain}/events`, express.json({ type: () => true, limit: '20mb' }), (req, res) => {
       if (requireAuthorization !== undefined && req.headers.authorization !== requireAuthorization) {
         res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'a producer token is required' } });
@@ -83,6 +90,7 @@ export async function startFakeMesh(options: FakeMeshOptions = {}): Promise<Fake
         const key = `${event.source}\u0000${event.id}`;
         const status = stored[domain].has(key) ? ('duplicate' as const) : ('applied' as const);
         stored[domain].add(key);
+        if (status === 'applied' && (asOf[domain] === null || event.time > asOf[domain])) asOf[domain] = event.time!;
         return { index, status, source: event.source, id: event.id };
       });
       const count = (status: string) => outcomes.filter((o) => o.status === status).length;
@@ -106,6 +114,7 @@ export async function startFakeMesh(options: FakeMeshOptions = {}): Promise<Fake
     batches,
     failNext,
     facts: (domain) => batches[domain].flat(),
+    storedIds: (domain) => [...stored[domain]].map((key) => key.split('\u0000')[1]),
     until: (condition, what, timeoutMs = 5000) => {
       const done = deferred();
       const check = () => (condition() ? done.resolve() : void waiters.push(check));

@@ -35,10 +35,20 @@ describe('generateFacts', () => {
     expect(new Set(all.map(({ event }) => event.type))).toEqual(new Set(SIM_DOMAINS.flatMap((d) => Object.keys(FACT_SCHEMAS[d]))));
   });
 
-  it('should give every fact a unique id marked with seed, day and domain', () => {
+  it('should give every fact a unique id marked with seed, the UTC hour of the fact, domain and rank in that hour', () => {
     const ids = all.map(({ event }) => event.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(all.filter(({ domain, event }) => !new RegExp(`^sim-42-20240304-${domain}-\\d+$`).test(event.id))).toEqual([]);
+    const hourOf = (time: string) => time.slice(0, 13).replace(/[-T]/g, '');
+    expect(all.filter(({ domain, event }) => !new RegExp(`^sim-42-${hourOf(event.time)}-${domain}-\\d+$`).test(event.id))).toEqual([]);
+    const firstOrders = story.orders.filter((e) => e.time.startsWith('2024-03-04T12')).map((e) => e.id);
+    expect(firstOrders).toEqual(firstOrders.map((_, i) => `sim-42-2024030412-orders-${i + 1}`));
+  });
+
+  it('should give the facts of an hour the same ids whichever day the story starts', () => {
+    // Re-posting a slot from a story anchored on another day adds nothing: the ids of its facts are known already.
+    const later = generateFacts({ from: new Date('2024-03-05T00:00:00Z'), to });
+    const slotIds = (facts: SimulatedFact[]) => facts.filter((e) => e.time.startsWith('2024-03-10T18')).map((e) => e.id);
+    expect(slotIds(later.orders)[0]).toBe(slotIds(story.orders)[0]);
   });
 
   it('should keep times within [from, to) and each domain in time order', () => {

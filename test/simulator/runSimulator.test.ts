@@ -54,14 +54,63 @@ describe('runSimulator seeding', () => {
     expect(lines.some((l) => /^seeded \d+ facts in [\d.]+ s$/.test(l))).toBe(true);
   });
 
-  it('should not seed again a domain whose descriptor already reports facts', async () => {
+  it('should not seed again a domain that reports facts but no asOf (nothing to resume from)', async () => {
     const { mesh, simulator } = await start({ seedDays: 2 }, { existingFacts: { catalog: 153 } });
     const report = await simulator.seeded;
 
     expect(mesh.batches.catalog).toEqual([]);
     expect(report.domains.catalog).toMatchObject({ skipped: true, existingFacts: 153, posted: 0 });
     for (const domain of ['orders', 'inventory', 'shipping'] as const) expect(report.domains[domain].posted).toBeGreaterThan(0);
-    expect(lines).toContain('catalog: already holds 153 facts; history not posted again');
+    expect(lines).toContain('catalog: already holds 153 facts but reports no asOf; history not posted again');
+  });
+
+  it('should complete an interrupted seed: the subgraphs end with exactly the facts of one uninterrupted seed', async () => {
+    const { mesh, simulator: first } = await start({ seedDays: 30, batchSize: 500 });
+    await mesh.until(() => mesh.batches.orders.length >= 2, 'two orders batches');
+    await first.stop();
+    await expect(first.seeded).rejects.toBeDefined();
+    const expected = generateFacts({ from: new Date('2024-05-16T00:00:00Z'), to: now });
+    expect(mesh.storedIds('orders').length).toBeLessThan(expected.orders.length);
+
+    simulator = runSimulator({ subgraphs: mesh.subgraphs, seedDays: 30, batchSize: 500, ratePerSecond: 0, clock: () => now, log: (l) => lines.push(l) });
+    const report = await simulator.seeded;
+
+    for (const domain of SIM_DOMAINS) expect(mesh.storedIds(domain).sort()).toEqual(expected[domain].map((e) => e.id).sort());
+    expect(report.domains.orders.resumedFrom).toEqual(expect.any(String));
+    expect(report.domains.orders.posted).toBeLessThan(expected.orders.length);
+    expect(lines.some((l) => /^orders: holds \d+ facts up to \S+; posting the story from there on$/.test(l))).toBe(true);
+  });
+
+  it('should add nothing when the same slots are posted again, and back-fill only the gap after downtime', async () => {
+    const { mesh, simulator: first } = await start({ seedDays: 2 });
+    await first.seeded;
+    const held = Object.fromEntries(SIM_DOMAINS.map((d) => [d, mesh.storedIds(d).length]));
+
+    // The same clock: the boundary facts go again with the same ids and are dropped.
+    const again = runSimulator({ subgraphs: mesh.subgraphs, seedDays: 2, ratePerSecond: 0, clock: () => now, log: (l) => lines.push(l) });
+    const repeat = await again.seeded;
+    for (const domain of SIM_DOMAINS) {
+      expect(mesh.storedIds(domain)).toHaveLength(held[domain]);
+      expect(repeat.domains[domain]).toMatchObject({ applied: 0, rejected: 0 });
+      expect(repeat.domains[domain].duplicates).toBeGreaterThan(0);
+    }
+
+    // Six hours of downtime later: only the gap is posted, and the result is the story up to the new now.
+    const later = new Date(now.getTime() + 6 * 3_600_000);
+    simulator = runSimulator({ subgraphs: mesh.subgraphs, seedDays: 2, ratePerSecond: 0, clock: () => later, log: (l) => lines.push(l) });
+    const backFill = await simulator.seeded;
+    const expected = generateFacts({ from: new Date('2024-06-13T00:00:00Z'), to: later });
+    for (const domain of SIM_DOMAINS) expect(mesh.storedIds(domain).sort()).toEqual(expected[domain].map((e) => e.id).sort());
+    expect(backFill.domains.orders.applied).toBe(expected.orders.length - held.orders);
+  });
+
+  it('should print progress lines with the share done, facts posted, rate and ETA', async () => {
+    const { simulator } = await start({ seedDays: 10, batchSize: 1000, progressEveryMs: 0 });
+    await simulator.seeded;
+
+    const progress = lines.filter((l) => l.startsWith('seeding: '));
+    expect(progress.length).toBeGreaterThan(2);
+    for (const line of progress) expect(line).toMatch(/^seeding: \d{1,3}% \(story at [\d-]+T[\d:]+Z\), \d+ facts posted, \d+ facts\/s, ETA (\d+ s|\?)$/);
   });
 
   it('should retry a batch answered with 503 and then deliver it', async () => {
@@ -154,7 +203,7 @@ describe('runSimulator seeding', () => {
 });
 
 describe('runSimulator live mode', () => {
-  const isLive = (id: string) => !/^sim-42-\d{8}-/.test(id);
+  const isLive = (id: string) => !/^sim-42-\d{10}-/.test(id);
   const liveOrders = (mesh: FakeMesh) => mesh.facts('orders').filter((e) => e.type === 'OrderPlaced' && isLive(e.id));
   const liveSales = (mesh: FakeMesh) => mesh.facts('inventory').filter((e) => e.data.reason === 'sold' && isLive(e.id));
 

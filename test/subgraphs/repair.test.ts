@@ -203,6 +203,28 @@ describe('npm run repair', () => {
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: 'FORBIDDEN' } });
   });
+
+  it('should rebuild one rollup through `npm run rebuild`, and refuse an unknown rollup', async () => {
+    await post('/events', good, await token('orders:write'));
+    const rebuild = (...args: string[]) =>
+      new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'scripts/rebuild.ts', 'orders', ...args, '--url', base],
+          { env: { ...process.env, MESH_ADMIN_TOKEN: '' } },
+          (error, stdout) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+        );
+      });
+
+    const rebuilt = await rebuild('--rollup', 'sales');
+    expect(rebuilt.code).toBe(0);
+    expect(JSON.parse(rebuilt.stdout)).toMatchObject({ status: 'rebuilt', facts: good.length, revised: 0 });
+    expect((await history('DAY')).total).toEqual(totalOf(good));
+
+    const unknown = await rebuild('--rollup', 'nope');
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { code: 'BAD_USER_INPUT', message: expect.stringContaining('unknown rollup "nope"') } });
+  });
 });
 
 describe('parseRepairArgs', () => {
@@ -210,6 +232,7 @@ describe('parseRepairArgs', () => {
     [['orders', 'retract', 's', 'i', '--reason', 'why'], { method: 'POST', path: '/admin/retract', body: { source: 's', id: 'i', reason: 'why' } }],
     [['orders', 'restore', 's', 'i', '--url=http://h:1'], { method: 'POST', path: '/admin/restore', body: { source: 's', id: 'i' }, url: 'http://h:1' }],
     [['orders', 'rebuild', '--from', '2024-05-01T00:00:00Z'], { method: 'POST', path: '/admin/rebuild', body: { from: '2024-05-01T00:00:00Z' } }],
+    [['orders', 'rebuild', '--rollup', 'sales'], { method: 'POST', path: '/admin/rebuild', body: { rollup: 'sales' } }],
     [['orders', 'retractions', '--limit', '5'], { method: 'GET', path: '/admin/retractions?limit=5' }],
   ])('should turn %j into a request', (argv, request) => {
     expect(parseRepairArgs(argv)).toMatchObject({ domain: 'orders', ...request });

@@ -4,7 +4,7 @@
  * facts: "repaired" must mean "as if the bad fact had never been applied", at every grain.
  */
 import type { BucketRow, Projector, Reprojector, Store, StoredFact, StoredGrain } from '../../subgraphs/kit/store/Store.js';
-import { DAY, HOUR, MINUTE, T0, order, projectOrders, query } from './storeFixtures.js';
+import { DAY, HOUR, LAYOUT, MINUTE, T0, order, projectOrders, query } from './storeFixtures.js';
 
 const REPROJECT: Reprojector = { project: projectOrders };
 const STEP: Record<StoredGrain, number> = { minute: MINUTE, hour: HOUR, day: DAY };
@@ -148,6 +148,25 @@ export function describeRepairContract(open: () => Promise<Store>): void {
       expect(result.revised).toBe(new Set(inRange.map((f) => Math.floor(f.time.getTime() / MINUTE))).size);
 
       await expect(store.rebuild({ from: new Date(T0 + DAY), to: new Date(T0) }, REPROJECT)).rejects.toThrow(/before to/);
+    });
+
+    it('should rebuild only the named rollup, e.g. one added after its facts were ingested', async () => {
+      const orders = await snapshot(reference, ...range);
+      await reference.init({ ...LAYOUT, rollups: [...LAYOUT.rollups, { name: 'regions', dimensions: ['region'], columns: { amount: 'sum' } }] });
+      const withRegions: Projector = async (facts, states) => {
+        const projection = await projectOrders(facts, states);
+        const regions = projection.deltas.map((d) => ({ ...d, rollup: 'regions', dims: { region: d.dims.region }, values: { amount: d.values.amount } }));
+        const doubled = projection.deltas.map((d) => ({ ...d, values: { ...d.values, amount: d.values.amount * 2 } }));
+        return { ...projection, deltas: [...doubled, ...regions] };
+      };
+
+      const result = await reference.rebuild({ rollup: 'regions' }, { project: withRegions });
+
+      expect(result).toMatchObject({ batches: 3, facts: 120 });
+      expect(await snapshot(reference, ...range)).toEqual(orders); // the orders rollup was left alone
+      const [total] = await reference.queryBuckets({ ...query([T0, T0 + 3 * DAY], { grain: 'day' }), rollup: 'regions' });
+      expect(total.values.amount).toBe(goodFacts().reduce((sum, f) => sum + Number(f.data.amount), 0));
+      await expect(reference.rebuild({ rollup: 'nope' }, REPROJECT)).rejects.toThrow(RangeError);
     });
 
     it('should leave a retracted fact out of a rebuild', async () => {

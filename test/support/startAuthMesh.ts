@@ -151,7 +151,7 @@ export async function startAuthMesh(options: StartAuthMeshOptions = {}): Promise
         subgraphs[domain] = await startSubgraph(configFor(domain), { onOperation: (query, transport) => void received[domain].push({ query, transport }) });
       }),
     );
-    await Promise.all(DOMAIN_NAMES.map((d) => post(d, story.events[d])));
+    await Promise.all(DOMAIN_NAMES.flatMap((d) => (story.events[d]?.length ? [post(d, story.events[d])] : [])));
     first = await openGateway();
   } catch (error) {
     await closeAll();

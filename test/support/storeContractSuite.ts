@@ -5,6 +5,8 @@
  */
 import { InvalidIdentifierError } from '../../subgraphs/kit/store/storeIdentifiers.js';
 import { describeRepairContract } from './repairContractSuite.js';
+import { describeEventTimeContract } from './eventTimeContractSuite.js';
+import { describeRetentionContract } from './retentionContractSuite.js';
 import type { BucketQuery, BucketRow, Projection, Store, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { HOUR, LAYOUT, MINUTE, T0, delta, deltasProjector, expectedRows, order, orderDeltas, projectOrders, query, random, sortRows } from './storeFixtures.js';
 
@@ -176,6 +178,29 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
           ['p1', { sold: 3, status: 'hot' }],
           ['p2', { sold: 1, status: 'cold' }],
         ]);
+      });
+
+      it('should answer queries while an apply is in progress, from the last committed state', async () => {
+        await store.apply([order('a', T0)], projectOrders);
+        let release!: () => void;
+        let entered!: () => void;
+        const inside = new Promise<void>((resolve) => (entered = resolve));
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const applying = store.apply([order('b', T0 + MINUTE)], async (facts, states) => {
+          entered();
+          await held;
+          return projectOrders(facts, states);
+        });
+        await inside;
+
+        const [rows, count, watermark] = await Promise.all([store.queryBuckets(query([T0, T0 + HOUR])), store.factCount(), store.watermark()]);
+        release();
+        await applying;
+
+        expect(rows[0].values.count).toBe(1);
+        expect(count).toBe(1);
+        expect(watermark).toEqual(new Date(T0));
+        expect((await store.queryBuckets(query([T0, T0 + HOUR])))[0].values.count).toBe(2);
       });
 
       it('should stay exact under concurrent callers', async () => {
@@ -373,6 +398,8 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
     });
 
     describeRepairContract(() => open());
+    describeEventTimeContract(() => open());
+    describeRetentionContract(() => open());
 
     it('should reject operations after close', async () => {
       const closed = await open();

@@ -1,7 +1,8 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, nuid, type NatsConnection } from '@nats-io/transport-node';
+import { nuid, type NatsConnection } from '@nats-io/transport-node';
 import type { Bus, BusSubscription, SubscribeOptions } from './Bus.js';
-import { ConnectionWatch } from './jetStreamConnection.js';
+import { connectNats, type ConnectionWatch } from './jetStreamConnection.js';
+import type { MeshError } from '../../../core/errors/MeshError.js';
 import { publishReliably } from './jetStreamPublish.js';
 import { assertNamespace, domainStreamName, ensureDomainStream, namespaceSubjectPrefix } from './jetStreamStream.js';
 import { JetStreamSubscription } from './jetStreamSubscription.js';
@@ -38,16 +39,17 @@ export interface JetStreamBusOptions {
   publishTimeoutMs?: number;
   /**
    * Keep retrying the FIRST connection instead of failing `connect` (for a broker that starts alongside).
-   * Once connected, the bus always reconnects forever.
    * @default false
    */
   waitOnFirstConnect?: boolean;
+  /**
+   * Consecutive failed reconnect attempts before the bus gives up (`lost` resolves); -1: forever.
+   * @default 300 (about 5 minutes)
+   */
+  maxReconnectAttempts?: number;
   /** Connection name in the server's monitoring. @default `mesh-<domain>` */
   name?: string;
 }
-
-/** Reconnect delays grow to this cap and restart at the first step after each successful reconnect. */
-const RECONNECT_MAX_DELAY_MS = 1_000;
 
 /**
  * The scale-out bus: NATS JetStream, one file-backed stream per domain, cursors are stream sequences. Every
@@ -76,6 +78,8 @@ export class JetStreamBus implements Bus {
     private readonly publishTimeoutMs: number,
     /** See {@link JetStreamBusOptions.namespace}. */
     readonly namespace: string | undefined,
+    /** Resolves when the connection gave up reconnecting (see {@link JetStreamBusOptions.maxReconnectAttempts}). */
+    readonly lost: Promise<MeshError>,
   ) {
     this.stream = domainStreamName(domain, namespace);
     this.subjectPrefix = namespaceSubjectPrefix(namespace);
@@ -92,25 +96,14 @@ export class JetStreamBus implements Bus {
       publishTimeoutMs = 30_000,
       waitOnFirstConnect = false,
       name = `mesh-${domain}`,
+      maxReconnectAttempts,
     } = options;
     assertNamespace(namespace);
-    let failedAttempts = 0;
-    const connection = await connect({
-      servers,
-      name,
-      waitOnFirstConnect,
-      maxReconnectAttempts: -1,
-      // A broker that vanished without closing the socket (host down, partition) is noticed within ~30 s.
-      pingInterval: 10_000,
-      maxPingOut: 3,
-      // Exponential backoff from 50 ms, capped: a restarted broker is found within about a second.
-      reconnectDelayHandler: () => Math.min(50 * 2 ** failedAttempts++, RECONNECT_MAX_DELAY_MS) + Math.random() * 50,
-    });
-    const watch = new ConnectionWatch(connection, () => (failedAttempts = 0));
+    const { connection, watch, lost } = await connectNats({ servers, name, waitOnFirstConnect, maxReconnectAttempts });
     try {
       const jsm = await jetstreamManager(connection);
       await ensureDomainStream(jsm, domain, { maxAgeMs, duplicateWindowMs }, namespace);
-      return new JetStreamBus(connection, watch, jetstream(connection), jsm, domain, publishTimeoutMs, namespace);
+      return new JetStreamBus(connection, watch, jetstream(connection), jsm, domain, publishTimeoutMs, namespace, lost);
     } catch (error) {
       await connection.close();
       throw error;

@@ -32,8 +32,8 @@ const closed = async (): Promise<ProducerRefusal> => ({
  * - `POST /admin/retract` `{ source, id, reason }`: the fact stops counting; its hour's rollups and the
  *   states it set are recomputed from the remaining facts, in one transaction; revisions are published.
  * - `POST /admin/restore` `{ source, id }`: undoes a retraction the same way.
- * - `POST /admin/rebuild` `{ from?, to? }` (RFC 3339): rebuilds the rollups of the range (all facts by
- *   default) from the stored facts, one transaction per UTC day at most.
+ * - `POST /admin/rebuild` `{ from?, to?, rollup? }` (RFC 3339): rebuilds the rollups of the range (all facts
+ *   by default; one rollup when named) from the stored facts, one transaction per UTC day at most.
  * - `GET /admin/retractions?limit=`: retractions in force, newest first.
  * - `GET /admin/dead-letters?limit=`: rejected events with their reasons, newest first (to fix and replay).
  *
@@ -84,6 +84,7 @@ export function adminRoute(product: DataProductRuntime, options: AdminRouteOptio
     text,
     handle(async (body) => {
       const range: RebuildRange = { from: dateField(body, 'from'), to: dateField(body, 'to') };
+      if (body.rollup !== undefined) range.rollup = stringField(body, 'rollup');
       const result = await product.repair.rebuild(range);
       return { status: 200, body: { status: 'rebuilt', ...result, from: result.from?.toISOString() ?? null, to: result.to?.toISOString() ?? null } };
     }),

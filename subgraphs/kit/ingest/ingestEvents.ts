@@ -1,6 +1,6 @@
 import type { Bus } from '../bus/Bus.js';
 import type { FactSchemas } from '../productDeclaration.js';
-import type { Projector, Store, StoredFact } from '../store/Store.js';
+import type { DeadLetter, Projector, Store, StoredFact } from '../store/Store.js';
 import { bucketUpdatedSubject, stateChangedSubject, type BucketUpdatedEvent, type StateChangedEvent } from './changeSubjects.js';
 import type { FactCheck } from './checkDerivedMeasures.js';
 import { validateEvent } from './validateEvent.js';
@@ -42,7 +42,7 @@ export interface IngestDependencies {
 }
 
 /**
- * Validates, dead-letters the bad, applies the good in one store transaction (dedupe by source+id), then
+ * Validates, applies the good in one store transaction (dedupe by source+id), dead-letters the bad, then
  * publishes change events for what changed. A store failure throws and applies nothing of the batch.
  */
 export async function ingestEvents(deps: IngestDependencies, rawEvents: readonly unknown[]): Promise<IngestReport> {
@@ -50,6 +50,7 @@ export async function ingestEvents(deps: IngestDependencies, rawEvents: readonly
   const rules = { now: deps.now(), maxFutureMs: deps.maxFutureMs, latenessMs: deps.latenessMs, watermark: watermarkBefore };
   const outcomes = new Array<EventOutcome>(rawEvents.length);
   const good: Array<{ index: number; fact: StoredFact }> = [];
+  const deadLetters: DeadLetter[] = [];
   for (const [index, raw] of rawEvents.entries()) {
     const validated = validateEvent(raw, deps.facts, rules);
     const rejection = validated.ok ? (deps.checkFact?.(validated.fact) ?? null) : validated.rejection;
@@ -66,13 +67,16 @@ export async function ingestEvents(deps: IngestDependencies, rawEvents: readonly
     outcomes[index] = { index, status: 'rejected', source, id, ...reported };
     // A rejected event's text may not be storable as is (lone surrogates): the dead letter keeps it readable.
     const type = who.type === null ? null : toWellFormed(who.type);
-    await deps.store.recordDeadLetter({ receivedAt: rules.now, source, id, type, reason: reported.reason, event: wellFormedCopy(raw) });
+    deadLetters.push({ receivedAt: rules.now, source, id, type, reason: reported.reason, event: wellFormedCopy(raw) });
   }
 
   const result = await deps.store.apply(
     good.map((g) => g.fact),
     deps.project,
   );
+  // Kept only once the batch committed: a micro-batch the store refused runs again request by request
+  // (`createIngestBatcher.ts`), which must not keep its dead letters twice.
+  for (const letter of deadLetters) await deps.store.recordDeadLetter(letter);
   const appliedKeys = new Set(result.applied.map((f) => `${f.source}\u0000${f.id}`));
   for (const { index, fact } of good) {
     const key = `${fact.source}\u0000${fact.id}`;

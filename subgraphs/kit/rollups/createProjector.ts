@@ -46,6 +46,19 @@ export function createProjector<F extends FactSchemas>(definition: DataProductDe
   };
 }
 
+type Reducer = { key: (d: unknown) => string; reduce: (p: Record<string, unknown> | undefined, d: unknown, t: Date) => Record<string, unknown> };
+
+/**
+ * Keyed states resolve by event time, not arrival. The facts of a batch are folded in event-time order
+ * (equal times in arrival order) on top of the stored value when none is older than that value's
+ * `updatedAt`; a fact at exactly `updatedAt` counts as newer, so on a tie the later arrival wins. When a
+ * fact is older (late), its key is folded again from no value over every stored fact of the state's types
+ * in event-time order (time, then source, then id), this batch included: the late fact lands where it
+ * belongs instead of overwriting newer ones. That replay scans the state's facts, so it costs more than an
+ * in-order fact; a store without `replay` leaves the stored value as it is (the late fact still counts in
+ * rollups). A state declared `resolve: 'arrival'` (counters, whose reducers commute) folds every fact on
+ * top in arrival order and never replays; its `updatedAt` is still the newest event time folded in.
+ */
 async function foldStates<F extends FactSchemas>(
   states: Array<[string, StateDefinition<F>]>,
   facts: StoredFact[],
@@ -53,22 +66,36 @@ async function foldStates<F extends FactSchemas>(
 ): Promise<StateWrite[]> {
   const writes: StateWrite[] = [];
   for (const [name, state] of states) {
-    const reducers = state.reducers as Record<
-      string,
-      { key: (d: unknown) => string; reduce: (p: Record<string, unknown> | undefined, d: unknown, t: Date) => Record<string, unknown> }
-    >;
+    const reducers = state.reducers as Record<string, Reducer>;
+    const byEventTime = state.resolve !== 'arrival';
+    // A stable sort: equal times keep their arrival order.
     const touching = facts.filter((f) => reducers[f.type]);
+    if (byEventTime) touching.sort((a, b) => a.time.getTime() - b.time.getTime());
     if (!touching.length) continue;
-    const keys = [...new Set(touching.map((f) => reducers[f.type].key(f.data)))];
-    const current = await reader.read(name, keys);
+    const keyed = touching.map((fact) => ({ fact, key: reducers[fact.type].key(fact.data) }));
+    const keys = [...new Set(keyed.map((k) => k.key))];
+    const current = reader.rows
+      ? await reader.rows(name, keys)
+      : new Map([...(await reader.read(name, keys))].map(([key, value]) => [key, { key, value, updatedAt: new Date(-8.64e15) }]));
+    const isLate = ({ fact, key }: { fact: StoredFact; key: string }) => fact.time.getTime() < (current.get(key)?.updatedAt.getTime() ?? -Infinity);
+    const late = new Set(byEventTime ? keyed.filter(isLate).map((k) => k.key) : []);
     const latest = new Map<string, { value: Record<string, unknown>; time: Date }>();
-    for (const fact of touching) {
-      const reducer = reducers[fact.type];
-      const key = reducer.key(fact.data);
-      const previous = latest.get(key)?.value ?? current.get(key);
-      latest.set(key, { value: reducer.reduce(previous, fact.data, fact.time), time: fact.time });
+    for (const { fact, key } of keyed) {
+      if (late.has(key)) continue;
+      const previous = latest.get(key)?.value ?? current.get(key)?.value;
+      const newest = Math.max(fact.time.getTime(), latest.get(key)?.time.getTime() ?? current.get(key)?.updatedAt.getTime() ?? -Infinity);
+      latest.set(key, { value: reducers[fact.type].reduce(previous, fact.data, fact.time), time: new Date(newest) });
     }
-    for (const [key, { value, time }] of latest) writes.push({ state: name, key, value, updatedAt: time, previous: current.get(key) ?? null });
+    if (late.size > 0 && reader.replay) {
+      for await (const page of reader.replay(Object.keys(reducers))) {
+        for (const fact of page) {
+          const key = reducers[fact.type].key(fact.data);
+          if (!late.has(key)) continue;
+          latest.set(key, { value: reducers[fact.type].reduce(latest.get(key)?.value, fact.data, fact.time), time: fact.time });
+        }
+      }
+    }
+    for (const [key, { value, time }] of latest) writes.push({ state: name, key, value, updatedAt: time, previous: current.get(key)?.value ?? null });
   }
   return writes;
 }

@@ -12,11 +12,12 @@ import type {
   RebuildRange,
   RebuildResult,
   Retraction,
+  RetentionCutoffs,
+  RetentionResult,
   RetractionResult,
   Reprojector,
   RollupLayout,
   StateListQuery,
-  StateReader,
   StateRow,
   Store,
   StoreLayout,
@@ -24,6 +25,7 @@ import type {
   StoredGrain,
 } from './Store.js';
 import { assertLayout } from './storeIdentifiers.js';
+import { sessionStateReader } from './sessionStateReader.js';
 import { mergeRollupDeltas, mergeStateWrites } from './mergeRollupDeltas.js';
 import {
   assertGrain,
@@ -41,8 +43,8 @@ import { fromJson, fromTimestamp, ident, readRows, rollupTable, stateTable, toTi
 import { initSchema } from './duckDbSchema.js';
 import { bucketStatement } from './duckDbBucketQuery.js';
 import { duckDbRepairSession, decodeRetraction } from './duckDbRepair.js';
-import { changeRetraction, rebuildSpan, rebuildSpans, runRebuild, type RepairContext } from './repairSession.js';
-import { assertFactKey, assertReason } from './storeInputs.js';
+import { changeRetraction, rebuildSpan, rebuildSpans, rebuiltRollup, runRebuild, type RepairContext } from './repairSession.js';
+import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './duckDbWrites.js';
 
 /** Options of `DuckDbStore.open`. */
@@ -62,26 +64,31 @@ export interface DuckDbStoreOptions {
 }
 
 /**
- * The embedded `Store`: one DuckDB database, one connection. Each `apply` is one transaction whose writes
+ * The embedded `Store`: one DuckDB database, a connection for writes and one for queries. Each `apply` is one transaction whose writes
  * are set-based (appender into TEMP staging tables, then one `INSERT ... SELECT ... ON CONFLICT` per table),
  * so batches of thousands of facts cost a handful of statements.
  *
- * A DuckDB connection runs one transaction at a time, so every operation waits its turn in an internal
- * queue; concurrent callers are safe. The projector runs inside that turn: it must read state through the
- * `StateReader` it is given and never call the store itself, which would wait on itself forever.
+ * A DuckDB connection runs one transaction at a time, so every write (apply, repair, retention) waits its
+ * turn in an internal queue, and every query in another one on the query connection; concurrent callers
+ * are safe. The projector runs inside the write turn: it must read state through the `StateReader` it is
+ * given and never write through the store itself, which would wait on itself forever.
  */
 export class DuckDbStore implements Store {
   private rollups = new Map<string, RollupLayout>();
   private states = new Set<string>();
   private initialized = false;
   private queue: Promise<unknown> = Promise.resolve();
+  private readQueue: Promise<unknown> = Promise.resolve();
   private connection: DuckDBConnection | undefined;
+  private reader: DuckDBConnection | undefined;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     connection: DuckDBConnection,
+    reader: DuckDBConnection,
   ) {
     this.connection = connection;
+    this.reader = reader;
   }
 
   /** Opens (or creates) the database. Call `init` before anything else. */
@@ -90,7 +97,7 @@ export class DuckDbStore implements Store {
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new Error(`threads must be a positive integer, got ${threads}`);
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
     const instance = await DuckDBInstance.create(path, threads === undefined ? {} : { threads: String(threads) });
-    return new DuckDbStore(instance, await instance.connect());
+    return new DuckDbStore(instance, await instance.connect(), await instance.connect());
   }
 
   async init(layout: StoreLayout): Promise<void> {
@@ -112,7 +119,7 @@ export class DuckDbStore implements Store {
         const { applied, duplicates } = batch.split(await insertNewFacts(connection, batch.candidates));
         if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
 
-        const reader: StateReader = { read: (state, stateKeys) => this.readStateValues(connection, state, stateKeys) };
+        const reader = sessionStateReader(duckDbRepairSession(connection, this.states), this.states);
         const projection = assertProjection(await project(applied, reader));
         await upsertRollups(connection, mergeRollupDeltas(projection.deltas, this.rollups));
         await upsertStates(connection, mergeStateWrites(projection.states, this.states));
@@ -138,7 +145,7 @@ export class DuckDbStore implements Store {
   async deadLetters(limit: number): Promise<DeadLetter[]> {
     const sql = `SELECT received_at, source, id, type, reason, event FROM dead_letters
       ORDER BY received_at DESC, seq DESC LIMIT ${assertLimit(limit)}`;
-    const rows = await this.exclusive((connection) => readRows(connection, sql));
+    const rows = await this.read((connection) => readRows(connection, sql));
     return rows.map(([receivedAt, source, id, type, reason, event]) => ({
       receivedAt: fromTimestamp(receivedAt),
       source: source === null ? null : String(source),
@@ -153,13 +160,13 @@ export class DuckDbStore implements Store {
     const layout = declaredRollup(this.rollups, query.rollup);
     if (query.boundaries.length < 2) return [];
     const statement = bucketStatement(layout, query);
-    const rows = await this.exclusive((connection) => readRows(connection, statement.sql, statement.params));
+    const rows = await this.read((connection) => readRows(connection, statement.sql, statement.params));
     return decodeBucketRows(statement, rows);
   }
 
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {
     declaredState(this.states, state);
-    return this.exclusive((connection) => readStateRows(connection, state, keys));
+    return this.read((connection) => readStateRows(connection, state, keys));
   }
 
   async listStates(query: StateListQuery): Promise<StateRow[]> {
@@ -175,18 +182,18 @@ export class DuckDbStore implements Store {
     }
     const sql = `SELECT key, value, updated_at FROM ${stateTable(declaredState(this.states, state))}
       ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY key LIMIT ${assertLimit(limit)}`;
-    const rows = await this.exclusive((connection) => readRows(connection, sql, params));
+    const rows = await this.read((connection) => readRows(connection, sql, params));
     return rows.map(decodeStateRow);
   }
 
   async watermark(): Promise<Date | null> {
-    const rows = await this.exclusive((connection) => readRows(connection, 'SELECT watermark FROM meta'));
+    const rows = await this.read((connection) => readRows(connection, 'SELECT watermark FROM meta'));
     const value = rows[0]?.[0] ?? null;
     return value === null ? null : fromTimestamp(value);
   }
 
   async factCount(): Promise<number> {
-    const rows = await this.exclusive((connection) => readRows(connection, 'SELECT count(*) FROM facts'));
+    const rows = await this.read((connection) => readRows(connection, 'SELECT count(*) FROM facts'));
     return Number(rows[0][0]);
   }
 
@@ -201,13 +208,34 @@ export class DuckDbStore implements Store {
   }
 
   async rebuild(range: RebuildRange, reprojector: Reprojector, onBatch?: (batch: RebuildBatch) => Promise<void>): Promise<RebuildResult> {
+    if (range.rollup !== undefined) rebuiltRollup(this.rollups, range.rollup);
     const spans = await this.exclusive((connection) => rebuildSpans(duckDbRepairSession(connection, this.states), range));
-    return runRebuild(spans, (span) => this.repair((session, context) => rebuildSpan(session, context, span), reprojector), onBatch);
+    return runRebuild(spans, (span) => this.repair((session, context) => rebuildSpan(session, context, span, range.rollup), reprojector), onBatch);
   }
 
   async retractions(limit: number): Promise<Retraction[]> {
     const sql = `SELECT source, id, reason, retracted_at FROM retractions ORDER BY retracted_at DESC, source, id LIMIT ${assertLimit(limit)}`;
-    return (await this.exclusive((connection) => readRows(connection, sql))).map(decodeRetraction);
+    return (await this.read((connection) => readRows(connection, sql))).map(decodeRetraction);
+  }
+
+  async enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult> {
+    const { facts: before, grains } = assertCutoffs(cutoffs);
+    return this.exclusive((connection) =>
+      inTransaction(connection, async () => {
+        const at = [toTimestamp(before)];
+        await connection.run(`DELETE FROM retractions WHERE (source, id) IN (SELECT source, id FROM facts WHERE time < $1)`, at);
+        const facts = (await connection.run(`DELETE FROM facts WHERE time < $1`, at)).rowsChanged;
+        const deadLetters = (await connection.run(`DELETE FROM dead_letters WHERE received_at < $1`, at)).rowsChanged;
+        const rows = { minute: 0, hour: 0, day: 0 };
+        for (const [grain, cutoff] of Object.entries(grains) as Array<[StoredGrain, Date | undefined]>) {
+          if (!cutoff) continue;
+          for (const layout of this.rollups.values()) {
+            rows[grain] += (await connection.run(`DELETE FROM ${rollupTable(layout.name, grain)} WHERE bucket < $1`, [toTimestamp(cutoff)])).rowsChanged;
+          }
+        }
+        return { facts, deadLetters, rows };
+      }),
+    );
   }
 
   async exportRollup(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number> {
@@ -225,12 +253,15 @@ export class DuckDbStore implements Store {
   }
 
   async close(): Promise<void> {
-    const closing = this.queue.then(() => {
+    const closing = Promise.all([this.queue, this.readQueue]).then(() => {
       if (!this.connection) return;
+      this.reader?.closeSync();
       this.connection.closeSync();
       this.instance.closeSync();
       this.connection = undefined;
+      this.reader = undefined;
     });
+    this.readQueue = closing.catch(() => undefined);
     this.queue = closing.catch(() => undefined);
     await closing;
   }
@@ -250,6 +281,20 @@ export class DuckDbStore implements Store {
     });
   }
 
+  /**
+   * Queries run on a connection of their own, one at a time in their own queue: a history query never
+   * waits behind an apply (DuckDB's MVCC shows it the last committed state), only behind other reads.
+   */
+  private read<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const run = this.readQueue.then(() => {
+      if (!this.reader) throw new Error('DuckDbStore is closed');
+      if (!this.initialized) throw new Error('DuckDbStore.init must complete before other operations');
+      return task(this.reader);
+    });
+    this.readQueue = run.catch(() => undefined);
+    return run;
+  }
+
   /** Runs `task` once every earlier operation has settled: one transaction at a time on the connection. */
   private serialize<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     const run = this.queue.then(() => {
@@ -258,11 +303,6 @@ export class DuckDbStore implements Store {
     });
     this.queue = run.catch(() => undefined);
     return run;
-  }
-
-  private async readStateValues(connection: DuckDBConnection, state: string, keys: string[]) {
-    const rows = await readStateRows(connection, declaredState(this.states, state), keys);
-    return new Map(rows.map((row) => [row.key, row.value]));
   }
 }
 

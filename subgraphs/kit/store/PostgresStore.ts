@@ -11,11 +11,12 @@ import type {
   RebuildRange,
   RebuildResult,
   Retraction,
+  RetentionCutoffs,
+  RetentionResult,
   RetractionResult,
   Reprojector,
   RollupLayout,
   StateListQuery,
-  StateReader,
   StateRow,
   Store,
   StoreLayout,
@@ -23,6 +24,7 @@ import type {
   StoredGrain,
 } from './Store.js';
 import { assertLayout } from './storeIdentifiers.js';
+import { sessionStateReader } from './sessionStateReader.js';
 import { mergeRollupDeltas, mergeStateWrites } from './mergeRollupDeltas.js';
 import {
   assertGrain,
@@ -39,11 +41,12 @@ import {
 import { RETRYABLE_SQLSTATES, schemaNames, timestampParam, withoutNul, type SchemaNames } from './postgresSql.js';
 import { initSchema } from './postgresSchema.js';
 import { bucketStatement } from './postgresBucketQuery.js';
-import { decodeStateRow, insertNewFacts, lockAndReadStates, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
+import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
 import { decodeRetraction, lockFactsForRepairSql, postgresRepairSession } from './postgresRepair.js';
-import { changeRetraction, rebuildSpan, rebuildSpans, runRebuild, type RepairContext, type RepairSession } from './repairSession.js';
-import { assertFactKey, assertReason } from './storeInputs.js';
+import { changeRetraction, rebuildSpan, rebuildSpans, rebuiltRollup, runRebuild, type RepairContext, type RepairSession } from './repairSession.js';
+import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import { exportRollupCsv } from './postgresCsvExport.js';
+import { DEFAULT_POSTGRES_TIMEOUTS, assertTimeouts, explainTimeout, poolTimeoutSettings, type PostgresTimeouts } from './postgresTimeouts.js';
 
 /** Options of `PostgresStore.open`. */
 export interface PostgresStoreOptions {
@@ -69,6 +72,17 @@ export interface PostgresStoreOptions {
    * @default 5
    */
   maxRetries?: number;
+  /**
+   * Connections of a second pool that serves queries (history, states, watermark), so they never wait for
+   * a connection behind applies and repairs.
+   * @default 2
+   */
+  readPoolSize?: number;
+  /**
+   * Time limits of both pools; an error they cause names the option and its value.
+   * @default { connectTimeoutMs: 10000, statementTimeoutMs: 60000, queryTimeoutMs: 65000 }
+   */
+  timeouts?: Partial<PostgresTimeouts>;
   /**
    * Called before each such retry, e.g. to count them. An exception thrown here ends the retries and is
    * thrown from `apply` instead.
@@ -101,6 +115,8 @@ export class PostgresStore implements Store {
 
   private constructor(
     private readonly pool: pg.Pool,
+    private readonly readPool: pg.Pool,
+    private readonly timeouts: PostgresTimeouts,
     private readonly names: SchemaNames,
     private readonly maxRetries: number,
     private readonly onRetry: (error: unknown, attempt: number) => void,
@@ -108,16 +124,25 @@ export class PostgresStore implements Store {
 
   /** Creates the pool (connections open lazily). Call `init` before anything else. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
-    const { url, schema, poolSize = 5, maxRetries = 5, onRetry = () => undefined } = options;
+    const { url, schema, poolSize = 5, readPoolSize = 2, maxRetries = 5, onRetry = () => undefined } = options;
+    const timeouts = assertTimeouts({ ...DEFAULT_POSTGRES_TIMEOUTS, ...options.timeouts });
     if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) throw new Error('url must be a postgres:// connection string');
-    if (!Number.isSafeInteger(poolSize) || poolSize < 1) throw new Error(`poolSize must be a positive integer, got ${poolSize}`);
+    for (const [name, size] of [
+      ['poolSize', poolSize],
+      ['readPoolSize', readPoolSize],
+    ] as const) {
+      if (!Number.isSafeInteger(size) || size < 1) throw new Error(`${name} must be a positive integer, got ${size}`);
+    }
     if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) throw new Error(`maxRetries must be a non-negative integer, got ${maxRetries}`);
     const names = schemaNames(schema);
-    const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: `mesh-store:${schema}` });
+    const settings = { connectionString: url, application_name: `mesh-store:${schema}`, ...poolTimeoutSettings(timeouts) };
+    const pool = new pg.Pool({ ...settings, max: poolSize });
+    const readPool = new pg.Pool({ ...settings, max: readPoolSize });
     // An idle connection the server drops emits 'error' on the pool; unhandled it would crash the process.
     // The pool discards that connection and the next query opens a fresh one, so nothing is lost here.
     pool.on('error', () => undefined);
-    return new PostgresStore(pool, names, maxRetries, onRetry);
+    readPool.on('error', () => undefined);
+    return new PostgresStore(pool, readPool, timeouts, names, maxRetries, onRetry);
   }
 
   async init(layout: StoreLayout): Promise<void> {
@@ -140,7 +165,7 @@ export class PostgresStore implements Store {
       const { applied, duplicates } = batch.split(await insertNewFacts(client, this.names, batch.candidates));
       if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
 
-      const reader: StateReader = { read: (state, stateKeys) => lockAndReadStates(client, this.names, declaredState(this.states, state), stateKeys) };
+      const reader = sessionStateReader(postgresRepairSession(client, this.names, this.rollupOrder), this.states);
       const projection = assertProjection(await project(applied, reader));
       await upsertRollups(client, this.names, mergeRollupDeltas(projection.deltas, this.rollups), this.rollupOrder);
       await upsertStates(client, this.names, mergeStateWrites(projection.states, this.states), this.stateOrder);
@@ -151,7 +176,7 @@ export class PostgresStore implements Store {
 
   async recordDeadLetter(letter: DeadLetter): Promise<void> {
     this.assertReady();
-    await this.pool.query(`INSERT INTO ${this.names.deadLetters} (received_at, source, id, type, reason, event) VALUES ($1, $2, $3, $4, $5, $6::json)`, [
+    await this.write(`INSERT INTO ${this.names.deadLetters} (received_at, source, id, type, reason, event) VALUES ($1, $2, $3, $4, $5, $6::json)`, [
       timestampParam(letter.receivedAt),
       withoutNul(letter.source),
       withoutNul(letter.id),
@@ -163,7 +188,7 @@ export class PostgresStore implements Store {
 
   async deadLetters(limit: number): Promise<DeadLetter[]> {
     this.assertReady();
-    const { rows } = await this.pool.query<{
+    const { rows } = await this.read<{
       received_at: Date;
       source: string | null;
       id: string | null;
@@ -179,14 +204,14 @@ export class PostgresStore implements Store {
     const layout = declaredRollup(this.rollups, query.rollup);
     if (query.boundaries.length < 2) return [];
     const statement = bucketStatement(this.names, layout, query);
-    const { rows } = await this.pool.query<unknown[]>({ text: statement.sql, values: statement.params, rowMode: 'array' });
+    const { rows } = await this.read<unknown[]>({ text: statement.sql, values: statement.params, rowMode: 'array' });
     return decodeBucketRows(statement, rows);
   }
 
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {
     this.assertReady();
     const name = declaredState(this.states, state);
-    const client = await this.pool.connect();
+    const client = await this.connect(this.readPool);
     try {
       return await readStateRows(client, this.names, name, keys);
     } finally {
@@ -207,19 +232,19 @@ export class PostgresStore implements Store {
     }
     const sql = `SELECT key, value, updated_at FROM ${this.names.state(declaredState(this.states, state))}
       ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY key LIMIT $${params.push(assertLimit(limit))}`;
-    const { rows } = await this.pool.query(sql, params);
+    const { rows } = await this.read<{ key: string; value: Record<string, unknown>; updated_at: Date }>(sql, params);
     return rows.map(decodeStateRow);
   }
 
   async watermark(): Promise<Date | null> {
     this.assertReady();
-    const { rows } = await this.pool.query<{ watermark: Date | null }>(`SELECT watermark FROM ${this.names.meta} WHERE id = 1`);
+    const { rows } = await this.read<{ watermark: Date | null }>(`SELECT watermark FROM ${this.names.meta} WHERE id = 1`);
     return rows[0]?.watermark ?? null;
   }
 
   async factCount(): Promise<number> {
     this.assertReady();
-    const { rows } = await this.pool.query<{ count: string }>(`SELECT count(*) AS count FROM ${this.names.facts}`);
+    const { rows } = await this.read<{ count: string }>(`SELECT count(*) AS count FROM ${this.names.facts}`);
     return Number(rows[0].count);
   }
 
@@ -238,23 +263,46 @@ export class PostgresStore implements Store {
   /** Each batch is one transaction holding applies back while it runs (see `lockFactsForRepairSql`). */
   async rebuild(range: RebuildRange, reprojector: Reprojector, onBatch?: (batch: RebuildBatch) => Promise<void>): Promise<RebuildResult> {
     this.assertReady();
-    const client = await this.pool.connect();
+    if (range.rollup !== undefined) rebuiltRollup(this.rollups, range.rollup);
+    const client = await this.connect(this.pool);
     let spans;
     try {
       spans = await rebuildSpans(postgresRepairSession(client, this.names, this.rollupOrder), range);
     } finally {
       client.release();
     }
-    return runRebuild(spans, (span) => this.repair((session, context) => rebuildSpan(session, context, span), reprojector), onBatch);
+    return runRebuild(spans, (span) => this.repair((session, context) => rebuildSpan(session, context, span, range.rollup), reprojector), onBatch);
   }
 
   async retractions(limit: number): Promise<Retraction[]> {
     this.assertReady();
-    const { rows } = await this.pool.query(
+    const { rows } = await this.read<{ source: string; id: string; reason: string; retracted_at: Date }>(
       `SELECT source, id, reason, retracted_at FROM ${this.names.retractions} ORDER BY retracted_at DESC, source, id LIMIT $1`,
       [assertLimit(limit)],
     );
     return rows.map(decodeRetraction);
+  }
+
+  /** Holds applies back while it runs, like a repair: a fact deleted here cannot be half-applied there. */
+  async enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult> {
+    this.assertReady();
+    const { facts: before, grains } = assertCutoffs(cutoffs);
+    return this.transaction(async (client) => {
+      const at = [timestampParam(before)];
+      await client.query(lockFactsForRepairSql(this.names));
+      await client.query(`DELETE FROM ${this.names.retractions} r USING ${this.names.facts} f WHERE f.source = r.source AND f.id = r.id AND f."time" < $1`, at);
+      const facts = (await client.query(`DELETE FROM ${this.names.facts} WHERE "time" < $1`, at)).rowCount ?? 0;
+      const deadLetters = (await client.query(`DELETE FROM ${this.names.deadLetters} WHERE received_at < $1`, at)).rowCount ?? 0;
+      const rows = { minute: 0, hour: 0, day: 0 };
+      for (const [grain, cutoff] of Object.entries(grains) as Array<[StoredGrain, Date | undefined]>) {
+        if (!cutoff) continue;
+        for (const layout of this.rollupOrder) {
+          const { rowCount } = await client.query(`DELETE FROM ${this.names.rollup(layout.name, grain)} WHERE bucket < $1`, [timestampParam(cutoff)]);
+          rows[grain] += rowCount ?? 0;
+        }
+      }
+      return { facts, deadLetters, rows };
+    });
   }
 
   /** CSV only: PostgreSQL cannot write Parquet (export from a DuckDB store, or convert the CSV). */
@@ -263,7 +311,7 @@ export class PostgresStore implements Store {
     const layout = declaredRollup(this.rollups, rollup);
     assertGrain(grain);
     if (format !== 'csv') throw new Error(`PostgresStore exports csv only, not ${JSON.stringify(format)}`);
-    const client = await this.pool.connect();
+    const client = await this.connect(this.readPool);
     try {
       return await exportRollupCsv(client, this.names, layout, grain, file);
     } finally {
@@ -274,7 +322,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.readPool.end()]);
   }
 
   /**
@@ -284,7 +332,7 @@ export class PostgresStore implements Store {
    */
   private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
+      const client = await this.connect(this.pool);
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
@@ -294,12 +342,41 @@ export class PostgresStore implements Store {
       } catch (error) {
         // A connection that cannot even roll back is destroyed rather than returned to the pool.
         await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-        if (attempt > this.maxRetries || !RETRYABLE_SQLSTATES.has((error as { code?: string })?.code ?? '')) throw error;
+        if (attempt > this.maxRetries || !RETRYABLE_SQLSTATES.has((error as { code?: string })?.code ?? '')) throw explainTimeout(error, this.timeouts);
         this.onRetry(error, attempt);
       } finally {
         client.release(broken);
       }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+
+  /** A query on the read pool; a timeout error names its setting. */
+  private async read<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    query: string | (pg.QueryConfig & { rowMode?: 'array' }),
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.readPool.query<R>(query as string, values);
+    } catch (error) {
+      throw explainTimeout(error, this.timeouts);
+    }
+  }
+
+  /** A statement outside a transaction on the write pool; a timeout error names its setting. */
+  private async write(query: string, values: unknown[]): Promise<void> {
+    try {
+      await this.pool.query(query, values);
+    } catch (error) {
+      throw explainTimeout(error, this.timeouts);
+    }
+  }
+
+  private async connect(pool: pg.Pool): Promise<PoolClient> {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      throw explainTimeout(error, this.timeouts);
     }
   }
 

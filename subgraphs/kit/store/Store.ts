@@ -81,6 +81,18 @@ export interface Projection {
 export interface StateReader {
   /** Current values of the given keys; absent keys are missing from the map. */
   read(state: string, keys: string[]): Promise<Map<string, Record<string, unknown>>>;
+  /**
+   * Current rows (value and the event time it holds) of the given keys; absent keys are missing. The kit's
+   * projector compares a fact's time with `updatedAt` to tell a late fact from a newer one.
+   * @default absent: every fact counts as newer than the stored value
+   */
+  rows?(state: string, keys: string[]): Promise<Map<string, StateRow>>;
+  /**
+   * The stored, unretracted facts of the given types in event-time order (time, then source, then id), in
+   * pages, the facts of this apply included: what a key is folded from again when a late fact reaches it.
+   * @default absent: a late fact cannot be folded in and leaves the stored value as it is
+   */
+  replay?(types: readonly string[]): AsyncIterable<StoredFact[]>;
 }
 
 /**
@@ -219,6 +231,8 @@ export interface RebuildRange {
   from?: Date;
   /** Exclusive. @default just after the latest stored fact */
   to?: Date;
+  /** Only this rollup (e.g. after its definition changed); an unknown name is a `RangeError`. @default every rollup */
+  rollup?: string;
 }
 
 /** One committed transaction of a rebuild: whole UTC hours within one UTC day. */
@@ -238,6 +252,24 @@ export interface RebuildResult {
   batches: number;
   facts: number;
   revised: number;
+}
+
+/**
+ * What `enforceRetention` deletes: every row strictly before its cutoff. Cutoffs are whole UTC days, so a
+ * coarser grain never keeps a row whose finer rows are half gone.
+ */
+export interface RetentionCutoffs {
+  /** Facts (with their retractions) whose event time is before this, and dead letters received before it. */
+  facts: Date;
+  /** Per grain, rollup rows whose bucket starts before the cutoff; a grain left out is kept whole. */
+  grains: Partial<Record<StoredGrain, Date>>;
+}
+
+/** What one `enforceRetention` deleted. */
+export interface RetentionResult {
+  facts: number;
+  deadLetters: number;
+  rows: Record<StoredGrain, number>;
 }
 
 /**
@@ -297,6 +329,12 @@ export interface Store {
   rebuild(range: RebuildRange, reprojector: Reprojector, onBatch?: (batch: RebuildBatch) => Promise<void>): Promise<RebuildResult>;
   /** Retractions in force, most recent first. */
   retractions(limit: number): Promise<Retraction[]>;
+  /**
+   * Deletes, in one transaction, what is past the retention window: facts, retractions and dead letters
+   * before `cutoffs.facts`, rollup rows before their grain's cutoff. Keyed states are kept (they hold the
+   * latest value, not history). Idempotent.
+   */
+  enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult>;
   /** Export a rollup grain to a file (Parquet or CSV). Returns rows written. */
   exportRollup?(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number>;
   /** Release connections and files. */

@@ -1,5 +1,5 @@
 import { LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import type { StateRow, StateWrite, StoredFact } from './Store.js';
+import type { RollupLayout, StateRow, StateWrite, StoredFact } from './Store.js';
 import type { MergedRollupTable } from './mergeRollupDeltas.js';
 import {
   INSERT_STAGED_FACTS,
@@ -42,10 +42,14 @@ export async function insertNewFacts(connection: DuckDBConnection, facts: Stored
 }
 
 export async function upsertRollups(connection: DuckDBConnection, tables: MergedRollupTable[]): Promise<void> {
-  for (const { layout, grain, rows } of tables) {
+  const byRollup = new Map<RollupLayout, MergedRollupTable[]>();
+  for (const table of tables) byRollup.set(table.layout, [...(byRollup.get(table.layout) ?? []), table]);
+  for (const [layout, grains] of byRollup) {
     // An absent sum contributes 0; an absent min/max contributes nothing (NULL, which the merge skips).
     const absent = Object.values(layout.columns).map((kind) => (kind === 'sum' ? 0 : null));
-    await stage(connection, rollupStage(layout.name), rows, (appender, row) => {
+    const rows = grains.flatMap(({ grain, rows: grainRows }) => grainRows.map((row) => ({ grain, row })));
+    await stage(connection, rollupStage(layout.name), rows, (appender, { grain, row }) => {
+      appender.appendVarchar(grain);
       appender.appendTimestamp(toTimestamp(row.bucket));
       for (const value of row.dims) appender.appendVarchar(value);
       row.values.forEach((merged, i) => {
@@ -54,7 +58,7 @@ export async function upsertRollups(connection: DuckDBConnection, tables: Merged
         else appender.appendDouble(value);
       });
     });
-    await connection.run(upsertStagedRollupSql(layout, grain));
+    for (const { grain, rows: grainRows } of grains) if (grainRows.length > 0) await connection.run(upsertStagedRollupSql(layout, grain));
     await connection.run(`DELETE FROM ${ident(rollupStage(layout.name))}`);
   }
 }

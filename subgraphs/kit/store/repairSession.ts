@@ -78,7 +78,7 @@ export interface RepairContext {
 }
 
 /** A reader of no state: rollup deltas must not depend on it (see `Reprojector`). */
-const NO_STATE: StateReader = { read: async () => new Map() };
+const NO_STATE: StateReader = { read: async () => new Map(), rows: async () => new Map() };
 
 const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
 const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
@@ -106,7 +106,7 @@ export async function changeRetraction(session: RepairSession, context: RepairCo
  * range is every stored fact's time.
  */
 export async function rebuildSpans(session: RepairSession, range: RebuildRange): Promise<Array<{ from: Date; to: Date }>> {
-  for (const [name, value] of Object.entries(range)) {
+  for (const [name, value] of Object.entries({ from: range.from, to: range.to })) {
     if (value !== undefined && !isValidDate(value)) throw new RangeError(`rebuild ${name} is not a valid date`);
   }
   const { from, to } = range;
@@ -146,10 +146,18 @@ export async function runRebuild(
 }
 
 /** Rebuilds one span (hour-aligned, within one UTC day) in the session's transaction. */
-export async function rebuildSpan(session: RepairSession, context: RepairContext, span: { from: Date; to: Date }): Promise<RebuildBatch> {
+export async function rebuildSpan(session: RepairSession, context: RepairContext, span: { from: Date; to: Date }, rollup?: string): Promise<RebuildBatch> {
   const counter = { facts: 0 };
-  const revised = await repairSpan(session, context, span.from, span.to, counter);
+  const only = rollup === undefined ? context : { ...context, rollups: new Map([[rollup, rebuiltRollup(context.rollups, rollup)]]) };
+  const revised = await repairSpan(session, only, span.from, span.to, counter);
   return { from: span.from, to: span.to, facts: counter.facts, revised };
+}
+
+/** The layout of the rollup a rebuild is limited to; an unknown name is bad input, not a store failure. */
+export function rebuiltRollup(rollups: ReadonlyMap<string, RollupLayout>, name: string): RollupLayout {
+  const layout = rollups.get(name);
+  if (!layout) throw new RangeError(`unknown rollup ${JSON.stringify(name)}; known: ${[...rollups.keys()].join(', ')}`);
+  return layout;
 }
 
 /** Recomputes every rollup row of [from, to) (whole hours of one UTC day) and its day; returns changed minute rows. */
@@ -166,7 +174,9 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
     counter.facts += facts.length;
     after = facts.at(-1);
     const { deltas } = await context.reprojector.project(facts, NO_STATE);
-    const inSpan = deltas.filter((d) => d.grain === 'minute' && d.bucket.getTime() >= from.getTime() && d.bucket.getTime() < to.getTime());
+    const inSpan = deltas.filter(
+      (d) => d.grain === 'minute' && context.rollups.has(d.rollup) && d.bucket.getTime() >= from.getTime() && d.bucket.getTime() < to.getTime(),
+    );
     await session.upsertRollups(mergeRollupDeltas(inSpan, context.rollups));
     if (facts.length < REPAIR_CHUNK) break;
   }
@@ -217,16 +227,16 @@ async function recomputeStates(session: RepairSession, context: RepairContext, t
     previous.set(state, new Map(rows.map((row) => [row.key, row])));
   }
 
-  const reader: StateReader = {
-    read: async (state, keys) => {
-      const folded = new Map<string, Record<string, unknown>>();
-      for (const key of keys) {
-        const current = wanted.get(state)?.get(key);
-        if (current) folded.set(key, current.value);
-      }
-      return folded;
-    },
+  // Facts come in event-time order, so none is late against what is folded so far: no replay needed.
+  const rows = async (state: string, keys: string[]) => {
+    const folded = new Map<string, StateRow>();
+    for (const key of keys) {
+      const current = wanted.get(state)?.get(key);
+      if (current) folded.set(key, { key, ...current });
+    }
+    return folded;
   };
+  const reader: StateReader = { rows, read: async (state, keys) => new Map([...(await rows(state, keys))].map(([key, row]) => [key, row.value])) };
   const { stateFactTypes } = context.reprojector;
   for (let after: StoredFact | undefined; ;) {
     const facts = await session.readFacts({ types: stateFactTypes, after, limit: REPAIR_CHUNK });

@@ -5,6 +5,7 @@ import {
   type BucketQuery,
   type BucketRow,
   type Projection,
+  type RetentionCutoffs,
   type RollupLayout,
   type StoredFact,
   type StoredGrain,
@@ -174,4 +175,18 @@ export function assertReason(reason: string): string {
   if (typeof reason !== 'string' || reason.trim() === '') throw new RangeError('a retraction needs a reason');
   if (reason.length > 1000) throw new RangeError('a retraction reason is at most 1000 characters');
   return reason;
+}
+
+/** Refuses cutoffs that are not valid dates on whole UTC days, or name an unknown grain. */
+export function assertCutoffs(cutoffs: RetentionCutoffs): RetentionCutoffs {
+  const check = (name: string, value: unknown) => {
+    if (!isValidDate(value)) throw new RangeError(`retention cutoff ${name} is not a valid date`);
+    if (value.getTime() % GRAIN_MS.day !== 0) throw new RangeError(`retention cutoff ${name} must be a whole UTC day, got ${value.toISOString()}`);
+  };
+  check('facts', cutoffs?.facts);
+  for (const [grain, cutoff] of Object.entries(cutoffs.grains ?? {})) {
+    if (!STORED_GRAINS.includes(grain as StoredGrain)) throw new RangeError(`retention cutoff for unknown grain ${JSON.stringify(grain)}`);
+    if (cutoff !== undefined) check(grain, cutoff);
+  }
+  return cutoffs;
 }

@@ -1,0 +1,185 @@
+/**
+ * The mesh under test for the fan-out benchmark: the four demo subgraphs (in-memory store and bus) and
+ * the gateway, each as compiled JS (`dist/`) in a process of its own on loopback ports picked by the OS,
+ * with the gateway's default (development) auth. Catalog and inventory are seeded with the products the
+ * facts rotate over, so every event's `product { name stock { onHand } }` is filled.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { devProducerHeaders } from '../../scripts/devToken.js';
+import { DOMAIN_NAMES, type DomainName } from '../../subgraphs/domains.js';
+import { minuteOf, PRODUCTS, productIdOf, productNameOf } from './protocol.js';
+
+export interface BenchMesh {
+  gateway: { pid: number; port: number; url: string; wsUrl: string };
+  /** Process ids of the four subgraphs. */
+  subgraphPids: number[];
+  /**
+   * Posts facts `seqs` (orders, each in a bucket of its own, see `protocol.ts`) to orders `POST /events`
+   * in one request; rejects unless every one was applied.
+   */
+  postOrders(seqs: readonly number[], baseMinute: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Started {
+  child: ChildProcess;
+  match: RegExpExecArray;
+}
+
+/** Keeps the last lines of a child's output for an error message; prints nothing while it runs. */
+function launch(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 60_000): Promise<Started> {
+  const entry = path.resolve('dist/scripts', `${script}.js`);
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (npm run build; npm run bench:fanout does it)`);
+  const child = spawn(process.execPath, [entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs / 1000} s:\n${tail.join('\n')}`)), timeoutMs);
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        tail.push(line);
+        if (tail.length > 30) tail.shift();
+        const match = ready.exec(line);
+        if (match) {
+          clearTimeout(timer);
+          resolve({ child, match });
+        }
+      });
+    }
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${signal ?? `code ${code}`}):\n${tail.join('\n')}`));
+    });
+  });
+}
+
+export async function startBenchMesh(): Promise<BenchMesh> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-fanout-'));
+  const children: ChildProcess[] = [];
+  const headers = devProducerHeaders(DOMAIN_NAMES);
+  const close = async () => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 8000).unref();
+          }),
+      ),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const urls = {} as Record<DomainName, string>;
+    await Promise.all(
+      DOMAIN_NAMES.map(async (domain) => {
+        const { child, match } = await launch(
+          domain,
+          'subgraph',
+          [domain],
+          {
+            MESH_STORE: 'memory',
+            MESH_BUS: 'memory',
+            [`${domain.toUpperCase()}_PORT`]: '0',
+            MESH_DATA_DIR: dir,
+            MESH_EXPORT_DIR: dir,
+            MESH_EXPORT_INTERVAL_MINUTES: '0',
+          },
+          /subgraph ready at (\S+)/,
+        );
+        children.push(child);
+        urls[domain] = match[1];
+      }),
+    );
+    const post = async (domain: DomainName, facts: unknown[]) => {
+      const response = await fetch(urls[domain].replace(/\/graphql$/, '/events'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(await headers()) },
+        body: JSON.stringify(facts),
+      });
+      const body = (await response.json()) as { applied?: number; rejected?: number };
+      if (response.status !== 200 || body.rejected) throw new Error(`POST /events to ${domain} answered ${response.status}: ${JSON.stringify(body)}`);
+    };
+    const listed = new Date(Date.now() - 8 * 86_400_000).toISOString();
+    const seedTime = new Date(Date.now() - 86_400_000).toISOString();
+    const fact = (domain: string, type: string, i: number, time: string, data: Record<string, unknown>) => ({
+      specversion: '1.0',
+      id: `fanout-seed-${domain}-${i}`,
+      source: 'urn:bench:fanout',
+      type,
+      time,
+      data,
+    });
+    const products = Array.from({ length: PRODUCTS }, (_, i) => i);
+    await post(
+      'catalog',
+      products.map((i) => fact('catalog', 'ProductListed', i, listed, { productId: productIdOf(i), name: productNameOf(i), category: 'bench', price: 10 })),
+    );
+    await post(
+      'inventory',
+      products.map((i) => fact('inventory', 'StockCounted', i, seedTime, { productId: productIdOf(i), warehouse: 'w1', onHand: 100 + i })),
+    );
+
+    const gateway = await launch(
+      'gateway',
+      'gateway',
+      [],
+      {
+        GATEWAY_HOST: '127.0.0.1',
+        GATEWAY_PORT: '0',
+        MESH_SUBGRAPHS: DOMAIN_NAMES.map((d) => `${d}=${urls[d]}`).join(','),
+        MESH_LANDING_PAGE: 'false',
+        METADATA_SERVER_DETECTION: 'none',
+      },
+      /gateway ready at (\S+) \(websocket (\S+)\)/,
+      120_000,
+    );
+    children.push(gateway.child);
+    const [, url, wsUrl] = gateway.match;
+    for (const deadline = Date.now() + 60_000; ;) {
+      const ready = await fetch(url.replace(/\/graphql$/, '/ready')).catch(() => null);
+      if (ready?.status === 200) break;
+      if (Date.now() > deadline) throw new Error('the gateway did not become ready within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const ordersEvents = urls.orders.replace(/\/graphql$/, '/events');
+    return {
+      gateway: { pid: gateway.child.pid!, port: Number(new URL(url).port), url, wsUrl },
+      subgraphPids: children.filter((child) => child !== gateway.child).map((child) => child.pid!),
+      async postOrders(seqs, baseMinute) {
+        const facts = seqs.map((seq) => ({
+          specversion: '1.0',
+          id: `fanout-${baseMinute}-${seq}`,
+          source: 'urn:bench:fanout',
+          type: 'OrderPlaced',
+          time: new Date(minuteOf(baseMinute, seq) + 1_000).toISOString(),
+          data: {
+            orderId: `fanout-${baseMinute}-${seq}`,
+            productId: productIdOf(seq % PRODUCTS),
+            quantity: 1,
+            unitPrice: 10,
+            region: 'eu',
+            channel: 'web',
+            customerEmail: 'fanout@example.com',
+          },
+        }));
+        const response = await fetch(ordersEvents, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(await headers()) },
+          body: JSON.stringify(facts),
+        });
+        const answer = (await response.json()) as { applied?: number };
+        if (answer.applied !== seqs.length) throw new Error(`facts ${seqs.join(', ')} not all applied (${response.status}): ${JSON.stringify(answer)}`);
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

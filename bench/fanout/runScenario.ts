@@ -1,0 +1,268 @@
+/**
+ * One scenario of the fan-out benchmark: load generators connect their clients, warm-up facts flow until
+ * every client has had an event, then facts are posted at the fixed rate for the duration, late events
+ * are waited for, and each generator reports its matched deliveries and latencies. Gateway CPU and RSS
+ * come from /proc, sampled while it runs.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BenchMesh } from './benchMesh.js';
+import { createHistogram, merge, percentile } from './histogram.js';
+import type { Scenario } from './options.js';
+import { cpuMs, rssBytes, tcpEstablished } from './procStats.js';
+import { now, type FromGenerator, type SlowClientReport, type ToGenerator } from './protocol.js';
+
+export interface ScenarioContext {
+  mesh: BenchMesh;
+  token: string;
+  baseMinute: number;
+  /** The next fact sequence number; facts are numbered across the whole run so buckets never repeat. */
+  nextSeq: number;
+  durationS: number;
+  drainS: number;
+  warmupS: number;
+  generators: number;
+  /** A progress line (rate, ETA). */
+  progress(line: string): void;
+}
+
+export interface ScenarioResult extends Scenario {
+  facts: number;
+  expected: number;
+  delivered: number;
+  duplicates: number;
+  p50: number;
+  p99: number;
+  /** Gateway CPU while facts flowed and drained, in % of one core. */
+  gatewayCpu: number;
+  /** The load generators' CPU over the same time, in % of one core (all generators together). */
+  generatorCpu: number;
+  /** The four subgraphs' CPU over the same time, in % of one core. */
+  subgraphCpu: number;
+  rssIdle: number;
+  rssPeak: number;
+  rssAfter: number;
+  /** Gateway RSS growth per connected, subscribed client before any measured event, in bytes. */
+  idleBytesPerClient: number;
+  notes: string[];
+}
+
+/** Seconds after the clients left before the gateway's RSS is read again. */
+const SETTLE_S = 5;
+/** POSTs in flight at most; facts that fall due meanwhile go out together in the next one. */
+const MAX_IN_FLIGHT = 16;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Generator {
+  child: ChildProcess;
+  clients: number;
+  progress: { warmClients: number; events: number; deliveries: number; closed: number };
+  connected: Promise<Extract<FromGenerator, { type: 'connected' }>>;
+  result: Promise<Extract<FromGenerator, { type: 'result' }>>;
+  slowPort?: number;
+}
+
+function startGenerator(context: ScenarioContext, scenario: Scenario, clients: number, firstIndex: number, slowClient: boolean): Generator {
+  const child = fork(fileURLToPath(new URL('./loadGenerator.ts', import.meta.url)), [], {
+    execArgv: process.execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const generator = { child, clients, progress: { warmClients: 0, events: 0, deliveries: 0, closed: 0 } } as Generator;
+  const once = <T extends FromGenerator['type']>(type: T) =>
+    new Promise<Extract<FromGenerator, { type: T }>>((resolve, reject) => {
+      const onMessage = (message: FromGenerator) => {
+        if (message.type !== type) return;
+        child.off('message', onMessage);
+        resolve(message as Extract<FromGenerator, { type: T }>);
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`a load generator exited (code ${code}) before "${type}"`)));
+    });
+  generator.connected = once('connected');
+  generator.result = once('result');
+  generator.connected.catch(() => {});
+  generator.result.catch(() => {});
+  child.on('message', (message: FromGenerator) => {
+    if (message.type === 'progress') generator.progress = message;
+    else if (message.type === 'slowPort') generator.slowPort = message.port;
+  });
+  const start: ToGenerator = {
+    type: 'start',
+    wsUrl: context.mesh.gateway.wsUrl,
+    token: context.token,
+    clients,
+    firstIndex,
+    kind: scenario.kind,
+    baseMinute: context.baseMinute,
+    slowClient,
+  };
+  child.send(start);
+  return generator;
+}
+
+export async function runScenario(context: ScenarioContext, scenario: Scenario): Promise<ScenarioResult> {
+  const { mesh, durationS, drainS, warmupS } = context;
+  const gatewayPid = mesh.gateway.pid;
+  const label = `${scenario.kind} ${scenario.clients.toLocaleString('en')} × ${scenario.rate}/s`;
+  const notes: string[] = [];
+  const rssIdle = rssBytes(gatewayPid);
+  let rssPeak = rssIdle;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(gatewayPid))), 250);
+
+  const count = context.generators || Math.max(1, Math.ceil(scenario.clients / 5_000));
+  const generators: Generator[] = [];
+  for (let g = 0, first = 0; g < count; g += 1) {
+    const share = Math.floor(scenario.clients / count) + (g < scenario.clients % count ? 1 : 0);
+    generators.push(startGenerator(context, scenario, share, first, scenario.kind === 'slow' && g === 0));
+    first += share;
+  }
+  const broadcast = (message: ToGenerator) => {
+    for (const { child } of generators) if (child.connected) child.send(message);
+  };
+  const sum = (pick: (g: Generator) => number) => generators.reduce((total, g) => total + pick(g), 0);
+
+  try {
+    const connectStarted = now();
+    const connected = await Promise.all(generators.map((g) => g.connected));
+    const failed = connected.reduce((total, c) => total + c.failed, 0);
+    if (failed) notes.push(`${failed} clients failed to connect (${connected.find((c) => c.firstError)?.firstError})`);
+    context.progress(`[${label}] ${scenario.clients - failed} clients connected in ${((now() - connectStarted) / 1000).toFixed(1)} s; warming up`);
+
+    // Warm-up: one fact at a time until every client (that keeps up) has had an event, so the upstream
+    // subscriptions are live before measuring; then until the events stop coming, so no backlog of
+    // warm-up events is measured.
+    const keepingUp = scenario.clients - failed - (scenario.kind === 'slow' ? 1 : 0);
+    const warmDeadline = now() + warmupS * 1000;
+    while (sum((g) => g.progress.warmClients) < keepingUp && now() < warmDeadline) {
+      void mesh.postOrders([context.nextSeq++], context.baseMinute).catch(() => {});
+      const next = Math.min(now() + 3000, warmDeadline);
+      while (sum((g) => g.progress.warmClients) < keepingUp && now() < next) await sleep(100);
+    }
+    const warm = sum((g) => g.progress.warmClients);
+    if (warm < keepingUp) notes.push(`only ${warm} of ${keepingUp} clients had a warm-up event within ${warmupS} s`);
+    for (let seen = -1; sum((g) => g.progress.events) !== seen && now() < warmDeadline + warmupS * 1000;) {
+      seen = sum((g) => g.progress.events);
+      await sleep(1500); // longer than the generators' 1 s progress period
+    }
+    // Clients connected and subscribed, no event in flight: what each idle client costs the gateway.
+    const rssConnected = rssBytes(gatewayPid);
+    context.progress(`[${label}] warm: ${warm} clients, gateway RSS ${(rssConnected / 2 ** 20).toFixed(0)} MB; measuring`);
+
+    const firstSeq = context.nextSeq;
+    broadcast({ type: 'measure', firstSeq });
+    const slowGenerator = generators.find((g) => g.slowPort !== undefined);
+    const measureStart = now();
+    let slowClosedAt: number | undefined;
+    const slowWatch =
+      slowGenerator &&
+      setInterval(() => {
+        if (slowClosedAt === undefined && !tcpEstablished(mesh.gateway.port, slowGenerator.slowPort!)) slowClosedAt = (now() - measureStart) / 1000;
+      }, 100);
+    const cpuStart = cpuMs(gatewayPid);
+    const subgraphCpuStart = mesh.subgraphPids.reduce((total, pid) => total + cpuMs(pid), 0);
+    const generatorCpuStart = sum((g) => cpuMs(g.child.pid!));
+
+    const facts = Math.round(scenario.rate * durationS);
+    const expectedDeliveries = facts * keepingUp;
+    let inFlight = 0;
+    let postErrors = 0;
+    let late = 0;
+    let sent = 0;
+    const posts: Promise<void>[] = [];
+    let lastProgress = now();
+    while (sent < facts) {
+      // Every fact due by now goes out in one POST: a subgraph that commits each request on its own
+      // cannot take 100 requests a second, and a backlog of requests would falsify the rate.
+      const elapsedMs = now() - measureStart;
+      const due = Math.min(facts, Math.floor((elapsedMs * scenario.rate) / 1000) + 1);
+      if (due > sent && inFlight < MAX_IN_FLIGHT) {
+        const seqs: number[] = [];
+        for (; sent < due; sent += 1) {
+          if (elapsedMs - (sent * 1000) / scenario.rate > 100) late += 1;
+          seqs.push(context.nextSeq++);
+        }
+        const sentAt = now();
+        for (const seq of seqs) broadcast({ type: 'sent', seq, sentAt });
+        inFlight += 1;
+        posts.push(
+          mesh
+            .postOrders(seqs, context.baseMinute)
+            .catch(() => void (postErrors += seqs.length))
+            .finally(() => void (inFlight -= 1)),
+        );
+      }
+      if (now() - lastProgress >= 2000) {
+        lastProgress = now();
+        const elapsed = (lastProgress - measureStart) / 1000;
+        const delivered = sum((g) => g.progress.deliveries);
+        context.progress(
+          `[${label}] ${elapsed.toFixed(0)}/${durationS} s · sent ${sent} (${(sent / elapsed).toFixed(1)}/s) · ` +
+            `delivered ${delivered.toLocaleString('en')} of ${(sent * keepingUp).toLocaleString('en')} sent so far · ` +
+            `gateway ${((100 * (cpuMs(gatewayPid) - cpuStart)) / (lastProgress - measureStart)).toFixed(0)} % CPU, ${(rssBytes(gatewayPid) / 2 ** 20).toFixed(0)} MB`,
+        );
+      }
+      await sleep(Math.max(1, Math.min(measureStart + (sent * 1000) / scenario.rate - now(), 50)));
+    }
+    await Promise.all(posts);
+    if (postErrors) notes.push(`${postErrors} facts failed to post`);
+    if (late) notes.push(`${late} facts went out more than 100 ms after their time (POST /events in flight: at most ${MAX_IN_FLIGHT})`);
+    const drainDeadline = now() + drainS * 1000;
+    while (sum((g) => g.progress.deliveries) < expectedDeliveries && now() < drainDeadline) await sleep(100);
+    await sleep(1100); // one more progress report from every generator
+    const wall = now() - measureStart;
+    const gatewayCpu = (100 * (cpuMs(gatewayPid) - cpuStart)) / wall;
+    const generatorCpu = (100 * (sum((g) => cpuMs(g.child.pid!)) - generatorCpuStart)) / wall;
+    const subgraphCpu = (100 * (mesh.subgraphPids.reduce((total, pid) => total + cpuMs(pid), 0) - subgraphCpuStart)) / wall;
+
+    broadcast({ type: 'finish', endSeq: context.nextSeq });
+    const results = await Promise.all(generators.map((g) => g.result));
+    if (slowWatch) clearInterval(slowWatch);
+    await Promise.all(generators.map((g) => new Promise((resolve) => (g.child.exitCode !== null ? resolve(null) : g.child.once('exit', resolve)))));
+    const histogram = results.reduce((into, r) => merge(into, r.histogram), createHistogram());
+    const closed = results.reduce<Record<string, number>>((into, r) => {
+      for (const [code, n] of Object.entries(r.closedByCode)) into[code] = (into[code] ?? 0) + n;
+      return into;
+    }, {});
+    if (Object.keys(closed).length)
+      notes.push(
+        `closed by the gateway: ${Object.entries(closed)
+          .map(([code, n]) => `${n} × ${code}`)
+          .join(', ')}`,
+      );
+    const slow = results.find((r) => r.slow)?.slow;
+    if (slow) notes.push(describeSlow(slow, slowClosedAt, facts, wall / 1000));
+
+    await sleep(SETTLE_S * 1000);
+    return {
+      ...scenario,
+      facts,
+      expected: results.reduce((total, r) => total + r.expected, 0),
+      delivered: results.reduce((total, r) => total + r.delivered, 0),
+      duplicates: results.reduce((total, r) => total + r.duplicates, 0),
+      p50: percentile(histogram, 50),
+      p99: percentile(histogram, 99),
+      gatewayCpu,
+      generatorCpu,
+      subgraphCpu,
+      rssIdle,
+      rssPeak,
+      rssAfter: rssBytes(gatewayPid),
+      idleBytesPerClient: (rssConnected - rssIdle) / Math.max(1, scenario.clients - failed),
+      notes,
+    };
+  } finally {
+    clearInterval(sampler);
+    for (const { child } of generators) if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** When (from /proc/net/tcp) and how (the close frame it finally read) the gateway closed the slow client. */
+function describeSlow(slow: SlowClientReport, closedAt: number | undefined, facts: number, measuredS: number): string {
+  const how = slow.close ? `close ${slow.close.code}${slow.close.reason ? ` "${slow.close.reason}"` : ''}` : 'no close frame';
+  const when =
+    closedAt === undefined
+      ? 'its connection was still open at the end'
+      : `the gateway closed it ${closedAt.toFixed(1)} s after measuring began${closedAt > measuredS ? ` (after the ${measuredS.toFixed(0)} s measured)` : ''}`;
+  return `slow client: ${when} (${how}); ${slow.bufferedAfterPause} of ${facts} measured events were in its socket when it read again`;
+}
