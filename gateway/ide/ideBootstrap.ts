@@ -39,9 +39,20 @@ export const IDE_BOOTSTRAP = `'use strict';
     current = { key: key, client: client, fetcher: GraphiQL.createFetcher({ url: base.href, headers: headers, wsClient: client }) };
     return current.fetcher;
   }
+  // GraphiQL reads the operation name from the editor after a debounce: a run right after an edit may
+  // name an operation the text no longer has, and the subscription would go over HTTP. The text decides.
+  function operationNameOf(params) {
+    var names = [];
+    var pattern = /(?:^|[^_0-9A-Za-z])(?:query|mutation|subscription)\\s+([_A-Za-z][_0-9A-Za-z]*)/g;
+    var match;
+    while ((match = pattern.exec(params.query || ''))) names.push(match[1]);
+    if (params.operationName && names.indexOf(params.operationName) >= 0) return params.operationName;
+    return names.length === 1 ? names[0] : params.operationName;
+  }
   function fetcher(params, options) {
     var headers = cleanHeaders((options && options.headers) || {});
-    return fetcherFor(headers)(params, Object.assign({}, options, { headers: headers }));
+    var fixed = Object.assign({}, params, { operationName: operationNameOf(params) });
+    return fetcherFor(headers)(fixed, Object.assign({}, options, { headers: headers }));
   }
   var search = new URLSearchParams(location.search);
   var preset = search.get('query');
