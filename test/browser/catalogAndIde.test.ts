@@ -21,6 +21,8 @@ interface PageGlobals {
   document: {
     querySelector(selector: string): { CodeMirror: { getValue(): string; setValue(value: string): void } } | null;
     querySelectorAll(selector: string): Iterable<{ hidden: boolean; dataset: Record<string, string | undefined> }>;
+    createElement(tag: 'script'): { textContent: string };
+    head: { appendChild(node: unknown): void };
   };
 }
 
@@ -147,6 +149,24 @@ describeWithChromium('catalog and IDE in Chromium, offline', () => {
     const init = frames.map((f) => JSON.parse(f)).find((m) => m.type === 'connection_init');
     expect(init.payload).toEqual({ authorization: TOKEN });
     await screenshot('ide-subscription');
+  });
+
+  it('should notice a CSP violation when there is one (so the check below can fail)', async () => {
+    const violation = deferred<string>();
+    const probe = await context.newPage();
+    probe.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) violation.resolve(message.text());
+    });
+    await probe.goto(`${base}/graphql`);
+    await probe.evaluate(() => {
+      const { document } = globalThis as unknown as PageGlobals;
+      const script = document.createElement('script');
+      script.textContent = 'window.injected = true';
+      document.head.appendChild(script);
+    });
+
+    expect(await withTimeout(violation.promise, 'the CSP to refuse an inline script')).toContain('script-src');
+    await probe.close();
   });
 
   it('should have reached nothing beyond loopback and hit no CSP violation or script error', () => {
