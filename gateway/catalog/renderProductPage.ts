@@ -32,6 +32,13 @@ function renderPort(port: Port): string {
   }
 }
 
+/** Retention as people read it: facts, then each rollup grain, then the last run. */
+function retentionText(retention: NonNullable<ProductView['product']['retention']>): string {
+  const days = (value: number | null | undefined) => (value === null || value === undefined ? 'forever' : `${value} days`);
+  const grains = (['minute', 'hour', 'day'] as const).map((grain) => `${grain} rows ${days(retention.grainDays[grain])}`);
+  return `facts ${days(retention.factDays)}; ${grains.join(', ')}; ${retention.lastRun ? `last enforced ${retention.lastRun.at}` : 'not enforced yet'}`;
+}
+
 /** The IDE with an operation preloaded. */
 export const ideLink = (graphqlPath: string, query: string) => `${graphqlPath}?${new URLSearchParams({ query }).toString()}`;
 
@@ -73,6 +80,7 @@ ${p.description.usage ? `<p class="muted">Usage: ${e(p.description.usage)}</p>` 
   <dt>Owner</dt><dd>${e(p.owner.team)} — <a href="mailto:${e(p.owner.contact)}">${e(p.owner.contact)}</a></dd>
   <dt>Freshness</dt><dd id="freshness" data-url="${e(`${catalogPath}/${encodeURIComponent(p.id)}.json`)}" class="${p.freshness.withinSlo ? 'ok' : 'late'}">newest fact ${e(age(p.freshness.lagSeconds))} (as of ${e(p.asOf ?? 'never')}, SLO ${e(p.slos.freshnessSeconds)} s) — ${p.freshness.withinSlo ? 'within SLO' : 'outside SLO'}</dd>
   <dt>SLOs</dt><dd>availability ${e((p.slos.availability * 100).toFixed(2))} %, retention ${e(p.slos.retentionDays)} days${p.slos.queryLatencyP99Ms ? `, p99 ${e(p.slos.queryLatencyP99Ms)} ms` : ''}</dd>
+  ${p.retention ? `<dt>Retention</dt><dd>${e(retentionText(p.retention))}</dd>` : ''}
   <dt>Facts</dt><dd>${e(p.factCount.toLocaleString('en'))} (${e(p.factTypes.join(', '))})</dd>
   <dt>Tags</dt><dd>${(p.tags ?? []).map((t) => `<span class="tag">${e(t)}</span>`).join('') || '—'}</dd>
 </dl>

@@ -35,6 +35,7 @@ const descriptor = {
   freshness: { lagSeconds: 30, withinSlo: true },
   factCount: 3,
   factTypes: ['ThingSeen'],
+  retention: { factDays: 30, grainDays: { minute: 30, hour: 30, day: null }, intervalSeconds: 3600, lastRun: null },
 };
 
 const SUPERGRAPH_LIKE = `
@@ -101,6 +102,7 @@ describe('catalog routes', () => {
     expect(text).not.toContain('10.0.0.7');
     expect(text).not.toContain('/srv/mesh');
     expect(text).toContain('<code>things.parquet</code>');
+    expect(text).toContain('<dt>Retention</dt><dd>facts 30 days; minute rows 30 days, hour rows 30 days, day rows forever; not enforced yet</dd>');
     expect(text).toMatch(
       /<code>Thing\.secret<\/code><\/td><td><code>String<\/code><\/td><td><\/td><td><span class="tag pii">pii<\/span><\/td><td>pii:read<\/td>/,
     );

@@ -50,6 +50,7 @@ describe('catalog pages, IDE and freshness in responses', () => {
 
     expect(response.status).toBe(200);
     expect(text).toContain('Order sales');
+    expect(text).toMatch(/<dt>Retention<\/dt><dd>facts 730 days; minute rows [^<]+; (last enforced|not enforced yet)/);
     expect(text).toMatch(
       /<code>OrderBucket\.revenue<\/code><\/td><td><code>Float<\/code><\/td><td>Net revenue in EUR\.<\/td><td><span class="tag confidential">confidential<\/span><\/td><td>finance:read<\/td>/,
     );
