@@ -32,6 +32,7 @@ import { DEFAULT_GATEWAY_LIMITS } from './limits/GatewayLimitsConfig.js';
 import { NO_COST_DIRECTIVES } from './limits/readCostDirectives.js';
 import { ANONYMOUS } from './auth/Principal.js';
 import { startRegistry } from './registry/startRegistry.js';
+import { filesRoute } from './files/filesRoute.js';
 import { createSubgraphClient } from './upstream/createSubgraphClient.js';
 import { SubgraphDataSource } from './upstream/SubgraphDataSource.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG } from './upstream/SubgraphClientConfig.js';
@@ -125,7 +126,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     // Entity fetches for events share each subgraph's breaker; the executor fails over between replicas around them.
     const buildDataSource = (name: string, url: string) =>
       name === CATALOG_SUBGRAPH_NAME ? catalog.dataSource : subgraphClient.guard(name, replicaDataSource(name, url));
-    const identity = auth && { upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name) };
+    const identity = auth && {
+      upstreamConnection: (context: unknown, name: string) => auth.upstreamConnection(context, name),
+      groupIdentity: (context: unknown, subgraphs: readonly string[]) => auth.groupIdentity(context, subgraphs),
+    };
     if (!executor)
       executor = createSubscriptionExecutor({
         supergraphSdl: next.supergraph,
@@ -183,6 +187,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     subscriptions: () => executor,
     maxPayload: limits.config.maxWebsocketMessageBytes,
     maxOperationsPerSocket: limits.config.maxSubscriptionsPerSocket,
+    outbound: config.outbound,
     admit: (operation, caller, schema) =>
       limits.admitWebsocketOperation(
         { ...operation, extensions: operation.extensions ?? undefined },
@@ -218,6 +223,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // The offline IDE (GraphiQL from our own assets) on GET /graphql for browsers, unless MESH_LANDING_PAGE=false.
   if (config.landingPage) app.use(ideRoutes({ examples: () => catalog.examples() }));
   if (registry) app.use('/registry', registry.routes);
+  // Data product files: `GET /files/<product>/<file>` streamed from the subgraph with the caller's signed identity.
+  app.use(
+    filesRoute({
+      addresses,
+      authenticate: auth ? (authorization) => auth.principalFromHttp(authorization) : undefined,
+      upstreamHeaders: async (principal, name) => ((await auth?.upstreamConnection({ principal }, name)?.params()) ?? {}) as Record<string, string>,
+      log: (message) => log('warn', message),
+    }),
+  );
   let graphqlHandler: express.RequestHandler | null = null;
   app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
     if (!graphqlHandler)

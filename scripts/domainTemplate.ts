@@ -46,14 +46,43 @@ function schemaFile(name: string, P: string): string {
 type ${P}Bucket {
   start: DateTime!
   end: DateTime!
+  "False when the range cuts this bucket: its values cover only the part inside the range."
+  complete: Boolean!
   "Facts recorded."
   count: Int!
   "Sum of their amounts."
   amount: Float!
+  "Null unless \`compareTo\` is given."
+  comparison: ${P}Comparison
+  "Null unless \`rolling\` is given."
+  rolling: ${P}Window
 }
 
 type ${P}Totals {
   count: Int!
+  amount: Float!
+  "Null unless \`compareTo\` is given."
+  comparison: ${P}Comparison
+}
+
+"A bucket (or the totals) against the comparison period."
+type ${P}Comparison {
+  start: DateTime!
+  end: DateTime!
+  count: MeasureChange!
+  amount: MeasureChange!
+}
+
+"Moving sums over the rolling window ending at a bucket, and their averages per bucket."
+type ${P}Window {
+  buckets: Int!
+  count: Int!
+  amount: Float!
+  average: ${P}WindowAverage!
+}
+
+type ${P}WindowAverage {
+  count: Float!
   amount: Float!
 }
 
@@ -79,7 +108,13 @@ type ${P}BucketEvent {
 
 type Query {
   "${P} facts over time."
-  ${name}History(range: TimeRangeInput!, granularity: Granularity!, timeZone: String): ${P}History @authenticated
+  ${name}History(
+    range: TimeRangeInput!
+    granularity: Granularity!
+    timeZone: String
+    compareTo: ComparePeriod
+    rolling: RollingWindowInput
+  ): ${P}History @authenticated
 }
 
 type Subscription {

@@ -25,6 +25,15 @@ export interface GatewayAuthConfig {
    * @default every subgraph of the supergraph
    */
   trustedSubgraphs?: readonly string[];
+  /**
+   * The subgraphs (by supergraph name) whose subscription answers depend on WHO asks, not only on the
+   * scopes (they filter events by the token's `sub`). A subscription whose plan touches one of them is
+   * shared only between clients of the same subject; any other subscription is shared between clients
+   * with the same scope set, and the subgraphs then get an identity without `sub` (the scope set's). See
+   * docs/architecture.md "Subscription groups" (`MESH_SUBSCRIPTION_PER_SUBJECT`).
+   * @default [] (no subgraph filters by subject: groups are per scope set)
+   */
+  perSubjectSubgraphs?: readonly string[];
   /** Named policies for `@policy`; env cannot declare functions, an embedding program can. @default {} */
   policies?: PolicyRegistry;
   /** Where audit records go. @default JSON lines on stderr */

@@ -1,7 +1,8 @@
 import { MeshError } from '../../core/errors/MeshError.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { createHash } from 'node:crypto';
-import { GraphQLError, print, validate, type DocumentNode, type ExecutionResult, type FieldNode } from 'graphql';
+import { GraphQLError, print, TypeInfo, validate, visit, visitWithTypeInfo, type DocumentNode, type ExecutionResult, type FieldNode } from 'graphql';
+import type { ScopedResult, SubscriptionScope } from '../subscriptions/SubscriptionScope.js';
 import { auditFieldAuth, auditRefusal, stderrAuditSink, type AuditSink } from './auditFieldAuth.js';
 import type { AuthSchema } from './AuthSchema.js';
 import { authorizeOperation, deniedPaths, deniesRootField, type DeniedField, type OperationAuthorization } from './authorizeOperation.js';
@@ -20,18 +21,24 @@ export interface SubscriptionAuthRequest {
   context?: unknown;
 }
 
-type Stream = AsyncIterableIterator<ExecutionResult>;
+/** The request the executor gets: the authorized operation alone, and the auth part of its group. */
+export interface AuthorizedSubscriptionRequest extends SubscriptionAuthRequest {
+  scope: SubscriptionScope;
+}
 
 /** Options of `authorizeSubscription`. */
-export interface AuthorizeSubscriptionOptions {
+export interface AuthorizeSubscriptionOptions<T> {
   /** The auth view of the supergraph the subscription executor plans with; null fails closed. */
   authSchema: AuthSchema | null;
   request: SubscriptionAuthRequest;
-  /** Opens the subscription for the (rewritten) request: the federated subscription executor. */
-  subscribe(request: SubscriptionAuthRequest): Promise<Stream | ExecutionResult>;
   /**
-   * The caller's token expired: called once, before the stream ends; the adapter closes the connection
-   * (graphql-ws close code 4403). A throw is ignored.
+   * Opens the subscription for the (rewritten) request: the federated subscription executor, which runs
+   * `scope.transform` once per event for the group and `scope.expired` per client.
+   */
+  subscribe(request: AuthorizedSubscriptionRequest): Promise<T | ExecutionResult>;
+  /**
+   * The caller's token expired: called once, before the client's stream ends; the adapter closes the
+   * connection (graphql-ws close code 4403). A throw is ignored.
    */
   onExpired(): void;
   /** @default 'filter' */
@@ -51,14 +58,19 @@ const errorsAt = (authorization: OperationAuthorization, denied = authorization.
 /**
  * Field-level authorization for a subscription: denied fields are removed before planning, and come back
  * `null` with an error at their path in every event. A denied root field is an error result, and no
- * upstream subscription is opened. Every event is checked again: an expired token ends the stream
- * through `onExpired`, and decisions are re-made (a policy may change its mind; a field never re-appears
- * because it was not fetched).
+ * upstream subscription is opened. Every event is checked again: an expired token ends the client's
+ * stream through `onExpired`, and decisions are re-made (a policy may change its mind; a field never
+ * re-appears because it was not fetched).
+ *
+ * The per-event decision and replay are the executor's `scope.transform`, run once per event for a
+ * group of clients whose `scope.key` is equal: the same authentication state and scope set (and, when
+ * the operation reaches a `@policy` field, the same claims, since a policy may read any claim). Expiry
+ * is each client's own.
  *
  * Fails closed: a document that does not validate, or whose operation cannot be resolved, is an error
  * result and nothing is opened. The executor gets a document holding only the authorized operation.
  */
-export async function authorizeSubscription(options: AuthorizeSubscriptionOptions): Promise<Stream | ExecutionResult> {
+export async function authorizeSubscription<T>(options: AuthorizeSubscriptionOptions<T>): Promise<T | ExecutionResult> {
   const { authSchema, request, subscribe, onExpired, mode = 'filter', policies = {}, audit = stderrAuditSink, now = Date.now } = options;
   if (!authSchema) return { errors: [new MeshError(ErrorCode.INTERNAL_SERVER_ERROR, 'Authorization is unavailable: the supergraph is not loaded.')] };
   const invalid = validate(authSchema.schema, request.document);
@@ -92,54 +104,42 @@ export async function authorizeSubscription(options: AuthorizeSubscriptionOption
   const rootDenied = (denied: ReadonlyMap<FieldNode, DeniedField>) => deniesRootField({ ...authorization, denied });
   if (authorization.denied.size > 0 && (mode === 'reject' || rootDenied(authorization.denied))) return errorsAt(authorization);
 
-  // Only the authorized operation, under its own name: the executor cannot select another one.
-  const opened = await subscribe({ ...request, document: authorization.document, operationName });
-  if (!(Symbol.asyncIterator in opened)) return opened;
-  const upstream = opened;
-
-  let done = false;
-  const finish = async (): Promise<IteratorResult<ExecutionResult>> => {
-    if (!done) {
-      done = true;
-      await upstream.return?.();
+  // Decisions are made again per event, never cached for the life of the subscription.
+  const transform = async (result: ExecutionResult): Promise<ScopedResult> => {
+    const again = decide();
+    const denied = new Map(authorization.denied);
+    if (again) for (const [node, field] of again.denied) denied.set(node, field);
+    if (again && again.deniedCoordinates.length > 0 && denied.size > authorization.denied.size) {
+      auditFieldAuth(audit, { deniedCoordinates: again.deniedCoordinates, allowedGoverned: [] }, { principal, operationName, operationHash });
     }
-    return { done: true, value: undefined };
+    if (denied.size > authorization.denied.size && (mode === 'reject' || rootDenied(denied))) return { result: errorsAt(authorization, denied), last: true };
+    return { result: await replayWithDenials({ authSchema, authorization, denied, variables: request.variables, result }) };
   };
-  const stream: Stream = {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    async next() {
-      if (done) return { done: true, value: undefined };
-      const step = await upstream.next();
-      if (step.done) {
-        done = true;
-        return step;
-      }
-      if (isExpired(principal, now())) {
-        expire();
-        return finish();
-      }
-      // Decisions are made again per event, never cached for the life of the subscription.
-      const again = decide();
-      const denied = new Map(authorization.denied);
-      if (again) for (const [node, field] of again.denied) denied.set(node, field);
-      if (again && again.deniedCoordinates.length > 0 && denied.size > authorization.denied.size) {
-        auditFieldAuth(audit, { deniedCoordinates: again.deniedCoordinates, allowedGoverned: [] }, { principal, operationName, operationHash });
-      }
-      if (denied.size > authorization.denied.size && (mode === 'reject' || rootDenied(denied))) {
-        const value = errorsAt(authorization, denied);
-        await finish();
-        done = true;
-        return { done: false, value };
-      }
-      return { done: false, value: await replayWithDenials({ authSchema, authorization, denied, variables: request.variables, result: step.value }) };
-    },
-    return: finish,
-    async throw(error) {
-      await finish();
-      throw error;
-    },
+  const readsClaims = Object.keys(policies).length > 0 && reachesPolicy(authSchema, authorization.original);
+  const scope: SubscriptionScope = {
+    key: JSON.stringify([mode, principal.authenticated, [...principal.scopes].sort(), readsClaims ? [principal.sub ?? null, principal.claims] : null]),
+    transform,
+    expired: () => isExpired(principal, now()),
+    onExpired: expire,
   };
-  return stream;
+  // Only the authorized operation, under its own name: the executor cannot select another one.
+  return subscribe({ ...request, document: authorization.document, operationName, scope });
+}
+
+/** Whether a field of `document` is governed by `@policy` (whose decision may read any claim). */
+function reachesPolicy(authSchema: AuthSchema, document: DocumentNode): boolean {
+  const typeInfo = new TypeInfo(authSchema.schema);
+  let found = false;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        if (found || !parent) return undefined;
+        if ((authSchema.requirementOf(parent.name, node.name.value)?.policies.length ?? 0) > 0) found = true;
+        return undefined;
+      },
+    }),
+  );
+  return found;
 }

@@ -3,7 +3,7 @@ import { MeshError } from '../../core/errors/MeshError.js';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { ExecutionResult } from 'graphql';
 import { loadAuthSchema, type AuthSchema } from './AuthSchema.js';
-import { authorizeSubscription, type SubscriptionAuthRequest } from './authorizeSubscription.js';
+import { authorizeSubscription, type AuthorizedSubscriptionRequest, type SubscriptionAuthRequest } from './authorizeSubscription.js';
 import { createGatewayTokenSigner } from './createGatewayTokenSigner.js';
 import { AuthenticationError, createTokenVerifier, SigningKeysUnavailableError } from './createTokenVerifier.js';
 import type { GatewayAuthConfig } from './GatewayAuthConfig.js';
@@ -58,12 +58,18 @@ export interface GatewayAuth {
    * which would defeat sharing and still go stale on reconnect.
    */
   upstreamConnection(context: unknown, subgraph: string): { sharingKey: string; params: () => Promise<Record<string, unknown>> } | undefined;
+  /**
+   * The identity a subscription group runs as (the executor's `groupIdentity`): the client's own when a
+   * subgraph of the plan filters by subject (`perSubjectSubgraphs`), else the scope set's, without
+   * `sub` or expiry, shared by every client holding those scopes.
+   */
+  groupIdentity(context: unknown, subgraphs: readonly string[]): { key: string; context: unknown };
   /** Authorizes a subscription request before it reaches the subscription executor. */
-  authorizeSubscription(
+  authorizeSubscription<T>(
     request: SubscriptionAuthRequest,
-    subscribe: (request: SubscriptionAuthRequest) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>,
+    subscribe: (request: AuthorizedSubscriptionRequest) => Promise<T | ExecutionResult>,
     onExpired: () => void,
-  ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  ): Promise<T | ExecutionResult>;
 }
 
 /** Throws at start when the key set cannot be read or the secret is too short. */
@@ -80,6 +86,7 @@ export function createGatewayAuth(config: GatewayAuthConfig, options: GatewayAut
   const signer = createGatewayTokenSigner({ secret: config.gatewaySecret });
   const trusted = config.trustedSubgraphs && new Set(config.trustedSubgraphs);
   const isTrusted = (subgraph: string) => !trusted || trusted.has(subgraph);
+  const perSubject = new Set(config.perSubjectSubgraphs ?? []);
 
   const toGraphQLError = (error: unknown): never => {
     if (error instanceof AuthenticationError) {
@@ -112,6 +119,14 @@ export function createGatewayAuth(config: GatewayAuthConfig, options: GatewayAut
       const principal = principalOf(context);
       const sharingKey = JSON.stringify([principal.authenticated, principal.sub ?? null, [...principal.scopes].sort()]);
       return { sharingKey, params: () => signer.headersFor(subgraph, principal) };
+    },
+    groupIdentity(context, subgraphs) {
+      const principal = principalOf(context);
+      const scopes = [...principal.scopes].sort();
+      if (subgraphs.some((name) => perSubject.has(name)))
+        return { key: JSON.stringify(['subject', principal.authenticated, principal.sub ?? null, scopes]), context };
+      const shared: Principal = { authenticated: principal.authenticated, scopes, claims: {} };
+      return { key: JSON.stringify(['scopes', principal.authenticated, scopes]), context: { principal: shared } };
     },
     authorizeSubscription: (request, subscribe, onExpired) =>
       authorizeSubscription({ authSchema: supergraph()?.auth ?? null, request, subscribe, onExpired, mode, policies, audit }),

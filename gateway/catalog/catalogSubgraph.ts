@@ -69,6 +69,14 @@ type OutputPort {
   format: String
   path: String
   description: String
+  "file: when it was written (ISO 8601)."
+  exportedAt: String
+  "file: rows in it."
+  rows: Int
+  "file: start of the hours it covers (ISO 8601, inclusive)."
+  coveredFrom: String
+  "file: end of the hours it covers (ISO 8601, exclusive)."
+  coveredTo: String
   fields: [String!]
   "event-mesh: out (change events), in (facts) or dead-letter."
   direction: String

@@ -6,12 +6,14 @@ export interface PublicEndpoints {
   graphqlUrl: string;
   /** graphql-ws endpoint, e.g. `wss://mesh.example.com/graphql`. */
   wsUrl: string;
+  /** Base of file downloads (`gateway/files/filesRoute.ts`), e.g. `https://mesh.example.com/files/`. */
+  filesUrl: string;
 }
 
 /** The gateway endpoints under a public base URL (`MESH_PUBLIC_URL`). */
 export function publicEndpoints(baseUrl: string): PublicEndpoints {
   const base = baseUrl.replace(/\/+$/, '').replace(/\/graphql$/, '');
-  return { graphqlUrl: `${base}/graphql`, wsUrl: `${base.replace(/^http/, 'ws')}/graphql` };
+  return { graphqlUrl: `${base}/graphql`, wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, filesUrl: `${base}/files/` };
 }
 
 /**
@@ -25,7 +27,11 @@ export function publicPorts<P extends Record<string, unknown> & { kind: string }
     const { url: _url, ...rest } = port;
     if (port.kind === 'graphql-query') return { ...rest, url: endpoints.graphqlUrl } as unknown as P;
     if (port.kind === 'graphql-subscription') return { ...rest, url: endpoints.wsUrl } as unknown as P;
-    if (port.kind === 'file' && typeof port.path === 'string') return { ...rest, path: relativeFilePath(port.path) } as unknown as P;
+    if (port.kind === 'file' && typeof port.path === 'string') {
+      // `<domain>/<file>` relative to the export folder is also the download path under the gateway's `/files/`.
+      const relative = relativeFilePath(port.path);
+      return { ...rest, path: relative, ...(/^[^/]+\/[^/]+$/.test(relative) && { url: `${endpoints.filesUrl}${relative}` }) } as unknown as P;
+    }
     return rest as unknown as P;
   });
 }

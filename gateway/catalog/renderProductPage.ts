@@ -19,13 +19,16 @@ function renderPort(port: Port): string {
         Array.isArray(port.withheld) && port.withheld.length ? `; withheld: ${e(port.withheld.join(', '))}` : ''
       }</td></tr>`;
     case 'file': {
+      const covered = port.coveredFrom ? `covers ${str(port.coveredFrom)} to ${str(port.coveredTo)}` : '';
       const details = [
         str(port.format),
         str(port.description),
+        port.rows !== undefined ? `${str(port.rows)} rows` : '',
+        covered,
         port.exportedAt ? `exported ${str(port.exportedAt)}` : '',
-        port.rowCount !== undefined ? `${str(port.rowCount)} rows` : '',
       ];
-      return `<tr><td>file</td><td><code>${e(str(port.path))}</code></td><td>${e(details.filter(Boolean).join(' · '))}</td></tr>`;
+      const where = typeof port.url === 'string' ? `<a href="${e(port.url)}"><code>${e(str(port.path))}</code></a>` : `<code>${e(str(port.path))}</code>`;
+      return `<tr><td>file</td><td>${where}</td><td>${e(details.filter(Boolean).join(' · '))}</td></tr>`;
     }
     default:
       return `<tr><td>${e(port.kind)}</td><td></td><td>${e(str(port.description))}</td></tr>`;

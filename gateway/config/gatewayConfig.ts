@@ -9,6 +9,7 @@ import type { SupergraphSource } from '../supergraph/createSupergraphManager.js'
 import type { GatewayAuthConfig } from '../auth/GatewayAuthConfig.js';
 import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
 import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
+import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from '../subscriptions/createOutboundQueue.js';
 import type { RegistryConfig } from '../registry/RegistryConfig.js';
 import { registryConfigFromEnv } from '../registry/registryConfigFromEnv.js';
 import type { UpstreamKeepAliveOptions } from '../subscriptions/createUpstreamClient.js';
@@ -51,6 +52,13 @@ export interface GatewayConfig {
    */
   limits?: GatewayLimitsConfig;
   /**
+   * Bounds of each websocket client's outbound queue: a client further behind is closed with 1013 and
+   * told to reconnect and resume from its last cursor (README.md "Subscriptions", `MESH_WS_MAX_QUEUED_MESSAGES`,
+   * `MESH_WS_MAX_QUEUED_BYTES`).
+   * @default DEFAULT_OUTBOUND_LIMITS (1,000 messages, 4 MiB)
+   */
+  outbound?: OutboundLimits;
+  /**
    * Pings on the gateway's websockets to subgraphs: a socket without a pong in time is dropped and its
    * subscriptions resume from their last cursor on a new one (README.md "Configuration").
    * @default { intervalMs: 10000, timeoutMs: 5000 }
@@ -85,6 +93,7 @@ const DEFAULT_SUBGRAPHS =
  * replicas of a subgraph, the first composed into the supergraph), `MESH_POLL_INTERVAL_MS`,
  * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`, `|` between replicas), `MESH_INTROSPECTION` (`true`/`false`),
  * `MESH_UPSTREAM_PING_INTERVAL_MS` / `MESH_UPSTREAM_PONG_TIMEOUT_MS` (upstream keep-alive),
+ * `MESH_WS_MAX_QUEUED_MESSAGES` / `MESH_WS_MAX_QUEUED_BYTES` (each websocket client's outbound bound),
  * `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
  * `subgraphClientConfigFromEnv`). Throws, naming the variable, for a bad
  * value or for development credentials in production.
@@ -135,6 +144,10 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     ...(env.MESH_PUBLIC_URL && { publicUrl: publicUrlFrom(env.MESH_PUBLIC_URL, fail) }),
     auth: authConfigFromEnv(env, supergraph, fail),
     limits: limitsConfigFromEnv(env, fail),
+    outbound: {
+      maxMessages: positiveInt(env, 'MESH_WS_MAX_QUEUED_MESSAGES', DEFAULT_OUTBOUND_LIMITS.maxMessages, fail),
+      maxBytes: positiveInt(env, 'MESH_WS_MAX_QUEUED_BYTES', DEFAULT_OUTBOUND_LIMITS.maxBytes, fail),
+    },
     ...optional('registry', registryConfigFromEnv(env, supergraph.kind === 'subgraphs', fail)),
     upstreamKeepAlive: upstreamKeepAliveFromEnv(env, fail),
     subgraphClient: subgraphClientConfigFromEnv(env, fail),
@@ -215,7 +228,8 @@ function upstreamKeepAliveFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Requir
  * `MESH_AUTH_JWKS_URL` | `MESH_AUTH_JWKS_FILE` (default the dev key set), `MESH_AUTH_ISSUER` (`mesh-dev`),
  * `MESH_AUTH_AUDIENCE` (`mesh`), `MESH_AUTH_SCOPES_CLAIM` (`scope`), `MESH_AUTH_MODE` (`filter` |
  * `reject`), `MESH_GATEWAY_SECRET` | `MESH_GATEWAY_SECRET_FILE` (default a dev secret),
- * `MESH_TRUSTED_SUBGRAPHS` (default the names in `MESH_SUBGRAPHS`), `MESH_SECURE`. In production
+ * `MESH_TRUSTED_SUBGRAPHS` (default the names in `MESH_SUBGRAPHS`), `MESH_SUBSCRIPTION_PER_SUBJECT` (subgraphs
+ * that filter subscription events by subject, default none), `MESH_SECURE`. In production
  * (`NODE_ENV=production` or `MESH_SECURE=true`) the committed dev secret and dev key are refused, and a
  * supergraph file needs `MESH_TRUSTED_SUBGRAPHS`.
  */
@@ -235,6 +249,9 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv, supergraph: SupergraphSource,
     : supergraph.kind === 'subgraphs'
       ? supergraph.subgraphs.map((s) => s.name)
       : undefined;
+  const perSubjectSubgraphs = env.MESH_SUBSCRIPTION_PER_SUBJECT?.trim()
+    ? parseNames('MESH_SUBSCRIPTION_PER_SUBJECT', env.MESH_SUBSCRIPTION_PER_SUBJECT, fail)
+    : [];
   if (secure) {
     // Fail closed: dev credentials are public, so a production mesh running on them has no auth at all.
     const problems: string[] = [];
@@ -257,8 +274,20 @@ function authConfigFromEnv(env: NodeJS.ProcessEnv, supergraph: SupergraphSource,
     mode,
     gatewaySecret,
     ...(trustedSubgraphs && { trustedSubgraphs }),
+    perSubjectSubgraphs,
     warnings: [],
   };
+}
+
+/** A whole number ≥ 1 from `variable`, or `fallback` when unset. */
+function positiveInt(env: NodeJS.ProcessEnv, variable: string, fallback: number, fail: EnvFail): number {
+  const parsed = z.coerce
+    .number()
+    .int()
+    .min(1)
+    .safeParse(env[variable] || fallback);
+  if (!parsed.success) fail(variable, env[variable], 'a whole number, at least 1');
+  return parsed.data;
 }
 
 /** `name,name,...`: subgraph names as in `MESH_SUBGRAPHS`. */

@@ -6,8 +6,15 @@ import { GraphQLError, print, validate, type DocumentNode, type ExecutionResult,
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { SubscriptionExecutor } from '../subscriptions/index.js';
-import type { SubscriptionAuthRequest } from '../auth/authorizeSubscription.js';
+import {
+  ClientStream,
+  createOutboundQueue,
+  type OutboundCutOff,
+  type OutboundLimits,
+  type OutboundQueue,
+  type SubscriptionExecutor,
+} from '../subscriptions/index.js';
+import type { AuthorizedSubscriptionRequest, SubscriptionAuthRequest } from '../auth/authorizeSubscription.js';
 import type { Principal } from '../auth/Principal.js';
 import { resolveOperation, withoutHttpStatus } from '../auth/resolveOperation.js';
 
@@ -45,9 +52,23 @@ export interface GraphqlWsOptions {
    */
   authorizeSubscription?: (
     request: SubscriptionAuthRequest,
-    subscribe: (request: SubscriptionAuthRequest) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>,
+    subscribe: (request: AuthorizedSubscriptionRequest) => Promise<ClientStream | ExecutionResult>,
     onExpired: () => void,
-  ) => Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  ) => Promise<ClientStream | ExecutionResult>;
+  /**
+   * Bounds of each connection's outbound queue (docs/architecture.md "Slow clients"): a connection
+   * that falls further behind is closed with 1013 and a reason telling it to reconnect and resume from
+   * its last cursor.
+   * @default { maxMessages: 1000, maxBytes: 4194304 }
+   */
+  outbound?: OutboundLimits;
+  /**
+   * Seams for metrics: `onDelivered` once per subscription message the network took (with its size),
+   * `onCutOff` once per connection cut off for being too slow. A throw is ignored.
+   * @default none
+   */
+  onDelivered?(bytes: number): void;
+  onCutOff?(info: OutboundCutOff): void;
   /**
    * Largest message in bytes; a larger one closes the socket with 1009 (message too big) before it
    * is parsed.
@@ -79,7 +100,7 @@ export interface GraphqlWsOptions {
   ) => Promise<{ document: DocumentNode } | GraphQLError>;
 }
 
-type ConnectionExtra = { principal?: Principal; expiryTimer?: NodeJS.Timeout };
+type ConnectionExtra = { principal?: Principal; expiryTimer?: NodeJS.Timeout; outbound?: OutboundQueue; streams?: Set<ClientStream> };
 type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<ConnectionExtra>>;
 
 /**
@@ -92,6 +113,17 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
   // graphql-ws hands `execute`/`subscribe` only the execution args: find the connection by its context.
   const connections = new WeakMap<object, Ctx>();
   const expire = (ctx: Ctx) => ctx.extra.socket.close(FORBIDDEN, 'token expired');
+  const outboundOf = (ctx: Ctx) =>
+    (ctx.extra.outbound ??= createOutboundQueue({
+      socket: ctx.extra.socket,
+      ...options.outbound,
+      onDelivered: options.onDelivered,
+      onCutOff: (info) => {
+        // Leave the groups now, not when the close handshake ends (which waits behind the backlog).
+        for (const stream of ctx.extra.streams ?? []) void stream.return();
+        options.onCutOff?.(info);
+      },
+    }));
   const cleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       ...(authenticate && {
@@ -153,6 +185,21 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         result.errors
           ? { ...result, errors: result.errors.map((error) => (typeof error.toJSON === 'function' ? error.toJSON() : (error as GraphQLFormattedError))) }
           : undefined,
+      // A group's payload is encoded once (EventFrame); each client's `next` frame only differs in `id`,
+      // so the id is spliced in front of the shared JSON instead of graphql-ws encoding it again per
+      // client, and the write goes through the connection's bounded queue. graphql-ws still iterates the
+      // stream (which then yields nothing) and sends `complete` when it ends.
+      onOperation: (ctx: Ctx, id, _payload, _args, result) => {
+        if (!(result instanceof ClientStream)) return undefined;
+        const outbound = outboundOf(ctx);
+        const streams = (ctx.extra.streams ??= new Set());
+        streams.add(result);
+        result.onEnd(() => streams.delete(result));
+        const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+        const headBytes = Buffer.byteLength(head) + 1;
+        result.deliverTo({ write: (frame) => void outbound.send(head + frame.json + '}', headBytes + frame.bytes) });
+        return undefined;
+      },
       subscribe: async (args) => {
         const executor = options.subscriptions();
         if (!executor) return { errors: [{ message: 'the supergraph is not loaded yet' }] } as unknown as ExecutionResult;

@@ -22,9 +22,11 @@ export function isHistoryField(field: GraphQLField<unknown, unknown>): boolean {
 }
 
 /**
- * The number of buckets a history field returns, times its group fan-out: `ceil(range / granularity)`,
- * times `groupByFanout` per `groupBy` dimension. Arguments that cannot be read (a bad date, a missing
- * variable) count as one bucket: validation refuses such an operation anyway.
+ * The number of buckets a history field reads, times its group fan-out: `ceil(range / granularity)`,
+ * doubled with `compareTo` (the comparison period is as many buckets again), plus `rolling.buckets - 1`
+ * (a rolling window reads that many buckets before the range), times `groupByFanout` per `groupBy`
+ * dimension. Arguments that cannot be read (a bad date, a missing variable) count as one bucket:
+ * validation refuses such an operation anyway.
  */
 export function historyBuckets(args: Readonly<Record<string, unknown>>, groupByFanout: number): number {
   const range = args.range as { from?: unknown; to?: unknown } | null | undefined;
@@ -32,7 +34,10 @@ export function historyBuckets(args: Readonly<Record<string, unknown>>, groupByF
   const from = typeof range?.from === 'string' ? Date.parse(range.from) : NaN;
   const to = typeof range?.to === 'string' ? Date.parse(range.to) : NaN;
   const buckets = step && Number.isFinite(from) && Number.isFinite(to) && to > from ? Math.ceil((to - from) / step) : 1;
+  const compared = args.compareTo != null ? buckets : 0;
+  const window = (args.rolling as { buckets?: unknown } | null | undefined)?.buckets;
+  const before = typeof window === 'number' && Number.isInteger(window) && window > 1 ? window - 1 : 0;
   const groupBy = args.groupBy;
   const dimensions = Array.isArray(groupBy) ? new Set(groupBy).size : groupBy == null ? 0 : 1;
-  return buckets * groupByFanout ** dimensions;
+  return (buckets + compared + before) * groupByFanout ** dimensions;
 }

@@ -9,13 +9,16 @@ import { RemoteGraphQLDataSource, type GraphQLDataSource, type ServiceMap } from
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { parseSupergraph, type ParsedSupergraph } from '../../core/apollo/index.js';
 import { FailoverDataSource } from '../http/FailoverDataSource.js';
-import { PushQueue } from '../../core/async/PushQueue.js';
+import { ClientStream } from './ClientStream.js';
+import { createSubscriptionGroup, type GroupEventInfo, type SubscriptionGroup } from './createSubscriptionGroup.js';
 import { createUpstreamPool } from './createUpstreamPool.js';
 import type { UpstreamKeepAliveOptions, UpstreamRetryOptions } from './createUpstreamClient.js';
 import { makeResumable } from './makeResumable.js';
 import { planSubscription, type SubscriptionOperation } from './planSubscription.js';
-import { resolveEventFields } from './resolveEventFields.js';
-import { toUpstreamErrors, withLocatedFailures } from './toUpstreamErrors.js';
+import { planSubgraphs } from './planSubgraphs.js';
+import { stableKey } from './stableKey.js';
+import type { SubscriptionScope } from './SubscriptionScope.js';
+import { withLocatedFailures } from './toUpstreamErrors.js';
 
 /** Where the executor reaches one subgraph: one URL, or the URLs of its replicas. */
 export type SubgraphEndpoint = SubgraphHttpEndpoint & SubgraphWsEndpoint;
@@ -110,11 +113,28 @@ export interface SubscriptionExecutorOptions {
    * @default the `ws` package
    */
   webSocketImpl?: unknown;
+  /**
+   * The identity a client's group runs as, given the client's context and the subgraphs its plan
+   * touches (primary first): clients with equal `key` may share a group, whose upstream subscription and
+   * entity fetches use `context` (handed to `upstreamConnection`/`upstreamConnectionParams` and to data
+   * sources) instead of any one client's. The gateway shares per scope set, or per subject where a
+   * subgraph filters by subject (docs/architecture.md "Subscription groups"). If it throws, `subscribe`
+   * resolves to an INTERNAL_SERVER_ERROR result.
+   * @default (context) => ({ key: '', context }): every client shares, the first client's context is used
+   */
+  groupIdentity?(context: unknown, subgraphs: readonly string[]): { key: string; context: unknown };
+  /**
+   * Called after each group payload was handed to its clients (a seam for metrics). A throw is ignored.
+   * @default none
+   */
+  onGroupEvent?(info: GroupEventInfo): void;
 }
 
 export interface SubscriptionRequest extends SubscriptionOperation {
-  /** The client's context: passed to data sources and to `upstreamConnectionParams`. */
+  /** The client's context: handed to `groupIdentity`. */
   context?: unknown;
+  /** What a layer in front adds (field-level authorization): its key splits groups. @default none */
+  scope?: SubscriptionScope;
 }
 
 export interface SubscriptionExecutorStats {
@@ -122,6 +142,8 @@ export interface SubscriptionExecutorStats {
   upstreams: number;
   /** Client subscriptions being served. */
   clients: number;
+  /** Groups of clients sharing one upstream subscription and one execution per event. */
+  groups: number;
   /** Upstream websocket connections held. */
   connections: number;
 }
@@ -129,9 +151,10 @@ export interface SubscriptionExecutorStats {
 export interface SubscriptionExecutor {
   /**
    * An error result for a request that cannot run (invalid document, bad variables, not a subscription);
-   * otherwise the stream of full payloads. `return()` on the stream ends the client's subscription.
+   * otherwise the client's stream of full payloads, in the group of clients asking the same. `return()`
+   * on the stream ends the client's subscription; `deliverTo` hands its encoded frames to a transport.
    */
-  subscribe(request: SubscriptionRequest): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+  subscribe(request: SubscriptionRequest): Promise<ClientStream | ExecutionResult>;
   /** Plans new subscriptions against `sdl`; running ones keep their plan. Throws (keeping the old) if invalid. */
   updateSupergraph(sdl: string | ParsedSupergraph): void;
   stats(): SubscriptionExecutorStats;
@@ -144,6 +167,8 @@ interface Loaded {
   dataSources: ServiceMap;
   /** Subgraph name → its websocket URLs (replicas). */
   wsUrls: Map<string, readonly string[]>;
+  /** Counts loads: a client never joins a group planned against an earlier supergraph. */
+  generation: number;
 }
 
 /** HTTP and websocket URLs of a subgraph (each list non-empty); throws on an empty list. */
@@ -169,13 +194,18 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     buildDataSource = (_name: string, url: string) => new RemoteGraphQLDataSource({ url }),
     upstreamConnectionParams = () => undefined,
     upstreamConnection = () => undefined,
+    groupIdentity = (context: unknown) => ({ key: '', context }),
+    onGroupEvent,
     retry,
     keepAlive,
     webSocketImpl,
   } = options;
   const dataSourceCache = new Map<string, GraphQLDataSource>();
   const pool = createUpstreamPool({ retry, keepAlive, webSocketImpl });
-  const clients = new Set<PushQueue<ExecutionResult>>();
+  const groups = new Map<string, SubscriptionGroup>();
+  let clients = 0;
+  let generation = 0;
+  let exclusive = 0;
   let disposed = false;
 
   function load(sdl: string | ParsedSupergraph): Loaded {
@@ -196,79 +226,77 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       }
       dataSources[name] = dataSource;
     }
-    return { supergraph, dataSources, wsUrls: wsUrlsByName };
+    return { supergraph, dataSources, wsUrls: wsUrlsByName, generation: ++generation };
   }
 
   let current = load(supergraphSdl);
 
-  async function subscribe(request: SubscriptionRequest): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  async function subscribe(request: SubscriptionRequest): Promise<ClientStream | ExecutionResult> {
     if (disposed) return errorResult('The subscription executor has been disposed.', ErrorCode.INTERNAL_SERVER_ERROR);
-    const { supergraph, dataSources, wsUrls } = current;
+    const loaded = current;
+    const { supergraph, dataSources, wsUrls } = loaded;
     const { plan, errors } = planSubscription(supergraph, request);
     if (errors) return { errors };
+    const { primary } = plan.node;
 
+    let identity: { key: string; context: unknown };
     let connectionParams: Record<string, unknown> | undefined;
     let connection: ReturnType<typeof upstreamConnection>;
     try {
-      connection = upstreamConnection(request.context, plan.node.primary.serviceName);
-      if (!connection) connectionParams = upstreamConnectionParams(request.context);
+      identity = groupIdentity(request.context, planSubgraphs(plan.node));
+      connection = upstreamConnection(identity.context, primary.serviceName);
+      if (!connection) connectionParams = upstreamConnectionParams(identity.context);
     } catch {
       return errorResult('Could not prepare the upstream connection.', ErrorCode.INTERNAL_SERVER_ERROR);
     }
-    const { primary } = plan.node;
     const variables = pick(plan.variables, primary.variableUsages);
     const resumableFields = supergraph.resumableFields.get(primary.serviceName);
     const resumable = resumableFields && makeResumable(primary.operation, variables, (field) => resumableFields.has(field));
-    const context = (request.context ?? {}) as Record<string, unknown>;
+    // A client replaying from its own cursor is alone: a later client would miss what it replayed.
+    const shareable = resumable?.startCursor === undefined;
+    const key = shareable
+      ? stableKey([loaded.generation, plan.key, plan.variables, identity.key, connection?.sharingKey ?? connectionParams ?? null, request.scope?.key ?? null])
+      : `exclusive:${++exclusive}`;
 
-    let detach = () => {};
-    const queue: PushQueue<ExecutionResult> = new PushQueue<ExecutionResult>(() => {
-      detach();
-      clients.delete(queue);
-    });
-    // Events are resolved one after another so the client sees them in upstream order.
-    let delivered = Promise.resolve();
-    const inOrder = (step: () => Promise<void> | void) => {
-      delivered = delivered.then(step).catch((error: unknown) => queue.fail(error));
-    };
-    detach = pool.attach(
-      {
-        serviceName: primary.serviceName,
-        wsUrls: wsUrls.get(primary.serviceName)!,
-        // The plan keeps the original primary fetch: resolveEventFields answers it with the event, and
-        // result shaping drops the hidden cursor selection the resumable operation adds.
-        operation: resumable?.operation ?? primary.operation,
-        operationName: primary.operationName,
-        variables: resumable?.variables ?? variables,
-        connectionParams: connection?.params ?? connectionParams,
-        sharingKey: connection?.sharingKey,
-        resume: resumable && { variable: resumable.variable, cursorOf: resumable.cursorOf },
-        shareable: resumable?.startCursor === undefined,
-      },
-      {
-        next: (event) =>
-          inOrder(async () => {
-            if (queue.closed) return;
-            // No data at all is the subgraph refusing the subscription itself (graphql-js `subscribe`
-            // errors): report it and end, as graphql-js would for a local schema.
-            if (event.data == null) {
-              queue.push({ errors: toUpstreamErrors(primary.serviceName, event.errors ?? []) });
-              queue.end();
-              return;
-            }
-            queue.push(await resolveEventFields({ plan, event, dataSources, context }));
-          }),
-        error: (upstreamErrors) =>
-          inOrder(() => {
-            queue.push({ errors: upstreamErrors });
-            queue.end();
-          }),
-        complete: () => inOrder(() => queue.end()),
-        eventsMissed: (error) => inOrder(() => queue.push({ errors: [error] })),
-      },
-    );
-    clients.add(queue);
-    return queue;
+    let group = groups.get(key);
+    if (!group) {
+      const created = createSubscriptionGroup({
+        plan,
+        dataSources,
+        context: (identity.context ?? {}) as Record<string, unknown>,
+        transform: request.scope?.transform?.bind(request.scope),
+        pool,
+        upstream: {
+          serviceName: primary.serviceName,
+          wsUrls: wsUrls.get(primary.serviceName)!,
+          // The plan keeps the original primary fetch: resolveEventFields answers it with the event, and
+          // result shaping drops the hidden cursor selection the resumable operation adds.
+          operation: resumable?.operation ?? primary.operation,
+          operationName: primary.operationName,
+          variables: resumable?.variables ?? variables,
+          connectionParams: connection?.params ?? connectionParams,
+          sharingKey: connection?.sharingKey,
+          resume: resumable && { variable: resumable.variable, cursorOf: resumable.cursorOf },
+          shareable,
+        },
+        onClose: () => {
+          if (groups.get(key) === created) groups.delete(key);
+        },
+        onEvent: onGroupEvent,
+      });
+      groups.set(key, created);
+      group = created;
+    }
+    const joined = group;
+    const scope = request.scope;
+    const checks = scope?.expired && { expired: () => scope.expired!(), onExpired: () => scope.onExpired?.() };
+    const client: ClientStream = new ClientStream(() => {
+      clients -= 1;
+      joined.leave(client);
+    }, checks || undefined);
+    clients += 1;
+    joined.join(client);
+    return client;
   }
 
   return {
@@ -277,11 +305,11 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       current = load(sdl);
     },
     stats() {
-      return { upstreams: pool.subscriptionCount, clients: clients.size, connections: pool.connectionCount };
+      return { upstreams: pool.subscriptionCount, clients, groups: groups.size, connections: pool.connectionCount };
     },
     async dispose() {
       disposed = true;
-      for (const queue of [...clients]) queue.end();
+      for (const group of [...groups.values()]) group.end();
       await pool.dispose();
     },
   };

@@ -12,6 +12,7 @@ import {
   type SubscriptionNode,
 } from '../../core/apollo/index.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
+import { normaliseSubscription } from './normaliseSubscription.js';
 
 /** The part of a client's request that planning needs. */
 export interface SubscriptionOperation {
@@ -25,8 +26,12 @@ export interface SubscriptionPlan {
   readonly operationContext: OperationContext;
   /** Variables coerced against the operation's definitions (defaults applied). */
   readonly variables: Record<string, unknown>;
+  /** Always undefined: the planned document is anonymous (see `normaliseSubscription`). */
   readonly operationName: string | undefined;
+  /** The normalised document that was planned (the client's operation alone, anonymous). */
   readonly document: DocumentNode;
+  /** Equal for requests that differ only in spelling (see `normaliseSubscription`); variables not included. */
+  readonly key: string;
   readonly supergraph: ParsedSupergraph;
 }
 
@@ -68,9 +73,11 @@ export function planSubscription(supergraph: ParsedSupergraph, request: Subscrip
     };
   }
 
+  // Planned without its name: the planner writes the name into fetch names, which would split groups.
+  const normalised = normaliseSubscription(document, operation);
   let planned: PlannedSubscription | null;
   try {
-    planned = planSubscriptionOperation(supergraph, document, operationName);
+    planned = planSubscriptionOperation(supergraph, normalised.document, undefined);
   } catch (error) {
     const message = `Could not plan the subscription: ${error instanceof Error ? error.message : String(error)}`;
     return { errors: [requestError(message, ErrorCode.INTERNAL_SERVER_ERROR)] };
@@ -86,8 +93,9 @@ export function planSubscription(supergraph: ParsedSupergraph, request: Subscrip
       node: planned.node,
       operationContext: planned.operationContext,
       variables: coerced.coerced,
-      operationName: operation.name?.value,
-      document,
+      operationName: undefined,
+      document: normalised.document,
+      key: normalised.key,
       supergraph,
     },
   };

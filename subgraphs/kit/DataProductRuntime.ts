@@ -246,7 +246,7 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
   private emptySeries(rollup: string, like: HistorySeries): HistorySeries {
     const measures = this.rollup(rollup).measures;
     const empty = () => Object.fromEntries(Object.entries(measures).map(([m, kind]) => [m, measureValue(m, kind, {})]));
-    return { buckets: like.buckets.map((b) => ({ start: b.start, end: b.end, values: empty() })), total: empty() };
+    return { buckets: like.buckets.map((b) => ({ start: b.start, end: b.end, complete: b.complete, values: empty() })), total: empty() };
   }
 
   private perRequest<T>(context: ProductContext, key: string, create: () => T): T {

@@ -3,9 +3,9 @@ import type { DataProductDeclaration } from './productDeclaration.js';
 import type { Store } from './store/Store.js';
 import type { OutputPort, RetentionReport, ServedDescriptor } from './descriptor.js';
 import { bucketUpdatedFilter, stateChangedSubject } from './ingest/changeSubjects.js';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EXPORT_FORMATS, exportFileName, productExportDir } from './exports/exportFiles.js';
+import { EXPORT_FORMATS, exportFileName, exportManifestName, productExportDir } from './exports/exportFiles.js';
 
 /** Where a product's ports are reachable. */
 export interface PortAddresses {
@@ -67,6 +67,11 @@ async function filePorts(exportDir: string, domain: string, rollups: string[]): 
       EXPORT_FORMATS.map(async (format): Promise<OutputPort | null> => {
         const file = path.join(productExportDir(exportDir, domain), exportFileName(rollup, format));
         const info = await stat(file).catch(() => null);
+        // Rows and covered hours, as the export run recorded them beside the files.
+        const manifest =
+          (await readFile(path.join(productExportDir(exportDir, domain), exportManifestName(rollup)), 'utf8')
+            .then((text) => JSON.parse(text) as { rows?: number; coveredFrom?: string | null; coveredTo?: string | null })
+            .catch(() => null)) ?? {};
         // Relative to the export folder: a consumer mounts or syncs that folder; server paths are not its business.
         return info
           ? {
@@ -75,6 +80,7 @@ async function filePorts(exportDir: string, domain: string, rollups: string[]): 
               path: path.relative(exportDir, file).split(path.sep).join('/'),
               description: `hourly aggregates of "${rollup}"`,
               exportedAt: info.mtime.toISOString(),
+              ...(manifest.rows !== undefined && { rows: manifest.rows, coveredFrom: manifest.coveredFrom ?? null, coveredTo: manifest.coveredTo ?? null }),
             }
           : null;
       }),

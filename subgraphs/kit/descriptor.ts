@@ -50,7 +50,17 @@ export type OutputPort =
   | { kind: 'graphql-query'; url: string; fields: string[] }
   | { kind: 'graphql-subscription'; url: string; fields: string[] }
   | { kind: 'event-subject'; subject: string; description: string }
-  | { kind: 'file'; format: 'parquet' | 'csv'; path: string; description: string; exportedAt: string }
+  | {
+      kind: 'file';
+      format: 'parquet' | 'csv';
+      path: string;
+      description: string;
+      exportedAt: string;
+      /** Rows in the file, and the hours it covers `[coveredFrom, coveredTo)` (null when empty), from its manifest. */
+      rows?: number;
+      coveredFrom?: string | null;
+      coveredTo?: string | null;
+    }
   | EventMeshPort;
 
 /**

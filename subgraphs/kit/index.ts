@@ -49,7 +49,16 @@ export { producerTokenAuthorizer } from './auth/producerTokenAuthorizer.js';
 export { gatewayTokenAuthenticator } from './auth/gatewayTokenAuthenticator.js';
 
 // Resolver helpers
-export { historyRequest, ratio, seriesObjects, type HistoryArguments } from './graphql/historyArguments.js';
+export {
+  historyRequest,
+  measureChange,
+  ratio,
+  seriesObjects,
+  type HistoryArguments,
+  type MeasureChange,
+  type TopArgument,
+} from './graphql/historyArguments.js';
+export type { ComparePeriod } from './history/comparisonBoundaries.js';
 export { bucketEndOf, bucketStartOf, type Granularity } from './history/timeBuckets.js';
 export { DateTime } from '../../core/graphql/DateTime.js';
 export { mapAsyncIterator } from '../../core/async/mapAsyncIterator.js';

@@ -20,6 +20,7 @@ import { jsonErrorHandler, jsonNotFound, type HttpErrorLog } from './http/jsonEr
 import { formatSubgraphError, maskExecutionErrors } from './http/maskGraphQLError.js';
 import { sendError } from './http/sendError.js';
 import { adminRoute, type AdminRouteOptions } from './http/adminRoute.js';
+import { filesRoute } from './exports/filesRoute.js';
 import { subscribePerEvent } from './graphql/subscribePerEvent.js';
 import { ChangeEventPayload } from './graphql/changeSubscription.js';
 import { stableJson } from './graphql/stableJson.js';
@@ -166,6 +167,8 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
   app.get('/descriptor', async (_req, res) => void res.json(await product.describe(addresses())));
   app.use(eventsRoute(product, events));
   app.use(adminRoute(product, options.admin));
+  // Exports for the gateway's `/files` route: the same caller check as GraphQL, governed columns left out.
+  app.use(filesRoute(product, { exportDir, authenticate: authenticateRequest, policies: fieldAuth?.policies, log }));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),

@@ -11,9 +11,12 @@ import {
   type Granularity,
   type HistoryArguments,
   type ProductContext,
+  type TopArgument,
 } from '../kit/index.js';
 
 const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', REGION: 'region', CHANNEL: 'channel' };
+/** `OrderMeasure` values to rollup measures: what `top` may rank by (ungoverned measures only). */
+const MEASURES: Record<string, string> = { ORDERS: 'orders', UNITS: 'units', CANCELLATIONS: 'cancellations' };
 
 /** Bucket fields from rollup measures: revenue and AOV derived here, governed by the gateway. */
 /** Money is summed as doubles; answers are rounded to cents so sums read like money (no 0.1 + 0.2 noise). */
@@ -42,10 +45,10 @@ export function ordersResolvers(product: DataProductRuntime) {
     Query: {
       orderHistory: async (
         _: unknown,
-        args: HistoryArguments & { groupBy?: string[]; filter?: { productIds?: string[]; regions?: string[]; channels?: string[] } },
+        args: HistoryArguments & { groupBy?: string[]; filter?: { productIds?: string[]; regions?: string[]; channels?: string[] }; top?: TopArgument | null },
       ) => {
         const filter = { product_id: args.filter?.productIds, region: args.filter?.regions, channel: args.filter?.channels };
-        const result = await product.history('sales', historyRequest(args, DIMENSIONS, filter));
+        const result = await product.history('sales', historyRequest(args, DIMENSIONS, filter, MEASURES));
         return {
           granularity: result.granularity,
           timeZone: result.timeZone,
@@ -59,6 +62,7 @@ export function ordersResolvers(product: DataProductRuntime) {
             },
             ...seriesObjects(g, orderValues),
           })),
+          others: result.others && { groups: result.others.groups, ...seriesObjects(result.others, orderValues) },
         };
       },
       order: async (_: unknown, { id }: { id: string }, context: ProductContext) => orderEntity(await product.stateLoader(context, 'order').load(id)),

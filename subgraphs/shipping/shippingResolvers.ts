@@ -9,9 +9,12 @@ import {
   type ProductContext,
   type StateChangedEvent,
   type StateRow,
+  type TopArgument,
 } from '../kit/index.js';
 
 const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', CARRIER: 'carrier', REGION: 'region' };
+/** `DeliveryMeasure` values to rollup measures: what `top` may rank by. */
+const MEASURES: Record<string, string> = { DISPATCHED: 'dispatched', DELIVERED: 'delivered' };
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
 
 function deliveryValues(v: Record<string, number | null>) {
@@ -37,8 +40,8 @@ export function shippingResolvers(product: DataProductRuntime) {
   return {
     DateTime,
     Query: {
-      deliveryPerformance: async (_: unknown, args: HistoryArguments & { groupBy?: string[] }) => {
-        const result = await product.history('deliveries', historyRequest(args, DIMENSIONS));
+      deliveryPerformance: async (_: unknown, args: HistoryArguments & { groupBy?: string[]; top?: TopArgument | null }) => {
+        const result = await product.history('deliveries', historyRequest(args, DIMENSIONS, {}, MEASURES));
         return {
           granularity: result.granularity,
           timeZone: result.timeZone,
@@ -52,6 +55,7 @@ export function shippingResolvers(product: DataProductRuntime) {
             },
             ...seriesObjects(g, deliveryValues),
           })),
+          others: result.others && { groups: result.others.groups, ...seriesObjects(result.others, deliveryValues) },
         };
       },
     },

@@ -1,10 +1,12 @@
 /**
- * The subscription guard without servers: a stand-in executor whose events the test pushes, a clock the
- * test moves. Decisions are re-made per event; an expired token ends the stream through `onExpired`.
+ * The subscription guard without servers: a stand-in executor whose events the test pushes (applying
+ * the request's scope as the real executor does: the client's expiry check, then the group's per-event
+ * transform), a clock the test moves. Decisions are re-made per event; an expired token ends the stream
+ * through `onExpired`.
  */
 import { parse, print, type ExecutionResult } from 'graphql';
 import { loadAuthSchema } from '../../gateway/auth/AuthSchema.js';
-import { authorizeSubscription, type SubscriptionAuthRequest } from '../../gateway/auth/authorizeSubscription.js';
+import { authorizeSubscription, type AuthorizedSubscriptionRequest } from '../../gateway/auth/authorizeSubscription.js';
 import type { FieldAuthAuditLine } from '../../gateway/auth/auditFieldAuth.js';
 import { PushQueue } from '../../core/async/PushQueue.js';
 import { fixtureSupergraph, principal } from './authFixtures.js';
@@ -15,8 +17,19 @@ const policies = { flag: () => flag };
 
 function harness(options: { expiresAt?: number; scopes?: string[] | null } = {}) {
   let now = 1_000_000_000_000;
-  const opened: SubscriptionAuthRequest[] = [];
+  const opened: AuthorizedSubscriptionRequest[] = [];
   const queue = new PushQueue<ExecutionResult>(() => void (ended = true));
+  let scope: AuthorizedSubscriptionRequest['scope'] | undefined;
+  const push = async (value: ExecutionResult) => {
+    if (scope?.expired?.()) {
+      scope.onExpired?.();
+      queue.end();
+      return;
+    }
+    const { result, last } = scope?.transform ? await scope.transform(value) : { result: value, last: false };
+    queue.push(result);
+    if (last) queue.end();
+  };
   let ended = false;
   let expired = 0;
   const audit: FieldAuthAuditLine[] = [];
@@ -30,6 +43,7 @@ function harness(options: { expiresAt?: number; scopes?: string[] | null } = {})
       },
       subscribe: async (request) => {
         opened.push(request);
+        scope = request.scope;
         return queue;
       },
       onExpired: () => void expired++,
@@ -40,7 +54,7 @@ function harness(options: { expiresAt?: number; scopes?: string[] | null } = {})
   return {
     run,
     opened,
-    push: (value: ExecutionResult) => queue.push(value),
+    push,
     advance: (ms: number) => void (now += ms),
     get upstreamEnded() {
       return ended;
@@ -61,10 +75,10 @@ beforeEach(() => {
 it('should end the stream and call onExpired on the first event after the token expired', async () => {
   const h = harness({ expiresAt: 1_000_000_000 + 10 });
   const stream = (await h.run('subscription { ticks { n } }')) as Stream;
-  h.push({ data: { ticks: { n: 1 } } });
+  await h.push({ data: { ticks: { n: 1 } } });
   expect((await stream.next()).value).toEqual({ data: { ticks: { n: 1 } } });
   h.advance(11_000);
-  h.push({ data: { ticks: { n: 2 } } });
+  await h.push({ data: { ticks: { n: 2 } } });
   expect(await stream.next()).toEqual({ done: true, value: undefined });
   expect(h.expired).toBe(1);
   expect(h.upstreamEnded).toBe(true);
@@ -80,17 +94,17 @@ it('should refuse to open a subscription for an already expired token', async ()
 it('should make decisions again for every event (a policy may change its mind)', async () => {
   const h = harness();
   const stream = (await h.run('subscription { ticks { n note } }')) as Stream;
-  h.push({ data: { ticks: { n: 1, note: 'hello' } } });
+  await h.push({ data: { ticks: { n: 1, note: 'hello' } } });
   expect((await stream.next()).value).toEqual({ data: { ticks: { n: 1, note: 'hello' } } });
   flag = false;
-  h.push({ data: { ticks: { n: 2, note: 'hello' } } });
+  await h.push({ data: { ticks: { n: 2, note: 'hello' } } });
   const second = (await stream.next()).value;
   expect(second.data).toEqual({ ticks: { n: 2, note: null } });
   expect(second.errors.map((e: { path: string[] }) => e.path)).toEqual([['ticks', 'note']]);
   expect(h.audit.at(-1)).toMatchObject({ coordinates: ['Tick.note'], decision: 'denied' });
   // A field denied at subscribe time was never fetched: allowing it later cannot bring it back.
   flag = true;
-  h.push({ data: { ticks: { n: 3, note: 'hello' } } });
+  await h.push({ data: { ticks: { n: 3, note: 'hello' } } });
   expect((await stream.next()).value).toEqual({ data: { ticks: { n: 3, note: 'hello' } } });
 });
 
@@ -99,7 +113,7 @@ it('should plan without the denied fields and null them per event', async () => 
   const h = harness();
   const stream = (await h.run('subscription { ticks { n note } }')) as Stream;
   expect(print(h.opened[0].document).replace(/\s+/g, ' ')).toBe('subscription { ticks { n } }');
-  h.push({ data: { ticks: { n: 1 } } });
+  await h.push({ data: { ticks: { n: 1 } } });
   const { value } = await stream.next();
   expect(value).toEqual({ data: { ticks: { n: 1, note: null } }, errors: [expect.objectContaining({ path: ['ticks', 'note'] })] });
 });
@@ -145,4 +159,38 @@ it('should end the upstream when the client stops', async () => {
   const stream = (await h.run('subscription { ticks { n } }')) as Stream;
   await stream.return!();
   expect(h.upstreamEnded).toBe(true);
+});
+
+describe('the group key', () => {
+  const keyOf = async (query: string, scopes: string[], claims: Record<string, unknown> = {}) => {
+    let key: string | undefined;
+    await authorizeSubscription({
+      authSchema,
+      request: { document: parse(query), context: { principal: principal(scopes, claims, 2_000_000_000) } },
+      subscribe: async (request) => {
+        key = request.scope.key;
+        return { data: null };
+      },
+      onExpired: () => {},
+      policies,
+      audit: () => {},
+    });
+    return key;
+  };
+
+  it('should be the same for callers with the same scopes, whoever they are, in any order', async () => {
+    expect(await keyOf('subscription { ticks { n } }', ['a', 'b'], { sub: 'alice' })).toBe(
+      await keyOf('subscription { ticks { n } }', ['b', 'a'], { sub: 'bob' }),
+    );
+  });
+
+  it('should differ between scope sets', async () => {
+    expect(await keyOf('subscription { ticks { n } }', ['a'])).not.toBe(await keyOf('subscription { ticks { n } }', ['a', 'b']));
+  });
+
+  it('should hold the claims when the operation reaches a @policy field (a policy may read any claim)', async () => {
+    const query = 'subscription { ticks { n note } }';
+    expect(await keyOf(query, ['a'], { team: 'red' })).not.toBe(await keyOf(query, ['a'], { team: 'blue' }));
+    expect(await keyOf(query, ['a'], { team: 'red' })).toBe(await keyOf(query, ['a'], { team: 'red' }));
+  });
 });

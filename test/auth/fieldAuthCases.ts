@@ -83,6 +83,18 @@ export const CASES: FieldAuthCase[] = [
     governed: { orderHistory: 'auth', 'orderHistory.groups.*.total.revenue': 'finance', 'orderHistory.groups.*.buckets.*.revenue': 'finance' },
   },
   {
+    name: 'money in comparisons, rolling windows and others',
+    query: `query($r: TimeRangeInput!) { orderHistory(range: $r, granularity: DAY, groupBy: [PRODUCT], top: { by: UNITS, limit: 1 }, compareTo: PREVIOUS_PERIOD, rolling: { buckets: 2 }) { total { units comparison { units { current } revenue { current } } } buckets { rolling { units revenue average { revenue } } } others { total { revenue } } } }`,
+    governed: {
+      orderHistory: 'auth',
+      'orderHistory.total.comparison.revenue': 'finance',
+      'orderHistory.buckets.*.rolling.revenue': 'finance',
+      'orderHistory.buckets.*.rolling.average.revenue': 'finance',
+      'orderHistory.others.total.revenue': 'finance',
+    },
+    values: { 'orderHistory.total.units': 7, 'orderHistory.total.comparison.units.current': 7, 'orderHistory.total.comparison.revenue.current': 270 },
+  },
+  {
     name: 'filtered history revenue',
     query: `query($r: TimeRangeInput!) { orderHistory(range: $r, granularity: DAY, filter: { regions: ["eu"] }) { total { orders revenue } } }`,
     governed: { orderHistory: 'auth', 'orderHistory.total.revenue': 'finance' },

@@ -58,14 +58,15 @@ describe('the auth functions on a 2^30 fragment expansion', () => {
 
   it('should authorize a subscription and every event in milliseconds', async () => {
     const subscription = parse(`subscription { ticks { ...F${K} } } ${doubling('Tick', 'n note')}`);
-    async function* events(): AsyncGenerator<ExecutionResult> {
-      yield { data: { ticks: { n: 1 } } };
+    // A stand-in executor: one event, through the group's per-event transform as the real one runs it.
+    async function* events(transform: (result: ExecutionResult) => Promise<{ result: ExecutionResult }>): AsyncGenerator<ExecutionResult> {
+      yield (await transform({ data: { ticks: { n: 1 } } })).result;
     }
     const [stream, opening] = await elapsed(() =>
       authorizeSubscription({
         authSchema,
         request: { document: subscription, context: { principal: principal([]) } },
-        subscribe: async () => events(),
+        subscribe: async (request) => events(request.scope.transform!),
         onExpired: () => {},
         audit: () => {},
       }),

@@ -27,6 +27,16 @@ const descriptor = {
   outputPorts: [
     { kind: 'graphql-query', url: 'http://10.0.0.7:4001/graphql', fields: ['things'] },
     { kind: 'file', format: 'parquet', path: '/srv/mesh/exports/evil/things.parquet', description: EVIL, exportedAt: '2026-01-01T00:00:00Z' },
+    {
+      kind: 'file',
+      format: 'csv',
+      path: 'evil/things_hour.csv',
+      description: 'x',
+      exportedAt: '2026-01-01T00:00:00Z',
+      rows: 12,
+      coveredFrom: '2026-01-01T00:00:00Z',
+      coveredTo: '2026-01-01T12:00:00Z',
+    },
     { kind: 'event-subject', subject: `mesh.evil.${EVIL}`, description: 'x' },
     { kind: 'event-mesh', direction: 'out', broker: 'mqtt://broker:1883', topic: EVIL, binding: 'cloudevents-mqtt-structured', withheld: ['Thing.secret'] },
     { kind: 'mystery', description: EVIL },
@@ -56,7 +66,11 @@ describe('catalog routes', () => {
     const apiSchema = buildASTSchema(parse(`type Query { "Things ${EVIL}" things: [Thing!]! } type Thing { id: ID! secret: String }`));
     const catalog = createCatalog({
       addresses: () => ({ evil: { url: subgraph.url, wsUrl: subgraph.url.replace(/^http/, 'ws'), urls: [subgraph.url], wsUrls: [] } }),
-      publicEndpoints: () => ({ graphqlUrl: 'https://mesh.example.com/graphql', wsUrl: 'wss://mesh.example.com/graphql' }),
+      publicEndpoints: () => ({
+        graphqlUrl: 'https://mesh.example.com/graphql',
+        wsUrl: 'wss://mesh.example.com/graphql',
+        filesUrl: 'https://mesh.example.com/files/',
+      }),
       schema: () => ({
         apiSchema,
         document,
@@ -102,6 +116,9 @@ describe('catalog routes', () => {
     expect(text).not.toContain('10.0.0.7');
     expect(text).not.toContain('/srv/mesh');
     expect(text).toContain('<code>things.parquet</code>');
+    expect(text).toContain(
+      '<a href="https://mesh.example.com/files/evil/things_hour.csv"><code>evil/things_hour.csv</code></a></td><td>csv · x · 12 rows · covers 2026-01-01T00:00:00Z to 2026-01-01T12:00:00Z · exported 2026-01-01T00:00:00Z</td>',
+    );
     expect(text).toContain('<dt>Retention</dt><dd>facts 30 days; minute rows 30 days, hour rows 30 days, day rows forever; not enforced yet</dd>');
     expect(text).toMatch(
       /<code>Thing\.secret<\/code><\/td><td><code>String<\/code><\/td><td><\/td><td><span class="tag pii">pii<\/span><\/td><td>pii:read<\/td>/,

@@ -179,7 +179,7 @@ describe('gateway error hygiene', () => {
       { kind: 'graphql-query', url: 'https://mesh.example.com/graphql', path: null, subject: null },
       { kind: 'graphql-subscription', url: 'wss://mesh.example.com/graphql', path: null, subject: null },
       { kind: 'file', url: null, path: 'sales_hour.csv', subject: null },
-      { kind: 'file', url: null, path: 'leaky/sales_hour.parquet', subject: null },
+      { kind: 'file', url: 'https://mesh.example.com/files/leaky/sales_hour.parquet', path: 'leaky/sales_hour.parquet', subject: null },
       { kind: 'event-subject', url: null, path: null, subject: 'mesh.leaky.v1.sales.bucket-updated.>' },
       { kind: 'dashboard', url: null, path: null, subject: null },
     ]);

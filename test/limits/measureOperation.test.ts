@@ -9,11 +9,13 @@ const schema = buildSchema(`
   enum Granularity { MINUTE HOUR DAY WEEK MONTH }
   enum Dim { REGION CHANNEL }
   input TimeRangeInput { from: String! to: String! }
+  enum ComparePeriod { PREVIOUS_PERIOD SAME_PERIOD_LAST_YEAR }
+  input RollingWindowInput { buckets: Int! }
   type Bucket { start: String orders: Int }
   type History { buckets: [Bucket!]! total: Bucket groups: [History!]! }
   type Item { id: ID! name: String children: [Item!]! }
   type Query {
-    history(range: TimeRangeInput!, granularity: Granularity!, groupBy: [Dim!]): History
+    history(range: TimeRangeInput!, granularity: Granularity!, groupBy: [Dim!], compareTo: ComparePeriod, rolling: RollingWindowInput): History
     items(first: Int = 10): [Item!]!
     item: Item
     pricey: Int
@@ -59,6 +61,17 @@ describe('measureOperation', () => {
     expect(measure(q, { r: range, g: 'DAY' }).cost).toBe(30 * 2);
     const grouped = 'query($r: TimeRangeInput!) { history(range: $r, granularity: DAY, groupBy: [REGION, CHANNEL]) { total { orders } } }';
     expect(measure(grouped, { r: range }).cost).toBe(30 * 25 * 2);
+  });
+
+  it('should count the buckets a comparison period and a rolling window read', () => {
+    const range = { from: '2026-01-01T00:00:00Z', to: '2026-01-31T00:00:00Z' }; // 30 days
+    const q =
+      'query($r: TimeRangeInput!, $w: RollingWindowInput) { history(range: $r, granularity: DAY, compareTo: PREVIOUS_PERIOD, rolling: $w) { buckets { start } } }';
+    // 30 buckets + 30 compared + 6 before the range for a 7-day window, × (History 1 + buckets 1).
+    expect(measure(q, { r: range, w: { buckets: 7 } }).cost).toBe((30 + 30 + 6) * 2);
+    expect(measure(q, { r: range, w: null }).cost).toBe((30 + 30) * 2);
+    const rollingOnly = 'query($r: TimeRangeInput!) { history(range: $r, granularity: DAY, rolling: { buckets: 30 }) { buckets { start } } }';
+    expect(measure(rollingOnly, { r: range }).cost).toBe((30 + 29) * 2);
   });
 
   it('should multiply lists by their default size', () => {

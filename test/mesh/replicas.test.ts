@@ -128,7 +128,7 @@ describeScaleOut('orders replicas on PostgreSQL and NATS JetStream behind the ga
     expect(new Set(cursors).size).toBe(cursors.length);
     // No gap: every bucket event the stream holds, from both replicas, reached the client.
     expect(cursors).toEqual(await bucketEventSequences('orders', mesh.namespace));
-    expect(mesh.gateway.subscriptions()!.stats()).toEqual({ upstreams: 1, clients: 1, connections: 1 });
+    expect(mesh.gateway.subscriptions()!.stats()).toMatchObject({ upstreams: 1, clients: 1, connections: 1 });
 
     // Queries fail over too: the first URL is gone, the answer comes from the replica left.
     const { body } = await mesh.query(HISTORY, { r: recentRange() });

@@ -80,6 +80,6 @@ describe('rollup exports', () => {
     await orders.exports!.runNow();
 
     const { readdir } = await import('node:fs/promises');
-    expect((await readdir(path.join(exportDir, 'orders'))).sort()).toEqual(['sales_hour.csv', 'sales_hour.parquet']);
+    expect((await readdir(path.join(exportDir, 'orders'))).sort()).toEqual(['sales_hour.csv', 'sales_hour.json', 'sales_hour.parquet']);
   });
 });

@@ -55,6 +55,8 @@ export interface AuthMeshGateway {
 export interface AuthMesh extends AuthMeshGateway {
   subgraphs: Record<DomainName, RunningSubgraph>;
   story: MeshStory;
+  /** The subgraphs' export folder (`exportRollups(subgraphs.orders.runtime, exportDir)` writes files). */
+  exportDir: string;
   /** Operations each subgraph received since the last `clearReceived()`. */
   received: Record<DomainName, ReceivedOperation[]>;
   clearReceived(): void;
@@ -163,6 +165,7 @@ export async function startAuthMesh(options: StartAuthMeshOptions = {}): Promise
     ...first,
     subgraphs,
     story,
+    exportDir,
     received,
     clearReceived: () => DOMAIN_NAMES.forEach((d) => (received[d].length = 0)),
     receivedFieldNames(domains = DOMAIN_NAMES) {

@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import type { DomainName } from '../../subgraphs/domains.js';
 import type { DataProductRuntime } from '../../subgraphs/kit/DataProductRuntime.js';
 import { startSubgraph } from '../../subgraphs/startSubgraph.js';
+import type { SubgraphConfig } from '../../subgraphs/subgraphConfig.js';
 import { testSubgraphConfig } from './testSubgraphConfig.js';
 
 /** A GraphQL error as it arrives over the wire. */
@@ -62,9 +63,10 @@ export interface TestSubgraph {
   close(): Promise<void>;
 }
 
-export async function startTestSubgraph(domain: DomainName): Promise<TestSubgraph> {
+/** `overrides` replace parts of the test configuration (e.g. a PostgreSQL store in a test namespace). */
+export async function startTestSubgraph(domain: DomainName, overrides: Partial<SubgraphConfig> = {}): Promise<TestSubgraph> {
   const exportDir = await mkdtemp(path.join(tmpdir(), `mesh-${domain}-`));
-  const running = await startSubgraph(testSubgraphConfig(domain, exportDir));
+  const running = await startSubgraph(testSubgraphConfig(domain, exportDir, overrides));
   const { url, wsUrl } = running.served;
   const base = url.replace(/\/graphql$/, '');
   const clients = new Set<Client>();

@@ -1,7 +1,9 @@
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataProductRuntime } from '../DataProductRuntime.js';
-import { EXPORT_FORMATS, exportFileName, productExportDir } from './exportFiles.js';
+import { convertExport, csvToParquet, summarizeExport, type ExportSummary } from './duckDbFiles.js';
+import { exportFileName, exportManifestName, productExportDir } from './exportFiles.js';
+import { waitForSeed } from './waitForSeed.js';
 
 export { EXPORT_FORMATS, exportFileName, productExportDir, type ExportFormat } from './exportFiles.js';
 
@@ -11,27 +13,50 @@ export interface ExportReport {
   problems: string[];
 }
 
+/** The manifest beside a rollup's exports (`<rollup>_hour.json`): what both files hold. */
+export interface ExportManifest extends ExportSummary {
+  rollup: string;
+  grain: 'hour';
+  /** When the files were written (ISO 8601). */
+  exportedAt: string;
+}
+
 /**
- * Exports every rollup's hourly aggregates of a product to `<exportDir>/<domain>/<rollup>_hour.<format>`.
- * Each file is written beside its target and renamed into place, so a reader never sees half a file. A
- * format the store cannot write (PostgreSQL has no Parquet writer) is reported, not fatal.
+ * Exports every rollup's hourly aggregates of a product to `<exportDir>/<domain>/<rollup>_hour.{parquet,csv}`
+ * with a manifest `<rollup>_hour.json` (rows, covered hours). The store writes one snapshot as Parquet (or
+ * as CSV when it has no Parquet writer, converted by DuckDB), and the CSV is written from that Parquet: both
+ * files of a run hold the same rows, with the same types whatever the store. Files are written beside their
+ * target and renamed into place, so a reader never sees half a file.
  */
 export async function exportRollups(product: DataProductRuntime, exportDir: string): Promise<ExportReport> {
   const report: ExportReport = { files: [], problems: [] };
-  if (!product.store.exportRollup) return { ...report, problems: ['this store does not export files'] };
+  const { store } = product;
+  if (!store.exportRollup) return { ...report, problems: ['this store does not export files'] };
   const dir = productExportDir(exportDir, product.domain);
-  for (const rollup of Object.keys(product.definition.rollups ?? {})) {
-    for (const format of EXPORT_FORMATS) {
-      const file = path.join(dir, exportFileName(rollup, format));
-      const partial = `${file}.partial`;
+  for (const [rollup, declaration] of Object.entries(product.definition.rollups ?? {})) {
+    const parquet = path.join(dir, exportFileName(rollup, 'parquet'));
+    const csv = path.join(dir, exportFileName(rollup, 'csv'));
+    const manifest = path.join(dir, exportManifestName(rollup));
+    const partial = (file: string) => `${file}.partial`;
+    try {
       try {
-        const rows = await product.store.exportRollup(rollup, 'hour', partial, format);
-        await rename(partial, file);
-        report.files.push({ file, rows });
-      } catch (error) {
-        await rm(partial, { force: true });
-        report.problems.push(`${rollup} as ${format}: ${(error as Error).message}`);
+        await store.exportRollup(rollup, 'hour', partial(parquet), 'parquet');
+      } catch (parquetError) {
+        // PostgreSQL writes CSV only: its snapshot goes through DuckDB in memory to become Parquet.
+        await store.exportRollup(rollup, 'hour', partial(csv), 'csv').catch(() => {
+          throw parquetError;
+        });
+        await csvToParquet(partial(csv), partial(parquet), declaration.dimensions);
       }
+      await convertExport(partial(parquet), 'parquet', partial(csv), 'csv');
+      const summary = await summarizeExport(partial(parquet));
+      const written: ExportManifest = { rollup, grain: 'hour', ...summary, exportedAt: new Date().toISOString() };
+      await writeFile(partial(manifest), `${JSON.stringify(written, null, 2)}\n`);
+      for (const file of [parquet, csv, manifest]) await rename(partial(file), file);
+      report.files.push({ file: parquet, rows: summary.rows }, { file: csv, rows: summary.rows });
+    } catch (error) {
+      for (const file of [parquet, csv, manifest]) await rm(partial(file), { force: true });
+      report.problems.push(`${rollup}: ${(error as Error).message}`);
     }
   }
   return report;
@@ -41,20 +66,45 @@ export async function exportRollups(product: DataProductRuntime, exportDir: stri
 export interface ExportScheduleOptions {
   /** Folder of exports. */
   exportDir: string;
-  /** Time between runs. */
+  /** Time between runs, after the first. */
   intervalMs: number;
-  /** Delay before the first run (lets a starting product ingest first). @default 10000 */
-  firstRunMs?: number;
+  /**
+   * The first run waits for the product's seed to finish (`waitForSeed.ts`): exporting half a history
+   * and keeping it for a whole interval misleads consumers (issue #14). This is how far behind now the
+   * watermark may be to count as caught up.
+   * @default the product's freshness SLO (`descriptor.slos.freshnessSeconds`)
+   */
+  caughtUpMs?: number;
+  /** A quiet spell this long in ingestion also ends the wait. @default 30000 */
+  quietMs?: number;
+  /** How often the store is looked at while waiting. @default 1000 */
+  pollMs?: number;
   /** Where problems go. @default console.error */
   log?: (message: string) => void;
 }
 
-/** Runs `exportRollups` on a schedule until stopped; one run at a time. */
-export function scheduleExports(product: DataProductRuntime, options: ExportScheduleOptions): { runNow(): Promise<ExportReport>; stop(): void } {
-  const { exportDir, intervalMs, firstRunMs = 10_000, log = (message: string) => console.error(message) } = options;
+/** A running export schedule. */
+export interface ExportSchedule {
+  /** Exports now (joining a run in progress). */
+  runNow(): Promise<ExportReport>;
+  /** Settles with the first scheduled run, after the seed; null when stopped before. */
+  readonly firstRun: Promise<ExportReport | null>;
+  stop(): void;
+}
+
+/** Runs `exportRollups` once the seed is complete, then every `intervalMs` until stopped; one run at a time. */
+export function scheduleExports(product: DataProductRuntime, options: ExportScheduleOptions): ExportSchedule {
+  const {
+    exportDir,
+    intervalMs,
+    caughtUpMs = product.definition.descriptor.slos.freshnessSeconds * 1000,
+    quietMs,
+    pollMs,
+    log = (message: string) => console.error(message),
+  } = options;
   let running: Promise<ExportReport> | null = null;
   let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
+  const stopping = new AbortController();
   const reported = new Set<string>();
   const runNow = () => {
     running ??= exportRollups(product, exportDir)
@@ -71,16 +121,22 @@ export function scheduleExports(product: DataProductRuntime, options: ExportSche
       });
     return running;
   };
-  const tick = (delay: number) => {
-    if (stopped) return;
-    timer = setTimeout(() => void runNow().finally(() => tick(intervalMs)), delay);
+  const tick = () => {
+    if (stopping.signal.aborted) return;
+    timer = setTimeout(() => void runNow().finally(tick), intervalMs);
     timer.unref();
   };
-  tick(firstRunMs);
+  const firstRun = waitForSeed(product.store, { caughtUpMs, quietMs, pollMs, signal: stopping.signal, log: (m) => log(`export: ${m}`) }).then(async (why) => {
+    if (!why) return null;
+    const report = await runNow();
+    tick();
+    return report;
+  });
   return {
     runNow,
+    firstRun,
     stop: () => {
-      stopped = true;
+      stopping.abort();
       clearTimeout(timer);
     },
   };

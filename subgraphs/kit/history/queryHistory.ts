@@ -3,10 +3,14 @@ import { badInput } from '../graphql/badInput.js';
 import { ErrorCode } from '../../../core/errors/ErrorCode.js';
 import { GraphQLError } from 'graphql';
 import { ISO_TIMESTAMP } from '../../../core/graphql/isoTimestamp.js';
-import type { MergeKind, Store } from '../store/Store.js';
+import type { BucketRow, MergeKind, Store } from '../store/Store.js';
 import { measureValue, mergeColumns, rollupLayout } from '../rollups/rollupLayout.js';
 import { readBucketRows } from './readBucketRows.js';
-import { BucketLimitError, bucketEndOf, isValidTimeZone, planBuckets, truncateToGrain, type Granularity } from './timeBuckets.js';
+import { readSpans } from './readSpans.js';
+import { COMPARE_PERIODS, comparisonBoundaries, type ComparePeriod } from './comparisonBoundaries.js';
+import { windowBoundaries } from './windowBoundaries.js';
+import { rankGroups, type TopGroups } from './rankGroups.js';
+import { BucketLimitError, bucketEndOf, isValidTimeZone, planBuckets, truncateToGrain, type BucketPlan, type Granularity } from './timeBuckets.js';
 
 /** A history request, as the GraphQL arguments give it. */
 export interface HistoryRequest {
@@ -19,23 +23,56 @@ export interface HistoryRequest {
   groupBy?: readonly string[] | null;
   /** Keep only facts whose dimension is one of the values. */
   filter?: Record<string, readonly string[] | null | undefined> | null;
+  /** Give each bucket and the totals the values of this period (see `comparisonBoundaries.ts`). @default none */
+  compareTo?: ComparePeriod | null;
+  /** Give each bucket the measures over the last `buckets` buckets, its own included. @default none */
+  rolling?: { buckets: number } | null;
+  /** Keep only the leading groups, the rest merged into `others`; needs `groupBy`. @default all groups */
+  top?: TopGroups | null;
+}
+
+/** The values of a comparison period: the span read and its measures. */
+export interface HistoryComparison {
+  start: Date;
+  end: Date;
+  values: Record<string, number | null>;
+}
+
+/** The measures over a rolling window ending at a bucket. */
+export interface HistoryWindow {
+  /** Buckets in the window. */
+  buckets: number;
+  /** Measures over the window: moving sums and counts (averages, minima and maxima over the window). */
+  values: Record<string, number | null>;
+  /** `values` with sums and counts divided by `buckets`: moving averages. */
+  average: Record<string, number | null>;
 }
 
 /** One bucket: calendar start/end and one value per measure (sums and counts zero-filled). */
 export interface HistoryBucket {
   start: Date;
   end: Date;
+  /** False when the range cuts the bucket: its values cover only part of [start, end). */
+  complete: boolean;
   values: Record<string, number | null>;
+  /** Present when the request has `compareTo`. */
+  comparison?: HistoryComparison;
+  /** Present when the request has `rolling`. */
+  window?: HistoryWindow;
 }
 
 export interface HistorySeries {
   buckets: HistoryBucket[];
   total: Record<string, number | null>;
+  /** The totals of the comparison period, when the request has `compareTo`. */
+  comparison?: HistoryComparison;
 }
 
 export interface HistoryResult extends HistorySeries {
-  /** One series per group when `groupBy` was given, ordered by group key. */
+  /** One series per group when `groupBy` was given: ordered by group key, or by rank with `top`. */
   groups: Array<HistorySeries & { key: Record<string, string> }>;
+  /** With `top`: the groups beyond the limit merged into one series, and how many they are; else null. */
+  others: (HistorySeries & { groups: number }) | null;
   /** Newest event time applied: the freshness of this answer. */
   asOf: Date | null;
   granularity: Granularity;
@@ -44,7 +81,7 @@ export interface HistoryResult extends HistorySeries {
 
 /** Limits that keep one query's cost bounded. */
 export interface HistoryLimits {
-  /** Most buckets one series may have. */
+  /** Most buckets one series may have (rolling windows count the buckets they read before the range). */
   maxBuckets: number;
   /** Most buckets × groups one answer may have. */
   maxPoints: number;
@@ -57,9 +94,21 @@ export interface HistoryRollup {
   measures: Record<string, MeasureKind>;
 }
 
+type Columns = Record<string, number | null>;
+
+/** The raw columns of one series: its buckets, its comparison spans and what its window reads before the range. */
+interface SeriesColumns {
+  buckets: Columns[];
+  comparison: Columns[];
+  /** The `window - 1` buckets before the first, then (when the range cuts the first bucket) its cut-off head. */
+  before: Columns[];
+}
+
 /**
  * Answers a history request from a rollup: plans calendar buckets in the time zone, lets the store
- * aggregate the minute, hour or day table into them (never raw facts), zero-fills, computes totals and groups.
+ * aggregate the minute, hour or day table into them (never raw facts), zero-fills, computes totals and groups,
+ * and the comparison period, rolling windows and top groups when asked. Every extra read is a bucket read:
+ * cost stays O(buckets).
  */
 export async function queryHistory(store: Store, rollup: HistoryRollup, request: HistoryRequest, limits: HistoryLimits): Promise<HistoryResult> {
   const requestedFrom = parseInstant(request.range.from, 'range.from');
@@ -78,26 +127,52 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
   for (const dimension of [...groupBy, ...Object.keys(filter)]) {
     if (!rollup.dimensions.includes(dimension)) throw badInput(`unknown dimension "${dimension}"; known: ${rollup.dimensions.join(', ')}`, 'groupBy');
   }
+  const { compareTo, rolling, top } = request;
+  if (compareTo != null && !COMPARE_PERIODS.includes(compareTo)) throw badInput(`compareTo must be one of ${COMPARE_PERIODS.join(', ')}`, 'compareTo');
+  const window = rolling ? rolling.buckets : 0;
+  if (rolling && (!Number.isInteger(window) || window < 1)) throw badInput(`rolling.buckets must be a positive integer; got ${window}`, 'rolling');
+  if (top) {
+    if (!groupBy.length) throw badInput('top needs groupBy: it ranks groups', 'top');
+    if (!(top.by in rollup.measures)) throw badInput(`top.by: unknown measure "${top.by}"; known: ${Object.keys(rollup.measures).join(', ')}`, 'top');
+    if (!Number.isInteger(top.limit) || top.limit < 1) throw badInput(`top.limit must be a positive integer; got ${top.limit}`, 'top');
+  }
 
   let plan;
   try {
-    plan = planBuckets({ from, to, granularity: request.granularity, timeZone, maxBuckets: limits.maxBuckets });
+    // A rolling window reads `window - 1` buckets before the range: they count against the same limit.
+    const maxBuckets = limits.maxBuckets - Math.max(0, window - 1);
+    if (maxBuckets < 1) throw new BucketLimitError(window, limits.maxBuckets);
+    plan = planBuckets({ from, to, granularity: request.granularity, timeZone, maxBuckets });
   } catch (error) {
     if (error instanceof BucketLimitError)
       throw new GraphQLError(error.message, { extensions: { code: ErrorCode.RESULT_TOO_LARGE, requested: error.requested, limit: error.limit } });
     if (error instanceof RangeError) throw badInput(error.message, 'range');
     throw error;
   }
-  const [rows, asOf] = await Promise.all([readBucketRows(store, { rollup: rollup.name, groupBy, filter }, plan.boundaries), store.watermark()]);
+  const query = { rollup: rollup.name, groupBy, filter };
+  const compared = compareTo ? comparisonBoundaries(plan.boundaries, request.granularity, timeZone, compareTo) : [];
+  const before = window ? windowBoundaries(plan.starts[0], from, request.granularity, timeZone, window) : [];
+  const [rows, comparisonRows, beforeRows, asOf] = await Promise.all([
+    readBucketRows(store, query, plan.boundaries),
+    compared.length ? readSpans(store, query, compared) : [],
+    before.length ? readBucketRows(store, query, before) : [],
+    store.watermark(),
+  ]);
 
   const columns = rollupLayout(rollup.name, rollup.dimensions, rollup.measures).columns;
   const bucketCount = plan.starts.length;
-  const overall = emptyColumns(bucketCount);
-  const groups = new Map<string, { key: Record<string, string>; columns: Array<Record<string, number | null>> }>();
+  const emptySeries = (): SeriesColumns => ({
+    buckets: emptyColumns(bucketCount),
+    comparison: emptyColumns(bucketCount),
+    before: emptyColumns(Math.max(0, before.length - 1)),
+  });
+  const overall = emptySeries();
+  const groups = new Map<string, { key: Record<string, string>; columns: SeriesColumns }>();
+  const idOf = (group: Record<string, string>) => JSON.stringify(groupBy.map((d) => group[d]));
   for (const row of rows) {
-    mergeColumns(columns, overall[row.bucket], row.values);
+    mergeColumns(columns, overall.buckets[row.bucket], row.values);
     if (!groupBy.length) continue;
-    const id = JSON.stringify(groupBy.map((d) => row.group[d]));
+    const id = idOf(row.group);
     let group = groups.get(id);
     if (!group) {
       if ((groups.size + 1) * bucketCount > limits.maxPoints) {
@@ -108,45 +183,113 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
           },
         );
       }
-      group = { key: { ...row.group }, columns: emptyColumns(bucketCount) };
+      group = { key: { ...row.group }, columns: emptySeries() };
       groups.set(id, group);
     }
-    mergeColumns(columns, group.columns[row.bucket], row.values);
+    mergeColumns(columns, group.columns.buckets[row.bucket], row.values);
   }
+  // Groups are those with facts in the range; facts of other groups still count in the overall series.
+  const spread = (extra: readonly BucketRow[], pick: (series: SeriesColumns) => Columns[]) => {
+    for (const row of extra) {
+      mergeColumns(columns, pick(overall)[row.bucket], row.values);
+      const group = groupBy.length ? groups.get(idOf(row.group)) : undefined;
+      if (group) mergeColumns(columns, pick(group.columns)[row.bucket], row.values);
+    }
+  };
+  spread(comparisonRows, (s) => s.comparison);
+  spread(beforeRows, (s) => s.before);
 
-  const series = (perBucket: Array<Record<string, number | null>>): HistorySeries =>
-    toSeries(plan.starts, perBucket, rollup.measures, columns, request.granularity, timeZone);
+  const shape: SeriesShape = { plan, compared, window, measures: rollup.measures, columns, granularity: request.granularity, timeZone };
+  let ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+  let others: HistoryResult['others'] = null;
+  if (top) {
+    const { measures } = rollup;
+    const ranked = rankGroups(
+      ordered.map((g) => ({ id: idOf(g.key), group: g, value: measureValue(top.by, measures[top.by], mergedColumns(columns, g.columns.buckets)) })),
+      top.limit,
+    );
+    ordered = ranked.top;
+    if (ranked.rest.length) {
+      const merged = emptySeries();
+      for (const g of ranked.rest) mergeSeries(columns, merged, g.columns);
+      others = { groups: ranked.rest.length, ...toSeries(shape, merged) };
+    }
+  }
   return {
-    ...series(overall),
-    groups: [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => ({ key: g.key, ...series(g.columns) })),
+    ...toSeries(shape, overall),
+    groups: ordered.map((g) => ({ key: g.key, ...toSeries(shape, g.columns) })),
+    others,
     asOf,
     granularity: request.granularity,
     timeZone,
   };
 }
 
-function toSeries(
-  starts: Date[],
-  perBucket: Array<Record<string, number | null>>,
-  measures: Record<string, MeasureKind>,
-  columns: Record<string, MergeKind>,
-  granularity: Granularity,
-  timeZone: string,
-): HistorySeries {
-  const totalColumns: Record<string, number | null> = {};
-  const buckets = starts.map((start, i) => {
-    mergeColumns(columns, totalColumns, perBucket[i]);
-    const end = i + 1 < starts.length ? starts[i + 1] : bucketEndOf(start, granularity, timeZone);
-    return { start, end, values: values(measures, perBucket[i]) };
-  });
-  return { buckets, total: values(measures, totalColumns) };
+/** What every series of one answer shares. */
+interface SeriesShape {
+  plan: BucketPlan;
+  /** Comparison boundaries; empty without `compareTo`. */
+  compared: readonly Date[];
+  /** Rolling window size; 0 without `rolling`. */
+  window: number;
+  measures: Record<string, MeasureKind>;
+  columns: Record<string, MergeKind>;
+  granularity: Granularity;
+  timeZone: string;
 }
 
-function values(measures: Record<string, MeasureKind>, columns: Record<string, number | null>): Record<string, number | null> {
+function toSeries(shape: SeriesShape, series: SeriesColumns): HistorySeries {
+  const { plan, compared, window, measures, columns, granularity, timeZone } = shape;
+  const { starts, boundaries } = plan;
+  const totalColumns: Columns = {};
+  const buckets = starts.map((start, i): HistoryBucket => {
+    mergeColumns(columns, totalColumns, series.buckets[i]);
+    const end = i + 1 < starts.length ? starts[i + 1] : bucketEndOf(start, granularity, timeZone);
+    const complete = boundaries[i].getTime() === start.getTime() && boundaries[i + 1].getTime() === end.getTime();
+    const bucket: HistoryBucket = { start, end, complete, values: values(measures, series.buckets[i]) };
+    if (compared.length) bucket.comparison = { start: compared[i], end: compared[i + 1], values: values(measures, series.comparison[i]) };
+    if (window) bucket.window = windowOf(shape, series, i);
+    return bucket;
+  });
+  const result: HistorySeries = { buckets, total: values(measures, totalColumns) };
+  if (compared.length) result.comparison = { start: compared[0], end: compared.at(-1)!, values: values(measures, mergedColumns(columns, series.comparison)) };
+  return result;
+}
+
+/** The window of `window` buckets ending at bucket i, reaching into what was read before the range. */
+function windowOf({ window, measures, columns }: SeriesShape, series: SeriesColumns, i: number): HistoryWindow {
+  const merged: Columns = {};
+  const prior = window - 1;
+  for (let k = i - prior; k <= i; k++) {
+    if (k >= 0) mergeColumns(columns, merged, series.buckets[k]);
+    else mergeColumns(columns, merged, series.before[prior + k]);
+  }
+  // The first bucket's head (cut off by the range start) belongs to the window whenever the first bucket does.
+  if (i < window && series.before.length > prior) mergeColumns(columns, merged, series.before[prior]);
+  const windowValues = values(measures, merged);
+  const average = Object.fromEntries(
+    Object.entries(windowValues).map(([m, v]) => [m, v !== null && (measures[m] === 'sum' || measures[m] === 'count') ? v / window : v]),
+  );
+  return { buckets: window, values: windowValues, average };
+}
+
+function mergeSeries(columns: Record<string, MergeKind>, into: SeriesColumns, from: SeriesColumns): void {
+  from.buckets.forEach((c, i) => mergeColumns(columns, into.buckets[i], c));
+  from.comparison.forEach((c, i) => mergeColumns(columns, into.comparison[i], c));
+  from.before.forEach((c, i) => mergeColumns(columns, into.before[i], c));
+}
+
+function mergedColumns(columns: Record<string, MergeKind>, list: readonly Columns[]): Columns {
+  const merged: Columns = {};
+  for (const c of list) mergeColumns(columns, merged, c);
+  return merged;
+}
+
+function values(measures: Record<string, MeasureKind>, columns: Columns): Columns {
   return Object.fromEntries(Object.entries(measures).map(([m, kind]) => [m, measureValue(m, kind, columns)]));
 }
 
-function emptyColumns(count: number): Array<Record<string, number | null>> {
+function emptyColumns(count: number): Columns[] {
   return Array.from({ length: count }, () => ({}));
 }
 

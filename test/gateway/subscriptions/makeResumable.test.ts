@@ -78,7 +78,7 @@ describe('makeResumable', () => {
     });
     const result = makeResumable(plan!.node.primary.operation, { from: '4' }, resumable);
     expect(result).toMatchObject({
-      operation: 'subscription Moves__ledger__0($__meshFrom:String){stockMoved(from:$__meshFrom){quantity product{__typename id}__meshCursor:cursor}}',
+      operation: 'subscription($__meshFrom:String){stockMoved(from:$__meshFrom){quantity product{__typename id}__meshCursor:cursor}}',
       variables: { __meshFrom: '4' },
     });
     expect(

@@ -23,7 +23,7 @@ describe('planSubscription', () => {
       serviceName: 'prices',
       operationKind: 'subscription',
       variableUsages: ['id'],
-      operation: 'subscription OnPrice__prices__0($id:ID){changed:priceChanged(id:$id){amount:price currency product{__typename id}}}',
+      operation: 'subscription($id:ID){changed:priceChanged(id:$id){amount:price currency product{__typename id}}}',
     });
     expect(node.rest).toMatchObject({
       kind: 'Sequence',

@@ -42,7 +42,7 @@ describe('resuming upstream subscriptions from the last cursor', () => {
     expect(await nextPayloads(events, 2, 'live events')).toEqual([moved(11), moved(12)]);
     // The subgraph saw a live subscribe, then a resume after the last event the gateway received.
     expect(mesh.subscribeCalls.map(({ args }) => args)).toEqual([{}, { from: '5' }]);
-    expect(harness.executor.stats()).toEqual({ upstreams: 1, clients: 1, connections: 1 });
+    expect(harness.executor.stats()).toMatchObject({ upstreams: 1, clients: 1, connections: 1 });
   });
 
   it('should resume every client of a shared upstream, each getting every event once', async () => {
@@ -60,7 +60,7 @@ describe('resuming upstream subscriptions from the last cursor', () => {
 
     for (const events of clients) expect(await nextPayloads(events, 3)).toEqual([moved(3), moved(4), moved(5)]);
     expect(mesh.subscribeCalls.map(({ args }) => args)).toEqual([{}, { from: '2' }]);
-    expect(executor.stats()).toEqual({ upstreams: 1, clients: 3, connections: 1 });
+    expect(executor.stats()).toMatchObject({ upstreams: 1, clients: 3, connections: 1 });
   });
 
   it('should never show clients the hidden cursor selection, and keep their own `cursor` as they asked', async () => {
@@ -91,7 +91,7 @@ describe('resuming upstream subscriptions from the last cursor', () => {
     expect(await nextPayloads(inline, 2)).toEqual([4, 5].map((quantity) => ({ data: { stockMoved: { quantity } } })));
     expect(await nextPayloads(sameCursor, 3)).toEqual(range(3, 5).map(moved));
     // A replaying subscription is never shared: a later client would miss what it already replayed.
-    expect(executor.stats()).toEqual({ upstreams: 3, clients: 3, connections: 1 });
+    expect(executor.stats()).toMatchObject({ upstreams: 3, clients: 3, connections: 1 });
 
     await mesh.crash(0);
     mesh.appendRange(6, 7);
@@ -136,7 +136,7 @@ describe('resuming upstream subscriptions from the last cursor', () => {
     mesh.appendRange(7, 8);
     expect(await nextPayloads(events, 2, 'live events after the gap')).toEqual([moved(7), moved(8)]);
     expect(mesh.subscribeCalls.map(({ args }) => args)).toEqual([{}, { from: '3' }, {}]);
-    expect(executor.stats()).toEqual({ upstreams: 1, clients: 1, connections: 1 });
+    expect(executor.stats()).toMatchObject({ upstreams: 1, clients: 1, connections: 1 });
 
     // The live subscription resumes like any other after the next drop.
     await mesh.crash(0);

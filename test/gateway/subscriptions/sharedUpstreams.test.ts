@@ -25,7 +25,7 @@ describe('shared upstream subscriptions', () => {
     }
     expect(mesh.feed.subscribeCalls).toEqual([{ id: 'p1' }]);
     expect(mesh.servers.prices.openSockets).toBe(1);
-    expect(executor.stats()).toEqual({ upstreams: 1, clients: 5, connections: 1 });
+    expect(executor.stats()).toEqual({ upstreams: 1, clients: 5, groups: 1, connections: 1 });
     await Promise.all(clients.map(async (events) => events.return?.()));
   });
 
@@ -39,7 +39,7 @@ describe('shared upstream subscriptions', () => {
     expect(mesh.feed.subscribeCalls).toEqual(expect.arrayContaining([{ id: 'p1' }, { id: 'p2' }]));
     expect(mesh.feed.subscribeCalls).toHaveLength(2);
     // Both share one socket: same subgraph, same connection params.
-    expect(executor.stats()).toEqual({ upstreams: 2, clients: 3, connections: 1 });
+    expect(executor.stats()).toEqual({ upstreams: 2, clients: 3, groups: 2, connections: 1 });
 
     mesh.feed.publish({ productId: 'p2', price: 5 });
     mesh.feed.publish({ productId: 'p1', price: 4 });
@@ -65,7 +65,7 @@ describe('shared upstream subscriptions', () => {
     const alsoAlice = await subscribeAs('alice');
     await waitFor(() => mesh.feed.active === 2, 'one upstream subscription per identity');
 
-    expect(executor.stats()).toEqual({ upstreams: 2, clients: 3, connections: 2 });
+    expect(executor.stats()).toEqual({ upstreams: 2, clients: 3, groups: 2, connections: 2 });
     expect(mesh.servers.prices.connectionParams).toEqual(expect.arrayContaining([{ identity: 'alice' }, { identity: 'bob' }]));
     expect(mesh.servers.prices.connectionParams).toHaveLength(2);
     await Promise.all([alice, bob, alsoAlice].map(async (events) => events.return?.()));
@@ -79,7 +79,7 @@ describe('shared upstream subscriptions', () => {
 
     await leaving.return?.();
     expect(await leaving.next()).toEqual({ value: undefined, done: true });
-    expect(executor.stats()).toEqual({ upstreams: 1, clients: 1, connections: 1 });
+    expect(executor.stats()).toEqual({ upstreams: 1, clients: 1, groups: 1, connections: 1 });
     mesh.feed.publish({ productId: 'p1', price: 8 });
     expect(asJson(await nextValue(staying))).toMatchObject({ data: { priceChanged: { price: 8 } } });
     expect(mesh.feed.returns).toBe(0);
@@ -92,7 +92,7 @@ describe('shared upstream subscriptions', () => {
     }
 
     await waitFor(() => mesh.feed.returns === 1 && mesh.feed.active === 0, "the subgraph's iterator to be returned");
-    expect(executor.stats()).toEqual({ upstreams: 0, clients: 0, connections: 0 });
+    expect(executor.stats()).toEqual({ upstreams: 0, clients: 0, groups: 0, connections: 0 });
     await waitFor(() => mesh.servers.prices.openSockets === 0, 'the idle upstream socket to close');
   });
 
@@ -104,7 +104,7 @@ describe('shared upstream subscriptions', () => {
     await executor.dispose();
 
     expect(await events.next()).toEqual({ value: undefined, done: true });
-    expect(executor.stats()).toEqual({ upstreams: 0, clients: 0, connections: 0 });
+    expect(executor.stats()).toEqual({ upstreams: 0, clients: 0, groups: 0, connections: 0 });
     await waitFor(() => mesh.feed.active === 0, "the subgraph's iterator to be returned");
     const afterDispose = await executor.subscribe({ document: parse(ON_PRICE) });
     expect(afterDispose).toEqual({ errors: [expect.objectContaining({ message: 'The subscription executor has been disposed.' })] });

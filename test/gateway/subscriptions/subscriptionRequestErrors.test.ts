@@ -14,7 +14,7 @@ describe('subscription request errors', () => {
     expect(result.data).toBeUndefined();
     expect(harness.mesh.feed.subscribeCalls).toEqual([]);
     expect(harness.mesh.servers.prices.connectionParams).toEqual([]);
-    expect(harness.executor.stats()).toEqual({ upstreams: 0, clients: 0, connections: 0 });
+    expect(harness.executor.stats()).toMatchObject({ upstreams: 0, clients: 0, connections: 0 });
     return result.errors!.map((error) => ({ message: error.message, code: error.extensions.code }));
   }
 

@@ -27,7 +27,7 @@ describe('subscriptions across subgraph restarts and supergraph reloads', () => 
       data: { priceChanged: { price: 2, product: { name: 'Kettle' } } },
     });
     expect(mesh.feed.subscribeCalls).toEqual([{ id: 'p1' }, { id: 'p1' }]);
-    expect(executor.stats()).toEqual({ upstreams: 1, clients: 1, connections: 1 });
+    expect(executor.stats()).toMatchObject({ upstreams: 1, clients: 1, connections: 1 });
     await events.return?.();
   });
 
@@ -47,7 +47,7 @@ describe('subscriptions across subgraph restarts and supergraph reloads', () => 
       },
     ]);
     expect(await withTimeout(events.next(), 'the end of the stream')).toEqual({ value: undefined, done: true });
-    expect(executor.stats()).toEqual({ upstreams: 0, clients: 0, connections: 0 });
+    expect(executor.stats()).toMatchObject({ upstreams: 0, clients: 0, connections: 0 });
   });
 
   it('should plan new subscriptions on a reloaded supergraph and keep running ones on their plan', async () => {
@@ -76,7 +76,7 @@ describe('subscriptions across subgraph restarts and supergraph reloads', () => 
     expect(asJson(await nextValue(renewed, 'the new subscription'))).toEqual({
       data: { priceChanged: { price: 4, product: { stock: 20 } } },
     });
-    expect(executor.stats()).toEqual({ upstreams: 2, clients: 2, connections: 1 });
+    expect(executor.stats()).toMatchObject({ upstreams: 2, clients: 2, connections: 1 });
     await Promise.all([running.return?.(), renewed.return?.()]);
   });
 });

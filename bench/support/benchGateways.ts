@@ -1,0 +1,112 @@
+/**
+ * The gateways the benchmark compares, each a separate process started by bench/gateway.ts:
+ * - `ours`: the compiled gateway (`node dist/scripts/gateway.js`, as `npm run gateway` runs it) on the
+ *   supergraph file, auth enforcement on (the default configuration with the dev key set) and a valid
+ *   token on every request;
+ * - `apollo`: bare @apollo/gateway behind @apollo/server's standalone server, nothing else (plain
+ *   JavaScript run by node, no TypeScript loader);
+ * - `hive`: Hive Gateway's CLI (`hive-gateway supergraph <file>`), default runtime;
+ * - `hive-router`: the same with `--hive-router-runtime` (Hive Router's Rust query planner).
+ * Our gateway runs without its rate limit (`MESH_RATE_LIMIT=off`): no peer has one, and the default
+ * budget (600 operations a minute per caller) would refuse most of the load. Hive Gateway deduplicates
+ * identical in-flight subgraph requests by default; with `hiveDeduplication: false` a config file turns
+ * that off (its HTTP transport's `deduplicateInflightRequests`), for a like-for-like count of subgraph
+ * requests.
+ */
+import path from 'node:path';
+
+/** How to start one gateway and talk to it. */
+export interface BenchGateway {
+  name: string;
+  /** Node arguments (after `node`). */
+  args: string[];
+  env: Record<string, string>;
+  /** Headers every request carries. */
+  headers: Record<string, string>;
+  url: string;
+}
+
+/** The bare Apollo gateway, run with `node --input-type=module -e`. */
+const APOLLO_GATEWAY_SOURCE = `
+import { readFileSync } from 'node:fs';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+const server = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: readFileSync(process.env.SUPERGRAPH_FILE, 'utf8') }) });
+const { url } = await startStandaloneServer(server, { listen: { port: Number(process.env.PORT), host: '127.0.0.1' } });
+console.log('apollo gateway ready at ' + url);
+`;
+
+export interface BenchGatewaysOptions {
+  supergraphFile: string;
+  /** A free port per gateway, by name. */
+  ports: Record<string, number>;
+  /** A valid user token for our gateway. */
+  token: string;
+  /**
+   * Hive Gateway's config file turning its in-flight subgraph request deduplication off, or null to
+   * keep its default (on).
+   */
+  hiveConfigFile: string | null;
+}
+
+/** The Hive Gateway config that turns off deduplication of in-flight subgraph requests. */
+export const HIVE_NO_DEDUPLICATION_CONFIG = `export const gatewayConfig = { transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } } };\n`;
+
+export const BENCH_GATEWAY_NAMES = ['ours', 'apollo', 'hive', 'hive-router'] as const;
+
+export function benchGateways({ supergraphFile, ports, token, hiveConfigFile }: BenchGatewaysOptions): BenchGateway[] {
+  const url = (name: string) => `http://127.0.0.1:${ports[name]}/graphql`;
+  const hiveBin = path.resolve('node_modules/@graphql-hive/gateway/dist/bin.js');
+  const common = { METADATA_SERVER_DETECTION: 'none' };
+  const hiveConfig = hiveConfigFile ? ['--config-path', hiveConfigFile] : [];
+  return [
+    {
+      name: 'ours',
+      args: ['dist/scripts/gateway.js'],
+      env: {
+        ...common,
+        GATEWAY_HOST: '127.0.0.1',
+        GATEWAY_PORT: String(ports.ours),
+        MESH_SUPERGRAPH_FILE: supergraphFile,
+        MESH_INTROSPECTION: 'false',
+        MESH_RATE_LIMIT: 'off',
+      },
+      headers: { authorization: `Bearer ${token}` },
+      url: url('ours'),
+    },
+    {
+      name: 'apollo',
+      args: ['--input-type=module', '-e', APOLLO_GATEWAY_SOURCE],
+      env: { ...common, SUPERGRAPH_FILE: supergraphFile, PORT: String(ports.apollo) },
+      headers: {},
+      url: url('apollo'),
+    },
+    {
+      name: 'hive',
+      args: [hiveBin, 'supergraph', supergraphFile, '--host', '127.0.0.1', '--port', String(ports.hive), '--polling', '1h', ...hiveConfig],
+      env: common,
+      headers: {},
+      url: url('hive'),
+    },
+    {
+      name: 'hive-router',
+      args: [
+        hiveBin,
+        'supergraph',
+        supergraphFile,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(ports['hive-router']),
+        '--polling',
+        '1h',
+        '--hive-router-runtime',
+        ...hiveConfig,
+      ],
+      env: common,
+      headers: {},
+      url: url('hive-router'),
+    },
+  ];
+}

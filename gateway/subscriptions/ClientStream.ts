@@ -1,0 +1,111 @@
+import type { ExecutionResult } from 'graphql';
+import type { EventFrame } from './EventFrame.js';
+
+/** Where a client's frames go once a transport takes them over (see `ClientStream.deliverTo`). */
+export interface FrameSink {
+  /** One frame for this client, in order; the same object every client of its group gets. */
+  write(frame: EventFrame): void;
+}
+
+/** A client's own checks, made before each of its payloads (its group shares everything else). */
+export interface ClientChecks {
+  /** True when the client may no longer receive events (e.g. its token expired). */
+  expired(): boolean;
+  /** Called once when `expired` said true, before the stream ends. A throw is ignored. */
+  onExpired(): void;
+}
+
+type Pull = (result: IteratorResult<ExecutionResult>) => void;
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * One client of a subscription group. By default an async iterator of results (what graphql-ws and tests
+ * consume); a websocket adapter can call `deliverTo` to take every frame as it comes instead, so the
+ * payload the group encoded once is written to the socket without a per-client `JSON.stringify`. Then
+ * the iterator yields nothing and just ends when the subscription does (graphql-ws then sends
+ * `complete`). `return()` leaves the group; `onClose` runs exactly once, however the stream ends.
+ */
+export class ClientStream implements AsyncIterableIterator<ExecutionResult> {
+  private readonly buffered: EventFrame[] = [];
+  private readonly pulls: Pull[] = [];
+  private sink: FrameSink | undefined;
+  private finished = false;
+  private readonly endListeners: Array<() => void> = [];
+
+  constructor(
+    private readonly onClose: () => void,
+    private readonly checks?: ClientChecks,
+  ) {}
+
+  get closed(): boolean {
+    return this.finished;
+  }
+
+  /** Frames waiting to be pulled (always 0 once a sink took over). */
+  get size(): number {
+    return this.buffered.length;
+  }
+
+  /** Hands `frame` to the sink or the iterator, unless the client's checks end the stream first. */
+  deliver(frame: EventFrame): void {
+    if (this.finished) return;
+    if (this.checks?.expired()) {
+      try {
+        this.checks.onExpired();
+      } catch {
+        // the adapter's problem; the stream ends either way
+      }
+      this.end();
+      return;
+    }
+    if (this.sink) return this.sink.write(frame);
+    const pull = this.pulls.shift();
+    if (pull) pull({ value: frame.result, done: false });
+    else this.buffered.push(frame);
+  }
+
+  /** From now on every frame goes to `sink`; frames already waiting go first. */
+  deliverTo(sink: FrameSink): void {
+    this.sink = sink;
+    for (const frame of this.buffered.splice(0)) sink.write(frame);
+  }
+
+  /** Runs `listener` once when the stream ends (at once if it has). */
+  onEnd(listener: () => void): void {
+    if (this.finished) listener();
+    else this.endListeners.push(listener);
+  }
+
+  /** Ends the stream after what is buffered. */
+  end(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.onClose();
+    for (const listener of this.endListeners.splice(0)) listener();
+    for (const pull of this.pulls.splice(0)) pull(DONE);
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    const frame = this.buffered.shift();
+    if (frame) return Promise.resolve({ value: frame.result, done: false });
+    if (this.finished) return Promise.resolve(DONE);
+    return new Promise<IteratorResult<ExecutionResult>>((resolve) => this.pulls.push(resolve));
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    this.buffered.length = 0;
+    this.end();
+    return Promise.resolve(DONE);
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.buffered.length = 0;
+    this.end();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

@@ -1,0 +1,28 @@
+import type { ExecutionResult } from 'graphql';
+
+/** A group payload after the scope's per-event step; `last` ends the group after it. */
+export interface ScopedResult {
+  result: ExecutionResult;
+  last?: boolean;
+}
+
+/**
+ * What a layer in front of the executor (field-level authorization) adds to a subscription request.
+ * Clients share a group only when their scope keys are equal, so `transform` may run once per event for
+ * the whole group; `expired` is the client's own and is asked per client per event.
+ */
+export interface SubscriptionScope {
+  /** Equal keys promise that `transform` would do the same for either client (e.g. the same auth outcome). */
+  key: string;
+  /**
+   * Runs once per event for the whole group, after the entity fetches (e.g. denied fields replayed as
+   * `null` + error). The first client's is used for its group. A throw ends the group with an
+   * INTERNAL_SERVER_ERROR payload.
+   * @default the result as it is
+   */
+  transform?(result: ExecutionResult): Promise<ScopedResult>;
+  /** Asked before each payload of this client; true ends its stream after `onExpired`. @default never */
+  expired?(): boolean;
+  /** Called once when `expired` said true (the adapter closes the connection). A throw is ignored. */
+  onExpired?(): void;
+}

@@ -1,0 +1,132 @@
+/**
+ * One group of clients asking for the same events (docs/architecture.md "Subscription groups"): one
+ * upstream subscription, and per event one rest-of-plan execution (the entity fetches to other
+ * subgraphs), one scope step (the authorization replay) and one JSON encoding, whatever the number of
+ * clients. Only the delivery is per client (`ClientStream.deliver`: its expiry check, its socket write).
+ */
+import type { ServiceMap } from '@apollo/gateway';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
+import type { ClientStream } from './ClientStream.js';
+import { eventFrame, type EventFrame } from './EventFrame.js';
+import type { UpstreamPool, UpstreamSubscriptionRequest } from './createUpstreamPool.js';
+import type { SubscriptionPlan } from './planSubscription.js';
+import { resolveEventFields } from './resolveEventFields.js';
+import type { SubscriptionScope } from './SubscriptionScope.js';
+import { toUpstreamErrors } from './toUpstreamErrors.js';
+
+/** What the group reports after each event, for metrics. */
+export interface GroupEventInfo {
+  /** Clients the payload was handed to. */
+  clients: number;
+  /** From the upstream event's turn in the group's order to the last client's hand-over. */
+  durationMs: number;
+}
+
+export interface SubscriptionGroupOptions {
+  plan: SubscriptionPlan;
+  /** Data sources for the entity fetches of the plan's rest. */
+  dataSources: ServiceMap;
+  /** The group's context, handed to data sources (the group's identity, never one client's). */
+  context: Record<string, unknown>;
+  transform?: SubscriptionScope['transform'];
+  pool: UpstreamPool;
+  upstream: UpstreamSubscriptionRequest;
+  /** Called once when the group ends (last client left, or the upstream ended). */
+  onClose(): void;
+  /** Called after each payload is handed to every client. A throw is ignored. */
+  onEvent?(info: GroupEventInfo): void;
+}
+
+export interface SubscriptionGroup {
+  /** Adds a client; it gets every payload from the next event on. */
+  join(client: ClientStream): void;
+  /** Removes a client; the last one to leave ends the upstream subscription. */
+  leave(client: ClientStream): void;
+  readonly clients: number;
+  /** Ends every client's stream (and so the group). */
+  end(): void;
+}
+
+const internalError = (error: unknown) =>
+  new GraphQLError('Could not complete the subscription event.', {
+    originalError: error instanceof Error ? error : undefined,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  });
+
+export function createSubscriptionGroup(options: SubscriptionGroupOptions): SubscriptionGroup {
+  const { plan, dataSources, context, transform, pool, upstream, onClose, onEvent } = options;
+  const { serviceName } = upstream;
+  const members = new Set<ClientStream>();
+  let closed = false;
+
+  const broadcast = (frame: EventFrame) => {
+    for (const member of [...members]) member.deliver(frame);
+  };
+  const endAll = () => {
+    for (const member of [...members]) member.end();
+  };
+  // Events are resolved one after another so every client sees them in upstream order.
+  let delivered = Promise.resolve();
+  const inOrder = (step: () => Promise<void> | void) => {
+    delivered = delivered.then(step).catch((error: unknown) => {
+      broadcast(eventFrame({ errors: [internalError(error)] }));
+      endAll();
+    });
+  };
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    detach();
+    onClose();
+  };
+
+  const detach = pool.attach(upstream, {
+    next: (event) =>
+      inOrder(async () => {
+        if (closed) return;
+        const started = performance.now();
+        // No data at all is the subgraph refusing the subscription itself (graphql-js `subscribe`
+        // errors): report it and end, as graphql-js would for a local schema.
+        if (event.data == null) {
+          broadcast(eventFrame({ errors: toUpstreamErrors(serviceName, event.errors ?? []) }));
+          endAll();
+          return;
+        }
+        let result: ExecutionResult = await resolveEventFields({ plan, event, dataSources, context });
+        let last = false;
+        if (transform) ({ result, last = false } = await transform(result));
+        if (closed) return;
+        const clients = members.size;
+        broadcast(eventFrame(result));
+        if (last) endAll();
+        try {
+          onEvent?.({ clients, durationMs: performance.now() - started });
+        } catch {
+          // metrics must not break delivery
+        }
+      }),
+    error: (errors) =>
+      inOrder(() => {
+        broadcast(eventFrame({ errors }));
+        endAll();
+      }),
+    complete: () => inOrder(endAll),
+    eventsMissed: (error) => inOrder(() => broadcast(eventFrame({ errors: [error] }))),
+  });
+
+  return {
+    join(client) {
+      members.add(client);
+    },
+    leave(client) {
+      members.delete(client);
+      if (members.size === 0) close();
+    },
+    get clients() {
+      return members.size;
+    },
+    end: endAll,
+  };
+}

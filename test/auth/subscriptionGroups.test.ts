@@ -1,0 +1,72 @@
+/**
+ * Who shares a subscription group, through the real gateway and the real domain subgraphs: clients of
+ * different users with the same scopes share one (one upstream subscription, one entity fetch per
+ * event), unless a subgraph of the plan is declared to filter by subject (`perSubjectSubgraphs`), which
+ * keeps users apart. Clients whose scopes differ never share (their fields differ).
+ */
+import type { Client } from 'graphql-ws';
+import { waitFor, withTimeout } from '../support/asyncWait.js';
+import { startAuthMesh, type AuthMesh, type AuthMeshGateway } from '../support/startAuthMesh.js';
+
+let mesh: AuthMesh;
+const clients: Client[] = [];
+beforeAll(async () => {
+  mesh = await startAuthMesh();
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map(async (c) => c.dispose()));
+});
+afterAll(() => mesh?.close());
+
+let orderNumber = 0;
+const placeOrder = () =>
+  mesh.post(
+    'orders',
+    mesh.event(
+      'OrderPlaced',
+      { orderId: `group-${++orderNumber}`, productId: 'p1', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'x@example.com' },
+      60_000,
+    ),
+  );
+
+/** Two users with the same scopes, each naming the operation differently. */
+async function subscribeTwoUsers(gateway: AuthMeshGateway) {
+  const stream = async (sub: string, name: string) => {
+    const client = gateway.wsClient(await mesh.token({ scopes: ['orders:read'], sub }));
+    clients.push(client);
+    return client.iterate({ query: `subscription ${name} { orderBucketUpdated(granularity: MINUTE) { bucket { orders } product { name } } }` });
+  };
+  const alice = await stream('alice', 'AliceBoard');
+  const bob = await stream('bob', 'BobBoard');
+  const firsts = [alice.next(), bob.next()];
+  const stats = () => gateway.gateway.subscriptions()!.stats();
+  await waitFor(() => stats().clients === 2, 'both clients');
+  return { stats, firsts, streams: [alice, bob] };
+}
+
+it('should share one group between users with the same scopes: one upstream, one entity fetch per event', async () => {
+  const { stats, firsts, streams } = await subscribeTwoUsers(mesh);
+  expect(stats()).toMatchObject({ groups: 1, upstreams: 1 });
+  mesh.clearReceived();
+  await placeOrder();
+  for (const first of firsts) {
+    expect((await withTimeout(first, 'an event')).value).toEqual({
+      data: { orderBucketUpdated: { bucket: { orders: expect.any(Number) }, product: { name: 'Kettle' } } },
+    });
+  }
+  // The product name comes from catalog: one entity fetch for both clients.
+  expect(mesh.received.catalog.filter((op) => op.transport === 'http')).toHaveLength(1);
+  await Promise.all(streams.map(async (s) => s.return?.()));
+});
+
+it('should keep users apart when a subgraph of the plan filters by subject', async () => {
+  const perSubject = await mesh.startGateway({ perSubjectSubgraphs: ['orders'] });
+  const { stats, firsts, streams } = await subscribeTwoUsers(perSubject);
+  await waitFor(() => stats().upstreams === 2, 'one upstream subscription per user');
+  expect(stats()).toMatchObject({ groups: 2, clients: 2 });
+  mesh.clearReceived();
+  await placeOrder();
+  for (const first of firsts) expect((await withTimeout(first, 'an event')).value.data.orderBucketUpdated.product).toEqual({ name: 'Kettle' });
+  expect(mesh.received.catalog.filter((op) => op.transport === 'http')).toHaveLength(2);
+  await Promise.all(streams.map(async (s) => s.return?.()));
+});
