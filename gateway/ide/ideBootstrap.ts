@@ -39,20 +39,43 @@ export const IDE_BOOTSTRAP = `'use strict';
     current = { key: key, client: client, fetcher: GraphiQL.createFetcher({ url: base.href, headers: headers, wsClient: client }) };
     return current.fetcher;
   }
-  // GraphiQL reads the operation name from the editor after a debounce: a run right after an edit may
-  // name an operation the text no longer has, and the subscription would go over HTTP. The text decides.
-  function operationNameOf(params) {
-    var names = [];
-    var pattern = /(?:^|[^_0-9A-Za-z])(?:query|mutation|subscription)\\s+([_A-Za-z][_0-9A-Za-z]*)/g;
-    var match;
-    while ((match = pattern.exec(params.query || ''))) names.push(match[1]);
-    if (params.operationName && names.indexOf(params.operationName) >= 0) return params.operationName;
-    return names.length === 1 ? names[0] : params.operationName;
+  // GraphiQL parses the editor's text after a debounce and routes by that parse: a run right after an
+  // edit could send a subscription over HTTP. The text decides: a scan of the top-level operations
+  // (comments, strings and selections skipped) names the operation and sends a subscription over the socket.
+  function operationsOf(query) {
+    var found = [];
+    var depth = 0;
+    var pending = false;
+    for (var i = 0; i < query.length; i++) {
+      var c = query[i];
+      if (c === '#') { while (i < query.length && query[i] !== '\\n') i++; continue; }
+      if (c === '"') { i++; while (i < query.length && query[i] !== '"') { if (query[i] === '\\\\') i++; i++; } continue; }
+      if (c === '{') { if (depth === 0 && !pending) found.push({ kind: 'query', name: null }); pending = false; depth++; continue; }
+      if (c === '}') { depth--; continue; }
+      if (depth === 0) {
+        var match = /^(query|mutation|subscription)(?![_0-9A-Za-z])\\s*([_A-Za-z][_0-9A-Za-z]*)?/.exec(query.slice(i));
+        if (match && (i === 0 || !/[_0-9A-Za-z]/.test(query[i - 1]))) {
+          found.push({ kind: match[1], name: match[2] || null });
+          pending = true;
+          i += match[0].length - 1;
+        }
+        if (/^fragment(?![_0-9A-Za-z])/.test(query.slice(i))) pending = true;
+      }
+    }
+    return found;
+  }
+  function chosenOperation(params) {
+    var operations = operationsOf(params.query || '');
+    var named = operations.filter(function (op) { return op.name && op.name === params.operationName; })[0];
+    return named || (operations.length === 1 ? operations[0] : null);
   }
   function fetcher(params, options) {
     var headers = cleanHeaders((options && options.headers) || {});
-    var fixed = Object.assign({}, params, { operationName: operationNameOf(params) });
-    return fetcherFor(headers)(fixed, Object.assign({}, options, { headers: headers }));
+    var operation = chosenOperation(params);
+    var fixed = Object.assign({}, params, { operationName: operation ? operation.name || undefined : params.operationName });
+    var inner = fetcherFor(headers);
+    if (operation && operation.kind === 'subscription') return current.client.iterate(fixed);
+    return inner(fixed, Object.assign({}, options, { headers: headers }));
   }
   var search = new URLSearchParams(location.search);
   var preset = search.get('query');
