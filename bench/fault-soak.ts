@@ -12,7 +12,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +20,8 @@ import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { signDevToken } from '../scripts/devToken.js';
+import { childrenOf } from './support/childrenOf.js';
+import { freePort } from './support/freePort.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -60,28 +61,6 @@ interface Window {
   name: string;
   from: number;
   to: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function childrenOf(pid: number): Array<{ pid: number; args: string }> {
-  return spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
-    .stdout.trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [, id, command] = /^\s*(\d+)\s+(.*)$/.exec(line)!;
-      return { pid: Number(id), args: command };
-    });
 }
 
 function rssMb(pid: number): number | null {

@@ -24,7 +24,6 @@
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +31,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { signDevToken } from '../scripts/devToken.js';
 import { BENCH_GATEWAY_NAMES, benchGateways, HIVE_NO_DEDUPLICATION_CONFIG, type BenchGateway } from './support/benchGateways.js';
 import { composeBenchSupergraph, HEAVY_QUERY, SMALL_QUERY, startBenchSubgraphs, type BenchSubgraphName } from './support/benchSubgraphs.js';
+import { freePort } from './support/freePort.js';
 import { percentile, runLoad } from './support/loadGenerator.js';
 import { cpuMs, peakRssMb } from './support/procStats.js';
 
@@ -65,17 +65,6 @@ function pin(pid: number, core: string): boolean {
   } catch {
     return false;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function ask(child: ChildProcess): Promise<Record<BenchSubgraphName, number>> {

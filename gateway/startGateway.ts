@@ -31,6 +31,15 @@ import { createGatewayLimits } from './limits/createGatewayLimits.js';
 import { DEFAULT_GATEWAY_LIMITS } from './limits/GatewayLimitsConfig.js';
 import { NO_COST_DIRECTIVES } from './limits/readCostDirectives.js';
 import { ANONYMOUS } from './auth/Principal.js';
+import { auditLogSink } from './auth/auditFieldAuth.js';
+import { createLogger, type Logger } from '../core/observability/createLogger.js';
+import { metricsHandler } from '../core/observability/metricsHandler.js';
+import { observeHttp } from '../core/observability/observeHttp.js';
+import { createGatewayMetrics, type GatewayMetrics } from './observability/createGatewayMetrics.js';
+import { observedDataSource } from './observability/observedDataSource.js';
+import { operationTimingPlugin } from '../core/observability/operationTimingPlugin.js';
+import { corsFromOrigins } from './http/corsFromOrigins.js';
+import { graphqlOverHttpPlugin } from './http/graphqlOverHttpPlugin.js';
 import { startRegistry } from './registry/startRegistry.js';
 import { filesRoute } from './files/filesRoute.js';
 import { createSubgraphClient } from './upstream/createSubgraphClient.js';
@@ -43,8 +52,15 @@ export type GatewayLog = (level: 'info' | 'warn' | 'error', message: string) => 
 /** Options of a gateway process. */
 export interface StartGatewayOptions {
   config: GatewayConfig;
-  /** @default lines on stderr */
+  /**
+   * The structured logger: request records (with `requestId`), audit records, and the lines below.
+   * @default JSON records on stderr at `config.observability.logLevel` (info)
+   */
+  logger?: Logger;
+  /** Where the gateway's own lines go, when not to `logger` (tests capture them). @default the logger */
   log?: GatewayLog;
+  /** The gateway's Prometheus series, served on `/metrics`. @default a registry of its own */
+  metrics?: GatewayMetrics;
 }
 
 /** A running gateway. */
@@ -58,10 +74,19 @@ export interface RunningGateway {
   /** Everything derived from the supergraph in service (one snapshot per SDL), null before the first. */
   supergraph(): SupergraphSnapshot | null;
   subscriptions(): SubscriptionExecutor | null;
+  /** The gateway's Prometheus series (what `/metrics` serves); the subscription path feeds some of them. */
+  metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
-const defaultLog: GatewayLog = (level, message) => console.error(`${new Date().toISOString()} gateway ${level}: ${message}`);
+/** The gateway's lines as records of its logger. */
+const logOf =
+  (logger: Logger): GatewayLog =>
+  (level, message) =>
+    logger[level](message);
+
+/** The routes `mesh_gateway_http_request_duration_seconds` names; anything else is `other` (bounded label values). */
+const KNOWN_ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics', '/catalog', '/catalog.json']);
 
 /**
  * Starts the gateway: HTTP GraphQL (queries and mutations planned by @apollo/gateway) and graphql-ws
@@ -70,12 +95,18 @@ const defaultLog: GatewayLog = (level, message) => console.error(`${new Date().t
  * loaded, so probes work early.
  */
 export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
-  const { config, log = defaultLog } = options;
+  const { config } = options;
+  const observability = config.observability;
+  const logger = options.logger ?? createLogger({ name: 'gateway', level: observability?.logLevel, format: observability?.logFormat });
+  const log = options.log ?? logOf(logger);
+  const metrics = options.metrics ?? createGatewayMetrics();
   // The supergraph in service: one immutable snapshot per SDL (parsed once), swapped as one reference,
   // so no consumer ever reads parts of two supergraphs. Null before the first.
   let snapshot: SupergraphSnapshot | null = null;
   // Auth: tokens, field-level authorization, and the signed identity every subgraph request carries.
-  const auth = config.auth ? createGatewayAuth(config.auth, { supergraph: () => snapshot }) : null;
+  // Audit records go to the gateway's logger (with the request id) and count denials by coordinate.
+  const auditing = config.auth && { ...config.auth, audit: config.auth.audit ?? auditLogSink(logger, metrics.authDenied) };
+  const auth = auditing ? createGatewayAuth(auditing, { supergraph: () => snapshot }) : null;
   for (const warning of config.auth?.warnings ?? []) log('warn', `!!!!!!!! ${warning} !!!!!!!!`);
   // Limits: document limits, trusted documents and rate limits, checked before validation and planning.
   const limits = createGatewayLimits(
@@ -111,12 +142,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // timeout per request within the operation's deadline, a breaker per subgraph, safe retries.
   const subgraphClient = createSubgraphClient({
     config: config.subgraphClient ?? DEFAULT_SUBGRAPH_CLIENT_CONFIG,
-    onBreakerChange: (name, state) =>
-      log(state === 'closed' ? 'info' : 'warn', `subgraph ${name}: circuit breaker ${state}${state === 'open' ? ' (failing fast)' : ''}`),
+    // Every HTTP attempt and every fetch an open breaker refused, by outcome (timeout, circuit_open, …).
+    onFetch: (name, durationMs, outcome) => metrics.subgraphFetched(name, durationMs / 1000, outcome),
+    onBreakerChange: (name, state) => {
+      metrics.breakerChanged(name, state);
+      log(state === 'closed' ? 'info' : 'warn', `subgraph ${name}: circuit breaker ${state}${state === 'open' ? ' (failing fast)' : ''}`);
+    },
   });
   /** One replica's HTTP data source: with the caller's identity signed for that subgraph when auth is on and it is trusted. */
+  // Observed: traced, and carrying `traceparent` and `x-request-id` to the subgraph (gateway/observability/observedDataSource.ts).
   const replicaDataSource = (name: string, url: string) =>
-    auth ? auth.dataSource(name, url, subgraphClient) : new SubgraphDataSource({ url, serviceName: name, http: subgraphClient });
+    observedDataSource(name, auth ? auth.dataSource(name, url, subgraphClient) : new SubgraphDataSource({ url, serviceName: name, http: subgraphClient }));
 
   // Only the executor's update can throw, and it runs first: a throw leaves the previous snapshot (and
   // the executor's previous plan) in service, and the manager logs it.
@@ -171,6 +207,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
             name,
             urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url),
           ),
+          log,
         ),
       );
     },
@@ -206,8 +243,31 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       authenticate: (params) => auth.principalFromConnectionParams(params),
       authorizeSubscription: (request, subscribe, onExpired) => auth.authorizeSubscription(request, subscribe, onExpired),
     }),
+    // Subscription messages the network took, and those lost with a client cut off for being too slow.
+    onDelivered: () => metrics.subscriptionDelivered(),
+    onCutOff: (info) => metrics.subscriptionDropped('slow-consumer', info.pendingMessages),
+  });
+  // Client and upstream subscriptions, read from the executor at each scrape.
+  metrics.watchSubscriptions(() => executor?.stats() ?? null);
+  // graphql-ws clients: every websocket upgrade on /graphql counts while its socket is open.
+  server.on('upgrade', (req, socket) => {
+    if (!/^\/graphql(\/|\?|$)/.test(req.url ?? '')) return;
+    metrics.websocketOpened();
+    socket.once('close', () => metrics.websocketClosed());
   });
 
+  // First: request id, trace context and the HTTP histogram for every request; CORS before any route.
+  app.use(
+    observeHttp({
+      logger,
+      onAnswered: (req, res, seconds) => {
+        const route = ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/').split('?')[0] ?? '/';
+        metrics.httpAnswered(req.method ?? 'GET', KNOWN_ROUTES.has(route) ? route : 'other', res.statusCode, seconds);
+      },
+    }),
+  );
+  if (observability?.cors.origins.length) app.use(corsFromOrigins(observability.cors));
+  app.get('/metrics', metricsHandler({ registry: metrics.registry, token: observability?.metricsToken, open: observability?.metricsOpen ?? true }));
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/ready', async (_req, res) => {
     const inService = snapshot;
@@ -283,6 +343,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       // Starts each operation's deadline for subgraph fetches (MESH_REQUEST_DEADLINE_MS).
       subgraphClient.plugin,
       limits.plugin,
+      operationTimingPlugin((operation) => metrics.operationAnswered(operation, operation.seconds, operation.errorCodes)),
+      graphqlOverHttpPlugin(),
       freshness.plugin,
       // The IDE is ours (gateway/ide/), served before this handler: Apollo's landing page loads from a CDN.
       ApolloServerPluginLandingPageDisabled(),
@@ -315,6 +377,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     supergraphSdl: () => snapshot?.sdl ?? null,
     supergraph: () => snapshot,
     subscriptions: () => executor,
+    metrics,
     close: async () => {
       await apollo?.stop();
       await registry?.registry.close();

@@ -47,6 +47,20 @@ function signingKey(file: string) {
   return loaded;
 }
 
+/**
+ * The signing settings the command-line tools (`npm run token`, `publish`, `repair`) take from the
+ * environment, so the dev tokens they mint pass a gateway configured with the same `MESH_AUTH_*` settings.
+ * An empty variable counts as unset.
+ */
+export function devTokenSettingsFromEnv(env: NodeJS.ProcessEnv): Pick<DevTokenOptions, 'issuer' | 'audience' | 'scopesClaim' | 'privateJwksFile'> {
+  return {
+    issuer: env.MESH_AUTH_ISSUER || undefined,
+    audience: env.MESH_AUTH_AUDIENCE || undefined,
+    scopesClaim: env.MESH_AUTH_SCOPES_CLAIM || undefined,
+    privateJwksFile: env.MESH_AUTH_PRIVATE_JWKS_FILE || undefined,
+  };
+}
+
 /** Signs a token the gateway (and subgraphs, for producer tokens) accept with the default dev config. */
 export async function signDevToken(options: DevTokenOptions): Promise<string> {
   const {

@@ -1,5 +1,6 @@
 /** `npm run gateway`: the gateway alone, configured by env (see README). */
 import { gatewayConfigFromEnv, startGateway } from '../gateway/index.js';
+import { startTracing } from '../core/observability/startTracing.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { reportReady } from './childMessage.js';
 import { runMain } from './runMain.js';
@@ -9,6 +10,9 @@ process.env.METADATA_SERVER_DETECTION ??= 'none';
 
 await runMain('gateway', async () => {
   const config = gatewayConfigFromEnv(process.env);
+  // Off by default; on, the gateway's spans and @apollo/gateway's own go to the OTLP collector.
+  const otlpEndpoint = config.observability?.otlpEndpoint;
+  const tracing = otlpEndpoint ? startTracing({ serviceName: 'gateway', exporter: { otlpEndpoint } }) : null;
   const gateway = await startGateway({ config });
   console.log(`gateway ready at ${gateway.url} (websocket ${gateway.wsUrl})`);
   // Under the launcher, "ready" means queries can be planned: the first supergraph is in service.
@@ -16,5 +20,8 @@ await runMain('gateway', async () => {
     while (!gateway.supergraph() && process.connected) await delay(100);
     reportReady(gateway.url);
   }
-  return gateway.close;
+  return async () => {
+    await gateway.close();
+    await tracing?.shutdown();
+  };
 });

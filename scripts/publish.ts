@@ -4,7 +4,7 @@
  * in service, 1 when refused or not in service, 2 on bad usage.
  */
 import path from 'node:path';
-import { signDevToken } from './devToken.js';
+import { devTokenSettingsFromEnv, signDevToken } from './devToken.js';
 import { domainPublication, parsePublishArgs, PUBLISH_USAGE } from './publishCommand.js';
 
 let args;
@@ -28,10 +28,7 @@ try {
         scopes: [`mesh:publish:${args.domain}`],
         ttlSeconds: 300,
         sub: 'mesh-publish-cli',
-        issuer: process.env.MESH_AUTH_ISSUER || undefined,
-        audience: process.env.MESH_AUTH_AUDIENCE || undefined,
-        scopesClaim: process.env.MESH_AUTH_SCOPES_CLAIM || undefined,
-        privateJwksFile: process.env.MESH_AUTH_PRIVATE_JWKS_FILE || undefined,
+        ...devTokenSettingsFromEnv(process.env),
       })));
   const response = await fetch(`${gateway}/registry/subgraphs`, {
     method: 'POST',

@@ -5,7 +5,7 @@
  * The token is `--token`, else `MESH_ADMIN_TOKEN`, else a dev token with `<domain>:admin` signed like
  * `npm run token` signs (development only).
  */
-import { signDevToken } from './devToken.js';
+import { devTokenSettingsFromEnv, signDevToken } from './devToken.js';
 import { parseRepairArgs, sendRepairRequest } from './repairCommand.js';
 import { DOMAINS } from '../subgraphs/domains.js';
 
@@ -28,10 +28,7 @@ try {
         scopes: [`${request.domain}:admin`],
         ttlSeconds: 300,
         sub: 'mesh-repair-cli',
-        issuer: process.env.MESH_AUTH_ISSUER || undefined,
-        audience: process.env.MESH_AUTH_AUDIENCE || undefined,
-        scopesClaim: process.env.MESH_AUTH_SCOPES_CLAIM || undefined,
-        privateJwksFile: process.env.MESH_AUTH_PRIVATE_JWKS_FILE || undefined,
+        ...devTokenSettingsFromEnv(process.env),
       })));
   const { status, body } = await sendRepairRequest(request, baseUrl, token);
   process.stdout.write(`${typeof body === 'string' ? body : JSON.stringify(body, null, 2)}\n`);

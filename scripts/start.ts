@@ -34,6 +34,9 @@ await runMain('mesh', async () => {
     ...process.env,
     MESH_SUBGRAPHS: process.env.MESH_SUBGRAPHS || DOMAIN_NAMES.map((d) => `${d}=${base(d)}/graphql`).join(','),
     MESH_SIM_TARGETS: process.env.MESH_SIM_TARGETS || DOMAIN_NAMES.map((d) => `${d}=${base(d)}`).join(','),
+    // A person at a terminal reads the pieces' logs through this launcher, so they log pretty lines
+    // unless MESH_LOG_FORMAT says otherwise (their own stderr is a pipe and would pick JSON).
+    ...(process.stderr.isTTY && !process.env.MESH_LOG_FORMAT && { MESH_LOG_FORMAT: 'pretty' }),
   };
   const start = (name: string, script: string, args: string[] = []) => superviseChild({ name, entry: entryPoint(script), args, env });
 

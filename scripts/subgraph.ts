@@ -2,6 +2,7 @@
 import { subgraphConfigFromEnv } from '../subgraphs/subgraphConfig.js';
 import { startSubgraph } from '../subgraphs/startSubgraph.js';
 import { DOMAIN_NAMES } from '../subgraphs/domains.js';
+import { startTracing } from '../core/observability/startTracing.js';
 import { JetStreamBus } from '../subgraphs/kit/index.js';
 import { reportReady } from './childMessage.js';
 import { runMain } from './runMain.js';
@@ -10,6 +11,9 @@ const domain = process.argv[2] ?? process.env.MESH_SUBGRAPH;
 await runMain(`subgraph ${domain ?? ''}`.trim(), async () => {
   if (!domain) throw new Error(`name the subgraph: npm run subgraph -- <${DOMAIN_NAMES.join('|')}>`);
   const config = subgraphConfigFromEnv(domain, process.env);
+  // Off by default; on, request, store and bus spans go to the OTLP collector, joined to the gateway's traces.
+  const otlpEndpoint = config.observability?.otlpEndpoint;
+  const tracing = otlpEndpoint ? startTracing({ serviceName: `${domain}-subgraph`, exporter: { otlpEndpoint } }) : null;
   const running = await startSubgraph(config);
   console.log(
     `${domain} subgraph ready at ${running.served.url} (websocket ${running.served.wsUrl}, store ${config.store.kind === 'duckdb' ? config.store.path : 'postgres'})`,
@@ -21,5 +25,8 @@ await runMain(`subgraph ${domain ?? ''}`.trim(), async () => {
       process.exit(1);
     });
   reportReady(running.served.url);
-  return running.close;
+  return async () => {
+    await running.close();
+    await tracing?.shutdown();
+  };
 });

@@ -3,18 +3,12 @@
  * user token (and nothing else) on stdout, signed with the committed dev key. The gateway accepts it with
  * its default configuration. Development only: production tokens come from your identity provider.
  */
-import { signDevToken } from './devToken.js';
+import { devTokenSettingsFromEnv, signDevToken } from './devToken.js';
 import { parseTokenArgs } from './tokenArgs.js';
 
 try {
   const args = parseTokenArgs(process.argv.slice(2));
-  const token = await signDevToken({
-    ...args,
-    issuer: process.env.MESH_AUTH_ISSUER || undefined,
-    audience: process.env.MESH_AUTH_AUDIENCE || undefined,
-    scopesClaim: process.env.MESH_AUTH_SCOPES_CLAIM || undefined,
-    privateJwksFile: process.env.MESH_AUTH_PRIVATE_JWKS_FILE || undefined,
-  });
+  const token = await signDevToken({ ...args, ...devTokenSettingsFromEnv(process.env) });
   process.stdout.write(`${token}\n`);
 } catch (error) {
   process.stderr.write(`token: ${(error as Error).message}\n`);

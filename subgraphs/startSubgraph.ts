@@ -5,8 +5,11 @@ import {
   JetStreamBus,
   PostgresStore,
   consumeFacts,
+  createProductMetrics,
   gatewayTokenAuthenticator,
   loadTypeDefs,
+  observedBus,
+  observedStore,
   producerTokenAuthorizer,
   scheduleExports,
   serveDataProduct,
@@ -19,6 +22,7 @@ import {
 import { DOMAINS } from './domains.js';
 import type { BusConfig, StoreConfig, SubgraphConfig } from './subgraphConfig.js';
 import { hostname } from 'node:os';
+import { createLogger } from '../core/observability/createLogger.js';
 import { ErrorCode } from '../core/errors/ErrorCode.js';
 import { MeshError } from '../core/errors/MeshError.js';
 
@@ -77,9 +81,18 @@ export async function startSubgraph(
   serveOptions: Omit<ServeDataProductOptions, 'port' | 'host' | 'exportDir'> = {},
 ): Promise<RunningSubgraph> {
   const definition = DOMAINS[config.domain].define(loadTypeDefs(config.schemaDir, config.domain));
-  const store = await openStore(config.store, config.domain, config.namespace);
-  const bus = await openBus(config.bus, config.domain, config.namespace);
-  const runtime = await DataProductRuntime.start(definition, { store, bus, latenessMs: config.latenessMs }).catch(async (error: unknown) => {
+  // Observed: store and bus calls are timed, traced and counted (facts, dead letters, change events) on `/metrics`.
+  const metrics = serveOptions.metrics ?? createProductMetrics({ domain: config.domain });
+  const logger =
+    serveOptions.logger ?? createLogger({ name: `${config.domain}-subgraph`, level: config.observability?.logLevel, format: config.observability?.logFormat });
+  const store = observedStore(await openStore(config.store, config.domain, config.namespace), metrics);
+  const bus = observedBus(await openBus(config.bus, config.domain, config.namespace), metrics);
+  const runtime = await DataProductRuntime.start(definition, {
+    store,
+    bus,
+    latenessMs: config.latenessMs,
+    onPublishError: (error) => logger.error({ err: error }, 'change events could not be published after facts were committed'),
+  }).catch(async (error: unknown) => {
     await bus.close().catch(() => {});
     throw config.store.kind === 'postgres' && !(error instanceof MeshError) ? postgresUnusable(config.store.url, error) : error;
   });
@@ -89,7 +102,7 @@ export async function startSubgraph(
       ? await consumeFacts({ connection: bus.connection, domain: config.domain, namespace: bus.namespace, ingest: (events) => runtime.ingest(events) })
       : null;
   const { auth } = config;
-  for (const warning of auth?.warnings ?? []) console.error(`${config.domain} subgraph warn: !!!!!!!! ${warning} !!!!!!!!`);
+  for (const warning of auth?.warnings ?? []) logger.warn(`!!!!!!!! ${warning} !!!!!!!!`);
   const secured: Partial<ServeDataProductOptions> = auth
     ? {
         authenticateRequest: serveOptions.authenticateRequest ?? gatewayTokenAuthenticator({ secret: auth.gatewaySecret, audience: config.domain }),
@@ -104,7 +117,17 @@ export async function startSubgraph(
         },
       }
     : {};
-  const served = await serveDataProduct(runtime, { ...serveOptions, ...secured, port: config.port, host: config.host, exportDir: config.exportDir });
+  const metricsAccess = config.observability && { token: config.observability.metricsToken, open: config.observability.metricsOpen };
+  const served = await serveDataProduct(runtime, {
+    ...serveOptions,
+    ...secured,
+    logger,
+    metrics,
+    ...(metricsAccess && { metricsAccess }),
+    port: config.port,
+    host: config.host,
+    exportDir: config.exportDir,
+  });
   // Change events out to, and facts in from, the enterprise event mesh (MQTT / AMQP), when configured.
   const mesh = config.eventMesh
     ? await startEventMesh(runtime, {
@@ -124,7 +147,7 @@ export async function startSubgraph(
     ? scheduleExports(runtime, {
         exportDir: config.exportDir,
         intervalMs: config.exportIntervalMs,
-        log: (m) => console.error(`${config.domain} subgraph warn: ${m}`),
+        log: (m) => logger.warn(m),
       })
     : null;
   return {

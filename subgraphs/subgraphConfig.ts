@@ -8,6 +8,7 @@ import { secureModeOf } from '../core/config/secureModeOf.js';
 import { DEV_GATEWAY_SECRET, holdsDevKey } from '../core/tokens/devCredentials.js';
 import type { KeySource } from '../core/tokens/KeySource.js';
 import { eventMeshConfigFromEnv, type EventMeshConfig } from './kit/index.js';
+import { observabilityConfigFromEnv, type ObservabilityConfig } from '../core/observability/observabilityConfigFromEnv.js';
 
 /** Where a subgraph keeps its data: an embedded DuckDB file (or memory), or a PostgreSQL server. */
 export type StoreConfig =
@@ -56,6 +57,11 @@ export interface SubgraphConfig {
   auth?: SubgraphAuthConfig;
   /** The event mesh bridge (MQTT / AMQP brokers); absent: none. */
   eventMesh?: EventMeshConfig;
+  /**
+   * Logs, `/metrics` and traces (README.md "Operating: logs, metrics, traces").
+   * @default info-level JSON logs, `/metrics` open, tracing off (`subgraphConfigFromEnv` always sets it)
+   */
+  observability?: ObservabilityConfig;
 }
 
 /** A subgraph's trust settings. */
@@ -165,6 +171,7 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     ...(c.namespace && { namespace: c.namespace }),
     auth: authConfigFromEnv(env),
     ...eventMeshConfigFromEnv(env),
+    observability: observabilityConfigFromEnv(env, Boolean(process.stderr.isTTY)),
   };
 }
 

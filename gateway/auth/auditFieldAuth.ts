@@ -1,3 +1,4 @@
+import { createLogger, type Logger } from '../../core/observability/createLogger.js';
 import type { OperationAuthorization } from './authorizeOperation.js';
 import type { Principal } from './Principal.js';
 
@@ -23,9 +24,26 @@ export interface FieldAuthAuditLine {
 /** Where audit lines go. A sink that throws is ignored (auditing never fails a request). */
 export type AuditSink = (line: FieldAuthAuditLine) => void;
 
-/** One JSON line per record on stderr, ready for a log shipper. */
+/**
+ * Audit records as pino records of a stable shape: `audit: 'field-auth'`, `sub`, `operationName`,
+ * `operationHash`, `coordinates`, `decision` (`denied` | `allowed` | `refused`), `reason` (refusals
+ * only), plus pino's `level`, `time`, `name` and the `requestId` of the request being served; `msg` is
+ * `field-auth <decision>`. Denials and refusals are `warn` (they may be probes), allowed governed fields
+ * `info`. `onDenied` sees the denied coordinates (none for a refusal), e.g. to count them.
+ */
+export function auditLogSink(logger: Logger, onDenied?: (coordinates: readonly string[]) => void): AuditSink {
+  return (line) => {
+    if (line.decision !== 'allowed') onDenied?.(line.coordinates);
+    logger[line.decision === 'allowed' ? 'info' : 'warn'](line, `field-auth ${line.decision}`);
+  };
+}
+
+let defaultSink: AuditSink | null = null;
+
+/** JSON records on stderr through a logger of its own (for callers that give no sink; the gateway gives its own). */
 export const stderrAuditSink: AuditSink = (line) => {
-  process.stderr.write(`${JSON.stringify(line)}\n`);
+  defaultSink ??= auditLogSink(createLogger({ name: 'gateway' }));
+  defaultSink(line);
 };
 
 /**

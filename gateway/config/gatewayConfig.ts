@@ -9,6 +9,7 @@ import type { SupergraphSource } from '../supergraph/createSupergraphManager.js'
 import type { GatewayAuthConfig } from '../auth/GatewayAuthConfig.js';
 import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
 import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
+import { gatewayObservabilityFromEnv, type GatewayObservabilityConfig } from '../observability/gatewayObservabilityFromEnv.js';
 import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from '../subscriptions/createOutboundQueue.js';
 import type { RegistryConfig } from '../registry/RegistryConfig.js';
 import { registryConfigFromEnv } from '../registry/registryConfigFromEnv.js';
@@ -51,6 +52,11 @@ export interface GatewayConfig {
    * limit; `gatewayConfigFromEnv` always sets it, see README.md "Limits")
    */
   limits?: GatewayLimitsConfig;
+  /**
+   * Logs, `/metrics`, traces and CORS (README.md "Operating: logs, metrics, traces").
+   * @default info-level JSON logs, `/metrics` open, tracing off, no CORS (`gatewayConfigFromEnv` always sets it)
+   */
+  observability?: GatewayObservabilityConfig;
   /**
    * Bounds of each websocket client's outbound queue: a client further behind is closed with 1013 and
    * told to reconnect and resume from its last cursor (README.md "Subscriptions", `MESH_WS_MAX_QUEUED_MESSAGES`,
@@ -144,6 +150,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     ...(env.MESH_PUBLIC_URL && { publicUrl: publicUrlFrom(env.MESH_PUBLIC_URL, fail) }),
     auth: authConfigFromEnv(env, supergraph, fail),
     limits: limitsConfigFromEnv(env, fail),
+    observability: gatewayObservabilityFromEnv(env, fail),
     outbound: {
       maxMessages: positiveInt(env, 'MESH_WS_MAX_QUEUED_MESSAGES', DEFAULT_OUTBOUND_LIMITS.maxMessages, fail),
       maxBytes: positiveInt(env, 'MESH_WS_MAX_QUEUED_BYTES', DEFAULT_OUTBOUND_LIMITS.maxBytes, fail),

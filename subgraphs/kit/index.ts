@@ -67,6 +67,11 @@ export { badInput } from './graphql/badInput.js';
 export { ErrorCode } from '../../core/errors/ErrorCode.js';
 export { MeshError } from '../../core/errors/MeshError.js';
 
+// Observability (logs, metrics, traces)
+export { createProductMetrics, type ProductMetrics, type ProductMetricsOptions } from './observability/createProductMetrics.js';
+export { observedStore } from './observability/observedStore.js';
+export { observedBus } from './observability/observedBus.js';
+
 // Event mesh bridge (MQTT / AMQP)
 export { startEventMesh } from './eventMesh/startEventMesh.js';
 export { eventMeshConfigFromEnv } from './eventMesh/eventMeshConfigFromEnv.js';

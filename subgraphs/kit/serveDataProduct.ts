@@ -24,6 +24,11 @@ import { filesRoute } from './exports/filesRoute.js';
 import { subscribePerEvent } from './graphql/subscribePerEvent.js';
 import { ChangeEventPayload } from './graphql/changeSubscription.js';
 import { stableJson } from './graphql/stableJson.js';
+import { createLogger, type Logger } from '../../core/observability/createLogger.js';
+import { metricsHandler } from '../../core/observability/metricsHandler.js';
+import { observeHttp } from '../../core/observability/observeHttp.js';
+import { operationTimingPlugin } from '../../core/observability/operationTimingPlugin.js';
+import { createProductMetrics, type ProductMetrics } from './observability/createProductMetrics.js';
 import { useDataProductExtension } from './graphql/useDataProductExtension.js';
 
 export type { CallerIdentity } from './productDeclaration.js';
@@ -62,9 +67,25 @@ export interface ServeDataProductOptions {
   /**
    * Where the detail of masked errors goes (unexpected resolver, store and HTTP failures): clients get a
    * code and a fixed message, never a stack, a path or an internal address. A throw is not caught.
-   * @default a line on stderr
+   * @default an `error` record of `logger`
    */
   log?: HttpErrorLog;
+  /**
+   * The structured logger: request records (with the `requestId` the gateway sent) and masked errors.
+   * @default JSON records on stderr at info, named `<domain>-subgraph`
+   */
+  logger?: Logger;
+  /**
+   * The product's Prometheus series, served on `/metrics` (pass the ones its store and bus feed, see
+   * `observability/observedStore.ts`). @default a registry of its own (HTTP and GraphQL series, freshness)
+   */
+  metrics?: ProductMetrics;
+  /**
+   * Who may scrape `/metrics`: with `token`, only `Authorization: Bearer <token>`; without, anyone when
+   * `open`, nobody (403) otherwise.
+   * @default { open: true }
+   */
+  metricsAccess?: { token?: string; open?: boolean };
 }
 
 /** A data product listening on HTTP + websockets. */
@@ -82,7 +103,10 @@ export interface ServedDataProduct {
  */
 export async function serveDataProduct(product: DataProductRuntime<DataProductDefinition>, options: ServeDataProductOptions = {}): Promise<ServedDataProduct> {
   const { port = 0, host = '127.0.0.1', exportDir, events, authenticateRequest = async () => null, onOperation, fieldAuth } = options;
-  const log: HttpErrorLog = options.log ?? ((message, error) => console.error(`${new Date().toISOString()} ${product.domain} subgraph: ${message}`, error));
+  const logger = options.logger ?? createLogger({ name: `${product.domain}-subgraph` });
+  const log: HttpErrorLog = options.log ?? ((message, error) => logger.error({ err: error }, message));
+  const metrics = options.metrics ?? createProductMetrics({ domain: product.domain });
+  metrics.watchFreshness(() => product.store.watermark());
   const observe = (query: unknown, transport: 'http' | 'ws') => {
     try {
       if (onOperation && typeof query === 'string') onOperation(query, transport);
@@ -133,6 +157,7 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      operationTimingPlugin((operation) => metrics.operationAnswered(operation, operation.seconds, operation.errorCodes)),
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       // `extensions.dataProducts: [{ id, asOf }]`: the gateway passes it on to the client (freshness).
       useDataProductExtension({ id: product.definition.descriptor.id, watermark: () => product.store.watermark() }),
@@ -153,6 +178,17 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
     const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${(server.address() as AddressInfo).port}`;
     return { graphqlUrl: `${base}/graphql`, wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, exportDir };
   };
+  // First: the gateway's request id and trace context (or fresh ones), and the HTTP histogram.
+  app.use(
+    observeHttp({
+      logger,
+      onAnswered: (req, res, seconds) => {
+        const route = ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/').split('?')[0] ?? '/';
+        metrics.httpAnswered(req.method ?? 'GET', KNOWN_ROUTES.test(route) ? route : 'other', res.statusCode, seconds);
+      },
+    }),
+  );
+  app.get('/metrics', metricsHandler({ registry: metrics.registry, ...options.metricsAccess }));
   app.get('/health', (_req, res) => void res.json({ status: 'ok', domain: product.domain }));
   app.get('/ready', async (_req, res) => {
     try {
@@ -165,7 +201,7 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
     }
   });
   app.get('/descriptor', async (_req, res) => void res.json(await product.describe(addresses())));
-  app.use(eventsRoute(product, events));
+  app.use(eventsRoute(product, { log, ...events }));
   app.use(adminRoute(product, options.admin));
   // Exports for the gateway's `/files` route: the same caller check as GraphQL, governed columns left out.
   app.use(filesRoute(product, { exportDir, authenticate: authenticateRequest, policies: fieldAuth?.policies, log }));
@@ -206,6 +242,9 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
     },
   };
 }
+
+/** The routes `mesh_subgraph_http_request_duration_seconds` names; anything else is `other` (bounded label values). */
+const KNOWN_ROUTES = /^\/(graphql|events|descriptor|health|ready|metrics|admin\/[a-z-]+)$/;
 
 /** Callers with equal keys may share an event's loaders: the whole identity is equal (field auth reads its claims too). */
 function identityKey(identity: ProductContext['identity']): string {

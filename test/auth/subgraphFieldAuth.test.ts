@@ -24,6 +24,7 @@ import type { DomainName } from '../../subgraphs/domains.js';
 import { deferred, withTimeout } from '../support/asyncWait.js';
 import { DEV_PUBLIC_JWKS, TEST_GATEWAY_SECRET, TEST_PRODUCERS, testGatewayAuth } from '../support/startAuthMesh.js';
 import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
+import { testGatewayConfig } from '../support/testGatewayConfig.js';
 
 const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-subgraph-auth-'));
 const secured = (domain: DomainName, enforceDirectives?: boolean) =>
@@ -243,22 +244,13 @@ describe('trusted subgraphs', () => {
       };
       await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
       gateway = await startGateway({
-        config: {
-          host: '127.0.0.1',
-          port: 0,
-          supergraph: {
-            kind: 'subgraphs',
-            subgraphs: [
-              { name: 'partner', url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql` },
-              { name: 'orders', url: orders.served.url },
-            ],
-            pollIntervalMs: 60_000,
-          },
-          subgraphWsUrls: {},
-          introspection: false,
-          landingPage: false,
-          auth: testGatewayAuth({ trustedSubgraphs: ['orders'] }),
-        },
+        config: testGatewayConfig(
+          [
+            { name: 'partner', url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql` },
+            { name: 'orders', url: orders.served.url },
+          ],
+          { introspection: false, auth: testGatewayAuth({ trustedSubgraphs: ['orders'] }) },
+        ),
         log: () => {},
       });
     });

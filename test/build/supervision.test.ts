@@ -3,37 +3,18 @@
  * killed and brings it back, SIGTERM stops everything fast with code 0 (embedded, PostgreSQL and NATS),
  * and a port in use is one line naming the port setting.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { POSTGRES_TEST_URL, postgresAvailable } from '../support/postgresAvailable.js';
 import { natsReachable, natsUrl } from '../support/natsAvailable.js';
 import { dropScaleOutDomain } from '../support/startReplicaMesh.js';
 import { uniqueNamespace } from '../support/testNamespace.js';
 import { signDevToken } from '../../scripts/devToken.js';
-import { childrenOf, freePort, holdPort, isAlive, launchNode, PROJECT_ROOT, type LaunchedProcess } from '../support/launchedProcess.js';
+import { childrenOf, freePort, holdPort, isAlive, PROJECT_ROOT, type LaunchedProcess } from '../support/launchedProcess.js';
+import { useCompiledEntryPoints } from '../support/useCompiledEntryPoints.js';
 
 const DOMAINS = ['catalog', 'orders', 'inventory', 'shipping'] as const;
 const STOCK = `{ products(first: 2) { edges { node { id stock { onHand } } } } }`;
-const running: LaunchedProcess[] = [];
-let scratch: string;
-
-function isolatedEnv(): Record<string, string> {
-  return {
-    MESH_STORE: 'memory',
-    MESH_DATA_DIR: path.join(scratch, 'data'),
-    MESH_EXPORT_DIR: path.join(scratch, 'exports'),
-    MESH_EXPORT_INTERVAL_MINUTES: '0',
-    METADATA_SERVER_DETECTION: 'none',
-  };
-}
-
-function launch(args: string[], env: Record<string, string>): LaunchedProcess {
-  const started = launchNode(args, { ...isolatedEnv(), ...env });
-  running.push(started);
-  return started;
-}
+const launch = useCompiledEntryPoints('mesh-supervision-');
 
 /** Free ports for the gateway and every subgraph, as the settings `npm start` reads. */
 async function meshPorts(): Promise<Record<string, string>> {
@@ -58,19 +39,6 @@ async function terminate(process_: LaunchedProcess): Promise<{ code: number | nu
   const { code } = await process_.exited();
   return { code, ms: performance.now() - started };
 }
-
-beforeAll(() => {
-  scratch = mkdtempSync(path.join(os.tmpdir(), 'mesh-supervision-'));
-  const tsc = require.resolve('typescript/bin/tsc');
-  const build = spawnSync(process.execPath, [tsc, '-b', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
-}, 130_000);
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.stop()));
-});
-
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('npm start supervision', () => {
   it('should keep serving after a subgraph is killed with SIGKILL, bring it back, and stop in order with code 0', async () => {

@@ -3,8 +3,14 @@ import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io
 import { connect } from '@nats-io/transport-node';
 import amqp from 'amqplib';
 import mqtt, { type MqttClient } from 'mqtt';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { domainStreamName } from '../../subgraphs/kit/bus/jetStreamStream.js';
+import type { RunningSubgraph } from '../../subgraphs/startSubgraph.js';
 import { natsUrl } from '../support/natsAvailable.js';
+import { dropScaleOutDomain } from '../support/startReplicaMesh.js';
+import { uniqueNamespace } from '../support/testNamespace.js';
 
 export const MINUTE = 60_000;
 
@@ -89,4 +95,40 @@ export async function dropBridgeState(domain: string, namespace: string): Promis
   } finally {
     await connection.close();
   }
+}
+
+/** Sends facts to a subgraph's `POST /events`; throws unless it answers 200. */
+export async function postEvents(subgraph: RunningSubgraph, events: unknown[]): Promise<void> {
+  const response = await fetch(`${subgraph.served.url.replace(/\/graphql$/, '')}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(events),
+  });
+  if (response.status !== 200) throw new Error(`POST /events answered ${response.status}`);
+}
+
+/** Every cursor once, each event's previous cursor the one before it: no gap, no repeat. */
+export function expectGapFree(events: any[], count: number): void {
+  const cursors = events.map((e) => e.meshcursor);
+  expect(new Set(cursors).size).toBe(cursors.length);
+  expect(cursors).toHaveLength(count);
+  for (let i = 1; i < events.length; i++) expect(events[i].meshprevcursor).toBe(events[i - 1].meshcursor);
+}
+
+/**
+ * A data folder and a namespace of the suite's own for orders subgraphs that relay change events, set
+ * before the suite's tests run; afterwards the namespace's schema, streams and bridge state and the folder go.
+ */
+export function useRelayScratch(folderPrefix: string): { dir: string; namespace: string } {
+  const scratch = { dir: '', namespace: '' };
+  beforeAll(async () => {
+    scratch.dir = await mkdtemp(path.join(tmpdir(), folderPrefix));
+    scratch.namespace = uniqueNamespace();
+  });
+  afterAll(async () => {
+    await dropScaleOutDomain('orders', scratch.namespace);
+    await dropBridgeState('orders', scratch.namespace);
+    await rm(scratch.dir, { recursive: true, force: true });
+  });
+  return scratch;
 }

@@ -7,25 +7,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
+import { startSubgraph } from '../../subgraphs/startSubgraph.js';
 import { meshTopics } from '../../subgraphs/kit/eventMesh/meshTopics.js';
 import type { EventMeshConfig } from '../../subgraphs/kit/eventMesh/EventMeshConfig.js';
 import { waitFor } from '../support/asyncWait.js';
 import { describeWithBroker, mqttUrl, startTcpProxy } from '../support/brokersAvailable.js';
 import { describeWithNats, natsUrl } from '../support/natsAvailable.js';
-import { dropScaleOutDomain } from '../support/startReplicaMesh.js';
 import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
 import { uniqueNamespace } from '../support/testNamespace.js';
-import { dropBridgeState, mqttCollector, orderPlaced } from './meshHarness.js';
-
-async function post(subgraph: RunningSubgraph, events: unknown[]): Promise<void> {
-  const response = await fetch(`${subgraph.served.url.replace(/\/graphql$/, '')}/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(events),
-  });
-  if (response.status !== 200) throw new Error(`POST /events answered ${response.status}`);
-}
+import { expectGapFree, mqttCollector, orderPlaced, postEvents, useRelayScratch } from './meshHarness.js';
 
 describeWithBroker('mqtt', 'change events out over MQTT: governed fields', () => {
   let dir: string;
@@ -37,7 +27,7 @@ describeWithBroker('mqtt', 'change events out over MQTT: governed fields', () =>
     const collector = await mqttCollector(mqttUrl, `${meshTopics('orders', namespace).eventTopicFilter}`);
     const subgraph = await startSubgraph(testSubgraphConfig('orders', dir, { namespace, eventMesh: { ...eventMesh } }));
     try {
-      await post(subgraph, [orderPlaced('gov-1', 5)]);
+      await postEvents(subgraph, [orderPlaced('gov-1', 5)]);
       await waitFor(
         () => collector.messages.some((m) => m.topic.endsWith('/state-changed')) && collector.messages.some((m) => m.topic.includes('/bucket-updated/')),
         'both change events',
@@ -80,27 +70,10 @@ describeWithBroker('mqtt', 'change events out over MQTT: governed fields', () =>
 
 describeWithNats('change events out over MQTT: a durable position', () => {
   describeWithBroker('mqtt', 'with Mosquitto', () => {
-    let dir: string;
-    let namespace: string;
-    beforeAll(async () => {
-      dir = await mkdtemp(path.join(tmpdir(), 'mesh-out-'));
-      namespace = uniqueNamespace();
-    });
-    afterAll(async () => {
-      await dropScaleOutDomain('orders', namespace);
-      await dropBridgeState('orders', namespace);
-      await rm(dir, { recursive: true, force: true });
-    });
-
-    /** Every cursor once, each event's previous cursor the one before it: no gap, no repeat. */
-    const expectGapFree = (events: any[], count: number) => {
-      const cursors = events.map((e) => e.meshcursor);
-      expect(new Set(cursors).size).toBe(cursors.length);
-      expect(cursors).toHaveLength(count);
-      for (let i = 1; i < events.length; i++) expect(events[i].meshprevcursor).toBe(events[i - 1].meshcursor);
-    };
+    const scratch = useRelayScratch('mesh-out-');
 
     it('should deliver every change event once per cursor across a subgraph restart and a broker connection drop', async () => {
+      const { dir, namespace } = scratch;
       const proxy = await startTcpProxy(mqttUrl, 1883);
       const collector = await mqttCollector(mqttUrl, `${meshTopics('orders', namespace).eventTopicFilter}`);
       const config = testSubgraphConfig('orders', dir, {
@@ -111,13 +84,13 @@ describeWithNats('change events out over MQTT: a durable position', () => {
       const stateEvents = () => collector.messages.filter((m) => m.topic.endsWith('/state-changed')).map((m) => m.body);
       let subgraph = await startSubgraph(config);
       try {
-        await post(subgraph, [orderPlaced('r-1', 9), orderPlaced('r-2', 8)]);
+        await postEvents(subgraph, [orderPlaced('r-1', 9), orderPlaced('r-2', 8)]);
         await waitFor(() => stateEvents().length === 2, 'the first two state changes', 10_000);
         await subgraph.close();
 
         // While the subgraph is down, its bus still takes change events (another replica's, say).
         subgraph = await startSubgraph({ ...config, eventMesh: undefined });
-        await post(subgraph, [orderPlaced('r-3', 7)]);
+        await postEvents(subgraph, [orderPlaced('r-3', 7)]);
         await subgraph.close();
         subgraph = await startSubgraph(config);
         await waitFor(() => stateEvents().length === 3, 'the change made while the relay was down', 10_000);
@@ -128,12 +101,12 @@ describeWithNats('change events out over MQTT: a durable position', () => {
         );
 
         await proxy.cut();
-        await post(subgraph, [orderPlaced('r-4', 6), orderPlaced('r-5', 5)]);
+        await postEvents(subgraph, [orderPlaced('r-4', 6), orderPlaced('r-5', 5)]);
         await proxy.restore();
         // A drop may repeat what was in flight (at least once): consumers keep the first of each cursor.
         const unique = (bodies: any[]) => bodies.filter((b, i) => bodies.findIndex((o) => o.meshcursor === b.meshcursor) === i);
         await waitFor(() => unique(stateEvents()).length >= 5, 'the changes made while the broker was unreachable', 20_000);
-        await post(subgraph, [orderPlaced('r-6', 4)]);
+        await postEvents(subgraph, [orderPlaced('r-6', 4)]);
         await waitFor(() => unique(stateEvents()).length >= 6, 'the last change', 10_000);
         const all = unique(collector.messages.map((m) => m.body)).sort((a, b) => Number(a.meshcursor) - Number(b.meshcursor));
         expectGapFree(all, all.length);

@@ -4,30 +4,17 @@
  * events, from the shared checkpoint. A consumer gets every change event once per cursor while the
  * leader stops and restarts; a leader that can no longer renew steps down and another takes over.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
+import { startSubgraph } from '../../subgraphs/startSubgraph.js';
 import { bridgeStateStream, type BridgeStateStream } from '../../subgraphs/kit/eventMesh/bridgeStateStream.js';
 import { electLeader, type LeaseStore } from '../../subgraphs/kit/eventMesh/electLeader.js';
 import { meshTopics } from '../../subgraphs/kit/eventMesh/meshTopics.js';
 import { deferred, waitFor } from '../support/asyncWait.js';
 import { amqpUrl, describeWithBroker, mqttUrl } from '../support/brokersAvailable.js';
 import { describeWithNats, natsUrl } from '../support/natsAvailable.js';
-import { dropScaleOutDomain } from '../support/startReplicaMesh.js';
 import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
 import { uniqueNamespace } from '../support/testNamespace.js';
-import { amqpCollector, dropAmqpNames, dropBridgeState, mqttCollector, orderPlaced } from './meshHarness.js';
-
-async function post(subgraph: RunningSubgraph, events: unknown[]): Promise<void> {
-  const response = await fetch(`${subgraph.served.url.replace(/\/graphql$/, '')}/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(events),
-  });
-  if (response.status !== 200) throw new Error(`POST /events answered ${response.status}`);
-}
+import { amqpCollector, dropAmqpNames, dropBridgeState, expectGapFree, mqttCollector, orderPlaced, postEvents, useRelayScratch } from './meshHarness.js';
 
 describeWithNats('outbound leader election on JetStream', () => {
   let connection: NatsConnection;
@@ -156,19 +143,10 @@ describeWithNats('outbound leader election on JetStream', () => {
 describeWithNats('change events out with two replicas', () => {
   for (const kind of ['mqtt', 'amqp'] as const)
     describeWithBroker(kind, `over ${kind.toUpperCase()}`, () => {
-      let dir: string;
-      let namespace: string;
-      beforeAll(async () => {
-        dir = await mkdtemp(path.join(tmpdir(), 'mesh-leader-'));
-        namespace = uniqueNamespace();
-      });
-      afterAll(async () => {
-        await dropScaleOutDomain('orders', namespace);
-        await dropBridgeState('orders', namespace);
-        await rm(dir, { recursive: true, force: true });
-      });
+      const scratch = useRelayScratch('mesh-leader-');
 
       it('should publish every change event once per cursor across a leader stop and restart', async () => {
+        const { dir, namespace } = scratch;
         const url = kind === 'mqtt' ? mqttUrl : amqpUrl;
         const topics = meshTopics('orders', namespace);
         const collector =
@@ -185,31 +163,29 @@ describeWithNats('change events out with two replicas', () => {
         await waitFor(() => a.eventMesh!.leading, 'replica a leading', 5_000);
         const b = await startSubgraph(config);
         try {
-          await post(a, [orderPlaced('l-1', 9)]);
-          await post(b, [orderPlaced('l-2', 8)]);
+          await postEvents(a, [orderPlaced('l-1', 9)]);
+          await postEvents(b, [orderPlaced('l-2', 8)]);
           await waitFor(() => states().length >= 2, 'the first two state changes', 10_000);
           expect(b.eventMesh!.leading).toBe(false);
           expect(b.eventMesh!.relays).toHaveLength(0);
 
           // The leader stops; b takes over from the shared checkpoint, including what happened meanwhile.
           await a.close();
-          await post(b, [orderPlaced('l-3', 7)]);
+          await postEvents(b, [orderPlaced('l-3', 7)]);
           await waitFor(() => b.eventMesh!.leading, 'replica b leading', 5_000);
           await waitFor(() => states().length >= 3, 'the change made during the handover', 10_000);
 
           // a comes back as a follower; changes made on it still go out once, through b.
           a = await startSubgraph(config);
-          await post(a, [orderPlaced('l-4', 6)]);
+          await postEvents(a, [orderPlaced('l-4', 6)]);
           await waitFor(() => states().length >= 4, 'the change made on the restarted replica', 10_000);
           expect(a.eventMesh!.leading).toBe(false);
-          await post(b, [orderPlaced('l-5', 5)]);
+          await postEvents(b, [orderPlaced('l-5', 5)]);
           await waitFor(() => states().length >= 5, 'the last change', 10_000);
 
-          const bodies = collector.messages.map((m) => m.body);
-          const cursors = bodies.map((e) => e.meshcursor);
-          expect(new Set(cursors).size).toBe(cursors.length); // once per cursor: nobody published twice
-          const sorted = [...bodies].sort((x, y) => Number(x.meshcursor) - Number(y.meshcursor));
-          for (let i = 1; i < sorted.length; i++) expect(sorted[i].meshprevcursor).toBe(sorted[i - 1].meshcursor); // no gap
+          // Once per cursor (nobody published twice), and no gap.
+          const sorted = collector.messages.map((m) => m.body).sort((x, y) => Number(x.meshcursor) - Number(y.meshcursor));
+          expectGapFree(sorted, sorted.length);
           expect(states().map((e) => e.data.key)).toEqual(['l-1', 'l-2', 'l-3', 'l-4', 'l-5']);
         } finally {
           await a.close();

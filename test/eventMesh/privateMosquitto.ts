@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../support/launchedProcess.js';
 
 /** Whether the `mosquitto` binary is installed (synchronous: suites are declared synchronously). */
 export const mosquittoInstalled = spawnSync('mosquitto', ['-h']).error === undefined;
@@ -18,16 +19,6 @@ export interface PrivateMosquitto {
   restart(): Promise<void>;
   close(): Promise<void>;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 const accepts = (port: number) =>
   new Promise<boolean>((resolve) => {

@@ -16,6 +16,7 @@ import { TEST_GATEWAY_SECRET, TEST_PRODUCERS, testGatewayAuth } from '../support
 import { meshStory, type MeshEvent } from '../support/startTestMesh.js';
 import { asJson, record, trackedClient, type TrackedClient } from '../mesh/meshClients.js';
 import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
+import { testGatewayConfig } from '../support/testGatewayConfig.js';
 import { refusedUrl } from '../support/refusedUrl.js';
 
 const DOMAINS = ['catalog', 'orders', 'inventory'] as const satisfies readonly DomainName[];
@@ -62,23 +63,14 @@ describe('gateway with subgraph replicas (auth on)', () => {
     down.catalog = await refusedUrl();
     down.orders = await refusedUrl();
     gateway = await startGateway({
-      config: {
-        host: '127.0.0.1',
-        port: 0,
-        supergraph: {
-          kind: 'subgraphs',
-          subgraphs: [
-            { name: 'catalog', url: down.catalog, otherReplicaUrls: [subgraphs.catalog.served.url] },
-            { name: 'orders', url: down.orders, otherReplicaUrls: [subgraphs.orders.served.url] },
-            { name: 'inventory', url: subgraphs.inventory.served.url },
-          ],
-          pollIntervalMs: 60_000,
-        },
-        subgraphWsUrls: {},
-        introspection: true,
-        landingPage: false,
-        auth: testGatewayAuth(),
-      },
+      config: testGatewayConfig(
+        [
+          { name: 'catalog', url: down.catalog, otherReplicaUrls: [subgraphs.catalog.served.url] },
+          { name: 'orders', url: down.orders, otherReplicaUrls: [subgraphs.orders.served.url] },
+          { name: 'inventory', url: subgraphs.inventory.served.url },
+        ],
+        { auth: testGatewayAuth() },
+      ),
       log: () => {},
     });
   });

@@ -11,6 +11,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import express from 'express';
 import { parse } from 'graphql';
 import { startGateway, type RunningGateway } from '../../gateway/index.js';
+import { testGatewayConfig } from '../support/testGatewayConfig.js';
 import { expectNoLeak, expectPublicError, fetchAnswer } from './expectPublicError.js';
 
 const json = { 'content-type': 'application/json' };
@@ -95,22 +96,13 @@ describe('gateway error hygiene', () => {
     });
     flaky = await startLeakySubgraph('flaky', `${LINK} type Query { flake: String }`, { Query: { flake: () => 'ok' } });
     gateway = await startGateway({
-      config: {
-        host: '127.0.0.1',
-        port: 0,
-        supergraph: {
-          kind: 'subgraphs',
-          subgraphs: [
-            { name: 'leaky', url: leaky.url },
-            { name: 'flaky', url: flaky.url },
-          ],
-          pollIntervalMs: 60_000,
-        },
-        subgraphWsUrls: {},
-        introspection: false,
-        landingPage: false,
-        publicUrl: 'https://mesh.example.com',
-      },
+      config: testGatewayConfig(
+        [
+          { name: 'leaky', url: leaky.url },
+          { name: 'flaky', url: flaky.url },
+        ],
+        { introspection: false, publicUrl: 'https://mesh.example.com' },
+      ),
       log: (level, message) => void logged.push(`${level}: ${message}`),
     });
     for (let i = 0; i < 100 && !gateway.supergraphSdl(); i++) await new Promise((resolve) => setImmediate(resolve));

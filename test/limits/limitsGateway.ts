@@ -9,6 +9,7 @@ import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from '../../gateway/li
 import { startGateway, type RunningGateway } from '../../gateway/index.js';
 import { DOMAIN_NAMES } from '../../subgraphs/domains.js';
 import { testGatewayAuth, type AuthMesh } from '../support/startAuthMesh.js';
+import { testGatewayConfig } from '../support/testGatewayConfig.js';
 
 export type LimitsOverrides = Partial<Omit<GatewayLimitsConfig, 'operations'>> & { operations?: Partial<OperationLimits> };
 
@@ -34,16 +35,10 @@ export interface LimitsGateway {
 export async function startLimitsGateway(mesh: AuthMesh, overrides: LimitsOverrides = {}): Promise<LimitsGateway> {
   const limits: GatewayLimitsConfig = { ...DEFAULT_GATEWAY_LIMITS, ...overrides, operations: { ...DEFAULT_OPERATION_LIMITS, ...overrides.operations } };
   const gateway = await startGateway({
-    config: {
-      host: '127.0.0.1',
-      port: 0,
-      supergraph: { kind: 'subgraphs', subgraphs: DOMAIN_NAMES.map((name) => ({ name, url: mesh.subgraphs[name].served.url })), pollIntervalMs: 60_000 },
-      subgraphWsUrls: {},
-      introspection: true,
-      landingPage: false,
-      auth: testGatewayAuth(),
-      limits,
-    },
+    config: testGatewayConfig(
+      DOMAIN_NAMES.map((name) => ({ name, url: mesh.subgraphs[name].served.url })),
+      { auth: testGatewayAuth(), limits },
+    ),
     log: () => {},
   });
   const clients: Client[] = [];

@@ -15,6 +15,7 @@ import { natsReachable, natsUrl } from '../support/natsAvailable.js';
 import { postgresAvailable } from '../support/postgresAvailable.js';
 import { startReplicaMesh, type ReplicaMesh } from '../support/startReplicaMesh.js';
 import type { MeshEvent } from '../support/startTestMesh.js';
+import { MINUTE, minuteOf, ORDER_BUCKETS, SEEDED_PRODUCTS, type BucketPayload } from './orderBuckets.js';
 import { asJson, record, trackedClient, waitUntil, type TrackedClient } from './meshClients.js';
 
 const natsUp = natsReachable(natsUrl);
@@ -22,19 +23,8 @@ if (!natsUp) console.warn(`⚠ NATS not reachable at ${natsUrl} (set MESH_TEST_N
 if (!postgresAvailable) console.warn('⚠ PostgreSQL not reachable (set MESH_TEST_POSTGRES_URL) — skipping the replica suites');
 const describeScaleOut: jest.Describe = natsUp && postgresAvailable ? describe : describe.skip;
 
-const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-const BUCKETS = `subscription { orderBucketUpdated(granularity: MINUTE) { cursor bucket { start orders } product { name stock { onHand } } } }`;
 const HISTORY = `query($r: TimeRangeInput!) { orderHistory(range: $r, granularity: HOUR, groupBy: [REGION]) { total { orders units revenue } groups { key { region } total { orders units revenue } } } }`;
-const PRODUCTS: Record<string, { name: string; stock: { onHand: number } }> = {
-  p1: { name: 'Kettle', stock: { onHand: 13 } },
-  p2: { name: 'Toaster', stock: { onHand: 7 } },
-};
-
-interface BucketPayload {
-  data?: { orderBucketUpdated: { cursor: string; bucket: { start: string; orders: number }; product: { name: string; stock: { onHand: number } } } };
-  errors?: unknown[];
-}
 
 /** Sequences of the bucket-updated change events in the domain stream, ascending. */
 async function bucketEventSequences(domain: string, namespace: string): Promise<string[]> {
@@ -84,13 +74,12 @@ describeScaleOut('orders replicas on PostgreSQL and NATS JetStream behind the ga
       data: { orderId: `r${n}`, productId, quantity, unitPrice, region, channel: 'web', customerEmail: 'replica@example.com' },
     };
   };
-  const minuteOf = (event: MeshEvent) => new Date(Math.floor(Date.parse(event.time) / MINUTE) * MINUTE).toISOString();
 
   it('should continue a subscription through the other replica when the connected one is killed: every event once, in cursor order, fields filled', async () => {
     mesh = await startReplicaMesh();
     const tracked = trackedClient(mesh.gateway.wsUrl, { retryAttempts: 0 });
     clients.push(tracked);
-    const events = record<BucketPayload>(tracked.client, { query: BUCKETS });
+    const events = record<BucketPayload>(tracked.client, { query: ORDER_BUCKETS });
     const connected = await mesh.subscribedReplica();
     // The first URL of `orders=A|B` is the first connect.
     expect(connected).toBe(0);
@@ -122,7 +111,7 @@ describeScaleOut('orders replicas on PostgreSQL and NATS JetStream behind the ga
     const payloads = asJson<BucketPayload[]>(received);
     expect(payloads.filter((p) => p.errors)).toEqual([]);
     expect(payloads.map((p) => p.data!.orderBucketUpdated.bucket)).toEqual([...facts, last].map((fact) => ({ start: minuteOf(fact), orders: 1 })));
-    expect(payloads.map((p) => p.data!.orderBucketUpdated.product)).toEqual([...facts, last].map((fact) => PRODUCTS[fact.data.productId as string]));
+    expect(payloads.map((p) => p.data!.orderBucketUpdated.product)).toEqual([...facts, last].map((fact) => SEEDED_PRODUCTS[fact.data.productId as string]));
     const cursors = payloads.map((p) => p.data!.orderBucketUpdated.cursor);
     expect(cursors.map(Number)).toEqual([...cursors.map(Number)].sort((a, b) => a - b));
     expect(new Set(cursors).size).toBe(cursors.length);

@@ -7,19 +7,8 @@
 import { waitFor } from '../support/asyncWait.js';
 import { startTcpProxy, type TcpProxy } from '../support/startTcpProxy.js';
 import { startTestMesh, type MeshEvent, type TestMesh } from '../support/startTestMesh.js';
+import { MINUTE, minuteOf, ORDER_BUCKETS, SEEDED_PRODUCTS, type BucketPayload } from './orderBuckets.js';
 import { asJson, record, trackedClient, type TrackedClient } from './meshClients.js';
-
-const BUCKETS = `subscription { orderBucketUpdated(granularity: MINUTE) { cursor bucket { start orders } product { name stock { onHand } } } }`;
-const MINUTE = 60_000;
-const PRODUCTS: Record<string, { name: string; stock: { onHand: number } }> = {
-  p1: { name: 'Kettle', stock: { onHand: 13 } },
-  p2: { name: 'Toaster', stock: { onHand: 7 } },
-};
-
-interface BucketPayload {
-  data?: { orderBucketUpdated: { cursor: string; bucket: { start: string; orders: number }; product: { name: string; stock: { onHand: number } } } };
-  errors?: unknown[];
-}
 
 describe('upstream keep-alive through the gateway', () => {
   let mesh: TestMesh | undefined;
@@ -42,7 +31,6 @@ describe('upstream keep-alive through the gateway', () => {
       minutesAgo * MINUTE,
     );
   };
-  const minuteOf = (event: MeshEvent) => new Date(Math.floor(Date.parse(event.time) / MINUTE) * MINUTE).toISOString();
 
   it('should drop a half-open subgraph socket on a missing pong and resume from the last cursor: every event once, in order', async () => {
     mesh = await startTestMesh({
@@ -53,7 +41,7 @@ describe('upstream keep-alive through the gateway', () => {
     });
     const busSubscribers = () => ((mesh!.subgraphs.orders.runtime.bus as any).subscribers as Set<unknown>).size;
     tracked = trackedClient(mesh.gateway.wsUrl, { retryAttempts: 0 });
-    const events = record<BucketPayload>(tracked.client, { query: BUCKETS });
+    const events = record<BucketPayload>(tracked.client, { query: ORDER_BUCKETS });
     await waitFor(() => busSubscribers() === 1, 'the orders subgraph to have the upstream subscription');
 
     const facts = Array.from({ length: 9 }, (_, k) => orderPlaced(k % 2 === 0 ? 'p1' : 'p2'));
@@ -79,7 +67,7 @@ describe('upstream keep-alive through the gateway', () => {
     const payloads = asJson<BucketPayload[]>(received);
     expect(payloads.filter((p) => p.errors)).toEqual([]);
     expect(payloads.map((p) => p.data!.orderBucketUpdated.bucket)).toEqual(facts.map((fact) => ({ start: minuteOf(fact), orders: 1 })));
-    expect(payloads.map((p) => p.data!.orderBucketUpdated.product)).toEqual(facts.map((fact) => PRODUCTS[fact.data.productId as string]));
+    expect(payloads.map((p) => p.data!.orderBucketUpdated.product)).toEqual(facts.map((fact) => SEEDED_PRODUCTS[fact.data.productId as string]));
     const cursors = payloads.map((p) => Number(p.data!.orderBucketUpdated.cursor));
     expect(cursors).toEqual([...new Set(cursors)].sort((a, b) => a - b));
     // The client never saw any of it: same socket, one subscription, one upstream.

@@ -2,10 +2,14 @@
  * An entry point run as a real process for tests of process behaviour (supervision, signals, exit codes):
  * its output lines, a wait for a line, and a stop that takes its whole process group down.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+
+// Shared with the benches, which may not import test/.
+export { childrenOf } from '../../bench/support/childrenOf.js';
+export { freePort } from '../../bench/support/freePort.js';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '../..');
 
@@ -80,18 +84,6 @@ export function launchNode(args: string[], env: Record<string, string>): Launche
   return { child, output, waitForLine, exited: () => exit, stop };
 }
 
-/** The process ids and command lines of `pid`'s children. */
-export function childrenOf(pid: number): Array<{ pid: number; args: string }> {
-  return spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
-    .stdout.trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [, id, args] = /^\s*(\d+)\s+(.*)$/.exec(line)!;
-      return { pid: Number(id), args };
-    });
-}
-
 /** Whether a process with this id exists. */
 export function isAlive(pid: number): boolean {
   try {
@@ -100,18 +92,6 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Holds a port on loopback until `close()`. */

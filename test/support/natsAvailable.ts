@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './launchedProcess.js';
 
 export const natsUrl = process.env.MESH_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
@@ -100,17 +101,6 @@ export async function startPrivateNatsServer(): Promise<PrivateNatsServer> {
 
 export function natsServerBinaryExists(): boolean {
   return existsSync(NATS_SERVER_BINARY);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Whether the server on `port` accepts connections and greets with JetStream on. */

@@ -21,6 +21,7 @@ import type { SubgraphConfig } from '../../subgraphs/subgraphConfig.js';
 import { signDevToken, type DevTokenOptions } from '../../scripts/devToken.js';
 import { meshStory, type MeshEvent, type MeshStory } from './startTestMesh.js';
 import { testSubgraphConfig } from './testSubgraphConfig.js';
+import { testGatewayConfig } from './testGatewayConfig.js';
 
 export const TEST_GATEWAY_SECRET = 'test-gateway-secret-0123456789abcdef';
 export const DEV_PUBLIC_JWKS = path.resolve('config/dev-jwks.public.json');
@@ -111,15 +112,10 @@ export async function startAuthMesh(options: StartAuthMeshOptions = {}): Promise
   const openGateway = async (overrides: Partial<GatewayAuthConfig> = {}): Promise<AuthMeshGateway> => {
     const audit: FieldAuthAuditLine[] = [];
     const gateway = await startGateway({
-      config: {
-        host: '127.0.0.1',
-        port: 0,
-        supergraph: { kind: 'subgraphs', subgraphs: DOMAIN_NAMES.map((name) => ({ name, url: subgraphs[name].served.url })), pollIntervalMs: 60_000 },
-        subgraphWsUrls: {},
-        introspection: true,
-        landingPage: false,
-        auth: testGatewayAuth({ mode: options.mode ?? 'filter', policies: options.policies, audit: (line) => void audit.push(line), ...overrides }),
-      },
+      config: testGatewayConfig(
+        DOMAIN_NAMES.map((name) => ({ name, url: subgraphs[name].served.url })),
+        { auth: testGatewayAuth({ mode: options.mode ?? 'filter', policies: options.policies, audit: (line) => void audit.push(line), ...overrides }) },
+      ),
       log: () => {},
     });
     gateways.push(gateway);

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startGateway, type RunningGateway } from '../../../gateway/index.js';
 import { startProductMesh, type ProductMesh } from '../../support/productMeshSubgraphs.js';
+import { testGatewayConfig } from '../../support/testGatewayConfig.js';
 import { INVENTORY_SDL, OWNER, publish, registryCall, startRegistryGateway, tokenWith } from './registryHarness.js';
 
 describe('schema registry edges', () => {
@@ -70,15 +71,10 @@ describe('schema registry edges', () => {
   it('should offer no registry without auth, saying so in the log', async () => {
     const logs: string[] = [];
     gateway = await startGateway({
-      config: {
-        host: '127.0.0.1',
-        port: 0,
-        supergraph: { kind: 'subgraphs', subgraphs: [{ name: 'products', url: mesh.servers.products.url }], pollIntervalMs: 60_000 },
-        subgraphWsUrls: {},
+      config: testGatewayConfig([{ name: 'products', url: mesh.servers.products.url }], {
         introspection: false,
-        landingPage: false,
         registry: { store: { kind: 'file', path: path.join(dir, 'registry.json') } },
-      },
+      }),
       log: (level, message) => void logs.push(`${level}: ${message}`),
     });
 

@@ -7,6 +7,7 @@ import { startGateway, type RunningGateway } from '../../../gateway/index.js';
 import type { RegistryStoreConfig } from '../../../gateway/registry/RegistryConfig.js';
 import { signDevToken } from '../../../scripts/devToken.js';
 import { testGatewayAuth } from '../../support/startAuthMesh.js';
+import { testGatewayConfig } from '../../support/testGatewayConfig.js';
 import { inventoryTypeDefs, productsTypeDefs, type ProductMesh } from '../../support/productMeshSubgraphs.js';
 
 export const OWNER = { team: 'Warehouse Operations', contact: 'inventory-team@example.com' };
@@ -16,23 +17,13 @@ export const PRODUCTS_SDL = print(productsTypeDefs);
 /** A registry-enabled gateway over `mesh`, whose published versions live in `store`. */
 export function startRegistryGateway(mesh: ProductMesh, store: RegistryStoreConfig): Promise<RunningGateway> {
   return startGateway({
-    config: {
-      host: '127.0.0.1',
-      port: 0,
-      supergraph: {
-        kind: 'subgraphs',
-        subgraphs: [
-          { name: 'products', url: mesh.servers.products.url },
-          { name: 'prices', url: mesh.servers.prices.url },
-        ],
-        pollIntervalMs: 60_000,
-      },
-      subgraphWsUrls: {},
-      introspection: true,
-      landingPage: false,
-      auth: testGatewayAuth(),
-      registry: { store, syncIntervalMs: 60_000 },
-    },
+    config: testGatewayConfig(
+      [
+        { name: 'products', url: mesh.servers.products.url },
+        { name: 'prices', url: mesh.servers.prices.url },
+      ],
+      { auth: testGatewayAuth(), registry: { store, syncIntervalMs: 60_000 } },
+    ),
     log: () => {},
   });
 }

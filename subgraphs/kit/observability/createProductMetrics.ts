@@ -1,0 +1,156 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Options of {@link createProductMetrics}. */
+export interface ProductMetricsOptions {
+  /** The data product's domain: the `product` label of every product series. */
+  domain: string;
+  /** Also export Node's process metrics (CPU, memory, event loop lag, GC). @default true */
+  processMetrics?: boolean;
+  /**
+   * Most distinct operation names kept as label values; later names count as `(other)` (every label
+   * value is a series Prometheus keeps, and names come from callers).
+   * @default 200
+   */
+  maxOperationNames?: number;
+}
+
+const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * A subgraph's Prometheus series (one registry per served product, so several in one process never
+ * share counters) and the calls that feed them.
+ */
+export interface ProductMetrics {
+  readonly registry: Registry;
+  readonly domain: string;
+  /** An HTTP request answered: `route` is a known path or `other`. */
+  httpAnswered(method: string, route: string, status: number, seconds: number): void;
+  /** A GraphQL operation answered, with the public codes of its errors. */
+  operationAnswered(operation: { name: string | null; type: string | null }, seconds: number, errorCodes: readonly string[]): void;
+  /** Facts a store apply took: `applied` new ones, `duplicates` already there (idempotent re-posts). */
+  factsApplied(applied: number, duplicates: number): void;
+  /** A dead letter was recorded (a rejected fact, or a body that was not even JSON). */
+  deadLettered(): void;
+  /** One store call: `operation` is the Store method. */
+  storeCalled(operation: string, seconds: number, outcome: 'ok' | 'error'): void;
+  /** Change events published to the bus. */
+  changeEventsPublished(count: number, outcome: 'ok' | 'error'): void;
+  /**
+   * Freshness on every scrape: `now − watermark` as `mesh_data_product_lag_seconds` (absent before the
+   * first fact), and the watermark itself. A throwing `read` leaves both absent for that scrape.
+   */
+  watchFreshness(read: () => Promise<Date | null>, now?: () => number): void;
+}
+
+/** The product's metrics, in a registry of their own. */
+export function createProductMetrics(options: ProductMetricsOptions): ProductMetrics {
+  const { domain, processMetrics = true, maxOperationNames = 200 } = options;
+  const registry = new Registry();
+  if (processMetrics) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const product = domain;
+  const httpDuration = new Histogram({
+    name: 'mesh_subgraph_http_request_duration_seconds',
+    help: 'HTTP requests answered by the subgraph, by product, method, route and status',
+    labelNames: ['product', 'method', 'route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const operationDuration = new Histogram({
+    name: 'mesh_subgraph_operation_duration_seconds',
+    help: 'GraphQL operations answered by the subgraph, by product, operation name, type and outcome',
+    labelNames: ['product', 'operation', 'type', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const errors = new Counter({
+    name: 'mesh_subgraph_errors_total',
+    help: 'GraphQL errors returned by the subgraph, by product and public code',
+    labelNames: ['product', 'code'] as const,
+    registers,
+  });
+  const facts = new Counter({
+    name: 'mesh_data_product_facts_total',
+    help: 'Facts ingested, by product and outcome (applied, duplicate, rejected)',
+    labelNames: ['product', 'outcome'] as const,
+    registers,
+  });
+  const deadLetters = new Counter({
+    name: 'mesh_data_product_dead_letters_total',
+    help: 'Dead letters recorded, by product',
+    labelNames: ['product'] as const,
+    registers,
+  });
+  const storeDuration = new Histogram({
+    name: 'mesh_data_product_store_duration_seconds',
+    help: 'Store calls, by product, operation and outcome',
+    labelNames: ['product', 'operation', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const published = new Counter({
+    name: 'mesh_data_product_change_events_total',
+    help: 'Change events published to the bus, by product and outcome',
+    labelNames: ['product', 'outcome'] as const,
+    registers,
+  });
+  const knownOperations = new Set<string>();
+  const operationLabel = (name: string | null) => {
+    const label = name ?? '(anonymous)';
+    if (knownOperations.has(label)) return label;
+    if (knownOperations.size >= maxOperationNames) return '(other)';
+    knownOperations.add(label);
+    return label;
+  };
+  return {
+    registry,
+    domain,
+    httpAnswered: (method, route, status, seconds) => httpDuration.observe({ product, method, route, status: String(status) }, seconds),
+    operationAnswered: (operation, seconds, errorCodes) => {
+      const labels = { product, operation: operationLabel(operation.name), type: operation.type ?? 'unknown', outcome: errorCodes.length ? 'error' : 'ok' };
+      operationDuration.observe(labels, seconds);
+      for (const code of errorCodes) errors.inc({ product, code });
+    },
+    factsApplied: (applied, duplicates) => {
+      facts.inc({ product, outcome: 'applied' }, applied);
+      facts.inc({ product, outcome: 'duplicate' }, duplicates);
+    },
+    deadLettered: () => {
+      facts.inc({ product, outcome: 'rejected' });
+      deadLetters.inc({ product });
+    },
+    storeCalled: (operation, seconds, outcome) => storeDuration.observe({ product, operation, outcome }, seconds),
+    changeEventsPublished: (count, outcome) => published.inc({ product, outcome }, count),
+    watchFreshness: (read, now = Date.now) => {
+      const watermarkOf = async () => {
+        try {
+          return await read();
+        } catch {
+          return null;
+        }
+      };
+      new Gauge({
+        name: 'mesh_data_product_lag_seconds',
+        help: 'Freshness: seconds between now and the watermark (newest fact time), by product; absent before the first fact',
+        labelNames: ['product'] as const,
+        registers,
+        async collect() {
+          this.reset();
+          const watermark = await watermarkOf();
+          if (watermark) this.set({ product }, Math.max(0, (now() - watermark.getTime()) / 1000));
+        },
+      });
+      new Gauge({
+        name: 'mesh_data_product_watermark_timestamp_seconds',
+        help: 'The watermark (newest fact time) as a Unix time, by product; absent before the first fact',
+        labelNames: ['product'] as const,
+        registers,
+        async collect() {
+          this.reset();
+          const watermark = await watermarkOf();
+          if (watermark) this.set({ product }, watermark.getTime() / 1000);
+        },
+      });
+    },
+  };
+}

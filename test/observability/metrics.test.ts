@@ -1,0 +1,140 @@
+/**
+ * `/metrics` on the gateway and on every subgraph, read after a scripted workload: the counters move by
+ * exactly what the workload did (deltas, so the seeding before does not matter).
+ */
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { nextValue, waitFor } from '../support/asyncWait.js';
+import { seriesValue, startObservedMesh, type ObservedMesh } from './observedMesh.js';
+
+const N_QUERIES = 5;
+const PRODUCTS = 'query ObsProducts { products(first: 2) { edges { node { id name } } } }';
+
+describe('/metrics after a scripted workload', () => {
+  let mesh: ObservedMesh;
+  beforeAll(async () => {
+    mesh = await startObservedMesh();
+  });
+  afterAll(() => mesh?.close());
+
+  const scrape = async (base: string) => {
+    const response = await fetch(`${base}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    return response.text();
+  };
+  const gatewayMetrics = () => scrape(mesh.base);
+  const ordersBase = () => mesh.subgraphs.orders.served.url.replace(/\/graphql$/, '');
+  const query = (body: object) => fetch(mesh.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('should count N named queries, their subgraph fetches and errors by code', async () => {
+    const before = await gatewayMetrics();
+    for (let i = 0; i < N_QUERIES; i += 1) expect((await query({ query: PRODUCTS })).status).toBe(200);
+    await query({ query: '{ products { edges { node { nope } } } }' });
+    const after = await gatewayMetrics();
+
+    const delta = (name: string, labels: Record<string, string>) => seriesValue(after, name, labels) - seriesValue(before, name, labels);
+    expect(delta('mesh_gateway_operation_duration_seconds_count', { operation: 'ObsProducts', type: 'query', outcome: 'ok' })).toBe(N_QUERIES);
+    expect(delta('mesh_gateway_subgraph_fetch_duration_seconds_count', { subgraph: 'catalog', outcome: 'ok' })).toBe(N_QUERIES);
+    expect(delta('mesh_gateway_subgraph_fetch_duration_seconds_count', { subgraph: 'orders', outcome: 'ok' })).toBe(0);
+    expect(delta('mesh_gateway_errors_total', { code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
+    expect(delta('mesh_gateway_http_request_duration_seconds_count', { method: 'POST', route: '/graphql', status: '200' })).toBe(N_QUERIES + 1);
+    // Each subgraph answers the gateway's fetches with its own operation series.
+    expect(
+      seriesValue(await scrape(mesh.subgraphs.catalog.served.url.replace(/\/graphql$/, '')), 'mesh_subgraph_operation_duration_seconds_count', {
+        product: 'catalog',
+        operation: 'ObsProducts__catalog__0',
+        type: 'query',
+        outcome: 'ok',
+      }),
+    ).toBeGreaterThanOrEqual(N_QUERIES);
+  });
+
+  it('should count M facts by outcome and dead letters, and report the lag behind the newest fact', async () => {
+    const before = await scrape(ordersBase());
+    const at = new Date(Date.now() - 30_000).toISOString();
+    const order = (id: string) => ({
+      specversion: '1.0',
+      id,
+      source: 'urn:test:metrics',
+      type: 'OrderPlaced',
+      time: at,
+      data: { orderId: id, productId: 'p1', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'm@example.com' },
+    });
+    const bad = (id: string) => ({ ...order(id), data: { orderId: id } });
+    const response = await fetch(`${ordersBase()}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([order('m1'), order('m2'), order('m3'), order('m1'), bad('m4'), bad('m5')]),
+    });
+    expect(response.status).toBe(207);
+    const after = await scrape(ordersBase());
+
+    const delta = (name: string, labels: Record<string, string>) => seriesValue(after, name, labels) - seriesValue(before, name, labels);
+    expect(delta('mesh_data_product_facts_total', { product: 'orders', outcome: 'applied' })).toBe(3);
+    expect(delta('mesh_data_product_facts_total', { product: 'orders', outcome: 'duplicate' })).toBe(1);
+    expect(delta('mesh_data_product_facts_total', { product: 'orders', outcome: 'rejected' })).toBe(2);
+    expect(delta('mesh_data_product_dead_letters_total', { product: 'orders' })).toBe(2);
+    expect(delta('mesh_data_product_change_events_total', { product: 'orders', outcome: 'ok' })).toBeGreaterThan(0);
+    const lag = seriesValue(after, 'mesh_data_product_lag_seconds', { product: 'orders' });
+    expect(lag).toBeGreaterThanOrEqual(29);
+    expect(lag).toBeLessThan(120);
+    expect(seriesValue(after, 'mesh_data_product_watermark_timestamp_seconds', { product: 'orders' })).toBe(Date.parse(at) / 1000);
+  });
+
+  it('should gauge websocket clients and subscriptions, and count delivered events', async () => {
+    const before = await gatewayMetrics();
+    const client = createClient({ url: mesh.gateway.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+    const events = client.iterate({ query: 'subscription { orderBucketUpdated(granularity: MINUTE) { bucket { orders } } }' });
+    let text = '';
+    const refresh = async () => void (text = await gatewayMetrics());
+    for (let tries = 0; tries < 100 && seriesValue(text, 'mesh_gateway_subscriptions_active') !== 1; tries += 1) await refresh();
+    expect(seriesValue(text, 'mesh_gateway_websocket_clients')).toBe(1);
+    expect(seriesValue(text, 'mesh_gateway_subscriptions_active')).toBe(1);
+    await waitFor(() => ((mesh.subgraphs.orders.runtime.bus as any).subscribers as Set<unknown>).size === 1, 'the upstream subscription');
+
+    const id = `ws-${Date.now()}`;
+    await fetch(`${ordersBase()}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id,
+        source: 'urn:test:metrics',
+        type: 'OrderPlaced',
+        time: new Date(Date.now() - 60_000).toISOString(),
+        data: { orderId: id, productId: 'p2', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'w@example.com' },
+      }),
+    });
+    await nextValue(events, 'the bucket event');
+    await refresh();
+    expect(
+      seriesValue(text, 'mesh_gateway_subscription_events_delivered_total') - seriesValue(before, 'mesh_gateway_subscription_events_delivered_total'),
+    ).toBe(1);
+
+    await events.return?.();
+    await client.dispose();
+    for (let tries = 0; tries < 100 && seriesValue(text, 'mesh_gateway_websocket_clients') !== 0; tries += 1) await refresh();
+    expect(seriesValue(text, 'mesh_gateway_subscriptions_active')).toBe(0);
+    expect(seriesValue(text, 'mesh_gateway_websocket_clients')).toBe(0);
+  });
+
+  // Last: it stops a subgraph.
+  it('should count fetches to a stopped subgraph by outcome and the error its clients got', async () => {
+    await mesh.subgraphs.shipping.close();
+    const before = await gatewayMetrics();
+    const range = { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date().toISOString() };
+    const answer = await query({
+      query: 'query Late($r: TimeRangeInput!) { deliveryPerformance(range: $r, granularity: DAY) { __typename } }',
+      variables: { r: range },
+    });
+    expect(((await answer.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe('DOWNSTREAM_SERVICE_ERROR');
+    const after = await gatewayMetrics();
+
+    const delta = (name: string, labels: Record<string, string>) => seriesValue(after, name, labels) - seriesValue(before, name, labels);
+    expect(delta('mesh_gateway_subgraph_fetch_duration_seconds_count', { subgraph: 'shipping', outcome: 'connection_error' })).toBeGreaterThanOrEqual(1);
+    expect(delta('mesh_gateway_subgraph_fetch_duration_seconds_count', { subgraph: 'shipping', outcome: 'ok' })).toBe(0);
+    expect(delta('mesh_gateway_errors_total', { code: 'DOWNSTREAM_SERVICE_ERROR' })).toBe(1);
+    expect(delta('mesh_gateway_operation_duration_seconds_count', { operation: 'Late', type: 'query', outcome: 'error' })).toBe(1);
+  });
+});
