@@ -7,7 +7,6 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { ExecutionResult, GraphQLSchema } from 'graphql';
@@ -23,6 +22,9 @@ import { createGatewayAuth } from './auth/createGatewayAuth.js';
 import { catalogLocalSubgraph, createCatalog, isLocalSubgraph } from './catalog/createCatalog.js';
 import { CATALOG_SUBGRAPH_NAME } from './catalog/catalogSubgraph.js';
 import { publicEndpoints } from './catalog/publicPorts.js';
+import { catalogRoutes } from './catalog/catalogRoutes.js';
+import { ideRoutes } from './ide/ideRoutes.js';
+import { useDataProductsExtension } from './extensions/useDataProductsExtension.js';
 import { formatPublicError } from './errors/formatPublicError.js';
 import { jsonErrorHandler, jsonNotFound } from './http/jsonErrors.js';
 import { createGatewayLimits } from './limits/createGatewayLimits.js';
@@ -126,7 +128,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // The data product catalog is a subgraph the gateway serves itself, in-process.
   // Its GraphQL ports point at the gateway as consumers reach it (MESH_PUBLIC_URL, else its own address).
   let publicBaseUrl = config.publicUrl ?? null;
-  const catalog = createCatalog({ addresses: () => addresses() ?? {}, publicEndpoints: () => (publicBaseUrl ? publicEndpoints(publicBaseUrl) : null) });
+  const catalog = createCatalog({
+    addresses: () => addresses() ?? {},
+    publicEndpoints: () => (publicBaseUrl ? publicEndpoints(publicBaseUrl) : null),
+    schema: () =>
+      snapshot && {
+        apiSchema: snapshot.apiSchema,
+        document: snapshot.supergraph.document,
+        requirementOf: (type, field) => snapshot!.auth.requirementOf(type, field),
+      },
+  });
   // Every HTTP request to a subgraph goes through one pooled client: bounded sockets per subgraph, a
   // timeout per request within the operation's deadline, a breaker per subgraph, safe retries.
   const subgraphClient = createSubgraphClient({
@@ -178,6 +189,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   // The schema registry (`/registry`): published subgraphs composed with the configured ones.
   const registry = await startRegistry({ config, auth, manager, apiSchema: () => snapshot?.apiSchema ?? null, localSubgraphs: [catalogLocalSubgraph], log });
+  // `extensions.dataProducts: [{ id, asOf }]` on responses: collected from the subgraphs' answers.
+  const freshness = useDataProductsExtension();
   const gateway = new ApolloGateway({
     supergraphSdl: manager,
     // An unreachable subgraph's fields come back null with errors that name it (`serviceName`) and
@@ -187,13 +200,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     buildService: ({ name, url = '' }) => {
       if (name === CATALOG_SUBGRAPH_NAME) return catalog.dataSource;
       const urls = [url, ...(otherReplicaUrls[name] ?? [])];
-      return withLocatedFailures(
-        name,
-        subgraphClient.guard(
+      return freshness.wrap(
+        withLocatedFailures(
           name,
-          urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url),
+          subgraphClient.guard(
+            name,
+            urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url),
+          ),
+          log,
         ),
-        log,
       );
     },
   });
@@ -264,11 +279,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     if (problems.length) return void res.status(503).json({ status: 'degraded', problems });
     res.json({ status: 'ready', subgraphs: Object.keys(remote).length });
   });
-  app.get('/catalog', async (_req, res) => {
-    if (!addresses()) return void res.status(503).type('text/plain').send('the supergraph is not loaded yet');
-    res.type('html').send(await catalog.page());
-  });
-  app.get('/catalog.json', async (_req, res) => void res.json(await catalog.load()));
+  app.use(catalogRoutes({ catalog, ready: () => addresses() !== null }));
+  // The offline IDE (GraphiQL from our own assets) on GET /graphql for browsers, unless MESH_LANDING_PAGE=false.
+  if (config.landingPage) app.use(ideRoutes({ examples: () => catalog.examples() }));
   if (registry) app.use('/registry', registry.routes);
   // Data product files: `GET /files/<product>/<file>` streamed from the subgraph with the caller's signed identity.
   app.use(
@@ -332,7 +345,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       limits.plugin,
       operationTimingPlugin((operation) => metrics.operationAnswered(operation, operation.seconds, operation.errorCodes)),
       graphqlOverHttpPlugin(),
-      config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+      freshness.plugin,
+      // The IDE is ours (gateway/ide/), served before this handler: Apollo's landing page loads from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   try {

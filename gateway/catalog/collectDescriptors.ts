@@ -17,6 +17,12 @@ export interface CollectedDescriptor {
   freshness: { lagSeconds: number | null; withinSlo: boolean };
   factCount: number;
   factTypes: string[];
+  /** Retention as enforced (the kit's `RetentionReport`); absent from older subgraphs. */
+  retention?: {
+    factDays: number;
+    grainDays: Partial<Record<'minute' | 'hour' | 'day', number | null>>;
+    lastRun: { at: string } | null;
+  };
 }
 
 /** What collecting found: descriptors, and one line per subgraph that did not answer. */

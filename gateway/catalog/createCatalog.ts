@@ -4,7 +4,8 @@ import type { SubgraphAddress } from '../supergraph/subgraphAddresses.js';
 import { CATALOG_SUBGRAPH_NAME, catalogSubgraphSchema, catalogSubgraphSdl } from './catalogSubgraph.js';
 import { collectDescriptors, type CollectedCatalog } from './collectDescriptors.js';
 import { publicPorts, type PublicEndpoints } from './publicPorts.js';
-import { renderCatalogPage } from './renderCatalogPage.js';
+import { productView, type CatalogSchema, type ProductView } from './productView.js';
+import type { IdeExample } from '../ide/renderIdePage.js';
 
 /** The catalog subgraph as composition sees it: served in-process, so its URL is not a network address. */
 export const catalogLocalSubgraph: SubgraphSdl = { name: CATALOG_SUBGRAPH_NAME, url: `local://${CATALOG_SUBGRAPH_NAME}`, sdl: catalogSubgraphSdl };
@@ -27,6 +28,12 @@ export interface CatalogOptions {
    * @default ports keep what the subgraph declared (tests of the catalog alone)
    */
   publicEndpoints?: () => PublicEndpoints | null;
+  /**
+   * The supergraph in service, for product pages (fields, scopes, lineage, examples); null before the
+   * first. Read on every page.
+   * @default none: product pages show the descriptor only
+   */
+  schema?: () => CatalogSchema | null;
 }
 
 /** The catalog: a local subgraph for `dataProducts`/`dataProduct(id)` and the human page. */
@@ -35,8 +42,10 @@ export interface Catalog {
   dataSource: LocalGraphQLDataSource;
   /** Descriptors now (cached for `cacheMs`). */
   load(): Promise<CollectedCatalog>;
-  /** The `/catalog` page. */
-  page(): Promise<string>;
+  /** A product's page content, null for an unknown id. */
+  view(id: string): Promise<ProductView | null>;
+  /** Example operations for the IDE's tabs: each product's first query and first subscription. */
+  examples(): Promise<IdeExample[]>;
 }
 
 /**
@@ -44,7 +53,7 @@ export interface Catalog {
  * share one collection; a subgraph that does not answer is listed as a problem, not an error.
  */
 export function createCatalog(options: CatalogOptions): Catalog {
-  const { addresses, cacheMs = 5000, publicEndpoints } = options;
+  const { addresses, cacheMs = 5000, publicEndpoints, schema = () => null } = options;
   let cached: { at: number; value: Promise<CollectedCatalog> } | null = null;
   const load = () => {
     if (!cached || Date.now() - cached.at > cacheMs) {
@@ -60,6 +69,19 @@ export function createCatalog(options: CatalogOptions): Catalog {
   return {
     dataSource: new LocalGraphQLDataSource(catalogSubgraphSchema(load)),
     load,
-    page: async () => renderCatalogPage(await load()),
+    view: async (id) => {
+      const product = (await load()).products.find((p) => p.id === id);
+      return product ? productView(product, schema()) : null;
+    },
+    examples: async () => {
+      const supergraph = schema();
+      return (await load()).products.flatMap((product) => {
+        const { examples } = productView(product, supergraph);
+        return (['query', 'subscription'] as const).flatMap((kind) => {
+          const first = examples.find((x) => x.kind === kind);
+          return first ? [{ productId: product.id, query: `# ${product.name} (${product.id})\n${first.query}` }] : [];
+        });
+      });
+    },
   };
 }

@@ -1,61 +1,64 @@
 import type { CollectedCatalog } from './collectDescriptors.js';
+import { classificationsOf, filterProducts, searchText, type CatalogFilters } from './filterProducts.js';
+import { age, escapeHtml as e, layout } from './html.js';
 
-// Descriptors come from subgraphs: only scalars are rendered, anything else (never expected) renders empty, not `[object Object]`.
-const escape = (value: unknown): string =>
-  (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-
-function age(lagSeconds: number | null): string {
-  if (lagSeconds === null) return 'no data yet';
-  if (lagSeconds < 120) return `${lagSeconds} s ago`;
-  if (lagSeconds < 7200) return `${Math.round(lagSeconds / 60)} min ago`;
-  return `${Math.round(lagSeconds / 3600)} h ago`;
+/** Where the catalog pages link. */
+export interface CatalogPaths {
+  /** @default '/catalog' */
+  catalogPath?: string;
+  /** @default '/graphql' */
+  graphqlPath?: string;
 }
 
-/** The human catalog page: every product, its owner, SLOs, freshness, classified fields and ports. */
-export function renderCatalogPage(catalog: CollectedCatalog, graphqlPath = '/graphql'): string {
-  const cards = catalog.products
-    .map((p) => {
-      const fields = Object.entries(p.classification);
-      const ports = p.outputPorts
-        .map(
-          (port) =>
-            `<li><b>${escape(port.kind)}</b> ${escape(port.url ?? port.subject ?? port.path ?? (typeof port.topic === 'string' ? `${String(port.direction)} ${String(port.broker)} ${port.topic}` : ''))}${port.fields ? ` — ${escape((port.fields as string[]).join(', '))}` : ''}</li>`,
-        )
-        .join('');
-      return `<section class="product">
-  <h2>${escape(p.name)} <small>${escape(p.id)} · v${escape(p.version)} · ${escape(p.status)}</small></h2>
-  <p>${escape(p.description.purpose)}</p>
-  ${p.description.limitations ? `<p class="muted">Limitations: ${escape(p.description.limitations)}</p>` : ''}
+const select = (name: string, label: string, values: readonly string[], chosen: string | undefined) =>
+  `<label>${e(label)}<select name="${e(name)}"><option value="">any</option>${values
+    .map((v) => `<option value="${e(v)}"${v === chosen ? ' selected' : ''}>${e(v)}</option>`)
+    .join('')}</select></label>`;
+
+const distinct = (values: Iterable<string>) => [...new Set(values)].sort();
+
+/**
+ * The catalog list: search and filters (domain, tag, classification, owner) that work without script
+ * (the server filters the GET) and live with it (`catalog.js` hides cards as you type).
+ */
+export function renderCatalogPage(catalog: CollectedCatalog, filters: CatalogFilters = {}, paths: CatalogPaths = {}): string {
+  const { catalogPath = '/catalog', graphqlPath = '/graphql' } = paths;
+  const shown = new Set(filterProducts(catalog.products, filters));
+  const products = catalog.products;
+  const cards = products
+    .map(
+      (
+        p,
+      ) => `<section class="product" data-id="${e(p.id)}" data-domain="${e(p.domain)}" data-owner="${e(p.owner.team)}" data-tags="${e((p.tags ?? []).join(' '))}" data-classifications="${e(classificationsOf(p).join(' '))}" data-search="${e(searchText(p))}"${shown.has(p) ? '' : ' hidden'}>
+  <h2><a href="${e(catalogPath)}/${encodeURIComponent(p.id)}">${e(p.name)}</a> <small>${e(p.id)} · v${e(p.version)} · ${e(p.status)}</small></h2>
+  <p>${e(p.description.purpose)}</p>
   <dl>
-    <dt>Domain</dt><dd>${escape(p.domain)} (subgraph <code>${escape(p.subgraph)}</code>)</dd>
-    <dt>Owner</dt><dd>${escape(p.owner.team)} — <a href="mailto:${escape(p.owner.contact)}">${escape(p.owner.contact)}</a></dd>
-    <dt>Freshness</dt><dd class="${p.freshness.withinSlo ? 'ok' : 'late'}">newest fact ${escape(age(p.freshness.lagSeconds))} (SLO ${escape(p.slos.freshnessSeconds)} s) — ${p.freshness.withinSlo ? 'within SLO' : 'outside SLO'}</dd>
-    <dt>SLOs</dt><dd>availability ${escape((p.slos.availability * 100).toFixed(2))} %, retention ${escape(p.slos.retentionDays)} days${p.slos.queryLatencyP99Ms ? `, p99 ${escape(p.slos.queryLatencyP99Ms)} ms` : ''}</dd>
-    <dt>Facts</dt><dd>${escape(p.factCount.toLocaleString('en'))} (${escape(p.factTypes.join(', '))})</dd>
-    <dt>Classified fields</dt><dd>${fields.length ? fields.map(([c, k]) => `<code>${escape(c)}</code> <span class="tag ${escape(k)}">${escape(k)}</span>`).join(' ') : 'all fields public'}</dd>
+    <dt>Domain</dt><dd>${e(p.domain)}</dd>
+    <dt>Owner</dt><dd>${e(p.owner.team)}</dd>
+    <dt>Freshness</dt><dd class="${p.freshness.withinSlo ? 'ok' : 'late'}">newest fact ${e(age(p.freshness.lagSeconds))} (SLO ${e(p.slos.freshnessSeconds)} s)</dd>
+    <dt>Tags</dt><dd>${(p.tags ?? []).map((t) => `<span class="tag">${e(t)}</span>`).join('') || '—'}</dd>
+    <dt>Classifications</dt><dd>${classificationsOf(p)
+      .map((c) => `<span class="tag ${e(c)}">${e(c)}</span>`)
+      .join('')}</dd>
   </dl>
-  <h3>Output ports</h3><ul>${ports}</ul>
-</section>`;
-    })
+</section>`,
+    )
     .join('\n');
-  const problems = catalog.problems.length ? `<p class="late">Not answering: ${catalog.problems.map(escape).join('; ')}</p>` : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Data products</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
- body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d2330}
- .product{border:1px solid #d8dde6;border-radius:8px;padding:1rem 1.25rem;margin:1rem 0}
- h2 small{font-weight:normal;color:#667;font-size:.8em} dl{display:grid;grid-template-columns:10rem 1fr;gap:.25rem 1rem}
- dt{color:#556} .ok{color:#17753a} .late{color:#b3261e} .muted{color:#667}
- .tag{border-radius:4px;padding:0 .35rem;font-size:.85em;background:#eef} .tag.pii{background:#fde2e1} .tag.confidential{background:#fff0c2}
- code{background:#f3f4f7;padding:0 .25rem;border-radius:3px}
-</style></head><body>
-<h1>Data products</h1>
-<p>${catalog.products.length} products in this mesh. Query them at <a href="${escape(graphqlPath)}">${escape(graphqlPath)}</a>: <code>{ dataProducts { id name owner { team } freshness { withinSlo } } }</code></p>
+  const problems = catalog.problems.length ? `<p class="late">Not answering: ${catalog.problems.map(e).join('; ')}</p>` : '';
+  return layout(
+    'Data products',
+    `${catalogPath}/assets`,
+    `<h1>Data products</h1>
+<p><span id="count">${shown.size}</span> of ${products.length} products in this mesh. Query them in the <a href="${e(graphqlPath)}">IDE</a> or at <code>${e(graphqlPath)}</code>; the catalog as JSON: <a href="${e(catalogPath)}.json">${e(catalogPath)}.json</a>.</p>
+<form class="filters" method="get" action="${e(catalogPath)}">
+  <label>Search<input type="search" name="q" value="${e(filters.q ?? '')}" placeholder="sales, stock, delivery…" autocomplete="off"></label>
+  ${select('domain', 'Domain', distinct(products.map((p) => p.domain)), filters.domain)}
+  ${select('tag', 'Tag', distinct(products.flatMap((p) => p.tags ?? [])), filters.tag)}
+  ${select('classification', 'Classification', distinct(products.flatMap(classificationsOf)), filters.classification)}
+  ${select('owner', 'Owner', distinct(products.map((p) => p.owner.team)), filters.owner)}
+  <noscript><button type="submit">Filter</button></noscript>
+</form>
 ${problems}
-${cards}
-</body></html>`;
+${cards}`,
+  );
 }

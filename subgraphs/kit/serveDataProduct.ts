@@ -29,6 +29,7 @@ import { metricsHandler } from '../../core/observability/metricsHandler.js';
 import { observeHttp } from '../../core/observability/observeHttp.js';
 import { operationTimingPlugin } from '../../core/observability/operationTimingPlugin.js';
 import { createProductMetrics, type ProductMetrics } from './observability/createProductMetrics.js';
+import { useDataProductExtension } from './graphql/useDataProductExtension.js';
 
 export type { CallerIdentity } from './productDeclaration.js';
 
@@ -158,6 +159,8 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
       ApolloServerPluginInlineTraceDisabled(),
       operationTimingPlugin((operation) => metrics.operationAnswered(operation, operation.seconds, operation.errorCodes)),
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // `extensions.dataProducts: [{ id, asOf }]`: the gateway passes it on to the client (freshness).
+      useDataProductExtension({ id: product.definition.descriptor.id, watermark: () => product.store.watermark() }),
       {
         async serverWillStart() {
           return {

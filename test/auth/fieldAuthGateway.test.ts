@@ -27,7 +27,7 @@ describe('plan cache', () => {
   it("should not reuse a finance caller's plan for a caller without finance:read", async () => {
     const query = revenueQuery('FinanceFirst');
     const first = await ask(query, finance);
-    expect(first.body).toEqual({ data: { orderHistory: { total: { orders: 3, revenue: 270 } } } });
+    expect(first.body).toEqual({ extensions: { dataProducts: expect.any(Array) }, data: { orderHistory: { total: { orders: 3, revenue: 270 } } } });
     expect(first.reachedOrders).toBe(true);
     const second = await ask(query, plain);
     expect(second.body.data).toEqual({ orderHistory: { total: { orders: 3, revenue: null } } });
@@ -43,7 +43,7 @@ describe('plan cache', () => {
     expect(first.body.data.orderHistory.total.revenue).toBeNull();
     expect(first.reachedOrders).toBe(false);
     const second = await ask(query, finance);
-    expect(second.body).toEqual({ data: { orderHistory: { total: { orders: 3, revenue: 270 } } } });
+    expect(second.body).toEqual({ extensions: { dataProducts: expect.any(Array) }, data: { orderHistory: { total: { orders: 3, revenue: 270 } } } });
     expect(second.reachedOrders).toBe(true);
   });
 
@@ -80,7 +80,7 @@ describe('reject mode', () => {
 
   it('should run operations that deny nothing', async () => {
     const { body } = await strict.query('{ order(id: "o1") { id unitPrice } }', { token: finance });
-    expect(body).toEqual({ data: { order: { id: 'o1', unitPrice: 30 } } });
+    expect(body).toEqual({ extensions: { dataProducts: expect.any(Array) }, data: { order: { id: 'o1', unitPrice: 30 } } });
   });
 });
 
@@ -136,7 +136,7 @@ describe('queries over the websocket', () => {
     const anonymous = mesh.wsClient();
     try {
       const allowed = await financeClient.iterate({ query }).next();
-      expect(allowed.value).toEqual({ data: { order: { id: 'o1', unitPrice: 30 } } });
+      expect(allowed.value).toEqual({ extensions: { dataProducts: expect.any(Array) }, data: { order: { id: 'o1', unitPrice: 30 } } });
       const denied = await anonymous.iterate({ query }).next();
       expect(denied.value).toEqual({
         data: { order: null },
@@ -154,7 +154,7 @@ describe('a custom scopes claim', () => {
     const custom = await mesh.startGateway({ scopesClaim: 'permissions' });
     const token = await mesh.token({ scopes: ['finance:read'], scopesClaim: 'permissions' });
     const { body } = await custom.query('{ order(id: "o2") { unitPrice } }', { token });
-    expect(body).toEqual({ data: { order: { unitPrice: 30 } } });
+    expect(body).toEqual({ extensions: { dataProducts: expect.any(Array) }, data: { order: { unitPrice: 30 } } });
     const { body: withScopeClaim } = await custom.query('{ order(id: "o2") { unitPrice } }', { token: finance });
     expect(withScopeClaim.data).toEqual({ order: { unitPrice: null } });
   });

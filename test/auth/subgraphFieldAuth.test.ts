@@ -272,6 +272,7 @@ describe('trusted subgraphs', () => {
         }),
       });
       expect(await response.json()).toEqual({
+        extensions: { dataProducts: expect.any(Array) },
         data: { product: { name: 'Kettle', sales: { total: { units: expect.any(Number), revenue: expect.any(Number) } } } },
       });
       expect(seenByPartner.length).toBeGreaterThan(0);

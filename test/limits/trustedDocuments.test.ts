@@ -50,13 +50,22 @@ describe('safelist mode', () => {
   });
 
   it('should run a registered operation sent as its text, also formatted differently', async () => {
-    expect((await safelist.post({ query: bodies.Categories })).body).toEqual({ data: { categories: expect.any(Array) } });
+    expect((await safelist.post({ query: bodies.Categories })).body).toEqual({
+      extensions: { dataProducts: expect.any(Array) },
+      data: { categories: expect.any(Array) },
+    });
     const reformatted = 'query Product($id: ID!) { product(id: $id) { ...Names } } fragment Names on Product { id, name }';
-    expect((await safelist.post({ query: reformatted, variables: { id: 'p1' } })).body).toEqual({ data: { product: { id: 'p1', name: expect.any(String) } } });
+    expect((await safelist.post({ query: reformatted, variables: { id: 'p1' } })).body).toEqual({
+      extensions: { dataProducts: expect.any(Array) },
+      data: { product: { id: 'p1', name: expect.any(String) } },
+    });
   });
 
   it('should run a registered operation by id: persistedQuery hash, documentId, and over GET', async () => {
-    expect((await safelist.post({ extensions: apq(ids.Categories) })).body).toEqual({ data: { categories: expect.any(Array) } });
+    expect((await safelist.post({ extensions: apq(ids.Categories) })).body).toEqual({
+      extensions: { dataProducts: expect.any(Array) },
+      data: { categories: expect.any(Array) },
+    });
     expect((await safelist.post({ documentId: `sha256:${ids.Product}`, variables: { id: 'p1' } })).body.data).toEqual({
       product: { id: 'p1', name: expect.any(String) },
     });
@@ -90,7 +99,7 @@ describe('safelist mode', () => {
       last = (await safelist.post({ query })).body;
       if (!last.data) await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    expect(last).toEqual({ data: { product: { name: expect.any(String) } } });
+    expect(last).toEqual({ extensions: { dataProducts: expect.any(Array) }, data: { product: { name: expect.any(String) } } });
   });
 });
 

@@ -47,6 +47,7 @@ describe('federated queries over the four domain subgraphs', () => {
     const expected = mesh.story.expected.orders[id];
     expect(status).toBe(200);
     expect(body).toEqual({
+      extensions: { dataProducts: expect.any(Array) },
       data: { order: { customerEmail: expected.customerEmail, product: { name: expected.productName }, shipment: expected.shipment } },
     });
   });
@@ -54,7 +55,7 @@ describe('federated queries over the four domain subgraphs', () => {
   it('should answer null for an unknown order without asking other subgraphs for its fields', async () => {
     const { body } = await mesh.query(`{ order(id: "nope") { customerEmail product { name } shipment { status } } }`);
 
-    expect(body).toEqual({ data: { order: null } });
+    expect(body).toEqual({ extensions: { dataProducts: expect.any(Array) }, data: { order: null } });
   });
 
   it('should fill the product of each orderHistory group from the catalog', async () => {
@@ -67,6 +68,7 @@ describe('federated queries over the four domain subgraphs', () => {
 
     expect(status).toBe(200);
     expect(body).toEqual({
+      extensions: { dataProducts: expect.any(Array) },
       data: {
         orderHistory: {
           groups: [

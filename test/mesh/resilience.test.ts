@@ -51,6 +51,7 @@ describe('gateway resilience', () => {
     const result = record(ws.client, { query: `{ products(first: 2) { edges { node { name stock { onHand } } } } }` });
 
     expect(asJson(await result.next('the query result'))).toEqual({
+      extensions: { dataProducts: expect.any(Array) },
       data: { products: { edges: [{ node: { name: 'Kettle', stock: { onHand: 13 } } }, { node: { name: 'Toaster', stock: { onHand: 7 } } }] } },
     });
     expect(await result.ended).toEqual({});
@@ -72,7 +73,7 @@ describe('gateway resilience', () => {
 
     // Other queries are not affected...
     const catalogOnly = await mesh.query(`{ categories }`);
-    expect(catalogOnly).toEqual({ status: 200, body: { data: { categories: ['home', 'kitchen'] } } });
+    expect(catalogOnly).toEqual({ status: 200, body: { extensions: { dataProducts: expect.any(Array) }, data: { categories: ['home', 'kitchen'] } } });
     // ...nor is the websocket path, which carries the same partial answer.
     ws = trackedClient(mesh.gateway.wsUrl);
     const overWs = record(ws.client, { query: PRODUCTS_EVERYWHERE, variables: { range: mesh.story.range } });
@@ -92,7 +93,10 @@ describe('gateway resilience', () => {
     const recovered = await mesh.query(PRODUCTS_EVERYWHERE, { range: mesh.story.range });
     expect(recovered).toEqual({
       status: 200,
-      body: { data: { products: { edges: expectedNodes((p) => ({ avgLeadTimeHours: p.avgLeadTimeHours, onTimeRate: p.onTimeRate })) } } },
+      body: {
+        extensions: { dataProducts: expect.any(Array) },
+        data: { products: { edges: expectedNodes((p) => ({ avgLeadTimeHours: p.avgLeadTimeHours, onTimeRate: p.onTimeRate })) } },
+      },
     });
   });
 });

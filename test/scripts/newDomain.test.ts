@@ -228,6 +228,9 @@ describe('a scaffolded domain', () => {
     });
 
     const amount = facts.reduce((sum, fact) => sum + fact.data.amount, 0);
-    expect(await response.json()).toEqual({ data: { returnsHistory: { total: { count: facts.length, amount } } } });
+    expect(await response.json()).toEqual({
+      extensions: { dataProducts: expect.any(Array) },
+      data: { returnsHistory: { total: { count: facts.length, amount } } },
+    });
   }, 120_000);
 });
