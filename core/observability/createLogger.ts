@@ -44,8 +44,8 @@ export interface CreateLoggerOptions {
   /** Least severe level written. @default 'info' */
   level?: LogLevel;
   /**
-   * `json`: one JSON object a line (for log shippers); `pretty`: coloured lines through pino-pretty (a
-   * development dependency: only for a terminal).
+   * `json`: one JSON object a line (for log shippers); `pretty`: coloured lines through pino-pretty (for a
+   * terminal).
    * @default 'json'
    */
   format?: 'json' | 'pretty';

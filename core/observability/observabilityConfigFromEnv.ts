@@ -6,7 +6,7 @@ export interface ObservabilityConfig {
   /** `MESH_LOG_LEVEL`. @default 'info' */
   logLevel: LogLevel;
   /**
-   * `MESH_LOG_FORMAT`: `json` lines, or `pretty` (pino-pretty, a development dependency).
+   * `MESH_LOG_FORMAT`: `json` lines, or `pretty` (pino-pretty).
    * @default 'pretty' when stderr is a terminal outside production, else 'json'
    */
   logFormat: 'json' | 'pretty';
