@@ -20,7 +20,7 @@ describe('buildSupergraphSnapshot', () => {
     expect(snapshot.gatewaySdl).not.toMatch(/for: SECURITY/);
     expect(snapshot.auth.schema).toBe(snapshot.apiSchema);
     expect(snapshot.supergraph.apiSchema).toBe(snapshot.apiSchema);
-    expect(snapshot.addresses.orders?.urls).toEqual(['http://127.0.0.1:4003/graphql', 'http://replica:1/graphql']);
+    expect(snapshot.addresses.orders?.urls).toEqual(['http://127.0.0.1:4002/graphql', 'http://replica:1/graphql']);
     expect(snapshot.auth.ungoverned).toBe(false);
     expect(snapshot.supergraph.resumableFields.size).toBeGreaterThan(0);
   });
