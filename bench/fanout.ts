@@ -13,7 +13,6 @@
  *   npm run bench:fanout -- --clients 200 --duration 5    a quick check
  */
 import { spawnSync } from 'node:child_process';
-import { signDevToken } from '../scripts/devToken.js';
 import { startBenchMesh } from './fanout/benchMesh.js';
 import { fanoutOptions } from './fanout/options.js';
 import { openFileLimits } from './fanout/procStats.js';
@@ -64,7 +63,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 const context: ScenarioContext = {
   mesh,
-  token: await signDevToken({ scopes: ['orders:read'], ttlSeconds: 6 * 3600, sub: 'fanout-bench' }),
   baseMinute: Math.floor(Date.now() / 60_000) * 60_000,
   nextSeq: 0,
   durationS: options.durationS,

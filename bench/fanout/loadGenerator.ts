@@ -6,6 +6,7 @@
  * count (loss and duplicates) and the latency from the fact's send time, on the machine's one clock.
  */
 import WebSocket from 'ws';
+import { signDevToken } from '../../scripts/devToken.js';
 import { createHistogram, record } from './histogram.js';
 import { now, operationOf, seqOf, type FromGenerator, type SlowClientReport, type ToGenerator } from './protocol.js';
 
@@ -82,8 +83,11 @@ async function connectAll(message: Start): Promise<void> {
 }
 
 /** Opens client `index`, resolving once the gateway acknowledged it and the subscription was sent. */
-function connect(index: number): Promise<void> {
-  const { wsUrl, token, kind, firstIndex } = start;
+async function connect(index: number): Promise<void> {
+  const { wsUrl, kind, firstIndex } = start;
+  // Every client is a viewer of its own (one user each, as on a real dashboard), all with the same scope:
+  // the gateway shares work per scope set, and a per-user rate limit is not spent by the others.
+  const token = await signDevToken({ scopes: ['orders:read'], ttlSeconds: 6 * 3600, sub: `viewer-${firstIndex + index}` });
   const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS });
   const client: BenchClient = { socket, events: 0 };
   clients[index] = client;

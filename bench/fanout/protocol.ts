@@ -44,7 +44,6 @@ export type ToGenerator =
   | {
       type: 'start';
       wsUrl: string;
-      token: string;
       /** Clients this generator opens, and the global index of its first (for operation names). */
       clients: number;
       firstIndex: number;

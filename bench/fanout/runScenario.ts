@@ -14,7 +14,6 @@ import { now, type FromGenerator, type SlowClientReport, type ToGenerator } from
 
 export interface ScenarioContext {
   mesh: BenchMesh;
-  token: string;
   baseMinute: number;
   /** The next fact sequence number; facts are numbered across the whole run so buckets never repeat. */
   nextSeq: number;
@@ -90,7 +89,6 @@ function startGenerator(context: ScenarioContext, scenario: Scenario, clients: n
   const start: ToGenerator = {
     type: 'start',
     wsUrl: context.mesh.gateway.wsUrl,
-    token: context.token,
     clients,
     firstIndex,
     kind: scenario.kind,

@@ -102,7 +102,7 @@ describe('compose routing', () => {
       }`;
       const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
 
-      const body = await response.json();
+      const body = (await response.json()) as { data: unknown; extensions: { dataProducts: Array<{ id: string }> } };
       expect(body.data).toEqual({
         categories: [],
         orderHistory: { __typename: 'OrderHistory' },
@@ -110,7 +110,7 @@ describe('compose routing', () => {
         deliveryPerformance: { __typename: 'DeliveryPerformance' },
       });
       // Each domain's own subgraph answered: every product it read is listed with its freshness.
-      expect(body.extensions.dataProducts.map((read: { id: string }) => read.id).sort()).toEqual([
+      expect(body.extensions.dataProducts.map((read) => read.id).sort()).toEqual([
         'catalog.products',
         'inventory.stock',
         'orders.sales',
