@@ -123,7 +123,10 @@ const waitForLine = (pattern: RegExp, timeoutMs: number) =>
 log('starting the mesh (dist/scripts/start.js)');
 await waitForLine(/GraphQL data mesh is up/, 180_000);
 const gatewayUrl = `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`;
-const token = await signDevToken({ scopes: [], ttlSeconds: 3_600, privateJwksFile: path.join(ROOT, 'config/dev-jwks.private.json') });
+// One user per client, as in production: the gateway's rate limit is per user (600 operations a minute by
+// default), and one token shared by every client would measure that limit instead of the faults.
+const tokenOf = (client: string) =>
+  signDevToken({ scopes: [], ttlSeconds: 3_600, sub: `soak-${client}`, privateJwksFile: path.join(ROOT, 'config/dev-jwks.private.json') });
 const started = Date.now();
 const endAt = started + DURATION_MS;
 const range = { from: new Date(started - 2 * 86_400_000).toISOString(), to: new Date(started + 86_400_000).toISOString() };
@@ -131,7 +134,8 @@ log(`mesh up; soaking for ${DURATION_MS / 60_000} min: ${QUERY_CLIENTS} query cl
 
 // 2. Query clients.
 const samples: Sample[] = [];
-const queryClient = async () => {
+const queryClient = async (index: number) => {
+  const token = await tokenOf(`query-${index}`);
   while (Date.now() < endAt) {
     const at = Date.now();
     try {
@@ -165,7 +169,8 @@ interface Subscriber {
 }
 const subscribers: Subscriber[] = [];
 const stopSubscriptions = new AbortController();
-const subscriber = async (state: Subscriber) => {
+const subscriber = async (state: Subscriber, index: number) => {
+  const token = await tokenOf(`subscriber-${index}`);
   const client = createClient({
     url: gatewayUrl.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
@@ -247,15 +252,16 @@ const faults = (async () => {
 for (let i = 0; i < SUBSCRIBERS; i++) {
   const state: Subscriber = { cursors: [], resubscribes: 0, errors: 0 };
   subscribers.push(state);
-  void subscriber(state);
+  void subscriber(state, i);
 }
-await Promise.all([...Array.from({ length: QUERY_CLIENTS }, queryClient), faults]);
+await Promise.all([...Array.from({ length: QUERY_CLIENTS }, (_, i) => queryClient(i)), faults]);
 stopSubscriptions.abort();
 clearInterval(progress);
 clearInterval(sampler);
 
 // 5. Gap check: a fresh subscription from each subscriber's first cursor replays what it should have seen.
 async function replay(first: string, last: string): Promise<string[]> {
+  const token = await tokenOf('replay');
   const client = createClient({ url: gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` } });
   const cursors: string[] = [];
   const iterator = client.iterate<{ orderBucketUpdated: { cursor: string } }>({ query: SUBSCRIPTION, variables: { from: first } });
