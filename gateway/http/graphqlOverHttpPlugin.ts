@@ -1,4 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, OperationTypeNode } from 'graphql';
+import { ErrorCode } from '../../core/errors/ErrorCode.js';
+import { httpStatusOf } from '../../core/errors/statusOf.js';
 
 const JSON_TYPE = 'application/json';
 const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';
@@ -45,12 +48,22 @@ export function negotiateResponseType(accept: string | undefined): typeof JSON_T
  * `application/graphql-response+json` gets that media type and a 4xx for a request that does not parse,
  * validate or coerce its variables; a client speaking `application/json` gets 200 for those (the spec's
  * "SHOULD use 200" for the legacy media type, since intermediaries may replace 4xx bodies). Apollo
- * Server answers 400 to both. Other statuses (401, 429, 503, limits) are kept.
+ * Server answers 400 to both. Other statuses (401, 429, 503, limits) are kept. A subscription over HTTP is
+ * refused with 400 BAD_REQUEST pointing to the websocket transport.
  */
 export function graphqlOverHttpPlugin(): ApolloServerPlugin {
   return {
     async requestDidStart({ request }) {
       return {
+        // Subscriptions are served over websockets (graphql-ws) on the same path; over HTTP @apollo/gateway
+        // would fail them as an internal error (500). Refused before planning, with the way to go instead.
+        async didResolveOperation({ operation, schema }) {
+          // (A schema without subscriptions keeps graphql's own error for one.)
+          if (request.http && operation?.operation === OperationTypeNode.SUBSCRIPTION && schema.getSubscriptionType())
+            throw new GraphQLError('subscriptions are served over websockets: connect with graphql-ws (subprotocol graphql-transport-ws) to this path', {
+              extensions: { code: ErrorCode.BAD_REQUEST, http: { status: httpStatusOf(ErrorCode.BAD_REQUEST) } },
+            });
+        },
         async willSendResponse({ response }) {
           if (!request.http || response.body.kind !== 'single') return;
           const type = negotiateResponseType(request.http.headers.get('accept'));

@@ -54,6 +54,16 @@ describe('gateway HTTP conventions', () => {
     }
   });
 
+  it('should refuse a subscription over HTTP with 400 BAD_REQUEST pointing to websockets, not a 500', async () => {
+    const response = await post('application/json', 'subscription { orderBucketUpdated(granularity: MINUTE) { cursor } }');
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { data?: unknown; errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(body.data).toBeUndefined();
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(body.errors[0].message).toMatch(/websockets.*graphql-ws/);
+  });
+
   const preflight = (origin: string) =>
     fetch(mesh.gateway.url, {
       method: 'OPTIONS',
