@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { operationLabeller } from '../../core/observability/operationLabels.js';
 
 /** Options of {@link createGatewayMetrics}. */
 export interface GatewayMetricsOptions {
@@ -126,22 +127,12 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     labelNames: ['reason'] as const,
     registers,
   });
-  const knownOperations = new Set<string>();
-  const operationLabel = (name: string | null) => {
-    const label = name ?? '(anonymous)';
-    if (knownOperations.has(label)) return label;
-    if (knownOperations.size >= maxOperationNames) return '(other)';
-    knownOperations.add(label);
-    return label;
-  };
+  const operationLabels = operationLabeller(maxOperationNames);
   return {
     registry,
     httpAnswered: (method, route, status, seconds) => httpDuration.observe({ method, route, status: String(status) }, seconds),
     operationAnswered: (operation, seconds, errorCodes) => {
-      operationDuration.observe(
-        { operation: operationLabel(operation.name), type: operation.type ?? 'unknown', outcome: errorCodes.length ? 'error' : 'ok' },
-        seconds,
-      );
+      operationDuration.observe(operationLabels(operation, errorCodes), seconds);
       for (const code of errorCodes) errors.inc({ code });
     },
     subgraphFetched: (subgraph, seconds, outcome) => fetchDuration.observe({ subgraph, outcome }, seconds),

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { operationLabeller } from '../../../core/observability/operationLabels.js';
 
 /** Options of {@link createProductMetrics}. */
 export interface ProductMetricsOptions {
@@ -94,21 +95,13 @@ export function createProductMetrics(options: ProductMetricsOptions): ProductMet
     labelNames: ['product', 'outcome'] as const,
     registers,
   });
-  const knownOperations = new Set<string>();
-  const operationLabel = (name: string | null) => {
-    const label = name ?? '(anonymous)';
-    if (knownOperations.has(label)) return label;
-    if (knownOperations.size >= maxOperationNames) return '(other)';
-    knownOperations.add(label);
-    return label;
-  };
+  const operationLabels = operationLabeller(maxOperationNames);
   return {
     registry,
     domain,
     httpAnswered: (method, route, status, seconds) => httpDuration.observe({ product, method, route, status: String(status) }, seconds),
     operationAnswered: (operation, seconds, errorCodes) => {
-      const labels = { product, operation: operationLabel(operation.name), type: operation.type ?? 'unknown', outcome: errorCodes.length ? 'error' : 'ok' };
-      operationDuration.observe(labels, seconds);
+      operationDuration.observe({ product, ...operationLabels(operation, errorCodes) }, seconds);
       for (const code of errorCodes) errors.inc({ product, code });
     },
     factsApplied: (applied, duplicates) => {
