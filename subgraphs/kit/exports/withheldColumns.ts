@@ -1,13 +1,7 @@
-import { Kind, type DocumentNode } from 'graphql';
-import { decideFieldAccess, type GoverningRequirement, type SubgraphPolicies } from '../auth/decideFieldAccess.js';
-import { readAuthDirectives } from '../auth/readAuthDirectives.js';
+import type { DocumentNode } from 'graphql';
+import type { SubgraphPolicies } from '../auth/decideFieldAccess.js';
+import { deniedValueFields, normaliseFieldName } from '../auth/deniedValueFields.js';
 import type { CallerIdentity } from '../productDeclaration.js';
-
-/** Root fields guard operations, not values: their names say nothing about a column. */
-const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
-
-/** A column name and a field name are one name: `customer_email` is `customerEmail`. */
-const normalise = (name: string) => name.toLowerCase().replace(/_/g, '');
 
 /** One governed field of the SDL, and why this caller may not read it. */
 export interface WithheldColumn {
@@ -28,32 +22,13 @@ export function withheldColumns(
   identity: CallerIdentity | null | undefined,
   policies: SubgraphPolicies = {},
 ): WithheldColumn[] {
-  const directives = readAuthDirectives(typeDefs);
   const denials = new Map<string, string>();
-  for (const definition of typeDefs.definitions) {
-    if (
-      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-      definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
-      definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
-      definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
-    )
-      continue;
-    const type = definition.name.value;
-    if (ROOT_TYPES.has(type)) continue;
-    for (const field of definition.fields ?? []) {
-      const coordinate = `${type}.${field.name.value}`;
-      const governing: GoverningRequirement[] = [];
-      const own = directives.fields.get(coordinate);
-      if (own) governing.push({ declaredOn: coordinate, requirement: own });
-      const ofType = directives.types.get(type);
-      if (ofType) governing.push({ declaredOn: `type ${type}`, requirement: ofType });
-      const reason = governing.length ? decideFieldAccess(governing, identity, policies) : null;
-      const key = normalise(field.name.value);
-      if (reason && !denials.has(key)) denials.set(key, `${coordinate}: ${reason}`);
-    }
+  for (const { coordinate, reason } of deniedValueFields(typeDefs, identity, policies)) {
+    const key = normaliseFieldName(coordinate.split('.')[1]);
+    if (!denials.has(key)) denials.set(key, `${coordinate}: ${reason}`);
   }
   return columns.flatMap((column) => {
-    const reason = denials.get(normalise(column));
+    const reason = denials.get(normaliseFieldName(column));
     return reason ? [{ column, reason }] : [];
   });
 }
