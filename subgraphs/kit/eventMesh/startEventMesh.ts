@@ -90,24 +90,27 @@ export async function startEventMesh(runtime: DataProductRuntime, options: Start
     for (const broker of config.brokers) {
       const shown = redactUrl(broker.url);
       const outbound = config.outbound !== false;
+      /** The broker's outbound port, when this product publishes there. */
+      const outboundPort = (binding: 'cloudevents-mqtt-structured' | 'cloudevents-amqp-structured', topic: string) =>
+        outbound
+          ? [
+              {
+                kind: 'event-mesh',
+                direction: 'out',
+                broker: shown,
+                binding,
+                topic,
+                audience: config.audience?.name ?? null,
+                withheld: redaction.withheld,
+              } as const,
+            ]
+          : [];
       if (broker.kind === 'mqtt') {
         sources.push(await mqttFactSource({ url: broker.url, topics, ingest, clientId: `${topics.shareGroup}-in-${replicaId}`, onError }));
         if (outbound)
           sinks.push(await mqttEventSink({ url: broker.url, topics, retainLatest: config.retainLatest, clientId: `${topics.shareGroup}-out-${replicaId}` }));
         ports.push(
-          ...(outbound
-            ? [
-                {
-                  kind: 'event-mesh',
-                  direction: 'out',
-                  broker: shown,
-                  binding: 'cloudevents-mqtt-structured',
-                  topic: topics.eventTopicFilter,
-                  audience: config.audience?.name ?? null,
-                  withheld: redaction.withheld,
-                } as const,
-              ]
-            : []),
+          ...outboundPort('cloudevents-mqtt-structured', topics.eventTopicFilter),
           { kind: 'event-mesh', direction: 'in', broker: shown, binding: 'cloudevents-mqtt', topic: topics.factTopic('<Type>') },
           { kind: 'event-mesh', direction: 'dead-letter', broker: shown, binding: 'json', topic: topics.deadLetterTopic },
         );
@@ -115,19 +118,7 @@ export async function startEventMesh(runtime: DataProductRuntime, options: Start
         sources.push(await amqpFactSource({ url: broker.url, topics, ingest, onError }));
         if (outbound) sinks.push(await amqpEventSink({ url: broker.url, topics }));
         ports.push(
-          ...(outbound
-            ? [
-                {
-                  kind: 'event-mesh',
-                  direction: 'out',
-                  broker: shown,
-                  binding: 'cloudevents-amqp-structured',
-                  topic: `exchange ${topics.exchange} (topic), routing key ${topics.routingKey(`mesh.${domain}.v1.#`)}`,
-                  audience: config.audience?.name ?? null,
-                  withheld: redaction.withheld,
-                } as const,
-              ]
-            : []),
+          ...outboundPort('cloudevents-amqp-structured', `exchange ${topics.exchange} (topic), routing key ${topics.routingKey(`mesh.${domain}.v1.#`)}`),
           { kind: 'event-mesh', direction: 'in', broker: shown, binding: 'cloudevents-amqp', topic: `queue ${topics.factQueue}` },
           { kind: 'event-mesh', direction: 'dead-letter', broker: shown, binding: 'json', topic: `queue ${topics.deadLetterQueue}` },
         );
