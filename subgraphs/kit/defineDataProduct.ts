@@ -2,16 +2,6 @@ import type { GraphQLResolverMap } from '../../core/apollo/index.js';
 import type { DataProductRuntime } from './DataProductRuntime.js';
 import type { DataProductDeclaration, FactSchemas, ProductContext } from './productDeclaration.js';
 
-export type {
-  Contribution,
-  DataProductDeclaration,
-  FactSchemas,
-  MeasureKind,
-  ProductContext,
-  RollupDefinition,
-  StateDefinition,
-} from './productDeclaration.js';
-
 /** Everything a domain team declares to publish its data product. */
 export interface DataProductDefinition<F extends FactSchemas = FactSchemas> extends DataProductDeclaration<F> {
   /** The domain's resolvers, given the runtime (history queries, states, change events, loaders). */
