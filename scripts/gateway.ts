@@ -1,6 +1,5 @@
 /** `npm run gateway`: the gateway alone, configured by env (see README). */
 import { gatewayConfigFromEnv, startGateway } from '../gateway/index.js';
-import { startTracing } from '../core/observability/startTracing.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { reportReady } from './childMessage.js';
 import { runMain } from './runMain.js';
@@ -12,7 +11,10 @@ await runMain('gateway', async () => {
   const config = gatewayConfigFromEnv(process.env);
   // Off by default; on, the gateway's spans and @apollo/gateway's own go to the OTLP collector.
   const otlpEndpoint = config.observability?.otlpEndpoint;
-  const tracing = otlpEndpoint ? startTracing({ serviceName: 'gateway', exporter: { otlpEndpoint } }) : null;
+  // The SDK is loaded only when tracing is on: it is hundreds of modules a process without it never needs.
+  const tracing = otlpEndpoint
+    ? (await import('../core/observability/startTracing.js')).startTracing({ serviceName: 'gateway', exporter: { otlpEndpoint } })
+    : null;
   const gateway = await startGateway({ config });
   console.log(`gateway ready at ${gateway.url} (websocket ${gateway.wsUrl})`);
   // Under the launcher, "ready" means queries can be planned: the first supergraph is in service.

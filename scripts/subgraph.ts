@@ -2,7 +2,6 @@
 import { subgraphConfigFromEnv } from '../subgraphs/subgraphConfig.js';
 import { startSubgraph } from '../subgraphs/startSubgraph.js';
 import { DOMAIN_NAMES } from '../subgraphs/domains.js';
-import { startTracing } from '../core/observability/startTracing.js';
 import { JetStreamBus } from '../subgraphs/kit/index.js';
 import { reportReady } from './childMessage.js';
 import { runMain } from './runMain.js';
@@ -13,7 +12,10 @@ await runMain(`subgraph ${domain ?? ''}`.trim(), async () => {
   const config = subgraphConfigFromEnv(domain, process.env);
   // Off by default; on, request, store and bus spans go to the OTLP collector, joined to the gateway's traces.
   const otlpEndpoint = config.observability?.otlpEndpoint;
-  const tracing = otlpEndpoint ? startTracing({ serviceName: `${domain}-subgraph`, exporter: { otlpEndpoint } }) : null;
+  // The SDK is loaded only when tracing is on: it is hundreds of modules a process without it never needs.
+  const tracing = otlpEndpoint
+    ? (await import('../core/observability/startTracing.js')).startTracing({ serviceName: `${domain}-subgraph`, exporter: { otlpEndpoint } })
+    : null;
   const running = await startSubgraph(config);
   console.log(
     `${domain} subgraph ready at ${running.served.url} (websocket ${running.served.wsUrl}, store ${config.store.kind === 'duckdb' ? config.store.path : 'postgres'})`,

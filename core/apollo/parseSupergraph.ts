@@ -45,7 +45,25 @@ export function supergraphParseCount(): number {
   return parses;
 }
 
-/** Throws when the SDL is not a valid supergraph. */
+/** Memoises `compute`: the first read pays, later reads get the same value. */
+function once<T>(compute: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = compute();
+      done = true;
+    }
+    return value;
+  };
+}
+
+/**
+ * Throws when the SDL is not a valid supergraph. What only subscriptions read (the query planner, the
+ * graphql-js supergraph schema, the resumable fields) is built at its first read: at start-up it would
+ * delay the first answer by the planner's construction, and a gateway that never serves a
+ * subscription never needs it.
+ */
 export function parseSupergraph(sdl: string): ParsedSupergraph {
   parses++;
   const document = parse(sdl);
@@ -53,16 +71,28 @@ export function parseSupergraph(sdl: string): ParsedSupergraph {
   // enforcing those directives is the gateway's auth layer's job, before planning.
   const supergraph = Supergraph.build(document, { supportedFeatures: null });
   const apiSchema = supergraph.apiSchema();
-  const planner = new QueryPlanner(supergraph);
+  const planner = once(() => new QueryPlanner(supergraph));
+  const supergraphSchema = once(() => supergraph.schema.toGraphQLJSSchema());
+  // After the planner: it extracts the subgraphs, which the supergraph caches.
+  const resumableFields = once(() => (planner(), resumableSubscriptionFields(supergraph)));
+  const internals = {
+    apiSchema,
+    get planner() {
+      return planner();
+    },
+  };
   return {
     sdl,
     document,
-    supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
+    get supergraphSchema() {
+      return supergraphSchema();
+    },
     apiSchema: apiSchema.toGraphQLJSSchema(),
     subgraphs: supergraph.subgraphsMetadata().map(({ name, url }) => ({ name, url })),
     authRequirements: readAuthRequirements(supergraph),
-    // After the planner: it has already extracted the subgraphs, which the supergraph caches.
-    resumableFields: resumableSubscriptionFields(supergraph),
-    internals: { apiSchema, planner },
+    get resumableFields() {
+      return resumableFields();
+    },
+    internals,
   };
 }

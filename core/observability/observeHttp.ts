@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { REQUEST_ID_HEADER, requestIdFrom, runInRequest } from './requestContext.js';
-import { meshTracer } from './startTracing.js';
+import { meshTracer } from './meshTracer.js';
 
 /** Options of {@link observeHttp}. */
 export interface ObserveHttpOptions {

@@ -1,16 +1,10 @@
-import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
-/** The instrumentation scope of the mesh's own spans. */
-export const MESH_TRACER = 'graphql-data-mesh';
-
-/** The tracer of the mesh's spans: a no-op until {@link startTracing} registered a provider. */
-export function meshTracer(): Tracer {
-  return trace.getTracer(MESH_TRACER);
-}
+export { MESH_TRACER, meshTracer } from './meshTracer.js';
 
 /** Options of {@link startTracing}. */
 export interface StartTracingOptions {

@@ -1,4 +1,4 @@
-import { LocalGraphQLDataSource } from '@apollo/gateway';
+import { LocalGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
 import type { SubgraphSdl } from '../../core/apollo/index.js';
 import type { SubgraphAddress } from '../supergraph/subgraphAddresses.js';
 import { CATALOG_SUBGRAPH_NAME, catalogSubgraphSchema, catalogSubgraphSdl } from './catalogSubgraph.js';
@@ -39,7 +39,7 @@ export interface CatalogOptions {
 /** The catalog: a local subgraph for `dataProducts`/`dataProduct(id)` and the human page. */
 export interface Catalog {
   /** Data source that answers the catalog subgraph's fetches in-process. */
-  dataSource: LocalGraphQLDataSource;
+  dataSource: GraphQLDataSource;
   /** Descriptors now (cached for `cacheMs`). */
   load(): Promise<CollectedCatalog>;
   /** A product's page content, null for an unknown id. */
@@ -66,8 +66,10 @@ export function createCatalog(options: CatalogOptions): Catalog {
     }
     return cached.value;
   };
+  // The catalog's schema is built at its first fetch: building it is start-up work no first answer needs.
+  let local: LocalGraphQLDataSource | null = null;
   return {
-    dataSource: new LocalGraphQLDataSource(catalogSubgraphSchema(load)),
+    dataSource: { process: (request) => (local ??= new LocalGraphQLDataSource(catalogSubgraphSchema(load))).process(request) },
     load,
     view: async (id) => {
       const product = (await load()).products.find((p) => p.id === id);

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { GraphQLError } from 'graphql';
 import type { Principal } from '../auth/Principal.js';
@@ -34,33 +34,45 @@ export function rateLimitKey(principal: Principal, clientAddress: string | undef
   return `ip:${(clientAddress ?? 'unknown').replace(/^::ffff:/, '')}`;
 }
 
-/** Builds the limiter; with a Redis URL it connects in the background (no wait, no failure at start). */
+/**
+ * Builds the limiter; with a Redis URL it connects in the background (no wait, no failure at start).
+ * The Redis client is imported only then (a gateway without Redis never loads it); until it is loaded
+ * the budget is counted in memory, as during any Redis outage.
+ */
 export function createRateLimiter(config: RateLimitConfig, log: (message: string) => void = () => {}): RateLimiter {
   const { points, windowSeconds: duration, redisUrl, keyPrefix = 'mesh:rate' } = config;
   const memory = new RateLimiterMemory({ points, duration, keyPrefix });
   let redis: Redis | null = null;
   let limiter: RateLimiterAbstract = memory;
-  if (redisUrl) {
+  let closed = false;
+  const connect = (url: string, Redis: typeof import('ioredis').Redis) => {
+    if (closed) return;
     // No offline queue and no retries per command: while Redis is down a request must not wait for
     // it, it goes to the in-memory insurance limiter at once.
-    redis = new Redis(redisUrl, {
+    const client = new Redis(url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 2_000,
       retryStrategy: (times) => Math.min(100 * times, 2_000),
     });
     let down = false;
-    redis.on('error', (error: Error) => {
+    client.on('error', (error: Error) => {
       if (down) return;
       down = true;
-      log(`rate limits: Redis at ${new URL(redisUrl).host} is unreachable (${error.message}); each gateway now counts in memory until it is back`);
+      log(`rate limits: Redis at ${new URL(url).host} is unreachable (${error.message}); each gateway now counts in memory until it is back`);
     });
-    redis.on('ready', () => {
+    client.on('ready', () => {
       if (down) log('rate limits: Redis is back; the budget is shared again');
       down = false;
     });
-    limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration, rejectIfRedisNotReady: true, insuranceLimiter: memory });
-  }
+    redis = client;
+    limiter = new RateLimiterRedis({ storeClient: client, keyPrefix, points, duration, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+  };
+  if (redisUrl)
+    void import('ioredis').then(
+      ({ Redis }) => connect(redisUrl, Redis),
+      (error: Error) => log(`rate limits: the Redis client could not be loaded (${error.message}); each gateway counts in memory`),
+    );
   return {
     async consume(key) {
       try {
@@ -76,6 +88,7 @@ export function createRateLimiter(config: RateLimitConfig, log: (message: string
       }
     },
     async close() {
+      closed = true;
       redis?.disconnect();
     },
   };

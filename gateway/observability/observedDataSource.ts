@@ -1,7 +1,7 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { currentRequest, REQUEST_ID_HEADER } from '../../core/observability/requestContext.js';
-import { meshTracer } from '../../core/observability/startTracing.js';
+import { meshTracer } from '../../core/observability/meshTracer.js';
 
 /**
  * A subgraph data source whose fetches are traced (a client span under @apollo/gateway's

@@ -1,5 +1,5 @@
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
-import { meshTracer } from '../../../core/observability/startTracing.js';
+import { meshTracer } from '../../../core/observability/meshTracer.js';
 import type { Store } from '../store/Store.js';
 import type { ProductMetrics } from './createProductMetrics.js';
 
