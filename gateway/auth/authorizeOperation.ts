@@ -47,6 +47,11 @@ export interface OperationAuthorization {
   readonly allowedGoverned: readonly string[];
   /** Coordinates that were denied (for any directive), for the audit log. */
   readonly deniedCoordinates: readonly string[];
+  /**
+   * Whether a `@policy` was asked: its answer may depend on any claim, so the outcome holds for this
+   * principal alone; otherwise it holds for every principal with the same `authenticated` and scopes.
+   */
+  readonly askedPolicies: boolean;
 }
 
 /** What to check. */
@@ -86,12 +91,22 @@ export function authorizeOperation(input: AuthorizeOperationInput): OperationAut
   const operation = resolved;
   const original = reduceToOperation(input.document, operation);
   if (authSchema.ungoverned) {
-    return { original, operation, denied: new Map(), document: original, plannedOperation: operation, allowedGoverned: [], deniedCoordinates: [] };
+    return {
+      original,
+      operation,
+      denied: new Map(),
+      document: original,
+      plannedOperation: operation,
+      allowedGoverned: [],
+      deniedCoordinates: [],
+      askedPolicies: false,
+    };
   }
 
   const denied = new Map<FieldNode, DeniedField>();
   const allowedGoverned = new Set<string>();
   const deniedCoordinates = new Set<string>();
+  let askedPolicies = false;
   const typeInfo = new TypeInfo(authSchema.schema);
   const rewritten = visit(
     original,
@@ -101,6 +116,7 @@ export function authorizeOperation(input: AuthorizeOperationInput): OperationAut
         if (!parent || node.name.value.startsWith('__')) return undefined;
         const coordinate = `${parent.name}.${node.name.value}`;
         const requirement = authSchema.requirementOf(parent.name, node.name.value);
+        if (requirement && requirement.policies.length > 0) askedPolicies = true;
         const denial = decideFieldAccess(principal, requirement, policies);
         if (!denial) {
           if (isGoverned(requirement)) allowedGoverned.add(coordinate);
@@ -113,7 +129,16 @@ export function authorizeOperation(input: AuthorizeOperationInput): OperationAut
     }),
   );
   if (denied.size === 0) {
-    return { original, operation, denied, document: original, plannedOperation: operation, allowedGoverned: [...allowedGoverned], deniedCoordinates: [] };
+    return {
+      original,
+      operation,
+      denied,
+      document: original,
+      plannedOperation: operation,
+      allowedGoverned: [...allowedGoverned],
+      deniedCoordinates: [],
+      askedPolicies,
+    };
   }
   const document = prune(completeSelections(rewritten, authSchema));
   return {
@@ -124,6 +149,7 @@ export function authorizeOperation(input: AuthorizeOperationInput): OperationAut
     plannedOperation: document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!,
     allowedGoverned: [...allowedGoverned],
     deniedCoordinates: [...deniedCoordinates],
+    askedPolicies,
   };
 }
 

@@ -1,4 +1,5 @@
 import { jwtVerify, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { bearerTokenOf } from '../../core/tokens/bearerTokenOf.js';
 import { ACCEPTED_ALGORITHMS, keySetOf } from '../../core/tokens/keySetOf.js';
 import type { KeySource } from '../../core/tokens/KeySource.js';
@@ -21,6 +22,16 @@ export interface TokenVerifierOptions {
   scopesClaim?: string;
   /** Tolerated clock skew for `exp`/`nbf`/`iat`, in seconds. @default 5 */
   clockToleranceSeconds?: number;
+  /**
+   * How long a verified token's principal is reused for the same token string, in seconds, never past
+   * the token's `exp`: a client sends its token with every request, and verifying a signature is the
+   * largest piece of per-request work. A key removed from a remote JWKS stays trusted for up to 10
+   * minutes in any case (the key set's own cache), so this bound adds no exposure. 0 verifies every time.
+   * @default 60
+   */
+  verifiedCacheSeconds?: number;
+  /** How many verified tokens are remembered at most (least recently used go first). @default 10000 */
+  verifiedCacheEntries?: number;
 }
 
 /** Turns tokens into principals. */
@@ -83,8 +94,10 @@ function reasonOf(error: unknown, options: TokenVerifierOptions): string {
  * refetched for unknown key ids, which is how rotation works), `exp` (required), `iss` and `aud`.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const { keys, issuer, audience, scopesClaim = 'scope', clockToleranceSeconds = 5 } = options;
+  const { keys, issuer, audience, scopesClaim = 'scope', clockToleranceSeconds = 5, verifiedCacheSeconds = 60, verifiedCacheEntries = 10_000 } = options;
   const keySet = keySetOf(keys);
+  // Only successes are remembered: a refused token is checked again (its refusal may be an outage).
+  const verified = verifiedCacheSeconds > 0 ? new LRUCache<string, Principal>({ max: verifiedCacheEntries }) : null;
 
   const verify = async (token: string): Promise<Principal> => {
     let payload: JWTPayload;
@@ -101,22 +114,27 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (signingKeysUnavailable(error, keys)) throw new SigningKeysUnavailableError((error as Error).message);
       throw new AuthenticationError(reasonOf(error, options));
     }
-    return Object.freeze({
+    const principal: Principal = Object.freeze({
       authenticated: true,
       sub: typeof payload.sub === 'string' ? payload.sub : undefined,
       scopes: Object.freeze(scopesFrom(payload, scopesClaim)),
       claims: Object.freeze({ ...payload }),
       expiresAt: payload.exp,
     });
+    // Up to the moment jose would call it expired (`exp` plus the tolerance), and no longer than the bound.
+    const ttl = Math.min(verifiedCacheSeconds * 1000, ((payload.exp ?? 0) + clockToleranceSeconds) * 1000 - Date.now());
+    if (verified && ttl > 0) verified.set(token, principal, { ttl: Math.floor(ttl) });
+    return principal;
   };
+  const verifyCached = async (token: string): Promise<Principal> => verified?.get(token) ?? verify(token);
 
   return {
-    verify,
+    verify: verifyCached,
     async fromAuthorization(header) {
       const token = bearerTokenOf(header);
       if (token === undefined) return ANONYMOUS;
       if (token === null) throw new AuthenticationError('the Authorization header must be "Bearer <token>"');
-      return verify(token);
+      return verifyCached(token);
     },
   };
 }

@@ -5,7 +5,8 @@ import { GraphQLError, print, type DocumentNode, type OperationDefinitionNode } 
 import { auditFieldAuth, auditRefusal, stderrAuditSink, type AuditSink } from './auditFieldAuth.js';
 import { onGatewaySupergraph, wrapGatewayExecutor, type GatewayExecutor, type GatewayLike } from '../../core/apollo/index.js';
 import { loadAuthSchema, type AuthSchema } from './AuthSchema.js';
-import { authorizeOperation, deniedPaths } from './authorizeOperation.js';
+import { deniedPaths } from './authorizeOperation.js';
+import { cachedAuthorization } from './cachedAuthorization.js';
 import type { PolicyRegistry } from './decideFieldAccess.js';
 import { principalOf } from './Principal.js';
 import { replayWithDenials, unauthorizedFieldError } from './replayWithDenials.js';
@@ -73,6 +74,8 @@ export function useFieldAuth(gateway: GatewayLike, options: FieldAuthOptions = {
   const { mode = 'filter', policies = {}, audit = stderrAuditSink, authSchemaFor = loadAuthSchema } = options;
   let current: AuthSchema | null = null;
   let currentSdl: string | null = null;
+  // Per document, operation and scope set, not per request (gateway/auth/cachedAuthorization.ts).
+  const authorizeOperation = cachedAuthorization();
   onGatewaySupergraph(gateway, (coreSupergraphSdl) => {
     if (coreSupergraphSdl === currentSdl) return;
     currentSdl = coreSupergraphSdl;

@@ -3,7 +3,7 @@ import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Principal } from '../auth/Principal.js';
-import { checkOperation } from './checkOperation.js';
+import { cachedOperationCheck } from './cachedOperationCheck.js';
 import { createRateLimiter, rateLimitKey, type RateLimiter } from './createRateLimiter.js';
 import { createTrustedDocuments, type DocumentRequest } from './createTrustedDocuments.js';
 import type { GatewayLimitsConfig } from './GatewayLimitsConfig.js';
@@ -48,8 +48,8 @@ export function createGatewayLimits(
 ): GatewayLimits {
   const trustedDocuments = createTrustedDocuments(config.trustedDocuments, log);
   const rateLimiter: RateLimiter | null = config.rateLimit ? createRateLimiter(config.rateLimit, log) : null;
-  const check = (source: string, variables: Record<string, unknown> | null | undefined, schema: GraphQLSchema | null) =>
-    checkOperation({ source, variables: variables ?? undefined, schema, costs: costs(), limits: config.operations });
+  // Per document (and variables), not per request: dropped whole when the supergraph changes.
+  const check = cachedOperationCheck({ limits: config.operations, costs });
 
   return {
     config,
