@@ -4,6 +4,7 @@ import { listenOn } from '../core/net/listenOn.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
+import { shareParsedSupergraph } from '../core/apollo/index.js';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -212,6 +213,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       );
     },
   });
+  // @apollo/gateway plans with the snapshot's parse of the supergraph instead of parsing it again.
+  shareParsedSupergraph(gateway, (gatewaySdl) => (snapshot?.gatewaySdl === gatewaySdl ? snapshot.supergraph : null));
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
   });

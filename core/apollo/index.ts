@@ -16,6 +16,7 @@ export {
   type PlannedSubscription,
   type SubscriptionNode,
 } from './planSubscriptionOperation.js';
+export { shareParsedSupergraph } from './shareParsedSupergraph.js';
 export { readAuthRequirements, type AuthRequirement, type AuthRequirements } from './readAuthRequirements.js';
 export { CURSOR_FIELD, RESUME_ARGUMENT, resumableSubscriptionFields, type ResumableSubscriptionFields } from './resumableSubscriptionFields.js';
 export { onGatewaySupergraph, wrapGatewayExecutor, type GatewayExecutor, type GatewayLike, type GatewayRequestContext } from './wrapGatewayExecutor.js';

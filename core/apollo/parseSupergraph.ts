@@ -34,8 +34,11 @@ export interface ParsedSupergraph {
   readonly authRequirements: AuthRequirements;
   /** Subgraph name → subscription root fields that can resume from a cursor (`from` + `cursor`). */
   readonly resumableFields: ResumableSubscriptionFields;
-  /** @internal The federation model of the API schema and the planner: only core/apollo/ reads them. */
-  readonly internals: { readonly apiSchema: Schema; readonly planner: QueryPlanner };
+  /**
+   * @internal The federation model of the supergraph and of the API schema, and the planner: only
+   * core/apollo/ reads them (`shareParsedSupergraph` hands `supergraph` to @apollo/gateway).
+   */
+  readonly internals: { readonly supergraph: Supergraph; readonly apiSchema: Schema; readonly planner: QueryPlanner };
 }
 
 let parses = 0;
@@ -76,6 +79,7 @@ export function parseSupergraph(sdl: string): ParsedSupergraph {
   // After the planner: it extracts the subgraphs, which the supergraph caches.
   const resumableFields = once(() => (planner(), resumableSubscriptionFields(supergraph)));
   const internals = {
+    supergraph,
     apiSchema,
     get planner() {
       return planner();
