@@ -155,7 +155,6 @@ export function ${name}Product(typeDefs: DocumentNode) {
       owner: { team: ${tsString(owner)}, contact: ${tsString(contact)} },
       slos: { freshnessSeconds: 300, availability: 0.99, retentionDays: 365 },
       // Fields that are not public, by coordinate (e.g. '${P}Bucket.amount': 'confidential'); guard them in the SDL too.
-      classification: {},
       tags: ['${name}'],
     },
     facts: ${name}Facts,

@@ -44,7 +44,6 @@ async function startLeakySubgraph(name: string, typeDefs: string, resolvers: Rec
         description: { purpose: 'leaks' },
         owner: { team: 'careless', contact: 'careless@example.com' },
         slos: { freshnessSeconds: 60, availability: 0.9, retentionDays: 1 },
-        classification: {},
         outputPorts: [
           { kind: 'graphql-query', url: state.url, fields: ['leak'] },
           { kind: 'graphql-subscription', url: state.url.replace(/^http/, 'ws'), fields: ['ticks'] },
