@@ -71,7 +71,10 @@ export function createCatalog(options: CatalogOptions): Catalog {
       const endpoints = publicEndpoints?.() ?? null;
       const collected = collectDescriptors(remote).then((catalog) =>
         endpoints
-          ? { ...catalog, products: catalog.products.map((p) => ({ ...p, outputPorts: [...publicPorts(p.outputPorts, endpoints), ...contractPorts(p.id, endpoints)] })) }
+          ? {
+              ...catalog,
+              products: catalog.products.map((p) => ({ ...p, outputPorts: [...publicPorts(p.outputPorts, endpoints), ...contractPorts(p.id, endpoints)] })),
+            }
           : catalog,
       );
       cached = { at: Date.now(), value: collected };

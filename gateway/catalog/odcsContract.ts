@@ -58,12 +58,31 @@ export function odcsContract(view: ProductView, apiSchema: GraphQLSchema | null,
   const roots = (root: string) => fields.filter((f) => f.coordinate.startsWith(`${root}.`)).map((f) => f.coordinate.slice(root.length + 1));
   const servers = endpoints
     ? [
-        { server: 'graphql', type: 'api', location: endpoints.graphqlUrl, description: `GraphQL over HTTP at the gateway; queries: ${roots('Query').join(', ') || 'none'}` },
+        {
+          server: 'graphql',
+          type: 'api',
+          location: endpoints.graphqlUrl,
+          description: `GraphQL over HTTP at the gateway; queries: ${roots('Query').join(', ') || 'none'}`,
+        },
         ...(roots('Subscription').length
-          ? [{ server: 'graphql-ws', type: 'api', location: endpoints.wsUrl, description: `GraphQL subscriptions (graphql-ws) at the gateway: ${roots('Subscription').join(', ')}` }]
+          ? [
+              {
+                server: 'graphql-ws',
+                type: 'api',
+                location: endpoints.wsUrl,
+                description: `GraphQL subscriptions (graphql-ws) at the gateway: ${roots('Subscription').join(', ')}`,
+              },
+            ]
           : []),
         ...(p.outputPorts.some((port) => port.kind === 'file')
-          ? [{ server: 'files', type: 'api', location: `${endpoints.filesUrl}${p.domain}/`, description: 'Exported files (Parquet, CSV), downloaded with a bearer token' }]
+          ? [
+              {
+                server: 'files',
+                type: 'api',
+                location: `${endpoints.filesUrl}${p.domain}/`,
+                description: 'Exported files (Parquet, CSV), downloaded with a bearer token',
+              },
+            ]
           : []),
       ]
     : [];

@@ -37,7 +37,16 @@ describe('the shared SDL preamble', () => {
   });
 
   it('should declare the shared history types once, in schema/shared.graphql only', () => {
-    const shared = ['classification', 'ClassificationLevel', 'DateTime', 'Granularity', 'TimeRangeInput', 'ComparePeriod', 'RollingWindowInput', 'MeasureChange'];
+    const shared = [
+      'classification',
+      'ClassificationLevel',
+      'DateTime',
+      'Granularity',
+      'TimeRangeInput',
+      'ComparePeriod',
+      'RollingWindowInput',
+      'MeasureChange',
+    ];
     expect(names(readFileSync('schema/shared.graphql', 'utf8'))).toEqual(shared);
     for (const domain of ['catalog', 'orders', 'inventory', 'shipping']) {
       expect([domain, names(readFileSync(`schema/${domain}.graphql`, 'utf8')).filter((n) => shared.includes(n))]).toEqual([domain, []]);

@@ -161,7 +161,9 @@ describe('catalog routes', () => {
     expect(contract.schema).toEqual([
       expect.objectContaining({
         name: 'Thing',
-        properties: expect.arrayContaining([expect.objectContaining({ name: 'secret', classification: 'pii', customProperties: [{ property: 'access', value: 'pii:read' }] })]),
+        properties: expect.arrayContaining([
+          expect.objectContaining({ name: 'secret', classification: 'pii', customProperties: [{ property: 'access', value: 'pii:read' }] }),
+        ]),
       }),
     ]);
     expect(parseYaml(asyncapiYaml.text)).toEqual(JSON.parse(asyncapiJson.text));
