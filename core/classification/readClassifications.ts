@@ -20,7 +20,7 @@ const SPEC_URL = /^https:\/\/[^/]+\/classification\/v\d+\.\d+$/;
  * directive there through `@composeDirective`, with the same `@link`). The directive's local name is
  * resolved through the document's `@link` to the classification spec as composition resolves it: an
  * import (renamed ones too), else the link's namespace (the spec's eponymous directive); a document without that link uses the
- * plain name. Object and interface types and their extensions are read.
+ * plain name, unless another spec's link imports it. Object and interface types and their extensions are read.
  */
 export function readClassifications(document: DocumentNode): Classifications {
   const names = directiveNames(document);
@@ -70,13 +70,19 @@ export function readClassifications(document: DocumentNode): Classifications {
 function directiveNames(document: DocumentNode): Set<string> {
   const names = new Set<string>();
   let linked = false;
+  let claimed = false;
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION) continue;
     for (const link of definition.directives ?? []) {
       if (link.name.value !== 'link') continue;
       const argument = (name: string) => link.arguments?.find((a) => a.name.value === name)?.value;
       const url = argument('url');
-      if (url?.kind !== Kind.STRING || !SPEC_URL.test(url.value)) continue;
+      if (url?.kind !== Kind.STRING) continue;
+      if (!SPEC_URL.test(url.value)) {
+        // Another spec's import of the name takes it: that `@classification` is not ours.
+        if (JSON.stringify(argument('import') ?? null).includes('"@classification"')) claimed = true;
+        continue;
+      }
       linked = true;
       let imported = false;
       const imports = argument('import');
@@ -99,6 +105,6 @@ function directiveNames(document: DocumentNode): Set<string> {
       if (!imported) names.add(as?.kind === Kind.STRING ? as.value : 'classification');
     }
   }
-  if (!linked) names.add('classification');
+  if (!linked && !claimed) names.add('classification');
   return names;
 }
