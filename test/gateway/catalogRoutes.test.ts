@@ -166,7 +166,16 @@ describe('catalog routes', () => {
         ]),
       }),
     ]);
-    expect(parseYaml(asyncapiYaml.text)).toEqual(JSON.parse(asyncapiJson.text));
+    const asyncapi = JSON.parse(asyncapiJson.text);
+    expect(parseYaml(asyncapiYaml.text)).toEqual(asyncapi);
+    // The outbound event-mesh topic is a channel on its broker, with the CloudEvents envelope and what it withholds.
+    expect(asyncapi).toMatchObject({
+      asyncapi: '3.0.0',
+      servers: { 'broker-1': { host: 'broker:1883', protocol: 'mqtt' } },
+      channels: { 'event-mesh-1': { address: EVIL, servers: [{ $ref: '#/servers/broker-1' }], 'x-withheld': ['Thing.secret'] } },
+      operations: { 'receive-event-mesh-1': { action: 'receive', messages: [{ $ref: '#/channels/event-mesh-1/messages/change' }] } },
+      components: { messages: { ChangeCloudEvent: { payload: { required: expect.arrayContaining(['specversion', 'id', 'source', 'type', 'data']) } } } },
+    });
     for (const text of [odcs.text, asyncapiYaml.text, asyncapiJson.text]) {
       expect(text).not.toContain('10.0.0.7');
       expect(text).not.toContain('/srv/mesh');
