@@ -19,23 +19,22 @@ const LINKS = (imports = '["@classification"]', as = '') => `extend schema
   @composeDirective(name: "@classification")`;
 const sdl = (body: string, links = LINKS()) => withSharedTypeDefs(`${links}\n${body}`, SHARED);
 
-const product = (typeDefs: string, descriptor: Record<string, unknown> = {}): DataProductDefinition =>
-  ({
-    typeDefs: parse(typeDefs),
-    descriptor: {
-      id: 'test.things',
-      name: 'Things',
-      domain: 'test',
-      version: '1.0.0',
-      status: 'draft',
-      description: { purpose: 'tests' },
-      owner: { team: 'tests', contact: 'tests@example.com' },
-      slos: { freshnessSeconds: 60, availability: 0.9, retentionDays: 1 },
-      ...descriptor,
-    },
-    facts: {},
-    resolvers: () => ({}),
-  }) as DataProductDefinition;
+const product = (typeDefs: string, descriptor: Record<string, unknown> = {}): DataProductDefinition => ({
+  typeDefs: parse(typeDefs),
+  descriptor: {
+    id: 'test.things',
+    name: 'Things',
+    domain: 'test',
+    version: '1.0.0',
+    status: 'draft',
+    description: { purpose: 'tests' },
+    owner: { team: 'tests', contact: 'tests@example.com' },
+    slos: { freshnessSeconds: 60, availability: 0.9, retentionDays: 1 },
+    ...descriptor,
+  },
+  facts: {},
+  resolvers: () => ({}),
+});
 
 describe('field governance from the SDL', () => {
   it('should derive classification and access, a type level applying to its fields unless theirs is stricter', () => {
