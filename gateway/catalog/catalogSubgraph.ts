@@ -105,7 +105,7 @@ function toGraphQL(product: CollectedDescriptor & { subgraph: string }) {
     purpose: product.description.purpose,
     limitations: product.description.limitations ?? null,
     usage: product.description.usage ?? null,
-    classifiedFields: Object.entries(product.classification).map(([coordinate, classification]) => ({ coordinate, classification })),
+    classifiedFields: Object.entries(product.classification ?? {}).map(([coordinate, classification]) => ({ coordinate, classification })),
     tags: product.tags ?? [],
   };
 }

@@ -21,7 +21,7 @@ function logicalType(type: GraphQLOutputType): string {
  * A product's contract in the Open Data Contract Standard (Bitol ODCS v3.0.x): identity, purpose, owner,
  * the schema as the product exposes it (one object per GraphQL type its subgraph resolves, root types
  * aside; each field a property with its logical type, description, `required` when non-null, and the
- * classification its SDL declares), SLA properties from the descriptor's SLOs, and the gateway's
+ * classification its SDL declares; and one object per exported rollup file, the hourly grain), SLA properties from the descriptor's SLOs, and the gateway's
  * endpoints as servers. Addresses are the gateway's only (`endpoints`); none when it has none.
  */
 export function odcsContract(view: ProductView, apiSchema: GraphQLSchema | null, endpoints: PublicEndpoints | null): Record<string, unknown> {
@@ -55,6 +55,31 @@ export function odcsContract(view: ProductView, apiSchema: GraphQLSchema | null,
       }),
     };
   });
+  // The hourly rollup grain as exported files: one object per rollup, its formats and coverage (columns are the store's).
+  const files = new Map<string, Array<Record<string, unknown>>>();
+  for (const port of p.outputPorts) {
+    if (port.kind !== 'file' || typeof port.path !== 'string') continue;
+    const stem = port.path.replace(/^.*\//, '').replace(/\.[a-z]+$/, '');
+    (files.get(stem) ?? files.set(stem, []).get(stem)!).push(port);
+  }
+  const fileObjects = [...files].map(([stem, ports]) => ({
+    name: stem,
+    // File names only: the download path is `servers.files` + `<domain>/<name>`, and no server path can leak.
+    physicalName: ports.map((port) => (port.path as string).replace(/^.*[\\/]/, '')).join(', '),
+    physicalType: 'file',
+    ...(typeof ports[0].description === 'string' && { description: ports[0].description }),
+    dataGranularityDescription: 'One row per hour bucket and combination of dimension values',
+    customProperties: [
+      { property: 'formats', value: ports.map((port) => String(port.format)).join(', ') },
+      ...(ports[0].rows !== undefined ? [{ property: 'rows', value: ports[0].rows }] : []),
+      ...(ports[0].coveredFrom
+        ? [
+            { property: 'coveredFrom', value: ports[0].coveredFrom },
+            { property: 'coveredTo', value: ports[0].coveredTo },
+          ]
+        : []),
+    ],
+  }));
   const roots = (root: string) => fields.filter((f) => f.coordinate.startsWith(`${root}.`)).map((f) => f.coordinate.slice(root.length + 1));
   const servers = endpoints
     ? [
@@ -110,7 +135,7 @@ export function odcsContract(view: ProductView, apiSchema: GraphQLSchema | null,
     team: [{ username: p.owner.contact, name: p.owner.team, role: 'owner' }],
     support: [{ channel: 'email', url: `mailto:${p.owner.contact}` }],
     servers,
-    schema,
+    schema: [...schema, ...fileObjects],
     slaProperties: sla,
     customProperties: [
       { property: 'factTypes', value: p.factTypes.join(', ') },

@@ -84,7 +84,7 @@ export function productView(product: CollectedDescriptor & { subgraph: string },
         coordinate,
         type: String(field.type),
         description: field.description ?? null,
-        classification: stricterClassification(composed.get(coordinate), product.classification[coordinate]) ?? 'public',
+        classification: stricterClassification(composed.get(coordinate), product.classification?.[coordinate]) ?? 'public',
         access: describeAccess(schema.requirementOf(typeName, name)),
       });
     }

@@ -165,6 +165,19 @@ describe('catalog routes', () => {
           expect.objectContaining({ name: 'secret', classification: 'pii', customProperties: [{ property: 'access', value: 'pii:read' }] }),
         ]),
       }),
+      // The exported hourly grain, by file name only (the descriptor's absolute path is not repeated).
+      expect.objectContaining({ name: 'things', physicalName: 'things.parquet', physicalType: 'file' }),
+      expect.objectContaining({
+        name: 'things_hour',
+        physicalName: 'things_hour.csv',
+        physicalType: 'file',
+        customProperties: [
+          { property: 'formats', value: 'csv' },
+          { property: 'rows', value: 12 },
+          { property: 'coveredFrom', value: '2026-01-01T00:00:00Z' },
+          { property: 'coveredTo', value: '2026-01-01T12:00:00Z' },
+        ],
+      }),
     ]);
     const asyncapi = JSON.parse(asyncapiJson.text);
     expect(parseYaml(asyncapiYaml.text)).toEqual(asyncapi);

@@ -173,9 +173,14 @@ describe('gateway error hygiene', () => {
       { kind: 'file', url: 'https://mesh.example.com/files/leaky/sales_hour.parquet', path: 'leaky/sales_hour.parquet', subject: null },
       { kind: 'event-subject', url: null, path: null, subject: 'mesh.leaky.v1.sales.bucket-updated.>' },
       { kind: 'dashboard', url: null, path: null, subject: null },
+      // The gateway's own contract documents; a descriptor without classification (an older kit) is all public.
+      { kind: 'contract', url: 'https://mesh.example.com/catalog/leaky.product/contract.yaml', path: null, subject: null },
+      { kind: 'contract', url: 'https://mesh.example.com/catalog/leaky.product/asyncapi.yaml', path: null, subject: null },
     ]);
     expectNoLeak(answer.text);
     const page = await fetchAnswer(`${gateway.url.replace(/\/graphql$/, '')}/catalog.json`);
     expectNoLeak(page.text);
+    for (const document of ['contract.yaml', 'asyncapi.yaml'])
+      expectNoLeak((await fetchAnswer(`${gateway.url.replace(/\/graphql$/, '')}/catalog/leaky.product/${document}`)).text);
   });
 });
