@@ -61,11 +61,12 @@ type ClassifiedField {
   classification: String!
 }
 
-"An access point: graphql-query, graphql-subscription, event-subject, file or event-mesh (a broker topic or queue)."
+"An access point: graphql-query, graphql-subscription, event-subject, file, event-mesh (a broker topic or queue) or contract (a machine-readable contract document: format odcs or asyncapi)."
 type OutputPort {
   kind: String!
   url: String
   subject: String
+  "file: parquet or csv; contract: odcs or asyncapi."
   format: String
   path: String
   description: String
