@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBBlobValue, DuckDBInstance, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
 import type {
   ApplyResult,
   BucketQuery,
@@ -161,7 +161,7 @@ export class DuckDbStore implements Store {
     if (query.boundaries.length < 2) return [];
     const statement = bucketStatement(layout, query);
     const rows = await this.read((connection) => readRows(connection, statement.sql, statement.params));
-    return decodeBucketRows(statement, rows);
+    return decodeBucketRows(statement, rows, encodedList);
   }
 
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {
@@ -304,6 +304,12 @@ export class DuckDbStore implements Store {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** A `list()` of BLOBs as DuckDB returns it (NULL when the group had none). */
+function encodedList(value: unknown): Array<Uint8Array | null> {
+  if (!(value instanceof DuckDBListValue)) return [];
+  return value.items.map((item) => (item instanceof DuckDBBlobValue ? item.bytes : null));
 }
 
 /** Runs `work` in a transaction: commits its result, or rolls back and rethrows so nothing is half-applied. */

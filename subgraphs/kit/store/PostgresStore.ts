@@ -205,7 +205,7 @@ export class PostgresStore implements Store {
     if (query.boundaries.length < 2) return [];
     const statement = bucketStatement(this.names, layout, query);
     const { rows } = await this.read<unknown[]>({ text: statement.sql, values: statement.params, rowMode: 'array' });
-    return decodeBucketRows(statement, rows);
+    return decodeBucketRows(statement, rows, (value) => (Array.isArray(value) ? value.map((item) => (item instanceof Uint8Array ? item : null)) : []));
   }
 
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {
