@@ -29,7 +29,7 @@ describe('hashValue', () => {
 });
 
 describe('DistinctSketch', () => {
-  it.each([1, 10, 100, 1_000, 10_000, 200_000])('should estimate %i distinct values within 3 standard errors', (n) => {
+  it.each([1, 10, 100, 1_000, 1_500, 10_000, 100_000])('should estimate %i distinct values within 3 standard errors', (n) => {
     const sketch = new DistinctSketch();
     for (let i = 0; i < n; i++) {
       sketch.add(`customer-${i}@example.com`);
@@ -49,13 +49,21 @@ describe('DistinctSketch', () => {
     expect(merged.encode()).toEqual(union.encode());
     const small = new DistinctSketch();
     ['x', 'y', 'x'].forEach((v) => small.add(v));
-    expect(small.encode().length).toBe(2 + 2 * 3);
+    expect(small.encode().length).toBe(2 + 2 * 4);
     expect(DistinctSketch.decode(small.encode()).estimate()).toBe(2);
     expect(new DistinctSketch().estimate()).toBe(0);
   });
 
+  it('should count small sets exactly: sparse entries collide only when 25 hash bits do', () => {
+    for (let n = 1; n <= 1024; n += 61) {
+      const sketch = new DistinctSketch();
+      for (let i = 0; i < n; i++) sketch.add(`small-${n}-${i}`);
+      expect(DistinctSketch.decode(sketch.encode()).estimate()).toBe(n);
+    }
+  });
+
   it('should refuse malformed bytes', () => {
-    expect(() => DistinctSketch.decode(Uint8Array.from([0x11, 12, 0]))).toThrow(/malformed/);
+    expect(() => DistinctSketch.decode(Uint8Array.from([0x11, 12, 0, 0, 0]))).toThrow(/malformed/);
     expect(() => DistinctSketch.decode(Uint8Array.from([0x11, 14]))).toThrow(/precision/);
   });
 });

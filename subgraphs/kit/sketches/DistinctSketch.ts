@@ -6,11 +6,14 @@ import { hashValue } from './hashValue.js';
  * tables and stays unbiased from a handful of values to billions.
  *
  * Precision 12: 4096 registers, standard error 1.04 / sqrt(4096) ≈ 1.6 %. A register's index is the high
- * 12 bits of the value's hash (`hashValue.ts`), its value the position of the first 1 bit in the other 32
- * (1..33). Small sets (most minute buckets) are kept sparse: only the registers set, 3 bytes each, so a
- * bucket with 5 distinct values stores 17 bytes instead of 4 KiB. Registers only hold hash bits, never a
- * value, and merging is a register-wise maximum: commutative, associative and idempotent, so a coarser
- * bucket's sketch is exactly the merge of its finer buckets' sketches.
+ * 12 bits of the value's 64-bit hash (`hashValue.ts`), its value the position of the first 1 bit in the low
+ * 32 bits (1..33). Small sets (most minute buckets) are kept sparse, like HyperLogLog++: up to 1024 entries
+ * of a 25-bit index and that value, 4 bytes each, counted by linear counting over 2^25 registers, which is
+ * exact but for hash collisions (expected 0.016 at 1024 values), so a bucket with 5 distinct values stores
+ * 22 bytes and counts exactly 5. Past 1024 the entries fold into the 4096 dense registers (index >> 13:
+ * the value comes from other bits, so folding loses nothing). Registers hold hash bits, never a value, and
+ * merging is a register-wise maximum: commutative, associative and idempotent, so a coarser bucket's sketch
+ * is exactly the merge of its finer buckets' sketches.
  */
 
 /** Index bits. Changing it makes stored sketches unreadable: a new precision would need a new format byte. */
@@ -19,15 +22,18 @@ export const DISTINCT_PRECISION = 12;
 export const DISTINCT_STANDARD_ERROR = 1.04 / Math.sqrt(2 ** DISTINCT_PRECISION);
 
 const M = 2 ** DISTINCT_PRECISION;
+/** Index bits of a sparse entry. */
+const SPARSE_PRECISION = 25;
+const SPARSE_M = 2 ** SPARSE_PRECISION;
 /** Bits a register's value comes from; a register holds 0..Q+1. */
 const Q = 32;
-/** Sparse while 3 bytes per set register stay well below the dense size. */
+/** Sparse while 4 bytes per entry stay within the dense size. */
 const SPARSE_MAX = 1024;
 const SPARSE = 0x11;
 const DENSE = 0x12;
 
 export class DistinctSketch {
-  /** Registers set (index → value) while sparse; null once dense. */
+  /** Sparse entries (25-bit index → value) while sparse; null once dense. */
   private sparse: Map<number, number> | null = new Map();
   private dense: Uint8Array | null = null;
 
@@ -39,7 +45,7 @@ export class DistinctSketch {
 
   /** Adds a value by its hash, when one value feeds several sketches (hash once). */
   addHash(high: number, low: number): void {
-    this.set(high >>> (32 - DISTINCT_PRECISION), Math.clz32(low) + 1);
+    this.set(high >>> (32 - SPARSE_PRECISION), Math.clz32(low) + 1);
   }
 
   /** Folds another sketch in: the union of both sets. */
@@ -62,19 +68,17 @@ export class DistinctSketch {
 
   /** The estimated number of distinct values, rounded. */
   estimate(): number {
+    if (this.sparse) return Math.round(SPARSE_M * Math.log(SPARSE_M / (SPARSE_M - this.sparse.size)));
     const histogram = new Array<number>(Q + 2).fill(0);
-    if (this.dense) for (const value of this.dense) histogram[value]++;
-    else {
-      histogram[0] = M - this.sparse!.size;
-      for (const value of this.sparse!.values()) histogram[value]++;
-    }
+    const registers = this.dense!;
+    for (let i = 0; i < M; i++) histogram[registers[i]]++;
     let z = M * tau(1 - histogram[Q + 1] / M);
     for (let k = Q; k >= 1; k--) z = 0.5 * (z + histogram[k]);
     z += M * sigma(histogram[0] / M);
     return Math.round(M / (2 * Math.LN2) / z * M);
   }
 
-  /** Bytes as stored: a format byte, the precision, then sorted (index u16, value u8) triples or every register. */
+  /** Bytes as stored: a format byte, the precision, then sorted sparse entries (index << 6 | value, u32) or every register. */
   encode(): Uint8Array {
     if (this.dense) {
       const bytes = new Uint8Array(2 + M);
@@ -84,14 +88,11 @@ export class DistinctSketch {
       return bytes;
     }
     const entries = [...this.sparse!].sort((a, b) => a[0] - b[0]);
-    const bytes = new Uint8Array(2 + 3 * entries.length);
+    const bytes = new Uint8Array(2 + 4 * entries.length);
     bytes[0] = SPARSE;
     bytes[1] = DISTINCT_PRECISION;
-    entries.forEach(([index, value], i) => {
-      bytes[2 + 3 * i] = index >>> 8;
-      bytes[3 + 3 * i] = index & 0xff;
-      bytes[4 + 3 * i] = value;
-    });
+    const view = new DataView(bytes.buffer);
+    entries.forEach(([index, value], i) => view.setUint32(2 + 4 * i, index * 64 + value));
     return bytes;
   }
 
@@ -103,18 +104,28 @@ export class DistinctSketch {
     if (format === DENSE && bytes.length === 2 + M) {
       sketch.sparse = null;
       sketch.dense = bytes.slice(2);
-    } else if (format === SPARSE && (bytes.length - 2) % 3 === 0) {
-      for (let i = 2; i < bytes.length; i += 3) sketch.set((bytes[i] << 8) | bytes[i + 1], bytes[i + 2]);
+    } else if (format === SPARSE && (bytes.length - 2) % 4 === 0) {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let i = 2; i < bytes.length; i += 4) {
+        const entry = view.getUint32(i);
+        sketch.set(Math.floor(entry / 64), entry % 64);
+      }
     } else {
       throw new Error(`distinct sketch: malformed (${bytes.length} bytes, format ${format})`);
     }
-    for (const value of sketch.dense ?? sketch.sparse!.values()) if (value > Q + 1) throw new Error('distinct sketch: register out of range');
+    if (sketch.dense) {
+      for (let i = 0; i < M; i++) if (sketch.dense[i] > Q + 1) throw new Error('distinct sketch: register out of range');
+    } else {
+      for (const value of sketch.sparse!.values()) if (value > Q + 1) throw new Error('distinct sketch: register out of range');
+    }
     return sketch;
   }
 
+  /** Sets a sparse entry, or its dense register once dense. */
   private set(index: number, value: number): void {
     if (this.dense) {
-      if (value > this.dense[index]) this.dense[index] = value;
+      const register = index >>> (SPARSE_PRECISION - DISTINCT_PRECISION);
+      if (value > this.dense[register]) this.dense[register] = value;
       return;
     }
     const sparse = this.sparse!;
@@ -126,8 +137,12 @@ export class DistinctSketch {
 
   private densify(): void {
     if (this.dense) return;
-    this.dense = new Uint8Array(M);
-    for (const [index, value] of this.sparse!) this.dense[index] = value;
+    const dense = new Uint8Array(M);
+    for (const [index, value] of this.sparse!) {
+      const register = index >>> (SPARSE_PRECISION - DISTINCT_PRECISION);
+      if (value > dense[register]) dense[register] = value;
+    }
+    this.dense = dense;
     this.sparse = null;
   }
 }
