@@ -58,6 +58,7 @@ export {
   type MeasureChange,
   type TopArgument,
 } from './graphql/historyArguments.js';
+export { selectsField } from './graphql/selectsField.js';
 export type { ComparePeriod } from './history/comparisonBoundaries.js';
 export { bucketEndOf, bucketStartOf, type Granularity } from './history/timeBuckets.js';
 export { DateTime } from '../../core/graphql/DateTime.js';
