@@ -338,7 +338,17 @@ async function measure(subject: Subject): Promise<Figures> {
     if (raw && raw.orders !== history.orders) throw new Error(`rollups disagree with raw facts: ${history.orders} vs ${raw.orders}`);
     const distinctError = raw ? Math.abs(distinct.customers - raw.customers) / raw.customers : null;
     if (distinctError !== null && distinctError > 0.05) throw new Error(`unique customers ${distinct.customers}, raw facts ${raw!.customers}`);
-    sizes.push({ facts: to, ingestMs, added: to - from, history: history.ms, analytics, distinct: distinct.ms, percentiles, distinctError, raw: raw?.ms ?? null });
+    sizes.push({
+      facts: to,
+      ingestMs,
+      added: to - from,
+      history: history.ms,
+      analytics,
+      distinct: distinct.ms,
+      percentiles,
+      distinctError,
+      raw: raw?.ms ?? null,
+    });
   }
   progress(`${subject.name}: single-fact latency and concurrent single-fact requests`);
   let runtime = await open(subject);

@@ -79,7 +79,9 @@ export function ordersResolvers(product: DataProductRuntime) {
     },
     Product: {
       sales: async (parent: { id: string }, args: HistoryArguments, context: ProductContext) => {
-        const series = await product.historyLoader(context, 'sales', 'product_id').load({ id: parent.id, request: { ...historyRequest(args), sketchMeasures: [] } });
+        const series = await product
+          .historyLoader(context, 'sales', 'product_id')
+          .load({ id: parent.id, request: { ...historyRequest(args), sketchMeasures: [] } });
         return seriesObjects(series, orderValues);
       },
     },

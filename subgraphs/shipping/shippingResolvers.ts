@@ -89,7 +89,9 @@ export function shippingResolvers(product: DataProductRuntime) {
       delivery: async (parent: { id: string }, args: { range?: { from: Date; to: Date } | null }, context: ProductContext, info: GraphQLResolveInfo) => {
         const to = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000);
         const range = args.range ?? { from: new Date(to.getTime() - DEFAULT_WINDOW_MS), to };
-        const series = await product.historyLoader(context, 'deliveries', 'product_id').load({ id: parent.id, request: { range, granularity: 'MONTH', sketchMeasures: leadTimeSketch(info) } });
+        const series = await product
+          .historyLoader(context, 'deliveries', 'product_id')
+          .load({ id: parent.id, request: { range, granularity: 'MONTH', sketchMeasures: leadTimeSketch(info) } });
         return deliveryValues(series.total);
       },
     },

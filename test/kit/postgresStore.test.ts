@@ -242,7 +242,16 @@ describeIfPostgres('PostgresStore', () => {
         sales: {
           dimensions: ['product', 'region'],
           // The sketch measures make a lost read-modify-write of a sketch column show in the table comparison.
-          measures: { orders: 'count', returns: 'count', units: 'sum', smallest: 'min', largest: 'max', price: 'avg', customers: 'distinct', prices: 'percentiles' },
+          measures: {
+            orders: 'count',
+            returns: 'count',
+            units: 'sum',
+            smallest: 'min',
+            largest: 'max',
+            price: 'avg',
+            customers: 'distinct',
+            prices: 'percentiles',
+          },
           contributions: {
             SalePlaced: (s) => ({
               dims: { product: s.product, region: s.region },

@@ -42,7 +42,10 @@ describe('DistinctSketch', () => {
     const a = new DistinctSketch();
     const b = new DistinctSketch();
     const union = new DistinctSketch();
-    for (let i = 0; i < 5_000; i++) (i < 3_000 ? a : b).add(`v${i}`), union.add(`v${i}`);
+    for (let i = 0; i < 5_000; i++) {
+      (i < 3_000 ? a : b).add(`v${i}`);
+      union.add(`v${i}`);
+    }
     for (let i = 0; i < 50; i++) b.add(`v${i}`); // overlap
     const merged = DistinctSketch.decode(a.encode());
     merged.merge(DistinctSketch.decode(b.encode()));

@@ -98,13 +98,17 @@ describe.each(STORES)('uniqueCustomers on $name', ({ available, config }) => {
     const history = data.orderHistory;
     const days = [0, 1, 2, 3].map((d) => DateTime.fromMillis(from, { zone: ZONE }).plus({ days: d }).toMillis());
     expect(history.buckets.map((b: { start: string }) => Date.parse(b.start))).toEqual(days.slice(0, 3));
-    history.buckets.forEach((bucket: { uniqueCustomers: number; rolling: { uniqueCustomers: number }; comparison: { uniqueCustomers: unknown } }, i: number) => {
-      const previousDay = DateTime.fromMillis(days[i], { zone: ZONE }).minus({ days: 3 }).toMillis();
-      const previousEnd = DateTime.fromMillis(days[i + 1], { zone: ZONE }).minus({ days: 3 }).toMillis();
-      expect(bucket.uniqueCustomers).toBe(distinct(orders, days[i], days[i + 1]));
-      expect(bucket.rolling.uniqueCustomers).toBe(distinct(orders, DateTime.fromMillis(days[i], { zone: ZONE }).minus({ days: 1 }).toMillis(), days[i + 1]));
-      expect(bucket.comparison.uniqueCustomers).toEqual({ current: bucket.uniqueCustomers, previous: distinct(orders, previousDay, previousEnd) });
-    });
+    history.buckets.forEach(
+      (bucket: { uniqueCustomers: number; rolling: { uniqueCustomers: number }; comparison: { uniqueCustomers: unknown } }, i: number) => {
+        const previousDay = DateTime.fromMillis(days[i], { zone: ZONE }).minus({ days: 3 }).toMillis();
+        const previousEnd = DateTime.fromMillis(days[i + 1], { zone: ZONE })
+          .minus({ days: 3 })
+          .toMillis();
+        expect(bucket.uniqueCustomers).toBe(distinct(orders, days[i], days[i + 1]));
+        expect(bucket.rolling.uniqueCustomers).toBe(distinct(orders, DateTime.fromMillis(days[i], { zone: ZONE }).minus({ days: 1 }).toMillis(), days[i + 1]));
+        expect(bucket.comparison.uniqueCustomers).toEqual({ current: bucket.uniqueCustomers, previous: distinct(orders, previousDay, previousEnd) });
+      },
+    );
     // Totals are the distinct customers of the whole range: fewer than the sum of the days.
     expect(history.total.uniqueCustomers).toBe(distinct(orders, from, to));
     expect(history.total.uniqueCustomers).toBeLessThan(history.buckets.reduce((sum: number, b: { uniqueCustomers: number }) => sum + b.uniqueCustomers, 0));

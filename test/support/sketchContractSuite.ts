@@ -122,7 +122,11 @@ export function describeSketchContract(open: (layout: StoreLayout) => Promise<St
       for (const granularity of ['DAY', 'HOUR'] as const) {
         const range = { from: new Date(from), to: new Date(to) };
         const result = await history({ range, granularity, timeZone: ZONE, groupBy: ['region'] });
-        expect(result.buckets[0].start).toEqual(DateTime.fromMillis(from, { zone: ZONE }).startOf(granularity === 'DAY' ? 'day' : 'hour').toJSDate());
+        expect(result.buckets[0].start).toEqual(
+          DateTime.fromMillis(from, { zone: ZONE })
+            .startOf(granularity === 'DAY' ? 'day' : 'hour')
+            .toJSDate(),
+        );
         checked += expectSeries(result, all, from, to);
       }
       const minutes = { from: new Date(T0 + DAY + 10 * HOUR), to: new Date(T0 + DAY + 13 * HOUR) };

@@ -154,7 +154,8 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
     if (!groupBy.length) throw badInput('top needs groupBy: it ranks groups', 'top');
     if (!(top.by in rollup.measures)) throw badInput(`top.by: unknown measure "${top.by}"; known: ${Object.keys(rollup.measures).join(', ')}`, 'top');
     if (!Number.isInteger(top.limit) || top.limit < 1) throw badInput(`top.limit must be a positive integer; got ${top.limit}`, 'top');
-    if (rollup.measures[top.by] === 'percentiles') throw badInput(`top.by: "${top.by}" is a percentiles measure; rank by a sum, count or distinct count`, 'top');
+    if (rollup.measures[top.by] === 'percentiles')
+      throw badInput(`top.by: "${top.by}" is a percentiles measure; rank by a sum, count or distinct count`, 'top');
   }
   const sketched = Object.keys(rollup.measures).filter((m) => isSketchMeasure(rollup.measures[m]));
   for (const measure of request.sketchMeasures ?? []) {

@@ -40,7 +40,8 @@ export function createProjector<F extends FactSchemas>(definition: DataProductDe
               continue;
             }
             if (typeof sample !== 'number' || !Number.isFinite(sample)) throw new Error(`rollup ${name}: measure "${measure}" got a non-finite sample`);
-            if (kind === 'percentiles') samples.push({ column: `${measure}_ddsketch`, kind: 'ddsketch', add: (sketch) => (sketch as QuantileSketch).add(sample) });
+            if (kind === 'percentiles')
+              samples.push({ column: `${measure}_ddsketch`, kind: 'ddsketch', add: (sketch) => (sketch as QuantileSketch).add(sample) });
             else Object.assign(values, sampleColumns(measure, kind, sample));
           }
           const dimsKey = rollup.dimensions.map((d) => dims[d]).join('\u0000');

@@ -75,7 +75,7 @@ export class DistinctSketch {
     let z = M * tau(1 - histogram[Q + 1] / M);
     for (let k = Q; k >= 1; k--) z = 0.5 * (z + histogram[k]);
     z += M * sigma(histogram[0] / M);
-    return Math.round(M / (2 * Math.LN2) / z * M);
+    return Math.round((M / (2 * Math.LN2) / z) * M);
   }
 
   /** Bytes as stored: a format byte, the precision, then sorted sparse entries (index << 6 | value, u32) or every register. */

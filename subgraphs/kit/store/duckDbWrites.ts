@@ -103,7 +103,11 @@ export async function readSketchRows(
 }
 
 /** Sets the sketches of existing rows, one UPDATE per grain from a staging table. */
-export async function writeSketchRows(connection: DuckDBConnection, layout: RollupLayout, grains: Array<{ grain: StoredGrain; rows: SketchRow[] }>): Promise<void> {
+export async function writeSketchRows(
+  connection: DuckDBConnection,
+  layout: RollupLayout,
+  grains: Array<{ grain: StoredGrain; rows: SketchRow[] }>,
+): Promise<void> {
   const rows = grains.flatMap(({ grain, rows: grainRows }) => grainRows.map((row) => ({ grain, row })));
   if (rows.length === 0) return;
   await stage(connection, sketchStage(layout.name), rows, (appender, { grain, row }) => {

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { STORED_GRAINS, type RollupLayout, type StateRow, type StateWrite, type StoredFact, type StoredGrain } from './Store.js';
 import { mergeStoredSketches, type SketchRow } from './sketchRows.js';
-import type { MergedRollupRow, MergedRollupTable } from './mergeRollupDeltas.js';
+import type { MergedRollupTable } from './mergeRollupDeltas.js';
 import {
   insertFactsSql,
   lockStateKeysSql,
@@ -104,7 +104,13 @@ export async function upsertRollups(client: PoolClient, names: SchemaNames, tabl
 }
 
 /** Stored sketches of the rows with the given keys. */
-async function readSketchRows(client: PoolClient, names: SchemaNames, layout: RollupLayout, grain: StoredGrain, keys: readonly { bucket: Date; dims: string[] }[]): Promise<SketchRow[]> {
+async function readSketchRows(
+  client: PoolClient,
+  names: SchemaNames,
+  layout: RollupLayout,
+  grain: StoredGrain,
+  keys: readonly { bucket: Date; dims: string[] }[],
+): Promise<SketchRow[]> {
   if (keys.length === 0) return [];
   const { rows } = await client.query<unknown[]>({
     text: readSketchesByKeySql(names, layout, grain),
@@ -123,7 +129,13 @@ export function decodeSketchRow(row: unknown[], dimensions: number): SketchRow {
 }
 
 /** Sets the sketches of existing rows, in key order like every other write. */
-export async function writeSketchRows(client: PoolClient, names: SchemaNames, layout: RollupLayout, grain: StoredGrain, rows: readonly SketchRow[]): Promise<void> {
+export async function writeSketchRows(
+  client: PoolClient,
+  names: SchemaNames,
+  layout: RollupLayout,
+  grain: StoredGrain,
+  rows: readonly SketchRow[],
+): Promise<void> {
   const sorted = [...rows].sort(compareRows);
   const sql = writeSketchesSql(names, layout, grain);
   for (let start = 0; start < sorted.length; start += CHUNK) {

@@ -202,7 +202,11 @@ async function derive(session: RepairSession, layout: RollupLayout, finer: Store
   if (!layout.sketches) return;
   const rows = await session.readSketchRows(layout, finer, from, to);
   const size = GRAIN_MS[coarser];
-  await session.writeSketchRows(layout, coarser, deriveSketchRows(layout, rows, (bucket) => new Date(floorTo(bucket.getTime(), size))));
+  await session.writeSketchRows(
+    layout,
+    coarser,
+    deriveSketchRows(layout, rows, (bucket) => new Date(floorTo(bucket.getTime(), size))),
+  );
 }
 
 /** Minute rows that appeared, disappeared or changed value. */
