@@ -115,6 +115,14 @@ function duckDbSubject(): Subject {
         times.push(performance.now() - t);
         orders = rows.reduce((s, r) => s + Number(r.orders), 0);
       }
+      // What the sketches cost on disk: average bytes per rollup row, per grain.
+      const bytes = [];
+      for (const grain of ['minute', 'hour', 'day']) {
+        const sql = `SELECT avg(octet_length(customers_hll)), avg(octet_length(order_value_ddsketch)) FROM rollup_sales_${grain}`;
+        const [[hll, dds]] = (await connection.runAndReadAll(sql)).getRows();
+        bytes.push(`${grain} ${Math.round(Number(hll))} + ${Math.round(Number(dds))} B`);
+      }
+      progress(`  sketch bytes per rollup row (customers_hll + order_value_ddsketch): ${bytes.join(', ')}`);
       connection.closeSync();
       instance.closeSync();
       return { ms: quantile(times, 0.5), orders, customers: Number(customers) };
