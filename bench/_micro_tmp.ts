@@ -1,0 +1,32 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { mkdtempSync } from 'node:fs'; import path from 'node:path'; import { tmpdir } from 'node:os';
+const dir = mkdtempSync(path.join(tmpdir(), 'mesh-micro-'));
+const inst = await DuckDBInstance.create(path.join(dir, 'm.duckdb'), { threads: process.env.T ?? '2' });
+const c = await inst.connect();
+const PRE = Number(process.env.PRE ?? 1_000_000);
+const time = async (label: string, f: () => Promise<unknown>) => { const t = performance.now(); await f(); console.log(label.padEnd(50), (performance.now() - t).toFixed(1), 'ms'); };
+await c.run(`CREATE TABLE r (bucket TIMESTAMP NOT NULL, p VARCHAR NOT NULL, r VARCHAR NOT NULL, ch VARCHAR NOT NULL, a DOUBLE, b DOUBLE, mn DOUBLE, PRIMARY KEY (bucket, p, r, ch))`);
+await c.run(`CREATE TABLE rn (bucket TIMESTAMP NOT NULL, p VARCHAR NOT NULL, r VARCHAR NOT NULL, ch VARCHAR NOT NULL, a DOUBLE, b DOUBLE, mn DOUBLE)`);
+const gen = (n: number, off: number) => `SELECT make_timestamp(((i*7919 + ${off}) % 7776000)::BIGINT * 1000000) AS bucket, 'p' || (i % 50) AS p, 'r' || (i % 4) AS r, 'c' || (i % 3) AS ch, 1.0 AS a, i::DOUBLE AS b, i::DOUBLE AS mn FROM range(${n}) t(i)`;
+await time('preload r', () => c.run(`INSERT INTO r ${gen(PRE, 0)} ON CONFLICT DO NOTHING`));
+await time('preload rn', () => c.run(`INSERT INTO rn SELECT * FROM r`));
+await c.run('CHECKPOINT');
+for (let round = 0; round < 3; round++) {
+  await c.run(`CREATE OR REPLACE TEMP TABLE s AS SELECT DISTINCT ON (bucket,p,r,ch) * FROM (${gen(5000, 1000003 * (round + 1))})`);
+  await c.run('BEGIN');
+  await time(`[${round}] A upsert ON CONFLICT`, () => c.run(`INSERT INTO r SELECT * FROM s ON CONFLICT (bucket,p,r,ch) DO UPDATE SET a = COALESCE(r.a,0)+excluded.a, b = COALESCE(r.b,0)+excluded.b, mn = LEAST(COALESCE(r.mn, excluded.mn), COALESCE(excluded.mn, r.mn))`));
+  await time(`[${round}] A commit`, () => c.run('ROLLBACK'));
+  await c.run('BEGIN');
+  await time(`[${round}] B update-from`, () => c.run(`UPDATE r SET a = COALESCE(r.a,0)+s.a, b = COALESCE(r.b,0)+s.b FROM s WHERE r.bucket = s.bucket AND r.p = s.p AND r.r = s.r AND r.ch = s.ch`));
+  await time(`[${round}] B insert anti`, () => c.run(`INSERT INTO r SELECT * FROM s WHERE NOT EXISTS (SELECT 1 FROM r WHERE r.bucket = s.bucket AND r.p = s.p AND r.r = s.r AND r.ch = s.ch)`));
+  await time(`[${round}] B rollback`, () => c.run('ROLLBACK'));
+  await c.run('BEGIN');
+  await time(`[${round}] C plain insert into PK (new keys)`, () => c.run(`INSERT INTO r SELECT * FROM s WHERE NOT EXISTS (SELECT 1 FROM r WHERE r.bucket = s.bucket AND r.p = s.p AND r.r = s.r AND r.ch = s.ch)`));
+  await c.run('ROLLBACK');
+  await c.run('BEGIN');
+  await time(`[${round}] D append no-PK`, () => c.run(`INSERT INTO rn SELECT * FROM s`));
+  await c.run('ROLLBACK');
+  await c.run('BEGIN');
+  await time(`[${round}] E MERGE INTO`, () => c.run(`MERGE INTO r USING s ON (r.bucket = s.bucket AND r.p = s.p AND r.r = s.r AND r.ch = s.ch) WHEN MATCHED THEN UPDATE SET a = COALESCE(r.a,0)+s.a WHEN NOT MATCHED THEN INSERT VALUES (s.bucket, s.p, s.r, s.ch, s.a, s.b, s.mn)`).catch(e => console.log(String(e).slice(0,200))));
+  await c.run('ROLLBACK');
+}
