@@ -14,6 +14,7 @@
  *   BENCH_FACTS=30000 npm run bench      # FACTS/10 then FACTS (a quick check)
  *   BENCH_STORES=duckdb npm run bench    # one store only (duckdb | postgres)
  *   BENCH_POSTGRES_URL=postgres://... npm run bench   # default: the test database on 127.0.0.1
+ *   BENCH_DUCKDB_THREADS=1 npm run bench # DuckDB worker threads (default: one per core)
  *
  * Progress goes to stderr, the tables to stdout.
  */
@@ -35,6 +36,8 @@ const FINAL = Number(process.env.BENCH_FACTS ?? (process.env.BENCH_10M ? 10_000_
 const FIRST = Math.round(FINAL / 10);
 const STORES = (process.env.BENCH_STORES ?? 'duckdb,postgres').split(',');
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** DuckDB worker threads (`DuckDbStore` option `threads`); unset: DuckDB's default, one per core. */
+const DUCKDB_THREADS = process.env.BENCH_DUCKDB_THREADS ? Number(process.env.BENCH_DUCKDB_THREADS) : undefined;
 const BATCH = 5_000;
 const SINGLE = 300;
 const CONCURRENT = 2_000;
@@ -67,7 +70,7 @@ function duckDbSubject(): Subject {
   const file = path.join(dir, 'orders.duckdb');
   return {
     name: 'DuckDB (file)',
-    open: () => DuckDbStore.open({ path: file }),
+    open: () => DuckDbStore.open({ path: file, threads: DUCKDB_THREADS }),
     replicas: false,
     async rawScan() {
       const instance = await DuckDBInstance.create(file);

@@ -8,6 +8,7 @@
  *
  *   npm run bench:ingest-statements                          # 30k facts, both stores
  *   BENCH_FACTS=100000 BENCH_STORES=duckdb npm run bench:ingest-statements
+ *   BENCH_DUCKDB_THREADS=1 npm run bench:ingest-statements   # DuckDB worker threads (default: one per core)
  *
  * Timing wraps the drivers' methods in this process only; product code is unchanged.
  */
@@ -28,6 +29,7 @@ import { benchFact } from './support/benchFact.js';
 const FACTS = Number(process.env.BENCH_FACTS ?? 30_000);
 const STORES = (process.env.BENCH_STORES ?? 'duckdb,postgres').split(',');
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DUCKDB_THREADS = process.env.BENCH_DUCKDB_THREADS ? Number(process.env.BENCH_DUCKDB_THREADS) : undefined;
 const BATCH = 5_000;
 const DAY = 86_400_000;
 
@@ -111,7 +113,7 @@ for (const kind of STORES) {
   if (kind === 'duckdb') {
     const dir = mkdtempSync(path.join(tmpdir(), 'mesh-bench-'));
     try {
-      await profile('DuckDB (file)', await DuckDbStore.open({ path: path.join(dir, 'orders.duckdb') }));
+      await profile('DuckDB (file)', await DuckDbStore.open({ path: path.join(dir, 'orders.duckdb'), threads: DUCKDB_THREADS }));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
