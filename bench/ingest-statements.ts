@@ -102,7 +102,9 @@ async function profile(name: string, store: Store): Promise<void> {
   const accounted = [...timings.values()].reduce((sum, s) => sum + s.ms, 0);
   console.log(`\n${name}: ${batches} batches of ${BATCH.toLocaleString('en')}, ${Math.round((facts / wall) * 1000).toLocaleString('en')} facts/s`);
   console.log(`  per batch: ${(wall / batches).toFixed(0)} ms wall, ${((user + system) / 1000 / batches).toFixed(0)} ms process CPU`);
-  console.log(`  ${(accounted / batches).toFixed(0).padStart(6)} ms  in SQL statements (below), the rest is JS: validation, projection, merging, change events`);
+  console.log(
+    `  ${(accounted / batches).toFixed(0).padStart(6)} ms  in SQL statements (below), the rest is JS: validation, projection, merging, change events`,
+  );
   for (const [sql, { count, ms }] of [...timings].sort((a, b) => b[1].ms - a[1].ms)) {
     console.log(`  ${(ms / batches).toFixed(1).padStart(6)} ms  ×${(count / batches).toFixed(0)}  ${sql}`);
   }
