@@ -10,7 +10,7 @@
  * of concurrent single-fact requests micro-batched into shared transactions vs one transaction each.
  *
  *   npm run bench                        # 100k then 1M facts, both stores (PostgreSQL when reachable)
- *   BENCH_10M=1 npm run bench            # 1M then 10M
+ *   BENCH_10M=1 npm run bench            # 100k, 1M, then 10M
  *   BENCH_FACTS=30000 npm run bench      # FACTS/10 then FACTS (a quick check)
  *   BENCH_STORES=duckdb npm run bench    # one store only (duckdb | postgres)
  *   BENCH_POSTGRES_URL=postgres://... npm run bench   # default: the test database on 127.0.0.1
@@ -34,6 +34,8 @@ import { benchFact } from './support/benchFact.js';
 
 const FINAL = Number(process.env.BENCH_FACTS ?? (process.env.BENCH_10M ? 10_000_000 : 1_000_000));
 const FIRST = Math.round(FINAL / 10);
+/** Table sizes measured in turn: each grows the same table, so a rate is the rate at that size. */
+const SIZES = process.env.BENCH_10M && !process.env.BENCH_FACTS ? [100_000, 1_000_000, 10_000_000] : [FIRST, FINAL];
 const STORES = (process.env.BENCH_STORES ?? 'duckdb,postgres').split(',');
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** DuckDB worker threads (`DuckDbStore` option `threads`); unset: DuckDB's default, one per core. */
@@ -44,7 +46,7 @@ const CONCURRENT = 2_000;
 /** One transaction per fact is slow: fewer requests measure its rate well enough. */
 const UNBATCHED = 200;
 /** Facts the two-replica run ingests (half each), at the final size. */
-const REPLICA_FACTS = Math.max(BATCH * 2, Math.round(FIRST / 2));
+const REPLICA_FACTS = Math.max(BATCH * 2, Math.round(SIZES[0] / 2));
 const DAY = 86_400_000;
 const end = Math.floor(Date.now() / DAY) * DAY;
 const start = end - 90 * DAY;
@@ -252,13 +254,10 @@ interface Figures {
 }
 
 async function measure(subject: Subject): Promise<Figures> {
-  progress(`${subject.name}: ingesting ${FIRST.toLocaleString('en')} facts`);
   const sizes: Figures['sizes'] = [];
-  for (const [from, to] of [
-    [0, FIRST],
-    [FIRST, FINAL],
-  ]) {
-    if (from > 0) progress(`${subject.name}: ingesting up to ${to.toLocaleString('en')} facts`);
+  for (const [i, to] of SIZES.entries()) {
+    const from = i === 0 ? 0 : SIZES[i - 1];
+    progress(`${subject.name}: ingesting ${from > 0 ? 'up to ' : ''}${to.toLocaleString('en')} facts`);
     const runtime = await open(subject);
     let ingestMs = 0;
     const { cpuMs } = await timed(async () => (ingestMs = await bulkIngest(runtime, from, to)));
