@@ -3,6 +3,7 @@
  * implementation (PostgreSQL) serves replicas. Stores are deliberately dumb: the kit decides what a fact
  * contributes (see `projectFacts`), the store makes it durable atomically and answers bucket queries.
  */
+import type { SqlViews } from './SqlViews.js';
 
 /** A fact as stored: a validated CloudEvent reduced to what the data product keeps. */
 export interface StoredFact {
@@ -335,6 +336,13 @@ export interface Store {
    * latest value, not history). Idempotent.
    */
   enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult>;
+  /**
+   * The SQL port's database side (`SqlViews.ts`): views of the published tables per permission profile,
+   * and read-only statements over them. Throws when this store cannot serve it safely (a DuckDB database
+   * not opened with `lockDown`).
+   * @default absent: the store has no SQL port
+   */
+  sql?(): SqlViews;
   /** Export a rollup grain to a file (Parquet or CSV). Returns rows written. */
   exportRollup?(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number>;
   /** Release connections and files. */
