@@ -8,12 +8,14 @@ export interface PublicEndpoints {
   wsUrl: string;
   /** Base of file downloads (`gateway/files/filesRoute.ts`), e.g. `https://mesh.example.com/files/`. */
   filesUrl: string;
+  /** The SQL port (`gateway/sql/sqlRoute.ts`), e.g. `https://mesh.example.com/sql`. */
+  sqlUrl: string;
 }
 
 /** The gateway endpoints under a public base URL (`MESH_PUBLIC_URL`). */
 export function publicEndpoints(baseUrl: string): PublicEndpoints {
   const base = baseUrl.replace(/\/+$/, '').replace(/\/graphql$/, '');
-  return { graphqlUrl: `${base}/graphql`, wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, filesUrl: `${base}/files/` };
+  return { graphqlUrl: `${base}/graphql`, wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, filesUrl: `${base}/files/`, sqlUrl: `${base}/sql` };
 }
 
 /**
@@ -27,6 +29,7 @@ export function publicPorts<P extends Record<string, unknown> & { kind: string }
     const { url: _url, ...rest } = port;
     if (port.kind === 'graphql-query') return { ...rest, url: endpoints.graphqlUrl } as unknown as P;
     if (port.kind === 'graphql-subscription') return { ...rest, url: endpoints.wsUrl } as unknown as P;
+    if (port.kind === 'sql') return { ...rest, url: endpoints.sqlUrl } as unknown as P;
     if (port.kind === 'file' && typeof port.path === 'string') {
       // `<domain>/<file>` relative to the export folder is also the download path under the gateway's `/files/`.
       const relative = relativeFilePath(port.path);

@@ -70,6 +70,7 @@ describe('catalog routes', () => {
         graphqlUrl: 'https://mesh.example.com/graphql',
         wsUrl: 'wss://mesh.example.com/graphql',
         filesUrl: 'https://mesh.example.com/files/',
+        sqlUrl: 'https://mesh.example.com/sql',
       }),
       schema: () => ({
         apiSchema,

@@ -62,6 +62,8 @@ export class SqlStatementError extends Error {
 
 /** The SQL port of a store. */
 export interface SqlViews {
+  /** Whose SQL dialect statements run in (the functions each offers differ). */
+  readonly dialect: 'duckdb' | 'postgresql';
   /**
    * Creates (once per process, idempotently) the profile's views of every published relation, with their
    * columns listed from the layout (so a column added to a table later never appears by accident), and

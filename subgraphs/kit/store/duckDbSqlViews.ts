@@ -65,6 +65,7 @@ export function duckDbSqlViews(options: DuckDbSqlViewsOptions): SqlViews & { clo
   };
 
   return {
+    dialect: 'duckdb',
     views(profile) {
       let views = created.get(profile.id);
       if (!views) {

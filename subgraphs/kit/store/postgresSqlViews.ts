@@ -82,6 +82,7 @@ export function postgresSqlViews(options: PostgresSqlViewsOptions): SqlViews {
   };
 
   return {
+    dialect: 'postgresql',
     views(profile) {
       let views = created.get(profile.id);
       if (!views) {
