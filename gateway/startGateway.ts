@@ -42,6 +42,7 @@ import { corsFromOrigins } from './http/corsFromOrigins.js';
 import { graphqlOverHttpPlugin } from './http/graphqlOverHttpPlugin.js';
 import { startRegistry } from './registry/startRegistry.js';
 import { filesRoute } from './files/filesRoute.js';
+import { sqlRoute } from './sql/sqlRoute.js';
 import { createSubgraphClient } from './upstream/createSubgraphClient.js';
 import { SubgraphDataSource } from './upstream/SubgraphDataSource.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG } from './upstream/SubgraphClientConfig.js';
@@ -86,7 +87,7 @@ const logOf =
     logger[level](message);
 
 /** The routes `mesh_gateway_http_request_duration_seconds` names; anything else is `other` (bounded label values). */
-const KNOWN_ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics', '/catalog', '/catalog.json']);
+const KNOWN_ROUTES = new Set(['/graphql', '/sql', '/health', '/ready', '/metrics', '/catalog', '/catalog.json']);
 
 /**
  * Starts the gateway: HTTP GraphQL (queries and mutations planned by @apollo/gateway) and graphql-ws
@@ -286,6 +287,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // Data product files: `GET /files/<product>/<file>` streamed from the subgraph with the caller's signed identity.
   app.use(
     filesRoute({
+      addresses,
+      authenticate: auth ? (authorization) => auth.principalFromHttp(authorization) : undefined,
+      upstreamHeaders: async (principal, name) => ((await auth?.upstreamConnection({ principal }, name)?.params()) ?? {}) as Record<string, string>,
+      log: (message) => log('warn', message),
+    }),
+  );
+  // The SQL port: `POST /sql` forwarded to the product's subgraph with the caller's signed identity.
+  app.use(
+    sqlRoute({
       addresses,
       authenticate: auth ? (authorization) => auth.principalFromHttp(authorization) : undefined,
       upstreamHeaders: async (principal, name) => ((await auth?.upstreamConnection({ principal }, name)?.params()) ?? {}) as Record<string, string>,
