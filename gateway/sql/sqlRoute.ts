@@ -46,12 +46,17 @@ export function sqlRoute(options: SqlRouteOptions): Router {
     }
     if (!principal.authenticated) return send(res, ErrorCode.UNAUTHENTICATED, 'the SQL port needs a bearer token (Authorization: Bearer <token>)');
     const body = (req.body ?? {}) as { product?: unknown; sql?: unknown; params?: unknown };
-    if (typeof body.product !== 'string') return send(res, ErrorCode.BAD_REQUEST, 'the body needs "product": the data product (its subgraph name, e.g. "orders")');
+    if (typeof body.product !== 'string')
+      return send(res, ErrorCode.BAD_REQUEST, 'the body needs "product": the data product (its subgraph name, e.g. "orders")');
     const known = addresses() ?? {};
     const address = Object.hasOwn(known, body.product) ? known[body.product] : undefined;
     if (!address || address.url.startsWith('local://'))
       return send(res, ErrorCode.NOT_FOUND, `no data product ${JSON.stringify(body.product)} with a SQL port; products: ${Object.keys(known).join(', ')}`);
-    const headers = { ...(await upstreamHeaders(principal, body.product)), 'content-type': 'application/json', accept: req.headers.accept ?? 'application/json' };
+    const headers = {
+      ...(await upstreamHeaders(principal, body.product)),
+      'content-type': 'application/json',
+      accept: req.headers.accept ?? 'application/json',
+    };
     const payload = JSON.stringify({ sql: body.sql, params: body.params });
     for (const url of address.urls) {
       let upstream: globalThis.Response;

@@ -78,7 +78,9 @@ function sqlPorts(product: { definition: DataProductDeclaration; store: Store },
   const { rollups = {}, states = {} } = product.definition;
   const layouts = Object.entries(rollups).map(([name, r]) => rollupLayout(name, r.dimensions, r.measures));
   const relations = publishedRelations(layouts, Object.keys(states), STORED_GRAINS).map((r) => r.name);
-  return [{ kind: 'sql', url, format: dialect, fields: relations, description: 'read-only SQL (one SELECT) over the rollups at each grain and the keyed states' }];
+  return [
+    { kind: 'sql', url, format: dialect, fields: relations, description: 'read-only SQL (one SELECT) over the rollups at each grain and the keyed states' },
+  ];
 }
 
 /** File ports for the exports that exist now (a port nobody wrote is not advertised), with their age. */

@@ -97,7 +97,9 @@ function sqlPortSuite(store: 'duckdb' | 'postgres') {
   });
 
   it('should give revenue to a caller with finance:read', async () => {
-    const { status, body, headers } = await mesh.sql({ sql: 'SELECT bucket, sum(revenue) AS revenue FROM sales_day GROUP BY bucket ORDER BY bucket' }, ['finance:read']);
+    const { status, body, headers } = await mesh.sql({ sql: 'SELECT bucket, sum(revenue) AS revenue FROM sales_day GROUP BY bucket ORDER BY bucket' }, [
+      'finance:read',
+    ]);
 
     expect(status).toBe(200);
     expect(headers.get('x-mesh-withheld-columns')).toBeNull();
@@ -274,7 +276,9 @@ function sqlPortSuite(store: 'duckdb' | 'postgres') {
       // DuckDB: a read-only transaction. PostgreSQL: the statement runs as a cursor, which takes a query only
       // (a data-modifying WITH is refused), in a read-only transaction as a role without write privileges.
       const write =
-        store === 'postgres' ? `WITH gone AS (DELETE FROM "${mesh.schema}_sql_direct".sales_day RETURNING 1) SELECT count(*) FROM gone` : 'CREATE TABLE sqlport_escape (a int)';
+        store === 'postgres'
+          ? `WITH gone AS (DELETE FROM "${mesh.schema}_sql_direct".sales_day RETURNING 1) SELECT count(*) FROM gone`
+          : 'CREATE TABLE sqlport_escape (a int)';
       await expect(runDirect(write)).rejects.toThrow(/read-only|data-modifying/i);
     });
 

@@ -111,7 +111,10 @@ async function dropPostgresSqlPort(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_TEST_URL });
   await client.connect();
   try {
-    const { rows } = await client.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2`, [schema, `${schema}\\_sql\\_%`]);
+    const { rows } = await client.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2`, [
+      schema,
+      `${schema}\\_sql\\_%`,
+    ]);
     for (const { nspname } of rows) await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(nspname)} CASCADE`);
     await client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(`${schema}_sql`)}`);
   } finally {

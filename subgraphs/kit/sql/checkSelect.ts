@@ -35,16 +35,20 @@ type Node = { [type: string]: { [field: string]: Json } };
  * lack what it may not read, so a star (or a whole-row reference) cannot reach it.
  */
 export async function checkSelect(sql: string, options: CheckSelectOptions): Promise<string> {
-  const { views, forbidden = new Map() } = options;
+  const { views, forbidden = new Map<string, ForbiddenColumn>() } = options;
   let tree: { stmts?: Array<{ stmt: Node; stmt_location?: number; stmt_len?: number }> };
   try {
     tree = (await parse(sql)) as typeof tree;
   } catch (error) {
     const details = (error as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
     const position = details?.cursorPosition;
-    throw new MeshError(ErrorCode.SQL_PARSE_FAILED, `the SQL does not parse: ${details?.message ?? (error as Error).message}${position === undefined ? '' : ` at position ${position + 1}`}`, {
-      details: position === undefined ? {} : { position: position + 1 },
-    });
+    throw new MeshError(
+      ErrorCode.SQL_PARSE_FAILED,
+      `the SQL does not parse: ${details?.message ?? (error as Error).message}${position === undefined ? '' : ` at position ${position + 1}`}`,
+      {
+        details: position === undefined ? {} : { position: position + 1 },
+      },
+    );
   }
   const statements = tree.stmts ?? [];
   if (statements.length !== 1) throw refused(statements.length === 0 ? 'the SQL holds no statement' : `one statement per request, not ${statements.length}`);
@@ -58,7 +62,7 @@ export async function checkSelect(sql: string, options: CheckSelectOptions): Pro
     if (value === null || typeof value !== 'object') return;
     const keys = Object.keys(value);
     // Nodes are `{ TypeName: { ...fields } }`; plain field groups (A_Const's `ival: { ival }`) have lowercase keys.
-    if (keys.length !== 1 || !/^[A-Z]/.test(keys[0])) return keys.forEach((key) => visit((value as { [k: string]: Json })[key], scope));
+    if (keys.length !== 1 || !/^[A-Z]/.test(keys[0])) return keys.forEach((key) => visit(value[key], scope));
     const type = keys[0];
     const node = (value as Node)[type];
     if (!ALLOWED_NODES.has(type)) throw refused(`${nodeName(type)} is not allowed in the SQL port`);
@@ -68,7 +72,7 @@ export async function checkSelect(sql: string, options: CheckSelectOptions): Pro
       case 'RangeVar':
         return visitRelation(node, scope);
       case 'String':
-        return checkColumnName(String(node.sval ?? ''));
+        return checkColumnName(text(node.sval));
       case 'FuncCall':
         checkFunction(node);
         // The name is checked; its parts are not column names.
@@ -80,7 +84,7 @@ export async function checkSelect(sql: string, options: CheckSelectOptions): Pro
         checkType((node.typeName ?? {}) as { [field: string]: Json });
         return visitFields(node, scope, ['typeName']);
       case 'SQLValueFunction':
-        if (!ALLOWED_SQL_VALUE_FUNCTIONS.has(String(node.op))) throw refused(`${String(node.op).replace(/^SVFOP_/, '')} is not allowed in the SQL port`);
+        if (!ALLOWED_SQL_VALUE_FUNCTIONS.has(text(node.op))) throw refused(`${text(node.op).replace(/^SVFOP_/, '')} is not allowed in the SQL port`);
         return;
       case 'A_Expr':
         if (Array.isArray(node.name) && node.name.length > 1) throw refused('schema-qualified operators are not allowed in the SQL port');
@@ -94,28 +98,33 @@ export async function checkSelect(sql: string, options: CheckSelectOptions): Pro
   };
   const visitSelect = (node: { [field: string]: Json }, scope: ReadonlySet<string>) => {
     if (node.intoClause) throw refused('SELECT INTO is not allowed in the SQL port');
-    const withClause = (node.withClause as { WithClause?: { ctes?: Node[]; recursive?: boolean } } | undefined)?.WithClause ?? (node.withClause as { ctes?: Node[]; recursive?: boolean } | undefined);
+    const withClause =
+      (node.withClause as { WithClause?: { ctes?: Node[]; recursive?: boolean } } | undefined)?.WithClause ??
+      (node.withClause as { ctes?: Node[]; recursive?: boolean } | undefined);
     const ctes = (withClause?.ctes ?? []).map((cte) => {
       if (!cte.CommonTableExpr) throw refused(`${nodeName(Object.keys(cte)[0])} is not allowed in the SQL port`);
       return cte.CommonTableExpr;
     });
-    const names = ctes.map((cte) => String(cte.ctename));
+    const names = ctes.map((cte) => text(cte.ctename));
     // A CTE sees the ones before it (all of them, itself included, under RECURSIVE); the body sees all.
     ctes.forEach((cte, i) => {
       const { ctename: _name, ctequery, ...rest } = cte;
       const cteScope = new Set([...scope, ...(withClause?.recursive ? names : names.slice(0, i))]);
       for (const key of Object.keys(rest)) if (/^(search|cycle)_clause$/.test(key)) throw refused('SEARCH and CYCLE clauses are not allowed in the SQL port');
       visit(ctequery, cteScope);
-      visit(rest as Json, cteScope);
+      visit(rest, cteScope);
     });
     const bodyScope = new Set([...scope, ...names]);
     const { withClause: _with, ...body } = node;
     visitFields(body, bodyScope);
   };
   const visitRelation = (node: { [field: string]: Json }, scope: ReadonlySet<string>) => {
-    if (node.catalogname || node.schemaname) throw refused(`${[node.catalogname, node.schemaname, node.relname].filter(Boolean).join('.')}: qualified names are not allowed; read the product's views by their own name`);
-    const relation = String(node.relname);
-    if (node.alias) visit(node.alias as Json, scope);
+    if (node.catalogname || node.schemaname)
+      throw refused(
+        `${[text(node.catalogname), text(node.schemaname), text(node.relname)].filter(Boolean).join('.')}: qualified names are not allowed; read the product's views by their own name`,
+      );
+    const relation = text(node.relname);
+    if (node.alias) visit(node.alias, scope);
     if (scope.has(relation)) return;
     const target = views.get(relation);
     if (!target) throw refused(`relation "${relation}" is not published by this product; it publishes ${[...views.keys()].join(', ')}`);
@@ -133,7 +142,7 @@ export async function checkSelect(sql: string, options: CheckSelectOptions): Pro
 }
 
 function checkFunction(node: { [field: string]: Json }): void {
-  const parts = (node.funcname as Node[]).map((part) => String(part.String?.sval ?? ''));
+  const parts = (node.funcname as Node[]).map((part) => text(part.String?.sval));
   const name = parts[parts.length - 1].toLowerCase();
   // EXTRACT(... FROM ...), AT TIME ZONE and the like parse as `pg_catalog.<name>` calls written in SQL syntax.
   const sqlSyntax = parts.length === 2 && parts[0] === 'pg_catalog' && node.funcformat === 'COERCE_SQL_SYNTAX';
@@ -142,7 +151,7 @@ function checkFunction(node: { [field: string]: Json }): void {
 }
 
 function checkType(node: { [field: string]: Json }): void {
-  const parts = ((node.names as Node[] | undefined) ?? []).map((part) => String(part.String?.sval ?? ''));
+  const parts = ((node.names as Node[] | undefined) ?? []).map((part) => text(part.String?.sval));
   const name = parts[parts.length - 1]?.toLowerCase() ?? '';
   if (node.setof || node.pct_type || (parts.length === 2 && parts[0] !== 'pg_catalog') || parts.length > 2 || !ALLOWED_TYPES.has(name))
     throw refused(`casting to ${parts.join('.') || 'this type'} is not allowed in the SQL port`);
@@ -153,7 +162,12 @@ function checkType(node: { [field: string]: Json }): void {
  * are byte offsets of the original text; a replaced token must spell the relation (bare or quoted), or the
  * statement is refused rather than rewritten wrongly.
  */
-function rewrite(sql: string, start: number, length: number | undefined, replacements: ReadonlyArray<{ location: number; relation: string; target: string }>): string {
+function rewrite(
+  sql: string,
+  start: number,
+  length: number | undefined,
+  replacements: ReadonlyArray<{ location: number; relation: string; target: string }>,
+): string {
   const bytes = Buffer.from(sql, 'utf8');
   let text = bytes.subarray(0, length === undefined ? bytes.length : start + length);
   for (const { location, relation, target } of [...replacements].sort((a, b) => b.location - a.location)) {
@@ -185,14 +199,31 @@ function tokenAt(text: Buffer, at: number): { name: string; length: number } {
   return match ? { name: match[0].toLowerCase(), length: match[0].length } : { name: '', length: 0 };
 }
 
+/** A string field of a node, '' when absent. */
+function text(value: Json | undefined): string {
+  return typeof value === 'string' ? value : '';
+}
+
 function refused(message: string): MeshError {
   return new MeshError(ErrorCode.SQL_NOT_ALLOWED, message);
 }
 
 /** `InsertStmt` → `INSERT`, `CreateTableAsStmt` → `CREATE TABLE AS`, `VariableSetStmt` → `SET`. */
 function statementName(kind: string): string {
-  const special: Record<string, string> = { VariableSetStmt: 'SET', VariableShowStmt: 'SHOW', TransactionStmt: 'transaction control', CopyStmt: 'COPY', ExplainStmt: 'EXPLAIN' };
-  return special[kind] ?? kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+  const special: Record<string, string> = {
+    VariableSetStmt: 'SET',
+    VariableShowStmt: 'SHOW',
+    TransactionStmt: 'transaction control',
+    CopyStmt: 'COPY',
+    ExplainStmt: 'EXPLAIN',
+  };
+  return (
+    special[kind] ??
+    kind
+      .replace(/Stmt$/, '')
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .toUpperCase()
+  );
 }
 
 /** `RangeFunction` → `a table function in FROM`; other nodes by their parser name. */

@@ -46,7 +46,8 @@ export async function runSql(
   options: { limits: SqlLimits; policies?: SubgraphPolicies },
 ): Promise<SqlResult> {
   const { limits, policies } = options;
-  if (typeof request.sql !== 'string' || !request.sql.trim()) throw new MeshError(ErrorCode.BAD_REQUEST, 'the body needs "sql": one SELECT statement as a string');
+  if (typeof request.sql !== 'string' || !request.sql.trim())
+    throw new MeshError(ErrorCode.BAD_REQUEST, 'the body needs "sql": one SELECT statement as a string');
   if (request.sql.length > MAX_SQL_LENGTH) throw new MeshError(ErrorCode.BAD_REQUEST, `"sql" is longer than ${MAX_SQL_LENGTH} characters`);
   const params = checkParams(request.params);
   const access = sqlAccess(declaration, identity, policies);
@@ -61,7 +62,9 @@ export async function runSql(
         details: { maxRows: error.value },
       });
     if (error instanceof SqlLimitError)
-      throw new MeshError(ErrorCode.STATEMENT_TIMEOUT, `the statement ran longer than the SQL port's ${error.value} ms timeout`, { details: { timeoutMs: error.value } });
+      throw new MeshError(ErrorCode.STATEMENT_TIMEOUT, `the statement ran longer than the SQL port's ${error.value} ms timeout`, {
+        details: { timeoutMs: error.value },
+      });
     if (error instanceof SqlStatementError)
       // The database's first line (`Binder Error: Referenced column "x" not found`); later lines quote the rewritten statement.
       throw new MeshError(ErrorCode.SQL_EXECUTION_FAILED, `the database refused the statement: ${error.message.split('\n')[0]}`, { cause: error });
@@ -74,7 +77,8 @@ function checkParams(params: unknown): SqlParam[] {
   if (!Array.isArray(params)) throw new MeshError(ErrorCode.BAD_REQUEST, '"params" must be an array of the values of $1, $2, ...');
   if (params.length > MAX_PARAMS) throw new MeshError(ErrorCode.BAD_REQUEST, `at most ${MAX_PARAMS} params`);
   return params.map((value, i) => {
-    if (value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) return value as SqlParam;
+    if (value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)))
+      return value as SqlParam;
     throw new MeshError(ErrorCode.BAD_REQUEST, `params[${i}] must be a string, a finite number, a boolean or null`);
   });
 }

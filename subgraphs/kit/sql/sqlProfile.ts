@@ -43,7 +43,7 @@ export function sqlAccess(declaration: DataProductDeclaration, identity: CallerI
   for (const rollup of Object.values(declaration.rollups ?? {})) {
     for (const dimension of rollup.dimensions) withhold(dimension, dimension);
     for (const [measure, kind] of Object.entries(rollup.measures)) {
-      for (const column of Object.keys(measureColumns(measure, kind))) withhold(column, column) || withhold(column, measure);
+      for (const column of Object.keys(measureColumns(measure, kind))) if (!withhold(column, column)) withhold(column, measure);
     }
   }
   for (const column of ['bucket', 'key', 'updated_at', 'value']) withhold(column, column);

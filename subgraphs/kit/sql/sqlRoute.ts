@@ -82,7 +82,13 @@ function sendCsv(res: Response, result: SqlResult): void {
   res.setHeader('content-type', 'text/csv; charset=utf-8');
   res.write(`${result.columns.map((c) => field(c.name)).join(',')}\r\n`);
   // Written in slices, so a large answer is not one string.
-  for (let i = 0; i < result.rows.length; i += 1000) res.write(result.rows.slice(i, i + 1000).map((row) => `${row.map(field).join(',')}\r\n`).join(''));
+  for (let i = 0; i < result.rows.length; i += 1000)
+    res.write(
+      result.rows
+        .slice(i, i + 1000)
+        .map((row) => `${row.map(field).join(',')}\r\n`)
+        .join(''),
+    );
   res.end();
 }
 

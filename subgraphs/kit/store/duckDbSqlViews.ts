@@ -9,15 +9,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout } from './Store.js';
-import {
-  SqlLimitError,
-  SqlStatementError,
-  type SqlAnswer,
-  type SqlRun,
-  type SqlValue,
-  type SqlViewProfile,
-  type SqlViews,
-} from './SqlViews.js';
+import { SqlLimitError, SqlStatementError, type SqlAnswer, type SqlRun, type SqlValue, type SqlViewProfile, type SqlViews } from './SqlViews.js';
 import { publishedRelations, rollupViewColumns } from './publishedRelations.js';
 import { ident, rollupTable, stateTable } from './duckDbSql.js';
 

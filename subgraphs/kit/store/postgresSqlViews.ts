@@ -59,7 +59,7 @@ export function postgresSqlViews(options: PostgresSqlViewsOptions): SqlViews {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [schema]);
       const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
       if (exists.rowCount === 0) await client.query(`CREATE ROLE ${ident(role)} NOLOGIN NOINHERIT`);
-      const member = await client.query('SELECT pg_has_role(current_user, $1, $2) AS ok', [role, 'MEMBER']);
+      const member = await client.query<{ ok: boolean }>('SELECT pg_has_role(current_user, $1, $2) AS ok', [role, 'MEMBER']);
       if (!member.rows[0]?.ok) await client.query(`GRANT ${ident(role)} TO CURRENT_USER`);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
       await client.query(`GRANT USAGE ON SCHEMA ${schema} TO ${ident(role)}`);
