@@ -20,6 +20,12 @@ export interface SqlRouteOptions {
    * @default none: every statement is refused (no auth, no SQL)
    */
   authenticate?: (authorization: string | undefined) => Promise<Principal>;
+  /**
+   * The subgraph of a data product named by its descriptor id (`orders.sales`), from the catalog; a throw
+   * or null is an unknown product.
+   * @default none: products are named by their subgraph only
+   */
+  productSubgraph?: (id: string) => Promise<string | null>;
   /** The headers that carry the caller's identity signed for one subgraph (`x-mesh-gateway-token`). */
   upstreamHeaders: (principal: Principal, subgraph: string) => Promise<Record<string, string>>;
   /** Where failures to reach a subgraph go (the caller gets a coded 502 without addresses). */
@@ -27,14 +33,15 @@ export interface SqlRouteOptions {
 }
 
 /**
- * `POST /sql` with `{ "product": "orders", "sql": "SELECT ...", "params": [...] }`: one read-only SELECT
+ * `POST /sql` with `{ "product": "orders.sales", "sql": "SELECT ...", "params": [...] }` (the product by its id or
+ * its subgraph's name): one read-only SELECT
  * over a data product's published views, forwarded to its subgraph's `POST /sql` with the caller's signed
  * identity, and its answer streamed back (JSON, or CSV with `Accept: text/csv`). The subgraph decides
  * everything about the statement (`subgraphs/kit/sql/`): which columns this caller may read, what SQL is
  * allowed, the timeout and the row limit. A product's replicas are tried in turn when one cannot be reached.
  */
 export function sqlRoute(options: SqlRouteOptions): Router {
-  const { addresses, authenticate, upstreamHeaders, log } = options;
+  const { addresses, authenticate, productSubgraph, upstreamHeaders, log } = options;
   const router = Router();
   router.post('/sql', express.json({ limit: '256kb' }), async (req, res) => {
     let principal: Principal;
@@ -47,13 +54,14 @@ export function sqlRoute(options: SqlRouteOptions): Router {
     if (!principal.authenticated) return send(res, ErrorCode.UNAUTHENTICATED, 'the SQL port needs a bearer token (Authorization: Bearer <token>)');
     const body = (req.body ?? {}) as { product?: unknown; sql?: unknown; params?: unknown };
     if (typeof body.product !== 'string')
-      return send(res, ErrorCode.BAD_REQUEST, 'the body needs "product": the data product (its subgraph name, e.g. "orders")');
+      return send(res, ErrorCode.BAD_REQUEST, 'the body needs "product": the data product, by id ("orders.sales") or subgraph name ("orders")');
     const known = addresses() ?? {};
-    const address = Object.hasOwn(known, body.product) ? known[body.product] : undefined;
-    if (!address || address.url.startsWith('local://'))
+    const name = Object.hasOwn(known, body.product) ? body.product : await productSubgraph?.(body.product).catch(() => null);
+    const address = name && Object.hasOwn(known, name) ? known[name] : undefined;
+    if (!name || !address || address.url.startsWith('local://'))
       return send(res, ErrorCode.NOT_FOUND, `no data product ${JSON.stringify(body.product)} with a SQL port; products: ${Object.keys(known).join(', ')}`);
     const headers = {
-      ...(await upstreamHeaders(principal, body.product)),
+      ...(await upstreamHeaders(principal, name)),
       'content-type': 'application/json',
       accept: req.headers.accept ?? 'application/json',
     };
@@ -63,12 +71,12 @@ export function sqlRoute(options: SqlRouteOptions): Router {
       try {
         upstream = await fetch(new URL('sql', baseOf(url)), { method: 'POST', headers, body: payload });
       } catch (error) {
-        log(`sql: subgraph ${body.product} at ${url} could not be reached: ${(error as Error).message}`);
+        log(`sql: subgraph ${name} at ${url} could not be reached: ${(error as Error).message}`);
         continue;
       }
       if (upstream.status === 401 || !upstream.body) {
         // A 401 here is the gateway's own identity refused (a secret mismatch): the operator's problem, not the caller's.
-        log(`sql: subgraph ${body.product} answered ${upstream.status}: ${await upstream.text().catch(() => '')}`);
+        log(`sql: subgraph ${name} answered ${upstream.status}: ${await upstream.text().catch(() => '')}`);
         return send(res, ErrorCode.DOWNSTREAM_SERVICE_ERROR, `product ${JSON.stringify(body.product)} could not run the statement`);
       }
       // The subgraph's answers, refusals included, are public already (coded, masked): passed on as they are.
@@ -80,7 +88,7 @@ export function sqlRoute(options: SqlRouteOptions): Router {
       try {
         await pipeline(Readable.fromWeb(upstream.body as WebReadableStream<Uint8Array>), res);
       } catch (error) {
-        log(`sql: streaming the answer of ${body.product} broke off: ${(error as Error).message}`);
+        log(`sql: streaming the answer of ${name} broke off: ${(error as Error).message}`);
         res.destroy();
       }
       return;

@@ -245,6 +245,20 @@ function sqlPortSuite(store: 'duckdb' | 'postgres') {
     expect(response.status).toBe(401);
   });
 
+  it('should take the product by its descriptor id too', async () => {
+    const { status, body } = await mesh.sql({ product: 'orders.sales', sql: 'SELECT count(*) AS n FROM sales_day' }, ['orders:read']);
+
+    expect(status).toBe(200);
+    expect(body.rows[0][0]).toBeGreaterThan(0);
+  });
+
+  it('should answer 404 for an unknown product', async () => {
+    const { status, body } = await mesh.sql({ product: 'orders.nothing', sql: 'SELECT 1' }, ['orders:read']);
+
+    expect(status).toBe(404);
+    expect(body.error.code).toBe('NOT_FOUND');
+  });
+
   it('should answer 404 for a product without a SQL port', async () => {
     const { status, body } = await mesh.sql({ product: 'inventory', sql: 'SELECT 1' }, ['orders:read']);
 
