@@ -1,4 +1,4 @@
-import { Kind, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
+import { Kind, type DocumentNode, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
 import type { DataProductDeclaration } from './productDeclaration.js';
 import { STORED_GRAINS, type Store } from './store/Store.js';
 import { publishedRelations } from './store/publishedRelations.js';
@@ -7,7 +7,12 @@ import type { OutputPort, RetentionReport, ServedDescriptor } from './descriptor
 import { bucketUpdatedFilter, stateChangedSubject } from './ingest/changeSubjects.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fieldGovernance } from './auth/fieldGovernance.js';
 import { EXPORT_FORMATS, exportFileName, exportManifestName, productExportDir } from './exports/exportFiles.js';
+
+// The SDL of a running product never changes: derive its field governance once.
+const governance = new WeakMap<DocumentNode, ReturnType<typeof fieldGovernance>>();
+const governanceOf = (typeDefs: DocumentNode) => governance.get(typeDefs) ?? governance.set(typeDefs, fieldGovernance(typeDefs)).get(typeDefs)!;
 
 /** Where a product's ports are reachable. */
 export interface PortAddresses {
@@ -54,8 +59,11 @@ export async function describeProduct(
     ...(addresses.exportDir ? await filePorts(addresses.exportDir, descriptor.domain, Object.keys(rollups)) : []),
     ...(addresses.sqlUrl ? sqlPorts(product, addresses.sqlUrl) : []),
   ];
+  const { classification, access } = governanceOf(typeDefs);
   return {
     ...descriptor,
+    classification,
+    access,
     outputPorts: ports.filter((p) => p.kind !== 'graphql-subscription' || p.fields.length > 0),
     asOf: asOf?.toISOString() ?? null,
     freshness: { lagSeconds, withinSlo: lagSeconds !== null && lagSeconds <= descriptor.slos.freshnessSeconds },
