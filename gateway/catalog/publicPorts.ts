@@ -17,7 +17,13 @@ export interface PublicEndpoints {
 /** The gateway endpoints under a public base URL (`MESH_PUBLIC_URL`). */
 export function publicEndpoints(baseUrl: string): PublicEndpoints {
   const base = baseUrl.replace(/\/+$/, '').replace(/\/graphql$/, '');
-  return { graphqlUrl: `${base}/graphql`, wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, filesUrl: `${base}/files/`, catalogUrl: `${base}/catalog`, sqlUrl: `${base}/sql` };
+  return {
+    graphqlUrl: `${base}/graphql`,
+    wsUrl: `${base.replace(/^http/, 'ws')}/graphql`,
+    filesUrl: `${base}/files/`,
+    catalogUrl: `${base}/catalog`,
+    sqlUrl: `${base}/sql`,
+  };
 }
 
 /** The machine-readable documents of a product, under `<catalog>/<id>/` (`gateway/catalog/catalogRoutes.ts`). */
