@@ -4,6 +4,7 @@
  * contributes (see `projectFacts`), the store makes it durable atomically and answers bucket queries.
  */
 import type { Sketch, SketchKind } from '../sketches/sketchKinds.js';
+import type { SqlViews } from './SqlViews.js';
 
 /** A fact as stored: a validated CloudEvent reduced to what the data product keeps. */
 export interface StoredFact {
@@ -353,6 +354,13 @@ export interface Store {
    * latest value, not history). Idempotent.
    */
   enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult>;
+  /**
+   * The SQL port's database side (`SqlViews.ts`): views of the published tables per permission profile,
+   * and read-only statements over them. Throws when this store cannot serve it safely (a DuckDB database
+   * not opened with `lockDown`).
+   * @default absent: the store has no SQL port
+   */
+  sql?(): SqlViews;
   /** Export a rollup grain to a file (Parquet or CSV). Returns rows written. */
   exportRollup?(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number>;
   /** Release connections and files. */
