@@ -31,10 +31,18 @@ interface Started {
 }
 
 /** Keeps the last lines of a child's output for an error message; prints nothing while it runs. */
-function launch(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 60_000): Promise<Started> {
+function launch(
+  name: string,
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  timeoutMs = 60_000,
+  nodeArgs: string[] = [],
+): Promise<Started> {
   const entry = path.resolve('dist/scripts', `${script}.js`);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (npm run build; npm run bench:fanout does it)`);
-  const child = spawn(process.execPath, [entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs / 1000} s:\n${tail.join('\n')}`)), timeoutMs);
@@ -56,7 +64,10 @@ function launch(name: string, script: string, args: string[], env: NodeJS.Proces
   });
 }
 
-export async function startBenchMesh(): Promise<BenchMesh> {
+/**
+ * @param gatewayNodeArgs node flags for the gateway process alone (e.g. `--cpu-prof`, to profile it).
+ */
+export async function startBenchMesh(gatewayNodeArgs: string[] = []): Promise<BenchMesh> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-fanout-'));
   const children: ChildProcess[] = [];
   const headers = devProducerHeaders(DOMAIN_NAMES);
@@ -138,6 +149,7 @@ export async function startBenchMesh(): Promise<BenchMesh> {
       },
       /gateway ready at (\S+) \(websocket (\S+)\)/,
       120_000,
+      gatewayNodeArgs,
     );
     children.push(gateway.child);
     const [, url, wsUrl] = gateway.match;

@@ -24,6 +24,8 @@ export interface FanoutOptions {
   generators: number;
   /** Minutes after which no new scenario starts. */
   budgetMin: number;
+  /** Node flags for the gateway process alone (e.g. `--cpu-prof` to profile it). */
+  gatewayNodeArgs: string[];
 }
 
 export const USAGE = `npm run bench:fanout -- [flags]
@@ -35,7 +37,8 @@ export const USAGE = `npm run bench:fanout -- [flags]
   --drain 10                         seconds to wait for late events
   --warmup 20                        seconds of warm-up at most
   --generators 0                     load generator processes (0: one per 5,000 clients)
-  --budget 10                        minutes after which no new scenario starts`;
+  --budget 10                        minutes after which no new scenario starts
+  --gateway-node-args=--cpu-prof     node flags for the gateway process (space-separated)`;
 
 const list = (value: string | undefined, name: string): number[] | undefined => {
   if (value === undefined) return undefined;
@@ -62,6 +65,7 @@ export function fanoutOptions(argv: string[]): FanoutOptions {
       warmup: { type: 'string', default: '20' },
       generators: { type: 'string', default: '0' },
       budget: { type: 'string', default: '10' },
+      'gateway-node-args': { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -87,5 +91,6 @@ export function fanoutOptions(argv: string[]): FanoutOptions {
     warmupS: positive(values.warmup, 'warmup'),
     generators: positive(values.generators, 'generators', 0),
     budgetMin: positive(values.budget, 'budget'),
+    gatewayNodeArgs: values['gateway-node-args'].split(' ').filter(Boolean),
   };
 }

@@ -5,13 +5,16 @@ import type { Server } from 'node:http';
 import { GraphQLError, print, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import type { Socket } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { encodeTextFrame } from './encodeTextFrame.js';
 import {
   ClientStream,
   createOutboundQueue,
   type OutboundCutOff,
   type OutboundLimits,
   type OutboundQueue,
+  type OutboundSocket,
   type SubscriptionExecutor,
 } from '../subscriptions/index.js';
 import type { AuthorizedSubscriptionRequest, SubscriptionAuthRequest } from '../auth/authorizeSubscription.js';
@@ -22,6 +25,8 @@ import { resolveOperation, withoutHttpStatus } from '../auth/resolveOperation.js
 const FORBIDDEN = closeCodeOf(ErrorCode.FORBIDDEN);
 /** The `ws` library's default message size (100 MiB), far too large for a GraphQL operation. */
 const WS_DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+/** The end of a graphql-ws `next` message after its payload. */
+const CLOSE_BRACE = Buffer.from('}');
 /** Longest delay `setTimeout` takes (about 24.8 days). */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -63,11 +68,12 @@ export interface GraphqlWsOptions {
    */
   outbound?: OutboundLimits;
   /**
-   * Seams for metrics: `onDelivered` once per subscription message the network took (with its size),
-   * `onCutOff` once per connection cut off for being too slow. A throw is ignored.
+   * Seams for metrics: `onDelivered` with the number of subscription messages written to clients'
+   * sockets (once per event loop turn at most), `onCutOff` once per connection cut off for being too
+   * slow. A throw is ignored.
    * @default none
    */
-  onDelivered?(bytes: number): void;
+  onDelivered?(count: number): void;
   onCutOff?(info: OutboundCutOff): void;
   /**
    * Largest message in bytes; a larger one closes the socket with 1009 (message too big) before it
@@ -109,15 +115,33 @@ type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<Connecti
  */
 export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promise<void> } {
   const { authenticate, authorizeSubscription, admit, maxPayload = WS_DEFAULT_MAX_PAYLOAD, maxOperationsPerSocket = Infinity } = options;
-  const wsServer = new WebSocketServer({ server: options.server, path: options.path, maxPayload });
+  // Compression stays off: subscription frames are written to the socket already framed (see
+  // `outboundSocket`), which is only in order with ws's own writes while ws queues nothing itself.
+  const wsServer = new WebSocketServer({ server: options.server, path: options.path, maxPayload, perMessageDeflate: false });
+  // One metrics call per event loop turn, not one per client per event.
+  let delivered = 0;
+  const flushDelivered = () => {
+    const count = delivered;
+    delivered = 0;
+    try {
+      options.onDelivered?.(count);
+    } catch {
+      // metrics must not break delivery
+    }
+  };
+  const countDelivered = options.onDelivered
+    ? () => {
+        if (delivered++ === 0) setImmediate(flushDelivered);
+      }
+    : undefined;
   // graphql-ws hands `execute`/`subscribe` only the execution args: find the connection by its context.
   const connections = new WeakMap<object, Ctx>();
   const expire = (ctx: Ctx) => ctx.extra.socket.close(FORBIDDEN, 'token expired');
   const outboundOf = (ctx: Ctx) =>
     (ctx.extra.outbound ??= createOutboundQueue({
-      socket: ctx.extra.socket,
+      socket: outboundSocket(ctx.extra.socket, ctx.extra.request.socket),
       ...options.outbound,
-      onDelivered: options.onDelivered,
+      onDelivered: countDelivered,
       onCutOff: (info) => {
         // Leave the groups now, not when the close handshake ends (which waits behind the backlog).
         for (const stream of ctx.extra.streams ?? []) void stream.return();
@@ -186,18 +210,17 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
           ? { ...result, errors: result.errors.map((error) => (typeof error.toJSON === 'function' ? error.toJSON() : (error as GraphQLFormattedError))) }
           : undefined,
       // A group's payload is encoded once (EventFrame); each client's `next` frame only differs in `id`,
-      // so the id is spliced in front of the shared JSON instead of graphql-ws encoding it again per
-      // client, and the write goes through the connection's bounded queue. graphql-ws still iterates the
-      // stream (which then yields nothing) and sends `complete` when it ends.
+      // so the client's id is spliced in front of the shared JSON bytes into one websocket frame, written
+      // through the connection's bounded queue, instead of graphql-ws encoding it again per client.
+      // graphql-ws still iterates the stream (which then yields nothing) and sends `complete` when it ends.
       onOperation: (ctx: Ctx, id, _payload, _args, result) => {
         if (!(result instanceof ClientStream)) return undefined;
         const outbound = outboundOf(ctx);
         const streams = (ctx.extra.streams ??= new Set());
         streams.add(result);
         result.onEnd(() => streams.delete(result));
-        const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-        const headBytes = Buffer.byteLength(head) + 1;
-        result.deliverTo({ write: (frame) => void outbound.send(head + frame.json + '}', headBytes + frame.bytes) });
+        const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+        result.deliverTo({ write: (frame) => void outbound.send(encodeTextFrame(head, frame.utf8, CLOSE_BRACE)) });
         return undefined;
       },
       subscribe: async (args) => {
@@ -221,4 +244,29 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
     wsServer,
   );
   return { dispose: async () => cleanup.dispose() };
+}
+
+/**
+ * A connection as its outbound queue sees it: the websocket for state and the closing handshake, the TCP
+ * socket under it (the upgrade request's socket, which ws reads and writes) for the frames. Writing
+ * frames beside ws keeps their order with ws's own messages because ws, without compression, writes
+ * each message to that socket at once and queues nothing (test/gateway/subscriptions/fanout.test.ts).
+ */
+function outboundSocket(websocket: WebSocket, tcp: Socket): OutboundSocket {
+  return {
+    get open() {
+      return websocket.readyState === WebSocket.OPEN;
+    },
+    get writableLength() {
+      return tcp.writableLength;
+    },
+    write: (frame) => void tcp.write(frame),
+    close: (code, reason) => websocket.close(code, reason),
+    onFlushed: (listener) => {
+      if (tcp.destroyed) return listener();
+      tcp.once('finish', listener);
+      tcp.end();
+    },
+    destroy: () => void tcp.destroy(),
+  };
 }
