@@ -293,7 +293,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     const client: ClientStream = new ClientStream(() => {
       clients -= 1;
       joined.leave(client);
-    }, checks || undefined);
+    }, checks || undefined, plan.order);
     clients += 1;
     joined.join(client);
     return client;

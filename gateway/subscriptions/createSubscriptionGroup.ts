@@ -60,11 +60,25 @@ export function createSubscriptionGroup(options: SubscriptionGroupOptions): Subs
   const members = new Set<ClientStream>();
   let closed = false;
 
+  // The plan's order is the first client's: members with another get the data reordered, once per order.
+  const planOrder = plan.order.key;
   const broadcast = (frame: EventFrame) => {
-    for (const member of [...members]) member.deliver(frame);
+    const { data } = frame.result;
+    let reordered: Map<string, EventFrame> | undefined;
+    // Deleting from a Set while iterating it is safe (a member that ends leaves), and nothing joins meanwhile.
+    for (const member of members) {
+      const order = member.order;
+      if (!data || !order || order.key === planOrder) member.deliver(frame);
+      else {
+        reordered ??= new Map();
+        let own = reordered.get(order.key);
+        if (!own) reordered.set(order.key, (own = eventFrame({ ...frame.result, data: order.reorder(data) })));
+        member.deliver(own);
+      }
+    }
   };
   const endAll = () => {
-    for (const member of [...members]) member.end();
+    for (const member of members) member.end();
   };
   // Events are resolved one after another so every client sees them in upstream order.
   let delivered = Promise.resolve();

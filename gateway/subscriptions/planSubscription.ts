@@ -13,6 +13,7 @@ import {
 } from '../../core/apollo/index.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { normaliseSubscription } from './normaliseSubscription.js';
+import type { ResultOrder } from './ResultOrder.js';
 
 /** The part of a client's request that planning needs. */
 export interface SubscriptionOperation {
@@ -32,6 +33,8 @@ export interface SubscriptionPlan {
   readonly document: DocumentNode;
   /** Equal for requests that differ only in spelling (see `normaliseSubscription`); variables not included. */
   readonly key: string;
+  /** The key order of this client's results (see `normaliseSubscription`). */
+  readonly order: ResultOrder;
   readonly supergraph: ParsedSupergraph;
 }
 
@@ -74,7 +77,7 @@ export function planSubscription(supergraph: ParsedSupergraph, request: Subscrip
   }
 
   // Planned without its name: the planner writes the name into fetch names, which would split groups.
-  const normalised = normaliseSubscription(document, operation);
+  const normalised = normaliseSubscription(document, operation, supergraph.apiSchema);
   let planned: PlannedSubscription | null;
   try {
     planned = planSubscriptionOperation(supergraph, normalised.document, undefined);
@@ -96,6 +99,7 @@ export function planSubscription(supergraph: ParsedSupergraph, request: Subscrip
       operationName: undefined,
       document: normalised.document,
       key: normalised.key,
+      order: normalised.order,
       supergraph,
     },
   };

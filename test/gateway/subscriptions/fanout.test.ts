@@ -76,6 +76,13 @@ describe('subscription groups over websockets', () => {
     const expected = [1, 2, 3].map((price) => ({ data: { priceChanged: { price, product: { name: 'Kettle', stock: 20 } } } }));
     expect(await withTimeout(first.done, 'the first client events')).toEqual(expected);
     expect(await withTimeout(second.done, 'the second client events')).toEqual(expected);
+    // Each client gets the keys in the order it selected them, though the group resolved them once.
+    expect(first.events.map((event) => JSON.stringify(event))).toEqual(
+      [1, 2, 3].map((price) => `{"data":{"priceChanged":{"price":${price},"product":{"name":"Kettle","stock":20}}}}`),
+    );
+    expect(second.events.map((event) => JSON.stringify(event))).toEqual(
+      [1, 2, 3].map((price) => `{"data":{"priceChanged":{"product":{"stock":20,"name":"Kettle"},"price":${price}}}}`),
+    );
     // One rest-of-plan execution per event for the whole group: inventory saw three batches, not six.
     expect(mesh.inventoryLog.batches).toEqual([['p1'], ['p1'], ['p1']]);
     expect(mesh.feed.subscribeCalls).toEqual([{ id: 'p1' }]);
