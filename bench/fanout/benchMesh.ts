@@ -145,6 +145,8 @@ export async function startBenchMesh(gatewayNodeArgs: string[] = []): Promise<Be
         GATEWAY_PORT: '0',
         MESH_SUBGRAPHS: DOMAIN_NAMES.map((d) => `${d}=${urls[d]}`).join(','),
         MESH_LANDING_PAGE: 'false',
+        // The slow scenario's client runs 200 subscriptions on one socket (loadGenerator.ts).
+        MESH_LIMIT_MAX_SUBSCRIPTIONS_PER_SOCKET: '200',
         METADATA_SERVER_DETECTION: 'none',
       },
       /gateway ready at (\S+) \(websocket (\S+)\)/,

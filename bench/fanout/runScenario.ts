@@ -10,7 +10,7 @@ import type { BenchMesh } from './benchMesh.js';
 import { createHistogram, merge, percentile } from './histogram.js';
 import type { Scenario } from './options.js';
 import { cpuMs, rssBytes, tcpEstablished } from './procStats.js';
-import { now, type FromGenerator, type SlowClientReport, type ToGenerator } from './protocol.js';
+import { now, SLOW_CLIENT_SUBSCRIPTIONS, type FromGenerator, type SlowClientReport, type ToGenerator } from './protocol.js';
 
 export interface ScenarioContext {
   mesh: BenchMesh;
@@ -262,5 +262,5 @@ function describeSlow(slow: SlowClientReport, closedAt: number | undefined, fact
     closedAt === undefined
       ? 'its connection was still open at the end'
       : `the gateway closed it ${closedAt.toFixed(1)} s after measuring began${closedAt > measuredS ? ` (after the ${measuredS.toFixed(0)} s measured)` : ''}`;
-  return `slow client: ${when} (${how}); ${slow.bufferedAfterPause} of ${facts} measured events were in its socket when it read again`;
+  return `slow client (${SLOW_CLIENT_SUBSCRIPTIONS} subscriptions on one socket, so ${(facts * SLOW_CLIENT_SUBSCRIPTIONS).toLocaleString('en')} messages): ${when} (${how}); ${slow.bufferedAfterPause.toLocaleString('en')} messages were in its socket when it read again`;
 }

@@ -64,7 +64,9 @@ export function planSubscription(supergraph: ParsedSupergraph, request: Subscrip
   // planning depend only on the text and the supergraph, so each text is prepared once per supergraph.
   let cache = preparedBySupergraph.get(supergraph);
   if (!cache) preparedBySupergraph.set(supergraph, (cache = new LRUCache({ max: PREPARED_PER_SUPERGRAPH })));
-  const key = `${operationName ?? ''}\n${document.loc?.source.body ?? print(document)}`;
+  // Printed, not the source text: a layer in front (field auth) hands a rewritten document whose nodes
+  // still point into the client's original text.
+  const key = `${operationName ?? ''}\n${print(document)}`;
   let prepared = cache.get(key);
   if (!prepared) cache.set(key, (prepared = prepare(supergraph, document, operationName)));
   if (prepared.errors) return { errors: prepared.errors };
