@@ -22,6 +22,8 @@ export interface BenchMesh {
    * in one request; rejects unless every one was applied.
    */
   postOrders(seqs: readonly number[], baseMinute: number): Promise<void>;
+  /** The gateway's JS heap in use (`nodejs_heap_size_used_bytes` on its `/metrics`), NaN if unreadable. */
+  gatewayHeapUsed(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -165,6 +167,12 @@ export async function startBenchMesh(gatewayNodeArgs: string[] = []): Promise<Be
     return {
       gateway: { pid: gateway.child.pid!, port: Number(new URL(url).port), url, wsUrl },
       subgraphPids: children.filter((child) => child !== gateway.child).map((child) => child.pid!),
+      async gatewayHeapUsed() {
+        const text = await fetch(url.replace(/\/graphql$/, '/metrics'))
+          .then((response) => response.text())
+          .catch(() => '');
+        return Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? NaN);
+      },
       async postOrders(seqs, baseMinute) {
         const facts = seqs.map((seq) => ({
           specversion: '1.0',

@@ -105,6 +105,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
   const label = `${scenario.kind} ${scenario.clients.toLocaleString('en')} × ${scenario.rate}/s`;
   const notes: string[] = [];
   const rssIdle = rssBytes(gatewayPid);
+  const heapIdle = await mesh.gatewayHeapUsed();
   let rssPeak = rssIdle;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(gatewayPid))), 250);
 
@@ -145,6 +146,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     }
     // Clients connected and subscribed, no event in flight: what each idle client costs the gateway.
     const rssConnected = rssBytes(gatewayPid);
+    const heapConnected = await mesh.gatewayHeapUsed();
     context.progress(`[${label}] warm: ${warm} clients, gateway RSS ${(rssConnected / 2 ** 20).toFixed(0)} MB; measuring`);
 
     const firstSeq = context.nextSeq;
@@ -231,12 +233,19 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     const slow = results.find((r) => r.slow)?.slow;
     if (slow) notes.push(describeSlow(slow, slowClosedAt, facts, wall / 1000));
 
+    const delivered = results.reduce((total, r) => total + r.delivered, 0);
+    notes.push(`${Math.round(delivered / ((cpuMs(gatewayPid) - cpuStart) / 1000)).toLocaleString('en')} deliveries per gateway CPU-second`);
     await sleep(SETTLE_S * 1000);
+    const heapAfter = await mesh.gatewayHeapUsed();
+    const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+    notes.push(
+      `gateway JS heap used idle / connected / ${SETTLE_S} s after: ${mb(heapIdle)} / ${mb(heapConnected)} / ${mb(heapAfter)} MB (${((heapConnected - heapIdle) / 1024 / Math.max(1, scenario.clients - failed)).toFixed(1)} KB per idle client)`,
+    );
     return {
       ...scenario,
       facts,
       expected: results.reduce((total, r) => total + r.expected, 0),
-      delivered: results.reduce((total, r) => total + r.delivered, 0),
+      delivered,
       duplicates: results.reduce((total, r) => total + r.duplicates, 0),
       p50: percentile(histogram, 50),
       p99: percentile(histogram, 99),
