@@ -69,6 +69,7 @@ const context: ScenarioContext = {
   drainS: options.drainS,
   warmupS: options.warmupS,
   generators: options.generators,
+  snapshotAfter: options.snapshotAfter,
   progress: (line) => console.log(`  ${line} · run ETA ${eta()}`),
 };
 

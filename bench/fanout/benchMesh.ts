@@ -22,8 +22,11 @@ export interface BenchMesh {
    * in one request; rejects unless every one was applied.
    */
   postOrders(seqs: readonly number[], baseMinute: number): Promise<void>;
-  /** The gateway's JS heap in use (`nodejs_heap_size_used_bytes` on its `/metrics`), NaN if unreadable. */
-  gatewayHeapUsed(): Promise<number>;
+  /**
+   * The gateway's JS heap in use and committed (`nodejs_heap_size_used_bytes`, `…_total_bytes` on its
+   * `/metrics`), NaN if unreadable.
+   */
+  gatewayHeap(): Promise<{ used: number; total: number }>;
   close(): Promise<void>;
 }
 
@@ -167,11 +170,12 @@ export async function startBenchMesh(gatewayNodeArgs: string[] = []): Promise<Be
     return {
       gateway: { pid: gateway.child.pid!, port: Number(new URL(url).port), url, wsUrl },
       subgraphPids: children.filter((child) => child !== gateway.child).map((child) => child.pid!),
-      async gatewayHeapUsed() {
-        const text = await fetch(url.replace(/\/graphql$/, '/metrics'))
+      async gatewayHeap() {
+        const text = await fetch(url.replace(/\/graphql$/, '/metrics'), { signal: AbortSignal.timeout(120_000) })
           .then((response) => response.text())
           .catch(() => '');
-        return Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? NaN);
+        const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+        return { used: read('nodejs_heap_size_used_bytes'), total: read('nodejs_heap_size_total_bytes') };
       },
       async postOrders(seqs, baseMinute) {
         const facts = seqs.map((seq) => ({

@@ -21,6 +21,8 @@ export interface ScenarioContext {
   drainS: number;
   warmupS: number;
   generators: number;
+  /** Heap snapshot of the gateway after the scenario (its node args then include `--heapsnapshot-signal=SIGUSR2`). */
+  snapshotAfter: boolean;
   /** A progress line (rate, ETA). */
   progress(line: string): void;
 }
@@ -105,7 +107,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
   const label = `${scenario.kind} ${scenario.clients.toLocaleString('en')} × ${scenario.rate}/s`;
   const notes: string[] = [];
   const rssIdle = rssBytes(gatewayPid);
-  const heapIdle = await mesh.gatewayHeapUsed();
+  const heapIdle = (await mesh.gatewayHeap()).used;
   let rssPeak = rssIdle;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(gatewayPid))), 250);
 
@@ -146,7 +148,16 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     }
     // Clients connected and subscribed, no event in flight: what each idle client costs the gateway.
     const rssConnected = rssBytes(gatewayPid);
-    const heapConnected = await mesh.gatewayHeapUsed();
+    const heapConnected = (await mesh.gatewayHeap()).used;
+    if (context.snapshotAfter) {
+      // Garbage from connecting collected: what the idle clients really hold.
+      process.kill(gatewayPid, 'SIGUSR2');
+      await sleep(1000);
+      const heap = await mesh.gatewayHeap();
+      notes.push(
+        `connected, after a heap snapshot (full garbage collection): JS heap used ${(heap.used / 2 ** 20).toFixed(0)} MB, ${((heap.used - heapIdle) / 1024 / Math.max(1, scenario.clients - failed)).toFixed(1)} KB per idle client`,
+      );
+    }
     context.progress(`[${label}] warm: ${warm} clients, gateway RSS ${(rssConnected / 2 ** 20).toFixed(0)} MB; measuring`);
 
     const firstSeq = context.nextSeq;
@@ -236,8 +247,15 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     const delivered = results.reduce((total, r) => total + r.delivered, 0);
     notes.push(`${Math.round(delivered / ((cpuMs(gatewayPid) - cpuStart) / 1000)).toLocaleString('en')} deliveries per gateway CPU-second`);
     await sleep(SETTLE_S * 1000);
-    const heapAfter = await mesh.gatewayHeapUsed();
+    const heapAfter = (await mesh.gatewayHeap()).used;
     const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+    if (context.snapshotAfter) {
+      // The snapshot collects garbage first; /metrics answers once it is written.
+      process.kill(gatewayPid, 'SIGUSR2');
+      await sleep(1000);
+      const heap = await mesh.gatewayHeap();
+      notes.push(`after, after a heap snapshot (full garbage collection): JS heap used ${mb(heap.used)} MB of ${mb(heap.total)} MB committed, RSS ${mb(rssBytes(gatewayPid))} MB`);
+    }
     notes.push(
       `gateway JS heap used idle / connected / ${SETTLE_S} s after: ${mb(heapIdle)} / ${mb(heapConnected)} / ${mb(heapAfter)} MB (${((heapConnected - heapIdle) / 1024 / Math.max(1, scenario.clients - failed)).toFixed(1)} KB per idle client)`,
     );
