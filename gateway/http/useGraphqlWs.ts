@@ -6,6 +6,7 @@ import { GraphQLError, print, validate, type DocumentNode, type ExecutionResult,
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { Socket } from 'node:net';
+import { LRUCache } from 'lru-cache';
 import { WebSocket, WebSocketServer } from 'ws';
 import { encodeTextFrame } from './encodeTextFrame.js';
 import {
@@ -106,6 +107,10 @@ export interface GraphqlWsOptions {
   ) => Promise<{ document: DocumentNode } | GraphQLError>;
 }
 
+/** Validated documents kept per schema, by text and operation name. */
+const SHARED_DOCUMENTS = 1000;
+type Checked = { document: DocumentNode; errors?: never } | { errors: readonly GraphQLError[]; document?: never };
+
 type ConnectionExtra = { principal?: Principal; expiryTimer?: NodeJS.Timeout; outbound?: OutboundQueue; streams?: Set<ClientStream> };
 type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<ConnectionExtra>>;
 
@@ -148,6 +153,28 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         options.onCutOff?.(info);
       },
     }));
+  // A subscription's document lives as long as the subscription (graphql-ws keeps it), and a dashboard
+  // opens the same text thousands of times: clients sending the same text share one validated document
+  // (with its tokens and locations, several KB) instead of holding a copy each.
+  const checkedBySchema = new WeakMap<GraphQLSchema, LRUCache<string, Checked>>();
+  const checkedDocument = (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): Checked => {
+    const source = document.loc?.source.body;
+    let cache = checkedBySchema.get(schema);
+    if (!cache) checkedBySchema.set(schema, (cache = new LRUCache({ max: SHARED_DOCUMENTS })));
+    const key = source === undefined ? undefined : `${operationName ?? ''}\n${source}`;
+    const cached = key === undefined ? undefined : cache.get(key);
+    if (cached) return cached;
+    const errors = validate(schema, document);
+    // The same rule and code as over HTTP: an operation that cannot be resolved is refused, never guessed.
+    const operation = errors.length ? undefined : resolveOperation(document, operationName);
+    const checked: Checked = errors.length
+      ? { errors }
+      : operation instanceof GraphQLError
+        ? { errors: [withoutHttpStatus(operation)] }
+        : { document };
+    if (key !== undefined) cache.set(key, checked);
+    return checked;
+  };
   const cleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       ...(authenticate && {
@@ -186,12 +213,9 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         if (!schema) return [new MeshError(ErrorCode.SERVICE_UNAVAILABLE, 'the supergraph is not loaded yet')];
         const admitted = await admit(payload, { principal: ctx.extra.principal, clientAddress: ctx.extra.request.socket.remoteAddress }, schema);
         if (admitted instanceof GraphQLError) return [withoutHttpStatus(admitted)];
-        const errors = validate(schema, admitted.document);
-        if (errors.length) return errors;
-        // The same rule and code as over HTTP: an operation that cannot be resolved is refused, never guessed.
-        const operation = resolveOperation(admitted.document, payload.operationName);
-        if (operation instanceof GraphQLError) return [withoutHttpStatus(operation)];
-        return { schema, document: admitted.document, operationName: payload.operationName, variableValues: payload.variables };
+        const checked = checkedDocument(schema, admitted.document, payload.operationName ?? undefined);
+        if (checked.errors) return checked.errors;
+        return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       execute: (args) =>
         options.executeOperation(
