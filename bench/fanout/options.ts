@@ -28,7 +28,8 @@ export interface FanoutOptions {
   gatewayNodeArgs: string[];
   /**
    * After each scenario, make the gateway write a heap snapshot (which collects garbage first) and read
-   * its heap again: what the clients really left behind, as against garbage not yet collected.
+   * its heap again: what the clients really left behind, as against garbage not yet collected. The
+   * snapshot pauses the gateway and grows its RSS, so the next scenario's figures suffer.
    */
   snapshotAfter: boolean;
 }

@@ -21,7 +21,10 @@ export interface ScenarioContext {
   drainS: number;
   warmupS: number;
   generators: number;
-  /** Heap snapshot of the gateway after the scenario (its node args then include `--heapsnapshot-signal=SIGUSR2`). */
+  /**
+   * Heap snapshot of the gateway after the scenario (its node args then include
+   * `--heapsnapshot-signal=SIGUSR2`). Only after: a snapshot pauses the gateway for seconds to minutes.
+   */
   snapshotAfter: boolean;
   /** A progress line (rate, ETA). */
   progress(line: string): void;
@@ -149,15 +152,6 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     // Clients connected and subscribed, no event in flight: what each idle client costs the gateway.
     const rssConnected = rssBytes(gatewayPid);
     const heapConnected = (await mesh.gatewayHeap()).used;
-    if (context.snapshotAfter) {
-      // Garbage from connecting collected: what the idle clients really hold.
-      process.kill(gatewayPid, 'SIGUSR2');
-      await sleep(1000);
-      const heap = await mesh.gatewayHeap();
-      notes.push(
-        `connected, after a heap snapshot (full garbage collection): JS heap used ${(heap.used / 2 ** 20).toFixed(0)} MB, ${((heap.used - heapIdle) / 1024 / Math.max(1, scenario.clients - failed)).toFixed(1)} KB per idle client`,
-      );
-    }
     context.progress(`[${label}] warm: ${warm} clients, gateway RSS ${(rssConnected / 2 ** 20).toFixed(0)} MB; measuring`);
 
     const firstSeq = context.nextSeq;
