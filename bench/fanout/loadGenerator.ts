@@ -38,7 +38,6 @@ let deliveries = 0;
 let totalEvents = 0;
 let slow: { receivedBeforePause: number; buffered: number; paused: boolean } | undefined;
 
-
 process.on('message', (message: ToGenerator) => {
   if (message.type === 'start') void connectAll(message);
   else if (message.type === 'measure') {

@@ -248,7 +248,9 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
       process.kill(gatewayPid, 'SIGUSR2');
       await sleep(1000);
       const heap = await mesh.gatewayHeap();
-      notes.push(`after, after a heap snapshot (full garbage collection): JS heap used ${mb(heap.used)} MB of ${mb(heap.total)} MB committed, RSS ${mb(rssBytes(gatewayPid))} MB`);
+      notes.push(
+        `after, after a heap snapshot (full garbage collection): JS heap used ${mb(heap.used)} MB of ${mb(heap.total)} MB committed, RSS ${mb(rssBytes(gatewayPid))} MB`,
+      );
     }
     notes.push(
       `gateway JS heap used idle / connected / ${SETTLE_S} s after: ${mb(heapIdle)} / ${mb(heapConnected)} / ${mb(heapAfter)} MB (${((heapConnected - heapIdle) / 1024 / Math.max(1, scenario.clients - failed)).toFixed(1)} KB per idle client)`,

@@ -167,11 +167,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
     const errors = validate(schema, document);
     // The same rule and code as over HTTP: an operation that cannot be resolved is refused, never guessed.
     const operation = errors.length ? undefined : resolveOperation(document, operationName);
-    const checked: Checked = errors.length
-      ? { errors }
-      : operation instanceof GraphQLError
-        ? { errors: [withoutHttpStatus(operation)] }
-        : { document };
+    const checked: Checked = errors.length ? { errors } : operation instanceof GraphQLError ? { errors: [withoutHttpStatus(operation)] } : { document };
     if (key !== undefined) cache.set(key, checked);
     return checked;
   };

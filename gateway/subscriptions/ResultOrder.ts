@@ -4,13 +4,7 @@
  * expect their own order (docs/architecture.md "Subscription groups"): the group encodes the payload
  * once per distinct order, reordering the shared data for each (`reorder`), not once per client.
  */
-import {
-  Kind,
-  print,
-  type FragmentDefinitionNode,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
+import { Kind, print, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
 export interface ResultOrder {
   /** Equal for operations whose results have the same key order. */

@@ -18,7 +18,11 @@ describe('normaliseSubscription', () => {
   it.each([
     ['the operation name', 'subscription A { s(a: 1) { x y } }', 'subscription B { s(a: 1) { x y } }'],
     ['whitespace', 'subscription { s(a: 1) { x y } }', 'subscription   {\n s( a : 1 ){x\ny}}'],
-    ['the order of fragments that always apply', 'subscription { n { ... on Node { id } ...N } } fragment N on Node { __typename }', 'subscription { n { ...N ... on Node { id } } } fragment N on Node { __typename }'],
+    [
+      'the order of fragments that always apply',
+      'subscription { n { ... on Node { id } ...N } } fragment N on Node { __typename }',
+      'subscription { n { ...N ... on Node { id } } } fragment N on Node { __typename }',
+    ],
     ['the field order', 'subscription { s(a: 1) { x y { p q } } }', 'subscription { s(a: 1) { y { q p } x } }'],
     ['the argument order', 'subscription { s(a: 1, b: 2) { x } }', 'subscription { s(b: 2, a: 1) { x } }'],
     ['the variable order', 'subscription ($a: Int, $b: Int) { s(a: $a, b: $b) { x } }', 'subscription ($b: Int, $a: Int) { s(a: $a, b: $b) { x } }'],
@@ -37,7 +41,11 @@ describe('normaliseSubscription', () => {
     ['a field', 'subscription { s { x } }', 'subscription { s { x y } }'],
     ['a directive', 'subscription ($v: Boolean!) { s { x } }', 'subscription ($v: Boolean!) { s { x @include(if: $v) } }'],
     // Which keys come first depends on the runtime type here: such clients share only with their own order.
-    ['the order of fragments on some types only', 'subscription { n { ... on T { x } ... on U { x } id } }', 'subscription { n { id ... on U { x } ... on T { x } } }'],
+    [
+      'the order of fragments on some types only',
+      'subscription { n { ... on T { x } ... on U { x } id } }',
+      'subscription { n { id ... on U { x } ... on T { x } } }',
+    ],
   ])('should tell apart operations that differ in %s', (_what, a, b) => {
     expect(keyOf(a)).not.toBe(keyOf(b));
   });
