@@ -245,7 +245,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       authorizeSubscription: (request, subscribe, onExpired) => auth.authorizeSubscription(request, subscribe, onExpired),
     }),
     // Subscription messages the network took, and those lost with a client cut off for being too slow.
-    onDelivered: () => metrics.subscriptionDelivered(),
+    onDelivered: (count) => metrics.subscriptionDelivered(count),
     onCutOff: (info) => metrics.subscriptionDropped('slow-consumer', info.pendingMessages),
   });
   // Client and upstream subscriptions, read from the executor at each scrape.

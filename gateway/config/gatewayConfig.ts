@@ -60,8 +60,8 @@ export interface GatewayConfig {
   /**
    * Bounds of each websocket client's outbound queue: a client further behind is closed with 1013 and
    * told to reconnect and resume from its last cursor (README.md "Subscriptions", `MESH_WS_MAX_QUEUED_MESSAGES`,
-   * `MESH_WS_MAX_QUEUED_BYTES`).
-   * @default DEFAULT_OUTBOUND_LIMITS (1,000 messages, 4 MiB)
+   * `MESH_WS_MAX_QUEUED_BYTES`, `MESH_WS_CUTOFF_GRACE_MS`).
+   * @default DEFAULT_OUTBOUND_LIMITS (1,000 messages, 4 MiB, 1 s grace)
    */
   outbound?: OutboundLimits;
   /**
@@ -99,7 +99,7 @@ const DEFAULT_SUBGRAPHS =
  * replicas of a subgraph, the first composed into the supergraph), `MESH_POLL_INTERVAL_MS`,
  * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`, `|` between replicas), `MESH_INTROSPECTION` (`true`/`false`),
  * `MESH_UPSTREAM_PING_INTERVAL_MS` / `MESH_UPSTREAM_PONG_TIMEOUT_MS` (upstream keep-alive),
- * `MESH_WS_MAX_QUEUED_MESSAGES` / `MESH_WS_MAX_QUEUED_BYTES` (each websocket client's outbound bound),
+ * `MESH_WS_MAX_QUEUED_MESSAGES` / `MESH_WS_MAX_QUEUED_BYTES` (each websocket client's outbound bound), `MESH_WS_CUTOFF_GRACE_MS`,
  * `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
  * `subgraphClientConfigFromEnv`). Throws, naming the variable, for a bad
  * value or for development credentials in production.
@@ -154,6 +154,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     outbound: {
       maxMessages: positiveInt(env, 'MESH_WS_MAX_QUEUED_MESSAGES', DEFAULT_OUTBOUND_LIMITS.maxMessages, fail),
       maxBytes: positiveInt(env, 'MESH_WS_MAX_QUEUED_BYTES', DEFAULT_OUTBOUND_LIMITS.maxBytes, fail),
+      cutOffGraceMs: positiveInt(env, 'MESH_WS_CUTOFF_GRACE_MS', DEFAULT_OUTBOUND_LIMITS.cutOffGraceMs, fail),
     },
     ...optional('registry', registryConfigFromEnv(env, supergraph.kind === 'subgraphs', fail)),
     upstreamKeepAlive: upstreamKeepAliveFromEnv(env, fail),
