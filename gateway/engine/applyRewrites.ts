@@ -39,6 +39,7 @@ export function applyRewrites(schema: GraphQLSchema, rewrites: readonly DataRewr
             Object.defineProperty(object, rewrite.renameKeyTo, { value: found, enumerable: true, writable: true, configurable: true });
             object[field] = undefined;
           };
-    applyAt(schema, rewrite.path, 0, value, apply);
+    // The path leads to the object holding the field: its last element is the field itself.
+    applyAt(schema, rewrite.path.slice(0, -1), 0, value, apply);
   }
 }

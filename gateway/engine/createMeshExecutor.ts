@@ -83,7 +83,9 @@ export function createMeshExecutor(options: MeshExecutorOptions): GatewayExecuto
       // The client's document and operation: shaping answers what was asked, denied fields included.
       const document: DocumentNode = handoff?.original ?? requestContext.document;
       const operation = handoff?.operation ?? requestContext.operation;
-      if (!operation) return { errors: [new MeshError(ErrorCode.OPERATION_RESOLUTION_FAILURE, 'The operation could not be resolved.')] };
+      // No operation (Apollo Server leaves that to the gateway): the fallback explains why, as @apollo/gateway does.
+      if (!operation)
+        return fallback ? fallback(requestContext) : { errors: [new MeshError(ErrorCode.OPERATION_RESOLUTION_FAILURE, 'The operation could not be resolved.')] };
       const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
       if (coerced.errors) return { errors: coerced.errors };
 

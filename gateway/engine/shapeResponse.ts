@@ -62,7 +62,18 @@ export function shapeResponse(input: ShapeInput): Shaped {
   const path: Array<string | number> = [];
   const deniedAny = !!denied && denied.size > 0;
 
-  const explained = () => fetchErrors.some((error) => error.path !== undefined && comparable(error.path, path));
+  // A fetch error explains every null at, above or below its response path. An error located inside a
+  // subgraph request only (`_entities`, or a plan path with `@`) explains everything below the part that
+  // is a response path.
+  let located: Array<ReadonlyArray<string | number>> | undefined;
+  const explained = () => {
+    located ??= fetchErrors.flatMap((error) => {
+      if (!error.path) return [];
+      const end = error.path.findIndex((step) => step === '@' || step === '_entities');
+      return [end < 0 ? error.path : error.path.slice(0, end)];
+    });
+    return located.some((at) => comparable(at, path));
+  };
   const nonNullViolation = (field: ShapeField, atItem: boolean) => {
     if (explained()) return;
     const message = atItem
