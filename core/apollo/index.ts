@@ -21,3 +21,4 @@ export { CURSOR_FIELD, RESUME_ARGUMENT, resumableSubscriptionFields, type Resuma
 export { onGatewaySupergraph, wrapGatewayExecutor, type GatewayExecutor, type GatewayLike, type GatewayRequestContext } from './wrapGatewayExecutor.js';
 export { gatewayPlanning, type GatewayPlanning } from './gatewayPlanning.js';
 export { toEnginePlan } from './toEnginePlan.js';
+export { planQueryOperation } from './planQueryOperation.js';
