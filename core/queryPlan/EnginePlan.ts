@@ -1,9 +1,11 @@
 /**
- * The query plan form the gateway's own executor (gateway/engine/) runs. It is the shape both planners
- * we can use emit as JSON: @apollo/query-planner's `QueryPlan` (converted in core/apollo/toEnginePlan.ts)
- * and Hive Router's planner (`@graphql-hive/router-query-planner`), whose plan JSON follows the same
- * node kinds, field names and rewrite forms. Plain data: no graphql-js nodes, so a plan can be
- * serialised, compared and cached as it is.
+ * The query plan form the gateway's own executor (gateway/engine/) runs: plain JSON data (no graphql-js
+ * nodes), so a plan can be serialised, compared and cached as it is. @apollo/query-planner's `QueryPlan`
+ * converts to it node for node (core/apollo/toEnginePlan.ts). Hive Router's planner
+ * (`@graphql-hive/router-query-planner`) emits the same node kinds as JSON with three differences an
+ * adapter maps: Flatten path steps as `{ Field }`/`{ TypeCondition }` objects, rewrites wrapped as
+ * `{ ValueSetter }`/`{ KeyRenamer }`, and a `BatchFetch` node (several `_entities` aliases in one request),
+ * which would be one more step kind here.
  */
 
 /** A selection of a `requires` (the fields an entity representation is built from). */
