@@ -39,14 +39,20 @@ export interface GatewayPlanning {
    * `buildService` built it), as @apollo/gateway's executor does. Throws for a subgraph the supergraph
    * does not have, and whatever the data source throws.
    */
-  fetch(serviceName: string, request: SubgraphRequest, requestContext: GatewayRequestContext, path: ReadonlyArray<string | number>): ReturnType<GraphQLDataSource['process']>;
+  fetch(
+    serviceName: string,
+    request: SubgraphRequest,
+    requestContext: GatewayRequestContext,
+    path: ReadonlyArray<string | number>,
+  ): ReturnType<GraphQLDataSource['process']>;
   /** The supergraph as a graphql-js schema (every type, also `@inaccessible` ones): plan type conditions refer to it. */
   supergraphSchema(): GraphQLSchema;
 }
 
 /** Throws when the gateway is not the @apollo/gateway version whose internals the engine relies on. */
-function internalsOf(gateway: ApolloGateway): Required<Pick<GatewayInternals, 'queryPlanStore' | 'queryPlanner' | 'apiSchema' | 'supergraphSchema' | 'serviceMap'>> &
-  GatewayInternals {
+function internalsOf(
+  gateway: ApolloGateway,
+): Required<Pick<GatewayInternals, 'queryPlanStore' | 'queryPlanner' | 'apiSchema' | 'supergraphSchema' | 'serviceMap'>> & GatewayInternals {
   const internals = gateway as unknown as GatewayInternals;
   if (!internals.queryPlanStore || !internals.queryPlanner || !internals.apiSchema || !internals.supergraphSchema || !internals.serviceMap)
     throw new Error('@apollo/gateway has no supergraph loaded, or its internals changed (see core/apollo/gatewayPlanning.ts)');

@@ -32,7 +32,8 @@ export function applyRewrites(schema: GraphQLSchema, rewrites: readonly DataRewr
     const field = rewrite.path[rewrite.path.length - 1];
     const apply =
       rewrite.kind === 'ValueSetter'
-        ? (object: Record<string, unknown>) => void Object.defineProperty(object, field, { value: rewrite.setValueTo, enumerable: true, writable: true, configurable: true })
+        ? (object: Record<string, unknown>) =>
+            void Object.defineProperty(object, field, { value: rewrite.setValueTo, enumerable: true, writable: true, configurable: true })
         : (object: Record<string, unknown>) => {
             const found = Object.hasOwn(object, field) ? object[field] : undefined;
             if (!found) return;

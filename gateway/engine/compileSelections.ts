@@ -125,7 +125,8 @@ export class ShapeSelection {
       const name = directive.name.value;
       if (name !== 'skip' && name !== 'include') continue;
       const argument = directive.arguments?.find((a) => a.name.value === 'if')?.value;
-      const value = argument?.kind === Kind.BOOLEAN ? argument.value : argument?.kind === Kind.VARIABLE ? this.context.variables[argument.name.value] === true : false;
+      const value =
+        argument?.kind === Kind.BOOLEAN ? argument.value : argument?.kind === Kind.VARIABLE ? this.context.variables[argument.name.value] === true : false;
       if (name === 'skip' ? value : !value) return false;
     }
     return true;
@@ -157,6 +158,11 @@ export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinit
 }
 
 /** Compiles the root selection of `operation` for the given `@skip`/`@include` variable values. */
-export function compileRoot(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): ShapeSelection {
+export function compileRoot(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>>,
+): ShapeSelection {
   return new ShapeSelection({ schema, fragments: fragmentsOf(document), variables }, [operation.selectionSet]);
 }

@@ -85,7 +85,9 @@ export function createMeshExecutor(options: MeshExecutorOptions): GatewayExecuto
       const operation = handoff?.operation ?? requestContext.operation;
       // No operation (Apollo Server leaves that to the gateway): the fallback explains why, as @apollo/gateway does.
       if (!operation)
-        return fallback ? fallback(requestContext) : { errors: [new MeshError(ErrorCode.OPERATION_RESOLUTION_FAILURE, 'The operation could not be resolved.')] };
+        return fallback
+          ? fallback(requestContext)
+          : { errors: [new MeshError(ErrorCode.OPERATION_RESOLUTION_FAILURE, 'The operation could not be resolved.')] };
       const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
       if (coerced.errors) return { errors: coerced.errors };
 
@@ -108,7 +110,13 @@ export function createMeshExecutor(options: MeshExecutorOptions): GatewayExecuto
             )) as SubgraphAnswer,
         );
       const execution = await inSpan('gateway.execute', {}, () =>
-        executePlan({ node: plan.node, fetch, variables: request.variables ?? undefined, coercedVariables: coerced.coerced, supergraph: planning.supergraphSchema() }),
+        executePlan({
+          node: plan.node,
+          fetch,
+          variables: request.variables ?? undefined,
+          coercedVariables: coerced.coerced,
+          supergraph: planning.supergraphSchema(),
+        }),
       );
 
       const rootType = schema.getRootType(operation.operation);

@@ -119,7 +119,9 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
         try {
           await (step.requires ? fetchEntities(step, cursor) : fetchRoot(step, cursor));
         } catch (error) {
-          errors.push(error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error as Error }));
+          errors.push(
+            error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error as Error }),
+          );
         }
     }
   };

@@ -74,7 +74,9 @@ describe('the mesh query engine', () => {
   it('should report an entity its subgraph does not have at the entity path, and null the parent of its non-null field', async () => {
     const { data, errors } = await run('{ reviews { id author { name } } }');
     expect((data as { reviews: Array<{ author: unknown }> }).reviews[3].author).toBeNull();
-    expect(errors).toEqual([{ message: 'Subgraph "accounts" has no User for the key it was asked for.', path: ['reviews', 3, 'author'], code: 'DOWNSTREAM_SERVICE_ERROR' }]);
+    expect(errors).toEqual([
+      { message: 'Subgraph "accounts" has no User for the key it was asked for.', path: ['reviews', 3, 'author'], code: 'DOWNSTREAM_SERVICE_ERROR' },
+    ]);
   });
 
   it('should put a subgraph error of an entity fetch at the entity path in the response, with serviceName', async () => {
@@ -91,7 +93,12 @@ describe('the mesh query engine', () => {
       { __typename: 'Product', upc: 'p1', price: 30, weight: 2 },
       { __typename: 'Product', upc: 'p2', price: 45, weight: null },
     ]);
-    expect(data).toEqual({ topProducts: [{ upc: 'p1', shippingEstimate: 7 }, { upc: 'p2', shippingEstimate: null }] });
+    expect(data).toEqual({
+      topProducts: [
+        { upc: 'p1', shippingEstimate: 7 },
+        { upc: 'p2', shippingEstimate: null },
+      ],
+    });
   });
 
   it('should decide @skip and @include from the variables of each request', async () => {
