@@ -11,7 +11,7 @@ import { mergeInto } from './mergeInto.js';
 export function buildRepresentation(schema: GraphQLSchema, source: unknown, selections: readonly PlanSelection[]): Record<string, unknown> | null {
   if (source === null || typeof source !== 'object') return null;
   const object = source as Record<string, unknown>;
-  const out: Record<string, unknown> = Object.create(null);
+  const out = Object.create(null) as Record<string, unknown>;
   for (const selection of selections) {
     if (selection.kind === 'Field') {
       const key = selection.alias ?? selection.name;

@@ -83,7 +83,7 @@ function concretePaths(value: unknown, path: readonly string[], index: number, p
  * missing and reports errors at their response paths; the fetches that do not depend on it go on.
  */
 export async function executePlan(input: PlanExecutionInput): Promise<PlanExecution> {
-  const data: Record<string, unknown> = Object.create(null);
+  const data = Object.create(null) as Record<string, unknown>;
   const errors: GraphQLError[] = [];
   if (!input.node) return { data, errors };
 
@@ -127,7 +127,7 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
   };
 
   const variablesOf = (step: FetchStep): Record<string, unknown> => {
-    const variables: Record<string, unknown> = Object.create(null);
+    const variables = Object.create(null) as Record<string, unknown>;
     const given = input.variables;
     if (given) for (const name of step.variableUsages) if (Object.hasOwn(given, name) && given[name] !== undefined) variables[name] = given[name];
     return variables;

@@ -13,10 +13,12 @@ export function mergeInto(target: Record<string, unknown>, source: unknown): voi
     const existing = Object.hasOwn(target, key) ? target[key] : undefined;
     if (isObject(existing) && isObject(value)) mergeInto(existing, value);
     else if (Array.isArray(existing) && Array.isArray(value) && existing.length === value.length) {
-      for (let i = 0; i < value.length; i++) {
-        const item = existing[i];
-        if (isObject(item) && isObject(value[i])) mergeInto(item, value[i]);
-        else existing[i] = value[i];
+      const into = existing as unknown[];
+      const from = value as unknown[];
+      for (let i = 0; i < from.length; i++) {
+        const item = into[i];
+        if (isObject(item) && isObject(from[i])) mergeInto(item, from[i]);
+        else into[i] = from[i];
       }
     } else if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
     else target[key] = value;

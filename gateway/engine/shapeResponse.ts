@@ -84,7 +84,7 @@ export function shapeResponse(input: ShapeInput): Shaped {
   const invalid = (message: string) => errors.push(new GraphQLError(message, { path: [...path] }));
 
   const object = (selection: ShapeSelection, runtime: GraphQLCompositeType, value: Record<string, unknown>): Completed => {
-    const out: Record<string, unknown> = Object.create(null);
+    const out = Object.create(null) as Record<string, unknown>;
     for (const field of selection.fieldsFor(runtime)) {
       const key = field.key;
       path.push(key);
@@ -100,8 +100,8 @@ export function shapeResponse(input: ShapeInput): Shaped {
           result = REPORTED;
         }
       } else if (field.kind === 'introspection') result = input.introspect(field);
-      else if (deniedAny && field.nodes.every((node) => denied!.has(node))) {
-        errors.push(new GraphQLError(denied!.get(field.nodes[0])!.message, { path: [...path], extensions: { code: ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE } }));
+      else if (denied && deniedAny && field.nodes.every((node) => denied.has(node))) {
+        errors.push(new GraphQLError(denied.get(field.nodes[0])!.message, { path: [...path], extensions: { code: ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE } }));
         result = isNonNullType(field.type) ? REPORTED : null;
       } else result = complete(field, field.type!, Object.hasOwn(value, key) ? value[key] : undefined, false);
       path.pop();
