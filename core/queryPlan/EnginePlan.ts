@@ -4,8 +4,8 @@
  * converts to it node for node (core/apollo/toEnginePlan.ts). Hive Router's planner
  * (`@graphql-hive/router-query-planner`) emits the same node kinds as JSON with three differences an
  * adapter maps: Flatten path steps as `{ Field }`/`{ TypeCondition }` objects, rewrites wrapped as
- * `{ ValueSetter }`/`{ KeyRenamer }`, and a `BatchFetch` node (several `_entities` aliases in one request),
- * which would be one more step kind here.
+ * `{ ValueSetter }`/`{ KeyRenamer }`, and its `BatchFetch` node (several `_entities` aliases in one
+ * request), `BatchFetchStep` here (gateway/engine/fromHivePlan.ts).
  */
 
 /** A selection of a `requires` (the fields an entity representation is built from). */
@@ -38,7 +38,29 @@ export interface FetchStep {
   readonly outputRewrites?: readonly DataRewrite[];
 }
 
-/** Runs `node` at every value found at `path` (`@` steps into every item of a list). */
+/** One `_entities` alias of a batch fetch: the entities found at `paths`, sent as `representationsVariable`. */
+export interface EntityBatch {
+  readonly alias: string;
+  readonly representationsVariable: string;
+  /** Response paths from the root (`@` for every list item, `... on A|B` for objects of those types). */
+  readonly paths: ReadonlyArray<readonly string[]>;
+  readonly requires: readonly PlanSelection[];
+  readonly inputRewrites?: readonly DataRewrite[];
+  readonly outputRewrites?: readonly DataRewrite[];
+}
+
+/** One request to one subgraph fetching entities found at several places (Hive Router's `BatchFetch`). */
+export interface BatchFetchStep {
+  readonly kind: 'BatchFetch';
+  readonly serviceName: string;
+  readonly operation: string;
+  readonly operationName?: string;
+  readonly operationKind: 'query' | 'mutation' | 'subscription';
+  readonly variableUsages: readonly string[];
+  readonly batches: readonly EntityBatch[];
+}
+
+/** Runs `node` at every value found at `path` (`@` steps into every item of a list, `... on A|B` keeps objects of those types). */
 export interface FlattenStep {
   readonly kind: 'Flatten';
   readonly path: ReadonlyArray<string>;
@@ -68,7 +90,7 @@ export interface DeferStep {
   readonly kind: 'Defer';
 }
 
-export type PlanStep = FetchStep | FlattenStep | SequenceStep | ParallelStep | ConditionStep | DeferStep;
+export type PlanStep = FetchStep | BatchFetchStep | FlattenStep | SequenceStep | ParallelStep | ConditionStep | DeferStep;
 
 /** A whole plan; `node` is absent for operations answered by the gateway alone (`{ __typename }`, introspection). */
 export interface EnginePlan {

@@ -1,7 +1,8 @@
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import type { FetchStep, PlanStep } from '../../core/queryPlan/EnginePlan.js';
+import type { BatchFetchStep, FetchStep, PlanStep } from '../../core/queryPlan/EnginePlan.js';
 import { applyRewrites } from './applyRewrites.js';
 import { buildRepresentation } from './buildRepresentation.js';
+import { isObjectOfType } from './isObjectOfType.js';
 import { mergeInto } from './mergeInto.js';
 import { missingEntityError, subgraphError, type SubgraphErrorJson } from './subgraphError.js';
 
@@ -12,7 +13,7 @@ export interface SubgraphAnswer {
 }
 
 /** Sends one fetch of the plan to its subgraph. `path` is where in the response its data goes (`@` for lists). */
-export type SubgraphFetch = (step: FetchStep, variables: Record<string, unknown>, path: readonly string[]) => Promise<SubgraphAnswer>;
+export type SubgraphFetch = (step: FetchStep | BatchFetchStep, variables: Record<string, unknown>, path: readonly string[]) => Promise<SubgraphAnswer>;
 
 /** What a plan runs with. */
 export interface PlanExecutionInput {
@@ -40,28 +41,42 @@ interface Cursor {
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+const FRAGMENT = '... on ';
+
+/** Whether `object` passes a `... on A|B` path step. */
+type TypeStep = (object: Record<string, unknown>, step: string) => boolean;
+
 /** The objects at `path` below `value` (`@` and lists step into every item; nulls end a branch), in document order. */
-function collect(value: unknown, path: readonly string[], index: number, out: Record<string, unknown>[]): void {
+function collect(value: unknown, path: readonly string[], index: number, isType: TypeStep, out: Record<string, unknown>[]): void {
   if (value === null || value === undefined) return;
   if (Array.isArray(value)) {
     const next = path[index] === '@' ? index + 1 : index;
-    for (const item of value) collect(item, path, next, out);
+    for (const item of value) collect(item, path, next, isType, out);
     return;
   }
   if (!isRecord(value)) return;
   if (index === path.length) out.push(value);
   else if (path[index] === '@') return;
-  else if (Object.hasOwn(value, path[index])) collect(value[path[index]], path, index + 1, out);
+  else if (path[index].startsWith(FRAGMENT)) {
+    if (isType(value, path[index])) collect(value, path, index + 1, isType, out);
+  } else if (Object.hasOwn(value, path[index])) collect(value[path[index]], path, index + 1, isType, out);
 }
 
 /** The response paths (with list indices) of the objects `collect` finds, in the same order: only for errors. */
-function concretePaths(value: unknown, path: readonly string[], index: number, prefix: Array<string | number>, out: Array<Array<string | number>>): void {
+function concretePaths(
+  value: unknown,
+  path: readonly string[],
+  index: number,
+  isType: TypeStep,
+  prefix: Array<string | number>,
+  out: Array<Array<string | number>>,
+): void {
   if (value === null || value === undefined) return;
   if (Array.isArray(value)) {
     const next = path[index] === '@' ? index + 1 : index;
     value.forEach((item, i) => {
       prefix.push(i);
-      concretePaths(item, path, next, prefix, out);
+      concretePaths(item, path, next, isType, prefix, out);
       prefix.pop();
     });
     return;
@@ -69,11 +84,23 @@ function concretePaths(value: unknown, path: readonly string[], index: number, p
   if (!isRecord(value)) return;
   if (index === path.length) out.push([...prefix]);
   else if (path[index] === '@') return;
-  else if (Object.hasOwn(value, path[index])) {
+  else if (path[index].startsWith(FRAGMENT)) {
+    if (isType(value, path[index])) concretePaths(value, path, index + 1, isType, prefix, out);
+  } else if (Object.hasOwn(value, path[index])) {
     prefix.push(path[index]);
-    concretePaths(value[path[index]], path, index + 1, prefix, out);
+    concretePaths(value[path[index]], path, index + 1, isType, prefix, out);
     prefix.pop();
   }
+}
+
+/** The entities of one `_entities` selection: what is sent, and which collected objects each representation stands for. */
+interface EntityGroup {
+  readonly objects: readonly Record<string, unknown>[];
+  readonly representations: Record<string, unknown>[];
+  /** For each representation, the indices (in `objects`) of the entities it stands for. */
+  readonly holders: number[][];
+  /** The response path of each of `objects` (computed only when an error needs it). */
+  pathOf(index: number): ReadonlyArray<string | number>;
 }
 
 /**
@@ -87,9 +114,10 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
   const errors: GraphQLError[] = [];
   if (!input.node) return { data, errors };
 
-  const pathsOf = (cursor: Cursor) => {
+  const isType: TypeStep = (object, step) => step.slice(FRAGMENT.length).split('|').some((name) => isObjectOfType(input.supergraph, object, name));
+  const pathsAt = (paths: ReadonlyArray<readonly string[]>) => {
     const out: Array<Array<string | number>> = [];
-    concretePaths(data, cursor.path, 0, [], out);
+    for (const path of paths) concretePaths(data, path, 0, isType, [], out);
     return out;
   };
 
@@ -103,7 +131,7 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
         return;
       case 'Flatten': {
         const objects: Record<string, unknown>[] = [];
-        for (const object of cursor.objects) collect(object, step.path, 0, objects);
+        for (const object of cursor.objects) collect(object, step.path, 0, isType, objects);
         if (objects.length) await run(step.node, { path: [...cursor.path, ...step.path], objects });
         return;
       }
@@ -116,8 +144,9 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
         // Refused before execution (createMeshExecutor.ts); reaching here is a bug: fail the operation.
         throw new Error('@defer plans are not executed by the mesh query engine');
       case 'Fetch':
+      case 'BatchFetch':
         try {
-          await (step.requires ? fetchEntities(step, cursor) : fetchRoot(step, cursor));
+          await (step.kind === 'BatchFetch' ? fetchBatch(step, cursor) : step.requires ? fetchEntities(step, cursor) : fetchRoot(step, cursor));
         } catch (error) {
           errors.push(
             error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error as Error }),
@@ -126,7 +155,7 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
     }
   };
 
-  const variablesOf = (step: FetchStep): Record<string, unknown> => {
+  const variablesOf = (step: FetchStep | BatchFetchStep): Record<string, unknown> => {
     const variables = Object.create(null) as Record<string, unknown>;
     const given = input.variables;
     if (given) for (const name of step.variableUsages) if (Object.hasOwn(given, name) && given[name] !== undefined) variables[name] = given[name];
@@ -141,15 +170,20 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
     for (const object of cursor.objects) mergeInto(object, answer.data);
   };
 
-  const fetchEntities = async (step: FetchStep, cursor: Cursor) => {
+  /** Representations of `objects` (identical ones sent once). */
+  const groupOf = (
+    objects: readonly Record<string, unknown>[],
+    requires: FetchStep['requires'] & object,
+    inputRewrites: FetchStep['inputRewrites'],
+    paths: () => Array<Array<string | number>>,
+  ): EntityGroup => {
     const representations: Record<string, unknown>[] = [];
-    // For each representation sent, the indices (in cursor.objects) of the entities it stands for.
     const holders: number[][] = [];
     const byKey = new Map<string, number>();
-    cursor.objects.forEach((object, index) => {
-      const representation = buildRepresentation(input.supergraph, object, step.requires!);
+    objects.forEach((object, index) => {
+      const representation = buildRepresentation(input.supergraph, object, requires);
       if (!representation || !representation.__typename) return;
-      applyRewrites(input.supergraph, step.inputRewrites, representation);
+      applyRewrites(input.supergraph, inputRewrites, representation);
       const key = JSON.stringify(representation);
       const known = byKey.get(key);
       if (known !== undefined) return void holders[known].push(index);
@@ -157,41 +191,77 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
       representations.push(representation);
       holders.push([index]);
     });
-    if (representations.length === 0) return;
-    const variables = variablesOf(step);
-    if ('representations' in variables) throw new Error('Variables cannot contain key "representations"');
-    variables.representations = representations;
-    const answer = await input.fetch(step, variables, cursor.path);
+    let computed: Array<Array<string | number>> | undefined;
+    return { objects, representations, holders, pathOf: (index) => (computed ??= paths())[index] ?? [] };
+  };
 
-    let entityPaths: Array<Array<string | number>> | undefined;
-    const pathOf = (index: number) => (entityPaths ??= pathsOf(cursor))[index] ?? [];
+  /**
+   * Puts one `_entities` answer where its entities are: errors at `[field, i, ...]` at every path of
+   * entity i, other errors as they are; each entity merged into every holder; an entity answered `null`
+   * without an error for it is reported (never a silent null).
+   */
+  const receive = (serviceName: string, field: string, group: EntityGroup, answer: SubgraphAnswer, outputRewrites: FetchStep['outputRewrites'], cursorPath: readonly string[]) => {
     const answered = new Set<number>();
     let unlocated = false;
     for (const error of answer.errors ?? []) {
       const [head, at, ...rest] = error.path ?? [];
-      if (head === '_entities' && typeof at === 'number' && holders[at]) {
+      if (head === field && typeof at === 'number' && group.holders[at]) {
         answered.add(at);
-        for (const index of holders[at]) errors.push(subgraphError(step.serviceName, error, [...pathOf(index), ...rest]));
-      } else {
+        for (const index of group.holders[at]) errors.push(subgraphError(serviceName, error, [...group.pathOf(index), ...rest]));
+      } else if (head === field) {
         unlocated = true;
-        errors.push(subgraphError(step.serviceName, error, error.path && [...cursor.path, ...error.path]));
-      }
+        errors.push(subgraphError(serviceName, error, [...cursorPath, ...error.path!]));
+      } else if (!error.path) unlocated = true;
     }
     if (!answer.data) return;
-    const received = answer.data._entities;
-    if (!Array.isArray(received)) throw new Error('Expected "data._entities" in response to be an array');
-    if (received.length !== representations.length) throw new Error(`Expected "data._entities" to contain ${representations.length} elements`);
+    const received = answer.data[field];
+    if (!Array.isArray(received)) throw new Error(`Expected "data.${field}" in response to be an array`);
+    if (received.length !== group.representations.length) throw new Error(`Expected "data.${field}" to contain ${group.representations.length} elements`);
     received.forEach((entity: unknown, at) => {
+      const holders = group.holders[at];
       if (!isRecord(entity)) {
         // No entity and no error for it: the client gets an error where it is, not a silent null.
         if (!answered.has(at) && !unlocated)
-          for (const index of holders[at]) errors.push(missingEntityError(step.serviceName, cursor.objects[index].__typename, pathOf(index)));
+          for (const index of holders) errors.push(missingEntityError(serviceName, group.objects[index].__typename, group.pathOf(index)));
         return;
       }
-      if (!entity.__typename) entity.__typename = cursor.objects[holders[at][0]].__typename;
-      applyRewrites(input.supergraph, step.outputRewrites, entity);
-      for (const index of holders[at]) mergeInto(cursor.objects[index], entity);
+      if (!entity.__typename) entity.__typename = group.objects[holders[0]].__typename;
+      applyRewrites(input.supergraph, outputRewrites, entity);
+      for (const index of holders) mergeInto(group.objects[index], entity);
     });
+  };
+
+  const fetchEntities = async (step: FetchStep, cursor: Cursor) => {
+    const group = groupOf(cursor.objects, step.requires!, step.inputRewrites, () => pathsAt([cursor.path]));
+    if (group.representations.length === 0) return;
+    const variables = variablesOf(step);
+    if ('representations' in variables) throw new Error('Variables cannot contain key "representations"');
+    variables.representations = group.representations;
+    const answer = await input.fetch(step, variables, cursor.path);
+    // Errors elsewhere than in `_entities` keep their path below the cursor; those without one stay without.
+    for (const error of answer.errors ?? [])
+      if (!error.path || error.path[0] !== '_entities') errors.push(subgraphError(step.serviceName, error, error.path && [...cursor.path, ...error.path]));
+    receive(step.serviceName, '_entities', group, answer, step.outputRewrites, cursor.path);
+  };
+
+  const fetchBatch = async (step: BatchFetchStep, cursor: Cursor) => {
+    const groups = step.batches.map((batch) => {
+      const objects: Record<string, unknown>[] = [];
+      for (const path of batch.paths) for (const object of cursor.objects) collect(object, path, 0, isType, objects);
+      return groupOf(objects, batch.requires, batch.inputRewrites, () => pathsAt(batch.paths.map((path) => [...cursor.path, ...path])));
+    });
+    if (groups.every((group) => group.representations.length === 0)) return;
+    const variables = variablesOf(step);
+    step.batches.forEach((batch, i) => {
+      if (batch.representationsVariable in variables) throw new Error(`Variables cannot contain key "${batch.representationsVariable}"`);
+      variables[batch.representationsVariable] = groups[i].representations;
+    });
+    const answer = await input.fetch(step, variables, cursor.path);
+    const aliases = new Set(step.batches.map((batch) => batch.alias));
+    for (const error of answer.errors ?? [])
+      if (!error.path || !aliases.has(String(error.path[0])))
+        errors.push(subgraphError(step.serviceName, error, error.path && [...cursor.path, ...error.path]));
+    step.batches.forEach((batch, i) => receive(step.serviceName, batch.alias, groups[i], answer, batch.outputRewrites, cursor.path));
   };
 
   await run(input.node, { path: [], objects: [data] });
