@@ -213,7 +213,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       );
     },
   });
-  const engine = (config.queryEngine ?? DEFAULT_QUERY_ENGINE) === 'mesh' ? useMeshEngine(gateway) : gateway;
+  const engine =
+    (config.queryEngine ?? DEFAULT_QUERY_ENGINE) === 'mesh'
+      ? useMeshEngine(gateway, { planner: config.queryPlanner, log: (line) => log('warn', line) })
+      : gateway;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
   });

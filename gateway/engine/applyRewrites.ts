@@ -15,7 +15,13 @@ function applyAt(schema: GraphQLSchema, path: readonly string[], index: number, 
   const step = path[index];
   if (step.startsWith(FRAGMENT)) {
     // Data without `__typename` is taken to match: the planner only rewrites where the type is known.
-    if (step.slice(FRAGMENT.length).split('|').some((name) => isObjectOfType(schema, object, name, true))) applyAt(schema, path, index + 1, object, apply);
+    if (
+      step
+        .slice(FRAGMENT.length)
+        .split('|')
+        .some((name) => isObjectOfType(schema, object, name, true))
+    )
+      applyAt(schema, path, index + 1, object, apply);
   } else if (Object.hasOwn(object, step)) applyAt(schema, path, index + 1, object[step], apply);
 }
 

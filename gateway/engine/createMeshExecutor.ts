@@ -21,6 +21,12 @@ export interface MeshExecutorOptions {
    * @default refuses such operations with BAD_REQUEST
    */
   fallback?: GatewayExecutor;
+  /**
+   * Another planner, asked first (Hive Router's, createHivePlanner.ts): null means "plan it with
+   * @apollo/gateway". A throw fails that operation.
+   * @default none: @apollo/gateway plans every operation
+   */
+  planFirst?: (query: string, operationName: string | null | undefined) => EnginePlan | null;
 }
 
 // The same span names as @apollo/gateway's executor, so traces read the same whichever engine runs.
@@ -56,13 +62,20 @@ const hasDefer = (step: PlanStep | undefined): boolean => {
   }
 };
 
+// Whether a plan has a Defer node, decided once per plan.
+const deferring = new WeakMap<EnginePlan, boolean>();
+const defers = (plan: EnginePlan): boolean => {
+  let found = deferring.get(plan);
+  if (found === undefined) deferring.set(plan, (found = hasDefer(plan.node)));
+  return found;
+};
+
 // The engine's form of each plan, converted once per plan (plans live in the gateway's plan cache).
 const enginePlans = new WeakMap<QueryPlan, EnginePlan>();
 const enginePlanOf = (plan: QueryPlan): EnginePlan => {
   let converted = enginePlans.get(plan);
   if (!converted) {
     converted = toEnginePlan(plan);
-    if (!converted.unsupported && hasDefer(converted.node)) converted = { unsupported: '@defer is not supported: the gateway answers in one response' };
     enginePlans.set(plan, converted);
   }
   return converted;
@@ -75,7 +88,7 @@ const enginePlanOf = (plan: QueryPlan): EnginePlan => {
  * response is written once by shapeResponse.ts, field auth's denials included (auth/fieldDenials.ts).
  */
 export function createMeshExecutor(options: MeshExecutorOptions): GatewayExecutor {
-  const { planning, fallback } = options;
+  const { planning, fallback, planFirst } = options;
   return (requestContext) =>
     inSpan('gateway.request', {}, async () => {
       const { request, schema } = requestContext;
@@ -91,7 +104,16 @@ export function createMeshExecutor(options: MeshExecutorOptions): GatewayExecuto
       const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
       if (coerced.errors) return { errors: coerced.errors };
 
-      const plan = enginePlanOf(await inSpan('gateway.plan', {}, async () => planning.plan(requestContext)));
+      const plan = await inSpan('gateway.plan', {}, async () => {
+        const query = requestContext.request.query ?? requestContext.source;
+        return (
+          (planFirst && query !== undefined && planFirst(query, requestContext.request.operationName)) || enginePlanOf(await planning.plan(requestContext))
+        );
+      });
+      if (defers(plan))
+        return {
+          errors: [new MeshError(ErrorCode.BAD_REQUEST, 'This operation cannot be run: @defer is not supported: the gateway answers in one response.')],
+        };
       if (plan.unsupported) {
         if (fallback) return fallback(requestContext);
         return { errors: [new MeshError(ErrorCode.BAD_REQUEST, `This operation cannot be run: ${plan.unsupported}.`)] };

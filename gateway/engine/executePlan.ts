@@ -114,7 +114,11 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
   const errors: GraphQLError[] = [];
   if (!input.node) return { data, errors };
 
-  const isType: TypeStep = (object, step) => step.slice(FRAGMENT.length).split('|').some((name) => isObjectOfType(input.supergraph, object, name));
+  const isType: TypeStep = (object, step) =>
+    step
+      .slice(FRAGMENT.length)
+      .split('|')
+      .some((name) => isObjectOfType(input.supergraph, object, name));
   const pathsAt = (paths: ReadonlyArray<readonly string[]>) => {
     const out: Array<Array<string | number>> = [];
     for (const path of paths) concretePaths(data, path, 0, isType, [], out);
@@ -200,7 +204,14 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
    * entity i, other errors as they are; each entity merged into every holder; an entity answered `null`
    * without an error for it is reported (never a silent null).
    */
-  const receive = (serviceName: string, field: string, group: EntityGroup, answer: SubgraphAnswer, outputRewrites: FetchStep['outputRewrites'], cursorPath: readonly string[]) => {
+  const receive = (
+    serviceName: string,
+    field: string,
+    group: EntityGroup,
+    answer: SubgraphAnswer,
+    outputRewrites: FetchStep['outputRewrites'],
+    cursorPath: readonly string[],
+  ) => {
     const answered = new Set<number>();
     let unlocated = false;
     for (const error of answer.errors ?? []) {

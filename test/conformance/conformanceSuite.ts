@@ -6,7 +6,7 @@
  * engine (`MESH_QUERY_ENGINE`): conformance.mesh.test.ts and conformance.apollo.test.ts run this suite
  * for each, so both stay conformant in CI.
  */
-import type { QueryEngine } from '../../gateway/engine/useMeshEngine.js';
+import type { QueryEngine, QueryPlannerName } from '../../gateway/engine/useMeshEngine.js';
 import { allowedDifferences, KNOWN_DIVERGENCES } from './allowedDifferences.js';
 import { CONFORMANCE_CORPUS } from './conformanceCorpus.js';
 import { CONFORMANCE_SCHEMAS } from './conformanceSubgraphs.js';
@@ -14,14 +14,14 @@ import { comparable, normaliseResponse, type WireResult } from './normaliseRespo
 import { ourGatewayExecutor } from './ourGatewayExecutor.js';
 import { startConformanceMesh, type ConformanceMesh } from './startConformanceMesh.js';
 
-/** The conformance suite for our gateway running plans with `engine`. */
-export function describeConformance(engine: QueryEngine): void {
-  describe(`conformance of our gateway (${engine} query engine) with @apollo/gateway`, () => {
+/** The conformance suite for our gateway running plans with `engine`, planned by `planner` (for the mesh engine). */
+export function describeConformance(engine: QueryEngine, planner: QueryPlannerName = 'apollo'): void {
+  describe(`conformance of our gateway (${engine} query engine, ${planner} planner) with @apollo/gateway`, () => {
     const ALLOWED_DIFFERENCES = allowedDifferences(engine);
     let mesh: ConformanceMesh;
 
     beforeAll(async () => {
-      mesh = await startConformanceMesh(ourGatewayExecutor(engine));
+      mesh = await startConformanceMesh(ourGatewayExecutor(engine, planner));
     }, 60_000);
     afterAll(async () => {
       await mesh?.close();

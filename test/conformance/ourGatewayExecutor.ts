@@ -5,11 +5,11 @@
  */
 import { startGateway } from '../../gateway/index.js';
 import { waitFor } from '../support/asyncWait.js';
-import type { QueryEngine } from '../../gateway/engine/useMeshEngine.js';
+import type { QueryEngine, QueryPlannerName } from '../../gateway/engine/useMeshEngine.js';
 import { httpExecutor, type ExecutorFactory } from './startConformanceMesh.js';
 
 export const ourGatewayExecutor =
-  (queryEngine: QueryEngine): ExecutorFactory =>
+  (queryEngine: QueryEngine, queryPlanner: QueryPlannerName = 'apollo'): ExecutorFactory =>
   async ({ file }) => {
     const logs: string[] = [];
     const gateway = await startGateway({
@@ -21,6 +21,7 @@ export const ourGatewayExecutor =
         introspection: true,
         landingPage: false,
         queryEngine,
+        queryPlanner,
       },
       log: (level, message) => void logs.push(`${level}: ${message}`),
     });
