@@ -221,7 +221,10 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
         for (const index of group.holders[at]) errors.push(subgraphError(serviceName, error, [...group.pathOf(index), ...rest]));
       } else if (head === field) {
         unlocated = true;
-        errors.push(subgraphError(serviceName, error, [...cursorPath, ...error.path!]));
+        // A batch alias is the plan's own name: an error for the whole list is put at each entity of it.
+        if (field !== '_entities' && at === undefined)
+          for (const holders of group.holders) for (const index of holders) errors.push(subgraphError(serviceName, error, group.pathOf(index)));
+        else errors.push(subgraphError(serviceName, error, [...cursorPath, ...error.path!]));
       } else if (!error.path) unlocated = true;
     }
     if (!answer.data) return;

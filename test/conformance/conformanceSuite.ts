@@ -7,7 +7,7 @@
  * for each, so both stay conformant in CI.
  */
 import type { QueryEngine, QueryPlannerName } from '../../gateway/engine/useMeshEngine.js';
-import { allowedDifferences, KNOWN_DIVERGENCES } from './allowedDifferences.js';
+import { allowedDifferences, knownDivergences } from './allowedDifferences.js';
 import { CONFORMANCE_CORPUS } from './conformanceCorpus.js';
 import { CONFORMANCE_SCHEMAS } from './conformanceSubgraphs.js';
 import { comparable, normaliseResponse, type WireResult } from './normaliseResponse.js';
@@ -18,6 +18,7 @@ import { startConformanceMesh, type ConformanceMesh } from './startConformanceMe
 export function describeConformance(engine: QueryEngine, planner: QueryPlannerName = 'apollo'): void {
   describe(`conformance of our gateway (${engine} query engine, ${planner} planner) with @apollo/gateway`, () => {
     const ALLOWED_DIFFERENCES = allowedDifferences(engine);
+    const KNOWN_DIVERGENCES = knownDivergences(planner);
     let mesh: ConformanceMesh;
 
     beforeAll(async () => {
