@@ -37,7 +37,16 @@ describe('gatewayPlanning', () => {
               node: expect.objectContaining({
                 kind: 'Fetch',
                 serviceName: 'reviews',
-                requires: [{ kind: 'InlineFragment', typeCondition: 'Product', selections: [{ kind: 'Field', name: '__typename' }, { kind: 'Field', name: 'id' }] }],
+                requires: [
+                  {
+                    kind: 'InlineFragment',
+                    typeCondition: 'Product',
+                    selections: [
+                      { kind: 'Field', name: '__typename' },
+                      { kind: 'Field', name: 'id' },
+                    ],
+                  },
+                ],
               }),
             },
           ],
