@@ -5,6 +5,8 @@
  * `ReturnsRecorded` facts, `returnsHistory`, `returnsBucketUpdated`, `ReturnsBucket`.
  */
 
+import { CLASSIFICATION_SPEC_URL } from '../core/classification/ClassificationLevel.js';
+
 /** What the template needs to know. */
 export interface DomainTemplateInput {
   /** The domain name (lowercase letters and digits). */
@@ -40,7 +42,13 @@ export function domainTemplate(input: DomainTemplateInput): TemplateFile[] {
 }
 
 function schemaFile(name: string, P: string): string {
-  return `extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@authenticated"])
+  return `# @classification(level: PUBLIC | INTERNAL | CONFIDENTIAL | PII | RESTRICTED) classifies a field (or a type)
+# for the catalog and the data contract; CONFIDENTIAL, PII and RESTRICTED fields also need @requiresScopes
+# (or @authenticated / @policy), or the subgraph refuses to start. See README "Adding a domain".
+extend schema
+  @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@authenticated", "@composeDirective"])
+  @link(url: "${CLASSIFICATION_SPEC_URL}", import: ["@classification"])
+  @composeDirective(name: "@classification")
 
 "${P} facts in one bucket."
 type ${P}Bucket {
@@ -51,7 +59,7 @@ type ${P}Bucket {
   "Facts recorded."
   count: Int!
   "Sum of their amounts."
-  amount: Float!
+  amount: Float! @classification(level: INTERNAL)
   "Null unless \`compareTo\` is given."
   comparison: ${P}Comparison
   "Null unless \`rolling\` is given."
@@ -154,8 +162,7 @@ export function ${name}Product(typeDefs: DocumentNode) {
       },
       owner: { team: ${tsString(owner)}, contact: ${tsString(contact)} },
       slos: { freshnessSeconds: 300, availability: 0.99, retentionDays: 365 },
-      // Fields that are not public, by coordinate (e.g. '${P}Bucket.amount': 'confidential'); guard them in the SDL too.
-      classification: {},
+      // Field classification and access come from the SDL (@classification, @requiresScopes): not typed here.
       tags: ['${name}'],
     },
     facts: ${name}Facts,

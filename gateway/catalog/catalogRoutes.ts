@@ -1,7 +1,9 @@
 import express from 'express';
+import { stringify } from 'yaml';
 import { CATALOG_CSS, CATALOG_JS } from './catalogAssets.js';
 import type { Catalog } from './createCatalog.js';
 import type { CatalogFilters } from './filterProducts.js';
+import { CONTRACT_DOCUMENTS } from './publicPorts.js';
 import { renderCatalogPage } from './renderCatalogPage.js';
 import { renderProductPage } from './renderProductPage.js';
 
@@ -22,9 +24,17 @@ export const CATALOG_CONTENT_SECURITY_POLICY =
 
 const FILTERS = ['q', 'domain', 'tag', 'classification', 'owner'] as const;
 
+/** The contract documents under `/catalog/<id>/`. */
+const CONTRACT_ROUTES = new Map<string, { standard: 'odcs' | 'asyncapi'; format: 'yaml' | 'json' }>([
+  [CONTRACT_DOCUMENTS.odcs, { standard: 'odcs', format: 'yaml' }],
+  [CONTRACT_DOCUMENTS.asyncapi, { standard: 'asyncapi', format: 'yaml' }],
+  [CONTRACT_DOCUMENTS.asyncapi.replace(/\.yaml$/, '.json'), { standard: 'asyncapi', format: 'json' }],
+]);
+
 /**
  * `/catalog` (the list, `?q=&domain=&tag=&classification=&owner=`), `/catalog/<id>` (a product),
- * `/catalog/<id>.json`, `/catalog.json` and the pages' assets.
+ * `/catalog/<id>.json`, `/catalog.json`, the pages' assets, and each product's contracts:
+ * `/catalog/<id>/contract.yaml` (ODCS v3) and `/catalog/<id>/asyncapi.yaml` (AsyncAPI 3.0; `.json` too).
  */
 export function catalogRoutes(options: CatalogRoutesOptions): express.Router {
   const { catalog, ready, catalogPath = '/catalog', graphqlPath = '/graphql' } = options;
@@ -46,6 +56,18 @@ export function catalogRoutes(options: CatalogRoutesOptions): express.Router {
     const asset = req.params.file === 'catalog.css' ? ['text/css', CATALOG_CSS] : req.params.file === 'catalog.js' ? ['text/javascript', CATALOG_JS] : null;
     if (!asset) return next();
     res.set({ 'Cache-Control': 'public, max-age=300', 'X-Content-Type-Options': 'nosniff' }).type(asset[0]).send(asset[1]);
+  });
+  router.get(`${catalogPath}/:id/:document`, async (req, res, next) => {
+    const document = CONTRACT_ROUTES.get(req.params.document);
+    if (!document) return next();
+    if (!ready()) return void notReady(res);
+    const contracts = await catalog.contracts(req.params.id);
+    if (!contracts) return next();
+    const body = contracts[document.standard];
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' });
+    if (document.format === 'json') return void res.json(body);
+    // YAML 1.2 without anchors or folded lines: what a person reads and every ODCS / AsyncAPI tool parses.
+    res.type('application/yaml').send(stringify(body, { aliasDuplicateObjects: false, lineWidth: 0 }));
   });
   router.get(`${catalogPath}/:id`, async (req, res, next) => {
     if (!ready()) return void notReady(res);

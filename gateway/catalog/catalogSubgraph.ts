@@ -61,11 +61,12 @@ type ClassifiedField {
   classification: String!
 }
 
-"An access point: graphql-query, graphql-subscription, event-subject, file or event-mesh (a broker topic or queue)."
+"An access point: graphql-query, graphql-subscription, event-subject, file, event-mesh (a broker topic or queue) or contract (a machine-readable contract document: format odcs or asyncapi)."
 type OutputPort {
   kind: String!
   url: String
   subject: String
+  "file: parquet or csv; contract: odcs or asyncapi."
   format: String
   path: String
   description: String
@@ -105,7 +106,7 @@ function toGraphQL(product: CollectedDescriptor & { subgraph: string }) {
     purpose: product.description.purpose,
     limitations: product.description.limitations ?? null,
     usage: product.description.usage ?? null,
-    classifiedFields: Object.entries(product.classification).map(([coordinate, classification]) => ({ coordinate, classification })),
+    classifiedFields: Object.entries(product.classification ?? {}).map(([coordinate, classification]) => ({ coordinate, classification })),
     tags: product.tags ?? [],
   };
 }

@@ -10,7 +10,10 @@ export interface CollectedDescriptor {
   description: { purpose: string; limitations?: string; usage?: string };
   owner: { team: string; contact: string };
   slos: { freshnessSeconds: number; availability: number; retentionDays: number; queryLatencyP99Ms?: number };
-  classification: Record<string, string>;
+  /** Field coordinate → level, derived from the SDL by the kit; absent from older subgraphs (all public). */
+  classification?: Record<string, string>;
+  /** What reading a field needs, derived from the SDL's auth directives; absent from older subgraphs. */
+  access?: Record<string, unknown>;
   tags?: string[];
   outputPorts: Array<Record<string, unknown> & { kind: string }>;
   asOf: string | null;

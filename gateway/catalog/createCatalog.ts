@@ -3,7 +3,9 @@ import type { SubgraphSdl } from '../../core/apollo/index.js';
 import type { SubgraphAddress } from '../supergraph/subgraphAddresses.js';
 import { CATALOG_SUBGRAPH_NAME, catalogSubgraphSchema, catalogSubgraphSdl } from './catalogSubgraph.js';
 import { collectDescriptors, type CollectedCatalog } from './collectDescriptors.js';
-import { publicPorts, type PublicEndpoints } from './publicPorts.js';
+import { contractPorts, publicPorts, type PublicEndpoints } from './publicPorts.js';
+import { odcsContract } from './odcsContract.js';
+import { asyncApiDocument } from './asyncApiDocument.js';
 import { productView, type CatalogSchema, type ProductView } from './productView.js';
 import type { IdeExample } from '../ide/renderIdePage.js';
 
@@ -46,6 +48,14 @@ export interface Catalog {
   view(id: string): Promise<ProductView | null>;
   /** Example operations for the IDE's tabs: each product's first query and first subscription. */
   examples(): Promise<IdeExample[]>;
+  /** A product's contract documents as data (ODCS and AsyncAPI), null for an unknown id. */
+  contracts(id: string): Promise<ProductContracts | null>;
+}
+
+/** A product's machine-readable contracts (see `odcsContract.ts`, `asyncApiDocument.ts`). */
+export interface ProductContracts {
+  odcs: Record<string, unknown>;
+  asyncapi: Record<string, unknown>;
 }
 
 /**
@@ -60,7 +70,12 @@ export function createCatalog(options: CatalogOptions): Catalog {
       const remote = Object.fromEntries(Object.entries(addresses()).filter(([, a]) => !isLocalSubgraph(a)));
       const endpoints = publicEndpoints?.() ?? null;
       const collected = collectDescriptors(remote).then((catalog) =>
-        endpoints ? { ...catalog, products: catalog.products.map((p) => ({ ...p, outputPorts: publicPorts(p.outputPorts, endpoints) })) } : catalog,
+        endpoints
+          ? {
+              ...catalog,
+              products: catalog.products.map((p) => ({ ...p, outputPorts: [...publicPorts(p.outputPorts, endpoints), ...contractPorts(p.id, endpoints)] })),
+            }
+          : catalog,
       );
       cached = { at: Date.now(), value: collected };
     }
@@ -72,6 +87,14 @@ export function createCatalog(options: CatalogOptions): Catalog {
     view: async (id) => {
       const product = (await load()).products.find((p) => p.id === id);
       return product ? productView(product, schema()) : null;
+    },
+    contracts: async (id) => {
+      const product = (await load()).products.find((p) => p.id === id);
+      if (!product) return null;
+      const supergraph = schema();
+      const view = productView(product, supergraph);
+      const endpoints = publicEndpoints?.() ?? null;
+      return { odcs: odcsContract(view, supergraph?.apiSchema ?? null, endpoints), asyncapi: asyncApiDocument(view, supergraph?.apiSchema ?? null, endpoints) };
     },
     examples: async () => {
       const supergraph = schema();

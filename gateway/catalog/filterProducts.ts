@@ -21,7 +21,7 @@ export function searchText(product: CollectedDescriptor): string {
 
 /** The classifications a product's fields carry, `public` included. */
 export function classificationsOf(product: CollectedDescriptor): string[] {
-  return [...new Set(['public', ...Object.values(product.classification)])].sort();
+  return [...new Set(['public', ...Object.values(product.classification ?? {})])].sort();
 }
 
 /** The products that pass every filter given. */

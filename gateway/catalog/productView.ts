@@ -1,5 +1,7 @@
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { AuthRequirement } from '../../core/apollo/index.js';
+import { stricterClassification } from '../../core/classification/ClassificationLevel.js';
+import { readClassifications, type Classifications } from '../../core/classification/readClassifications.js';
 import type { CollectedDescriptor } from './collectDescriptors.js';
 import { exampleOperations, type ExampleOperation } from './exampleOperations.js';
 import { readSubgraphOwnership, type SubgraphOwnership } from './readSubgraphOwnership.js';
@@ -21,7 +23,10 @@ export interface ProductField {
   /** `Float`, `[OrderBucket!]!`. */
   type: string;
   description: string | null;
-  /** The descriptor's classification, `public` when it names none. */
+  /**
+   * `@classification` as composed into the supergraph (the SDL's own directive), or the descriptor's when
+   * stricter (a subgraph that classifies without composing the directive); `public` when neither names one.
+   */
   classification: string;
   /** What a caller needs: `public`, `authenticated`, or scopes (`finance:read`, `a and b`, `a or b`). */
   access: string;
@@ -43,6 +48,9 @@ export interface ProductView {
 
 const ownershipCache = new WeakMap<DocumentNode, SubgraphOwnership>();
 const ownershipOf = (document: DocumentNode) => ownershipCache.get(document) ?? ownershipCache.set(document, readSubgraphOwnership(document)).get(document)!;
+const classificationCache = new WeakMap<DocumentNode, Classifications>();
+const classificationsOf = (document: DocumentNode) =>
+  classificationCache.get(document) ?? classificationCache.set(document, readClassifications(document)).get(document)!;
 
 /** A requirement as people read it: every directive must hold; within one, groups are alternatives. */
 export function describeAccess(requirement: AuthRequirement | null): string {
@@ -61,6 +69,7 @@ export function describeAccess(requirement: AuthRequirement | null): string {
 export function productView(product: CollectedDescriptor & { subgraph: string }, schema: CatalogSchema | null, now = new Date()): ProductView {
   if (!schema) return { product, fields: [], lineage: [], examples: [] };
   const ownership = ownershipOf(schema.document);
+  const composed = classificationsOf(schema.document).fields;
   const owned = ownership.fields.get(product.subgraph) ?? new Map<string, readonly string[]>();
   const fields: ProductField[] = [];
   for (const [typeName, names] of owned) {
@@ -75,7 +84,7 @@ export function productView(product: CollectedDescriptor & { subgraph: string },
         coordinate,
         type: String(field.type),
         description: field.description ?? null,
-        classification: product.classification[coordinate] ?? 'public',
+        classification: stricterClassification(composed.get(coordinate), product.classification?.[coordinate]) ?? 'public',
         access: describeAccess(schema.requirementOf(typeName, name)),
       });
     }

@@ -8,12 +8,31 @@ export interface PublicEndpoints {
   wsUrl: string;
   /** Base of file downloads (`gateway/files/filesRoute.ts`), e.g. `https://mesh.example.com/files/`. */
   filesUrl: string;
+  /** The catalog (`gateway/catalog/catalogRoutes.ts`), e.g. `https://mesh.example.com/catalog`: contracts live under it. */
+  catalogUrl: string;
 }
 
 /** The gateway endpoints under a public base URL (`MESH_PUBLIC_URL`). */
 export function publicEndpoints(baseUrl: string): PublicEndpoints {
   const base = baseUrl.replace(/\/+$/, '').replace(/\/graphql$/, '');
-  return { graphqlUrl: `${base}/graphql`, wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, filesUrl: `${base}/files/` };
+  return { graphqlUrl: `${base}/graphql`, wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, filesUrl: `${base}/files/`, catalogUrl: `${base}/catalog` };
+}
+
+/** The machine-readable documents of a product, under `<catalog>/<id>/` (`gateway/catalog/catalogRoutes.ts`). */
+export const CONTRACT_DOCUMENTS = {
+  /** Open Data Contract Standard (Bitol) v3 YAML. */
+  odcs: 'contract.yaml',
+  /** AsyncAPI 3.0 of the product's event ports, YAML. */
+  asyncapi: 'asyncapi.yaml',
+} as const;
+
+/** A product's contract documents as output ports: where a consumer (or a tool) fetches them. */
+export function contractPorts(productId: string, endpoints: PublicEndpoints): Array<Record<string, unknown> & { kind: string }> {
+  const base = `${endpoints.catalogUrl}/${encodeURIComponent(productId)}`;
+  return [
+    { kind: 'contract', format: 'odcs', url: `${base}/${CONTRACT_DOCUMENTS.odcs}`, description: 'Open Data Contract Standard v3 (YAML)' },
+    { kind: 'contract', format: 'asyncapi', url: `${base}/${CONTRACT_DOCUMENTS.asyncapi}`, description: 'AsyncAPI 3.0 of the event ports (YAML; .json too)' },
+  ];
 }
 
 /**

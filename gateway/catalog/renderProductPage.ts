@@ -1,6 +1,7 @@
 import { age, escapeHtml as e, layout } from './html.js';
 import type { ProductView } from './productView.js';
 import type { CatalogPaths } from './renderCatalogPage.js';
+import { CONTRACT_DOCUMENTS } from './publicPorts.js';
 
 type Port = ProductView['product']['outputPorts'][number];
 
@@ -30,6 +31,8 @@ function renderPort(port: Port): string {
       const where = typeof port.url === 'string' ? `<a href="${e(port.url)}"><code>${e(str(port.path))}</code></a>` : `<code>${e(str(port.path))}</code>`;
       return `<tr><td>file</td><td>${where}</td><td>${e(details.filter(Boolean).join(' · '))}</td></tr>`;
     }
+    case 'contract':
+      return `<tr><td>contract (${e(str(port.format))})</td><td><a href="${e(str(port.url))}"><code>${e(str(port.url))}</code></a></td><td>${e(str(port.description))}</td></tr>`;
     default:
       return `<tr><td>${e(port.kind)}</td><td></td><td>${e(str(port.description))}</td></tr>`;
   }
@@ -49,6 +52,8 @@ export const ideLink = (graphqlPath: string, query: string) => `${graphqlPath}?$
 export function renderProductPage(view: ProductView, paths: CatalogPaths = {}): string {
   const { catalogPath = '/catalog', graphqlPath = '/graphql' } = paths;
   const { product: p, fields, lineage, examples } = view;
+  // Relative to the page, so the links hold behind any proxy prefix the catalog is served under.
+  const productPath = `${catalogPath}/${encodeURIComponent(p.id)}`;
   const fieldRows = fields
     .map(
       (f) =>
@@ -86,6 +91,7 @@ ${p.description.usage ? `<p class="muted">Usage: ${e(p.description.usage)}</p>` 
   ${p.retention ? `<dt>Retention</dt><dd>${e(retentionText(p.retention))}</dd>` : ''}
   <dt>Facts</dt><dd>${e(p.factCount.toLocaleString('en'))} (${e(p.factTypes.join(', '))})</dd>
   <dt>Tags</dt><dd>${(p.tags ?? []).map((t) => `<span class="tag">${e(t)}</span>`).join('') || '—'}</dd>
+  <dt>Contract</dt><dd><a class="contract" href="${e(`${productPath}/${CONTRACT_DOCUMENTS.odcs}`)}">Open Data Contract (YAML)</a> · <a class="contract" href="${e(`${productPath}/${CONTRACT_DOCUMENTS.asyncapi}`)}">AsyncAPI of the event ports (YAML)</a></dd>
 </dl>
 <h2>Examples</h2>
 ${exampleBlocks || '<p class="muted">No example: the supergraph is not loaded yet.</p>'}

@@ -44,7 +44,6 @@ export function catalogProduct(typeDefs: DocumentNode) {
       },
       owner: { team: 'Catalog', contact: 'catalog-team@example.com' },
       slos: { freshnessSeconds: 86_400, availability: 0.999, retentionDays: 3650, queryLatencyP99Ms: 100 },
-      classification: {},
       tags: ['master-data'],
     },
     facts: catalogFacts,

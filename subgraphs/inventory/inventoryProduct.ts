@@ -52,7 +52,6 @@ export function inventoryProduct(typeDefs: DocumentNode) {
       },
       owner: { team: 'Warehouse Operations', contact: 'inventory-team@example.com' },
       slos: { freshnessSeconds: 120, availability: 0.995, retentionDays: 365, queryLatencyP99Ms: 250 },
-      classification: {},
       tags: ['inventory'],
     },
     facts: inventoryFacts,

@@ -1,6 +1,7 @@
 import type { GraphQLResolverMap } from '../../core/apollo/index.js';
 import type { DataProductRuntime } from './DataProductRuntime.js';
 import type { DataProductDeclaration, FactSchemas, ProductContext } from './productDeclaration.js';
+import { fieldGovernance } from './auth/fieldGovernance.js';
 
 /** Everything a domain team declares to publish its data product. */
 export interface DataProductDefinition<F extends FactSchemas = FactSchemas> extends DataProductDeclaration<F> {
@@ -8,7 +9,10 @@ export interface DataProductDefinition<F extends FactSchemas = FactSchemas> exte
   resolvers: (product: DataProductRuntime) => GraphQLResolverMap<ProductContext>;
 }
 
-/** Identity function that checks the shape at compile time and fails fast on bad names at start. */
+/**
+ * Identity function that checks the shape at compile time and fails fast at start on bad names, on a
+ * descriptor that still types classification by hand, and on classified fields no auth directive guards.
+ */
 export function defineDataProduct<F extends FactSchemas>(definition: DataProductDefinition<F>): DataProductDefinition<F> {
   const identifier = /^[a-z][a-z0-9_]*$/;
   const bad: string[] = [];
@@ -24,5 +28,15 @@ export function defineDataProduct<F extends FactSchemas>(definition: DataProduct
     for (const t of Object.keys(state.reducers)) if (!(t in definition.facts)) bad.push(`state "${name}" uses unknown fact type "${t}"`);
   }
   if (bad.length) throw new Error(`data product ${definition.descriptor.id}: invalid ${bad.join(', ')} (names must match ${identifier})`);
+  // Classification lives in the SDL only: a hand-typed copy beside it could disagree with what is enforced.
+  if ('classification' in definition.descriptor)
+    throw new Error(
+      `data product ${definition.descriptor.id}: descriptor.classification is not declared by hand any more; classify fields in the SDL with @classification(level: ...) (README "Adding a domain")`,
+    );
+  const { unguarded } = fieldGovernance(definition.typeDefs);
+  if (unguarded.length)
+    throw new Error(
+      `data product ${definition.descriptor.id}: classified fields without @authenticated, @requiresScopes or @policy: ${unguarded.join(', ')} (a confidential, pii or restricted field must be guarded)`,
+    );
   return definition;
 }

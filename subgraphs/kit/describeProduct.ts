@@ -1,11 +1,16 @@
-import { Kind, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
+import { Kind, type DocumentNode, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
 import type { DataProductDeclaration } from './productDeclaration.js';
 import type { Store } from './store/Store.js';
 import type { OutputPort, RetentionReport, ServedDescriptor } from './descriptor.js';
 import { bucketUpdatedFilter, stateChangedSubject } from './ingest/changeSubjects.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fieldGovernance } from './auth/fieldGovernance.js';
 import { EXPORT_FORMATS, exportFileName, exportManifestName, productExportDir } from './exports/exportFiles.js';
+
+// The SDL of a running product never changes: derive its field governance once.
+const governance = new WeakMap<DocumentNode, ReturnType<typeof fieldGovernance>>();
+const governanceOf = (typeDefs: DocumentNode) => governance.get(typeDefs) ?? governance.set(typeDefs, fieldGovernance(typeDefs)).get(typeDefs)!;
 
 /** Where a product's ports are reachable. */
 export interface PortAddresses {
@@ -49,8 +54,11 @@ export async function describeProduct(
     ...product.eventMeshPorts,
     ...(addresses.exportDir ? await filePorts(addresses.exportDir, descriptor.domain, Object.keys(rollups)) : []),
   ];
+  const { classification, access } = governanceOf(typeDefs);
   return {
     ...descriptor,
+    classification,
+    access,
     outputPorts: ports.filter((p) => p.kind !== 'graphql-subscription' || p.fields.length > 0),
     asOf: asOf?.toISOString() ?? null,
     freshness: { lagSeconds, withinSlo: lagSeconds !== null && lagSeconds <= descriptor.slos.freshnessSeconds },

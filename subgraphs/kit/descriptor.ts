@@ -1,10 +1,17 @@
 /**
  * The data product descriptor: what the catalog shows about a product. Modeled on the Open Data Product
- * Standard and ODCS (Bitol): identity, ownership, purpose, SLOs, per-field classification, output ports.
+ * Standard and ODCS (Bitol): identity, ownership, purpose, SLOs, output ports. Per-field classification and
+ * access requirements are not declared here: the kit derives them from the SDL (`auth/fieldGovernance.ts`).
  */
 
-/** How sensitive a field is. `pii` and `confidential` fields must carry auth directives in the SDL. */
-export type Classification = 'public' | 'internal' | 'confidential' | 'pii';
+import type { AuthRequirement } from '../../core/auth/AuthRequirement.js';
+import type { ClassificationLevel } from '../../core/classification/ClassificationLevel.js';
+
+/**
+ * How sensitive a field is, declared in the SDL with `@classification(level:)` (never in the descriptor).
+ * `confidential`, `pii` and `restricted` fields must carry auth directives in the SDL.
+ */
+export type Classification = ClassificationLevel;
 
 /** Lifecycle of a data product. */
 export type ProductStatus = 'draft' | 'active' | 'deprecated' | 'retired';
@@ -40,8 +47,6 @@ export interface DataProductDescriptor {
     /** p99 latency target of history queries. */
     queryLatencyP99Ms?: number;
   };
-  /** Classification per field coordinate `Type.field`; fields not listed are `public`. */
-  classification: Record<string, Classification>;
   tags?: string[];
 }
 
@@ -81,6 +86,10 @@ export interface EventMeshPort {
 
 /** The descriptor as served at `GET /descriptor`: the declaration plus live facts about the product. */
 export interface ServedDescriptor extends DataProductDescriptor {
+  /** Classification per field coordinate `Type.field`, from the SDL's `@classification`; fields not listed are `public`. */
+  classification: Record<string, Classification>;
+  /** What reading a field needs, per coordinate, from the SDL's auth directives; fields not listed are open. */
+  access: Record<string, AuthRequirement>;
   outputPorts: OutputPort[];
   /** Newest applied event time (ISO), null before the first fact. */
   asOf: string | null;

@@ -38,7 +38,6 @@ export function shippingProduct(typeDefs: DocumentNode) {
       },
       owner: { team: 'Logistics', contact: 'logistics-team@example.com' },
       slos: { freshnessSeconds: 300, availability: 0.99, retentionDays: 365, queryLatencyP99Ms: 250 },
-      classification: {},
       tags: ['logistics'],
     },
     facts: shippingFacts,

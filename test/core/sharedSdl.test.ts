@@ -23,12 +23,30 @@ describe('the shared SDL preamble', () => {
     expect(names(withSharedTypeDefs('scalar DateTime\ntype Query { at: DateTime g: Granularity }', SHARED))).toEqual(['DateTime', 'Query', 'Granularity']);
   });
 
+  it('should append a shared directive the subgraph applies, with the types its arguments use', () => {
+    const shared = `${SHARED}\ndirective @classification(level: Level!) on FIELD_DEFINITION\n\nenum Level { PUBLIC PII }\n\nenum classification { A }\n`;
+    expect(names(withSharedTypeDefs('type Query { email: String @classification(level: PII) }', shared))).toEqual(['Query', 'classification', 'Level']);
+    // A type named like the directive is another name: neither brings the other.
+    const typeOnly = withSharedTypeDefs('type Query { c: classification }', shared);
+    expect(typeOnly).toContain('enum classification');
+    expect(typeOnly).not.toContain('directive @classification');
+  });
+
   it('should leave SDL that does not parse as it is, so its error keeps its line', () => {
     expect(withSharedTypeDefs('type Query {', SHARED)).toBe('type Query {');
   });
 
   it('should declare the shared history types once, in schema/shared.graphql only', () => {
-    const shared = ['DateTime', 'Granularity', 'TimeRangeInput', 'ComparePeriod', 'RollingWindowInput', 'MeasureChange'];
+    const shared = [
+      'classification',
+      'ClassificationLevel',
+      'DateTime',
+      'Granularity',
+      'TimeRangeInput',
+      'ComparePeriod',
+      'RollingWindowInput',
+      'MeasureChange',
+    ];
     expect(names(readFileSync('schema/shared.graphql', 'utf8'))).toEqual(shared);
     for (const domain of ['catalog', 'orders', 'inventory', 'shipping']) {
       expect([domain, names(readFileSync(`schema/${domain}.graphql`, 'utf8')).filter((n) => shared.includes(n))]).toEqual([domain, []]);

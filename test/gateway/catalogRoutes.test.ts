@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { parse, buildASTSchema } from 'graphql';
+import { parse as parseYaml } from 'yaml';
 import { catalogRoutes } from '../../gateway/catalog/catalogRoutes.js';
 import { createCatalog } from '../../gateway/catalog/createCatalog.js';
 import { ideRoutes } from '../../gateway/ide/ideRoutes.js';
@@ -70,6 +71,7 @@ describe('catalog routes', () => {
         graphqlUrl: 'https://mesh.example.com/graphql',
         wsUrl: 'wss://mesh.example.com/graphql',
         filesUrl: 'https://mesh.example.com/files/',
+        catalogUrl: 'https://mesh.example.com/catalog',
       }),
       schema: () => ({
         apiSchema,
@@ -140,6 +142,70 @@ describe('catalog routes', () => {
     try {
       expect((await get('/catalog')).status).toBe(503);
       expect((await get('/catalog/evil')).status).toBe(503);
+    } finally {
+      ready = true;
+    }
+  });
+
+  it('should serve the contracts of a hostile descriptor as parseable YAML and JSON with no internal address or server path', async () => {
+    const productPath = `/catalog/${encodeURIComponent(descriptor.id)}`;
+    const odcs = await get(`${productPath}/contract.yaml`, '*/*');
+    const asyncapiYaml = await get(`${productPath}/asyncapi.yaml`, '*/*');
+    const asyncapiJson = await get(`${productPath}/asyncapi.json`, '*/*');
+
+    expect([odcs.status, asyncapiYaml.status, asyncapiJson.status]).toEqual([200, 200, 200]);
+    expect(odcs.headers.get('content-type')).toMatch(/^application\/yaml/);
+    expect(asyncapiJson.headers.get('content-type')).toMatch(/^application\/json/);
+    const contract = parseYaml(odcs.text);
+    expect(contract).toMatchObject({ apiVersion: 'v3.0.2', kind: 'DataContract', id: descriptor.id, name: descriptor.name, status: 'active' });
+    expect(contract.schema).toEqual([
+      expect.objectContaining({
+        name: 'Thing',
+        properties: expect.arrayContaining([
+          expect.objectContaining({ name: 'secret', classification: 'pii', customProperties: [{ property: 'access', value: 'pii:read' }] }),
+        ]),
+      }),
+      // The exported hourly grain, by file name only (the descriptor's absolute path is not repeated).
+      expect.objectContaining({ name: 'things', physicalName: 'things.parquet', physicalType: 'file' }),
+      expect.objectContaining({
+        name: 'things_hour',
+        physicalName: 'things_hour.csv',
+        physicalType: 'file',
+        customProperties: [
+          { property: 'formats', value: 'csv' },
+          { property: 'rows', value: 12 },
+          { property: 'coveredFrom', value: '2026-01-01T00:00:00Z' },
+          { property: 'coveredTo', value: '2026-01-01T12:00:00Z' },
+        ],
+      }),
+    ]);
+    const asyncapi = JSON.parse(asyncapiJson.text);
+    expect(parseYaml(asyncapiYaml.text)).toEqual(asyncapi);
+    // The outbound event-mesh topic is a channel on its broker, with the CloudEvents envelope and what it withholds.
+    expect(asyncapi).toMatchObject({
+      asyncapi: '3.0.0',
+      servers: { 'broker-1': { host: 'broker:1883', protocol: 'mqtt' } },
+      channels: { 'event-mesh-1': { address: EVIL, servers: [{ $ref: '#/servers/broker-1' }], 'x-withheld': ['Thing.secret'] } },
+      operations: { 'receive-event-mesh-1': { action: 'receive', messages: [{ $ref: '#/channels/event-mesh-1/messages/change' }] } },
+      components: { messages: { ChangeCloudEvent: { payload: { required: expect.arrayContaining(['specversion', 'id', 'source', 'type', 'data']) } } } },
+    });
+    for (const text of [odcs.text, asyncapiYaml.text, asyncapiJson.text]) {
+      expect(text).not.toContain('10.0.0.7');
+      expect(text).not.toContain('/srv/mesh');
+      expect(text).not.toContain(subgraph.url);
+    }
+    // The hostile strings stay data: YAML quotes them, the parsed value is the descriptor's own.
+    expect(contract.description.limitations).toBe(descriptor.description.limitations);
+  });
+
+  it('should answer 404 for an unknown contract document or product, 503 before a supergraph', async () => {
+    const productPath = `/catalog/${encodeURIComponent(descriptor.id)}`;
+    expect((await get(`${productPath}/constructor`)).status).toBe(404);
+    expect((await get(`${productPath}/odcs.yaml`)).status).toBe(404);
+    expect((await get('/catalog/nope/contract.yaml')).status).toBe(404);
+    ready = false;
+    try {
+      expect((await get(`${productPath}/contract.yaml`)).status).toBe(503);
     } finally {
       ready = true;
     }

@@ -44,7 +44,6 @@ async function startLeakySubgraph(name: string, typeDefs: string, resolvers: Rec
         description: { purpose: 'leaks' },
         owner: { team: 'careless', contact: 'careless@example.com' },
         slos: { freshnessSeconds: 60, availability: 0.9, retentionDays: 1 },
-        classification: {},
         outputPorts: [
           { kind: 'graphql-query', url: state.url, fields: ['leak'] },
           { kind: 'graphql-subscription', url: state.url.replace(/^http/, 'ws'), fields: ['ticks'] },
@@ -174,9 +173,14 @@ describe('gateway error hygiene', () => {
       { kind: 'file', url: 'https://mesh.example.com/files/leaky/sales_hour.parquet', path: 'leaky/sales_hour.parquet', subject: null },
       { kind: 'event-subject', url: null, path: null, subject: 'mesh.leaky.v1.sales.bucket-updated.>' },
       { kind: 'dashboard', url: null, path: null, subject: null },
+      // The gateway's own contract documents; a descriptor without classification (an older kit) is all public.
+      { kind: 'contract', url: 'https://mesh.example.com/catalog/leaky.product/contract.yaml', path: null, subject: null },
+      { kind: 'contract', url: 'https://mesh.example.com/catalog/leaky.product/asyncapi.yaml', path: null, subject: null },
     ]);
     expectNoLeak(answer.text);
     const page = await fetchAnswer(`${gateway.url.replace(/\/graphql$/, '')}/catalog.json`);
     expectNoLeak(page.text);
+    for (const document of ['contract.yaml', 'asyncapi.yaml'])
+      expectNoLeak((await fetchAnswer(`${gateway.url.replace(/\/graphql$/, '')}/catalog/leaky.product/${document}`)).text);
   });
 });

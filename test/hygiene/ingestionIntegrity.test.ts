@@ -121,7 +121,6 @@ describe('derived measures in the kit', () => {
       description: { purpose: 'tests' },
       owner: { team: 'tests', contact: 'tests@example.com' },
       slos: { freshnessSeconds: 60, availability: 0.9, retentionDays: 1 },
-      classification: {},
     },
     facts,
     rollups: {

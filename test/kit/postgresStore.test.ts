@@ -235,7 +235,6 @@ describeIfPostgres('PostgresStore', () => {
         description: { purpose: 'scale-out test' },
         owner: { team: 'test', contact: 'test@example.com' },
         slos: { freshnessSeconds: 60, availability: 0.99, retentionDays: 1 },
-        classification: {},
       },
       facts: { SalePlaced: sale, SaleReturned: sale },
       rollups: {

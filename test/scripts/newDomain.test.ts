@@ -140,6 +140,9 @@ describe('a scaffolded domain', () => {
     const routes = parseSupergraph(read('schema/supergraph.graphql')).subgraphs.map((s) => [s.name, s.url]);
     expect(routes).toContainEqual(['returns', 'http://127.0.0.1:4005/graphql']);
     expect(routes).toContainEqual(['orders', 'http://127.0.0.1:4002/graphql']);
+    // The scaffold imports and composes @classification: its example level survives into the supergraph.
+    expect(read('schema/returns.graphql')).toContain('@composeDirective(name: "@classification")');
+    expect(read('schema/supergraph.graphql')).toMatch(/type ReturnsBucket[^}]*amount: Float! @classification\(level: INTERNAL\)/);
     expect(scaffoldDomain(repo, { help: false, name: 'returns' }, {})).toMatchObject({
       ok: false,
       refused: true,

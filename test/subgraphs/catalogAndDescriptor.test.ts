@@ -246,7 +246,10 @@ describe('orders descriptor classification', () => {
   afterEach(() => orders?.close());
 
   it('should classify revenue as confidential and the customer email as pii, each guarded by a scope in the SDL', async () => {
-    const served = (await (await fetch(`${orders.base}/descriptor`)).json()) as { classification: Record<string, string> };
+    const served = (await (await fetch(`${orders.base}/descriptor`)).json()) as {
+      classification: Record<string, string>;
+      access: Record<string, { authenticated: boolean; scopes: string[][][] }>;
+    };
 
     expect(served.classification).toMatchObject({
       'OrderBucket.revenue': 'confidential',
@@ -264,6 +267,12 @@ describe('orders descriptor classification', () => {
       const scopes = fields.get(coordinate)?.directives?.find((d) => d.name.value === 'requiresScopes');
       expect([coordinate, scopes ? 'guarded' : 'unguarded']).toEqual([coordinate, 'guarded']);
       expect(JSON.stringify(scopes?.arguments)).toContain(level === 'pii' ? 'pii:read' : 'finance:read');
+      // The access requirement served beside it is the same directive, read by the kit.
+      expect([coordinate, served.access[coordinate]?.scopes]).toEqual([coordinate, [[[level === 'pii' ? 'pii:read' : 'finance:read']]]]);
     }
+    // Exactly the fields the SDL classifies: the descriptor adds none and drops none.
+    const classifiedInSdl = [...fields].filter(([, f]) => f.directives?.some((d) => d.name.value === 'classification')).map(([c]) => c);
+    expect(Object.keys(served.classification).sort()).toEqual(classifiedInSdl.sort());
+    expect(served.access['Query.orderHistory']).toEqual({ authenticated: true, scopes: [], policies: [] });
   });
 });

@@ -379,6 +379,17 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
       expect(await store.watermark()).toEqual(new Date(T0 + 3 * HOUR + 1));
     });
 
+    it('should leave the watermark where it was when a later batch fails', async () => {
+      await store.apply([order('a', T0)], projectOrders);
+      const failing = store.apply([order('b', T0 + HOUR)], async () => {
+        throw new Error('projector failed');
+      });
+      await expect(failing).rejects.toThrow('projector failed');
+      expect(await store.watermark()).toEqual(new Date(T0));
+      await store.apply([order('b', T0 + HOUR)], projectOrders); // the same fact, not a duplicate: nothing of it was kept
+      expect(await store.watermark()).toEqual(new Date(T0 + HOUR));
+    });
+
     it('should keep dead letters and list the newest first', async () => {
       const letter = (i: number, extra = {}) => ({
         receivedAt: new Date(T0 + i * MINUTE),

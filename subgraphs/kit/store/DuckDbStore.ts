@@ -77,6 +77,12 @@ export class DuckDbStore implements Store {
   private rollups = new Map<string, RollupLayout>();
   private states = new Set<string>();
   private initialized = false;
+  /**
+   * The committed watermark, kept in memory: this store is the database's only writer (DuckDB locks the
+   * file), and only `apply` moves the watermark. Ingestion reads it before every batch; reading it from
+   * the database cost a statement per batch queued behind history queries on the read connection.
+   */
+  private committedWatermark: Date | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readQueue: Promise<unknown> = Promise.resolve();
   private connection: DuckDBConnection | undefined;
@@ -104,6 +110,8 @@ export class DuckDbStore implements Store {
     assertLayout(layout);
     await this.serialize(async (connection) => {
       await inTransaction(connection, () => initSchema(connection, layout));
+      const [[stored = null] = []] = await readRows(connection, 'SELECT watermark FROM meta');
+      this.committedWatermark = stored === null ? null : fromTimestamp(stored);
       this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
       this.states = new Set(layout.states);
       this.initialized = true;
@@ -114,8 +122,9 @@ export class DuckDbStore implements Store {
     const batch = factBatch(facts);
     if (batch.candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
 
-    return this.exclusive((connection) =>
-      inTransaction(connection, async () => {
+    return this.exclusive(async (connection) => {
+      let raised: Date | null = null;
+      const result = await inTransaction(connection, async () => {
         const { applied, duplicates } = batch.split(await insertNewFacts(connection, batch.candidates));
         if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
 
@@ -123,10 +132,14 @@ export class DuckDbStore implements Store {
         const projection = assertProjection(await project(applied, reader));
         await upsertRollups(connection, mergeRollupDeltas(projection.deltas, this.rollups));
         await upsertStates(connection, mergeStateWrites(projection.states, this.states));
-        await raiseWatermark(connection, latestTime(applied));
+        // A batch of facts older than the watermark (a backfill, late facts) leaves the row alone.
+        const latest = latestTime(applied);
+        if (this.committedWatermark === null || latest > this.committedWatermark) await raiseWatermark(connection, (raised = latest));
         return { applied, duplicates, projection };
-      }),
-    );
+      });
+      if (raised) this.committedWatermark = raised;
+      return result;
+    });
   }
 
   async recordDeadLetter(letter: DeadLetter): Promise<void> {
@@ -187,9 +200,9 @@ export class DuckDbStore implements Store {
   }
 
   async watermark(): Promise<Date | null> {
-    const rows = await this.read((connection) => readRows(connection, 'SELECT watermark FROM meta'));
-    const value = rows[0]?.[0] ?? null;
-    return value === null ? null : fromTimestamp(value);
+    if (!this.connection) throw new Error('DuckDbStore is closed');
+    if (!this.initialized) throw new Error('DuckDbStore.init must complete before other operations');
+    return this.committedWatermark === null ? null : new Date(this.committedWatermark);
   }
 
   async factCount(): Promise<number> {

@@ -15,7 +15,8 @@ import { factKey } from './storeInputs.js';
 
 /*
  * The statements of one apply, each set-based: a chunk of rows travels as one array parameter per column
- * and `unnest` turns it back into rows, so a batch of thousands of facts costs a handful of round trips.
+ * and `unnest` turns it back into rows (facts and state values, JSON documents themselves, as one JSON
+ * array and `jsonb_to_recordset`), so a batch of thousands of facts costs a handful of round trips.
  *
  * Every write visits rows in one global order (facts by key, rollup tables in layout and grain order and
  * their rows by key, states by key). Replicas applying overlapping batches then wait on each other's row
@@ -39,14 +40,9 @@ export async function insertNewFacts(client: PoolClient, names: SchemaNames, fac
   const sql = insertFactsSql(names);
   for (let start = 0; start < sorted.length; start += CHUNK) {
     const chunk = sorted.slice(start, start + CHUNK);
-    const { rows } = await client.query<{ source: string; id: string }>(sql, [
-      chunk.map((fact) => fact.source),
-      chunk.map((fact) => fact.id),
-      chunk.map((fact) => fact.type),
-      chunk.map((fact) => timestampParam(fact.time)),
-      chunk.map((fact) => JSON.stringify(fact.data)),
-    ]);
-    for (const row of rows) inserted.add(factKey(row.source, row.id));
+    const rows = chunk.map((fact) => ({ source: fact.source, id: fact.id, type: fact.type, time: timestampParam(fact.time), data: fact.data }));
+    const { rows: stored } = await client.query<{ source: string; id: string }>(sql, [JSON.stringify(rows)]);
+    for (const row of stored) inserted.add(factKey(row.source, row.id));
   }
   return inserted;
 }
@@ -111,11 +107,8 @@ export async function upsertStates(client: PoolClient, names: SchemaNames, write
     const sql = upsertStatesSql(names, state);
     for (let start = 0; start < sorted.length; start += CHUNK) {
       const chunk = sorted.slice(start, start + CHUNK);
-      await client.query(sql, [
-        chunk.map((write) => write.key),
-        chunk.map((write) => JSON.stringify(write.value)),
-        chunk.map((write) => timestampParam(write.updatedAt)),
-      ]);
+      const rows = chunk.map((write) => ({ key: write.key, value: write.value, updated_at: timestampParam(write.updatedAt) }));
+      await client.query(sql, [JSON.stringify(rows)]);
     }
   }
 }

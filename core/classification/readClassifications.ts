@@ -1,0 +1,110 @@
+import { Kind, type ConstDirectiveNode, type DocumentNode } from 'graphql';
+import { stricterClassification } from './ClassificationLevel.js';
+
+/** What `@classification` says in one document, lowercased (`pii`). */
+export interface Classifications {
+  /**
+   * Field coordinate (`Order.customerEmail`) → its level: the stricter of the field's own directive and
+   * its type's. Fields of classified types are listed even without a directive of their own.
+   */
+  readonly fields: ReadonlyMap<string, string>;
+  /** Type name → the level its own directive gives every field of it. */
+  readonly types: ReadonlyMap<string, string>;
+}
+
+/** `https://<host>/classification/v1.0`: the spec identifier any version of our directive is linked with. */
+const SPEC_URL = /^https:\/\/[^/]+\/classification\/v\d+\.\d+$/;
+
+/**
+ * Reads `@classification(level:)` from a subgraph's SDL or from a supergraph (composition keeps the
+ * directive there through `@composeDirective`, with the same `@link`). The directive's local name is
+ * resolved through the document's `@link` to the classification spec as composition resolves it: an
+ * import (renamed ones too), else the link's namespace (the spec's eponymous directive); a document without that link uses the
+ * plain name, unless another spec's link imports it. Object and interface types and their extensions are read.
+ */
+export function readClassifications(document: DocumentNode): Classifications {
+  const names = directiveNames(document);
+  const levelOf = (directives: readonly ConstDirectiveNode[] | undefined) => {
+    let level: string | undefined;
+    for (const directive of directives ?? []) {
+      if (!names.has(directive.name.value)) continue;
+      const value = directive.arguments?.find((a) => a.name.value === 'level')?.value;
+      // A level that is no enum value or string is unreadable: the strictest rank, never public.
+      const own = value?.kind === Kind.ENUM || value?.kind === Kind.STRING ? value.value.toLowerCase() : 'restricted';
+      level = stricterClassification(level, own);
+    }
+    return level;
+  };
+  const types = new Map<string, string>();
+  const own = new Map<string, string>();
+  const fieldsOf = new Map<string, string[]>();
+  for (const definition of document.definitions) {
+    if (
+      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
+      definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
+      definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
+      definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
+    )
+      continue;
+    const type = definition.name.value;
+    const typeLevel = stricterClassification(types.get(type), levelOf(definition.directives));
+    if (typeLevel) types.set(type, typeLevel);
+    for (const field of definition.fields ?? []) {
+      const coordinate = `${type}.${field.name.value}`;
+      (fieldsOf.get(type) ?? fieldsOf.set(type, []).get(type)!).push(coordinate);
+      const level = stricterClassification(own.get(coordinate), levelOf(field.directives));
+      if (level) own.set(coordinate, level);
+    }
+  }
+  const fields = new Map<string, string>();
+  for (const [type, coordinates] of fieldsOf) {
+    for (const coordinate of coordinates) {
+      const level = stricterClassification(own.get(coordinate), types.get(type));
+      if (level) fields.set(coordinate, level);
+    }
+  }
+  return { fields, types };
+}
+
+/** Local names of the classification directive in this document. */
+function directiveNames(document: DocumentNode): Set<string> {
+  const names = new Set<string>();
+  let linked = false;
+  let claimed = false;
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION) continue;
+    for (const link of definition.directives ?? []) {
+      if (link.name.value !== 'link') continue;
+      const argument = (name: string) => link.arguments?.find((a) => a.name.value === name)?.value;
+      const url = argument('url');
+      if (url?.kind !== Kind.STRING) continue;
+      if (!SPEC_URL.test(url.value)) {
+        // Another spec's import of the name takes it: that `@classification` is not ours.
+        if (JSON.stringify(argument('import') ?? null).includes('"@classification"')) claimed = true;
+        continue;
+      }
+      linked = true;
+      let imported = false;
+      const imports = argument('import');
+      for (const item of imports?.kind === Kind.LIST ? imports.values : []) {
+        const [name, alias] =
+          item.kind === Kind.STRING
+            ? [item.value, item.value]
+            : item.kind === Kind.OBJECT
+              ? ['name', 'as'].map((key) => {
+                  const field = item.fields.find((f) => f.name.value === key)?.value;
+                  return field?.kind === Kind.STRING ? field.value : undefined;
+                })
+              : [];
+        if (name !== '@classification') continue;
+        names.add((alias ?? name).replace(/^@/, ''));
+        imported = true;
+      }
+      // The spec's eponymous directive is named after the link's namespace when not imported.
+      const as = argument('as');
+      if (!imported) names.add(as?.kind === Kind.STRING ? as.value : 'classification');
+    }
+  }
+  if (!linked && !claimed) names.add('classification');
+  return names;
+}
