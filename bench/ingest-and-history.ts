@@ -2,7 +2,10 @@
  * Benchmark: ingest facts into one domain (orders) through the real ingestion path (validation, dedupe,
  * one transaction per batch, rollups, keyed states, change events), on DuckDB and on PostgreSQL side by
  * side, and time a 90-day DAY history query and a 30-day analytics query (previous-period comparison,
- * 7-day rolling window, top 10 of 50 products with others) as the table grows 10×.
+ * 7-day rolling window, top 10 of 50 products with others) as the table grows 10×, and the sketch
+ * measures: unique customers per day over 90 days (HyperLogLog, checked against an exact count from the raw
+ * facts) and p50/p95 of the order value per product over 30 days (DDSketch; a percentiles measure this
+ * bench adds to the orders rollup, so both sketch kinds are timed on the same facts).
  *
  * Per store and size: the bulk ingest rate (batches of 5,000), the history query, and (DuckDB) the same
  * DAY aggregation computed by scanning raw facts, the baseline a product without rollups would have. Then
@@ -30,6 +33,7 @@ import { DuckDbStore } from '../subgraphs/kit/store/DuckDbStore.js';
 import { PostgresStore } from '../subgraphs/kit/store/PostgresStore.js';
 import type { Store } from '../subgraphs/kit/store/Store.js';
 import { ordersProduct } from '../subgraphs/orders/ordersProduct.js';
+import type { Contribution } from '../subgraphs/kit/productDeclaration.js';
 import { benchFact } from './support/benchFact.js';
 
 const FINAL = Number(process.env.BENCH_FACTS ?? (process.env.BENCH_10M ? 10_000_000 : 1_000_000));
@@ -63,7 +67,7 @@ interface Subject {
   open(): Promise<Store>;
   /** Whether two runtimes may open it at once, as replicas of one product (PostgreSQL). */
   replicas: boolean;
-  rawScan?(): Promise<{ ms: number; orders: number }>;
+  rawScan?(): Promise<{ ms: number; orders: number; customers: number }>;
   dispose(): Promise<void>;
 }
 
@@ -79,6 +83,12 @@ function duckDbSubject(): Subject {
       const connection = await instance.connect();
       const sql = `SELECT date_trunc('day', time) AS day, count(*) AS orders, sum(CAST(json_extract(data, '$.quantity') AS DOUBLE)) AS units
                    FROM facts WHERE type = 'OrderPlaced' AND time >= epoch_ms(${start}) AND time < epoch_ms(${end}) GROUP BY 1`;
+      const [[customers]] = (
+        await connection.runAndReadAll(
+          `SELECT count(DISTINCT lower(json_extract_string(data, '$.customerEmail'))) FROM facts
+           WHERE type = 'OrderPlaced' AND time >= epoch_ms(${start}) AND time < epoch_ms(${end})`,
+        )
+      ).getRows();
       const times: number[] = [];
       let orders = 0;
       for (let i = 0; i < 5; i++) {
@@ -87,9 +97,17 @@ function duckDbSubject(): Subject {
         times.push(performance.now() - t);
         orders = rows.reduce((s, r) => s + Number(r.orders), 0);
       }
+      // What the sketches cost on disk: average bytes per rollup row, per grain.
+      const bytes = [];
+      for (const grain of ['minute', 'hour', 'day']) {
+        const sql = `SELECT avg(octet_length(customers_hll)), avg(octet_length(order_value_ddsketch)) FROM rollup_sales_${grain}`;
+        const [[hll, dds]] = (await connection.runAndReadAll(sql)).getRows();
+        bytes.push(`${grain} ${Math.round(Number(hll))} + ${Math.round(Number(dds))} B`);
+      }
+      progress(`  sketch bytes per rollup row (customers_hll + order_value_ddsketch): ${bytes.join(', ')}`);
       connection.closeSync();
       instance.closeSync();
-      return { ms: quantile(times, 0.5), orders };
+      return { ms: quantile(times, 0.5), orders, customers: Number(customers) };
     },
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -119,7 +137,11 @@ async function postgresSubject(): Promise<Subject | null> {
         times.push(performance.now() - t);
         orders = rows.reduce((s, r) => s + Number(r.orders), 0);
       }
-      return { ms: quantile(times, 0.5), orders };
+      const { rows } = await client.query<{ n: string }>(
+        `SELECT count(DISTINCT lower(data->>'customerEmail')) AS n FROM ${schema}.facts
+         WHERE type = 'OrderPlaced' AND "time" >= to_timestamp(${start / 1000}) AND "time" < to_timestamp(${end / 1000})`,
+      );
+      return { ms: quantile(times, 0.5), orders, customers: Number(rows[0].n) };
     },
     async dispose() {
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -128,8 +150,24 @@ async function postgresSubject(): Promise<Subject | null> {
   };
 }
 
+/** The orders product plus an `order_value` percentiles measure, so the bench times both sketch kinds. */
+function benchProduct() {
+  const product = ordersProduct(loadTypeDefs(path.resolve('schema'), 'orders'));
+  const sales = product.rollups!.sales;
+  const placed = sales.contributions.OrderPlaced!;
+  sales.measures = { ...sales.measures, order_value: 'percentiles' };
+  sales.contributions = {
+    ...sales.contributions,
+    OrderPlaced: (order, time) => {
+      const contribution = placed(order, time) as Contribution;
+      return { ...contribution, values: { ...contribution.values, order_value: order.quantity * order.unitPrice } };
+    },
+  };
+  return product;
+}
+
 async function open(subject: Subject, options: Partial<DataProductRuntimeOptions> = {}) {
-  return DataProductRuntime.start(ordersProduct(loadTypeDefs(path.resolve('schema'), 'orders')), {
+  return DataProductRuntime.start(benchProduct(), {
     store: await subject.open(),
     bus: new InProcessBus({ retain: 1000 }),
     latenessMs: 365 * DAY,
@@ -163,7 +201,8 @@ async function bulkIngest(runtime: DataProductRuntime, from: number, to: number)
 }
 
 async function timeHistory(runtime: DataProductRuntime, runs = 15): Promise<{ ms: number; orders: number }> {
-  const request = { range: { from: new Date(start), to: new Date(end) }, granularity: 'DAY' as const };
+  // No sketch measure: the figure stays comparable with runs before sketches existed.
+  const request = { range: { from: new Date(start), to: new Date(end) }, granularity: 'DAY' as const, sketchMeasures: [] };
   let orders = 0;
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -184,6 +223,7 @@ async function timeAnalytics(runtime: DataProductRuntime, runs = 15): Promise<nu
     compareTo: 'PREVIOUS_PERIOD' as const,
     rolling: { buckets: 7 },
     top: { by: 'units', limit: 10 },
+    sketchMeasures: [],
   };
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -193,6 +233,39 @@ async function timeAnalytics(runtime: DataProductRuntime, runs = 15): Promise<nu
     // Top groups and others must add up to the totals, or the "others" remainder is wrong.
     const units = result.groups.reduce((sum, g) => sum + Number(g.total.units), Number(result.others?.total.units ?? 0));
     if (units !== result.total.units) throw new Error(`top 10 + others = ${units} units, totals say ${result.total.units}`);
+  }
+  return quantile(times, 0.5);
+}
+
+/** Unique customers per day over the 90 days, and over the whole range (a merge of 90 days of sketches). */
+async function timeDistinct(runtime: DataProductRuntime, runs = 15): Promise<{ ms: number; customers: number }> {
+  const request = { range: { from: new Date(start), to: new Date(end) }, granularity: 'DAY' as const, sketchMeasures: ['customers'] };
+  const times: number[] = [];
+  let customers = 0;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const result = await runtime.history('sales', request);
+    times.push(performance.now() - t);
+    customers = Number(result.total.customers);
+  }
+  return { ms: quantile(times, 0.5), customers };
+}
+
+/** p50/p95 of the order value per product and day over the last 30 days, in Europe/Paris days. */
+async function timePercentiles(runtime: DataProductRuntime, runs = 15): Promise<number> {
+  const request = {
+    range: { from: new Date(end - 30 * DAY), to: new Date(end) },
+    granularity: 'DAY' as const,
+    timeZone: 'Europe/Paris',
+    groupBy: ['product_id'],
+    sketchMeasures: ['order_value'],
+  };
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const result = await runtime.history('sales', request);
+    times.push(performance.now() - t);
+    if (!(Number(result.total.order_value_p95) >= Number(result.total.order_value_p50))) throw new Error('p95 below p50');
   }
   return quantile(times, 0.5);
 }
@@ -245,7 +318,19 @@ async function twoReplicas(subject: Subject, firstId: number, count: number): Pr
 
 interface Figures {
   store: string;
-  sizes: Array<{ facts: number; ingestMs: number; cpuMs: number; added: number; history: number; analytics: number; raw: number | null }>;
+  sizes: Array<{
+    facts: number;
+    ingestMs: number;
+    cpuMs: number;
+    added: number;
+    history: number;
+    analytics: number;
+    distinct: number;
+    percentiles: number;
+    /** Distinct-count error against the raw facts, relative. */
+    distinctError: number | null;
+    raw: number | null;
+  }>;
   /** Bulk rate with two replicas writing disjoint facts at once (stores that allow replicas). */
   replicasMs: number | null;
   latency: { p50: number; p99: number };
@@ -263,10 +348,25 @@ async function measure(subject: Subject): Promise<Figures> {
     const { cpuMs } = await timed(async () => (ingestMs = await bulkIngest(runtime, from, to)));
     const history = await timeHistory(runtime);
     const analytics = await timeAnalytics(runtime);
+    const distinct = await timeDistinct(runtime);
+    const percentiles = await timePercentiles(runtime);
     await runtime.close();
     const raw = subject.rawScan ? await subject.rawScan() : null;
     if (raw && raw.orders !== history.orders) throw new Error(`rollups disagree with raw facts: ${history.orders} vs ${raw.orders}`);
-    sizes.push({ facts: to, ingestMs, cpuMs, added: to - from, history: history.ms, analytics, raw: raw?.ms ?? null });
+    const distinctError = raw ? Math.abs(distinct.customers - raw.customers) / raw.customers : null;
+    if (distinctError !== null && distinctError > 0.05) throw new Error(`unique customers ${distinct.customers}, raw facts ${raw!.customers}`);
+    sizes.push({
+      facts: to,
+      ingestMs,
+      cpuMs,
+      added: to - from,
+      history: history.ms,
+      analytics,
+      distinct: distinct.ms,
+      percentiles,
+      distinctError,
+      raw: raw?.ms ?? null,
+    });
   }
   progress(`${subject.name}: single-fact latency and concurrent single-fact requests`);
   let runtime = await open(subject);
@@ -297,13 +397,15 @@ for (const kind of STORES) {
 const table: string[] = [
   `orders domain, batches of ${BATCH.toLocaleString('en')}; facts over 90 days, 50 products × 4 regions × 4 channels`,
   '',
-  '| store | facts in the table | ingest facts/s | process CPU per fact | 90-day DAY history (rollups), median | 30-day analytics (compare, rolling 7, top 10), median | raw-fact scan, median |',
-  '|---|---:|---:|---:|---:|---:|---:|',
+  '| store | facts in the table | ingest facts/s | process CPU per fact | 90-day DAY history (rollups), median | 30-day analytics (compare, rolling 7, top 10), median | 90-day unique customers per day, median (error vs raw) | 30-day p50/p95 per product and Paris day, median | raw-fact scan, median |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const r of results) {
   for (const s of r.sizes) {
     table.push(
-      `| ${r.store} | ${s.facts.toLocaleString('en')} | ${rate(s.added, s.ingestMs)} | ${((s.cpuMs * 1000) / s.added).toFixed(0)} µs | ${s.history.toFixed(1)} ms | ${s.analytics.toFixed(1)} ms | ${s.raw === null ? '—' : `${s.raw.toFixed(1)} ms`} |`,
+      `| ${r.store} | ${s.facts.toLocaleString('en')} | ${rate(s.added, s.ingestMs)} | ${((s.cpuMs * 1000) / s.added).toFixed(0)} µs | ${s.history.toFixed(1)} ms | ${s.analytics.toFixed(1)} ms | ` +
+        `${s.distinct.toFixed(1)} ms (${s.distinctError === null ? '—' : `${(s.distinctError * 100).toFixed(2)} %`}) | ${s.percentiles.toFixed(1)} ms | ` +
+        `${s.raw === null ? '—' : `${s.raw.toFixed(1)} ms`} |`,
     );
   }
 }

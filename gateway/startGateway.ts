@@ -43,6 +43,7 @@ import { corsFromOrigins } from './http/corsFromOrigins.js';
 import { graphqlOverHttpPlugin } from './http/graphqlOverHttpPlugin.js';
 import { startRegistry } from './registry/startRegistry.js';
 import { filesRoute } from './files/filesRoute.js';
+import { sqlRoute } from './sql/sqlRoute.js';
 import { createSubgraphClient } from './upstream/createSubgraphClient.js';
 import { SubgraphDataSource } from './upstream/SubgraphDataSource.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG } from './upstream/SubgraphClientConfig.js';
@@ -87,7 +88,7 @@ const logOf =
     logger[level](message);
 
 /** The routes `mesh_gateway_http_request_duration_seconds` names; anything else is `other` (bounded label values). */
-const KNOWN_ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics', '/catalog', '/catalog.json']);
+const KNOWN_ROUTES = new Set(['/graphql', '/sql', '/health', '/ready', '/metrics', '/catalog', '/catalog.json']);
 
 /**
  * Starts the gateway: HTTP GraphQL (queries and mutations planned by @apollo/gateway) and graphql-ws
@@ -293,6 +294,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     filesRoute({
       addresses,
       authenticate: auth ? (authorization) => auth.principalFromHttp(authorization) : undefined,
+      upstreamHeaders: async (principal, name) => ((await auth?.upstreamConnection({ principal }, name)?.params()) ?? {}) as Record<string, string>,
+      log: (message) => log('warn', message),
+    }),
+  );
+  // The SQL port: `POST /sql` forwarded to the product's subgraph with the caller's signed identity.
+  app.use(
+    sqlRoute({
+      addresses,
+      authenticate: auth ? (authorization) => auth.principalFromHttp(authorization) : undefined,
+      productSubgraph: async (id) => (await catalog.load()).products.find((product) => product.id === id)?.domain ?? null,
       upstreamHeaders: async (principal, name) => ((await auth?.upstreamConnection({ principal }, name)?.params()) ?? {}) as Record<string, string>,
       log: (message) => log('warn', message),
     }),

@@ -1,11 +1,14 @@
 import type { PoolClient } from 'pg';
-import { STORED_GRAINS, type RollupLayout, type StateRow, type StateWrite, type StoredFact } from './Store.js';
-import type { MergedRollupRow, MergedRollupTable } from './mergeRollupDeltas.js';
+import { STORED_GRAINS, type RollupLayout, type StateRow, type StateWrite, type StoredFact, type StoredGrain } from './Store.js';
+import { mergeStoredSketches, type SketchRow } from './sketchRows.js';
+import type { MergedRollupTable } from './mergeRollupDeltas.js';
 import {
   insertFactsSql,
   lockStateKeysSql,
   raiseWatermarkSql,
+  readSketchesByKeySql,
   readStatesSql,
+  writeSketchesSql,
   timestampParam,
   upsertRollupSql,
   upsertStatesSql,
@@ -85,11 +88,63 @@ export async function upsertRollups(client: PoolClient, names: SchemaNames, tabl
         ...layout.dimensions.map((_, d) => chunk.map((row) => row.dims[d])),
         ...absent.map((fallback, c) => chunk.map((row) => row.values[c] ?? fallback)),
       ]);
+      if (layout.sketches) {
+        // The upsert holds the rows' locks until commit: the sketches read now are the latest committed, and
+        // no other replica can write them before this transaction ends.
+        const touched = chunk.filter((row) => row.sketches?.some(Boolean));
+        const stored = await readSketchRows(client, names, layout, grain, touched);
+        await writeSketchRows(client, names, layout, grain, mergeStoredSketches(layout, touched, stored));
+      }
     }
   }
 }
 
-function compareRows(a: MergedRollupRow, b: MergedRollupRow): number {
+/** Stored sketches of the rows with the given keys. */
+async function readSketchRows(
+  client: PoolClient,
+  names: SchemaNames,
+  layout: RollupLayout,
+  grain: StoredGrain,
+  keys: readonly { bucket: Date; dims: string[] }[],
+): Promise<SketchRow[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await client.query<unknown[]>({
+    text: readSketchesByKeySql(names, layout, grain),
+    values: [keys.map((row) => timestampParam(row.bucket)), ...layout.dimensions.map((_, d) => keys.map((row) => row.dims[d]))],
+    rowMode: 'array',
+  });
+  return rows.map((row) => decodeSketchRow(row, layout.dimensions.length));
+}
+
+export function decodeSketchRow(row: unknown[], dimensions: number): SketchRow {
+  return {
+    bucket: row[0] as Date,
+    dims: row.slice(1, 1 + dimensions).map(String),
+    sketches: row.slice(1 + dimensions).map((value) => (value instanceof Uint8Array ? value : null)),
+  };
+}
+
+/** Sets the sketches of existing rows, in key order like every other write. */
+export async function writeSketchRows(
+  client: PoolClient,
+  names: SchemaNames,
+  layout: RollupLayout,
+  grain: StoredGrain,
+  rows: readonly SketchRow[],
+): Promise<void> {
+  const sorted = [...rows].sort(compareRows);
+  const sql = writeSketchesSql(names, layout, grain);
+  for (let start = 0; start < sorted.length; start += CHUNK) {
+    const chunk = sorted.slice(start, start + CHUNK);
+    await client.query(sql, [
+      chunk.map((row) => timestampParam(row.bucket)),
+      ...layout.dimensions.map((_, d) => chunk.map((row) => row.dims[d])),
+      ...Object.keys(layout.sketches ?? {}).map((_, c) => chunk.map((row) => (row.sketches[c] ? Buffer.from(row.sketches[c]) : null))),
+    ]);
+  }
+}
+
+function compareRows(a: { bucket: Date; dims: string[] }, b: { bucket: Date; dims: string[] }): number {
   const diff = a.bucket.getTime() - b.bucket.getTime();
   if (diff !== 0) return diff;
   for (let i = 0; i < a.dims.length; i++) {
