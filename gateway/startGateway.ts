@@ -10,7 +10,8 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { ExecutionResult, GraphQLSchema } from 'graphql';
-import type { GatewayConfig } from './config/gatewayConfig.js';
+import { DEFAULT_QUERY_ENGINE, type GatewayConfig } from './config/gatewayConfig.js';
+import { useMeshEngine } from './engine/useMeshEngine.js';
 import { FailoverDataSource } from './http/FailoverDataSource.js';
 import { createSubscriptionExecutor, withLocatedFailures, type SubscriptionExecutor } from './subscriptions/index.js';
 import { buildSupergraphSnapshot, type SupergraphSnapshot } from './supergraph/buildSupergraphSnapshot.js';
@@ -213,6 +214,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       );
     },
   });
+  const engine =
+    (config.queryEngine ?? DEFAULT_QUERY_ENGINE) === 'mesh'
+      ? useMeshEngine(gateway, { planner: config.queryPlanner, log: (line) => log('warn', line) })
+      : gateway;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
   });
@@ -324,7 +329,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   publicBaseUrl ??= `http://${host}:${port}`;
 
   apollo = new ApolloServer({
-    gateway: auth ? auth.wrapGateway(gateway) : gateway,
+    // Plans run by the mesh query engine (gateway/engine/) or by @apollo/gateway (MESH_QUERY_ENGINE).
+    gateway: auth ? auth.wrapGateway(engine) : engine,
     introspection: config.introspection,
     // Apollo's automatic persisted queries stay on beside registered documents, but a safelist
     // admits only registered operations (see gateway/limits/createTrustedDocuments.ts).

@@ -19,3 +19,6 @@ export {
 export { readAuthRequirements, type AuthRequirement, type AuthRequirements } from './readAuthRequirements.js';
 export { CURSOR_FIELD, RESUME_ARGUMENT, resumableSubscriptionFields, type ResumableSubscriptionFields } from './resumableSubscriptionFields.js';
 export { onGatewaySupergraph, wrapGatewayExecutor, type GatewayExecutor, type GatewayLike, type GatewayRequestContext } from './wrapGatewayExecutor.js';
+export { gatewayPlanning, type GatewayPlanning } from './gatewayPlanning.js';
+export { toEnginePlan } from './toEnginePlan.js';
+export { planQueryOperation } from './planQueryOperation.js';
