@@ -2,7 +2,10 @@
  * Benchmark: ingest facts into one domain (orders) through the real ingestion path (validation, dedupe,
  * one transaction per batch, rollups, keyed states, change events), on DuckDB and on PostgreSQL side by
  * side, and time a 90-day DAY history query and a 30-day analytics query (previous-period comparison,
- * 7-day rolling window, top 10 of 50 products with others) as the table grows 10×.
+ * 7-day rolling window, top 10 of 50 products with others) as the table grows 10×, and the sketch
+ * measures: unique customers per day over 90 days (HyperLogLog, checked against an exact count from the raw
+ * facts) and p50/p95 of the order value per product over 30 days (DDSketch; a percentiles measure this
+ * bench adds to the orders rollup, so both sketch kinds are timed on the same facts).
  *
  * Per store and size: the bulk ingest rate (batches of 5,000), the history query, and (DuckDB) the same
  * DAY aggregation computed by scanning raw facts, the baseline a product without rollups would have. Then
@@ -10,10 +13,11 @@
  * of concurrent single-fact requests micro-batched into shared transactions vs one transaction each.
  *
  *   npm run bench                        # 100k then 1M facts, both stores (PostgreSQL when reachable)
- *   BENCH_10M=1 npm run bench            # 1M then 10M
+ *   BENCH_10M=1 npm run bench            # 100k, 1M, then 10M
  *   BENCH_FACTS=30000 npm run bench      # FACTS/10 then FACTS (a quick check)
  *   BENCH_STORES=duckdb npm run bench    # one store only (duckdb | postgres)
  *   BENCH_POSTGRES_URL=postgres://... npm run bench   # default: the test database on 127.0.0.1
+ *   BENCH_DUCKDB_THREADS=1 npm run bench # DuckDB worker threads (default: one per core)
  *
  * Progress goes to stderr, the tables to stdout.
  */
@@ -29,49 +33,28 @@ import { DuckDbStore } from '../subgraphs/kit/store/DuckDbStore.js';
 import { PostgresStore } from '../subgraphs/kit/store/PostgresStore.js';
 import type { Store } from '../subgraphs/kit/store/Store.js';
 import { ordersProduct } from '../subgraphs/orders/ordersProduct.js';
+import type { Contribution } from '../subgraphs/kit/productDeclaration.js';
+import { benchFact } from './support/benchFact.js';
 
 const FINAL = Number(process.env.BENCH_FACTS ?? (process.env.BENCH_10M ? 10_000_000 : 1_000_000));
 const FIRST = Math.round(FINAL / 10);
+/** Table sizes measured in turn: each grows the same table, so a rate is the rate at that size. */
+const SIZES = process.env.BENCH_10M && !process.env.BENCH_FACTS ? [100_000, 1_000_000, 10_000_000] : [FIRST, FINAL];
 const STORES = (process.env.BENCH_STORES ?? 'duckdb,postgres').split(',');
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** DuckDB worker threads (`DuckDbStore` option `threads`); unset: DuckDB's default, one per core. */
+const DUCKDB_THREADS = process.env.BENCH_DUCKDB_THREADS ? Number(process.env.BENCH_DUCKDB_THREADS) : undefined;
 const BATCH = 5_000;
 const SINGLE = 300;
 const CONCURRENT = 2_000;
 /** One transaction per fact is slow: fewer requests measure its rate well enough. */
 const UNBATCHED = 200;
+/** Facts the two-replica run ingests (half each), at the final size. */
+const REPLICA_FACTS = Math.max(BATCH * 2, Math.round(SIZES[0] / 2));
 const DAY = 86_400_000;
 const end = Math.floor(Date.now() / DAY) * DAY;
 const start = end - 90 * DAY;
-const regions = ['eu', 'na', 'apac', 'latam'];
-const channels = ['web', 'mobile', 'store', 'partner'] as const;
-
-/** Deterministic xorshift so runs are comparable. */
-let seed = 0x9e3779b9;
-const random = () => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-};
-
-function fact(n: number, time = new Date(start + Math.floor(random() * 90 * DAY))) {
-  return {
-    specversion: '1.0',
-    id: `bench-${n}`,
-    source: 'urn:bench',
-    type: 'OrderPlaced',
-    time: time.toISOString(),
-    data: {
-      orderId: `o${n}`,
-      productId: `p${String(1 + Math.floor(random() * 50)).padStart(3, '0')}`,
-      quantity: 1 + Math.floor(random() * 5),
-      unitPrice: (1 + Math.floor(random() * 20000)) / 100,
-      region: regions[Math.floor(random() * regions.length)],
-      channel: channels[Math.floor(random() * channels.length)],
-      customerEmail: `c${n % 5000}@example.com`,
-    },
-  };
-}
+const fact = (n: number, time?: Date) => benchFact(n, end, time);
 
 const progress = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
@@ -82,7 +65,9 @@ const rate = (n: number, ms: number) => Math.round((n / ms) * 1000).toLocaleStri
 interface Subject {
   name: string;
   open(): Promise<Store>;
-  rawScan?(): Promise<{ ms: number; orders: number }>;
+  /** Whether two runtimes may open it at once, as replicas of one product (PostgreSQL). */
+  replicas: boolean;
+  rawScan?(): Promise<{ ms: number; orders: number; customers: number }>;
   dispose(): Promise<void>;
 }
 
@@ -91,12 +76,19 @@ function duckDbSubject(): Subject {
   const file = path.join(dir, 'orders.duckdb');
   return {
     name: 'DuckDB (file)',
-    open: () => DuckDbStore.open({ path: file }),
+    open: () => DuckDbStore.open({ path: file, threads: DUCKDB_THREADS }),
+    replicas: false,
     async rawScan() {
       const instance = await DuckDBInstance.create(file);
       const connection = await instance.connect();
       const sql = `SELECT date_trunc('day', time) AS day, count(*) AS orders, sum(CAST(json_extract(data, '$.quantity') AS DOUBLE)) AS units
                    FROM facts WHERE type = 'OrderPlaced' AND time >= epoch_ms(${start}) AND time < epoch_ms(${end}) GROUP BY 1`;
+      const [[customers]] = (
+        await connection.runAndReadAll(
+          `SELECT count(DISTINCT lower(json_extract_string(data, '$.customerEmail'))) FROM facts
+           WHERE type = 'OrderPlaced' AND time >= epoch_ms(${start}) AND time < epoch_ms(${end})`,
+        )
+      ).getRows();
       const times: number[] = [];
       let orders = 0;
       for (let i = 0; i < 5; i++) {
@@ -105,9 +97,17 @@ function duckDbSubject(): Subject {
         times.push(performance.now() - t);
         orders = rows.reduce((s, r) => s + Number(r.orders), 0);
       }
+      // What the sketches cost on disk: average bytes per rollup row, per grain.
+      const bytes = [];
+      for (const grain of ['minute', 'hour', 'day']) {
+        const sql = `SELECT avg(octet_length(customers_hll)), avg(octet_length(order_value_ddsketch)) FROM rollup_sales_${grain}`;
+        const [[hll, dds]] = (await connection.runAndReadAll(sql)).getRows();
+        bytes.push(`${grain} ${Math.round(Number(hll))} + ${Math.round(Number(dds))} B`);
+      }
+      progress(`  sketch bytes per rollup row (customers_hll + order_value_ddsketch): ${bytes.join(', ')}`);
       connection.closeSync();
       instance.closeSync();
-      return { ms: quantile(times, 0.5), orders };
+      return { ms: quantile(times, 0.5), orders, customers: Number(customers) };
     },
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -125,6 +125,7 @@ async function postgresSubject(): Promise<Subject | null> {
   return {
     name: 'PostgreSQL',
     open: () => PostgresStore.open({ url: POSTGRES_URL, schema }),
+    replicas: true,
     async rawScan() {
       const sql = `SELECT date_trunc('day', "time", 'UTC') AS day, count(*) AS orders, sum((data->>'quantity')::float8) AS units
                    FROM ${schema}.facts WHERE type = 'OrderPlaced' AND "time" >= to_timestamp(${start / 1000}) AND "time" < to_timestamp(${end / 1000}) GROUP BY 1`;
@@ -136,7 +137,11 @@ async function postgresSubject(): Promise<Subject | null> {
         times.push(performance.now() - t);
         orders = rows.reduce((s, r) => s + Number(r.orders), 0);
       }
-      return { ms: quantile(times, 0.5), orders };
+      const { rows } = await client.query<{ n: string }>(
+        `SELECT count(DISTINCT lower(data->>'customerEmail')) AS n FROM ${schema}.facts
+         WHERE type = 'OrderPlaced' AND "time" >= to_timestamp(${start / 1000}) AND "time" < to_timestamp(${end / 1000})`,
+      );
+      return { ms: quantile(times, 0.5), orders, customers: Number(rows[0].n) };
     },
     async dispose() {
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -145,14 +150,39 @@ async function postgresSubject(): Promise<Subject | null> {
   };
 }
 
+/** The orders product plus an `order_value` percentiles measure, so the bench times both sketch kinds. */
+function benchProduct() {
+  const product = ordersProduct(loadTypeDefs(path.resolve('schema'), 'orders'));
+  const sales = product.rollups!.sales;
+  const placed = sales.contributions.OrderPlaced!;
+  sales.measures = { ...sales.measures, order_value: 'percentiles' };
+  sales.contributions = {
+    ...sales.contributions,
+    OrderPlaced: (order, time) => {
+      const contribution = placed(order, time) as Contribution;
+      return { ...contribution, values: { ...contribution.values, order_value: order.quantity * order.unitPrice } };
+    },
+  };
+  return product;
+}
+
 async function open(subject: Subject, options: Partial<DataProductRuntimeOptions> = {}) {
-  return DataProductRuntime.start(ordersProduct(loadTypeDefs(path.resolve('schema'), 'orders')), {
+  return DataProductRuntime.start(benchProduct(), {
     store: await subject.open(),
     bus: new InProcessBus({ retain: 1000 }),
     latenessMs: 365 * DAY,
     retentionIntervalMs: 0,
     ...options,
   });
+}
+
+/** Wall time and process CPU (the Node process: JS plus DuckDB's threads, not PostgreSQL's server). */
+async function timed(work: () => Promise<unknown>): Promise<{ ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  await work();
+  const { user, system } = process.cpuUsage(cpu);
+  return { ms: performance.now() - t, cpuMs: (user + system) / 1000 };
 }
 
 async function bulkIngest(runtime: DataProductRuntime, from: number, to: number): Promise<number> {
@@ -171,7 +201,8 @@ async function bulkIngest(runtime: DataProductRuntime, from: number, to: number)
 }
 
 async function timeHistory(runtime: DataProductRuntime, runs = 15): Promise<{ ms: number; orders: number }> {
-  const request = { range: { from: new Date(start), to: new Date(end) }, granularity: 'DAY' as const };
+  // No sketch measure: the figure stays comparable with runs before sketches existed.
+  const request = { range: { from: new Date(start), to: new Date(end) }, granularity: 'DAY' as const, sketchMeasures: [] };
   let orders = 0;
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -192,6 +223,7 @@ async function timeAnalytics(runtime: DataProductRuntime, runs = 15): Promise<nu
     compareTo: 'PREVIOUS_PERIOD' as const,
     rolling: { buckets: 7 },
     top: { by: 'units', limit: 10 },
+    sketchMeasures: [],
   };
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -201,6 +233,39 @@ async function timeAnalytics(runtime: DataProductRuntime, runs = 15): Promise<nu
     // Top groups and others must add up to the totals, or the "others" remainder is wrong.
     const units = result.groups.reduce((sum, g) => sum + Number(g.total.units), Number(result.others?.total.units ?? 0));
     if (units !== result.total.units) throw new Error(`top 10 + others = ${units} units, totals say ${result.total.units}`);
+  }
+  return quantile(times, 0.5);
+}
+
+/** Unique customers per day over the 90 days, and over the whole range (a merge of 90 days of sketches). */
+async function timeDistinct(runtime: DataProductRuntime, runs = 15): Promise<{ ms: number; customers: number }> {
+  const request = { range: { from: new Date(start), to: new Date(end) }, granularity: 'DAY' as const, sketchMeasures: ['customers'] };
+  const times: number[] = [];
+  let customers = 0;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const result = await runtime.history('sales', request);
+    times.push(performance.now() - t);
+    customers = Number(result.total.customers);
+  }
+  return { ms: quantile(times, 0.5), customers };
+}
+
+/** p50/p95 of the order value per product and day over the last 30 days, in Europe/Paris days. */
+async function timePercentiles(runtime: DataProductRuntime, runs = 15): Promise<number> {
+  const request = {
+    range: { from: new Date(end - 30 * DAY), to: new Date(end) },
+    granularity: 'DAY' as const,
+    timeZone: 'Europe/Paris',
+    groupBy: ['product_id'],
+    sketchMeasures: ['order_value'],
+  };
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const result = await runtime.history('sales', request);
+    times.push(performance.now() - t);
+    if (!(Number(result.total.order_value_p95) >= Number(result.total.order_value_p50))) throw new Error('p95 below p50');
   }
   return quantile(times, 0.5);
 }
@@ -235,30 +300,73 @@ async function concurrentSingles(runtime: DataProductRuntime, firstId: number, c
   return performance.now() - t;
 }
 
+/**
+ * Two runtimes on the same store (replicas of one product) ingest disjoint facts in batches at the same
+ * time, into rollup rows and state keys both touch: the rate with row locks contended.
+ */
+async function twoReplicas(subject: Subject, firstId: number, count: number): Promise<number> {
+  progress(`${subject.name}: two replicas writing ${count.toLocaleString('en')} facts`);
+  const replicas = [await open(subject), await open(subject)];
+  const half = Math.floor(count / 2);
+  const t = performance.now();
+  await Promise.all(replicas.map((runtime, i) => bulkIngest(runtime, firstId + i * half, firstId + (i + 1) * half)));
+  const ms = performance.now() - t;
+  await Promise.all(replicas.map((runtime) => runtime.close()));
+  progress(`  two replicas: ${rate(2 * half, ms)} facts/s`);
+  return ms;
+}
+
 interface Figures {
   store: string;
-  sizes: Array<{ facts: number; ingestMs: number; added: number; history: number; analytics: number; raw: number | null }>;
+  sizes: Array<{
+    facts: number;
+    ingestMs: number;
+    cpuMs: number;
+    added: number;
+    history: number;
+    analytics: number;
+    distinct: number;
+    percentiles: number;
+    /** Distinct-count error against the raw facts, relative. */
+    distinctError: number | null;
+    raw: number | null;
+  }>;
+  /** Bulk rate with two replicas writing disjoint facts at once (stores that allow replicas). */
+  replicasMs: number | null;
   latency: { p50: number; p99: number };
   batchedMs: number;
   unbatchedMs: number;
 }
 
 async function measure(subject: Subject): Promise<Figures> {
-  progress(`${subject.name}: ingesting ${FIRST.toLocaleString('en')} facts`);
   const sizes: Figures['sizes'] = [];
-  for (const [from, to] of [
-    [0, FIRST],
-    [FIRST, FINAL],
-  ]) {
-    if (from > 0) progress(`${subject.name}: ingesting up to ${to.toLocaleString('en')} facts`);
+  for (const [i, to] of SIZES.entries()) {
+    const from = i === 0 ? 0 : SIZES[i - 1];
+    progress(`${subject.name}: ingesting ${from > 0 ? 'up to ' : ''}${to.toLocaleString('en')} facts`);
     const runtime = await open(subject);
-    const ingestMs = await bulkIngest(runtime, from, to);
+    let ingestMs = 0;
+    const { cpuMs } = await timed(async () => (ingestMs = await bulkIngest(runtime, from, to)));
     const history = await timeHistory(runtime);
     const analytics = await timeAnalytics(runtime);
+    const distinct = await timeDistinct(runtime);
+    const percentiles = await timePercentiles(runtime);
     await runtime.close();
     const raw = subject.rawScan ? await subject.rawScan() : null;
     if (raw && raw.orders !== history.orders) throw new Error(`rollups disagree with raw facts: ${history.orders} vs ${raw.orders}`);
-    sizes.push({ facts: to, ingestMs, added: to - from, history: history.ms, analytics, raw: raw?.ms ?? null });
+    const distinctError = raw ? Math.abs(distinct.customers - raw.customers) / raw.customers : null;
+    if (distinctError !== null && distinctError > 0.05) throw new Error(`unique customers ${distinct.customers}, raw facts ${raw!.customers}`);
+    sizes.push({
+      facts: to,
+      ingestMs,
+      cpuMs,
+      added: to - from,
+      history: history.ms,
+      analytics,
+      distinct: distinct.ms,
+      percentiles,
+      distinctError,
+      raw: raw?.ms ?? null,
+    });
   }
   progress(`${subject.name}: single-fact latency and concurrent single-fact requests`);
   let runtime = await open(subject);
@@ -271,7 +379,8 @@ async function measure(subject: Subject): Promise<Figures> {
   const unbatchedMs = await concurrentSingles(runtime, FINAL + SINGLE + CONCURRENT, UNBATCHED);
   progress(`  one transaction each: ${rate(UNBATCHED, unbatchedMs)} facts/s`);
   await runtime.close();
-  return { store: subject.name, sizes, latency, batchedMs, unbatchedMs };
+  const replicasMs = subject.replicas ? await twoReplicas(subject, FINAL + SINGLE + CONCURRENT + UNBATCHED, REPLICA_FACTS) : null;
+  return { store: subject.name, sizes, latency, batchedMs, unbatchedMs, replicasMs };
 }
 
 const results: Figures[] = [];
@@ -288,24 +397,26 @@ for (const kind of STORES) {
 const table: string[] = [
   `orders domain, batches of ${BATCH.toLocaleString('en')}; facts over 90 days, 50 products × 4 regions × 4 channels`,
   '',
-  '| store | facts in the table | ingest facts/s | 90-day DAY history (rollups), median | 30-day analytics (compare, rolling 7, top 10), median | raw-fact scan, median |',
-  '|---|---:|---:|---:|---:|---:|',
+  '| store | facts in the table | ingest facts/s | process CPU per fact | 90-day DAY history (rollups), median | 30-day analytics (compare, rolling 7, top 10), median | 90-day unique customers per day, median (error vs raw) | 30-day p50/p95 per product and Paris day, median | raw-fact scan, median |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const r of results) {
   for (const s of r.sizes) {
     table.push(
-      `| ${r.store} | ${s.facts.toLocaleString('en')} | ${rate(s.added, s.ingestMs)} | ${s.history.toFixed(1)} ms | ${s.analytics.toFixed(1)} ms | ${s.raw === null ? '—' : `${s.raw.toFixed(1)} ms`} |`,
+      `| ${r.store} | ${s.facts.toLocaleString('en')} | ${rate(s.added, s.ingestMs)} | ${((s.cpuMs * 1000) / s.added).toFixed(0)} µs | ${s.history.toFixed(1)} ms | ${s.analytics.toFixed(1)} ms | ` +
+        `${s.distinct.toFixed(1)} ms (${s.distinctError === null ? '—' : `${(s.distinctError * 100).toFixed(2)} %`}) | ${s.percentiles.toFixed(1)} ms | ` +
+        `${s.raw === null ? '—' : `${s.raw.toFixed(1)} ms`} |`,
     );
   }
 }
 table.push(
   '',
-  `| store | single fact → change event p50 | p99 | concurrent single-fact requests (200 in flight), micro-batched | one transaction each |`,
-  '|---|---:|---:|---:|---:|',
+  `| store | single fact → change event p50 | p99 | concurrent single-fact requests (200 in flight), micro-batched | one transaction each | bulk, two replicas writing |`,
+  '|---|---:|---:|---:|---:|---:|',
 );
 for (const r of results) {
   table.push(
-    `| ${r.store} | ${r.latency.p50.toFixed(1)} ms | ${r.latency.p99.toFixed(1)} ms | ${rate(CONCURRENT, r.batchedMs)} facts/s | ${rate(UNBATCHED, r.unbatchedMs)} facts/s |`,
+    `| ${r.store} | ${r.latency.p50.toFixed(1)} ms | ${r.latency.p99.toFixed(1)} ms | ${rate(CONCURRENT, r.batchedMs)} facts/s | ${rate(UNBATCHED, r.unbatchedMs)} facts/s | ${r.replicasMs === null ? '—' : `${rate(2 * Math.floor(REPLICA_FACTS / 2), r.replicasMs)} facts/s`} |`,
   );
 }
 console.log(table.join('\n'));

@@ -11,7 +11,8 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { ExecutionResult, GraphQLSchema } from 'graphql';
-import type { GatewayConfig } from './config/gatewayConfig.js';
+import { DEFAULT_QUERY_ENGINE, type GatewayConfig } from './config/gatewayConfig.js';
+import { useMeshEngine } from './engine/useMeshEngine.js';
 import { FailoverDataSource } from './http/FailoverDataSource.js';
 import { createSubscriptionExecutor, withLocatedFailures, type SubscriptionExecutor } from './subscriptions/index.js';
 import { buildSupergraphSnapshot, type SupergraphSnapshot } from './supergraph/buildSupergraphSnapshot.js';
@@ -43,6 +44,7 @@ import { corsFromOrigins } from './http/corsFromOrigins.js';
 import { graphqlOverHttpPlugin } from './http/graphqlOverHttpPlugin.js';
 import { startRegistry } from './registry/startRegistry.js';
 import { filesRoute } from './files/filesRoute.js';
+import { sqlRoute } from './sql/sqlRoute.js';
 import { createSubgraphClient } from './upstream/createSubgraphClient.js';
 import { SubgraphDataSource } from './upstream/SubgraphDataSource.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG } from './upstream/SubgraphClientConfig.js';
@@ -87,7 +89,7 @@ const logOf =
     logger[level](message);
 
 /** The routes `mesh_gateway_http_request_duration_seconds` names; anything else is `other` (bounded label values). */
-const KNOWN_ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics', '/catalog', '/catalog.json']);
+const KNOWN_ROUTES = new Set(['/graphql', '/sql', '/health', '/ready', '/metrics', '/catalog', '/catalog.json']);
 
 /**
  * Starts the gateway: HTTP GraphQL (queries and mutations planned by @apollo/gateway) and graphql-ws
@@ -215,6 +217,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   // @apollo/gateway plans with the snapshot's parse of the supergraph instead of parsing it again.
   shareParsedSupergraph(gateway, (gatewaySdl) => (snapshot?.gatewaySdl === gatewaySdl ? snapshot.supergraph : null));
+  const engine =
+    (config.queryEngine ?? DEFAULT_QUERY_ENGINE) === 'mesh'
+      ? useMeshEngine(gateway, { planner: config.queryPlanner, log: (line) => log('warn', line) })
+      : gateway;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
   });
@@ -247,7 +253,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       authorizeSubscription: (request, subscribe, onExpired) => auth.authorizeSubscription(request, subscribe, onExpired),
     }),
     // Subscription messages the network took, and those lost with a client cut off for being too slow.
-    onDelivered: () => metrics.subscriptionDelivered(),
+    onDelivered: (count) => metrics.subscriptionDelivered(count),
     onCutOff: (info) => metrics.subscriptionDropped('slow-consumer', info.pendingMessages),
   });
   // Client and upstream subscriptions, read from the executor at each scrape.
@@ -295,6 +301,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       log: (message) => log('warn', message),
     }),
   );
+  // The SQL port: `POST /sql` forwarded to the product's subgraph with the caller's signed identity.
+  app.use(
+    sqlRoute({
+      addresses,
+      authenticate: auth ? (authorization) => auth.principalFromHttp(authorization) : undefined,
+      productSubgraph: async (id) => (await catalog.load()).products.find((product) => product.id === id)?.domain ?? null,
+      upstreamHeaders: async (principal, name) => ((await auth?.upstreamConnection({ principal }, name)?.params()) ?? {}) as Record<string, string>,
+      log: (message) => log('warn', message),
+    }),
+  );
   let graphqlHandler: express.RequestHandler | null = null;
   app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
     if (!graphqlHandler)
@@ -316,7 +332,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   publicBaseUrl ??= `http://${host}:${port}`;
 
   apollo = new ApolloServer({
-    gateway: auth ? auth.wrapGateway(gateway) : gateway,
+    // Plans run by the mesh query engine (gateway/engine/) or by @apollo/gateway (MESH_QUERY_ENGINE).
+    gateway: auth ? auth.wrapGateway(engine) : engine,
     introspection: config.introspection,
     // Apollo's automatic persisted queries stay on beside registered documents, but a safelist
     // admits only registered operations (see gateway/limits/createTrustedDocuments.ts).

@@ -43,9 +43,12 @@ export function postgresSchemaName(domain: string, namespace?: string): string {
   return namespace ? `mesh_${namespace}_${domain}` : `mesh_${domain}`;
 }
 
-/** Opens the configured store; on PostgreSQL each domain keeps its tables in its own schema ({@link postgresSchemaName}). */
-export async function openStore(config: StoreConfig, domain: string, namespace?: string): Promise<Store> {
-  if (config.kind === 'duckdb') return DuckDbStore.open({ path: config.path });
+/**
+ * Opens the configured store; on PostgreSQL each domain keeps its tables in its own schema ({@link postgresSchemaName}).
+ * With `lockDown`, a DuckDB database is opened for the SQL port: external access only to those folders.
+ */
+export async function openStore(config: StoreConfig, domain: string, namespace?: string, lockDown?: { allowedDirectories: readonly string[] }): Promise<Store> {
+  if (config.kind === 'duckdb') return DuckDbStore.open({ path: config.path, ...(lockDown && { lockDown }) });
   return PostgresStore.open({ url: config.url, schema: postgresSchemaName(domain, namespace), timeouts: config.timeouts });
 }
 
@@ -78,14 +81,16 @@ export async function openBus(config: BusConfig, domain: string, namespace?: str
  */
 export async function startSubgraph(
   config: SubgraphConfig,
-  serveOptions: Omit<ServeDataProductOptions, 'port' | 'host' | 'exportDir'> = {},
+  serveOptions: Omit<ServeDataProductOptions, 'port' | 'host' | 'exportDir' | 'sql'> = {},
 ): Promise<RunningSubgraph> {
   const definition = DOMAINS[config.domain].define(loadTypeDefs(config.schemaDir, config.domain));
   // Observed: store and bus calls are timed, traced and counted (facts, dead letters, change events) on `/metrics`.
   const metrics = serveOptions.metrics ?? createProductMetrics({ domain: config.domain });
   const logger =
     serveOptions.logger ?? createLogger({ name: `${config.domain}-subgraph`, level: config.observability?.logLevel, format: config.observability?.logFormat });
-  const store = observedStore(await openStore(config.store, config.domain, config.namespace), metrics);
+  // The SQL port on DuckDB needs the database locked down; its file exports still write to `exportDir`.
+  const lockDown = config.sql ? { allowedDirectories: [config.exportDir] } : undefined;
+  const store = observedStore(await openStore(config.store, config.domain, config.namespace, lockDown), metrics);
   const bus = observedBus(await openBus(config.bus, config.domain, config.namespace), metrics);
   const runtime = await DataProductRuntime.start(definition, {
     store,
@@ -127,6 +132,7 @@ export async function startSubgraph(
     port: config.port,
     host: config.host,
     exportDir: config.exportDir,
+    ...(config.sql && { sql: config.sql }),
   });
   // Change events out to, and facts in from, the enterprise event mesh (MQTT / AMQP), when configured.
   const mesh = config.eventMesh

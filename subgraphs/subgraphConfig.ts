@@ -7,7 +7,7 @@ import { keySourceFromEnv } from '../core/config/keySourceFromEnv.js';
 import { secureModeOf } from '../core/config/secureModeOf.js';
 import { DEV_GATEWAY_SECRET, holdsDevKey } from '../core/tokens/devCredentials.js';
 import type { KeySource } from '../core/tokens/KeySource.js';
-import { eventMeshConfigFromEnv, type EventMeshConfig } from './kit/index.js';
+import { DEFAULT_SQL_LIMITS, eventMeshConfigFromEnv, type EventMeshConfig, type SqlLimits } from './kit/index.js';
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '../core/observability/observabilityConfigFromEnv.js';
 
 /** Where a subgraph keeps its data: an embedded DuckDB file (or memory), or a PostgreSQL server. */
@@ -58,6 +58,12 @@ export interface SubgraphConfig {
   /** The event mesh bridge (MQTT / AMQP brokers); absent: none. */
   eventMesh?: EventMeshConfig;
   /**
+   * The SQL port (`POST /sql`): statement timeout (`MESH_SQL_TIMEOUT_MS`) and row limit (`MESH_SQL_MAX_ROWS`).
+   * With DuckDB it opens the database locked down (external access only to `exportDir`, configuration locked).
+   * @default absent: no SQL port (`subgraphConfigFromEnv` sets it unless `MESH_SQL_PORT=false`)
+   */
+  sql?: SqlLimits;
+  /**
    * Logs, `/metrics` and traces (README.md "Operating: logs, metrics, traces").
    * @default info-level JSON logs, `/metrics` open, tracing off (`subgraphConfigFromEnv` always sets it)
    */
@@ -88,7 +94,8 @@ const port = z.coerce.number().int().min(0).max(65535);
  * `MESH_HOST`, `<DOMAIN>_PORT` (e.g. `ORDERS_PORT`), `MESH_SCHEMA_DIR`, `MESH_DATA_DIR`, `MESH_STORE`
  * (`duckdb` | `duckdb:<file>` | `memory` | `postgres://…`), `MESH_BUS` (`memory` | `nats://…`),
  * `MESH_EXPORT_DIR`, `MESH_LATENESS_HOURS`, `MESH_NAMESPACE`, `MESH_PG_CONNECT_TIMEOUT_MS`,
- * `MESH_PG_STATEMENT_TIMEOUT_MS`, `MESH_PG_QUERY_TIMEOUT_MS`; trust: `MESH_GATEWAY_SECRET` | `MESH_GATEWAY_SECRET_FILE`
+ * `MESH_PG_STATEMENT_TIMEOUT_MS`, `MESH_PG_QUERY_TIMEOUT_MS`, `MESH_SQL_PORT` (`true`), `MESH_SQL_TIMEOUT_MS`,
+ * `MESH_SQL_MAX_ROWS`; trust: `MESH_GATEWAY_SECRET` | `MESH_GATEWAY_SECRET_FILE`
  * (default a dev secret, refused in production: `NODE_ENV=production` or `MESH_SECURE=true`),
  * `MESH_AUTH_JWKS_URL` | `MESH_AUTH_JWKS_FILE` (default the dev key set), `MESH_AUTH_ISSUER` (`mesh-dev`),
  * `MESH_AUTH_AUDIENCE` (`mesh`), `MESH_AUTH_SCOPES_CLAIM` (`scope`), as the gateway reads them.
@@ -112,6 +119,9 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     connectTimeoutMs: z.coerce.number().int().positive().optional(),
     statementTimeoutMs: z.coerce.number().int().positive().optional(),
     queryTimeoutMs: z.coerce.number().int().positive().optional(),
+    sqlPort: z.enum(['true', 'false']),
+    sqlTimeoutMs: z.coerce.number().int().positive(),
+    sqlMaxRows: z.coerce.number().int().positive(),
     namespace: z
       .string()
       .regex(/^[a-z][a-z0-9_]{0,31}$/, 'a lowercase letter, then up to 31 lowercase letters, digits or _')
@@ -130,6 +140,9 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     connectTimeoutMs: env.MESH_PG_CONNECT_TIMEOUT_MS || undefined,
     statementTimeoutMs: env.MESH_PG_STATEMENT_TIMEOUT_MS || undefined,
     queryTimeoutMs: env.MESH_PG_QUERY_TIMEOUT_MS || undefined,
+    sqlPort: env.MESH_SQL_PORT || 'true',
+    sqlTimeoutMs: env.MESH_SQL_TIMEOUT_MS || DEFAULT_SQL_LIMITS.timeoutMs,
+    sqlMaxRows: env.MESH_SQL_MAX_ROWS || DEFAULT_SQL_LIMITS.maxRows,
     namespace: env.MESH_NAMESPACE || undefined,
   };
   const parsed = schema.safeParse(raw);
@@ -148,6 +161,9 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
       statementTimeoutMs: 'MESH_PG_STATEMENT_TIMEOUT_MS',
       queryTimeoutMs: 'MESH_PG_QUERY_TIMEOUT_MS',
       namespace: 'MESH_NAMESPACE',
+      sqlPort: 'MESH_SQL_PORT',
+      sqlTimeoutMs: 'MESH_SQL_TIMEOUT_MS',
+      sqlMaxRows: 'MESH_SQL_MAX_ROWS',
     };
     const issue = parsed.error.issues[0];
     const key = String(issue.path[0]);
@@ -169,6 +185,7 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     exportIntervalMs: c.exportIntervalMinutes * 60_000,
     latenessMs: c.latenessHours * 3_600_000,
     ...(c.namespace && { namespace: c.namespace }),
+    ...(c.sqlPort === 'true' && { sql: { timeoutMs: c.sqlTimeoutMs, maxRows: c.sqlMaxRows } }),
     auth: authConfigFromEnv(env),
     ...eventMeshConfigFromEnv(env),
     observability: observabilityConfigFromEnv(env, Boolean(process.stderr.isTTY)),

@@ -22,6 +22,11 @@ export interface BenchMesh {
    * in one request; rejects unless every one was applied.
    */
   postOrders(seqs: readonly number[], baseMinute: number): Promise<void>;
+  /**
+   * The gateway's JS heap in use and committed (`nodejs_heap_size_used_bytes`, `…_total_bytes` on its
+   * `/metrics`), NaN if unreadable.
+   */
+  gatewayHeap(): Promise<{ used: number; total: number }>;
   close(): Promise<void>;
 }
 
@@ -31,10 +36,18 @@ interface Started {
 }
 
 /** Keeps the last lines of a child's output for an error message; prints nothing while it runs. */
-function launch(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 60_000): Promise<Started> {
+function launch(
+  name: string,
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  timeoutMs = 60_000,
+  nodeArgs: string[] = [],
+): Promise<Started> {
   const entry = path.resolve('dist/scripts', `${script}.js`);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: build first (npm run build; npm run bench:fanout does it)`);
-  const child = spawn(process.execPath, [entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs / 1000} s:\n${tail.join('\n')}`)), timeoutMs);
@@ -56,7 +69,10 @@ function launch(name: string, script: string, args: string[], env: NodeJS.Proces
   });
 }
 
-export async function startBenchMesh(): Promise<BenchMesh> {
+/**
+ * @param gatewayNodeArgs node flags for the gateway process alone (e.g. `--cpu-prof`, to profile it).
+ */
+export async function startBenchMesh(gatewayNodeArgs: string[] = []): Promise<BenchMesh> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-fanout-'));
   const children: ChildProcess[] = [];
   const headers = devProducerHeaders(DOMAIN_NAMES);
@@ -134,10 +150,13 @@ export async function startBenchMesh(): Promise<BenchMesh> {
         GATEWAY_PORT: '0',
         MESH_SUBGRAPHS: DOMAIN_NAMES.map((d) => `${d}=${urls[d]}`).join(','),
         MESH_LANDING_PAGE: 'false',
+        // The slow scenario's client runs 200 subscriptions on one socket (loadGenerator.ts).
+        MESH_LIMIT_MAX_SUBSCRIPTIONS_PER_SOCKET: '200',
         METADATA_SERVER_DETECTION: 'none',
       },
       /gateway ready at (\S+) \(websocket (\S+)\)/,
       120_000,
+      gatewayNodeArgs,
     );
     children.push(gateway.child);
     const [, url, wsUrl] = gateway.match;
@@ -151,6 +170,13 @@ export async function startBenchMesh(): Promise<BenchMesh> {
     return {
       gateway: { pid: gateway.child.pid!, port: Number(new URL(url).port), url, wsUrl },
       subgraphPids: children.filter((child) => child !== gateway.child).map((child) => child.pid!),
+      async gatewayHeap() {
+        const text = await fetch(url.replace(/\/graphql$/, '/metrics'), { signal: AbortSignal.timeout(120_000) })
+          .then((response) => response.text())
+          .catch(() => '');
+        const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+        return { used: read('nodejs_heap_size_used_bytes'), total: read('nodejs_heap_size_total_bytes') };
+      },
       async postOrders(seqs, baseMinute) {
         const facts = seqs.map((seq) => ({
           specversion: '1.0',

@@ -8,7 +8,7 @@
 import WebSocket from 'ws';
 import { signDevToken } from '../../scripts/devToken.js';
 import { createHistogram, record } from './histogram.js';
-import { now, operationOf, seqOf, type FromGenerator, type SlowClientReport, type ToGenerator } from './protocol.js';
+import { now, operationOf, seqOf, SLOW_CLIENT_SUBSCRIPTIONS, type FromGenerator, type SlowClientReport, type ToGenerator } from './protocol.js';
 
 type Start = Extract<ToGenerator, { type: 'start' }>;
 
@@ -106,7 +106,12 @@ async function connect(index: number): Promise<void> {
       if (message.type === 'next') onEvent(index, message.payload, receivedAt);
       else if (message.type === 'connection_ack') {
         clearTimeout(acknowledged);
-        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: operationOf(operationName), operationName } }));
+        // The slow client is a dashboard of SLOW_CLIENT_SUBSCRIPTIONS panels on one socket: enough messages
+        // to fill the loopback kernel buffers (megabytes) and then its bound within the run.
+        const subscriptions = slow && index === 0 ? SLOW_CLIENT_SUBSCRIPTIONS : 1;
+        for (let id = 1; id <= subscriptions; id++) {
+          socket.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query: operationOf(operationName), operationName } }));
+        }
         resolve();
       } else if (message.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
     });

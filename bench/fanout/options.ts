@@ -24,6 +24,14 @@ export interface FanoutOptions {
   generators: number;
   /** Minutes after which no new scenario starts. */
   budgetMin: number;
+  /** Node flags for the gateway process alone (e.g. `--cpu-prof` to profile it). */
+  gatewayNodeArgs: string[];
+  /**
+   * After each scenario, make the gateway write a heap snapshot (which collects garbage first) and read
+   * its heap again: what the clients really left behind, as against garbage not yet collected. The
+   * snapshot pauses the gateway and grows its RSS, so the next scenario's figures suffer.
+   */
+  snapshotAfter: boolean;
 }
 
 export const USAGE = `npm run bench:fanout -- [flags]
@@ -35,7 +43,11 @@ export const USAGE = `npm run bench:fanout -- [flags]
   --drain 10                         seconds to wait for late events
   --warmup 20                        seconds of warm-up at most
   --generators 0                     load generator processes (0: one per 5,000 clients)
-  --budget 10                        minutes after which no new scenario starts`;
+  --budget 10                        minutes after which no new scenario starts
+  --gateway-node-args=--cpu-prof     node flags for the gateway process (space-separated)
+  --snapshot-after                   heap snapshot of the gateway after each scenario (into --snapshot-dir),
+                                     then its heap in use again (garbage collected)
+  --snapshot-dir /tmp                where the gateway writes those snapshots`;
 
 const list = (value: string | undefined, name: string): number[] | undefined => {
   if (value === undefined) return undefined;
@@ -62,6 +74,9 @@ export function fanoutOptions(argv: string[]): FanoutOptions {
       warmup: { type: 'string', default: '20' },
       generators: { type: 'string', default: '0' },
       budget: { type: 'string', default: '10' },
+      'gateway-node-args': { type: 'string', default: '' },
+      'snapshot-after': { type: 'boolean', default: false },
+      'snapshot-dir': { type: 'string', default: '/tmp' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -87,5 +102,10 @@ export function fanoutOptions(argv: string[]): FanoutOptions {
     warmupS: positive(values.warmup, 'warmup'),
     generators: positive(values.generators, 'generators', 0),
     budgetMin: positive(values.budget, 'budget'),
+    gatewayNodeArgs: [
+      ...values['gateway-node-args'].split(' ').filter(Boolean),
+      ...(values['snapshot-after'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${values['snapshot-dir']}`] : []),
+    ],
+    snapshotAfter: values['snapshot-after'],
   };
 }

@@ -88,3 +88,6 @@ export type FromGenerator =
       closedByCode: Record<string, number>;
       slow?: SlowClientReport;
     };
+
+/** Subscriptions the slow client runs on its one socket (the bench gateway allows that many, benchMesh.ts). */
+export const SLOW_CLIENT_SUBSCRIPTIONS = 200;

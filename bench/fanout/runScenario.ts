@@ -10,7 +10,7 @@ import type { BenchMesh } from './benchMesh.js';
 import { createHistogram, merge, percentile } from './histogram.js';
 import type { Scenario } from './options.js';
 import { cpuMs, rssBytes, tcpEstablished } from './procStats.js';
-import { now, type FromGenerator, type SlowClientReport, type ToGenerator } from './protocol.js';
+import { now, SLOW_CLIENT_SUBSCRIPTIONS, type FromGenerator, type SlowClientReport, type ToGenerator } from './protocol.js';
 
 export interface ScenarioContext {
   mesh: BenchMesh;
@@ -21,6 +21,11 @@ export interface ScenarioContext {
   drainS: number;
   warmupS: number;
   generators: number;
+  /**
+   * Heap snapshot of the gateway after the scenario (its node args then include
+   * `--heapsnapshot-signal=SIGUSR2`). Only after: a snapshot pauses the gateway for seconds to minutes.
+   */
+  snapshotAfter: boolean;
   /** A progress line (rate, ETA). */
   progress(line: string): void;
 }
@@ -105,6 +110,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
   const label = `${scenario.kind} ${scenario.clients.toLocaleString('en')} × ${scenario.rate}/s`;
   const notes: string[] = [];
   const rssIdle = rssBytes(gatewayPid);
+  const heapIdle = (await mesh.gatewayHeap()).used;
   let rssPeak = rssIdle;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(gatewayPid))), 250);
 
@@ -145,6 +151,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     }
     // Clients connected and subscribed, no event in flight: what each idle client costs the gateway.
     const rssConnected = rssBytes(gatewayPid);
+    const heapConnected = (await mesh.gatewayHeap()).used;
     context.progress(`[${label}] warm: ${warm} clients, gateway RSS ${(rssConnected / 2 ** 20).toFixed(0)} MB; measuring`);
 
     const firstSeq = context.nextSeq;
@@ -231,12 +238,28 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     const slow = results.find((r) => r.slow)?.slow;
     if (slow) notes.push(describeSlow(slow, slowClosedAt, facts, wall / 1000));
 
+    const delivered = results.reduce((total, r) => total + r.delivered, 0);
+    notes.push(`${Math.round(delivered / ((cpuMs(gatewayPid) - cpuStart) / 1000)).toLocaleString('en')} deliveries per gateway CPU-second`);
     await sleep(SETTLE_S * 1000);
+    const heapAfter = (await mesh.gatewayHeap()).used;
+    const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+    if (context.snapshotAfter) {
+      // The snapshot collects garbage first; /metrics answers once it is written.
+      process.kill(gatewayPid, 'SIGUSR2');
+      await sleep(1000);
+      const heap = await mesh.gatewayHeap();
+      notes.push(
+        `after, after a heap snapshot (full garbage collection): JS heap used ${mb(heap.used)} MB of ${mb(heap.total)} MB committed, RSS ${mb(rssBytes(gatewayPid))} MB`,
+      );
+    }
+    notes.push(
+      `gateway JS heap used idle / connected / ${SETTLE_S} s after: ${mb(heapIdle)} / ${mb(heapConnected)} / ${mb(heapAfter)} MB (${((heapConnected - heapIdle) / 1024 / Math.max(1, scenario.clients - failed)).toFixed(1)} KB per idle client)`,
+    );
     return {
       ...scenario,
       facts,
       expected: results.reduce((total, r) => total + r.expected, 0),
-      delivered: results.reduce((total, r) => total + r.delivered, 0),
+      delivered,
       duplicates: results.reduce((total, r) => total + r.duplicates, 0),
       p50: percentile(histogram, 50),
       p99: percentile(histogram, 99),
@@ -262,5 +285,5 @@ function describeSlow(slow: SlowClientReport, closedAt: number | undefined, fact
     closedAt === undefined
       ? 'its connection was still open at the end'
       : `the gateway closed it ${closedAt.toFixed(1)} s after measuring began${closedAt > measuredS ? ` (after the ${measuredS.toFixed(0)} s measured)` : ''}`;
-  return `slow client: ${when} (${how}); ${slow.bufferedAfterPause} of ${facts} measured events were in its socket when it read again`;
+  return `slow client (${SLOW_CLIENT_SUBSCRIPTIONS} subscriptions on one socket, so ${(facts * SLOW_CLIENT_SUBSCRIPTIONS).toLocaleString('en')} messages): ${when} (${how}); ${slow.bufferedAfterPause.toLocaleString('en')} messages were in its socket when it read again`;
 }

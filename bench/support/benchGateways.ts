@@ -53,28 +53,37 @@ export interface BenchGatewaysOptions {
 /** The Hive Gateway config that turns off deduplication of in-flight subgraph requests. */
 export const HIVE_NO_DEDUPLICATION_CONFIG = `export const gatewayConfig = { transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } } };\n`;
 
-export const BENCH_GATEWAY_NAMES = ['ours', 'apollo', 'hive', 'hive-router'] as const;
+/**
+ * `ours` runs plans with the mesh query engine, `ours-hive-planner` the same with Hive Router's planner
+ * (MESH_QUERY_PLANNER=hive), `ours-apollo-engine` with @apollo/gateway's executor (MESH_QUERY_ENGINE=apollo).
+ */
+export const BENCH_GATEWAY_NAMES = ['ours', 'ours-hive-planner', 'ours-apollo-engine', 'apollo', 'hive', 'hive-router'] as const;
 
 export function benchGateways({ supergraphFile, ports, token, hiveConfigFile }: BenchGatewaysOptions): BenchGateway[] {
   const url = (name: string) => `http://127.0.0.1:${ports[name]}/graphql`;
   const hiveBin = path.resolve('node_modules/@graphql-hive/gateway/dist/bin.js');
   const common = { METADATA_SERVER_DETECTION: 'none' };
   const hiveConfig = hiveConfigFile ? ['--config-path', hiveConfigFile] : [];
-  return [
-    {
-      name: 'ours',
-      args: ['dist/scripts/gateway.js'],
-      env: {
-        ...common,
-        GATEWAY_HOST: '127.0.0.1',
-        GATEWAY_PORT: String(ports.ours),
-        MESH_SUPERGRAPH_FILE: supergraphFile,
-        MESH_INTROSPECTION: 'false',
-        MESH_RATE_LIMIT: 'off',
-      },
-      headers: { authorization: `Bearer ${token}` },
-      url: url('ours'),
+  const ours = (name: string, queryEngine: string, queryPlanner = 'apollo'): BenchGateway => ({
+    name,
+    args: ['dist/scripts/gateway.js'],
+    env: {
+      ...common,
+      GATEWAY_HOST: '127.0.0.1',
+      GATEWAY_PORT: String(ports[name]),
+      MESH_SUPERGRAPH_FILE: supergraphFile,
+      MESH_INTROSPECTION: 'false',
+      MESH_RATE_LIMIT: 'off',
+      MESH_QUERY_ENGINE: queryEngine,
+      MESH_QUERY_PLANNER: queryPlanner,
     },
+    headers: { authorization: `Bearer ${token}` },
+    url: url(name),
+  });
+  return [
+    ours('ours', 'mesh'),
+    ours('ours-hive-planner', 'mesh', 'hive'),
+    ours('ours-apollo-engine', 'apollo'),
     {
       name: 'apollo',
       args: ['--input-type=module', '-e', APOLLO_GATEWAY_SOURCE],

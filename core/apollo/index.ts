@@ -20,3 +20,6 @@ export { shareParsedSupergraph } from './shareParsedSupergraph.js';
 export { readAuthRequirements, type AuthRequirement, type AuthRequirements } from './readAuthRequirements.js';
 export { CURSOR_FIELD, RESUME_ARGUMENT, resumableSubscriptionFields, type ResumableSubscriptionFields } from './resumableSubscriptionFields.js';
 export { onGatewaySupergraph, wrapGatewayExecutor, type GatewayExecutor, type GatewayLike, type GatewayRequestContext } from './wrapGatewayExecutor.js';
+export { gatewayPlanning, type GatewayPlanning } from './gatewayPlanning.js';
+export { toEnginePlan } from './toEnginePlan.js';
+export { planQueryOperation } from './planQueryOperation.js';

@@ -53,8 +53,19 @@ export const ErrorCode = {
   REQUEST_RATE_LIMITED: 'REQUEST_RATE_LIMITED',
   /** The websocket already runs the maximum number of subscriptions. */
   MAX_SUBSCRIPTIONS_LIMIT: 'MAX_SUBSCRIPTIONS_LIMIT',
-  /** A history query would return more buckets or points than allowed. */
+  /** A history query would return more buckets or points than allowed, or a SQL port statement more rows. */
   RESULT_TOO_LARGE: 'RESULT_TOO_LARGE',
+  // SQL port.
+  /** The statement does not parse (PostgreSQL's parser); the message is the parser's, with `position`. */
+  SQL_PARSE_FAILED: 'SQL_PARSE_FAILED',
+  /** Not one read-only SELECT over the product's own views: a write, DDL, another schema, a table function, a catalog, several statements. */
+  SQL_NOT_ALLOWED: 'SQL_NOT_ALLOWED',
+  /** The statement names a column the caller may not read; `column` and `requires` say which and why. */
+  FORBIDDEN_COLUMN: 'FORBIDDEN_COLUMN',
+  /** The database refused the statement (unknown column, wrong types, ...); the message is the database's. */
+  SQL_EXECUTION_FAILED: 'SQL_EXECUTION_FAILED',
+  /** The statement ran longer than the SQL port's statement timeout. */
+  STATEMENT_TIMEOUT: 'STATEMENT_TIMEOUT',
   // Data.
   /** A `from` cursor can no longer be resumed. */
   CURSOR_UNAVAILABLE: 'CURSOR_UNAVAILABLE',

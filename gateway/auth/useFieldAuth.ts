@@ -8,6 +8,7 @@ import { loadAuthSchema, type AuthSchema } from './AuthSchema.js';
 import { deniedPaths } from './authorizeOperation.js';
 import { cachedAuthorization } from './cachedAuthorization.js';
 import type { PolicyRegistry } from './decideFieldAccess.js';
+import { handOverDenials } from './fieldDenials.js';
 import { principalOf } from './Principal.js';
 import { replayWithDenials, unauthorizedFieldError } from './replayWithDenials.js';
 import { operationResolutionError, resolveOperation } from './resolveOperation.js';
@@ -126,7 +127,7 @@ export function useFieldAuth(gateway: GatewayLike, options: FieldAuthOptions = {
       const document = authorization.document;
       const unchanged = document === requestContext.document;
       const source = (unchanged ? requestContext.source : undefined) ?? print(document);
-      const result = await inner({
+      const innerContext = {
         ...requestContext,
         request: { ...requestContext.request, query: source, operationName },
         document,
@@ -134,8 +135,20 @@ export function useFieldAuth(gateway: GatewayLike, options: FieldAuthOptions = {
         operationName: operationName ?? null,
         source,
         queryHash: unchanged ? requestContext.queryHash : sha256(source),
-      });
-      if (authorization.denied.size === 0) return result;
+      };
+      // An executor that shapes the response itself (gateway/engine/) answers the denied fields in that
+      // pass and says so; otherwise the result is replayed with graphql-js.
+      const handoff =
+        authorization.denied.size > 0
+          ? handOverDenials(innerContext, {
+              original: authorization.original,
+              operation: authorization.operation,
+              denied: authorization.denied,
+              errorsWithoutData: () => deniedPaths(authorization).map(({ path, field }) => unauthorizedFieldError(field, path)),
+            })
+          : undefined;
+      const result = await inner(innerContext);
+      if (!handoff || handoff.handled) return result;
       return replayWithDenials({ authSchema, authorization, variables: requestContext.request.variables, result });
     };
 

@@ -61,12 +61,12 @@ type ClassifiedField {
   classification: String!
 }
 
-"An access point: graphql-query, graphql-subscription, event-subject, file, event-mesh (a broker topic or queue) or contract (a machine-readable contract document: format odcs or asyncapi)."
+"An access point: graphql-query, graphql-subscription, event-subject, file, event-mesh (a broker topic or queue), sql (read-only SQL at POST /sql: format duckdb or postgresql, fields its tables) or contract (a machine-readable contract document: format odcs or asyncapi)."
 type OutputPort {
   kind: String!
   url: String
   subject: String
-  "file: parquet or csv; contract: odcs or asyncapi."
+  "file: parquet or csv; sql: duckdb or postgresql; contract: odcs or asyncapi."
   format: String
   path: String
   description: String

@@ -8,6 +8,8 @@ export interface PublicEndpoints {
   wsUrl: string;
   /** Base of file downloads (`gateway/files/filesRoute.ts`), e.g. `https://mesh.example.com/files/`. */
   filesUrl: string;
+  /** The SQL port (`gateway/sql/sqlRoute.ts`), e.g. `https://mesh.example.com/sql`. */
+  sqlUrl: string;
   /** The catalog (`gateway/catalog/catalogRoutes.ts`), e.g. `https://mesh.example.com/catalog`: contracts live under it. */
   catalogUrl: string;
 }
@@ -15,7 +17,13 @@ export interface PublicEndpoints {
 /** The gateway endpoints under a public base URL (`MESH_PUBLIC_URL`). */
 export function publicEndpoints(baseUrl: string): PublicEndpoints {
   const base = baseUrl.replace(/\/+$/, '').replace(/\/graphql$/, '');
-  return { graphqlUrl: `${base}/graphql`, wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, filesUrl: `${base}/files/`, catalogUrl: `${base}/catalog` };
+  return {
+    graphqlUrl: `${base}/graphql`,
+    wsUrl: `${base.replace(/^http/, 'ws')}/graphql`,
+    filesUrl: `${base}/files/`,
+    catalogUrl: `${base}/catalog`,
+    sqlUrl: `${base}/sql`,
+  };
 }
 
 /** The machine-readable documents of a product, under `<catalog>/<id>/` (`gateway/catalog/catalogRoutes.ts`). */
@@ -46,6 +54,7 @@ export function publicPorts<P extends Record<string, unknown> & { kind: string }
     const { url: _url, ...rest } = port;
     if (port.kind === 'graphql-query') return { ...rest, url: endpoints.graphqlUrl } as unknown as P;
     if (port.kind === 'graphql-subscription') return { ...rest, url: endpoints.wsUrl } as unknown as P;
+    if (port.kind === 'sql') return { ...rest, url: endpoints.sqlUrl } as unknown as P;
     if (port.kind === 'file' && typeof port.path === 'string') {
       // `<domain>/<file>` relative to the export folder is also the download path under the gateway's `/files/`.
       const relative = relativeFilePath(port.path);

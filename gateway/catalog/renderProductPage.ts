@@ -31,6 +31,10 @@ function renderPort(port: Port): string {
       const where = typeof port.url === 'string' ? `<a href="${e(port.url)}"><code>${e(str(port.path))}</code></a>` : `<code>${e(str(port.path))}</code>`;
       return `<tr><td>file</td><td>${where}</td><td>${e(details.filter(Boolean).join(' · '))}</td></tr>`;
     }
+    case 'sql':
+      return `<tr><td>sql (${e(str(port.format))})</td><td><code>POST ${e(str(port.url))}</code></td><td>${e(str(port.description))}: ${e(
+        ((port.fields as string[] | undefined) ?? []).join(', '),
+      )}</td></tr>`;
     case 'contract':
       return `<tr><td>contract (${e(str(port.format))})</td><td><a href="${e(str(port.url))}"><code>${e(str(port.url))}</code></a></td><td>${e(str(port.description))}</td></tr>`;
     default:

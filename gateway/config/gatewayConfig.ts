@@ -11,6 +11,7 @@ import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
 import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
 import { gatewayObservabilityFromEnv, type GatewayObservabilityConfig } from '../observability/gatewayObservabilityFromEnv.js';
 import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from '../subscriptions/createOutboundQueue.js';
+import type { QueryEngine, QueryPlannerName } from '../engine/useMeshEngine.js';
 import type { RegistryConfig } from '../registry/RegistryConfig.js';
 import { registryConfigFromEnv } from '../registry/registryConfigFromEnv.js';
 import type { UpstreamKeepAliveOptions } from '../subscriptions/createUpstreamClient.js';
@@ -60,8 +61,8 @@ export interface GatewayConfig {
   /**
    * Bounds of each websocket client's outbound queue: a client further behind is closed with 1013 and
    * told to reconnect and resume from its last cursor (README.md "Subscriptions", `MESH_WS_MAX_QUEUED_MESSAGES`,
-   * `MESH_WS_MAX_QUEUED_BYTES`).
-   * @default DEFAULT_OUTBOUND_LIMITS (1,000 messages, 4 MiB)
+   * `MESH_WS_MAX_QUEUED_BYTES`, `MESH_WS_CUTOFF_GRACE_MS`).
+   * @default DEFAULT_OUTBOUND_LIMITS (1,000 messages, 4 MiB, 1 s grace)
    */
   outbound?: OutboundLimits;
   /**
@@ -81,7 +82,23 @@ export interface GatewayConfig {
    * @default none (`gatewayConfigFromEnv` sets a file store unless `MESH_REGISTRY=off`)
    */
   registry?: RegistryConfig;
+  /**
+   * Which executor runs query plans (README.md "Query engine", `MESH_QUERY_ENGINE`): `mesh`, the
+   * gateway's own (gateway/engine/), or `apollo`, @apollo/gateway's. Both plan with @apollo/gateway.
+   * @default DEFAULT_QUERY_ENGINE
+   */
+  queryEngine?: QueryEngine;
+  /**
+   * Which planner plans for the mesh query engine (`MESH_QUERY_PLANNER`): `apollo` (@apollo/gateway's,
+   * with its plan cache) or `hive` (Hive Router's Rust planner first, @apollo/gateway's for what it
+   * cannot plan). Ignored by the `apollo` engine.
+   * @default 'apollo'
+   */
+  queryPlanner?: QueryPlannerName;
 }
+
+/** The query engine when none is configured. */
+export const DEFAULT_QUERY_ENGINE: QueryEngine = 'mesh';
 
 /** `{ [key]: value }`, or nothing when the value is undefined. */
 const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
@@ -99,8 +116,8 @@ const DEFAULT_SUBGRAPHS =
  * replicas of a subgraph, the first composed into the supergraph), `MESH_POLL_INTERVAL_MS`,
  * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`, `|` between replicas), `MESH_INTROSPECTION` (`true`/`false`),
  * `MESH_UPSTREAM_PING_INTERVAL_MS` / `MESH_UPSTREAM_PONG_TIMEOUT_MS` (upstream keep-alive),
- * `MESH_WS_MAX_QUEUED_MESSAGES` / `MESH_WS_MAX_QUEUED_BYTES` (each websocket client's outbound bound),
- * `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
+ * `MESH_WS_MAX_QUEUED_MESSAGES` / `MESH_WS_MAX_QUEUED_BYTES` (each websocket client's outbound bound), `MESH_WS_CUTOFF_GRACE_MS`,
+ * `MESH_QUERY_ENGINE` (`mesh`/`apollo`), `MESH_QUERY_PLANNER` (`apollo`/`hive`), `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
  * `subgraphClientConfigFromEnv`). Throws, naming the variable, for a bad
  * value or for development credentials in production.
  */
@@ -154,11 +171,26 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     outbound: {
       maxMessages: positiveInt(env, 'MESH_WS_MAX_QUEUED_MESSAGES', DEFAULT_OUTBOUND_LIMITS.maxMessages, fail),
       maxBytes: positiveInt(env, 'MESH_WS_MAX_QUEUED_BYTES', DEFAULT_OUTBOUND_LIMITS.maxBytes, fail),
+      cutOffGraceMs: positiveInt(env, 'MESH_WS_CUTOFF_GRACE_MS', DEFAULT_OUTBOUND_LIMITS.cutOffGraceMs, fail),
     },
     ...optional('registry', registryConfigFromEnv(env, supergraph.kind === 'subgraphs', fail)),
     upstreamKeepAlive: upstreamKeepAliveFromEnv(env, fail),
     subgraphClient: subgraphClientConfigFromEnv(env, fail),
+    queryEngine: queryEngineFromEnv(env, fail),
+    queryPlanner: queryPlannerFromEnv(env, fail),
   };
+}
+
+/** `MESH_QUERY_PLANNER`: `apollo` or `hive`. */
+function queryPlannerFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): QueryPlannerName {
+  const value = env.MESH_QUERY_PLANNER?.trim() || 'apollo';
+  return value === 'apollo' || value === 'hive' ? value : fail('MESH_QUERY_PLANNER', value, 'apollo or hive');
+}
+
+/** `MESH_QUERY_ENGINE`: `mesh` or `apollo`. */
+function queryEngineFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): QueryEngine {
+  const value = env.MESH_QUERY_ENGINE?.trim() || DEFAULT_QUERY_ENGINE;
+  return value === 'mesh' || value === 'apollo' ? value : fail('MESH_QUERY_ENGINE', value, 'mesh or apollo');
 }
 
 /**

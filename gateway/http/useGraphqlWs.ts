@@ -5,13 +5,17 @@ import type { Server } from 'node:http';
 import { GraphQLError, print, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import type { Socket } from 'node:net';
+import { LRUCache } from 'lru-cache';
+import { WebSocket, WebSocketServer } from 'ws';
+import { encodeTextFrame } from './encodeTextFrame.js';
 import {
   ClientStream,
   createOutboundQueue,
   type OutboundCutOff,
   type OutboundLimits,
   type OutboundQueue,
+  type OutboundSocket,
   type SubscriptionExecutor,
 } from '../subscriptions/index.js';
 import type { AuthorizedSubscriptionRequest, SubscriptionAuthRequest } from '../auth/authorizeSubscription.js';
@@ -22,6 +26,8 @@ import { resolveOperation, withoutHttpStatus } from '../auth/resolveOperation.js
 const FORBIDDEN = closeCodeOf(ErrorCode.FORBIDDEN);
 /** The `ws` library's default message size (100 MiB), far too large for a GraphQL operation. */
 const WS_DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+/** The end of a graphql-ws `next` message after its payload. */
+const CLOSE_BRACE = Buffer.from('}');
 /** Longest delay `setTimeout` takes (about 24.8 days). */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -63,11 +69,12 @@ export interface GraphqlWsOptions {
    */
   outbound?: OutboundLimits;
   /**
-   * Seams for metrics: `onDelivered` once per subscription message the network took (with its size),
-   * `onCutOff` once per connection cut off for being too slow. A throw is ignored.
+   * Seams for metrics: `onDelivered` with the number of subscription messages written to clients'
+   * sockets (once per event loop turn at most), `onCutOff` once per connection cut off for being too
+   * slow. A throw is ignored.
    * @default none
    */
-  onDelivered?(bytes: number): void;
+  onDelivered?(count: number): void;
   onCutOff?(info: OutboundCutOff): void;
   /**
    * Largest message in bytes; a larger one closes the socket with 1009 (message too big) before it
@@ -100,6 +107,10 @@ export interface GraphqlWsOptions {
   ) => Promise<{ document: DocumentNode } | GraphQLError>;
 }
 
+/** Validated documents kept per schema, by text and operation name. */
+const SHARED_DOCUMENTS = 1000;
+type Checked = { document: DocumentNode; errors?: never } | { errors: readonly GraphQLError[]; document?: never };
+
 type ConnectionExtra = { principal?: Principal; expiryTimer?: NodeJS.Timeout; outbound?: OutboundQueue; streams?: Set<ClientStream> };
 type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<ConnectionExtra>>;
 
@@ -109,21 +120,57 @@ type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<Connecti
  */
 export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promise<void> } {
   const { authenticate, authorizeSubscription, admit, maxPayload = WS_DEFAULT_MAX_PAYLOAD, maxOperationsPerSocket = Infinity } = options;
-  const wsServer = new WebSocketServer({ server: options.server, path: options.path, maxPayload });
+  // Compression stays off: subscription frames are written to the socket already framed (see
+  // `outboundSocket`), which is only in order with ws's own writes while ws queues nothing itself.
+  const wsServer = new WebSocketServer({ server: options.server, path: options.path, maxPayload, perMessageDeflate: false });
+  // One metrics call per event loop turn, not one per client per event.
+  let delivered = 0;
+  const flushDelivered = () => {
+    const count = delivered;
+    delivered = 0;
+    try {
+      options.onDelivered?.(count);
+    } catch {
+      // metrics must not break delivery
+    }
+  };
+  const countDelivered = options.onDelivered
+    ? () => {
+        if (delivered++ === 0) setImmediate(flushDelivered);
+      }
+    : undefined;
   // graphql-ws hands `execute`/`subscribe` only the execution args: find the connection by its context.
   const connections = new WeakMap<object, Ctx>();
   const expire = (ctx: Ctx) => ctx.extra.socket.close(FORBIDDEN, 'token expired');
   const outboundOf = (ctx: Ctx) =>
     (ctx.extra.outbound ??= createOutboundQueue({
-      socket: ctx.extra.socket,
+      socket: outboundSocket(ctx.extra.socket, ctx.extra.request.socket),
       ...options.outbound,
-      onDelivered: options.onDelivered,
+      onDelivered: countDelivered,
       onCutOff: (info) => {
         // Leave the groups now, not when the close handshake ends (which waits behind the backlog).
         for (const stream of ctx.extra.streams ?? []) void stream.return();
         options.onCutOff?.(info);
       },
     }));
+  // A subscription's document lives as long as the subscription (graphql-ws keeps it), and a dashboard
+  // opens the same text thousands of times: clients sending the same text share one validated document
+  // (with its tokens and locations, several KB) instead of holding a copy each.
+  const checkedBySchema = new WeakMap<GraphQLSchema, LRUCache<string, Checked>>();
+  const checkedDocument = (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): Checked => {
+    const source = document.loc?.source.body;
+    let cache = checkedBySchema.get(schema);
+    if (!cache) checkedBySchema.set(schema, (cache = new LRUCache({ max: SHARED_DOCUMENTS })));
+    const key = source === undefined ? undefined : `${operationName ?? ''}\n${source}`;
+    const cached = key === undefined ? undefined : cache.get(key);
+    if (cached) return cached;
+    const errors = validate(schema, document);
+    // The same rule and code as over HTTP: an operation that cannot be resolved is refused, never guessed.
+    const operation = errors.length ? undefined : resolveOperation(document, operationName);
+    const checked: Checked = errors.length ? { errors } : operation instanceof GraphQLError ? { errors: [withoutHttpStatus(operation)] } : { document };
+    if (key !== undefined) cache.set(key, checked);
+    return checked;
+  };
   const cleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       ...(authenticate && {
@@ -162,12 +209,9 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         if (!schema) return [new MeshError(ErrorCode.SERVICE_UNAVAILABLE, 'the supergraph is not loaded yet')];
         const admitted = await admit(payload, { principal: ctx.extra.principal, clientAddress: ctx.extra.request.socket.remoteAddress }, schema);
         if (admitted instanceof GraphQLError) return [withoutHttpStatus(admitted)];
-        const errors = validate(schema, admitted.document);
-        if (errors.length) return errors;
-        // The same rule and code as over HTTP: an operation that cannot be resolved is refused, never guessed.
-        const operation = resolveOperation(admitted.document, payload.operationName);
-        if (operation instanceof GraphQLError) return [withoutHttpStatus(operation)];
-        return { schema, document: admitted.document, operationName: payload.operationName, variableValues: payload.variables };
+        const checked = checkedDocument(schema, admitted.document, payload.operationName ?? undefined);
+        if (checked.errors) return checked.errors;
+        return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       execute: (args) =>
         options.executeOperation(
@@ -186,18 +230,17 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
           ? { ...result, errors: result.errors.map((error) => (typeof error.toJSON === 'function' ? error.toJSON() : (error as GraphQLFormattedError))) }
           : undefined,
       // A group's payload is encoded once (EventFrame); each client's `next` frame only differs in `id`,
-      // so the id is spliced in front of the shared JSON instead of graphql-ws encoding it again per
-      // client, and the write goes through the connection's bounded queue. graphql-ws still iterates the
-      // stream (which then yields nothing) and sends `complete` when it ends.
+      // so the client's id is spliced in front of the shared JSON bytes into one websocket frame, written
+      // through the connection's bounded queue, instead of graphql-ws encoding it again per client.
+      // graphql-ws still iterates the stream (which then yields nothing) and sends `complete` when it ends.
       onOperation: (ctx: Ctx, id, _payload, _args, result) => {
         if (!(result instanceof ClientStream)) return undefined;
         const outbound = outboundOf(ctx);
         const streams = (ctx.extra.streams ??= new Set());
         streams.add(result);
         result.onEnd(() => streams.delete(result));
-        const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-        const headBytes = Buffer.byteLength(head) + 1;
-        result.deliverTo({ write: (frame) => void outbound.send(head + frame.json + '}', headBytes + frame.bytes) });
+        const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+        result.deliverTo({ write: (frame) => void outbound.send(encodeTextFrame(head, frame.utf8, CLOSE_BRACE)) });
         return undefined;
       },
       subscribe: async (args) => {
@@ -221,4 +264,29 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
     wsServer,
   );
   return { dispose: async () => cleanup.dispose() };
+}
+
+/**
+ * A connection as its outbound queue sees it: the websocket for state and the closing handshake, the TCP
+ * socket under it (the upgrade request's socket, which ws reads and writes) for the frames. Writing
+ * frames beside ws keeps their order with ws's own messages because ws, without compression, writes
+ * each message to that socket at once and queues nothing (test/gateway/subscriptions/fanout.test.ts).
+ */
+function outboundSocket(websocket: WebSocket, tcp: Socket): OutboundSocket {
+  return {
+    get open() {
+      return websocket.readyState === WebSocket.OPEN;
+    },
+    get writableLength() {
+      return tcp.writableLength;
+    },
+    write: (frame) => void tcp.write(frame),
+    close: (code, reason) => websocket.close(code, reason),
+    onFlushed: (listener) => {
+      if (tcp.destroyed) return listener();
+      tcp.once('finish', listener);
+      tcp.end();
+    },
+    destroy: () => void tcp.destroy(),
+  };
 }

@@ -46,7 +46,7 @@ export interface GatewayMetrics {
    * (`mesh_gateway_upstream_subscriptions`), read at each scrape; null (no executor yet) reads as 0.
    */
   watchSubscriptions(read: () => { clients: number; upstreams: number } | null): void;
-  /** Subscription messages the network took. @param count @default 1 */
+  /** Subscription messages written to clients' sockets. @param count @default 1 */
   subscriptionDelivered(count?: number): void;
   /**
    * Subscription messages not delivered, by `reason` (`slow-consumer`: waiting when a client too far

@@ -1,5 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import type { EventFrame } from './EventFrame.js';
+import type { ResultOrder } from './ResultOrder.js';
 
 /** Where a client's frames go once a transport takes them over (see `ClientStream.deliverTo`). */
 export interface FrameSink {
@@ -33,9 +34,13 @@ export class ClientStream implements AsyncIterableIterator<ExecutionResult> {
   private finished = false;
   private readonly endListeners: Array<() => void> = [];
 
+  /**
+   * @param order the key order this client's results have (its group hands it frames in that order)
+   */
   constructor(
     private readonly onClose: () => void,
     private readonly checks?: ClientChecks,
+    readonly order?: ResultOrder,
   ) {}
 
   get closed(): boolean {

@@ -1,12 +1,15 @@
 /**
  * The bounded outbound queue of one client connection (docs/architecture.md "Slow clients"). What a
- * connection has written but the kernel has not taken yet is the socket's `bufferedAmount` (bytes, the
+ * connection has written but the kernel has not taken yet is its stream's `writableLength` (bytes, the
  * protocol's own messages included); the messages in it are our latest writes whose sizes add up to no
  * more than that (write callbacks come a tick late, so counting them would mistake a burst of events
- * for a slow client). A write that would go past either bound cuts the client off instead:
- * the socket is closed with 1013 "try again later" and a reason telling it to reconnect and resume from
- * the last cursor it received. A slow client therefore costs at most its bound in memory and never
- * delays anyone else: writes never wait, they are either queued within the bound or refused.
+ * for a slow client, and a callback per message costs more than the write). A write that would go past
+ * either bound cuts the client off instead: the socket is closed with 1013 "try again later" and a
+ * reason telling it to reconnect and resume from the last cursor it received, and it is destroyed as
+ * soon as that close frame reached the kernel or after `cutOffGraceMs`, whichever comes first, so a
+ * client that never reads does not hold its backlog and its socket until the websocket close timeout.
+ * A slow client therefore costs at most its bound in memory and never delays anyone else: writes never
+ * wait, they are either queued within the bound or refused.
  */
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { closeCodeOf } from '../../core/errors/statusOf.js';
@@ -23,22 +26,36 @@ export interface OutboundLimits {
    */
   maxMessages?: number;
   /**
-   * Bytes written but not yet taken by the kernel (`bufferedAmount`), beyond which the client is cut
-   * off. A single message larger than this still goes out when nothing else is waiting.
+   * Bytes written but not yet taken by the kernel, beyond which the client is cut off. A single
+   * message larger than this still goes out when nothing else is waiting.
    * @default 4194304 (4 MiB)
    */
   maxBytes?: number;
+  /**
+   * After a cut-off, how long a client that reads again has to take its backlog and the close frame
+   * (then it sees 1013 and the reason) before its socket is destroyed (it sees 1006; graphql-ws clients
+   * retry both). The socket goes at once when the close frame reached the kernel before.
+   * @default 1000
+   */
+  cutOffGraceMs?: number;
 }
 
-export const DEFAULT_OUTBOUND_LIMITS: Required<OutboundLimits> = { maxMessages: 1000, maxBytes: 4 * 1024 * 1024 };
+export const DEFAULT_OUTBOUND_LIMITS: Required<OutboundLimits> = { maxMessages: 1000, maxBytes: 4 * 1024 * 1024, cutOffGraceMs: 1000 };
 
-/** The part of a websocket the queue needs (the `ws` package's `WebSocket` fits). */
+/** The part of a connection the queue needs: the websocket's state and close, its byte stream's writes. */
 export interface OutboundSocket {
-  readonly readyState: number;
-  readonly OPEN: number;
-  readonly bufferedAmount: number;
-  send(data: string, callback: (error?: Error) => void): void;
+  /** False once the websocket is closing or closed. */
+  readonly open: boolean;
+  /** Bytes written but not yet taken by the kernel (a `net.Socket`'s `writableLength`). */
+  readonly writableLength: number;
+  /** Writes one complete websocket frame to the byte stream. */
+  write(frame: Uint8Array): void;
+  /** Starts the closing handshake (the close frame queues behind what is written). */
   close(code: number, reason: string): void;
+  /** Calls `listener` once everything written so far, close frame included, reached the kernel. */
+  onFlushed(listener: () => void): void;
+  /** Releases the connection at once. */
+  destroy(): void;
 }
 
 /** What happened to a client, for metrics and logs. */
@@ -50,7 +67,7 @@ export interface OutboundCutOff {
 
 export interface OutboundQueueOptions extends OutboundLimits {
   socket: OutboundSocket;
-  /** Called once per message the kernel took. A throw is ignored. @default none */
+  /** Called once per message written to the socket (a cut-off client's waiting ones are also in `onCutOff`). A throw is ignored. @default none */
   onDelivered?(bytes: number): void;
   /** Called once when the client is cut off. A throw is ignored. @default none */
   onCutOff?(info: OutboundCutOff): void;
@@ -58,10 +75,10 @@ export interface OutboundQueueOptions extends OutboundLimits {
 
 export interface OutboundQueue {
   /**
-   * Writes `data` (`bytes` long in UTF-8) unless the connection is closed or this write would pass a
-   * bound, which cuts the client off. Returns whether it was written.
+   * Writes `frame` (one complete websocket frame) unless the connection is closed or this write would
+   * pass a bound, which cuts the client off. Returns whether it was written.
    */
-  send(data: string, bytes: number): boolean;
+  send(frame: Uint8Array): boolean;
   readonly pendingMessages: number;
   readonly pendingBytes: number;
   /** True once the client was cut off. */
@@ -77,49 +94,83 @@ const quietly = (fn: () => void) => {
 };
 
 export function createOutboundQueue(options: OutboundQueueOptions): OutboundQueue {
-  const { socket, maxMessages = DEFAULT_OUTBOUND_LIMITS.maxMessages, maxBytes = DEFAULT_OUTBOUND_LIMITS.maxBytes, onDelivered, onCutOff } = options;
-  // Sizes of our writes still (possibly) in the socket's buffer, oldest first, and their sum.
-  const sizes: number[] = [];
+  const {
+    socket,
+    maxMessages = DEFAULT_OUTBOUND_LIMITS.maxMessages,
+    maxBytes = DEFAULT_OUTBOUND_LIMITS.maxBytes,
+    cutOffGraceMs = DEFAULT_OUTBOUND_LIMITS.cutOffGraceMs,
+    onDelivered,
+    onCutOff,
+  } = options;
+  // Sizes of our writes still (possibly) in the stream's buffer, oldest first, and their sum. Empty
+  // (and never touched) while the client keeps up: the usual delivery is one length check and a write.
+  let sizes: number[] | undefined;
   let head = 0;
   let total = 0;
   let cutOff = false;
-  /** Forgets writes the kernel has taken: the oldest ones, until the rest fit in `bufferedAmount`. */
+  /** Forgets writes the kernel has taken: the oldest ones, until the rest fit in `buffered`. */
   const settle = (buffered: number) => {
+    if (!sizes) return;
+    if (buffered === 0) {
+      sizes = undefined;
+      head = 0;
+      total = 0;
+      return;
+    }
     while (head < sizes.length && total > buffered) total -= sizes[head++];
-    if (head === sizes.length || head > 1024) {
+    if (head > 1024) {
       sizes.splice(0, head);
       head = 0;
     }
   };
+  const pending = () => (sizes ? sizes.length - head : 0);
+
+  const cut = (buffered: number) => {
+    cutOff = true;
+    const info = { pendingMessages: pending(), pendingBytes: buffered };
+    // The close frame queues behind what is already written: a client that reads again within the grace
+    // gets every message it was sent, then the reason. One that does not is dropped then, not after the
+    // websocket close timeout (30 s), so its backlog is freed promptly.
+    socket.close(SLOW_CLIENT_CLOSE_CODE, SLOW_CLIENT_CLOSE_REASON);
+    const timer = setTimeout(() => socket.destroy(), cutOffGraceMs);
+    timer.unref();
+    socket.onFlushed(() => {
+      clearTimeout(timer);
+      socket.destroy();
+    });
+    if (onCutOff) quietly(() => onCutOff(info));
+  };
 
   return {
-    send(data, bytes) {
-      if (cutOff || socket.readyState !== socket.OPEN) return false;
-      const buffered = socket.bufferedAmount;
-      settle(buffered);
-      const pendingMessages = sizes.length - head;
-      if (buffered > 0 && (pendingMessages >= maxMessages || buffered + bytes > maxBytes)) {
-        cutOff = true;
-        const info = { pendingMessages, pendingBytes: buffered };
-        // The close frame queues behind what is already written: a client that reads again gets every
-        // message it was sent, then the reason; one that never reads is dropped by the ws close timeout.
-        socket.close(SLOW_CLIENT_CLOSE_CODE, SLOW_CLIENT_CLOSE_REASON);
-        if (onCutOff) quietly(() => onCutOff(info));
-        return false;
+    send(frame) {
+      if (cutOff || !socket.open) return false;
+      const buffered = socket.writableLength;
+      const bytes = frame.length;
+      if (buffered > 0) {
+        settle(buffered);
+        if (pending() >= maxMessages || buffered + bytes > maxBytes) {
+          cut(buffered);
+          return false;
+        }
+        (sizes ??= []).push(bytes);
+        total += bytes;
+      } else if (sizes) settle(0);
+      socket.write(frame);
+      // A write the kernel did not take at once is what the bound counts from now on.
+      if (buffered === 0 && socket.writableLength > 0) {
+        sizes = [bytes];
+        head = 0;
+        total = bytes;
       }
-      sizes.push(bytes);
-      total += bytes;
-      socket.send(data, () => {
-        if (onDelivered) quietly(() => onDelivered(bytes));
-      });
+      if (onDelivered) quietly(() => onDelivered(bytes));
       return true;
     },
     get pendingMessages() {
-      settle(socket.bufferedAmount);
-      return sizes.length - head;
+      settle(socket.writableLength);
+      return pending();
     },
     get pendingBytes() {
-      return socket.bufferedAmount;
+      return socket.writableLength;
     },
     get cutOff() {
       return cutOff;

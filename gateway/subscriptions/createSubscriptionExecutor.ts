@@ -290,10 +290,14 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     const joined = group;
     const scope = request.scope;
     const checks = scope?.expired && { expired: () => scope.expired!(), onExpired: () => scope.onExpired?.() };
-    const client: ClientStream = new ClientStream(() => {
-      clients -= 1;
-      joined.leave(client);
-    }, checks || undefined);
+    const client: ClientStream = new ClientStream(
+      () => {
+        clients -= 1;
+        joined.leave(client);
+      },
+      checks || undefined,
+      plan.order,
+    );
     clients += 1;
     joined.join(client);
     return client;

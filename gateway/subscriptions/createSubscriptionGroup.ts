@@ -5,7 +5,7 @@
  * clients. Only the delivery is per client (`ClientStream.deliver`: its expiry check, its socket write).
  */
 import type { ServiceMap } from '@apollo/gateway';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import type { ClientStream } from './ClientStream.js';
 import { eventFrame, type EventFrame } from './EventFrame.js';
@@ -19,7 +19,7 @@ import { toUpstreamErrors } from './toUpstreamErrors.js';
 export interface GroupEventInfo {
   /** Clients the payload was handed to. */
   clients: number;
-  /** From the upstream event's turn in the group's order to the last client's hand-over. */
+  /** From the upstream event's arrival to the last client's hand-over. */
   durationMs: number;
 }
 
@@ -48,6 +48,9 @@ export interface SubscriptionGroup {
   end(): void;
 }
 
+/** Events of one group whose rest of plan runs at once; more wait for a slot. */
+const MAX_EVENTS_IN_FLIGHT = 16;
+
 const internalError = (error: unknown) =>
   new GraphQLError('Could not complete the subscription event.', {
     originalError: error instanceof Error ? error : undefined,
@@ -60,13 +63,27 @@ export function createSubscriptionGroup(options: SubscriptionGroupOptions): Subs
   const members = new Set<ClientStream>();
   let closed = false;
 
+  // The plan's order is the first client's: members with another get the data reordered, once per order.
+  const planOrder = plan.order.key;
   const broadcast = (frame: EventFrame) => {
-    for (const member of [...members]) member.deliver(frame);
+    const { data } = frame.result;
+    let reordered: Map<string, EventFrame> | undefined;
+    // Deleting from a Set while iterating it is safe (a member that ends leaves), and nothing joins meanwhile.
+    for (const member of members) {
+      const order = member.order;
+      if (!data || !order || order.key === planOrder) member.deliver(frame);
+      else {
+        reordered ??= new Map();
+        let own = reordered.get(order.key);
+        if (!own) reordered.set(order.key, (own = eventFrame({ ...frame.result, data: order.reorder(data) })));
+        member.deliver(own);
+      }
+    }
   };
   const endAll = () => {
-    for (const member of [...members]) member.end();
+    for (const member of members) member.end();
   };
-  // Events are resolved one after another so every client sees them in upstream order.
+  // Payloads are handed over one after another so every client sees them in upstream order.
   let delivered = Promise.resolve();
   const inOrder = (step: () => Promise<void> | void) => {
     delivered = delivered.then(step).catch((error: unknown) => {
@@ -82,21 +99,51 @@ export function createSubscriptionGroup(options: SubscriptionGroupOptions): Subs
     onClose();
   };
 
+  // The rest of the plan runs for several events at once (a round trip to other subgraphs per event
+  // would otherwise cap a group at one event per round trip), but payloads go out in upstream order.
+  let inFlight = 0;
+  const waiting: Array<() => void> = [];
+  const acquire = (): Promise<void> | undefined => {
+    if (inFlight < MAX_EVENTS_IN_FLIGHT) {
+      inFlight += 1;
+      return undefined;
+    }
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  // A freed slot goes straight to the oldest waiting event, so the count never overshoots.
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else inFlight -= 1;
+  };
+  const resolve = async (event: FormattedExecutionResult): Promise<{ result: ExecutionResult; last: boolean }> => {
+    await acquire();
+    try {
+      const result = await resolveEventFields({ plan, event, dataSources, context });
+      return transform ? { last: false, ...(await transform(result)) } : { result, last: false };
+    } finally {
+      release();
+    }
+  };
+
   const detach = pool.attach(upstream, {
-    next: (event) =>
-      inOrder(async () => {
-        if (closed) return;
-        const started = performance.now();
-        // No data at all is the subgraph refusing the subscription itself (graphql-js `subscribe`
-        // errors): report it and end, as graphql-js would for a local schema.
-        if (event.data == null) {
+    next: (event) => {
+      if (closed) return;
+      const started = performance.now();
+      // No data at all is the subgraph refusing the subscription itself (graphql-js `subscribe`
+      // errors): report it and end, as graphql-js would for a local schema.
+      if (event.data == null) {
+        inOrder(() => {
           broadcast(eventFrame({ errors: toUpstreamErrors(serviceName, event.errors ?? []) }));
           endAll();
-          return;
-        }
-        let result: ExecutionResult = await resolveEventFields({ plan, event, dataSources, context });
-        let last = false;
-        if (transform) ({ result, last = false } = await transform(result));
+        });
+        return;
+      }
+      const resolved = resolve(event);
+      // Handled by its turn in `inOrder`; until then a rejection must not count as unhandled.
+      resolved.catch(() => undefined);
+      inOrder(async () => {
+        const { result, last } = await resolved;
         if (closed) return;
         const clients = members.size;
         broadcast(eventFrame(result));
@@ -106,7 +153,8 @@ export function createSubscriptionGroup(options: SubscriptionGroupOptions): Subs
         } catch {
           // metrics must not break delivery
         }
-      }),
+      });
+    },
     error: (errors) =>
       inOrder(() => {
         broadcast(eventFrame({ errors }));

@@ -8,13 +8,17 @@
 import {
   Kind,
   print,
+  TypeInfo,
   visit,
+  visitWithTypeInfo,
   type ArgumentNode,
   type DocumentNode,
   type FragmentDefinitionNode,
+  type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionNode,
 } from 'graphql';
+import { resultOrder, type ResultOrder } from './ResultOrder.js';
 
 export interface NormalisedSubscription {
   /**
@@ -24,10 +28,17 @@ export interface NormalisedSubscription {
   readonly document: DocumentNode;
   /** Equal for operations that ask for the same thing, whatever their name, spacing and field order. */
   readonly key: string;
+  /**
+   * The key order this client's results must have. Clients of one group may differ in it (the group
+   * reorders its payload once per distinct order), except when a fragment applies only to some types
+   * (a type condition narrower than where it is spread): then the key includes the order, since where a
+   * field lands depends on the runtime type.
+   */
+  readonly order: ResultOrder;
 }
 
-/** `operation` must be one of `document`'s operations (already resolved and validated). */
-export function normaliseSubscription(document: DocumentNode, operation: OperationDefinitionNode): NormalisedSubscription {
+/** `operation` must be one of `document`'s operations (already resolved and validated against `schema`). */
+export function normaliseSubscription(document: DocumentNode, operation: OperationDefinitionNode, schema: GraphQLSchema): NormalisedSubscription {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   const used = usedFragments(operation, fragments);
@@ -44,7 +55,27 @@ export function normaliseSubscription(document: DocumentNode, operation: Operati
     SelectionSet: { leave: (node) => ({ ...node, selections: sortedByText<SelectionNode>(node.selections) }) },
     Field: { leave: (node) => (node.arguments && node.arguments.length > 1 ? { ...node, arguments: sortedByName(node.arguments) } : undefined) },
   });
-  return { document: executed, key: print(canonical) };
+  const order = resultOrder(anonymous, used);
+  const key = print(canonical);
+  return { document: executed, key: narrowsType(schema, executed, fragments) ? `${key}\n# order\n${order.key}` : key, order };
+}
+
+/** Whether a fragment in `document` applies only to some of the types it is spread on. */
+function narrowsType(schema: GraphQLSchema, document: DocumentNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let narrows = false;
+  const narrower = (condition: string | undefined) => {
+    const parent = typeInfo.getParentType();
+    if (condition !== undefined && parent?.name !== condition) narrows = true;
+  };
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      InlineFragment: (node) => narrower(node.typeCondition?.name.value),
+      FragmentSpread: (node) => narrower(fragments.get(node.name.value)?.typeCondition.name.value ?? ''),
+    }),
+  );
+  return narrows;
 }
 
 function usedFragments(operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {

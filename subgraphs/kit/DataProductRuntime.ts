@@ -10,7 +10,7 @@ import { createIngestBatcher, type IngestBatcherOptions } from './ingest/createI
 import { checkDerivedMeasures } from './ingest/checkDerivedMeasures.js';
 import { queryHistory, type HistoryLimits, type HistoryRequest, type HistoryResult, type HistorySeries } from './history/queryHistory.js';
 import { createProjector } from './rollups/createProjector.js';
-import { measureValue, rollupLayout } from './rollups/rollupLayout.js';
+import { measureValues, rollupLayout } from './rollups/rollupLayout.js';
 import type { StateRow, StateListQuery, Store } from './store/Store.js';
 import { describeProduct, type PortAddresses } from './describeProduct.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
@@ -242,10 +242,10 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
     return { name, dimensions: rollup.dimensions, measures: rollup.measures };
   }
 
-  /** The series of an entity with no facts in range: sums and counts 0, averages/min/max null. */
+  /** The series of an entity with no facts in range: sums, counts and distinct counts 0, averages/min/max/percentiles null. */
   private emptySeries(rollup: string, like: HistorySeries): HistorySeries {
     const measures = this.rollup(rollup).measures;
-    const empty = () => Object.fromEntries(Object.entries(measures).map(([m, kind]) => [m, measureValue(m, kind, {})]));
+    const empty = () => Object.assign({}, ...Object.entries(measures).map(([m, kind]) => measureValues(m, kind, {}))) as Record<string, number | null>;
     return { buckets: like.buckets.map((b) => ({ start: b.start, end: b.end, complete: b.complete, values: empty() })), total: empty() };
   }
 

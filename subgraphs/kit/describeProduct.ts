@@ -1,6 +1,8 @@
 import { Kind, type DocumentNode, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
 import type { DataProductDeclaration } from './productDeclaration.js';
-import type { Store } from './store/Store.js';
+import { STORED_GRAINS, type Store } from './store/Store.js';
+import { publishedRelations } from './store/publishedRelations.js';
+import { rollupLayout } from './rollups/rollupLayout.js';
 import type { OutputPort, RetentionReport, ServedDescriptor } from './descriptor.js';
 import { bucketUpdatedFilter, stateChangedSubject } from './ingest/changeSubjects.js';
 import { readFile, stat } from 'node:fs/promises';
@@ -20,6 +22,8 @@ export interface PortAddresses {
   wsUrl: string;
   /** Folder of file exports, when the product exports files. */
   exportDir?: string;
+  /** The SQL port's URL, when the product serves one. */
+  sqlUrl?: string;
 }
 
 /** The descriptor as served: the declaration plus ports, freshness and volume, read now. */
@@ -53,6 +57,7 @@ export async function describeProduct(
     })),
     ...product.eventMeshPorts,
     ...(addresses.exportDir ? await filePorts(addresses.exportDir, descriptor.domain, Object.keys(rollups)) : []),
+    ...(addresses.sqlUrl ? sqlPorts(product, addresses.sqlUrl) : []),
   ];
   const { classification, access } = governanceOf(typeDefs);
   return {
@@ -66,6 +71,24 @@ export async function describeProduct(
     factTypes: Object.keys(product.definition.facts),
     retention: product.retention.report(),
   };
+}
+
+/** The SQL port, when the store serves one: its dialect and the relations a statement may read. */
+function sqlPorts(product: { definition: DataProductDeclaration; store: Store }, url: string): OutputPort[] {
+  let dialect: 'duckdb' | 'postgresql';
+  try {
+    const sql = product.store.sql?.();
+    if (!sql) return [];
+    dialect = sql.dialect;
+  } catch {
+    return []; // a store that refuses to serve SQL (DuckDB not locked down) has no port to advertise
+  }
+  const { rollups = {}, states = {} } = product.definition;
+  const layouts = Object.entries(rollups).map(([name, r]) => rollupLayout(name, r.dimensions, r.measures));
+  const relations = publishedRelations(layouts, Object.keys(states), STORED_GRAINS).map((r) => r.name);
+  return [
+    { kind: 'sql', url, format: dialect, fields: relations, description: 'read-only SQL (one SELECT) over the rollups at each grain and the keyed states' },
+  ];
 }
 
 /** File ports for the exports that exist now (a port nobody wrote is not advertised), with their age. */

@@ -66,7 +66,17 @@ export type OutputPort =
       coveredFrom?: string | null;
       coveredTo?: string | null;
     }
-  | EventMeshPort;
+  | EventMeshPort
+  | {
+      /** Read-only SQL over the product's published views (`POST /sql` on the gateway). */
+      kind: 'sql';
+      url: string;
+      /** The SQL dialect statements run in: `duckdb` or `postgresql`. */
+      format: 'duckdb' | 'postgresql';
+      /** The relations a statement may read: each rollup at each grain (`sales_day`), each keyed state. */
+      fields: string[];
+      description: string;
+    };
 
 /**
  * A topic or queue on an enterprise event-mesh broker (`subgraphs/kit/eventMesh/`): change events out,

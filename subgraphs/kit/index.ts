@@ -30,6 +30,7 @@ export type { DataProductDescriptor } from './descriptor.js';
 export { DataProductRuntime, type DataProductRuntimeOptions } from './DataProductRuntime.js';
 export { serveDataProduct, type ServeDataProductOptions, type ServedDataProduct } from './serveDataProduct.js';
 export { scheduleExports } from './exports/exportRollups.js';
+export { DEFAULT_SQL_LIMITS, type SqlLimits } from './sql/runSql.js';
 export { consumeFacts } from './ingest/consumeFacts.js';
 export { loadTypeDefs } from './graphql/loadTypeDefs.js';
 
@@ -58,6 +59,7 @@ export {
   type MeasureChange,
   type TopArgument,
 } from './graphql/historyArguments.js';
+export { selectsField } from './graphql/selectsField.js';
 export type { ComparePeriod } from './history/comparisonBoundaries.js';
 export { bucketEndOf, bucketStartOf, type Granularity } from './history/timeBuckets.js';
 export { DateTime } from '../../core/graphql/DateTime.js';

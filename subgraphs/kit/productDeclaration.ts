@@ -2,14 +2,24 @@ import type { DocumentNode } from 'graphql';
 import type { z } from 'zod';
 import type { DataProductDescriptor } from './descriptor.js';
 
-/** How a measure aggregates fact samples. `avg` is stored as a sum and a count and divided when read. */
-export type MeasureKind = 'sum' | 'count' | 'min' | 'max' | 'avg';
+/**
+ * How a measure aggregates fact samples. `avg` is stored as a sum and a count and divided when read.
+ * `distinct` counts distinct sample values (strings or numbers) with a HyperLogLog sketch (±1.6 % standard
+ * error, see `sketches/DistinctSketch.ts`); `percentiles` answers the quantiles of numeric samples
+ * (`<measure>_p50`, `_p90`, `_p95`, `_p99`) with a DDSketch (within 1 %, see `sketches/QuantileSketch.ts`).
+ * Both are stored as mergeable sketches with each rollup row and merged when read, so they stay right across
+ * grains, time zones and totals; a retracted fact leaves them until its hour is repaired (see README).
+ */
+export type MeasureKind = 'sum' | 'count' | 'min' | 'max' | 'avg' | 'distinct' | 'percentiles';
 
 /** What one fact adds to a rollup: its dimension values and one sample per measure it touches. */
 export interface Contribution {
   dims: Record<string, string>;
-  /** Samples by measure name; for `count` measures the increment (usually 1, -1 to take back). */
-  values: Record<string, number>;
+  /**
+   * Samples by measure name; for `count` measures the increment (usually 1, -1 to take back); for
+   * `distinct` measures the value counted (a string or a number, compared by its string form).
+   */
+  values: Record<string, number | string>;
 }
 
 /** The fact types of a product and the zod schema each `data` payload must satisfy. */

@@ -21,6 +21,8 @@ import { formatSubgraphError, maskExecutionErrors } from './http/maskGraphQLErro
 import { sendError } from './http/sendError.js';
 import { adminRoute, type AdminRouteOptions } from './http/adminRoute.js';
 import { filesRoute } from './exports/filesRoute.js';
+import { sqlRoute } from './sql/sqlRoute.js';
+import { DEFAULT_SQL_LIMITS, type SqlLimits } from './sql/runSql.js';
 import { subscribePerEvent } from './graphql/subscribePerEvent.js';
 import { ChangeEventPayload } from './graphql/changeSubscription.js';
 import { stableJson } from './graphql/stableJson.js';
@@ -41,6 +43,12 @@ export interface ServeDataProductOptions {
   host?: string;
   /** Folder of file exports (listed in the descriptor). */
   exportDir?: string;
+  /**
+   * The SQL port (`POST /sql`, see `sql/sqlRoute.ts`) with its statement timeout and row limit; it needs a
+   * store that serves one (`Store.sql`: PostgreSQL, or DuckDB opened with `lockDown`).
+   * @default absent: no SQL port
+   */
+  sql?: Partial<SqlLimits>;
   /** Ingestion endpoint options. */
   events?: EventsRouteOptions;
   /** Repair routes (`/admin/*`); closed unless `admin.authorizeAdmin` is set. @default closed */
@@ -102,7 +110,7 @@ export interface ServedDataProduct {
  * (same port), `POST /events` for facts, `GET /descriptor` for the catalog, `/health` and `/ready`.
  */
 export async function serveDataProduct(product: DataProductRuntime<DataProductDefinition>, options: ServeDataProductOptions = {}): Promise<ServedDataProduct> {
-  const { port = 0, host = '127.0.0.1', exportDir, events, authenticateRequest = async () => null, onOperation, fieldAuth } = options;
+  const { port = 0, host = '127.0.0.1', exportDir, sql, events, authenticateRequest = async () => null, onOperation, fieldAuth } = options;
   const logger = options.logger ?? createLogger({ name: `${product.domain}-subgraph` });
   const log: HttpErrorLog = options.log ?? ((message, error) => logger.error({ err: error }, message));
   const metrics = options.metrics ?? createProductMetrics({ domain: product.domain });
@@ -176,7 +184,7 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
 
   const addresses = () => {
     const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${(server.address() as AddressInfo).port}`;
-    return { graphqlUrl: `${base}/graphql`, wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, exportDir };
+    return { graphqlUrl: `${base}/graphql`, wsUrl: `${base.replace(/^http/, 'ws')}/graphql`, exportDir, ...(sql && { sqlUrl: `${base}/sql` }) };
   };
   // First: the gateway's request id and trace context (or fresh ones), and the HTTP histogram.
   app.use(
@@ -205,6 +213,8 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
   app.use(adminRoute(product, options.admin));
   // Exports for the gateway's `/files` route: the same caller check as GraphQL, governed columns left out.
   app.use(filesRoute(product, { exportDir, authenticate: authenticateRequest, policies: fieldAuth?.policies, log }));
+  // Read-only SQL over the published views for the gateway's `/sql` route: the same caller check, governed columns refused.
+  if (sql) app.use(sqlRoute(product, { authenticate: authenticateRequest, limits: { ...DEFAULT_SQL_LIMITS, ...sql }, policies: fieldAuth?.policies, log }));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
@@ -244,7 +254,7 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
 }
 
 /** The routes `mesh_subgraph_http_request_duration_seconds` names; anything else is `other` (bounded label values). */
-const KNOWN_ROUTES = /^\/(graphql|events|descriptor|health|ready|metrics|admin\/[a-z-]+)$/;
+const KNOWN_ROUTES = /^\/(graphql|events|sql|descriptor|health|ready|metrics|admin\/[a-z-]+)$/;
 
 /** Callers with equal keys may share an event's loaders: the whole identity is equal (field auth reads its claims too). */
 function identityKey(identity: ProductContext['identity']): string {

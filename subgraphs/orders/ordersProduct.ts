@@ -45,12 +45,13 @@ export function ordersProduct(typeDefs: DocumentNode) {
     rollups: {
       sales: {
         dimensions: ['product_id', 'region', 'channel'],
-        measures: { orders: 'count', cancellations: 'count', units: 'sum', revenue: 'sum' },
+        // `customers` counts distinct customer emails (lower-cased) that placed orders: a HyperLogLog sketch.
+        measures: { orders: 'count', cancellations: 'count', units: 'sum', revenue: 'sum', customers: 'distinct' },
         subjectDimensions: ['region'],
         contributions: {
           OrderPlaced: (o) => ({
             dims: { product_id: o.productId, region: o.region, channel: o.channel },
-            values: { orders: 1, units: o.quantity, revenue: o.quantity * o.unitPrice },
+            values: { orders: 1, units: o.quantity, revenue: o.quantity * o.unitPrice, customers: o.customerEmail.toLowerCase() },
           }),
           OrderCancelled: (o) => ({
             dims: { product_id: o.productId, region: o.region, channel: o.channel },

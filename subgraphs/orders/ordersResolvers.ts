@@ -1,9 +1,11 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import {
   DateTime,
   bucketEndOf,
   bucketStartOf,
   historyRequest,
   ratio,
+  selectsField,
   seriesObjects,
   type BucketUpdatedEvent,
   type BusMessage,
@@ -16,7 +18,7 @@ import {
 
 const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', REGION: 'region', CHANNEL: 'channel' };
 /** `OrderMeasure` values to rollup measures: what `top` may rank by (ungoverned measures only). */
-const MEASURES: Record<string, string> = { ORDERS: 'orders', UNITS: 'units', CANCELLATIONS: 'cancellations' };
+const MEASURES: Record<string, string> = { ORDERS: 'orders', UNITS: 'units', CANCELLATIONS: 'cancellations', UNIQUE_CUSTOMERS: 'customers' };
 
 /** Bucket fields from rollup measures: revenue and AOV derived here, governed by the gateway. */
 /** Money is summed as doubles; answers are rounded to cents so sums read like money (no 0.1 + 0.2 noise). */
@@ -29,6 +31,7 @@ function orderValues(v: Record<string, number | null>) {
     units: v.units ?? 0,
     revenue: cents(v.revenue ?? 0),
     averageOrderValue: cents(ratio(v.revenue, v.orders)),
+    uniqueCustomers: v.customers ?? 0,
   };
 }
 
@@ -46,9 +49,13 @@ export function ordersResolvers(product: DataProductRuntime) {
       orderHistory: async (
         _: unknown,
         args: HistoryArguments & { groupBy?: string[]; filter?: { productIds?: string[]; regions?: string[]; channels?: string[] }; top?: TopArgument | null },
+        _context: ProductContext,
+        info: GraphQLResolveInfo,
       ) => {
         const filter = { product_id: args.filter?.productIds, region: args.filter?.regions, channel: args.filter?.channels };
-        const result = await product.history('sales', historyRequest(args, DIMENSIONS, filter, MEASURES));
+        // The customers sketch is read only when asked for (ranking by it reads it anyway).
+        const sketchMeasures = selectsField(info, 'uniqueCustomers') ? ['customers'] : [];
+        const result = await product.history('sales', { ...historyRequest(args, DIMENSIONS, filter, MEASURES), sketchMeasures });
         return {
           granularity: result.granularity,
           timeZone: result.timeZone,
@@ -72,7 +79,9 @@ export function ordersResolvers(product: DataProductRuntime) {
     },
     Product: {
       sales: async (parent: { id: string }, args: HistoryArguments, context: ProductContext) => {
-        const series = await product.historyLoader(context, 'sales', 'product_id').load({ id: parent.id, request: historyRequest(args) });
+        const series = await product
+          .historyLoader(context, 'sales', 'product_id')
+          .load({ id: parent.id, request: { ...historyRequest(args), sketchMeasures: [] } });
         return seriesObjects(series, orderValues);
       },
     },

@@ -44,17 +44,17 @@ export function shippingProduct(typeDefs: DocumentNode) {
     rollups: {
       deliveries: {
         dimensions: ['product_id', 'carrier', 'region'],
-        measures: { dispatched: 'count', delivered: 'count', on_time: 'count', lead_time_hours: 'avg' },
+        // `lead_time` keeps the lead times' distribution (a DDSketch) for percentiles; `lead_time_hours` their mean.
+        measures: { dispatched: 'count', delivered: 'count', on_time: 'count', lead_time_hours: 'avg', lead_time: 'percentiles' },
         contributions: {
           ShipmentDispatched: (s) => ({ dims: { product_id: s.productId, carrier: s.carrier, region: s.region }, values: { dispatched: 1 } }),
-          ShipmentDelivered: (s, time) => ({
-            dims: { product_id: s.productId, carrier: s.carrier, region: s.region },
-            values: {
-              delivered: 1,
-              on_time: time.getTime() <= Date.parse(s.promisedAt) ? 1 : 0,
-              lead_time_hours: (time.getTime() - Date.parse(s.dispatchedAt)) / HOUR,
-            },
-          }),
+          ShipmentDelivered: (s, time) => {
+            const leadTimeHours = (time.getTime() - Date.parse(s.dispatchedAt)) / HOUR;
+            return {
+              dims: { product_id: s.productId, carrier: s.carrier, region: s.region },
+              values: { delivered: 1, on_time: time.getTime() <= Date.parse(s.promisedAt) ? 1 : 0, lead_time_hours: leadTimeHours, lead_time: leadTimeHours },
+            };
+          },
         },
       },
     },

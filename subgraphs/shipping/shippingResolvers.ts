@@ -1,7 +1,9 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import {
   DateTime,
   historyRequest,
   ratio,
+  selectsField,
   seriesObjects,
   type BusMessage,
   type DataProductRuntime,
@@ -18,8 +20,21 @@ const MEASURES: Record<string, string> = { DISPATCHED: 'dispatched', DELIVERED: 
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
 
 function deliveryValues(v: Record<string, number | null>) {
-  return { dispatched: v.dispatched ?? 0, delivered: v.delivered ?? 0, avgLeadTimeHours: v.lead_time_hours ?? null, onTimeRate: ratio(v.on_time, v.delivered) };
+  return {
+    dispatched: v.dispatched ?? 0,
+    delivered: v.delivered ?? 0,
+    avgLeadTimeHours: v.lead_time_hours ?? null,
+    onTimeRate: ratio(v.on_time, v.delivered),
+    leadTimeHoursP50: v.lead_time_p50 ?? null,
+    leadTimeHoursP90: v.lead_time_p90 ?? null,
+    leadTimeHoursP95: v.lead_time_p95 ?? null,
+    leadTimeHoursP99: v.lead_time_p99 ?? null,
+  };
 }
+
+/** The lead-time sketch is read only when a percentile is selected. */
+const leadTimeSketch = (info: GraphQLResolveInfo) =>
+  ['leadTimeHoursP50', 'leadTimeHoursP90', 'leadTimeHoursP95', 'leadTimeHoursP99'].some((field) => selectsField(info, field)) ? ['lead_time'] : [];
 
 function shipmentOf(row: { key: string; value: Record<string, unknown> } | StateRow | null) {
   if (!row) return null;
@@ -40,8 +55,13 @@ export function shippingResolvers(product: DataProductRuntime) {
   return {
     DateTime,
     Query: {
-      deliveryPerformance: async (_: unknown, args: HistoryArguments & { groupBy?: string[]; top?: TopArgument | null }) => {
-        const result = await product.history('deliveries', historyRequest(args, DIMENSIONS, {}, MEASURES));
+      deliveryPerformance: async (
+        _: unknown,
+        args: HistoryArguments & { groupBy?: string[]; top?: TopArgument | null },
+        _context: ProductContext,
+        info: GraphQLResolveInfo,
+      ) => {
+        const result = await product.history('deliveries', { ...historyRequest(args, DIMENSIONS, {}, MEASURES), sketchMeasures: leadTimeSketch(info) });
         return {
           granularity: result.granularity,
           timeZone: result.timeZone,
@@ -66,10 +86,12 @@ export function shippingResolvers(product: DataProductRuntime) {
     },
     Product: {
       __resolveReference: (ref: { id: string }) => ref,
-      delivery: async (parent: { id: string }, args: { range?: { from: Date; to: Date } | null }, context: ProductContext) => {
+      delivery: async (parent: { id: string }, args: { range?: { from: Date; to: Date } | null }, context: ProductContext, info: GraphQLResolveInfo) => {
         const to = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000);
         const range = args.range ?? { from: new Date(to.getTime() - DEFAULT_WINDOW_MS), to };
-        const series = await product.historyLoader(context, 'deliveries', 'product_id').load({ id: parent.id, request: { range, granularity: 'MONTH' } });
+        const series = await product
+          .historyLoader(context, 'deliveries', 'product_id')
+          .load({ id: parent.id, request: { range, granularity: 'MONTH', sketchMeasures: leadTimeSketch(info) } });
         return deliveryValues(series.total);
       },
     },

@@ -1,6 +1,6 @@
 /**
  * The conformance corpus: operations over the supergraphs of conformanceSubgraphs.ts, each run through
- * the executor under test and through bare @apollo/gateway (conformance.test.ts). The hand-written
+ * the executor under test and through bare @apollo/gateway (conformanceSuite.ts). The hand-written
  * entries cover one feature or failure each; `deriveVariants` adds, for every valid query, the same
  * operation with every field aliased and with `__typename` in every selection set, so aliases and
  * `__typename` are exercised on every shape (entities, abstract types, nested lists, errors).

@@ -1,6 +1,6 @@
 /**
  * Six small federation subgraphs with fixed data for the differential conformance test
- * (test/conformance/conformance.test.ts). Together they use the Federation v2 features a gateway must
+ * (test/conformance/conformanceSuite.ts). Together they use the Federation v2 features a gateway must
  * execute exactly like @apollo/gateway: entities resolved across subgraphs, `@requires`/`@provides`,
  * `@shareable`, `@override`, interface entities with `@interfaceObject`, unions across subgraphs, nested
  * lists, and failures at every level (a resolver that throws, a null for a non-null field, a missing

@@ -71,6 +71,7 @@ describe('catalog routes', () => {
         graphqlUrl: 'https://mesh.example.com/graphql',
         wsUrl: 'wss://mesh.example.com/graphql',
         filesUrl: 'https://mesh.example.com/files/',
+        sqlUrl: 'https://mesh.example.com/sql',
         catalogUrl: 'https://mesh.example.com/catalog',
       }),
       schema: () => ({

@@ -72,6 +72,12 @@ describe('gateway configuration from the environment', () => {
     );
   });
 
+  it('should run plans with the mesh query engine unless MESH_QUERY_ENGINE says apollo, and refuse anything else', () => {
+    expect(gatewayConfigFromEnv({}).queryEngine).toBe('mesh');
+    expect(gatewayConfigFromEnv({ MESH_QUERY_ENGINE: 'apollo' }).queryEngine).toBe('apollo');
+    expect(() => gatewayConfigFromEnv({ MESH_QUERY_ENGINE: 'hive' })).toThrow(/invalid MESH_QUERY_ENGINE=.*mesh or apollo/);
+  });
+
   it('should ping upstream sockets every 10 s and give up on a pong after 5 s by default', () => {
     expect(gatewayConfigFromEnv({}).upstreamKeepAlive).toEqual({ intervalMs: 10_000, timeoutMs: 5_000 });
   });

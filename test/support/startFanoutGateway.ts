@@ -17,6 +17,8 @@ export interface FanoutGateway {
   wsUrl: string;
   /** Connections cut off for being slow, as `onCutOff` reported them. */
   cutOffs: OutboundCutOff[];
+  /** TCP connections the gateway's server holds open (websockets included). */
+  readonly connections: number;
   /** A graphql-ws client (no retries), disposed by `close`. */
   client(): Client;
   /** A raw graphql-transport-ws connection with one subscription `id` "1" started. */
@@ -43,6 +45,11 @@ export async function startFanoutGateway(
   const server = http.createServer((_req, res) => void res.writeHead(404).end());
   const apiSchema = parseSupergraph(supergraphSdl).apiSchema;
   const cutOffs: OutboundCutOff[] = [];
+  const open = new Set<import('node:net').Socket>();
+  server.on('connection', (socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
   const ws = useGraphqlWs({
     server,
     path: '/graphql',
@@ -59,6 +66,9 @@ export async function startFanoutGateway(
   return {
     wsUrl,
     cutOffs,
+    get connections() {
+      return open.size;
+    },
     client() {
       const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
       clients.push(client);

@@ -7,6 +7,7 @@ import { InvalidIdentifierError } from '../../subgraphs/kit/store/storeIdentifie
 import { describeRepairContract } from './repairContractSuite.js';
 import { describeEventTimeContract } from './eventTimeContractSuite.js';
 import { describeRetentionContract } from './retentionContractSuite.js';
+import { describeSketchContract } from './sketchContractSuite.js';
 import type { BucketQuery, BucketRow, Projection, Store, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { HOUR, LAYOUT, MINUTE, T0, delta, deltasProjector, expectedRows, order, orderDeltas, projectOrders, query, random, sortRows } from './storeFixtures.js';
 
@@ -379,6 +380,17 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
       expect(await store.watermark()).toEqual(new Date(T0 + 3 * HOUR + 1));
     });
 
+    it('should leave the watermark where it was when a later batch fails', async () => {
+      await store.apply([order('a', T0)], projectOrders);
+      const failing = store.apply([order('b', T0 + HOUR)], async () => {
+        throw new Error('projector failed');
+      });
+      await expect(failing).rejects.toThrow('projector failed');
+      expect(await store.watermark()).toEqual(new Date(T0));
+      await store.apply([order('b', T0 + HOUR)], projectOrders); // the same fact, not a duplicate: nothing of it was kept
+      expect(await store.watermark()).toEqual(new Date(T0 + HOUR));
+    });
+
     it('should keep dead letters and list the newest first', async () => {
       const letter = (i: number, extra = {}) => ({
         receivedAt: new Date(T0 + i * MINUTE),
@@ -400,6 +412,7 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
     describeRepairContract(() => open());
     describeEventTimeContract(() => open());
     describeRetentionContract(() => open());
+    describeSketchContract((layout) => open(layout));
 
     it('should reject operations after close', async () => {
       const closed = await open();

@@ -3,8 +3,18 @@ import { badInput } from '../graphql/badInput.js';
 import { ErrorCode } from '../../../core/errors/ErrorCode.js';
 import { GraphQLError } from 'graphql';
 import { ISO_TIMESTAMP } from '../../../core/graphql/isoTimestamp.js';
-import type { BucketRow, MergeKind, Store } from '../store/Store.js';
-import { measureValue, mergeColumns, rollupLayout } from '../rollups/rollupLayout.js';
+import type { BucketRow, Store } from '../store/Store.js';
+import {
+  isSketchMeasure,
+  layoutColumns,
+  measureSketches,
+  measureValue,
+  measureValues,
+  mergeColumns,
+  rollupLayout,
+  type ColumnKind,
+  type ColumnValue,
+} from '../rollups/rollupLayout.js';
 import { readBucketRows } from './readBucketRows.js';
 import { readSpans } from './readSpans.js';
 import { COMPARE_PERIODS, comparisonBoundaries, type ComparePeriod } from './comparisonBoundaries.js';
@@ -29,6 +39,12 @@ export interface HistoryRequest {
   rolling?: { buckets: number } | null;
   /** Keep only the leading groups, the rest merged into `others`; needs `groupBy`. @default all groups */
   top?: TopGroups | null;
+  /**
+   * The `distinct` and `percentiles` measures to answer. Each costs a read and a merge of one sketch per
+   * stored row, so a resolver passes only those its caller selected; the others are left out of `values`.
+   * @default every sketch measure of the rollup
+   */
+  sketchMeasures?: readonly string[] | null;
 }
 
 /** The values of a comparison period: the span read and its measures. */
@@ -42,9 +58,12 @@ export interface HistoryComparison {
 export interface HistoryWindow {
   /** Buckets in the window. */
   buckets: number;
-  /** Measures over the window: moving sums and counts (averages, minima and maxima over the window). */
+  /**
+   * Measures over the window: moving sums and counts (averages, minima and maxima over the window; distinct
+   * counts and percentiles from the merge of the window's sketches).
+   */
   values: Record<string, number | null>;
-  /** `values` with sums and counts divided by `buckets`: moving averages. */
+  /** `values` with sums and counts divided by `buckets`: moving averages (other measures as in `values`). */
   average: Record<string, number | null>;
 }
 
@@ -94,7 +113,7 @@ export interface HistoryRollup {
   measures: Record<string, MeasureKind>;
 }
 
-type Columns = Record<string, number | null>;
+type Columns = Record<string, ColumnValue>;
 
 /** The raw columns of one series: its buckets, its comparison spans and what its window reads before the range. */
 interface SeriesColumns {
@@ -135,7 +154,18 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
     if (!groupBy.length) throw badInput('top needs groupBy: it ranks groups', 'top');
     if (!(top.by in rollup.measures)) throw badInput(`top.by: unknown measure "${top.by}"; known: ${Object.keys(rollup.measures).join(', ')}`, 'top');
     if (!Number.isInteger(top.limit) || top.limit < 1) throw badInput(`top.limit must be a positive integer; got ${top.limit}`, 'top');
+    if (rollup.measures[top.by] === 'percentiles')
+      throw badInput(`top.by: "${top.by}" is a percentiles measure; rank by a sum, count or distinct count`, 'top');
   }
+  const sketched = Object.keys(rollup.measures).filter((m) => isSketchMeasure(rollup.measures[m]));
+  for (const measure of request.sketchMeasures ?? []) {
+    if (!sketched.includes(measure)) throw badInput(`unknown sketch measure "${measure}"; known: ${sketched.join(', ') || 'none'}`, 'sketchMeasures');
+  }
+  const wanted = new Set(request.sketchMeasures ?? sketched);
+  if (top && isSketchMeasure(rollup.measures[top.by])) wanted.add(top.by);
+  // Measures answered: every numeric one, the sketch ones asked for.
+  const measures = Object.fromEntries(Object.entries(rollup.measures).filter(([m, kind]) => !isSketchMeasure(kind) || wanted.has(m)));
+  const sketches = [...wanted].flatMap((m) => Object.keys(measureSketches(m, rollup.measures[m])));
 
   let plan;
   try {
@@ -149,7 +179,7 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
     if (error instanceof RangeError) throw badInput(error.message, 'range');
     throw error;
   }
-  const query = { rollup: rollup.name, groupBy, filter };
+  const query = sketches.length ? { rollup: rollup.name, groupBy, filter, sketches } : { rollup: rollup.name, groupBy, filter };
   const compared = compareTo ? comparisonBoundaries(plan.boundaries, request.granularity, timeZone, compareTo) : [];
   const before = window ? windowBoundaries(plan.starts[0], from, request.granularity, timeZone, window) : [];
   const [rows, comparisonRows, beforeRows, asOf] = await Promise.all([
@@ -159,7 +189,7 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
     store.watermark(),
   ]);
 
-  const columns = rollupLayout(rollup.name, rollup.dimensions, rollup.measures).columns;
+  const columns = layoutColumns(rollupLayout(rollup.name, rollup.dimensions, measures));
   const bucketCount = plan.starts.length;
   const emptySeries = (): SeriesColumns => ({
     buckets: emptyColumns(bucketCount),
@@ -170,7 +200,8 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
   const groups = new Map<string, { key: Record<string, string>; columns: SeriesColumns }>();
   const idOf = (group: Record<string, string>) => JSON.stringify(groupBy.map((d) => group[d]));
   for (const row of rows) {
-    mergeColumns(columns, overall.buckets[row.bucket], row.values);
+    const rowValues = columnsOf(row);
+    mergeColumns(columns, overall.buckets[row.bucket], rowValues);
     if (!groupBy.length) continue;
     const id = idOf(row.group);
     let group = groups.get(id);
@@ -186,24 +217,24 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
       group = { key: { ...row.group }, columns: emptySeries() };
       groups.set(id, group);
     }
-    mergeColumns(columns, group.columns.buckets[row.bucket], row.values);
+    mergeColumns(columns, group.columns.buckets[row.bucket], rowValues);
   }
   // Groups are those with facts in the range; facts of other groups still count in the overall series.
   const spread = (extra: readonly BucketRow[], pick: (series: SeriesColumns) => Columns[]) => {
     for (const row of extra) {
-      mergeColumns(columns, pick(overall)[row.bucket], row.values);
+      const rowValues = columnsOf(row);
+      mergeColumns(columns, pick(overall)[row.bucket], rowValues);
       const group = groupBy.length ? groups.get(idOf(row.group)) : undefined;
-      if (group) mergeColumns(columns, pick(group.columns)[row.bucket], row.values);
+      if (group) mergeColumns(columns, pick(group.columns)[row.bucket], rowValues);
     }
   };
   spread(comparisonRows, (s) => s.comparison);
   spread(beforeRows, (s) => s.before);
 
-  const shape: SeriesShape = { plan, compared, window, measures: rollup.measures, columns, granularity: request.granularity, timeZone };
+  const shape: SeriesShape = { plan, compared, window, measures, columns, granularity: request.granularity, timeZone };
   let ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
   let others: HistoryResult['others'] = null;
   if (top) {
-    const { measures } = rollup;
     const ranked = rankGroups(
       ordered.map((g) => ({ id: idOf(g.key), group: g, value: measureValue(top.by, measures[top.by], mergedColumns(columns, g.columns.buckets)) })),
       top.limit,
@@ -233,7 +264,7 @@ interface SeriesShape {
   /** Rolling window size; 0 without `rolling`. */
   window: number;
   measures: Record<string, MeasureKind>;
-  columns: Record<string, MergeKind>;
+  columns: Record<string, ColumnKind>;
   granularity: Granularity;
   timeZone: string;
 }
@@ -273,20 +304,25 @@ function windowOf({ window, measures, columns }: SeriesShape, series: SeriesColu
   return { buckets: window, values: windowValues, average };
 }
 
-function mergeSeries(columns: Record<string, MergeKind>, into: SeriesColumns, from: SeriesColumns): void {
+function mergeSeries(columns: Record<string, ColumnKind>, into: SeriesColumns, from: SeriesColumns): void {
   from.buckets.forEach((c, i) => mergeColumns(columns, into.buckets[i], c));
   from.comparison.forEach((c, i) => mergeColumns(columns, into.comparison[i], c));
   from.before.forEach((c, i) => mergeColumns(columns, into.before[i], c));
 }
 
-function mergedColumns(columns: Record<string, MergeKind>, list: readonly Columns[]): Columns {
+function mergedColumns(columns: Record<string, ColumnKind>, list: readonly Columns[]): Columns {
   const merged: Columns = {};
   for (const c of list) mergeColumns(columns, merged, c);
   return merged;
 }
 
-function values(measures: Record<string, MeasureKind>, columns: Columns): Columns {
-  return Object.fromEntries(Object.entries(measures).map(([m, kind]) => [m, measureValue(m, kind, columns)]));
+function values(measures: Record<string, MeasureKind>, columns: Columns): Record<string, number | null> {
+  return Object.assign({}, ...Object.entries(measures).map(([m, kind]) => measureValues(m, kind, columns))) as Record<string, number | null>;
+}
+
+/** A stored row's numeric values and merged sketches, as one column map. */
+function columnsOf(row: BucketRow): Columns {
+  return row.sketches ? { ...row.values, ...row.sketches } : row.values;
 }
 
 function emptyColumns(count: number): Columns[] {

@@ -14,7 +14,7 @@ export type FactCheck = (fact: StoredFact) => EventRejection | null;
 
 /**
  * Derives what a fact would add to each rollup, as the projector will inside the store transaction,
- * and rejects the fact when a measure would be non-finite or beyond ±`MAX_MEASURE_SAMPLE`, or when a
+ * and rejects the fact when a measure would be non-finite (strings are fine for `distinct` measures) or beyond ±`MAX_MEASURE_SAMPLE`, or when a
  * contribution throws. Checking before the transaction keeps one bad fact from failing its whole batch
  * (which producers would retry forever) and from ever reaching a rollup.
  */
@@ -32,6 +32,8 @@ export function checkDerivedMeasures(definition: Pick<DataProductDeclaration, 'r
       }
       for (const contribution of result === null ? [] : Array.isArray(result) ? result : [result]) {
         for (const [measure, sample] of Object.entries(contribution.values)) {
+          // A distinct count takes any string (it is hashed, never summed); an unknown measure fails the projector.
+          if (rollup.measures[measure] === 'distinct' && typeof sample === 'string') continue;
           if (typeof sample !== 'number' || !Number.isFinite(sample)) {
             return { field: 'data', reason: `data: measure "${measure}" of rollup "${name}" would be ${String(sample)}, not a finite number` };
           }

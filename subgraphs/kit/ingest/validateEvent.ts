@@ -73,20 +73,44 @@ export function validateEvent(raw: unknown, facts: FactSchemas, rules: EventTime
  * and jsonb cannot hold it), a lone UTF-16 surrogate (not encodable as UTF-8), or a non-finite number
  * (`1e400` parses to Infinity; JSON cannot carry it back and sums turn to Infinity). Refusing them here
  * keeps both stores equal, and makes them a permanent 400 rather than a store failure producers retry.
+ *
+ * Every fact of a bulk ingest passes through here, so the common case (nothing wrong) is a walk that
+ * builds no path strings; only a value that fails is walked again to name where.
  */
 function findUnstorable(value: unknown, path: string): EventRejection | null {
-  const at = (p: string) => p || 'event';
+  return isStorable(value) ? null : describeUnstorable(value, path);
+}
+
+function isStorable(value: unknown): boolean {
+  if (typeof value === 'string') return !value.includes('\u0000') && isWellFormed(value);
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isStorable(item)) return false;
+    return true;
+  }
+  if (value && typeof value === 'object') {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      if (!isStorable(key) || !isStorable((value as Record<string, unknown>)[key])) return false;
+    }
+  }
+  return true;
+}
+
+const where = (path: string): string => path || 'event';
+
+function describeUnstorable(value: unknown, path: string): EventRejection | null {
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) return { field: path, reason: `${at(path)}: contains a NUL character (U+0000), which facts may not hold` };
-    if (!isWellFormed(value)) return { field: path, reason: `${at(path)}: contains a lone UTF-16 surrogate (not valid Unicode text)` };
+    if (value.includes('\u0000')) return { field: path, reason: `${where(path)}: contains a NUL character (U+0000), which facts may not hold` };
+    if (!isWellFormed(value)) return { field: path, reason: `${where(path)}: contains a lone UTF-16 surrogate (not valid Unicode text)` };
     return null;
   }
   if (typeof value === 'number') {
-    return Number.isFinite(value) ? null : { field: path, reason: `${at(path)}: must be a finite number; got ${value}` };
+    return Number.isFinite(value) ? null : { field: path, reason: `${where(path)}: must be a finite number; got ${value}` };
   }
   if (Array.isArray(value)) {
     for (const [i, item] of value.entries()) {
-      const found = findUnstorable(item, `${path}.${i}`);
+      const found = describeUnstorable(item, `${path}.${i}`);
       if (found !== null) return found;
     }
     return null;
@@ -94,9 +118,9 @@ function findUnstorable(value: unknown, path: string): EventRejection | null {
   if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       const keyPath = path ? `${path}.${key}` : key;
-      const badKey = findUnstorable(key, keyPath);
+      const badKey = describeUnstorable(key, keyPath);
       if (badKey !== null) return { field: keyPath, reason: badKey.reason.replace(/^[^:]*:/, `${keyPath} (a key):`) };
-      const found = findUnstorable(item, keyPath);
+      const found = describeUnstorable(item, keyPath);
       if (found !== null) return found;
     }
   }

@@ -1,11 +1,16 @@
 import type { Contribution, DataProductDeclaration, FactSchemas, StateDefinition } from '../productDeclaration.js';
 import { GRAIN_MS, STORED_GRAINS, type Projection, type Projector, type RollupDelta, type StateWrite, type StoredFact } from '../store/Store.js';
 import { rollupLayout, sampleColumns, mergeColumns } from './rollupLayout.js';
+import { hashValue } from '../sketches/hashValue.js';
+import type { DistinctSketch } from '../sketches/DistinctSketch.js';
+import type { QuantileSketch } from '../sketches/QuantileSketch.js';
+import { emptySketch, type Sketch, type SketchKind } from '../sketches/sketchKinds.js';
 
 /**
  * Builds the projector the store calls inside its apply transaction: each new fact's contributions become
- * deltas for the minute, hour and day rollup tables (pre-merged per row key), and keyed states are folded in
- * event order starting from the values currently stored.
+ * deltas for the minute, hour and day rollup tables (pre-merged per row key; `distinct` and `percentiles`
+ * samples go into the delta's sketches), and keyed states are folded in event order starting from the
+ * values currently stored.
  */
 export function createProjector<F extends FactSchemas>(definition: DataProductDeclaration<F>): Projector {
   const rollups = Object.entries(definition.rollups ?? {});
@@ -23,11 +28,21 @@ export function createProjector<F extends FactSchemas>(definition: DataProductDe
         for (const contribution of contributions) {
           const dims = Object.fromEntries(rollup.dimensions.map((d) => [d, contribution.dims[d] ?? '']));
           const values: Record<string, number> = {};
+          const samples: Array<{ column: string; add: (sketch: Sketch) => void; kind: SketchKind }> = [];
           for (const [measure, sample] of Object.entries(contribution.values)) {
             const kind = rollup.measures[measure];
             if (kind === undefined) throw new Error(`rollup ${name}: contribution names unknown measure "${measure}"`);
-            if (!Number.isFinite(sample)) throw new Error(`rollup ${name}: measure "${measure}" got a non-finite sample`);
-            Object.assign(values, sampleColumns(measure, kind, sample));
+            if (kind === 'distinct') {
+              if (typeof sample !== 'string' && !Number.isFinite(sample)) throw new Error(`rollup ${name}: measure "${measure}" got a non-finite sample`);
+              // Hashed once, added to the sketch of every grain.
+              const [high, low] = hashValue(String(sample));
+              samples.push({ column: `${measure}_hll`, kind: 'hll', add: (sketch) => (sketch as DistinctSketch).addHash(high, low) });
+              continue;
+            }
+            if (typeof sample !== 'number' || !Number.isFinite(sample)) throw new Error(`rollup ${name}: measure "${measure}" got a non-finite sample`);
+            if (kind === 'percentiles')
+              samples.push({ column: `${measure}_ddsketch`, kind: 'ddsketch', add: (sketch) => (sketch as QuantileSketch).add(sample) });
+            else Object.assign(values, sampleColumns(measure, kind, sample));
           }
           const dimsKey = rollup.dimensions.map((d) => dims[d]).join('\u0000');
           const time = fact.time.getTime();
@@ -35,9 +50,13 @@ export function createProjector<F extends FactSchemas>(definition: DataProductDe
             const bucketMs = Math.floor(time / GRAIN_MS[grain]) * GRAIN_MS[grain];
             // NUL cannot occur in names or grains, so the joined key is unambiguous and cheap.
             const key = `${name}\u0000${grain}\u0000${bucketMs}\u0000${dimsKey}`;
-            const existing = deltas.get(key);
-            if (existing) mergeColumns(layouts.get(name)!.columns, existing.values, values);
-            else deltas.set(key, { rollup: name, grain, bucket: new Date(bucketMs), dims, values: { ...values } });
+            let delta = deltas.get(key);
+            if (delta) mergeColumns(layouts.get(name)!.columns, delta.values, values);
+            else deltas.set(key, (delta = { rollup: name, grain, bucket: new Date(bucketMs), dims, values: { ...values } }));
+            for (const { column, kind, add } of samples) {
+              const sketches = (delta.sketches ??= {});
+              add((sketches[column] ??= emptySketch(kind)));
+            }
           }
         }
       }

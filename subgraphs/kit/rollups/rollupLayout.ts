@@ -1,7 +1,25 @@
 import type { MeasureKind } from '../productDeclaration.js';
 import type { MergeKind, RollupLayout } from '../store/Store.js';
+import { DistinctSketch } from '../sketches/DistinctSketch.js';
+import { QuantileSketch } from '../sketches/QuantileSketch.js';
+import { isSketch, mergeSketch, type Sketch, type SketchKind } from '../sketches/sketchKinds.js';
 
-/** Physical columns of one measure: avg is a sum and a count; the others are one column. */
+/** How a column of a rollup merges: numbers by sum/min/max, sketches by their own merge. */
+export type ColumnKind = MergeKind | SketchKind;
+
+/** A column value while merging: a number, a sketch, or nothing yet. */
+export type ColumnValue = number | Sketch | null | undefined;
+
+/**
+ * Quantiles a `percentiles` measure answers, as `<measure>_<name>` values (e.g. `lead_time_p95`): a fixed
+ * set, so every answer comes from the one stored sketch per row.
+ */
+export const PERCENTILES: Readonly<Record<string, number>> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+
+/** Measures answered from a sketch column rather than numeric ones. */
+export const isSketchMeasure = (kind: MeasureKind): boolean => kind === 'distinct' || kind === 'percentiles';
+
+/** Physical numeric columns of one measure: avg is a sum and a count; sketch measures have none. */
 export function measureColumns(measure: string, kind: MeasureKind): Record<string, MergeKind> {
   switch (kind) {
     case 'sum':
@@ -13,39 +31,88 @@ export function measureColumns(measure: string, kind: MeasureKind): Record<strin
       return { [measure]: 'max' };
     case 'avg':
       return { [`${measure}_sum`]: 'sum', [`${measure}_count`]: 'sum' };
+    case 'distinct':
+    case 'percentiles':
+      return {};
   }
+}
+
+/** The sketch column of a sketch measure (`<measure>_hll`, `<measure>_ddsketch`), or none. */
+export function measureSketches(measure: string, kind: MeasureKind): Record<string, SketchKind> {
+  if (kind === 'distinct') return { [`${measure}_hll`]: 'hll' };
+  if (kind === 'percentiles') return { [`${measure}_ddsketch`]: 'ddsketch' };
+  return {};
 }
 
 /** The store layout of a rollup definition. */
 export function rollupLayout(name: string, dimensions: readonly string[], measures: Record<string, MeasureKind>): RollupLayout {
   const columns: Record<string, MergeKind> = {};
-  for (const [measure, kind] of Object.entries(measures)) Object.assign(columns, measureColumns(measure, kind));
-  return { name, dimensions: [...dimensions], columns };
+  const sketches: Record<string, SketchKind> = {};
+  for (const [measure, kind] of Object.entries(measures)) {
+    Object.assign(columns, measureColumns(measure, kind));
+    Object.assign(sketches, measureSketches(measure, kind));
+  }
+  return Object.keys(sketches).length ? { name, dimensions: [...dimensions], columns, sketches } : { name, dimensions: [...dimensions], columns };
 }
 
-/** Column values one sample adds for a measure. */
+/** Every column of a layout with how it merges, sketch columns included. */
+export function layoutColumns(layout: RollupLayout): Record<string, ColumnKind> {
+  return { ...layout.columns, ...layout.sketches };
+}
+
+/** Column values one numeric sample adds for a measure (sketch measures are added by the projector). */
 export function sampleColumns(measure: string, kind: MeasureKind, sample: number): Record<string, number> {
   return kind === 'avg' ? { [`${measure}_sum`]: sample, [`${measure}_count`]: 1 } : { [measure]: sample };
 }
 
-/** Reads a measure's value back from merged columns: avg divides, sums of nothing are 0, min/max stay null. */
-export function measureValue(measure: string, kind: MeasureKind, columns: Record<string, number | null | undefined>): number | null {
+/**
+ * Reads a measure's value back from merged columns: avg divides, sums of nothing are 0, min/max stay null,
+ * a distinct count estimates from its sketch (0 without one), percentiles give their median (see
+ * `measureValues` for every quantile).
+ */
+export function measureValue(measure: string, kind: MeasureKind, columns: Record<string, ColumnValue>): number | null {
   if (kind === 'avg') {
-    const count = columns[`${measure}_count`] ?? 0;
-    return count ? (columns[`${measure}_sum`] ?? 0) / count : null;
+    const count = number(columns[`${measure}_count`]) ?? 0;
+    return count ? (number(columns[`${measure}_sum`]) ?? 0) / count : null;
   }
-  const value = columns[measure];
+  if (kind === 'distinct') {
+    const sketch = columns[`${measure}_hll`];
+    return sketch instanceof DistinctSketch ? sketch.estimate() : 0;
+  }
+  if (kind === 'percentiles') return quantileOf(columns[`${measure}_ddsketch`], PERCENTILES.p50);
+  const value = number(columns[measure]);
   if (kind === 'sum' || kind === 'count') return value ?? 0;
   return value ?? null;
 }
 
-/** Merges two partial column maps by each column's merge kind. */
-export function mergeColumns(layout: Record<string, MergeKind>, into: Record<string, number | null>, from: Record<string, number | null | undefined>): void {
+/** The values a measure answers: itself, or one per quantile of `PERCENTILES` for a percentiles measure. */
+export function measureValues(measure: string, kind: MeasureKind, columns: Record<string, ColumnValue>): Record<string, number | null> {
+  if (kind !== 'percentiles') return { [measure]: measureValue(measure, kind, columns) };
+  const sketch = columns[`${measure}_ddsketch`];
+  return Object.fromEntries(Object.entries(PERCENTILES).map(([name, q]) => [`${measure}_${name}`, quantileOf(sketch, q)]));
+}
+
+/**
+ * Merges two partial column maps by each column's kind. A sketch taken over is copied first: the same
+ * row feeds several series (a bucket, its group, the totals), and a later merge must not change another's.
+ */
+export function mergeColumns(layout: Record<string, ColumnKind>, into: Record<string, ColumnValue>, from: Record<string, ColumnValue>): void {
   for (const [column, merge] of Object.entries(layout)) {
     const a = into[column] ?? null;
     const b = from[column] ?? null;
     if (b === null) continue;
+    if (isSketch(b)) {
+      if (a === null) into[column] = b.clone();
+      else mergeSketch(a as Sketch, b);
+      continue;
+    }
     if (a === null) into[column] = b;
-    else into[column] = merge === 'sum' ? a + b : merge === 'min' ? Math.min(a, b) : Math.max(a, b);
+    else if (typeof a === 'number') into[column] = merge === 'sum' ? a + b : merge === 'min' ? Math.min(a, b) : Math.max(a, b);
   }
+}
+
+const number = (value: ColumnValue): number | null => (typeof value === 'number' ? value : null);
+
+function quantileOf(sketch: ColumnValue, q: number): number | null {
+  return sketch instanceof QuantileSketch ? sketch.quantile(q) : null;
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBBlobValue, DuckDBInstance, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
 import type {
   ApplyResult,
   BucketQuery,
@@ -45,6 +45,8 @@ import { bucketStatement } from './duckDbBucketQuery.js';
 import { duckDbRepairSession, decodeRetraction } from './duckDbRepair.js';
 import { changeRetraction, rebuildSpan, rebuildSpans, rebuiltRollup, runRebuild, type RepairContext } from './repairSession.js';
 import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
+import type { SqlViews } from './SqlViews.js';
+import { duckDbSqlViews } from './duckDbSqlViews.js';
 import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './duckDbWrites.js';
 
 /** Options of `DuckDbStore.open`. */
@@ -61,6 +63,14 @@ export interface DuckDbStoreOptions {
    * @default DuckDB's default: the number of CPU cores
    */
   threads?: number;
+  /**
+   * Locks the database down at open, for the SQL port (`sql()`): external access is disabled (no file
+   * outside `allowedDirectories`, no network, no extension loading) and the configuration is locked, so no
+   * connection can `SET` it back. DuckDB's settings are per database, not per connection: the store's own
+   * file exports must then write inside `allowedDirectories`.
+   * @default none: the database is not locked down, and `sql()` refuses to serve
+   */
+  lockDown?: { allowedDirectories: readonly string[] };
 }
 
 /**
@@ -77,10 +87,18 @@ export class DuckDbStore implements Store {
   private rollups = new Map<string, RollupLayout>();
   private states = new Set<string>();
   private initialized = false;
+  /**
+   * The committed watermark, kept in memory: this store is the database's only writer (DuckDB locks the
+   * file), and only `apply` moves the watermark. Ingestion reads it before every batch; reading it from
+   * the database cost a statement per batch queued behind history queries on the read connection.
+   */
+  private committedWatermark: Date | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readQueue: Promise<unknown> = Promise.resolve();
   private connection: DuckDBConnection | undefined;
   private reader: DuckDBConnection | undefined;
+  private lockedDown = false;
+  private sqlPort: (SqlViews & { close(): Promise<void> }) | undefined;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -93,17 +111,23 @@ export class DuckDbStore implements Store {
 
   /** Opens (or creates) the database. Call `init` before anything else. */
   static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
-    const { path, threads } = options;
+    const { path, threads, lockDown } = options;
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new Error(`threads must be a positive integer, got ${threads}`);
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
     const instance = await DuckDBInstance.create(path, threads === undefined ? {} : { threads: String(threads) });
-    return new DuckDbStore(instance, await instance.connect(), await instance.connect());
+    const connection = await instance.connect();
+    if (lockDown) await lockDownDatabase(connection, lockDown.allowedDirectories);
+    const store = new DuckDbStore(instance, connection, await instance.connect());
+    store.lockedDown = Boolean(lockDown);
+    return store;
   }
 
   async init(layout: StoreLayout): Promise<void> {
     assertLayout(layout);
     await this.serialize(async (connection) => {
       await inTransaction(connection, () => initSchema(connection, layout));
+      const [[stored = null] = []] = await readRows(connection, 'SELECT watermark FROM meta');
+      this.committedWatermark = stored === null ? null : fromTimestamp(stored);
       this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
       this.states = new Set(layout.states);
       this.initialized = true;
@@ -114,8 +138,9 @@ export class DuckDbStore implements Store {
     const batch = factBatch(facts);
     if (batch.candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
 
-    return this.exclusive((connection) =>
-      inTransaction(connection, async () => {
+    return this.exclusive(async (connection) => {
+      let raised: Date | null = null;
+      const result = await inTransaction(connection, async () => {
         const { applied, duplicates } = batch.split(await insertNewFacts(connection, batch.candidates));
         if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
 
@@ -123,10 +148,14 @@ export class DuckDbStore implements Store {
         const projection = assertProjection(await project(applied, reader));
         await upsertRollups(connection, mergeRollupDeltas(projection.deltas, this.rollups));
         await upsertStates(connection, mergeStateWrites(projection.states, this.states));
-        await raiseWatermark(connection, latestTime(applied));
+        // A batch of facts older than the watermark (a backfill, late facts) leaves the row alone.
+        const latest = latestTime(applied);
+        if (this.committedWatermark === null || latest > this.committedWatermark) await raiseWatermark(connection, (raised = latest));
         return { applied, duplicates, projection };
-      }),
-    );
+      });
+      if (raised) this.committedWatermark = raised;
+      return result;
+    });
   }
 
   async recordDeadLetter(letter: DeadLetter): Promise<void> {
@@ -161,7 +190,7 @@ export class DuckDbStore implements Store {
     if (query.boundaries.length < 2) return [];
     const statement = bucketStatement(layout, query);
     const rows = await this.read((connection) => readRows(connection, statement.sql, statement.params));
-    return decodeBucketRows(statement, rows);
+    return decodeBucketRows(statement, rows, encodedList);
   }
 
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {
@@ -187,9 +216,9 @@ export class DuckDbStore implements Store {
   }
 
   async watermark(): Promise<Date | null> {
-    const rows = await this.read((connection) => readRows(connection, 'SELECT watermark FROM meta'));
-    const value = rows[0]?.[0] ?? null;
-    return value === null ? null : fromTimestamp(value);
+    if (!this.connection) throw new Error('DuckDbStore is closed');
+    if (!this.initialized) throw new Error('DuckDbStore.init must complete before other operations');
+    return this.committedWatermark === null ? null : new Date(this.committedWatermark);
   }
 
   async factCount(): Promise<number> {
@@ -252,8 +281,21 @@ export class DuckDbStore implements Store {
     return this.exclusive(async (connection) => (await connection.run(sql)).rowsChanged);
   }
 
+  /** The SQL port over this database's published views; only on a database opened with `lockDown`. */
+  sql(): SqlViews {
+    if (!this.lockedDown) throw new Error('the SQL port needs a DuckDbStore opened with lockDown (external access off, configuration locked)');
+    if (!this.initialized) throw new Error('DuckDbStore.init must complete before other operations');
+    this.sqlPort ??= duckDbSqlViews({
+      instance: this.instance,
+      rollups: [...this.rollups.values()],
+      states: [...this.states],
+      write: (work) => this.exclusive(work),
+    });
+    return this.sqlPort;
+  }
+
   async close(): Promise<void> {
-    const closing = Promise.all([this.queue, this.readQueue]).then(() => {
+    const closing = Promise.all([this.queue, this.readQueue, this.sqlPort?.close()]).then(() => {
       if (!this.connection) return;
       this.reader?.closeSync();
       this.connection.closeSync();
@@ -304,6 +346,23 @@ export class DuckDbStore implements Store {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** A `list()` of BLOBs as DuckDB returns it (NULL when the group had none). */
+function encodedList(value: unknown): Array<Uint8Array | null> {
+  if (!(value instanceof DuckDBListValue)) return [];
+  return value.items.map((item) => (item instanceof DuckDBBlobValue ? item.bytes : null));
+}
+
+/**
+ * External access off except the given folders, then the configuration locked: DuckDB refuses every later
+ * `SET` (including these) on every connection, so a statement of the SQL port cannot turn them back on.
+ */
+async function lockDownDatabase(connection: DuckDBConnection, allowedDirectories: readonly string[]): Promise<void> {
+  for (const dir of allowedDirectories) if (/['\0]/.test(dir)) throw new Error(`allowed directory must not contain quotes: ${JSON.stringify(dir)}`);
+  if (allowedDirectories.length) await connection.run(`SET allowed_directories = [${allowedDirectories.map((d) => `'${d}'`).join(', ')}]`);
+  await connection.run('SET enable_external_access = false');
+  await connection.run('SET lock_configuration = true');
 }
 
 /** Runs `work` in a transaction: commits its result, or rolls back and rethrows so nothing is half-applied. */

@@ -46,6 +46,8 @@ import { decodeRetraction, lockFactsForRepairSql, postgresRepairSession } from '
 import { changeRetraction, rebuildSpan, rebuildSpans, rebuiltRollup, runRebuild, type RepairContext, type RepairSession } from './repairSession.js';
 import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import { exportRollupCsv } from './postgresCsvExport.js';
+import type { SqlViews } from './SqlViews.js';
+import { postgresSqlViews } from './postgresSqlViews.js';
 import { DEFAULT_POSTGRES_TIMEOUTS, assertTimeouts, explainTimeout, poolTimeoutSettings, type PostgresTimeouts } from './postgresTimeouts.js';
 
 /** Options of `PostgresStore.open`. */
@@ -112,10 +114,12 @@ export class PostgresStore implements Store {
   private stateOrder: string[] = [];
   private initialized = false;
   private closed = false;
+  private sqlPort: SqlViews | undefined;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly readPool: pg.Pool,
+    private readonly sqlPool: pg.Pool,
     private readonly timeouts: PostgresTimeouts,
     private readonly names: SchemaNames,
     private readonly maxRetries: number,
@@ -138,11 +142,15 @@ export class PostgresStore implements Store {
     const settings = { connectionString: url, application_name: `mesh-store:${schema}`, ...poolTimeoutSettings(timeouts) };
     const pool = new pg.Pool({ ...settings, max: poolSize });
     const readPool = new pg.Pool({ ...settings, max: readPoolSize });
+    // The SQL port's statements get connections of their own (opened on first use), so a slow one never
+    // holds a connection history queries or applies wait for.
+    const sqlPool = new pg.Pool({ ...settings, application_name: `mesh-sql:${schema}`, max: 2 });
+    sqlPool.on('error', () => undefined);
     // An idle connection the server drops emits 'error' on the pool; unhandled it would crash the process.
     // The pool discards that connection and the next query opens a fresh one, so nothing is lost here.
     pool.on('error', () => undefined);
     readPool.on('error', () => undefined);
-    return new PostgresStore(pool, readPool, timeouts, names, maxRetries, onRetry);
+    return new PostgresStore(pool, readPool, sqlPool, timeouts, names, maxRetries, onRetry);
   }
 
   async init(layout: StoreLayout): Promise<void> {
@@ -205,7 +213,7 @@ export class PostgresStore implements Store {
     if (query.boundaries.length < 2) return [];
     const statement = bucketStatement(this.names, layout, query);
     const { rows } = await this.read<unknown[]>({ text: statement.sql, values: statement.params, rowMode: 'array' });
-    return decodeBucketRows(statement, rows);
+    return decodeBucketRows(statement, rows, (value) => (Array.isArray(value) ? value.map((item) => (item instanceof Uint8Array ? item : null)) : []));
   }
 
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {
@@ -322,7 +330,20 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.pool.end(), this.readPool.end()]);
+    await Promise.all([this.pool.end(), this.readPool.end(), this.sqlPool.end()]);
+  }
+
+  /** The SQL port over this product's published views (a read-only role, views per permission profile). */
+  sql(): SqlViews {
+    this.assertReady();
+    this.sqlPort ??= postgresSqlViews({
+      names: this.names,
+      rollups: this.rollupOrder,
+      states: this.stateOrder,
+      write: (work) => this.transaction(work),
+      connect: () => this.connect(this.sqlPool),
+    });
+    return this.sqlPort;
   }
 
   /**

@@ -3,6 +3,8 @@
  * implementation (PostgreSQL) serves replicas. Stores are deliberately dumb: the kit decides what a fact
  * contributes (see `projectFacts`), the store makes it durable atomically and answers bucket queries.
  */
+import type { Sketch, SketchKind } from '../sketches/sketchKinds.js';
+import type { SqlViews } from './SqlViews.js';
 
 /** A fact as stored: a validated CloudEvent reduced to what the data product keeps. */
 export interface StoredFact {
@@ -29,6 +31,13 @@ export interface RollupLayout {
   dimensions: string[];
   /** Measure columns and how each merges. */
   columns: Record<string, MergeKind>;
+  /**
+   * Sketch columns (BLOB in DuckDB, bytea in PostgreSQL) and their kind: a row's sketch is merged in JS with
+   * the stored one on every write (the stores cannot merge them in SQL), and a bucket query returns each
+   * group's sketches merged. Names must not collide with `columns`.
+   * @default none
+   */
+  sketches?: Record<string, SketchKind>;
 }
 
 /**
@@ -58,6 +67,8 @@ export interface RollupDelta {
   dims: Record<string, string>;
   /** Column values to merge by each column's MergeKind. */
   values: Record<string, number>;
+  /** Sketches to merge into the row's sketch columns (the layout's `sketches`). @default none */
+  sketches?: Record<string, Sketch>;
 }
 
 /** A new value for a keyed state row. */
@@ -141,6 +152,12 @@ export interface BucketQuery {
   groupBy: string[];
   /** Keep only rows whose dimension value is one of the listed values. */
   filter: Record<string, string[]>;
+  /**
+   * Sketch columns to return, merged per bucket and group, in `BucketRow.sketches`. They cost a read and a
+   * decode per stored row, so only the ones asked for are read.
+   * @default none
+   */
+  sketches?: string[];
 }
 
 /** One aggregated row: which bucket, which group, merged column values. */
@@ -151,6 +168,8 @@ export interface BucketRow {
   group: Record<string, string>;
   /** Column values merged over the bucket (sum/min/max per column). Columns with no rows are null. */
   values: Record<string, number | null>;
+  /** The query's `sketches` merged over the bucket; a column no row had a sketch for is absent. */
+  sketches?: Record<string, Sketch>;
 }
 
 /** Listing keyed state rows, ordered by key. */
@@ -335,6 +354,13 @@ export interface Store {
    * latest value, not history). Idempotent.
    */
   enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult>;
+  /**
+   * The SQL port's database side (`SqlViews.ts`): views of the published tables per permission profile,
+   * and read-only statements over them. Throws when this store cannot serve it safely (a DuckDB database
+   * not opened with `lockDown`).
+   * @default absent: the store has no SQL port
+   */
+  sql?(): SqlViews;
   /** Export a rollup grain to a file (Parquet or CSV). Returns rows written. */
   exportRollup?(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number>;
   /** Release connections and files. */

@@ -1,6 +1,7 @@
 import type { BucketQuery, MergeKind, RollupLayout } from './Store.js';
 import { ident, rollupTable, timestampLiteral, toMicros } from './duckDbSql.js';
-import { assertFilter, bucketGroupBy } from './storeInputs.js';
+import { assertFilter, bucketGroupBy, querySketches } from './storeInputs.js';
+import type { SketchKind } from '../sketches/sketchKinds.js';
 
 const AGGREGATE: Record<MergeKind, string> = { sum: 'SUM', min: 'MIN', max: 'MAX' };
 
@@ -10,6 +11,8 @@ export interface BucketStatement {
   params: string[];
   groupBy: string[];
   columns: string[];
+  /** Sketch columns asked for: each comes back as the list of the group's stored sketches, merged in JS. */
+  sketches: Array<[column: string, kind: SketchKind]>;
 }
 
 /**
@@ -41,7 +44,11 @@ export function bucketStatement(layout: RollupLayout, query: BucketQuery): Bucke
 
   const columns = Object.keys(layout.columns);
   const groups = groupBy.map((d) => `r.${ident(d)}`);
-  const measures = columns.map((c) => `${AGGREGATE[layout.columns[c]]}(r.${ident(c)})`);
+  const sketches = querySketches(layout, query);
+  const measures = [
+    ...columns.map((c) => `${AGGREGATE[layout.columns[c]]}(r.${ident(c)})`),
+    ...sketches.map(([c]) => `list(r.${ident(c)}) FILTER (WHERE r.${ident(c)} IS NOT NULL)`),
+  ];
   const table = `${rollupTable(layout.name, query.grain)} r`;
   const width = uniformWidthMicros(boundaries);
   let from: string;
@@ -59,7 +66,7 @@ export function bucketStatement(layout: RollupLayout, query: BucketQuery): Bucke
   const keys = [index, ...groups].map((_, i) => i + 1).join(', ');
   const sql = `SELECT ${[index, ...groups, ...measures].join(', ')}
     FROM ${from} WHERE ${where.join(' AND ')} GROUP BY ${keys} ORDER BY ${keys}`;
-  return { sql, params, groupBy, columns };
+  return { sql, params, groupBy, columns, sketches };
 }
 
 function uniformWidthMicros(boundaries: Date[]): bigint | undefined {

@@ -2,7 +2,7 @@ import { LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type 
 import type { FactKey, Retraction, RollupLayout, StoredFact, StoredGrain } from './Store.js';
 import type { RepairSession, StoredRollupRow } from './repairSession.js';
 import { fromJson, fromTimestamp, ident, readRows, rollupTable, stateTable, toTimestamp } from './duckDbSql.js';
-import { readStateRows, upsertRollups, upsertStates } from './duckDbWrites.js';
+import { readSketchRows, readStateRows, upsertRollups, upsertStates, writeSketchRows } from './duckDbWrites.js';
 
 /*
  * The `RepairSession` of DuckDbStore: plain statements on the store's one connection, inside the
@@ -95,6 +95,10 @@ export function duckDbRepairSession(connection: DuckDBConnection, states: Readon
     },
 
     upsertRollups: (tables) => upsertRollups(connection, tables),
+
+    readSketchRows: (layout, grain, from, to) => readSketchRows(connection, layout, grain, { from, to }),
+
+    writeSketchRows: (layout, grain, rows) => writeSketchRows(connection, layout, [{ grain, rows }]),
 
     async deriveRows(layout, finer, coarser, from, to) {
       const dims = layout.dimensions.map(ident);

@@ -1,6 +1,6 @@
 import type { DuckDBConnection, DuckDBListValue } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout, type StoreLayout, type StoredGrain } from './Store.js';
-import { BASE_DDL, ident, readRows, rollupDdl, rollupStageDdl, rollupTable, stateDdl } from './duckDbSql.js';
+import { BASE_DDL, ident, readRows, rollupDdl, rollupStageDdl, rollupTable, sketchStageDdl, stateDdl } from './duckDbSql.js';
 
 /**
  * Creates what the layout needs, idempotently. An existing rollup table gains measure columns added to the
@@ -17,6 +17,7 @@ export async function initSchema(connection: DuckDBConnection, layout: StoreLayo
       if (!existed && i > 0) await backfillFromFinerGrain(connection, rollup, STORED_GRAINS[i - 1], grain);
     }
     await connection.run(rollupStageDdl(rollup));
+    if (rollup.sketches) await connection.run(sketchStageDdl(rollup));
   }
   for (const state of layout.states) await connection.run(stateDdl(state));
 }
@@ -32,7 +33,8 @@ async function tableExists(connection: DuckDBConnection, table: string): Promise
 
 /**
  * A grain added after data was ingested (e.g. the day grain on a file written by an older version) starts
- * from the next finer grain's rows, so history read from it is complete.
+ * from the next finer grain's rows, so history read from it is complete. Sketch columns are not carried
+ * over (SQL cannot merge them): a rebuild fills them.
  */
 async function backfillFromFinerGrain(connection: DuckDBConnection, rollup: RollupLayout, finer: StoredGrain, coarser: StoredGrain): Promise<void> {
   const dims = rollup.dimensions.map(ident);
@@ -71,5 +73,9 @@ async function migrateRollup(connection: DuckDBConnection, rollup: RollupLayout,
     if (!existing.has(column)) {
       await connection.run(`ALTER TABLE ${rollupTable(rollup.name, grain)} ADD COLUMN ${ident(column)} DOUBLE`);
     }
+  }
+  // A sketch column added to a rollup with history starts empty: `npm run rebuild` fills it from the facts.
+  for (const column of Object.keys(rollup.sketches ?? {})) {
+    if (!existing.has(column)) await connection.run(`ALTER TABLE ${rollupTable(rollup.name, grain)} ADD COLUMN ${ident(column)} BLOB`);
   }
 }

@@ -15,6 +15,7 @@ import { isValidDate } from './mergeRollupDeltas.js';
 export const ident = (name: string): string => `"${name}"`;
 export const rollupTable = (rollup: string, grain: StoredGrain): string => ident(`rollup_${rollup}_${grain}`);
 export const rollupStage = (rollup: string): string => `stage_rollup_${rollup}`;
+export const sketchStage = (rollup: string): string => `stage_sketch_${rollup}`;
 export const stateTable = (state: string): string => ident(`state_${state}`);
 
 /** Shared tables, and TEMP staging tables the appender fills before one set-based INSERT. */
@@ -53,6 +54,7 @@ export function rollupDdl(layout: RollupLayout, grain: StoredGrain): string {
     'bucket TIMESTAMP NOT NULL',
     ...layout.dimensions.map((d) => `${ident(d)} VARCHAR NOT NULL`),
     ...Object.keys(layout.columns).map((c) => `${ident(c)} DOUBLE`),
+    ...Object.keys(layout.sketches ?? {}).map((c) => `${ident(c)} BLOB`),
   ];
   const key = ['bucket', ...layout.dimensions.map(ident)].join(', ');
   return `CREATE TABLE IF NOT EXISTS ${rollupTable(layout.name, grain)} (${columns.join(', ')}, PRIMARY KEY (${key}))`;
@@ -70,6 +72,25 @@ export function rollupStageDdl(layout: RollupLayout): string {
     ...Object.keys(layout.columns).map((c) => `${ident(c)} DOUBLE`),
   ];
   return `CREATE OR REPLACE TEMP TABLE ${ident(rollupStage(layout.name))} (${columns.join(', ')})`;
+}
+
+/** The staging table of sketch writes: encoded sketches per grain and row key, moved by one UPDATE per grain. */
+export function sketchStageDdl(layout: RollupLayout): string {
+  const columns = [
+    '_grain VARCHAR',
+    'bucket TIMESTAMP',
+    ...layout.dimensions.map((d) => `${ident(d)} VARCHAR`),
+    ...Object.keys(layout.sketches ?? {}).map((c) => `${ident(c)} BLOB`),
+  ];
+  return `CREATE OR REPLACE TEMP TABLE ${ident(sketchStage(layout.name))} (${columns.join(', ')})`;
+}
+
+/** Sets the staged sketches of one grain on their rows, which exist already (upserted or derived before). */
+export function updateStagedSketchesSql(layout: RollupLayout, grain: StoredGrain): string {
+  const table = rollupTable(layout.name, grain);
+  const sets = Object.keys(layout.sketches ?? {}).map((c) => `${ident(c)} = s.${ident(c)}`);
+  const match = ['bucket', ...layout.dimensions].map((c) => `${table}.${ident(c)} = s.${ident(c)}`);
+  return `UPDATE ${table} SET ${sets.join(', ')} FROM ${ident(sketchStage(layout.name))} s WHERE s._grain = '${grain}' AND ${match.join(' AND ')}`;
 }
 
 /**

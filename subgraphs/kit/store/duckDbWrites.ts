@@ -1,5 +1,6 @@
-import { LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import type { RollupLayout, StateRow, StateWrite, StoredFact } from './Store.js';
+import { DuckDBBlobValue, LIST, VARCHAR, listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { RollupLayout, StateRow, StateWrite, StoredFact, StoredGrain } from './Store.js';
+import { mergeStoredSketches, type SketchRow } from './sketchRows.js';
 import type { MergedRollupTable } from './mergeRollupDeltas.js';
 import {
   INSERT_STAGED_FACTS,
@@ -9,7 +10,10 @@ import {
   ident,
   readRows,
   rollupStage,
+  rollupTable,
+  sketchStage,
   stateTable,
+  updateStagedSketchesSql,
   toTimestamp,
   upsertStagedRollupSql,
   upsertStagedStatesSql,
@@ -59,8 +63,64 @@ export async function upsertRollups(connection: DuckDBConnection, tables: Merged
       });
     });
     for (const { grain, rows: grainRows } of grains) if (grainRows.length > 0) await connection.run(upsertStagedRollupSql(layout, grain));
+    if (layout.sketches) {
+      // The rows exist now; their stored sketches are read by joining the staged keys, merged, written back.
+      const writes = [];
+      for (const { grain, rows: grainRows } of grains) {
+        const stored = await readSketchRows(connection, layout, grain, { staged: true });
+        writes.push({ grain, rows: mergeStoredSketches(layout, grainRows, stored) });
+      }
+      await writeSketchRows(connection, layout, writes);
+    }
     await connection.run(`DELETE FROM ${ident(rollupStage(layout.name))}`);
   }
+}
+
+/** Stored sketches of a grain's rows: those whose keys are staged for this grain, or those in [from, to). */
+export async function readSketchRows(
+  connection: DuckDBConnection,
+  layout: RollupLayout,
+  grain: StoredGrain,
+  where: { staged: true } | { from: Date; to: Date },
+): Promise<SketchRow[]> {
+  const dims = layout.dimensions.map((d) => `t.${ident(d)}`);
+  const sketches = Object.keys(layout.sketches ?? {}).map((c) => `t.${ident(c)}`);
+  const select = `SELECT ${['t.bucket', ...dims, ...sketches].join(', ')} FROM ${rollupTable(layout.name, grain)} t`;
+  const rows =
+    'staged' in where
+      ? await readRows(
+          connection,
+          `${select} JOIN ${ident(rollupStage(layout.name))} s ON s._grain = '${grain}' AND ${['bucket', ...layout.dimensions]
+            .map((c) => `t.${ident(c)} = s.${ident(c)}`)
+            .join(' AND ')}`,
+        )
+      : await readRows(connection, `${select} WHERE t.bucket >= $1 AND t.bucket < $2`, [toTimestamp(where.from), toTimestamp(where.to)]);
+  return rows.map((row) => ({
+    bucket: fromTimestamp(row[0]),
+    dims: row.slice(1, 1 + dims.length).map(String),
+    sketches: row.slice(1 + dims.length).map((value) => (value instanceof DuckDBBlobValue ? value.bytes : null)),
+  }));
+}
+
+/** Sets the sketches of existing rows, one UPDATE per grain from a staging table. */
+export async function writeSketchRows(
+  connection: DuckDBConnection,
+  layout: RollupLayout,
+  grains: Array<{ grain: StoredGrain; rows: SketchRow[] }>,
+): Promise<void> {
+  const rows = grains.flatMap(({ grain, rows: grainRows }) => grainRows.map((row) => ({ grain, row })));
+  if (rows.length === 0) return;
+  await stage(connection, sketchStage(layout.name), rows, (appender, { grain, row }) => {
+    appender.appendVarchar(grain);
+    appender.appendTimestamp(toTimestamp(row.bucket));
+    for (const value of row.dims) appender.appendVarchar(value);
+    for (const bytes of row.sketches) {
+      if (bytes) appender.appendBlob(bytes);
+      else appender.appendNull();
+    }
+  });
+  for (const { grain, rows: grainRows } of grains) if (grainRows.length > 0) await connection.run(updateStagedSketchesSql(layout, grain));
+  await connection.run(`DELETE FROM ${ident(sketchStage(layout.name))}`);
 }
 
 /** Writes state values; `writesByState` holds at most one write per key (see `mergeStateWrites`). */

@@ -1,3 +1,4 @@
+import { isSketch, mergeSketch, sketchKind, type Sketch } from '../sketches/sketchKinds.js';
 import { GRAIN_MS, STORED_GRAINS, type MergeKind, type RollupDelta, type RollupLayout, type StateWrite, type StoredGrain } from './Store.js';
 
 /** One rollup row to upsert: deltas of a batch with the same bucket and dimensions, merged. */
@@ -7,6 +8,8 @@ export interface MergedRollupRow {
   dims: string[];
   /** Merged values in the order of the layout's columns; `undefined` where no delta had the column. */
   values: (number | undefined)[];
+  /** Merged sketches in the order of the layout's sketch columns, when the layout has any. */
+  sketches?: (Sketch | undefined)[];
 }
 
 /** Merged rows of one rollup table (one rollup at one grain). */
@@ -32,6 +35,7 @@ interface TableMerge {
   index: RowIndex;
   columnIndex: Map<string, number>;
   kinds: MergeKind[];
+  sketchIndex: Map<string, number>;
 }
 
 /**
@@ -56,10 +60,12 @@ export function mergeRollupDeltas(deltas: RollupDelta[], layouts: ReadonlyMap<st
     let row = node.get(lastKey) as MergedRollupRow | undefined;
     if (!row) {
       row = { bucket: delta.bucket, dims, values: new Array<number | undefined>(merge.kinds.length).fill(undefined) };
+      if (merge.sketchIndex.size) row.sketches = new Array<Sketch | undefined>(merge.sketchIndex.size).fill(undefined);
       node.set(lastKey, row);
       merge.table.rows.push(row);
     }
     mergeValues(row, delta, merge);
+    if (delta.sketches) mergeSketches(row, delta, merge);
   }
   return [...tables.values()].map((merge) => merge.table);
 }
@@ -76,6 +82,7 @@ function tableMerge(tables: Map<string, TableMerge>, delta: RollupDelta, layouts
     index: new Map(),
     columnIndex: new Map(columns.map((column, i) => [column, i])),
     kinds: columns.map((column) => layout.columns[column]),
+    sketchIndex: new Map(Object.keys(layout.sketches ?? {}).map((column, i) => [column, i])),
   };
   tables.set(`${delta.rollup}:${delta.grain}`, merge);
   return merge;
@@ -92,6 +99,20 @@ function mergeValues(row: MergedRollupRow, delta: RollupDelta, { table, columnIn
     }
     const current = row.values[i];
     row.values[i] = current === undefined ? value : mergeValue(kinds[i], current, value);
+  }
+}
+
+/** A delta's sketch is copied before it is merged into: the delta stays as the projector made it. */
+function mergeSketches(row: MergedRollupRow, delta: RollupDelta, { table, sketchIndex }: TableMerge): void {
+  for (const [column, sketch] of Object.entries(delta.sketches!)) {
+    const i = sketchIndex.get(column);
+    if (i === undefined) throw new Error(`delta for ${table.layout.name} has unknown sketch column ${JSON.stringify(column)}`);
+    if (!isSketch(sketch) || sketchKind(sketch) !== table.layout.sketches![column]) {
+      throw new Error(`delta for ${table.layout.name}.${column} is not a ${table.layout.sketches![column]} sketch`);
+    }
+    const current = row.sketches![i];
+    if (current === undefined) row.sketches![i] = sketch.clone();
+    else mergeSketch(current, sketch);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { BucketQuery, RollupLayout } from './Store.js';
 import { AGGREGATE, ident, timestampParam, type SchemaNames } from './postgresSql.js';
-import { assertFilter, bucketGroupBy } from './storeInputs.js';
+import { assertFilter, bucketGroupBy, querySketches } from './storeInputs.js';
+import type { SketchKind } from '../sketches/sketchKinds.js';
 
 /** One statement and its parameters, plus what is needed to decode its rows. */
 export interface BucketStatement {
@@ -8,6 +9,8 @@ export interface BucketStatement {
   params: unknown[];
   groupBy: string[];
   columns: string[];
+  /** Sketch columns asked for: each comes back as the array of the group's stored sketches, merged in JS. */
+  sketches: Array<[column: string, kind: SketchKind]>;
 }
 
 /**
@@ -33,10 +36,14 @@ export function bucketStatement(names: SchemaNames, layout: RollupLayout, query:
   const columns = Object.keys(layout.columns);
   const index = 'width_bucket(r.bucket, $1::timestamptz[]) - 1';
   const groups = groupBy.map((d) => `r.${ident(d)}`);
-  const measures = columns.map((c) => `${AGGREGATE[layout.columns[c]]}(r.${ident(c)})`);
+  const sketches = querySketches(layout, query);
+  const measures = [
+    ...columns.map((c) => `${AGGREGATE[layout.columns[c]]}(r.${ident(c)})`),
+    ...sketches.map(([c]) => `array_agg(r.${ident(c)}) FILTER (WHERE r.${ident(c)} IS NOT NULL)`),
+  ];
   // Positions, not names: a dimension could be called like any alias chosen here.
   const keys = [index, ...groups].map((_, i) => i + 1).join(', ');
   const sql = `SELECT ${[index, ...groups, ...measures].join(', ')}
     FROM ${names.rollup(layout.name, query.grain)} r WHERE ${where.join(' AND ')} GROUP BY ${keys} ORDER BY ${keys}`;
-  return { sql, params, groupBy, columns };
+  return { sql, params, groupBy, columns, sketches };
 }

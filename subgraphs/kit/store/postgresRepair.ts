@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import type { FactKey, Retraction, RollupLayout, StoredFact, StoredGrain } from './Store.js';
 import type { RepairSession, StoredRollupRow } from './repairSession.js';
 import { AGGREGATE, ident, lockStateKeysSql, timestampParam, withoutNul, type SchemaNames } from './postgresSql.js';
-import { readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
+import { decodeSketchRow, readStateRows, upsertRollups, upsertStates, writeSketchRows } from './postgresWrites.js';
 
 /*
  * The `RepairSession` of PostgresStore, inside the transaction the store opened. The store first takes
@@ -101,6 +101,18 @@ export function postgresRepairSession(client: PoolClient, names: SchemaNames, la
     },
 
     upsertRollups: (tables) => upsertRollups(client, names, tables, layouts),
+
+    async readSketchRows(layout, grain, from, to) {
+      const columns = ['bucket', ...layout.dimensions, ...Object.keys(layout.sketches ?? {})].map(ident);
+      const { rows } = await client.query<unknown[]>({
+        text: `SELECT ${columns.join(', ')} FROM ${names.rollup(layout.name, grain)} WHERE bucket >= $1 AND bucket < $2`,
+        values: range(from, to),
+        rowMode: 'array',
+      });
+      return rows.map((row) => decodeSketchRow(row, layout.dimensions.length));
+    },
+
+    writeSketchRows: (layout, grain, rows) => writeSketchRows(client, names, layout, grain, rows),
 
     async deriveRows(layout, finer, coarser, from, to) {
       const dims = layout.dimensions.map(ident);

@@ -14,7 +14,7 @@ import { AGGREGATE, assertPgIdentifier, baseDdl, ident, rollupDdl, rollupTableNa
 export async function initSchema(client: PoolClient, names: SchemaNames, layout: StoreLayout): Promise<void> {
   for (const rollup of layout.rollups) {
     for (const grain of STORED_GRAINS) assertPgIdentifier('rollup table', rollupTableName(rollup.name, grain));
-    for (const name of [...rollup.dimensions, ...Object.keys(rollup.columns)]) assertPgIdentifier('column', name);
+    for (const name of [...rollup.dimensions, ...Object.keys(rollup.columns), ...Object.keys(rollup.sketches ?? {})]) assertPgIdentifier('column', name);
   }
   for (const state of layout.states) assertPgIdentifier('state table', stateTableName(state));
 
@@ -38,7 +38,8 @@ async function tableExists(client: PoolClient, names: SchemaNames, table: string
 
 /**
  * A grain added after data was ingested starts from the next finer grain's rows, so history read from it
- * is complete. Truncation is in UTC whatever the session's time zone.
+ * is complete. Truncation is in UTC whatever the session's time zone. Sketch columns are not carried over
+ * (SQL cannot merge them): a rebuild fills them.
  */
 async function backfillFromFinerGrain(client: PoolClient, names: SchemaNames, rollup: RollupLayout, finer: StoredGrain, coarser: StoredGrain): Promise<void> {
   const dims = rollup.dimensions.map(ident);
@@ -80,5 +81,9 @@ async function migrateRollup(client: PoolClient, names: SchemaNames, rollup: Rol
     if (!existing.has(column)) {
       await client.query(`ALTER TABLE ${names.rollup(rollup.name, grain)} ADD COLUMN IF NOT EXISTS ${ident(column)} double precision`);
     }
+  }
+  // A sketch column added to a rollup with history starts empty: `npm run rebuild` fills it from the facts.
+  for (const column of Object.keys(rollup.sketches ?? {})) {
+    if (!existing.has(column)) await client.query(`ALTER TABLE ${names.rollup(rollup.name, grain)} ADD COLUMN IF NOT EXISTS ${ident(column)} bytea`);
   }
 }

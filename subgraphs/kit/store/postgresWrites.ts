@@ -1,11 +1,14 @@
 import type { PoolClient } from 'pg';
-import { STORED_GRAINS, type RollupLayout, type StateRow, type StateWrite, type StoredFact } from './Store.js';
-import type { MergedRollupRow, MergedRollupTable } from './mergeRollupDeltas.js';
+import { STORED_GRAINS, type RollupLayout, type StateRow, type StateWrite, type StoredFact, type StoredGrain } from './Store.js';
+import { mergeStoredSketches, type SketchRow } from './sketchRows.js';
+import type { MergedRollupTable } from './mergeRollupDeltas.js';
 import {
   insertFactsSql,
   lockStateKeysSql,
   raiseWatermarkSql,
+  readSketchesByKeySql,
   readStatesSql,
+  writeSketchesSql,
   timestampParam,
   upsertRollupSql,
   upsertStatesSql,
@@ -15,7 +18,8 @@ import { factKey } from './storeInputs.js';
 
 /*
  * The statements of one apply, each set-based: a chunk of rows travels as one array parameter per column
- * and `unnest` turns it back into rows, so a batch of thousands of facts costs a handful of round trips.
+ * and `unnest` turns it back into rows (facts and state values, JSON documents themselves, as one JSON
+ * array and `jsonb_to_recordset`), so a batch of thousands of facts costs a handful of round trips.
  *
  * Every write visits rows in one global order (facts by key, rollup tables in layout and grain order and
  * their rows by key, states by key). Replicas applying overlapping batches then wait on each other's row
@@ -39,14 +43,9 @@ export async function insertNewFacts(client: PoolClient, names: SchemaNames, fac
   const sql = insertFactsSql(names);
   for (let start = 0; start < sorted.length; start += CHUNK) {
     const chunk = sorted.slice(start, start + CHUNK);
-    const { rows } = await client.query<{ source: string; id: string }>(sql, [
-      chunk.map((fact) => fact.source),
-      chunk.map((fact) => fact.id),
-      chunk.map((fact) => fact.type),
-      chunk.map((fact) => timestampParam(fact.time)),
-      chunk.map((fact) => JSON.stringify(fact.data)),
-    ]);
-    for (const row of rows) inserted.add(factKey(row.source, row.id));
+    const rows = chunk.map((fact) => ({ source: fact.source, id: fact.id, type: fact.type, time: timestampParam(fact.time), data: fact.data }));
+    const { rows: stored } = await client.query<{ source: string; id: string }>(sql, [JSON.stringify(rows)]);
+    for (const row of stored) inserted.add(factKey(row.source, row.id));
   }
   return inserted;
 }
@@ -89,11 +88,63 @@ export async function upsertRollups(client: PoolClient, names: SchemaNames, tabl
         ...layout.dimensions.map((_, d) => chunk.map((row) => row.dims[d])),
         ...absent.map((fallback, c) => chunk.map((row) => row.values[c] ?? fallback)),
       ]);
+      if (layout.sketches) {
+        // The upsert holds the rows' locks until commit: the sketches read now are the latest committed, and
+        // no other replica can write them before this transaction ends.
+        const touched = chunk.filter((row) => row.sketches?.some(Boolean));
+        const stored = await readSketchRows(client, names, layout, grain, touched);
+        await writeSketchRows(client, names, layout, grain, mergeStoredSketches(layout, touched, stored));
+      }
     }
   }
 }
 
-function compareRows(a: MergedRollupRow, b: MergedRollupRow): number {
+/** Stored sketches of the rows with the given keys. */
+async function readSketchRows(
+  client: PoolClient,
+  names: SchemaNames,
+  layout: RollupLayout,
+  grain: StoredGrain,
+  keys: readonly { bucket: Date; dims: string[] }[],
+): Promise<SketchRow[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await client.query<unknown[]>({
+    text: readSketchesByKeySql(names, layout, grain),
+    values: [keys.map((row) => timestampParam(row.bucket)), ...layout.dimensions.map((_, d) => keys.map((row) => row.dims[d]))],
+    rowMode: 'array',
+  });
+  return rows.map((row) => decodeSketchRow(row, layout.dimensions.length));
+}
+
+export function decodeSketchRow(row: unknown[], dimensions: number): SketchRow {
+  return {
+    bucket: row[0] as Date,
+    dims: row.slice(1, 1 + dimensions).map(String),
+    sketches: row.slice(1 + dimensions).map((value) => (value instanceof Uint8Array ? value : null)),
+  };
+}
+
+/** Sets the sketches of existing rows, in key order like every other write. */
+export async function writeSketchRows(
+  client: PoolClient,
+  names: SchemaNames,
+  layout: RollupLayout,
+  grain: StoredGrain,
+  rows: readonly SketchRow[],
+): Promise<void> {
+  const sorted = [...rows].sort(compareRows);
+  const sql = writeSketchesSql(names, layout, grain);
+  for (let start = 0; start < sorted.length; start += CHUNK) {
+    const chunk = sorted.slice(start, start + CHUNK);
+    await client.query(sql, [
+      chunk.map((row) => timestampParam(row.bucket)),
+      ...layout.dimensions.map((_, d) => chunk.map((row) => row.dims[d])),
+      ...Object.keys(layout.sketches ?? {}).map((_, c) => chunk.map((row) => (row.sketches[c] ? Buffer.from(row.sketches[c]) : null))),
+    ]);
+  }
+}
+
+function compareRows(a: { bucket: Date; dims: string[] }, b: { bucket: Date; dims: string[] }): number {
   const diff = a.bucket.getTime() - b.bucket.getTime();
   if (diff !== 0) return diff;
   for (let i = 0; i < a.dims.length; i++) {
@@ -111,11 +162,8 @@ export async function upsertStates(client: PoolClient, names: SchemaNames, write
     const sql = upsertStatesSql(names, state);
     for (let start = 0; start < sorted.length; start += CHUNK) {
       const chunk = sorted.slice(start, start + CHUNK);
-      await client.query(sql, [
-        chunk.map((write) => write.key),
-        chunk.map((write) => JSON.stringify(write.value)),
-        chunk.map((write) => timestampParam(write.updatedAt)),
-      ]);
+      const rows = chunk.map((write) => ({ key: write.key, value: write.value, updated_at: timestampParam(write.updatedAt) }));
+      await client.query(sql, [JSON.stringify(rows)]);
     }
   }
 }

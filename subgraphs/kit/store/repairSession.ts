@@ -17,14 +17,16 @@ import {
   type StoredGrain,
 } from './Store.js';
 import { isValidDate, mergeRollupDeltas, mergeStateWrites, type MergedRollupTable } from './mergeRollupDeltas.js';
+import { deriveSketchRows, type SketchRow } from './sketchRows.js';
 
 /*
  * Retract, restore and rebuild, written once over the few statements a store dialect provides
  * (`RepairSession`, bound to one open transaction). The unit of rollup repair is a span of whole UTC hours
  * within one UTC day: minute rows are re-projected from the span's facts, hour rows are derived from the
  * minute rows and the day row from the hour rows (merge kinds are sum/min/max, so a coarser row is exactly
- * the merge of its finer rows, as the stores' grain backfill already relies on). Every grain then agrees
- * after each transaction.
+ * the merge of its finer rows, as the stores' grain backfill already relies on). Sketch columns are
+ * re-projected with the minute rows and derived the same way, merged in JS. Every grain then agrees after
+ * each transaction.
  */
 
 /** Facts per read and per projector call: bounds memory whatever a span or a state holds. */
@@ -62,7 +64,11 @@ export interface RepairSession {
   readRows(layout: RollupLayout, grain: StoredGrain, from: Date, to: Date): Promise<StoredRollupRow[]>;
   deleteRows(layout: RollupLayout, grain: StoredGrain, from: Date, to: Date): Promise<void>;
   upsertRollups(tables: MergedRollupTable[]): Promise<void>;
-  /** Replaces the `coarser` rows of [from, to) with the merge of the `finer` rows of the same range. */
+  /** Stored sketches of the rows in [from, to) (only called for layouts with sketch columns). */
+  readSketchRows(layout: RollupLayout, grain: StoredGrain, from: Date, to: Date): Promise<SketchRow[]>;
+  /** Sets the sketches of existing rows. */
+  writeSketchRows(layout: RollupLayout, grain: StoredGrain, rows: SketchRow[]): Promise<void>;
+  /** Replaces the `coarser` rows of [from, to) with the merge of the `finer` rows of the same range (numeric columns). */
   deriveRows(layout: RollupLayout, finer: StoredGrain, coarser: StoredGrain, from: Date, to: Date): Promise<void>;
   /** Current rows of the keys; a store that serializes writers per key locks them first. */
   lockAndReadStates(state: string, keys: string[]): Promise<StateRow[]>;
@@ -183,11 +189,24 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
   const day = floorTo(from.getTime(), GRAIN_MS.day);
   const revised: RevisedBucket[] = [];
   for (const layout of layouts) {
-    await session.deriveRows(layout, 'minute', 'hour', from, to);
-    await session.deriveRows(layout, 'hour', 'day', new Date(day), new Date(day + GRAIN_MS.day));
+    await derive(session, layout, 'minute', 'hour', from, to);
+    await derive(session, layout, 'hour', 'day', new Date(day), new Date(day + GRAIN_MS.day));
     revised.push(...changedRows(layout, before.get(layout.name)!, await session.readRows(layout, 'minute', from, to)));
   }
   return revised;
+}
+
+/** Replaces the coarser rows of [from, to) with the merge of the finer ones, sketches included. */
+async function derive(session: RepairSession, layout: RollupLayout, finer: StoredGrain, coarser: StoredGrain, from: Date, to: Date): Promise<void> {
+  await session.deriveRows(layout, finer, coarser, from, to);
+  if (!layout.sketches) return;
+  const rows = await session.readSketchRows(layout, finer, from, to);
+  const size = GRAIN_MS[coarser];
+  await session.writeSketchRows(
+    layout,
+    coarser,
+    deriveSketchRows(layout, rows, (bucket) => new Date(floorTo(bucket.getTime(), size))),
+  );
 }
 
 /** Minute rows that appeared, disappeared or changed value. */

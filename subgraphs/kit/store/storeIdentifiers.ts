@@ -52,4 +52,8 @@ function assertRollupColumns(rollup: RollupLayout): void {
       throw new InvalidIdentifierError('column', column, `unknown merge kind ${JSON.stringify(kind)}`);
     }
   }
+  for (const [column, kind] of Object.entries(rollup.sketches ?? {})) {
+    claim('sketch column', column);
+    if (kind !== 'hll' && kind !== 'ddsketch') throw new InvalidIdentifierError('sketch column', column, `unknown sketch kind ${JSON.stringify(kind)}`);
+  }
 }

@@ -12,6 +12,8 @@ import {
 } from './Store.js';
 import { InvalidIdentifierError } from './storeIdentifiers.js';
 import { isValidDate } from './mergeRollupDeltas.js';
+import { mergeEncoded } from './sketchRows.js';
+import type { Sketch, SketchKind } from '../sketches/sketchKinds.js';
 
 /*
  * What every `Store` checks and derives before its SQL dialect takes over: the same inputs must be refused
@@ -149,7 +151,11 @@ function assertBoundaries({ rollup, grain, boundaries }: BucketQuery): void {
 }
 
 /** Decodes bucket query rows in their column order: bucket index, groupBy values, column values. */
-export function decodeBucketRows({ groupBy, columns }: { groupBy: string[]; columns: string[] }, rows: readonly (readonly unknown[])[]): BucketRow[] {
+export function decodeBucketRows(
+  { groupBy, columns, sketches = [] }: { groupBy: string[]; columns: string[]; sketches?: Array<[column: string, kind: SketchKind]> },
+  rows: readonly (readonly unknown[])[],
+  encodedList: (value: unknown) => Array<Uint8Array | null> = () => [],
+): BucketRow[] {
   return rows.map((row) => {
     const group: Record<string, string> = {};
     groupBy.forEach((dimension, i) => (group[dimension] = String(row[1 + i])));
@@ -158,7 +164,22 @@ export function decodeBucketRows({ groupBy, columns }: { groupBy: string[]; colu
       const value = row[1 + groupBy.length + i];
       values[column] = value === null ? null : Number(value);
     });
-    return { bucket: Number(row[0]), group, values };
+    if (!sketches.length) return { bucket: Number(row[0]), group, values };
+    const merged: Record<string, Sketch> = {};
+    sketches.forEach(([column, kind], i) => {
+      const sketch = mergeEncoded(kind, encodedList(row[1 + groupBy.length + columns.length + i]));
+      if (sketch) merged[column] = sketch;
+    });
+    return { bucket: Number(row[0]), group, values, sketches: merged };
+  });
+}
+
+/** The sketch columns a bucket query asks for, with their kinds; a column the rollup lacks is refused. */
+export function querySketches(layout: RollupLayout, query: BucketQuery): Array<[column: string, kind: SketchKind]> {
+  return [...new Set(query.sketches ?? [])].map((column) => {
+    const kind = layout.sketches?.[column];
+    if (!kind) throw new InvalidIdentifierError('sketch column', column, `not a sketch column of rollup ${layout.name}`);
+    return [column, kind];
   });
 }
 

@@ -4,54 +4,64 @@
  */
 import { createOutboundQueue, SLOW_CLIENT_CLOSE_CODE, SLOW_CLIENT_CLOSE_REASON, type OutboundCutOff } from '../../../gateway/subscriptions/index.js';
 
+const frame = (text: string) => Buffer.from(text);
+
 function fakeSocket() {
   const socket = {
-    OPEN: 1,
-    readyState: 1,
-    bufferedAmount: 0,
+    open: true,
+    /** Bytes the "kernel" has not taken. */
+    writableLength: 0,
     sent: [] as string[],
-    callbacks: [] as Array<() => void>,
     closed: undefined as { code: number; reason: string } | undefined,
-    send(data: string, callback: () => void) {
-      socket.sent.push(data);
-      socket.bufferedAmount += data.length;
-      socket.callbacks.push(callback);
+    flushed: [] as Array<() => void>,
+    destroyed: false,
+    write(data: Uint8Array) {
+      socket.sent.push(Buffer.from(data).toString());
+      socket.writableLength += data.length;
     },
     close(code: number, reason: string) {
       socket.closed = { code, reason };
-      socket.readyState = 2;
+      socket.open = false;
+    },
+    onFlushed(listener: () => void) {
+      socket.flushed.push(listener);
+    },
+    destroy() {
+      socket.destroyed = true;
     },
     /** The kernel takes everything. */
     drain() {
-      socket.bufferedAmount = 0;
-      for (const callback of socket.callbacks.splice(0)) callback();
+      socket.writableLength = 0;
+      for (const listener of socket.flushed.splice(0)) listener();
     },
   };
   return socket;
 }
 
 describe('createOutboundQueue', () => {
+  afterEach(() => jest.useRealTimers());
+
   it('should cut a client off with 1013 and a resume hint once its bytes pass the bound', () => {
     const socket = fakeSocket();
     const cutOffs: OutboundCutOff[] = [];
     const queue = createOutboundQueue({ socket, maxBytes: 10, onCutOff: (info) => void cutOffs.push(info) });
-    expect(queue.send('12345', 5)).toBe(true);
-    expect(queue.send('12345', 5)).toBe(true);
-    expect(queue.send('1', 1)).toBe(false);
+    expect(queue.send(frame('12345'))).toBe(true);
+    expect(queue.send(frame('12345'))).toBe(true);
+    expect(queue.send(frame('1'))).toBe(false);
     expect(socket.closed).toEqual({ code: SLOW_CLIENT_CLOSE_CODE, reason: SLOW_CLIENT_CLOSE_REASON });
     expect(SLOW_CLIENT_CLOSE_REASON.length).toBeLessThanOrEqual(123);
     expect(cutOffs).toEqual([{ pendingMessages: 2, pendingBytes: 10 }]);
     expect(queue.cutOff).toBe(true);
-    expect(queue.send('1', 1)).toBe(false);
+    expect(queue.send(frame('1'))).toBe(false);
     expect(socket.sent).toHaveLength(2);
   });
 
   it('should cut a client off once its messages pass the bound', () => {
     const socket = fakeSocket();
     const queue = createOutboundQueue({ socket, maxMessages: 2 });
-    expect(queue.send('a', 1) && queue.send('b', 1)).toBe(true);
+    expect(queue.send(frame('a')) && queue.send(frame('b'))).toBe(true);
     expect(queue.pendingMessages).toBe(2);
-    expect(queue.send('c', 1)).toBe(false);
+    expect(queue.send(frame('c'))).toBe(false);
     expect(socket.closed?.code).toBe(1013);
   });
 
@@ -60,29 +70,53 @@ describe('createOutboundQueue', () => {
     const delivered: number[] = [];
     const queue = createOutboundQueue({ socket, maxMessages: 2, maxBytes: 4, onDelivered: (bytes) => void delivered.push(bytes) });
     for (let i = 0; i < 100; i++) {
-      expect(queue.send('ab', 2)).toBe(true);
+      expect(queue.send(frame('ab'))).toBe(true);
       socket.drain();
     }
     expect(queue.pendingMessages).toBe(0);
     expect(queue.pendingBytes).toBe(0);
     expect(delivered).toHaveLength(100);
+    expect(socket.closed).toBeUndefined();
   });
 
   it('should forget the messages the kernel took even before their callbacks run', () => {
     const socket = fakeSocket();
     const queue = createOutboundQueue({ socket, maxMessages: 3 });
-    queue.send('aa', 2);
-    queue.send('bb', 2);
-    socket.bufferedAmount = 2; // the first one left; no callback yet
+    queue.send(frame('aa'));
+    queue.send(frame('bb'));
+    socket.writableLength = 2; // the first one left
     expect(queue.pendingMessages).toBe(1);
-    expect(queue.send('cc', 2) && queue.send('dd', 2)).toBe(true);
+    expect(queue.send(frame('cc')) && queue.send(frame('dd'))).toBe(true);
+    expect(queue.send(frame('ee'))).toBe(false);
   });
 
   it('should let one message larger than the bound through when nothing waits', () => {
     const socket = fakeSocket();
     const queue = createOutboundQueue({ socket, maxBytes: 4 });
-    expect(queue.send('a'.repeat(100), 100)).toBe(true);
+    expect(queue.send(frame('a'.repeat(100)))).toBe(true);
     expect(socket.closed).toBeUndefined();
+  });
+
+  it('should destroy a cut-off socket once its close frame reached the kernel', () => {
+    const socket = fakeSocket();
+    const queue = createOutboundQueue({ socket, maxMessages: 1, cutOffGraceMs: 60_000 });
+    queue.send(frame('a'));
+    expect(queue.send(frame('b'))).toBe(false);
+    expect(socket.destroyed).toBe(false);
+    socket.drain();
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('should destroy a cut-off socket that never reads after the grace, not after the close timeout', () => {
+    jest.useFakeTimers();
+    const socket = fakeSocket();
+    const queue = createOutboundQueue({ socket, maxMessages: 1, cutOffGraceMs: 500 });
+    queue.send(frame('a'));
+    expect(queue.send(frame('b'))).toBe(false);
+    jest.advanceTimersByTime(499);
+    expect(socket.destroyed).toBe(false);
+    jest.advanceTimersByTime(1);
+    expect(socket.destroyed).toBe(true);
   });
 
   it('should write nothing to a socket that is not open, and survive throwing observers', () => {
@@ -97,14 +131,15 @@ describe('createOutboundQueue', () => {
         throw new Error('metrics down');
       },
     });
-    expect(queue.send('a', 1)).toBe(true);
+    expect(queue.send(frame('a'))).toBe(true);
     socket.drain();
-    expect(queue.send('b', 1)).toBe(true);
-    expect(queue.send('c', 1)).toBe(false);
+    expect(queue.send(frame('b'))).toBe(true);
+    expect(queue.send(frame('c'))).toBe(false);
     expect(socket.closed?.code).toBe(1013);
+    socket.drain();
     const closed = fakeSocket();
-    closed.readyState = 3;
-    expect(createOutboundQueue({ socket: closed }).send('a', 1)).toBe(false);
+    closed.open = false;
+    expect(createOutboundQueue({ socket: closed }).send(frame('a'))).toBe(false);
     expect(closed.sent).toEqual([]);
   });
 });

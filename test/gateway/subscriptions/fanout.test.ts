@@ -76,6 +76,13 @@ describe('subscription groups over websockets', () => {
     const expected = [1, 2, 3].map((price) => ({ data: { priceChanged: { price, product: { name: 'Kettle', stock: 20 } } } }));
     expect(await withTimeout(first.done, 'the first client events')).toEqual(expected);
     expect(await withTimeout(second.done, 'the second client events')).toEqual(expected);
+    // Each client gets the keys in the order it selected them, though the group resolved them once.
+    expect(first.events.map((event) => JSON.stringify(event))).toEqual(
+      [1, 2, 3].map((price) => `{"data":{"priceChanged":{"price":${price},"product":{"name":"Kettle","stock":20}}}}`),
+    );
+    expect(second.events.map((event) => JSON.stringify(event))).toEqual(
+      [1, 2, 3].map((price) => `{"data":{"priceChanged":{"product":{"stock":20,"name":"Kettle"},"price":${price}}}}`),
+    );
     // One rest-of-plan execution per event for the whole group: inventory saw three batches, not six.
     expect(mesh.inventoryLog.batches).toEqual([['p1'], ['p1'], ['p1']]);
     expect(mesh.feed.subscribeCalls).toEqual([{ id: 'p1' }]);
@@ -100,6 +107,7 @@ describe('a slow client', () => {
   let server: SubgraphServer;
   let executor: SubscriptionExecutor;
   let gateway: FanoutGateway;
+  let supergraphSdl: string;
   const feed = createEventFeed<number>();
 
   beforeEach(async () => {
@@ -117,12 +125,15 @@ describe('a slow client', () => {
       },
     });
     server = await startSubgraphServer(schema);
-    const { supergraphSdl, errors } = composeServices([{ name: 'bulk', url: server.url, typeDefs }]);
-    if (errors) throw new Error(errors.map((e) => e.message).join('; '));
-    executor = createSubscriptionExecutor({ supergraphSdl: supergraphSdl, subgraphs: { bulk: { url: server.url } } });
-    // Bounds well under what the loopback kernel buffers hold, so only a client that stopped reading hits them.
-    gateway = await startFanoutGateway(supergraphSdl, executor, { outbound: { maxBytes: 2 * 1024 * 1024, maxMessages: 1000 } });
+    const composed = composeServices([{ name: 'bulk', url: server.url, typeDefs }]);
+    if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('; '));
+    ({ supergraphSdl } = composed);
+    executor = createSubscriptionExecutor({ supergraphSdl, subgraphs: { bulk: { url: server.url } } });
   });
+  /** Bounds well under what the loopback kernel buffers hold, so only a client that stopped reading hits them. */
+  const start = async (cutOffGraceMs: number) => {
+    gateway = await startFanoutGateway(supergraphSdl, executor, { outbound: { maxBytes: 2 * 1024 * 1024, maxMessages: 1000, cutOffGraceMs } });
+  };
   afterEach(async () => {
     await gateway.close();
     await executor.dispose();
@@ -130,6 +141,8 @@ describe('a slow client', () => {
   });
 
   it('should be cut off at its bound with 1013 and a resume hint while a fast client gets every event', async () => {
+    // A grace long enough for the client to read again: it gets its backlog, then the close frame.
+    await start(60_000);
     const query = 'subscription { chunks { seq data } }';
     const slow = await gateway.rawClient(query);
     const fast = await gateway.rawClient(query);
@@ -154,5 +167,29 @@ describe('a slow client', () => {
     const received = slow.payloads.map((p) => (p as { data: { chunks: { seq: number } } }).data.chunks.seq);
     expect(received).toEqual(Array.from({ length: received.length }, (_, i) => i + 1));
     expect(received.length).toBeLessThan(EVENTS);
+  }, 60_000);
+
+  it('should release the socket of a cut-off client that does not read again within the grace', async () => {
+    await start(200);
+    const query = 'subscription { chunks { seq data } }';
+    const slow = await gateway.rawClient(query);
+    const fast = await gateway.rawClient(query);
+    await waitFor(() => executor.stats().clients === 2 && feed.active === 1, 'both clients in one group');
+    expect(gateway.connections).toBe(2);
+    slow.pause();
+    let seq = 0;
+    while (gateway.cutOffs.length === 0) {
+      feed.publish(++seq);
+      await waitFor(() => fast.payloads.length === seq, `event ${seq} at the fast client`);
+    }
+    // Without the grace, ws holds the socket (and its backlog) until its 30 s close timeout.
+    await waitFor(() => gateway.connections === 1, 'the slow client socket to be destroyed', 5_000);
+    feed.publish(++seq);
+    await waitFor(() => fast.payloads.length === seq, 'the fast client to keep receiving');
+    slow.resume();
+    // It never got the close frame: it sees an abnormal closure and resumes from the prefix it has.
+    expect((await withTimeout(slow.closed, 'the slow client close')).code).toBe(1006);
+    const received = slow.payloads.map((p) => (p as { data: { chunks: { seq: number } } }).data.chunks.seq);
+    expect(received).toEqual(Array.from({ length: received.length }, (_, i) => i + 1));
   }, 60_000);
 });

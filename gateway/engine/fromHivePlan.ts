@@ -1,0 +1,104 @@
+import type { PlanNode, QueryPlan, RequiresSelection, FetchRewrite, FlattenNodePathSegment, FetchNodePathSegment } from '@graphql-hive/router-query-planner';
+import type { DataRewrite, EnginePlan, PlanSelection, PlanStep } from '../../core/queryPlan/EnginePlan.js';
+
+class Unsupported extends Error {}
+
+const FRAGMENT = '... on ';
+
+const flattenStep = (segment: FlattenNodePathSegment): string =>
+  segment === '@' ? '@' : 'Field' in segment ? segment.Field : `${FRAGMENT}${segment.TypeCondition.join('|')}`;
+
+const rewriteStep = (segment: FetchNodePathSegment): string => ('Key' in segment ? segment.Key : `${FRAGMENT}${segment.TypenameEquals.join('|')}`);
+
+function rewriteOf(rewrite: FetchRewrite): DataRewrite {
+  if ('ValueSetter' in rewrite && rewrite.ValueSetter)
+    return { kind: 'ValueSetter', path: rewrite.ValueSetter.path.map(rewriteStep), setValueTo: rewrite.ValueSetter.setValueTo };
+  if ('KeyRenamer' in rewrite && rewrite.KeyRenamer)
+    return { kind: 'KeyRenamer', path: rewrite.KeyRenamer.path.map(rewriteStep), renameKeyTo: rewrite.KeyRenamer.renameKeyTo };
+  if ('kind' in rewrite && rewrite.kind === 'ValueSetter') return { kind: 'ValueSetter', path: rewrite.path.map(rewriteStep), setValueTo: rewrite.setValueTo };
+  throw new Unsupported('an unknown rewrite');
+}
+
+const rewritesOf = (rewrites: readonly FetchRewrite[] | undefined) => (rewrites?.length ? rewrites.map(rewriteOf) : undefined);
+
+function selectionsOf(selections: readonly RequiresSelection[]): PlanSelection[] {
+  return selections.map((s): PlanSelection => {
+    if (s.kind === 'Field')
+      return { kind: 'Field', name: s.name, ...(s.alias && { alias: s.alias }), ...(s.selections && { selections: selectionsOf(s.selections) }) };
+    if (s.kind === 'InlineFragment' && !s.skipIf && !s.includeIf)
+      return { kind: 'InlineFragment', typeCondition: s.typeCondition, selections: selectionsOf(s.selections) };
+    throw new Unsupported(`a ${s.kind} with conditions in requires`);
+  });
+}
+
+function stepOf(node: PlanNode): PlanStep {
+  switch (node.kind) {
+    case 'Sequence':
+    case 'Parallel':
+      return { kind: node.kind, nodes: node.nodes.map(stepOf) };
+    case 'Flatten':
+      return { kind: 'Flatten', path: node.path.map(flattenStep), node: stepOf(node.node) };
+    case 'Condition':
+      return {
+        kind: 'Condition',
+        condition: node.condition,
+        ...(node.ifClause && { ifClause: stepOf(node.ifClause) }),
+        ...(node.elseClause && { elseClause: stepOf(node.elseClause) }),
+      };
+    case 'Defer':
+      return { kind: 'Defer' };
+    case 'Fetch': {
+      const inputRewrites = rewritesOf(node.inputRewrites);
+      const outputRewrites = rewritesOf(node.outputRewrites);
+      return {
+        kind: 'Fetch',
+        serviceName: node.serviceName,
+        operation: node.operation,
+        ...(node.operationName && { operationName: node.operationName }),
+        operationKind: node.operationKind ?? 'query',
+        variableUsages: node.variableUsages ?? [],
+        ...(node.requires && { requires: selectionsOf(node.requires) }),
+        ...(inputRewrites && { inputRewrites }),
+        ...(outputRewrites && { outputRewrites }),
+      };
+    }
+    case 'BatchFetch':
+      return {
+        kind: 'BatchFetch',
+        serviceName: node.serviceName,
+        operation: node.operation,
+        ...(node.operationName && { operationName: node.operationName }),
+        operationKind: node.operationKind ?? 'query',
+        variableUsages: node.variableUsages ?? [],
+        batches: node.entityBatch.aliases.map((alias) => {
+          const inputRewrites = rewritesOf(alias.inputRewrites);
+          const outputRewrites = rewritesOf(alias.outputRewrites);
+          return {
+            alias: alias.alias,
+            representationsVariable: alias.representationsVariableName,
+            paths: alias.paths.map((path) => path.map(flattenStep)),
+            requires: selectionsOf(alias.requires),
+            ...(inputRewrites && { inputRewrites }),
+            ...(outputRewrites && { outputRewrites }),
+          };
+        }),
+      };
+    default:
+      throw new Unsupported(`a ${node.kind} node`);
+  }
+}
+
+/**
+ * Hive Router's plan (`@graphql-hive/router-query-planner`, plain JSON) in the engine's plan form
+ * (core/queryPlan/EnginePlan.ts): path and rewrite segments as strings, `BatchFetch` as a batch step.
+ * A plan with something the engine does not run comes back with `unsupported` set.
+ */
+export function fromHivePlan(plan: QueryPlan): EnginePlan {
+  if (!plan.node) return {};
+  try {
+    return { node: stepOf(plan.node) };
+  } catch (error) {
+    if (error instanceof Unsupported) return { unsupported: `Hive Router's plan has ${error.message}` };
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The store's side of the governed SQL port (`subgraphs/kit/sql/`): views over the published tables, one
+ * set per permission profile, and one read-only statement at a time over them. The kit checks the
+ * statement first (one SELECT, only these views, no governed column); the store is the second line: a
+ * session that cannot write, cannot reach files or other tables, and stops at a timeout and a row limit.
+ */
+
+/** What one caller's views leave out: a profile is shared by every caller who may read the same columns. */
+export interface SqlViewProfile {
+  /** Stable name of the profile (`[a-z0-9]{1,16}`): its views live under a schema named after it. */
+  id: string;
+  /** Rollup columns (dimensions or measure columns, by their stored name) absent from every view. */
+  withheld: readonly string[];
+  /** Top-level keys of state values removed from the `value` column, compared lowercase without `_`. */
+  maskedKeys: readonly string[];
+}
+
+/** A checked statement to run. */
+export interface SqlRun {
+  /** One SELECT naming only the profile's views (schema-qualified by the kit). */
+  sql: string;
+  /** Values of `$1`, `$2`, ... */
+  params: readonly SqlParam[];
+  /** More rows than this is a `SqlLimitError` (`rows`), not a cut answer. */
+  maxRows: number;
+  /** Longer than this is a `SqlLimitError` (`timeout`). */
+  timeoutMs: number;
+}
+
+export type SqlParam = string | number | boolean | null;
+
+/** A column of an answer: its name and its type as the store names it (`BIGINT`, `DOUBLE`, `VARCHAR`, `TIMESTAMP`, ...). */
+export interface SqlColumn {
+  name: string;
+  type: string;
+}
+
+/** JSON-ready values: numbers (BIGINTs beyond 2^53 as strings), strings, booleans, null; timestamps as ISO 8601 UTC strings. */
+export type SqlValue = string | number | boolean | null | SqlValue[] | { [key: string]: SqlValue };
+
+/** What a statement answered. */
+export interface SqlAnswer {
+  columns: SqlColumn[];
+  rows: SqlValue[][];
+}
+
+/** The statement ran past a limit: `timeout` (ms) or `rows`. */
+export class SqlLimitError extends Error {
+  override readonly name = 'SqlLimitError';
+  constructor(
+    readonly limit: 'timeout' | 'rows',
+    readonly value: number,
+  ) {
+    super(limit === 'timeout' ? `the statement ran longer than ${value} ms` : `the statement returns more than ${value} rows`);
+  }
+}
+
+/** The database refused or failed the statement; the message is the database's own (no server detail in it). */
+export class SqlStatementError extends Error {
+  override readonly name = 'SqlStatementError';
+}
+
+/** The SQL port of a store. */
+export interface SqlViews {
+  /** Whose SQL dialect statements run in (the functions each offers differ). */
+  readonly dialect: 'duckdb' | 'postgresql';
+  /**
+   * Creates (once per process, idempotently) the profile's views of every published relation, with their
+   * columns listed from the layout (so a column added to a table later never appears by accident), and
+   * answers each relation's schema-qualified, quoted name.
+   */
+  views(profile: SqlViewProfile): Promise<ReadonlyMap<string, string>>;
+  /** Runs one statement read-only within the run's limits. */
+  run(run: SqlRun): Promise<SqlAnswer>;
+}

@@ -1,0 +1,135 @@
+import {
+  DuckDBDecimalValue,
+  DuckDBListValue,
+  DuckDBStructValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  type DuckDBConnection,
+  type DuckDBInstance,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { STORED_GRAINS, type RollupLayout } from './Store.js';
+import { SqlLimitError, SqlStatementError, type SqlAnswer, type SqlRun, type SqlValue, type SqlViewProfile, type SqlViews } from './SqlViews.js';
+import { publishedRelations, rollupViewColumns } from './publishedRelations.js';
+import { ident, rollupTable, stateTable } from './duckDbSql.js';
+
+/** What the DuckDB SQL port needs of its store. */
+export interface DuckDbSqlViewsOptions {
+  instance: DuckDBInstance;
+  rollups: readonly RollupLayout[];
+  states: readonly string[];
+  /** Runs DDL on the store's write connection, in its turn. */
+  write: (work: (connection: DuckDBConnection) => Promise<void>) => Promise<void>;
+}
+
+/** A profile's views live in schema `sqlport_<id>` of the store's database. */
+const schemaOf = (profile: SqlViewProfile) => ident(`sqlport_${profile.id}`);
+
+/**
+ * The embedded store's SQL port. Views are created on the write connection; statements run on a
+ * connection of their own, one at a time, each in a `READ ONLY` transaction, interrupted at the timeout.
+ * The instance itself was opened locked down (`DuckDbStoreOptions.lockDown`): no file outside the export
+ * folder, no network, no extension loading, and no `SET` of any setting by anyone afterwards.
+ */
+export function duckDbSqlViews(options: DuckDbSqlViewsOptions): SqlViews & { close(): Promise<void> } {
+  const { instance, rollups, states, write } = options;
+  const relations = publishedRelations(rollups, states, STORED_GRAINS);
+  const created = new Map<string, Promise<ReadonlyMap<string, string>>>();
+  let connection: Promise<DuckDBConnection> | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const createViews = async (profile: SqlViewProfile): Promise<ReadonlyMap<string, string>> => {
+    const schema = schemaOf(profile);
+    const names = new Map<string, string>();
+    await write(async (db) => {
+      await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      for (const relation of relations) {
+        const view = `${schema}.${ident(relation.name)}`;
+        const body =
+          relation.kind === 'rollup'
+            ? `SELECT ${rollupViewColumns(relation.rollup, profile).map(ident).join(', ')} FROM main.${rollupTable(relation.rollup.name, relation.grain)}`
+            : `SELECT key, updated_at, ${maskedValue(profile.maskedKeys)} AS value FROM main.${stateTable(relation.state)}`;
+        await db.run(`CREATE OR REPLACE VIEW ${view} AS ${body}`);
+        names.set(relation.name, view);
+      }
+    });
+    return names;
+  };
+
+  return {
+    dialect: 'duckdb',
+    views(profile) {
+      let views = created.get(profile.id);
+      if (!views) {
+        views = createViews(profile);
+        created.set(profile.id, views);
+        views.catch(() => created.delete(profile.id));
+      }
+      return views;
+    },
+    run(run) {
+      const task = queue.then(async () => {
+        connection ??= instance.connect();
+        return runReadOnly(await connection, run);
+      });
+      queue = task.catch(() => undefined);
+      return task;
+    },
+    async close() {
+      await queue;
+      if (connection) (await connection).closeSync();
+      connection = null;
+    },
+  };
+}
+
+/**
+ * The state value without the keys the profile masks (top-level keys, compared lowercase without `_`, as
+ * governed field names are). Key names come from the profile, which the kit built from the SDL: quoted here
+ * as string literals after refusing anything but letters, digits and `_`.
+ */
+function maskedValue(keys: readonly string[]): string {
+  if (keys.length === 0) return 'value';
+  for (const key of keys) if (!/^[a-z0-9]+$/.test(key)) throw new Error(`invalid masked key ${JSON.stringify(key)}`);
+  const list = keys.map((k) => `'${k}'`).join(', ');
+  return `CASE WHEN value IS NULL THEN NULL ELSE to_json(map_from_entries(list_filter(map_entries(value::MAP(VARCHAR, JSON)), e -> lower(replace(e.key, '_', '')) NOT IN (${list})))) END`;
+}
+
+async function runReadOnly(connection: DuckDBConnection, run: SqlRun): Promise<SqlAnswer> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    connection.interrupt();
+  }, run.timeoutMs);
+  await connection.run('BEGIN TRANSACTION READ ONLY');
+  try {
+    const result = await connection.stream(run.sql, [...run.params] as DuckDBValue[]);
+    const columns = result.columnNames().map((name, i) => ({ name, type: String(result.columnTypes()[i]) }));
+    const rows: SqlValue[][] = [];
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      if (rows.length + chunk.rowCount > run.maxRows) throw new SqlLimitError('rows', run.maxRows);
+      for (const row of chunk.getRows()) rows.push(row.map(jsonValue));
+    }
+    if (timedOut) throw new SqlLimitError('timeout', run.timeoutMs);
+    return { columns, rows };
+  } catch (error) {
+    if (error instanceof SqlLimitError) throw error;
+    if (timedOut) throw new SqlLimitError('timeout', run.timeoutMs);
+    throw new SqlStatementError((error as Error).message);
+  } finally {
+    clearTimeout(timer);
+    await connection.run('ROLLBACK').catch(() => undefined);
+  }
+}
+
+/** A DuckDB value as JSON: timestamps as ISO 8601 UTC, BIGINTs as numbers while exact, decimals as numbers. */
+function jsonValue(value: DuckDBValue): SqlValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : String(value);
+  if (value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) return new Date(Number(value.micros / 1000n)).toISOString();
+  if (value instanceof DuckDBDecimalValue) return value.toDouble();
+  if (value instanceof DuckDBListValue) return value.items.map(jsonValue);
+  if (value instanceof DuckDBStructValue) return Object.fromEntries(Object.entries(value.entries).map(([k, v]) => [k, jsonValue(v)]));
+  return String(value);
+}

@@ -1,0 +1,82 @@
+import { decodeSketch, mergeSketch, type Sketch, type SketchKind } from '../sketches/sketchKinds.js';
+import type { RollupLayout } from './Store.js';
+import type { MergedRollupRow } from './mergeRollupDeltas.js';
+
+/*
+ * Sketch columns, written once for both stores. Neither DuckDB nor PostgreSQL can merge our sketches in
+ * SQL, so a write reads the stored sketches of the rows it touches, merges in JS and writes the result
+ * back; PostgresStore reads them after its upsert has locked the rows, so a concurrent replica's merge
+ * waits and is never lost.
+ */
+
+/** The sketches of one stored row, encoded, in the layout's sketch column order (null: none stored). */
+export interface SketchRow {
+  bucket: Date;
+  dims: string[];
+  sketches: (Uint8Array | null)[];
+}
+
+/** The layout's sketch columns and kinds, in order; empty when it has none. */
+export function sketchColumns(layout: RollupLayout): Array<[column: string, kind: SketchKind]> {
+  return Object.entries(layout.sketches ?? {});
+}
+
+/** The identity of a row: bucket and dimension values (NUL cannot occur in a number). */
+export const sketchRowKey = (bucket: Date, dims: readonly string[]): string => JSON.stringify([bucket.getTime(), ...dims]);
+
+/**
+ * What to write for the merged rows that carry sketches: each incoming sketch merged into the stored one;
+ * a column the batch did not touch is written back as stored.
+ */
+export function mergeStoredSketches(layout: RollupLayout, rows: readonly MergedRollupRow[], stored: readonly SketchRow[]): SketchRow[] {
+  const kinds = sketchColumns(layout).map(([, kind]) => kind);
+  const byKey = new Map(stored.map((row) => [sketchRowKey(row.bucket, row.dims), row.sketches]));
+  const writes: SketchRow[] = [];
+  for (const row of rows) {
+    if (!row.sketches?.some(Boolean)) continue;
+    const before = byKey.get(sketchRowKey(row.bucket, row.dims));
+    const sketches = row.sketches.map((incoming, i) => {
+      const old = before?.[i] ?? null;
+      if (!incoming) return old;
+      if (!old) return incoming.encode();
+      const merged = decodeSketch(kinds[i], old);
+      mergeSketch(merged, incoming);
+      return merged.encode();
+    });
+    writes.push({ bucket: row.bucket, dims: row.dims, sketches });
+  }
+  return writes;
+}
+
+/** Merges a group's stored sketches of one column (as a store returns them), or undefined for none. */
+export function mergeEncoded(kind: SketchKind, encoded: readonly (Uint8Array | null)[]): Sketch | undefined {
+  let merged: Sketch | undefined;
+  for (const bytes of encoded) {
+    if (!bytes) continue;
+    const sketch = decodeSketch(kind, bytes);
+    if (merged) mergeSketch(merged, sketch);
+    else merged = sketch;
+  }
+  return merged;
+}
+
+/**
+ * The coarser rows' sketches as the merge of the finer rows' (repair derives hours from minutes and days
+ * from hours this way); `truncate` maps a finer bucket to its coarser one.
+ */
+export function deriveSketchRows(layout: RollupLayout, finer: readonly SketchRow[], truncate: (bucket: Date) => Date): SketchRow[] {
+  const kinds = sketchColumns(layout).map(([, kind]) => kind);
+  const groups = new Map<string, { bucket: Date; dims: string[]; parts: (Uint8Array | null)[][] }>();
+  for (const row of finer) {
+    const bucket = truncate(row.bucket);
+    const key = sketchRowKey(bucket, row.dims);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { bucket, dims: row.dims, parts: kinds.map(() => []) }));
+    row.sketches.forEach((bytes, i) => group.parts[i].push(bytes));
+  }
+  return [...groups.values()].map(({ bucket, dims, parts }) => ({
+    bucket,
+    dims,
+    sketches: parts.map((encoded, i) => mergeEncoded(kinds[i], encoded)?.encode() ?? null),
+  }));
+}

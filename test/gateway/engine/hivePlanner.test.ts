@@ -1,0 +1,59 @@
+/**
+ * Hive Router's planner for the mesh query engine (gateway/engine/createHivePlanner.ts,
+ * fromHivePlan.ts) on the conformance supergraph: its plans in the engine's form, `BatchFetch`
+ * included, cached per supergraph; operations it cannot plan answer null (the gateway plans them with
+ * @apollo/gateway). conformance.hive.test.ts runs the whole corpus on its plans.
+ */
+import { createHivePlanner } from '../../../gateway/engine/createHivePlanner.js';
+import { CONFORMANCE_SCHEMAS } from '../../conformance/conformanceSubgraphs.js';
+import { composeConformanceSchema } from '../../conformance/startConformanceMesh.js';
+
+const names = CONFORMANCE_SCHEMAS.full;
+const sdl = composeConformanceSchema(names, Object.fromEntries(names.map((n) => [n, `http://127.0.0.1:9/${n}`])));
+
+describe('createHivePlanner', () => {
+  it('should plan in the engine form, with typed path steps and rewrites as strings, and cache the plan', () => {
+    const planner = createHivePlanner();
+    planner.update(sdl);
+    const plan = planner.plan('{ media { id score } }', null);
+    expect(plan).toEqual({
+      node: {
+        kind: 'Sequence',
+        nodes: [
+          expect.objectContaining({ kind: 'Fetch', serviceName: 'media' }),
+          {
+            kind: 'Flatten',
+            path: ['media', '@'],
+            node: expect.objectContaining({
+              kind: 'Fetch',
+              serviceName: 'ratings',
+              inputRewrites: [{ kind: 'ValueSetter', path: ['... on Media', '__typename'], setValueTo: 'Media' }],
+            }),
+          },
+        ],
+      },
+    });
+    expect(planner.plan('{ media { id score } }', null)).toBe(plan);
+  });
+
+  it('should turn a BatchFetch into a batch step with the paths of every alias', () => {
+    const planner = createHivePlanner();
+    planner.update(sdl);
+    const plan = planner.plan('{ a: product(upc: "p1") { stockCount } b: product(upc: "p5") { stockCount } }', null);
+    expect(plan?.node).toMatchObject({
+      kind: 'Sequence',
+      nodes: [{ kind: 'Fetch' }, { kind: 'BatchFetch', serviceName: 'inventory', batches: [{ alias: '_e0', paths: expect.arrayContaining([['a'], ['b']]) }] }],
+    });
+  });
+
+  it('should answer null for what it cannot plan, and before a supergraph, and for a supergraph it cannot load', () => {
+    const lines: string[] = [];
+    const planner = createHivePlanner({ log: (line) => void lines.push(line) });
+    expect(planner.plan('{ me { id } }', null)).toBeNull();
+    planner.update(sdl);
+    expect(planner.plan('{ __schema { queryType { name } } }', null)).toBeNull();
+    planner.update('this is not SDL {');
+    expect(planner.plan('{ a }', null)).toBeNull();
+    expect(lines).toEqual([expect.stringContaining("Hive Router's planner cannot load the supergraph")]);
+  });
+});
