@@ -37,6 +37,9 @@ export interface StartSubgraphServerOptions {
 export async function startSubgraphServer(schema: GraphQLSchema, { port = 0, context = () => ({}) }: StartSubgraphServerOptions = {}): Promise<SubgraphServer> {
   const app = express();
   const httpServer = http.createServer(app);
+  // Longer than any idle gap of a test: gateways whose clients keep sockets alive (bare @apollo/gateway's
+  // default fetcher) otherwise race the server's 5 s idle close on a loaded machine and see ECONNRESET.
+  httpServer.keepAliveTimeout = 60_000;
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const connectionParams: unknown[] = [];
   const wsHandle = useServer({ schema, onConnect: (ctx) => void connectionParams.push(ctx.connectionParams) }, wsServer);
