@@ -120,7 +120,9 @@ function leaks(body: unknown, principal: Principal): string[] {
   const found: string[] = [];
   if (!principal.scopes.includes('pii:read') && text.includes(CANARY.customerEmail)) found.push('canary email');
   if (!principal.scopes.includes('finance:read')) {
-    const numbers = text.match(/\d{8,}(\.\d+)?/g) ?? [];
+    // Whole numbers of 8+ digits only: the fraction digits of an ordinary float (a lead time percentile such
+    // as 23.808809768044906) are not a canary.
+    const numbers = text.match(/(?<![\d.])\d{8,}(\.\d+)?/g) ?? [];
     if (numbers.some((n) => Number(n) >= CANARY_FINANCE_FLOOR)) found.push(`a finance value (${numbers.join(', ')})`);
     if (text.includes(String(CANARY.unitPrice))) found.push('the canary unit price');
   }
