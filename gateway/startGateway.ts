@@ -3,7 +3,7 @@ import { httpStatusOf } from '../core/errors/statusOf.js';
 import { listenOn } from '../core/net/listenOn.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { shareParsedSupergraph } from '../core/apollo/index.js';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -123,11 +123,20 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   let executor: SubscriptionExecutor | null = null;
   const addresses = (): Readonly<Record<string, SubgraphAddress>> | null => snapshot?.addresses ?? null;
   // Replicas of a subgraph (docs/architecture.md "Scale-out"): the supergraph names the first, the others come from config.
-  const otherReplicaUrls: Record<string, readonly string[]> =
+  const configuredReplicaUrls: Record<string, readonly string[]> =
     config.supergraph.kind === 'subgraphs'
       ? Object.fromEntries(config.supergraph.subgraphs.flatMap((s) => (s.otherReplicaUrls?.length ? [[s.name, s.otherReplicaUrls]] : [])))
       : {};
-  const addressOverrides = { wsUrls: config.subgraphWsUrls, otherReplicaUrls };
+  // A subgraph published to the schema registry with several URLs has its replicas there (the registry
+  // starts below, so this is read at each use: each snapshot build and each data source).
+  let publishedReplicaUrls = (): Record<string, readonly string[]> => ({});
+  const otherReplicaUrls = (): Record<string, readonly string[]> => ({ ...publishedReplicaUrls(), ...configuredReplicaUrls });
+  const addressOverrides = {
+    wsUrls: config.subgraphWsUrls,
+    get otherReplicaUrls() {
+      return otherReplicaUrls();
+    },
+  };
   // The data product catalog is a subgraph the gateway serves itself, in-process.
   // Its GraphQL ports point at the gateway as consumers reach it (MESH_PUBLIC_URL, else its own address).
   let publicBaseUrl = config.publicUrl ?? null;
@@ -192,8 +201,22 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
   // The schema registry (`/registry`): published subgraphs composed with the configured ones.
   const registry = await startRegistry({ config, auth, manager, apiSchema: () => snapshot?.apiSchema ?? null, localSubgraphs: [catalogLocalSubgraph], log });
+  if (registry) publishedReplicaUrls = () => registry.registry.otherReplicaUrls();
   // `extensions.dataProducts: [{ id, asOf }]` on responses: collected from the subgraphs' answers.
   const freshness = useDataProductsExtension();
+  // One data source per subgraph and list of replica URLs (a replica's pooled sockets outlive the lookup).
+  const replicaSets = new Map<string, GraphQLDataSource>();
+  const replicaSet = (name: string, url: string): GraphQLDataSource => {
+    const urls = [url, ...(otherReplicaUrls()[name] ?? [])];
+    const key = `${name} ${urls.join(' ')}`;
+    let source = replicaSets.get(key);
+    if (!source) {
+      source =
+        urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url);
+      replicaSets.set(key, source);
+    }
+    return source;
+  };
   const gateway = new ApolloGateway({
     supergraphSdl: manager,
     // An unreachable subgraph's fields come back null with errors that name it (`serviceName`) and
@@ -202,17 +225,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     // around all its replicas: one replica down is failover's business, not a subgraph failure.
     buildService: ({ name, url = '' }) => {
       if (name === CATALOG_SUBGRAPH_NAME) return catalog.dataSource;
-      const urls = [url, ...(otherReplicaUrls[name] ?? [])];
-      return freshness.wrap(
-        withLocatedFailures(
-          name,
-          subgraphClient.guard(
-            name,
-            urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url),
-          ),
-          log,
-        ),
-      );
+      // @apollo/gateway keeps a data source while the subgraph's first URL stays the same, so the replicas
+      // behind it are looked up per request: a publication that changes only the others takes effect.
+      const replicas: GraphQLDataSource = { process: (request) => replicaSet(name, url).process(request) };
+      return freshness.wrap(withLocatedFailures(name, subgraphClient.guard(name, replicas), log));
     },
   });
   // @apollo/gateway plans with the snapshot's parse of the supergraph instead of parsing it again.

@@ -57,6 +57,11 @@ export interface SchemaRegistry {
   start(): Promise<void>;
   /** The newest version of each published subgraph, as the supergraph manager composes them. */
   registered(): SubgraphSdl[];
+  /**
+   * The published URLs of each subgraph after its first (the one composed into the supergraph): its other
+   * replicas, which the gateway fails over to like configured ones.
+   */
+  otherReplicaUrls(): Record<string, readonly string[]>;
   /** The newest version of each published subgraph. */
   list(principal: Principal): PublishedSubgraph[];
   /** Every version of one subgraph, oldest first. */
@@ -149,6 +154,7 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       timer.unref();
     },
     registered: () => [...latest().values()].map(asSdl),
+    otherReplicaUrls: () => Object.fromEntries([...latest().values()].flatMap((v) => (v.urls.length > 1 ? [[v.name, v.urls.slice(1)]] : []))),
     list: (principal) => {
       authorizeRead(principal);
       return [...latest().values()];
