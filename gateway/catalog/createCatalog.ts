@@ -73,7 +73,10 @@ export function createCatalog(options: CatalogOptions): Catalog {
         endpoints
           ? {
               ...catalog,
-              products: catalog.products.map((p) => ({ ...p, outputPorts: [...publicPorts(p.outputPorts, endpoints), ...contractPorts(p.id, endpoints)] })),
+              products: catalog.products.map((p) => ({
+                ...p,
+                outputPorts: [...publicPorts(p.outputPorts, endpoints, p.subgraph), ...contractPorts(p.id, endpoints)],
+              })),
             }
           : catalog,
       );

@@ -49,16 +49,18 @@ export function contractPorts(productId: string, endpoints: PublicEndpoints): Ar
  * relative to the export folder (never a server path), and any other URL is dropped: the catalog only
  * advertises what it knows a consumer can use.
  */
-export function publicPorts<P extends Record<string, unknown> & { kind: string }>(ports: readonly P[], endpoints: PublicEndpoints): P[] {
+export function publicPorts<P extends Record<string, unknown> & { kind: string }>(ports: readonly P[], endpoints: PublicEndpoints, subgraph?: string): P[] {
   return ports.map((port) => {
     const { url: _url, ...rest } = port;
     if (port.kind === 'graphql-query') return { ...rest, url: endpoints.graphqlUrl } as unknown as P;
     if (port.kind === 'graphql-subscription') return { ...rest, url: endpoints.wsUrl } as unknown as P;
     if (port.kind === 'sql') return { ...rest, url: endpoints.sqlUrl } as unknown as P;
     if (port.kind === 'file' && typeof port.path === 'string') {
-      // `<domain>/<file>` relative to the export folder is also the download path under the gateway's `/files/`.
+      // Downloads are `/files/<subgraph>/<file>` under the gateway (`gateway/files/filesRoute.ts`); the path
+      // relative to the export folder is `<domain>/<file>`, and a domain need not be named like its subgraph.
       const relative = relativeFilePath(port.path);
-      return { ...rest, path: relative, ...(/^[^/]+\/[^/]+$/.test(relative) && { url: `${endpoints.filesUrl}${relative}` }) } as unknown as P;
+      const download = subgraph ? `${subgraph}/${path.posix.basename(relative)}` : /^[^/]+\/[^/]+$/.test(relative) ? relative : null;
+      return { ...rest, path: relative, ...(download && { url: `${endpoints.filesUrl}${download}` }) } as unknown as P;
     }
     return rest as unknown as P;
   });
