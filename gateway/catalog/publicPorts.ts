@@ -59,7 +59,9 @@ export function publicPorts<P extends Record<string, unknown> & { kind: string }
       // Downloads are `/files/<subgraph>/<file>` under the gateway (`gateway/files/filesRoute.ts`); the path
       // relative to the export folder is `<domain>/<file>`, and a domain need not be named like its subgraph.
       const relative = relativeFilePath(port.path);
-      const download = subgraph ? `${subgraph}/${path.posix.basename(relative)}` : /^[^/]+\/[^/]+$/.test(relative) ? relative : null;
+      // A server path (an older subgraph) keeps its file name but gets no link: it may not be in the export folder.
+      const exported = /^[^/]+\/[^/]+$/.test(relative);
+      const download = exported ? (subgraph ? `${subgraph}/${path.posix.basename(relative)}` : relative) : null;
       return { ...rest, path: relative, ...(download && { url: `${endpoints.filesUrl}${download}` }) } as unknown as P;
     }
     return rest as unknown as P;

@@ -16,14 +16,14 @@ describe('publicPorts', () => {
     expect(port).toEqual({ kind: 'file', format: 'csv', path: 'sales-domain/sales_hour.csv', url: 'https://mesh.example.com/files/orders/sales_hour.csv' });
   });
 
-  it('should keep only the file name of a server path and never show the path', () => {
+  it('should keep only the file name of a server path, never show the path, and give it no link', () => {
     const [port] = publicPorts(
       [{ kind: 'file', format: 'parquet', path: '/srv/mesh/exports/orders/sales_day.parquet', url: 'file:///srv/x' }],
       ENDPOINTS,
       'orders',
     );
 
-    expect(port).toEqual({ kind: 'file', format: 'parquet', path: 'sales_day.parquet', url: 'https://mesh.example.com/files/orders/sales_day.parquet' });
+    expect(port).toEqual({ kind: 'file', format: 'parquet', path: 'sales_day.parquet' });
   });
 
   it('should point GraphQL and SQL ports at the gateway, not at the subgraph', () => {
