@@ -1,5 +1,6 @@
 import { Kind, type ConstDirectiveNode, type DocumentNode } from 'graphql';
 import { stricterClassification } from './ClassificationLevel.js';
+import { isObjectOrInterfaceNode } from '../graphql/isObjectOrInterfaceNode.js';
 
 /** What `@classification` says in one document, lowercased (`pii`). */
 export interface Classifications {
@@ -39,13 +40,7 @@ export function readClassifications(document: DocumentNode): Classifications {
   const own = new Map<string, string>();
   const fieldsOf = new Map<string, string[]>();
   for (const definition of document.definitions) {
-    if (
-      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-      definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
-      definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
-      definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
-    )
-      continue;
+    if (!isObjectOrInterfaceNode(definition)) continue;
     const type = definition.name.value;
     const typeLevel = stricterClassification(types.get(type), levelOf(definition.directives));
     if (typeLevel) types.set(type, typeLevel);

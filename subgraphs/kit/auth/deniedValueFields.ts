@@ -1,7 +1,8 @@
-import { Kind, type DocumentNode } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import type { CallerIdentity } from '../productDeclaration.js';
 import { decideFieldAccess, type GoverningRequirement, type SubgraphPolicies } from './decideFieldAccess.js';
 import { readAuthDirectives } from './readAuthDirectives.js';
+import { isObjectOrInterfaceNode } from '../../../core/graphql/isObjectOrInterfaceNode.js';
 
 /** Root fields guard operations, not values: their names say nothing about a value elsewhere. */
 const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
@@ -27,13 +28,7 @@ export function deniedValueFields(typeDefs: DocumentNode, identity: CallerIdenti
   const directives = readAuthDirectives(typeDefs);
   const denied: DeniedValueField[] = [];
   for (const definition of typeDefs.definitions) {
-    if (
-      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-      definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
-      definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
-      definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
-    )
-      continue;
+    if (!isObjectOrInterfaceNode(definition)) continue;
     const type = definition.name.value;
     if (ROOT_TYPES.has(type)) continue;
     for (const field of definition.fields ?? []) {

@@ -1,8 +1,9 @@
-import { Kind, type DocumentNode } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import { CLASSIFICATION_LEVELS, GOVERNED_LEVELS, type ClassificationLevel } from '../../../core/classification/ClassificationLevel.js';
 import { readClassifications } from '../../../core/classification/readClassifications.js';
 import type { AuthRequirement } from '../../../core/auth/AuthRequirement.js';
 import { readAuthDirectives } from './readAuthDirectives.js';
+import { isObjectOrInterfaceNode } from '../../../core/graphql/isObjectOrInterfaceNode.js';
 
 /** A product's field metadata as its SDL declares it: the one source of the descriptor's governance. */
 export interface FieldGovernance {
@@ -23,13 +24,7 @@ export function fieldGovernance(typeDefs: DocumentNode): FieldGovernance {
   const directives = readAuthDirectives(typeDefs);
   const access: Record<string, AuthRequirement> = {};
   for (const definition of typeDefs.definitions) {
-    if (
-      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-      definition.kind !== Kind.OBJECT_TYPE_EXTENSION &&
-      definition.kind !== Kind.INTERFACE_TYPE_DEFINITION &&
-      definition.kind !== Kind.INTERFACE_TYPE_EXTENSION
-    )
-      continue;
+    if (!isObjectOrInterfaceNode(definition)) continue;
     const ofType = directives.types.get(definition.name.value);
     for (const field of definition.fields ?? []) {
       const coordinate = `${definition.name.value}.${field.name.value}`;
