@@ -7,7 +7,7 @@ import { auditFieldAuth, auditRefusal, stderrAuditSink, type AuditSink } from '.
 import type { AuthSchema } from './AuthSchema.js';
 import { authorizeOperation, deniedPaths, deniesRootField, type DeniedField, type OperationAuthorization } from './authorizeOperation.js';
 import type { PolicyRegistry } from './decideFieldAccess.js';
-import { isExpired, principalOf } from './Principal.js';
+import { isExpired, principalOf, type Principal } from './Principal.js';
 import { replayWithDenials, unauthorizedFieldError } from './replayWithDenials.js';
 import { operationResolutionError, resolveOperation, withoutHttpStatus } from './resolveOperation.js';
 import type { FieldAuthMode } from './useFieldAuth.js';
@@ -119,11 +119,28 @@ export async function authorizeSubscription<T>(options: AuthorizeSubscriptionOpt
   const scope: SubscriptionScope = {
     key: JSON.stringify([mode, principal.authenticated, [...principal.scopes].sort(), readsClaims ? [principal.sub ?? null, principal.claims] : null]),
     transform,
-    expired: () => isExpired(principal, now()),
-    onExpired: expire,
+    ...clientChecks(principal, now, onExpired),
   };
   // Only the authorized operation, under its own name: the executor cannot select another one.
   return subscribe({ ...request, document: authorization.document, operationName, scope });
+}
+
+/**
+ * A client's own per-event checks, made outside `authorizeSubscription` so that what a client keeps for
+ * the life of its subscription is its principal, not the closure scope of `transform` (its documents,
+ * request and decisions): only the first client's `transform` serves its group.
+ */
+function clientChecks(principal: Principal, now: () => number, onExpired: () => void): Pick<SubscriptionScope, 'expired' | 'onExpired'> {
+  return {
+    expired: () => isExpired(principal, now()),
+    onExpired: () => {
+      try {
+        onExpired();
+      } catch {
+        // the adapter's problem; the stream ends either way
+      }
+    },
+  };
 }
 
 /** Whether a field of `document` is governed by `@policy` (whose decision may read any claim). */

@@ -7,21 +7,51 @@
  * allocation, a corked two-buffer write and a callback per client).
  */
 export function encodeTextFrame(head: Uint8Array, body: Uint8Array, tail: Uint8Array): Buffer {
-  const length = head.length + body.length + tail.length;
-  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(headerLength + length);
-  frame[0] = 0x81; // FIN + text
-  if (length < 126) frame[1] = length;
-  else if (length < 65_536) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-    frame.writeUInt32BE(length >>> 0, 6);
+  return encodeTextFrames([head, body], tail);
+}
+
+/**
+ * Several text frames back to back in one buffer, one per `head`, `body` pair of `parts` (`[head0, body0,
+ * head1, body1, …]`), each message being `head + body + tail`: the messages one connection gets in one
+ * event loop turn, written with one system call (`createFrameBatcher`).
+ */
+export function encodeTextFrames(parts: readonly Uint8Array[], tail: Uint8Array): Buffer {
+  let size = 0;
+  for (let i = 0; i < parts.length; i += 2) {
+    const length = parts[i].length + parts[i + 1].length + tail.length;
+    size += headerLength(length) + length;
   }
-  frame.set(head, headerLength);
-  frame.set(body, headerLength + head.length);
-  frame.set(tail, headerLength + head.length + body.length);
+  const frame = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for (let i = 0; i < parts.length; i += 2) {
+    const head = parts[i];
+    const body = parts[i + 1];
+    const length = head.length + body.length + tail.length;
+    offset = writeHeader(frame, offset, length);
+    frame.set(head, offset);
+    frame.set(body, offset + head.length);
+    frame.set(tail, offset + head.length + body.length);
+    offset += length;
+  }
   return frame;
+}
+
+const headerLength = (length: number) => (length < 126 ? 2 : length < 65_536 ? 4 : 10);
+
+/** Writes a frame header for a `length`-byte text message at `offset`; returns where the payload goes. */
+function writeHeader(frame: Buffer, offset: number, length: number): number {
+  frame[offset] = 0x81; // FIN + text
+  if (length < 126) {
+    frame[offset + 1] = length;
+    return offset + 2;
+  }
+  if (length < 65_536) {
+    frame[offset + 1] = 126;
+    frame.writeUInt16BE(length, offset + 2);
+    return offset + 4;
+  }
+  frame[offset + 1] = 127;
+  frame.writeUInt32BE(Math.floor(length / 2 ** 32), offset + 2);
+  frame.writeUInt32BE(length >>> 0, offset + 6);
+  return offset + 10;
 }

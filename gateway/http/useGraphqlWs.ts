@@ -8,7 +8,8 @@ import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { Socket } from 'node:net';
 import { LRUCache } from 'lru-cache';
 import { WebSocket, WebSocketServer } from 'ws';
-import { encodeTextFrame } from './encodeTextFrame.js';
+import { createFrameBatcher, type FrameWriter } from './createFrameBatcher.js';
+import { FramedWebSocket } from './FramedWebSocket.js';
 import {
   ClientStream,
   createOutboundQueue,
@@ -111,8 +112,9 @@ export interface GraphqlWsOptions {
 const SHARED_DOCUMENTS = 1000;
 type Checked = { document: DocumentNode; errors?: never } | { errors: readonly GraphQLError[]; document?: never };
 
-type ConnectionExtra = { principal?: Principal; expiryTimer?: NodeJS.Timeout; outbound?: OutboundQueue; streams?: Set<ClientStream> };
+type ConnectionExtra = { principal?: Principal; expiryTimer?: NodeJS.Timeout; frames?: FrameWriter; streams?: Set<ClientStream> };
 type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<ConnectionExtra>>;
+type Outbound = Pick<OutboundQueue, 'send'>;
 
 /**
  * graphql-ws on the gateway's HTTP server and path: subscriptions go to the federated subscription
@@ -122,7 +124,9 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
   const { authenticate, authorizeSubscription, admit, maxPayload = WS_DEFAULT_MAX_PAYLOAD, maxOperationsPerSocket = Infinity } = options;
   // Compression stays off: subscription frames are written to the socket already framed (see
   // `outboundSocket`), which is only in order with ws's own writes while ws queues nothing itself.
-  const wsServer = new WebSocketServer({ server: options.server, path: options.path, maxPayload, perMessageDeflate: false });
+  const wsServer = new WebSocketServer({ server: options.server, path: options.path, maxPayload, perMessageDeflate: false, WebSocket: FramedWebSocket });
+  // A connection's subscription messages of one event loop turn go out in one socket write.
+  const batcher = createFrameBatcher({ tail: CLOSE_BRACE });
   // One metrics call per event loop turn, not one per client per event.
   let delivered = 0;
   const flushDelivered = () => {
@@ -135,16 +139,19 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
     }
   };
   const countDelivered = options.onDelivered
-    ? () => {
-        if (delivered++ === 0) setImmediate(flushDelivered);
+    ? (_bytes: number, messages: number) => {
+        if (delivered === 0) setImmediate(flushDelivered);
+        delivered += messages;
       }
     : undefined;
   // graphql-ws hands `execute`/`subscribe` only the execution args: find the connection by its context.
   const connections = new WeakMap<object, Ctx>();
   const expire = (ctx: Ctx) => ctx.extra.socket.close(FORBIDDEN, 'token expired');
-  const outboundOf = (ctx: Ctx) =>
-    (ctx.extra.outbound ??= createOutboundQueue({
-      socket: outboundSocket(ctx.extra.socket, ctx.extra.request.socket),
+  const framesOf = (ctx: Ctx): FrameWriter => {
+    if (ctx.extra.frames) return ctx.extra.frames;
+    const websocket = ctx.extra.socket as FramedWebSocket;
+    const outbound: Outbound = createOutboundQueue({
+      socket: outboundSocket(websocket, ctx.extra.request.socket),
       ...options.outbound,
       onDelivered: countDelivered,
       onCutOff: (info) => {
@@ -152,7 +159,11 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
         for (const stream of ctx.extra.streams ?? []) void stream.return();
         options.onCutOff?.(info);
       },
-    }));
+    });
+    const frames = batcher.writer(outbound);
+    websocket.beforeWrite = () => frames.flush();
+    return (ctx.extra.frames = frames);
+  };
   // A subscription's document lives as long as the subscription (graphql-ws keeps it), and a dashboard
   // opens the same text thousands of times: clients sending the same text share one validated document
   // (with its tokens and locations, several KB) instead of holding a copy each.
@@ -230,17 +241,18 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
           ? { ...result, errors: result.errors.map((error) => (typeof error.toJSON === 'function' ? error.toJSON() : (error as GraphQLFormattedError))) }
           : undefined,
       // A group's payload is encoded once (EventFrame); each client's `next` frame only differs in `id`,
-      // so the client's id is spliced in front of the shared JSON bytes into one websocket frame, written
-      // through the connection's bounded queue, instead of graphql-ws encoding it again per client.
+      // so the client's id goes in front of the shared JSON bytes (never copied until the write), and the
+      // connection's messages of the turn are written as one buffer through its bounded queue
+      // (createFrameBatcher), instead of graphql-ws encoding and ws sending each one per client.
       // graphql-ws still iterates the stream (which then yields nothing) and sends `complete` when it ends.
       onOperation: (ctx: Ctx, id, _payload, _args, result) => {
         if (!(result instanceof ClientStream)) return undefined;
-        const outbound = outboundOf(ctx);
+        const frames = framesOf(ctx);
         const streams = (ctx.extra.streams ??= new Set());
         streams.add(result);
         result.onEnd(() => streams.delete(result));
         const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
-        result.deliverTo({ write: (frame) => void outbound.send(encodeTextFrame(head, frame.utf8, CLOSE_BRACE)) });
+        result.deliverTo({ write: (frame) => frames.queue(head, frame.utf8) });
         return undefined;
       },
       subscribe: async (args) => {

@@ -21,8 +21,12 @@ export interface SubscriptionScope {
    * @default the result as it is
    */
   transform?(result: ExecutionResult): Promise<ScopedResult>;
-  /** Asked before each payload of this client; true ends its stream after `onExpired`. @default never */
+  /**
+   * Asked before each payload of this client; true ends its stream after `onExpired`. Kept by the client
+   * apart from its scope and called without `this`: it should hold no more than the client's own state.
+   * @default never
+   */
   expired?(): boolean;
-  /** Called once when `expired` said true (the adapter closes the connection). A throw is ignored. */
+  /** Called once, without `this`, when `expired` said true (the adapter closes the connection). A throw is ignored. */
   onExpired?(): void;
 }

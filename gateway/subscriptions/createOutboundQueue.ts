@@ -67,18 +67,23 @@ export interface OutboundCutOff {
 
 export interface OutboundQueueOptions extends OutboundLimits {
   socket: OutboundSocket;
-  /** Called once per message written to the socket (a cut-off client's waiting ones are also in `onCutOff`). A throw is ignored. @default none */
-  onDelivered?(bytes: number): void;
+  /**
+   * Called once per write to the socket with its bytes and the messages it held (a cut-off client's
+   * waiting ones are also in `onCutOff`). A throw is ignored.
+   * @default none
+   */
+  onDelivered?(bytes: number, messages: number): void;
   /** Called once when the client is cut off. A throw is ignored. @default none */
   onCutOff?(info: OutboundCutOff): void;
 }
 
 export interface OutboundQueue {
   /**
-   * Writes `frame` (one complete websocket frame) unless the connection is closed or this write would
-   * pass a bound, which cuts the client off. Returns whether it was written.
+   * Writes `frame` (`messages` complete websocket frames in one buffer, one by default) unless the
+   * connection is closed or this write would pass a bound, which cuts the client off. Returns whether it
+   * was written.
    */
-  send(frame: Uint8Array): boolean;
+  send(frame: Uint8Array, messages?: number): boolean;
   readonly pendingMessages: number;
   readonly pendingBytes: number;
   /** True once the client was cut off. */
@@ -102,28 +107,43 @@ export function createOutboundQueue(options: OutboundQueueOptions): OutboundQueu
     onDelivered,
     onCutOff,
   } = options;
-  // Sizes of our writes still (possibly) in the stream's buffer, oldest first, and their sum. Empty
-  // (and never touched) while the client keeps up: the usual delivery is one length check and a write.
+  // Our writes still (possibly) in the stream's buffer, oldest first: their sizes and message counts,
+  // and the sums of both. Empty (and never touched) while the client keeps up: the usual delivery is
+  // one length check and a write.
   let sizes: number[] | undefined;
+  let counts: number[] = [];
   let head = 0;
   let total = 0;
+  let messagesTotal = 0;
   let cutOff = false;
+  const forget = () => {
+    sizes = undefined;
+    counts = [];
+    head = 0;
+    total = 0;
+    messagesTotal = 0;
+  };
   /** Forgets writes the kernel has taken: the oldest ones, until the rest fit in `buffered`. */
   const settle = (buffered: number) => {
     if (!sizes) return;
-    if (buffered === 0) {
-      sizes = undefined;
-      head = 0;
-      total = 0;
-      return;
+    if (buffered === 0) return forget();
+    while (head < sizes.length && total > buffered) {
+      total -= sizes[head];
+      messagesTotal -= counts[head++];
     }
-    while (head < sizes.length && total > buffered) total -= sizes[head++];
     if (head > 1024) {
       sizes.splice(0, head);
+      counts.splice(0, head);
       head = 0;
     }
   };
-  const pending = () => (sizes ? sizes.length - head : 0);
+  const remember = (bytes: number, messages: number) => {
+    (sizes ??= []).push(bytes);
+    counts.push(messages);
+    total += bytes;
+    messagesTotal += messages;
+  };
+  const pending = () => (sizes ? messagesTotal : 0);
 
   const cut = (buffered: number) => {
     cutOff = true;
@@ -142,27 +162,22 @@ export function createOutboundQueue(options: OutboundQueueOptions): OutboundQueu
   };
 
   return {
-    send(frame) {
+    send(frame, messages = 1) {
       if (cutOff || !socket.open) return false;
       const buffered = socket.writableLength;
       const bytes = frame.length;
       if (buffered > 0) {
         settle(buffered);
-        if (pending() >= maxMessages || buffered + bytes > maxBytes) {
+        if (pending() + messages > maxMessages || buffered + bytes > maxBytes) {
           cut(buffered);
           return false;
         }
-        (sizes ??= []).push(bytes);
-        total += bytes;
-      } else if (sizes) settle(0);
+        remember(bytes, messages);
+      } else if (sizes) forget();
       socket.write(frame);
       // A write the kernel did not take at once is what the bound counts from now on.
-      if (buffered === 0 && socket.writableLength > 0) {
-        sizes = [bytes];
-        head = 0;
-        total = bytes;
-      }
-      if (onDelivered) quietly(() => onDelivered(bytes));
+      if (buffered === 0 && socket.writableLength > 0) remember(bytes, messages);
+      if (onDelivered) quietly(() => onDelivered(bytes, messages));
       return true;
     },
     get pendingMessages() {

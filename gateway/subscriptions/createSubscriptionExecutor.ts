@@ -183,6 +183,8 @@ function errorResult(message: string, code: ErrorCode): ExecutionResult {
   return { errors: [new GraphQLError(message, { extensions: { code } })] };
 }
 
+const noop = () => undefined;
+
 function pick(values: Record<string, unknown>, names: readonly string[] = []): Record<string, unknown> {
   return Object.fromEntries(names.filter((name) => name in values).map((name) => [name, values[name]]));
 }
@@ -287,19 +289,27 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
       groups.set(key, created);
       group = created;
     }
-    const joined = group;
-    const scope = request.scope;
-    const checks = scope?.expired && { expired: () => scope.expired!(), onExpired: () => scope.onExpired?.() };
+    return join(group, request.scope, plan.order);
+  }
+
+  /**
+   * Adds a client to `group`. Made outside `subscribe` so that what the client keeps for the life of its
+   * subscription is its group and its own checks, not the request it came with (its documents, variables,
+   * and through its scope's `transform`, its authorization: only the group's first client's is used).
+   */
+  function join(group: SubscriptionGroup, scope: SubscriptionScope | undefined, order: ClientStream['order']): ClientStream {
+    const expired = scope?.expired;
+    const checks = expired && { expired, onExpired: scope.onExpired ?? noop };
     const client: ClientStream = new ClientStream(
       () => {
         clients -= 1;
-        joined.leave(client);
+        group.leave(client);
       },
       checks || undefined,
-      plan.order,
+      order,
     );
     clients += 1;
-    joined.join(client);
+    group.join(client);
     return client;
   }
 
