@@ -3,7 +3,7 @@
  * send for the same message (server side: final, text, unmasked), at each of the three length encodings.
  */
 import WebSocket from 'ws';
-import { encodeTextFrame } from '../../../gateway/http/encodeTextFrame.js';
+import { encodeTextFrame, encodeTextFrames } from '../../../gateway/http/encodeTextFrame.js';
 
 /** ws's own framing (exported at run time, not in its types). */
 const { Sender } = WebSocket as unknown as {
@@ -19,5 +19,19 @@ describe('encodeTextFrame', () => {
     const expected = Buffer.concat(Sender.frame(message, { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }));
     expect(message.length).toBe(length);
     expect(encodeTextFrame(head, body, tail).equals(expected)).toBe(true);
+  });
+
+  it('should write several messages back to back, each the frame ws sends for it', () => {
+    const tail = Buffer.from('}');
+    const parts = [
+      [Buffer.from('{"id":"a","type":"next","payload":'), Buffer.alloc(10, 'x')],
+      [Buffer.from('{"id":"bb","type":"next","payload":'), Buffer.alloc(200, 'y')],
+      [Buffer.from('{"id":"c","type":"next","payload":'), Buffer.alloc(70_000, 'z')],
+    ];
+    const expected = Buffer.concat(
+      parts.flatMap(([head, body]) => Sender.frame(Buffer.concat([head, body, tail]), { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false })),
+    );
+    expect(encodeTextFrames(parts.flat(), tail).equals(expected)).toBe(true);
+    expect(encodeTextFrames([], tail)).toHaveLength(0);
   });
 });

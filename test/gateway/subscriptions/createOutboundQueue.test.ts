@@ -142,4 +142,22 @@ describe('createOutboundQueue', () => {
     expect(createOutboundQueue({ socket: closed }).send(frame('a'))).toBe(false);
     expect(closed.sent).toEqual([]);
   });
+
+  it('should count every message of a batch against the bound', () => {
+    const socket = fakeSocket();
+    const delivered: Array<[number, number]> = [];
+    const queue = createOutboundQueue({ socket, maxMessages: 5, onDelivered: (bytes, messages) => void delivered.push([bytes, messages]) });
+    expect(queue.send(frame('abc'), 3)).toBe(true);
+    expect(queue.pendingMessages).toBe(3);
+    expect(queue.send(frame('de'), 2)).toBe(true);
+    expect(queue.pendingMessages).toBe(5);
+    expect(delivered).toEqual([
+      [3, 3],
+      [2, 2],
+    ]);
+    socket.writableLength = 2; // the first batch left
+    expect(queue.pendingMessages).toBe(2);
+    expect(queue.send(frame('fgh'), 4)).toBe(false);
+    expect(socket.closed?.code).toBe(1013);
+  });
 });
