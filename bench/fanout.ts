@@ -45,7 +45,7 @@ const HEADER = `| scenario | clients | fact rate | delivered | lost | duplicates
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`;
 
 const startedAt = Date.now();
-const estimateS = (clients: number) => options.durationS + options.drainS / 2 + 10 + clients / 500;
+const estimateS = (clients: number) => options.durationS + options.drainS / 2 + options.settleS + 5 + clients / 500;
 let remainingS = options.scenarios.reduce((total, s) => total + estimateS(s.clients), 0);
 const eta = () => {
   const s = Math.max(0, Math.round(remainingS));
@@ -67,6 +67,7 @@ const context: ScenarioContext = {
   nextSeq: 0,
   durationS: options.durationS,
   drainS: options.drainS,
+  settleS: options.settleS,
   warmupS: options.warmupS,
   generators: options.generators,
   snapshotAfter: options.snapshotAfter,

@@ -18,6 +18,8 @@ export interface FanoutOptions {
   durationS: number;
   /** Seconds to wait for late events after the last fact. */
   drainS: number;
+  /** Seconds after the clients left before the gateway's RSS and heap are read again. */
+  settleS: number;
   /** Seconds of warm-up facts at most, until every client has had an event. */
   warmupS: number;
   /** Load generator processes per scenario; 0 picks one per 5,000 clients. */
@@ -41,6 +43,7 @@ export const USAGE = `npm run bench:fanout -- [flags]
                                      named and slow default to 10)
   --duration 15                      seconds of facts per scenario
   --drain 10                         seconds to wait for late events
+  --settle 5                         seconds after the clients left before RSS and heap are read again
   --warmup 20                        seconds of warm-up at most
   --generators 0                     load generator processes (0: one per 5,000 clients)
   --budget 10                        minutes after which no new scenario starts
@@ -71,6 +74,7 @@ export function fanoutOptions(argv: string[]): FanoutOptions {
       rates: { type: 'string' },
       duration: { type: 'string', default: '15' },
       drain: { type: 'string', default: '10' },
+      settle: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '20' },
       generators: { type: 'string', default: '0' },
       budget: { type: 'string', default: '10' },
@@ -99,6 +103,7 @@ export function fanoutOptions(argv: string[]): FanoutOptions {
     scenarios,
     durationS: positive(values.duration, 'duration'),
     drainS: positive(values.drain, 'drain', 0),
+    settleS: positive(values.settle, 'settle', 0),
     warmupS: positive(values.warmup, 'warmup'),
     generators: positive(values.generators, 'generators', 0),
     budgetMin: positive(values.budget, 'budget'),

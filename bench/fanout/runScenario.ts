@@ -19,6 +19,8 @@ export interface ScenarioContext {
   nextSeq: number;
   durationS: number;
   drainS: number;
+  /** Seconds after the clients left before the gateway's RSS and heap are read again. */
+  settleS: number;
   warmupS: number;
   generators: number;
   /**
@@ -51,8 +53,6 @@ export interface ScenarioResult extends Scenario {
   notes: string[];
 }
 
-/** Seconds after the clients left before the gateway's RSS is read again. */
-const SETTLE_S = 5;
 /** POSTs in flight at most; facts that fall due meanwhile go out together in the next one. */
 const MAX_IN_FLIGHT = 16;
 
@@ -240,7 +240,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
 
     const delivered = results.reduce((total, r) => total + r.delivered, 0);
     notes.push(`${Math.round(delivered / ((cpuMs(gatewayPid) - cpuStart) / 1000)).toLocaleString('en')} deliveries per gateway CPU-second`);
-    await sleep(SETTLE_S * 1000);
+    await sleep(context.settleS * 1000);
     const heapAfter = (await mesh.gatewayHeap()).used;
     const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
     if (context.snapshotAfter) {
@@ -253,7 +253,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
       );
     }
     notes.push(
-      `gateway JS heap used idle / connected / ${SETTLE_S} s after: ${mb(heapIdle)} / ${mb(heapConnected)} / ${mb(heapAfter)} MB (${((heapConnected - heapIdle) / 1024 / Math.max(1, scenario.clients - failed)).toFixed(1)} KB per idle client)`,
+      `gateway JS heap used idle / connected / ${context.settleS} s after: ${mb(heapIdle)} / ${mb(heapConnected)} / ${mb(heapAfter)} MB (${((heapConnected - heapIdle) / 1024 / Math.max(1, scenario.clients - failed)).toFixed(1)} KB per idle client)`,
     );
     return {
       ...scenario,

@@ -11,29 +11,29 @@ type BufferLike = Parameters<WebSocket['send']>[0];
 type SendOptions = Parameters<WebSocket['send']>[1];
 
 export class FramedWebSocket extends WebSocket {
-  /** Set by the adapter: writes the connection's queued subscription messages now. */
-  beforeWrite: (() => void) | undefined = undefined;
+  /** Set by the adapter: the connection's queued subscription messages, flushed before each write of ws. */
+  batch: { flush(): void } | undefined = undefined;
 
   override send(data: BufferLike, cb?: (err?: Error) => void): void;
   override send(data: BufferLike, options: SendOptions, cb?: (err?: Error) => void): void;
   override send(data: BufferLike, options?: SendOptions | ((err?: Error) => void), cb?: (err?: Error) => void): void {
-    this.beforeWrite?.();
+    this.batch?.flush();
     // ws takes a callback in the options' place (graphql-ws sends that way).
     super.send(data, options as SendOptions, cb);
   }
 
   override ping(...args: Parameters<WebSocket['ping']>): void {
-    this.beforeWrite?.();
+    this.batch?.flush();
     super.ping(...args);
   }
 
   override pong(...args: Parameters<WebSocket['pong']>): void {
-    this.beforeWrite?.();
+    this.batch?.flush();
     super.pong(...args);
   }
 
   override close(...args: Parameters<WebSocket['close']>): void {
-    this.beforeWrite?.();
+    this.batch?.flush();
     super.close(...args);
   }
 }

@@ -161,7 +161,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
       },
     });
     const frames = batcher.writer(outbound);
-    websocket.beforeWrite = () => frames.flush();
+    websocket.batch = frames;
     return (ctx.extra.frames = frames);
   };
   // A subscription's document lives as long as the subscription (graphql-ws keeps it), and a dashboard
@@ -285,20 +285,39 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
  * each message to that socket at once and queues nothing (test/gateway/subscriptions/fanout.test.ts).
  */
 function outboundSocket(websocket: WebSocket, tcp: Socket): OutboundSocket {
-  return {
-    get open() {
-      return websocket.readyState === WebSocket.OPEN;
-    },
-    get writableLength() {
-      return tcp.writableLength;
-    },
-    write: (frame) => void tcp.write(frame),
-    close: (code, reason) => websocket.close(code, reason),
-    onFlushed: (listener) => {
-      if (tcp.destroyed) return listener();
-      tcp.once('finish', listener);
-      tcp.end();
-    },
-    destroy: () => void tcp.destroy(),
-  };
+  return new ConnectionSocket(websocket, tcp);
+}
+
+/** A class, not an object of closures: one per connection, its methods shared. */
+class ConnectionSocket implements OutboundSocket {
+  constructor(
+    private readonly websocket: WebSocket,
+    private readonly tcp: Socket,
+  ) {}
+
+  get open(): boolean {
+    return this.websocket.readyState === WebSocket.OPEN;
+  }
+
+  get writableLength(): number {
+    return this.tcp.writableLength;
+  }
+
+  write(frame: Uint8Array): void {
+    this.tcp.write(frame);
+  }
+
+  close(code: number, reason: string): void {
+    this.websocket.close(code, reason);
+  }
+
+  onFlushed(listener: () => void): void {
+    if (this.tcp.destroyed) return listener();
+    this.tcp.once('finish', listener);
+    this.tcp.end();
+  }
+
+  destroy(): void {
+    this.tcp.destroy();
+  }
 }

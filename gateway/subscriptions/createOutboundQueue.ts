@@ -99,96 +99,130 @@ const quietly = (fn: () => void) => {
 };
 
 export function createOutboundQueue(options: OutboundQueueOptions): OutboundQueue {
-  const {
-    socket,
-    maxMessages = DEFAULT_OUTBOUND_LIMITS.maxMessages,
-    maxBytes = DEFAULT_OUTBOUND_LIMITS.maxBytes,
-    cutOffGraceMs = DEFAULT_OUTBOUND_LIMITS.cutOffGraceMs,
-    onDelivered,
-    onCutOff,
-  } = options;
-  // Our writes still (possibly) in the stream's buffer, oldest first: their sizes and message counts,
-  // and the sums of both. Empty (and never touched) while the client keeps up: the usual delivery is
-  // one length check and a write.
-  let sizes: number[] | undefined;
-  let counts: number[] = [];
-  let head = 0;
-  let total = 0;
-  let messagesTotal = 0;
-  let cutOff = false;
-  const forget = () => {
-    sizes = undefined;
-    counts = [];
-    head = 0;
-    total = 0;
-    messagesTotal = 0;
-  };
-  /** Forgets writes the kernel has taken: the oldest ones, until the rest fit in `buffered`. */
-  const settle = (buffered: number) => {
-    if (!sizes) return;
-    if (buffered === 0) return forget();
-    while (head < sizes.length && total > buffered) {
-      total -= sizes[head];
-      messagesTotal -= counts[head++];
-    }
-    if (head > 1024) {
-      sizes.splice(0, head);
-      counts.splice(0, head);
-      head = 0;
-    }
-  };
-  const remember = (bytes: number, messages: number) => {
-    (sizes ??= []).push(bytes);
-    counts.push(messages);
-    total += bytes;
-    messagesTotal += messages;
-  };
-  const pending = () => (sizes ? messagesTotal : 0);
+  return new BoundedQueue(options);
+}
 
-  const cut = (buffered: number) => {
-    cutOff = true;
-    const info = { pendingMessages: pending(), pendingBytes: buffered };
+/**
+ * A class rather than closures: a gateway holds one per connection, tens of thousands of them, and its
+ * methods are shared on the prototype instead of a dozen functions per connection.
+ */
+class BoundedQueue implements OutboundQueue {
+  private readonly socket: OutboundSocket;
+  private readonly maxMessages: number;
+  private readonly maxBytes: number;
+  private readonly cutOffGraceMs: number;
+  private readonly onDelivered: OutboundQueueOptions['onDelivered'];
+  private readonly onCutOff: OutboundQueueOptions['onCutOff'];
+  // Our writes still (possibly) in the stream's buffer, oldest first: their sizes and message counts,
+  // and the sums of both. Empty (and never allocated) while the client keeps up: the usual delivery is
+  // one length check and a write.
+  private sizes: number[] | undefined = undefined;
+  private counts: number[] | undefined = undefined;
+  private head = 0;
+  private total = 0;
+  private messagesTotal = 0;
+  private isCutOff = false;
+
+  constructor(options: OutboundQueueOptions) {
+    const {
+      socket,
+      maxMessages = DEFAULT_OUTBOUND_LIMITS.maxMessages,
+      maxBytes = DEFAULT_OUTBOUND_LIMITS.maxBytes,
+      cutOffGraceMs = DEFAULT_OUTBOUND_LIMITS.cutOffGraceMs,
+      onDelivered,
+      onCutOff,
+    } = options;
+    this.socket = socket;
+    this.maxMessages = maxMessages;
+    this.maxBytes = maxBytes;
+    this.cutOffGraceMs = cutOffGraceMs;
+    this.onDelivered = onDelivered;
+    this.onCutOff = onCutOff;
+  }
+
+  send(frame: Uint8Array, messages = 1): boolean {
+    const { socket } = this;
+    if (this.isCutOff || !socket.open) return false;
+    const buffered = socket.writableLength;
+    const bytes = frame.length;
+    if (buffered > 0) {
+      this.settle(buffered);
+      if (this.pending() + messages > this.maxMessages || buffered + bytes > this.maxBytes) {
+        this.cut(buffered);
+        return false;
+      }
+      this.remember(bytes, messages);
+    } else if (this.sizes) this.forget();
+    socket.write(frame);
+    // A write the kernel did not take at once is what the bound counts from now on.
+    if (buffered === 0 && socket.writableLength > 0) this.remember(bytes, messages);
+    const { onDelivered } = this;
+    if (onDelivered) quietly(() => onDelivered(bytes, messages));
+    return true;
+  }
+
+  get pendingMessages(): number {
+    this.settle(this.socket.writableLength);
+    return this.pending();
+  }
+
+  get pendingBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  get cutOff(): boolean {
+    return this.isCutOff;
+  }
+
+  private pending(): number {
+    return this.sizes ? this.messagesTotal : 0;
+  }
+
+  private remember(bytes: number, messages: number): void {
+    (this.sizes ??= []).push(bytes);
+    (this.counts ??= []).push(messages);
+    this.total += bytes;
+    this.messagesTotal += messages;
+  }
+
+  private forget(): void {
+    this.sizes = undefined;
+    this.counts = undefined;
+    this.head = 0;
+    this.total = 0;
+    this.messagesTotal = 0;
+  }
+
+  /** Forgets writes the kernel has taken: the oldest ones, until the rest fit in `buffered`. */
+  private settle(buffered: number): void {
+    const { sizes, counts } = this;
+    if (!sizes || !counts) return;
+    if (buffered === 0) return this.forget();
+    while (this.head < sizes.length && this.total > buffered) {
+      this.total -= sizes[this.head];
+      this.messagesTotal -= counts[this.head++];
+    }
+    if (this.head > 1024) {
+      sizes.splice(0, this.head);
+      counts.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  private cut(buffered: number): void {
+    const { socket, onCutOff } = this;
+    this.isCutOff = true;
+    const info = { pendingMessages: this.pending(), pendingBytes: buffered };
     // The close frame queues behind what is already written: a client that reads again within the grace
     // gets every message it was sent, then the reason. One that does not is dropped then, not after the
     // websocket close timeout (30 s), so its backlog is freed promptly.
     socket.close(SLOW_CLIENT_CLOSE_CODE, SLOW_CLIENT_CLOSE_REASON);
-    const timer = setTimeout(() => socket.destroy(), cutOffGraceMs);
+    const timer = setTimeout(() => socket.destroy(), this.cutOffGraceMs);
     timer.unref();
     socket.onFlushed(() => {
       clearTimeout(timer);
       socket.destroy();
     });
     if (onCutOff) quietly(() => onCutOff(info));
-  };
-
-  return {
-    send(frame, messages = 1) {
-      if (cutOff || !socket.open) return false;
-      const buffered = socket.writableLength;
-      const bytes = frame.length;
-      if (buffered > 0) {
-        settle(buffered);
-        if (pending() + messages > maxMessages || buffered + bytes > maxBytes) {
-          cut(buffered);
-          return false;
-        }
-        remember(bytes, messages);
-      } else if (sizes) forget();
-      socket.write(frame);
-      // A write the kernel did not take at once is what the bound counts from now on.
-      if (buffered === 0 && socket.writableLength > 0) remember(bytes, messages);
-      if (onDelivered) quietly(() => onDelivered(bytes, messages));
-      return true;
-    },
-    get pendingMessages() {
-      settle(socket.writableLength);
-      return pending();
-    },
-    get pendingBytes() {
-      return socket.writableLength;
-    },
-    get cutOff() {
-      return cutOff;
-    },
-  };
+  }
 }
