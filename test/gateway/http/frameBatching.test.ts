@@ -103,10 +103,10 @@ describe('subscription messages batched per event loop turn', () => {
     const tcp = accepted[0];
     let writes = 0;
     const write = tcp.write.bind(tcp) as (...args: unknown[]) => boolean;
-    tcp.write = ((...args: unknown[]) => {
+    tcp.write = (...args: unknown[]) => {
       writes += 1;
       return write(...args);
-    }) as typeof tcp.write;
+    };
 
     feed.publish(1);
     await waitFor(() => client.messages.length === 3, 'the event on each subscription');
