@@ -18,7 +18,6 @@ import { createSubscriptionExecutor, withLocatedFailures, type SubscriptionExecu
 import { buildSupergraphSnapshot, type SupergraphSnapshot } from './supergraph/buildSupergraphSnapshot.js';
 import { createSupergraphManager } from './supergraph/createSupergraphManager.js';
 import type { SubgraphAddress } from './supergraph/subgraphAddresses.js';
-import { exposedGc } from './http/collectAfterDisconnects.js';
 import { useGraphqlWs } from './http/useGraphqlWs.js';
 import { probeSubgraphs } from './http/probeSubgraphs.js';
 import { createGatewayAuth } from './auth/createGatewayAuth.js';
@@ -251,8 +250,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     maxPayload: limits.config.maxWebsocketMessageBytes,
     maxOperationsPerSocket: limits.config.maxSubscriptionsPerSocket,
     outbound: config.outbound,
-    // With `node --expose-gc`: one full collection after a mass disconnect returns the RSS it left.
-    collectGarbage: exposedGc(),
     admit: (operation, caller, schema) =>
       limits.admitWebsocketOperation(
         { ...operation, extensions: operation.extensions ?? undefined },

@@ -108,8 +108,6 @@ export function fanoutOptions(argv: string[]): FanoutOptions {
     generators: positive(values.generators, 'generators', 0),
     budgetMin: positive(values.budget, 'budget'),
     gatewayNodeArgs: [
-      // As README.md "Subscription fan-out benchmark" advises operators: a full collection after clients left.
-      '--expose-gc',
       ...values['gateway-node-args'].split(' ').filter(Boolean),
       ...(values['snapshot-after'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${values['snapshot-dir']}`] : []),
     ],

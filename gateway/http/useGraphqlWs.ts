@@ -8,7 +8,6 @@ import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { Socket } from 'node:net';
 import { LRUCache } from 'lru-cache';
 import { WebSocket, WebSocketServer } from 'ws';
-import { collectAfterDisconnects } from './collectAfterDisconnects.js';
 import { createFrameBatcher, type FrameWriter } from './createFrameBatcher.js';
 import { FramedWebSocket } from './FramedWebSocket.js';
 import {
@@ -79,15 +78,6 @@ export interface GraphqlWsOptions {
   onDelivered?(count: number): void;
   onCutOff?(info: OutboundCutOff): void;
   /**
-   * Runs a full garbage collection after many clients left (`collectAfterDisconnects`): given, it is
-   * called once at least `collectAfterClosed` connections closed and none closed for 2 s. The gateway
-   * passes Node's `gc` when the process runs with `--expose-gc`. A throw is ignored.
-   * @default none: V8 collects when allocation makes it
-   */
-  collectGarbage?: () => void;
-  /** @default 1000 */
-  collectAfterClosed?: number;
-  /**
    * Largest message in bytes; a larger one closes the socket with 1009 (message too big) before it
    * is parsed.
    * @default 104857600 (the `ws` default)
@@ -137,12 +127,6 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
   const wsServer = new WebSocketServer({ server: options.server, path: options.path, maxPayload, perMessageDeflate: false, WebSocket: FramedWebSocket });
   // A connection's subscription messages of one event loop turn go out in one socket write.
   const batcher = createFrameBatcher({ tail: CLOSE_BRACE });
-  const collector = options.collectGarbage && collectAfterDisconnects({ collect: options.collectGarbage, threshold: options.collectAfterClosed });
-  if (collector) {
-    // One shared listener, not a closure per connection.
-    const closed = () => collector.closed();
-    wsServer.on('connection', (websocket) => void websocket.on('close', closed));
-  }
   // One metrics call per event loop turn, not one per client per event.
   let delivered = 0;
   const flushDelivered = () => {
@@ -291,12 +275,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
     },
     wsServer,
   );
-  return {
-    dispose: async () => {
-      collector?.dispose();
-      await cleanup.dispose();
-    },
-  };
+  return { dispose: async () => cleanup.dispose() };
 }
 
 /**
