@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DuckDBBlobValue, DuckDBInstance, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type {
   ApplyResult,
   BucketQuery,
@@ -37,6 +37,7 @@ import {
   emptyProjection,
   eventJson,
   factBatch,
+  factKey,
   latestTime,
 } from './storeInputs.js';
 import { fromJson, fromTimestamp, ident, readRows, rollupTable, stateTable, toTimestamp } from './duckDbSql.js';
@@ -47,7 +48,9 @@ import { changeRetraction, rebuildSpan, rebuildSpans, rebuiltRollup, runRebuild,
 import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import type { SqlViews } from './SqlViews.js';
 import { duckDbSqlViews } from './duckDbSqlViews.js';
-import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './duckDbWrites.js';
+import { appendFacts, decodeStateRow, loadFactKeys, raiseWatermark, readStateRows, storedFactKeys, upsertStates } from './duckDbWrites.js';
+import { appendRollupDeltas, compactDeltas, encodedList } from './duckDbDeltas.js';
+import { FactKeySet } from './FactKeySet.js';
 
 /** Options of `DuckDbStore.open`. */
 export interface DuckDbStoreOptions {
@@ -71,6 +74,28 @@ export interface DuckDbStoreOptions {
    * @default none: the database is not locked down, and `sql()` refuses to serve
    */
   lockDown?: { allowedDirectories: readonly string[] };
+  /**
+   * Rollup delta rows (all rollups and grains) after which a compaction is queued behind the current
+   * writes. Reads scan the delta rows of the grain they read beside the keyed rows, so this bounds what a
+   * history query reads on top of its buckets; larger values make ingestion cheaper per fact.
+   * @default 200_000
+   */
+  compactAfterRows?: number;
+  /**
+   * A compaction runs once no apply has come for this long while deltas are pending, so a quiet product
+   * reads keyed rows only. 0 disables it (compaction then runs only at `compactAfterRows` and before
+   * repairs, retention, exports and SQL port statements).
+   * @default 1_000
+   */
+  compactIdleMs?: number;
+  /**
+   * DuckDB's `checkpoint_threshold`: the write-ahead log size at which a commit also checkpoints. Larger
+   * means fewer, longer checkpoints and a longer replay after a crash.
+   * @default '256MB'
+   */
+  checkpointThreshold?: string;
+  /** Called when a compaction queued in the background fails (its deltas stay and are retried). @default console.error */
+  onCompactionError?: (error: unknown) => void;
 }
 
 /**
@@ -99,6 +124,15 @@ export class DuckDbStore implements Store {
   private reader: DuckDBConnection | undefined;
   private lockedDown = false;
   private sqlPort: (SqlViews & { close(): Promise<void> }) | undefined;
+  /** Hashes of every stored fact key: the idempotency check without a primary key (see `FactKeySet`). */
+  private readonly factKeys = new FactKeySet();
+  /** Rollup delta rows not yet compacted (`duckDbDeltas.ts`). */
+  private deltaRows = 0;
+  private compactionQueued = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private compactAfterRows = 200_000;
+  private compactIdleMs = 1_000;
+  private onCompactionError: (error: unknown) => void = (error) => console.error('DuckDbStore compaction failed', error);
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -111,14 +145,22 @@ export class DuckDbStore implements Store {
 
   /** Opens (or creates) the database. Call `init` before anything else. */
   static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
-    const { path, threads, lockDown } = options;
+    const { path, threads, lockDown, compactAfterRows = 200_000, compactIdleMs = 1_000, checkpointThreshold = '256MB', onCompactionError } = options;
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new Error(`threads must be a positive integer, got ${threads}`);
+    if (!Number.isSafeInteger(compactAfterRows) || compactAfterRows < 1) throw new Error(`compactAfterRows must be a positive integer, got ${compactAfterRows}`);
+    if (!Number.isSafeInteger(compactIdleMs) || compactIdleMs < 0) throw new Error(`compactIdleMs must be a non-negative integer, got ${compactIdleMs}`);
+    if (!/^\d+(\.\d+)?\s*[KMGT]?i?B$/i.test(checkpointThreshold)) throw new Error(`checkpointThreshold must be a size like '256MB', got ${JSON.stringify(checkpointThreshold)}`);
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
-    const instance = await DuckDBInstance.create(path, threads === undefined ? {} : { threads: String(threads) });
+    const config: Record<string, string> = { checkpoint_threshold: checkpointThreshold };
+    if (threads !== undefined) config.threads = String(threads);
+    const instance = await DuckDBInstance.create(path, config);
     const connection = await instance.connect();
     if (lockDown) await lockDownDatabase(connection, lockDown.allowedDirectories);
     const store = new DuckDbStore(instance, connection, await instance.connect());
     store.lockedDown = Boolean(lockDown);
+    store.compactAfterRows = compactAfterRows;
+    store.compactIdleMs = compactIdleMs;
+    if (onCompactionError) store.onCompactionError = onCompactionError;
     return store;
   }
 
@@ -126,6 +168,7 @@ export class DuckDbStore implements Store {
     assertLayout(layout);
     await this.serialize(async (connection) => {
       await inTransaction(connection, () => initSchema(connection, layout));
+      if (this.factKeys.size === 0) await loadFactKeys(connection, this.factKeys);
       const [[stored = null] = []] = await readRows(connection, 'SELECT watermark FROM meta');
       this.committedWatermark = stored === null ? null : fromTimestamp(stored);
       this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
@@ -140,20 +183,37 @@ export class DuckDbStore implements Store {
 
     return this.exclusive(async (connection) => {
       let raised: Date | null = null;
+      let appended = 0;
+      const hashes = batch.candidates.map((fact) => FactKeySet.hash(fact.source, fact.id));
+      const fresh: StoredFact[] = [];
+      const freshHashes: Array<[number, number]> = [];
       const result = await inTransaction(connection, async () => {
-        const { applied, duplicates } = batch.split(await insertNewFacts(connection, batch.candidates));
+        // Only keys whose hash is known can be stored already; they are checked against the table.
+        const probable = batch.candidates.filter((_, i) => this.factKeys.has(...hashes[i]));
+        const stored = await storedFactKeys(connection, probable);
+        batch.candidates.forEach((fact, i) => {
+          if (probable.length > 0 && stored.has(factKey(fact.source, fact.id))) return;
+          fresh.push(fact);
+          freshHashes.push(hashes[i]);
+        });
+        const { applied, duplicates } = batch.split(new Set(fresh.map((fact) => factKey(fact.source, fact.id))));
         if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
+        await appendFacts(connection, fresh, freshHashes);
 
         const reader = sessionStateReader(duckDbRepairSession(connection, this.states), this.states);
         const projection = assertProjection(await project(applied, reader));
-        await upsertRollups(connection, mergeRollupDeltas(projection.deltas, this.rollups));
+        appended = await appendRollupDeltas(connection, mergeRollupDeltas(projection.deltas, this.rollups));
         await upsertStates(connection, mergeStateWrites(projection.states, this.states));
         // A batch of facts older than the watermark (a backfill, late facts) leaves the row alone.
         const latest = latestTime(applied);
         if (this.committedWatermark === null || latest > this.committedWatermark) await raiseWatermark(connection, (raised = latest));
         return { applied, duplicates, projection };
       });
+      // Committed: only now do the new keys count as stored and the deltas as pending.
+      for (const [high, low] of freshHashes) this.factKeys.add(high, low);
       if (raised) this.committedWatermark = raised;
+      this.deltaRows += appended;
+      if (appended > 0) this.afterDeltas();
       return result;
     });
   }
@@ -250,7 +310,7 @@ export class DuckDbStore implements Store {
   async enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult> {
     const { facts: before, grains } = assertCutoffs(cutoffs);
     return this.exclusive((connection) =>
-      inTransaction(connection, async () => {
+      this.compactedTransaction(connection, async () => {
         const at = [toTimestamp(before)];
         await connection.run(`DELETE FROM retractions WHERE (source, id) IN (SELECT source, id FROM facts WHERE time < $1)`, at);
         const facts = (await connection.run(`DELETE FROM facts WHERE time < $1`, at)).rowsChanged;
@@ -278,7 +338,10 @@ export class DuckDbStore implements Store {
     const columns = [keys, ...Object.keys(layout.columns).map(ident)].join(', ');
     const options = format === 'parquet' ? 'FORMAT parquet' : 'FORMAT csv, HEADER';
     const sql = `COPY (SELECT ${columns} FROM ${rollupTable(layout.name, grain)} ORDER BY ${keys}) TO '${file}' (${options})`;
-    return this.exclusive(async (connection) => (await connection.run(sql)).rowsChanged);
+    return this.exclusive(async (connection) => {
+      await this.compactedTransaction(connection, async () => undefined);
+      return (await connection.run(sql)).rowsChanged;
+    });
   }
 
   /** The SQL port over this database's published views; only on a database opened with `lockDown`. */
@@ -290,11 +353,15 @@ export class DuckDbStore implements Store {
       rollups: [...this.rollups.values()],
       states: [...this.states],
       write: (work) => this.exclusive(work),
+      // The views read keyed tables: a statement first waits for pending deltas to be folded in.
+      settle: () => this.compact(),
     });
     return this.sqlPort;
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     const closing = Promise.all([this.queue, this.readQueue, this.sqlPort?.close()]).then(() => {
       if (!this.connection) return;
       this.reader?.closeSync();
@@ -310,9 +377,57 @@ export class DuckDbStore implements Store {
 
   /** One repair transaction on the connection, its turn taken like an apply's. */
   private repair<T>(work: (session: ReturnType<typeof duckDbRepairSession>, context: RepairContext) => Promise<T>, reprojector: Reprojector): Promise<T> {
+    // Repairs read and rewrite keyed rows: pending deltas are folded in first, in the same transaction.
     return this.exclusive((connection) =>
-      inTransaction(connection, () => work(duckDbRepairSession(connection, this.states), { rollups: this.rollups, states: this.states, reprojector })),
+      this.compactedTransaction(connection, () =>
+        work(duckDbRepairSession(connection, this.states), { rollups: this.rollups, states: this.states, reprojector }),
+      ),
     );
+  }
+
+  /**
+   * Folds every pending rollup delta into the keyed tables, in one transaction (reads see all of it or
+   * none). Runs by itself at `compactAfterRows` and after `compactIdleMs` of quiet; callable any time.
+   */
+  compact(): Promise<void> {
+    return this.exclusive((connection) => this.compactedTransaction(connection, async () => undefined));
+  }
+
+  /**
+   * One transaction that first folds the pending deltas into the keyed tables, then does `work`; the
+   * pending count resets only once it commits (writes are serialized, so nothing adds deltas meanwhile).
+   */
+  private async compactedTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+    const pending = this.deltaRows;
+    const result = await inTransaction(connection, async () => {
+      if (pending > 0) for (const layout of this.rollups.values()) await compactDeltas(connection, layout);
+      return work();
+    });
+    this.deltaRows -= pending;
+    return result;
+  }
+
+  /** Queues a compaction once enough deltas are pending, else (re)arms the idle one. */
+  private afterDeltas(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.deltaRows >= this.compactAfterRows) return this.queueCompaction();
+    if (this.compactIdleMs > 0) {
+      this.idleTimer = setTimeout(() => this.queueCompaction(), this.compactIdleMs);
+      this.idleTimer.unref();
+    }
+  }
+
+  private queueCompaction(): void {
+    if (this.compactionQueued || !this.connection) return;
+    this.compactionQueued = true;
+    this.exclusive(async (connection) => {
+      this.compactionQueued = false;
+      if (this.deltaRows > 0) await this.compactedTransaction(connection, async () => undefined);
+    }).catch((error: unknown) => {
+      // A compaction rolled back leaves its deltas pending (reads stay correct); count them again.
+      if (this.connection) this.onCompactionError(error);
+    });
   }
 
   /** `serialize` for everything but `init`, which must have run: the tables exist only after it. */
@@ -346,12 +461,6 @@ export class DuckDbStore implements Store {
     this.queue = run.catch(() => undefined);
     return run;
   }
-}
-
-/** A `list()` of BLOBs as DuckDB returns it (NULL when the group had none). */
-function encodedList(value: unknown): Array<Uint8Array | null> {
-  if (!(value instanceof DuckDBListValue)) return [];
-  return value.items.map((item) => (item instanceof DuckDBBlobValue ? item.bytes : null));
 }
 
 /**

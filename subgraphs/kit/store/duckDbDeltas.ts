@@ -1,0 +1,153 @@
+import { DuckDBBlobValue, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
+import { STORED_GRAINS, type RollupLayout, type StoredGrain } from './Store.js';
+import type { MergedRollupRow, MergedRollupTable } from './mergeRollupDeltas.js';
+import { fromTimestamp, ident, readRows, toTimestamp } from './duckDbSql.js';
+import { upsertRollups } from './duckDbWrites.js';
+import { mergeEncoded, sketchColumns } from './sketchRows.js';
+
+/*
+ * Rollup deltas of the embedded store. An apply appends each batch's pre-merged rollup rows to a delta
+ * table per rollup and grain: no primary key, so no ART index upkeep and no ON CONFLICT per row (that
+ * upkeep was most of an apply's cost in DuckDB, see docs/architecture.md "Embedded store write path").
+ * Every measure merges by sum/min/max and every sketch by its own merge, so a bucket's value is the merge
+ * of its keyed row and its delta rows, in any order: reads aggregate both (`duckDbBucketQuery.ts`), and a
+ * compaction folds the deltas into the keyed table in one transaction, which readers see whole or not at
+ * all (MVCC). A delta row's absent sum is stored as 0 and its absent min/max as NULL, exactly what the
+ * keyed upsert would have made of it, so a read gives the same answer before and after a compaction.
+ */
+
+/** The delta table of a rollup grain; `delta_` names no other table of the store. */
+export const deltaTable = (rollup: string, grain: StoredGrain): string => ident(`delta_${rollup}_${grain}`);
+
+/** A delta table has the keyed table's columns in layout order and no key. */
+export function deltaDdl(layout: RollupLayout, grain: StoredGrain): string {
+  const columns = [
+    'bucket TIMESTAMP NOT NULL',
+    ...layout.dimensions.map((d) => `${ident(d)} VARCHAR NOT NULL`),
+    ...Object.keys(layout.columns).map((c) => `${ident(c)} DOUBLE`),
+    ...Object.keys(layout.sketches ?? {}).map((c) => `${ident(c)} BLOB`),
+  ];
+  return `CREATE TABLE IF NOT EXISTS ${deltaTable(layout.name, grain)} (${columns.join(', ')})`;
+}
+
+/**
+ * Readies a rollup grain's delta table at `init`: deltas left by an earlier run (perhaps under an older
+ * layout) are folded into the keyed table, then the table is created anew in the layout's column order,
+ * the order the appender writes in. Returns nothing to do afterwards: the deltas are empty.
+ */
+export async function resetDeltaTable(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain): Promise<void> {
+  const table = `delta_${layout.name}_${grain}`;
+  const columnRows = await readRows(
+    connection,
+    `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
+    [table],
+  );
+  if (columnRows.length > 0) {
+    const existing = new Set(columnRows.map(([name]) => String(name)));
+    const wanted: Array<[string, string]> = [
+      ...Object.keys(layout.columns).map((c): [string, string] => [c, 'DOUBLE']),
+      ...Object.keys(layout.sketches ?? {}).map((c): [string, string] => [c, 'BLOB']),
+    ];
+    for (const [column, type] of wanted) if (!existing.has(column)) await connection.run(`ALTER TABLE ${ident(table)} ADD COLUMN ${ident(column)} ${type}`);
+    await compactDeltas(connection, layout, [grain]);
+    await connection.run(`DROP TABLE ${ident(table)}`);
+  }
+  await connection.run(deltaDdl(layout, grain));
+}
+
+/** Appends a batch's merged rows to the delta tables, one appender per table; returns the rows appended. */
+export async function appendRollupDeltas(connection: DuckDBConnection, tables: readonly MergedRollupTable[]): Promise<number> {
+  let appended = 0;
+  for (const { layout, grain, rows } of tables) {
+    if (rows.length === 0) continue;
+    const kinds = Object.values(layout.columns);
+    const sketchCount = Object.keys(layout.sketches ?? {}).length;
+    const appender = await connection.createAppender(`delta_${layout.name}_${grain}`);
+    try {
+      for (const row of rows) {
+        appender.appendTimestamp(toTimestamp(row.bucket));
+        for (const value of row.dims) appender.appendVarchar(value);
+        for (let i = 0; i < kinds.length; i++) {
+          const value = row.values[i];
+          if (value !== undefined) appender.appendDouble(value);
+          else if (kinds[i] === 'sum') appender.appendDouble(0);
+          else appender.appendNull();
+        }
+        for (let i = 0; i < sketchCount; i++) {
+          const sketch = row.sketches?.[i];
+          if (sketch) appender.appendBlob(sketch.encode());
+          else appender.appendNull();
+        }
+        appender.endRow();
+      }
+      appender.closeSync();
+    } catch (error) {
+      try {
+        appender.clear();
+        appender.closeSync();
+      } catch {
+        // The caller rolls the transaction back; the original error is the one worth reporting.
+      }
+      throw error;
+    }
+    appended += rows.length;
+  }
+  return appended;
+}
+
+/**
+ * Folds the delta rows of the given grains into the keyed tables and empties the deltas, inside the
+ * caller's transaction: the rows are merged per key in SQL (sketches listed and merged in JS), then go
+ * through the same keyed upsert an apply used before deltas existed, sketches merged with the stored ones.
+ */
+export async function compactDeltas(connection: DuckDBConnection, layout: RollupLayout, grains: readonly StoredGrain[] = STORED_GRAINS): Promise<number> {
+  const columns = Object.entries(layout.columns);
+  const sketches = sketchColumns(layout);
+  const keys = ['bucket', ...layout.dimensions.map(ident)];
+  const aggregates = [
+    ...columns.map(([column, kind]) => `${kind}(${ident(column)})`),
+    ...sketches.map(([column]) => `list(${ident(column)}) FILTER (WHERE ${ident(column)} IS NOT NULL)`),
+  ];
+  const tables: MergedRollupTable[] = [];
+  let compacted = 0;
+  for (const grain of grains) {
+    const table = deltaTable(layout.name, grain);
+    const [[count]] = await readRows(connection, `SELECT count(*) FROM ${table}`);
+    if (Number(count) === 0) continue;
+    compacted += Number(count);
+    const groups = keys.map((_, i) => i + 1).join(', ');
+    const merged = await readRows(connection, `SELECT ${[...keys, ...aggregates].join(', ')} FROM ${table} GROUP BY ${groups}`);
+    const dimCount = layout.dimensions.length;
+    const rows = merged.map((row): MergedRollupRow => {
+      const values = row.slice(1 + dimCount, 1 + dimCount + columns.length).map((value) => (value === null ? undefined : Number(value)));
+      const lists = row.slice(1 + dimCount + columns.length);
+      const out: MergedRollupRow = { bucket: fromTimestamp(row[0]), dims: row.slice(1, 1 + dimCount).map(String), values };
+      if (sketches.length) out.sketches = sketches.map(([, kind], i) => mergeEncoded(kind, encodedList(lists[i])));
+      return out;
+    });
+    tables.push({ layout, grain, rows });
+  }
+  if (tables.length === 0) return 0;
+  await upsertRollups(connection, tables);
+  for (const { grain } of tables) await connection.run(`DELETE FROM ${deltaTable(layout.name, grain)}`);
+  return compacted;
+}
+
+/** Rows in a rollup's delta tables, all grains (what `init` finds, what reads scan beside the keyed rows). */
+export async function countDeltaRows(connection: DuckDBConnection, layout: RollupLayout): Promise<number> {
+  let rows = 0;
+  for (const grain of STORED_GRAINS) rows += Number((await readRows(connection, `SELECT count(*) FROM ${deltaTable(layout.name, grain)}`))[0][0]);
+  return rows;
+}
+
+/** A `list()` of BLOBs as DuckDB returns it (NULL when the group had none). */
+export function encodedList(value: unknown): Array<Uint8Array | null> {
+  if (!(value instanceof DuckDBListValue)) return [];
+  return value.items.map((item) => (item instanceof DuckDBBlobValue ? item.bytes : null));
+}
+
+/** The rows a bucket query reads for a rollup grain: its keyed rows and its delta rows, same columns. */
+export function rollupRowsSql(layout: RollupLayout, grain: StoredGrain, keyedTable: string, columns: readonly string[]): string {
+  const list = columns.join(', ');
+  return `(SELECT ${list} FROM ${keyedTable} UNION ALL SELECT ${list} FROM ${deltaTable(layout.name, grain)})`;
+}
