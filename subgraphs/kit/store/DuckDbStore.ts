@@ -129,6 +129,8 @@ export class DuckDbStore implements Store {
   /** Rollup delta rows not yet compacted (`duckDbDeltas.ts`). */
   private deltaRows = 0;
   private compactionQueued = false;
+  /** Applies waiting for or holding the write connection: an idle compaction waits for none to be left. */
+  private appliesInFlight = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private compactAfterRows = 200_000;
   private compactIdleMs = 1_000;
@@ -181,6 +183,7 @@ export class DuckDbStore implements Store {
     const batch = factBatch(facts);
     if (batch.candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
 
+    this.appliesInFlight++;
     return this.exclusive(async (connection) => {
       let raised: Date | null = null;
       let appended = 0;
@@ -213,8 +216,10 @@ export class DuckDbStore implements Store {
       for (const [high, low] of freshHashes) this.factKeys.add(high, low);
       if (raised) this.committedWatermark = raised;
       this.deltaRows += appended;
-      if (appended > 0) this.afterDeltas();
       return result;
+    }).finally(() => {
+      this.appliesInFlight--;
+      if (this.deltaRows > 0) this.afterDeltas();
     });
   }
 
@@ -412,10 +417,17 @@ export class DuckDbStore implements Store {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     if (this.deltaRows >= this.compactAfterRows) return this.queueCompaction();
-    if (this.compactIdleMs > 0) {
-      this.idleTimer = setTimeout(() => this.queueCompaction(), this.compactIdleMs);
-      this.idleTimer.unref();
-    }
+    if (this.compactIdleMs > 0) this.armIdleCompaction();
+  }
+
+  /** Compacts once `compactIdleMs` pass with no apply waiting or running (ingestion is never made to wait). */
+  private armIdleCompaction(): void {
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.appliesInFlight > 0 || this.deltaRows === 0) return; // the last of them re-arms it
+      this.queueCompaction();
+    }, this.compactIdleMs);
+    this.idleTimer.unref();
   }
 
   private queueCompaction(): void {

@@ -1,9 +1,9 @@
 import { DuckDBBlobValue, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout, type StoredGrain } from './Store.js';
 import type { MergedRollupRow, MergedRollupTable } from './mergeRollupDeltas.js';
-import { fromTimestamp, ident, readRows, toTimestamp } from './duckDbSql.js';
-import { upsertRollups } from './duckDbWrites.js';
-import { mergeEncoded, sketchColumns } from './sketchRows.js';
+import { fromTimestamp, ident, mergeSql, readRows, rollupTable, toTimestamp } from './duckDbSql.js';
+import { writeSketchRows } from './duckDbWrites.js';
+import { mergeEncoded, mergeStoredSketches, sketchColumns } from './sketchRows.js';
 
 /*
  * Rollup deltas of the embedded store. An apply appends each batch's pre-merged rollup rows to a delta
@@ -97,40 +97,70 @@ export async function appendRollupDeltas(connection: DuckDBConnection, tables: r
 
 /**
  * Folds the delta rows of the given grains into the keyed tables and empties the deltas, inside the
- * caller's transaction: the rows are merged per key in SQL (sketches listed and merged in JS), then go
- * through the same keyed upsert an apply used before deltas existed, sketches merged with the stored ones.
+ * caller's transaction. Measures go in one `INSERT ... SELECT ... GROUP BY ... ON CONFLICT` per grain,
+ * without a round trip through JS. Sketches cannot be merged in SQL: the keys whose delta rows carry any
+ * are read with their stored sketches (one scan of the keyed table per grain, where an apply used to pay
+ * two per batch), merged in JS and written back.
  */
 export async function compactDeltas(connection: DuckDBConnection, layout: RollupLayout, grains: readonly StoredGrain[] = STORED_GRAINS): Promise<number> {
-  const columns = Object.entries(layout.columns);
-  const sketches = sketchColumns(layout);
-  const keys = ['bucket', ...layout.dimensions.map(ident)];
-  const aggregates = [
-    ...columns.map(([column, kind]) => `${kind}(${ident(column)})`),
-    ...sketches.map(([column]) => `list(${ident(column)}) FILTER (WHERE ${ident(column)} IS NOT NULL)`),
-  ];
-  const tables: MergedRollupTable[] = [];
   let compacted = 0;
   for (const grain of grains) {
-    const table = deltaTable(layout.name, grain);
-    const [[count]] = await readRows(connection, `SELECT count(*) FROM ${table}`);
+    const delta = deltaTable(layout.name, grain);
+    const [[count]] = await readRows(connection, `SELECT count(*) FROM ${delta}`);
     if (Number(count) === 0) continue;
     compacted += Number(count);
-    const groups = keys.map((_, i) => i + 1).join(', ');
-    const merged = await readRows(connection, `SELECT ${[...keys, ...aggregates].join(', ')} FROM ${table} GROUP BY ${groups}`);
-    const dimCount = layout.dimensions.length;
-    const rows = merged.map((row): MergedRollupRow => {
-      const values = row.slice(1 + dimCount, 1 + dimCount + columns.length).map((value) => (value === null ? undefined : Number(value)));
-      const lists = row.slice(1 + dimCount + columns.length);
-      const out: MergedRollupRow = { bucket: fromTimestamp(row[0]), dims: row.slice(1, 1 + dimCount).map(String), values };
-      if (sketches.length) out.sketches = sketches.map(([, kind], i) => mergeEncoded(kind, encodedList(lists[i])));
-      return out;
-    });
-    tables.push({ layout, grain, rows });
+    await connection.run(upsertDeltasSql(layout, grain));
+    if (layout.sketches) await compactSketches(connection, layout, grain);
+    await connection.run(`DELETE FROM ${delta}`);
   }
-  if (tables.length === 0) return 0;
-  await upsertRollups(connection, tables);
-  for (const { grain } of tables) await connection.run(`DELETE FROM ${deltaTable(layout.name, grain)}`);
   return compacted;
+}
+
+/** The keyed upsert of a grain's deltas merged per key (a sum is never NULL in a delta, see `appendRollupDeltas`). */
+function upsertDeltasSql(layout: RollupLayout, grain: StoredGrain): string {
+  const table = rollupTable(layout.name, grain);
+  const keys = ['bucket', ...layout.dimensions.map(ident)];
+  const columns = Object.entries(layout.columns);
+  const names = [...keys, ...columns.map(([column]) => ident(column))].join(', ');
+  const aggregates = columns.map(([column, kind]) => `${kind}(${ident(column)})`);
+  const groups = keys.map((_, i) => i + 1).join(', ');
+  const sets = columns.map(([column, kind]) => `${ident(column)} = ${mergeSql(kind, `${table}.${ident(column)}`, `excluded.${ident(column)}`)}`);
+  const action = sets.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${sets.join(', ')}`;
+  return `INSERT INTO ${table} (${names}) SELECT ${[...keys, ...aggregates].join(', ')} FROM ${deltaTable(layout.name, grain)}
+    GROUP BY ${groups} ON CONFLICT (${keys.join(', ')}) ${action}`;
+}
+
+async function compactSketches(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain): Promise<void> {
+  const sketches = sketchColumns(layout);
+  const keys = ['bucket', ...layout.dimensions.map(ident)];
+  const delta = deltaTable(layout.name, grain);
+  const carries = sketches.map(([column]) => `${ident(column)} IS NOT NULL`).join(' OR ');
+  const lists = sketches.map(([column]) => `list(${ident(column)}) FILTER (WHERE ${ident(column)} IS NOT NULL)`);
+  const groups = keys.map((_, i) => i + 1).join(', ');
+  const incoming = await readRows(connection, `SELECT ${[...keys, ...lists].join(', ')} FROM ${delta} WHERE ${carries} GROUP BY ${groups}`);
+  if (incoming.length === 0) return;
+  const dimCount = layout.dimensions.length;
+  const rows = incoming.map(
+    (row): MergedRollupRow => ({
+      bucket: fromTimestamp(row[0]),
+      dims: row.slice(1, 1 + dimCount).map(String),
+      values: [],
+      sketches: sketches.map(([, kind], i) => mergeEncoded(kind, encodedList(row[1 + dimCount + i]))),
+    }),
+  );
+  const table = rollupTable(layout.name, grain);
+  const match = keys.map((key) => `d.${key} = t.${key}`).join(' AND ');
+  const storedRows = await readRows(
+    connection,
+    `SELECT ${[...keys.map((key) => `t.${key}`), ...sketches.map(([column]) => `t.${ident(column)}`)].join(', ')} FROM ${table} t
+     WHERE EXISTS (SELECT 1 FROM ${delta} d WHERE ${match} AND (${sketches.map(([column]) => `d.${ident(column)} IS NOT NULL`).join(' OR ')}))`,
+  );
+  const stored = storedRows.map((row) => ({
+    bucket: fromTimestamp(row[0]),
+    dims: row.slice(1, 1 + dimCount).map(String),
+    sketches: row.slice(1 + dimCount).map((value) => (value instanceof DuckDBBlobValue ? value.bytes : null)),
+  }));
+  await writeSketchRows(connection, layout, [{ grain, rows: mergeStoredSketches(layout, rows, stored) }]);
 }
 
 /** Rows in a rollup's delta tables, all grains (what `init` finds, what reads scan beside the keyed rows). */

@@ -113,7 +113,8 @@ export function upsertStagedRollupSql(layout: RollupLayout, grain: StoredGrain):
   return `INSERT INTO ${table} (${names}) SELECT ${names} FROM ${ident(rollupStage(layout.name))} WHERE _grain = '${grain}' ON CONFLICT (${key}) ${action}`;
 }
 
-function mergeSql(kind: MergeKind, current: string, incoming: string): string {
+/** SQL merging a stored and an incoming partial aggregate, a NULL on either side wiping nothing. */
+export function mergeSql(kind: MergeKind, current: string, incoming: string): string {
   if (kind === 'sum') return `COALESCE(${current}, 0) + ${incoming}`;
   const fn = kind === 'min' ? 'LEAST' : 'GREATEST';
   return `${fn}(COALESCE(${current}, ${incoming}), COALESCE(${incoming}, ${current}))`;
