@@ -159,7 +159,7 @@ describe('DuckDbStore rollup deltas', () => {
       (await store.queryBuckets(query([T0, T0 + DAY], { grain: 'hour', groupBy: ['region'], sketches: ['buyers'] }))).map((row) => [
         row.group.region,
         row.values.count,
-        row.sketches?.buyers?.estimate(),
+        (row.sketches?.buyers as DistinctSketch | undefined)?.estimate(),
       ]);
     const compacted = await openStore({ compactAfterRows: 1, path: join(dir, 'compacted.duckdb') }, layout);
     const pending = await openStore({ path: join(dir, 'pending.duckdb') }, layout);

@@ -26,7 +26,7 @@ import type {
 } from './Store.js';
 import { assertLayout } from './storeIdentifiers.js';
 import { sessionStateReader } from './sessionStateReader.js';
-import { mergeRollupDeltas, mergeStateWrites } from './mergeRollupDeltas.js';
+import { mergeStateWrites, rollupDeltaRows } from './mergeRollupDeltas.js';
 import {
   assertGrain,
   assertLimit,
@@ -205,7 +205,7 @@ export class DuckDbStore implements Store {
 
         const reader = sessionStateReader(duckDbRepairSession(connection, this.states), this.states);
         const projection = assertProjection(await project(applied, reader));
-        appended = await appendRollupDeltas(connection, mergeRollupDeltas(projection.deltas, this.rollups));
+        appended = await appendRollupDeltas(connection, rollupDeltaRows(projection.deltas, this.rollups));
         await upsertStates(connection, mergeStateWrites(projection.states, this.states));
         // A batch of facts older than the watermark (a backfill, late facts) leaves the row alone.
         const latest = latestTime(applied);

@@ -3,7 +3,7 @@ import { STORED_GRAINS, type RollupLayout, type StoredGrain } from './Store.js';
 import type { MergedRollupRow, MergedRollupTable } from './mergeRollupDeltas.js';
 import { fromTimestamp, ident, mergeSql, readRows, rollupTable, toTimestamp } from './duckDbSql.js';
 import { writeSketchRows } from './duckDbWrites.js';
-import { mergeEncoded, mergeStoredSketches, sketchColumns } from './sketchRows.js';
+import { mergeEncoded, mergeStoredSketches, sketchColumns, type SketchRow } from './sketchRows.js';
 
 /*
  * Rollup deltas of the embedded store. An apply appends each batch's pre-merged rollup rows to a delta
@@ -130,36 +130,49 @@ function upsertDeltasSql(layout: RollupLayout, grain: StoredGrain): string {
     GROUP BY ${groups} ON CONFLICT (${keys.join(', ')}) ${action}`;
 }
 
+/**
+ * Sketches of a grain's deltas into the keyed rows (which exist: the measure upsert ran first). A key with
+ * one delta sketch of a column and none stored takes it as is, in one UPDATE per column (SQL, no decoding);
+ * only keys with several delta sketches of a column, or one besides a stored sketch, are read, merged in
+ * JS and written back. Those are read first, while the stored sketches are still the old ones.
+ */
 async function compactSketches(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain): Promise<void> {
   const sketches = sketchColumns(layout);
   const keys = ['bucket', ...layout.dimensions.map(ident)];
   const delta = deltaTable(layout.name, grain);
-  const carries = sketches.map(([column]) => `${ident(column)} IS NOT NULL`).join(' OR ');
-  const lists = sketches.map(([column]) => `list(${ident(column)}) FILTER (WHERE ${ident(column)} IS NOT NULL)`);
-  const groups = keys.map((_, i) => i + 1).join(', ');
-  const incoming = await readRows(connection, `SELECT ${[...keys, ...lists].join(', ')} FROM ${delta} WHERE ${carries} GROUP BY ${groups}`);
-  if (incoming.length === 0) return;
-  const dimCount = layout.dimensions.length;
-  const rows = incoming.map(
-    (row): MergedRollupRow => ({
-      bucket: fromTimestamp(row[0]),
-      dims: row.slice(1, 1 + dimCount).map(String),
-      values: [],
-      sketches: sketches.map(([, kind], i) => mergeEncoded(kind, encodedList(row[1 + dimCount + i]))),
-    }),
-  );
   const table = rollupTable(layout.name, grain);
-  const match = keys.map((key) => `d.${key} = t.${key}`).join(' AND ');
-  const storedRows = await readRows(
+  const groups = keys.map((_, i) => i + 1).join(', ');
+  const match = (alias: string) => keys.map((key) => `d.${key} = ${alias}.${key}`).join(' AND ');
+  // Aliases `_l<i>`/`_n<i>`: validated identifiers never start with an underscore.
+  const grouped = `SELECT ${[
+    ...keys,
+    ...sketches.flatMap(([column], i) => [`list(${ident(column)}) FILTER (WHERE ${ident(column)} IS NOT NULL) AS _l${i}`, `count(${ident(column)}) AS _n${i}`]),
+  ].join(', ')} FROM ${delta} GROUP BY ${groups}`;
+  const contested = sketches.map(([column], i) => `d._n${i} > 1 OR (d._n${i} = 1 AND t.${ident(column)} IS NOT NULL)`).join(' OR ');
+  const read = await readRows(
     connection,
-    `SELECT ${[...keys.map((key) => `t.${key}`), ...sketches.map(([column]) => `t.${ident(column)}`)].join(', ')} FROM ${table} t
-     WHERE EXISTS (SELECT 1 FROM ${delta} d WHERE ${match} AND (${sketches.map(([column]) => `d.${ident(column)} IS NOT NULL`).join(' OR ')}))`,
+    `SELECT ${[...keys.map((key) => `d.${key}`), ...sketches.map((_, i) => `d._l${i}`), ...sketches.map(([column]) => `t.${ident(column)}`)].join(', ')}
+     FROM (${grouped}) d JOIN ${table} t ON ${match('t')} WHERE ${contested}`,
   );
-  const stored = storedRows.map((row) => ({
-    bucket: fromTimestamp(row[0]),
-    dims: row.slice(1, 1 + dimCount).map(String),
-    sketches: row.slice(1 + dimCount).map((value) => (value instanceof DuckDBBlobValue ? value.bytes : null)),
-  }));
+  for (const [column] of sketches) {
+    await connection.run(
+      `UPDATE ${table} SET ${ident(column)} = d._one
+       FROM (SELECT ${keys.join(', ')}, any_value(${ident(column)}) AS _one FROM ${delta} GROUP BY ${groups} HAVING count(${ident(column)}) = 1) d
+       WHERE ${match(table)} AND ${table}.${ident(column)} IS NULL`,
+    );
+  }
+  if (read.length === 0) return;
+  const dimCount = layout.dimensions.length;
+  const rows: MergedRollupRow[] = [];
+  const stored: SketchRow[] = [];
+  for (const row of read) {
+    const bucket = fromTimestamp(row[0]);
+    const dims = row.slice(1, 1 + dimCount).map(String);
+    const lists = row.slice(1 + dimCount, 1 + dimCount + sketches.length);
+    rows.push({ bucket, dims, values: [], sketches: sketches.map(([, kind], i) => mergeEncoded(kind, encodedList(lists[i]))) });
+    const old = row.slice(1 + dimCount + sketches.length).map((value) => (value instanceof DuckDBBlobValue ? value.bytes : null));
+    stored.push({ bucket, dims, sketches: old });
+  }
   await writeSketchRows(connection, layout, [{ grain, rows: mergeStoredSketches(layout, rows, stored) }]);
 }
 
