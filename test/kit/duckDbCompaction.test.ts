@@ -1,6 +1,6 @@
 /**
  * The embedded store's write path: facts appended without a primary key (idempotency through
- * `FactKeySet`), rollup deltas merged at read time and compacted into the keyed tables. Every expectation
+ * `KeyHashSet`), rollup deltas merged at read time and compacted into the keyed tables. Every expectation
  * comes from the raw deltas (`expectedRows`) or from a second store, never from the store under test.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbStore, type DuckDbStoreOptions } from '../../subgraphs/kit/store/DuckDbStore.js';
-import { FactKeySet } from '../../subgraphs/kit/store/FactKeySet.js';
+import { KeyHashSet } from '../../subgraphs/kit/store/KeyHashSet.js';
+import { factKey } from '../../subgraphs/kit/store/storeInputs.js';
 import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
 import type { BucketQuery, Projector, StoreLayout, StoredFact, StoredGrain } from '../../subgraphs/kit/store/Store.js';
 import { DAY, HOUR, LAYOUT, MINUTE, T0, expectedRows, order, orderDeltas, projectOrders, query, random } from '../support/storeFixtures.js';
@@ -136,6 +137,20 @@ describe('DuckDbStore rollup deltas', () => {
     await expectReadsMatch(store, batches.flat());
   });
 
+  it('should never let a read running beside a compaction miss committed rows, the first compaction of a fresh file included', async () => {
+    // DuckDB 1.5.6 let such a read see nothing at all now and then; the store keeps reads and compactions apart.
+    const boundaries = Array.from({ length: 97 }, (_, i) => T0 + i * 30 * MINUTE);
+    for (let run = 0; run < 8; run++) {
+      const store = await openStore({ path: join(dir, `fresh-${run}.duckdb`) });
+      let total = 0;
+      for (let batch = 0; batch < 3; batch++) {
+        total += (await store.apply(orders(40, 1000 + run * 10 + batch), projectOrders)).applied.length;
+        const [, ...reads] = await Promise.all([store.compact(), ...Array.from({ length: 6 }, () => store.queryBuckets(query(boundaries)))]);
+        for (const rows of reads) expect(rows.reduce((sum, row) => sum + Number(row.values.count), 0)).toBe(total);
+      }
+    }
+  });
+
   it('should merge sketches from deltas exactly as from keyed rows', async () => {
     const layout: StoreLayout = { rollups: [{ name: 'orders', dimensions: ['region'], columns: { count: 'sum' }, sketches: { buyers: 'hll' } }], states: [] };
     const project: Projector = async (facts) => ({
@@ -154,7 +169,9 @@ describe('DuckDbStore rollup deltas', () => {
       states: [],
     });
     const next = random(5);
-    const facts = Array.from({ length: 400 }, (_, i) => order(`s${i}`, T0 + Math.floor(next() * DAY), { region: ['eu', 'us'][i % 2], product: `p${Math.floor(next() * 120)}` }));
+    const facts = Array.from({ length: 400 }, (_, i) =>
+      order(`s${i}`, T0 + Math.floor(next() * DAY), { region: ['eu', 'us'][i % 2], product: `p${Math.floor(next() * 120)}` }),
+    );
     const distinct = async (store: DuckDbStore) =>
       (await store.queryBuckets(query([T0, T0 + DAY], { grain: 'hour', groupBy: ['region'], sketches: ['buyers'] }))).map((row) => [
         row.group.region,
@@ -250,25 +267,25 @@ describe('DuckDbStore fact idempotency without a primary key', () => {
   });
 });
 
-describe('FactKeySet', () => {
+describe('KeyHashSet', () => {
   it('should hold exactly the added hashes through growth', () => {
-    const set = new FactKeySet(4);
+    const set = new KeyHashSet(4);
     const added = new Set<string>();
     for (let i = 0; i < 50_000; i++) {
-      const [high, low] = FactKeySet.hash('urn:test', `id-${i}`);
+      const [high, low] = KeyHashSet.hash(factKey('urn:test', `id-${i}`));
       set.add(high, low);
       added.add(`${high}:${low}`);
     }
     expect(set.size).toBe(added.size);
     let missing = 0;
-    for (let i = 0; i < 50_000; i++) if (!set.has(...FactKeySet.hash('urn:test', `id-${i}`))) missing++;
+    for (let i = 0; i < 50_000; i++) if (!set.has(...KeyHashSet.hash(factKey('urn:test', `id-${i}`)))) missing++;
     expect(missing).toBe(0);
     let falsePositives = 0;
-    for (let i = 50_000; i < 100_000; i++) if (set.has(...FactKeySet.hash('urn:test', `id-${i}`))) falsePositives++;
+    for (let i = 50_000; i < 100_000; i++) if (set.has(...KeyHashSet.hash(factKey('urn:test', `id-${i}`)))) falsePositives++;
     expect(falsePositives).toBe(0);
   });
 
   it('should tell keys apart whatever characters the source holds', () => {
-    expect(FactKeySet.hash('a', 'bc')).not.toEqual(FactKeySet.hash('ab', 'c'));
+    expect(KeyHashSet.hash(factKey('a', 'bc'))).not.toEqual(KeyHashSet.hash(factKey('ab', 'c')));
   });
 });

@@ -14,7 +14,20 @@ import { mergeEncoded, mergeStoredSketches, sketchColumns, type SketchRow } from
  * compaction folds the deltas into the keyed table in one transaction, which readers see whole or not at
  * all (MVCC). A delta row's absent sum is stored as 0 and its absent min/max as NULL, exactly what the
  * keyed upsert would have made of it, so a read gives the same answer before and after a compaction.
+ *
+ * Each apply's rows carry a sequence number (`_seq`), and `delta_fence` holds the last one folded into the
+ * keyed tables: a compaction upserts the rows past the fence and moves the fence in one transaction, and
+ * reads take only rows past it. The folded rows are deleted afterwards, in a transaction of their own, so
+ * a failed or interrupted delete leaves only rows no read takes (the next compaction deletes them).
+ * `DuckDbStore` also keeps reads from running beside a compaction: with DuckDB 1.5.6 such a read could see
+ * an empty table pair (see `DuckDbStore.compactedTransaction`).
  */
+
+/** One row: the sequence number of the last apply whose deltas are in the keyed tables. */
+export const DELTA_FENCE_DDL = 'CREATE TABLE IF NOT EXISTS delta_fence (folded BIGINT NOT NULL)';
+
+/** Delta rows past the fence: the only ones a read or a compaction takes. */
+const pastFence = (table: string): string => `(SELECT * FROM ${table} WHERE _seq > (SELECT folded FROM delta_fence))`;
 
 /** The delta table of a rollup grain; `delta_` names no other table of the store. */
 export const deltaTable = (rollup: string, grain: StoredGrain): string => ident(`delta_${rollup}_${grain}`);
@@ -26,6 +39,8 @@ export function deltaDdl(layout: RollupLayout, grain: StoredGrain): string {
     ...layout.dimensions.map((d) => `${ident(d)} VARCHAR NOT NULL`),
     ...Object.keys(layout.columns).map((c) => `${ident(c)} DOUBLE`),
     ...Object.keys(layout.sketches ?? {}).map((c) => `${ident(c)} BLOB`),
+    // Validated identifiers never start with an underscore: no layout column can be called this.
+    '_seq BIGINT NOT NULL',
   ];
   return `CREATE TABLE IF NOT EXISTS ${deltaTable(layout.name, grain)} (${columns.join(', ')})`;
 }
@@ -56,7 +71,7 @@ export async function resetDeltaTable(connection: DuckDBConnection, layout: Roll
 }
 
 /** Appends a batch's merged rows to the delta tables, one appender per table; returns the rows appended. */
-export async function appendRollupDeltas(connection: DuckDBConnection, tables: readonly MergedRollupTable[]): Promise<number> {
+export async function appendRollupDeltas(connection: DuckDBConnection, tables: readonly MergedRollupTable[], seq: number): Promise<number> {
   let appended = 0;
   for (const { layout, grain, rows } of tables) {
     if (rows.length === 0) continue;
@@ -78,6 +93,7 @@ export async function appendRollupDeltas(connection: DuckDBConnection, tables: r
           if (sketch) appender.appendBlob(sketch.encode());
           else appender.appendNull();
         }
+        appender.appendBigInt(BigInt(seq));
         appender.endRow();
       }
       appender.closeSync();
@@ -105,13 +121,11 @@ export async function appendRollupDeltas(connection: DuckDBConnection, tables: r
 export async function compactDeltas(connection: DuckDBConnection, layout: RollupLayout, grains: readonly StoredGrain[] = STORED_GRAINS): Promise<number> {
   let compacted = 0;
   for (const grain of grains) {
-    const delta = deltaTable(layout.name, grain);
-    const [[count]] = await readRows(connection, `SELECT count(*) FROM ${delta}`);
+    const [[count]] = await readRows(connection, `SELECT count(*) FROM ${pastFence(deltaTable(layout.name, grain))}`);
     if (Number(count) === 0) continue;
     compacted += Number(count);
     await connection.run(upsertDeltasSql(layout, grain));
     if (layout.sketches) await compactSketches(connection, layout, grain);
-    await connection.run(`DELETE FROM ${delta}`);
   }
   return compacted;
 }
@@ -126,7 +140,7 @@ function upsertDeltasSql(layout: RollupLayout, grain: StoredGrain): string {
   const groups = keys.map((_, i) => i + 1).join(', ');
   const sets = columns.map(([column, kind]) => `${ident(column)} = ${mergeSql(kind, `${table}.${ident(column)}`, `excluded.${ident(column)}`)}`);
   const action = sets.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${sets.join(', ')}`;
-  return `INSERT INTO ${table} (${names}) SELECT ${[...keys, ...aggregates].join(', ')} FROM ${deltaTable(layout.name, grain)}
+  return `INSERT INTO ${table} (${names}) SELECT ${[...keys, ...aggregates].join(', ')} FROM ${pastFence(deltaTable(layout.name, grain))}
     GROUP BY ${groups} ON CONFLICT (${keys.join(', ')}) ${action}`;
 }
 
@@ -139,7 +153,7 @@ function upsertDeltasSql(layout: RollupLayout, grain: StoredGrain): string {
 async function compactSketches(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain): Promise<void> {
   const sketches = sketchColumns(layout);
   const keys = ['bucket', ...layout.dimensions.map(ident)];
-  const delta = deltaTable(layout.name, grain);
+  const delta = `${pastFence(deltaTable(layout.name, grain))} delta`;
   const table = rollupTable(layout.name, grain);
   const groups = keys.map((_, i) => i + 1).join(', ');
   const match = (alias: string) => keys.map((key) => `d.${key} = ${alias}.${key}`).join(' AND ');
@@ -176,11 +190,26 @@ async function compactSketches(connection: DuckDBConnection, layout: RollupLayou
   await writeSketchRows(connection, layout, [{ grain, rows: mergeStoredSketches(layout, rows, stored) }]);
 }
 
-/** Rows in a rollup's delta tables, all grains (what `init` finds, what reads scan beside the keyed rows). */
-export async function countDeltaRows(connection: DuckDBConnection, layout: RollupLayout): Promise<number> {
-  let rows = 0;
-  for (const grain of STORED_GRAINS) rows += Number((await readRows(connection, `SELECT count(*) FROM ${deltaTable(layout.name, grain)}`))[0][0]);
-  return rows;
+/** Moves the fence past `seq`: the deltas up to it count as folded (inside the compaction's transaction). */
+export async function moveDeltaFence(connection: DuckDBConnection, seq: number): Promise<void> {
+  await connection.run('UPDATE delta_fence SET folded = $1', [BigInt(seq)]);
+}
+
+/** The fence as stored (0 on a fresh file). */
+export async function readDeltaFence(connection: DuckDBConnection): Promise<number> {
+  const rows = await readRows(connection, 'SELECT folded FROM delta_fence');
+  if (rows.length === 0) {
+    await connection.run('INSERT INTO delta_fence VALUES (0)');
+    return 0;
+  }
+  return Number(rows[0][0]);
+}
+
+/** Deletes the delta rows behind the fence (after the compaction committed, in a transaction of its own). */
+export async function dropFoldedDeltas(connection: DuckDBConnection, layout: RollupLayout): Promise<void> {
+  for (const grain of STORED_GRAINS) {
+    await connection.run(`DELETE FROM ${deltaTable(layout.name, grain)} WHERE _seq <= (SELECT folded FROM delta_fence)`);
+  }
 }
 
 /** A `list()` of BLOBs as DuckDB returns it (NULL when the group had none). */
@@ -192,5 +221,5 @@ export function encodedList(value: unknown): Array<Uint8Array | null> {
 /** The rows a bucket query reads for a rollup grain: its keyed rows and its delta rows, same columns. */
 export function rollupRowsSql(layout: RollupLayout, grain: StoredGrain, keyedTable: string, columns: readonly string[]): string {
   const list = columns.join(', ');
-  return `(SELECT ${list} FROM ${keyedTable} UNION ALL SELECT ${list} FROM ${deltaTable(layout.name, grain)})`;
+  return `(SELECT ${list} FROM ${keyedTable} UNION ALL SELECT ${list} FROM ${pastFence(deltaTable(layout.name, grain))})`;
 }

@@ -1,6 +1,6 @@
 import type { DuckDBConnection, DuckDBListValue } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout, type StoreLayout, type StoredGrain } from './Store.js';
-import { resetDeltaTable } from './duckDbDeltas.js';
+import { DELTA_FENCE_DDL, moveDeltaFence, readDeltaFence, resetDeltaTable } from './duckDbDeltas.js';
 import { BASE_DDL, ident, readRows, rollupDdl, rollupStageDdl, rollupTable, sketchStageDdl, stateDdl } from './duckDbSql.js';
 
 /**
@@ -13,10 +13,12 @@ export async function initSchema(connection: DuckDBConnection, layout: StoreLayo
   if (keyedFacts) await connection.run('ALTER TABLE facts RENAME TO facts_keyed');
   for (const sql of BASE_DDL) await connection.run(sql);
   if (keyedFacts) {
-    // A file from before `FactKeySet`: its facts move to the table without a key (their hashes are computed at load).
+    // A file from before `KeyHashSet`: its facts move to the table without a key (their hashes are computed at load).
     await connection.run('INSERT INTO facts (source, id, type, time, data) SELECT source, id, type, time, data FROM facts_keyed');
     await connection.run('DROP TABLE facts_keyed');
   }
+  await connection.run(DELTA_FENCE_DDL);
+  await readDeltaFence(connection);
   for (const rollup of layout.rollups) {
     // Staging first: folding deltas left by an earlier run goes through it.
     await connection.run(rollupStageDdl(rollup));
@@ -29,6 +31,8 @@ export async function initSchema(connection: DuckDBConnection, layout: StoreLayo
       if (!existed && i > 0) await backfillFromFinerGrain(connection, rollup, STORED_GRAINS[i - 1], grain);
     }
   }
+  // Every delta table is new and empty now: sequence numbers start again.
+  await moveDeltaFence(connection, 0);
   for (const state of layout.states) await connection.run(stateDdl(state));
 }
 

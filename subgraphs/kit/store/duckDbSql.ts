@@ -19,7 +19,7 @@ export const sketchStage = (rollup: string): string => `stage_sketch_${rollup}`;
 export const stateTable = (state: string): string => ident(`state_${state}`);
 
 /**
- * Facts have no primary key: `FactKeySet` keeps the idempotency check in memory and the appender writes
+ * Facts have no primary key: `KeyHashSet` keeps the idempotency check in memory and the appender writes
  * them straight in. `key_high`/`key_low` hold the key's hash, so a restart reloads the set without hashing
  * every stored key again (NULL on rows a file written before them migrated).
  */
@@ -45,6 +45,11 @@ export const RAISE_WATERMARK = `UPDATE meta SET watermark = GREATEST(COALESCE(wa
 
 export function stateDdl(state: string): string {
   return `CREATE TABLE IF NOT EXISTS ${stateTable(state)} (key VARCHAR PRIMARY KEY, value JSON, updated_at TIMESTAMP)`;
+}
+
+/** States of keys known to be absent: a plain INSERT, cheaper in DuckDB than the upsert's conflict check. */
+export function insertStagedStatesSql(state: string): string {
+  return `INSERT INTO ${stateTable(state)} (key, value, updated_at) SELECT key, value::JSON, updated_at FROM stage_state`;
 }
 
 export function upsertStagedStatesSql(state: string): string {

@@ -16,9 +16,11 @@ import {
   toTimestamp,
   upsertStagedRollupSql,
   upsertStagedStatesSql,
+  insertStagedStatesSql,
 } from './duckDbSql.js';
 import { factKey } from './storeInputs.js';
-import { FactKeySet } from './FactKeySet.js';
+import { KeyHashSet } from './KeyHashSet.js';
+import type { DuckDbStateKeys } from './duckDbStateKeys.js';
 
 /*
  * The statements of one apply, each set-based: rows go into a TEMP staging table through the appender
@@ -32,7 +34,7 @@ import { FactKeySet } from './FactKeySet.js';
 
 /**
  * The keys of `facts` that are stored already, by one join against the facts table (a scan of its key
- * columns): only asked for the facts `FactKeySet` says are probably stored, which in practice are retries.
+ * columns): only asked for the facts `KeyHashSet` says are probably stored, which in practice are retries.
  */
 export async function storedFactKeys(connection: DuckDBConnection, facts: readonly StoredFact[]): Promise<Set<string>> {
   if (facts.length === 0) return new Set();
@@ -74,7 +76,7 @@ export async function appendFacts(connection: DuckDBConnection, facts: readonly 
 }
 
 /** Adds the hash of every stored fact key to `keys`: stored hashes as they are, missing ones computed. */
-export async function loadFactKeys(connection: DuckDBConnection, keys: FactKeySet): Promise<void> {
+export async function loadFactKeys(connection: DuckDBConnection, keys: KeyHashSet): Promise<void> {
   const hashed = await connection.stream('SELECT key_high, key_low FROM facts WHERE key_high IS NOT NULL');
   for (let chunk = await hashed.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await hashed.fetchChunk()) {
     const [high, low] = chunk.getColumns() as number[][];
@@ -83,7 +85,7 @@ export async function loadFactKeys(connection: DuckDBConnection, keys: FactKeySe
   const unhashed = await connection.stream('SELECT source, id FROM facts WHERE key_high IS NULL');
   for (let chunk = await unhashed.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await unhashed.fetchChunk()) {
     const [sources, ids] = chunk.getColumns() as string[][];
-    for (let i = 0; i < sources.length; i++) keys.add(...FactKeySet.hash(sources[i], ids[i]));
+    for (let i = 0; i < sources.length; i++) keys.add(...KeyHashSet.hash(factKey(sources[i], ids[i])));
   }
 }
 
@@ -165,16 +167,28 @@ export async function writeSketchRows(
   await connection.run(`DELETE FROM ${ident(sketchStage(layout.name))}`);
 }
 
-/** Writes state values; `writesByState` holds at most one write per key (see `mergeStateWrites`). */
-export async function upsertStates(connection: DuckDBConnection, writesByState: Map<string, StateWrite[]>): Promise<void> {
+/**
+ * Writes state values; `writesByState` holds at most one write per key (see `mergeStateWrites`). Keys the
+ * transaction read and found absent (`stateKeys`) are inserted plainly; the others go through the upsert.
+ */
+export async function upsertStates(connection: DuckDBConnection, writesByState: Map<string, StateWrite[]>, stateKeys?: DuckDbStateKeys): Promise<void> {
   for (const [state, writes] of writesByState) {
-    await stage(connection, 'stage_state', writes, (appender, write) => {
-      appender.appendVarchar(write.key);
-      appender.appendVarchar(JSON.stringify(write.value));
-      appender.appendTimestamp(toTimestamp(write.updatedAt));
-    });
-    await connection.run(upsertStagedStatesSql(state));
-    await connection.run('DELETE FROM stage_state');
+    const fresh = stateKeys ? writes.filter((write) => stateKeys.isAbsent(state, write.key)) : [];
+    const others = fresh.length > 0 ? writes.filter((write) => !stateKeys!.isAbsent(state, write.key)) : writes;
+    for (const write of writes) stateKeys?.writing(state, write.key);
+    for (const [part, sql] of [
+      [fresh, insertStagedStatesSql(state)],
+      [others, upsertStagedStatesSql(state)],
+    ] as const) {
+      if (part.length === 0) continue;
+      await stage(connection, 'stage_state', part, (appender, write) => {
+        appender.appendVarchar(write.key);
+        appender.appendVarchar(JSON.stringify(write.value));
+        appender.appendTimestamp(toTimestamp(write.updatedAt));
+      });
+      await connection.run(sql);
+      await connection.run('DELETE FROM stage_state');
+    }
   }
 }
 

@@ -80,7 +80,11 @@ export function rollupDeltaRows(deltas: RollupDelta[], layouts: ReadonlyMap<stri
   for (const delta of deltas) {
     const merge = tableMerge(tables, delta, layouts);
     assertBucket(delta, merge.table.layout);
-    const row: MergedRollupRow = { bucket: delta.bucket, dims: dimensionValues(delta, merge.table.layout), values: new Array<number | undefined>(merge.kinds.length) };
+    const row: MergedRollupRow = {
+      bucket: delta.bucket,
+      dims: dimensionValues(delta, merge.table.layout),
+      values: new Array<number | undefined>(merge.kinds.length),
+    };
     mergeValues(row, delta, merge);
     if (merge.sketchIndex.size) {
       row.sketches = new Array<Sketch | undefined>(merge.sketchIndex.size);

@@ -1,18 +1,18 @@
 import { hashValue } from '../sketches/hashValue.js';
 
 /**
- * The 64-bit hashes of every stored fact key, in memory: the embedded store's idempotency filter. A key
- * whose hash is absent is certainly new and is appended without touching the database; a key whose hash
- * is present is probably a duplicate and is checked against the `facts` table (a hash collision between
- * two different keys, about 3 in a million at 10M facts, must never drop a fact).
+ * The 64-bit hashes of a set of keys, in memory: the embedded store's "may this key be stored?" filter.
+ * A key whose hash is absent is certainly not stored, so the database is not asked; a key whose hash is
+ * present probably is, and the database is asked (a collision between two keys, about 3 in a million at
+ * 10M keys, must never be taken for a stored key). Hashes are only added, never removed: a stale one
+ * (a deleted fact, a rolled-back write) costs a database look-up that finds nothing, never a wrong answer.
  *
- * Why not the table's primary key: DuckDB keeps a primary key as an ART index, and its upkeep was the
- * dominant ingestion cost (about 40 µs per fact at 1M facts, and its checkpoints grew with the table).
- * This set costs 8 bytes per slot at most 3/4 full (about 110 MB at 10M facts, less than the ART index it
- * replaces) and ~0.2 µs per key. Hashes of deleted facts (retention) stay: a fact posted again after its
- * deletion finds none stored, so it is applied again, as before.
+ * `DuckDbStore` keeps one for fact keys (the idempotency check without a primary key: DuckDB keeps a key
+ * as an ART index, whose upkeep was the dominant ingestion cost) and one per keyed state (a batch of new
+ * keys, such as new orders, reads nothing: a look-up of thousands of keys scans the state table). It
+ * costs 8 bytes per slot at most 3/4 full (about 110 MB at 10M keys) and ~0.2 µs per key.
  */
-export class FactKeySet {
+export class KeyHashSet {
   /** Open addressing, linear probing: slot i holds high at 2i, low at 2i+1; (0, 0) marks an empty slot. */
   private slots: Uint32Array;
   private mask: number;
@@ -30,9 +30,9 @@ export class FactKeySet {
     return this.count;
   }
 
-  /** The hash of a fact key, as `add` and `has` take it. */
-  static hash(source: string, id: string): [high: number, low: number] {
-    const [high, low] = hashValue(`${source.length}:${source}${id}`);
+  /** The hash of a key, as `add` and `has` take it. */
+  static hash(key: string): [high: number, low: number] {
+    const [high, low] = hashValue(key);
     // (0, 0) marks an empty slot: the one key hashing there shares a slot with (0, 1), which is only a
     // false "probably stored" for two keys, checked like any other.
     return high === 0 && low === 0 ? [0, 1] : [high, low];
