@@ -91,8 +91,9 @@ export interface DuckDbStoreOptions {
   compactIdleMs?: number;
   /**
    * DuckDB's `checkpoint_threshold`: the write-ahead log size at which a commit also checkpoints. Larger
-   * means fewer, longer checkpoints and a longer replay after a crash.
-   * @default '256MB'
+   * means fewer, longer checkpoints (their cost follows the data written, now that no large index is
+   * rewritten with them) and a longer replay after a crash.
+   * @default DuckDB's own (16MB)
    */
   checkpointThreshold?: string;
   /** Called when a compaction queued in the background fails (its deltas stay and are retried). @default console.error */
@@ -152,15 +153,16 @@ export class DuckDbStore implements Store {
 
   /** Opens (or creates) the database. Call `init` before anything else. */
   static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
-    const { path, threads, lockDown, compactAfterRows = 200_000, compactIdleMs = 1_000, checkpointThreshold = '256MB', onCompactionError } = options;
+    const { path, threads, lockDown, compactAfterRows = 200_000, compactIdleMs = 1_000, checkpointThreshold, onCompactionError } = options;
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new Error(`threads must be a positive integer, got ${threads}`);
     if (!Number.isSafeInteger(compactAfterRows) || compactAfterRows < 1)
       throw new Error(`compactAfterRows must be a positive integer, got ${compactAfterRows}`);
     if (!Number.isSafeInteger(compactIdleMs) || compactIdleMs < 0) throw new Error(`compactIdleMs must be a non-negative integer, got ${compactIdleMs}`);
-    if (!/^\d+(\.\d+)?\s*[KMGT]?i?B$/i.test(checkpointThreshold))
+    if (checkpointThreshold !== undefined && !/^\d+(\.\d+)?\s*[KMGT]?i?B$/i.test(checkpointThreshold))
       throw new Error(`checkpointThreshold must be a size like '256MB', got ${JSON.stringify(checkpointThreshold)}`);
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
-    const config: Record<string, string> = { checkpoint_threshold: checkpointThreshold };
+    const config: Record<string, string> = {};
+    if (checkpointThreshold !== undefined) config.checkpoint_threshold = checkpointThreshold;
     if (threads !== undefined) config.threads = String(threads);
     const instance = await DuckDBInstance.create(path, config);
     const connection = await instance.connect();
