@@ -195,6 +195,21 @@ describe('DuckDbStore rollup deltas', () => {
     expect(await distinct(pending)).toEqual(expected);
   });
 
+  it('should close with a compaction still queued, and let it finish first', async () => {
+    let store = await openStore({ compactAfterRows: 1 });
+    const facts = orders(60, 41);
+    const applying = store.apply(facts, projectOrders); // queues a compaction once it commits
+    const reading = store.queryBuckets(QUERIES[0]);
+    await applying;
+    await store.close(); // the compaction takes a read turn while the store closes: no deadlock
+    await reading;
+    await expect(store.queryBuckets(QUERIES[0])).rejects.toThrow('closed');
+    opened.splice(opened.indexOf(store), 1);
+    expect(await pendingDeltaRows(join(dir, 'product.duckdb'))).toBe(0);
+    store = await openStore();
+    await expectReadsMatch(store, facts);
+  });
+
   it('should compact by itself once the store has been idle', async () => {
     const path = join(dir, 'product.duckdb');
     let store = await openStore({ compactIdleMs: 20 });

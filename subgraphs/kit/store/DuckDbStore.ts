@@ -137,6 +137,7 @@ export class DuckDbStore implements Store {
   private compactionQueued = false;
   /** Applies waiting for or holding the write connection: an idle compaction waits for none to be left. */
   private appliesInFlight = 0;
+  private closeRequested = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private compactAfterRows = 200_000;
   private compactIdleMs = 1_000;
@@ -382,17 +383,17 @@ export class DuckDbStore implements Store {
   async close(): Promise<void> {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    const closing = Promise.all([this.queue, this.readQueue, this.sqlPort?.close()]).then(() => {
-      if (!this.connection) return;
-      this.reader?.closeSync();
-      this.connection.closeSync();
-      this.instance.closeSync();
-      this.connection = undefined;
-      this.reader = undefined;
-    });
-    this.readQueue = closing.catch(() => undefined);
-    this.queue = closing.catch(() => undefined);
-    await closing;
+    this.closeRequested = true; // operations from now on are refused; those already queued finish
+    await this.sqlPort?.close();
+    // Writes drain before reads: a compaction still queued takes a read turn of its own.
+    await settled(() => this.queue);
+    await settled(() => this.readQueue);
+    if (!this.connection) return;
+    this.reader?.closeSync();
+    this.connection.closeSync();
+    this.instance.closeSync();
+    this.connection = undefined;
+    this.reader = undefined;
   }
 
   /** One repair transaction on the connection, its turn taken like an apply's. */
@@ -431,7 +432,7 @@ export class DuckDbStore implements Store {
         }
         return work();
       });
-    const result = pending > 0 ? await this.read(transaction) : await transaction();
+    const result = pending > 0 ? await this.read(transaction, true) : await transaction();
     this.deltaRows -= pending;
     if (pending > 0) {
       // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
@@ -459,7 +460,7 @@ export class DuckDbStore implements Store {
   }
 
   private queueCompaction(): void {
-    if (this.compactionQueued || !this.connection) return;
+    if (this.compactionQueued || !this.connection || this.closeRequested) return;
     this.compactionQueued = true;
     this.exclusive(async (connection) => {
       this.compactionQueued = false;
@@ -482,7 +483,8 @@ export class DuckDbStore implements Store {
    * Queries run on a connection of their own, one at a time in their own queue: a history query never
    * waits behind an apply (DuckDB's MVCC shows it the last committed state), only behind other reads.
    */
-  private read<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  private read<T>(task: (connection: DuckDBConnection) => Promise<T>, internal = false): Promise<T> {
+    if (this.closeRequested && !internal) return Promise.reject(new Error('DuckDbStore is closed'));
     const run = this.readQueue.then(() => {
       if (!this.reader) throw new Error('DuckDbStore is closed');
       if (!this.initialized) throw new Error('DuckDbStore.init must complete before other operations');
@@ -494,6 +496,7 @@ export class DuckDbStore implements Store {
 
   /** Runs `task` once every earlier operation has settled: one transaction at a time on the connection. */
   private serialize<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closeRequested) return Promise.reject(new Error('DuckDbStore is closed'));
     const run = this.queue.then(() => {
       if (!this.connection) throw new Error('DuckDbStore is closed');
       return task(this.connection);
@@ -524,5 +527,14 @@ async function inTransaction<T>(connection: DuckDBConnection, work: () => Promis
   } catch (error) {
     await connection.run('ROLLBACK').catch(() => undefined); // a failed COMMIT has already rolled back
     throw error;
+  }
+}
+
+/** Waits until the queue `current()` returns stops changing: tasks queued while waiting are waited for too. */
+async function settled(current: () => Promise<unknown>): Promise<void> {
+  for (let queue = current(); ;) {
+    await queue.catch(() => undefined);
+    if (queue === current()) return;
+    queue = current();
   }
 }
