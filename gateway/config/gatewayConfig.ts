@@ -11,7 +11,7 @@ import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
 import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
 import { gatewayObservabilityFromEnv, type GatewayObservabilityConfig } from '../observability/gatewayObservabilityFromEnv.js';
 import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from '../subscriptions/createOutboundQueue.js';
-import type { QueryEngine, QueryPlannerName } from '../engine/useMeshEngine.js';
+import { DEFAULT_QUERY_PLANNER, type QueryEngine, type QueryPlannerName } from '../engine/useMeshEngine.js';
 import type { RegistryConfig } from '../registry/RegistryConfig.js';
 import { registryConfigFromEnv } from '../registry/registryConfigFromEnv.js';
 import type { UpstreamKeepAliveOptions } from '../subscriptions/createUpstreamClient.js';
@@ -92,7 +92,7 @@ export interface GatewayConfig {
    * Which planner plans for the mesh query engine (`MESH_QUERY_PLANNER`): `apollo` (@apollo/gateway's,
    * with its plan cache) or `hive` (Hive Router's Rust planner first, @apollo/gateway's for what it
    * cannot plan). Ignored by the `apollo` engine.
-   * @default 'apollo'
+   * @default DEFAULT_QUERY_PLANNER
    */
   queryPlanner?: QueryPlannerName;
 }
@@ -183,7 +183,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
 
 /** `MESH_QUERY_PLANNER`: `apollo` or `hive`. */
 function queryPlannerFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): QueryPlannerName {
-  const value = env.MESH_QUERY_PLANNER?.trim() || 'apollo';
+  const value = env.MESH_QUERY_PLANNER?.trim() || DEFAULT_QUERY_PLANNER;
   return value === 'apollo' || value === 'hive' ? value : fail('MESH_QUERY_PLANNER', value, 'apollo or hive');
 }
 
