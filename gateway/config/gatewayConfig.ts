@@ -195,7 +195,7 @@ function queryEngineFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): QueryEngine 
 
 /**
  * `MESH_SUBGRAPH_TIMEOUT_MS`, `MESH_REQUEST_DEADLINE_MS`, `MESH_SUBGRAPH_MAX_SOCKETS`,
- * `MESH_SUBGRAPH_RETRIES`, `MESH_BREAKER` (`on`/`off`), `MESH_BREAKER_ERROR_PERCENT`,
+ * `MESH_SUBGRAPH_RETRIES`, `MESH_SUBGRAPH_DEDUP` (`on`/`off`), `MESH_BREAKER` (`on`/`off`), `MESH_BREAKER_ERROR_PERCENT`,
  * `MESH_BREAKER_MIN_REQUESTS`, `MESH_BREAKER_WINDOW_MS`, `MESH_BREAKER_RESET_MS`, and per subgraph
  * `MESH_SUBGRAPH_TIMEOUTS` / `MESH_SUBGRAPH_MAX_SOCKETS_BY_NAME` (`name=value,...`).
  */
@@ -222,6 +222,8 @@ function subgraphClientConfigFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Sub
   const defaults = DEFAULT_SUBGRAPH_CLIENT_CONFIG;
   const breakerSwitch = env.MESH_BREAKER?.trim() || 'on';
   if (breakerSwitch !== 'on' && breakerSwitch !== 'off') fail('MESH_BREAKER', breakerSwitch, 'on or off');
+  const dedupeSwitch = env.MESH_SUBGRAPH_DEDUP?.trim() || 'on';
+  if (dedupeSwitch !== 'on' && dedupeSwitch !== 'off') fail('MESH_SUBGRAPH_DEDUP', dedupeSwitch, 'on or off');
   const subgraphs: Record<string, SubgraphOverrides> = {};
   for (const [name, timeoutMs] of Object.entries(perSubgraph('MESH_SUBGRAPH_TIMEOUTS', 1))) subgraphs[name] = { ...subgraphs[name], timeoutMs };
   for (const [name, maxSockets] of Object.entries(perSubgraph('MESH_SUBGRAPH_MAX_SOCKETS_BY_NAME', 1))) subgraphs[name] = { ...subgraphs[name], maxSockets };
@@ -239,6 +241,7 @@ function subgraphClientConfigFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Sub
             resetMs: integer('MESH_BREAKER_RESET_MS', DEFAULT_BREAKER.resetMs, 1),
           },
     retry: { ...defaults.retry, retries: integer('MESH_SUBGRAPH_RETRIES', defaults.retry.retries, 0, 10) },
+    dedupe: dedupeSwitch === 'on',
     subgraphs,
   };
 }
