@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { BatchFetchStep, FetchStep, PlanStep } from '../../core/queryPlan/EnginePlan.js';
 import { applyRewrites } from './applyRewrites.js';
-import { buildRepresentation } from './buildRepresentation.js';
+import { buildRepresentation, representationKey } from './buildRepresentation.js';
 import { isObjectOfType } from './isObjectOfType.js';
 import { mergeInto } from './mergeInto.js';
 import { collect, concretePaths, FRAGMENT, isRecord, type TypeStep } from './planPaths.js';
@@ -128,12 +128,14 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
     const holders: number[][] = [];
     const byKey = new Map<string, number>();
     objects.forEach((object, index) => {
+      // The same entity reached several times (two reviews by one author) is recognised by its key first.
+      const key = representationKey(input.supergraph, object, requires);
+      if (key === null) return;
+      const known = byKey.get(key);
+      if (known !== undefined) return void holders[known].push(index);
       const representation = buildRepresentation(input.supergraph, object, requires);
       if (!representation || !representation.__typename) return;
       applyRewrites(input.supergraph, inputRewrites, representation);
-      const key = JSON.stringify(representation);
-      const known = byKey.get(key);
-      if (known !== undefined) return void holders[known].push(index);
       byKey.set(key, representations.length);
       representations.push(representation);
       holders.push([index]);

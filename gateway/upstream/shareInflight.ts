@@ -8,9 +8,13 @@
  * merges answers in place.
  */
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { REQUEST_ID_HEADER } from '../../core/observability/requestContext.js';
 
-/** Headers that differ per request without changing the answer: left out of the sharing key. */
-const UNSHARED_HEADERS: ReadonlySet<string> = new Set(['traceparent', 'tracestate']);
+/**
+ * Headers that differ per request without changing the answer (trace context, the request id for log
+ * correlation): left out of the sharing key; a shared request carries its first caller's.
+ */
+const UNSHARED_HEADERS: ReadonlySet<string> = new Set(['traceparent', 'tracestate', REQUEST_ID_HEADER]);
 
 /** A fetch document that can only read: a single query (`query …` or `{ … }`), no mutation or subscription anywhere in it. */
 const QUERY_DOCUMENT = /^\s*(?:query\b|\{)/;
