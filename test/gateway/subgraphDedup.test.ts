@@ -132,7 +132,9 @@ describe('which fetches may be shared', () => {
 
   it('should key on URL, headers and body, but not on trace context or request id headers', () => {
     const key = sharingKey('http://a/graphql', { 'x-identity': 't1', 'content-type': 'application/json' }, '{}');
-    expect(sharingKey('http://a/graphql', { 'content-type': 'application/json', 'x-identity': 't1', traceparent: '00-1-2-01', 'x-request-id': 'r1' }, '{}')).toBe(key);
+    expect(
+      sharingKey('http://a/graphql', { 'content-type': 'application/json', 'x-identity': 't1', traceparent: '00-1-2-01', 'x-request-id': 'r1' }, '{}'),
+    ).toBe(key);
     expect(sharingKey('http://a/graphql', { 'content-type': 'application/json', 'x-identity': 't2' }, '{}')).not.toBe(key);
     expect(sharingKey('http://b/graphql', { 'content-type': 'application/json', 'x-identity': 't1' }, '{}')).not.toBe(key);
     expect(sharingKey('http://a/graphql', { 'content-type': 'application/json', 'x-identity': 't1' }, '{ }')).not.toBe(key);
