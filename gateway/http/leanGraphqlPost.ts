@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
@@ -108,22 +109,27 @@ export function leanGraphqlPost(options: LeanGraphqlPostOptions): (req: Incoming
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.once('error', () => res.destroy());
-    req.once('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = parseJsonBody(text);
-      } catch (error) {
-        return fallback(markBodyError(req, error as Error), res);
-      }
-      (req as IncomingMessage & { body?: unknown }).body = body;
-      // Batches, non-objects and bodies without keys: Apollo Server's answer through the Express route.
-      if (!isRecord(body) || Object.keys(body).length === 0) return fallback(req, res);
-      answer(req, res, body).catch((error: unknown) => {
-        log('error', `POST ${path} failed while writing: ${String(error)}`);
-        res.destroy();
-      });
-    });
+    // Stream events run in the socket's async context: bound, the rest of the request keeps the request
+    // id and trace context observeHttp put in place (as Express's body parser binds its callback).
+    req.once(
+      'end',
+      AsyncResource.bind(() => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown;
+        try {
+          body = parseJsonBody(text);
+        } catch (error) {
+          return fallback(markBodyError(req, error as Error), res);
+        }
+        (req as IncomingMessage & { body?: unknown }).body = body;
+        // Batches, non-objects and bodies without keys: Apollo Server's answer through the Express route.
+        if (!isRecord(body) || Object.keys(body).length === 0) return fallback(req, res);
+        answer(req, res, body).catch((error: unknown) => {
+          log('error', `POST ${path} failed while writing: ${String(error)}`);
+          res.destroy();
+        });
+      }),
+    );
   };
 
   return (req, res) => {

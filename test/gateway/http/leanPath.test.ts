@@ -13,6 +13,7 @@ import { DEFAULT_GATEWAY_LIMITS, type GatewayLimitsConfig } from '../../../gatew
 import { DEFAULT_OPERATION_LIMITS } from '../../../gateway/limits/OperationLimits.js';
 import { DOMAIN_NAMES } from '../../../subgraphs/domains.js';
 import { startAuthMesh, testGatewayAuth, type AuthMesh } from '../../support/startAuthMesh.js';
+import { capturedLogger, type CapturedLog } from '../../observability/observedMesh.js';
 import { testGatewayConfig } from '../../support/testGatewayConfig.js';
 
 jest.setTimeout(120_000);
@@ -78,17 +79,24 @@ describe('lean POST /graphql path', () => {
     operations: { ...DEFAULT_OPERATION_LIMITS, maxDepth: 3 },
     rateLimit: { points: 1000, windowSeconds: 60 },
   };
-  const open = (leanHttp: boolean, overrides: Partial<GatewayLimitsConfig> = {}) =>
-    startGateway({
+  const logs = new Map<RunningGateway, CapturedLog>();
+  const open = async (leanHttp: boolean, overrides: Partial<GatewayLimitsConfig> = {}) => {
+    // Audit records go to the gateway's logger (no `audit` sink), which stamps them with the request id.
+    const { logger, captured } = capturedLogger('gateway');
+    const gateway = await startGateway({
       config: {
         ...testGatewayConfig(
           DOMAIN_NAMES.map((name) => ({ name, url: mesh.subgraphs[name].served.url })),
-          { auth: testGatewayAuth(), limits: { ...limits, ...overrides }, introspection: false },
+          { auth: testGatewayAuth({ audit: undefined }), limits: { ...limits, ...overrides }, introspection: false },
         ),
         leanHttp,
       },
+      logger,
       log: () => {},
     });
+    logs.set(gateway, captured);
+    return gateway;
+  };
 
   beforeAll(async () => {
     mesh = await startAuthMesh();
@@ -140,6 +148,20 @@ describe('lean POST /graphql path', () => {
     expect(JSON.parse(allowed.body).errors).toBeUndefined();
     const anonymous = await expectSame('POST', json, JSON.stringify({ query: history, variables: range }));
     expect(JSON.parse(anonymous.body).data.orderHistory).toBeNull();
+  });
+
+  it('should keep the request id in the records written while the operation runs (audit), as the Express route does', async () => {
+    for (const gateway of [lean, express]) {
+      const answer = await send(
+        gateway.url,
+        'POST',
+        { ...json, ...bearer(userToken), 'x-request-id': 'lean-audit-1' },
+        JSON.stringify({ query: history, variables: range }),
+      );
+      expect(answer.status).toBe(200);
+      const records = logs.get(gateway)!.records.filter((record) => record.requestId === 'lean-audit-1');
+      expect(records.map((record) => record.msg)).toEqual(expect.arrayContaining(['field-auth denied', 'request answered']));
+    }
   });
 
   it('should refuse a bad token with 401 UNAUTHENTICATED and WWW-Authenticate in both', async () => {
