@@ -72,9 +72,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
  *
  * Returns a Node request listener for the HTTP server. A request the lean path does not take goes to
  * `fallback` (the Express app) as it came; one it took and then hands over (a body that is not JSON or
- * not a JSON object) goes there marked: already observed (not counted or
- * traced twice), and with its body read (Express's JSON parser then skips it) or its parse error (raised
- * in Express as the parser would, so the same error handler answers it).
+ * not a JSON object with keys) goes there marked: already observed (not counted or traced twice), and
+ * with its body read (Express's JSON parser then skips it) or its parse error (raised in Express as the
+ * parser would, so the same error handler answers it). GET stays with Express: its answers are
+ * conditional (ETag, 304) and browsers get the IDE there.
  */
 export function leanGraphqlPost(options: LeanGraphqlPostOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { path, maxBodyBytes, observe, cors, execute, fallback, log } = options;
