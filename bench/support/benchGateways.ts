@@ -55,11 +55,22 @@ export const HIVE_NO_DEDUPLICATION_CONFIG = `export const gatewayConfig = { tran
 
 /**
  * `ours` runs with its defaults (the mesh query engine on Hive Router's plans, in-flight subgraph
- * requests shared), `ours-no-dedup` the same without sharing in-flight subgraph requests
- * (MESH_SUBGRAPH_DEDUP=off), `ours-apollo-planner` with @apollo/gateway's planner (MESH_QUERY_PLANNER=apollo),
- * `ours-apollo-engine` with @apollo/gateway's planner and executor (MESH_QUERY_ENGINE=apollo).
+ * requests shared, the lean POST /graphql path), `ours-no-dedup` the same without sharing in-flight
+ * subgraph requests (MESH_SUBGRAPH_DEDUP=off), `ours-apollo-planner` with @apollo/gateway's planner
+ * (MESH_QUERY_PLANNER=apollo), `ours-apollo-engine` with @apollo/gateway's planner and executor
+ * (MESH_QUERY_ENGINE=apollo), `ours-express` without the lean POST /graphql path (MESH_LEAN_HTTP=false:
+ * every request through Express).
  */
-export const BENCH_GATEWAY_NAMES = ['ours', 'ours-no-dedup', 'ours-apollo-planner', 'ours-apollo-engine', 'apollo', 'hive', 'hive-router'] as const;
+export const BENCH_GATEWAY_NAMES = [
+  'ours',
+  'ours-no-dedup',
+  'ours-apollo-planner',
+  'ours-apollo-engine',
+  'ours-express',
+  'apollo',
+  'hive',
+  'hive-router',
+] as const;
 
 export function benchGateways({ supergraphFile, ports, token, hiveConfigFile }: BenchGatewaysOptions): BenchGateway[] {
   const url = (name: string) => `http://127.0.0.1:${ports[name]}/graphql`;
@@ -86,6 +97,7 @@ export function benchGateways({ supergraphFile, ports, token, hiveConfigFile }: 
     ours('ours-no-dedup', { MESH_SUBGRAPH_DEDUP: 'off' }),
     ours('ours-apollo-planner', { MESH_QUERY_PLANNER: 'apollo' }),
     ours('ours-apollo-engine', { MESH_QUERY_ENGINE: 'apollo', MESH_QUERY_PLANNER: 'apollo' }),
+    ours('ours-express', { MESH_LEAN_HTTP: 'false' }),
     {
       name: 'apollo',
       args: ['--input-type=module', '-e', APOLLO_GATEWAY_SOURCE],
