@@ -11,7 +11,7 @@ import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
 import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
 import { gatewayObservabilityFromEnv, type GatewayObservabilityConfig } from '../observability/gatewayObservabilityFromEnv.js';
 import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from '../subscriptions/createOutboundQueue.js';
-import type { QueryEngine, QueryPlannerName } from '../engine/useMeshEngine.js';
+import { DEFAULT_QUERY_PLANNER, type QueryEngine, type QueryPlannerName } from '../engine/useMeshEngine.js';
 import type { RegistryConfig } from '../registry/RegistryConfig.js';
 import { registryConfigFromEnv } from '../registry/registryConfigFromEnv.js';
 import type { UpstreamKeepAliveOptions } from '../subscriptions/createUpstreamClient.js';
@@ -92,9 +92,16 @@ export interface GatewayConfig {
    * Which planner plans for the mesh query engine (`MESH_QUERY_PLANNER`): `apollo` (@apollo/gateway's,
    * with its plan cache) or `hive` (Hive Router's Rust planner first, @apollo/gateway's for what it
    * cannot plan). Ignored by the `apollo` engine.
-   * @default 'apollo'
+   * @default DEFAULT_QUERY_PLANNER
    */
   queryPlanner?: QueryPlannerName;
+  /**
+   * Whether `POST /graphql` with a plain JSON body takes the lean path (gateway/http/leanGraphqlPost.ts:
+   * the same Apollo Server pipeline without Express around it) instead of the Express route
+   * (`MESH_LEAN_HTTP`). Off, every request goes through Express; answers are the same either way.
+   * @default true
+   */
+  leanHttp?: boolean;
 }
 
 /** The query engine when none is configured. */
@@ -117,7 +124,7 @@ const DEFAULT_SUBGRAPHS =
  * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`, `|` between replicas), `MESH_INTROSPECTION` (`true`/`false`),
  * `MESH_UPSTREAM_PING_INTERVAL_MS` / `MESH_UPSTREAM_PONG_TIMEOUT_MS` (upstream keep-alive),
  * `MESH_WS_MAX_QUEUED_MESSAGES` / `MESH_WS_MAX_QUEUED_BYTES` (each websocket client's outbound bound), `MESH_WS_CUTOFF_GRACE_MS`,
- * `MESH_QUERY_ENGINE` (`mesh`/`apollo`), `MESH_QUERY_PLANNER` (`apollo`/`hive`), `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
+ * `MESH_QUERY_ENGINE` (`mesh`/`apollo`), `MESH_QUERY_PLANNER` (`apollo`/`hive`), `MESH_LEAN_HTTP` (`true`/`false`), `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
  * `subgraphClientConfigFromEnv`). Throws, naming the variable, for a bad
  * value or for development credentials in production.
  */
@@ -178,12 +185,13 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     subgraphClient: subgraphClientConfigFromEnv(env, fail),
     queryEngine: queryEngineFromEnv(env, fail),
     queryPlanner: queryPlannerFromEnv(env, fail),
+    leanHttp: bool('MESH_LEAN_HTTP', true),
   };
 }
 
 /** `MESH_QUERY_PLANNER`: `apollo` or `hive`. */
 function queryPlannerFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): QueryPlannerName {
-  const value = env.MESH_QUERY_PLANNER?.trim() || 'apollo';
+  const value = env.MESH_QUERY_PLANNER?.trim() || DEFAULT_QUERY_PLANNER;
   return value === 'apollo' || value === 'hive' ? value : fail('MESH_QUERY_PLANNER', value, 'apollo or hive');
 }
 
@@ -195,7 +203,7 @@ function queryEngineFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): QueryEngine 
 
 /**
  * `MESH_SUBGRAPH_TIMEOUT_MS`, `MESH_REQUEST_DEADLINE_MS`, `MESH_SUBGRAPH_MAX_SOCKETS`,
- * `MESH_SUBGRAPH_RETRIES`, `MESH_BREAKER` (`on`/`off`), `MESH_BREAKER_ERROR_PERCENT`,
+ * `MESH_SUBGRAPH_RETRIES`, `MESH_SUBGRAPH_DEDUP` (`on`/`off`), `MESH_BREAKER` (`on`/`off`), `MESH_BREAKER_ERROR_PERCENT`,
  * `MESH_BREAKER_MIN_REQUESTS`, `MESH_BREAKER_WINDOW_MS`, `MESH_BREAKER_RESET_MS`, and per subgraph
  * `MESH_SUBGRAPH_TIMEOUTS` / `MESH_SUBGRAPH_MAX_SOCKETS_BY_NAME` (`name=value,...`).
  */
@@ -222,6 +230,8 @@ function subgraphClientConfigFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Sub
   const defaults = DEFAULT_SUBGRAPH_CLIENT_CONFIG;
   const breakerSwitch = env.MESH_BREAKER?.trim() || 'on';
   if (breakerSwitch !== 'on' && breakerSwitch !== 'off') fail('MESH_BREAKER', breakerSwitch, 'on or off');
+  const dedupeSwitch = env.MESH_SUBGRAPH_DEDUP?.trim() || 'on';
+  if (dedupeSwitch !== 'on' && dedupeSwitch !== 'off') fail('MESH_SUBGRAPH_DEDUP', dedupeSwitch, 'on or off');
   const subgraphs: Record<string, SubgraphOverrides> = {};
   for (const [name, timeoutMs] of Object.entries(perSubgraph('MESH_SUBGRAPH_TIMEOUTS', 1))) subgraphs[name] = { ...subgraphs[name], timeoutMs };
   for (const [name, maxSockets] of Object.entries(perSubgraph('MESH_SUBGRAPH_MAX_SOCKETS_BY_NAME', 1))) subgraphs[name] = { ...subgraphs[name], maxSockets };
@@ -239,6 +249,7 @@ function subgraphClientConfigFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Sub
             resetMs: integer('MESH_BREAKER_RESET_MS', DEFAULT_BREAKER.resetMs, 1),
           },
     retry: { ...defaults.retry, retries: integer('MESH_SUBGRAPH_RETRIES', defaults.retry.retries, 0, 10) },
+    dedupe: dedupeSwitch === 'on',
     subgraphs,
   };
 }
