@@ -1,3 +1,4 @@
+import { Kind, parse } from 'graphql';
 import { QueryPlanner } from '@graphql-hive/router-query-planner';
 import type { EnginePlan } from '../../core/queryPlan/EnginePlan.js';
 import { fromHivePlan } from './fromHivePlan.js';
@@ -50,7 +51,7 @@ export function createHivePlanner(options: HivePlannerOptions = {}): HivePlanner
       let plan = plans.get(key);
       if (plan === undefined) {
         try {
-          const converted = fromHivePlan(planner.plan(query, operationName ?? null, new Set(), 0));
+          const converted = fromHivePlan(planner.plan(query, operationName ?? null, new Set(), 0), clientOperationName(query, operationName));
           plan = converted.unsupported ? NO_PLAN : converted;
         } catch {
           plan = NO_PLAN;
@@ -61,4 +62,11 @@ export function createHivePlanner(options: HivePlannerOptions = {}): HivePlanner
       return plan === NO_PLAN ? null : plan;
     },
   };
+}
+
+/** The name of the operation a request runs (`operationName`, else the document's only operation's), if it has one. */
+function clientOperationName(query: string, operationName: string | null | undefined): string | undefined {
+  if (operationName) return operationName;
+  const operations = parse(query, { noLocation: true }).definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  return operations.length === 1 ? operations[0].name?.value : undefined;
 }

@@ -1,4 +1,4 @@
-import { Kind, parse } from 'graphql';
+import { Kind, parse, print, stripIgnoredCharacters, type OperationDefinitionNode } from 'graphql';
 import type { PlanNode, QueryPlan, RequiresSelection, FetchRewrite, FlattenNodePathSegment, FetchNodePathSegment } from '@graphql-hive/router-query-planner';
 import type { DataRewrite, EnginePlan, PlanSelection, PlanStep } from '../../core/queryPlan/EnginePlan.js';
 
@@ -32,19 +32,19 @@ function selectionsOf(selections: readonly RequiresSelection[]): PlanSelection[]
   });
 }
 
-function stepOf(node: PlanNode): PlanStep {
+function stepOf(node: PlanNode, name: FetchNamer): PlanStep {
   switch (node.kind) {
     case 'Sequence':
     case 'Parallel':
-      return { kind: node.kind, nodes: node.nodes.map(stepOf) };
+      return { kind: node.kind, nodes: node.nodes.map((child) => stepOf(child, name)) };
     case 'Flatten':
-      return { kind: 'Flatten', path: node.path.map(flattenStep), node: stepOf(node.node) };
+      return { kind: 'Flatten', path: node.path.map(flattenStep), node: stepOf(node.node, name) };
     case 'Condition':
       return {
         kind: 'Condition',
         condition: node.condition,
-        ...(node.ifClause && { ifClause: stepOf(node.ifClause) }),
-        ...(node.elseClause && { elseClause: stepOf(node.elseClause) }),
+        ...(node.ifClause && { ifClause: stepOf(node.ifClause, name) }),
+        ...(node.elseClause && { elseClause: stepOf(node.elseClause, name) }),
       };
     case 'Defer':
       return { kind: 'Defer' };
@@ -56,8 +56,7 @@ function stepOf(node: PlanNode): PlanStep {
       return {
         kind: 'Fetch',
         serviceName: node.serviceName,
-        operation: node.operation,
-        ...(node.operationName && { operationName: node.operationName }),
+        ...name(node),
         operationKind: node.operationKind ?? 'query',
         variableUsages: node.variableUsages ?? [],
         ...(node.requires && { requires: selectionsOf(node.requires) }),
@@ -69,8 +68,7 @@ function stepOf(node: PlanNode): PlanStep {
       return {
         kind: 'BatchFetch',
         serviceName: node.serviceName,
-        operation: node.operation,
-        ...(node.operationName && { operationName: node.operationName }),
+        ...name(node),
         operationKind: node.operationKind ?? 'query',
         variableUsages: node.variableUsages ?? [],
         batches: node.entityBatch.aliases.map((alias) => {
@@ -105,15 +103,39 @@ function asksOnlyTypename(node: PlanNode): boolean {
   );
 }
 
+/** A fetch's operation text and name, as the subgraph receives them. */
+type FetchNamer = (node: { serviceName: string; operation: string; operationName?: string | null }) => { operation: string; operationName?: string };
+
+/**
+ * Names fetches as @apollo/query-planner does, `<client operation>__<subgraph>__<n>` in plan order, so a
+ * subgraph's logs and metrics tell which client operation a fetch serves whichever planner made it (Hive
+ * Router's fetches are anonymous). Without a client operation name, fetches keep the planner's text.
+ */
+function fetchNamer(clientOperationName: string | undefined): FetchNamer {
+  let index = 0;
+  return (node) => {
+    if (!clientOperationName) return { operation: node.operation, ...(node.operationName && { operationName: node.operationName }) };
+    const operationName = `${clientOperationName}__${node.serviceName}__${index++}`;
+    const document = parse(node.operation, { noLocation: true });
+    const definitions = document.definitions.map((definition) =>
+      definition.kind === Kind.OPERATION_DEFINITION
+        ? ({ ...definition, name: { kind: Kind.NAME, value: operationName } } satisfies OperationDefinitionNode)
+        : definition,
+    );
+    return { operation: stripIgnoredCharacters(print({ ...document, definitions })), operationName };
+  };
+}
+
 /**
  * Hive Router's plan (`@graphql-hive/router-query-planner`, plain JSON) in the engine's plan form
- * (core/queryPlan/EnginePlan.ts): path and rewrite segments as strings, `BatchFetch` as a batch step.
+ * (core/queryPlan/EnginePlan.ts): path and rewrite segments as strings, `BatchFetch` as a batch step,
+ * fetches named after the client's operation (`clientOperationName`, when it has one) as Apollo's are.
  * A plan with something the engine does not run comes back with `unsupported` set.
  */
-export function fromHivePlan(plan: QueryPlan): EnginePlan {
+export function fromHivePlan(plan: QueryPlan, clientOperationName?: string): EnginePlan {
   if (!plan.node || asksOnlyTypename(plan.node)) return {};
   try {
-    return { node: stepOf(plan.node) };
+    return { node: stepOf(plan.node, fetchNamer(clientOperationName)) };
   } catch (error) {
     if (error instanceof Unsupported) return { unsupported: `Hive Router's plan has ${error.message}` };
     throw error;

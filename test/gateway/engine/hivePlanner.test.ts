@@ -46,6 +46,26 @@ describe('createHivePlanner', () => {
     });
   });
 
+  it("should name fetches after the client's operation as Apollo's planner does, in plan order, and leave anonymous ones unnamed", () => {
+    const planner = createHivePlanner();
+    planner.update(sdl);
+    const fetches = (plan: ReturnType<typeof planner.plan>) =>
+      (plan?.node?.kind === 'Sequence' ? plan.node.nodes : []).map((node) => (node.kind === 'Flatten' ? node.node : node)) as Array<{
+        operation: string;
+        operationName?: string;
+      }>;
+
+    const named = fetches(planner.plan('query Scores { media { id score } }', null));
+    const chosen = fetches(planner.plan('query A { media { id } } query B { media { id score } }', 'B'));
+    const anonymous = fetches(planner.plan('{ media { id score } }', null));
+
+    expect(named.map((fetch) => fetch.operationName)).toEqual(['Scores__media__0', 'Scores__ratings__1']);
+    expect(named[1].operation).toMatch(/^query Scores__ratings__1\(\$representations:\[_Any!\]!\)\{_entities/);
+    expect(chosen.map((fetch) => fetch.operationName)).toEqual(['B__media__0', 'B__ratings__1']);
+    expect(anonymous.map((fetch) => fetch.operationName)).toEqual([undefined, undefined]);
+    expect(anonymous[0].operation).toMatch(/^\{/);
+  });
+
   it('should answer a root __typename alone (no fetch), as @apollo/gateway does', () => {
     const planner = createHivePlanner();
     planner.update(sdl);
