@@ -313,6 +313,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     filesRoute({
       addresses,
       authenticate: auth ? (authorization) => auth.principalFromHttp(authorization) : undefined,
+      admit: (principal, clientAddress) => limits.admitCaller(principal, clientAddress),
       upstreamHeaders: async (principal, name) => ((await auth?.upstreamConnection({ principal }, name)?.params()) ?? {}) as Record<string, string>,
       log: (message) => log('warn', message),
     }),
@@ -322,6 +323,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     sqlRoute({
       addresses,
       authenticate: auth ? (authorization) => auth.principalFromHttp(authorization) : undefined,
+      admit: (principal, clientAddress) => limits.admitCaller(principal, clientAddress),
       productSubgraph: async (id) => (await catalog.load()).products.find((product) => product.id === id)?.domain ?? null,
       upstreamHeaders: async (principal, name) => ((await auth?.upstreamConnection({ principal }, name)?.params()) ?? {}) as Record<string, string>,
       log: (message) => log('warn', message),

@@ -1,6 +1,7 @@
 import { Kind, type ConstDirectiveNode, type DocumentNode } from 'graphql';
 import { stricterClassification } from './ClassificationLevel.js';
 import { isObjectOrInterfaceNode } from '../graphql/isObjectOrInterfaceNode.js';
+import { readLinks } from '../graphql/readLinks.js';
 
 /** What `@classification` says in one document, lowercased (`pii`). */
 export interface Classifications {
@@ -66,39 +67,17 @@ function directiveNames(document: DocumentNode): Set<string> {
   const names = new Set<string>();
   let linked = false;
   let claimed = false;
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION) continue;
-    for (const link of definition.directives ?? []) {
-      if (link.name.value !== 'link') continue;
-      const argument = (name: string) => link.arguments?.find((a) => a.name.value === name)?.value;
-      const url = argument('url');
-      if (url?.kind !== Kind.STRING) continue;
-      if (!SPEC_URL.test(url.value)) {
-        // Another spec's import of the name takes it: that `@classification` is not ours.
-        if (JSON.stringify(argument('import') ?? null).includes('"@classification"')) claimed = true;
-        continue;
-      }
-      linked = true;
-      let imported = false;
-      const imports = argument('import');
-      for (const item of imports?.kind === Kind.LIST ? imports.values : []) {
-        const [name, alias] =
-          item.kind === Kind.STRING
-            ? [item.value, item.value]
-            : item.kind === Kind.OBJECT
-              ? ['name', 'as'].map((key) => {
-                  const field = item.fields.find((f) => f.name.value === key)?.value;
-                  return field?.kind === Kind.STRING ? field.value : undefined;
-                })
-              : [];
-        if (name !== '@classification') continue;
-        names.add((alias ?? name).replace(/^@/, ''));
-        imported = true;
-      }
-      // The spec's eponymous directive is named after the link's namespace when not imported.
-      const as = argument('as');
-      if (!imported) names.add(as?.kind === Kind.STRING ? as.value : 'classification');
+  for (const link of readLinks(document)) {
+    if (!SPEC_URL.test(link.url)) {
+      // Another spec's import of the name takes it: that `@classification` is not ours.
+      if (link.imports.some((item) => item.alias === '@classification')) claimed = true;
+      continue;
     }
+    linked = true;
+    const imported = link.imports.filter((item) => item.name === '@classification');
+    for (const item of imported) names.add(item.alias.replace(/^@/, ''));
+    // The spec's eponymous directive is named after the link's namespace when not imported.
+    if (!imported.length) names.add(link.as ?? 'classification');
   }
   if (!linked && !claimed) names.add('classification');
   return names;

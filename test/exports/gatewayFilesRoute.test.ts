@@ -6,6 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { filesRoute, type FilesRouteOptions } from '../../gateway/files/filesRoute.js';
+import { createGatewayLimits } from '../../gateway/limits/createGatewayLimits.js';
+import { DEFAULT_OPERATION_LIMITS } from '../../gateway/limits/OperationLimits.js';
 import type { Principal } from '../../gateway/auth/Principal.js';
 import { refusedUrl } from '../support/refusedUrl.js';
 import { startScriptedServer, type ScriptedServer } from '../support/startScriptedServer.js';
@@ -93,6 +95,45 @@ describe('gateway filesRoute', () => {
     const response = await fetch(`${base}/orders/sales_hour.csv`);
 
     expect(response.status).toBe(401);
+    expect(subgraph.requests).toBe(0);
+  });
+
+  it("should spend the caller's rate-limit budget and refuse past it with 429 and Retry-After, before the subgraph", async () => {
+    const limits = createGatewayLimits({
+      operations: DEFAULT_OPERATION_LIMITS,
+      maxBodyBytes: 1_048_576,
+      maxWebsocketMessageBytes: 1_048_576,
+      maxSubscriptionsPerSocket: 25,
+      trustedDocuments: { mode: 'off' },
+      rateLimit: { points: 2, windowSeconds: 60 },
+    });
+    try {
+      const base = await startRoute({ admit: (principal, address) => limits.admitCaller(principal, address) });
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await fetch(`${base}/orders/sales_hour.csv`)).status);
+      const refused = await fetch(`${base}/orders/sales_hour.csv`);
+      const body = (await refused.json()) as { error: { code: string; retryAfterSeconds: number } };
+
+      expect(statuses).toEqual([200, 200, 429]);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(body.error.code).toBe('REQUEST_RATE_LIMITED');
+      expect(body.error.retryAfterSeconds).toBeGreaterThan(0);
+      expect(subgraph.requests).toBe(2);
+    } finally {
+      await limits.close();
+    }
+  });
+
+  it('should answer 500, not the file, when the budget cannot be checked', async () => {
+    const base = await startRoute({
+      admit: async () => {
+        throw new Error('budget store broke');
+      },
+    });
+    const response = await fetch(`${base}/orders/sales_hour.csv`);
+
+    expect(response.status).toBe(500);
     expect(subgraph.requests).toBe(0);
   });
 

@@ -53,6 +53,19 @@ describeWithRedis('two gateways sharing Redis', () => {
       expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
     }
     expect(codes(await a.wsOnce(a.ws(alice), QUERY))).toEqual(['REQUEST_RATE_LIMITED']);
+    // The product ports spend the same budget: a statement and a download are refused alike.
+    const headers = { authorization: `Bearer ${alice}`, 'content-type': 'application/json' };
+    const sql = await fetch(`http://127.0.0.1:${a.gateway.port}/sql`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ product: 'orders', sql: 'SELECT 1' }),
+    });
+    const file = await fetch(`http://127.0.0.1:${b.gateway.port}/files/orders/sales_day.csv`, { headers });
+    for (const refused of [sql, file]) {
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('REQUEST_RATE_LIMITED');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
     expect(Object.values(mesh.received).flat()).toEqual([]);
   });
 

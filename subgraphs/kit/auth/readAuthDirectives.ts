@@ -1,6 +1,7 @@
 import { Kind, type ConstArgumentNode, type ConstDirectiveNode, type ConstValueNode, type DocumentNode } from 'graphql';
 
 import type { AuthRequirement, AuthRequirements } from '../../../core/auth/AuthRequirement.js';
+import { readLinks } from '../../../core/graphql/readLinks.js';
 
 /** What one element of a subgraph's SDL demands (the same shape the gateway reads from the supergraph). */
 export type AuthDirectiveRequirement = AuthRequirement;
@@ -83,39 +84,21 @@ function groupsOf(args: readonly ConstArgumentNode[] | undefined, name: string):
 function directiveNames(typeDefs: DocumentNode): Map<string, AuthDirective> {
   const names = new Map<string, AuthDirective>();
   let linked = false;
-  for (const definition of typeDefs.definitions) {
-    if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION) continue;
-    for (const link of definition.directives ?? []) {
-      if (link.name.value !== 'link') continue;
-      const argument = (name: string) => link.arguments?.find((a) => a.name.value === name)?.value;
-      const url = argument('url');
-      if (url?.kind !== Kind.STRING) continue;
-      const spec = /^https:\/\/specs\.apollo\.dev\/(federation|authenticated|requiresScopes|policy)\/v[\d.]+$/.exec(url.value)?.[1];
-      if (!spec) continue;
-      linked = true;
-      const offered: readonly AuthDirective[] = spec === 'federation' ? AUTH_DIRECTIVES : [spec as AuthDirective];
-      const as = argument('as');
-      const namespace = as?.kind === Kind.STRING ? as.value : spec;
-      const imported = new Set<AuthDirective>();
-      const imports = argument('import');
-      for (const item of imports?.kind === Kind.LIST ? imports.values : []) {
-        const [name, alias] =
-          item.kind === Kind.STRING
-            ? [item.value, item.value]
-            : item.kind === Kind.OBJECT
-              ? ['name', 'as'].map((key) => {
-                  const field = item.fields.find((f) => f.name.value === key)?.value;
-                  return field?.kind === Kind.STRING ? field.value : undefined;
-                })
-              : [];
-        const directive = name?.replace(/^@/, '') as AuthDirective;
-        if (!offered.includes(directive)) continue;
-        names.set((alias ?? name)!.replace(/^@/, ''), directive);
-        imported.add(directive);
-      }
-      // A spec's eponymous directive is named after the link's namespace; federation's are prefixed with it.
-      for (const directive of offered) if (!imported.has(directive)) names.set(spec === 'federation' ? `${namespace}__${directive}` : namespace, directive);
+  for (const link of readLinks(typeDefs)) {
+    const spec = /^https:\/\/specs\.apollo\.dev\/(federation|authenticated|requiresScopes|policy)\/v[\d.]+$/.exec(link.url)?.[1];
+    if (!spec) continue;
+    linked = true;
+    const offered: readonly AuthDirective[] = spec === 'federation' ? AUTH_DIRECTIVES : [spec as AuthDirective];
+    const namespace = link.as ?? spec;
+    const imported = new Set<AuthDirective>();
+    for (const item of link.imports) {
+      const directive = item.name.replace(/^@/, '') as AuthDirective;
+      if (!offered.includes(directive)) continue;
+      names.set(item.alias.replace(/^@/, ''), directive);
+      imported.add(directive);
     }
+    // A spec's eponymous directive is named after the link's namespace; federation's are prefixed with it.
+    for (const directive of offered) if (!imported.has(directive)) names.set(spec === 'federation' ? `${namespace}__${directive}` : namespace, directive);
   }
   // A document without @link (not a Federation 2 subgraph) uses the plain names.
   if (!linked) for (const directive of AUTH_DIRECTIVES) names.set(directive, directive);

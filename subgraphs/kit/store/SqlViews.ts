@@ -73,3 +73,31 @@ export interface SqlViews {
   /** Runs one statement read-only within the run's limits. */
   run(run: SqlRun): Promise<SqlAnswer>;
 }
+
+/**
+ * `SqlViews.views` over a store's view creation: each profile's views are created once per process, and
+ * a creation that failed is forgotten so the next statement tries again.
+ */
+export function viewsOncePerProfile(
+  create: (profile: SqlViewProfile) => Promise<ReadonlyMap<string, string>>,
+): (profile: SqlViewProfile) => Promise<ReadonlyMap<string, string>> {
+  const created = new Map<string, Promise<ReadonlyMap<string, string>>>();
+  return (profile) => {
+    let views = created.get(profile.id);
+    if (!views) {
+      views = create(profile);
+      created.set(profile.id, views);
+      views.catch(() => created.delete(profile.id));
+    }
+    return views;
+  };
+}
+
+/**
+ * The profile's masked state keys as a SQL string list (`'email', 'phone'`) for a `NOT IN`; a key that is
+ * not lowercase letters and digits is refused (they come from SDL field names, never from a caller).
+ */
+export function maskedKeyList(keys: readonly string[]): string {
+  for (const key of keys) if (!/^[a-z0-9]+$/.test(key)) throw new Error(`invalid masked key ${JSON.stringify(key)}`);
+  return keys.map((k) => `'${k}'`).join(', ');
+}

@@ -9,7 +9,17 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout } from './Store.js';
-import { SqlLimitError, SqlStatementError, type SqlAnswer, type SqlRun, type SqlValue, type SqlViewProfile, type SqlViews } from './SqlViews.js';
+import {
+  maskedKeyList,
+  SqlLimitError,
+  SqlStatementError,
+  viewsOncePerProfile,
+  type SqlAnswer,
+  type SqlRun,
+  type SqlValue,
+  type SqlViewProfile,
+  type SqlViews,
+} from './SqlViews.js';
 import { publishedRelations, rollupViewColumns } from './publishedRelations.js';
 import { ident, rollupTable, stateTable } from './duckDbSql.js';
 
@@ -34,7 +44,6 @@ const schemaOf = (profile: SqlViewProfile) => ident(`sqlport_${profile.id}`);
 export function duckDbSqlViews(options: DuckDbSqlViewsOptions): SqlViews & { close(): Promise<void> } {
   const { instance, rollups, states, write } = options;
   const relations = publishedRelations(rollups, states, STORED_GRAINS);
-  const created = new Map<string, Promise<ReadonlyMap<string, string>>>();
   let connection: Promise<DuckDBConnection> | null = null;
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -58,15 +67,7 @@ export function duckDbSqlViews(options: DuckDbSqlViewsOptions): SqlViews & { clo
 
   return {
     dialect: 'duckdb',
-    views(profile) {
-      let views = created.get(profile.id);
-      if (!views) {
-        views = createViews(profile);
-        created.set(profile.id, views);
-        views.catch(() => created.delete(profile.id));
-      }
-      return views;
-    },
+    views: viewsOncePerProfile(createViews),
     run(run) {
       const task = queue.then(async () => {
         connection ??= instance.connect();
@@ -90,8 +91,7 @@ export function duckDbSqlViews(options: DuckDbSqlViewsOptions): SqlViews & { clo
  */
 function maskedValue(keys: readonly string[]): string {
   if (keys.length === 0) return 'value';
-  for (const key of keys) if (!/^[a-z0-9]+$/.test(key)) throw new Error(`invalid masked key ${JSON.stringify(key)}`);
-  const list = keys.map((k) => `'${k}'`).join(', ');
+  const list = maskedKeyList(keys);
   return `CASE WHEN value IS NULL THEN NULL ELSE to_json(map_from_entries(list_filter(map_entries(value::MAP(VARCHAR, JSON)), e -> lower(replace(e.key, '_', '')) NOT IN (${list})))) END`;
 }
 

@@ -1,6 +1,16 @@
 import pg, { type PoolClient } from 'pg';
 import { STORED_GRAINS, type RollupLayout } from './Store.js';
-import { SqlLimitError, SqlStatementError, type SqlAnswer, type SqlRun, type SqlValue, type SqlViewProfile, type SqlViews } from './SqlViews.js';
+import {
+  maskedKeyList,
+  SqlLimitError,
+  SqlStatementError,
+  viewsOncePerProfile,
+  type SqlAnswer,
+  type SqlRun,
+  type SqlValue,
+  type SqlViewProfile,
+  type SqlViews,
+} from './SqlViews.js';
 import { publishedRelations, rollupViewColumns } from './publishedRelations.js';
 import { assertPgIdentifier, ident, type SchemaNames } from './postgresSql.js';
 
@@ -49,7 +59,6 @@ export function postgresSqlViews(options: PostgresSqlViewsOptions): SqlViews {
   const { names, rollups, states, write, connect } = options;
   const relations = publishedRelations(rollups, states, STORED_GRAINS);
   const role = assertPgIdentifier('SQL port role', `${names.schema}_sql`);
-  const created = new Map<string, Promise<ReadonlyMap<string, string>>>();
 
   const createViews = async (profile: SqlViewProfile): Promise<ReadonlyMap<string, string>> => {
     const schema = ident(assertPgIdentifier('SQL port schema', `${names.schema}_sql_${profile.id}`));
@@ -83,15 +92,7 @@ export function postgresSqlViews(options: PostgresSqlViewsOptions): SqlViews {
 
   return {
     dialect: 'postgresql',
-    views(profile) {
-      let views = created.get(profile.id);
-      if (!views) {
-        views = createViews(profile);
-        created.set(profile.id, views);
-        views.catch(() => created.delete(profile.id));
-      }
-      return views;
-    },
+    views: viewsOncePerProfile(createViews),
     async run(run) {
       const client = await connect();
       let broken: Error | undefined;
@@ -108,8 +109,7 @@ export function postgresSqlViews(options: PostgresSqlViewsOptions): SqlViews {
 /** The state value without the masked top-level keys (compared lowercase without `_`), `{}` when none is left. */
 function maskedValue(keys: readonly string[]): string {
   if (keys.length === 0) return 'value::json';
-  for (const key of keys) if (!/^[a-z0-9]+$/.test(key)) throw new Error(`invalid masked key ${JSON.stringify(key)}`);
-  const list = keys.map((k) => `'${k}'`).join(', ');
+  const list = maskedKeyList(keys);
   return `(SELECT COALESCE(jsonb_object_agg(e.k, e.v), '{}'::jsonb) FROM jsonb_each(value) AS e(k, v) WHERE lower(replace(e.k, '_', '')) NOT IN (${list}))::json`;
 }
 
