@@ -1,7 +1,7 @@
 import { ErrorCode } from '../core/errors/ErrorCode.js';
 import { httpStatusOf } from '../core/errors/statusOf.js';
 import { listenOn } from '../core/net/listenOn.js';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { shareParsedSupergraph } from '../core/apollo/index.js';
@@ -42,6 +42,8 @@ import { observedDataSource } from './observability/observedDataSource.js';
 import { operationTimingPlugin } from '../core/observability/operationTimingPlugin.js';
 import { corsFromOrigins } from './http/corsFromOrigins.js';
 import { graphqlOverHttpPlugin } from './http/graphqlOverHttpPlugin.js';
+import { leanGraphqlPost } from './http/leanGraphqlPost.js';
+import { bodyErrorOf, isObserved } from './http/handover.js';
 import { startRegistry } from './registry/startRegistry.js';
 import { filesRoute } from './files/filesRoute.js';
 import { sqlRoute } from './sql/sqlRoute.js';
@@ -118,7 +120,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     () => snapshot?.costs ?? NO_COST_DIRECTIVES,
   );
   const app = express();
-  const server = createServer(app);
+  // The framework is nobody's business (and the lean path below does not announce it either).
+  app.disable('x-powered-by');
+  // POST /graphql takes the lean path (gateway/http/leanGraphqlPost.ts) unless MESH_LEAN_HTTP=false;
+  // everything else, and whatever it hands over, is the Express app's.
+  let leanPath: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  const server = createServer((req, res) => {
+    if (leanPath) leanPath(req, res);
+    else void app(req, res);
+  });
   let apiSchema: GraphQLSchema | null = null;
   let executor: SubscriptionExecutor | null = null;
   const addresses = (): Readonly<Record<string, SubgraphAddress>> | null => snapshot?.addresses ?? null;
@@ -282,16 +292,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   });
 
   // First: request id, trace context and the HTTP histogram for every request; CORS before any route.
-  app.use(
-    observeHttp({
-      logger,
-      onAnswered: (req, res, seconds) => {
-        const route = ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/').split('?')[0] ?? '/';
-        metrics.httpAnswered(req.method ?? 'GET', KNOWN_ROUTES.has(route) ? route : 'other', res.statusCode, seconds);
-      },
-    }),
-  );
-  if (observability?.cors.origins.length) app.use(corsFromOrigins(observability.cors));
+  const observe = observeHttp({
+    logger,
+    onAnswered: (req, res, seconds) => {
+      const route = ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/').split('?')[0] ?? '/';
+      metrics.httpAnswered(req.method ?? 'GET', KNOWN_ROUTES.has(route) ? route : 'other', res.statusCode, seconds);
+    },
+  });
+  // A request the lean path handed over was observed there already: one span, one record, one count.
+  app.use((req, res, next) => (isObserved(req) ? next() : observe(req, res, next)));
+  const cors = observability?.cors.origins.length ? corsFromOrigins(observability.cors) : undefined;
+  if (cors) app.use(cors);
   app.get('/metrics', metricsHandler({ registry: metrics.registry, token: observability?.metricsToken, open: observability?.metricsOpen ?? true }));
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/ready', async (_req, res) => {
@@ -330,13 +341,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     }),
   );
   let graphqlHandler: express.RequestHandler | null = null;
-  app.use('/graphql', express.json({ limit: limits.config.maxBodyBytes }), (req, res, next) => {
-    if (!graphqlHandler)
-      return void res
-        .status(httpStatusOf(ErrorCode.SERVICE_UNAVAILABLE))
-        .json({ errors: [{ message: 'the gateway is starting: the supergraph is not loaded yet', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] });
-    graphqlHandler(req, res, next);
-  });
+  app.use(
+    '/graphql',
+    // A body the lean path read and could not parse fails here as Express's JSON parser would fail it.
+    (req, _res, next) => next(bodyErrorOf(req)),
+    express.json({ limit: limits.config.maxBodyBytes }),
+    (req, res, next) => {
+      if (!graphqlHandler)
+        return void res
+          .status(httpStatusOf(ErrorCode.SERVICE_UNAVAILABLE))
+          .json({ errors: [{ message: 'the gateway is starting: the supergraph is not loaded yet', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] });
+      graphqlHandler(req, res, next);
+    },
+  );
   // Last: JSON for unknown routes and every error (bad or large bodies, throws), never an HTML page.
   app.use(jsonNotFound, jsonErrorHandler(log));
 
@@ -399,16 +416,27 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     await registry?.registry.close();
     throw error;
   }
-  graphqlHandler = expressMiddleware(apollo, {
-    // A bad token is a 401 (UNAUTHENTICATED), never a silent downgrade to anonymous.
-    // Then one operation of the caller's budget is spent (429 REQUEST_RATE_LIMITED when it is used up),
-    // before the document is even parsed.
-    context: async ({ req }) => {
-      const principal = auth ? await auth.principalFromHttp(req.headers.authorization) : undefined;
-      await limits.admitCaller(principal ?? ANONYMOUS, req.socket.remoteAddress);
-      return { headers: req.headers, ...(principal && { principal }) };
-    },
-  });
+  // A bad token is a 401 (UNAUTHENTICATED), never a silent downgrade to anonymous.
+  // Then one operation of the caller's budget is spent (429 REQUEST_RATE_LIMITED when it is used up),
+  // before the document is even parsed. The same for the Express route and the lean path.
+  const graphqlContext = async (req: IncomingMessage) => {
+    const principal = auth ? await auth.principalFromHttp(req.headers.authorization) : undefined;
+    await limits.admitCaller(principal ?? ANONYMOUS, req.socket.remoteAddress);
+    return { headers: req.headers, ...(principal && { principal }) };
+  };
+  graphqlHandler = expressMiddleware(apollo, { context: ({ req }) => graphqlContext(req) });
+  const started = apollo;
+  if (config.leanHttp ?? true)
+    leanPath = leanGraphqlPost({
+      path: '/graphql',
+      maxBodyBytes: limits.config.maxBodyBytes,
+      observe,
+      // The `cors` package is plain connect middleware: it reads and writes only Node's request and response.
+      cors: cors as ((req: IncomingMessage, res: ServerResponse, next: () => void) => void) | undefined,
+      execute: (request, req) => started.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: () => graphqlContext(req) }),
+      fallback: app,
+      log,
+    });
 
   return {
     url: `http://${host}:${port}/graphql`,

@@ -1,4 +1,6 @@
 /** `npm run gateway`: the gateway alone, configured by env (see README). */
+// First: before @apollo/gateway loads (README.md "Configuration", APOLLO_TELEMETRY_DISABLED).
+import './lightApolloGateway.js';
 import { gatewayConfigFromEnv, startGateway } from '../gateway/index.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { reportReady } from './childMessage.js';

@@ -55,16 +55,17 @@ export const HIVE_NO_DEDUPLICATION_CONFIG = `export const gatewayConfig = { tran
 
 /**
  * `ours` runs plans with the mesh query engine, `ours-hive-planner` the same with Hive Router's planner
- * (MESH_QUERY_PLANNER=hive), `ours-apollo-engine` with @apollo/gateway's executor (MESH_QUERY_ENGINE=apollo).
+ * (MESH_QUERY_PLANNER=hive), `ours-apollo-engine` with @apollo/gateway's executor (MESH_QUERY_ENGINE=apollo),
+ * `ours-express` without the lean POST /graphql path (MESH_LEAN_HTTP=false: every request through Express).
  */
-export const BENCH_GATEWAY_NAMES = ['ours', 'ours-hive-planner', 'ours-apollo-engine', 'apollo', 'hive', 'hive-router'] as const;
+export const BENCH_GATEWAY_NAMES = ['ours', 'ours-hive-planner', 'ours-apollo-engine', 'ours-express', 'apollo', 'hive', 'hive-router'] as const;
 
 export function benchGateways({ supergraphFile, ports, token, hiveConfigFile }: BenchGatewaysOptions): BenchGateway[] {
   const url = (name: string) => `http://127.0.0.1:${ports[name]}/graphql`;
   const hiveBin = path.resolve('node_modules/@graphql-hive/gateway/dist/bin.js');
   const common = { METADATA_SERVER_DETECTION: 'none' };
   const hiveConfig = hiveConfigFile ? ['--config-path', hiveConfigFile] : [];
-  const ours = (name: string, queryEngine: string, queryPlanner = 'apollo'): BenchGateway => ({
+  const ours = (name: string, queryEngine: string, queryPlanner = 'apollo', leanHttp = 'true'): BenchGateway => ({
     name,
     args: ['dist/scripts/gateway.js'],
     env: {
@@ -76,6 +77,7 @@ export function benchGateways({ supergraphFile, ports, token, hiveConfigFile }: 
       MESH_RATE_LIMIT: 'off',
       MESH_QUERY_ENGINE: queryEngine,
       MESH_QUERY_PLANNER: queryPlanner,
+      MESH_LEAN_HTTP: leanHttp,
     },
     headers: { authorization: `Bearer ${token}` },
     url: url(name),
@@ -84,6 +86,7 @@ export function benchGateways({ supergraphFile, ports, token, hiveConfigFile }: 
     ours('ours', 'mesh'),
     ours('ours-hive-planner', 'mesh', 'hive'),
     ours('ours-apollo-engine', 'apollo'),
+    ours('ours-express', 'mesh', 'apollo', 'false'),
     {
       name: 'apollo',
       args: ['--input-type=module', '-e', APOLLO_GATEWAY_SOURCE],

@@ -1,5 +1,4 @@
 import express from 'express';
-import { stringify } from 'yaml';
 import { CATALOG_CSS, CATALOG_JS } from './catalogAssets.js';
 import type { Catalog } from './createCatalog.js';
 import type { CatalogFilters } from './filterProducts.js';
@@ -67,6 +66,8 @@ export function catalogRoutes(options: CatalogRoutesOptions): express.Router {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' });
     if (document.format === 'json') return void res.json(body);
     // YAML 1.2 without anchors or folded lines: what a person reads and every ODCS / AsyncAPI tool parses.
+    // Loaded at the first YAML document asked for, not at start-up (issue #11).
+    const { stringify } = await import('yaml');
     res.type('application/yaml').send(stringify(body, { aliasDuplicateObjects: false, lineWidth: 0 }));
   });
   router.get(`${catalogPath}/:id`, async (req, res, next) => {

@@ -95,6 +95,13 @@ export interface GatewayConfig {
    * @default 'apollo'
    */
   queryPlanner?: QueryPlannerName;
+  /**
+   * Whether `POST /graphql` with a plain JSON body takes the lean path (gateway/http/leanGraphqlPost.ts:
+   * the same Apollo Server pipeline without Express around it) instead of the Express route
+   * (`MESH_LEAN_HTTP`). Off, every request goes through Express; answers are the same either way.
+   * @default true
+   */
+  leanHttp?: boolean;
 }
 
 /** The query engine when none is configured. */
@@ -117,7 +124,7 @@ const DEFAULT_SUBGRAPHS =
  * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`, `|` between replicas), `MESH_INTROSPECTION` (`true`/`false`),
  * `MESH_UPSTREAM_PING_INTERVAL_MS` / `MESH_UPSTREAM_PONG_TIMEOUT_MS` (upstream keep-alive),
  * `MESH_WS_MAX_QUEUED_MESSAGES` / `MESH_WS_MAX_QUEUED_BYTES` (each websocket client's outbound bound), `MESH_WS_CUTOFF_GRACE_MS`,
- * `MESH_QUERY_ENGINE` (`mesh`/`apollo`), `MESH_QUERY_PLANNER` (`apollo`/`hive`), `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
+ * `MESH_QUERY_ENGINE` (`mesh`/`apollo`), `MESH_QUERY_PLANNER` (`apollo`/`hive`), `MESH_LEAN_HTTP` (`true`/`false`), `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
  * `subgraphClientConfigFromEnv`). Throws, naming the variable, for a bad
  * value or for development credentials in production.
  */
@@ -178,6 +185,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     subgraphClient: subgraphClientConfigFromEnv(env, fail),
     queryEngine: queryEngineFromEnv(env, fail),
     queryPlanner: queryPlannerFromEnv(env, fail),
+    leanHttp: bool('MESH_LEAN_HTTP', true),
   };
 }
 

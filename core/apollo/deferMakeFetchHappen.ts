@@ -1,0 +1,55 @@
+import { createRequire } from 'node:module';
+
+/**
+ * What `make-fetch-happen` exports (a function with these properties). @apollo/gateway requires it at
+ * load time for `RemoteGraphQLDataSource` and the Uplink supergraph manager; the gateway uses neither
+ * (its subgraph client is gateway/upstream/, its supergraph comes from a file or its own composition),
+ * and the package with its agents, cache and proxy support is a tenth of the gateway's module loading.
+ */
+const EXPORTS = ['defaults', 'FetchError', 'Headers', 'Request', 'Response'] as const;
+
+/** The modules whose requires of it are deferred (any other requirer gets it at once). */
+const APOLLO_GATEWAY = /[\\/]@apollo[\\/]gateway[\\/]dist[\\/]/;
+
+type Load = (request: string, parent: { filename?: string | null } | undefined, isMain: boolean) => unknown;
+
+/**
+ * A stand-in that loads the real module at its first use (a call, a property read), so code that uses
+ * it works unchanged, a little later. Its keys are listed without loading (TypeScript's `__importStar`
+ * enumerates them at require time and binds each as a getter).
+ */
+function deferred(load: () => Record<string | symbol, unknown> & ((...args: unknown[]) => unknown)): object {
+  const keys: readonly string[] = EXPORTS;
+  return new Proxy(() => {}, {
+    get: (_target, key) => (key === '__esModule' ? undefined : load()[key]),
+    apply: (_target, thisArg, args: unknown[]) => load().apply(thisArg, args),
+    ownKeys: () => [...keys],
+    // Listed, not read: the value comes through `get` (a binding getter), so listing loads nothing.
+    getOwnPropertyDescriptor: (_target, key) =>
+      typeof key === 'string' && keys.includes(key) ? { configurable: true, enumerable: true, writable: true, value: undefined } : undefined,
+    has: (_target, key) => typeof key === 'string' && keys.includes(key),
+  });
+}
+
+let installed = false;
+
+/**
+ * Defers @apollo/gateway's `make-fetch-happen` to its first use (none in this gateway). Call it before
+ * the first import of @apollo/gateway. Idempotent. Relies on @apollo/gateway 2.14's module layout and on
+ * make-fetch-happen's export names (test/apollo/deferMakeFetchHappen.test.ts pins both).
+ */
+export function deferMakeFetchHappen(): void {
+  if (installed) return;
+  installed = true;
+  const require = createRequire(import.meta.url);
+  const Module = require('node:module') as { _load: Load };
+  const load = Module._load;
+  Module._load = function (this: unknown, request, parent, _isMain) {
+    if (request === 'make-fetch-happen' && parent?.filename && APOLLO_GATEWAY.test(parent.filename)) {
+      let real: (Record<string | symbol, unknown> & ((...args: unknown[]) => unknown)) | undefined;
+      return deferred(() => (real ??= load.call(this, request, parent, false) as NonNullable<typeof real>));
+    }
+    // eslint-disable-next-line prefer-rest-params
+    return load.apply(this, arguments as unknown as Parameters<Load>);
+  };
+}
