@@ -54,18 +54,30 @@ export interface BenchGatewaysOptions {
 export const HIVE_NO_DEDUPLICATION_CONFIG = `export const gatewayConfig = { transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } } };\n`;
 
 /**
- * `ours` runs plans with the mesh query engine, `ours-hive-planner` the same with Hive Router's planner
- * (MESH_QUERY_PLANNER=hive), `ours-apollo-engine` with @apollo/gateway's executor (MESH_QUERY_ENGINE=apollo),
- * `ours-express` without the lean POST /graphql path (MESH_LEAN_HTTP=false: every request through Express).
+ * `ours` runs with its defaults (the mesh query engine on Hive Router's plans, in-flight subgraph
+ * requests shared, the lean POST /graphql path), `ours-no-dedup` the same without sharing in-flight
+ * subgraph requests (MESH_SUBGRAPH_DEDUP=off), `ours-apollo-planner` with @apollo/gateway's planner
+ * (MESH_QUERY_PLANNER=apollo), `ours-apollo-engine` with @apollo/gateway's planner and executor
+ * (MESH_QUERY_ENGINE=apollo), `ours-express` without the lean POST /graphql path (MESH_LEAN_HTTP=false:
+ * every request through Express).
  */
-export const BENCH_GATEWAY_NAMES = ['ours', 'ours-hive-planner', 'ours-apollo-engine', 'ours-express', 'apollo', 'hive', 'hive-router'] as const;
+export const BENCH_GATEWAY_NAMES = [
+  'ours',
+  'ours-no-dedup',
+  'ours-apollo-planner',
+  'ours-apollo-engine',
+  'ours-express',
+  'apollo',
+  'hive',
+  'hive-router',
+] as const;
 
 export function benchGateways({ supergraphFile, ports, token, hiveConfigFile }: BenchGatewaysOptions): BenchGateway[] {
   const url = (name: string) => `http://127.0.0.1:${ports[name]}/graphql`;
   const hiveBin = path.resolve('node_modules/@graphql-hive/gateway/dist/bin.js');
   const common = { METADATA_SERVER_DETECTION: 'none' };
   const hiveConfig = hiveConfigFile ? ['--config-path', hiveConfigFile] : [];
-  const ours = (name: string, queryEngine: string, queryPlanner = 'apollo', leanHttp = 'true'): BenchGateway => ({
+  const ours = (name: string, settings: Record<string, string> = {}): BenchGateway => ({
     name,
     args: ['dist/scripts/gateway.js'],
     env: {
@@ -75,18 +87,17 @@ export function benchGateways({ supergraphFile, ports, token, hiveConfigFile }: 
       MESH_SUPERGRAPH_FILE: supergraphFile,
       MESH_INTROSPECTION: 'false',
       MESH_RATE_LIMIT: 'off',
-      MESH_QUERY_ENGINE: queryEngine,
-      MESH_QUERY_PLANNER: queryPlanner,
-      MESH_LEAN_HTTP: leanHttp,
+      ...settings,
     },
     headers: { authorization: `Bearer ${token}` },
     url: url(name),
   });
   return [
-    ours('ours', 'mesh'),
-    ours('ours-hive-planner', 'mesh', 'hive'),
-    ours('ours-apollo-engine', 'apollo'),
-    ours('ours-express', 'mesh', 'apollo', 'false'),
+    ours('ours'),
+    ours('ours-no-dedup', { MESH_SUBGRAPH_DEDUP: 'off' }),
+    ours('ours-apollo-planner', { MESH_QUERY_PLANNER: 'apollo' }),
+    ours('ours-apollo-engine', { MESH_QUERY_ENGINE: 'apollo', MESH_QUERY_PLANNER: 'apollo' }),
+    ours('ours-express', { MESH_LEAN_HTTP: 'false' }),
     {
       name: 'apollo',
       args: ['--input-type=module', '-e', APOLLO_GATEWAY_SOURCE],

@@ -11,7 +11,7 @@ import type { GatewayLimitsConfig } from '../limits/GatewayLimitsConfig.js';
 import { limitsConfigFromEnv } from '../limits/limitsConfigFromEnv.js';
 import { gatewayObservabilityFromEnv, type GatewayObservabilityConfig } from '../observability/gatewayObservabilityFromEnv.js';
 import { DEFAULT_OUTBOUND_LIMITS, type OutboundLimits } from '../subscriptions/createOutboundQueue.js';
-import type { QueryEngine, QueryPlannerName } from '../engine/useMeshEngine.js';
+import { DEFAULT_QUERY_PLANNER, type QueryEngine, type QueryPlannerName } from '../engine/useMeshEngine.js';
 import type { RegistryConfig } from '../registry/RegistryConfig.js';
 import { registryConfigFromEnv } from '../registry/registryConfigFromEnv.js';
 import type { UpstreamKeepAliveOptions } from '../subscriptions/createUpstreamClient.js';
@@ -92,7 +92,7 @@ export interface GatewayConfig {
    * Which planner plans for the mesh query engine (`MESH_QUERY_PLANNER`): `apollo` (@apollo/gateway's,
    * with its plan cache) or `hive` (Hive Router's Rust planner first, @apollo/gateway's for what it
    * cannot plan). Ignored by the `apollo` engine.
-   * @default 'apollo'
+   * @default DEFAULT_QUERY_PLANNER
    */
   queryPlanner?: QueryPlannerName;
   /**
@@ -191,7 +191,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
 
 /** `MESH_QUERY_PLANNER`: `apollo` or `hive`. */
 function queryPlannerFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): QueryPlannerName {
-  const value = env.MESH_QUERY_PLANNER?.trim() || 'apollo';
+  const value = env.MESH_QUERY_PLANNER?.trim() || DEFAULT_QUERY_PLANNER;
   return value === 'apollo' || value === 'hive' ? value : fail('MESH_QUERY_PLANNER', value, 'apollo or hive');
 }
 
@@ -203,7 +203,7 @@ function queryEngineFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): QueryEngine 
 
 /**
  * `MESH_SUBGRAPH_TIMEOUT_MS`, `MESH_REQUEST_DEADLINE_MS`, `MESH_SUBGRAPH_MAX_SOCKETS`,
- * `MESH_SUBGRAPH_RETRIES`, `MESH_BREAKER` (`on`/`off`), `MESH_BREAKER_ERROR_PERCENT`,
+ * `MESH_SUBGRAPH_RETRIES`, `MESH_SUBGRAPH_DEDUP` (`on`/`off`), `MESH_BREAKER` (`on`/`off`), `MESH_BREAKER_ERROR_PERCENT`,
  * `MESH_BREAKER_MIN_REQUESTS`, `MESH_BREAKER_WINDOW_MS`, `MESH_BREAKER_RESET_MS`, and per subgraph
  * `MESH_SUBGRAPH_TIMEOUTS` / `MESH_SUBGRAPH_MAX_SOCKETS_BY_NAME` (`name=value,...`).
  */
@@ -230,6 +230,8 @@ function subgraphClientConfigFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Sub
   const defaults = DEFAULT_SUBGRAPH_CLIENT_CONFIG;
   const breakerSwitch = env.MESH_BREAKER?.trim() || 'on';
   if (breakerSwitch !== 'on' && breakerSwitch !== 'off') fail('MESH_BREAKER', breakerSwitch, 'on or off');
+  const dedupeSwitch = env.MESH_SUBGRAPH_DEDUP?.trim() || 'on';
+  if (dedupeSwitch !== 'on' && dedupeSwitch !== 'off') fail('MESH_SUBGRAPH_DEDUP', dedupeSwitch, 'on or off');
   const subgraphs: Record<string, SubgraphOverrides> = {};
   for (const [name, timeoutMs] of Object.entries(perSubgraph('MESH_SUBGRAPH_TIMEOUTS', 1))) subgraphs[name] = { ...subgraphs[name], timeoutMs };
   for (const [name, maxSockets] of Object.entries(perSubgraph('MESH_SUBGRAPH_MAX_SOCKETS_BY_NAME', 1))) subgraphs[name] = { ...subgraphs[name], maxSockets };
@@ -247,6 +249,7 @@ function subgraphClientConfigFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Sub
             resetMs: integer('MESH_BREAKER_RESET_MS', DEFAULT_BREAKER.resetMs, 1),
           },
     retry: { ...defaults.retry, retries: integer('MESH_SUBGRAPH_RETRIES', defaults.retry.retries, 0, 10) },
+    dedupe: dedupeSwitch === 'on',
     subgraphs,
   };
 }

@@ -26,3 +26,45 @@ export function buildRepresentation(schema: GraphQLSchema, source: unknown, sele
   }
   return out;
 }
+
+/** A scalar (or a value without sub-selections) in a representation key: injective, cheaper than JSON for the usual strings and numbers. */
+function scalarKey(value: unknown): string {
+  if (typeof value === 'string') return `${value.length}:${value}`;
+  if (typeof value === 'number') return `n${value}`;
+  if (value === null) return 'z';
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  return `j${JSON.stringify(value)}`;
+}
+
+/**
+ * A key equal for two entities exactly when `buildRepresentation` would build equal representations of
+ * them (read from the same fields in the same order), null exactly when it would build none: identical
+ * entities are recognised without building their representation.
+ */
+export function representationKey(schema: GraphQLSchema, source: unknown, selections: readonly PlanSelection[]): string | null {
+  if (source === null || typeof source !== 'object') return null;
+  const object = source as Record<string, unknown>;
+  let key = '{';
+  for (const selection of selections) {
+    if (selection.kind === 'Field') {
+      const name = selection.alias ?? selection.name;
+      const value = Object.hasOwn(object, name) ? object[name] : undefined;
+      if (value === undefined) return null;
+      const below = selection.selections;
+      key += `${name}=`;
+      if (Array.isArray(value)) {
+        if (!below) key += `j${JSON.stringify(value)}`;
+        else {
+          key += '[';
+          for (const item of value) key += `${representationKey(schema, item, below) ?? 'z'},`;
+          key += ']';
+        }
+      } else if (below && value !== null) key += representationKey(schema, value, below) ?? 'z';
+      else key += scalarKey(value);
+      key += ',';
+    } else if (selection.typeCondition && isObjectOfType(schema, object, selection.typeCondition)) {
+      key += `...${representationKey(schema, object, selection.selections) ?? 'z'},`;
+    }
+  }
+  return `${key}}`;
+}

@@ -3,6 +3,8 @@ import {
   isAbstractType,
   isCompositeType,
   isEnumType,
+  isListType,
+  isNonNullType,
   isUnionType,
   Kind,
   type DirectiveNode,
@@ -31,6 +33,26 @@ export interface ShapeField {
   readonly selection?: ShapeSelection;
   /** The values an enum field may answer with (others are refused, e.g. `@inaccessible` ones). */
   readonly enumValues?: ReadonlySet<string>;
+  /** The field's type as wrappers, decided once here so shaping a value asks graphql-js nothing. */
+  readonly wrapping?: TypeWrapping;
+  /** The named type is an interface or union: the runtime type comes from the data's `__typename`. */
+  readonly abstract?: boolean;
+  /** The named type, for fields of composite type. */
+  readonly composite?: GraphQLCompositeType;
+}
+
+/** One level of a field's type: non-null or not, and a list of the next level or the named type. */
+export interface TypeWrapping {
+  readonly nonNull: boolean;
+  /** The item type, for a list. */
+  readonly item?: TypeWrapping;
+}
+
+/** The wrappers of `type` (`[Int!]!` is non-null list of non-null). */
+export function wrappingOf(type: GraphQLOutputType): TypeWrapping {
+  const nonNull = isNonNullType(type);
+  const inner = nonNull ? type.ofType : type;
+  return isListType(inner) ? { nonNull, item: wrappingOf(inner.ofType) } : { nonNull };
 }
 
 interface CompileContext {
@@ -104,7 +126,9 @@ export class ShapeSelection {
           ...base,
           kind: 'value',
           type: definition.type,
-          ...(isCompositeType(named) && { selection: new ShapeSelection(this.context, selectionSets) }),
+          wrapping: wrappingOf(definition.type),
+          abstract: isAbstractType(named),
+          ...(isCompositeType(named) && { selection: new ShapeSelection(this.context, selectionSets), composite: named }),
           ...(isEnumType(named) && { enumValues: new Set(named.getValues().map((v) => v.name)) }),
         });
       }

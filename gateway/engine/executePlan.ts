@@ -1,9 +1,10 @@
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { BatchFetchStep, FetchStep, PlanStep } from '../../core/queryPlan/EnginePlan.js';
 import { applyRewrites } from './applyRewrites.js';
-import { buildRepresentation } from './buildRepresentation.js';
+import { buildRepresentation, representationKey } from './buildRepresentation.js';
 import { isObjectOfType } from './isObjectOfType.js';
 import { mergeInto } from './mergeInto.js';
+import { collect, concretePaths, FRAGMENT, isRecord, type TypeStep } from './planPaths.js';
 import { missingEntityError, subgraphError, type SubgraphErrorJson } from './subgraphError.js';
 
 /** A subgraph's answer to one fetch. */
@@ -33,64 +34,12 @@ export interface PlanExecution {
   errors: GraphQLError[];
 }
 
+const ENTITIES: ReadonlySet<string> = new Set(['_entities']);
+
 /** The objects a step runs on, and the plan path that led to them. */
 interface Cursor {
   readonly path: readonly string[];
   readonly objects: readonly Record<string, unknown>[];
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const FRAGMENT = '... on ';
-
-/** Whether `object` passes a `... on A|B` path step. */
-type TypeStep = (object: Record<string, unknown>, step: string) => boolean;
-
-/** The objects at `path` below `value` (`@` and lists step into every item; nulls end a branch), in document order. */
-function collect(value: unknown, path: readonly string[], index: number, isType: TypeStep, out: Record<string, unknown>[]): void {
-  if (value === null || value === undefined) return;
-  if (Array.isArray(value)) {
-    const next = path[index] === '@' ? index + 1 : index;
-    for (const item of value) collect(item, path, next, isType, out);
-    return;
-  }
-  if (!isRecord(value)) return;
-  if (index === path.length) out.push(value);
-  else if (path[index] === '@') return;
-  else if (path[index].startsWith(FRAGMENT)) {
-    if (isType(value, path[index])) collect(value, path, index + 1, isType, out);
-  } else if (Object.hasOwn(value, path[index])) collect(value[path[index]], path, index + 1, isType, out);
-}
-
-/** The response paths (with list indices) of the objects `collect` finds, in the same order: only for errors. */
-function concretePaths(
-  value: unknown,
-  path: readonly string[],
-  index: number,
-  isType: TypeStep,
-  prefix: Array<string | number>,
-  out: Array<Array<string | number>>,
-): void {
-  if (value === null || value === undefined) return;
-  if (Array.isArray(value)) {
-    const next = path[index] === '@' ? index + 1 : index;
-    value.forEach((item, i) => {
-      prefix.push(i);
-      concretePaths(item, path, next, isType, prefix, out);
-      prefix.pop();
-    });
-    return;
-  }
-  if (!isRecord(value)) return;
-  if (index === path.length) out.push([...prefix]);
-  else if (path[index] === '@') return;
-  else if (path[index].startsWith(FRAGMENT)) {
-    if (isType(value, path[index])) concretePaths(value, path, index + 1, isType, prefix, out);
-  } else if (Object.hasOwn(value, path[index])) {
-    prefix.push(path[index]);
-    concretePaths(value[path[index]], path, index + 1, isType, prefix, out);
-    prefix.pop();
-  }
 }
 
 /** The entities of one `_entities` selection: what is sent, and which collected objects each representation stands for. */
@@ -149,13 +98,7 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
         throw new Error('@defer plans are not executed by the mesh query engine');
       case 'Fetch':
       case 'BatchFetch':
-        try {
-          await (step.kind === 'BatchFetch' ? fetchBatch(step, cursor) : step.requires ? fetchEntities(step, cursor) : fetchRoot(step, cursor));
-        } catch (error) {
-          errors.push(
-            error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error as Error }),
-          );
-        }
+        await guarded(() => (step.kind === 'BatchFetch' ? fetchBatch(step, cursor) : step.requires ? fetchEntities(step, cursor) : fetchRoot(step, cursor)));
     }
   };
 
@@ -185,12 +128,14 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
     const holders: number[][] = [];
     const byKey = new Map<string, number>();
     objects.forEach((object, index) => {
+      // The same entity reached several times (two reviews by one author) is recognised by its key first.
+      const key = representationKey(input.supergraph, object, requires);
+      if (key === null) return;
+      const known = byKey.get(key);
+      if (known !== undefined) return void holders[known].push(index);
       const representation = buildRepresentation(input.supergraph, object, requires);
       if (!representation || !representation.__typename) return;
       applyRewrites(input.supergraph, inputRewrites, representation);
-      const key = JSON.stringify(representation);
-      const known = byKey.get(key);
-      if (known !== undefined) return void holders[known].push(index);
       byKey.set(key, representations.length);
       representations.push(representation);
       holders.push([index]);
@@ -201,8 +146,9 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
 
   /**
    * Puts one `_entities` answer where its entities are: errors at `[field, i, ...]` at every path of
-   * entity i, other errors as they are; each entity merged into every holder; an entity answered `null`
-   * without an error for it is reported (never a silent null).
+   * entity i; an error for the whole list at `[...listPath, '_entities']`, where @apollo/gateway puts it;
+   * other errors as they are; each entity merged into every holder; an entity answered `null` without an
+   * error for it is reported (never a silent null).
    */
   const receive = (
     serviceName: string,
@@ -210,7 +156,7 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
     group: EntityGroup,
     answer: SubgraphAnswer,
     outputRewrites: FetchStep['outputRewrites'],
-    cursorPath: readonly string[],
+    listPath: readonly string[],
   ) => {
     const answered = new Set<number>();
     let unlocated = false;
@@ -221,10 +167,7 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
         for (const index of group.holders[at]) errors.push(subgraphError(serviceName, error, [...group.pathOf(index), ...rest]));
       } else if (head === field) {
         unlocated = true;
-        // A batch alias is the plan's own name: an error for the whole list is put at each entity of it.
-        if (field !== '_entities' && at === undefined)
-          for (const holders of group.holders) for (const index of holders) errors.push(subgraphError(serviceName, error, group.pathOf(index)));
-        else errors.push(subgraphError(serviceName, error, [...cursorPath, ...error.path!]));
+        errors.push(subgraphError(serviceName, error, [...listPath, '_entities', ...error.path!.slice(1)]));
       } else if (!error.path) unlocated = true;
     }
     if (!answer.data) return;
@@ -245,6 +188,12 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
     });
   };
 
+  /** Errors of an answer that are not about the given fields, at their path below the cursor (those without one stay without). */
+  const otherErrors = (serviceName: string, answer: SubgraphAnswer, fields: ReadonlySet<string>, cursorPath: readonly string[]) => {
+    for (const error of answer.errors ?? [])
+      if (!error.path || !fields.has(String(error.path[0]))) errors.push(subgraphError(serviceName, error, error.path && [...cursorPath, ...error.path]));
+  };
+
   const fetchEntities = async (step: FetchStep, cursor: Cursor) => {
     const group = groupOf(cursor.objects, step.requires!, step.inputRewrites, () => pathsAt([cursor.path]));
     if (group.representations.length === 0) return;
@@ -252,30 +201,101 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
     if ('representations' in variables) throw new Error('Variables cannot contain key "representations"');
     variables.representations = group.representations;
     const answer = await input.fetch(step, variables, cursor.path);
-    // Errors elsewhere than in `_entities` keep their path below the cursor; those without one stay without.
-    for (const error of answer.errors ?? [])
-      if (!error.path || error.path[0] !== '_entities') errors.push(subgraphError(step.serviceName, error, error.path && [...cursor.path, ...error.path]));
+    otherErrors(step.serviceName, answer, ENTITIES, cursor.path);
     receive(step.serviceName, '_entities', group, answer, step.outputRewrites, cursor.path);
   };
 
-  const fetchBatch = async (step: BatchFetchStep, cursor: Cursor) => {
-    const groups = step.batches.map((batch) => {
-      const objects: Record<string, unknown>[] = [];
-      for (const path of batch.paths) for (const object of cursor.objects) collect(object, path, 0, isType, objects);
-      return groupOf(objects, batch.requires, batch.inputRewrites, () => pathsAt(batch.paths.map((path) => [...cursor.path, ...path])));
-    });
-    if (groups.every((group) => group.representations.length === 0)) return;
+  /** The variables of a batch fetch sending `representations[i]` for its batch i. */
+  const batchVariables = (step: BatchFetchStep, representations: ReadonlyArray<readonly unknown[]>) => {
     const variables = variablesOf(step);
     step.batches.forEach((batch, i) => {
       if (batch.representationsVariable in variables) throw new Error(`Variables cannot contain key "${batch.representationsVariable}"`);
-      variables[batch.representationsVariable] = groups[i].representations;
+      variables[batch.representationsVariable] = representations[i];
     });
-    const answer = await input.fetch(step, variables, cursor.path);
+    return variables;
+  };
+
+  /**
+   * A batch fetch (Hive Router's plans): the entities of several plan paths in one request. A subgraph
+   * may fail one `_entities` list as a whole (a throwing `__resolveReference` fails the non-null list,
+   * and with it `data`): then the entities of every path would be lost, where @apollo/gateway's plan,
+   * fetching each path apart, keeps the paths that resolved. So a batch that failed so is fetched again
+   * path by path (its entity fetches are queries: reads), and each path keeps what resolved or gets the
+   * error at `[...path, '_entities']`, as with @apollo/gateway's plan.
+   */
+  const fetchBatch = async (step: BatchFetchStep, cursor: Cursor) => {
+    // The entities at each path of each batch, in document order.
+    const atPaths = step.batches.map((batch) =>
+      batch.paths.map((path) => {
+        const objects: Record<string, unknown>[] = [];
+        for (const object of cursor.objects) collect(object, path, 0, isType, objects);
+        return objects;
+      }),
+    );
+    const groups = step.batches.map((batch, i) =>
+      groupOf(atPaths[i].flat(), batch.requires, batch.inputRewrites, () => pathsAt(batch.paths.map((path) => [...cursor.path, ...path]))),
+    );
+    if (groups.every((group) => group.representations.length === 0)) return;
+    const answer = await input.fetch(
+      step,
+      batchVariables(
+        step,
+        groups.map((group) => group.representations),
+      ),
+      cursor.path,
+    );
     const aliases = new Set(step.batches.map((batch) => batch.alias));
-    for (const error of answer.errors ?? [])
-      if (!error.path || !aliases.has(String(error.path[0])))
-        errors.push(subgraphError(step.serviceName, error, error.path && [...cursor.path, ...error.path]));
-    step.batches.forEach((batch, i) => receive(step.serviceName, batch.alias, groups[i], answer, batch.outputRewrites, cursor.path));
+    const lost = step.batches.filter((batch) => !isRecord(answer.data) || !Array.isArray(answer.data[batch.alias]));
+    const failedWhole = (answer.errors ?? []).some((error) => error.path?.length === 1 && aliases.has(String(error.path[0])));
+    // The (batch, path) pieces whose entities the failure took: fetched again apart when there are several.
+    const pieces = lost.flatMap((batch) => {
+      const i = step.batches.indexOf(batch);
+      return batch.paths.flatMap((path, p) => (atPaths[i][p].length ? [{ i, path, objects: atPaths[i][p] }] : []));
+    });
+    if (failedWhole && pieces.length > 1) {
+      const refetched = new Set(lost.map((batch) => batch.alias));
+      otherErrors(step.serviceName, answer, refetched, cursor.path);
+      step.batches.forEach((batch, i) => {
+        if (!refetched.has(batch.alias)) receive(step.serviceName, batch.alias, groups[i], answer, batch.outputRewrites, [...cursor.path, ...batch.paths[0]]);
+      });
+      await Promise.all(pieces.map((piece) => guarded(() => fetchBatchPiece(step, piece.i, piece.path, piece.objects, cursor))));
+      return;
+    }
+    otherErrors(step.serviceName, answer, aliases, cursor.path);
+    step.batches.forEach((batch, i) => {
+      // A whole-list error of a batch with entities at one path only: at that path, as @apollo/gateway's fetch of it.
+      const listPath = batch.paths.find((_, p) => atPaths[i][p].length) ?? [];
+      receive(step.serviceName, batch.alias, groups[i], answer, batch.outputRewrites, [...cursor.path, ...listPath]);
+    });
+  };
+
+  /** One path of one batch of a batch fetch, sent alone: the same operation, empty lists for the other batches. */
+  const fetchBatchPiece = async (step: BatchFetchStep, i: number, path: readonly string[], objects: Record<string, unknown>[], cursor: Cursor) => {
+    const batch = step.batches[i];
+    const listPath = [...cursor.path, ...path];
+    const group = groupOf(objects, batch.requires, batch.inputRewrites, () => pathsAt([listPath]));
+    if (group.representations.length === 0) return;
+    const answer = await input.fetch(
+      step,
+      batchVariables(
+        step,
+        step.batches.map((_, j) => (j === i ? group.representations : [])),
+      ),
+      listPath,
+    );
+    otherErrors(step.serviceName, answer, new Set(step.batches.map((b) => b.alias)), cursor.path);
+    receive(step.serviceName, batch.alias, group, answer, batch.outputRewrites, listPath);
+  };
+
+  /** Runs a fetch; what it throws becomes an error of the response (the fetches beside it go on). */
+  const guarded = async (body: () => Promise<void>) => {
+    try {
+      await body();
+    } catch (error) {
+      errors.push(
+        error instanceof GraphQLError ? error : new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error as Error }),
+      );
+    }
   };
 
   await run(input.node, { path: [], objects: [data] });

@@ -1,3 +1,4 @@
+import { Kind, parse } from 'graphql';
 import type { PlanNode, QueryPlan, RequiresSelection, FetchRewrite, FlattenNodePathSegment, FetchNodePathSegment } from '@graphql-hive/router-query-planner';
 import type { DataRewrite, EnginePlan, PlanSelection, PlanStep } from '../../core/queryPlan/EnginePlan.js';
 
@@ -48,6 +49,8 @@ function stepOf(node: PlanNode): PlanStep {
     case 'Defer':
       return { kind: 'Defer' };
     case 'Fetch': {
+      // Subscriptions run over websockets (gateway/subscriptions/), never as a fetch of a query plan.
+      if (node.operationKind === 'subscription') throw new Unsupported('a subscription fetch');
       const inputRewrites = rewritesOf(node.inputRewrites);
       const outputRewrites = rewritesOf(node.outputRewrites);
       return {
@@ -89,12 +92,26 @@ function stepOf(node: PlanNode): PlanStep {
 }
 
 /**
+ * Whether the plan is one root fetch of nothing but `__typename`: Hive Router's planner sends
+ * `{ __typename }` to a subgraph, @apollo/gateway answers it alone; so do we (a probe must not depend on
+ * a subgraph being up).
+ */
+function asksOnlyTypename(node: PlanNode): boolean {
+  if (node.kind !== 'Fetch' || node.requires || node.operationKind === 'subscription') return false;
+  const [definition] = parse(node.operation, { noLocation: true }).definitions;
+  return (
+    definition?.kind === Kind.OPERATION_DEFINITION &&
+    definition.selectionSet.selections.every((selection) => selection.kind === Kind.FIELD && selection.name.value === '__typename')
+  );
+}
+
+/**
  * Hive Router's plan (`@graphql-hive/router-query-planner`, plain JSON) in the engine's plan form
  * (core/queryPlan/EnginePlan.ts): path and rewrite segments as strings, `BatchFetch` as a batch step.
  * A plan with something the engine does not run comes back with `unsupported` set.
  */
 export function fromHivePlan(plan: QueryPlan): EnginePlan {
-  if (!plan.node) return {};
+  if (!plan.node || asksOnlyTypename(plan.node)) return {};
   try {
     return { node: stepOf(plan.node) };
   } catch (error) {

@@ -1,16 +1,6 @@
-import {
-  GraphQLError,
-  isCompositeType,
-  isListType,
-  isNonNullType,
-  isObjectType,
-  type FieldNode,
-  type GraphQLCompositeType,
-  type GraphQLOutputType,
-  type GraphQLSchema,
-} from 'graphql';
+import { GraphQLError, isCompositeType, isObjectType, type FieldNode, type GraphQLCompositeType, type GraphQLSchema } from 'graphql';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
-import type { ShapeField, ShapeSelection } from './compileSelections.js';
+import type { ShapeField, ShapeSelection, TypeWrapping } from './compileSelections.js';
 
 /** A field the caller may not see: the message of its UNAUTHORIZED_FIELD_OR_TYPE error. */
 export interface FieldDenial {
@@ -102,11 +92,11 @@ export function shapeResponse(input: ShapeInput): Shaped {
       } else if (field.kind === 'introspection') result = input.introspect(field);
       else if (denied && deniedAny && field.nodes.every((node) => denied.has(node))) {
         errors.push(new GraphQLError(denied.get(field.nodes[0])!.message, { path: [...path], extensions: { code: ErrorCode.UNAUTHORIZED_FIELD_OR_TYPE } }));
-        result = isNonNullType(field.type) ? REPORTED : null;
-      } else result = complete(field, field.type!, Object.hasOwn(value, key) ? value[key] : undefined, false);
+        result = field.wrapping!.nonNull ? REPORTED : null;
+      } else result = complete(field, field.wrapping!, Object.hasOwn(value, key) ? value[key] : undefined, false);
       path.pop();
       if (result === REPORTED) {
-        if (field.kind !== 'value' || isNonNullType(field.type)) return REPORTED;
+        if (field.kind !== 'value' || field.wrapping!.nonNull) return REPORTED;
         result = null;
       }
       if (key === '__proto__') Object.defineProperty(out, key, { value: result, enumerable: true, writable: true, configurable: true });
@@ -116,22 +106,19 @@ export function shapeResponse(input: ShapeInput): Shaped {
   };
 
   // Returns REPORTED only for a non-null type; nullable positions turn it into null.
-  const complete = (field: ShapeField, type: GraphQLOutputType, value: unknown, atItem: boolean): Completed => {
-    if (isNonNullType(type)) {
-      const result = completeNullable(field, type.ofType, value);
-      if (result === null) {
-        nonNullViolation(field, atItem);
-        return REPORTED;
-      }
-      return result;
+  const complete = (field: ShapeField, wrapping: TypeWrapping, value: unknown, atItem: boolean): Completed => {
+    const result = completeNullable(field, wrapping, value);
+    if (!wrapping.nonNull) return result === REPORTED ? null : result;
+    if (result === null) {
+      nonNullViolation(field, atItem);
+      return REPORTED;
     }
-    const result = completeNullable(field, type, value);
-    return result === REPORTED ? null : result;
+    return result;
   };
 
-  const completeNullable = (field: ShapeField, type: GraphQLOutputType, value: unknown): Completed => {
+  const completeNullable = (field: ShapeField, wrapping: TypeWrapping, value: unknown): Completed => {
     if (value === null || value === undefined) return null;
-    if (isListType(type)) {
+    if (wrapping.item) {
       if (!Array.isArray(value)) {
         invalid(`Invalid non-list value found for field ${field.parentType}.${field.name}.`);
         return REPORTED;
@@ -139,7 +126,7 @@ export function shapeResponse(input: ShapeInput): Shaped {
       const out = new Array<unknown>(value.length);
       for (let i = 0; i < value.length; i++) {
         path.push(i);
-        const item = complete(field, type.ofType, value[i], true);
+        const item = complete(field, wrapping.item, value[i], true);
         path.pop();
         if (item === REPORTED) return REPORTED;
         out[i] = item;
@@ -152,8 +139,8 @@ export function shapeResponse(input: ShapeInput): Shaped {
         return REPORTED;
       }
       const record = value as Record<string, unknown>;
-      let runtime = type as GraphQLCompositeType;
-      if (!isObjectType(runtime)) {
+      let runtime = field.composite!;
+      if (field.abstract) {
         const typename = record.__typename;
         if (typeof typename === 'string') {
           const found = schema.getType(typename);

@@ -28,6 +28,14 @@ export interface SubgraphClientConfig {
   /** Retries of failed idempotent fetches (queries and entity fetches, never mutations). */
   retry: RetryConfig;
   /**
+   * Share identical in-flight subgraph requests across concurrent client operations: a fetch of a query
+   * operation whose URL, headers (the signed identity included, so never across identities) and body
+   * equal those of a request still in flight waits for that answer instead of being sent again.
+   * Fetches of mutations are never shared. `false` sends every fetch (gateway/upstream/shareInflight.ts).
+   * @default true (`MESH_SUBGRAPH_DEDUP=on`)
+   */
+  dedupe: boolean;
+  /**
    * Per-subgraph overrides by subgraph name (e.g. a slow reporting subgraph gets a longer timeout).
    * @default {} (`MESH_SUBGRAPH_TIMEOUTS=name=ms,...`, `MESH_SUBGRAPH_MAX_SOCKETS_BY_NAME=name=n,...`)
    */
@@ -80,5 +88,6 @@ export const DEFAULT_SUBGRAPH_CLIENT_CONFIG: SubgraphClientConfig = {
   maxSockets: 64,
   breaker: DEFAULT_BREAKER,
   retry: { retries: 2, minDelayMs: 25, maxDelayMs: 250 },
+  dedupe: true,
   subgraphs: {},
 };

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { createSubgraphClient, type SubgraphHttp, type SubgraphPostResponse } from './createSubgraphClient.js';
+import { isShareableFetch } from './shareInflight.js';
 
 /** Options of a `SubgraphDataSource`. */
 export interface SubgraphDataSourceOptions {
@@ -59,6 +60,7 @@ export class SubgraphDataSource<TContext extends Record<string, unknown> = Recor
       body: JSON.stringify(payload),
       headers: Object.fromEntries(headers),
       context: options.context,
+      shareable: isShareableFetch(options),
     });
     if (response.status < 200 || response.status > 299) throw this.errorFromResponse(response);
     const body = parseBody(response);

@@ -15,6 +15,7 @@ import { CircuitOpenError } from './CircuitOpenError.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig } from './SubgraphClientConfig.js';
 import { SubgraphTimeoutError } from './SubgraphTimeoutError.js';
 import { retryWithBackoff } from './retryWithBackoff.js';
+import { InflightRequests, sharingKey, type SharedRequest } from './shareInflight.js';
 
 /** How one subgraph request ended, for metrics. */
 export type FetchOutcome = 'ok' | 'http_error' | 'timeout' | 'connection_error' | 'error' | 'circuit_open';
@@ -50,6 +51,12 @@ export interface SubgraphPostRequest {
   context?: unknown;
   /** A shorter timeout than the subgraph's (readiness probes). @default the subgraph's timeout */
   timeoutMs?: number;
+  /**
+   * The request only reads (a fetch of a client query, shareInflight.ts `isShareableFetch`): it may wait
+   * for an identical request in flight instead of being sent again (`SubgraphClientConfig.dedupe`).
+   * @default false
+   */
+  shareable?: boolean;
 }
 
 /** A subgraph's answer, read to the end. */
@@ -165,6 +172,9 @@ export function createSubgraphClient(options: SubgraphClientOptions = {}): Subgr
     return context !== null && typeof context === 'object' ? deadlines.get(context) : undefined;
   }
 
+  // Identical read-only requests in flight, shared across concurrent operations (shareInflight.ts).
+  const inflight = new InflightRequests<SubgraphPostResponse>();
+
   async function post(request: SubgraphPostRequest): Promise<SubgraphPostResponse> {
     const { serviceName, url, body, headers, context } = request;
     const deadline = deadlineOf(context);
@@ -174,11 +184,61 @@ export function createSubgraphClient(options: SubgraphClientOptions = {}): Subgr
       onFetch(serviceName, 0, 'timeout');
       throw new SubgraphTimeoutError(serviceName, 0, false);
     }
+    if (!config.dedupe || !request.shareable) return send(request, budget);
+    // The shared request runs to the subgraph's timeout; each caller stops waiting at its own budget.
+    return waitFor(
+      inflight.join(sharingKey(url, headers, body), (signal) => send(request, limit, signal)),
+      serviceName,
+      budget,
+      limit,
+    );
+  }
+
+  /** Waits for a shared request within `budget`; the last caller to give up aborts it. */
+  function waitFor(shared: SharedRequest<SubgraphPostResponse>, serviceName: string, budget: number, limit: number): Promise<SubgraphPostResponse> {
+    shared.waiting += 1;
+    return new Promise((resolve, reject) => {
+      let waiting = true;
+      const leave = () => {
+        waiting = false;
+        shared.waiting -= 1;
+        clearTimeout(timer);
+      };
+      const timer =
+        budget < limit
+          ? setTimeout(() => {
+              if (!waiting) return;
+              leave();
+              if (shared.waiting === 0 && !shared.settled) shared.abort();
+              else onFetch(serviceName, budget, 'timeout');
+              reject(new SubgraphTimeoutError(serviceName, budget, true));
+            }, budget)
+          : undefined;
+      shared.answer.then(
+        (response) => {
+          if (!waiting) return;
+          leave();
+          resolve(response);
+        },
+        (error: unknown) => {
+          if (!waiting) return;
+          leave();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Sends one request through the origin's pool, cut off at `budget` ms or when `signal` aborts. */
+  async function send(request: SubgraphPostRequest, budget: number, signal?: AbortSignal): Promise<SubgraphPostResponse> {
+    const { serviceName, url, body, headers } = request;
     const { pool, path } = targetOf(url, serviceName);
     const started = performance.now();
     // One timer for the whole exchange: queueing for a connection, connecting, headers and body.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), budget);
+    const abort = () => controller.abort();
+    signal?.addEventListener('abort', abort, { once: true });
     try {
       const response = await pool.request({ path, method: 'POST', headers, body, signal: controller.signal });
       const text = await response.body.text();
@@ -193,6 +253,7 @@ export function createSubgraphClient(options: SubgraphClientOptions = {}): Subgr
       throw error;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
     }
   }
 

@@ -18,7 +18,7 @@ import { startConformanceMesh, type ConformanceMesh } from './startConformanceMe
 export function describeConformance(engine: QueryEngine, planner: QueryPlannerName = 'apollo'): void {
   describe(`conformance of our gateway (${engine} query engine, ${planner} planner) with @apollo/gateway`, () => {
     const ALLOWED_DIFFERENCES = allowedDifferences(engine);
-    const KNOWN_DIVERGENCES = knownDivergences(planner);
+    const KNOWN_DIVERGENCES = knownDivergences();
     let mesh: ConformanceMesh;
 
     beforeAll(async () => {

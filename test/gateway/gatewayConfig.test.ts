@@ -78,6 +78,19 @@ describe('gateway configuration from the environment', () => {
     expect(() => gatewayConfigFromEnv({ MESH_QUERY_ENGINE: 'hive' })).toThrow(/invalid MESH_QUERY_ENGINE=.*mesh or apollo/);
   });
 
+  it("should plan with Hive Router's planner unless MESH_QUERY_PLANNER says apollo, and refuse anything else", () => {
+    expect(gatewayConfigFromEnv({}).queryPlanner).toBe('hive');
+    expect(gatewayConfigFromEnv({ MESH_QUERY_PLANNER: ' apollo ' }).queryPlanner).toBe('apollo');
+    expect(gatewayConfigFromEnv({ MESH_QUERY_PLANNER: 'hive' }).queryPlanner).toBe('hive');
+    expect(() => gatewayConfigFromEnv({ MESH_QUERY_PLANNER: 'rust' })).toThrow(/invalid MESH_QUERY_PLANNER=.*apollo or hive/);
+  });
+
+  it('should share identical in-flight subgraph requests unless MESH_SUBGRAPH_DEDUP is off, and refuse anything else', () => {
+    expect(gatewayConfigFromEnv({}).subgraphClient?.dedupe).toBe(true);
+    expect(gatewayConfigFromEnv({ MESH_SUBGRAPH_DEDUP: 'off' }).subgraphClient?.dedupe).toBe(false);
+    expect(() => gatewayConfigFromEnv({ MESH_SUBGRAPH_DEDUP: 'no' })).toThrow(/invalid MESH_SUBGRAPH_DEDUP=.*on or off/);
+  });
+
   it('should ping upstream sockets every 10 s and give up on a pong after 5 s by default', () => {
     expect(gatewayConfigFromEnv({}).upstreamKeepAlive).toEqual({ intervalMs: 10_000, timeoutMs: 5_000 });
   });

@@ -19,6 +19,7 @@ describe('subgraph client configuration from the environment', () => {
       MESH_BREAKER_RESET_MS: '1000',
       MESH_SUBGRAPH_TIMEOUTS: 'orders=30000, inventory = 500',
       MESH_SUBGRAPH_MAX_SOCKETS_BY_NAME: 'orders=4',
+      MESH_SUBGRAPH_DEDUP: 'off',
     }).subgraphClient;
     expect(config).toEqual({
       timeoutMs: 2500,
@@ -26,6 +27,7 @@ describe('subgraph client configuration from the environment', () => {
       maxSockets: 16,
       breaker: { errorPercent: 25, minRequests: 4, windowMs: 60_000, resetMs: 1000 },
       retry: { ...DEFAULT_SUBGRAPH_CLIENT_CONFIG.retry, retries: 0 },
+      dedupe: false,
       subgraphs: { orders: { timeoutMs: 30_000, maxSockets: 4 }, inventory: { timeoutMs: 500 } },
     });
   });
@@ -40,6 +42,7 @@ describe('subgraph client configuration from the environment', () => {
     ['MESH_SUBGRAPH_MAX_SOCKETS', '1.5'],
     ['MESH_SUBGRAPH_RETRIES', '11'],
     ['MESH_BREAKER', 'maybe'],
+    ['MESH_SUBGRAPH_DEDUP', 'yes'],
     ['MESH_BREAKER_ERROR_PERCENT', '101'],
     ['MESH_BREAKER_WINDOW_MS', '10'],
     ['MESH_SUBGRAPH_TIMEOUTS', 'orders'],

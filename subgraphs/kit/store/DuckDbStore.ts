@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DuckDBBlobValue, DuckDBInstance, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type {
   ApplyResult,
   BucketQuery,
@@ -26,7 +26,7 @@ import type {
 } from './Store.js';
 import { assertLayout } from './storeIdentifiers.js';
 import { sessionStateReader } from './sessionStateReader.js';
-import { mergeRollupDeltas, mergeStateWrites } from './mergeRollupDeltas.js';
+import { mergeStateWrites, rollupDeltaRows } from './mergeRollupDeltas.js';
 import {
   assertGrain,
   assertLimit,
@@ -37,6 +37,7 @@ import {
   emptyProjection,
   eventJson,
   factBatch,
+  factKey,
   latestTime,
 } from './storeInputs.js';
 import { fromJson, fromTimestamp, ident, readRows, rollupTable, stateTable, toTimestamp } from './duckDbSql.js';
@@ -47,7 +48,10 @@ import { changeRetraction, rebuildSpan, rebuildSpans, rebuiltRollup, runRebuild,
 import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import type { SqlViews } from './SqlViews.js';
 import { duckDbSqlViews } from './duckDbSqlViews.js';
-import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './duckDbWrites.js';
+import { appendFacts, decodeStateRow, loadFactKeys, raiseWatermark, readStateRows, storedFactKeys, upsertStates } from './duckDbWrites.js';
+import { appendRollupDeltas, compactDeltas, dropFoldedDeltas, encodedList, moveDeltaFence } from './duckDbDeltas.js';
+import { KeyHashSet } from './KeyHashSet.js';
+import { DuckDbStateKeys } from './duckDbStateKeys.js';
 
 /** Options of `DuckDbStore.open`. */
 export interface DuckDbStoreOptions {
@@ -71,6 +75,29 @@ export interface DuckDbStoreOptions {
    * @default none: the database is not locked down, and `sql()` refuses to serve
    */
   lockDown?: { allowedDirectories: readonly string[] };
+  /**
+   * Rollup delta rows (all rollups and grains) after which a compaction is queued behind the current
+   * writes. Reads scan the delta rows of the grain they read beside the keyed rows, so this bounds what a
+   * history query reads on top of its buckets; larger values make ingestion cheaper per fact.
+   * @default 200_000
+   */
+  compactAfterRows?: number;
+  /**
+   * A compaction runs once no apply has come for this long while deltas are pending, so a quiet product
+   * reads keyed rows only. 0 disables it (compaction then runs only at `compactAfterRows` and before
+   * repairs, retention, exports and SQL port statements).
+   * @default 1_000
+   */
+  compactIdleMs?: number;
+  /**
+   * DuckDB's `checkpoint_threshold`: the write-ahead log size at which a commit also checkpoints. Larger
+   * means fewer, longer checkpoints (their cost follows the data written, now that no large index is
+   * rewritten with them) and a longer replay after a crash.
+   * @default DuckDB's own (16MB)
+   */
+  checkpointThreshold?: string;
+  /** Called when a compaction queued in the background fails (its deltas stay and are retried). @default console.error */
+  onCompactionError?: (error: unknown) => void;
 }
 
 /**
@@ -99,6 +126,22 @@ export class DuckDbStore implements Store {
   private reader: DuckDBConnection | undefined;
   private lockedDown = false;
   private sqlPort: (SqlViews & { close(): Promise<void> }) | undefined;
+  /** Hashes of every stored fact key: the idempotency check without a primary key (see `KeyHashSet`). */
+  private readonly factKeys = new KeyHashSet();
+  /** What is known of the keyed states' keys without a look-up (`duckDbStateKeys.ts`). */
+  private stateKeys = new DuckDbStateKeys([]);
+  /** Rollup delta rows not yet compacted (`duckDbDeltas.ts`). */
+  private deltaRows = 0;
+  /** Sequence number of the last apply that appended deltas (the fence counts from 0 after `init`). */
+  private deltaSeq = 0;
+  private compactionQueued = false;
+  /** Applies waiting for or holding the write connection: an idle compaction waits for none to be left. */
+  private appliesInFlight = 0;
+  private closeRequested = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private compactAfterRows = 200_000;
+  private compactIdleMs = 1_000;
+  private onCompactionError: (error: unknown) => void = (error) => console.error('DuckDbStore compaction failed', error);
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -111,14 +154,25 @@ export class DuckDbStore implements Store {
 
   /** Opens (or creates) the database. Call `init` before anything else. */
   static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
-    const { path, threads, lockDown } = options;
+    const { path, threads, lockDown, compactAfterRows = 200_000, compactIdleMs = 1_000, checkpointThreshold, onCompactionError } = options;
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new Error(`threads must be a positive integer, got ${threads}`);
+    if (!Number.isSafeInteger(compactAfterRows) || compactAfterRows < 1)
+      throw new Error(`compactAfterRows must be a positive integer, got ${compactAfterRows}`);
+    if (!Number.isSafeInteger(compactIdleMs) || compactIdleMs < 0) throw new Error(`compactIdleMs must be a non-negative integer, got ${compactIdleMs}`);
+    if (checkpointThreshold !== undefined && !/^\d+(\.\d+)?\s*[KMGT]?i?B$/i.test(checkpointThreshold))
+      throw new Error(`checkpointThreshold must be a size like '256MB', got ${JSON.stringify(checkpointThreshold)}`);
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
-    const instance = await DuckDBInstance.create(path, threads === undefined ? {} : { threads: String(threads) });
+    const config: Record<string, string> = {};
+    if (checkpointThreshold !== undefined) config.checkpoint_threshold = checkpointThreshold;
+    if (threads !== undefined) config.threads = String(threads);
+    const instance = await DuckDBInstance.create(path, config);
     const connection = await instance.connect();
     if (lockDown) await lockDownDatabase(connection, lockDown.allowedDirectories);
     const store = new DuckDbStore(instance, connection, await instance.connect());
     store.lockedDown = Boolean(lockDown);
+    store.compactAfterRows = compactAfterRows;
+    store.compactIdleMs = compactIdleMs;
+    if (onCompactionError) store.onCompactionError = onCompactionError;
     return store;
   }
 
@@ -126,8 +180,13 @@ export class DuckDbStore implements Store {
     assertLayout(layout);
     await this.serialize(async (connection) => {
       await inTransaction(connection, () => initSchema(connection, layout));
+      if (this.factKeys.size === 0) await loadFactKeys(connection, this.factKeys);
+      this.stateKeys = new DuckDbStateKeys(layout.states);
+      await this.stateKeys.load(connection);
       const [[stored = null] = []] = await readRows(connection, 'SELECT watermark FROM meta');
       this.committedWatermark = stored === null ? null : fromTimestamp(stored);
+      this.deltaSeq = 0;
+      this.deltaRows = 0;
       this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
       this.states = new Set(layout.states);
       this.initialized = true;
@@ -138,23 +197,44 @@ export class DuckDbStore implements Store {
     const batch = factBatch(facts);
     if (batch.candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
 
+    this.appliesInFlight++;
     return this.exclusive(async (connection) => {
       let raised: Date | null = null;
+      let appended = 0;
+      const hashes = batch.candidates.map((fact) => KeyHashSet.hash(factKey(fact.source, fact.id)));
+      const fresh: StoredFact[] = [];
+      const freshHashes: Array<[number, number]> = [];
       const result = await inTransaction(connection, async () => {
-        const { applied, duplicates } = batch.split(await insertNewFacts(connection, batch.candidates));
+        // Only keys whose hash is known can be stored already; they are checked against the table.
+        const probable = batch.candidates.filter((_, i) => this.factKeys.has(...hashes[i]));
+        const stored = await storedFactKeys(connection, probable);
+        batch.candidates.forEach((fact, i) => {
+          if (probable.length > 0 && stored.has(factKey(fact.source, fact.id))) return;
+          fresh.push(fact);
+          freshHashes.push(hashes[i]);
+        });
+        const { applied, duplicates } = batch.split(new Set(fresh.map((fact) => factKey(fact.source, fact.id))));
         if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
+        await appendFacts(connection, fresh, freshHashes);
 
-        const reader = sessionStateReader(duckDbRepairSession(connection, this.states), this.states);
-        const projection = assertProjection(await project(applied, reader));
-        await upsertRollups(connection, mergeRollupDeltas(projection.deltas, this.rollups));
-        await upsertStates(connection, mergeStateWrites(projection.states, this.states));
+        this.stateKeys.begin();
+        const session = duckDbRepairSession(connection, this.states, this.stateKeys);
+        const projection = assertProjection(await project(applied, sessionStateReader(session, this.states)));
+        appended = await appendRollupDeltas(connection, rollupDeltaRows(projection.deltas, this.rollups), ++this.deltaSeq);
+        await upsertStates(connection, mergeStateWrites(projection.states, this.states), this.stateKeys);
         // A batch of facts older than the watermark (a backfill, late facts) leaves the row alone.
         const latest = latestTime(applied);
         if (this.committedWatermark === null || latest > this.committedWatermark) await raiseWatermark(connection, (raised = latest));
         return { applied, duplicates, projection };
       });
+      // Committed: only now do the new keys count as stored and the deltas as pending.
+      for (const [high, low] of freshHashes) this.factKeys.add(high, low);
       if (raised) this.committedWatermark = raised;
+      this.deltaRows += appended;
       return result;
+    }).finally(() => {
+      this.appliesInFlight--;
+      if (this.deltaRows > 0) this.afterDeltas();
     });
   }
 
@@ -195,7 +275,8 @@ export class DuckDbStore implements Store {
 
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {
     declaredState(this.states, state);
-    return this.read((connection) => readStateRows(connection, state, keys));
+    // A key never written is not looked up: a look-up of many keys scans the state table.
+    return this.read((connection) => readStateRows(connection, state, this.stateKeys.mayExist(state, keys)));
   }
 
   async listStates(query: StateListQuery): Promise<StateRow[]> {
@@ -250,7 +331,7 @@ export class DuckDbStore implements Store {
   async enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult> {
     const { facts: before, grains } = assertCutoffs(cutoffs);
     return this.exclusive((connection) =>
-      inTransaction(connection, async () => {
+      this.compactedTransaction(connection, async () => {
         const at = [toTimestamp(before)];
         await connection.run(`DELETE FROM retractions WHERE (source, id) IN (SELECT source, id FROM facts WHERE time < $1)`, at);
         const facts = (await connection.run(`DELETE FROM facts WHERE time < $1`, at)).rowsChanged;
@@ -278,7 +359,10 @@ export class DuckDbStore implements Store {
     const columns = [keys, ...Object.keys(layout.columns).map(ident)].join(', ');
     const options = format === 'parquet' ? 'FORMAT parquet' : 'FORMAT csv, HEADER';
     const sql = `COPY (SELECT ${columns} FROM ${rollupTable(layout.name, grain)} ORDER BY ${keys}) TO '${file}' (${options})`;
-    return this.exclusive(async (connection) => (await connection.run(sql)).rowsChanged);
+    return this.exclusive(async (connection) => {
+      await this.compactedTransaction(connection, async () => undefined);
+      return (await connection.run(sql)).rowsChanged;
+    });
   }
 
   /** The SQL port over this database's published views; only on a database opened with `lockDown`. */
@@ -290,29 +374,101 @@ export class DuckDbStore implements Store {
       rollups: [...this.rollups.values()],
       states: [...this.states],
       write: (work) => this.exclusive(work),
+      // The views read keyed tables: a statement first waits for pending deltas to be folded in.
+      settle: () => this.compact(),
     });
     return this.sqlPort;
   }
 
   async close(): Promise<void> {
-    const closing = Promise.all([this.queue, this.readQueue, this.sqlPort?.close()]).then(() => {
-      if (!this.connection) return;
-      this.reader?.closeSync();
-      this.connection.closeSync();
-      this.instance.closeSync();
-      this.connection = undefined;
-      this.reader = undefined;
-    });
-    this.readQueue = closing.catch(() => undefined);
-    this.queue = closing.catch(() => undefined);
-    await closing;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.closeRequested = true; // operations from now on are refused; those already queued finish
+    await this.sqlPort?.close();
+    // Writes drain before reads: a compaction still queued takes a read turn of its own.
+    await settled(() => this.queue);
+    await settled(() => this.readQueue);
+    if (!this.connection) return;
+    this.reader?.closeSync();
+    this.connection.closeSync();
+    this.instance.closeSync();
+    this.connection = undefined;
+    this.reader = undefined;
   }
 
   /** One repair transaction on the connection, its turn taken like an apply's. */
   private repair<T>(work: (session: ReturnType<typeof duckDbRepairSession>, context: RepairContext) => Promise<T>, reprojector: Reprojector): Promise<T> {
+    // Repairs read and rewrite keyed rows: pending deltas are folded in first, in the same transaction.
     return this.exclusive((connection) =>
-      inTransaction(connection, () => work(duckDbRepairSession(connection, this.states), { rollups: this.rollups, states: this.states, reprojector })),
+      this.compactedTransaction(connection, () => {
+        this.stateKeys.begin();
+        return work(duckDbRepairSession(connection, this.states, this.stateKeys), { rollups: this.rollups, states: this.states, reprojector });
+      }),
     );
+  }
+
+  /**
+   * Folds every pending rollup delta into the keyed tables, in one transaction (reads see all of it or
+   * none). Runs by itself at `compactAfterRows` and after `compactIdleMs` of quiet; callable any time.
+   */
+  compact(): Promise<void> {
+    return this.exclusive((connection) => this.compactedTransaction(connection, async () => undefined));
+  }
+
+  /**
+   * One transaction that first folds the pending deltas into the keyed tables, then does `work`; the
+   * pending count resets only once it commits (writes are serialized, so nothing adds deltas meanwhile).
+   */
+  private async compactedTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+    const pending = this.deltaRows;
+    // While deltas are folded, reads wait: DuckDB 1.5.6 let a read running beside the first compaction of
+    // a fresh file see none of the deltas and none of the keyed rows (an empty history, reproduced in
+    // test/kit/duckDbCompaction.test.ts), so a compaction never overlaps a read.
+    const transaction = () =>
+      inTransaction(connection, async () => {
+        if (pending > 0) {
+          for (const layout of this.rollups.values()) await compactDeltas(connection, layout);
+          await moveDeltaFence(connection, this.deltaSeq);
+        }
+        return work();
+      });
+    const result = pending > 0 ? await this.read(transaction, true) : await transaction();
+    this.deltaRows -= pending;
+    if (pending > 0) {
+      // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
+      for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
+    }
+    return result;
+  }
+
+  /** Queues a compaction once enough deltas are pending, else (re)arms the idle one. */
+  private afterDeltas(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.deltaRows >= this.compactAfterRows) return this.queueCompaction();
+    if (this.compactIdleMs > 0) this.armIdleCompaction();
+  }
+
+  /** Compacts once `compactIdleMs` pass with no apply waiting or running (ingestion is never made to wait). */
+  private armIdleCompaction(): void {
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.appliesInFlight > 0 || this.deltaRows === 0) return; // the last of them re-arms it
+      this.queueCompaction();
+    }, this.compactIdleMs);
+    this.idleTimer.unref();
+  }
+
+  private queueCompaction(): void {
+    if (this.compactionQueued || !this.connection || this.closeRequested) return;
+    this.compactionQueued = true;
+    this.exclusive(async (connection) => {
+      this.compactionQueued = false;
+      if (this.deltaRows > 0) await this.compactedTransaction(connection, async () => undefined);
+    }).catch((error: unknown) => {
+      // A compaction rolled back leaves its deltas pending (reads stay correct); count them again.
+      if (this.connection) this.onCompactionError(error);
+    });
   }
 
   /** `serialize` for everything but `init`, which must have run: the tables exist only after it. */
@@ -327,7 +483,8 @@ export class DuckDbStore implements Store {
    * Queries run on a connection of their own, one at a time in their own queue: a history query never
    * waits behind an apply (DuckDB's MVCC shows it the last committed state), only behind other reads.
    */
-  private read<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  private read<T>(task: (connection: DuckDBConnection) => Promise<T>, internal = false): Promise<T> {
+    if (this.closeRequested && !internal) return Promise.reject(new Error('DuckDbStore is closed'));
     const run = this.readQueue.then(() => {
       if (!this.reader) throw new Error('DuckDbStore is closed');
       if (!this.initialized) throw new Error('DuckDbStore.init must complete before other operations');
@@ -339,6 +496,7 @@ export class DuckDbStore implements Store {
 
   /** Runs `task` once every earlier operation has settled: one transaction at a time on the connection. */
   private serialize<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closeRequested) return Promise.reject(new Error('DuckDbStore is closed'));
     const run = this.queue.then(() => {
       if (!this.connection) throw new Error('DuckDbStore is closed');
       return task(this.connection);
@@ -346,12 +504,6 @@ export class DuckDbStore implements Store {
     this.queue = run.catch(() => undefined);
     return run;
   }
-}
-
-/** A `list()` of BLOBs as DuckDB returns it (NULL when the group had none). */
-function encodedList(value: unknown): Array<Uint8Array | null> {
-  if (!(value instanceof DuckDBListValue)) return [];
-  return value.items.map((item) => (item instanceof DuckDBBlobValue ? item.bytes : null));
 }
 
 /**
@@ -375,5 +527,14 @@ async function inTransaction<T>(connection: DuckDBConnection, work: () => Promis
   } catch (error) {
     await connection.run('ROLLBACK').catch(() => undefined); // a failed COMMIT has already rolled back
     throw error;
+  }
+}
+
+/** Waits until the queue `current()` returns stops changing: tasks queued while waiting are waited for too. */
+async function settled(current: () => Promise<unknown>): Promise<void> {
+  for (let queue = current(); ;) {
+    await queue.catch(() => undefined);
+    if (queue === current()) return;
+    queue = current();
   }
 }

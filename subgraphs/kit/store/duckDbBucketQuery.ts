@@ -1,6 +1,7 @@
 import type { BucketQuery, MergeKind, RollupLayout } from './Store.js';
 import { ident, rollupTable, timestampLiteral, toMicros } from './duckDbSql.js';
 import { assertFilter, bucketGroupBy, querySketches } from './storeInputs.js';
+import { rollupRowsSql } from './duckDbDeltas.js';
 import type { SketchKind } from '../sketches/sketchKinds.js';
 
 const AGGREGATE: Record<MergeKind, string> = { sum: 'SUM', min: 'MIN', max: 'MAX' };
@@ -49,7 +50,9 @@ export function bucketStatement(layout: RollupLayout, query: BucketQuery): Bucke
     ...columns.map((c) => `${AGGREGATE[layout.columns[c]]}(r.${ident(c)})`),
     ...sketches.map(([c]) => `list(r.${ident(c)}) FILTER (WHERE r.${ident(c)} IS NOT NULL)`),
   ];
-  const table = `${rollupTable(layout.name, query.grain)} r`;
+  // Keyed rows and not yet compacted delta rows alike: every aggregate here merges them (`duckDbDeltas.ts`).
+  const read = ['bucket', ...layout.dimensions, ...columns, ...sketches.map(([c]) => c)].map(ident);
+  const table = `${rollupRowsSql(layout, query.grain, rollupTable(layout.name, query.grain), read)} r`;
   const width = uniformWidthMicros(boundaries);
   let from: string;
   let index: string;

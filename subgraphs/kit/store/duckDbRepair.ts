@@ -2,6 +2,7 @@ import { LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type 
 import type { FactKey, Retraction, RollupLayout, StoredFact, StoredGrain } from './Store.js';
 import type { RepairSession, StoredRollupRow } from './repairSession.js';
 import { fromJson, fromTimestamp, ident, readRows, rollupTable, stateTable, toTimestamp } from './duckDbSql.js';
+import type { DuckDbStateKeys } from './duckDbStateKeys.js';
 import { readSketchRows, readStateRows, upsertRollups, upsertStates, writeSketchRows } from './duckDbWrites.js';
 
 /*
@@ -11,7 +12,7 @@ import { readSketchRows, readStateRows, upsertRollups, upsertStates, writeSketch
 
 const UNRETRACTED = `NOT EXISTS (SELECT 1 FROM retractions r WHERE r.source = f.source AND r.id = f.id)`;
 
-export function duckDbRepairSession(connection: DuckDBConnection, states: ReadonlySet<string>): RepairSession {
+export function duckDbRepairSession(connection: DuckDBConnection, states: ReadonlySet<string>, stateKeys?: DuckDbStateKeys): RepairSession {
   const decodeFact = ([source, id, type, time, data]: DuckDBValue[]): StoredFact => ({
     source: String(source),
     id: String(id),
@@ -113,9 +114,14 @@ export function duckDbRepairSession(connection: DuckDBConnection, states: Readon
       );
     },
 
-    lockAndReadStates: (state, keys) => readStateRows(connection, state, keys),
+    async lockAndReadStates(state, keys) {
+      if (!stateKeys) return readStateRows(connection, state, keys);
+      const rows = await readStateRows(connection, state, stateKeys.mayExist(state, keys));
+      stateKeys.readAbsent(state, keys, new Set(rows.map((row) => row.key)));
+      return rows;
+    },
 
-    writeStates: (writes) => upsertStates(connection, writes),
+    writeStates: (writes) => upsertStates(connection, writes, stateKeys),
 
     async deleteStates(state, keys) {
       if (keys.length === 0 || !states.has(state)) return;

@@ -1,5 +1,6 @@
 import type { DuckDBConnection, DuckDBListValue } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout, type StoreLayout, type StoredGrain } from './Store.js';
+import { DELTA_FENCE_DDL, moveDeltaFence, readDeltaFence, resetDeltaTable } from './duckDbDeltas.js';
 import { BASE_DDL, ident, readRows, rollupDdl, rollupStageDdl, rollupTable, sketchStageDdl, stateDdl } from './duckDbSql.js';
 
 /**
@@ -8,18 +9,40 @@ import { BASE_DDL, ident, readRows, rollupDdl, rollupStageDdl, rollupTable, sket
  * with a clear error instead of failing on the first insert.
  */
 export async function initSchema(connection: DuckDBConnection, layout: StoreLayout): Promise<void> {
+  const keyedFacts = await factsHavePrimaryKey(connection);
+  if (keyedFacts) await connection.run('ALTER TABLE facts RENAME TO facts_keyed');
   for (const sql of BASE_DDL) await connection.run(sql);
+  if (keyedFacts) {
+    // A file from before `KeyHashSet`: its facts move to the table without a key (their hashes are computed at load).
+    await connection.run('INSERT INTO facts (source, id, type, time, data) SELECT source, id, type, time, data FROM facts_keyed');
+    await connection.run('DROP TABLE facts_keyed');
+  }
+  await connection.run(DELTA_FENCE_DDL);
+  await readDeltaFence(connection);
   for (const rollup of layout.rollups) {
+    // Staging first: folding deltas left by an earlier run goes through it.
+    await connection.run(rollupStageDdl(rollup));
+    if (rollup.sketches) await connection.run(sketchStageDdl(rollup));
     for (const [i, grain] of STORED_GRAINS.entries()) {
       const existed = await tableExists(connection, `rollup_${rollup.name}_${grain}`);
       await connection.run(rollupDdl(rollup, grain));
       await migrateRollup(connection, rollup, grain);
+      await resetDeltaTable(connection, rollup, grain);
       if (!existed && i > 0) await backfillFromFinerGrain(connection, rollup, STORED_GRAINS[i - 1], grain);
     }
-    await connection.run(rollupStageDdl(rollup));
-    if (rollup.sketches) await connection.run(sketchStageDdl(rollup));
   }
+  // Every delta table is new and empty now: sequence numbers start again.
+  await moveDeltaFence(connection, 0);
   for (const state of layout.states) await connection.run(stateDdl(state));
+}
+
+async function factsHavePrimaryKey(connection: DuckDBConnection): Promise<boolean> {
+  const rows = await readRows(
+    connection,
+    `SELECT 1 FROM duckdb_constraints() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'facts'
+     AND constraint_type = 'PRIMARY KEY'`,
+  );
+  return rows.length > 0;
 }
 
 async function tableExists(connection: DuckDBConnection, table: string): Promise<boolean> {

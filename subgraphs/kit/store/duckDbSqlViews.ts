@@ -30,6 +30,8 @@ export interface DuckDbSqlViewsOptions {
   states: readonly string[];
   /** Runs DDL on the store's write connection, in its turn. */
   write: (work: (connection: DuckDBConnection) => Promise<void>) => Promise<void>;
+  /** Brings the tables the views read up to date (folds pending rollup deltas) before a statement runs. */
+  settle: () => Promise<void>;
 }
 
 /** A profile's views live in schema `sqlport_<id>` of the store's database. */
@@ -42,7 +44,7 @@ const schemaOf = (profile: SqlViewProfile) => ident(`sqlport_${profile.id}`);
  * folder, no network, no extension loading, and no `SET` of any setting by anyone afterwards.
  */
 export function duckDbSqlViews(options: DuckDbSqlViewsOptions): SqlViews & { close(): Promise<void> } {
-  const { instance, rollups, states, write } = options;
+  const { instance, rollups, states, write, settle } = options;
   const relations = publishedRelations(rollups, states, STORED_GRAINS);
   let connection: Promise<DuckDBConnection> | null = null;
   let queue: Promise<unknown> = Promise.resolve();
@@ -70,6 +72,7 @@ export function duckDbSqlViews(options: DuckDbSqlViewsOptions): SqlViews & { clo
     views: viewsOncePerProfile(createViews),
     run(run) {
       const task = queue.then(async () => {
+        await settle();
         connection ??= instance.connect();
         return runReadOnly(await connection, run);
       });

@@ -3,7 +3,6 @@ import type { RollupLayout, StateRow, StateWrite, StoredFact, StoredGrain } from
 import { mergeStoredSketches, type SketchRow } from './sketchRows.js';
 import type { MergedRollupTable } from './mergeRollupDeltas.js';
 import {
-  INSERT_STAGED_FACTS,
   RAISE_WATERMARK,
   fromJson,
   fromTimestamp,
@@ -17,8 +16,11 @@ import {
   toTimestamp,
   upsertStagedRollupSql,
   upsertStagedStatesSql,
+  insertStagedStatesSql,
 } from './duckDbSql.js';
 import { factKey } from './storeInputs.js';
+import { KeyHashSet } from './KeyHashSet.js';
+import type { DuckDbStateKeys } from './duckDbStateKeys.js';
 
 /*
  * The statements of one apply, each set-based: rows go into a TEMP staging table through the appender
@@ -30,19 +32,61 @@ import { factKey } from './storeInputs.js';
  * restart (verified; plain `run` is correct). Preparing saved only ~2% per batch anyway.
  */
 
-/** Stores the facts that are new and returns their keys. `facts` must be free of duplicate keys. */
-export async function insertNewFacts(connection: DuckDBConnection, facts: StoredFact[]): Promise<Set<string>> {
-  await stage(connection, 'stage_facts', facts, (appender, fact) => {
-    appender.appendVarchar(fact.source);
-    appender.appendVarchar(fact.id);
-    appender.appendVarchar(fact.type);
-    appender.appendTimestamp(toTimestamp(fact.time));
-    appender.appendVarchar(JSON.stringify(fact.data));
-  });
-  const inserted = await connection.run(INSERT_STAGED_FACTS);
-  const [sources = [], ids = []] = await inserted.getColumns();
-  await connection.run('DELETE FROM stage_facts');
-  return new Set(sources.map((source, i) => factKey(String(source), String(ids[i]))));
+/**
+ * The keys of `facts` that are stored already, by one join against the facts table (a scan of its key
+ * columns): only asked for the facts `KeyHashSet` says are probably stored, which in practice are retries.
+ */
+export async function storedFactKeys(connection: DuckDBConnection, facts: readonly StoredFact[]): Promise<Set<string>> {
+  if (facts.length === 0) return new Set();
+  const rows = await readRows(
+    connection,
+    `SELECT DISTINCT f.source, f.id FROM facts f JOIN (SELECT unnest($1) AS source, unnest($2) AS id) p ON f.source = p.source AND f.id = p.id`,
+    [listValue(facts.map((f) => f.source)), listValue(facts.map((f) => f.id))],
+    [LIST(VARCHAR), LIST(VARCHAR)],
+  );
+  return new Set(rows.map(([source, id]) => factKey(String(source), String(id))));
+}
+
+/** Appends facts known to be new (no duplicate keys among them or with the table) with their key hashes. */
+export async function appendFacts(connection: DuckDBConnection, facts: readonly StoredFact[], hashes: ReadonlyArray<readonly [number, number]>): Promise<void> {
+  if (facts.length === 0) return;
+  const appender = await connection.createAppender('facts');
+  try {
+    for (let i = 0; i < facts.length; i++) {
+      const fact = facts[i];
+      appender.appendVarchar(fact.source);
+      appender.appendVarchar(fact.id);
+      appender.appendVarchar(fact.type);
+      appender.appendTimestamp(toTimestamp(fact.time));
+      appender.appendVarchar(JSON.stringify(fact.data));
+      appender.appendUInteger(hashes[i][0]);
+      appender.appendUInteger(hashes[i][1]);
+      appender.endRow();
+    }
+    appender.closeSync();
+  } catch (error) {
+    try {
+      appender.clear();
+      appender.closeSync();
+    } catch {
+      // The caller rolls the transaction back; the original error is the one worth reporting.
+    }
+    throw error;
+  }
+}
+
+/** Adds the hash of every stored fact key to `keys`: stored hashes as they are, missing ones computed. */
+export async function loadFactKeys(connection: DuckDBConnection, keys: KeyHashSet): Promise<void> {
+  const hashed = await connection.stream('SELECT key_high, key_low FROM facts WHERE key_high IS NOT NULL');
+  for (let chunk = await hashed.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await hashed.fetchChunk()) {
+    const [high, low] = chunk.getColumns() as number[][];
+    for (let i = 0; i < high.length; i++) keys.add(high[i], low[i]);
+  }
+  const unhashed = await connection.stream('SELECT source, id FROM facts WHERE key_high IS NULL');
+  for (let chunk = await unhashed.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await unhashed.fetchChunk()) {
+    const [sources, ids] = chunk.getColumns() as string[][];
+    for (let i = 0; i < sources.length; i++) keys.add(...KeyHashSet.hash(factKey(sources[i], ids[i])));
+  }
 }
 
 export async function upsertRollups(connection: DuckDBConnection, tables: MergedRollupTable[]): Promise<void> {
@@ -123,16 +167,28 @@ export async function writeSketchRows(
   await connection.run(`DELETE FROM ${ident(sketchStage(layout.name))}`);
 }
 
-/** Writes state values; `writesByState` holds at most one write per key (see `mergeStateWrites`). */
-export async function upsertStates(connection: DuckDBConnection, writesByState: Map<string, StateWrite[]>): Promise<void> {
+/**
+ * Writes state values; `writesByState` holds at most one write per key (see `mergeStateWrites`). Keys the
+ * transaction read and found absent (`stateKeys`) are inserted plainly; the others go through the upsert.
+ */
+export async function upsertStates(connection: DuckDBConnection, writesByState: Map<string, StateWrite[]>, stateKeys?: DuckDbStateKeys): Promise<void> {
   for (const [state, writes] of writesByState) {
-    await stage(connection, 'stage_state', writes, (appender, write) => {
-      appender.appendVarchar(write.key);
-      appender.appendVarchar(JSON.stringify(write.value));
-      appender.appendTimestamp(toTimestamp(write.updatedAt));
-    });
-    await connection.run(upsertStagedStatesSql(state));
-    await connection.run('DELETE FROM stage_state');
+    const fresh = stateKeys ? writes.filter((write) => stateKeys.isAbsent(state, write.key)) : [];
+    const others = fresh.length > 0 ? writes.filter((write) => !stateKeys!.isAbsent(state, write.key)) : writes;
+    for (const write of writes) stateKeys?.writing(state, write.key);
+    for (const [part, sql] of [
+      [fresh, insertStagedStatesSql(state)],
+      [others, upsertStagedStatesSql(state)],
+    ] as const) {
+      if (part.length === 0) continue;
+      await stage(connection, 'stage_state', part, (appender, write) => {
+        appender.appendVarchar(write.key);
+        appender.appendVarchar(JSON.stringify(write.value));
+        appender.appendTimestamp(toTimestamp(write.updatedAt));
+      });
+      await connection.run(sql);
+      await connection.run('DELETE FROM stage_state');
+    }
   }
 }
 

@@ -70,6 +70,44 @@ export function mergeRollupDeltas(deltas: RollupDelta[], layouts: ReadonlyMap<st
   return [...tables.values()].map((merge) => merge.table);
 }
 
+/**
+ * The deltas as rows, one per delta, validated exactly like `mergeRollupDeltas` but not merged: for a
+ * store that appends them to tables without a key (DuckDB's delta tables), where rows of one key merge
+ * when read or compacted. Sketches are the projector's own objects, not copies: nothing merges into them.
+ */
+export function rollupDeltaRows(deltas: RollupDelta[], layouts: ReadonlyMap<string, RollupLayout>): MergedRollupTable[] {
+  const tables = new Map<string, TableMerge>();
+  for (const delta of deltas) {
+    const merge = tableMerge(tables, delta, layouts);
+    assertBucket(delta, merge.table.layout);
+    const row: MergedRollupRow = {
+      bucket: delta.bucket,
+      dims: dimensionValues(delta, merge.table.layout),
+      values: new Array<number | undefined>(merge.kinds.length),
+    };
+    mergeValues(row, delta, merge);
+    if (merge.sketchIndex.size) {
+      row.sketches = new Array<Sketch | undefined>(merge.sketchIndex.size);
+      if (delta.sketches) placeSketches(row, delta, merge);
+    }
+    merge.table.rows.push(row);
+  }
+  return [...tables.values()].map((merge) => merge.table);
+}
+
+function placeSketches(row: MergedRollupRow, delta: RollupDelta, { table, sketchIndex }: TableMerge): void {
+  for (const column in delta.sketches) {
+    if (!Object.hasOwn(delta.sketches, column)) continue;
+    const sketch = delta.sketches[column];
+    const i = sketchIndex.get(column);
+    if (i === undefined) throw new Error(`delta for ${table.layout.name} has unknown sketch column ${JSON.stringify(column)}`);
+    if (!isSketch(sketch) || sketchKind(sketch) !== table.layout.sketches![column]) {
+      throw new Error(`delta for ${table.layout.name}.${column} is not a ${table.layout.sketches![column]} sketch`);
+    }
+    row.sketches![i] = sketch;
+  }
+}
+
 function tableMerge(tables: Map<string, TableMerge>, delta: RollupDelta, layouts: ReadonlyMap<string, RollupLayout>): TableMerge {
   const existing = tables.get(`${delta.rollup}:${delta.grain}`);
   if (existing) return existing;

@@ -46,6 +46,14 @@ describe('createHivePlanner', () => {
     });
   });
 
+  it('should answer a root __typename alone (no fetch), as @apollo/gateway does', () => {
+    const planner = createHivePlanner();
+    planner.update(sdl);
+    expect(planner.plan('{ __typename }', null)).toEqual({});
+    expect(planner.plan('query Probe { a: __typename ... on Query { __typename } }', 'Probe')).toEqual({});
+    expect(planner.plan('{ __typename me { id } }', null)?.node).toMatchObject({ kind: 'Fetch' });
+  });
+
   it('should answer null for what it cannot plan, and before a supergraph, and for a supergraph it cannot load', () => {
     const lines: string[] = [];
     const planner = createHivePlanner({ log: (line) => void lines.push(line) });

@@ -1,0 +1,58 @@
+/**
+ * Walking a plan path (`@` into every list item, `... on A|B` for objects of those types, field names)
+ * over fetched data: the objects a plan step runs on, and their response paths for errors.
+ */
+
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export const FRAGMENT = '... on ';
+
+/** Whether `object` passes a `... on A|B` path step. */
+export type TypeStep = (object: Record<string, unknown>, step: string) => boolean;
+
+/** The objects at `path` below `value` (`@` and lists step into every item; nulls end a branch), in document order. */
+export function collect(value: unknown, path: readonly string[], index: number, isType: TypeStep, out: Record<string, unknown>[]): void {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    const next = path[index] === '@' ? index + 1 : index;
+    for (const item of value) collect(item, path, next, isType, out);
+    return;
+  }
+  if (!isRecord(value)) return;
+  if (index === path.length) out.push(value);
+  else if (path[index] === '@') return;
+  else if (path[index].startsWith(FRAGMENT)) {
+    if (isType(value, path[index])) collect(value, path, index + 1, isType, out);
+  } else if (Object.hasOwn(value, path[index])) collect(value[path[index]], path, index + 1, isType, out);
+}
+
+/** The response paths (with list indices) of the objects `collect` finds, in the same order: only for errors. */
+export function concretePaths(
+  value: unknown,
+  path: readonly string[],
+  index: number,
+  isType: TypeStep,
+  prefix: Array<string | number>,
+  out: Array<Array<string | number>>,
+): void {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    const next = path[index] === '@' ? index + 1 : index;
+    value.forEach((item, i) => {
+      prefix.push(i);
+      concretePaths(item, path, next, isType, prefix, out);
+      prefix.pop();
+    });
+    return;
+  }
+  if (!isRecord(value)) return;
+  if (index === path.length) out.push([...prefix]);
+  else if (path[index] === '@') return;
+  else if (path[index].startsWith(FRAGMENT)) {
+    if (isType(value, path[index])) concretePaths(value, path, index + 1, isType, prefix, out);
+  } else if (Object.hasOwn(value, path[index])) {
+    prefix.push(path[index]);
+    concretePaths(value[path[index]], path, index + 1, isType, prefix, out);
+    prefix.pop();
+  }
+}
