@@ -5,7 +5,7 @@
  * stale, 2 on bad usage (nothing is written then). See `scripts/composeCommand.ts`.
  */
 import path from 'node:path';
-import { COMPOSE_USAGE, parseComposeArgs, runCompose } from './composeCommand.js';
+import { COMPOSE_USAGE, parseComposeArgs } from './composeArgs.js';
 
 let args;
 try {
@@ -18,6 +18,8 @@ if (args.help) {
   process.stdout.write(`${COMPOSE_USAGE}\n`);
   process.exit(0);
 }
+// Composition (and every domain's code) loads only now: usage answers do not wait for it.
+const { runCompose } = await import('./composeCommand.js');
 try {
   const outcome = runCompose(args, path.resolve(process.env.MESH_SCHEMA_DIR ?? 'schema'), process.env);
   for (const line of outcome.out) process.stdout.write(`${line}\n`);

@@ -4,7 +4,7 @@
  * Exits 0 when written, 1 when the new SDL does not compose (nothing kept), 2 on bad usage or a name
  * that is taken (nothing written).
  */
-import { NEW_DOMAIN_USAGE, parseNewDomainArgs, scaffoldDomain } from './newDomainCommand.js';
+import { NEW_DOMAIN_USAGE, parseNewDomainArgs } from './newDomainArgs.js';
 
 let args;
 try {
@@ -17,6 +17,8 @@ if (args.help) {
   process.stdout.write(`${NEW_DOMAIN_USAGE}\n`);
   process.exit(0);
 }
+// Composition (and every domain's code) loads only now: usage answers do not wait for it.
+const { scaffoldDomain } = await import('./newDomainCommand.js');
 const result = scaffoldDomain(process.cwd(), args, process.env);
 if (!result.ok) {
   process.stderr.write(`new-domain: ${result.report}\n`);

@@ -18,7 +18,8 @@ const reachable = new Map<string, boolean>();
 export function brokerReachable(url: string, defaultPort: number): boolean {
   if (!reachable.has(url)) {
     const { hostname, port } = new URL(url);
-    reachable.set(url, spawnSync(process.execPath, ['-e', PROBE, hostname, port || String(defaultPort)], { timeout: 4000 }).status === 0);
+    // The probe's 1.5 s decides; the spawn's limit only stops a node that cannot start (seconds on a loaded machine).
+    reachable.set(url, spawnSync(process.execPath, ['-e', PROBE, hostname, port || String(defaultPort)], { timeout: 15_000 }).status === 0);
   }
   return reachable.get(url)!;
 }

@@ -36,7 +36,8 @@ socket.on('error', () => give(1));
 /** Whether a JetStream-enabled server answers at `url` (synchronous: suites are declared synchronously). */
 export function natsReachable(url: string, timeoutMs = 1500): boolean {
   const { hostname, port } = new URL(url);
-  const probe = spawnSync(process.execPath, ['-e', PROBE, hostname, port || '4222', String(timeoutMs)], { timeout: timeoutMs + 2000 });
+  // `timeoutMs` decides; the spawn's own limit only stops a node that cannot start (seconds on a loaded machine).
+  const probe = spawnSync(process.execPath, ['-e', PROBE, hostname, port || '4222', String(timeoutMs)], { timeout: timeoutMs + 15_000 });
   return probe.status === 0;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Whether the PostgreSQL the scale-out suites need is reachable. Jest collects `describe` blocks
  * synchronously, so the probe runs once per test file in a child process (a real connection and
- * `SELECT 1`, 3 s at most); without a server the suites are skipped with a loud warning, not failed.
+ * `SELECT 1`, given 2 s to connect); without a server the suites are skipped with a loud warning, not failed.
  *
  *   MESH_TEST_POSTGRES_URL=postgres://user@host:5432/db npx jest test/kit/postgresStore.test.ts
  */
@@ -23,7 +23,9 @@ function probe(): { ok: boolean; reason: string } {
   const result = spawnSync(process.execPath, ['-e', PROBE], {
     cwd: process.cwd(),
     env: { ...process.env, PROBE_URL: POSTGRES_TEST_URL },
-    timeout: 3000,
+    // The probe's own connection timeout answers for an unreachable server; this one only stops a node that
+    // cannot even start, which on a loaded machine takes seconds (a skipped suite there would prove nothing).
+    timeout: 15_000,
     encoding: 'utf8',
   });
   if (result.status === 0) return { ok: true, reason: '' };
