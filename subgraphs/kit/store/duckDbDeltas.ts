@@ -2,7 +2,7 @@ import { DuckDBBlobValue, DuckDBListValue, type DuckDBConnection } from '@duckdb
 import { STORED_GRAINS, type RollupLayout, type StoredGrain } from './Store.js';
 import type { MergedRollupRow, MergedRollupTable } from './mergeRollupDeltas.js';
 import { fromTimestamp, ident, mergeSql, readRows, rollupTable, toTimestamp } from './duckDbSql.js';
-import { writeSketchRows } from './duckDbWrites.js';
+import { appendRows, writeSketchRows } from './duckDbWrites.js';
 import { mergeEncoded, mergeStoredSketches, sketchColumns, type SketchRow } from './sketchRows.js';
 
 /*
@@ -77,35 +77,22 @@ export async function appendRollupDeltas(connection: DuckDBConnection, tables: r
     if (rows.length === 0) continue;
     const kinds = Object.values(layout.columns);
     const sketchCount = Object.keys(layout.sketches ?? {}).length;
-    const appender = await connection.createAppender(`delta_${layout.name}_${grain}`);
-    try {
-      for (const row of rows) {
-        appender.appendTimestamp(toTimestamp(row.bucket));
-        for (const value of row.dims) appender.appendVarchar(value);
-        for (let i = 0; i < kinds.length; i++) {
-          const value = row.values[i];
-          if (value !== undefined) appender.appendDouble(value);
-          else if (kinds[i] === 'sum') appender.appendDouble(0);
-          else appender.appendNull();
-        }
-        for (let i = 0; i < sketchCount; i++) {
-          const sketch = row.sketches?.[i];
-          if (sketch) appender.appendBlob(sketch.encode());
-          else appender.appendNull();
-        }
-        appender.appendBigInt(BigInt(seq));
-        appender.endRow();
+    await appendRows(connection, `delta_${layout.name}_${grain}`, rows, (appender, row) => {
+      appender.appendTimestamp(toTimestamp(row.bucket));
+      for (const value of row.dims) appender.appendVarchar(value);
+      for (let i = 0; i < kinds.length; i++) {
+        const value = row.values[i];
+        if (value !== undefined) appender.appendDouble(value);
+        else if (kinds[i] === 'sum') appender.appendDouble(0);
+        else appender.appendNull();
       }
-      appender.closeSync();
-    } catch (error) {
-      try {
-        appender.clear();
-        appender.closeSync();
-      } catch {
-        // The caller rolls the transaction back; the original error is the one worth reporting.
+      for (let i = 0; i < sketchCount; i++) {
+        const sketch = row.sketches?.[i];
+        if (sketch) appender.appendBlob(sketch.encode());
+        else appender.appendNull();
       }
-      throw error;
-    }
+      appender.appendBigInt(BigInt(seq));
+    });
     appended += rows.length;
   }
   return appended;

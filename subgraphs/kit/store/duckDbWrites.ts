@@ -50,29 +50,15 @@ export async function storedFactKeys(connection: DuckDBConnection, facts: readon
 /** Appends facts known to be new (no duplicate keys among them or with the table) with their key hashes. */
 export async function appendFacts(connection: DuckDBConnection, facts: readonly StoredFact[], hashes: ReadonlyArray<readonly [number, number]>): Promise<void> {
   if (facts.length === 0) return;
-  const appender = await connection.createAppender('facts');
-  try {
-    for (let i = 0; i < facts.length; i++) {
-      const fact = facts[i];
-      appender.appendVarchar(fact.source);
-      appender.appendVarchar(fact.id);
-      appender.appendVarchar(fact.type);
-      appender.appendTimestamp(toTimestamp(fact.time));
-      appender.appendVarchar(JSON.stringify(fact.data));
-      appender.appendUInteger(hashes[i][0]);
-      appender.appendUInteger(hashes[i][1]);
-      appender.endRow();
-    }
-    appender.closeSync();
-  } catch (error) {
-    try {
-      appender.clear();
-      appender.closeSync();
-    } catch {
-      // The caller rolls the transaction back; the original error is the one worth reporting.
-    }
-    throw error;
-  }
+  await appendRows(connection, 'facts', facts, (appender, fact, i) => {
+    appender.appendVarchar(fact.source);
+    appender.appendVarchar(fact.id);
+    appender.appendVarchar(fact.type);
+    appender.appendTimestamp(toTimestamp(fact.time));
+    appender.appendVarchar(JSON.stringify(fact.data));
+    appender.appendUInteger(hashes[i][0]);
+    appender.appendUInteger(hashes[i][1]);
+  });
 }
 
 /** Adds the hash of every stored fact key to `keys`: stored hashes as they are, missing ones computed. */
@@ -212,22 +198,37 @@ export function decodeStateRow([key, value, updatedAt]: DuckDBValue[]): StateRow
   return { key: String(key), value: fromJson(value) as Record<string, unknown>, updatedAt: fromTimestamp(updatedAt) };
 }
 
-async function stage<T>(connection: DuckDBConnection, table: string, rows: readonly T[], writeRow: (appender: DuckDBAppender, row: T) => void): Promise<void> {
+/** Rows into one of the transaction's staging tables (`temp.main.<table>`). */
+function stage<T>(connection: DuckDBConnection, table: string, rows: readonly T[], writeRow: (appender: DuckDBAppender, row: T) => void): Promise<void> {
+  return appendRows(connection, table, rows, writeRow, { schema: 'main', catalog: 'temp' });
+}
+
+/**
+ * Appends rows to a table through one DuckDB appender, `writeRow` filling each row. On a failure the
+ * appender is cleared and closed and the error thrown on: the caller rolls its transaction back.
+ */
+export async function appendRows<T>(
+  connection: DuckDBConnection,
+  table: string,
+  rows: readonly T[],
+  writeRow: (appender: DuckDBAppender, row: T, index: number) => void,
+  place: { schema?: string; catalog?: string } = {},
+): Promise<void> {
   if (rows.length === 0) return;
-  const appender = await connection.createAppender(table, 'main', 'temp');
+  const appender = await connection.createAppender(table, place.schema, place.catalog);
   try {
-    for (const row of rows) {
-      writeRow(appender, row);
+    for (let i = 0; i < rows.length; i++) {
+      writeRow(appender, rows[i], i);
       appender.endRow();
     }
+    appender.closeSync();
   } catch (error) {
     try {
       appender.clear();
       appender.closeSync();
     } catch {
-      // The transaction is rolled back by the caller; the original error is the one worth reporting.
+      // The caller rolls the transaction back; the original error is the one worth reporting.
     }
     throw error;
   }
-  appender.closeSync();
 }
