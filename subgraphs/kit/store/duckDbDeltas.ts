@@ -1,7 +1,7 @@
 import { DuckDBBlobValue, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout, type StoredGrain } from './Store.js';
 import type { MergedRollupRow, MergedRollupTable } from './mergeRollupDeltas.js';
-import { fromTimestamp, ident, mergeSql, readRows, rollupTable, toTimestamp } from './duckDbSql.js';
+import { fromTimestamp, ident, mergeSql, readRows, rollupColumnsDdl, rollupTable, toTimestamp } from './duckDbSql.js';
 import { appendRows, writeSketchRows } from './duckDbWrites.js';
 import { mergeEncoded, mergeStoredSketches, sketchColumns, type SketchRow } from './sketchRows.js';
 
@@ -35,10 +35,7 @@ export const deltaTable = (rollup: string, grain: StoredGrain): string => ident(
 /** A delta table has the keyed table's columns in layout order and no key. */
 export function deltaDdl(layout: RollupLayout, grain: StoredGrain): string {
   const columns = [
-    'bucket TIMESTAMP NOT NULL',
-    ...layout.dimensions.map((d) => `${ident(d)} VARCHAR NOT NULL`),
-    ...Object.keys(layout.columns).map((c) => `${ident(c)} DOUBLE`),
-    ...Object.keys(layout.sketches ?? {}).map((c) => `${ident(c)} BLOB`),
+    ...rollupColumnsDdl(layout),
     // Validated identifiers never start with an underscore: no layout column can be called this.
     '_seq BIGINT NOT NULL',
   ];

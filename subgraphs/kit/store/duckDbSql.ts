@@ -57,13 +57,18 @@ export function upsertStagedStatesSql(state: string): string {
     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;
 }
 
-export function rollupDdl(layout: RollupLayout, grain: StoredGrain): string {
-  const columns = [
+/** The column definitions of a rollup's rows in layout order: bucket, dimensions, measure columns, sketches. */
+export function rollupColumnsDdl(layout: RollupLayout): string[] {
+  return [
     'bucket TIMESTAMP NOT NULL',
     ...layout.dimensions.map((d) => `${ident(d)} VARCHAR NOT NULL`),
     ...Object.keys(layout.columns).map((c) => `${ident(c)} DOUBLE`),
     ...Object.keys(layout.sketches ?? {}).map((c) => `${ident(c)} BLOB`),
   ];
+}
+
+export function rollupDdl(layout: RollupLayout, grain: StoredGrain): string {
+  const columns = rollupColumnsDdl(layout);
   const key = ['bucket', ...layout.dimensions.map(ident)].join(', ');
   return `CREATE TABLE IF NOT EXISTS ${rollupTable(layout.name, grain)} (${columns.join(', ')}, PRIMARY KEY (${key}))`;
 }
