@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { interceptRequires } from './interceptRequires.js';
 
 /**
  * What `make-fetch-happen` exports (a function with these properties). @apollo/gateway requires it at
@@ -10,8 +10,6 @@ const EXPORTS = ['defaults', 'FetchError', 'Headers', 'Request', 'Response'] as 
 
 /** The modules whose requires of it are deferred (any other requirer gets it at once). */
 const APOLLO_GATEWAY = /[\\/]@apollo[\\/]gateway[\\/]dist[\\/]/;
-
-type Load = (request: string, parent: { filename?: string | null } | undefined, isMain: boolean) => unknown;
 
 /**
  * A stand-in that loads the real module at its first use (a call, a property read), so code that uses
@@ -41,15 +39,9 @@ let installed = false;
 export function deferMakeFetchHappen(): void {
   if (installed) return;
   installed = true;
-  const require = createRequire(import.meta.url);
-  const Module = require('node:module') as { _load: Load };
-  const load = Module._load;
-  Module._load = function (this: unknown, request, parent, _isMain) {
-    if (request === 'make-fetch-happen' && parent?.filename && APOLLO_GATEWAY.test(parent.filename)) {
-      let real: (Record<string | symbol, unknown> & ((...args: unknown[]) => unknown)) | undefined;
-      return deferred(() => (real ??= load.call(this, request, parent, false) as NonNullable<typeof real>));
-    }
-    // eslint-disable-next-line prefer-rest-params
-    return load.apply(this, arguments as unknown as Parameters<Load>);
-  };
+  interceptRequires((request, parentFilename, loadReal) => {
+    if (request !== 'make-fetch-happen' || !APOLLO_GATEWAY.test(parentFilename)) return undefined;
+    let real: (Record<string | symbol, unknown> & ((...args: unknown[]) => unknown)) | undefined;
+    return deferred(() => (real ??= loadReal() as NonNullable<typeof real>));
+  });
 }

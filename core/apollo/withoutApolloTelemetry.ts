@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { interceptRequires } from './interceptRequires.js';
 
 /**
  * What @apollo/gateway's `utilities/opentelemetry.js` requires at load time for one purpose only: the
@@ -18,8 +18,6 @@ const TELEMETRY_ONLY = new Set([
 
 /** The one module whose requires are replaced (any other requirer of those packages gets the real ones). */
 const TELEMETRY_MODULE = /[\\/]@apollo[\\/]gateway[\\/]dist[\\/]utilities[\\/]opentelemetry\.js$/;
-
-type Load = (request: string, parent: { filename?: string | null } | undefined, isMain: boolean) => unknown;
 
 /** A stand-in module: reading its exports is fine, using one is a bug (telemetry was to stay off). */
 const standIn = (request: string): object =>
@@ -48,12 +46,5 @@ let installed = false;
 export function withoutApolloTelemetry(): void {
   if (installed) return;
   installed = true;
-  const require = createRequire(import.meta.url);
-  const Module = require('node:module') as { _load: Load };
-  const load = Module._load;
-  Module._load = function (this: unknown, request, parent, _isMain) {
-    if (TELEMETRY_ONLY.has(request) && parent?.filename && TELEMETRY_MODULE.test(parent.filename)) return standIn(request);
-    // eslint-disable-next-line prefer-rest-params
-    return load.apply(this, arguments as unknown as Parameters<Load>);
-  };
+  interceptRequires((request, parentFilename) => (TELEMETRY_ONLY.has(request) && TELEMETRY_MODULE.test(parentFilename) ? standIn(request) : undefined));
 }
