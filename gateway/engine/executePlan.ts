@@ -59,7 +59,8 @@ interface EntityGroup {
  * missing and reports errors at their response paths; the fetches that do not depend on it go on.
  */
 export async function executePlan(input: PlanExecutionInput): Promise<PlanExecution> {
-  const data = Object.create(null) as Record<string, unknown>;
+  // A plain object (V8 keeps null-prototype objects in dictionary mode); mergeInto guards `__proto__`.
+  const data: Record<string, unknown> = {};
   const errors: GraphQLError[] = [];
   if (!input.node) return { data, errors };
 
