@@ -1,9 +1,10 @@
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { BatchFetchStep, FetchStep, PlanStep } from '../../core/queryPlan/EnginePlan.js';
 import { applyRewrites } from './applyRewrites.js';
-import { buildRepresentation, representationKey } from './buildRepresentation.js';
+import { buildRepresentation } from './buildRepresentation.js';
 import { isObjectOfType } from './isObjectOfType.js';
 import { mergeInto } from './mergeInto.js';
+import { RepresentationIndex } from './RepresentationIndex.js';
 import { collect, concretePaths, FRAGMENT, isRecord, type TypeStep } from './planPaths.js';
 import { missingEntityError, subgraphError, type SubgraphErrorJson } from './subgraphError.js';
 
@@ -127,19 +128,18 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
   ): EntityGroup => {
     const representations: Record<string, unknown>[] = [];
     const holders: number[][] = [];
-    const byKey = new Map<string, number>();
-    objects.forEach((object, index) => {
-      // The same entity reached several times (two reviews by one author) is recognised by its key first.
-      const key = representationKey(input.supergraph, object, requires);
-      if (key === null) return;
-      const known = byKey.get(key);
-      if (known !== undefined) return void holders[known].push(index);
+    const index = new RepresentationIndex(input.supergraph, requires);
+    objects.forEach((object, at) => {
+      // The same entity reached several times (two reviews by one author) is recognised first.
+      const known = index.find(object);
+      if (known === null) return;
+      if (known !== undefined) return void holders[known].push(at);
       const representation = buildRepresentation(input.supergraph, object, requires);
       if (!representation || !representation.__typename) return;
       applyRewrites(input.supergraph, inputRewrites, representation);
-      byKey.set(key, representations.length);
+      index.record(representations.length);
       representations.push(representation);
-      holders.push([index]);
+      holders.push([at]);
     });
     let computed: Array<Array<string | number>> | undefined;
     return { objects, representations, holders, pathOf: (index) => (computed ??= paths())[index] ?? [] };
