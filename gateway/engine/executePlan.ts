@@ -37,6 +37,18 @@ export interface PlanExecution {
 
 const ENTITIES: ReadonlySet<string> = new Set(['_entities']);
 
+// The type names of a `... on A|B` plan path step, split once per step text rather than once per object
+// the step is tried on. Steps come from plans, so the texts are few; the cap only bounds a pathological case.
+const typeNames = new Map<string, readonly string[]>();
+const typeNamesOf = (step: string): readonly string[] => {
+  let names = typeNames.get(step);
+  if (!names) {
+    if (typeNames.size >= 10_000) typeNames.clear();
+    typeNames.set(step, (names = step.slice(FRAGMENT.length).split('|')));
+  }
+  return names;
+};
+
 /** The objects a step runs on, and the plan path that led to them. */
 interface Cursor {
   readonly path: readonly string[];
@@ -65,11 +77,10 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
   const errors: GraphQLError[] = [];
   if (!input.node) return { data, errors };
 
-  const isType: TypeStep = (object, step) =>
-    step
-      .slice(FRAGMENT.length)
-      .split('|')
-      .some((name) => isObjectOfType(input.supergraph, object, name));
+  const isType: TypeStep = (object, step) => {
+    for (const name of typeNamesOf(step)) if (isObjectOfType(input.supergraph, object, name)) return true;
+    return false;
+  };
   const pathsAt = (paths: ReadonlyArray<readonly string[]>) => {
     const out: Array<Array<string | number>> = [];
     for (const path of paths) concretePaths(data, path, 0, isType, [], out);
