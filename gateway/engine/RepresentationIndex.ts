@@ -104,7 +104,7 @@ export class RepresentationIndex {
     }
     const key = representationKey(this.schema, object, this.requires);
     if (key === null) return null;
-    this.lastMap = this.byText as Map<unknown, unknown>;
+    this.lastMap = this.byText;
     this.lastKey = key;
     return this.byText.get(key);
   }

@@ -73,7 +73,7 @@ export function exchange(
         // 1xx answers come before the real one.
         if (statusCode < 200) return true;
         status = statusCode;
-        headers = util.parseHeaders(rawHeaders) as IncomingHttpHeaders;
+        headers = util.parseHeaders(rawHeaders);
         return true;
       },
       onData(chunk) {
