@@ -1,0 +1,101 @@
+/**
+ * `npm run build` (after `tsc -b`): bundles the compiled gateway process (dist/scripts/gatewayProcess.js)
+ * and what it imports into one CommonJS file, `dist/bundle/gateway.cjs`, which scripts/gateway.ts loads
+ * through V8's code cache (scripts/loadBundle.ts). Loading about 1,250 modules through Node's ES module
+ * loader (resolving, reading, the CommonJS export scan) was most of the gateway's start-up (issue #11).
+ * A no-op while the bundle is newer than the compiled code and the installed packages (`--force` rebuilds).
+ *
+ *   npx tsx build/bundleGateway.ts [--force]
+ */
+import { build, type Plugin } from 'esbuild';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { APOLLO_GATEWAY_MODULE } from '../core/apollo/deferMakeFetchHappen.js';
+import { APOLLO_TELEMETRY_MODULE, APOLLO_TELEMETRY_ONLY } from '../core/apollo/withoutApolloTelemetry.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(ROOT, 'dist');
+const ENTRY = path.join(DIST, 'scripts', 'gatewayProcess.js');
+/** Where scripts/gateway.ts looks for it. */
+export const GATEWAY_BUNDLE = path.join(DIST, 'bundle', 'gateway.cjs');
+/** What the bundle still requires at run time, for test/build/compiledEntryPoints.test.ts. */
+export const GATEWAY_BUNDLE_EXTERNALS = path.join(DIST, 'bundle', 'gateway.externals.json');
+
+/**
+ * Left to Node at run time: native addons, and packages that find files of their own next to their
+ * code (pino's transport worker, ioredis's package.json) or that only some configurations load.
+ */
+const EXTERNAL = ['@graphql-hive/router-query-planner', '@duckdb/*', 'libpg-query', 'pino', 'pino-pretty', 'ioredis', 'pg', 'pg-native', 'graphiql', 'react', 'react-dom'];
+
+/**
+ * The start-up trims of scripts/lightApolloGateway.ts, which intercept `require` at run time and so see
+ * nothing in a bundle, made at bundle time instead: @apollo/gateway's `make-fetch-happen` is a stand-in
+ * that loads it at first use, and its telemetry-only imports are stand-ins while `APOLLO_TELEMETRY_DISABLED`
+ * is on. The real modules are required as @apollo/gateway would require them, from its own folder.
+ */
+const apolloTrims: Plugin = {
+  name: 'apollo-start-up-trims',
+  setup(bundle) {
+    const fromApollo = (request: string) =>
+      `(() => { const { createRequire } = require('node:module'); return createRequire(createRequire(__filename).resolve('@apollo/gateway'))(${JSON.stringify(request)}); })()`;
+    bundle.onResolve({ filter: /^make-fetch-happen$/ }, ({ path: request, importer }) =>
+      APOLLO_GATEWAY_MODULE.test(importer) ? { path: request, namespace: 'deferred-make-fetch-happen' } : undefined,
+    );
+    bundle.onResolve({ filter: /^@opentelemetry\// }, ({ path: request, importer }) =>
+      APOLLO_TELEMETRY_ONLY.has(request) && APOLLO_TELEMETRY_MODULE.test(importer) ? { path: request, namespace: 'apollo-telemetry-only' } : undefined,
+    );
+    const resolveDir = path.join(DIST, 'core', 'apollo');
+    bundle.onLoad({ filter: /.*/, namespace: 'deferred-make-fetch-happen' }, ({ path: request }) => ({
+      contents: `module.exports = require('./deferMakeFetchHappen.js').deferredMakeFetchHappen(() => ${fromApollo(request)});`,
+      resolveDir,
+      loader: 'js',
+    }));
+    bundle.onLoad({ filter: /.*/, namespace: 'apollo-telemetry-only' }, ({ path: request }) => ({
+      contents: `const t = require('./withoutApolloTelemetry.js');
+module.exports = t.isApolloTelemetryOff(process.env) ? t.apolloTelemetryStandIn(${JSON.stringify(request)}) : ${fromApollo(request)};`,
+      resolveDir,
+      loader: 'js',
+    }));
+  },
+};
+
+const mtime = (file: string) => {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return Infinity;
+  }
+};
+
+/** Whether the bundle is older than what it is built from (the compiled code, the installed packages). */
+function stale(): boolean {
+  const built = mtime(GATEWAY_BUNDLE);
+  return built === Infinity || [path.join(DIST, '.tsbuildinfo'), path.join(ROOT, 'node_modules', '.package-lock.json')].some((f) => mtime(f) > built);
+}
+
+async function bundleGateway(): Promise<void> {
+  mkdirSync(path.dirname(GATEWAY_BUNDLE), { recursive: true });
+  const result = await build({
+    entryPoints: [ENTRY],
+    outfile: GATEWAY_BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: EXTERNAL,
+    plugins: [apolloTrims],
+    // The bundle's own address where a module asks for its own (e.g. createRequire(import.meta.url)):
+    // packages it requires are then found from dist/, as from the compiled modules.
+    define: { 'import.meta.url': '__bundleUrl' },
+    banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const externals = new Set<string>();
+  for (const output of Object.values(result.metafile.outputs)) for (const i of output.imports) if (i.external) externals.add(i.path);
+  writeFileSync(GATEWAY_BUNDLE_EXTERNALS, `${JSON.stringify([...externals].sort(), null, 2)}\n`);
+}
+
+if (process.argv.includes('--force') || stale()) await bundleGateway();
