@@ -26,7 +26,19 @@ export const GATEWAY_BUNDLE_EXTERNALS = path.join(DIST, 'bundle', 'gateway.exter
  * Left to Node at run time: native addons, and packages that find files of their own next to their
  * code (pino's transport worker, ioredis's package.json) or that only some configurations load.
  */
-const EXTERNAL = ['@graphql-hive/router-query-planner', '@duckdb/*', 'libpg-query', 'pino', 'pino-pretty', 'ioredis', 'pg', 'pg-native', 'graphiql', 'react', 'react-dom'];
+const EXTERNAL = [
+  '@graphql-hive/router-query-planner',
+  '@duckdb/*',
+  'libpg-query',
+  'pino',
+  'pino-pretty',
+  'ioredis',
+  'pg',
+  'pg-native',
+  'graphiql',
+  'react',
+  'react-dom',
+];
 
 /**
  * The start-up trims of scripts/lightApolloGateway.ts, which intercept `require` at run time and so see

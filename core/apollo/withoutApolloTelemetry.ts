@@ -55,5 +55,7 @@ let installed = false;
 export function withoutApolloTelemetry(): void {
   if (installed) return;
   installed = true;
-  interceptRequires((request, parentFilename) => (APOLLO_TELEMETRY_ONLY.has(request) && APOLLO_TELEMETRY_MODULE.test(parentFilename) ? apolloTelemetryStandIn(request) : undefined));
+  interceptRequires((request, parentFilename) =>
+    APOLLO_TELEMETRY_ONLY.has(request) && APOLLO_TELEMETRY_MODULE.test(parentFilename) ? apolloTelemetryStandIn(request) : undefined,
+  );
 }

@@ -92,7 +92,11 @@ describe('compiled entry points', () => {
           PROBE_OUT: path.join(scratch, out),
         });
         const [, url] = await gateway.waitForLine(/gateway ready at (\S+)/);
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ __typename }' }),
+        });
         expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
         await gateway.stop();
         return readFileSync(path.join(scratch, out), 'utf8').split('\n');

@@ -82,7 +82,11 @@ describe('loadBundle', () => {
 
   it('should return, not throw, a failure to write the cache', () => {
     writeBundle('a', 2_000);
-    const loaded = loadBundle<Answer>({ file: pathToFileURL(bundle), builtFrom: pathToFileURL(builtFrom), cacheFile: pathToFileURL(path.join(dir, 'missing', 'x.cache')) })!;
+    const loaded = loadBundle<Answer>({
+      file: pathToFileURL(bundle),
+      builtFrom: pathToFileURL(builtFrom),
+      cacheFile: pathToFileURL(path.join(dir, 'missing', 'x.cache')),
+    })!;
     expect(loaded.saveCodeCache()?.message).toMatch(/ENOENT/);
     expect(loaded.exports.answer()).toBe('a1');
   });
