@@ -5,6 +5,7 @@
 // First: before @apollo/gateway loads (README.md "Configuration", APOLLO_TELEMETRY_DISABLED).
 import './lightApolloGateway.js';
 import { gatewayConfigFromEnv, startGateway } from '../gateway/index.js';
+import type { ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { reportReady } from './childMessage.js';
 import { runMain } from './runMain.js';
@@ -32,7 +33,7 @@ export async function runGatewayProcess({ onFirstAnswer }: GatewayProcessOptions
       ? (await import('../core/observability/startTracing.js')).startTracing({ serviceName: 'gateway', exporter: { otlpEndpoint } })
       : null;
     const gateway = await startGateway({ config });
-    if (onFirstAnswer) gateway.server.once('request', (_req, res: import('node:http').ServerResponse) => res.once('finish', onFirstAnswer));
+    if (onFirstAnswer) gateway.server.once('request', (_req, res: ServerResponse) => res.once('finish', onFirstAnswer));
     console.log(`gateway ready at ${gateway.url} (websocket ${gateway.wsUrl})`);
     // Under the launcher, "ready" means queries can be planned: the first supergraph is in service.
     if (process.connected) {
