@@ -7,7 +7,7 @@
  * from /proc) at that moment — on a shared machine the CPU time is the steadier figure.
  *
  * Variants: `bundle + code cache` is `node dist/scripts/gateway.js` as it runs after its first start;
- * `bundle, no code cache` the first start after a build (the cache deleted before each run);
+ * `bundle, no code cache` a start without the cache (deleted before each run; the build makes one);
  * `unbundled` the same code as ES modules from dist/ (what ran before the bundle, and what runs when the
  * bundle is missing or stale); `bare apollo` @apollo/gateway + @apollo/server alone, for reference.
  * `npm run build` first.
@@ -73,7 +73,7 @@ async function timeToFirstAnswer(variant: Variant): Promise<{ wallMs: number; cp
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const subgraphs = await startBenchSubgraphs();
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-startup-'));
@@ -98,7 +98,7 @@ try {
   ];
   // Warm the file system cache, and leave a code cache for the first variant.
   for (const variant of variants) await timeToFirstAnswer(variant);
-  await timeToFirstAnswer(variants[0]!);
+  await timeToFirstAnswer(variants[0]);
   const results = new Map(variants.map((v) => [v.name, [] as Array<{ wallMs: number; cpuMs: number }>]));
   for (let i = 0; i < runs; i++) for (const variant of variants) results.get(variant.name)!.push(await timeToFirstAnswer(variant));
   for (const [name, samples] of results) {

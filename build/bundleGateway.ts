@@ -8,7 +8,9 @@
  *   npx tsx build/bundleGateway.ts [--force]
  */
 import { build, type Plugin } from 'esbuild';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APOLLO_GATEWAY_MODULE } from '../core/apollo/deferMakeFetchHappen.js';
@@ -131,4 +133,54 @@ async function bundleGateway(): Promise<void> {
   writeFileSync(GATEWAY_BUNDLE_EXTERNALS, `${JSON.stringify([...externals].sort(), null, 2)}\n`);
 }
 
-if (process.argv.includes('--force') || stale()) await bundleGateway();
+/**
+ * Starts the bundled gateway once on the committed supergraph and asks it one query, so it writes its
+ * code cache (scripts/gateway.ts does after its first answer) and the first real start after a build
+ * compiles nothing either. A minimal environment: nothing of the caller's configuration (subgraphs, a
+ * registry database) is touched. Best effort: a failure only costs that first start its compiling.
+ */
+async function warmCodeCache(): Promise<string | null> {
+  const cache = `${GATEWAY_BUNDLE}.cache`;
+  rmSync(cache, { force: true });
+  const child = spawn(process.execPath, [path.join(DIST, 'scripts', 'gateway.js')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      GATEWAY_HOST: '127.0.0.1',
+      GATEWAY_PORT: '0',
+      MESH_SUPERGRAPH_FILE: path.join(ROOT, 'schema', 'supergraph.graphql'),
+      METADATA_SERVER_DETECTION: 'none',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-2000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      void exited.then(() => reject(new Error(`the gateway exited before it was ready: ${stderr.trim()}`)));
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const ready = /gateway ready at (\S+)/.exec(line);
+        if (ready) resolve(ready[1]);
+      });
+    });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`the warm-up query answered ${response.status}`);
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    // A graceful stop: the cache is written right after the first answer, before the signal is handled.
+    child.kill('SIGTERM');
+    await exited;
+    clearTimeout(timeout);
+  }
+  return existsSync(cache) ? null : `no code cache was written: ${stderr.trim()}`;
+}
+
+if (process.argv.includes('--force') || stale()) {
+  await bundleGateway();
+  const failure = await warmCodeCache();
+  if (failure) console.warn(`the gateway's code cache is made at its first start instead (${failure})`);
+}
