@@ -9,7 +9,7 @@
  */
 import { build, type Plugin } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,11 +125,18 @@ async function bundleGateway(): Promise<void> {
     define: { 'import.meta.url': '__bundleUrl' },
     banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     metafile: true,
+    // Written below through a temporary file: a gateway starting meanwhile reads the old bundle or the new one, never half of one.
+    write: false,
     legalComments: 'none',
     logLevel: 'warning',
   });
   const externals = new Set<string>();
   for (const output of Object.values(result.metafile.outputs)) for (const i of output.imports) if (i.external) externals.add(i.path);
+  for (const file of result.outputFiles) {
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, file.contents);
+    renameSync(temporary, file.path);
+  }
   writeFileSync(GATEWAY_BUNDLE_EXTERNALS, `${JSON.stringify([...externals].sort(), null, 2)}\n`);
 }
 
