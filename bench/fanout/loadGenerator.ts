@@ -31,6 +31,12 @@ const sentAt = new Map<number, number>();
 const early = new Map<number, number[]>();
 /** Per measured fact, how many times each client got its event. */
 const counts = new Map<number, Uint8Array>();
+/**
+ * Per measured fact, when this generator's first and last client got it (`now()`): the spread between
+ * them is the fan-out's burst (gateway writes plus this generator's reads), the first one's latency is
+ * what lies before it (the subgraph, the gateway's rest of plan).
+ */
+const firstLast = new Map<number, [number, number]>();
 const histogram = createHistogram();
 let start: Start;
 let firstSeq = Number.POSITIVE_INFINITY;
@@ -133,6 +139,9 @@ function onEvent(index: number, payload: any, receivedAt: number): void {
   if (!perClient) counts.set(seq, (perClient = new Uint8Array(start.clients)));
   perClient[index] = Math.min(255, perClient[index] + 1);
   deliveries += 1;
+  const span = firstLast.get(seq);
+  if (!span) firstLast.set(seq, [receivedAt, receivedAt]);
+  else span[1] = receivedAt;
   const sent = sentAt.get(seq);
   if (sent !== undefined) record(histogram, receivedAt - sent);
   else early.set(seq, [...(early.get(seq) ?? []), receivedAt]);
@@ -170,7 +179,7 @@ async function finish(endSeq: number): Promise<void> {
   for (const [i, client] of clients.entries()) {
     if (client.close && !(slow && i === 0)) closedByCode[client.close.code] = (closedByCode[client.close.code] ?? 0) + 1;
   }
-  send({ type: 'result', expected: (endSeq - firstSeq) * keepingUp, delivered, duplicates, histogram, closedByCode, slow: slowReport });
+  send({ type: 'result', expected: (endSeq - firstSeq) * keepingUp, delivered, duplicates, histogram, closedByCode, slow: slowReport, firstLast: [...firstLast] });
   await Promise.all(
     clients.map(
       ({ socket }) =>
