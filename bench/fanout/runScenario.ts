@@ -247,7 +247,10 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     if (slow) notes.push(describeSlow(slow, slowClosedAt, facts, wall / 1000));
 
     const delivered = results.reduce((total, r) => total + r.delivered, 0);
-    notes.push(`${Math.round(delivered / ((cpuMs(gatewayPid) - cpuStart) / 1000)).toLocaleString('en')} deliveries per gateway CPU-second`);
+    const perCpuSecond = (cpu: number) => Math.round(delivered / (cpu / 1000)).toLocaleString('en');
+    notes.push(
+      `${perCpuSecond(cpuMs(gatewayPid) - cpuStart)} deliveries per gateway CPU-second, ${perCpuSecond((generatorCpu * wall) / 100)} per load generator CPU-second`,
+    );
     await sleep(context.settleS * 1000);
     const heapAfter = (await mesh.gatewayHeap()).used;
     const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
