@@ -11,7 +11,7 @@
  * still waiting for its slice when the next event is handed over gets both in its one write: under
  * load, bursts merge instead of queueing one behind the other.
  */
-import { encodeTextFrames } from './encodeTextFrame.js';
+import { encodeTextFrame, encodeTextFrames } from './encodeTextFrame.js';
 
 /** Where one connection's batches go: its bounded outbound queue (`createOutboundQueue`). */
 export interface BatchTarget {
@@ -47,8 +47,6 @@ export interface FrameBatcherOptions {
    */
   maxWritesPerTurn?: number;
 }
-
-const NOTHING: Uint8Array[] = [];
 
 export function createFrameBatcher(options: FrameBatcherOptions): FrameBatcher {
   const { tail, schedule = (flush: () => void) => void setImmediate(flush), maxWritesPerTurn = 1000 } = options;
@@ -87,28 +85,34 @@ export function createFrameBatcher(options: FrameBatcherOptions): FrameBatcher {
   };
 
   class Writer implements FrameWriter {
-    /** `[head0, body0, head1, body1, …]`; the shared empty array while nothing is queued. */
-    private parts = NOTHING;
+    // The turn's first message in two fields and any further ones in `more` (`[head1, body1, …]`): one
+    // message per connection per turn is the usual case, and it then costs no array.
+    private head: Uint8Array | undefined = undefined;
+    private body: Uint8Array | undefined = undefined;
+    private more: Uint8Array[] | undefined = undefined;
     constructor(private readonly target: BatchTarget) {}
 
     queue(head: Uint8Array, body: Uint8Array): void {
-      if (this.parts === NOTHING) {
-        this.parts = [];
-        dirty.push(this);
-        if (!scheduled) {
-          scheduled = true;
-          schedule(flushSome);
-        }
+      if (this.head !== undefined) {
+        (this.more ??= []).push(head, body);
+        return;
       }
-      this.parts.push(head, body);
+      this.head = head;
+      this.body = body;
+      dirty.push(this);
+      if (!scheduled) {
+        scheduled = true;
+        schedule(flushSome);
+      }
     }
 
     flush(): void {
-      const parts = this.parts;
-      if (parts === NOTHING) return;
+      const { head, body, more } = this;
+      if (head === undefined) return;
       // Cleared first: the write may close the connection, which flushes again.
-      this.parts = NOTHING;
-      this.target.send(encodeTextFrames(parts, tail), parts.length / 2);
+      this.head = this.body = this.more = undefined;
+      if (more) this.target.send(encodeTextFrames([head, body!, ...more], tail), 1 + more.length / 2);
+      else this.target.send(encodeTextFrame(head, body!, tail), 1);
     }
   }
 
