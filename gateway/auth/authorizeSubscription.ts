@@ -164,9 +164,11 @@ function hashOf(document: DocumentNode): string {
  * the life of its subscription is its principal, not the closure scope of `transform` (its documents,
  * request and decisions): only the first client's `transform` serves its group.
  */
-function clientChecks(principal: Principal, now: () => number, onExpired: () => void): Pick<SubscriptionScope, 'expired' | 'onExpired'> {
+function clientChecks(principal: Principal, now: () => number, onExpired: () => void): Pick<SubscriptionScope, 'expired' | 'onExpired' | 'expiresAtMs'> {
   return {
     expired: () => isExpired(principal, now()),
+    // The deadline alone, for the group to compare with its one clock reading per event (isExpired's rule).
+    ...(now === Date.now && { expiresAtMs: principal.expiresAt === undefined ? Number.POSITIVE_INFINITY : principal.expiresAt * 1000 }),
     onExpired: () => {
       try {
         onExpired();
