@@ -12,6 +12,7 @@ import {
   type DataProductRuntime,
   type Granularity,
   type HistoryArguments,
+  type HistoryBucket,
   type ProductContext,
   type TopArgument,
 } from '../kit/index.js';
@@ -86,16 +87,60 @@ export function ordersResolvers(product: DataProductRuntime) {
       },
     },
     Subscription: {
-      // One store read per (fact, granularity, region), shared by every subscription with those arguments.
+      // One store read per (fact, granularity, region), shared by every subscription with those arguments;
+      // a backlog of facts is read at once, one store read per bucket start.
       orderBucketUpdated: product.changeSubscription({
         source: (args: BucketArguments) => product.bucketUpdates('sales', [args.region ?? undefined], args.from ?? undefined),
         event: (message: BusMessage<BucketUpdatedEvent>, args: BucketArguments) => bucketEvent(product, message, args),
+        events: (messages: ReadonlyArray<BusMessage<BucketUpdatedEvent>>, args: BucketArguments) => bucketEvents(product, messages, args),
       }),
     },
   };
 }
 
 type BucketArguments = { granularity: Granularity; region?: string | null; from?: string | null };
+type BucketRead = Pick<HistoryBucket, 'start' | 'end' | 'values'>;
+
+/**
+ * `bucketEvent` for several facts: one store read per bucket start, grouped by product, so a backlog of N
+ * facts in the same minute costs one query instead of N.
+ */
+async function bucketEvents(product: DataProductRuntime, messages: ReadonlyArray<BusMessage<BucketUpdatedEvent>>, args: BucketArguments) {
+  if (messages.length === 1) return [await bucketEvent(product, messages[0]!, args)];
+  const byStart = new Map<number, { start: Date; end: Date; productIds: Set<string> }>();
+  const starts = messages.map((message) => {
+    const minute = new Date(message.data.bucket);
+    const start = bucketStartOf(minute, args.granularity);
+    let entry = byStart.get(start.getTime());
+    if (!entry) byStart.set(start.getTime(), (entry = { start, end: bucketEndOf(minute, args.granularity), productIds: new Set() }));
+    entry.productIds.add(message.data.dims.product_id);
+    return entry;
+  });
+  const series = new Map<(typeof starts)[number], Map<string, BucketRead>>();
+  await Promise.all(
+    [...byStart.values()].map(async (entry) => {
+      const filter: Record<string, string[]> = { product_id: [...entry.productIds] };
+      if (args.region) filter.region = [args.region];
+      const result = await product.history('sales', {
+        range: { from: entry.start, to: entry.end },
+        granularity: args.granularity,
+        filter,
+        groupBy: ['product_id'],
+      });
+      const byProduct = new Map<string, BucketRead>();
+      for (const group of result.groups) {
+        const bucket = group.buckets[0];
+        if (bucket) byProduct.set(group.key.product_id!, bucket);
+      }
+      series.set(entry, byProduct);
+    }),
+  );
+  return messages.map((message, index) => {
+    const entry = starts[index]!;
+    const productId = message.data.dims.product_id;
+    return bucketValue(message, args, series.get(entry)?.get(productId) ?? { start: entry.start, end: entry.end, values: {} });
+  });
+}
 
 /** The bucket at the subscription's granularity that now contains the changed minute, for its product. */
 async function bucketEvent(product: DataProductRuntime, message: BusMessage<BucketUpdatedEvent>, args: BucketArguments) {
@@ -106,7 +151,12 @@ async function bucketEvent(product: DataProductRuntime, message: BusMessage<Buck
   const filter: Record<string, string[]> = { product_id: [productId] };
   if (args.region) filter.region = [args.region];
   const result = await product.history('sales', { range: { from: start, to: end }, granularity: args.granularity, filter });
-  const bucket = result.buckets[0] ?? { start, end, values: {} };
+  return bucketValue(message, args, result.buckets[0] ?? { start, end, values: {} });
+}
+
+/** The subscription's value for one fact, given its bucket. */
+function bucketValue(message: BusMessage<BucketUpdatedEvent>, args: BucketArguments, bucket: BucketRead) {
+  const productId = message.data.dims.product_id;
   return {
     cursor: message.cursor,
     granularity: args.granularity,
