@@ -102,7 +102,7 @@ type BucketArguments = { granularity: Granularity; region?: string | null; from?
 type BucketRead = Pick<HistoryBucket, 'start' | 'end' | 'values'>;
 
 /** Most buckets one backlog read spans: facts further apart are read with separate queries. */
-const MAX_BACKLOG_SPAN = 64;
+const MAX_BACKLOG_SPAN = 128;
 
 /**
  * `bucketEvent` for several facts at once: the buckets of nearby minutes are read with one store query

@@ -31,11 +31,12 @@ export interface ChangeSubscriptionOptions<Args, Message, Value> {
   shareKey?: (args: Args) => string;
   /**
    * How many events of one subscription are computed at once, ahead of the one being delivered; they are
-   * still delivered in order. 1 computes strictly one after another.
-   * @default 32
+   * still delivered in order. 1 computes strictly one after another. Keep it under the runtime's
+   * `EventScopes` capacity, or events computed ahead lose their shared value before delivery.
+   * @default 128
    */
   concurrency?: number;
-  /** Most messages one `events` call gets. @default 64 */
+  /** Most messages one `events` call gets. @default 128 */
   maxBatch?: number;
 }
 
@@ -56,7 +57,7 @@ export function changeSubscription<Args extends Record<string, unknown>, Message
   scopes: EventScopes,
   options: ChangeSubscriptionOptions<Args, Message, Value>,
 ) {
-  const { source, keep, event, events, shareKey = defaultShareKey, concurrency = 32, maxBatch = 64 } = options;
+  const { source, keep, event, events, shareKey = defaultShareKey, concurrency = 128, maxBatch = 128 } = options;
   const batcher = events ? createEventBatcher(events, maxBatch) : undefined;
   return {
     subscribe: (_: unknown, args: Args): AsyncIterableIterator<ChangeEventPayload> => {
