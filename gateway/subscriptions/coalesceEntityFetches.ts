@@ -63,9 +63,9 @@ function coalesce(dataSource: GraphQLDataSource): GraphQLDataSource {
   return {
     process(options) {
       const { variables } = options.request;
-      const representations = variables?.representations;
-      if (!Array.isArray(representations)) return dataSource.process(options);
-      const { representations: _, ...others } = variables!;
+      const representations: unknown = variables?.representations;
+      if (!variables || !Array.isArray(representations)) return dataSource.process(options);
+      const { representations: _, ...others } = variables;
       const key = `${options.request.query}\u0000${JSON.stringify(others)}`;
       return new Promise<GatewayGraphQLResponse>((resolve, reject) => {
         let batch = pending.get(key);
@@ -83,10 +83,10 @@ function coalesce(dataSource: GraphQLDataSource): GraphQLDataSource {
 async function send(dataSource: GraphQLDataSource, chunk: Waiting[]): Promise<void> {
   if (chunk.length === 1) {
     const [only] = chunk;
-    dataSource.process(only!.options).then(only!.resolve, only!.reject);
+    dataSource.process(only.options).then(only.resolve, only.reject);
     return;
   }
-  const first = chunk[0]!.options;
+  const first = chunk[0].options;
   const representations = chunk.flatMap((waiting) => waiting.representations);
   let response: GatewayGraphQLResponse;
   try {

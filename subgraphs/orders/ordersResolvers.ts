@@ -111,7 +111,7 @@ const MAX_BACKLOG_SPAN = 128;
  * least as fresh as its own fact.
  */
 async function bucketEvents(product: DataProductRuntime, messages: ReadonlyArray<BusMessage<BucketUpdatedEvent>>, args: BucketArguments) {
-  if (messages.length === 1) return [await bucketEvent(product, messages[0]!, args)];
+  if (messages.length === 1) return [await bucketEvent(product, messages[0], args)];
   const spans = messages.map((message) => {
     const minute = new Date(message.data.bucket);
     return { start: bucketStartOf(minute, args.granularity), end: bucketEndOf(minute, args.granularity), productId: message.data.dims.product_id };
@@ -144,7 +144,7 @@ async function bucketEvents(product: DataProductRuntime, messages: ReadonlyArray
     }),
   );
   return messages.map((message, index) => {
-    const { start, end, productId } = spans[index]!;
+    const { start, end, productId } = spans[index];
     return bucketValue(message, args, buckets.get(`${productId}\u0000${start.getTime()}`) ?? { start, end, values: {} });
   });
 }

@@ -38,7 +38,7 @@ export function createEventBatcher<Args, Message, Value>(
         args,
       );
       if (values.length !== chunk.length) throw new Error(`events() returned ${values.length} values for ${chunk.length} messages`);
-      chunk.forEach((entry, index) => entry.resolve(values[index] as Value));
+      chunk.forEach((entry, index) => entry.resolve(values[index]));
     } catch (error) {
       for (const entry of chunk) entry.reject(error);
     }

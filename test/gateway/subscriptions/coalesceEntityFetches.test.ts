@@ -33,12 +33,12 @@ describe('coalesceEntityFetches', () => {
     const { source, calls } = recordingSource();
     const { catalog } = coalesceEntityFetches({ catalog: source });
     const [first, second, third] = await Promise.all([
-      catalog!.process(entityFetch(['p1', 'p2'])),
-      catalog!.process(entityFetch(['bad', 'p3'])),
-      catalog!.process(entityFetch(['p4'])),
+      catalog.process(entityFetch(['p1', 'p2'])),
+      catalog.process(entityFetch(['bad', 'p3'])),
+      catalog.process(entityFetch(['p4'])),
     ]);
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.request.variables!.representations).toHaveLength(5);
+    expect(calls[0].request.variables!.representations).toHaveLength(5);
     expect(first).toEqual({ data: { _entities: [{ name: 'product p1' }, { name: 'product p2' }] } });
     expect(second).toEqual({ data: { _entities: [null, { name: 'product p3' }] }, errors: [{ message: 'no such product', path: ['_entities', 0, 'name'] }] });
     expect(third).toEqual({ data: { _entities: [{ name: 'product p4' }] } });
@@ -47,10 +47,10 @@ describe('coalesceEntityFetches', () => {
   it('should keep fetches with other variables, and fetches of later turns, apart', async () => {
     const { source, calls } = recordingSource();
     const { catalog } = coalesceEntityFetches({ catalog: source });
-    await Promise.all([catalog!.process(entityFetch(['p1'], { locale: 'en' })), catalog!.process(entityFetch(['p2'], { locale: 'fr' }))]);
+    await Promise.all([catalog.process(entityFetch(['p1'], { locale: 'en' })), catalog.process(entityFetch(['p2'], { locale: 'fr' }))]);
     expect(calls).toHaveLength(2);
-    await catalog!.process(entityFetch(['p3']));
-    await catalog!.process(entityFetch(['p4']));
+    await catalog.process(entityFetch(['p3']));
+    await catalog.process(entityFetch(['p4']));
     expect(calls).toHaveLength(4);
   });
 
@@ -62,8 +62,8 @@ describe('coalesceEntityFetches', () => {
       },
     };
     const { catalog } = coalesceEntityFetches({ catalog: failing });
-    const results = await Promise.allSettled([catalog!.process(entityFetch(['p1'])), catalog!.process(entityFetch(['p2']))]);
+    const results = await Promise.allSettled([catalog.process(entityFetch(['p1'])), catalog.process(entityFetch(['p2']))]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    await expect(catalog!.process({ request: { query: '{ ok }' }, context: {} } as unknown as ProcessOptions)).resolves.toEqual({ data: { ok: true } });
+    await expect(catalog.process({ request: { query: '{ ok }' }, context: {} } as unknown as ProcessOptions)).resolves.toEqual({ data: { ok: true } });
   });
 });
