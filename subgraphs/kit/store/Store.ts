@@ -38,6 +38,13 @@ export interface RollupLayout {
    * @default none
    */
   sketches?: Record<string, SketchKind>;
+  /**
+   * Set on a projection: the rollup (same measures, a subset of its dimensions) this one re-aggregates.
+   * The kit writes both from the same facts; a store rebuilds a projection with its rollup, reports no
+   * revised rows and publishes no SQL view for it (see `rollups/rollupProjections.ts`).
+   * @default absent: a declared rollup
+   */
+  projectionOf?: string;
 }
 
 /**

@@ -154,7 +154,9 @@ export async function runRebuild(
 /** Rebuilds one span (hour-aligned, within one UTC day) in the session's transaction. */
 export async function rebuildSpan(session: RepairSession, context: RepairContext, span: { from: Date; to: Date }, rollup?: string): Promise<RebuildBatch> {
   const counter = { facts: 0 };
-  const only = rollup === undefined ? context : { ...context, rollups: new Map([[rollup, rebuiltRollup(context.rollups, rollup)]]) };
+  // A rollup is rebuilt with its projections, so they never disagree with it.
+  const rebuilt = rollup === undefined ? [] : [rebuiltRollup(context.rollups, rollup), ...[...context.rollups.values()].filter((l) => l.projectionOf === rollup)];
+  const only = rollup === undefined ? context : { ...context, rollups: new Map(rebuilt.map((layout) => [layout.name, layout])) };
   const revised = await repairSpan(session, only, span.from, span.to, counter);
   return { from: span.from, to: span.to, facts: counter.facts, revised };
 }
@@ -162,7 +164,10 @@ export async function rebuildSpan(session: RepairSession, context: RepairContext
 /** The layout of the rollup a rebuild is limited to; an unknown name is bad input, not a store failure. */
 export function rebuiltRollup(rollups: ReadonlyMap<string, RollupLayout>, name: string): RollupLayout {
   const layout = rollups.get(name);
-  if (!layout) throw new RangeError(`unknown rollup ${JSON.stringify(name)}; known: ${[...rollups.keys()].join(', ')}`);
+  if (!layout || layout.projectionOf !== undefined) {
+    const known = [...rollups.values()].filter((l) => l.projectionOf === undefined).map((l) => l.name);
+    throw new RangeError(`unknown rollup ${JSON.stringify(name)}; known: ${known.join(', ')}`);
+  }
   return layout;
 }
 
@@ -191,7 +196,8 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
   for (const layout of layouts) {
     await derive(session, layout, 'minute', 'hour', from, to);
     await derive(session, layout, 'hour', 'day', new Date(day), new Date(day + GRAIN_MS.day));
-    revised.push(...changedRows(layout, before.get(layout.name)!, await session.readRows(layout, 'minute', from, to)));
+    // A projection's rows change with its rollup's: only the rollup's are reported (they become change events).
+    if (layout.projectionOf === undefined) revised.push(...changedRows(layout, before.get(layout.name)!, await session.readRows(layout, 'minute', from, to)));
   }
   return revised;
 }
