@@ -24,7 +24,8 @@ export function defineDataProduct<F extends FactSchemas>(definition: DataProduct
     for (const m of Object.keys(rollup.measures)) if (!identifier.test(m)) bad.push(`measure "${name}.${m}"`);
     for (const t of Object.keys(rollup.contributions)) if (!(t in definition.facts)) bad.push(`rollup "${name}" uses unknown fact type "${t}"`);
     // `__` separates a projection's name from its rollup's (`sales__by__product_id`): reserved.
-    for (const n of [name, ...rollup.dimensions]) if (n.includes(PROJECTION_SEPARATOR)) bad.push(`name "${n}" in rollup "${name}" (${PROJECTION_SEPARATOR} is reserved)`);
+    for (const n of [name, ...rollup.dimensions])
+      if (n.includes(PROJECTION_SEPARATOR)) bad.push(`name "${n}" in rollup "${name}" (${PROJECTION_SEPARATOR} is reserved)`);
     for (const p of rollup.projections ?? []) for (const d of p) if (!rollup.dimensions.includes(d)) bad.push(`projection dimension "${name}.${d}"`);
   }
   for (const [name, state] of Object.entries(definition.states ?? {})) {

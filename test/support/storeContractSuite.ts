@@ -8,6 +8,7 @@ import { describeRepairContract } from './repairContractSuite.js';
 import { describeEventTimeContract } from './eventTimeContractSuite.js';
 import { describeRetentionContract } from './retentionContractSuite.js';
 import { describeSketchContract } from './sketchContractSuite.js';
+import { describeProjectionContract } from './projectionContractSuite.js';
 import type { BucketQuery, BucketRow, Projection, Store, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { HOUR, LAYOUT, MINUTE, T0, delta, deltasProjector, expectedRows, order, orderDeltas, projectOrders, query, random, sortRows } from './storeFixtures.js';
 
@@ -413,6 +414,7 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
     describeEventTimeContract(() => open());
     describeRetentionContract(() => open());
     describeSketchContract((layout) => open(layout));
+    describeProjectionContract((layout) => open(layout));
 
     it('should reject operations after close', async () => {
       const closed = await open();

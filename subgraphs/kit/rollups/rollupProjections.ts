@@ -64,9 +64,6 @@ export function storeRollupLayouts(rollups: Record<string, ProjectedRollup>): Ro
   const declared = Object.entries(rollups);
   return [
     ...declared.map(([name, r]) => rollupLayout(name, r.dimensions, r.measures)),
-    ...declared.flatMap(([name, r]) =>
-      rollupProjections(name, r).map((p) => ({ ...rollupLayout(p.name, p.dimensions, r.measures), projectionOf: name })),
-    ),
+    ...declared.flatMap(([name, r]) => rollupProjections(name, r).map((p) => ({ ...rollupLayout(p.name, p.dimensions, r.measures), projectionOf: name }))),
   ];
 }
-

@@ -155,7 +155,8 @@ export async function runRebuild(
 export async function rebuildSpan(session: RepairSession, context: RepairContext, span: { from: Date; to: Date }, rollup?: string): Promise<RebuildBatch> {
   const counter = { facts: 0 };
   // A rollup is rebuilt with its projections, so they never disagree with it.
-  const rebuilt = rollup === undefined ? [] : [rebuiltRollup(context.rollups, rollup), ...[...context.rollups.values()].filter((l) => l.projectionOf === rollup)];
+  const rebuilt =
+    rollup === undefined ? [] : [rebuiltRollup(context.rollups, rollup), ...[...context.rollups.values()].filter((l) => l.projectionOf === rollup)];
   const only = rollup === undefined ? context : { ...context, rollups: new Map(rebuilt.map((layout) => [layout.name, layout])) };
   const revised = await repairSpan(session, only, span.from, span.to, counter);
   return { from: span.from, to: span.to, facts: counter.facts, revised };
