@@ -110,7 +110,7 @@ export function describeProjectionContract(open: (layout: StoreLayout) => Promis
       read = [];
       const queryBuckets = store.queryBuckets.bind(store);
       store.queryBuckets = (query: BucketQuery) => {
-        read.push(query.rollup);
+        read.push(`${query.rollup}:${query.grain}`);
         return queryBuckets(query);
       };
     });
@@ -123,13 +123,16 @@ export function describeProjectionContract(open: (layout: StoreLayout) => Promis
       const readsOf = async (request: Omit<HistoryRequest, 'range'>) => {
         read = [];
         await queryHistory(store, PROJECTED, { ...request, range: RANGE }, LIMITS);
-        return [...new Set(read)];
+        return [...new Set(read)].sort();
       };
-      expect(await readsOf({ granularity: 'DAY' })).toEqual(['visits__by']);
-      expect(await readsOf({ granularity: 'DAY', groupBy: ['region'] })).toEqual(['visits__by__region']);
-      expect(await readsOf({ granularity: 'DAY', filter: { region: ['eu'] } })).toEqual(['visits__by__region']);
-      expect(await readsOf({ granularity: 'DAY', groupBy: ['region'], filter: { device: ['phone'] } })).toEqual(['visits']);
-      expect(await readsOf({ granularity: 'DAY', groupBy: ['channel'] })).toEqual(['visits']);
+      // The range cuts an hour: its minutes come from the rollup (projections start at the hour grain).
+      const parts = (rollup: string) => ['visits:minute', `${rollup}:day`, `${rollup}:hour`].sort();
+      expect(await readsOf({ granularity: 'DAY' })).toEqual(parts('visits__by'));
+      expect(await readsOf({ granularity: 'DAY', groupBy: ['region'] })).toEqual(parts('visits__by__region'));
+      expect(await readsOf({ granularity: 'DAY', filter: { region: ['eu'] } })).toEqual(parts('visits__by__region'));
+      expect(await readsOf({ granularity: 'DAY', groupBy: ['region'], filter: { device: ['phone'] } })).toEqual(parts('visits'));
+      expect(await readsOf({ granularity: 'DAY', groupBy: ['channel'] })).toEqual(parts('visits'));
+      expect(await readsOf({ granularity: 'MINUTE', groupBy: ['region'] })).toEqual(['visits:minute']);
 
       // The projection holds one row per bucket and region where the rollup holds one per region × channel × device.
       const dayRows = async (rollup: string, groupBy: string[]) =>

@@ -15,7 +15,7 @@ import {
   type ColumnKind,
   type ColumnValue,
 } from '../rollups/rollupLayout.js';
-import { readBucketRows } from './readBucketRows.js';
+import { readBucketRows, type PartsQuery } from './readBucketRows.js';
 import { pickProjection } from './pickProjection.js';
 import type { RollupProjection } from '../rollups/rollupProjections.js';
 import { readSpans } from './readSpans.js';
@@ -184,9 +184,11 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
     if (error instanceof RangeError) throw badInput(error.message, 'range');
     throw error;
   }
-  // The smallest projection holding every dimension grouped or filtered on answers exactly as the rollup would.
+  // The smallest projection holding every dimension grouped or filtered on answers exactly as the rollup
+  // would; it has no minute rows, so minute parts are read from the rollup.
   const source = pickProjection(rollup.name, rollup.projections ?? [], [...groupBy, ...Object.keys(filter)]);
-  const query = sketches.length ? { rollup: source, groupBy, filter, sketches } : { rollup: source, groupBy, filter };
+  const rollupAt = source === rollup.name ? undefined : { minute: rollup.name };
+  const query: PartsQuery = { rollup: source, groupBy, filter, ...(sketches.length ? { sketches } : {}), ...(rollupAt ? { rollupAt } : {}) };
   const compared = compareTo ? comparisonBoundaries(plan.boundaries, request.granularity, timeZone, compareTo) : [];
   const before = window ? windowBoundaries(plan.starts[0], from, request.granularity, timeZone, window) : [];
   const [rows, comparisonRows, beforeRows, asOf] = await Promise.all([

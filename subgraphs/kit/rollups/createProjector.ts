@@ -1,11 +1,13 @@
 import type { Contribution, DataProductDeclaration, FactSchemas, StateDefinition } from '../productDeclaration.js';
 import { GRAIN_MS, STORED_GRAINS, type Projection, type Projector, type RollupDelta, type StateWrite, type StoredFact } from '../store/Store.js';
 import { rollupLayout, sampleColumns, mergeColumns } from './rollupLayout.js';
-import { rollupProjections } from './rollupProjections.js';
+import { PROJECTION_FINEST_GRAIN, rollupProjections } from './rollupProjections.js';
 import { hashValue } from '../sketches/hashValue.js';
 import type { DistinctSketch } from '../sketches/DistinctSketch.js';
 import type { QuantileSketch } from '../sketches/QuantileSketch.js';
 import { emptySketch, type Sketch, type SketchKind } from '../sketches/sketchKinds.js';
+
+const PROJECTION_GRAINS = STORED_GRAINS.slice(STORED_GRAINS.indexOf(PROJECTION_FINEST_GRAIN));
 
 /**
  * Builds the projector the store calls inside its apply transaction: each new fact's contributions become
@@ -21,7 +23,10 @@ export function createProjector<F extends FactSchemas>(definition: DataProductDe
   const targets = new Map(
     rollups.map(([name, r]) => [
       name,
-      [{ name, dimensions: [...r.dimensions] }, ...rollupProjections(name, r).map((p) => ({ name: p.name, dimensions: p.dimensions }))],
+      [
+        { name, dimensions: [...r.dimensions], grains: STORED_GRAINS },
+        ...rollupProjections(name, r).map((p) => ({ name: p.name, dimensions: p.dimensions, grains: PROJECTION_GRAINS })),
+      ],
     ]),
   );
 
@@ -58,7 +63,7 @@ export function createProjector<F extends FactSchemas>(definition: DataProductDe
           for (const target of targets.get(name)!) {
             const targetDims = target.name === name ? dims : Object.fromEntries(target.dimensions.map((d) => [d, dims[d]]));
             const dimsKey = target.dimensions.map((d) => dims[d]).join('\u0000');
-            for (const grain of STORED_GRAINS) {
+            for (const grain of target.grains) {
               const bucketMs = Math.floor(time / GRAIN_MS[grain]) * GRAIN_MS[grain];
               // NUL cannot occur in names or grains, so the joined key is unambiguous and cheap.
               const key = `${target.name}\u0000${grain}\u0000${bucketMs}\u0000${dimsKey}`;

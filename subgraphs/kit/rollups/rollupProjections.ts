@@ -6,7 +6,8 @@ import { rollupLayout } from './rollupLayout.js';
  * A projection of a rollup: the same measures pre-aggregated over a subset of its dimensions (one grouping
  * set of the rollup's lattice, as Cube's pre-aggregations), stored as a rollup of its own at every grain.
  * A query grouped and filtered only by those dimensions reads `products × buckets` rows instead of
- * `products × regions × channels × buckets`, and merges that many sketches.
+ * `products × regions × channels × buckets`, and merges that many sketches (hour and day parts; see
+ * `PROJECTION_FINEST_GRAIN` for the minute parts).
  */
 export interface RollupProjection {
   /** Store name: `<rollup>__by` for the ungrouped one, `<rollup>__by__<dim>[__<dim>...]` otherwise. */
@@ -29,6 +30,13 @@ export interface ProjectedRollup {
  * dimension names, so a projection name never collides with a rollup nor with another projection.
  */
 export const PROJECTION_SEPARATOR = '__';
+
+/**
+ * Projections are kept at the hour and day grains only. Minute rows are most of what ingestion writes (a
+ * live stream fills a new minute row per group every minute, a backfill one per fact); the minute parts a
+ * query reads (a MINUTE granularity, the ragged ends of a range) are short, so the rollup answers them.
+ */
+export const PROJECTION_FINEST_GRAIN: NonNullable<RollupLayout['finestGrain']> = 'hour';
 
 /** The store name of a rollup's projection over `dimensions`. */
 export function projectionName(rollup: string, dimensions: readonly string[]): string {
@@ -64,6 +72,8 @@ export function storeRollupLayouts(rollups: Record<string, ProjectedRollup>): Ro
   const declared = Object.entries(rollups);
   return [
     ...declared.map(([name, r]) => rollupLayout(name, r.dimensions, r.measures)),
-    ...declared.flatMap(([name, r]) => rollupProjections(name, r).map((p) => ({ ...rollupLayout(p.name, p.dimensions, r.measures), projectionOf: name }))),
+    ...declared.flatMap(([name, r]) =>
+      rollupProjections(name, r).map((p) => ({ ...rollupLayout(p.name, p.dimensions, r.measures), projectionOf: name, finestGrain: PROJECTION_FINEST_GRAIN })),
+    ),
   ];
 }

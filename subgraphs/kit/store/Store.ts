@@ -45,6 +45,12 @@ export interface RollupLayout {
    * @default absent: a declared rollup
    */
   projectionOf?: string;
+  /**
+   * The finest grain the kit writes: a repair re-projects this grain from the facts and derives the
+   * coarser ones; the finer tables stay empty. Projections start at the hour (see `rollups/rollupProjections.ts`).
+   * @default 'minute'
+   */
+  finestGrain?: 'minute' | 'hour';
 }
 
 /**

@@ -22,8 +22,9 @@ import { deriveSketchRows, type SketchRow } from './sketchRows.js';
 /*
  * Retract, restore and rebuild, written once over the few statements a store dialect provides
  * (`RepairSession`, bound to one open transaction). The unit of rollup repair is a span of whole UTC hours
- * within one UTC day: minute rows are re-projected from the span's facts, hour rows are derived from the
- * minute rows and the day row from the hour rows (merge kinds are sum/min/max, so a coarser row is exactly
+ * within one UTC day: minute rows are re-projected from the span's facts (hour rows for a layout whose
+ * `finestGrain` is the hour, as projections), hour rows are derived from the minute rows and the day row
+ * from the hour rows (merge kinds are sum/min/max, so a coarser row is exactly
  * the merge of its finer rows, as the stores' grain backfill already relies on). Sketch columns are
  * re-projected with the minute rows and derived the same way, merged in JS. Every grain then agrees after
  * each transaction.
@@ -177,8 +178,9 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
   const layouts = [...context.rollups.values()];
   const before = new Map<string, StoredRollupRow[]>();
   for (const layout of layouts) {
-    before.set(layout.name, await session.readRows(layout, 'minute', from, to));
-    await session.deleteRows(layout, 'minute', from, to);
+    const finest = layout.finestGrain ?? 'minute';
+    if (layout.projectionOf === undefined) before.set(layout.name, await session.readRows(layout, 'minute', from, to));
+    await session.deleteRows(layout, finest, from, to);
   }
   for (let after: StoredFact | undefined; ;) {
     const facts = await session.readFacts({ from, to, after, limit: REPAIR_CHUNK });
@@ -187,7 +189,11 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
     after = facts.at(-1);
     const { deltas } = await context.reprojector.project(facts, NO_STATE);
     const inSpan = deltas.filter(
-      (d) => d.grain === 'minute' && context.rollups.has(d.rollup) && d.bucket.getTime() >= from.getTime() && d.bucket.getTime() < to.getTime(),
+      (d) =>
+        d.grain === (context.rollups.get(d.rollup)?.finestGrain ?? 'minute') &&
+        context.rollups.has(d.rollup) &&
+        d.bucket.getTime() >= from.getTime() &&
+        d.bucket.getTime() < to.getTime(),
     );
     await session.upsertRollups(mergeRollupDeltas(inSpan, context.rollups));
     if (facts.length < REPAIR_CHUNK) break;
@@ -195,10 +201,11 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
   const day = floorTo(from.getTime(), GRAIN_MS.day);
   const revised: RevisedBucket[] = [];
   for (const layout of layouts) {
-    await derive(session, layout, 'minute', 'hour', from, to);
+    if ((layout.finestGrain ?? 'minute') === 'minute') await derive(session, layout, 'minute', 'hour', from, to);
     await derive(session, layout, 'hour', 'day', new Date(day), new Date(day + GRAIN_MS.day));
     // A projection's rows change with its rollup's: only the rollup's are reported (they become change events).
-    if (layout.projectionOf === undefined) revised.push(...changedRows(layout, before.get(layout.name)!, await session.readRows(layout, 'minute', from, to)));
+    const previous = before.get(layout.name);
+    if (previous) revised.push(...changedRows(layout, previous, await session.readRows(layout, 'minute', from, to)));
   }
   return revised;
 }
