@@ -13,6 +13,7 @@ import { rollupProjections, storeRollupLayouts } from '../../subgraphs/kit/rollu
 import { queryHistory, type HistoryRequest, type HistoryRollup } from '../../subgraphs/kit/history/queryHistory.js';
 import type { BucketQuery, Store, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { DAY, HOUR, MINUTE, T0, random } from './storeFixtures.js';
+import type { SharedStore } from './sketchContractSuite.js';
 
 const MEASURES = {
   visits: 'count',
@@ -89,11 +90,20 @@ const REQUESTS: Array<Omit<HistoryRequest, 'range'>> = [
   { granularity: 'HOUR', groupBy: ['device'] },
 ];
 
-export function describeProjectionContract(open: (layout: StoreLayout) => Promise<Store>): void {
+/**
+ * `open` gives a store for one test, `openShared` one loaded once for the tests that only read; the
+ * repair and retention tests load their own.
+ */
+export function describeProjectionContract(open: (layout: StoreLayout) => Promise<Store>, openShared: (layout: StoreLayout) => Promise<SharedStore>): void {
+  const all = visits(2_500);
+  const load = async (store: Store) => {
+    for (let i = 0; i < all.length; i += 600) await store.apply(all.slice(i, i + 600), PROJECT);
+  };
+
   describe('projections', () => {
+    let shared: SharedStore | undefined;
     let store: Store;
     let read: string[];
-    const all = visits(2_500);
 
     /** The request read through projections and forced onto the full rollup: the answers must be equal. */
     async function expectSameAnswers(request: Omit<HistoryRequest, 'range'>, range = RANGE): Promise<void> {
@@ -104,83 +114,100 @@ export function describeProjectionContract(open: (layout: StoreLayout) => Promis
       expect(projected.total.visits).toBeGreaterThan(0);
     }
 
-    beforeEach(async () => {
-      store = await open(PROJECTION_LAYOUT);
-      for (let i = 0; i < all.length; i += 600) await store.apply(all.slice(i, i + 600), PROJECT);
+    /** A store loaded with `all`, each bucket query it answers recorded in `read` as `rollup:grain`. */
+    const recorded = async (loaded: Store) => {
+      await load(loaded);
       read = [];
-      const queryBuckets = store.queryBuckets.bind(store);
-      store.queryBuckets = (query: BucketQuery) => {
+      const queryBuckets = loaded.queryBuckets.bind(loaded);
+      loaded.queryBuckets = (query: BucketQuery) => {
         read.push(`${query.rollup}:${query.grain}`);
         return queryBuckets(query);
       };
+      return loaded;
+    };
+
+    describe('read', () => {
+      beforeAll(async () => {
+        shared = await openShared(PROJECTION_LAYOUT);
+        store = await recorded(shared.store);
+      });
+      afterAll(async () => {
+        await shared?.dispose();
+      });
+
+      it('should answer from a projection exactly what the full rollup answers, numbers and sketches', async () => {
+        for (const request of REQUESTS) await expectSameAnswers(request);
+      });
+
+      it('should read the smallest projection covering the group-by and filters, and the full rollup otherwise', async () => {
+        const readsOf = async (request: Omit<HistoryRequest, 'range'>) => {
+          read = [];
+          await queryHistory(store, PROJECTED, { ...request, range: RANGE }, LIMITS);
+          return [...new Set(read)].sort();
+        };
+        // The range cuts an hour: its minutes come from the rollup (projections start at the hour grain).
+        const parts = (rollup: string) => ['visits:minute', `${rollup}:day`, `${rollup}:hour`].sort();
+        expect(await readsOf({ granularity: 'DAY' })).toEqual(parts('visits__by'));
+        expect(await readsOf({ granularity: 'DAY', groupBy: ['region'] })).toEqual(parts('visits__by__region'));
+        expect(await readsOf({ granularity: 'DAY', filter: { region: ['eu'] } })).toEqual(parts('visits__by__region'));
+        expect(await readsOf({ granularity: 'DAY', groupBy: ['region'], filter: { device: ['phone'] } })).toEqual(parts('visits'));
+        expect(await readsOf({ granularity: 'DAY', groupBy: ['channel'] })).toEqual(parts('visits'));
+        expect(await readsOf({ granularity: 'MINUTE', groupBy: ['region'] })).toEqual(['visits:minute']);
+
+        // The projection holds one row per bucket and region where the rollup holds one per region × channel × device.
+        const dayRows = async (rollup: string, groupBy: string[]) =>
+          (await store.queryBuckets({ rollup, grain: 'day', boundaries: [0, 1, 2, 3].map((d) => new Date(T0 + d * DAY)), groupBy, filter: {} })).length;
+        expect(await dayRows('visits__by', [])).toBe(3);
+        expect(await dayRows('visits__by__region', ['region'])).toBe(9);
+        expect(await dayRows('visits', ['region', 'channel', 'device'])).toBe(3 * 3 * 2 * 3);
+      });
     });
 
-    it('should answer from a projection exactly what the full rollup answers, numbers and sketches', async () => {
-      for (const request of REQUESTS) await expectSameAnswers(request);
-    });
+    describe('repaired', () => {
+      beforeEach(async () => {
+        store = await recorded(await open(PROJECTION_LAYOUT));
+      });
 
-    it('should read the smallest projection covering the group-by and filters, and the full rollup otherwise', async () => {
-      const readsOf = async (request: Omit<HistoryRequest, 'range'>) => {
-        read = [];
-        await queryHistory(store, PROJECTED, { ...request, range: RANGE }, LIMITS);
-        return [...new Set(read)].sort();
-      };
-      // The range cuts an hour: its minutes come from the rollup (projections start at the hour grain).
-      const parts = (rollup: string) => ['visits:minute', `${rollup}:day`, `${rollup}:hour`].sort();
-      expect(await readsOf({ granularity: 'DAY' })).toEqual(parts('visits__by'));
-      expect(await readsOf({ granularity: 'DAY', groupBy: ['region'] })).toEqual(parts('visits__by__region'));
-      expect(await readsOf({ granularity: 'DAY', filter: { region: ['eu'] } })).toEqual(parts('visits__by__region'));
-      expect(await readsOf({ granularity: 'DAY', groupBy: ['region'], filter: { device: ['phone'] } })).toEqual(parts('visits'));
-      expect(await readsOf({ granularity: 'DAY', groupBy: ['channel'] })).toEqual(parts('visits'));
-      expect(await readsOf({ granularity: 'MINUTE', groupBy: ['region'] })).toEqual(['visits:minute']);
+      it('should keep projections equal to the rollup through a retraction and a restore', async () => {
+        const fact = all[42];
+        const retracted = await store.retract({ source: fact.source, id: fact.id }, 'test', new Date(T0 + 5 * DAY), { project: PROJECT });
+        expect(retracted.revised.length).toBeGreaterThan(0);
+        // Projections are internal: what a repair reports (and publishes as change events) names the rollup only.
+        expect(new Set(retracted.revised.map((r) => r.rollup))).toEqual(new Set(['visits']));
+        for (const request of REQUESTS.slice(0, 4)) await expectSameAnswers(request);
+        const hour = { from: new Date(Math.floor(fact.time.getTime() / HOUR) * HOUR), to: new Date(Math.floor(fact.time.getTime() / HOUR) * HOUR + HOUR) };
+        const without = await queryHistory(store, PROJECTED, { range: hour, granularity: 'HOUR' }, LIMITS);
+        await store.restore({ source: fact.source, id: fact.id }, { project: PROJECT });
+        const withIt = await queryHistory(store, PROJECTED, { range: hour, granularity: 'HOUR' }, LIMITS);
+        expect(withIt.total.visits).toBe(Number(without.total.visits) + 1);
+        for (const request of REQUESTS.slice(0, 4)) await expectSameAnswers(request);
+      });
 
-      // The projection holds one row per bucket and region where the rollup holds one per region × channel × device.
-      const dayRows = async (rollup: string, groupBy: string[]) =>
-        (await store.queryBuckets({ rollup, grain: 'day', boundaries: [0, 1, 2, 3].map((d) => new Date(T0 + d * DAY)), groupBy, filter: {} })).length;
-      expect(await dayRows('visits__by', [])).toBe(3);
-      expect(await dayRows('visits__by__region', ['region'])).toBe(9);
-      expect(await dayRows('visits', ['region', 'channel', 'device'])).toBe(3 * 3 * 2 * 3);
-    });
+      it('should rebuild a rollup with its projections and refuse to rebuild a projection alone', async () => {
+        // Written by an older definition (spent doubled); rebuilt with the current one.
+        const stale = await open(PROJECTION_LAYOUT);
+        for (let i = 0; i < all.length; i += 600) await stale.apply(all.slice(i, i + 600), createProjector(declaration(2)));
+        await expect(stale.rebuild({ rollup: 'visits__by' }, { project: PROJECT })).rejects.toThrow(RangeError);
+        const rebuilt = await stale.rebuild({ rollup: 'visits' }, { project: PROJECT });
+        expect(rebuilt.facts).toBe(all.length);
+        for (const request of REQUESTS) {
+          const range = request.granularity === 'MINUTE' ? { from: new Date(T0 + DAY + 3 * HOUR), to: new Date(T0 + DAY + 5 * HOUR) } : RANGE;
+          expect(await queryHistory(stale, PROJECTED, { ...request, range }, LIMITS)).toEqual(await queryHistory(store, FULL, { ...request, range }, LIMITS));
+        }
+      });
 
-    it('should keep projections equal to the rollup through a retraction and a restore', async () => {
-      const fact = all[42];
-      const retracted = await store.retract({ source: fact.source, id: fact.id }, 'test', new Date(T0 + 5 * DAY), { project: PROJECT });
-      expect(retracted.revised.length).toBeGreaterThan(0);
-      // Projections are internal: what a repair reports (and publishes as change events) names the rollup only.
-      expect(new Set(retracted.revised.map((r) => r.rollup))).toEqual(new Set(['visits']));
-      for (const request of REQUESTS.slice(0, 4)) await expectSameAnswers(request);
-      const hour = { from: new Date(Math.floor(fact.time.getTime() / HOUR) * HOUR), to: new Date(Math.floor(fact.time.getTime() / HOUR) * HOUR + HOUR) };
-      const without = await queryHistory(store, PROJECTED, { range: hour, granularity: 'HOUR' }, LIMITS);
-      await store.restore({ source: fact.source, id: fact.id }, { project: PROJECT });
-      const withIt = await queryHistory(store, PROJECTED, { range: hour, granularity: 'HOUR' }, LIMITS);
-      expect(withIt.total.visits).toBe(Number(without.total.visits) + 1);
-      for (const request of REQUESTS.slice(0, 4)) await expectSameAnswers(request);
-    });
-
-    it('should rebuild a rollup with its projections and refuse to rebuild a projection alone', async () => {
-      // Written by an older definition (spent doubled); rebuilt with the current one.
-      const stale = await open(PROJECTION_LAYOUT);
-      for (let i = 0; i < all.length; i += 600) await stale.apply(all.slice(i, i + 600), createProjector(declaration(2)));
-      await expect(stale.rebuild({ rollup: 'visits__by' }, { project: PROJECT })).rejects.toThrow(RangeError);
-      const rebuilt = await stale.rebuild({ rollup: 'visits' }, { project: PROJECT });
-      expect(rebuilt.facts).toBe(all.length);
-      for (const request of REQUESTS) {
-        const range = request.granularity === 'MINUTE' ? { from: new Date(T0 + DAY + 3 * HOUR), to: new Date(T0 + DAY + 5 * HOUR) } : RANGE;
-        expect(await queryHistory(stale, PROJECTED, { ...request, range }, LIMITS)).toEqual(await queryHistory(store, FULL, { ...request, range }, LIMITS));
-      }
-    });
-
-    it('should delete projection rows with the rollup rows past retention', async () => {
-      const cutoff = new Date(T0 + DAY);
-      const result = await store.enforceRetention({ facts: cutoff, grains: { minute: cutoff, hour: cutoff, day: cutoff } });
-      // One day of every relation: rollup rows and the rows of both projections.
-      const rows = async (rollup: string, groupBy: string[]) =>
-        (await store.queryBuckets({ rollup, grain: 'day', boundaries: [new Date(T0), cutoff], groupBy, filter: {} })).length;
-      expect(await rows('visits__by', [])).toBe(0);
-      expect(await rows('visits__by__region', ['region'])).toBe(0);
-      expect(result.rows.day).toBe(1 + 3 + 3 * 2 * 3);
-      await expectSameAnswers({ granularity: 'HOUR', groupBy: ['region'] }, { from: new Date(T0), to: new Date(T0 + 3 * DAY) });
-      await expectSameAnswers({ granularity: 'DAY', timeZone: ZONE }, { from: new Date(T0), to: new Date(T0 + 3 * DAY) });
+      it('should delete projection rows with the rollup rows past retention', async () => {
+        const cutoff = new Date(T0 + DAY);
+        const result = await store.enforceRetention({ facts: cutoff, grains: { minute: cutoff, hour: cutoff, day: cutoff } });
+        // One day of every relation: rollup rows and the rows of both projections.
+        const rows = async (rollup: string, groupBy: string[]) =>
+          (await store.queryBuckets({ rollup, grain: 'day', boundaries: [new Date(T0), cutoff], groupBy, filter: {} })).length;
+        expect(await rows('visits__by', [])).toBe(0);
+        expect(await rows('visits__by__region', ['region'])).toBe(0);
+        expect(result.rows.day).toBe(1 + 3 + 3 * 2 * 3);
+        await expectSameAnswers({ granularity: 'HOUR', groupBy: ['region'] }, { from: new Date(T0), to: new Date(T0 + 3 * DAY) });
+        await expectSameAnswers({ granularity: 'DAY', timeZone: ZONE }, { from: new Date(T0), to: new Date(T0 + 3 * DAY) });
+      });
     });
   });
 }
