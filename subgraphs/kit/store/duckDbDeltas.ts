@@ -74,6 +74,7 @@ export async function appendRollupDeltas(connection: DuckDBConnection, tables: r
     if (rows.length === 0) continue;
     const kinds = Object.values(layout.columns);
     const sketchCount = Object.keys(layout.sketches ?? {}).length;
+    const batch = BigInt(seq);
     await appendRows(connection, `delta_${layout.name}_${grain}`, rows, (appender, row) => {
       appender.appendTimestamp(toTimestamp(row.bucket));
       for (const value of row.dims) appender.appendVarchar(value);
@@ -88,7 +89,7 @@ export async function appendRollupDeltas(connection: DuckDBConnection, tables: r
         if (sketch) appender.appendBlob(sketch.encode());
         else appender.appendNull();
       }
-      appender.appendBigInt(BigInt(seq));
+      appender.appendBigInt(batch);
     });
     appended += rows.length;
   }

@@ -43,7 +43,7 @@ interface TableMerge {
  * key only once. Validates every delta against the layout, so a bad projection fails before any write.
  */
 export function mergeRollupDeltas(deltas: RollupDelta[], layouts: ReadonlyMap<string, RollupLayout>): MergedRollupTable[] {
-  const tables = new Map<string, TableMerge>();
+  const tables = tableMerges();
   for (const delta of deltas) {
     const merge = tableMerge(tables, delta, layouts);
     const { layout } = merge.table;
@@ -67,7 +67,7 @@ export function mergeRollupDeltas(deltas: RollupDelta[], layouts: ReadonlyMap<st
     mergeValues(row, delta, merge);
     if (delta.sketches) mergeSketches(row, delta, merge);
   }
-  return [...tables.values()].map((merge) => merge.table);
+  return tables.ordered.map((merge) => merge.table);
 }
 
 /**
@@ -76,7 +76,7 @@ export function mergeRollupDeltas(deltas: RollupDelta[], layouts: ReadonlyMap<st
  * when read or compacted. Sketches are the projector's own objects, not copies: nothing merges into them.
  */
 export function rollupDeltaRows(deltas: RollupDelta[], layouts: ReadonlyMap<string, RollupLayout>): MergedRollupTable[] {
-  const tables = new Map<string, TableMerge>();
+  const tables = tableMerges();
   for (const delta of deltas) {
     const merge = tableMerge(tables, delta, layouts);
     assertBucket(delta, merge.table.layout);
@@ -92,7 +92,7 @@ export function rollupDeltaRows(deltas: RollupDelta[], layouts: ReadonlyMap<stri
     }
     merge.table.rows.push(row);
   }
-  return [...tables.values()].map((merge) => merge.table);
+  return tables.ordered.map((merge) => merge.table);
 }
 
 function placeSketches(row: MergedRollupRow, delta: RollupDelta, { table, sketchIndex }: TableMerge): void {
@@ -108,8 +108,17 @@ function placeSketches(row: MergedRollupRow, delta: RollupDelta, { table, sketch
   }
 }
 
-function tableMerge(tables: Map<string, TableMerge>, delta: RollupDelta, layouts: ReadonlyMap<string, RollupLayout>): TableMerge {
-  const existing = tables.get(`${delta.rollup}:${delta.grain}`);
+/** Table merges of a batch by rollup, then grain (no key string per delta), and in first-seen order. */
+interface TableMerges {
+  byRollup: Map<string, Map<string, TableMerge>>;
+  ordered: TableMerge[];
+}
+
+const tableMerges = (): TableMerges => ({ byRollup: new Map(), ordered: [] });
+
+function tableMerge(tables: TableMerges, delta: RollupDelta, layouts: ReadonlyMap<string, RollupLayout>): TableMerge {
+  let grains = tables.byRollup.get(delta.rollup);
+  const existing = grains?.get(delta.grain);
   if (existing) return existing;
   const layout = layouts.get(delta.rollup);
   if (!layout) throw new Error(`delta for unknown rollup ${JSON.stringify(delta.rollup)}`);
@@ -122,7 +131,9 @@ function tableMerge(tables: Map<string, TableMerge>, delta: RollupDelta, layouts
     kinds: columns.map((column) => layout.columns[column]),
     sketchIndex: new Map(Object.keys(layout.sketches ?? {}).map((column, i) => [column, i])),
   };
-  tables.set(`${delta.rollup}:${delta.grain}`, merge);
+  if (!grains) tables.byRollup.set(delta.rollup, (grains = new Map()));
+  grains.set(delta.grain, merge);
+  tables.ordered.push(merge);
   return merge;
 }
 
@@ -190,9 +201,15 @@ function dimensionValues(delta: RollupDelta, layout: RollupLayout): string[] {
     dims.push(value);
   }
   // Only when some key was not a dimension is it worth finding which one.
-  if (present !== Object.keys(delta.dims).length) {
+  if (present !== ownKeyCount(delta.dims)) {
     const unknown = Object.keys(delta.dims).find((name) => !layout.dimensions.includes(name));
     throw new Error(`delta for ${layout.name} has unknown dimension ${JSON.stringify(unknown)}`);
   }
   return dims;
+}
+
+function ownKeyCount(record: object): number {
+  let count = 0;
+  for (const key in record) if (Object.hasOwn(record, key)) count++;
+  return count;
 }
