@@ -11,8 +11,8 @@ import { RollupDeltaAccumulator } from './rollupDeltaAccumulator.js';
 export function createProjector<F extends FactSchemas>(definition: DataProductDeclaration<F>): Projector {
   const states = Object.entries(definition.states ?? {});
 
-  return async (facts, reader): Promise<Projection> => {
-    const deltas = new RollupDeltaAccumulator(definition.rollups ?? {});
+  return async (facts, reader, options = {}): Promise<Projection> => {
+    const deltas = new RollupDeltaAccumulator(definition.rollups ?? {}, options.grains);
     for (const fact of facts) deltas.add(fact);
     return { deltas: deltas.result(), states: await foldStates(states, facts, reader) };
   };

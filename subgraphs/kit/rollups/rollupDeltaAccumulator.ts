@@ -1,5 +1,5 @@
 import type { Contribution, FactSchemas, MeasureKind, RollupDefinition } from '../productDeclaration.js';
-import { GRAIN_MS, STORED_GRAINS, type MergeKind, type RollupDelta, type StoredFact } from '../store/Store.js';
+import { GRAIN_MS, STORED_GRAINS, type MergeKind, type RollupDelta, type StoredFact, type StoredGrain } from '../store/Store.js';
 import { measureColumns, rollupLayout } from './rollupLayout.js';
 import { hashValue } from '../sketches/hashValue.js';
 import { DistinctSketch } from '../sketches/DistinctSketch.js';
@@ -41,9 +41,13 @@ export class RollupDeltaAccumulator {
   private readonly plans: RollupPlan[];
   private readonly deltas: RollupDelta[] = [];
 
-  /** `targets` lists, per rollup, where its contributions go; by default its own table only. */
+  /**
+   * Deltas are made for `grains` (coarsest last), and, per rollup, for each of its `targets` (by default
+   * its own table only).
+   */
   constructor(
     rollups: Record<string, RollupDefinition<FactSchemas>>,
+    private readonly grains: readonly StoredGrain[] = STORED_GRAINS,
     targets: (name: string) => readonly DeltaTarget[] = (name) => [{ name, dimensions: rollups[name].dimensions }],
   ) {
     this.plans = Object.entries(rollups).map(([name, rollup]) => ({
@@ -52,7 +56,7 @@ export class RollupDeltaAccumulator {
       dimensions: rollup.dimensions,
       merges: rollupLayout(name, rollup.dimensions, rollup.measures).columns,
       measures: new Map(Object.entries(rollup.measures).map(([measure, kind]) => [measure, measurePlan(measure, kind)])),
-      targets: targets(name).map((target) => ({ target, rows: STORED_GRAINS.map(() => new Map<string, RollupDelta>()) })),
+      targets: targets(name).map((target) => ({ target, rows: this.grains.map(() => new Map<string, RollupDelta>()) })),
     }));
   }
 
@@ -103,8 +107,8 @@ export class RollupDeltaAccumulator {
       // NUL cannot occur in a valid fact's text (`validateEvent` refuses it): the joined key is unambiguous.
       let dimsKey = '';
       for (const dimension of target.dimensions) dimsKey += `\u0000${targetDims[dimension]}`;
-      for (let g = 0; g < STORED_GRAINS.length; g++) {
-        const grain = STORED_GRAINS[g];
+      for (let g = 0; g < this.grains.length; g++) {
+        const grain = this.grains[g];
         const bucketMs = Math.floor(time / GRAIN_MS[grain]) * GRAIN_MS[grain];
         const key = `${bucketMs}/${dimsKey}`;
         let delta = rows[g].get(key);

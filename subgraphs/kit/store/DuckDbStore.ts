@@ -49,7 +49,7 @@ import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import type { SqlViews } from './SqlViews.js';
 import { duckDbSqlViews } from './duckDbSqlViews.js';
 import { appendFacts, decodeStateRow, loadFactKeys, raiseWatermark, readStateRows, storedFactKeys, upsertStates } from './duckDbWrites.js';
-import { appendRollupDeltas, compactDeltas, dropFoldedDeltas, encodedList, moveDeltaFence } from './duckDbDeltas.js';
+import { DELTA_GRAINS, appendRollupDeltas, compactDeltas, dropFoldedDeltas, encodedList, moveDeltaFence } from './duckDbDeltas.js';
 import { KeyHashSet } from './KeyHashSet.js';
 import { DuckDbStateKeys } from './duckDbStateKeys.js';
 
@@ -219,8 +219,10 @@ export class DuckDbStore implements Store {
 
         this.stateKeys.begin();
         const session = duckDbRepairSession(connection, this.states, this.stateKeys);
-        const projection = assertProjection(await project(applied, sessionStateReader(session, this.states)));
-        appended = await appendRollupDeltas(connection, rollupDeltaRows(projection.deltas, this.rollups), ++this.deltaSeq);
+        const projection = assertProjection(await project(applied, sessionStateReader(session, this.states), { grains: DELTA_GRAINS }));
+        // Coarser deltas a projector returns anyway are checked, then left out: they derive from the minute ones.
+        const minuteRows = rollupDeltaRows(projection.deltas, this.rollups).filter((table) => table.grain === 'minute');
+        appended = await appendRollupDeltas(connection, minuteRows, ++this.deltaSeq);
         await upsertStates(connection, mergeStateWrites(projection.states, this.states), this.stateKeys);
         // A batch of facts older than the watermark (a backfill, late facts) leaves the row alone.
         const latest = latestTime(applied);

@@ -115,7 +115,19 @@ export interface StateReader {
  * that lost a deadlock or serialization conflict again, projector included), and only the projection of
  * the run that commits is written.
  */
-export type Projector = (newFacts: StoredFact[], states: StateReader) => Promise<Projection>;
+export type Projector = (newFacts: StoredFact[], states: StateReader, options?: ProjectOptions) => Promise<Projection>;
+
+/** What a store asks of a projection. */
+export interface ProjectOptions {
+  /**
+   * The grains whose rollup deltas the store writes. A projection's deltas describe the same contributions
+   * at every grain (a coarser bucket is the truncation of a finer one), so a store may derive the coarser
+   * grains from the minute deltas: `DuckDbStore` asks for `['minute']` and ignores coarser deltas a
+   * projector returns anyway. Change events are built from the minute deltas.
+   * @default every stored grain
+   */
+  grains?: readonly StoredGrain[];
+}
 
 /** Result of applying a batch. */
 export interface ApplyResult {

@@ -6,9 +6,13 @@ import { appendRows, writeSketchRows } from './duckDbWrites.js';
 import { mergeEncoded, mergeStoredSketches, sketchColumns, type SketchRow } from './sketchRows.js';
 
 /*
- * Rollup deltas of the embedded store. An apply appends each batch's pre-merged rollup rows to a delta
- * table per rollup and grain: no primary key, so no ART index upkeep and no ON CONFLICT per row (that
- * upkeep was most of an apply's cost in DuckDB, see docs/architecture.md "Embedded store write path").
+ * Rollup deltas of the embedded store. An apply appends each batch's pre-merged minute rows to a delta
+ * table per rollup: no primary key, so no ART index upkeep and no ON CONFLICT per row (that upkeep was
+ * most of an apply's cost in DuckDB, see docs/architecture.md "Embedded store write path"). The hour and
+ * day grains have no delta rows of their own: a coarser bucket is the merge of its minute buckets, so
+ * reads and compactions take the minute delta rows with their bucket truncated to the grain. An apply
+ * writes a third of the rows it would otherwise (a batch spread over many hours and days merges little
+ * at the coarser grains), and reads merge a few more rows per coarse bucket until the next compaction.
  * Every measure merges by sum/min/max and every sketch by its own merge, so a bucket's value is the merge
  * of its keyed row and its delta rows, in any order: reads aggregate both (`duckDbBucketQuery.ts`), and a
  * compaction folds the deltas into the keyed table in one transaction, which readers see whole or not at
@@ -29,8 +33,25 @@ export const DELTA_FENCE_DDL = 'CREATE TABLE IF NOT EXISTS delta_fence (folded B
 /** Delta rows past the fence: the only ones a read or a compaction takes. */
 const pastFence = (table: string): string => `(SELECT * FROM ${table} WHERE _seq > (SELECT folded FROM delta_fence))`;
 
-/** The delta table of a rollup grain; `delta_` names no other table of the store. */
+/** The grains an apply writes delta rows for; the coarser ones derive from them. */
+export const DELTA_GRAINS: readonly StoredGrain[] = ['minute'];
+
+/**
+ * The delta table of a rollup grain; `delta_` names no other table of the store. Only the minute one
+ * exists now; hour and day ones are left by files written before (`resetDeltaTables` folds and drops them).
+ */
 export const deltaTable = (rollup: string, grain: StoredGrain): string => ident(`delta_${rollup}_${grain}`);
+
+/**
+ * A grain's pending delta rows, in the keyed table's columns: the minute delta rows past the fence, their
+ * bucket truncated to the grain. Every measure and sketch merges the same whatever the order and grouping,
+ * so these rows merge into the grain's buckets exactly as the grain's own deltas would have.
+ */
+function grainDeltas(layout: RollupLayout, grain: StoredGrain): string {
+  const bucket = grain === 'minute' ? 'bucket' : `date_trunc('${grain}', bucket) AS bucket`;
+  const rest = [...layout.dimensions, ...Object.keys(layout.columns), ...Object.keys(layout.sketches ?? {})].map(ident);
+  return `(SELECT ${[bucket, ...rest].join(', ')} FROM ${deltaTable(layout.name, 'minute')} WHERE _seq > (SELECT folded FROM delta_fence))`;
+}
 
 /** A delta table has the keyed table's columns in layout order and no key. */
 export function deltaDdl(layout: RollupLayout, grain: StoredGrain): string {
@@ -43,28 +64,36 @@ export function deltaDdl(layout: RollupLayout, grain: StoredGrain): string {
 }
 
 /**
- * Readies a rollup grain's delta table at `init`: deltas left by an earlier run (perhaps under an older
- * layout) are folded into the keyed table, then the table is created anew in the layout's column order,
- * the order the appender writes in. Returns nothing to do afterwards: the deltas are empty.
+ * Readies a rollup's delta tables at `init`, once its keyed tables exist: deltas left by an earlier run
+ * (perhaps under an older layout) are folded into the keyed tables of `grains` (those the earlier run
+ * kept; a grain added since starts from a finer one's keyed rows), then the minute table is created anew
+ * in the layout's column order, the order the appender writes in. A file written before coarser grains
+ * were derived also holds hour and day delta tables, each the same facts at its grain: then each table
+ * folds into its own grain only, and the coarser ones are dropped.
  */
-export async function resetDeltaTable(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain): Promise<void> {
-  const table = `delta_${layout.name}_${grain}`;
-  const columnRows = await readRows(
-    connection,
-    `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
-    [table],
-  );
-  if (columnRows.length > 0) {
-    const existing = new Set(columnRows.map(([name]) => String(name)));
-    const wanted: Array<[string, string]> = [
-      ...Object.keys(layout.columns).map((c): [string, string] => [c, 'DOUBLE']),
-      ...Object.keys(layout.sketches ?? {}).map((c): [string, string] => [c, 'BLOB']),
-    ];
-    for (const [column, type] of wanted) if (!existing.has(column)) await connection.run(`ALTER TABLE ${ident(table)} ADD COLUMN ${ident(column)} ${type}`);
-    await compactDeltas(connection, layout, [grain]);
-    await connection.run(`DROP TABLE ${ident(table)}`);
+export async function resetDeltaTables(connection: DuckDBConnection, layout: RollupLayout, grains: readonly StoredGrain[]): Promise<void> {
+  const existing = new Map<StoredGrain, Set<string>>();
+  for (const grain of STORED_GRAINS) {
+    const columnRows = await readRows(
+      connection,
+      `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
+      [`delta_${layout.name}_${grain}`],
+    );
+    if (columnRows.length > 0) existing.set(grain, new Set(columnRows.map(([name]) => String(name))));
   }
-  await connection.run(deltaDdl(layout, grain));
+  const ownGrainsOnly = existing.has('hour') || existing.has('day');
+  const wanted: Array<[string, string]> = [
+    ...Object.keys(layout.columns).map((c): [string, string] => [c, 'DOUBLE']),
+    ...Object.keys(layout.sketches ?? {}).map((c): [string, string] => [c, 'BLOB']),
+  ];
+  for (const [grain, columns] of existing) {
+    const table = deltaTable(layout.name, grain);
+    for (const [column, type] of wanted) if (!columns.has(column)) await connection.run(`ALTER TABLE ${table} ADD COLUMN ${ident(column)} ${type}`);
+    if (ownGrainsOnly) await foldDeltas(connection, layout, grain, pastFence(table));
+    else for (const target of grains) await foldDeltas(connection, layout, target, grainDeltas(layout, target));
+    await connection.run(`DROP TABLE ${table}`);
+  }
+  await connection.run(deltaDdl(layout, 'minute'));
 }
 
 /** Appends a batch's merged rows to the delta tables, one appender per table; returns the rows appended. */
@@ -97,26 +126,27 @@ export async function appendRollupDeltas(connection: DuckDBConnection, tables: r
 }
 
 /**
- * Folds the delta rows of the given grains into the keyed tables and empties the deltas, inside the
- * caller's transaction. Measures go in one `INSERT ... SELECT ... GROUP BY ... ON CONFLICT` per grain,
- * without a round trip through JS. Sketches cannot be merged in SQL: the keys whose delta rows carry any
- * are read with their stored sketches (one scan of the keyed table per grain, where an apply used to pay
- * two per batch), merged in JS and written back.
+ * Folds the pending delta rows into the keyed tables of every grain, inside the caller's transaction.
+ * Measures go in one `INSERT ... SELECT ... GROUP BY ... ON CONFLICT` per grain, without a round trip
+ * through JS. Sketches cannot be merged in SQL: the keys whose delta rows carry any are read with their
+ * stored sketches (one scan of the keyed table per grain, where an apply used to pay two per batch),
+ * merged in JS and written back. Returns the delta rows folded.
  */
-export async function compactDeltas(connection: DuckDBConnection, layout: RollupLayout, grains: readonly StoredGrain[] = STORED_GRAINS): Promise<number> {
-  let compacted = 0;
-  for (const grain of grains) {
-    const [[count]] = await readRows(connection, `SELECT count(*) FROM ${pastFence(deltaTable(layout.name, grain))}`);
-    if (Number(count) === 0) continue;
-    compacted += Number(count);
-    await connection.run(upsertDeltasSql(layout, grain));
-    if (layout.sketches) await compactSketches(connection, layout, grain);
-  }
-  return compacted;
+export async function compactDeltas(connection: DuckDBConnection, layout: RollupLayout): Promise<number> {
+  const [[count]] = await readRows(connection, `SELECT count(*) FROM ${pastFence(deltaTable(layout.name, 'minute'))}`);
+  if (Number(count) === 0) return 0;
+  for (const grain of STORED_GRAINS) await foldDeltas(connection, layout, grain, grainDeltas(layout, grain));
+  return Number(count);
+}
+
+/** Folds `source` (delta rows in the keyed table's columns) into the grain's keyed table. */
+async function foldDeltas(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain, source: string): Promise<void> {
+  await connection.run(upsertDeltasSql(layout, grain, source));
+  if (layout.sketches) await compactSketches(connection, layout, grain, source);
 }
 
 /** The keyed upsert of a grain's deltas merged per key (a sum is never NULL in a delta, see `appendRollupDeltas`). */
-function upsertDeltasSql(layout: RollupLayout, grain: StoredGrain): string {
+function upsertDeltasSql(layout: RollupLayout, grain: StoredGrain, source: string): string {
   const table = rollupTable(layout.name, grain);
   const keys = ['bucket', ...layout.dimensions.map(ident)];
   const columns = Object.entries(layout.columns);
@@ -125,7 +155,7 @@ function upsertDeltasSql(layout: RollupLayout, grain: StoredGrain): string {
   const groups = keys.map((_, i) => i + 1).join(', ');
   const sets = columns.map(([column, kind]) => `${ident(column)} = ${mergeSql(kind, `${table}.${ident(column)}`, `excluded.${ident(column)}`)}`);
   const action = sets.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${sets.join(', ')}`;
-  return `INSERT INTO ${table} (${names}) SELECT ${[...keys, ...aggregates].join(', ')} FROM ${pastFence(deltaTable(layout.name, grain))}
+  return `INSERT INTO ${table} (${names}) SELECT ${[...keys, ...aggregates].join(', ')} FROM ${source}
     GROUP BY ${groups} ON CONFLICT (${keys.join(', ')}) ${action}`;
 }
 
@@ -135,10 +165,10 @@ function upsertDeltasSql(layout: RollupLayout, grain: StoredGrain): string {
  * only keys with several delta sketches of a column, or one besides a stored sketch, are read, merged in
  * JS and written back. Those are read first, while the stored sketches are still the old ones.
  */
-async function compactSketches(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain): Promise<void> {
+async function compactSketches(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain, source: string): Promise<void> {
   const sketches = sketchColumns(layout);
   const keys = ['bucket', ...layout.dimensions.map(ident)];
-  const delta = `${pastFence(deltaTable(layout.name, grain))} delta`;
+  const delta = `${source} delta`;
   const table = rollupTable(layout.name, grain);
   const groups = keys.map((_, i) => i + 1).join(', ');
   const match = (alias: string) => keys.map((key) => `d.${key} = ${alias}.${key}`).join(' AND ');
@@ -192,9 +222,7 @@ export async function readDeltaFence(connection: DuckDBConnection): Promise<numb
 
 /** Deletes the delta rows behind the fence (after the compaction committed, in a transaction of its own). */
 export async function dropFoldedDeltas(connection: DuckDBConnection, layout: RollupLayout): Promise<void> {
-  for (const grain of STORED_GRAINS) {
-    await connection.run(`DELETE FROM ${deltaTable(layout.name, grain)} WHERE _seq <= (SELECT folded FROM delta_fence)`);
-  }
+  await connection.run(`DELETE FROM ${deltaTable(layout.name, 'minute')} WHERE _seq <= (SELECT folded FROM delta_fence)`);
 }
 
 /** A `list()` of BLOBs as DuckDB returns it (NULL when the group had none). */
@@ -203,8 +231,11 @@ export function encodedList(value: unknown): Array<Uint8Array | null> {
   return value.items.map((item) => (item instanceof DuckDBBlobValue ? item.bytes : null));
 }
 
-/** The rows a bucket query reads for a rollup grain: its keyed rows and its delta rows, same columns. */
+/**
+ * The rows a bucket query reads for a rollup grain: its keyed rows and the pending minute delta rows
+ * truncated to the grain, same columns.
+ */
 export function rollupRowsSql(layout: RollupLayout, grain: StoredGrain, keyedTable: string, columns: readonly string[]): string {
   const list = columns.join(', ');
-  return `(SELECT ${list} FROM ${keyedTable} UNION ALL SELECT ${list} FROM ${pastFence(deltaTable(layout.name, grain))})`;
+  return `(SELECT ${list} FROM ${keyedTable} UNION ALL SELECT ${list} FROM ${grainDeltas(layout, grain)})`;
 }
