@@ -52,7 +52,7 @@ export class RollupDeltaAccumulator {
   ) {
     this.plans = Object.entries(rollups).map(([name, rollup]) => ({
       name,
-      contributions: rollup.contributions as RollupPlan['contributions'],
+      contributions: rollup.contributions,
       dimensions: rollup.dimensions,
       merges: rollupLayout(name, rollup.dimensions, rollup.measures).columns,
       measures: new Map(Object.entries(rollup.measures).map(([measure, kind]) => [measure, measurePlan(measure, kind)])),

@@ -26,7 +26,7 @@ import type {
 } from './Store.js';
 import { assertLayout } from './storeIdentifiers.js';
 import { sessionStateReader } from './sessionStateReader.js';
-import { mergeStateWrites, rollupDeltaRows } from './mergeRollupDeltas.js';
+import { checkedDeltaTables, mergeStateWrites } from './mergeRollupDeltas.js';
 import {
   assertGrain,
   assertLimit,
@@ -221,8 +221,7 @@ export class DuckDbStore implements Store {
         const session = duckDbRepairSession(connection, this.states, this.stateKeys);
         const projection = assertProjection(await project(applied, sessionStateReader(session, this.states), { grains: DELTA_GRAINS }));
         // Coarser deltas a projector returns anyway are checked, then left out: they derive from the minute ones.
-        const minuteRows = rollupDeltaRows(projection.deltas, this.rollups).filter((table) => table.grain === 'minute');
-        appended = await appendRollupDeltas(connection, minuteRows, ++this.deltaSeq);
+        appended = await appendRollupDeltas(connection, checkedDeltaTables(projection.deltas, this.rollups, DELTA_GRAINS), ++this.deltaSeq);
         await upsertStates(connection, mergeStateWrites(projection.states, this.states), this.stateKeys);
         // A batch of facts older than the watermark (a backfill, late facts) leaves the row alone.
         const latest = latestTime(applied);

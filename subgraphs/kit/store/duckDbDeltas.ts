@@ -1,6 +1,6 @@
 import { DuckDBBlobValue, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout, type StoredGrain } from './Store.js';
-import type { MergedRollupRow, MergedRollupTable } from './mergeRollupDeltas.js';
+import type { CheckedDeltaTable, MergedRollupRow } from './mergeRollupDeltas.js';
 import { fromTimestamp, ident, mergeSql, readRows, rollupColumnsDdl, rollupTable, toTimestamp } from './duckDbSql.js';
 import { appendRows, writeSketchRows } from './duckDbWrites.js';
 import { mergeEncoded, mergeStoredSketches, sketchColumns, type SketchRow } from './sketchRows.js';
@@ -96,31 +96,35 @@ export async function resetDeltaTables(connection: DuckDBConnection, layout: Rol
   await connection.run(deltaDdl(layout, 'minute'));
 }
 
-/** Appends a batch's merged rows to the delta tables, one appender per table; returns the rows appended. */
-export async function appendRollupDeltas(connection: DuckDBConnection, tables: readonly MergedRollupTable[], seq: number): Promise<number> {
+/**
+ * Appends a batch's checked deltas to the delta tables, one appender per table, straight from the
+ * projector's objects; returns the rows appended. An absent sum is written as 0, an absent min/max or
+ * sketch as NULL, exactly what the keyed upsert would make of them.
+ */
+export async function appendRollupDeltas(connection: DuckDBConnection, tables: readonly CheckedDeltaTable[], seq: number): Promise<number> {
   let appended = 0;
-  for (const { layout, grain, rows } of tables) {
-    if (rows.length === 0) continue;
-    const kinds = Object.values(layout.columns);
-    const sketchCount = Object.keys(layout.sketches ?? {}).length;
+  for (const { layout, grain, deltas } of tables) {
+    if (deltas.length === 0) continue;
+    const columns = Object.entries(layout.columns);
+    const sketches = Object.keys(layout.sketches ?? {});
     const batch = BigInt(seq);
-    await appendRows(connection, `delta_${layout.name}_${grain}`, rows, (appender, row) => {
-      appender.appendTimestamp(toTimestamp(row.bucket));
-      for (const value of row.dims) appender.appendVarchar(value);
-      for (let i = 0; i < kinds.length; i++) {
-        const value = row.values[i];
+    await appendRows(connection, `delta_${layout.name}_${grain}`, deltas, (appender, delta) => {
+      appender.appendTimestamp(toTimestamp(delta.bucket));
+      for (const dimension of layout.dimensions) appender.appendVarchar(delta.dims[dimension] ?? '');
+      for (const [column, kind] of columns) {
+        const value = delta.values[column];
         if (value !== undefined) appender.appendDouble(value);
-        else if (kinds[i] === 'sum') appender.appendDouble(0);
+        else if (kind === 'sum') appender.appendDouble(0);
         else appender.appendNull();
       }
-      for (let i = 0; i < sketchCount; i++) {
-        const sketch = row.sketches?.[i];
+      for (const column of sketches) {
+        const sketch = delta.sketches?.[column];
         if (sketch) appender.appendBlob(sketch.encode());
         else appender.appendNull();
       }
       appender.appendBigInt(batch);
     });
-    appended += rows.length;
+    appended += deltas.length;
   }
   return appended;
 }

@@ -70,41 +70,71 @@ export function mergeRollupDeltas(deltas: RollupDelta[], layouts: ReadonlyMap<st
   return tables.ordered.map((merge) => merge.table);
 }
 
-/**
- * The deltas as rows, one per delta, validated exactly like `mergeRollupDeltas` but not merged: for a
- * store that appends them to tables without a key (DuckDB's delta tables), where rows of one key merge
- * when read or compacted. Sketches are the projector's own objects, not copies: nothing merges into them.
- */
-export function rollupDeltaRows(deltas: RollupDelta[], layouts: ReadonlyMap<string, RollupLayout>): MergedRollupTable[] {
-  const tables = tableMerges();
-  for (const delta of deltas) {
-    const merge = tableMerge(tables, delta, layouts);
-    assertBucket(delta, merge.table.layout);
-    const row: MergedRollupRow = {
-      bucket: delta.bucket,
-      dims: dimensionValues(delta, merge.table.layout),
-      values: new Array<number | undefined>(merge.kinds.length),
-    };
-    mergeValues(row, delta, merge);
-    if (merge.sketchIndex.size) {
-      row.sketches = new Array<Sketch | undefined>(merge.sketchIndex.size);
-      if (delta.sketches) placeSketches(row, delta, merge);
-    }
-    merge.table.rows.push(row);
-  }
-  return tables.ordered.map((merge) => merge.table);
+/** A batch's deltas of one rollup table, checked, as the projector made them. */
+export interface CheckedDeltaTable {
+  layout: RollupLayout;
+  grain: StoredGrain;
+  deltas: RollupDelta[];
 }
 
-function placeSketches(row: MergedRollupRow, delta: RollupDelta, { table, sketchIndex }: TableMerge): void {
+/**
+ * The deltas of the given grains grouped by table and validated exactly like `mergeRollupDeltas` (deltas
+ * of other grains are validated too, then left out), without building rows: for a store that appends
+ * them to tables without a key (DuckDB's minute delta table), where rows of one key merge when read or
+ * compacted.
+ */
+export function checkedDeltaTables(deltas: RollupDelta[], layouts: ReadonlyMap<string, RollupLayout>, grains: readonly StoredGrain[]): CheckedDeltaTable[] {
+  const tables = tableMerges();
+  const checked = new Map<TableMerge, CheckedDeltaTable>();
+  for (const delta of deltas) {
+    const merge = tableMerge(tables, delta, layouts);
+    const { layout } = merge.table;
+    assertBucket(delta, layout);
+    checkDimensions(delta, layout);
+    checkValues(delta, merge);
+    if (delta.sketches) checkSketches(delta, merge);
+    if (!grains.includes(delta.grain)) continue;
+    let table = checked.get(merge);
+    if (!table) checked.set(merge, (table = { layout, grain: delta.grain, deltas: [] }));
+    table.deltas.push(delta);
+  }
+  return [...checked.values()];
+}
+
+function checkValues(delta: RollupDelta, { table, columnIndex }: TableMerge): void {
+  for (const column in delta.values) {
+    if (!Object.hasOwn(delta.values, column)) continue;
+    const value = delta.values[column];
+    if (!columnIndex.has(column)) throw new Error(`delta for ${table.layout.name} has unknown column ${JSON.stringify(column)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new Error(`delta for ${table.layout.name}.${column} is not a finite number: ${String(value)}`);
+    }
+  }
+}
+
+function checkSketches(delta: RollupDelta, { table, sketchIndex }: TableMerge): void {
   for (const column in delta.sketches) {
     if (!Object.hasOwn(delta.sketches, column)) continue;
     const sketch = delta.sketches[column];
-    const i = sketchIndex.get(column);
-    if (i === undefined) throw new Error(`delta for ${table.layout.name} has unknown sketch column ${JSON.stringify(column)}`);
+    if (!sketchIndex.has(column)) throw new Error(`delta for ${table.layout.name} has unknown sketch column ${JSON.stringify(column)}`);
     if (!isSketch(sketch) || sketchKind(sketch) !== table.layout.sketches![column]) {
       throw new Error(`delta for ${table.layout.name}.${column} is not a ${table.layout.sketches![column]} sketch`);
     }
-    row.sketches![i] = sketch;
+  }
+}
+
+/** `dimensionValues`' checks without building the list. */
+function checkDimensions(delta: RollupDelta, layout: RollupLayout): void {
+  let present = 0;
+  for (const name of layout.dimensions) {
+    if (!Object.hasOwn(delta.dims, name)) continue;
+    present++;
+    const value = delta.dims[name] ?? '';
+    if (typeof value !== 'string') throw new Error(`delta for ${layout.name} has a non-string value for dimension ${name}`);
+  }
+  if (present !== ownKeyCount(delta.dims)) {
+    const unknown = Object.keys(delta.dims).find((name) => !layout.dimensions.includes(name));
+    throw new Error(`delta for ${layout.name} has unknown dimension ${JSON.stringify(unknown)}`);
   }
 }
 
@@ -131,7 +161,7 @@ function tableMerge(tables: TableMerges, delta: RollupDelta, layouts: ReadonlyMa
     kinds: columns.map((column) => layout.columns[column]),
     sketchIndex: new Map(Object.keys(layout.sketches ?? {}).map((column, i) => [column, i])),
   };
-  if (!grains) tables.byRollup.set(delta.rollup, (grains = new Map()));
+  if (!grains) tables.byRollup.set(delta.rollup, (grains = new Map<string, TableMerge>()));
   grains.set(delta.grain, merge);
   tables.ordered.push(merge);
   return merge;
