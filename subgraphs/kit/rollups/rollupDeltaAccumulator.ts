@@ -42,8 +42,8 @@ export class RollupDeltaAccumulator {
   private readonly deltas: RollupDelta[] = [];
 
   /**
-   * Deltas are made for `grains` (coarsest last), and, per rollup, for each of its `targets` (by default
-   * its own table only).
+   * Deltas are made at each of `grains`, and per rollup for each of its `targets`: by default its own
+   * table only; a rollup's projections over fewer dimensions would be further targets of the same pass.
    */
   constructor(
     rollups: Record<string, RollupDefinition<FactSchemas>>,
