@@ -4,10 +4,13 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY core ./core
 COPY gateway ./gateway
 COPY subgraphs ./subgraphs
+COPY simulator ./simulator
 COPY scripts ./scripts
-# `npm ci` runs the `prepare` script: the build into dist/.
+COPY build ./build
+# `npm ci` runs the `prepare` script: the build into dist/, with the gateway's bundle (build/bundleGateway.ts).
 RUN npm ci --no-audit --no-fund
 
 FROM node:20-bookworm-slim

@@ -24,6 +24,7 @@ module.exports = {
   workerIdleMemoryLimit: '1GB',
   // Longest files first, also on a clean machine without Jest's timing cache (test/support/testDurations.json).
   testSequencer: '<rootDir>/test/support/slowFirstSequencer.cjs',
+  setupFiles: ['<rootDir>/test/support/quietApollo.cjs'],
   globalSetup: '<rootDir>/test/support/scaleOutDataGuard.ts',
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   coverageProvider: 'v8',

@@ -5,8 +5,8 @@
  * the HTTP client @apollo/gateway would use by default is loaded only if used (core/apollo/deferMakeFetchHappen.ts).
  */
 import { deferMakeFetchHappen } from '../core/apollo/deferMakeFetchHappen.js';
-import { withoutApolloTelemetry } from '../core/apollo/withoutApolloTelemetry.js';
+import { isApolloTelemetryOff, withoutApolloTelemetry } from '../core/apollo/withoutApolloTelemetry.js';
 
 deferMakeFetchHappen();
 process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
-if (process.env.APOLLO_TELEMETRY_DISABLED === 'true' || process.env.APOLLO_TELEMETRY_DISABLED === '1') withoutApolloTelemetry();
+if (isApolloTelemetryOff(process.env)) withoutApolloTelemetry();

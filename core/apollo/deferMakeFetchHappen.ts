@@ -9,18 +9,22 @@ import { interceptRequires } from './interceptRequires.js';
 const EXPORTS = ['defaults', 'FetchError', 'Headers', 'Request', 'Response'] as const;
 
 /** The modules whose requires of it are deferred (any other requirer gets it at once). */
-const APOLLO_GATEWAY = /[\\/]@apollo[\\/]gateway[\\/]dist[\\/]/;
+export const APOLLO_GATEWAY_MODULE = /[\\/]@apollo[\\/]gateway[\\/]dist[\\/]/;
+
+type Real = Record<string | symbol, unknown> & ((...args: unknown[]) => unknown);
 
 /**
  * A stand-in that loads the real module at its first use (a call, a property read), so code that uses
  * it works unchanged, a little later. Its keys are listed without loading (TypeScript's `__importStar`
- * enumerates them at require time and binds each as a getter).
+ * enumerates them at require time and binds each as a getter). `load` runs once, at the first use. The
+ * gateway's bundle (build/bundleGateway.ts) puts it in place of @apollo/gateway's import.
  */
-function deferred(load: () => Record<string | symbol, unknown> & ((...args: unknown[]) => unknown)): object {
+export function deferredMakeFetchHappen(load: () => unknown): object {
   const keys: readonly string[] = EXPORTS;
+  let real: Real | undefined;
   return new Proxy(() => {}, {
-    get: (_target, key) => (key === '__esModule' ? undefined : load()[key]),
-    apply: (_target, thisArg, args: unknown[]) => load().apply(thisArg, args),
+    get: (_target, key) => (key === '__esModule' ? undefined : (real ??= load() as Real)[key]),
+    apply: (_target, thisArg, args: unknown[]) => (real ??= load() as Real).apply(thisArg, args),
     ownKeys: () => [...keys],
     // Listed, not read: the value comes through `get` (a binding getter), so listing loads nothing.
     getOwnPropertyDescriptor: (_target, key) =>
@@ -40,8 +44,7 @@ export function deferMakeFetchHappen(): void {
   if (installed) return;
   installed = true;
   interceptRequires((request, parentFilename, loadReal) => {
-    if (request !== 'make-fetch-happen' || !APOLLO_GATEWAY.test(parentFilename)) return undefined;
-    let real: (Record<string | symbol, unknown> & ((...args: unknown[]) => unknown)) | undefined;
-    return deferred(() => (real ??= loadReal() as NonNullable<typeof real>));
+    if (request !== 'make-fetch-happen' || !APOLLO_GATEWAY_MODULE.test(parentFilename)) return undefined;
+    return deferredMakeFetchHappen(loadReal);
   });
 }

@@ -6,7 +6,7 @@ import { interceptRequires } from './interceptRequires.js';
  * `APOLLO_TELEMETRY_DISABLED` is `true` or `1`). The OpenTelemetry metrics SDK, its OTLP exporter, the
  * resource SDK and four cloud resource detectors are about a third of the gateway's start-up (issue #11).
  */
-const TELEMETRY_ONLY = new Set([
+export const APOLLO_TELEMETRY_ONLY: ReadonlySet<string> = new Set([
   '@opentelemetry/sdk-metrics',
   '@opentelemetry/exporter-metrics-otlp-http',
   '@opentelemetry/resources',
@@ -17,10 +17,19 @@ const TELEMETRY_ONLY = new Set([
 ]);
 
 /** The one module whose requires are replaced (any other requirer of those packages gets the real ones). */
-const TELEMETRY_MODULE = /[\\/]@apollo[\\/]gateway[\\/]dist[\\/]utilities[\\/]opentelemetry\.js$/;
+export const APOLLO_TELEMETRY_MODULE = /[\\/]@apollo[\\/]gateway[\\/]dist[\\/]utilities[\\/]opentelemetry\.js$/;
 
-/** A stand-in module: reading its exports is fine, using one is a bug (telemetry was to stay off). */
-const standIn = (request: string): object =>
+/**
+ * Whether Apollo's usage telemetry is off by `APOLLO_TELEMETRY_DISABLED` (`true` or `1`, as
+ * @apollo/gateway reads it).
+ */
+export const isApolloTelemetryOff = (env: NodeJS.ProcessEnv): boolean => env.APOLLO_TELEMETRY_DISABLED === 'true' || env.APOLLO_TELEMETRY_DISABLED === '1';
+
+/**
+ * A stand-in module: reading its exports is fine, using one is a bug (telemetry was to stay off). The
+ * gateway's bundle (build/bundleGateway.ts) puts it in place of @apollo/gateway's imports.
+ */
+export const apolloTelemetryStandIn = (request: string): object =>
   new Proxy(
     {},
     {
@@ -46,5 +55,7 @@ let installed = false;
 export function withoutApolloTelemetry(): void {
   if (installed) return;
   installed = true;
-  interceptRequires((request, parentFilename) => (TELEMETRY_ONLY.has(request) && TELEMETRY_MODULE.test(parentFilename) ? standIn(request) : undefined));
+  interceptRequires((request, parentFilename) =>
+    APOLLO_TELEMETRY_ONLY.has(request) && APOLLO_TELEMETRY_MODULE.test(parentFilename) ? apolloTelemetryStandIn(request) : undefined,
+  );
 }

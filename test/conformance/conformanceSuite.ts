@@ -1,32 +1,51 @@
 /**
- * Differential conformance: every operation of the corpus (conformanceCorpus.ts) runs through the
+ * Differential conformance: every operation of the corpus (conformanceCorpus.ts) runs through each
  * executor under test and through bare @apollo/gateway on the same subgraphs, and the two responses
  * must be equal after normaliseResponse.ts (data with key order; errors by message, path and code, in
- * any order). The executor under test is our gateway (`startGateway` with auth off) with one query
- * engine (`MESH_QUERY_ENGINE`): conformance.mesh.test.ts and conformance.apollo.test.ts run this suite
- * for each, so both stay conformant in CI.
+ * any order). The executors under test are our gateway (`startGateway` with auth off), one per query
+ * engine (`MESH_QUERY_ENGINE`) and planner (`MESH_QUERY_PLANNER`): conformance.test.ts runs this suite
+ * for every pair, so all stay conformant in CI. The subgraphs, the supergraphs and the reference are
+ * started once for all of them, and the reference answers each operation once (the subgraphs never store:
+ * conformanceSubgraphs.ts), so a second engine costs only its own gateways and requests.
  */
 import type { QueryEngine, QueryPlannerName } from '../../gateway/engine/useMeshEngine.js';
 import { allowedDifferences, knownDivergences } from './allowedDifferences.js';
-import { CONFORMANCE_CORPUS } from './conformanceCorpus.js';
+import { CONFORMANCE_CORPUS, type CorpusEntry } from './conformanceCorpus.js';
 import { CONFORMANCE_SCHEMAS } from './conformanceSubgraphs.js';
 import { comparable, normaliseResponse, type WireResult } from './normaliseResponse.js';
 import { ourGatewayExecutor } from './ourGatewayExecutor.js';
-import { startConformanceMesh, type ConformanceMesh } from './startConformanceMesh.js';
+import { startConformanceMesh, type ConformanceMesh, type ExecutorFactory } from './startConformanceMesh.js';
 
-/** The conformance suite for our gateway running plans with `engine`, planned by `planner` (for the mesh engine). */
-export function describeConformance(engine: QueryEngine, planner: QueryPlannerName = 'apollo'): void {
-  describe(`conformance of our gateway (${engine} query engine, ${planner} planner) with @apollo/gateway`, () => {
+/** One executor under test: our gateway running plans with `engine`, planned by `planner` (for the mesh engine). */
+export interface EngineUnderTest {
+  engine: QueryEngine;
+  /** @default 'apollo' */
+  planner?: QueryPlannerName;
+}
+
+/** The conformance suite for our gateway with each of `engines`, on one shared set of subgraphs and reference gateways. */
+export function describeConformance(engines: readonly EngineUnderTest[]): void {
+  const labelled = engines.map(({ engine, planner = 'apollo' }) => ({ engine, planner, label: `${engine} query engine, ${planner} planner` }));
+  let mesh: ConformanceMesh;
+  /** The reference's answer to each corpus entry, asked once and compared with every engine's. */
+  const referenceAnswers = new Map<CorpusEntry, Promise<WireResult>>();
+  const referenceAnswer = (entry: CorpusEntry): Promise<WireResult> => {
+    let answer = referenceAnswers.get(entry);
+    if (!answer) referenceAnswers.set(entry, (answer = mesh.reference[entry.schema](entry.operation, entry.variables)));
+    return answer;
+  };
+
+  beforeAll(async () => {
+    const factories: Record<string, ExecutorFactory> = Object.fromEntries(labelled.map((e) => [e.label, ourGatewayExecutor(e.engine, e.planner)]));
+    mesh = await startConformanceMesh(factories);
+  }, 120_000);
+  afterAll(async () => {
+    await mesh?.close();
+  });
+
+  describe.each(labelled)('conformance of our gateway ($label) with @apollo/gateway', ({ engine, label }) => {
     const ALLOWED_DIFFERENCES = allowedDifferences(engine);
     const KNOWN_DIVERGENCES = knownDivergences();
-    let mesh: ConformanceMesh;
-
-    beforeAll(async () => {
-      mesh = await startConformanceMesh(ourGatewayExecutor(engine, planner));
-    }, 60_000);
-    afterAll(async () => {
-      await mesh?.close();
-    });
 
     it('should have a corpus of at least 150 uniquely named operations over every schema', () => {
       const names = new Set(CONFORMANCE_CORPUS.map((e) => e.name));
@@ -72,7 +91,7 @@ export function describeConformance(engine: QueryEngine, planner: QueryPlannerNa
         'answers out of selection order': (r) => ({ ...r, data: reverseKeys(r.data) as Record<string, unknown> }),
         'nulls a field': (r) => ({ ...r, data: JSON.parse(JSON.stringify(r.data).replace('"id":"u1"', '"id":null')) as Record<string, unknown> }),
       };
-      const reference = await mesh.reference[entry.schema](entry.operation, entry.variables);
+      const reference = await referenceAnswer(entry);
       for (const [breakage, breakIt] of Object.entries(breakages))
         expect({ breakage, equal: comparable(breakIt(reference)) === comparable(reference) }).toEqual({ breakage, equal: false });
     });
@@ -81,10 +100,7 @@ export function describeConformance(engine: QueryEngine, planner: QueryPlannerNa
       const allowed = ALLOWED_DIFFERENCES[name];
       const known = KNOWN_DIVERGENCES[name];
       const run = async () => {
-        const [reference, tested] = await Promise.all([
-          mesh.reference[entry.schema](entry.operation, entry.variables),
-          mesh.underTest[entry.schema](entry.operation, entry.variables),
-        ]);
+        const [reference, tested] = await Promise.all([referenceAnswer(entry), mesh.underTest[label][entry.schema](entry.operation, entry.variables)]);
         // A corpus typo would make both refuse the operation alike: valid entries must reach execution.
         const refused = reference.data === undefined;
         expect({ refused, errors: refused ? normaliseResponse(reference).errors : [] }).toEqual({

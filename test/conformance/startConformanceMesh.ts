@@ -1,8 +1,10 @@
 /**
  * Starts what the conformance test compares: the six subgraphs of conformanceSubgraphs.ts on loopback,
  * each supergraph of CONFORMANCE_SCHEMAS composed with @apollo/composition, a reference gateway per
- * supergraph (bare @apollo/gateway behind @apollo/server, nothing else) and, through a factory, the
- * executor under test per supergraph.
+ * supergraph (bare @apollo/gateway behind @apollo/server, nothing else) and, through one factory per
+ * executor under test, each executor under test per supergraph. The executors under test share the
+ * subgraphs, the supergraphs and the reference (the subgraphs never store, so every executor sees the
+ * same data), which is what lets one test file compare every query engine without starting them again.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,11 +30,12 @@ export type ExecutorFactory = (supergraph: { name: ConformanceSchemaName; sdl: s
   close(): Promise<void>;
 }>;
 
-export interface ConformanceMesh {
+export interface ConformanceMesh<Name extends string = string> {
   /** The composed supergraph SDL of each schema. */
   supergraphs: Record<ConformanceSchemaName, string>;
   reference: Record<ConformanceSchemaName, ConformanceExecutor>;
-  underTest: Record<ConformanceSchemaName, ConformanceExecutor>;
+  /** Each executor under test (by the name of its factory) per schema. */
+  underTest: Record<Name, Record<ConformanceSchemaName, ConformanceExecutor>>;
   /** How many HTTP requests each subgraph has served so far. */
   subgraphRequests(): Record<ConformanceSubgraphName, number>;
   close(): Promise<void>;
@@ -57,7 +60,7 @@ export function composeConformanceSchema(names: readonly ConformanceSubgraphName
   return result.supergraphSdl!;
 }
 
-export async function startConformanceMesh(underTestFactory: ExecutorFactory): Promise<ConformanceMesh> {
+export async function startConformanceMesh<Name extends string>(underTestFactories: Record<Name, ExecutorFactory>): Promise<ConformanceMesh<Name>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mesh-conformance-'));
   const closers: Array<() => Promise<void>> = [async () => rmSync(dir, { recursive: true, force: true })];
   const close = async () => {
@@ -79,7 +82,8 @@ export async function startConformanceMesh(underTestFactory: ExecutorFactory): P
     const urls = Object.fromEntries(Object.entries(servers).map(([name, server]) => [name, server.url]));
     const supergraphs = {} as Record<ConformanceSchemaName, string>;
     const reference = {} as Record<ConformanceSchemaName, ConformanceExecutor>;
-    const underTest = {} as Record<ConformanceSchemaName, ConformanceExecutor>;
+    const factories = Object.entries(underTestFactories) as Array<[Name, ExecutorFactory]>;
+    const underTest = Object.fromEntries(factories.map(([label]) => [label, {}])) as Record<Name, Record<ConformanceSchemaName, ConformanceExecutor>>;
     for (const name of Object.keys(CONFORMANCE_SCHEMAS) as ConformanceSchemaName[]) {
       const sdl = composeConformanceSchema(CONFORMANCE_SCHEMAS[name], urls);
       const file = path.join(dir, `${name}.graphql`);
@@ -89,9 +93,11 @@ export async function startConformanceMesh(underTestFactory: ExecutorFactory): P
       const { url } = await startStandaloneServer(apollo, { listen: { port: 0, host: '127.0.0.1' } });
       closers.push(() => apollo.stop());
       reference[name] = httpExecutor(url);
-      const tested = await underTestFactory({ name, sdl, file });
-      closers.push(() => tested.close());
-      underTest[name] = tested.execute;
+      for (const [label, factory] of factories) {
+        const tested = await factory({ name, sdl, file });
+        closers.push(() => tested.close());
+        underTest[label][name] = tested.execute;
+      }
     }
     return { supergraphs, reference, underTest, subgraphRequests: () => ({ ...counts }), close };
   } catch (error) {

@@ -59,7 +59,22 @@ describeStoreContract(
     schemas.push(fresh);
     return PostgresStore.open({ url: POSTGRES_TEST_URL, schema: fresh });
   },
-  { describe: describeIfPostgres, afterEach: () => dropSchemas(...schemas.splice(0)) },
+  {
+    describe: describeIfPostgres,
+    afterEach: () => dropSchemas(...schemas.splice(0)),
+    // A schema of its own, outside `schemas`, so the per-test clean-up leaves it to its afterAll.
+    openShared: async () => {
+      const kept = uniqueSchema();
+      const store = await PostgresStore.open({ url: POSTGRES_TEST_URL, schema: kept });
+      return {
+        store,
+        dispose: async () => {
+          await store.close();
+          await dropSchemas(kept);
+        },
+      };
+    },
+  },
 );
 
 describeIfPostgres('PostgresStore', () => {

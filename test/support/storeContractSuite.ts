@@ -7,11 +7,12 @@ import { InvalidIdentifierError } from '../../subgraphs/kit/store/storeIdentifie
 import { describeRepairContract } from './repairContractSuite.js';
 import { describeEventTimeContract } from './eventTimeContractSuite.js';
 import { describeRetentionContract } from './retentionContractSuite.js';
-import { describeSketchContract } from './sketchContractSuite.js';
+import { describeSketchContract, type SharedStore } from './sketchContractSuite.js';
 import type { BucketQuery, BucketRow, Projection, Store, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { HOUR, LAYOUT, MINUTE, T0, delta, deltasProjector, expectedRows, order, orderDeltas, projectOrders, query, random, sortRows } from './storeFixtures.js';
 
 export * from './storeFixtures.js';
+export type { SharedStore } from './sketchContractSuite.js';
 
 /** A store as the suite opens it: not yet initialized, on storage no other test uses. */
 export type OpenStore = () => Promise<Store & { close(): Promise<void> }>;
@@ -29,6 +30,13 @@ export interface StoreContractOptions {
    * @default no-op
    */
   afterEach?: () => Promise<void>;
+  /**
+   * Opens a fresh, uninitialized store that outlives one test, on storage the per-test `afterEach` leaves
+   * alone: tests that only read share one store loaded once (the sketch tests load thousands of facts).
+   * Called in a `beforeAll`, disposed in the matching `afterAll`; a throw fails the tests that share it.
+   * @default `openStore`, disposed by closing it
+   */
+  openShared?: () => Promise<SharedStore>;
 }
 
 /**
@@ -36,7 +44,14 @@ export interface StoreContractOptions {
  * of its own; the suite initializes it with `LAYOUT` and closes every store it opened after each test.
  */
 export function describeStoreContract(name: string, openStore: OpenStore, options: StoreContractOptions = {}): void {
-  const { describe: declare = describe, afterEach: cleanUp = async () => undefined } = options;
+  const {
+    describe: declare = describe,
+    afterEach: cleanUp = async () => undefined,
+    openShared = async () => {
+      const fresh = await openStore();
+      return { store: fresh, dispose: () => fresh.close() };
+    },
+  } = options;
 
   declare(name, () => {
     /** Stores opened by the current test, closed after it. */
@@ -412,7 +427,19 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
     describeRepairContract(() => open());
     describeEventTimeContract(() => open());
     describeRetentionContract(() => open());
-    describeSketchContract((layout) => open(layout));
+    describeSketchContract(
+      (layout) => open(layout),
+      async (layout) => {
+        const shared = await openShared();
+        try {
+          await shared.store.init(layout);
+        } catch (error) {
+          await shared.dispose();
+          throw error;
+        }
+        return shared;
+      },
+    );
 
     it('should reject operations after close', async () => {
       const closed = await open();

@@ -1,6 +1,7 @@
 /**
  * Jest hooks for a suite that runs the compiled entry points (`dist/scripts/*.js`) as real processes: the
- * build runs once before the suite (a no-op when `dist/` is up to date), every launch gets settings that keep
+ * build runs once before the suite as `npm run build` runs it, `tsc -b` and the gateway's bundle (each a
+ * no-op when up to date), every launch gets settings that keep
  * it off the fixed demo ports' data and out of `./data` and `./exports`, and whatever a test launched is
  * stopped, whole process group, after it.
  */
@@ -23,7 +24,9 @@ export function useCompiledEntryPoints(scratchPrefix: string): LaunchEntryPoint 
     const tsc = require.resolve('typescript/bin/tsc');
     const build = spawnSync(process.execPath, [tsc, '-b', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 });
     if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
-  }, 130_000);
+    const bundle = spawnSync(process.execPath, ['--import', 'tsx', 'build/bundleGateway.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 });
+    if (bundle.status !== 0) throw new Error(`the gateway's bundle failed:\n${bundle.stdout}${bundle.stderr}`);
+  }, 250_000);
 
   afterEach(async () => {
     await Promise.all(running.splice(0).map((p) => p.stop()));

@@ -2,7 +2,7 @@
  * Hive Router's planner for the mesh query engine (gateway/engine/createHivePlanner.ts,
  * fromHivePlan.ts) on the conformance supergraph: its plans in the engine's form, `BatchFetch`
  * included, cached per supergraph; operations it cannot plan answer null (the gateway plans them with
- * @apollo/gateway). conformance.hive.test.ts runs the whole corpus on its plans.
+ * @apollo/gateway). conformance.test.ts runs the whole corpus on its plans.
  */
 import { createHivePlanner } from '../../../gateway/engine/createHivePlanner.js';
 import { CONFORMANCE_SCHEMAS } from '../../conformance/conformanceSubgraphs.js';

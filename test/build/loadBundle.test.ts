@@ -1,0 +1,93 @@
+/**
+ * scripts/loadBundle.ts runs a CommonJS bundle through V8's code cache. A bundle is used only while it is
+ * not older than what it is built from; the cache is used only for the very bundle it was made from, and
+ * a corrupt or foreign cache is ignored (the code runs, compiled afresh) and replaced.
+ */
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadBundle } from '../../scripts/loadBundle.js';
+
+type Answer = { answer: () => string };
+
+describe('loadBundle', () => {
+  let dir: string;
+  let bundle: string;
+  let builtFrom: string;
+  const load = () => loadBundle<Answer>({ file: pathToFileURL(bundle), builtFrom: pathToFileURL(builtFrom) });
+  /** A bundle whose function answers `value`; its size and time stamp are set so a rebuild is always a change. */
+  const writeBundle = (value: string, mtimeS: number) => {
+    writeFileSync(bundle, `module.exports.answer = function () { return ${JSON.stringify(value)} + require('node:path').sep.length; };\n`);
+    utimesSync(bundle, mtimeS, mtimeS);
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'load-bundle-'));
+    bundle = path.join(dir, 'bundle.cjs');
+    builtFrom = path.join(dir, 'built-from');
+    writeFileSync(builtFrom, '');
+    utimesSync(builtFrom, 1_000, 1_000);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('should answer null without a bundle, and for a bundle older than what it is built from', () => {
+    expect(load()).toBeNull();
+    writeBundle('a', 999);
+    expect(load()).toBeNull();
+    utimesSync(bundle, 1_000, 1_000);
+    expect(load()?.exports.answer()).toBe('a1');
+  });
+
+  it('should compile without a cache, write one once, and take it at the next load', () => {
+    writeBundle('a', 2_000);
+    const first = load()!;
+    expect(first.cached).toBe(false);
+    expect(first.exports.answer()).toBe('a1');
+    expect(first.saveCodeCache()).toBeNull();
+    const written = readFileSync(`${bundle}.cache`);
+    // Once per process: a second call writes nothing.
+    rmSync(`${bundle}.cache`);
+    expect(first.saveCodeCache()).toBeNull();
+    writeFileSync(`${bundle}.cache`, written);
+    const second = load()!;
+    expect(second.cached).toBe(true);
+    expect(second.exports.answer()).toBe('a1');
+  });
+
+  it('should ignore the cache of another build of the bundle, even of the same length, and run the new code', () => {
+    writeBundle('a', 2_000);
+    expect(load()!.saveCodeCache()).toBeNull();
+    writeBundle('b', 3_000);
+    const rebuilt = load()!;
+    expect(rebuilt.cached).toBe(false);
+    expect(rebuilt.exports.answer()).toBe('b1');
+  });
+
+  it('should ignore a corrupt or truncated cache, run the bundle, and write a good cache again', () => {
+    writeBundle('a', 2_000);
+    expect(load()!.saveCodeCache()).toBeNull();
+    const good = readFileSync(`${bundle}.cache`);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 10] ^= 0xff;
+    for (const bad of [flipped, good.subarray(0, good.length - 100), Buffer.from('garbage')]) {
+      writeFileSync(`${bundle}.cache`, bad);
+      const loaded = load()!;
+      expect(loaded.cached).toBe(false);
+      expect(loaded.exports.answer()).toBe('a1');
+    }
+    expect(load()!.saveCodeCache()).toBeNull();
+    expect(load()!.cached).toBe(true);
+  });
+
+  it('should return, not throw, a failure to write the cache', () => {
+    writeBundle('a', 2_000);
+    const loaded = loadBundle<Answer>({
+      file: pathToFileURL(bundle),
+      builtFrom: pathToFileURL(builtFrom),
+      cacheFile: pathToFileURL(path.join(dir, 'missing', 'x.cache')),
+    })!;
+    expect(loaded.saveCodeCache()?.message).toMatch(/ENOENT/);
+    expect(loaded.exports.answer()).toBe('a1');
+  });
+});
