@@ -71,7 +71,8 @@ async function pendingDeltaRows(path: string): Promise<number> {
   const connection = await instance.connect();
   try {
     const rows = await connection.runAndReadAll(
-      `SELECT (SELECT count(*) FROM delta_orders_minute) + (SELECT count(*) FROM delta_orders_hour) + (SELECT count(*) FROM delta_orders_day)`,
+      // Minute rows only: the hour and day grains derive from them.
+      `SELECT (SELECT count(*) FROM delta_orders_minute) + (SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('delta_orders_hour', 'delta_orders_day'))`,
     );
     return Number(rows.getRows()[0][0]);
   } finally {
@@ -115,6 +116,40 @@ describe('DuckDbStore rollup deltas', () => {
     expect(await pendingDeltaRows(path)).toBe(0);
   });
 
+  it('should fold hour and day delta tables left by a file from before coarser grains were derived, each into its own grain once', async () => {
+    const path = join(dir, 'product.duckdb');
+    let store = await openStore();
+    const facts = orders(300, 12);
+    await store.apply(facts.slice(0, 100), projectOrders);
+    await store.compact();
+    await store.apply(facts.slice(100), projectOrders);
+    await store.close();
+    opened.splice(opened.indexOf(store), 1);
+    // What the earlier layout left pending: the same deltas at every grain, each grain in a table of its own.
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    try {
+      for (const grain of ['hour', 'day']) {
+        await connection.run(
+          `CREATE TABLE delta_orders_${grain} AS SELECT date_trunc('${grain}', bucket) AS bucket, * EXCLUDE (bucket) FROM delta_orders_minute`,
+        );
+      }
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+
+    store = await openStore();
+    await expectReadsMatch(store, facts);
+    await store.apply(orders(50, 13), projectOrders);
+    await expectReadsMatch(store, [...facts, ...orders(50, 13)]);
+    await store.close();
+    opened.splice(opened.indexOf(store), 1);
+    expect(await pendingDeltaRows(path)).toBeGreaterThan(0); // the new minute deltas, and no coarser table
+    store = await openStore();
+    await expectReadsMatch(store, [...facts, ...orders(50, 13)]);
+  });
+
   it('should stay exact with compactions queued between concurrent applies and queries', async () => {
     // A compaction is queued after nearly every apply; queries run on their own connection meanwhile.
     const store = await openStore({ compactAfterRows: 50 });
@@ -151,7 +186,7 @@ describe('DuckDbStore rollup deltas', () => {
     }
   });
 
-  it('should merge sketches from deltas exactly as from keyed rows', async () => {
+  it('should merge sketches from deltas exactly as from keyed rows, at a grain derived from the minute deltas', async () => {
     const layout: StoreLayout = { rollups: [{ name: 'orders', dimensions: ['region'], columns: { count: 'sum' }, sketches: { buyers: 'hll' } }], states: [] };
     const project: Projector = async (facts) => ({
       deltas: facts.map((fact) => {
@@ -159,8 +194,8 @@ describe('DuckDbStore rollup deltas', () => {
         sketch.add(String((fact.data as { product: string }).product));
         return {
           rollup: 'orders',
-          grain: 'hour' as const,
-          bucket: new Date(fact.time.getTime() - (fact.time.getTime() % HOUR)),
+          grain: 'minute' as const,
+          bucket: new Date(fact.time.getTime() - (fact.time.getTime() % MINUTE)),
           dims: { region: String((fact.data as { region: string }).region) },
           values: { count: 1 },
           sketches: { buyers: sketch },
