@@ -336,7 +336,7 @@ async function deltaTables(path: string): Promise<Record<string, number>> {
   const connection = await instance.connect();
   try {
     const names = (
-      await connection.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'delta\_%' ESCAPE '\' AND table_name <> 'delta_fence'`)
+      await connection.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, 'delta_') AND table_name <> 'delta_fence'`)
     )
       .getRows()
       .map(([name]) => String(name));
