@@ -10,6 +10,7 @@ import { PostgresStore, type PostgresStoreOptions } from '../../subgraphs/kit/st
 import { STORED_GRAINS } from '../../subgraphs/kit/store/Store.js';
 import type { Projection, Projector, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { deferred } from '../support/asyncWait.js';
+import { expectDeepEqual } from '../support/expectDeepEqual.js';
 import { POSTGRES_TEST_URL, describeIfPostgres, dropSchemas, queryPostgres, uniqueSchema } from '../support/postgresAvailable.js';
 import {
   HOUR,
@@ -379,7 +380,7 @@ describeIfPostgres('PostgresStore', () => {
       expect(Math.min(byA.applied, byB.applied)).toBeGreaterThanOrEqual(periods.length * 250);
       const [expected, actual] = [await snapshot(alone), await snapshot(shared)];
       expect(expected.facts).toEqual([{ n: facts.length, distinct_keys: facts.length }]);
-      expect(actual).toEqual(expected);
+      expectDeepEqual(actual, expected);
       expect(expected.rollups[0].length).toBeGreaterThan(1000);
       console.info(
         `scale-out: replica A applied ${byA.applied}, B ${byB.applied}; ${byA.duplicates + byB.duplicates} duplicates; ${retries.length} retried transactions`,
