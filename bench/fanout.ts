@@ -53,7 +53,7 @@ const eta = () => {
 };
 
 console.log(`starting the mesh (4 subgraphs + gateway, compiled JS) for ${options.scenarios.length} scenarios, about ${eta()}`);
-const mesh = await startBenchMesh(options.gatewayNodeArgs);
+const mesh = await startBenchMesh(options.gatewayNodeArgs, options.subgraphNodeArgs);
 // Ctrl-C (or a timeout's SIGTERM) must not leave the subgraphs and the gateway running.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -16,6 +16,9 @@
  *   BENCH_DURATION_S=3 BENCH_WARMUP_S=1 BENCH_ROUNDS=1 npm run bench:gateway   (a quick check)
  *   BENCH_GATEWAYS=ours,apollo BENCH_QUERIES=heavy npm run bench:gateway
  *   BENCH_HIVE_DEDUP=off npm run bench:gateway   (Hive Gateway without its subgraph request deduplication)
+ *   BENCH_BASELINE_DIR=/tmp/before BENCH_GATEWAYS=baseline,ours npm run bench:gateway
+ *     (before/after in one run: `baseline` is ours built from another checkout, e.g.
+ *      `git archive <commit> | tar -x -C /tmp/before`, node_modules linked, `npx tsc -b tsconfig.build.json` there)
  *   BENCH_PROFILE=/tmp/prof BENCH_GATEWAYS=ours BENCH_QUERIES=heavy npm run bench:gateway
  *     (a V8 CPU profile of our gateway, written when it stops; summarise it with
  *      `npx tsx bench/support/summariseCpuProfile.ts /tmp/prof/<file>.cpuprofile`)
@@ -45,6 +48,7 @@ const QUERIES = { heavy: HEAVY_QUERY, small: SMALL_QUERY };
 const QUERY_NAMES = (env.BENCH_QUERIES ?? 'heavy,small').split(',') as Array<keyof typeof QUERIES>;
 const HIVE_DEDUP = env.BENCH_HIVE_DEDUP !== 'off';
 const PROFILE_DIR = env.BENCH_PROFILE ? path.resolve(env.BENCH_PROFILE) : null;
+const BASELINE_DIR = env.BENCH_BASELINE_DIR || undefined;
 const GATEWAY_CORE = '0';
 const LOAD_CORE = '1';
 
@@ -142,7 +146,7 @@ async function main(): Promise<void> {
     const token = await signDevToken({ scopes: [], ttlSeconds: 3600, sub: 'bench' });
     const hiveConfigFile = HIVE_DEDUP ? null : path.join(dir, 'gateway.config.mjs');
     if (hiveConfigFile) writeFileSync(hiveConfigFile, HIVE_NO_DEDUPLICATION_CONFIG);
-    const gateways = benchGateways({ supergraphFile, ports, token, hiveConfigFile }).filter((g) => GATEWAYS.includes(g.name));
+    const gateways = benchGateways({ supergraphFile, ports, token, hiveConfigFile, baselineDir: BASELINE_DIR }).filter((g) => GATEWAYS.includes(g.name));
     console.log(
       `gateway benchmark: ${gateways.map((g) => g.name).join(', ')}; queries ${QUERY_NAMES.join(', ')}; ${CONNECTIONS} connections, ` +
         `${WARMUP_S} s warm-up, ${ROUNDS} round(s) of ${DURATION_S} s; Hive deduplication ${HIVE_DEDUP ? 'on (default)' : 'off'}; node ${process.version}; ${cpus()[0]?.model ?? 'unknown cpu'} ×${cpus().length}`,

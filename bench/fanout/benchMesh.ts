@@ -71,8 +71,9 @@ function launch(
 
 /**
  * @param gatewayNodeArgs node flags for the gateway process alone (e.g. `--cpu-prof`, to profile it).
+ * @param subgraphNodeArgs node flags for each subgraph process.
  */
-export async function startBenchMesh(gatewayNodeArgs: string[] = []): Promise<BenchMesh> {
+export async function startBenchMesh(gatewayNodeArgs: string[] = [], subgraphNodeArgs: string[] = []): Promise<BenchMesh> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-fanout-'));
   const children: ChildProcess[] = [];
   const headers = devProducerHeaders(DOMAIN_NAMES);
@@ -107,6 +108,8 @@ export async function startBenchMesh(gatewayNodeArgs: string[] = []): Promise<Be
             MESH_EXPORT_INTERVAL_MINUTES: '0',
           },
           /subgraph ready at (\S+)/,
+          60_000,
+          subgraphNodeArgs,
         );
         children.push(child);
         urls[domain] = match[1];

@@ -5,18 +5,21 @@
  * issue's operation, and matches every event to the fact behind it: per measured fact and client a
  * count (loss and duplicates) and the latency from the fact's send time, on the machine's one clock.
  */
-import WebSocket from 'ws';
 import { signDevToken } from '../../scripts/devToken.js';
 import { createHistogram, record } from './histogram.js';
+import { LeanWebSocket } from './LeanWebSocket.js';
 import { now, operationOf, seqOf, SLOW_CLIENT_SUBSCRIPTIONS, type FromGenerator, type SlowClientReport, type ToGenerator } from './protocol.js';
 
 type Start = Extract<ToGenerator, { type: 'start' }>;
 
 interface BenchClient {
-  socket: WebSocket;
+  socket: LeanWebSocket;
   /** Events received, measured or not (warm-up). */
   events: number;
   close?: { code: number; reason: string };
+  /** While the slow client drains at the end: after each of its messages, and when it closes. */
+  onMessage?: () => void;
+  onClose?: () => void;
 }
 
 /** Connection attempts in flight at once, so 10,000 clients do not hit the gateway as one burst. */
@@ -31,6 +34,12 @@ const sentAt = new Map<number, number>();
 const early = new Map<number, number[]>();
 /** Per measured fact, how many times each client got its event. */
 const counts = new Map<number, Uint8Array>();
+/**
+ * Per measured fact, when this generator's first and last client got it (`now()`): the spread between
+ * them is the fan-out's burst (gateway writes plus this generator's reads), the first one's latency is
+ * what lies before it (the subgraph, the gateway's rest of plan).
+ */
+const firstLast = new Map<number, [number, number]>();
 const histogram = createHistogram();
 let start: Start;
 let firstSeq = Number.POSITIVE_INFINITY;
@@ -74,7 +83,7 @@ async function connectAll(message: Start): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONNECTING_AT_ONCE, message.clients) }, worker));
-  if (slow) send({ type: 'slowPort', port: (clients[0].socket as unknown as { _socket: { localPort: number } })._socket.localPort });
+  if (slow) send({ type: 'slowPort', port: clients[0].socket.localPort });
   send({ type: 'connected', clients: message.clients - failed, failed, firstError });
   setInterval(() => {
     const warmClients = clients.filter((c, i) => c.events > 0 && !(slow && i === 0)).length;
@@ -88,33 +97,41 @@ async function connect(index: number): Promise<void> {
   // Every client is a viewer of its own (one user each, as on a real dashboard), all with the same scope:
   // the gateway shares work per scope set, and a per-user rate limit is not spent by the others.
   const token = await signDevToken({ scopes: ['orders:read'], ttlSeconds: 6 * 3600, sub: `viewer-${firstIndex + index}` });
-  const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS });
-  const client: BenchClient = { socket, events: 0 };
-  clients[index] = client;
   const operationName = kind === 'named' ? `Dashboard${firstIndex + index}` : undefined;
   return new Promise((resolve, reject) => {
-    const acknowledged = setTimeout(() => socket.terminate(), CONNECT_TIMEOUT_MS);
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
-    socket.on('error', (error) => reject(error));
-    socket.on('close', (code, reason) => {
-      client.close = { code, reason: reason.toString() };
-      reject(new Error(`closed ${code} ${reason.toString()}`));
-    });
-    socket.on('message', (data) => {
-      const receivedAt = now();
-      const message = JSON.parse((data as Buffer).toString()) as { type: string; payload?: any };
-      if (message.type === 'next') onEvent(index, message.payload, receivedAt);
-      else if (message.type === 'connection_ack') {
-        clearTimeout(acknowledged);
-        // The slow client is a dashboard of SLOW_CLIENT_SUBSCRIPTIONS panels on one socket: enough messages
-        // to fill the loopback kernel buffers (megabytes) and then its bound within the run.
-        const subscriptions = slow && index === 0 ? SLOW_CLIENT_SUBSCRIPTIONS : 1;
-        for (let id = 1; id <= subscriptions; id++) {
-          socket.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query: operationOf(operationName), operationName } }));
-        }
-        resolve();
-      } else if (message.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
-    });
+    let acknowledged: NodeJS.Timeout | undefined = undefined;
+    const socket = new LeanWebSocket(
+      wsUrl,
+      'graphql-transport-ws',
+      {
+        open: () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
+        error: (error) => reject(error),
+        close: (code, reason) => {
+          client.close = { code, reason };
+          client.onClose?.();
+          reject(new Error(`closed ${code} ${reason}`));
+        },
+        message: (text, receivedAt) => {
+          const message = JSON.parse(text) as { type: string; payload?: any };
+          if (message.type === 'next') onEvent(index, message.payload, receivedAt);
+          else if (message.type === 'connection_ack') {
+            clearTimeout(acknowledged);
+            // The slow client is a dashboard of SLOW_CLIENT_SUBSCRIPTIONS panels on one socket: enough messages
+            // to fill the loopback kernel buffers (megabytes) and then its bound within the run.
+            const subscriptions = slow && index === 0 ? SLOW_CLIENT_SUBSCRIPTIONS : 1;
+            for (let id = 1; id <= subscriptions; id++) {
+              socket.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query: operationOf(operationName), operationName } }));
+            }
+            resolve();
+          } else if (message.type === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
+          if (client.onMessage) client.onMessage();
+        },
+      },
+      now,
+    );
+    const client: BenchClient = { socket, events: 0 };
+    clients[index] = client;
+    acknowledged = setTimeout(() => socket.terminate(), CONNECT_TIMEOUT_MS);
   });
 }
 
@@ -133,6 +150,9 @@ function onEvent(index: number, payload: any, receivedAt: number): void {
   if (!perClient) counts.set(seq, (perClient = new Uint8Array(start.clients)));
   perClient[index] = Math.min(255, perClient[index] + 1);
   deliveries += 1;
+  const span = firstLast.get(seq);
+  if (!span) firstLast.set(seq, [receivedAt, receivedAt]);
+  else span[1] = receivedAt;
   const sent = sentAt.get(seq);
   if (sent !== undefined) record(histogram, receivedAt - sent);
   else early.set(seq, [...(early.get(seq) ?? []), receivedAt]);
@@ -142,16 +162,17 @@ async function finish(endSeq: number): Promise<void> {
   let slowReport: SlowClientReport | undefined;
   if (slow) {
     // Read what the slow client's socket holds, until the gateway's close frame or a quiet second.
-    const socket = clients[0].socket;
-    const port = (socket as unknown as { _socket?: { localPort?: number } })._socket?.localPort ?? 0;
-    socket.resume();
+    const client = clients[0];
+    const port = client.socket.localPort;
     await new Promise<void>((resolve) => {
+      if (client.socket.isClosed) return resolve();
       let quiet = setTimeout(resolve, 1000);
-      socket.on('message', () => {
+      client.onMessage = () => {
         clearTimeout(quiet);
         quiet = setTimeout(resolve, 1000);
-      });
-      socket.once('close', () => resolve());
+      };
+      client.onClose = () => resolve();
+      client.socket.resume();
     });
     slowReport = { port, receivedBeforePause: slow.receivedBeforePause, bufferedAfterPause: slow.buffered, close: clients[0].close };
   }
@@ -170,13 +191,23 @@ async function finish(endSeq: number): Promise<void> {
   for (const [i, client] of clients.entries()) {
     if (client.close && !(slow && i === 0)) closedByCode[client.close.code] = (closedByCode[client.close.code] ?? 0) + 1;
   }
-  send({ type: 'result', expected: (endSeq - firstSeq) * keepingUp, delivered, duplicates, histogram, closedByCode, slow: slowReport });
+  send({
+    type: 'result',
+    expected: (endSeq - firstSeq) * keepingUp,
+    delivered,
+    duplicates,
+    histogram,
+    closedByCode,
+    slow: slowReport,
+    firstLast: [...firstLast],
+  });
   await Promise.all(
     clients.map(
-      ({ socket }) =>
+      (client) =>
         new Promise<void>((resolve) => {
-          if (socket.readyState === WebSocket.CLOSED) return resolve();
-          socket.once('close', () => resolve());
+          const { socket } = client;
+          if (socket.isClosed) return resolve();
+          client.onClose = () => resolve();
           socket.close(1000);
           setTimeout(() => {
             socket.terminate();

@@ -28,6 +28,8 @@ export interface FanoutOptions {
   budgetMin: number;
   /** Node flags for the gateway process alone (e.g. `--cpu-prof` to profile it). */
   gatewayNodeArgs: string[];
+  /** Node flags for each of the four subgraph processes. */
+  subgraphNodeArgs: string[];
   /**
    * After each scenario, make the gateway write a heap snapshot (which collects garbage first) and read
    * its heap again: what the clients really left behind, as against garbage not yet collected. The
@@ -48,6 +50,7 @@ export const USAGE = `npm run bench:fanout -- [flags]
   --generators 0                     load generator processes (0: one per 5,000 clients)
   --budget 10                        minutes after which no new scenario starts
   --gateway-node-args=--cpu-prof     node flags for the gateway process (space-separated)
+  --subgraph-node-args=--cpu-prof    node flags for each subgraph process (space-separated)
   --snapshot-after                   heap snapshot of the gateway after each scenario (into --snapshot-dir),
                                      then its heap in use again (garbage collected)
   --snapshot-dir /tmp                where the gateway writes those snapshots`;
@@ -79,6 +82,7 @@ export function fanoutOptions(argv: string[]): FanoutOptions {
       generators: { type: 'string', default: '0' },
       budget: { type: 'string', default: '10' },
       'gateway-node-args': { type: 'string', default: '' },
+      'subgraph-node-args': { type: 'string', default: '' },
       'snapshot-after': { type: 'boolean', default: false },
       'snapshot-dir': { type: 'string', default: '/tmp' },
       help: { type: 'boolean', default: false },
@@ -111,6 +115,7 @@ export function fanoutOptions(argv: string[]): FanoutOptions {
       ...values['gateway-node-args'].split(' ').filter(Boolean),
       ...(values['snapshot-after'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${values['snapshot-dir']}`] : []),
     ],
+    subgraphNodeArgs: values['subgraph-node-args'].split(' ').filter(Boolean),
     snapshotAfter: values['snapshot-after'],
   };
 }

@@ -87,6 +87,8 @@ export type FromGenerator =
       /** Clients closed by the gateway before the end, by close code. */
       closedByCode: Record<string, number>;
       slow?: SlowClientReport;
+      /** Per measured fact `[seq, [first, last]]`: when this generator's first and last client got it (`now()`). */
+      firstLast: Array<[number, [number, number]]>;
     };
 
 /** Subscriptions the slow client runs on its one socket (the bench gateway allows that many, benchMesh.ts). */

@@ -175,6 +175,9 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     let late = 0;
     let sent = 0;
     const posts: Promise<void>[] = [];
+    /** Send time of each measured fact, and how long each POST /events took (the subgraph's commit). */
+    const sentAtOf = new Map<number, number>();
+    const postMs: number[] = [];
     let lastProgress = now();
     while (sent < facts) {
       // Every fact due by now goes out in one POST: a subgraph that commits each request on its own
@@ -188,11 +191,15 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
           seqs.push(context.nextSeq++);
         }
         const sentAt = now();
-        for (const seq of seqs) broadcast({ type: 'sent', seq, sentAt });
+        for (const seq of seqs) {
+          sentAtOf.set(seq, sentAt);
+          broadcast({ type: 'sent', seq, sentAt });
+        }
         inFlight += 1;
         posts.push(
           mesh
             .postOrders(seqs, context.baseMinute)
+            .then(() => void postMs.push(now() - sentAt))
             .catch(() => void (postErrors += seqs.length))
             .finally(() => void (inFlight -= 1)),
         );
@@ -235,11 +242,15 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
           .map(([code, n]) => `${n} × ${code}`)
           .join(', ')}`,
       );
+    notes.push(describeStages(results, sentAtOf, postMs));
     const slow = results.find((r) => r.slow)?.slow;
     if (slow) notes.push(describeSlow(slow, slowClosedAt, facts, wall / 1000));
 
     const delivered = results.reduce((total, r) => total + r.delivered, 0);
-    notes.push(`${Math.round(delivered / ((cpuMs(gatewayPid) - cpuStart) / 1000)).toLocaleString('en')} deliveries per gateway CPU-second`);
+    const perCpuSecond = (cpu: number) => Math.round(delivered / (cpu / 1000)).toLocaleString('en');
+    notes.push(
+      `${perCpuSecond(cpuMs(gatewayPid) - cpuStart)} deliveries per gateway CPU-second, ${perCpuSecond((generatorCpu * wall) / 100)} per load generator CPU-second`,
+    );
     await sleep(context.settleS * 1000);
     const heapAfter = (await mesh.gatewayHeap()).used;
     const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
@@ -286,4 +297,36 @@ function describeSlow(slow: SlowClientReport, closedAt: number | undefined, fact
       ? 'its connection was still open at the end'
       : `the gateway closed it ${closedAt.toFixed(1)} s after measuring began${closedAt > measuredS ? ` (after the ${measuredS.toFixed(0)} s measured)` : ''}`;
   return `slow client (${SLOW_CLIENT_SUBSCRIPTIONS} subscriptions on one socket, so ${(facts * SLOW_CLIENT_SUBSCRIPTIONS).toLocaleString('en')} messages): ${when} (${how}); ${slow.bufferedAfterPause.toLocaleString('en')} messages were in its socket when it read again`;
+}
+
+/**
+ * Where the latency lies: per fact, the POST /events round trip (the orders subgraph's commit), the
+ * latency of the first client to get its event (everything before the fan-out: the subgraph's event, the
+ * gateway's rest of plan) and of the last one (the fan-out burst on top: the gateway's writes and the
+ * load generators' reads), p50 / p99 over the facts.
+ */
+function describeStages(results: ReadonlyArray<Extract<FromGenerator, { type: 'result' }>>, sentAtOf: ReadonlyMap<number, number>, postMs: number[]): string {
+  const spans = new Map<number, [number, number]>();
+  for (const { firstLast } of results) {
+    for (const [seq, [first, last]] of firstLast) {
+      const span = spans.get(seq);
+      if (!span) spans.set(seq, [first, last]);
+      else spans.set(seq, [Math.min(span[0], first), Math.max(span[1], last)]);
+    }
+  }
+  const firstMs: number[] = [];
+  const lastMs: number[] = [];
+  for (const [seq, [first, last]] of spans) {
+    const sent = sentAtOf.get(seq);
+    if (sent === undefined) continue;
+    firstMs.push(first - sent);
+    lastMs.push(last - sent);
+  }
+  const p = (values: number[], q: number) => {
+    if (!values.length) return '–';
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil((q / 100) * sorted.length) - 1)].toFixed(0);
+  };
+  const both = (values: number[]) => `${p(values, 50)} / ${p(values, 99)} ms`;
+  return `stages per fact, p50 / p99: POST /events answered ${both(postMs)}; first client got the event ${both(firstMs)}; last client ${both(lastMs)}`;
 }

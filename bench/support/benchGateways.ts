@@ -48,6 +48,8 @@ export interface BenchGatewaysOptions {
    * keep its default (on).
    */
   hiveConfigFile: string | null;
+  /** A checkout of another commit with its `dist/` built: adds `baseline` and `baseline-no-dedup`. @default none */
+  baselineDir?: string;
 }
 
 /** The Hive Gateway config that turns off deduplication of in-flight subgraph requests. */
@@ -59,7 +61,9 @@ export const HIVE_NO_DEDUPLICATION_CONFIG = `export const gatewayConfig = { tran
  * subgraph requests (MESH_SUBGRAPH_DEDUP=off), `ours-apollo-planner` with @apollo/gateway's planner
  * (MESH_QUERY_PLANNER=apollo), `ours-apollo-engine` with @apollo/gateway's planner and executor
  * (MESH_QUERY_ENGINE=apollo), `ours-express` without the lean POST /graphql path (MESH_LEAN_HTTP=false:
- * every request through Express).
+ * every request through Express). `baseline` and `baseline-no-dedup` are ours and ours-no-dedup from another
+ * build (`BENCH_BASELINE_DIR`: a checkout of another commit with its `dist/` built), for a before/after
+ * comparison in one run under the same load; they are left out unless that directory is given.
  */
 export const BENCH_GATEWAY_NAMES = [
   'ours',
@@ -70,9 +74,11 @@ export const BENCH_GATEWAY_NAMES = [
   'apollo',
   'hive',
   'hive-router',
+  'baseline',
+  'baseline-no-dedup',
 ] as const;
 
-export function benchGateways({ supergraphFile, ports, token, hiveConfigFile }: BenchGatewaysOptions): BenchGateway[] {
+export function benchGateways({ supergraphFile, ports, token, hiveConfigFile, baselineDir }: BenchGatewaysOptions): BenchGateway[] {
   const url = (name: string) => `http://127.0.0.1:${ports[name]}/graphql`;
   const hiveBin = path.resolve('node_modules/@graphql-hive/gateway/dist/bin.js');
   const common = { METADATA_SERVER_DETECTION: 'none' };
@@ -92,7 +98,11 @@ export function benchGateways({ supergraphFile, ports, token, hiveConfigFile }: 
     headers: { authorization: `Bearer ${token}` },
     url: url(name),
   });
+  const baseline = (name: string, settings: Record<string, string> = {}): BenchGateway[] =>
+    baselineDir ? [{ ...ours(name, settings), args: [path.join(path.resolve(baselineDir), 'dist/scripts/gateway.js')] }] : [];
   return [
+    ...baseline('baseline'),
+    ...baseline('baseline-no-dedup', { MESH_SUBGRAPH_DEDUP: 'off' }),
     ours('ours'),
     ours('ours-no-dedup', { MESH_SUBGRAPH_DEDUP: 'off' }),
     ours('ours-apollo-planner', { MESH_QUERY_PLANNER: 'apollo' }),

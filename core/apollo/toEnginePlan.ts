@@ -12,8 +12,8 @@ class Unsupported extends Error {}
 const selectionsOf = (selections: readonly QueryPlanSelectionNode[]): PlanSelection[] =>
   selections.map((s) =>
     s.kind === 'Field'
-      ? { kind: 'Field', name: s.name, ...(s.alias && { alias: s.alias }), ...(s.selections && { selections: selectionsOf(s.selections) }) }
-      : { kind: 'InlineFragment', ...(s.typeCondition && { typeCondition: s.typeCondition }), selections: selectionsOf(s.selections) },
+      ? { kind: 'Field', name: s.name, alias: s.alias || undefined, selections: s.selections ? selectionsOf(s.selections) : undefined }
+      : { kind: 'InlineFragment', typeCondition: s.typeCondition || undefined, selections: selectionsOf(s.selections) },
   );
 
 function stepOf(node: PlanNode): PlanStep {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { REQUEST_ID_HEADER, requestIdFrom, runInRequest } from './requestContext.js';
+import { isNoopSpan } from './isNoopSpan.js';
 import { meshTracer } from './meshTracer.js';
 
 /** Options of {@link observeHttp}. */
@@ -56,7 +57,8 @@ export function observeHttp(options: ObserveHttpOptions): (req: IncomingMessage,
       if (res.statusCode >= 500) logger.warn(record, 'request failed');
       else logger.debug(record, 'request answered');
     });
-    const scope = span ? trace.setSpan(parent, span) : parent;
+    // A no-op span (tracing off) in the context would change nothing: the context copy is skipped.
+    const scope = span && !isNoopSpan(span) ? trace.setSpan(parent, span) : parent;
     runInRequest({ requestId }, () => context.with(scope, next));
   };
 }

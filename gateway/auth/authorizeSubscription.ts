@@ -1,7 +1,18 @@
 import { MeshError } from '../../core/errors/MeshError.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { createHash } from 'node:crypto';
-import { GraphQLError, print, TypeInfo, validate, visit, visitWithTypeInfo, type DocumentNode, type ExecutionResult, type FieldNode } from 'graphql';
+import {
+  GraphQLError,
+  print,
+  TypeInfo,
+  validate,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type ExecutionResult,
+  type FieldNode,
+  type GraphQLSchema,
+} from 'graphql';
 import type { ScopedResult, SubscriptionScope } from '../subscriptions/SubscriptionScope.js';
 import { auditFieldAuth, auditRefusal, stderrAuditSink, type AuditSink } from './auditFieldAuth.js';
 import type { AuthSchema } from './AuthSchema.js';
@@ -73,7 +84,7 @@ const errorsAt = (authorization: OperationAuthorization, denied = authorization.
 export async function authorizeSubscription<T>(options: AuthorizeSubscriptionOptions<T>): Promise<T | ExecutionResult> {
   const { authSchema, request, subscribe, onExpired, mode = 'filter', policies = {}, audit = stderrAuditSink, now = Date.now } = options;
   if (!authSchema) return { errors: [new MeshError(ErrorCode.INTERNAL_SERVER_ERROR, 'Authorization is unavailable: the supergraph is not loaded.')] };
-  const invalid = validate(authSchema.schema, request.document);
+  const invalid = validated(authSchema.schema, request.document);
   if (invalid.length > 0) {
     return { errors: invalid.map((e) => new MeshError(ErrorCode.GRAPHQL_VALIDATION_FAILED, e.message, { nodes: e.nodes })) };
   }
@@ -89,7 +100,7 @@ export async function authorizeSubscription<T>(options: AuthorizeSubscriptionOpt
     expire();
     return { errors: [new MeshError(ErrorCode.UNAUTHENTICATED, 'The token has expired.')] };
   }
-  const operationHash = createHash('sha256').update(print(request.document)).digest('hex');
+  const operationHash = hashOf(request.document);
   const resolved = resolveOperation(request.document, request.operationName);
   const operation = resolved instanceof GraphQLError ? null : resolved;
   const decide = () => operation && authorizeOperation({ authSchema, principal, document: request.document, operation, policies });
@@ -125,14 +136,39 @@ export async function authorizeSubscription<T>(options: AuthorizeSubscriptionOpt
   return subscribe({ ...request, document: authorization.document, operationName, scope });
 }
 
+// A dashboard opens the same subscription thousands of times, and the websocket adapter hands every
+// client sending the same text one shared document (gateway/http/useGraphqlWs.ts): validating and
+// printing it again per client was most of what a connection cost. Both are pure functions of the
+// (immutable) document and schema; weak keys let a replaced supergraph or an unused document go.
+const validations = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, readonly GraphQLError[]>>();
+const hashes = new WeakMap<DocumentNode, string>();
+
+/** `validate(schema, document)`, once per schema and document object. */
+function validated(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
+  let bySchema = validations.get(schema);
+  if (!bySchema) validations.set(schema, (bySchema = new WeakMap()));
+  let errors = bySchema.get(document);
+  if (!errors) bySchema.set(document, (errors = validate(schema, document)));
+  return errors;
+}
+
+/** The audit's operation hash (sha256 of the printed document), once per document object. */
+function hashOf(document: DocumentNode): string {
+  let hash = hashes.get(document);
+  if (hash === undefined) hashes.set(document, (hash = createHash('sha256').update(print(document)).digest('hex')));
+  return hash;
+}
+
 /**
  * A client's own per-event checks, made outside `authorizeSubscription` so that what a client keeps for
  * the life of its subscription is its principal, not the closure scope of `transform` (its documents,
  * request and decisions): only the first client's `transform` serves its group.
  */
-function clientChecks(principal: Principal, now: () => number, onExpired: () => void): Pick<SubscriptionScope, 'expired' | 'onExpired'> {
+function clientChecks(principal: Principal, now: () => number, onExpired: () => void): Pick<SubscriptionScope, 'expired' | 'onExpired' | 'expiresAtMs'> {
   return {
     expired: () => isExpired(principal, now()),
+    // The deadline alone, for the group to compare with its one clock reading per event (isExpired's rule).
+    ...(now === Date.now && { expiresAtMs: principal.expiresAt === undefined ? Number.POSITIVE_INFINITY : principal.expiresAt * 1000 }),
     onExpired: () => {
       try {
         onExpired();

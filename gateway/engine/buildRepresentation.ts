@@ -11,15 +11,23 @@ import { mergeInto } from './mergeInto.js';
 export function buildRepresentation(schema: GraphQLSchema, source: unknown, selections: readonly PlanSelection[]): Record<string, unknown> | null {
   if (source === null || typeof source !== 'object') return null;
   const object = source as Record<string, unknown>;
-  const out = Object.create(null) as Record<string, unknown>;
+  // A plain object (V8 keeps null-prototype objects in dictionary mode, slower to fill and serialise).
+  const out: Record<string, unknown> = {};
   for (const selection of selections) {
     if (selection.kind === 'Field') {
       const key = selection.alias ?? selection.name;
       const value = Object.hasOwn(object, key) ? object[key] : undefined;
       if (value === undefined) return null;
       const below = selection.selections;
-      if (Array.isArray(value)) out[key] = below ? value.map((item) => buildRepresentation(schema, item, below)) : value;
-      else out[key] = below && value !== null ? buildRepresentation(schema, value, below) : value;
+      const built = Array.isArray(value)
+        ? below
+          ? value.map((item) => buildRepresentation(schema, item, below))
+          : value
+        : below && value !== null
+          ? buildRepresentation(schema, value, below)
+          : value;
+      if (key === '__proto__') Object.defineProperty(out, key, { value: built, enumerable: true, writable: true, configurable: true });
+      else out[key] = built;
     } else if (selection.typeCondition && isObjectOfType(schema, object, selection.typeCondition)) {
       mergeInto(out, buildRepresentation(schema, object, selection.selections));
     }

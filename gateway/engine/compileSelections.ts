@@ -52,7 +52,28 @@ export interface TypeWrapping {
 export function wrappingOf(type: GraphQLOutputType): TypeWrapping {
   const nonNull = isNonNullType(type);
   const inner = nonNull ? type.ofType : type;
-  return isListType(inner) ? { nonNull, item: wrappingOf(inner.ofType) } : { nonNull };
+  // One object shape for every level (`item` present, maybe undefined): shaping reads them in its hottest loop.
+  return { nonNull, item: isListType(inner) ? wrappingOf(inner.ofType) : undefined };
+}
+
+/**
+ * A ShapeField with every property present in one order, whatever its kind: shaping reads these for
+ * every value of every response, and objects of one shape keep V8's property reads monomorphic.
+ */
+function shapeField(base: Pick<ShapeField, 'key' | 'name' | 'parentType' | 'nodes' | 'kind'>, more: Partial<ShapeField> = {}): ShapeField {
+  return {
+    key: base.key,
+    name: base.name,
+    parentType: base.parentType,
+    nodes: base.nodes,
+    kind: base.kind,
+    type: more.type,
+    selection: more.selection,
+    enumValues: more.enumValues,
+    wrapping: more.wrapping,
+    abstract: more.abstract,
+    composite: more.composite,
+  };
 }
 
 interface CompileContext {
@@ -114,23 +135,26 @@ export class ShapeSelection {
     for (const [key, nodes] of grouped) {
       const name = nodes[0].name.value;
       const base = { key, name, parentType: runtime.name, nodes };
-      if (name === '__typename') fields.push({ ...base, kind: 'typename' });
-      else if (name === '__schema' || name === '__type') fields.push({ ...base, kind: 'introspection' });
+      if (name === '__typename') fields.push(shapeField({ ...base, kind: 'typename' }));
+      else if (name === '__schema' || name === '__type') fields.push(shapeField({ ...base, kind: 'introspection' }));
       else {
         const definition = Object.hasOwn(definitions, name) ? definitions[name] : undefined;
         // Validation ran against the API schema: a field it does not know cannot be selected here.
         if (!definition) continue;
         const named = getNamedType(definition.type);
         const selectionSets = nodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
-        fields.push({
-          ...base,
-          kind: 'value',
-          type: definition.type,
-          wrapping: wrappingOf(definition.type),
-          abstract: isAbstractType(named),
-          ...(isCompositeType(named) && { selection: new ShapeSelection(this.context, selectionSets), composite: named }),
-          ...(isEnumType(named) && { enumValues: new Set(named.getValues().map((v) => v.name)) }),
-        });
+        fields.push(
+          shapeField(
+            { ...base, kind: 'value' },
+            {
+              type: definition.type,
+              wrapping: wrappingOf(definition.type),
+              abstract: isAbstractType(named),
+              ...(isCompositeType(named) && { selection: new ShapeSelection(this.context, selectionSets), composite: named }),
+              ...(isEnumType(named) && { enumValues: new Set(named.getValues().map((v) => v.name)) }),
+            },
+          ),
+        );
       }
     }
     return fields;

@@ -1,8 +1,9 @@
 import type { QueryPlan } from '@apollo/query-planner';
-import { trace, SpanStatusCode, type Span } from '@opentelemetry/api';
+import { context, trace, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { executeSync, getVariableValues, GraphQLError, Kind, OperationTypeNode, type DocumentNode, type ExecutionResult } from 'graphql';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { MeshError } from '../../core/errors/MeshError.js';
+import { isNoopSpan } from '../../core/observability/isNoopSpan.js';
 import { toEnginePlan, type GatewayExecutor, type GatewayPlanning, type GatewayRequestContext } from '../../core/apollo/index.js';
 import type { EnginePlan, PlanStep } from '../../core/queryPlan/EnginePlan.js';
 import { deniedFieldsOf } from '../auth/fieldDenials.js';
@@ -33,7 +34,10 @@ export interface MeshExecutorOptions {
 const tracer = trace.getTracer('mesh-query-engine');
 
 async function inSpan<T>(name: string, attributes: Record<string, string>, body: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+  const span = tracer.startSpan(name, { attributes });
+  // Tracing off: nothing to make active or to end.
+  if (isNoopSpan(span)) return body(span);
+  return context.with(trace.setSpan(context.active(), span), async () => {
     try {
       return await body(span);
     } catch (error) {

@@ -1,9 +1,10 @@
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { BatchFetchStep, FetchStep, PlanStep } from '../../core/queryPlan/EnginePlan.js';
 import { applyRewrites } from './applyRewrites.js';
-import { buildRepresentation, representationKey } from './buildRepresentation.js';
+import { buildRepresentation } from './buildRepresentation.js';
 import { isObjectOfType } from './isObjectOfType.js';
 import { mergeInto } from './mergeInto.js';
+import { RepresentationIndex } from './RepresentationIndex.js';
 import { collect, concretePaths, FRAGMENT, isRecord, type TypeStep } from './planPaths.js';
 import { missingEntityError, subgraphError, type SubgraphErrorJson } from './subgraphError.js';
 
@@ -36,6 +37,18 @@ export interface PlanExecution {
 
 const ENTITIES: ReadonlySet<string> = new Set(['_entities']);
 
+// The type names of a `... on A|B` plan path step, split once per step text rather than once per object
+// the step is tried on. Steps come from plans, so the texts are few; the cap only bounds a pathological case.
+const typeNames = new Map<string, readonly string[]>();
+const typeNamesOf = (step: string): readonly string[] => {
+  let names = typeNames.get(step);
+  if (!names) {
+    if (typeNames.size >= 10_000) typeNames.clear();
+    typeNames.set(step, (names = step.slice(FRAGMENT.length).split('|')));
+  }
+  return names;
+};
+
 /** The objects a step runs on, and the plan path that led to them. */
 interface Cursor {
   readonly path: readonly string[];
@@ -59,15 +72,15 @@ interface EntityGroup {
  * missing and reports errors at their response paths; the fetches that do not depend on it go on.
  */
 export async function executePlan(input: PlanExecutionInput): Promise<PlanExecution> {
-  const data = Object.create(null) as Record<string, unknown>;
+  // A plain object (V8 keeps null-prototype objects in dictionary mode); mergeInto guards `__proto__`.
+  const data: Record<string, unknown> = {};
   const errors: GraphQLError[] = [];
   if (!input.node) return { data, errors };
 
-  const isType: TypeStep = (object, step) =>
-    step
-      .slice(FRAGMENT.length)
-      .split('|')
-      .some((name) => isObjectOfType(input.supergraph, object, name));
+  const isType: TypeStep = (object, step) => {
+    for (const name of typeNamesOf(step)) if (isObjectOfType(input.supergraph, object, name)) return true;
+    return false;
+  };
   const pathsAt = (paths: ReadonlyArray<readonly string[]>) => {
     const out: Array<Array<string | number>> = [];
     for (const path of paths) concretePaths(data, path, 0, isType, [], out);
@@ -126,19 +139,18 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
   ): EntityGroup => {
     const representations: Record<string, unknown>[] = [];
     const holders: number[][] = [];
-    const byKey = new Map<string, number>();
-    objects.forEach((object, index) => {
-      // The same entity reached several times (two reviews by one author) is recognised by its key first.
-      const key = representationKey(input.supergraph, object, requires);
-      if (key === null) return;
-      const known = byKey.get(key);
-      if (known !== undefined) return void holders[known].push(index);
+    const index = new RepresentationIndex(input.supergraph, requires);
+    objects.forEach((object, at) => {
+      // The same entity reached several times (two reviews by one author) is recognised first.
+      const known = index.find(object);
+      if (known === null) return;
+      if (known !== undefined) return void holders[known].push(at);
       const representation = buildRepresentation(input.supergraph, object, requires);
       if (!representation || !representation.__typename) return;
       applyRewrites(input.supergraph, inputRewrites, representation);
-      byKey.set(key, representations.length);
+      index.record(representations.length);
       representations.push(representation);
-      holders.push([index]);
+      holders.push([at]);
     });
     let computed: Array<Array<string | number>> | undefined;
     return { objects, representations, holders, pathOf: (index) => (computed ??= paths())[index] ?? [] };

@@ -25,7 +25,7 @@ const rewritesOf = (rewrites: readonly FetchRewrite[] | undefined) => (rewrites?
 function selectionsOf(selections: readonly RequiresSelection[]): PlanSelection[] {
   return selections.map((s): PlanSelection => {
     if (s.kind === 'Field')
-      return { kind: 'Field', name: s.name, ...(s.alias && { alias: s.alias }), ...(s.selections && { selections: selectionsOf(s.selections) }) };
+      return { kind: 'Field', name: s.name, alias: s.alias || undefined, selections: s.selections ? selectionsOf(s.selections) : undefined };
     if (s.kind === 'InlineFragment' && !s.skipIf && !s.includeIf)
       return { kind: 'InlineFragment', typeCondition: s.typeCondition, selections: selectionsOf(s.selections) };
     throw new Unsupported(`a ${s.kind} with conditions in requires`);

@@ -74,7 +74,9 @@ export function shapeResponse(input: ShapeInput): Shaped {
   const invalid = (message: string) => errors.push(new GraphQLError(message, { path: [...path] }));
 
   const object = (selection: ShapeSelection, runtime: GraphQLCompositeType, value: Record<string, unknown>): Completed => {
-    const out = Object.create(null) as Record<string, unknown>;
+    // A plain object, not `Object.create(null)`: V8 keeps null-prototype objects in dictionary mode,
+    // slower to fill, to serialise and to collect; `__proto__` is the one key that needs care (below).
+    const out: Record<string, unknown> = {};
     for (const field of selection.fieldsFor(runtime)) {
       const key = field.key;
       path.push(key);

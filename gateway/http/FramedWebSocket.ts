@@ -6,13 +6,17 @@
  * gets `complete` or a close frame before the last `next` of its subscription.
  */
 import { WebSocket } from 'ws';
+import type { HeartbeatSocket } from './createHeartbeat.js';
 
 type BufferLike = Parameters<WebSocket['send']>[0];
 type SendOptions = Parameters<WebSocket['send']>[1];
 
-export class FramedWebSocket extends WebSocket {
+export class FramedWebSocket extends WebSocket implements HeartbeatSocket {
   /** Set by the adapter: the connection's queued subscription messages, flushed before each write of ws. */
   batch: { flush(): void } | undefined = undefined;
+  // Declared here so that every connection has one shape (createHeartbeat sets them).
+  heartbeatAlive: boolean | undefined = undefined;
+  heartbeatBucket: Set<HeartbeatSocket> | undefined = undefined;
 
   override send(data: BufferLike, cb?: (err?: Error) => void): void;
   override send(data: BufferLike, options: SendOptions, cb?: (err?: Error) => void): void;

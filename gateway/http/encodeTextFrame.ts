@@ -7,7 +7,13 @@
  * allocation, a corked two-buffer write and a callback per client).
  */
 export function encodeTextFrame(head: Uint8Array, body: Uint8Array, tail: Uint8Array): Buffer {
-  return encodeTextFrames([head, body], tail);
+  const length = head.length + body.length + tail.length;
+  const frame = Buffer.allocUnsafe(headerLength(length) + length);
+  const offset = writeHeader(frame, 0, length);
+  frame.set(head, offset);
+  frame.set(body, offset + head.length);
+  frame.set(tail, offset + head.length + body.length);
+  return frame;
 }
 
 /**

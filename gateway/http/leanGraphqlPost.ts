@@ -98,9 +98,11 @@ export function leanGraphqlPost(options: LeanGraphqlPostOptions): (req: Incoming
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status || 200;
     if (response.body.kind === 'complete') {
-      const bytes = Buffer.from(response.body.string, 'utf8');
-      res.setHeader('content-length', bytes.length);
-      return void res.end(bytes);
+      const text = response.body.string;
+      res.setHeader('content-length', Buffer.byteLength(text, 'utf8'));
+      // Ended with the string itself, not a Buffer of it: Node then writes the head and the body as one
+      // string (one write, no copy into a Buffer first, no writev of two chunks).
+      return void res.end(text, 'utf8');
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
@@ -112,9 +114,11 @@ export function leanGraphqlPost(options: LeanGraphqlPostOptions): (req: Incoming
     req.once('error', () => res.destroy());
     // Stream events run in the socket's async context: bound, the rest of the request keeps the request
     // id and trace context observeHttp put in place (as Express's body parser binds its callback).
-    req.once(
-      'end',
-      AsyncResource.bind(() => {
+    // (`runInAsyncScope` on a resource rather than `AsyncResource.bind`, which builds a deprecated
+    // `asyncResource` property through `util.deprecate` on every call.)
+    const scope = new AsyncResource('leanGraphqlPost');
+    req.once('end', () =>
+      scope.runInAsyncScope(() => {
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown;
         try {

@@ -10,6 +10,7 @@ import { LRUCache } from 'lru-cache';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createFrameBatcher, type FrameWriter } from './createFrameBatcher.js';
 import { FramedWebSocket } from './FramedWebSocket.js';
+import { createHeartbeat } from './createHeartbeat.js';
 import {
   ClientStream,
   createOutboundQueue,
@@ -78,6 +79,13 @@ export interface GraphqlWsOptions {
   onDelivered?(count: number): void;
   onCutOff?(info: OutboundCutOff): void;
   /**
+   * Each client connection is pinged this often and terminated when it did not answer the previous ping
+   * by the next (graphql-ws's keep-alive, served by one timer for every connection: `createHeartbeat`);
+   * 0 turns it off.
+   * @default 12000
+   */
+  keepAliveMs?: number;
+  /**
    * Largest message in bytes; a larger one closes the socket with 1009 (message too big) before it
    * is parsed.
    * @default 104857600 (the `ws` default)
@@ -121,10 +129,12 @@ type Outbound = Pick<OutboundQueue, 'send'>;
  * executor, queries and mutations to the same pipeline as HTTP. Returns a disposer for draining.
  */
 export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promise<void> } {
-  const { authenticate, authorizeSubscription, admit, maxPayload = WS_DEFAULT_MAX_PAYLOAD, maxOperationsPerSocket = Infinity } = options;
+  const { authenticate, authorizeSubscription, admit, maxPayload = WS_DEFAULT_MAX_PAYLOAD, maxOperationsPerSocket = Infinity, keepAliveMs = 12_000 } = options;
   // Compression stays off: subscription frames are written to the socket already framed (see
   // `outboundSocket`), which is only in order with ws's own writes while ws queues nothing itself.
   const wsServer = new WebSocketServer({ server: options.server, path: options.path, maxPayload, perMessageDeflate: false, WebSocket: FramedWebSocket });
+  const heartbeat = createHeartbeat({ intervalMs: keepAliveMs });
+  wsServer.on('connection', (socket: FramedWebSocket) => heartbeat.watch(socket));
   // A connection's subscription messages of one event loop turn go out in one socket write.
   const batcher = createFrameBatcher({ tail: CLOSE_BRACE });
   // One metrics call per event loop turn, not one per client per event.
@@ -274,8 +284,15 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
       },
     },
     wsServer,
+    // graphql-ws's per-connection keep-alive timers off: the heartbeat above pings instead.
+    0,
   );
-  return { dispose: async () => cleanup.dispose() };
+  return {
+    dispose: async () => {
+      heartbeat.dispose();
+      await cleanup.dispose();
+    },
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { currentRequest, REQUEST_ID_HEADER } from '../../core/observability/requestContext.js';
+import { isNoopSpan } from '../../core/observability/isNoopSpan.js';
 import { meshTracer } from '../../core/observability/meshTracer.js';
 
 /**
@@ -16,12 +17,15 @@ export function observedDataSource(subgraph: string, source: GraphQLDataSource):
   observed.process = async (options) => {
     const span = meshTracer().startSpan(`subgraph ${subgraph}`, { kind: SpanKind.CLIENT, attributes: { 'mesh.subgraph': subgraph } });
     const headers = new Headers(options.request.http ? [...options.request.http.headers] : []);
-    propagation.inject(trace.setSpan(context.active(), span), headers, { set: (carrier, key, value) => carrier.set(key, value) });
+    // Tracing off (a no-op span): no context to carry or to make active.
+    const traced = isNoopSpan(span) ? null : trace.setSpan(context.active(), span);
+    if (traced) propagation.inject(traced, headers, { set: (carrier, key, value) => carrier.set(key, value) });
     const requestId = currentRequest()?.requestId;
     if (requestId) headers.set(REQUEST_ID_HEADER, requestId);
     const request = { ...options.request, http: { method: 'POST', url: '', ...options.request.http, headers } };
     try {
-      return await context.with(trace.setSpan(context.active(), span), () => source.process({ ...options, request }));
+      if (!traced) return await source.process({ ...options, request });
+      return await context.with(traced, () => source.process({ ...options, request }));
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
       throw error;

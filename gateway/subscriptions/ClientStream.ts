@@ -14,6 +14,12 @@ export interface ClientChecks {
   expired(): boolean;
   /** Called once when `expired` said true, before the stream ends. A throw is ignored. */
   onExpired(): void;
+  /**
+   * The epoch millisecond (on `Date.now()`'s clock) from which `expired` says true, when it is just that:
+   * then `deliver` compares it with the time it is given instead of calling `expired`.
+   * @default none: `expired` is called per payload
+   */
+  expiresAtMs?: number;
 }
 
 type Pull = (result: IteratorResult<ExecutionResult>) => void;
@@ -33,6 +39,8 @@ export class ClientStream implements AsyncIterableIterator<ExecutionResult> {
   private sink: FrameSink | undefined;
   private finished = false;
   private readonly endListeners: Array<() => void> = [];
+  /** `checks.expiresAtMs`; Infinity without checks, NaN when `checks.expired` must be asked. */
+  private readonly expiresAtMs: number;
 
   /**
    * @param order the key order this client's results have (its group hands it frames in that order)
@@ -41,7 +49,9 @@ export class ClientStream implements AsyncIterableIterator<ExecutionResult> {
     private readonly onClose: () => void,
     private readonly checks?: ClientChecks,
     readonly order?: ResultOrder,
-  ) {}
+  ) {
+    this.expiresAtMs = checks ? (checks.expiresAtMs ?? Number.NaN) : Number.POSITIVE_INFINITY;
+  }
 
   get closed(): boolean {
     return this.finished;
@@ -52,12 +62,17 @@ export class ClientStream implements AsyncIterableIterator<ExecutionResult> {
     return this.buffered.length;
   }
 
-  /** Hands `frame` to the sink or the iterator, unless the client's checks end the stream first. */
-  deliver(frame: EventFrame): void {
+  /**
+   * Hands `frame` to the sink or the iterator, unless the client's checks end the stream first.
+   * @param nowMs `Date.now()`, read once by a group for all its clients
+   */
+  deliver(frame: EventFrame, nowMs = Date.now()): void {
     if (this.finished) return;
-    if (this.checks?.expired()) {
+    const expiresAtMs = this.expiresAtMs;
+    // NaN (no deadline known) compares false both ways: then the checks are asked.
+    if (expiresAtMs <= nowMs || (expiresAtMs !== expiresAtMs && this.checks!.expired())) {
       try {
-        this.checks.onExpired();
+        this.checks!.onExpired();
       } catch {
         // the adapter's problem; the stream ends either way
       }

@@ -29,4 +29,12 @@ export interface SubscriptionScope {
   expired?(): boolean;
   /** Called once, without `this`, when `expired` said true (the adapter closes the connection). A throw is ignored. */
   onExpired?(): void;
+  /**
+   * When `expired` is a deadline on the real clock: the epoch millisecond from which it says true. The
+   * group then compares it with one `Date.now()` per event instead of calling `expired` per client (at
+   * 10,000 clients, a call into each client's closure is most of what handing over an event costs).
+   * `Infinity` for never.
+   * @default none: `expired` is called
+   */
+  expiresAtMs?: number;
 }

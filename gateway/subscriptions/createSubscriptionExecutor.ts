@@ -299,7 +299,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
    */
   function join(group: SubscriptionGroup, scope: SubscriptionScope | undefined, order: ClientStream['order']): ClientStream {
     const expired = scope?.expired;
-    const checks = expired && { expired, onExpired: scope.onExpired ?? noop };
+    const checks = expired && { expired, onExpired: scope.onExpired ?? noop, expiresAtMs: scope.expiresAtMs };
     const client: ClientStream = new ClientStream(
       () => {
         clients -= 1;

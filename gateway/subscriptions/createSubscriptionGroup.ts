@@ -67,16 +67,17 @@ export function createSubscriptionGroup(options: SubscriptionGroupOptions): Subs
   const planOrder = plan.order.key;
   const broadcast = (frame: EventFrame) => {
     const { data } = frame.result;
+    const nowMs = Date.now();
     let reordered: Map<string, EventFrame> | undefined;
     // Deleting from a Set while iterating it is safe (a member that ends leaves), and nothing joins meanwhile.
     for (const member of members) {
       const order = member.order;
-      if (!data || !order || order.key === planOrder) member.deliver(frame);
+      if (!data || !order || order.key === planOrder) member.deliver(frame, nowMs);
       else {
         reordered ??= new Map();
         let own = reordered.get(order.key);
         if (!own) reordered.set(order.key, (own = eventFrame({ ...frame.result, data: order.reorder(data) })));
-        member.deliver(own);
+        member.deliver(own, nowMs);
       }
     }
   };

@@ -10,6 +10,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { ApolloServerPlugin } from '@apollo/server';
 import CircuitBreaker from 'opossum';
 import { Pool } from 'undici';
+import { exchange } from './exchange.js';
 import { isConnectionError, withOwnRequest } from '../http/FailoverDataSource.js';
 import { CircuitOpenError } from './CircuitOpenError.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig } from './SubgraphClientConfig.js';
@@ -234,26 +235,18 @@ export function createSubgraphClient(options: SubgraphClientOptions = {}): Subgr
     const { serviceName, url, body, headers } = request;
     const { pool, path } = targetOf(url, serviceName);
     const started = performance.now();
-    // One timer for the whole exchange: queueing for a connection, connecting, headers and body.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), budget);
-    const abort = () => controller.abort();
-    signal?.addEventListener('abort', abort, { once: true });
+    let cutOff = false;
     try {
-      const response = await pool.request({ path, method: 'POST', headers, body, signal: controller.signal });
-      const text = await response.body.text();
-      onFetch(serviceName, performance.now() - started, response.statusCode < 400 ? 'ok' : 'http_error');
-      return { status: response.statusCode, headers: response.headers, text };
+      const response = await exchange(pool, { path, method: 'POST', headers, body }, budget, signal, () => void (cutOff = true));
+      onFetch(serviceName, performance.now() - started, response.status < 400 ? 'ok' : 'http_error');
+      return response;
     } catch (error) {
-      if (controller.signal.aborted) {
+      if (cutOff) {
         onFetch(serviceName, performance.now() - started, 'timeout');
         throw new SubgraphTimeoutError(serviceName, budget, true);
       }
       onFetch(serviceName, performance.now() - started, isConnectionError(error) ? 'connection_error' : 'error');
       throw error;
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', abort);
     }
   }
 

@@ -27,8 +27,19 @@ const WRITING_KEYWORD = /\b(?:mutation|subscription)\b/;
 export function isShareableFetch(options: GraphQLDataSourceProcessOptions): boolean {
   if (options.kind !== ('incoming operation' as GraphQLDataSourceProcessOptions['kind'])) return false;
   const incoming = (options as { incomingRequestContext?: { operation?: { operation?: string } } }).incomingRequestContext;
-  const query = options.request.query ?? '';
-  return incoming?.operation?.operation === 'query' && QUERY_DOCUMENT.test(query) && !WRITING_KEYWORD.test(query);
+  return incoming?.operation?.operation === 'query' && onlyReads(options.request.query ?? '');
+}
+
+// Whether a fetch document only reads, decided once per document text: fetch documents come from query
+// plans (a few per operation), and the keyword scan reads the whole text. The cap bounds the pathological case.
+const readOnly = new Map<string, boolean>();
+function onlyReads(query: string): boolean {
+  let reads = readOnly.get(query);
+  if (reads === undefined) {
+    if (readOnly.size >= 10_000) readOnly.clear();
+    readOnly.set(query, (reads = QUERY_DOCUMENT.test(query) && !WRITING_KEYWORD.test(query)));
+  }
+  return reads;
 }
 
 /** The key under which a request is shared: everything sent, but per-request trace headers. */

@@ -55,6 +55,25 @@ describe('ClientStream', () => {
     expect(told).toBe(1);
   });
 
+  it('should end a client at its known deadline on the time the group read, without asking its check', () => {
+    let told = 0;
+    const stream = new ClientStream(() => {}, {
+      expired: () => {
+        throw new Error('not asked when the deadline is known');
+      },
+      onExpired: () => void told++,
+      expiresAtMs: 10_000,
+    });
+    const written: string[] = [];
+    stream.deliverTo({ write: (f) => void written.push(f.json) });
+    stream.deliver(frame(1), 9_999);
+    expect(written).toEqual(['{"data":{"n":1}}']);
+    stream.deliver(frame(2), 10_000);
+    expect(written).toEqual(['{"data":{"n":1}}']);
+    expect(told).toBe(1);
+    expect(stream.closed).toBe(true);
+  });
+
   it('should count UTF-8 bytes of the encoded frame once', () => {
     const f = eventFrame({ data: { s: 'é' } });
     expect(f.json).toBe('{"data":{"s":"é"}}');
