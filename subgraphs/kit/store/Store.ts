@@ -38,6 +38,19 @@ export interface RollupLayout {
    * @default none
    */
   sketches?: Record<string, SketchKind>;
+  /**
+   * Set on a projection: the rollup (same measures, a subset of its dimensions) this one re-aggregates.
+   * The kit writes both from the same facts; a store rebuilds a projection with its rollup, reports no
+   * revised rows and publishes no SQL view for it (see `rollups/rollupProjections.ts`).
+   * @default absent: a declared rollup
+   */
+  projectionOf?: string;
+  /**
+   * The finest grain the kit writes: a repair re-projects this grain from the facts and derives the
+   * coarser ones; the finer tables stay empty. Projections start at the hour (see `rollups/rollupProjections.ts`).
+   * @default 'minute'
+   */
+  finestGrain?: 'minute' | 'hour';
 }
 
 /**
@@ -46,6 +59,11 @@ export interface RollupLayout {
  */
 export type StoredGrain = 'minute' | 'hour' | 'day';
 export const STORED_GRAINS: readonly StoredGrain[] = ['minute', 'hour', 'day'];
+
+/** The finest grain the kit writes for a rollup table (see `RollupLayout.finestGrain`). */
+export function finestGrain(layout: RollupLayout): StoredGrain {
+  return layout.finestGrain ?? 'minute';
+}
 
 /** Length of each stored grain; buckets and query boundaries are multiples of it since the epoch. */
 export const GRAIN_MS: Readonly<Record<StoredGrain, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
@@ -115,7 +133,20 @@ export interface StateReader {
  * that lost a deadlock or serialization conflict again, projector included), and only the projection of
  * the run that commits is written.
  */
-export type Projector = (newFacts: StoredFact[], states: StateReader) => Promise<Projection>;
+export type Projector = (newFacts: StoredFact[], states: StateReader, options?: ProjectOptions) => Promise<Projection>;
+
+/** What a store asks of a projection. */
+export interface ProjectOptions {
+  /**
+   * Deltas at each rollup table's finest grain only (`RollupLayout.finestGrain`: the minute for a rollup,
+   * the hour for a projection). A batch's deltas describe the same contributions at every grain (a
+   * coarser bucket is the truncation of a finer one), so a store may derive the coarser grains from the
+   * finest deltas: `DuckDbStore` asks for this and ignores coarser deltas a projector returns anyway.
+   * Change events are built from the rollups' minute deltas, which are there either way.
+   * @default false: deltas at every grain each table keeps
+   */
+  finestGrainOnly?: boolean;
+}
 
 /** Result of applying a batch. */
 export interface ApplyResult {
