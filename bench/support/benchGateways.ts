@@ -14,6 +14,7 @@
  * requests.
  */
 import path from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../../scripts/gatewayNodeFlags.js';
 
 /** How to start one gateway and talk to it. */
 export interface BenchGateway {
@@ -85,7 +86,7 @@ export function benchGateways({ supergraphFile, ports, token, hiveConfigFile, ba
   const hiveConfig = hiveConfigFile ? ['--config-path', hiveConfigFile] : [];
   const ours = (name: string, settings: Record<string, string> = {}): BenchGateway => ({
     name,
-    args: ['dist/scripts/gateway.js'],
+    args: [...GATEWAY_NODE_FLAGS, 'dist/scripts/gateway.js'],
     env: {
       ...common,
       GATEWAY_HOST: '127.0.0.1',
@@ -99,7 +100,7 @@ export function benchGateways({ supergraphFile, ports, token, hiveConfigFile, ba
     url: url(name),
   });
   const baseline = (name: string, settings: Record<string, string> = {}): BenchGateway[] =>
-    baselineDir ? [{ ...ours(name, settings), args: [path.join(path.resolve(baselineDir), 'dist/scripts/gateway.js')] }] : [];
+    baselineDir ? [{ ...ours(name, settings), args: [...GATEWAY_NODE_FLAGS, path.join(path.resolve(baselineDir), 'dist/scripts/gateway.js')] }] : [];
   return [
     ...baseline('baseline'),
     ...baseline('baseline-no-dedup', { MESH_SUBGRAPH_DEDUP: 'off' }),
