@@ -10,7 +10,8 @@ import { createIngestBatcher, type IngestBatcherOptions } from './ingest/createI
 import { checkDerivedMeasures } from './ingest/checkDerivedMeasures.js';
 import { queryHistory, type HistoryLimits, type HistoryRequest, type HistoryResult, type HistorySeries } from './history/queryHistory.js';
 import { createProjector } from './rollups/createProjector.js';
-import { measureValues, rollupLayout } from './rollups/rollupLayout.js';
+import { measureValues } from './rollups/rollupLayout.js';
+import { rollupProjections, storeRollupLayouts } from './rollups/rollupProjections.js';
 import type { StateRow, StateListQuery, Store } from './store/Store.js';
 import { describeProduct, type PortAddresses } from './describeProduct.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
@@ -112,7 +113,7 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
   /** Creates the store layout and returns a running product. */
   static async start<D extends DataProductDeclaration>(definition: D, options: DataProductRuntimeOptions): Promise<DataProductRuntime<D>> {
     await options.store.init({
-      rollups: Object.entries(definition.rollups ?? {}).map(([name, r]) => rollupLayout(name, r.dimensions, r.measures)),
+      rollups: storeRollupLayouts(definition.rollups ?? {}),
       states: Object.keys(definition.states ?? {}),
     });
     return new DataProductRuntime(definition, options.store, options.bus, options);
@@ -239,7 +240,7 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
   private rollup(name: string) {
     const rollup = this.definition.rollups?.[name];
     if (!rollup) throw new Error(`unknown rollup "${name}"`);
-    return { name, dimensions: rollup.dimensions, measures: rollup.measures };
+    return { name, dimensions: rollup.dimensions, measures: rollup.measures, projections: rollupProjections(name, rollup) };
   }
 
   /** The series of an entity with no facts in range: sums, counts and distinct counts 0, averages/min/max/percentiles null. */

@@ -2,6 +2,7 @@ import type { GraphQLResolverMap } from '../../core/apollo/index.js';
 import type { DataProductRuntime } from './DataProductRuntime.js';
 import type { DataProductDeclaration, FactSchemas, ProductContext } from './productDeclaration.js';
 import { fieldGovernance } from './auth/fieldGovernance.js';
+import { PROJECTION_SEPARATOR } from './rollups/rollupProjections.js';
 
 /** Everything a domain team declares to publish its data product. */
 export interface DataProductDefinition<F extends FactSchemas = FactSchemas> extends DataProductDeclaration<F> {
@@ -22,6 +23,10 @@ export function defineDataProduct<F extends FactSchemas>(definition: DataProduct
     for (const d of rollup.dimensions) if (!identifier.test(d)) bad.push(`dimension "${name}.${d}"`);
     for (const m of Object.keys(rollup.measures)) if (!identifier.test(m)) bad.push(`measure "${name}.${m}"`);
     for (const t of Object.keys(rollup.contributions)) if (!(t in definition.facts)) bad.push(`rollup "${name}" uses unknown fact type "${t}"`);
+    // `__` separates a projection's name from its rollup's (`sales__by__product_id`): reserved.
+    for (const n of [name, ...rollup.dimensions])
+      if (n.includes(PROJECTION_SEPARATOR)) bad.push(`name "${n}" in rollup "${name}" (${PROJECTION_SEPARATOR} is reserved)`);
+    for (const p of rollup.projections ?? []) for (const d of p) if (!rollup.dimensions.includes(d)) bad.push(`projection dimension "${name}.${d}"`);
   }
   for (const [name, state] of Object.entries(definition.states ?? {})) {
     if (!identifier.test(name)) bad.push(`state "${name}"`);

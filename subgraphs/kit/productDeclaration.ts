@@ -39,6 +39,16 @@ export interface RollupDefinition<F extends FactSchemas> {
    * @default []
    */
   subjectDimensions?: readonly string[];
+  /**
+   * Extra dimension subsets the kit keeps this rollup pre-aggregated over, at every grain, beside the full
+   * rollup (grouping sets, see `rollups/rollupProjections.ts`): a history query whose group-by and filters
+   * fit in one reads it instead of every product × region × channel row, so its cost follows the groups
+   * asked for. The ungrouped projection (`[]`) is always kept; list here the subsets dashboards group or
+   * filter by, e.g. `[['product_id']]`. Each costs a few map merges per fact at ingest and its rows in
+   * storage. Projections are internal: no SDL, change events or SQL port views of their own.
+   * @default [] (the ungrouped projection only)
+   */
+  projections?: ReadonlyArray<readonly string[]>;
 }
 
 /** A keyed state: the latest value per key (current stock per product, status per shipment...). */

@@ -48,6 +48,8 @@ export function ordersProduct(typeDefs: DocumentNode) {
         // `customers` counts distinct customer emails (lower-cased) that placed orders: a HyperLogLog sketch.
         measures: { orders: 'count', cancellations: 'count', units: 'sum', revenue: 'sum', customers: 'distinct' },
         subjectDimensions: ['region'],
+        // Per-product history (Product.sales, percentiles per product) reads product × bucket rows, not × region × channel.
+        projections: [['product_id']],
         contributions: {
           OrderPlaced: (o) => ({
             dims: { product_id: o.productId, region: o.region, channel: o.channel },

@@ -5,7 +5,7 @@ import { parse } from 'graphql';
 import { z } from 'zod';
 import { defineDataProduct } from '../../subgraphs/kit/defineDataProduct.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
-import { rollupLayout } from '../../subgraphs/kit/rollups/rollupLayout.js';
+import { storeRollupLayouts } from '../../subgraphs/kit/rollups/rollupProjections.js';
 import { PostgresStore, type PostgresStoreOptions } from '../../subgraphs/kit/store/PostgresStore.js';
 import { STORED_GRAINS } from '../../subgraphs/kit/store/Store.js';
 import type { Projection, Projector, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
@@ -301,7 +301,7 @@ describeIfPostgres('PostgresStore', () => {
       resolvers: () => ({}),
     });
     const layout: StoreLayout = {
-      rollups: Object.entries(sales.rollups!).map(([name, r]) => rollupLayout(name, r.dimensions, r.measures)),
+      rollups: storeRollupLayouts(sales.rollups!),
       states: Object.keys(sales.states!),
     };
     const project = createProjector(sales);

@@ -1,3 +1,4 @@
+import { storeRollupLayouts } from '../../subgraphs/kit/rollups/rollupProjections.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
 import { readBucketRows } from '../../subgraphs/kit/history/readBucketRows.js';
 import { planBuckets } from '../../subgraphs/kit/history/timeBuckets.js';
@@ -41,7 +42,7 @@ describe('readBucketRows', () => {
 
   beforeAll(async () => {
     store = await DuckDbStore.open({ path: ':memory:' });
-    await store.init({ rollups: [{ name: 'sales', dimensions: ['region'], columns: { units: 'sum', sales: 'sum', biggest: 'max' } }], states: [] });
+    await store.init({ rollups: storeRollupLayouts(definition.rollups!), states: [] });
     let seed = 7;
     const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const facts = Array.from({ length: 3000 }, (_, i) => ({

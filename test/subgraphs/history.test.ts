@@ -69,6 +69,17 @@ interface Bucket extends Values {
 /** Money as the product answers it: rounded to cents. */
 const money = (value: number | null) => (value === null ? null : Math.round(value * 100) / 100);
 
+/**
+ * The cents a ratio rounds to. On a half cent either is right: float sums depend on the order of additions
+ * (raw facts here; rollup or projection rows in the store), which decides the way it rounds.
+ */
+function cents(ratio: number): number {
+  const scaled = ratio * 100;
+  if (Math.abs(scaled - Math.floor(scaled) - 0.5) > 1e-6) return money(ratio)!;
+  const [down, up] = [Math.floor(scaled) / 100, Math.ceil(scaled) / 100];
+  return { asymmetricMatch: (actual: unknown) => actual === down || actual === up, toString: () => `${down} or ${up}` } as unknown as number;
+}
+
 function values(facts: Fact[]): Values {
   const v = { orders: 0, cancellations: 0, units: 0, revenue: 0 };
   for (const { type, line } of facts) {
@@ -78,7 +89,7 @@ function values(facts: Fact[]): Values {
     v.units += sign * line.quantity;
     v.revenue += sign * line.quantity * line.unitPrice;
   }
-  return { ...v, revenue: money(v.revenue)!, averageOrderValue: v.orders ? money(v.revenue / v.orders) : null };
+  return { ...v, revenue: money(v.revenue)!, averageOrderValue: v.orders ? cents(v.revenue / v.orders) : null };
 }
 
 /** Expected buckets straight from the raw facts: bucket i holds the facts in [edges[i], edges[i + 1]). */

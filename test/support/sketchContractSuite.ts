@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { DataProductDeclaration } from '../../subgraphs/kit/productDeclaration.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
-import { rollupLayout } from '../../subgraphs/kit/rollups/rollupLayout.js';
+import { storeRollupLayouts } from '../../subgraphs/kit/rollups/rollupProjections.js';
 import { queryHistory, type HistoryRequest, type HistoryResult } from '../../subgraphs/kit/history/queryHistory.js';
 import { DISTINCT_STANDARD_ERROR } from '../../subgraphs/kit/sketches/DistinctSketch.js';
 import { QUANTILE_RELATIVE_ACCURACY } from '../../subgraphs/kit/sketches/QuantileSketch.js';
@@ -31,7 +31,7 @@ const declaration = {
   },
 } as unknown as DataProductDeclaration;
 const PROJECT = createProjector(declaration);
-export const SKETCH_LAYOUT: StoreLayout = { rollups: [rollupLayout(ROLLUP.name, ROLLUP.dimensions, ROLLUP.measures)], states: [] };
+export const SKETCH_LAYOUT: StoreLayout = { rollups: storeRollupLayouts(declaration.rollups!), states: [] };
 const LIMITS = { maxBuckets: 10_000, maxPoints: 100_000 };
 /** Three standard errors: an estimate outside fails the test (with this fixed hash, deterministically). */
 const DISTINCT_TOLERANCE = 3 * DISTINCT_STANDARD_ERROR;

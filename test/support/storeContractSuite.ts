@@ -8,6 +8,7 @@ import { describeRepairContract } from './repairContractSuite.js';
 import { describeEventTimeContract } from './eventTimeContractSuite.js';
 import { describeRetentionContract } from './retentionContractSuite.js';
 import { describeSketchContract, type SharedStore } from './sketchContractSuite.js';
+import { describeProjectionContract } from './projectionContractSuite.js';
 import type { BucketQuery, BucketRow, Projection, Store, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { HOUR, LAYOUT, MINUTE, T0, delta, deltasProjector, expectedRows, order, orderDeltas, projectOrders, query, random, sortRows } from './storeFixtures.js';
 
@@ -427,19 +428,18 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
     describeRepairContract(() => open());
     describeEventTimeContract(() => open());
     describeRetentionContract(() => open());
-    describeSketchContract(
-      (layout) => open(layout),
-      async (layout) => {
-        const shared = await openShared();
-        try {
-          await shared.store.init(layout);
-        } catch (error) {
-          await shared.dispose();
-          throw error;
-        }
-        return shared;
-      },
-    );
+    const openSharedLayout = async (layout: StoreLayout): Promise<SharedStore> => {
+      const shared = await openShared();
+      try {
+        await shared.store.init(layout);
+      } catch (error) {
+        await shared.dispose();
+        throw error;
+      }
+      return shared;
+    };
+    describeSketchContract((layout) => open(layout), openSharedLayout);
+    describeProjectionContract((layout) => open(layout), openSharedLayout);
 
     it('should reject operations after close', async () => {
       const closed = await open();

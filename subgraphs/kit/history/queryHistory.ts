@@ -15,7 +15,9 @@ import {
   type ColumnKind,
   type ColumnValue,
 } from '../rollups/rollupLayout.js';
-import { readBucketRows } from './readBucketRows.js';
+import { readBucketRows, type PartsQuery } from './readBucketRows.js';
+import { pickProjection } from './pickProjection.js';
+import type { RollupProjection } from '../rollups/rollupProjections.js';
 import { readSpans } from './readSpans.js';
 import { COMPARE_PERIODS, comparisonBoundaries, type ComparePeriod } from './comparisonBoundaries.js';
 import { windowBoundaries } from './windowBoundaries.js';
@@ -111,6 +113,8 @@ export interface HistoryRollup {
   name: string;
   dimensions: readonly string[];
   measures: Record<string, MeasureKind>;
+  /** Its projections (see `rollups/rollupProjections.ts`): a query read from the smallest that covers it. @default none */
+  projections?: readonly RollupProjection[];
 }
 
 type Columns = Record<string, ColumnValue>;
@@ -125,7 +129,8 @@ interface SeriesColumns {
 
 /**
  * Answers a history request from a rollup: plans calendar buckets in the time zone, lets the store
- * aggregate the minute, hour or day table into them (never raw facts), zero-fills, computes totals and groups,
+ * aggregate the minute, hour or day table into them (never raw facts; the smallest projection of the rollup
+ * that holds the dimensions grouped and filtered on, see `pickProjection`), zero-fills, computes totals and groups,
  * and the comparison period, rolling windows and top groups when asked. Every extra read is a bucket read:
  * cost stays O(buckets).
  */
@@ -179,7 +184,11 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
     if (error instanceof RangeError) throw badInput(error.message, 'range');
     throw error;
   }
-  const query = sketches.length ? { rollup: rollup.name, groupBy, filter, sketches } : { rollup: rollup.name, groupBy, filter };
+  // The smallest projection holding every dimension grouped or filtered on answers exactly as the rollup
+  // would; it has no minute rows, so minute parts are read from the rollup.
+  const source = pickProjection(rollup.name, rollup.projections ?? [], [...groupBy, ...Object.keys(filter)]);
+  const rollupAt = source === rollup.name ? undefined : { minute: rollup.name };
+  const query: PartsQuery = { rollup: source, groupBy, filter, ...(sketches.length ? { sketches } : {}), ...(rollupAt ? { rollupAt } : {}) };
   const compared = compareTo ? comparisonBoundaries(plan.boundaries, request.granularity, timeZone, compareTo) : [];
   const before = window ? windowBoundaries(plan.starts[0], from, request.granularity, timeZone, window) : [];
   const [rows, comparisonRows, beforeRows, asOf] = await Promise.all([

@@ -1,5 +1,15 @@
 import { GRAIN_MS, type BucketQuery, type BucketRow, type Store, type StoredGrain } from '../store/Store.js';
 
+/** A bucket query without its grain and boundaries, which each part of the range gets its own of. */
+export type PartsQuery = Omit<BucketQuery, 'grain' | 'boundaries'> & {
+  /**
+   * The rollup to read at a grain, where it differs from `rollup`: a projection has no minute rows, so its
+   * minute parts are read from its rollup (see `rollups/rollupProjections.ts`).
+   * @default `rollup` at every grain
+   */
+  rollupAt?: Partial<Record<StoredGrain, string>>;
+};
+
 const COARSEST_FIRST: readonly StoredGrain[] = ['day', 'hour', 'minute'];
 
 /**
@@ -9,7 +19,7 @@ const COARSEST_FIRST: readonly StoredGrain[] = ['day', 'hour', 'minute'];
  * buckets asked for, not the facts behind them. Rows come back indexed by bucket; a bucket read in
  * several parts yields several rows, which the caller merges.
  */
-export async function readBucketRows(store: Store, query: Omit<BucketQuery, 'grain' | 'boundaries'>, boundaries: readonly Date[]): Promise<BucketRow[]> {
+export async function readBucketRows(store: Store, query: PartsQuery, boundaries: readonly Date[]): Promise<BucketRow[]> {
   const rows: BucketRow[] = [];
   await collect(
     store,
@@ -24,7 +34,7 @@ export async function readBucketRows(store: Store, query: Omit<BucketQuery, 'gra
 
 async function collect(
   store: Store,
-  query: Omit<BucketQuery, 'grain' | 'boundaries'>,
+  query: PartsQuery,
   points: readonly number[],
   firstBucket: number,
   grains: readonly StoredGrain[],
@@ -54,13 +64,14 @@ async function collect(
 /** One store query over `points`, its bucket indices mapped back to the caller's buckets. */
 async function queryPart(
   store: Store,
-  query: Omit<BucketQuery, 'grain' | 'boundaries'>,
+  query: PartsQuery,
   grain: StoredGrain,
   points: readonly number[],
   firstBucket: number,
   interior: readonly number[],
 ): Promise<BucketRow[]> {
-  const found = await store.queryBuckets({ ...query, grain, boundaries: points.map((t) => new Date(t)) });
+  const { rollupAt, ...bucketQuery } = query;
+  const found = await store.queryBuckets({ ...bucketQuery, rollup: rollupAt?.[grain] ?? query.rollup, grain, boundaries: points.map((t) => new Date(t)) });
   // Part j starts at points[j]; it belongs to the caller's bucket that starts at or before it.
   const bucketOf = points.map((start) => firstBucket + interior.filter((t) => t <= start).length);
   return found.map((row) => ({ ...row, bucket: bucketOf[row.bucket] }));

@@ -1,11 +1,11 @@
-import type { BucketQuery, BucketRow, Store } from '../store/Store.js';
-import { readBucketRows } from './readBucketRows.js';
+import type { BucketRow, Store } from '../store/Store.js';
+import { readBucketRows, type PartsQuery } from './readBucketRows.js';
 
 /**
  * Like `readBucketRows`, but `boundaries` may repeat (non-decreasing): an empty span reads nothing, and
  * rows keep the caller's bucket indices. Comparison periods need it (a February 29 has no counterpart).
  */
-export async function readSpans(store: Store, query: Omit<BucketQuery, 'grain' | 'boundaries'>, boundaries: readonly Date[]): Promise<BucketRow[]> {
+export async function readSpans(store: Store, query: PartsQuery, boundaries: readonly Date[]): Promise<BucketRow[]> {
   const kept: number[] = [];
   for (let i = 0; i + 1 < boundaries.length; i++) if (boundaries[i + 1].getTime() > boundaries[i].getTime()) kept.push(i);
   if (!kept.length) return [];

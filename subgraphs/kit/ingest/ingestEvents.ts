@@ -103,7 +103,8 @@ async function publishChanges(deps: IngestDependencies, projection: Awaited<Retu
   const revisedBefore = watermarkBefore ? Math.floor(watermarkBefore.getTime() / 60_000) * 60_000 : -Infinity;
   const events: Array<[subject: string, event: BucketUpdatedEvent | StateChangedEvent]> = [];
   for (const delta of projection.deltas) {
-    if (delta.grain !== 'minute') continue;
+    // Projections (absent from this map of declared rollups) are internal: their rollup's events cover them.
+    if (delta.grain !== 'minute' || !(delta.rollup in deps.subjectDimensions)) continue;
     const event: BucketUpdatedEvent = {
       rollup: delta.rollup,
       bucket: delta.bucket.toISOString(),

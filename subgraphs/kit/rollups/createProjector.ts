@@ -1,21 +1,34 @@
 import type { Contribution, DataProductDeclaration, FactSchemas, StateDefinition } from '../productDeclaration.js';
 import { GRAIN_MS, STORED_GRAINS, type Projection, type Projector, type RollupDelta, type StateWrite, type StoredFact } from '../store/Store.js';
 import { rollupLayout, sampleColumns, mergeColumns } from './rollupLayout.js';
+import { PROJECTION_FINEST_GRAIN, rollupProjections } from './rollupProjections.js';
 import { hashValue } from '../sketches/hashValue.js';
 import type { DistinctSketch } from '../sketches/DistinctSketch.js';
 import type { QuantileSketch } from '../sketches/QuantileSketch.js';
 import { emptySketch, type Sketch, type SketchKind } from '../sketches/sketchKinds.js';
 
+const PROJECTION_GRAINS = STORED_GRAINS.slice(STORED_GRAINS.indexOf(PROJECTION_FINEST_GRAIN));
+
 /**
  * Builds the projector the store calls inside its apply transaction: each new fact's contributions become
- * deltas for the minute, hour and day rollup tables (pre-merged per row key; `distinct` and `percentiles`
- * samples go into the delta's sketches), and keyed states are folded in event order starting from the
+ * deltas for the minute, hour and day rollup tables and those of the rollup's projections (pre-merged per
+ * row key; `distinct` and `percentiles` samples go into the delta's sketches), and keyed states are folded in event order starting from the
  * values currently stored.
  */
 export function createProjector<F extends FactSchemas>(definition: DataProductDeclaration<F>): Projector {
   const rollups = Object.entries(definition.rollups ?? {});
   const states = Object.entries(definition.states ?? {});
   const layouts = new Map(rollups.map(([name, r]) => [name, rollupLayout(name, r.dimensions, r.measures)]));
+  // Where each contribution lands: the rollup itself, then each of its projections (its dimension subsets).
+  const targets = new Map(
+    rollups.map(([name, r]) => [
+      name,
+      [
+        { name, dimensions: [...r.dimensions], grains: STORED_GRAINS },
+        ...rollupProjections(name, r).map((p) => ({ name: p.name, dimensions: p.dimensions, grains: PROJECTION_GRAINS })),
+      ],
+    ]),
+  );
 
   return async (facts, reader): Promise<Projection> => {
     const deltas = new Map<string, RollupDelta>();
@@ -44,18 +57,23 @@ export function createProjector<F extends FactSchemas>(definition: DataProductDe
               samples.push({ column: `${measure}_ddsketch`, kind: 'ddsketch', add: (sketch) => (sketch as QuantileSketch).add(sample) });
             else Object.assign(values, sampleColumns(measure, kind, sample));
           }
-          const dimsKey = rollup.dimensions.map((d) => dims[d]).join('\u0000');
           const time = fact.time.getTime();
-          for (const grain of STORED_GRAINS) {
-            const bucketMs = Math.floor(time / GRAIN_MS[grain]) * GRAIN_MS[grain];
-            // NUL cannot occur in names or grains, so the joined key is unambiguous and cheap.
-            const key = `${name}\u0000${grain}\u0000${bucketMs}\u0000${dimsKey}`;
-            let delta = deltas.get(key);
-            if (delta) mergeColumns(layouts.get(name)!.columns, delta.values, values);
-            else deltas.set(key, (delta = { rollup: name, grain, bucket: new Date(bucketMs), dims, values: { ...values } }));
-            for (const { column, kind, add } of samples) {
-              const sketches = (delta.sketches ??= {});
-              add((sketches[column] ??= emptySketch(kind)));
+          const columns = layouts.get(name)!.columns;
+          // Projections are pre-aggregated here, per batch, like the rollup: one more merge per fact and grain each.
+          for (const target of targets.get(name)!) {
+            const targetDims = target.name === name ? dims : Object.fromEntries(target.dimensions.map((d) => [d, dims[d]]));
+            const dimsKey = target.dimensions.map((d) => dims[d]).join('\u0000');
+            for (const grain of target.grains) {
+              const bucketMs = Math.floor(time / GRAIN_MS[grain]) * GRAIN_MS[grain];
+              // NUL cannot occur in names or grains, so the joined key is unambiguous and cheap.
+              const key = `${target.name}\u0000${grain}\u0000${bucketMs}\u0000${dimsKey}`;
+              let delta = deltas.get(key);
+              if (delta) mergeColumns(columns, delta.values, values);
+              else deltas.set(key, (delta = { rollup: target.name, grain, bucket: new Date(bucketMs), dims: targetDims, values: { ...values } }));
+              for (const { column, kind, add } of samples) {
+                const sketches = (delta.sketches ??= {});
+                add((sketches[column] ??= emptySketch(kind)));
+              }
             }
           }
         }

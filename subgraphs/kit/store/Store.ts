@@ -38,6 +38,19 @@ export interface RollupLayout {
    * @default none
    */
   sketches?: Record<string, SketchKind>;
+  /**
+   * Set on a projection: the rollup (same measures, a subset of its dimensions) this one re-aggregates.
+   * The kit writes both from the same facts; a store rebuilds a projection with its rollup, reports no
+   * revised rows and publishes no SQL view for it (see `rollups/rollupProjections.ts`).
+   * @default absent: a declared rollup
+   */
+  projectionOf?: string;
+  /**
+   * The finest grain the kit writes: a repair re-projects this grain from the facts and derives the
+   * coarser ones; the finer tables stay empty. Projections start at the hour (see `rollups/rollupProjections.ts`).
+   * @default 'minute'
+   */
+  finestGrain?: 'minute' | 'hour';
 }
 
 /**

@@ -22,8 +22,9 @@ import { deriveSketchRows, type SketchRow } from './sketchRows.js';
 /*
  * Retract, restore and rebuild, written once over the few statements a store dialect provides
  * (`RepairSession`, bound to one open transaction). The unit of rollup repair is a span of whole UTC hours
- * within one UTC day: minute rows are re-projected from the span's facts, hour rows are derived from the
- * minute rows and the day row from the hour rows (merge kinds are sum/min/max, so a coarser row is exactly
+ * within one UTC day: minute rows are re-projected from the span's facts (hour rows for a layout whose
+ * `finestGrain` is the hour, as projections), hour rows are derived from the minute rows and the day row
+ * from the hour rows (merge kinds are sum/min/max, so a coarser row is exactly
  * the merge of its finer rows, as the stores' grain backfill already relies on). Sketch columns are
  * re-projected with the minute rows and derived the same way, merged in JS. Every grain then agrees after
  * each transaction.
@@ -154,7 +155,10 @@ export async function runRebuild(
 /** Rebuilds one span (hour-aligned, within one UTC day) in the session's transaction. */
 export async function rebuildSpan(session: RepairSession, context: RepairContext, span: { from: Date; to: Date }, rollup?: string): Promise<RebuildBatch> {
   const counter = { facts: 0 };
-  const only = rollup === undefined ? context : { ...context, rollups: new Map([[rollup, rebuiltRollup(context.rollups, rollup)]]) };
+  // A rollup is rebuilt with its projections, so they never disagree with it.
+  const rebuilt =
+    rollup === undefined ? [] : [rebuiltRollup(context.rollups, rollup), ...[...context.rollups.values()].filter((l) => l.projectionOf === rollup)];
+  const only = rollup === undefined ? context : { ...context, rollups: new Map(rebuilt.map((layout) => [layout.name, layout])) };
   const revised = await repairSpan(session, only, span.from, span.to, counter);
   return { from: span.from, to: span.to, facts: counter.facts, revised };
 }
@@ -162,7 +166,10 @@ export async function rebuildSpan(session: RepairSession, context: RepairContext
 /** The layout of the rollup a rebuild is limited to; an unknown name is bad input, not a store failure. */
 export function rebuiltRollup(rollups: ReadonlyMap<string, RollupLayout>, name: string): RollupLayout {
   const layout = rollups.get(name);
-  if (!layout) throw new RangeError(`unknown rollup ${JSON.stringify(name)}; known: ${[...rollups.keys()].join(', ')}`);
+  if (!layout || layout.projectionOf !== undefined) {
+    const known = [...rollups.values()].filter((l) => l.projectionOf === undefined).map((l) => l.name);
+    throw new RangeError(`unknown rollup ${JSON.stringify(name)}; known: ${known.join(', ')}`);
+  }
   return layout;
 }
 
@@ -171,8 +178,9 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
   const layouts = [...context.rollups.values()];
   const before = new Map<string, StoredRollupRow[]>();
   for (const layout of layouts) {
-    before.set(layout.name, await session.readRows(layout, 'minute', from, to));
-    await session.deleteRows(layout, 'minute', from, to);
+    const finest = layout.finestGrain ?? 'minute';
+    if (layout.projectionOf === undefined) before.set(layout.name, await session.readRows(layout, 'minute', from, to));
+    await session.deleteRows(layout, finest, from, to);
   }
   for (let after: StoredFact | undefined; ;) {
     const facts = await session.readFacts({ from, to, after, limit: REPAIR_CHUNK });
@@ -181,7 +189,11 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
     after = facts.at(-1);
     const { deltas } = await context.reprojector.project(facts, NO_STATE);
     const inSpan = deltas.filter(
-      (d) => d.grain === 'minute' && context.rollups.has(d.rollup) && d.bucket.getTime() >= from.getTime() && d.bucket.getTime() < to.getTime(),
+      (d) =>
+        d.grain === (context.rollups.get(d.rollup)?.finestGrain ?? 'minute') &&
+        context.rollups.has(d.rollup) &&
+        d.bucket.getTime() >= from.getTime() &&
+        d.bucket.getTime() < to.getTime(),
     );
     await session.upsertRollups(mergeRollupDeltas(inSpan, context.rollups));
     if (facts.length < REPAIR_CHUNK) break;
@@ -189,9 +201,11 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
   const day = floorTo(from.getTime(), GRAIN_MS.day);
   const revised: RevisedBucket[] = [];
   for (const layout of layouts) {
-    await derive(session, layout, 'minute', 'hour', from, to);
+    if ((layout.finestGrain ?? 'minute') === 'minute') await derive(session, layout, 'minute', 'hour', from, to);
     await derive(session, layout, 'hour', 'day', new Date(day), new Date(day + GRAIN_MS.day));
-    revised.push(...changedRows(layout, before.get(layout.name)!, await session.readRows(layout, 'minute', from, to)));
+    // A projection's rows change with its rollup's: only the rollup's are reported (they become change events).
+    const previous = before.get(layout.name);
+    if (previous) revised.push(...changedRows(layout, previous, await session.readRows(layout, 'minute', from, to)));
   }
   return revised;
 }
