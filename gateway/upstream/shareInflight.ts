@@ -111,8 +111,8 @@ export class InflightRequests<T> {
     let byRest = byTarget?.get(target);
     const known = byRest?.get(rest);
     if (known) return known;
-    if (!byTarget) this.requests.set(document, (byTarget = new Map()));
-    if (!byRest) byTarget.set(target, (byRest = new Map()));
+    if (!byTarget) this.requests.set(document, (byTarget = new Map<string, Map<string, SharedRequest<T>>>()));
+    if (!byRest) byTarget.set(target, (byRest = new Map<string, SharedRequest<T>>()));
     const controller = new AbortController();
     const shared: SharedRequest<T> = { answer: start(controller.signal), waiting: 0, settled: false, abort: () => controller.abort() };
     byRest.set(rest, shared);
