@@ -13,6 +13,9 @@ import { factKey } from '../../subgraphs/kit/store/storeInputs.js';
 import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
 import type { BucketQuery, Projector, StoreLayout, StoredFact, StoredGrain } from '../../subgraphs/kit/store/Store.js';
 import { DAY, HOUR, LAYOUT, MINUTE, T0, expectedRows, order, orderDeltas, projectOrders, query, random } from '../support/storeFixtures.js';
+import type { DataProductDeclaration } from '../../subgraphs/kit/productDeclaration.js';
+import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
+import { storeRollupLayouts } from '../../subgraphs/kit/rollups/rollupProjections.js';
 
 // --- harness -------------------------------------------------------------------------------------------
 
@@ -71,7 +74,8 @@ async function pendingDeltaRows(path: string): Promise<number> {
   const connection = await instance.connect();
   try {
     const rows = await connection.runAndReadAll(
-      `SELECT (SELECT count(*) FROM delta_orders_minute) + (SELECT count(*) FROM delta_orders_hour) + (SELECT count(*) FROM delta_orders_day)`,
+      // Minute rows only: the hour and day grains derive from them.
+      `SELECT (SELECT count(*) FROM delta_orders_minute) + (SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('delta_orders_hour', 'delta_orders_day'))`,
     );
     return Number(rows.getRows()[0][0]);
   } finally {
@@ -115,6 +119,40 @@ describe('DuckDbStore rollup deltas', () => {
     expect(await pendingDeltaRows(path)).toBe(0);
   });
 
+  it('should fold hour and day delta tables left by a file from before coarser grains were derived, each into its own grain once', async () => {
+    const path = join(dir, 'product.duckdb');
+    let store = await openStore();
+    const facts = orders(300, 12);
+    await store.apply(facts.slice(0, 100), projectOrders);
+    await store.compact();
+    await store.apply(facts.slice(100), projectOrders);
+    await store.close();
+    opened.splice(opened.indexOf(store), 1);
+    // What the earlier layout left pending: the same deltas at every grain, each grain in a table of its own.
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    try {
+      for (const grain of ['hour', 'day']) {
+        await connection.run(
+          `CREATE TABLE delta_orders_${grain} AS SELECT date_trunc('${grain}', bucket) AS bucket, * EXCLUDE (bucket) FROM delta_orders_minute`,
+        );
+      }
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+
+    store = await openStore();
+    await expectReadsMatch(store, facts);
+    await store.apply(orders(50, 13), projectOrders);
+    await expectReadsMatch(store, [...facts, ...orders(50, 13)]);
+    await store.close();
+    opened.splice(opened.indexOf(store), 1);
+    expect(await pendingDeltaRows(path)).toBeGreaterThan(0); // the new minute deltas, and no coarser table
+    store = await openStore();
+    await expectReadsMatch(store, [...facts, ...orders(50, 13)]);
+  });
+
   it('should stay exact with compactions queued between concurrent applies and queries', async () => {
     // A compaction is queued after nearly every apply; queries run on their own connection meanwhile.
     const store = await openStore({ compactAfterRows: 50 });
@@ -151,7 +189,7 @@ describe('DuckDbStore rollup deltas', () => {
     }
   });
 
-  it('should merge sketches from deltas exactly as from keyed rows', async () => {
+  it('should merge sketches from deltas exactly as from keyed rows, at a grain derived from the minute deltas', async () => {
     const layout: StoreLayout = { rollups: [{ name: 'orders', dimensions: ['region'], columns: { count: 'sum' }, sketches: { buyers: 'hll' } }], states: [] };
     const project: Projector = async (facts) => ({
       deltas: facts.map((fact) => {
@@ -159,8 +197,8 @@ describe('DuckDbStore rollup deltas', () => {
         sketch.add(String((fact.data as { product: string }).product));
         return {
           rollup: 'orders',
-          grain: 'hour' as const,
-          bucket: new Date(fact.time.getTime() - (fact.time.getTime() % HOUR)),
+          grain: 'minute' as const,
+          bucket: new Date(fact.time.getTime() - (fact.time.getTime() % MINUTE)),
           dims: { region: String((fact.data as { region: string }).region) },
           values: { count: 1 },
           sketches: { buyers: sketch },
@@ -222,6 +260,171 @@ describe('DuckDbStore rollup deltas', () => {
     expect(await pendingDeltaRows(path)).toBe(0);
     store = await openStore();
     await expectReadsMatch(store, orders(50, 3));
+  });
+});
+
+// --- projections (hour is their finest grain) ---------------------------------------------------------
+
+/** The orders rollup with a projection over `region` (and the implied ungrouped one), measures named as `expectedRows` reads them. */
+const PROJECTED_ORDERS = {
+  facts: {},
+  rollups: {
+    orders: {
+      dimensions: ['region', 'channel'],
+      measures: { amount: 'sum', count: 'count', low: 'min', high: 'max', buyers: 'distinct' },
+      projections: [['region']],
+      contributions: {
+        OrderPlaced: (o: { region: string; channel: string; amount: number; customer: string }) => ({
+          dims: { region: o.region, channel: o.channel },
+          values: { amount: o.amount, count: 1, low: o.amount, high: o.amount, buyers: o.customer },
+        }),
+      },
+    },
+  },
+} as unknown as DataProductDeclaration;
+const PROJECTION_STORE_LAYOUT: StoreLayout = { rollups: storeRollupLayouts(PROJECTED_ORDERS.rollups!), states: [] };
+const projectWithProjections = createProjector(PROJECTED_ORDERS);
+const NO_STATES = { read: () => Promise.resolve(new Map()) };
+
+/** Orders with a customer, over two days. */
+function customerOrders(count: number, seed: number): StoredFact[] {
+  const next = random(seed);
+  return orders(count, seed).map((fact) => ({ ...fact, data: { ...fact.data, customer: `c${Math.floor(next() * 40)}` } }));
+}
+
+/** Hour and day queries of both projections and the rollup, grouped by region where it can be, with the sketch. */
+const PROJECTION_QUERIES: BucketQuery[] = (['hour', 'day'] as StoredGrain[]).flatMap((grain) => {
+  const step = grain === 'hour' ? 6 * HOUR : DAY;
+  const boundaries = Array.from({ length: Math.round((2 * DAY) / step) + 1 }, (_, i) => T0 + i * step);
+  return [
+    query(boundaries, { grain, rollup: 'orders__by', sketches: ['buyers_hll'] }),
+    query(boundaries, { grain, rollup: 'orders__by__region', groupBy: ['region'], sketches: ['buyers_hll'] }),
+    query(boundaries, { grain, rollup: 'orders__by__region', filter: { region: ['us'] }, sketches: ['buyers_hll'] }),
+  ];
+});
+
+/**
+ * Every projection read matches what the projector makes of the facts at every grain (computed in JS,
+ * not by the store): numbers through `expectedRows`, the distinct sketch by its estimate.
+ */
+async function expectProjectionReadsMatch(store: DuckDbStore, facts: StoredFact[]): Promise<void> {
+  const { deltas } = await projectWithProjections(facts, NO_STATES);
+  for (const q of PROJECTION_QUERIES) {
+    const rows = await store.queryBuckets(q);
+    const ofRollup = deltas.filter((d) => d.rollup === q.rollup);
+    expect(rows.map(({ sketches: _, ...row }) => row)).toEqual(expectedRows(ofRollup, q));
+    for (const row of rows) {
+      const expected = new DistinctSketch();
+      for (const d of ofRollup) {
+        if (d.grain !== q.grain) continue;
+        const t = d.bucket.getTime();
+        if (t < q.boundaries[row.bucket].getTime() || t >= q.boundaries[row.bucket + 1].getTime()) continue;
+        if (Object.entries(row.group).some(([dim, value]) => d.dims[dim] !== value)) continue;
+        if (Object.entries(q.filter).some(([dim, values]) => !values.includes(d.dims[dim]))) continue;
+        expected.merge(d.sketches!.buyers_hll as DistinctSketch);
+      }
+      expect((row.sketches!.buyers_hll as DistinctSketch).estimate()).toBe(expected.estimate());
+    }
+  }
+  // A projection has no minute rows, pending or compacted: minute parts read the rollup.
+  expect(await store.queryBuckets(query([T0, T0 + 2 * DAY], { rollup: 'orders__by' }))).toEqual([]);
+}
+
+/** The delta tables in the file and their row counts, read on a connection of the test's own. */
+async function deltaTables(path: string): Promise<Record<string, number>> {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  try {
+    const names = (
+      await connection.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, 'delta_') AND table_name <> 'delta_fence'`)
+    )
+      .getRows()
+      .map(([name]) => String(name));
+    const counts: Record<string, number> = {};
+    for (const name of names) counts[name] = Number((await connection.runAndReadAll(`SELECT count(*) FROM ${name}`)).getRows()[0][0]);
+    return counts;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Runs SQL on the closed store's file. */
+async function onFile(path: string, statements: string[]): Promise<void> {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  try {
+    for (const sql of statements) await connection.run(sql);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function closeStore(store: DuckDbStore): Promise<void> {
+  await store.close();
+  opened.splice(opened.indexOf(store), 1);
+}
+
+describe('DuckDbStore projection deltas (finest grain: the hour)', () => {
+  it('should append projection deltas at the hour only and derive the day from them, before and after a compaction', async () => {
+    const path = join(dir, 'product.duckdb');
+    const store = await openStore({}, PROJECTION_STORE_LAYOUT);
+    const all: StoredFact[] = [];
+    for (let batch = 0; batch < 4; batch++) {
+      const facts = customerOrders(150, batch + 21);
+      all.push(...facts);
+      await store.apply(facts, projectWithProjections);
+      if (batch === 1) await store.compact(); // keyed rows and pending deltas for the same keys from here on
+      await expectProjectionReadsMatch(store, all);
+    }
+    await closeStore(store);
+    const tables = await deltaTables(path);
+    // One delta table per rollup table, at its finest grain; the rows pending are the last two batches'.
+    expect(Object.keys(tables).sort()).toEqual(['delta_orders__by__region_hour', 'delta_orders__by_hour', 'delta_orders_minute']);
+    // Exactly the hour rows each of the last two batches made, merged per batch.
+    let hourRows = 0;
+    for (const batch of [all.slice(300, 450), all.slice(450)]) {
+      const { deltas } = await projectWithProjections(batch, NO_STATES, { finestGrainOnly: true });
+      expect(deltas.every((d) => d.grain === (d.rollup === 'orders' ? 'minute' : 'hour'))).toBe(true);
+      hourRows += deltas.filter((d) => d.rollup === 'orders__by').length;
+    }
+    expect(tables.delta_orders__by_hour).toBe(hourRows);
+    expect(hourRows).toBeLessThan(300);
+
+    const reopened = await openStore({}, PROJECTION_STORE_LAYOUT);
+    await expectProjectionReadsMatch(reopened, all); // folded at init into hour and day
+    await reopened.compact();
+    await expectProjectionReadsMatch(reopened, all);
+  });
+
+  it('should fold projection delta tables left by a file that kept every grain, each into its own grain once', async () => {
+    const path = join(dir, 'product.duckdb');
+    let store = await openStore({}, PROJECTION_STORE_LAYOUT);
+    const facts = customerOrders(300, 31);
+    await store.apply(facts.slice(0, 100), projectWithProjections);
+    await store.compact();
+    await store.apply(facts.slice(100), projectWithProjections);
+    await closeStore(store);
+    // What the earlier layout left: an empty minute delta table and a day table beside the hour one (the
+    // same deltas at each grain); the rollup's own hour and day tables as well.
+    const statements = ['orders__by', 'orders__by__region'].flatMap((projection) => [
+      `CREATE TABLE delta_${projection}_minute AS SELECT * FROM delta_${projection}_hour WHERE false`,
+      `CREATE TABLE delta_${projection}_day AS SELECT date_trunc('day', bucket) AS bucket, * EXCLUDE (bucket) FROM delta_${projection}_hour`,
+    ]);
+    statements.push(
+      ...['hour', 'day'].map(
+        (grain) => `CREATE TABLE delta_orders_${grain} AS SELECT date_trunc('${grain}', bucket) AS bucket, * EXCLUDE (bucket) FROM delta_orders_minute`,
+      ),
+    );
+    await onFile(path, statements);
+
+    store = await openStore({}, PROJECTION_STORE_LAYOUT);
+    await expectProjectionReadsMatch(store, facts); // a day counted twice (hour deltas derived and day deltas) would fail here
+    await closeStore(store);
+    expect(await deltaTables(path)).toEqual({ delta_orders__by__region_hour: 0, delta_orders__by_hour: 0, delta_orders_minute: 0 });
+    store = await openStore({}, PROJECTION_STORE_LAYOUT);
+    await expectProjectionReadsMatch(store, facts);
   });
 });
 

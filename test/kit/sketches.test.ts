@@ -95,6 +95,31 @@ describe('QuantileSketch', () => {
     expect(() => one.add(Number.NaN)).toThrow(RangeError);
   });
 
+  it('should encode a few samples exactly as the DDSketch built from them, and answer the same', () => {
+    // Up to 8 samples stay plain numbers (no DDSketch built): their bytes must be the library sketch's.
+    const sets = [[36.5], [0], [-2, 2], [5, 5, 5], [1e-320, -1e-320, 0, 3], [-7.25, 100, 0.001, 42, 42, -1e6, 1e6, 8.5], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]];
+    for (const samples of sets) {
+      const inline = QuantileSketch.empty();
+      for (const value of samples) inline.add(value);
+      const built = QuantileSketch.decode(inline.encode());
+      expect(Array.from(built.encode())).toEqual(Array.from(inline.encode()));
+      const library = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
+      for (const value of samples) library.accept(value);
+      for (const q of [0, 0.5, 0.99, 1]) {
+        expect(built.quantile(q)).toBe(library.getValueAtQuantile(q)); // the bytes hold the library's bins
+        expect(inline.quantile(q)).toBe(library.getValueAtQuantile(q));
+      }
+      expect(built.count).toBe(samples.length);
+      const merged = QuantileSketch.empty();
+      merged.merge(inline);
+      merged.merge(inline.clone());
+      expect(merged.count).toBe(2 * samples.length);
+      const twice = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
+      for (const value of [...samples, ...samples]) twice.accept(value);
+      expect(merged.quantile(0.5)).toBe(twice.getValueAtQuantile(0.5));
+    }
+  });
+
   it('should pin the library behaviour the adapter works around: merge drops negative values', () => {
     const a = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
     const b = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });

@@ -102,6 +102,8 @@ const PUBLISH_WINDOW = 500;
 async function publishChanges(deps: IngestDependencies, projection: Awaited<ReturnType<Projector>>, watermarkBefore: Date | null): Promise<void> {
   const revisedBefore = watermarkBefore ? Math.floor(watermarkBefore.getTime() / 60_000) * 60_000 : -Infinity;
   const events: Array<[subject: string, event: BucketUpdatedEvent | StateChangedEvent]> = [];
+  // A batch's buckets share few subjects (one per rollup and subject dimension values): built once each.
+  const subjects = new Map<string, string>();
   for (const delta of projection.deltas) {
     // Projections (absent from this map of declared rollups) are internal: their rollup's events cover them.
     if (delta.grain !== 'minute' || !(delta.rollup in deps.subjectDimensions)) continue;
@@ -111,8 +113,14 @@ async function publishChanges(deps: IngestDependencies, projection: Awaited<Retu
       dims: delta.dims,
       revision: delta.bucket.getTime() < revisedBefore,
     };
-    const tokens = (deps.subjectDimensions[delta.rollup] ?? []).map((d) => delta.dims[d] ?? '');
-    events.push([bucketUpdatedSubject(deps.domain, delta.rollup, tokens), event]);
+    let key = delta.rollup;
+    for (const dimension of deps.subjectDimensions[delta.rollup] ?? []) key += `\u0000${delta.dims[dimension] ?? ''}`;
+    let subject = subjects.get(key);
+    if (subject === undefined) {
+      const tokens = (deps.subjectDimensions[delta.rollup] ?? []).map((d) => delta.dims[d] ?? '');
+      subjects.set(key, (subject = bucketUpdatedSubject(deps.domain, delta.rollup, tokens)));
+    }
+    events.push([subject, event]);
   }
   for (const write of projection.states) {
     const event: StateChangedEvent = {

@@ -1,85 +1,43 @@
-import type { Contribution, DataProductDeclaration, FactSchemas, StateDefinition } from '../productDeclaration.js';
-import { GRAIN_MS, STORED_GRAINS, type Projection, type Projector, type RollupDelta, type StateWrite, type StoredFact } from '../store/Store.js';
-import { rollupLayout, sampleColumns, mergeColumns } from './rollupLayout.js';
+import type { DataProductDeclaration, FactSchemas, StateDefinition } from '../productDeclaration.js';
+import { STORED_GRAINS, type Projection, type Projector, type StateWrite, type StoredFact } from '../store/Store.js';
 import { PROJECTION_FINEST_GRAIN, rollupProjections } from './rollupProjections.js';
-import { hashValue } from '../sketches/hashValue.js';
-import type { DistinctSketch } from '../sketches/DistinctSketch.js';
-import type { QuantileSketch } from '../sketches/QuantileSketch.js';
-import { emptySketch, type Sketch, type SketchKind } from '../sketches/sketchKinds.js';
+import { RollupDeltaAccumulator, type DeltaTarget } from './rollupDeltaAccumulator.js';
 
-const PROJECTION_GRAINS = STORED_GRAINS.slice(STORED_GRAINS.indexOf(PROJECTION_FINEST_GRAIN));
+const ROLLUP_GRAINS = { all: STORED_GRAINS, finest: STORED_GRAINS.slice(0, 1) };
+const PROJECTION_GRAINS = { all: STORED_GRAINS.slice(STORED_GRAINS.indexOf(PROJECTION_FINEST_GRAIN)), finest: [PROJECTION_FINEST_GRAIN] };
 
 /**
  * Builds the projector the store calls inside its apply transaction: each new fact's contributions become
- * deltas for the minute, hour and day rollup tables and those of the rollup's projections (pre-merged per
- * row key; `distinct` and `percentiles` samples go into the delta's sketches), and keyed states are folded in event order starting from the
- * values currently stored.
+ * deltas for the minute, hour and day rollup tables and the hour and day tables of the rollup's projections
+ * (only each table's finest grain when the store asks for `finestGrainOnly`), pre-merged per row key in one
+ * pass (`RollupDeltaAccumulator`; `distinct` and `percentiles` samples go into the delta's sketches), and
+ * keyed states are folded in event order starting from the values currently stored.
  */
 export function createProjector<F extends FactSchemas>(definition: DataProductDeclaration<F>): Projector {
-  const rollups = Object.entries(definition.rollups ?? {});
   const states = Object.entries(definition.states ?? {});
-  const layouts = new Map(rollups.map(([name, r]) => [name, rollupLayout(name, r.dimensions, r.measures)]));
-  // Where each contribution lands: the rollup itself, then each of its projections (its dimension subsets).
-  const targets = new Map(
-    rollups.map(([name, r]) => [
-      name,
-      [
-        { name, dimensions: [...r.dimensions], grains: STORED_GRAINS },
-        ...rollupProjections(name, r).map((p) => ({ name: p.name, dimensions: p.dimensions, grains: PROJECTION_GRAINS })),
-      ],
-    ]),
-  );
+  const rollups = definition.rollups ?? {};
+  // Where each contribution lands: the rollup itself (the same dimensions array, which the accumulator
+  // recognises to skip picking), then each of its projections (its dimension subsets).
+  const targets = (finest: boolean) => {
+    const grains = finest ? 'finest' : 'all';
+    const byRollup = new Map<string, DeltaTarget[]>(
+      Object.entries(rollups).map(([name, r]) => [
+        name,
+        [
+          { name, dimensions: r.dimensions, grains: ROLLUP_GRAINS[grains] },
+          ...rollupProjections(name, r).map((p) => ({ name: p.name, dimensions: p.dimensions, grains: PROJECTION_GRAINS[grains] })),
+        ],
+      ]),
+    );
+    return (name: string) => byRollup.get(name)!;
+  };
+  const allGrains = targets(false);
+  const finestGrains = targets(true);
 
-  return async (facts, reader): Promise<Projection> => {
-    const deltas = new Map<string, RollupDelta>();
-    for (const fact of facts) {
-      for (const [name, rollup] of rollups) {
-        const contribute = rollup.contributions[fact.type] as ((data: unknown, time: Date) => Contribution | Contribution[] | null) | undefined;
-        if (!contribute) continue;
-        const result = contribute(fact.data, fact.time);
-        const contributions = result === null ? [] : Array.isArray(result) ? result : [result];
-        for (const contribution of contributions) {
-          const dims = Object.fromEntries(rollup.dimensions.map((d) => [d, contribution.dims[d] ?? '']));
-          const values: Record<string, number> = {};
-          const samples: Array<{ column: string; add: (sketch: Sketch) => void; kind: SketchKind }> = [];
-          for (const [measure, sample] of Object.entries(contribution.values)) {
-            const kind = rollup.measures[measure];
-            if (kind === undefined) throw new Error(`rollup ${name}: contribution names unknown measure "${measure}"`);
-            if (kind === 'distinct') {
-              if (typeof sample !== 'string' && !Number.isFinite(sample)) throw new Error(`rollup ${name}: measure "${measure}" got a non-finite sample`);
-              // Hashed once, added to the sketch of every grain.
-              const [high, low] = hashValue(String(sample));
-              samples.push({ column: `${measure}_hll`, kind: 'hll', add: (sketch) => (sketch as DistinctSketch).addHash(high, low) });
-              continue;
-            }
-            if (typeof sample !== 'number' || !Number.isFinite(sample)) throw new Error(`rollup ${name}: measure "${measure}" got a non-finite sample`);
-            if (kind === 'percentiles')
-              samples.push({ column: `${measure}_ddsketch`, kind: 'ddsketch', add: (sketch) => (sketch as QuantileSketch).add(sample) });
-            else Object.assign(values, sampleColumns(measure, kind, sample));
-          }
-          const time = fact.time.getTime();
-          const columns = layouts.get(name)!.columns;
-          // Projections are pre-aggregated here, per batch, like the rollup: one more merge per fact and grain each.
-          for (const target of targets.get(name)!) {
-            const targetDims = target.name === name ? dims : Object.fromEntries(target.dimensions.map((d) => [d, dims[d]]));
-            const dimsKey = target.dimensions.map((d) => dims[d]).join('\u0000');
-            for (const grain of target.grains) {
-              const bucketMs = Math.floor(time / GRAIN_MS[grain]) * GRAIN_MS[grain];
-              // NUL cannot occur in names or grains, so the joined key is unambiguous and cheap.
-              const key = `${target.name}\u0000${grain}\u0000${bucketMs}\u0000${dimsKey}`;
-              let delta = deltas.get(key);
-              if (delta) mergeColumns(columns, delta.values, values);
-              else deltas.set(key, (delta = { rollup: target.name, grain, bucket: new Date(bucketMs), dims: targetDims, values: { ...values } }));
-              for (const { column, kind, add } of samples) {
-                const sketches = (delta.sketches ??= {});
-                add((sketches[column] ??= emptySketch(kind)));
-              }
-            }
-          }
-        }
-      }
-    }
-    return { deltas: [...deltas.values()], states: await foldStates(states, facts, reader) };
+  return async (facts, reader, options = {}): Promise<Projection> => {
+    const deltas = new RollupDeltaAccumulator(rollups, options.finestGrainOnly ? finestGrains : allGrains);
+    for (const fact of facts) deltas.add(fact);
+    return { deltas: deltas.result(), states: await foldStates(states, facts, reader) };
   };
 }
 

@@ -87,12 +87,22 @@ export class DistinctSketch {
       bytes.set(this.dense, 2);
       return bytes;
     }
-    const entries = [...this.sparse!].sort((a, b) => a[0] - b[0]);
-    const bytes = new Uint8Array(2 + 4 * entries.length);
+    // Every rollup delta of a batch is encoded, most holding one entry: no entry pairs, no DataView.
+    const sparse = this.sparse!;
+    const entries = new Uint32Array(sparse.size);
+    let n = 0;
+    for (const [index, value] of sparse) entries[n++] = index * 64 + value;
+    entries.sort(); // numeric for a typed array; the value (< 64) never reorders two indexes
+    const bytes = new Uint8Array(2 + 4 * n);
     bytes[0] = SPARSE;
     bytes[1] = DISTINCT_PRECISION;
-    const view = new DataView(bytes.buffer);
-    entries.forEach(([index, value], i) => view.setUint32(2 + 4 * i, index * 64 + value));
+    for (let i = 0, at = 2; i < n; i++, at += 4) {
+      const entry = entries[i];
+      bytes[at] = entry >>> 24;
+      bytes[at + 1] = (entry >>> 16) & 0xff;
+      bytes[at + 2] = (entry >>> 8) & 0xff;
+      bytes[at + 3] = entry & 0xff;
+    }
     return bytes;
   }
 

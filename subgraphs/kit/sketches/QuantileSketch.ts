@@ -20,32 +20,63 @@ const FORMAT = 0x21;
 
 type Store = DDSketch['store'];
 
+/**
+ * Samples a sketch keeps as plain numbers before it builds its DDSketch. A rollup delta of a busy batch
+ * mostly holds one sample per minute bucket, and a DDSketch costs ~1 KiB and a few µs to build (its dense
+ * stores allocate 128 bins at the first value): most deltas never need one, since `encode` writes the
+ * same bytes from the samples.
+ */
+const INLINE_SAMPLES = 8;
+
+/** The key mapping every sketch of this accuracy uses; it holds no per-sketch state. */
+const MAPPING = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY }).mapping;
+
 export class QuantileSketch {
-  private constructor(private readonly sketch: DDSketch) {}
+  /** The DDSketch, once built; until then the samples are in `inline`. */
+  private built: DDSketch | null;
+  private inline: number[] = [];
+
+  private constructor(sketch: DDSketch | null) {
+    this.built = sketch;
+  }
 
   static empty(): QuantileSketch {
-    return new QuantileSketch(new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY }));
+    return new QuantileSketch(null);
+  }
+
+  /** The DDSketch holding every sample, built on first need. */
+  private get sketch(): DDSketch {
+    if (this.built) return this.built;
+    const sketch = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
+    for (const value of this.inline) sketch.accept(value);
+    this.inline = [];
+    return (this.built = sketch);
   }
 
   /** Adds one sample; it must be a finite number. */
   add(value: number): void {
     if (!Number.isFinite(value)) throw new RangeError(`a percentile sample must be a finite number, got ${value}`);
-    this.sketch.accept(value);
+    if (this.built === null && this.inline.length < INLINE_SAMPLES) this.inline.push(value);
+    else this.sketch.accept(value);
   }
 
   /** Samples added (over every merged sketch). */
   get count(): number {
-    return this.sketch.count;
+    return this.built ? this.built.count : this.inline.length;
   }
 
   /** The value at quantile `q` (0..1), within 1 % of the exact one; null when empty. */
   quantile(q: number): number | null {
-    return this.sketch.count === 0 ? null : this.sketch.getValueAtQuantile(q);
+    return this.count === 0 ? null : this.sketch.getValueAtQuantile(q);
   }
 
   merge(other: QuantileSketch): void {
+    if (other.count === 0) return;
+    if (this.built === null && other.built === null && this.inline.length + other.inline.length <= INLINE_SAMPLES) {
+      this.inline.push(...other.inline);
+      return;
+    }
     const from = other.sketch;
-    if (from.count === 0) return;
     if (this.sketch.count === 0) return this.sketch.merge(from); // copies every store
     this.sketch.merge(from);
     this.sketch.negativeStore.merge(from.negativeStore);
@@ -53,15 +84,20 @@ export class QuantileSketch {
 
   clone(): QuantileSketch {
     const copy = QuantileSketch.empty();
-    copy.merge(this);
+    if (this.built === null) copy.inline = this.inline.slice();
+    else copy.merge(this);
     return copy;
   }
 
   encode(): Uint8Array {
     const out: number[] = [FORMAT];
-    writeVarint(out, this.sketch.zeroCount);
-    writeStore(out, this.sketch.store);
-    writeStore(out, this.sketch.negativeStore);
+    if (this.built === null) {
+      encodeSamples(out, this.inline);
+      return Uint8Array.from(out);
+    }
+    writeVarint(out, this.built.zeroCount);
+    writeStore(out, this.built.store);
+    writeStore(out, this.built.negativeStore);
     return Uint8Array.from(out);
   }
 
@@ -69,7 +105,7 @@ export class QuantileSketch {
   static decode(bytes: Uint8Array): QuantileSketch {
     if (bytes[0] !== FORMAT) throw new Error(`quantile sketch: unknown format ${bytes[0]}`);
     const reader = { bytes, at: 1 };
-    const result = QuantileSketch.empty();
+    const result = new QuantileSketch(new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY }));
     const sketch = result.sketch;
     sketch.zeroCount = readVarint(reader);
     const positive = readStore(reader, sketch.store);
@@ -80,6 +116,37 @@ export class QuantileSketch {
   }
 }
 
+/**
+ * The bytes a DDSketch of these samples encodes to, without building it: each sample goes where
+ * `DDSketch.accept` puts it (the positive store, the negative store by its absolute value, or the zero
+ * count), and each store is written as its occupied bins in key order.
+ */
+function encodeSamples(out: number[], samples: readonly number[]): void {
+  const positive: number[] = [];
+  const negative: number[] = [];
+  let zeros = 0;
+  for (const value of samples) {
+    if (value > MAPPING.minPossible) positive.push(MAPPING.key(value));
+    else if (value < -MAPPING.minPossible) negative.push(MAPPING.key(-value));
+    else zeros++;
+  }
+  writeVarint(out, zeros);
+  writeBins(out, positive);
+  writeBins(out, negative);
+}
+
+/** A store's bins from the keys of its samples (one per sample), as `writeStore` writes them. */
+function writeBins(out: number[], keys: number[]): void {
+  keys.sort((a, b) => a - b);
+  const bins: Array<[number, number]> = [];
+  for (const key of keys) {
+    const last = bins[bins.length - 1];
+    if (last && last[0] === key) last[1]++;
+    else bins.push([key, 1]);
+  }
+  writeBinList(out, bins);
+}
+
 function writeStore(out: number[], store: Store): void {
   const bins: Array<[number, number]> = [];
   if (store.count > 0) {
@@ -88,6 +155,10 @@ function writeStore(out: number[], store: Store): void {
       if (count > 0) bins.push([key, count]);
     }
   }
+  writeBinList(out, bins);
+}
+
+function writeBinList(out: number[], bins: ReadonlyArray<readonly [number, number]>): void {
   writeVarint(out, bins.length);
   let previous = 0;
   bins.forEach(([key, count], i) => {

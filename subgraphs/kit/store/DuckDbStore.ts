@@ -26,7 +26,7 @@ import type {
 } from './Store.js';
 import { assertLayout } from './storeIdentifiers.js';
 import { sessionStateReader } from './sessionStateReader.js';
-import { mergeStateWrites, rollupDeltaRows } from './mergeRollupDeltas.js';
+import { checkedDeltaTables, mergeStateWrites } from './mergeRollupDeltas.js';
 import {
   assertGrain,
   assertLimit,
@@ -219,8 +219,9 @@ export class DuckDbStore implements Store {
 
         this.stateKeys.begin();
         const session = duckDbRepairSession(connection, this.states, this.stateKeys);
-        const projection = assertProjection(await project(applied, sessionStateReader(session, this.states)));
-        appended = await appendRollupDeltas(connection, rollupDeltaRows(projection.deltas, this.rollups), ++this.deltaSeq);
+        const projection = assertProjection(await project(applied, sessionStateReader(session, this.states), { finestGrainOnly: true }));
+        // Coarser deltas a projector returns anyway are checked, then left out: they derive from each table's finest ones.
+        appended = await appendRollupDeltas(connection, checkedDeltaTables(projection.deltas, this.rollups), ++this.deltaSeq);
         await upsertStates(connection, mergeStateWrites(projection.states, this.states), this.stateKeys);
         // A batch of facts older than the watermark (a backfill, late facts) leaves the row alone.
         const latest = latestTime(applied);

@@ -60,6 +60,11 @@ export interface RollupLayout {
 export type StoredGrain = 'minute' | 'hour' | 'day';
 export const STORED_GRAINS: readonly StoredGrain[] = ['minute', 'hour', 'day'];
 
+/** The finest grain the kit writes for a rollup table (see `RollupLayout.finestGrain`). */
+export function finestGrain(layout: RollupLayout): StoredGrain {
+  return layout.finestGrain ?? 'minute';
+}
+
 /** Length of each stored grain; buckets and query boundaries are multiples of it since the epoch. */
 export const GRAIN_MS: Readonly<Record<StoredGrain, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
@@ -128,7 +133,20 @@ export interface StateReader {
  * that lost a deadlock or serialization conflict again, projector included), and only the projection of
  * the run that commits is written.
  */
-export type Projector = (newFacts: StoredFact[], states: StateReader) => Promise<Projection>;
+export type Projector = (newFacts: StoredFact[], states: StateReader, options?: ProjectOptions) => Promise<Projection>;
+
+/** What a store asks of a projection. */
+export interface ProjectOptions {
+  /**
+   * Deltas at each rollup table's finest grain only (`RollupLayout.finestGrain`: the minute for a rollup,
+   * the hour for a projection). A batch's deltas describe the same contributions at every grain (a
+   * coarser bucket is the truncation of a finer one), so a store may derive the coarser grains from the
+   * finest deltas: `DuckDbStore` asks for this and ignores coarser deltas a projector returns anyway.
+   * Change events are built from the rollups' minute deltas, which are there either way.
+   * @default false: deltas at every grain each table keeps
+   */
+  finestGrainOnly?: boolean;
+}
 
 /** Result of applying a batch. */
 export interface ApplyResult {

@@ -1,14 +1,20 @@
 import { DuckDBBlobValue, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
-import { STORED_GRAINS, type RollupLayout, type StoredGrain } from './Store.js';
-import type { MergedRollupRow, MergedRollupTable } from './mergeRollupDeltas.js';
+import { STORED_GRAINS, finestGrain, type RollupLayout, type StoredGrain } from './Store.js';
+import type { CheckedDeltaTable, MergedRollupRow } from './mergeRollupDeltas.js';
 import { fromTimestamp, ident, mergeSql, readRows, rollupColumnsDdl, rollupTable, toTimestamp } from './duckDbSql.js';
 import { appendRows, writeSketchRows } from './duckDbWrites.js';
 import { mergeEncoded, mergeStoredSketches, sketchColumns, type SketchRow } from './sketchRows.js';
 
 /*
- * Rollup deltas of the embedded store. An apply appends each batch's pre-merged rollup rows to a delta
- * table per rollup and grain: no primary key, so no ART index upkeep and no ON CONFLICT per row (that
- * upkeep was most of an apply's cost in DuckDB, see docs/architecture.md "Embedded store write path").
+ * Rollup deltas of the embedded store. An apply appends each batch's pre-merged rows at a rollup table's
+ * finest grain (`finestGrain`: the minute for a rollup, the hour for a projection) to one delta table per
+ * rollup table: no primary key, so no ART index upkeep and no ON CONFLICT per row (that upkeep was most
+ * of an apply's cost in DuckDB, see docs/architecture.md "Embedded store write path"). The coarser grains
+ * have no delta rows of their own: a coarser bucket is the merge of its finer buckets, so reads and
+ * compactions take the finest delta rows with their bucket truncated to the grain (a projection's day
+ * rows from its hour deltas); a grain finer than the finest (a projection's minute) has no deltas at all.
+ * An apply writes a third of the rows it would otherwise (a batch spread over many hours and days merges
+ * little at the coarser grains), and reads merge a few more rows per coarse bucket until the next compaction.
  * Every measure merges by sum/min/max and every sketch by its own merge, so a bucket's value is the merge
  * of its keyed row and its delta rows, in any order: reads aggregate both (`duckDbBucketQuery.ts`), and a
  * compaction folds the deltas into the keyed table in one transaction, which readers see whole or not at
@@ -29,8 +35,30 @@ export const DELTA_FENCE_DDL = 'CREATE TABLE IF NOT EXISTS delta_fence (folded B
 /** Delta rows past the fence: the only ones a read or a compaction takes. */
 const pastFence = (table: string): string => `(SELECT * FROM ${table} WHERE _seq > (SELECT folded FROM delta_fence))`;
 
-/** The delta table of a rollup grain; `delta_` names no other table of the store. */
+/**
+ * The delta table of a rollup grain; `delta_` names no other table of the store. Only the finest grain's
+ * exists now; the others are left by files written before (`resetDeltaTables` folds and drops them).
+ */
 export const deltaTable = (rollup: string, grain: StoredGrain): string => ident(`delta_${rollup}_${grain}`);
+
+/** The grains a layout's deltas fold into: its finest grain and the coarser ones. */
+export function derivedGrains(layout: RollupLayout): readonly StoredGrain[] {
+  return STORED_GRAINS.slice(STORED_GRAINS.indexOf(finestGrain(layout)));
+}
+
+/**
+ * A grain's pending delta rows, in the keyed table's columns: the finest grain's delta rows past the
+ * fence, their bucket truncated to the grain (none for a grain finer than the finest). Every measure and
+ * sketch merges the same whatever the order and grouping, so these rows merge into the grain's buckets
+ * exactly as the grain's own deltas would have.
+ */
+function grainDeltas(layout: RollupLayout, grain: StoredGrain): string {
+  const finest = finestGrain(layout);
+  const bucket = grain === finest ? 'bucket' : `date_trunc('${grain}', bucket) AS bucket`;
+  const rest = [...layout.dimensions, ...Object.keys(layout.columns), ...Object.keys(layout.sketches ?? {})].map(ident);
+  const pending = derivedGrains(layout).includes(grain) ? '_seq > (SELECT folded FROM delta_fence)' : 'false';
+  return `(SELECT ${[bucket, ...rest].join(', ')} FROM ${deltaTable(layout.name, finest)} WHERE ${pending})`;
+}
 
 /** A delta table has the keyed table's columns in layout order and no key. */
 export function deltaDdl(layout: RollupLayout, grain: StoredGrain): string {
@@ -43,79 +71,96 @@ export function deltaDdl(layout: RollupLayout, grain: StoredGrain): string {
 }
 
 /**
- * Readies a rollup grain's delta table at `init`: deltas left by an earlier run (perhaps under an older
- * layout) are folded into the keyed table, then the table is created anew in the layout's column order,
- * the order the appender writes in. Returns nothing to do afterwards: the deltas are empty.
+ * Readies a rollup's delta tables at `init`, once its keyed tables exist: deltas left by an earlier run
+ * (perhaps under an older layout) are folded into the keyed tables of `grains` (those the earlier run
+ * kept, from the finest grain up; a grain added since starts from a finer one's keyed rows), then the
+ * finest grain's table is created anew in the layout's column order, the order the appender writes in.
+ * A file written before coarser grains were derived also holds delta tables of other grains than the
+ * finest (a rollup's hour and day; a projection's minute, empty, and day), each the same facts at its
+ * grain: then each table folds into its own grain only, and all are dropped.
  */
-export async function resetDeltaTable(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain): Promise<void> {
-  const table = `delta_${layout.name}_${grain}`;
-  const columnRows = await readRows(
-    connection,
-    `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
-    [table],
-  );
-  if (columnRows.length > 0) {
-    const existing = new Set(columnRows.map(([name]) => String(name)));
-    const wanted: Array<[string, string]> = [
-      ...Object.keys(layout.columns).map((c): [string, string] => [c, 'DOUBLE']),
-      ...Object.keys(layout.sketches ?? {}).map((c): [string, string] => [c, 'BLOB']),
-    ];
-    for (const [column, type] of wanted) if (!existing.has(column)) await connection.run(`ALTER TABLE ${ident(table)} ADD COLUMN ${ident(column)} ${type}`);
-    await compactDeltas(connection, layout, [grain]);
-    await connection.run(`DROP TABLE ${ident(table)}`);
+export async function resetDeltaTables(connection: DuckDBConnection, layout: RollupLayout, grains: readonly StoredGrain[]): Promise<void> {
+  const existing = new Map<StoredGrain, Set<string>>();
+  for (const grain of STORED_GRAINS) {
+    const columnRows = await readRows(
+      connection,
+      `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
+      [`delta_${layout.name}_${grain}`],
+    );
+    if (columnRows.length > 0) existing.set(grain, new Set(columnRows.map(([name]) => String(name))));
   }
-  await connection.run(deltaDdl(layout, grain));
+  const finest = finestGrain(layout);
+  const ownGrainsOnly = [...existing.keys()].some((grain) => grain !== finest);
+  const derived = derivedGrains(layout);
+  const wanted: Array<[string, string]> = [
+    ...Object.keys(layout.columns).map((c): [string, string] => [c, 'DOUBLE']),
+    ...Object.keys(layout.sketches ?? {}).map((c): [string, string] => [c, 'BLOB']),
+  ];
+  for (const [grain, columns] of existing) {
+    const table = deltaTable(layout.name, grain);
+    for (const [column, type] of wanted) if (!columns.has(column)) await connection.run(`ALTER TABLE ${table} ADD COLUMN ${ident(column)} ${type}`);
+    if (ownGrainsOnly) await foldDeltas(connection, layout, grain, pastFence(table));
+    else for (const target of grains) if (derived.includes(target)) await foldDeltas(connection, layout, target, grainDeltas(layout, target));
+    await connection.run(`DROP TABLE ${table}`);
+  }
+  await connection.run(deltaDdl(layout, finest));
 }
 
-/** Appends a batch's merged rows to the delta tables, one appender per table; returns the rows appended. */
-export async function appendRollupDeltas(connection: DuckDBConnection, tables: readonly MergedRollupTable[], seq: number): Promise<number> {
+/**
+ * Appends a batch's checked deltas to the delta tables, one appender per table, straight from the
+ * projector's objects; returns the rows appended. An absent sum is written as 0, an absent min/max or
+ * sketch as NULL, exactly what the keyed upsert would make of them.
+ */
+export async function appendRollupDeltas(connection: DuckDBConnection, tables: readonly CheckedDeltaTable[], seq: number): Promise<number> {
   let appended = 0;
-  for (const { layout, grain, rows } of tables) {
-    if (rows.length === 0) continue;
-    const kinds = Object.values(layout.columns);
-    const sketchCount = Object.keys(layout.sketches ?? {}).length;
-    await appendRows(connection, `delta_${layout.name}_${grain}`, rows, (appender, row) => {
-      appender.appendTimestamp(toTimestamp(row.bucket));
-      for (const value of row.dims) appender.appendVarchar(value);
-      for (let i = 0; i < kinds.length; i++) {
-        const value = row.values[i];
+  for (const { layout, grain, deltas } of tables) {
+    if (deltas.length === 0) continue;
+    const columns = Object.entries(layout.columns);
+    const sketches = Object.keys(layout.sketches ?? {});
+    const batch = BigInt(seq);
+    await appendRows(connection, `delta_${layout.name}_${grain}`, deltas, (appender, delta) => {
+      appender.appendTimestamp(toTimestamp(delta.bucket));
+      for (const dimension of layout.dimensions) appender.appendVarchar(delta.dims[dimension] ?? '');
+      for (const [column, kind] of columns) {
+        const value = delta.values[column];
         if (value !== undefined) appender.appendDouble(value);
-        else if (kinds[i] === 'sum') appender.appendDouble(0);
+        else if (kind === 'sum') appender.appendDouble(0);
         else appender.appendNull();
       }
-      for (let i = 0; i < sketchCount; i++) {
-        const sketch = row.sketches?.[i];
+      for (const column of sketches) {
+        const sketch = delta.sketches?.[column];
         if (sketch) appender.appendBlob(sketch.encode());
         else appender.appendNull();
       }
-      appender.appendBigInt(BigInt(seq));
+      appender.appendBigInt(batch);
     });
-    appended += rows.length;
+    appended += deltas.length;
   }
   return appended;
 }
 
 /**
- * Folds the delta rows of the given grains into the keyed tables and empties the deltas, inside the
- * caller's transaction. Measures go in one `INSERT ... SELECT ... GROUP BY ... ON CONFLICT` per grain,
- * without a round trip through JS. Sketches cannot be merged in SQL: the keys whose delta rows carry any
- * are read with their stored sketches (one scan of the keyed table per grain, where an apply used to pay
- * two per batch), merged in JS and written back.
+ * Folds the pending delta rows into the keyed tables of every grain from the finest up, inside the caller's transaction.
+ * Measures go in one `INSERT ... SELECT ... GROUP BY ... ON CONFLICT` per grain, without a round trip
+ * through JS. Sketches cannot be merged in SQL: the keys whose delta rows carry any are read with their
+ * stored sketches (one scan of the keyed table per grain, where an apply used to pay two per batch),
+ * merged in JS and written back. Returns the delta rows folded.
  */
-export async function compactDeltas(connection: DuckDBConnection, layout: RollupLayout, grains: readonly StoredGrain[] = STORED_GRAINS): Promise<number> {
-  let compacted = 0;
-  for (const grain of grains) {
-    const [[count]] = await readRows(connection, `SELECT count(*) FROM ${pastFence(deltaTable(layout.name, grain))}`);
-    if (Number(count) === 0) continue;
-    compacted += Number(count);
-    await connection.run(upsertDeltasSql(layout, grain));
-    if (layout.sketches) await compactSketches(connection, layout, grain);
-  }
-  return compacted;
+export async function compactDeltas(connection: DuckDBConnection, layout: RollupLayout): Promise<number> {
+  const [[count]] = await readRows(connection, `SELECT count(*) FROM ${pastFence(deltaTable(layout.name, finestGrain(layout)))}`);
+  if (Number(count) === 0) return 0;
+  for (const grain of derivedGrains(layout)) await foldDeltas(connection, layout, grain, grainDeltas(layout, grain));
+  return Number(count);
+}
+
+/** Folds `source` (delta rows in the keyed table's columns) into the grain's keyed table. */
+async function foldDeltas(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain, source: string): Promise<void> {
+  await connection.run(upsertDeltasSql(layout, grain, source));
+  if (layout.sketches) await compactSketches(connection, layout, grain, source);
 }
 
 /** The keyed upsert of a grain's deltas merged per key (a sum is never NULL in a delta, see `appendRollupDeltas`). */
-function upsertDeltasSql(layout: RollupLayout, grain: StoredGrain): string {
+function upsertDeltasSql(layout: RollupLayout, grain: StoredGrain, source: string): string {
   const table = rollupTable(layout.name, grain);
   const keys = ['bucket', ...layout.dimensions.map(ident)];
   const columns = Object.entries(layout.columns);
@@ -124,7 +169,7 @@ function upsertDeltasSql(layout: RollupLayout, grain: StoredGrain): string {
   const groups = keys.map((_, i) => i + 1).join(', ');
   const sets = columns.map(([column, kind]) => `${ident(column)} = ${mergeSql(kind, `${table}.${ident(column)}`, `excluded.${ident(column)}`)}`);
   const action = sets.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${sets.join(', ')}`;
-  return `INSERT INTO ${table} (${names}) SELECT ${[...keys, ...aggregates].join(', ')} FROM ${pastFence(deltaTable(layout.name, grain))}
+  return `INSERT INTO ${table} (${names}) SELECT ${[...keys, ...aggregates].join(', ')} FROM ${source}
     GROUP BY ${groups} ON CONFLICT (${keys.join(', ')}) ${action}`;
 }
 
@@ -134,10 +179,10 @@ function upsertDeltasSql(layout: RollupLayout, grain: StoredGrain): string {
  * only keys with several delta sketches of a column, or one besides a stored sketch, are read, merged in
  * JS and written back. Those are read first, while the stored sketches are still the old ones.
  */
-async function compactSketches(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain): Promise<void> {
+async function compactSketches(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain, source: string): Promise<void> {
   const sketches = sketchColumns(layout);
   const keys = ['bucket', ...layout.dimensions.map(ident)];
-  const delta = `${pastFence(deltaTable(layout.name, grain))} delta`;
+  const delta = `${source} delta`;
   const table = rollupTable(layout.name, grain);
   const groups = keys.map((_, i) => i + 1).join(', ');
   const match = (alias: string) => keys.map((key) => `d.${key} = ${alias}.${key}`).join(' AND ');
@@ -191,9 +236,7 @@ export async function readDeltaFence(connection: DuckDBConnection): Promise<numb
 
 /** Deletes the delta rows behind the fence (after the compaction committed, in a transaction of its own). */
 export async function dropFoldedDeltas(connection: DuckDBConnection, layout: RollupLayout): Promise<void> {
-  for (const grain of STORED_GRAINS) {
-    await connection.run(`DELETE FROM ${deltaTable(layout.name, grain)} WHERE _seq <= (SELECT folded FROM delta_fence)`);
-  }
+  await connection.run(`DELETE FROM ${deltaTable(layout.name, finestGrain(layout))} WHERE _seq <= (SELECT folded FROM delta_fence)`);
 }
 
 /** A `list()` of BLOBs as DuckDB returns it (NULL when the group had none). */
@@ -202,8 +245,11 @@ export function encodedList(value: unknown): Array<Uint8Array | null> {
   return value.items.map((item) => (item instanceof DuckDBBlobValue ? item.bytes : null));
 }
 
-/** The rows a bucket query reads for a rollup grain: its keyed rows and its delta rows, same columns. */
+/**
+ * The rows a bucket query reads for a rollup grain: its keyed rows and the pending delta rows of the
+ * table's finest grain truncated to the grain, same columns.
+ */
 export function rollupRowsSql(layout: RollupLayout, grain: StoredGrain, keyedTable: string, columns: readonly string[]): string {
   const list = columns.join(', ');
-  return `(SELECT ${list} FROM ${keyedTable} UNION ALL SELECT ${list} FROM ${pastFence(deltaTable(layout.name, grain))})`;
+  return `(SELECT ${list} FROM ${keyedTable} UNION ALL SELECT ${list} FROM ${grainDeltas(layout, grain)})`;
 }

@@ -1,6 +1,6 @@
 import type { DuckDBConnection, DuckDBListValue } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout, type StoreLayout, type StoredGrain } from './Store.js';
-import { DELTA_FENCE_DDL, moveDeltaFence, readDeltaFence, resetDeltaTable } from './duckDbDeltas.js';
+import { DELTA_FENCE_DDL, moveDeltaFence, readDeltaFence, resetDeltaTables } from './duckDbDeltas.js';
 import { BASE_DDL, ident, readRows, rollupDdl, rollupStageDdl, rollupTable, sketchStageDdl, stateDdl } from './duckDbSql.js';
 
 /**
@@ -23,12 +23,18 @@ export async function initSchema(connection: DuckDBConnection, layout: StoreLayo
     // Staging first: folding deltas left by an earlier run goes through it.
     await connection.run(rollupStageDdl(rollup));
     if (rollup.sketches) await connection.run(sketchStageDdl(rollup));
-    for (const [i, grain] of STORED_GRAINS.entries()) {
+    const kept: StoredGrain[] = [];
+    for (const grain of STORED_GRAINS) {
       const existed = await tableExists(connection, `rollup_${rollup.name}_${grain}`);
       await connection.run(rollupDdl(rollup, grain));
       await migrateRollup(connection, rollup, grain);
-      await resetDeltaTable(connection, rollup, grain);
-      if (!existed && i > 0) await backfillFromFinerGrain(connection, rollup, STORED_GRAINS[i - 1], grain);
+      if (existed) kept.push(grain);
+    }
+    // Deltas left by an earlier run fold into the grains that were there; a new grain then starts from
+    // the finer grain's keyed rows, which hold them.
+    await resetDeltaTables(connection, rollup, kept);
+    for (const [i, grain] of STORED_GRAINS.entries()) {
+      if (i > 0 && !kept.includes(grain)) await backfillFromFinerGrain(connection, rollup, STORED_GRAINS[i - 1], grain);
     }
   }
   // Every delta table is new and empty now: sequence numbers start again.

@@ -47,11 +47,6 @@ export function stateDdl(state: string): string {
   return `CREATE TABLE IF NOT EXISTS ${stateTable(state)} (key VARCHAR PRIMARY KEY, value JSON, updated_at TIMESTAMP)`;
 }
 
-/** States of keys known to be absent: a plain INSERT, cheaper in DuckDB than the upsert's conflict check. */
-export function insertStagedStatesSql(state: string): string {
-  return `INSERT INTO ${stateTable(state)} (key, value, updated_at) SELECT key, value::JSON, updated_at FROM stage_state`;
-}
-
 export function upsertStagedStatesSql(state: string): string {
   return `INSERT INTO ${stateTable(state)} (key, value, updated_at) SELECT key, value::JSON, updated_at FROM stage_state
     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`;

@@ -16,7 +16,6 @@ import {
   toTimestamp,
   upsertStagedRollupSql,
   upsertStagedStatesSql,
-  insertStagedStatesSql,
 } from './duckDbSql.js';
 import { factKey } from './storeInputs.js';
 import { KeyHashSet } from './KeyHashSet.js';
@@ -155,26 +154,25 @@ export async function writeSketchRows(
 
 /**
  * Writes state values; `writesByState` holds at most one write per key (see `mergeStateWrites`). Keys the
- * transaction read and found absent (`stateKeys`) are inserted plainly; the others go through the upsert.
+ * transaction read and found absent (`stateKeys`) are appended to the state table as they are (its key
+ * still refuses a duplicate, which fails the transaction); the others go through a staged upsert.
  */
 export async function upsertStates(connection: DuckDBConnection, writesByState: Map<string, StateWrite[]>, stateKeys?: DuckDbStateKeys): Promise<void> {
   for (const [state, writes] of writesByState) {
     const fresh = stateKeys ? writes.filter((write) => stateKeys.isAbsent(state, write.key)) : [];
     const others = fresh.length > 0 ? writes.filter((write) => !stateKeys!.isAbsent(state, write.key)) : writes;
     for (const write of writes) stateKeys?.writing(state, write.key);
-    for (const [part, sql] of [
-      [fresh, insertStagedStatesSql(state)],
-      [others, upsertStagedStatesSql(state)],
-    ] as const) {
-      if (part.length === 0) continue;
-      await stage(connection, 'stage_state', part, (appender, write) => {
-        appender.appendVarchar(write.key);
-        appender.appendVarchar(JSON.stringify(write.value));
-        appender.appendTimestamp(toTimestamp(write.updatedAt));
-      });
-      await connection.run(sql);
-      await connection.run('DELETE FROM stage_state');
-    }
+    const writeRow = (appender: DuckDBAppender, write: StateWrite) => {
+      appender.appendVarchar(write.key);
+      appender.appendVarchar(JSON.stringify(write.value));
+      appender.appendTimestamp(toTimestamp(write.updatedAt));
+    };
+    // No staging, INSERT ... SELECT and DELETE for new keys, such as new orders: most of a batch's states.
+    await appendRows(connection, `state_${state}`, fresh, writeRow);
+    if (others.length === 0) continue;
+    await stage(connection, 'stage_state', others, writeRow);
+    await connection.run(upsertStagedStatesSql(state));
+    await connection.run('DELETE FROM stage_state');
   }
 }
 

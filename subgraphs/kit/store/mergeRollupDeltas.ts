@@ -1,5 +1,5 @@
 import { isSketch, mergeSketch, sketchKind, type Sketch } from '../sketches/sketchKinds.js';
-import { GRAIN_MS, STORED_GRAINS, type MergeKind, type RollupDelta, type RollupLayout, type StateWrite, type StoredGrain } from './Store.js';
+import { GRAIN_MS, STORED_GRAINS, finestGrain, type MergeKind, type RollupDelta, type RollupLayout, type StateWrite, type StoredGrain } from './Store.js';
 
 /** One rollup row to upsert: deltas of a batch with the same bucket and dimensions, merged. */
 export interface MergedRollupRow {
@@ -43,7 +43,7 @@ interface TableMerge {
  * key only once. Validates every delta against the layout, so a bad projection fails before any write.
  */
 export function mergeRollupDeltas(deltas: RollupDelta[], layouts: ReadonlyMap<string, RollupLayout>): MergedRollupTable[] {
-  const tables = new Map<string, TableMerge>();
+  const tables = tableMerges();
   for (const delta of deltas) {
     const merge = tableMerge(tables, delta, layouts);
     const { layout } = merge.table;
@@ -67,49 +67,88 @@ export function mergeRollupDeltas(deltas: RollupDelta[], layouts: ReadonlyMap<st
     mergeValues(row, delta, merge);
     if (delta.sketches) mergeSketches(row, delta, merge);
   }
-  return [...tables.values()].map((merge) => merge.table);
+  return tables.ordered.map((merge) => merge.table);
+}
+
+/** A batch's deltas of one rollup table, checked, as the projector made them. */
+export interface CheckedDeltaTable {
+  layout: RollupLayout;
+  grain: StoredGrain;
+  deltas: RollupDelta[];
 }
 
 /**
- * The deltas as rows, one per delta, validated exactly like `mergeRollupDeltas` but not merged: for a
- * store that appends them to tables without a key (DuckDB's delta tables), where rows of one key merge
- * when read or compacted. Sketches are the projector's own objects, not copies: nothing merges into them.
+ * The deltas at each table's finest grain (`finestGrain`) grouped by table and validated exactly like
+ * `mergeRollupDeltas` (deltas of coarser grains are validated too, then left out), without building rows:
+ * for a store that appends them to tables without a key (DuckDB's delta tables), where rows of one key
+ * merge when read or compacted and the coarser grains derive from them.
  */
-export function rollupDeltaRows(deltas: RollupDelta[], layouts: ReadonlyMap<string, RollupLayout>): MergedRollupTable[] {
-  const tables = new Map<string, TableMerge>();
+export function checkedDeltaTables(deltas: RollupDelta[], layouts: ReadonlyMap<string, RollupLayout>): CheckedDeltaTable[] {
+  const tables = tableMerges();
+  const checked = new Map<TableMerge, CheckedDeltaTable>();
   for (const delta of deltas) {
     const merge = tableMerge(tables, delta, layouts);
-    assertBucket(delta, merge.table.layout);
-    const row: MergedRollupRow = {
-      bucket: delta.bucket,
-      dims: dimensionValues(delta, merge.table.layout),
-      values: new Array<number | undefined>(merge.kinds.length),
-    };
-    mergeValues(row, delta, merge);
-    if (merge.sketchIndex.size) {
-      row.sketches = new Array<Sketch | undefined>(merge.sketchIndex.size);
-      if (delta.sketches) placeSketches(row, delta, merge);
-    }
-    merge.table.rows.push(row);
+    const { layout } = merge.table;
+    assertBucket(delta, layout);
+    checkDimensions(delta, layout);
+    checkValues(delta, merge);
+    if (delta.sketches) checkSketches(delta, merge);
+    if (delta.grain !== finestGrain(layout)) continue;
+    let table = checked.get(merge);
+    if (!table) checked.set(merge, (table = { layout, grain: delta.grain, deltas: [] }));
+    table.deltas.push(delta);
   }
-  return [...tables.values()].map((merge) => merge.table);
+  return [...checked.values()];
 }
 
-function placeSketches(row: MergedRollupRow, delta: RollupDelta, { table, sketchIndex }: TableMerge): void {
+function checkValues(delta: RollupDelta, { table, columnIndex }: TableMerge): void {
+  for (const column in delta.values) {
+    if (!Object.hasOwn(delta.values, column)) continue;
+    const value = delta.values[column];
+    if (!columnIndex.has(column)) throw new Error(`delta for ${table.layout.name} has unknown column ${JSON.stringify(column)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new Error(`delta for ${table.layout.name}.${column} is not a finite number: ${String(value)}`);
+    }
+  }
+}
+
+function checkSketches(delta: RollupDelta, { table, sketchIndex }: TableMerge): void {
   for (const column in delta.sketches) {
     if (!Object.hasOwn(delta.sketches, column)) continue;
     const sketch = delta.sketches[column];
-    const i = sketchIndex.get(column);
-    if (i === undefined) throw new Error(`delta for ${table.layout.name} has unknown sketch column ${JSON.stringify(column)}`);
+    if (!sketchIndex.has(column)) throw new Error(`delta for ${table.layout.name} has unknown sketch column ${JSON.stringify(column)}`);
     if (!isSketch(sketch) || sketchKind(sketch) !== table.layout.sketches![column]) {
       throw new Error(`delta for ${table.layout.name}.${column} is not a ${table.layout.sketches![column]} sketch`);
     }
-    row.sketches![i] = sketch;
   }
 }
 
-function tableMerge(tables: Map<string, TableMerge>, delta: RollupDelta, layouts: ReadonlyMap<string, RollupLayout>): TableMerge {
-  const existing = tables.get(`${delta.rollup}:${delta.grain}`);
+/** `dimensionValues`' checks without building the list. */
+function checkDimensions(delta: RollupDelta, layout: RollupLayout): void {
+  let present = 0;
+  for (const name of layout.dimensions) {
+    if (!Object.hasOwn(delta.dims, name)) continue;
+    present++;
+    const value = delta.dims[name] ?? '';
+    if (typeof value !== 'string') throw new Error(`delta for ${layout.name} has a non-string value for dimension ${name}`);
+  }
+  if (present !== ownKeyCount(delta.dims)) {
+    const unknown = Object.keys(delta.dims).find((name) => !layout.dimensions.includes(name));
+    throw new Error(`delta for ${layout.name} has unknown dimension ${JSON.stringify(unknown)}`);
+  }
+}
+
+/** Table merges of a batch by rollup, then grain (no key string per delta), and in first-seen order. */
+interface TableMerges {
+  byRollup: Map<string, Map<string, TableMerge>>;
+  ordered: TableMerge[];
+}
+
+const tableMerges = (): TableMerges => ({ byRollup: new Map(), ordered: [] });
+
+function tableMerge(tables: TableMerges, delta: RollupDelta, layouts: ReadonlyMap<string, RollupLayout>): TableMerge {
+  let grains = tables.byRollup.get(delta.rollup);
+  const existing = grains?.get(delta.grain);
   if (existing) return existing;
   const layout = layouts.get(delta.rollup);
   if (!layout) throw new Error(`delta for unknown rollup ${JSON.stringify(delta.rollup)}`);
@@ -122,7 +161,9 @@ function tableMerge(tables: Map<string, TableMerge>, delta: RollupDelta, layouts
     kinds: columns.map((column) => layout.columns[column]),
     sketchIndex: new Map(Object.keys(layout.sketches ?? {}).map((column, i) => [column, i])),
   };
-  tables.set(`${delta.rollup}:${delta.grain}`, merge);
+  if (!grains) tables.byRollup.set(delta.rollup, (grains = new Map<string, TableMerge>()));
+  grains.set(delta.grain, merge);
+  tables.ordered.push(merge);
   return merge;
 }
 
@@ -190,9 +231,15 @@ function dimensionValues(delta: RollupDelta, layout: RollupLayout): string[] {
     dims.push(value);
   }
   // Only when some key was not a dimension is it worth finding which one.
-  if (present !== Object.keys(delta.dims).length) {
+  if (present !== ownKeyCount(delta.dims)) {
     const unknown = Object.keys(delta.dims).find((name) => !layout.dimensions.includes(name));
     throw new Error(`delta for ${layout.name} has unknown dimension ${JSON.stringify(unknown)}`);
   }
   return dims;
+}
+
+function ownKeyCount(record: object): number {
+  let count = 0;
+  for (const key in record) if (Object.hasOwn(record, key)) count++;
+  return count;
 }

@@ -187,7 +187,7 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
     if (facts.length === 0) break;
     counter.facts += facts.length;
     after = facts.at(-1);
-    const { deltas } = await context.reprojector.project(facts, NO_STATE);
+    const { deltas } = await context.reprojector.project(facts, NO_STATE, { finestGrainOnly: true });
     const inSpan = deltas.filter(
       (d) =>
         d.grain === (context.rollups.get(d.rollup)?.finestGrain ?? 'minute') &&
