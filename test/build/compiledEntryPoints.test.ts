@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../../scripts/gatewayNodeFlags.js';
 import { childrenOf, freePort, PROJECT_ROOT as ROOT } from '../support/launchedProcess.js';
 import { useCompiledEntryPoints } from '../support/useCompiledEntryPoints.js';
 
@@ -63,7 +64,9 @@ describe('the build', () => {
   it('should run every npm entry point on dist/ with plain node', () => {
     const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     for (const entry of ['start', 'gateway', 'subgraph', 'simulate', 'compose', 'token']) {
-      expect(scripts[entry]).toBe(`node dist/scripts/${entry}.js`);
+      // The gateway runs with its own V8 flags (scripts/gatewayNodeFlags.ts), still plain node on dist/.
+      const flags = entry === 'gateway' ? `${GATEWAY_NODE_FLAGS.join(' ')} ` : '';
+      expect(scripts[entry]).toBe(`node ${flags}dist/scripts/${entry}.js`);
     }
   });
 });
@@ -141,7 +144,7 @@ describe('compiled entry points', () => {
     for (const args of children) {
       expect(args).toMatch(
         new RegExp(
-          `^${process.execPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ${DIST.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/scripts/(gateway|subgraph)\\.js`,
+          `^${process.execPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (${GATEWAY_NODE_FLAGS.join(' ')} )?${DIST.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/scripts/(gateway|subgraph)\\.js`,
         ),
       );
       expect(args).not.toMatch(/tsx/);
