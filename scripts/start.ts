@@ -12,6 +12,7 @@ import { simulatorConfigFromEnv } from '../simulator/simulatorConfig.js';
 import { devProducerHeaders } from './devToken.js';
 import { postSampleFacts } from './postSampleFacts.js';
 import { runMain } from './runMain.js';
+import { GATEWAY_NODE_FLAGS } from './gatewayNodeFlags.js';
 import { superviseChild, type SupervisedChild } from './superviseChild.js';
 
 /**
@@ -38,7 +39,8 @@ await runMain('mesh', async () => {
     // unless MESH_LOG_FORMAT says otherwise (their own stderr is a pipe and would pick JSON).
     ...(process.stderr.isTTY && !process.env.MESH_LOG_FORMAT && { MESH_LOG_FORMAT: 'pretty' }),
   };
-  const start = (name: string, script: string, args: string[] = []) => superviseChild({ name, entry: entryPoint(script), args, env });
+  const start = (name: string, script: string, args: string[] = [], nodeFlags: readonly string[] = []) =>
+    superviseChild({ name, entry: entryPoint(script), args, nodeFlags, env });
 
   // Stopped in this order: first what clients talk to, last what holds the data.
   let gateway: SupervisedChild | null = null;
@@ -63,7 +65,7 @@ await runMain('mesh', async () => {
         log: (line) => console.log(`${'[simulator]'.padEnd(12)}${line}`),
       });
     }
-    gateway = start('gateway', 'gateway');
+    gateway = start('gateway', 'gateway', [], GATEWAY_NODE_FLAGS);
     const { url } = await gateway.ready;
     const graphql = url ?? `http://${host}:${process.env.GATEWAY_PORT ?? '4000'}/graphql`;
     const origin = graphql.replace(/\/graphql$/, '');

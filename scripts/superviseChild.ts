@@ -11,6 +11,8 @@ export interface SuperviseChildOptions {
   entry: string;
   /** Arguments after the entry point. @default [] */
   args?: string[];
+  /** Node flags of this piece, after this process's own (e.g. scripts/gatewayNodeFlags.ts). @default [] */
+  nodeFlags?: readonly string[];
   /** The child's environment. @default this process's */
   env?: NodeJS.ProcessEnv;
   /** Receives every output line of the child (prefixed) and the supervisor's own lines. @default console.log */
@@ -47,7 +49,7 @@ export interface SupervisedChild {
  * (`scripts/childMessage.ts`); the child sees the IPC channel close if the launcher dies, and stops.
  */
 export function superviseChild(options: SuperviseChildOptions): SupervisedChild {
-  const { name, entry, args = [], env = process.env, log = console.log, restart = {}, stableAfterMs = 30_000, stopTimeoutMs = 8_000 } = options;
+  const { name, entry, args = [], nodeFlags = [], env = process.env, log = console.log, restart = {}, stableAfterMs = 30_000, stopTimeoutMs = 8_000 } = options;
   const prefix = `[${name}]`.padEnd(12);
   let child: ChildProcess | null = null;
   let stopping = false;
@@ -65,7 +67,7 @@ export function superviseChild(options: SuperviseChildOptions): SupervisedChild 
     if (stopping) return;
     const startedAt = Date.now();
     // The node flags of this process (none under `npm start`; tsx's loader during development) go to the child too.
-    const current = spawn(process.execPath, [...process.execArgv, entry, ...args], {
+    const current = spawn(process.execPath, [...process.execArgv, ...nodeFlags, entry, ...args], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env,
       // Its own process group: Ctrl-C in a terminal reaches the launcher only, which stops the pieces in order

@@ -174,9 +174,14 @@ export async function startBenchMesh(gatewayNodeArgs: string[] = [], subgraphNod
       gateway: { pid: gateway.child.pid!, port: Number(new URL(url).port), url, wsUrl },
       subgraphPids: children.filter((child) => child !== gateway.child).map((child) => child.pid!),
       async gatewayHeap() {
-        const text = await fetch(url.replace(/\/graphql$/, '/metrics'), { signal: AbortSignal.timeout(120_000) })
-          .then((response) => response.text())
-          .catch(() => '');
+        // A keep-alive socket the gateway dropped while it was blocked (writing a heap snapshot) fails the
+        // first fetch: that read used to give NaN. Ask again on a failed or incomplete answer.
+        let text = '';
+        for (let attempt = 0; attempt < 3 && !/^nodejs_heap_size_used_bytes /m.test(text); attempt++) {
+          text = await fetch(url.replace(/\/graphql$/, '/metrics'), { signal: AbortSignal.timeout(120_000) })
+            .then((response) => response.text())
+            .catch(() => '');
+        }
         const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
         return { used: read('nodejs_heap_size_used_bytes'), total: read('nodejs_heap_size_total_bytes') };
       },

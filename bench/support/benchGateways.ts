@@ -1,6 +1,6 @@
 /**
  * The gateways the benchmark compares, each a separate process started by bench/gateway.ts:
- * - `ours`: the compiled gateway (`node dist/scripts/gateway.js`, as `npm run gateway` runs it) on the
+ * - `ours`: the compiled gateway (`node <GATEWAY_NODE_FLAGS> dist/scripts/gateway.js`, as `npm run gateway` runs it) on the
  *   supergraph file, auth enforcement on (the default configuration with the dev key set) and a valid
  *   token on every request;
  * - `apollo`: bare @apollo/gateway behind @apollo/server's standalone server, nothing else (plain
@@ -13,7 +13,9 @@
  * that off (its HTTP transport's `deduplicateInflightRequests`), for a like-for-like count of subgraph
  * requests.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../../scripts/gatewayNodeFlags.js';
 
 /** How to start one gateway and talk to it. */
 export interface BenchGateway {
@@ -78,6 +80,16 @@ export const BENCH_GATEWAY_NAMES = [
   'baseline-no-dedup',
 ] as const;
 
+/**
+ * The node flags another checkout's `npm run gateway` starts the gateway with (its package.json), so a
+ * baseline runs as its own commit runs it: `node <flags> dist/scripts/gateway.js`.
+ */
+function nodeFlagsOf(checkout: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(checkout, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const words = (scripts?.gateway ?? '').split(/\s+/);
+  return words[0] === 'node' ? words.slice(1, words.indexOf('dist/scripts/gateway.js')).filter((word) => word.startsWith('--')) : [];
+}
+
 export function benchGateways({ supergraphFile, ports, token, hiveConfigFile, baselineDir }: BenchGatewaysOptions): BenchGateway[] {
   const url = (name: string) => `http://127.0.0.1:${ports[name]}/graphql`;
   const hiveBin = path.resolve('node_modules/@graphql-hive/gateway/dist/bin.js');
@@ -85,7 +97,7 @@ export function benchGateways({ supergraphFile, ports, token, hiveConfigFile, ba
   const hiveConfig = hiveConfigFile ? ['--config-path', hiveConfigFile] : [];
   const ours = (name: string, settings: Record<string, string> = {}): BenchGateway => ({
     name,
-    args: ['dist/scripts/gateway.js'],
+    args: [...GATEWAY_NODE_FLAGS, 'dist/scripts/gateway.js'],
     env: {
       ...common,
       GATEWAY_HOST: '127.0.0.1',
@@ -99,7 +111,7 @@ export function benchGateways({ supergraphFile, ports, token, hiveConfigFile, ba
     url: url(name),
   });
   const baseline = (name: string, settings: Record<string, string> = {}): BenchGateway[] =>
-    baselineDir ? [{ ...ours(name, settings), args: [path.join(path.resolve(baselineDir), 'dist/scripts/gateway.js')] }] : [];
+    baselineDir ? [{ ...ours(name, settings), args: [...nodeFlagsOf(baselineDir), path.join(path.resolve(baselineDir), 'dist/scripts/gateway.js')] }] : [];
   return [
     ...baseline('baseline'),
     ...baseline('baseline-no-dedup', { MESH_SUBGRAPH_DEDUP: 'off' }),

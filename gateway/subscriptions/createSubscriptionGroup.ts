@@ -8,6 +8,7 @@ import type { ServiceMap } from '@apollo/gateway';
 import { GraphQLError, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import type { ClientStream } from './ClientStream.js';
+import { coalesceEntityFetches } from './coalesceEntityFetches.js';
 import { eventFrame, type EventFrame } from './EventFrame.js';
 import type { UpstreamPool, UpstreamSubscriptionRequest } from './createUpstreamPool.js';
 import type { SubscriptionPlan } from './planSubscription.js';
@@ -48,8 +49,11 @@ export interface SubscriptionGroup {
   end(): void;
 }
 
-/** Events of one group whose rest of plan runs at once; more wait for a slot. */
-const MAX_EVENTS_IN_FLIGHT = 16;
+/**
+ * Events of one group whose rest of plan runs at once; more wait for a slot. Their entity fetches asked in
+ * one turn go out as one request per subgraph (`coalesceEntityFetches`), so this is also the largest batch.
+ */
+const MAX_EVENTS_IN_FLIGHT = 64;
 
 const internalError = (error: unknown) =>
   new GraphQLError('Could not complete the subscription event.', {
@@ -58,7 +62,8 @@ const internalError = (error: unknown) =>
   });
 
 export function createSubscriptionGroup(options: SubscriptionGroupOptions): SubscriptionGroup {
-  const { plan, dataSources, context, transform, pool, upstream, onClose, onEvent } = options;
+  const { plan, context, transform, pool, upstream, onClose, onEvent } = options;
+  const dataSources = coalesceEntityFetches(options.dataSources);
   const { serviceName } = upstream;
   const members = new Set<ClientStream>();
   let closed = false;

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { createSubgraphClient, type SubgraphHttp, type SubgraphPostResponse } from './createSubgraphClient.js';
-import { isShareableFetch } from './shareInflight.js';
+import { encodeRequestBody, isShareableFetch } from './shareInflight.js';
 
 /** Options of a `SubgraphDataSource`. */
 export interface SubgraphDataSourceOptions {
@@ -52,21 +52,23 @@ export class SubgraphDataSource<TContext extends Record<string, unknown> = Recor
     request.http = { method: 'POST', url: this.url, headers };
     const hook = this.willSendRequest(options);
     if (hook) await hook;
-    if (!request.query) throw new Error('Missing query');
-    const { http: _http, ...payload } = request;
+    const { http: _http, query, ...others } = request;
+    if (!query) throw new Error('Missing query');
+    const { body, parts } = encodeRequestBody(query, others);
     const response = await this.http.post({
       serviceName: this.serviceName,
       url: this.url,
-      body: JSON.stringify(payload),
+      body,
+      bodyParts: parts,
       headers: Object.fromEntries(headers),
       context: options.context,
       shareable: isShareableFetch(options),
     });
     if (response.status < 200 || response.status > 299) throw this.errorFromResponse(response);
-    const body = parseBody(response);
-    if (body === null || typeof body !== 'object' || Array.isArray(body))
+    const answer = parseBody(response);
+    if (answer === null || typeof answer !== 'object' || Array.isArray(answer))
       throw new Error(`Expected JSON response body, but received: ${response.text.slice(0, 200)}`);
-    return body;
+    return answer;
   }
 
   private errorFromResponse(response: SubgraphPostResponse): GraphQLError {

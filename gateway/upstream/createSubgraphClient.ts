@@ -16,7 +16,7 @@ import { CircuitOpenError } from './CircuitOpenError.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig } from './SubgraphClientConfig.js';
 import { SubgraphTimeoutError } from './SubgraphTimeoutError.js';
 import { retryWithBackoff } from './retryWithBackoff.js';
-import { InflightRequests, sharingKey, type SharedRequest } from './shareInflight.js';
+import { InflightRequests, sharingKey, type BodyParts, type SharedRequest } from './shareInflight.js';
 
 /** How one subgraph request ended, for metrics. */
 export type FetchOutcome = 'ok' | 'http_error' | 'timeout' | 'connection_error' | 'error' | 'circuit_open';
@@ -44,6 +44,11 @@ export interface SubgraphPostRequest {
   serviceName: string;
   url: string;
   body: string;
+  /**
+   * `body` as its document and the rest (shareInflight.ts `encodeRequestBody`): a cheaper sharing key
+   * than the whole body. @default none (the body is the key)
+   */
+  bodyParts?: BodyParts;
   headers: Record<string, string>;
   /**
    * The client operation's context (Apollo's `contextValue`): its deadline, if `plugin` stamped one,
@@ -188,7 +193,7 @@ export function createSubgraphClient(options: SubgraphClientOptions = {}): Subgr
     if (!config.dedupe || !request.shareable) return send(request, budget);
     // The shared request runs to the subgraph's timeout; each caller stops waiting at its own budget.
     return waitFor(
-      inflight.join(sharingKey(url, headers, body), (signal) => send(request, limit, signal)),
+      inflight.join(sharingKey(url, headers, request.bodyParts ?? body), (signal) => send(request, limit, signal)),
       serviceName,
       budget,
       limit,

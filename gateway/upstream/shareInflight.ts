@@ -42,12 +42,47 @@ function onlyReads(query: string): boolean {
   return reads;
 }
 
-/** The key under which a request is shared: everything sent, but per-request trace headers. */
-export function sharingKey(url: string, headers: Readonly<Record<string, string>>, body: string): string {
+/**
+ * A request body as the two parts that identify it, for the sharing key: its query document (for a
+ * fetch of a plan step the same string every time, whose hash V8 keeps, so a lookup does not read it
+ * again) and everything else (variables, representations, operation name).
+ */
+export interface BodyParts {
+  readonly document: string;
+  readonly rest: string;
+}
+
+/** JSON-quoted query documents by document: a plan step's document is quoted once, not per fetch. */
+const quoted = new Map<string, string>();
+function quote(document: string): string {
+  let text = quoted.get(document);
+  if (text === undefined) {
+    if (quoted.size >= 10_000) quoted.clear();
+    quoted.set(document, (text = JSON.stringify(document)));
+  }
+  return text;
+}
+
+/**
+ * A GraphQL request's JSON body with its parts for the sharing key: what `JSON.stringify({ query, ...others })`
+ * sends (key order means nothing in JSON), the query quoted once per document.
+ */
+export function encodeRequestBody(query: string, others: Readonly<Record<string, unknown>>): { body: string; parts: BodyParts } {
+  const rest = JSON.stringify(others);
+  const head = `{"query":${quote(query)}`;
+  return { body: rest === '{}' ? `${head}}` : `${head},${rest.slice(1)}`, parts: { document: query, rest } };
+}
+
+/**
+ * The key under which a request is shared: everything sent, but per-request trace headers, as levels of
+ * a tree of Maps (`InflightRequests`): the document, then URL and headers, then the rest of the body. A
+ * body given whole is its own last level (under an empty document).
+ */
+export function sharingKey(url: string, headers: Readonly<Record<string, string>>, body: string | BodyParts): readonly [string, string, string] {
   // Header names are lower case (from a Headers object) and no URL or header value holds a NUL.
-  let key = url;
-  for (const name of Object.keys(headers).sort()) if (!UNSHARED_HEADERS.has(name.toLowerCase())) key += `\0${name.toLowerCase()}\0${headers[name]}`;
-  return `${key}\0\0${body}`;
+  let target = url;
+  for (const name of Object.keys(headers).sort()) if (!UNSHARED_HEADERS.has(name.toLowerCase())) target += `\0${name.toLowerCase()}\0${headers[name]}`;
+  return typeof body === 'string' ? ['', target, body] : [body.document, target, body.rest];
 }
 
 /** One request in flight and the callers waiting for it. */
@@ -59,20 +94,40 @@ export interface SharedRequest<T> {
   abort(): void;
 }
 
-/** In-flight requests by sharing key; an entry leaves when its answer (or failure) arrives. */
+type Level<T> = Map<string, Map<string, Map<string, SharedRequest<T>>>>;
+
+/**
+ * In-flight requests by sharing key; an entry leaves when its answer (or failure) arrives. Keyed level by
+ * level: a flat key would be a new string of several KB per fetch, hashed whole on every lookup.
+ */
 export class InflightRequests<T> {
-  private readonly requests = new Map<string, SharedRequest<T>>();
+  private readonly requests: Level<T> = new Map();
+  private count = 0;
 
   /** The request in flight under `key`, or the one `start` sends now (then shared until it settles). */
-  join(key: string, start: (signal: AbortSignal) => Promise<T>): SharedRequest<T> {
-    const known = this.requests.get(key);
+  join(key: readonly [string, string, string], start: (signal: AbortSignal) => Promise<T>): SharedRequest<T> {
+    const [document, target, rest] = key;
+    let byTarget = this.requests.get(document);
+    let byRest = byTarget?.get(target);
+    const known = byRest?.get(rest);
     if (known) return known;
+    if (!byTarget) this.requests.set(document, (byTarget = new Map<string, Map<string, SharedRequest<T>>>()));
+    if (!byRest) byTarget.set(target, (byRest = new Map<string, SharedRequest<T>>()));
     const controller = new AbortController();
     const shared: SharedRequest<T> = { answer: start(controller.signal), waiting: 0, settled: false, abort: () => controller.abort() };
-    this.requests.set(key, shared);
+    byRest.set(rest, shared);
+    this.count += 1;
+    const level = byRest;
     const done = () => {
       shared.settled = true;
-      if (this.requests.get(key) === shared) this.requests.delete(key);
+      if (level.get(rest) !== shared) return;
+      level.delete(rest);
+      this.count -= 1;
+      if (level.size > 0) return;
+      const targets = this.requests.get(document);
+      if (targets?.get(target) !== level) return;
+      targets.delete(target);
+      if (targets.size === 0) this.requests.delete(document);
     };
     shared.answer.then(done, done);
     return shared;
@@ -80,6 +135,6 @@ export class InflightRequests<T> {
 
   /** How many requests are in flight (for tests). */
   get size(): number {
-    return this.requests.size;
+    return this.count;
   }
 }

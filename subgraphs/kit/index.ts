@@ -61,6 +61,7 @@ export {
 } from './graphql/historyArguments.js';
 export { selectsField } from './graphql/selectsField.js';
 export type { ComparePeriod } from './history/comparisonBoundaries.js';
+export type { HistoryBucket } from './history/queryHistory.js';
 export { bucketEndOf, bucketStartOf, type Granularity } from './history/timeBuckets.js';
 export { DateTime } from '../../core/graphql/DateTime.js';
 export { mapAsyncIterator } from '../../core/async/mapAsyncIterator.js';

@@ -2,11 +2,15 @@
  * Secure by default: in production (`NODE_ENV=production` or `MESH_SECURE=true`) the real entry scripts
  * refuse to start with the committed dev gateway secret or the committed dev key, exiting 1 with one
  * line that names the setting to change. Ports are 0: a process that wrongly starts does not collide.
+ * The scripts run compiled, as `npm run gateway` and `npm run subgraph` run them (the build runs first, a
+ * no-op when `dist/` is up to date).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PROJECT_ROOT } from '../support/launchedProcess.js';
+import { buildEntryPoints } from '../support/useCompiledEntryPoints.js';
 
 const IDP = { MESH_AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json' };
 const SECRET = 'a-production-secret-of-more-than-32-characters';
@@ -14,7 +18,8 @@ const SECRET = 'a-production-secret-of-more-than-32-characters';
 /** Runs an entry script with exactly this environment (plus PATH); kills it if it is still running after 30 s. */
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    const child = spawn(process.execPath, args, {
+      cwd: PROJECT_ROOT,
       env: {
         PATH: process.env.PATH ?? '',
         GATEWAY_PORT: '0',
@@ -38,9 +43,11 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
 }
 
 const entries = [
-  ['gateway', ['scripts/gateway.ts']],
-  ['subgraph orders', ['scripts/subgraph.ts', 'orders']],
+  ['gateway', ['dist/scripts/gateway.js']],
+  ['subgraph orders', ['dist/scripts/subgraph.js', 'orders']],
 ] as const;
+
+beforeAll(buildEntryPoints, 250_000);
 
 describe.each(entries)('%s', (name, args) => {
   it.each([

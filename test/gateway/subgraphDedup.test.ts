@@ -6,7 +6,7 @@
  */
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { createSubgraphClient, type SubgraphPostRequest } from '../../gateway/upstream/createSubgraphClient.js';
-import { isShareableFetch, sharingKey } from '../../gateway/upstream/shareInflight.js';
+import { encodeRequestBody, isShareableFetch, sharingKey } from '../../gateway/upstream/shareInflight.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig } from '../../gateway/upstream/SubgraphClientConfig.js';
 import { SubgraphTimeoutError } from '../../gateway/upstream/SubgraphTimeoutError.js';
 import { deferred } from '../support/asyncWait.js';
@@ -136,9 +136,32 @@ describe('which fetches may be shared', () => {
     const key = sharingKey('http://a/graphql', { 'x-identity': 't1', 'content-type': 'application/json' }, '{}');
     expect(
       sharingKey('http://a/graphql', { 'content-type': 'application/json', 'x-identity': 't1', traceparent: '00-1-2-01', 'x-request-id': 'r1' }, '{}'),
-    ).toBe(key);
-    expect(sharingKey('http://a/graphql', { 'content-type': 'application/json', 'x-identity': 't2' }, '{}')).not.toBe(key);
-    expect(sharingKey('http://b/graphql', { 'content-type': 'application/json', 'x-identity': 't1' }, '{}')).not.toBe(key);
-    expect(sharingKey('http://a/graphql', { 'content-type': 'application/json', 'x-identity': 't1' }, '{ }')).not.toBe(key);
+    ).toEqual(key);
+    expect(sharingKey('http://a/graphql', { 'content-type': 'application/json', 'x-identity': 't2' }, '{}')).not.toEqual(key);
+    expect(sharingKey('http://b/graphql', { 'content-type': 'application/json', 'x-identity': 't1' }, '{}')).not.toEqual(key);
+    expect(sharingKey('http://a/graphql', { 'content-type': 'application/json', 'x-identity': 't1' }, '{ }')).not.toEqual(key);
+  });
+
+  it('should encode a request body as JSON.stringify does and key it by document and rest', () => {
+    const variables = { representations: [{ __typename: 'P', id: '1' }] };
+    const { body, parts } = encodeRequestBody('query($representations: [_Any!]!) { a }', { variables, operationName: 'Op' });
+    expect(JSON.parse(body)).toEqual({ query: 'query($representations: [_Any!]!) { a }', variables, operationName: 'Op' });
+    expect(encodeRequestBody('{ a }', {}).body).toBe(JSON.stringify({ query: '{ a }' }));
+    expect(encodeRequestBody('{ "a" }', { variables: undefined }).body).toBe(JSON.stringify({ query: '{ "a" }' }));
+    const headers = { 'x-identity': 't1' };
+    const key = sharingKey('http://a/graphql', headers, parts);
+    expect(
+      sharingKey('http://a/graphql', headers, encodeRequestBody('query($representations: [_Any!]!) { a }', { variables, operationName: 'Op' }).parts),
+    ).toEqual(key);
+    expect(
+      sharingKey('http://a/graphql', headers, encodeRequestBody('query($representations: [_Any!]!) { b }', { variables, operationName: 'Op' }).parts),
+    ).not.toEqual(key);
+    expect(
+      sharingKey(
+        'http://a/graphql',
+        headers,
+        encodeRequestBody('query($representations: [_Any!]!) { a }', { variables: { representations: [] }, operationName: 'Op' }).parts,
+      ),
+    ).not.toEqual(key);
   });
 });

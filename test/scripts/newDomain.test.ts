@@ -2,6 +2,9 @@
  * `npm run new-domain -- <name>` on a copy of the repository: the scaffold refuses bad and taken names,
  * writes a domain that type-checks, passes its own jest test, composes, and serves through a gateway on
  * first run (the subgraph started as `npm run subgraph` starts it, the supergraph written by compose).
+ * The copy starts with the build (`dist/`, built first, a no-op when up to date), so the new-domain command
+ * runs compiled as `npm run new-domain` runs it; the new domain itself is not built, so the subgraph and
+ * compose then run its sources under tsx (emitting them with the type-check costs more than tsx does).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -13,6 +16,7 @@ import { gatewayConfigFromEnv, startGateway, type RunningGateway } from '../../g
 import { signDevToken } from '../../scripts/devToken.js';
 import { parseNewDomainArgs, scaffoldDomain } from '../../scripts/newDomainCommand.js';
 import { withTimeout } from '../support/asyncWait.js';
+import { buildEntryPoints } from '../support/useCompiledEntryPoints.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** What a domain team's checkout holds that the scaffold, compose, the subgraph and jest need. */
@@ -21,9 +25,10 @@ const COPIED = ['core', 'gateway', 'subgraphs', 'schema', 'scripts', 'simulator'
 let repo: string;
 const children: ChildProcess[] = [];
 
-/** Runs a script of the copy under tsx, as its npm script would, and waits for it to end. */
-function run(script: string, args: string[] = [], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
+/** Runs a script of the copy, compiled (`built`) or under tsx, and waits for it to end. */
+function run(script: string, args: string[] = [], env: Record<string, string> = {}, built = false) {
+  const entry = built ? [`dist/scripts/${script}.js`] : ['--import', 'tsx', `scripts/${script}.ts`];
+  const result = spawnSync(process.execPath, [...entry, ...args], {
     cwd: repo,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     encoding: 'utf8',
@@ -34,10 +39,11 @@ function run(script: string, args: string[] = [], env: Record<string, string> = 
 const read = (file: string) => readFileSync(path.join(repo, file), 'utf8');
 
 beforeAll(() => {
+  buildEntryPoints();
   repo = mkdtempSync(path.join(os.tmpdir(), 'new-domain-'));
-  for (const entry of COPIED) cpSync(path.join(ROOT, entry), path.join(repo, entry), { recursive: true });
+  for (const entry of [...COPIED, 'dist']) cpSync(path.join(ROOT, entry), path.join(repo, entry), { recursive: true });
   symlinkSync(realpathSync(path.join(ROOT, 'node_modules')), path.join(repo, 'node_modules'), 'dir');
-});
+}, 250_000);
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
   rmSync(repo, { recursive: true, force: true });
@@ -62,7 +68,7 @@ describe('new-domain refusals', () => {
   it('should exit 2 on a bad name from the command line, writing nothing', () => {
     const domains = read('subgraphs/domains.ts');
 
-    const result = run('newDomain', ['Returns']);
+    const result = run('newDomain', ['Returns'], {}, true);
 
     expect(result).toMatchObject({ status: 2, stdout: '' });
     expect(result.stderr).toMatch(/^new-domain: invalid name "Returns".*\nusage: npm run new-domain -- <name>/s);
@@ -131,7 +137,7 @@ describe('a scaffolded domain', () => {
   });
 
   it('should be written, registered and composed at the next free port', () => {
-    const result = run('newDomain', ['returns', '--owner', 'Returns Desk']);
+    const result = run('newDomain', ['returns', '--owner', 'Returns Desk'], {}, true);
 
     expect(result).toMatchObject({ status: 0, stderr: '' });
     expect(result.stdout).toContain('created domain "returns" (default port 4005)');

@@ -120,6 +120,35 @@ describe('orders orderBucketUpdated', () => {
     expect(Number(next.cursor)).toBeGreaterThan(Number(replayed[1].cursor));
   });
 
+  it('should compute a replayed backlog with fewer store reads than events, each with its own bucket', async () => {
+    const live = orders.subscribe(ON_BUCKET, { granularity: 'MINUTE' });
+    await subscribed(orders);
+    await post(orders, orderPlaced('2025-06-01T09:00:00Z', { productId: 'p9' }));
+    const first = await nextEvent(live, 'the event before the backlog');
+    await post(orders, [
+      orderPlaced('2025-06-01T10:01:10Z', { productId: 'p1', quantity: 1 }),
+      orderPlaced('2025-06-01T10:01:20Z', { productId: 'p2', quantity: 2 }),
+      orderPlaced('2025-06-01T10:02:05Z', { productId: 'p1', quantity: 4 }),
+      // Far from the others: read with a query of its own.
+      orderPlaced('2025-06-03T00:00:00Z', { productId: 'p2', quantity: 5 }),
+    ]);
+    const seen = [];
+    for (let i = 0; i < 4; i++) seen.push(await nextEvent(live, `live event ${i + 1}`));
+    expect(seen.map((e) => [e.product.id, e.bucket.start, e.bucket.units]).sort()).toEqual([
+      ['p1', '2025-06-01T10:01:00.000Z', 1],
+      ['p1', '2025-06-01T10:02:00.000Z', 4],
+      ['p2', '2025-06-01T10:01:00.000Z', 2],
+      ['p2', '2025-06-03T00:00:00.000Z', 5],
+    ]);
+
+    const reads = jest.spyOn(orders.runtime, 'history');
+    const resumed = orders.subscribe(ON_BUCKET, { granularity: 'MINUTE', from: first.cursor });
+    const replayed = [];
+    for (let i = 0; i < 4; i++) replayed.push(await nextEvent(resumed, `replayed event ${i + 1}`));
+    expect(replayed).toEqual(seen);
+    expect(reads.mock.calls.length).toBeLessThan(4);
+  });
+
   it('should remove the bus subscription when the client unsubscribes, and keep serving other clients', async () => {
     const first = orders.subscribe(ON_BUCKET, { granularity: 'MINUTE' });
     await subscribed(orders);

@@ -11,6 +11,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { launchNode, PROJECT_ROOT, type LaunchedProcess } from './launchedProcess.js';
 
+/**
+ * Runs the build as `npm run build` runs it, `tsc -b` then the gateway's bundle (each a no-op when up to
+ * date, as in CI after `npm ci`); throws with the compiler's output when it fails. Call it from a
+ * `beforeAll` with a timeout of a few minutes.
+ */
+export function buildEntryPoints(): void {
+  const tsc = require.resolve('typescript/bin/tsc');
+  const build = spawnSync(process.execPath, [tsc, '-b', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+  const bundle = spawnSync(process.execPath, ['--import', 'tsx', 'build/bundleGateway.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 });
+  if (bundle.status !== 0) throw new Error(`the gateway's bundle failed:\n${bundle.stdout}${bundle.stderr}`);
+}
+
 /** Starts `node <args>` with the suite's isolated settings under `env`; stopped after the test. */
 export type LaunchEntryPoint = (args: string[], env: Record<string, string>) => LaunchedProcess;
 
@@ -21,11 +34,7 @@ export function useCompiledEntryPoints(scratchPrefix: string): LaunchEntryPoint 
 
   beforeAll(() => {
     scratch = mkdtempSync(path.join(os.tmpdir(), scratchPrefix));
-    const tsc = require.resolve('typescript/bin/tsc');
-    const build = spawnSync(process.execPath, [tsc, '-b', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 });
-    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
-    const bundle = spawnSync(process.execPath, ['--import', 'tsx', 'build/bundleGateway.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 });
-    if (bundle.status !== 0) throw new Error(`the gateway's bundle failed:\n${bundle.stdout}${bundle.stderr}`);
+    buildEntryPoints();
   }, 250_000);
 
   afterEach(async () => {

@@ -1,7 +1,8 @@
 import type { BusMessage } from '../bus/Bus.js';
 import type { EventScopes } from './EventScopes.js';
 import { filterAsyncIterator } from '../../../core/async/filterAsyncIterator.js';
-import { mapAsyncIterator } from '../../../core/async/mapAsyncIterator.js';
+import { mapConcurrently } from '../../../core/async/mapConcurrently.js';
+import { createEventBatcher } from './createEventBatcher.js';
 import { stableJson } from './stableJson.js';
 
 /** How a subscription field turns the runtime's change events into its values. */
@@ -17,10 +18,26 @@ export interface ChangeSubscriptionOptions<Args, Message, Value> {
    */
   event: (message: BusMessage<Message>, args: Args) => Promise<Value> | Value;
   /**
+   * The values of several events at once (one store read for a backlog), in the order of `messages`; the
+   * same contract as `event` for each. Events pending together for one sharing key are handed over in one
+   * call of at most `maxBatch` messages. A throw ends the subscriptions waiting on that batch.
+   * @default `event` for each message
+   */
+  events?: (messages: ReadonlyArray<BusMessage<Message>>, args: Args) => Promise<Value[]>;
+  /**
    * The arguments that change the computed value: subscriptions with equal keys share it.
    * @default every argument except `from`, null and absent alike
    */
   shareKey?: (args: Args) => string;
+  /**
+   * How many events of one subscription are computed at once, ahead of the one being delivered; they are
+   * still delivered in order. 1 computes strictly one after another. Keep it under the runtime's
+   * `EventScopes` capacity, or events computed ahead lose their shared value before delivery.
+   * @default 128
+   */
+  concurrency?: number;
+  /** Most messages one `events` call gets. @default 128 */
+  maxBatch?: number;
 }
 
 /**
@@ -40,15 +57,21 @@ export function changeSubscription<Args extends Record<string, unknown>, Message
   scopes: EventScopes,
   options: ChangeSubscriptionOptions<Args, Message, Value>,
 ) {
-  const { source, keep, event, shareKey = defaultShareKey } = options;
+  const { source, keep, event, events, shareKey = defaultShareKey, concurrency = 128, maxBatch = 128 } = options;
+  const batcher = events ? createEventBatcher(events, maxBatch) : undefined;
   return {
     subscribe: (_: unknown, args: Args): AsyncIterableIterator<ChangeEventPayload> => {
       const key = shareKey(args);
       const messages = keep ? filterAsyncIterator(source(args), (message) => keep(message, args)) : source(args);
-      return mapAsyncIterator(messages, async (message) => {
-        const eventKey = `${message.subject}\u0000${message.cursor}`;
-        return new ChangeEventPayload(eventKey, await scopes.value(eventKey, key, () => event(message, args)));
-      });
+      const compute = batcher ? (message: BusMessage<Message>) => batcher(key, message, args) : (message: BusMessage<Message>) => event(message, args);
+      return mapConcurrently(
+        messages,
+        async (message) => {
+          const eventKey = `${message.subject}\u0000${message.cursor}`;
+          return new ChangeEventPayload(eventKey, await scopes.value(eventKey, key, () => compute(message)));
+        },
+        concurrency,
+      );
     },
     resolve: (payload: ChangeEventPayload) => payload.value,
   };

@@ -108,7 +108,7 @@ export function duckDbRepairSession(connection: DuckDBConnection, states: Readon
       await this.deleteRows(layout, coarser, from, to);
       await connection.run(
         `INSERT INTO ${rollupTable(layout.name, coarser)} (${names})
-         SELECT date_trunc('${coarser}', bucket), ${[...dims, ...measures].join(', ')}
+         SELECT ${[`date_trunc('${coarser}', bucket)`, ...dims, ...measures].join(', ')}
          FROM ${rollupTable(layout.name, finer)} WHERE bucket >= $1 AND bucket < $2 GROUP BY ALL`,
         range(from, to),
       );

@@ -71,7 +71,7 @@ async function backfillFromFinerGrain(connection: DuckDBConnection, rollup: Roll
   const names = ['bucket', ...dims, ...Object.keys(rollup.columns).map(ident)].join(', ');
   await connection.run(
     `INSERT INTO ${rollupTable(rollup.name, coarser)} (${names})
-     SELECT date_trunc('${coarser}', bucket), ${[...dims, ...columns].join(', ')}
+     SELECT ${[`date_trunc('${coarser}', bucket)`, ...dims, ...columns].join(', ')}
      FROM ${rollupTable(rollup.name, finer)} GROUP BY ALL`,
   );
 }

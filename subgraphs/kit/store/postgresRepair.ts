@@ -122,7 +122,7 @@ export function postgresRepairSession(client: PoolClient, names: SchemaNames, la
       await this.deleteRows(layout, coarser, from, to);
       await client.query(
         `INSERT INTO ${names.rollup(layout.name, coarser)} (${['bucket', ...dims, ...columns].join(', ')})
-         SELECT date_trunc('${coarser}', bucket, 'UTC'), ${[...dims, ...measures].join(', ')}
+         SELECT ${[`date_trunc('${coarser}', bucket, 'UTC')`, ...dims, ...measures].join(', ')}
          FROM ${names.rollup(layout.name, finer)} WHERE bucket >= $1 AND bucket < $2 GROUP BY ${[1, ...groups].join(', ')}`,
         range(from, to),
       );

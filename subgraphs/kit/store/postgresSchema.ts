@@ -48,7 +48,7 @@ async function backfillFromFinerGrain(client: PoolClient, names: SchemaNames, ro
   const groups = dims.map((_, i) => i + 2);
   await client.query(
     `INSERT INTO ${names.rollup(rollup.name, coarser)} (${['bucket', ...dims, ...columns].join(', ')})
-     SELECT date_trunc('${coarser}', bucket, 'UTC'), ${[...dims, ...measures].join(', ')}
+     SELECT ${[`date_trunc('${coarser}', bucket, 'UTC')`, ...dims, ...measures].join(', ')}
      FROM ${names.rollup(rollup.name, finer)} GROUP BY ${[1, ...groups].join(', ')}`,
   );
 }

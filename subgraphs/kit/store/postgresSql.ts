@@ -129,6 +129,11 @@ export const raiseWatermarkSql = (names: SchemaNames): string =>
  * Merges pre-merged (so key-unique) rows into a rollup table. A NULL on either side must not wipe the
  * other: incoming sums are never NULL (an absent sum is sent as 0), a stored one may be (a column added by
  * migration); LEAST/GREATEST already skip NULLs in PostgreSQL.
+ *
+ * With sketch columns the statement also returns every row's stored sketches: its DO UPDATE has locked the
+ * row until commit, so they are the latest committed and the merge written back (see `upsertRollups` in
+ * postgresWrites.ts) loses no other replica's. A layout whose only measures are sketches sets a sketch to
+ * itself, because DO NOTHING would lock nothing.
  */
 export function upsertRollupSql(names: SchemaNames, layout: RollupLayout, grain: StoredGrain): string {
   const columns = Object.keys(layout.columns);
@@ -139,9 +144,12 @@ export function upsertRollupSql(names: SchemaNames, layout: RollupLayout, grain:
     ...columns.map((_, i) => `$${i + 2 + layout.dimensions.length}::double precision[]`),
   ];
   const sets = columns.map((column) => `${ident(column)} = ${mergeSql(layout.columns[column], `t.${ident(column)}`, `EXCLUDED.${ident(column)}`)}`);
+  const sketches = Object.keys(layout.sketches ?? {}).map(ident);
+  if (sets.length === 0 && sketches.length > 0) sets.push(`${sketches[0]} = t.${sketches[0]}`);
   const action = sets.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${sets.join(', ')}`;
+  const returning = sketches.length === 0 ? '' : `\n    RETURNING ${['bucket', ...layout.dimensions.map(ident), ...sketches].map((c) => `t.${c}`).join(', ')}`;
   return `INSERT INTO ${names.rollup(layout.name, grain)} AS t (${all}) SELECT * FROM unnest(${arrays.join(', ')})
-    ON CONFLICT (${rollupKey(layout)}) ${action}`;
+    ON CONFLICT (${rollupKey(layout)}) ${action}${returning}`;
 }
 
 /** Rows as arrays: the key columns (`$1` buckets, then one array per dimension) unnested as k(b, d0, d1...). */
@@ -150,14 +158,6 @@ function keyArrays(layout: RollupLayout): { arrays: string[]; names: string[]; m
   const names = ['b', ...layout.dimensions.map((_, i) => `d${i}`)];
   const match = ['t.bucket = k.b', ...layout.dimensions.map((d, i) => `t.${ident(d)} = k.d${i}`)].join(' AND ');
   return { arrays, names, match };
-}
-
-/** Stored sketches of the rows whose keys are given as arrays (see `keyArrays`). */
-export function readSketchesByKeySql(names: SchemaNames, layout: RollupLayout, grain: StoredGrain): string {
-  const key = keyArrays(layout);
-  const columns = ['t.bucket', ...layout.dimensions.map((d) => `t.${ident(d)}`), ...Object.keys(layout.sketches ?? {}).map((c) => `t.${ident(c)}`)];
-  return `SELECT ${columns.join(', ')} FROM ${names.rollup(layout.name, grain)} t
-    JOIN unnest(${key.arrays.join(', ')}) AS k(${key.names.join(', ')}) ON ${key.match}`;
 }
 
 /** Sets the sketches of existing rows: keys as arrays, then one bytea array per sketch column. */

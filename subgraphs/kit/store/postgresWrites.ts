@@ -6,7 +6,6 @@ import {
   insertFactsSql,
   lockStateKeysSql,
   raiseWatermarkSql,
-  readSketchesByKeySql,
   readStatesSql,
   writeSketchesSql,
   timestampParam,
@@ -83,37 +82,24 @@ export async function upsertRollups(client: PoolClient, names: SchemaNames, tabl
     const sql = upsertRollupSql(names, layout, grain);
     for (let start = 0; start < sorted.length; start += CHUNK) {
       const chunk = sorted.slice(start, start + CHUNK);
-      await client.query(sql, [
-        chunk.map((row) => timestampParam(row.bucket)),
-        ...layout.dimensions.map((_, d) => chunk.map((row) => row.dims[d])),
-        ...absent.map((fallback, c) => chunk.map((row) => row.values[c] ?? fallback)),
-      ]);
+      // With sketch columns the upsert returns the rows' stored sketches, read under the row locks it holds
+      // until commit (see `upsertRollupSql`): no other replica can write them before this transaction ends.
+      const { rows: stored } = await client.query<unknown[]>({
+        text: sql,
+        values: [
+          chunk.map((row) => timestampParam(row.bucket)),
+          ...layout.dimensions.map((_, d) => chunk.map((row) => row.dims[d])),
+          ...absent.map((fallback, c) => chunk.map((row) => row.values[c] ?? fallback)),
+        ],
+        rowMode: 'array',
+      });
       if (layout.sketches) {
-        // The upsert holds the rows' locks until commit: the sketches read now are the latest committed, and
-        // no other replica can write them before this transaction ends.
         const touched = chunk.filter((row) => row.sketches?.some(Boolean));
-        const stored = await readSketchRows(client, names, layout, grain, touched);
-        await writeSketchRows(client, names, layout, grain, mergeStoredSketches(layout, touched, stored));
+        const before = stored.map((row) => decodeSketchRow(row, layout.dimensions.length));
+        await writeSketchRows(client, names, layout, grain, mergeStoredSketches(layout, touched, before));
       }
     }
   }
-}
-
-/** Stored sketches of the rows with the given keys. */
-async function readSketchRows(
-  client: PoolClient,
-  names: SchemaNames,
-  layout: RollupLayout,
-  grain: StoredGrain,
-  keys: readonly { bucket: Date; dims: string[] }[],
-): Promise<SketchRow[]> {
-  if (keys.length === 0) return [];
-  const { rows } = await client.query<unknown[]>({
-    text: readSketchesByKeySql(names, layout, grain),
-    values: [keys.map((row) => timestampParam(row.bucket)), ...layout.dimensions.map((_, d) => keys.map((row) => row.dims[d]))],
-    rowMode: 'array',
-  });
-  return rows.map((row) => decodeSketchRow(row, layout.dimensions.length));
 }
 
 export function decodeSketchRow(row: unknown[], dimensions: number): SketchRow {

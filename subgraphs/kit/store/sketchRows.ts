@@ -5,8 +5,8 @@ import type { MergedRollupRow } from './mergeRollupDeltas.js';
 /*
  * Sketch columns, written once for both stores. Neither DuckDB nor PostgreSQL can merge our sketches in
  * SQL, so a write reads the stored sketches of the rows it touches, merges in JS and writes the result
- * back; PostgresStore reads them after its upsert has locked the rows, so a concurrent replica's merge
- * waits and is never lost.
+ * back; PostgresStore's upsert returns them while it holds the rows' locks, so a concurrent replica's
+ * merge waits and is never lost.
  */
 
 /** The sketches of one stored row, encoded, in the layout's sketch column order (null: none stored). */

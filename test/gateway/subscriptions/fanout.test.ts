@@ -72,7 +72,12 @@ describe('subscription groups over websockets', () => {
     await waitFor(() => executor.stats().clients === 2 && mesh.feed.active === 1, 'both clients on one upstream');
     expect(executor.stats()).toMatchObject({ groups: 1, upstreams: 1, connections: 1 });
 
-    for (const price of [1, 2, 3]) mesh.feed.publish({ productId: 'p1', price });
+    // One event at a time: events in flight together share one entity fetch (coalesceEntityFetches),
+    // and this test counts the fetches per event.
+    for (const price of [1, 2, 3]) {
+      mesh.feed.publish({ productId: 'p1', price });
+      await waitFor(() => mesh.inventoryLog.batches.length >= price, `the entity fetch of event ${price}`);
+    }
     const expected = [1, 2, 3].map((price) => ({ data: { priceChanged: { price, product: { name: 'Kettle', stock: 20 } } } }));
     expect(await withTimeout(first.done, 'the first client events')).toEqual(expected);
     expect(await withTimeout(second.done, 'the second client events')).toEqual(expected);

@@ -34,6 +34,8 @@ describe('events of one group', () => {
     const events = await harness.subscribe('subscription { priceChanged(id: "p1") { price product { stock } } }');
     await waitFor(() => harness.mesh.feed.active === 1, 'the upstream subscription');
     harness.mesh.feed.publish({ productId: 'p1', price: 1 });
+    // The second event arrives once the first one's fetch is out: events arriving together would share it.
+    await waitFor(() => inventoryFetches === 1, 'the first event’s entity fetch');
     harness.mesh.feed.publish({ productId: 'p1', price: 2 });
     // The second event's entity fetch starts although the first one's has not answered.
     await waitFor(() => inventoryFetches === 2, 'the second event to be resolved meanwhile');
