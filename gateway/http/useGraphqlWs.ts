@@ -11,7 +11,6 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { createFrameBatcher, type FrameWriter } from './createFrameBatcher.js';
 import { FramedWebSocket } from './FramedWebSocket.js';
 import { createHeartbeat } from './createHeartbeat.js';
-import { createLeaveCollector, type LeaveCollectorOptions } from './createLeaveCollector.js';
 import {
   ClientStream,
   createOutboundQueue,
@@ -99,12 +98,6 @@ export interface GraphqlWsOptions {
    */
   maxOperationsPerSocket?: number;
   /**
-   * When many clients leave at once, one full garbage collection once they are gone, so the process
-   * gives their memory back (see `createLeaveCollector`); `false` leaves it to V8.
-   * @default {} (the collector's defaults)
-   */
-  collectAfterLeave?: LeaveCollectorOptions | false;
-  /**
    * Admits an operation before it is validated (limits, trusted documents, rate limits): returns the
    * parsed document to run, or the refusal sent to the client as an `error` message. Given the
    * connection's principal (when `authenticate` is set) and the client's address.
@@ -141,14 +134,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
   // `outboundSocket`), which is only in order with ws's own writes while ws queues nothing itself.
   const wsServer = new WebSocketServer({ server: options.server, path: options.path, maxPayload, perMessageDeflate: false, WebSocket: FramedWebSocket });
   const heartbeat = createHeartbeat({ intervalMs: keepAliveMs });
-  const collector = options.collectAfterLeave === false ? undefined : createLeaveCollector(options.collectAfterLeave);
-  const onSocketClose = () => collector?.closed();
-  wsServer.on('connection', (socket: FramedWebSocket) => {
-    heartbeat.watch(socket);
-    if (!collector) return;
-    collector.opened();
-    socket.once('close', onSocketClose);
-  });
+  wsServer.on('connection', (socket: FramedWebSocket) => heartbeat.watch(socket));
   // A connection's subscription messages of one event loop turn go out in one socket write.
   const batcher = createFrameBatcher({ tail: CLOSE_BRACE });
   // One metrics call per event loop turn, not one per client per event.
@@ -304,7 +290,6 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
   return {
     dispose: async () => {
       heartbeat.dispose();
-      collector?.dispose();
       await cleanup.dispose();
     },
   };
