@@ -11,7 +11,7 @@ import type { DataProductDeclaration } from '../../subgraphs/kit/productDeclarat
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
 import { rollupProjections, storeRollupLayouts } from '../../subgraphs/kit/rollups/rollupProjections.js';
 import { queryHistory, type HistoryRequest, type HistoryRollup } from '../../subgraphs/kit/history/queryHistory.js';
-import type { BucketQuery, Store, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
+import type { BucketQuery, Projector, Store, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { DAY, HOUR, MINUTE, T0, random } from './storeFixtures.js';
 import type { SharedStore } from './sketchContractSuite.js';
 
@@ -115,8 +115,8 @@ export function describeProjectionContract(open: (layout: StoreLayout) => Promis
     }
 
     /** A store loaded with `all`, each bucket query it answers recorded in `read` as `rollup:grain`. */
-    const recorded = async (loaded: Store) => {
-      await load(loaded);
+    const recorded = async (loaded: Store, loading = true) => {
+      if (loading) await load(loaded);
       read = [];
       const queryBuckets = loaded.queryBuckets.bind(loaded);
       loaded.queryBuckets = (query: BucketQuery) => {
@@ -160,6 +160,59 @@ export function describeProjectionContract(open: (layout: StoreLayout) => Promis
         expect(await dayRows('visits__by', [])).toBe(3);
         expect(await dayRows('visits__by__region', ['region'])).toBe(9);
         expect(await dayRows('visits', ['region', 'channel', 'device'])).toBe(3 * 3 * 2 * 3);
+      });
+    });
+
+    describe('added to a store holding rows', () => {
+      /** The store of an older definition: `layout` at first, loaded, then initialized again with every projection. */
+      async function upgraded(layout: StoreLayout, built: string[]): Promise<void> {
+        store = await open(layout);
+        // The older definition's projector: deltas of the tables it knew only.
+        const known = new Set(layout.rollups.map((r) => r.name));
+        const older: Projector = async (newFacts, states, options) => {
+          const projection = await PROJECT(newFacts, states, options);
+          return { ...projection, deltas: projection.deltas.filter((d) => known.has(d.rollup)) };
+        };
+        for (let i = 0; i < all.length; i += 600) await store.apply(all.slice(i, i + 600), older);
+        const info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
+        try {
+          await store.init(PROJECTION_LAYOUT);
+          // Logged once, naming exactly the projections that were built.
+          expect(info).toHaveBeenCalledTimes(1);
+          for (const name of PROJECTIONS.map((p) => p.name)) expect(String(info.mock.calls[0][0]).includes(`${name} (`)).toBe(built.includes(name));
+        } finally {
+          info.mockRestore();
+        }
+        store = await recorded(store, false);
+      }
+
+      /** Every request answers as the full rollup does, and the planner did read `projection` for `request`. */
+      async function expectBuilt(projection: string, request: Omit<HistoryRequest, 'range'>): Promise<void> {
+        for (const each of REQUESTS) await expectSameAnswers(each);
+        read = [];
+        await queryHistory(store, PROJECTED, { ...request, range: RANGE }, LIMITS);
+        const grains = request.granularity === 'HOUR' ? ['hour'] : ['hour', 'day'];
+        expect(read).toEqual(expect.arrayContaining(grains.map((grain) => `${projection}:${grain}`)));
+      }
+
+      it('should build every projection at init from a store written before projections existed', async () => {
+        await upgraded({ rollups: PROJECTION_LAYOUT.rollups.filter((r) => r.projectionOf === undefined), states: [] }, ['visits__by', 'visits__by__region']);
+        await expectBuilt('visits__by', { granularity: 'DAY' });
+        await expectBuilt('visits__by__region', { granularity: 'DAY', groupBy: ['region'] });
+        const hourRows = async (rollup: string, groupBy: string[]) =>
+          (await store.queryBuckets({ rollup, grain: 'hour', boundaries: [new Date(T0), new Date(T0 + 3 * DAY)], groupBy, filter: {} })).length;
+        expect(await hourRows('visits__by__region', ['region'])).toBe(3);
+        // Writes after the build go on merging into the built rows.
+        const more = visits(300, 12);
+        await store.apply(more, PROJECT);
+        await expectBuilt('visits__by__region', { granularity: 'HOUR', groupBy: ['region'] });
+      });
+
+      it('should build a projection declared later and leave the ready ones alone', async () => {
+        const ungroupedOnly = storeRollupLayouts({ visits: { ...DECLARATION.rollups!.visits, projections: [] } });
+        await upgraded({ rollups: ungroupedOnly, states: [] }, ['visits__by__region']);
+        await expectBuilt('visits__by__region', { granularity: 'HOUR', groupBy: ['region'], filter: { region: ['eu'] } });
+        await expectBuilt('visits__by', { granularity: 'DAY', filter: {} });
       });
     });
 

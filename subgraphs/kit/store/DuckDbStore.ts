@@ -41,7 +41,8 @@ import {
   latestTime,
 } from './storeInputs.js';
 import { fromJson, fromTimestamp, ident, readRows, rollupTable, stateTable, toTimestamp } from './duckDbSql.js';
-import { initSchema } from './duckDbSchema.js';
+import { initSchema, rollupBucketRange } from './duckDbSchema.js';
+import { buildProjections, logBuiltProjections } from './buildProjections.js';
 import { bucketStatement } from './duckDbBucketQuery.js';
 import { duckDbRepairSession, decodeRetraction } from './duckDbRepair.js';
 import { changeRetraction, rebuildSpan, rebuildSpans, rebuiltRollup, runRebuild, type RepairContext } from './repairSession.js';
@@ -179,7 +180,12 @@ export class DuckDbStore implements Store {
   async init(layout: StoreLayout): Promise<void> {
     assertLayout(layout);
     await this.serialize(async (connection) => {
-      await inTransaction(connection, () => initSchema(connection, layout));
+      const built = await inTransaction(connection, async () => {
+        await initSchema(connection, layout);
+        // Projections new to a file that holds rows are filled before anything reads them.
+        return buildProjections(duckDbRepairSession(connection, new Set()), (rollup, grain) => rollupBucketRange(connection, rollup, grain), layout.rollups);
+      });
+      logBuiltProjections('DuckDbStore', built);
       if (this.factKeys.size === 0) await loadFactKeys(connection, this.factKeys);
       this.stateKeys = new DuckDbStateKeys(layout.states);
       await this.stateKeys.load(connection);

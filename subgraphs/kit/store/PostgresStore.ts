@@ -39,7 +39,8 @@ import {
   latestTime,
 } from './storeInputs.js';
 import { RETRYABLE_SQLSTATES, schemaNames, timestampParam, withoutNul, type SchemaNames } from './postgresSql.js';
-import { initSchema } from './postgresSchema.js';
+import { initSchema, rollupBucketRange } from './postgresSchema.js';
+import { buildProjections, logBuiltProjections } from './buildProjections.js';
 import { bucketStatement } from './postgresBucketQuery.js';
 import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
 import { decodeRetraction, lockFactsForRepairSql, postgresRepairSession } from './postgresRepair.js';
@@ -156,7 +157,13 @@ export class PostgresStore implements Store {
   async init(layout: StoreLayout): Promise<void> {
     assertLayout(layout);
     this.assertOpen();
-    await this.transaction((client) => initSchema(client, this.names, layout));
+    const built = await this.transaction(async (client) => {
+      await initSchema(client, this.names, layout);
+      // Projections new to a schema that holds rows are filled before anything reads them (under init's lock).
+      const session = postgresRepairSession(client, this.names, layout.rollups);
+      return buildProjections(session, (rollup, grain) => rollupBucketRange(client, this.names, rollup, grain), layout.rollups);
+    });
+    logBuiltProjections('PostgresStore', built);
     this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
     this.rollupOrder = [...layout.rollups];
     this.states = new Set(layout.states);

@@ -1,7 +1,7 @@
 import type { DuckDBConnection, DuckDBListValue } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout, type StoreLayout, type StoredGrain } from './Store.js';
 import { DELTA_FENCE_DDL, moveDeltaFence, readDeltaFence, resetDeltaTables } from './duckDbDeltas.js';
-import { BASE_DDL, ident, readRows, rollupDdl, rollupStageDdl, rollupTable, sketchStageDdl, stateDdl } from './duckDbSql.js';
+import { BASE_DDL, fromTimestamp, ident, readRows, rollupDdl, rollupStageDdl, rollupTable, sketchStageDdl, stateDdl } from './duckDbSql.js';
 
 /**
  * Creates what the layout needs, idempotently. An existing rollup table gains measure columns added to the
@@ -107,4 +107,10 @@ async function migrateRollup(connection: DuckDBConnection, rollup: RollupLayout,
   for (const column of Object.keys(rollup.sketches ?? {})) {
     if (!existing.has(column)) await connection.run(`ALTER TABLE ${rollupTable(rollup.name, grain)} ADD COLUMN ${ident(column)} BLOB`);
   }
+}
+
+/** Earliest and latest bucket of a rollup table (keyed rows: init has folded the deltas), or null when empty. */
+export async function rollupBucketRange(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain): Promise<{ min: Date; max: Date } | null> {
+  const [[min, max]] = await readRows(connection, `SELECT min(bucket), max(bucket) FROM ${rollupTable(layout.name, grain)}`);
+  return min === null || max === null ? null : { min: fromTimestamp(min), max: fromTimestamp(max) };
 }

@@ -87,3 +87,17 @@ async function migrateRollup(client: PoolClient, names: SchemaNames, rollup: Rol
     if (!existing.has(column)) await client.query(`ALTER TABLE ${names.rollup(rollup.name, grain)} ADD COLUMN IF NOT EXISTS ${ident(column)} bytea`);
   }
 }
+
+/** Earliest and latest bucket of a rollup table, or null when empty. */
+export async function rollupBucketRange(
+  client: PoolClient,
+  names: SchemaNames,
+  layout: RollupLayout,
+  grain: StoredGrain,
+): Promise<{ min: Date; max: Date } | null> {
+  const { rows } = await client.query<{ min: Date | null; max: Date | null }>(
+    `SELECT min(bucket) AS min, max(bucket) AS max FROM ${names.rollup(layout.name, grain)}`,
+  );
+  const { min, max } = rows[0];
+  return min === null || max === null ? null : { min, max };
+}

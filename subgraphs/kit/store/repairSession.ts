@@ -201,8 +201,8 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
   const day = floorTo(from.getTime(), GRAIN_MS.day);
   const revised: RevisedBucket[] = [];
   for (const layout of layouts) {
-    if ((layout.finestGrain ?? 'minute') === 'minute') await derive(session, layout, 'minute', 'hour', from, to);
-    await derive(session, layout, 'hour', 'day', new Date(day), new Date(day + GRAIN_MS.day));
+    if ((layout.finestGrain ?? 'minute') === 'minute') await deriveGrain(session, layout, 'minute', 'hour', from, to);
+    await deriveGrain(session, layout, 'hour', 'day', new Date(day), new Date(day + GRAIN_MS.day));
     // A projection's rows change with its rollup's: only the rollup's are reported (they become change events).
     const previous = before.get(layout.name);
     if (previous) revised.push(...changedRows(layout, previous, await session.readRows(layout, 'minute', from, to)));
@@ -211,7 +211,7 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
 }
 
 /** Replaces the coarser rows of [from, to) with the merge of the finer ones, sketches included. */
-async function derive(session: RepairSession, layout: RollupLayout, finer: StoredGrain, coarser: StoredGrain, from: Date, to: Date): Promise<void> {
+export async function deriveGrain(session: RepairSession, layout: RollupLayout, finer: StoredGrain, coarser: StoredGrain, from: Date, to: Date): Promise<void> {
   await session.deriveRows(layout, finer, coarser, from, to);
   if (!layout.sketches) return;
   const rows = await session.readSketchRows(layout, finer, from, to);

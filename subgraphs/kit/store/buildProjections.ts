@@ -1,0 +1,83 @@
+import type { Sketch } from '../sketches/sketchKinds.js';
+import { GRAIN_MS, finestGrain, type RollupDelta, type RollupLayout, type StoredGrain } from './Store.js';
+import { mergeRollupDeltas } from './mergeRollupDeltas.js';
+import { deriveGrain, type RepairSession } from './repairSession.js';
+import { mergeEncoded, sketchColumns, sketchRowKey } from './sketchRows.js';
+
+/** Earliest and latest bucket of a rollup table, or null when it holds no row (a dialect's one statement). */
+export type BucketRange = (layout: RollupLayout, grain: StoredGrain) => Promise<{ min: Date; max: Date } | null>;
+
+/** What `buildProjections` did: rows written per projection it built (none when every projection was ready). */
+export type BuiltProjections = Record<string, number>;
+
+/**
+ * Fills each projection (`RollupLayout.projectionOf`) that holds no row while its rollup does: a projection
+ * new to a store that already holds facts (a file or schema written before projections existed, a projection
+ * declared later) is created empty, and the history planner reads it at once. Its finest grain (the hour) is
+ * re-aggregated from the rollup's hour rows over the projection's dimensions (numbers by their merge kind,
+ * sketches merged in JS), its day rows are derived from those like a repair does (`repairSession.ts`), one
+ * UTC day at a time so memory follows a day of rollup rows. Runs in the caller's (init's) transaction, so a
+ * projection is either complete or still empty; a store without rows costs one statement per projection.
+ */
+export async function buildProjections(session: RepairSession, bucketRange: BucketRange, layouts: readonly RollupLayout[]): Promise<BuiltProjections> {
+  const byName = new Map(layouts.map((layout) => [layout.name, layout]));
+  const built: BuiltProjections = {};
+  for (const projection of layouts) {
+    const parent = projection.projectionOf === undefined ? undefined : byName.get(projection.projectionOf);
+    if (!parent) continue;
+    const grain = finestGrain(projection);
+    if (await bucketRange(projection, grain)) continue;
+    const range = await bucketRange(parent, grain);
+    if (!range) continue;
+    let rows = 0;
+    const end = range.max.getTime() + GRAIN_MS[grain];
+    for (let day = Math.floor(range.min.getTime() / GRAIN_MS.day) * GRAIN_MS.day; day < end; day += GRAIN_MS.day) {
+      const from = new Date(day);
+      const to = new Date(day + GRAIN_MS.day);
+      rows += await projectDay(session, parent, projection, grain, from, to);
+      if (grain !== 'day') await deriveGrain(session, projection, grain, 'day', from, to);
+    }
+    built[projection.name] = rows;
+  }
+  return built;
+}
+
+/** Writes the projection's `grain` rows of [from, to) as the merge of the rollup's; returns how many. */
+async function projectDay(session: RepairSession, parent: RollupLayout, projection: RollupLayout, grain: StoredGrain, from: Date, to: Date): Promise<number> {
+  const stored = await session.readRows(parent, grain, from, to);
+  if (stored.length === 0) return 0;
+  const columns = Object.keys(parent.columns);
+  const kinds = sketchColumns(parent);
+  const sketches = new Map<string, Array<Uint8Array | null>>();
+  if (kinds.length > 0) {
+    for (const row of await session.readSketchRows(parent, grain, from, to)) sketches.set(sketchRowKey(row.bucket, row.dims), row.sketches);
+  }
+  const deltas = stored.map((row): RollupDelta => {
+    const dims = Object.fromEntries(projection.dimensions.map((d) => [d, row.dims[parent.dimensions.indexOf(d)]]));
+    const values: Record<string, number> = {};
+    row.values.forEach((value, i) => {
+      if (value !== null) values[columns[i]] = value;
+    });
+    const encoded = sketches.get(sketchRowKey(row.bucket, row.dims));
+    const delta: RollupDelta = { rollup: projection.name, grain, bucket: row.bucket, dims, values };
+    if (encoded) {
+      const decoded: Record<string, Sketch> = {};
+      kinds.forEach(([column, kind], i) => {
+        const sketch = mergeEncoded(kind, [encoded[i]]);
+        if (sketch) decoded[column] = sketch;
+      });
+      delta.sketches = decoded;
+    }
+    return delta;
+  });
+  const tables = mergeRollupDeltas(deltas, new Map([[projection.name, projection]]));
+  await session.upsertRollups(tables);
+  return tables.reduce((count, table) => count + table.rows.length, 0);
+}
+
+/** The one start-up line saying which projections were built and from how many rows (nothing when none was). */
+export function logBuiltProjections(store: string, built: BuiltProjections): void {
+  const entries = Object.entries(built);
+  if (entries.length === 0) return;
+  console.info(`${store}: built rollup projection(s) from their rollups' rows: ${entries.map(([name, rows]) => `${name} (${rows} rows)`).join(', ')}`);
+}
