@@ -165,7 +165,7 @@ export function describeProjectionContract(open: (layout: StoreLayout) => Promis
 
     describe('added to a store holding rows', () => {
       /** The store of an older definition: `layout` at first, loaded, then initialized again with every projection. */
-      async function upgraded(layout: StoreLayout, built: string[]): Promise<void> {
+      async function upgraded(layout: StoreLayout, built: string[], beforeInit?: () => Promise<unknown>): Promise<void> {
         store = await open(layout);
         // The older definition's projector: deltas of the tables it knew only.
         const known = new Set(layout.rollups.map((r) => r.name));
@@ -174,6 +174,7 @@ export function describeProjectionContract(open: (layout: StoreLayout) => Promis
           return { ...projection, deltas: projection.deltas.filter((d) => known.has(d.rollup)) };
         };
         for (let i = 0; i < all.length; i += 600) await store.apply(all.slice(i, i + 600), older);
+        await beforeInit?.();
         const info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
         try {
           await store.init(PROJECTION_LAYOUT);
@@ -206,6 +207,21 @@ export function describeProjectionContract(open: (layout: StoreLayout) => Promis
         const more = visits(300, 12);
         await store.apply(more, PROJECT);
         await expectBuilt('visits__by__region', { granularity: 'HOUR', groupBy: ['region'] });
+      });
+
+      it("should build a projection's day rows from the rollup's day rows where retention removed the hours", async () => {
+        // Day rows outlive hour rows (retention keeps coarse grains longer): day 0 exists only as a day row.
+        const cutoff = new Date(T0 + DAY);
+        await upgraded(
+          { rollups: PROJECTION_LAYOUT.rollups.filter((r) => r.projectionOf === undefined), states: [] },
+          ['visits__by', 'visits__by__region'],
+          () => store.enforceRetention({ facts: new Date(T0 - DAY), grains: { minute: cutoff, hour: cutoff } }),
+        );
+        await expectBuilt('visits__by', { granularity: 'DAY' });
+        await expectBuilt('visits__by__region', { granularity: 'DAY', groupBy: ['region'] });
+        const wholeDays = { from: new Date(T0), to: new Date(T0 + 3 * DAY) };
+        await expectSameAnswers({ granularity: 'DAY' }, wholeDays);
+        await expectSameAnswers({ granularity: 'DAY', groupBy: ['region'] }, wholeDays);
       });
 
       it('should build a projection declared later and leave the ready ones alone', async () => {

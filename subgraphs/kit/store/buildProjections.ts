@@ -1,7 +1,7 @@
 import type { Sketch } from '../sketches/sketchKinds.js';
 import { GRAIN_MS, finestGrain, type RollupDelta, type RollupLayout, type StoredGrain } from './Store.js';
 import { mergeRollupDeltas } from './mergeRollupDeltas.js';
-import { deriveGrain, type RepairSession } from './repairSession.js';
+import type { RepairSession } from './repairSession.js';
 import { mergeEncoded, sketchColumns, sketchRowKey } from './sketchRows.js';
 
 /** Earliest and latest bucket of a rollup table, or null when it holds no row (a dialect's one statement). */
@@ -15,8 +15,8 @@ export type BuiltProjections = Record<string, number>;
  * new to a store that already holds facts (a file or schema written before projections existed, a projection
  * declared later) is created empty, and the history planner reads it at once. Its finest grain (the hour) is
  * re-aggregated from the rollup's hour rows over the projection's dimensions (numbers by their merge kind,
- * sketches merged in JS), its day rows are derived from those like a repair does (`repairSession.ts`), one
- * UTC day at a time so memory follows a day of rollup rows. Runs in the caller's (init's) transaction, so a
+ * sketches merged in JS), and its day rows from the rollup's day rows (which retention may keep longer than
+ * the hours), one UTC day at a time so memory follows a day of rollup rows. Runs in the caller's (init's) transaction, so a
  * projection is either complete or still empty; a store without rows costs one statement per projection.
  */
 export async function buildProjections(session: RepairSession, bucketRange: BucketRange, layouts: readonly RollupLayout[]): Promise<BuiltProjections> {
@@ -25,17 +25,19 @@ export async function buildProjections(session: RepairSession, bucketRange: Buck
   for (const projection of layouts) {
     const parent = projection.projectionOf === undefined ? undefined : byName.get(projection.projectionOf);
     if (!parent) continue;
-    const grain = finestGrain(projection);
-    if (await bucketRange(projection, grain)) continue;
-    const range = await bucketRange(parent, grain);
-    if (!range) continue;
+    const finest = finestGrain(projection);
+    if (await bucketRange(projection, finest)) continue;
+    if (!(await bucketRange(parent, finest))) continue;
+    // Each grain from the rollup's own rows of that grain: retention keeps coarse grains longer than fine
+    // ones, so day rows older than the rollup's oldest hour exist only at the day grain.
     let rows = 0;
-    const end = range.max.getTime() + GRAIN_MS[grain];
-    for (let day = Math.floor(range.min.getTime() / GRAIN_MS.day) * GRAIN_MS.day; day < end; day += GRAIN_MS.day) {
-      const from = new Date(day);
-      const to = new Date(day + GRAIN_MS.day);
-      rows += await projectDay(session, parent, projection, grain, from, to);
-      if (grain !== 'day') await deriveGrain(session, projection, grain, 'day', from, to);
+    for (const grain of finest === 'day' ? (['day'] as const) : ([finest, 'day'] as const)) {
+      const range = await bucketRange(parent, grain);
+      if (!range) continue;
+      const end = range.max.getTime() + GRAIN_MS[grain];
+      for (let day = Math.floor(range.min.getTime() / GRAIN_MS.day) * GRAIN_MS.day; day < end; day += GRAIN_MS.day) {
+        rows += await projectDay(session, parent, projection, grain, new Date(day), new Date(day + GRAIN_MS.day));
+      }
     }
     built[projection.name] = rows;
   }
