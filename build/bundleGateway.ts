@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APOLLO_GATEWAY_MODULE } from '../core/apollo/deferMakeFetchHappen.js';
 import { APOLLO_TELEMETRY_MODULE, APOLLO_TELEMETRY_ONLY } from '../core/apollo/withoutApolloTelemetry.js';
+import { GATEWAY_NODE_FLAGS } from '../scripts/gatewayNodeFlags.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
@@ -149,7 +150,9 @@ async function bundleGateway(): Promise<void> {
 async function warmCodeCache(): Promise<string | null> {
   const cache = `${GATEWAY_BUNDLE}.cache`;
   rmSync(cache, { force: true });
-  const child = spawn(process.execPath, [path.join(DIST, 'scripts', 'gateway.js')], {
+  // With the gateway's own V8 flags, as `npm start` and `npm run gateway` run it: V8 rejects a code cache
+  // made under other flags.
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, path.join(DIST, 'scripts', 'gateway.js')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
