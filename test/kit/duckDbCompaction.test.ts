@@ -39,8 +39,7 @@ async function openStore(options: Partial<DuckDbStoreOptions> = {}, layout: Stor
 }
 
 async function reopen(store: DuckDbStore, options: Partial<DuckDbStoreOptions> = {}, layout?: StoreLayout): Promise<DuckDbStore> {
-  await store.close();
-  opened.splice(opened.indexOf(store), 1);
+  await closeStore(store);
   return openStore(options, layout);
 }
 
@@ -102,32 +101,17 @@ describe('DuckDbStore rollup deltas', () => {
   });
 
   it('should keep pending deltas across a restart and fold them in at init', async () => {
-    const path = join(dir, 'product.duckdb');
-    let store = await openStore();
-    const facts = orders(300, 11);
-    await store.apply(facts.slice(0, 200), projectOrders);
-    await store.compact();
-    await store.apply(facts.slice(200), projectOrders);
-    await store.close();
-    opened.splice(opened.indexOf(store), 1);
+    const { path, facts } = await closedWithPendingDeltas(11, 200);
     expect(await pendingDeltaRows(path)).toBeGreaterThan(0);
 
-    store = await openStore();
+    const store = await openStore();
     await expectReadsMatch(store, facts);
-    await store.close();
-    opened.splice(opened.indexOf(store), 1);
+    await closeStore(store);
     expect(await pendingDeltaRows(path)).toBe(0);
   });
 
   it('should fold hour and day delta tables left by a file from before coarser grains were derived, each into its own grain once', async () => {
-    const path = join(dir, 'product.duckdb');
-    let store = await openStore();
-    const facts = orders(300, 12);
-    await store.apply(facts.slice(0, 100), projectOrders);
-    await store.compact();
-    await store.apply(facts.slice(100), projectOrders);
-    await store.close();
-    opened.splice(opened.indexOf(store), 1);
+    const { path, facts } = await closedWithPendingDeltas(12, 100);
     // What the earlier layout left pending: the same deltas at every grain, each grain in a table of its own.
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
@@ -142,12 +126,11 @@ describe('DuckDbStore rollup deltas', () => {
       instance.closeSync();
     }
 
-    store = await openStore();
+    let store = await openStore();
     await expectReadsMatch(store, facts);
     await store.apply(orders(50, 13), projectOrders);
     await expectReadsMatch(store, [...facts, ...orders(50, 13)]);
-    await store.close();
-    opened.splice(opened.indexOf(store), 1);
+    await closeStore(store);
     expect(await pendingDeltaRows(path)).toBeGreaterThan(0); // the new minute deltas, and no coarser table
     store = await openStore();
     await expectReadsMatch(store, [...facts, ...orders(50, 13)]);
@@ -255,8 +238,7 @@ describe('DuckDbStore rollup deltas', () => {
     // The compaction takes the write turn after the idle time; an apply queued after it waits for it.
     await new Promise((resolve) => setTimeout(resolve, 200));
     await store.apply([], projectOrders);
-    await store.close();
-    opened.splice(opened.indexOf(store), 1);
+    await closeStore(store);
     expect(await pendingDeltaRows(path)).toBe(0);
     store = await openStore();
     await expectReadsMatch(store, orders(50, 3));
@@ -364,6 +346,17 @@ async function onFile(path: string, statements: string[]): Promise<void> {
 async function closeStore(store: DuckDbStore): Promise<void> {
   await store.close();
   opened.splice(opened.indexOf(store), 1);
+}
+
+/** A store file closed with deltas pending: 300 orders of `seed`, the first `compacted` of them compacted. */
+async function closedWithPendingDeltas(seed: number, compacted: number): Promise<{ path: string; facts: StoredFact[] }> {
+  const store = await openStore();
+  const facts = orders(300, seed);
+  await store.apply(facts.slice(0, compacted), projectOrders);
+  await store.compact();
+  await store.apply(facts.slice(compacted), projectOrders);
+  await closeStore(store);
+  return { path: join(dir, 'product.duckdb'), facts };
 }
 
 describe('DuckDbStore projection deltas (finest grain: the hour)', () => {
