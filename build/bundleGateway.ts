@@ -76,20 +76,21 @@ module.exports = t.isApolloTelemetryOff(process.env) ? t.apolloTelemetryStandIn(
 };
 
 /**
- * The subgraph client (gateway/upstream/createSubgraphClient.ts) takes only `Pool` from undici; undici's
+ * The subgraph client (gateway/upstream/) takes only `Pool` and `util.parseHeaders` from undici; undici's
  * entry point also loads its fetch, WebSocket, cookies, cache and mock modules, and through them Node's
  * own copy of undici (a tenth of the bundle's start-up). Here it gets `Pool` with the request API that
- * entry point would mix into every dispatcher (undici 7's index.js does the same two steps).
+ * entry point would mix into every dispatcher (undici 7's index.js does the same two steps), and the
+ * header parser its `util` exports.
  */
 const undiciPoolOnly: Plugin = {
   name: 'undici-pool-only',
   setup(bundle) {
     bundle.onResolve({ filter: /^undici$/ }, ({ importer }) =>
-      /[\\/]gateway[\\/]upstream[\\/]createSubgraphClient\.js$/.test(importer) ? { path: 'undici', namespace: 'undici-pool-only' } : undefined,
+      /[\\/]gateway[\\/]upstream[\\/][^\\/]+\.js$/.test(importer) ? { path: 'undici', namespace: 'undici-pool-only' } : undefined,
     );
     bundle.onLoad({ filter: /.*/, namespace: 'undici-pool-only' }, () => ({
       contents: `Object.assign(require('undici/lib/dispatcher/dispatcher.js').prototype, require('undici/lib/api/index.js'));
-module.exports = { Pool: require('undici/lib/dispatcher/pool.js') };`,
+module.exports = { Pool: require('undici/lib/dispatcher/pool.js'), util: { parseHeaders: require('undici/lib/core/util.js').parseHeaders } };`,
       resolveDir: ROOT,
       loader: 'js',
     }));
