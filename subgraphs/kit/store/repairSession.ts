@@ -211,7 +211,7 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
 }
 
 /** Replaces the coarser rows of [from, to) with the merge of the finer ones, sketches included. */
-export async function deriveGrain(session: RepairSession, layout: RollupLayout, finer: StoredGrain, coarser: StoredGrain, from: Date, to: Date): Promise<void> {
+async function deriveGrain(session: RepairSession, layout: RollupLayout, finer: StoredGrain, coarser: StoredGrain, from: Date, to: Date): Promise<void> {
   await session.deriveRows(layout, finer, coarser, from, to);
   if (!layout.sketches) return;
   const rows = await session.readSketchRows(layout, finer, from, to);
