@@ -11,7 +11,8 @@ import { checkDerivedMeasures } from './ingest/checkDerivedMeasures.js';
 import { queryHistory, type HistoryLimits, type HistoryRequest, type HistoryResult, type HistorySeries } from './history/queryHistory.js';
 import { createProjector } from './rollups/createProjector.js';
 import { measureValues } from './rollups/rollupLayout.js';
-import { rollupProjections, storeRollupLayouts } from './rollups/rollupProjections.js';
+import { rollupProjections } from './rollups/rollupProjections.js';
+import { storeRollupLayouts } from './rollups/storeRollupLayouts.js';
 import type { StateRow, StateListQuery, Store } from './store/Store.js';
 import { describeProduct, type PortAddresses } from './describeProduct.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
@@ -240,7 +241,7 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
   private rollup(name: string) {
     const rollup = this.definition.rollups?.[name];
     if (!rollup) throw new Error(`unknown rollup "${name}"`);
-    return { name, dimensions: rollup.dimensions, measures: rollup.measures, projections: rollupProjections(name, rollup) };
+    return { name, dimensions: rollup.dimensions, measures: rollup.measures, projections: rollupProjections(name, rollup), dayZones: rollup.dayZones ?? [] };
   }
 
   /** The series of an entity with no facts in range: sums, counts and distinct counts 0, averages/min/max/percentiles null. */

@@ -3,6 +3,7 @@ import type { DataProductRuntime } from './DataProductRuntime.js';
 import type { DataProductDeclaration, FactSchemas, ProductContext } from './productDeclaration.js';
 import { fieldGovernance } from './auth/fieldGovernance.js';
 import { PROJECTION_SEPARATOR } from './rollups/rollupProjections.js';
+import { dayZoneProblem } from './store/zoneDays.js';
 
 /** Everything a domain team declares to publish its data product. */
 export interface DataProductDefinition<F extends FactSchemas = FactSchemas> extends DataProductDeclaration<F> {
@@ -17,6 +18,7 @@ export interface DataProductDefinition<F extends FactSchemas = FactSchemas> exte
 export function defineDataProduct<F extends FactSchemas>(definition: DataProductDefinition<F>): DataProductDefinition<F> {
   const identifier = /^[a-z][a-z0-9_]*$/;
   const bad: string[] = [];
+  const zones: string[] = [];
   if (!identifier.test(definition.descriptor.domain)) bad.push(`domain "${definition.descriptor.domain}"`);
   for (const [name, rollup] of Object.entries(definition.rollups ?? {})) {
     if (!identifier.test(name)) bad.push(`rollup "${name}"`);
@@ -27,12 +29,17 @@ export function defineDataProduct<F extends FactSchemas>(definition: DataProduct
     for (const n of [name, ...rollup.dimensions])
       if (n.includes(PROJECTION_SEPARATOR)) bad.push(`name "${n}" in rollup "${name}" (${PROJECTION_SEPARATOR} is reserved)`);
     for (const p of rollup.projections ?? []) for (const d of p) if (!rollup.dimensions.includes(d)) bad.push(`projection dimension "${name}.${d}"`);
+    for (const zone of rollup.dayZones ?? []) {
+      const problem = dayZoneProblem(zone);
+      if (problem !== null) zones.push(`rollup "${name}": time zone ${problem}`);
+    }
   }
   for (const [name, state] of Object.entries(definition.states ?? {})) {
     if (!identifier.test(name)) bad.push(`state "${name}"`);
     for (const t of Object.keys(state.reducers)) if (!(t in definition.facts)) bad.push(`state "${name}" uses unknown fact type "${t}"`);
   }
   if (bad.length) throw new Error(`data product ${definition.descriptor.id}: invalid ${bad.join(', ')} (names must match ${identifier})`);
+  if (zones.length) throw new Error(`data product ${definition.descriptor.id}: dayZones cannot be kept: ${zones.join('; ')}`);
   // Classification lives in the SDL only: a hand-typed copy beside it could disagree with what is enforced.
   if ('classification' in definition.descriptor)
     throw new Error(

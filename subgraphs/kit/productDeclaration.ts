@@ -49,6 +49,18 @@ export interface RollupDefinition<F extends FactSchemas> {
    * @default [] (the ungrouped projection only)
    */
   projections?: ReadonlyArray<readonly string[]>;
+  /**
+   * IANA time zones whose local days the kit keeps this rollup (and each projection) pre-aggregated in,
+   * beside the UTC days, e.g. `['Europe/Paris']`. A history query in a listed zone at DAY granularity (and
+   * WEEK or MONTH, which start at local midnights too) reads one row per group and local day, 23 or 25
+   * hours long across DST, instead of that day's hour rows: its cost then follows the days asked for,
+   * not the facts behind them. Without it such a query is still right, only it reads hours. Each zone
+   * costs a day row per group and local day in storage and a map merge per fact at ingest. Only zones
+   * whose days start on whole UTC hours from 1970 to 2100 can be listed (not Asia/Kolkata, +05:30): a
+   * zone day is kept as the merge of hour rows (see `rollups/zoneDayTables.ts`).
+   * @default [] (UTC days only)
+   */
+  dayZones?: readonly string[];
 }
 
 /** A keyed state: the latest value per key (current stock per product, status per shipment...). */

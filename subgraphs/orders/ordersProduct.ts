@@ -50,6 +50,8 @@ export function ordersProduct(typeDefs: DocumentNode) {
         subjectDimensions: ['region'],
         // Per-product history (Product.sales, percentiles per product) reads product × bucket rows, not × region × channel.
         projections: [['product_id']],
+        // Dashboards chart Paris days: each local day (23 or 25 hours across DST) is kept as one row per group.
+        dayZones: ['Europe/Paris'],
         contributions: {
           OrderPlaced: (o) => ({
             dims: { product_id: o.productId, region: o.region, channel: o.channel },

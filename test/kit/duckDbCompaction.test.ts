@@ -15,7 +15,7 @@ import type { BucketQuery, Projector, StoreLayout, StoredFact, StoredGrain } fro
 import { DAY, HOUR, LAYOUT, MINUTE, T0, expectedRows, order, orderDeltas, projectOrders, query, random } from '../support/storeFixtures.js';
 import type { DataProductDeclaration } from '../../subgraphs/kit/productDeclaration.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
-import { storeRollupLayouts } from '../../subgraphs/kit/rollups/rollupProjections.js';
+import { storeRollupLayouts } from '../../subgraphs/kit/rollups/storeRollupLayouts.js';
 
 // --- harness -------------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ import { parse } from 'graphql';
 import { z } from 'zod';
 import { defineDataProduct } from '../../subgraphs/kit/defineDataProduct.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
-import { storeRollupLayouts } from '../../subgraphs/kit/rollups/rollupProjections.js';
+import { storeRollupLayouts } from '../../subgraphs/kit/rollups/storeRollupLayouts.js';
 import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
 import { PostgresStore, type PostgresStoreOptions } from '../../subgraphs/kit/store/PostgresStore.js';
 import { STORED_GRAINS } from '../../subgraphs/kit/store/Store.js';

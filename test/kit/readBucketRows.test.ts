@@ -1,4 +1,4 @@
-import { storeRollupLayouts } from '../../subgraphs/kit/rollups/rollupProjections.js';
+import { storeRollupLayouts } from '../../subgraphs/kit/rollups/storeRollupLayouts.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
 import { readBucketRows } from '../../subgraphs/kit/history/readBucketRows.js';
 import { planBuckets } from '../../subgraphs/kit/history/timeBuckets.js';

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import type { DataProductDeclaration } from '../../subgraphs/kit/productDeclaration.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
-import { rollupProjections, storeRollupLayouts } from '../../subgraphs/kit/rollups/rollupProjections.js';
+import { rollupProjections } from '../../subgraphs/kit/rollups/rollupProjections.js';
+import { storeRollupLayouts } from '../../subgraphs/kit/rollups/storeRollupLayouts.js';
 import { queryHistory, type HistoryRequest, type HistoryRollup } from '../../subgraphs/kit/history/queryHistory.js';
 import type { BucketQuery, Projector, Store, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { DAY, HOUR, MINUTE, T0, random } from './storeFixtures.js';

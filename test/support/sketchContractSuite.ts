@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { DataProductDeclaration } from '../../subgraphs/kit/productDeclaration.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
-import { storeRollupLayouts } from '../../subgraphs/kit/rollups/rollupProjections.js';
+import { storeRollupLayouts } from '../../subgraphs/kit/rollups/storeRollupLayouts.js';
 import { queryHistory, type HistoryRequest, type HistoryResult } from '../../subgraphs/kit/history/queryHistory.js';
 import { DISTINCT_STANDARD_ERROR } from '../../subgraphs/kit/sketches/DistinctSketch.js';
 import { QUANTILE_RELATIVE_ACCURACY } from '../../subgraphs/kit/sketches/QuantileSketch.js';

@@ -19,6 +19,8 @@ import { readBucketRows, type PartsQuery } from './readBucketRows.js';
 import { pickProjection } from './pickProjection.js';
 import type { RollupProjection } from '../rollups/rollupProjections.js';
 import { readSpans } from './readSpans.js';
+import { zoneDayTableName } from '../rollups/zoneDayTables.js';
+import { canonicalZone } from '../store/zoneDays.js';
 import { COMPARE_PERIODS, comparisonBoundaries, type ComparePeriod } from './comparisonBoundaries.js';
 import { windowBoundaries } from './windowBoundaries.js';
 import { rankGroups, type TopGroups } from './rankGroups.js';
@@ -115,6 +117,12 @@ export interface HistoryRollup {
   measures: Record<string, MeasureKind>;
   /** Its projections (see `rollups/rollupProjections.ts`): a query read from the smallest that covers it. @default none */
   projections?: readonly RollupProjection[];
+  /**
+   * Zones whose local days it is kept at (`RollupDefinition.dayZones`): a query in one of them reads whole
+   * local days from the zone-day table of the relation it reads (see `rollups/zoneDayTables.ts`).
+   * @default none
+   */
+  dayZones?: readonly string[];
 }
 
 type Columns = Record<string, ColumnValue>;
@@ -130,7 +138,8 @@ interface SeriesColumns {
 /**
  * Answers a history request from a rollup: plans calendar buckets in the time zone, lets the store
  * aggregate the minute, hour or day table into them (never raw facts; the smallest projection of the rollup
- * that holds the dimensions grouped and filtered on, see `pickProjection`), zero-fills, computes totals and groups,
+ * that holds the dimensions grouped and filtered on, see `pickProjection`, and its local-day table when the
+ * query's zone is one of the rollup's `dayZones`), zero-fills, computes totals and groups,
  * and the comparison period, rolling windows and top groups when asked. Every extra read is a bucket read:
  * cost stays O(buckets).
  */
@@ -188,7 +197,15 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
   // would; it has no minute rows, so minute parts are read from the rollup.
   const source = pickProjection(rollup.name, rollup.projections ?? [], [...groupBy, ...Object.keys(filter)]);
   const rollupAt = source === rollup.name ? undefined : { minute: rollup.name };
-  const query: PartsQuery = { rollup: source, groupBy, filter, ...(sketches.length ? { sketches } : {}), ...(rollupAt ? { rollupAt } : {}) };
+  const zone = servedZone(rollup.dayZones ?? [], timeZone);
+  const query: PartsQuery = {
+    rollup: source,
+    groupBy,
+    filter,
+    ...(sketches.length ? { sketches } : {}),
+    ...(rollupAt ? { rollupAt } : {}),
+    ...(zone ? { zoneDays: { zone, rollup: zoneDayTableName(source, zone) } } : {}),
+  };
   const compared = compareTo ? comparisonBoundaries(plan.boundaries, request.granularity, timeZone, compareTo) : [];
   const before = window ? windowBoundaries(plan.starts[0], from, request.granularity, timeZone, window) : [];
   const [rows, comparisonRows, beforeRows, asOf] = await Promise.all([
@@ -263,6 +280,12 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
     granularity: request.granularity,
     timeZone,
   };
+}
+
+/** The declared zone that is the query's zone (however either is spelled), or null. */
+function servedZone(dayZones: readonly string[], timeZone: string): string | null {
+  const zone = canonicalZone(timeZone);
+  return dayZones.find((declared) => canonicalZone(declared) === zone) ?? null;
 }
 
 /** What every series of one answer shares. */

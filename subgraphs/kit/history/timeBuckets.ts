@@ -253,6 +253,14 @@ function resolveZone(timeZone: string): ZoneOffsets {
   return zone;
 }
 
+/**
+ * The zone's UTC offsets over [from, to): the offset at `from`, then each change, as `{ at, offset }` in
+ * milliseconds (found by probing every few days and bisecting, as bucket planning does).
+ */
+export function zoneOffsetSpans(timeZone: string, from: Date, to: Date): Array<{ at: number; offset: number }> {
+  return spansIn(resolveZone(timeZone), validTime(from, 'from'), validTime(to, 'to'));
+}
+
 /** Bucket starts strictly inside (lo, hi), ascending. */
 function boundariesIn(zone: ZoneOffsets, granularity: Granularity, lo: number, hi: number): number[] {
   const out: number[] = [];

@@ -1,15 +1,19 @@
 import type { DataProductDeclaration, FactSchemas, StateDefinition } from '../productDeclaration.js';
-import { STORED_GRAINS, type Projection, type Projector, type StateWrite, type StoredFact } from '../store/Store.js';
+import { STORED_GRAINS, type Projection, type Projector, type StateWrite, type StoredFact, type StoredGrain } from '../store/Store.js';
+import { ZoneDays } from '../store/zoneDays.js';
+import { zoneDayTables } from './zoneDayTables.js';
 import { PROJECTION_FINEST_GRAIN, rollupProjections } from './rollupProjections.js';
 import { RollupDeltaAccumulator, type DeltaTarget } from './rollupDeltaAccumulator.js';
 
 const ROLLUP_GRAINS = { all: STORED_GRAINS, finest: STORED_GRAINS.slice(0, 1) };
+const ZONE_DAY_GRAINS: readonly StoredGrain[] = ['day'];
 const PROJECTION_GRAINS = { all: STORED_GRAINS.slice(STORED_GRAINS.indexOf(PROJECTION_FINEST_GRAIN)), finest: [PROJECTION_FINEST_GRAIN] };
 
 /**
  * Builds the projector the store calls inside its apply transaction: each new fact's contributions become
- * deltas for the minute, hour and day rollup tables and the hour and day tables of the rollup's projections
- * (only each table's finest grain when the store asks for `finestGrainOnly`), pre-merged per row key in one
+ * deltas for the minute, hour and day rollup tables, the hour and day tables of the rollup's projections
+ * (only each table's finest grain when the store asks for `finestGrainOnly`) and the local-day tables of its
+ * declared zones (`zoneDayTables.ts`), pre-merged per row key in one
  * pass (`RollupDeltaAccumulator`; `distinct` and `percentiles` samples go into the delta's sketches), and
  * keyed states are folded in event order starting from the values currently stored.
  */
@@ -26,6 +30,13 @@ export function createProjector<F extends FactSchemas>(definition: DataProductDe
         [
           { name, dimensions: r.dimensions, grains: ROLLUP_GRAINS[grains] },
           ...rollupProjections(name, r).map((p) => ({ name: p.name, dimensions: p.dimensions, grains: PROJECTION_GRAINS[grains] })),
+          // A zone-day table's day is its finest grain: written from the facts in both modes.
+          ...zoneDayTables(name, r).map((t) => ({
+            name: t.name,
+            dimensions: t.hoursOf === name ? r.dimensions : t.dimensions,
+            grains: ZONE_DAY_GRAINS,
+            days: ZoneDays.of(t.zone),
+          })),
         ],
       ]),
     );

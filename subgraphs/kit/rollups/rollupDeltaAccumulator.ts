@@ -4,6 +4,7 @@ import { measureColumns, rollupLayout } from './rollupLayout.js';
 import { hashValue } from '../sketches/hashValue.js';
 import { DistinctSketch } from '../sketches/DistinctSketch.js';
 import { QuantileSketch } from '../sketches/QuantileSketch.js';
+import type { ZoneDays } from '../store/zoneDays.js';
 
 /** Where a rollup's contributions land: a rollup table (name and dimensions) at the given grains. */
 export interface DeltaTarget {
@@ -11,6 +12,12 @@ export interface DeltaTarget {
   dimensions: readonly string[];
   /** The grains it gets deltas at (a projection starts at the hour, see `rollupProjections.ts`). */
   grains: readonly StoredGrain[];
+  /**
+   * For a zone-day table: the zone whose local days its day buckets are (a fact outside the window those
+   * tables cover adds nothing to it, see `store/zoneDays.ts`).
+   * @default UTC buckets
+   */
+  days?: ZoneDays;
 }
 
 /** How one measure of a rollup turns a sample into columns, worked out once per projector. */
@@ -112,7 +119,8 @@ export class RollupDeltaAccumulator {
       for (const dimension of target.dimensions) dimsKey += `\u0000${targetDims[dimension]}`;
       for (let g = 0; g < grains.length; g++) {
         const grain = grains[g];
-        const bucketMs = Math.floor(time / GRAIN_MS[grain]) * GRAIN_MS[grain];
+        const bucketMs = target.days ? target.days.startOf(time) : Math.floor(time / GRAIN_MS[grain]) * GRAIN_MS[grain];
+        if (bucketMs === null) continue;
         const key = `${bucketMs}/${dimsKey}`;
         let delta = rows[g].get(key);
         if (delta === undefined) {

@@ -1,6 +1,4 @@
 import type { MeasureKind } from '../productDeclaration.js';
-import type { RollupLayout } from '../store/Store.js';
-import { rollupLayout } from './rollupLayout.js';
 
 /**
  * A projection of a rollup: the same measures pre-aggregated over a subset of its dimensions (one grouping
@@ -23,6 +21,8 @@ export interface ProjectedRollup {
   dimensions: readonly string[];
   measures: Record<string, MeasureKind>;
   projections?: ReadonlyArray<readonly string[]>;
+  /** Zones whose local days it is kept at too (see `zoneDayTables.ts`). */
+  dayZones?: readonly string[];
 }
 
 /**
@@ -36,7 +36,7 @@ export const PROJECTION_SEPARATOR = '__';
  * live stream fills a new minute row per group every minute, a backfill one per fact); the minute parts a
  * query reads (a MINUTE granularity, the ragged ends of a range) are short, so the rollup answers them.
  */
-export const PROJECTION_FINEST_GRAIN: NonNullable<RollupLayout['finestGrain']> = 'hour';
+export const PROJECTION_FINEST_GRAIN: 'minute' | 'hour' = 'hour';
 
 /** The store name of a rollup's projection over `dimensions`. */
 export function projectionName(rollup: string, dimensions: readonly string[]): string {
@@ -65,15 +65,4 @@ export function rollupProjections(name: string, rollup: ProjectedRollup): Rollup
     projections.push({ name: projection, of: name, dimensions });
   }
   return projections;
-}
-
-/** The store layouts of a product's rollups: each declared rollup, then its projections (`projectionOf` set). */
-export function storeRollupLayouts(rollups: Record<string, ProjectedRollup>): RollupLayout[] {
-  const declared = Object.entries(rollups);
-  return [
-    ...declared.map(([name, r]) => rollupLayout(name, r.dimensions, r.measures)),
-    ...declared.flatMap(([name, r]) =>
-      rollupProjections(name, r).map((p) => ({ ...rollupLayout(p.name, p.dimensions, r.measures), projectionOf: name, finestGrain: PROJECTION_FINEST_GRAIN })),
-    ),
-  ];
 }

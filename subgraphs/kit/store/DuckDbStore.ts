@@ -52,6 +52,7 @@ import { duckDbSqlViews } from './duckDbSqlViews.js';
 import { appendFacts, decodeStateRow, loadFactKeys, raiseWatermark, readStateRows, storedFactKeys, upsertStates } from './duckDbWrites.js';
 import { appendRollupDeltas, compactDeltas, dropFoldedDeltas, encodedList, moveDeltaFence } from './duckDbDeltas.js';
 import { KeyHashSet } from './KeyHashSet.js';
+import { tableCutoff } from './tableCutoff.js';
 import { DuckDbStateKeys } from './duckDbStateKeys.js';
 
 /** Options of `DuckDbStore.open`. */
@@ -347,7 +348,8 @@ export class DuckDbStore implements Store {
         for (const [grain, cutoff] of Object.entries(grains) as Array<[StoredGrain, Date | undefined]>) {
           if (!cutoff) continue;
           for (const layout of this.rollups.values()) {
-            rows[grain] += (await connection.run(`DELETE FROM ${rollupTable(layout.name, grain)} WHERE bucket < $1`, [toTimestamp(cutoff)])).rowsChanged;
+            const before = tableCutoff(layout, grain, cutoff, this.rollups.values());
+            rows[grain] += (await connection.run(`DELETE FROM ${rollupTable(layout.name, grain)} WHERE bucket < $1`, [toTimestamp(before)])).rowsChanged;
           }
         }
         return { facts, deadLetters, rows };

@@ -49,6 +49,7 @@ import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import { exportRollupCsv } from './postgresCsvExport.js';
 import type { SqlViews } from './SqlViews.js';
 import { postgresSqlViews } from './postgresSqlViews.js';
+import { tableCutoff } from './tableCutoff.js';
 import { DEFAULT_POSTGRES_TIMEOUTS, assertTimeouts, explainTimeout, poolTimeoutSettings, type PostgresTimeouts } from './postgresTimeouts.js';
 
 /** Options of `PostgresStore.open`. */
@@ -312,7 +313,9 @@ export class PostgresStore implements Store {
       for (const [grain, cutoff] of Object.entries(grains) as Array<[StoredGrain, Date | undefined]>) {
         if (!cutoff) continue;
         for (const layout of this.rollupOrder) {
-          const { rowCount } = await client.query(`DELETE FROM ${this.names.rollup(layout.name, grain)} WHERE bucket < $1`, [timestampParam(cutoff)]);
+          const { rowCount } = await client.query(`DELETE FROM ${this.names.rollup(layout.name, grain)} WHERE bucket < $1`, [
+            timestampParam(tableCutoff(layout, grain, cutoff, this.rollupOrder)),
+          ]);
           rows[grain] += rowCount ?? 0;
         }
       }

@@ -47,10 +47,20 @@ export interface RollupLayout {
   projectionOf?: string;
   /**
    * The finest grain the kit writes: a repair re-projects this grain from the facts and derives the
-   * coarser ones; the finer tables stay empty. Projections start at the hour (see `rollups/rollupProjections.ts`).
+   * coarser ones; the finer tables stay empty. Projections start at the hour (see `rollups/rollupProjections.ts`),
+   * zone-day tables (`dayZone`) at the day.
    * @default 'minute'
    */
-  finestGrain?: 'minute' | 'hour';
+  finestGrain?: 'minute' | 'hour' | 'day';
+  /**
+   * Set on a zone-day table: its rows live at the day grain only (`finestGrain: 'day'`), and each day
+   * bucket starts at a local midnight of the IANA `zone` (a 23- or 25-hour day across DST) instead of a UTC
+   * one. A row is the merge of the hour rows of `hoursOf` (a table with the same dimensions and columns)
+   * over its local day, which is how a store repairs, builds and keeps it (see `zoneDays.ts`); the
+   * projector writes it from the facts like any table. Also carries `projectionOf`.
+   * @default absent: UTC days
+   */
+  dayZone?: { zone: string; hoursOf: string };
 }
 
 /**

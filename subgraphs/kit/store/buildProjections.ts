@@ -1,8 +1,7 @@
-import type { Sketch } from '../sketches/sketchKinds.js';
-import { GRAIN_MS, finestGrain, type RollupDelta, type RollupLayout, type StoredGrain } from './Store.js';
-import { mergeRollupDeltas } from './mergeRollupDeltas.js';
+import { GRAIN_MS, finestGrain, type RollupLayout, type StoredGrain } from './Store.js';
 import type { RepairSession } from './repairSession.js';
-import { mergeEncoded, sketchColumns, sketchRowKey } from './sketchRows.js';
+import { reaggregateRows } from './reaggregateRows.js';
+import { deriveZoneDays } from './deriveZoneDays.js';
 
 /** Earliest and latest bucket of a rollup table, or null when it holds no row (a dialect's one statement). */
 export type BucketRange = (layout: RollupLayout, grain: StoredGrain) => Promise<{ min: Date; max: Date } | null>;
@@ -16,7 +15,10 @@ export type BuiltProjections = Record<string, number>;
  * declared later) is created empty, and the history planner reads it at once. Its finest grain (the hour) is
  * re-aggregated from the rollup's hour rows over the projection's dimensions (numbers by their merge kind,
  * sketches merged in JS), and its day rows from the rollup's day rows (which retention may keep longer than
- * the hours), one UTC day at a time so memory follows a day of rollup rows. Runs in the caller's (init's) transaction, so a
+ * the hours), one UTC day at a time so memory follows a day of rollup rows. A zone-day table (`dayZone`) is
+ * built from its hour table's rows, one local day at a time (after that table, which comes first in the
+ * layout): local days older than the oldest hour row (removed by retention) stay empty, and a query reads
+ * them as it read them before, from the hours. Runs in the caller's (init's) transaction, so a
  * projection is either complete or still empty; a store without rows costs one statement per projection.
  */
 export async function buildProjections(session: RepairSession, bucketRange: BucketRange, layouts: readonly RollupLayout[]): Promise<BuiltProjections> {
@@ -25,6 +27,12 @@ export async function buildProjections(session: RepairSession, bucketRange: Buck
   for (const projection of layouts) {
     const parent = projection.projectionOf === undefined ? undefined : byName.get(projection.projectionOf);
     if (!parent) continue;
+    if (projection.dayZone) {
+      const hours = byName.get(projection.dayZone.hoursOf);
+      const range = hours && !(await bucketRange(projection, 'day')) ? await bucketRange(hours, 'hour') : null;
+      if (hours && range) built[projection.name] = await deriveZoneDays(session, projection, hours, range.min, new Date(range.max.getTime() + GRAIN_MS.hour));
+      continue;
+    }
     const finest = finestGrain(projection);
     if (await bucketRange(projection, finest)) continue;
     if (!(await bucketRange(parent, finest))) continue;
@@ -36,45 +44,13 @@ export async function buildProjections(session: RepairSession, bucketRange: Buck
       if (!range) continue;
       const end = range.max.getTime() + GRAIN_MS[grain];
       for (let day = Math.floor(range.min.getTime() / GRAIN_MS.day) * GRAIN_MS.day; day < end; day += GRAIN_MS.day) {
-        rows += await projectDay(session, parent, projection, grain, new Date(day), new Date(day + GRAIN_MS.day));
+        const reaggregation = { source: parent, sourceGrain: grain, target: projection, targetGrain: grain, bucketOf: (bucket: Date) => bucket };
+        rows += await reaggregateRows(session, reaggregation, new Date(day), new Date(day + GRAIN_MS.day));
       }
     }
     built[projection.name] = rows;
   }
   return built;
-}
-
-/** Writes the projection's `grain` rows of [from, to) as the merge of the rollup's; returns how many. */
-async function projectDay(session: RepairSession, parent: RollupLayout, projection: RollupLayout, grain: StoredGrain, from: Date, to: Date): Promise<number> {
-  const stored = await session.readRows(parent, grain, from, to);
-  if (stored.length === 0) return 0;
-  const columns = Object.keys(parent.columns);
-  const kinds = sketchColumns(parent);
-  const sketches = new Map<string, Array<Uint8Array | null>>();
-  if (kinds.length > 0) {
-    for (const row of await session.readSketchRows(parent, grain, from, to)) sketches.set(sketchRowKey(row.bucket, row.dims), row.sketches);
-  }
-  const deltas = stored.map((row): RollupDelta => {
-    const dims = Object.fromEntries(projection.dimensions.map((d) => [d, row.dims[parent.dimensions.indexOf(d)]]));
-    const values: Record<string, number> = {};
-    row.values.forEach((value, i) => {
-      if (value !== null) values[columns[i]] = value;
-    });
-    const encoded = sketches.get(sketchRowKey(row.bucket, row.dims));
-    const delta: RollupDelta = { rollup: projection.name, grain, bucket: row.bucket, dims, values };
-    if (encoded) {
-      const decoded: Record<string, Sketch> = {};
-      kinds.forEach(([column, kind], i) => {
-        const sketch = mergeEncoded(kind, [encoded[i]]);
-        if (sketch) decoded[column] = sketch;
-      });
-      delta.sketches = decoded;
-    }
-    return delta;
-  });
-  const tables = mergeRollupDeltas(deltas, new Map([[projection.name, projection]]));
-  await session.upsertRollups(tables);
-  return tables.reduce((count, table) => count + table.rows.length, 0);
 }
 
 /** The one start-up line saying which projections were built and from how many rows (nothing when none was). */

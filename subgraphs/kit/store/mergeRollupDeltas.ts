@@ -216,7 +216,9 @@ export function isValidDate(value: unknown): value is Date {
 function assertBucket(delta: RollupDelta, layout: RollupLayout): number {
   if (!isValidDate(delta.bucket)) throw new Error(`delta for ${layout.name} has an invalid bucket`);
   const ms = delta.bucket.getTime();
-  if (ms % GRAIN_MS[delta.grain] !== 0) {
+  // A zone-day table's days start at local midnights, which its zone puts on whole UTC hours (`zoneDays.ts`).
+  const step = layout.dayZone && delta.grain === 'day' ? GRAIN_MS.hour : GRAIN_MS[delta.grain];
+  if (ms % step !== 0) {
     throw new Error(`delta bucket ${delta.bucket.toISOString()} for ${layout.name} is not truncated to the ${delta.grain}`);
   }
   return ms;

@@ -16,8 +16,9 @@ import {
   type StoredFact,
   type StoredGrain,
 } from './Store.js';
-import { isValidDate, mergeRollupDeltas, mergeStateWrites, type MergedRollupTable } from './mergeRollupDeltas.js';
-import { deriveSketchRows, type SketchRow } from './sketchRows.js';
+import { isValidDate, mergeRollupDeltas, mergeStateWrites } from './mergeRollupDeltas.js';
+import { deriveSketchRows } from './sketchRows.js';
+import { deriveZoneDays } from './deriveZoneDays.js';
 
 /*
  * Retract, restore and rebuild, written once over the few statements a store dialect provides
@@ -26,56 +27,17 @@ import { deriveSketchRows, type SketchRow } from './sketchRows.js';
  * `finestGrain` is the hour, as projections), hour rows are derived from the minute rows and the day row
  * from the hour rows (merge kinds are sum/min/max, so a coarser row is exactly
  * the merge of its finer rows, as the stores' grain backfill already relies on). Sketch columns are
- * re-projected with the minute rows and derived the same way, merged in JS. Every grain then agrees after
- * each transaction.
+ * re-projected with the minute rows and derived the same way, merged in JS. The rows of zone-day tables
+ * (`RollupLayout.dayZone`) for each local day the span touches are then derived from their hour tables
+ * (`deriveZoneDays.ts`). Every grain then agrees after each transaction.
  */
 
 /** Facts per read and per projector call: bounds memory whatever a span or a state holds. */
 export const REPAIR_CHUNK = 5_000;
 
-/** Which stored facts to read, always unretracted and ordered by (time, source, id). */
-export interface FactScan {
-  /** Inclusive lower bound of `time`. */
-  from?: Date;
-  /** Exclusive upper bound of `time`. */
-  to?: Date;
-  /** Only these types (an empty list reads nothing). */
-  types?: readonly string[];
-  /** Only facts after this one in scan order (keyset paging). */
-  after?: StoredFact;
-  limit: number;
-}
+import type { RepairSession, StoredRollupRow } from './repairStatements.js';
 
-/** One stored rollup row: dimension values in layout order, column values in layout column order. */
-export interface StoredRollupRow {
-  bucket: Date;
-  dims: string[];
-  values: (number | null)[];
-}
-
-/** The dialect's statements, all inside the caller's transaction. */
-export interface RepairSession {
-  findFact(key: FactKey): Promise<StoredFact | null>;
-  findRetraction(key: FactKey): Promise<Retraction | null>;
-  insertRetraction(retraction: Retraction): Promise<void>;
-  deleteRetraction(key: FactKey): Promise<void>;
-  readFacts(scan: FactScan): Promise<StoredFact[]>;
-  /** Earliest and latest fact time (retracted ones included), or null without facts. */
-  factTimeRange(): Promise<{ min: Date; max: Date } | null>;
-  readRows(layout: RollupLayout, grain: StoredGrain, from: Date, to: Date): Promise<StoredRollupRow[]>;
-  deleteRows(layout: RollupLayout, grain: StoredGrain, from: Date, to: Date): Promise<void>;
-  upsertRollups(tables: MergedRollupTable[]): Promise<void>;
-  /** Stored sketches of the rows in [from, to) (only called for layouts with sketch columns). */
-  readSketchRows(layout: RollupLayout, grain: StoredGrain, from: Date, to: Date): Promise<SketchRow[]>;
-  /** Sets the sketches of existing rows. */
-  writeSketchRows(layout: RollupLayout, grain: StoredGrain, rows: SketchRow[]): Promise<void>;
-  /** Replaces the `coarser` rows of [from, to) with the merge of the `finer` rows of the same range (numeric columns). */
-  deriveRows(layout: RollupLayout, finer: StoredGrain, coarser: StoredGrain, from: Date, to: Date): Promise<void>;
-  /** Current rows of the keys; a store that serializes writers per key locks them first. */
-  lockAndReadStates(state: string, keys: string[]): Promise<StateRow[]>;
-  writeStates(writes: Map<string, StateWrite[]>): Promise<void>;
-  deleteStates(state: string, keys: string[]): Promise<void>;
-}
+export type { FactScan, RepairSession, StoredRollupRow } from './repairStatements.js';
 
 /** What a store hands the repair functions besides the session. */
 export interface RepairContext {
@@ -177,7 +139,9 @@ export function rebuiltRollup(rollups: ReadonlyMap<string, RollupLayout>, name: 
 async function repairSpan(session: RepairSession, context: RepairContext, from: Date, to: Date, counter = { facts: 0 }): Promise<RevisedBucket[]> {
   const layouts = [...context.rollups.values()];
   const before = new Map<string, StoredRollupRow[]>();
-  for (const layout of layouts) {
+  // Zone-day tables are derived from the hours once these are right again, below.
+  const utc = layouts.filter((layout) => !layout.dayZone);
+  for (const layout of utc) {
     const finest = layout.finestGrain ?? 'minute';
     if (layout.projectionOf === undefined) before.set(layout.name, await session.readRows(layout, 'minute', from, to));
     await session.deleteRows(layout, finest, from, to);
@@ -192,6 +156,7 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
       (d) =>
         d.grain === (context.rollups.get(d.rollup)?.finestGrain ?? 'minute') &&
         context.rollups.has(d.rollup) &&
+        !context.rollups.get(d.rollup)!.dayZone &&
         d.bucket.getTime() >= from.getTime() &&
         d.bucket.getTime() < to.getTime(),
     );
@@ -200,12 +165,18 @@ async function repairSpan(session: RepairSession, context: RepairContext, from: 
   }
   const day = floorTo(from.getTime(), GRAIN_MS.day);
   const revised: RevisedBucket[] = [];
-  for (const layout of layouts) {
+  for (const layout of utc) {
     if ((layout.finestGrain ?? 'minute') === 'minute') await deriveGrain(session, layout, 'minute', 'hour', from, to);
     await deriveGrain(session, layout, 'hour', 'day', new Date(day), new Date(day + GRAIN_MS.day));
     // A projection's rows change with its rollup's: only the rollup's are reported (they become change events).
     const previous = before.get(layout.name);
     if (previous) revised.push(...changedRows(layout, previous, await session.readRows(layout, 'minute', from, to)));
+  }
+  // Each local day the span touches, whole: a day across two UTC days is derived again by each span's batch,
+  // so it always merges the hours as they are.
+  for (const layout of layouts) {
+    const hours = layout.dayZone && context.rollups.get(layout.dayZone.hoursOf);
+    if (hours) await deriveZoneDays(session, layout, hours, from, to);
   }
   return revised;
 }
