@@ -16,7 +16,7 @@ import type { BucketQuery, Projector, Store, StoreLayout, StoredFact } from '../
 import { DAY, HOUR, MINUTE, T0, random } from './storeFixtures.js';
 import type { SharedStore } from './sketchContractSuite.js';
 
-const MEASURES = {
+export const MEASURES = {
   visits: 'count',
   spent: 'sum',
   smallest: 'min',
@@ -25,14 +25,14 @@ const MEASURES = {
   visitors: 'distinct',
   latency: 'percentiles',
 } as const;
-const DIMENSIONS = ['region', 'channel', 'device'];
+export const DIMENSIONS = ['region', 'channel', 'device'];
 const facts = {
   Visit: z.object({ visitor: z.string(), region: z.string(), channel: z.string(), device: z.string(), spent: z.number(), latency: z.number() }),
 };
-type Visit = z.infer<(typeof facts)['Visit']>;
+export type Visit = z.infer<(typeof facts)['Visit']>;
 
-/** The rollup, with the projection over `region` declared (the ungrouped one is implied). */
-function declaration(spentFactor = 1): DataProductDeclaration {
+/** The rollup, with the projection over `region` declared (the ungrouped one is implied), and `dayZones` if given. */
+export function declaration(spentFactor = 1, dayZones?: string[]): DataProductDeclaration {
   return {
     facts,
     rollups: {
@@ -40,6 +40,7 @@ function declaration(spentFactor = 1): DataProductDeclaration {
         dimensions: DIMENSIONS,
         measures: { ...MEASURES },
         projections: [['region'], ['region']],
+        ...(dayZones ? { dayZones } : {}),
         contributions: {
           Visit: (v: Visit) => ({
             dims: { region: v.region, channel: v.channel, device: v.device },
@@ -58,7 +59,7 @@ const PROJECTIONS = rollupProjections('visits', DECLARATION.rollups!.visits);
 const PROJECTED: HistoryRollup = { name: 'visits', dimensions: DIMENSIONS, measures: { ...MEASURES }, projections: PROJECTIONS };
 /** The same rollup with no projections known: every query reads the full rollup. */
 const FULL: HistoryRollup = { ...PROJECTED, projections: [] };
-const LIMITS = { maxBuckets: 10_000, maxPoints: 100_000 };
+export const LIMITS = { maxBuckets: 10_000, maxPoints: 100_000 };
 const ZONE = 'America/St_Johns'; // -03:30 / -02:30: local days and hours cut UTC hours
 const RANGE = { from: new Date(T0 + 2 * HOUR + 13 * MINUTE), to: new Date(T0 + 3 * DAY - 7 * HOUR) };
 

@@ -9,6 +9,7 @@ import { describeEventTimeContract } from './eventTimeContractSuite.js';
 import { describeRetentionContract } from './retentionContractSuite.js';
 import { describeSketchContract, type SharedStore } from './sketchContractSuite.js';
 import { describeProjectionContract } from './projectionContractSuite.js';
+import { describeZoneDayContract } from './zoneDayContractSuite.js';
 import type { BucketQuery, BucketRow, Projection, Store, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { HOUR, LAYOUT, MINUTE, T0, delta, deltasProjector, expectedRows, order, orderDeltas, projectOrders, query, random, sortRows } from './storeFixtures.js';
 
@@ -440,6 +441,7 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
     };
     describeSketchContract((layout) => open(layout), openSharedLayout);
     describeProjectionContract((layout) => open(layout), openSharedLayout);
+    describeZoneDayContract((layout) => open(layout), openSharedLayout);
 
     it('should reject operations after close', async () => {
       const closed = await open();

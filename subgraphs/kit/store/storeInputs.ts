@@ -13,6 +13,7 @@ import {
 import { InvalidIdentifierError } from './storeIdentifiers.js';
 import { isValidDate } from './mergeRollupDeltas.js';
 import { mergeEncoded } from './sketchRows.js';
+import { ZoneDays } from './zoneDays.js';
 import type { Sketch, SketchKind } from '../sketches/sketchKinds.js';
 
 /*
@@ -119,7 +120,7 @@ export function declaredState(states: ReadonlySet<string>, name: string): string
 
 /** Validates a bucket query's boundaries and groupBy against the rollup; returns groupBy without repeats. */
 export function bucketGroupBy(layout: RollupLayout, query: BucketQuery): string[] {
-  assertBoundaries(query);
+  assertBoundaries(layout, query);
   const groupBy = [...new Set(query.groupBy)];
   for (const dimension of groupBy) assertDimension(layout, dimension);
   return groupBy;
@@ -140,12 +141,16 @@ function assertDimension(layout: RollupLayout, dimension: string): void {
 }
 
 /** Misaligned or unordered boundaries would silently assign rows to the wrong bucket, so refuse them. */
-function assertBoundaries({ rollup, grain, boundaries }: BucketQuery): void {
+function assertBoundaries(layout: RollupLayout, { rollup, grain, boundaries }: BucketQuery): void {
   assertGrain(grain);
+  // A zone-day table's days start at its zone's local midnights.
+  const days = layout.dayZone && grain === 'day' ? ZoneDays.of(layout.dayZone.zone) : undefined;
   boundaries.forEach((boundary, i) => {
     const ms = boundary instanceof Date ? boundary.getTime() : NaN;
     if (!Number.isFinite(ms)) throw new Error(`boundary ${i} of the ${rollup} query is not a valid Date`);
-    if (ms % GRAIN_MS[grain] !== 0) throw new Error(`boundary ${boundary.toISOString()} is not aligned to the ${grain}`);
+    if (days ? days.startOf(ms) !== ms : ms % GRAIN_MS[grain] !== 0) {
+      throw new Error(`boundary ${boundary.toISOString()} is not aligned to the ${grain}${days ? ` in ${days.zone}` : ''}`);
+    }
     if (i > 0 && ms <= boundaries[i - 1].getTime()) throw new Error(`boundaries of the ${rollup} query must be strictly ascending`);
   });
 }
