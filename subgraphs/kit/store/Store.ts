@@ -316,7 +316,9 @@ export interface RebuildResult {
 
 /**
  * What `enforceRetention` deletes: every row strictly before its cutoff. Cutoffs are whole UTC days, so a
- * coarser grain never keeps a row whose finer rows are half gone.
+ * coarser grain never keeps a row whose finer rows are half gone. Zone-day tables go by local day: the
+ * local day holding the day cutoff is kept, and the hour rows local days merge keep that day's earlier
+ * hours too (`tableCutoff.ts`).
  */
 export interface RetentionCutoffs {
   /** Facts (with their retractions) whose event time is before this, and dead letters received before it. */
