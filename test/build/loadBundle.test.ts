@@ -3,7 +3,7 @@
  * not older than what it is built from; the cache is used only for the very bundle it was made from, and
  * a corrupt or foreign cache is ignored (the code runs, compiled afresh) and replaced.
  */
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -78,6 +78,39 @@ describe('loadBundle', () => {
     }
     expect(load()!.saveCodeCache()).toBeNull();
     expect(load()!.cached).toBe(true);
+  });
+
+  it('should key the cache on the very file it read, when the bundle is replaced while it loads', () => {
+    // Two builds of the same length: V8 checks only the length, so a cache of one taken for the other runs
+    // its compiled functions against the other's source (and compiles the rest from that source).
+    const build = (value: string) =>
+      `module.exports.answer = function () { return ${JSON.stringify(value)}; };\nmodule.exports.later = function () { return ${JSON.stringify(value)}; };\n`;
+    writeFileSync(bundle, build('a'));
+    utimesSync(bundle, 2_000, 2_000);
+    const first = loadBundle<{ answer: () => string; later: () => string }>({ file: pathToFileURL(bundle), builtFrom: pathToFileURL(builtFrom) })!;
+    expect(first.exports.answer()).toBe('a'); // compiled, so in the cache; `later` is not
+    expect(first.saveCodeCache()).toBeNull();
+    const next = path.join(dir, 'next.cjs');
+    writeFileSync(next, build('b'));
+    utimesSync(next, 3_000, 3_000);
+    // The build renames the new bundle into place while the loader is at it: just before it reads it.
+    const readFile = fs.readFileSync;
+    let replaced = false;
+    const reads = jest.spyOn(fs, 'readFileSync').mockImplementation((file: fs.PathOrFileDescriptor, options?: unknown) => {
+      if (!replaced && (file === bundle || typeof file === 'number')) {
+        replaced = true;
+        renameSync(next, bundle);
+      }
+      return readFile(file, options as BufferEncoding);
+    });
+    try {
+      const loaded = loadBundle<{ answer: () => string; later: () => string }>({ file: pathToFileURL(bundle), builtFrom: pathToFileURL(builtFrom) })!;
+      expect(replaced).toBe(true);
+      // One build's code, whichever: never the cache of one with the source of the other.
+      expect(loaded.exports.later()).toBe(loaded.exports.answer());
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('should return, not throw, a failure to write the cache', () => {
