@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import { holdsInstalledPackages } from './bundledPackages.js';
 
 /** Options of {@link loadBundle}. */
 export interface LoadBundleOptions {
@@ -14,6 +15,13 @@ export interface LoadBundleOptions {
    * bundled again), and is not loaded.
    */
   builtFrom: URL;
+  /**
+   * The project folder whose node_modules the bundle was built from: a bundle whose packages (recorded in
+   * its first line by build/bundleGateway.ts) are not the versions installed there is stale too, and is not
+   * loaded; so is one that records none.
+   * @default no check of the packages
+   */
+  packagesRoot?: URL;
   /**
    * Where the V8 code cache of the bundle lives.
    * @default the bundle's path with `.cache` appended
@@ -111,11 +119,12 @@ function readBundle(filename: string): { stats: Stats; text: string } | undefine
 /**
  * Loads a CommonJS bundle through V8's code cache, so a start does not parse and compile megabytes of
  * JavaScript again (Node 20 has no compile cache of its own: `module.enableCompileCache` is Node 22).
- * Returns null when there is no bundle, it is older than `builtFrom` or it changed while read: the caller then imports the
+ * Returns null when there is no bundle, it is older than `builtFrom`, holds other package versions than
+ * are installed under `packagesRoot` or changed while read: the caller then imports the
  * unbundled modules, which are always correct, only slower to load. A cache V8 rejects, one made from
  * another bundle and a corrupt one are ignored (and replaced at the next {@link LoadedBundle.saveCodeCache}).
  */
-export function loadBundle<T>({ file, builtFrom, cacheFile: cacheUrl }: LoadBundleOptions): LoadedBundle<T> | null {
+export function loadBundle<T>({ file, builtFrom, packagesRoot, cacheFile: cacheUrl }: LoadBundleOptions): LoadedBundle<T> | null {
   const filename = fileURLToPath(file);
   const bundle = readBundle(filename);
   if (!bundle) return null;
@@ -125,6 +134,7 @@ export function loadBundle<T>({ file, builtFrom, cacheFile: cacheUrl }: LoadBund
   } catch {
     return null;
   }
+  if (packagesRoot && !holdsInstalledPackages(text, fileURLToPath(packagesRoot))) return null;
   const cacheFile = cacheUrl ? fileURLToPath(cacheUrl) : `${filename}.cache`;
   const cachedData = readCache(cacheFile, stats);
   // The module wrapper Node's CommonJS loader uses, so the bundle sees the usual free variables.
