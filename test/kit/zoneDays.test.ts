@@ -25,7 +25,7 @@ function product(dayZones: string[]): DataProductDefinition {
     },
     facts: { Visit: z.object({ region: z.string() }) },
     rollups: {
-      visits: { dimensions: ['region'], measures: { visits: 'count' }, dayZones, contributions: { Visit: (v: { region: string }) => ({ dims: { region: v.region }, values: { visits: 1 } }) } },
+      visits: { dimensions: ['region'], measures: { visits: 'count' }, dayZones, contributions: { Visit: (v: unknown) => ({ dims: { region: (v as { region: string }).region }, values: { visits: 1 } }) } },
     },
     resolvers: () => ({}),
   };
