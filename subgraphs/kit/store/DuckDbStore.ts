@@ -84,6 +84,15 @@ export interface DuckDbStoreOptions {
    */
   compactAfterRows?: number;
   /**
+   * Most delta rows one background compaction slice folds (a slice always takes whole applies, so one
+   * apply larger than this is a slice of its own). A background compaction folds the pending deltas in
+   * slices, each a short transaction of its own: an apply (or a read) that comes while it runs waits for
+   * one slice at most, never for the whole compaction. Smaller slices wait less and cost more in all
+   * (each slice scans the keyed tables it merges sketches into).
+   * @default 5_000
+   */
+  compactSliceRows?: number;
+  /**
    * A compaction runs once no apply has come for this long while deltas are pending, so a quiet product
    * reads keyed rows only. 0 disables it (compaction then runs only at `compactAfterRows` and before
    * repairs, retention, exports and SQL port statements).
@@ -133,6 +142,8 @@ export class DuckDbStore implements Store {
   private stateKeys = new DuckDbStateKeys([]);
   /** Rollup delta rows not yet compacted (`duckDbDeltas.ts`). */
   private deltaRows = 0;
+  /** The applies whose deltas are pending, oldest first, with their delta rows: what a compaction slice takes from the front. */
+  private pendingApplies: Array<{ seq: number; rows: number }> = [];
   /** Sequence number of the last apply that appended deltas (the fence counts from 0 after `init`). */
   private deltaSeq = 0;
   private compactionQueued = false;
@@ -141,6 +152,7 @@ export class DuckDbStore implements Store {
   private closeRequested = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private compactAfterRows = 200_000;
+  private compactSliceRows = 5_000;
   private compactIdleMs = 1_000;
   private onCompactionError: (error: unknown) => void = (error) => console.error('DuckDbStore compaction failed', error);
 
@@ -155,10 +167,21 @@ export class DuckDbStore implements Store {
 
   /** Opens (or creates) the database. Call `init` before anything else. */
   static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
-    const { path, threads, lockDown, compactAfterRows = 200_000, compactIdleMs = 1_000, checkpointThreshold, onCompactionError } = options;
+    const {
+      path,
+      threads,
+      lockDown,
+      compactAfterRows = 200_000,
+      compactSliceRows = 5_000,
+      compactIdleMs = 1_000,
+      checkpointThreshold,
+      onCompactionError,
+    } = options;
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new Error(`threads must be a positive integer, got ${threads}`);
     if (!Number.isSafeInteger(compactAfterRows) || compactAfterRows < 1)
       throw new Error(`compactAfterRows must be a positive integer, got ${compactAfterRows}`);
+    if (!Number.isSafeInteger(compactSliceRows) || compactSliceRows < 1)
+      throw new Error(`compactSliceRows must be a positive integer, got ${compactSliceRows}`);
     if (!Number.isSafeInteger(compactIdleMs) || compactIdleMs < 0) throw new Error(`compactIdleMs must be a non-negative integer, got ${compactIdleMs}`);
     if (checkpointThreshold !== undefined && !/^\d+(\.\d+)?\s*[KMGT]?i?B$/i.test(checkpointThreshold))
       throw new Error(`checkpointThreshold must be a size like '256MB', got ${JSON.stringify(checkpointThreshold)}`);
@@ -172,6 +195,7 @@ export class DuckDbStore implements Store {
     const store = new DuckDbStore(instance, connection, await instance.connect());
     store.lockedDown = Boolean(lockDown);
     store.compactAfterRows = compactAfterRows;
+    store.compactSliceRows = compactSliceRows;
     store.compactIdleMs = compactIdleMs;
     if (onCompactionError) store.onCompactionError = onCompactionError;
     return store;
@@ -193,6 +217,7 @@ export class DuckDbStore implements Store {
       this.committedWatermark = stored === null ? null : fromTimestamp(stored);
       this.deltaSeq = 0;
       this.deltaRows = 0;
+      this.pendingApplies = [];
       this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
       this.states = new Set(layout.states);
       this.initialized = true;
@@ -207,6 +232,7 @@ export class DuckDbStore implements Store {
     return this.exclusive(async (connection) => {
       let raised: Date | null = null;
       let appended = 0;
+      const seq = ++this.deltaSeq;
       const hashes = batch.candidates.map((fact) => KeyHashSet.hash(factKey(fact.source, fact.id)));
       const fresh: StoredFact[] = [];
       const freshHashes: Array<[number, number]> = [];
@@ -227,7 +253,7 @@ export class DuckDbStore implements Store {
         const session = duckDbRepairSession(connection, this.states, this.stateKeys);
         const projection = assertProjection(await project(applied, sessionStateReader(session, this.states), { finestGrainOnly: true }));
         // Coarser deltas a projector returns anyway are checked, then left out: they derive from each table's finest ones.
-        appended = await appendRollupDeltas(connection, checkedDeltaTables(projection.deltas, this.rollups), ++this.deltaSeq);
+        appended = await appendRollupDeltas(connection, checkedDeltaTables(projection.deltas, this.rollups), seq);
         await upsertStates(connection, mergeStateWrites(projection.states, this.states), this.stateKeys);
         // A batch of facts older than the watermark (a backfill, late facts) leaves the row alone.
         const latest = latestTime(applied);
@@ -238,6 +264,7 @@ export class DuckDbStore implements Store {
       for (const [high, low] of freshHashes) this.factKeys.add(high, low);
       if (raised) this.committedWatermark = raised;
       this.deltaRows += appended;
+      if (appended > 0) this.pendingApplies.push({ seq, rows: appended });
       return result;
     }).finally(() => {
       this.appliesInFlight--;
@@ -307,6 +334,11 @@ export class DuckDbStore implements Store {
     if (!this.connection) throw new Error('DuckDbStore is closed');
     if (!this.initialized) throw new Error('DuckDbStore.init must complete before other operations');
     return this.committedWatermark === null ? null : new Date(this.committedWatermark);
+  }
+
+  /** Rollup delta rows committed and not yet folded into the keyed tables: the compaction's backlog. */
+  get pendingDeltaRows(): number {
+    return this.deltaRows;
   }
 
   async factCount(): Promise<number> {
@@ -416,7 +448,8 @@ export class DuckDbStore implements Store {
 
   /**
    * Folds every pending rollup delta into the keyed tables, in one transaction (reads see all of it or
-   * none). Runs by itself at `compactAfterRows` and after `compactIdleMs` of quiet; callable any time.
+   * none); callable any time. The store compacts by itself at `compactAfterRows` and after
+   * `compactIdleMs` of quiet, in slices (`compactSliceRows`) that let applies and reads in between.
    */
   compact(): Promise<void> {
     return this.exclusive((connection) => this.compactedTransaction(connection, async () => undefined));
@@ -441,6 +474,7 @@ export class DuckDbStore implements Store {
       });
     const result = pending > 0 ? await this.read(transaction, true) : await transaction();
     this.deltaRows -= pending;
+    this.pendingApplies = [];
     if (pending > 0) {
       // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
       for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
@@ -466,16 +500,64 @@ export class DuckDbStore implements Store {
     this.idleTimer.unref();
   }
 
+  /**
+   * Starts a background compaction of the deltas pending now, unless one is running: slice after slice,
+   * each its own write turn, so applies queued meanwhile go between slices. Once it is done, another
+   * starts if `compactAfterRows` are pending again (a bulk load that outran it).
+   */
   private queueCompaction(): void {
     if (this.compactionQueued || !this.connection || this.closeRequested) return;
     this.compactionQueued = true;
-    this.exclusive(async (connection) => {
-      this.compactionQueued = false;
-      if (this.deltaRows > 0) await this.compactedTransaction(connection, async () => undefined);
-    }).catch((error: unknown) => {
-      // A compaction rolled back leaves its deltas pending (reads stay correct); count them again.
-      if (this.connection) this.onCompactionError(error);
-    });
+    const target = this.deltaSeq;
+    const slices = async () => {
+      // `internal`: a compaction under way when `close` is called finishes first (close waits for it).
+      while (await this.serialize((connection) => this.compactSlice(connection, target), true));
+    };
+    slices().then(
+      () => {
+        this.compactionQueued = false;
+        if (this.deltaRows >= this.compactAfterRows) this.queueCompaction();
+        else if (this.deltaRows > 0 && this.compactIdleMs > 0 && !this.idleTimer) this.armIdleCompaction();
+      },
+      (error: unknown) => {
+        this.compactionQueued = false;
+        // A slice rolled back leaves its deltas pending (reads stay correct); the next compaction retries them.
+        if (this.connection) this.onCompactionError(error);
+      },
+    );
+  }
+
+  /**
+   * Folds the oldest pending applies' deltas (up to `compactSliceRows` rows, whole applies, none past
+   * `target`) in one transaction that moves the fence behind them; reads wait for it, as for every
+   * compaction (see `compactedTransaction`). Returns whether deltas up to `target` are left; once none
+   * are, the folded delta rows are deleted.
+   */
+  private async compactSlice(connection: DuckDBConnection, target: number): Promise<boolean> {
+    let count = 0;
+    let rows = 0;
+    for (const pending of this.pendingApplies) {
+      if (pending.seq > target || (count > 0 && rows + pending.rows > this.compactSliceRows)) break;
+      count++;
+      rows += pending.rows;
+    }
+    if (count > 0) {
+      const upTo = this.pendingApplies[count - 1].seq;
+      await this.read(
+        () =>
+          inTransaction(connection, async () => {
+            for (const layout of this.rollups.values()) await compactDeltas(connection, layout, upTo);
+            await moveDeltaFence(connection, upTo);
+          }),
+        true,
+      );
+      this.pendingApplies.splice(0, count);
+      this.deltaRows -= rows;
+    }
+    const more = this.pendingApplies.length > 0 && this.pendingApplies[0].seq <= target;
+    // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
+    if (!more) for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
+    return more;
   }
 
   /** `serialize` for everything but `init`, which must have run: the tables exist only after it. */
@@ -501,9 +583,12 @@ export class DuckDbStore implements Store {
     return run;
   }
 
-  /** Runs `task` once every earlier operation has settled: one transaction at a time on the connection. */
-  private serialize<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    if (this.closeRequested) return Promise.reject(new Error('DuckDbStore is closed'));
+  /**
+   * Runs `task` once every earlier operation has settled: one transaction at a time on the connection.
+   * `internal` work (the next slice of a compaction) is still taken once `close` was called.
+   */
+  private serialize<T>(task: (connection: DuckDBConnection) => Promise<T>, internal = false): Promise<T> {
+    if (this.closeRequested && !internal) return Promise.reject(new Error('DuckDbStore is closed'));
     const run = this.queue.then(() => {
       if (!this.connection) throw new Error('DuckDbStore is closed');
       return task(this.connection);
