@@ -49,7 +49,7 @@ import { changeRetraction, rebuildSpan, rebuildSpans, rebuiltRollup, runRebuild,
 import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import type { SqlViews } from './SqlViews.js';
 import { duckDbSqlViews } from './duckDbSqlViews.js';
-import { appendFacts, decodeStateRow, loadFactKeys, raiseWatermark, readStateRows, storedFactKeys, upsertStates } from './duckDbWrites.js';
+import { appendFacts, decodeStateRow, loadFactKeys, readStateRows, storedFactKeys, upsertStates } from './duckDbWrites.js';
 import { appendRollupDeltas, compactDeltas, dropFoldedDeltas, encodedList, moveDeltaFence } from './duckDbDeltas.js';
 import { KeyHashSet } from './KeyHashSet.js';
 import { DuckDbStateKeys } from './duckDbStateKeys.js';
@@ -127,7 +127,10 @@ export class DuckDbStore implements Store {
   /**
    * The committed watermark, kept in memory: this store is the database's only writer (DuckDB locks the
    * file), and only `apply` moves the watermark. Ingestion reads it before every batch; reading it from
-   * the database cost a statement per batch queued behind history queries on the read connection.
+   * the database cost a statement per batch queued behind history queries on the read connection. It is
+   * not written per apply either: it is the newest stored fact's time, so `init` reads it from the facts
+   * (an UPDATE of `meta` made every live apply touch one more table, about a millisecond of DuckDB's CPU
+   * whatever the batch's size); `meta.watermark`, which files written before keep, only counts at `init`.
    */
   private committedWatermark: Date | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -213,8 +216,9 @@ export class DuckDbStore implements Store {
       if (this.factKeys.size === 0) await loadFactKeys(connection, this.factKeys);
       this.stateKeys = new DuckDbStateKeys(layout.states);
       await this.stateKeys.load(connection);
-      const [[stored = null] = []] = await readRows(connection, 'SELECT watermark FROM meta');
-      this.committedWatermark = stored === null ? null : fromTimestamp(stored);
+      const [[stored = null, newest = null] = []] = await readRows(connection, 'SELECT (SELECT watermark FROM meta), (SELECT max(time) FROM facts)');
+      const times = [stored, newest].filter((time) => time !== null).map(fromTimestamp);
+      this.committedWatermark = times.length === 0 ? null : new Date(Math.max(...times.map((time) => time.getTime())));
       this.deltaSeq = 0;
       this.deltaRows = 0;
       this.pendingApplies = [];
@@ -255,9 +259,9 @@ export class DuckDbStore implements Store {
         // Coarser deltas a projector returns anyway are checked, then left out: they derive from each table's finest ones.
         appended = await appendRollupDeltas(connection, checkedDeltaTables(projection.deltas, this.rollups), seq);
         await upsertStates(connection, mergeStateWrites(projection.states, this.states), this.stateKeys);
-        // A batch of facts older than the watermark (a backfill, late facts) leaves the row alone.
+        // A batch of facts older than the watermark (a backfill, late facts) leaves it where it is.
         const latest = latestTime(applied);
-        if (this.committedWatermark === null || latest > this.committedWatermark) await raiseWatermark(connection, (raised = latest));
+        if (this.committedWatermark === null || latest > this.committedWatermark) raised = latest;
         return { applied, duplicates, projection };
       });
       // Committed: only now do the new keys count as stored and the deltas as pending.
