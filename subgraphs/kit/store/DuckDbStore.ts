@@ -53,6 +53,7 @@ import { appendFacts, decodeStateRow, loadFactKeys, readStateRows, storedFactKey
 import { appendRollupDeltas, compactDeltas, dropFoldedDeltas, encodedList, moveDeltaFence } from './duckDbDeltas.js';
 import { KeyHashSet } from './KeyHashSet.js';
 import { DuckDbStateKeys } from './duckDbStateKeys.js';
+import { PendingDeltas } from './PendingDeltas.js';
 
 /** Options of `DuckDbStore.open`. */
 export interface DuckDbStoreOptions {
@@ -89,7 +90,7 @@ export interface DuckDbStoreOptions {
    * slices, each a short transaction of its own: an apply (or a read) that comes while it runs waits for
    * one slice at most, never for the whole compaction. Smaller slices wait less and cost more in all
    * (each slice scans the keyed tables it merges sketches into).
-   * @default 5_000
+   * @default 20_000
    */
   compactSliceRows?: number;
   /**
@@ -143,10 +144,8 @@ export class DuckDbStore implements Store {
   private readonly factKeys = new KeyHashSet();
   /** What is known of the keyed states' keys without a look-up (`duckDbStateKeys.ts`). */
   private stateKeys = new DuckDbStateKeys([]);
-  /** Rollup delta rows not yet compacted (`duckDbDeltas.ts`). */
-  private deltaRows = 0;
-  /** The applies whose deltas are pending, oldest first, with their delta rows: what a compaction slice takes from the front. */
-  private pendingApplies: Array<{ seq: number; rows: number }> = [];
+  /** Rollup delta rows not yet compacted, per apply (`duckDbDeltas.ts`). */
+  private readonly pending = new PendingDeltas();
   /** Sequence number of the last apply that appended deltas (the fence counts from 0 after `init`). */
   private deltaSeq = 0;
   private compactionQueued = false;
@@ -155,7 +154,7 @@ export class DuckDbStore implements Store {
   private closeRequested = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private compactAfterRows = 200_000;
-  private compactSliceRows = 5_000;
+  private compactSliceRows = 20_000;
   private compactIdleMs = 1_000;
   private onCompactionError: (error: unknown) => void = (error) => console.error('DuckDbStore compaction failed', error);
 
@@ -175,7 +174,7 @@ export class DuckDbStore implements Store {
       threads,
       lockDown,
       compactAfterRows = 200_000,
-      compactSliceRows = 5_000,
+      compactSliceRows = 20_000,
       compactIdleMs = 1_000,
       checkpointThreshold,
       onCompactionError,
@@ -220,8 +219,7 @@ export class DuckDbStore implements Store {
       const times = [stored, newest].filter((time) => time !== null).map(fromTimestamp);
       this.committedWatermark = times.length === 0 ? null : new Date(Math.max(...times.map((time) => time.getTime())));
       this.deltaSeq = 0;
-      this.deltaRows = 0;
-      this.pendingApplies = [];
+      this.pending.clear();
       this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
       this.states = new Set(layout.states);
       this.initialized = true;
@@ -267,12 +265,11 @@ export class DuckDbStore implements Store {
       // Committed: only now do the new keys count as stored and the deltas as pending.
       for (const [high, low] of freshHashes) this.factKeys.add(high, low);
       if (raised) this.committedWatermark = raised;
-      this.deltaRows += appended;
-      if (appended > 0) this.pendingApplies.push({ seq, rows: appended });
+      this.pending.add(seq, appended);
       return result;
     }).finally(() => {
       this.appliesInFlight--;
-      if (this.deltaRows > 0) this.afterDeltas();
+      if (this.pending.rows > 0) this.afterDeltas();
     });
   }
 
@@ -342,7 +339,7 @@ export class DuckDbStore implements Store {
 
   /** Rollup delta rows committed and not yet folded into the keyed tables: the compaction's backlog. */
   get pendingDeltaRows(): number {
-    return this.deltaRows;
+    return this.pending.rows;
   }
 
   async factCount(): Promise<number> {
@@ -464,7 +461,7 @@ export class DuckDbStore implements Store {
    * pending count resets only once it commits (writes are serialized, so nothing adds deltas meanwhile).
    */
   private async compactedTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
-    const pending = this.deltaRows;
+    const pending = this.pending.rows;
     // While deltas are folded, reads wait: DuckDB 1.5.6 let a read running beside the first compaction of
     // a fresh file see none of the deltas and none of the keyed rows (an empty history, reproduced in
     // test/kit/duckDbCompaction.test.ts), so a compaction never overlaps a read.
@@ -477,8 +474,7 @@ export class DuckDbStore implements Store {
         return work();
       });
     const result = pending > 0 ? await this.read(transaction, true) : await transaction();
-    this.deltaRows -= pending;
-    this.pendingApplies = [];
+    this.pending.clear();
     if (pending > 0) {
       // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
       for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
@@ -490,7 +486,7 @@ export class DuckDbStore implements Store {
   private afterDeltas(): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    if (this.deltaRows >= this.compactAfterRows) return this.queueCompaction();
+    if (this.pending.rows >= this.compactAfterRows) return this.queueCompaction();
     if (this.compactIdleMs > 0) this.armIdleCompaction();
   }
 
@@ -498,7 +494,7 @@ export class DuckDbStore implements Store {
   private armIdleCompaction(): void {
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      if (this.appliesInFlight > 0 || this.deltaRows === 0) return; // the last of them re-arms it
+      if (this.appliesInFlight > 0 || this.pending.rows === 0) return; // the last of them re-arms it
       this.queueCompaction();
     }, this.compactIdleMs);
     this.idleTimer.unref();
@@ -520,8 +516,8 @@ export class DuckDbStore implements Store {
     slices().then(
       () => {
         this.compactionQueued = false;
-        if (this.deltaRows >= this.compactAfterRows) this.queueCompaction();
-        else if (this.deltaRows > 0 && this.compactIdleMs > 0 && !this.idleTimer) this.armIdleCompaction();
+        if (this.pending.rows >= this.compactAfterRows) this.queueCompaction();
+        else if (this.pending.rows > 0 && this.compactIdleMs > 0 && !this.idleTimer) this.armIdleCompaction();
       },
       (error: unknown) => {
         this.compactionQueued = false;
@@ -538,15 +534,9 @@ export class DuckDbStore implements Store {
    * are, the folded delta rows are deleted.
    */
   private async compactSlice(connection: DuckDBConnection, target: number): Promise<boolean> {
-    let count = 0;
-    let rows = 0;
-    for (const pending of this.pendingApplies) {
-      if (pending.seq > target || (count > 0 && rows + pending.rows > this.compactSliceRows)) break;
-      count++;
-      rows += pending.rows;
-    }
-    if (count > 0) {
-      const upTo = this.pendingApplies[count - 1].seq;
+    const slice = this.pending.nextSlice(target, this.compactSliceRows);
+    if (slice) {
+      const { upTo } = slice;
       await this.read(
         () =>
           inTransaction(connection, async () => {
@@ -555,10 +545,9 @@ export class DuckDbStore implements Store {
           }),
         true,
       );
-      this.pendingApplies.splice(0, count);
-      this.deltaRows -= rows;
+      this.pending.folded(slice);
     }
-    const more = this.pendingApplies.length > 0 && this.pendingApplies[0].seq <= target;
+    const more = this.pending.nextSlice(target, this.compactSliceRows) !== null;
     // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
     if (!more) for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
     return more;
