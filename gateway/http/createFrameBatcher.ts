@@ -15,7 +15,10 @@ import { encodeTextFrame, encodeTextFrames } from './encodeTextFrame.js';
 
 /** Where one connection's batches go: its bounded outbound queue (`createOutboundQueue`). */
 export interface BatchTarget {
-  /** Writes `messages` complete websocket frames held in `frame`; false when refused (closed, cut off). */
+  /**
+   * Writes `frame`: `messages` complete subscription messages (websocket frames), after any frames riding
+   * along (`FrameWriter.piggyback`, not counted); false when refused (closed, cut off).
+   */
   send(frame: Uint8Array, messages: number): boolean;
 }
 
@@ -23,6 +26,12 @@ export interface BatchTarget {
 export interface FrameWriter {
   /** Queues the message `head + body + tail`; `body` is shared with other clients and never copied until written. */
   queue(head: Uint8Array, body: Uint8Array): void;
+  /**
+   * Lets `frame` (complete websocket frames, e.g. a ping) ride along with the connection's next write
+   * instead of taking a system call of its own; it goes first in that write. Nothing is scheduled for it:
+   * `flush` writes it at the latest.
+   */
+  piggyback(frame: Uint8Array): void;
   /** Writes what is queued now: the transport calls it before writing a message of its own, to keep the order. */
   flush(): void;
 }
@@ -90,6 +99,7 @@ export function createFrameBatcher(options: FrameBatcherOptions): FrameBatcher {
     private head: Uint8Array | undefined = undefined;
     private body: Uint8Array | undefined = undefined;
     private more: Uint8Array[] | undefined = undefined;
+    private rider: Uint8Array | undefined = undefined;
     constructor(private readonly target: BatchTarget) {}
 
     queue(head: Uint8Array, body: Uint8Array): void {
@@ -106,13 +116,22 @@ export function createFrameBatcher(options: FrameBatcherOptions): FrameBatcher {
       }
     }
 
+    piggyback(frame: Uint8Array): void {
+      this.rider = this.rider ? Buffer.concat([this.rider, frame]) : frame;
+    }
+
     flush(): void {
-      const { head, body, more } = this;
-      if (head === undefined) return;
+      const { head, body, more, rider } = this;
+      if (head === undefined) {
+        if (rider === undefined) return;
+        this.rider = undefined;
+        this.target.send(rider, 0);
+        return;
+      }
       // Cleared first: the write may close the connection, which flushes again.
-      this.head = this.body = this.more = undefined;
-      if (more) this.target.send(encodeTextFrames([head, body!, ...more], tail), 1 + more.length / 2);
-      else this.target.send(encodeTextFrame(head, body!, tail), 1);
+      this.head = this.body = this.more = this.rider = undefined;
+      if (more) this.target.send(encodeTextFrames([head, body!, ...more], tail, rider), 1 + more.length / 2);
+      else this.target.send(encodeTextFrame(head, body!, tail, rider), 1);
     }
   }
 

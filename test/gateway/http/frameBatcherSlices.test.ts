@@ -107,6 +107,32 @@ describe('createFrameBatcher slices', () => {
     expect(ok.writes).toEqual([['{"n":1}']]);
   });
 
+  it('should let a ping ride along first in the next write, schedule nothing for it, and write it alone on flush', () => {
+    const { batcher, turns, runTurn } = harness(10);
+    const writes: Array<{ bytes: Buffer; messages: number }> = [];
+    const writer = batcher.writer({ send: (frame, messages) => writes.push({ bytes: Buffer.from(frame), messages }) > 0 });
+    const ping = Buffer.from([0x89, 0x00]);
+    writer.piggyback(ping);
+    expect(turns).toHaveLength(0);
+    writer.queue(head, body('1'));
+    writer.queue(head, body('2'));
+    runTurn();
+    const text = (n: string) => [0x81, 7, ...Buffer.from(`{"n":${n}}`)];
+    expect(writes).toEqual([{ bytes: Buffer.from([0x89, 0x00, ...text('1'), ...text('2')]), messages: 2 }]);
+
+    writer.piggyback(ping);
+    writer.queue(head, body('3'));
+    writer.flush(); // e.g. ws writing `complete`: the ping goes with it
+    writer.piggyback(ping);
+    writer.flush(); // the heartbeat's deadline: alone
+    writer.flush(); // nothing left
+    runTurn(); // the entry of message 3: already written
+    expect(writes.slice(1)).toEqual([
+      { bytes: Buffer.from([0x89, 0x00, ...text('3')]), messages: 1 },
+      { bytes: ping, messages: 0 },
+    ]);
+  });
+
   it('should refuse a slice size below one', () => {
     expect(() => createFrameBatcher({ tail: TAIL, maxWritesPerTurn: 0 })).toThrow(RangeError);
   });
