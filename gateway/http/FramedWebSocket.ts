@@ -6,6 +6,7 @@
  * gets `complete` or a close frame before the last `next` of its subscription.
  */
 import { WebSocket } from 'ws';
+import type { FrameWriter } from './createFrameBatcher.js';
 import type { HeartbeatSocket } from './createHeartbeat.js';
 
 /** An unmasked ping with no payload, as `ws` sends `ping()` (RFC 6455 §5.5.2). */
@@ -16,7 +17,7 @@ type SendOptions = Parameters<WebSocket['send']>[1];
 
 export class FramedWebSocket extends WebSocket implements HeartbeatSocket {
   /** Set by the adapter: the connection's queued subscription messages, flushed before each write of ws. */
-  batch: { flush(): void; piggyback(frame: Uint8Array): void } | undefined = undefined;
+  batch: Pick<FrameWriter, 'flush' | 'piggyback' | 'flushPiggyback'> | undefined = undefined;
   // Declared here so that every connection has one shape (createHeartbeat sets them).
   heartbeatAlive: boolean | undefined = undefined;
   heartbeatBucket: Set<HeartbeatSocket> | undefined = undefined;
@@ -39,9 +40,12 @@ export class FramedWebSocket extends WebSocket implements HeartbeatSocket {
     else this.ping();
   }
 
-  /** Writes a ping `deferPing` left waiting (with whatever else is queued), if it has not gone out yet. */
+  /**
+   * Writes a ping `deferPing` left waiting, if it has not gone out yet and no subscription message is
+   * queued (which takes it along in its turn).
+   */
   sendDeferredPing(): void {
-    this.batch?.flush();
+    this.batch?.flushPiggyback();
   }
 
   override ping(...args: Parameters<WebSocket['ping']>): void {

@@ -34,6 +34,11 @@ export interface FrameWriter {
   piggyback(frame: Uint8Array): void;
   /** Writes what is queued now: the transport calls it before writing a message of its own, to keep the order. */
   flush(): void;
+  /**
+   * Writes a piggybacked frame still waiting, alone, unless messages are queued: then it goes with them
+   * in their turn (writing them now would jump the queue of connections waiting for their slice).
+   */
+  flushPiggyback(): void;
 }
 
 export interface FrameBatcher {
@@ -118,6 +123,10 @@ export function createFrameBatcher(options: FrameBatcherOptions): FrameBatcher {
 
     piggyback(frame: Uint8Array): void {
       this.rider = this.rider ? Buffer.concat([this.rider, frame]) : frame;
+    }
+
+    flushPiggyback(): void {
+      if (this.head === undefined) this.flush();
     }
 
     flush(): void {

@@ -122,10 +122,13 @@ describe('createFrameBatcher slices', () => {
 
     writer.piggyback(ping);
     writer.queue(head, body('3'));
+    writer.flushPiggyback(); // the heartbeat's deadline with a message queued: it waits for that turn
+    expect(writes).toHaveLength(1);
     writer.flush(); // e.g. ws writing `complete`: the ping goes with it
     writer.piggyback(ping);
-    writer.flush(); // the heartbeat's deadline: alone
-    writer.flush(); // nothing left
+    writer.flushPiggyback(); // the heartbeat's deadline: alone
+    writer.flushPiggyback(); // nothing left
+    writer.flush();
     runTurn(); // the entry of message 3: already written
     expect(writes.slice(1)).toEqual([
       { bytes: Buffer.from([0x89, 0x00, ...text('3')]), messages: 1 },
