@@ -196,6 +196,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         buildDataSource,
         keepAlive: config.upstreamKeepAlive,
         ...identity,
+        // Arrival at the gateway (the group's start) to the last client's socket write.
+        onGroupEvent: ({ durationMs }) => {
+          const arrived = performance.now() - durationMs;
+          ws.whenWritten(() => metrics.subscriptionFannedOut((performance.now() - arrived) / 1000));
+        },
       });
     else executor.updateSupergraph(next.supergraph);
     snapshot = next;

@@ -44,6 +44,11 @@ export interface FrameWriter {
 export interface FrameBatcher {
   /** A writer for one connection; it holds nothing while the connection has nothing queued. */
   writer(target: BatchTarget): FrameWriter;
+  /**
+   * Calls `callback` once every connection that has messages queued now has been written (the end of a
+   * fan-out, for metrics); in a microtask when none has. A throw is ignored.
+   */
+  whenWritten(callback: () => void): void;
 }
 
 export interface FrameBatcherOptions {
@@ -71,6 +76,23 @@ export function createFrameBatcher(options: FrameBatcherOptions): FrameBatcher {
   let dirty: Array<Writer | undefined> = [];
   let next = 0;
   let scheduled = false;
+  // Entries ever listed and ever taken off the list, and the callbacks waiting for a count of the latter.
+  let listed = 0;
+  let written = 0;
+  let waiters: Array<{ upTo: number; callback: () => void }> = [];
+  const callQuietly = (callback: () => void) => {
+    try {
+      callback();
+    } catch {
+      // metrics must not break delivery
+    }
+  };
+  const wake = () => {
+    if (!waiters.length || waiters[0].upTo > written) return;
+    const due = waiters.filter((waiter) => waiter.upTo <= written);
+    waiters = waiters.filter((waiter) => waiter.upTo > written);
+    for (const waiter of due) callQuietly(waiter.callback);
+  };
   // `scheduled` stays true while a slice runs: a write that queues more is picked up by this loop.
   const flushSome = () => {
     const end = Math.min(dirty.length, next + maxWritesPerTurn);
@@ -78,10 +100,12 @@ export function createFrameBatcher(options: FrameBatcherOptions): FrameBatcher {
       while (next < end) {
         const writer = dirty[next];
         dirty[next++] = undefined;
+        written += 1;
         writer!.flush();
       }
     } finally {
       settle();
+      wake();
     }
   };
   const settle = () => {
@@ -115,6 +139,7 @@ export function createFrameBatcher(options: FrameBatcherOptions): FrameBatcher {
       this.head = head;
       this.body = body;
       dirty.push(this);
+      listed += 1;
       if (!scheduled) {
         scheduled = true;
         schedule(flushSome);
@@ -144,5 +169,11 @@ export function createFrameBatcher(options: FrameBatcherOptions): FrameBatcher {
     }
   }
 
-  return { writer: (target) => new Writer(target) };
+  return {
+    writer: (target) => new Writer(target),
+    whenWritten(callback) {
+      if (listed === written) queueMicrotask(() => callQuietly(callback));
+      else waiters.push({ upTo: listed, callback });
+    },
+  };
 }

@@ -136,6 +136,28 @@ describe('createFrameBatcher slices', () => {
     ]);
   });
 
+  it('should call whenWritten back once every connection queued before it was written, over several slices', async () => {
+    const { batcher, runTurn } = harness(2);
+    const connections = Array.from({ length: 3 }, connection);
+    const writers = connections.map((c) => batcher.writer(c.target));
+    const calls: string[] = [];
+    batcher.whenWritten(() => void calls.push('idle'));
+    for (const writer of writers) writer.queue(head, body('1'));
+    batcher.whenWritten(() => void calls.push('first event'));
+    writers[0].queue(head, body('2')); // rides in connection 0's pending write
+    runTurn(); // 0 and 1
+    for (const writer of writers) writer.queue(head, body('3')); // 2 still waits: events 1 and 3 in one write
+    batcher.whenWritten(() => void calls.push('second event'));
+    expect(calls).toEqual([]);
+    await Promise.resolve();
+    expect(calls).toEqual(['idle']);
+    runTurn(); // 2, then 0
+    expect(calls).toEqual(['idle', 'first event']);
+    runTurn(); // 1
+    expect(calls).toEqual(['idle', 'first event', 'second event']);
+    expect(connections.map((c) => c.writes)).toEqual([[['{"n":1}', '{"n":2}'], ['{"n":3}']], [['{"n":1}'], ['{"n":3}']], [['{"n":1}', '{"n":3}']]]);
+  });
+
   it('should refuse a slice size below one', () => {
     expect(() => createFrameBatcher({ tail: TAIL, maxWritesPerTurn: 0 })).toThrow(RangeError);
   });
