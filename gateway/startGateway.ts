@@ -193,6 +193,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         supergraphSdl: next.supergraph,
         subgraphs: endpoints,
         buildDataSource,
+        // Each event's entity fetches run within a request deadline of their own, as a query's do.
+        eventContext: (context) => {
+          const own = Object.create(context) as Record<string, unknown>;
+          subgraphClient.startDeadline(own);
+          return own;
+        },
         keepAlive: config.upstreamKeepAlive,
         ...identity,
       });

@@ -13,7 +13,8 @@ export interface SubgraphClientConfig {
   /**
    * Longest time one client operation may spend on subgraph requests, counted from its arrival at the
    * gateway: each fetch gets what is left (and at most `timeoutMs`), so a chain of slow fetches cannot run
-   * past it. Subscription events are bounded by `timeoutMs` per fetch only.
+   * past it. Each subscription event's entity fetches get a deadline of this length too, from the start of
+   * that event's fetches.
    * @default 30_000 (`MESH_REQUEST_DEADLINE_MS`)
    */
   requestDeadlineMs: number;
