@@ -149,6 +149,9 @@ export class DuckDbStore implements Store {
   /** Sequence number of the last apply that appended deltas (the fence counts from 0 after `init`). */
   private deltaSeq = 0;
   private compactionQueued = false;
+  /** Reads queued or running, and when the last one ended: compaction slices let reads in a row go first (`readsQuiet`). */
+  private readsInFlight = 0;
+  private lastReadAt = 0;
   /** Applies waiting for or holding the write connection: an idle compaction waits for none to be left. */
   private appliesInFlight = 0;
   private closeRequested = false;
@@ -513,7 +516,7 @@ export class DuckDbStore implements Store {
     const target = this.deltaSeq;
     const slices = async () => {
       // `internal`: a compaction under way when `close` is called finishes first (close waits for it).
-      while (await this.serialize((connection) => this.compactSlice(connection, target), true));
+      while (await this.serialize((connection) => this.compactSlice(connection, target), true)) await this.readsQuiet();
     };
     slices().then(
       () => {
@@ -527,6 +530,21 @@ export class DuckDbStore implements Store {
         if (this.connection) this.onCompactionError(error);
       },
     );
+  }
+
+  /**
+   * Resolves once no read has been queued or run for `READ_QUIET_MS`, or after `READ_YIELD_MS` in any
+   * case (or at once when the store is closing). A slice makes every read wait while it runs (see
+   * `compactedTransaction`), so reads in a row (a dashboard's panels, one query after another) would each
+   * wait for a slice; they go first instead, and the compaction goes on in their gaps, never stalled by
+   * more than `READ_YIELD_MS` per slice. Applies never wait for this: the slice holds no turn meanwhile.
+   */
+  private async readsQuiet(): Promise<void> {
+    const started = Date.now();
+    while (!this.closeRequested && Date.now() - started < READ_YIELD_MS) {
+      if (this.readsInFlight === 0 && Date.now() - this.lastReadAt >= READ_QUIET_MS) return;
+      await new Promise((resolve) => setTimeout(resolve, READ_QUIET_MS / 2));
+    }
   }
 
   /**
@@ -569,13 +587,18 @@ export class DuckDbStore implements Store {
    */
   private read<T>(task: (connection: DuckDBConnection) => Promise<T>, internal = false): Promise<T> {
     if (this.closeRequested && !internal) return Promise.reject(new Error('DuckDbStore is closed'));
+    if (!internal) this.readsInFlight++;
     const run = this.readQueue.then(() => {
       if (!this.reader) throw new Error('DuckDbStore is closed');
       if (!this.initialized) throw new Error('DuckDbStore.init must complete before other operations');
       return task(this.reader);
     });
     this.readQueue = run.catch(() => undefined);
-    return run;
+    if (internal) return run;
+    return run.finally(() => {
+      this.readsInFlight--;
+      this.lastReadAt = Date.now();
+    });
   }
 
   /**
@@ -603,6 +626,10 @@ async function lockDownDatabase(connection: DuckDBConnection, allowedDirectories
   await connection.run('SET enable_external_access = false');
   await connection.run('SET lock_configuration = true');
 }
+
+/** How long reads must have been quiet before the next compaction slice starts, and the longest a slice waits for that. */
+const READ_QUIET_MS = 20;
+const READ_YIELD_MS = 1_000;
 
 /** Runs `work` in a transaction: commits its result, or rolls back and rethrows so nothing is half-applied. */
 async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
