@@ -41,6 +41,15 @@ import {
 import { RETRYABLE_SQLSTATES, schemaNames, timestampParam, withoutNul, type SchemaNames } from './postgresSql.js';
 import { initSchema, rollupBucketRange } from './postgresSchema.js';
 import { buildProjections, logBuiltProjections } from './buildProjections.js';
+import {
+  LayoutChangedError,
+  layoutFingerprint,
+  layoutLockKey,
+  lockLayoutSharedSql,
+  readLayoutRecord,
+  staleProjections,
+  writeLayoutRecord,
+} from './postgresLayoutRecord.js';
 import { bucketStatement } from './postgresBucketQuery.js';
 import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
 import { decodeRetraction, lockFactsForRepairSql, postgresRepairSession } from './postgresRepair.js';
@@ -114,6 +123,8 @@ export class PostgresStore implements Store {
   private states = new Set<string>();
   private stateOrder: string[] = [];
   private initialized = false;
+  /** Fingerprint of the layout this replica writes, compared with the schema's record by every write. */
+  private fingerprint = '';
   private closed = false;
   private sqlPort: SqlViews | undefined;
 
@@ -154,20 +165,34 @@ export class PostgresStore implements Store {
     return new PostgresStore(pool, readPool, sqlPool, timeouts, names, maxRetries, onRetry);
   }
 
+  /**
+   * Creates or migrates the schema and records this layout as the one every writer maintains, under the
+   * schema's advisory lock taken exclusively (writes of every replica wait meanwhile, see
+   * postgresLayoutRecord.ts). When the recorded layout differs, projections it did not maintain are built
+   * from their rollups here, once: a replica starting later with the same layout finds the record equal.
+   * Writes of replicas on another layout then fail with `LayoutChangedError`.
+   */
   async init(layout: StoreLayout): Promise<void> {
     assertLayout(layout);
     this.assertOpen();
+    const fingerprint = layoutFingerprint(layout);
     const built = await this.transaction(async (client) => {
       await initSchema(client, this.names, layout);
+      const recorded = await readLayoutRecord(client, this.names);
+      if (recorded?.fingerprint === fingerprint) return {};
       // Projections new to a schema that holds rows are filled before anything reads them (under init's lock).
       const session = postgresRepairSession(client, this.names, layout.rollups);
-      return buildProjections(session, (rollup, grain) => rollupBucketRange(client, this.names, rollup, grain), layout.rollups);
+      const stale = staleProjections(layout, recorded) ?? undefined;
+      const result = await buildProjections(session, (rollup, grain) => rollupBucketRange(client, this.names, rollup, grain), layout.rollups, stale);
+      await writeLayoutRecord(client, this.names, layout, fingerprint);
+      return result;
     });
     logBuiltProjections('PostgresStore', built);
     this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
     this.rollupOrder = [...layout.rollups];
     this.states = new Set(layout.states);
     this.stateOrder = [...layout.states];
+    this.fingerprint = fingerprint;
     this.initialized = true;
   }
 
@@ -177,6 +202,7 @@ export class PostgresStore implements Store {
     if (batch.candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
 
     return this.transaction(async (client) => {
+      await this.lockLayout(client);
       const { applied, duplicates } = batch.split(await insertNewFacts(client, this.names, batch.candidates));
       if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
 
@@ -184,7 +210,7 @@ export class PostgresStore implements Store {
       const projection = assertProjection(await project(applied, reader));
       await upsertRollups(client, this.names, mergeRollupDeltas(projection.deltas, this.rollups), this.rollupOrder);
       await upsertStates(client, this.names, mergeStateWrites(projection.states, this.states), this.stateOrder);
-      await raiseWatermark(client, this.names, latestTime(applied));
+      this.assertLayoutCurrent(await raiseWatermark(client, this.names, latestTime(applied)));
       return { applied, duplicates, projection };
     });
   }
@@ -304,6 +330,7 @@ export class PostgresStore implements Store {
     const { facts: before, grains } = assertCutoffs(cutoffs);
     return this.transaction(async (client) => {
       const at = [timestampParam(before)];
+      await this.lockLayoutAndCheck(client);
       await client.query(lockFactsForRepairSql(this.names));
       await client.query(`DELETE FROM ${this.names.retractions} r USING ${this.names.facts} f WHERE f.source = r.source AND f.id = r.id AND f."time" < $1`, at);
       const facts = (await client.query(`DELETE FROM ${this.names.facts} WHERE "time" < $1`, at)).rowCount ?? 0;
@@ -411,9 +438,30 @@ export class PostgresStore implements Store {
   /** One repair transaction, applies of every replica held back until it commits. */
   private repair<T>(work: (session: RepairSession, context: RepairContext) => Promise<T>, reprojector: Reprojector): Promise<T> {
     return this.transaction(async (client) => {
+      await this.lockLayoutAndCheck(client);
       await client.query(lockFactsForRepairSql(this.names));
       return work(postgresRepairSession(client, this.names, this.rollupOrder), { rollups: this.rollups, states: this.states, reprojector });
     });
+  }
+
+  /**
+   * Takes the schema's layout lock shared until the transaction ends: no `init` of any replica changes the
+   * layout (or builds a projection) before this write commits. An in-memory lock, no row is written.
+   */
+  private async lockLayout(client: PoolClient): Promise<void> {
+    await client.query(lockLayoutSharedSql, [layoutLockKey(this.names)]);
+  }
+
+  /** `lockLayout`, then the record read on its own: for repairs and retention, which are rare. */
+  private async lockLayoutAndCheck(client: PoolClient): Promise<void> {
+    await this.lockLayout(client);
+    const { rows } = await client.query<{ fingerprint: string }>(`SELECT fingerprint FROM ${this.names.layout} WHERE id = 1`);
+    this.assertLayoutCurrent(rows[0]?.fingerprint ?? null);
+  }
+
+  /** Fails the write (its transaction rolls back) unless the schema still records this replica's layout. */
+  private assertLayoutCurrent(recorded: string | null): void {
+    if (recorded !== this.fingerprint) throw new LayoutChangedError(this.names.schema, this.fingerprint, recorded);
   }
 
   private assertOpen(): void {
