@@ -44,8 +44,7 @@ import { buildProjections, logBuiltProjections } from './buildProjections.js';
 import {
   LayoutChangedError,
   layoutFingerprint,
-  layoutLockKey,
-  lockLayoutSharedSql,
+  beginWithLayoutLockSql,
   readLayoutRecord,
   staleProjections,
   writeLayoutRecord,
@@ -112,7 +111,10 @@ export interface PostgresStoreOptions {
  * - the `StateReader` locks the keys it reads (advisory transaction locks, present keys or not), so
  *   read-modify-write projections of the same key serialize instead of losing updates;
  * - rollup rows merge with `INSERT ... ON CONFLICT DO UPDATE` arithmetic, which commutes across replicas;
- * - writes visit rows in one global order, and a transaction chosen as a deadlock victim runs again.
+ * - writes visit rows in one global order, and a transaction chosen as a deadlock victim runs again;
+ * - every write holds the schema's layout lock shared and checks the schema still records this replica's
+ *   layout, so a replica on an older definition fails closed instead of letting a projection drift from
+ *   its rollup (see postgresLayoutRecord.ts).
  *
  * Because of that retry, the projector may run more than once per `apply`: it must not have side effects
  * beyond its result. Statements are set-based (`unnest` of one array per column), a handful per batch.
@@ -201,8 +203,7 @@ export class PostgresStore implements Store {
     const batch = factBatch(facts);
     if (batch.candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
 
-    return this.transaction(async (client) => {
-      await this.lockLayout(client);
+    return this.writeTransaction(async (client) => {
       const { applied, duplicates } = batch.split(await insertNewFacts(client, this.names, batch.candidates));
       if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
 
@@ -328,9 +329,9 @@ export class PostgresStore implements Store {
   async enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult> {
     this.assertReady();
     const { facts: before, grains } = assertCutoffs(cutoffs);
-    return this.transaction(async (client) => {
+    return this.writeTransaction(async (client) => {
       const at = [timestampParam(before)];
-      await this.lockLayoutAndCheck(client);
+      await this.assertLayoutRecorded(client);
       await client.query(lockFactsForRepairSql(this.names));
       await client.query(`DELETE FROM ${this.names.retractions} r USING ${this.names.facts} f WHERE f.source = r.source AND f.id = r.id AND f."time" < $1`, at);
       const facts = (await client.query(`DELETE FROM ${this.names.facts} WHERE "time" < $1`, at)).rowCount ?? 0;
@@ -381,16 +382,16 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Runs `work` in a transaction: commits its result, or rolls back and rethrows so nothing is
-   * half-applied. A deadlock or serialization failure runs the whole transaction again, after a short
+   * Runs `work` in a transaction opened by `begin` (BEGIN, perhaps with a first statement in the same
+   * round trip): commits its result, or rolls back and rethrows so nothing is half-applied. A deadlock or serialization failure runs the whole transaction again, after a short
    * random pause so the two contenders do not collide in lockstep.
    */
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.connect(this.pool);
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
+        await client.query(begin);
         const result = await work(client);
         await client.query('COMMIT');
         return result;
@@ -437,24 +438,24 @@ export class PostgresStore implements Store {
 
   /** One repair transaction, applies of every replica held back until it commits. */
   private repair<T>(work: (session: RepairSession, context: RepairContext) => Promise<T>, reprojector: Reprojector): Promise<T> {
-    return this.transaction(async (client) => {
-      await this.lockLayoutAndCheck(client);
+    return this.writeTransaction(async (client) => {
+      await this.assertLayoutRecorded(client);
       await client.query(lockFactsForRepairSql(this.names));
       return work(postgresRepairSession(client, this.names, this.rollupOrder), { rollups: this.rollups, states: this.states, reprojector });
     });
   }
 
   /**
-   * Takes the schema's layout lock shared until the transaction ends: no `init` of any replica changes the
-   * layout (or builds a projection) before this write commits. An in-memory lock, no row is written.
+   * A transaction of a write (apply, repair, retention): it holds the schema's layout lock shared from its
+   * first statement to its end, so no `init` of any replica changes the layout (or builds a projection)
+   * in between. An in-memory lock, sent with BEGIN: no row written, no round trip of its own.
    */
-  private async lockLayout(client: PoolClient): Promise<void> {
-    await client.query(lockLayoutSharedSql, [layoutLockKey(this.names)]);
+  private writeTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction(work, beginWithLayoutLockSql(this.names));
   }
 
-  /** `lockLayout`, then the record read on its own: for repairs and retention, which are rare. */
-  private async lockLayoutAndCheck(client: PoolClient): Promise<void> {
-    await this.lockLayout(client);
+  /** Reads the record on its own: for repairs and retention, which are rare (an apply's read rides on its watermark update). */
+  private async assertLayoutRecorded(client: PoolClient): Promise<void> {
     const { rows } = await client.query<{ fingerprint: string }>(`SELECT fingerprint FROM ${this.names.layout} WHERE id = 1`);
     this.assertLayoutCurrent(rows[0]?.fingerprint ?? null);
   }

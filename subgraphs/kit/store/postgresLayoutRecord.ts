@@ -12,9 +12,10 @@ import type { SchemaNames } from './postgresSql.js';
  * - `init` takes the schema's advisory lock exclusively, compares its layout with the record, builds what
  *   is new (projections) and writes the record, all in one transaction: a second replica with the same
  *   layout finds the record equal and builds nothing;
- * - every write transaction (apply, repair, retention) takes the same lock shared (an in-memory lock, no
- *   row written) and reads the record's fingerprint in a statement it runs anyway, comparing it with the
- *   one cached at its own `init`: a replica whose layout is not the recorded one fails closed
+ * - every write transaction (apply, repair, retention) takes the same lock shared with its BEGIN (an
+ *   in-memory lock: no row written, no round trip of its own), and an apply reads the record's
+ *   fingerprint in its watermark update, a statement it runs anyway, comparing it with the one cached at
+ *   its own `init`: a replica whose layout is not the recorded one fails closed
  *   (`LayoutChangedError`), nothing of its transaction is kept, and its facts go back to the producer.
  *
  * The shared lock keeps `init` from interleaving with a write, so a projection is built from a rollup no
@@ -24,8 +25,14 @@ import type { SchemaNames } from './postgresSql.js';
 /** Key of the schema's advisory lock: `init` takes it exclusively, every write transaction shared. */
 export const layoutLockKey = (names: SchemaNames): string => `mesh-store-init:${names.schema}`;
 
-/** Held until the transaction ends; waits while an `init` of any replica holds the lock exclusively. */
-export const lockLayoutSharedSql = `SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))`;
+/**
+ * Opens a write transaction holding the layout lock shared until it ends (waiting while an `init` of any
+ * replica holds it exclusively). Sent with BEGIN as one simple-protocol query, so the lock costs no round
+ * trip of its own; that protocol takes no parameters, and the key is a literal: the schema name has
+ * passed `assertPgIdentifier` (lowercase letters, digits, underscores), so it needs no escaping.
+ */
+export const beginWithLayoutLockSql = (names: SchemaNames): string =>
+  `BEGIN; SELECT pg_advisory_xact_lock_shared(hashtextextended('${layoutLockKey(names)}', 0))`;
 
 export const lockLayoutExclusiveSql = `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`;
 
