@@ -29,7 +29,9 @@ function product(projections: string[][]): { layout: StoreLayout; project: Retur
         dimensions: ['region', 'channel'],
         measures: { sales: 'count', amount: 'sum' },
         projections,
-        contributions: { Sale: (s: z.infer<(typeof facts)['Sale']>) => ({ dims: { region: s.region, channel: s.channel }, values: { sales: 1, amount: s.amount } }) },
+        contributions: {
+          Sale: (s: z.infer<(typeof facts)['Sale']>) => ({ dims: { region: s.region, channel: s.channel }, values: { sales: 1, amount: s.amount } }),
+        },
       },
     },
   } as unknown as DataProductDeclaration;

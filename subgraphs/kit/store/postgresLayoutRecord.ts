@@ -59,7 +59,9 @@ function canonicalRollup(rollup: RollupLayout): RollupLayout {
 
 /** SHA-256 of the canonical layout: equal for two replicas exactly when they write the same tables alike. */
 export function layoutFingerprint(layout: StoreLayout): string {
-  return createHash('sha256').update(JSON.stringify(canonicalLayout(layout))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonicalLayout(layout)))
+    .digest('hex');
 }
 
 /** The record as stored: absent in a schema no replica of this version has initialized yet. */
