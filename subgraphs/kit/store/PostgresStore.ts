@@ -43,8 +43,8 @@ import { initSchema, rollupBucketRange } from './postgresSchema.js';
 import { buildProjections, logBuiltProjections } from './buildProjections.js';
 import {
   LayoutChangedError,
-  layoutFingerprint,
   beginWithLayoutLockSql,
+  layoutFingerprint,
   readLayoutRecord,
   staleProjections,
   writeLayoutRecord,
@@ -383,8 +383,9 @@ export class PostgresStore implements Store {
 
   /**
    * Runs `work` in a transaction opened by `begin` (BEGIN, perhaps with a first statement in the same
-   * round trip): commits its result, or rolls back and rethrows so nothing is half-applied. A deadlock or serialization failure runs the whole transaction again, after a short
-   * random pause so the two contenders do not collide in lockstep.
+   * round trip): commits its result, or rolls back and rethrows so nothing is half-applied. A deadlock or
+   * serialization failure runs the whole transaction again, after a short random pause so the two
+   * contenders do not collide in lockstep.
    */
   private async transaction<T>(work: (client: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -454,7 +455,7 @@ export class PostgresStore implements Store {
     return this.transaction(work, beginWithLayoutLockSql(this.names));
   }
 
-  /** Reads the record on its own: for repairs and retention, which are rare (an apply's read rides on its watermark update). */
+  /** Reads the record in a statement of its own: repairs and retention are rare (an apply's read rides on its watermark update). */
   private async assertLayoutRecorded(client: PoolClient): Promise<void> {
     const { rows } = await client.query<{ fingerprint: string }>(`SELECT fingerprint FROM ${this.names.layout} WHERE id = 1`);
     this.assertLayoutCurrent(rows[0]?.fingerprint ?? null);
