@@ -34,6 +34,7 @@ export const layoutLockKey = (names: SchemaNames): string => `mesh-store-init:${
 export const beginWithLayoutLockSql = (names: SchemaNames): string =>
   `BEGIN; SELECT pg_advisory_xact_lock_shared(hashtextextended('${layoutLockKey(names)}', 0))`;
 
+/** `init`'s: held until its transaction ends, once every write holding the lock shared has ended. */
 export const lockLayoutExclusiveSql = `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`;
 
 /** A layout in a canonical form: names sorted where their order carries no meaning, defaults spelled out. */
