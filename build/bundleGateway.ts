@@ -3,18 +3,20 @@
  * and what it imports into one CommonJS file, `dist/bundle/gateway.cjs`, which scripts/gateway.ts loads
  * through V8's code cache (scripts/loadBundle.ts). Loading about 1,250 modules through Node's ES module
  * loader (resolving, reading, the CommonJS export scan) was most of the gateway's start-up (issue #11).
- * A no-op while the bundle is newer than the compiled code and the installed packages (`--force` rebuilds).
+ * A no-op while the bundle is newer than the compiled code and holds the packages installed (its first
+ * line records them, scripts/bundledPackages.ts); `--force` rebuilds.
  *
  *   npx tsx build/bundleGateway.ts [--force]
  */
 import { build, type Plugin } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APOLLO_GATEWAY_MODULE } from '../core/apollo/deferMakeFetchHappen.js';
 import { APOLLO_TELEMETRY_MODULE, APOLLO_TELEMETRY_ONLY } from '../core/apollo/withoutApolloTelemetry.js';
+import { bundledPackagesHeader, holdsInstalledPackages, packageFoldersOf } from '../scripts/bundledPackages.js';
 import { GATEWAY_NODE_FLAGS } from '../scripts/gatewayNodeFlags.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -97,6 +99,22 @@ module.exports = { Pool: require('undici/lib/dispatcher/pool.js'), util: { parse
   },
 };
 
+/**
+ * `@apollo/utils.createhash` (Apollo Server's hash of every query text, its document cache key) takes
+ * Node's crypto through `module.require`, which a bundled module does not have, and otherwise hashes with
+ * `sha.js` in JavaScript: about 2 % of the CPU per request (issue #11). In the bundle it is Node's crypto.
+ */
+const nodeCryptoHash: Plugin = {
+  name: 'node-crypto-hash',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^@apollo\/utils\.createhash$/ }, () => ({ path: 'createhash', namespace: 'node-crypto-hash' }));
+    bundle.onLoad({ filter: /.*/, namespace: 'node-crypto-hash' }, () => ({
+      contents: `const { createHash } = require('node:crypto');\nexports.createHash = (kind) => createHash(kind);`,
+      loader: 'js',
+    }));
+  },
+};
+
 const mtime = (file: string) => {
   try {
     return statSync(file).mtimeMs;
@@ -105,23 +123,30 @@ const mtime = (file: string) => {
   }
 };
 
-/** Whether the bundle is older than what it is built from (the compiled code, the installed packages). */
+/** Whether the bundle is older than the compiled code, or holds other versions of its packages than are installed. */
 function stale(): boolean {
   const built = mtime(GATEWAY_BUNDLE);
-  return built === Infinity || [path.join(DIST, '.tsbuildinfo'), path.join(ROOT, 'node_modules', '.package-lock.json')].some((f) => mtime(f) > built);
+  if (built === Infinity || mtime(path.join(DIST, '.tsbuildinfo')) > built) return true;
+  try {
+    return !holdsInstalledPackages(readFileSync(GATEWAY_BUNDLE, 'utf8'), ROOT);
+  } catch {
+    return true;
+  }
 }
 
 async function bundleGateway(): Promise<void> {
   mkdirSync(path.dirname(GATEWAY_BUNDLE), { recursive: true });
   const result = await build({
     entryPoints: [ENTRY],
+    // Metafile inputs relative to the project root, as the package folders the bundle records are.
+    absWorkingDir: ROOT,
     outfile: GATEWAY_BUNDLE,
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     external: EXTERNAL,
-    plugins: [apolloTrims, undiciPoolOnly],
+    plugins: [apolloTrims, undiciPoolOnly, nodeCryptoHash],
     // The bundle's own address where a module asks for its own (e.g. createRequire(import.meta.url)):
     // packages it requires are then found from dist/, as from the compiled modules.
     define: { 'import.meta.url': '__bundleUrl' },
@@ -134,9 +159,11 @@ async function bundleGateway(): Promise<void> {
   });
   const externals = new Set<string>();
   for (const output of Object.values(result.metafile.outputs)) for (const i of output.imports) if (i.external) externals.add(i.path);
+  // First line: the packages it holds and their versions, for the checks of stale() and scripts/loadBundle.ts.
+  const header = Buffer.from(bundledPackagesHeader(ROOT, packageFoldersOf(Object.keys(result.metafile.inputs))));
   for (const file of result.outputFiles) {
     const temporary = `${file.path}.${process.pid}.tmp`;
-    writeFileSync(temporary, file.contents);
+    writeFileSync(temporary, file.path === GATEWAY_BUNDLE ? Buffer.concat([header, file.contents]) : file.contents);
     renameSync(temporary, file.path);
   }
   writeFileSync(GATEWAY_BUNDLE_EXTERNALS, `${JSON.stringify([...externals].sort(), null, 2)}\n`);

@@ -10,7 +10,12 @@ import type { runGatewayProcess } from './gatewayProcess.js';
 
 type GatewayProcess = { runGatewayProcess: typeof runGatewayProcess };
 
-const bundle = loadBundle<GatewayProcess>({ file: new URL('../bundle/gateway.cjs', import.meta.url), builtFrom: new URL('../.tsbuildinfo', import.meta.url) });
+const bundle = loadBundle<GatewayProcess>({
+  file: new URL('../bundle/gateway.cjs', import.meta.url),
+  builtFrom: new URL('../.tsbuildinfo', import.meta.url),
+  // After `npm install <package>` (which builds nothing) the unbundled modules run the installed packages.
+  packagesRoot: new URL('../../', import.meta.url),
+});
 if (bundle) {
   // After the first answer the cache holds what start-up and a first request compiled.
   await bundle.exports.runGatewayProcess({

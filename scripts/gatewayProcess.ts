@@ -5,15 +5,16 @@
 // First: before @apollo/gateway loads (README.md "Configuration", APOLLO_TELEMETRY_DISABLED).
 import './lightApolloGateway.js';
 import { gatewayConfigFromEnv, startGateway } from '../gateway/index.js';
-import type { ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
+import { afterFirstAnswer } from './afterFirstAnswer.js';
 import { reportReady } from './childMessage.js';
 import { runMain } from './runMain.js';
 
 /** Options of {@link runGatewayProcess}. */
 export interface GatewayProcessOptions {
   /**
-   * Called once, after the gateway's first answered HTTP request (the start-up work is done by then).
+   * Called once, after the gateway's first answered HTTP request (the start-up work is done by then); a
+   * request aborted before its answer does not count (scripts/afterFirstAnswer.ts).
    * @default nothing
    */
   onFirstAnswer?: () => void;
@@ -33,7 +34,7 @@ export async function runGatewayProcess({ onFirstAnswer }: GatewayProcessOptions
       ? (await import('../core/observability/startTracing.js')).startTracing({ serviceName: 'gateway', exporter: { otlpEndpoint } })
       : null;
     const gateway = await startGateway({ config });
-    if (onFirstAnswer) gateway.server.once('request', (_req, res: ServerResponse) => res.once('finish', onFirstAnswer));
+    if (onFirstAnswer) afterFirstAnswer(gateway.server, onFirstAnswer);
     console.log(`gateway ready at ${gateway.url} (websocket ${gateway.wsUrl})`);
     // Under the launcher, "ready" means queries can be planned: the first supergraph is in service.
     if (process.connected) {

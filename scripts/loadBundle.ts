@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import { holdsInstalledPackages } from './bundledPackages.js';
 
 /** Options of {@link loadBundle}. */
 export interface LoadBundleOptions {
@@ -14,6 +15,13 @@ export interface LoadBundleOptions {
    * bundled again), and is not loaded.
    */
   builtFrom: URL;
+  /**
+   * The project folder whose node_modules the bundle was built from: a bundle whose packages (recorded in
+   * its first line by build/bundleGateway.ts) are not the versions installed there is stale too, and is not
+   * loaded; so is one that records none.
+   * @default no check of the packages
+   */
+  packagesRoot?: URL;
   /**
    * Where the V8 code cache of the bundle lives.
    * @default the bundle's path with `.cache` appended
@@ -84,25 +92,53 @@ function writeCache(cacheFile: string, bundleStats: Stats, payload: Buffer): voi
 }
 
 /**
+ * The bundle's text and the metadata of that very file: both from one open file, so a build renaming a new
+ * bundle into place meanwhile cannot pair the key of one with the source of the other (the cache of a bundle
+ * run against another's source of the same length runs stale functions and compiles the rest at wrong
+ * offsets). A file whose length changed while it was read (written in place) is not used. Undefined when
+ * there is none.
+ */
+function readBundle(filename: string): { stats: Stats; text: string } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(filename, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const stats = fstatSync(fd);
+    const bytes = readFileSync(fd);
+    return bytes.length === stats.size && fstatSync(fd).mtimeMs === stats.mtimeMs ? { stats, text: bytes.toString('utf8') } : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Loads a CommonJS bundle through V8's code cache, so a start does not parse and compile megabytes of
  * JavaScript again (Node 20 has no compile cache of its own: `module.enableCompileCache` is Node 22).
- * Returns null when there is no bundle or it is older than `builtFrom`: the caller then imports the
+ * Returns null when there is no bundle, it is older than `builtFrom`, holds other package versions than
+ * are installed under `packagesRoot` or changed while read: the caller then imports the
  * unbundled modules, which are always correct, only slower to load. A cache V8 rejects, one made from
  * another bundle and a corrupt one are ignored (and replaced at the next {@link LoadedBundle.saveCodeCache}).
  */
-export function loadBundle<T>({ file, builtFrom, cacheFile: cacheUrl }: LoadBundleOptions): LoadedBundle<T> | null {
+export function loadBundle<T>({ file, builtFrom, packagesRoot, cacheFile: cacheUrl }: LoadBundleOptions): LoadedBundle<T> | null {
   const filename = fileURLToPath(file);
-  let stats: Stats;
+  const bundle = readBundle(filename);
+  if (!bundle) return null;
+  const { stats, text } = bundle;
   try {
-    stats = statSync(filename);
     if (stats.mtimeMs < statSync(fileURLToPath(builtFrom)).mtimeMs) return null;
   } catch {
     return null;
   }
+  if (packagesRoot && !holdsInstalledPackages(text, fileURLToPath(packagesRoot))) return null;
   const cacheFile = cacheUrl ? fileURLToPath(cacheUrl) : `${filename}.cache`;
   const cachedData = readCache(cacheFile, stats);
   // The module wrapper Node's CommonJS loader uses, so the bundle sees the usual free variables.
-  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(filename, 'utf8')}\n})`;
+  const source = `(function (exports, require, module, __filename, __dirname) {${text}\n})`;
   const script = new vm.Script(source, {
     filename,
     cachedData,

@@ -30,6 +30,7 @@ type DataProduct @key(fields: "id") {
   "Event time of the newest fact: the product's freshness."
   asOf: DateTime
   freshness: DataProductFreshness!
+  "Facts the product holds: stored and not retracted, the facts its history is computed from."
   factCount: Int!
   factTypes: [String!]!
   "Fields with a classification other than public (others are public)."

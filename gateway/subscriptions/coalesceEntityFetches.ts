@@ -10,7 +10,9 @@
  * whatever order their fetches finish in (`createSubscriptionGroup`'s `inOrder`).
  *
  * Only requests with the same query text and the same variables besides `representations` merge; they come
- * from one group, so they carry one context (the group's identity). Errors located under
+ * from one group, so they carry one identity (the group's), and the merged request goes with the first
+ * event's context: its request deadline, started when that event's fetches began (in the same turn as the
+ * others', so no later than theirs). Errors located under
  * `_entities[i]` go to the event that sent representation `i`, with its own index; other errors go to
  * every event of the batch, as a failed request does.
  */

@@ -124,6 +124,14 @@ export interface SubscriptionExecutorOptions {
    */
   groupIdentity?(context: unknown, subgraphs: readonly string[]): { key: string; context: unknown };
   /**
+   * The context of one event's entity fetches, made from its group's as the event's rest of plan starts:
+   * the gateway gives each event its own request deadline there (`MESH_REQUEST_DEADLINE_MS`, as for a
+   * query), so a hanging subgraph costs the event that much and no more. If it throws, that event gets an
+   * INTERNAL_SERVER_ERROR result and the subscription goes on.
+   * @default (context) => context: the group's context itself
+   */
+  eventContext?(context: Record<string, unknown>): Record<string, unknown>;
+  /**
    * Called after each group payload was handed to its clients (a seam for metrics). A throw is ignored.
    * @default none
    */
@@ -198,6 +206,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     upstreamConnection = () => undefined,
     groupIdentity = (context: unknown) => ({ key: '', context }),
     onGroupEvent,
+    eventContext,
     retry,
     keepAlive,
     webSocketImpl,
@@ -266,6 +275,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
         plan,
         dataSources,
         context: (identity.context ?? {}) as Record<string, unknown>,
+        eventContext,
         transform: request.scope?.transform?.bind(request.scope),
         pool,
         upstream: {

@@ -30,6 +30,8 @@ export interface SubscriptionGroupOptions {
   dataSources: ServiceMap;
   /** The group's context, handed to data sources (the group's identity, never one client's). */
   context: Record<string, unknown>;
+  /** Makes each event's context from `context` (`SubscriptionExecutorOptions.eventContext`). @default none: `context` itself */
+  eventContext?: (context: Record<string, unknown>) => Record<string, unknown>;
   transform?: SubscriptionScope['transform'];
   pool: UpstreamPool;
   upstream: UpstreamSubscriptionRequest;
@@ -62,7 +64,7 @@ const internalError = (error: unknown) =>
   });
 
 export function createSubscriptionGroup(options: SubscriptionGroupOptions): SubscriptionGroup {
-  const { plan, context, transform, pool, upstream, onClose, onEvent } = options;
+  const { plan, context, eventContext, transform, pool, upstream, onClose, onEvent } = options;
   const dataSources = coalesceEntityFetches(options.dataSources);
   const { serviceName } = upstream;
   const members = new Set<ClientStream>();
@@ -125,7 +127,7 @@ export function createSubscriptionGroup(options: SubscriptionGroupOptions): Subs
   const resolve = async (event: FormattedExecutionResult): Promise<{ result: ExecutionResult; last: boolean }> => {
     await acquire();
     try {
-      const result = await resolveEventFields({ plan, event, dataSources, context });
+      const result = await resolveEventFields({ plan, event, dataSources, context, eventContext });
       return transform ? { last: false, ...(await transform(result)) } : { result, last: false };
     } finally {
       release();

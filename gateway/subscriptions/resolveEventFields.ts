@@ -17,11 +17,18 @@ export interface ResolveEventFieldsInput {
   dataSources: ServiceMap;
   /** The client's context, handed to data sources (e.g. for signed identity headers). */
   context: Record<string, unknown>;
+  /**
+   * Makes this event's own context from `context`, handed to data sources in its place (where the gateway
+   * starts the event's request deadline).
+   * @default none: `context` itself
+   */
+  eventContext?: (context: Record<string, unknown>) => Record<string, unknown>;
 }
 
-/** Never throws: an unexpected failure becomes an `errors`-only result for this event. */
-export async function resolveEventFields({ plan, event, dataSources, context }: ResolveEventFieldsInput): Promise<ExecutionResult> {
+/** Never throws: an unexpected failure (`eventContext` throwing included) becomes an `errors`-only result for this event. */
+export async function resolveEventFields({ plan, event, dataSources, context: groupContext, eventContext }: ResolveEventFieldsInput): Promise<ExecutionResult> {
   try {
+    const context = eventContext ? eventContext(groupContext) : groupContext;
     const { data, errors } = await executeSubscriptionEvent({
       supergraph: plan.supergraph,
       planned: plan,

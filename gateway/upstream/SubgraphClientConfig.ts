@@ -13,7 +13,8 @@ export interface SubgraphClientConfig {
   /**
    * Longest time one client operation may spend on subgraph requests, counted from its arrival at the
    * gateway: each fetch gets what is left (and at most `timeoutMs`), so a chain of slow fetches cannot run
-   * past it. Subscription events are bounded by `timeoutMs` per fetch only.
+   * past it. Each subscription event's entity fetches get a deadline of this length too, from the start of
+   * that event's fetches.
    * @default 30_000 (`MESH_REQUEST_DEADLINE_MS`)
    */
   requestDeadlineMs: number;
@@ -23,6 +24,14 @@ export interface SubgraphClientConfig {
    * @default 64 (`MESH_SUBGRAPH_MAX_SOCKETS`)
    */
   maxSockets: number;
+  /**
+   * Longest answer the gateway reads from a subgraph, in bytes (by its `content-length`, or as it
+   * arrives): a longer one is cut off there and the fetch fails with `DOWNSTREAM_SERVICE_ERROR` naming
+   * the subgraph, so a broken or hostile subgraph cannot run the gateway out of memory. Counts against
+   * the subgraph's breaker; never retried.
+   * @default 67_108_864 (64 MiB, `MESH_SUBGRAPH_MAX_RESPONSE_BYTES`)
+   */
+  maxResponseBytes: number;
   /** Circuit breaker per subgraph; `false` turns breakers off. @default DEFAULT_BREAKER */
   breaker: BreakerConfig | false;
   /** Retries of failed idempotent fetches (queries and entity fetches, never mutations). */
@@ -86,6 +95,7 @@ export const DEFAULT_SUBGRAPH_CLIENT_CONFIG: SubgraphClientConfig = {
   timeoutMs: 10_000,
   requestDeadlineMs: 30_000,
   maxSockets: 64,
+  maxResponseBytes: 64 * 1024 * 1024,
   breaker: DEFAULT_BREAKER,
   retry: { retries: 2, minDelayMs: 25, maxDelayMs: 250 },
   dedupe: true,

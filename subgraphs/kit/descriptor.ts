@@ -105,7 +105,7 @@ export interface ServedDescriptor extends DataProductDescriptor {
   asOf: string | null;
   /** Seconds between `asOf` and now, and whether the freshness SLO holds. */
   freshness: { lagSeconds: number | null; withinSlo: boolean };
-  /** Facts stored. */
+  /** Facts the product holds: stored and not retracted (the facts its history is computed from). */
   factCount: number;
   /** The retention SLO as enforced (see `subgraphs/kit/repair/productRetention.ts`). */
   retention: RetentionReport;

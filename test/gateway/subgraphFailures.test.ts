@@ -4,13 +4,23 @@
  * timeout and the rest of the answer arrives; the request deadline bounds a slow chain; an open breaker
  * fails fast (no request reaches the subgraph), shows in /ready, and closes once the subgraph recovers.
  */
+import { createClient } from 'graphql-ws';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startGateway, type RunningGateway } from '../../gateway/index.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig } from '../../gateway/upstream/SubgraphClientConfig.js';
-import { deferred, waitFor, type Deferred } from '../support/asyncWait.js';
-import { buildInventorySubgraph, buildProductsSubgraph, composeProductMesh, inventoryContext } from '../support/productMeshSubgraphs.js';
+import WebSocket from 'ws';
+import { deferred, nextValue, waitFor, withTimeout, type Deferred } from '../support/asyncWait.js';
+import { createEventFeed } from '../support/eventFeed.js';
+import {
+  buildInventorySubgraph,
+  buildPricesSubgraph,
+  buildProductsSubgraph,
+  composeProductMesh,
+  inventoryContext,
+  type PriceEvent,
+} from '../support/productMeshSubgraphs.js';
 import { forwardTo, hang, json, startScriptedServer, type ScriptedHandler, type ScriptedServer } from '../support/startScriptedServer.js';
 import { startSubgraphServer, type SubgraphServer } from '../support/startSubgraphServer.js';
 
@@ -26,6 +36,8 @@ describe('gateway with failing subgraphs', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mesh-subgraph-failures-'));
   let products: SubgraphServer;
   let inventory: SubgraphServer;
+  let prices: SubgraphServer;
+  const feed = createEventFeed<PriceEvent>();
   let productsProxy: ScriptedServer;
   let inventoryProxy: ScriptedServer;
   let supergraphFile: string;
@@ -36,10 +48,11 @@ describe('gateway with failing subgraphs', () => {
   beforeAll(async () => {
     products = await startSubgraphServer(buildProductsSubgraph());
     inventory = await startSubgraphServer(buildInventorySubgraph(), { context: inventoryContext({ batches: [] }) });
+    prices = await startSubgraphServer(buildPricesSubgraph(feed));
     productsProxy = await startScriptedServer(forwardTo(products.url));
     inventoryProxy = await startScriptedServer(forwardTo(inventory.url));
     supergraphFile = path.join(dir, 'supergraph.graphql');
-    writeFileSync(supergraphFile, composeProductMesh({ products: productsProxy, inventory: inventoryProxy, prices: { url: '' } }, ['products', 'inventory']));
+    writeFileSync(supergraphFile, composeProductMesh({ products: productsProxy, inventory: inventoryProxy, prices }));
   });
   afterEach(async () => {
     await gateway?.close();
@@ -48,7 +61,7 @@ describe('gateway with failing subgraphs', () => {
     inventoryProxy.handle(forwardTo(inventory.url));
   });
   afterAll(async () => {
-    await Promise.all([products, inventory, productsProxy, inventoryProxy].map((server) => server.close()));
+    await Promise.all([products, inventory, prices, productsProxy, inventoryProxy].map((server) => server.close()));
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -103,6 +116,25 @@ describe('gateway with failing subgraphs', () => {
     expect(elapsed).toBeLessThan(3_000);
   });
 
+  it('should refuse a subgraph answer over the byte limit with an error naming the subgraph, and still answer with the other subgraphs’ data', async () => {
+    const running = await start({ maxResponseBytes: 4_096, retry: { ...DEFAULT_SUBGRAPH_CLIENT_CONFIG.retry, retries: 0 } });
+    inventoryProxy.handle((_request, response) => json(response, { data: { _entities: [{ stock: 1, padding: 'x'.repeat(100_000) }] } }));
+
+    const { status, body } = await query(running);
+
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      data: { product: { name: 'Kettle', stock: null } },
+      errors: [
+        {
+          message: 'Subgraph "inventory" answered more than 4096 bytes, the gateway\'s limit for one subgraph answer.',
+          path: ['product', 'stock'],
+          extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'inventory' },
+        },
+      ],
+    });
+  });
+
   it('should bound a chain of slow subgraphs by the request deadline', async () => {
     // Each subgraph answers in 1 s, well within its 5 s timeout; the chain would take 2 s. The deadline
     // falls while inventory is asked, or (on a loaded machine, products late) before it is asked: either
@@ -125,6 +157,37 @@ describe('gateway with failing subgraphs', () => {
     });
     expect(elapsed).toBeGreaterThanOrEqual(1_000);
     expect(elapsed).toBeLessThan(2_000);
+  });
+
+  it("should cut off a subscription event's entity fetch to a hanging subgraph at the request deadline, and keep the subscription", async () => {
+    // The fetch timeout is far off: what ends the event's wait is its request deadline, as for a query.
+    const running = await start({ timeoutMs: 60_000, requestDeadlineMs: 300, retry: { ...DEFAULT_SUBGRAPH_CLIENT_CONFIG.retry, retries: 0 } });
+    const client = createClient({ url: running.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+    const events = client.iterate({ query: 'subscription { priceChanged(id: "p1") { price product { id name stock } } }' });
+    try {
+      const first = events.next(); // graphql-ws subscribes at the first next()
+      await waitFor(() => feed.active === 1, 'the upstream subscription');
+      inventoryProxy.handle(hang);
+      feed.publish({ productId: 'p1', price: 1 });
+      expect((await withTimeout(first, 'the event cut off at its deadline')).value).toEqual({
+        data: { priceChanged: { price: 1, product: { id: 'p1', name: 'Kettle', stock: null } } },
+        errors: [
+          {
+            message: expect.stringMatching(/^Subgraph "inventory" (did not answer within \d+ ms|was not asked: the request deadline was spent)\.$/),
+            path: ['priceChanged', 'product', 'stock'],
+            extensions: { code: 'GATEWAY_TIMEOUT', serviceName: 'inventory' },
+          },
+        ],
+      });
+
+      // The subscription goes on; the next event's fetch has a deadline of its own.
+      inventoryProxy.handle(forwardTo(inventory.url));
+      feed.publish({ productId: 'p1', price: 2 });
+      expect(await nextValue(events, 'the next event')).toEqual({ data: { priceChanged: { price: 2, product: { id: 'p1', name: 'Kettle', stock: 20 } } } });
+    } finally {
+      await events.return?.();
+      await client.dispose();
+    }
   });
 
   it('should fail fast while a breaker is open, report it in /ready, and close it once the subgraph recovers', async () => {
@@ -168,6 +231,6 @@ describe('gateway with failing subgraphs', () => {
     const closed = logLine(/^subgraph inventory: circuit breaker closed/);
     expect((await query(running)).body).toEqual({ data: { product: { name: 'Kettle', stock: 20 } } });
     await closed;
-    expect(await ready(running)).toEqual({ status: 200, body: { status: 'ready', subgraphs: 2 } });
+    expect(await ready(running)).toEqual({ status: 200, body: { status: 'ready', subgraphs: 3 } });
   });
 });

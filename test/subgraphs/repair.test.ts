@@ -49,6 +49,11 @@ async function post(route: string, body: unknown, bearer?: string): Promise<{ st
   return { status: response.status, body: await response.json() };
 }
 
+/** The descriptor's `factCount`, as the catalog reads it. */
+async function factCount(): Promise<number> {
+  return ((await (await fetch(`${base}/descriptor`)).json()) as { factCount: number }).factCount;
+}
+
 /** Good orders over two hours (three in the bad fact's minute), whole-cent prices. */
 const good: CloudEventJson[] = [0, 0, 0, 7, 25, 61, 62, 119].map((minute, i) =>
   orderPlaced(new Date(HOUR0 + minute * MINUTE + i * 1000), { quantity: 1 + (i % 3), unitPrice: 10 + i, region: i % 2 ? 'us' : 'eu' }),
@@ -90,6 +95,7 @@ describe('the admin routes', () => {
     expect((await post('/events', [...good.slice(0, 4), bad, ...good.slice(4)], writer)).body).toMatchObject({ applied: 9, rejected: 0 });
     const all = [...good, bad];
     expect(await everyGrain()).toEqual(expected(totalOf(all), totalOf(inMinute(all)), totalOf(inHour(all))));
+    expect(await factCount()).toBe(9);
 
     const updates = orders.runtime.bucketUpdates('sales');
     const revision = updates.next();
@@ -106,6 +112,8 @@ describe('the admin routes', () => {
       },
     });
     expect(await everyGrain()).toEqual(expected(totalOf(good), totalOf(inMinute(good)), totalOf(inHour(good))));
+    // The catalog counts the facts the product holds: the retracted one is kept for audit, not held.
+    expect(await factCount()).toBe(8);
     // Live dashboards hear about the corrected minute as they hear about a late fact.
     const { value: event } = await withTimeout(revision, 'the revision event');
     expect(event.data).toEqual({

@@ -310,7 +310,9 @@ export class DuckDbStore implements Store {
   }
 
   async factCount(): Promise<number> {
-    const rows = await this.read((connection) => readRows(connection, 'SELECT count(*) FROM facts'));
+    const rows = await this.read((connection) =>
+      readRows(connection, 'SELECT count(*) FROM facts f WHERE NOT EXISTS (SELECT 1 FROM retractions r WHERE r.source = f.source AND r.id = f.id)'),
+    );
     return Number(rows[0][0]);
   }
 

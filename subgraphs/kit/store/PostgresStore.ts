@@ -286,7 +286,9 @@ export class PostgresStore implements Store {
 
   async factCount(): Promise<number> {
     this.assertReady();
-    const { rows } = await this.read<{ count: string }>(`SELECT count(*) AS count FROM ${this.names.facts}`);
+    const { rows } = await this.read<{ count: string }>(
+      `SELECT count(*) AS count FROM ${this.names.facts} f WHERE NOT EXISTS (SELECT 1 FROM ${this.names.retractions} r WHERE r.source = f.source AND r.id = f.id)`,
+    );
     return Number(rows[0].count);
   }
 

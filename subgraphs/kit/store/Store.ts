@@ -357,7 +357,11 @@ export interface Store {
   listStates(query: StateListQuery): Promise<StateRow[]>;
   /** Latest event time applied (the `asOf` watermark), or null before the first fact. */
   watermark(): Promise<Date | null>;
-  /** Number of stored facts (for the descriptor and tests). */
+  /**
+   * Number of facts the product holds: stored and not retracted, i.e. the facts its history is computed
+   * from (the descriptor's `factCount`). A retracted fact stays stored for audit and is not counted; it
+   * counts again once restored.
+   */
   factCount(): Promise<number>;
   /**
    * In ONE transaction: marks the fact stored under `key` as retracted (it stays stored, so posting it

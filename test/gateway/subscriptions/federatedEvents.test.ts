@@ -122,6 +122,35 @@ describe('federated subscription events', () => {
     await events.return?.();
   });
 
+  it("should make each event's context from the group's, and give an event whose context cannot be made an error and go on", async () => {
+    const contexts: Array<Record<string, unknown>> = [];
+    const own = await startSubscriptionExecutorHarness({
+      eventContext: (context) => {
+        if (contexts.push(context) === 1) throw new Error('no deadline for you');
+        return { ...context, event: contexts.length };
+      },
+    });
+    try {
+      const events = await own.subscribe(ON_PRICE, { id: 'p1' });
+      await waitFor(() => own.mesh.feed.active === 1, 'the upstream subscription');
+
+      own.mesh.feed.publish({ productId: 'p1', price: 1 });
+      expect(asJson(await nextValue(events, 'the event without a context'))).toEqual({
+        errors: [{ message: 'Could not resolve the subscription event.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+      });
+      own.mesh.feed.publish({ productId: 'p1', price: 2 });
+      expect(asJson(await nextValue(events, 'the next event'))).toEqual({
+        data: { changed: { amount: 2, currency: 'EUR', product: { id: 'p1', label: 'Kettle', inStock: 20 } } },
+      });
+      // One call per event, each with the group's context.
+      expect(contexts).toHaveLength(2);
+      expect(contexts[1]).toBe(contexts[0]);
+      await events.return?.();
+    } finally {
+      await own.close();
+    }
+  });
+
   it('should deliver a subgraph refusing the subscription as errors and end the stream', async () => {
     const { executor } = harness;
     const events = await harness.subscribe(ON_PRICE, { id: 'forbidden' });
