@@ -27,6 +27,11 @@ export interface BenchMesh {
    * `/metrics`), NaN if unreadable.
    */
   gatewayHeap(): Promise<{ used: number; total: number }>;
+  /**
+   * The gateway's fan-out histogram (`mesh_gateway_subscription_fanout_seconds`: upstream event arrival to
+   * the last client's frame written) as cumulative `[le, count]` buckets, empty if unreadable.
+   */
+  gatewayFanout(): Promise<Array<[number, number]>>;
   close(): Promise<void>;
 }
 
@@ -170,18 +175,28 @@ export async function startBenchMesh(gatewayNodeArgs: string[] = [], subgraphNod
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const ordersEvents = urls.orders.replace(/\/graphql$/, '/events');
+    const metricsText = async () => {
+      // A keep-alive socket the gateway dropped while it was blocked (writing a heap snapshot) fails the
+      // first fetch: that read used to give NaN. Ask again on a failed or incomplete answer.
+      let text = '';
+      for (let attempt = 0; attempt < 3 && !/^nodejs_heap_size_used_bytes /m.test(text); attempt++) {
+        text = await fetch(url.replace(/\/graphql$/, '/metrics'), { signal: AbortSignal.timeout(120_000) })
+          .then((response) => response.text())
+          .catch(() => '');
+      }
+      return text;
+    };
     return {
       gateway: { pid: gateway.child.pid!, port: Number(new URL(url).port), url, wsUrl },
       subgraphPids: children.filter((child) => child !== gateway.child).map((child) => child.pid!),
+      async gatewayFanout() {
+        const text = await metricsText();
+        return [...text.matchAll(/^mesh_gateway_subscription_fanout_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)].map(
+          ([, le, count]) => [le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), Number(count)] as [number, number],
+        );
+      },
       async gatewayHeap() {
-        // A keep-alive socket the gateway dropped while it was blocked (writing a heap snapshot) fails the
-        // first fetch: that read used to give NaN. Ask again on a failed or incomplete answer.
-        let text = '';
-        for (let attempt = 0; attempt < 3 && !/^nodejs_heap_size_used_bytes /m.test(text); attempt++) {
-          text = await fetch(url.replace(/\/graphql$/, '/metrics'), { signal: AbortSignal.timeout(120_000) })
-            .then((response) => response.text())
-            .catch(() => '');
-        }
+        const text = await metricsText();
         const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
         return { used: read('nodejs_heap_size_used_bytes'), total: read('nodejs_heap_size_total_bytes') };
       },

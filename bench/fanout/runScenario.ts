@@ -157,6 +157,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     const firstSeq = context.nextSeq;
     broadcast({ type: 'measure', firstSeq });
     const slowGenerator = generators.find((g) => g.slowPort !== undefined);
+    const fanoutStart = await mesh.gatewayFanout();
     const measureStart = now();
     let slowClosedAt: number | undefined;
     const slowWatch =
@@ -243,6 +244,8 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
           .join(', ')}`,
       );
     notes.push(describeStages(results, sentAtOf, postMs));
+    const fanout = describeFanout(fanoutStart, await mesh.gatewayFanout());
+    if (fanout) notes.push(fanout);
     const slow = results.find((r) => r.slow)?.slow;
     if (slow) notes.push(describeSlow(slow, slowClosedAt, facts, wall / 1000));
 
@@ -329,4 +332,20 @@ function describeStages(results: ReadonlyArray<Extract<FromGenerator, { type: 'r
   };
   const both = (values: number[]) => `${p(values, 50)} / ${p(values, 99)} ms`;
   return `stages per fact, p50 / p99: POST /events answered ${both(postMs)}; first client got the event ${both(firstMs)}; last client ${both(lastMs)}`;
+}
+
+/**
+ * The gateway's own share of each event's latency, from its fan-out histogram's growth over the measured
+ * time: upstream event arrival (before the rest of plan) to the last client's frame written, as the
+ * bucket bounds the p50 and p99 fall in.
+ */
+function describeFanout(before: Array<[number, number]>, after: Array<[number, number]>): string | undefined {
+  const counts = after.map(([le, count], i) => [le, count - (before[i]?.[1] ?? 0)] as const);
+  const total = counts.at(-1)?.[1] ?? 0;
+  if (!total) return undefined;
+  const bound = (q: number) => {
+    const le = counts.find(([, count]) => count >= q * total)?.[0] ?? Number.POSITIVE_INFINITY;
+    return le === Number.POSITIVE_INFINITY ? '> 30 s' : `≤ ${le * 1000} ms`;
+  };
+  return `gateway, upstream event arrival → last client's frame written (its histogram, ${total} events): p50 ${bound(0.5)}, p99 ${bound(0.99)}`;
 }

@@ -7,6 +7,7 @@
 import { Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { holdOneByteNames } from './holdOneByteNames.js';
 import { readAuthRequirements, type AuthRequirements } from './readAuthRequirements.js';
 import { resumableSubscriptionFields, type ResumableSubscriptionFields } from './resumableSubscriptionFields.js';
 
@@ -70,6 +71,8 @@ function once<T>(compute: () => T): () => T {
 export function parseSupergraph(sdl: string): ParsedSupergraph {
   parses++;
   const document = parse(sdl);
+  // Before federation-internals validates it (a print and a parse that would make its names two-byte).
+  holdOneByteNames(document);
   // `supportedFeatures: null` accepts `for: SECURITY` links (@authenticated, @requiresScopes, @policy):
   // enforcing those directives is the gateway's auth layer's job, before planning.
   const supergraph = Supergraph.build(document, { supportedFeatures: null });

@@ -202,7 +202,7 @@ function queryEngineFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): QueryEngine 
 }
 
 /**
- * `MESH_SUBGRAPH_TIMEOUT_MS`, `MESH_REQUEST_DEADLINE_MS`, `MESH_SUBGRAPH_MAX_SOCKETS`,
+ * `MESH_SUBGRAPH_TIMEOUT_MS`, `MESH_REQUEST_DEADLINE_MS`, `MESH_SUBGRAPH_MAX_SOCKETS`, `MESH_SUBGRAPH_MAX_RESPONSE_BYTES`,
  * `MESH_SUBGRAPH_RETRIES`, `MESH_SUBGRAPH_DEDUP` (`on`/`off`), `MESH_BREAKER` (`on`/`off`), `MESH_BREAKER_ERROR_PERCENT`,
  * `MESH_BREAKER_MIN_REQUESTS`, `MESH_BREAKER_WINDOW_MS`, `MESH_BREAKER_RESET_MS`, and per subgraph
  * `MESH_SUBGRAPH_TIMEOUTS` / `MESH_SUBGRAPH_MAX_SOCKETS_BY_NAME` (`name=value,...`).
@@ -239,6 +239,7 @@ function subgraphClientConfigFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): Sub
     timeoutMs: integer('MESH_SUBGRAPH_TIMEOUT_MS', defaults.timeoutMs, 1),
     requestDeadlineMs: integer('MESH_REQUEST_DEADLINE_MS', defaults.requestDeadlineMs, 1),
     maxSockets: integer('MESH_SUBGRAPH_MAX_SOCKETS', defaults.maxSockets, 1),
+    maxResponseBytes: integer('MESH_SUBGRAPH_MAX_RESPONSE_BYTES', defaults.maxResponseBytes, 1024),
     breaker:
       breakerSwitch === 'off'
         ? false

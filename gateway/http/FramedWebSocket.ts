@@ -6,14 +6,18 @@
  * gets `complete` or a close frame before the last `next` of its subscription.
  */
 import { WebSocket } from 'ws';
+import type { FrameWriter } from './createFrameBatcher.js';
 import type { HeartbeatSocket } from './createHeartbeat.js';
+
+/** An unmasked ping with no payload, as `ws` sends `ping()` (RFC 6455 §5.5.2). */
+const PING_FRAME = Buffer.from([0x89, 0x00]);
 
 type BufferLike = Parameters<WebSocket['send']>[0];
 type SendOptions = Parameters<WebSocket['send']>[1];
 
 export class FramedWebSocket extends WebSocket implements HeartbeatSocket {
   /** Set by the adapter: the connection's queued subscription messages, flushed before each write of ws. */
-  batch: { flush(): void } | undefined = undefined;
+  batch: Pick<FrameWriter, 'flush' | 'piggyback' | 'flushPiggyback'> | undefined = undefined;
   // Declared here so that every connection has one shape (createHeartbeat sets them).
   heartbeatAlive: boolean | undefined = undefined;
   heartbeatBucket: Set<HeartbeatSocket> | undefined = undefined;
@@ -24,6 +28,24 @@ export class FramedWebSocket extends WebSocket implements HeartbeatSocket {
     this.batch?.flush();
     // ws takes a callback in the options' place (graphql-ws sends that way).
     super.send(data, options as SendOptions, cb);
+  }
+
+  /**
+   * A keep-alive ping that rides along with the connection's next subscription write (no system call of
+   * its own while events flow), or goes out at `sendDeferredPing` at the latest. Without subscription
+   * writes on this connection, a plain `ping()`.
+   */
+  deferPing(): void {
+    if (this.batch) this.batch.piggyback(PING_FRAME);
+    else this.ping();
+  }
+
+  /**
+   * Writes a ping `deferPing` left waiting, if it has not gone out yet and no subscription message is
+   * queued (which takes it along in its turn).
+   */
+  sendDeferredPing(): void {
+    this.batch?.flushPiggyback();
   }
 
   override ping(...args: Parameters<WebSocket['ping']>): void {

@@ -15,7 +15,10 @@ import { encodeTextFrame, encodeTextFrames } from './encodeTextFrame.js';
 
 /** Where one connection's batches go: its bounded outbound queue (`createOutboundQueue`). */
 export interface BatchTarget {
-  /** Writes `messages` complete websocket frames held in `frame`; false when refused (closed, cut off). */
+  /**
+   * Writes `frame`: `messages` complete subscription messages (websocket frames), after any frames riding
+   * along (`FrameWriter.piggyback`, not counted); false when refused (closed, cut off).
+   */
   send(frame: Uint8Array, messages: number): boolean;
 }
 
@@ -23,13 +26,29 @@ export interface BatchTarget {
 export interface FrameWriter {
   /** Queues the message `head + body + tail`; `body` is shared with other clients and never copied until written. */
   queue(head: Uint8Array, body: Uint8Array): void;
+  /**
+   * Lets `frame` (complete websocket frames, e.g. a ping) ride along with the connection's next write
+   * instead of taking a system call of its own; it goes first in that write. Nothing is scheduled for it:
+   * `flush` writes it at the latest.
+   */
+  piggyback(frame: Uint8Array): void;
   /** Writes what is queued now: the transport calls it before writing a message of its own, to keep the order. */
   flush(): void;
+  /**
+   * Writes a piggybacked frame still waiting, alone, unless messages are queued: then it goes with them
+   * in their turn (writing them now would jump the queue of connections waiting for their slice).
+   */
+  flushPiggyback(): void;
 }
 
 export interface FrameBatcher {
   /** A writer for one connection; it holds nothing while the connection has nothing queued. */
   writer(target: BatchTarget): FrameWriter;
+  /**
+   * Calls `callback` once every connection that has messages queued now has been written (the end of a
+   * fan-out, for metrics); in a microtask when none has. A throw is ignored.
+   */
+  whenWritten(callback: () => void): void;
 }
 
 export interface FrameBatcherOptions {
@@ -57,6 +76,23 @@ export function createFrameBatcher(options: FrameBatcherOptions): FrameBatcher {
   let dirty: Array<Writer | undefined> = [];
   let next = 0;
   let scheduled = false;
+  // Entries ever listed and ever taken off the list, and the callbacks waiting for a count of the latter.
+  let listed = 0;
+  let written = 0;
+  let waiters: Array<{ upTo: number; callback: () => void }> = [];
+  const callQuietly = (callback: () => void) => {
+    try {
+      callback();
+    } catch {
+      // metrics must not break delivery
+    }
+  };
+  const wake = () => {
+    if (!waiters.length || waiters[0].upTo > written) return;
+    const due = waiters.filter((waiter) => waiter.upTo <= written);
+    waiters = waiters.filter((waiter) => waiter.upTo > written);
+    for (const waiter of due) callQuietly(waiter.callback);
+  };
   // `scheduled` stays true while a slice runs: a write that queues more is picked up by this loop.
   const flushSome = () => {
     const end = Math.min(dirty.length, next + maxWritesPerTurn);
@@ -64,10 +100,12 @@ export function createFrameBatcher(options: FrameBatcherOptions): FrameBatcher {
       while (next < end) {
         const writer = dirty[next];
         dirty[next++] = undefined;
+        written += 1;
         writer!.flush();
       }
     } finally {
       settle();
+      wake();
     }
   };
   const settle = () => {
@@ -90,6 +128,7 @@ export function createFrameBatcher(options: FrameBatcherOptions): FrameBatcher {
     private head: Uint8Array | undefined = undefined;
     private body: Uint8Array | undefined = undefined;
     private more: Uint8Array[] | undefined = undefined;
+    private rider: Uint8Array | undefined = undefined;
     constructor(private readonly target: BatchTarget) {}
 
     queue(head: Uint8Array, body: Uint8Array): void {
@@ -100,21 +139,41 @@ export function createFrameBatcher(options: FrameBatcherOptions): FrameBatcher {
       this.head = head;
       this.body = body;
       dirty.push(this);
+      listed += 1;
       if (!scheduled) {
         scheduled = true;
         schedule(flushSome);
       }
     }
 
+    piggyback(frame: Uint8Array): void {
+      this.rider = this.rider ? Buffer.concat([this.rider, frame]) : frame;
+    }
+
+    flushPiggyback(): void {
+      if (this.head === undefined) this.flush();
+    }
+
     flush(): void {
-      const { head, body, more } = this;
-      if (head === undefined) return;
+      const { head, body, more, rider } = this;
+      if (head === undefined) {
+        if (rider === undefined) return;
+        this.rider = undefined;
+        this.target.send(rider, 0);
+        return;
+      }
       // Cleared first: the write may close the connection, which flushes again.
-      this.head = this.body = this.more = undefined;
-      if (more) this.target.send(encodeTextFrames([head, body!, ...more], tail), 1 + more.length / 2);
-      else this.target.send(encodeTextFrame(head, body!, tail), 1);
+      this.head = this.body = this.more = this.rider = undefined;
+      if (more) this.target.send(encodeTextFrames([head, body!, ...more], tail, rider), 1 + more.length / 2);
+      else this.target.send(encodeTextFrame(head, body!, tail, rider), 1);
     }
   }
 
-  return { writer: (target) => new Writer(target) };
+  return {
+    writer: (target) => new Writer(target),
+    whenWritten(callback) {
+      if (listed === written) queueMicrotask(() => callQuietly(callback));
+      else waiters.push({ upTo: listed, callback });
+    },
+  };
 }

@@ -5,7 +5,9 @@
  * `setTimeout` and a `pong` listener per connection for that; at 10,000 dashboards those timers and
  * closures were a measurable part of each idle client's memory and of the gateway's CPU. Here one timer
  * serves every connection: connections are spread over `slices` buckets and each tick pings one bucket,
- * so the pings of 10,000 clients are not one burst of writes in front of the next event.
+ * so the pings of 10,000 clients are not one burst of writes in front of the next event. A socket that
+ * can (`FramedWebSocket`) sends its ping with its next subscription write, at most one tick later: while
+ * events flow, keep-alive costs no system call of its own.
  */
 import { WebSocket } from 'ws';
 
@@ -27,6 +29,13 @@ export interface HeartbeatSocket extends WebSocket {
   /** Answered the last ping (or not pinged yet). */
   heartbeatAlive?: boolean;
   heartbeatBucket?: Set<HeartbeatSocket>;
+  /**
+   * Pings with the connection's next write instead of a write of its own (`FramedWebSocket`);
+   * `sendDeferredPing` is called one tick later and sends it if it is still waiting.
+   * @default none: `ping()`
+   */
+  deferPing?(): void;
+  sendDeferredPing?(): void;
 }
 
 export interface Heartbeat {
@@ -53,7 +62,14 @@ export function createHeartbeat(options: HeartbeatOptions = {}): Heartbeat {
   const buckets = Array.from({ length: slices }, () => new Set<HeartbeatSocket>());
   let nextBucket = 0;
   let cursor = 0;
+  // Sockets of the previous tick whose ping waits for their next write: sent now if it still waits, so a
+  // ping is late by one tick at most and the answer still has the rest of the interval (with one bucket
+  // there is no rest: then pings go at once).
+  const defer = slices > 1;
+  let deferred: HeartbeatSocket[] = [];
   const tick = () => {
+    for (const socket of deferred) if (socket.readyState === WebSocket.OPEN) socket.sendDeferredPing?.();
+    deferred = [];
     const bucket = buckets[cursor];
     cursor = (cursor + 1) % slices;
     for (const socket of bucket) {
@@ -63,7 +79,10 @@ export function createHeartbeat(options: HeartbeatOptions = {}): Heartbeat {
         continue;
       }
       socket.heartbeatAlive = false;
-      socket.ping();
+      if (defer && socket.deferPing) {
+        socket.deferPing();
+        deferred.push(socket);
+      } else socket.ping();
     }
   };
   const timer = setInterval(tick, intervalMs / slices);

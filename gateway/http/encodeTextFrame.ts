@@ -4,12 +4,16 @@
  * subscription fan-out writes a group's payload to every client's socket this way (`useGraphqlWs`): the
  * JSON is encoded once per event and only the few bytes of each client's `id` differ, so a delivery is
  * one copy of a few hundred bytes and one socket write instead of a `ws` send (a UTF-8 encoding, a header
- * allocation, a corked two-buffer write and a callback per client).
+ * allocation, a corked two-buffer write and a callback per client). `prefix` (complete frames, e.g. a
+ * ping riding along) goes in front, as it is.
  */
-export function encodeTextFrame(head: Uint8Array, body: Uint8Array, tail: Uint8Array): Buffer {
+const EMPTY = new Uint8Array(0);
+
+export function encodeTextFrame(head: Uint8Array, body: Uint8Array, tail: Uint8Array, prefix: Uint8Array = EMPTY): Buffer {
   const length = head.length + body.length + tail.length;
-  const frame = Buffer.allocUnsafe(headerLength(length) + length);
-  const offset = writeHeader(frame, 0, length);
+  const frame = Buffer.allocUnsafe(prefix.length + headerLength(length) + length);
+  frame.set(prefix, 0);
+  const offset = writeHeader(frame, prefix.length, length);
   frame.set(head, offset);
   frame.set(body, offset + head.length);
   frame.set(tail, offset + head.length + body.length);
@@ -19,16 +23,18 @@ export function encodeTextFrame(head: Uint8Array, body: Uint8Array, tail: Uint8A
 /**
  * Several text frames back to back in one buffer, one per `head`, `body` pair of `parts` (`[head0, body0,
  * head1, body1, …]`), each message being `head + body + tail`: the messages one connection gets in one
- * event loop turn, written with one system call (`createFrameBatcher`).
+ * event loop turn, written with one system call (`createFrameBatcher`). `prefix` (complete frames, e.g. a
+ * ping) goes first, as it is.
  */
-export function encodeTextFrames(parts: readonly Uint8Array[], tail: Uint8Array): Buffer {
-  let size = 0;
+export function encodeTextFrames(parts: readonly Uint8Array[], tail: Uint8Array, prefix: Uint8Array = EMPTY): Buffer {
+  let size = prefix.length;
   for (let i = 0; i < parts.length; i += 2) {
     const length = parts[i].length + parts[i + 1].length + tail.length;
     size += headerLength(length) + length;
   }
   const frame = Buffer.allocUnsafe(size);
-  let offset = 0;
+  frame.set(prefix, 0);
+  let offset = prefix.length;
   for (let i = 0; i < parts.length; i += 2) {
     const head = parts[i];
     const body = parts[i + 1];

@@ -128,7 +128,11 @@ type Outbound = Pick<OutboundQueue, 'send'>;
  * graphql-ws on the gateway's HTTP server and path: subscriptions go to the federated subscription
  * executor, queries and mutations to the same pipeline as HTTP. Returns a disposer for draining.
  */
-export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promise<void> } {
+export function useGraphqlWs(options: GraphqlWsOptions): {
+  dispose: () => Promise<void>;
+  /** Calls back once every subscription message handed over so far is written to its socket (for metrics). */
+  whenWritten: (callback: () => void) => void;
+} {
   const { authenticate, authorizeSubscription, admit, maxPayload = WS_DEFAULT_MAX_PAYLOAD, maxOperationsPerSocket = Infinity, keepAliveMs = 12_000 } = options;
   // Compression stays off: subscription frames are written to the socket already framed (see
   // `outboundSocket`), which is only in order with ws's own writes while ws queues nothing itself.
@@ -292,6 +296,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): { dispose: () => Promis
       heartbeat.dispose();
       await cleanup.dispose();
     },
+    whenWritten: (callback) => batcher.whenWritten(callback),
   };
 }
 

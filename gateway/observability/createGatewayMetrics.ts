@@ -53,6 +53,8 @@ export interface GatewayMetrics {
    * behind was cut off; it resumes from its last cursor on reconnect).
    */
   subscriptionDropped(reason: string, count?: number): void;
+  /** One upstream event fanned out: from its arrival at the gateway to its last client's socket write. */
+  subscriptionFannedOut(seconds: number): void;
 }
 
 const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -127,6 +129,12 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     labelNames: ['reason'] as const,
     registers,
   });
+  const fanout = new Histogram({
+    name: 'mesh_gateway_subscription_fanout_seconds',
+    help: "Subscription events, from the upstream event's arrival at the gateway to the last client's frame written to its socket",
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
   const operationLabels = operationLabeller(maxOperationNames);
   return {
     registry,
@@ -148,5 +156,6 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     },
     subscriptionDelivered: (count = 1) => delivered.inc(count),
     subscriptionDropped: (reason, count = 1) => dropped.inc({ reason }, count),
+    subscriptionFannedOut: (seconds) => fanout.observe(seconds),
   };
 }

@@ -24,6 +24,14 @@ export interface SubgraphClientConfig {
    * @default 64 (`MESH_SUBGRAPH_MAX_SOCKETS`)
    */
   maxSockets: number;
+  /**
+   * Longest answer the gateway reads from a subgraph, in bytes (by its `content-length`, or as it
+   * arrives): a longer one is cut off there and the fetch fails with `DOWNSTREAM_SERVICE_ERROR` naming
+   * the subgraph, so a broken or hostile subgraph cannot run the gateway out of memory. Counts against
+   * the subgraph's breaker; never retried.
+   * @default 67_108_864 (64 MiB, `MESH_SUBGRAPH_MAX_RESPONSE_BYTES`)
+   */
+  maxResponseBytes: number;
   /** Circuit breaker per subgraph; `false` turns breakers off. @default DEFAULT_BREAKER */
   breaker: BreakerConfig | false;
   /** Retries of failed idempotent fetches (queries and entity fetches, never mutations). */
@@ -87,6 +95,7 @@ export const DEFAULT_SUBGRAPH_CLIENT_CONFIG: SubgraphClientConfig = {
   timeoutMs: 10_000,
   requestDeadlineMs: 30_000,
   maxSockets: 64,
+  maxResponseBytes: 64 * 1024 * 1024,
   breaker: DEFAULT_BREAKER,
   retry: { retries: 2, minDelayMs: 25, maxDelayMs: 250 },
   dedupe: true,

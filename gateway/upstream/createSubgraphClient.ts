@@ -10,10 +10,11 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { ApolloServerPlugin } from '@apollo/server';
 import CircuitBreaker from 'opossum';
 import { Pool } from 'undici';
-import { exchange } from './exchange.js';
+import { exchange, ExchangeTooLarge } from './exchange.js';
 import { isConnectionError, withOwnRequest } from '../http/FailoverDataSource.js';
 import { CircuitOpenError } from './CircuitOpenError.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig } from './SubgraphClientConfig.js';
+import { SubgraphResponseTooLargeError } from './SubgraphResponseTooLargeError.js';
 import { SubgraphTimeoutError } from './SubgraphTimeoutError.js';
 import { retryWithBackoff } from './retryWithBackoff.js';
 import { InflightRequests, sharingKey, type BodyParts, type SharedRequest } from './shareInflight.js';
@@ -125,6 +126,7 @@ function statusOfError(error: unknown): number | undefined {
 /** Whether a failed fetch says the subgraph is unwell: counted by its breaker. */
 function isSubgraphFailure(error: unknown): boolean {
   if (error instanceof SubgraphTimeoutError) return error.sent;
+  if (error instanceof SubgraphResponseTooLargeError) return true;
   return isConnectionError(error) || (statusOfError(error) ?? 0) >= 500;
 }
 
@@ -242,7 +244,7 @@ export function createSubgraphClient(options: SubgraphClientOptions = {}): Subgr
     const started = performance.now();
     let cutOff = false;
     try {
-      const response = await exchange(pool, { path, method: 'POST', headers, body }, budget, signal, () => void (cutOff = true));
+      const response = await exchange(pool, { path, method: 'POST', headers, body }, budget, signal, () => void (cutOff = true), config.maxResponseBytes);
       onFetch(serviceName, performance.now() - started, response.status < 400 ? 'ok' : 'http_error');
       return response;
     } catch (error) {
@@ -251,6 +253,7 @@ export function createSubgraphClient(options: SubgraphClientOptions = {}): Subgr
         throw new SubgraphTimeoutError(serviceName, budget, true);
       }
       onFetch(serviceName, performance.now() - started, isConnectionError(error) ? 'connection_error' : 'error');
+      if (error instanceof ExchangeTooLarge) throw new SubgraphResponseTooLargeError(serviceName, error.maxBytes);
       throw error;
     }
   }

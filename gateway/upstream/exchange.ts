@@ -8,6 +8,14 @@ export interface ExchangeResponse {
   text: string;
 }
 
+/** The reason an answer longer than the exchange's `maxBytes` is aborted and rejected with. */
+export class ExchangeTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`the answer is longer than ${maxBytes} bytes`);
+    this.name = 'ExchangeTooLarge';
+  }
+}
+
 /** The reason a cut-off exchange is aborted with (the caller reports its own timeout error). */
 class ExchangeCutOff extends Error {
   constructor() {
@@ -20,6 +28,8 @@ class ExchangeCutOff extends Error {
  * Sends one request through an undici dispatcher (a subgraph origin's pool) and reads the whole answer
  * as text, cut off after `budget` ms (queueing for a connection, connecting, headers and body: one
  * timer) or when `signal` aborts; `onCutOff` is called first when it is cut off, then the promise rejects.
+ * An answer longer than `maxBytes` (by its `content-length`, or once that many bytes came) is aborted
+ * there and rejects with `ExchangeTooLarge`: nothing more of it is read or kept.
  *
  * A raw dispatch handler rather than `Dispatcher.request` (issue #11, the per-request CPU of the
  * gateway): that API wraps every answer in a Readable stream, an AsyncResource and an abort listener
@@ -34,6 +44,7 @@ export function exchange(
   budget: number,
   signal: AbortSignal | undefined,
   onCutOff: () => void,
+  maxBytes: number = Infinity,
 ): Promise<ExchangeResponse> {
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -60,6 +71,14 @@ export function exchange(
       abortExchange?.(cutOff);
       settle(cutOff);
     }
+    // Too long: stop reading (the connection is closed, not reused) and keep nothing.
+    const refuse = (abort: ((reason: Error) => void) | null) => {
+      const tooLarge = new ExchangeTooLarge(maxBytes);
+      chunks.length = 0;
+      settle(tooLarge);
+      abort?.(tooLarge);
+      return false;
+    };
     const timer = setTimeout(cut, budget);
     if (signal?.aborted) return cut();
     signal?.addEventListener('abort', cut, { once: true });
@@ -74,14 +93,18 @@ export function exchange(
         if (statusCode < 200) return true;
         status = statusCode;
         headers = util.parseHeaders(rawHeaders);
+        if (Number(headers['content-length']) > maxBytes) return refuse(abortExchange);
         return true;
       },
       onData(chunk) {
-        chunks.push(chunk);
+        if (settled) return false;
         length += chunk.length;
+        if (length > maxBytes) return refuse(abortExchange);
+        chunks.push(chunk);
         return true;
       },
       onComplete() {
+        if (settled) return;
         const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
         // undici's `body.text()` skips a UTF-8 byte order mark: so does this.
         const start = buffer.length > 2 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;

@@ -61,6 +61,12 @@ describe('the build', () => {
     expect(foreign).toEqual([]);
   });
 
+  it("should hash query texts in the gateway's bundle with Node's crypto, not sha.js in JavaScript", () => {
+    const bundle = readFileSync(path.join(DIST, 'bundle', 'gateway.cjs'), 'utf8');
+    expect(bundle).not.toMatch(/node_modules\/sha\.js\//);
+    expect(bundle).not.toMatch(/node_modules\/@apollo\/utils\.createhash\//);
+  });
+
   it('should run every npm entry point on dist/ with plain node', () => {
     const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     for (const entry of ['start', 'gateway', 'subgraph', 'simulate', 'compose', 'token']) {

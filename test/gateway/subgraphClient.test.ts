@@ -11,6 +11,7 @@ import { CircuitOpenError } from '../../gateway/upstream/CircuitOpenError.js';
 import { createSubgraphClient, type BreakerState, type FetchOutcome, type SubgraphClient } from '../../gateway/upstream/createSubgraphClient.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig } from '../../gateway/upstream/SubgraphClientConfig.js';
 import { SubgraphDataSource } from '../../gateway/upstream/SubgraphDataSource.js';
+import { SubgraphResponseTooLargeError } from '../../gateway/upstream/SubgraphResponseTooLargeError.js';
 import { SubgraphTimeoutError } from '../../gateway/upstream/SubgraphTimeoutError.js';
 import { deferred, waitFor, type Deferred } from '../support/asyncWait.js';
 import { refusedUrl } from '../support/refusedUrl.js';
@@ -121,6 +122,54 @@ describe('the subgraph HTTP client', () => {
       expect(subgraph.requests).toBe(2);
       // Another operation has its own deadline.
       expect(await data.process(request(QUERY, {}))).toEqual(OK);
+    });
+  });
+
+  describe('answer size', () => {
+    const TOO_LARGE = { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'inventory' };
+
+    it('should refuse an answer whose content-length is over maxResponseBytes, and still read one within it', async () => {
+      const big = { data: { product: { name: 'x'.repeat(2_000) } } };
+      let answer: unknown = big;
+      const subgraph = await server((_request, response) => json(response, answer));
+      const outcomes: FetchOutcome[] = [];
+      const http = client({ config: config({ maxResponseBytes: 1_024 }), onFetch: (_name, _ms, outcome) => void outcomes.push(outcome) });
+
+      const failure = await source(http, subgraph.url)
+        .process(request(QUERY))
+        .catch((error: unknown) => error);
+      answer = OK;
+      const fine = await source(http, subgraph.url).process(request(QUERY));
+
+      expect(failure).toBeInstanceOf(SubgraphResponseTooLargeError);
+      expect((failure as GraphQLError).message).toBe('Subgraph "inventory" answered more than 1024 bytes, the gateway\'s limit for one subgraph answer.');
+      expect((failure as GraphQLError).extensions).toEqual(TOO_LARGE);
+      expect(fine).toEqual(OK);
+      expect(outcomes).toEqual(['error', 'ok']);
+    });
+
+    it('should cut off an answer without a length once more than maxResponseBytes came, closing the connection, not waiting for its end', async () => {
+      // A subgraph that streams an answer that never ends: only the byte limit can stop it before the timeout.
+      const closed = deferred();
+      const subgraph = await server((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"data":{"product":{"name":"');
+        const timer = setInterval(() => response.write('x'.repeat(512)), 5);
+        response.on('close', () => {
+          clearInterval(timer);
+          closed.resolve();
+        });
+      });
+      const http = client({ config: config({ timeoutMs: 60_000, maxResponseBytes: 4_096, retry: { ...DEFAULT_SUBGRAPH_CLIENT_CONFIG.retry, retries: 0 } }) });
+
+      const failure = await source(http, subgraph.url)
+        .process(request(QUERY))
+        .catch((error: unknown) => error);
+
+      expect(failure).toBeInstanceOf(SubgraphResponseTooLargeError);
+      expect((failure as GraphQLError).extensions).toEqual(TOO_LARGE);
+      await closed.promise;
+      expect(subgraph.requests).toBe(1);
     });
   });
 

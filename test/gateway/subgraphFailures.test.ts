@@ -116,6 +116,25 @@ describe('gateway with failing subgraphs', () => {
     expect(elapsed).toBeLessThan(3_000);
   });
 
+  it('should refuse a subgraph answer over the byte limit with an error naming the subgraph, and still answer with the other subgraphs’ data', async () => {
+    const running = await start({ maxResponseBytes: 4_096, retry: { ...DEFAULT_SUBGRAPH_CLIENT_CONFIG.retry, retries: 0 } });
+    inventoryProxy.handle((_request, response) => json(response, { data: { _entities: [{ stock: 1, padding: 'x'.repeat(100_000) }] } }));
+
+    const { status, body } = await query(running);
+
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      data: { product: { name: 'Kettle', stock: null } },
+      errors: [
+        {
+          message: 'Subgraph "inventory" answered more than 4096 bytes, the gateway\'s limit for one subgraph answer.',
+          path: ['product', 'stock'],
+          extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'inventory' },
+        },
+      ],
+    });
+  });
+
   it('should bound a chain of slow subgraphs by the request deadline', async () => {
     // Each subgraph answers in 1 s, well within its 5 s timeout; the chain would take 2 s. The deadline
     // falls while inventory is asked, or (on a loaded machine, products late) before it is asked: either

@@ -34,4 +34,14 @@ describe('encodeTextFrame', () => {
     expect(encodeTextFrames(parts.flat(), tail).equals(expected)).toBe(true);
     expect(encodeTextFrames([], tail)).toHaveLength(0);
   });
+
+  it('should put a prefix of complete frames (a ping) in front, as it is', () => {
+    const head = Buffer.from('{"id":"1","type":"next","payload":');
+    const tail = Buffer.from('}');
+    const body = Buffer.from('{"data":{"n":1}}');
+    const ping = Buffer.from([0x89, 0x00]);
+    const one = encodeTextFrame(head, body, tail);
+    expect(encodeTextFrame(head, body, tail, ping).equals(Buffer.concat([ping, one]))).toBe(true);
+    expect(encodeTextFrames([head, body, head, body], tail, ping).equals(Buffer.concat([ping, one, one]))).toBe(true);
+  });
 });

@@ -107,6 +107,57 @@ describe('createFrameBatcher slices', () => {
     expect(ok.writes).toEqual([['{"n":1}']]);
   });
 
+  it('should let a ping ride along first in the next write, schedule nothing for it, and write it alone on flush', () => {
+    const { batcher, turns, runTurn } = harness(10);
+    const writes: Array<{ bytes: Buffer; messages: number }> = [];
+    const writer = batcher.writer({ send: (frame, messages) => writes.push({ bytes: Buffer.from(frame), messages }) > 0 });
+    const ping = Buffer.from([0x89, 0x00]);
+    writer.piggyback(ping);
+    expect(turns).toHaveLength(0);
+    writer.queue(head, body('1'));
+    writer.queue(head, body('2'));
+    runTurn();
+    const text = (n: string) => [0x81, 7, ...Buffer.from(`{"n":${n}}`)];
+    expect(writes).toEqual([{ bytes: Buffer.from([0x89, 0x00, ...text('1'), ...text('2')]), messages: 2 }]);
+
+    writer.piggyback(ping);
+    writer.queue(head, body('3'));
+    writer.flushPiggyback(); // the heartbeat's deadline with a message queued: it waits for that turn
+    expect(writes).toHaveLength(1);
+    writer.flush(); // e.g. ws writing `complete`: the ping goes with it
+    writer.piggyback(ping);
+    writer.flushPiggyback(); // the heartbeat's deadline: alone
+    writer.flushPiggyback(); // nothing left
+    writer.flush();
+    runTurn(); // the entry of message 3: already written
+    expect(writes.slice(1)).toEqual([
+      { bytes: Buffer.from([0x89, 0x00, ...text('3')]), messages: 1 },
+      { bytes: ping, messages: 0 },
+    ]);
+  });
+
+  it('should call whenWritten back once every connection queued before it was written, over several slices', async () => {
+    const { batcher, runTurn } = harness(2);
+    const connections = Array.from({ length: 3 }, connection);
+    const writers = connections.map((c) => batcher.writer(c.target));
+    const calls: string[] = [];
+    batcher.whenWritten(() => void calls.push('idle'));
+    for (const writer of writers) writer.queue(head, body('1'));
+    batcher.whenWritten(() => void calls.push('first event'));
+    writers[0].queue(head, body('2')); // rides in connection 0's pending write
+    runTurn(); // 0 and 1
+    for (const writer of writers) writer.queue(head, body('3')); // 2 still waits: events 1 and 3 in one write
+    batcher.whenWritten(() => void calls.push('second event'));
+    expect(calls).toEqual([]);
+    await Promise.resolve();
+    expect(calls).toEqual(['idle']);
+    runTurn(); // 2, then 0
+    expect(calls).toEqual(['idle', 'first event']);
+    runTurn(); // 1
+    expect(calls).toEqual(['idle', 'first event', 'second event']);
+    expect(connections.map((c) => c.writes)).toEqual([[['{"n":1}', '{"n":2}'], ['{"n":3}']], [['{"n":1}'], ['{"n":3}']], [['{"n":1}', '{"n":3}']]]);
+  });
+
   it('should refuse a slice size below one', () => {
     expect(() => createFrameBatcher({ tail: TAIL, maxWritesPerTurn: 0 })).toThrow(RangeError);
   });

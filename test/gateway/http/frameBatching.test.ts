@@ -125,6 +125,33 @@ describe('subscription messages batched per event loop turn', () => {
     expect(writes).toBe(2);
   });
 
+  it('should give many connections exactly the frames of their own subscription ids, in order', async () => {
+    const CONNECTIONS = 24;
+    const EVENTS = 30;
+    // Ids of different lengths (the spliced head differs in size), two subscriptions per connection.
+    const idsOf = (c: number) => [`c${c}`, `connection-${c}-${'x'.repeat(c * 7)}`];
+    const clients = await Promise.all(Array.from({ length: CONNECTIONS }, () => connect()));
+    clients.forEach((client, c) => idsOf(c).forEach((id) => client.subscribe(id, 'subscription { tick }')));
+    await waitFor(() => executor.stats().clients === 2 * CONNECTIONS && feed.active === 1, 'every subscription in one group');
+
+    // Events in bursts, so that several land in one turn and one write per connection.
+    for (let tick = 1; tick <= EVENTS; tick += 3) {
+      for (let n = tick; n < tick + 3 && n <= EVENTS; n++) feed.publish(n);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await waitFor(() => clients.every((client) => client.messages.length === 2 * EVENTS), 'every event on every subscription');
+    const ticks = Array.from({ length: EVENTS }, (_, i) => i + 1);
+    clients.forEach((client, c) => {
+      const [a, b] = idsOf(c);
+      expect(new Set(client.messages.map((m) => m.id))).toEqual(new Set([a, b]));
+      for (const id of [a, b]) {
+        const own = client.messages.filter((m) => m.id === id);
+        expect(own.every((m) => m.type === 'next')).toBe(true);
+        expect(own.map((m) => m.payload?.data?.tick)).toEqual(ticks);
+      }
+    });
+  });
+
   it('should send complete only after the last event of the subscription', async () => {
     const client = await connect();
     client.subscribe('1', 'subscription { ticks(count: 3) }');

@@ -5,9 +5,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
+import type { Socket } from 'node:net';
+import { createFrameBatcher } from '../../../gateway/http/createFrameBatcher.js';
 import { createHeartbeat, type Heartbeat } from '../../../gateway/http/createHeartbeat.js';
 import { FramedWebSocket } from '../../../gateway/http/FramedWebSocket.js';
-import { deferred, withTimeout } from '../../support/asyncWait.js';
+import { deferred, waitFor, withTimeout } from '../../support/asyncWait.js';
 
 describe('createHeartbeat', () => {
   let server: http.Server;
@@ -56,6 +58,53 @@ describe('createHeartbeat', () => {
     expect(answering.client.readyState).toBe(WebSocket.OPEN);
     const gaps = answering.pings.slice(1).map((at, i) => at - answering.pings[i]);
     for (const gap of gaps) expect(gap).toBeGreaterThan(100);
+  });
+
+  it('should send the ping of a connection with subscription writes in its next write, else alone one tick later', async () => {
+    const tcpOf = deferred<Socket>();
+    wss.once('connection', (_socket, request) => tcpOf.resolve(request.socket));
+    const { client, pings } = await connect(true);
+    const [socket] = [...wss.clients] as FramedWebSocket[];
+    const tcp = await withTimeout(tcpOf.promise, 'the server side of the connection');
+    // The connection's subscription writes, as useGraphqlWs wires them, recorded as they go out.
+    const writes: Array<{ ping: boolean; messages: number }> = [];
+    const writer = createFrameBatcher({ tail: Buffer.from('}') }).writer({
+      send(frame, messages) {
+        writes.push({ ping: frame[0] === 0x89, messages });
+        tcp.write(frame);
+        return true;
+      },
+    });
+    socket.batch = writer;
+    const received: string[] = [];
+    client.on('ping', () => void received.push('ping'));
+    client.on('message', (data: Buffer) => void received.push(data.toString()));
+
+    // An event queued in the turn of each ping: the ping goes out in front of it, in its write.
+    const deferPing = socket.deferPing.bind(socket);
+    let n = 0;
+    socket.deferPing = () => {
+      deferPing();
+      writer.queue(Buffer.from('{"n":'), Buffer.from(String(++n)));
+    };
+    const twoPings = deferred<void>();
+    client.on('ping', () => pings.length >= 2 && twoPings.resolve());
+    await withTimeout(twoPings.promise, 'two pings riding along', 3000);
+    await waitFor(() => received.length >= 4, 'the events queued with them');
+    expect(received.slice(0, 4)).toEqual(['ping', '{"n":1}', 'ping', '{"n":2}']);
+    expect(writes.slice(0, 2)).toEqual([
+      { ping: true, messages: 1 },
+      { ping: true, messages: 1 },
+    ]);
+
+    // Nothing to ride along with: the ping goes alone, one tick later, and the client keeps answering.
+    socket.deferPing = deferPing;
+    const alone = pings.length + 1;
+    const onePingMore = deferred<void>();
+    client.on('ping', () => pings.length >= alone && onePingMore.resolve());
+    await withTimeout(onePingMore.promise, 'a ping with nothing to ride along with', 3000);
+    expect(writes.filter((w) => w.messages === 0)).toContainEqual({ ping: true, messages: 0 });
+    expect(client.readyState).toBe(WebSocket.OPEN);
   });
 
   it('should forget a connection when it closes', async () => {
