@@ -123,10 +123,13 @@ function statusOfError(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-/** Whether a failed fetch says the subgraph is unwell: counted by its breaker. */
+/**
+ * Whether a failed fetch says the subgraph is unwell: counted by its breaker. An over-limit answer is not:
+ * its size follows from the client's query, so counting it would let one client open the breaker for
+ * everyone (like a 4xx or GraphQL errors, it is an answer to that query).
+ */
 function isSubgraphFailure(error: unknown): boolean {
   if (error instanceof SubgraphTimeoutError) return error.sent;
-  if (error instanceof SubgraphResponseTooLargeError) return true;
   return isConnectionError(error) || (statusOfError(error) ?? 0) >= 500;
 }
 
