@@ -200,6 +200,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
           subgraphClient.startDeadline(own);
           return own;
         },
+        eventDeadline: (context) => subgraphClient.deadlineOf(context),
         keepAlive: config.upstreamKeepAlive,
         ...identity,
         // Arrival at the gateway (the group's start) to the last client's socket write.

@@ -132,6 +132,13 @@ export interface SubscriptionExecutorOptions {
    */
   eventContext?(context: Record<string, unknown>): Record<string, unknown>;
   /**
+   * The request deadline (`Date.now()` time) of an event's context, if it has one: entity fetches of
+   * several events merged into one request (`coalesceEntityFetches`) go out under the latest, and each
+   * event stops waiting at its own.
+   * @default none: no deadlines known, merged fetches go out under the first event's context
+   */
+  eventDeadline?(context: unknown): number | undefined;
+  /**
    * Called after each group payload was handed to its clients (a seam for metrics). A throw is ignored.
    * @default none
    */
@@ -207,6 +214,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     groupIdentity = (context: unknown) => ({ key: '', context }),
     onGroupEvent,
     eventContext,
+    eventDeadline,
     retry,
     keepAlive,
     webSocketImpl,
@@ -276,6 +284,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
         dataSources,
         context: (identity.context ?? {}) as Record<string, unknown>,
         eventContext,
+        eventDeadline,
         transform: request.scope?.transform?.bind(request.scope),
         pool,
         upstream: {
