@@ -14,7 +14,10 @@ import { composeSubgraphs, parseSupergraph } from '../../core/apollo/index.js';
 
 const ONE_BYTE_TAG = 0x22;
 /** The tag V8's serialiser wrote for a string, after its two header bytes (and any padding before a two-byte string). */
-const tagOf = (text: string) => serialize(text).subarray(2).find((byte) => byte !== 0)!;
+const tagOf = (text: string) =>
+  serialize(text)
+    .subarray(2)
+    .find((byte) => byte !== 0)!;
 /** The representation of the table's entry for `text`: what every property key with that text is. */
 const keyTag = (text: string) => tagOf(Object.keys({ [text]: true })[0]);
 
