@@ -114,6 +114,12 @@ export interface SubscriptionExecutorOptions {
    */
   webSocketImpl?: unknown;
   /**
+   * Longest message read from an upstream socket, in bytes; a longer one closes the socket and fails its
+   * subscriptions (`createUpstreamClient`).
+   * @default DEFAULT_UPSTREAM_MAX_PAYLOAD (64 MiB)
+   */
+  upstreamMaxPayload?: number;
+  /**
    * The identity a client's group runs as, given the client's context and the subgraphs its plan
    * touches (primary first): clients with equal `key` may share a group, whose upstream subscription and
    * entity fetches use `context` (handed to `upstreamConnection`/`upstreamConnectionParams` and to data
@@ -218,9 +224,10 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     retry,
     keepAlive,
     webSocketImpl,
+    upstreamMaxPayload,
   } = options;
   const dataSourceCache = new Map<string, GraphQLDataSource>();
-  const pool = createUpstreamPool({ retry, keepAlive, webSocketImpl });
+  const pool = createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload: upstreamMaxPayload });
   const groups = new Map<string, SubscriptionGroup>();
   let clients = 0;
   let generation = 0;
