@@ -89,7 +89,7 @@ export const ErrorCode = {
   CIRCUIT_BREAKER_OPEN: 'CIRCUIT_BREAKER_OPEN',
   /** Something the answer depends on is down for now (supergraph not loaded, token signing keys unreachable). */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
-  /** The store (or bus) did not answer; nothing was applied. */
+  /** The store (or bus) did not answer, or refused the write (a replica whose layout is no longer the shared one); nothing was applied. */
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   /** An unexpected failure; the detail is in the server's log, never in the answer. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',

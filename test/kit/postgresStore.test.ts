@@ -112,6 +112,7 @@ describeIfPostgres('PostgresStore', () => {
       expect(tables.map((t) => t.name)).toEqual([
         'dead_letters',
         'facts',
+        'layout',
         'meta',
         'retractions',
         'rollup_orders_day',

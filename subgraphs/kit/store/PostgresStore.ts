@@ -41,6 +41,14 @@ import {
 import { RETRYABLE_SQLSTATES, schemaNames, timestampParam, withoutNul, type SchemaNames } from './postgresSql.js';
 import { initSchema, rollupBucketRange } from './postgresSchema.js';
 import { buildProjections, logBuiltProjections } from './buildProjections.js';
+import {
+  LayoutChangedError,
+  beginWithLayoutLockSql,
+  layoutFingerprint,
+  readLayoutRecord,
+  staleProjections,
+  writeLayoutRecord,
+} from './postgresLayoutRecord.js';
 import { bucketStatement } from './postgresBucketQuery.js';
 import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
 import { decodeRetraction, lockFactsForRepairSql, postgresRepairSession } from './postgresRepair.js';
@@ -103,7 +111,10 @@ export interface PostgresStoreOptions {
  * - the `StateReader` locks the keys it reads (advisory transaction locks, present keys or not), so
  *   read-modify-write projections of the same key serialize instead of losing updates;
  * - rollup rows merge with `INSERT ... ON CONFLICT DO UPDATE` arithmetic, which commutes across replicas;
- * - writes visit rows in one global order, and a transaction chosen as a deadlock victim runs again.
+ * - writes visit rows in one global order, and a transaction chosen as a deadlock victim runs again;
+ * - every write holds the schema's layout lock shared and checks the schema still records this replica's
+ *   layout, so a replica on an older definition fails closed instead of letting a projection drift from
+ *   its rollup (see postgresLayoutRecord.ts).
  *
  * Because of that retry, the projector may run more than once per `apply`: it must not have side effects
  * beyond its result. Statements are set-based (`unnest` of one array per column), a handful per batch.
@@ -114,6 +125,8 @@ export class PostgresStore implements Store {
   private states = new Set<string>();
   private stateOrder: string[] = [];
   private initialized = false;
+  /** Fingerprint of the layout this replica writes, compared with the schema's record by every write. */
+  private fingerprint = '';
   private closed = false;
   private sqlPort: SqlViews | undefined;
 
@@ -154,20 +167,34 @@ export class PostgresStore implements Store {
     return new PostgresStore(pool, readPool, sqlPool, timeouts, names, maxRetries, onRetry);
   }
 
+  /**
+   * Creates or migrates the schema and records this layout as the one every writer maintains, under the
+   * schema's advisory lock taken exclusively (writes of every replica wait meanwhile, see
+   * postgresLayoutRecord.ts). When the recorded layout differs, projections it did not maintain are built
+   * from their rollups here, once: a replica starting later with the same layout finds the record equal.
+   * Writes of replicas on another layout then fail with `LayoutChangedError`.
+   */
   async init(layout: StoreLayout): Promise<void> {
     assertLayout(layout);
     this.assertOpen();
+    const fingerprint = layoutFingerprint(layout);
     const built = await this.transaction(async (client) => {
       await initSchema(client, this.names, layout);
+      const recorded = await readLayoutRecord(client, this.names);
+      if (recorded?.fingerprint === fingerprint) return {};
       // Projections new to a schema that holds rows are filled before anything reads them (under init's lock).
       const session = postgresRepairSession(client, this.names, layout.rollups);
-      return buildProjections(session, (rollup, grain) => rollupBucketRange(client, this.names, rollup, grain), layout.rollups);
+      const stale = staleProjections(layout, recorded) ?? undefined;
+      const result = await buildProjections(session, (rollup, grain) => rollupBucketRange(client, this.names, rollup, grain), layout.rollups, stale);
+      await writeLayoutRecord(client, this.names, layout, fingerprint);
+      return result;
     });
     logBuiltProjections('PostgresStore', built);
     this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
     this.rollupOrder = [...layout.rollups];
     this.states = new Set(layout.states);
     this.stateOrder = [...layout.states];
+    this.fingerprint = fingerprint;
     this.initialized = true;
   }
 
@@ -176,7 +203,7 @@ export class PostgresStore implements Store {
     const batch = factBatch(facts);
     if (batch.candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
 
-    return this.transaction(async (client) => {
+    return this.writeTransaction(async (client) => {
       const { applied, duplicates } = batch.split(await insertNewFacts(client, this.names, batch.candidates));
       if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
 
@@ -184,7 +211,7 @@ export class PostgresStore implements Store {
       const projection = assertProjection(await project(applied, reader));
       await upsertRollups(client, this.names, mergeRollupDeltas(projection.deltas, this.rollups), this.rollupOrder);
       await upsertStates(client, this.names, mergeStateWrites(projection.states, this.states), this.stateOrder);
-      await raiseWatermark(client, this.names, latestTime(applied));
+      this.assertLayoutCurrent(await raiseWatermark(client, this.names, latestTime(applied)));
       return { applied, duplicates, projection };
     });
   }
@@ -304,8 +331,9 @@ export class PostgresStore implements Store {
   async enforceRetention(cutoffs: RetentionCutoffs): Promise<RetentionResult> {
     this.assertReady();
     const { facts: before, grains } = assertCutoffs(cutoffs);
-    return this.transaction(async (client) => {
+    return this.writeTransaction(async (client) => {
       const at = [timestampParam(before)];
+      await this.assertLayoutRecorded(client);
       await client.query(lockFactsForRepairSql(this.names));
       await client.query(`DELETE FROM ${this.names.retractions} r USING ${this.names.facts} f WHERE f.source = r.source AND f.id = r.id AND f."time" < $1`, at);
       const facts = (await client.query(`DELETE FROM ${this.names.facts} WHERE "time" < $1`, at)).rowCount ?? 0;
@@ -356,16 +384,17 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Runs `work` in a transaction: commits its result, or rolls back and rethrows so nothing is
-   * half-applied. A deadlock or serialization failure runs the whole transaction again, after a short
-   * random pause so the two contenders do not collide in lockstep.
+   * Runs `work` in a transaction opened by `begin` (BEGIN, perhaps with a first statement in the same
+   * round trip): commits its result, or rolls back and rethrows so nothing is half-applied. A deadlock or
+   * serialization failure runs the whole transaction again, after a short random pause so the two
+   * contenders do not collide in lockstep.
    */
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.connect(this.pool);
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
+        await client.query(begin);
         const result = await work(client);
         await client.query('COMMIT');
         return result;
@@ -412,10 +441,31 @@ export class PostgresStore implements Store {
 
   /** One repair transaction, applies of every replica held back until it commits. */
   private repair<T>(work: (session: RepairSession, context: RepairContext) => Promise<T>, reprojector: Reprojector): Promise<T> {
-    return this.transaction(async (client) => {
+    return this.writeTransaction(async (client) => {
+      await this.assertLayoutRecorded(client);
       await client.query(lockFactsForRepairSql(this.names));
       return work(postgresRepairSession(client, this.names, this.rollupOrder), { rollups: this.rollups, states: this.states, reprojector });
     });
+  }
+
+  /**
+   * A transaction of a write (apply, repair, retention): it holds the schema's layout lock shared from its
+   * first statement to its end, so no `init` of any replica changes the layout (or builds a projection)
+   * in between. An in-memory lock, sent with BEGIN: no row written, no round trip of its own.
+   */
+  private writeTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction(work, beginWithLayoutLockSql(this.names));
+  }
+
+  /** Reads the record in a statement of its own: repairs and retention are rare (an apply's read rides on its watermark update). */
+  private async assertLayoutRecorded(client: PoolClient): Promise<void> {
+    const { rows } = await client.query<{ fingerprint: string }>(`SELECT fingerprint FROM ${this.names.layout} WHERE id = 1`);
+    this.assertLayoutCurrent(rows[0]?.fingerprint ?? null);
+  }
+
+  /** Fails the write (its transaction rolls back) unless the schema still records this replica's layout. */
+  private assertLayoutCurrent(recorded: string | null): void {
+    if (recorded !== this.fingerprint) throw new LayoutChangedError(this.names.schema, this.fingerprint, recorded);
   }
 
   private assertOpen(): void {

@@ -18,20 +18,37 @@ export type BuiltProjections = Record<string, number>;
  * sketches merged in JS), and its day rows from the rollup's day rows (which retention may keep longer than
  * the hours), one UTC day at a time so memory follows a day of rollup rows. Runs in the caller's (init's) transaction, so a
  * projection is either complete or still empty; a store without rows costs one statement per projection.
+ *
+ * A projection named in `stale` is rebuilt whatever it holds: its rows are deleted first. A store that
+ * records which layout its writers maintain (PostgresStore) names the projections they did not maintain,
+ * e.g. one dropped from the definition and declared again, whose rows no longer add up to the rollup's.
  */
-export async function buildProjections(session: RepairSession, bucketRange: BucketRange, layouts: readonly RollupLayout[]): Promise<BuiltProjections> {
+export async function buildProjections(
+  session: RepairSession,
+  bucketRange: BucketRange,
+  layouts: readonly RollupLayout[],
+  stale: ReadonlySet<string> = new Set(),
+): Promise<BuiltProjections> {
   const byName = new Map(layouts.map((layout) => [layout.name, layout]));
   const built: BuiltProjections = {};
   for (const projection of layouts) {
     const parent = projection.projectionOf === undefined ? undefined : byName.get(projection.projectionOf);
     if (!parent) continue;
     const finest = finestGrain(projection);
-    if (await bucketRange(projection, finest)) continue;
-    if (!(await bucketRange(parent, finest))) continue;
+    const grains = finest === 'day' ? (['day'] as const) : ([finest, 'day'] as const);
+    if (stale.has(projection.name)) {
+      for (const grain of grains) {
+        const own = await bucketRange(projection, grain);
+        if (own) await session.deleteRows(projection, grain, own.min, new Date(own.max.getTime() + GRAIN_MS[grain]));
+      }
+    } else {
+      if (await bucketRange(projection, finest)) continue;
+      if (!(await bucketRange(parent, finest))) continue;
+    }
     // Each grain from the rollup's own rows of that grain: retention keeps coarse grains longer than fine
     // ones, so day rows older than the rollup's oldest hour exist only at the day grain.
     let rows = 0;
-    for (const grain of finest === 'day' ? (['day'] as const) : ([finest, 'day'] as const)) {
+    for (const grain of grains) {
       const range = await bucketRange(parent, grain);
       if (!range) continue;
       const end = range.max.getTime() + GRAIN_MS[grain];

@@ -1,11 +1,13 @@
 import type { PoolClient } from 'pg';
 import { STORED_GRAINS, type RollupLayout, type StoreLayout, type StoredGrain } from './Store.js';
+import { layoutLockKey, lockLayoutExclusiveSql } from './postgresLayoutRecord.js';
 import { AGGREGATE, assertPgIdentifier, baseDdl, ident, rollupDdl, rollupTableName, stateDdl, stateTableName, type SchemaNames } from './postgresSql.js';
 
 /**
  * Creates what the layout needs, idempotently, inside the caller's transaction. Replicas starting together
  * queue on an advisory lock per schema: `CREATE ... IF NOT EXISTS` alone is not safe under concurrency
- * (two sessions can both see "missing" and one fails on the catalog's unique index).
+ * (two sessions can both see "missing" and one fails on the catalog's unique index). Writes take the same
+ * lock shared, so none runs until the caller's transaction ends (see postgresLayoutRecord.ts).
  *
  * An existing rollup table gains measure columns added to the layout; its key (bucket + dimensions) cannot
  * change in place, so a changed dimension list is refused with a clear error instead of failing on the
@@ -18,7 +20,7 @@ export async function initSchema(client: PoolClient, names: SchemaNames, layout:
   }
   for (const state of layout.states) assertPgIdentifier('state table', stateTableName(state));
 
-  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`mesh-store-init:${names.schema}`]);
+  await client.query(lockLayoutExclusiveSql, [layoutLockKey(names)]);
   for (const sql of baseDdl(names)) await client.query(sql);
   for (const rollup of layout.rollups) {
     for (const [i, grain] of STORED_GRAINS.entries()) {

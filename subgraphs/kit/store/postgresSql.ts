@@ -24,6 +24,8 @@ export interface SchemaNames {
   facts: string;
   deadLetters: string;
   meta: string;
+  /** The layout record (see postgresLayoutRecord.ts). */
+  layout: string;
   retractions: string;
   rollup(name: string, grain: StoredGrain): string;
   state(name: string): string;
@@ -37,6 +39,7 @@ export function schemaNames(schema: string): SchemaNames {
     facts: table('facts'),
     deadLetters: table('dead_letters'),
     meta: table('meta'),
+    layout: table('layout'),
     retractions: table('retractions'),
     rollup: (name, grain) => table(rollupTableName(name, grain)),
     state: (name) => table(stateTableName(name)),
@@ -67,6 +70,9 @@ export function baseDdl(names: SchemaNames): string[] {
     `CREATE INDEX IF NOT EXISTS dead_letters_newest ON ${names.deadLetters} (received_at DESC, seq DESC)`,
     `CREATE TABLE IF NOT EXISTS ${names.meta} (id integer PRIMARY KEY CHECK (id = 1), watermark timestamptz)`,
     `INSERT INTO ${names.meta} (id, watermark) VALUES (1, NULL) ON CONFLICT DO NOTHING`,
+    // One row, written by `init` only (see postgresLayoutRecord.ts).
+    `CREATE TABLE IF NOT EXISTS ${names.layout} (id integer PRIMARY KEY CHECK (id = 1), fingerprint text NOT NULL,
+       layout jsonb NOT NULL, changed_at timestamptz NOT NULL)`,
     // A retracted fact stays in `facts` (so it is still a duplicate when posted again); this marks it.
     `CREATE TABLE IF NOT EXISTS ${names.retractions} (source text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
        reason text NOT NULL, retracted_at timestamptz NOT NULL, PRIMARY KEY (source, id))`,
@@ -121,9 +127,14 @@ export const upsertStatesSql = (names: SchemaNames, state: string): string =>
  * Only a later time touches the row: a batch of late facts then takes no lock on the one row every apply
  * shares. READ COMMITTED re-checks the condition against a concurrently committed watermark, so the
  * result is the GREATEST of all batches whatever their order.
+ *
+ * The same statement returns the recorded layout's fingerprint, which the apply compares with its own
+ * (see postgresLayoutRecord.ts): the check costs no round trip of its own. A data-modifying WITH runs
+ * whether or not the outer query reads it.
  */
 export const raiseWatermarkSql = (names: SchemaNames): string =>
-  `UPDATE ${names.meta} SET watermark = $1::timestamptz WHERE id = 1 AND (watermark IS NULL OR watermark < $1::timestamptz)`;
+  `WITH raised AS (UPDATE ${names.meta} SET watermark = $1::timestamptz WHERE id = 1 AND (watermark IS NULL OR watermark < $1::timestamptz))
+   SELECT fingerprint FROM ${names.layout} WHERE id = 1`;
 
 /**
  * Merges pre-merged (so key-unique) rows into a rollup table. A NULL on either side must not wipe the

@@ -154,6 +154,8 @@ export async function upsertStates(client: PoolClient, names: SchemaNames, write
   }
 }
 
-export async function raiseWatermark(client: PoolClient, names: SchemaNames, time: Date): Promise<void> {
-  await client.query(raiseWatermarkSql(names), [timestampParam(time)]);
+/** Raises the watermark to `time` if later; returns the recorded layout's fingerprint (null before any is recorded). */
+export async function raiseWatermark(client: PoolClient, names: SchemaNames, time: Date): Promise<string | null> {
+  const { rows } = await client.query<{ fingerprint: string }>(raiseWatermarkSql(names), [timestampParam(time)]);
+  return rows[0]?.fingerprint ?? null;
 }
