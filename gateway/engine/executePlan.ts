@@ -251,9 +251,7 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
    */
   const fetchBatch = async (step: BatchFetchStep, cursor: Cursor) => {
     // The entities at each path of each batch, in document order.
-    const atPaths = step.batches.map((batch) =>
-      batch.paths.map((path) => collectAt(cursor.objects, path)),
-    );
+    const atPaths = step.batches.map((batch) => batch.paths.map((path) => collectAt(cursor.objects, path)));
     const groups = step.batches.map((batch, i) =>
       groupOf(atPaths[i].flat(), batch.requires, batch.inputRewrites, () => pathsAt(batch.paths.map((path) => [...cursor.path, ...path]))),
     );

@@ -12,24 +12,9 @@ export const FRAGMENT = '... on ';
 /** Whether `object` passes a `... on A|B` path step. */
 export type TypeStep = (object: Record<string, unknown>, step: string) => boolean;
 
-/** The objects at `path` below `value` (`@` and lists step into every item; nulls end a branch), in document order. */
-export function collect(value: unknown, path: readonly string[], index: number, isType: TypeStep, out: Record<string, unknown>[]): void {
-  if (value === null || value === undefined) return;
-  if (Array.isArray(value)) {
-    const next = path[index] === '@' ? index + 1 : index;
-    for (const item of value) collect(item, path, next, isType, out);
-    return;
-  }
-  if (!isRecord(value)) return;
-  if (index === path.length) out.push(value);
-  else if (path[index] === '@') return;
-  else if (path[index].startsWith(FRAGMENT)) {
-    if (isType(value, path[index])) collect(value, path, index + 1, isType, out);
-  } else if (Object.hasOwn(value, path[index])) collect(value[path[index]], path, index + 1, isType, out);
-}
-
 /**
- * `collect` for objects the caller will write into: every list and object on the way to them, and the
+ * The objects at `path` below `value` (`@` and lists step into every item; nulls end a branch), in
+ * document order, for the caller to write into: every list and object on the way to them, and the
  * objects found, are replaced by `own`'s version (the caller's own copy of what a shared answer holds).
  * Returns `value`'s own version when something below it was collected, else `value` itself.
  */
@@ -65,7 +50,7 @@ export function collectOwned(value: unknown, path: readonly string[], index: num
   return mine;
 }
 
-/** The response paths (with list indices) of the objects `collect` finds, in the same order: only for errors. */
+/** The response paths (with list indices) of the objects `collectOwned` finds, in the same order: only for errors. */
 export function concretePaths(
   value: unknown,
   path: readonly string[],

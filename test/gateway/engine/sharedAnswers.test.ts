@@ -45,7 +45,10 @@ function sharingFetch() {
     const key = JSON.stringify([step.serviceName, step.operation, variables]);
     let shared = answers.get(key);
     if (!shared) {
-      const made: { answer: Promise<SubgraphAnswer>; text?: string; callers: number } = { answer: answer(step.serviceName, step.operation, variables), callers: 0 };
+      const made: { answer: Promise<SubgraphAnswer>; text?: string; callers: number } = {
+        answer: answer(step.serviceName, step.operation, variables),
+        callers: 0,
+      };
       // The text as it came, then frozen: what every caller must still find at the end.
       made.answer = made.answer.then((a) => ((made.text = JSON.stringify(a)), deepFreeze(a)));
       answers.set(key, (shared = made));
@@ -84,7 +87,9 @@ async function run(fetch: SubgraphFetch, query: string, deny: string[] = [], var
     denied,
     introspect: () => null,
   });
-  return JSON.parse(JSON.stringify({ data: shaped.data, errors: [...execution.errors, ...shaped.errors].map((e) => ({ message: e.message, path: e.path })) })) as unknown;
+  return JSON.parse(
+    JSON.stringify({ data: shaped.data, errors: [...execution.errors, ...shaped.errors].map((e) => ({ message: e.message, path: e.path })) }),
+  ) as unknown;
 }
 
 interface Caller {
