@@ -97,6 +97,30 @@ describe('core tokens', () => {
     expect(await authorize({ headers: {} } as never)).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it('should reuse a verified producer token only until it expires, and never a refused one', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const authorize = producerTokenAuthorizer({
+      keys: { kind: 'local', jwksFile: file('remembered.json', { keys: [{ ...(await exportJWK(publicKey)), alg: 'ES256' }] }) },
+      issuer: 'i',
+      audience: 'a',
+      requiredScope: 'orders:write',
+    });
+    const sign = (scope: string, exp: number) =>
+      new SignJWT({ scope }).setProtectedHeader({ alg: 'ES256' }).setIssuer('i').setAudience('a').setExpirationTime(exp).sign(privateKey);
+    const ask = (token: string) => authorize({ headers: { authorization: `Bearer ${token}` } } as never);
+    // With the 5 s clock tolerance this is valid for one to two more seconds, and refused 2.1 s from now.
+    const shortLived = await sign('orders:write', Math.floor(Date.now() / 1000) - 3);
+    expect(await ask(shortLived)).toBeNull();
+    expect(await ask(shortLived)).toBeNull();
+    const [header, payload, signature] = (await sign('orders:write', Math.floor(Date.now() / 1000) + 60)).split('.');
+    const tampered = `${header}.${payload}.${signature.slice(0, -4)}AAAA`;
+    expect(await ask(tampered)).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await ask(tampered)).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await ask(await sign('orders:read', Math.floor(Date.now() / 1000) + 60))).toMatchObject({ code: 'FORBIDDEN' });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect(await ask(shortLived)).toEqual({ code: 'UNAUTHENTICATED', reason: 'the producer token has expired' });
+  });
+
   it('should tell a signing-key outage from a bad token', () => {
     const remote = { kind: 'jwks-url', url: 'https://idp.example/jwks' } as const;
     const local = { kind: 'local', jwksFile: 'x' } as const;

@@ -52,6 +52,46 @@ describe('DuckDbStore', () => {
     });
   });
 
+  describe('watermark', () => {
+    /** Sets `meta.watermark` of a closed file, as files written before the watermark was taken from the facts hold it. */
+    async function setStoredWatermark(path: string, watermark: string | null): Promise<void> {
+      const instance = await DuckDBInstance.create(path);
+      const connection = await instance.connect();
+      try {
+        await connection.run(`UPDATE meta SET watermark = ${watermark === null ? 'NULL' : `TIMESTAMP '${watermark}'`}`);
+      } finally {
+        connection.closeSync();
+        instance.closeSync();
+      }
+    }
+
+    it('should take the watermark from the newest stored fact at init, or from the meta of an older file when that is later', async () => {
+      await withTempDir(async (dir) => {
+        const path = join(dir, 'product.duckdb');
+        const first = await DuckDbStore.open({ path });
+        await first.init(LAYOUT);
+        await first.apply([order('a', T0 + 5 * MINUTE), order('b', T0 + 2 * MINUTE)], projectOrders);
+        await first.close();
+
+        // Nothing but the facts says how far ingestion got.
+        await setStoredWatermark(path, null);
+        const second = await DuckDbStore.open({ path });
+        await second.init(LAYOUT);
+        expect(await second.watermark()).toEqual(new Date(T0 + 5 * MINUTE));
+        await second.apply([order('c', T0 + 9 * MINUTE)], projectOrders);
+        expect(await second.watermark()).toEqual(new Date(T0 + 9 * MINUTE));
+        await second.close();
+
+        // An older file whose newest facts were deleted by retention kept a later watermark in meta.
+        await setStoredWatermark(path, new Date(T0 + HOUR).toISOString().replace('T', ' ').replace('Z', ''));
+        const third = await DuckDbStore.open({ path });
+        await third.init(LAYOUT);
+        expect(await third.watermark()).toEqual(new Date(T0 + HOUR));
+        await third.close();
+      });
+    });
+  });
+
   describe('exportRollup', () => {
     let store: DuckDbStore;
     beforeEach(async () => {

@@ -49,10 +49,11 @@ import { changeRetraction, rebuildSpan, rebuildSpans, rebuiltRollup, runRebuild,
 import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import type { SqlViews } from './SqlViews.js';
 import { duckDbSqlViews } from './duckDbSqlViews.js';
-import { appendFacts, decodeStateRow, loadFactKeys, raiseWatermark, readStateRows, storedFactKeys, upsertStates } from './duckDbWrites.js';
+import { appendFacts, decodeStateRow, loadFactKeys, readStateRows, storedFactKeys, upsertStates } from './duckDbWrites.js';
 import { appendRollupDeltas, compactDeltas, dropFoldedDeltas, encodedList, moveDeltaFence } from './duckDbDeltas.js';
 import { KeyHashSet } from './KeyHashSet.js';
 import { DuckDbStateKeys } from './duckDbStateKeys.js';
+import { PendingDeltas } from './PendingDeltas.js';
 
 /** Options of `DuckDbStore.open`. */
 export interface DuckDbStoreOptions {
@@ -83,6 +84,15 @@ export interface DuckDbStoreOptions {
    * @default 200_000
    */
   compactAfterRows?: number;
+  /**
+   * Most delta rows one background compaction slice folds (a slice always takes whole applies, so one
+   * apply larger than this is a slice of its own). A background compaction folds the pending deltas in
+   * slices, each a short transaction of its own: an apply (or a read) that comes while it runs waits for
+   * one slice at most, never for the whole compaction. Smaller slices wait less and cost more in all
+   * (each slice scans the keyed tables it merges sketches into).
+   * @default 20_000
+   */
+  compactSliceRows?: number;
   /**
    * A compaction runs once no apply has come for this long while deltas are pending, so a quiet product
    * reads keyed rows only. 0 disables it (compaction then runs only at `compactAfterRows` and before
@@ -118,7 +128,10 @@ export class DuckDbStore implements Store {
   /**
    * The committed watermark, kept in memory: this store is the database's only writer (DuckDB locks the
    * file), and only `apply` moves the watermark. Ingestion reads it before every batch; reading it from
-   * the database cost a statement per batch queued behind history queries on the read connection.
+   * the database cost a statement per batch queued behind history queries on the read connection. It is
+   * not written per apply either: it is the newest stored fact's time, so `init` reads it from the facts
+   * (an UPDATE of `meta` made every live apply touch one more table, about a millisecond of DuckDB's CPU
+   * whatever the batch's size); `meta.watermark`, which files written before keep, only counts at `init`.
    */
   private committedWatermark: Date | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -131,16 +144,20 @@ export class DuckDbStore implements Store {
   private readonly factKeys = new KeyHashSet();
   /** What is known of the keyed states' keys without a look-up (`duckDbStateKeys.ts`). */
   private stateKeys = new DuckDbStateKeys([]);
-  /** Rollup delta rows not yet compacted (`duckDbDeltas.ts`). */
-  private deltaRows = 0;
+  /** Rollup delta rows not yet compacted, per apply (`duckDbDeltas.ts`). */
+  private readonly pending = new PendingDeltas();
   /** Sequence number of the last apply that appended deltas (the fence counts from 0 after `init`). */
   private deltaSeq = 0;
   private compactionQueued = false;
+  /** Reads queued or running, and when the last one ended: compaction slices let reads in a row go first (`readsQuiet`). */
+  private readsInFlight = 0;
+  private lastReadAt = 0;
   /** Applies waiting for or holding the write connection: an idle compaction waits for none to be left. */
   private appliesInFlight = 0;
   private closeRequested = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private compactAfterRows = 200_000;
+  private compactSliceRows = 20_000;
   private compactIdleMs = 1_000;
   private onCompactionError: (error: unknown) => void = (error) => console.error('DuckDbStore compaction failed', error);
 
@@ -155,10 +172,21 @@ export class DuckDbStore implements Store {
 
   /** Opens (or creates) the database. Call `init` before anything else. */
   static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
-    const { path, threads, lockDown, compactAfterRows = 200_000, compactIdleMs = 1_000, checkpointThreshold, onCompactionError } = options;
+    const {
+      path,
+      threads,
+      lockDown,
+      compactAfterRows = 200_000,
+      compactSliceRows = 20_000,
+      compactIdleMs = 1_000,
+      checkpointThreshold,
+      onCompactionError,
+    } = options;
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new Error(`threads must be a positive integer, got ${threads}`);
     if (!Number.isSafeInteger(compactAfterRows) || compactAfterRows < 1)
       throw new Error(`compactAfterRows must be a positive integer, got ${compactAfterRows}`);
+    if (!Number.isSafeInteger(compactSliceRows) || compactSliceRows < 1)
+      throw new Error(`compactSliceRows must be a positive integer, got ${compactSliceRows}`);
     if (!Number.isSafeInteger(compactIdleMs) || compactIdleMs < 0) throw new Error(`compactIdleMs must be a non-negative integer, got ${compactIdleMs}`);
     if (checkpointThreshold !== undefined && !/^\d+(\.\d+)?\s*[KMGT]?i?B$/i.test(checkpointThreshold))
       throw new Error(`checkpointThreshold must be a size like '256MB', got ${JSON.stringify(checkpointThreshold)}`);
@@ -172,6 +200,7 @@ export class DuckDbStore implements Store {
     const store = new DuckDbStore(instance, connection, await instance.connect());
     store.lockedDown = Boolean(lockDown);
     store.compactAfterRows = compactAfterRows;
+    store.compactSliceRows = compactSliceRows;
     store.compactIdleMs = compactIdleMs;
     if (onCompactionError) store.onCompactionError = onCompactionError;
     return store;
@@ -189,10 +218,11 @@ export class DuckDbStore implements Store {
       if (this.factKeys.size === 0) await loadFactKeys(connection, this.factKeys);
       this.stateKeys = new DuckDbStateKeys(layout.states);
       await this.stateKeys.load(connection);
-      const [[stored = null] = []] = await readRows(connection, 'SELECT watermark FROM meta');
-      this.committedWatermark = stored === null ? null : fromTimestamp(stored);
+      const [[stored = null, newest = null] = []] = await readRows(connection, 'SELECT (SELECT watermark FROM meta), (SELECT max(time) FROM facts)');
+      const times = [stored, newest].filter((time) => time !== null).map(fromTimestamp);
+      this.committedWatermark = times.length === 0 ? null : new Date(Math.max(...times.map((time) => time.getTime())));
       this.deltaSeq = 0;
-      this.deltaRows = 0;
+      this.pending.clear();
       this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
       this.states = new Set(layout.states);
       this.initialized = true;
@@ -207,6 +237,7 @@ export class DuckDbStore implements Store {
     return this.exclusive(async (connection) => {
       let raised: Date | null = null;
       let appended = 0;
+      const seq = ++this.deltaSeq;
       const hashes = batch.candidates.map((fact) => KeyHashSet.hash(factKey(fact.source, fact.id)));
       const fresh: StoredFact[] = [];
       const freshHashes: Array<[number, number]> = [];
@@ -227,21 +258,21 @@ export class DuckDbStore implements Store {
         const session = duckDbRepairSession(connection, this.states, this.stateKeys);
         const projection = assertProjection(await project(applied, sessionStateReader(session, this.states), { finestGrainOnly: true }));
         // Coarser deltas a projector returns anyway are checked, then left out: they derive from each table's finest ones.
-        appended = await appendRollupDeltas(connection, checkedDeltaTables(projection.deltas, this.rollups), ++this.deltaSeq);
+        appended = await appendRollupDeltas(connection, checkedDeltaTables(projection.deltas, this.rollups), seq);
         await upsertStates(connection, mergeStateWrites(projection.states, this.states), this.stateKeys);
-        // A batch of facts older than the watermark (a backfill, late facts) leaves the row alone.
+        // A batch of facts older than the watermark (a backfill, late facts) leaves it where it is.
         const latest = latestTime(applied);
-        if (this.committedWatermark === null || latest > this.committedWatermark) await raiseWatermark(connection, (raised = latest));
+        if (this.committedWatermark === null || latest > this.committedWatermark) raised = latest;
         return { applied, duplicates, projection };
       });
       // Committed: only now do the new keys count as stored and the deltas as pending.
       for (const [high, low] of freshHashes) this.factKeys.add(high, low);
       if (raised) this.committedWatermark = raised;
-      this.deltaRows += appended;
+      this.pending.add(seq, appended);
       return result;
     }).finally(() => {
       this.appliesInFlight--;
-      if (this.deltaRows > 0) this.afterDeltas();
+      if (this.pending.rows > 0) this.afterDeltas();
     });
   }
 
@@ -307,6 +338,11 @@ export class DuckDbStore implements Store {
     if (!this.connection) throw new Error('DuckDbStore is closed');
     if (!this.initialized) throw new Error('DuckDbStore.init must complete before other operations');
     return this.committedWatermark === null ? null : new Date(this.committedWatermark);
+  }
+
+  /** Rollup delta rows committed and not yet folded into the keyed tables: the compaction's backlog. */
+  get pendingDeltaRows(): number {
+    return this.pending.rows;
   }
 
   async factCount(): Promise<number> {
@@ -418,7 +454,8 @@ export class DuckDbStore implements Store {
 
   /**
    * Folds every pending rollup delta into the keyed tables, in one transaction (reads see all of it or
-   * none). Runs by itself at `compactAfterRows` and after `compactIdleMs` of quiet; callable any time.
+   * none); callable any time. The store compacts by itself at `compactAfterRows` and after
+   * `compactIdleMs` of quiet, in slices (`compactSliceRows`) that let applies and reads in between.
    */
   compact(): Promise<void> {
     return this.exclusive((connection) => this.compactedTransaction(connection, async () => undefined));
@@ -429,7 +466,7 @@ export class DuckDbStore implements Store {
    * pending count resets only once it commits (writes are serialized, so nothing adds deltas meanwhile).
    */
   private async compactedTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
-    const pending = this.deltaRows;
+    const pending = this.pending.rows;
     // While deltas are folded, reads wait: DuckDB 1.5.6 let a read running beside the first compaction of
     // a fresh file see none of the deltas and none of the keyed rows (an empty history, reproduced in
     // test/kit/duckDbCompaction.test.ts), so a compaction never overlaps a read.
@@ -442,7 +479,7 @@ export class DuckDbStore implements Store {
         return work();
       });
     const result = pending > 0 ? await this.read(transaction, true) : await transaction();
-    this.deltaRows -= pending;
+    this.pending.clear();
     if (pending > 0) {
       // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
       for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
@@ -454,7 +491,7 @@ export class DuckDbStore implements Store {
   private afterDeltas(): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    if (this.deltaRows >= this.compactAfterRows) return this.queueCompaction();
+    if (this.pending.rows >= this.compactAfterRows) return this.queueCompaction();
     if (this.compactIdleMs > 0) this.armIdleCompaction();
   }
 
@@ -462,22 +499,78 @@ export class DuckDbStore implements Store {
   private armIdleCompaction(): void {
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      if (this.appliesInFlight > 0 || this.deltaRows === 0) return; // the last of them re-arms it
+      if (this.appliesInFlight > 0 || this.pending.rows === 0) return; // the last of them re-arms it
       this.queueCompaction();
     }, this.compactIdleMs);
     this.idleTimer.unref();
   }
 
+  /**
+   * Starts a background compaction of the deltas pending now, unless one is running: slice after slice,
+   * each its own write turn, so applies queued meanwhile go between slices. Once it is done, another
+   * starts if `compactAfterRows` are pending again (a bulk load that outran it).
+   */
   private queueCompaction(): void {
     if (this.compactionQueued || !this.connection || this.closeRequested) return;
     this.compactionQueued = true;
-    this.exclusive(async (connection) => {
-      this.compactionQueued = false;
-      if (this.deltaRows > 0) await this.compactedTransaction(connection, async () => undefined);
-    }).catch((error: unknown) => {
-      // A compaction rolled back leaves its deltas pending (reads stay correct); count them again.
-      if (this.connection) this.onCompactionError(error);
-    });
+    const target = this.deltaSeq;
+    const slices = async () => {
+      // `internal`: a compaction under way when `close` is called finishes first (close waits for it).
+      while (await this.serialize((connection) => this.compactSlice(connection, target), true)) await this.readsQuiet();
+    };
+    slices().then(
+      () => {
+        this.compactionQueued = false;
+        if (this.pending.rows >= this.compactAfterRows) this.queueCompaction();
+        else if (this.pending.rows > 0 && this.compactIdleMs > 0 && !this.idleTimer) this.armIdleCompaction();
+      },
+      (error: unknown) => {
+        this.compactionQueued = false;
+        // A slice rolled back leaves its deltas pending (reads stay correct); the next compaction retries them.
+        if (this.connection) this.onCompactionError(error);
+      },
+    );
+  }
+
+  /**
+   * Resolves once no read has been queued or run for `READ_QUIET_MS`, or after `READ_YIELD_MS` in any
+   * case (or at once when the store is closing). A slice makes every read wait while it runs (see
+   * `compactedTransaction`), so reads in a row (a dashboard's panels, one query after another) would each
+   * wait for a slice; they go first instead, and the compaction goes on in their gaps, never stalled by
+   * more than `READ_YIELD_MS` per slice. Applies never wait for this: the slice holds no turn meanwhile.
+   */
+  private async readsQuiet(): Promise<void> {
+    const started = Date.now();
+    while (!this.closeRequested && Date.now() - started < READ_YIELD_MS) {
+      if (this.readsInFlight === 0 && Date.now() - this.lastReadAt >= READ_QUIET_MS) return;
+      await new Promise((resolve) => setTimeout(resolve, READ_QUIET_MS / 2));
+    }
+  }
+
+  /**
+   * Folds the oldest pending applies' deltas (up to `compactSliceRows` rows, whole applies, none past
+   * `target`) in one transaction that moves the fence behind them; reads wait for it, as for every
+   * compaction (see `compactedTransaction`). Returns whether deltas up to `target` are left; once none
+   * are, the folded delta rows are deleted.
+   */
+  private async compactSlice(connection: DuckDBConnection, target: number): Promise<boolean> {
+    const slice = this.pending.nextSlice(target, this.compactSliceRows);
+    if (slice) {
+      const { upTo } = slice;
+      await this.read(
+        () =>
+          inTransaction(connection, async () => {
+            for (const layout of this.rollups.values()) await compactDeltas(connection, layout, upTo);
+            await moveDeltaFence(connection, upTo);
+          }),
+        true,
+      );
+      this.pending.folded(slice);
+    }
+    const more = this.pending.nextSlice(target, this.compactSliceRows) !== null;
+    // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
+    if (!more) for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
+    return more;
   }
 
   /** `serialize` for everything but `init`, which must have run: the tables exist only after it. */
@@ -494,18 +587,26 @@ export class DuckDbStore implements Store {
    */
   private read<T>(task: (connection: DuckDBConnection) => Promise<T>, internal = false): Promise<T> {
     if (this.closeRequested && !internal) return Promise.reject(new Error('DuckDbStore is closed'));
+    if (!internal) this.readsInFlight++;
     const run = this.readQueue.then(() => {
       if (!this.reader) throw new Error('DuckDbStore is closed');
       if (!this.initialized) throw new Error('DuckDbStore.init must complete before other operations');
       return task(this.reader);
     });
     this.readQueue = run.catch(() => undefined);
-    return run;
+    if (internal) return run;
+    return run.finally(() => {
+      this.readsInFlight--;
+      this.lastReadAt = Date.now();
+    });
   }
 
-  /** Runs `task` once every earlier operation has settled: one transaction at a time on the connection. */
-  private serialize<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
-    if (this.closeRequested) return Promise.reject(new Error('DuckDbStore is closed'));
+  /**
+   * Runs `task` once every earlier operation has settled: one transaction at a time on the connection.
+   * `internal` work (the next slice of a compaction) is still taken once `close` was called.
+   */
+  private serialize<T>(task: (connection: DuckDBConnection) => Promise<T>, internal = false): Promise<T> {
+    if (this.closeRequested && !internal) return Promise.reject(new Error('DuckDbStore is closed'));
     const run = this.queue.then(() => {
       if (!this.connection) throw new Error('DuckDbStore is closed');
       return task(this.connection);
@@ -525,6 +626,10 @@ async function lockDownDatabase(connection: DuckDBConnection, allowedDirectories
   await connection.run('SET enable_external_access = false');
   await connection.run('SET lock_configuration = true');
 }
+
+/** How long reads must have been quiet before the next compaction slice starts, and the longest a slice waits for that. */
+const READ_QUIET_MS = 20;
+const READ_YIELD_MS = 1_000;
 
 /** Runs `work` in a transaction: commits its result, or rolls back and rethrows so nothing is half-applied. */
 async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {

@@ -52,11 +52,11 @@ export function derivedGrains(layout: RollupLayout): readonly StoredGrain[] {
  * sketch merges the same whatever the order and grouping, so these rows merge into the grain's buckets
  * exactly as the grain's own deltas would have.
  */
-function grainDeltas(layout: RollupLayout, grain: StoredGrain): string {
+function grainDeltas(layout: RollupLayout, grain: StoredGrain, upTo?: number): string {
   const finest = finestGrain(layout);
   const bucket = grain === finest ? 'bucket' : `date_trunc('${grain}', bucket) AS bucket`;
   const rest = [...layout.dimensions, ...Object.keys(layout.columns), ...Object.keys(layout.sketches ?? {})].map(ident);
-  const pending = derivedGrains(layout).includes(grain) ? '_seq > (SELECT folded FROM delta_fence)' : 'false';
+  const pending = derivedGrains(layout).includes(grain) ? `_seq > (SELECT folded FROM delta_fence)${throughSeq(upTo)}` : 'false';
   return `(SELECT ${[bucket, ...rest].join(', ')} FROM ${deltaTable(layout.name, finest)} WHERE ${pending})`;
 }
 
@@ -139,17 +139,26 @@ export async function appendRollupDeltas(connection: DuckDBConnection, tables: r
   return appended;
 }
 
+/** The condition that bounds pending delta rows to the applies up to `upTo` (none: every pending row). */
+function throughSeq(upTo: number | undefined): string {
+  if (upTo === undefined) return '';
+  if (!Number.isSafeInteger(upTo) || upTo < 0) throw new Error(`upTo must be a non-negative integer, got ${upTo}`);
+  return ` AND _seq <= ${upTo}`;
+}
+
 /**
- * Folds the pending delta rows into the keyed tables of every grain from the finest up, inside the caller's transaction.
+ * Folds the pending delta rows (those of the applies up to `upTo`, when given: a compaction slice) into the
+ * keyed tables of every grain from the finest up, inside the caller's transaction.
  * Measures go in one `INSERT ... SELECT ... GROUP BY ... ON CONFLICT` per grain, without a round trip
  * through JS. Sketches cannot be merged in SQL: the keys whose delta rows carry any are read with their
  * stored sketches (one scan of the keyed table per grain, where an apply used to pay two per batch),
  * merged in JS and written back. Returns the delta rows folded.
  */
-export async function compactDeltas(connection: DuckDBConnection, layout: RollupLayout): Promise<number> {
-  const [[count]] = await readRows(connection, `SELECT count(*) FROM ${pastFence(deltaTable(layout.name, finestGrain(layout)))}`);
+export async function compactDeltas(connection: DuckDBConnection, layout: RollupLayout, upTo?: number): Promise<number> {
+  const table = deltaTable(layout.name, finestGrain(layout));
+  const [[count]] = await readRows(connection, `SELECT count(*) FROM ${table} WHERE _seq > (SELECT folded FROM delta_fence)${throughSeq(upTo)}`);
   if (Number(count) === 0) return 0;
-  for (const grain of derivedGrains(layout)) await foldDeltas(connection, layout, grain, grainDeltas(layout, grain));
+  for (const grain of derivedGrains(layout)) await foldDeltas(connection, layout, grain, grainDeltas(layout, grain, upTo));
   return Number(count);
 }
 

@@ -32,6 +32,7 @@ export const BASE_DDL: readonly string[] = [
   `CREATE SEQUENCE IF NOT EXISTS dead_letter_seq`,
   `CREATE TABLE IF NOT EXISTS dead_letters (seq BIGINT NOT NULL DEFAULT nextval('dead_letter_seq'),
      received_at TIMESTAMP NOT NULL, source VARCHAR, id VARCHAR, type VARCHAR, reason VARCHAR NOT NULL, event JSON)`,
+  // `watermark`: written by files of earlier versions only; `DuckDbStore.init` takes the newest fact's time.
   `CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), watermark TIMESTAMP)`,
   // A retracted fact stays in `facts` (so it is still a duplicate when posted again); this marks it.
   `CREATE TABLE IF NOT EXISTS retractions (source VARCHAR NOT NULL, id VARCHAR NOT NULL, reason VARCHAR NOT NULL,
@@ -39,9 +40,6 @@ export const BASE_DDL: readonly string[] = [
   `INSERT INTO meta (id, watermark) VALUES (1, NULL) ON CONFLICT DO NOTHING`,
   `CREATE OR REPLACE TEMP TABLE stage_state (key VARCHAR, value VARCHAR, updated_at TIMESTAMP)`,
 ];
-
-/** A plain UPDATE of the row init created: an upsert costs DuckDB ~2 ms more per batch. */
-export const RAISE_WATERMARK = `UPDATE meta SET watermark = GREATEST(COALESCE(watermark, $1), $1) WHERE id = 1`;
 
 export function stateDdl(state: string): string {
   return `CREATE TABLE IF NOT EXISTS ${stateTable(state)} (key VARCHAR PRIMARY KEY, value JSON, updated_at TIMESTAMP)`;

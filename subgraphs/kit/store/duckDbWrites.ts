@@ -3,7 +3,6 @@ import type { RollupLayout, StateRow, StateWrite, StoredFact, StoredGrain } from
 import { mergeStoredSketches, type SketchRow } from './sketchRows.js';
 import type { MergedRollupTable } from './mergeRollupDeltas.js';
 import {
-  RAISE_WATERMARK,
   fromJson,
   fromTimestamp,
   ident,
@@ -176,9 +175,6 @@ export async function upsertStates(connection: DuckDBConnection, writesByState: 
   }
 }
 
-export async function raiseWatermark(connection: DuckDBConnection, time: Date): Promise<void> {
-  await connection.run(RAISE_WATERMARK, [toTimestamp(time)]);
-}
 
 /** Current rows of the keys, ordered by key; the key list travels as one LIST parameter. */
 export async function readStateRows(connection: DuckDBConnection, state: string, keys: string[]): Promise<StateRow[]> {
