@@ -200,7 +200,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
           subgraphClient.startDeadline(own);
           return own;
         },
+        eventDeadline: (context) => subgraphClient.deadlineOf(context),
         keepAlive: config.upstreamKeepAlive,
+        upstreamMaxPayload: (config.subgraphClient ?? DEFAULT_SUBGRAPH_CLIENT_CONFIG).maxResponseBytes,
         ...identity,
         // Arrival at the gateway (the group's start) to the last client's socket write.
         onGroupEvent: ({ durationMs }) => {
@@ -220,6 +222,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     log,
     localSubgraphs: [catalogLocalSubgraph],
     registered: () => registry?.registry.registered() ?? [],
+    maxSdlBytes: (config.subgraphClient ?? DEFAULT_SUBGRAPH_CLIENT_CONFIG).maxResponseBytes,
   });
   // The schema registry (`/registry`): published subgraphs composed with the configured ones.
   const registry = await startRegistry({ config, auth, manager, apiSchema: () => snapshot?.apiSchema ?? null, localSubgraphs: [catalogLocalSubgraph], log });

@@ -10,6 +10,7 @@ import { operationFromDocument, type Operation, type Schema } from '@apollo/fede
 import type { ApolloGateway, GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { QueryPlan, QueryPlanner } from '@apollo/query-planner';
 import type { GraphQLSchema } from 'graphql';
+import { READ_ONLY_ANSWER } from './readOnlyAnswer.js';
 import type { GatewayRequestContext } from './wrapGatewayExecutor.js';
 
 /** The private state of `ApolloGateway` the engine reads. */
@@ -36,8 +37,9 @@ export interface GatewayPlanning {
   plan(requestContext: GatewayRequestContext): Promise<QueryPlan>;
   /**
    * Sends one subgraph operation of the plan through the subgraph's data source (as the gateway's
-   * `buildService` built it), as @apollo/gateway's executor does. Throws for a subgraph the supergraph
-   * does not have, and whatever the data source throws.
+   * `buildService` built it), as @apollo/gateway's executor does, marked `READ_ONLY_ANSWER`: the answer
+   * may be shared with other operations, and must not be written into. Throws for a subgraph the
+   * supergraph does not have, and whatever the data source throws.
    */
   fetch(
     serviceName: string,
@@ -87,7 +89,8 @@ export function gatewayPlanning(gateway: ApolloGateway): GatewayPlanning {
         incomingRequestContext: requestContext,
         context: requestContext.context,
         pathInIncomingRequest: [...path],
-      });
+        [READ_ONLY_ANSWER]: true,
+      } as GraphQLDataSourceProcessOptions);
     },
     supergraphSchema: () => internalsOf(gateway).supergraphSchema,
   };

@@ -21,5 +21,6 @@ export { readAuthRequirements, type AuthRequirement, type AuthRequirements } fro
 export { CURSOR_FIELD, RESUME_ARGUMENT, resumableSubscriptionFields, type ResumableSubscriptionFields } from './resumableSubscriptionFields.js';
 export { onGatewaySupergraph, wrapGatewayExecutor, type GatewayExecutor, type GatewayLike, type GatewayRequestContext } from './wrapGatewayExecutor.js';
 export { gatewayPlanning, type GatewayPlanning } from './gatewayPlanning.js';
+export { READ_ONLY_ANSWER, readsAnswerOnly } from './readOnlyAnswer.js';
 export { toEnginePlan } from './toEnginePlan.js';
 export { planQueryOperation } from './planQueryOperation.js';

@@ -7,7 +7,7 @@
 import { Supergraph, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner } from '@apollo/query-planner';
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { holdOneByteNames } from './holdOneByteNames.js';
+import { holdOneByteNames, type HeldNames } from './holdOneByteNames.js';
 import { readAuthRequirements, type AuthRequirements } from './readAuthRequirements.js';
 import { resumableSubscriptionFields, type ResumableSubscriptionFields } from './resumableSubscriptionFields.js';
 
@@ -44,6 +44,9 @@ export interface ParsedSupergraph {
 
 let parses = 0;
 
+/** Each parsed supergraph's one-byte names (holdOneByteNames), held exactly as long as that supergraph. */
+const heldNames = new WeakMap<ParsedSupergraph, HeldNames>();
+
 /** How many supergraphs have been parsed in this process (tests prove a reload parses once). */
 export function supergraphParseCount(): number {
   return parses;
@@ -72,7 +75,7 @@ export function parseSupergraph(sdl: string): ParsedSupergraph {
   parses++;
   const document = parse(sdl);
   // Before federation-internals validates it (a print and a parse that would make its names two-byte).
-  holdOneByteNames(document);
+  const names = holdOneByteNames(document);
   // `supportedFeatures: null` accepts `for: SECURITY` links (@authenticated, @requiresScopes, @policy):
   // enforcing those directives is the gateway's auth layer's job, before planning.
   const supergraph = Supergraph.build(document, { supportedFeatures: null });
@@ -88,7 +91,7 @@ export function parseSupergraph(sdl: string): ParsedSupergraph {
       return planner();
     },
   };
-  return {
+  const parsed: ParsedSupergraph = {
     sdl,
     document,
     get supergraphSchema() {
@@ -102,4 +105,6 @@ export function parseSupergraph(sdl: string): ParsedSupergraph {
     },
     internals,
   };
+  heldNames.set(parsed, names);
+  return parsed;
 }

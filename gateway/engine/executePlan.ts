@@ -3,12 +3,13 @@ import type { BatchFetchStep, FetchStep, PlanStep } from '../../core/queryPlan/E
 import { applyRewrites } from './applyRewrites.js';
 import { buildRepresentation } from './buildRepresentation.js';
 import { isObjectOfType } from './isObjectOfType.js';
+import { createOwnership } from './createOwnership.js';
 import { mergeInto } from './mergeInto.js';
 import { RepresentationIndex } from './RepresentationIndex.js';
-import { collect, concretePaths, FRAGMENT, isRecord, type TypeStep } from './planPaths.js';
+import { collectOwned, concretePaths, FRAGMENT, isRecord, type TypeStep } from './planPaths.js';
 import { missingEntityError, subgraphError, type SubgraphErrorJson } from './subgraphError.js';
 
-/** A subgraph's answer to one fetch. */
+/** A subgraph's answer to one fetch: only read (it may be shared with concurrent operations). */
 export interface SubgraphAnswer {
   data?: Record<string, unknown> | null;
   errors?: readonly SubgraphErrorJson[];
@@ -68,14 +69,24 @@ interface EntityGroup {
 /**
  * Runs a query plan: fetches in the plan's sequence/parallel/flatten shape, each entity fetch with the
  * representations of the entities at its path (built from the data at hand while walking that path,
- * identical representations sent once), answers merged in place. A failed fetch leaves its fields
- * missing and reports errors at their response paths; the fetches that do not depend on it go on.
+ * identical representations sent once), answers merged into the operation's data. A failed fetch leaves
+ * its fields missing and reports errors at their response paths; the fetches that do not depend on it go on.
+ * Answers are never written into: the same parsed answer may serve several concurrent operations
+ * (core/apollo/readOnlyAnswer.ts). The data takes an answer's objects by reference and copies one only
+ * where it writes into it (a later fetch's fields merged in, the objects a nested fetch runs on).
  */
 export async function executePlan(input: PlanExecutionInput): Promise<PlanExecution> {
   // A plain object (V8 keeps null-prototype objects in dictionary mode); mergeInto guards `__proto__`.
   const data: Record<string, unknown> = {};
   const errors: GraphQLError[] = [];
   if (!input.node) return { data, errors };
+  const own = createOwnership(data);
+  // The objects at `path` below `objects`, each the operation's own (to merge into), in document order.
+  const collectAt = (objects: readonly Record<string, unknown>[], path: readonly string[]) => {
+    const out: Record<string, unknown>[] = [];
+    for (const object of objects) collectOwned(object, path, 0, isType, out, own);
+    return out;
+  };
 
   const isType: TypeStep = (object, step) => {
     for (const name of typeNamesOf(step)) if (isObjectOfType(input.supergraph, object, name)) return true;
@@ -96,8 +107,7 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
         await Promise.all(step.nodes.map((node) => run(node, cursor)));
         return;
       case 'Flatten': {
-        const objects: Record<string, unknown>[] = [];
-        for (const object of cursor.objects) collect(object, step.path, 0, isType, objects);
+        const objects = collectAt(cursor.objects, step.path);
         if (objects.length) await run(step.node, { path: [...cursor.path, ...step.path], objects });
         return;
       }
@@ -126,8 +136,8 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
     const answer = await input.fetch(step, variablesOf(step), cursor.path);
     for (const error of answer.errors ?? []) errors.push(subgraphError(step.serviceName, error, error.path && [...cursor.path, ...error.path]));
     if (!isRecord(answer.data)) return;
-    applyRewrites(input.supergraph, step.outputRewrites, answer.data);
-    for (const object of cursor.objects) mergeInto(object, answer.data);
+    const received = withRewrites(step.outputRewrites, answer.data);
+    for (const object of cursor.objects) mergeInto(object, received, own);
   };
 
   /** Representations of `objects` (identical ones sent once). */
@@ -194,9 +204,13 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
           for (const index of holders) errors.push(missingEntityError(serviceName, group.objects[index].__typename, group.pathOf(index)));
         return;
       }
-      if (!entity.__typename) entity.__typename = group.objects[holders[0]].__typename;
-      applyRewrites(input.supergraph, outputRewrites, entity);
-      for (const index of holders) mergeInto(group.objects[index], entity);
+      // An entity answered without `__typename` is of its first holder's type (rewrites may read it).
+      const typename = entity.__typename ? undefined : group.objects[holders[0]].__typename;
+      let received = entity;
+      if (outputRewrites?.length) {
+        received = withRewrites(outputRewrites, typename === undefined ? entity : { ...entity, __typename: typename });
+      } else if (typename !== undefined) received = { ...entity, __typename: typename };
+      for (const index of holders) mergeInto(group.objects[index], received, own);
     });
   };
 
@@ -237,13 +251,7 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
    */
   const fetchBatch = async (step: BatchFetchStep, cursor: Cursor) => {
     // The entities at each path of each batch, in document order.
-    const atPaths = step.batches.map((batch) =>
-      batch.paths.map((path) => {
-        const objects: Record<string, unknown>[] = [];
-        for (const object of cursor.objects) collect(object, path, 0, isType, objects);
-        return objects;
-      }),
-    );
+    const atPaths = step.batches.map((batch) => batch.paths.map((path) => collectAt(cursor.objects, path)));
     const groups = step.batches.map((batch, i) =>
       groupOf(atPaths[i].flat(), batch.requires, batch.inputRewrites, () => pathsAt(batch.paths.map((path) => [...cursor.path, ...path]))),
     );
@@ -297,6 +305,14 @@ export async function executePlan(input: PlanExecutionInput): Promise<PlanExecut
     );
     otherErrors(step.serviceName, answer, new Set(step.batches.map((b) => b.alias)), cursor.path);
     receive(step.serviceName, batch.alias, group, answer, batch.outputRewrites, listPath);
+  };
+
+  /** An answer's data with a fetch's output rewrites applied: to a copy, the answer stays as it came. */
+  const withRewrites = (rewrites: FetchStep['outputRewrites'], value: Record<string, unknown>): Record<string, unknown> => {
+    if (!rewrites?.length) return value;
+    const copy = structuredClone(value);
+    applyRewrites(input.supergraph, rewrites, copy);
+    return copy;
   };
 
   /** Runs a fetch; what it throws becomes an error of the response (the fetches beside it go on). */

@@ -10,12 +10,12 @@
  * to its idle size.
  *
  * So after a mass leave (at least `minDrop` connections gone, and at least half of the peak since the last
- * collection), once no connection has closed for `settleMs`, one such collection runs. It pauses the
+ * collection), once no connection has closed for `settleMs` (or at the latest `maxWaitMs` after the leave
+ * became a mass leave, so that clients that go on leaving one by one cannot put it off for ever), one such
+ * collection runs. It pauses the
  * gateway for a few hundred milliseconds (its live heap being small by then), once per mass leave, never per
  * client; the clients still connected wait that long for their next event.
  */
-import { Session } from 'node:inspector';
-
 export interface LeaveReclaimerOptions {
   /**
    * Connections that must have closed since the peak (and at least half of it) before a collection runs.
@@ -27,6 +27,12 @@ export interface LeaveReclaimerOptions {
    * @default 5000
    */
   settleMs?: number;
+  /**
+   * Longest wait, from the moment the leave became a mass leave, before the collection runs even though
+   * connections keep closing (each close restarts the `settleMs` wait).
+   * @default 30000
+   */
+  maxWaitMs?: number;
   /**
    * The memory-reducing collection.
    * @default the inspector's `HeapProfiler.collectGarbage` through an in-process session (no port opened)
@@ -60,8 +66,13 @@ export interface LeaveReclaimer {
  * V8's memory-reducing full collection, asked through the inspector protocol in this process. The
  * session is disconnected after its answer was handled, never from the answer's callback: that runs
  * while the inspector still dispatches, and disconnecting there blocks the process for good.
+ *
+ * `node:inspector` is loaded here, not with this module: on a Node built without the inspector
+ * (`--without-inspector`) loading it throws, which must fail only this collection (the reclaimer
+ * catches it), never the gateway's start.
  */
 export async function collectAllGarbage(): Promise<void> {
+  const { Session } = await import('node:inspector');
   const session = new Session();
   session.connect();
   try {
@@ -72,16 +83,24 @@ export async function collectAllGarbage(): Promise<void> {
 }
 
 export function createLeaveReclaimer(options: LeaveReclaimerOptions = {}): LeaveReclaimer {
-  const { minDrop = 1000, settleMs = 5000, collect = collectAllGarbage, onReclaimed } = options;
+  const { minDrop = 1000, settleMs = 5000, maxWaitMs = 30_000, collect = collectAllGarbage, onReclaimed } = options;
   if (!(minDrop >= 1)) throw new RangeError(`minDrop must be at least 1, got ${minDrop}`);
   if (!(settleMs >= 0)) throw new RangeError(`settleMs must be at least 0, got ${settleMs}`);
+  if (!(maxWaitMs >= 0)) throw new RangeError(`maxWaitMs must be at least 0, got ${maxWaitMs}`);
   let connections = 0;
   let peak = 0;
   let timer: NodeJS.Timeout | undefined;
+  // Set when the pending collection's wait began; never restarted by further closes.
+  let latest: NodeJS.Timeout | undefined;
+  const cancel = () => {
+    clearTimeout(timer);
+    clearTimeout(latest);
+    timer = latest = undefined;
+  };
   let collecting = false;
   const dropped = () => peak - connections >= minDrop && connections <= peak / 2;
   const run = async () => {
-    timer = undefined;
+    cancel();
     if (!dropped() || collecting) return;
     collecting = true;
     const rssBefore = process.memoryUsage.rss();
@@ -112,10 +131,10 @@ export function createLeaveReclaimer(options: LeaveReclaimerOptions = {}): Leave
       clearTimeout(timer);
       timer = setTimeout(() => void run(), settleMs);
       timer.unref();
+      if (latest) return;
+      latest = setTimeout(() => void run(), maxWaitMs);
+      latest.unref();
     },
-    dispose() {
-      clearTimeout(timer);
-      timer = undefined;
-    },
+    dispose: cancel,
   };
 }

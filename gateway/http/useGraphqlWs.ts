@@ -154,6 +154,8 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
   };
   const countDelivered = options.onDelivered
     ? (_bytes: number, messages: number) => {
+        // A write of only a keep-alive ping delivers nothing: no turn's callback for it, per connection.
+        if (messages === 0) return;
         if (delivered === 0) setImmediate(flushDelivered);
         delivered += messages;
       }

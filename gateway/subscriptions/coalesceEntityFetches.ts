@@ -10,13 +10,17 @@
  * whatever order their fetches finish in (`createSubscriptionGroup`'s `inOrder`).
  *
  * Only requests with the same query text and the same variables besides `representations` merge; they come
- * from one group, so they carry one identity (the group's), and the merged request goes with the first
- * event's context: its request deadline, started when that event's fetches began (in the same turn as the
- * others', so no later than theirs). Errors located under
+ * from one group, so they carry one identity (the group's). Each event has a request deadline of its own,
+ * and the events merged need not have started together (a chained fetch of an old event can merge with
+ * the first fetch of a new one): the merged request goes with the context of the latest deadline, so it
+ * cuts no event's fetch short, and each event whose deadline comes earlier stops waiting at its own
+ * (`GATEWAY_TIMEOUT`, as the subgraph client would have answered it alone); one whose deadline has passed
+ * is not merged at all. Errors located under
  * `_entities[i]` go to the event that sent representation `i`, with its own index; other errors go to
  * every event of the batch, as a failed request does.
  */
 import type { GraphQLDataSource, ServiceMap } from '@apollo/gateway';
+import { SubgraphTimeoutError } from '../upstream/SubgraphTimeoutError.js';
 
 type ProcessOptions = Parameters<GraphQLDataSource['process']>[0];
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
@@ -31,14 +35,21 @@ interface Waiting {
 /** Most representations one merged request carries; more start another request. */
 const MAX_REPRESENTATIONS = 1_000;
 
-/** `dataSources` with every data source's entity fetches coalesced per turn (see the file comment). */
-export function coalesceEntityFetches(dataSources: ServiceMap): ServiceMap {
+/** A context's request deadline (`Date.now()` time), if it has one. */
+export type DeadlineOf = (context: unknown) => number | undefined;
+
+/**
+ * `dataSources` with every data source's entity fetches coalesced per turn (see the file comment).
+ * `deadlineOf` gives each fetch's request deadline; without it, merged fetches go with the first one's context.
+ */
+export function coalesceEntityFetches(dataSources: ServiceMap, deadlineOf?: DeadlineOf): ServiceMap {
   const coalesced = Object.create(null) as ServiceMap;
-  for (const [name, dataSource] of Object.entries(dataSources)) coalesced[name] = coalesce(dataSource);
+  for (const [name, dataSource] of Object.entries(dataSources)) coalesced[name] = coalesce(name, dataSource, deadlineOf);
   return coalesced;
 }
 
-function coalesce(dataSource: GraphQLDataSource): GraphQLDataSource {
+function coalesce(name: string, dataSource: GraphQLDataSource, deadlineOf: DeadlineOf | undefined): GraphQLDataSource {
+  const send = (chunk: Waiting[]) => sendMerged(name, dataSource, chunk, deadlineOf);
   const pending = new Map<string, Waiting[]>();
   let scheduled = false;
 
@@ -51,14 +62,14 @@ function coalesce(dataSource: GraphQLDataSource): GraphQLDataSource {
       let size = 0;
       for (const waiting of batch) {
         if (chunk.length > 0 && size + waiting.representations.length > MAX_REPRESENTATIONS) {
-          void send(dataSource, chunk);
+          void send(chunk);
           chunk = [];
           size = 0;
         }
         chunk.push(waiting);
         size += waiting.representations.length;
       }
-      void send(dataSource, chunk);
+      void send(chunk);
     }
   };
 
@@ -82,20 +93,40 @@ function coalesce(dataSource: GraphQLDataSource): GraphQLDataSource {
   };
 }
 
-async function send(dataSource: GraphQLDataSource, chunk: Waiting[]): Promise<void> {
+async function sendMerged(name: string, dataSource: GraphQLDataSource, waiting: Waiting[], deadlineOf: DeadlineOf | undefined): Promise<void> {
+  const now = Date.now();
+  // Without a deadline a fetch may wait as long as the subgraph's timeout: the latest of all.
+  const deadline = (w: Waiting) => deadlineOf?.(w.options.context) ?? Infinity;
+  let chunk = waiting;
+  if (deadlineOf && chunk.length > 1) {
+    // Spent already: not asked, as the subgraph client would not have asked it alone.
+    for (const w of chunk) if (deadline(w) <= now) w.reject(new SubgraphTimeoutError(name, 0, false));
+    chunk = chunk.filter((w) => deadline(w) > now);
+    if (chunk.length === 0) return;
+  }
   if (chunk.length === 1) {
     const [only] = chunk;
     dataSource.process(only.options).then(only.resolve, only.reject);
     return;
   }
-  const first = chunk[0].options;
-  const representations = chunk.flatMap((waiting) => waiting.representations);
+  const chosen = chunk.reduce((a, b) => (deadline(b) > deadline(a) ? b : a));
+  const latest = chosen.options;
+  const latestDeadline = deadline(chosen);
+  // Each earlier deadline ends its own wait: the merged request goes on for the others.
+  const timers = chunk.flatMap((w) => {
+    const own = deadline(w);
+    if (own >= latestDeadline) return [];
+    return [setTimeout(() => w.reject(new SubgraphTimeoutError(name, own - now, true)), own - now)];
+  });
+  const representations = chunk.flatMap((w) => w.representations);
   let response: GatewayGraphQLResponse;
   try {
-    response = await dataSource.process({ ...first, request: { ...first.request, variables: { ...first.request.variables, representations } } });
+    response = await dataSource.process({ ...latest, request: { ...latest.request, variables: { ...latest.request.variables, representations } } });
   } catch (error) {
-    for (const waiting of chunk) waiting.reject(error);
+    for (const w of chunk) w.reject(error);
     return;
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
   }
   const entities = (response.data as { _entities?: unknown } | null | undefined)?._entities;
   let offset = 0;

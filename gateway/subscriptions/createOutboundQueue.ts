@@ -80,8 +80,8 @@ export interface OutboundQueueOptions extends OutboundLimits {
 export interface OutboundQueue {
   /**
    * Writes `frame` (`messages` complete websocket frames in one buffer, one by default) unless the
-   * connection is closed or this write would pass a bound, which cuts the client off. Returns whether it
-   * was written.
+   * connection is closed or this write would pass a bound, which cuts the client off (a write of 0
+   * messages, a keep-alive ping, never does; its bytes count like any). Returns whether it was written.
    */
   send(frame: Uint8Array, messages?: number): boolean;
   readonly pendingMessages: number;
@@ -147,7 +147,9 @@ class BoundedQueue implements OutboundQueue {
     const bytes = frame.length;
     if (buffered > 0) {
       this.settle(buffered);
-      if (this.pending() + messages > this.maxMessages || buffered + bytes > this.maxBytes) {
+      // A write without messages (a keep-alive ping, 2 bytes) never cuts a client off: near its bound,
+      // the ping would otherwise be what drops a client that is still reading.
+      if (messages > 0 && (this.pending() + messages > this.maxMessages || buffered + bytes > this.maxBytes)) {
         this.cut(buffered);
         return false;
       }

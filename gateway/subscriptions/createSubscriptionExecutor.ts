@@ -114,6 +114,12 @@ export interface SubscriptionExecutorOptions {
    */
   webSocketImpl?: unknown;
   /**
+   * Longest message read from an upstream socket, in bytes; a longer one closes the socket and fails its
+   * subscriptions (`createUpstreamClient`).
+   * @default DEFAULT_UPSTREAM_MAX_PAYLOAD (64 MiB)
+   */
+  upstreamMaxPayload?: number;
+  /**
    * The identity a client's group runs as, given the client's context and the subgraphs its plan
    * touches (primary first): clients with equal `key` may share a group, whose upstream subscription and
    * entity fetches use `context` (handed to `upstreamConnection`/`upstreamConnectionParams` and to data
@@ -131,6 +137,13 @@ export interface SubscriptionExecutorOptions {
    * @default (context) => context: the group's context itself
    */
   eventContext?(context: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * The request deadline (`Date.now()` time) of an event's context, if it has one: entity fetches of
+   * several events merged into one request (`coalesceEntityFetches`) go out under the latest, and each
+   * event stops waiting at its own.
+   * @default none: no deadlines known, merged fetches go out under the first event's context
+   */
+  eventDeadline?(context: unknown): number | undefined;
   /**
    * Called after each group payload was handed to its clients (a seam for metrics). A throw is ignored.
    * @default none
@@ -207,12 +220,14 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     groupIdentity = (context: unknown) => ({ key: '', context }),
     onGroupEvent,
     eventContext,
+    eventDeadline,
     retry,
     keepAlive,
     webSocketImpl,
+    upstreamMaxPayload,
   } = options;
   const dataSourceCache = new Map<string, GraphQLDataSource>();
-  const pool = createUpstreamPool({ retry, keepAlive, webSocketImpl });
+  const pool = createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload: upstreamMaxPayload });
   const groups = new Map<string, SubscriptionGroup>();
   let clients = 0;
   let generation = 0;
@@ -276,6 +291,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
         dataSources,
         context: (identity.context ?? {}) as Record<string, unknown>,
         eventContext,
+        eventDeadline,
         transform: request.scope?.transform?.bind(request.scope),
         pool,
         upstream: {

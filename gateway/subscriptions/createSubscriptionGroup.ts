@@ -32,6 +32,8 @@ export interface SubscriptionGroupOptions {
   context: Record<string, unknown>;
   /** Makes each event's context from `context` (`SubscriptionExecutorOptions.eventContext`). @default none: `context` itself */
   eventContext?: (context: Record<string, unknown>) => Record<string, unknown>;
+  /** An event context's request deadline (`SubscriptionExecutorOptions.eventDeadline`). @default none */
+  eventDeadline?: (context: unknown) => number | undefined;
   transform?: SubscriptionScope['transform'];
   pool: UpstreamPool;
   upstream: UpstreamSubscriptionRequest;
@@ -65,7 +67,7 @@ const internalError = (error: unknown) =>
 
 export function createSubscriptionGroup(options: SubscriptionGroupOptions): SubscriptionGroup {
   const { plan, context, eventContext, transform, pool, upstream, onClose, onEvent } = options;
-  const dataSources = coalesceEntityFetches(options.dataSources);
+  const dataSources = coalesceEntityFetches(options.dataSources, options.eventDeadline);
   const { serviceName } = upstream;
   const members = new Set<ClientStream>();
   let closed = false;

@@ -72,11 +72,29 @@ export interface UpstreamClientOptions {
    * @default the `ws` package (Node 20 has no usable global WebSocket), with a handshake deadline of `keepAlive.timeoutMs`
    */
   webSocketImpl?: unknown;
+  /**
+   * Longest message read from a subgraph's socket, in bytes: a longer one closes the socket (1009) and
+   * fails its subscriptions, so a broken or hostile subgraph cannot run the gateway out of memory.
+   * Messages are never compressed (no `permessage-deflate`: a small frame cannot inflate past the cap).
+   * Only for the default `ws` socket.
+   * @default 67_108_864 (64 MiB, `MESH_SUBGRAPH_MAX_RESPONSE_BYTES`; `ws` itself would allow 100 MiB)
+   */
+  maxPayload?: number;
 }
+
+/** The longest message read from a subgraph's socket by default (the limit of any subgraph answer). */
+export const DEFAULT_UPSTREAM_MAX_PAYLOAD = 64 * 1024 * 1024;
 
 export const defaultRetryDelayMs = (attempt: number): number => Math.min(250 * 2 ** attempt, 10_000) + Math.floor(Math.random() * 250);
 
-export function createUpstreamClient({ wsUrls, connectionParams, retry = {}, keepAlive = {}, webSocketImpl }: UpstreamClientOptions): Client {
+export function createUpstreamClient({
+  wsUrls,
+  connectionParams,
+  retry = {},
+  keepAlive = {},
+  webSocketImpl,
+  maxPayload = DEFAULT_UPSTREAM_MAX_PAYLOAD,
+}: UpstreamClientOptions): Client {
   const { attempts = 20, delayMs = defaultRetryDelayMs } = retry;
   const { intervalMs = DEFAULT_UPSTREAM_KEEP_ALIVE.intervalMs, timeoutMs = DEFAULT_UPSTREAM_KEEP_ALIVE.timeoutMs } = keepAlive;
   if (wsUrls.length === 0) throw new Error('an upstream client needs at least one websocket URL');
@@ -85,7 +103,7 @@ export function createUpstreamClient({ wsUrls, connectionParams, retry = {}, kee
   const handshakeTimeout = timeoutMs;
   class DeadlinedWebSocket extends WebSocket {
     constructor(address: string, protocols?: string | string[]) {
-      super(address, protocols, { handshakeTimeout });
+      super(address, protocols, { handshakeTimeout, maxPayload, perMessageDeflate: false });
     }
   }
   // The socket graphql-ws is using and the pending pong deadline on it. graphql-ws sends the first ping

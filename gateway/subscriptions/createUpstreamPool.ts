@@ -65,6 +65,8 @@ export interface UpstreamPoolOptions {
   /** Pings that detect a half-open subgraph socket (see `createUpstreamClient`). */
   keepAlive?: UpstreamKeepAliveOptions;
   webSocketImpl?: unknown;
+  /** Longest message read from a subgraph's socket (see `createUpstreamClient`). */
+  maxPayload?: number;
 }
 
 export interface UpstreamPool {
@@ -99,7 +101,7 @@ function hasErrorCode(reason: unknown, code: string): boolean {
   return Array.isArray(reason) && reason.some((error) => (error as { extensions?: { code?: unknown } } | null)?.extensions?.code === code);
 }
 
-export function createUpstreamPool({ retry, keepAlive, webSocketImpl }: UpstreamPoolOptions = {}): UpstreamPool {
+export function createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload }: UpstreamPoolOptions = {}): UpstreamPool {
   const connections = new Map<string, SharedConnection>();
   const subscriptions = new Map<string, SharedSubscription>();
   const closing = new Set<Promise<void>>();
@@ -116,7 +118,7 @@ export function createUpstreamPool({ retry, keepAlive, webSocketImpl }: Upstream
     const key = stableKey([wsUrls, identity]);
     let connection = connections.get(key);
     if (!connection) {
-      connection = { client: createUpstreamClient({ wsUrls, connectionParams, retry, keepAlive, webSocketImpl }), users: 0 };
+      connection = { client: createUpstreamClient({ wsUrls, connectionParams, retry, keepAlive, webSocketImpl, maxPayload }), users: 0 };
       connections.set(key, connection);
     }
     connection.users += 1;

@@ -3,7 +3,7 @@ import type { SupergraphManager } from '@apollo/gateway';
 import { composeSubgraphs, type SubgraphSdl } from '../../core/apollo/index.js';
 import { buildSupergraphSnapshot, type SupergraphSnapshot } from './buildSupergraphSnapshot.js';
 import { describeBreakingChanges } from './describeBreakingChanges.js';
-import { fetchSubgraphSdl, type SubgraphEndpoint } from './fetchSubgraphSdl.js';
+import { DEFAULT_MAX_SDL_BYTES, fetchSubgraphSdl, type SubgraphEndpoint } from './fetchSubgraphSdl.js';
 
 /** Where the supergraph comes from: composed from running subgraphs, or read from a composed file. */
 export type SupergraphSource =
@@ -48,6 +48,11 @@ export interface SupergraphManagerOptions {
    * Read at every load. @default none
    */
   registered?: () => readonly SubgraphSdl[];
+  /**
+   * Longest SDL answer read from one subgraph, in bytes; a longer one is cut off and that load fails.
+   * @default DEFAULT_MAX_SDL_BYTES (64 MiB, as `MESH_SUBGRAPH_MAX_RESPONSE_BYTES`)
+   */
+  maxSdlBytes?: number;
 }
 
 /** The manager @apollo/gateway gets, with what the gateway and the schema registry read from it. */
@@ -77,6 +82,7 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Gate
     localSubgraphs = [],
     build = (sdl: string) => buildSupergraphSnapshot(sdl),
     registered = () => [],
+    maxSdlBytes = DEFAULT_MAX_SDL_BYTES,
   } = options;
   let current: SupergraphSnapshot | null = null;
   let timer: NodeJS.Timeout | undefined;
@@ -92,7 +98,7 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Gate
   const load = async (): Promise<string> => {
     if (source.kind === 'file') return readFile(source.path, 'utf8');
     const published = registered();
-    const sdls = await Promise.all(source.subgraphs.map(async (s) => fetchSubgraphSdl(s, (await source.headers?.(s.name)) ?? {})));
+    const sdls = await Promise.all(source.subgraphs.map(async (s) => fetchSubgraphSdl(s, (await source.headers?.(s.name)) ?? {}, undefined, maxSdlBytes)));
     fetched = sdls;
     const subgraphs = [...sdls.filter((s) => !published.some((p) => p.name === s.name)), ...published, ...localSubgraphs];
     const inputs = JSON.stringify(subgraphs.map(({ name, url, sdl }) => [name, url, sdl]));

@@ -27,8 +27,10 @@ export interface SubgraphClientConfig {
   /**
    * Longest answer the gateway reads from a subgraph, in bytes (by its `content-length`, or as it
    * arrives): a longer one is cut off there and the fetch fails with `DOWNSTREAM_SERVICE_ERROR` naming
-   * the subgraph, so a broken or hostile subgraph cannot run the gateway out of memory. Counts against
-   * the subgraph's breaker; never retried.
+   * the subgraph. The gateway applies the same cap to SDL answers (`fetchSubgraphSdl`) and upstream
+   * subscription messages (`createUpstreamClient`), so a broken or hostile subgraph cannot run the
+   * gateway out of memory. Never retried, and not counted against the subgraph's breaker (a client's
+   * query decides the answer's size).
    * @default 67_108_864 (64 MiB, `MESH_SUBGRAPH_MAX_RESPONSE_BYTES`)
    */
   maxResponseBytes: number;

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
+import { readsAnswerOnly } from '../../core/apollo/readOnlyAnswer.js';
 import { createSubgraphClient, type SubgraphHttp, type SubgraphPostResponse } from './createSubgraphClient.js';
 import { encodeRequestBody, isShareableFetch } from './shareInflight.js';
 
@@ -65,7 +66,7 @@ export class SubgraphDataSource<TContext extends Record<string, unknown> = Recor
       shareable: isShareableFetch(options),
     });
     if (response.status < 200 || response.status > 299) throw this.errorFromResponse(response);
-    const answer = parseBody(response);
+    const answer = readsAnswerOnly(options) ? parsedOnce(response) : parseBody(response);
     if (answer === null || typeof answer !== 'object' || Array.isArray(answer))
       throw new Error(`Expected JSON response body, but received: ${response.text.slice(0, 200)}`);
     return answer;
@@ -85,6 +86,16 @@ export class SubgraphDataSource<TContext extends Record<string, unknown> = Recor
       extensions: { ...(code && { code }), response: { url: this.url, status, statusText, body } },
     });
   }
+}
+
+// Answers parsed for the callers that only read them (core/apollo/readOnlyAnswer.ts): a response shared
+// by concurrent operations (shareInflight.ts) is one object for all of them, so it is parsed once.
+const parsed = new WeakMap<SubgraphPostResponse, unknown>();
+function parsedOnce(response: SubgraphPostResponse): unknown {
+  if (parsed.has(response)) return parsed.get(response);
+  const answer = parseBody(response);
+  parsed.set(response, answer);
+  return answer;
 }
 
 /** A JSON body (`application/json` or `application/graphql-response+json`) parsed; any other as text. */

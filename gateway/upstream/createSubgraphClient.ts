@@ -98,6 +98,8 @@ export interface SubgraphClient extends SubgraphHttp {
   readonly plugin: ApolloServerPlugin;
   /** Starts a deadline for an operation run outside Apollo Server, keyed by its context object. */
   startDeadline(context: object): void;
+  /** The deadline (`Date.now()` time) of the operation with this context, if one was started. */
+  deadlineOf(context: unknown): number | undefined;
   /**
    * Closes every pool and stops the breakers' timers. Requests still in flight are aborted: the gateway
    * calls this after draining its own HTTP server, and shutdown must not wait for a hanging subgraph.
@@ -123,10 +125,13 @@ function statusOfError(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-/** Whether a failed fetch says the subgraph is unwell: counted by its breaker. */
+/**
+ * Whether a failed fetch says the subgraph is unwell: counted by its breaker. An over-limit answer is not:
+ * its size follows from the client's query, so counting it would let one client open the breaker for
+ * everyone (like a 4xx or GraphQL errors, it is an answer to that query).
+ */
 function isSubgraphFailure(error: unknown): boolean {
   if (error instanceof SubgraphTimeoutError) return error.sent;
-  if (error instanceof SubgraphResponseTooLargeError) return true;
   return isConnectionError(error) || (statusOfError(error) ?? 0) >= 500;
 }
 
@@ -322,6 +327,7 @@ export function createSubgraphClient(options: SubgraphClientOptions = {}): Subgr
       },
     },
     startDeadline: (context) => void deadlines.set(context, Date.now() + config.requestDeadlineMs),
+    deadlineOf,
     close: async () => {
       closed = true;
       for (const breaker of breakers.values()) breaker.shutdown();

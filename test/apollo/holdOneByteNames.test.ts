@@ -5,13 +5,19 @@
  * V8's own serialiser tells the two apart: a one-byte string is written with the tag `"`, a two-byte one
  * with `c`. Every test uses names no other code in this process has used.
  */
+import { Supergraph } from '@apollo/federation-internals';
+import { parse } from 'graphql';
 import { randomBytes } from 'node:crypto';
+import { Session } from 'node:inspector';
 import { serialize } from 'node:v8';
 import { composeSubgraphs, parseSupergraph } from '../../core/apollo/index.js';
 
 const ONE_BYTE_TAG = 0x22;
 /** The tag V8's serialiser wrote for a string, after its two header bytes (and any padding before a two-byte string). */
-const tagOf = (text: string) => serialize(text).subarray(2).find((byte) => byte !== 0)!;
+const tagOf = (text: string) =>
+  serialize(text)
+    .subarray(2)
+    .find((byte) => byte !== 0)!;
 /** The representation of the table's entry for `text`: what every property key with that text is. */
 const keyTag = (text: string) => tagOf(Object.keys({ [text]: true })[0]);
 
@@ -28,9 +34,49 @@ const compose = (suffix: string): string => {
 
 const fresh = () => `X${randomBytes(6).toString('hex')}`;
 
+/** The supergraph's names of `suffix`, as the test's `keyTag` reads them. */
+const namesOf = (suffix: string) => [`things${suffix}`, `label${suffix}`, `price${suffix}`, `Thing${suffix}`];
+
+/** federation-internals alone on a supergraph: what the gateway's names would be without holdOneByteNames. */
+const buildPlainly = (sdl: string) => Supergraph.build(parse(sdl), { supportedFeatures: null });
+
+/** A full collection, so the string table forgets entries nothing holds any more. */
+async function collectGarbage(): Promise<void> {
+  const session = new Session();
+  session.connect();
+  try {
+    await new Promise<void>((resolve, reject) => session.post('HeapProfiler.collectGarbage', (error) => (error ? reject(error) : resolve())));
+  } finally {
+    session.disconnect();
+  }
+}
+
 test('the check tells a two-byte string from a one-byte one', () => {
   expect(tagOf('plain')).toBe(ONE_BYTE_TAG);
   expect(tagOf('\u0100 two-byte')).not.toBe(ONE_BYTE_TAG);
+});
+
+test('federation-internals alone leaves fresh names two-byte (what the gateway prevents)', () => {
+  const suffix = fresh();
+  const supergraph = buildPlainly(compose('Placeholder').replaceAll('Placeholder', suffix));
+  for (const name of namesOf(suffix)) expect(keyTag(name)).not.toBe(ONE_BYTE_TAG);
+  expect(supergraph.subgraphsMetadata()).toHaveLength(1);
+});
+
+test('the names are held as long as their supergraph, not for the life of the process', async () => {
+  const suffix = fresh();
+  const sdl = compose('Placeholder').replaceAll('Placeholder', suffix);
+  // Parsed, checked and dropped inside a function: nothing refers to the parsed supergraph once it returns.
+  const heldWhileAlive = (() => {
+    const parsed = parseSupergraph(sdl);
+    return namesOf(suffix).map((name) => keyTag(name) === ONE_BYTE_TAG && parsed.subgraphs.length === 1);
+  })();
+  expect(heldWhileAlive).toEqual([true, true, true, true]);
+  await collectGarbage();
+  // The one-byte entries went with it: federation-internals alone now makes the names two-byte again.
+  const supergraph = buildPlainly(sdl);
+  for (const name of namesOf(suffix)) expect(keyTag(name)).not.toBe(ONE_BYTE_TAG);
+  expect(supergraph.subgraphsMetadata()).toHaveLength(1);
 });
 
 test('a supergraph parsed by the gateway keeps its names one-byte, and JSON keyed by them is one-byte', () => {

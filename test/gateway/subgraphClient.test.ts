@@ -266,12 +266,14 @@ describe('the subgraph HTTP client', () => {
       expect(await data.process(request(QUERY))).toEqual(OK);
     });
 
-    it('should count timeouts and refused connections as failures, 4xx and GraphQL errors as answers', async () => {
+    it('should count timeouts and refused connections as failures, 4xx, GraphQL errors and over-limit answers as answers', async () => {
       const refusing = await refusedUrl();
       const hanging = await server(hang);
       const refusingClient = await server((_request, response) => json(response, { errors: [{ message: 'bad' }] }, 400));
       const answeringWithErrors = await server((_request, response) => json(response, { errors: [{ message: 'no such product' }] }));
-      const http = client({ config: { ...breaking, subgraphs: { slow: { timeoutMs: 30 } } } });
+      // A client's query can ask for an answer over the limit: that must not open the breaker for everyone.
+      const answeringTooMuch = await server((_request, response) => json(response, { data: { product: { name: 'x'.repeat(2_000) } } }));
+      const http = client({ config: { ...breaking, maxResponseBytes: 1_024, subgraphs: { slow: { timeoutMs: 30 } } } });
 
       for (let i = 0; i < 3; i += 1) {
         await source(http, refusing, 'down')
@@ -284,10 +286,11 @@ describe('the subgraph HTTP client', () => {
           .process(request(QUERY))
           .catch(() => {});
         await source(http, answeringWithErrors.url, 'strict').process(request(QUERY));
+        await expect(source(http, answeringTooMuch.url, 'bulky').process(request(QUERY))).rejects.toBeInstanceOf(SubgraphResponseTooLargeError);
       }
 
       expect(http.openBreakers()).toEqual(['down', 'slow']);
-      expect([refusingClient.requests, answeringWithErrors.requests]).toEqual([3, 3]);
+      expect([refusingClient.requests, answeringWithErrors.requests, answeringTooMuch.requests]).toEqual([3, 3, 3]);
     });
 
     it('should have no breaker when it is off', async () => {

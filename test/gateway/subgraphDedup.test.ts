@@ -5,6 +5,8 @@
  * budget runs out stops waiting without cutting the others off.
  */
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { READ_ONLY_ANSWER } from '../../core/apollo/readOnlyAnswer.js';
+import { SubgraphDataSource } from '../../gateway/upstream/SubgraphDataSource.js';
 import { createSubgraphClient, type SubgraphPostRequest } from '../../gateway/upstream/createSubgraphClient.js';
 import { encodeRequestBody, isShareableFetch, sharingKey } from '../../gateway/upstream/shareInflight.js';
 import { DEFAULT_SUBGRAPH_CLIENT_CONFIG, type SubgraphClientConfig } from '../../gateway/upstream/SubgraphClientConfig.js';
@@ -84,6 +86,25 @@ describe('sharing identical in-flight subgraph requests', () => {
     const off = clientWith({ dedupe: false });
     await settle([off.post(post()), off.post(post())]);
     expect(server.requests).toBe(6);
+  });
+
+  it('should parse a shared answer once for callers that only read it, and give every other caller its own copy', async () => {
+    const client = clientWith();
+    const source = new SubgraphDataSource({ url: server.url, serviceName: 'products', http: client });
+    const options = (readOnly: boolean) =>
+      ({
+        kind: 'incoming operation',
+        request: { query: '{ product(id: "p1") { name } }', http: { method: 'POST', url: '', headers: new Headers({ 'x-identity': 'alice' }) } },
+        incomingRequestContext: { operation: { operation: 'query' } },
+        context: {},
+        ...(readOnly && { [READ_ONLY_ANSWER]: true }),
+      }) as unknown as GraphQLDataSourceProcessOptions;
+    const [first, second, own] = await settle([source.process(options(true)), source.process(options(true)), source.process(options(false))]);
+    expect(server.requests).toBe(1);
+    expect(first).toBe(second);
+    expect(own).not.toBe(first);
+    expect(own).toEqual(first);
+    expect((first.data as { token: unknown }).token).toBe('alice');
   });
 
   it('should let a caller whose budget runs out give up while the others still get the answer', async () => {

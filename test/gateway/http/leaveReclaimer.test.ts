@@ -7,13 +7,14 @@ import { collectAllGarbage, createLeaveReclaimer, type ReclaimInfo } from '../..
 import { waitFor } from '../../support/asyncWait.js';
 
 describe('createLeaveReclaimer', () => {
-  function harness() {
+  function harness(settleMs = 20, maxWaitMs = 30_000) {
     const collections: number[] = [];
     const reports: ReclaimInfo[] = [];
     let connections = 0;
     const reclaimer = createLeaveReclaimer({
       minDrop: 500,
-      settleMs: 20,
+      settleMs,
+      maxWaitMs,
       collect: async () => void collections.push(connections),
       onReclaimed: (info) => void reports.push(info),
     });
@@ -58,9 +59,39 @@ describe('createLeaveReclaimer', () => {
     expect(collections).toEqual([]);
   });
 
+  it('should collect within maxWaitMs of a mass leave even while clients go on leaving one by one', async () => {
+    // Every close restarts the settle wait, which is longer than the test: only maxWaitMs can start the collection.
+    const { reclaimer, collections, open, close } = harness(600_000, 20);
+    open(5000);
+    close(3000);
+    // One more client leaves every few milliseconds, up to all 2000 still connected (seconds, far past maxWaitMs).
+    for (let left = 2000; left > 0 && collections.length === 0; left--) {
+      close(1);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(collections).toHaveLength(1);
+    reclaimer.dispose();
+  });
+
   it('should refuse bad settings', () => {
     expect(() => createLeaveReclaimer({ minDrop: 0 })).toThrow(RangeError);
     expect(() => createLeaveReclaimer({ settleMs: -1 })).toThrow(RangeError);
+    expect(() => createLeaveReclaimer({ maxWaitMs: -1 })).toThrow(RangeError);
+  });
+
+  it('should load, and start, on a Node built without the inspector; only the default collection fails', async () => {
+    await jest.isolateModulesAsync(async () => {
+      jest.doMock('node:inspector', () => {
+        throw new Error('Inspector is not available');
+      });
+      const isolated = await import('../../../gateway/http/createLeaveReclaimer.js');
+      const reclaimer = isolated.createLeaveReclaimer();
+      reclaimer.opened();
+      reclaimer.closed();
+      reclaimer.dispose();
+      await expect(isolated.collectAllGarbage()).rejects.toThrow('Inspector is not available');
+    });
+    jest.dontMock('node:inspector');
   });
 });
 

@@ -1,5 +1,6 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import { coalesceEntityFetches } from '../../../gateway/subscriptions/coalesceEntityFetches.js';
+import { withTimeout } from '../../support/asyncWait.js';
 
 type ProcessOptions = Parameters<GraphQLDataSource['process']>[0];
 
@@ -65,5 +66,61 @@ describe('coalesceEntityFetches', () => {
     const results = await Promise.allSettled([catalog.process(entityFetch(['p1'])), catalog.process(entityFetch(['p2']))]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     await expect(catalog.process({ request: { query: '{ ok }' }, context: {} } as unknown as ProcessOptions)).resolves.toEqual({ data: { ok: true } });
+  });
+});
+
+describe('coalesceEntityFetches with request deadlines', () => {
+  /** A data source that answers only when told to, recording the context of each request. */
+  function heldSource() {
+    const contexts: unknown[] = [];
+    const answers: Array<() => void> = [];
+    const source: GraphQLDataSource = {
+      process(options) {
+        contexts.push(options.context);
+        const representations = (options.request.variables?.representations ?? []) as Array<{ id: string }>;
+        return new Promise((resolve) => answers.push(() => resolve({ data: { _entities: representations.map((r) => ({ name: `product ${r.id}` })) } })));
+      },
+    };
+    return { source, contexts, answers };
+  }
+  const fetchIn = (context: object, ids: string[]) => ({ ...(entityFetch(ids) as object), context }) as unknown as ProcessOptions;
+
+  it('should send a merged fetch under the latest deadline and let an earlier one end its own wait', async () => {
+    const { source, contexts, answers } = heldSource();
+    // An old event's chained fetch (deadline soon) and a new event's first fetch (deadline far away).
+    const oldEvent = {};
+    const newEvent = {};
+    const deadlines = new Map<object, number>([
+      [oldEvent, Date.now() + 50],
+      [newEvent, Date.now() + 60_000],
+    ]);
+    const { catalog } = coalesceEntityFetches({ catalog: source }, (context) => deadlines.get(context as object));
+
+    const old = catalog.process(fetchIn(oldEvent, ['p1'])).catch((error: unknown) => error);
+    const fresh = catalog.process(fetchIn(newEvent, ['p2']));
+
+    // The old event stops waiting at its deadline while the merged request is still unanswered.
+    expect(await withTimeout(old, 'the old event to stop waiting')).toMatchObject({ extensions: { code: 'GATEWAY_TIMEOUT', serviceName: 'catalog' } });
+    expect(contexts).toEqual([newEvent]);
+    answers[0]();
+    expect(await fresh).toEqual({ data: { _entities: [{ name: 'product p2' }] } });
+  });
+
+  it('should not merge a fetch whose deadline has passed, and send it nowhere', async () => {
+    const { source, contexts, answers } = heldSource();
+    const spent = {};
+    const live = {};
+    const deadlines = new Map<object, number>([
+      [spent, Date.now() - 1],
+      [live, Date.now() + 60_000],
+    ]);
+    const { catalog } = coalesceEntityFetches({ catalog: source }, (context) => deadlines.get(context as object));
+    const late = catalog.process(fetchIn(spent, ['p1'])).catch((error: unknown) => error);
+    const fine = catalog.process(fetchIn(live, ['p2']));
+    expect(await withTimeout(late, 'the spent fetch to fail')).toMatchObject({ extensions: { code: 'GATEWAY_TIMEOUT' } });
+    await new Promise((resolve) => setImmediate(resolve));
+    answers[0]();
+    expect(await fine).toEqual({ data: { _entities: [{ name: 'product p2' }] } });
+    expect(contexts).toEqual([live]);
   });
 });

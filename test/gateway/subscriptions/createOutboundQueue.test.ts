@@ -56,6 +56,19 @@ describe('createOutboundQueue', () => {
     expect(socket.sent).toHaveLength(2);
   });
 
+  it('should let a write without messages (a keep-alive ping) through even past the bound, and count its bytes', () => {
+    const socket = fakeSocket();
+    const queue = createOutboundQueue({ socket, maxBytes: 10 });
+    expect(queue.send(frame('123456789'))).toBe(true);
+    expect(queue.send(frame('PP'), 0)).toBe(true);
+    expect(socket.closed).toBeUndefined();
+    expect(queue.pendingMessages).toBe(1);
+    expect(queue.pendingBytes).toBe(11);
+    // A message is still held to the bound.
+    expect(queue.send(frame('1'))).toBe(false);
+    expect(socket.sent).toEqual(['123456789', 'PP']);
+  });
+
   it('should cut a client off once its messages pass the bound', () => {
     const socket = fakeSocket();
     const queue = createOutboundQueue({ socket, maxMessages: 2 });
