@@ -70,7 +70,15 @@ const post = async (): Promise<number> => {
     source: 'urn:bench:single',
     type: 'OrderPlaced',
     time: new Date(now - 1_000).toISOString(),
-    data: { orderId: `single-${now}-${n}`, productId: `p${n % 50}`, quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: `c${n % 500}@example.com` },
+    data: {
+      orderId: `single-${now}-${n}`,
+      productId: `p${n % 50}`,
+      quantity: 1,
+      unitPrice: 10,
+      region: 'eu',
+      channel: 'web',
+      customerEmail: `c${n % 500}@example.com`,
+    },
   };
   const t = performance.now();
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(fact) });

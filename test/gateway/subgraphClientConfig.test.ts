@@ -4,7 +4,13 @@ import { DEFAULT_SUBGRAPH_CLIENT_CONFIG } from '../../gateway/upstream/SubgraphC
 describe('subgraph client configuration from the environment', () => {
   it('should default to 10 s per request, a 30 s deadline, 64 sockets, answers up to 64 MiB, breakers on and two retries', () => {
     expect(gatewayConfigFromEnv({}).subgraphClient).toEqual(DEFAULT_SUBGRAPH_CLIENT_CONFIG);
-    expect(DEFAULT_SUBGRAPH_CLIENT_CONFIG).toMatchObject({ timeoutMs: 10_000, requestDeadlineMs: 30_000, maxSockets: 64, maxResponseBytes: 67_108_864, retry: { retries: 2 } });
+    expect(DEFAULT_SUBGRAPH_CLIENT_CONFIG).toMatchObject({
+      timeoutMs: 10_000,
+      requestDeadlineMs: 30_000,
+      maxSockets: 64,
+      maxResponseBytes: 67_108_864,
+      retry: { retries: 2 },
+    });
   });
 
   it('should read every setting, with per-subgraph overrides', () => {

@@ -25,7 +25,12 @@ function product(dayZones: string[]): DataProductDefinition {
     },
     facts: { Visit: z.object({ region: z.string() }) },
     rollups: {
-      visits: { dimensions: ['region'], measures: { visits: 'count' }, dayZones, contributions: { Visit: (v: unknown) => ({ dims: { region: (v as { region: string }).region }, values: { visits: 1 } }) } },
+      visits: {
+        dimensions: ['region'],
+        measures: { visits: 'count' },
+        dayZones,
+        contributions: { Visit: (v: unknown) => ({ dims: { region: (v as { region: string }).region }, values: { visits: 1 } }) },
+      },
     },
     resolvers: () => ({}),
   };
@@ -53,7 +58,9 @@ describe('zone days', () => {
     // The cache is per UTC hour: the hour a day ends in answers both days.
     expect(paris.startOf(Date.parse('2024-10-27T23:00:00Z'))).toBe(Date.parse('2024-10-27T23:00:00Z'));
     expect(paris.startOf(Date.parse('2024-10-27T22:30:00Z'))).toBe(Date.parse('2024-10-26T22:00:00Z'));
-    expect(paris.daysOverlapping(Date.parse('2024-03-30T22:30:00Z'), Date.parse('2024-03-31T22:00:00Z')).map((d) => (d.end - d.start) / HOUR)).toEqual([24, 23]);
+    expect(paris.daysOverlapping(Date.parse('2024-03-30T22:30:00Z'), Date.parse('2024-03-31T22:00:00Z')).map((d) => (d.end - d.start) / HOUR)).toEqual([
+      24, 23,
+    ]);
     expect(paris.startOf(Date.parse('1911-01-01T12:00:00Z'))).toBeNull();
     expect(paris.startOf(Date.parse('2100-06-01T12:00:00Z'))).toBeNull();
   });

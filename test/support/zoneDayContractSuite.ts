@@ -141,7 +141,12 @@ export function describeZoneDayContract(open: (layout: StoreLayout) => Promise<S
         await expectRawCounts(all, { from: new Date(SPRING - HOUR), to: new Date(SPRING + 4 * DAY - 2 * HOUR) });
         await expectRawCounts(all, { from: new Date(AUTUMN - 2 * HOUR), to: new Date(AUTUMN + 4 * DAY - HOUR) });
         // A MONTH query from March to November: its interior boundaries are local midnights too.
-        const months = { range: { from: new Date(SPRING), to: new Date(AUTUMN + 5 * DAY) }, granularity: 'MONTH' as const, timeZone: PARIS, groupBy: ['device'] };
+        const months = {
+          range: { from: new Date(SPRING), to: new Date(AUTUMN + 5 * DAY) },
+          granularity: 'MONTH' as const,
+          timeZone: PARIS,
+          groupBy: ['device'],
+        };
         expect(await queryHistory(store, ZONED, months, LIMITS)).toEqual(await queryHistory(store, FULL, months, LIMITS));
       });
 
@@ -245,7 +250,9 @@ export function describeZoneDayContract(open: (layout: StoreLayout) => Promise<S
       store = recorded(store);
       read = [];
       await expectSameAnswers(REQUESTS.slice(0, 3));
-      expect(read).toEqual(expect.arrayContaining(['visits__by__tz_europe_paris:day', 'visits__by__region__tz_europe_paris:day', 'visits__tz_europe_paris:day']));
+      expect(read).toEqual(
+        expect.arrayContaining(['visits__by__tz_europe_paris:day', 'visits__by__region__tz_europe_paris:day', 'visits__tz_europe_paris:day']),
+      );
       // Facts after the build go on merging into the built rows.
       const more = visits(200, 22);
       await load(store, more);

@@ -78,11 +78,21 @@ function levels(query: PartsQuery): Level[] {
   return [zoned, ...utc];
 }
 
-async function collect(store: Store, query: PartsQuery, points: readonly number[], firstBucket: number, levels: readonly Level[], rows: BucketRow[]): Promise<void> {
+async function collect(
+  store: Store,
+  query: PartsQuery,
+  points: readonly number[],
+  firstBucket: number,
+  levels: readonly Level[],
+  rows: BucketRow[],
+): Promise<void> {
   const from = points[0];
   const to = points[points.length - 1];
   const interior = points.slice(1, -1);
-  const index = Math.max(0, levels.findIndex((level) => interior.every(level.aligned)));
+  const index = Math.max(
+    0,
+    levels.findIndex((level) => interior.every(level.aligned)),
+  );
   const level = levels[index];
   const finest = index === levels.length - 1;
   const bodyStart = level.ceil(from);
@@ -99,7 +109,14 @@ async function collect(store: Store, query: PartsQuery, points: readonly number[
 }
 
 /** One store query over `points`, its bucket indices mapped back to the caller's buckets. */
-async function queryPart(store: Store, query: PartsQuery, level: Level, points: readonly number[], firstBucket: number, interior: readonly number[]): Promise<BucketRow[]> {
+async function queryPart(
+  store: Store,
+  query: PartsQuery,
+  level: Level,
+  points: readonly number[],
+  firstBucket: number,
+  interior: readonly number[],
+): Promise<BucketRow[]> {
   const { rollupAt: _rollupAt, zoneDays: _zoneDays, ...bucketQuery } = query;
   const found = await store.queryBuckets({ ...bucketQuery, rollup: level.rollup, grain: level.grain, boundaries: points.map((t) => new Date(t)) });
   // Part j starts at points[j]; it belongs to the caller's bucket that starts at or before it.

@@ -15,7 +15,12 @@ export async function deriveZoneDays(session: RepairSession, zoned: RollupLayout
   for (const { start, end } of ZoneDays.of(zoned.dayZone.zone).daysOverlapping(from.getTime(), to.getTime())) {
     const [dayStart, dayEnd] = [new Date(start), new Date(end)];
     await session.deleteRows(zoned, 'day', dayStart, dayEnd);
-    written += await reaggregateRows(session, { source: hours, sourceGrain: 'hour', target: zoned, targetGrain: 'day', bucketOf: () => dayStart }, dayStart, dayEnd);
+    written += await reaggregateRows(
+      session,
+      { source: hours, sourceGrain: 'hour', target: zoned, targetGrain: 'day', bucketOf: () => dayStart },
+      dayStart,
+      dayEnd,
+    );
   }
   return written;
 }

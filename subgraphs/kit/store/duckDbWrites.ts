@@ -175,7 +175,6 @@ export async function upsertStates(connection: DuckDBConnection, writesByState: 
   }
 }
 
-
 /** Current rows of the keys, ordered by key; the key list travels as one LIST parameter. */
 export async function readStateRows(connection: DuckDBConnection, state: string, keys: string[]): Promise<StateRow[]> {
   if (keys.length === 0) return [];

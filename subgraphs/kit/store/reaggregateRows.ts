@@ -21,7 +21,12 @@ export interface Reaggregation {
  * into what the target holds there: the caller deletes first to replace). Returns the rows written.
  * Building a projection from its rollup and a zone day from its hours both come down to this.
  */
-export async function reaggregateRows(session: RepairSession, { source, sourceGrain, target, targetGrain, bucketOf }: Reaggregation, from: Date, to: Date): Promise<number> {
+export async function reaggregateRows(
+  session: RepairSession,
+  { source, sourceGrain, target, targetGrain, bucketOf }: Reaggregation,
+  from: Date,
+  to: Date,
+): Promise<number> {
   const stored = await session.readRows(source, sourceGrain, from, to);
   if (stored.length === 0) return 0;
   const columns = Object.keys(source.columns);

@@ -105,7 +105,7 @@ export class ZoneDays {
   /** The zone days that overlap [from, to), in order (only whole days inside the window). */
   daysOverlapping(from: number, to: number): Array<{ start: number; end: number }> {
     const days: Array<{ start: number; end: number }> = [];
-    for (let at = Math.max(from, ZONE_DAYS_FROM); at < Math.min(to, ZONE_DAYS_TO); ) {
+    for (let at = Math.max(from, ZONE_DAYS_FROM); at < Math.min(to, ZONE_DAYS_TO);) {
       const day = this.dayOf(at);
       if (!day) break;
       days.push(day);
