@@ -40,7 +40,7 @@ export interface RawClient {
 export async function startFanoutGateway(
   supergraphSdl: string,
   executor: SubscriptionExecutor,
-  options: Pick<GraphqlWsOptions, 'outbound'> = {},
+  options: Pick<GraphqlWsOptions, 'outbound' | 'keepAliveMs'> = {},
 ): Promise<FanoutGateway> {
   const server = http.createServer((_req, res) => void res.writeHead(404).end());
   const apiSchema = parseSupergraph(supergraphSdl).apiSchema;
