@@ -33,11 +33,11 @@ const measure = (source: string, variables?: Record<string, unknown>, costs = NO
   measureOperation({ document: parse(source), schema, costs, variables, defaultListSize: 10, groupByFanout: 5 });
 
 describe('measureOperation', () => {
-  it('should count a 2^30 fragment expansion in milliseconds and refuse it', () => {
-    const started = performance.now();
+  // No wall-clock bound here (timed assertions fail on a loaded CI machine): walking 2^30 selections one by one
+  // would take minutes, far past jest's timeout, so finishing at all proves the count is per fragment, not per expansion.
+  it('should count a 2^30 fragment expansion without walking it and refuse it', () => {
     const m = measure(fragmentBomb(30));
     const check = checkOperation({ source: fragmentBomb(30), schema, costs: NO_COST_DIRECTIVES, limits: DEFAULT_OPERATION_LIMITS });
-    expect(performance.now() - started).toBeLessThan(50);
     expect(m.selections).toBe(1 + 2 ** 30);
     expect(check.ok).toBe(false);
     expect(!check.ok && check.error.extensions.code).toBe('MAX_RECURSIVE_SELECTIONS_EXCEEDED');
