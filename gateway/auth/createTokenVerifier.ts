@@ -1,6 +1,6 @@
 import { jwtVerify, type JWTPayload } from 'jose';
-import { LRUCache } from 'lru-cache';
 import { bearerTokenOf } from '../../core/tokens/bearerTokenOf.js';
+import { createVerifiedTokenCache } from '../../core/tokens/createVerifiedTokenCache.js';
 import { ACCEPTED_ALGORITHMS, keySetOf } from '../../core/tokens/keySetOf.js';
 import type { KeySource } from '../../core/tokens/KeySource.js';
 import { scopesFrom } from '../../core/tokens/scopesFrom.js';
@@ -96,8 +96,7 @@ function reasonOf(error: unknown, options: TokenVerifierOptions): string {
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const { keys, issuer, audience, scopesClaim = 'scope', clockToleranceSeconds = 5, verifiedCacheSeconds = 60, verifiedCacheEntries = 10_000 } = options;
   const keySet = keySetOf(keys);
-  // Only successes are remembered: a refused token is checked again (its refusal may be an outage).
-  const verified = verifiedCacheSeconds > 0 ? new LRUCache<string, Principal>({ max: verifiedCacheEntries }) : null;
+  const verified = createVerifiedTokenCache<Principal>({ seconds: verifiedCacheSeconds, entries: verifiedCacheEntries, clockToleranceSeconds });
 
   const verify = async (token: string): Promise<Principal> => {
     let payload: JWTPayload;
@@ -121,9 +120,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       claims: Object.freeze({ ...payload }),
       expiresAt: payload.exp,
     });
-    // Up to the moment jose would call it expired (`exp` plus the tolerance), and no longer than the bound.
-    const ttl = Math.min(verifiedCacheSeconds * 1000, ((payload.exp ?? 0) + clockToleranceSeconds) * 1000 - Date.now());
-    if (verified && ttl > 0) verified.set(token, principal, { ttl: Math.floor(ttl) });
+    verified?.remember(token, principal, payload.exp);
     return principal;
   };
   const verifyCached = async (token: string): Promise<Principal> => verified?.get(token) ?? verify(token);

@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import { jwtVerify, type JWTPayload } from 'jose';
-import { LRUCache } from 'lru-cache';
 import { ErrorCode } from '../../../core/errors/ErrorCode.js';
 import { bearerTokenOf } from '../../../core/tokens/bearerTokenOf.js';
+import { createVerifiedTokenCache } from '../../../core/tokens/createVerifiedTokenCache.js';
 import { ACCEPTED_ALGORITHMS, keySetOf } from '../../../core/tokens/keySetOf.js';
 import type { KeySource } from '../../../core/tokens/KeySource.js';
 import { scopesFrom } from '../../../core/tokens/scopesFrom.js';
@@ -49,8 +49,11 @@ export type ProducerRefusal = {
 export function producerTokenAuthorizer(options: ProducerTokenAuthorizerOptions): (request: Request) => Promise<ProducerRefusal> {
   const { issuer, audience, scopesClaim = 'scope', requiredScope, verifiedCacheSeconds = 60, verifiedCacheEntries = 1_000 } = options;
   const keySet = keySetOf(options.keys);
-  // Only successes are remembered: a refused token is checked again (its refusal may be an outage).
-  const verified = verifiedCacheSeconds > 0 ? new LRUCache<string, JWTPayload>({ max: verifiedCacheEntries }) : null;
+  const verified = createVerifiedTokenCache<JWTPayload>({
+    seconds: verifiedCacheSeconds,
+    entries: verifiedCacheEntries,
+    clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+  });
   return async (request) => {
     const token = bearerTokenOf(request.headers.authorization);
     if (!token)
@@ -74,9 +77,7 @@ export function producerTokenAuthorizer(options: ProducerTokenAuthorizerOptions)
           reason: code === 'ERR_JWT_EXPIRED' ? 'the producer token has expired' : `the producer token was refused (${code ?? 'invalid'})`,
         };
       }
-      // Up to the moment jose would call it expired (`exp` plus the tolerance), and no longer than the bound.
-      const ttl = Math.min(verifiedCacheSeconds * 1000, ((claims.exp ?? 0) + CLOCK_TOLERANCE_SECONDS) * 1000 - Date.now());
-      if (verified && ttl > 0) verified.set(token, claims, { ttl: Math.floor(ttl) });
+      verified?.remember(token, claims, claims.exp);
     }
     if (!scopesFrom(claims, scopesClaim).includes(requiredScope))
       return { code: ErrorCode.FORBIDDEN, reason: `the producer token lacks the scope ${requiredScope}` };
