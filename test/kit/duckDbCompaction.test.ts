@@ -13,7 +13,7 @@ import { factKey } from '../../subgraphs/kit/store/storeInputs.js';
 import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
 import type { BucketQuery, Projector, StoreLayout, StoredFact, StoredGrain } from '../../subgraphs/kit/store/Store.js';
 import { DAY, HOUR, LAYOUT, MINUTE, T0, expectedRows, order, orderDeltas, projectOrders, query, random } from '../support/storeFixtures.js';
-import type { DataProductDeclaration } from '../../subgraphs/kit/productDeclaration.js';
+import { PROJECTED_ORDERS } from '../support/projectedOrdersProduct.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
 import { storeRollupLayouts } from '../../subgraphs/kit/rollups/storeRollupLayouts.js';
 
@@ -248,22 +248,6 @@ describe('DuckDbStore rollup deltas', () => {
 // --- projections (hour is their finest grain) ---------------------------------------------------------
 
 /** The orders rollup with a projection over `region` (and the implied ungrouped one), measures named as `expectedRows` reads them. */
-const PROJECTED_ORDERS = {
-  facts: {},
-  rollups: {
-    orders: {
-      dimensions: ['region', 'channel'],
-      measures: { amount: 'sum', count: 'count', low: 'min', high: 'max', buyers: 'distinct' },
-      projections: [['region']],
-      contributions: {
-        OrderPlaced: (o: { region: string; channel: string; amount: number; customer: string }) => ({
-          dims: { region: o.region, channel: o.channel },
-          values: { amount: o.amount, count: 1, low: o.amount, high: o.amount, buyers: o.customer },
-        }),
-      },
-    },
-  },
-} as unknown as DataProductDeclaration;
 const PROJECTION_STORE_LAYOUT: StoreLayout = { rollups: storeRollupLayouts(PROJECTED_ORDERS.rollups!), states: [] };
 const projectWithProjections = createProjector(PROJECTED_ORDERS);
 const NO_STATES = { read: () => Promise.resolve(new Map()) };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DuckDbStore, type DuckDbStoreOptions } from '../../subgraphs/kit/store/DuckDbStore.js';
 import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
 import type { BucketQuery, StoreLayout, StoredFact, StoredGrain } from '../../subgraphs/kit/store/Store.js';
-import type { DataProductDeclaration } from '../../subgraphs/kit/productDeclaration.js';
+import { PROJECTED_ORDERS } from '../support/projectedOrdersProduct.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
 import { storeRollupLayouts } from '../../subgraphs/kit/rollups/storeRollupLayouts.js';
 import { DAY, HOUR, LAYOUT, MINUTE, T0, expectedRows, order, orderDeltas, projectOrders, query, random } from '../support/storeFixtures.js';
@@ -61,22 +61,7 @@ async function expectReadsMatch(store: DuckDbStore, facts: StoredFact[]): Promis
 }
 
 /** An orders rollup with a distinct-customers sketch and a projection over region (plus the ungrouped one). */
-const PRODUCT = {
-  facts: {},
-  rollups: {
-    orders: {
-      dimensions: ['region', 'channel'],
-      measures: { amount: 'sum', count: 'count', low: 'min', high: 'max', buyers: 'distinct' },
-      projections: [['region']],
-      contributions: {
-        OrderPlaced: (o: { region: string; channel: string; amount: number; customer: string }) => ({
-          dims: { region: o.region, channel: o.channel },
-          values: { amount: o.amount, count: 1, low: o.amount, high: o.amount, buyers: o.customer },
-        }),
-      },
-    },
-  },
-} as unknown as DataProductDeclaration;
+const PRODUCT = PROJECTED_ORDERS;
 const PRODUCT_LAYOUT: StoreLayout = { rollups: storeRollupLayouts(PRODUCT.rollups!), states: [] };
 const project = createProjector(PRODUCT);
 
