@@ -55,6 +55,7 @@ import { KeyHashSet } from './KeyHashSet.js';
 import { tableCutoff } from './tableCutoff.js';
 import { DuckDbStateKeys } from './duckDbStateKeys.js';
 import { PendingDeltas } from './PendingDeltas.js';
+import { CheckpointSchedule, DEFAULT_CHECKPOINT_THRESHOLD, DUCKDB_AUTOMATIC_CHECKPOINT_OFF, parseSize } from './duckDbCheckpoints.js';
 
 /** Options of `DuckDbStore.open`. */
 export interface DuckDbStoreOptions {
@@ -102,13 +103,18 @@ export interface DuckDbStoreOptions {
    */
   compactIdleMs?: number;
   /**
-   * DuckDB's `checkpoint_threshold`: the write-ahead log size at which a commit also checkpoints. Larger
-   * means fewer, longer checkpoints (their cost follows the data written, now that no large index is
-   * rewritten with them) and a longer replay after a crash.
-   * @default DuckDB's own (16MB)
+   * The write-ahead log size (as DuckDB writes sizes: `'16MB'`, `'1GiB'`) from which the store checkpoints,
+   * in a write turn of its own after the write that passed it (`duckDbCheckpoints.ts`: DuckDB's own
+   * automatic checkpoint is off, its estimate made every compaction slice checkpoint). Larger means fewer,
+   * longer checkpoints and a longer replay after a crash. An in-memory database checkpoints after writes
+   * that deleted rows instead (to reclaim them).
+   * @default '16MB' (DuckDB's own default)
    */
   checkpointThreshold?: string;
-  /** Called when a compaction queued in the background fails (its deltas stay and are retried). @default console.error */
+  /**
+   * Called when a compaction or a checkpoint queued in the background fails (deltas stay and are retried;
+   * a checkpoint is tried again after the next write). @default console.error
+   */
   onCompactionError?: (error: unknown) => void;
 }
 
@@ -161,6 +167,7 @@ export class DuckDbStore implements Store {
   private compactSliceRows = 20_000;
   private compactIdleMs = 1_000;
   private onCompactionError: (error: unknown) => void = (error) => console.error('DuckDbStore compaction failed', error);
+  private checkpoints = new CheckpointSchedule(null, Infinity);
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -180,7 +187,7 @@ export class DuckDbStore implements Store {
       compactAfterRows = 200_000,
       compactSliceRows = 20_000,
       compactIdleMs = 1_000,
-      checkpointThreshold,
+      checkpointThreshold = DEFAULT_CHECKPOINT_THRESHOLD,
       onCompactionError,
     } = options;
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new Error(`threads must be a positive integer, got ${threads}`);
@@ -189,11 +196,9 @@ export class DuckDbStore implements Store {
     if (!Number.isSafeInteger(compactSliceRows) || compactSliceRows < 1)
       throw new Error(`compactSliceRows must be a positive integer, got ${compactSliceRows}`);
     if (!Number.isSafeInteger(compactIdleMs) || compactIdleMs < 0) throw new Error(`compactIdleMs must be a non-negative integer, got ${compactIdleMs}`);
-    if (checkpointThreshold !== undefined && !/^\d+(\.\d+)?\s*[KMGT]?i?B$/i.test(checkpointThreshold))
-      throw new Error(`checkpointThreshold must be a size like '256MB', got ${JSON.stringify(checkpointThreshold)}`);
+    const checkpointBytes = parseSize(checkpointThreshold);
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
-    const config: Record<string, string> = {};
-    if (checkpointThreshold !== undefined) config.checkpoint_threshold = checkpointThreshold;
+    const config: Record<string, string> = { checkpoint_threshold: DUCKDB_AUTOMATIC_CHECKPOINT_OFF };
     if (threads !== undefined) config.threads = String(threads);
     const instance = await DuckDBInstance.create(path, config);
     const connection = await instance.connect();
@@ -203,6 +208,7 @@ export class DuckDbStore implements Store {
     store.compactAfterRows = compactAfterRows;
     store.compactSliceRows = compactSliceRows;
     store.compactIdleMs = compactIdleMs;
+    store.checkpoints = new CheckpointSchedule(path === ':memory:' ? null : `${path}.wal`, checkpointBytes);
     if (onCompactionError) store.onCompactionError = onCompactionError;
     return store;
   }
@@ -482,6 +488,7 @@ export class DuckDbStore implements Store {
       });
     const result = pending > 0 ? await this.read(transaction, true) : await transaction();
     this.pending.clear();
+    this.checkpoints.rowsDeleted(); // repairs and retention delete rows, and so does the delta clean-up below
     if (pending > 0) {
       // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
       for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
@@ -571,7 +578,10 @@ export class DuckDbStore implements Store {
     }
     const more = this.pending.nextSlice(target, this.compactSliceRows) !== null;
     // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
-    if (!more) for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
+    if (!more) {
+      for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
+      this.checkpoints.rowsDeleted();
+    }
     return more;
   }
 
@@ -605,7 +615,9 @@ export class DuckDbStore implements Store {
 
   /**
    * Runs `task` once every earlier operation has settled: one transaction at a time on the connection.
-   * `internal` work (the next slice of a compaction) is still taken once `close` was called.
+   * `internal` work (the next slice of a compaction) is still taken once `close` was called. A checkpoint
+   * due after `task` (`duckDbCheckpoints.ts`) runs next, before any later task: `task`'s caller has its
+   * answer without waiting for it.
    */
   private serialize<T>(task: (connection: DuckDBConnection) => Promise<T>, internal = false): Promise<T> {
     if (this.closeRequested && !internal) return Promise.reject(new Error('DuckDbStore is closed'));
@@ -613,8 +625,19 @@ export class DuckDbStore implements Store {
       if (!this.connection) throw new Error('DuckDbStore is closed');
       return task(this.connection);
     });
-    this.queue = run.catch(() => undefined);
+    this.queue = run.catch(() => undefined).then(() => this.checkpointIfDue());
     return run;
+  }
+
+  /** Checkpoints when due; a failure is reported and the checkpoint tried again after the next write. */
+  private async checkpointIfDue(): Promise<void> {
+    if (!this.connection || !this.initialized || !this.checkpoints.due()) return;
+    try {
+      await this.connection.run('CHECKPOINT');
+      this.checkpoints.done();
+    } catch (error) {
+      this.onCompactionError(error);
+    }
   }
 }
 
