@@ -50,7 +50,7 @@ import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import type { SqlViews } from './SqlViews.js';
 import { duckDbSqlViews } from './duckDbSqlViews.js';
 import { appendFacts, decodeStateRow, loadFactKeys, readStateRows, storedFactKeys, upsertStates } from './duckDbWrites.js';
-import { appendRollupDeltas, compactDeltas, dropFoldedDeltas, encodedList, moveDeltaFence } from './duckDbDeltas.js';
+import { appendRollupDeltas, compactDeltas, dropFoldedDeltas, encodedList, moveDeltaFence, type FoldedGrains } from './duckDbDeltas.js';
 import { KeyHashSet } from './KeyHashSet.js';
 import { tableCutoff } from './tableCutoff.js';
 import { DuckDbStateKeys } from './duckDbStateKeys.js';
@@ -155,6 +155,11 @@ export class DuckDbStore implements Store {
   private readonly pending = new PendingDeltas();
   /** Sequence number of the last apply that appended deltas (the fence counts from 0 after `init`). */
   private deltaSeq = 0;
+  /**
+   * Delta rows compaction slices folded into the minute and hour grains and not yet into the day grain,
+   * and the last apply they cover: the day grain is folded once per compaction (`DELTA_FENCE_DDL`).
+   */
+  private dayBacklog = { rows: 0, upTo: 0 };
   private compactionQueued = false;
   /** Reads queued or running, and when the last one ended: compaction slices let reads in a row go first (`readsQuiet`). */
   private readsInFlight = 0;
@@ -230,6 +235,7 @@ export class DuckDbStore implements Store {
       this.committedWatermark = times.length === 0 ? null : new Date(Math.max(...times.map((time) => time.getTime())));
       this.deltaSeq = 0;
       this.pending.clear();
+      this.dayBacklog = { rows: 0, upTo: 0 };
       this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
       this.states = new Set(layout.states);
       this.initialized = true;
@@ -347,7 +353,10 @@ export class DuckDbStore implements Store {
     return this.committedWatermark === null ? null : new Date(this.committedWatermark);
   }
 
-  /** Rollup delta rows committed and not yet folded into the keyed tables: the compaction's backlog. */
+  /**
+   * Rollup delta rows committed and not yet folded into the keyed tables of the minute and hour grains:
+   * the compaction's backlog (the day grain catches up at the end of each compaction, `compactSlice`).
+   */
   get pendingDeltaRows(): number {
     return this.pending.rows;
   }
@@ -474,7 +483,7 @@ export class DuckDbStore implements Store {
    * pending count resets only once it commits (writes are serialized, so nothing adds deltas meanwhile).
    */
   private async compactedTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
-    const pending = this.pending.rows;
+    const pending = this.pending.rows + this.dayBacklog.rows;
     // While deltas are folded, reads wait: DuckDB 1.5.6 let a read running beside the first compaction of
     // a fresh file see none of the deltas and none of the keyed rows (an empty history, reproduced in
     // test/kit/duckDbCompaction.test.ts), so a compaction never overlaps a read.
@@ -488,6 +497,7 @@ export class DuckDbStore implements Store {
       });
     const result = pending > 0 ? await this.read(transaction, true) : await transaction();
     this.pending.clear();
+    this.dayBacklog = { rows: 0, upTo: 0 };
     this.checkpoints.rowsDeleted(); // repairs and retention delete rows, and so does the delta clean-up below
     if (pending > 0) {
       // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
@@ -508,7 +518,7 @@ export class DuckDbStore implements Store {
   private armIdleCompaction(): void {
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      if (this.appliesInFlight > 0 || this.pending.rows === 0) return; // the last of them re-arms it
+      if (this.appliesInFlight > 0 || (this.pending.rows === 0 && this.dayBacklog.rows === 0)) return; // the last of them re-arms it
       this.queueCompaction();
     }, this.compactIdleMs);
     this.idleTimer.unref();
@@ -531,7 +541,7 @@ export class DuckDbStore implements Store {
       () => {
         this.compactionQueued = false;
         if (this.pending.rows >= this.compactAfterRows) this.queueCompaction();
-        else if (this.pending.rows > 0 && this.compactIdleMs > 0 && !this.idleTimer) this.armIdleCompaction();
+        else if (this.pending.rows + this.dayBacklog.rows > 0 && this.compactIdleMs > 0 && !this.idleTimer) this.armIdleCompaction();
       },
       (error: unknown) => {
         this.compactionQueued = false;
@@ -558,25 +568,31 @@ export class DuckDbStore implements Store {
 
   /**
    * Folds the oldest pending applies' deltas (up to `compactSliceRows` rows, whole applies, none past
-   * `target`) in one transaction that moves the fence behind them; reads wait for it, as for every
-   * compaction (see `compactedTransaction`). Returns whether deltas up to `target` are left; once none
-   * are, the folded delta rows are deleted.
+   * `target`) into the minute and hour grains in one transaction that moves their fence behind them; once
+   * none up to `target` are left, one last slice folds everything the slices folded into the day grain
+   * (`DELTA_FENCE_DDL`). Reads wait for each slice, as for every compaction (see `compactedTransaction`).
+   * Returns whether a slice is left; once none is, the folded delta rows are deleted.
    */
   private async compactSlice(connection: DuckDBConnection, target: number): Promise<boolean> {
     const slice = this.pending.nextSlice(target, this.compactSliceRows);
-    if (slice) {
-      const { upTo } = slice;
-      await this.read(
+    const fold = async (upTo: number, which: FoldedGrains) =>
+      this.read(
         () =>
           inTransaction(connection, async () => {
-            for (const layout of this.rollups.values()) await compactDeltas(connection, layout, upTo);
-            await moveDeltaFence(connection, upTo);
+            for (const layout of this.rollups.values()) await compactDeltas(connection, layout, upTo, which);
+            await moveDeltaFence(connection, upTo, which);
           }),
         true,
       );
+    if (slice) {
+      await fold(slice.upTo, 'fine');
       this.pending.folded(slice);
+      this.dayBacklog = { rows: this.dayBacklog.rows + slice.rows, upTo: slice.upTo };
+    } else if (this.dayBacklog.rows > 0) {
+      await fold(this.dayBacklog.upTo, 'day');
+      this.dayBacklog = { rows: 0, upTo: 0 };
     }
-    const more = this.pending.nextSlice(target, this.compactSliceRows) !== null;
+    const more = this.pending.nextSlice(target, this.compactSliceRows) !== null || this.dayBacklog.rows > 0;
     // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
     if (!more) {
       for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
