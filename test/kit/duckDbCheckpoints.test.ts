@@ -8,10 +8,13 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbStore, type DuckDbStoreOptions } from '../../subgraphs/kit/store/DuckDbStore.js';
 import { parseSize } from '../../subgraphs/kit/store/duckDbCheckpoints.js';
 import type { StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { HOUR, LAYOUT, T0, expectedRows, order, orderDeltas, projectOrders, query } from '../support/storeFixtures.js';
+
+const original = DuckDBConnection.prototype.run;
 
 // --- harness -------------------------------------------------------------------------------------------
 
@@ -76,6 +79,23 @@ describe('DuckDbStore checkpoints', () => {
     const reopened = await openStore({}, 'checkpointed');
     expect(await reopened.store.queryBuckets(DAY_QUERY)).toEqual(expectedRows(facts.flatMap(orderDeltas), DAY_QUERY));
     expect(await reopened.store.deadLetters(10)).toHaveLength(1);
+  });
+
+  it('should let an apply already waiting for the connection go before a due checkpoint', async () => {
+    const { store } = await openStore({ checkpointThreshold: '1KB' }, 'waiting');
+    const statements: string[] = [];
+    const run = jest.spyOn(DuckDBConnection.prototype, 'run').mockImplementation(function (this: DuckDBConnection, sql, ...rest) {
+      if (sql === 'CHECKPOINT' || sql === 'COMMIT') statements.push(sql);
+      return original.call(this, sql, ...rest);
+    });
+
+    // The second apply is queued while the first runs: the checkpoint due after the first waits for it.
+    await Promise.all([store.apply(orders(200, 5), projectOrders), store.apply(orders(200, 6), projectOrders)]);
+    await store.recordDeadLetter({ receivedAt: new Date(T0), source: null, id: null, type: null, reason: 'x', event: {} }); // a later write turn
+    run.mockRestore();
+
+    expect(statements.slice(0, 3)).toEqual(['COMMIT', 'COMMIT', 'CHECKPOINT']);
+    expect(await store.queryBuckets(DAY_QUERY)).toEqual(expectedRows([...orders(200, 5), ...orders(200, 6)].flatMap(orderDeltas), DAY_QUERY));
   });
 
   it('should keep an in-memory store reading the same after the checkpoints that reclaim folded deltas', async () => {

@@ -166,6 +166,10 @@ export class DuckDbStore implements Store {
   private lastReadAt = 0;
   /** Applies waiting for or holding the write connection: an idle compaction waits for none to be left. */
   private appliesInFlight = 0;
+  /** Applies queued for the write connection that have not started: a due checkpoint lets them go first (`checkpointIfDue`). */
+  private appliesWaiting = 0;
+  /** When a due checkpoint was first put off for a waiting apply (null: not put off). */
+  private checkpointPutOffSince: number | null = null;
   private closeRequested = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private compactAfterRows = 200_000;
@@ -247,7 +251,14 @@ export class DuckDbStore implements Store {
     if (batch.candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
 
     this.appliesInFlight++;
+    this.appliesWaiting++;
+    let waiting = true;
+    const started = () => {
+      if (waiting) this.appliesWaiting--;
+      waiting = false;
+    };
     return this.exclusive(async (connection) => {
+      started();
       let raised: Date | null = null;
       let appended = 0;
       const seq = ++this.deltaSeq;
@@ -284,6 +295,7 @@ export class DuckDbStore implements Store {
       this.pending.add(seq, appended);
       return result;
     }).finally(() => {
+      started(); // refused before its turn (the store closed): it waits no more
       this.appliesInFlight--;
       if (this.pending.rows > 0) this.afterDeltas();
     });
@@ -645,9 +657,20 @@ export class DuckDbStore implements Store {
     return run;
   }
 
-  /** Checkpoints when due; a failure is reported and the checkpoint tried again after the next write. */
+  /**
+   * Checkpoints when due; a failure is reported and the checkpoint tried again after the next write. An
+   * apply already waiting for the connection goes first (a checkpoint of a 16 MB log takes ~60 ms, which
+   * every apply queued behind it waited on top of its own, issue #13): the checkpoint runs after the first
+   * write turn that leaves none waiting, or once it has been put off for `CHECKPOINT_PUT_OFF_MS`, so a
+   * stream that always has an apply waiting still checkpoints.
+   */
   private async checkpointIfDue(): Promise<void> {
     if (!this.connection || !this.initialized || !this.checkpoints.due()) return;
+    if (this.appliesWaiting > 0 && !this.closeRequested) {
+      this.checkpointPutOffSince ??= Date.now();
+      if (Date.now() - this.checkpointPutOffSince < CHECKPOINT_PUT_OFF_MS) return;
+    }
+    this.checkpointPutOffSince = null;
     try {
       await this.connection.run('CHECKPOINT');
       this.checkpoints.done();
@@ -671,6 +694,9 @@ async function lockDownDatabase(connection: DuckDBConnection, allowedDirectories
 /** How long reads must have been quiet before the next compaction slice starts, and the longest a slice waits for that. */
 const READ_QUIET_MS = 20;
 const READ_YIELD_MS = 1_000;
+
+/** The longest a due checkpoint is put off for applies waiting for the write connection (`checkpointIfDue`). */
+const CHECKPOINT_PUT_OFF_MS = 1_000;
 
 /** Runs `work` in a transaction: commits its result, or rolls back and rethrows so nothing is half-applied. */
 async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
