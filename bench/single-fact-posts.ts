@@ -6,7 +6,7 @@
  * threads included), the POST round trip p50/p99 and the load average. Each fact is an order of its own in
  * the current minute, as a live stream sends them.
  *
- *   npx tsx bench/single-fact-posts.ts [--rate 100] [--seconds 20] [--store memory|file]
+ *   npx tsx bench/single-fact-posts.ts [--rate 100] [--seconds 20] [--store memory|file] [--duckdb-threads 1]
  *   npx tsx bench/single-fact-posts.ts "--node-args=--cpu-prof --cpu-prof-dir=/tmp/prof"   # profile the subgraph
  *
  * Build first (`npm run build`): the subgraph runs from `dist/`.
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     store: { type: 'string', default: 'memory' },
     'node-args': { type: 'string', default: '' },
+    'duckdb-threads': { type: 'string' }, // MESH_DUCKDB_THREADS; unset: DuckDB's default, one per core
   },
 });
 const rate = Number(values.rate);
@@ -44,6 +45,7 @@ const child = spawn(process.execPath, [...values['node-args'].split(' ').filter(
     MESH_DATA_DIR: dir,
     MESH_EXPORT_DIR: dir,
     MESH_EXPORT_INTERVAL_MINUTES: '0',
+    ...(values['duckdb-threads'] && { MESH_DUCKDB_THREADS: values['duckdb-threads'] }),
   },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
@@ -110,7 +112,7 @@ try {
   const cpu = cpuMs(child.pid!) - cpuBefore;
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
   console.log(
-    `${latencies.length} single-fact POSTs at ${rate}/s (${values.store} store): subgraph CPU ${((cpu / (seconds * 1000)) * 100).toFixed(0)} % of a core, ` +
+    `${latencies.length} single-fact POSTs at ${rate}/s (${values.store} store, DuckDB threads ${values['duckdb-threads'] ?? 'default'}): subgraph CPU ${((cpu / (seconds * 1000)) * 100).toFixed(0)} % of a core, ` +
       `${((cpu * 1000) / latencies.length).toFixed(0)} µs per fact; POST p50 ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms; load average ${load} before, ` +
       `${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} after`,
   );

@@ -51,7 +51,7 @@ export function postgresSchemaName(domain: string, namespace?: string): string {
  * With `lockDown`, a DuckDB database is opened for the SQL port: external access only to those folders.
  */
 export async function openStore(config: StoreConfig, domain: string, namespace?: string, lockDown?: { allowedDirectories: readonly string[] }): Promise<Store> {
-  if (config.kind === 'duckdb') return DuckDbStore.open({ path: config.path, ...(lockDown && { lockDown }) });
+  if (config.kind === 'duckdb') return DuckDbStore.open({ path: config.path, threads: config.threads, ...(lockDown && { lockDown }) });
   return PostgresStore.open({ url: config.url, schema: postgresSchemaName(domain, namespace), timeouts: config.timeouts });
 }
 
