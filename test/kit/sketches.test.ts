@@ -153,7 +153,9 @@ describe('QuantileSketch', () => {
       for (const sketch of [merged, halves[1]]) {
         expect(sketch.count).toBe(library.count);
         expect(Array.from(sketch.encode())).toEqual(Array.from(whole.encode()));
-        for (const q of [0, 0.01, 0.25, 0.5, 0.75, 0.95, 0.99, 1]) expect(sketch.quantile(q)).toBe(library.getValueAtQuantile(q));
+        const qs = [0, 0.01, 0.25, 0.5, 0.75, 0.95, 0.99, 1];
+        for (const q of qs) expect(sketch.quantile(q)).toBe(library.getValueAtQuantile(q));
+        expect(sketch.quantiles(qs)).toEqual(qs.map((q) => library.getValueAtQuantile(q)));
       }
     }
   });

@@ -148,6 +148,25 @@ export class QuantileBins {
     return this.high;
   }
 
+  /** `keyAtRank(rank, true)` of each of `ranks` (ascending), in one pass over the bins. */
+  keysAtRanks(ranks: readonly number[]): number[] {
+    const found: number[] = [];
+    let running = 0;
+    const visit = (key: number, count: number) => {
+      running += count;
+      while (found.length < ranks.length && running > ranks[found.length]) found.push(key);
+    };
+    if (this.keys !== null) {
+      const counts = this.counts as number[];
+      for (let i = 0; i < this.keys.length && found.length < ranks.length; i++) visit(this.keys[i], counts[i]);
+    } else {
+      const counts = this.counts as Float64Array;
+      for (let key = this.low; key <= this.high && found.length < ranks.length; key++) visit(key, counts[key - this.offset]);
+    }
+    while (found.length < ranks.length) found.push(this.high);
+    return found;
+  }
+
   private copy(other: QuantileBins): void {
     this.keys = other.keys === null ? null : other.keys.slice();
     this.counts = other.counts.slice();

@@ -69,6 +69,22 @@ export class QuantileSketch {
     return MAPPING.value(this.positive.keyAtRank(rank - this.zeros - negatives, true));
   }
 
+  /** `quantile` of each of `qs`, in one pass over the bins when `qs` ascend (as a measure's percentiles do). */
+  quantiles(qs: readonly number[]): Array<number | null> {
+    const ascending = qs.every((q, i) => q >= 0 && q <= 1 && (i === 0 || qs[i - 1] <= q));
+    if (this.count === 0 || !ascending) return qs.map((q) => this.quantile(q));
+    const answers: Array<number | null> = [];
+    const ranks: number[] = [];
+    const below = this.zeros + this.negative.count;
+    for (const q of qs) {
+      const rank = q * (this.count - 1);
+      if (rank >= below) ranks.push(rank - below);
+      else answers.push(this.quantile(q));
+    }
+    for (const key of this.positive.keysAtRanks(ranks)) answers.push(MAPPING.value(key));
+    return answers;
+  }
+
   merge(other: QuantileSketch): void {
     if (other === this) other = other.clone();
     this.positive.merge(other.positive);
