@@ -168,6 +168,14 @@ describe('QuantileSketch', () => {
     const sketch = QuantileSketch.decode(stored);
     expect(Array.from(sketch.encode())).toEqual(Array.from(stored));
     for (const q of [0, 0.1, 0.5, 0.95, 1]) expect(sketch.quantile(q)).toBe(library.getValueAtQuantile(q));
+    // A sketch read from bytes takes samples and merges like one filled sample by sample.
+    for (const value of [-4, 37, 5e4, ...Array.from({ length: 40 }, (_, i) => i * 3.3)]) {
+      sketch.add(value);
+      library.accept(value);
+    }
+    sketch.merge(QuantileSketch.decode(stored));
+    for (const value of [36.5, 36.5, 120, -4, 0, 1e-320, 999.99, 0.01, 0.5]) library.accept(value);
+    for (const q of [0, 0.05, 0.1, 0.5, 0.95, 1]) expect(sketch.quantile(q)).toBe(library.getValueAtQuantile(q));
     expect(() => QuantileSketch.decode(Uint8Array.from([33, 0, 2, 4, 1, 0, 1, 0]))).toThrow('keys out of order');
     expect(() => QuantileSketch.decode(Uint8Array.from([0x20, 0, 0, 0]))).toThrow('unknown format');
   });

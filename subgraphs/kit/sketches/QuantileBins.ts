@@ -1,18 +1,26 @@
 /**
  * The bins of one sign of a percentile sketch (`QuantileSketch.ts`): a count per DDSketch key, the same
- * bins `@datadog/sketches-js`'s `DenseStore` keeps, held so that reads stay cheap as sketches fill.
+ * bins `@datadog/sketches-js`'s `DenseStore` keeps, and their stored form (the bin count, the first key
+ * and the key gaps as zigzag/plain varints, each followed by its count).
  *
- * A sketch read from storage holds its occupied bins only (sparse: ascending keys and their counts, one
- * allocation each, however wide the key range). A sketch merged into, or filled sample by sample past
- * `SPARSE_LIMIT` bins, turns dense: one `Float64Array` over its key range, so each further merge is one
- * add per bin of the other sketch and allocates nothing while the keys stay in range. The library's
- * `DenseStore` instead kept every sketch dense in plain arrays grown 128 bins at a time and re-centred on
- * each growth: decoding and merging the ~1,500 sketches of a 30-day per-product query then spent more
- * time in allocation and garbage collection than in adding counts, and more so as sketches filled with
- * facts (issue #16).
+ * Held three ways, so that a query merging thousands of stored sketches allocates almost nothing per
+ * sketch, however many facts each one summarises (issue #16):
+ * - read: the stored bytes themselves, checked once when read; merging one into another, or answering a
+ *   quantile from it, walks the bytes. A copy shares them (they are never written to);
+ * - sparse: occupied keys ascending and their counts, for a sketch filled sample by sample (a rollup
+ *   delta mostly holds a few samples);
+ * - dense: one `Float64Array` over the key range, for a sketch merged into or filled past `SPARSE_LIMIT`
+ *   bins: each further merge adds into it and allocates nothing while keys stay in range.
+ * The library's `DenseStore` kept every sketch dense in plain arrays grown 128 bins at a time and
+ * re-centred on each growth: decoding and merging the ~1,500 sketches of a 30-day per-product query spent
+ * more time allocating and collecting than adding counts, the more so as sketches filled.
  */
 export class QuantileBins {
-  /** Sparse: occupied keys, ascending. Null when dense. */
+  /** Read: the stored bytes, `at` the first bin's key, `stored` the bins there. Null otherwise. */
+  private bytes: Uint8Array | null = null;
+  private at = 0;
+  private stored = 0;
+  /** Sparse: occupied keys, ascending. Null when read or dense. */
   private keys: number[] | null = [];
   /** Sparse: the count of each key in `keys`. Dense: the count of key `offset + i` at `i`. */
   private counts: number[] | Float64Array = [];
@@ -24,8 +32,54 @@ export class QuantileBins {
   /** Sum of the counts. */
   count = 0;
 
+  /**
+   * Reads bins written by `write` at `reader.at`, checking every varint and that keys ascend, and moves
+   * past them. The bins keep referring to `reader.bytes`, which must not change afterwards.
+   */
+  static read(reader: Reader): QuantileBins {
+    const bins = new QuantileBins();
+    const size = readVarint(reader);
+    bins.bytes = reader.bytes;
+    bins.keys = null;
+    bins.at = reader.at;
+    bins.stored = size;
+    let key = 0;
+    for (let i = 0; i < size; i++) {
+      if (i === 0) key = unzigzag(readVarint(reader));
+      else {
+        const gap = readVarint(reader);
+        if (gap === 0) throw new Error('quantile sketch: keys out of order');
+        key += gap;
+      }
+      if (i === 0) bins.low = key;
+      bins.count += readVarint(reader);
+    }
+    bins.high = size > 0 ? key : -Infinity;
+    if (!Number.isSafeInteger(bins.count)) throw new Error('quantile sketch: count out of range');
+    return bins;
+  }
+
+  /** Appends the stored form: the number of occupied bins, then each one's key (gap) and count. */
+  write(out: number[]): void {
+    if (this.bytes !== null) {
+      writeVarint(out, this.stored);
+      // Already in the stored form: copy it through.
+      const end = this.endOfStored();
+      for (let i = this.at; i < end; i++) out.push(this.bytes[i]);
+      return;
+    }
+    writeVarint(out, this.size);
+    let previous: number | null = null;
+    this.forEach((key, count) => {
+      writeVarint(out, previous === null ? zigzag(key) : key - previous);
+      writeVarint(out, count);
+      previous = key;
+    });
+  }
+
   /** Adds `weight` (a positive integer) to bin `key`. */
   add(key: number, weight = 1): void {
+    if (this.bytes !== null) this.unread();
     this.count += weight;
     if (key < this.low) this.low = key;
     if (key > this.high) this.high = key;
@@ -36,59 +90,46 @@ export class QuantileBins {
       return;
     }
     const counts = this.counts as number[];
-    // Keys mostly come ascending (decoding): look at the end first.
-    const last = keys.length - 1;
-    if (last < 0 || keys[last] < key) {
-      if (keys.length < SPARSE_LIMIT) {
-        keys.push(key);
-        counts.push(weight);
-        return;
-      }
-    } else {
-      const at = search(keys, key);
-      if (keys[at] === key) {
-        counts[at] += weight;
-        return;
-      }
-      if (keys.length < SPARSE_LIMIT) {
-        keys.splice(at, 0, key);
-        counts.splice(at, 0, weight);
-        return;
-      }
+    const at = keys.length > 0 && keys[keys.length - 1] < key ? keys.length : search(keys, key);
+    if (keys[at] === key) {
+      counts[at] += weight;
+      return;
+    }
+    if (keys.length < SPARSE_LIMIT) {
+      keys.splice(at, 0, key);
+      counts.splice(at, 0, weight);
+      return;
     }
     this.densify(key, key);
     (this.counts as Float64Array)[key - this.offset] += weight;
-  }
-
-  /**
-   * Appends bin `key` past every key held (sparse only, as `decode` reads them): no search, no limit, so
-   * a stored sketch is read into exactly two arrays.
-   */
-  append(key: number, weight: number): void {
-    (this.keys as number[]).push(key);
-    (this.counts as number[]).push(weight);
-    this.count += weight;
-    if (key < this.low) this.low = key;
-    this.high = key;
   }
 
   /** Adds every bin of `other`. */
   merge(other: QuantileBins): void {
     if (other.count === 0) return;
     if (this.count === 0) return this.copy(other);
-    if (this.keys !== null) this.densify(other.low, other.high);
+    if (this.keys !== null || this.bytes !== null) this.densify(other.low, other.high);
     else this.cover(other.low, other.high);
     const into = this.counts as Float64Array;
     const shift = this.offset;
-    if (other.keys !== null) {
-      const { keys, counts } = other;
+    if (other.bytes !== null) {
+      const bytes = other.bytes;
+      let at = other.at;
+      let key = 0;
+      for (let i = 0; i < other.stored; i++) {
+        const gap = varintAt(bytes, at);
+        key = i === 0 ? unzigzag(gap) : key + gap;
+        into[key - shift] += varintAt(bytes, next);
+        at = next;
+      }
+    } else if (other.keys !== null) {
+      const { keys } = other;
+      const counts = other.counts as number[];
       for (let i = 0; i < keys.length; i++) into[keys[i] - shift] += counts[i];
     } else {
       const counts = other.counts as Float64Array;
-      const from = other.low - other.offset;
-      const to = other.high - other.offset;
       const delta = other.offset - shift;
-      for (let i = from; i <= to; i++) into[i + delta] += counts[i];
+      for (let i = other.low - other.offset; i <= other.high - other.offset; i++) into[i + delta] += counts[i];
     }
     this.count += other.count;
     if (other.low < this.low) this.low = other.low;
@@ -103,20 +144,32 @@ export class QuantileBins {
 
   /** Calls `visit` for each occupied bin, keys ascending. */
   forEach(visit: (key: number, count: number) => void): void {
-    if (this.keys !== null) {
+    if (this.bytes !== null) {
+      const bytes = this.bytes;
+      let at = this.at;
+      let key = 0;
+      for (let i = 0; i < this.stored; i++) {
+        const gap = varintAt(bytes, at);
+        key = i === 0 ? unzigzag(gap) : key + gap;
+        const count = varintAt(bytes, next);
+        at = next;
+        visit(key, count);
+      }
+    } else if (this.keys !== null) {
       const counts = this.counts as number[];
-      this.keys.forEach((key, i) => visit(key, counts[i]));
-      return;
-    }
-    const counts = this.counts as Float64Array;
-    for (let key = this.low; key <= this.high; key++) {
-      const count = counts[key - this.offset];
-      if (count > 0) visit(key, count);
+      for (let i = 0; i < this.keys.length; i++) visit(this.keys[i], counts[i]);
+    } else {
+      const counts = this.counts as Float64Array;
+      for (let key = this.low; key <= this.high; key++) {
+        const count = counts[key - this.offset];
+        if (count > 0) visit(key, count);
+      }
     }
   }
 
   /** Occupied bins. */
   get size(): number {
+    if (this.bytes !== null) return this.stored;
     if (this.keys !== null) return this.keys.length;
     let size = 0;
     this.forEach(() => size++);
@@ -129,63 +182,58 @@ export class QuantileBins {
    * count reaches rank + 1. The highest key when none does.
    */
   keyAtRank(rank: number, lower: boolean): number {
-    let running = 0;
-    if (this.keys !== null) {
-      const { keys } = this;
-      const counts = this.counts as number[];
-      for (let i = 0; i < keys.length; i++) {
-        running += counts[i];
-        if (lower ? running > rank : running >= rank + 1) return keys[i];
-      }
-      return this.high;
-    }
-    const counts = this.counts as Float64Array;
-    const shift = this.offset;
-    for (let key = this.low; key <= this.high; key++) {
-      running += counts[key - shift];
-      if (lower ? running > rank : running >= rank + 1) return key;
-    }
-    return this.high;
+    // Counts are integers: a running count reaches rank + 1 when it exceeds ceil(rank + 1) - 1.
+    return this.keysAtRanks([lower ? rank : Math.ceil(rank + 1) - 1])[0];
   }
 
   /** `keyAtRank(rank, true)` of each of `ranks` (ascending), in one pass over the bins. */
   keysAtRanks(ranks: readonly number[]): number[] {
     const found: number[] = [];
     let running = 0;
-    const visit = (key: number, count: number) => {
+    this.forEach((key, count) => {
       running += count;
       while (found.length < ranks.length && running > ranks[found.length]) found.push(key);
-    };
-    if (this.keys !== null) {
-      const counts = this.counts as number[];
-      for (let i = 0; i < this.keys.length && found.length < ranks.length; i++) visit(this.keys[i], counts[i]);
-    } else {
-      const counts = this.counts as Float64Array;
-      for (let key = this.low; key <= this.high && found.length < ranks.length; key++) visit(key, counts[key - this.offset]);
-    }
+    });
     while (found.length < ranks.length) found.push(this.high);
     return found;
   }
 
   private copy(other: QuantileBins): void {
+    this.bytes = other.bytes;
+    this.at = other.at;
+    this.stored = other.stored;
     this.keys = other.keys === null ? null : other.keys.slice();
-    this.counts = other.counts.slice();
+    this.counts = other.bytes === null ? other.counts.slice() : this.counts;
     this.offset = other.offset;
     this.low = other.low;
     this.high = other.high;
     this.count = other.count;
   }
 
+  /** Turns read bins sparse (before an add). */
+  private unread(): void {
+    const keys: number[] = [];
+    const counts: number[] = [];
+    this.forEach((key, count) => {
+      keys.push(key);
+      counts.push(count);
+    });
+    this.bytes = null;
+    this.keys = keys;
+    this.counts = counts;
+  }
+
   /** Turns dense over the held keys and [from, to]. */
   private densify(from: number, to: number): void {
-    const keys = this.keys as number[];
-    const counts = this.counts as number[];
+    const held = this.clone();
+    this.bytes = null;
     this.keys = null;
     this.counts = new Float64Array(0);
     this.offset = 0;
     this.cover(Math.min(from, this.low), Math.max(to, this.high));
     const dense = this.counts;
-    for (let i = 0; i < keys.length; i++) dense[keys[i] - this.offset] += counts[i];
+    const shift = this.offset;
+    held.forEach((key, count) => (dense[key - shift] += count));
   }
 
   /** Grows the dense array to hold keys [from, to], with room to spare on the side it grows. */
@@ -205,6 +253,22 @@ export class QuantileBins {
     this.counts = grown;
     this.offset = start;
   }
+
+  /** Where the stored bins end in `bytes`. */
+  private endOfStored(): number {
+    let at = this.at;
+    for (let i = 0; i < 2 * this.stored; i++) {
+      varintAt(this.bytes!, at);
+      at = next;
+    }
+    return at;
+  }
+}
+
+/** Where `readVarint` reads. */
+export interface Reader {
+  bytes: Uint8Array;
+  at: number;
 }
 
 /**
@@ -227,3 +291,53 @@ function search(keys: readonly number[], key: number): number {
   }
   return lo;
 }
+
+/** Non-negative integers up to 2^53, 7 bits a byte (arithmetic, not bit operators, past 2^31). */
+export function writeVarint(out: number[], value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`quantile sketch: cannot encode ${value}`);
+  while (value >= 0x80) {
+    out.push((value % 0x80) | 0x80);
+    value = Math.floor(value / 0x80);
+  }
+  out.push(value);
+}
+
+/** Reads a varint, checking it is whole and at most 8 bytes long. */
+export function readVarint(reader: Reader): number {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    if (reader.at >= reader.bytes.length) throw new Error('quantile sketch: truncated');
+    const byte = reader.bytes[reader.at++];
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return value;
+    scale *= 0x80;
+    if (scale > 2 ** 56) throw new Error('quantile sketch: varint too long');
+  }
+}
+
+/** Where the last `varintAt` stopped: a module variable, so walking stored bins allocates nothing. */
+let next = 0;
+
+/** The varint at `at` of bytes `read` already checked; sets `next` past it. */
+function varintAt(bytes: Uint8Array, at: number): number {
+  let byte = bytes[at++];
+  if (byte < 0x80) {
+    next = at;
+    return byte;
+  }
+  let value = byte & 0x7f;
+  let scale = 0x80;
+  for (;;) {
+    byte = bytes[at++];
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) {
+      next = at;
+      return value;
+    }
+    scale *= 0x80;
+  }
+}
+
+const zigzag = (n: number): number => (n < 0 ? -2 * n - 1 : 2 * n);
+const unzigzag = (n: number): number => (n % 2 === 1 ? -(n + 1) / 2 : n / 2);

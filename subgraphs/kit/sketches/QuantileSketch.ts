@@ -1,5 +1,5 @@
 import { DDSketch } from '@datadog/sketches-js';
-import { QuantileBins } from './QuantileBins.js';
+import { QuantileBins, readVarint, writeVarint } from './QuantileBins.js';
 
 /*
  * Percentiles from DDSketch (Masson et al., VLDB 2019): every quantile is within 1 % of the exact value
@@ -99,8 +99,8 @@ export class QuantileSketch {
   encode(): Uint8Array {
     const out: number[] = [FORMAT];
     writeVarint(out, this.zeros);
-    writeBins(out, this.positive);
-    writeBins(out, this.negative);
+    this.positive.write(out);
+    this.negative.write(out);
     return Uint8Array.from(out);
   }
 
@@ -109,67 +109,9 @@ export class QuantileSketch {
     if (bytes[0] !== FORMAT) throw new Error(`quantile sketch: unknown format ${bytes[0]}`);
     const reader = { bytes, at: 1 };
     const zeros = readVarint(reader);
-    const positive = readBins(reader);
-    const negative = readBins(reader);
+    const positive = QuantileBins.read(reader);
+    const negative = QuantileBins.read(reader);
     if (reader.at !== bytes.length) throw new Error('quantile sketch: trailing bytes');
     return new QuantileSketch(positive, negative, zeros);
   }
 }
-
-/** A store's occupied bins in key order: their number, the first key, key gaps, and counts. */
-function writeBins(out: number[], bins: QuantileBins): void {
-  writeVarint(out, bins.size);
-  let previous: number | null = null;
-  bins.forEach((key, count) => {
-    writeVarint(out, previous === null ? zigzag(key) : key - previous);
-    writeVarint(out, count);
-    previous = key;
-  });
-}
-
-function readBins(reader: Reader): QuantileBins {
-  const bins = new QuantileBins();
-  const size = readVarint(reader);
-  let key = 0;
-  for (let i = 0; i < size; i++) {
-    if (i === 0) key = unzigzag(readVarint(reader));
-    else {
-      const gap = readVarint(reader);
-      if (gap === 0) throw new Error('quantile sketch: keys out of order');
-      key += gap;
-    }
-    bins.append(key, readVarint(reader));
-  }
-  return bins;
-}
-
-interface Reader {
-  bytes: Uint8Array;
-  at: number;
-}
-
-/** Non-negative integers up to 2^53, 7 bits a byte (arithmetic, not bit operators, past 2^31). */
-function writeVarint(out: number[], value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`quantile sketch: cannot encode ${value}`);
-  while (value >= 0x80) {
-    out.push((value % 0x80) | 0x80);
-    value = Math.floor(value / 0x80);
-  }
-  out.push(value);
-}
-
-function readVarint(reader: Reader): number {
-  let value = 0;
-  let scale = 1;
-  for (;;) {
-    if (reader.at >= reader.bytes.length) throw new Error('quantile sketch: truncated');
-    const byte = reader.bytes[reader.at++];
-    value += (byte & 0x7f) * scale;
-    if (byte < 0x80) return value;
-    scale *= 0x80;
-    if (scale > 2 ** 56) throw new Error('quantile sketch: varint too long');
-  }
-}
-
-const zigzag = (n: number): number => (n < 0 ? -2 * n - 1 : 2 * n);
-const unzigzag = (n: number): number => (n % 2 === 1 ? -(n + 1) / 2 : n / 2);
