@@ -108,6 +108,12 @@ export class QuantileBins {
   merge(other: QuantileBins): void {
     if (other.count === 0) return;
     if (this.count === 0) return this.copy(other);
+    const otherBins = other.bytes !== null ? other.stored : other.keys !== null ? other.keys.length : Infinity;
+    if (this.keys !== null && this.keys.length + otherBins <= SPARSE_LIMIT) {
+      // Few bins both sides (a batch's deltas mostly): stay sparse rather than allocate a key range.
+      other.forEach((key, count) => this.add(key, count));
+      return;
+    }
     if (this.keys !== null || this.bytes !== null) this.densify(other.low, other.high);
     else this.cover(other.low, other.high);
     const into = this.counts as Float64Array;
