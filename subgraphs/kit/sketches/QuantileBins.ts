@@ -21,9 +21,9 @@ export class QuantileBins {
   private at = 0;
   private stored = 0;
   /** Sparse: occupied keys, ascending. Null when read or dense. */
-  private keys: number[] | null = [];
-  /** Sparse: the count of each key in `keys`. Dense: the count of key `offset + i` at `i`. */
-  private counts: number[] | Float64Array = [];
+  private keys: number[] | null;
+  /** Sparse: the count of each key in `keys`. Dense: the count of key `offset + i` at `i` (`NONE` until a key). */
+  private counts: number[] | Float64Array;
   /** Dense: the key of `counts[0]`. */
   private offset = 0;
   /** Lowest and highest occupied key (Infinity/-Infinity when empty). */
@@ -32,15 +32,24 @@ export class QuantileBins {
   /** Sum of the counts. */
   count = 0;
 
+  private constructor(keys: number[] | null, counts: number[] | Float64Array) {
+    this.keys = keys;
+    this.counts = counts;
+  }
+
+  /** Empty bins, sparse: the first samples are inserted into two small arrays. */
+  static empty(): QuantileBins {
+    return new QuantileBins([], []);
+  }
+
   /**
    * Reads bins written by `write` at `reader.at`, checking every varint and that keys ascend, and moves
    * past them. The bins keep referring to `reader.bytes`, which must not change afterwards.
    */
   static read(reader: Reader): QuantileBins {
-    const bins = new QuantileBins();
+    const bins = new QuantileBins(null, NONE);
     const size = readVarint(reader);
     bins.bytes = reader.bytes;
-    bins.keys = null;
     bins.at = reader.at;
     bins.stored = size;
     let key = 0;
@@ -109,8 +118,10 @@ export class QuantileBins {
     if (other.count === 0) return;
     if (this.count === 0) return this.copy(other);
     const otherBins = other.bytes !== null ? other.stored : other.keys !== null ? other.keys.length : Infinity;
-    if (this.keys !== null && this.keys.length + otherBins <= SPARSE_LIMIT) {
+    const bins = this.bytes !== null ? this.stored : this.keys !== null ? this.keys.length : Infinity;
+    if (bins + otherBins <= SPARSE_LIMIT) {
       // Few bins both sides (a batch's deltas mostly): stay sparse rather than allocate a key range.
+      if (this.bytes !== null) this.unread();
       other.forEach((key, count) => this.add(key, count));
       return;
     }
@@ -143,7 +154,7 @@ export class QuantileBins {
   }
 
   clone(): QuantileBins {
-    const copy = new QuantileBins();
+    const copy = new QuantileBins(null, NONE);
     copy.copy(this);
     return copy;
   }
@@ -209,7 +220,7 @@ export class QuantileBins {
     this.at = other.at;
     this.stored = other.stored;
     this.keys = other.keys === null ? null : other.keys.slice();
-    this.counts = other.bytes === null ? other.counts.slice() : this.counts;
+    this.counts = other.bytes === null ? other.counts.slice() : NONE;
     this.offset = other.offset;
     this.low = other.low;
     this.high = other.high;
@@ -234,7 +245,7 @@ export class QuantileBins {
     const held = this.clone();
     this.bytes = null;
     this.keys = null;
-    this.counts = new Float64Array(0);
+    this.counts = NONE;
     this.offset = 0;
     this.cover(Math.min(from, this.low), Math.max(to, this.high));
     const dense = this.counts;
@@ -282,6 +293,9 @@ export interface Reader {
  * inserting into sorted arrays would cost more than one dense array over the key range.
  */
 const SPARSE_LIMIT = 32;
+
+/** No counts (read bins, or dense before the first key): empty, so nothing can write into it. */
+const NONE = new Float64Array(0);
 
 /** Keys a dense array grows by beyond what a merge needs, so a run of merges reallocates rarely. */
 const SLACK = 32;

@@ -37,7 +37,7 @@ export class QuantileSketch {
   ) {}
 
   static empty(): QuantileSketch {
-    return new QuantileSketch(new QuantileBins(), new QuantileBins(), 0);
+    return new QuantileSketch(QuantileBins.empty(), QuantileBins.empty(), 0);
   }
 
   /** Adds one sample; it must be a finite number. */
