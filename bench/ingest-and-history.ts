@@ -370,10 +370,17 @@ async function measure(subject: Subject): Promise<Figures> {
     const runtime = await open(subject);
     let ingestMs = 0;
     const { cpuMs } = ingest ? await timed(async () => (ingestMs = await bulkIngest(runtime, from, to))) : { cpuMs: 0 };
+    const pending = (runtime.store as Partial<DuckDbStore>).pendingDeltaRows;
+    if (pending !== undefined) progress(`  rollup delta rows not yet compacted when the queries start: ${pending.toLocaleString('en')}`);
     const history = await timeHistory(runtime);
     const analytics = await timeAnalytics(runtime);
     const distinct = await timeDistinct(runtime);
+    const before = (runtime.store as Partial<DuckDbStore>).pendingDeltaRows;
     const percentiles = await timePercentiles(runtime);
+    if (before !== undefined)
+      progress(
+        `  delta rows not yet compacted around the percentiles query: ${before.toLocaleString('en')} → ${(runtime.store as DuckDbStore).pendingDeltaRows.toLocaleString('en')}`,
+      );
     await runtime.close();
     const raw = subject.rawScan ? await subject.rawScan() : null;
     if (raw && raw.orders !== history.orders) throw new Error(`rollups disagree with raw facts: ${history.orders} vs ${raw.orders}`);
