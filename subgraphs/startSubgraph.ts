@@ -6,6 +6,7 @@ import {
   PostgresStore,
   consumeFacts,
   createProductMetrics,
+  type ProductMetrics,
   gatewayTokenAuthenticator,
   loadTypeDefs,
   observedBus,
@@ -34,6 +35,8 @@ export interface RunningSubgraph {
   exports: ReturnType<typeof scheduleExports> | null;
   runtime: DataProductRuntime;
   served: ServedDataProduct;
+  /** The series served on `/metrics` (the store and bus calls feed them). */
+  metrics: ProductMetrics;
   /** Stops serving, then closes bus and store. */
   close(): Promise<void>;
 }
@@ -159,6 +162,7 @@ export async function startSubgraph(
   return {
     runtime,
     served,
+    metrics,
     exports,
     eventMesh: mesh,
     close: async () => {

@@ -7,6 +7,7 @@
  */
 import { WebSocket } from 'ws';
 import type { FrameWriter } from './createFrameBatcher.js';
+import type { OutboundQueue } from '../subscriptions/createOutboundQueue.js';
 import type { HeartbeatSocket } from './createHeartbeat.js';
 
 /** An unmasked ping with no payload, as `ws` sends `ping()` (RFC 6455 §5.5.2). */
@@ -18,6 +19,8 @@ type SendOptions = Parameters<WebSocket['send']>[1];
 export class FramedWebSocket extends WebSocket implements HeartbeatSocket {
   /** Set by the adapter: the connection's queued subscription messages, flushed before each write of ws. */
   batch: Pick<FrameWriter, 'flush' | 'piggyback' | 'flushPiggyback'> | undefined = undefined;
+  /** Set by the adapter with `batch`: the connection's bounded outbound queue. */
+  outbound: Pick<OutboundQueue, 'cutOffIfBehind'> | undefined = undefined;
   // Declared here so that every connection has one shape (createHeartbeat sets them).
   heartbeatAlive: boolean | undefined = undefined;
   heartbeatBucket: Set<HeartbeatSocket> | undefined = undefined;
@@ -46,6 +49,17 @@ export class FramedWebSocket extends WebSocket implements HeartbeatSocket {
    */
   sendDeferredPing(): void {
     this.batch?.flushPiggyback();
+  }
+
+  /**
+   * A connection that did not answer its ping: one with a backlog of subscription messages is cut off as
+   * too slow (1013 and the reason telling it to resume from its last cursor, as at its queue's bound);
+   * its pong may wait behind that backlog. Without one, false: the heartbeat terminates it.
+   */
+  closeUnanswered(): boolean {
+    if (!this.outbound) return false;
+    this.batch?.flush();
+    return this.outbound.cutOffIfBehind();
   }
 
   override ping(...args: Parameters<WebSocket['ping']>): void {

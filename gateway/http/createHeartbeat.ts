@@ -1,7 +1,8 @@
 /**
  * Keep-alive for the gateway's client websockets: each connection is pinged once per `intervalMs`, and
  * one that has not answered the previous ping by then is terminated (as graphql-ws's own keep-alive
- * does: 12 s, and a dead client goes after at most two intervals). graphql-ws keeps a `setInterval`, a
+ * does: 12 s, and a dead client goes after at most two intervals), or cut off as too slow (1013) when
+ * it has a backlog of messages its pong may wait behind (`closeUnanswered`). graphql-ws keeps a `setInterval`, a
  * `setTimeout` and a `pong` listener per connection for that; at 10,000 dashboards those timers and
  * closures were a measurable part of each idle client's memory and of the gateway's CPU. Here one timer
  * serves every connection: connections are spread over `slices` buckets and each tick pings one bucket,
@@ -36,6 +37,13 @@ export interface HeartbeatSocket extends WebSocket {
    */
   deferPing?(): void;
   sendDeferredPing?(): void;
+  /**
+   * Called instead of terminating a connection that did not answer its ping: returns true when it
+   * closed the connection itself (`FramedWebSocket`: a client with a backlog of subscription messages
+   * is cut off as too slow, 1013, since its pong may be waiting behind that backlog).
+   * @default none: terminated (1006)
+   */
+  closeUnanswered?(): boolean;
 }
 
 export interface Heartbeat {
@@ -75,7 +83,7 @@ export function createHeartbeat(options: HeartbeatOptions = {}): Heartbeat {
     for (const socket of bucket) {
       if (socket.readyState !== WebSocket.OPEN) continue;
       if (!socket.heartbeatAlive) {
-        socket.terminate();
+        if (!socket.closeUnanswered?.()) socket.terminate();
         continue;
       }
       socket.heartbeatAlive = false;

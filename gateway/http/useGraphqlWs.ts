@@ -166,7 +166,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
   const framesOf = (ctx: Ctx): FrameWriter => {
     if (ctx.extra.frames) return ctx.extra.frames;
     const websocket = ctx.extra.socket as FramedWebSocket;
-    const outbound: Outbound = createOutboundQueue({
+    const outbound: Outbound = (websocket.outbound = createOutboundQueue({
       socket: outboundSocket(websocket, ctx.extra.request.socket),
       ...options.outbound,
       onDelivered: countDelivered,
@@ -175,7 +175,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
         for (const stream of ctx.extra.streams ?? []) void stream.return();
         options.onCutOff?.(info);
       },
-    });
+    }));
     const frames = batcher.writer(outbound);
     websocket.batch = frames;
     return (ctx.extra.frames = frames);

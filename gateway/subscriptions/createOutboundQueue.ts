@@ -88,6 +88,12 @@ export interface OutboundQueue {
   readonly pendingBytes: number;
   /** True once the client was cut off. */
   readonly cutOff: boolean;
+  /**
+   * Cuts the client off as too slow (1013, as at a bound) if it has a backlog: bytes written that the
+   * kernel has not taken. The keep-alive calls it for a connection that did not answer its ping, whose
+   * pong may sit behind that backlog. Returns whether the client is cut off (now or before).
+   */
+  cutOffIfBehind(): boolean;
 }
 
 const quietly = (fn: () => void) => {
@@ -174,6 +180,15 @@ class BoundedQueue implements OutboundQueue {
 
   get cutOff(): boolean {
     return this.isCutOff;
+  }
+
+  cutOffIfBehind(): boolean {
+    if (this.isCutOff) return true;
+    const buffered = this.socket.writableLength;
+    if (buffered === 0 || !this.socket.open) return false;
+    this.settle(buffered);
+    this.cut(buffered);
+    return true;
   }
 
   private pending(): number {

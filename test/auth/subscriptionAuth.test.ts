@@ -15,6 +15,7 @@ beforeAll(async () => {
 afterEach(async () => {
   await Promise.all(clients.splice(0).map(async (c) => c.dispose()));
   await waitFor(() => mesh.gateway.subscriptions()?.stats().upstreams === 0, 'upstream subscriptions to end');
+  await waitFor(() => mesh.subgraphs.orders.metrics.openSubscriptions() === 0, 'the orders subgraph to end them');
 });
 afterAll(() => mesh?.close());
 
@@ -29,6 +30,11 @@ const closedWith = (token?: string) => {
   return { client: c, closed: closed.promise };
 };
 const upstreams = () => mesh.gateway.subscriptions()?.stats().upstreams ?? 0;
+/** The gateway counts an upstream as it opens it; an event reaches it once the orders subgraph has subscribed to its bus. */
+const subscribedUpstreams = async (count: number, what: string) => {
+  await waitFor(() => upstreams() === count, what);
+  await waitFor(() => mesh.subgraphs.orders.metrics.openSubscriptions() === count, `${what} at the orders subgraph`);
+};
 let orderNumber = 0;
 const placeOrder = () =>
   mesh.post(
@@ -57,7 +63,7 @@ it('should null a governed field in every event for a subscriber without the sco
   const plainFirst = plain.next();
   const financeFirst = finance.next();
   // Different identities never share an upstream subscription.
-  await waitFor(() => upstreams() === 2, 'two upstream subscriptions');
+  await subscribedUpstreams(2, 'two upstream subscriptions');
   for (let i = 0; i < 2; i++) {
     await placeOrder();
     const plainEvent = (await withTimeout(i === 0 ? plainFirst : plain.next(), 'an event for the plain subscriber')).value;
@@ -85,6 +91,7 @@ it('should share one upstream subscription between clients of the same identity'
   const [firstA, firstB] = [a.next(), b.next()];
   await waitFor(() => mesh.gateway.subscriptions()?.stats().clients === 2, 'both clients');
   expect(upstreams()).toBe(1);
+  await subscribedUpstreams(1, 'the shared upstream subscription');
   await placeOrder();
   expect((await withTimeout(firstA, 'event a')).value.data.orderBucketUpdated.bucket.revenue).toEqual(expect.any(Number));
   expect((await withTimeout(firstB, 'event b')).value.data.orderBucketUpdated.bucket.revenue).toEqual(expect.any(Number));
@@ -97,7 +104,7 @@ it('should catch governed fields sneaked in through fragments and aliases', asyn
     'subscription { orderBucketUpdated { ...E } } fragment E on OrderBucketEvent { bucket { money: revenue ... on OrderBucket { avg: averageOrderValue } units } }';
   const events = client(await mesh.token({ scopes: [] })).iterate({ query });
   const first = events.next();
-  await waitFor(() => upstreams() === 1, 'the upstream subscription');
+  await subscribedUpstreams(1, 'the upstream subscription');
   await placeOrder();
   const { value } = await withTimeout(first, 'an event');
   expect(value.data.orderBucketUpdated.bucket).toEqual({ money: null, avg: null, units: expect.any(Number) });

@@ -15,7 +15,10 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map(async (c) => c.dispose()));
+  await waitFor(() => ordersSubscriptions() === 0, 'the orders subgraph to end its subscriptions');
 });
+/** Bus subscriptions open at the orders subgraph: an upstream the gateway opened gets events once it is counted here. */
+const ordersSubscriptions = () => mesh.subgraphs.orders.metrics.openSubscriptions();
 afterAll(() => mesh?.close());
 
 let orderNumber = 0;
@@ -47,6 +50,7 @@ async function subscribeTwoUsers(gateway: AuthMeshGateway) {
 it('should share one group between users with the same scopes: one upstream, one entity fetch per event', async () => {
   const { stats, firsts, streams } = await subscribeTwoUsers(mesh);
   expect(stats()).toMatchObject({ groups: 1, upstreams: 1 });
+  await waitFor(() => ordersSubscriptions() === 1, 'the upstream subscription at the orders subgraph');
   mesh.clearReceived();
   await placeOrder();
   for (const first of firsts) {
@@ -64,6 +68,7 @@ it('should keep users apart when a subgraph of the plan filters by subject', asy
   const { stats, firsts, streams } = await subscribeTwoUsers(perSubject);
   await waitFor(() => stats().upstreams === 2, 'one upstream subscription per user');
   expect(stats()).toMatchObject({ groups: 2, clients: 2 });
+  await waitFor(() => ordersSubscriptions() === 2, 'both upstream subscriptions at the orders subgraph');
   mesh.clearReceived();
   await placeOrder();
   for (const first of firsts) expect((await withTimeout(first, 'an event')).value.data.orderBucketUpdated.product).toEqual({ name: 'Kettle' });

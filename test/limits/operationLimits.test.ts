@@ -13,6 +13,9 @@ let mesh: AuthMesh;
 let tight: LimitsGateway;
 let defaults: LimitsGateway;
 let reader: string;
+/** Waits until the orders subgraph holds `count` bus subscriptions: an upstream gets events only from then on. */
+const ordersSubscribed = (count: number) =>
+  waitFor(() => mesh.subgraphs.orders.metrics.openSubscriptions() === count, `${count} subscription(s) at the orders subgraph`);
 beforeAll(async () => {
   mesh = await startAuthMesh();
   tight = await startLimitsGateway(mesh, {
@@ -123,9 +126,11 @@ describe('subscriptions', () => {
     });
     expect(codes(refused)).toEqual(['MAX_DEPTH_LIMIT']);
     expect(upstreams()).toBe(0);
+    await ordersSubscribed(0);
     const events = client.iterate({ query: 'subscription { orderBucketUpdated { bucket { orders } } }' });
     const first = events.next();
     await waitFor(() => upstreams() === 1, 'the upstream subscription');
+    await ordersSubscribed(1);
     await placeOrder();
     const event = (await withTimeout(first, 'an event')).value;
     expect(event.data.orderBucketUpdated.bucket.orders).toEqual(expect.any(Number));
@@ -133,11 +138,13 @@ describe('subscriptions', () => {
   });
 
   it('should refuse one operation more than the per-socket maximum and keep the socket open', async () => {
+    await ordersSubscribed(0);
     const client = tight.ws(reader);
     const open = [1, 2].map(() => client.iterate({ query: 'subscription { orderBucketUpdated { bucket { orders } } }' }));
     const pending = open.map((it) => it.next());
     const third = await tight.wsOnce(client, { query: 'subscription { orderBucketUpdated { bucket { units } } }' });
     expect(codes(third)).toEqual(['MAX_SUBSCRIPTIONS_LIMIT']);
+    await ordersSubscribed(1); // the two open ones share one upstream (same identity and selection)
     await placeOrder();
     for (const p of pending) expect((await withTimeout(p, 'an event on an open subscription')).value.data).toBeTruthy();
     await open[0].return?.();
@@ -191,12 +198,14 @@ describe('under the default limits', () => {
   });
 
   it("should admit the README's subscription", async () => {
+    await ordersSubscribed(0);
     const client = defaults.ws(reader);
     const refusedOrEvent = nextValue(
       client.iterate({ query: 'subscription { orderBucketUpdated(granularity: MINUTE) { bucket { start orders units } product { name stock { onHand } } } }' }),
       'an event',
     );
     await waitFor(() => (defaults.gateway.subscriptions()?.stats().upstreams ?? 0) === 1, 'the upstream subscription');
+    await ordersSubscribed(1);
     await mesh.post(
       'orders',
       mesh.event(

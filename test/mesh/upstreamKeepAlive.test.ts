@@ -39,7 +39,7 @@ describe('upstream keep-alive through the gateway', () => {
         return { subgraphWsUrls: { orders: [proxy.wsUrl] }, upstreamKeepAlive: { intervalMs: 100, timeoutMs: 300 } };
       },
     });
-    const busSubscribers = () => ((mesh!.subgraphs.orders.runtime.bus as any).subscribers as Set<unknown>).size;
+    const busSubscribers = () => mesh!.subgraphs.orders.metrics.openSubscriptions();
     tracked = trackedClient(mesh.gateway.wsUrl, { retryAttempts: 0 });
     const events = record<BucketPayload>(tracked.client, { query: ORDER_BUCKETS });
     await waitFor(() => busSubscribers() === 1, 'the orders subgraph to have the upstream subscription');

@@ -91,7 +91,8 @@ describe('/metrics after a scripted workload', () => {
     for (let tries = 0; tries < 100 && seriesValue(text, 'mesh_gateway_subscriptions_active') !== 1; tries += 1) await refresh();
     expect(seriesValue(text, 'mesh_gateway_websocket_clients')).toBe(1);
     expect(seriesValue(text, 'mesh_gateway_subscriptions_active')).toBe(1);
-    await waitFor(() => ((mesh.subgraphs.orders.runtime.bus as any).subscribers as Set<unknown>).size === 1, 'the upstream subscription');
+    await waitFor(() => mesh.subgraphs.orders.metrics.openSubscriptions() === 1, 'the upstream subscription');
+    expect(seriesValue(await scrape(ordersBase()), 'mesh_data_product_subscriptions', { product: 'orders' })).toBe(1);
 
     const id = `ws-${Date.now()}`;
     await fetch(`${ordersBase()}/events`, {
@@ -117,6 +118,9 @@ describe('/metrics after a scripted workload', () => {
     for (let tries = 0; tries < 100 && seriesValue(text, 'mesh_gateway_websocket_clients') !== 0; tries += 1) await refresh();
     expect(seriesValue(text, 'mesh_gateway_subscriptions_active')).toBe(0);
     expect(seriesValue(text, 'mesh_gateway_websocket_clients')).toBe(0);
+    // The subgraph counts its bus subscription out once the gateway's upstream ends.
+    await waitFor(() => mesh.subgraphs.orders.metrics.openSubscriptions() === 0, 'the upstream subscription to end');
+    expect(seriesValue(await scrape(ordersBase()), 'mesh_data_product_subscriptions', { product: 'orders' })).toBe(0);
   });
 
   // Last: it stops a subgraph.

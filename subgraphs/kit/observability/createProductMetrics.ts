@@ -37,6 +37,13 @@ export interface ProductMetrics {
   /** Change events published to the bus. */
   changeEventsPublished(count: number, outcome: 'ok' | 'error'): void;
   /**
+   * A bus subscription opened (a GraphQL subscription's, or the event mesh relay's): counted in
+   * `mesh_data_product_subscriptions` until the returned call (idempotent) says it ended.
+   */
+  subscriptionOpened(): () => void;
+  /** Bus subscriptions open now, as `mesh_data_product_subscriptions` reports them. */
+  openSubscriptions(): number;
+  /**
    * Freshness on every scrape: `now − watermark` as `mesh_data_product_lag_seconds` (absent before the
    * first fact), and the watermark itself. A throwing `read` leaves both absent for that scrape.
    */
@@ -95,6 +102,14 @@ export function createProductMetrics(options: ProductMetricsOptions): ProductMet
     labelNames: ['product', 'outcome'] as const,
     registers,
   });
+  const subscriptions = new Gauge({
+    name: 'mesh_data_product_subscriptions',
+    help: 'Bus subscriptions open on this replica (GraphQL subscriptions and the event mesh relay), by product',
+    labelNames: ['product'] as const,
+    registers,
+  });
+  subscriptions.set({ product }, 0);
+  let open = 0;
   const operationLabels = operationLabeller(maxOperationNames);
   return {
     registry,
@@ -114,6 +129,16 @@ export function createProductMetrics(options: ProductMetricsOptions): ProductMet
     },
     storeCalled: (operation, seconds, outcome) => storeDuration.observe({ product, operation, outcome }, seconds),
     changeEventsPublished: (count, outcome) => published.inc({ product, outcome }, count),
+    subscriptionOpened: () => {
+      subscriptions.set({ product }, ++open);
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        subscriptions.set({ product }, --open);
+      };
+    },
+    openSubscriptions: () => open,
     watchFreshness: (read, now = Date.now) => {
       const watermarkOf = async () => {
         try {

@@ -8,6 +8,7 @@
  * gives most zones a local mean time such as Paris's +00:09:21 before 1911) get no zone-day row, and the
  * history planner reads their days from the hour rows instead.
  */
+import { LRUCache } from 'lru-cache';
 import { bucketEndOf, bucketStartOf, isValidTimeZone, zoneOffsetSpans } from '../history/timeBuckets.js';
 
 /** First instant zone-day tables cover (1970-01-01T00:00Z). */
@@ -20,8 +21,13 @@ const HOUR_MS = 3_600_000;
 /** The zone's canonical IANA name (`europe/paris` → `Europe/Paris`), or null for an unknown zone. */
 export function canonicalZone(zone: string): string | null {
   if (typeof zone !== 'string' || !isValidTimeZone(zone)) return null;
-  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  let canonical = canonicalNames.get(zone);
+  if (canonical === undefined) canonicalNames.set(zone, (canonical = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone));
+  return canonical;
 }
+
+/** `canonicalZone` by name (every history query asks; an `Intl.DateTimeFormat` each time cost more than the query's planning). */
+const canonicalNames = new LRUCache<string, string>({ max: 1_000 });
 
 const problems = new Map<string, string | null>();
 

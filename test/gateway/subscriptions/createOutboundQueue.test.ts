@@ -56,6 +56,26 @@ describe('createOutboundQueue', () => {
     expect(socket.sent).toHaveLength(2);
   });
 
+  it('should cut a client off on request only when it has a backlog (a missed pong behind it)', () => {
+    const socket = fakeSocket();
+    const cutOffs: OutboundCutOff[] = [];
+    const queue = createOutboundQueue({ socket, maxBytes: 1000, onCutOff: (info) => void cutOffs.push(info) });
+    queue.send(frame('12345'));
+    socket.drain();
+    // Nothing waits: the missing pong is not ours to explain, the caller terminates the connection.
+    expect(queue.cutOffIfBehind()).toBe(false);
+    expect(socket.closed).toBeUndefined();
+    queue.send(frame('12345'));
+    queue.send(frame('678'));
+    expect(queue.cutOffIfBehind()).toBe(true);
+    expect(socket.closed).toEqual({ code: SLOW_CLIENT_CLOSE_CODE, reason: SLOW_CLIENT_CLOSE_REASON });
+    expect(cutOffs).toEqual([{ pendingMessages: 2, pendingBytes: 8 }]);
+    // Once cut off it stays so, and is reported once.
+    expect(queue.cutOffIfBehind()).toBe(true);
+    expect(cutOffs).toHaveLength(1);
+    expect(queue.send(frame('1'))).toBe(false);
+  });
+
   it('should let a write without messages (a keep-alive ping) through even past the bound, and count its bytes', () => {
     const socket = fakeSocket();
     const queue = createOutboundQueue({ socket, maxBytes: 10 });

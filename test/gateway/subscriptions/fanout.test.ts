@@ -137,8 +137,7 @@ describe('a slow client', () => {
   });
   /** Bounds well under what the loopback kernel buffers hold, so only a client that stopped reading hits them. */
   const start = async (cutOffGraceMs: number) => {
-    // Keep-alive off: the paused client cannot answer pings, and under load the heartbeat would end it (1006)
-    // before its cut-off; this test is about the outbound bound (the heartbeat has tests of its own).
+    // Keep-alive off: these tests are about the outbound bound (the last one is about the keep-alive).
     gateway = await startFanoutGateway(supergraphSdl, executor, { outbound: { maxBytes: 2 * 1024 * 1024, maxMessages: 1000, cutOffGraceMs }, keepAliveMs: 0 });
   };
   afterEach(async () => {
@@ -196,6 +195,37 @@ describe('a slow client', () => {
     slow.resume();
     // It never got the close frame: it sees an abnormal closure and resumes from the prefix it has.
     expect((await withTimeout(slow.closed, 'the slow client close')).code).toBe(1006);
+    const received = slow.payloads.map((p) => (p as { data: { chunks: { seq: number } } }).data.chunks.seq);
+    expect(received).toEqual(Array.from({ length: received.length }, (_, i) => i + 1));
+  }, 60_000);
+
+  it('should cut off a client that stops answering pings behind a backlog with 1013, not terminate it', async () => {
+    // Bounds it never reaches: the keep-alive finds it first. Its pong would wait behind its backlog, so it
+    // gets the slow-client close (and can resume), not the abnormal closure of a dead connection.
+    gateway = await startFanoutGateway(supergraphSdl, executor, {
+      outbound: { maxBytes: 512 * 1024 * 1024, maxMessages: 100_000, cutOffGraceMs: 60_000 },
+      keepAliveMs: 1_000,
+    });
+    const query = 'subscription { chunks { seq data } }';
+    const slow = await gateway.rawClient(query);
+    const fast = await gateway.rawClient(query);
+    await waitFor(() => executor.stats().clients === 2 && feed.active === 1, 'both clients in one group');
+    slow.pause();
+    let seq = 0;
+    // Until the kernel buffers are full and a backlog waits at the gateway, then one keep-alive interval more.
+    while (gateway.cutOffs.length === 0 && seq < 400) {
+      feed.publish(++seq);
+      await waitFor(() => fast.payloads.length === seq, `event ${seq} at the fast client`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(gateway.cutOffs).toHaveLength(1);
+    expect(gateway.cutOffs[0].pendingBytes).toBeGreaterThan(0);
+    await waitFor(() => executor.stats().clients === 1, 'the slow client to leave its group');
+    feed.publish(++seq);
+    await waitFor(() => fast.payloads.length === seq, 'the fast client to keep receiving');
+
+    slow.resume();
+    expect(await withTimeout(slow.closed, 'the slow client close', 20_000)).toEqual({ code: SLOW_CLIENT_CLOSE_CODE, reason: SLOW_CLIENT_CLOSE_REASON });
     const received = slow.payloads.map((p) => (p as { data: { chunks: { seq: number } } }).data.chunks.seq);
     expect(received).toEqual(Array.from({ length: received.length }, (_, i) => i + 1));
   }, 60_000);
