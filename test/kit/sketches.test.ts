@@ -160,6 +160,27 @@ describe('QuantileSketch', () => {
     }
   });
 
+  it('should leave a copy as it was when either is added to or merged into', () => {
+    for (const size of [3, 300]) {
+      const values = Array.from({ length: size }, (_, i) => 1 + i * 1.7);
+      const read = QuantileSketch.decode(QuantileSketch.empty().encode());
+      for (const original of [QuantileSketch.empty(), read]) {
+        for (const value of values) original.add(value);
+        const before = Array.from(original.encode());
+        const copy = original.clone();
+        copy.add(1e6);
+        copy.merge(original);
+        expect(Array.from(original.encode())).toEqual(before);
+        const again = original.clone();
+        original.add(-3);
+        original.merge(again);
+        expect(Array.from(again.encode())).toEqual(before);
+        expect(copy.count).toBe(2 * size + 1);
+        expect(original.count).toBe(2 * size + 1);
+      }
+    }
+  });
+
   it('should read the bytes stored before it held its own bins, and write them back unchanged', () => {
     // Written by the adapter over the library's stores (36.5, 36.5, 120, -4, 0, 1e-320, 999.99, 0.01, 0.5).
     const stored = Uint8Array.from([33, 2, 5, 203, 3, 1, 196, 1, 1, 214, 1, 2, 60, 1, 106, 1, 1, 140, 1, 1]);

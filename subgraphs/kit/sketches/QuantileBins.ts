@@ -31,6 +31,11 @@ export class QuantileBins {
   private high = -Infinity;
   /** Sum of the counts. */
   count = 0;
+  /**
+   * Whether `keys`/`counts` are also a copy's (`clone` shares them: a query copies each row's sketch into
+   * its group's bucket and rarely merges into it again): copied before the first write.
+   */
+  private shared = false;
 
   private constructor(keys: number[] | null, counts: number[] | Float64Array) {
     this.keys = keys;
@@ -89,6 +94,7 @@ export class QuantileBins {
   /** Adds `weight` (a positive integer) to bin `key`. */
   add(key: number, weight = 1): void {
     if (this.bytes !== null) this.unread();
+    else this.own();
     this.count += weight;
     if (key < this.low) this.low = key;
     if (key > this.high) this.high = key;
@@ -117,6 +123,7 @@ export class QuantileBins {
   merge(other: QuantileBins): void {
     if (other.count === 0) return;
     if (this.count === 0) return this.copy(other);
+    this.own();
     const otherBins = other.bytes !== null ? other.stored : other.keys !== null ? other.keys.length : Infinity;
     const bins = this.bytes !== null ? this.stored : this.keys !== null ? this.keys.length : Infinity;
     if (bins + otherBins <= SPARSE_LIMIT) {
@@ -219,12 +226,22 @@ export class QuantileBins {
     this.bytes = other.bytes;
     this.at = other.at;
     this.stored = other.stored;
-    this.keys = other.keys === null ? null : other.keys.slice();
-    this.counts = other.bytes === null ? other.counts.slice() : NONE;
+    this.keys = other.keys;
+    this.counts = other.bytes === null ? other.counts : NONE;
+    this.shared = other.bytes === null;
+    if (this.shared) other.shared = true;
     this.offset = other.offset;
     this.low = other.low;
     this.high = other.high;
     this.count = other.count;
+  }
+
+  /** Copies the arrays if a clone shares them, before writing to them. */
+  private own(): void {
+    if (!this.shared) return;
+    this.keys = this.keys === null ? null : this.keys.slice();
+    this.counts = this.counts.slice();
+    this.shared = false;
   }
 
   /** Turns read bins sparse (before an add). */
@@ -238,6 +255,7 @@ export class QuantileBins {
     this.bytes = null;
     this.keys = keys;
     this.counts = counts;
+    this.shared = false;
   }
 
   /** Turns dense over the held keys and [from, to]. */
@@ -246,6 +264,7 @@ export class QuantileBins {
     this.bytes = null;
     this.keys = null;
     this.counts = NONE;
+    this.shared = false;
     this.offset = 0;
     this.cover(Math.min(from, this.low), Math.max(to, this.high));
     const dense = this.counts;
