@@ -103,6 +103,25 @@ describe('DuckDbStore background compaction in slices', () => {
     await expectReadsMatch(store, batches.flat());
   });
 
+  it('should read every grain exactly while its slices fold the minute and hour grains and the last one the day grain', async () => {
+    const store = await openStore('day-last', { compactAfterRows: 120, compactSliceRows: 40 });
+    const batches = Array.from({ length: 3 }, (_, i) => orders(40, 30 + i));
+    for (const batch of batches) await store.apply(batch, projectOrders);
+    // A compaction of three minute-and-hour slices and a day slice is under way. Reads go first; a slice
+    // starts once reads paused for 20 ms (`readsQuiet`), so each pause lets the next one run.
+    const backlog: number[] = [];
+    while (store.pendingDeltaRows > 0 && backlog.length < 100) {
+      backlog.push(store.pendingDeltaRows);
+      await expectReadsMatch(store, batches.flat());
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    expect(backlog[0]).toBe(120);
+    expect(new Set(backlog).size).toBeGreaterThan(1); // reads ran between slices
+    await expectReadsMatch(store, batches.flat()); // the day slice may still be to come
+    await store.compact();
+    await expectReadsMatch(store, batches.flat());
+  });
+
   it('should end with the rollups of a fresh ingestion when slices run while ingestion goes on, sketches and projections included', async () => {
     const batches = Array.from({ length: 16 }, (_, i) => orders(60, 100 + i));
     // A compaction starts after nearly every apply and folds about one apply's deltas per slice.

@@ -50,11 +50,12 @@ import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import type { SqlViews } from './SqlViews.js';
 import { duckDbSqlViews } from './duckDbSqlViews.js';
 import { appendFacts, decodeStateRow, loadFactKeys, readStateRows, storedFactKeys, upsertStates } from './duckDbWrites.js';
-import { appendRollupDeltas, compactDeltas, dropFoldedDeltas, encodedList, moveDeltaFence } from './duckDbDeltas.js';
+import { appendRollupDeltas, compactDeltas, dropFoldedDeltas, encodedList, moveDeltaFence, type FoldedGrains } from './duckDbDeltas.js';
 import { KeyHashSet } from './KeyHashSet.js';
 import { tableCutoff } from './tableCutoff.js';
 import { DuckDbStateKeys } from './duckDbStateKeys.js';
 import { PendingDeltas } from './PendingDeltas.js';
+import { CheckpointSchedule, DEFAULT_CHECKPOINT_THRESHOLD, DUCKDB_AUTOMATIC_CHECKPOINT_OFF, parseSize } from './duckDbCheckpoints.js';
 
 /** Options of `DuckDbStore.open`. */
 export interface DuckDbStoreOptions {
@@ -102,13 +103,18 @@ export interface DuckDbStoreOptions {
    */
   compactIdleMs?: number;
   /**
-   * DuckDB's `checkpoint_threshold`: the write-ahead log size at which a commit also checkpoints. Larger
-   * means fewer, longer checkpoints (their cost follows the data written, now that no large index is
-   * rewritten with them) and a longer replay after a crash.
-   * @default DuckDB's own (16MB)
+   * The write-ahead log size (as DuckDB writes sizes: `'16MB'`, `'1GiB'`) from which the store checkpoints,
+   * in a write turn of its own after the write that passed it (`duckDbCheckpoints.ts`: DuckDB's own
+   * automatic checkpoint is off, its estimate made every compaction slice checkpoint). Larger means fewer,
+   * longer checkpoints and a longer replay after a crash. An in-memory database checkpoints after writes
+   * that deleted rows instead (to reclaim them).
+   * @default '16MB' (DuckDB's own default)
    */
   checkpointThreshold?: string;
-  /** Called when a compaction queued in the background fails (its deltas stay and are retried). @default console.error */
+  /**
+   * Called when a compaction or a checkpoint queued in the background fails (deltas stay and are retried;
+   * a checkpoint is tried again after the next write). @default console.error
+   */
   onCompactionError?: (error: unknown) => void;
 }
 
@@ -149,6 +155,11 @@ export class DuckDbStore implements Store {
   private readonly pending = new PendingDeltas();
   /** Sequence number of the last apply that appended deltas (the fence counts from 0 after `init`). */
   private deltaSeq = 0;
+  /**
+   * Delta rows compaction slices folded into the minute and hour grains and not yet into the day grain,
+   * and the last apply they cover: the day grain is folded once per compaction (`DELTA_FENCE_DDL`).
+   */
+  private dayBacklog = { rows: 0, upTo: 0 };
   private compactionQueued = false;
   /** Reads queued or running, and when the last one ended: compaction slices let reads in a row go first (`readsQuiet`). */
   private readsInFlight = 0;
@@ -161,6 +172,7 @@ export class DuckDbStore implements Store {
   private compactSliceRows = 20_000;
   private compactIdleMs = 1_000;
   private onCompactionError: (error: unknown) => void = (error) => console.error('DuckDbStore compaction failed', error);
+  private checkpoints = new CheckpointSchedule(null, Infinity);
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -180,7 +192,7 @@ export class DuckDbStore implements Store {
       compactAfterRows = 200_000,
       compactSliceRows = 20_000,
       compactIdleMs = 1_000,
-      checkpointThreshold,
+      checkpointThreshold = DEFAULT_CHECKPOINT_THRESHOLD,
       onCompactionError,
     } = options;
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new Error(`threads must be a positive integer, got ${threads}`);
@@ -189,11 +201,9 @@ export class DuckDbStore implements Store {
     if (!Number.isSafeInteger(compactSliceRows) || compactSliceRows < 1)
       throw new Error(`compactSliceRows must be a positive integer, got ${compactSliceRows}`);
     if (!Number.isSafeInteger(compactIdleMs) || compactIdleMs < 0) throw new Error(`compactIdleMs must be a non-negative integer, got ${compactIdleMs}`);
-    if (checkpointThreshold !== undefined && !/^\d+(\.\d+)?\s*[KMGT]?i?B$/i.test(checkpointThreshold))
-      throw new Error(`checkpointThreshold must be a size like '256MB', got ${JSON.stringify(checkpointThreshold)}`);
+    const checkpointBytes = parseSize(checkpointThreshold);
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
-    const config: Record<string, string> = {};
-    if (checkpointThreshold !== undefined) config.checkpoint_threshold = checkpointThreshold;
+    const config: Record<string, string> = { checkpoint_threshold: DUCKDB_AUTOMATIC_CHECKPOINT_OFF };
     if (threads !== undefined) config.threads = String(threads);
     const instance = await DuckDBInstance.create(path, config);
     const connection = await instance.connect();
@@ -203,6 +213,7 @@ export class DuckDbStore implements Store {
     store.compactAfterRows = compactAfterRows;
     store.compactSliceRows = compactSliceRows;
     store.compactIdleMs = compactIdleMs;
+    store.checkpoints = new CheckpointSchedule(path === ':memory:' ? null : `${path}.wal`, checkpointBytes);
     if (onCompactionError) store.onCompactionError = onCompactionError;
     return store;
   }
@@ -224,6 +235,7 @@ export class DuckDbStore implements Store {
       this.committedWatermark = times.length === 0 ? null : new Date(Math.max(...times.map((time) => time.getTime())));
       this.deltaSeq = 0;
       this.pending.clear();
+      this.dayBacklog = { rows: 0, upTo: 0 };
       this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
       this.states = new Set(layout.states);
       this.initialized = true;
@@ -341,7 +353,10 @@ export class DuckDbStore implements Store {
     return this.committedWatermark === null ? null : new Date(this.committedWatermark);
   }
 
-  /** Rollup delta rows committed and not yet folded into the keyed tables: the compaction's backlog. */
+  /**
+   * Rollup delta rows committed and not yet folded into the keyed tables of the minute and hour grains:
+   * the compaction's backlog (the day grain catches up at the end of each compaction, `compactSlice`).
+   */
   get pendingDeltaRows(): number {
     return this.pending.rows;
   }
@@ -468,7 +483,7 @@ export class DuckDbStore implements Store {
    * pending count resets only once it commits (writes are serialized, so nothing adds deltas meanwhile).
    */
   private async compactedTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
-    const pending = this.pending.rows;
+    const pending = this.pending.rows + this.dayBacklog.rows;
     // While deltas are folded, reads wait: DuckDB 1.5.6 let a read running beside the first compaction of
     // a fresh file see none of the deltas and none of the keyed rows (an empty history, reproduced in
     // test/kit/duckDbCompaction.test.ts), so a compaction never overlaps a read.
@@ -482,6 +497,8 @@ export class DuckDbStore implements Store {
       });
     const result = pending > 0 ? await this.read(transaction, true) : await transaction();
     this.pending.clear();
+    this.dayBacklog = { rows: 0, upTo: 0 };
+    this.checkpoints.rowsDeleted(); // repairs and retention delete rows, and so does the delta clean-up below
     if (pending > 0) {
       // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
       for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
@@ -501,7 +518,7 @@ export class DuckDbStore implements Store {
   private armIdleCompaction(): void {
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      if (this.appliesInFlight > 0 || this.pending.rows === 0) return; // the last of them re-arms it
+      if (this.appliesInFlight > 0 || (this.pending.rows === 0 && this.dayBacklog.rows === 0)) return; // the last of them re-arms it
       this.queueCompaction();
     }, this.compactIdleMs);
     this.idleTimer.unref();
@@ -524,7 +541,7 @@ export class DuckDbStore implements Store {
       () => {
         this.compactionQueued = false;
         if (this.pending.rows >= this.compactAfterRows) this.queueCompaction();
-        else if (this.pending.rows > 0 && this.compactIdleMs > 0 && !this.idleTimer) this.armIdleCompaction();
+        else if (this.pending.rows + this.dayBacklog.rows > 0 && this.compactIdleMs > 0 && !this.idleTimer) this.armIdleCompaction();
       },
       (error: unknown) => {
         this.compactionQueued = false;
@@ -551,27 +568,36 @@ export class DuckDbStore implements Store {
 
   /**
    * Folds the oldest pending applies' deltas (up to `compactSliceRows` rows, whole applies, none past
-   * `target`) in one transaction that moves the fence behind them; reads wait for it, as for every
-   * compaction (see `compactedTransaction`). Returns whether deltas up to `target` are left; once none
-   * are, the folded delta rows are deleted.
+   * `target`) into the minute and hour grains in one transaction that moves their fence behind them; once
+   * none up to `target` are left, one last slice folds everything the slices folded into the day grain
+   * (`DELTA_FENCE_DDL`). Reads wait for each slice, as for every compaction (see `compactedTransaction`).
+   * Returns whether a slice is left; once none is, the folded delta rows are deleted.
    */
   private async compactSlice(connection: DuckDBConnection, target: number): Promise<boolean> {
     const slice = this.pending.nextSlice(target, this.compactSliceRows);
-    if (slice) {
-      const { upTo } = slice;
-      await this.read(
+    const fold = async (upTo: number, which: FoldedGrains) =>
+      this.read(
         () =>
           inTransaction(connection, async () => {
-            for (const layout of this.rollups.values()) await compactDeltas(connection, layout, upTo);
-            await moveDeltaFence(connection, upTo);
+            for (const layout of this.rollups.values()) await compactDeltas(connection, layout, upTo, which);
+            await moveDeltaFence(connection, upTo, which);
           }),
         true,
       );
+    if (slice) {
+      await fold(slice.upTo, 'fine');
       this.pending.folded(slice);
+      this.dayBacklog = { rows: this.dayBacklog.rows + slice.rows, upTo: slice.upTo };
+    } else if (this.dayBacklog.rows > 0) {
+      await fold(this.dayBacklog.upTo, 'day');
+      this.dayBacklog = { rows: 0, upTo: 0 };
     }
-    const more = this.pending.nextSlice(target, this.compactSliceRows) !== null;
+    const more = this.pending.nextSlice(target, this.compactSliceRows) !== null || this.dayBacklog.rows > 0;
     // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
-    if (!more) for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
+    if (!more) {
+      for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
+      this.checkpoints.rowsDeleted();
+    }
     return more;
   }
 
@@ -605,7 +631,9 @@ export class DuckDbStore implements Store {
 
   /**
    * Runs `task` once every earlier operation has settled: one transaction at a time on the connection.
-   * `internal` work (the next slice of a compaction) is still taken once `close` was called.
+   * `internal` work (the next slice of a compaction) is still taken once `close` was called. A checkpoint
+   * due after `task` (`duckDbCheckpoints.ts`) runs next, before any later task: `task`'s caller has its
+   * answer without waiting for it.
    */
   private serialize<T>(task: (connection: DuckDBConnection) => Promise<T>, internal = false): Promise<T> {
     if (this.closeRequested && !internal) return Promise.reject(new Error('DuckDbStore is closed'));
@@ -613,8 +641,19 @@ export class DuckDbStore implements Store {
       if (!this.connection) throw new Error('DuckDbStore is closed');
       return task(this.connection);
     });
-    this.queue = run.catch(() => undefined);
+    this.queue = run.catch(() => undefined).then(() => this.checkpointIfDue());
     return run;
+  }
+
+  /** Checkpoints when due; a failure is reported and the checkpoint tried again after the next write. */
+  private async checkpointIfDue(): Promise<void> {
+    if (!this.connection || !this.initialized || !this.checkpoints.due()) return;
+    try {
+      await this.connection.run('CHECKPOINT');
+      this.checkpoints.done();
+    } catch (error) {
+      this.onCompactionError(error);
+    }
   }
 }
 

@@ -29,11 +29,33 @@ import { mergeEncoded, mergeStoredSketches, sketchColumns, type SketchRow } from
  * an empty table pair (see `DuckDbStore.compactedTransaction`).
  */
 
-/** One row: the sequence number of the last apply whose deltas are in the keyed tables. */
-export const DELTA_FENCE_DDL = 'CREATE TABLE IF NOT EXISTS delta_fence (folded BIGINT NOT NULL)';
+/**
+ * One row: the sequence number of the last apply whose deltas are in the keyed tables of the minute and
+ * hour grains (`folded`), and in those of the day grain (`folded_day`, never past `folded`; NULL in files
+ * written before it: the same as `folded`). A compaction slice folds the minute and hour grains; the day
+ * grain, where the keys of every slice are nearly all the same (each product's and each zone's days), is
+ * folded once per compaction, so its rows are merged once instead of once per slice (issue #13).
+ */
+export const DELTA_FENCE_DDL = 'CREATE TABLE IF NOT EXISTS delta_fence (folded BIGINT NOT NULL, folded_day BIGINT)';
 
-/** Delta rows past the fence: the only ones a read or a compaction takes. */
-const pastFence = (table: string): string => `(SELECT * FROM ${table} WHERE _seq > (SELECT folded FROM delta_fence))`;
+/** Adds `folded_day` to the fence of a file written before it. */
+export const DELTA_FENCE_MIGRATION = 'ALTER TABLE delta_fence ADD COLUMN IF NOT EXISTS folded_day BIGINT';
+
+/** Which grains a fold takes: the minute and hour grains (`'fine'`), the day grain, or all of them. */
+export type FoldedGrains = 'fine' | 'day' | 'all';
+
+/** The fence a grain's deltas are read past. */
+const fenceOf = (grain: StoredGrain): string =>
+  grain === 'day' ? '(SELECT coalesce(folded_day, folded) FROM delta_fence)' : '(SELECT folded FROM delta_fence)';
+
+/** The grains of `derivedGrains(layout)` that `which` names. */
+function foldedGrains(layout: RollupLayout, which: FoldedGrains): readonly StoredGrain[] {
+  const grains = derivedGrains(layout);
+  return which === 'all' ? grains : grains.filter((grain) => (grain === 'day') === (which === 'day'));
+}
+
+/** Delta rows past the grain's fence: the only ones a read or a compaction of that grain takes. */
+const pastFence = (table: string, grain: StoredGrain): string => `(SELECT * FROM ${table} WHERE _seq > ${fenceOf(grain)})`;
 
 /**
  * The delta table of a rollup grain; `delta_` names no other table of the store. Only the finest grain's
@@ -56,7 +78,7 @@ function grainDeltas(layout: RollupLayout, grain: StoredGrain, upTo?: number): s
   const finest = finestGrain(layout);
   const bucket = grain === finest ? 'bucket' : `date_trunc('${grain}', bucket) AS bucket`;
   const rest = [...layout.dimensions, ...Object.keys(layout.columns), ...Object.keys(layout.sketches ?? {})].map(ident);
-  const pending = derivedGrains(layout).includes(grain) ? `_seq > (SELECT folded FROM delta_fence)${throughSeq(upTo)}` : 'false';
+  const pending = derivedGrains(layout).includes(grain) ? `_seq > ${fenceOf(grain)}${throughSeq(upTo)}` : 'false';
   return `(SELECT ${[bucket, ...rest].join(', ')} FROM ${deltaTable(layout.name, finest)} WHERE ${pending})`;
 }
 
@@ -99,7 +121,7 @@ export async function resetDeltaTables(connection: DuckDBConnection, layout: Rol
   for (const [grain, columns] of existing) {
     const table = deltaTable(layout.name, grain);
     for (const [column, type] of wanted) if (!columns.has(column)) await connection.run(`ALTER TABLE ${table} ADD COLUMN ${ident(column)} ${type}`);
-    if (ownGrainsOnly) await foldDeltas(connection, layout, grain, pastFence(table));
+    if (ownGrainsOnly) await foldDeltas(connection, layout, grain, pastFence(table, grain));
     else for (const target of grains) if (derived.includes(target)) await foldDeltas(connection, layout, target, grainDeltas(layout, target));
     await connection.run(`DROP TABLE ${table}`);
   }
@@ -148,17 +170,21 @@ function throughSeq(upTo: number | undefined): string {
 
 /**
  * Folds the pending delta rows (those of the applies up to `upTo`, when given: a compaction slice) into the
- * keyed tables of every grain from the finest up, inside the caller's transaction.
+ * keyed tables of the grains `which` names, from the finest up, inside the caller's transaction; each
+ * grain takes the rows past its own fence (see `DELTA_FENCE_DDL`).
  * Measures go in one `INSERT ... SELECT ... GROUP BY ... ON CONFLICT` per grain, without a round trip
  * through JS. Sketches cannot be merged in SQL: the keys whose delta rows carry any are read with their
  * stored sketches (one scan of the keyed table per grain, where an apply used to pay two per batch),
  * merged in JS and written back. Returns the delta rows folded.
  */
-export async function compactDeltas(connection: DuckDBConnection, layout: RollupLayout, upTo?: number): Promise<number> {
+export async function compactDeltas(connection: DuckDBConnection, layout: RollupLayout, upTo?: number, which: FoldedGrains = 'all'): Promise<number> {
+  const grains = foldedGrains(layout, which);
+  if (grains.length === 0) return 0;
   const table = deltaTable(layout.name, finestGrain(layout));
-  const [[count]] = await readRows(connection, `SELECT count(*) FROM ${table} WHERE _seq > (SELECT folded FROM delta_fence)${throughSeq(upTo)}`);
+  // The day fence is never past the fine one: past it lie the rows of every grain still to fold.
+  const [[count]] = await readRows(connection, `SELECT count(*) FROM ${table} WHERE _seq > ${fenceOf(which === 'fine' ? 'hour' : 'day')}${throughSeq(upTo)}`);
   if (Number(count) === 0) return 0;
-  for (const grain of derivedGrains(layout)) await foldDeltas(connection, layout, grain, grainDeltas(layout, grain, upTo));
+  for (const grain of grains) await foldDeltas(connection, layout, grain, grainDeltas(layout, grain, upTo));
   return Number(count);
 }
 
@@ -228,24 +254,25 @@ async function compactSketches(connection: DuckDBConnection, layout: RollupLayou
   await writeSketchRows(connection, layout, [{ grain, rows: mergeStoredSketches(layout, rows, stored) }]);
 }
 
-/** Moves the fence past `seq`: the deltas up to it count as folded (inside the compaction's transaction). */
-export async function moveDeltaFence(connection: DuckDBConnection, seq: number): Promise<void> {
-  await connection.run('UPDATE delta_fence SET folded = $1', [BigInt(seq)]);
+/** Moves the fences of `which` grains past `seq`: their deltas up to it count as folded (inside the compaction's transaction). */
+export async function moveDeltaFence(connection: DuckDBConnection, seq: number, which: FoldedGrains = 'all'): Promise<void> {
+  const sets = { fine: 'folded = $1', day: 'folded_day = $1', all: 'folded = $1, folded_day = $1' }[which];
+  await connection.run(`UPDATE delta_fence SET ${sets}`, [BigInt(seq)]);
 }
 
 /** The fence as stored (0 on a fresh file). */
 export async function readDeltaFence(connection: DuckDBConnection): Promise<number> {
   const rows = await readRows(connection, 'SELECT folded FROM delta_fence');
   if (rows.length === 0) {
-    await connection.run('INSERT INTO delta_fence VALUES (0)');
+    await connection.run('INSERT INTO delta_fence (folded, folded_day) VALUES (0, 0)');
     return 0;
   }
   return Number(rows[0][0]);
 }
 
-/** Deletes the delta rows behind the fence (after the compaction committed, in a transaction of its own). */
+/** Deletes the delta rows behind both fences (after the compaction committed, in a transaction of its own). */
 export async function dropFoldedDeltas(connection: DuckDBConnection, layout: RollupLayout): Promise<void> {
-  await connection.run(`DELETE FROM ${deltaTable(layout.name, finestGrain(layout))} WHERE _seq <= (SELECT folded FROM delta_fence)`);
+  await connection.run(`DELETE FROM ${deltaTable(layout.name, finestGrain(layout))} WHERE _seq <= ${fenceOf('day')}`);
 }
 
 /** A `list()` of BLOBs as DuckDB returns it (NULL when the group had none). */

@@ -1,6 +1,6 @@
 import type { DuckDBConnection, DuckDBListValue } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout, type StoreLayout, type StoredGrain } from './Store.js';
-import { DELTA_FENCE_DDL, moveDeltaFence, readDeltaFence, resetDeltaTables } from './duckDbDeltas.js';
+import { DELTA_FENCE_DDL, DELTA_FENCE_MIGRATION, moveDeltaFence, readDeltaFence, resetDeltaTables } from './duckDbDeltas.js';
 import { BASE_DDL, fromTimestamp, ident, readRows, rollupDdl, rollupStageDdl, rollupTable, sketchStageDdl, stateDdl } from './duckDbSql.js';
 
 /**
@@ -18,6 +18,7 @@ export async function initSchema(connection: DuckDBConnection, layout: StoreLayo
     await connection.run('DROP TABLE facts_keyed');
   }
   await connection.run(DELTA_FENCE_DDL);
+  await connection.run(DELTA_FENCE_MIGRATION);
   await readDeltaFence(connection);
   for (const rollup of layout.rollups) {
     // Staging first: folding deltas left by an earlier run goes through it.

@@ -1,0 +1,105 @@
+/**
+ * The embedded store schedules DuckDB's checkpoints itself (`duckDbCheckpoints.ts`): once the write-ahead
+ * log on disk passes `checkpointThreshold`, in a write turn after the write that passed it, and never
+ * because DuckDB estimated a transaction large (which made every compaction slice checkpoint). The log's
+ * size is read from the file, as DuckDB keeps it next to the database.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDbStore, type DuckDbStoreOptions } from '../../subgraphs/kit/store/DuckDbStore.js';
+import { parseSize } from '../../subgraphs/kit/store/duckDbCheckpoints.js';
+import type { StoredFact } from '../../subgraphs/kit/store/Store.js';
+import { HOUR, LAYOUT, T0, expectedRows, order, orderDeltas, projectOrders, query } from '../support/storeFixtures.js';
+
+// --- harness -------------------------------------------------------------------------------------------
+
+const opened: DuckDbStore[] = [];
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'duckdb-checkpoints-'));
+});
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((store) => store.close()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function openStore(options: Partial<DuckDbStoreOptions> = {}, name = 'orders'): Promise<{ store: DuckDbStore; wal: () => number }> {
+  const path = join(dir, `${name}.duckdb`);
+  const store = await DuckDbStore.open({ path, compactAfterRows: 1_000_000, compactIdleMs: 0, ...options });
+  opened.push(store);
+  await store.init(LAYOUT);
+  return { store, wal: () => (existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0) };
+}
+
+/** `count` orders spread over a day, each its own minute. */
+const orders = (count: number, seed: number): StoredFact[] =>
+  Array.from({ length: count }, (_, i) => order(`o${seed}-${i}`, T0 + ((i * 7919 + seed * 104_729) % 1440) * 60_000, { amount: 1 + (i % 50) }));
+
+const DAY_QUERY = query(
+  Array.from({ length: 25 }, (_, i) => T0 + i * HOUR),
+  { grain: 'hour', groupBy: ['region', 'channel'] },
+);
+
+// --- tests ---------------------------------------------------------------------------------------------
+
+describe('DuckDbStore checkpoints', () => {
+  it('should leave applies and compaction slices in the log while it is under the threshold', async () => {
+    const { store, wal } = await openStore({ checkpointThreshold: '1GB', compactSliceRows: 100 });
+    for (let i = 0; i < 5; i++) await store.apply(orders(100, i), projectOrders);
+    const logged = wal();
+    expect(logged).toBeGreaterThan(0);
+
+    await store.compact();
+
+    // The compaction's writes went to the log too: nothing checkpointed (the log only grew).
+    expect(wal()).toBeGreaterThan(logged);
+  });
+
+  it('should checkpoint once the log passes the threshold, after the write that passed it, and keep every row', async () => {
+    const kept = await openStore({ checkpointThreshold: '1GB' }, 'kept');
+    const checkpointed = await openStore({ checkpointThreshold: '1KB' }, 'checkpointed');
+    const facts = [...orders(200, 1), ...orders(200, 2)];
+    for (const { store } of [kept, checkpointed]) {
+      await store.apply(facts.slice(0, 200), projectOrders);
+      await store.apply(facts.slice(200), projectOrders);
+      await store.compact();
+      // The checkpoint after the compaction runs before this write: the log holds the dead letter alone.
+      await store.recordDeadLetter({ receivedAt: new Date(T0), source: null, id: null, type: null, reason: 'x', event: {} });
+    }
+
+    expect(checkpointed.wal()).toBeGreaterThan(0);
+    expect(checkpointed.wal() * 10).toBeLessThan(kept.wal());
+    await checkpointed.store.close();
+    const reopened = await openStore({}, 'checkpointed');
+    expect(await reopened.store.queryBuckets(DAY_QUERY)).toEqual(expectedRows(facts.flatMap(orderDeltas), DAY_QUERY));
+    expect(await reopened.store.deadLetters(10)).toHaveLength(1);
+  });
+
+  it('should keep an in-memory store reading the same after the checkpoints that reclaim folded deltas', async () => {
+    const store = await DuckDbStore.open({ path: ':memory:', compactAfterRows: 1_000_000, compactIdleMs: 0, compactSliceRows: 100 });
+    opened.push(store);
+    await store.init(LAYOUT);
+    const facts = [...orders(150, 3), ...orders(150, 4)];
+    await store.apply(facts.slice(0, 150), projectOrders);
+    await store.compact();
+    await store.apply(facts.slice(150), projectOrders);
+
+    expect(await store.queryBuckets(DAY_QUERY)).toEqual(expectedRows(facts.flatMap(orderDeltas), DAY_QUERY));
+  });
+});
+
+describe('parseSize', () => {
+  it('should read sizes as DuckDB writes them', () => {
+    expect(parseSize('16MB')).toBe(16_000_000);
+    expect(parseSize('1.5 GiB')).toBe(1.5 * 2 ** 30);
+    expect(parseSize('512kb')).toBe(512_000);
+    expect(parseSize('100B')).toBe(100);
+  });
+
+  it('should refuse what is not a size', () => {
+    for (const text of ['16', 'MB', '16 IB', '-1MB', '1e3MB']) expect(() => parseSize(text)).toThrow(/checkpointThreshold must be a size/);
+  });
+});
