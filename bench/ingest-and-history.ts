@@ -18,10 +18,12 @@
  *   BENCH_STORES=duckdb npm run bench    # one store only (duckdb | postgres)
  *   BENCH_POSTGRES_URL=postgres://... npm run bench   # default: the test database on 127.0.0.1
  *   BENCH_DUCKDB_THREADS=1 npm run bench # DuckDB worker threads (default: one per core)
+ *   BENCH_DUCKDB_FILE=/tmp/o.duckdb npm run bench  # keep the DuckDB file; a later run on it skips the
+ *                                        # ingest of each size the file already holds (queries only)
  *
  * Progress goes to stderr, the tables to stdout.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -42,6 +44,8 @@ const FIRST = Math.round(FINAL / 10);
 const SIZES = process.env.BENCH_10M && !process.env.BENCH_FACTS ? [100_000, 1_000_000, 10_000_000] : [FIRST, FINAL];
 const STORES = (process.env.BENCH_STORES ?? 'duckdb,postgres').split(',');
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** A DuckDB file kept after the run and reused by the next one (a 1M-fact load takes minutes); unset: a temporary file. */
+const DUCKDB_FILE = process.env.BENCH_DUCKDB_FILE;
 /** DuckDB worker threads (`DuckDbStore` option `threads`); unset: DuckDB's default, one per core. */
 const DUCKDB_THREADS = process.env.BENCH_DUCKDB_THREADS ? Number(process.env.BENCH_DUCKDB_THREADS) : undefined;
 const BATCH = 5_000;
@@ -67,17 +71,33 @@ interface Subject {
   open(): Promise<Store>;
   /** Whether two runtimes may open it at once, as replicas of one product (PostgreSQL). */
   replicas: boolean;
+  /** Facts already in the store (a reused file), so sizes it holds are measured without ingesting. */
+  factsHeld?(): Promise<number>;
   rawScan?(): Promise<{ ms: number; orders: number; customers: number }>;
   dispose(): Promise<void>;
 }
 
 function duckDbSubject(): Subject {
-  const dir = mkdtempSync(path.join(tmpdir(), 'mesh-bench-'));
-  const file = path.join(dir, 'orders.duckdb');
+  const dir = DUCKDB_FILE ? null : mkdtempSync(path.join(tmpdir(), 'mesh-bench-'));
+  const file = DUCKDB_FILE ?? path.join(dir!, 'orders.duckdb');
   return {
     name: 'DuckDB (file)',
     open: () => DuckDbStore.open({ path: file, threads: DUCKDB_THREADS }),
     replicas: false,
+    async factsHeld() {
+      if (!existsSync(file)) return 0;
+      const instance = await DuckDBInstance.create(file);
+      const connection = await instance.connect();
+      try {
+        const [[count]] = (await connection.runAndReadAll(`SELECT count(*) FROM facts`)).getRows();
+        return Number(count);
+      } catch {
+        return 0; // no facts table yet
+      } finally {
+        connection.closeSync();
+        instance.closeSync();
+      }
+    },
     async rawScan() {
       const instance = await DuckDBInstance.create(file);
       const connection = await instance.connect();
@@ -109,7 +129,7 @@ function duckDbSubject(): Subject {
       instance.closeSync();
       return { ms: quantile(times, 0.5), orders, customers: Number(customers) };
     },
-    dispose: async () => rmSync(dir, { recursive: true, force: true }),
+    dispose: async () => void (dir && rmSync(dir, { recursive: true, force: true })),
   };
 }
 
@@ -340,16 +360,27 @@ interface Figures {
 
 async function measure(subject: Subject): Promise<Figures> {
   const sizes: Figures['sizes'] = [];
+  const held = (await subject.factsHeld?.()) ?? 0;
   for (const [i, to] of SIZES.entries()) {
     const from = i === 0 ? 0 : SIZES[i - 1];
-    progress(`${subject.name}: ingesting ${from > 0 ? 'up to ' : ''}${to.toLocaleString('en')} facts`);
+    if (held > to && SIZES[i + 1] !== undefined && held >= SIZES[i + 1]) continue; // the file is past this size
+    const ingest = held < to;
+    progress(`${subject.name}: ${ingest ? `ingesting ${from > 0 ? 'up to ' : ''}` : 'reusing '}${to.toLocaleString('en')} facts`);
+    if (ingest && held > from) throw new Error(`the DuckDB file holds ${held} facts, between sizes ${from} and ${to}`);
     const runtime = await open(subject);
     let ingestMs = 0;
-    const { cpuMs } = await timed(async () => (ingestMs = await bulkIngest(runtime, from, to)));
+    const { cpuMs } = ingest ? await timed(async () => (ingestMs = await bulkIngest(runtime, from, to))) : { cpuMs: 0 };
+    const pending = (runtime.store as Partial<DuckDbStore>).pendingDeltaRows;
+    if (pending !== undefined) progress(`  rollup delta rows not yet compacted when the queries start: ${pending.toLocaleString('en')}`);
     const history = await timeHistory(runtime);
     const analytics = await timeAnalytics(runtime);
     const distinct = await timeDistinct(runtime);
+    const before = (runtime.store as Partial<DuckDbStore>).pendingDeltaRows;
     const percentiles = await timePercentiles(runtime);
+    if (before !== undefined)
+      progress(
+        `  delta rows not yet compacted around the percentiles query: ${before.toLocaleString('en')} → ${(runtime.store as DuckDbStore).pendingDeltaRows.toLocaleString('en')}`,
+      );
     await runtime.close();
     const raw = subject.rawScan ? await subject.rawScan() : null;
     if (raw && raw.orders !== history.orders) throw new Error(`rollups disagree with raw facts: ${history.orders} vs ${raw.orders}`);
@@ -370,16 +401,18 @@ async function measure(subject: Subject): Promise<Figures> {
   }
   progress(`${subject.name}: single-fact latency and concurrent single-fact requests`);
   let runtime = await open(subject);
-  const latency = await singleFactLatency(runtime, FINAL);
+  // A reused file already holds the facts an earlier run posted here: these take ids past all of them.
+  const next = Math.max(FINAL, held);
+  const latency = await singleFactLatency(runtime, next);
   progress(`  single fact → change event p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`);
-  const batchedMs = await concurrentSingles(runtime, FINAL + SINGLE, CONCURRENT);
+  const batchedMs = await concurrentSingles(runtime, next + SINGLE, CONCURRENT);
   progress(`  micro-batched: ${rate(CONCURRENT, batchedMs)} facts/s`);
   await runtime.close();
   runtime = await open(subject, { ingestBatching: { maxEvents: 1 } });
-  const unbatchedMs = await concurrentSingles(runtime, FINAL + SINGLE + CONCURRENT, UNBATCHED);
+  const unbatchedMs = await concurrentSingles(runtime, next + SINGLE + CONCURRENT, UNBATCHED);
   progress(`  one transaction each: ${rate(UNBATCHED, unbatchedMs)} facts/s`);
   await runtime.close();
-  const replicasMs = subject.replicas ? await twoReplicas(subject, FINAL + SINGLE + CONCURRENT + UNBATCHED, REPLICA_FACTS) : null;
+  const replicasMs = subject.replicas ? await twoReplicas(subject, next + SINGLE + CONCURRENT + UNBATCHED, REPLICA_FACTS) : null;
   return { store: subject.name, sizes, latency, batchedMs, unbatchedMs, replicasMs };
 }
 
@@ -403,7 +436,7 @@ const table: string[] = [
 for (const r of results) {
   for (const s of r.sizes) {
     table.push(
-      `| ${r.store} | ${s.facts.toLocaleString('en')} | ${rate(s.added, s.ingestMs)} | ${((s.cpuMs * 1000) / s.added).toFixed(0)} µs | ${s.history.toFixed(1)} ms | ${s.analytics.toFixed(1)} ms | ` +
+      `| ${r.store} | ${s.facts.toLocaleString('en')} | ${s.ingestMs ? rate(s.added, s.ingestMs) : '— (reused)'} | ${s.ingestMs ? `${((s.cpuMs * 1000) / s.added).toFixed(0)} µs` : '—'} | ${s.history.toFixed(1)} ms | ${s.analytics.toFixed(1)} ms | ` +
         `${s.distinct.toFixed(1)} ms (${s.distinctError === null ? '—' : `${(s.distinctError * 100).toFixed(2)} %`}) | ${s.percentiles.toFixed(1)} ms | ` +
         `${s.raw === null ? '—' : `${s.raw.toFixed(1)} ms`} |`,
     );

@@ -96,7 +96,6 @@ describe('QuantileSketch', () => {
   });
 
   it('should encode a few samples exactly as the DDSketch built from them, and answer the same', () => {
-    // Up to 8 samples stay plain numbers (no DDSketch built): their bytes must be the library sketch's.
     const sets = [[36.5], [0], [-2, 2], [5, 5, 5], [1e-320, -1e-320, 0, 3], [-7.25, 100, 0.001, 42, 42, -1e6, 1e6, 8.5], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]];
     for (const samples of sets) {
       const inline = QuantileSketch.empty();
@@ -118,6 +117,88 @@ describe('QuantileSketch', () => {
       for (const value of [...samples, ...samples]) twice.accept(value);
       expect(merged.quantile(0.5)).toBe(twice.getValueAtQuantile(0.5));
     }
+  });
+
+  it("should hold the library sketch's bins and answer its quantiles, whatever the merge order and sizes", () => {
+    // Seeded xorshift: parts of 1 to ~400 samples (sparse and dense bins), negatives and zeros included.
+    let seed = 0x2545f491;
+    const random = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 4294967296;
+    };
+    const sample = () => {
+      const r = random();
+      return r < 0.1 ? -Math.exp(random() * 10) : r < 0.12 ? 0 : Math.exp(random() * 14 - 4);
+    };
+    for (let trial = 0; trial < 60; trial++) {
+      const parts = Array.from({ length: 1 + Math.floor(random() * 30) }, () => Array.from({ length: 1 + Math.floor(random() ** 3 * 400) }, sample));
+      const library = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
+      const whole = QuantileSketch.empty();
+      const merged = QuantileSketch.empty();
+      const halves = [QuantileSketch.empty(), QuantileSketch.empty()];
+      parts.forEach((part, i) => {
+        const sketch = QuantileSketch.empty();
+        for (const value of part) {
+          library.accept(value);
+          whole.add(value);
+          sketch.add(value);
+        }
+        const read = QuantileSketch.decode(sketch.encode());
+        merged.merge(i % 2 ? read : sketch);
+        halves[i % 2].merge(read.clone());
+      });
+      halves[1].merge(halves[0]);
+      for (const sketch of [merged, halves[1]]) {
+        expect(sketch.count).toBe(library.count);
+        expect(Array.from(sketch.encode())).toEqual(Array.from(whole.encode()));
+        const qs = [0, 0.01, 0.25, 0.5, 0.75, 0.95, 0.99, 1];
+        for (const q of qs) expect(sketch.quantile(q)).toBe(library.getValueAtQuantile(q));
+        expect(sketch.quantiles(qs)).toEqual(qs.map((q) => library.getValueAtQuantile(q)));
+      }
+    }
+  });
+
+  it('should leave a copy as it was when either is added to or merged into', () => {
+    for (const size of [3, 300]) {
+      const values = Array.from({ length: size }, (_, i) => 1 + i * 1.7);
+      const read = QuantileSketch.decode(QuantileSketch.empty().encode());
+      for (const original of [QuantileSketch.empty(), read]) {
+        for (const value of values) original.add(value);
+        const before = Array.from(original.encode());
+        const copy = original.clone();
+        copy.add(1e6);
+        copy.merge(original);
+        expect(Array.from(original.encode())).toEqual(before);
+        const again = original.clone();
+        original.add(-3);
+        original.merge(again);
+        expect(Array.from(again.encode())).toEqual(before);
+        expect(copy.count).toBe(2 * size + 1);
+        expect(original.count).toBe(2 * size + 1);
+      }
+    }
+  });
+
+  it('should read the bytes stored before it held its own bins, and write them back unchanged', () => {
+    // Written by the adapter over the library's stores (36.5, 36.5, 120, -4, 0, 1e-320, 999.99, 0.01, 0.5).
+    const stored = Uint8Array.from([33, 2, 5, 203, 3, 1, 196, 1, 1, 214, 1, 2, 60, 1, 106, 1, 1, 140, 1, 1]);
+    const library = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
+    for (const value of [36.5, 36.5, 120, -4, 0, 1e-320, 999.99, 0.01, 0.5]) library.accept(value);
+    const sketch = QuantileSketch.decode(stored);
+    expect(Array.from(sketch.encode())).toEqual(Array.from(stored));
+    for (const q of [0, 0.1, 0.5, 0.95, 1]) expect(sketch.quantile(q)).toBe(library.getValueAtQuantile(q));
+    // A sketch read from bytes takes samples and merges like one filled sample by sample.
+    for (const value of [-4, 37, 5e4, ...Array.from({ length: 40 }, (_, i) => i * 3.3)]) {
+      sketch.add(value);
+      library.accept(value);
+    }
+    sketch.merge(QuantileSketch.decode(stored));
+    for (const value of [36.5, 36.5, 120, -4, 0, 1e-320, 999.99, 0.01, 0.5]) library.accept(value);
+    for (const q of [0, 0.05, 0.1, 0.5, 0.95, 1]) expect(sketch.quantile(q)).toBe(library.getValueAtQuantile(q));
+    expect(() => QuantileSketch.decode(Uint8Array.from([33, 0, 2, 4, 1, 0, 1, 0]))).toThrow('keys out of order');
+    expect(() => QuantileSketch.decode(Uint8Array.from([0x20, 0, 0, 0]))).toThrow('unknown format');
   });
 
   it('should pin the library behaviour the adapter works around: merge drops negative values', () => {

@@ -15,6 +15,9 @@ export type ColumnValue = number | Sketch | null | undefined;
  * set, so every answer comes from the one stored sketch per row.
  */
 export const PERCENTILES: Readonly<Record<string, number>> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
+const PERCENTILE_NAMES = Object.keys(PERCENTILES);
+/** `PERCENTILES`' quantiles in their order (ascending), answered in one pass over a sketch. */
+const QUANTILES = Object.values(PERCENTILES);
 
 /** Measures answered from a sketch column rather than numeric ones. */
 export const isSketchMeasure = (kind: MeasureKind): boolean => kind === 'distinct' || kind === 'percentiles';
@@ -89,7 +92,8 @@ export function measureValue(measure: string, kind: MeasureKind, columns: Record
 export function measureValues(measure: string, kind: MeasureKind, columns: Record<string, ColumnValue>): Record<string, number | null> {
   if (kind !== 'percentiles') return { [measure]: measureValue(measure, kind, columns) };
   const sketch = columns[`${measure}_ddsketch`];
-  return Object.fromEntries(Object.entries(PERCENTILES).map(([name, q]) => [`${measure}_${name}`, quantileOf(sketch, q)]));
+  const answers = sketch instanceof QuantileSketch ? sketch.quantiles(QUANTILES) : QUANTILES.map(() => null);
+  return Object.fromEntries(PERCENTILE_NAMES.map((name, i) => [`${measure}_${name}`, answers[i]]));
 }
 
 /**

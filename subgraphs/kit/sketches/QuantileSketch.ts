@@ -1,16 +1,22 @@
 import { DDSketch } from '@datadog/sketches-js';
+import { QuantileBins, readVarint, writeVarint } from './QuantileBins.js';
 
 /*
- * Percentiles from DDSketch (Masson et al., VLDB 2019) through @datadog/sketches-js: every quantile it
- * answers is within 1 % of the exact value (relative error), and sketches merge by adding bin counts, so a
- * coarser bucket's sketch is exactly the merge of its finer buckets' sketches.
+ * Percentiles from DDSketch (Masson et al., VLDB 2019): every quantile is within 1 % of the exact value
+ * (relative error), and sketches merge by adding bin counts, so a coarser bucket's sketch is exactly the
+ * merge of its finer buckets' sketches.
  *
- * This file is the one adapter over the library (STYLE 14), pinned by test/kit/sketches.test.ts:
- * - its `merge` forgets the other sketch's negative values (2.1.1 merges the positive store only), so
- *   negative stores are merged here;
+ * This file is the one adapter over @datadog/sketches-js (STYLE 14), pinned by test/kit/sketches.test.ts.
+ * Only the library's key mapping is used (which bin a value falls in, and the value a bin stands for), so
+ * the bins, quantiles and stored bytes are the library's; the bins themselves are held in `QuantileBins`:
+ * - the library's dense stores kept every sketch in plain arrays grown 128 bins at a time, so a query
+ *   merging a few thousand sketches spent most of its time allocating and collecting them, the more so
+ *   as sketches filled (issue #16);
+ * - its `merge` forgets the other sketch's negative values (2.1.1 merges the positive store only);
  * - its protobuf `toProto` allocates whole chunks of 128 bins (1 KiB for a single value), too much for
  *   minute buckets, so the bins are encoded here: a format byte, the zero count, then each store as its bin
  *   count, first key and key gaps (zigzag varints) and counts (varints). One value costs ~6 bytes.
+ * The encoding is the one written since percentiles exist: stored sketches read and merge unchanged.
  */
 
 /** Relative accuracy of every quantile. Changing it makes stored sketches unmergeable. */
@@ -18,86 +24,83 @@ export const QUANTILE_RELATIVE_ACCURACY = 0.01;
 
 const FORMAT = 0x21;
 
-type Store = DDSketch['store'];
-
-/**
- * Samples a sketch keeps as plain numbers before it builds its DDSketch. A rollup delta of a busy batch
- * mostly holds one sample per minute bucket, and a DDSketch costs ~1 KiB and a few µs to build (its dense
- * stores allocate 128 bins at the first value): most deltas never need one, since `encode` writes the
- * same bytes from the samples.
- */
-const INLINE_SAMPLES = 8;
-
 /** The key mapping every sketch of this accuracy uses; it holds no per-sketch state. */
 const MAPPING = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY }).mapping;
 
 export class QuantileSketch {
-  /** The DDSketch, once built; until then the samples are in `inline`. */
-  private built: DDSketch | null;
-  private inline: number[] = [];
-
-  private constructor(sketch: DDSketch | null) {
-    this.built = sketch;
-  }
+  private constructor(
+    /** Bins of the positive samples, and of the negative ones by their absolute value. */
+    private readonly positive: QuantileBins,
+    private readonly negative: QuantileBins,
+    /** Samples too close to 0 for a bin (within the mapping's smallest value). */
+    private zeros: number,
+  ) {}
 
   static empty(): QuantileSketch {
-    return new QuantileSketch(null);
-  }
-
-  /** The DDSketch holding every sample, built on first need. */
-  private get sketch(): DDSketch {
-    if (this.built) return this.built;
-    const sketch = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
-    for (const value of this.inline) sketch.accept(value);
-    this.inline = [];
-    return (this.built = sketch);
+    return new QuantileSketch(QuantileBins.empty(), QuantileBins.empty(), 0);
   }
 
   /** Adds one sample; it must be a finite number. */
   add(value: number): void {
     if (!Number.isFinite(value)) throw new RangeError(`a percentile sample must be a finite number, got ${value}`);
-    if (this.built === null && this.inline.length < INLINE_SAMPLES) this.inline.push(value);
-    else this.sketch.accept(value);
+    // Where `DDSketch.accept` puts it.
+    if (value > MAPPING.minPossible) this.positive.add(MAPPING.key(value));
+    else if (value < -MAPPING.minPossible) this.negative.add(MAPPING.key(-value));
+    else this.zeros++;
   }
 
   /** Samples added (over every merged sketch). */
   get count(): number {
-    return this.built ? this.built.count : this.inline.length;
+    return this.zeros + this.positive.count + this.negative.count;
   }
 
-  /** The value at quantile `q` (0..1), within 1 % of the exact one; null when empty. */
+  /**
+   * The value at quantile `q` (0..1), within 1 % of the exact one; null when empty. The rank and bin
+   * chosen are `DDSketch.getValueAtQuantile`'s, so the answer is the library's to the bit.
+   */
   quantile(q: number): number | null {
-    return this.count === 0 ? null : this.sketch.getValueAtQuantile(q);
+    const count = this.count;
+    if (count === 0) return null;
+    if (!(q >= 0 && q <= 1)) return Number.NaN;
+    const rank = q * (count - 1);
+    const negatives = this.negative.count;
+    if (rank < negatives) return -MAPPING.value(this.negative.keyAtRank(negatives - rank - 1, false));
+    if (rank < this.zeros + negatives) return 0;
+    return MAPPING.value(this.positive.keyAtRank(rank - this.zeros - negatives, true));
+  }
+
+  /** `quantile` of each of `qs`, in one pass over the bins when `qs` ascend (as a measure's percentiles do). */
+  quantiles(qs: readonly number[]): Array<number | null> {
+    const ascending = qs.every((q, i) => q >= 0 && q <= 1 && (i === 0 || qs[i - 1] <= q));
+    if (this.count === 0 || !ascending) return qs.map((q) => this.quantile(q));
+    const answers: Array<number | null> = [];
+    const ranks: number[] = [];
+    const below = this.zeros + this.negative.count;
+    for (const q of qs) {
+      const rank = q * (this.count - 1);
+      if (rank >= below) ranks.push(rank - below);
+      else answers.push(this.quantile(q));
+    }
+    for (const key of this.positive.keysAtRanks(ranks)) answers.push(MAPPING.value(key));
+    return answers;
   }
 
   merge(other: QuantileSketch): void {
-    if (other.count === 0) return;
-    if (this.built === null && other.built === null && this.inline.length + other.inline.length <= INLINE_SAMPLES) {
-      this.inline.push(...other.inline);
-      return;
-    }
-    const from = other.sketch;
-    if (this.sketch.count === 0) return this.sketch.merge(from); // copies every store
-    this.sketch.merge(from);
-    this.sketch.negativeStore.merge(from.negativeStore);
+    if (other === this) other = other.clone();
+    this.positive.merge(other.positive);
+    this.negative.merge(other.negative);
+    this.zeros += other.zeros;
   }
 
   clone(): QuantileSketch {
-    const copy = QuantileSketch.empty();
-    if (this.built === null) copy.inline = this.inline.slice();
-    else copy.merge(this);
-    return copy;
+    return new QuantileSketch(this.positive.clone(), this.negative.clone(), this.zeros);
   }
 
   encode(): Uint8Array {
     const out: number[] = [FORMAT];
-    if (this.built === null) {
-      encodeSamples(out, this.inline);
-      return Uint8Array.from(out);
-    }
-    writeVarint(out, this.built.zeroCount);
-    writeStore(out, this.built.store);
-    writeStore(out, this.built.negativeStore);
+    writeVarint(out, this.zeros);
+    this.positive.write(out);
+    this.negative.write(out);
     return Uint8Array.from(out);
   }
 
@@ -105,109 +108,10 @@ export class QuantileSketch {
   static decode(bytes: Uint8Array): QuantileSketch {
     if (bytes[0] !== FORMAT) throw new Error(`quantile sketch: unknown format ${bytes[0]}`);
     const reader = { bytes, at: 1 };
-    const result = new QuantileSketch(new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY }));
-    const sketch = result.sketch;
-    sketch.zeroCount = readVarint(reader);
-    const positive = readStore(reader, sketch.store);
-    const negative = readStore(reader, sketch.negativeStore);
+    const zeros = readVarint(reader);
+    const positive = QuantileBins.read(reader);
+    const negative = QuantileBins.read(reader);
     if (reader.at !== bytes.length) throw new Error('quantile sketch: trailing bytes');
-    sketch.count = sketch.zeroCount + positive + negative;
-    return result;
+    return new QuantileSketch(positive, negative, zeros);
   }
 }
-
-/**
- * The bytes a DDSketch of these samples encodes to, without building it: each sample goes where
- * `DDSketch.accept` puts it (the positive store, the negative store by its absolute value, or the zero
- * count), and each store is written as its occupied bins in key order.
- */
-function encodeSamples(out: number[], samples: readonly number[]): void {
-  const positive: number[] = [];
-  const negative: number[] = [];
-  let zeros = 0;
-  for (const value of samples) {
-    if (value > MAPPING.minPossible) positive.push(MAPPING.key(value));
-    else if (value < -MAPPING.minPossible) negative.push(MAPPING.key(-value));
-    else zeros++;
-  }
-  writeVarint(out, zeros);
-  writeBins(out, positive);
-  writeBins(out, negative);
-}
-
-/** A store's bins from the keys of its samples (one per sample), as `writeStore` writes them. */
-function writeBins(out: number[], keys: number[]): void {
-  keys.sort((a, b) => a - b);
-  const bins: Array<[number, number]> = [];
-  for (const key of keys) {
-    const last = bins[bins.length - 1];
-    if (last && last[0] === key) last[1]++;
-    else bins.push([key, 1]);
-  }
-  writeBinList(out, bins);
-}
-
-function writeStore(out: number[], store: Store): void {
-  const bins: Array<[number, number]> = [];
-  if (store.count > 0) {
-    for (let key = store.minKey; key <= store.maxKey; key++) {
-      const count = store.bins[key - store.offset] ?? 0;
-      if (count > 0) bins.push([key, count]);
-    }
-  }
-  writeBinList(out, bins);
-}
-
-function writeBinList(out: number[], bins: ReadonlyArray<readonly [number, number]>): void {
-  writeVarint(out, bins.length);
-  let previous = 0;
-  bins.forEach(([key, count], i) => {
-    writeVarint(out, i === 0 ? zigzag(key) : key - previous);
-    writeVarint(out, count);
-    previous = key;
-  });
-}
-
-function readStore(reader: Reader, store: Store): number {
-  const bins = readVarint(reader);
-  let key = 0;
-  let total = 0;
-  for (let i = 0; i < bins; i++) {
-    key = i === 0 ? unzigzag(readVarint(reader)) : key + readVarint(reader);
-    const count = readVarint(reader);
-    store.add(key, count);
-    total += count;
-  }
-  return total;
-}
-
-interface Reader {
-  bytes: Uint8Array;
-  at: number;
-}
-
-/** Non-negative integers up to 2^53, 7 bits a byte (arithmetic, not bit operators, past 2^31). */
-function writeVarint(out: number[], value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`quantile sketch: cannot encode ${value}`);
-  while (value >= 0x80) {
-    out.push((value % 0x80) | 0x80);
-    value = Math.floor(value / 0x80);
-  }
-  out.push(value);
-}
-
-function readVarint(reader: Reader): number {
-  let value = 0;
-  let scale = 1;
-  for (;;) {
-    if (reader.at >= reader.bytes.length) throw new Error('quantile sketch: truncated');
-    const byte = reader.bytes[reader.at++];
-    value += (byte & 0x7f) * scale;
-    if (byte < 0x80) return value;
-    scale *= 0x80;
-    if (scale > 2 ** 56) throw new Error('quantile sketch: varint too long');
-  }
-}
-
-const zigzag = (n: number): number => (n < 0 ? -2 * n - 1 : 2 * n);
-const unzigzag = (n: number): number => (n % 2 === 1 ? -(n + 1) / 2 : n / 2);
