@@ -17,7 +17,7 @@ export type StoreConfig =
       path: string;
       /**
        * DuckDB worker threads (`MESH_DUCKDB_THREADS`); unset keeps DuckDB's default, one per core. 1 runs every
-       * statement on the calling thread: a live stream's small applies then cost about a fifth less CPU (no
+       * statement on the calling thread: a live stream's small applies then cost 10-20 % less CPU (no
        * hand-off to idle workers, issue #13), and large history queries and exports run on one core.
        */
       threads?: number;
