@@ -3,10 +3,10 @@
  * has built and validated it (core/apollo/holdOneByteNames.ts), so the gateway's answers, whose keys are
  * those names, serialise to one-byte JSON (issue #11: two-byte JSON cost ~1.3 ms more per heavy answer).
  * V8's own serialiser tells the two apart: a one-byte string is written with the tag `"`, a two-byte one
- * with `c`. Every test uses names no other code in this process has used.
+ * with `c`. Every test uses names no other code in this process has used. Whether federation-internals
+ * alone leaves them two-byte depends on V8's state (it did in the gateway benchmark, and not in a CI run
+ * with coverage on), so no test asserts that side: only that the gateway's names are one-byte.
  */
-import { Supergraph } from '@apollo/federation-internals';
-import { parse } from 'graphql';
 import { randomBytes } from 'node:crypto';
 import { serialize } from 'node:v8';
 import { composeSubgraphs, parseSupergraph } from '../../core/apollo/index.js';
@@ -36,19 +36,9 @@ const fresh = () => `X${randomBytes(6).toString('hex')}`;
 /** The supergraph's names of `suffix`, as the test's `keyTag` reads them. */
 const namesOf = (suffix: string) => [`things${suffix}`, `label${suffix}`, `price${suffix}`, `Thing${suffix}`];
 
-/** federation-internals alone on a supergraph: what the gateway's names would be without holdOneByteNames. */
-const buildPlainly = (sdl: string) => Supergraph.build(parse(sdl), { supportedFeatures: null });
-
 test('the check tells a two-byte string from a one-byte one', () => {
   expect(tagOf('plain')).toBe(ONE_BYTE_TAG);
   expect(tagOf('\u0100 two-byte')).not.toBe(ONE_BYTE_TAG);
-});
-
-test('federation-internals alone leaves fresh names two-byte (what the gateway prevents)', () => {
-  const suffix = fresh();
-  const supergraph = buildPlainly(compose('Placeholder').replaceAll('Placeholder', suffix));
-  for (const name of namesOf(suffix)) expect(keyTag(name)).not.toBe(ONE_BYTE_TAG);
-  expect(supergraph.subgraphsMetadata()).toHaveLength(1);
 });
 
 test('a supergraph parsed by the gateway keeps its names one-byte, and JSON keyed by them is one-byte', () => {
@@ -57,6 +47,6 @@ test('a supergraph parsed by the gateway keeps its names one-byte, and JSON keye
   const sdl = compose('Placeholder').replaceAll('Placeholder', suffix);
   const parsed = parseSupergraph(sdl);
   expect(parsed.apiSchema.getQueryType()?.getFields()[`things${suffix}`]).toBeDefined();
-  for (const name of [`things${suffix}`, `label${suffix}`, `price${suffix}`, `Thing${suffix}`]) expect(keyTag(name)).toBe(ONE_BYTE_TAG);
+  for (const name of namesOf(suffix)) expect(keyTag(name)).toBe(ONE_BYTE_TAG);
   expect(tagOf(JSON.stringify({ [`things${suffix}`]: [{ [`label${suffix}`]: 'a', [`price${suffix}`]: 1 }] }))).toBe(ONE_BYTE_TAG);
 });
