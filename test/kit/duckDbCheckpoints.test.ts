@@ -5,32 +5,23 @@
  * size is read from the file, as DuckDB keeps it next to the database.
  */
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbStore, type DuckDbStoreOptions } from '../../subgraphs/kit/store/DuckDbStore.js';
 import { parseSize } from '../../subgraphs/kit/store/duckDbCheckpoints.js';
 import type { StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { HOUR, LAYOUT, T0, expectedRows, order, orderDeltas, projectOrders, query } from '../support/storeFixtures.js';
+import { useTempStores } from '../support/useTempStores.js';
 
 const original = DuckDBConnection.prototype.run;
 
 // --- harness -------------------------------------------------------------------------------------------
 
-const opened: DuckDbStore[] = [];
-let dir: string;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'duckdb-checkpoints-'));
-});
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((store) => store.close()));
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = useTempStores('duckdb-checkpoints-');
+const { opened } = temp;
 
 async function openStore(options: Partial<DuckDbStoreOptions> = {}, name = 'orders'): Promise<{ store: DuckDbStore; wal: () => number }> {
-  const path = join(dir, `${name}.duckdb`);
+  const path = join(temp.dir, `${name}.duckdb`);
   const store = await DuckDbStore.open({ path, compactAfterRows: 1_000_000, compactIdleMs: 0, ...options });
   opened.push(store);
   await store.init(LAYOUT);

@@ -3,8 +3,6 @@
  * `KeyHashSet`), rollup deltas merged at read time and compacted into the keyed tables. Every expectation
  * comes from the raw deltas (`expectedRows`) or from a second store, never from the store under test.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbStore, type DuckDbStoreOptions } from '../../subgraphs/kit/store/DuckDbStore.js';
@@ -16,23 +14,16 @@ import { DAY, HOUR, LAYOUT, MINUTE, T0, expectedRows, order, orderDeltas, projec
 import { PROJECTED_ORDERS } from '../support/projectedOrdersProduct.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
 import { storeRollupLayouts } from '../../subgraphs/kit/rollups/storeRollupLayouts.js';
+import { useTempStores } from '../support/useTempStores.js';
 
 // --- harness -------------------------------------------------------------------------------------------
 
-const opened: DuckDbStore[] = [];
-let dir: string;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'duckdb-compaction-'));
-});
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((store) => store.close()));
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = useTempStores('duckdb-compaction-');
+const { opened } = temp;
 
 /** A store on a file of this test; by default compacting only when told to. */
 async function openStore(options: Partial<DuckDbStoreOptions> = {}, layout: StoreLayout = LAYOUT): Promise<DuckDbStore> {
-  const store = await DuckDbStore.open({ path: join(dir, 'product.duckdb'), compactAfterRows: 1_000_000, compactIdleMs: 0, ...options });
+  const store = await DuckDbStore.open({ path: join(temp.dir, 'product.duckdb'), compactAfterRows: 1_000_000, compactIdleMs: 0, ...options });
   opened.push(store);
   await store.init(layout);
   return store;
@@ -162,7 +153,7 @@ describe('DuckDbStore rollup deltas', () => {
     // DuckDB 1.5.6 let such a read see nothing at all now and then; the store keeps reads and compactions apart.
     const boundaries = Array.from({ length: 97 }, (_, i) => T0 + i * 30 * MINUTE);
     for (let run = 0; run < 8; run++) {
-      const store = await openStore({ path: join(dir, `fresh-${run}.duckdb`) });
+      const store = await openStore({ path: join(temp.dir, `fresh-${run}.duckdb`) });
       let total = 0;
       for (let batch = 0; batch < 3; batch++) {
         total += (await store.apply(orders(40, 1000 + run * 10 + batch), projectOrders)).applied.length;
@@ -199,8 +190,8 @@ describe('DuckDbStore rollup deltas', () => {
         row.values.count,
         (row.sketches?.buyers as DistinctSketch | undefined)?.estimate(),
       ]);
-    const compacted = await openStore({ compactAfterRows: 1, path: join(dir, 'compacted.duckdb') }, layout);
-    const pending = await openStore({ path: join(dir, 'pending.duckdb') }, layout);
+    const compacted = await openStore({ compactAfterRows: 1, path: join(temp.dir, 'compacted.duckdb') }, layout);
+    const pending = await openStore({ path: join(temp.dir, 'pending.duckdb') }, layout);
     for (let i = 0; i < facts.length; i += 100) {
       await compacted.apply(facts.slice(i, i + 100), project);
       await pending.apply(facts.slice(i, i + 100), project);
@@ -226,13 +217,13 @@ describe('DuckDbStore rollup deltas', () => {
     await reading;
     await expect(store.queryBuckets(QUERIES[0])).rejects.toThrow('closed');
     opened.splice(opened.indexOf(store), 1);
-    expect(await pendingDeltaRows(join(dir, 'product.duckdb'))).toBe(0);
+    expect(await pendingDeltaRows(join(temp.dir, 'product.duckdb'))).toBe(0);
     store = await openStore();
     await expectReadsMatch(store, facts);
   });
 
   it('should compact by itself once the store has been idle', async () => {
-    const path = join(dir, 'product.duckdb');
+    const path = join(temp.dir, 'product.duckdb');
     let store = await openStore({ compactIdleMs: 20 });
     await store.apply(orders(50, 3), projectOrders);
     // The compaction takes the write turn after the idle time; an apply queued after it waits for it.
@@ -340,12 +331,12 @@ async function closedWithPendingDeltas(seed: number, compacted: number): Promise
   await store.compact();
   await store.apply(facts.slice(compacted), projectOrders);
   await closeStore(store);
-  return { path: join(dir, 'product.duckdb'), facts };
+  return { path: join(temp.dir, 'product.duckdb'), facts };
 }
 
 describe('DuckDbStore projection deltas (finest grain: the hour)', () => {
   it('should append projection deltas at the hour only and derive the day from them, before and after a compaction', async () => {
-    const path = join(dir, 'product.duckdb');
+    const path = join(temp.dir, 'product.duckdb');
     const store = await openStore({}, PROJECTION_STORE_LAYOUT);
     const all: StoredFact[] = [];
     for (let batch = 0; batch < 4; batch++) {
@@ -376,7 +367,7 @@ describe('DuckDbStore projection deltas (finest grain: the hour)', () => {
   });
 
   it('should fold projection delta tables left by a file that kept every grain, each into its own grain once', async () => {
-    const path = join(dir, 'product.duckdb');
+    const path = join(temp.dir, 'product.duckdb');
     let store = await openStore({}, PROJECTION_STORE_LAYOUT);
     const facts = customerOrders(300, 31);
     await store.apply(facts.slice(0, 100), projectWithProjections);
@@ -445,7 +436,7 @@ describe('DuckDbStore fact idempotency without a primary key', () => {
   });
 
   it('should take over a file whose facts table had a primary key and keep refusing its duplicates', async () => {
-    const path = join(dir, 'product.duckdb');
+    const path = join(temp.dir, 'product.duckdb');
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
     await connection.run(`CREATE TABLE facts (source VARCHAR NOT NULL, id VARCHAR NOT NULL, type VARCHAR NOT NULL,

@@ -4,8 +4,6 @@
  * waiting for the whole compaction, reads stay exact at every step, and the end result is the rollups a
  * fresh ingestion of the same facts gives. Expectations come from the fixtures' deltas or a second store.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDbStore, type DuckDbStoreOptions } from '../../subgraphs/kit/store/DuckDbStore.js';
 import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
@@ -14,22 +12,15 @@ import { PROJECTED_ORDERS } from '../support/projectedOrdersProduct.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
 import { storeRollupLayouts } from '../../subgraphs/kit/rollups/storeRollupLayouts.js';
 import { DAY, HOUR, LAYOUT, MINUTE, T0, expectedRows, order, orderDeltas, projectOrders, query, random } from '../support/storeFixtures.js';
+import { useTempStores } from '../support/useTempStores.js';
 
 // --- harness -------------------------------------------------------------------------------------------
 
-const opened: DuckDbStore[] = [];
-let dir: string;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'duckdb-sliced-compaction-'));
-});
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((store) => store.close()));
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = useTempStores('duckdb-sliced-compaction-');
+const { opened } = temp;
 
 async function openStore(name: string, options: Partial<DuckDbStoreOptions>, layout: StoreLayout = LAYOUT): Promise<DuckDbStore> {
-  const store = await DuckDbStore.open({ path: join(dir, `${name}.duckdb`), compactAfterRows: 1_000_000, compactIdleMs: 0, ...options });
+  const store = await DuckDbStore.open({ path: join(temp.dir, `${name}.duckdb`), compactAfterRows: 1_000_000, compactIdleMs: 0, ...options });
   opened.push(store);
   await store.init(layout);
   return store;
