@@ -405,6 +405,7 @@ export class DuckDbStore implements Store {
     const { facts: before, grains } = assertCutoffs(cutoffs);
     return this.exclusive((connection) =>
       this.compactedTransaction(connection, async () => {
+        this.checkpoints.rowsDeleted();
         const at = [toTimestamp(before)];
         await connection.run(`DELETE FROM retractions WHERE (source, id) IN (SELECT source, id FROM facts WHERE time < $1)`, at);
         const facts = (await connection.run(`DELETE FROM facts WHERE time < $1`, at)).rowsChanged;
@@ -476,6 +477,7 @@ export class DuckDbStore implements Store {
     return this.exclusive((connection) =>
       this.compactedTransaction(connection, () => {
         this.stateKeys.begin();
+        this.checkpoints.rowsDeleted(); // repairs rewrite keyed rows
         return work(duckDbRepairSession(connection, this.states, this.stateKeys), { rollups: this.rollups, states: this.states, reprojector });
       }),
     );
@@ -510,7 +512,7 @@ export class DuckDbStore implements Store {
     const result = pending > 0 ? await this.read(transaction, true) : await transaction();
     this.pending.clear();
     this.dayBacklog = { rows: 0, upTo: 0 };
-    this.checkpoints.rowsDeleted(); // repairs and retention delete rows, and so does the delta clean-up below
+    if (pending > 0) this.checkpoints.rowsDeleted(); // the delta clean-up below (repairs and retention mark their own)
     if (pending > 0) {
       // Behind the fence now: no read takes them, so deleting them is housekeeping (retried by the next compaction).
       for (const layout of this.rollups.values()) await dropFoldedDeltas(connection, layout).catch(this.onCompactionError);
