@@ -57,6 +57,36 @@ describe('changeSubscription', () => {
     expect(batches).toEqual([[1], [2], [3]]);
   });
 
+  it('should hold events that arrive one at a time while a batch is computed and compute them in the next batch', async () => {
+    // Live facts arrive one per turn; each used to start a store read of its own, and at 100 facts/s those
+    // reads queued on the store's read connection for seconds (issue #9).
+    const source = new PushQueue<BusMessage<number>>();
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const field = changeSubscription<Args, number, number>(new EventScopes(), {
+      source: () => source,
+      event: (message) => message.data,
+      events: async (messages) => {
+        batches.push(messages.map((m) => m.data));
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+        return messages.map((m) => m.data * 10);
+      },
+    });
+    const iterator = field.subscribe(undefined, { product: 'p1' });
+    const values = take(iterator, 4);
+    source.push({ cursor: '1', subject: 'orders.sales', data: 1, publishedAt: new Date() });
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let n = 2; n <= 4; n++) {
+      source.push({ cursor: String(n), subject: 'orders.sales', data: n, publishedAt: new Date() });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(batches).toEqual([[1]]);
+    release();
+    expect(await values).toEqual([10, 20, 30, 40]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
   it('should end the subscriptions waiting on a batch that fails', async () => {
     const field = changeSubscription<Args, number, number>(new EventScopes(), {
       source: () => backlog(2),

@@ -19,8 +19,10 @@ export interface ChangeSubscriptionOptions<Args, Message, Value> {
   event: (message: BusMessage<Message>, args: Args) => Promise<Value> | Value;
   /**
    * The values of several events at once (one store read for a backlog), in the order of `messages`; the
-   * same contract as `event` for each. Events pending together for one sharing key are handed over in one
-   * call of at most `maxBatch` messages. A throw ends the subscriptions waiting on that batch.
+   * same contract as `event` for each. A sharing key has one call at a time: events that arrive while it
+   * runs wait and are handed over together in the next call, of at most `maxBatch` messages, so a busy
+   * stream costs one call per batch rather than one per event. A throw ends the subscriptions waiting on
+   * that batch.
    * @default `event` for each message
    */
   events?: (messages: ReadonlyArray<BusMessage<Message>>, args: Args) => Promise<Value[]>;
