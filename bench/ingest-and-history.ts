@@ -30,13 +30,11 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { InProcessBus } from '../subgraphs/kit/bus/InProcessBus.js';
 import { DataProductRuntime, type DataProductRuntimeOptions } from '../subgraphs/kit/DataProductRuntime.js';
-import { loadTypeDefs } from '../subgraphs/kit/graphql/loadTypeDefs.js';
 import { DuckDbStore } from '../subgraphs/kit/store/DuckDbStore.js';
 import { PostgresStore } from '../subgraphs/kit/store/PostgresStore.js';
 import type { Store } from '../subgraphs/kit/store/Store.js';
-import { ordersProduct } from '../subgraphs/orders/ordersProduct.js';
-import type { Contribution } from '../subgraphs/kit/productDeclaration.js';
 import { benchFact } from './support/benchFact.js';
+import { benchProduct } from './support/benchProduct.js';
 
 const FINAL = Number(process.env.BENCH_FACTS ?? (process.env.BENCH_10M ? 10_000_000 : 1_000_000));
 const FIRST = Math.round(FINAL / 10);
@@ -168,22 +166,6 @@ async function postgresSubject(): Promise<Subject | null> {
       await client.end();
     },
   };
-}
-
-/** The orders product plus an `order_value` percentiles measure, so the bench times both sketch kinds. */
-function benchProduct() {
-  const product = ordersProduct(loadTypeDefs(path.resolve('schema'), 'orders'));
-  const sales = product.rollups!.sales;
-  const placed = sales.contributions.OrderPlaced!;
-  sales.measures = { ...sales.measures, order_value: 'percentiles' };
-  sales.contributions = {
-    ...sales.contributions,
-    OrderPlaced: (order, time) => {
-      const contribution = placed(order, time) as Contribution;
-      return { ...contribution, values: { ...contribution.values, order_value: order.quantity * order.unitPrice } };
-    },
-  };
-  return product;
 }
 
 async function open(subject: Subject, options: Partial<DataProductRuntimeOptions> = {}) {
