@@ -17,11 +17,13 @@ export interface RowWriter {
 
 /**
  * Most rows {@link insertFewRows} takes: beyond this the appender is cheaper. Creating and closing an
- * appender costs about 1 ms whatever it holds (its flush), while a prepared single-row INSERT runs in
- * about 0.2 ms; a single-fact apply writes about eight tables, one row each (issue #9: 100 single facts a
- * second kept the orders subgraph busy, `closeSync` a third of its time).
+ * appender costs about as much whatever it holds (its flush), while each prepared INSERT run costs about
+ * as much as a row: on this project's 2-core machine a transaction writing eight tables one row each
+ * took 2.7-3.0 ms prepared against 5.3-6.0 ms through appenders (load average ~5), and at two rows per
+ * table or more the appenders won (load average ~9). A single-fact apply writes about eight tables one
+ * row each (issue #9: 100 single facts a second kept the orders subgraph busy, `closeSync` a third of its time).
  */
-export const FEW_ROWS = 4;
+export const FEW_ROWS = 1;
 
 type Bound = { kind: keyof RowWriter; value: unknown };
 

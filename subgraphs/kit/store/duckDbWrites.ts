@@ -198,10 +198,10 @@ function stage<T>(connection: DuckDBConnection, table: string, rows: readonly T[
 }
 
 /**
- * Appends rows to a table through one DuckDB appender, `writeRow` filling each row; a few rows (up to
- * `FEW_ROWS`, a single fact's) go in through prepared INSERTs instead, which cost a fifth of an
- * appender's create and flush (`duckDbRowInserts.ts`). On a failure the appender is cleared and closed
- * and the error thrown on: the caller rolls its transaction back.
+ * Appends rows to a table through one DuckDB appender, `writeRow` filling each row; a single row (a single
+ * fact's, `FEW_ROWS`) goes in through a prepared INSERT instead, about half the cost of an appender's
+ * create and flush (`duckDbRowInserts.ts`). On a failure the appender is cleared and closed and the error
+ * thrown on: the caller rolls its transaction back.
  */
 export async function appendRows<T>(
   connection: DuckDBConnection,
