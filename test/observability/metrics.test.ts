@@ -119,6 +119,10 @@ describe('/metrics after a scripted workload', () => {
     expect(
       seriesValue(text, 'mesh_gateway_subscription_events_delivered_total') - seriesValue(before, 'mesh_gateway_subscription_events_delivered_total'),
     ).toBe(1);
+    // The gateway timed the event's resolution (rest of plan, auth, encoding) once for its group.
+    for (const series of ['mesh_gateway_subscription_event_resolve_seconds_count', 'mesh_gateway_subscription_fanout_seconds_count']) {
+      expect(seriesValue(text, series) - (seriesValue(before, series) || 0)).toBe(1);
+    }
 
     await events.return?.();
     await client.dispose();
