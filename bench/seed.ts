@@ -129,6 +129,7 @@ try {
   const bases = Object.fromEntries(subgraphs.map((s) => [s.domain, s.base])) as Record<SimDomain, string>;
 
   const cpuBefore = subgraphs.map((s) => cpuMs(s.child.pid!));
+  console.log(`CPU seconds of the subgraphs' start-up: ${subgraphs.map((s, i) => `${s.domain} ${seconds(cpuBefore[i])}`).join(', ')}`);
   const ownBefore = process.cpuUsage();
   const first = await seed(bases, 'seed');
   const loadAfter = load();
