@@ -204,8 +204,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         keepAlive: config.upstreamKeepAlive,
         upstreamMaxPayload: (config.subgraphClient ?? DEFAULT_SUBGRAPH_CLIENT_CONFIG).maxResponseBytes,
         ...identity,
-        // Arrival at the gateway (the group's start) to the last client's socket write.
+        // Arrival at the gateway (the group's start) to the payload handed over, and to the last client's socket write.
         onGroupEvent: ({ durationMs }) => {
+          metrics.subscriptionEventResolved(durationMs / 1000);
           const arrived = performance.now() - durationMs;
           ws.whenWritten(() => metrics.subscriptionFannedOut((performance.now() - arrived) / 1000));
         },

@@ -100,6 +100,7 @@ export async function startSubgraph(
     bus,
     latenessMs: config.latenessMs,
     onPublishError: (error) => logger.error({ err: error }, 'change events could not be published after facts were committed'),
+    onChangeEventComputed: (seconds) => metrics.changeEventComputed(seconds),
   }).catch(async (error: unknown) => {
     await bus.close().catch(() => {});
     throw config.store.kind === 'postgres' && !(error instanceof MeshError) ? postgresUnusable(config.store.url, error) : error;

@@ -28,11 +28,23 @@ export interface BenchMesh {
    */
   gatewayHeap(): Promise<{ used: number; total: number }>;
   /**
-   * The gateway's fan-out histogram (`mesh_gateway_subscription_fanout_seconds`: upstream event arrival to
-   * the last client's frame written) as cumulative `[le, count]` buckets, empty if unreadable.
+   * The latency histograms along an event's way, as cumulative `[le, count]` buckets (empty if unreadable):
+   * the orders subgraph's `mesh_data_product_change_event_delay_seconds` (publication to value computed),
+   * the gateway's `mesh_gateway_subscription_event_resolve_seconds` (arrival to payload handed over) and
+   * `mesh_gateway_subscription_fanout_seconds` (arrival to the last client's frame written).
    */
-  gatewayFanout(): Promise<Array<[number, number]>>;
+  eventHistograms(): Promise<EventHistograms>;
   close(): Promise<void>;
+}
+
+/** Cumulative `[le, count]` buckets of a Prometheus histogram. */
+export type Buckets = Array<[number, number]>;
+
+/** See `BenchMesh.eventHistograms`. */
+export interface EventHistograms {
+  subgraphEvent: Buckets;
+  gatewayResolve: Buckets;
+  gatewayFanout: Buckets;
 }
 
 interface Started {
@@ -189,11 +201,26 @@ export async function startBenchMesh(gatewayNodeArgs: string[] = [], subgraphNod
     return {
       gateway: { pid: gateway.child.pid!, port: Number(new URL(url).port), url, wsUrl },
       subgraphPids: children.filter((child) => child !== gateway.child).map((child) => child.pid!),
-      async gatewayFanout() {
-        const text = await metricsText();
-        return [...text.matchAll(/^mesh_gateway_subscription_fanout_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)].map(
-          ([, le, count]) => [le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), Number(count)] as [number, number],
-        );
+      async eventHistograms() {
+        const [gateway, orders] = await Promise.all([
+          metricsText(),
+          fetch(urls.orders.replace(/\/graphql$/, '/metrics'))
+            .then((response) => response.text())
+            .catch(() => ''),
+        ]);
+        // Labels in any order; `label` (e.g. `product="orders"`) must be among them when given.
+        const buckets = (text: string, name: string, label?: string): Buckets =>
+          [...text.matchAll(new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\S+)$`, 'gm'))]
+            .filter(([, labels]) => label === undefined || labels.split(',').includes(label))
+            .map(([, labels, count]) => {
+              const le = /le="([^"]+)"/.exec(labels)?.[1] ?? '+Inf';
+              return [le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), Number(count)] as [number, number];
+            });
+        return {
+          subgraphEvent: buckets(orders, 'mesh_data_product_change_event_delay_seconds', 'product="orders"'),
+          gatewayResolve: buckets(gateway, 'mesh_gateway_subscription_event_resolve_seconds'),
+          gatewayFanout: buckets(gateway, 'mesh_gateway_subscription_fanout_seconds'),
+        };
       },
       async gatewayHeap() {
         const text = await metricsText();

@@ -55,6 +55,11 @@ export interface GatewayMetrics {
   subscriptionDropped(reason: string, count?: number): void;
   /** One upstream event fanned out: from its arrival at the gateway to its last client's socket write. */
   subscriptionFannedOut(seconds: number): void;
+  /**
+   * One upstream event resolved: from its arrival at the gateway to its payload handed to the clients
+   * (the rest of the plan's entity fetches, the authorization replay and the JSON encoding, once per group).
+   */
+  subscriptionEventResolved(seconds: number): void;
 }
 
 const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -135,6 +140,12 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     buckets: LATENCY_BUCKETS,
     registers,
   });
+  const resolved = new Histogram({
+    name: 'mesh_gateway_subscription_event_resolve_seconds',
+    help: "Subscription events, from the upstream event's arrival at the gateway to its payload handed to the group's clients (rest of plan, auth, encoding)",
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
   const operationLabels = operationLabeller(maxOperationNames);
   return {
     registry,
@@ -157,5 +168,6 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     subscriptionDelivered: (count = 1) => delivered.inc(count),
     subscriptionDropped: (reason, count = 1) => dropped.inc({ reason }, count),
     subscriptionFannedOut: (seconds) => fanout.observe(seconds),
+    subscriptionEventResolved: (seconds) => resolved.observe(seconds),
   };
 }

@@ -57,6 +57,11 @@ export interface DataProductRuntimeOptions {
    * @default 3_600_000 (hourly)
    */
   retentionIntervalMs?: number;
+  /**
+   * Called once per change event and sharing key when a subscription field (`changeSubscription`) has
+   * computed its value, with the seconds since the event was published (e.g. a metrics histogram).
+   */
+  onChangeEventComputed?: (secondsSincePublished: number) => void;
 }
 
 /**
@@ -76,6 +81,7 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
   private readonly limits: HistoryLimits;
   private readonly ingestDependencies: Parameters<typeof ingestEvents>[0];
   private readonly batchedIngest: (events: readonly unknown[]) => Promise<IngestReport>;
+  private readonly onChangeEventComputed: ((secondsSincePublished: number) => void) | undefined;
 
   private constructor(
     readonly definition: D,
@@ -90,6 +96,7 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
       onPublishError = (e: unknown) => console.error('change event publish failed', e),
     } = options;
     this.domain = definition.descriptor.domain;
+    this.onChangeEventComputed = options.onChangeEventComputed;
     this.limits = { maxBuckets: 10_000, maxPoints: 100_000, ...options.limits };
     this.ingestDependencies = {
       domain: this.domain,
@@ -206,7 +213,7 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
    * fields nested under it are resolved with loaders of that event (never of an earlier one).
    */
   changeSubscription<Args extends Record<string, unknown>, Message, Value>(options: ChangeSubscriptionOptions<Args, Message, Value>) {
-    return changeSubscription(this.eventScopes, options);
+    return changeSubscription(this.eventScopes, options, this.onChangeEventComputed);
   }
 
   /** The descriptor with live freshness and output ports at the given addresses. */

@@ -12,6 +12,7 @@ import {
 } from '../../subgraphs/kit/history/timeBuckets.js';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** planBuckets over ISO strings, with a limit high enough not to matter unless given. */
 function plan(from: string, to: string, granularity: Granularity, timeZone?: string, maxBuckets = 100_000): BucketPlan {
@@ -232,6 +233,35 @@ describe('bucketStartOf and bucketEndOf', () => {
         const { starts, boundaries } = planBuckets({ from, to, granularity, timeZone: 'Europe/Berlin', maxBuckets: 1 });
         expect(starts[0]).toEqual(bucketStartOf(from, granularity, 'Europe/Berlin'));
         expect(boundaries).toEqual([from, to]);
+      }
+    }
+  });
+});
+
+describe('bucket arithmetic at a fixed offset', () => {
+  // UTC and Etc/GMT±n take arithmetic instead of the search near offset changes; Africa/Abidjan has been
+  // UTC+0 since 1912 and Asia/Dubai UTC+4 since 1920, but as named zones they take the search.
+  const pairs = [
+    ['UTC', 'Africa/Abidjan'],
+    ['Etc/GMT-4', 'Asia/Dubai'],
+  ] as const;
+  const instants = Array.from(
+    { length: 200 },
+    (_, i) => Date.UTC(1990, 0, 1) + Math.floor((((i * 2_654_435_761) % 1_000_003) / 1_000_003) * 40 * 365 * DAY) + (i % 7) * 1_234,
+  );
+
+  it.each(pairs)('should give in %s the buckets the search gives in %s', (fixed, named) => {
+    for (const granularity of GRANULARITIES) {
+      for (const ms of [...instants, Date.UTC(2024, 1, 29), Date.UTC(2024, 11, 31, 23, 59, 59, 999), -1, 0]) {
+        const at = new Date(ms);
+        expect([bucketStartOf(at, granularity, fixed), bucketEndOf(at, granularity, fixed)]).toEqual([
+          bucketStartOf(at, granularity, named),
+          bucketEndOf(at, granularity, named),
+        ]);
+        const to = new Date(ms + 3 * HOUR);
+        expect(planBuckets({ from: at, to, granularity, timeZone: fixed, maxBuckets: 10_000 })).toEqual(
+          planBuckets({ from: at, to, granularity, timeZone: named, maxBuckets: 10_000 }),
+        );
       }
     }
   });

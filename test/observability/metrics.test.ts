@@ -94,6 +94,9 @@ describe('/metrics after a scripted workload', () => {
     await waitFor(() => mesh.subgraphs.orders.metrics.openSubscriptions() === 1, 'the upstream subscription');
     expect(seriesValue(await scrape(ordersBase()), 'mesh_data_product_subscriptions', { product: 'orders' })).toBe(1);
 
+    const delayCount = () => seriesValue(ordersText, 'mesh_data_product_change_event_delay_seconds_count', { product: 'orders' });
+    let ordersText = await scrape(ordersBase());
+    const delaysBefore = delayCount();
     const id = `ws-${Date.now()}`;
     await fetch(`${ordersBase()}/events`, {
       method: 'POST',
@@ -109,9 +112,17 @@ describe('/metrics after a scripted workload', () => {
     });
     await nextValue(events, 'the bucket event');
     await refresh();
+    // The orders subgraph timed the event from its publication to its computed value, once.
+    ordersText = await scrape(ordersBase());
+    expect(delayCount() - delaysBefore).toBe(1);
+    expect(seriesValue(ordersText, 'mesh_data_product_change_event_delay_seconds_sum', { product: 'orders' })).toBeGreaterThan(0);
     expect(
       seriesValue(text, 'mesh_gateway_subscription_events_delivered_total') - seriesValue(before, 'mesh_gateway_subscription_events_delivered_total'),
     ).toBe(1);
+    // The gateway timed the event's resolution (rest of plan, auth, encoding) once for its group.
+    for (const series of ['mesh_gateway_subscription_event_resolve_seconds_count', 'mesh_gateway_subscription_fanout_seconds_count']) {
+      expect(seriesValue(text, series) - (seriesValue(before, series) || 0)).toBe(1);
+    }
 
     await events.return?.();
     await client.dispose();

@@ -54,10 +54,14 @@ export class ChangeEventPayload {
   ) {}
 }
 
-/** A subscription field (`{ subscribe, resolve }`) whose event values are computed once and shared. */
+/**
+ * A subscription field (`{ subscribe, resolve }`) whose event values are computed once and shared.
+ * `onComputed` hears, once per event and sharing key, the seconds from the event's publication to its value.
+ */
 export function changeSubscription<Args extends Record<string, unknown>, Message, Value>(
   scopes: EventScopes,
   options: ChangeSubscriptionOptions<Args, Message, Value>,
+  onComputed?: (secondsSincePublished: number) => void,
 ) {
   const { source, keep, event, events, shareKey = defaultShareKey, concurrency = 128, maxBatch = 128 } = options;
   const batcher = events ? createEventBatcher(events, maxBatch) : undefined;
@@ -65,7 +69,16 @@ export function changeSubscription<Args extends Record<string, unknown>, Message
     subscribe: (_: unknown, args: Args): AsyncIterableIterator<ChangeEventPayload> => {
       const key = shareKey(args);
       const messages = keep ? filterAsyncIterator(source(args), (message) => keep(message, args)) : source(args);
-      const compute = batcher ? (message: BusMessage<Message>) => batcher(key, message, args) : (message: BusMessage<Message>) => event(message, args);
+      const computeValue = batcher
+        ? (message: BusMessage<Message>) => batcher(key, message, args)
+        : async (message: BusMessage<Message>) => event(message, args);
+      const compute = onComputed
+        ? async (message: BusMessage<Message>) => {
+            const value = await computeValue(message);
+            onComputed((Date.now() - message.publishedAt.getTime()) / 1000);
+            return value;
+          }
+        : computeValue;
       return mapConcurrently(
         messages,
         async (message) => {

@@ -93,7 +93,11 @@ export function truncateToGrain(instant: Date, grain: StoredGrain): Date {
 /** Start of the bucket containing `instant` (see the module comment for DST). `timeZone` defaults to UTC. */
 export function bucketStartOf(instant: Date, granularity: Granularity, timeZone = 'UTC'): Date {
   const t = validTime(instant, 'instant');
-  const found = boundariesIn(resolveZone(timeZone), checkGranularity(granularity), t - reach(granularity), t + 1);
+  const zone = resolveZone(timeZone);
+  checkGranularity(granularity);
+  // A fixed offset (UTC, Etc/GMT±n) needs no search: arithmetic on the wall clock.
+  if (zone.fixed !== undefined) return new Date(floorWall(t + zone.fixed, granularity) - zone.fixed);
+  const found = boundariesIn(zone, granularity, t - reach(granularity), t + 1);
   const start = found.at(-1);
   if (start === undefined) throw new Error(`no ${granularity} bucket starts before ${instant.toISOString()}`);
   return new Date(start);
@@ -102,7 +106,10 @@ export function bucketStartOf(instant: Date, granularity: Granularity, timeZone 
 /** End (exclusive) of the bucket containing `instant`: the start of the next bucket. */
 export function bucketEndOf(instant: Date, granularity: Granularity, timeZone = 'UTC'): Date {
   const t = validTime(instant, 'instant');
-  const found = boundariesIn(resolveZone(timeZone), checkGranularity(granularity), t, t + reach(granularity));
+  const zone = resolveZone(timeZone);
+  checkGranularity(granularity);
+  if (zone.fixed !== undefined) return new Date(nextWall(floorWall(t + zone.fixed, granularity), granularity) - zone.fixed);
+  const found = boundariesIn(zone, granularity, t, t + reach(granularity));
   const end = found[0];
   if (end === undefined) throw new Error(`no ${granularity} bucket starts after ${instant.toISOString()}`);
   return new Date(end);
@@ -134,7 +141,8 @@ export function planBuckets(options: PlanBucketsOptions): BucketPlan {
   const slack = zone.fixed === undefined ? Math.ceil(maxBuckets / 16) + 64 : 0;
   if (estimate > maxBuckets + slack) throw new BucketLimitError(estimate, maxBuckets);
 
-  const found = boundariesIn(zone, granularity, fromMs - reach(granularity), toMs);
+  // A fixed offset moves no boundary: the bucket holding `from` starts within one unit before it.
+  const found = boundariesIn(zone, granularity, fromMs - (zone.fixed === undefined ? reach(granularity) : unitReach(granularity)), toMs);
   const first = found.findLastIndex((start) => start <= fromMs);
   if (first < 0) throw new Error(`no ${granularity} bucket starts before ${from.toISOString()}`);
   const count = found.length - first;
@@ -172,7 +180,12 @@ const SHIFT_MS = 30 * HOUR_MS;
 
 /** Longest real-time distance from any instant back (or forward) to a boundary of its bucket. */
 function reach(granularity: Granularity): number {
-  return (granularity === 'MONTH' ? 31 * DAY_MS : unitMs(granularity)) + SHIFT_MS;
+  return unitReach(granularity) + SHIFT_MS;
+}
+
+/** The longest unit of the granularity on the wall clock: the reach at a fixed offset. */
+function unitReach(granularity: Granularity): number {
+  return granularity === 'MONTH' ? 31 * DAY_MS : unitMs(granularity);
 }
 
 /** Length of a unit on the wall clock; months vary (NaN). */

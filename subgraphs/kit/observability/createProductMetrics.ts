@@ -37,6 +37,12 @@ export interface ProductMetrics {
   /** Change events published to the bus. */
   changeEventsPublished(count: number, outcome: 'ok' | 'error'): void;
   /**
+   * A change event's subscription value was computed, `seconds` after the event was published (its facts
+   * committed): once per event and sharing key, however many subscriptions deliver it. What live
+   * subscribers wait in this subgraph before the value is sent.
+   */
+  changeEventComputed(seconds: number): void;
+  /**
    * A bus subscription opened (a GraphQL subscription's, or the event mesh relay's): counted in
    * `mesh_data_product_subscriptions` until the returned call (idempotent) says it ended.
    */
@@ -102,6 +108,13 @@ export function createProductMetrics(options: ProductMetricsOptions): ProductMet
     labelNames: ['product', 'outcome'] as const,
     registers,
   });
+  const eventDelay = new Histogram({
+    name: 'mesh_data_product_change_event_delay_seconds',
+    help: 'From a change event published (its facts committed) to its subscription value computed, once per event and sharing key, by product',
+    labelNames: ['product'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
   const subscriptions = new Gauge({
     name: 'mesh_data_product_subscriptions',
     help: 'Bus subscriptions open on this replica (GraphQL subscriptions and the event mesh relay), by product',
@@ -129,6 +142,7 @@ export function createProductMetrics(options: ProductMetricsOptions): ProductMet
     },
     storeCalled: (operation, seconds, outcome) => storeDuration.observe({ product, operation, outcome }, seconds),
     changeEventsPublished: (count, outcome) => published.inc({ product, outcome }, count),
+    changeEventComputed: (seconds) => eventDelay.observe({ product }, seconds),
     subscriptionOpened: () => {
       subscriptions.set({ product }, ++open);
       let ended = false;
