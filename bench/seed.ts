@@ -89,6 +89,7 @@ async function seed(subgraphs: Record<SimDomain, string>, label: string): Promis
     ...(BATCH && { batchSize: BATCH }),
     headers: devProducerHeaders(SIM_DOMAINS),
     log: (line) => console.error(`  [${label}] ${line}`),
+    signal: interrupted.signal,
   });
   return simulator.seeded;
 }
@@ -113,11 +114,16 @@ function printReport(title: string, report: SeedReport): number {
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'mesh-seed-bench-'));
 const subgraphs: Subgraph[] = [];
-const cleanup = async () => {
-  for (const s of subgraphs) if (s.child.exitCode === null) s.child.kill('SIGTERM');
-  await Promise.all(subgraphs.map((s) => s.exited));
-  rmSync(dataDir, { recursive: true, force: true });
-};
+/** Ctrl-C: the simulator stops first, then the subgraphs, then the files go. */
+const interrupted = new AbortController();
+let cleaned: Promise<void> | undefined;
+const cleanup = () =>
+  (cleaned ??= (async () => {
+    interrupted.abort(new Error('interrupted'));
+    for (const s of subgraphs) if (s.child.exitCode === null) s.child.kill('SIGTERM');
+    await Promise.all(subgraphs.map((s) => s.exited));
+    rmSync(dataDir, { recursive: true, force: true });
+  })());
 process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
 try {
