@@ -151,17 +151,18 @@ export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> 
 function seedProgress(options: { from: Date; to: Date; started: number; everyMs: number; log: (line: string) => void; posted: () => number }) {
   const { from, to, started, everyMs, log, posted } = options;
   const span = Math.max(1, to.getTime() - from.getTime());
-  let reached = from.getTime();
+  let reachedTime: string | null = null;
   let lastLine = started;
   return {
-    /** The story has been generated up to this fact time. */
+    /** The story has been generated up to this fact time (parsed only when a line is printed). */
     at(time: string) {
-      reached = Date.parse(time);
+      reachedTime = time;
     },
     batchDone() {
       const now = performance.now();
       if (now - lastLine < everyMs) return;
       lastLine = now;
+      const reached = reachedTime === null ? from.getTime() : Date.parse(reachedTime);
       const share = Math.min(1, Math.max(0, (reached - from.getTime()) / span));
       const seconds = (now - started) / 1000;
       const count = posted();
