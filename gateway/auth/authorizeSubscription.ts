@@ -28,6 +28,11 @@ export interface SubscriptionAuthRequest {
   document: DocumentNode;
   variables?: Record<string, unknown>;
   operationName?: string;
+  /**
+   * The name the client gave its operation, when `document` is a shared unnamed copy of it
+   * (gateway/http/shareNamedSubscriptions.ts): audit entries report it.
+   */
+  clientOperationName?: string;
   /** The connection's context; `context.principal` is the caller. */
   context?: unknown;
 }
@@ -107,11 +112,12 @@ export async function authorizeSubscription<T>(options: AuthorizeSubscriptionOpt
   const authorization = decide();
   if (!authorization) {
     const error = resolved instanceof GraphQLError ? resolved : operationResolutionError('The operation could not be resolved.');
-    auditRefusal(audit, { principal, operationName: request.operationName, operationHash, reason: error.message });
+    auditRefusal(audit, { principal, operationName: request.clientOperationName ?? request.operationName, operationHash, reason: error.message });
     return { errors: [withoutHttpStatus(error)] };
   }
   const operationName = authorization.operation.name?.value;
-  auditFieldAuth(audit, authorization, { principal, operationName, operationHash });
+  const auditedName = request.clientOperationName ?? operationName;
+  auditFieldAuth(audit, authorization, { principal, operationName: auditedName, operationHash });
   const rootDenied = (denied: ReadonlyMap<FieldNode, DeniedField>) => deniesRootField({ ...authorization, denied });
   if (authorization.denied.size > 0 && (mode === 'reject' || rootDenied(authorization.denied))) return errorsAt(authorization);
 
@@ -121,7 +127,7 @@ export async function authorizeSubscription<T>(options: AuthorizeSubscriptionOpt
     const denied = new Map(authorization.denied);
     if (again) for (const [node, field] of again.denied) denied.set(node, field);
     if (again && again.deniedCoordinates.length > 0 && denied.size > authorization.denied.size) {
-      auditFieldAuth(audit, { deniedCoordinates: again.deniedCoordinates, allowedGoverned: [] }, { principal, operationName, operationHash });
+      auditFieldAuth(audit, { deniedCoordinates: again.deniedCoordinates, allowedGoverned: [] }, { principal, operationName: auditedName, operationHash });
     }
     if (denied.size > authorization.denied.size && (mode === 'reject' || rootDenied(denied))) return { result: errorsAt(authorization, denied), last: true };
     return { result: await replayWithDenials({ authSchema, authorization, denied, variables: request.variables, result }) };

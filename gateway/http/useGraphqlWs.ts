@@ -2,7 +2,17 @@ import { closeCodeOf } from '../../core/errors/statusOf.js';
 import { MeshError } from '../../core/errors/MeshError.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import type { Server } from 'node:http';
-import { GraphQLError, print, validate, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  OperationTypeNode,
+  print,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { Socket } from 'node:net';
@@ -11,6 +21,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { createFrameBatcher, type FrameWriter } from './createFrameBatcher.js';
 import { FramedWebSocket } from './FramedWebSocket.js';
 import { createHeartbeat } from './createHeartbeat.js';
+import { shareNamedSubscriptions } from './shareNamedSubscriptions.js';
 import {
   ClientStream,
   createOutboundQueue,
@@ -118,7 +129,14 @@ export interface GraphqlWsOptions {
 
 /** Validated documents kept per schema, by text and operation name. */
 const SHARED_DOCUMENTS = 1000;
-type Checked = { document: DocumentNode; errors?: never } | { errors: readonly GraphQLError[]; document?: never };
+/**
+ * A validated operation: the document to run, and whether it is a shared unnamed copy of a named
+ * subscription (`shareNamedSubscriptions.ts`: it then runs without `operationName`).
+ */
+type Checked = { document: DocumentNode; unnamed: boolean; errors?: never } | { errors: readonly GraphQLError[]; document?: never; unnamed?: never };
+
+/** What `onSubscribe` hands graphql-ws: its execution arguments, plus the client's own operation name for logs and audit. */
+type ExecutionArgsWithName = { clientOperationName?: string };
 
 type ConnectionExtra = { principal?: Principal; expiryTimer?: NodeJS.Timeout; frames?: FrameWriter; streams?: Set<ClientStream> };
 type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<ConnectionExtra>>;
@@ -184,6 +202,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
   // opens the same text thousands of times: clients sending the same text share one validated document
   // (with its tokens and locations, several KB) instead of holding a copy each.
   const checkedBySchema = new WeakMap<GraphQLSchema, LRUCache<string, Checked>>();
+  const shareNamed = shareNamedSubscriptions(SHARED_DOCUMENTS);
   const checkedDocument = (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): Checked => {
     const source = document.loc?.source.body;
     let cache = checkedBySchema.get(schema);
@@ -194,7 +213,14 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
     const errors = validate(schema, document);
     // The same rule and code as over HTTP: an operation that cannot be resolved is refused, never guessed.
     const operation = errors.length ? undefined : resolveOperation(document, operationName);
-    const checked: Checked = errors.length ? { errors } : operation instanceof GraphQLError ? { errors: [withoutHttpStatus(operation)] } : { document };
+    let checked: Checked;
+    if (errors.length) checked = { errors };
+    else if (operation instanceof GraphQLError) checked = { errors: [withoutHttpStatus(operation)] };
+    else if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
+      // Named subscriptions that differ only in their names run one shared unnamed document.
+      const shared = shareNamed(schema, document, operation);
+      checked = { document: shared, unnamed: shared !== document };
+    } else checked = { document, unnamed: false };
     if (key !== undefined) cache.set(key, checked);
     return checked;
   };
@@ -238,7 +264,14 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
         if (admitted instanceof GraphQLError) return [withoutHttpStatus(admitted)];
         const checked = checkedDocument(schema, admitted.document, payload.operationName ?? undefined);
         if (checked.errors) return checked.errors;
-        return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
+        if (!checked.unnamed) return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
+        const args: ExecutionArgs & ExecutionArgsWithName = {
+          schema,
+          document: checked.document,
+          variableValues: payload.variables,
+          clientOperationName: payload.operationName ?? undefined,
+        };
+        return args;
       },
       execute: (args) =>
         options.executeOperation(
@@ -278,6 +311,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
           document: args.document,
           variables: args.variableValues ?? undefined,
           operationName: args.operationName ?? undefined,
+          clientOperationName: (args as ExecutionArgsWithName).clientOperationName,
           context: args.contextValue,
         };
         if (!authorizeSubscription) return executor.subscribe(request);

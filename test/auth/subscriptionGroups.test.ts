@@ -75,3 +75,39 @@ it('should keep users apart when a subgraph of the plan filters by subject', asy
   expect(mesh.received.catalog.filter((op) => op.transport === 'http')).toHaveLength(2);
   await Promise.all(streams.map(async (s) => s.return?.()));
 });
+
+it('should run differently named operations as one shared document, auditing each client under its own name', async () => {
+  // Two users whose operations differ in name and layout (whitespace, an unused second operation) but not
+  // in what they select; a denied field makes each subscription write an audit line.
+  const gateway = await mesh.startGateway();
+  const selection = '{ orderBucketUpdated(granularity: MINUTE) { bucket { orders revenue } } }';
+  const streams = await Promise.all(
+    [
+      ['carol', `subscription CarolBoard ${selection}`],
+      ['dave', `query Unused { __typename }\n\n  subscription   DaveBoard\n${selection.replaceAll(' ', '\n')}`],
+    ].map(async ([sub, query]) => {
+      const client = gateway.wsClient(await mesh.token({ scopes: ['orders:read'], sub }));
+      clients.push(client);
+      return client.iterate({ query, operationName: `${sub[0].toUpperCase()}${sub.slice(1)}Board` });
+    }),
+  );
+  const firsts = streams.map(async (stream) => stream.next());
+  await waitFor(() => gateway.gateway.subscriptions()!.stats().clients === 2, 'both clients');
+  expect(gateway.gateway.subscriptions()!.stats()).toMatchObject({ groups: 1, upstreams: 1 });
+  await waitFor(() => ordersSubscriptions() === 1, 'the upstream subscription at the orders subgraph');
+
+  const denials = gateway.audit.filter((line) => line.decision === 'denied');
+  expect(denials.map((line) => line.operationName).sort()).toEqual(['CarolBoard', 'DaveBoard']);
+  // One document for both: the audit's hash of what ran is the same.
+  expect(new Set(denials.map((line) => line.operationHash)).size).toBe(1);
+
+  await placeOrder();
+  for (const first of firsts) {
+    const { value } = await withTimeout(first, 'an event');
+    expect(value.data.orderBucketUpdated.bucket).toEqual({ orders: expect.any(Number), revenue: null });
+    // The shared copy has no positions of its own: the error names the path, not positions in another text.
+    expect(value.errors).toEqual([expect.objectContaining({ path: ['orderBucketUpdated', 'bucket', 'revenue'] })]);
+    expect(value.errors[0].locations).toBeUndefined();
+  }
+  await Promise.all(streams.map(async (s) => s.return?.()));
+});

@@ -166,6 +166,20 @@ describe('gateway identity tokens', () => {
     await expect(authenticate(old)).rejects.toThrow(/expired/);
   });
 
+  it('should take a token verified before only until it expires, and check every other string', async () => {
+    // Verified payloads are reused per token string (the gateway sends the same token for half a minute).
+    const strict = gatewayTokenAuthenticator({ secret, audience: 'orders', clockToleranceSeconds: 0 });
+    const headers = await createGatewayTokenSigner({ secret, ttlSeconds: 1 }).headersFor('orders');
+    expect(await strict(headers)).toMatchObject({ sub: 'mesh-gateway' });
+    expect(await strict(headers)).toMatchObject({ sub: 'mesh-gateway' });
+    const token = headers['x-mesh-gateway-token'];
+    const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'AB' : 'AA'}`;
+    await expect(strict({ 'x-mesh-gateway-token': tampered })).rejects.toThrow(/refused/);
+    const exp = (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number }).exp;
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    await expect(strict(headers)).rejects.toThrow(/expired/);
+  });
+
   it('should refuse a token signed for another subgraph, or for several', async () => {
     const alice = { authenticated: true, sub: 'alice', scopes: ['finance:read'], claims: {} };
     await expect(authenticate(await createGatewayTokenSigner({ secret }).headersFor('inventory', alice))).rejects.toThrow(
