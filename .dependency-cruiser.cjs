@@ -52,9 +52,10 @@ module.exports = {
     {
       name: 'domains-use-the-kit-index',
       severity: 'error',
-      comment: 'Domain code (and the subgraph entry points) use the kit through its public API, subgraphs/kit/index.ts, never a deep path.',
+      comment:
+        'Domain code (and the subgraph entry points) use the kit through its public API, never a deep path: subgraphs/kit/index.ts, or its entry points essentials.ts (no optional transport client), postgres.ts, nats.ts, eventMeshBridge.ts.',
       from: { path: '^subgraphs/(?!kit/)' },
-      to: { path: '^subgraphs/kit/', pathNot: '^subgraphs/kit/index\\.ts$' },
+      to: { path: '^subgraphs/kit/', pathNot: '^subgraphs/kit/(index|essentials|postgres|nats|eventMeshBridge)\\.ts$' },
     },
   ],
   options: {

@@ -385,6 +385,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // Last: JSON for unknown routes and every error (bad or large bodies, throws), never an HTML page.
   app.use(jsonNotFound, jsonErrorHandler(log));
 
+  // With Redis for rate limits, its first connection attempt is over before the first request: replicas
+  // then share one budget from the start (a Redis that is down costs at most its connect timeout).
+  await limits.settled;
   await listenOn(server, { port: config.port, host: config.host, service: 'gateway', setting: 'GATEWAY_PORT' }).catch(async (error) => {
     await limits.close();
     await registry?.registry.close();

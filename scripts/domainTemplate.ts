@@ -135,7 +135,7 @@ type Subscription {
 function productFile(name: string, P: string, owner: string, contact: string): string {
   return `import type { DocumentNode } from 'graphql';
 import { z } from 'zod';
-import { defineDataProduct } from '../kit/index.js';
+import { defineDataProduct } from '../kit/essentials.js';
 import { ${name}Resolvers } from './${name}Resolvers.js';
 
 /** ${P} facts: what producers post to \`POST /events\` (CloudEvents 1.0, \`type\` = the key). */
@@ -193,7 +193,7 @@ function resolversFile(name: string): string {
   type DataProductRuntime,
   type Granularity,
   type HistoryArguments,
-} from '../kit/index.js';
+} from '../kit/essentials.js';
 
 /** GraphQL bucket fields from the rollup's measures. */
 const values = (v: Record<string, number | null>) => ({ count: v.count ?? 0, amount: v.amount ?? 0 });
@@ -239,7 +239,7 @@ async function bucketEvent(product: DataProductRuntime, message: BusMessage<Buck
 }
 
 function sampleFactsFile(name: string, P: string): string {
-  return `import type { OutgoingCloudEvent } from '../kit/index.js';
+  return `import type { OutgoingCloudEvent } from '../kit/essentials.js';
 
 const HOUR = 3_600_000;
 

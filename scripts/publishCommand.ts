@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readSubgraphSdl } from '../core/graphql/readSubgraphSdl.js';
-import { loadTypeDefs } from '../subgraphs/kit/index.js';
+import { loadTypeDefs } from '../subgraphs/kit/essentials.js';
 import { DOMAINS, domainUrls, type DomainEntry } from '../subgraphs/domains.js';
 
 export const PUBLISH_USAGE = `usage: npm run publish -- <domain> [--gateway <url>] [--url <subgraph url>]... [--token <token>]

@@ -13,6 +13,7 @@ import { devProducerHeaders } from './devToken.js';
 import { postSampleFacts } from './postSampleFacts.js';
 import { runMain } from './runMain.js';
 import { GATEWAY_NODE_FLAGS } from './gatewayNodeFlags.js';
+import { allInOneDefaults } from './allInOneDefaults.js';
 import { superviseChild, type SupervisedChild } from './superviseChild.js';
 
 /**
@@ -33,6 +34,7 @@ await runMain('mesh', async () => {
   const simulator = simulatorConfigFromEnv(process.env);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...allInOneDefaults(process.env),
     MESH_SUBGRAPHS: process.env.MESH_SUBGRAPHS || DOMAIN_NAMES.map((d) => `${d}=${base(d)}/graphql`).join(','),
     MESH_SIM_TARGETS: process.env.MESH_SIM_TARGETS || DOMAIN_NAMES.map((d) => `${d}=${base(d)}`).join(','),
     // A person at a terminal reads the pieces' logs through this launcher, so they log pretty lines

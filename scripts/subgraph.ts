@@ -2,7 +2,6 @@
 import { subgraphConfigFromEnv } from '../subgraphs/subgraphConfig.js';
 import { startSubgraph } from '../subgraphs/startSubgraph.js';
 import { DOMAIN_NAMES } from '../subgraphs/domains.js';
-import { JetStreamBus } from '../subgraphs/kit/index.js';
 import { reportReady } from './childMessage.js';
 import { runMain } from './runMain.js';
 
@@ -21,7 +20,9 @@ await runMain(`subgraph ${domain ?? ''}`.trim(), async () => {
     `${domain} subgraph ready at ${running.served.url} (websocket ${running.served.wsUrl}, store ${config.store.kind === 'duckdb' ? config.store.path : 'postgres'})`,
   );
   // Reconnect attempts ran out: exit non-zero with the reason, so a supervisor (npm start) restarts the subgraph.
-  if (running.runtime.bus instanceof JetStreamBus)
+  // (NATS only: its client is loaded only when configured.)
+  const { JetStreamBus } = config.bus.kind === 'nats' ? await import('../subgraphs/kit/nats.js') : { JetStreamBus: null };
+  if (JetStreamBus && running.runtime.bus instanceof JetStreamBus)
     void running.runtime.bus.lost.then((error) => {
       console.error(`subgraph ${domain}: ${error.message}; exiting`);
       process.exit(1);

@@ -130,6 +130,8 @@ export class Simulation {
   private readonly idPrefixes = {} as Record<SimDomain, string>;
   /** The UTC hour (ms / 1 h) of each domain's last history fact. */
   private readonly slots: Record<SimDomain, number> = { catalog: -1, orders: -1, inventory: -1, shipping: -1 };
+  /** `sim-<seed>-<YYYYMMDDHH>-<domain>-` of each domain's current slot: formatted once per hour, not per fact. */
+  private readonly slotPrefixes: Record<SimDomain, string> = { catalog: '', orders: '', inventory: '', shipping: '' };
   private readonly pickProduct: (random: Random) => number;
   private readonly customers: number;
   private epoch = '';
@@ -277,8 +279,9 @@ export class Simulation {
     if (this.slots[domain] !== slot) {
       this.slots[domain] = slot;
       this.counters[domain] = 0;
+      this.slotPrefixes[domain] = `sim-${this.seed}-${hourTag(time)}-${domain}-`;
     }
-    return `sim-${this.seed}-${hourTag(time)}-${domain}-${++this.counters[domain]}`;
+    return this.slotPrefixes[domain] + ++this.counters[domain];
   }
 
   private listEverything(time: number): void {

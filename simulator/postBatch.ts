@@ -34,14 +34,30 @@ export interface BatchOutcome {
 
 const retryable = (status: number) => status >= 500 || status === 408 || status === 429;
 
+/** A batch already serialized as the JSON array `POST /events` takes (`serializeBatch`). */
+export interface SerializedBatch {
+  body: string;
+  /** Events in it. */
+  count: number;
+}
+
 /**
- * Posts one batch of CloudEvents to `${base}/events` and reads the ingestion report. 200, 207 and a 400
- * with a report are outcomes (rejections are the caller's to log); retryable failures are retried with
- * exponential backoff, then thrown as `DOWNSTREAM_SERVICE_ERROR`; other refusals throw `EVENTS_REFUSED`
- * at once. Aborting `signal` rejects with its reason. Ingestion is idempotent, so a retry never doubles.
+ * A batch as the request body, so a caller can serialize the next batch while the subgraph still works
+ * on the one before (seeding: the subgraph then never waits for the simulator's `JSON.stringify`).
  */
-export async function postBatch(target: SubgraphTarget, events: readonly SimulatedFact[], retry: RetryPolicy): Promise<BatchOutcome> {
-  const body = JSON.stringify(events);
+export function serializeBatch(events: readonly SimulatedFact[]): SerializedBatch {
+  return { body: JSON.stringify(events), count: events.length };
+}
+
+/**
+ * Posts one batch of CloudEvents (or a batch serialized beforehand) to `${base}/events` and reads the
+ * ingestion report. 200, 207 and a 400 with a report are outcomes (rejections are the caller's to log);
+ * retryable failures are retried with exponential backoff, then thrown as `DOWNSTREAM_SERVICE_ERROR`;
+ * other refusals throw `EVENTS_REFUSED` at once. Aborting `signal` rejects with its reason. Ingestion is
+ * idempotent, so a retry never doubles.
+ */
+export async function postBatch(target: SubgraphTarget, events: readonly SimulatedFact[] | SerializedBatch, retry: RetryPolicy): Promise<BatchOutcome> {
+  const { body } = Array.isArray(events) ? serializeBatch(events) : (events as SerializedBatch);
   return withRetries(target, retry, async () => {
     const response = await fetch(`${target.base}/events`, {
       method: 'POST',

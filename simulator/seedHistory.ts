@@ -1,4 +1,4 @@
-import { fetchHoldings, postBatch, type RetryPolicy, type SubgraphTarget } from './postBatch.js';
+import { fetchHoldings, postBatch, serializeBatch, type RetryPolicy, type SerializedBatch, type SubgraphTarget } from './postBatch.js';
 import type { Simulation } from './Simulation.js';
 import { SIM_DOMAINS, type SimDomain, type SimulatedFact } from './simulatedFact.js';
 
@@ -20,6 +20,8 @@ export interface DomainSeedReport {
   applied: number;
   duplicates: number;
   rejected: number;
+  /** Milliseconds from the start of seeding until this domain's last batch was answered (0 when nothing was posted). */
+  durationMs: number;
 }
 
 /** What seeding did. */
@@ -51,8 +53,10 @@ export interface SeedHistoryInput {
  * story, and the facts at `asOf` itself are posted again with the same ids (dropped as duplicates). This
  * completes an interrupted seed and back-fills the gap after downtime. Domains are fed in parallel,
  * batches of one domain in order (its watermark only moves forward and no fact falls behind the lateness
- * window). The story is generated once and streamed: a domain holds at most one batch in flight and one
- * waiting, so memory stays flat however long the history.
+ * window). The story is generated once and streamed: a domain holds at most one batch in flight and
+ * {@link WAITING_BATCHES} serialized and waiting, so memory stays flat however long the history, a domain
+ * whose subgraph is slower does not hold the story back from the others until its queue is full, and a
+ * subgraph gets its next batch as soon as it answered the one before.
  */
 export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> {
   const { simulation, from, to, targets, batchSize, retry, log, signal, progressEveryMs } = input;
@@ -68,7 +72,17 @@ export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> 
       const resumedFrom = factCount > 0 && asOf ? asOf.toISOString() : null;
       return [
         domain,
-        { skipped: factCount > 0 && !asOf, existingFacts: factCount, resumedFrom, posted: 0, batches: 0, applied: 0, duplicates: 0, rejected: 0 },
+        {
+          skipped: factCount > 0 && !asOf,
+          existingFacts: factCount,
+          resumedFrom,
+          posted: 0,
+          batches: 0,
+          applied: 0,
+          duplicates: 0,
+          rejected: 0,
+          durationMs: 0,
+        },
       ];
     }),
   ) as Record<SimDomain, DomainSeedReport>;
@@ -85,17 +99,18 @@ export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> 
   const feeders = Object.fromEntries(
     SIM_DOMAINS.map((domain) => [
       domain,
-      createFeeder(async (batch: SimulatedFact[]) => {
+      createFeeder(async (batch: SerializedBatch) => {
         const report = domains[domain];
         const n = ++report.batches;
         const outcome = await postBatch(targets[domain], batch, policy(domain));
-        report.posted += batch.length;
+        report.posted += batch.count;
         report.applied += outcome.applied;
         report.duplicates += outcome.duplicates;
         report.rejected += outcome.rejected;
+        report.durationMs = Math.round(performance.now() - started);
         progress.batchDone();
         if (outcome.rejected > 0)
-          log(`${domain}: batch ${n} (${batch.length} facts) answered ${outcome.status}: ${outcome.rejected} rejected; first: ${outcome.firstRejection}`);
+          log(`${domain}: batch ${n} (${batch.count} facts) answered ${outcome.status}: ${outcome.rejected} rejected; first: ${outcome.firstRejection}`);
       }),
     ]),
   ) as Record<SimDomain, Feeder>;
@@ -110,9 +125,9 @@ export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> 
       if (buffer.length < batchSize) continue;
       buffers[domain] = [];
       signal.throwIfAborted();
-      await feeders[domain].push(buffer);
+      await feeders[domain].push(serializeBatch(buffer));
     }
-    for (const domain of SIM_DOMAINS) if (buffers[domain].length) await feeders[domain].push(buffers[domain]);
+    for (const domain of SIM_DOMAINS) if (buffers[domain].length) await feeders[domain].push(serializeBatch(buffers[domain]));
   } finally {
     // Wait for what is in flight even when failing, so no request outlives the returned promise.
     await Promise.allSettled(SIM_DOMAINS.map((d) => feeders[d].drained()));
@@ -124,7 +139,7 @@ export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> 
     const r = domains[domain];
     if (!r.skipped)
       log(
-        `${domain}: posted ${r.posted} facts in ${r.batches} batches (applied ${r.applied}, duplicates ${r.duplicates}, rejected ${r.rejected})${r.resumedFrom ? ` from ${r.resumedFrom}` : ''}`,
+        `${domain}: posted ${r.posted} facts in ${r.batches} batches in ${(r.durationMs / 1000).toFixed(1)} s (applied ${r.applied}, duplicates ${r.duplicates}, rejected ${r.rejected})${r.resumedFrom ? ` from ${r.resumedFrom}` : ''}`,
       );
   }
   const total = SIM_DOMAINS.reduce((sum, d) => sum + domains[d].posted, 0);
@@ -136,17 +151,18 @@ export async function seedHistory(input: SeedHistoryInput): Promise<SeedReport> 
 function seedProgress(options: { from: Date; to: Date; started: number; everyMs: number; log: (line: string) => void; posted: () => number }) {
   const { from, to, started, everyMs, log, posted } = options;
   const span = Math.max(1, to.getTime() - from.getTime());
-  let reached = from.getTime();
+  let reachedTime: string | null = null;
   let lastLine = started;
   return {
-    /** The story has been generated up to this fact time. */
+    /** The story has been generated up to this fact time (parsed only when a line is printed). */
     at(time: string) {
-      reached = Date.parse(time);
+      reachedTime = time;
     },
     batchDone() {
       const now = performance.now();
       if (now - lastLine < everyMs) return;
       lastLine = now;
+      const reached = reachedTime === null ? from.getTime() : Date.parse(reachedTime);
       const share = Math.min(1, Math.max(0, (reached - from.getTime()) / span));
       const seconds = (now - started) / 1000;
       const count = posted();
@@ -158,27 +174,39 @@ function seedProgress(options: { from: Date; to: Date; started: number; everyMs:
   };
 }
 
+/**
+ * Serialized batches one domain may hold waiting behind the one in flight. The story interleaves the
+ * domains, so the generator stops for every domain when one domain's queue is full: a few batches of
+ * slack let the others go on meanwhile (5,000 facts are about 1.5 MB of JSON).
+ */
+export const WAITING_BATCHES = 3;
+
 interface Feeder {
-  /** Queues a batch; waits while another one is still in flight, and rethrows an earlier failure. */
-  push(batch: SimulatedFact[]): Promise<void>;
+  /** Queues a batch; waits while {@link WAITING_BATCHES} are waiting already, and rethrows an earlier failure. */
+  push(batch: SerializedBatch): Promise<void>;
   /** Settles when every queued batch was sent; rejects with the first failure. */
   drained(): Promise<void>;
 }
 
-/** Sends batches one after another, making the producer wait while one is in flight. */
-function createFeeder(send: (batch: SimulatedFact[]) => Promise<void>): Feeder {
+/** Sends batches one after another, making the producer wait while the queue is full. */
+function createFeeder(send: (batch: SerializedBatch) => Promise<void>): Feeder {
   let tail: Promise<void> = Promise.resolve();
-  let queued = 0;
+  /** Settles when each queued batch was sent, oldest first: the one in flight, then those waiting. */
+  const queue: Array<Promise<void>> = [];
   let failure: { error: unknown } | undefined;
   return {
     async push(batch) {
       if (failure) throw failure.error;
-      queued++;
-      const previous = tail;
-      tail = previous.then(() => send(batch)).finally(() => void queued--);
+      tail = tail.then(() => send(batch));
       // Observed here, and through push() or drained(): never an unhandled rejection.
       tail.catch((error: unknown) => void (failure ??= { error }));
-      if (queued >= 2) await previous;
+      const sent = tail;
+      queue.push(sent);
+      void sent.then(
+        () => queue.splice(queue.indexOf(sent), 1),
+        () => undefined,
+      );
+      if (queue.length > 1 + WAITING_BATCHES) await queue[0];
     },
     drained: () => tail,
   };

@@ -1,5 +1,5 @@
 import type { DocumentNode } from 'graphql';
-import type { DataProductDefinition, OutgoingCloudEvent } from './kit/index.js';
+import type { DataProductDefinition, OutgoingCloudEvent } from './kit/essentials.js';
 import { catalogProduct } from './catalog/catalogProduct.js';
 import { ordersProduct } from './orders/ordersProduct.js';
 import { inventoryProduct } from './inventory/inventoryProduct.js';

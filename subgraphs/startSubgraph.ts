@@ -2,9 +2,6 @@ import {
   DataProductRuntime,
   DuckDbStore,
   InProcessBus,
-  JetStreamBus,
-  PostgresStore,
-  consumeFacts,
   createProductMetrics,
   type ProductMetrics,
   gatewayTokenAuthenticator,
@@ -14,12 +11,15 @@ import {
   producerTokenAuthorizer,
   scheduleExports,
   serveDataProduct,
-  startEventMesh,
   type Bus,
   type ServeDataProductOptions,
   type ServedDataProduct,
   type Store,
-} from './kit/index.js';
+} from './kit/essentials.js';
+// PostgreSQL, NATS and the event mesh bridge are loaded only when configured (hundreds of modules a
+// subgraph on DuckDB and the in-process bus never runs): types here, values by `import()` below.
+import type { JetStreamBus } from './kit/nats.js';
+import type { startEventMesh } from './kit/eventMeshBridge.js';
 import { DOMAINS } from './domains.js';
 import type { BusConfig, StoreConfig, SubgraphConfig } from './subgraphConfig.js';
 import { hostname } from 'node:os';
@@ -52,6 +52,7 @@ export function postgresSchemaName(domain: string, namespace?: string): string {
  */
 export async function openStore(config: StoreConfig, domain: string, namespace?: string, lockDown?: { allowedDirectories: readonly string[] }): Promise<Store> {
   if (config.kind === 'duckdb') return DuckDbStore.open({ path: config.path, threads: config.threads, ...(lockDown && { lockDown }) });
+  const { PostgresStore } = await import('./kit/postgres.js');
   return PostgresStore.open({ url: config.url, schema: postgresSchemaName(domain, namespace), timeouts: config.timeouts });
 }
 
@@ -73,7 +74,14 @@ function postgresUnusable(url: string, error: unknown): MeshError {
 /** Opens the configured bus; on NATS, the domain's JetStream stream `MESH_<DOMAIN>` (`MESH_<NAMESPACE>_<DOMAIN>` in a namespace). */
 export async function openBus(config: BusConfig, domain: string, namespace?: string): Promise<Bus> {
   if (config.kind === 'memory') return new InProcessBus();
+  const { JetStreamBus } = await import('./kit/nats.js');
   return JetStreamBus.connect({ servers: config.url, domain, namespace, maxReconnectAttempts: config.maxReconnectAttempts });
+}
+
+/** The consumer of facts producers publish to the domain's JetStream stream (NATS only). */
+async function consumeBusFacts(bus: JetStreamBus, domain: string, runtime: DataProductRuntime) {
+  const { consumeFacts } = await import('./kit/nats.js');
+  return consumeFacts({ connection: bus.connection, domain, namespace: bus.namespace, ingest: (events) => runtime.ingest(events) });
 }
 
 /**
@@ -106,10 +114,7 @@ export async function startSubgraph(
     throw config.store.kind === 'postgres' && !(error instanceof MeshError) ? postgresUnusable(config.store.url, error) : error;
   });
   // On NATS, producers may also publish facts to `[<namespace>.]mesh.<domain>.facts.<type>`; replicas share the durable consumer.
-  const facts =
-    bus instanceof JetStreamBus
-      ? await consumeFacts({ connection: bus.connection, domain: config.domain, namespace: bus.namespace, ingest: (events) => runtime.ingest(events) })
-      : null;
+  const facts = config.bus.kind === 'nats' ? await consumeBusFacts(bus as JetStreamBus, config.domain, runtime) : null;
   const { auth } = config;
   for (const warning of auth?.warnings ?? []) logger.warn(`!!!!!!!! ${warning} !!!!!!!!`);
   const secured: Partial<ServeDataProductOptions> = auth
@@ -139,12 +144,12 @@ export async function startSubgraph(
     ...(config.sql && { sql: config.sql }),
   });
   // Change events out to, and facts in from, the enterprise event mesh (MQTT / AMQP), when configured.
-  const mesh = config.eventMesh
-    ? await startEventMesh(runtime, {
-        config: config.eventMesh,
-        namespace: config.namespace,
-        replicaId: `${hostname()}-${served.port}`,
-      }).catch(async (error: unknown) => {
+  const { eventMesh } = config;
+  const mesh = eventMesh
+    ? await (async () => {
+        const { startEventMesh } = await import('./kit/eventMeshBridge.js');
+        return startEventMesh(runtime, { config: eventMesh, namespace: config.namespace, replicaId: `${hostname()}-${served.port}` });
+      })().catch(async (error: unknown) => {
         await served.close();
         await facts?.stop();
         await runtime.close();

@@ -7,7 +7,7 @@ import { keySourceFromEnv } from '../core/config/keySourceFromEnv.js';
 import { secureModeOf } from '../core/config/secureModeOf.js';
 import { DEV_GATEWAY_SECRET, holdsDevKey } from '../core/tokens/devCredentials.js';
 import type { KeySource } from '../core/tokens/KeySource.js';
-import { DEFAULT_SQL_LIMITS, eventMeshConfigFromEnv, type EventMeshConfig, type SqlLimits } from './kit/index.js';
+import { DEFAULT_SQL_LIMITS, eventMeshConfigFromEnv, type EventMeshConfig, type SqlLimits } from './kit/essentials.js';
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '../core/observability/observabilityConfigFromEnv.js';
 
 /** Where a subgraph keeps its data: an embedded DuckDB file (or memory), or a PostgreSQL server. */

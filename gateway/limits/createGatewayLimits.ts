@@ -33,6 +33,8 @@ export interface GatewayLimits {
   ): Promise<{ document: DocumentNode } | GraphQLError>;
   /** A context marked as admitted, so the HTTP pipeline does not check (nor charge) it twice. */
   admitted<T extends object>(context: T): T;
+  /** Resolves once the rate limiter's budget store is decided (`RateLimiter.settled`); never rejects. */
+  settled: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export function createGatewayLimits(
       return result.ok ? { document: result.document } : result.error;
     },
     admitted: (context) => ({ ...context, [ADMITTED]: true }),
+    settled: rateLimiter?.settled ?? Promise.resolve(),
     async close() {
       trustedDocuments.close();
       await rateLimiter?.close();

@@ -25,6 +25,11 @@ export interface RateLimitConfig {
 /** Spends budget; resolves to the refusal (429 with Retry-After) or null. */
 export interface RateLimiter {
   consume(key: string): Promise<GraphQLError | null>;
+  /**
+   * Resolves once the budget's store is decided: at once in memory; with Redis, when it is ready or its
+   * first connection attempt has failed (then counted in memory until it is back). Never rejects.
+   */
+  settled: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,9 +40,11 @@ export function rateLimitKey(principal: Principal, clientAddress: string | undef
 }
 
 /**
- * Builds the limiter; with a Redis URL it connects in the background (no wait, no failure at start).
- * The Redis client is imported only then (a gateway without Redis never loads it); until it is loaded
- * the budget is counted in memory, as during any Redis outage.
+ * Builds the limiter; with a Redis URL it connects in the background (no failure at start: `settled`
+ * says when the first attempt is over, which the gateway waits for before it listens, so replicas share
+ * one budget from their first request when Redis is up). The Redis client is imported only then (a
+ * gateway without Redis never loads it); until it is loaded the budget is counted in memory, as during
+ * any Redis outage.
  */
 export function createRateLimiter(config: RateLimitConfig, log: (message: string) => void = () => {}): RateLimiter {
   const { points, windowSeconds: duration, redisUrl, keyPrefix = 'mesh:rate' } = config;
@@ -45,8 +52,10 @@ export function createRateLimiter(config: RateLimitConfig, log: (message: string
   let redis: Redis | null = null;
   let limiter: RateLimiterAbstract = memory;
   let closed = false;
+  let settle: () => void = () => undefined;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
   const connect = (url: string, Redis: typeof import('ioredis').Redis) => {
-    if (closed) return;
+    if (closed) return settle();
     // No offline queue and no retries per command: while Redis is down a request must not wait for
     // it, it goes to the in-memory insurance limiter at once.
     const client = new Redis(url, {
@@ -57,11 +66,13 @@ export function createRateLimiter(config: RateLimitConfig, log: (message: string
     });
     let down = false;
     client.on('error', (error: Error) => {
+      settle();
       if (down) return;
       down = true;
       log(`rate limits: Redis at ${new URL(url).host} is unreachable (${error.message}); each gateway now counts in memory until it is back`);
     });
     client.on('ready', () => {
+      settle();
       if (down) log('rate limits: Redis is back; the budget is shared again');
       down = false;
     });
@@ -71,9 +82,14 @@ export function createRateLimiter(config: RateLimitConfig, log: (message: string
   if (redisUrl)
     void import('ioredis').then(
       ({ Redis }) => connect(redisUrl, Redis),
-      (error: Error) => log(`rate limits: the Redis client could not be loaded (${error.message}); each gateway counts in memory`),
+      (error: Error) => {
+        settle();
+        log(`rate limits: the Redis client could not be loaded (${error.message}); each gateway counts in memory`);
+      },
     );
+  else settle();
   return {
+    settled,
     async consume(key) {
       try {
         await limiter.consume(key);
@@ -89,6 +105,7 @@ export function createRateLimiter(config: RateLimitConfig, log: (message: string
     },
     async close() {
       closed = true;
+      settle();
       redis?.disconnect();
     },
   };

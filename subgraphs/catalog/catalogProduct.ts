@@ -1,6 +1,6 @@
 import type { DocumentNode } from 'graphql';
 import { z } from 'zod';
-import { DateTime, badInput, defineDataProduct, type DataProductRuntime, type ProductContext, type StateRow } from '../kit/index.js';
+import { DateTime, badInput, defineDataProduct, type DataProductRuntime, type ProductContext, type StateRow } from '../kit/essentials.js';
 
 /** Highest list price: the same bound as an order's unit price. */
 export const MAX_LIST_PRICE = 1_000_000;

@@ -1,6 +1,6 @@
 import type { DocumentNode } from 'graphql';
 import { z } from 'zod';
-import { defineDataProduct } from '../kit/index.js';
+import { defineDataProduct } from '../kit/essentials.js';
 import { inventoryResolvers } from './inventoryResolvers.js';
 
 /** Most units one movement or one count may carry: far beyond a real warehouse, far below float trouble. */

@@ -8,7 +8,7 @@ import {
   type HistoryArguments,
   type ProductContext,
   type StateChangedEvent,
-} from '../kit/index.js';
+} from '../kit/essentials.js';
 
 function stockValues(v: Record<string, number | null>) {
   return { received: v.received ?? 0, removed: v.removed ?? 0, netChange: v.net_change ?? 0, adjustments: v.adjustments ?? 0, counts: v.counts ?? 0 };

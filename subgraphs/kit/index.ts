@@ -1,81 +1,25 @@
 /**
  * The data-product kit's public API: everything a domain team (and a subgraph entry point) uses to
- * declare, run and serve a data product. Domain code imports the kit only from here; the files behind
- * it are free to move (dependency-cruiser's `domains-use-the-kit-index` rule, see docs/architecture.md).
+ * declare, run and serve a data product. Code outside the kit imports it only from here or from the entry
+ * points named below; the files behind them are free to move (dependency-cruiser's
+ * `domains-use-the-kit-index` rule, see docs/architecture.md).
  *
  * - Declare: {@link defineDataProduct} (facts, rollups, states, descriptor, resolvers).
  * - Run: {@link DataProductRuntime} (ingestion, history, states, change events, loaders; no transport).
  * - Serve: {@link serveDataProduct} (HTTP + graphql-ws on one port, `POST /events`, `GET /descriptor`, admin routes).
  * - Store and bus: {@link DuckDbStore} / {@link PostgresStore}, {@link InProcessBus} / {@link JetStreamBus}.
+ * - Event mesh bridge: {@link startEventMesh} (MQTT / AMQP).
  * - Resolver helpers: history arguments, change-event types, the `DateTime` scalar, async-iterator helpers, coded errors.
+ *
+ * The exports come from four entry points: ./essentials.ts (no optional transport client), ./postgres.ts,
+ * ./nats.ts and ./eventMeshBridge.ts. Code that must start fast without PostgreSQL, NATS or an event mesh
+ * (a subgraph on DuckDB and the in-process bus, the domains' own code) imports ./essentials.ts and loads
+ * the others only when configured (subgraphs/startSubgraph.ts).
  *
  * @packageDocumentation
  */
 
-// Declaration
-export { defineDataProduct, type DataProductDefinition } from './defineDataProduct.js';
-export type {
-  CallerIdentity,
-  Contribution,
-  DataProductDeclaration,
-  FactSchemas,
-  MeasureKind,
-  ProductContext,
-  RollupDefinition,
-  StateDefinition,
-} from './productDeclaration.js';
-export type { DataProductDescriptor } from './descriptor.js';
-
-// Runtime and transport
-export { DataProductRuntime, type DataProductRuntimeOptions } from './DataProductRuntime.js';
-export { serveDataProduct, type ServeDataProductOptions, type ServedDataProduct } from './serveDataProduct.js';
-export { scheduleExports } from './exports/exportRollups.js';
-export { DEFAULT_SQL_LIMITS, type SqlLimits } from './sql/runSql.js';
-export { consumeFacts } from './ingest/consumeFacts.js';
-export { loadTypeDefs } from './graphql/loadTypeDefs.js';
-
-// Storage and change events
-export type { Store, StateRow } from './store/Store.js';
-export { DuckDbStore } from './store/DuckDbStore.js';
-export { PostgresStore } from './store/PostgresStore.js';
-export type { Bus, BusMessage } from './bus/Bus.js';
-export { InProcessBus } from './bus/InProcessBus.js';
-export { JetStreamBus } from './bus/JetStreamBus.js';
-export type { BucketUpdatedEvent, StateChangedEvent } from './ingest/changeSubjects.js';
-export type { OutgoingCloudEvent } from '../../core/events/CloudEvent.js';
-
-// Trust
-export type { KeySource } from '../../core/tokens/KeySource.js';
-export { producerTokenAuthorizer } from './auth/producerTokenAuthorizer.js';
-export { gatewayTokenAuthenticator } from './auth/gatewayTokenAuthenticator.js';
-
-// Resolver helpers
-export {
-  historyRequest,
-  measureChange,
-  ratio,
-  seriesObjects,
-  type HistoryArguments,
-  type MeasureChange,
-  type TopArgument,
-} from './graphql/historyArguments.js';
-export { selectsField } from './graphql/selectsField.js';
-export type { ComparePeriod } from './history/comparisonBoundaries.js';
-export type { HistoryBucket } from './history/queryHistory.js';
-export { bucketEndOf, bucketStartOf, type Granularity } from './history/timeBuckets.js';
-export { DateTime } from '../../core/graphql/DateTime.js';
-export { mapAsyncIterator } from '../../core/async/mapAsyncIterator.js';
-export { filterAsyncIterator } from '../../core/async/filterAsyncIterator.js';
-export { badInput } from './graphql/badInput.js';
-export { ErrorCode } from '../../core/errors/ErrorCode.js';
-export { MeshError } from '../../core/errors/MeshError.js';
-
-// Observability (logs, metrics, traces)
-export { createProductMetrics, type ProductMetrics, type ProductMetricsOptions } from './observability/createProductMetrics.js';
-export { observedStore } from './observability/observedStore.js';
-export { observedBus } from './observability/observedBus.js';
-
-// Event mesh bridge (MQTT / AMQP)
-export { startEventMesh } from './eventMesh/startEventMesh.js';
-export { eventMeshConfigFromEnv } from './eventMesh/eventMeshConfigFromEnv.js';
-export type { EventMeshConfig } from './eventMesh/EventMeshConfig.js';
+export * from './essentials.js';
+export * from './postgres.js';
+export * from './nats.js';
+export * from './eventMeshBridge.js';

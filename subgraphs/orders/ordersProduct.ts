@@ -1,6 +1,6 @@
 import type { DocumentNode } from 'graphql';
 import { z } from 'zod';
-import { defineDataProduct } from '../kit/index.js';
+import { defineDataProduct } from '../kit/essentials.js';
 import { ordersResolvers } from './ordersResolvers.js';
 
 /** Bounds of one order line: far beyond any real order, small enough that revenue sums stay exact. */

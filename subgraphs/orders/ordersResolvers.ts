@@ -15,7 +15,7 @@ import {
   type HistoryBucket,
   type ProductContext,
   type TopArgument,
-} from '../kit/index.js';
+} from '../kit/essentials.js';
 
 const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', REGION: 'region', CHANNEL: 'channel' };
 /** `OrderMeasure` values to rollup measures: what `top` may rank by (ungoverned measures only). */

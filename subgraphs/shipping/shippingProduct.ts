@@ -1,6 +1,6 @@
 import type { DocumentNode } from 'graphql';
 import { z } from 'zod';
-import { defineDataProduct } from '../kit/index.js';
+import { defineDataProduct } from '../kit/essentials.js';
 import { shippingResolvers } from './shippingResolvers.js';
 
 const key = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');

@@ -12,7 +12,7 @@ import {
   type StateChangedEvent,
   type StateRow,
   type TopArgument,
-} from '../kit/index.js';
+} from '../kit/essentials.js';
 
 const DIMENSIONS: Record<string, string> = { PRODUCT: 'product_id', CARRIER: 'carrier', REGION: 'region' };
 /** `DeliveryMeasure` values to rollup measures: what `top` may rank by. */

@@ -29,6 +29,8 @@ export interface FakeMeshOptions {
   rejectTypes?: Partial<Record<SimDomain, string[]>>;
   /** When set, `POST /events` without `authorization: <this>` is refused with 401, as a producer check would. */
   requireAuthorization?: string;
+  /** A domain's `POST /events` requests are answered (and their facts stored) only once its promise resolves: a slow subgraph. */
+  holdAnswers?: Partial<Record<SimDomain, Promise<void>>>;
 }
 
 export interface FakeMesh {
@@ -36,6 +38,8 @@ export interface FakeMesh {
   subgraphs: Record<SimDomain, string>;
   /** Every batch accepted (answered with a report), per domain, in arrival order. */
   batches: Record<SimDomain, SimulatedFact[][]>;
+  /** `POST /events` requests received per domain, answered or not. */
+  received: Record<SimDomain, number>;
   /** Answer the next n `POST /events` of a domain with 503. */
   failNext: Record<SimDomain, number>;
   /** All facts of a domain accepted so far, in arrival order. */
@@ -48,7 +52,8 @@ export interface FakeMesh {
 }
 
 export async function startFakeMesh(options: FakeMeshOptions = {}): Promise<FakeMesh> {
-  const { existingFacts = {}, rejectTypes = {}, requireAuthorization } = options;
+  const { existingFacts = {}, rejectTypes = {}, requireAuthorization, holdAnswers = {} } = options;
+  const received = Object.fromEntries(SIM_DOMAINS.map((d) => [d, 0])) as Record<SimDomain, number>;
   const batches = Object.fromEntries(SIM_DOMAINS.map((d) => [d, [] as SimulatedFact[][]])) as Record<SimDomain, SimulatedFact[][]>;
   const stored = Object.fromEntries(SIM_DOMAINS.map((d) => [d, new Set<string>()])) as Record<SimDomain, Set<string>>;
   // The latest fact time applied, as the real descriptor's `asOf` (null before the first).
@@ -62,7 +67,9 @@ export async function startFakeMesh(options: FakeMeshOptions = {}): Promise<Fake
       `/${domain}/descriptor`,
       (_req, res) => void res.json({ domain, factCount: stored[domain].size + (existingFacts[domain] ?? 0), asOf: asOf[domain] }),
     );
-    app.post(`/${domain}/events`, express.json({ type: () => true, limit: '20mb' }), (req, res) => {
+    app.post(`/${domain}/events`, express.json({ type: () => true, limit: '20mb' }), async (req, res) => {
+      received[domain]++;
+      await holdAnswers[domain];
       if (requireAuthorization !== undefined && req.headers.authorization !== requireAuthorization) {
         res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'a producer token is required' } });
         return;
@@ -112,6 +119,7 @@ export async function startFakeMesh(options: FakeMeshOptions = {}): Promise<Fake
   return {
     subgraphs: Object.fromEntries(SIM_DOMAINS.map((d) => [d, `${base}/${d}`])) as Record<SimDomain, string>,
     batches,
+    received,
     failNext,
     facts: (domain) => batches[domain].flat(),
     storedIds: (domain) => [...stored[domain]].map((key) => key.split('\u0000')[1]),

@@ -2,7 +2,8 @@ import { generateFacts } from '../../simulator/generateFacts.js';
 import { runSimulator, type RunSimulatorOptions, type SimulatorHandle } from '../../simulator/runSimulator.js';
 import { SIM_DOMAINS } from '../../simulator/simulatedFact.js';
 import { SimulatorError } from '../../simulator/SimulatorError.js';
-import { withTimeout } from '../support/asyncWait.js';
+import { deferred, withTimeout } from '../support/asyncWait.js';
+import { WAITING_BATCHES } from '../../simulator/seedHistory.js';
 import { startFakeMesh, type FakeMesh, type FakeMeshOptions } from './fakeMesh.js';
 
 const now = new Date('2024-06-15T10:30:00Z');
@@ -52,6 +53,25 @@ describe('runSimulator seeding', () => {
     }
     expect(mesh.batches.shipping.length).toBeGreaterThan(1);
     expect(lines.some((l) => /^seeded \d+ facts in [\d.]+ s$/.test(l))).toBe(true);
+  });
+
+  it('should keep feeding the other domains while one subgraph is slow to answer, until its queue is full', async () => {
+    const release = deferred();
+    const { mesh, simulator } = await start({ seedDays: 30, batchSize: 200 }, { holdAnswers: { shipping: release.promise } });
+    const expected = generateFacts({ from: new Date('2024-05-16T00:00:00Z'), to: now });
+    // Shipping holds one batch in flight and WAITING_BATCHES waiting; the story stops when the next one is full.
+    const stopsAt = expected.shipping[(2 + WAITING_BATCHES) * 200 - 1].time;
+    const ordersBatches = Math.floor(expected.orders.filter((e) => e.time < stopsAt).length / 200);
+    expect(ordersBatches).toBeGreaterThanOrEqual(3);
+
+    await mesh.until(() => mesh.batches.orders.length >= ordersBatches, `${ordersBatches} orders batches while shipping is held`);
+    expect(mesh.received.shipping).toBe(1);
+    release.resolve();
+    const report = await simulator.seeded;
+
+    for (const domain of SIM_DOMAINS) expect(mesh.facts(domain).map((e) => e.id)).toEqual(expected[domain].map((e) => e.id));
+    for (const domain of SIM_DOMAINS) expect(report.domains[domain].durationMs).toBeGreaterThan(0);
+    expect(Math.max(...SIM_DOMAINS.map((d) => report.domains[d].durationMs))).toBeLessThanOrEqual(report.durationMs);
   });
 
   it('should not seed again a domain that reports facts but no asOf (nothing to resume from)', async () => {

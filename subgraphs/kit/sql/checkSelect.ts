@@ -1,4 +1,3 @@
-import { parse } from 'libpg-query';
 import { ErrorCode } from '../../../core/errors/ErrorCode.js';
 import { MeshError } from '../../../core/errors/MeshError.js';
 import { normaliseFieldName } from '../auth/deniedValueFields.js';
@@ -36,6 +35,8 @@ type Node = { [type: string]: { [field: string]: Json } };
  */
 export async function checkSelect(sql: string, options: CheckSelectOptions): Promise<string> {
   const { views, forbidden = new Map<string, ForbiddenColumn>() } = options;
+  // The parser is loaded on the first statement: a subgraph without the SQL port never needs it.
+  const { parse } = await import('libpg-query');
   let tree: { stmts?: Array<{ stmt: Node; stmt_location?: number; stmt_len?: number }> };
   try {
     tree = (await parse(sql)) as typeof tree;
