@@ -85,7 +85,9 @@ describeWithNats('change events out over MQTT: a durable position', () => {
       let subgraph = await startSubgraph(config);
       try {
         await postEvents(subgraph, [orderPlaced('r-1', 9), orderPlaced('r-2', 8)]);
-        await waitFor(() => stateEvents().length === 2, 'the first two state changes', 10_000);
+        // Generous bounds: in one loaded CI run (3 jest workers with coverage on 2 cores) the relay's first
+        // delivery after start (lease, broker connection, bus subscription) took over 10 s.
+        await waitFor(() => stateEvents().length === 2, 'the first two state changes', 20_000);
         await subgraph.close();
 
         // While the subgraph is down, its bus still takes change events (another replica's, say).
@@ -93,7 +95,7 @@ describeWithNats('change events out over MQTT: a durable position', () => {
         await postEvents(subgraph, [orderPlaced('r-3', 7)]);
         await subgraph.close();
         subgraph = await startSubgraph(config);
-        await waitFor(() => stateEvents().length === 3, 'the change made while the relay was down', 10_000);
+        await waitFor(() => stateEvents().length === 3, 'the change made while the relay was down', 20_000);
         // A graceful restart repeats nothing: every message so far is a distinct cursor, gap-free.
         expectGapFree(
           collector.messages.map((m) => m.body),
