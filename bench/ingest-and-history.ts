@@ -353,11 +353,7 @@ async function measure(subject: Subject): Promise<Figures> {
     let ingestMs = 0;
     const { cpuMs } = ingest ? await timed(async () => (ingestMs = await bulkIngest(runtime, from, to))) : { cpuMs: 0 };
     const pending = (runtime.store as Partial<DuckDbStore>).pendingDeltaRows;
-    const backlog = (runtime.store as Partial<DuckDbStore>).backlogDeltaRows;
-    if (pending !== undefined)
-      progress(
-        `  rollup delta rows not yet compacted when the queries start: ${pending.toLocaleString('en')} (${backlog?.toLocaleString('en')} not yet in the day grain)`,
-      );
+    if (pending !== undefined) progress(`  rollup delta rows not yet compacted when the queries start: ${pending.toLocaleString('en')}`);
     const history = await timeHistory(runtime);
     const analytics = await timeAnalytics(runtime);
     const distinct = await timeDistinct(runtime);

@@ -76,10 +76,10 @@ async function everyRead(store: DuckDbStore): Promise<unknown[]> {
 describe('DuckDbStore background compaction in slices', () => {
   it('should commit an apply that comes while a compaction runs between its slices, reads exact throughout', async () => {
     // One minute delta row per fact: 40 per batch, and a slice folds one batch's.
-    const store = await openStore('sliced', { compactAfterRows: 320, compactSliceRows: 40 });
+    const store = await openStore('sliced', { compactAfterRows: 160, compactSliceRows: 40 });
     const batches = Array.from({ length: 6 }, (_, i) => orders(40, 10 + i));
     for (const batch of batches.slice(0, 4)) await store.apply(batch, projectOrders);
-    // The fourth apply reached half of compactAfterRows: a compaction of four slices is under way.
+    // The fourth apply reached compactAfterRows: a compaction of four slices is under way.
 
     await store.apply(batches[4], projectOrders);
 
@@ -95,7 +95,7 @@ describe('DuckDbStore background compaction in slices', () => {
   });
 
   it('should read every grain exactly while its slices fold the minute and hour grains and the last one the day grain', async () => {
-    const store = await openStore('day-last', { compactAfterRows: 240, compactSliceRows: 40 });
+    const store = await openStore('day-last', { compactAfterRows: 120, compactSliceRows: 40 });
     const batches = Array.from({ length: 3 }, (_, i) => orders(40, 30 + i));
     for (const batch of batches) await store.apply(batch, projectOrders);
     // A compaction of three minute-and-hour slices and a day slice is under way. Reads go first; a slice
@@ -116,7 +116,7 @@ describe('DuckDbStore background compaction in slices', () => {
   it('should end with the rollups of a fresh ingestion when slices run while ingestion goes on, sketches and projections included', async () => {
     const batches = Array.from({ length: 16 }, (_, i) => orders(60, 100 + i));
     // A compaction starts after nearly every apply and folds about one apply's deltas per slice.
-    const sliced = await openStore('sliced', { compactAfterRows: 200, compactSliceRows: 50 }, PRODUCT_LAYOUT);
+    const sliced = await openStore('sliced', { compactAfterRows: 100, compactSliceRows: 50 }, PRODUCT_LAYOUT);
     const fresh = await openStore('fresh', {}, PRODUCT_LAYOUT);
     const backlog: number[] = [];
     await Promise.all(
@@ -136,44 +136,4 @@ describe('DuckDbStore background compaction in slices', () => {
     expect(await everyRead(fresh)).toEqual(expected);
     expect(await everyRead(sliced)).toEqual(expected);
   });
-
-  it('should keep the delta rows a read merges within compactAfterRows plus one apply while a bulk load outruns the compaction', async () => {
-    // Applies all queued at once: the background compaction gets no write turn until the last of them,
-    // and reads queued beside them make each slice wait (`readsQuiet`). Without back-pressure the backlog
-    // would grow to every batch's deltas.
-    const batches = Array.from({ length: 16 }, (_, i) => orders(40, 200 + i));
-    const compactAfterRows = 160;
-    const store = await openStore('bounded', { compactAfterRows, compactSliceRows: 50 }, PRODUCT_LAYOUT);
-    const fresh = await openStore('fresh', {}, PRODUCT_LAYOUT);
-    // Delta rows of each apply alone, from a store that never compacts.
-    const applyRows: number[] = [];
-    for (const facts of batches) {
-      const before = fresh.pendingDeltaRows;
-      await fresh.apply(facts, project);
-      applyRows.push(fresh.pendingDeltaRows - before);
-    }
-    expect(applyRows.reduce((sum, rows) => sum + rows, 0)).toBeGreaterThan(4 * compactAfterRows);
-
-    const backlog: number[] = [];
-    let loading = true;
-    const reading = (async () => {
-      while (loading) await everyRead(store);
-    })();
-    await Promise.all(
-      batches.map(async (facts) => {
-        await store.apply(facts, project);
-        backlog.push(store.backlogDeltaRows);
-      }),
-    );
-    loading = false;
-    await reading;
-
-    expect(Math.max(...backlog)).toBeLessThan(compactAfterRows + Math.max(...applyRows));
-    expect(Math.max(...backlog)).toBeGreaterThan(compactAfterRows / 2); // the compaction did fall behind
-    const expected = await everyRead(fresh);
-    expect(await everyRead(store)).toEqual(expected);
-    await store.compact();
-    expect(store.backlogDeltaRows).toBe(0);
-    expect(await everyRead(store)).toEqual(expected);
-  }, 60_000);
 });

@@ -80,11 +80,9 @@ export interface DuckDbStoreOptions {
    */
   lockDown?: { allowedDirectories: readonly string[] };
   /**
-   * The most rollup delta rows (all rollups) a history query merges beside its keyed rows, plus those of
-   * one apply: a background compaction starts once half of it is pending, and an apply that finds it
-   * reached (the compaction fell behind: a bulk load, or reads it gave way to) first folds compaction
-   * slices in its own write turn until the backlog is below it again (back-pressure, see `apply`). Larger
-   * values make ingestion cheaper per fact and history queries dearer right after a load.
+   * Rollup delta rows (all rollups and grains) after which a compaction is queued behind the current
+   * writes. Reads scan the delta rows of the grain they read beside the keyed rows, so this bounds what a
+   * history query reads on top of its buckets; larger values make ingestion cheaper per fact.
    * @default 200_000
    */
   compactAfterRows?: number;
@@ -261,7 +259,6 @@ export class DuckDbStore implements Store {
     };
     return this.exclusive(async (connection) => {
       started();
-      await this.foldBacklogDown(connection);
       let raised: Date | null = null;
       let appended = 0;
       const seq = ++this.deltaSeq;
@@ -370,19 +367,10 @@ export class DuckDbStore implements Store {
 
   /**
    * Rollup delta rows committed and not yet folded into the keyed tables of the minute and hour grains:
-   * what a query of those grains merges beside its keyed rows.
+   * the compaction's backlog (the day grain catches up at the end of each compaction, `compactSlice`).
    */
   get pendingDeltaRows(): number {
     return this.pending.rows;
-  }
-
-  /**
-   * Rollup delta rows not yet folded into the keyed tables of the day grain (`pendingDeltaRows` and those
-   * compaction slices folded into the minute and hour grains only): what a day query merges beside its
-   * keyed rows, and what `compactAfterRows` bounds (plus one apply's rows).
-   */
-  get backlogDeltaRows(): number {
-    return this.pending.rows + this.dayBacklog.rows;
   }
 
   async factCount(): Promise<number> {
@@ -532,35 +520,11 @@ export class DuckDbStore implements Store {
     return result;
   }
 
-  /** Whether a background compaction is due: half of `compactAfterRows` are pending, so it starts well before applies must wait. */
-  private compactionDue(): boolean {
-    return this.backlogDeltaRows >= Math.ceil(this.compactAfterRows / 2);
-  }
-
-  /**
-   * Back-pressure, at the start of an apply's write turn: while `compactAfterRows` delta rows or more are
-   * not folded into every grain, compaction slices run first, in this turn (reads wait for each, as for
-   * every slice). So every read merges at most `compactAfterRows` delta rows plus one apply's, whatever
-   * the table's size and however fast applies come (issue #16: at 1M facts the background compaction fell
-   * behind a bulk load, the backlog grew past 400,000 rows and every history query merged it). A slice
-   * that fails is reported and the apply goes on: the backlog then exceeds the bound until the next one.
-   */
-  private async foldBacklogDown(connection: DuckDBConnection): Promise<void> {
-    while (this.backlogDeltaRows >= this.compactAfterRows) {
-      try {
-        if (!(await this.compactSlice(connection, this.deltaSeq))) return;
-      } catch (error) {
-        this.onCompactionError(error);
-        return;
-      }
-    }
-  }
-
   /** Queues a compaction once enough deltas are pending, else (re)arms the idle one. */
   private afterDeltas(): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    if (this.compactionDue()) return this.queueCompaction();
+    if (this.pending.rows >= this.compactAfterRows) return this.queueCompaction();
     if (this.compactIdleMs > 0) this.armIdleCompaction();
   }
 
@@ -577,8 +541,7 @@ export class DuckDbStore implements Store {
   /**
    * Starts a background compaction of the deltas pending now, unless one is running: slice after slice,
    * each its own write turn, so applies queued meanwhile go between slices. Once it is done, another
-   * starts if half of `compactAfterRows` are pending again (a bulk load that outran it); an apply that
-   * finds all of them pending folds slices itself first (`foldBacklogDown`).
+   * starts if `compactAfterRows` are pending again (a bulk load that outran it).
    */
   private queueCompaction(): void {
     if (this.compactionQueued || !this.connection || this.closeRequested) return;
@@ -591,7 +554,7 @@ export class DuckDbStore implements Store {
     slices().then(
       () => {
         this.compactionQueued = false;
-        if (this.compactionDue()) this.queueCompaction();
+        if (this.pending.rows >= this.compactAfterRows) this.queueCompaction();
         else if (this.pending.rows + this.dayBacklog.rows > 0 && this.compactIdleMs > 0 && !this.idleTimer) this.armIdleCompaction();
       },
       (error: unknown) => {
@@ -620,14 +583,12 @@ export class DuckDbStore implements Store {
   /**
    * Folds the oldest pending applies' deltas (up to `compactSliceRows` rows, whole applies, none past
    * `target`) into the minute and hour grains in one transaction that moves their fence behind them; once
-   * none up to `target` are left, or once half of `compactAfterRows` wait for the day grain (a compaction
-   * that applies keep feeding), a slice folds everything the slices folded into the day grain
+   * none up to `target` are left, one last slice folds everything the slices folded into the day grain
    * (`DELTA_FENCE_DDL`). Reads wait for each slice, as for every compaction (see `compactedTransaction`).
    * Returns whether a slice is left; once none is, the folded delta rows are deleted.
    */
   private async compactSlice(connection: DuckDBConnection, target: number): Promise<boolean> {
-    const dayDue = this.dayBacklog.rows >= Math.ceil(this.compactAfterRows / 2);
-    const slice = dayDue ? null : this.pending.nextSlice(target, this.compactSliceRows);
+    const slice = this.pending.nextSlice(target, this.compactSliceRows);
     const fold = async (upTo: number, which: FoldedGrains) =>
       this.read(
         () =>
