@@ -45,7 +45,8 @@ export const USAGE = `npm run bench:fanout -- [flags]
                                      named and slow default to 10)
   --duration 15                      seconds of facts per scenario
   --drain 10                         seconds to wait for late events
-  --settle 5                         seconds after the clients left before RSS and heap are read again
+  --settle 8                         seconds after the clients left before RSS and heap are read again
+                                     (the gateway's leave reclaimer runs once closes stop for 5 s)
   --warmup 20                        seconds of warm-up at most
   --generators 0                     load generator processes (0: one per 5,000 clients)
   --budget 10                        minutes after which no new scenario starts
@@ -77,7 +78,7 @@ export function fanoutOptions(argv: string[]): FanoutOptions {
       rates: { type: 'string' },
       duration: { type: 'string', default: '15' },
       drain: { type: 'string', default: '10' },
-      settle: { type: 'string', default: '5' },
+      settle: { type: 'string', default: '8' },
       warmup: { type: 'string', default: '20' },
       generators: { type: 'string', default: '0' },
       budget: { type: 'string', default: '10' },
