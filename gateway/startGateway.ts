@@ -303,10 +303,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // After thousands of clients left, one memory-reducing collection gives their memory back to the system.
   const reclaimer = createLeaveReclaimer({
     onReclaimed: (info) =>
-      log(
-        'info',
-        `${info.peak - info.connections} websocket clients left: collected garbage in ${info.durationMs.toFixed(0)} ms, RSS ${(info.rssBefore / 2 ** 20).toFixed(0)} -> ${(info.rssAfter / 2 ** 20).toFixed(0)} MB`,
-      ),
+      info.error === undefined
+        ? log(
+            'info',
+            `${info.peak - info.connections} websocket clients left: collected garbage in ${info.durationMs.toFixed(0)} ms, RSS ${(info.rssBefore / 2 ** 20).toFixed(0)} -> ${(info.rssAfter / 2 ** 20).toFixed(0)} MB`,
+          )
+        : log(
+            'warn',
+            `${info.peak - info.connections} websocket clients left, but their memory could not be collected: ${info.error instanceof Error ? info.error.message : JSON.stringify(info.error)}`,
+          ),
   });
   // graphql-ws clients: every websocket upgrade on /graphql counts while its socket is open.
   server.on('upgrade', (req, socket) => {

@@ -51,6 +51,8 @@ export interface ReclaimInfo {
   /** Resident set size before and after, in bytes. */
   rssBefore: number;
   rssAfter: number;
+  /** Why the collection failed, when it did (nothing was given back then; the next mass leave tries again). */
+  error?: unknown;
 }
 
 export interface LeaveReclaimer {
@@ -105,14 +107,17 @@ export function createLeaveReclaimer(options: LeaveReclaimerOptions = {}): Leave
     collecting = true;
     const rssBefore = process.memoryUsage.rss();
     const started = performance.now();
+    let error: unknown;
     try {
       await collect();
-    } catch {
-      // nothing to give back this time; the next mass leave tries again
+    } catch (failure) {
+      // nothing to give back this time; the next mass leave tries again, and `onReclaimed` says why
+      error = failure;
     } finally {
       collecting = false;
     }
-    const info = { connections, peak, durationMs: performance.now() - started, rssBefore, rssAfter: process.memoryUsage.rss() };
+    const info: ReclaimInfo = { connections, peak, durationMs: performance.now() - started, rssBefore, rssAfter: process.memoryUsage.rss() };
+    if (error !== undefined) info.error = error;
     peak = connections;
     try {
       onReclaimed?.(info);

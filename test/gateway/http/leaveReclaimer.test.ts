@@ -73,6 +73,29 @@ describe('createLeaveReclaimer', () => {
     reclaimer.dispose();
   });
 
+  it('should report a collection that failed, with its error, and collect again at the next mass leave', async () => {
+    const reports: ReclaimInfo[] = [];
+    let fail = true;
+    const reclaimer = createLeaveReclaimer({
+      minDrop: 10,
+      settleMs: 5,
+      collect: async () => {
+        if (fail) throw new Error('no inspector session');
+      },
+      onReclaimed: (info) => void reports.push(info),
+    });
+    for (let i = 0; i < 20; i++) reclaimer.opened();
+    for (let i = 0; i < 20; i++) reclaimer.closed();
+    await waitFor(() => reports.length === 1, 'the failed collection');
+    expect((reports[0].error as Error).message).toBe('no inspector session');
+    fail = false;
+    for (let i = 0; i < 20; i++) reclaimer.opened();
+    for (let i = 0; i < 20; i++) reclaimer.closed();
+    await waitFor(() => reports.length === 2, 'the next collection');
+    expect(reports[1].error).toBeUndefined();
+    reclaimer.dispose();
+  });
+
   it('should refuse bad settings', () => {
     expect(() => createLeaveReclaimer({ minDrop: 0 })).toThrow(RangeError);
     expect(() => createLeaveReclaimer({ settleMs: -1 })).toThrow(RangeError);
