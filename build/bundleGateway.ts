@@ -127,11 +127,30 @@ const mtime = (file: string) => {
 function stale(): boolean {
   const built = mtime(GATEWAY_BUNDLE);
   if (built === Infinity || mtime(path.join(DIST, '.tsbuildinfo')) > built) return true;
+  // A change to this build (e.g. how it writes dynamic imports) makes the bundle stale too.
+  if (mtime(fileURLToPath(import.meta.url)) > built) return true;
   try {
     return !holdsInstalledPackages(readFileSync(GATEWAY_BUNDLE, 'utf8'), ROOT);
   } catch {
     return true;
   }
+}
+
+/**
+ * The bundle's `import("x")` of external modules (the leave reclaimer's `node:inspector`, the rate
+ * limiter's `ioredis`, …) as `require("x")` in a resolved promise. scripts/loadBundle.ts runs the bundle
+ * as a `vm.Script`, and on Node 20 a script compiled from V8's code cache loses its dynamic import
+ * callback: every `import()` then failed with "A dynamic import callback was not specified" on each start
+ * after the first (seen as a leave collection that freed nothing, and a rate limiter that could not load
+ * its Redis client). These modules are CommonJS or built in, so `require` gives what they export.
+ */
+export function requireDynamicExternals(text: string, specifiers: ReadonlySet<string>): string {
+  let out = text;
+  for (const specifier of specifiers) {
+    const literal = JSON.stringify(specifier);
+    out = out.split(`import(${literal})`).join(`Promise.resolve().then(() => require(${literal}))`);
+  }
+  return out;
 }
 
 async function bundleGateway(): Promise<void> {
@@ -158,12 +177,19 @@ async function bundleGateway(): Promise<void> {
     logLevel: 'warning',
   });
   const externals = new Set<string>();
-  for (const output of Object.values(result.metafile.outputs)) for (const i of output.imports) if (i.external) externals.add(i.path);
+  const dynamicExternals = new Set<string>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const i of output.imports) {
+      if (i.external) externals.add(i.path);
+      if (i.external && i.kind === 'dynamic-import') dynamicExternals.add(i.path);
+    }
+  }
   // First line: the packages it holds and their versions, for the checks of stale() and scripts/loadBundle.ts.
   const header = Buffer.from(bundledPackagesHeader(ROOT, packageFoldersOf(Object.keys(result.metafile.inputs))));
   for (const file of result.outputFiles) {
     const temporary = `${file.path}.${process.pid}.tmp`;
-    writeFileSync(temporary, file.path === GATEWAY_BUNDLE ? Buffer.concat([header, file.contents]) : file.contents);
+    const contents = file.path === GATEWAY_BUNDLE ? Buffer.from(requireDynamicExternals(file.text, dynamicExternals)) : file.contents;
+    writeFileSync(temporary, file.path === GATEWAY_BUNDLE ? Buffer.concat([header, contents]) : contents);
     renameSync(temporary, file.path);
   }
   writeFileSync(GATEWAY_BUNDLE_EXTERNALS, `${JSON.stringify([...externals].sort(), null, 2)}\n`);
