@@ -25,7 +25,8 @@ export interface RowWriter {
  */
 export const FEW_ROWS = 1;
 
-type Bound = { kind: keyof RowWriter; value: unknown };
+/** Binds one collected value as parameter `at` of a prepared statement. */
+type Binder = (statement: DuckDBPreparedStatement, at: number) => void;
 
 /** Prepared single-row INSERTs per connection, by table and column count (the statements outlive applies). */
 const preparedInserts = new WeakMap<DuckDBConnection, Map<string, Promise<DuckDBPreparedStatement>>>();
@@ -51,60 +52,30 @@ export async function insertFewRows<T>(
     .map(ident)
     .join('.');
   for (let i = 0; i < rows.length; i++) {
-    const values = collectRow(writeRow, rows[i], i);
-    const statement = await preparedInsert(connection, target, values.length);
-    bindRow(statement, values);
+    const binders = collectRow(writeRow, rows[i], i);
+    const statement = await preparedInsert(connection, target, binders.length);
+    binders.forEach((bind, at) => bind(statement, at + 1));
     await statement.run();
   }
 }
 
-function collectRow<T>(writeRow: (writer: RowWriter, row: T, index: number) => void, row: T, index: number): Bound[] {
-  const values: Bound[] = [];
-  const push = (kind: keyof RowWriter) => (value?: unknown) => void values.push({ kind, value });
+/** The row `writeRow` fills, as one binder per value, each calling the bind method of its appender method's type. */
+function collectRow<T>(writeRow: (writer: RowWriter, row: T, index: number) => void, row: T, index: number): Binder[] {
+  const binders: Binder[] = [];
   writeRow(
     {
-      appendVarchar: push('appendVarchar'),
-      appendBlob: push('appendBlob'),
-      appendDouble: push('appendDouble'),
-      appendBigInt: push('appendBigInt'),
-      appendUInteger: push('appendUInteger'),
-      appendTimestamp: push('appendTimestamp'),
-      appendNull: push('appendNull'),
+      appendVarchar: (value) => void binders.push((statement, at) => statement.bindVarchar(at, value)),
+      appendBlob: (value) => void binders.push((statement, at) => statement.bindBlob(at, value)),
+      appendDouble: (value) => void binders.push((statement, at) => statement.bindDouble(at, value)),
+      appendBigInt: (value) => void binders.push((statement, at) => statement.bindBigInt(at, value)),
+      appendUInteger: (value) => void binders.push((statement, at) => statement.bindUInteger(at, value)),
+      appendTimestamp: (value) => void binders.push((statement, at) => statement.bindTimestamp(at, value)),
+      appendNull: () => void binders.push((statement, at) => statement.bindNull(at)),
     },
     row,
     index,
   );
-  return values;
-}
-
-function bindRow(statement: DuckDBPreparedStatement, values: readonly Bound[]): void {
-  for (let i = 0; i < values.length; i++) {
-    const { kind, value } = values[i];
-    const at = i + 1;
-    switch (kind) {
-      case 'appendVarchar':
-        statement.bindVarchar(at, value as string);
-        break;
-      case 'appendBlob':
-        statement.bindBlob(at, value as Uint8Array);
-        break;
-      case 'appendDouble':
-        statement.bindDouble(at, value as number);
-        break;
-      case 'appendBigInt':
-        statement.bindBigInt(at, value as bigint);
-        break;
-      case 'appendUInteger':
-        statement.bindUInteger(at, value as number);
-        break;
-      case 'appendTimestamp':
-        statement.bindTimestamp(at, value as DuckDBTimestampValue);
-        break;
-      case 'appendNull':
-        statement.bindNull(at);
-        break;
-    }
-  }
+  return binders;
 }
 
 function preparedInsert(connection: DuckDBConnection, target: string, columns: number): Promise<DuckDBPreparedStatement> {
