@@ -9,6 +9,7 @@ import { DuckDbStore, type DuckDbStoreOptions } from '../../subgraphs/kit/store/
 import { KeyHashSet } from '../../subgraphs/kit/store/KeyHashSet.js';
 import { factKey } from '../../subgraphs/kit/store/storeInputs.js';
 import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
+import { QuantileSketch } from '../../subgraphs/kit/sketches/QuantileSketch.js';
 import type { BucketQuery, Projector, StoreLayout, StoredFact, StoredGrain } from '../../subgraphs/kit/store/Store.js';
 import { DAY, HOUR, LAYOUT, MINUTE, T0, expectedRows, order, orderDeltas, projectOrders, query, random } from '../support/storeFixtures.js';
 import { PROJECTED_ORDERS } from '../support/projectedOrdersProduct.js';
@@ -205,6 +206,73 @@ describe('DuckDbStore rollup deltas', () => {
     expect(await distinct(pending)).toEqual(expected);
     await pending.compact();
     expect(await distinct(pending)).toEqual(expected);
+  });
+
+  it('should fold every sample of a percentile sketch exactly once, whether a key is new, stores one, or gets several', async () => {
+    // Percentile sketches count their samples, so a sketch merged twice (or lost) shows, unlike a distinct count.
+    // Deltas carry `values` on every fact and `extra` on every third one: a key can be contested in one column only.
+    const layout: StoreLayout = {
+      rollups: [{ name: 'orders', dimensions: ['region'], columns: { count: 'sum' }, sketches: { values: 'ddsketch', extra: 'ddsketch' } }],
+      states: [],
+    };
+    const project: Projector = async (facts) => ({
+      deltas: facts.map((fact, i) => {
+        const values = QuantileSketch.empty();
+        values.add(1 + i);
+        const sketches: Record<string, QuantileSketch> = { values };
+        if (i % 3 === 0) {
+          const extra = QuantileSketch.empty();
+          extra.add(2 + i);
+          sketches.extra = extra;
+        }
+        return {
+          rollup: 'orders',
+          grain: 'minute' as const,
+          bucket: new Date(fact.time.getTime() - (fact.time.getTime() % MINUTE)),
+          dims: { region: String((fact.data as { region: string }).region) },
+          values: { count: 1 },
+          sketches,
+        };
+      }),
+      states: [],
+    });
+    const next = random(9);
+    // Few minutes, so minute keys recur across batches (stored + delta) and within one (several deltas).
+    const facts = Array.from({ length: 300 }, (_, i) => order(`q${i}`, T0 + Math.floor(next() * 40) * MINUTE, { region: ['eu', 'us', 'ap'][i % 3] }));
+    const counts = async (store: DuckDbStore) => {
+      const read = async (grain: StoredGrain, step: number) =>
+        (
+          await store.queryBuckets(
+            query(
+              Array.from({ length: Math.round(DAY / step) + 1 }, (_, i) => T0 + i * step),
+              { grain, groupBy: ['region'], sketches: ['values', 'extra'] },
+            ),
+          )
+        ).map((row) => [
+          row.bucket,
+          row.group.region,
+          row.values.count,
+          (row.sketches?.values as QuantileSketch | undefined)?.count,
+          (row.sketches?.extra as QuantileSketch | undefined)?.count ?? 0,
+        ]);
+      return { minute: await read('minute', MINUTE), hour: await read('hour', HOUR), day: await read('day', DAY) };
+    };
+    const pending = await openStore({ path: join(temp.dir, 'pending-q.duckdb') }, layout);
+    const sliced = await openStore({ path: join(temp.dir, 'sliced-q.duckdb'), compactAfterRows: 1, compactSliceRows: 1, compactIdleMs: 0 }, layout);
+    for (let i = 0; i < facts.length; i += 30) {
+      await pending.apply(facts.slice(i, i + 30), project);
+      await sliced.apply(facts.slice(i, i + 30), project);
+      if (i === 120) await pending.compact(); // later batches fold into keys that store sketches
+    }
+    const expected = await counts(pending);
+    for (const rows of Object.values(expected)) {
+      for (const [, , count, values] of rows) expect(values).toBe(count);
+    }
+    expect(expected.day.reduce((sum, row) => sum + Number(row[4]), 0)).toBe(100);
+    await pending.compact();
+    await sliced.compact();
+    expect(await counts(pending)).toEqual(expected);
+    expect(await counts(sliced)).toEqual(expected);
   });
 
   it('should close with a compaction still queued, and let it finish first', async () => {
