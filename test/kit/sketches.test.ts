@@ -65,6 +65,38 @@ describe('DistinctSketch', () => {
     }
   });
 
+  it('should merge stored bytes exactly as their decoded sketch, sparse or dense on either side', () => {
+    const sketchOf = (from: number, count: number) => {
+      const sketch = new DistinctSketch();
+      for (let i = from; i < from + count; i++) sketch.add(`m${i}`);
+      return sketch;
+    };
+    // Sizes around the sparse limit (1,024 entries), so some merges turn the sketch dense.
+    for (const [into, from] of [
+      [3, 2],
+      [600, 600],
+      [1_000, 30],
+      [0, 5_000],
+      [5_000, 7],
+      [4_000, 6_000],
+    ]) {
+      const bytes = sketchOf(10_000, from).encode();
+      const viaDecode = sketchOf(9_990, into);
+      viaDecode.merge(DistinctSketch.decode(bytes));
+      const viaBytes = sketchOf(9_990, into);
+      viaBytes.mergeEncoded(bytes);
+      expect(viaBytes.encode()).toEqual(viaDecode.encode());
+      expect(viaBytes.estimate()).toBe(viaDecode.estimate());
+    }
+    const sketch = sketchOf(0, 10);
+    const before = sketch.encode();
+    const outOfRange = Uint8Array.from([0x11, 12, 0, 0, 1, 0x3f]); // value 63 > 33
+    expect(() => sketch.mergeEncoded(outOfRange)).toThrow(/out of range/);
+    expect(() => sketch.mergeEncoded(Uint8Array.from([0x11, 12, 0, 0, 0]))).toThrow(/malformed/);
+    expect(() => sketch.mergeEncoded(Uint8Array.from([0x11, 14]))).toThrow(/precision/);
+    expect(sketch.encode()).toEqual(before);
+  });
+
   it('should refuse malformed bytes', () => {
     expect(() => DistinctSketch.decode(Uint8Array.from([0x11, 12, 0, 0, 0]))).toThrow(/malformed/);
     expect(() => DistinctSketch.decode(Uint8Array.from([0x11, 14]))).toThrow(/precision/);

@@ -59,6 +59,31 @@ export class DistinctSketch {
     for (const [index, value] of other.sparse!) this.set(index, value);
   }
 
+  /**
+   * Folds in a sketch as `encode` stored it, straight from its bytes: the same as
+   * `merge(DistinctSketch.decode(bytes))` without building that sketch (a read or a compaction merges
+   * thousands of small stored sketches, each a map of its own when decoded). Throws on anything `decode`
+   * refuses, before changing this sketch.
+   */
+  mergeEncoded(bytes: Uint8Array): void {
+    const [format, precision] = bytes;
+    if (precision !== DISTINCT_PRECISION) throw new Error(`distinct sketch: unsupported precision ${precision}`);
+    if (format === DENSE && bytes.length === 2 + M) {
+      for (let at = 2; at < bytes.length; at++) if (bytes[at] > Q + 1) throw new Error('distinct sketch: register out of range');
+      this.densify();
+      const registers = this.dense!;
+      for (let i = 0; i < M; i++) if (bytes[2 + i] > registers[i]) registers[i] = bytes[2 + i];
+    } else if (format === SPARSE && (bytes.length - 2) % 4 === 0) {
+      // An entry is index << 6 | value, big-endian: the value is the low 6 bits of its last byte.
+      for (let at = 5; at < bytes.length; at += 4) if ((bytes[at] & 63) > Q + 1) throw new Error('distinct sketch: register out of range');
+      for (let at = 2; at < bytes.length; at += 4) {
+        this.set(bytes[at] * 2 ** 18 + bytes[at + 1] * 2 ** 10 + bytes[at + 2] * 4 + (bytes[at + 3] >>> 6), bytes[at + 3] & 63);
+      }
+    } else {
+      throw new Error(`distinct sketch: malformed (${bytes.length} bytes, format ${format})`);
+    }
+  }
+
   clone(): DistinctSketch {
     const copy = new DistinctSketch();
     copy.sparse = this.sparse && new Map(this.sparse);

@@ -1,3 +1,4 @@
+import { DistinctSketch } from '../sketches/DistinctSketch.js';
 import { decodeSketch, mergeSketch, type Sketch, type SketchKind } from '../sketches/sketchKinds.js';
 import type { RollupLayout } from './Store.js';
 import type { MergedRollupRow } from './mergeRollupDeltas.js';
@@ -53,9 +54,10 @@ export function mergeEncoded(kind: SketchKind, encoded: readonly (Uint8Array | n
   let merged: Sketch | undefined;
   for (const bytes of encoded) {
     if (!bytes) continue;
-    const sketch = decodeSketch(kind, bytes);
-    if (merged) mergeSketch(merged, sketch);
-    else merged = sketch;
+    // A distinct sketch takes the others' entries straight from their bytes (no sketch built per part).
+    if (merged instanceof DistinctSketch) merged.mergeEncoded(bytes);
+    else if (merged) mergeSketch(merged, decodeSketch(kind, bytes));
+    else merged = decodeSketch(kind, bytes);
   }
   return merged;
 }
