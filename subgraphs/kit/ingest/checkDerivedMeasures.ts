@@ -30,19 +30,35 @@ export function checkDerivedMeasures(definition: Pick<DataProductDeclaration, 'r
       } catch {
         return { field: 'data', reason: `data: rollup "${name}" cannot derive its measures from this fact` };
       }
-      for (const contribution of result === null ? [] : Array.isArray(result) ? result : [result]) {
-        for (const [measure, sample] of Object.entries(contribution.values)) {
-          // A distinct count takes any string (it is hashed, never summed); an unknown measure fails the projector.
-          if (rollup.measures[measure] === 'distinct' && typeof sample === 'string') continue;
-          if (typeof sample !== 'number' || !Number.isFinite(sample)) {
-            return { field: 'data', reason: `data: measure "${measure}" of rollup "${name}" would be ${String(sample)}, not a finite number` };
-          }
-          if (Math.abs(sample) > MAX_MEASURE_SAMPLE) {
-            return { field: 'data', reason: `data: measure "${measure}" of rollup "${name}" would be ${sample}, beyond ±${MAX_MEASURE_SAMPLE}` };
-          }
-        }
+      if (result === null) continue;
+      if (!Array.isArray(result)) {
+        const rejection = checkContribution(name, rollup.measures, result);
+        if (rejection !== null) return rejection;
+        continue;
+      }
+      for (const contribution of result) {
+        const rejection = checkContribution(name, rollup.measures, contribution);
+        if (rejection !== null) return rejection;
       }
     }
     return null;
   };
+}
+
+/** The first sample of one contribution a rollup cannot take, as a rejection; walked without copying its values. */
+function checkContribution(name: string, measures: Record<string, string>, contribution: Contribution): EventRejection | null {
+  const values = contribution.values;
+  for (const measure in values) {
+    if (!Object.hasOwn(values, measure)) continue;
+    const sample = values[measure];
+    // A distinct count takes any string (it is hashed, never summed); an unknown measure fails the projector.
+    if (measures[measure] === 'distinct' && typeof sample === 'string') continue;
+    if (typeof sample !== 'number' || !Number.isFinite(sample)) {
+      return { field: 'data', reason: `data: measure "${measure}" of rollup "${name}" would be ${String(sample)}, not a finite number` };
+    }
+    if (Math.abs(sample) > MAX_MEASURE_SAMPLE) {
+      return { field: 'data', reason: `data: measure "${measure}" of rollup "${name}" would be ${sample}, beyond ±${MAX_MEASURE_SAMPLE}` };
+    }
+  }
+  return null;
 }

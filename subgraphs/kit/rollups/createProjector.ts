@@ -78,19 +78,35 @@ async function foldStates<F extends FactSchemas>(
     const touching = facts.filter((f) => reducers[f.type]);
     if (byEventTime) touching.sort((a, b) => a.time.getTime() - b.time.getTime());
     if (!touching.length) continue;
-    const keyed = touching.map((fact) => ({ fact, key: reducers[fact.type].key(fact.data) }));
-    const keys = [...new Set(keyed.map((k) => k.key))];
+    // Each touching fact's key, at the same index (no pair object per fact).
+    const factKeys = touching.map((fact) => reducers[fact.type].key(fact.data));
+    const keys = [...new Set(factKeys)];
     const current = reader.rows
       ? await reader.rows(name, keys)
       : new Map([...(await reader.read(name, keys))].map(([key, value]) => [key, { key, value, updatedAt: new Date(-8.64e15) }]));
-    const isLate = ({ fact, key }: { fact: StoredFact; key: string }) => fact.time.getTime() < (current.get(key)?.updatedAt.getTime() ?? -Infinity);
-    const late = new Set(byEventTime ? keyed.filter(isLate).map((k) => k.key) : []);
+    const late = new Set<string>();
+    if (byEventTime && current.size > 0) {
+      for (let i = 0; i < touching.length; i++) {
+        const stored = current.get(factKeys[i]);
+        if (stored !== undefined && touching[i].time.getTime() < stored.updatedAt.getTime()) late.add(factKeys[i]);
+      }
+    }
+    // Per key: the value folded so far and the newest event time in it (a Date already at hand, not a new one).
     const latest = new Map<string, { value: Record<string, unknown>; time: Date }>();
-    for (const { fact, key } of keyed) {
-      if (late.has(key)) continue;
-      const previous = latest.get(key)?.value ?? current.get(key)?.value;
-      const newest = Math.max(fact.time.getTime(), latest.get(key)?.time.getTime() ?? current.get(key)?.updatedAt.getTime() ?? -Infinity);
-      latest.set(key, { value: reducers[fact.type].reduce(previous, fact.data, fact.time), time: new Date(newest) });
+    for (let i = 0; i < touching.length; i++) {
+      const fact = touching[i];
+      const key = factKeys[i];
+      if (late.size > 0 && late.has(key)) continue;
+      const folded = latest.get(key);
+      const previous = folded?.value ?? current.get(key)?.value;
+      const value = reducers[fact.type].reduce(previous, fact.data, fact.time);
+      const before = folded?.time ?? current.get(key)?.updatedAt;
+      const time = before === undefined || fact.time.getTime() >= before.getTime() ? fact.time : before;
+      if (folded === undefined) latest.set(key, { value, time });
+      else {
+        folded.value = value;
+        folded.time = time;
+      }
     }
     if (late.size > 0 && reader.replay) {
       for await (const page of reader.replay(Object.keys(reducers))) {

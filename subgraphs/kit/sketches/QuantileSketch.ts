@@ -27,17 +27,23 @@ const FORMAT = 0x21;
 /** The key mapping every sketch of this accuracy uses; it holds no per-sketch state. */
 const MAPPING = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY }).mapping;
 
+/** Where `encode` gathers bytes (it runs synchronously, so one array serves every sketch). */
+const encodeScratch: number[] = [];
+
+/** The negative bins of a sketch without negative samples: shared, never written to (see `ownNegative`). */
+const NO_BINS = QuantileBins.empty();
+
 export class QuantileSketch {
   private constructor(
     /** Bins of the positive samples, and of the negative ones by their absolute value. */
     private readonly positive: QuantileBins,
-    private readonly negative: QuantileBins,
+    private negative: QuantileBins,
     /** Samples too close to 0 for a bin (within the mapping's smallest value). */
     private zeros: number,
   ) {}
 
   static empty(): QuantileSketch {
-    return new QuantileSketch(QuantileBins.empty(), QuantileBins.empty(), 0);
+    return new QuantileSketch(QuantileBins.empty(), NO_BINS, 0);
   }
 
   /** Adds one sample; it must be a finite number. */
@@ -45,7 +51,7 @@ export class QuantileSketch {
     if (!Number.isFinite(value)) throw new RangeError(`a percentile sample must be a finite number, got ${value}`);
     // Where `DDSketch.accept` puts it.
     if (value > MAPPING.minPossible) this.positive.add(MAPPING.key(value));
-    else if (value < -MAPPING.minPossible) this.negative.add(MAPPING.key(-value));
+    else if (value < -MAPPING.minPossible) this.ownNegative().add(MAPPING.key(-value));
     else this.zeros++;
   }
 
@@ -88,20 +94,31 @@ export class QuantileSketch {
   merge(other: QuantileSketch): void {
     if (other === this) other = other.clone();
     this.positive.merge(other.positive);
-    this.negative.merge(other.negative);
+    if (other.negative.count > 0) this.ownNegative().merge(other.negative);
     this.zeros += other.zeros;
   }
 
   clone(): QuantileSketch {
-    return new QuantileSketch(this.positive.clone(), this.negative.clone(), this.zeros);
+    return new QuantileSketch(this.positive.clone(), this.negative === NO_BINS ? NO_BINS : this.negative.clone(), this.zeros);
+  }
+
+  /** The negative bins, made on the first negative sample: most sketches never get one. */
+  private ownNegative(): QuantileBins {
+    if (this.negative === NO_BINS) this.negative = QuantileBins.empty();
+    return this.negative;
   }
 
   encode(): Uint8Array {
-    const out: number[] = [FORMAT];
+    // Every sketch of a batch's deltas is encoded: the bytes are gathered in one reused array, then copied.
+    const out = encodeScratch;
+    out.length = 0;
+    out.push(FORMAT);
     writeVarint(out, this.zeros);
     this.positive.write(out);
     this.negative.write(out);
-    return Uint8Array.from(out);
+    const bytes = new Uint8Array(out.length);
+    for (let i = 0; i < out.length; i++) bytes[i] = out[i]; // faster than a typed array made from the array
+    return bytes;
   }
 
   /** Reads `encode`'s bytes; throws on anything else rather than merging garbage. */
