@@ -4,6 +4,7 @@ import { ZoneDays } from '../store/zoneDays.js';
 import { zoneDayTables } from './zoneDayTables.js';
 import { PROJECTION_FINEST_GRAIN, rollupProjections } from './rollupProjections.js';
 import { RollupDeltaAccumulator, type DeltaTarget } from './rollupDeltaAccumulator.js';
+import type { ContributionMemo } from './contributionMemo.js';
 
 const ROLLUP_GRAINS = { all: STORED_GRAINS, finest: STORED_GRAINS.slice(0, 1) };
 const ZONE_DAY_GRAINS: readonly StoredGrain[] = ['day'];
@@ -15,9 +16,10 @@ const PROJECTION_GRAINS = { all: STORED_GRAINS.slice(STORED_GRAINS.indexOf(PROJE
  * (only each table's finest grain when the store asks for `finestGrainOnly`) and the local-day tables of its
  * declared zones (`zoneDayTables.ts`), pre-merged per row key in one
  * pass (`RollupDeltaAccumulator`; `distinct` and `percentiles` samples go into the delta's sketches), and
- * keyed states are folded in event order starting from the values currently stored.
+ * keyed states are folded in event order starting from the values currently stored. With a `memo`, facts
+ * whose contributions ingestion's check kept (`ContributionMemo`) are not derived again.
  */
-export function createProjector<F extends FactSchemas>(definition: DataProductDeclaration<F>): Projector {
+export function createProjector<F extends FactSchemas>(definition: DataProductDeclaration<F>, memo?: ContributionMemo): Projector {
   const states = Object.entries(definition.states ?? {});
   const rollups = definition.rollups ?? {};
   // Where each contribution lands: the rollup itself (the same dimensions array, which the accumulator
@@ -46,7 +48,7 @@ export function createProjector<F extends FactSchemas>(definition: DataProductDe
   const finestGrains = targets(true);
 
   return async (facts, reader, options = {}): Promise<Projection> => {
-    const deltas = new RollupDeltaAccumulator(rollups, options.finestGrainOnly ? finestGrains : allGrains);
+    const deltas = new RollupDeltaAccumulator(rollups, options.finestGrainOnly ? finestGrains : allGrains, memo);
     for (const fact of facts) deltas.add(fact);
     return { deltas: deltas.result(), states: await foldStates(states, facts, reader) };
   };

@@ -5,6 +5,7 @@ import { hashValue } from '../sketches/hashValue.js';
 import { DistinctSketch } from '../sketches/DistinctSketch.js';
 import { QuantileSketch } from '../sketches/QuantileSketch.js';
 import type { ZoneDays } from '../store/zoneDays.js';
+import type { ContributionMemo } from './contributionMemo.js';
 
 /** Where a rollup's contributions land: a rollup table (name and dimensions) at the given grains. */
 export interface DeltaTarget {
@@ -69,6 +70,7 @@ export class RollupDeltaAccumulator {
   private readonly plans: RollupPlan[];
   private readonly deltas: RollupDelta[] = [];
   /** The zone-day start of the last time asked, per calendar (a fact's time serves each of its zone-day targets). */
+  private lastBucket: Date | null = null;
   private readonly zoneDayStarts = new Map<ZoneDays, { time: number; start: number | null }>();
 
   /**
@@ -79,6 +81,8 @@ export class RollupDeltaAccumulator {
   constructor(
     rollups: Record<string, RollupDefinition<FactSchemas>>,
     targets: (name: string) => readonly DeltaTarget[] = (name) => [{ name, dimensions: rollups[name].dimensions, grains: STORED_GRAINS }],
+    /** Contributions already derived for facts of this batch (by ingestion's check), used instead of deriving them again. */
+    private readonly memo?: ContributionMemo,
   ) {
     this.plans = Object.entries(rollups).map(([name, rollup]) => ({
       name,
@@ -94,11 +98,13 @@ export class RollupDeltaAccumulator {
 
   /** Adds one fact's contributions to every rollup it feeds. */
   add(fact: StoredFact): void {
-    for (const plan of this.plans) {
+    const remembered = this.memo?.recall(fact);
+    for (let p = 0; p < this.plans.length; p++) {
+      const plan = this.plans[p];
       const contribute = plan.contributions[fact.type];
       if (!contribute) continue;
-      const result = contribute(fact.data, fact.time);
-      if (result === null) continue;
+      const result = remembered !== undefined ? remembered[p] : contribute(fact.data, fact.time);
+      if (result === null || result === undefined) continue;
       if (Array.isArray(result)) for (const contribution of result) this.addContribution(plan, contribution, fact.time.getTime());
       else this.addContribution(plan, result, fact.time.getTime());
     }
@@ -137,6 +143,7 @@ export class RollupDeltaAccumulator {
     const sketched = distinct.size > 0 || quantiles.size > 0;
     const contributed = contribution.dims;
     let dims: Record<string, string> | null = null;
+    let valuesTaken = false;
     for (const { target, rows } of plan.targets) {
       const { grains } = target;
       const whole = target.dimensions === plan.dimensions;
@@ -169,9 +176,14 @@ export class RollupDeltaAccumulator {
           // Only a new delta keeps the dimension values: a projection's its own subset, the rollup's a copy shared by its grains.
           dims ??= wholeDims(plan.dimensions, contributed);
           const deltaDims = whole ? dims : pick(dims, target.dimensions);
+          // The first new delta of the contribution takes its values as they are (nothing writes to them
+          // before the contribution is done), later ones a copy; deltas of one bucket start share a Date.
+          const deltaValues = valuesTaken ? { ...values } : values;
+          valuesTaken = true;
+          const start = this.bucketDate(bucketMs);
           delta = sketched
-            ? { rollup: target.name, grain, bucket: new Date(bucketMs), dims: deltaDims, values: { ...values }, sketches: {} }
-            : { rollup: target.name, grain, bucket: new Date(bucketMs), dims: deltaDims, values: { ...values } };
+            ? { rollup: target.name, grain, bucket: start, dims: deltaDims, values: deltaValues, sketches: {} }
+            : { rollup: target.name, grain, bucket: start, dims: deltaDims, values: deltaValues };
           buckets.set(bucket, delta);
           this.deltas.push(delta);
         } else mergeInto(delta.values, values, plan.merges);
@@ -187,6 +199,16 @@ export class RollupDeltaAccumulator {
         }
       }
     }
+  }
+
+  /**
+   * The bucket Date of a new delta: the last one made when it starts at the same instant (a fact's zone-day
+   * targets share their day, its projections their hour, consecutive facts their minute). Deltas' buckets
+   * are read, never written to, so one Date serves them all.
+   */
+  private bucketDate(ms: number): Date {
+    if (this.lastBucket === null || this.lastBucket.getTime() !== ms) this.lastBucket = new Date(ms);
+    return this.lastBucket;
   }
 
   /** `days.startOf(time)`, computed once for the zone-day targets of one contribution that share a calendar. */
