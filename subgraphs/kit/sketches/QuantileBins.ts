@@ -395,5 +395,5 @@ function varintAt(bytes: Uint8Array, at: number): number {
   }
 }
 
-const zigzag = (n: number): number => (n < 0 ? -2 * n - 1 : 2 * n);
+export const zigzag = (n: number): number => (n < 0 ? -2 * n - 1 : 2 * n);
 const unzigzag = (n: number): number => (n % 2 === 1 ? -(n + 1) / 2 : n / 2);
