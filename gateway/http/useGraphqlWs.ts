@@ -135,6 +135,12 @@ const SHARED_DOCUMENTS = 1000;
  */
 type Checked = { document: DocumentNode; unnamed: boolean; errors?: never } | { errors: readonly GraphQLError[]; document?: never; unnamed?: never };
 
+/** Keeps a validation outcome under its text (when the document has one) and returns it. */
+function remember(cache: LRUCache<string, Checked>, key: string | undefined, checked: Checked): Checked {
+  if (key !== undefined) cache.set(key, checked);
+  return checked;
+}
+
 /** What `onSubscribe` hands graphql-ws: its execution arguments, plus the client's own operation name for logs and audit. */
 type ExecutionArgsWithName = { clientOperationName?: string };
 
@@ -210,19 +216,22 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
     const key = source === undefined ? undefined : `${operationName ?? ''}\n${source}`;
     const cached = key === undefined ? undefined : cache.get(key);
     if (cached) return cached;
+    // A named subscription alone in its document, in a form another client's validation already passed:
+    // the same validation would pass again (shareNamedSubscriptions.ts), so it is not run per client.
+    const selected = resolveOperation(document, operationName);
+    const form =
+      !(selected instanceof GraphQLError) && selected.operation === OperationTypeNode.SUBSCRIPTION ? shareNamed.unnamedForm(document, selected) : undefined;
+    const known = form?.whole ? shareNamed.known(schema, form.text) : undefined;
+    if (known) return remember(cache, key, { document: known, unnamed: true });
     const errors = validate(schema, document);
     // The same rule and code as over HTTP: an operation that cannot be resolved is refused, never guessed.
-    const operation = errors.length ? undefined : resolveOperation(document, operationName);
-    let checked: Checked;
-    if (errors.length) checked = { errors };
-    else if (operation instanceof GraphQLError) checked = { errors: [withoutHttpStatus(operation)] };
-    else if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
-      // Named subscriptions that differ only in their names run one shared unnamed document.
-      const shared = shareNamed(schema, document, operation);
-      checked = { document: shared, unnamed: shared !== document };
-    } else checked = { document, unnamed: false };
-    if (key !== undefined) cache.set(key, checked);
-    return checked;
+    // Coded like the same refusal over HTTP (and the executor's own validation).
+    if (errors.length)
+      return remember(cache, key, { errors: errors.map((e) => new MeshError(ErrorCode.GRAPHQL_VALIDATION_FAILED, e.message, { nodes: e.nodes })) });
+    if (selected instanceof GraphQLError) return remember(cache, key, { errors: [withoutHttpStatus(selected)] });
+    // Named subscriptions that differ only in their names run one shared unnamed document.
+    if (form) return remember(cache, key, { document: shareNamed.share(schema, form.text), unnamed: true });
+    return remember(cache, key, { document, unnamed: false });
   };
   const cleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {

@@ -111,3 +111,29 @@ it('should run differently named operations as one shared document, auditing eac
   }
   await Promise.all(streams.map(async (s) => s.return?.()));
 });
+
+it('should validate a named client whose document holds more than a form already shared, and share the form otherwise', async () => {
+  const gateway = await mesh.startGateway();
+  const stats = () => gateway.gateway.subscriptions()!.stats();
+  const selection = '{ orderBucketUpdated(granularity: MINUTE) { bucket { orders } } }';
+  const client = gateway.wsClient(await mesh.token({ scopes: ['orders:read'], sub: 'erin' }));
+  clients.push(client);
+  const erin = client.iterate({ query: `subscription ErinBoard ${selection}` });
+  const erinFirst = erin.next();
+  await waitFor(() => stats().clients === 1, 'the first client');
+  // The same form plus a fragment nothing spreads: the known form must not let it skip validation.
+  const unused = client.iterate({ query: `subscription FrankBoard ${selection}\nfragment Unused on OrderBucketEvent { cursor }` });
+  await expect(withTimeout(unused.next(), 'the refusal')).rejects.toEqual([
+    expect.objectContaining({ message: 'Fragment "Unused" is never used.', extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }) }),
+  ]);
+  // Only another name: shares the first client's group.
+  const grace = client.iterate({ query: `subscription GraceBoard ${selection.replaceAll(' ', '  ')}` });
+  const graceFirst = grace.next();
+  await waitFor(() => stats().clients === 2, 'the second client');
+  expect(stats()).toMatchObject({ groups: 1, upstreams: 1 });
+  await waitFor(() => ordersSubscriptions() === 1, 'the upstream subscription at the orders subgraph');
+  await placeOrder();
+  for (const first of [erinFirst, graceFirst])
+    expect((await withTimeout(first, 'an event')).value.data.orderBucketUpdated.bucket).toEqual({ orders: expect.any(Number) });
+  await Promise.all([erin, grace].map(async (s) => s.return?.()));
+});

@@ -32,7 +32,7 @@ async function stored(connection: DuckDBConnection, table: string) {
   return rows.map(([key, blob, x, n, u, at]) => [String(key), blob === null ? null : String(blob), Number(x), String(n), Number(u), Number(at)]);
 }
 
-describe('appendRows: a few rows through prepared INSERTs, more through the appender', () => {
+describe('appendRows: a few rows through one prepared multi-row INSERT, more through the appender', () => {
   let instance: DuckDBInstance;
   let connection: DuckDBConnection;
   const ddl = (table: string) => `CREATE TABLE ${table} (key VARCHAR PRIMARY KEY, blob BLOB, x DOUBLE, n BIGINT, u UINTEGER, at_time TIMESTAMP)`;
@@ -47,7 +47,7 @@ describe('appendRows: a few rows through prepared INSERTs, more through the appe
   });
 
   it('should store the same values either way, at and around the few-rows bound', async () => {
-    for (const count of new Set([1, FEW_ROWS, FEW_ROWS + 1, 3])) {
+    for (const count of new Set([1, 2, 3, FEW_ROWS, FEW_ROWS + 1])) {
       await connection.run(ddl(`few_${count}`));
       await connection.run(ddl(`many_${count}`));
       const rows = rowsOf(count, `c${count}`);
@@ -71,6 +71,9 @@ describe('appendRows: a few rows through prepared INSERTs, more through the appe
     await appendRows(connection, 'keyed', rowsOf(1, 'new'), writeRow);
     await expect(appendRows(connection, 'keyed', rowsOf(1, 'k'), writeRow)).rejects.toThrow(/constraint|duplicate/i);
     await connection.run('ROLLBACK');
+    expect((await stored(connection, 'keyed')).map(([key]) => key)).toEqual(['k-0']);
+    // Several rows in one statement, the last refused: none of them is kept.
+    await expect(appendRows(connection, 'keyed', [...rowsOf(2, 'more'), ...rowsOf(1, 'k')], writeRow)).rejects.toThrow(/constraint|duplicate/i);
     expect((await stored(connection, 'keyed')).map(([key]) => key)).toEqual(['k-0']);
   });
 

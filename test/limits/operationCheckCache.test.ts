@@ -1,7 +1,8 @@
 /**
- * Limits checks remembered per document text and variables (gateway/limits/cachedOperationCheck.ts): the
- * same text is parsed and measured once, but different variables, a new schema or new cost directives
- * (a new supergraph) are measured again, and a refusal is never remembered as an admission.
+ * Limits checks remembered per document text and variables (gateway/limits/cachedOperationCheck.ts): a
+ * text sent again is parsed and measured once more and then remembered, one sent once is not kept;
+ * different variables, a new schema or new cost directives (a new supergraph) are measured again, and a
+ * refusal is never remembered as an admission.
  */
 import { buildSchema } from 'graphql';
 import { cachedOperationCheck } from '../../gateway/limits/cachedOperationCheck.js';
@@ -17,12 +18,31 @@ const SLICED: CostDirectives = { ...NO_COST_DIRECTIVES, listSizes: new Map([['Qu
 const ITEMS = 'query Items($n: Int) { items(first: $n) { children { id } } }';
 
 describe('cachedOperationCheck', () => {
-  it('should hand back the same admission for the same text and variables', () => {
+  it('should hand back the same admission for the same text and variables from the second sighting on', () => {
     const check = cachedOperationCheck({ limits, costs: () => SLICED });
     const first = check(ITEMS, { n: 5 }, schema);
     const second = check(ITEMS, { n: 5 }, schema);
     expect(first.ok).toBe(true);
-    expect(second).toBe(first);
+    expect(second).toEqual(first);
+    expect(second).not.toBe(first);
+    expect(check(ITEMS, { n: 5 }, schema)).toBe(second);
+    expect(check(ITEMS, { n: 5 }, schema)).toBe(second);
+  });
+
+  it('should not keep the documents of texts sent once, however many', () => {
+    const check = cachedOperationCheck({ limits, costs: () => SLICED, maxEntries: 10, maxSeenOnceChars: 10 * ITEMS.length });
+    const kept = (() => {
+      check(ITEMS, { n: 5 }, schema);
+      return check(ITEMS, { n: 5 }, schema);
+    })();
+    // Many one-off texts (one name per client) neither evict the remembered one nor get remembered.
+    for (let i = 0; i < 100; i += 1) check(`query Viewer${i} { items { id } }`, undefined, schema);
+    expect(kept.ok).toBe(true);
+    expect(check(ITEMS, { n: 5 }, schema)).toBe(kept);
+    const once = 'query Once { items { id } }';
+    const firstOnce = check(once, undefined, schema);
+    expect(firstOnce.ok).toBe(true);
+    expect(check(once, undefined, schema)).not.toBe(firstOnce);
   });
 
   it('should measure again with other variables (the cost reads list sizes from them)', () => {

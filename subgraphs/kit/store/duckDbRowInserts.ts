@@ -17,27 +17,29 @@ export interface RowWriter {
 
 /**
  * Most rows {@link insertFewRows} takes: beyond this the appender is cheaper. Creating and closing an
- * appender costs about as much whatever it holds (its flush), while each prepared INSERT run costs about
- * as much as a row: on this project's 2-core machine a transaction writing eight tables one row each
- * took 2.7-3.0 ms prepared against 5.3-6.0 ms through appenders (load average ~5), and at two rows per
- * table or more the appenders won (load average ~9). A single-fact apply writes about eight tables one
- * row each (issue #9: 100 single facts a second kept the orders subgraph busy, `closeSync` a third of its time).
+ * appender costs about as much whatever it holds (its flush, `closeSync`, on the JavaScript thread),
+ * while a prepared multi-row `INSERT ... VALUES` runs off that thread and costs little more per row. On
+ * this project's 2-core machine, eight tables written in one transaction (load average ~9, one DuckDB
+ * thread): 1 row each 5.3-5.6 ms of CPU prepared against 8.2-8.4 through appenders, 8 rows 7.5-7.8
+ * against 9.5-9.8, 16 rows 7.7 against 9.5; at 32 rows they were even. A live apply writes about eight
+ * tables a few rows each (issue #9: 100 facts a second in small requests kept the orders subgraph busy,
+ * `closeSync` a quarter of its time).
  */
-export const FEW_ROWS = 1;
+export const FEW_ROWS = 16;
 
 /** Binds one collected value as parameter `at` of a prepared statement. */
 type Binder = (statement: DuckDBPreparedStatement, at: number) => void;
 
-/** Prepared single-row INSERTs per connection, by table and column count (the statements outlive applies). */
+/** Prepared INSERTs per connection, by table, column count and row count (the statements outlive applies). */
 const preparedInserts = new WeakMap<DuckDBConnection, Map<string, Promise<DuckDBPreparedStatement>>>();
 
 /**
- * Inserts a few rows (at most {@link FEW_ROWS}) into `table` with a prepared `INSERT ... VALUES`, one run
- * per row, inside the caller's transaction: what an appender would write, without its fixed cost.
- * `writeRow` fills each row as it would an appender's. A failure throws; the caller rolls back.
+ * Inserts a few rows (at most {@link FEW_ROWS}) into `table` with one prepared multi-row
+ * `INSERT ... VALUES`, inside the caller's transaction: what an appender would write, without its fixed
+ * cost. `writeRow` fills each row as it would an appender's. A failure throws; the caller rolls back.
  *
  * Only plain inserts are prepared: DuckDB re-binds a prepared statement after a schema change, and a
- * table with other columns gets a statement of its own (the key holds the column count).
+ * table with other columns gets a statement of its own (the key holds the column and row counts).
  */
 export async function insertFewRows<T>(
   connection: DuckDBConnection,
@@ -47,21 +49,25 @@ export async function insertFewRows<T>(
   place: { schema?: string; catalog?: string },
 ): Promise<void> {
   if (rows.length > FEW_ROWS) throw new RangeError(`insertFewRows takes at most ${FEW_ROWS} rows, got ${rows.length}`);
+  if (rows.length === 0) return;
   const target = [place.catalog, place.schema, table]
     .filter((part): part is string => part !== undefined)
     .map(ident)
     .join('.');
+  const binders: Binder[] = [];
+  let columns = 0;
   for (let i = 0; i < rows.length; i++) {
-    const binders = collectRow(writeRow, rows[i], i);
-    const statement = await preparedInsert(connection, target, binders.length);
-    binders.forEach((bind, at) => bind(statement, at + 1));
-    await statement.run();
+    collectRow(writeRow, rows[i], i, binders);
+    if (i === 0) columns = binders.length;
+    else if (binders.length !== columns * (i + 1)) throw new RangeError(`every row of ${target} must fill ${columns} values`);
   }
+  const statement = await preparedInsert(connection, target, columns, rows.length);
+  binders.forEach((bind, at) => bind(statement, at + 1));
+  await statement.run();
 }
 
-/** The row `writeRow` fills, as one binder per value, each calling the bind method of its appender method's type. */
-function collectRow<T>(writeRow: (writer: RowWriter, row: T, index: number) => void, row: T, index: number): Binder[] {
-  const binders: Binder[] = [];
+/** Adds the row `writeRow` fills to `binders`, one binder per value, each calling the bind method of its appender method's type. */
+function collectRow<T>(writeRow: (writer: RowWriter, row: T, index: number) => void, row: T, index: number, binders: Binder[]): void {
   writeRow(
     {
       appendVarchar: (value) => void binders.push((statement, at) => statement.bindVarchar(at, value)),
@@ -75,17 +81,18 @@ function collectRow<T>(writeRow: (writer: RowWriter, row: T, index: number) => v
     row,
     index,
   );
-  return binders;
 }
 
-function preparedInsert(connection: DuckDBConnection, target: string, columns: number): Promise<DuckDBPreparedStatement> {
+function preparedInsert(connection: DuckDBConnection, target: string, columns: number, rows: number): Promise<DuckDBPreparedStatement> {
   let statements = preparedInserts.get(connection);
   if (!statements) preparedInserts.set(connection, (statements = new Map<string, Promise<DuckDBPreparedStatement>>()));
-  const key = `${target}\u0000${columns}`;
+  const key = `${target}\u0000${columns}\u0000${rows}`;
   let statement = statements.get(key);
   if (!statement) {
-    const placeholders = Array.from({ length: columns }, (_, i) => `$${i + 1}`).join(', ');
-    statement = connection.prepare(`INSERT INTO ${target} VALUES (${placeholders})`);
+    const values = Array.from({ length: rows }, (_, row) => `(${Array.from({ length: columns }, (_, i) => `$${row * columns + i + 1}`).join(', ')})`).join(
+      ', ',
+    );
+    statement = connection.prepare(`INSERT INTO ${target} VALUES ${values}`);
     statements.set(key, statement);
     statement.catch(() => statements.delete(key));
   }

@@ -198,9 +198,9 @@ function stage<T>(connection: DuckDBConnection, table: string, rows: readonly T[
 }
 
 /**
- * Appends rows to a table through one DuckDB appender, `writeRow` filling each row; a single row (a single
- * fact's, `FEW_ROWS`) goes in through a prepared INSERT instead, about half the cost of an appender's
- * create and flush (`duckDbRowInserts.ts`). On a failure the appender is cleared and closed and the error
+ * Appends rows to a table through one DuckDB appender, `writeRow` filling each row; a few rows (up to
+ * `FEW_ROWS`, a live apply's) go in through one prepared multi-row INSERT instead, cheaper than an
+ * appender's create and flush (`duckDbRowInserts.ts`). On a failure the appender is cleared and closed and the error
  * thrown on: the caller rolls its transaction back.
  */
 export async function appendRows<T>(
