@@ -69,8 +69,9 @@ type DeltaIndex = Map<string, unknown>;
 export class RollupDeltaAccumulator {
   private readonly plans: RollupPlan[];
   private readonly deltas: RollupDelta[] = [];
-  /** The zone-day start of the last time asked, per calendar (a fact's time serves each of its zone-day targets). */
+  /** The bucket Date of the last new delta (see `bucketDate`). */
   private lastBucket: Date | null = null;
+  /** The zone-day start of the last time asked, per calendar (a fact's time serves each of its zone-day targets). */
   private readonly zoneDayStarts = new Map<ZoneDays, { time: number; start: number | null }>();
 
   /**
