@@ -10,6 +10,7 @@ import { createIngestBatcher, type IngestBatcherOptions } from './ingest/createI
 import { checkDerivedMeasures } from './ingest/checkDerivedMeasures.js';
 import { queryHistory, type HistoryLimits, type HistoryRequest, type HistoryResult, type HistorySeries } from './history/queryHistory.js';
 import { createProjector } from './rollups/createProjector.js';
+import { ContributionMemo } from './rollups/contributionMemo.js';
 import { measureValues } from './rollups/rollupLayout.js';
 import { rollupProjections } from './rollups/rollupProjections.js';
 import { storeRollupLayouts } from './rollups/storeRollupLayouts.js';
@@ -98,18 +99,20 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
     this.domain = definition.descriptor.domain;
     this.onChangeEventComputed = options.onChangeEventComputed;
     this.limits = { maxBuckets: 10_000, maxPoints: 100_000, ...options.limits };
+    // Contributions derived by the check before a batch's apply serve its projection too.
+    const contributions = new ContributionMemo();
     this.ingestDependencies = {
       domain: this.domain,
       facts: definition.facts,
       store,
       bus,
-      project: createProjector(definition),
+      project: createProjector(definition, contributions),
       subjectDimensions: Object.fromEntries(Object.entries(definition.rollups ?? {}).map(([name, r]) => [name, r.subjectDimensions ?? []])),
       latenessMs,
       maxFutureMs,
       now,
       onPublishError,
-      checkFact: checkDerivedMeasures(definition),
+      checkFact: checkDerivedMeasures(definition, contributions),
     };
     this.batchedIngest = createIngestBatcher({ ...options.ingestBatching, ingest: (events) => ingestEvents(this.ingestDependencies, events) });
     this.repair = productRepair({ ...this.ingestDependencies, definition });

@@ -57,6 +57,32 @@ describe('DistinctSketch', () => {
     expect(new DistinctSketch().estimate()).toBe(0);
   });
 
+  it('should treat a one-value sketch as any sparse one: copies, merges both ways, folding into dense registers', () => {
+    const one = new DistinctSketch();
+    one.add('a');
+    one.add('a');
+    expect(one.estimate()).toBe(1);
+    expect(one.encode().length).toBe(2 + 4);
+    const copy = one.clone();
+    copy.add('b');
+    expect([one.estimate(), copy.estimate()]).toEqual([1, 2]);
+    const empty = new DistinctSketch();
+    empty.merge(one);
+    expect(empty.encode()).toEqual(one.encode());
+    for (const size of [3, 2_000]) {
+      const many = new DistinctSketch();
+      for (let i = 0; i < size; i++) many.add(`m${i}`);
+      const expected = DistinctSketch.decode(many.encode());
+      expected.add('a');
+      const intoMany = many.clone();
+      intoMany.merge(one);
+      const intoOne = one.clone();
+      intoOne.merge(many);
+      expect(intoMany.encode()).toEqual(expected.encode());
+      expect(intoOne.encode()).toEqual(expected.encode());
+    }
+  });
+
   it('should count small sets exactly: sparse entries collide only when 25 hash bits do', () => {
     for (let n = 1; n <= 1024; n += 61) {
       const sketch = new DistinctSketch();

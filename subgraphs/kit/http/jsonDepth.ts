@@ -7,13 +7,31 @@ export const DEFAULT_MAX_JSON_DEPTH = 64;
  * into the dead-letter table) overflows the stack, which used to surface as a retryable 503.
  */
 export function exceedsJsonDepth(value: unknown, maxDepth: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length) {
-    const [item, depth] = stack.pop()!;
-    if (typeof item !== 'object' || item === null) continue;
+  if (typeof value !== 'object' || value === null) return false;
+  // Objects still to visit and their depths, side by side: every ingested event passes here, and a pair
+  // per object plus an array of its values was most of what this walk allocated.
+  const items: object[] = [value];
+  const depths: number[] = [0];
+  while (items.length) {
+    const item = items.pop()!;
+    const depth = depths.pop()!;
     if (depth + 1 > maxDepth) return true;
-    for (const child of Array.isArray(item) ? item : Object.values(item)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    if (Array.isArray(item)) {
+      for (const child of item as unknown[]) {
+        if (typeof child === 'object' && child !== null) {
+          items.push(child);
+          depths.push(depth + 1);
+        }
+      }
+      continue;
+    }
+    for (const key in item) {
+      if (!Object.hasOwn(item, key)) continue;
+      const child = (item as Record<string, unknown>)[key];
+      if (typeof child === 'object' && child !== null) {
+        items.push(child);
+        depths.push(depth + 1);
+      }
     }
   }
   return false;

@@ -1,6 +1,7 @@
 import type { EventRejection } from './describeIssues.js';
 import type { Contribution, DataProductDeclaration } from '../productDeclaration.js';
 import type { StoredFact } from '../store/Store.js';
+import type { ContributionMemo, ContributionResult } from '../rollups/contributionMemo.js';
 
 /**
  * Largest magnitude of one measure sample. Beyond it a sum of a few facts loses integer precision and
@@ -16,12 +17,15 @@ export type FactCheck = (fact: StoredFact) => EventRejection | null;
  * Derives what a fact would add to each rollup, as the projector will inside the store transaction,
  * and rejects the fact when a measure would be non-finite (strings are fine for `distinct` measures) or beyond ±`MAX_MEASURE_SAMPLE`, or when a
  * contribution throws. Checking before the transaction keeps one bad fact from failing its whole batch
- * (which producers would retry forever) and from ever reaching a rollup.
+ * (which producers would retry forever) and from ever reaching a rollup. With a `memo`, an accepted fact's
+ * results are kept for the projector given the same memo (`createProjector`), which then does not derive them again.
  */
-export function checkDerivedMeasures(definition: Pick<DataProductDeclaration, 'rollups'>): FactCheck {
+export function checkDerivedMeasures(definition: Pick<DataProductDeclaration, 'rollups'>, memo?: ContributionMemo): FactCheck {
   const rollups = Object.entries(definition.rollups ?? {});
   return (fact) => {
-    for (const [name, rollup] of rollups) {
+    const results: ContributionResult[] = new Array<ContributionResult>(rollups.length);
+    for (let r = 0; r < rollups.length; r++) {
+      const [name, rollup] = rollups[r];
       const contribute = rollup.contributions[fact.type];
       if (!contribute) continue;
       let result: Contribution | Contribution[] | null;
@@ -30,19 +34,37 @@ export function checkDerivedMeasures(definition: Pick<DataProductDeclaration, 'r
       } catch {
         return { field: 'data', reason: `data: rollup "${name}" cannot derive its measures from this fact` };
       }
-      for (const contribution of result === null ? [] : Array.isArray(result) ? result : [result]) {
-        for (const [measure, sample] of Object.entries(contribution.values)) {
-          // A distinct count takes any string (it is hashed, never summed); an unknown measure fails the projector.
-          if (rollup.measures[measure] === 'distinct' && typeof sample === 'string') continue;
-          if (typeof sample !== 'number' || !Number.isFinite(sample)) {
-            return { field: 'data', reason: `data: measure "${measure}" of rollup "${name}" would be ${String(sample)}, not a finite number` };
-          }
-          if (Math.abs(sample) > MAX_MEASURE_SAMPLE) {
-            return { field: 'data', reason: `data: measure "${measure}" of rollup "${name}" would be ${sample}, beyond ±${MAX_MEASURE_SAMPLE}` };
-          }
-        }
+      results[r] = result;
+      if (result === null) continue;
+      if (!Array.isArray(result)) {
+        const rejection = checkContribution(name, rollup.measures, result);
+        if (rejection !== null) return rejection;
+        continue;
+      }
+      for (const contribution of result) {
+        const rejection = checkContribution(name, rollup.measures, contribution);
+        if (rejection !== null) return rejection;
       }
     }
+    memo?.remember(fact, results);
     return null;
   };
+}
+
+/** The first sample of one contribution a rollup cannot take, as a rejection; walked without copying its values. */
+function checkContribution(name: string, measures: Record<string, string>, contribution: Contribution): EventRejection | null {
+  const values = contribution.values;
+  for (const measure in values) {
+    if (!Object.hasOwn(values, measure)) continue;
+    const sample = values[measure];
+    // A distinct count takes any string (it is hashed, never summed); an unknown measure fails the projector.
+    if (measures[measure] === 'distinct' && typeof sample === 'string') continue;
+    if (typeof sample !== 'number' || !Number.isFinite(sample)) {
+      return { field: 'data', reason: `data: measure "${measure}" of rollup "${name}" would be ${String(sample)}, not a finite number` };
+    }
+    if (Math.abs(sample) > MAX_MEASURE_SAMPLE) {
+      return { field: 'data', reason: `data: measure "${measure}" of rollup "${name}" would be ${sample}, beyond ±${MAX_MEASURE_SAMPLE}` };
+    }
+  }
+  return null;
 }

@@ -49,13 +49,17 @@ export async function ingestEvents(deps: IngestDependencies, rawEvents: readonly
   const watermarkBefore = await deps.store.watermark();
   const rules = { now: deps.now(), maxFutureMs: deps.maxFutureMs, latenessMs: deps.latenessMs, watermark: watermarkBefore };
   const outcomes = new Array<EventOutcome>(rawEvents.length);
-  const good: Array<{ index: number; fact: StoredFact }> = [];
+  // The valid facts and their indexes in the input, side by side (no pair object per fact).
+  const goodFacts: StoredFact[] = [];
+  const goodIndexes: number[] = [];
   const deadLetters: DeadLetter[] = [];
-  for (const [index, raw] of rawEvents.entries()) {
+  for (let index = 0; index < rawEvents.length; index++) {
+    const raw = rawEvents[index];
     const validated = validateEvent(raw, deps.facts, rules);
     const rejection = validated.ok ? (deps.checkFact?.(validated.fact) ?? null) : validated.rejection;
     if (validated.ok && !rejection) {
-      good.push({ index, fact: validated.fact });
+      goodFacts.push(validated.fact);
+      goodIndexes.push(index);
       continue;
     }
     const who = validated.ok
@@ -70,24 +74,37 @@ export async function ingestEvents(deps: IngestDependencies, rawEvents: readonly
     deadLetters.push({ receivedAt: rules.now, source, id, type, reason: reported.reason, event: wellFormedCopy(raw) });
   }
 
-  const result = await deps.store.apply(
-    good.map((g) => g.fact),
-    deps.project,
-  );
+  const result = await deps.store.apply(goodFacts, deps.project);
   // Kept only once the batch committed: a micro-batch the store refused runs again request by request
   // (`createIngestBatcher.ts`), which must not keep its dead letters twice.
   for (const letter of deadLetters) await deps.store.recordDeadLetter(letter);
-  const appliedKeys = new Set(result.applied.map((f) => `${f.source}\u0000${f.id}`));
-  for (const { index, fact } of good) {
-    const key = `${fact.source}\u0000${fact.id}`;
-    // The first occurrence of a key in the batch is the applied one; repeats are duplicates.
-    const status = appliedKeys.delete(key) ? 'applied' : 'duplicate';
-    outcomes[index] = { index, status, source: fact.source, id: fact.id };
+  const isApplied = appliedFacts(goodFacts, result.applied);
+  for (let i = 0; i < goodFacts.length; i++) {
+    const fact = goodFacts[i];
+    const index = goodIndexes[i];
+    outcomes[index] = { index, status: isApplied(fact) ? 'applied' : 'duplicate', source: fact.source, id: fact.id };
   }
   await publishChanges(deps, result.projection, watermarkBefore).catch(deps.onPublishError);
 
   const count = (status: EventOutcome['status']) => outcomes.filter((o) => o.status === status).length;
   return { applied: count('applied'), duplicates: count('duplicate'), rejected: count('rejected'), events: outcomes };
+}
+
+/**
+ * Tells which of the batch's facts the store applied; each is asked about once, in batch order. The first
+ * occurrence of a key in the batch is the applied one, repeats are duplicates. The stores return the very
+ * fact objects they were given, so a fact is found by identity, without a key string per fact; an applied
+ * fact that is not one of them (a store returning copies) is matched by its key instead.
+ */
+function appliedFacts(facts: readonly StoredFact[], applied: readonly StoredFact[]): (fact: StoredFact) => boolean {
+  const given = new Set(facts);
+  const byIdentity = new Set<StoredFact>();
+  const byKey = new Set<string>();
+  for (const fact of applied) {
+    if (given.has(fact)) byIdentity.add(fact);
+    else byKey.add(`${fact.source}\u0000${fact.id}`);
+  }
+  return (fact) => byIdentity.has(fact) || (byKey.size > 0 && byKey.delete(`${fact.source}\u0000${fact.id}`));
 }
 
 /** Publishes in flight at once: enough to hide broker round trips, bounded to keep memory flat. */
@@ -101,38 +118,45 @@ const PUBLISH_WINDOW = 500;
  */
 async function publishChanges(deps: IngestDependencies, projection: Awaited<ReturnType<Projector>>, watermarkBefore: Date | null): Promise<void> {
   const revisedBefore = watermarkBefore ? Math.floor(watermarkBefore.getTime() / 60_000) * 60_000 : -Infinity;
-  const events: Array<[subject: string, event: BucketUpdatedEvent | StateChangedEvent]> = [];
-  // A batch's buckets share few subjects (one per rollup and subject dimension values): built once each.
-  const subjects = new Map<string, string>();
+  const subjects: string[] = [];
+  const events: Array<BucketUpdatedEvent | StateChangedEvent> = [];
+  // A batch's buckets share few subjects (one per rollup and subject dimension values): built once each,
+  // found by the rollup, then each subject dimension's value (no key string per delta).
+  const bucketSubjects = new Map<string, SubjectIndex>();
   for (const delta of projection.deltas) {
     // Projections (absent from this map of declared rollups) are internal: their rollup's events cover them.
     if (delta.grain !== 'minute' || !(delta.rollup in deps.subjectDimensions)) continue;
-    const event: BucketUpdatedEvent = {
-      rollup: delta.rollup,
-      bucket: delta.bucket.toISOString(),
-      dims: delta.dims,
-      revision: delta.bucket.getTime() < revisedBefore,
-    };
-    let key = delta.rollup;
-    for (const dimension of deps.subjectDimensions[delta.rollup] ?? []) key += `\u0000${delta.dims[dimension] ?? ''}`;
-    let subject = subjects.get(key);
-    if (subject === undefined) {
-      const tokens = (deps.subjectDimensions[delta.rollup] ?? []).map((d) => delta.dims[d] ?? '');
-      subjects.set(key, (subject = bucketUpdatedSubject(deps.domain, delta.rollup, tokens)));
+    const dimensions = deps.subjectDimensions[delta.rollup] ?? [];
+    let level = bucketSubjects.get(delta.rollup);
+    if (level === undefined) bucketSubjects.set(delta.rollup, (level = new Map() as SubjectIndex));
+    for (const dimension of dimensions) {
+      const value = delta.dims[dimension] ?? '';
+      let next = level.get(value) as SubjectIndex | undefined;
+      if (next === undefined) level.set(value, (next = new Map()));
+      level = next;
     }
-    events.push([subject, event]);
+    let subject = level.get(SUBJECT) as string | undefined;
+    if (subject === undefined) {
+      const tokens = dimensions.map((d) => delta.dims[d] ?? '');
+      level.set(SUBJECT, (subject = bucketUpdatedSubject(deps.domain, delta.rollup, tokens)));
+    }
+    subjects.push(subject);
+    events.push({ rollup: delta.rollup, bucket: delta.bucket.toISOString(), dims: delta.dims, revision: delta.bucket.getTime() < revisedBefore });
   }
+  const stateSubjects = new Map<string, string>();
   for (const write of projection.states) {
-    const event: StateChangedEvent = {
-      state: write.state,
-      key: write.key,
-      value: write.value,
-      previous: write.previous ?? null,
-      updatedAt: write.updatedAt.toISOString(),
-    };
-    events.push([stateChangedSubject(deps.domain, write.state), event]);
+    let subject = stateSubjects.get(write.state);
+    if (subject === undefined) stateSubjects.set(write.state, (subject = stateChangedSubject(deps.domain, write.state)));
+    subjects.push(subject);
+    events.push({ state: write.state, key: write.key, value: write.value, previous: write.previous ?? null, updatedAt: write.updatedAt.toISOString() });
   }
   for (let i = 0; i < events.length; i += PUBLISH_WINDOW) {
-    await Promise.all(events.slice(i, i + PUBLISH_WINDOW).map(([subject, event]) => deps.bus.publish(subject, event)));
+    const window: Array<Promise<unknown>> = [];
+    for (let j = i; j < Math.min(i + PUBLISH_WINDOW, events.length); j++) window.push(deps.bus.publish(subjects[j], events[j]));
+    await Promise.all(window);
   }
 }
+
+/** Subjects of one rollup's bucket events by subject dimension values, the subject itself under `SUBJECT`. */
+type SubjectIndex = Map<string | typeof SUBJECT, unknown>;
+const SUBJECT = Symbol('subject');

@@ -25,35 +25,53 @@ export type ValidationOutcome =
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
+/** Who sent a rejected event, as far as its attributes tell (built for rejections only). */
+function who(raw: unknown): { source: string | null; id: string | null; type: string | null } {
+  const meta = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  return { source: text(meta.source), id: text(meta.id), type: text(meta.type) };
+}
+
+/** The first unstorable one of the envelope attributes a fact keeps (each a string or absent), named by its path. */
+function unstorableAttribute(event: { id: string; source: string; type: string; subject?: string }): EventRejection | null {
+  if (isStorable(event.id) && isStorable(event.source) && isStorable(event.type) && isStorable(event.subject)) return null;
+  return describeUnstorable({ id: event.id, source: event.source, type: event.type, subject: event.subject }, '');
+}
+
 /**
  * Checks one raw event: CloudEvents envelope, known fact type, payload schema, time window. Pure: no I/O,
  * so every rejection reason is testable on its own.
  */
 export function validateEvent(raw: unknown, facts: FactSchemas, rules: EventTimeRules): ValidationOutcome {
-  const meta = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-  const who = { source: text(meta.source), id: text(meta.id), type: text(meta.type) };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { ok: false, rejection: { field: '', reason: 'an event must be a JSON object (CloudEvents 1.0 structured mode)' }, ...who };
+    return { ok: false, rejection: { field: '', reason: 'an event must be a JSON object (CloudEvents 1.0 structured mode)' }, ...who(raw) };
   }
   // Events also arrive from the broker, not only through POST /events: bound the nesting before any
   // recursive walk (schema checks, JSON.stringify into the dead-letter table) could overflow the stack.
   if (exceedsJsonDepth(raw, MAX_EVENT_DEPTH)) {
-    return { ok: false, rejection: { field: '', reason: `the event nests arrays/objects deeper than ${MAX_EVENT_DEPTH} levels` }, ...who };
+    return { ok: false, rejection: { field: '', reason: `the event nests arrays/objects deeper than ${MAX_EVENT_DEPTH} levels` }, ...who(raw) };
   }
   const envelope = cloudEventEnvelope.safeParse(raw);
-  if (!envelope.success) return { ok: false, rejection: describeIssues(envelope.error.issues), ...who };
+  if (!envelope.success) return { ok: false, rejection: describeIssues(envelope.error.issues), ...who(raw) };
   const event = envelope.data;
   const schema = facts[event.type];
   if (!schema) {
-    return { ok: false, rejection: { field: 'type', reason: `type: unknown fact type "${event.type}"; accepted: ${Object.keys(facts).join(', ')}` }, ...who };
+    return {
+      ok: false,
+      rejection: { field: 'type', reason: `type: unknown fact type "${event.type}"; accepted: ${Object.keys(facts).join(', ')}` },
+      ...who(raw),
+    };
   }
   const data = schema.safeParse(event.data);
-  if (!data.success) return { ok: false, rejection: describeIssues(data.error.issues, 'data'), ...who };
-  const unstorable = findUnstorable(data.data, 'data') ?? findUnstorable({ id: event.id, source: event.source, type: event.type, subject: event.subject }, '');
-  if (unstorable !== null) return { ok: false, rejection: unstorable, ...who };
+  if (!data.success) return { ok: false, rejection: describeIssues(data.error.issues, 'data'), ...who(raw) };
+  const unstorable = findUnstorable(data.data, 'data') ?? unstorableAttribute(event);
+  if (unstorable !== null) return { ok: false, rejection: unstorable, ...who(raw) };
   const time = new Date(event.time);
   if (time.getTime() > rules.now.getTime() + rules.maxFutureMs) {
-    return { ok: false, rejection: { field: 'time', reason: `time: ${event.time} is in the future (more than ${rules.maxFutureMs / 1000}s ahead)` }, ...who };
+    return {
+      ok: false,
+      rejection: { field: 'time', reason: `time: ${event.time} is in the future (more than ${rules.maxFutureMs / 1000}s ahead)` },
+      ...who(raw),
+    };
   }
   if (rules.watermark && time.getTime() < rules.watermark.getTime() - rules.latenessMs) {
     return {
@@ -62,7 +80,7 @@ export function validateEvent(raw: unknown, facts: FactSchemas, rules: EventTime
         field: 'time',
         reason: `time: ${event.time} is later than the lateness window allows (watermark ${rules.watermark.toISOString()}, window ${rules.latenessMs / 1000}s)`,
       },
-      ...who,
+      ...who(raw),
     };
   }
   return { ok: true, fact: { source: event.source, id: event.id, type: event.type, time, data: data.data as Record<string, unknown> } };

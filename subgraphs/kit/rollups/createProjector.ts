@@ -4,6 +4,7 @@ import { ZoneDays } from '../store/zoneDays.js';
 import { zoneDayTables } from './zoneDayTables.js';
 import { PROJECTION_FINEST_GRAIN, rollupProjections } from './rollupProjections.js';
 import { RollupDeltaAccumulator, type DeltaTarget } from './rollupDeltaAccumulator.js';
+import type { ContributionMemo } from './contributionMemo.js';
 
 const ROLLUP_GRAINS = { all: STORED_GRAINS, finest: STORED_GRAINS.slice(0, 1) };
 const ZONE_DAY_GRAINS: readonly StoredGrain[] = ['day'];
@@ -15,9 +16,10 @@ const PROJECTION_GRAINS = { all: STORED_GRAINS.slice(STORED_GRAINS.indexOf(PROJE
  * (only each table's finest grain when the store asks for `finestGrainOnly`) and the local-day tables of its
  * declared zones (`zoneDayTables.ts`), pre-merged per row key in one
  * pass (`RollupDeltaAccumulator`; `distinct` and `percentiles` samples go into the delta's sketches), and
- * keyed states are folded in event order starting from the values currently stored.
+ * keyed states are folded in event order starting from the values currently stored. With a `memo`, facts
+ * whose contributions ingestion's check kept (`ContributionMemo`) are not derived again.
  */
-export function createProjector<F extends FactSchemas>(definition: DataProductDeclaration<F>): Projector {
+export function createProjector<F extends FactSchemas>(definition: DataProductDeclaration<F>, memo?: ContributionMemo): Projector {
   const states = Object.entries(definition.states ?? {});
   const rollups = definition.rollups ?? {};
   // Where each contribution lands: the rollup itself (the same dimensions array, which the accumulator
@@ -46,7 +48,7 @@ export function createProjector<F extends FactSchemas>(definition: DataProductDe
   const finestGrains = targets(true);
 
   return async (facts, reader, options = {}): Promise<Projection> => {
-    const deltas = new RollupDeltaAccumulator(rollups, options.finestGrainOnly ? finestGrains : allGrains);
+    const deltas = new RollupDeltaAccumulator(rollups, options.finestGrainOnly ? finestGrains : allGrains, memo);
     for (const fact of facts) deltas.add(fact);
     return { deltas: deltas.result(), states: await foldStates(states, facts, reader) };
   };
@@ -78,19 +80,35 @@ async function foldStates<F extends FactSchemas>(
     const touching = facts.filter((f) => reducers[f.type]);
     if (byEventTime) touching.sort((a, b) => a.time.getTime() - b.time.getTime());
     if (!touching.length) continue;
-    const keyed = touching.map((fact) => ({ fact, key: reducers[fact.type].key(fact.data) }));
-    const keys = [...new Set(keyed.map((k) => k.key))];
+    // Each touching fact's key, at the same index (no pair object per fact).
+    const factKeys = touching.map((fact) => reducers[fact.type].key(fact.data));
+    const keys = [...new Set(factKeys)];
     const current = reader.rows
       ? await reader.rows(name, keys)
       : new Map([...(await reader.read(name, keys))].map(([key, value]) => [key, { key, value, updatedAt: new Date(-8.64e15) }]));
-    const isLate = ({ fact, key }: { fact: StoredFact; key: string }) => fact.time.getTime() < (current.get(key)?.updatedAt.getTime() ?? -Infinity);
-    const late = new Set(byEventTime ? keyed.filter(isLate).map((k) => k.key) : []);
+    const late = new Set<string>();
+    if (byEventTime && current.size > 0) {
+      for (let i = 0; i < touching.length; i++) {
+        const stored = current.get(factKeys[i]);
+        if (stored !== undefined && touching[i].time.getTime() < stored.updatedAt.getTime()) late.add(factKeys[i]);
+      }
+    }
+    // Per key: the value folded so far and the newest event time in it (a Date already at hand, not a new one).
     const latest = new Map<string, { value: Record<string, unknown>; time: Date }>();
-    for (const { fact, key } of keyed) {
-      if (late.has(key)) continue;
-      const previous = latest.get(key)?.value ?? current.get(key)?.value;
-      const newest = Math.max(fact.time.getTime(), latest.get(key)?.time.getTime() ?? current.get(key)?.updatedAt.getTime() ?? -Infinity);
-      latest.set(key, { value: reducers[fact.type].reduce(previous, fact.data, fact.time), time: new Date(newest) });
+    for (let i = 0; i < touching.length; i++) {
+      const fact = touching[i];
+      const key = factKeys[i];
+      if (late.size > 0 && late.has(key)) continue;
+      const folded = latest.get(key);
+      const previous = folded?.value ?? current.get(key)?.value;
+      const value = reducers[fact.type].reduce(previous, fact.data, fact.time);
+      const before = folded?.time ?? current.get(key)?.updatedAt;
+      const time = before === undefined || fact.time.getTime() >= before.getTime() ? fact.time : before;
+      if (folded === undefined) latest.set(key, { value, time });
+      else {
+        folded.value = value;
+        folded.time = time;
+      }
     }
     if (late.size > 0 && reader.replay) {
       for await (const page of reader.replay(Object.keys(reducers))) {

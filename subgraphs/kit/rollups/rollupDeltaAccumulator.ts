@@ -5,6 +5,7 @@ import { hashValue } from '../sketches/hashValue.js';
 import { DistinctSketch } from '../sketches/DistinctSketch.js';
 import { QuantileSketch } from '../sketches/QuantileSketch.js';
 import type { ZoneDays } from '../store/zoneDays.js';
+import type { ContributionMemo } from './contributionMemo.js';
 
 /** Where a rollup's contributions land: a rollup table (name and dimensions) at the given grains. */
 export interface DeltaTarget {
@@ -35,9 +36,28 @@ interface RollupPlan {
   dimensions: readonly string[];
   merges: Record<string, MergeKind>;
   measures: Map<string, MeasurePlan>;
-  /** The rollup's own table first, then its projections; one pre-aggregation map per target and grain. */
-  targets: Array<{ target: DeltaTarget; rows: Array<Map<string, RollupDelta>> }>;
+  /** The rollup's own table first, then its projections; one pre-aggregation index per target and grain. */
+  targets: Array<{ target: DeltaTarget; rows: DeltaIndex[] }>;
+  /** Per-contribution scratch of sketch samples (reused: a fact allocates no sample list). */
+  distinct: SampleScratch;
+  quantiles: SampleScratch;
 }
+
+/** Sketch samples of one contribution: `size` columns with their hash halves or value. */
+interface SampleScratch {
+  size: number;
+  columns: string[];
+  first: number[];
+  second: number[];
+}
+
+/**
+ * The deltas of one target and grain by dimension values, then bucket: one `Map` level per dimension
+ * keyed by the value itself, then a `Map` by bucket number. A key joined from the values and the bucket
+ * would be a new string per fact and target, hashed on every look-up (most of the projector's time and
+ * garbage); the values a contribution passes are the fact's own strings, whose hash V8 keeps.
+ */
+type DeltaIndex = Map<string, unknown>;
 
 /**
  * Pre-aggregates a batch's facts into rollup deltas in one pass: one delta per (target, grain, bucket,
@@ -49,6 +69,10 @@ interface RollupPlan {
 export class RollupDeltaAccumulator {
   private readonly plans: RollupPlan[];
   private readonly deltas: RollupDelta[] = [];
+  /** The bucket Date of the last new delta (see `bucketDate`). */
+  private lastBucket: Date | null = null;
+  /** The zone-day start of the last time asked, per calendar (a fact's time serves each of its zone-day targets). */
+  private readonly zoneDayStarts = new Map<ZoneDays, { time: number; start: number | null }>();
 
   /**
    * Deltas are made per rollup for each of its `targets`, each at its own grains: by default the rollup's
@@ -58,6 +82,8 @@ export class RollupDeltaAccumulator {
   constructor(
     rollups: Record<string, RollupDefinition<FactSchemas>>,
     targets: (name: string) => readonly DeltaTarget[] = (name) => [{ name, dimensions: rollups[name].dimensions, grains: STORED_GRAINS }],
+    /** Contributions already derived for facts of this batch (by ingestion's check), used instead of deriving them again. */
+    private readonly memo?: ContributionMemo,
   ) {
     this.plans = Object.entries(rollups).map(([name, rollup]) => ({
       name,
@@ -65,17 +91,21 @@ export class RollupDeltaAccumulator {
       dimensions: rollup.dimensions,
       merges: rollupLayout(name, rollup.dimensions, rollup.measures).columns,
       measures: new Map(Object.entries(rollup.measures).map(([measure, kind]) => [measure, measurePlan(measure, kind)])),
-      targets: targets(name).map((target) => ({ target, rows: target.grains.map(() => new Map<string, RollupDelta>()) })),
+      targets: targets(name).map((target) => ({ target, rows: target.grains.map((): DeltaIndex => new Map()) })),
+      distinct: { size: 0, columns: [], first: [], second: [] },
+      quantiles: { size: 0, columns: [], first: [], second: [] },
     }));
   }
 
   /** Adds one fact's contributions to every rollup it feeds. */
   add(fact: StoredFact): void {
-    for (const plan of this.plans) {
+    const remembered = this.memo?.recall(fact);
+    for (let p = 0; p < this.plans.length; p++) {
+      const plan = this.plans[p];
       const contribute = plan.contributions[fact.type];
       if (!contribute) continue;
-      const result = contribute(fact.data, fact.time);
-      if (result === null) continue;
+      const result = remembered !== undefined ? remembered[p] : contribute(fact.data, fact.time);
+      if (result === null || result === undefined) continue;
       if (Array.isArray(result)) for (const contribution of result) this.addContribution(plan, contribution, fact.time.getTime());
       else this.addContribution(plan, result, fact.time.getTime());
     }
@@ -88,9 +118,11 @@ export class RollupDeltaAccumulator {
 
   private addContribution(plan: RollupPlan, contribution: Contribution, time: number): void {
     const values: Record<string, number> = {};
-    // Samples for sketch columns, hashed or checked once: [column, high, low] and [column, value].
-    let distinct: Array<[string, number, number]> | null = null;
-    let quantiles: Array<[string, number]> | null = null;
+    // Samples for sketch columns, hashed or checked once, into the plan's scratch lists.
+    const distinct = plan.distinct;
+    const quantiles = plan.quantiles;
+    distinct.size = 0;
+    quantiles.size = 0;
     for (const measure in contribution.values) {
       if (!Object.hasOwn(contribution.values, measure)) continue;
       const sample = contribution.values[measure];
@@ -99,46 +131,119 @@ export class RollupDeltaAccumulator {
       if (measured.kind === 'distinct') {
         if (typeof sample !== 'string' && !Number.isFinite(sample)) throw new Error(`rollup ${plan.name}: measure "${measure}" got a non-finite sample`);
         const [high, low] = hashValue(String(sample));
-        (distinct ??= []).push([measured.sketch!, high, low]);
+        push(distinct, measured.sketch!, high, low);
         continue;
       }
       if (typeof sample !== 'number' || !Number.isFinite(sample)) throw new Error(`rollup ${plan.name}: measure "${measure}" got a non-finite sample`);
-      if (measured.kind === 'percentiles') (quantiles ??= []).push([measured.sketch!, sample]);
+      if (measured.kind === 'percentiles') push(quantiles, measured.sketch!, sample, 0);
       else if (measured.kind === 'avg') {
         values[measured.columns[0]] = sample;
         values[measured.columns[1]] = 1;
       } else values[measured.columns[0]] = sample;
     }
-    const dims: Record<string, string> = {};
-    for (const dimension of plan.dimensions) dims[dimension] = contribution.dims[dimension] ?? '';
+    const sketched = distinct.size > 0 || quantiles.size > 0;
+    const contributed = contribution.dims;
+    let dims: Record<string, string> | null = null;
+    let valuesTaken = false;
     for (const { target, rows } of plan.targets) {
       const { grains } = target;
-      const targetDims = target.dimensions === plan.dimensions ? dims : pick(dims, target.dimensions);
-      // NUL cannot occur in a valid fact's text (`validateEvent` refuses it): the joined key is unambiguous.
-      let dimsKey = '';
-      for (const dimension of target.dimensions) dimsKey += `\u0000${targetDims[dimension]}`;
+      const whole = target.dimensions === plan.dimensions;
       for (let g = 0; g < grains.length; g++) {
         const grain = grains[g];
-        const bucketMs = target.days ? target.days.startOf(time) : Math.floor(time / GRAIN_MS[grain]) * GRAIN_MS[grain];
-        if (bucketMs === null) continue;
-        const key = `${bucketMs}/${dimsKey}`;
-        let delta = rows[g].get(key);
+        // Buckets are keyed by their number (minutes, hours or days since the epoch; zone days by their
+        // first UTC hour), a small integer where the start in ms would be a number boxed for every look-up.
+        let bucket: number;
+        let bucketMs: number;
+        if (target.days) {
+          const start = this.zoneDayStart(target.days, time);
+          if (start === null) continue;
+          bucketMs = start;
+          bucket = start / HOUR_MS;
+        } else {
+          bucket = Math.floor(time / GRAIN_MS[grain]);
+          bucketMs = bucket * GRAIN_MS[grain];
+        }
+        // Down the index by each dimension's value (as its text: '' when missing, as the stored row has it).
+        let level = rows[g];
+        for (const dimension of target.dimensions) {
+          const value = dimensionText(contributed[dimension]);
+          let next = level.get(value) as DeltaIndex | undefined;
+          if (next === undefined) level.set(value, (next = new Map()));
+          level = next;
+        }
+        const buckets = level as unknown as Map<number, RollupDelta>;
+        let delta = buckets.get(bucket);
         if (delta === undefined) {
-          delta = { rollup: target.name, grain, bucket: new Date(bucketMs), dims: targetDims, values: { ...values } };
-          rows[g].set(key, delta);
+          // Only a new delta keeps the dimension values: a projection's its own subset, the rollup's a copy shared by its grains.
+          dims ??= wholeDims(plan.dimensions, contributed);
+          const deltaDims = whole ? dims : pick(dims, target.dimensions);
+          // The first new delta of the contribution takes its values as they are (nothing writes to them
+          // before the contribution is done), later ones a copy; deltas of one bucket start share a Date.
+          const deltaValues = valuesTaken ? { ...values } : values;
+          valuesTaken = true;
+          const start = this.bucketDate(bucketMs);
+          delta = sketched
+            ? { rollup: target.name, grain, bucket: start, dims: deltaDims, values: deltaValues, sketches: {} }
+            : { rollup: target.name, grain, bucket: start, dims: deltaDims, values: deltaValues };
+          buckets.set(bucket, delta);
           this.deltas.push(delta);
         } else mergeInto(delta.values, values, plan.merges);
-        if (distinct !== null) {
-          const sketches = (delta.sketches ??= {});
-          for (const [column, high, low] of distinct) ((sketches[column] ??= new DistinctSketch()) as DistinctSketch).addHash(high, low);
+        if (!sketched) continue;
+        const sketches = (delta.sketches ??= {});
+        for (let i = 0; i < distinct.size; i++) {
+          const column = distinct.columns[i];
+          ((sketches[column] ??= new DistinctSketch()) as DistinctSketch).addHash(distinct.first[i], distinct.second[i]);
         }
-        if (quantiles !== null) {
-          const sketches = (delta.sketches ??= {});
-          for (const [column, value] of quantiles) ((sketches[column] ??= QuantileSketch.empty()) as QuantileSketch).add(value);
+        for (let i = 0; i < quantiles.size; i++) {
+          const column = quantiles.columns[i];
+          ((sketches[column] ??= QuantileSketch.empty()) as QuantileSketch).add(quantiles.first[i]);
         }
       }
     }
   }
+
+  /**
+   * The bucket Date of a new delta: the last one made when it starts at the same instant (a fact's zone-day
+   * targets share their day, its projections their hour, consecutive facts their minute). Deltas' buckets
+   * are read, never written to, so one Date serves them all.
+   */
+  private bucketDate(ms: number): Date {
+    if (this.lastBucket === null || this.lastBucket.getTime() !== ms) this.lastBucket = new Date(ms);
+    return this.lastBucket;
+  }
+
+  /** `days.startOf(time)`, computed once for the zone-day targets of one contribution that share a calendar. */
+  private zoneDayStart(days: ZoneDays, time: number): number | null {
+    let last = this.zoneDayStarts.get(days);
+    if (last === undefined) this.zoneDayStarts.set(days, (last = { time: Number.NaN, start: null }));
+    if (last.time !== time) {
+      last.time = time;
+      last.start = days.startOf(time);
+    }
+    return last.start;
+  }
+}
+
+const HOUR_MS = GRAIN_MS.hour;
+
+function push(scratch: SampleScratch, column: string, first: number, second: number): void {
+  const at = scratch.size++;
+  scratch.columns[at] = column;
+  scratch.first[at] = first;
+  scratch.second[at] = second;
+}
+
+/** A dimension value as the index keys it: the joined-key text it had (`${value}`), '' when missing. */
+function dimensionText(value: string | undefined): string {
+  // Typed as text, but a contribution is user code: a number keys as its text, as the joined key had it.
+  return typeof value === 'string' ? value : value === undefined || value === null ? '' : `${value as unknown as number}`;
+}
+
+/** The rollup's dimension values of a contribution, '' for a missing one. */
+function wholeDims(dimensions: readonly string[], contributed: Record<string, string>): Record<string, string> {
+  const dims: Record<string, string> = {};
+  for (const dimension of dimensions) dims[dimension] = contributed[dimension] ?? '';
+  return dims;
 }
 
 function measurePlan(measure: string, kind: MeasureKind): MeasurePlan {

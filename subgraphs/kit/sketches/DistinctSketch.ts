@@ -33,8 +33,15 @@ const SPARSE = 0x11;
 const DENSE = 0x12;
 
 export class DistinctSketch {
-  /** Sparse entries (25-bit index → value) while sparse; null once dense. */
-  private sparse: Map<number, number> | null = new Map();
+  /**
+   * Sparse entries (25-bit index → value) past the first; null while there is at most one entry (most
+   * rollup deltas of a batch hold one value: a `Map` each was a good part of the projector's garbage),
+   * and once dense.
+   */
+  private sparse: Map<number, number> | null = null;
+  /** The only sparse entry while `sparse` and `dense` are null (`single` -1: none). */
+  private single = -1;
+  private singleValue = 0;
   private dense: Uint8Array | null = null;
 
   /** Adds a value (its string form is hashed). */
@@ -56,7 +63,8 @@ export class DistinctSketch {
       for (let i = 0; i < M; i++) if (other.dense[i] > registers[i]) registers[i] = other.dense[i];
       return;
     }
-    for (const [index, value] of other.sparse!) this.set(index, value);
+    if (other.sparse) for (const [index, value] of other.sparse) this.set(index, value);
+    else if (other.single >= 0) this.set(other.single, other.singleValue);
   }
 
   /**
@@ -87,15 +95,17 @@ export class DistinctSketch {
   clone(): DistinctSketch {
     const copy = new DistinctSketch();
     copy.sparse = this.sparse && new Map(this.sparse);
+    copy.single = this.single;
+    copy.singleValue = this.singleValue;
     copy.dense = this.dense && this.dense.slice();
     return copy;
   }
 
   /** The estimated number of distinct values, rounded. */
   estimate(): number {
-    if (this.sparse) return Math.round(SPARSE_M * Math.log(SPARSE_M / (SPARSE_M - this.sparse.size)));
+    if (!this.dense) return Math.round(SPARSE_M * Math.log(SPARSE_M / (SPARSE_M - this.sparseSize())));
     const histogram = new Array<number>(Q + 2).fill(0);
-    const registers = this.dense!;
+    const registers = this.dense;
     for (let i = 0; i < M; i++) histogram[registers[i]]++;
     let z = M * tau(1 - histogram[Q + 1] / M);
     for (let k = Q; k >= 1; k--) z = 0.5 * (z + histogram[k]);
@@ -113,22 +123,13 @@ export class DistinctSketch {
       return bytes;
     }
     // Every rollup delta of a batch is encoded, most holding one entry: no entry pairs, no DataView.
-    const sparse = this.sparse!;
+    const sparse = this.sparse;
+    if (sparse === null) return this.single >= 0 ? sparseBytes([this.single * 64 + this.singleValue], 1) : sparseBytes([], 0);
     const entries = new Uint32Array(sparse.size);
     let n = 0;
     for (const [index, value] of sparse) entries[n++] = index * 64 + value;
     entries.sort(); // numeric for a typed array; the value (< 64) never reorders two indexes
-    const bytes = new Uint8Array(2 + 4 * n);
-    bytes[0] = SPARSE;
-    bytes[1] = DISTINCT_PRECISION;
-    for (let i = 0, at = 2; i < n; i++, at += 4) {
-      const entry = entries[i];
-      bytes[at] = entry >>> 24;
-      bytes[at + 1] = (entry >>> 16) & 0xff;
-      bytes[at + 2] = (entry >>> 8) & 0xff;
-      bytes[at + 3] = entry & 0xff;
-    }
-    return bytes;
+    return sparseBytes(entries, n);
   }
 
   /** Reads `encode`'s bytes; throws on anything else rather than merging garbage. */
@@ -137,7 +138,6 @@ export class DistinctSketch {
     const [format, precision] = bytes;
     if (precision !== DISTINCT_PRECISION) throw new Error(`distinct sketch: unsupported precision ${precision}`);
     if (format === DENSE && bytes.length === 2 + M) {
-      sketch.sparse = null;
       sketch.dense = bytes.slice(2);
     } else if (format === SPARSE && (bytes.length - 2) % 4 === 0) {
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -151,7 +151,8 @@ export class DistinctSketch {
     if (sketch.dense) {
       for (let i = 0; i < M; i++) if (sketch.dense[i] > Q + 1) throw new Error('distinct sketch: register out of range');
     } else {
-      for (const value of sketch.sparse!.values()) if (value > Q + 1) throw new Error('distinct sketch: register out of range');
+      if (sketch.singleValue > Q + 1) throw new Error('distinct sketch: register out of range');
+      for (const value of sketch.sparse?.values() ?? []) if (value > Q + 1) throw new Error('distinct sketch: register out of range');
     }
     return sketch;
   }
@@ -163,23 +164,57 @@ export class DistinctSketch {
       if (value > this.dense[register]) this.dense[register] = value;
       return;
     }
-    const sparse = this.sparse!;
+    let sparse = this.sparse;
+    if (sparse === null) {
+      if (this.single === -1 || this.single === index) {
+        if (value > this.singleValue) {
+          this.single = index;
+          this.singleValue = value;
+        }
+        return;
+      }
+      // A second index: the entries move into a map.
+      sparse = this.sparse = new Map([[this.single, this.singleValue]]);
+      this.single = -1;
+      this.singleValue = 0;
+    }
     if (value > (sparse.get(index) ?? 0)) {
       sparse.set(index, value);
       if (sparse.size > SPARSE_MAX) this.densify();
     }
   }
 
+  private sparseSize(): number {
+    return this.sparse ? this.sparse.size : this.single >= 0 ? 1 : 0;
+  }
+
   private densify(): void {
     if (this.dense) return;
     const dense = new Uint8Array(M);
-    for (const [index, value] of this.sparse!) {
+    for (const [index, value] of this.sparse ?? (this.single >= 0 ? [[this.single, this.singleValue]] : [])) {
       const register = index >>> (SPARSE_PRECISION - DISTINCT_PRECISION);
       if (value > dense[register]) dense[register] = value;
     }
     this.dense = dense;
     this.sparse = null;
+    this.single = -1;
+    this.singleValue = 0;
   }
+}
+
+/** The sparse form of `n` entries (index << 6 | value), ascending. */
+function sparseBytes(entries: ArrayLike<number>, n: number): Uint8Array {
+  const bytes = new Uint8Array(2 + 4 * n);
+  bytes[0] = SPARSE;
+  bytes[1] = DISTINCT_PRECISION;
+  for (let i = 0, at = 2; i < n; i++, at += 4) {
+    const entry = entries[i];
+    bytes[at] = entry >>> 24;
+    bytes[at + 1] = (entry >>> 16) & 0xff;
+    bytes[at + 2] = (entry >>> 8) & 0xff;
+    bytes[at + 3] = entry & 0xff;
+  }
+  return bytes;
 }
 
 /** Ertl's σ(x) = x + Σ_{k≥1} x^(2^k) 2^(k−1), for the share of empty registers. */

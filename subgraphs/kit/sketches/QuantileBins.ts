@@ -82,6 +82,17 @@ export class QuantileBins {
       for (let i = this.at; i < end; i++) out.push(this.bytes[i]);
       return;
     }
+    const keys = this.keys;
+    if (keys !== null) {
+      // Sparse (every sketch a batch writes): straight over the arrays, no callback.
+      const counts = this.counts as number[];
+      writeVarint(out, keys.length);
+      for (let i = 0; i < keys.length; i++) {
+        writeVarint(out, i === 0 ? zigzag(keys[0]) : keys[i] - keys[i - 1]);
+        writeVarint(out, counts[i]);
+      }
+      return;
+    }
     writeVarint(out, this.size);
     let previous: number | null = null;
     this.forEach((key, count) => {
@@ -104,8 +115,14 @@ export class QuantileBins {
       (this.counts as Float64Array)[key - this.offset] += weight;
       return;
     }
+    if (keys.length === 0) {
+      // The first key (most rollup deltas hold one sample): arrays of one, not grown from empty ones to 17 slots.
+      this.keys = [key];
+      this.counts = [weight];
+      return;
+    }
     const counts = this.counts as number[];
-    const at = keys.length > 0 && keys[keys.length - 1] < key ? keys.length : search(keys, key);
+    const at = keys[keys.length - 1] < key ? keys.length : search(keys, key);
     if (keys[at] === key) {
       counts[at] += weight;
       return;
@@ -378,5 +395,5 @@ function varintAt(bytes: Uint8Array, at: number): number {
   }
 }
 
-const zigzag = (n: number): number => (n < 0 ? -2 * n - 1 : 2 * n);
+export const zigzag = (n: number): number => (n < 0 ? -2 * n - 1 : 2 * n);
 const unzigzag = (n: number): number => (n % 2 === 1 ? -(n + 1) / 2 : n / 2);

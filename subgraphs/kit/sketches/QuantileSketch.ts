@@ -1,5 +1,5 @@
 import { DDSketch } from '@datadog/sketches-js';
-import { QuantileBins, readVarint, writeVarint } from './QuantileBins.js';
+import { QuantileBins, readVarint, writeVarint, zigzag } from './QuantileBins.js';
 
 /*
  * Percentiles from DDSketch (Masson et al., VLDB 2019): every quantile is within 1 % of the exact value
@@ -27,31 +27,47 @@ const FORMAT = 0x21;
 /** The key mapping every sketch of this accuracy uses; it holds no per-sketch state. */
 const MAPPING = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY }).mapping;
 
+/** Where `encode` gathers bytes (it runs synchronously, so one array serves every sketch). */
+const encodeScratch: number[] = [];
+
+/**
+ * The bins of a sign without samples (or, for the positive one, with `soleCount` samples of one key):
+ * shared, never written to (see `ownPositive`, `ownNegative`).
+ */
+const NO_BINS = QuantileBins.empty();
+
 export class QuantileSketch {
   private constructor(
     /** Bins of the positive samples, and of the negative ones by their absolute value. */
-    private readonly positive: QuantileBins,
-    private readonly negative: QuantileBins,
+    private positive: QuantileBins,
+    private negative: QuantileBins,
     /** Samples too close to 0 for a bin (within the mapping's smallest value). */
     private zeros: number,
   ) {}
 
+  /**
+   * While `positive` is `NO_BINS`: the key of every positive sample so far and how many there are (0: none).
+   * Most sketches of a batch's deltas hold one sample: they need no bins (an object and two arrays each).
+   */
+  private soleKey = 0;
+  private soleCount = 0;
+
   static empty(): QuantileSketch {
-    return new QuantileSketch(QuantileBins.empty(), QuantileBins.empty(), 0);
+    return new QuantileSketch(NO_BINS, NO_BINS, 0);
   }
 
   /** Adds one sample; it must be a finite number. */
   add(value: number): void {
     if (!Number.isFinite(value)) throw new RangeError(`a percentile sample must be a finite number, got ${value}`);
     // Where `DDSketch.accept` puts it.
-    if (value > MAPPING.minPossible) this.positive.add(MAPPING.key(value));
-    else if (value < -MAPPING.minPossible) this.negative.add(MAPPING.key(-value));
+    if (value > MAPPING.minPossible) this.addPositive(MAPPING.key(value), 1);
+    else if (value < -MAPPING.minPossible) this.ownNegative().add(MAPPING.key(-value));
     else this.zeros++;
   }
 
   /** Samples added (over every merged sketch). */
   get count(): number {
-    return this.zeros + this.positive.count + this.negative.count;
+    return this.zeros + this.soleCount + this.positive.count + this.negative.count;
   }
 
   /**
@@ -66,7 +82,7 @@ export class QuantileSketch {
     const negatives = this.negative.count;
     if (rank < negatives) return -MAPPING.value(this.negative.keyAtRank(negatives - rank - 1, false));
     if (rank < this.zeros + negatives) return 0;
-    return MAPPING.value(this.positive.keyAtRank(rank - this.zeros - negatives, true));
+    return MAPPING.value(this.ownPositive().keyAtRank(rank - this.zeros - negatives, true));
   }
 
   /** `quantile` of each of `qs`, in one pass over the bins when `qs` ascend (as a measure's percentiles do). */
@@ -81,27 +97,69 @@ export class QuantileSketch {
       if (rank >= below) ranks.push(rank - below);
       else answers.push(this.quantile(q));
     }
-    for (const key of this.positive.keysAtRanks(ranks)) answers.push(MAPPING.value(key));
+    for (const key of this.ownPositive().keysAtRanks(ranks)) answers.push(MAPPING.value(key));
     return answers;
   }
 
   merge(other: QuantileSketch): void {
     if (other === this) other = other.clone();
-    this.positive.merge(other.positive);
-    this.negative.merge(other.negative);
+    if (other.soleCount > 0) this.addPositive(other.soleKey, other.soleCount);
+    else if (other.positive.count > 0) this.ownPositive().merge(other.positive);
+    if (other.negative.count > 0) this.ownNegative().merge(other.negative);
     this.zeros += other.zeros;
   }
 
   clone(): QuantileSketch {
-    return new QuantileSketch(this.positive.clone(), this.negative.clone(), this.zeros);
+    const copy = new QuantileSketch(
+      this.positive === NO_BINS ? NO_BINS : this.positive.clone(),
+      this.negative === NO_BINS ? NO_BINS : this.negative.clone(),
+      this.zeros,
+    );
+    copy.soleKey = this.soleKey;
+    copy.soleCount = this.soleCount;
+    return copy;
+  }
+
+  /** Adds `count` samples of positive bin `key`: kept as the sole key while they all share it. */
+  private addPositive(key: number, count: number): void {
+    if (this.positive === NO_BINS && (this.soleCount === 0 || this.soleKey === key)) {
+      this.soleKey = key;
+      this.soleCount += count;
+    } else this.ownPositive().add(key, count);
+  }
+
+  /** The positive bins, made (holding the sole key's samples) when a second key comes or bins are read. */
+  private ownPositive(): QuantileBins {
+    if (this.positive === NO_BINS) {
+      this.positive = QuantileBins.empty();
+      if (this.soleCount > 0) this.positive.add(this.soleKey, this.soleCount);
+      this.soleCount = 0;
+    }
+    return this.positive;
+  }
+
+  /** The negative bins, made on the first negative sample: most sketches never get one. */
+  private ownNegative(): QuantileBins {
+    if (this.negative === NO_BINS) this.negative = QuantileBins.empty();
+    return this.negative;
   }
 
   encode(): Uint8Array {
-    const out: number[] = [FORMAT];
+    // Every sketch of a batch's deltas is encoded: the bytes are gathered in one reused array, then copied.
+    const out = encodeScratch;
+    out.length = 0;
+    out.push(FORMAT);
     writeVarint(out, this.zeros);
-    this.positive.write(out);
+    if (this.soleCount > 0) {
+      // What the bins would write for one key: one bin, its key zigzagged, its count.
+      writeVarint(out, 1);
+      writeVarint(out, zigzag(this.soleKey));
+      writeVarint(out, this.soleCount);
+    } else this.positive.write(out);
     this.negative.write(out);
-    return Uint8Array.from(out);
+    const bytes = new Uint8Array(out.length);
+    for (let i = 0; i < out.length; i++) bytes[i] = out[i]; // faster than a typed array made from the array
+    return bytes;
   }
 
   /** Reads `encode`'s bytes; throws on anything else rather than merging garbage. */
