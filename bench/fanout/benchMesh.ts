@@ -15,6 +15,11 @@ import { minuteOf, PRODUCTS, productIdOf, productNameOf } from './protocol.js';
 
 export interface BenchMesh {
   gateway: { pid: number; port: number; url: string; wsUrl: string };
+  /**
+   * How the gateway process ended, with its last lines of output, once it has; `undefined` while it
+   * runs. A gateway that dies mid-scenario must end the run with this, not with a /proc read failing.
+   */
+  gatewayExit(): string | undefined;
   /** Process ids of the four subgraphs. */
   subgraphPids: number[];
   /**
@@ -50,6 +55,8 @@ export interface EventHistograms {
 interface Started {
   child: ChildProcess;
   match: RegExpExecArray;
+  /** The child's last lines of output, kept up to date while it runs. */
+  tail: string[];
 }
 
 /** Keeps the last lines of a child's output for an error message; prints nothing while it runs. */
@@ -75,7 +82,7 @@ function launch(
         const match = ready.exec(line);
         if (match) {
           clearTimeout(timer);
-          resolve({ child, match });
+          resolve({ child, match, tail });
         }
       });
     }
@@ -200,6 +207,11 @@ export async function startBenchMesh(gatewayNodeArgs: string[] = [], subgraphNod
     };
     return {
       gateway: { pid: gateway.child.pid!, port: Number(new URL(url).port), url, wsUrl },
+      gatewayExit: () => {
+        const { exitCode, signalCode } = gateway.child;
+        if (exitCode === null && signalCode === null) return undefined;
+        return `exited (${signalCode ?? `code ${exitCode}`}); its last output:\n${gateway.tail.join('\n')}`;
+      },
       subgraphPids: children.filter((child) => child !== gateway.child).map((child) => child.pid!),
       async eventHistograms() {
         const [gateway, orders] = await Promise.all([

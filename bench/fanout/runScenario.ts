@@ -112,7 +112,15 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
   const rssIdle = rssBytes(gatewayPid);
   const heapIdle = (await mesh.gatewayHeap()).used;
   let rssPeak = rssIdle;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(gatewayPid))), 250);
+  // A gateway gone mid-scenario ends the run with how it ended (`gone()`), not with a failed /proc read.
+  const gone = () => {
+    const exit = mesh.gatewayExit();
+    if (exit) throw new Error(`[${label}] the gateway ${exit}`);
+  };
+  const sampler = setInterval(() => {
+    if (mesh.gatewayExit()) clearInterval(sampler);
+    else rssPeak = Math.max(rssPeak, rssBytes(gatewayPid));
+  }, 250);
 
   const count = context.generators || Math.max(1, Math.ceil(scenario.clients / 5_000));
   const generators: Generator[] = [];
@@ -150,6 +158,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
       await sleep(1500); // longer than the generators' 1 s progress period
     }
     // Clients connected and subscribed, no event in flight: what each idle client costs the gateway.
+    gone();
     const rssConnected = rssBytes(gatewayPid);
     const heapConnected = (await mesh.gatewayHeap()).used;
     context.progress(`[${label}] warm: ${warm} clients, gateway RSS ${(rssConnected / 2 ** 20).toFixed(0)} MB; measuring`);
@@ -206,6 +215,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
         );
       }
       if (now() - lastProgress >= 2000) {
+        gone();
         lastProgress = now();
         const elapsed = (lastProgress - measureStart) / 1000;
         const delivered = sum((g) => g.progress.deliveries);
@@ -223,6 +233,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     const drainDeadline = now() + drainS * 1000;
     while (sum((g) => g.progress.deliveries) < expectedDeliveries && now() < drainDeadline) await sleep(100);
     await sleep(1100); // one more progress report from every generator
+    gone();
     const wall = now() - measureStart;
     const gatewayCpu = (100 * (cpuMs(gatewayPid) - cpuStart)) / wall;
     const generatorCpu = (100 * (sum((g) => cpuMs(g.child.pid!)) - generatorCpuStart)) / wall;
@@ -255,6 +266,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
       `${perCpuSecond(cpuMs(gatewayPid) - cpuStart)} deliveries per gateway CPU-second, ${perCpuSecond((generatorCpu * wall) / 100)} per load generator CPU-second`,
     );
     await sleep(context.settleS * 1000);
+    gone();
     const heapAfter = (await mesh.gatewayHeap()).used;
     const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
     if (context.snapshotAfter) {
