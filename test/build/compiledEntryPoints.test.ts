@@ -123,7 +123,9 @@ describe('compiled entry points', () => {
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
-  });
+    // Two starts, each allowed `waitForLine`'s 60 s: the first compiles the bundle without a code cache,
+    // which took over 30 s under a loaded CI run (2 s alone).
+  }, 120_000);
 
   it('should serve a subgraph from node dist/scripts/subgraph.js, reading schema/ from the project folder', async () => {
     const subgraph = startNode(['dist/scripts/subgraph.js', 'catalog'], { CATALOG_PORT: '0' });

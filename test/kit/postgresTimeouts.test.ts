@@ -60,7 +60,8 @@ describe('PostgresStore timeouts', () => {
 describeIfPostgres('PostgresStore statement timeout', () => {
   it('should name statementTimeoutMs when the server cancels a statement that waits too long', async () => {
     const schema = uniqueSchema();
-    const store = await PostgresStore.open({ url: POSTGRES_TEST_URL, schema, timeouts: { statementTimeoutMs: 200 } });
+    // Long enough for init's DDL on a loaded CI machine (200 ms was not), short next to the lock's wait.
+    const store = await PostgresStore.open({ url: POSTGRES_TEST_URL, schema, timeouts: { statementTimeoutMs: 1500 } });
     const blocker = new pg.Client({ connectionString: POSTGRES_TEST_URL });
     try {
       await store.init(LAYOUT);
@@ -68,7 +69,7 @@ describeIfPostgres('PostgresStore statement timeout', () => {
       await blocker.query('BEGIN');
       await blocker.query(`LOCK TABLE "${schema}".facts IN ACCESS EXCLUSIVE MODE`);
 
-      await expect(store.factCount()).rejects.toThrow('PostgreSQL cancelled a statement that did not finish within statementTimeoutMs (200 ms)');
+      await expect(store.factCount()).rejects.toThrow('PostgreSQL cancelled a statement that did not finish within statementTimeoutMs (1500 ms)');
       await blocker.query('COMMIT');
       await expect(store.factCount()).resolves.toBe(0); // the pool is still usable
     } finally {
