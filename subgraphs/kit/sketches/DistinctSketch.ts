@@ -135,25 +135,7 @@ export class DistinctSketch {
   /** Reads `encode`'s bytes; throws on anything else rather than merging garbage. */
   static decode(bytes: Uint8Array): DistinctSketch {
     const sketch = new DistinctSketch();
-    const [format, precision] = bytes;
-    if (precision !== DISTINCT_PRECISION) throw new Error(`distinct sketch: unsupported precision ${precision}`);
-    if (format === DENSE && bytes.length === 2 + M) {
-      sketch.dense = bytes.slice(2);
-    } else if (format === SPARSE && (bytes.length - 2) % 4 === 0) {
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      for (let i = 2; i < bytes.length; i += 4) {
-        const entry = view.getUint32(i);
-        sketch.set(Math.floor(entry / 64), entry % 64);
-      }
-    } else {
-      throw new Error(`distinct sketch: malformed (${bytes.length} bytes, format ${format})`);
-    }
-    if (sketch.dense) {
-      for (let i = 0; i < M; i++) if (sketch.dense[i] > Q + 1) throw new Error('distinct sketch: register out of range');
-    } else {
-      if (sketch.singleValue > Q + 1) throw new Error('distinct sketch: register out of range');
-      for (const value of sketch.sparse?.values() ?? []) if (value > Q + 1) throw new Error('distinct sketch: register out of range');
-    }
+    sketch.mergeEncoded(bytes);
     return sketch;
   }
 
