@@ -11,6 +11,7 @@ import { factKey } from '../../subgraphs/kit/store/storeInputs.js';
 import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
 import { QuantileSketch } from '../../subgraphs/kit/sketches/QuantileSketch.js';
 import type { BucketQuery, Projector, StoreLayout, StoredFact, StoredGrain } from '../../subgraphs/kit/store/Store.js';
+import type { Sketch } from '../../subgraphs/kit/sketches/sketchKinds.js';
 import { DAY, HOUR, LAYOUT, MINUTE, T0, expectedRows, order, orderDeltas, projectOrders, query, random } from '../support/storeFixtures.js';
 import { PROJECTED_ORDERS } from '../support/projectedOrdersProduct.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
@@ -33,6 +34,21 @@ async function openStore(options: Partial<DuckDbStoreOptions> = {}, layout: Stor
 async function reopen(store: DuckDbStore, options: Partial<DuckDbStoreOptions> = {}, layout?: StoreLayout): Promise<DuckDbStore> {
   await closeStore(store);
   return openStore(options, layout);
+}
+
+/** A projector of one `orders` minute delta per fact, by region, counting 1, with the sketches `sketchesOf` gives it. */
+function projectMinuteCounts(sketchesOf: (fact: StoredFact, index: number) => Record<string, Sketch>): Projector {
+  return async (facts) => ({
+    deltas: facts.map((fact, i) => ({
+      rollup: 'orders',
+      grain: 'minute' as const,
+      bucket: new Date(fact.time.getTime() - (fact.time.getTime() % MINUTE)),
+      dims: { region: String((fact.data as { region: string }).region) },
+      values: { count: 1 },
+      sketches: sketchesOf(fact, i),
+    })),
+    states: [],
+  });
 }
 
 /** Orders spread over two days, three regions and two channels, with varied amounts. */
@@ -166,20 +182,10 @@ describe('DuckDbStore rollup deltas', () => {
 
   it('should merge sketches from deltas exactly as from keyed rows, at a grain derived from the minute deltas', async () => {
     const layout: StoreLayout = { rollups: [{ name: 'orders', dimensions: ['region'], columns: { count: 'sum' }, sketches: { buyers: 'hll' } }], states: [] };
-    const project: Projector = async (facts) => ({
-      deltas: facts.map((fact) => {
-        const sketch = new DistinctSketch();
-        sketch.add(String((fact.data as { product: string }).product));
-        return {
-          rollup: 'orders',
-          grain: 'minute' as const,
-          bucket: new Date(fact.time.getTime() - (fact.time.getTime() % MINUTE)),
-          dims: { region: String((fact.data as { region: string }).region) },
-          values: { count: 1 },
-          sketches: { buyers: sketch },
-        };
-      }),
-      states: [],
+    const project = projectMinuteCounts((fact) => {
+      const sketch = new DistinctSketch();
+      sketch.add(String((fact.data as { product: string }).product));
+      return { buyers: sketch };
     });
     const next = random(5);
     const facts = Array.from({ length: 400 }, (_, i) =>
@@ -215,26 +221,16 @@ describe('DuckDbStore rollup deltas', () => {
       rollups: [{ name: 'orders', dimensions: ['region'], columns: { count: 'sum' }, sketches: { values: 'ddsketch', extra: 'ddsketch' } }],
       states: [],
     };
-    const project: Projector = async (facts) => ({
-      deltas: facts.map((fact, i) => {
-        const values = QuantileSketch.empty();
-        values.add(1 + i);
-        const sketches: Record<string, QuantileSketch> = { values };
-        if (i % 3 === 0) {
-          const extra = QuantileSketch.empty();
-          extra.add(2 + i);
-          sketches.extra = extra;
-        }
-        return {
-          rollup: 'orders',
-          grain: 'minute' as const,
-          bucket: new Date(fact.time.getTime() - (fact.time.getTime() % MINUTE)),
-          dims: { region: String((fact.data as { region: string }).region) },
-          values: { count: 1 },
-          sketches,
-        };
-      }),
-      states: [],
+    const project = projectMinuteCounts((_fact, i) => {
+      const values = QuantileSketch.empty();
+      values.add(1 + i);
+      const sketches: Record<string, QuantileSketch> = { values };
+      if (i % 3 === 0) {
+        const extra = QuantileSketch.empty();
+        extra.add(2 + i);
+        sketches.extra = extra;
+      }
+      return sketches;
     });
     const next = random(9);
     // Few minutes, so minute keys recur across batches (stored + delta) and within one (several deltas).
