@@ -7,10 +7,14 @@
  *   npx tsx bench/compaction-slice.ts                    # 100k then 1M facts, 3 batches pending, 3 runs
  *   BENCH_FACTS=200000 npx tsx bench/compaction-slice.ts # FACTS/10 then FACTS
  *   BENCH_DUCKDB_FILE=/tmp/c.duckdb npx tsx bench/compaction-slice.ts  # keep (and reuse) the loaded file
+ *   BENCH_CPU_PROFILE=/tmp/prof npx tsx bench/compaction-slice.ts     # a CPU profile per compaction (compaction-<facts>-<run>)
+ *
+ * Summarise a profile with `npx tsx bench/support/summariseCpuProfile.ts <file>`.
  *
  * The pending batches of a run are compacted by the next run, so each run folds the same amount.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBConnection } from '@duckdb/node-api';
@@ -29,6 +33,8 @@ const DAY = 86_400_000;
 const end = Math.floor(Date.now() / DAY) * DAY;
 const dir = process.env.BENCH_DUCKDB_FILE ? null : mkdtempSync(path.join(tmpdir(), 'mesh-compaction-'));
 const file = process.env.BENCH_DUCKDB_FILE ?? path.join(dir!, 'orders.duckdb');
+
+const profileDir = process.env.BENCH_CPU_PROFILE;
 
 const progress = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
@@ -53,6 +59,14 @@ for (const method of ['run', 'runAndReadAll'] as const) {
       statements.set(kind, entry);
     }
   };
+}
+
+/** The inspector session profiling the timed compactions, when `BENCH_CPU_PROFILE` names a folder. */
+const profiler = profileDir ? new Session() : null;
+if (profiler) {
+  mkdirSync(profileDir!, { recursive: true });
+  profiler.connect();
+  await profiler.post('Profiler.enable');
 }
 
 async function runtimeOn(options: { background: boolean }) {
@@ -105,11 +119,17 @@ try {
       timing = true;
       const t = performance.now();
       const cpu = process.cpuUsage();
+      if (profiler) await profiler.post('Profiler.start');
       await store.compact();
       const ms = performance.now() - t;
       const { user, system } = process.cpuUsage(cpu);
       const cpuMs = (user + system) / 1000;
       timing = false;
+      if (profiler) {
+        const { profile } = await profiler.post('Profiler.stop');
+        const out = path.join(profileDir!, `compaction-${held}-${run}.cpuprofile`);
+        writeFileSync(out, JSON.stringify(profile));
+      }
       if (run > 0) times.push({ ms, cpuMs });
       progress(
         `${held.toLocaleString('en')} facts, ${run === 0 ? 'warm-up' : `run ${run}`}: ${pending.toLocaleString('en')} delta rows compacted in ${ms.toFixed(0)} ms (${cpuMs.toFixed(0)} ms CPU)`,

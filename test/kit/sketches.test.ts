@@ -123,6 +123,44 @@ describe('DistinctSketch', () => {
     expect(sketch.encode()).toEqual(before);
   });
 
+  it('should merge stored bytes into the bytes of their decoded merge, in any order, sparse or dense', () => {
+    const sketchOf = (from: number, count: number) => {
+      const sketch = new DistinctSketch();
+      for (let i = from; i < from + count; i++) sketch.add(`p${i}`);
+      return sketch.encode();
+    };
+    const viaDecode = (parts: Uint8Array[]) => {
+      const merged = DistinctSketch.decode(parts[0]);
+      for (const bytes of parts.slice(1)) merged.merge(DistinctSketch.decode(bytes));
+      return merged.encode();
+    };
+    // Overlapping parts whose union crosses the sparse limit (1,024 entries) or not, dense parts among them.
+    for (const sizes of [
+      [1, 1],
+      [3, 2, 1],
+      [600, 500],
+      [1_000, 20, 4],
+      [1_024, 1],
+      [5_000, 3],
+      [2, 5_000, 7_000],
+      [40, 30, 20, 10, 1_000],
+    ]) {
+      const parts = sizes.map((size, i) => sketchOf(i * 7, size));
+      const expected = viaDecode(parts);
+      expect(DistinctSketch.mergeBytes(parts)).toEqual(expected);
+      expect(DistinctSketch.mergeBytes([...parts].reverse())).toEqual(expected);
+    }
+    expect(DistinctSketch.mergeBytes([])).toEqual(new DistinctSketch().encode());
+    // One index with two values (as two sketches that saw different values there hold): the highest stays.
+    const low = Uint8Array.from([0x11, 12, 0, 0, 1, 0x43]); // index 5, value 3
+    const high = Uint8Array.from([0x11, 12, 0, 0, 1, 0x47]); // index 5, value 7
+    expect(DistinctSketch.mergeBytes([high, low])).toEqual(high);
+    expect(DistinctSketch.mergeBytes([low, high, low])).toEqual(viaDecode([low, high, low]));
+    expect(() => DistinctSketch.mergeBytes([low, Uint8Array.from([0x11, 12, 0, 0, 1, 0x3f])])).toThrow(/out of range/);
+    expect(() => DistinctSketch.mergeBytes([low, Uint8Array.from([0x11, 12, 0, 0, 0])])).toThrow(/malformed/);
+    expect(() => DistinctSketch.mergeBytes([Uint8Array.from([0x11, 14]), low])).toThrow(/precision/);
+  });
+
   it('should refuse malformed bytes', () => {
     expect(() => DistinctSketch.decode(Uint8Array.from([0x11, 12, 0, 0, 0]))).toThrow(/malformed/);
     expect(() => DistinctSketch.decode(Uint8Array.from([0x11, 14]))).toThrow(/precision/);
@@ -257,6 +295,66 @@ describe('QuantileSketch', () => {
     for (const q of [0, 0.05, 0.1, 0.5, 0.95, 1]) expect(sketch.quantile(q)).toBe(library.getValueAtQuantile(q));
     expect(() => QuantileSketch.decode(Uint8Array.from([33, 0, 2, 4, 1, 0, 1, 0]))).toThrow('keys out of order');
     expect(() => QuantileSketch.decode(Uint8Array.from([0x20, 0, 0, 0]))).toThrow('unknown format');
+  });
+
+  it("should merge stored bytes into the bytes of their decoded merge, the library's merge to the bit", () => {
+    let seed = 0x1f2e3d4c;
+    const random = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 4294967296;
+    };
+    // Wide key ranges now and then (tiny and huge values), so the summing array grows and re-centres.
+    const sample = (negatives: boolean) => {
+      const r = random();
+      if (negatives && r < 0.1) return -Math.exp(random() * 10);
+      if (negatives && r < 0.12) return 0;
+      return r > 0.98 ? Math.exp(random() * 120 - 60) : Math.exp(random() * 14 - 4);
+    };
+    const qs = [0, 0.01, 0.25, 0.5, 0.75, 0.95, 0.99, 1];
+    for (let trial = 0; trial < 60; trial++) {
+      const negatives = trial % 2 === 0;
+      const parts = Array.from({ length: 1 + Math.floor(random() * 30) }, () =>
+        Array.from({ length: 1 + Math.floor(random() ** 3 * 400) }, () => sample(negatives)),
+      );
+      const encoded = parts.map((part) => {
+        const sketch = QuantileSketch.empty();
+        for (const value of part) sketch.add(value);
+        return sketch.encode();
+      });
+      const viaDecode = QuantileSketch.decode(encoded[0]);
+      for (const bytes of encoded.slice(1)) viaDecode.merge(QuantileSketch.decode(bytes));
+      const merged = QuantileSketch.mergeBytes(encoded);
+      expect(Array.from(merged)).toEqual(Array.from(viaDecode.encode()));
+      expect(Array.from(QuantileSketch.mergeBytes([...encoded].reverse()))).toEqual(Array.from(merged));
+      // The library's own merge of the parts' sketches (positive samples only: its merge drops negatives,
+      // see the next test), else one library sketch of every sample.
+      const library = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
+      for (const part of parts) {
+        if (negatives) for (const value of part) library.accept(value);
+        else {
+          const partSketch = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
+          for (const value of part) partSketch.accept(value);
+          library.merge(partSketch);
+        }
+      }
+      const decoded = QuantileSketch.decode(merged);
+      expect(decoded.count).toBe(library.count);
+      for (const q of qs) expect(decoded.quantile(q)).toBe(library.getValueAtQuantile(q));
+    }
+    const one = QuantileSketch.empty();
+    one.add(42);
+    expect(Array.from(QuantileSketch.mergeBytes([one.encode()]))).toEqual(Array.from(one.encode()));
+    expect(Array.from(QuantileSketch.mergeBytes([]))).toEqual(Array.from(QuantileSketch.empty().encode()));
+    const stored = one.encode();
+    expect(() => QuantileSketch.mergeBytes([stored, Uint8Array.from([0x20, 0, 0, 0])])).toThrow('unknown format');
+    expect(() => QuantileSketch.mergeBytes([stored, Uint8Array.from([33, 0, 2, 4, 1, 0, 1, 0])])).toThrow('keys out of order');
+    expect(() => QuantileSketch.mergeBytes([stored, Uint8Array.from([33, 0, 0, 0, 0])])).toThrow('trailing bytes');
+    expect(() => QuantileSketch.mergeBytes([stored, Uint8Array.from([33, 0, 1])])).toThrow('truncated');
+    // A refused merge leaves nothing behind for the next one.
+    one.add(42);
+    expect(Array.from(QuantileSketch.mergeBytes([stored, stored]))).toEqual(Array.from(one.encode()));
   });
 
   it('should pin the library behaviour the adapter works around: merge drops negative values', () => {

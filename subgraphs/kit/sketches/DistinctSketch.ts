@@ -74,22 +74,53 @@ export class DistinctSketch {
    * refuses, before changing this sketch.
    */
   mergeEncoded(bytes: Uint8Array): void {
-    const [format, precision] = bytes;
-    if (precision !== DISTINCT_PRECISION) throw new Error(`distinct sketch: unsupported precision ${precision}`);
-    if (format === DENSE && bytes.length === 2 + M) {
-      for (let at = 2; at < bytes.length; at++) if (bytes[at] > Q + 1) throw new Error('distinct sketch: register out of range');
+    if (checkEncoded(bytes) === DENSE) {
       this.densify();
       const registers = this.dense!;
       for (let i = 0; i < M; i++) if (bytes[2 + i] > registers[i]) registers[i] = bytes[2 + i];
-    } else if (format === SPARSE && (bytes.length - 2) % 4 === 0) {
-      // An entry is index << 6 | value, big-endian: the value is the low 6 bits of its last byte.
-      for (let at = 5; at < bytes.length; at += 4) if ((bytes[at] & 63) > Q + 1) throw new Error('distinct sketch: register out of range');
-      for (let at = 2; at < bytes.length; at += 4) {
-        this.set(bytes[at] * 2 ** 18 + bytes[at + 1] * 2 ** 10 + bytes[at + 2] * 4 + (bytes[at + 3] >>> 6), bytes[at + 3] & 63);
-      }
     } else {
-      throw new Error(`distinct sketch: malformed (${bytes.length} bytes, format ${format})`);
+      for (let at = 2; at < bytes.length; at += 4) this.set(sparseIndexAt(bytes, at), bytes[at + 3] & 63);
     }
+  }
+
+  /**
+   * The bytes of the merge of stored sketches (`encode`'s bytes, any number, in any order): exactly what
+   * decoding the first, merging the others in and encoding would give, without a sketch or a `Map`. A
+   * compaction merges each contested key's stored sketch and delta sketches this way (issue #16): the
+   * sparse entries of all parts are gathered into one typed array, sorted and deduplicated (an entry is
+   * index << 6 | value, so the highest value of an index sorts last), and turn dense past `SPARSE_MAX`
+   * indexes, as a sketch filled entry by entry would. Throws on anything `decode` refuses.
+   */
+  static mergeBytes(parts: readonly Uint8Array[]): Uint8Array {
+    let entries = 0;
+    let dense = false;
+    for (const bytes of parts) {
+      if (checkEncoded(bytes) === DENSE) dense = true;
+      else entries += (bytes.length - 2) / 4;
+    }
+    if (dense) {
+      const out = denseBytes();
+      for (const bytes of parts) mergeIntoDense(out, bytes);
+      return out;
+    }
+    if (entryScratch.length < entries) entryScratch = new Uint32Array(Math.max(entries, 2 * entryScratch.length));
+    const gathered = entryScratch.subarray(0, entries);
+    let n = 0;
+    for (const bytes of parts) {
+      for (let at = 2; at < bytes.length; at += 4) gathered[n++] = sparseIndexAt(bytes, at) * 64 + (bytes[at + 3] & 63);
+    }
+    gathered.sort(); // numeric for a typed array
+    // Keep the last (highest) entry of each index, in place.
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (i === n - 1 || gathered[i] >>> 6 !== gathered[i + 1] >>> 6) gathered[kept++] = gathered[i];
+    if (kept <= SPARSE_MAX) return sparseBytes(gathered, kept);
+    const out = denseBytes();
+    for (let i = 0; i < kept; i++) {
+      const at = 2 + (gathered[i] >>> (6 + SPARSE_PRECISION - DISTINCT_PRECISION));
+      const value = gathered[i] & 63;
+      if (value > out[at]) out[at] = value;
+    }
+    return out;
   }
 
   clone(): DistinctSketch {
@@ -116,9 +147,7 @@ export class DistinctSketch {
   /** Bytes as stored: a format byte, the precision, then sorted sparse entries (index << 6 | value, u32) or every register. */
   encode(): Uint8Array {
     if (this.dense) {
-      const bytes = new Uint8Array(2 + M);
-      bytes[0] = DENSE;
-      bytes[1] = DISTINCT_PRECISION;
+      const bytes = denseBytes();
       bytes.set(this.dense, 2);
       return bytes;
     }
@@ -181,6 +210,52 @@ export class DistinctSketch {
     this.sparse = null;
     this.single = -1;
     this.singleValue = 0;
+  }
+}
+
+/** Where `mergeBytes` gathers sparse entries (it runs synchronously, so one array serves every merge). */
+let entryScratch = new Uint32Array(1024);
+
+/**
+ * Checks stored bytes as `decode` does (precision, format and length, register values) and returns
+ * their format, `SPARSE` or `DENSE`; throws on anything else.
+ */
+function checkEncoded(bytes: Uint8Array): number {
+  const [format, precision] = bytes;
+  if (precision !== DISTINCT_PRECISION) throw new Error(`distinct sketch: unsupported precision ${precision}`);
+  if (format === DENSE && bytes.length === 2 + M) {
+    for (let at = 2; at < bytes.length; at++) if (bytes[at] > Q + 1) throw new Error('distinct sketch: register out of range');
+    return DENSE;
+  }
+  if (format === SPARSE && (bytes.length - 2) % 4 === 0) {
+    // An entry is index << 6 | value, big-endian: the value is the low 6 bits of its last byte.
+    for (let at = 5; at < bytes.length; at += 4) if ((bytes[at] & 63) > Q + 1) throw new Error('distinct sketch: register out of range');
+    return SPARSE;
+  }
+  throw new Error(`distinct sketch: malformed (${bytes.length} bytes, format ${format})`);
+}
+
+/** The 25-bit index of the sparse entry at `at`. */
+const sparseIndexAt = (bytes: Uint8Array, at: number): number => bytes[at] * 2 ** 18 + bytes[at + 1] * 2 ** 10 + bytes[at + 2] * 4 + (bytes[at + 3] >>> 6);
+
+/** The dense form with every register 0, to be filled. */
+function denseBytes(): Uint8Array {
+  const bytes = new Uint8Array(2 + M);
+  bytes[0] = DENSE;
+  bytes[1] = DISTINCT_PRECISION;
+  return bytes;
+}
+
+/** Folds checked stored bytes, sparse or dense, into dense bytes' registers. */
+function mergeIntoDense(out: Uint8Array, bytes: Uint8Array): void {
+  if (bytes[0] === DENSE) {
+    for (let at = 2; at < bytes.length; at++) if (bytes[at] > out[at]) out[at] = bytes[at];
+    return;
+  }
+  for (let at = 2; at < bytes.length; at += 4) {
+    const register = 2 + (sparseIndexAt(bytes, at) >>> (SPARSE_PRECISION - DISTINCT_PRECISION));
+    const value = bytes[at + 3] & 63;
+    if (value > out[register]) out[register] = value;
   }
 }
 

@@ -396,4 +396,4 @@ function varintAt(bytes: Uint8Array, at: number): number {
 }
 
 export const zigzag = (n: number): number => (n < 0 ? -2 * n - 1 : 2 * n);
-const unzigzag = (n: number): number => (n % 2 === 1 ? -(n + 1) / 2 : n / 2);
+export const unzigzag = (n: number): number => (n % 2 === 1 ? -(n + 1) / 2 : n / 2);

@@ -1,4 +1,5 @@
 import { DDSketch } from '@datadog/sketches-js';
+import { QuantileBinSums } from './QuantileBinSums.js';
 import { QuantileBins, readVarint, writeVarint, zigzag } from './QuantileBins.js';
 
 /*
@@ -29,6 +30,10 @@ const MAPPING = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY }).m
 
 /** Where `encode` gathers bytes (it runs synchronously, so one array serves every sketch). */
 const encodeScratch: number[] = [];
+
+/** Where `mergeBytes` sums the bins of each sign (it runs synchronously, so one pair serves every merge). */
+const positiveSums = new QuantileBinSums();
+const negativeSums = new QuantileBinSums();
 
 /**
  * The bins of a sign without samples (or, for the positive one, with `soleCount` samples of one key):
@@ -160,6 +165,34 @@ export class QuantileSketch {
     const bytes = new Uint8Array(out.length);
     for (let i = 0; i < out.length; i++) bytes[i] = out[i]; // faster than a typed array made from the array
     return bytes;
+  }
+
+  /**
+   * The bytes of the merge of stored sketches (`encode`'s bytes, any number, in any order): exactly what
+   * decoding the first, merging the others in and encoding would give, without a sketch or bins built per
+   * part: each part's bins are added into one array per sign, written once. A compaction merges each
+   * contested key's stored sketch and delta sketches this way (issue #16). Throws on anything `decode`
+   * refuses.
+   */
+  static mergeBytes(parts: readonly Uint8Array[]): Uint8Array {
+    positiveSums.clear();
+    negativeSums.clear();
+    let zeros = 0;
+    for (const bytes of parts) {
+      if (bytes[0] !== FORMAT) throw new Error(`quantile sketch: unknown format ${bytes[0]}`);
+      const reader = { bytes, at: 1 };
+      zeros += readVarint(reader);
+      positiveSums.addStored(reader);
+      negativeSums.addStored(reader);
+      if (reader.at !== bytes.length) throw new Error('quantile sketch: trailing bytes');
+    }
+    const out = encodeScratch;
+    out.length = 0;
+    out.push(FORMAT);
+    writeVarint(out, zeros);
+    positiveSums.write(out);
+    negativeSums.write(out);
+    return Uint8Array.from(out);
   }
 
   /** Reads `encode`'s bytes; throws on anything else rather than merging garbage. */

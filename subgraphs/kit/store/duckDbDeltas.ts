@@ -1,9 +1,9 @@
 import { DuckDBBlobValue, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
 import { STORED_GRAINS, finestGrain, type RollupLayout, type StoredGrain } from './Store.js';
-import type { CheckedDeltaTable, MergedRollupRow } from './mergeRollupDeltas.js';
+import type { CheckedDeltaTable } from './mergeRollupDeltas.js';
 import { fromTimestamp, ident, mergeSql, readRows, rollupColumnsDdl, rollupTable, toTimestamp } from './duckDbSql.js';
 import { appendRows, writeSketchRows } from './duckDbWrites.js';
-import { mergeEncoded, mergeStoredSketches, sketchColumns, type SketchRow } from './sketchRows.js';
+import { mergeStoredBytes, sketchColumns, type SketchRow } from './sketchRows.js';
 
 /*
  * Rollup deltas of the embedded store. An apply appends each batch's pre-merged rows at a rollup table's
@@ -241,17 +241,21 @@ async function compactSketches(connection: DuckDBConnection, layout: RollupLayou
   }
   if (read.length === 0) return;
   const dimCount = layout.dimensions.length;
-  const rows: MergedRollupRow[] = [];
-  const stored: SketchRow[] = [];
-  for (const row of read) {
-    const bucket = fromTimestamp(row[0]);
-    const dims = row.slice(1, 1 + dimCount).map(String);
-    const lists = row.slice(1 + dimCount, 1 + dimCount + sketches.length);
-    rows.push({ bucket, dims, values: [], sketches: sketches.map(([, kind], i) => mergeEncoded(kind, encodedList(lists[i]))) });
-    const old = row.slice(1 + dimCount + sketches.length).map((value) => (value instanceof DuckDBBlobValue ? value.bytes : null));
-    stored.push({ bucket, dims, sketches: old });
-  }
-  await writeSketchRows(connection, layout, [{ grain, rows: mergeStoredSketches(layout, rows, stored) }]);
+  const writes: SketchRow[] = read.map((row) => ({
+    bucket: fromTimestamp(row[0]),
+    dims: row.slice(1, 1 + dimCount).map(String),
+    // Each column's delta sketches and stored sketch merged from their bytes (`mergeStoredBytes`); a column
+    // without delta sketches for the key keeps its stored bytes.
+    sketches: sketches.map(([, kind], i) => {
+      const parts = encodedList(row[1 + dimCount + i]).filter((bytes) => bytes !== null);
+      const stored = row[1 + dimCount + sketches.length + i];
+      const storedBytes = stored instanceof DuckDBBlobValue ? stored.bytes : null;
+      if (parts.length === 0) return storedBytes;
+      if (storedBytes) parts.push(storedBytes);
+      return mergeStoredBytes(kind, parts);
+    }),
+  }));
+  await writeSketchRows(connection, layout, [{ grain, rows: writes }]);
 }
 
 /** Moves the fences of `which` grains past `seq`: their deltas up to it count as folded (inside the compaction's transaction). */

@@ -1,4 +1,5 @@
 import { DistinctSketch } from '../sketches/DistinctSketch.js';
+import { QuantileSketch } from '../sketches/QuantileSketch.js';
 import { decodeSketch, mergeSketch, type Sketch, type SketchKind } from '../sketches/sketchKinds.js';
 import type { RollupLayout } from './Store.js';
 import type { MergedRollupRow } from './mergeRollupDeltas.js';
@@ -49,6 +50,15 @@ export function mergeStoredSketches(layout: RollupLayout, rows: readonly MergedR
   return writes;
 }
 
+/**
+ * The bytes of the merge of stored sketches of one kind (at least one): the same bytes as decoding,
+ * merging and encoding them, without a sketch built per part (`DistinctSketch.mergeBytes`,
+ * `QuantileSketch.mergeBytes`).
+ */
+export function mergeStoredBytes(kind: SketchKind, parts: readonly Uint8Array[]): Uint8Array {
+  return kind === 'hll' ? DistinctSketch.mergeBytes(parts) : QuantileSketch.mergeBytes(parts);
+}
+
 /** Merges a group's stored sketches of one column (as a store returns them), or undefined for none. */
 export function mergeEncoded(kind: SketchKind, encoded: readonly (Uint8Array | null)[]): Sketch | undefined {
   let merged: Sketch | undefined;
@@ -79,6 +89,9 @@ export function deriveSketchRows(layout: RollupLayout, finer: readonly SketchRow
   return [...groups.values()].map(({ bucket, dims, parts }) => ({
     bucket,
     dims,
-    sketches: parts.map((encoded, i) => mergeEncoded(kinds[i], encoded)?.encode() ?? null),
+    sketches: parts.map((encoded, i) => {
+      const present = encoded.filter((bytes) => bytes !== null);
+      return present.length > 0 ? mergeStoredBytes(kinds[i], present) : null;
+    }),
   }));
 }
