@@ -13,12 +13,15 @@ export class QuantileBinSums {
   /** Lowest and highest key added since `clear` (Infinity/-Infinity: none). */
   private low = Infinity;
   private high = -Infinity;
+  /** Keys with a count since `clear`. */
+  private occupied = 0;
 
   /** Forgets every count. */
   clear(): void {
     if (this.low <= this.high) this.counts.fill(0, this.low - this.offset, this.high - this.offset + 1);
     this.low = Infinity;
     this.high = -Infinity;
+    this.occupied = 0;
   }
 
   /**
@@ -39,7 +42,9 @@ export class QuantileBinSums {
       const count = readVarint(reader);
       total += count;
       if (key < this.offset || key >= this.offset + this.counts.length) this.cover(key);
-      this.counts[key - this.offset] += count;
+      const at = key - this.offset;
+      if (this.counts[at] === 0 && count > 0) this.occupied++;
+      this.counts[at] += count;
       if (key < this.low) this.low = key;
       if (key > this.high) this.high = key;
     }
@@ -50,9 +55,7 @@ export class QuantileBinSums {
   /** Appends the summed bins in `QuantileBins.write`'s form: the occupied bins, each key (gap) and count. */
   write(out: number[]): void {
     const counts = this.counts;
-    let size = 0;
-    for (let key = this.low; key <= this.high; key++) if (counts[key - this.offset] > 0) size++;
-    writeVarint(out, size);
+    writeVarint(out, this.occupied);
     let previous: number | null = null;
     for (let key = this.low; key <= this.high; key++) {
       const count = counts[key - this.offset];
