@@ -1,9 +1,9 @@
 import { DuckDBBlobValue, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
 import { STORED_GRAINS, finestGrain, type RollupLayout, type StoredGrain } from './Store.js';
 import type { CheckedDeltaTable } from './mergeRollupDeltas.js';
-import { fromTimestamp, ident, mergeSql, readRows, rollupColumnsDdl, rollupTable, toTimestamp } from './duckDbSql.js';
-import { appendRows, writeSketchRows } from './duckDbWrites.js';
-import { mergeStoredBytes, sketchColumns, type SketchRow } from './sketchRows.js';
+import { foldedSketchStage, ident, mergeSql, readRows, rollupColumnsDdl, rollupTable, toTimestamp } from './duckDbSql.js';
+import { appendRows } from './duckDbWrites.js';
+import { mergeStoredBytes, sketchColumns } from './sketchRows.js';
 
 /*
  * Rollup deltas of the embedded store. An apply appends each batch's pre-merged rows at a rollup table's
@@ -227,9 +227,11 @@ async function compactSketches(connection: DuckDBConnection, layout: RollupLayou
     ...sketches.flatMap(([column], i) => [`list(${ident(column)}) FILTER (WHERE ${ident(column)} IS NOT NULL) AS _l${i}`, `count(${ident(column)}) AS _n${i}`]),
   ].join(', ')} FROM ${delta} GROUP BY ${groups}`;
   const contested = sketches.map(([column], i) => `d._n${i} > 1 OR (d._n${i} = 1 AND t.${ident(column)} IS NOT NULL)`).join(' OR ');
+  // Each contested key by its keyed row's id (`rowid`, stable within the transaction): reading and staging
+  // its bucket and dimension values, and joining the keyed table on them again, cost more (issue #16).
   const read = await readRows(
     connection,
-    `SELECT ${[...keys.map((key) => `d.${key}`), ...sketches.map((_, i) => `d._l${i}`), ...sketches.map(([column]) => `t.${ident(column)}`)].join(', ')}
+    `SELECT ${['t.rowid', ...sketches.map((_, i) => `d._l${i}`), ...sketches.map(([column]) => `t.${ident(column)}`)].join(', ')}
      FROM (${grouped}) d JOIN ${table} t ON ${match('t')} WHERE ${contested}`,
   );
   for (const [column] of sketches) {
@@ -240,22 +242,28 @@ async function compactSketches(connection: DuckDBConnection, layout: RollupLayou
     );
   }
   if (read.length === 0) return;
-  const dimCount = layout.dimensions.length;
-  const writes: SketchRow[] = read.map((row) => ({
-    bucket: fromTimestamp(row[0]),
-    dims: row.slice(1, 1 + dimCount).map(String),
-    // Each column's delta sketches and stored sketch merged from their bytes (`mergeStoredBytes`); a column
-    // without delta sketches for the key keeps its stored bytes.
-    sketches: sketches.map(([, kind], i) => {
-      const parts = encodedList(row[1 + dimCount + i]).filter((bytes) => bytes !== null);
-      const stored = row[1 + dimCount + sketches.length + i];
-      const storedBytes = stored instanceof DuckDBBlobValue ? stored.bytes : null;
-      if (parts.length === 0) return storedBytes;
-      if (storedBytes) parts.push(storedBytes);
-      return mergeStoredBytes(kind, parts);
-    }),
-  }));
-  await writeSketchRows(connection, layout, [{ grain, rows: writes }]);
+  const stage = foldedSketchStage(layout.name);
+  await appendRows(
+    connection,
+    stage,
+    read,
+    (appender, row) => {
+      appender.appendBigInt(row[0] as bigint);
+      // Each column's delta sketches and stored sketch merged from their bytes (`mergeStoredBytes`); a column
+      // without delta sketches for the key keeps its stored bytes.
+      sketches.forEach(([, kind], i) => {
+        const parts = encodedList(row[1 + i]).filter((bytes) => bytes !== null);
+        const stored = row[1 + sketches.length + i];
+        if (stored instanceof DuckDBBlobValue) parts.push(stored.bytes);
+        if (parts.length > 0) appender.appendBlob(parts.length === 1 && stored instanceof DuckDBBlobValue ? stored.bytes : mergeStoredBytes(kind, parts));
+        else appender.appendNull();
+      });
+    },
+    { schema: 'main', catalog: 'temp' },
+  );
+  const sets = sketches.map(([column]) => `${ident(column)} = s.${ident(column)}`);
+  await connection.run(`UPDATE ${table} SET ${sets.join(', ')} FROM ${ident(stage)} s WHERE ${table}.rowid = s._row`);
+  await connection.run(`DELETE FROM ${ident(stage)}`);
 }
 
 /** Moves the fences of `which` grains past `seq`: their deltas up to it count as folded (inside the compaction's transaction). */
