@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { STORED_GRAINS, type RollupLayout, type StateRow, type StateWrite, type StoredFact, type StoredGrain } from './Store.js';
 import { mergeStoredSketches, sketchRowKey, type SketchRow } from './sketchRows.js';
-import type { Sketch } from '../sketches/sketchKinds.js';
+import { byteaArray, numberArray, textArray, timestampArray } from './postgresArrayLiteral.js';
 import type { MergedRollupTable } from './mergeRollupDeltas.js';
 import {
   insertFactsSql,
@@ -88,17 +88,17 @@ export async function upsertRollups(client: PoolClient, names: SchemaNames, tabl
     const sql = upsertRollupSql(names, layout, grain);
     for (let start = 0; start < sorted.length; start += CHUNK) {
       const chunk = sorted.slice(start, start + CHUNK);
-      const encoded = Array.from({ length: sketchCount }, (_, s) => chunk.map((row) => encodeSketch(row.sketches?.[s])));
+      const encoded = Array.from({ length: sketchCount }, (_, s) => chunk.map((row) => row.sketches?.[s]?.encode() ?? null));
       // With sketch columns the upsert returns the stored sketches of the rows that existed, read under the
       // row locks it holds until commit (see `upsertRollupSql`): no other replica can write them before
       // this transaction ends. New rows already hold the batch's sketches.
       const { rows: stored } = await client.query<unknown[]>({
         text: sql,
         values: [
-          chunk.map((row) => timestampParam(row.bucket)),
-          ...layout.dimensions.map((_, d) => chunk.map((row) => row.dims[d])),
-          ...absent.map((fallback, c) => chunk.map((row) => row.values[c] ?? fallback)),
-          ...encoded,
+          timestampArray(chunk.map((row) => row.bucket)),
+          ...layout.dimensions.map((_, d) => textArray(chunk.map((row) => row.dims[d]))),
+          ...absent.map((fallback, c) => numberArray(chunk.map((row) => row.values[c] ?? fallback))),
+          ...encoded.map(byteaArray),
         ],
         rowMode: 'array',
       });
@@ -112,12 +112,6 @@ export async function upsertRollups(client: PoolClient, names: SchemaNames, tabl
   }
 }
 
-const encodeSketch = (sketch: Sketch | undefined): Buffer | null => {
-  if (!sketch) return null;
-  const bytes = sketch.encode();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-};
-
 export function decodeSketchRow(row: unknown[], dimensions: number): SketchRow {
   return {
     bucket: row[0] as Date,
@@ -126,7 +120,7 @@ export function decodeSketchRow(row: unknown[], dimensions: number): SketchRow {
   };
 }
 
-/** Sets the sketches of existing rows, in key order like every other write. */
+/** Sets the sketches of existing rows, which the caller holds locked already (see the comment inside). */
 export async function writeSketchRows(
   client: PoolClient,
   names: SchemaNames,
@@ -140,9 +134,9 @@ export async function writeSketchRows(
   for (let start = 0; start < rows.length; start += CHUNK) {
     const chunk = rows.slice(start, start + CHUNK);
     await client.query(sql, [
-      chunk.map((row) => timestampParam(row.bucket)),
-      ...layout.dimensions.map((_, d) => chunk.map((row) => row.dims[d])),
-      ...Object.keys(layout.sketches ?? {}).map((_, c) => chunk.map((row) => (row.sketches[c] ? Buffer.from(row.sketches[c]) : null))),
+      timestampArray(chunk.map((row) => row.bucket)),
+      ...layout.dimensions.map((_, d) => textArray(chunk.map((row) => row.dims[d]))),
+      ...Object.keys(layout.sketches ?? {}).map((_, c) => byteaArray(chunk.map((row) => row.sketches[c]))),
     ]);
   }
 }
