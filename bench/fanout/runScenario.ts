@@ -59,6 +59,16 @@ const MAX_IN_FLIGHT = 16;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Load generator processes for a scenario unless `--generators` says: one per 5,000 clients and one per
+ * 60,000 deliveries a second, so the clients' side keeps up and the latency measured is the mesh's. One
+ * process reading 100,000 frames a second (1,000 clients at 100/s) fell seconds behind on a busy machine
+ * while the gateway had written them in time.
+ */
+export function defaultGenerators(scenario: Pick<Scenario, 'clients' | 'rate'>): number {
+  return Math.max(1, Math.ceil(scenario.clients / 5_000), Math.ceil((scenario.clients * scenario.rate) / 60_000));
+}
+
+/**
  * The gateway's idle RSS once it has settled: from 15 s after its start, read every second until two
  * reads agree within 1 % (20 s at most). A gateway just started still holds its start-up's freed memory:
  * glibc's RSS was 180 MB at 2 s and 162 MB from 10 s on; jemalloc purges it after its 10 s decay (199 MB,
@@ -146,7 +156,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     else rssPeak = Math.max(rssPeak, rssBytes(gatewayPid));
   }, 250);
 
-  const count = context.generators || Math.max(1, Math.ceil(scenario.clients / 5_000));
+  const count = context.generators || defaultGenerators(scenario);
   const generators: Generator[] = [];
   for (let g = 0, first = 0; g < count; g += 1) {
     const share = Math.floor(scenario.clients / count) + (g < scenario.clients % count ? 1 : 0);
