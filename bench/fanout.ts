@@ -13,6 +13,7 @@
  *   npm run bench:fanout -- --clients 200 --duration 5    a quick check
  */
 import { spawnSync } from 'node:child_process';
+import { gatewayAllocatorEnv } from '../scripts/gatewayAllocator.js';
 import { startBenchMesh } from './fanout/benchMesh.js';
 import { fanoutOptions } from './fanout/options.js';
 import { openFileLimits } from './fanout/procStats.js';
@@ -52,7 +53,10 @@ const eta = () => {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 };
 
-console.log(`starting the mesh (4 subgraphs + gateway, compiled JS) for ${options.scenarios.length} scenarios, about ${eta()}`);
+const allocator = gatewayAllocatorEnv(process.env).LD_PRELOAD;
+console.log(
+  `starting the mesh (4 subgraphs + gateway, compiled JS, as npm start runs them; gateway allocator: ${allocator ? `preloaded ${allocator}` : "the C library's"}) for ${options.scenarios.length} scenarios, about ${eta()}`,
+);
 const mesh = await startBenchMesh(options.gatewayNodeArgs, options.subgraphNodeArgs);
 // Ctrl-C (or a timeout's SIGTERM) must not leave the subgraphs and the gateway running.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -13,6 +13,7 @@ import { devProducerHeaders } from './devToken.js';
 import { postSampleFacts } from './postSampleFacts.js';
 import { runMain } from './runMain.js';
 import { GATEWAY_NODE_FLAGS } from './gatewayNodeFlags.js';
+import { gatewayAllocatorEnv } from './gatewayAllocator.js';
 import { allInOneDefaults } from './allInOneDefaults.js';
 import { superviseChild, type SupervisedChild } from './superviseChild.js';
 
@@ -41,8 +42,10 @@ await runMain('mesh', async () => {
     // unless MESH_LOG_FORMAT says otherwise (their own stderr is a pipe and would pick JSON).
     ...(process.stderr.isTTY && !process.env.MESH_LOG_FORMAT && { MESH_LOG_FORMAT: 'pretty' }),
   };
-  const start = (name: string, script: string, args: string[] = [], nodeFlags: readonly string[] = []) =>
-    superviseChild({ name, entry: entryPoint(script), args, nodeFlags, env });
+  const start = (name: string, script: string, args: string[] = [], nodeFlags: readonly string[] = [], extraEnv: NodeJS.ProcessEnv = {}) =>
+    superviseChild({ name, entry: entryPoint(script), args, nodeFlags, env: { ...env, ...extraEnv } });
+  // Read before anything starts: a bad MESH_GATEWAY_ALLOCATOR stops the launch with its reason.
+  const gatewayAllocator = gatewayAllocatorEnv(env);
 
   // Stopped in this order: first what clients talk to, last what holds the data.
   let gateway: SupervisedChild | null = null;
@@ -67,7 +70,7 @@ await runMain('mesh', async () => {
         log: (line) => console.log(`${'[simulator]'.padEnd(12)}${line}`),
       });
     }
-    gateway = start('gateway', 'gateway', [], GATEWAY_NODE_FLAGS);
+    gateway = start('gateway', 'gateway', [], GATEWAY_NODE_FLAGS, gatewayAllocator);
     const { url } = await gateway.ready;
     const graphql = url ?? `http://${host}:${process.env.GATEWAY_PORT ?? '4000'}/graphql`;
     const origin = graphql.replace(/\/graphql$/, '');

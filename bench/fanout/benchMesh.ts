@@ -3,13 +3,20 @@
  * the gateway, each as compiled JS (`dist/`) in a process of its own on loopback ports picked by the OS,
  * with the gateway's default (development) auth. Catalog and inventory are seeded with the products the
  * facts rotate over, so every event's `product { name stock { onHand } }` is filled.
+ *
+ * The pieces run as `npm start` runs them (scripts/start.ts): the subgraphs with its all-in-one defaults
+ * (one DuckDB thread each), the gateway with its node flags and its allocator (jemalloc when the machine
+ * has it, `MESH_GATEWAY_ALLOCATOR`), so the figures are those of the mesh a user starts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { allInOneDefaults } from '../../scripts/allInOneDefaults.js';
 import { devProducerHeaders } from '../../scripts/devToken.js';
+import { gatewayAllocatorEnv } from '../../scripts/gatewayAllocator.js';
+import { GATEWAY_NODE_FLAGS } from '../../scripts/gatewayNodeFlags.js';
 import { DOMAIN_NAMES, type DomainName } from '../../subgraphs/domains.js';
 import { minuteOf, PRODUCTS, productIdOf, productNameOf } from './protocol.js';
 
@@ -124,6 +131,7 @@ export async function startBenchMesh(gatewayNodeArgs: string[] = [], subgraphNod
           'subgraph',
           [domain],
           {
+            ...allInOneDefaults(process.env),
             MESH_STORE: 'memory',
             MESH_BUS: 'memory',
             [`${domain.toUpperCase()}_PORT`]: '0',
@@ -180,10 +188,11 @@ export async function startBenchMesh(gatewayNodeArgs: string[] = [], subgraphNod
         // The slow scenario's client runs 200 subscriptions on one socket (loadGenerator.ts).
         MESH_LIMIT_MAX_SUBSCRIPTIONS_PER_SOCKET: '200',
         METADATA_SERVER_DETECTION: 'none',
+        ...gatewayAllocatorEnv(process.env),
       },
       /gateway ready at (\S+) \(websocket (\S+)\)/,
       120_000,
-      gatewayNodeArgs,
+      [...GATEWAY_NODE_FLAGS, ...gatewayNodeArgs],
     );
     children.push(gateway.child);
     const [, url, wsUrl] = gateway.match;

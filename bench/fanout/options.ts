@@ -48,7 +48,7 @@ export const USAGE = `npm run bench:fanout -- [flags]
   --settle 8                         seconds after the clients left before RSS and heap are read again
                                      (the gateway's leave reclaimer runs once closes stop for 5 s)
   --warmup 20                        seconds of warm-up at most
-  --generators 0                     load generator processes (0: one per 5,000 clients)
+  --generators 0                     load generator processes (0: one per 5,000 clients and per 60,000 deliveries/s)
   --budget 10                        minutes after which no new scenario starts
   --gateway-node-args=--cpu-prof     node flags for the gateway process (space-separated)
   --subgraph-node-args=--cpu-prof    node flags for each subgraph process (space-separated)

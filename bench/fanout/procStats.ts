@@ -22,6 +22,15 @@ export function rssBytes(pid: number): number {
   return match ? Number(match[1]) * 1024 : Number.NaN;
 }
 
+/** Seconds since process `pid` started (its start time in /proc/<pid>/stat against /proc/uptime). */
+export function processAgeS(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces), 1-based from field 3: start time is field 22.
+  const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const uptimeS = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  return uptimeS - startTicks / CLOCK_TICKS;
+}
+
 /** True while the IPv4 connection from local `port` to remote `remotePort` is ESTABLISHED (state 01). */
 export function tcpEstablished(port: number, remotePort: number): boolean {
   const hex = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');

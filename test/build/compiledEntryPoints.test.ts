@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { gatewayAllocatorEnv } from '../../scripts/gatewayAllocator.js';
 import { GATEWAY_NODE_FLAGS } from '../../scripts/gatewayNodeFlags.js';
 import { childrenOf, freePort, PROJECT_ROOT as ROOT } from '../support/launchedProcess.js';
 import { useCompiledEntryPoints } from '../support/useCompiledEntryPoints.js';
@@ -156,6 +157,14 @@ describe('compiled entry points', () => {
         ),
       );
       expect(args).not.toMatch(/tsx/);
+    }
+    // The gateway alone runs on jemalloc where the machine has it (scripts/gatewayAllocator.ts).
+    const jemalloc = gatewayAllocatorEnv({ ...process.env, LD_PRELOAD: '' }).LD_PRELOAD;
+    if (!jemalloc) console.warn('⚠ SKIPPED: no jemalloc library on this machine; the gateway allocator of npm start is not checked');
+    for (const child of childrenOf(mesh.child.pid!)) {
+      const maps = readFileSync(`/proc/${child.pid}/maps`, 'utf8');
+      if (jemalloc && /scripts\/gateway\.js/.test(child.args)) expect(maps).toContain(jemalloc);
+      else if (!process.env.LD_PRELOAD?.includes('jemalloc')) expect(maps).not.toContain('jemalloc');
     }
     const gatewayPort = ports.find(([name]) => name === 'GATEWAY_PORT')![1];
     const response = await fetch(`http://127.0.0.1:${gatewayPort}/graphql`, {

@@ -165,6 +165,22 @@ describeIfPostgres('PostgresStore', () => {
       expect(calls[0].map((f) => f.id)).toEqual(['z', 'b', 'y', 'a']);
     });
 
+    it("should see an upsert's inserted rows with xmax 0 and its updated rows with another, as upsertRollupSql relies on", async () => {
+      // The rollup upsert tells new rows (which take the batch's sketches) from existing ones (whose stored
+      // sketches it returns to merge) by this; a server where it changed would count sketches twice.
+      const table = `"${schema}"."xmax_probe"`;
+      await queryPostgres(`CREATE TABLE ${table} (k int PRIMARY KEY, v int)`);
+      await queryPostgres(`INSERT INTO ${table} VALUES (1, 1)`);
+      const rows = await queryPostgres<{ k: number; existed: boolean }>(
+        `INSERT INTO ${table} AS t VALUES (1, 5), (2, 5) ON CONFLICT (k) DO UPDATE SET v = t.v + EXCLUDED.v
+         RETURNING t.k, t.xmax::text <> '0' AS existed`,
+      );
+      expect(rows.sort((a, b) => a.k - b.k)).toEqual([
+        { k: 1, existed: true },
+        { k: 2, existed: false },
+      ]);
+    });
+
     it('should roll back every write when PostgreSQL itself refuses the projection', async () => {
       await store.apply([order('a', T0)], projectOrders);
       // Fails in PostgreSQL itself, after facts and rollups were written: jsonb cannot hold U+0000.
@@ -421,6 +437,40 @@ describeIfPostgres('PostgresStore', () => {
       for (const grain of STORED_GRAINS) {
         const rows = await queryPostgres<{ visitors_hll: Uint8Array }>(`SELECT visitors_hll FROM "${shared}"."rollup_visits_${grain}"`);
         expect(rows.map((row) => DistinctSketch.decode(row.visitors_hll).estimate())).toEqual([facts.length]);
+      }
+    });
+
+    it('should count a sketch once whether its row is new to the batch or already stored', async () => {
+      const visits = defineDataProduct({
+        typeDefs: SALES_TYPEDEFS,
+        descriptor: { ...sales.descriptor, id: 'test.visits', name: 'Visits' },
+        facts: { Visited: z.object({ page: z.string(), visitor: z.string() }) },
+        rollups: {
+          visits: {
+            dimensions: ['page'],
+            measures: { visits: 'count', visitors: 'distinct' },
+            contributions: { Visited: (v) => ({ dims: { page: v.page }, values: { visits: 1, visitors: v.visitor } }) },
+          },
+        },
+        resolvers: () => ({}),
+      });
+      const visitsLayout: StoreLayout = { rollups: storeRollupLayouts(visits.rollups!), states: [] };
+      const shared = uniqueSchema('mesh_test_visits');
+      const one = await openStore(shared, visitsLayout);
+      const project = createProjector(visits);
+      const fact = (i: number, page: string) => ({ source: 'web', id: `v${i}`, type: 'Visited', time: new Date(T0), data: { page, visitor: `u${i}` } });
+      await one.apply([fact(0, 'home'), fact(1, 'home')], project);
+      // 'home' exists now (merged), 'about' is new (inserted with the batch's sketch).
+      await one.apply([fact(2, 'home'), fact(3, 'about'), fact(4, 'about')], project);
+
+      for (const grain of STORED_GRAINS) {
+        const rows = await queryPostgres<{ page: string; visitors_hll: Uint8Array }>(
+          `SELECT page, visitors_hll FROM "${shared}"."rollup_visits_${grain}" ORDER BY page`,
+        );
+        expect(rows.map((row) => [row.page, DistinctSketch.decode(row.visitors_hll).estimate()])).toEqual([
+          ['about', 2],
+          ['home', 3],
+        ]);
       }
     });
   });

@@ -5,6 +5,7 @@
 import { createHistogram, merge, percentile, record } from '../../bench/fanout/histogram.js';
 import { fanoutOptions } from '../../bench/fanout/options.js';
 import { minuteOf, PRODUCTS, productNameOf, seqOf } from '../../bench/fanout/protocol.js';
+import { defaultGenerators } from '../../bench/fanout/runScenario.js';
 
 const BASE = Date.parse('2026-11-30T02:00:00.000Z');
 
@@ -65,6 +66,14 @@ describe('fan-out benchmark', () => {
       { kind: 'slow', clients: 50, rate: 5 },
     ]);
     expect(picked.durationS).toBe(3);
+  });
+
+  it('should give the clients enough load generators to keep up with their deliveries', () => {
+    expect(defaultGenerators({ clients: 1_000, rate: 10 })).toBe(1);
+    expect(defaultGenerators({ clients: 1_000, rate: 100 })).toBe(2);
+    expect(defaultGenerators({ clients: 5_000, rate: 1 })).toBe(1);
+    expect(defaultGenerators({ clients: 10_000, rate: 10 })).toBe(2);
+    expect(defaultGenerators({ clients: 10_000, rate: 100 })).toBe(17);
   });
 
   it.each([

@@ -20,6 +20,7 @@ import { factKey } from './storeInputs.js';
 import { KeyHashSet } from './KeyHashSet.js';
 import type { DuckDbStateKeys } from './duckDbStateKeys.js';
 import { FEW_ROWS, insertFewRows, type RowWriter } from './duckDbRowInserts.js';
+import { readPreparedRows } from './duckDbPreparedReads.js';
 
 /*
  * The statements of one apply, each set-based: rows go into a TEMP staging table through the appender
@@ -176,15 +177,20 @@ export async function upsertStates(connection: DuckDBConnection, writesByState: 
   }
 }
 
-/** Current rows of the keys, ordered by key; the key list travels as one LIST parameter. */
+/**
+ * Current rows of the keys, ordered by key, through prepared statements (`duckDbPreparedReads.ts`): one
+ * key (an entity fetch's usual read) is an equality on the key, several travel as one LIST parameter.
+ */
 export async function readStateRows(connection: DuckDBConnection, state: string, keys: string[]): Promise<StateRow[]> {
-  if (keys.length === 0) return [];
-  const rows = await readRows(
-    connection,
-    `SELECT key, value, updated_at FROM ${stateTable(state)} WHERE key IN (SELECT unnest($1)) ORDER BY key`,
-    [listValue([...new Set(keys)])],
-    [LIST(VARCHAR)],
-  );
+  const unique = [...new Set(keys)];
+  if (unique.length === 0) return [];
+  const table = stateTable(state);
+  const rows =
+    unique.length === 1
+      ? await readPreparedRows(connection, `SELECT key, value, updated_at FROM ${table} WHERE key = $1`, (statement) => statement.bindVarchar(1, unique[0]))
+      : await readPreparedRows(connection, `SELECT key, value, updated_at FROM ${table} WHERE key IN (SELECT unnest($1)) ORDER BY key`, (statement) =>
+          statement.bindList(1, listValue(unique), LIST(VARCHAR)),
+        );
   return rows.map(decodeStateRow);
 }
 

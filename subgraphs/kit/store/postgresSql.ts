@@ -141,26 +141,41 @@ export const raiseWatermarkSql = (names: SchemaNames): string =>
  * other: incoming sums are never NULL (an absent sum is sent as 0), a stored one may be (a column added by
  * migration); LEAST/GREATEST already skip NULLs in PostgreSQL.
  *
- * With sketch columns the statement also returns every row's stored sketches: its DO UPDATE has locked the
- * row until commit, so they are the latest committed and the merge written back (see `upsertRollups` in
- * postgresWrites.ts) loses no other replica's. A layout whose only measures are sketches sets a sketch to
- * itself, because DO NOTHING would lock nothing.
+ * Parameters: `$1` buckets, one text array per dimension, one double array per measure, then one bytea
+ * array per sketch column (the batch's encoded sketches). Rows are locked in key order by the statement's
+ * own `ORDER BY` (bytes, like every other write; see postgresWrites.ts), so the caller need not sort them.
+ *
+ * A new row is inserted with the batch's sketches as they are. A row that existed keeps its stored
+ * sketches, and the statement returns them (with the row's key) for the rows that existed only: its DO
+ * UPDATE has locked those rows until commit, so the stored sketches are the latest committed and the merge
+ * written back (see `upsertRollups` in postgresWrites.ts) loses no other replica's. "Existed" is read from
+ * the new row version's `xmax`, which is 0 for an inserted row and the updating transaction for an updated
+ * one (pinned by test/kit/postgresStore.test.ts). A layout whose only measures are sketches sets a sketch
+ * to itself, because DO NOTHING would lock nothing.
  */
 export function upsertRollupSql(names: SchemaNames, layout: RollupLayout, grain: StoredGrain): string {
   const columns = Object.keys(layout.columns);
-  const all = ['bucket', ...layout.dimensions.map(ident), ...columns.map(ident)].join(', ');
+  const sketches = Object.keys(layout.sketches ?? {}).map(ident);
+  const all = ['bucket', ...layout.dimensions.map(ident), ...columns.map(ident), ...sketches].join(', ');
   const arrays = [
     '$1::timestamptz[]',
     ...layout.dimensions.map((_, i) => `$${i + 2}::text[]`),
     ...columns.map((_, i) => `$${i + 2 + layout.dimensions.length}::double precision[]`),
+    ...sketches.map((_, i) => `$${i + 2 + layout.dimensions.length + columns.length}::bytea[]`),
   ];
+  const aliases = ['b', ...layout.dimensions.map((_, i) => `d${i}`), ...columns.map((_, i) => `c${i}`), ...sketches.map((_, i) => `s${i}`)];
+  const order = ['b', ...layout.dimensions.map((_, i) => `d${i} COLLATE "C"`)].join(', ');
   const sets = columns.map((column) => `${ident(column)} = ${mergeSql(layout.columns[column], `t.${ident(column)}`, `EXCLUDED.${ident(column)}`)}`);
-  const sketches = Object.keys(layout.sketches ?? {}).map(ident);
   if (sets.length === 0 && sketches.length > 0) sets.push(`${sketches[0]} = t.${sketches[0]}`);
   const action = sets.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${sets.join(', ')}`;
-  const returning = sketches.length === 0 ? '' : `\n    RETURNING ${['bucket', ...layout.dimensions.map(ident), ...sketches].map((c) => `t.${c}`).join(', ')}`;
-  return `INSERT INTO ${names.rollup(layout.name, grain)} AS t (${all}) SELECT * FROM unnest(${arrays.join(', ')})
-    ON CONFLICT (${rollupKey(layout)}) ${action}${returning}`;
+  const insert = `INSERT INTO ${names.rollup(layout.name, grain)} AS t (${all})
+    SELECT * FROM unnest(${arrays.join(', ')}) AS k(${aliases.join(', ')}) ORDER BY ${order}
+    ON CONFLICT (${rollupKey(layout)}) ${action}`;
+  if (sketches.length === 0) return insert;
+  const key = ['bucket', ...layout.dimensions.map(ident)];
+  return `WITH merged AS (${insert}
+    RETURNING ${[...key, ...sketches].map((c) => `t.${c}`).join(', ')}, t.xmax::text <> '0' AS "row existed")
+    SELECT ${[...key, ...sketches].join(', ')} FROM merged WHERE "row existed"`;
 }
 
 /** Rows as arrays: the key columns (`$1` buckets, then one array per dimension) unnested as k(b, d0, d1...). */

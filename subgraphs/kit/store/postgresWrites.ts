@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { STORED_GRAINS, type RollupLayout, type StateRow, type StateWrite, type StoredFact, type StoredGrain } from './Store.js';
-import { mergeStoredSketches, type SketchRow } from './sketchRows.js';
+import { mergeStoredSketches, sketchRowKey, type SketchRow } from './sketchRows.js';
+import { byteaArray, numberArray, textArray, timestampArray } from './postgresArrayLiteral.js';
 import type { MergedRollupTable } from './mergeRollupDeltas.js';
 import {
   insertFactsSql,
@@ -72,30 +73,39 @@ export function decodeStateRow(row: { key: string; value: Record<string, unknown
   return { key: row.key, value: row.value, updatedAt: row.updated_at };
 }
 
-/** Merges pre-merged rollup rows; `layouts` gives the global table order. */
+/**
+ * Merges pre-merged rollup rows; `layouts` gives the global table order. The statement sorts each chunk
+ * itself (see `upsertRollupSql`); only a table of more than one chunk is sorted here, so the chunks follow
+ * one another in key order too.
+ */
 export async function upsertRollups(client: PoolClient, names: SchemaNames, tables: MergedRollupTable[], layouts: readonly RollupLayout[]): Promise<void> {
   const order = (table: MergedRollupTable) => layouts.indexOf(table.layout) * STORED_GRAINS.length + STORED_GRAINS.indexOf(table.grain);
   for (const { layout, grain, rows } of [...tables].sort((a, b) => order(a) - order(b))) {
     // An absent sum contributes 0; an absent min/max contributes nothing (NULL, which the merge skips).
     const absent = Object.values(layout.columns).map((kind) => (kind === 'sum' ? 0 : null));
-    const sorted = [...rows].sort(compareRows);
+    const sketchCount = Object.keys(layout.sketches ?? {}).length;
+    const sorted = rows.length > CHUNK ? [...rows].sort(compareRows) : rows;
     const sql = upsertRollupSql(names, layout, grain);
     for (let start = 0; start < sorted.length; start += CHUNK) {
       const chunk = sorted.slice(start, start + CHUNK);
-      // With sketch columns the upsert returns the rows' stored sketches, read under the row locks it holds
-      // until commit (see `upsertRollupSql`): no other replica can write them before this transaction ends.
+      const encoded = Array.from({ length: sketchCount }, (_, s) => chunk.map((row) => row.sketches?.[s]?.encode() ?? null));
+      // With sketch columns the upsert returns the stored sketches of the rows that existed, read under the
+      // row locks it holds until commit (see `upsertRollupSql`): no other replica can write them before
+      // this transaction ends. New rows already hold the batch's sketches.
       const { rows: stored } = await client.query<unknown[]>({
         text: sql,
         values: [
-          chunk.map((row) => timestampParam(row.bucket)),
-          ...layout.dimensions.map((_, d) => chunk.map((row) => row.dims[d])),
-          ...absent.map((fallback, c) => chunk.map((row) => row.values[c] ?? fallback)),
+          timestampArray(chunk.map((row) => row.bucket)),
+          ...layout.dimensions.map((_, d) => textArray(chunk.map((row) => row.dims[d]))),
+          ...absent.map((fallback, c) => numberArray(chunk.map((row) => row.values[c] ?? fallback))),
+          ...encoded.map(byteaArray),
         ],
         rowMode: 'array',
       });
-      if (layout.sketches) {
-        const touched = chunk.filter((row) => row.sketches?.some(Boolean));
+      if (sketchCount > 0 && stored.length > 0) {
         const before = stored.map((row) => decodeSketchRow(row, layout.dimensions.length));
+        const existed = new Set(before.map((row) => sketchRowKey(row.bucket, row.dims)));
+        const touched = chunk.filter((row) => row.sketches?.some(Boolean) && existed.has(sketchRowKey(row.bucket, row.dims)));
         await writeSketchRows(client, names, layout, grain, mergeStoredSketches(layout, touched, before));
       }
     }
@@ -110,7 +120,7 @@ export function decodeSketchRow(row: unknown[], dimensions: number): SketchRow {
   };
 }
 
-/** Sets the sketches of existing rows, in key order like every other write. */
+/** Sets the sketches of existing rows, which the caller holds locked already (see the comment inside). */
 export async function writeSketchRows(
   client: PoolClient,
   names: SchemaNames,
@@ -118,14 +128,15 @@ export async function writeSketchRows(
   grain: StoredGrain,
   rows: readonly SketchRow[],
 ): Promise<void> {
-  const sorted = [...rows].sort(compareRows);
+  // The rows are locked already (by the upsert, or by the repair's lock on the facts), so their order
+  // here cannot deadlock.
   const sql = writeSketchesSql(names, layout, grain);
-  for (let start = 0; start < sorted.length; start += CHUNK) {
-    const chunk = sorted.slice(start, start + CHUNK);
+  for (let start = 0; start < rows.length; start += CHUNK) {
+    const chunk = rows.slice(start, start + CHUNK);
     await client.query(sql, [
-      chunk.map((row) => timestampParam(row.bucket)),
-      ...layout.dimensions.map((_, d) => chunk.map((row) => row.dims[d])),
-      ...Object.keys(layout.sketches ?? {}).map((_, c) => chunk.map((row) => (row.sketches[c] ? Buffer.from(row.sketches[c]) : null))),
+      timestampArray(chunk.map((row) => row.bucket)),
+      ...layout.dimensions.map((_, d) => textArray(chunk.map((row) => row.dims[d]))),
+      ...Object.keys(layout.sketches ?? {}).map((_, c) => byteaArray(chunk.map((row) => row.sketches[c]))),
     ]);
   }
 }
