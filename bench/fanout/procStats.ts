@@ -8,11 +8,18 @@ import { readFileSync } from 'node:fs';
 
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-/** User + system CPU time of `pid` in milliseconds. */
-export function cpuMs(pid: number): number {
+/**
+ * The fields of `/proc/<pid>/stat` after the command name (which may hold spaces, so they start at the
+ * last ')'): index 0 is field 3 (state), so field n is at n - 3.
+ */
+function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start at the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** User + system CPU time of `pid` in milliseconds (fields 14 and 15). */
+export function cpuMs(pid: number): number {
+  const fields = statFields(pid);
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
@@ -24,9 +31,7 @@ export function rssBytes(pid: number): number {
 
 /** Seconds since process `pid` started (its start time in /proc/<pid>/stat against /proc/uptime). */
 export function processAgeS(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces), 1-based from field 3: start time is field 22.
-  const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const startTicks = Number(statFields(pid)[19]); // field 22, start time
   const uptimeS = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
   return uptimeS - startTicks / CLOCK_TICKS;
 }
