@@ -1,4 +1,4 @@
-import { readVarint, unzigzag, writeVarint, zigzag, type Reader } from './QuantileBins.js';
+import { readStoredBins, readVarint, writeVarint, zigzag, type Reader, type StoredBinSink } from './QuantileBins.js';
 
 /**
  * Bin counts of one sign summed over many stored sketches, for `QuantileSketch.mergeBytes`: one
@@ -6,7 +6,7 @@ import { readVarint, unzigzag, writeVarint, zigzag, type Reader } from './Quanti
  * range the last one touched, so merging a key's stored sketch with its delta sketches allocates nothing
  * but the bytes it returns (issue #16: a compaction merges tens of thousands of such keys).
  */
-export class QuantileBinSums {
+export class QuantileBinSums implements StoredBinSink {
   /** The count of key `offset + i` at `i`. */
   private counts = new Float64Array(1024);
   private offset = -512;
@@ -29,27 +29,17 @@ export class QuantileBinSums {
    * checks and errors (varints whole, keys ascending, a safe total). Returns the count added.
    */
   addStored(reader: Reader): number {
-    const size = readVarint(reader);
-    let key = 0;
-    let total = 0;
-    for (let i = 0; i < size; i++) {
-      if (i === 0) key = unzigzag(readVarint(reader));
-      else {
-        const gap = readVarint(reader);
-        if (gap === 0) throw new Error('quantile sketch: keys out of order');
-        key += gap;
-      }
-      const count = readVarint(reader);
-      total += count;
-      if (key < this.offset || key >= this.offset + this.counts.length) this.cover(key);
-      const at = key - this.offset;
-      if (this.counts[at] === 0 && count > 0) this.occupied++;
-      this.counts[at] += count;
-      if (key < this.low) this.low = key;
-      if (key > this.high) this.high = key;
-    }
-    if (!Number.isSafeInteger(total)) throw new Error('quantile sketch: count out of range');
-    return total;
+    return readStoredBins(reader, readVarint(reader), this);
+  }
+
+  /** Adds `count` to key `key` (`StoredBinSink`, called by `readStoredBins`). */
+  add(key: number, count: number): void {
+    if (key < this.offset || key >= this.offset + this.counts.length) this.cover(key);
+    const at = key - this.offset;
+    if (this.counts[at] === 0 && count > 0) this.occupied++;
+    this.counts[at] += count;
+    if (key < this.low) this.low = key;
+    if (key > this.high) this.high = key;
   }
 
   /** Appends the summed bins in `QuantileBins.write`'s form: the occupied bins, each key (gap) and count. */

@@ -57,19 +57,9 @@ export class QuantileBins {
     bins.bytes = reader.bytes;
     bins.at = reader.at;
     bins.stored = size;
-    let key = 0;
-    for (let i = 0; i < size; i++) {
-      if (i === 0) key = unzigzag(readVarint(reader));
-      else {
-        const gap = readVarint(reader);
-        if (gap === 0) throw new Error('quantile sketch: keys out of order');
-        key += gap;
-      }
-      if (i === 0) bins.low = key;
-      bins.count += readVarint(reader);
-    }
-    bins.high = size > 0 ? key : -Infinity;
-    if (!Number.isSafeInteger(bins.count)) throw new Error('quantile sketch: count out of range');
+    bins.count = readStoredBins(reader, size);
+    bins.low = walkedLow;
+    bins.high = walkedHigh;
     return bins;
   }
 
@@ -316,6 +306,41 @@ export class QuantileBins {
     }
     return at;
   }
+}
+
+/** Receives each bin {@link readStoredBins} walks, keys ascending. */
+export interface StoredBinSink {
+  add(key: number, count: number): void;
+}
+
+/** The first and last key the last {@link readStoredBins} walked (Infinity/-Infinity: none): module variables, so a walk allocates nothing. */
+let walkedLow = Infinity;
+let walkedHigh = -Infinity;
+
+/**
+ * Walks the `size` bins `QuantileBins.write` wrote at `reader.at` (after their count) and moves past them,
+ * checking every varint, that keys ascend and that the counts sum to a safe integer; `sink`, if given,
+ * gets each bin. Returns the summed count. The one reader of the stored bins both `QuantileBins.read`
+ * and `QuantileBinSums.addStored` go through.
+ */
+export function readStoredBins(reader: Reader, size: number, sink?: StoredBinSink): number {
+  let key = 0;
+  let total = 0;
+  walkedLow = Infinity;
+  for (let i = 0; i < size; i++) {
+    if (i === 0) walkedLow = key = unzigzag(readVarint(reader));
+    else {
+      const gap = readVarint(reader);
+      if (gap === 0) throw new Error('quantile sketch: keys out of order');
+      key += gap;
+    }
+    const count = readVarint(reader);
+    total += count;
+    sink?.add(key, count);
+  }
+  walkedHigh = size > 0 ? key : -Infinity;
+  if (!Number.isSafeInteger(total)) throw new Error('quantile sketch: count out of range');
+  return total;
 }
 
 /** Where `readVarint` reads. */
