@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'graphql';
 import { z } from 'zod';
 import { defineDataProduct } from '../../subgraphs/kit/defineDataProduct.js';
+import type { Contribution } from '../../subgraphs/kit/productDeclaration.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
 import { storeRollupLayouts } from '../../subgraphs/kit/rollups/storeRollupLayouts.js';
 import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
@@ -405,21 +406,27 @@ describeIfPostgres('PostgresStore', () => {
       );
     }, 240_000); // ~70 s alone; the sketch columns and a loaded machine can double it
 
-    it('should lose no sketch merge of racing replicas when a rollup has only sketch measures', async () => {
-      // No numeric column to merge: the upsert must still lock the row it meets before the sketch is read.
-      const visits = defineDataProduct({
+    /** Page visits with distinct visitors (a sketch), and a visit count beside it when `countVisits`. */
+    const visitsProduct = ({ countVisits }: { countVisits: boolean }) =>
+      defineDataProduct({
         typeDefs: SALES_TYPEDEFS,
         descriptor: { ...sales.descriptor, id: 'test.visits', name: 'Visits' },
         facts: { Visited: z.object({ page: z.string(), visitor: z.string() }) },
         rollups: {
           visits: {
             dimensions: ['page'],
-            measures: { visitors: 'distinct' },
-            contributions: { Visited: (v) => ({ dims: { page: v.page }, values: { visitors: v.visitor } }) },
+            measures: countVisits ? { visits: 'count', visitors: 'distinct' } : { visitors: 'distinct' },
+            contributions: {
+              Visited: (v): Contribution => ({ dims: { page: v.page }, values: countVisits ? { visits: 1, visitors: v.visitor } : { visitors: v.visitor } }),
+            },
           },
         },
         resolvers: () => ({}),
       });
+
+    it('should lose no sketch merge of racing replicas when a rollup has only sketch measures', async () => {
+      // No numeric column to merge: the upsert must still lock the row it meets before the sketch is read.
+      const visits = visitsProduct({ countVisits: false });
       const visitsLayout: StoreLayout = { rollups: storeRollupLayouts(visits.rollups!), states: [] };
       const shared = uniqueSchema('mesh_test_visits');
       const replicas = await Promise.all([openStore(shared, visitsLayout), openStore(shared, visitsLayout)]);
@@ -441,19 +448,7 @@ describeIfPostgres('PostgresStore', () => {
     });
 
     it('should count a sketch once whether its row is new to the batch or already stored', async () => {
-      const visits = defineDataProduct({
-        typeDefs: SALES_TYPEDEFS,
-        descriptor: { ...sales.descriptor, id: 'test.visits', name: 'Visits' },
-        facts: { Visited: z.object({ page: z.string(), visitor: z.string() }) },
-        rollups: {
-          visits: {
-            dimensions: ['page'],
-            measures: { visits: 'count', visitors: 'distinct' },
-            contributions: { Visited: (v) => ({ dims: { page: v.page }, values: { visits: 1, visitors: v.visitor } }) },
-          },
-        },
-        resolvers: () => ({}),
-      });
+      const visits = visitsProduct({ countVisits: true });
       const visitsLayout: StoreLayout = { rollups: storeRollupLayouts(visits.rollups!), states: [] };
       const shared = uniqueSchema('mesh_test_visits');
       const one = await openStore(shared, visitsLayout);
