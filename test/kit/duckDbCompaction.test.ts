@@ -75,38 +75,20 @@ async function expectReadsMatch(store: DuckDbStore, facts: StoredFact[]): Promis
   for (const q of QUERIES) expect(await store.queryBuckets(q)).toEqual(expectedRows(deltas, q));
 }
 
-/**
- * How many delta rows are pending, read on a connection of the test's own after the store closed: the
- * rows of the orders family's delta table (minute rows only: the hour and day grains derive from them),
- * plus one for each table of the format before families still there.
- */
+/** How many delta rows are pending, read on a connection of the test's own after the store closed. */
 async function pendingDeltaRows(path: string): Promise<number> {
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
   try {
     const rows = await connection.runAndReadAll(
-      `SELECT (SELECT count(*) FROM deltas_orders) + (SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, 'delta_orders_'))`,
+      // Minute rows only: the hour and day grains derive from them.
+      `SELECT (SELECT count(*) FROM delta_orders_minute) + (SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('delta_orders_hour', 'delta_orders_day'))`,
     );
     return Number(rows.getRows()[0][0]);
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
-}
-
-/**
- * Rewrites the closed store's pending deltas in the format before delta families: one table per rollup
- * table at its finest grain (`delta_<table>_<grain>`, in layout column order, no `_rollup`), the family
- * tables gone.
- */
-async function splitIntoPerTableDeltas(path: string, layout: StoreLayout): Promise<void> {
-  const statements = layout.rollups.map((rollup) => {
-    const columns = ['bucket', ...rollup.dimensions, ...Object.keys(rollup.columns), ...Object.keys(rollup.sketches ?? {}), '_seq'];
-    return `CREATE TABLE delta_${rollup.name}_${rollup.finestGrain ?? 'minute'} AS
-      SELECT ${columns.join(', ')} FROM deltas_${rollup.projectionOf ?? rollup.name} WHERE _rollup = '${rollup.name}'`;
-  });
-  const families = layout.rollups.filter((rollup) => rollup.projectionOf === undefined);
-  await onFile(path, [...statements, ...families.map((rollup) => `DROP TABLE deltas_${rollup.name}`)]);
 }
 
 // --- tests ---------------------------------------------------------------------------------------------
@@ -139,13 +121,18 @@ describe('DuckDbStore rollup deltas', () => {
   it('should fold hour and day delta tables left by a file from before coarser grains were derived, each into its own grain once', async () => {
     const { path, facts } = await closedWithPendingDeltas(12, 100);
     // What the earlier layout left pending: the same deltas at every grain, each grain in a table of its own.
-    await splitIntoPerTableDeltas(path, LAYOUT);
-    await onFile(
-      path,
-      ['hour', 'day'].map(
-        (grain) => `CREATE TABLE delta_orders_${grain} AS SELECT date_trunc('${grain}', bucket) AS bucket, * EXCLUDE (bucket) FROM delta_orders_minute`,
-      ),
-    );
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    try {
+      for (const grain of ['hour', 'day']) {
+        await connection.run(
+          `CREATE TABLE delta_orders_${grain} AS SELECT date_trunc('${grain}', bucket) AS bucket, * EXCLUDE (bucket) FROM delta_orders_minute`,
+        );
+      }
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
 
     let store = await openStore();
     await expectReadsMatch(store, facts);
@@ -364,31 +351,19 @@ async function expectProjectionReadsMatch(store: DuckDbStore, facts: StoredFact[
   expect(await store.queryBuckets(query([T0, T0 + 2 * DAY], { rollup: 'orders__by' }))).toEqual([]);
 }
 
-/**
- * The delta tables in the file (family tables and any of the format before families) with their row
- * counts, and the rows of each rollup table in its family's table; read on a connection of the test's own.
- */
-async function deltaTables(path: string): Promise<{ tables: Record<string, number>; members: Record<string, number> }> {
+/** The delta tables in the file and their row counts, read on a connection of the test's own. */
+async function deltaTables(path: string): Promise<Record<string, number>> {
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
   try {
     const names = (
-      await connection.runAndReadAll(
-        `SELECT table_name FROM duckdb_tables() WHERE (starts_with(table_name, 'delta_') OR starts_with(table_name, 'deltas_')) AND table_name <> 'delta_fence'`,
-      )
+      await connection.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, 'delta_') AND table_name <> 'delta_fence'`)
     )
       .getRows()
       .map(([name]) => String(name));
-    const tables: Record<string, number> = {};
-    const members: Record<string, number> = {};
-    for (const name of names) {
-      tables[name] = Number((await connection.runAndReadAll(`SELECT count(*) FROM ${name}`)).getRows()[0][0]);
-      if (!name.startsWith('deltas_')) continue;
-      for (const [member, count] of (await connection.runAndReadAll(`SELECT _rollup, count(*) FROM ${name} GROUP BY 1`)).getRows()) {
-        members[String(member)] = Number(count);
-      }
-    }
-    return { tables, members };
+    const counts: Record<string, number> = {};
+    for (const name of names) counts[name] = Number((await connection.runAndReadAll(`SELECT count(*) FROM ${name}`)).getRows()[0][0]);
+    return counts;
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -436,11 +411,9 @@ describe('DuckDbStore projection deltas (finest grain: the hour)', () => {
       await expectProjectionReadsMatch(store, all);
     }
     await closeStore(store);
-    const { tables, members } = await deltaTables(path);
-    // One delta table for the rollup and its projections, each table's rows at its finest grain; the rows
-    // pending are the last two batches'.
-    expect(Object.keys(tables)).toEqual(['deltas_orders']);
-    expect(Object.keys(members).sort()).toEqual(['orders', 'orders__by', 'orders__by__region']);
+    const tables = await deltaTables(path);
+    // One delta table per rollup table, at its finest grain; the rows pending are the last two batches'.
+    expect(Object.keys(tables).sort()).toEqual(['delta_orders__by__region_hour', 'delta_orders__by_hour', 'delta_orders_minute']);
     // Exactly the hour rows each of the last two batches made, merged per batch.
     let hourRows = 0;
     for (const batch of [all.slice(300, 450), all.slice(450)]) {
@@ -448,49 +421,13 @@ describe('DuckDbStore projection deltas (finest grain: the hour)', () => {
       expect(deltas.every((d) => d.grain === (d.rollup === 'orders' ? 'minute' : 'hour'))).toBe(true);
       hourRows += deltas.filter((d) => d.rollup === 'orders__by').length;
     }
-    expect(members.orders__by).toBe(hourRows);
+    expect(tables.delta_orders__by_hour).toBe(hourRows);
     expect(hourRows).toBeLessThan(300);
 
     const reopened = await openStore({}, PROJECTION_STORE_LAYOUT);
     await expectProjectionReadsMatch(reopened, all); // folded at init into hour and day
     await reopened.compact();
     await expectProjectionReadsMatch(reopened, all);
-  });
-
-  it('should fold the per-table delta tables of the format before families at init, and write one family table from then on', async () => {
-    const path = join(temp.dir, 'product.duckdb');
-    let store = await openStore({}, PROJECTION_STORE_LAYOUT);
-    const facts = customerOrders(300, 41);
-    await store.apply(facts.slice(0, 120), projectWithProjections);
-    await store.compact();
-    await store.apply(facts.slice(120), projectWithProjections);
-    await closeStore(store);
-    await splitIntoPerTableDeltas(path, PROJECTION_STORE_LAYOUT);
-    const before = await deltaTables(path);
-    expect(Object.keys(before.tables).sort()).toEqual(['delta_orders__by__region_hour', 'delta_orders__by_hour', 'delta_orders_minute']);
-    expect(Object.values(before.tables).every((rows) => rows > 0)).toBe(true);
-
-    store = await openStore({}, PROJECTION_STORE_LAYOUT);
-    await expectProjectionReadsMatch(store, facts); // folded once at init: a day counted twice would fail here
-    const more = customerOrders(60, 42);
-    await store.apply(more, projectWithProjections);
-    await expectProjectionReadsMatch(store, [...facts, ...more]);
-    await closeStore(store);
-    const after = await deltaTables(path);
-    expect(Object.keys(after.tables)).toEqual(['deltas_orders']);
-    expect(Object.keys(after.members).sort()).toEqual(['orders', 'orders__by', 'orders__by__region']);
-  });
-
-  it('should refuse at init a projection that cannot share its rollup delta table, with what is wrong', async () => {
-    const [rollup, projection] = PROJECTION_STORE_LAYOUT.rollups;
-    const refused = async (rollups: StoreLayout['rollups'], message: RegExp) => {
-      const store = await DuckDbStore.open({ path: ':memory:', compactIdleMs: 0 });
-      opened.push(store);
-      await expect(store.init({ rollups, states: [] })).rejects.toThrow(message);
-    };
-    await refused([projection], /projection of orders, which is not a rollup declared before it/);
-    await refused([rollup, { ...projection, dimensions: ['customer'] }], /must have dimensions among orders's and the same measures and sketches/);
-    await refused([rollup, { ...projection, columns: { ...projection.columns, extra: 'sum' } }], /the same measures and sketches/);
   });
 
   it('should fold projection delta tables left by a file that kept every grain, each into its own grain once', async () => {
@@ -501,10 +438,8 @@ describe('DuckDbStore projection deltas (finest grain: the hour)', () => {
     await store.compact();
     await store.apply(facts.slice(100), projectWithProjections);
     await closeStore(store);
-    // What the earlier layout left: a delta table per rollup table, and for a projection an empty minute
-    // delta table and a day table beside the hour one (the same deltas at each grain); the rollup's own
-    // hour and day tables as well.
-    await splitIntoPerTableDeltas(path, PROJECTION_STORE_LAYOUT);
+    // What the earlier layout left: an empty minute delta table and a day table beside the hour one (the
+    // same deltas at each grain); the rollup's own hour and day tables as well.
     const statements = ['orders__by', 'orders__by__region'].flatMap((projection) => [
       `CREATE TABLE delta_${projection}_minute AS SELECT * FROM delta_${projection}_hour WHERE false`,
       `CREATE TABLE delta_${projection}_day AS SELECT date_trunc('day', bucket) AS bucket, * EXCLUDE (bucket) FROM delta_${projection}_hour`,
@@ -519,7 +454,7 @@ describe('DuckDbStore projection deltas (finest grain: the hour)', () => {
     store = await openStore({}, PROJECTION_STORE_LAYOUT);
     await expectProjectionReadsMatch(store, facts); // a day counted twice (hour deltas derived and day deltas) would fail here
     await closeStore(store);
-    expect(await deltaTables(path)).toEqual({ tables: { deltas_orders: 0 }, members: {} });
+    expect(await deltaTables(path)).toEqual({ delta_orders__by__region_hour: 0, delta_orders__by_hour: 0, delta_orders_minute: 0 });
     store = await openStore({}, PROJECTION_STORE_LAYOUT);
     await expectProjectionReadsMatch(store, facts);
   });

@@ -282,7 +282,7 @@ export class DuckDbStore implements Store {
         const session = duckDbRepairSession(connection, this.states, this.stateKeys);
         const projection = assertProjection(await project(applied, sessionStateReader(session, this.states), { finestGrainOnly: true }));
         // Coarser deltas a projector returns anyway are checked, then left out: they derive from each table's finest ones.
-        appended = await appendRollupDeltas(connection, checkedDeltaTables(projection.deltas, this.rollups), seq, this.rollups);
+        appended = await appendRollupDeltas(connection, checkedDeltaTables(projection.deltas, this.rollups), seq);
         await upsertStates(connection, mergeStateWrites(projection.states, this.states), this.stateKeys);
         // A batch of facts older than the watermark (a backfill, late facts) leaves it where it is.
         const latest = latestTime(applied);

@@ -8,12 +8,8 @@ import { mergeStoredBytes, sketchColumns } from './sketchRows.js';
 /*
  * Rollup deltas of the embedded store. An apply appends each batch's pre-merged rows at a rollup table's
  * finest grain (`finestGrain`: the minute for a rollup, the hour for a projection) to one delta table per
- * declared rollup, shared by its projections and zone-day tables (its *family*, {@link deltaFamily}): each
- * row names the table it belongs to (`_rollup`), and a projection's row leaves the dimensions it lacks
- * empty. No primary key, so no ART index upkeep and no ON CONFLICT per row (that upkeep was most of an
- * apply's cost in DuckDB, see docs/architecture.md "Embedded store write path"); one table per family, so
- * a single-fact apply writes its six rollup rows in one statement instead of one per table (each small
- * statement costs DuckDB about a quarter of a millisecond of CPU, issue #9). The coarser grains
+ * rollup table: no primary key, so no ART index upkeep and no ON CONFLICT per row (that upkeep was most
+ * of an apply's cost in DuckDB, see docs/architecture.md "Embedded store write path"). The coarser grains
  * have no delta rows of their own: a coarser bucket is the merge of its finer buckets, so reads and
  * compactions take the finest delta rows with their bucket truncated to the grain (a projection's day
  * rows from its hour deltas); a grain finer than the finest (a projection's minute) has no deltas at all.
@@ -62,47 +58,10 @@ function foldedGrains(layout: RollupLayout, which: FoldedGrains): readonly Store
 const pastFence = (table: string, grain: StoredGrain): string => `(SELECT * FROM ${table} WHERE _seq > ${fenceOf(grain)})`;
 
 /**
- * The declared rollup whose delta table a rollup table's deltas go to: a projection's (and a zone-day
- * table's) rollup, or the rollup itself. `assertDeltaFamilies` checks that the layout allows it.
+ * The delta table of a rollup grain; `delta_` names no other table of the store. Only the finest grain's
+ * exists now; the others are left by files written before (`resetDeltaTables` folds and drops them).
  */
-export const deltaFamily = (layout: RollupLayout): string => layout.projectionOf ?? layout.name;
-
-/**
- * The delta table of a family (see {@link deltaFamily}); `deltas_` names no other table of the store, and
- * no table of the earlier per-table format (`delta_<table>_<grain>`, see {@link legacyDeltaTable}).
- */
-export const familyDeltaTable = (family: string): string => ident(`deltas_${family}`);
-
-/**
- * A delta table of the format before families: one per rollup table and grain. Only the finest grain's was
- * written last; older files also hold the others. `resetDeltaTables` folds and drops them at `init`.
- */
-const legacyDeltaTable = (rollup: string, grain: StoredGrain): string => ident(`delta_${rollup}_${grain}`);
-
-/** A rollup table's rows of its family's delta table: the condition that picks them. */
-const memberRows = (layout: RollupLayout): string => `_rollup = '${layout.name}'`;
-
-/**
- * Refuses a layout whose projections cannot share their rollup's delta table: a projection must name a
- * rollup of the layout, declared before it, with its dimensions among the rollup's and the same measures
- * and sketches (what `rollups/storeRollupLayouts.ts` makes).
- */
-export function assertDeltaFamilies(rollups: readonly RollupLayout[]): void {
-  const seen = new Map<string, RollupLayout>();
-  for (const layout of rollups) {
-    if (layout.projectionOf !== undefined) {
-      const root = seen.get(layout.projectionOf);
-      const same = (a: object | undefined, b: object | undefined) => JSON.stringify(Object.entries(a ?? {})) === JSON.stringify(Object.entries(b ?? {}));
-      if (!root || root.projectionOf !== undefined) {
-        throw new Error(`rollup ${layout.name} is a projection of ${layout.projectionOf}, which is not a rollup declared before it`);
-      }
-      if (!layout.dimensions.every((d) => root.dimensions.includes(d)) || !same(layout.columns, root.columns) || !same(layout.sketches, root.sketches)) {
-        throw new Error(`projection ${layout.name} must have dimensions among ${root.name}'s and the same measures and sketches`);
-      }
-    }
-    seen.set(layout.name, layout);
-  }
-}
+export const deltaTable = (rollup: string, grain: StoredGrain): string => ident(`delta_${rollup}_${grain}`);
 
 /** The grains a layout's deltas fold into: its finest grain and the coarser ones. */
 export function derivedGrains(layout: RollupLayout): readonly StoredGrain[] {
@@ -115,45 +74,42 @@ export function derivedGrains(layout: RollupLayout): readonly StoredGrain[] {
  * sketch merges the same whatever the order and grouping, so these rows merge into the grain's buckets
  * exactly as the grain's own deltas would have.
  */
-function grainDeltas(layout: RollupLayout, grain: StoredGrain, upTo?: number, legacyTable?: string): string {
+function grainDeltas(layout: RollupLayout, grain: StoredGrain, upTo?: number): string {
   const finest = finestGrain(layout);
   const bucket = grain === finest ? 'bucket' : `date_trunc('${grain}', bucket) AS bucket`;
   const rest = [...layout.dimensions, ...Object.keys(layout.columns), ...Object.keys(layout.sketches ?? {})].map(ident);
   const pending = derivedGrains(layout).includes(grain) ? `_seq > ${fenceOf(grain)}${throughSeq(upTo)}` : 'false';
-  const source = legacyTable ?? familyDeltaTable(deltaFamily(layout));
-  const member = legacyTable === undefined ? `${memberRows(layout)} AND ` : '';
-  return `(SELECT ${[bucket, ...rest].join(', ')} FROM ${source} WHERE ${member}${pending})`;
+  return `(SELECT ${[bucket, ...rest].join(', ')} FROM ${deltaTable(layout.name, finest)} WHERE ${pending})`;
 }
 
-/**
- * A family's delta table: its rollup's columns in layout order (a projection's rows leave the dimensions
- * they lack empty), the apply's sequence number and the rollup table each row belongs to; no key.
- */
-export function familyDeltaDdl(root: RollupLayout): string {
+/** A delta table has the keyed table's columns in layout order and no key. */
+export function deltaDdl(layout: RollupLayout, grain: StoredGrain): string {
   const columns = [
-    ...rollupColumnsDdl(root),
-    // Validated identifiers never start with an underscore: no layout column can be called these.
+    ...rollupColumnsDdl(layout),
+    // Validated identifiers never start with an underscore: no layout column can be called this.
     '_seq BIGINT NOT NULL',
-    '_rollup VARCHAR NOT NULL',
   ];
-  return `CREATE TABLE IF NOT EXISTS ${familyDeltaTable(root.name)} (${columns.join(', ')})`;
+  return `CREATE TABLE IF NOT EXISTS ${deltaTable(layout.name, grain)} (${columns.join(', ')})`;
 }
 
 /**
- * Readies a rollup table's deltas at `init`, once its keyed tables exist: deltas left by an earlier run
+ * Readies a rollup's delta tables at `init`, once its keyed tables exist: deltas left by an earlier run
  * (perhaps under an older layout) are folded into the keyed tables of `grains` (those the earlier run
- * kept, from the finest grain up; a grain added since starts from a finer one's keyed rows): its rows of
- * its family's delta table, and the delta tables of the format before families (one per rollup table,
- * dropped here). A file written before coarser grains were derived holds such tables at other grains than
- * the finest (a rollup's hour and day; a projection's minute, empty, and day), each the same facts at its
- * grain: then each table folds into its own grain only. `recreateFamilyDeltaTables` then makes the
- * family tables anew, once every table of a family has folded its rows.
+ * kept, from the finest grain up; a grain added since starts from a finer one's keyed rows), then the
+ * finest grain's table is created anew in the layout's column order, the order the appender writes in.
+ * A file written before coarser grains were derived also holds delta tables of other grains than the
+ * finest (a rollup's hour and day; a projection's minute, empty, and day), each the same facts at its
+ * grain: then each table folds into its own grain only, and all are dropped.
  */
 export async function resetDeltaTables(connection: DuckDBConnection, layout: RollupLayout, grains: readonly StoredGrain[]): Promise<void> {
   const existing = new Map<StoredGrain, Set<string>>();
   for (const grain of STORED_GRAINS) {
-    const columns = await tableColumns(connection, `delta_${layout.name}_${grain}`);
-    if (columns.size > 0) existing.set(grain, columns);
+    const columnRows = await readRows(
+      connection,
+      `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
+      [`delta_${layout.name}_${grain}`],
+    );
+    if (columnRows.length > 0) existing.set(grain, new Set(columnRows.map(([name]) => String(name))));
   }
   const finest = finestGrain(layout);
   const ownGrainsOnly = [...existing.keys()].some((grain) => grain !== finest);
@@ -163,70 +119,30 @@ export async function resetDeltaTables(connection: DuckDBConnection, layout: Rol
     ...Object.keys(layout.sketches ?? {}).map((c): [string, string] => [c, 'BLOB']),
   ];
   for (const [grain, columns] of existing) {
-    const table = legacyDeltaTable(layout.name, grain);
+    const table = deltaTable(layout.name, grain);
     for (const [column, type] of wanted) if (!columns.has(column)) await connection.run(`ALTER TABLE ${table} ADD COLUMN ${ident(column)} ${type}`);
     if (ownGrainsOnly) await foldDeltas(connection, layout, grain, pastFence(table, grain));
-    else for (const target of grains) if (derived.includes(target)) await foldDeltas(connection, layout, target, grainDeltas(layout, target, undefined, table));
+    else for (const target of grains) if (derived.includes(target)) await foldDeltas(connection, layout, target, grainDeltas(layout, target));
     await connection.run(`DROP TABLE ${table}`);
   }
-  const familyColumns = await tableColumns(connection, `deltas_${deltaFamily(layout)}`);
-  if (familyColumns.size === 0) return;
-  const family = familyDeltaTable(deltaFamily(layout));
-  for (const [column, type] of wanted)
-    if (!familyColumns.has(column)) await connection.run(`ALTER TABLE ${family} ADD COLUMN IF NOT EXISTS ${ident(column)} ${type}`);
-  for (const target of grains) if (derived.includes(target)) await foldDeltas(connection, layout, target, grainDeltas(layout, target));
+  await connection.run(deltaDdl(layout, finest));
 }
 
 /**
- * Creates each family's delta table anew, empty, in its rollup's column order (the order the writers
- * write in), once `resetDeltaTables` folded the rows every table of the family left in it.
+ * Appends a batch's checked deltas to the delta tables, one appender per table, straight from the
+ * projector's objects; returns the rows appended. An absent sum is written as 0, an absent min/max or
+ * sketch as NULL, exactly what the keyed upsert would make of them.
  */
-export async function recreateFamilyDeltaTables(connection: DuckDBConnection, rollups: readonly RollupLayout[]): Promise<void> {
-  for (const root of rollups) {
-    if (root.projectionOf !== undefined) continue;
-    await connection.run(`DROP TABLE IF EXISTS ${familyDeltaTable(root.name)}`);
-    await connection.run(familyDeltaDdl(root));
-  }
-}
-
-/** The columns of a table of the main schema (none when there is no such table). */
-async function tableColumns(connection: DuckDBConnection, table: string): Promise<Set<string>> {
-  const rows = await readRows(
-    connection,
-    `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
-    [table],
-  );
-  return new Set(rows.map(([name]) => String(name)));
-}
-
-/**
- * Appends a batch's checked deltas to their families' delta tables, one write per family (of a few rows
- * for a single fact: one statement, see `appendRows`), straight from the projector's objects; returns the
- * rows appended. An absent sum is written as 0, an absent min/max or sketch as NULL, exactly what the
- * keyed upsert would make of them; a dimension a projection lacks as ''.
- */
-export async function appendRollupDeltas(
-  connection: DuckDBConnection,
-  tables: readonly CheckedDeltaTable[],
-  seq: number,
-  rollups: ReadonlyMap<string, RollupLayout>,
-): Promise<number> {
-  const families = new Map<string, Array<{ layout: RollupLayout; delta: CheckedDeltaTable['deltas'][number] }>>();
-  for (const { layout, deltas } of tables) {
-    let rows = families.get(deltaFamily(layout));
-    if (!rows) families.set(deltaFamily(layout), (rows = []));
-    for (const delta of deltas) rows.push({ layout, delta });
-  }
-  const batch = BigInt(seq);
+export async function appendRollupDeltas(connection: DuckDBConnection, tables: readonly CheckedDeltaTable[], seq: number): Promise<number> {
   let appended = 0;
-  for (const [family, rows] of families) {
-    const root = rollups.get(family);
-    if (!root) throw new Error(`deltas for ${rows[0].layout.name} name the rollup ${family}, which the store does not have`);
-    const columns = Object.entries(root.columns);
-    const sketches = Object.keys(root.sketches ?? {});
-    await appendRows(connection, `deltas_${family}`, rows, (appender, { layout, delta }) => {
+  for (const { layout, grain, deltas } of tables) {
+    if (deltas.length === 0) continue;
+    const columns = Object.entries(layout.columns);
+    const sketches = Object.keys(layout.sketches ?? {});
+    const batch = BigInt(seq);
+    await appendRows(connection, `delta_${layout.name}_${grain}`, deltas, (appender, delta) => {
       appender.appendTimestamp(toTimestamp(delta.bucket));
-      for (const dimension of root.dimensions) appender.appendVarchar(delta.dims[dimension] ?? '');
+      for (const dimension of layout.dimensions) appender.appendVarchar(delta.dims[dimension] ?? '');
       for (const [column, kind] of columns) {
         const value = delta.values[column];
         if (value !== undefined) appender.appendDouble(value);
@@ -239,9 +155,8 @@ export async function appendRollupDeltas(
         else appender.appendNull();
       }
       appender.appendBigInt(batch);
-      appender.appendVarchar(layout.name);
     });
-    appended += rows.length;
+    appended += deltas.length;
   }
   return appended;
 }
@@ -265,12 +180,9 @@ function throughSeq(upTo: number | undefined): string {
 export async function compactDeltas(connection: DuckDBConnection, layout: RollupLayout, upTo?: number, which: FoldedGrains = 'all'): Promise<number> {
   const grains = foldedGrains(layout, which);
   if (grains.length === 0) return 0;
-  const table = familyDeltaTable(deltaFamily(layout));
+  const table = deltaTable(layout.name, finestGrain(layout));
   // The day fence is never past the fine one: past it lie the rows of every grain still to fold.
-  const [[count]] = await readRows(
-    connection,
-    `SELECT count(*) FROM ${table} WHERE ${memberRows(layout)} AND _seq > ${fenceOf(which === 'fine' ? 'hour' : 'day')}${throughSeq(upTo)}`,
-  );
+  const [[count]] = await readRows(connection, `SELECT count(*) FROM ${table} WHERE _seq > ${fenceOf(which === 'fine' ? 'hour' : 'day')}${throughSeq(upTo)}`);
   if (Number(count) === 0) return 0;
   for (const grain of grains) await foldDeltas(connection, layout, grain, grainDeltas(layout, grain, upTo));
   return Number(count);
@@ -372,8 +284,7 @@ export async function readDeltaFence(connection: DuckDBConnection): Promise<numb
 
 /** Deletes the delta rows behind both fences (after the compaction committed, in a transaction of its own). */
 export async function dropFoldedDeltas(connection: DuckDBConnection, layout: RollupLayout): Promise<void> {
-  if (layout.projectionOf !== undefined) return; // its rows are in its rollup's table, deleted with the rollup's
-  await connection.run(`DELETE FROM ${familyDeltaTable(layout.name)} WHERE _seq <= ${fenceOf('day')}`);
+  await connection.run(`DELETE FROM ${deltaTable(layout.name, finestGrain(layout))} WHERE _seq <= ${fenceOf('day')}`);
 }
 
 /** A `list()` of BLOBs as DuckDB returns it (NULL when the group had none). */

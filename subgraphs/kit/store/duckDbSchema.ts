@@ -1,14 +1,6 @@
 import type { DuckDBConnection, DuckDBListValue } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout, type StoreLayout, type StoredGrain } from './Store.js';
-import {
-  DELTA_FENCE_DDL,
-  DELTA_FENCE_MIGRATION,
-  assertDeltaFamilies,
-  moveDeltaFence,
-  readDeltaFence,
-  recreateFamilyDeltaTables,
-  resetDeltaTables,
-} from './duckDbDeltas.js';
+import { DELTA_FENCE_DDL, DELTA_FENCE_MIGRATION, moveDeltaFence, readDeltaFence, resetDeltaTables } from './duckDbDeltas.js';
 import {
   BASE_DDL,
   fromTimestamp,
@@ -28,7 +20,6 @@ import {
  * with a clear error instead of failing on the first insert.
  */
 export async function initSchema(connection: DuckDBConnection, layout: StoreLayout): Promise<void> {
-  assertDeltaFamilies(layout.rollups);
   const keyedFacts = await factsHavePrimaryKey(connection);
   if (keyedFacts) await connection.run('ALTER TABLE facts RENAME TO facts_keyed');
   for (const sql of BASE_DDL) await connection.run(sql);
@@ -59,7 +50,6 @@ export async function initSchema(connection: DuckDBConnection, layout: StoreLayo
       if (i > 0 && !kept.includes(grain)) await backfillFromFinerGrain(connection, rollup, STORED_GRAINS[i - 1], grain);
     }
   }
-  await recreateFamilyDeltaTables(connection, layout.rollups);
   // Every delta table is new and empty now: sequence numbers start again.
   await moveDeltaFence(connection, 0);
   for (const state of layout.states) await connection.run(stateDdl(state));
