@@ -64,6 +64,7 @@ import { KeyHashSet } from './KeyHashSet.js';
 import { tableCutoff } from './tableCutoff.js';
 import { DuckDbStateKeys } from './duckDbStateKeys.js';
 import { PendingDeltas } from './PendingDeltas.js';
+import { StateRowCache } from './StateRowCache.js';
 import { CheckpointSchedule, DEFAULT_CHECKPOINT_THRESHOLD, DUCKDB_AUTOMATIC_CHECKPOINT_OFF, parseSize } from './duckDbCheckpoints.js';
 
 /** Options of `DuckDbStore.open`. */
@@ -125,6 +126,13 @@ export interface DuckDbStoreOptions {
    * a checkpoint is tried again after the next write). @default console.error
    */
   onCompactionError?: (error: unknown) => void;
+  /**
+   * Keyed state rows kept after a read and served again until the store's next write (`StateRowCache`:
+   * the store is its file's only writer, so a write turn is the only thing that can change them). Entity
+   * fetches of live events read the same few rows again and again. 0 turns it off.
+   * @default 10_000
+   */
+  stateCacheRows?: number;
 }
 
 /**
@@ -158,6 +166,8 @@ export class DuckDbStore implements Store {
   private sqlPort: (SqlViews & { close(): Promise<void> }) | undefined;
   /** Hashes of every stored fact key: the idempotency check without a primary key (see `KeyHashSet`). */
   private readonly factKeys = new KeyHashSet();
+  /** State rows read lately, forgotten after every write turn (`StateRowCache`). */
+  private stateCache = new StateRowCache();
   /** What is known of the keyed states' keys without a look-up (`duckDbStateKeys.ts`). */
   private stateKeys = new DuckDbStateKeys([]);
   /** Rollup delta rows not yet compacted, per apply (`duckDbDeltas.ts`). */
@@ -213,6 +223,7 @@ export class DuckDbStore implements Store {
       compactIdleMs = 1_000,
       checkpointThreshold = DEFAULT_CHECKPOINT_THRESHOLD,
       onCompactionError,
+      stateCacheRows = 10_000,
     } = options;
     if (threads !== undefined && (!Number.isSafeInteger(threads) || threads < 1)) throw new Error(`threads must be a positive integer, got ${threads}`);
     if (!Number.isSafeInteger(compactAfterRows) || compactAfterRows < 1)
@@ -221,6 +232,7 @@ export class DuckDbStore implements Store {
       throw new Error(`compactSliceRows must be a positive integer, got ${compactSliceRows}`);
     if (!Number.isSafeInteger(compactIdleMs) || compactIdleMs < 0) throw new Error(`compactIdleMs must be a non-negative integer, got ${compactIdleMs}`);
     const checkpointBytes = parseSize(checkpointThreshold);
+    const stateCache = new StateRowCache({ maxRows: stateCacheRows }); // throws on a bad size before anything opens
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
     const config: Record<string, string> = { checkpoint_threshold: DUCKDB_AUTOMATIC_CHECKPOINT_OFF };
     if (threads !== undefined) config.threads = String(threads);
@@ -230,6 +242,7 @@ export class DuckDbStore implements Store {
     const store = new DuckDbStore(instance, connection, await instance.connect());
     store.lockedDown = Boolean(lockDown);
     store.compactAfterRows = compactAfterRows;
+    store.stateCache = stateCache;
     store.compactSliceRows = compactSliceRows;
     store.compactIdleMs = compactIdleMs;
     store.checkpoints = new CheckpointSchedule(path === ':memory:' ? null : `${path}.wal`, checkpointBytes);
@@ -363,7 +376,7 @@ export class DuckDbStore implements Store {
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {
     declaredState(this.states, state);
     // A key never written is not looked up: a look-up of many keys scans the state table.
-    return this.read((connection) => readStateRows(connection, state, this.stateKeys.mayExist(state, keys)));
+    return this.stateCache.read(state, this.stateKeys.mayExist(state, keys), (missing) => this.read((connection) => readStateRows(connection, state, missing)));
   }
 
   async listStates(query: StateListQuery): Promise<StateRow[]> {
@@ -687,10 +700,13 @@ export class DuckDbStore implements Store {
    */
   private serialize<T>(task: (connection: DuckDBConnection) => Promise<T>, internal = false): Promise<T> {
     if (this.closeRequested && !internal) return Promise.reject(new Error('DuckDbStore is closed'));
-    const run = this.queue.then(() => {
-      if (!this.connection) throw new Error('DuckDbStore is closed');
-      return task(this.connection);
-    });
+    const run = this.queue
+      .then(() => {
+        if (!this.connection) throw new Error('DuckDbStore is closed');
+        return task(this.connection);
+      })
+      // Whatever the turn wrote (or half wrote and rolled back), state rows read before it are forgotten.
+      .finally(() => this.stateCache.invalidate());
     this.queue = run.catch(() => undefined).then(() => this.checkpointIfDue());
     return run;
   }
