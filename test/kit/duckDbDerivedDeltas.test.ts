@@ -87,9 +87,7 @@ function queriesOf(layout: RollupLayout): BucketQuery[] {
 /** A row with its sketches summed up in values that do not depend on merge order. */
 function comparable(row: BucketRow): unknown {
   const sketches = Object.entries(row.sketches ?? {}).map(([column, sketch]) =>
-    sketch instanceof DistinctSketch
-      ? [column, sketch.estimate()]
-      : [column, (sketch).count, ...(sketch).quantiles([0.5, 0.95])],
+    sketch instanceof DistinctSketch ? [column, sketch.estimate()] : [column, sketch.count, ...sketch.quantiles([0.5, 0.95])],
   );
   return { bucket: row.bucket, group: row.group, values: row.values, sketches };
 }
