@@ -40,6 +40,8 @@ type ConnectedSocket = WebSocket & { [CONNECTION]?: Connection };
 
 /** One connection as graphql-ws's protocol server sees it: methods on the prototype, nothing per call kept. */
 class Connection implements ProtocolSocket {
+  /** Closes the connection unless `connection_init` came by then; dropped (cleared) once it came. */
+  initTimer: NodeJS.Timeout | undefined = undefined;
   private received: ((data: string) => Promise<void>) | undefined = undefined;
   closed: ((code?: number, reason?: string) => Promise<void>) | undefined = undefined;
   /** Handles a message's failure; made once per connection, on its first message. */
@@ -63,6 +65,11 @@ class Connection implements ProtocolSocket {
     this.socket.close(code, reason);
   }
 
+  stopInitTimer(): void {
+    clearTimeout(this.initTimer);
+    this.initTimer = undefined;
+  }
+
   onMessage(callback: (data: string) => Promise<void>): void {
     this.received = callback;
   }
@@ -72,9 +79,24 @@ class Connection implements ProtocolSocket {
    * subscription when the subscription does: only a rejection handler waits on it, no `async` frame.
    */
   message(data: string): void {
+    if (this.initTimer !== undefined && isConnectionInit(data)) this.stopInitTimer();
     if (!this.received) return;
     this.received(data).catch((this.failure ??= (error: unknown) => internalError(this.socket, 'Internal error occurred during message handling.', error)));
   }
+}
+
+/** Whether `data` is a graphql-ws `connection_init` message (parsed only until the first one came). */
+function isConnectionInit(data: string): boolean {
+  try {
+    return (JSON.parse(data) as { type?: unknown } | null)?.type === 'connection_init';
+  } catch {
+    return false;
+  }
+}
+
+function onInitTimeout(connection: Connection): void {
+  connection.initTimer = undefined;
+  connection.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
 }
 
 function internalError(socket: WebSocket, what: string, error: unknown): void {
@@ -91,6 +113,7 @@ function onSocketMessage(this: ConnectedSocket, data: RawData): void {
   this[CONNECTION]?.message(text);
 }
 function onSocketClose(this: ConnectedSocket, code: number, reason: Buffer): void {
+  this[CONNECTION]?.stopInitTimer();
   const closed = this[CONNECTION]?.closed;
   if (closed) closed(code, String(reason)).catch((error: unknown) => console.error('Internal error while closing a graphql-ws connection.', error));
 }
@@ -108,7 +131,11 @@ export function useGraphqlWsServer<P extends ConnectionInitMessage['payload'], E
   wsServer: WebSocketServer,
   extra: (socket: WebSocket, tcp: Socket) => E,
 ): GraphqlWsServer {
-  const server = makeServer(options);
+  // graphql-ws's own wait for `connection_init` keeps its timer for the connection's life (a closure
+  // holds it, to clear it on close): here it is dropped once the message came.
+  const { connectionInitWaitTimeout = 3_000 } = options;
+  const initWaitMs = connectionInitWaitTimeout > 0 && Number.isFinite(connectionInitWaitTimeout) ? connectionInitWaitTimeout : 0;
+  const server = makeServer({ ...options, connectionInitWaitTimeout: 0 });
   wsServer.options.handleProtocols = handleProtocols;
   wsServer.once('error', (error) => {
     console.error('Internal error emitted on the WebSocket server. Please check your implementation.', error);
@@ -121,6 +148,7 @@ export function useGraphqlWsServer<P extends ConnectionInitMessage['payload'], E
     socket.on('message', onSocketMessage);
     socket.on('close', onSocketClose);
     connection.closed = server.opened(connection, extra(socket, request.socket));
+    if (initWaitMs > 0 && socket.readyState === WebSocket.OPEN) connection.initTimer = setTimeout(onInitTimeout, initWaitMs, connection);
   });
   return {
     dispose: async () => {

@@ -18,6 +18,8 @@ interface Harness {
   wsUrl: string;
   /** The upgrade requests of the connections, weakly held. */
   requests: Array<WeakRef<IncomingMessage>>;
+  /** Websocket connections the server holds open. */
+  openConnections(): number;
   client(): Client;
   close(): Promise<void>;
 }
@@ -34,6 +36,7 @@ async function serve(options: ServerOptions<Record<string, unknown> | undefined,
   return {
     wsUrl,
     requests,
+    openConnections: () => wsServer.clients.size,
     client() {
       const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
       clients.push(client);
@@ -100,6 +103,24 @@ describe('useGraphqlWsServer', () => {
         return harness.requests[0].deref() === undefined;
       }, 'the upgrade request to be collected');
       stop();
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('should close a connection without connection_init after the wait, and keep one that sent it', async () => {
+    const harness = await serve({ schema, roots: { subscription: tickRoot() }, connectionInitWaitTimeout: 50 });
+    try {
+      const silent = new WebSocket(harness.wsUrl, 'graphql-transport-ws');
+      const silentClosed = deferred<{ code: number; reason: string }>();
+      silent.on('close', (code, reason) => silentClosed.resolve({ code, reason: reason.toString() }));
+      const got = deferred<unknown>();
+      harness.client().subscribe({ query: 'subscription { tick }' }, { next: (value) => got.resolve(value), error: got.reject, complete: () => {} });
+      expect(await withTimeout(silentClosed.promise, 'the silent client closed')).toEqual({ code: 4408, reason: 'Connection initialisation timeout' });
+      // The client that sent connection_init got its event and is still open well after the wait.
+      expect(await withTimeout(got.promise, 'the first tick')).toEqual({ data: { tick: 1 } });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(harness.openConnections()).toBe(1);
     } finally {
       await harness.close();
     }
