@@ -50,7 +50,16 @@ import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
 import type { SqlViews } from './SqlViews.js';
 import { duckDbSqlViews } from './duckDbSqlViews.js';
 import { appendFacts, decodeStateRow, loadFactKeys, readStateRows, storedFactKeys, upsertStates } from './duckDbWrites.js';
-import { appendRollupDeltas, compactDeltas, dropFoldedDeltas, encodedList, moveDeltaFence, type FoldedGrains } from './duckDbDeltas.js';
+import {
+  DERIVE_MAX_FACTS,
+  appendRollupDeltas,
+  compactDeltas,
+  derivedZones,
+  dropFoldedDeltas,
+  encodedList,
+  moveDeltaFence,
+  type FoldedGrains,
+} from './duckDbDeltas.js';
 import { KeyHashSet } from './KeyHashSet.js';
 import { tableCutoff } from './tableCutoff.js';
 import { DuckDbStateKeys } from './duckDbStateKeys.js';
@@ -160,6 +169,12 @@ export class DuckDbStore implements Store {
    * and the last apply they cover: the day grain is folded once per compaction (`DELTA_FENCE_DDL`).
    */
   private dayBacklog = { rows: 0, upTo: 0 };
+  /** Sequence number of the last apply that wrote derived delta rows (`duckDbDeltas.ts`, "Derived delta rows"). */
+  private derivedUpTo = 0;
+  /** Sequence number up to which every grain, the day grain included, is folded (the day fence). */
+  private dayFence = 0;
+  /** The zones of the zone-day tables derived from each declared rollup (their day starts go beside derived rows). */
+  private derivedZones = new Map<string, string[]>();
   private compactionQueued = false;
   /** Reads queued or running, and when the last one ended: compaction slices let reads in a row go first (`readsQuiet`). */
   private readsInFlight = 0;
@@ -240,7 +255,10 @@ export class DuckDbStore implements Store {
       this.deltaSeq = 0;
       this.pending.clear();
       this.dayBacklog = { rows: 0, upTo: 0 };
+      this.derivedUpTo = 0;
+      this.dayFence = 0;
       this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
+      this.derivedZones = new Map(layout.rollups.map((rollup) => [rollup.name, derivedZones(rollup, layout.rollups)]));
       this.states = new Set(layout.states);
       this.initialized = true;
     });
@@ -261,6 +279,7 @@ export class DuckDbStore implements Store {
       started();
       let raised: Date | null = null;
       let appended = 0;
+      let derive = false;
       const seq = ++this.deltaSeq;
       const hashes = batch.candidates.map((fact) => KeyHashSet.hash(factKey(fact.source, fact.id)));
       const fresh: StoredFact[] = [];
@@ -282,7 +301,11 @@ export class DuckDbStore implements Store {
         const session = duckDbRepairSession(connection, this.states, this.stateKeys);
         const projection = assertProjection(await project(applied, sessionStateReader(session, this.states), { finestGrainOnly: true }));
         // Coarser deltas a projector returns anyway are checked, then left out: they derive from each table's finest ones.
-        appended = await appendRollupDeltas(connection, checkedDeltaTables(projection.deltas, this.rollups), seq);
+        derive = applied.length <= DERIVE_MAX_FACTS;
+        appended = await appendRollupDeltas(connection, checkedDeltaTables(projection.deltas, this.rollups), seq, {
+          derive,
+          zonesOf: (root) => this.derivedZones.get(root.name) ?? [],
+        });
         await upsertStates(connection, mergeStateWrites(projection.states, this.states), this.stateKeys);
         // A batch of facts older than the watermark (a backfill, late facts) leaves it where it is.
         const latest = latestTime(applied);
@@ -293,6 +316,7 @@ export class DuckDbStore implements Store {
       for (const [high, low] of freshHashes) this.factKeys.add(high, low);
       if (raised) this.committedWatermark = raised;
       this.pending.add(seq, appended);
+      if (derive && appended > 0) this.derivedUpTo = seq;
       return result;
     }).finally(() => {
       started(); // refused before its turn (the store closed): it waits no more
@@ -331,7 +355,7 @@ export class DuckDbStore implements Store {
   async queryBuckets(query: BucketQuery): Promise<BucketRow[]> {
     const layout = declaredRollup(this.rollups, query.rollup);
     if (query.boundaries.length < 2) return [];
-    const statement = bucketStatement(layout, query);
+    const statement = bucketStatement(layout, query, this.derivedSource(layout));
     const rows = await this.read((connection) => readRows(connection, statement.sql, statement.params));
     return decodeBucketRows(statement, rows, encodedList);
   }
@@ -504,12 +528,13 @@ export class DuckDbStore implements Store {
     const transaction = () =>
       inTransaction(connection, async () => {
         if (pending > 0) {
-          for (const layout of this.rollups.values()) await compactDeltas(connection, layout);
+          for (const layout of this.rollups.values()) await compactDeltas(connection, layout, undefined, 'all', this.derivedSource(layout));
           await moveDeltaFence(connection, this.deltaSeq);
         }
         return work();
       });
     const result = pending > 0 ? await this.read(transaction, true) : await transaction();
+    if (pending > 0) this.dayFence = this.deltaSeq; // writes are serialized: no apply came since the fence moved
     this.pending.clear();
     this.dayBacklog = { rows: 0, upTo: 0 };
     if (pending > 0) this.checkpoints.rowsDeleted(); // the delta clean-up below (repairs and retention mark their own)
@@ -593,7 +618,7 @@ export class DuckDbStore implements Store {
       this.read(
         () =>
           inTransaction(connection, async () => {
-            for (const layout of this.rollups.values()) await compactDeltas(connection, layout, upTo, which);
+            for (const layout of this.rollups.values()) await compactDeltas(connection, layout, upTo, which, this.derivedSource(layout));
             await moveDeltaFence(connection, upTo, which);
           }),
         true,
@@ -604,6 +629,7 @@ export class DuckDbStore implements Store {
       this.dayBacklog = { rows: this.dayBacklog.rows + slice.rows, upTo: slice.upTo };
     } else if (this.dayBacklog.rows > 0) {
       await fold(this.dayBacklog.upTo, 'day');
+      this.dayFence = this.dayBacklog.upTo;
       this.dayBacklog = { rows: 0, upTo: 0 };
     }
     const more = this.pending.nextSlice(target, this.compactSliceRows) !== null || this.dayBacklog.rows > 0;
@@ -613,6 +639,16 @@ export class DuckDbStore implements Store {
       this.checkpoints.rowsDeleted();
     }
     return more;
+  }
+
+  /**
+   * The declared rollup whose derived delta rows `layout`'s pending rows include (`duckDbDeltas.ts`,
+   * "Derived delta rows"): its rollup, while an apply's derived rows may be past the day fence; otherwise
+   * none, so reads of a table whose rows were all written out scan nothing more.
+   */
+  private derivedSource(layout: RollupLayout): RollupLayout | undefined {
+    if (layout.projectionOf === undefined || this.derivedUpTo <= this.dayFence) return undefined;
+    return this.rollups.get(layout.projectionOf);
   }
 
   /** `serialize` for everything but `init`, which must have run: the tables exist only after it. */

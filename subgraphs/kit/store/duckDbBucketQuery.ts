@@ -17,7 +17,8 @@ export interface BucketStatement {
 }
 
 /**
- * Builds the single statement behind `queryBuckets`: the rollup rows in [first boundary, last boundary)
+ * Builds the single statement behind `queryBuckets` (`derivedFrom`: the rollup whose derived delta rows
+ * the table's pending rows include, see `duckDbDeltas.ts`): the rollup rows in [first boundary, last boundary)
  * (a range DuckDB prunes by the bucket column, so cost follows the rollup rows in range, never the facts),
  * each assigned its bucket index, grouped by index and the groupBy dimensions.
  *
@@ -25,7 +26,7 @@ export interface BucketStatement {
  * across a DST change) by an ASOF join against the boundaries, which measured 3-4x faster than a plain
  * range join on 100k rollup rows.
  */
-export function bucketStatement(layout: RollupLayout, query: BucketQuery): BucketStatement {
+export function bucketStatement(layout: RollupLayout, query: BucketQuery, derivedFrom?: RollupLayout): BucketStatement {
   const { boundaries, filter } = query;
   const groupBy = bucketGroupBy(layout, query);
 
@@ -52,7 +53,7 @@ export function bucketStatement(layout: RollupLayout, query: BucketQuery): Bucke
   ];
   // Keyed rows and not yet compacted delta rows alike: every aggregate here merges them (`duckDbDeltas.ts`).
   const read = ['bucket', ...layout.dimensions, ...columns, ...sketches.map(([c]) => c)].map(ident);
-  const table = `${rollupRowsSql(layout, query.grain, rollupTable(layout.name, query.grain), read)} r`;
+  const table = `${rollupRowsSql(layout, query.grain, rollupTable(layout.name, query.grain), read, derivedFrom)} r`;
   const width = uniformWidthMicros(boundaries);
   let from: string;
   let index: string;

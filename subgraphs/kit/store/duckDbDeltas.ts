@@ -4,6 +4,7 @@ import type { CheckedDeltaTable } from './mergeRollupDeltas.js';
 import { foldedSketchStage, ident, mergeSql, readRows, rollupColumnsDdl, rollupTable, toTimestamp } from './duckDbSql.js';
 import { appendRows } from './duckDbWrites.js';
 import { mergeStoredBytes, sketchColumns } from './sketchRows.js';
+import { ZoneDays, zoneSlug } from './zoneDays.js';
 
 /*
  * Rollup deltas of the embedded store. An apply appends each batch's pre-merged rows at a rollup table's
@@ -74,22 +75,103 @@ export function derivedGrains(layout: RollupLayout): readonly StoredGrain[] {
  * sketch merges the same whatever the order and grouping, so these rows merge into the grain's buckets
  * exactly as the grain's own deltas would have.
  */
-function grainDeltas(layout: RollupLayout, grain: StoredGrain, upTo?: number): string {
+function grainDeltas(layout: RollupLayout, grain: StoredGrain, upTo?: number, derivedFrom?: RollupLayout): string {
   const finest = finestGrain(layout);
   const bucket = grain === finest ? 'bucket' : `date_trunc('${grain}', bucket) AS bucket`;
   const rest = [...layout.dimensions, ...Object.keys(layout.columns), ...Object.keys(layout.sketches ?? {})].map(ident);
   const pending = derivedGrains(layout).includes(grain) ? `_seq > ${fenceOf(grain)}${throughSeq(upTo)}` : 'false';
-  return `(SELECT ${[bucket, ...rest].join(', ')} FROM ${deltaTable(layout.name, finest)} WHERE ${pending})`;
+  const own = `SELECT ${[bucket, ...rest].join(', ')} FROM ${deltaTable(layout.name, finest)} WHERE ${pending}`;
+  if (!derivedFrom || pending === 'false') return `(${own})`;
+  return `(${own} UNION ALL ${derivedRowsSql(layout, grain, derivedFrom, pending)})`;
 }
 
-/** A delta table has the keyed table's columns in layout order and no key. */
-export function deltaDdl(layout: RollupLayout, grain: StoredGrain): string {
+/*
+ * Derived delta rows. A projection's or zone-day table's deltas merge exactly like its rollup's minute
+ * deltas re-aggregated to its dimensions and buckets, so an apply of a few facts (`DERIVE_MAX_FACTS`,
+ * the live stream's one fact per request) writes its rollup's minute rows only, marked `_derive`, with
+ * the start of each declared zone's day beside them (`_day_<zone>`), and the tables derived from that
+ * rollup read and fold those rows as their own: one statement per apply instead of one per table (each
+ * small DuckDB statement costs about a quarter of a millisecond of CPU; issue #9's 100 single facts a
+ * second). A larger apply writes every table's rows (a projection's pre-merged rows are far fewer than
+ * the rollup's when a batch holds many facts per hour), `_derive` false.
+ */
+
+/** Most facts an apply writes derived rows for (see "Derived delta rows" above). */
+export const DERIVE_MAX_FACTS = 16;
+
+/** The column of a rollup's minute deltas holding the start of `zone`'s day (derived rows only). */
+const zoneDayColumn = (zone: string): string => ident(`_day_${zoneSlug(zone)}`);
+
+/** The zones of the zone-day tables derived from `root` among `rollups`, each once, in layout order. */
+export function derivedZones(root: RollupLayout, rollups: Iterable<RollupLayout>): string[] {
+  const zones = new Set<string>();
+  for (const layout of rollups) if (layout.projectionOf === root.name && layout.dayZone) zones.add(layout.dayZone.zone);
+  return [...zones];
+}
+
+/** `layout`'s pending rows at `grain` made from its rollup's derived minute rows (`root`'s). */
+function derivedRowsSql(layout: RollupLayout, grain: StoredGrain, root: RollupLayout, pending: string): string {
+  const rest = [...layout.dimensions, ...Object.keys(layout.columns), ...Object.keys(layout.sketches ?? {})].map(ident);
+  const bucket = layout.dayZone ? `${zoneDayColumn(layout.dayZone.zone)} AS bucket` : `date_trunc('${grain}', bucket) AS bucket`;
+  // A minute outside the window zone-day tables cover has no zone day (`ZoneDays.startOf`): no row, as the projector makes none.
+  const outside = layout.dayZone ? ` AND ${zoneDayColumn(layout.dayZone.zone)} IS NOT NULL` : '';
+  return `SELECT ${[bucket, ...rest].join(', ')} FROM ${deltaTable(root.name, finestGrain(root))} WHERE _derive AND ${pending}${outside}`;
+}
+
+/**
+ * A delta table has the keyed table's columns in layout order and no key; a declared rollup's (a layout
+ * without `projectionOf`) also says whether its rows stand for the tables derived from it (`_derive`) and
+ * holds the day start of each of their zones (`zones`, see "Derived delta rows").
+ */
+export function deltaDdl(layout: RollupLayout, grain: StoredGrain, zones: readonly string[] = []): string {
   const columns = [
     ...rollupColumnsDdl(layout),
-    // Validated identifiers never start with an underscore: no layout column can be called this.
+    // Validated identifiers never start with an underscore: no layout column can be called these.
     '_seq BIGINT NOT NULL',
+    ...(layout.projectionOf === undefined ? ['_derive BOOLEAN NOT NULL', ...zones.map((zone) => `${zoneDayColumn(zone)} TIMESTAMP`)] : []),
   ];
   return `CREATE TABLE IF NOT EXISTS ${deltaTable(layout.name, grain)} (${columns.join(', ')})`;
+}
+
+/**
+ * At `init`, before any delta table is folded: the derived rows an earlier run left in a rollup's minute
+ * deltas are written out as rows of each table derived from it that has a delta table, with their
+ * sequence numbers, so that `resetDeltaTables` folds them with that table's own rows (the rollup's table
+ * is folded and dropped first).
+ */
+export async function expandDerivedDeltas(connection: DuckDBConnection, rollups: readonly RollupLayout[]): Promise<void> {
+  for (const root of rollups) {
+    if (root.projectionOf !== undefined) continue;
+    const rootColumns = await tableColumns(connection, `delta_${root.name}_${finestGrain(root)}`);
+    if (!rootColumns.has('_derive')) continue;
+    for (const layout of rollups) {
+      if (layout.projectionOf !== root.name) continue;
+      if (layout.dayZone && !rootColumns.has(`_day_${zoneSlug(layout.dayZone.zone)}`)) continue; // a zone new to the layout: nothing derived for it
+      const finest = finestGrain(layout);
+      const own = await tableColumns(connection, `delta_${layout.name}_${finest}`);
+      if (own.size === 0) continue; // a table new to the layout is built from its rollup's keyed rows (`buildProjections.ts`)
+      const copied = [...layout.dimensions, ...Object.keys(layout.columns), ...Object.keys(layout.sketches ?? {})].filter(
+        (c) => own.has(c) && rootColumns.has(c),
+      );
+      const bucket = layout.dayZone ? zoneDayColumn(layout.dayZone.zone) : `date_trunc('${finest}', bucket)`;
+      const outside = layout.dayZone ? ` AND ${zoneDayColumn(layout.dayZone.zone)} IS NOT NULL` : '';
+      await connection.run(
+        `INSERT INTO ${deltaTable(layout.name, finest)} (${['bucket', ...copied.map(ident), '_seq'].join(', ')})
+         SELECT ${[bucket, ...copied.map(ident), '_seq'].join(', ')} FROM ${deltaTable(root.name, finestGrain(root))}
+         WHERE _derive AND _seq > ${fenceOf('day')}${outside}`,
+      );
+    }
+  }
+}
+
+/** The columns of a table of the main schema (none when there is no such table). */
+async function tableColumns(connection: DuckDBConnection, table: string): Promise<Set<string>> {
+  const rows = await readRows(
+    connection,
+    `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
+    [table],
+  );
+  return new Set(rows.map(([name]) => String(name)));
 }
 
 /**
@@ -101,15 +183,16 @@ export function deltaDdl(layout: RollupLayout, grain: StoredGrain): string {
  * finest (a rollup's hour and day; a projection's minute, empty, and day), each the same facts at its
  * grain: then each table folds into its own grain only, and all are dropped.
  */
-export async function resetDeltaTables(connection: DuckDBConnection, layout: RollupLayout, grains: readonly StoredGrain[]): Promise<void> {
+export async function resetDeltaTables(
+  connection: DuckDBConnection,
+  layout: RollupLayout,
+  grains: readonly StoredGrain[],
+  zones: readonly string[] = [],
+): Promise<void> {
   const existing = new Map<StoredGrain, Set<string>>();
   for (const grain of STORED_GRAINS) {
-    const columnRows = await readRows(
-      connection,
-      `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
-      [`delta_${layout.name}_${grain}`],
-    );
-    if (columnRows.length > 0) existing.set(grain, new Set(columnRows.map(([name]) => String(name))));
+    const columns = await tableColumns(connection, `delta_${layout.name}_${grain}`);
+    if (columns.size > 0) existing.set(grain, columns);
   }
   const finest = finestGrain(layout);
   const ownGrainsOnly = [...existing.keys()].some((grain) => grain !== finest);
@@ -125,20 +208,30 @@ export async function resetDeltaTables(connection: DuckDBConnection, layout: Rol
     else for (const target of grains) if (derived.includes(target)) await foldDeltas(connection, layout, target, grainDeltas(layout, target));
     await connection.run(`DROP TABLE ${table}`);
   }
-  await connection.run(deltaDdl(layout, finest));
+  await connection.run(deltaDdl(layout, finest, zones));
 }
 
 /**
- * Appends a batch's checked deltas to the delta tables, one appender per table, straight from the
- * projector's objects; returns the rows appended. An absent sum is written as 0, an absent min/max or
- * sketch as NULL, exactly what the keyed upsert would make of them.
+ * Appends a batch's checked deltas to the delta tables, one write per table, straight from the projector's
+ * objects; returns the rows appended. An absent sum is written as 0, an absent min/max or sketch as NULL,
+ * exactly what the keyed upsert would make of them. With `derive`, only declared rollups' rows are
+ * written, standing for the tables derived from them (see "Derived delta rows"), each with the start of
+ * its minute's day in each zone of `zonesOf(rollup)`.
  */
-export async function appendRollupDeltas(connection: DuckDBConnection, tables: readonly CheckedDeltaTable[], seq: number): Promise<number> {
+export async function appendRollupDeltas(
+  connection: DuckDBConnection,
+  tables: readonly CheckedDeltaTable[],
+  seq: number,
+  options: { derive: boolean; zonesOf: (root: RollupLayout) => readonly string[] } = { derive: false, zonesOf: () => [] },
+): Promise<number> {
   let appended = 0;
   for (const { layout, grain, deltas } of tables) {
     if (deltas.length === 0) continue;
+    const root = layout.projectionOf === undefined;
+    if (options.derive && !root) continue;
     const columns = Object.entries(layout.columns);
     const sketches = Object.keys(layout.sketches ?? {});
+    const zones = root ? options.zonesOf(layout).map((zone) => ZoneDays.of(zone)) : [];
     const batch = BigInt(seq);
     await appendRows(connection, `delta_${layout.name}_${grain}`, deltas, (appender, delta) => {
       appender.appendTimestamp(toTimestamp(delta.bucket));
@@ -155,6 +248,13 @@ export async function appendRollupDeltas(connection: DuckDBConnection, tables: r
         else appender.appendNull();
       }
       appender.appendBigInt(batch);
+      if (!root) return;
+      appender.appendBoolean(options.derive);
+      for (const days of zones) {
+        const start = options.derive ? days.startOf(delta.bucket.getTime()) : null;
+        if (start === null) appender.appendNull();
+        else appender.appendTimestamp(toTimestamp(new Date(start)));
+      }
     });
     appended += deltas.length;
   }
@@ -177,14 +277,22 @@ function throughSeq(upTo: number | undefined): string {
  * stored sketches (one scan of the keyed table per grain, where an apply used to pay two per batch),
  * merged in JS and written back. Returns the delta rows folded.
  */
-export async function compactDeltas(connection: DuckDBConnection, layout: RollupLayout, upTo?: number, which: FoldedGrains = 'all'): Promise<number> {
+export async function compactDeltas(
+  connection: DuckDBConnection,
+  layout: RollupLayout,
+  upTo?: number,
+  which: FoldedGrains = 'all',
+  derivedFrom?: RollupLayout,
+): Promise<number> {
   const grains = foldedGrains(layout, which);
   if (grains.length === 0) return 0;
-  const table = deltaTable(layout.name, finestGrain(layout));
   // The day fence is never past the fine one: past it lie the rows of every grain still to fold.
-  const [[count]] = await readRows(connection, `SELECT count(*) FROM ${table} WHERE _seq > ${fenceOf(which === 'fine' ? 'hour' : 'day')}${throughSeq(upTo)}`);
+  const pending = `_seq > ${fenceOf(which === 'fine' ? 'hour' : 'day')}${throughSeq(upTo)}`;
+  const own = `SELECT count(*) FROM ${deltaTable(layout.name, finestGrain(layout))} WHERE ${pending}`;
+  const derived = derivedFrom ? ` + (SELECT count(*) FROM ${deltaTable(derivedFrom.name, finestGrain(derivedFrom))} WHERE _derive AND ${pending})` : '';
+  const [[count]] = await readRows(connection, `SELECT (${own})${derived}`);
   if (Number(count) === 0) return 0;
-  for (const grain of grains) await foldDeltas(connection, layout, grain, grainDeltas(layout, grain, upTo));
+  for (const grain of grains) await foldDeltas(connection, layout, grain, grainDeltas(layout, grain, upTo, derivedFrom));
   return Number(count);
 }
 
@@ -297,7 +405,7 @@ export function encodedList(value: unknown): Array<Uint8Array | null> {
  * The rows a bucket query reads for a rollup grain: its keyed rows and the pending delta rows of the
  * table's finest grain truncated to the grain, same columns.
  */
-export function rollupRowsSql(layout: RollupLayout, grain: StoredGrain, keyedTable: string, columns: readonly string[]): string {
+export function rollupRowsSql(layout: RollupLayout, grain: StoredGrain, keyedTable: string, columns: readonly string[], derivedFrom?: RollupLayout): string {
   const list = columns.join(', ');
-  return `(SELECT ${list} FROM ${keyedTable} UNION ALL SELECT ${list} FROM ${grainDeltas(layout, grain)})`;
+  return `(SELECT ${list} FROM ${keyedTable} UNION ALL SELECT ${list} FROM ${grainDeltas(layout, grain, undefined, derivedFrom)})`;
 }

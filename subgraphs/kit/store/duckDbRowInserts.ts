@@ -12,6 +12,7 @@ export interface RowWriter {
   appendBigInt(value: bigint): void;
   appendUInteger(value: number): void;
   appendTimestamp(value: DuckDBTimestampValue): void;
+  appendBoolean(value: boolean): void;
   appendNull(): void;
 }
 
@@ -76,6 +77,7 @@ function collectRow<T>(writeRow: (writer: RowWriter, row: T, index: number) => v
       appendBigInt: (value) => void binders.push((statement, at) => statement.bindBigInt(at, value)),
       appendUInteger: (value) => void binders.push((statement, at) => statement.bindUInteger(at, value)),
       appendTimestamp: (value) => void binders.push((statement, at) => statement.bindTimestamp(at, value)),
+      appendBoolean: (value) => void binders.push((statement, at) => statement.bindBoolean(at, value)),
       appendNull: () => void binders.push((statement, at) => statement.bindNull(at)),
     },
     row,

@@ -1,6 +1,6 @@
 import type { DuckDBConnection, DuckDBListValue } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout, type StoreLayout, type StoredGrain } from './Store.js';
-import { DELTA_FENCE_DDL, DELTA_FENCE_MIGRATION, moveDeltaFence, readDeltaFence, resetDeltaTables } from './duckDbDeltas.js';
+import { DELTA_FENCE_DDL, DELTA_FENCE_MIGRATION, derivedZones, expandDerivedDeltas, moveDeltaFence, readDeltaFence, resetDeltaTables } from './duckDbDeltas.js';
 import {
   BASE_DDL,
   fromTimestamp,
@@ -31,6 +31,8 @@ export async function initSchema(connection: DuckDBConnection, layout: StoreLayo
   await connection.run(DELTA_FENCE_DDL);
   await connection.run(DELTA_FENCE_MIGRATION);
   await readDeltaFence(connection);
+  // Derived rows an earlier run left become rows of the tables they stand for, which fold them below.
+  await expandDerivedDeltas(connection, layout.rollups);
   for (const rollup of layout.rollups) {
     // Staging first: folding deltas left by an earlier run goes through it.
     await connection.run(rollupStageDdl(rollup));
@@ -45,7 +47,7 @@ export async function initSchema(connection: DuckDBConnection, layout: StoreLayo
     }
     // Deltas left by an earlier run fold into the grains that were there; a new grain then starts from
     // the finer grain's keyed rows, which hold them.
-    await resetDeltaTables(connection, rollup, kept);
+    await resetDeltaTables(connection, rollup, kept, derivedZones(rollup, layout.rollups));
     for (const [i, grain] of STORED_GRAINS.entries()) {
       if (i > 0 && !kept.includes(grain)) await backfillFromFinerGrain(connection, rollup, STORED_GRAINS[i - 1], grain);
     }
