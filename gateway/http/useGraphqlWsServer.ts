@@ -11,12 +11,12 @@
  *
  * The protocol is graphql-ws's own (`makeServer`); what changes is only what the transport holds. Keep-alive
  * is not done here (graphql-ws's per-connection timers): the gateway pings every connection from one timer
- * (`createHeartbeat`). Internal errors close the socket with graphql-ws's 4500 and a generic reason, never the error's message.
+ * (`createHeartbeat`). Internal errors close the socket with graphql-ws's 4500 and a generic reason, never
+ * the error's message.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { CloseCode, handleProtocols, makeServer, type ServerOptions, type WebSocket as ProtocolSocket } from 'graphql-ws';
-import type { ConnectionInitMessage } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer, type ConnectionInitMessage, type ServerOptions, type WebSocket as ProtocolSocket } from 'graphql-ws';
 import { WebSocket, type RawData, type WebSocketServer } from 'ws';
 
 /** What every connection's `ctx.extra` has at least. */
