@@ -42,7 +42,7 @@ if (openFileLimits().soft < wanted) {
   );
 }
 
-const HEADER = `| scenario | clients | fact rate | delivered | lost | duplicates | latency p50 / p99 | gateway CPU | gateway RSS idle / peak / after | idle RSS per client | load generator CPU | subgraphs CPU |
+const HEADER = `| scenario | clients | fact rate | delivered | lost | duplicates | latency p50 / p99 | gateway CPU | gateway RSS idle / peak / after | idle RSS per client: from idle / marginal | load generator CPU | subgraphs CPU |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`;
 
 const startedAt = Date.now();
@@ -75,6 +75,7 @@ const context: ScenarioContext = {
   warmupS: options.warmupS,
   generators: options.generators,
   snapshotAfter: options.snapshotAfter,
+  snapshotConnected: options.snapshotConnected,
   progress: (line) => console.log(`  ${line} · run ETA ${eta()}`),
 };
 
@@ -108,5 +109,5 @@ function row(r: ScenarioResult): string {
   const ms = (value: number) =>
     Number.isNaN(value) ? '–' : value === Number.POSITIVE_INFINITY ? '> 300000' : value < 10 ? value.toFixed(1) : value.toFixed(0);
   const percent = r.expected ? (100 * r.delivered) / r.expected : 0;
-  return `| ${r.kind} | ${r.clients.toLocaleString('en')} | ${r.rate}/s | ${percent.toFixed(percent === 100 ? 0 : 2)} % | ${(r.expected - r.delivered).toLocaleString('en')} | ${r.duplicates} | ${ms(r.p50)} / ${ms(r.p99)} ms | ${r.gatewayCpu.toFixed(0)} % | ${mb(r.rssIdle)} / ${mb(r.rssPeak)} / ${mb(r.rssAfter)} MB | ${(r.idleBytesPerClient / 1024).toFixed(1)} KB | ${r.generatorCpu.toFixed(0)} % | ${r.subgraphCpu.toFixed(0)} % |`;
+  return `| ${r.kind} | ${r.clients.toLocaleString('en')} | ${r.rate}/s | ${percent.toFixed(percent === 100 ? 0 : 2)} % | ${(r.expected - r.delivered).toLocaleString('en')} | ${r.duplicates} | ${ms(r.p50)} / ${ms(r.p99)} ms | ${r.gatewayCpu.toFixed(0)} % | ${mb(r.rssIdle)} / ${mb(r.rssPeak)} / ${mb(r.rssAfter)} MB | ${(r.idleBytesPerClient / 1024).toFixed(1)} / ${Number.isNaN(r.marginalBytesPerClient) ? '–' : (r.marginalBytesPerClient / 1024).toFixed(1)} KB | ${r.generatorCpu.toFixed(0)} % | ${r.subgraphCpu.toFixed(0)} % |`;
 }

@@ -314,14 +314,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
           ),
   });
   // graphql-ws clients: every websocket upgrade on /graphql counts while its socket is open.
+  // One listener for every websocket's close (a socket emits it once), not a closure and a `once`
+  // wrapper per connection.
+  const websocketClosed = () => {
+    metrics.websocketClosed();
+    reclaimer.closed();
+  };
   server.on('upgrade', (req, socket) => {
     if (!/^\/graphql(\/|\?|$)/.test(req.url ?? '')) return;
     metrics.websocketOpened();
     reclaimer.opened();
-    socket.once('close', () => {
-      metrics.websocketClosed();
-      reclaimer.closed();
-    });
+    socket.on('close', websocketClosed);
   });
 
   // First: request id, trace context and the HTTP histogram for every request; CORS before any route.

@@ -36,9 +36,10 @@ export interface BenchMesh {
   postOrders(seqs: readonly number[], baseMinute: number): Promise<void>;
   /**
    * The gateway's JS heap in use and committed (`nodejs_heap_size_used_bytes`, `…_total_bytes` on its
-   * `/metrics`), NaN if unreadable.
+   * `/metrics`), and the committed size of V8's young generation (`nodejs_heap_space_size_total_bytes`
+   * of space `new`), NaN if unreadable.
    */
-  gatewayHeap(): Promise<{ used: number; total: number }>;
+  gatewayHeap(): Promise<{ used: number; total: number; youngGeneration: number }>;
   /**
    * The latency histograms along an event's way, as cumulative `[le, count]` buckets (empty if unreadable):
    * the orders subgraph's `mesh_data_product_change_event_delay_seconds` (publication to value computed),
@@ -246,7 +247,8 @@ export async function startBenchMesh(gatewayNodeArgs: string[] = [], subgraphNod
       async gatewayHeap() {
         const text = await metricsText();
         const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-        return { used: read('nodejs_heap_size_used_bytes'), total: read('nodejs_heap_size_total_bytes') };
+        const young = /^nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)$/m.exec(text)?.[1];
+        return { used: read('nodejs_heap_size_used_bytes'), total: read('nodejs_heap_size_total_bytes'), youngGeneration: Number(young ?? NaN) };
       },
       async postOrders(seqs, baseMinute) {
         const facts = seqs.map((seq) => ({

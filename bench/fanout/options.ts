@@ -36,6 +36,12 @@ export interface FanoutOptions {
    * snapshot pauses the gateway and grows its RSS, so the next scenario's figures suffer.
    */
   snapshotAfter: boolean;
+  /**
+   * Once the clients are connected, subscribed and idle (after the connected RSS and heap are read), make
+   * the gateway write a heap snapshot and read its heap again: what idle clients hold, garbage collected.
+   * The pause and the snapshot's memory fall into the measured facts' latency and the peak RSS.
+   */
+  snapshotConnected: boolean;
 }
 
 export const USAGE = `npm run bench:fanout -- [flags]
@@ -54,6 +60,8 @@ export const USAGE = `npm run bench:fanout -- [flags]
   --subgraph-node-args=--cpu-prof    node flags for each subgraph process (space-separated)
   --snapshot-after                   heap snapshot of the gateway after each scenario (into --snapshot-dir),
                                      then its heap in use again (garbage collected)
+  --snapshot-connected               heap snapshot of the gateway while the clients are connected and idle
+                                     (before the measured facts, which it delays), then its heap in use again
   --snapshot-dir /tmp                where the gateway writes those snapshots`;
 
 const list = (value: string | undefined, name: string): number[] | undefined => {
@@ -85,6 +93,7 @@ export function fanoutOptions(argv: string[]): FanoutOptions {
       'gateway-node-args': { type: 'string', default: '' },
       'subgraph-node-args': { type: 'string', default: '' },
       'snapshot-after': { type: 'boolean', default: false },
+      'snapshot-connected': { type: 'boolean', default: false },
       'snapshot-dir': { type: 'string', default: '/tmp' },
       help: { type: 'boolean', default: false },
     },
@@ -114,9 +123,10 @@ export function fanoutOptions(argv: string[]): FanoutOptions {
     budgetMin: positive(values.budget, 'budget'),
     gatewayNodeArgs: [
       ...values['gateway-node-args'].split(' ').filter(Boolean),
-      ...(values['snapshot-after'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${values['snapshot-dir']}`] : []),
+      ...(values['snapshot-after'] || values['snapshot-connected'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${values['snapshot-dir']}`] : []),
     ],
     subgraphNodeArgs: values['subgraph-node-args'].split(' ').filter(Boolean),
     snapshotAfter: values['snapshot-after'],
+    snapshotConnected: values['snapshot-connected'],
   };
 }

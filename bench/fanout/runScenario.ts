@@ -28,6 +28,8 @@ export interface ScenarioContext {
    * `--heapsnapshot-signal=SIGUSR2`). Only after: a snapshot pauses the gateway for seconds to minutes.
    */
   snapshotAfter: boolean;
+  /** Heap snapshot of the gateway once its clients are connected and idle (see `FanoutOptions.snapshotConnected`). */
+  snapshotConnected: boolean;
   /** A progress line (rate, ETA). */
   progress(line: string): void;
 }
@@ -48,8 +50,13 @@ export interface ScenarioResult extends Scenario {
   rssIdle: number;
   rssPeak: number;
   rssAfter: number;
-  /** Gateway RSS growth per connected, subscribed client before any measured event, in bytes. */
+  /** Gateway RSS growth per connected, subscribed client before any measured event, in bytes, from idle. */
   idleBytesPerClient: number;
+  /**
+   * The same growth from half the clients to all of them, per client added (the slope), in bytes; NaN with
+   * one load generator (`--generators 1`), which connects all its clients at once.
+   */
+  marginalBytesPerClient: number;
   notes: string[];
 }
 
@@ -144,7 +151,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
   const label = `${scenario.kind} ${scenario.clients.toLocaleString('en')} × ${scenario.rate}/s`;
   const notes: string[] = [];
   const rssIdle = await settledRss(gatewayPid, (line) => context.progress(`[${label}] ${line}`));
-  const heapIdle = (await mesh.gatewayHeap()).used;
+  const { used: heapIdle, youngGeneration: youngIdle } = await mesh.gatewayHeap();
   let rssPeak = rssIdle;
   // A gateway gone mid-scenario ends the run with how it ended (`gone()`), not with a failed /proc read.
   const gone = () => {
@@ -156,46 +163,86 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     else rssPeak = Math.max(rssPeak, rssBytes(gatewayPid));
   }, 250);
 
-  const count = context.generators || defaultGenerators(scenario);
+  // Two load generators at least, so the clients connect in two waves: the gateway's RSS is read when the
+  // first wave is connected and idle and again with all of them, the same way, and the slope between
+  // the two is what a client adds, whatever the gateway's memory did once, when clients first came
+  // (its young generation grows to its maximum with the first burst of connections and stays there).
+  const count = context.generators || Math.max(Math.min(2, scenario.clients), defaultGenerators(scenario));
+  const waves = count >= 2 ? [Math.ceil(count / 2), count] : [count];
   const generators: Generator[] = [];
-  for (let g = 0, first = 0; g < count; g += 1) {
-    const share = Math.floor(scenario.clients / count) + (g < scenario.clients % count ? 1 : 0);
-    generators.push(startGenerator(context, scenario, share, first, scenario.kind === 'slow' && g === 0));
-    first += share;
-  }
   const broadcast = (message: ToGenerator) => {
     for (const { child } of generators) if (child.connected) child.send(message);
   };
   const sum = (pick: (g: Generator) => number) => generators.reduce((total, g) => total + pick(g), 0);
+  let started = 0;
+  let opened = 0;
+  let failed = 0;
+  let keepingUp = 0;
+  let warm = 0;
 
   try {
-    const connectStarted = now();
-    const connected = await Promise.all(generators.map((g) => g.connected));
-    const failed = connected.reduce((total, c) => total + c.failed, 0);
-    if (failed) notes.push(`${failed} clients failed to connect (${connected.find((c) => c.firstError)?.firstError})`);
-    context.progress(`[${label}] ${scenario.clients - failed} clients connected in ${((now() - connectStarted) / 1000).toFixed(1)} s; warming up`);
+    const readings: Array<{ clients: number; rss: number; heap: number; youngGeneration: number }> = [];
+    for (const upTo of waves) {
+      const connectStarted = now();
+      const wave: Generator[] = [];
+      for (let g = generators.length; g < upTo; g += 1) {
+        const share = Math.floor(scenario.clients / count) + (g < scenario.clients % count ? 1 : 0);
+        wave.push(startGenerator(context, scenario, share, started, scenario.kind === 'slow' && g === 0));
+        started += share;
+      }
+      generators.push(...wave);
+      const connected = await Promise.all(wave.map((g) => g.connected));
+      const waveFailed = connected.reduce((total, c) => total + c.failed, 0);
+      failed += waveFailed;
+      opened = started - failed;
+      if (waveFailed) notes.push(`${waveFailed} clients failed to connect (${connected.find((c) => c.firstError)?.firstError})`);
+      context.progress(
+        `[${label}] ${opened} clients connected (${wave.reduce((total, g) => total + g.clients, 0)} in ${((now() - connectStarted) / 1000).toFixed(1)} s); warming up`,
+      );
 
-    // Warm-up: one fact at a time until every client (that keeps up) has had an event, so the upstream
-    // subscriptions are live before measuring; then until the events stop coming, so no backlog of
-    // warm-up events is measured.
-    const keepingUp = scenario.clients - failed - (scenario.kind === 'slow' ? 1 : 0);
-    const warmDeadline = now() + warmupS * 1000;
-    while (sum((g) => g.progress.warmClients) < keepingUp && now() < warmDeadline) {
-      void mesh.postOrders([context.nextSeq++], context.baseMinute).catch(() => {});
-      const next = Math.min(now() + 3000, warmDeadline);
-      while (sum((g) => g.progress.warmClients) < keepingUp && now() < next) await sleep(100);
+      // Warm-up: one fact at a time until every client (that keeps up) has had an event, so the upstream
+      // subscriptions are live before measuring; then until the events stop coming, so no backlog of
+      // warm-up events is measured.
+      keepingUp = opened - (scenario.kind === 'slow' ? 1 : 0);
+      const warmDeadline = now() + warmupS * 1000;
+      while (sum((g) => g.progress.warmClients) < keepingUp && now() < warmDeadline) {
+        void mesh.postOrders([context.nextSeq++], context.baseMinute).catch(() => {});
+        const next = Math.min(now() + 3000, warmDeadline);
+        while (sum((g) => g.progress.warmClients) < keepingUp && now() < next) await sleep(100);
+      }
+      warm = sum((g) => g.progress.warmClients);
+      if (warm < keepingUp) notes.push(`only ${warm} of ${keepingUp} clients had a warm-up event within ${warmupS} s`);
+      for (let seen = -1; sum((g) => g.progress.events) !== seen && now() < warmDeadline + warmupS * 1000;) {
+        seen = sum((g) => g.progress.events);
+        await sleep(1500); // longer than the generators' 1 s progress period
+      }
+      // Clients connected and subscribed, no event in flight: what idle clients cost the gateway, read as
+      // the idle RSS is (settled), so that memory the allocator is about to give back is not counted.
+      gone();
+      const rss = await settledRss(gatewayPid, (line) => context.progress(`[${label}] ${line}`));
+      const heap = await mesh.gatewayHeap();
+      readings.push({ clients: opened, rss, heap: heap.used, youngGeneration: heap.youngGeneration });
     }
-    const warm = sum((g) => g.progress.warmClients);
-    if (warm < keepingUp) notes.push(`only ${warm} of ${keepingUp} clients had a warm-up event within ${warmupS} s`);
-    for (let seen = -1; sum((g) => g.progress.events) !== seen && now() < warmDeadline + warmupS * 1000;) {
-      seen = sum((g) => g.progress.events);
-      await sleep(1500); // longer than the generators' 1 s progress period
+    const full = readings.at(-1)!;
+    const half = readings.length > 1 ? readings[0] : undefined;
+    const rssConnected = full.rss;
+    const heapConnected = full.heap;
+    const marginalBytesPerClient = half && full.clients > half.clients ? (full.rss - half.rss) / (full.clients - half.clients) : Number.NaN;
+    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+    notes.push(
+      `gateway RSS idle / ${half ? `${half.clients} clients / ` : ''}${full.clients} clients: ${mib(rssIdle)} / ${half ? `${mib(half.rss)} / ` : ''}${mib(full.rss)} MB; ` +
+        `V8 young generation ${mib(youngIdle)} / ${half ? `${mib(half.youngGeneration)} / ` : ''}${mib(full.youngGeneration)} MB committed (sized by allocation bursts, not by clients)`,
+    );
+    context.progress(`[${label}] warm: ${warm} clients, gateway RSS ${mib(rssConnected)} MB; measuring`);
+    if (context.snapshotConnected) {
+      // As after the scenario: the snapshot collects garbage first, and /metrics answers once it is written.
+      process.kill(gatewayPid, 'SIGUSR2');
+      await sleep(1000);
+      const heap = await mesh.gatewayHeap();
+      notes.push(
+        `connected, after a heap snapshot (full garbage collection): JS heap used ${mib(heap.used)} MB of ${mib(heap.total)} MB committed, RSS ${mib(rssBytes(gatewayPid))} MB`,
+      );
     }
-    // Clients connected and subscribed, no event in flight: what each idle client costs the gateway.
-    gone();
-    const rssConnected = rssBytes(gatewayPid);
-    const heapConnected = (await mesh.gatewayHeap()).used;
-    context.progress(`[${label}] warm: ${warm} clients, gateway RSS ${(rssConnected / 2 ** 20).toFixed(0)} MB; measuring`);
 
     const firstSeq = context.nextSeq;
     broadcast({ type: 'measure', firstSeq });
@@ -313,7 +360,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
       );
     }
     notes.push(
-      `gateway JS heap used idle / connected / ${context.settleS} s after: ${mb(heapIdle)} / ${mb(heapConnected)} / ${mb(heapAfter)} MB (${((heapConnected - heapIdle) / 1024 / Math.max(1, scenario.clients - failed)).toFixed(1)} KB per idle client)`,
+      `gateway JS heap used idle / connected / ${context.settleS} s after: ${mb(heapIdle)} / ${mb(heapConnected)} / ${mb(heapAfter)} MB (${((heapConnected - heapIdle) / 1024 / Math.max(1, opened)).toFixed(1)} KB per idle client)`,
     );
     return {
       ...scenario,
@@ -329,7 +376,8 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
       rssIdle,
       rssPeak,
       rssAfter: rssBytes(gatewayPid),
-      idleBytesPerClient: (rssConnected - rssIdle) / Math.max(1, scenario.clients - failed),
+      idleBytesPerClient: (rssConnected - rssIdle) / Math.max(1, opened),
+      marginalBytesPerClient,
       notes,
     };
   } finally {

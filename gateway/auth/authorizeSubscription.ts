@@ -13,6 +13,7 @@ import {
   type FieldNode,
   type GraphQLSchema,
 } from 'graphql';
+import type { ClientChecks } from '../subscriptions/ClientStream.js';
 import type { ScopedResult, SubscriptionScope } from '../subscriptions/SubscriptionScope.js';
 import { auditFieldAuth, auditRefusal, stderrAuditSink, type AuditSink } from './auditFieldAuth.js';
 import type { AuthSchema } from './AuthSchema.js';
@@ -136,7 +137,7 @@ export async function authorizeSubscription<T>(options: AuthorizeSubscriptionOpt
   const scope: SubscriptionScope = {
     key: JSON.stringify([mode, principal.authenticated, [...principal.scopes].sort(), readsClaims ? [principal.sub ?? null, principal.claims] : null]),
     transform,
-    ...clientChecks(principal, now, onExpired),
+    checks: new PrincipalChecks(principal, now, onExpired),
   };
   // Only the authorized operation, under its own name: the executor cannot select another one.
   return subscribe({ ...request, document: authorization.document, operationName, scope });
@@ -168,21 +169,32 @@ function hashOf(document: DocumentNode): string {
 /**
  * A client's own per-event checks, made outside `authorizeSubscription` so that what a client keeps for
  * the life of its subscription is its principal, not the closure scope of `transform` (its documents,
- * request and decisions): only the first client's `transform` serves its group.
+ * request and decisions): only the first client's `transform` serves its group. One object per client,
+ * its methods shared, rather than two closures and their scope.
  */
-function clientChecks(principal: Principal, now: () => number, onExpired: () => void): Pick<SubscriptionScope, 'expired' | 'onExpired' | 'expiresAtMs'> {
-  return {
-    expired: () => isExpired(principal, now()),
-    // The deadline alone, for the group to compare with its one clock reading per event (isExpired's rule).
-    ...(now === Date.now && { expiresAtMs: principal.expiresAt === undefined ? Number.POSITIVE_INFINITY : principal.expiresAt * 1000 }),
-    onExpired: () => {
-      try {
-        onExpired();
-      } catch {
-        // the adapter's problem; the stream ends either way
-      }
-    },
-  };
+class PrincipalChecks implements ClientChecks {
+  /** The deadline alone, for the group to compare with its one clock reading per event (isExpired's rule). */
+  readonly expiresAtMs: number | undefined;
+
+  constructor(
+    private readonly principal: Principal,
+    private readonly now: () => number,
+    private readonly whenExpired: () => void,
+  ) {
+    this.expiresAtMs = now === Date.now ? (principal.expiresAt === undefined ? Number.POSITIVE_INFINITY : principal.expiresAt * 1000) : undefined;
+  }
+
+  expired(): boolean {
+    return isExpired(this.principal, this.now());
+  }
+
+  onExpired(): void {
+    try {
+      this.whenExpired();
+    } catch {
+      // the adapter's problem; the stream ends either way
+    }
+  }
 }
 
 /** Whether a field of `document` is governed by `@policy` (whose decision may read any claim). */

@@ -103,7 +103,8 @@ export function createHeartbeat(options: HeartbeatOptions = {}): Heartbeat {
       socket.heartbeatBucket = bucket;
       bucket.add(socket);
       socket.on('pong', onPong);
-      socket.once('close', onClose);
+      // `on`, not `once`: ws emits `close` once, and a `once` wrapper is two more objects per connection.
+      socket.on('close', onClose);
     },
     dispose: () => clearInterval(timer),
   };

@@ -14,7 +14,6 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { Context } from 'graphql-ws';
-import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { Socket } from 'node:net';
 import { LRUCache } from 'lru-cache';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -22,9 +21,12 @@ import { createFrameBatcher, type FrameWriter } from './createFrameBatcher.js';
 import { FramedWebSocket } from './FramedWebSocket.js';
 import { createHeartbeat } from './createHeartbeat.js';
 import { shareNamedSubscriptions } from './shareNamedSubscriptions.js';
+import { useGraphqlWsServer, type GraphqlWsExtra } from './useGraphqlWsServer.js';
 import {
   ClientStream,
   createOutboundQueue,
+  type EventFrame,
+  type FrameSink,
   type OutboundCutOff,
   type OutboundLimits,
   type OutboundQueue,
@@ -144,8 +146,10 @@ function remember(cache: LRUCache<string, Checked>, key: string | undefined, che
 /** What `onSubscribe` hands graphql-ws: its execution arguments, plus the client's own operation name for logs and audit. */
 type ExecutionArgsWithName = { clientOperationName?: string };
 
-type ConnectionExtra = { principal?: Principal; expiryTimer?: NodeJS.Timeout; frames?: FrameWriter; streams?: Set<ClientStream> };
-type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<ConnectionExtra>>;
+type ConnectionExtra = GraphqlWsExtra & { principal: Principal | undefined; expiryTimer: NodeJS.Timeout | undefined; frames: FrameWriter | undefined };
+type Ctx = Context<Record<string, unknown> | undefined, ConnectionExtra>;
+/** Every connection's extra has one shape from the start. */
+const connectionExtra = (socket: WebSocket, tcp: Socket): ConnectionExtra => ({ socket, tcp, principal: undefined, expiryTimer: undefined, frames: undefined });
 type Outbound = Pick<OutboundQueue, 'send'>;
 
 /**
@@ -191,12 +195,13 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
     if (ctx.extra.frames) return ctx.extra.frames;
     const websocket = ctx.extra.socket as FramedWebSocket;
     const outbound: Outbound = (websocket.outbound = createOutboundQueue({
-      socket: outboundSocket(websocket, ctx.extra.request.socket),
+      socket: outboundSocket(websocket, ctx.extra.tcp),
       ...options.outbound,
       onDelivered: countDelivered,
       onCutOff: (info) => {
         // Leave the groups now, not when the close handshake ends (which waits behind the backlog).
-        for (const stream of ctx.extra.streams ?? []) void stream.return();
+        // graphql-ws keeps each running subscription's stream under its id.
+        for (const stream of Object.values(ctx.subscriptions)) if (stream instanceof ClientStream) void stream.return();
         options.onCutOff?.(info);
       },
     }));
@@ -233,7 +238,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
     if (form) return remember(cache, key, { document: shareNamed.share(schema, form.text), unnamed: true });
     return remember(cache, key, { document, unnamed: false });
   };
-  const cleanup = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
+  const cleanup = useGraphqlWsServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       ...(authenticate && {
         onConnect: async (ctx: Ctx) => {
@@ -269,7 +274,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
         if (!admit) return undefined;
         const schema = options.schema();
         if (!schema) return [new MeshError(ErrorCode.SERVICE_UNAVAILABLE, 'the supergraph is not loaded yet')];
-        const admitted = await admit(payload, { principal: ctx.extra.principal, clientAddress: ctx.extra.request.socket.remoteAddress }, schema);
+        const admitted = await admit(payload, { principal: ctx.extra.principal, clientAddress: ctx.extra.tcp.remoteAddress }, schema);
         if (admitted instanceof GraphQLError) return [withoutHttpStatus(admitted)];
         const checked = checkedDocument(schema, admitted.document, payload.operationName ?? undefined);
         if (checked.errors) return checked.errors;
@@ -305,12 +310,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
       // graphql-ws still iterates the stream (which then yields nothing) and sends `complete` when it ends.
       onOperation: (ctx: Ctx, id, _payload, _args, result) => {
         if (!(result instanceof ClientStream)) return undefined;
-        const frames = framesOf(ctx);
-        const streams = (ctx.extra.streams ??= new Set());
-        streams.add(result);
-        result.onEnd(() => streams.delete(result));
-        const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
-        result.deliverTo({ write: (frame) => frames.queue(head, frame.utf8) });
+        result.deliverTo(new NextFrames(framesOf(ctx), nextHead(id)));
         return undefined;
       },
       subscribe: async (args) => {
@@ -333,8 +333,7 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
       },
     },
     wsServer,
-    // graphql-ws's per-connection keep-alive timers off: the heartbeat above pings instead.
-    0,
+    connectionExtra,
   );
   return {
     dispose: async () => {
@@ -343,6 +342,34 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
     },
     whenWritten: (callback) => batcher.whenWritten(callback),
   };
+}
+
+/** Ids whose `next` message head is kept, shared by every subscription with that id. */
+const SHARED_HEADS = 1024;
+const heads = new Map<string, Buffer>();
+
+/**
+ * The start of a graphql-ws `next` message with subscription `id`, up to its payload. Clients number
+ * their subscriptions alike ("1", "2", ...): one buffer per id, not one per subscription.
+ */
+function nextHead(id: string): Buffer {
+  let head = heads.get(id);
+  if (head) return head;
+  head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  if (heads.size < SHARED_HEADS && id.length <= 16) heads.set(id, head);
+  return head;
+}
+
+/** A subscription's frames as `next` messages on its connection's batch: a class, not a closure per subscription. */
+class NextFrames implements FrameSink {
+  constructor(
+    private readonly frames: FrameWriter,
+    private readonly head: Buffer,
+  ) {}
+
+  write(frame: EventFrame): void {
+    this.frames.queue(this.head, frame.utf8);
+  }
 }
 
 /**

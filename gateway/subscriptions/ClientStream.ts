@@ -34,11 +34,14 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
  * `complete`). `return()` leaves the group; `onClose` runs exactly once, however the stream ends.
  */
 export class ClientStream implements AsyncIterableIterator<ExecutionResult> {
-  private readonly buffered: EventFrame[] = [];
-  private readonly pulls: Pull[] = [];
-  private sink: FrameSink | undefined;
+  // A gateway holds one per subscribed client, tens of thousands: nothing is allocated until used. A
+  // websocket client has a sink, no buffer, and one pull waiting (graphql-ws's `for await`), kept in `pull`.
+  private buffered: EventFrame[] | undefined = undefined;
+  private pull: Pull | undefined = undefined;
+  private morePulls: Pull[] | undefined = undefined;
+  private sink: FrameSink | undefined = undefined;
   private finished = false;
-  private readonly endListeners: Array<() => void> = [];
+  private endListeners: Array<() => void> | undefined = undefined;
   /** `checks.expiresAtMs`; Infinity without checks, NaN when `checks.expired` must be asked. */
   private readonly expiresAtMs: number;
 
@@ -59,7 +62,7 @@ export class ClientStream implements AsyncIterableIterator<ExecutionResult> {
 
   /** Frames waiting to be pulled (always 0 once a sink took over). */
   get size(): number {
-    return this.buffered.length;
+    return this.buffered?.length ?? 0;
   }
 
   /**
@@ -80,21 +83,23 @@ export class ClientStream implements AsyncIterableIterator<ExecutionResult> {
       return;
     }
     if (this.sink) return this.sink.write(frame);
-    const pull = this.pulls.shift();
+    const pull = this.takePull();
     if (pull) pull({ value: frame.result, done: false });
-    else this.buffered.push(frame);
+    else (this.buffered ??= []).push(frame);
   }
 
   /** From now on every frame goes to `sink`; frames already waiting go first. */
   deliverTo(sink: FrameSink): void {
     this.sink = sink;
-    for (const frame of this.buffered.splice(0)) sink.write(frame);
+    const buffered = this.buffered;
+    this.buffered = undefined;
+    for (const frame of buffered ?? []) sink.write(frame);
   }
 
   /** Runs `listener` once when the stream ends (at once if it has). */
   onEnd(listener: () => void): void {
     if (this.finished) listener();
-    else this.endListeners.push(listener);
+    else (this.endListeners ??= []).push(listener);
   }
 
   /** Ends the stream after what is buffered. */
@@ -102,27 +107,39 @@ export class ClientStream implements AsyncIterableIterator<ExecutionResult> {
     if (this.finished) return;
     this.finished = true;
     this.onClose();
-    for (const listener of this.endListeners.splice(0)) listener();
-    for (const pull of this.pulls.splice(0)) pull(DONE);
+    const listeners = this.endListeners;
+    this.endListeners = undefined;
+    for (const listener of listeners ?? []) listener();
+    for (let pull = this.takePull(); pull; pull = this.takePull()) pull(DONE);
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
-    const frame = this.buffered.shift();
+    const frame = this.buffered?.shift();
     if (frame) return Promise.resolve({ value: frame.result, done: false });
     if (this.finished) return Promise.resolve(DONE);
-    return new Promise<IteratorResult<ExecutionResult>>((resolve) => this.pulls.push(resolve));
+    return new Promise<IteratorResult<ExecutionResult>>((resolve) => {
+      if (!this.pull) this.pull = resolve;
+      else (this.morePulls ??= []).push(resolve);
+    });
   }
 
   return(): Promise<IteratorResult<ExecutionResult>> {
-    this.buffered.length = 0;
+    this.buffered = undefined;
     this.end();
     return Promise.resolve(DONE);
   }
 
   throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
-    this.buffered.length = 0;
+    this.buffered = undefined;
     this.end();
     return Promise.reject(error);
+  }
+
+  /** The oldest waiting pull, if any. */
+  private takePull(): Pull | undefined {
+    const pull = this.pull;
+    this.pull = this.morePulls?.shift();
+    return pull;
   }
 
   [Symbol.asyncIterator](): this {

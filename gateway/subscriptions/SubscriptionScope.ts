@@ -1,4 +1,5 @@
 import type { ExecutionResult } from 'graphql';
+import type { ClientChecks } from './ClientStream.js';
 
 /** A group payload after the scope's per-event step; `last` ends the group after it. */
 export interface ScopedResult {
@@ -22,19 +23,12 @@ export interface SubscriptionScope {
    */
   transform?(result: ExecutionResult): Promise<ScopedResult>;
   /**
-   * Asked before each payload of this client; true ends its stream after `onExpired`. Kept by the client
-   * apart from its scope and called without `this`: it should hold no more than the client's own state.
-   * @default never
+   * The client's own checks, asked before each of its payloads (`ClientChecks`: `expired`, `onExpired`,
+   * `expiresAtMs`, called as methods of this object). Kept by the client's stream apart from its scope,
+   * for as long as the client is subscribed: it should hold no more than the client's own state (one
+   * object per client, not closures: at 10,000 idle clients each object counts). When `expiresAtMs` is
+   * known the group compares it with one `Date.now()` per event instead of calling `expired` per client.
+   * @default none: the client never expires
    */
-  expired?(): boolean;
-  /** Called once, without `this`, when `expired` said true (the adapter closes the connection). A throw is ignored. */
-  onExpired?(): void;
-  /**
-   * When `expired` is a deadline on the real clock: the epoch millisecond from which it says true. The
-   * group then compares it with one `Date.now()` per event instead of calling `expired` per client (at
-   * 10,000 clients, a call into each client's closure is most of what handing over an event costs).
-   * `Infinity` for never.
-   * @default none: `expired` is called
-   */
-  expiresAtMs?: number;
+  checks?: ClientChecks;
 }

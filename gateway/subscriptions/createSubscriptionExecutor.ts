@@ -204,8 +204,6 @@ function errorResult(message: string, code: ErrorCode): ExecutionResult {
   return { errors: [new GraphQLError(message, { extensions: { code } })] };
 }
 
-const noop = () => undefined;
-
 function pick(values: Record<string, unknown>, names: readonly string[] = []): Record<string, unknown> {
   return Object.fromEntries(names.filter((name) => name in values).map((name) => [name, values[name]]));
 }
@@ -324,14 +322,12 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
    * and through its scope's `transform`, its authorization: only the group's first client's is used).
    */
   function join(group: SubscriptionGroup, scope: SubscriptionScope | undefined, order: ClientStream['order']): ClientStream {
-    const expired = scope?.expired;
-    const checks = expired && { expired, onExpired: scope.onExpired ?? noop, expiresAtMs: scope.expiresAtMs };
     const client: ClientStream = new ClientStream(
       () => {
         clients -= 1;
         group.leave(client);
       },
-      checks || undefined,
+      scope?.checks,
       order,
     );
     clients += 1;

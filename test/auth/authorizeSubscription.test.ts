@@ -21,8 +21,8 @@ function harness(options: { expiresAt?: number; scopes?: string[] | null } = {})
   const queue = new PushQueue<ExecutionResult>(() => void (ended = true));
   let scope: AuthorizedSubscriptionRequest['scope'] | undefined;
   const push = async (value: ExecutionResult) => {
-    if (scope?.expired?.()) {
-      scope.onExpired?.();
+    if (scope?.checks?.expired()) {
+      scope.checks.onExpired();
       queue.end();
       return;
     }

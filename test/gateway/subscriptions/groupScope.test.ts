@@ -68,7 +68,7 @@ describe('subscription groups and scopes', () => {
 
   it('should end only the client whose own check says it expired', async () => {
     let expiredCalls = 0;
-    const expiring = await open({ key: 'k', expired: () => true, onExpired: () => void expiredCalls++ });
+    const expiring = await open({ key: 'k', checks: { expired: () => true, onExpired: () => void expiredCalls++ } });
     const staying = await open({ key: 'k' });
     await waitFor(() => harness.mesh.feed.active === 1, 'one group');
     harness.mesh.feed.publish({ productId: 'p1', price: 4 });
