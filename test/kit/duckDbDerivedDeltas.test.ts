@@ -14,7 +14,7 @@ import { ZoneDays } from '../../subgraphs/kit/store/zoneDays.js';
 import { createProjector } from '../../subgraphs/kit/rollups/createProjector.js';
 import { storeRollupLayouts } from '../../subgraphs/kit/rollups/storeRollupLayouts.js';
 import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
-import type { BucketQuery, BucketRow, RollupLayout, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
+import type { BucketQuery, BucketRow, Projector, RollupLayout, StoreLayout, StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { declaration, type Visit } from '../support/projectionContractSuite.js';
 import { DAY, HOUR, random } from '../support/storeFixtures.js';
 import { useTempStores } from '../support/useTempStores.js';
@@ -172,5 +172,25 @@ describe('DuckDbStore derived delta rows', () => {
     await expectSameAsReference();
     await closeStore(store);
     expect(await deltaRows(path)).toEqual(Object.fromEntries([...Object.keys(left)].map((table) => [table, 0])));
+  });
+
+  it('should write a projection row itself when its rollup has none in the apply, never leave it to be derived', async () => {
+    const store = await openStore();
+    const [fact] = visits(1, 9);
+    // A projector that makes only the region projection's row (the kit's makes the rollup's beside it).
+    const projectionOnly: Projector = async (facts, states) => {
+      const { deltas } = await PROJECT(facts, states, { finestGrainOnly: true });
+      return { deltas: deltas.filter((delta) => delta.rollup === 'visits__by__region'), states: [] };
+    };
+    await store.apply([fact], projectionOnly);
+    const hour = FROM + Math.floor((fact.time.getTime() - FROM) / HOUR) * HOUR;
+    const rows = await store.queryBuckets({
+      rollup: 'visits__by__region',
+      grain: 'hour',
+      boundaries: [new Date(hour), new Date(hour + HOUR)],
+      groupBy: [],
+      filter: {},
+    });
+    expect(rows.map((row) => row.values.visits)).toEqual([1]);
   });
 });

@@ -53,6 +53,7 @@ import { appendFacts, decodeStateRow, loadFactKeys, readStateRows, storedFactKey
 import {
   DERIVE_MAX_FACTS,
   appendRollupDeltas,
+  canDerive,
   compactDeltas,
   derivedZones,
   dropFoldedDeltas,
@@ -314,11 +315,9 @@ export class DuckDbStore implements Store {
         const session = duckDbRepairSession(connection, this.states, this.stateKeys);
         const projection = assertProjection(await project(applied, sessionStateReader(session, this.states), { finestGrainOnly: true }));
         // Coarser deltas a projector returns anyway are checked, then left out: they derive from each table's finest ones.
-        derive = applied.length <= DERIVE_MAX_FACTS;
-        appended = await appendRollupDeltas(connection, checkedDeltaTables(projection.deltas, this.rollups), seq, {
-          derive,
-          zonesOf: (root) => this.derivedZones.get(root.name) ?? [],
-        });
+        const tables = checkedDeltaTables(projection.deltas, this.rollups);
+        derive = applied.length <= DERIVE_MAX_FACTS && canDerive(tables);
+        appended = await appendRollupDeltas(connection, tables, seq, { derive, zonesOf: (root) => this.derivedZones.get(root.name) ?? [] });
         await upsertStates(connection, mergeStateWrites(projection.states, this.states), this.stateKeys);
         // A batch of facts older than the watermark (a backfill, late facts) leaves it where it is.
         const latest = latestTime(applied);

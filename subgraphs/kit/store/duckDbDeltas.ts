@@ -99,6 +99,16 @@ function grainDeltas(layout: RollupLayout, grain: StoredGrain, upTo?: number, de
 /** Most facts an apply writes derived rows for (see "Derived delta rows" above). */
 export const DERIVE_MAX_FACTS = 16;
 
+/**
+ * Whether an apply's deltas can be written as derived rows: every projection or zone-day table with deltas
+ * has its rollup's deltas beside them (the kit's projector always makes both from the same facts; a
+ * projector that made only a projection's rows would lose them if they were left to be derived).
+ */
+export function canDerive(tables: readonly CheckedDeltaTable[]): boolean {
+  const withRows = new Set(tables.filter((table) => table.deltas.length > 0).map((table) => table.layout.name));
+  return tables.every((table) => table.deltas.length === 0 || table.layout.projectionOf === undefined || withRows.has(table.layout.projectionOf));
+}
+
 /** The column of a rollup's minute deltas holding the start of `zone`'s day (derived rows only). */
 const zoneDayColumn = (zone: string): string => ident(`_day_${zoneSlug(zone)}`);
 
