@@ -95,7 +95,7 @@ async function settledRss(pid: number, progress: (line: string) => void): Promis
     if (Math.abs(current - previous) <= previous * 0.01) return current;
     previous = current;
   }
-  progress(`idle RSS still moving after 20 s: ${(previous / 2 ** 20).toFixed(0)} MB taken as idle`);
+  progress(`idle RSS still moving after 20 s: ${mib(previous)} MB taken as idle`);
   return previous;
 }
 
@@ -228,21 +228,12 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     const rssConnected = full.rss;
     const heapConnected = full.heap;
     const marginalBytesPerClient = half && full.clients > half.clients ? (full.rss - half.rss) / (full.clients - half.clients) : Number.NaN;
-    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
     notes.push(
       `gateway RSS idle / ${half ? `${half.clients} clients / ` : ''}${full.clients} clients: ${mib(rssIdle)} / ${half ? `${mib(half.rss)} / ` : ''}${mib(full.rss)} MB; ` +
         `V8 young generation ${mib(youngIdle)} / ${half ? `${mib(half.youngGeneration)} / ` : ''}${mib(full.youngGeneration)} MB committed (sized by allocation bursts, not by clients)`,
     );
     context.progress(`[${label}] warm: ${warm} clients, gateway RSS ${mib(rssConnected)} MB; measuring`);
-    if (context.snapshotConnected) {
-      // As after the scenario: the snapshot collects garbage first, and /metrics answers once it is written.
-      process.kill(gatewayPid, 'SIGUSR2');
-      await sleep(1000);
-      const heap = await mesh.gatewayHeap();
-      notes.push(
-        `connected, after a heap snapshot (full garbage collection): JS heap used ${mib(heap.used)} MB of ${mib(heap.total)} MB committed, RSS ${mib(rssBytes(gatewayPid))} MB`,
-      );
-    }
+    if (context.snapshotConnected) notes.push(await heapAfterSnapshot(mesh, gatewayPid, 'connected'));
 
     const firstSeq = context.nextSeq;
     broadcast({ type: 'measure', firstSeq });
@@ -303,7 +294,7 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
         context.progress(
           `[${label}] ${elapsed.toFixed(0)}/${durationS} s · sent ${sent} (${(sent / elapsed).toFixed(1)}/s) · ` +
             `delivered ${delivered.toLocaleString('en')} of ${(sent * keepingUp).toLocaleString('en')} sent so far · ` +
-            `gateway ${((100 * (cpuMs(gatewayPid) - cpuStart)) / (lastProgress - measureStart)).toFixed(0)} % CPU, ${(rssBytes(gatewayPid) / 2 ** 20).toFixed(0)} MB`,
+            `gateway ${((100 * (cpuMs(gatewayPid) - cpuStart)) / (lastProgress - measureStart)).toFixed(0)} % CPU, ${mib(rssBytes(gatewayPid))} MB`,
         );
       }
       await sleep(Math.max(1, Math.min(measureStart + (sent * 1000) / scenario.rate - now(), 50)));
@@ -349,18 +340,9 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
     await sleep(context.settleS * 1000);
     gone();
     const heapAfter = (await mesh.gatewayHeap()).used;
-    const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
-    if (context.snapshotAfter) {
-      // The snapshot collects garbage first; /metrics answers once it is written.
-      process.kill(gatewayPid, 'SIGUSR2');
-      await sleep(1000);
-      const heap = await mesh.gatewayHeap();
-      notes.push(
-        `after, after a heap snapshot (full garbage collection): JS heap used ${mb(heap.used)} MB of ${mb(heap.total)} MB committed, RSS ${mb(rssBytes(gatewayPid))} MB`,
-      );
-    }
+    if (context.snapshotAfter) notes.push(await heapAfterSnapshot(mesh, gatewayPid, 'after'));
     notes.push(
-      `gateway JS heap used idle / connected / ${context.settleS} s after: ${mb(heapIdle)} / ${mb(heapConnected)} / ${mb(heapAfter)} MB (${((heapConnected - heapIdle) / 1024 / Math.max(1, opened)).toFixed(1)} KB per idle client)`,
+      `gateway JS heap used idle / connected / ${context.settleS} s after: ${mib(heapIdle)} / ${mib(heapConnected)} / ${mib(heapAfter)} MB (${((heapConnected - heapIdle) / 1024 / Math.max(1, opened)).toFixed(1)} KB per idle client)`,
     );
     return {
       ...scenario,
@@ -387,6 +369,20 @@ export async function runScenario(context: ScenarioContext, scenario: Scenario):
 }
 
 /** When (from /proc/net/tcp) and how (the close frame it finally read) the gateway closed the slow client. */
+/** Bytes as whole MiB, as the notes print them. */
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
+
+/**
+ * Makes the gateway write a heap snapshot (which collects garbage first; /metrics answers once it is
+ * written) and returns a note of its JS heap and RSS `when` (connected, after).
+ */
+async function heapAfterSnapshot(mesh: BenchMesh, gatewayPid: number, when: string): Promise<string> {
+  process.kill(gatewayPid, 'SIGUSR2');
+  await sleep(1000);
+  const heap = await mesh.gatewayHeap();
+  return `${when}, after a heap snapshot (full garbage collection): JS heap used ${mib(heap.used)} MB of ${mib(heap.total)} MB committed, RSS ${mib(rssBytes(gatewayPid))} MB`;
+}
+
 function describeSlow(slow: SlowClientReport, closedAt: number | undefined, facts: number, measuredS: number): string {
   const how = slow.close ? `close ${slow.close.code}${slow.close.reason ? ` "${slow.close.reason}"` : ''}` : 'no close frame';
   const when =
