@@ -1,16 +1,12 @@
+import { xorshift } from './xorshift.js';
+
 /** The orders facts every ingestion benchmark posts: spread over the 90 days before `end`, seeded. */
 const DAY = 86_400_000;
 const regions = ['eu', 'na', 'apac', 'latam'];
 const channels = ['web', 'mobile', 'store', 'partner'] as const;
 
-/** Deterministic xorshift so runs are comparable. */
-let seed = 0x9e3779b9;
-const random = () => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-};
+/** Deterministic, so runs are comparable. */
+const random = xorshift(0x9e3779b9);
 
 /** Fact number `n` (its id and order id derive from it): an `OrderPlaced` at `time`, by default random in the 90 days before `end`. */
 export function benchFact(n: number, end: number, time = new Date(end - 90 * DAY + Math.floor(random() * 90 * DAY))) {

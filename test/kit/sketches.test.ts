@@ -2,6 +2,7 @@ import { DDSketch } from '@datadog/sketches-js';
 import { DISTINCT_STANDARD_ERROR, DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
 import { QUANTILE_RELATIVE_ACCURACY, QuantileSketch } from '../../subgraphs/kit/sketches/QuantileSketch.js';
 import { hashValue, murmur3 } from '../../subgraphs/kit/sketches/hashValue.js';
+import { xorshift } from '../../bench/support/xorshift.js';
 
 /** The exact q-quantile as DDSketch defines it: the sample at rank q·(n−1), rounded down. */
 function exactQuantile(sorted: number[], q: number): number {
@@ -217,13 +218,7 @@ describe('QuantileSketch', () => {
 
   it("should hold the library sketch's bins and answer its quantiles, whatever the merge order and sizes", () => {
     // Seeded xorshift: parts of 1 to ~400 samples (sparse and dense bins), negatives and zeros included.
-    let seed = 0x2545f491;
-    const random = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 4294967296;
-    };
+    const random = xorshift(0x2545f491);
     const sample = () => {
       const r = random();
       return r < 0.1 ? -Math.exp(random() * 10) : r < 0.12 ? 0 : Math.exp(random() * 14 - 4);
@@ -298,13 +293,7 @@ describe('QuantileSketch', () => {
   });
 
   it("should merge stored bytes into the bytes of their decoded merge, the library's merge to the bit", () => {
-    let seed = 0x1f2e3d4c;
-    const random = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 4294967296;
-    };
+    const random = xorshift(0x1f2e3d4c);
     // Wide key ranges now and then (tiny and huge values), so the summing array grows and re-centres.
     const sample = (negatives: boolean) => {
       const r = random();
