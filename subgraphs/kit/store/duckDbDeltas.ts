@@ -69,6 +69,9 @@ export function derivedGrains(layout: RollupLayout): readonly StoredGrain[] {
   return STORED_GRAINS.slice(STORED_GRAINS.indexOf(finestGrain(layout)));
 }
 
+/** A rollup table's columns besides the bucket, in layout order: dimensions, measures, sketches. */
+const rowColumns = (layout: RollupLayout): string[] => [...layout.dimensions, ...Object.keys(layout.columns), ...Object.keys(layout.sketches ?? {})];
+
 /**
  * A grain's pending delta rows, in the keyed table's columns: the finest grain's delta rows past the
  * fence, their bucket truncated to the grain (none for a grain finer than the finest). Every measure and
@@ -78,7 +81,7 @@ export function derivedGrains(layout: RollupLayout): readonly StoredGrain[] {
 function grainDeltas(layout: RollupLayout, grain: StoredGrain, upTo?: number, derivedFrom?: RollupLayout): string {
   const finest = finestGrain(layout);
   const bucket = grain === finest ? 'bucket' : `date_trunc('${grain}', bucket) AS bucket`;
-  const rest = [...layout.dimensions, ...Object.keys(layout.columns), ...Object.keys(layout.sketches ?? {})].map(ident);
+  const rest = rowColumns(layout).map(ident);
   const pending = derivedGrains(layout).includes(grain) ? `_seq > ${fenceOf(grain)}${throughSeq(upTo)}` : 'false';
   const own = `SELECT ${[bucket, ...rest].join(', ')} FROM ${deltaTable(layout.name, finest)} WHERE ${pending}`;
   if (!derivedFrom || pending === 'false') return `(${own})`;
@@ -109,8 +112,20 @@ export function canDerive(tables: readonly CheckedDeltaTable[]): boolean {
   return tables.every((table) => table.deltas.length === 0 || table.layout.projectionOf === undefined || withRows.has(table.layout.projectionOf));
 }
 
-/** The column of a rollup's minute deltas holding the start of `zone`'s day (derived rows only). */
-const zoneDayColumn = (zone: string): string => ident(`_day_${zoneSlug(zone)}`);
+/** The column of a rollup's minute deltas holding the start of `zone`'s day (derived rows only), unquoted. */
+const zoneDayColumnName = (zone: string): string => `_day_${zoneSlug(zone)}`;
+const zoneDayColumn = (zone: string): string => ident(zoneDayColumnName(zone));
+
+/**
+ * How a derived table's rows come from its rollup's derived minute rows at `grain`: their bucket (the
+ * zone day for a zone-day table, else the minute truncated) and the condition that leaves out a minute
+ * outside the window zone-day tables cover (`ZoneDays.startOf`: no row, as the projector makes none).
+ */
+function derivedBucket(layout: RollupLayout, grain: StoredGrain): { bucket: string; outside: string } {
+  if (!layout.dayZone) return { bucket: `date_trunc('${grain}', bucket)`, outside: '' };
+  const column = zoneDayColumn(layout.dayZone.zone);
+  return { bucket: column, outside: ` AND ${column} IS NOT NULL` };
+}
 
 /** The zones of the zone-day tables derived from `root` among `rollups`, each once, in layout order. */
 export function derivedZones(root: RollupLayout, rollups: Iterable<RollupLayout>): string[] {
@@ -121,11 +136,8 @@ export function derivedZones(root: RollupLayout, rollups: Iterable<RollupLayout>
 
 /** `layout`'s pending rows at `grain` made from its rollup's derived minute rows (`root`'s). */
 function derivedRowsSql(layout: RollupLayout, grain: StoredGrain, root: RollupLayout, pending: string): string {
-  const rest = [...layout.dimensions, ...Object.keys(layout.columns), ...Object.keys(layout.sketches ?? {})].map(ident);
-  const bucket = layout.dayZone ? `${zoneDayColumn(layout.dayZone.zone)} AS bucket` : `date_trunc('${grain}', bucket) AS bucket`;
-  // A minute outside the window zone-day tables cover has no zone day (`ZoneDays.startOf`): no row, as the projector makes none.
-  const outside = layout.dayZone ? ` AND ${zoneDayColumn(layout.dayZone.zone)} IS NOT NULL` : '';
-  return `SELECT ${[bucket, ...rest].join(', ')} FROM ${deltaTable(root.name, finestGrain(root))} WHERE _derive AND ${pending}${outside}`;
+  const { bucket, outside } = derivedBucket(layout, grain);
+  return `SELECT ${[`${bucket} AS bucket`, ...rowColumns(layout).map(ident)].join(', ')} FROM ${deltaTable(root.name, finestGrain(root))} WHERE _derive AND ${pending}${outside}`;
 }
 
 /**
@@ -156,15 +168,12 @@ export async function expandDerivedDeltas(connection: DuckDBConnection, rollups:
     if (!rootColumns.has('_derive')) continue;
     for (const layout of rollups) {
       if (layout.projectionOf !== root.name) continue;
-      if (layout.dayZone && !rootColumns.has(`_day_${zoneSlug(layout.dayZone.zone)}`)) continue; // a zone new to the layout: nothing derived for it
+      if (layout.dayZone && !rootColumns.has(zoneDayColumnName(layout.dayZone.zone))) continue; // a zone new to the layout: nothing derived for it
       const finest = finestGrain(layout);
       const own = await tableColumns(connection, `delta_${layout.name}_${finest}`);
       if (own.size === 0) continue; // a table new to the layout is built from its rollup's keyed rows (`buildProjections.ts`)
-      const copied = [...layout.dimensions, ...Object.keys(layout.columns), ...Object.keys(layout.sketches ?? {})].filter(
-        (c) => own.has(c) && rootColumns.has(c),
-      );
-      const bucket = layout.dayZone ? zoneDayColumn(layout.dayZone.zone) : `date_trunc('${finest}', bucket)`;
-      const outside = layout.dayZone ? ` AND ${zoneDayColumn(layout.dayZone.zone)} IS NOT NULL` : '';
+      const copied = rowColumns(layout).filter((c) => own.has(c) && rootColumns.has(c));
+      const { bucket, outside } = derivedBucket(layout, finest);
       await connection.run(
         `INSERT INTO ${deltaTable(layout.name, finest)} (${['bucket', ...copied.map(ident), '_seq'].join(', ')})
          SELECT ${[bucket, ...copied.map(ident), '_seq'].join(', ')} FROM ${deltaTable(root.name, finestGrain(root))}
