@@ -1,7 +1,7 @@
 import { DuckDBBlobValue, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
 import { STORED_GRAINS, finestGrain, type RollupLayout, type StoredGrain } from './Store.js';
 import type { CheckedDeltaTable } from './mergeRollupDeltas.js';
-import { foldedSketchStage, ident, mergeSql, readRows, rollupColumnsDdl, rollupTable, toTimestamp } from './duckDbSql.js';
+import { foldedSketchStage, ident, mergeSql, readRows, rollupColumnsDdl, rollupTable, tableColumns, toTimestamp } from './duckDbSql.js';
 import { appendRows } from './duckDbWrites.js';
 import { mergeStoredBytes, sketchColumns } from './sketchRows.js';
 import { ZoneDays, zoneSlug } from './zoneDays.js';
@@ -181,16 +181,6 @@ export async function expandDerivedDeltas(connection: DuckDBConnection, rollups:
       );
     }
   }
-}
-
-/** The columns of a table of the main schema (none when there is no such table). */
-async function tableColumns(connection: DuckDBConnection, table: string): Promise<Set<string>> {
-  const rows = await readRows(
-    connection,
-    `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
-    [table],
-  );
-  return new Set(rows.map(([name]) => String(name)));
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   sketchStageDdl,
   foldedSketchStageDdl,
   stateDdl,
+  tableColumns,
 } from './duckDbSql.js';
 
 /**
@@ -107,12 +108,7 @@ async function migrateRollup(connection: DuckDBConnection, rollup: RollupLayout,
         'dimensions of an existing rollup cannot change, declare a new rollup name instead',
     );
   }
-  const columnRows = await readRows(
-    connection,
-    `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
-    [table],
-  );
-  const existing = new Set(columnRows.map(([name]) => name));
+  const existing = await tableColumns(connection, table);
   for (const column of Object.keys(rollup.columns)) {
     if (!existing.has(column)) {
       await connection.run(`ALTER TABLE ${rollupTable(rollup.name, grain)} ADD COLUMN ${ident(column)} DOUBLE`);

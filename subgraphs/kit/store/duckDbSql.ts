@@ -81,6 +81,16 @@ export function rollupStageDdl(layout: RollupLayout): string {
   return `CREATE OR REPLACE TEMP TABLE ${ident(rollupStage(layout.name))} (${columns.join(', ')})`;
 }
 
+/** The columns of a table of the main schema (none when there is no such table). */
+export async function tableColumns(connection: DuckDBConnection, table: string): Promise<Set<string>> {
+  const rows = await readRows(
+    connection,
+    `SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1`,
+    [table],
+  );
+  return new Set(rows.map(([name]) => String(name)));
+}
+
 /** The staging table of sketch writes: encoded sketches per grain and row key, moved by one UPDATE per grain. */
 export function sketchStageDdl(layout: RollupLayout): string {
   const columns = [
