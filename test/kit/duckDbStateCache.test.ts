@@ -20,7 +20,7 @@ async function openStore(options: Partial<DuckDbStoreOptions> = {}): Promise<Duc
 
 /** Prepared statements DuckDB runs while `work` runs (reads of state rows are prepared). */
 async function statementsRun(work: () => Promise<unknown>): Promise<number> {
-  const run = jest.spyOn(DuckDBPreparedStatement.prototype, 'runAndReadAll');
+  const run = jest.spyOn(DuckDBPreparedStatement.prototype, 'run');
   try {
     await work();
     return run.mock.calls.length;
@@ -67,9 +67,9 @@ describe('DuckDbStore state row cache', () => {
     // cache was told: what it read is stale by the time it arrives.
     let written!: () => void;
     const writeDone = new Promise<void>((resolve) => (written = resolve));
-    const original = DuckDBPreparedStatement.prototype.runAndReadAll;
+    const original = DuckDBPreparedStatement.prototype.run;
     let holdNext = true;
-    const held = jest.spyOn(DuckDBPreparedStatement.prototype, 'runAndReadAll').mockImplementation(async function (this: DuckDBPreparedStatement) {
+    const held = jest.spyOn(DuckDBPreparedStatement.prototype, 'run').mockImplementation(async function (this: DuckDBPreparedStatement) {
       const result = await original.call(this);
       if (holdNext) {
         holdNext = false;

@@ -34,6 +34,7 @@ import {
   declaredRollup,
   declaredState,
   decodeBucketRows,
+  sortBucketRows,
   emptyProjection,
   eventJson,
   factBatch,
@@ -369,7 +370,7 @@ export class DuckDbStore implements Store {
     if (query.boundaries.length < 2) return [];
     const statement = bucketStatement(layout, query, this.derivedSource(layout));
     const rows = await this.read((connection) => readRows(connection, statement.sql, statement.params));
-    return decodeBucketRows(statement, rows, encodedList);
+    return sortBucketRows(decodeBucketRows(statement, rows, encodedList), statement.groupBy);
   }
 
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {

@@ -52,7 +52,9 @@ export function bucketStatement(layout: RollupLayout, query: BucketQuery, derive
     ...sketches.map(([c]) => `list(r.${ident(c)}) FILTER (WHERE r.${ident(c)} IS NOT NULL)`),
   ];
   // Keyed rows and not yet compacted delta rows alike: every aggregate here merges them (`duckDbDeltas.ts`).
-  const read = ['bucket', ...layout.dimensions, ...columns, ...sketches.map(([c]) => c)].map(ident);
+  // Only the dimensions the statement groups or filters by: every column read is bound and planned per statement.
+  const dimensions = layout.dimensions.filter((d) => groupBy.includes(d) || d in filter);
+  const read = ['bucket', ...dimensions, ...columns, ...sketches.map(([c]) => c)].map(ident);
   const table = `${rollupRowsSql(layout, query.grain, rollupTable(layout.name, query.grain), read, derivedFrom)} r`;
   const width = uniformWidthMicros(boundaries);
   let from: string;
@@ -69,7 +71,7 @@ export function bucketStatement(layout: RollupLayout, query: BucketQuery, derive
   // Positions, not names: a dimension could be called like any alias chosen here.
   const keys = [index, ...groups].map((_, i) => i + 1).join(', ');
   const sql = `SELECT ${[index, ...groups, ...measures].join(', ')}
-    FROM ${from} WHERE ${where.join(' AND ')} GROUP BY ${keys} ORDER BY ${keys}`;
+    FROM ${from} WHERE ${where.join(' AND ')} GROUP BY ${keys}`;
   return { sql, params, groupBy, columns, sketches };
 }
 

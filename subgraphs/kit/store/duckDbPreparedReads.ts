@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBPreparedStatement, DuckDBValue } from '@duckdb/node-api';
+import { materializedRows } from './duckDbSql.js';
 
 /**
  * Prepared statements for the store's frequent small reads (a keyed state's rows for an entity fetch, the
@@ -44,7 +45,7 @@ async function runOnce(connection: DuckDBConnection, sql: string, bind: (stateme
   let rows: DuckDBValue[][];
   try {
     bind(statement);
-    rows = (await statement.runAndReadAll()).getRows();
+    rows = materializedRows(await statement.run());
   } catch (error) {
     statement.destroySync();
     throw error;

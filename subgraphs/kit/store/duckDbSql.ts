@@ -1,4 +1,11 @@
-import { DuckDBTimestampValue, timestampValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBTimestampValue,
+  timestampValue,
+  type DuckDBConnection,
+  type DuckDBMaterializedResult,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import type { MergeKind, RollupLayout, StoredGrain } from './Store.js';
 import { isValidDate } from './mergeRollupDeltas.js';
 
@@ -165,5 +172,20 @@ export function fromJson(value: DuckDBValue): unknown {
 
 /** Runs a statement and returns all its rows. */
 export async function readRows(connection: DuckDBConnection, sql: string, values?: DuckDBValue[], types?: DuckDBType[]): Promise<DuckDBValue[][]> {
-  return (await connection.runAndReadAll(sql, values, types)).getRows();
+  return materializedRows(await connection.run(sql, values, types));
+}
+
+/**
+ * The rows of a materialized result (what `run` returns: every chunk already computed), read from its chunks
+ * synchronously. `runAndReadAll` fetches the same chunks through one asynchronous call each, plus one that
+ * finds no more: each a round trip through libuv's thread pool, which on this project's 2-core VM cost
+ * more than the small reads themselves (a prepared 20-row read 0.83–0.97 ms of CPU that way against
+ * 0.53–0.59 ms, `SELECT 1` 0.25–0.49 against 0.20–0.32).
+ */
+export function materializedRows(result: DuckDBMaterializedResult): DuckDBValue[][] {
+  const count = result.chunkCount;
+  if (count === 1) return result.getChunk(0).getRows();
+  const rows: DuckDBValue[][] = [];
+  for (let i = 0; i < count; i++) for (const row of result.getChunk(i).getRows()) rows.push(row);
+  return rows;
 }
