@@ -63,6 +63,7 @@ import {
   type FoldedGrains,
 } from './duckDbDeltas.js';
 import { KeyHashSet } from './KeyHashSet.js';
+import { DeferredInserts } from './DeferredInserts.js';
 import { tableCutoff } from './tableCutoff.js';
 import { DuckDbStateKeys } from './duckDbStateKeys.js';
 import { PendingDeltas } from './PendingDeltas.js';
@@ -299,32 +300,41 @@ export class DuckDbStore implements Store {
       const hashes = batch.candidates.map((fact) => KeyHashSet.hash(factKey(fact.source, fact.id)));
       const fresh: StoredFact[] = [];
       const freshHashes: Array<[number, number]> = [];
-      const result = await inTransaction(connection, async () => {
-        // Only keys whose hash is known can be stored already; they are checked against the table.
-        const probable = batch.candidates.filter((_, i) => this.factKeys.has(...hashes[i]));
-        const stored = await storedFactKeys(connection, probable);
-        batch.candidates.forEach((fact, i) => {
-          if (probable.length > 0 && stored.has(factKey(fact.source, fact.id))) return;
-          fresh.push(fact);
-          freshHashes.push(hashes[i]);
-        });
-        const { applied, duplicates } = batch.split(new Set(fresh.map((fact) => factKey(fact.source, fact.id))));
-        if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
-        await appendFacts(connection, fresh, freshHashes);
+      // A live apply's few rows run with its COMMIT, in one call (DeferredInserts.ts).
+      const deferred = new DeferredInserts();
+      const result = await inTransaction(
+        connection,
+        async () => {
+          // Only keys whose hash is known can be stored already; they are checked against the table.
+          const probable = batch.candidates.filter((_, i) => this.factKeys.has(...hashes[i]));
+          const stored = await storedFactKeys(connection, probable);
+          batch.candidates.forEach((fact, i) => {
+            if (probable.length > 0 && stored.has(factKey(fact.source, fact.id))) return;
+            fresh.push(fact);
+            freshHashes.push(hashes[i]);
+          });
+          const { applied, duplicates } = batch.split(new Set(fresh.map((fact) => factKey(fact.source, fact.id))));
+          if (applied.length === 0) return { applied, duplicates, projection: emptyProjection() };
+          await appendFacts(connection, fresh, freshHashes, deferred);
 
-        this.stateKeys.begin();
-        const session = duckDbRepairSession(connection, this.states, this.stateKeys);
-        const projection = assertProjection(await project(applied, sessionStateReader(session, this.states), { finestGrainOnly: true }));
-        // Coarser deltas a projector returns anyway are checked, then left out: they derive from each table's finest ones.
-        const tables = checkedDeltaTables(projection.deltas, this.rollups);
-        derive = applied.length <= DERIVE_MAX_FACTS && canDerive(tables);
-        appended = await appendRollupDeltas(connection, tables, seq, { derive, zonesOf: (root) => this.derivedZones.get(root.name) ?? [] });
-        await upsertStates(connection, mergeStateWrites(projection.states, this.states), this.stateKeys);
-        // A batch of facts older than the watermark (a backfill, late facts) leaves it where it is.
-        const latest = latestTime(applied);
-        if (this.committedWatermark === null || latest > this.committedWatermark) raised = latest;
-        return { applied, duplicates, projection };
-      });
+          this.stateKeys.begin();
+          const session = duckDbRepairSession(connection, this.states, this.stateKeys);
+          // A replay reads the facts table, the batch's held facts included: they go in first.
+          const readFacts: typeof session.readFacts = async (query) => (await deferred.flush(connection), session.readFacts(query));
+          const reader = sessionStateReader({ ...session, readFacts }, this.states);
+          const projection = assertProjection(await project(applied, reader, { finestGrainOnly: true }));
+          // Coarser deltas a projector returns anyway are checked, then left out: they derive from each table's finest ones.
+          const tables = checkedDeltaTables(projection.deltas, this.rollups);
+          derive = applied.length <= DERIVE_MAX_FACTS && canDerive(tables);
+          appended = await appendRollupDeltas(connection, tables, seq, { derive, zonesOf: (root) => this.derivedZones.get(root.name) ?? [], deferred });
+          await upsertStates(connection, mergeStateWrites(projection.states, this.states), this.stateKeys, deferred);
+          // A batch of facts older than the watermark (a backfill, late facts) leaves it where it is.
+          const latest = latestTime(applied);
+          if (this.committedWatermark === null || latest > this.committedWatermark) raised = latest;
+          return { applied, duplicates, projection };
+        },
+        deferred,
+      );
       // Committed: only now do the new keys count as stored and the deltas as pending.
       for (const [high, low] of freshHashes) this.factKeys.add(high, low);
       if (raised) this.committedWatermark = raised;
@@ -752,12 +762,15 @@ const READ_YIELD_MS = 1_000;
 /** The longest a due checkpoint is put off for applies waiting for the write connection (`checkpointIfDue`). */
 const CHECKPOINT_PUT_OFF_MS = 1_000;
 
-/** Runs `work` in a transaction: commits its result, or rolls back and rethrows so nothing is half-applied. */
-async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in a transaction: commits its result (running the INSERTs it left in `deferred` first, in
+ * the same call), or rolls back and rethrows so nothing is half-applied.
+ */
+async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>, deferred?: DeferredInserts): Promise<T> {
   await connection.run('BEGIN TRANSACTION');
   try {
     const result = await work();
-    await connection.run('COMMIT');
+    await connection.run(deferred?.takeWithCommit() ?? 'COMMIT');
     return result;
   } catch (error) {
     await connection.run('ROLLBACK').catch(() => undefined); // a failed COMMIT has already rolled back

@@ -3,6 +3,7 @@ import { STORED_GRAINS, finestGrain, type RollupLayout, type StoredGrain } from 
 import type { CheckedDeltaTable } from './mergeRollupDeltas.js';
 import { foldedSketchStage, ident, mergeSql, readRows, rollupColumnsDdl, rollupTable, tableColumns, toTimestamp } from './duckDbSql.js';
 import { appendRows } from './duckDbWrites.js';
+import type { DeferredInserts } from './DeferredInserts.js';
 import { mergeStoredBytes, sketchColumns } from './sketchRows.js';
 import { ZoneDays, zoneSlug } from './zoneDays.js';
 
@@ -231,7 +232,7 @@ export async function appendRollupDeltas(
   connection: DuckDBConnection,
   tables: readonly CheckedDeltaTable[],
   seq: number,
-  options: { derive: boolean; zonesOf: (root: RollupLayout) => readonly string[] } = { derive: false, zonesOf: () => [] },
+  options: { derive: boolean; zonesOf: (root: RollupLayout) => readonly string[]; deferred?: DeferredInserts } = { derive: false, zonesOf: () => [] },
 ): Promise<number> {
   let appended = 0;
   for (const { layout, grain, deltas } of tables) {
@@ -242,29 +243,36 @@ export async function appendRollupDeltas(
     const sketches = Object.keys(layout.sketches ?? {});
     const zones = root ? options.zonesOf(layout).map((zone) => ZoneDays.of(zone)) : [];
     const batch = BigInt(seq);
-    await appendRows(connection, `delta_${layout.name}_${grain}`, deltas, (appender, delta) => {
-      appender.appendTimestamp(toTimestamp(delta.bucket));
-      for (const dimension of layout.dimensions) appender.appendVarchar(delta.dims[dimension] ?? '');
-      for (const [column, kind] of columns) {
-        const value = delta.values[column];
-        if (value !== undefined) appender.appendDouble(value);
-        else if (kind === 'sum') appender.appendDouble(0);
-        else appender.appendNull();
-      }
-      for (const column of sketches) {
-        const sketch = delta.sketches?.[column];
-        if (sketch) appender.appendBlob(sketch.encode());
-        else appender.appendNull();
-      }
-      appender.appendBigInt(batch);
-      if (!root) return;
-      appender.appendBoolean(options.derive);
-      for (const days of zones) {
-        const start = options.derive ? days.startOf(delta.bucket.getTime()) : null;
-        if (start === null) appender.appendNull();
-        else appender.appendTimestamp(toTimestamp(new Date(start)));
-      }
-    });
+    await appendRows(
+      connection,
+      `delta_${layout.name}_${grain}`,
+      deltas,
+      (appender, delta) => {
+        appender.appendTimestamp(toTimestamp(delta.bucket));
+        for (const dimension of layout.dimensions) appender.appendVarchar(delta.dims[dimension] ?? '');
+        for (const [column, kind] of columns) {
+          const value = delta.values[column];
+          if (value !== undefined) appender.appendDouble(value);
+          else if (kind === 'sum') appender.appendDouble(0);
+          else appender.appendNull();
+        }
+        for (const column of sketches) {
+          const sketch = delta.sketches?.[column];
+          if (sketch) appender.appendBlob(sketch.encode());
+          else appender.appendNull();
+        }
+        appender.appendBigInt(batch);
+        if (!root) return;
+        appender.appendBoolean(options.derive);
+        for (const days of zones) {
+          const start = options.derive ? days.startOf(delta.bucket.getTime()) : null;
+          if (start === null) appender.appendNull();
+          else appender.appendTimestamp(toTimestamp(new Date(start)));
+        }
+      },
+      {},
+      options.deferred,
+    );
     appended += deltas.length;
   }
   return appended;

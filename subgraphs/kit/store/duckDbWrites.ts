@@ -20,6 +20,7 @@ import { factKey } from './storeInputs.js';
 import { KeyHashSet } from './KeyHashSet.js';
 import type { DuckDbStateKeys } from './duckDbStateKeys.js';
 import { FEW_ROWS, insertFewRows, type RowWriter } from './duckDbRowInserts.js';
+import type { DeferredInserts } from './DeferredInserts.js';
 import { readPreparedRows } from './duckDbPreparedReads.js';
 
 /*
@@ -47,18 +48,33 @@ export async function storedFactKeys(connection: DuckDBConnection, facts: readon
   return new Set(rows.map(([source, id]) => factKey(String(source), String(id))));
 }
 
-/** Appends facts known to be new (no duplicate keys among them or with the table) with their key hashes. */
-export async function appendFacts(connection: DuckDBConnection, facts: readonly StoredFact[], hashes: ReadonlyArray<readonly [number, number]>): Promise<void> {
+/**
+ * Appends facts known to be new (no duplicate keys among them or with the table) with their key hashes;
+ * a few go to `deferred` when given (nothing in the transaction reads them back).
+ */
+export async function appendFacts(
+  connection: DuckDBConnection,
+  facts: readonly StoredFact[],
+  hashes: ReadonlyArray<readonly [number, number]>,
+  deferred?: DeferredInserts,
+): Promise<void> {
   if (facts.length === 0) return;
-  await appendRows(connection, 'facts', facts, (appender, fact, i) => {
-    appender.appendVarchar(fact.source);
-    appender.appendVarchar(fact.id);
-    appender.appendVarchar(fact.type);
-    appender.appendTimestamp(toTimestamp(fact.time));
-    appender.appendVarchar(JSON.stringify(fact.data));
-    appender.appendUInteger(hashes[i][0]);
-    appender.appendUInteger(hashes[i][1]);
-  });
+  await appendRows(
+    connection,
+    'facts',
+    facts,
+    (appender, fact, i) => {
+      appender.appendVarchar(fact.source);
+      appender.appendVarchar(fact.id);
+      appender.appendVarchar(fact.type);
+      appender.appendTimestamp(toTimestamp(fact.time));
+      appender.appendVarchar(JSON.stringify(fact.data));
+      appender.appendUInteger(hashes[i][0]);
+      appender.appendUInteger(hashes[i][1]);
+    },
+    {},
+    deferred,
+  );
 }
 
 /** Adds the hash of every stored fact key to `keys`: stored hashes as they are, missing ones computed. */
@@ -156,9 +172,15 @@ export async function writeSketchRows(
 /**
  * Writes state values; `writesByState` holds at most one write per key (see `mergeStateWrites`). Keys the
  * transaction read and found absent (`stateKeys`) are appended to the state table as they are (its key
- * still refuses a duplicate, which fails the transaction); the others go through a staged upsert.
+ * still refuses a duplicate, which fails the transaction; a few go to `deferred` when given); the others
+ * go through a staged upsert.
  */
-export async function upsertStates(connection: DuckDBConnection, writesByState: Map<string, StateWrite[]>, stateKeys?: DuckDbStateKeys): Promise<void> {
+export async function upsertStates(
+  connection: DuckDBConnection,
+  writesByState: Map<string, StateWrite[]>,
+  stateKeys?: DuckDbStateKeys,
+  deferred?: DeferredInserts,
+): Promise<void> {
   for (const [state, writes] of writesByState) {
     const fresh = stateKeys ? writes.filter((write) => stateKeys.isAbsent(state, write.key)) : [];
     const others = fresh.length > 0 ? writes.filter((write) => !stateKeys!.isAbsent(state, write.key)) : writes;
@@ -169,7 +191,7 @@ export async function upsertStates(connection: DuckDBConnection, writesByState: 
       appender.appendTimestamp(toTimestamp(write.updatedAt));
     };
     // No staging, INSERT ... SELECT and DELETE for new keys, such as new orders: most of a batch's states.
-    await appendRows(connection, `state_${state}`, fresh, writeRow);
+    await appendRows(connection, `state_${state}`, fresh, writeRow, {}, deferred);
     if (others.length === 0) continue;
     await stage(connection, 'stage_state', others, writeRow);
     await connection.run(upsertStagedStatesSql(state));
@@ -206,8 +228,9 @@ function stage<T>(connection: DuckDBConnection, table: string, rows: readonly T[
 /**
  * Appends rows to a table through one DuckDB appender, `writeRow` filling each row; a few rows (up to
  * `FEW_ROWS`, a live apply's) go in through one prepared multi-row INSERT instead, cheaper than an
- * appender's create and flush (`duckDbRowInserts.ts`). On a failure the appender is cleared and closed and the error
- * thrown on: the caller rolls its transaction back.
+ * appender's create and flush (`duckDbRowInserts.ts`), or are held by `deferred` when given, to run with
+ * the transaction's COMMIT (`DeferredInserts.ts`). On a failure the appender is cleared and closed and the
+ * error thrown on: the caller rolls its transaction back.
  */
 export async function appendRows<T>(
   connection: DuckDBConnection,
@@ -215,9 +238,13 @@ export async function appendRows<T>(
   rows: readonly T[],
   writeRow: (appender: RowWriter, row: T, index: number) => void,
   place: { schema?: string; catalog?: string } = {},
+  deferred?: DeferredInserts,
 ): Promise<void> {
   if (rows.length === 0) return;
-  if (rows.length <= FEW_ROWS) return insertFewRows(connection, table, rows, writeRow, place);
+  if (rows.length <= FEW_ROWS) {
+    if (deferred?.add(table, rows, writeRow, place)) return;
+    return insertFewRows(connection, table, rows, writeRow, place);
+  }
   const appender = await connection.createAppender(table, place.schema, place.catalog);
   try {
     for (let i = 0; i < rows.length; i++) {
