@@ -58,10 +58,7 @@ const TRICKY: Row[] = [
 
 /** Every column as text DuckDB prints exactly (doubles by their bits), by key. */
 async function stored(connection: DuckDBConnection, table: string) {
-  const rows = await readRows(
-    connection,
-    `SELECT key, hex(blob), CAST(x AS VARCHAR), signbit(x), n, u, epoch_us(at_time), flag FROM ${table} ORDER BY key`,
-  );
+  const rows = await readRows(connection, `SELECT key, hex(blob), CAST(x AS VARCHAR), signbit(x), n, u, epoch_us(at_time), flag FROM ${table} ORDER BY key`);
   return rows.map((row) => row.map((value) => (value === null ? null : String(value))));
 }
 
@@ -118,7 +115,10 @@ describe('DuckDbStore apply with deferred inserts', () => {
   const fact = (id: string): StoredFact => ({ source: 'urn:test', id, type: 'OrderPlaced', time: new Date(Date.UTC(2026, 0, 1)), data: { id } });
   /** Reads each fact's state key first, as the kit's projector does: a key read and found absent is appended as a new row. */
   const project: Projector = async (facts, states) => {
-    await states.read('order', facts.map((f) => f.id));
+    await states.read(
+      'order',
+      facts.map((f) => f.id),
+    );
     return { deltas: [], states: facts.map((f) => ({ state: 'order', key: f.id, value: { id: f.id }, updatedAt: f.time })) };
   };
 
