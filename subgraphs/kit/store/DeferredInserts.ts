@@ -1,6 +1,6 @@
 import type { DuckDBConnection, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { RowWriter } from './duckDbRowInserts.js';
-import { ident } from './duckDbSql.js';
+import { ident, stringLiteral } from './duckDbSql.js';
 
 /**
  * The few-row INSERTs of one apply transaction, held as SQL text and run together with its COMMIT in one
@@ -72,9 +72,9 @@ class LiteralRow implements RowWriter {
   refused = false;
 
   appendVarchar(value: string): void {
-    // Standard SQL strings: DuckDB reads no escapes in them, so doubling the quote is the only one needed.
-    if (value.includes('\u0000')) this.refused = true;
-    else this.values.push(`'${value.replaceAll("'", "''")}'`);
+    const literal = stringLiteral(value);
+    if (literal === undefined) this.refused = true;
+    else this.values.push(literal);
   }
 
   appendBlob(value: Uint8Array): void {

@@ -1,5 +1,5 @@
 import type { BucketQuery, MergeKind, RollupLayout } from './Store.js';
-import { ident, rollupTable, timestampLiteral, toMicros } from './duckDbSql.js';
+import { ident, rollupTable, stringLiteral, timestampLiteral, toMicros } from './duckDbSql.js';
 import { assertFilter, bucketGroupBy, querySketches } from './storeInputs.js';
 import { rollupRowsSql } from './duckDbDeltas.js';
 import type { SketchKind } from '../sketches/sketchKinds.js';
@@ -40,7 +40,8 @@ export function bucketStatement(layout: RollupLayout, query: BucketQuery, derive
       where.push('FALSE'); // "one of no values" matches nothing
       continue;
     }
-    const placeholders = values.map((value) => `$${params.push(value)}`);
+    // Literals where they can be: a parameter in a filter makes DuckDB plan the statement again at its run.
+    const placeholders = values.map((value) => stringLiteral(value) ?? `$${params.push(value)}`);
     where.push(`r.${ident(dimension)} IN (${placeholders.join(', ')})`);
   }
 

@@ -11,12 +11,23 @@ import { isValidDate } from './mergeRollupDeltas.js';
 
 /*
  * SQL text for DuckDbStore. Every identifier interpolated here has passed `assertIdentifier` (and is quoted
- * on top); every value is a bound parameter or a literal generated from a number.
+ * on top); every value is a bound parameter, a literal generated from a number, or a string literal made by
+ * `stringLiteral` (where a parameter would cost a statement its planning again, see `DeferredInserts.ts`
+ * and `duckDbBucketQuery.ts`).
  *
  * Timestamps are `TIMESTAMP` (no time zone) holding UTC, converted through epoch microseconds only:
  * DuckDB ignores a string's offset when casting to TIMESTAMP ('...+05:00'::TIMESTAMP keeps the wall clock),
  * so ISO strings are never used.
  */
+
+/**
+ * A string as a DuckDB string literal, or undefined for one holding U+0000 (which a statement's text cannot
+ * carry; its caller binds it as a parameter instead). DuckDB's plain string literals read no escapes (a
+ * backslash is itself; only `E'...'` strings have escapes), so doubling the quote is all the quoting needed.
+ */
+export function stringLiteral(value: string): string | undefined {
+  return value.includes('\u0000') ? undefined : `'${value.replaceAll("'", "''")}'`;
+}
 
 /** Quotes an identifier that has already been validated. */
 export const ident = (name: string): string => `"${name}"`;
