@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import express, { type Request } from 'express';
@@ -165,6 +165,10 @@ export async function serveDataProduct(product: DataProductRuntime<DataProductDe
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      // No field of a data product carries a cache hint, and Apollo's default cache-control plugin is the one
+      // hook that made it wrap every resolver of every request (`willResolveField`): a cost per field of each
+      // entity fetch, found at the top of a subgraph's profile under a live subscription's fan-out (issue #9).
+      ApolloServerPluginCacheControlDisabled(),
       operationTimingPlugin((operation) => metrics.operationAnswered(operation, operation.seconds, operation.errorCodes)),
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       // `extensions.dataProducts: [{ id, asOf }]`: the gateway passes it on to the client (freshness).
