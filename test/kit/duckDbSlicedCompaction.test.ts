@@ -113,6 +113,37 @@ describe('DuckDbStore background compaction in slices', () => {
     await expectReadsMatch(store, batches.flat());
   });
 
+  it('should fold the applies that committed while a compaction ran, with no apply or idle timer after them', async () => {
+    // One minute delta row per fact: 40 per batch, a slice folds one batch's, and the idle compaction is off.
+    const store = await openStore('follow-on', { compactAfterRows: 100, compactSliceRows: 40 });
+    const batches = Array.from({ length: 5 }, (_, i) => orders(40, 50 + i));
+    for (const batch of batches.slice(0, 3)) await store.apply(batch, projectOrders);
+    // The third apply passed compactAfterRows: a compaction of the first three is under way, and these two
+    // commit between its slices, 80 rows it does not take, fewer than compactAfterRows.
+    await Promise.all(batches.slice(3).map((batch) => store.apply(batch, projectOrders)));
+    // No apply and no timer from here: the compaction that follows it takes them (before, they waited for
+    // compactAfterRows more rows).
+    const deadline = Date.now() + 10_000;
+    while (store.pendingDeltaRows > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(store.pendingDeltaRows).toBe(0);
+    await expectReadsMatch(store, batches.flat());
+  });
+
+  it('should keep the backlog near compactAfterRows through a long run of applies, day folds included', async () => {
+    const store = await openStore('bounded', { compactAfterRows: 100, compactSliceRows: 40 });
+    const batches = Array.from({ length: 40 }, (_, i) => orders(40, 200 + i));
+    const backlog: number[] = [];
+    for (const batch of batches) {
+      await store.apply(batch, projectOrders);
+      backlog.push(store.pendingDeltaRows);
+    }
+    // Applies and slices take turns; each compaction's day fold took a turn that folded no apply, so the
+    // backlog grew by about an apply per compaction for as long as the applies went on. Double slices
+    // while over compactAfterRows (`sliceLimit`) hold it.
+    expect(Math.max(...backlog)).toBeLessThanOrEqual(100 + 3 * 40);
+    await expectReadsMatch(store, batches.flat());
+  });
+
   it('should end with the rollups of a fresh ingestion when slices run while ingestion goes on, sketches and projections included', async () => {
     const batches = Array.from({ length: 16 }, (_, i) => orders(60, 100 + i));
     // A compaction starts after nearly every apply and folds about one apply's deltas per slice.
