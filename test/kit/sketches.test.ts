@@ -84,6 +84,41 @@ describe('DistinctSketch', () => {
     }
   });
 
+  it('should leave a copy as it was whichever of the two is written to, sparse or dense, by every kind of write', () => {
+    const filled = (size: number, prefix: string) => {
+      const sketch = new DistinctSketch();
+      for (let i = 0; i < size; i++) sketch.add(`${prefix}${i}`);
+      return sketch;
+    };
+    // Each write reaches the entries or registers by its own path: add, merge and mergeEncoded of a sparse
+    // and of a dense sketch (the dense ones write the registers directly).
+    const writes: Array<(sketch: DistinctSketch) => void> = [
+      (sketch) => sketch.add('written'),
+      (sketch) => sketch.merge(filled(5, 'w')),
+      (sketch) => sketch.merge(filled(3_000, 'w')),
+      (sketch) => sketch.mergeEncoded(filled(5, 'e').encode()),
+      (sketch) => sketch.mergeEncoded(filled(3_000, 'e').encode()),
+    ];
+    for (const size of [2, 40, 3_000]) {
+      for (const write of writes) {
+        for (const written of ['copy', 'original'] as const) {
+          const original = filled(size, 'o');
+          const before = Array.from(original.encode());
+          const copy = original.clone();
+          const [target, untouched] = written === 'copy' ? [copy, original] : [original, copy];
+          write(target);
+          expect(Array.from(untouched.encode())).toEqual(before);
+          const expected = filled(size, 'o');
+          write(expected);
+          expect(Array.from(target.encode())).toEqual(Array.from(expected.encode()));
+          // Written again after its own copy: still the untouched one's bytes.
+          target.add('again');
+          expect(Array.from(untouched.encode())).toEqual(before);
+        }
+      }
+    }
+  });
+
   it('should count small sets exactly: sparse entries collide only when 25 hash bits do', () => {
     for (let n = 1; n <= 1024; n += 61) {
       const sketch = new DistinctSketch();

@@ -43,6 +43,13 @@ export class DistinctSketch {
   private single = -1;
   private singleValue = 0;
   private dense: Uint8Array | null = null;
+  /**
+   * Whether `sparse`/`dense` may also be another sketch's (`clone` shares them): copied before the first
+   * write. A history query copies each row's sketch into its bucket, its group's and the totals, and most
+   * of those copies are never merged into again (one row per bucket once compacted): copying the map or
+   * the registers up front was most of a unique-count query's garbage (issue #16).
+   */
+  private shared = false;
 
   /** Adds a value (its string form is hashed). */
   add(value: string): void {
@@ -59,6 +66,7 @@ export class DistinctSketch {
   merge(other: DistinctSketch): void {
     if (other.dense) {
       this.densify();
+      this.own();
       const registers = this.dense!;
       for (let i = 0; i < M; i++) if (other.dense[i] > registers[i]) registers[i] = other.dense[i];
       return;
@@ -76,6 +84,7 @@ export class DistinctSketch {
   mergeEncoded(bytes: Uint8Array): void {
     if (checkEncoded(bytes) === DENSE) {
       this.densify();
+      this.own();
       const registers = this.dense!;
       for (let i = 0; i < M; i++) if (bytes[2 + i] > registers[i]) registers[i] = bytes[2 + i];
     } else {
@@ -123,12 +132,14 @@ export class DistinctSketch {
     return out;
   }
 
+  /** A copy that shares this sketch's entries or registers until either of them is written to. */
   clone(): DistinctSketch {
     const copy = new DistinctSketch();
-    copy.sparse = this.sparse && new Map(this.sparse);
+    copy.sparse = this.sparse;
     copy.single = this.single;
     copy.singleValue = this.singleValue;
-    copy.dense = this.dense && this.dense.slice();
+    copy.dense = this.dense;
+    if (this.sparse !== null || this.dense !== null) copy.shared = this.shared = true;
     return copy;
   }
 
@@ -170,6 +181,7 @@ export class DistinctSketch {
 
   /** Sets a sparse entry, or its dense register once dense. */
   private set(index: number, value: number): void {
+    if (this.shared) this.own();
     if (this.dense) {
       const register = index >>> (SPARSE_PRECISION - DISTINCT_PRECISION);
       if (value > this.dense[register]) this.dense[register] = value;
@@ -195,6 +207,14 @@ export class DistinctSketch {
     }
   }
 
+  /** Copies the entries or registers a clone shares, before writing to them. */
+  private own(): void {
+    if (!this.shared) return;
+    if (this.sparse !== null) this.sparse = new Map(this.sparse);
+    if (this.dense !== null) this.dense = this.dense.slice();
+    this.shared = false;
+  }
+
   private sparseSize(): number {
     return this.sparse ? this.sparse.size : this.single >= 0 ? 1 : 0;
   }
@@ -210,6 +230,7 @@ export class DistinctSketch {
     this.sparse = null;
     this.single = -1;
     this.singleValue = 0;
+    this.shared = false; // new registers, this sketch's own
   }
 }
 
