@@ -59,6 +59,7 @@ import type { SqlViews } from './SqlViews.js';
 import { postgresSqlViews } from './postgresSqlViews.js';
 import { tableCutoff } from './tableCutoff.js';
 import { DEFAULT_POSTGRES_TIMEOUTS, assertTimeouts, explainTimeout, poolTimeoutSettings, type PostgresTimeouts } from './postgresTimeouts.js';
+import { FAST_BYTEA_ARRAYS } from './postgresByteaArray.js';
 
 /** Options of `PostgresStore.open`. */
 export interface PostgresStoreOptions {
@@ -247,7 +248,7 @@ export class PostgresStore implements Store {
     const layout = declaredRollup(this.rollups, query.rollup);
     if (query.boundaries.length < 2) return [];
     const statement = bucketStatement(this.names, layout, query);
-    const { rows } = await this.read<unknown[]>({ text: statement.sql, values: statement.params, rowMode: 'array' });
+    const { rows } = await this.read<unknown[]>({ text: statement.sql, values: statement.params, rowMode: 'array', types: FAST_BYTEA_ARRAYS });
     return decodeBucketRows(statement, rows, (value) => (Array.isArray(value) ? value.map((item) => (item instanceof Uint8Array ? item : null)) : []));
   }
 
