@@ -249,7 +249,8 @@ export class PostgresStore implements Store {
     if (query.boundaries.length < 2) return [];
     const statement = bucketStatement(this.names, layout, query);
     const { rows } = await this.read<unknown[]>({ text: statement.sql, values: statement.params, rowMode: 'array', types: FAST_BYTEA_ARRAYS });
-    return decodeBucketRows(statement, rows, (value) => (Array.isArray(value) ? value.map((item) => (item instanceof Uint8Array ? item : null)) : []));
+    // `FAST_BYTEA_ARRAYS` already gave each sketch array as bytes or null; a group without sketches is NULL.
+    return decodeBucketRows(statement, rows, (value) => (Array.isArray(value) ? (value as Array<Uint8Array | null>) : []));
   }
 
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {
