@@ -67,6 +67,7 @@ import { DeferredInserts } from './DeferredInserts.js';
 import { tableCutoff } from './tableCutoff.js';
 import { DuckDbStateKeys } from './duckDbStateKeys.js';
 import { PendingDeltas } from './PendingDeltas.js';
+import { registerSketchMergeFunctions } from './duckDbSketchMerge.js';
 import { StateRowCache } from './StateRowCache.js';
 import { CheckpointSchedule, DEFAULT_CHECKPOINT_THRESHOLD, DUCKDB_AUTOMATIC_CHECKPOINT_OFF, parseSize } from './duckDbCheckpoints.js';
 
@@ -244,6 +245,7 @@ export class DuckDbStore implements Store {
     if (threads !== undefined) config.threads = String(threads);
     const instance = await DuckDBInstance.create(path, config);
     const connection = await instance.connect();
+    registerSketchMergeFunctions(connection); // compactions merge sketches in SQL (before a lock-down, which freezes the configuration)
     if (lockDown) await lockDownDatabase(connection, lockDown.allowedDirectories);
     const store = new DuckDbStore(instance, connection, await instance.connect());
     store.lockedDown = Boolean(lockDown);

@@ -1,10 +1,11 @@
 import { DuckDBBlobValue, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
 import { STORED_GRAINS, finestGrain, type RollupLayout, type StoredGrain } from './Store.js';
 import type { CheckedDeltaTable } from './mergeRollupDeltas.js';
-import { foldedSketchStage, ident, mergeSql, readRows, rollupColumnsDdl, rollupTable, tableColumns, toTimestamp } from './duckDbSql.js';
+import { ident, mergeSql, readRows, rollupColumnsDdl, rollupTable, tableColumns, toTimestamp } from './duckDbSql.js';
+import { groupSketchMergeSql, pairSketchMergeSql } from './duckDbSketchMerge.js';
 import { appendRows } from './duckDbWrites.js';
 import type { DeferredInserts } from './DeferredInserts.js';
-import { mergeStoredBytes, sketchColumns } from './sketchRows.js';
+import { sketchColumns } from './sketchRows.js';
 import { ZoneDays, zoneSlug } from './zoneDays.js';
 
 /*
@@ -289,10 +290,9 @@ function throughSeq(upTo: number | undefined): string {
  * Folds the pending delta rows (those of the applies up to `upTo`, when given: a compaction slice) into the
  * keyed tables of the grains `which` names, from the finest up, inside the caller's transaction; each
  * grain takes the rows past its own fence (see `DELTA_FENCE_DDL`).
- * Measures go in one `INSERT ... SELECT ... GROUP BY ... ON CONFLICT` per grain, without a round trip
- * through JS. Sketches cannot be merged in SQL: the keys whose delta rows carry any are read with their
- * stored sketches (one scan of the keyed table per grain, where an apply used to pay two per batch),
- * merged in JS and written back. Returns the delta rows folded.
+ * Measures and sketches go in one `INSERT ... SELECT ... GROUP BY ... ON CONFLICT` per grain (sketches
+ * through DuckDB's calls into the merge functions of `duckDbSketchMerge.ts`, registered when the store
+ * opens). Returns the delta rows folded.
  */
 export async function compactDeltas(
   connection: DuckDBConnection,
@@ -316,79 +316,31 @@ export async function compactDeltas(
 /** Folds `source` (delta rows in the keyed table's columns) into the grain's keyed table. */
 async function foldDeltas(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain, source: string): Promise<void> {
   await connection.run(upsertDeltasSql(layout, grain, source));
-  if (layout.sketches) await compactSketches(connection, layout, grain, source);
 }
 
-/** The keyed upsert of a grain's deltas merged per key (a sum is never NULL in a delta, see `appendRollupDeltas`). */
+/**
+ * The keyed upsert of a grain's deltas merged per key: measures by sum/min/max (a sum is never NULL in a
+ * delta, see `appendRollupDeltas`), sketches by the merge functions of `duckDbSketchMerge.ts`, both in the
+ * group and against the stored row, so each key is found through the primary-key index, never by a scan.
+ */
 function upsertDeltasSql(layout: RollupLayout, grain: StoredGrain, source: string): string {
   const table = rollupTable(layout.name, grain);
   const keys = ['bucket', ...layout.dimensions.map(ident)];
   const columns = Object.entries(layout.columns);
-  const names = [...keys, ...columns.map(([column]) => ident(column))].join(', ');
-  const aggregates = columns.map(([column, kind]) => `${kind}(${ident(column)})`);
+  const sketches = sketchColumns(layout);
+  const names = [...keys, ...columns.map(([column]) => ident(column)), ...sketches.map(([column]) => ident(column))].join(', ');
+  const aggregates = [
+    ...columns.map(([column, kind]) => `${kind}(${ident(column)})`),
+    ...sketches.map(([column, kind]) => groupSketchMergeSql(kind, ident(column))),
+  ];
   const groups = keys.map((_, i) => i + 1).join(', ');
-  const sets = columns.map(([column, kind]) => `${ident(column)} = ${mergeSql(kind, `${table}.${ident(column)}`, `excluded.${ident(column)}`)}`);
+  const sets = [
+    ...columns.map(([column, kind]) => `${ident(column)} = ${mergeSql(kind, `${table}.${ident(column)}`, `excluded.${ident(column)}`)}`),
+    ...sketches.map(([column, kind]) => `${ident(column)} = ${pairSketchMergeSql(kind, `${table}.${ident(column)}`, `excluded.${ident(column)}`)}`),
+  ];
   const action = sets.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${sets.join(', ')}`;
   return `INSERT INTO ${table} (${names}) SELECT ${[...keys, ...aggregates].join(', ')} FROM ${source}
     GROUP BY ${groups} ON CONFLICT (${keys.join(', ')}) ${action}`;
-}
-
-/**
- * Sketches of a grain's deltas into the keyed rows (which exist: the measure upsert ran first). A key with
- * one delta sketch of a column and none stored takes it as is, in one UPDATE per column (SQL, no decoding);
- * only keys with several delta sketches of a column, or one besides a stored sketch, are read, merged in
- * JS and written back. Those are read first, while the stored sketches are still the old ones.
- */
-async function compactSketches(connection: DuckDBConnection, layout: RollupLayout, grain: StoredGrain, source: string): Promise<void> {
-  const sketches = sketchColumns(layout);
-  const keys = ['bucket', ...layout.dimensions.map(ident)];
-  const delta = `${source} delta`;
-  const table = rollupTable(layout.name, grain);
-  const groups = keys.map((_, i) => i + 1).join(', ');
-  const match = (alias: string) => keys.map((key) => `d.${key} = ${alias}.${key}`).join(' AND ');
-  // Aliases `_l<i>`/`_n<i>`: validated identifiers never start with an underscore.
-  const grouped = `SELECT ${[
-    ...keys,
-    ...sketches.flatMap(([column], i) => [`list(${ident(column)}) FILTER (WHERE ${ident(column)} IS NOT NULL) AS _l${i}`, `count(${ident(column)}) AS _n${i}`]),
-  ].join(', ')} FROM ${delta} GROUP BY ${groups}`;
-  const contested = sketches.map(([column], i) => `d._n${i} > 1 OR (d._n${i} = 1 AND t.${ident(column)} IS NOT NULL)`).join(' OR ');
-  // Each contested key by its keyed row's id (`rowid`, stable within the transaction): reading and staging
-  // its bucket and dimension values, and joining the keyed table on them again, cost more (issue #16).
-  const read = await readRows(
-    connection,
-    `SELECT ${['t.rowid', ...sketches.map((_, i) => `d._l${i}`), ...sketches.map(([column]) => `t.${ident(column)}`)].join(', ')}
-     FROM (${grouped}) d JOIN ${table} t ON ${match('t')} WHERE ${contested}`,
-  );
-  for (const [column] of sketches) {
-    await connection.run(
-      `UPDATE ${table} SET ${ident(column)} = d._one
-       FROM (SELECT ${keys.join(', ')}, any_value(${ident(column)}) AS _one FROM ${delta} GROUP BY ${groups} HAVING count(${ident(column)}) = 1) d
-       WHERE ${match(table)} AND ${table}.${ident(column)} IS NULL`,
-    );
-  }
-  if (read.length === 0) return;
-  const stage = foldedSketchStage(layout.name);
-  await appendRows(
-    connection,
-    stage,
-    read,
-    (appender, row) => {
-      appender.appendBigInt(row[0] as bigint);
-      // Each column's delta sketches and stored sketch merged from their bytes (`mergeStoredBytes`); a column
-      // without delta sketches for the key keeps its stored bytes.
-      sketches.forEach(([, kind], i) => {
-        const parts = encodedList(row[1 + i]).filter((bytes) => bytes !== null);
-        const stored = row[1 + sketches.length + i];
-        if (stored instanceof DuckDBBlobValue) parts.push(stored.bytes);
-        if (parts.length > 0) appender.appendBlob(parts.length === 1 && stored instanceof DuckDBBlobValue ? stored.bytes : mergeStoredBytes(kind, parts));
-        else appender.appendNull();
-      });
-    },
-    { schema: 'main', catalog: 'temp' },
-  );
-  const sets = sketches.map(([column]) => `${ident(column)} = s.${ident(column)}`);
-  await connection.run(`UPDATE ${table} SET ${sets.join(', ')} FROM ${ident(stage)} s WHERE ${table}.rowid = s._row`);
-  await connection.run(`DELETE FROM ${ident(stage)}`);
 }
 
 /** Moves the fences of `which` grains past `seq`: their deltas up to it count as folded (inside the compaction's transaction). */

@@ -1,19 +1,7 @@
 import type { DuckDBConnection, DuckDBListValue } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout, type StoreLayout, type StoredGrain } from './Store.js';
 import { DELTA_FENCE_DDL, DELTA_FENCE_MIGRATION, derivedZones, expandDerivedDeltas, moveDeltaFence, readDeltaFence, resetDeltaTables } from './duckDbDeltas.js';
-import {
-  BASE_DDL,
-  fromTimestamp,
-  ident,
-  readRows,
-  rollupDdl,
-  rollupStageDdl,
-  rollupTable,
-  sketchStageDdl,
-  foldedSketchStageDdl,
-  stateDdl,
-  tableColumns,
-} from './duckDbSql.js';
+import { BASE_DDL, fromTimestamp, ident, readRows, rollupDdl, rollupStageDdl, rollupTable, sketchStageDdl, stateDdl, tableColumns } from './duckDbSql.js';
 
 /**
  * Creates what the layout needs, idempotently. An existing rollup table gains measure columns added to the
@@ -38,7 +26,6 @@ export async function initSchema(connection: DuckDBConnection, layout: StoreLayo
     // Staging first: folding deltas left by an earlier run goes through it.
     await connection.run(rollupStageDdl(rollup));
     if (rollup.sketches) await connection.run(sketchStageDdl(rollup));
-    if (rollup.sketches) await connection.run(foldedSketchStageDdl(rollup));
     const kept: StoredGrain[] = [];
     for (const grain of STORED_GRAINS) {
       const existed = await tableExists(connection, `rollup_${rollup.name}_${grain}`);

@@ -34,7 +34,6 @@ export const ident = (name: string): string => `"${name}"`;
 export const rollupTable = (rollup: string, grain: StoredGrain): string => ident(`rollup_${rollup}_${grain}`);
 export const rollupStage = (rollup: string): string => `stage_rollup_${rollup}`;
 export const sketchStage = (rollup: string): string => `stage_sketch_${rollup}`;
-export const foldedSketchStage = (rollup: string): string => `stage_folded_sketch_${rollup}`;
 export const stateTable = (state: string): string => ident(`state_${state}`);
 
 /**
@@ -118,15 +117,6 @@ export function sketchStageDdl(layout: RollupLayout): string {
     ...Object.keys(layout.sketches ?? {}).map((c) => `${ident(c)} BLOB`),
   ];
   return `CREATE OR REPLACE TEMP TABLE ${ident(sketchStage(layout.name))} (${columns.join(', ')})`;
-}
-
-/**
- * The staging table of a compaction's merged sketches: each by the row id of its keyed row (read in the
- * same transaction), so neither the read nor the UPDATE carries the row's key (`duckDbDeltas.ts`).
- */
-export function foldedSketchStageDdl(layout: RollupLayout): string {
-  const columns = ['_row BIGINT', ...Object.keys(layout.sketches ?? {}).map((c) => `${ident(c)} BLOB`)];
-  return `CREATE OR REPLACE TEMP TABLE ${ident(foldedSketchStage(layout.name))} (${columns.join(', ')})`;
 }
 
 /** Sets the staged sketches of one grain on their rows, which exist already (upserted or derived before). */
