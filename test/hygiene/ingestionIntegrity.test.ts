@@ -143,7 +143,7 @@ describe('derived measures in the kit', () => {
   const target = () => ({ base, deadLetters: () => runtime.store.deadLetters(1000) });
 
   beforeAll(async () => {
-    runtime = await DataProductRuntime.start(definition, { store: await DuckDbStore.open({ path: ':memory:' }), bus: new InProcessBus() });
+    runtime = await DataProductRuntime.start(definition, { store: await DuckDbStore.open({ path: ':memory:', threads: 1 }), bus: new InProcessBus() });
     served = await serveDataProduct(runtime);
     base = served.url.replace(/\/graphql$/, '');
   });

@@ -123,7 +123,7 @@ describe('DuckDbStore apply with deferred inserts', () => {
   };
 
   it('should run a live apply in two calls and apply nothing of it when a statement of the commit call fails', async () => {
-    const store = await DuckDbStore.open({ path: join(temp.dir, 'deferred.duckdb'), compactIdleMs: 0 });
+    const store = await DuckDbStore.open({ path: join(temp.dir, 'deferred.duckdb'), compactIdleMs: 0, threads: 1 });
     temp.opened.push(store);
     await store.init(LAYOUT);
     const original = DuckDBConnection.prototype.run;

@@ -22,7 +22,7 @@ const { opened } = temp;
 
 async function openStore(options: Partial<DuckDbStoreOptions> = {}, name = 'orders'): Promise<{ store: DuckDbStore; wal: () => number }> {
   const path = join(temp.dir, `${name}.duckdb`);
-  const store = await DuckDbStore.open({ path, compactAfterRows: 1_000_000, compactIdleMs: 0, ...options });
+  const store = await DuckDbStore.open({ path, compactAfterRows: 1_000_000, compactIdleMs: 0, threads: 1, ...options });
   opened.push(store);
   await store.init(LAYOUT);
   return { store, wal: () => (existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0) };

@@ -23,9 +23,12 @@ import { useTempStores } from '../support/useTempStores.js';
 const temp = useTempStores('duckdb-compaction-');
 const { opened } = temp;
 
-/** A store on a file of this test; by default compacting only when told to. */
+/**
+ * A store on a file of this test; by default compacting only when told to, on one DuckDB thread (the
+ * tests of reads beside compactions keep DuckDB's default, one per core).
+ */
 async function openStore(options: Partial<DuckDbStoreOptions> = {}, layout: StoreLayout = LAYOUT): Promise<DuckDbStore> {
-  const store = await DuckDbStore.open({ path: join(temp.dir, 'product.duckdb'), compactAfterRows: 1_000_000, compactIdleMs: 0, ...options });
+  const store = await DuckDbStore.open({ path: join(temp.dir, 'product.duckdb'), compactAfterRows: 1_000_000, compactIdleMs: 0, threads: 1, ...options });
   opened.push(store);
   await store.init(layout);
   return store;
@@ -146,7 +149,7 @@ describe('DuckDbStore rollup deltas', () => {
 
   it('should stay exact with compactions queued between concurrent applies and queries', async () => {
     // A compaction is queued after nearly every apply; queries run on their own connection meanwhile.
-    const store = await openStore({ compactAfterRows: 50 });
+    const store = await openStore({ compactAfterRows: 50, threads: undefined });
     const batches = Array.from({ length: 12 }, (_, i) => orders(40, 100 + i));
     const totals = [0];
     for (const batch of batches) totals.push(totals.at(-1)! + batch.length);
@@ -170,7 +173,7 @@ describe('DuckDbStore rollup deltas', () => {
     // DuckDB 1.5.6 let such a read see nothing at all now and then; the store keeps reads and compactions apart.
     const boundaries = Array.from({ length: 97 }, (_, i) => T0 + i * 30 * MINUTE);
     for (let run = 0; run < 8; run++) {
-      const store = await openStore({ path: join(temp.dir, `fresh-${run}.duckdb`) });
+      const store = await openStore({ path: join(temp.dir, `fresh-${run}.duckdb`), threads: undefined });
       let total = 0;
       for (let batch = 0; batch < 3; batch++) {
         total += (await store.apply(orders(40, 1000 + run * 10 + batch), projectOrders)).applied.length;

@@ -31,7 +31,7 @@ const temp = useTempStores('duckdb-derived-');
 const { opened } = temp;
 
 async function openStore(options: Partial<DuckDbStoreOptions> = {}): Promise<DuckDbStore> {
-  const store = await DuckDbStore.open({ path: join(temp.dir, 'derived.duckdb'), compactAfterRows: 1_000_000, compactIdleMs: 0, ...options });
+  const store = await DuckDbStore.open({ path: join(temp.dir, 'derived.duckdb'), compactAfterRows: 1_000_000, compactIdleMs: 0, threads: 1, ...options });
   opened.push(store);
   await store.init(LAYOUT);
   return store;
@@ -104,7 +104,7 @@ async function answers(store: DuckDbStore): Promise<Record<string, unknown[]>> {
 /** What a store that took `facts` in one batch answers (every table's rows written out, none derived). */
 async function reference(facts: StoredFact[]): Promise<Record<string, unknown[]>> {
   expect(facts.length).toBeGreaterThan(DERIVE_MAX_FACTS);
-  const store = await DuckDbStore.open({ path: ':memory:', compactIdleMs: 0 });
+  const store = await DuckDbStore.open({ path: ':memory:', compactIdleMs: 0, threads: 1 });
   try {
     await store.init(LAYOUT);
     await store.apply(facts, PROJECT);

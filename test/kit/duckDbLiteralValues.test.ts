@@ -15,7 +15,7 @@ describe('DuckDbStore values written as SQL literals', () => {
   const temp = useTempStores('duckdb-literals-');
 
   it('should store and filter every dimension value exactly, one holding U+0000 included', async () => {
-    const store = await DuckDbStore.open({ path: join(temp.dir, 'literals.duckdb'), compactIdleMs: 0 });
+    const store = await DuckDbStore.open({ path: join(temp.dir, 'literals.duckdb'), compactIdleMs: 0, threads: 1 });
     temp.opened.push(store);
     await store.init(LAYOUT);
     // One fact per apply (the live path, its INSERTs held as literals), one region each, plus 'eu' twice.

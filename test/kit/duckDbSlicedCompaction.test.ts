@@ -20,7 +20,7 @@ const temp = useTempStores('duckdb-sliced-compaction-');
 const { opened } = temp;
 
 async function openStore(name: string, options: Partial<DuckDbStoreOptions>, layout: StoreLayout = LAYOUT): Promise<DuckDbStore> {
-  const store = await DuckDbStore.open({ path: join(temp.dir, `${name}.duckdb`), compactAfterRows: 1_000_000, compactIdleMs: 0, ...options });
+  const store = await DuckDbStore.open({ path: join(temp.dir, `${name}.duckdb`), compactAfterRows: 1_000_000, compactIdleMs: 0, threads: 1, ...options });
   opened.push(store);
   await store.init(layout);
   return store;

@@ -12,7 +12,7 @@ import { useTempStores } from '../support/useTempStores.js';
 const temp = useTempStores('duckdb-state-cache-');
 
 async function openStore(options: Partial<DuckDbStoreOptions> = {}): Promise<DuckDbStore> {
-  const store = await DuckDbStore.open({ path: join(temp.dir, 'states.duckdb'), compactIdleMs: 0, ...options });
+  const store = await DuckDbStore.open({ path: join(temp.dir, 'states.duckdb'), compactIdleMs: 0, threads: 1, ...options });
   temp.opened.push(store);
   await store.init(LAYOUT);
   return store;

@@ -29,7 +29,7 @@ async function readBack(sql: string): Promise<Record<string, unknown>[]> {
 
 // --- tests ---------------------------------------------------------------------------------------------
 
-describeStoreContract('DuckDbStore', () => DuckDbStore.open({ path: ':memory:' }));
+describeStoreContract('DuckDbStore', () => DuckDbStore.open({ path: ':memory:', threads: 1 }));
 
 describe('DuckDbStore', () => {
   describe('init', () => {
@@ -95,7 +95,7 @@ describe('DuckDbStore', () => {
   describe('exportRollup', () => {
     let store: DuckDbStore;
     beforeEach(async () => {
-      store = await DuckDbStore.open({ path: ':memory:' });
+      store = await DuckDbStore.open({ path: ':memory:', threads: 1 });
       await store.init(LAYOUT);
       await store.apply(
         [order('a', T0, { region: 'eu' }), order('b', T0 + 90_000, { region: 'us', amount: 4 }), order('c', T0 + 30_000, { region: 'us', amount: 6 })],

@@ -15,7 +15,7 @@ const NOW = new Date('2025-03-02T00:00:00Z');
 
 /** A DuckDB store that counts its apply transactions and refuses any batch holding a fact with id `poison`. */
 async function countingStore(): Promise<{ store: Store; applies: StoredFact[][] }> {
-  const store = await DuckDbStore.open({ path: ':memory:' });
+  const store = await DuckDbStore.open({ path: ':memory:', threads: 1 });
   const applies: StoredFact[][] = [];
   const apply = store.apply.bind(store);
   store.apply = async (facts, project) => {

@@ -15,7 +15,7 @@ async function startOrders(slos: Record<string, unknown>, latenessMs: number) {
   const product = ordersProduct(loadTypeDefs(path.resolve('schema'), 'orders'));
   const definition = { ...product, descriptor: { ...product.descriptor, slos: { ...product.descriptor.slos, ...slos } } };
   return DataProductRuntime.start(definition, {
-    store: await DuckDbStore.open({ path: ':memory:' }),
+    store: await DuckDbStore.open({ path: ':memory:', threads: 1 }),
     bus: new InProcessBus({ retain: 100 }),
     now: () => NOW,
     latenessMs,

@@ -41,7 +41,7 @@ describe('readBucketRows', () => {
   const grainsAsked: StoredGrain[] = [];
 
   beforeAll(async () => {
-    store = await DuckDbStore.open({ path: ':memory:' });
+    store = await DuckDbStore.open({ path: ':memory:', threads: 1 });
     await store.init({ rollups: storeRollupLayouts(definition.rollups!), states: [] });
     let seed = 7;
     const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;

@@ -83,7 +83,7 @@ export async function startReplicaMesh(options: { replicas?: number } = {}): Pro
     host: '127.0.0.1',
     port: 0,
     schemaDir: path.resolve('schema'),
-    store: scaledOut ? { kind: 'postgres', url: POSTGRES_TEST_URL } : { kind: 'duckdb', path: ':memory:' },
+    store: scaledOut ? { kind: 'postgres', url: POSTGRES_TEST_URL } : { kind: 'duckdb', path: ':memory:', threads: 1 },
     bus: scaledOut ? { kind: 'nats', url: natsUrl } : { kind: 'memory' },
     exportDir,
     latenessMs: 7 * 86_400_000,

@@ -42,7 +42,7 @@ export interface SqlMesh {
 export async function startSqlMesh(options: { store: 'duckdb' | 'postgres'; limits: SqlLimits }): Promise<SqlMesh> {
   const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-sql-'));
   const namespace = options.store === 'postgres' ? uniqueNamespace() : undefined;
-  const store: StoreConfig = options.store === 'postgres' ? { kind: 'postgres', url: POSTGRES_TEST_URL } : { kind: 'duckdb', path: ':memory:' };
+  const store: StoreConfig = options.store === 'postgres' ? { kind: 'postgres', url: POSTGRES_TEST_URL } : { kind: 'duckdb', path: ':memory:', threads: 1 };
   const schema = namespace ? `mesh_${namespace}_orders` : null;
   const configFor = (domain: DomainName): SubgraphConfig =>
     testSubgraphConfig(domain, exportDir, {

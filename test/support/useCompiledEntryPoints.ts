@@ -46,6 +46,7 @@ export function useCompiledEntryPoints(scratchPrefix: string): LaunchEntryPoint 
   return (args, env) => {
     const isolated = {
       MESH_STORE: 'memory',
+      MESH_DUCKDB_THREADS: '1',
       MESH_DATA_DIR: path.join(scratch, 'data'),
       MESH_EXPORT_DIR: path.join(scratch, 'exports'),
       MESH_EXPORT_INTERVAL_MINUTES: '0',
