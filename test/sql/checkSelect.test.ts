@@ -64,6 +64,14 @@ describe('checkSelect', () => {
       extensions: expect.objectContaining({ code: expect.stringMatching(/^SQL_(NOT_ALLOWED|PARSE_FAILED)$/) }),
     });
   });
+
+  it("should refuse the embedded store's own sketch merge functions by name (they are in its catalog)", async () => {
+    for (const name of ['mesh_merge_hll', 'mesh_merge_ddsketch'])
+      await expect(check(`SELECT ${name}(NULL) FROM sales_day`)).rejects.toMatchObject({
+        message: `function ${name}() is not allowed in the SQL port`,
+        extensions: expect.objectContaining({ code: 'SQL_NOT_ALLOWED' }),
+      });
+  });
 });
 
 describe('sqlAccess', () => {
