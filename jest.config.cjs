@@ -2,7 +2,7 @@
  * Jest runs TypeScript through @swc/jest (fast cold start) as CommonJS. `jose` ships ESM only, so it is
  * transformed too; every other package in node_modules ships CommonJS. The global setup and teardown
  * fail the run when it touched PostgreSQL schemas or JetStream streams it did not create. Coverage is
- * collected only when asked (`--coverage`, as .ci/run does) with V8's own counters, and fails the run below
+ * collected only when asked (`npm run test:coverage`; CI does not, for time) with V8's own counters, and fails the run below
  * the floor in `coverageThreshold` (set a little under the measured figure, to catch regressions).
  * @type {import('jest').Config}
  */

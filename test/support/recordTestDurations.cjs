@@ -1,8 +1,8 @@
 /**
  * Writes `testDurations.json` (read by `slowFirstSequencer.cjs`) from the `--json` output of a whole-suite run:
  *
- *   npx jest --coverage --json --outputFile=/tmp/suite.json
- *   node test/support/recordTestDurations.cjs /tmp/suite.json "2 workers, coverage, load average 2.1"
+ *   npx jest --json --outputFile=/tmp/suite.json
+ *   node test/support/recordTestDurations.cjs /tmp/suite.json "3 workers, no coverage, load average 2.1"
  *
  * Only the order of the figures matters to the sequencer; the note says how they were measured. Paths are
  * written relative to the root of the checkout that ran (the folder holding its `test/`), not to this one:
