@@ -245,7 +245,7 @@ export class DuckDbStore implements Store {
     if (threads !== undefined) config.threads = String(threads);
     const instance = await DuckDBInstance.create(path, config);
     const connection = await instance.connect();
-    registerSketchMergeFunctions(connection); // compactions merge sketches in SQL (before a lock-down, which freezes the configuration)
+    registerSketchMergeFunctions(connection); // compactions merge sketches through them (duckDbSketchMerge.ts)
     if (lockDown) await lockDownDatabase(connection, lockDown.allowedDirectories);
     const store = new DuckDbStore(instance, connection, await instance.connect());
     store.lockedDown = Boolean(lockDown);

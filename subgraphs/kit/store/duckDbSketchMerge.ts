@@ -17,7 +17,7 @@ export const sketchMergeFunction = (kind: SketchKind): string => `mesh_merge_${k
 
 /**
  * Registers the merge function of every sketch kind with `connection`'s database (DuckDB keeps scalar
- * functions in its catalog: every connection of the database sees them; registering again replaces them).
+ * functions in its catalog: every connection of the database sees them; registering again is accepted).
  * Each takes a `BLOB[]` of encoded sketches of its kind and returns their merge, NULL for a NULL list or
  * one without a sketch. Bytes that do not decode fail the statement (`Invalid Input Error: …`) and with
  * it the caller's transaction: a compaction rolls back whole and its deltas stay pending.
