@@ -19,6 +19,11 @@ export interface FanoutGateway {
   cutOffs: OutboundCutOff[];
   /** TCP connections the gateway's server holds open (websockets included). */
   readonly connections: number;
+  /**
+   * Bytes the gateway holds for its clients beyond what the kernel took (the largest `writableLength` of
+   * its server-side sockets): above 0 once a client that stopped reading has filled the loopback buffers.
+   */
+  backlogBytes(): number;
   /** A graphql-ws client (no retries), disposed by `close`. */
   client(): Client;
   /** A raw graphql-transport-ws connection with one subscription `id` "1" started. */
@@ -68,6 +73,9 @@ export async function startFanoutGateway(
     cutOffs,
     get connections() {
       return open.size;
+    },
+    backlogBytes() {
+      return Math.max(0, ...[...open].map((socket) => socket.writableLength));
     },
     client() {
       const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });

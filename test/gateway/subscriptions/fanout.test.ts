@@ -202,25 +202,29 @@ describe('a slow client', () => {
   it('should cut off a client that stops answering pings behind a backlog with 1013, not terminate it', async () => {
     // Bounds it never reaches: the keep-alive finds it first. Its pong would wait behind its backlog, so it
     // gets the slow-client close (and can resume), not the abnormal closure of a dead connection.
+    // The verdict on an unanswered ping comes one to two intervals after it was sent; the backlog has to be
+    // there by then (without one the client is terminated, as a dead one), so it is built in one burst,
+    // which takes well under a second even on a loaded machine, and the interval is several seconds.
+    const keepAliveMs = 3_000;
     gateway = await startFanoutGateway(supergraphSdl, executor, {
       outbound: { maxBytes: 512 * 1024 * 1024, maxMessages: 100_000, cutOffGraceMs: 60_000 },
-      keepAliveMs: 1_000,
+      keepAliveMs,
     });
     const query = 'subscription { chunks { seq data } }';
     const slow = await gateway.rawClient(query);
     const fast = await gateway.rawClient(query);
     await waitFor(() => executor.stats().clients === 2 && feed.active === 1, 'both clients in one group');
     slow.pause();
-    let seq = 0;
-    // Until the kernel buffers are full and a backlog waits at the gateway, then one keep-alive interval more.
-    while (gateway.cutOffs.length === 0 && seq < 400) {
-      feed.publish(++seq);
-      await waitFor(() => fast.payloads.length === seq, `event ${seq} at the fast client`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(gateway.cutOffs).toHaveLength(1);
+    // 16 MiB: several times what the loopback kernel buffers take for a reader that stopped (they do not
+    // grow for it), so a backlog waits at the gateway.
+    const BURST = 64;
+    for (let seq = 1; seq <= BURST; seq++) feed.publish(seq);
+    await waitFor(() => fast.payloads.length === BURST, 'the burst at the fast client', 20_000);
+    expect(gateway.backlogBytes()).toBeGreaterThan(0);
+    await waitFor(() => gateway.cutOffs.length === 1, 'the keep-alive to cut the slow client off', 3 * keepAliveMs);
     expect(gateway.cutOffs[0].pendingBytes).toBeGreaterThan(0);
     await waitFor(() => executor.stats().clients === 1, 'the slow client to leave its group');
+    let seq = BURST;
     feed.publish(++seq);
     await waitFor(() => fast.payloads.length === seq, 'the fast client to keep receiving');
 
