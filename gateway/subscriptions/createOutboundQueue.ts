@@ -5,9 +5,11 @@
  * more than that (write callbacks come a tick late, so counting them would mistake a burst of events
  * for a slow client, and a callback per message costs more than the write). A write that would go past
  * either bound cuts the client off instead: the socket is closed with 1013 "try again later" and a
- * reason telling it to reconnect and resume from the last cursor it received, and it is destroyed as
- * soon as that close frame reached the kernel or after `cutOffGraceMs`, whichever comes first, so a
- * client that never reads does not hold its backlog and its socket until the websocket close timeout.
+ * reason telling it to reconnect and resume from the last cursor it received, and it is destroyed
+ * `cutOffGraceMs` after the cut-off when its backlog has not reached the kernel by then, so a client
+ * that never reads does not hold its backlog and its socket until the websocket close timeout; once the
+ * close frame reached the kernel, the connection lingers (at most `cutOffGraceMs` more) until the
+ * client, reading its last bytes, closes it.
  * A slow client therefore costs at most its bound in memory and never delays anyone else: writes never
  * wait, they are either queued within the bound or refused.
  */
@@ -34,7 +36,8 @@ export interface OutboundLimits {
   /**
    * After a cut-off, how long a client that reads again has to take its backlog and the close frame
    * (then it sees 1013 and the reason) before its socket is destroyed (it sees 1006; graphql-ws clients
-   * retry both). The socket goes at once when the close frame reached the kernel before.
+   * retry both). Once the close frame reached the kernel, the client has as long again to read it and
+   * close the connection itself, which it usually does at once.
    * @default 1000
    */
   cutOffGraceMs?: number;
@@ -52,9 +55,12 @@ export interface OutboundSocket {
   write(frame: Uint8Array): void;
   /** Starts the closing handshake (the close frame queues behind what is written). */
   close(code: number, reason: string): void;
-  /** Calls `listener` once everything written so far, close frame included, reached the kernel. */
+  /**
+   * Calls `listener` once everything written so far, close frame included, reached the kernel (and ends
+   * the byte stream: the client's writes are still read).
+   */
   onFlushed(listener: () => void): void;
-  /** Releases the connection at once. */
+  /** Releases the connection at once (a no-op once it is closed). */
   destroy(): void;
 }
 
@@ -234,11 +240,17 @@ class BoundedQueue implements OutboundQueue {
     // gets every message it was sent, then the reason. One that does not is dropped then, not after the
     // websocket close timeout (30 s), so its backlog is freed promptly.
     socket.close(SLOW_CLIENT_CLOSE_CODE, SLOW_CLIENT_CLOSE_REASON);
-    const timer = setTimeout(() => socket.destroy(), this.cutOffGraceMs);
-    timer.unref();
+    const grace = setTimeout(() => socket.destroy(), this.cutOffGraceMs);
+    grace.unref();
     socket.onFlushed(() => {
-      clearTimeout(timer);
-      socket.destroy();
+      clearTimeout(grace);
+      // Everything reached the kernel, but the client has yet to read the last of it (up to its receive
+      // buffer). Closing now would answer what it sends meanwhile (pongs to the pings in its backlog, its
+      // own close frame) with a reset, and a reset discards what it had not read: the close frame too, so
+      // it would see an abnormal closure. The connection lingers until the client closes it, at most
+      // one grace more.
+      const linger = setTimeout(() => socket.destroy(), this.cutOffGraceMs);
+      linger.unref();
     });
     if (onCutOff) quietly(() => onCutOff(info));
   }

@@ -130,13 +130,18 @@ describe('createOutboundQueue', () => {
     expect(socket.closed).toBeUndefined();
   });
 
-  it('should destroy a cut-off socket once its close frame reached the kernel', () => {
+  it('should let a cut-off socket whose close frame reached the kernel linger one grace for the client to read it, then destroy it', () => {
+    jest.useFakeTimers();
     const socket = fakeSocket();
     const queue = createOutboundQueue({ socket, maxMessages: 1, cutOffGraceMs: 60_000 });
     queue.send(frame('a'));
     expect(queue.send(frame('b'))).toBe(false);
-    expect(socket.destroyed).toBe(false);
+    jest.advanceTimersByTime(30_000);
     socket.drain();
+    // The grace timer is gone: the linger counts from the flush.
+    jest.advanceTimersByTime(59_999);
+    expect(socket.destroyed).toBe(false);
+    jest.advanceTimersByTime(1);
     expect(socket.destroyed).toBe(true);
   });
 
