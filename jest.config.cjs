@@ -14,6 +14,9 @@ module.exports = {
     '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+  // The default resolver, plus the gateway entry points' trims of @apollo/gateway's Apollo-telemetry and
+  // make-fetch-happen imports: a quarter less module loading in each file that imports the gateway.
+  resolver: '<rootDir>/test/support/jestResolver.cjs',
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 30000,
   // Three workers on the 2-core machine: most suites wait on loopback servers and child processes, so

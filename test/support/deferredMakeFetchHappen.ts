@@ -1,0 +1,10 @@
+/**
+ * What @apollo/gateway's `make-fetch-happen` import resolves to in jest (test/support/jestResolver.cjs):
+ * the product's stand-in, which loads the real package (resolved from @apollo/gateway's folder) at its
+ * first use.
+ */
+import { deferredMakeFetchHappen } from '../../core/apollo/deferMakeFetchHappen.js';
+
+// A synchronous require: the stand-in loads the package when it is first used, in the middle of a call.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+module.exports = deferredMakeFetchHappen(() => require(require.resolve('make-fetch-happen', { paths: [require.resolve('@apollo/gateway/package.json')] })));
