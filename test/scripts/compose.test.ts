@@ -13,6 +13,7 @@ import { DOMAINS, DOMAIN_NAMES, domainUrls, type DomainName } from '../../subgra
 import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgraph.js';
 import { composeDomains, composeUrls, parseComposeArgs, runCompose } from '../../scripts/composeCommand.js';
 import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
+import { buildEntryPoints } from '../support/useCompiledEntryPoints.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SCHEMA = path.join(ROOT, 'schema');
@@ -140,10 +141,13 @@ describe('compose command line', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Runs `scripts/compose.ts` as `npm run compose` would, on the copy. */
+  // Compiled, as `npm run compose` runs it (the build is a no-op when up to date).
+  beforeAll(buildEntryPoints, 250_000);
+
+  /** Runs `dist/scripts/compose.js` as `npm run compose` does, on the copy. */
   const compose = (...args: string[]) => {
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, MESH_SCHEMA_DIR: dir };
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/compose.ts'), ...args], { cwd: ROOT, env, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist/scripts/compose.js'), ...args], { cwd: ROOT, env, encoding: 'utf8' });
     return { status: run.status, stdout: run.stdout, stderr: run.stderr, written: readFileSync(path.join(dir, 'supergraph.graphql'), 'utf8') };
   };
 

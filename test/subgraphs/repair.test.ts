@@ -14,6 +14,7 @@ import { startSubgraph, type RunningSubgraph } from '../../subgraphs/startSubgra
 import { withTimeout } from '../support/asyncWait.js';
 import { TEST_GATEWAY_SECRET, TEST_PRODUCERS } from '../support/startAuthMesh.js';
 import { testSubgraphConfig } from '../support/testSubgraphConfig.js';
+import { buildEntryPoints } from '../support/useCompiledEntryPoints.js';
 import { orderPlaced, type CloudEventJson } from './cloudEvents.js';
 
 const MINUTE = 60_000;
@@ -189,14 +190,13 @@ describe('the admin routes', () => {
 
 describe('npm run repair', () => {
   useOrdersSubgraph();
+  // Compiled, as `npm run repair` and `npm run rebuild` run them (the build is a no-op when up to date).
+  beforeAll(buildEntryPoints, 250_000);
 
   const run = (...args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', 'scripts/repair.ts', ...args],
-        { env: { ...process.env, MESH_ADMIN_TOKEN: '' } },
-        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile(process.execPath, ['dist/scripts/repair.js', ...args], { env: { ...process.env, MESH_ADMIN_TOKEN: '' } }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
 
@@ -218,7 +218,7 @@ describe('npm run repair', () => {
       new Promise<{ code: number | null; stdout: string }>((resolve) => {
         execFile(
           process.execPath,
-          ['--import', 'tsx', 'scripts/rebuild.ts', 'orders', ...args, '--url', base],
+          ['dist/scripts/rebuild.js', 'orders', ...args, '--url', base],
           { env: { ...process.env, MESH_ADMIN_TOKEN: '' } },
           (error, stdout) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
         );

@@ -7,6 +7,7 @@ import type { RunningGateway } from '../../../gateway/index.js';
 import { domainPublication, parsePublishArgs } from '../../../scripts/publishCommand.js';
 import { startProductMesh, type ProductMesh } from '../../support/productMeshSubgraphs.js';
 import { startRegistryGateway, tokenWith } from './registryHarness.js';
+import { buildEntryPoints } from '../../support/useCompiledEntryPoints.js';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -14,6 +15,8 @@ describe('npm run publish', () => {
   let mesh: ProductMesh;
   let dir: string;
   let gateway: RunningGateway;
+  // Compiled, as `npm run publish` runs it (the build is a no-op when up to date).
+  beforeAll(buildEntryPoints, 250_000);
   beforeAll(async () => {
     mesh = await startProductMesh();
     dir = mkdtempSync(path.join(os.tmpdir(), 'publish-'));
@@ -58,16 +61,7 @@ describe('npm run publish', () => {
     // Asynchronously: the gateway answering the script runs in this process.
     const run = (token: string) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const args = [
-          '--import',
-          'tsx',
-          'scripts/publish.ts',
-          'inventory',
-          '--gateway',
-          gateway.url.replace(/\/graphql$/, ''),
-          '--url',
-          mesh.servers.inventory.url,
-        ];
+        const args = ['dist/scripts/publish.js', 'inventory', '--gateway', gateway.url.replace(/\/graphql$/, ''), '--url', mesh.servers.inventory.url];
         const child = spawn(process.execPath, [...args, '--token', token], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
         let stdout = '';
         let stderr = '';
