@@ -169,7 +169,10 @@ describe('gateway identity tokens', () => {
   it('should take a token verified before only until it expires, and check every other string', async () => {
     // Verified payloads are reused per token string (the gateway sends the same token for half a minute).
     const strict = gatewayTokenAuthenticator({ secret, audience: 'orders', clockToleranceSeconds: 0 });
-    const headers = await createGatewayTokenSigner({ secret, ttlSeconds: 1 }).headersFor('orders');
+    // Tokens carry whole seconds: signed just after a second starts, a two-second token lives almost two
+    // seconds (one signed late in a second with one second to live could expire before its first check).
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 10));
+    const headers = await createGatewayTokenSigner({ secret, ttlSeconds: 2 }).headersFor('orders');
     expect(await strict(headers)).toMatchObject({ sub: 'mesh-gateway' });
     expect(await strict(headers)).toMatchObject({ sub: 'mesh-gateway' });
     const token = headers['x-mesh-gateway-token'];
