@@ -4,7 +4,7 @@
  * token watched for the life of the connection (expiry closes it with 4403).
  */
 import type { Client } from 'graphql-ws';
-import { deferred, nextValue, waitFor, withTimeout } from '../support/asyncWait.js';
+import { deferred, nextValue, startOfNextSecond, waitFor, withTimeout } from '../support/asyncWait.js';
 import { startAuthMesh, type AuthMesh } from '../support/startAuthMesh.js';
 
 let mesh: AuthMesh;
@@ -116,7 +116,9 @@ it('should catch governed fields sneaked in through fragments and aliases', asyn
 });
 
 it('should close the connection with 4403 when the token expires mid-subscription', async () => {
-  const { client: c, closed } = closedWith(await mesh.token({ scopes: ['finance:read'], ttlSeconds: 2 }));
+  // Almost three seconds to live (tokens carry whole seconds): enough to subscribe on a loaded machine.
+  await startOfNextSecond();
+  const { client: c, closed } = closedWith(await mesh.token({ scopes: ['finance:read'], ttlSeconds: 3 }));
   const events = c.iterate({ query: BUCKET_WITH_MONEY });
   const ended = events.next().catch((error: unknown) => error);
   await waitFor(() => upstreams() === 1, 'the upstream subscription');

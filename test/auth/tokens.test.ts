@@ -17,6 +17,7 @@ import { gatewayTokenAuthenticator } from '../../subgraphs/kit/auth/gatewayToken
 import { subgraphConfigFromEnv } from '../../subgraphs/subgraphConfig.js';
 import { signDevToken } from '../../scripts/devToken.js';
 import { parseTokenArgs } from '../../scripts/tokenArgs.js';
+import { startOfNextSecond } from '../support/asyncWait.js';
 
 const DEV_JWKS = path.resolve('config/dev-jwks.public.json');
 const verifier = createTokenVerifier({ keys: { kind: 'local', jwksFile: DEV_JWKS }, issuer: 'mesh-dev', audience: 'mesh' });
@@ -169,9 +170,7 @@ describe('gateway identity tokens', () => {
   it('should take a token verified before only until it expires, and check every other string', async () => {
     // Verified payloads are reused per token string (the gateway sends the same token for half a minute).
     const strict = gatewayTokenAuthenticator({ secret, audience: 'orders', clockToleranceSeconds: 0 });
-    // Tokens carry whole seconds: signed just after a second starts, a two-second token lives almost two
-    // seconds (one signed late in a second with one second to live could expire before its first check).
-    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 10));
+    await startOfNextSecond();
     const headers = await createGatewayTokenSigner({ secret, ttlSeconds: 2 }).headersFor('orders');
     expect(await strict(headers)).toMatchObject({ sub: 'mesh-gateway' });
     expect(await strict(headers)).toMatchObject({ sub: 'mesh-gateway' });

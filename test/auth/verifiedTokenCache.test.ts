@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { AuthenticationError, createTokenVerifier } from '../../gateway/auth/createTokenVerifier.js';
 import { signDevToken } from '../../scripts/devToken.js';
+import { startOfNextSecond } from '../support/asyncWait.js';
 
 const DEV_JWKS = path.resolve('config/dev-jwks.public.json');
 const options = { keys: { kind: 'local', jwksFile: DEV_JWKS }, issuer: 'mesh-dev', audience: 'mesh' } as const;
@@ -23,8 +24,9 @@ describe('the verified token cache', () => {
 
   it('should refuse a remembered token once it has expired', async () => {
     const verifier = createTokenVerifier({ ...options, clockToleranceSeconds: 0 });
-    // `exp` is in whole seconds: this token expires within the next two.
-    const token = await signDevToken({ scopes: [], ttlSeconds: 1 });
+    // `exp` is in whole seconds: signed at the start of one, this token lives almost two.
+    await startOfNextSecond();
+    const token = await signDevToken({ scopes: [], ttlSeconds: 2 });
     const principal = await verifier.verify(token);
     const expiresAtMs = principal.expiresAt! * 1000;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAtMs - Date.now()) + 50));

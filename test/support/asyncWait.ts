@@ -48,3 +48,12 @@ export async function nextValue<T>(iterator: AsyncIterator<T>, what = 'the next 
   if (result.done) throw new Error(`Iterator ended while waiting for ${what}`);
   return result.value;
 }
+
+/**
+ * Waits until just after the next whole second. JWTs carry whole seconds (`iat`, `exp`): a token with
+ * `ttlSeconds: n` signed right after this lives almost `n` seconds, where one signed late in a second
+ * could have barely `n - 1` left (with one second to live, none by its first check on a loaded machine).
+ */
+export async function startOfNextSecond(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 10));
+}
