@@ -7,7 +7,8 @@
  * `make-fetch-happen` fetcher need: a fifth of the suite's module loading.
  *
  * - The OpenTelemetry packages `@apollo/gateway/dist/utilities/opentelemetry.js` requires for its usage
- *   metrics (all but `api` and `semantic-conventions`) resolve to a stand-in that throws when used
+ *   metrics (all but `api` and `semantic-conventions`: the product's `APOLLO_TELEMETRY_ONLY`, which
+ *   test/tooling/jestResolver.test.ts holds this rule to) resolve to a stand-in that throws when used
  *   (test/support/apolloTelemetryStandIn.ts): quietApollo.cjs turns that telemetry off in every test file.
  * - `make-fetch-happen`, required by @apollo/gateway, resolves to a stand-in that loads it at first use
  *   (test/support/deferredMakeFetchHappen.ts).
@@ -27,7 +28,6 @@ const DEFERRED_FETCHER = path.join(__dirname, 'deferredMakeFetchHappen.ts');
 module.exports = (request, options) => {
   const { basedir } = options;
   if (request.startsWith('@opentelemetry/') && basedir.endsWith(APOLLO_TELEMETRY_DIR) && !KEPT_BY_TELEMETRY_MODULE.has(request)) return TELEMETRY_STAND_IN;
-  if (request === 'make-fetch-happen' && (basedir.endsWith(APOLLO_GATEWAY_DIST) || basedir.includes(`${APOLLO_GATEWAY_DIST}${path.sep}`)))
-    return DEFERRED_FETCHER;
+  if (request === 'make-fetch-happen' && `${basedir}${path.sep}`.includes(`${APOLLO_GATEWAY_DIST}${path.sep}`)) return DEFERRED_FETCHER;
   return options.defaultResolver(request, options);
 };

@@ -4,21 +4,26 @@
  * core/apollo/withoutApolloTelemetry.ts, core/apollo/deferMakeFetchHappen.ts); everyone else gets the
  * real packages.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { APOLLO_TELEMETRY_ONLY } from '../../core/apollo/withoutApolloTelemetry.js';
 
 const gatewayDist = path.dirname(require.resolve('@apollo/gateway'));
 const resolveFrom = (request: string, dir: string) => require.resolve(request, { paths: [dir] });
+/** The OpenTelemetry packages @apollo/gateway's telemetry module requires, read from its source. */
+const telemetryModuleRequests = [
+  ...readFileSync(path.join(gatewayDist, 'utilities', 'opentelemetry.js'), 'utf8').matchAll(/require\("(@opentelemetry\/[^"]+)"\)/g),
+].map((match) => match[1]);
 
 describe('the jest resolver', () => {
-  it("should give @apollo/gateway's telemetry module stand-ins for its usage-metrics packages, and keep the API", () => {
+  it("should give @apollo/gateway's telemetry module stand-ins for exactly the packages the entry points leave out", () => {
     const fromTelemetry = path.join(gatewayDist, 'utilities');
-    for (const request of [
-      '@opentelemetry/sdk-metrics',
-      '@opentelemetry/resources',
-      '@opentelemetry/resource-detector-aws',
-      '@opentelemetry/exporter-metrics-otlp-http',
-    ])
-      expect(resolveFrom(request, fromTelemetry)).toBe(path.join(__dirname, '../support/apolloTelemetryStandIn.ts'));
+    const standIn = path.join(__dirname, '../support/apolloTelemetryStandIn.ts');
+    // The product's list (core/apollo/withoutApolloTelemetry.ts) and the resolver's rule must agree on
+    // every OpenTelemetry package that module requires, the kept ones (the API among them) included.
+    expect(telemetryModuleRequests).toEqual(expect.arrayContaining([...APOLLO_TELEMETRY_ONLY, '@opentelemetry/api']));
+    for (const request of telemetryModuleRequests)
+      expect([request, resolveFrom(request, fromTelemetry) === standIn]).toEqual([request, APOLLO_TELEMETRY_ONLY.has(request)]);
     expect(resolveFrom('@opentelemetry/api', fromTelemetry)).toMatch(/node_modules[\\/]@opentelemetry[\\/]api[\\/]/);
   });
 
