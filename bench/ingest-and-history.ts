@@ -328,14 +328,15 @@ interface QueryMedians {
 }
 
 /**
- * Folds every pending rollup delta into the keyed tables (a store with a background compaction: DuckDB)
- * and returns how long that took; null for a store that has none (PostgreSQL upserts in the batch).
+ * Folds every pending rollup delta into the keyed tables and waits for the checkpoint after it (a store
+ * with a background compaction: DuckDB, `DuckDbStore.settle`), and returns how long that took; null for a
+ * store that has none (PostgreSQL upserts in the batch).
  */
 async function settle(store: Store): Promise<number | null> {
   const compacting = store as Partial<DuckDbStore>;
-  if (typeof compacting.compact !== 'function') return null;
+  if (typeof compacting.settle !== 'function') return null;
   const t = performance.now();
-  await compacting.compact();
+  await compacting.settle();
   return performance.now() - t;
 }
 
@@ -392,7 +393,7 @@ async function measure(subject: Subject): Promise<Figures> {
     // whose writes keep pace, so the figures follow the table's size alone (the ones above also carry the
     // compaction of the load they follow, which shares the two cores and the read queue with them).
     const settleMs = await settle(runtime.store);
-    if (settleMs !== null) progress(`  compaction caught up in ${(settleMs / 1000).toFixed(1)} s; the queries again`);
+    if (settleMs !== null) progress(`  compaction and checkpoint caught up in ${(settleMs / 1000).toFixed(1)} s; the queries again`);
     const settled = {
       history: (await timeHistory(runtime)).ms,
       analytics: await timeAnalytics(runtime),

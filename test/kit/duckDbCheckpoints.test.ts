@@ -72,6 +72,28 @@ describe('DuckDbStore checkpoints', () => {
     expect(await reopened.store.deadLetters(10)).toHaveLength(1);
   });
 
+  it('should settle: fold every pending delta and resolve only once the checkpoint due after it has run', async () => {
+    const { store, wal } = await openStore({ checkpointThreshold: '1KB' }, 'settling');
+    const statements: string[] = [];
+    const run = jest.spyOn(DuckDBConnection.prototype, 'run').mockImplementation(function (this: DuckDBConnection, sql, ...rest) {
+      if (sql === 'CHECKPOINT') statements.push(sql);
+      return original.call(this, sql, ...rest);
+    });
+    const facts = [...orders(200, 7), ...orders(200, 8)];
+    await store.apply(facts.slice(0, 200), projectOrders);
+    await store.apply(facts.slice(200), projectOrders);
+    statements.length = 0;
+
+    await store.settle();
+    run.mockRestore();
+
+    // `compact` alone answers before the checkpoint it makes due; `settle` waits for it.
+    expect(store.pendingDeltaRows).toBe(0);
+    expect(statements).toEqual(['CHECKPOINT']);
+    expect(wal()).toBe(0);
+    expect(await store.queryBuckets(DAY_QUERY)).toEqual(expectedRows(facts.flatMap(orderDeltas), DAY_QUERY));
+  });
+
   it('should let an apply already waiting for the connection go before a due checkpoint', async () => {
     const { store } = await openStore({ checkpointThreshold: '1KB' }, 'waiting');
     const statements: string[] = [];

@@ -545,6 +545,17 @@ export class DuckDbStore implements Store {
   }
 
   /**
+   * `compact`, then waits for the write turns queued meanwhile and the checkpoint due after them
+   * (`serialize` runs it once the compaction's caller has its answer): once it resolves the store does no
+   * background work until the next write. For measurements that must not share the machine with a
+   * compaction or a checkpoint (`bench/ingest-and-history.ts`), and for maintenance windows.
+   */
+  async settle(): Promise<void> {
+    await this.compact();
+    await settled(() => this.queue);
+  }
+
+  /**
    * One transaction that first folds the pending deltas into the keyed tables, then does `work`; the
    * pending count resets only once it commits (writes are serialized, so nothing adds deltas meanwhile).
    */
