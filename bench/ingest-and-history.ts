@@ -467,7 +467,7 @@ for (const r of results) {
 }
 table.push(
   '',
-  'The same queries once the background compaction has caught up (DuckDB; PostgreSQL has none, so its figures are a second series on the same tables), and each one\'s growth from the first size to the last:',
+  "The same queries once the background compaction has caught up (DuckDB; PostgreSQL has none, so its figures are a second series on the same tables), and each one's growth from the first size to the last:",
   '',
   '| store | facts in the table | rollup delta rows pending right after the load | 90-day DAY history | 30-day analytics | 90-day unique customers per day | 30-day p50/p95 per product and Paris day |',
   '|---|---:|---:|---:|---:|---:|---:|',

@@ -286,6 +286,28 @@ describe('QuantileSketch', () => {
     }
   });
 
+  it('should read, merge and answer from stored bytes whose counts and key gaps take several bytes, and refuse them cut short', () => {
+    // Counts past 127 and 16,383 and gaps past 127 are multi-byte varints: the walks over stored bytes take
+    // one-byte ones inline and the rest through the checked reader.
+    const samples = [...Array.from({ length: 200 }, () => 1.5), ...Array.from({ length: 20_000 }, () => 40), 3e6, ...Array.from({ length: 130 }, () => 7e9)];
+    const library = new DDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY });
+    const filled = QuantileSketch.empty();
+    for (const value of samples) {
+      library.accept(value);
+      filled.add(value);
+    }
+    const stored = filled.encode();
+    const qs = [0, 0.005, 0.01, 0.5, 0.99, 0.994, 0.999, 1];
+    const read = QuantileSketch.decode(stored);
+    expect(read.quantiles(qs)).toEqual(qs.map((q) => library.getValueAtQuantile(q)));
+    const merged = QuantileSketch.empty();
+    for (let i = 0; i < 40; i++) merged.add(1 + i); // dense before the stored bins are added in
+    merged.merge(QuantileSketch.decode(stored));
+    for (let i = 0; i < 40; i++) library.accept(1 + i);
+    expect(merged.quantiles(qs)).toEqual(qs.map((q) => library.getValueAtQuantile(q)));
+    for (let cut = 1; cut < stored.length; cut++) expect(() => QuantileSketch.decode(stored.slice(0, cut))).toThrow(/truncated|trailing/);
+  });
+
   it('should leave a copy as it was when either is added to or merged into', () => {
     for (const size of [3, 300]) {
       const values = Array.from({ length: size }, (_, i) => 1 + i * 1.7);
