@@ -48,6 +48,8 @@ const DUCKDB_FILE = process.env.BENCH_DUCKDB_FILE;
 /** DuckDB worker threads (`DuckDbStore` option `threads`); unset: DuckDB's default, one per core. */
 const DUCKDB_THREADS = process.env.BENCH_DUCKDB_THREADS ? Number(process.env.BENCH_DUCKDB_THREADS) : undefined;
 const BATCH = 5_000;
+/** Runs of each query once the store has settled (15 right after the load). */
+const SETTLED_RUNS = 31;
 const SINGLE = 300;
 const CONCURRENT = 2_000;
 /** One transaction per fact is slow: fewer requests measure its rate well enough. */
@@ -394,11 +396,12 @@ async function measure(subject: Subject): Promise<Figures> {
     // compaction of the load they follow, which shares the two cores and the read queue with them).
     const settleMs = await settle(runtime.store);
     if (settleMs !== null) progress(`  compaction and checkpoint caught up in ${(settleMs / 1000).toFixed(1)} s; the queries again`);
+    // Twice the runs: these medians are the flatness figure, and one run in a few is slowed by the collector.
     const settled = {
-      history: (await timeHistory(runtime)).ms,
-      analytics: await timeAnalytics(runtime),
-      distinct: (await timeDistinct(runtime)).ms,
-      percentiles: await timePercentiles(runtime),
+      history: (await timeHistory(runtime, SETTLED_RUNS)).ms,
+      analytics: await timeAnalytics(runtime, SETTLED_RUNS),
+      distinct: (await timeDistinct(runtime, SETTLED_RUNS)).ms,
+      percentiles: await timePercentiles(runtime, SETTLED_RUNS),
     };
     await runtime.close();
     const raw = subject.rawScan ? await subject.rawScan() : null;
