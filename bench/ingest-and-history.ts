@@ -7,9 +7,10 @@
  * facts) and p50/p95 of the order value per product over 30 days (DDSketch; a percentiles measure this
  * bench adds to the orders rollup, so both sketch kinds are timed on the same facts).
  *
- * Per store and size: the bulk ingest rate (batches of 5,000), the queries right after the load and again
- * once the store has settled (compaction, vacuum) (their growth between sizes is the flatness figure), and
- * the same DAY aggregation computed by scanning raw facts, the baseline a product without rollups would have. Then
+ * Per store and size: the bulk ingest rate (batches of 5,000), the queries right after the load, and the
+ * same DAY aggregation computed by scanning raw facts, the baseline a product without rollups would have.
+ * Then the flatness figure: the queries on a second store loaded with the size before the last and on the
+ * store at the last size, both settled (compaction, vacuum), in alternation in one process. Then
  * at the final size: single-fact ingestion → its change event (p50/p99, one fact at a time), and the rate
  * of concurrent single-fact requests micro-batched into shared transactions vs one transaction each.
  *
@@ -48,8 +49,8 @@ const DUCKDB_FILE = process.env.BENCH_DUCKDB_FILE;
 /** DuckDB worker threads (`DuckDbStore` option `threads`); unset: DuckDB's default, one per core. */
 const DUCKDB_THREADS = process.env.BENCH_DUCKDB_THREADS ? Number(process.env.BENCH_DUCKDB_THREADS) : undefined;
 const BATCH = 5_000;
-/** Runs of each query once the store has settled (15 right after the load). */
-const SETTLED_RUNS = 31;
+/** Rounds of the flatness series: each runs every query once on each of the two stores. */
+const FLATNESS_ROUNDS = 21;
 const SINGLE = 300;
 const CONCURRENT = 2_000;
 /** One transaction per fact is slow: fewer requests measure its rate well enough. */
@@ -78,9 +79,10 @@ interface Subject {
   dispose(): Promise<void>;
 }
 
-function duckDbSubject(): Subject {
-  const dir = DUCKDB_FILE ? null : mkdtempSync(path.join(tmpdir(), 'mesh-bench-'));
-  const file = DUCKDB_FILE ?? path.join(dir!, 'orders.duckdb');
+/** `kept`: a file kept after the run (`BENCH_DUCKDB_FILE`); unset, a temporary one. */
+function duckDbSubject(kept: string | undefined = DUCKDB_FILE): Subject {
+  const dir = kept ? null : mkdtempSync(path.join(tmpdir(), 'mesh-bench-'));
+  const file = kept ?? path.join(dir!, 'orders.duckdb');
   return {
     name: 'DuckDB (file)',
     open: () => DuckDbStore.open({ path: file, threads: DUCKDB_THREADS }),
@@ -341,6 +343,51 @@ async function settle(store: Store): Promise<number> {
   return performance.now() - t;
 }
 
+type Query = keyof QueryMedians;
+const QUERIES: readonly Query[] = ['history', 'analytics', 'distinct', 'percentiles'];
+
+/** The flatness figure of one store: query medians at the size before the last and at the last. */
+interface Flatness {
+  sizes: [smaller: number, larger: number];
+  medians: [smaller: QueryMedians, larger: QueryMedians];
+}
+
+/**
+ * The four queries on a second store of the same kind, loaded with the size before the last, and on the
+ * store at the last size, both settled (`settle`: what a product whose upkeep keeps pace serves), one query
+ * on each in turn for `FLATNESS_ROUNDS` rounds, the order flipped every round. Measured one size after the
+ * other, a table's figures also differed by the process's state (its heap, the JIT, the background work
+ * the load left): the same query at 100k moved by ±40 % between runs. Alternating in one process leaves
+ * the tables' sizes as the one difference.
+ */
+async function flatness(subject: Subject, baseline: Subject): Promise<Flatness> {
+  const smaller = SIZES[SIZES.length - 2];
+  const larger = SIZES[SIZES.length - 1];
+  progress(`${subject.name}: flatness: a second store with ${smaller.toLocaleString('en')} facts against this one's ${larger.toLocaleString('en')}`);
+  const small = await open(baseline);
+  await bulkIngest(small, 0, smaller);
+  const large = await open(subject);
+  for (const runtime of [small, large]) {
+    const ms = await settle(runtime.store);
+    progress(`  settled in ${(ms / 1000).toFixed(1)} s (DuckDB: compaction and checkpoint; PostgreSQL: vacuum)`);
+  }
+  const times = [small, large].map(() => Object.fromEntries(QUERIES.map((q) => [q, [] as number[]])) as Record<Query, number[]>);
+  const once: Record<Query, (runtime: DataProductRuntime) => Promise<number>> = {
+    history: async (runtime) => (await timeHistory(runtime, 1)).ms,
+    analytics: (runtime) => timeAnalytics(runtime, 1),
+    distinct: async (runtime) => (await timeDistinct(runtime, 1)).ms,
+    percentiles: (runtime) => timePercentiles(runtime, 1),
+  };
+  for (let round = 0; round < FLATNESS_ROUNDS; round++) {
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const query of QUERIES) for (const i of order) times[i][query].push(await once[query]([small, large][i]));
+  }
+  await small.close();
+  await large.close();
+  const medians = times.map((series) => Object.fromEntries(QUERIES.map((q) => [q, quantile(series[q], 0.5)])) as unknown as QueryMedians);
+  return { sizes: [smaller, larger], medians: [medians[0], medians[1]] };
+}
+
 interface Figures {
   store: string;
   sizes: Array<{
@@ -355,19 +402,18 @@ interface Figures {
     /** Distinct-count error against the raw facts, relative. */
     distinctError: number | null;
     raw: number | null;
-    /** Rollup delta rows pending when the queries started (stores with a background compaction). */
-    pending: number | null;
-    /** The four query medians again once the store had settled (see `settle`). */
-    settled: QueryMedians;
   }>;
   /** Bulk rate with two replicas writing disjoint facts at once (stores that allow replicas). */
   replicasMs: number | null;
+  /** Null with one size only. */
+  flatness: Flatness | null;
   latency: { p50: number; p99: number };
   batchedMs: number;
   unbatchedMs: number;
 }
 
-async function measure(subject: Subject): Promise<Figures> {
+/** `baseline`: a fresh store of the same kind for the flatness figure. */
+async function measure(subject: Subject, baseline: () => Promise<Subject | null>): Promise<Figures> {
   const sizes: Figures['sizes'] = [];
   const held = (await subject.factsHeld?.()) ?? 0;
   for (const [i, to] of SIZES.entries()) {
@@ -390,19 +436,6 @@ async function measure(subject: Subject): Promise<Figures> {
       progress(
         `  delta rows not yet compacted around the percentiles query: ${before.toLocaleString('en')} → ${(runtime.store as DuckDbStore).pendingDeltaRows.toLocaleString('en')}`,
       );
-    // The same queries once the store has settled (`settle`): what a dashboard sees on a product whose
-    // upkeep keeps pace with its writes, so the figures follow the table's size alone (the ones above also
-    // carry the upkeep the load left: DuckDB's compaction sharing the two cores and the read queue with
-    // them, PostgreSQL's dead row versions).
-    const settleMs = await settle(runtime.store);
-    progress(`  store settled in ${(settleMs / 1000).toFixed(1)} s (DuckDB: compaction and checkpoint; PostgreSQL: vacuum); the queries again`);
-    // Twice the runs: these medians are the flatness figure, and one run in a few is slowed by the collector.
-    const settled = {
-      history: (await timeHistory(runtime, SETTLED_RUNS)).ms,
-      analytics: await timeAnalytics(runtime, SETTLED_RUNS),
-      distinct: (await timeDistinct(runtime, SETTLED_RUNS)).ms,
-      percentiles: await timePercentiles(runtime, SETTLED_RUNS),
-    };
     await runtime.close();
     const raw = subject.rawScan ? await subject.rawScan() : null;
     if (raw && raw.orders !== history.orders) throw new Error(`rollups disagree with raw facts: ${history.orders} vs ${raw.orders}`);
@@ -419,9 +452,16 @@ async function measure(subject: Subject): Promise<Figures> {
       percentiles,
       distinctError,
       raw: raw?.ms ?? null,
-      pending: pending ?? null,
-      settled,
     });
+  }
+  let flat: Flatness | null = null;
+  const second = SIZES.length > 1 ? await baseline() : null;
+  if (second) {
+    try {
+      flat = await flatness(subject, second);
+    } finally {
+      await second.dispose();
+    }
   }
   progress(`${subject.name}: single-fact latency and concurrent single-fact requests`);
   let runtime = await open(subject);
@@ -437,15 +477,16 @@ async function measure(subject: Subject): Promise<Figures> {
   progress(`  one transaction each: ${rate(UNBATCHED, unbatchedMs)} facts/s`);
   await runtime.close();
   const replicasMs = subject.replicas ? await twoReplicas(subject, next + SINGLE + CONCURRENT + UNBATCHED, REPLICA_FACTS) : null;
-  return { store: subject.name, sizes, latency, batchedMs, unbatchedMs, replicasMs };
+  return { store: subject.name, sizes, flatness: flat, latency, batchedMs, unbatchedMs, replicasMs };
 }
 
 const results: Figures[] = [];
 for (const kind of STORES) {
   const subject = kind === 'duckdb' ? duckDbSubject() : kind === 'postgres' ? await postgresSubject() : null;
   if (!subject) continue;
+  const baseline = async () => (kind === 'duckdb' ? duckDbSubject(undefined) : postgresSubject());
   try {
-    results.push(await measure(subject));
+    results.push(await measure(subject, baseline));
   } finally {
     await subject.dispose();
   }
@@ -470,22 +511,19 @@ for (const r of results) {
 }
 table.push(
   '',
-  "The same queries once the store has settled (DuckDB: every delta compacted and checkpointed; PostgreSQL: the upserted tables vacuumed), and each one's growth from the first size to the last:",
+  'Flatness: the same queries on two stores of the same kind, the size before the last and the last, both settled (DuckDB: deltas compacted and checkpointed; PostgreSQL: the upserted tables vacuumed), one query on each in turn, medians of ' +
+    `${FLATNESS_ROUNDS} rounds:`,
   '',
-  '| store | facts in the table | rollup delta rows pending right after the load | 90-day DAY history | 30-day analytics | 90-day unique customers per day | 30-day p50/p95 per product and Paris day |',
-  '|---|---:|---:|---:|---:|---:|---:|',
+  '| store | facts | 90-day DAY history | 30-day analytics | 90-day unique customers per day | 30-day p50/p95 per product and Paris day |',
+  '|---|---:|---:|---:|---:|---:|',
 );
-const queries = ['history', 'analytics', 'distinct', 'percentiles'] as const;
 for (const r of results) {
-  for (const s of r.sizes) {
-    const medians = queries.map((q) => `${s.settled[q].toFixed(1)} ms`).join(' | ');
-    table.push(`| ${r.store} | ${s.facts.toLocaleString('en')} | ${s.pending === null ? '—' : s.pending.toLocaleString('en')} | ${medians} |`);
-  }
-  const [first, last] = [r.sizes[0], r.sizes.at(-1)!];
-  if (r.sizes.length > 1) {
-    const growth = queries.map((q) => `${(last.settled[q] / first.settled[q]).toFixed(2)}×`).join(' | ');
-    table.push(`| ${r.store} | growth ${first.facts.toLocaleString('en')} → ${last.facts.toLocaleString('en')} | | ${growth} |`);
-  }
+  if (!r.flatness) continue;
+  const { sizes, medians } = r.flatness;
+  sizes.forEach((facts, i) =>
+    table.push(`| ${r.store} | ${facts.toLocaleString('en')} | ${QUERIES.map((q) => `${medians[i][q].toFixed(1)} ms`).join(' | ')} |`),
+  );
+  table.push(`| ${r.store} | growth ×${sizes[1] / sizes[0]} | ${QUERIES.map((q) => `${(medians[1][q] / medians[0][q]).toFixed(2)}×`).join(' | ')} |`);
 }
 table.push(
   '',
