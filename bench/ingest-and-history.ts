@@ -339,7 +339,7 @@ interface QueryMedians {
  */
 async function settle(store: Store): Promise<number> {
   const t = performance.now();
-  await (store as DuckDbStore | PostgresStore).settle();
+  await store.settle();
   return performance.now() - t;
 }
 

@@ -397,6 +397,20 @@ export function describeStoreContract(name: string, openStore: OpenStore, option
       expect(await store.watermark()).toEqual(new Date(T0 + 3 * HOUR + 1));
     });
 
+    it('should answer the same after settle, and keep taking facts after it', async () => {
+      const facts = Array.from({ length: 40 }, (_, i) => order(`s${i}`, T0 + (i % 7) * 10 * MINUTE));
+      await store.apply(facts.slice(0, 20), projectOrders);
+      await store.apply(facts.slice(20), projectOrders); // the same rows upserted again
+      const q = query([T0, T0 + HOUR, T0 + 2 * HOUR], { grain: 'minute', groupBy: ['region'] });
+
+      await store.settle();
+
+      expect(await store.queryBuckets(q)).toEqual(expectedRows(facts.flatMap(orderDeltas), q));
+      await store.apply([order('after', T0 + 5 * MINUTE)], projectOrders);
+      await store.settle();
+      expect(await store.queryBuckets(q)).toEqual(expectedRows([...facts, order('after', T0 + 5 * MINUTE)].flatMap(orderDeltas), q));
+    });
+
     it('should leave the watermark where it was when a later batch fails', async () => {
       await store.apply([order('a', T0)], projectOrders);
       const failing = store.apply([order('b', T0 + HOUR)], async () => {

@@ -370,6 +370,13 @@ export interface Store {
   /** Latest event time applied (the `asOf` watermark), or null before the first fact. */
   watermark(): Promise<Date | null>;
   /**
+   * Does the upkeep the writes so far left behind, and resolves once it is done: `DuckDbStore` folds every
+   * pending rollup delta and checkpoints, `PostgresStore` vacuums and analyzes the tables applies upsert.
+   * Answers are the same before and after; only their cost changes. For maintenance windows and for
+   * measurements that must not share the machine with background work (`bench/ingest-and-history.ts`).
+   */
+  settle(): Promise<void>;
+  /**
    * Number of facts the product holds: stored and not retracted, i.e. the facts its history is computed
    * from (the descriptor's `factCount`). A retracted fact stays stored for audit and is not counted; it
    * counts again once restored.
