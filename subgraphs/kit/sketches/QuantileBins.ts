@@ -148,21 +148,10 @@ export class QuantileBins {
       let at = other.at;
       let key = 0;
       for (let i = 0; i < other.stored; i++) {
-        // One-byte varints inline (checked when read): most gaps and counts.
-        let gap = bytes[at];
-        if (gap < 0x80) at++;
-        else {
-          gap = varintAt(bytes, at);
-          at = next;
-        }
+        const gap = varintAt(bytes, at);
         key = i === 0 ? unzigzag(gap) : key + gap;
-        let count = bytes[at];
-        if (count < 0x80) at++;
-        else {
-          count = varintAt(bytes, at);
-          at = next;
-        }
-        into[key - shift] += count;
+        into[key - shift] += varintAt(bytes, next);
+        at = next;
       }
     } else if (other.keys !== null) {
       const { keys } = other;
@@ -241,20 +230,10 @@ export class QuantileBins {
       let at = this.at;
       let key = 0;
       for (let i = 0; i < this.stored && found.length < wanted; i++) {
-        let gap = bytes[at];
-        if (gap < 0x80) at++;
-        else {
-          gap = varintAt(bytes, at);
-          at = next;
-        }
+        const gap = varintAt(bytes, at);
         key = i === 0 ? unzigzag(gap) : key + gap;
-        let count = bytes[at];
-        if (count < 0x80) at++;
-        else {
-          count = varintAt(bytes, at);
-          at = next;
-        }
-        running += count;
+        running += varintAt(bytes, next);
+        at = next;
         while (found.length < wanted && running > ranks[found.length]) found.push(key);
       }
     } else if (this.keys !== null) {
@@ -376,14 +355,14 @@ export function readStoredBins(reader: Reader, size: number, sink?: StoredBinSin
   // One-byte varints (most gaps and counts) are read inline; longer ones, and the checks at the end of
   // the bytes, go through `readVarint`.
   const bytes = reader.bytes;
-  const last = bytes.length - 1;
+  const length = bytes.length;
   let at = reader.at;
   let key = 0;
   let total = 0;
   walkedLow = Infinity;
   for (let i = 0; i < size; i++) {
     let value: number;
-    if (at < last && bytes[at] < 0x80) value = bytes[at++];
+    if (at < length && bytes[at] < 0x80) value = bytes[at++];
     else {
       reader.at = at;
       value = readVarint(reader);
@@ -395,7 +374,7 @@ export function readStoredBins(reader: Reader, size: number, sink?: StoredBinSin
       key += value;
     }
     let count: number;
-    if (at <= last && bytes[at] < 0x80) count = bytes[at++];
+    if (at < length && bytes[at] < 0x80) count = bytes[at++];
     else {
       reader.at = at;
       count = readVarint(reader);
