@@ -79,8 +79,8 @@ interface Subject {
   dispose(): Promise<void>;
 }
 
-/** `kept`: a file kept after the run (`BENCH_DUCKDB_FILE`); unset, a temporary one. */
-function duckDbSubject(kept: string | undefined = DUCKDB_FILE): Subject {
+/** `kept`: a file kept after the run (`BENCH_DUCKDB_FILE`); null, a temporary one. */
+function duckDbSubject(kept: string | null): Subject {
   const dir = kept ? null : mkdtempSync(path.join(tmpdir(), 'mesh-bench-'));
   const file = kept ?? path.join(dir!, 'orders.duckdb');
   return {
@@ -482,9 +482,10 @@ async function measure(subject: Subject, baseline: () => Promise<Subject | null>
 
 const results: Figures[] = [];
 for (const kind of STORES) {
-  const subject = kind === 'duckdb' ? duckDbSubject() : kind === 'postgres' ? await postgresSubject() : null;
+  const subject = kind === 'duckdb' ? duckDbSubject(DUCKDB_FILE ?? null) : kind === 'postgres' ? await postgresSubject() : null;
   if (!subject) continue;
-  const baseline = async () => (kind === 'duckdb' ? duckDbSubject(undefined) : postgresSubject());
+  // The flatness figure's second store is always a fresh one, never the kept file.
+  const baseline = async () => (kind === 'duckdb' ? duckDbSubject(null) : postgresSubject());
   try {
     results.push(await measure(subject, baseline));
   } finally {
