@@ -9,6 +9,9 @@
  *   npm run bench:ingest-statements                          # 30k facts, both stores
  *   BENCH_FACTS=100000 BENCH_STORES=duckdb npm run bench:ingest-statements
  *   BENCH_DUCKDB_THREADS=1 npm run bench:ingest-statements   # DuckDB worker threads (default: one per core)
+ *   BENCH_FACTS=1000000 BENCH_WINDOW=100000 BENCH_STORES=duckdb npm run bench:ingest-statements
+ *                                   # a report per 100k facts as the table grows (what grows with it)
+ *   BENCH_DUCKDB_CHECKPOINT_LOG_RATIO=0 npm run bench:ingest-statements  # the store's `checkpointLogRatio`
  *
  * Timing wraps the drivers' methods in this process only; product code is unchanged. On DuckDB the timed
  * window ends with a compaction of the rollup deltas the batches left (`DuckDbStore.compact`), so the
@@ -32,7 +35,11 @@ const FACTS = Number(process.env.BENCH_FACTS ?? 30_000);
 const STORES = (process.env.BENCH_STORES ?? 'duckdb,postgres').split(',');
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DUCKDB_THREADS = process.env.BENCH_DUCKDB_THREADS ? Number(process.env.BENCH_DUCKDB_THREADS) : undefined;
+const WINDOW = process.env.BENCH_WINDOW ? Number(process.env.BENCH_WINDOW) : undefined;
+const CHECKPOINT_LOG_RATIO = process.env.BENCH_DUCKDB_CHECKPOINT_LOG_RATIO ? Number(process.env.BENCH_DUCKDB_CHECKPOINT_LOG_RATIO) : undefined;
 const BATCH = 5_000;
+if (WINDOW !== undefined && !(Number.isSafeInteger(WINDOW) && WINDOW > 0 && WINDOW % BATCH === 0))
+  throw new Error(`BENCH_WINDOW must be a positive multiple of ${BATCH}, got ${process.env.BENCH_WINDOW}`);
 const DAY = 86_400_000;
 
 const timings = new Map<string, { count: number; ms: number }>();
@@ -90,27 +97,47 @@ async function profile(name: string, store: Store): Promise<void> {
     if (report.applied !== BATCH) throw new Error(`batch at ${from} was not applied whole`);
   };
   await ingest(0); // warm-up: schema caches, JIT
-  timings.clear();
-  recording = true;
-  const cpu = process.cpuUsage();
-  const t = performance.now();
-  let batches = 0;
-  for (let n = BATCH; n < FACTS; n += BATCH, batches++) await ingest(n);
+  let window = startWindow();
+  for (let n = BATCH; n < FACTS; n += BATCH) {
+    await ingest(n);
+    window.batches++;
+    if (WINDOW !== undefined && (n + BATCH) % WINDOW === 0 && n + BATCH < FACTS) {
+      report(`${name}, facts ${(n + BATCH - window.batches * BATCH).toLocaleString('en')}–${(n + BATCH).toLocaleString('en')}`, window, 8);
+      window = startWindow();
+    }
+  }
   // DuckDB appends rollup deltas and folds them into the keyed tables later: that work belongs to these facts.
   if (store instanceof DuckDbStore) await store.compact();
-  const wall = performance.now() - t;
-  const { user, system } = process.cpuUsage(cpu);
-  recording = false;
+  report(WINDOW === undefined ? name : `${name}, the last ${(window.batches * BATCH).toLocaleString('en')} facts and the compaction after them`, window);
   await runtime.close();
+}
+
+/** A stretch of batches whose statements are timed together. */
+interface Window {
+  batches: number;
+  cpu: NodeJS.CpuUsage;
+  started: number;
+}
+
+function startWindow(): Window {
+  timings.clear();
+  recording = true;
+  return { batches: 0, cpu: process.cpuUsage(), started: performance.now() };
+}
+
+/** Prints a window's rate and its statements, the costliest first (`top` of them, or all). */
+function report(title: string, { batches, cpu, started }: Window, top = Infinity): void {
+  const wall = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
   const facts = batches * BATCH;
   const accounted = [...timings.values()].reduce((sum, s) => sum + s.ms, 0);
-  console.log(`\n${name}: ${batches} batches of ${BATCH.toLocaleString('en')}, ${Math.round((facts / wall) * 1000).toLocaleString('en')} facts/s`);
+  console.log(`\n${title}: ${batches} batches of ${BATCH.toLocaleString('en')}, ${Math.round((facts / wall) * 1000).toLocaleString('en')} facts/s`);
   console.log(`  per batch: ${(wall / batches).toFixed(0)} ms wall, ${((user + system) / 1000 / batches).toFixed(0)} ms process CPU`);
   console.log(
     `  ${(accounted / batches).toFixed(0).padStart(6)} ms  in SQL statements (below), the rest is JS: validation, projection, merging, change events`,
   );
-  for (const [sql, { count, ms }] of [...timings].sort((a, b) => b[1].ms - a[1].ms)) {
-    console.log(`  ${(ms / batches).toFixed(1).padStart(6)} ms  ×${(count / batches).toFixed(0)}  ${sql}`);
+  for (const [sql, { count, ms }] of [...timings].sort((a, b) => b[1].ms - a[1].ms).slice(0, top)) {
+    console.log(`  ${(ms / batches).toFixed(1).padStart(6)} ms  ×${(count / batches).toFixed(1)}  ${sql}`);
   }
 }
 
@@ -119,7 +146,7 @@ for (const kind of STORES) {
   if (kind === 'duckdb') {
     const dir = mkdtempSync(path.join(tmpdir(), 'mesh-bench-'));
     try {
-      await profile('DuckDB (file)', await DuckDbStore.open({ path: path.join(dir, 'orders.duckdb'), threads: DUCKDB_THREADS }));
+      await profile('DuckDB (file)', await DuckDbStore.open({ path: path.join(dir, 'orders.duckdb'), threads: DUCKDB_THREADS, checkpointLogRatio: CHECKPOINT_LOG_RATIO }));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

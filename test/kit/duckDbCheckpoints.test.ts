@@ -4,11 +4,11 @@
  * because DuckDB estimated a transaction large (which made every compaction slice checkpoint). The log's
  * size is read from the file, as DuckDB keeps it next to the database.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDbStore, type DuckDbStoreOptions } from '../../subgraphs/kit/store/DuckDbStore.js';
-import { parseSize } from '../../subgraphs/kit/store/duckDbCheckpoints.js';
+import { CheckpointSchedule, parseSize, type CheckpointThreshold } from '../../subgraphs/kit/store/duckDbCheckpoints.js';
 import type { StoredFact } from '../../subgraphs/kit/store/Store.js';
 import { HOUR, LAYOUT, T0, expectedRows, order, orderDeltas, projectOrders, query } from '../support/storeFixtures.js';
 import { useTempStores } from '../support/useTempStores.js';
@@ -22,7 +22,8 @@ const { opened } = temp;
 
 async function openStore(options: Partial<DuckDbStoreOptions> = {}, name = 'orders'): Promise<{ store: DuckDbStore; wal: () => number }> {
   const path = join(temp.dir, `${name}.duckdb`);
-  const store = await DuckDbStore.open({ path, compactAfterRows: 1_000_000, compactIdleMs: 0, threads: 1, ...options });
+  // A fixed threshold unless a test sets the share of the database file the log may reach.
+  const store = await DuckDbStore.open({ path, compactAfterRows: 1_000_000, compactIdleMs: 0, threads: 1, checkpointLogRatio: 0, ...options });
   opened.push(store);
   await store.init(LAYOUT);
   return { store, wal: () => (existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0) };
@@ -112,6 +113,37 @@ describe('DuckDbStore checkpoints', () => {
     expect(await store.queryBuckets(DAY_QUERY)).toEqual(expectedRows([...orders(200, 5), ...orders(200, 6)].flatMap(orderDeltas), DAY_QUERY));
   });
 
+  it('should let the log grow to a share of the database file, and checkpoint at the cap whatever the share', async () => {
+    const facts = [...orders(200, 11), ...orders(200, 12)];
+    const fixed = await openStore({ checkpointThreshold: '1KB' }, 'fixed');
+    const growing = await openStore({ checkpointThreshold: '1KB', checkpointLogRatio: 1_000 }, 'growing');
+    const capped = await openStore({ checkpointThreshold: '1KB', checkpointLogRatio: 1_000, checkpointMaxThreshold: '2KB' }, 'capped');
+    for (const { store } of [fixed, growing, capped]) {
+      await store.apply(facts.slice(0, 200), projectOrders);
+      await store.apply(facts.slice(200), projectOrders);
+      await store.compact();
+      await store.recordDeadLetter({ receivedAt: new Date(T0), source: null, id: null, type: null, reason: 'x', event: {} });
+    }
+
+    // 1,000 × the database file is far more than these writes logged: no checkpoint, the log kept all.
+    expect(growing.wal()).toBeGreaterThan(statSync(join(temp.dir, 'growing.duckdb')).size / 10);
+    expect(fixed.wal() * 10).toBeLessThan(growing.wal());
+    expect(capped.wal() * 10).toBeLessThan(growing.wal());
+    for (const { store } of [fixed, growing, capped])
+      expect(await store.queryBuckets(DAY_QUERY)).toEqual(expectedRows(facts.flatMap(orderDeltas), DAY_QUERY));
+  });
+
+  it('should refuse a negative log share and a cap below the threshold', async () => {
+    const path = join(temp.dir, 'refused.duckdb');
+    await expect(DuckDbStore.open({ path, checkpointLogRatio: -0.5 })).rejects.toThrow(/checkpointLogRatio must be a non-negative number/);
+    await expect(DuckDbStore.open({ path, checkpointLogRatio: Number.NaN })).rejects.toThrow(/checkpointLogRatio/);
+    await expect(DuckDbStore.open({ path, checkpointThreshold: '64MB', checkpointMaxThreshold: '16MB' })).rejects.toThrow(
+      /checkpointMaxThreshold \(16MB\) must not be below checkpointThreshold \(64MB\)/,
+    );
+    await expect(DuckDbStore.open({ path, checkpointMaxThreshold: 'lots' })).rejects.toThrow(/checkpointMaxThreshold must be a size/);
+    expect(existsSync(path)).toBe(false);
+  });
+
   it('should keep an in-memory store reading the same after the checkpoints that reclaim folded deltas', async () => {
     const store = await DuckDbStore.open({ path: ':memory:', compactAfterRows: 1_000_000, compactIdleMs: 0, compactSliceRows: 100 });
     opened.push(store);
@@ -135,5 +167,34 @@ describe('parseSize', () => {
 
   it('should refuse what is not a size', () => {
     for (const text of ['16', 'MB', '16 IB', '-1MB', '1e3MB']) expect(() => parseSize(text)).toThrow(/checkpointThreshold must be a size/);
+  });
+});
+
+describe('CheckpointSchedule', () => {
+  const threshold: CheckpointThreshold = { minBytes: 1_000, logRatio: 0.25, maxBytes: 100_000 };
+
+  it('should put the threshold at the share of the database, within the minimum and the cap', () => {
+    expect(CheckpointSchedule.thresholdFor(threshold, 0)).toBe(1_000);
+    expect(CheckpointSchedule.thresholdFor(threshold, 2_000)).toBe(1_000);
+    expect(CheckpointSchedule.thresholdFor(threshold, 40_000)).toBe(10_000);
+    expect(CheckpointSchedule.thresholdFor(threshold, 10_000_000)).toBe(100_000);
+  });
+
+  it('should read both sizes from the files on disk', () => {
+    const database = join(temp.dir, 'sizes.duckdb');
+    const schedule = new CheckpointSchedule(database, threshold);
+    const sizes = (db: number | null, log: number | null) => {
+      if (db !== null) writeFileSync(database, Buffer.alloc(db));
+      if (log !== null) writeFileSync(`${database}.wal`, Buffer.alloc(log));
+      return schedule.due();
+    };
+
+    expect(schedule.due()).toBe(false); // neither file yet
+    expect(sizes(null, 999)).toBe(false); // no database file: the minimum applies
+    expect(sizes(null, 1_000)).toBe(true);
+    expect(sizes(40_000, 9_999)).toBe(false); // a quarter of 40 kB
+    expect(sizes(40_000, 10_000)).toBe(true);
+    expect(sizes(10_000_000, 99_999)).toBe(false); // the cap
+    expect(sizes(10_000_000, 100_000)).toBe(true);
   });
 });

@@ -69,7 +69,14 @@ import { DuckDbStateKeys } from './duckDbStateKeys.js';
 import { PendingDeltas } from './PendingDeltas.js';
 import { registerSketchMergeFunctions } from './duckDbSketchMerge.js';
 import { StateRowCache } from './StateRowCache.js';
-import { CheckpointSchedule, DEFAULT_CHECKPOINT_THRESHOLD, DUCKDB_AUTOMATIC_CHECKPOINT_OFF, parseSize } from './duckDbCheckpoints.js';
+import {
+  CheckpointSchedule,
+  DEFAULT_CHECKPOINT_LOG_RATIO,
+  DEFAULT_CHECKPOINT_MAX_THRESHOLD,
+  DEFAULT_CHECKPOINT_THRESHOLD,
+  DUCKDB_AUTOMATIC_CHECKPOINT_OFF,
+  parseSize,
+} from './duckDbCheckpoints.js';
 
 /** Options of `DuckDbStore.open`. */
 export interface DuckDbStoreOptions {
@@ -120,14 +127,29 @@ export interface DuckDbStoreOptions {
    */
   compactIdleMs?: number;
   /**
-   * The write-ahead log size (as DuckDB writes sizes: `'16MB'`, `'1GiB'`) from which the store checkpoints,
-   * in a write turn of its own after the write that passed it (`duckDbCheckpoints.ts`: DuckDB's own
-   * automatic checkpoint is off, its estimate made every compaction slice checkpoint). Larger means fewer,
-   * longer checkpoints and a longer replay after a crash. An in-memory database checkpoints after writes
-   * that deleted rows instead (to reclaim them).
+   * The smallest write-ahead log size (as DuckDB writes sizes: `'16MB'`, `'1GiB'`) from which the store
+   * checkpoints, in a write turn of its own after the write that passed it (`duckDbCheckpoints.ts`: DuckDB's
+   * own automatic checkpoint is off, its estimate made every compaction slice checkpoint). Past it, the log
+   * may grow to `checkpointLogRatio` of the database file (up to `checkpointMaxThreshold`). Larger means
+   * fewer, longer checkpoints and a longer replay after a crash. An in-memory database checkpoints after
+   * writes that deleted rows instead (to reclaim them).
    * @default '16MB' (DuckDB's own default)
    */
   checkpointThreshold?: string;
+  /**
+   * The share of the database file's size the write-ahead log may reach before a checkpoint (when that is
+   * more than `checkpointThreshold`). A checkpoint rewrites every row group updated since the last one,
+   * and compactions update keyed rollup rows all over their tables, so a checkpoint costs about what the
+   * tables weigh: a log that grows with them keeps the checkpoint cost per fact flat as the data grows.
+   * @default 0.25
+   */
+  checkpointLogRatio?: number;
+  /**
+   * The largest write-ahead log before a checkpoint, whatever the database's size: bounds the replay after
+   * a crash and the memory uncheckpointed updates hold.
+   * @default '1GiB'
+   */
+  checkpointMaxThreshold?: string;
   /**
    * Called when a compaction or a checkpoint queued in the background fails (deltas stay and are retried;
    * a checkpoint is tried again after the next write). @default console.error
@@ -208,7 +230,7 @@ export class DuckDbStore implements Store {
   private compactSliceRows = 20_000;
   private compactIdleMs = 1_000;
   private onCompactionError: (error: unknown) => void = (error) => console.error('DuckDbStore compaction failed', error);
-  private checkpoints = new CheckpointSchedule(null, Infinity);
+  private checkpoints = new CheckpointSchedule(null, { minBytes: Infinity, logRatio: 0, maxBytes: Infinity });
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -229,6 +251,8 @@ export class DuckDbStore implements Store {
       compactSliceRows = 20_000,
       compactIdleMs = 1_000,
       checkpointThreshold = DEFAULT_CHECKPOINT_THRESHOLD,
+      checkpointLogRatio = DEFAULT_CHECKPOINT_LOG_RATIO,
+      checkpointMaxThreshold = DEFAULT_CHECKPOINT_MAX_THRESHOLD,
       onCompactionError,
       stateCacheRows = 10_000,
     } = options;
@@ -239,6 +263,11 @@ export class DuckDbStore implements Store {
       throw new Error(`compactSliceRows must be a positive integer, got ${compactSliceRows}`);
     if (!Number.isSafeInteger(compactIdleMs) || compactIdleMs < 0) throw new Error(`compactIdleMs must be a non-negative integer, got ${compactIdleMs}`);
     const checkpointBytes = parseSize(checkpointThreshold);
+    const checkpointMaxBytes = parseSize(checkpointMaxThreshold, 'checkpointMaxThreshold');
+    if (!(checkpointLogRatio >= 0 && Number.isFinite(checkpointLogRatio)))
+      throw new Error(`checkpointLogRatio must be a non-negative number, got ${checkpointLogRatio}`);
+    if (checkpointMaxBytes < checkpointBytes)
+      throw new Error(`checkpointMaxThreshold (${checkpointMaxThreshold}) must not be below checkpointThreshold (${checkpointThreshold})`);
     const stateCache = new StateRowCache({ maxRows: stateCacheRows }); // throws on a bad size before anything opens
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
     const config: Record<string, string> = { checkpoint_threshold: DUCKDB_AUTOMATIC_CHECKPOINT_OFF };
@@ -253,7 +282,11 @@ export class DuckDbStore implements Store {
     store.stateCache = stateCache;
     store.compactSliceRows = compactSliceRows;
     store.compactIdleMs = compactIdleMs;
-    store.checkpoints = new CheckpointSchedule(path === ':memory:' ? null : `${path}.wal`, checkpointBytes);
+    store.checkpoints = new CheckpointSchedule(path === ':memory:' ? null : path, {
+      minBytes: checkpointBytes,
+      logRatio: checkpointLogRatio,
+      maxBytes: checkpointMaxBytes,
+    });
     if (onCompactionError) store.onCompactionError = onCompactionError;
     return store;
   }
