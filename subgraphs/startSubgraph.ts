@@ -51,7 +51,13 @@ export function postgresSchemaName(domain: string, namespace?: string): string {
  * With `lockDown`, a DuckDB database is opened for the SQL port: external access only to those folders.
  */
 export async function openStore(config: StoreConfig, domain: string, namespace?: string, lockDown?: { allowedDirectories: readonly string[] }): Promise<Store> {
-  if (config.kind === 'duckdb') return DuckDbStore.open({ path: config.path, threads: config.threads, ...(lockDown && { lockDown }) });
+  if (config.kind === 'duckdb')
+    return DuckDbStore.open({
+      path: config.path,
+      threads: config.threads,
+      ...(config.checkpointMaxThreshold !== undefined && { checkpointMaxThreshold: config.checkpointMaxThreshold }),
+      ...(lockDown && { lockDown }),
+    });
   const { PostgresStore } = await import('./kit/postgres.js');
   return PostgresStore.open({ url: config.url, schema: postgresSchemaName(domain, namespace), timeouts: config.timeouts });
 }

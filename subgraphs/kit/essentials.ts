@@ -32,6 +32,7 @@ export { loadTypeDefs } from './graphql/loadTypeDefs.js';
 // Storage and change events
 export type { Store, StateRow } from './store/Store.js';
 export { DuckDbStore } from './store/DuckDbStore.js';
+export { DEFAULT_CHECKPOINT_THRESHOLD, parseSize } from './store/duckDbCheckpoints.js';
 export type { Bus, BusMessage } from './bus/Bus.js';
 export { InProcessBus } from './bus/InProcessBus.js';
 export type { BucketUpdatedEvent, StateChangedEvent } from './ingest/changeSubjects.js';
