@@ -95,6 +95,30 @@ describe('DuckDbStore checkpoints', () => {
     expect(await store.queryBuckets(DAY_QUERY)).toEqual(expectedRows(facts.flatMap(orderDeltas), DAY_QUERY));
   });
 
+  it('should checkpoint when settling even with the log under its threshold, and leave the next write in the log', async () => {
+    const { store, wal } = await openStore({ checkpointThreshold: '1GB' }, 'settling-under');
+    const statements: string[] = [];
+    const run = jest.spyOn(DuckDBConnection.prototype, 'run').mockImplementation(function (this: DuckDBConnection, sql, ...rest) {
+      if (sql === 'CHECKPOINT') statements.push(sql);
+      return original.call(this, sql, ...rest);
+    });
+    const facts = orders(200, 9);
+    await store.apply(facts, projectOrders);
+    await store.compact();
+    expect(wal()).toBeGreaterThan(0); // under 1 GB: nothing checkpointed
+
+    await store.settle();
+    expect(statements).toEqual(['CHECKPOINT']);
+    expect(wal()).toBe(0);
+    await store.apply(orders(10, 10), projectOrders); // the request is spent: this write stays in the log
+    await store.recordDeadLetter({ receivedAt: new Date(T0), source: null, id: null, type: null, reason: 'x', event: {} }); // a later write turn
+    run.mockRestore();
+
+    expect(statements).toEqual(['CHECKPOINT']);
+    expect(wal()).toBeGreaterThan(0);
+    expect(await store.queryBuckets(DAY_QUERY)).toEqual(expectedRows([...facts, ...orders(10, 10)].flatMap(orderDeltas), DAY_QUERY));
+  });
+
   it('should let an apply already waiting for the connection go before a due checkpoint', async () => {
     const { store } = await openStore({ checkpointThreshold: '1KB' }, 'waiting');
     const statements: string[] = [];

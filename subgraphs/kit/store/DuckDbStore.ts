@@ -578,12 +578,14 @@ export class DuckDbStore implements Store {
   }
 
   /**
-   * `compact`, then waits for the write turns queued meanwhile and the checkpoint due after them
-   * (`serialize` runs it once the compaction's caller has its answer): once it resolves the store does no
-   * background work until the next write. For measurements that must not share the machine with a
-   * compaction or a checkpoint (`bench/ingest-and-history.ts`), and for maintenance windows.
+   * `compact`, then checkpoints: waits for the write turns queued meanwhile and a checkpoint after them,
+   * whatever the log's size (`serialize` runs it once the compaction's caller has its answer): once it
+   * resolves every update is in the database file and the store does no background work until the next
+   * write. For measurements that must not share the machine with a compaction or a checkpoint, nor read
+   * through updates not yet checkpointed (`bench/ingest-and-history.ts`), and for maintenance windows.
    */
   async settle(): Promise<void> {
+    this.checkpoints.request();
     await this.compact();
     await settled(() => this.queue);
   }

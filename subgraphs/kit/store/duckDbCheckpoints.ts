@@ -24,6 +24,7 @@ import { statSync } from 'node:fs';
  */
 export class CheckpointSchedule {
   private deleted = false;
+  private requested = false;
   private readonly walFile: string | null;
 
   /**
@@ -47,7 +48,15 @@ export class CheckpointSchedule {
     this.deleted = true;
   }
 
-  /** Whether a checkpoint is due now: the log has passed the threshold, or (in memory) rows were deleted. */
+  /** Makes the next checkpoint due whatever the log's size (a store settling: `DuckDbStore.settle`). */
+  request(): void {
+    this.requested = true;
+  }
+
+  /**
+   * Whether a checkpoint is due now: the log has passed the threshold, or (in memory) rows were deleted,
+   * or one was requested and there is something to write.
+   */
   due(): boolean {
     if (this.walFile === null || this.databaseFile === null) return this.deleted;
     let logged: number;
@@ -56,6 +65,7 @@ export class CheckpointSchedule {
     } catch {
       return false; // no log: nothing written since the last checkpoint
     }
+    if (this.requested && logged > 0) return true;
     if (logged < this.threshold.minBytes) return false;
     let databaseBytes = 0;
     try {
@@ -69,6 +79,7 @@ export class CheckpointSchedule {
   /** Records a checkpoint that completed. */
   done(): void {
     this.deleted = false;
+    this.requested = false;
   }
 }
 
