@@ -157,6 +157,33 @@ describe('DuckDbStore checkpoints', () => {
       expect(await store.queryBuckets(DAY_QUERY)).toEqual(expectedRows(facts.flatMap(orderDeltas), DAY_QUERY));
   });
 
+  it('should checkpoint a log past the threshold once writes pause, however far it is from its share of the database', async () => {
+    const { store, wal } = await openStore({ checkpointThreshold: '1KB', checkpointLogRatio: 1_000, compactIdleMs: 300 }, 'quiet');
+    const facts = [...orders(200, 13), ...orders(200, 14)];
+    await store.apply(facts.slice(0, 200), projectOrders);
+    await store.apply(facts.slice(200), projectOrders);
+    expect(wal()).toBeGreaterThan(1_000); // writes just ended: the share holds
+
+    // The idle compaction folds the deltas; the log is checkpointed once writes have paused.
+    const deadline = Date.now() + 10_000;
+    while (wal() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(wal()).toBe(0);
+    expect(store.pendingDeltaRows).toBe(0);
+    expect(await store.queryBuckets(DAY_QUERY)).toEqual(expectedRows(facts.flatMap(orderDeltas), DAY_QUERY));
+  });
+
+  it('should checkpoint a quiet log that no compaction is left to fold', async () => {
+    const { store, wal } = await openStore({ checkpointThreshold: '1KB', checkpointLogRatio: 1_000, compactIdleMs: 300, compactAfterRows: 10 }, 'quiet-folded');
+    await store.apply(orders(200, 15), projectOrders); // past compactAfterRows: folded at once, no idle compaction left
+    await store.compact();
+    expect(store.pendingDeltaRows).toBe(0);
+    expect(wal()).toBeGreaterThan(1_000);
+
+    const deadline = Date.now() + 10_000;
+    while (wal() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(wal()).toBe(0);
+  });
+
   it('should refuse a negative log share and a cap below the threshold', async () => {
     const path = join(temp.dir, 'refused.duckdb');
     await expect(DuckDbStore.open({ path, checkpointLogRatio: -0.5 })).rejects.toThrow(/checkpointLogRatio must be a non-negative number/);

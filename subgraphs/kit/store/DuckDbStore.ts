@@ -121,8 +121,9 @@ export interface DuckDbStoreOptions {
   compactSliceRows?: number;
   /**
    * A compaction runs once no apply has come for this long while deltas are pending, so a quiet product
-   * reads keyed rows only. 0 disables it (compaction then runs only at `compactAfterRows` and before
-   * repairs, retention, exports and SQL port statements).
+   * reads keyed rows only, and then a write-ahead log past `checkpointThreshold` is checkpointed (however
+   * far it is from `checkpointLogRatio`). 0 disables both (compaction then runs only at `compactAfterRows`
+   * and before repairs, retention, exports and SQL port statements; checkpoints by the log's share).
    * @default 1_000
    */
   compactIdleMs?: number;
@@ -141,6 +142,9 @@ export interface DuckDbStoreOptions {
    * more than `checkpointThreshold`). A checkpoint rewrites every row group updated since the last one,
    * and compactions update keyed rollup rows all over their tables, so a checkpoint costs about what the
    * tables weigh: a log that grows with them keeps the checkpoint cost per fact flat as the data grows.
+   * Reads go through the updates the log holds, which costs them more as it grows, so this share only
+   * holds while writes keep coming: once they pause for `compactIdleMs`, a log past `checkpointThreshold`
+   * is checkpointed.
    * @default 0.25
    */
   checkpointLogRatio?: number;
@@ -222,10 +226,14 @@ export class DuckDbStore implements Store {
   private appliesInFlight = 0;
   /** Applies queued for the write connection that have not started: a due checkpoint lets them go first (`checkpointIfDue`). */
   private appliesWaiting = 0;
+  /** When the last apply ended (`performance.now()`): writes have paused once `compactIdleMs` passed since (`writesQuiet`). */
+  private lastApplyEndedAt = 0;
   /** When a due checkpoint was first put off for a waiting apply (null: not put off). */
   private checkpointPutOffSince: number | null = null;
   private closeRequested = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Checks the log once writes have paused (`armQuietCheckpoint`). */
+  private quietCheckpointTimer: NodeJS.Timeout | undefined;
   private compactAfterRows = 200_000;
   private compactSliceRows = 20_000;
   private compactIdleMs = 1_000;
@@ -382,6 +390,7 @@ export class DuckDbStore implements Store {
     }).finally(() => {
       started(); // refused before its turn (the store closed): it waits no more
       this.appliesInFlight--;
+      this.lastApplyEndedAt = performance.now();
       if (this.pending.rows > 0) this.afterDeltas();
     });
   }
@@ -543,6 +552,8 @@ export class DuckDbStore implements Store {
   async close(): Promise<void> {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
+    clearTimeout(this.quietCheckpointTimer);
+    this.quietCheckpointTimer = undefined;
     this.closeRequested = true; // operations from now on are refused; those already queued finish
     await this.sqlPort?.close();
     // Writes drain before reads: a compaction still queued takes a read turn of its own.
@@ -788,6 +799,26 @@ export class DuckDbStore implements Store {
   }
 
   /**
+   * Once writes have paused, a write turn of its own checks the log against the quiet threshold (the
+   * checkpoint after it), unless a write turn comes first and checks it itself.
+   */
+  private armQuietCheckpoint(): void {
+    if (this.quietCheckpointTimer || this.compactIdleMs === 0 || this.closeRequested) return;
+    this.quietCheckpointTimer = setTimeout(() => {
+      this.quietCheckpointTimer = undefined;
+      if (!this.connection || this.closeRequested) return;
+      if (!this.writesQuiet()) return this.armQuietCheckpoint();
+      void this.serialize(async () => undefined, true).catch(() => undefined);
+    }, this.compactIdleMs);
+    this.quietCheckpointTimer.unref();
+  }
+
+  /** Whether writes have paused: none in flight, and none ended in the last `compactIdleMs` (never when that is 0). */
+  private writesQuiet(): boolean {
+    return this.compactIdleMs > 0 && this.appliesInFlight === 0 && performance.now() - this.lastApplyEndedAt >= this.compactIdleMs;
+  }
+
+  /**
    * Checkpoints when due; a failure is reported and the checkpoint tried again after the next write. An
    * apply already waiting for the connection goes first (a checkpoint of a 16 MB log takes ~60 ms, which
    * every apply queued behind it waited on top of its own, issue #13): the checkpoint runs after the first
@@ -795,7 +826,11 @@ export class DuckDbStore implements Store {
    * stream that always has an apply waiting still checkpoints.
    */
   private async checkpointIfDue(): Promise<void> {
-    if (!this.connection || !this.initialized || !this.checkpoints.due()) return;
+    if (!this.connection || !this.initialized) return;
+    if (!this.checkpoints.due(this.writesQuiet())) {
+      if (this.checkpoints.due(true)) this.armQuietCheckpoint();
+      return;
+    }
     if (this.appliesWaiting > 0 && !this.closeRequested) {
       this.checkpointPutOffSince ??= Date.now();
       if (Date.now() - this.checkpointPutOffSince < CHECKPOINT_PUT_OFF_MS) return;
