@@ -44,7 +44,7 @@ import {
 import { fromJson, fromTimestamp, ident, readRows, rollupTable, stateTable, toTimestamp } from './duckDbSql.js';
 import { initSchema, rollupBucketRange } from './duckDbSchema.js';
 import { buildProjections, logBuiltProjections } from './buildProjections.js';
-import { bucketStatement } from './duckDbBucketQuery.js';
+import { bucketStatement, storedSketchList } from './duckDbBucketQuery.js';
 import { duckDbRepairSession, decodeRetraction } from './duckDbRepair.js';
 import { changeRetraction, rebuildSpan, rebuildSpans, rebuiltRollup, runRebuild, type RepairContext } from './repairSession.js';
 import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
@@ -58,7 +58,6 @@ import {
   compactDeltas,
   derivedZones,
   dropFoldedDeltas,
-  encodedList,
   moveDeltaFence,
   type FoldedGrains,
 } from './duckDbDeltas.js';
@@ -427,7 +426,7 @@ export class DuckDbStore implements Store {
     if (query.boundaries.length < 2) return [];
     const statement = bucketStatement(layout, query, this.derivedSource(layout));
     const rows = await this.read((connection) => readRows(connection, statement.sql, statement.params));
-    return sortBucketRows(decodeBucketRows(statement, rows, encodedList), statement.groupBy);
+    return sortBucketRows(decodeBucketRows(statement, rows, storedSketchList), statement.groupBy);
   }
 
   async readStates(state: string, keys: string[]): Promise<StateRow[]> {

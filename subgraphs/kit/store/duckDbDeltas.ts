@@ -1,4 +1,4 @@
-import { DuckDBBlobValue, DuckDBListValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { STORED_GRAINS, finestGrain, type RollupLayout, type StoredGrain } from './Store.js';
 import type { CheckedDeltaTable } from './mergeRollupDeltas.js';
 import { ident, mergeSql, readRows, rollupColumnsDdl, rollupTable, tableColumns, toTimestamp } from './duckDbSql.js';
@@ -362,12 +362,6 @@ export async function readDeltaFence(connection: DuckDBConnection): Promise<numb
 /** Deletes the delta rows behind both fences (after the compaction committed, in a transaction of its own). */
 export async function dropFoldedDeltas(connection: DuckDBConnection, layout: RollupLayout): Promise<void> {
   await connection.run(`DELETE FROM ${deltaTable(layout.name, finestGrain(layout))} WHERE _seq <= ${fenceOf('day')}`);
-}
-
-/** A `list()` of BLOBs as DuckDB returns it (NULL when the group had none). */
-export function encodedList(value: unknown): Array<Uint8Array | null> {
-  if (!(value instanceof DuckDBListValue)) return [];
-  return value.items.map((item) => (item instanceof DuckDBBlobValue ? item.bytes : null));
 }
 
 /**
