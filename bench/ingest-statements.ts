@@ -146,7 +146,10 @@ for (const kind of STORES) {
   if (kind === 'duckdb') {
     const dir = mkdtempSync(path.join(tmpdir(), 'mesh-bench-'));
     try {
-      await profile('DuckDB (file)', await DuckDbStore.open({ path: path.join(dir, 'orders.duckdb'), threads: DUCKDB_THREADS, checkpointLogRatio: CHECKPOINT_LOG_RATIO }));
+      await profile(
+        'DuckDB (file)',
+        await DuckDbStore.open({ path: path.join(dir, 'orders.duckdb'), threads: DUCKDB_THREADS, checkpointLogRatio: CHECKPOINT_LOG_RATIO }),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -139,7 +139,10 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     duckdbMaxWal: z
       .string()
       .refine((text) => sizeOrNull(text) !== null, "a size such as '256MB' or '1GiB'")
-      .refine((text) => (sizeOrNull(text) ?? 0) >= parseSize(DEFAULT_CHECKPOINT_THRESHOLD), `at least ${DEFAULT_CHECKPOINT_THRESHOLD}, the smallest checkpoint threshold`)
+      .refine(
+        (text) => (sizeOrNull(text) ?? 0) >= parseSize(DEFAULT_CHECKPOINT_THRESHOLD),
+        `at least ${DEFAULT_CHECKPOINT_THRESHOLD}, the smallest checkpoint threshold`,
+      )
       .optional(),
     sqlPort: z.enum(['true', 'false']),
     sqlTimeoutMs: z.coerce.number().int().positive(),

@@ -60,7 +60,7 @@ const data: Order[] = Array.from({ length: 600 }, (_, i) => ({
 const facts = data.map((d, i) => order(`s${i}`, T0 + (i % 180) * MINUTE, d as unknown as Record<string, unknown>));
 
 /** The facts' sketches merged in JS per group key, as the estimate, the count and two quantiles. */
-function expected(keyOf: (d: Order) => string): Map<string, number[]> {
+function expected(keyOf: (d: Order) => string): Map<string, Array<number | null>> {
   const groups = new Map<string, { buyers: DistinctSketch; amounts: QuantileSketch }>();
   for (const d of data) {
     const key = keyOf(d);
@@ -85,7 +85,10 @@ describe('DuckDB bucket queries and stored sketches', () => {
         rows.map((row) => {
           const buyers = row.sketches?.buyers as DistinctSketch;
           const amounts = row.sketches?.amounts as QuantileSketch;
-          return [`${row.bucket}|${groupBy.map((d) => row.group[d]).join('/')}`, [buyers.estimate(), amounts.count, amounts.quantile(0.5), amounts.quantile(0.95)]];
+          return [
+            `${row.bucket}|${groupBy.map((d) => row.group[d]).join('/')}`,
+            [buyers.estimate(), amounts.count, amounts.quantile(0.5), amounts.quantile(0.95)],
+          ];
         }),
       );
     };
@@ -106,8 +109,7 @@ describe('DuckDB bucket queries and stored sketches', () => {
 
   it('should choose one hex string only where groups gather many stored rows', () => {
     const layout = LAYOUT.rollups[0];
-    const sql = (groupBy: string[], boundaries: number[]) =>
-      bucketStatement(layout, query(boundaries, { grain: 'hour', groupBy, sketches: ['buyers'] })).sql;
+    const sql = (groupBy: string[], boundaries: number[]) => bucketStatement(layout, query(boundaries, { grain: 'hour', groupBy, sketches: ['buyers'] })).sql;
     expect(sql(['region', 'channel'], [T0, T0 + HOUR, T0 + 2 * HOUR])).toMatch(/list\(r\."buyers"\)/);
     expect(sql(['channel', 'region'], [T0, T0 + HOUR])).toMatch(/list\(r\."buyers"\)/);
     expect(sql(['region'], [T0, T0 + HOUR])).toMatch(/string_agg\(hex\(r\."buyers"\), ','\)/);

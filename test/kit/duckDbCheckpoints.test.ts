@@ -153,8 +153,7 @@ describe('DuckDbStore checkpoints', () => {
     expect(growing.wal()).toBeGreaterThan(statSync(join(temp.dir, 'growing.duckdb')).size / 10);
     expect(fixed.wal() * 10).toBeLessThan(growing.wal());
     expect(capped.wal() * 10).toBeLessThan(growing.wal());
-    for (const { store } of [fixed, growing, capped])
-      expect(await store.queryBuckets(DAY_QUERY)).toEqual(expectedRows(facts.flatMap(orderDeltas), DAY_QUERY));
+    for (const { store } of [fixed, growing, capped]) expect(await store.queryBuckets(DAY_QUERY)).toEqual(expectedRows(facts.flatMap(orderDeltas), DAY_QUERY));
   });
 
   it('should checkpoint a log past the threshold once writes pause, however far it is from its share of the database', async () => {
