@@ -110,13 +110,27 @@ describe('DuckDbStore checkpoints', () => {
     await store.settle();
     expect(statements).toEqual(['CHECKPOINT']);
     expect(wal()).toBe(0);
-    await store.apply(orders(10, 10), projectOrders); // the request is spent: this write stays in the log
+    await store.settle(); // nothing logged since: nothing to checkpoint, and the request is answered
+    await store.apply(orders(10, 10), projectOrders); // so this write stays in the log
     await store.recordDeadLetter({ receivedAt: new Date(T0), source: null, id: null, type: null, reason: 'x', event: {} }); // a later write turn
     run.mockRestore();
 
     expect(statements).toEqual(['CHECKPOINT']);
     expect(wal()).toBeGreaterThan(0);
     expect(await store.queryBuckets(DAY_QUERY)).toEqual(expectedRows([...facts, ...orders(10, 10)].flatMap(orderDeltas), DAY_QUERY));
+  });
+
+  it('should checkpoint what the compaction of a settle wrote, though a write queued before it takes a checkpoint turn first', async () => {
+    const { store, wal } = await openStore({ checkpointThreshold: '1GB' }, 'settling-behind');
+    const facts = [...orders(200, 16), ...orders(200, 17)];
+    await store.apply(facts.slice(0, 200), projectOrders);
+
+    // The apply's turn comes first and checks for a checkpoint after it; the settle's must come after its own compaction.
+    await Promise.all([store.apply(facts.slice(200), projectOrders), store.settle()]);
+
+    expect(store.pendingDeltaRows).toBe(0);
+    expect(wal()).toBe(0);
+    expect(await store.queryBuckets(DAY_QUERY)).toEqual(expectedRows(facts.flatMap(orderDeltas), DAY_QUERY));
   });
 
   it('should let an apply already waiting for the connection go before a due checkpoint', async () => {
@@ -157,7 +171,7 @@ describe('DuckDbStore checkpoints', () => {
   });
 
   it('should checkpoint a log past the threshold once writes pause, however far it is from its share of the database', async () => {
-    const { store, wal } = await openStore({ checkpointThreshold: '1KB', checkpointLogRatio: 1_000, compactIdleMs: 300 }, 'quiet');
+    const { store, wal } = await openStore({ checkpointThreshold: '1KB', checkpointLogRatio: 1_000, compactIdleMs: 1_500 }, 'quiet');
     const facts = [...orders(200, 13), ...orders(200, 14)];
     await store.apply(facts.slice(0, 200), projectOrders);
     await store.apply(facts.slice(200), projectOrders);
@@ -172,7 +186,10 @@ describe('DuckDbStore checkpoints', () => {
   });
 
   it('should checkpoint a quiet log that no compaction is left to fold', async () => {
-    const { store, wal } = await openStore({ checkpointThreshold: '1KB', checkpointLogRatio: 1_000, compactIdleMs: 300, compactAfterRows: 10 }, 'quiet-folded');
+    const { store, wal } = await openStore(
+      { checkpointThreshold: '1KB', checkpointLogRatio: 1_000, compactIdleMs: 1_500, compactAfterRows: 10 },
+      'quiet-folded',
+    );
     await store.apply(orders(200, 15), projectOrders); // past compactAfterRows: folded at once, no idle compaction left
     await store.compact();
     expect(store.pendingDeltaRows).toBe(0);

@@ -595,8 +595,9 @@ export class DuckDbStore implements Store {
    * through updates not yet checkpointed (`bench/ingest-and-history.ts`), and for maintenance windows.
    */
   async settle(): Promise<void> {
-    this.checkpoints.request();
-    await this.compact();
+    // Requested inside the compaction's own turn: a turn queued before it (a background slice, an apply)
+    // would otherwise take the request with its checkpoint and leave the compaction's writes in the log.
+    await this.exclusive((connection) => this.compactedTransaction(connection, async () => this.checkpoints.request()));
     await settled(() => this.queue);
   }
 
@@ -667,6 +668,7 @@ export class DuckDbStore implements Store {
     slices().then(
       () => {
         this.compactionQueued = false;
+        if (this.checkpoints.due(true)) this.armQuietCheckpoint(); // the quiet check its slices skipped
         if (this.pending.rows >= Math.min(this.compactAfterRows, this.compactSliceRows)) this.queueCompaction();
         else if (this.pending.rows + this.dayBacklog.rows > 0 && this.compactIdleMs > 0 && !this.idleTimer) this.armIdleCompaction();
       },
@@ -799,22 +801,27 @@ export class DuckDbStore implements Store {
 
   /**
    * Once writes have paused, a write turn of its own checks the log against the quiet threshold (the
-   * checkpoint after it), unless a write turn comes first and checks it itself.
+   * checkpoint after it). The timer checks again while writes go on, and gives up once the log is under
+   * the quiet threshold (a checkpoint by size emptied it meanwhile).
    */
   private armQuietCheckpoint(): void {
     if (this.quietCheckpointTimer || this.compactIdleMs === 0 || this.closeRequested) return;
     this.quietCheckpointTimer = setTimeout(() => {
       this.quietCheckpointTimer = undefined;
-      if (!this.connection || this.closeRequested) return;
+      if (!this.connection || this.closeRequested || !this.checkpoints.due(true)) return;
       if (!this.writesQuiet()) return this.armQuietCheckpoint();
       void this.serialize(async () => undefined, true).catch(() => undefined);
     }, this.compactIdleMs);
     this.quietCheckpointTimer.unref();
   }
 
-  /** Whether writes have paused: none in flight, and none ended in the last `compactIdleMs` (never when that is 0). */
+  /**
+   * Whether writes have paused: none in flight, none ended in the last `compactIdleMs` (never when that is
+   * 0), and no compaction under way (the idle compaction starts as writes pause: its slices checkpointing
+   * at the quiet threshold would checkpoint a backlog several times; the quiet check follows it instead).
+   */
   private writesQuiet(): boolean {
-    return this.compactIdleMs > 0 && this.appliesInFlight === 0 && performance.now() - this.lastApplyEndedAt >= this.compactIdleMs;
+    return this.compactIdleMs > 0 && this.appliesInFlight === 0 && !this.compactionQueued && performance.now() - this.lastApplyEndedAt >= this.compactIdleMs;
   }
 
   /**

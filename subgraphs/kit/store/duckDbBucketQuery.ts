@@ -114,11 +114,12 @@ export function storedSketchList(value: unknown): Array<Uint8Array | null> {
 
 /**
  * A group's stored sketches as one string of their bytes in hex, comma separated
- * (`string_agg(hex(...), ',')`), decoded with one allocation. A `list()` of BLOBs comes back as one
+ * (`string_agg(hex(...), ',')`), decoded into one buffer. A `list()` of BLOBs comes back as one
  * `DuckDBBlobValue` per sketch, each longer than 12 bytes copied out of DuckDB by a native call of its own:
  * on a 30-day DAY query by region over 1M bench facts (24,000 rows, two sketches each) that
  * materialization was 60–85 ms of a 90–110 ms read, this 2–3 ms, and it grew as the sketches passed 12
- * bytes (issue #16). The sketches share one buffer (their order is the group's rows', which merging ignores).
+ * bytes (issue #16). The sketches are views of that buffer (a sketch read in place keeps it alive while it
+ * lives: a query's lifetime), in the group's rows' order, which merging ignores.
  */
 export function hexSketchList(value: string): Uint8Array[] {
   const bytes = Buffer.from(value.replaceAll(',', ''), 'hex');

@@ -62,13 +62,17 @@ export class CheckpointSchedule {
    */
   due(quiet = false): boolean {
     if (this.walFile === null || this.databaseFile === null) return this.deleted;
-    let logged: number;
+    let logged = 0;
     try {
       logged = statSync(this.walFile).size;
     } catch {
-      return false; // no log: nothing written since the last checkpoint
+      // no log: nothing written since the last checkpoint
     }
-    if (this.requested && logged > 0) return true;
+    if (logged === 0) {
+      this.requested = false; // nothing to write: a request is answered already
+      return false;
+    }
+    if (this.requested) return true;
     if (logged < this.threshold.minBytes) return false;
     if (quiet) return true;
     let databaseBytes = 0;
