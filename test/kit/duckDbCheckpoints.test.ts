@@ -253,15 +253,15 @@ describe('CheckpointSchedule', () => {
     const sizes = (db: number | null, log: number | null) => {
       if (db !== null) writeFileSync(database, Buffer.alloc(db));
       if (log !== null) writeFileSync(`${database}.wal`, Buffer.alloc(log));
-      return schedule.due();
+      return schedule.pending();
     };
 
-    expect(schedule.due()).toBe(false); // neither file yet
-    expect(sizes(null, 999)).toBe(false); // no database file: the minimum applies
-    expect(sizes(null, 1_000)).toBe(true);
-    expect(sizes(40_000, 9_999)).toBe(false); // a quarter of 40 kB
-    expect(sizes(40_000, 10_000)).toBe(true);
-    expect(sizes(10_000_000, 99_999)).toBe(false); // the cap
-    expect(sizes(10_000_000, 100_000)).toBe(true);
+    expect(schedule.pending()).toBeNull(); // neither file yet
+    expect(sizes(null, 999)).toBeNull(); // no database file: the minimum applies
+    expect(sizes(null, 1_000)).toBe('now');
+    expect(sizes(40_000, 9_999)).toBe('quiet'); // past the minimum, under a quarter of 40 kB: due once writes pause
+    expect(sizes(40_000, 10_000)).toBe('now');
+    expect(sizes(10_000_000, 99_999)).toBe('quiet'); // the cap
+    expect(sizes(10_000_000, 100_000)).toBe('now');
   });
 });

@@ -668,7 +668,7 @@ export class DuckDbStore implements Store {
     slices().then(
       () => {
         this.compactionQueued = false;
-        if (this.checkpoints.due(true)) this.armQuietCheckpoint(); // the quiet check its slices skipped
+        if (this.checkpoints.pending() !== null) this.armQuietCheckpoint(); // the quiet check its slices skipped
         if (this.pending.rows >= Math.min(this.compactAfterRows, this.compactSliceRows)) this.queueCompaction();
         else if (this.pending.rows + this.dayBacklog.rows > 0 && this.compactIdleMs > 0 && !this.idleTimer) this.armIdleCompaction();
       },
@@ -808,7 +808,7 @@ export class DuckDbStore implements Store {
     if (this.quietCheckpointTimer || this.compactIdleMs === 0 || this.closeRequested) return;
     this.quietCheckpointTimer = setTimeout(() => {
       this.quietCheckpointTimer = undefined;
-      if (!this.connection || this.closeRequested || !this.checkpoints.due(true)) return;
+      if (!this.connection || this.closeRequested || this.checkpoints.pending() === null) return;
       if (!this.writesQuiet()) return this.armQuietCheckpoint();
       void this.serialize(async () => undefined, true).catch(() => undefined);
     }, this.compactIdleMs);
@@ -833,10 +833,9 @@ export class DuckDbStore implements Store {
    */
   private async checkpointIfDue(): Promise<void> {
     if (!this.connection || !this.initialized) return;
-    if (!this.checkpoints.due(this.writesQuiet())) {
-      if (this.checkpoints.due(true)) this.armQuietCheckpoint();
-      return;
-    }
+    const when = this.checkpoints.pending();
+    if (when === null) return;
+    if (when === 'quiet' && !this.writesQuiet()) return this.armQuietCheckpoint();
     if (this.appliesWaiting > 0 && !this.closeRequested) {
       this.checkpointPutOffSince ??= Date.now();
       if (Date.now() - this.checkpointPutOffSince < CHECKPOINT_PUT_OFF_MS) return;

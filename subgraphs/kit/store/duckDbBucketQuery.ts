@@ -49,10 +49,8 @@ export function bucketStatement(layout: RollupLayout, query: BucketQuery, derive
   const columns = Object.keys(layout.columns);
   const groups = groupBy.map((d) => `r.${ident(d)}`);
   const sketches = querySketches(layout, query);
-  const measures = [
-    ...columns.map((c) => `${AGGREGATE[layout.columns[c]]}(r.${ident(c)})`),
-    ...sketches.map(([c]) => sketchesSql(`r.${ident(c)}`, manyRowsPerGroup(layout, query, groupBy))),
-  ];
+  const many = sketches.length > 0 && manyRowsPerGroup(layout, query, groupBy);
+  const measures = [...columns.map((c) => `${AGGREGATE[layout.columns[c]]}(r.${ident(c)})`), ...sketches.map(([c]) => sketchesSql(`r.${ident(c)}`, many))];
   // Keyed rows and not yet compacted delta rows alike: every aggregate here merges them (`duckDbDeltas.ts`).
   // Only the dimensions the statement groups or filters by: every column read is bound and planned per statement.
   const dimensions = layout.dimensions.filter((d) => groupBy.includes(d) || d in filter);

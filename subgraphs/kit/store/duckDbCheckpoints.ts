@@ -57,11 +57,12 @@ export class CheckpointSchedule {
   }
 
   /**
-   * Whether a checkpoint is due now: the log has passed the threshold (`minBytes` when writes have paused,
-   * `quiet`), or (in memory) rows were deleted, or one was requested and there is something to write.
+   * When a checkpoint is due, from one look at the files: `'now'` (the log has passed the threshold, or (in
+   * memory) rows were deleted, or one was requested and there is something to write), `'quiet'` (the log
+   * has passed `minBytes` only: due once writes have paused), or null.
    */
-  due(quiet = false): boolean {
-    if (this.walFile === null || this.databaseFile === null) return this.deleted;
+  pending(): 'now' | 'quiet' | null {
+    if (this.walFile === null || this.databaseFile === null) return this.deleted ? 'now' : null;
     let logged = 0;
     try {
       logged = statSync(this.walFile).size;
@@ -70,18 +71,17 @@ export class CheckpointSchedule {
     }
     if (logged === 0) {
       this.requested = false; // nothing to write: a request is answered already
-      return false;
+      return null;
     }
-    if (this.requested) return true;
-    if (logged < this.threshold.minBytes) return false;
-    if (quiet) return true;
+    if (this.requested) return 'now';
+    if (logged < this.threshold.minBytes) return null;
     let databaseBytes = 0;
     try {
       databaseBytes = statSync(this.databaseFile).size;
     } catch {
       // not written yet: the minimum applies
     }
-    return logged >= CheckpointSchedule.thresholdFor(this.threshold, databaseBytes);
+    return logged >= CheckpointSchedule.thresholdFor(this.threshold, databaseBytes) ? 'now' : 'quiet';
   }
 
   /** Records a checkpoint that completed. */
