@@ -11,7 +11,7 @@ import { DuckDbStore } from '../../subgraphs/kit/store/DuckDbStore.js';
 import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
 import { QuantileSketch } from '../../subgraphs/kit/sketches/QuantileSketch.js';
 import type { Projector, StoreLayout } from '../../subgraphs/kit/store/Store.js';
-import { HOUR, MINUTE, T0, order, query } from '../support/storeFixtures.js';
+import { HOUR, MINUTE, T0, order, query, sketchDelta } from '../support/storeFixtures.js';
 import { useTempStores } from '../support/useTempStores.js';
 
 const temp = useTempStores('duckdb-bucket-sketches-');
@@ -34,18 +34,7 @@ interface Order {
 const project: Projector = async (facts) => ({
   deltas: facts.map((fact) => {
     const data = fact.data as unknown as Order;
-    const buyers = new DistinctSketch();
-    buyers.add(data.buyer);
-    const amounts = QuantileSketch.empty();
-    amounts.add(data.amount);
-    return {
-      rollup: 'orders',
-      grain: 'minute' as const,
-      bucket: new Date(fact.time.getTime() - (fact.time.getTime() % MINUTE)),
-      dims: { region: data.region, channel: data.channel },
-      values: { count: 1 },
-      sketches: { buyers, amounts },
-    };
+    return sketchDelta(fact, { region: data.region, channel: data.channel }, data.buyer, data.amount);
   }),
   states: [],
 });

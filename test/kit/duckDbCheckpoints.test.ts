@@ -29,6 +29,17 @@ async function openStore(options: Partial<DuckDbStoreOptions> = {}, name = 'orde
   return { store, wal: () => (existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0) };
 }
 
+/** Records the statements `name` names (null: not recorded) as the store runs them; `run.mockRestore()` stops. */
+function recordStatements(name: (sql: string) => string | null) {
+  const statements: string[] = [];
+  const run = jest.spyOn(DuckDBConnection.prototype, 'run').mockImplementation(function (this: DuckDBConnection, sql, ...rest) {
+    const named = name(sql);
+    if (named !== null) statements.push(named);
+    return original.call(this, sql, ...rest);
+  });
+  return { statements, run };
+}
+
 /** `count` orders spread over a day, each its own minute. */
 const orders = (count: number, seed: number): StoredFact[] =>
   Array.from({ length: count }, (_, i) => order(`o${seed}-${i}`, T0 + ((i * 7919 + seed * 104_729) % 1440) * 60_000, { amount: 1 + (i % 50) }));
@@ -75,11 +86,7 @@ describe('DuckDbStore checkpoints', () => {
 
   it('should settle: fold every pending delta and resolve only once the checkpoint due after it has run', async () => {
     const { store, wal } = await openStore({ checkpointThreshold: '1KB' }, 'settling');
-    const statements: string[] = [];
-    const run = jest.spyOn(DuckDBConnection.prototype, 'run').mockImplementation(function (this: DuckDBConnection, sql, ...rest) {
-      if (sql === 'CHECKPOINT') statements.push(sql);
-      return original.call(this, sql, ...rest);
-    });
+    const { statements, run } = recordStatements((sql) => (sql === 'CHECKPOINT' ? sql : null));
     const facts = [...orders(200, 7), ...orders(200, 8)];
     await store.apply(facts.slice(0, 200), projectOrders);
     await store.apply(facts.slice(200), projectOrders);
@@ -97,11 +104,7 @@ describe('DuckDbStore checkpoints', () => {
 
   it('should checkpoint when settling even with the log under its threshold, and leave the next write in the log', async () => {
     const { store, wal } = await openStore({ checkpointThreshold: '1GB' }, 'settling-under');
-    const statements: string[] = [];
-    const run = jest.spyOn(DuckDBConnection.prototype, 'run').mockImplementation(function (this: DuckDBConnection, sql, ...rest) {
-      if (sql === 'CHECKPOINT') statements.push(sql);
-      return original.call(this, sql, ...rest);
-    });
+    const { statements, run } = recordStatements((sql) => (sql === 'CHECKPOINT' ? sql : null));
     const facts = orders(200, 9);
     await store.apply(facts, projectOrders);
     await store.compact();
@@ -135,12 +138,8 @@ describe('DuckDbStore checkpoints', () => {
 
   it('should let an apply already waiting for the connection go before a due checkpoint', async () => {
     const { store } = await openStore({ checkpointThreshold: '1KB' }, 'waiting');
-    const statements: string[] = [];
-    const run = jest.spyOn(DuckDBConnection.prototype, 'run').mockImplementation(function (this: DuckDBConnection, sql, ...rest) {
-      if (sql === 'CHECKPOINT') statements.push(sql);
-      else if (sql === 'COMMIT' || sql.endsWith('\nCOMMIT')) statements.push('COMMIT'); // a commit runs the apply's held INSERTs before it (DeferredInserts.ts)
-      return original.call(this, sql, ...rest);
-    });
+    // A commit runs the apply's held INSERTs before it (DeferredInserts.ts).
+    const { statements, run } = recordStatements((sql) => (sql === 'CHECKPOINT' ? sql : sql === 'COMMIT' || sql.endsWith('\nCOMMIT') ? 'COMMIT' : null));
 
     // The second apply is queued while the first runs: the checkpoint due after the first waits for it.
     await Promise.all([store.apply(orders(200, 5), projectOrders), store.apply(orders(200, 6), projectOrders)]);

@@ -12,7 +12,7 @@ import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
 import { QuantileSketch } from '../../subgraphs/kit/sketches/QuantileSketch.js';
 import type { SketchKind } from '../../subgraphs/kit/sketches/sketchKinds.js';
 import type { Projector, StoreLayout } from '../../subgraphs/kit/store/Store.js';
-import { MINUTE, T0, order, query } from '../support/storeFixtures.js';
+import { MINUTE, T0, order, query, sketchDelta } from '../support/storeFixtures.js';
 import { useTempStores } from '../support/useTempStores.js';
 
 const temp = useTempStores('duckdb-sketch-merge-');
@@ -99,18 +99,7 @@ describe('DuckDbStore compaction through the merge functions', () => {
   const project: Projector = async (facts) => ({
     deltas: facts.map((fact) => {
       const data = fact.data as { region: string; product: string; amount: number };
-      const buyers = new DistinctSketch();
-      buyers.add(data.product);
-      const amounts = QuantileSketch.empty();
-      amounts.add(data.amount);
-      return {
-        rollup: 'orders',
-        grain: 'minute' as const,
-        bucket: new Date(fact.time.getTime() - (fact.time.getTime() % MINUTE)),
-        dims: { region: data.region },
-        values: { count: 1 },
-        sketches: { buyers, amounts },
-      };
+      return sketchDelta(fact, { region: data.region }, data.product, data.amount);
     }),
     states: [],
   });

@@ -3,6 +3,8 @@
  * aggregation, shared by the contract suite, the repair suite and the implementation-specific tests.
  */
 import type { BucketQuery, BucketRow, Projector, RollupDelta, StoreLayout, StoredFact, StoredGrain } from '../../subgraphs/kit/store/Store.js';
+import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
+import { QuantileSketch } from '../../subgraphs/kit/sketches/QuantileSketch.js';
 
 export const T0 = Date.UTC(2024, 2, 1); // a Friday, 00:00 UTC
 export const MINUTE = 60_000;
@@ -64,6 +66,19 @@ export function deltasProjector(deltas: RollupDelta[], calls: StoredFact[][] = [
 
 export function delta(bucketMs: number, values: Record<string, number>, dims: Record<string, string> = { region: 'eu', channel: 'web' }): RollupDelta {
   return { rollup: 'orders', grain: 'minute', bucket: new Date(bucketMs), dims, values };
+}
+
+/**
+ * A fact's minute delta of a rollup with sketch columns `buyers` (hll) and `amounts` (ddsketch): count 1,
+ * one buyer and one amount in its sketches.
+ */
+export function sketchDelta(fact: StoredFact, dims: Record<string, string>, buyer: string, amount: number): RollupDelta {
+  const buyers = new DistinctSketch();
+  buyers.add(buyer);
+  const amounts = QuantileSketch.empty();
+  amounts.add(amount);
+  const time = fact.time.getTime();
+  return { rollup: 'orders', grain: 'minute', bucket: new Date(time - (time % MINUTE)), dims, values: { count: 1 }, sketches: { buyers, amounts } };
 }
 
 export function query(boundariesMs: number[], extra: Partial<BucketQuery> = {}): BucketQuery {
