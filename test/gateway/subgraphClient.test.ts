@@ -104,20 +104,27 @@ describe('the subgraph HTTP client', () => {
     });
 
     it('should give each fetch only what is left of the operation deadline, and not send one after it', async () => {
-      const subgraph = await server((_request, response) => void setTimeout(() => json(response, OK), 200));
-      const http = client({ config: config({ timeoutMs: 5_000, requestDeadlineMs: 300, retry: { ...DEFAULT_SUBGRAPH_CLIENT_CONFIG.retry, retries: 0 } }) });
+      // The first fetch is answered at once and the second never: the second must be cut off when the
+      // operation's deadline ends (1 s after it started), not a whole deadline after it was sent (1.5 s).
+      // Timings are far apart so that a loaded machine's late timers cannot blur the two.
+      const subgraph = await server((_request, response) => {
+        if (subgraph.requests !== 2) json(response, OK); // the second hangs
+      });
+      const http = client({ config: config({ timeoutMs: 5_000, requestDeadlineMs: 1_000, retry: { ...DEFAULT_SUBGRAPH_CLIENT_CONFIG.retry, retries: 0 } }) });
       const data = source(http, subgraph.url);
       const context = {};
       http.startDeadline(context);
       const started = Date.now();
 
       expect(await data.process(request(QUERY, context))).toEqual(OK);
+      await new Promise((resolve) => setTimeout(resolve, 500));
       const second = await data.process(request(QUERY, context)).catch((error: unknown) => error);
       const elapsed = Date.now() - started;
       const third = await data.process(request(QUERY, context)).catch((error: unknown) => error);
 
       expect(second).toMatchObject({ sent: true, serviceName: 'inventory' });
-      expect(elapsed).toBeLessThan(450);
+      expect(elapsed).toBeGreaterThanOrEqual(990);
+      expect(elapsed).toBeLessThan(1_450);
       expect(third).toMatchObject({ sent: false, message: 'Subgraph "inventory" was not asked: the request deadline was spent.' });
       expect(subgraph.requests).toBe(2);
       // Another operation has its own deadline.
