@@ -9,7 +9,7 @@ import {
   layoutColumns,
   measureSketches,
   measureValue,
-  measureValues,
+  writeMeasureValues,
   mergeColumns,
   rollupLayout,
   type ColumnKind,
@@ -224,7 +224,16 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
   });
   const overall = emptySeries();
   const groups = new Map<string, { key: Record<string, string>; columns: SeriesColumns }>();
-  const idOf = (group: Record<string, string>) => JSON.stringify(groupBy.map((d) => group[d]));
+  // A group's id (its values in `groupBy` order, as JSON): asked for every row, so built once per value of a
+  // single dimension.
+  const singleIds = new Map<string, string>();
+  const idOf = (group: Record<string, string>): string => {
+    if (groupBy.length !== 1) return JSON.stringify(groupBy.map((d) => group[d]));
+    const value = group[groupBy[0]];
+    let id = singleIds.get(value);
+    if (id === undefined) singleIds.set(value, (id = JSON.stringify([value])));
+    return id;
+  };
   for (const row of rows) {
     const rowValues = columnsOf(row);
     mergeColumns(columns, overall.buckets[row.bucket], rowValues);
@@ -257,7 +266,9 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
   spread(comparisonRows, (s) => s.comparison);
   spread(beforeRows, (s) => s.before);
 
-  const shape: SeriesShape = { plan, compared, window, measures, columns, granularity: request.granularity, timeZone };
+  const ends = plan.starts.map((start, i) => (i + 1 < plan.starts.length ? plan.starts[i + 1] : bucketEndOf(start, request.granularity, timeZone)));
+  const complete = plan.starts.map((start, i) => plan.boundaries[i].getTime() === start.getTime() && plan.boundaries[i + 1].getTime() === ends[i].getTime());
+  const shape: SeriesShape = { plan, ends, complete, compared, window, measures, columns };
   let ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
   let others: HistoryResult['others'] = null;
   if (top) {
@@ -291,25 +302,23 @@ function servedZone(dayZones: readonly string[], timeZone: string): string | nul
 /** What every series of one answer shares. */
 interface SeriesShape {
   plan: BucketPlan;
+  /** Each bucket's end, and whether the range holds all of it: the same for every series of the answer. */
+  ends: readonly Date[];
+  complete: readonly boolean[];
   /** Comparison boundaries; empty without `compareTo`. */
   compared: readonly Date[];
   /** Rolling window size; 0 without `rolling`. */
   window: number;
   measures: Record<string, MeasureKind>;
   columns: Record<string, ColumnKind>;
-  granularity: Granularity;
-  timeZone: string;
 }
 
 function toSeries(shape: SeriesShape, series: SeriesColumns): HistorySeries {
-  const { plan, compared, window, measures, columns, granularity, timeZone } = shape;
-  const { starts, boundaries } = plan;
+  const { plan, ends, complete, compared, window, measures, columns } = shape;
   const totalColumns: Columns = {};
-  const buckets = starts.map((start, i): HistoryBucket => {
+  const buckets = plan.starts.map((start, i): HistoryBucket => {
     mergeColumns(columns, totalColumns, series.buckets[i]);
-    const end = i + 1 < starts.length ? starts[i + 1] : bucketEndOf(start, granularity, timeZone);
-    const complete = boundaries[i].getTime() === start.getTime() && boundaries[i + 1].getTime() === end.getTime();
-    const bucket: HistoryBucket = { start, end, complete, values: values(measures, series.buckets[i]) };
+    const bucket: HistoryBucket = { start, end: ends[i], complete: complete[i], values: values(measures, series.buckets[i]) };
     if (compared.length) bucket.comparison = { start: compared[i], end: compared[i + 1], values: values(measures, series.comparison[i]) };
     if (window) bucket.window = windowOf(shape, series, i);
     return bucket;
@@ -349,7 +358,9 @@ function mergedColumns(columns: Record<string, ColumnKind>, list: readonly Colum
 }
 
 function values(measures: Record<string, MeasureKind>, columns: Columns): Record<string, number | null> {
-  return Object.assign({}, ...Object.entries(measures).map(([m, kind]) => measureValues(m, kind, columns))) as Record<string, number | null>;
+  const answered: Record<string, number | null> = {};
+  for (const measure in measures) writeMeasureValues(answered, measure, measures[measure], columns);
+  return answered;
 }
 
 /** A stored row's numeric values and merged sketches, as one column map. */

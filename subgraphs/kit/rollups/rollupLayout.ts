@@ -2,7 +2,7 @@ import type { MeasureKind } from '../productDeclaration.js';
 import type { MergeKind, RollupLayout } from '../store/Store.js';
 import { DistinctSketch } from '../sketches/DistinctSketch.js';
 import { QuantileSketch } from '../sketches/QuantileSketch.js';
-import { isSketch, mergeSketch, type Sketch, type SketchKind } from '../sketches/sketchKinds.js';
+import { mergeSketch, type Sketch, type SketchKind } from '../sketches/sketchKinds.js';
 
 /** How a column of a rollup merges: numbers by sum/min/max, sketches by their own merge. */
 export type ColumnKind = MergeKind | SketchKind;
@@ -90,30 +90,59 @@ export function measureValue(measure: string, kind: MeasureKind, columns: Record
 
 /** The values a measure answers: itself, or one per quantile of `PERCENTILES` for a percentiles measure. */
 export function measureValues(measure: string, kind: MeasureKind, columns: Record<string, ColumnValue>): Record<string, number | null> {
-  if (kind !== 'percentiles') return { [measure]: measureValue(measure, kind, columns) };
-  const sketch = columns[`${measure}_ddsketch`];
-  const answers = sketch instanceof QuantileSketch ? sketch.quantiles(QUANTILES) : QUANTILES.map(() => null);
-  return Object.fromEntries(PERCENTILE_NAMES.map((name, i) => [`${measure}_${name}`, answers[i]]));
+  const values: Record<string, number | null> = {};
+  writeMeasureValues(values, measure, kind, columns);
+  return values;
 }
+
+/**
+ * `measureValues` written into `into`: a history answer writes every measure of every bucket, group and
+ * total into one object each, without an object per measure or value names built per bucket.
+ */
+export function writeMeasureValues(into: Record<string, number | null>, measure: string, kind: MeasureKind, columns: Record<string, ColumnValue>): void {
+  if (kind !== 'percentiles') {
+    into[measure] = measureValue(measure, kind, columns);
+    return;
+  }
+  const names = percentileNames(measure);
+  const sketch = columns[names.column];
+  const answers = sketch instanceof QuantileSketch ? sketch.quantiles(QUANTILES) : null;
+  for (let i = 0; i < names.values.length; i++) into[names.values[i]] = answers === null ? null : answers[i];
+}
+
+/** A percentiles measure's sketch column and value names (`<measure>_p50`...), built once per measure. */
+function percentileNames(measure: string): { column: string; values: readonly string[] } {
+  let names = PERCENTILE_NAMES_OF.get(measure);
+  if (!names) {
+    names = { column: `${measure}_ddsketch`, values: PERCENTILE_NAMES.map((name) => `${measure}_${name}`) };
+    PERCENTILE_NAMES_OF.set(measure, names);
+  }
+  return names;
+}
+const PERCENTILE_NAMES_OF = new Map<string, { column: string; values: readonly string[] }>();
 
 /**
  * Merges two partial column maps by each column's kind. A sketch taken over is copied first: the same
  * row feeds several series (a bucket, its group, the totals), and a later merge must not change another's.
  */
 export function mergeColumns(layout: Record<string, ColumnKind>, into: Record<string, ColumnValue>, from: Record<string, ColumnValue>): void {
-  for (const [column, merge] of Object.entries(layout)) {
-    const a = into[column] ?? null;
-    const b = from[column] ?? null;
-    if (b === null) continue;
-    if (isSketch(b)) {
-      if (a === null) into[column] = b.clone();
-      else mergeSketch(a as Sketch, b);
-      continue;
-    }
-    if (a === null) into[column] = b;
-    else if (typeof a === 'number') into[column] = merge === 'sum' ? a + b : merge === 'min' ? Math.min(a, b) : Math.max(a, b);
+  // The layout's entries listed once per layout, not per call: a history answer merges each stored row
+  // into its bucket, its group's bucket and the totals, thousands of calls per query.
+  let entries = LAYOUT_ENTRIES.get(layout);
+  if (!entries) LAYOUT_ENTRIES.set(layout, (entries = Object.entries(layout)));
+  for (let i = 0; i < entries.length; i++) {
+    const [column, merge] = entries[i];
+    const b = from[column];
+    if (b === null || b === undefined) continue;
+    const a = into[column];
+    if (typeof b === 'number') {
+      if (a === null || a === undefined) into[column] = b;
+      else if (typeof a === 'number') into[column] = merge === 'sum' ? a + b : merge === 'min' ? Math.min(a, b) : Math.max(a, b);
+    } else if (a === null || a === undefined) into[column] = b.clone();
+    else mergeSketch(a as Sketch, b);
   }
 }
+const LAYOUT_ENTRIES = new WeakMap<Record<string, ColumnKind>, Array<[string, ColumnKind]>>();
 
 const number = (value: ColumnValue): number | null => (typeof value === 'number' ? value : null);
 
