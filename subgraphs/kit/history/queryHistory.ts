@@ -219,7 +219,8 @@ export async function queryHistory(store: Store, rollup: HistoryRollup, request:
   const bucketCount = plan.starts.length;
   const emptySeries = (): SeriesColumns => ({
     buckets: emptyColumns(bucketCount),
-    comparison: emptyColumns(bucketCount),
+    // Only a compared answer fills comparison spans: the others would allocate a map per bucket per group for nothing.
+    comparison: emptyColumns(compared.length ? bucketCount : 0),
     before: emptyColumns(Math.max(0, before.length - 1)),
   });
   const overall = emptySeries();
