@@ -11,7 +11,7 @@ import { checkDerivedMeasures } from './ingest/checkDerivedMeasures.js';
 import { queryHistory, type HistoryLimits, type HistoryRequest, type HistoryResult, type HistorySeries } from './history/queryHistory.js';
 import { createProjector } from './rollups/createProjector.js';
 import { ContributionMemo } from './rollups/contributionMemo.js';
-import { measureValues } from './rollups/rollupLayout.js';
+import { measuresValues } from './rollups/rollupLayout.js';
 import { rollupProjections } from './rollups/rollupProjections.js';
 import { storeRollupLayouts } from './rollups/storeRollupLayouts.js';
 import type { StateRow, StateListQuery, Store } from './store/Store.js';
@@ -257,7 +257,7 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
   /** The series of an entity with no facts in range: sums, counts and distinct counts 0, averages/min/max/percentiles null. */
   private emptySeries(rollup: string, like: HistorySeries): HistorySeries {
     const measures = this.rollup(rollup).measures;
-    const empty = () => Object.assign({}, ...Object.entries(measures).map(([m, kind]) => measureValues(m, kind, {}))) as Record<string, number | null>;
+    const empty = () => measuresValues(measures, {});
     return { buckets: like.buckets.map((b) => ({ start: b.start, end: b.end, complete: b.complete, values: empty() })), total: empty() };
   }
 

@@ -9,7 +9,7 @@ import {
   layoutColumns,
   measureSketches,
   measureValue,
-  writeMeasureValues,
+  measuresValues,
   mergeColumns,
   rollupLayout,
   type ColumnKind,
@@ -319,13 +319,14 @@ function toSeries(shape: SeriesShape, series: SeriesColumns): HistorySeries {
   const totalColumns: Columns = {};
   const buckets = plan.starts.map((start, i): HistoryBucket => {
     mergeColumns(columns, totalColumns, series.buckets[i]);
-    const bucket: HistoryBucket = { start, end: ends[i], complete: complete[i], values: values(measures, series.buckets[i]) };
-    if (compared.length) bucket.comparison = { start: compared[i], end: compared[i + 1], values: values(measures, series.comparison[i]) };
+    const bucket: HistoryBucket = { start, end: ends[i], complete: complete[i], values: measuresValues(measures, series.buckets[i]) };
+    if (compared.length) bucket.comparison = { start: compared[i], end: compared[i + 1], values: measuresValues(measures, series.comparison[i]) };
     if (window) bucket.window = windowOf(shape, series, i);
     return bucket;
   });
-  const result: HistorySeries = { buckets, total: values(measures, totalColumns) };
-  if (compared.length) result.comparison = { start: compared[0], end: compared.at(-1)!, values: values(measures, mergedColumns(columns, series.comparison)) };
+  const result: HistorySeries = { buckets, total: measuresValues(measures, totalColumns) };
+  if (compared.length)
+    result.comparison = { start: compared[0], end: compared.at(-1)!, values: measuresValues(measures, mergedColumns(columns, series.comparison)) };
   return result;
 }
 
@@ -339,7 +340,7 @@ function windowOf({ window, measures, columns }: SeriesShape, series: SeriesColu
   }
   // The first bucket's head (cut off by the range start) belongs to the window whenever the first bucket does.
   if (i < window && series.before.length > prior) mergeColumns(columns, merged, series.before[prior]);
-  const windowValues = values(measures, merged);
+  const windowValues = measuresValues(measures, merged);
   const average = Object.fromEntries(
     Object.entries(windowValues).map(([m, v]) => [m, v !== null && (measures[m] === 'sum' || measures[m] === 'count') ? v / window : v]),
   );
@@ -356,12 +357,6 @@ function mergedColumns(columns: Record<string, ColumnKind>, list: readonly Colum
   const merged: Columns = {};
   for (const c of list) mergeColumns(columns, merged, c);
   return merged;
-}
-
-function values(measures: Record<string, MeasureKind>, columns: Columns): Record<string, number | null> {
-  const answered: Record<string, number | null> = {};
-  for (const measure in measures) writeMeasureValues(answered, measure, measures[measure], columns);
-  return answered;
 }
 
 /** A stored row's numeric values and merged sketches, as one column map. */

@@ -71,7 +71,7 @@ export function sampleColumns(measure: string, kind: MeasureKind, sample: number
 /**
  * Reads a measure's value back from merged columns: avg divides, sums of nothing are 0, min/max stay null,
  * a distinct count estimates from its sketch (0 without one), percentiles give their median (see
- * `measureValues` for every quantile).
+ * `measuresValues` for every quantile).
  */
 export function measureValue(measure: string, kind: MeasureKind, columns: Record<string, ColumnValue>): number | null {
   if (kind === 'avg') {
@@ -88,26 +88,25 @@ export function measureValue(measure: string, kind: MeasureKind, columns: Record
   return value ?? null;
 }
 
-/** The values a measure answers: itself, or one per quantile of `PERCENTILES` for a percentiles measure. */
-export function measureValues(measure: string, kind: MeasureKind, columns: Record<string, ColumnValue>): Record<string, number | null> {
-  const values: Record<string, number | null> = {};
-  writeMeasureValues(values, measure, kind, columns);
-  return values;
-}
-
 /**
- * `measureValues` written into `into`: a history answer writes every measure of every bucket, group and
- * total into one object each, without an object per measure or value names built per bucket.
+ * The values every measure answers from merged columns, in one object: each measure itself, or one per
+ * quantile of `PERCENTILES` for a percentiles measure (`<measure>_p50`...). A history answer builds one per
+ * bucket, group and total, so no object per measure and no value names per call.
  */
-export function writeMeasureValues(into: Record<string, number | null>, measure: string, kind: MeasureKind, columns: Record<string, ColumnValue>): void {
-  if (kind !== 'percentiles') {
-    into[measure] = measureValue(measure, kind, columns);
-    return;
+export function measuresValues(measures: Record<string, MeasureKind>, columns: Record<string, ColumnValue>): Record<string, number | null> {
+  const values: Record<string, number | null> = {};
+  for (const measure in measures) {
+    const kind = measures[measure];
+    if (kind !== 'percentiles') {
+      values[measure] = measureValue(measure, kind, columns);
+      continue;
+    }
+    const names = percentileNames(measure);
+    const sketch = columns[names.column];
+    const answers = sketch instanceof QuantileSketch ? sketch.quantiles(QUANTILES) : null;
+    for (let i = 0; i < names.values.length; i++) values[names.values[i]] = answers === null ? null : answers[i];
   }
-  const names = percentileNames(measure);
-  const sketch = columns[names.column];
-  const answers = sketch instanceof QuantileSketch ? sketch.quantiles(QUANTILES) : null;
-  for (let i = 0; i < names.values.length; i++) into[names.values[i]] = answers === null ? null : answers[i];
+  return values;
 }
 
 /** A percentiles measure's sketch column and value names (`<measure>_p50`...), built once per measure. */
