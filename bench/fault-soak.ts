@@ -22,6 +22,7 @@ import WebSocket from 'ws';
 import { signDevToken } from '../scripts/devToken.js';
 import { childrenOf } from './support/childrenOf.js';
 import { freePort } from './support/freePort.js';
+import { quantile } from './support/quantile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -72,8 +73,6 @@ function rssMb(pid: number): number | null {
   }
 }
 
-const percentile = (values: number[], p: number) =>
-  values.length ? [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] : NaN;
 const log = (line: string) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 // 1. The mesh, compiled and supervised, on free ports, with its data in a scratch folder.
@@ -310,8 +309,8 @@ const phase = (name: string, keep: (s: Sample) => boolean) => {
     ok: count('ok'),
     partial: count('partial'),
     failed: count('failed'),
-    'p50 ms': Math.round(percentile(latencies, 0.5)),
-    'p99 ms': Math.round(percentile(latencies, 0.99)),
+    'p50 ms': Math.round(quantile(latencies, 0.5)),
+    'p99 ms': Math.round(quantile(latencies, 0.99)),
     'max ms': Math.round(Math.max(...latencies, 0)),
   };
 };

@@ -23,25 +23,27 @@ import { storedSketchList } from '../subgraphs/kit/store/duckDbBucketQuery.js';
 import type { BucketQuery, Store } from '../subgraphs/kit/store/Store.js';
 import { decodeBucketRows } from '../subgraphs/kit/store/storeInputs.js';
 import { benchProduct } from './support/benchProduct.js';
-import { xorshift } from './support/xorshift.js';
+import { benchFact } from './support/benchFact.js';
+import { parisDayPercentilesRequest } from './support/parisDayPercentiles.js';
+import { quantile } from './support/quantile.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
 /** Rounds run before any is counted (JIT). */
 const WARM_UP = 10;
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
+const end = Math.floor(Date.now() / DAY) * DAY;
 const PRODUCTS = Array.from({ length: 50 }, (_, i) => `p${String(i + 1).padStart(3, '0')}`);
 /** The numeric columns of the bench product's `sales` rollup, as a bucket statement returns them. */
 const COLUMNS = ['orders', 'cancellations', 'units', 'revenue'];
 
-const random = xorshift(0x51ed);
-/** An order value as `benchFact` makes one: quantity 1–5 × unit price $0.01–$200. */
-const orderValue = () => (1 + Math.floor(random() * 5)) * ((1 + Math.floor(random() * 20_000)) / 100);
-
-/** The stored bytes of a percentile sketch of `samples` order values. */
+/** The stored bytes of a percentile sketch of `samples` order values, drawn as `benchFact` draws its orders. */
 function storedSketch(samples: number): Uint8Array {
   const sketch = QuantileSketch.empty();
-  for (let i = 0; i < samples; i++) sketch.add(orderValue());
+  for (let i = 0; i < samples; i++) {
+    const { quantity, unitPrice } = benchFact(i, end).data;
+    sketch.add(quantity * unitPrice); // the bench product's `order_value` (support/benchProduct.ts)
+  }
   return sketch.encode();
 }
 
@@ -89,14 +91,7 @@ function stubbedReads(facts: number): Store {
   return reads as Store;
 }
 
-const end = Math.floor(Date.now() / DAY) * DAY;
-const request = {
-  range: { from: new Date(end - 30 * DAY), to: new Date(end) },
-  granularity: 'DAY' as const,
-  timeZone: 'Europe/Paris',
-  groupBy: ['product_id'],
-  sketchMeasures: ['order_value'],
-};
+const request = parisDayPercentilesRequest(end);
 
 const sizes = [100_000, 1_000_000];
 const runtimes = await Promise.all(
@@ -126,10 +121,11 @@ for (let round = 0; round < WARM_UP + ROUNDS; round++) {
 }
 await Promise.all(runtimes.map((runtime) => runtime.close()));
 
-const at = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * q))];
 console.log('| sketch fill as at | JS CPU per answer, median | quartiles |');
 console.log('|---|---:|---:|');
 sizes.forEach((facts, i) =>
-  console.log(`| ${facts.toLocaleString('en')} facts | ${at(cpu[i], 0.5).toFixed(2)} ms | ${at(cpu[i], 0.25).toFixed(2)}–${at(cpu[i], 0.75).toFixed(2)} ms |`),
+  console.log(
+    `| ${facts.toLocaleString('en')} facts | ${quantile(cpu[i], 0.5).toFixed(2)} ms | ${quantile(cpu[i], 0.25).toFixed(2)}–${quantile(cpu[i], 0.75).toFixed(2)} ms |`,
+  ),
 );
-console.log(`growth ×10 facts: ${(at(cpu[1], 0.5) / at(cpu[0], 0.5)).toFixed(2)}×`);
+console.log(`growth ×10 facts: ${(quantile(cpu[1], 0.5) / quantile(cpu[0], 0.5)).toFixed(2)}×`);

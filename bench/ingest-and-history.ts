@@ -37,6 +37,8 @@ import { PostgresStore } from '../subgraphs/kit/store/PostgresStore.js';
 import type { Store } from '../subgraphs/kit/store/Store.js';
 import { benchFact } from './support/benchFact.js';
 import { benchProduct } from './support/benchProduct.js';
+import { parisDayPercentilesRequest } from './support/parisDayPercentiles.js';
+import { quantile } from './support/quantile.js';
 
 const FINAL = Number(process.env.BENCH_FACTS ?? (process.env.BENCH_10M ? 10_000_000 : 1_000_000));
 const FIRST = Math.round(FINAL / 10);
@@ -63,8 +65,6 @@ const start = end - 90 * DAY;
 const fact = (n: number, time?: Date) => benchFact(n, end, time);
 
 const progress = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
-const quantile = (values: number[], q: number) => sorted(values)[Math.min(values.length - 1, Math.floor(values.length * q))];
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000).toLocaleString('en');
 
 /** One store under test: how to open it again on the same data, a raw-fact scan if it has one, cleanup. */
@@ -260,13 +260,7 @@ async function timeDistinct(runtime: DataProductRuntime, runs = 15): Promise<{ m
 
 /** p50/p95 of the order value per product and day over the last 30 days, in Europe/Paris days. */
 async function timePercentiles(runtime: DataProductRuntime, runs = 15): Promise<number> {
-  const request = {
-    range: { from: new Date(end - 30 * DAY), to: new Date(end) },
-    granularity: 'DAY' as const,
-    timeZone: 'Europe/Paris',
-    groupBy: ['product_id'],
-    sketchMeasures: ['order_value'],
-  };
+  const request = parisDayPercentilesRequest(end);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
