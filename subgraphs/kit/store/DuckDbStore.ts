@@ -103,18 +103,20 @@ export interface DuckDbStoreOptions {
    * Rollup delta rows (all rollups and grains) after which a compaction is queued behind the current
    * writes. Reads scan the delta rows of the grain they read beside the keyed rows, so this bounds what a
    * history query reads on top of its buckets: while more than this and a slice are pending, each slice
-   * folds up to twice `compactSliceRows` (`sliceLimit`), so a bulk load does not outrun the compaction.
-   * Larger values make ingestion cheaper per fact.
+   * folds up to twice `compactSliceRows` (`sliceLimit`), and past this and a double slice an apply waits
+   * for the running compaction's slices, so a bulk load does not outrun the compaction (the backlog stays
+   * under that bound and one apply's rows). Larger values make ingestion cheaper per fact.
    * @default 200_000
    */
   compactAfterRows?: number;
   /**
    * Most delta rows one background compaction slice folds (a slice always takes whole applies, so one
    * apply larger than this is a slice of its own). A background compaction folds the pending deltas in
-   * slices, each a short transaction of its own: an apply (or a read) that comes while it runs waits for
-   * one slice at most, never for the whole compaction. Smaller slices wait less and cost more in all
-   * (each slice scans the keyed tables it merges sketches into). Once a compaction has started, the next
-   * one follows it at once while a slice's worth is pending (`queueCompaction`).
+   * slices, each a short transaction of its own on a connection of its own: applies commit beside its
+   * slices (each side on a core of its own), and a read that comes while one runs waits for that slice at
+   * most, never for the whole compaction. Smaller slices let reads wait less and cost more in all (each
+   * slice scans the keyed tables it merges sketches into). Once a compaction has started, the next one
+   * follows it at once while a slice's worth is pending (`queueCompaction`).
    * @default 20_000
    */
   compactSliceRows?: number;
@@ -168,13 +170,17 @@ export interface DuckDbStoreOptions {
 }
 
 /**
- * The embedded `Store`: one DuckDB database, a connection for writes and one for queries. Each `apply` is one transaction whose writes
- * are set-based (appender into TEMP staging tables, then one `INSERT ... SELECT ... ON CONFLICT` per table),
- * so batches of thousands of facts cost a handful of statements.
+ * The embedded `Store`: one DuckDB database, with a connection for writes, one for queries and one for
+ * background compactions. Each `apply` is one transaction whose writes are set-based (appender into TEMP
+ * staging tables, then one `INSERT ... SELECT ... ON CONFLICT` per table), so batches of thousands of facts
+ * cost a handful of statements.
  *
  * A DuckDB connection runs one transaction at a time, so every write (apply, repair, retention) waits its
- * turn in an internal queue, and every query in another one on the query connection; concurrent callers
- * are safe. The projector runs inside the write turn: it must read state through the `StateReader` it is
+ * turn in an internal queue, every query in another one on the query connection, and every compaction
+ * slice and checkpoint in a third on the compactor; concurrent callers are safe. Applies append delta rows
+ * while slices fold older ones into the keyed tables, so the two never write the same rows; whatever
+ * rewrites keyed rows or the layout (repairs, retention, exports, `compact`, `init`) holds both the write
+ * and the compactor turn. The projector runs inside the write turn: it must read state through the `StateReader` it is
  * given and never write through the store itself, which would wait on itself forever.
  */
 export class DuckDbStore implements Store {
@@ -194,6 +200,18 @@ export class DuckDbStore implements Store {
   private readQueue: Promise<unknown> = Promise.resolve();
   private connection: DuckDBConnection | undefined;
   private reader: DuckDBConnection | undefined;
+  /**
+   * The connection background compactions fold deltas on, so that they run beside applies (each on a core
+   * of its own) instead of taking turns with them on the write connection. Its turns (`compactionTurn`)
+   * are taken by compaction slices, by checkpoints and by everything that folds every pending delta
+   * (`compactedTransaction`), which also holds the write turn.
+   */
+  private compactor: DuckDBConnection | undefined;
+  private compactQueue: Promise<unknown> = Promise.resolve();
+  /** The background compaction under way (`queueCompaction`): `close` waits for it. */
+  private compaction: Promise<void> | undefined;
+  /** Resolved (and replaced) whenever a compaction slice ends or a compaction stops: what held-back applies wait for. */
+  private sliceEnded = signal();
   private lockedDown = false;
   private sqlPort: (SqlViews & { close(): Promise<void> }) | undefined;
   /** Hashes of every stored fact key: the idempotency check without a primary key (see `KeyHashSet`). */
@@ -243,9 +261,11 @@ export class DuckDbStore implements Store {
     private readonly instance: DuckDBInstance,
     connection: DuckDBConnection,
     reader: DuckDBConnection,
+    compactor: DuckDBConnection,
   ) {
     this.connection = connection;
     this.reader = reader;
+    this.compactor = compactor;
   }
 
   /** Opens (or creates) the database. Call `init` before anything else. */
@@ -283,7 +303,9 @@ export class DuckDbStore implements Store {
     const connection = await instance.connect();
     registerSketchMergeFunctions(connection); // compactions merge sketches through them (duckDbSketchMerge.ts)
     if (lockDown) await lockDownDatabase(connection, lockDown.allowedDirectories);
-    const store = new DuckDbStore(instance, connection, await instance.connect());
+    const compactor = await instance.connect();
+    registerSketchMergeFunctions(compactor);
+    const store = new DuckDbStore(instance, connection, await instance.connect(), compactor);
     store.lockedDown = Boolean(lockDown);
     store.compactAfterRows = compactAfterRows;
     store.stateCache = stateCache;
@@ -300,29 +322,32 @@ export class DuckDbStore implements Store {
 
   async init(layout: StoreLayout): Promise<void> {
     assertLayout(layout);
-    await this.serialize(async (connection) => {
-      const built = await inTransaction(connection, async () => {
-        await initSchema(connection, layout);
-        // Projections new to a file that holds rows are filled before anything reads them.
-        return buildProjections(duckDbRepairSession(connection, new Set()), (rollup, grain) => rollupBucketRange(connection, rollup, grain), layout.rollups);
-      });
-      logBuiltProjections('DuckDbStore', built);
-      if (this.factKeys.size === 0) await loadFactKeys(connection, this.factKeys);
-      this.stateKeys = new DuckDbStateKeys(layout.states);
-      await this.stateKeys.load(connection);
-      const [[stored = null, newest = null] = []] = await readRows(connection, 'SELECT (SELECT watermark FROM meta), (SELECT max(time) FROM facts)');
-      const times = [stored, newest].filter((time) => time !== null).map(fromTimestamp);
-      this.committedWatermark = times.length === 0 ? null : new Date(Math.max(...times.map((time) => time.getTime())));
-      this.deltaSeq = 0;
-      this.pending.clear();
-      this.dayBacklog = { rows: 0, upTo: 0 };
-      this.derivedUpTo = 0;
-      this.dayFence = 0;
-      this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
-      this.derivedZones = new Map(layout.rollups.map((rollup) => [rollup.name, derivedZones(rollup, layout.rollups)]));
-      this.states = new Set(layout.states);
-      this.initialized = true;
+    // The compactor's turn too: a background slice must not fold into tables the new layout rebuilds.
+    await this.serialize((connection) => this.compactionTurn(() => this.initOn(connection, layout)));
+  }
+
+  private async initOn(connection: DuckDBConnection, layout: StoreLayout): Promise<void> {
+    const built = await inTransaction(connection, async () => {
+      await initSchema(connection, layout);
+      // Projections new to a file that holds rows are filled before anything reads them.
+      return buildProjections(duckDbRepairSession(connection, new Set()), (rollup, grain) => rollupBucketRange(connection, rollup, grain), layout.rollups);
     });
+    logBuiltProjections('DuckDbStore', built);
+    if (this.factKeys.size === 0) await loadFactKeys(connection, this.factKeys);
+    this.stateKeys = new DuckDbStateKeys(layout.states);
+    await this.stateKeys.load(connection);
+    const [[stored = null, newest = null] = []] = await readRows(connection, 'SELECT (SELECT watermark FROM meta), (SELECT max(time) FROM facts)');
+    const times = [stored, newest].filter((time) => time !== null).map(fromTimestamp);
+    this.committedWatermark = times.length === 0 ? null : new Date(Math.max(...times.map((time) => time.getTime())));
+    this.deltaSeq = 0;
+    this.pending.clear();
+    this.dayBacklog = { rows: 0, upTo: 0 };
+    this.derivedUpTo = 0;
+    this.dayFence = 0;
+    this.rollups = new Map(layout.rollups.map((rollup) => [rollup.name, rollup]));
+    this.derivedZones = new Map(layout.rollups.map((rollup) => [rollup.name, derivedZones(rollup, layout.rollups)]));
+    this.states = new Set(layout.states);
+    this.initialized = true;
   }
 
   async apply(facts: StoredFact[], project: Projector): Promise<ApplyResult> {
@@ -338,6 +363,7 @@ export class DuckDbStore implements Store {
     };
     return this.exclusive(async (connection) => {
       started();
+      await this.compactionCaughtUp();
       let raised: Date | null = null;
       let appended = 0;
       let derive = false;
@@ -557,9 +583,13 @@ export class DuckDbStore implements Store {
     await this.sqlPort?.close();
     // Writes drain before reads: a compaction still queued takes a read turn of its own.
     await settled(() => this.queue);
+    await settled(() => this.compaction ?? NOTHING_UNDER_WAY);
+    await settled(() => this.compactQueue);
     await settled(() => this.readQueue);
     if (!this.connection) return;
     this.reader?.closeSync();
+    this.compactor?.closeSync();
+    this.compactor = undefined;
     this.connection.closeSync();
     this.instance.closeSync();
     this.connection = undefined;
@@ -605,7 +635,12 @@ export class DuckDbStore implements Store {
    * One transaction that first folds the pending deltas into the keyed tables, then does `work`; the
    * pending count resets only once it commits (writes are serialized, so nothing adds deltas meanwhile).
    */
-  private async compactedTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+  private compactedTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+    // The compactor's turn too: no background slice folds (or checkpoints) beside it.
+    return this.compactionTurn(() => this.foldAllThen(connection, work));
+  }
+
+  private async foldAllThen<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
     const pending = this.pending.rows + this.dayBacklog.rows;
     // While deltas are folded, reads wait: DuckDB 1.5.6 let a read running beside the first compaction of
     // a fresh file see none of the deltas and none of the keyed rows (an empty history, reproduced in
@@ -650,10 +685,9 @@ export class DuckDbStore implements Store {
 
   /**
    * Starts a background compaction of the deltas pending now, unless one is running: slice after slice,
-   * each its own write turn, so applies queued meanwhile go between slices. Once it is done, the next one
-   * starts at once while a slice's worth (`compactSliceRows`) is pending: during a bulk load applies and
-   * slices take turns, so the rows applied while one compaction ran would otherwise wait for
-   * `compactAfterRows` more (the backlog a read merges was left at 217k rows after a 100k-fact bulk load
+   * each its own turn on the compactor, so applies commit beside them. Once it is done, the next one
+   * starts at once while a slice's worth (`compactSliceRows`) is pending: during a bulk load the rows
+   * applied while one compaction ran would otherwise wait for `compactAfterRows` more (the backlog a read merges was left at 217k rows after a 100k-fact bulk load
    * and 415k after 1M, issue #16). Less than a slice waits for the idle compaction or the next threshold,
    * so a live stream of single facts does not keep a compaction (and its day fold) running for a trickle.
    */
@@ -662,18 +696,26 @@ export class DuckDbStore implements Store {
     this.compactionQueued = true;
     const target = this.deltaSeq;
     const slices = async () => {
-      // `internal`: a compaction under way when `close` is called finishes first (close waits for it).
-      while (await this.serialize((connection) => this.compactSlice(connection, target), true)) await this.readsQuiet();
+      // A compaction under way when `close` is called finishes first (close waits for it).
+      for (;;) {
+        const more = await this.compactionTurn((compactor) => this.compactSlice(compactor, target)).finally(() => this.endSlice());
+        if (!more) return;
+        await this.readsQuiet();
+      }
     };
-    slices().then(
+    this.compaction = slices().then(
       () => {
         this.compactionQueued = false;
+        this.compaction = undefined;
+        this.endSlice();
         if (this.checkpoints.pending() !== null) this.armQuietCheckpoint(); // the quiet check its slices skipped
         if (this.pending.rows >= Math.min(this.compactAfterRows, this.compactSliceRows)) this.queueCompaction();
         else if (this.pending.rows + this.dayBacklog.rows > 0 && this.compactIdleMs > 0 && !this.idleTimer) this.armIdleCompaction();
       },
       (error: unknown) => {
         this.compactionQueued = false;
+        this.compaction = undefined;
+        this.endSlice();
         // A slice rolled back leaves its deltas pending (reads stay correct); the next compaction retries them.
         if (this.connection) this.onCompactionError(error);
       },
@@ -733,10 +775,9 @@ export class DuckDbStore implements Store {
 
   /**
    * Most rows the next slice folds: `compactSliceRows`, twice that while more than `compactAfterRows` and
-   * a slice are pending. Applies and slices take turns on the write connection and a slice folds about an
-   * apply's rows, so the turn of each compaction's day fold left one apply more pending (the backlog grew
-   * with the length of a bulk load, issue #16); a double slice while over the bound wins them back. An
-   * apply then waits for a double slice at most.
+   * a slice are pending. Each compaction's day fold is a slice that takes no apply's rows, so with slices
+   * of an apply's size the backlog grew with the length of a bulk load (issue #16); a double slice while
+   * over the bound wins them back (and `compactionCaughtUp` holds applies back past it).
    */
   private sliceLimit(): number {
     return this.pending.rows >= this.compactAfterRows + this.compactSliceRows ? 2 * this.compactSliceRows : this.compactSliceRows;
@@ -750,6 +791,37 @@ export class DuckDbStore implements Store {
   private derivedSource(layout: RollupLayout): RollupLayout | undefined {
     if (layout.projectionOf === undefined || this.derivedUpTo <= this.dayFence) return undefined;
     return this.rollups.get(layout.projectionOf);
+  }
+
+  /**
+   * Runs `task` on the compactor once every earlier compaction turn has settled: one transaction at a time
+   * there, as on the write connection. Refused once the store is closed.
+   */
+  private compactionTurn<T>(task: (compactor: DuckDBConnection) => Promise<T>): Promise<T> {
+    const run = this.compactQueue.then(() => {
+      if (!this.compactor) throw new Error('DuckDbStore is closed');
+      return task(this.compactor);
+    });
+    this.compactQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Backpressure for applies, which do not take turns with the compaction: while a compaction is under way
+   * and more deltas are pending than `compactAfterRows` and one of the largest slices (`sliceLimit`), an
+   * apply waits for its slices to end (holding the write turn, so the applies behind it wait too). Reads
+   * merge the pending deltas, so this bounds what they merge (about the bound and an apply's rows); below
+   * it applies and slices run at once. During a bulk load the slices are the slower side: the backlog
+   * reaches the bound and each apply then commits beside the next slice.
+   */
+  private async compactionCaughtUp(): Promise<void> {
+    const bound = this.compactAfterRows + 2 * this.compactSliceRows;
+    while (this.compaction && this.pending.rows > bound && !this.closeRequested) await this.sliceEnded.promise;
+  }
+
+  private endSlice(): void {
+    this.sliceEnded.resolve();
+    this.sliceEnded = signal();
   }
 
   /** `serialize` for everything but `init`, which must have run: the tables exist only after it. */
@@ -842,7 +914,9 @@ export class DuckDbStore implements Store {
     }
     this.checkpointPutOffSince = null;
     try {
-      await this.connection.run('CHECKPOINT');
+      // DuckDB refuses a checkpoint while any transaction is open: it takes the compactor's turn too.
+      const connection = this.connection;
+      await this.compactionTurn(() => connection.run('CHECKPOINT'));
       this.checkpoints.done();
     } catch (error) {
       this.onCompactionError(error);
@@ -882,6 +956,16 @@ async function inTransaction<T>(connection: DuckDBConnection, work: () => Promis
     await connection.run('ROLLBACK').catch(() => undefined); // a failed COMMIT has already rolled back
     throw error;
   }
+}
+
+/** What `settled` waits for when no compaction is under way: one promise, so that it sees the queue stop changing. */
+const NOTHING_UNDER_WAY: Promise<void> = Promise.resolve();
+
+/** A promise and the function that resolves it. */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
 }
 
 /** Waits until the queue `current()` returns stops changing: tasks queued while waiting are waited for too. */
