@@ -138,20 +138,22 @@ describe('DuckDbStore background compaction in slices', () => {
   });
 
   it('should commit an apply beside a running slice, not after it', async () => {
-    // One slice folds the whole backlog: 3,000 facts are 3,000 minute and up to 3,000 hour rows to upsert,
-    // against one fact's few rows for the apply that comes meanwhile.
-    const store = await openStore('beside', { compactAfterRows: 3_000, compactSliceRows: 3_000 });
-    await store.apply(orders(3_000, 60), projectOrders);
-    // That apply reached compactAfterRows: a one-slice compaction of its 3,000 rows has started.
+    // One slice folds the whole backlog: 8,000 facts are 8,000 minute and up to 8,000 hour rows to upsert,
+    // against one fact's few rows for the apply that comes meanwhile. No checkpoint comes due: one takes the
+    // compactor's turn from the write queue (DuckDB refuses it beside an open transaction), so the apply
+    // would wait for it and it for the slice.
+    const store = await openStore('beside', { compactAfterRows: 8_000, compactSliceRows: 8_000, checkpointThreshold: '1GB' });
+    await store.apply(orders(8_000, 60), projectOrders);
+    // That apply reached compactAfterRows: a one-slice compaction of its 8,000 rows has started.
     await store.apply(orders(1, 61), projectOrders);
 
-    // The slice has not committed yet (it would have taken its 3,000 rows off the backlog): the apply did
+    // The slice has not committed yet (it would have taken its 8,000 rows off the backlog): the apply did
     // not wait for it. Before, the slice held the write turn and the apply committed after it.
-    expect(store.pendingDeltaRows).toBe(3_001);
+    expect(store.pendingDeltaRows).toBe(8_001);
     const deadline = Date.now() + 10_000;
     while (store.pendingDeltaRows > 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(store.pendingDeltaRows).toBe(1);
-    await expectReadsMatch(store, [...orders(3_000, 60), ...orders(1, 61)]);
+    await expectReadsMatch(store, [...orders(8_000, 60), ...orders(1, 61)]);
   });
 
   it('should keep states, duplicates and rollups exact when applies of new and re-posted facts commit beside slices', async () => {
