@@ -180,8 +180,8 @@ export interface DuckDbStoreOptions {
  * slice and checkpoint in a third on the compactor; concurrent callers are safe. Applies append delta rows
  * while slices fold older ones into the keyed tables, so the two never write the same rows; whatever
  * rewrites keyed rows or the layout (repairs, retention, exports, `compact`, `init`) holds both the write
- * and the compactor turn. The projector runs inside the write turn: it must read state through the `StateReader` it is
- * given and never write through the store itself, which would wait on itself forever.
+ * and the compactor turn. The projector runs inside the write turn: it must read state through the
+ * `StateReader` it is given and never write through the store itself, which would wait on itself forever.
  */
 export class DuckDbStore implements Store {
   private rollups = new Map<string, RollupLayout>();
@@ -208,7 +208,7 @@ export class DuckDbStore implements Store {
    */
   private compactor: DuckDBConnection | undefined;
   private compactQueue: Promise<unknown> = Promise.resolve();
-  /** The background compaction under way (`queueCompaction`): `close` waits for it. */
+  /** The background compaction under way (`queueCompaction`), until it ends: `close` waits for it. */
   private compaction: Promise<void> | undefined;
   /** Resolved (and replaced) whenever a compaction slice ends or a compaction stops: what held-back applies wait for. */
   private sliceEnded = signal();
@@ -235,7 +235,6 @@ export class DuckDbStore implements Store {
   private dayFence = 0;
   /** The zones of the zone-day tables derived from each declared rollup (their day starts go beside derived rows). */
   private derivedZones = new Map<string, string[]>();
-  private compactionQueued = false;
   /** Reads queued or running, and when the last one ended: compaction slices let reads in a row go first (`readsQuiet`). */
   private readsInFlight = 0;
   private lastReadAt = 0;
@@ -583,7 +582,7 @@ export class DuckDbStore implements Store {
     await this.sqlPort?.close();
     // Writes drain before reads: a compaction still queued takes a read turn of its own.
     await settled(() => this.queue);
-    await settled(() => this.compaction ?? NOTHING_UNDER_WAY);
+    await this.compaction?.catch(() => undefined); // none starts once close is requested
     await settled(() => this.compactQueue);
     await settled(() => this.readQueue);
     if (!this.connection) return;
@@ -687,13 +686,12 @@ export class DuckDbStore implements Store {
    * Starts a background compaction of the deltas pending now, unless one is running: slice after slice,
    * each its own turn on the compactor, so applies commit beside them. Once it is done, the next one
    * starts at once while a slice's worth (`compactSliceRows`) is pending: during a bulk load the rows
-   * applied while one compaction ran would otherwise wait for `compactAfterRows` more (the backlog a read merges was left at 217k rows after a 100k-fact bulk load
-   * and 415k after 1M, issue #16). Less than a slice waits for the idle compaction or the next threshold,
+   * applied while one compaction ran would otherwise wait for `compactAfterRows` more (the backlog a read
+   * merges was left at 217k rows after a 100k-fact bulk load and 415k after 1M, issue #16). Less than a slice waits for the idle compaction or the next threshold,
    * so a live stream of single facts does not keep a compaction (and its day fold) running for a trickle.
    */
   private queueCompaction(): void {
-    if (this.compactionQueued || !this.connection || this.closeRequested) return;
-    this.compactionQueued = true;
+    if (this.compaction || !this.connection || this.closeRequested) return;
     const target = this.deltaSeq;
     const slices = async () => {
       // A compaction under way when `close` is called finishes first (close waits for it).
@@ -705,7 +703,6 @@ export class DuckDbStore implements Store {
     };
     this.compaction = slices().then(
       () => {
-        this.compactionQueued = false;
         this.compaction = undefined;
         this.endSlice();
         if (this.checkpoints.pending() !== null) this.armQuietCheckpoint(); // the quiet check its slices skipped
@@ -713,7 +710,6 @@ export class DuckDbStore implements Store {
         else if (this.pending.rows + this.dayBacklog.rows > 0 && this.compactIdleMs > 0 && !this.idleTimer) this.armIdleCompaction();
       },
       (error: unknown) => {
-        this.compactionQueued = false;
         this.compaction = undefined;
         this.endSlice();
         // A slice rolled back leaves its deltas pending (reads stay correct); the next compaction retries them.
@@ -893,7 +889,7 @@ export class DuckDbStore implements Store {
    * at the quiet threshold would checkpoint a backlog several times; the quiet check follows it instead).
    */
   private writesQuiet(): boolean {
-    return this.compactIdleMs > 0 && this.appliesInFlight === 0 && !this.compactionQueued && performance.now() - this.lastApplyEndedAt >= this.compactIdleMs;
+    return this.compactIdleMs > 0 && this.appliesInFlight === 0 && !this.compaction && performance.now() - this.lastApplyEndedAt >= this.compactIdleMs;
   }
 
   /**
@@ -957,9 +953,6 @@ async function inTransaction<T>(connection: DuckDBConnection, work: () => Promis
     throw error;
   }
 }
-
-/** What `settled` waits for when no compaction is under way: one promise, so that it sees the queue stop changing. */
-const NOTHING_UNDER_WAY: Promise<void> = Promise.resolve();
 
 /** A promise and the function that resolves it. */
 function signal(): { promise: Promise<void>; resolve: () => void } {
