@@ -1,4 +1,5 @@
-import { byteaArray, numberArray, textArray, timestampArray } from '../../subgraphs/kit/store/postgresArrayLiteral.js';
+import { byteaArray, epochMsArray, numberArray, textArray } from '../../subgraphs/kit/store/postgresArrayLiteral.js';
+import { epochMsToTimestamptz } from '../../subgraphs/kit/store/postgresSql.js';
 import { describeIfPostgres, queryPostgres } from '../support/postgresAvailable.js';
 
 /** Sends one literal as a parameter cast as the rollup statements cast it, and returns what PostgreSQL read. */
@@ -28,10 +29,17 @@ describeIfPostgres('postgresArrayLiteral', () => {
     ]);
   });
 
-  it('should send timestamps in UTC to the millisecond', async () => {
-    const dates = [new Date(Date.UTC(2026, 2, 29, 1, 0, 0, 7)), new Date(0)];
-    const read = await roundTrip<Date>(timestampArray(dates), 'timestamptz[]');
-    expect(read.map((date) => date.getTime())).toEqual(dates.map((date) => date.getTime()));
+  it('should send timestamps as epoch milliseconds that come back exact to the millisecond, before 1970 too', async () => {
+    const dates = [new Date(Date.UTC(2026, 2, 29, 1, 0, 0, 7)), new Date(0), new Date(Date.UTC(1969, 11, 31, 23, 59, 59, 999)), new Date(8.64e15 - 1)];
+    const rows = await queryPostgres<{ value: Date }>(
+      `SELECT ${epochMsToTimestamptz('ms')} AS value FROM unnest($1::bigint[]) WITH ORDINALITY AS k(ms, n) ORDER BY n`,
+      [epochMsArray(dates)],
+    );
+    expect(rows.map((row) => row.value.getTime())).toEqual(dates.map((date) => date.getTime()));
+  });
+
+  it('should refuse an invalid date rather than store garbage', () => {
+    expect(() => epochMsArray([new Date(0), new Date(Number.NaN)])).toThrow('invalid timestamp');
   });
 
   it('should send bytes exactly, empty and absent ones included', async () => {

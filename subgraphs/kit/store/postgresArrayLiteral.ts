@@ -1,5 +1,3 @@
-import { timestampParam } from './postgresSql.js';
-
 /*
  * Array parameters as PostgreSQL array literals (`{...}`), built here in one pass per column. The driver
  * builds the same text from a JS array, element by element through its generic value conversion and two
@@ -30,10 +28,17 @@ export function textArray(values: readonly string[]): string {
   return `${out}}`;
 }
 
-/** `timestamptz[]` as ISO strings with `Z` (see `timestampParam`). */
-export function timestampArray(values: readonly Date[]): string {
+/**
+ * `bigint[]` of milliseconds since the epoch (see `epochMsToTimestamptz`). Throws on an invalid Date rather
+ * than storing garbage, as `timestampParam` does.
+ */
+export function epochMsArray(values: readonly Date[]): string {
   let out = '{';
-  for (let i = 0; i < values.length; i++) out += (i === 0 ? '"' : ',"') + timestampParam(values[i]) + '"';
+  for (let i = 0; i < values.length; i++) {
+    const ms = values[i] instanceof Date ? values[i].getTime() : NaN;
+    if (!Number.isFinite(ms)) throw new Error(`invalid timestamp: ${String(values[i])}`);
+    out += (i === 0 ? '' : ',') + ms;
+  }
   return `${out}}`;
 }
 

@@ -141,7 +141,7 @@ export const raiseWatermarkSql = (names: SchemaNames): string =>
  * other: incoming sums are never NULL (an absent sum is sent as 0), a stored one may be (a column added by
  * migration); LEAST/GREATEST already skip NULLs in PostgreSQL.
  *
- * Parameters: `$1` buckets, one text array per dimension, one double array per measure, then one bytea
+ * Parameters: `$1` buckets (`bigint` epoch milliseconds), one text array per dimension, one double array per measure, then one bytea
  * array per sketch column (the batch's encoded sketches). Rows are locked in key order by the statement's
  * own `ORDER BY` (bytes, like every other write; see postgresWrites.ts), so the caller need not sort them.
  *
@@ -158,18 +158,19 @@ export function upsertRollupSql(names: SchemaNames, layout: RollupLayout, grain:
   const sketches = Object.keys(layout.sketches ?? {}).map(ident);
   const all = ['bucket', ...layout.dimensions.map(ident), ...columns.map(ident), ...sketches].join(', ');
   const arrays = [
-    '$1::timestamptz[]',
+    '$1::bigint[]',
     ...layout.dimensions.map((_, i) => `$${i + 2}::text[]`),
     ...columns.map((_, i) => `$${i + 2 + layout.dimensions.length}::double precision[]`),
     ...sketches.map((_, i) => `$${i + 2 + layout.dimensions.length + columns.length}::bytea[]`),
   ];
   const aliases = ['b', ...layout.dimensions.map((_, i) => `d${i}`), ...columns.map((_, i) => `c${i}`), ...sketches.map((_, i) => `s${i}`)];
-  const order = ['b', ...layout.dimensions.map((_, i) => `d${i} COLLATE "C"`)].join(', ');
+  const order = ['k.b', ...layout.dimensions.map((_, i) => `k.d${i} COLLATE "C"`)].join(', ');
+  const selected = [epochMsToTimestamptz('k.b'), ...aliases.slice(1).map((alias) => `k.${alias}`)].join(', ');
   const sets = columns.map((column) => `${ident(column)} = ${mergeSql(layout.columns[column], `t.${ident(column)}`, `EXCLUDED.${ident(column)}`)}`);
   if (sets.length === 0 && sketches.length > 0) sets.push(`${sketches[0]} = t.${sketches[0]}`);
   const action = sets.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${sets.join(', ')}`;
   const insert = `INSERT INTO ${names.rollup(layout.name, grain)} AS t (${all})
-    SELECT * FROM unnest(${arrays.join(', ')}) AS k(${aliases.join(', ')}) ORDER BY ${order}
+    SELECT ${selected} FROM unnest(${arrays.join(', ')}) AS k(${aliases.join(', ')}) ORDER BY ${order}
     ON CONFLICT (${rollupKey(layout)}) ${action}`;
   if (sketches.length === 0) return insert;
   const key = ['bucket', ...layout.dimensions.map(ident)];
@@ -180,9 +181,9 @@ export function upsertRollupSql(names: SchemaNames, layout: RollupLayout, grain:
 
 /** Rows as arrays: the key columns (`$1` buckets, then one array per dimension) unnested as k(b, d0, d1...). */
 function keyArrays(layout: RollupLayout): { arrays: string[]; names: string[]; match: string } {
-  const arrays = ['$1::timestamptz[]', ...layout.dimensions.map((_, i) => `$${i + 2}::text[]`)];
+  const arrays = ['$1::bigint[]', ...layout.dimensions.map((_, i) => `$${i + 2}::text[]`)];
   const names = ['b', ...layout.dimensions.map((_, i) => `d${i}`)];
-  const match = ['t.bucket = k.b', ...layout.dimensions.map((d, i) => `t.${ident(d)} = k.d${i}`)].join(' AND ');
+  const match = [`t.bucket = ${epochMsToTimestamptz('k.b')}`, ...layout.dimensions.map((d, i) => `t.${ident(d)} = k.d${i}`)].join(' AND ');
   return { arrays, names, match };
 }
 
@@ -204,6 +205,16 @@ function mergeSql(kind: MergeKind, current: string, incoming: string): string {
 
 /** SQL aggregate of a merge kind, for bucket queries and grain backfills. */
 export const AGGREGATE: Readonly<Record<MergeKind, string>> = { sum: 'sum', min: 'min', max: 'max' };
+
+/**
+ * A `timestamptz` from milliseconds since the epoch (a `bigint`): rollup buckets travel as such numbers
+ * (`epochMsArray`), cheaper to write in JavaScript and to parse in the server than ISO text. PostgreSQL
+ * multiplies an interval in double precision, exact only below 2^53 microseconds (the year 2255), so the
+ * value is split into whole hours and the milliseconds left, each product exact: every millisecond JavaScript
+ * can hold comes back as it was. Hours are not days, so the session's time zone plays no part.
+ */
+export const epochMsToTimestamptz = (column: string): string =>
+  `(timestamptz 'epoch' + (${column} / 3600000) * interval '1 hour' + (${column} % 3600000) * interval '1 millisecond')`;
 
 /** A timestamptz parameter: ISO with `Z`. Throws on an invalid Date rather than storing garbage. */
 export function timestampParam(date: Date): string {

@@ -1,8 +1,8 @@
 import type { PoolClient } from 'pg';
 import { STORED_GRAINS, type RollupLayout, type StateRow, type StateWrite, type StoredFact, type StoredGrain } from './Store.js';
-import { mergeStoredSketches, sketchRowKey, type SketchRow } from './sketchRows.js';
-import { byteaArray, numberArray, textArray, timestampArray } from './postgresArrayLiteral.js';
-import type { MergedRollupTable } from './mergeRollupDeltas.js';
+import { mergeStoredBytes, sketchColumns, sketchRowKey, type SketchRow } from './sketchRows.js';
+import { byteaArray, epochMsArray, numberArray, textArray } from './postgresArrayLiteral.js';
+import type { MergedRollupRow, MergedRollupTable } from './mergeRollupDeltas.js';
 import {
   insertFactsSql,
   lockStateKeysSql,
@@ -95,7 +95,7 @@ export async function upsertRollups(client: PoolClient, names: SchemaNames, tabl
       const { rows: stored } = await client.query<unknown[]>({
         text: sql,
         values: [
-          timestampArray(chunk.map((row) => row.bucket)),
+          epochMsArray(chunk.map((row) => row.bucket)),
           ...layout.dimensions.map((_, d) => textArray(chunk.map((row) => row.dims[d]))),
           ...absent.map((fallback, c) => numberArray(chunk.map((row) => row.values[c] ?? fallback))),
           ...encoded.map(byteaArray),
@@ -103,13 +103,45 @@ export async function upsertRollups(client: PoolClient, names: SchemaNames, tabl
         rowMode: 'array',
       });
       if (sketchCount > 0 && stored.length > 0) {
-        const before = stored.map((row) => decodeSketchRow(row, layout.dimensions.length));
-        const existed = new Set(before.map((row) => sketchRowKey(row.bucket, row.dims)));
-        const touched = chunk.filter((row) => row.sketches?.some(Boolean) && existed.has(sketchRowKey(row.bucket, row.dims)));
-        await writeSketchRows(client, names, layout, grain, mergeStoredSketches(layout, touched, before));
+        const merged = mergeReturnedSketches(layout, chunk, encoded, stored);
+        if (merged.length > 0) await writeSketchRows(client, names, layout, grain, merged);
       }
     }
   }
+}
+
+/**
+ * The sketches to write back over the rows that existed (`stored`, as the upsert returned them): each
+ * stored sketch merged with the batch's, from their bytes (`mergeStoredBytes`: the same bytes as decoding,
+ * merging and encoding, without a sketch built per part). A column the batch did not touch keeps its
+ * stored value; a row whose every incoming sketch is absent is not written. Fails closed on a returned row
+ * the batch does not hold, which the upsert cannot return.
+ */
+function mergeReturnedSketches(
+  layout: RollupLayout,
+  chunk: readonly MergedRollupRow[],
+  encoded: readonly (Uint8Array | null)[][],
+  stored: readonly unknown[][],
+): SketchRow[] {
+  const kinds = sketchColumns(layout).map(([, kind]) => kind);
+  const indexByKey = new Map<string, number>();
+  for (let i = 0; i < chunk.length; i++) indexByKey.set(sketchRowKey(chunk[i].bucket, chunk[i].dims), i);
+  const writes: SketchRow[] = [];
+  for (const returned of stored) {
+    const before = decodeSketchRow(returned, layout.dimensions.length);
+    const index = indexByKey.get(sketchRowKey(before.bucket, before.dims));
+    if (index === undefined)
+      throw new Error(`rollup ${layout.name}: the upsert returned a row the batch does not hold (${before.bucket.toISOString()}, ${before.dims.join(', ')})`);
+    if (!encoded.some((column) => column[index] !== null)) continue;
+    const sketches = kinds.map((kind, s) => {
+      const incoming = encoded[s][index];
+      const old = before.sketches[s];
+      if (!incoming) return old;
+      return old ? mergeStoredBytes(kind, [old, incoming]) : incoming;
+    });
+    writes.push({ bucket: before.bucket, dims: before.dims, sketches });
+  }
+  return writes;
 }
 
 export function decodeSketchRow(row: unknown[], dimensions: number): SketchRow {
@@ -134,7 +166,7 @@ export async function writeSketchRows(
   for (let start = 0; start < rows.length; start += CHUNK) {
     const chunk = rows.slice(start, start + CHUNK);
     await client.query(sql, [
-      timestampArray(chunk.map((row) => row.bucket)),
+      epochMsArray(chunk.map((row) => row.bucket)),
       ...layout.dimensions.map((_, d) => textArray(chunk.map((row) => row.dims[d]))),
       ...Object.keys(layout.sketches ?? {}).map((_, c) => byteaArray(chunk.map((row) => row.sketches[c]))),
     ]);

@@ -23,8 +23,19 @@ export function sketchColumns(layout: RollupLayout): Array<[column: string, kind
   return Object.entries(layout.sketches ?? {});
 }
 
-/** The identity of a row: bucket and dimension values (NUL cannot occur in a number). */
-export const sketchRowKey = (bucket: Date, dims: readonly string[]): string => JSON.stringify([bucket.getTime(), ...dims]);
+/**
+ * The identity of a row: bucket and dimension values, joined by NUL (which cannot occur in a number, and
+ * which facts may not hold). Dimension values with a NUL anyway take the JSON form, which begins with `[`
+ * where the joined one begins with a digit or `-`, so no two rows share a key either way.
+ */
+export function sketchRowKey(bucket: Date, dims: readonly string[]): string {
+  let key = String(bucket.getTime());
+  for (const dim of dims) {
+    if (dim.includes('\u0000')) return JSON.stringify([bucket.getTime(), ...dims]);
+    key += `\u0000${dim}`;
+  }
+  return key;
+}
 
 /**
  * What to write for the merged rows that carry sketches: each incoming sketch merged into the stored one;
