@@ -25,9 +25,11 @@
  *
  * Progress goes to stderr, the tables to stdout.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { InProcessBus } from '../subgraphs/kit/bus/InProcessBus.js';
@@ -39,6 +41,7 @@ import { benchFact } from './support/benchFact.js';
 import { benchProduct } from './support/benchProduct.js';
 import { parisDayPercentilesRequest } from './support/parisDayPercentiles.js';
 import { quantile } from './support/quantile.js';
+import type { ReplicaWriterResult, ReplicaWriterTask } from './support/replicaWriter.js';
 
 const FINAL = Number(process.env.BENCH_FACTS ?? (process.env.BENCH_10M ? 10_000_000 : 1_000_000));
 const FIRST = Math.round(FINAL / 10);
@@ -71,8 +74,8 @@ const rate = (n: number, ms: number) => Math.round((n / ms) * 1000).toLocaleStri
 interface Subject {
   name: string;
   open(): Promise<Store>;
-  /** Whether two runtimes may open it at once, as replicas of one product (PostgreSQL). */
-  replicas: boolean;
+  /** Where replicas of one product open it, each in a process of its own (PostgreSQL); null: no replicas. */
+  replicaTarget: { url: string; schema: string } | null;
   /** Facts already in the store (a reused file), so sizes it holds are measured without ingesting. */
   factsHeld?(): Promise<number>;
   rawScan?(): Promise<{ ms: number; orders: number; customers: number }>;
@@ -86,7 +89,7 @@ function duckDbSubject(kept: string | null): Subject {
   return {
     name: 'DuckDB (file)',
     open: () => DuckDbStore.open({ path: file, threads: DUCKDB_THREADS }),
-    replicas: false,
+    replicaTarget: null,
     async factsHeld() {
       if (!existsSync(file)) return 0;
       const instance = await DuckDBInstance.create(file);
@@ -148,7 +151,7 @@ async function postgresSubject(): Promise<Subject | null> {
   return {
     name: 'PostgreSQL',
     open: () => PostgresStore.open({ url: POSTGRES_URL, schema }),
-    replicas: true,
+    replicaTarget: { url: POSTGRES_URL, schema },
     async rawScan() {
       const sql = `SELECT date_trunc('day', "time", 'UTC') AS day, count(*) AS orders, sum((data->>'quantity')::float8) AS units
                    FROM ${schema}.facts WHERE type = 'OrderPlaced' AND "time" >= to_timestamp(${start / 1000}) AND "time" < to_timestamp(${end / 1000}) GROUP BY 1`;
@@ -302,19 +305,54 @@ async function concurrentSingles(runtime: DataProductRuntime, firstId: number, c
 }
 
 /**
- * Two runtimes on the same store (replicas of one product) ingest disjoint facts in batches at the same
- * time, into rollup rows and state keys both touch: the rate with row locks contended.
+ * Two replicas of the product on the same store, each in a process of its own as in production
+ * (`support/replicaWriter.ts`), ingest disjoint facts in batches at the same time, into rollup rows and
+ * state keys both touch: the rate with row locks contended. Timed from the moment both are open and warm
+ * (one batch each) and told to go until both are done; the CPU figure is the two processes' own (not the server's).
  */
-async function twoReplicas(subject: Subject, firstId: number, count: number): Promise<number> {
-  progress(`${subject.name}: two replicas writing ${count.toLocaleString('en')} facts`);
-  const replicas = [await open(subject), await open(subject)];
+async function twoReplicas(target: { url: string; schema: string }, firstId: number, count: number): Promise<{ ms: number; cpuMs: number }> {
+  progress(`two replicas (separate processes) writing ${count.toLocaleString('en')} facts`);
   const half = Math.floor(count / 2);
-  const t = performance.now();
-  await Promise.all(replicas.map((runtime, i) => bulkIngest(runtime, firstId + i * half, firstId + (i + 1) * half)));
-  const ms = performance.now() - t;
-  await Promise.all(replicas.map((runtime) => runtime.close()));
-  progress(`  two replicas: ${rate(2 * half, ms)} facts/s`);
-  return ms;
+  const writers = [0, 1].map((i) => {
+    const task: ReplicaWriterTask = {
+      ...target,
+      from: firstId + i * half,
+      to: firstId + (i + 1) * half,
+      end,
+      batch: BATCH,
+      warmFrom: firstId + 2 * half + i * BATCH,
+    };
+    return fork(fileURLToPath(new URL('./support/replicaWriter.ts', import.meta.url)), [JSON.stringify(task)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+  });
+  const outcome = (writer: ChildProcess) =>
+    new Promise<ReplicaWriterResult>((resolve, reject) => {
+      writer.on('message', (message) => {
+        if (typeof message === 'object') resolve(message as ReplicaWriterResult);
+      });
+      writer.once('exit', (code) => reject(new Error(`a replica writer exited with code ${code} before it answered`)));
+    });
+  try {
+    const ready = writers.map(
+      (writer) =>
+        new Promise<void>((resolve, reject) => {
+          writer.on('message', (message) => message === 'ready' && resolve());
+          writer.once('exit', (code) => reject(new Error(`a replica writer exited with code ${code} before it was ready`)));
+        }),
+    );
+    await Promise.all(ready);
+    const results = writers.map(outcome);
+    const t = performance.now();
+    for (const writer of writers) writer.send('go');
+    const answers = await Promise.all(results);
+    const ms = performance.now() - t;
+    const cpuMs = answers.reduce((sum, answer) => sum + answer.cpuMs, 0);
+    progress(`  two replicas: ${rate(2 * half, ms)} facts/s, their processes' CPU ${Math.round((cpuMs * 1000) / (2 * half))} µs per fact`);
+    return { ms, cpuMs };
+  } finally {
+    for (const writer of writers) if (writer.exitCode === null) writer.kill();
+  }
 }
 
 /** Medians of the four timed queries, ms. */
@@ -397,8 +435,8 @@ interface Figures {
     distinctError: number | null;
     raw: number | null;
   }>;
-  /** Bulk rate with two replicas writing disjoint facts at once (stores that allow replicas). */
-  replicasMs: number | null;
+  /** Bulk rate with two replicas (processes) writing disjoint facts at once (stores that allow replicas). */
+  replicas: { ms: number; cpuMs: number } | null;
   /** Null with one size only. */
   flatness: Flatness | null;
   latency: { p50: number; p99: number };
@@ -470,8 +508,8 @@ async function measure(subject: Subject, baseline: () => Promise<Subject | null>
   const unbatchedMs = await concurrentSingles(runtime, next + SINGLE + CONCURRENT, UNBATCHED);
   progress(`  one transaction each: ${rate(UNBATCHED, unbatchedMs)} facts/s`);
   await runtime.close();
-  const replicasMs = subject.replicas ? await twoReplicas(subject, next + SINGLE + CONCURRENT + UNBATCHED, REPLICA_FACTS) : null;
-  return { store: subject.name, sizes, flatness: flat, latency, batchedMs, unbatchedMs, replicasMs };
+  const replicas = subject.replicaTarget ? await twoReplicas(subject.replicaTarget, next + SINGLE + CONCURRENT + UNBATCHED, REPLICA_FACTS) : null;
+  return { store: subject.name, sizes, flatness: flat, latency, batchedMs, unbatchedMs, replicas };
 }
 
 const results: Figures[] = [];
@@ -522,12 +560,12 @@ for (const r of results) {
 }
 table.push(
   '',
-  `| store | single fact → change event p50 | p99 | concurrent single-fact requests (200 in flight), micro-batched | one transaction each | bulk, two replicas writing |`,
+  `| store | single fact → change event p50 | p99 | concurrent single-fact requests (200 in flight), micro-batched | one transaction each | bulk, two replicas (processes) writing (their CPU per fact) |`,
   '|---|---:|---:|---:|---:|---:|',
 );
 for (const r of results) {
   table.push(
-    `| ${r.store} | ${r.latency.p50.toFixed(1)} ms | ${r.latency.p99.toFixed(1)} ms | ${rate(CONCURRENT, r.batchedMs)} facts/s | ${rate(UNBATCHED, r.unbatchedMs)} facts/s | ${r.replicasMs === null ? '—' : `${rate(2 * Math.floor(REPLICA_FACTS / 2), r.replicasMs)} facts/s`} |`,
+    `| ${r.store} | ${r.latency.p50.toFixed(1)} ms | ${r.latency.p99.toFixed(1)} ms | ${rate(CONCURRENT, r.batchedMs)} facts/s | ${rate(UNBATCHED, r.unbatchedMs)} facts/s | ${r.replicas === null ? '—' : `${rate(2 * Math.floor(REPLICA_FACTS / 2), r.replicas.ms)} facts/s (${Math.round((r.replicas.cpuMs * 1000) / (2 * Math.floor(REPLICA_FACTS / 2)))} µs)`} |`,
   );
 }
 console.log(table.join('\n'));
