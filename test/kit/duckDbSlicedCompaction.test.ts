@@ -5,6 +5,7 @@
  * the end result (rollups, states, duplicates) is what a fresh ingestion of the same facts gives.
  * Expectations come from the fixtures' deltas or a second store.
  */
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDbStore, type DuckDbStoreOptions } from '../../subgraphs/kit/store/DuckDbStore.js';
 import { DistinctSketch } from '../../subgraphs/kit/sketches/DistinctSketch.js';
@@ -57,6 +58,11 @@ const QUERIES: BucketQuery[] = (['minute', 'hour', 'day'] as StoredGrain[]).flat
 async function expectReadsMatch(store: DuckDbStore, facts: StoredFact[]): Promise<void> {
   const deltas = facts.flatMap(orderDeltas);
   for (const q of QUERIES) expect(await store.queryBuckets(q)).toEqual(expectedRows(deltas, q));
+}
+
+/** The size of a database file's write-ahead log (0 when there is none: everything is checkpointed). */
+function walBytes(file: string): number {
+  return existsSync(`${file}.wal`) ? statSync(`${file}.wal`).size : 0;
 }
 
 /** An orders rollup with a distinct-customers sketch and a projection over region (plus the ungrouped one). */
@@ -154,6 +160,39 @@ describe('DuckDbStore background compaction in slices', () => {
     while (store.pendingDeltaRows > 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(store.pendingDeltaRows).toBe(1);
     await expectReadsMatch(store, [...orders(8_000, 60), ...orders(1, 61)]);
+  });
+
+  it('should commit an apply beside a running slice while a checkpoint is due, and checkpoint after the slice', async () => {
+    // As above, but the first apply leaves a log past the threshold. A checkpoint needs the compactor's turn
+    // (DuckDB refuses it beside an open transaction): taken from the write queue it waited for the slice,
+    // and the apply behind it for both. It now waits for the slice's end and takes both turns there.
+    const file = join(temp.dir, 'beside-checkpoint.duckdb');
+    const store = await openStore('beside-checkpoint', { compactAfterRows: 8_000, compactSliceRows: 8_000, checkpointThreshold: '1KB', checkpointLogRatio: 0 });
+    await store.apply(orders(8_000, 70), projectOrders);
+    await store.apply(orders(1, 71), projectOrders);
+    expect(store.pendingDeltaRows).toBe(8_001);
+
+    const deadline = Date.now() + 10_000;
+    while ((store.pendingDeltaRows > 1 || walBytes(file) > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(store.pendingDeltaRows).toBe(1);
+    expect(walBytes(file)).toBe(0); // checkpointed at the end of the slices, with no write after them
+    await expectReadsMatch(store, [...orders(8_000, 70), ...orders(1, 71)]);
+  });
+
+  it('should let a live apply past a bulk apply that backpressure holds back', async () => {
+    // Backpressure bound: 2,000 + 2 × 2,000 = 6,000 pending rows (twice that for a live apply of a few
+    // facts). 8,000 pending while their one-slice compaction runs hold a bulk apply back, not a live one.
+    const store = await openStore('live-lane', { compactAfterRows: 2_000, compactSliceRows: 2_000, checkpointThreshold: '1GB' });
+    await store.apply(orders(8_000, 80), projectOrders);
+    expect(store.pendingDeltaRows).toBe(8_000);
+
+    const committed: string[] = [];
+    const bulk = store.apply(orders(2_000, 81), projectOrders).then(() => committed.push('bulk'));
+    const live = store.apply(orders(1, 82), projectOrders).then(() => committed.push('live'));
+    await Promise.all([bulk, live]);
+    // Before, the bulk apply waited for the slice holding the write turn, and the live one behind it.
+    expect(committed).toEqual(['live', 'bulk']);
+    await expectReadsMatch(store, [...orders(8_000, 80), ...orders(2_000, 81), ...orders(1, 82)]);
   });
 
   it('should keep states, duplicates and rollups exact when applies of new and re-posted facts commit beside slices', async () => {

@@ -354,15 +354,23 @@ export class DuckDbStore implements Store {
     if (batch.candidates.length === 0) return { applied: [], duplicates: [], projection: emptyProjection() };
 
     this.appliesInFlight++;
-    this.appliesWaiting++;
-    let waiting = true;
+    let waiting = false;
     const started = () => {
       if (waiting) this.appliesWaiting--;
       waiting = false;
     };
-    return this.exclusive(async (connection) => {
+    const enter = <T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> => {
+      this.appliesWaiting++;
+      waiting = true;
+      return this.exclusive(task);
+    };
+    // Backpressure before the write turn, not in it: a turn held while waiting for slices held up every
+    // apply queued behind it (a live fact behind a bulk batch waited for a slice) and the checkpoint a
+    // slice's end takes. With none to wait for, the apply joins the queue at once, in call order.
+    const turn = <T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> =>
+      this.heldBack(batch.candidates.length) ? this.compactionCaughtUp(batch.candidates.length).then(() => enter(task)) : enter(task);
+    return turn(async (connection) => {
       started();
-      await this.compactionCaughtUp();
       let raised: Date | null = null;
       let appended = 0;
       let derive = false;
@@ -624,6 +632,9 @@ export class DuckDbStore implements Store {
    * through updates not yet checkpointed (`bench/ingest-and-history.ts`), and for maintenance windows.
    */
   async settle(): Promise<void> {
+    // A compaction under way ends first: one paused between slices would otherwise fold (or delete folded
+    // rows) after the checkpoint below, and its slices' ends are where checkpoints run while it does.
+    while (this.compaction) await this.compaction.catch(() => undefined);
     // Requested inside the compaction's own turn: a turn queued before it (a background slice, an apply)
     // would otherwise take the request with its checkpoint and leave the compaction's writes in the log.
     await this.exclusive((connection) => this.compactedTransaction(connection, async () => this.checkpoints.request()));
@@ -697,6 +708,7 @@ export class DuckDbStore implements Store {
       // A compaction under way when `close` is called finishes first (close waits for it).
       for (;;) {
         const more = await this.compactionTurn((compactor) => this.compactSlice(compactor, target)).finally(() => this.endSlice());
+        await this.checkpointBetweenSlices();
         if (!more) return;
         await this.readsQuiet();
       }
@@ -805,14 +817,22 @@ export class DuckDbStore implements Store {
   /**
    * Backpressure for applies, which do not take turns with the compaction: while a compaction is under way
    * and more deltas are pending than `compactAfterRows` and one of the largest slices (`sliceLimit`), an
-   * apply waits for its slices to end (holding the write turn, so the applies behind it wait too). Reads
-   * merge the pending deltas, so this bounds what they merge (about the bound and an apply's rows); below
-   * it applies and slices run at once. During a bulk load the slices are the slower side: the backlog
-   * reaches the bound and each apply then commits beside the next slice.
+   * apply of `facts` facts waits for its slices to end, before it takes the write turn (so it holds up no
+   * apply queued after it, and no checkpoint between slices). Reads merge the pending deltas, so this
+   * bounds what they merge (about the bound and the rows of the applies let through at once); below it
+   * applies and slices run at once. During a bulk load the slices are the slower side: the backlog reaches
+   * the bound and each apply then commits beside the next slice. A live apply (`LIVE_APPLY_MAX_FACTS`)
+   * goes on up to twice the bound, so live facts keep their latency while a bulk load is held back; its
+   * few rows cannot outgrow the compaction the way a bulk load's can.
    */
-  private async compactionCaughtUp(): Promise<void> {
-    const bound = this.compactAfterRows + 2 * this.compactSliceRows;
-    while (this.compaction && this.pending.rows > bound && !this.closeRequested) await this.sliceEnded.promise;
+  private async compactionCaughtUp(facts: number): Promise<void> {
+    while (this.heldBack(facts)) await this.sliceEnded.promise;
+  }
+
+  /** Whether backpressure holds an apply of `facts` facts back now (see `compactionCaughtUp`). */
+  private heldBack(facts: number): boolean {
+    const bound = (this.compactAfterRows + 2 * this.compactSliceRows) * (facts <= LIVE_APPLY_MAX_FACTS ? 2 : 1);
+    return this.compaction !== undefined && this.pending.rows > bound && !this.closeRequested;
   }
 
   private endSlice(): void {
@@ -893,14 +913,28 @@ export class DuckDbStore implements Store {
   }
 
   /**
+   * A checkpoint due while a compaction runs, taken after one of its slices: the write turn first (the
+   * apply under way ends, none starts), then the compactor's, free between slices. From a write turn the
+   * checkpoint would wait for the slice running on the compactor, and every apply queued behind that turn
+   * with it (issue #13). Put off like any checkpoint while applies wait (`checkpointIfDue`), up to the next
+   * slice's end; a checkpoint due once the compaction is over runs after the next write turn.
+   */
+  private async checkpointBetweenSlices(): Promise<void> {
+    if (this.closeRequested || this.checkpoints.pending() !== 'now') return;
+    await this.serialize(() => this.checkpointIfDue(true), true).catch(() => undefined);
+  }
+
+  /**
    * Checkpoints when due; a failure is reported and the checkpoint tried again after the next write. An
    * apply already waiting for the connection goes first (a checkpoint of a 16 MB log takes ~60 ms, which
    * every apply queued behind it waited on top of its own, issue #13): the checkpoint runs after the first
    * write turn that leaves none waiting, or once it has been put off for `CHECKPOINT_PUT_OFF_MS`, so a
-   * stream that always has an apply waiting still checkpoints.
+   * stream that always has an apply waiting still checkpoints. While a compaction runs, only its slices'
+   * ends checkpoint (`betweenSlices`, see `checkpointBetweenSlices`); when closing, the write turn does.
    */
-  private async checkpointIfDue(): Promise<void> {
+  private async checkpointIfDue(betweenSlices = false): Promise<void> {
     if (!this.connection || !this.initialized) return;
+    if (this.compaction && !betweenSlices && !this.closeRequested) return;
     const when = this.checkpoints.pending();
     if (when === null) return;
     if (when === 'quiet' && !this.writesQuiet()) return this.armQuietCheckpoint();
@@ -930,6 +964,9 @@ async function lockDownDatabase(connection: DuckDBConnection, allowedDirectories
   await connection.run('SET enable_external_access = false');
   await connection.run('SET lock_configuration = true');
 }
+
+/** Most facts of an apply that backpressure holds back only past twice its bound (`compactionCaughtUp`): a live post's, not a bulk batch's. */
+const LIVE_APPLY_MAX_FACTS = 16;
 
 /** How long reads must have been quiet before the next compaction slice starts, and the longest a slice waits for that. */
 const READ_QUIET_MS = 20;
