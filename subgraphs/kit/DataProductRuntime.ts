@@ -49,7 +49,7 @@ export interface DataProductRuntimeOptions {
   eventScopes?: EventScopesOptions;
   /**
    * Micro-batching of concurrent ingestion requests (see `ingest/createIngestBatcher.ts`).
-   * @default { maxWaitMs: 2, maxEvents: 5000 }
+   * @default { maxWaitMs: 2, maxEvents: 5000, liveMaxEvents: 16 }
    */
   ingestBatching?: Omit<IngestBatcherOptions, 'ingest'>;
   /**

@@ -91,6 +91,23 @@ describe('micro-batched ingestion', () => {
     expect((await store.deadLetters(10)).map((letter) => letter.id)).toEqual([bad.id]); // kept once, not once per run
   });
 
+  it('should apply a live post while the embedded store holds a bulk load back for its compaction', async () => {
+    // Backpressure bound: 2,000 + 2 × 2,000 = 6,000 pending delta rows (twice that for a live apply). The
+    // first 8,000 facts leave about 8,000 pending while their one-slice compaction runs.
+    const store = await DuckDbStore.open({ path: ':memory:', threads: 1, compactAfterRows: 2_000, compactSliceRows: 2_000, compactIdleMs: 0 });
+    runtime = await startOrders(store, { maxWaitMs: 0 });
+    const at = (i: number) => new Date(NOW.getTime() - 1_000 - i * 10_000);
+    expect((await runtime.ingest(Array.from({ length: 8_000 }, (_, i) => orderPlaced(at(i))))).applied).toBe(8_000);
+
+    const answered: string[] = [];
+    const bulk = runtime.ingest(Array.from({ length: 2_000 }, (_, i) => orderPlaced(at(i)))).then((report) => answered.push(`bulk ${report.applied}`));
+    const live = runtime.ingest([orderPlaced(at(0))]).then((report) => answered.push(`live ${report.applied}`));
+    await Promise.all([bulk, live]);
+    // In one lane, the live post waited for the bulk batch, which waited for the compaction's slice.
+    expect(answered).toEqual(['live 1', 'bulk 2000']);
+    expect(await store.factCount()).toBe(10_001);
+  });
+
   it('should take requests arriving during an apply together into the next batch', async () => {
     const { store, applies } = await countingStore();
     runtime = await startOrders(store, { maxWaitMs: 0 });
@@ -128,9 +145,48 @@ describe('createIngestBatcher', () => {
     expect(reports.map((r) => r.events.map((e) => e.index))).toEqual([[0, 1], [0], [0, 1, 2, 3], [0]]);
   });
 
+  it('should apply a live request beside a bulk batch in progress, not after it, unless the live lane is off', async () => {
+    for (const liveMaxEvents of [16, 0]) {
+      const order: string[] = [];
+      let releaseBulk!: () => void;
+      const bulkHeld = new Promise<void>((resolve) => (releaseBulk = resolve));
+      const ingest = createIngestBatcher({
+        maxWaitMs: 0,
+        liveMaxEvents,
+        ingest: async (events) => {
+          if (events.length > 16) await bulkHeld; // a bulk batch the store holds back
+          order.push(`applied ${events.length}`);
+          return report(events);
+        },
+      });
+      const bulk = ingest(Array.from({ length: 500 }, (_, i) => i));
+      const live = ingest([1]).then(() => order.push('live answered'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      releaseBulk();
+      await Promise.all([bulk, live]);
+      expect(order).toEqual(liveMaxEvents > 0 ? ['applied 1', 'live answered', 'applied 500'] : ['applied 500', 'applied 1', 'live answered']);
+    }
+  });
+
+  it('should batch live requests among themselves and larger ones among themselves', async () => {
+    const sizes: number[] = [];
+    const ingest = createIngestBatcher({
+      maxWaitMs: 30,
+      liveMaxEvents: 2,
+      ingest: async (events) => {
+        sizes.push(events.length);
+        return report(events);
+      },
+    });
+    await Promise.all([ingest([1]), ingest([1, 2, 3]), ingest([1, 2]), ingest([1, 2, 3, 4])]);
+    expect(sizes.sort((a, b) => a - b)).toEqual([3, 7]);
+  });
+
   it('should refuse bad options', () => {
     const ingest = async () => report([]);
     expect(() => createIngestBatcher({ ingest, maxWaitMs: -1 })).toThrow(/maxWaitMs/);
     expect(() => createIngestBatcher({ ingest, maxEvents: 0 })).toThrow(/maxEvents/);
+    expect(() => createIngestBatcher({ ingest, liveMaxEvents: -1 })).toThrow(/liveMaxEvents/);
+    expect(() => createIngestBatcher({ ingest, liveMaxEvents: 1.5 })).toThrow(/liveMaxEvents/);
   });
 });

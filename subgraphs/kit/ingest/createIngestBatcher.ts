@@ -16,6 +16,15 @@ export interface IngestBatcherOptions {
    * @default 5000
    */
   maxEvents?: number;
+  /**
+   * Most events of a request that goes in the live lane: requests this small (a producer's live facts)
+   * are batched among themselves and applied beside the batches of larger ones (a backfill, a bulk
+   * load), so a live fact never waits for a bulk batch to be applied, nor for the backpressure that holds
+   * a bulk load back while the store catches up (`DuckDbStore`). Both lanes keep `maxWaitMs` and
+   * `maxEvents`; the store still orders their writes. 0 puts every request in one lane.
+   * @default 16
+   */
+  liveMaxEvents?: number;
 }
 
 /** One waiting `ingest` call. */
@@ -35,10 +44,18 @@ interface Pending {
  * request the store cannot hold fails alone and the others are applied; a request stays atomic.
  */
 export function createIngestBatcher(options: IngestBatcherOptions): (events: readonly unknown[]) => Promise<IngestReport> {
-  const { ingest, maxWaitMs = 2, maxEvents = 5_000 } = options;
+  const { ingest, maxWaitMs = 2, maxEvents = 5_000, liveMaxEvents = 16 } = options;
   if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0) throw new RangeError(`maxWaitMs must be a non-negative number, got ${maxWaitMs}`);
   if (!Number.isSafeInteger(maxEvents) || maxEvents < 1) throw new RangeError(`maxEvents must be a positive integer, got ${maxEvents}`);
+  if (!Number.isSafeInteger(liveMaxEvents) || liveMaxEvents < 0) throw new RangeError(`liveMaxEvents must be a non-negative integer, got ${liveMaxEvents}`);
+  const bulk = createLane(ingest, maxWaitMs, maxEvents);
+  if (liveMaxEvents === 0) return bulk;
+  const live = createLane(ingest, maxWaitMs, maxEvents);
+  return (events) => (events.length <= liveMaxEvents ? live(events) : bulk(events));
+}
 
+/** One lane of the batcher: one merged batch applied at a time, requests arriving meanwhile taken together next. */
+function createLane(ingest: IngestBatcherOptions['ingest'], maxWaitMs: number, maxEvents: number): (events: readonly unknown[]) => Promise<IngestReport> {
   const queue: Pending[] = [];
   let queued = 0;
   let running = false;
