@@ -11,8 +11,9 @@
  * same DAY aggregation computed by scanning raw facts, the baseline a product without rollups would have.
  * Then the flatness figure: the queries on a second store loaded with the size before the last and on the
  * store at the last size, both settled (compaction, vacuum), in alternation in one process. Then
- * at the final size: single-fact ingestion → its change event (p50/p99, one fact at a time), and the rate
- * of concurrent single-fact requests micro-batched into shared transactions vs one transaction each.
+ * at the final size: single-fact ingestion → its change event (p50/p99, one fact at a time, and again
+ * while a bulk load goes on), and the rate of concurrent single-fact requests micro-batched into shared
+ * transactions vs one transaction each.
  *
  *   npm run bench                        # 100k then 1M facts, both stores (PostgreSQL when reachable)
  *   BENCH_10M=1 npm run bench            # 100k, 1M, then 10M
@@ -294,6 +295,39 @@ async function singleFactLatency(runtime: DataProductRuntime, firstId: number): 
   return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
 }
 
+/**
+ * Single facts, one every 50 ms, while a bulk load of `bulkCount` facts (batches of 5,000) goes on in the
+ * same runtime: from the ingest call to the fact's state-changed event, as `singleFactLatency`. What a live
+ * producer sees while a backfill runs (its posts have a lane of their own, `ingest/createIngestBatcher.ts`).
+ */
+async function singleFactLatencyDuringBulk(
+  runtime: DataProductRuntime,
+  firstSingleId: number,
+  firstBulkId: number,
+  bulkCount: number,
+): Promise<{ p50: number; p99: number; count: number }> {
+  const arrived = new Map<string, number>();
+  const events = runtime.stateChanges('order');
+  const reading = (async () => {
+    for await (const message of events) arrived.set(message.data.key, performance.now());
+  })();
+  let bulkDone = false;
+  const bulk = bulkIngest(runtime, firstBulkId, firstBulkId + bulkCount).finally(() => (bulkDone = true));
+  const latencies: number[] = [];
+  for (let i = 0; !bulkDone; i++) {
+    const one = fact(firstSingleId + i, new Date(end - 60_000));
+    const t = performance.now();
+    await runtime.ingest([one]);
+    while (!arrived.has(one.data.orderId)) await new Promise((resolve) => setImmediate(resolve));
+    latencies.push(arrived.get(one.data.orderId)! - t);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await bulk;
+  await events.return?.();
+  await reading;
+  return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), count: latencies.length };
+}
+
 /** `count` single-fact requests, 200 in flight at once. */
 async function concurrentSingles(runtime: DataProductRuntime, firstId: number, count: number): Promise<number> {
   const t = performance.now();
@@ -440,6 +474,8 @@ interface Figures {
   /** Null with one size only. */
   flatness: Flatness | null;
   latency: { p50: number; p99: number };
+  /** Single facts posted while a bulk load goes on (`singleFactLatencyDuringBulk`). */
+  duringBulk: { p50: number; p99: number; count: number };
   batchedMs: number;
   unbatchedMs: number;
 }
@@ -501,6 +537,11 @@ async function measure(subject: Subject, baseline: () => Promise<Subject | null>
   const next = Math.max(FINAL, held);
   const latency = await singleFactLatency(runtime, next);
   progress(`  single fact → change event p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`);
+  // Ids past the replicas' facts and their warm-up batches.
+  const duringFirst = next + SINGLE + CONCURRENT + UNBATCHED + REPLICA_FACTS + 2 * BATCH;
+  progress(`${subject.name}: single facts while ${REPLICA_FACTS.toLocaleString('en')} more are bulk-loaded`);
+  const duringBulk = await singleFactLatencyDuringBulk(runtime, duringFirst, duringFirst + 100_000, REPLICA_FACTS);
+  progress(`  ${duringBulk.count} single facts during the load: p50 ${duringBulk.p50.toFixed(1)} ms, p99 ${duringBulk.p99.toFixed(1)} ms`);
   const batchedMs = await concurrentSingles(runtime, next + SINGLE, CONCURRENT);
   progress(`  micro-batched: ${rate(CONCURRENT, batchedMs)} facts/s`);
   await runtime.close();
@@ -509,7 +550,7 @@ async function measure(subject: Subject, baseline: () => Promise<Subject | null>
   progress(`  one transaction each: ${rate(UNBATCHED, unbatchedMs)} facts/s`);
   await runtime.close();
   const replicas = subject.replicaTarget ? await twoReplicas(subject.replicaTarget, next + SINGLE + CONCURRENT + UNBATCHED, REPLICA_FACTS) : null;
-  return { store: subject.name, sizes, flatness: flat, latency, batchedMs, unbatchedMs, replicas };
+  return { store: subject.name, sizes, flatness: flat, latency, duringBulk, batchedMs, unbatchedMs, replicas };
 }
 
 const results: Figures[] = [];
@@ -560,12 +601,12 @@ for (const r of results) {
 }
 table.push(
   '',
-  `| store | single fact → change event p50 | p99 | concurrent single-fact requests (200 in flight), micro-batched | one transaction each | bulk, two replicas (processes) writing (their CPU per fact) |`,
-  '|---|---:|---:|---:|---:|---:|',
+  `| store | single fact → change event p50 | p99 | during a bulk load p50 / p99 | concurrent single-fact requests (200 in flight), micro-batched | one transaction each | bulk, two replicas (processes) writing (their CPU per fact) |`,
+  '|---|---:|---:|---:|---:|---:|---:|',
 );
 for (const r of results) {
   table.push(
-    `| ${r.store} | ${r.latency.p50.toFixed(1)} ms | ${r.latency.p99.toFixed(1)} ms | ${rate(CONCURRENT, r.batchedMs)} facts/s | ${rate(UNBATCHED, r.unbatchedMs)} facts/s | ${r.replicas === null ? '—' : `${rate(2 * Math.floor(REPLICA_FACTS / 2), r.replicas.ms)} facts/s (${Math.round((r.replicas.cpuMs * 1000) / (2 * Math.floor(REPLICA_FACTS / 2)))} µs)`} |`,
+    `| ${r.store} | ${r.latency.p50.toFixed(1)} ms | ${r.latency.p99.toFixed(1)} ms | ${r.duringBulk.p50.toFixed(1)} / ${r.duringBulk.p99.toFixed(1)} ms (${r.duringBulk.count} facts) | ${rate(CONCURRENT, r.batchedMs)} facts/s | ${rate(UNBATCHED, r.unbatchedMs)} facts/s | ${r.replicas === null ? '—' : `${rate(2 * Math.floor(REPLICA_FACTS / 2), r.replicas.ms)} facts/s (${Math.round((r.replicas.cpuMs * 1000) / (2 * Math.floor(REPLICA_FACTS / 2)))} µs)`} |`,
   );
 }
 console.log(table.join('\n'));
