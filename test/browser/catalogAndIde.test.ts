@@ -1,10 +1,11 @@
 /**
  * The catalog and the IDE in headless Chromium with the network cut off (every request that is not
  * loopback is aborted): load the catalog, search, open a product, open an example in the IDE, run the
- * query and a subscription there with a pasted token, and take screenshots (written to a temporary
- * folder, named in the test output). Skips loudly when Chromium is missing (`.ci/run` installs it).
+ * query and a subscription there with a pasted token, and take screenshots (written to one folder under
+ * the temporary directory, named in the test output and emptied at the start of each run, so runs do not
+ * pile them up). Skips loudly when Chromium is missing (`.ci/run` installs it).
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -37,7 +38,9 @@ describeWithChromium('catalog and IDE in Chromium, offline', () => {
   let base: string;
   const blocked: string[] = [];
   const problems: string[] = [];
-  const shots = mkdtempSync(path.join(os.tmpdir(), 'mesh-browser-'));
+  const shots = path.join(os.tmpdir(), 'mesh-browser-screenshots');
+  rmSync(shots, { recursive: true, force: true });
+  mkdirSync(shots);
   const screenshot = async (name: string) => {
     await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: name === 'catalog' });
   };
