@@ -104,8 +104,10 @@ export interface DuckDbStoreOptions {
    * writes. Reads scan the delta rows of the grain they read beside the keyed rows, so this bounds what a
    * history query reads on top of its buckets: while more than this and a slice are pending, each slice
    * folds up to twice `compactSliceRows` (`sliceLimit`), and past this and a double slice an apply waits
-   * for the running compaction's slices, so a bulk load does not outrun the compaction (the backlog stays
-   * under that bound and one apply's rows). Larger values make ingestion cheaper per fact.
+   * for the running compaction's slices before it takes its write turn, so a bulk load does not outrun the
+   * compaction (the backlog stays under that bound and the rows of the applies let through at once; an
+   * apply of up to 16 facts, a live one, waits only past twice the bound). Larger values make ingestion
+   * cheaper per fact.
    * @default 200_000
    */
   compactAfterRows?: number;
@@ -130,7 +132,8 @@ export interface DuckDbStoreOptions {
   compactIdleMs?: number;
   /**
    * The smallest write-ahead log size (as DuckDB writes sizes: `'16MB'`, `'1GiB'`) from which the store
-   * checkpoints, in a write turn of its own after the write that passed it (`duckDbCheckpoints.ts`: DuckDB's
+   * checkpoints, in a write turn of its own after the write that passed it, or between two slices while a
+   * compaction runs (`duckDbCheckpoints.ts`: DuckDB's
    * own automatic checkpoint is off, its estimate made every compaction slice checkpoint). Past it, the log
    * may grow to `checkpointLogRatio` of the database file (up to `checkpointMaxThreshold`). Larger means
    * fewer, longer checkpoints and a longer replay after a crash. An in-memory database checkpoints after
