@@ -40,6 +40,7 @@ import { PostgresStore } from '../subgraphs/kit/store/PostgresStore.js';
 import type { Store } from '../subgraphs/kit/store/Store.js';
 import { benchFact } from './support/benchFact.js';
 import { benchProduct } from './support/benchProduct.js';
+import { ingestBenchFacts } from './support/ingestBenchFacts.js';
 import { parisDayPercentilesRequest } from './support/parisDayPercentiles.js';
 import { quantile } from './support/quantile.js';
 import type { ReplicaWriterResult, ReplicaWriterTask } from './support/replicaWriter.js';
@@ -199,15 +200,11 @@ async function timed(work: () => Promise<unknown>): Promise<{ ms: number; cpuMs:
 async function bulkIngest(runtime: DataProductRuntime, from: number, to: number): Promise<number> {
   const t = performance.now();
   let reported = performance.now();
-  for (let n = from; n < to; n += BATCH) {
-    const batch = Array.from({ length: Math.min(BATCH, to - n) }, (_, i) => fact(n + i));
-    const report = await runtime.ingest(batch);
-    if (report.applied !== batch.length) throw new Error(`batch at ${n}: ${JSON.stringify(report.events.find((e) => e.status !== 'applied'))}`);
-    if (performance.now() - reported > 5_000) {
-      reported = performance.now();
-      progress(`  ${(n + batch.length).toLocaleString('en')} facts, ${rate(n + batch.length - from, performance.now() - t)} facts/s`);
-    }
-  }
+  await ingestBenchFacts(runtime, { from, to, end, batch: BATCH }, (ingested) => {
+    if (performance.now() - reported <= 5_000) return;
+    reported = performance.now();
+    progress(`  ${(from + ingested).toLocaleString('en')} facts, ${rate(ingested, performance.now() - t)} facts/s`);
+  });
   return performance.now() - t;
 }
 

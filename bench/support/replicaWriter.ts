@@ -12,19 +12,13 @@
 import { InProcessBus } from '../../subgraphs/kit/bus/InProcessBus.js';
 import { DataProductRuntime } from '../../subgraphs/kit/DataProductRuntime.js';
 import { PostgresStore } from '../../subgraphs/kit/store/PostgresStore.js';
-import { benchFact } from './benchFact.js';
 import { benchProduct } from './benchProduct.js';
+import { ingestBenchFacts, type BenchFactRange } from './ingestBenchFacts.js';
 
 /** What the bench hands a replica. */
-export interface ReplicaWriterTask {
+export interface ReplicaWriterTask extends BenchFactRange {
   url: string;
   schema: string;
-  /** First fact number (inclusive) and last (exclusive). */
-  from: number;
-  to: number;
-  /** The end of the facts' 90-day window (`benchFact`). */
-  end: number;
-  batch: number;
   /** First fact number of the warm-up batch (`batch` facts, disjoint from every other range). */
   warmFrom: number;
 }
@@ -45,21 +39,14 @@ async function main(): Promise<void> {
     latenessMs: 365 * DAY,
     retentionIntervalMs: 0,
   });
-  const ingest = async (from: number, to: number) => {
-    for (let n = from; n < to; n += task.batch) {
-      const facts = Array.from({ length: Math.min(task.batch, to - n) }, (_, i) => benchFact(n + i, task.end));
-      const report = await runtime.ingest(facts);
-      if (report.applied !== facts.length) throw new Error(`replica batch at ${n}: ${JSON.stringify(report.events.find((e) => e.status !== 'applied'))}`);
-    }
-  };
-  await ingest(task.warmFrom, task.warmFrom + task.batch);
+  await ingestBenchFacts(runtime, { ...task, from: task.warmFrom, to: task.warmFrom + task.batch });
   await new Promise<void>((resolve) => {
     process.once('message', () => resolve());
     process.send!('ready');
   });
   const cpu = process.cpuUsage();
   const started = performance.now();
-  await ingest(task.from, task.to);
+  await ingestBenchFacts(runtime, task);
   const { user, system } = process.cpuUsage(cpu);
   const result: ReplicaWriterResult = { ms: performance.now() - started, cpuMs: (user + system) / 1000 };
   await runtime.close();

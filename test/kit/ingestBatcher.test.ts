@@ -2,7 +2,7 @@ import path from 'node:path';
 import { InProcessBus } from '../../subgraphs/kit/bus/InProcessBus.js';
 import { DataProductRuntime } from '../../subgraphs/kit/DataProductRuntime.js';
 import { loadTypeDefs } from '../../subgraphs/kit/graphql/loadTypeDefs.js';
-import { createIngestBatcher } from '../../subgraphs/kit/ingest/createIngestBatcher.js';
+import { createIngestBatcher, type IngestBatcherOptions } from '../../subgraphs/kit/ingest/createIngestBatcher.js';
 import type { IngestReport } from '../../subgraphs/kit/ingest/ingestEvents.js';
 import { DuckDbStore } from '../../subgraphs/kit/store/DuckDbStore.js';
 import type { Store, StoredFact } from '../../subgraphs/kit/store/Store.js';
@@ -128,16 +128,21 @@ describe('createIngestBatcher', () => {
     events: events.map((_, index) => ({ index, status: 'applied', source: 's', id: String(index) })),
   });
 
-  it('should never split a request and keep batches within maxEvents', async () => {
+  /** A batcher whose ingest answers at once and records the size of every batch it was given. */
+  const recordingBatcher = (options: Omit<IngestBatcherOptions, 'ingest'>) => {
     const sizes: number[] = [];
     const ingest = createIngestBatcher({
-      maxWaitMs: 50,
-      maxEvents: 3,
+      ...options,
       ingest: async (events) => {
         sizes.push(events.length);
         return report(events);
       },
     });
+    return { ingest, sizes };
+  };
+
+  it('should never split a request and keep batches within maxEvents', async () => {
+    const { ingest, sizes } = recordingBatcher({ maxWaitMs: 50, maxEvents: 3 });
 
     const reports = await Promise.all([ingest([1, 2]), ingest([3]), ingest([4, 5, 6, 7]), ingest([8])]);
 
@@ -169,15 +174,7 @@ describe('createIngestBatcher', () => {
   });
 
   it('should batch live requests among themselves and larger ones among themselves', async () => {
-    const sizes: number[] = [];
-    const ingest = createIngestBatcher({
-      maxWaitMs: 30,
-      liveMaxEvents: 2,
-      ingest: async (events) => {
-        sizes.push(events.length);
-        return report(events);
-      },
-    });
+    const { ingest, sizes } = recordingBatcher({ maxWaitMs: 30, liveMaxEvents: 2 });
     await Promise.all([ingest([1]), ingest([1, 2, 3]), ingest([1, 2]), ingest([1, 2, 3, 4])]);
     expect(sizes.sort((a, b) => a - b)).toEqual([3, 7]);
   });

@@ -1,3 +1,5 @@
+import { isValidDate } from './mergeRollupDeltas.js';
+
 /*
  * Array parameters as PostgreSQL array literals (`{...}`), built here in one pass per column. The driver
  * builds the same text from a JS array, element by element through its generic value conversion and two
@@ -35,9 +37,8 @@ export function textArray(values: readonly string[]): string {
 export function epochMsArray(values: readonly Date[]): string {
   let out = '{';
   for (let i = 0; i < values.length; i++) {
-    const ms = values[i] instanceof Date ? values[i].getTime() : NaN;
-    if (!Number.isFinite(ms)) throw new Error(`invalid timestamp: ${String(values[i])}`);
-    out += (i === 0 ? '' : ',') + ms;
+    if (!isValidDate(values[i])) throw new Error(`invalid timestamp: ${String(values[i])}`);
+    out += (i === 0 ? '' : ',') + values[i].getTime();
   }
   return `${out}}`;
 }
