@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'graphql';
+import pg from 'pg';
 import { z } from 'zod';
 import { defineDataProduct } from '../../subgraphs/kit/defineDataProduct.js';
 import type { Contribution } from '../../subgraphs/kit/productDeclaration.js';
@@ -19,6 +20,7 @@ import {
   LAYOUT,
   MINUTE,
   T0,
+  DAY,
   deltasProjector,
   delta,
   describeStoreContract,
@@ -192,6 +194,47 @@ describeIfPostgres('PostgresStore', () => {
       await expect(store.apply([order('b', T0 + HOUR)], async () => databaseFailure)).rejects.toThrow(/unicode|\\u0000/i);
 
       await expectOnlyOrderA(store);
+    });
+
+    it("should lock a batch's recent rollup rows only after its settled rows of every table, so live facts wait for its last statements", async () => {
+      // A backfill batch holds every row it upserts until it commits; a live fact writes the recent buckets.
+      const now = Date.now();
+      const recentAt = now - MINUTE;
+      const settledAt = now - 30 * DAY;
+      const minuteOf = (ms: number) => new Date(ms - (ms % MINUTE));
+      const dayOf = (ms: number) => new Date(ms - (ms % DAY));
+      // Both rows exist first, so the batch's upserts lock them (rows it inserts would be invisible to a probe).
+      await store.apply([order('old-1', settledAt), order('new-1', recentAt)], projectOrders);
+      const blocker = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+      const probe = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+      await Promise.all([blocker.connect(), probe.connect()]);
+      try {
+        // Hold the recent minute row: the minute table is the first in the write order, the day table the last.
+        await blocker.query('BEGIN');
+        await blocker.query(`SELECT 1 FROM "${schema}".rollup_orders_minute WHERE bucket = $1 FOR UPDATE`, [minuteOf(recentAt)]);
+        const batch = store.apply([order('old-2', settledAt), order('new-2', recentAt)], projectOrders);
+        const waiting = async () =>
+          (await queryPostgres<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%"${schema}"%`]))[0].n;
+        for (const started = Date.now(); (await waiting()) === 0; ) {
+          if (Date.now() - started > 5000) throw new Error('the batch never waited for the recent minute row');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        // Waiting for the recent minute row, the batch already holds the settled row of the last table.
+        await probe.query('BEGIN');
+        await expect(probe.query(`SELECT 1 FROM "${schema}".rollup_orders_day WHERE bucket = $1 FOR UPDATE NOWAIT`, [dayOf(settledAt)])).rejects.toMatchObject({
+          code: '55P03',
+        });
+        await probe.query('ROLLBACK');
+        await blocker.query('ROLLBACK');
+        expect((await batch).applied).toHaveLength(2);
+      } finally {
+        await Promise.all([blocker.end(), probe.end()]);
+      }
+      const days = await queryPostgres<{ bucket: Date; count: number }>(`SELECT bucket, count::int AS count FROM "${schema}".rollup_orders_day ORDER BY bucket`);
+      expect(days).toEqual([
+        { bucket: dayOf(settledAt), count: 2 },
+        { bucket: dayOf(recentAt), count: 2 },
+      ]);
     });
 
     it('should run a deadlocked transaction again, projector included', async () => {

@@ -51,7 +51,7 @@ import {
   writeLayoutRecord,
 } from './postgresLayoutRecord.js';
 import { bucketStatement } from './postgresBucketQuery.js';
-import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, upsertRollups, upsertStates } from './postgresWrites.js';
+import { decodeStateRow, insertNewFacts, raiseWatermark, readStateRows, rollupPasses, upsertStates, writeRollupTables } from './postgresWrites.js';
 import { decodeRetraction, lockFactsForRepairSql, postgresRepairSession } from './postgresRepair.js';
 import { changeRetraction, rebuildSpan, rebuildSpans, rebuiltRollup, runRebuild, type RepairContext, type RepairSession } from './repairSession.js';
 import { assertCutoffs, assertFactKey, assertReason } from './storeInputs.js';
@@ -212,8 +212,11 @@ export class PostgresStore implements Store {
 
       const reader = sessionStateReader(postgresRepairSession(client, this.names, this.rollupOrder), this.states);
       const projection = assertProjection(await project(applied, reader));
-      await upsertRollups(client, this.names, mergeRollupDeltas(projection.deltas, this.rollups), this.rollupOrder);
+      // Recent rollup rows last, after the states: see `rollupPasses`.
+      const rollups = rollupPasses(mergeRollupDeltas(projection.deltas, this.rollups), this.rollupOrder);
+      await writeRollupTables(client, this.names, rollups.settled);
       await upsertStates(client, this.names, mergeStateWrites(projection.states, this.states), this.stateOrder);
+      await writeRollupTables(client, this.names, rollups.recent);
       this.assertLayoutCurrent(await raiseWatermark(client, this.names, latestTime(applied)));
       return { applied, duplicates, projection };
     });

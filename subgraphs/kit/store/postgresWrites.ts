@@ -21,10 +21,12 @@ import { factKey } from './storeInputs.js';
  * and `unnest` turns it back into rows (facts and state values, JSON documents themselves, as one JSON
  * array and `jsonb_to_recordset`), so a batch of thousands of facts costs a handful of round trips.
  *
- * Every write visits rows in one global order (facts by key, rollup tables in layout and grain order and
- * their rows by key, states by key). Replicas applying overlapping batches then wait on each other's row
- * locks instead of deadlocking; the few deadlocks left (e.g. a projector reading states in an unusual
- * order) are retried by the caller.
+ * Every write visits rows in one global order: facts by key; rollup rows in two passes, settled buckets
+ * then recent ones (`rollupPasses`), each pass by table in layout and grain order and by key; states by
+ * key (an apply writes them between the two passes, so that its recent rows stay locked for as short a
+ * time as possible; their keys are held under advisory locks from its projection on). Replicas applying
+ * overlapping batches then wait on each other's row locks instead of deadlocking; the few deadlocks left
+ * (e.g. a projector reading states in an unusual order) are retried by the caller.
  */
 
 /** Rows per statement: bounds the size of one protocol message, not the number of round trips per batch. */
@@ -76,36 +78,85 @@ export function decodeStateRow(row: { key: string; value: Record<string, unknown
 /**
  * Merges pre-merged rollup rows; `layouts` gives the global table order. The statement sorts each chunk
  * itself (see `upsertRollupSql`); only a table of more than one chunk is sorted here, so the chunks follow
- * one another in key order too.
+ * one another in key order too. Settled rows first, then recent ones (see {@link rollupPasses}).
  */
 export async function upsertRollups(client: PoolClient, names: SchemaNames, tables: MergedRollupTable[], layouts: readonly RollupLayout[]): Promise<void> {
+  const { settled, recent } = rollupPasses(tables, layouts);
+  await writeRollupTables(client, names, [...settled, ...recent]);
+}
+
+/** A batch's rollup rows in the two passes of the global write order, each pass in table order. */
+export interface RollupPasses {
+  /** Rows of buckets that start before `recentFrom`. */
+  settled: MergedRollupTable[];
+  /** Rows of buckets that start at `recentFrom` or later: the rows live facts write. */
+  recent: MergedRollupTable[];
+}
+
+/**
+ * Splits rollup rows into the two passes every write takes them in: the settled rows (buckets starting
+ * before `recentFrom`) of every table, then the recent ones (this hour, today), each pass in `layouts`'
+ * table order. A row lock is held from its upsert to the commit, and the recent buckets are the rows live
+ * facts write: a backfill's batch, spread over months, locks them only at the end of its transaction
+ * instead of from its first rollup statement on, so a live fact posted during the backfill waits for those
+ * last statements rather than for most of the batch. The order is (pass, table, key) for every
+ * transaction, repairs included; two transactions that compute `recentFrom` on either side of a UTC
+ * midnight may order a row differently, and the deadlock that can then follow is retried like any other.
+ */
+export function rollupPasses(tables: MergedRollupTable[], layouts: readonly RollupLayout[], recentFrom: Date = recentBucketsFrom(Date.now())): RollupPasses {
   const order = (table: MergedRollupTable) => layouts.indexOf(table.layout) * STORED_GRAINS.length + STORED_GRAINS.indexOf(table.grain);
-  for (const { layout, grain, rows } of [...tables].sort((a, b) => order(a) - order(b))) {
-    // An absent sum contributes 0; an absent min/max contributes nothing (NULL, which the merge skips).
-    const absent = Object.values(layout.columns).map((kind) => (kind === 'sum' ? 0 : null));
-    const sketchCount = Object.keys(layout.sketches ?? {}).length;
-    const sorted = rows.length > CHUNK ? [...rows].sort(compareRows) : rows;
-    const sql = upsertRollupSql(names, layout, grain);
-    for (let start = 0; start < sorted.length; start += CHUNK) {
-      const chunk = sorted.slice(start, start + CHUNK);
-      const encoded = Array.from({ length: sketchCount }, (_, s) => chunk.map((row) => row.sketches?.[s]?.encode() ?? null));
-      // With sketch columns the upsert returns the stored sketches of the rows that existed, read under the
-      // row locks it holds until commit (see `upsertRollupSql`): no other replica can write them before
-      // this transaction ends. New rows already hold the batch's sketches.
-      const { rows: stored } = await client.query<unknown[]>({
-        text: sql,
-        values: [
-          epochMsArray(chunk.map((row) => row.bucket)),
-          ...layout.dimensions.map((_, d) => textArray(chunk.map((row) => row.dims[d]))),
-          ...absent.map((fallback, c) => numberArray(chunk.map((row) => row.values[c] ?? fallback))),
-          ...encoded.map(byteaArray),
-        ],
-        rowMode: 'array',
-      });
-      if (sketchCount > 0 && stored.length > 0) {
-        const merged = mergeReturnedSketches(layout, chunk, encoded, stored);
-        if (merged.length > 0) await writeSketchRows(client, names, layout, grain, merged);
-      }
+  const from = recentFrom.getTime();
+  const passes: RollupPasses = { settled: [], recent: [] };
+  for (const table of [...tables].sort((a, b) => order(a) - order(b))) {
+    const settled = table.rows.filter((row) => row.bucket.getTime() < from);
+    if (settled.length === table.rows.length) passes.settled.push(table);
+    else if (settled.length === 0) passes.recent.push(table);
+    else {
+      passes.settled.push({ ...table, rows: settled });
+      passes.recent.push({ ...table, rows: table.rows.filter((row) => row.bucket.getTime() >= from) });
+    }
+  }
+  return passes;
+}
+
+/** Where the recent pass starts: the start of the previous UTC day, so that today's zone days are in it too. */
+export function recentBucketsFrom(nowMs: number): Date {
+  return new Date(Math.floor(nowMs / DAY_MS) * DAY_MS - DAY_MS);
+}
+
+const DAY_MS = 86_400_000;
+
+/** Upserts the tables' rows, table after table in the order given (see {@link rollupPasses}). */
+export async function writeRollupTables(client: PoolClient, names: SchemaNames, tables: readonly MergedRollupTable[]): Promise<void> {
+  for (const table of tables) await upsertRollupTable(client, names, table);
+}
+
+async function upsertRollupTable(client: PoolClient, names: SchemaNames, table: MergedRollupTable): Promise<void> {
+  const { layout, grain, rows } = table;
+  // An absent sum contributes 0; an absent min/max contributes nothing (NULL, which the merge skips).
+  const absent = Object.values(layout.columns).map((kind) => (kind === 'sum' ? 0 : null));
+  const sketchCount = Object.keys(layout.sketches ?? {}).length;
+  const sorted = rows.length > CHUNK ? [...rows].sort(compareRows) : rows;
+  const sql = upsertRollupSql(names, layout, grain);
+  for (let start = 0; start < sorted.length; start += CHUNK) {
+    const chunk = sorted.slice(start, start + CHUNK);
+    const encoded = Array.from({ length: sketchCount }, (_, s) => chunk.map((row) => row.sketches?.[s]?.encode() ?? null));
+    // With sketch columns the upsert returns the stored sketches of the rows that existed, read under the
+    // row locks it holds until commit (see `upsertRollupSql`): no other replica can write them before
+    // this transaction ends. New rows already hold the batch's sketches.
+    const { rows: stored } = await client.query<unknown[]>({
+      text: sql,
+      values: [
+        epochMsArray(chunk.map((row) => row.bucket)),
+        ...layout.dimensions.map((_, d) => textArray(chunk.map((row) => row.dims[d]))),
+        ...absent.map((fallback, c) => numberArray(chunk.map((row) => row.values[c] ?? fallback))),
+        ...encoded.map(byteaArray),
+      ],
+      rowMode: 'array',
+    });
+    if (sketchCount > 0 && stored.length > 0) {
+      const merged = mergeReturnedSketches(layout, chunk, encoded, stored);
+      if (merged.length > 0) await writeSketchRows(client, names, layout, grain, merged);
     }
   }
 }
