@@ -214,8 +214,12 @@ describeIfPostgres('PostgresStore', () => {
         await blocker.query(`SELECT 1 FROM "${schema}".rollup_orders_minute WHERE bucket = $1 FOR UPDATE`, [minuteOf(recentAt)]);
         const batch = store.apply([order('old-2', settledAt), order('new-2', recentAt)], projectOrders);
         const waiting = async () =>
-          (await queryPostgres<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%"${schema}"%`]))[0].n;
-        for (const started = Date.now(); (await waiting()) === 0; ) {
+          (
+            await queryPostgres<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [
+              `%"${schema}"%`,
+            ])
+          )[0].n;
+        for (const started = Date.now(); (await waiting()) === 0;) {
           if (Date.now() - started > 5000) throw new Error('the batch never waited for the recent minute row');
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
@@ -230,7 +234,9 @@ describeIfPostgres('PostgresStore', () => {
       } finally {
         await Promise.all([blocker.end(), probe.end()]);
       }
-      const days = await queryPostgres<{ bucket: Date; count: number }>(`SELECT bucket, count::int AS count FROM "${schema}".rollup_orders_day ORDER BY bucket`);
+      const days = await queryPostgres<{ bucket: Date; count: number }>(
+        `SELECT bucket, count::int AS count FROM "${schema}".rollup_orders_day ORDER BY bucket`,
+      );
       expect(days).toEqual([
         { bucket: dayOf(settledAt), count: 2 },
         { bucket: dayOf(recentAt), count: 2 },
