@@ -306,32 +306,51 @@ async function singleFactLatencyDuringBulk(
 ): Promise<{ p50: number; p99: number; count: number }> {
   // Open loop: a fact every 50 ms whether or not the one before has had its event, as a live producer
   // posts, so a fact stuck behind the bulk load does not hold back (and hide) the ones after it.
-  const waiting = new Map<string, (at: number) => void>();
+  const waiting = new Map<string, { arrived(at: number): void; failed(error: unknown): void }>();
+  // The first failure (a post refused, the event stream ended) ends the measurement and is thrown.
+  let failure: unknown;
+  const fail = (error: unknown) => {
+    failure ??= error;
+    for (const waiter of waiting.values()) waiter.failed(error);
+  };
   const events = runtime.stateChanges('order');
+  let measuring = true;
   const reading = (async () => {
-    for await (const message of events) waiting.get(message.data.key)?.(performance.now());
-  })();
+    for await (const message of events) waiting.get(message.data.key)?.arrived(performance.now());
+  })().then(() => {
+    if (measuring) fail(new Error('the state-changed events ended during the bulk load'));
+  }, fail);
   let bulkDone = false;
-  const bulk = bulkIngest(runtime, firstBulkId, firstBulkId + bulkCount).finally(() => (bulkDone = true));
+  const bulk = bulkIngest(runtime, firstBulkId, firstBulkId + bulkCount).then(
+    () => undefined,
+    (error: unknown) => fail(error),
+  );
+  void bulk.finally(() => (bulkDone = true));
   const latencies: number[] = [];
   const posted: Promise<void>[] = [];
-  for (let i = 0; !bulkDone; i++) {
+  for (let i = 0; !bulkDone && failure === undefined; i++) {
     const one = fact(firstSingleId + i, new Date(end - 60_000));
     const t = performance.now();
-    const arrived = new Promise<number>((resolve) => waiting.set(one.data.orderId, resolve));
+    const arrived = new Promise<number>((resolve, reject) => waiting.set(one.data.orderId, { arrived: resolve, failed: reject }));
+    arrived.catch(() => undefined); // seen by the post below, or by `failure`
     posted.push(
-      runtime.ingest([one]).then(async (report) => {
-        if (report.applied !== 1) throw new Error(`a single fact during the bulk load was not applied: ${JSON.stringify(report.events[0])}`);
-        latencies.push((await arrived) - t);
-        waiting.delete(one.data.orderId);
-      }),
+      runtime
+        .ingest([one])
+        .then(async (report) => {
+          if (report.applied !== 1) throw new Error(`a single fact during the bulk load was not applied: ${JSON.stringify(report.events[0])}`);
+          latencies.push((await arrived) - t);
+        })
+        .catch(fail)
+        .finally(() => waiting.delete(one.data.orderId)),
     );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   await bulk;
   await Promise.all(posted);
+  measuring = false;
   await events.return?.();
   await reading;
+  if (failure !== undefined) throw failure;
   return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), count: latencies.length };
 }
 

@@ -213,6 +213,7 @@ describeIfPostgres('PostgresStore', () => {
         await blocker.query('BEGIN');
         await blocker.query(`SELECT 1 FROM "${schema}".rollup_orders_minute WHERE bucket = $1 FOR UPDATE`, [minuteOf(recentAt)]);
         const batch = store.apply([order('old-2', settledAt), order('new-2', recentAt)], projectOrders);
+        batch.catch(() => undefined); // awaited below; a failure before that must not go unhandled
         const waiting = async () =>
           (
             await queryPostgres<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [

@@ -24,9 +24,9 @@ import { factKey } from './storeInputs.js';
  * Every write visits rows in one global order: facts by key; rollup rows in two passes, settled buckets
  * then recent ones (`rollupPasses`), each pass by table in layout and grain order and by key; states by
  * key (an apply writes them between the two passes, so that its recent rows stay locked for as short a
- * time as possible; their keys are held under advisory locks from its projection on). Replicas applying
- * overlapping batches then wait on each other's row locks instead of deadlocking; the few deadlocks left
- * (e.g. a projector reading states in an unusual order) are retried by the caller.
+ * time as possible; every apply does so at that point). Replicas applying overlapping batches then wait
+ * on each other's row locks instead of deadlocking; the few deadlocks left (e.g. a projector reading
+ * states in an unusual order) are retried by the caller.
  */
 
 /** Rows per statement: bounds the size of one protocol message, not the number of round trips per batch. */
@@ -100,8 +100,10 @@ export interface RollupPasses {
  * facts write: a backfill's batch, spread over months, locks them only at the end of its transaction
  * instead of from its first rollup statement on, so a live fact posted during the backfill waits for those
  * last statements rather than for most of the batch. The order is (pass, table, key) for every
- * transaction, repairs included; two transactions that compute `recentFrom` on either side of a UTC
- * midnight may order a row differently, and the deadlock that can then follow is retried like any other.
+ * transaction, repairs included (which hold the facts table against applies anyway). Two transactions
+ * that compute `recentFrom` on either side of a UTC midnight, or on replicas whose clocks disagree around
+ * it, may order a row of the day before yesterday differently (never today's or yesterday's, which both
+ * call recent): the deadlock that can then follow is retried like any other.
  */
 export function rollupPasses(tables: MergedRollupTable[], layouts: readonly RollupLayout[], recentFrom: Date = recentBucketsFrom(Date.now())): RollupPasses {
   const order = (table: MergedRollupTable) => layouts.indexOf(table.layout) * STORED_GRAINS.length + STORED_GRAINS.indexOf(table.grain);
