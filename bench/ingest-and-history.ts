@@ -350,7 +350,7 @@ async function singleFactLatencyDuringBulk(
   measuring = false;
   await events.return?.();
   await reading;
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
   return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), count: latencies.length };
 }
 
