@@ -308,9 +308,9 @@ async function singleFactLatencyDuringBulk(
   // posts, so a fact stuck behind the bulk load does not hold back (and hide) the ones after it.
   const waiting = new Map<string, { arrived(at: number): void; failed(error: unknown): void }>();
   // The first failure (a post refused, the event stream ended) ends the measurement and is thrown.
-  let failure: unknown;
+  let failure: Error | undefined;
   const fail = (error: unknown) => {
-    failure ??= error;
+    failure ??= error instanceof Error ? error : new Error('the single-fact measurement failed', { cause: error });
     for (const waiter of waiting.values()) waiter.failed(error);
   };
   const events = runtime.stateChanges('order');
@@ -350,7 +350,7 @@ async function singleFactLatencyDuringBulk(
   measuring = false;
   await events.return?.();
   await reading;
-  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
+  if (failure !== undefined) throw failure;
   return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), count: latencies.length };
 }
 
