@@ -1,7 +1,11 @@
+import { watchParent } from './watchParent.js';
+
 /**
  * Runs a process entry point: a startup failure prints its message (not a stack) and exits 1; SIGINT and
  * SIGTERM run the returned cleanup once, then exit 0. A process started by the launcher (`npm start`, with
  * an IPC channel) stops the same way when the channel closes: the launcher is gone, so nobody supervises it.
+ * One started through npm (`npm_lifecycle_event` set) also stops when its parent exits (`watchParent`):
+ * npm does not pass a SIGTERM on to the script.
  */
 export async function runMain(name: string, main: () => Promise<() => Promise<void>>): Promise<void> {
   let stop: (() => Promise<void>) | null = null;
@@ -27,6 +31,7 @@ export async function runMain(name: string, main: () => Promise<() => Promise<vo
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   if (process.connected) process.on('disconnect', () => void shutdown('launcher gone'));
+  if (process.env.npm_lifecycle_event) watchParent(() => void shutdown('npm gone'));
   try {
     stop = await main();
   } catch (error) {

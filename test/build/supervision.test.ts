@@ -3,6 +3,7 @@
  * killed and brings it back, SIGTERM stops everything fast with code 0 (embedded, PostgreSQL and NATS),
  * and a port in use is one line naming the port setting.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { POSTGRES_TEST_URL, postgresAvailable } from '../support/postgresAvailable.js';
 import { natsReachable, natsUrl } from '../support/natsAvailable.js';
@@ -143,6 +144,43 @@ describe('SIGTERM', () => {
     },
     60_000,
   );
+});
+
+describe('npm gone', () => {
+  /** Whether `pid` has exited (gone, or a zombie nobody reaped yet). */
+  const exited = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
+    } catch {
+      return !isAlive(pid);
+    }
+  };
+
+  it('should stop a subgraph started through npm when npm exits without passing SIGTERM on', async () => {
+    // npm runs the script under a shell and exits on SIGTERM without passing it on: a wrapper process
+    // stands for both, with npm's variable set, and is killed outright.
+    const wrapper = launch(
+      [
+        '-e',
+        "require('node:child_process').spawn(process.execPath, ['dist/scripts/subgraph.js', 'orders'], { stdio: 'inherit' }); setInterval(() => {}, 60_000);",
+      ],
+      { ORDERS_PORT: '0', npm_lifecycle_event: 'subgraph' },
+    );
+    await wrapper.waitForLine(/orders subgraph ready at/);
+    const [subgraph] = childrenOf(wrapper.child.pid!);
+    expect(subgraph.args).toContain('dist/scripts/subgraph.js');
+    try {
+      process.kill(wrapper.child.pid!, 'SIGKILL');
+      const started = Date.now();
+      while (!exited(subgraph.pid) && Date.now() - started < 10_000) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(exited(subgraph.pid)).toBe(true);
+      // Its last lines come through the wrapper's pipes, which it held until it exited.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(wrapper.output).toContain('subgraph orders: npm gone, stopping');
+    } finally {
+      if (!exited(subgraph.pid)) process.kill(subgraph.pid, 'SIGKILL'); // the wrapper's group is gone with it
+    }
+  }, 60_000);
 });
 
 describe('an unreachable service', () => {
