@@ -1,3 +1,4 @@
+import { LIVE_APPLY_MAX_FACTS } from '../store/Store.js';
 import type { EventOutcome, IngestReport } from './ingestEvents.js';
 
 /** Options of {@link createIngestBatcher}. */
@@ -22,7 +23,7 @@ export interface IngestBatcherOptions {
    * load), so a live fact never waits for a bulk batch to be applied, nor for the backpressure that holds
    * a bulk load back while the store catches up (`DuckDbStore`). Both lanes keep `maxWaitMs` and
    * `maxEvents`; the store still orders their writes. 0 puts every request in one lane.
-   * @default 16
+   * @default 16 (`LIVE_APPLY_MAX_FACTS`, the size `DuckDbStore` lets past its backpressure)
    */
   liveMaxEvents?: number;
 }
@@ -44,7 +45,7 @@ interface Pending {
  * request the store cannot hold fails alone and the others are applied; a request stays atomic.
  */
 export function createIngestBatcher(options: IngestBatcherOptions): (events: readonly unknown[]) => Promise<IngestReport> {
-  const { ingest, maxWaitMs = 2, maxEvents = 5_000, liveMaxEvents = 16 } = options;
+  const { ingest, maxWaitMs = 2, maxEvents = 5_000, liveMaxEvents = LIVE_APPLY_MAX_FACTS } = options;
   if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0) throw new RangeError(`maxWaitMs must be a non-negative number, got ${maxWaitMs}`);
   if (!Number.isSafeInteger(maxEvents) || maxEvents < 1) throw new RangeError(`maxEvents must be a positive integer, got ${maxEvents}`);
   if (!Number.isSafeInteger(liveMaxEvents) || liveMaxEvents < 0) throw new RangeError(`liveMaxEvents must be a non-negative integer, got ${liveMaxEvents}`);

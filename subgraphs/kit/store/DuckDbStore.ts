@@ -24,6 +24,7 @@ import type {
   StoredFact,
   StoredGrain,
 } from './Store.js';
+import { LIVE_APPLY_MAX_FACTS } from './Store.js';
 import { assertLayout } from './storeIdentifiers.js';
 import { sessionStateReader } from './sessionStateReader.js';
 import { checkedDeltaTables, mergeStateWrites } from './mergeRollupDeltas.js';
@@ -967,9 +968,6 @@ async function lockDownDatabase(connection: DuckDBConnection, allowedDirectories
   await connection.run('SET enable_external_access = false');
   await connection.run('SET lock_configuration = true');
 }
-
-/** Most facts of an apply that backpressure holds back only past twice its bound (`compactionCaughtUp`): a live post's, not a bulk batch's. */
-const LIVE_APPLY_MAX_FACTS = 16;
 
 /** How long reads must have been quiet before the next compaction slice starts, and the longest a slice waits for that. */
 const READ_QUIET_MS = 20;

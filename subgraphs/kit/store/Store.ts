@@ -75,6 +75,13 @@ export function finestGrain(layout: RollupLayout): StoredGrain {
   return layout.finestGrain ?? 'minute';
 }
 
+/**
+ * The most facts a live apply holds: a producer posting facts as they happen, not a backfill. The ingest
+ * batcher gives requests this small a lane of their own (`IngestBatcherOptions.liveMaxEvents`' default),
+ * and `DuckDbStore`'s backpressure lets such an apply through up to twice its bound.
+ */
+export const LIVE_APPLY_MAX_FACTS = 16;
+
 /** Length of each stored grain; buckets and query boundaries are multiples of it since the epoch. */
 export const GRAIN_MS: Readonly<Record<StoredGrain, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 

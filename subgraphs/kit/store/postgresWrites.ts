@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { STORED_GRAINS, type RollupLayout, type StateRow, type StateWrite, type StoredFact, type StoredGrain } from './Store.js';
+import { GRAIN_MS, STORED_GRAINS, type RollupLayout, type StateRow, type StateWrite, type StoredFact, type StoredGrain } from './Store.js';
 import { mergeStoredBytes, sketchColumns, sketchRowKey, type SketchRow } from './sketchRows.js';
 import { byteaArray, epochMsArray, numberArray, textArray } from './postgresArrayLiteral.js';
 import type { MergedRollupRow, MergedRollupTable } from './mergeRollupDeltas.js';
@@ -15,6 +15,7 @@ import {
   type SchemaNames,
 } from './postgresSql.js';
 import { factKey } from './storeInputs.js';
+import { truncateToGrain } from '../history/timeBuckets.js';
 
 /*
  * The statements of one apply, each set-based: a chunk of rows travels as one array parameter per column
@@ -123,10 +124,8 @@ export function rollupPasses(tables: MergedRollupTable[], layouts: readonly Roll
 
 /** Where the recent pass starts: the start of the previous UTC day, so that today's zone days are in it too. */
 export function recentBucketsFrom(nowMs: number): Date {
-  return new Date(Math.floor(nowMs / DAY_MS) * DAY_MS - DAY_MS);
+  return new Date(truncateToGrain(new Date(nowMs), 'day').getTime() - GRAIN_MS.day);
 }
-
-const DAY_MS = 86_400_000;
 
 /** Upserts the tables' rows, table after table in the order given (see {@link rollupPasses}). */
 export async function writeRollupTables(client: PoolClient, names: SchemaNames, tables: readonly MergedRollupTable[]): Promise<void> {
