@@ -5,7 +5,7 @@
  * Why: a gateway that served thousands of websocket clients keeps the native memory they used. Each
  * connection leaves small C++ allocations (its TCP handle, its read buffers, shrunk in place) scattered
  * through glibc's main heap, and glibc gives pages back only from the top of that heap, which one live
- * allocation pins. Measured with 10,000 subscribers that then left (`npm run bench:fanout`, README
+ * allocation pins. Measured with 10,000 subscribers that then left (`npm run bench:fanout`, docs/benchmarks.md,
  * "Memory after clients leave"): the JS heap went back to its idle size, glibc's heap stayed ~25 MB
  * above it (RSS 184–202 MB against 163 idle); with jemalloc, which returns whole emptied pages, RSS went
  * back to 149–163 MB. Apollo Router uses jemalloc for the same reason.

@@ -1,5 +1,5 @@
 /**
- * Gives the memory of clients that left back to the system (README "Memory after clients leave"). A
+ * Gives the memory of clients that left back to the system (docs/benchmarks.md, "Memory after clients leave"). A
  * connected, subscribed client is a few dozen small objects (socket, `ws` and graphql-ws state, its
  * stream) that live long enough to reach V8's old generation. When thousands leave at once they become
  * garbage there, but nothing makes V8 collect it: old space is collected when allocation fills it, and
