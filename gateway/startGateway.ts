@@ -16,6 +16,7 @@ import { useMeshEngine } from './engine/useMeshEngine.js';
 import { FailoverDataSource } from './http/FailoverDataSource.js';
 import { createSubscriptionExecutor, withLocatedFailures, type SubscriptionExecutor } from './subscriptions/index.js';
 import { buildSupergraphSnapshot, type SupergraphSnapshot } from './supergraph/buildSupergraphSnapshot.js';
+import { checkDateTimeInputs } from './supergraph/checkDateTimeInputs.js';
 import { createSupergraphManager } from './supergraph/createSupergraphManager.js';
 import type { SubgraphAddress } from './supergraph/subgraphAddresses.js';
 import { createLeaveReclaimer } from './http/createLeaveReclaimer.js';
@@ -264,6 +265,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       ? useMeshEngine(gateway, { planner: config.queryPlanner, log: (line) => log('warn', line) })
       : gateway;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    checkDateTimeInputs(schema);
     apiSchema = schema;
   });
 

@@ -2,13 +2,20 @@ import { ErrorCode } from '../errors/ErrorCode.js';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { isIsoTimestamp } from './isoTimestamp.js';
 
+/**
+ * What is wrong with a `DateTime` input, or null when it is an ISO-8601 timestamp with a zone. The gateway
+ * checks inputs with it before planning (`gateway/supergraph/checkDateTimeInputs.ts`), each subgraph again
+ * when it parses them.
+ */
+export function dateTimeInputProblem(value: unknown): string | null {
+  if (typeof value !== 'string') return `DateTime must be a string, e.g. "2024-05-01T00:00:00Z"; got ${JSON.stringify(value)}`;
+  return isIsoTimestamp(value) ? null : `DateTime must be an ISO-8601 timestamp with a zone, e.g. 2024-05-01T00:00:00Z; got ${JSON.stringify(value)}`;
+}
+
 function parseIso(value: unknown): Date {
-  if (!isIsoTimestamp(value)) {
-    throw new GraphQLError(`DateTime must be an ISO-8601 timestamp with a zone, e.g. 2024-05-01T00:00:00Z; got ${JSON.stringify(value)}`, {
-      extensions: { code: ErrorCode.BAD_USER_INPUT },
-    });
-  }
-  return new Date(value);
+  const problem = dateTimeInputProblem(value);
+  if (problem !== null) throw new GraphQLError(problem, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+  return new Date(value as string);
 }
 
 /**

@@ -8,7 +8,7 @@ import { GraphQLError, Kind, parse, type GraphQLFormattedError, type SelectionSe
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { MeshError } from '../../core/errors/MeshError.js';
 import { isConnectionError } from '../http/FailoverDataSource.js';
-import { publicSubgraphError, type PublicErrorLog } from '../errors/formatPublicError.js';
+import { maskInternalDetails, publicSubgraphError, type PublicErrorLog } from '../errors/formatPublicError.js';
 
 /** Where the detail behind a masked upstream error goes: the gateway's stderr, as its other lines. */
 const defaultLog: PublicErrorLog = (level, message) => console.error(`${new Date().toISOString()} gateway ${level}: ${message}`);
@@ -57,6 +57,11 @@ export function eventsMissedError(serviceName: string, reason: unknown): GraphQL
  * or the root fields), coded DOWNSTREAM_SERVICE_ERROR with `serviceName`. @apollo/gateway reports a
  * thrown fetch as a bare error without path or subgraph (INTERNAL_SERVER_ERROR over HTTP), and such an
  * error is not a GraphQLError, so graphql-ws cannot even serialise it into a subscription event.
+ *
+ * A subgraph that refuses the request as GraphQL (HTTP 400 with GraphQL errors: a value of a scalar only
+ * it parses, a variable it cannot coerce) is quoted instead, sanitised, with its code: the client learns
+ * what to change, not just that the subgraph "failed to answer". Every failure's detail is logged, the
+ * errors of a GraphQL body included (a 401 from a subgraph that does not trust this gateway says why).
  */
 export function withLocatedFailures(serviceName: string, dataSource: GraphQLDataSource, log: PublicErrorLog = defaultLog): GraphQLDataSource {
   const located = Object.create(dataSource) as GraphQLDataSource;
@@ -66,8 +71,24 @@ export function withLocatedFailures(serviceName: string, dataSource: GraphQLData
     } catch (error) {
       // The thrown error names the subgraph's URL (connection refused, raw HTTP response): logged only.
       const detail = error instanceof Error ? error.message : String(error);
-      const status = (error as { extensions?: { response?: { status?: unknown } } }).extensions?.response?.status;
-      log('warn', `subgraph ${serviceName} failed to answer: ${detail || 'fetch failed'}`);
+      const response = (error as { extensions?: { response?: { status?: unknown; body?: unknown } } }).extensions?.response;
+      const status = response?.status;
+      const answered = graphqlErrorsOf(response?.body);
+      log(
+        'warn',
+        `subgraph ${serviceName} failed to answer: ${detail || 'fetch failed'}${answered.length ? ` (${answered.map((e) => e.message).join('; ')})` : ''}`,
+      );
+      const paths = fetchedPaths(options.request.query, options.request.variables);
+      const atFetchedFields = (message: string, extensions: Record<string, unknown>) => ({
+        errors: paths.length ? paths.map((path) => ({ message, path, extensions })) : [{ message, extensions }],
+      });
+      if (status === 400 && answered.length) {
+        // The subgraph refused the request as GraphQL (a value of one of its own scalars, a variable):
+        // what it said is what the client needs, sanitised like any subgraph error, at the fetch's fields.
+        const [first] = answered;
+        const { extensions } = publicSubgraphError(serviceName, first, ErrorCode.DOWNSTREAM_SERVICE_ERROR);
+        return atFetchedFields(maskInternalDetails(answered.map((e) => e.message).join('; ')), extensions);
+      }
       // The subgraph client's own failures (timeout, open breaker) are public already, with their code.
       const coded = error instanceof MeshError && error.details.serviceName === serviceName ? error : undefined;
       const message = coded
@@ -77,12 +98,17 @@ export function withLocatedFailures(serviceName: string, dataSource: GraphQLData
           : isConnectionError(error)
             ? `Subgraph "${serviceName}" is unreachable.`
             : `Subgraph "${serviceName}" failed to answer.`;
-      const extensions = { code: coded?.code ?? ErrorCode.DOWNSTREAM_SERVICE_ERROR, serviceName };
-      const paths = fetchedPaths(options.request.query, options.request.variables);
-      return { errors: paths.length ? paths.map((path) => ({ message, path, extensions })) : [{ message, extensions }] };
+      return atFetchedFields(message, { code: coded?.code ?? ErrorCode.DOWNSTREAM_SERVICE_ERROR, serviceName });
     }
   };
   return located;
+}
+
+/** The errors of a GraphQL response body (an object with an `errors` list of objects with a message); else none. */
+function graphqlErrorsOf(body: unknown): GraphQLFormattedError[] {
+  const errors = typeof body === 'object' && body !== null ? (body as { errors?: unknown }).errors : undefined;
+  if (!Array.isArray(errors)) return [];
+  return errors.filter((e): e is GraphQLFormattedError => typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string');
 }
 
 /** Response paths a fetch would have filled: each entity's selected fields, or the root fields. */

@@ -135,6 +135,47 @@ describe('gateway with failing subgraphs', () => {
     });
   });
 
+  it('should quote a subgraph that refuses the request as GraphQL (HTTP 400), sanitised, with its code, at the fields it was asked for', async () => {
+    const running = await start({ retry: { ...DEFAULT_SUBGRAPH_CLIENT_CONFIG.retry, retries: 0 } });
+    const refusal = 'Variable "$representations" got invalid value "x" at "representations[0].sku"; Sku must be 8 digits';
+    inventoryProxy.handle((_request, response) =>
+      json(response, { errors: [{ message: refusal, extensions: { code: 'BAD_USER_INPUT', stacktrace: ['at /srv/inventory/sku.js:1'] } }] }, 400),
+    );
+
+    const { status, body } = await query(running);
+
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      data: { product: { name: 'Kettle', stock: null } },
+      errors: [{ message: refusal, path: ['product', 'stock'], extensions: { code: 'BAD_USER_INPUT', serviceName: 'inventory' } }],
+    });
+    expect(logs).toContainEqual(expect.stringContaining(`subgraph inventory failed to answer: 400: Bad Request (${refusal})`));
+  });
+
+  it('should not quote an HTTP error whose body is not GraphQL, and log what the subgraph said when it is (a 401 says why)', async () => {
+    const running = await start({ retry: { ...DEFAULT_SUBGRAPH_CLIENT_CONFIG.retry, retries: 0 } });
+    inventoryProxy.handle((_request, response) => response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request'));
+    expect((await query(running)).body.errors).toEqual([
+      {
+        message: 'Subgraph "inventory" failed to answer (HTTP 400).',
+        path: ['product', 'stock'],
+        extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'inventory' },
+      },
+    ]);
+
+    inventoryProxy.handle((_request, response) =>
+      json(response, { errors: [{ message: 'the gateway token is not trusted', extensions: { code: 'UNAUTHENTICATED' } }] }, 401),
+    );
+    expect((await query(running)).body.errors).toEqual([
+      {
+        message: 'Subgraph "inventory" failed to answer (HTTP 401).',
+        path: ['product', 'stock'],
+        extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'inventory' },
+      },
+    ]);
+    expect(logs).toContainEqual(expect.stringContaining('subgraph inventory failed to answer: 401: Unauthorized (the gateway token is not trusted)'));
+  });
+
   it('should bound a chain of slow subgraphs by the request deadline', async () => {
     // Each subgraph answers in 1 s, well within its 5 s timeout; the chain would take 2 s. The deadline
     // falls while inventory is asked, or (on a loaded machine, products late) before it is asked: either
