@@ -74,11 +74,12 @@ export interface SubgraphConfig {
   /** The event mesh bridge (MQTT / AMQP brokers); absent: none. */
   eventMesh?: EventMeshConfig;
   /**
-   * The SQL port (`POST /sql`): statement timeout (`MESH_SQL_TIMEOUT_MS`) and row limit (`MESH_SQL_MAX_ROWS`).
+   * The SQL port (`POST /sql`): statement timeout (`MESH_SQL_TIMEOUT_MS`), row and byte limits of an answer
+   * (`MESH_SQL_MAX_ROWS`, `MESH_SQL_MAX_BYTES`), statements at once (`MESH_SQL_CONCURRENCY`, at most 16).
    * With DuckDB it opens the database locked down (external access only to `exportDir`, configuration locked).
    * @default absent: no SQL port (`subgraphConfigFromEnv` sets it unless `MESH_SQL_PORT=false`)
    */
-  sql?: SqlLimits;
+  sql?: Partial<SqlLimits>;
   /**
    * Logs, `/metrics` and traces (README.md "Operating: logs, metrics, traces").
    * @default info-level JSON logs, `/metrics` open, tracing off (`subgraphConfigFromEnv` always sets it)
@@ -110,7 +111,7 @@ const port = z.coerce.number().int().min(0).max(65535);
  * `MESH_HOST`, `<DOMAIN>_PORT` (e.g. `ORDERS_PORT`), `MESH_SCHEMA_DIR`, `MESH_DATA_DIR`, `MESH_STORE`
  * (`duckdb` | `duckdb:<file>` | `memory` | `postgres://…`), `MESH_BUS` (`memory` | `nats://…`),
  * `MESH_EXPORT_DIR`, `MESH_LATENESS_HOURS`, `MESH_NAMESPACE`, `MESH_PG_CONNECT_TIMEOUT_MS`,
- * `MESH_PG_STATEMENT_TIMEOUT_MS`, `MESH_PG_QUERY_TIMEOUT_MS`, `MESH_DUCKDB_THREADS`, `MESH_DUCKDB_MAX_WAL`, `MESH_SQL_PORT` (`true`), `MESH_SQL_TIMEOUT_MS`,
+ * `MESH_PG_STATEMENT_TIMEOUT_MS`, `MESH_PG_QUERY_TIMEOUT_MS`, `MESH_DUCKDB_THREADS`, `MESH_DUCKDB_MAX_WAL`, `MESH_SQL_PORT` (`true`), `MESH_SQL_TIMEOUT_MS`, `MESH_SQL_MAX_BYTES`, `MESH_SQL_CONCURRENCY`,
  * `MESH_SQL_MAX_ROWS`; trust: `MESH_GATEWAY_SECRET` | `MESH_GATEWAY_SECRET_FILE`
  * (default a dev secret, refused in production: `NODE_ENV=production` or `MESH_SECURE=true`),
  * `MESH_AUTH_JWKS_URL` | `MESH_AUTH_JWKS_FILE` (default the dev key set), `MESH_AUTH_ISSUER` (`mesh-dev`),
@@ -147,6 +148,8 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     sqlPort: z.enum(['true', 'false']),
     sqlTimeoutMs: z.coerce.number().int().positive(),
     sqlMaxRows: z.coerce.number().int().positive(),
+    sqlMaxBytes: z.coerce.number().int().positive(),
+    sqlConcurrency: z.coerce.number().int().min(1).max(16),
     namespace: z
       .string()
       .regex(/^[a-z][a-z0-9_]{0,31}$/, 'a lowercase letter, then up to 31 lowercase letters, digits or _')
@@ -170,6 +173,8 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     sqlPort: env.MESH_SQL_PORT || 'true',
     sqlTimeoutMs: env.MESH_SQL_TIMEOUT_MS || DEFAULT_SQL_LIMITS.timeoutMs,
     sqlMaxRows: env.MESH_SQL_MAX_ROWS || DEFAULT_SQL_LIMITS.maxRows,
+    sqlMaxBytes: env.MESH_SQL_MAX_BYTES || DEFAULT_SQL_LIMITS.maxBytes,
+    sqlConcurrency: env.MESH_SQL_CONCURRENCY || DEFAULT_SQL_LIMITS.concurrency,
     namespace: env.MESH_NAMESPACE || undefined,
   };
   const parsed = schema.safeParse(raw);
@@ -193,6 +198,8 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
       sqlPort: 'MESH_SQL_PORT',
       sqlTimeoutMs: 'MESH_SQL_TIMEOUT_MS',
       sqlMaxRows: 'MESH_SQL_MAX_ROWS',
+      sqlMaxBytes: 'MESH_SQL_MAX_BYTES',
+      sqlConcurrency: 'MESH_SQL_CONCURRENCY',
     };
     const issue = parsed.error.issues[0];
     const key = String(issue.path[0]);
@@ -223,7 +230,7 @@ export function subgraphConfigFromEnv(domain: string, env: NodeJS.ProcessEnv): S
     exportIntervalMs: c.exportIntervalMinutes * 60_000,
     latenessMs: c.latenessHours * 3_600_000,
     ...(c.namespace && { namespace: c.namespace }),
-    ...(c.sqlPort === 'true' && { sql: { timeoutMs: c.sqlTimeoutMs, maxRows: c.sqlMaxRows } }),
+    ...(c.sqlPort === 'true' && { sql: { timeoutMs: c.sqlTimeoutMs, maxRows: c.sqlMaxRows, maxBytes: c.sqlMaxBytes, concurrency: c.sqlConcurrency } }),
     auth: authConfigFromEnv(env),
     ...eventMeshConfigFromEnv(env),
     observability: observabilityConfigFromEnv(env, Boolean(process.stderr.isTTY)),

@@ -25,6 +25,8 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** The body's encoding or charset is not supported. */
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  /** None of the media types the request's `Accept` allows is one the route answers in; the message lists those. */
+  NOT_ACCEPTABLE: 'NOT_ACCEPTABLE',
   /** No such route. */
   NOT_FOUND: 'NOT_FOUND',
   // Who is calling.

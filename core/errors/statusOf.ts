@@ -27,6 +27,7 @@ const STATUS: Record<ErrorCode, CodeStatus> = {
   JSON_TOO_DEEP: bad,
   PAYLOAD_TOO_LARGE: { http: 413, close: 4400, retry: false },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, close: 4400, retry: false },
+  NOT_ACCEPTABLE: { http: 406, close: 4400, retry: false },
   NOT_FOUND: { http: 404, close: 4400, retry: false },
   UNAUTHENTICATED: { http: 401, close: 4401, retry: false },
   FORBIDDEN: { http: 403, close: 4403, retry: false },

@@ -7,7 +7,7 @@ import { sendPortError } from '../products/sendPortError.js';
 import type { SubgraphAddress } from '../supergraph/subgraphAddresses.js';
 
 /** Headers of a subgraph's SQL answer passed on to the caller; nothing else (no server detail) is. */
-const PASSED_HEADERS = ['content-type', 'content-length', 'x-mesh-withheld-columns'] as const;
+const PASSED_HEADERS = ['content-type', 'content-length', 'x-mesh-withheld-columns', 'x-mesh-masked-value-keys'] as const;
 
 /** Options of the gateway's SQL port route; `authenticate` and `admit` as for every product port. */
 export interface SqlRouteOptions extends PortCallerOptions {
@@ -50,7 +50,11 @@ export function sqlRoute(options: SqlRouteOptions): Router {
       return sendPortError(
         res,
         ErrorCode.NOT_FOUND,
-        `no data product ${JSON.stringify(body.product)} with a SQL port; products: ${Object.keys(known).join(', ')}`,
+        // The gateway's own subgraphs (the catalog's `mesh`) serve no SQL: not offered.
+        `no data product ${JSON.stringify(body.product)} with a SQL port; products: ${Object.entries(known)
+          .filter(([, subgraph]) => !subgraph.url.startsWith('local://'))
+          .map(([subgraph]) => subgraph)
+          .join(', ')}`,
       );
     const subject = `product ${JSON.stringify(body.product)}`;
     await forwardToReplicas(res, {

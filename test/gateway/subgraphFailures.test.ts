@@ -154,7 +154,9 @@ describe('gateway with failing subgraphs', () => {
 
   it('should not quote an HTTP error whose body is not GraphQL, and log what the subgraph said when it is (a 401 says why)', async () => {
     const running = await start({ retry: { ...DEFAULT_SUBGRAPH_CLIENT_CONFIG.retry, retries: 0 } });
-    inventoryProxy.handle((_request, response) => response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request'));
+    inventoryProxy.handle((_request, response) => {
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
+    });
     expect((await query(running)).body.errors).toEqual([
       {
         message: 'Subgraph "inventory" failed to answer (HTTP 400).',

@@ -7,7 +7,9 @@ import { describeIfPostgres } from '../support/postgresAvailable.js';
 import { startSqlMesh, type SqlMesh } from '../support/startSqlMesh.js';
 
 // The timeout is generous for a loaded machine: the statements of the other tests finish in milliseconds.
-const LIMITS = { timeoutMs: 2000, maxRows: 20 };
+const LIMITS = { timeoutMs: 2000, maxRows: 20, maxBytes: 50_000, concurrency: 4 };
+/** A statement that runs until the timeout stops it. */
+const ENDLESS = 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r';
 const DAY = 86_400_000;
 
 /** Orders over three whole UTC days before today: a few an hour at chosen hours, with known units and prices. */
@@ -154,6 +156,11 @@ function sqlPortSuite(store: 'duckdb' | 'postgres') {
     expect(value(finance)).toMatchObject({ unitPrice: facts[1].unitPrice });
     expect(Object.keys(value(finance))).not.toContain('customerEmail');
     expect(value(all)).toMatchObject({ unitPrice: facts[1].unitPrice, customerEmail: 'sql-0-1@example.com' });
+    // Each answer names the keys its state values lost, as the SDL spells them.
+    expect(plain.headers.get('x-mesh-masked-value-keys')?.split(',')).toEqual(expect.arrayContaining(['unitPrice', 'customerEmail']));
+    expect(finance.headers.get('x-mesh-masked-value-keys')?.split(',')).toEqual(expect.arrayContaining(['customerEmail']));
+    expect(finance.headers.get('x-mesh-masked-value-keys')?.split(',')).not.toContain('unitPrice');
+    expect(all.headers.get('x-mesh-masked-value-keys')).toBeNull();
   });
 
   it.each([
@@ -198,10 +205,49 @@ function sqlPortSuite(store: 'duckdb' | 'postgres') {
 
   it('should stop a statement at the timeout', async () => {
     const started = Date.now();
-    const error = await expectRefused('WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r', 'STATEMENT_TIMEOUT', 400);
+    const error = await expectRefused(ENDLESS, 'STATEMENT_TIMEOUT', 400);
 
     expect(error.message).toMatch(/2000 ms/);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("should answer another caller's statement while a slow one runs", async () => {
+    const slow = mesh.sql({ sql: ENDLESS }, ['orders:read']);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    const quick = await mesh.sql({ sql: 'SELECT count(*) AS n FROM sales_day' }, ['orders:read']);
+    const quickMs = Date.now() - started;
+
+    expect(quick.status).toBe(200);
+    expect(quick.body.rows[0][0]).toBeGreaterThan(0);
+    // The slow one is stopped at 2000 ms from its arrival; the quick one did not wait for it.
+    expect(quickMs).toBeLessThan(1500);
+    expect((await slow).body.error.code).toBe('STATEMENT_TIMEOUT');
+  });
+
+  it('should refuse an answer larger than the byte limit before holding it whole, and say which limit', async () => {
+    const padding = 'x'.repeat(10_000);
+    const { status, body } = await mesh.sql({ sql: 'SELECT bucket, $1 AS padding FROM sales_day', params: [padding] }, ['orders:read']);
+    const small = await mesh.sql({ sql: 'SELECT bucket, $1 AS padding FROM sales_day LIMIT 2', params: [padding] }, ['orders:read']);
+
+    expect({ status, code: body.error.code, maxBytes: body.error.maxBytes }).toEqual({ status: 400, code: 'RESULT_TOO_LARGE', maxBytes: 50_000 });
+    expect(body.error.message).toMatch(/larger than 50000 bytes/);
+    expect(small.status).toBe(200);
+    expect(small.body.rows[1][1]).toBe(padding);
+  });
+
+  it('should answer in the type Accept prefers, q-values weighed, and 406 when it allows neither JSON nor CSV', async () => {
+    const sql = 'SELECT count(*) AS n FROM sales_day';
+    const json = await mesh.sql({ sql }, ['orders:read'], 'text/csv;q=0.5, application/json');
+    const csv = await mesh.sql({ sql }, ['orders:read'], 'application/json;q=0.1, text/csv');
+    const any = await mesh.sql({ sql }, ['orders:read'], '*/*');
+    const arrow = await mesh.sql({ sql }, ['orders:read'], 'application/vnd.apache.arrow.stream');
+
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(any.headers.get('content-type')).toMatch(/^application\/json/);
+    expect({ status: arrow.status, code: arrow.body.error.code }).toEqual({ status: 406, code: 'NOT_ACCEPTABLE' });
+    expect(arrow.body.error.message).toMatch(/answers application\/json or text\/csv/);
   });
 
   it('should refuse more rows than the limit, and answer within it', async () => {
@@ -257,6 +303,9 @@ function sqlPortSuite(store: 'duckdb' | 'postgres') {
 
     expect(status).toBe(404);
     expect(body.error.code).toBe('NOT_FOUND');
+    // The products offered, without the gateway's own catalog subgraph (`mesh`), which serves no SQL.
+    expect(body.error.message).toMatch(/products: .*orders/);
+    expect(body.error.message).not.toMatch(/\bmesh\b/);
   });
 
   it('should answer 404 for a product without a SQL port', async () => {
@@ -284,7 +333,7 @@ function sqlPortSuite(store: 'duckdb' | 'postgres') {
     const runDirect = async (sql: string) => {
       const port = mesh.subgraphs.orders.runtime.store.sql!();
       await port.views({ id: 'direct', withheld: [], maskedKeys: [] });
-      return port.run({ sql, params: [], maxRows: 10, timeoutMs: 2000 });
+      return port.run({ sql, params: [], maxRows: 10, maxBytes: 100_000, timeoutMs: 2000 });
     };
 
     it('should refuse a write', async () => {

@@ -39,7 +39,7 @@ export interface SqlMesh {
   close(): Promise<void>;
 }
 
-export async function startSqlMesh(options: { store: 'duckdb' | 'postgres'; limits: SqlLimits }): Promise<SqlMesh> {
+export async function startSqlMesh(options: { store: 'duckdb' | 'postgres'; limits: Partial<SqlLimits> }): Promise<SqlMesh> {
   const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mesh-sql-'));
   const namespace = options.store === 'postgres' ? uniqueNamespace() : undefined;
   const store: StoreConfig = options.store === 'postgres' ? { kind: 'postgres', url: POSTGRES_TEST_URL } : { kind: 'duckdb', path: ':memory:', threads: 1 };

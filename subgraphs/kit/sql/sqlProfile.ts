@@ -12,6 +12,8 @@ export interface SqlAccess {
   profile: SqlViewProfile;
   /** Names a statement may not mention, by `normaliseFieldName`, and why. */
   forbidden: ReadonlyMap<string, ForbiddenColumn>;
+  /** The top-level keys state values lose, as the SDL spells the fields (none when the product has no state). */
+  maskedValueKeys: readonly string[];
 }
 
 /**
@@ -55,5 +57,7 @@ export function sqlAccess(declaration: DataProductDeclaration, identity: CallerI
     .update(JSON.stringify([sortedWithheld, maskedKeys]))
     .digest('hex')
     .slice(0, 12);
-  return { profile: { id, withheld: sortedWithheld, maskedKeys }, forbidden };
+  const hasStates = Object.keys(declaration.states ?? {}).length > 0;
+  const maskedValueKeys = hasStates ? maskedKeys.map((key) => fieldNames.get(key) ?? key) : [];
+  return { profile: { id, withheld: sortedWithheld, maskedKeys }, forbidden, maskedValueKeys };
 }

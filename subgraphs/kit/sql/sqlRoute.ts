@@ -8,7 +8,13 @@ import { sendError } from '../http/sendError.js';
 import type { HttpErrorLog } from '../http/jsonErrorHandler.js';
 import { WITHHELD_COLUMNS_HEADER } from '../exports/filesRoute.js';
 import type { SqlValue, SqlViews } from '../store/SqlViews.js';
+import { createSqlSlots } from './createSqlSlots.js';
 import { runSql, type SqlLimits, type SqlResult } from './runSql.js';
+
+/** The media types the port answers in, preferred first (on equal quality, and without `Accept`). */
+const ANSWER_TYPES = ['application/json', 'text/csv'] as const;
+/** Names the state-value keys removed for this caller (`maskedKeys` of its profile), as the SDL spells the fields. */
+export const MASKED_VALUE_KEYS_HEADER = 'x-mesh-masked-value-keys';
 
 /** Options of the SQL port route. */
 export interface SqlRouteOptions {
@@ -25,9 +31,11 @@ export interface SqlRouteOptions {
 /**
  * `POST /sql` with `{ "sql": "SELECT ...", "params": [...] }`: one read-only SELECT over the product's
  * published views (`runSql.ts`), answered as JSON (`{ columns: [{ name, type }], rows: [[...]], rowCount }`)
- * or, with `Accept: text/csv`, as CSV with a header line. The columns the caller's views leave out are
- * named in `x-mesh-withheld-columns`, as for files. The gateway's `POST /sql` forwards here with the caller's
- * signed identity.
+ * or as CSV with a header line, as the request's `Accept` prefers (q-values weighed; an `Accept` that
+ * allows neither is a 406 NOT_ACCEPTABLE before anything runs). The columns the caller's views leave out
+ * are named in `x-mesh-withheld-columns`, as for files, and the keys its state values lose in
+ * `x-mesh-masked-value-keys`. At most `limits.concurrency` statements run at once (`createSqlSlots`). The
+ * gateway's `POST /sql` forwards here with the caller's signed identity.
  */
 export function sqlRoute(product: DataProductRuntime, options: SqlRouteOptions): Router {
   const { authenticate, limits, policies, log } = options;
@@ -39,8 +47,18 @@ export function sqlRoute(product: DataProductRuntime, options: SqlRouteOptions):
     // E.g. a DuckDB database not opened locked down: refused for good, never served unlocked.
     unavailable = `${product.domain} has no SQL port: ${(error as Error).message}`;
   }
+  const slots = createSqlSlots(limits.concurrency);
   const router = Router();
   router.post('/sql', express.json({ limit: '256kb' }), async (req, res) => {
+    const answerType = req.accepts([...ANSWER_TYPES]);
+    if (!answerType)
+      return sendError(
+        res,
+        'rest',
+        ErrorCode.NOT_ACCEPTABLE,
+        `the SQL port answers ${ANSWER_TYPES.join(' or ')} (Arrow is not offered); the request accepts ${JSON.stringify(req.headers.accept ?? '')}`,
+        { accepted: [...ANSWER_TYPES] },
+      );
     let identity: CallerIdentity | null;
     try {
       identity = await authenticate(headersOf(req.headers));
@@ -51,25 +69,18 @@ export function sqlRoute(product: DataProductRuntime, options: SqlRouteOptions):
     const body = (req.body ?? {}) as { sql?: unknown; params?: unknown };
     let result: SqlResult;
     try {
-      result = await runSql(product.definition, sql, body, identity, { limits, policies });
+      result = await runSql(product.definition, sql, body, identity, { limits, slots, policies });
     } catch (error) {
       if (error instanceof MeshError) return sendError(res, 'rest', error.code, error.message, error.details);
       log('a SQL port statement failed', error);
       return sendError(res, 'rest', ErrorCode.STORE_UNAVAILABLE, 'the store could not run the statement');
     }
     if (result.withheld.length) res.setHeader(WITHHELD_COLUMNS_HEADER, result.withheld.join(','));
-    if (wantsCsv(req.headers.accept)) return sendCsv(res, result);
+    if (result.maskedValueKeys.length) res.setHeader(MASKED_VALUE_KEYS_HEADER, result.maskedValueKeys.join(','));
+    if (answerType === 'text/csv') return sendCsv(res, result);
     res.json({ columns: result.columns, rows: result.rows, rowCount: result.rows.length });
   });
   return router;
-}
-
-/** CSV only when asked for before JSON (a browser's `*\/*` gets JSON). */
-function wantsCsv(accept: string | undefined): boolean {
-  const types = (accept ?? '').split(',').map((part) => part.split(';')[0].trim().toLowerCase());
-  const csv = types.indexOf('text/csv');
-  const json = types.indexOf('application/json');
-  return csv >= 0 && (json < 0 || csv < json);
 }
 
 /** RFC 4180: a header line, CRLF line ends, fields quoted when they hold a quote, comma or line break; null is empty. */

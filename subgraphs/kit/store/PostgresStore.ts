@@ -62,6 +62,9 @@ import { tableCutoff } from './tableCutoff.js';
 import { DEFAULT_POSTGRES_TIMEOUTS, assertTimeouts, explainTimeout, poolTimeoutSettings, type PostgresTimeouts } from './postgresTimeouts.js';
 import { FAST_BYTEA_ARRAYS } from './postgresByteaArray.js';
 
+/** Most connections the SQL port's pool opens: a cap on `MESH_SQL_CONCURRENCY` (default 4). */
+const SQL_PORT_MAX_CONNECTIONS = 16;
+
 /** Options of `PostgresStore.open`. */
 export interface PostgresStoreOptions {
   /**
@@ -160,8 +163,10 @@ export class PostgresStore implements Store {
     const pool = new pg.Pool({ ...settings, max: poolSize });
     const readPool = new pg.Pool({ ...settings, max: readPoolSize });
     // The SQL port's statements get connections of their own (opened on first use), so a slow one never
-    // holds a connection history queries or applies wait for.
-    const sqlPool = new pg.Pool({ ...settings, application_name: `mesh-sql:${schema}`, max: 2 });
+    // holds a connection history queries or applies wait for. How many run at once is the kit's bound
+    // (`MESH_SQL_CONCURRENCY`, sql/createSqlSlots.ts), which waits with the statement's timeout running;
+    // the pool's maximum only caps it.
+    const sqlPool = new pg.Pool({ ...settings, application_name: `mesh-sql:${schema}`, max: SQL_PORT_MAX_CONNECTIONS });
     sqlPool.on('error', () => undefined);
     // An idle connection the server drops emits 'error' on the pool; unhandled it would crash the process.
     // The pool discards that connection and the next query opens a fresh one, so nothing is lost here.

@@ -25,6 +25,8 @@ export interface SqlRun {
   maxRows: number;
   /** Longer than this is a `SqlLimitError` (`timeout`). */
   timeoutMs: number;
+  /** An answer larger than this ({@link sqlValueBytes} of its values) is a `SqlLimitError` (`bytes`), not a cut answer. */
+  maxBytes: number;
 }
 
 export type SqlParam = string | number | boolean | null;
@@ -44,15 +46,48 @@ export interface SqlAnswer {
   rows: SqlValue[][];
 }
 
-/** The statement ran past a limit: `timeout` (ms) or `rows`. */
+/** The statement ran past a limit: `timeout` (ms), `rows` or `bytes`. */
 export class SqlLimitError extends Error {
   override readonly name = 'SqlLimitError';
   constructor(
-    readonly limit: 'timeout' | 'rows',
+    readonly limit: 'timeout' | 'rows' | 'bytes',
     readonly value: number,
   ) {
-    super(limit === 'timeout' ? `the statement ran longer than ${value} ms` : `the statement returns more than ${value} rows`);
+    super(
+      limit === 'timeout'
+        ? `the statement ran longer than ${value} ms`
+        : limit === 'rows'
+          ? `the statement returns more than ${value} rows`
+          : `the statement's answer is larger than ${value} bytes`,
+    );
   }
+}
+
+/**
+ * About the bytes a value takes in the JSON answer: a string its length plus quotes, a number or boolean
+ * 8, null 4, lists and objects their parts. What the SQL port's byte limit counts as rows arrive, so an
+ * answer is refused before it is held whole (a long string repeated on every row).
+ */
+export function sqlValueBytes(value: SqlValue): number {
+  if (value === null) return 4;
+  if (typeof value === 'string') return value.length + 2;
+  if (typeof value !== 'object') return 8;
+  let bytes = 2;
+  if (Array.isArray(value)) for (const item of value) bytes += sqlValueBytes(item) + 1;
+  else for (const [key, item] of Object.entries(value)) bytes += key.length + 4 + sqlValueBytes(item);
+  return bytes;
+}
+
+/**
+ * Counts an answer's bytes row by row and throws the `bytes` `SqlLimitError` past `maxBytes`: each store
+ * adds its rows as it converts them.
+ */
+export function answerBytesCounter(maxBytes: number): (row: readonly SqlValue[]) => void {
+  let bytes = 0;
+  return (row) => {
+    for (const value of row) bytes += sqlValueBytes(value) + 1;
+    if (bytes > maxBytes) throw new SqlLimitError('bytes', maxBytes);
+  };
 }
 
 /** The database refused or failed the statement; the message is the database's own (no server detail in it). */

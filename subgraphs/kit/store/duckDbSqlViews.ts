@@ -10,6 +10,7 @@ import {
 } from '@duckdb/node-api';
 import { STORED_GRAINS, type RollupLayout } from './Store.js';
 import {
+  answerBytesCounter,
   maskedKeyList,
   SqlLimitError,
   SqlStatementError,
@@ -38,16 +39,19 @@ export interface DuckDbSqlViewsOptions {
 const schemaOf = (profile: SqlViewProfile) => ident(`sqlport_${profile.id}`);
 
 /**
- * The embedded store's SQL port. Views are created on the write connection; statements run on a
- * connection of their own, one at a time, each in a `READ ONLY` transaction, interrupted at the timeout.
+ * The embedded store's SQL port. Views are created on the write connection; each statement runs on a
+ * connection of the port's own (idle ones are reused; how many run at once is the kit's bound,
+ * `sql/createSqlSlots.ts`), in a `READ ONLY` transaction, interrupted at the timeout.
  * The instance itself was opened locked down (`DuckDbStoreOptions.lockDown`): no file outside the export
  * folder, no network, no extension loading, and no `SET` of any setting by anyone afterwards.
  */
 export function duckDbSqlViews(options: DuckDbSqlViewsOptions): SqlViews & { close(): Promise<void> } {
   const { instance, rollups, states, write, settle } = options;
   const relations = publishedRelations(rollups, states, STORED_GRAINS);
-  let connection: Promise<DuckDBConnection> | null = null;
-  let queue: Promise<unknown> = Promise.resolve();
+  /** Connections no statement runs on now; one more is opened when a statement finds none. */
+  const idle: DuckDBConnection[] = [];
+  const running = new Set<Promise<unknown>>();
+  let closed = false;
 
   const createViews = async (profile: SqlViewProfile): Promise<ReadonlyMap<string, string>> => {
     const schema = schemaOf(profile);
@@ -71,18 +75,25 @@ export function duckDbSqlViews(options: DuckDbSqlViewsOptions): SqlViews & { clo
     dialect: 'duckdb',
     views: viewsOncePerProfile(createViews),
     run(run) {
-      const task = queue.then(async () => {
+      if (closed) return Promise.reject(new Error('the SQL port is closed'));
+      const task = (async () => {
         await settle();
-        connection ??= instance.connect();
-        return runReadOnly(await connection, run);
-      });
-      queue = task.catch(() => undefined);
+        const connection = idle.pop() ?? (await instance.connect());
+        try {
+          return await runReadOnly(connection, run);
+        } finally {
+          if (closed) connection.closeSync();
+          else idle.push(connection);
+        }
+      })();
+      running.add(task);
+      void task.catch(() => undefined).finally(() => running.delete(task));
       return task;
     },
     async close() {
-      await queue;
-      if (connection) (await connection).closeSync();
-      connection = null;
+      closed = true;
+      await Promise.all([...running].map((task) => task.catch(() => undefined)));
+      for (const connection of idle.splice(0)) connection.closeSync();
     },
   };
 }
@@ -109,9 +120,14 @@ async function runReadOnly(connection: DuckDBConnection, run: SqlRun): Promise<S
     const result = await connection.stream(run.sql, [...run.params] as DuckDBValue[]);
     const columns = result.columnNames().map((name, i) => ({ name, type: String(result.columnTypes()[i]) }));
     const rows: SqlValue[][] = [];
+    const count = answerBytesCounter(run.maxBytes);
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       if (rows.length + chunk.rowCount > run.maxRows) throw new SqlLimitError('rows', run.maxRows);
-      for (const row of chunk.getRows()) rows.push(row.map(jsonValue));
+      for (const row of chunk.getRows()) {
+        const values = row.map(jsonValue);
+        count(values);
+        rows.push(values);
+      }
     }
     if (timedOut) throw new SqlLimitError('timeout', run.timeoutMs);
     return { columns, rows };

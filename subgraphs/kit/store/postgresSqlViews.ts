@@ -1,6 +1,7 @@
 import pg, { type PoolClient } from 'pg';
 import { STORED_GRAINS, type RollupLayout } from './Store.js';
 import {
+  answerBytesCounter,
   maskedKeyList,
   SqlLimitError,
   SqlStatementError,
@@ -24,6 +25,9 @@ export interface PostgresSqlViewsOptions {
   /** A connection of the SQL port's own pool (statements never hold the store's connections). */
   connect: () => Promise<PoolClient>;
 }
+
+/** Rows fetched from the cursor at a time. */
+const FETCH_ROWS = 1_000;
 
 /** Raw text for every type: values are converted here by type, so no session setting shifts a timestamp. */
 const RAW_TYPES = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
@@ -122,10 +126,23 @@ async function runReadOnly(client: PoolClient, role: string, run: SqlRun): Promi
   await client.query(`SET LOCAL TimeZone = 'UTC'`);
   try {
     await client.query({ text: `DECLARE mesh_sql NO SCROLL CURSOR FOR ${run.sql}`, values: [...run.params] });
-    const result = await client.query({ text: `FETCH FORWARD ${run.maxRows + 1} FROM mesh_sql`, rowMode: 'array', types: RAW_TYPES });
-    if (result.rows.length > run.maxRows) throw new SqlLimitError('rows', run.maxRows);
-    const columns = result.fields.map((f) => ({ name: f.name, type: TYPE_NAMES[f.dataTypeID] ?? 'OTHER' }));
-    const rows = (result.rows as Array<Array<string | null>>).map((row) => row.map((value, i) => textValue(value, result.fields[i].dataTypeID)));
+    // Fetched in slices, each converted and counted before the next, so an answer past a limit stops there.
+    const count = answerBytesCounter(run.maxBytes);
+    const rows: SqlValue[][] = [];
+    let fields: pg.FieldDef[] = [];
+    for (;;) {
+      const slice = Math.min(FETCH_ROWS, run.maxRows + 1 - rows.length);
+      const result = await client.query({ text: `FETCH FORWARD ${slice} FROM mesh_sql`, rowMode: 'array', types: RAW_TYPES });
+      fields = result.fields;
+      if (rows.length + result.rows.length > run.maxRows) throw new SqlLimitError('rows', run.maxRows);
+      for (const row of result.rows as Array<Array<string | null>>) {
+        const values = row.map((value, i) => textValue(value, fields[i].dataTypeID));
+        count(values);
+        rows.push(values);
+      }
+      if (result.rows.length < slice) break;
+    }
+    const columns = fields.map((f) => ({ name: f.name, type: TYPE_NAMES[f.dataTypeID] ?? 'OTHER' }));
     return { columns, rows };
   } catch (error) {
     if (error instanceof SqlLimitError) throw error;
