@@ -20,6 +20,7 @@ import { checkDateTimeInputs } from './supergraph/checkDateTimeInputs.js';
 import { createSupergraphManager } from './supergraph/createSupergraphManager.js';
 import type { SubgraphAddress } from './supergraph/subgraphAddresses.js';
 import { createLeaveReclaimer } from './http/createLeaveReclaimer.js';
+import { KnownOperationTypesRule } from './http/knownOperationTypesRule.js';
 import { useGraphqlWs } from './http/useGraphqlWs.js';
 import { probeSubgraphs } from './http/probeSubgraphs.js';
 import { createGatewayAuth } from './auth/createGatewayAuth.js';
@@ -414,6 +415,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     // Apollo's automatic persisted queries stay on beside registered documents, but a safelist
     // admits only registered operations (see gateway/limits/createTrustedDocuments.ts).
     persistedQueries: limits.config.trustedDocuments.mode === 'safelist' ? false : undefined,
+    // A mutation on this API (which has none) is a validation error, not a planner failure (500).
+    validationRules: [KnownOperationTypesRule],
     // A second line behind the limits plugin, which parses with the same token limit first.
     parseOptions: Number.isFinite(limits.config.operations.maxTokens) ? { maxTokens: limits.config.operations.maxTokens } : {},
     // Stack traces are for logs, not for clients.

@@ -31,6 +31,11 @@ const LIMITS: Readonly<Record<string, AllowedDifference>> = {
     reason: 'our gateway refuses an estimated cost above 50 000 by default (README "Limits"); bare Apollo runs anything',
     code: 'COST_ESTIMATED_TOO_EXPENSIVE',
   },
+  'subscription on a schema without subscriptions': {
+    reason:
+      "our gateway validates the operation type (gateway/http/knownOperationTypesRule.ts, graphql-js 17's rule): a request error; bare Apollo lets it through validation and its planner fails it with INVALID_GRAPHQL, a 500",
+    code: 'GRAPHQL_VALIDATION_FAILED',
+  },
 };
 
 /** The differences allowed for our gateway running plans with `engine`. */

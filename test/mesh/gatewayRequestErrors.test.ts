@@ -1,13 +1,17 @@
 /**
- * `DateTime` inputs checked at the gateway (gateway/supergraph/checkDateTimeInputs.ts): a timestamp the
- * subgraphs would refuse is refused before planning, as a request error (no `data`) that says which
- * argument type or variable is wrong and what a DateTime must be, never a subgraph's "failed to answer".
+ * Request errors the gateway answers itself, before planning, as a client of this API makes them:
+ * - `DateTime` inputs (gateway/supergraph/checkDateTimeInputs.ts): a timestamp the subgraphs would refuse
+ *   is a request error (no `data`) that says which argument type or variable is wrong and what a DateTime
+ *   must be, never a subgraph's "failed to answer";
+ * - an operation type the API does not offer (gateway/http/knownOperationTypesRule.ts): a mutation is a
+ *   validation error, over HTTP and over websockets, not a 500.
  */
+import { record, trackedClient } from './meshClients.js';
 import { startTestMesh, type TestMesh } from '../support/startTestMesh.js';
 
 const MUST_BE = 'DateTime must be an ISO-8601 timestamp with a zone, e.g. 2024-05-01T00:00:00Z';
 
-describe('DateTime inputs through the gateway', () => {
+describe('request errors answered by the gateway', () => {
   let mesh: TestMesh;
   beforeAll(async () => {
     mesh = await startTestMesh();
@@ -74,5 +78,38 @@ describe('DateTime inputs through the gateway', () => {
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     expect((body.data as { orderHistory: { total: { orders: number } } }).orderHistory.total.orders).toBeGreaterThan(0);
+  });
+
+  it.each([['mutation { x }'], ['mutation { __typename }'], ['mutation Named($a: Int) { anything(a: $a) }']])(
+    'should refuse %p as a validation error (400), not a planner failure (500)',
+    async (query) => {
+      const { status, body } = await post({ query });
+      expect(status).toBe(400);
+      expect(body).toEqual({
+        errors: [
+          expect.objectContaining({
+            message: 'The mutation operation is not supported by the schema; it offers query and subscription operations.',
+            extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
+          }),
+        ],
+      });
+    },
+  );
+
+  it('should refuse a mutation over a websocket the same way', async () => {
+    const { client } = trackedClient(mesh.gateway.url.replace(/^http/, 'ws'));
+    try {
+      const answer = record(client, { query: 'mutation { x }' });
+      const { error } = await answer.ended;
+      const errors = (error ?? answer.events[0]?.errors) as Array<{ message: string; extensions?: { code?: string } }>;
+      expect(errors).toEqual([
+        expect.objectContaining({
+          message: 'The mutation operation is not supported by the schema; it offers query and subscription operations.',
+          extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
+        }),
+      ]);
+    } finally {
+      await client.dispose();
+    }
   });
 });
