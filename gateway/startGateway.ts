@@ -205,6 +205,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         eventDeadline: (context) => subgraphClient.deadlineOf(context),
         keepAlive: config.upstreamKeepAlive,
         upstreamMaxPayload: (config.subgraphClient ?? DEFAULT_SUBGRAPH_CLIENT_CONFIG).maxResponseBytes,
+        log,
         ...identity,
         // Arrival at the gateway (the group's start) to the payload handed over, and to the last client's socket write.
         onGroupEvent: ({ durationMs }) => {

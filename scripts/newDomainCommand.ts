@@ -15,7 +15,7 @@ export type ScaffoldResult = { ok: true; files: string[]; port: number; composed
 
 /**
  * Writes a new domain into the repository at `root` and composes the supergraph with it. Refuses a name
- * a domain, a file or a port already has; when the new SDL does not compose (e.g. a type name another
+ * a domain or a file already has, and a port another domain or the gateway (`GATEWAY_PORT`) has; when the new SDL does not compose (e.g. a type name another
  * domain owns), removes what it wrote and returns the composition report.
  */
 export function scaffoldDomain(root: string, args: Exclude<NewDomainArgs, { help: true }>, env: Readonly<Record<string, string | undefined>>): ScaffoldResult {
@@ -36,6 +36,8 @@ export function scaffoldDomain(root: string, args: Exclude<NewDomainArgs, { help
   const ports = [...domains.matchAll(/defaultPort: (\d+)/g)].map((m) => Number(m[1]));
   const port = args.port ?? Math.max(4000, ...ports) + 1;
   if (ports.includes(port)) return refuse(`port ${port} is another domain's default port (subgraphs/domains.ts)`);
+  const gatewayPort = Number(env.GATEWAY_PORT || 4000);
+  if (port === gatewayPort) return refuse(`port ${port} is the gateway's (GATEWAY_PORT, default 4000)`);
 
   const written: string[] = [];
   const undo = () => {

@@ -37,12 +37,16 @@ try {
   });
   const answer = await response.text();
   let shown = answer;
+  let warnings: unknown = undefined;
   try {
-    shown = JSON.stringify(JSON.parse(answer), null, 2);
+    const parsed = JSON.parse(answer) as { warnings?: unknown };
+    shown = JSON.stringify(parsed, null, 2);
+    warnings = parsed.warnings;
   } catch {
     // not JSON: shown as it came
   }
   process.stdout.write(`${shown}\n`);
+  if (Array.isArray(warnings)) for (const warning of warnings) process.stderr.write(`publish: warning: ${String(warning)}\n`);
   process.exit(response.status === 201 || response.status === 200 ? 0 : 1);
 } catch (error) {
   process.stderr.write(`publish: ${(error as Error).message}\n`);

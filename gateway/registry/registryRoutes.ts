@@ -14,9 +14,23 @@ export interface RegistryRoutesOptions {
   log: (level: 'error', message: string) => void;
   /** Largest accepted body. @default '2mb' */
   maxBodyBytes?: string | number;
+  /**
+   * Whether the gateway sends caller identities to a subgraph (`MESH_TRUSTED_SUBGRAPHS`): a publication of
+   * one it does not is answered with a warning, as the subgraph will refuse every request it forwards.
+   * @default every subgraph
+   */
+  isTrusted?: (subgraph: string) => boolean;
 }
 
-const outcomeBody = ({ published, breaking, inService, reloadError }: PublicationOutcome) => ({
+/** What a publication of an untrusted subgraph is told. */
+export function untrustedWarning(subgraph: string): string {
+  return (
+    `the gateway sends no caller identity to "${subgraph}": it is not in MESH_TRUSTED_SUBGRAPHS, and a subgraph built with the kit ` +
+    `refuses every request without one (HTTP 401, websocket close 4403); add it there and restart the gateway`
+  );
+}
+
+const outcomeBody = ({ published, breaking, inService, reloadError }: PublicationOutcome, warnings: readonly string[]) => ({
   subgraph: {
     name: published.name,
     version: published.version,
@@ -26,6 +40,7 @@ const outcomeBody = ({ published, breaking, inService, reloadError }: Publicatio
   inService,
   ...(breaking.length && { breaking }),
   ...(reloadError && { reloadError }),
+  ...(warnings.length && { warnings }),
 });
 
 /**
@@ -34,7 +49,8 @@ const outcomeBody = ({ published, breaking, inService, reloadError }: Publicatio
  * (`{ version? }`). Errors are `{ error: { code, message, problems? } }` with the code's status.
  */
 export function registryRoutes(options: RegistryRoutesOptions): Router {
-  const { registry, principal, log, maxBodyBytes = '2mb' } = options;
+  const { registry, principal, log, maxBodyBytes = '2mb', isTrusted = () => true } = options;
+  const warningsFor = (outcome: PublicationOutcome) => (isTrusted(outcome.published.name) ? [] : [untrustedWarning(outcome.published.name)]);
   const router = express.Router();
   router.use(express.json({ limit: maxBodyBytes }));
   const handle = (work: (caller: Principal, req: Request) => Promise<{ status: number; body: unknown }>) => async (req: Request, res: Response) => {
@@ -59,7 +75,7 @@ export function registryRoutes(options: RegistryRoutesOptions): Router {
     '/subgraphs',
     handle(async (caller, req) => {
       const outcome = await registry.publish(caller, req.body);
-      return { status: outcome.inService ? 201 : 202, body: outcomeBody(outcome) };
+      return { status: outcome.inService ? 201 : 202, body: outcomeBody(outcome, warningsFor(outcome)) };
     }),
   );
   router.post(
@@ -69,7 +85,7 @@ export function registryRoutes(options: RegistryRoutesOptions): Router {
       if (requested !== undefined && !(Number.isInteger(requested) && (requested as number) > 0))
         throw new MeshError(ErrorCode.BAD_REQUEST, 'version must be a positive whole number');
       const outcome = await registry.rollback(caller, String(req.params.name), requested as number | undefined);
-      return { status: outcome.inService ? 200 : 202, body: outcomeBody(outcome) };
+      return { status: outcome.inService ? 200 : 202, body: outcomeBody(outcome, warningsFor(outcome)) };
     }),
   );
   return router;

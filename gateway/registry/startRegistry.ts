@@ -44,5 +44,13 @@ export async function startRegistry(options: StartRegistryOptions): Promise<{ re
     await registry.close();
     throw error;
   }
-  return { registry, routes: registryRoutes({ registry, principal: (authorization) => auth.principalFromHttp(authorization), log }) };
+  return {
+    registry,
+    routes: registryRoutes({
+      registry,
+      principal: (authorization) => auth.principalFromHttp(authorization),
+      log,
+      isTrusted: (subgraph) => auth.isTrusted(subgraph),
+    }),
+  };
 }

@@ -12,6 +12,7 @@ import { FailoverDataSource } from '../http/FailoverDataSource.js';
 import { ClientStream } from './ClientStream.js';
 import { createSubscriptionGroup, type GroupEventInfo, type SubscriptionGroup } from './createSubscriptionGroup.js';
 import { createUpstreamPool } from './createUpstreamPool.js';
+import type { PublicErrorLog } from '../errors/formatPublicError.js';
 import type { UpstreamKeepAliveOptions, UpstreamRetryOptions } from './createUpstreamClient.js';
 import { makeResumable } from './makeResumable.js';
 import { planSubscription, type SubscriptionOperation } from './planSubscription.js';
@@ -120,6 +121,12 @@ export interface SubscriptionExecutorOptions {
    */
   upstreamMaxPayload?: number;
   /**
+   * Where the detail of an upstream subscription that failed goes (a close code and its reason, what a
+   * refusal of the gateway's identity usually means): clients get a coded error without it.
+   * @default stderr, as the gateway's other lines
+   */
+  log?: PublicErrorLog;
+  /**
    * The identity a client's group runs as, given the client's context and the subgraphs its plan
    * touches (primary first): clients with equal `key` may share a group, whose upstream subscription and
    * entity fetches use `context` (handed to `upstreamConnection`/`upstreamConnectionParams` and to data
@@ -223,9 +230,10 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     keepAlive,
     webSocketImpl,
     upstreamMaxPayload,
+    log,
   } = options;
   const dataSourceCache = new Map<string, GraphQLDataSource>();
-  const pool = createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload: upstreamMaxPayload });
+  const pool = createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload: upstreamMaxPayload, log });
   const groups = new Map<string, SubscriptionGroup>();
   let clients = 0;
   let generation = 0;

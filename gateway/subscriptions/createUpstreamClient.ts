@@ -14,7 +14,7 @@
  * socket: a connect to a host that accepts TCP but never answers the upgrade would otherwise hang
  * forever, since pings only start once the socket is open.
  */
-import { createClient, type Client } from 'graphql-ws';
+import { CloseCode, createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
 export interface UpstreamRetryOptions {
@@ -128,8 +128,11 @@ export function createUpstreamClient({
     retryWait: (attempt) => new Promise((resolve) => setTimeout(resolve, delayMs(attempt))),
     // graphql-ws only retries close events by default; a restarting subgraph first shows up as a
     // connection error (ECONNREFUSED), which must be retried too. Fatal close codes (4400, 4401, ...)
-    // are rejected by graphql-ws before this is asked.
-    shouldRetry: () => true,
+    // are rejected by graphql-ws before this is asked. 4403 is not among them (a server may grant access
+    // later), but a subgraph closes with it when it refuses the gateway's identity at connect (not
+    // trusted, another secret): retrying for the next minute only hid that from the client, whose
+    // subscription then waited in silence. It ends the subscription with an error instead.
+    shouldRetry: (reason) => !isCloseWith(reason, CloseCode.Forbidden),
     keepAlive: intervalMs,
     on: {
       opened: (opened) => {
@@ -165,4 +168,9 @@ export function createUpstreamClient({
 /** What keep-alive needs of a socket: `ws` sockets can be destroyed without a close handshake. */
 interface DeadSocket {
   terminate?(): void;
+}
+
+/** Whether graphql-ws reported a close event with `code`. */
+function isCloseWith(reason: unknown, code: number): boolean {
+  return typeof reason === 'object' && reason !== null && (reason as { code?: unknown }).code === code;
 }

@@ -14,6 +14,7 @@ import type { FormattedExecutionResult, GraphQLError } from 'graphql';
 import { createUpstreamClient, type UpstreamConnectionParams, type UpstreamKeepAliveOptions, type UpstreamRetryOptions } from './createUpstreamClient.js';
 import { stableKey } from './stableKey.js';
 import { eventsMissedError, toUpstreamErrors } from './toUpstreamErrors.js';
+import type { PublicErrorLog } from '../errors/formatPublicError.js';
 
 export interface UpstreamSubscriptionRequest {
   /** Subgraph name, used in error messages and `extensions.serviceName`. */
@@ -67,6 +68,8 @@ export interface UpstreamPoolOptions {
   webSocketImpl?: unknown;
   /** Longest message read from a subgraph's socket (see `createUpstreamClient`). */
   maxPayload?: number;
+  /** Where the detail of a failed upstream subscription goes. @default stderr */
+  log?: PublicErrorLog;
 }
 
 export interface UpstreamPool {
@@ -101,7 +104,7 @@ function hasErrorCode(reason: unknown, code: string): boolean {
   return Array.isArray(reason) && reason.some((error) => (error as { extensions?: { code?: unknown } } | null)?.extensions?.code === code);
 }
 
-export function createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload }: UpstreamPoolOptions = {}): UpstreamPool {
+export function createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload, log }: UpstreamPoolOptions = {}): UpstreamPool {
   const connections = new Map<string, SharedConnection>();
   const subscriptions = new Map<string, SharedSubscription>();
   const closing = new Set<Promise<void>>();
@@ -187,7 +190,7 @@ export function createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload
         error(reason) {
           if (!current() || fallBackToLive(reason)) return;
           if (!end(shared, { unsubscribe: false })) return;
-          const errors = toUpstreamErrors(serviceName, reason);
+          const errors = toUpstreamErrors(serviceName, reason, log);
           for (const listener of [...shared.listeners]) listener.error(errors);
         },
         complete() {

@@ -13,6 +13,9 @@ import { maskInternalDetails, publicSubgraphError, type PublicErrorLog } from '.
 /** Where the detail behind a masked upstream error goes: the gateway's stderr, as its other lines. */
 const defaultLog: PublicErrorLog = (level, message) => console.error(`${new Date().toISOString()} gateway ${level}: ${message}`);
 
+/** What a subgraph's refusal of the gateway's identity (401/403, close 4401/4403) usually means, for the log. */
+const IDENTITY_HINT = "; it does not accept the gateway's identity (is it in MESH_TRUSTED_SUBGRAPHS, with the same MESH_GATEWAY_SECRET?)";
+
 function isCloseEvent(reason: unknown): reason is { code: number; reason: string } {
   return typeof reason === 'object' && reason !== null && 'code' in reason && 'reason' in reason;
 }
@@ -30,7 +33,13 @@ export function toUpstreamErrors(serviceName: string, reason: unknown, log: Publ
     return (reason as GraphQLFormattedError[]).map((error) => publicSubgraphError(serviceName, error, ErrorCode.DOWNSTREAM_SERVICE_ERROR));
   }
   if (isCloseEvent(reason)) {
-    log('warn', `subscription to subgraph ${serviceName} ended: close ${reason.code}${reason.reason ? ` (${reason.reason})` : ''}`);
+    const detail = `close ${reason.code}${reason.reason ? ` (${reason.reason})` : ''}`;
+    if (reason.code === 4401 || reason.code === 4403) {
+      // The subgraph refused the gateway's identity at connect: a configuration problem, said so in the log.
+      log('warn', `subgraph ${serviceName} refused the gateway's subscription: ${detail}${IDENTITY_HINT}`);
+      return [new GraphQLError(`Subgraph "${serviceName}" refused the subscription (code ${reason.code}).`, { extensions })];
+    }
+    log('warn', `subscription to subgraph ${serviceName} ended: ${detail}`);
     return [new GraphQLError(`Subscription to subgraph "${serviceName}" ended: connection closed (code ${reason.code}).`, { extensions })];
   }
   const message = reason instanceof Error || (typeof reason === 'object' && reason !== null && 'message' in reason) ? String(reason.message) : String(reason);
@@ -74,10 +83,8 @@ export function withLocatedFailures(serviceName: string, dataSource: GraphQLData
       const response = (error as { extensions?: { response?: { status?: unknown; body?: unknown } } }).extensions?.response;
       const status = response?.status;
       const answered = graphqlErrorsOf(response?.body);
-      log(
-        'warn',
-        `subgraph ${serviceName} failed to answer: ${detail || 'fetch failed'}${answered.length ? ` (${answered.map((e) => e.message).join('; ')})` : ''}`,
-      );
+      const said = answered.length ? ` (${answered.map((e) => e.message).join('; ')})` : '';
+      log('warn', `subgraph ${serviceName} failed to answer: ${detail || 'fetch failed'}${said}${status === 401 || status === 403 ? IDENTITY_HINT : ''}`);
       const paths = fetchedPaths(options.request.query, options.request.variables);
       const atFetchedFields = (message: string, extensions: Record<string, unknown>) => ({
         errors: paths.length ? paths.map((path) => ({ message, path, extensions })) : [{ message, extensions }],

@@ -86,6 +86,12 @@ describe('new-domain refusals', () => {
       refused: true,
       report: "port 4002 is another domain's default port (subgraphs/domains.ts)",
     });
+    expect(scaffoldDomain(repo, { help: false, name: 'returns', port: 4000 }, {})).toEqual({
+      ok: false,
+      refused: true,
+      report: "port 4000 is the gateway's (GATEWAY_PORT, default 4000)",
+    });
+    expect(scaffoldDomain(repo, { help: false, name: 'returns', port: 4100 }, { GATEWAY_PORT: '4100' })).toMatchObject({ ok: false, refused: true });
     expect(existsSync(path.join(repo, 'schema/returns.graphql'))).toBe(false);
   });
 

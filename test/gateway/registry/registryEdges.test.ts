@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startGateway, type RunningGateway } from '../../../gateway/index.js';
-import { startProductMesh, type ProductMesh } from '../../support/productMeshSubgraphs.js';
+import { print } from 'graphql';
+import { pricesTypeDefs, startProductMesh, type ProductMesh } from '../../support/productMeshSubgraphs.js';
 import { testGatewayConfig } from '../../support/testGatewayConfig.js';
 import { INVENTORY_SDL, OWNER, publish, registryCall, startRegistryGateway, tokenWith } from './registryHarness.js';
 
@@ -34,6 +35,18 @@ describe('schema registry edges', () => {
         error: { code: 'SCHEMA_REJECTED', message: '"mesh" was refused: 1 problem(s)', problems: ['RESERVED_NAME: "mesh" is served by the gateway itself'] },
       },
     });
+  });
+
+  it('should warn a publication of a subgraph the gateway sends no identity to (not in MESH_TRUSTED_SUBGRAPHS)', async () => {
+    gateway = await startRegistryGateway(mesh, { kind: 'file', path: path.join(dir, 'registry.json') }, ['products', 'prices']);
+
+    const { status, body } = await publish(gateway, { name: 'inventory', urls: [mesh.servers.inventory.url], sdl: INVENTORY_SDL });
+
+    expect(status).toBe(201);
+    expect(body.warnings).toEqual([expect.stringMatching(/^the gateway sends no caller identity to "inventory": it is not in MESH_TRUSTED_SUBGRAPHS/)]);
+    // A trusted one is not warned.
+    const trusted = await publish(gateway, { name: 'prices', urls: [mesh.servers.prices.url], sdl: print(pricesTypeDefs) });
+    expect(trusted.body.warnings).toBeUndefined();
   });
 
   it('should let only a token for every subgraph take fields from another with @override', async () => {

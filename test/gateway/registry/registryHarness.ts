@@ -14,15 +14,18 @@ export const OWNER = { team: 'Warehouse Operations', contact: 'inventory-team@ex
 export const INVENTORY_SDL = print(inventoryTypeDefs);
 export const PRODUCTS_SDL = print(productsTypeDefs);
 
-/** A registry-enabled gateway over `mesh`, whose published versions live in `store`. */
-export function startRegistryGateway(mesh: ProductMesh, store: RegistryStoreConfig): Promise<RunningGateway> {
+/**
+ * A registry-enabled gateway over `mesh`, whose published versions live in `store`; `trustedSubgraphs` as
+ * `MESH_TRUSTED_SUBGRAPHS` (default: every subgraph trusted).
+ */
+export function startRegistryGateway(mesh: ProductMesh, store: RegistryStoreConfig, trustedSubgraphs?: readonly string[]): Promise<RunningGateway> {
   return startGateway({
     config: testGatewayConfig(
       [
         { name: 'products', url: mesh.servers.products.url },
         { name: 'prices', url: mesh.servers.prices.url },
       ],
-      { auth: testGatewayAuth(), registry: { store, syncIntervalMs: 60_000 } },
+      { auth: testGatewayAuth(trustedSubgraphs ? { trustedSubgraphs } : {}), registry: { store, syncIntervalMs: 60_000 } },
     ),
     log: () => {},
   });
