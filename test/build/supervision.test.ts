@@ -3,6 +3,7 @@
  * killed and brings it back, SIGTERM stops everything fast with code 0 (embedded, PostgreSQL and NATS),
  * and a port in use is one line naming the port setting.
  */
+import { DOMAIN_NAMES } from '../../subgraphs/domains.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { POSTGRES_TEST_URL, postgresAvailable } from '../support/postgresAvailable.js';
@@ -68,7 +69,7 @@ describe('npm start supervision', () => {
     const pieces = childrenOf(mesh.child.pid!)
       .filter((c) => /(gateway|subgraph)\.js/.test(c.args))
       .map((c) => c.pid);
-    expect(pieces).toHaveLength(5);
+    expect(pieces).toHaveLength(1 + DOMAIN_NAMES.length); // the gateway and every domain's subgraph
     const { code, ms } = await terminate(mesh);
     expect(code).toBe(0);
     expect(ms).toBeLessThan(8_000);
