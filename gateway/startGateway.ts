@@ -359,12 +359,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // The offline IDE (GraphiQL from our own assets) on GET /graphql for browsers, unless MESH_LANDING_PAGE=false.
   if (config.landingPage) app.use(ideRoutes({ examples: () => catalog.examples() }));
   if (registry) app.use('/registry', registry.routes);
+  // A data product named by its descriptor id (`orders.sales`) is served by its domain's subgraph (files, SQL).
+  const productSubgraph = async (id: string) => (await catalog.load()).products.find((product) => product.id === id)?.domain ?? null;
   // Data product files: `GET /files/<product>/<file>` streamed from the subgraph with the caller's signed identity.
   app.use(
     filesRoute({
       addresses,
       authenticate: auth ? (authorization) => auth.principalFromHttp(authorization) : undefined,
       admit: (principal, clientAddress) => limits.admitCaller(principal, clientAddress),
+      productSubgraph,
       upstreamHeaders: async (principal, name) => ((await auth?.upstreamConnection({ principal }, name)?.params()) ?? {}) as Record<string, string>,
       log: (message) => log('warn', message),
     }),
@@ -375,7 +378,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       addresses,
       authenticate: auth ? (authorization) => auth.principalFromHttp(authorization) : undefined,
       admit: (principal, clientAddress) => limits.admitCaller(principal, clientAddress),
-      productSubgraph: async (id) => (await catalog.load()).products.find((product) => product.id === id)?.domain ?? null,
+      productSubgraph,
       upstreamHeaders: async (principal, name) => ((await auth?.upstreamConnection({ principal }, name)?.params()) ?? {}) as Record<string, string>,
       log: (message) => log('warn', message),
     }),

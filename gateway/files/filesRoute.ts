@@ -16,6 +16,12 @@ const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
 export interface FilesRouteOptions extends PortCallerOptions {
   /** The subgraphs in service, by name (a product's files are under its subgraph's name); null before the first supergraph. */
   addresses: () => Readonly<Record<string, SubgraphAddress>> | null;
+  /**
+   * The subgraph of a data product named by its descriptor id (`orders.sales`), from the catalog; a throw
+   * or null is an unknown product.
+   * @default none: products are named by their subgraph only
+   */
+  productSubgraph?: (id: string) => Promise<string | null>;
   /** The headers that carry the caller's identity signed for one subgraph (`x-mesh-gateway-token`). */
   upstreamHeaders: (principal: Principal, subgraph: string) => Promise<Record<string, string>>;
   /** Where failures to reach a subgraph go (the caller gets a coded 502 without addresses). */
@@ -23,7 +29,7 @@ export interface FilesRouteOptions extends PortCallerOptions {
 }
 
 /**
- * `GET /files/<product>/<file>`: a data product's export, fetched from its subgraph's `/files/<file>` with
+ * `GET /files/<product>/<file>` (the product by its subgraph's name or its descriptor id): a data product's export, fetched from its subgraph's `/files/<file>` with
  * the caller's signed identity and streamed through. The subgraph leaves out the columns governed by
  * fields the caller may not read (e.g. `revenue` without `finance:read`) and names them in
  * `x-mesh-withheld-columns`; this route never reads the file, never names a server path, and tries a
@@ -31,20 +37,23 @@ export interface FilesRouteOptions extends PortCallerOptions {
  * caller's rate-limit budget.
  */
 export function filesRoute(options: FilesRouteOptions): Router {
-  const { addresses, upstreamHeaders, log } = options;
+  const { addresses, productSubgraph, upstreamHeaders, log } = options;
   const router = Router();
   router.get('/files/:product/:file', async (req, res) => {
     const principal = await admitPortCaller(req, res, options, 'downloading a file');
     if (!principal) return;
     const { product, file } = req.params;
-    const address = Object.hasOwn(addresses() ?? {}, product) ? addresses()![product] : undefined;
-    if (!address || address.url.startsWith('local://') || !FILE_NAME.test(file))
+    // The product by its subgraph's name (`orders`) or its descriptor id (`orders.sales`), as the SQL port takes it.
+    const known = addresses() ?? {};
+    const name = Object.hasOwn(known, product) ? product : await productSubgraph?.(product).catch(() => null);
+    const address = name && Object.hasOwn(known, name) ? known[name] : undefined;
+    if (!name || !address || address.url.startsWith('local://') || !FILE_NAME.test(file))
       return sendPortError(res, ErrorCode.NOT_FOUND, `no file ${JSON.stringify(file)} for product ${JSON.stringify(product)}`);
     const subject = `product ${JSON.stringify(product)}`;
     await forwardToReplicas(res, {
       urls: address.urls,
       path: `files/${encodeURIComponent(file)}`,
-      init: { headers: await upstreamHeaders(principal, product) },
+      init: { headers: await upstreamHeaders(principal, name) },
       passedHeaders: PASSED_HEADERS,
       subject,
       log: (message) => log(`files: ${message}`),
@@ -53,7 +62,7 @@ export function filesRoute(options: FilesRouteOptions): Router {
           return { code: ErrorCode.NOT_FOUND, message: `${subject} has no file ${JSON.stringify(file)} (not exported yet, or no such export)` };
         if (upstream.status === 200) return null;
         // A 401 here is the gateway's own identity refused (a secret mismatch): the operator's problem, not the caller's.
-        log(`files: subgraph ${product} answered ${upstream.status} for ${file}: ${await upstream.text().catch(() => '')}`);
+        log(`files: subgraph ${name} answered ${upstream.status} for ${file}: ${await upstream.text().catch(() => '')}`);
         return { code: ErrorCode.DOWNSTREAM_SERVICE_ERROR, message: `${subject} could not serve the file` };
       },
     });

@@ -97,6 +97,8 @@ describeIfPostgres('exports from DuckDB and PostgreSQL', () => {
 
     expect(csv).toBe(await read('duckdb'));
     expect(csv.split('\n')[0]).toBe('bucket,product_id,region,channel,orders,cancellations,units,revenue');
+    // Timestamps in ISO 8601 with the UTC marker, as GraphQL and the SQL port write them.
+    expect(csv.split('\n')[1]).toMatch(new RegExp(`^${new Date(start).toISOString().replace(/\./g, '\\.')},`));
     expect(csv).toContain('"eu, west"');
   });
 

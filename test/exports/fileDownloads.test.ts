@@ -72,6 +72,34 @@ describe('GET /files/<product>/<file>', () => {
     expect(revenue).toBeGreaterThan(0);
   });
 
+  it('should take the product by its descriptor id too, as the SQL port does', async () => {
+    const token = await mesh.token({ scopes: ['finance:read'] });
+    const byId = await download('orders.sales/sales_hour.csv', token);
+    const byName = await download('orders/sales_hour.csv', token);
+
+    expect(byId.status).toBe(200);
+    expect(byId.bytes.equals(byName.bytes)).toBe(true);
+  });
+
+  it('should serve the manifest beside the files: rows, covered hours, when exported and as of which fact', async () => {
+    const token = await mesh.token({ scopes: ['orders:read'] });
+    const { status, headers, bytes } = await download('orders/sales_hour.json', token);
+    const manifest = JSON.parse(bytes.toString('utf8'));
+
+    expect(status).toBe(200);
+    expect(headers.get('content-type')).toMatch(/^application\/json/);
+    expect(manifest).toEqual({
+      rollup: 'sales',
+      grain: 'hour',
+      rows: expect.any(Number),
+      coveredFrom: expect.any(String),
+      coveredTo: expect.any(String),
+      exportedAt: expect.any(String),
+      asOf: (await mesh.subgraphs.orders.runtime.store.watermark())!.toISOString(),
+    });
+    expect(Date.parse(manifest.coveredTo)).toBeLessThanOrEqual(Date.parse(manifest.exportedAt));
+  });
+
   it('should refuse an anonymous caller with 401', async () => {
     const { status, bytes } = await download('orders/sales_hour.csv');
 

@@ -6,7 +6,11 @@ export interface ExportSummary {
   rows: number;
   /** Start of the first hour bucket (ISO 8601 UTC), null for an empty file. */
   coveredFrom: string | null;
-  /** End of the last hour bucket (ISO 8601 UTC, exclusive), null for an empty file. */
+  /**
+   * End of what the file covers (ISO 8601 UTC, exclusive), null for an empty file: the end of the last hour
+   * bucket, or, when that hour was still going on as the export began, that moment, so its row is not
+   * taken for a whole hour.
+   */
   coveredTo: string | null;
 }
 
@@ -39,7 +43,9 @@ function reader(file: string, format: ExportFormat): string {
   return format === 'parquet' ? `read_parquet(${literal(file)})` : `read_csv(${literal(file)}, header = true, all_varchar = true)`;
 }
 
-const writer = (format: ExportFormat) => (format === 'parquet' ? 'FORMAT parquet' : 'FORMAT csv, HEADER');
+// CSV timestamps in ISO 8601 with the UTC marker (`2026-09-04T00:00:00.000Z`), as the SQL port and GraphQL
+// write them: DuckDB's default (`2026-09-04 00:00:00`) names no zone.
+const writer = (format: ExportFormat) => (format === 'parquet' ? 'FORMAT parquet' : "FORMAT csv, HEADER, TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S.%gZ'");
 
 /**
  * Converts a rollup's CSV export (bucket, dimensions, measures) to Parquet with the column types the DuckDB
@@ -63,8 +69,8 @@ export async function convertExport(source: string, from: ExportFormat, target: 
   await withDuckDb((run) => run(`COPY (SELECT * FROM ${reader(source, from)}) TO ${literal(target)} (${writer(to)})`));
 }
 
-/** Rows and covered hours of an hourly export. */
-export async function summarizeExport(parquet: string): Promise<ExportSummary> {
+/** Rows and covered hours of an hourly export whose snapshot was taken from `startedAt` on. */
+export async function summarizeExport(parquet: string, startedAt: Date): Promise<ExportSummary> {
   return withDuckDb(async (run) => {
     const [row] = await run(
       `SELECT count(*)::INTEGER AS rows,
@@ -72,7 +78,9 @@ export async function summarizeExport(parquet: string): Promise<ExportSummary> {
               strftime(max(bucket)::TIMESTAMP + INTERVAL 1 HOUR, '%Y-%m-%dT%H:%M:%S.000Z') AS coveredTo
        FROM ${reader(parquet, 'parquet')}`,
     );
-    return { rows: Number(row.rows), coveredFrom: (row.coveredFrom as string | null) ?? null, coveredTo: (row.coveredTo as string | null) ?? null };
+    const lastHourEnd = (row.coveredTo as string | null) ?? null;
+    const coveredTo = lastHourEnd !== null && startedAt.getTime() < Date.parse(lastHourEnd) ? startedAt.toISOString() : lastHourEnd;
+    return { rows: Number(row.rows), coveredFrom: (row.coveredFrom as string | null) ?? null, coveredTo };
   });
 }
 

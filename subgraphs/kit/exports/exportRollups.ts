@@ -19,6 +19,8 @@ export interface ExportManifest extends ExportSummary {
   grain: 'hour';
   /** When the files were written (ISO 8601). */
   exportedAt: string;
+  /** The product's watermark when the export began (ISO 8601; null: no facts): the files hold every fact up to it. */
+  asOf: string | null;
 }
 
 /**
@@ -39,6 +41,10 @@ export async function exportRollups(product: DataProductRuntime, exportDir: stri
     const manifest = path.join(dir, exportManifestName(rollup));
     const partial = (file: string) => `${file}.partial`;
     try {
+      // Read before the snapshot: every fact up to the watermark is in the files (later ones may be too),
+      // and an hour still going on at `startedAt` is covered only up to it.
+      const startedAt = new Date();
+      const asOf = await store.watermark();
       try {
         await store.exportRollup(rollup, 'hour', partial(parquet), 'parquet');
       } catch (parquetError) {
@@ -49,8 +55,8 @@ export async function exportRollups(product: DataProductRuntime, exportDir: stri
         await csvToParquet(partial(csv), partial(parquet), declaration.dimensions);
       }
       await convertExport(partial(parquet), 'parquet', partial(csv), 'csv');
-      const summary = await summarizeExport(partial(parquet));
-      const written: ExportManifest = { rollup, grain: 'hour', ...summary, exportedAt: new Date().toISOString() };
+      const summary = await summarizeExport(partial(parquet), startedAt);
+      const written: ExportManifest = { rollup, grain: 'hour', ...summary, exportedAt: new Date().toISOString(), asOf: asOf?.toISOString() ?? null };
       await writeFile(partial(manifest), `${JSON.stringify(written, null, 2)}\n`);
       for (const file of [parquet, csv, manifest]) await rename(partial(file), file);
       report.files.push({ file: parquet, rows: summary.rows }, { file: csv, rows: summary.rows });

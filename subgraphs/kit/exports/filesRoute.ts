@@ -11,7 +11,7 @@ import type { CallerIdentity } from '../productDeclaration.js';
 import { sendError } from '../http/sendError.js';
 import type { HttpErrorLog } from '../http/jsonErrorHandler.js';
 import { copyWithout, exportColumns } from './duckDbFiles.js';
-import { parseExportFileName, productExportDir, type ExportFormat } from './exportFiles.js';
+import { exportManifestName, parseExportFileName, productExportDir, type ExportFormat } from './exportFiles.js';
 import { withheldColumns } from './withheldColumns.js';
 
 /** The header naming the columns left out of a served file (comma-separated), absent when none were. */
@@ -32,7 +32,8 @@ export interface FilesRouteOptions {
 }
 
 /**
- * `GET /files/<rollup>_hour.<csv|parquet>`: one of the product's exports, for the gateway to pass on. The
+ * `GET /files/<rollup>_hour.<csv|parquet|json>`: one of the product's exports (or the manifest beside them:
+ * rows, covered hours, `asOf`), for the gateway to pass on. The
  * columns the caller may not read (`withheldColumns.ts`) are left out of the copy served, and named in
  * `x-mesh-withheld-columns`; a caller allowed everything gets the exported file as written. Only names of
  * declared rollups are opened: a request never reaches another path.
@@ -47,7 +48,19 @@ export function filesRoute(product: DataProductRuntime, options: FilesRouteOptio
     } catch (error) {
       return sendError(res, 'rest', ErrorCode.UNAUTHENTICATED, (error as Error).message || 'unauthenticated');
     }
-    const parsed = parseExportFileName(req.params.file, Object.keys(product.definition.rollups ?? {}));
+    const rollups = Object.keys(product.definition.rollups ?? {});
+    if (exportDir && rollups.some((rollup) => exportManifestName(rollup) === req.params.file)) {
+      // The manifest (rows, covered hours, asOf): no governed value in it, served as written.
+      const manifest = path.join(productExportDir(exportDir, product.domain), req.params.file);
+      if (!(await stat(manifest).catch(() => null))?.isFile())
+        return sendError(res, 'rest', ErrorCode.NOT_FOUND, `${product.domain} has no export named ${JSON.stringify(req.params.file)} (yet)`);
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      return void (await pipeline(createReadStream(manifest), res).catch((error: unknown) => {
+        log(`serving export ${req.params.file} failed`, error);
+        res.destroy();
+      }));
+    }
+    const parsed = parseExportFileName(req.params.file, rollups);
     const file = parsed && exportDir ? path.join(productExportDir(exportDir, product.domain), req.params.file) : null;
     if (!parsed || !file || !(await stat(file).catch(() => null))?.isFile())
       return sendError(res, 'rest', ErrorCode.NOT_FOUND, `${product.domain} has no export named ${JSON.stringify(req.params.file)} (yet)`);
