@@ -27,10 +27,28 @@ export async function postSampleFacts(options: PostSampleFactsOptions): Promise<
         headers: { 'content-type': 'application/json', ...(await headers()) },
         body: JSON.stringify(facts),
       });
-      const body = await response.text();
-      log(response.ok ? `${domain}: posted ${facts.length} sample facts (${body})` : `${domain}: sample facts refused (${response.status}): ${body}`);
+      log(
+        response.ok
+          ? `${domain}: posted ${facts.length} sample facts (${outcomeOf(await response.text())})`
+          : `${domain}: sample facts refused (${response.status}): ${brief(await response.text())}`,
+      );
     } catch (error) {
       log(`${domain}: sample facts not posted: ${(error as Error).message}`);
     }
   }
+}
+
+/** The counts of an ingest report (`applied`, `duplicates`), not its line per event: one short log line. */
+function outcomeOf(body: string): string {
+  try {
+    const report = JSON.parse(body) as { applied?: unknown; duplicates?: unknown };
+    return `applied ${String(report.applied)}, duplicates ${String(report.duplicates)}`;
+  } catch {
+    return brief(body);
+  }
+}
+
+/** At most 300 characters of an answer, for the log. */
+function brief(text: string): string {
+  return text.length > 300 ? `${text.slice(0, 300)}...` : text;
 }

@@ -8,7 +8,9 @@ import { parseTokenArgs } from './tokenArgs.js';
 
 try {
   const args = parseTokenArgs(process.argv.slice(2));
-  const token = await signDevToken({ ...args, ...devTokenSettingsFromEnv(process.env) });
+  // The command line's issuer and audience (`--claim iss=…`) over the environment's.
+  const settings = devTokenSettingsFromEnv(process.env);
+  const token = await signDevToken({ ...settings, ...args, issuer: args.issuer ?? settings.issuer, audience: args.audience ?? settings.audience });
   process.stdout.write(`${token}\n`);
 } catch (error) {
   process.stderr.write(`token: ${(error as Error).message}\n`);

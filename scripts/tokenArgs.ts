@@ -1,9 +1,25 @@
 /** Command-line arguments of `npm run token` (kept apart from the entry point so tests can import it). */
 
-export const USAGE = 'usage: npm run -s token -- --scopes <scope,scope,...> [--ttl <n>s|m|h|d] [--sub <subject>] [--claim key=value ...]';
+export const USAGE =
+  'usage: npm run -s token -- --scopes <scope,scope,...> [--ttl <n>s|m|h|d] [--sub <subject>] [--claim key=value ...] (iss= and aud= set the issuer and audience)';
 
-/** The parsed command line, or a message saying what is wrong. */
-export function parseTokenArgs(argv: readonly string[]): { scopes: string[]; ttlSeconds: number; sub: string; claims: Record<string, unknown> } {
+/** The parsed command line; `issuer` and `audience` only when a `--claim iss=` / `aud=` named them. */
+export interface TokenArgs {
+  scopes: string[];
+  ttlSeconds: number;
+  sub: string;
+  claims: Record<string, unknown>;
+  issuer?: string;
+  audience?: string;
+}
+
+/**
+ * The parsed command line, or a message saying what is wrong. `--claim iss=…` and `aud=…` set the issuer and
+ * audience (a token for another issuer, to see it refused), `sub=…` the subject; `exp`, `iat` and `nbf` are
+ * refused (`--ttl` sets the expiry): the signer sets those claims itself, and a claim it overwrote silently
+ * was a token other than the one asked for.
+ */
+export function parseTokenArgs(argv: readonly string[]): TokenArgs {
   const fail = (why: string): never => {
     throw new Error(`${why}\n${USAGE}`);
   };
@@ -11,6 +27,7 @@ export function parseTokenArgs(argv: readonly string[]): { scopes: string[]; ttl
   let ttlSeconds = 3600;
   let sub = 'dev-user';
   const claims: Record<string, unknown> = {};
+  const registered: { issuer?: string; audience?: string } = {};
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const [name, inline] =
@@ -40,7 +57,12 @@ export function parseTokenArgs(argv: readonly string[]): { scopes: string[]; ttl
         const raw = value();
         const eq = raw.indexOf('=');
         if (eq <= 0) fail(`--claim: "${raw}" is not key=value`);
-        claims[raw.slice(0, eq)] = raw.slice(eq + 1);
+        const [key, claimed] = [raw.slice(0, eq), raw.slice(eq + 1)];
+        if (key === 'iss') registered.issuer = claimed;
+        else if (key === 'aud') registered.audience = claimed;
+        else if (key === 'sub') sub = claimed;
+        else if (['exp', 'iat', 'nbf'].includes(key)) fail(`--claim: "${key}" is set by the signer; use --ttl for the expiry`);
+        else claims[key] = claimed;
         break;
       }
       case '--help':
@@ -52,5 +74,5 @@ export function parseTokenArgs(argv: readonly string[]): { scopes: string[]; ttl
     }
   }
   if (scopes === null) fail('--scopes is required (use --scopes "" for a token without scopes)');
-  return { scopes: scopes!, ttlSeconds, sub, claims };
+  return { scopes: scopes!, ttlSeconds, sub, claims, ...registered };
 }

@@ -39,6 +39,8 @@ import { resolveOperation, withoutHttpStatus } from '../auth/resolveOperation.js
 
 /** graphql-ws's code for a refused connection (`onConnect` returning false uses it too). */
 const FORBIDDEN = closeCodeOf(ErrorCode.FORBIDDEN);
+/** The websocket close of an outage that may pass (the token signing keys unreachable), as SERVICE_UNAVAILABLE closes. */
+const TRY_AGAIN_LATER = closeCodeOf(ErrorCode.SERVICE_UNAVAILABLE);
 /** The `ws` library's default message size (100 MiB), far too large for a GraphQL operation. */
 const WS_DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 /** The end of a graphql-ws `next` message after its payload. */
@@ -191,6 +193,14 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
   // graphql-ws hands `execute`/`subscribe` only the execution args: find the connection by its context.
   const connections = new WeakMap<object, Ctx>();
   const expire = (ctx: Ctx) => ctx.extra.socket.close(FORBIDDEN, 'token expired');
+  /** A close reason within the 123 bytes a close frame carries. */
+  const closeReason = (text: string) =>
+    Buffer.byteLength(text) <= 123
+      ? text
+      : `${Buffer.from(text)
+          .subarray(0, 120)
+          .toString('utf8')
+          .replace(/\uFFFD$/, '')}...`;
   const framesOf = (ctx: Ctx): FrameWriter => {
     if (ctx.extra.frames) return ctx.extra.frames;
     const websocket = ctx.extra.socket as FramedWebSocket;
@@ -250,7 +260,12 @@ export function useGraphqlWs(options: GraphqlWsOptions): {
               ctx.extra.expiryTimer.unref();
             }
             return true;
-          } catch {
+          } catch (error) {
+            // graphql-ws would close with a bare 4403 "Forbidden": say why, as HTTP's 401 does, or 1013
+            // (try again later) when the signing keys cannot be fetched (the token may well be good).
+            if ((error as Error).name === 'SigningKeysUnavailableError')
+              ctx.extra.socket.close(TRY_AGAIN_LATER, 'the token signing keys are unavailable; retry later');
+            else if ((error as Error).name === 'AuthenticationError') ctx.extra.socket.close(FORBIDDEN, closeReason(`Forbidden: ${(error as Error).message}`));
             return false;
           }
         },

@@ -127,17 +127,32 @@ it('should close the connection with 4403 when the token expires mid-subscriptio
 });
 
 it.each([
-  ['a malformed token', async () => 'garbage'],
-  ['an expired token', () => mesh.token({ scopes: ['finance:read'], ttlSeconds: -60 })],
-  ['a token from another issuer', () => mesh.token({ scopes: [], issuer: 'somebody' })],
-])('should refuse the connection (4403) for %s', async (_what, mint) => {
+  ['a malformed token', async () => 'garbage', 'Forbidden: the token is malformed'],
+  ['an expired token', () => mesh.token({ scopes: ['finance:read'], ttlSeconds: -60 }), 'Forbidden: the token has expired'],
+  ['a token from another issuer', () => mesh.token({ scopes: [], issuer: 'somebody' }), `Forbidden: the token's issuer is not trusted (expected "mesh-dev")`],
+])('should refuse the connection (4403) for %s, saying why as HTTP does', async (_what, mint, reason) => {
   const { client: c, closed } = closedWith(await mint());
   void c
     .iterate({ query: BUCKET_WITH_MONEY })
     .next()
     .catch(() => {});
-  expect(await withTimeout(closed, 'the close')).toMatchObject({ code: 4403 });
+  expect(await withTimeout(closed, 'the close')).toMatchObject({ code: 4403, reason });
   expect(upstreams()).toBe(0);
+});
+
+it('should close with 1013 (try again later), not 4403, when the token signing keys cannot be fetched', async () => {
+  // Nothing listens on port 9 of loopback: the key set cannot be fetched, whatever the token.
+  const blind = await mesh.startGateway({ keys: { kind: 'jwks-url', url: 'http://127.0.0.1:9/jwks.json' } });
+  const closed = deferred<{ code: number; reason: string }>();
+  const c = blind.wsClient(await mesh.token({ scopes: ['finance:read'] }), {
+    on: { closed: (event) => closed.resolve(event as { code: number; reason: string }) },
+  });
+  clients.push(c);
+  void c
+    .iterate({ query: BUCKET_WITH_MONEY })
+    .next()
+    .catch(() => {});
+  expect(await withTimeout(closed.promise, 'the close', 10_000)).toMatchObject({ code: 1013, reason: 'the token signing keys are unavailable; retry later' });
 });
 
 it('should refuse governed subscriptions as a whole in reject mode', async () => {

@@ -216,6 +216,18 @@ describe('npm run token arguments', () => {
     expect(parseTokenArgs(['--scopes', '']).scopes).toEqual([]);
   });
 
+  it('should take the issuer, audience and subject from --claim, and refuse the claims the signer sets', () => {
+    expect(parseTokenArgs(['--scopes', 'a', '--claim', 'iss=evil', '--claim', 'aud=other', '--claim', 'sub=bob', '--claim', 'team=x'])).toEqual({
+      scopes: ['a'],
+      ttlSeconds: 3600,
+      sub: 'bob',
+      claims: { team: 'x' },
+      issuer: 'evil',
+      audience: 'other',
+    });
+    expect(() => parseTokenArgs(['--scopes', 'a', '--claim', 'exp=1'])).toThrow(/"exp" is set by the signer; use --ttl/);
+  });
+
   it.each([
     [[], /--scopes is required/],
     [['--scopes', 'a', '--ttl', '1x'], /not a positive duration/],
