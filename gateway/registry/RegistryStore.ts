@@ -16,6 +16,11 @@ export interface PublishedSubgraph {
   publishedBy: string;
   /** For a rollback: the version whose content this one restores. */
   restores?: number;
+  /**
+   * A retirement: the subgraph leaves the supergraph (its URLs, SDL and descriptor are the last ones it
+   * served, kept for the history). Publishing the name again, or rolling back, brings it back.
+   */
+  retired?: true;
 }
 
 /** What a publication adds; the store numbers and dates it. */
@@ -49,9 +54,14 @@ export class VersionConflictError extends Error {
   }
 }
 
-/** The newest version of each subgraph (the ones in service), by name. */
+/** The newest version of each subgraph, retirements included, by name: what version numbers follow. */
 export function latestVersions(versions: readonly PublishedSubgraph[]): Map<string, PublishedSubgraph> {
   const latest = new Map<string, PublishedSubgraph>();
   for (const v of versions) if ((latest.get(v.name)?.version ?? 0) < v.version) latest.set(v.name, v);
   return latest;
+}
+
+/** The subgraphs in service: the newest version of each, but for those whose newest is a retirement. */
+export function servedVersions(versions: readonly PublishedSubgraph[]): Map<string, PublishedSubgraph> {
+  return new Map([...latestVersions(versions)].filter(([, v]) => !v.retired));
 }

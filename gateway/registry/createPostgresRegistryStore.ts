@@ -18,6 +18,7 @@ type Row = {
   published_at: Date;
   published_by: string;
   restores: number | null;
+  retired: boolean;
 };
 
 const toVersion = (row: Row): PublishedSubgraph => ({
@@ -29,6 +30,7 @@ const toVersion = (row: Row): PublishedSubgraph => ({
   publishedAt: row.published_at.toISOString(),
   publishedBy: row.published_by,
   ...(row.restores !== null && { restores: row.restores }),
+  ...(row.retired && { retired: true as const }),
 });
 
 /**
@@ -53,8 +55,11 @@ export async function createPostgresRegistryStore(options: PostgresRegistryStore
     published_at timestamptz NOT NULL DEFAULT now(),
     published_by text NOT NULL,
     restores integer,
+    retired boolean NOT NULL DEFAULT false,
     PRIMARY KEY (name, version)
   )`);
+  // A registry created before retirements existed gains the column (every version so far: not a retirement).
+  await pool.query(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS retired boolean NOT NULL DEFAULT false`);
   const listeners: pg.Client[] = [];
 
   return {
@@ -67,8 +72,17 @@ export async function createPostgresRegistryStore(options: PostgresRegistryStore
         const newest = rows[0].newest;
         if (newest !== expectedVersion) throw new VersionConflictError(entry.name, expectedVersion, newest);
         const inserted = await client.query<Row>(
-          `INSERT INTO ${table} (name, version, urls, sdl, descriptor, published_by, restores) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-          [entry.name, newest + 1, JSON.stringify(entry.urls), entry.sdl, JSON.stringify(entry.descriptor), entry.publishedBy, entry.restores ?? null],
+          `INSERT INTO ${table} (name, version, urls, sdl, descriptor, published_by, restores, retired) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+          [
+            entry.name,
+            newest + 1,
+            JSON.stringify(entry.urls),
+            entry.sdl,
+            JSON.stringify(entry.descriptor),
+            entry.publishedBy,
+            entry.restores ?? null,
+            entry.retired === true,
+          ],
         );
         await client.query(`SELECT pg_notify($1, $2)`, [channel, entry.name]);
         await client.query('COMMIT');

@@ -5,7 +5,8 @@ import { MeshError } from '../../core/errors/MeshError.js';
 import type { SubgraphSdl } from '../../core/apollo/index.js';
 import type { Principal } from '../auth/Principal.js';
 import { checkPublication } from './checkPublication.js';
-import { latestVersions, VersionConflictError, type PublishedSubgraph, type RegistryStore } from './RegistryStore.js';
+import { checkRetirement } from './checkRetirement.js';
+import { latestVersions, servedVersions, VersionConflictError, type PublishedSubgraph, type RegistryStore } from './RegistryStore.js';
 
 /** The scope that lets a token publish any subgraph; `mesh:publish:<name>` lets it publish `<name>` only. */
 export const PUBLISH_SCOPE = 'mesh:publish';
@@ -70,6 +71,12 @@ export interface SchemaRegistry {
   publish(principal: Principal, body: unknown): Promise<PublicationOutcome>;
   /** Restores `version` (default: the one before the newest) as a new version, then reloads. */
   rollback(principal: Principal, name: string, version?: number): Promise<PublicationOutcome>;
+  /**
+   * Takes a published subgraph out of the supergraph (a retirement, stored as a version of its own, so
+   * publishing the name again or rolling back brings it back), then reloads; refused when the others do
+   * not compose without it. The fields it takes away are reported in `breaking`.
+   */
+  retire(principal: Principal, name: string): Promise<PublicationOutcome>;
   close(): Promise<void>;
 }
 
@@ -118,12 +125,15 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       log('error', `schema registry: reload after a change failed: ${(error as Error).message}`);
     }
   };
+  /** Newest version of each name, retirements included (what the next version number follows). */
   const latest = () => latestVersions(versions);
+  /** The published subgraphs in service: retired ones left out. */
+  const served = () => servedVersions(versions);
   const asSdl = (v: PublishedSubgraph): SubgraphSdl => ({ name: v.name, url: v.urls[0], sdl: v.sdl });
 
   /** Every subgraph of the supergraph but `name`: configured (unless published), published, local. */
   const othersThan = (name: string): SubgraphSdl[] => {
-    const published = [...latest().values()].filter((v) => v.name !== name).map(asSdl);
+    const published = [...served().values()].filter((v) => v.name !== name).map(asSdl);
     const configured = supergraph.fetchedSubgraphs().filter((s) => s.name !== name && !published.some((p) => p.name === s.name));
     return [...configured, ...published, ...localSubgraphs];
   };
@@ -153,11 +163,11 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       timer = setInterval(() => void syncAndReload(), syncIntervalMs);
       timer.unref();
     },
-    registered: () => [...latest().values()].map(asSdl),
-    otherReplicaUrls: () => Object.fromEntries([...latest().values()].flatMap((v) => (v.urls.length > 1 ? [[v.name, v.urls.slice(1)]] : []))),
+    registered: () => [...served().values()].map(asSdl),
+    otherReplicaUrls: () => Object.fromEntries([...served().values()].flatMap((v) => (v.urls.length > 1 ? [[v.name, v.urls.slice(1)]] : []))),
     list: (principal) => {
       authorizeRead(principal);
-      return [...latest().values()];
+      return [...served().values()];
     },
     history: (principal, name) => {
       authorizeRead(principal);
@@ -200,6 +210,8 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       const target = own.find((v) => v.version === targetVersion);
       if (!target || targetVersion === newest.version)
         throw new MeshError(ErrorCode.NOT_FOUND, `"${name}" has no version ${targetVersion} to roll back to (newest: ${newest.version})`);
+      if (target.retired)
+        throw new MeshError(ErrorCode.BAD_REQUEST, `version ${targetVersion} of "${name}" is a retirement: retire it with DELETE /registry/subgraphs/${name}`);
       const check = checkPublication({
         candidate: { name, url: target.urls[0], sdl: target.sdl, descriptor: target.descriptor },
         others: othersThan(name),
@@ -209,6 +221,21 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       if (!check.ok) throw rejected(`the rollback of "${name}" to version ${targetVersion}`, check.problems);
       const { urls, sdl, descriptor } = target;
       return store_({ name, urls, sdl, descriptor, publishedBy: principal.sub ?? 'unknown', restores: targetVersion }, newest.version, check.breaking);
+    },
+    retire: async (principal, name) => {
+      authorize(principal, name);
+      const newest = latest().get(name);
+      if (!newest || newest.retired)
+        throw new MeshError(
+          ErrorCode.NOT_FOUND,
+          newest
+            ? `"${name}" is retired already (version ${newest.version})`
+            : `no subgraph "${name}" in the schema registry (a subgraph configured with MESH_SUBGRAPHS leaves with its configuration)`,
+        );
+      const check = checkRetirement(othersThan(name), supergraph.liveApiSchema());
+      if (!check.ok) throw rejected(`the retirement of "${name}"`, check.problems);
+      const { urls, sdl, descriptor } = newest;
+      return store_({ name, urls, sdl, descriptor, publishedBy: principal.sub ?? 'unknown', retired: true }, newest.version, check.breaking);
     },
     close: async () => {
       clearInterval(timer);

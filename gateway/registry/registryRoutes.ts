@@ -36,6 +36,7 @@ const outcomeBody = ({ published, breaking, inService, reloadError }: Publicatio
     version: published.version,
     publishedAt: published.publishedAt,
     ...(published.restores && { restores: published.restores }),
+    ...(published.retired && { retired: true }),
   },
   inService,
   ...(breaking.length && { breaking }),
@@ -46,11 +47,12 @@ const outcomeBody = ({ published, breaking, inService, reloadError }: Publicatio
 /**
  * The schema registry over HTTP (mounted at `/registry`): `GET /subgraphs`, `GET /subgraphs/:name/versions`,
  * `POST /subgraphs` (publish: `{ name, urls, sdl, descriptor }`), `POST /subgraphs/:name/rollback`
- * (`{ version? }`). Errors are `{ error: { code, message, problems? } }` with the code's status.
+ * (`{ version? }`), `DELETE /subgraphs/:name` (retire: out of the supergraph, its fields reported in `breaking`). Errors are `{ error: { code, message, problems? } }` with the code's status.
  */
 export function registryRoutes(options: RegistryRoutesOptions): Router {
   const { registry, principal, log, maxBodyBytes = '2mb', isTrusted = () => true } = options;
-  const warningsFor = (outcome: PublicationOutcome) => (isTrusted(outcome.published.name) ? [] : [untrustedWarning(outcome.published.name)]);
+  const warningsFor = (outcome: PublicationOutcome) =>
+    outcome.published.retired || isTrusted(outcome.published.name) ? [] : [untrustedWarning(outcome.published.name)];
   const router = express.Router();
   router.use(express.json({ limit: maxBodyBytes }));
   const handle = (work: (caller: Principal, req: Request) => Promise<{ status: number; body: unknown }>) => async (req: Request, res: Response) => {
@@ -86,6 +88,13 @@ export function registryRoutes(options: RegistryRoutesOptions): Router {
         throw new MeshError(ErrorCode.BAD_REQUEST, 'version must be a positive whole number');
       const outcome = await registry.rollback(caller, String(req.params.name), requested as number | undefined);
       return { status: outcome.inService ? 200 : 202, body: outcomeBody(outcome, warningsFor(outcome)) };
+    }),
+  );
+  router.delete(
+    '/subgraphs/:name',
+    handle(async (caller, req) => {
+      const outcome = await registry.retire(caller, String(req.params.name));
+      return { status: outcome.inService ? 200 : 202, body: outcomeBody(outcome, []) };
     }),
   );
   return router;

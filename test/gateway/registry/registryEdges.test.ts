@@ -9,7 +9,7 @@ import { startGateway, type RunningGateway } from '../../../gateway/index.js';
 import { print } from 'graphql';
 import { pricesTypeDefs, startProductMesh, type ProductMesh } from '../../support/productMeshSubgraphs.js';
 import { testGatewayConfig } from '../../support/testGatewayConfig.js';
-import { INVENTORY_SDL, OWNER, publish, registryCall, startRegistryGateway, tokenWith } from './registryHarness.js';
+import { INVENTORY_SDL, OWNER, publish, query, registryCall, startRegistryGateway, tokenWith } from './registryHarness.js';
 
 describe('schema registry edges', () => {
   let mesh: ProductMesh;
@@ -47,6 +47,65 @@ describe('schema registry edges', () => {
     // A trusted one is not warned.
     const trusted = await publish(gateway, { name: 'prices', urls: [mesh.servers.prices.url], sdl: print(pricesTypeDefs) });
     expect(trusted.body.warnings).toBeUndefined();
+  });
+
+  it('should retire a published subgraph: out of the supergraph, its fields reported, back with a rollback', async () => {
+    gateway = await startRegistryGateway(mesh, { kind: 'file', path: path.join(dir, 'registry.json') });
+    const token = await tokenWith('mesh:publish:inventory');
+    expect(await publish(gateway, { name: 'inventory', urls: [mesh.servers.inventory.url], sdl: INVENTORY_SDL })).toMatchObject({ status: 201 });
+    expect((await query(gateway, '{ product(id: "p1") { name stock } }')).data.product).toEqual({ name: 'Kettle', stock: expect.any(Number) });
+
+    expect(await registryCall(gateway, 'DELETE', '/subgraphs/inventory', { token: await tokenWith('mesh:publish:products') })).toMatchObject({ status: 403 });
+    const retired = await registryCall(gateway, 'DELETE', '/subgraphs/inventory', { token });
+
+    expect(retired).toEqual({
+      status: 200,
+      body: {
+        subgraph: { name: 'inventory', version: 2, publishedAt: expect.any(String), retired: true },
+        inService: true,
+        breaking: ['FIELD_REMOVED: Product.stock was removed.'],
+      },
+    });
+    expect((await query(gateway, '{ product(id: "p1") { name stock } }')).errors).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/Cannot query field "stock" on type "Product"/) }),
+    ]);
+    expect((await registryCall(gateway, 'GET', '/subgraphs', { token })).body.subgraphs).toEqual([]);
+    const history = await registryCall(gateway, 'GET', '/subgraphs/inventory/versions', { token });
+    expect(history.body.versions.map((v: { version: number; retired?: boolean }) => [v.version, v.retired ?? false])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    expect(await registryCall(gateway, 'DELETE', '/subgraphs/inventory', { token })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'NOT_FOUND', message: '"inventory" is retired already (version 2)' } },
+    });
+
+    const back = await registryCall(gateway, 'POST', '/subgraphs/inventory/rollback', { token, body: {} });
+    expect(back).toMatchObject({ status: 200, body: { subgraph: { name: 'inventory', version: 3, restores: 1 }, inService: true } });
+    expect((await query(gateway, '{ product(id: "p1") { name stock } }')).data.product).toEqual({ name: 'Kettle', stock: expect.any(Number) });
+  });
+
+  it('should not retire a subgraph configured with MESH_SUBGRAPHS, nor one the others cannot compose without', async () => {
+    gateway = await startRegistryGateway(mesh, { kind: 'file', path: path.join(dir, 'registry.json') });
+    const token = await tokenWith('mesh:publish');
+    expect(await registryCall(gateway, 'DELETE', '/subgraphs/products', { token })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'NOT_FOUND', message: expect.stringMatching(/MESH_SUBGRAPHS/) } },
+    });
+
+    // Labels require a warehouse's city, which only `warehouses` resolves: it cannot leave while they stay.
+    const warehouses =
+      'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])\ntype Warehouse @key(fields: "id") { id: ID! city: String }';
+    const labels =
+      'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@requires"])\n' +
+      'type Warehouse @key(fields: "id") { id: ID! city: String @external label: String @requires(fields: "city") }';
+    expect(await publish(gateway, { name: 'warehouses', urls: [mesh.servers.inventory.url], sdl: warehouses })).toMatchObject({ status: 201 });
+    expect(await publish(gateway, { name: 'labels', urls: [mesh.servers.inventory.url], sdl: labels })).toMatchObject({ status: 201 });
+    const refused = await registryCall(gateway, 'DELETE', '/subgraphs/warehouses', { token });
+    expect(refused).toMatchObject({
+      status: 422,
+      body: { error: { code: 'SCHEMA_REJECTED', message: 'the retirement of "warehouses" was refused: 1 problem(s)' } },
+    });
   });
 
   it('should let only a token for every subgraph take fields from another with @override', async () => {

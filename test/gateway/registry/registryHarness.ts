@@ -35,7 +35,7 @@ export function startRegistryGateway(mesh: ProductMesh, store: RegistryStoreConf
 export const tokenWith = (...scopes: string[]) => signDevToken({ scopes, ttlSeconds: 300, sub: 'registry-test' });
 
 /** An HTTP call to the gateway's registry; the answer's status and JSON body. */
-export async function registryCall(gateway: RunningGateway, method: 'GET' | 'POST', path: string, options: { token?: string; body?: unknown } = {}) {
+export async function registryCall(gateway: RunningGateway, method: 'GET' | 'POST' | 'DELETE', path: string, options: { token?: string; body?: unknown } = {}) {
   const base = gateway.url.replace(/\/graphql$/, '/registry');
   const response = await fetch(`${base}${path}`, {
     method,

@@ -9,7 +9,7 @@ import { deferred, waitFor, withTimeout } from '../../support/asyncWait.js';
 import { VersionConflictError } from '../../../gateway/registry/RegistryStore.js';
 import { describeIfPostgres, dropSchemas, POSTGRES_TEST_URL, uniqueSchema } from '../../support/postgresAvailable.js';
 import { startProductMesh, type ProductMesh } from '../../support/productMeshSubgraphs.js';
-import { INVENTORY_SDL, OWNER, publish, query, startRegistryGateway } from './registryHarness.js';
+import { INVENTORY_SDL, OWNER, publish, query, registryCall, startRegistryGateway, tokenWith } from './registryHarness.js';
 
 describeIfPostgres('schema registry in PostgreSQL', () => {
   const schema = uniqueSchema();
@@ -63,6 +63,23 @@ describeIfPostgres('schema registry in PostgreSQL', () => {
       expect((await stores[0].versions()).map((v) => v.version)).toEqual([1, 2]);
     } finally {
       await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it('should take a retirement at one gateway out of the other one too, and keep it in the stored history', async () => {
+    const retired = await registryCall(first, 'DELETE', '/subgraphs/inventory', { token: await tokenWith('mesh:publish:inventory') });
+    expect(retired).toMatchObject({ status: 200, body: { subgraph: { name: 'inventory', version: 3, retired: true }, inService: true } });
+
+    await waitFor(() => second.supergraphSdl()?.includes('stock: Int') === false, 'the second gateway to take the retirement');
+    const store = await createPostgresRegistryStore({ url: POSTGRES_TEST_URL, schema });
+    try {
+      expect((await store.versions()).map((v) => [v.version, v.retired ?? false])).toEqual([
+        [1, false],
+        [2, false],
+        [3, true],
+      ]);
+    } finally {
+      await store.close();
     }
   });
 });
