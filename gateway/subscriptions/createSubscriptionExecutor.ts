@@ -253,7 +253,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
         const built =
           urls.length === 1 ? buildDataSource(name, urls[0]) : new FailoverDataSource({ urls, buildDataSource: (url) => buildDataSource(name, url) });
         // A subgraph that cannot be reached must not make the event unserialisable: its fields get errors.
-        dataSource = withLocatedFailures(name, built);
+        dataSource = withLocatedFailures(name, built, log);
         dataSourceCache.set(cacheKey, dataSource);
       }
       dataSources[name] = dataSource;

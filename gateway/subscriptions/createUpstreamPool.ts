@@ -7,7 +7,8 @@
  * A resumable subscription (see `makeResumable`) remembers the cursor of the last event it received, so
  * the re-subscription graphql-ws sends after a reconnect asks for exactly the events it missed. If the
  * subgraph can no longer replay from there (CURSOR_UNAVAILABLE), it continues live and its listeners
- * learn that events may have been missed.
+ * learn that events may have been missed. One that has seen no event yet asks for the events published
+ * since it began (`resumeFromTheirStart`).
  */
 import type { Client } from 'graphql-ws';
 import type { FormattedExecutionResult, GraphQLError } from 'graphql';
@@ -96,6 +97,14 @@ interface SharedSubscription {
   ended: boolean;
   /** Counts upstream subscribes; callbacks of an earlier one (before a fallback to live) are ignored. */
   generation: number;
+  /**
+   * The variables graphql-ws sends again on every re-subscribe, and when the current upstream subscribe
+   * began (ISO 8601): a resumable subscription that has no cursor yet resumes from that moment.
+   */
+  variables?: Record<string, unknown>;
+  since?: string;
+  /** The operation variable a resumable subscription resumes with (`from`); undefined for others. */
+  resumeVariable?: string;
 }
 
 const CURSOR_UNAVAILABLE = 'CURSOR_UNAVAILABLE';
@@ -123,9 +132,25 @@ export function createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload
     if (!connection) {
       connection = { client: createUpstreamClient({ wsUrls, connectionParams, retry, keepAlive, webSocketImpl, maxPayload }), users: 0 };
       connections.set(key, connection);
+      connection.client.on('closed', () => resumeFromTheirStart(key));
     }
     connection.users += 1;
     return key;
+  }
+
+  /**
+   * Before graphql-ws re-subscribes on a connection that closed: a resumable subscription that has seen no
+   * event, hence holds no cursor, asks for the events published since it began (`from` as a timestamp),
+   * so the ones published while the subgraph was away (a restart, a failover) still reach its listeners.
+   * Subscribed again live, it lost them without a word. A subgraph that cannot replay them answers
+   * CURSOR_UNAVAILABLE, and the listeners hear EVENTS_MISSED, as with a cursor.
+   */
+  function resumeFromTheirStart(connectionKey: string): void {
+    for (const shared of subscriptions.values()) {
+      const variable = shared.connectionKey === connectionKey ? shared.resumeVariable : undefined;
+      if (variable === undefined || !shared.variables || !shared.since || shared.variables[variable] != null) continue;
+      shared.variables[variable] = shared.since;
+    }
   }
 
   function releaseConnection(key: string): void {
@@ -153,9 +178,17 @@ export function createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload
 
   function open(request: UpstreamSubscriptionRequest, key: string): SharedSubscription {
     const connectionKey = acquireConnection(request.wsUrls, request.connectionParams, paramsIdentity(request));
-    const shared: SharedSubscription = { key, connectionKey, listeners: new Set(), unsubscribe: () => {}, ended: false, generation: 0 };
-    const { client } = connections.get(connectionKey)!;
     const { serviceName, resume } = request;
+    const shared: SharedSubscription = {
+      key,
+      connectionKey,
+      listeners: new Set(),
+      unsubscribe: () => {},
+      ended: false,
+      generation: 0,
+      resumeVariable: resume?.variable,
+    };
+    const { client } = connections.get(connectionKey)!;
 
     const subscribeUpstream = (variables: Record<string, unknown>): void => {
       const generation = ++shared.generation;
@@ -163,6 +196,8 @@ export function createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload
       // graphql-ws keeps this very object and serialises it again each time it re-subscribes after a
       // reconnect, so moving the cursor in it is what makes the retry resume where the stream stopped.
       const payload = { query: request.operation, operationName: request.operationName, variables };
+      shared.variables = variables;
+      shared.since = new Date().toISOString();
 
       /** CURSOR_UNAVAILABLE in answer to a resume: subscribe again without a cursor; true if it did. */
       const fallBackToLive = (reason: unknown): boolean => {

@@ -16,6 +16,7 @@ import { rollupProjections } from './rollups/rollupProjections.js';
 import { storeRollupLayouts } from './rollups/storeRollupLayouts.js';
 import type { StateRow, StateListQuery, Store } from './store/Store.js';
 import { describeProduct, type PortAddresses } from './describeProduct.js';
+import { isIsoTimestamp } from '../../core/graphql/isoTimestamp.js';
 import { ErrorCode } from '../../core/errors/ErrorCode.js';
 import { productRepair, type ProductRepair } from './repair/productRepair.js';
 import { productRetention, type ProductRetention } from './repair/productRetention.js';
@@ -231,17 +232,18 @@ export class DataProductRuntime<D extends DataProductDeclaration = DataProductDe
     await this.store.close();
   }
 
-  /** A bus subscription; a `from` the bus cannot resume is refused with the public CURSOR_UNAVAILABLE code. */
   /**
    * A bus subscription whose cursor errors carry the public `CURSOR_UNAVAILABLE` code, whether the bus
    * refuses the cursor at once (in-process) or on the first `next()` (JetStream checks asynchronously).
+   * `from` is a cursor (resume after that event) or an ISO 8601 timestamp (the events published since then:
+   * how the gateway resumes a subscription that has seen no event, hence no cursor, yet).
    */
   private subscribe<T>(filter: string, from: string | undefined): AsyncIterableIterator<BusMessage<T>> {
     const coded = (error: unknown) =>
       error instanceof CursorUnavailableError ? new GraphQLError(error.message, { extensions: { code: ErrorCode.CURSOR_UNAVAILABLE } }) : error;
     let source: AsyncIterableIterator<BusMessage<T>>;
     try {
-      source = this.bus.subscribe<T>(filter, { from });
+      source = this.bus.subscribe<T>(filter, isIsoTimestamp(from) ? { since: new Date(from) } : { from });
     } catch (error) {
       throw coded(error);
     }

@@ -210,6 +210,7 @@ describe('gateway with failing subgraphs', () => {
     try {
       const first = events.next(); // graphql-ws subscribes at the first next()
       await waitFor(() => feed.active === 1, 'the upstream subscription');
+      logs.length = 0;
       inventoryProxy.handle(hang);
       feed.publish({ productId: 'p1', price: 1 });
       expect((await withTimeout(first, 'the event cut off at its deadline')).value).toEqual({
@@ -222,6 +223,8 @@ describe('gateway with failing subgraphs', () => {
           },
         ],
       });
+      // Its detail goes to the gateway's log (JSON lines in production), not to bare stderr.
+      expect(logs).toContainEqual(expect.stringMatching(/^subgraph inventory failed to answer: /));
 
       // The subscription goes on; the next event's fetch has a deadline of its own.
       inventoryProxy.handle(forwardTo(inventory.url));

@@ -52,6 +52,32 @@ describe('InProcessBus', () => {
     await bus.close();
   });
 
+  it('should replay the events published since an instant, then continue live', async () => {
+    const bus = new InProcessBus();
+    await bus.publish('mesh.x.v1.r.bucket-updated', 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const since = new Date();
+    await bus.publish('mesh.x.v1.r.bucket-updated', 2);
+    await bus.publish('mesh.y.v1.r.bucket-updated', 3);
+    const resumed = bus.subscribe('mesh.x.>', { since });
+    await bus.publish('mesh.x.v1.r.bucket-updated', 4);
+
+    expect((await take(resumed, 2)).map((m) => m.data)).toEqual([2, 4]);
+    await bus.close();
+  });
+
+  it('should refuse an instant before it started, or one whose events it no longer all retains', async () => {
+    const before = new Date(Date.now() - 60_000);
+    const bus = new InProcessBus({ retain: 10 });
+    expect(() => bus.subscribe('mesh.x.>', { since: before })).toThrow(/this bus started at/);
+
+    const since = new Date();
+    for (let i = 1; i <= 40; i++) await bus.publish('mesh.x.v1.r.bucket-updated', i);
+    // Events published at `since` or after were trimmed: replaying from there would skip them.
+    expect(() => bus.subscribe('mesh.x.>', { since })).toThrow(/no longer all retained/);
+    await bus.close();
+  });
+
   it('should forget a subscriber that returns', async () => {
     const bus = new InProcessBus();
     const subscription = bus.subscribe('mesh.>');

@@ -237,6 +237,33 @@ describeWithNats('JetStreamBus on nats-server', () => {
     expect(await nextValue(subscribe(bus, updated('>'), '5'), 'the retained event')).toMatchObject({ cursor: newest });
   });
 
+  it('should replay the events published since an instant, then continue live', async () => {
+    const bus = await openBus();
+    await bus.publish(updated('eu'), { n: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const since = new Date();
+    const replayedCursors = await publishMany(bus, 3, (i) => ({ subject: updated('eu'), data: { n: i + 1 } }));
+    const resumed = bus.subscribe<{ n: number }>(updated('>'), { since }) as JetStreamSubscription<{ n: number }>;
+    cleanups.push(() => resumed.return());
+    const replayed = await collect(resumed, 3, 'the events since the instant');
+    const live = await bus.publish(updated('eu'), { n: 4 });
+
+    expect(replayed.map((m) => m.data.n)).toEqual([1, 2, 3]);
+    expect(replayed.map((m) => m.cursor)).toEqual([...replayedCursors].sort((a, b) => Number(a) - Number(b)));
+    expect(await nextValue(resumed, 'the live event')).toMatchObject({ cursor: live, data: { n: 4 } });
+  });
+
+  it('should refuse an instant whose events the stream no longer all holds', async () => {
+    const bus = await openBus();
+    const since = new Date();
+    await publishMany(bus, 3, (i) => ({ subject: updated('eu'), data: { n: i } }));
+    await jsm.streams.purge(stream());
+
+    const refused = bus.subscribe(updated('>'), { since }) as JetStreamSubscription;
+    cleanups.push(() => refused.return());
+    await expect(refused.next()).rejects.toThrow(/no longer all retained/);
+  });
+
   describe('consumeFacts', () => {
     it('should let 3 replicas ingest 5,000 facts exactly once in total and acknowledge every message', async () => {
       const producer = await openBus();

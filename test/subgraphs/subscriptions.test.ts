@@ -120,6 +120,33 @@ describe('orders orderBucketUpdated', () => {
     expect(Number(next.cursor)).toBeGreaterThan(Number(replayed[1].cursor));
   });
 
+  it('should replay what was published since a from timestamp (a subscriber without a cursor), then go on live', async () => {
+    const live = orders.subscribe(ON_BUCKET, { granularity: 'MINUTE' });
+    await subscribed(orders);
+    await post(orders, orderPlaced('2025-06-01T10:01:00Z', { productId: 'p1' }));
+    await nextEvent(live, 'the event before the instant');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const since = new Date().toISOString();
+    await post(orders, orderPlaced('2025-06-01T10:02:00Z', { productId: 'p2' }));
+    const missed = await nextEvent(live, 'the event after the instant');
+
+    const resumed = orders.subscribe(ON_BUCKET, { granularity: 'MINUTE', from: since });
+    const replayed = await nextEvent(resumed, 'the replayed event');
+    await post(orders, orderPlaced('2025-06-01T10:03:00Z', { productId: 'p3' }));
+
+    expect([replayed.cursor, replayed.product.id]).toEqual([missed.cursor, 'p2']);
+    expect((await nextEvent(resumed, 'the live event')).product.id).toBe('p3');
+  });
+
+  it('should refuse a from timestamp before the bus began with CURSOR_UNAVAILABLE (events of an earlier process are gone)', async () => {
+    const events = orders.subscribe(ON_BUCKET, { granularity: 'MINUTE', from: '2020-01-01T00:00:00Z' });
+
+    const result = await nextValue(events, 'the refusal');
+
+    expect(result.errors?.map((e) => e.extensions?.code)).toEqual(['CURSOR_UNAVAILABLE']);
+    expect(busSubscribers(orders)).toBe(0);
+  });
+
   it('should compute a replayed backlog with fewer store reads than events, each with its own bucket', async () => {
     const live = orders.subscribe(ON_BUCKET, { granularity: 'MINUTE' });
     await subscribed(orders);

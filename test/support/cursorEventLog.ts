@@ -1,7 +1,8 @@
 /**
  * A tiny event log with sequence cursors, the shape of our subgraphs' change-event streams: `append`
  * gives each event the next cursor ("1", "2", ...), `subscribe(from)` replays the events after `from`
- * and then goes live, gap-free and without duplicates (no `from`: live only). Several subgraph
+ * and then goes live, gap-free and without duplicates (no `from`: live only; `from` an ISO 8601
+ * timestamp: the events appended since then, as the kit resumes a subscriber without a cursor). Several subgraph
  * replicas can serve one log, so cursors mean the same thing on each. `forgetThrough` drops old events
  * as a retention limit would; resuming from before them (or from a cursor never issued) throws a
  * GraphQLError coded CURSOR_UNAVAILABLE, as the data-product kit does.
@@ -28,8 +29,9 @@ export interface CursorEventLog<T> {
 }
 
 export function createCursorEventLog<T>(): CursorEventLog<T> {
-  // events[i] has cursor i + 1.
+  // events[i] has cursor i + 1, appended at times[i] (epoch ms).
   const events: T[] = [];
+  const times: number[] = [];
   let forgotten = 0;
   const waiting = new Set<Deferred<void>>();
   let active = 0;
@@ -43,6 +45,7 @@ export function createCursorEventLog<T>(): CursorEventLog<T> {
     },
     append(value) {
       events.push(value);
+      times.push(Date.now());
       for (const wake of [...waiting]) wake.resolve();
       waiting.clear();
       return String(events.length);
@@ -52,7 +55,12 @@ export function createCursorEventLog<T>(): CursorEventLog<T> {
     },
     subscribe(from, accept = () => true) {
       let position = events.length;
-      if (from != null) {
+      if (from != null && /^\d{4}-\d\d-\d\dT/.test(from)) {
+        const since = Date.parse(from);
+        position = times.findIndex((time) => time >= since);
+        if (position < 0) position = events.length;
+        if (position < forgotten) throw unavailable(from, `events up to ${forgotten} are no longer kept`);
+      } else if (from != null) {
         const after = /^\d+$/.test(from) ? Number(from) : NaN;
         if (!(after <= events.length)) throw unavailable(from, 'it was never issued');
         if (after < forgotten) throw unavailable(from, `events up to ${forgotten} are no longer kept`);

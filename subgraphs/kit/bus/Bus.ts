@@ -17,6 +17,13 @@ export interface BusMessage<T = unknown> {
 export interface SubscribeOptions {
   /** Deliver retained events after this cursor first, then live ones: gap-free, no duplicates. */
   from?: string;
+  /**
+   * Deliver retained events the bus accepted at or after this instant first, then live ones (a subscriber
+   * that has no cursor yet resumes this way). A bus that cannot show it still holds every event since
+   * then (it lost older ones published after it, or did not exist yet) refuses with `CursorUnavailableError`
+   * rather than skip some. Ignored with `from`.
+   */
+  since?: Date;
 }
 
 /** A live subscription: an async iterator; `return()` (or breaking a for-await) ends it. */

@@ -31,6 +31,8 @@ export class InProcessBus implements Bus {
   private readonly trimSlack: number;
   private readonly maxPending: number;
   private closed = false;
+  /** When this bus began: a `since` before it asks for events of a process before this one. */
+  private readonly startedAt = new Date();
 
   constructor(options: InProcessBusOptions = {}) {
     const { retain = 100_000, maxPendingPerSubscriber = 10_000 } = options;
@@ -62,11 +64,10 @@ export class InProcessBus implements Bus {
       entry.queue.end();
       return entry.queue as PushQueue<BusMessage<T>>;
     }
-    if (options.from !== undefined) {
-      // Replay and registration happen in one synchronous step: no event can slip between them.
-      for (const message of this.replayAfter(options.from)) {
-        if (subjectMatches(subjectFilter, message.subject)) entry.queue.push(message);
-      }
+    const replay = options.from !== undefined ? this.replayAfter(options.from) : options.since !== undefined ? this.replaySince(options.since) : [];
+    // Replay and registration happen in one synchronous step: no event can slip between them.
+    for (const message of replay) {
+      if (subjectMatches(subjectFilter, message.subject)) entry.queue.push(message);
     }
     this.subscribers.add(entry);
     return entry.queue as PushQueue<BusMessage<T>>;
@@ -76,6 +77,18 @@ export class InProcessBus implements Bus {
     this.closed = true;
     for (const sub of [...this.subscribers]) sub.queue.end();
     this.subscribers.clear();
+  }
+
+  private replaySince(since: Date): BusMessage[] {
+    const label = since.toISOString();
+    if (since < this.startedAt) throw new CursorUnavailableError(label, `this bus started at ${this.startedAt.toISOString()} (events before it are gone)`);
+    const trimmed = this.retained.length ? Number(this.retained[0].cursor) > 1 : this.sequence > 0;
+    if (trimmed && (this.retained.length === 0 || this.retained[0].publishedAt >= since))
+      throw new CursorUnavailableError(label, 'events since then are no longer all retained');
+    // Publication times ascend with the cursors: the first one at or after `since` starts the replay.
+    let at = this.retained.length;
+    while (at > 0 && this.retained[at - 1].publishedAt >= since) at--;
+    return this.retained.slice(at);
   }
 
   private replayAfter(cursor: string): BusMessage[] {

@@ -143,6 +143,7 @@ export class JetStreamBus implements Bus {
       filter: this.subjectPrefix + subjectFilter,
       subjectPrefix: this.subjectPrefix,
       from: options.from,
+      since: options.since,
       onEnd: () => this.subscriptions.delete(subscription),
     });
     if (this.closed) void subscription.return();

@@ -1,4 +1,13 @@
-import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type Consumer,
+  type ConsumerInfo,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { nanos, nuid } from '@nats-io/transport-node';
 import { CursorUnavailableError, type BusMessage, type BusSubscription } from './Bus.js';
 import type { ConnectionWatch } from './jetStreamConnection.js';
@@ -16,6 +25,8 @@ export interface JetStreamSubscriptionOptions {
   subjectPrefix?: string;
   /** Resume after this stream sequence; absent = only events published from now on. */
   from?: string;
+  /** Without `from`: start at the first event the stream accepted at or after this instant. */
+  since?: Date;
   /** Runs once when the subscription ends for any reason. */
   onEnd: () => void;
 }
@@ -101,10 +112,17 @@ export class JetStreamSubscription<T = unknown> implements BusSubscription<T> {
   }
 
   private async start(): Promise<void> {
-    const { jsm, stream, from } = this.options;
+    const { jsm, stream, from, since } = this.options;
     const info = await streamInfo(jsm, stream);
     if (!info) throw new Error(`stream ${stream} does not exist`);
     const { first_seq: first, last_seq: last, messages: count } = info.state;
+    if (from === undefined && since !== undefined) {
+      assertHeldSince(since, info.state);
+      // The broker places a consumer by time; its first sequence, less one, is where we stand.
+      const placed = await this.createConsumer(since);
+      this.delivered = placed.delivered.stream_seq;
+      return;
+    }
     // "Only new events" is an explicit start too, so a recreation never replays from the stream's start.
     this.delivered = from === undefined ? last : resumeAfter(from, first, last, count);
     await this.createConsumer();
@@ -163,13 +181,15 @@ export class JetStreamSubscription<T = unknown> implements BusSubscription<T> {
     await this.createConsumer();
   }
 
-  private async createConsumer(): Promise<void> {
+  /** A consumer from `delivered + 1`, or from the first event at or after `startTime`; answers its info. */
+  private async createConsumer(startTime?: Date): Promise<ConsumerInfo> {
     const { js, jsm, stream, filter } = this.options;
     const info = await jsm.consumers.add(stream, {
       name: `${this.namePrefix}_${++this.serial}`,
       filter_subject: filter,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: this.delivered + 1,
+      ...(startTime
+        ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: startTime.toISOString() }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.delivered + 1 }),
       ack_policy: AckPolicy.None,
       max_deliver: 1,
       mem_storage: true,
@@ -181,6 +201,7 @@ export class JetStreamSubscription<T = unknown> implements BusSubscription<T> {
     this.consumerSequence = 0;
     // return() ran while we were creating it: end() found nothing to delete.
     if (this.finished && this.ending) this.dropConsumer();
+    return info;
   }
 
   private dropConsumer(): void {
@@ -220,6 +241,18 @@ export class JetStreamSubscription<T = unknown> implements BusSubscription<T> {
     })();
     return this.ending;
   }
+}
+
+/**
+ * Refuses a `since` the stream cannot honour: events it no longer holds (before its first, or all of them
+ * when it is empty) may have been published at or after `since`.
+ */
+function assertHeldSince(since: Date, state: { first_seq: number; last_seq: number; messages: number; first_ts: string; last_ts: string }): void {
+  const lostAny = state.messages > 0 ? state.first_seq > 1 : state.last_seq > 0;
+  if (!lostAny) return;
+  // The newest event gone is older than the first one held (or, with none held, than the last one written).
+  const newestLost = Date.parse(state.messages > 0 ? state.first_ts : state.last_ts);
+  if (!(newestLost < since.getTime())) throw new CursorUnavailableError(since.toISOString(), 'events since then are no longer all retained');
 }
 
 /** The last sequence already seen when resuming after `cursor`; refuses cursors the stream cannot honour. */

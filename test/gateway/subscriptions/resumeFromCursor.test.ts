@@ -45,6 +45,48 @@ describe('resuming upstream subscriptions from the last cursor', () => {
     expect(harness.executor.stats()).toMatchObject({ upstreams: 1, clients: 1, connections: 1 });
   });
 
+  it('should deliver the events published while the subgraph was away to a subscription that had seen none yet (no cursor)', async () => {
+    harness = await startLedgerExecutorHarness();
+    const { mesh } = harness;
+    mesh.appendRange(1, 2); // before the subscription: not for it
+    const events = await harness.subscribe(MOVES);
+    await waitFor(() => mesh.log.active === 1, 'the upstream subscription');
+
+    await mesh.crash(0);
+    mesh.appendRange(3, 5);
+    await mesh.restart(0);
+
+    expect(await nextPayloads(events, 3, 'the events published while it was away')).toEqual(range(3, 5).map(moved));
+    mesh.appendRange(6, 6);
+    expect(await nextPayloads(events, 1, 'the live event')).toEqual([moved(6)]);
+    // A live subscribe, then a resume from the moment the subscription began, then, after an event, from its cursor.
+    const [first, resumed] = mesh.subscribeCalls.map(({ args }) => args);
+    expect(first).toEqual({});
+    expect(resumed).toEqual({ from: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/) });
+    await mesh.crash(0);
+    await mesh.restart(0);
+    await waitFor(() => mesh.subscribeCalls.length === 3, 'the third subscribe');
+    expect(mesh.subscribeCalls[2].args).toEqual({ from: '6' });
+  });
+
+  it('should tell a subscription without a cursor that events may be missing when the subgraph cannot replay since it began', async () => {
+    harness = await startLedgerExecutorHarness();
+    const { mesh } = harness;
+    const events = await harness.subscribe(MOVES);
+    await waitFor(() => mesh.log.active === 1, 'the upstream subscription');
+
+    await mesh.crash(0);
+    mesh.appendRange(1, 3);
+    mesh.log.forgetThrough('3');
+    await mesh.restart(0);
+
+    const [notice] = (await nextPayloads(events, 1, 'the gap notice')) as [{ errors: Array<{ extensions: unknown }> }];
+    expect(notice.errors).toEqual([expect.objectContaining({ extensions: { code: 'EVENTS_MISSED', serviceName: 'ledger' } })]);
+    await waitFor(() => mesh.subscribeCalls.length === 3 && mesh.log.active === 1, 'the live re-subscription');
+    mesh.appendRange(4, 4);
+    expect(await nextPayloads(events, 1)).toEqual([moved(4)]);
+  });
+
   it('should resume every client of a shared upstream, each getting every event once', async () => {
     harness = await startLedgerExecutorHarness();
     const { mesh, executor } = harness;
