@@ -121,6 +121,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     config.limits ?? DEFAULT_GATEWAY_LIMITS,
     (message) => log('warn', message),
     () => snapshot?.costs ?? NO_COST_DIRECTIVES,
+    () => metrics.errorsReturned(ErrorCode.REQUEST_RATE_LIMITED),
   );
   const app = express();
   // The framework is nobody's business (and the lean path below does not announce it either).
@@ -208,6 +209,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
         log,
         ...identity,
         // Arrival at the gateway (the group's start) to the payload handed over, and to the last client's socket write.
+        onGroupErrors: (codes, clients) => {
+          for (const code of codes) metrics.errorsReturned(code, clients);
+        },
         onGroupEvent: ({ durationMs }) => {
           metrics.subscriptionEventResolved(durationMs / 1000);
           const arrived = performance.now() - durationMs;
@@ -216,6 +220,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
       });
     else executor.updateSupergraph(next.supergraph);
     snapshot = next;
+    metrics.subgraphsServed(Object.entries(next.addresses).flatMap(([name, address]) => (isLocalSubgraph(address) ? [] : [name])));
   };
   const source =
     auth && config.supergraph.kind === 'subgraphs' ? { ...config.supergraph, headers: (name: string) => auth.serviceHeaders(name) } : config.supergraph;
@@ -398,7 +403,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     },
   );
   // Last: JSON for unknown routes and every error (bad or large bodies, throws), never an HTML page.
-  app.use(jsonNotFound, jsonErrorHandler(log));
+  app.use(jsonNotFound, jsonErrorHandler(log, { maxBodyBytes: limits.config.maxBodyBytes, onError: (code) => metrics.errorsReturned(code) }));
 
   // With Redis for rate limits, its first connection attempt is over before the first request: replicas
   // then share one budget from the start (a Redis that is down costs at most its connect timeout).

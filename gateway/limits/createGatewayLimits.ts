@@ -42,11 +42,13 @@ export interface GatewayLimits {
  * Throws when the trusted documents file cannot be read (the gateway must not start without it).
  * `costs` gives the `@cost`/`@listSize` directives of the supergraph in service (the gateway reads its
  * snapshot's), read at every check; by default every type and field has the default weight.
+ * `onRateLimited` hears each request or operation the rate limit refused (for `mesh_gateway_errors_total`).
  */
 export function createGatewayLimits(
   config: GatewayLimitsConfig,
   log: (message: string) => void = () => {},
   costs: () => CostDirectives = () => NO_COST_DIRECTIVES,
+  onRateLimited: () => void = () => {},
 ): GatewayLimits {
   const trustedDocuments = createTrustedDocuments(config.trustedDocuments, log);
   const rateLimiter: RateLimiter | null = config.rateLimit ? createRateLimiter(config.rateLimit, log) : null;
@@ -64,11 +66,17 @@ export function createGatewayLimits(
     }),
     async admitCaller(principal, clientAddress) {
       const refusal = await rateLimiter?.consume(rateLimitKey(principal, clientAddress));
-      if (refusal) throw refusal;
+      if (refusal) {
+        onRateLimited();
+        throw refusal;
+      }
     },
     async admitWebsocketOperation(operation, caller, schema) {
       const refusal = await rateLimiter?.consume(rateLimitKey(caller.principal, caller.clientAddress));
-      if (refusal) return refusal;
+      if (refusal) {
+        onRateLimited();
+        return refusal;
+      }
       const resolved = trustedDocuments.resolve({ ...operation, query: operation.query || undefined });
       if (resolved instanceof Error) return resolved;
       if (!resolved.query) return new MeshError(ErrorCode.BAD_REQUEST, 'The operation has no document: send `query`, or the id of a registered document.');

@@ -28,6 +28,13 @@ export interface GatewayMetrics {
   /** A GraphQL operation answered (HTTP or websocket), with the public codes of its errors. */
   operationAnswered(operation: { name: string | null; type: string | null }, seconds: number, errorCodes: readonly string[]): void;
   /**
+   * Errors returned to clients outside an answered operation (`mesh_gateway_errors_total` by code): a
+   * request refused before the GraphQL pipeline (a body too large, a rate limit), or a subscription
+   * event's errors, counted once per client that got them.
+   * @param count @default 1
+   */
+  errorsReturned(code: string, count?: number): void;
+  /**
    * One HTTP request to a subgraph (queries, mutations and subscription entity fetches; each retry), or
    * one fetch an open breaker refused: `outcome` is `ok`, `http_error`, `timeout`, `connection_error`,
    * `error` or `circuit_open` (gateway/upstream/createSubgraphClient.ts).
@@ -35,6 +42,11 @@ export interface GatewayMetrics {
   subgraphFetched(subgraph: string, seconds: number, outcome: string): void;
   /** A subgraph's circuit breaker changed state (`mesh_gateway_subgraph_breaker_state`: 0 closed, 1 half-open, 2 open). */
   breakerChanged(subgraph: string, state: 'closed' | 'half-open' | 'open'): void;
+  /**
+   * The subgraphs the gateway fetches from (each supergraph in service): a breaker not heard of yet reads 0
+   * (closed), so a panel or an alert on the gauge has data on a healthy gateway.
+   */
+  subgraphsServed(subgraphs: readonly string[]): void;
   /** A field authorization decision denied these coordinates (`Type.field`), or refused a request (none). */
   authDenied(coordinates: readonly string[]): void;
   /** A graphql-ws client connected. */
@@ -147,6 +159,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
     registers,
   });
   const operationLabels = operationLabeller(maxOperationNames);
+  /** Subgraphs whose breaker gauge has a sample. */
+  const breakersKnown = new Set<string>();
   return {
     registry,
     httpAnswered: (method, route, status, seconds) => httpDuration.observe({ method, route, status: String(status) }, seconds),
@@ -154,8 +168,19 @@ export function createGatewayMetrics(options: GatewayMetricsOptions = {}): Gatew
       operationDuration.observe(operationLabels(operation, errorCodes), seconds);
       for (const code of errorCodes) errors.inc({ code });
     },
+    errorsReturned: (code, count = 1) => errors.inc({ code }, count),
     subgraphFetched: (subgraph, seconds, outcome) => fetchDuration.observe({ subgraph, outcome }, seconds),
-    breakerChanged: (subgraph, state) => breakers.set({ subgraph }, BREAKER_STATES[state]),
+    breakerChanged: (subgraph, state) => {
+      breakersKnown.add(subgraph);
+      breakers.set({ subgraph }, BREAKER_STATES[state]);
+    },
+    subgraphsServed: (subgraphs) => {
+      for (const subgraph of subgraphs) {
+        if (breakersKnown.has(subgraph)) continue;
+        breakersKnown.add(subgraph);
+        breakers.set({ subgraph }, BREAKER_STATES.closed);
+      }
+    },
     authDenied: (coordinates) => {
       if (!coordinates.length) denials.inc({ coordinate: '(request)' });
       for (const coordinate of coordinates) denials.inc({ coordinate });

@@ -156,6 +156,12 @@ export interface SubscriptionExecutorOptions {
    * @default none
    */
   onGroupEvent?(info: GroupEventInfo): void;
+  /**
+   * Called for each group payload with errors: their public codes and how many clients got it (a seam for
+   * `mesh_gateway_errors_total`). A throw is ignored.
+   * @default none
+   */
+  onGroupErrors?(codes: readonly string[], clients: number): void;
 }
 
 export interface SubscriptionRequest extends SubscriptionOperation {
@@ -224,6 +230,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     upstreamConnection = () => undefined,
     groupIdentity = (context: unknown) => ({ key: '', context }),
     onGroupEvent,
+    onGroupErrors,
     eventContext,
     eventDeadline,
     retry,
@@ -317,6 +324,7 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
           if (groups.get(key) === created) groups.delete(key);
         },
         onEvent: onGroupEvent,
+        onErrors: onGroupErrors,
       });
       groups.set(key, created);
       group = created;

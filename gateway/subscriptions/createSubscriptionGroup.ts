@@ -41,6 +41,11 @@ export interface SubscriptionGroupOptions {
   onClose(): void;
   /** Called after each payload is handed to every client. A throw is ignored. */
   onEvent?(info: GroupEventInfo): void;
+  /**
+   * Called for each payload with errors handed to the clients: the errors' public codes and how many
+   * clients got it (errors returned to clients, as an operation's are counted). A throw is ignored.
+   */
+  onErrors?(codes: readonly string[], clients: number): void;
 }
 
 export interface SubscriptionGroup {
@@ -66,7 +71,7 @@ const internalError = (error: unknown) =>
   });
 
 export function createSubscriptionGroup(options: SubscriptionGroupOptions): SubscriptionGroup {
-  const { plan, context, eventContext, transform, pool, upstream, onClose, onEvent } = options;
+  const { plan, context, eventContext, transform, pool, upstream, onClose, onEvent, onErrors } = options;
   const dataSources = coalesceEntityFetches(options.dataSources, options.eventDeadline);
   const { serviceName } = upstream;
   const members = new Set<ClientStream>();
@@ -75,7 +80,16 @@ export function createSubscriptionGroup(options: SubscriptionGroupOptions): Subs
   // The plan's order is the first client's: members with another get the data reordered, once per order.
   const planOrder = plan.order.key;
   const broadcast = (frame: EventFrame) => {
-    const { data } = frame.result;
+    const { data, errors } = frame.result;
+    if (errors?.length && onErrors)
+      try {
+        onErrors(
+          errors.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')),
+          members.size,
+        );
+      } catch {
+        // metrics must not break delivery
+      }
     const nowMs = Date.now();
     let reordered: Map<string, EventFrame> | undefined;
     // Deleting from a Set while iterating it is safe (a member that ends leaves), and nothing joins meanwhile.

@@ -67,6 +67,12 @@ describeWithRedis('two gateways sharing Redis', () => {
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     }
     expect(Object.values(mesh.received).flat()).toEqual([]);
+    // Every refusal is an error returned to a client: gateway a refused HTTP, websocket and SQL (3), b HTTP and a file (2).
+    const refusals = async (gateway: LimitsGateway) => {
+      const text = await (await fetch(`http://127.0.0.1:${gateway.gateway.port}/metrics`)).text();
+      return Number(/^mesh_gateway_errors_total\{code="REQUEST_RATE_LIMITED"\} (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    expect([await refusals(a), await refusals(b)]).toEqual([3, 2]);
   });
 
   it('should give every principal its own budget', async () => {

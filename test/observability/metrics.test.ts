@@ -38,6 +38,9 @@ describe('/metrics after a scripted workload', () => {
     expect(delta('mesh_gateway_subgraph_fetch_duration_seconds_count', { subgraph: 'catalog', outcome: 'ok' })).toBe(N_QUERIES);
     expect(delta('mesh_gateway_subgraph_fetch_duration_seconds_count', { subgraph: 'orders', outcome: 'ok' })).toBe(0);
     expect(delta('mesh_gateway_errors_total', { code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
+    // Every subgraph's breaker reads closed from the start (not only once it first changed state).
+    for (const subgraph of ['catalog', 'orders', 'inventory', 'shipping'])
+      expect(after).toMatch(new RegExp(`^mesh_gateway_subgraph_breaker_state\\{subgraph="${subgraph}"\\} 0$`, 'm'));
     expect(delta('mesh_gateway_http_request_duration_seconds_count', { method: 'POST', route: '/graphql', status: '200' })).toBe(N_QUERIES + 1);
     // Each subgraph answers the gateway's fetches with its own operation series.
     expect(
@@ -134,6 +137,26 @@ describe('/metrics after a scripted workload', () => {
     expect(seriesValue(await scrape(ordersBase()), 'mesh_data_product_subscriptions', { product: 'orders' })).toBe(0);
   });
 
+  it('should count a body refused before the GraphQL pipeline (413) by its code, and name the limit', async () => {
+    const before = await gatewayMetrics();
+    const answer = await fetch(mesh.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ __typename }`, padding: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    const after = await gatewayMetrics();
+
+    expect(answer.status).toBe(413);
+    expect(((await answer.json()) as { errors: Array<{ extensions: unknown }> }).errors[0].extensions).toEqual({
+      code: 'PAYLOAD_TOO_LARGE',
+      limit: 1024 * 1024,
+    });
+    expect(
+      seriesValue(after, 'mesh_gateway_errors_total', { code: 'PAYLOAD_TOO_LARGE' }) -
+        seriesValue(before, 'mesh_gateway_errors_total', { code: 'PAYLOAD_TOO_LARGE' }),
+    ).toBe(1);
+  });
+
   // Last: it stops a subgraph.
   it('should count fetches to a stopped subgraph by outcome and the error its clients got', async () => {
     await mesh.subgraphs.shipping.close();
@@ -151,5 +174,37 @@ describe('/metrics after a scripted workload', () => {
     expect(delta('mesh_gateway_subgraph_fetch_duration_seconds_count', { subgraph: 'shipping', outcome: 'ok' })).toBe(0);
     expect(delta('mesh_gateway_errors_total', { code: 'DOWNSTREAM_SERVICE_ERROR' })).toBe(1);
     expect(delta('mesh_gateway_operation_duration_seconds_count', { operation: 'Late', type: 'query', outcome: 'error' })).toBe(1);
+
+    // A subscription event whose entity fetch goes to the stopped subgraph: its error counts once per client.
+    const client = createClient({ url: mesh.gateway.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+    const events = client.iterate({ query: 'subscription { orderBucketUpdated(granularity: MINUTE) { product { delivery { __typename } } } }' });
+    try {
+      const first = events.next();
+      await waitFor(() => mesh.subgraphs.orders.metrics.openSubscriptions() === 1, 'the upstream subscription');
+      const beforeEvent = await gatewayMetrics();
+      const id = `err-${Date.now()}`;
+      await fetch(`${ordersBase()}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          specversion: '1.0',
+          id,
+          source: 'urn:test:metrics',
+          type: 'OrderPlaced',
+          time: new Date(Date.now() - 60_000).toISOString(),
+          data: { orderId: id, productId: 'p2', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'e@example.com' },
+        }),
+      });
+      const event = (await first).value as { errors?: Array<{ extensions: { code: string } }> };
+      expect(event.errors?.map((e) => e.extensions.code)).toEqual(['DOWNSTREAM_SERVICE_ERROR']);
+      const afterEvent = await gatewayMetrics();
+      expect(
+        seriesValue(afterEvent, 'mesh_gateway_errors_total', { code: 'DOWNSTREAM_SERVICE_ERROR' }) -
+          seriesValue(beforeEvent, 'mesh_gateway_errors_total', { code: 'DOWNSTREAM_SERVICE_ERROR' }),
+      ).toBe(1);
+    } finally {
+      await events.return?.();
+      await client.dispose();
+    }
   });
 });
