@@ -84,7 +84,7 @@ export function createSubscriptionGroup(options: SubscriptionGroupOptions): Subs
     if (errors?.length && onErrors)
       try {
         onErrors(
-          errors.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')),
+          errors.map((error) => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR')),
           members.size,
         );
       } catch {
