@@ -66,6 +66,14 @@ describeIfPostgres('exports from DuckDB and PostgreSQL', () => {
     await Promise.all(Object.values(dirs).map((dir) => (dir ? rm(dir, { recursive: true, force: true }) : Promise.resolve())));
   });
 
+  it('should count no store error for an export run on either store (PostgreSQL is asked for CSV, not refused Parquet)', async () => {
+    for (const kind of ['duckdb', 'postgres'] as const) {
+      const metrics = await (await fetch(`http://127.0.0.1:${subgraphs[kind]!.served.port}/metrics`)).text();
+      expect(metrics).toMatch(/^mesh_data_product_store_duration_seconds_count\{[^}]*operation="exportRollup"[^}]*outcome="ok"[^}]*\} [1-9]/m);
+      expect(metrics).not.toMatch(/^mesh_data_product_store_duration_seconds_count\{[^}]*operation="exportRollup"[^}]*outcome="error"/m);
+    }
+  });
+
   it('should write Parquet with the same columns, types and rows from both stores', async () => {
     const [duck, pg] = await duckDb(async (sql) =>
       Promise.all(

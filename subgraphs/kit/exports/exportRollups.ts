@@ -45,13 +45,10 @@ export async function exportRollups(product: DataProductRuntime, exportDir: stri
       // and an hour still going on at `startedAt` is covered only up to it.
       const startedAt = new Date();
       const asOf = await store.watermark();
-      try {
-        await store.exportRollup(rollup, 'hour', partial(parquet), 'parquet');
-      } catch (parquetError) {
+      if (store.exportFormats?.includes('parquet') ?? true) await store.exportRollup(rollup, 'hour', partial(parquet), 'parquet');
+      else {
         // PostgreSQL writes CSV only: its snapshot goes through DuckDB in memory to become Parquet.
-        await store.exportRollup(rollup, 'hour', partial(csv), 'csv').catch(() => {
-          throw parquetError;
-        });
+        await store.exportRollup(rollup, 'hour', partial(csv), 'csv');
         await csvToParquet(partial(csv), partial(parquet), declaration.dimensions);
       }
       await convertExport(partial(parquet), 'parquet', partial(csv), 'csv');

@@ -364,6 +364,9 @@ export class PostgresStore implements Store {
     });
   }
 
+  /** CSV only: PostgreSQL cannot write Parquet (`exportRollups` converts the CSV). */
+  readonly exportFormats = ['csv'] as const;
+
   /** CSV only: PostgreSQL cannot write Parquet (export from a DuckDB store, or convert the CSV). */
   async exportRollup(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number> {
     this.assertReady();

@@ -424,6 +424,12 @@ export interface Store {
   sql?(): SqlViews;
   /** Export a rollup grain to a file (Parquet or CSV). Returns rows written. */
   exportRollup?(rollup: string, grain: StoredGrain, file: string, format: 'parquet' | 'csv'): Promise<number>;
+  /**
+   * The formats `exportRollup` writes, so the export schedule asks for one it can (a refused format was
+   * a store error in the metrics on every run).
+   * @default both
+   */
+  readonly exportFormats?: ReadonlyArray<'parquet' | 'csv'>;
   /** Release connections and files. */
   close(): Promise<void>;
 }
