@@ -352,7 +352,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   app.get('/health', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/ready', async (_req, res) => {
     const inService = snapshot;
-    if (!inService || !apollo) return void res.status(503).json({ status: 'starting', reason: 'the supergraph is not loaded yet' });
+    if (!inService || !apollo) {
+      const waiting = manager.waitingFor();
+      return void res.status(503).json({ status: 'starting', reason: `the supergraph is not loaded yet${waiting ? `: ${waiting}` : ''}` });
+    }
     const remote = Object.fromEntries(Object.entries(inService.addresses).filter(([, a]) => !isLocalSubgraph(a)));
     const problems = await probeSubgraphs(remote, { http: subgraphClient, ...(auth && { headersFor: (name: string) => auth.serviceHeaders(name) }) });
     // An open breaker fails that subgraph's fetches fast even when a probe gets through: not ready.
@@ -395,10 +398,20 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     (req, _res, next) => next(bodyErrorOf(req)),
     express.json({ limit: limits.config.maxBodyBytes }),
     (req, res, next) => {
-      if (!graphqlHandler)
+      if (!graphqlHandler) {
+        const waiting = manager.waitingFor();
         return void res
           .status(httpStatusOf(ErrorCode.SERVICE_UNAVAILABLE))
-          .json({ errors: [{ message: 'the gateway is starting: the supergraph is not loaded yet', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] });
+          .setHeader('retry-after', '2')
+          .json({
+            errors: [
+              {
+                message: `the gateway is starting: the supergraph is not loaded yet${waiting ? ` (${waiting})` : ''}`,
+                extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+              },
+            ],
+          });
+      }
       graphqlHandler(req, res, next);
     },
   );

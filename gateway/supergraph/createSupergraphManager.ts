@@ -61,12 +61,17 @@ export interface GatewaySupergraphManager extends SupergraphManager {
   current(): SupergraphSnapshot | null;
   /** The configured subgraphs' SDL as last fetched (empty with a supergraph file). */
   fetchedSubgraphs(): readonly SubgraphSdl[];
+  /** Before the first supergraph: why the last attempt failed (e.g. a subgraph unreachable); null otherwise. */
+  waitingFor(): string | null;
   /**
    * Loads now instead of at the next poll and settles once a changed supergraph is in service; rejects
    * with the reason when it was refused (the last good one stays). Before `initialize`: does nothing.
    */
   refresh(): Promise<void>;
 }
+
+/** How long the first supergraph may keep failing the same way before it is a warning. */
+const LONG_WAIT_MS = 5_000;
 
 /**
  * A `SupergraphManager` for @apollo/gateway that loads the first supergraph (retrying while subgraphs
@@ -133,11 +138,14 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Gate
   return {
     current: () => current,
     fetchedSubgraphs: () => fetched,
+    waitingFor: () => (current === null && lastProblem ? lastProblem : null),
     refresh: async () => {
       if (loadNow && !stopped) await loadNow();
     },
     async initialize({ update }) {
       const deadline = Date.now() + initialTimeoutMs;
+      const startedWaiting = Date.now();
+      let warnedLongWait = false;
       for (let attempt = 1; ; attempt++) {
         try {
           accept(await load());
@@ -145,7 +153,14 @@ export function createSupergraphManager(options: SupergraphManagerOptions): Gate
         } catch (error) {
           const message = (error as Error).message;
           if (Date.now() > deadline) throw new Error(`no supergraph after ${initialTimeoutMs / 1000}s: ${message}`, { cause: error });
+          // Subgraphs starting beside the gateway make the first attempts fail: a note; still failing after
+          // a few seconds (a subgraph down), a warning, once, naming it: until then the gateway serves nothing.
+          const waited = Date.now() - startedWaiting;
           if (message !== lastProblem) log(attempt === 1 ? 'info' : 'warn', `waiting for the supergraph: ${message}`);
+          else if (!warnedLongWait && waited > LONG_WAIT_MS) {
+            warnedLongWait = true;
+            log('warn', `still no supergraph after ${Math.round(waited / 1000)} s, the gateway answers 503 until then: ${message}`);
+          }
           lastProblem = message;
           await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2000)));
         }
