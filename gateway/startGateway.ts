@@ -360,8 +360,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     const problems = await probeSubgraphs(remote, { http: subgraphClient, ...(auth && { headersFor: (name: string) => auth.serviceHeaders(name) }) });
     // An open breaker fails that subgraph's fetches fast even when a probe gets through: not ready.
     for (const name of subgraphClient.openBreakers()) problems.push(`${name}: circuit breaker open (its fetches fail fast until a probe request succeeds)`);
-    if (problems.length) return void res.status(503).json({ status: 'degraded', problems });
-    res.json({ status: 'ready', subgraphs: Object.keys(remote).length });
+    const subgraphs = Object.keys(remote).length;
+    if (problems.length)
+      // `supergraph` readiness: partial answers are still answers, so the gateway stays in the load balancer.
+      return void (config.readiness === 'supergraph'
+        ? res.json({ status: 'degraded', subgraphs, problems })
+        : res.status(503).json({ status: 'degraded', problems }));
+    res.json({ status: 'ready', subgraphs });
   });
   app.use(catalogRoutes({ catalog, ready: () => addresses() !== null }));
   // The offline IDE (GraphiQL from our own assets) on GET /graphql for browsers, unless MESH_LANDING_PAGE=false.

@@ -102,6 +102,14 @@ export interface GatewayConfig {
    * @default true
    */
   leanHttp?: boolean;
+  /**
+   * What `/ready` requires (`MESH_READINESS`): `subgraphs`, every subgraph answering and no breaker open
+   * (503 `degraded` otherwise); or `supergraph`, a supergraph in service, the gateway being able to answer
+   * with partial data: subgraph problems are then reported in a 200 answer (`status: "degraded"`), so one
+   * domain's outage does not take every gateway replica out of a load balancer.
+   * @default 'subgraphs'
+   */
+  readiness?: 'subgraphs' | 'supergraph';
 }
 
 /** The query engine when none is configured. */
@@ -124,7 +132,7 @@ const DEFAULT_SUBGRAPHS =
  * `MESH_SUBGRAPH_WS` (`name=wsUrl,...`, `|` between replicas), `MESH_INTROSPECTION` (`true`/`false`),
  * `MESH_UPSTREAM_PING_INTERVAL_MS` / `MESH_UPSTREAM_PONG_TIMEOUT_MS` (upstream keep-alive),
  * `MESH_WS_MAX_QUEUED_MESSAGES` / `MESH_WS_MAX_QUEUED_BYTES` (each websocket client's outbound bound), `MESH_WS_CUTOFF_GRACE_MS`,
- * `MESH_QUERY_ENGINE` (`mesh`/`apollo`), `MESH_QUERY_PLANNER` (`apollo`/`hive`), `MESH_LEAN_HTTP` (`true`/`false`), `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
+ * `MESH_QUERY_ENGINE` (`mesh`/`apollo`), `MESH_QUERY_PLANNER` (`apollo`/`hive`), `MESH_LEAN_HTTP` (`true`/`false`), `MESH_READINESS` (`subgraphs`/`supergraph`), `NODE_ENV`, the auth variables (see `authConfigFromEnv`) and the subgraph client's (see
  * `subgraphClientConfigFromEnv`). Throws, naming the variable, for a bad
  * value or for development credentials in production.
  */
@@ -186,7 +194,14 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv): GatewayConfig {
     queryEngine: queryEngineFromEnv(env, fail),
     queryPlanner: queryPlannerFromEnv(env, fail),
     leanHttp: bool('MESH_LEAN_HTTP', true),
+    readiness: readinessFromEnv(env, fail),
   };
+}
+
+/** `MESH_READINESS`: `subgraphs` or `supergraph`. */
+function readinessFromEnv(env: NodeJS.ProcessEnv, fail: EnvFail): 'subgraphs' | 'supergraph' {
+  const value = env.MESH_READINESS?.trim() || 'subgraphs';
+  return value === 'subgraphs' || value === 'supergraph' ? value : fail('MESH_READINESS', value, 'subgraphs or supergraph');
 }
 
 /** `MESH_QUERY_PLANNER`: `apollo` or `hive`. */

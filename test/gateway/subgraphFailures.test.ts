@@ -65,9 +65,10 @@ describe('gateway with failing subgraphs', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = async (subgraphClient: Partial<SubgraphClientConfig>) => {
+  const start = async (subgraphClient: Partial<SubgraphClientConfig>, readiness?: 'subgraphs' | 'supergraph') => {
     gateway = await startGateway({
       config: {
+        ...(readiness && { readiness }),
         host: '127.0.0.1',
         port: 0,
         supergraph: { kind: 'file', path: supergraphFile, pollIntervalMs: 60_000 },
@@ -278,5 +279,18 @@ describe('gateway with failing subgraphs', () => {
     expect((await query(running)).body).toEqual({ data: { product: { name: 'Kettle', stock: 20 } } });
     await closed;
     expect(await ready(running)).toEqual({ status: 200, body: { status: 'ready', subgraphs: 3 } });
+  });
+
+  it('should stay ready with MESH_READINESS=supergraph while a subgraph is down, naming it in a 200 answer', async () => {
+    const running = await start({ retry: { ...DEFAULT_SUBGRAPH_CLIENT_CONFIG.retry, retries: 0 } }, 'supergraph');
+    expect(await ready(running)).toEqual({ status: 200, body: { status: 'ready', subgraphs: 3 } });
+    inventoryProxy.handle((_request, response) => void response.socket?.destroy());
+
+    const { status, body } = await ready(running);
+
+    expect(status).toBe(200);
+    expect(body).toEqual({ status: 'degraded', subgraphs: 3, problems: [expect.stringMatching(/^inventory: /)] });
+    // Queries still get every other subgraph's data.
+    expect((await query(running)).body).toMatchObject({ data: { product: { name: 'Kettle', stock: null } } });
   });
 });
