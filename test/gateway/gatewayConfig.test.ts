@@ -78,6 +78,12 @@ describe('gateway configuration from the environment', () => {
     expect(() => gatewayConfigFromEnv({ MESH_QUERY_ENGINE: 'hive' })).toThrow(/invalid MESH_QUERY_ENGINE=.*mesh or apollo/);
   });
 
+  it('should make /ready require every subgraph unless MESH_READINESS says supergraph, and refuse anything else', () => {
+    expect(gatewayConfigFromEnv({}).readiness).toBe('subgraphs');
+    expect(gatewayConfigFromEnv({ MESH_READINESS: 'supergraph' }).readiness).toBe('supergraph');
+    expect(() => gatewayConfigFromEnv({ MESH_READINESS: 'always' })).toThrow(/invalid MESH_READINESS=.*subgraphs or supergraph/);
+  });
+
   it("should plan with Hive Router's planner unless MESH_QUERY_PLANNER says apollo, and refuse anything else", () => {
     expect(gatewayConfigFromEnv({}).queryPlanner).toBe('hive');
     expect(gatewayConfigFromEnv({ MESH_QUERY_PLANNER: ' apollo ' }).queryPlanner).toBe('apollo');
