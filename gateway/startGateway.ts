@@ -246,7 +246,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
     let source = replicaSets.get(key);
     if (!source) {
       source =
-        urls.length > 1 ? new FailoverDataSource({ urls, buildDataSource: (replica) => replicaDataSource(name, replica) }) : replicaDataSource(name, url);
+        urls.length > 1
+          ? new FailoverDataSource({
+              urls,
+              buildDataSource: (replica) => replicaDataSource(name, replica),
+              onFailover: (from, to, error) =>
+                log('warn', `subgraph ${name}: replica ${from} cannot be reached (${(error as Error).message || 'connection failed'}); requests go to ${to}`),
+            })
+          : replicaDataSource(name, url);
       replicaSets.set(key, source);
     }
     return source;

@@ -17,6 +17,12 @@ export interface FailoverDataSourceOptions {
    * @default (url) => new RemoteGraphQLDataSource({ url })
    */
   buildDataSource?(url: string): GraphQLDataSource;
+  /**
+   * Hears each move to the next replica: the one that could not be reached, why, and the one requests go
+   * to now (a seam for the log: a replica going down is otherwise invisible while the next one answers).
+   * @default none
+   */
+  onFailover?(from: string, to: string, error: unknown): void;
 }
 
 /** Error codes of a request that never reached a subgraph, or whose connection broke (Node and undici). */
@@ -52,11 +58,13 @@ export class FailoverDataSource implements GraphQLDataSource {
   readonly urls: readonly string[];
   private readonly sources: readonly GraphQLDataSource[];
   private current = 0;
+  private readonly onFailover: FailoverDataSourceOptions['onFailover'];
 
-  constructor({ urls, buildDataSource = (url) => new RemoteGraphQLDataSource({ url }) }: FailoverDataSourceOptions) {
+  constructor({ urls, buildDataSource = (url) => new RemoteGraphQLDataSource({ url }), onFailover }: FailoverDataSourceOptions) {
     if (urls.length === 0) throw new Error('FailoverDataSource needs at least one URL');
     this.urls = [...urls];
     this.sources = this.urls.map((url) => buildDataSource(url));
+    this.onFailover = onFailover;
   }
 
   /** The replica requests go to first. */
@@ -75,7 +83,14 @@ export class FailoverDataSource implements GraphQLDataSource {
         if (!isConnectionError(error)) throw error;
         lastError = error;
         // Only the first request to find this replica down moves on: concurrent ones must not skip the next.
-        if (this.current === index) this.current = (index + 1) % this.sources.length;
+        if (this.current === index) {
+          this.current = (index + 1) % this.sources.length;
+          try {
+            this.onFailover?.(this.urls[index], this.urls[this.current], error);
+          } catch {
+            // a listener must not change the request's fate
+          }
+        }
       }
     }
     throw lastError;

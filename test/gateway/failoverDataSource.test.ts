@@ -57,12 +57,15 @@ describe('FailoverDataSource', () => {
   it('should move to the next URL when the connection is refused, and stay there', async () => {
     const down = await refusedUrl();
     const up = started(await startCountingProducts());
-    const source = new FailoverDataSource({ urls: [down, up.url] });
+    const moves: Array<[string, string, string]> = [];
+    const source = new FailoverDataSource({ urls: [down, up.url], onFailover: (from, to, error) => void moves.push([from, to, (error as Error).message]) });
 
     expect(await source.process(request(KETTLE))).toMatchObject({ data: { product: { name: 'Kettle' } } });
     expect(source.currentUrl).toBe(up.url);
     expect(await source.process(request(KETTLE))).toMatchObject({ data: { product: { name: 'Kettle' } } });
     expect(up.requests).toBe(2);
+    // One move, told once (the gateway logs it: a replica down is otherwise invisible while the next answers).
+    expect(moves).toEqual([[down, up.url, expect.any(String)]]);
   });
 
   it('should move to the next URL when the connection is reset', async () => {
