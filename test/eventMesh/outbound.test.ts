@@ -48,7 +48,8 @@ describeWithBroker('mqtt', 'change events out over MQTT: governed fields', () =>
     expect(state.body).toMatchObject({
       specversion: '1.0',
       type: 'mesh.orders.v1.state-changed',
-      source: 'urn:mesh:orders',
+      // The namespace is part of the source: two namespaced meshes on one broker number their events alike.
+      source: `urn:mesh:${namespace}:orders`,
       meshcursor: expect.any(String),
       data: { key: 'gov-1', value: { orderId: 'gov-1', quantity: 1, region: 'eu' } },
     });

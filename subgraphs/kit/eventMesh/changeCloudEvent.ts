@@ -5,7 +5,10 @@ export interface ChangeCloudEvent {
   specversion: '1.0';
   /** `<domain>-<cursor>`: unique per product stream, the same on every redelivery. */
   id: string;
-  /** `urn:mesh:<domain>`. */
+  /**
+   * `urn:mesh:<domain>`, or `urn:mesh:<namespace>:<domain>` in a namespace (`MESH_NAMESPACE`): source + id
+   * identify an event (CloudEvents), and two namespaced meshes on one broker number their events alike.
+   */
   source: string;
   /** `mesh.<domain>.v1.bucket-updated` or `mesh.<domain>.v1.state-changed`. */
   type: string;
@@ -23,13 +26,13 @@ export interface ChangeCloudEvent {
   data: unknown;
 }
 
-/** The CloudEvent of one bus change event (data already redacted by the caller). */
-export function changeCloudEvent(domain: string, message: BusMessage, previousCursor: string, data: unknown): ChangeCloudEvent {
+/** The CloudEvent of one bus change event (data already redacted by the caller); `namespace` as the bus's. */
+export function changeCloudEvent(domain: string, message: BusMessage, previousCursor: string, data: unknown, namespace?: string): ChangeCloudEvent {
   const kind = /\.(bucket-updated|state-changed)(\.|$)/.exec(message.subject)?.[1] ?? 'changed';
   return {
     specversion: '1.0',
     id: `${domain}-${message.cursor}`,
-    source: `urn:mesh:${domain}`,
+    source: namespace ? `urn:mesh:${namespace}:${domain}` : `urn:mesh:${domain}`,
     type: `mesh.${domain}.v1.${kind}`,
     subject: message.subject,
     time: message.publishedAt.toISOString(),

@@ -7,6 +7,8 @@ import type { OutboundRedaction } from './outboundRedaction.js';
 /** Options of {@link relayChangeEvents}. */
 export interface RelayChangeEventsOptions {
   domain: string;
+  /** The mesh namespace (`MESH_NAMESPACE`), named in each event's `source`. @default none */
+  namespace?: string;
   bus: Bus;
   /** Bus filter of the change events, e.g. `mesh.orders.v1.>` (`meshTopics().busFilter`). */
   busFilter: string;
@@ -45,6 +47,7 @@ export interface ChangeEventRelay {
 export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEventRelay {
   const {
     domain,
+    namespace,
     bus,
     busFilter,
     sink,
@@ -103,7 +106,7 @@ export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEven
       for await (const message of subscription) {
         if (stopped || failure) break;
         const data = redaction.redact(message.data);
-        const event = changeCloudEvent(domain, message, previous, data);
+        const event = changeCloudEvent(domain, message, previous, data, namespace);
         previous = message.cursor;
         const stateKey =
           typeof (message.data as { key?: unknown })?.key === 'string' && message.subject.endsWith('.state-changed')

@@ -66,6 +66,7 @@ export async function startEventMesh(runtime: DataProductRuntime, options: Start
     relays = sinks.map((sink) =>
       relayChangeEvents({
         domain,
+        namespace,
         bus: runtime.bus,
         busFilter: topics.busFilter,
         sink,
