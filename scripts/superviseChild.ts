@@ -15,7 +15,11 @@ export interface SuperviseChildOptions {
   nodeFlags?: readonly string[];
   /** The child's environment. @default this process's */
   env?: NodeJS.ProcessEnv;
-  /** Receives every output line of the child (prefixed) and the supervisor's own lines. @default console.log */
+  /**
+   * Receives every output line of the child and the supervisor's own lines: plain lines prefixed with the
+   * piece's name; JSON log lines (`MESH_LOG_FORMAT=json`) as they are, so the output stays one JSON object
+   * per line for a log shipper (each carries its piece in `name`). @default console.log
+   */
   log?: (line: string) => void;
   /** Backoff between restarts after crashes. @default see {@link RestartPolicy} */
   restart?: RestartPolicy;
@@ -78,7 +82,7 @@ export function superviseChild(options: SuperviseChildOptions): SupervisedChild 
     for (const stream of [current.stdout!, current.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         if (line.trim()) lastLine = line;
-        log(`${prefix}${line}`);
+        log(isJsonLine(line) ? line : `${prefix}${line}`);
       });
     }
     current.on('message', (message) => {
@@ -136,4 +140,14 @@ export function superviseChild(options: SuperviseChildOptions): SupervisedChild 
       });
     },
   };
+}
+
+/** A line that is one JSON object (a pino log record), not text to prefix. */
+function isJsonLine(line: string): boolean {
+  if (!line.startsWith('{') || !line.endsWith('}')) return false;
+  try {
+    return typeof JSON.parse(line) === 'object';
+  } catch {
+    return false;
+  }
 }
