@@ -153,8 +153,13 @@ export async function startSubgraph(
   const { eventMesh } = config;
   const mesh = eventMesh
     ? await (async () => {
-        const { startEventMesh } = await import('./kit/eventMeshBridge.js');
-        return startEventMesh(runtime, { config: eventMesh, namespace: config.namespace, replicaId: `${hostname()}-${served.port}` });
+        const { startEventMesh, eventMeshMetrics } = await import('./kit/eventMeshBridge.js');
+        return startEventMesh(runtime, {
+          config: eventMesh,
+          namespace: config.namespace,
+          replicaId: `${hostname()}-${served.port}`,
+          metrics: eventMeshMetrics(metrics.registry, config.domain),
+        });
       })().catch(async (error: unknown) => {
         await served.close();
         await facts?.stop();

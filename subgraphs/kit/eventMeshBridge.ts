@@ -6,3 +6,4 @@
  * @packageDocumentation
  */
 export { startEventMesh } from './eventMesh/startEventMesh.js';
+export { eventMeshMetrics, type EventMeshMetrics } from './eventMesh/eventMeshMetrics.js';

@@ -34,7 +34,8 @@ describeWithBroker('mqtt', 'change events out over MQTT: governed fields', () =>
         10_000,
       );
       const descriptor = (await (await fetch(`${subgraph.served.url.replace(/\/graphql$/, '')}/descriptor`)).json()) as any;
-      return { messages: collector.messages, descriptor, namespace };
+      const metrics = await (await fetch(`${subgraph.served.url.replace(/\/graphql$/, '')}/metrics`)).text();
+      return { messages: collector.messages, descriptor, namespace, metrics };
     } finally {
       await subgraph.close();
       await collector.client.endAsync();
@@ -42,7 +43,11 @@ describeWithBroker('mqtt', 'change events out over MQTT: governed fields', () =>
   };
 
   it('should leave governed fields out without a declared audience', async () => {
-    const { messages, descriptor, namespace } = await stateEvents({ brokers: [{ kind: 'mqtt', url: mqttUrl }] });
+    const { messages, descriptor, namespace, metrics } = await stateEvents({ brokers: [{ kind: 'mqtt', url: mqttUrl }] });
+    // The bridge reports on /metrics: this replica leads, and the broker confirmed both change events.
+    expect(metrics).toMatch(/^mesh_event_mesh_leader\{product="orders"\} 1$/m);
+    expect(Number(/^mesh_event_mesh_relayed_total\{product="orders",broker="mqtt"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(metrics).toMatch(/^mesh_event_mesh_relay_lag_seconds\{product="orders",broker="mqtt"\} [\d.e-]+$/m);
     const state = messages.find((m) => m.topic.endsWith('/state-changed'))!;
     expect(state.topic).toBe(`${namespace}/mesh/orders/v1/order/state-changed`);
     expect(state.body).toMatchObject({

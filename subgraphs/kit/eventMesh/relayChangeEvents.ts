@@ -27,6 +27,10 @@ export interface RelayChangeEventsOptions {
   retryDelayMs?: number;
   /** Told about publish and bus failures (the relay keeps going). @default console.error */
   onError?: (error: unknown) => void;
+  /** Hears each change event the broker confirmed, in cursor order (a seam for metrics). @default none */
+  onConfirmed?: (message: BusMessage) => void;
+  /** Hears each failed pass, before the relay resumes from its checkpoint (a seam for metrics). @default none */
+  onFailed?: () => void;
 }
 
 /** A running relay. */
@@ -56,6 +60,8 @@ export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEven
     window = 256,
     retryDelayMs = 500,
     onError = (e: unknown) => console.error(`${domain} event mesh: ${sink.kind} relay`, e),
+    onConfirmed,
+    onFailed,
   } = options;
   let stopped = false;
   let confirmed: string | undefined;
@@ -122,6 +128,7 @@ export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEven
             await published;
             confirmed = message.cursor;
             save();
+            onConfirmed?.(message);
           } catch (error) {
             failure ??= error;
             void subscription?.return?.();
@@ -146,6 +153,7 @@ export function relayChangeEvents(options: RelayChangeEventsOptions): ChangeEven
         delay = retryDelayMs;
       } catch (error) {
         if (stopped) break;
+        onFailed?.();
         onError(error);
         delay = Math.min(delay * 2, 30_000);
       }

@@ -15,6 +15,7 @@ import { mqttEventSink } from './mqttEventSink.js';
 import { mqttFactSource } from './mqttFactSource.js';
 import { outboundRedaction } from './outboundRedaction.js';
 import { relayChangeEvents, type ChangeEventRelay } from './relayChangeEvents.js';
+import type { EventMeshMetrics } from './eventMeshMetrics.js';
 
 /** Options of {@link startEventMesh}. */
 export interface StartEventMeshOptions {
@@ -25,6 +26,8 @@ export interface StartEventMeshOptions {
   replicaId: string;
   /** Told about broker, store and relay failures (the bridge keeps going). @default console.error */
   onError?: (error: unknown) => void;
+  /** Where the relays and the leader election report (`eventMeshMetrics`, the product's registry). @default none */
+  metrics?: EventMeshMetrics;
 }
 
 /** A running bridge. */
@@ -51,7 +54,7 @@ export interface RunningEventMesh {
  * change events, so each one relays its own (always leader, checkpoint in memory).
  */
 export async function startEventMesh(runtime: DataProductRuntime, options: StartEventMeshOptions): Promise<RunningEventMesh> {
-  const { config, namespace, replicaId, onError = (e: unknown) => console.error(`${runtime.domain} event mesh:`, e) } = options;
+  const { config, namespace, replicaId, metrics, onError = (e: unknown) => console.error(`${runtime.domain} event mesh:`, e) } = options;
   const { domain } = runtime;
   const topics = meshTopics(domain, namespace);
   const redaction = outboundRedaction(runtime.definition.typeDefs, config.audience);
@@ -73,12 +76,16 @@ export async function startEventMesh(runtime: DataProductRuntime, options: Start
         checkpoint: state ? state.checkpoint(sink.kind) : memoryCheckpoint(),
         redaction,
         onError,
+        onConfirmed: (message) => metrics?.relayed(sink.kind, (Date.now() - message.publishedAt.getTime()) / 1000),
+        onFailed: () => metrics?.relayFailed(sink.kind),
       }),
     );
+    metrics?.leading(relays.length > 0);
   };
   const stopRelays = async () => {
     const stopping = relays;
     relays = [];
+    metrics?.leading(false);
     await Promise.all(stopping.map((r) => r.stop()));
   };
   const stop = async () => {
