@@ -126,6 +126,8 @@ export interface SubscriptionExecutorOptions {
    * @default stderr, as the gateway's other lines
    */
   log?: PublicErrorLog;
+  /** How far before a drop a cursor-less subscription resumes from (see `createUpstreamPool`). @default 5000 */
+  resumeMarginMs?: number;
   /**
    * The identity a client's group runs as, given the client's context and the subgraphs its plan
    * touches (primary first): clients with equal `key` may share a group, whose upstream subscription and
@@ -238,9 +240,10 @@ export function createSubscriptionExecutor(options: SubscriptionExecutorOptions)
     webSocketImpl,
     upstreamMaxPayload,
     log,
+    resumeMarginMs,
   } = options;
   const dataSourceCache = new Map<string, GraphQLDataSource>();
-  const pool = createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload: upstreamMaxPayload, log });
+  const pool = createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload: upstreamMaxPayload, log, resumeMarginMs });
   const groups = new Map<string, SubscriptionGroup>();
   let clients = 0;
   let generation = 0;

@@ -8,7 +8,7 @@
  * the re-subscription graphql-ws sends after a reconnect asks for exactly the events it missed. If the
  * subgraph can no longer replay from there (CURSOR_UNAVAILABLE), it continues live and its listeners
  * learn that events may have been missed. One that has seen no event yet asks for the events published
- * since it began (`resumeFromTheirStart`).
+ * since shortly before the drop (`resumeFromTheDrop`).
  */
 import type { Client } from 'graphql-ws';
 import type { FormattedExecutionResult, GraphQLError } from 'graphql';
@@ -71,6 +71,12 @@ export interface UpstreamPoolOptions {
   maxPayload?: number;
   /** Where the detail of a failed upstream subscription goes. @default stderr */
   log?: PublicErrorLog;
+  /**
+   * How far before a drop a subscription that has seen no event resumes from (`resumeFromTheDrop`):
+   * events in flight, and clocks this far apart.
+   * @default RESUME_MARGIN_MS (5 s)
+   */
+  resumeMarginMs?: number;
 }
 
 export interface UpstreamPool {
@@ -87,6 +93,9 @@ export interface UpstreamPool {
 interface SharedConnection {
   client: Client;
   users: number;
+  /** Acknowledged by the subgraph now; and at least once (a connection between the two is in retry backoff). */
+  connected: boolean;
+  everConnected: boolean;
 }
 
 interface SharedSubscription {
@@ -98,22 +107,33 @@ interface SharedSubscription {
   /** Counts upstream subscribes; callbacks of an earlier one (before a fallback to live) are ignored. */
   generation: number;
   /**
-   * The variables graphql-ws sends again on every re-subscribe, and when the current upstream subscribe
-   * began (ISO 8601): a resumable subscription that has no cursor yet resumes from that moment.
+   * The variables graphql-ws sends again on every re-subscribe; when the current upstream subscribe began
+   * (epoch ms); and whether `from` in them is a timestamp this pool set (not a cursor of an event).
    */
   variables?: Record<string, unknown>;
-  since?: string;
+  startedAt?: number;
+  timestampFrom?: boolean;
   /** The operation variable a resumable subscription resumes with (`from`); undefined for others. */
   resumeVariable?: string;
 }
 
 const CURSOR_UNAVAILABLE = 'CURSOR_UNAVAILABLE';
 
+/** How far before a drop a cursor-less subscription resumes from: events in flight, and clocks apart. */
+const RESUME_MARGIN_MS = 5_000;
+
 function hasErrorCode(reason: unknown, code: string): boolean {
   return Array.isArray(reason) && reason.some((error) => (error as { extensions?: { code?: unknown } } | null)?.extensions?.code === code);
 }
 
-export function createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload, log }: UpstreamPoolOptions = {}): UpstreamPool {
+export function createUpstreamPool({
+  retry,
+  keepAlive,
+  webSocketImpl,
+  maxPayload,
+  log,
+  resumeMarginMs = RESUME_MARGIN_MS,
+}: UpstreamPoolOptions = {}): UpstreamPool {
   const connections = new Map<string, SharedConnection>();
   const subscriptions = new Map<string, SharedSubscription>();
   const closing = new Set<Promise<void>>();
@@ -130,9 +150,23 @@ export function createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload
     const key = stableKey([wsUrls, identity]);
     let connection = connections.get(key);
     if (!connection) {
-      connection = { client: createUpstreamClient({ wsUrls, connectionParams, retry, keepAlive, webSocketImpl, maxPayload }), users: 0 };
-      connections.set(key, connection);
-      connection.client.on('closed', () => resumeFromTheirStart(key));
+      const created: SharedConnection = {
+        client: createUpstreamClient({ wsUrls, connectionParams, retry, keepAlive, webSocketImpl, maxPayload }),
+        users: 0,
+        connected: false,
+        everConnected: false,
+      };
+      connection = created;
+      connections.set(key, created);
+      created.client.on('connected', () => {
+        created.connected = true;
+        created.everConnected = true;
+      });
+      created.client.on('closed', () => {
+        created.connected = false;
+        // A disposed client's late close must not touch a new connection's subscriptions under the same key.
+        if (connections.get(key) === created) resumeFromTheDrop(key);
+      });
     }
     connection.users += 1;
     return key;
@@ -140,16 +174,21 @@ export function createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload
 
   /**
    * Before graphql-ws re-subscribes on a connection that closed: a resumable subscription that has seen no
-   * event, hence holds no cursor, asks for the events published since it began (`from` as a timestamp),
-   * so the ones published while the subgraph was away (a restart, a failover) still reach its listeners.
-   * Subscribed again live, it lost them without a word. A subgraph that cannot replay them answers
-   * CURSOR_UNAVAILABLE, and the listeners hear EVENTS_MISSED, as with a cursor.
+   * event, hence holds no cursor, asks for the events published since shortly before the drop (`from` as
+   * a timestamp: `RESUME_MARGIN_MS` before it, never before the subscription began), so the ones published
+   * while the subgraph was away (a restart, a failover) still reach its listeners; subscribed again live,
+   * it lost them without a word. Up to the drop it was connected and got no event, so nothing it matches
+   * was published earlier (the margin covers events in flight and clocks a few seconds apart). A subgraph
+   * that cannot replay them answers CURSOR_UNAVAILABLE, and the listeners hear EVENTS_MISSED.
    */
-  function resumeFromTheirStart(connectionKey: string): void {
+  function resumeFromTheDrop(connectionKey: string): void {
+    const from = (shared: SharedSubscription) => new Date(Math.max(shared.startedAt ?? 0, Date.now() - resumeMarginMs)).toISOString();
     for (const shared of subscriptions.values()) {
       const variable = shared.connectionKey === connectionKey ? shared.resumeVariable : undefined;
-      if (variable === undefined || !shared.variables || !shared.since || shared.variables[variable] != null) continue;
-      shared.variables[variable] = shared.since;
+      if (variable === undefined || !shared.variables) continue;
+      if (shared.variables[variable] != null && !shared.timestampFrom) continue; // a cursor: resumes from there
+      shared.variables[variable] = from(shared);
+      shared.timestampFrom = true;
     }
   }
 
@@ -197,7 +236,14 @@ export function createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload
       // reconnect, so moving the cursor in it is what makes the retry resume where the stream stopped.
       const payload = { query: request.operation, operationName: request.operationName, variables };
       shared.variables = variables;
-      shared.since = new Date().toISOString();
+      shared.startedAt = Date.now();
+      shared.timestampFrom = false;
+      // Joining a connection that dropped and is waiting to reconnect: its re-subscribe is a resume, from now.
+      const connection = connections.get(shared.connectionKey);
+      if (resume && variables[resume.variable] == null && connection?.everConnected && !connection.connected) {
+        variables[resume.variable] = new Date(shared.startedAt).toISOString();
+        shared.timestampFrom = true;
+      }
 
       /** CURSOR_UNAVAILABLE in answer to a resume: subscribe again without a cursor; true if it did. */
       const fallBackToLive = (reason: unknown): boolean => {
@@ -219,7 +265,10 @@ export function createUpstreamPool({ retry, keepAlive, webSocketImpl, maxPayload
           // A refusal comes as an event without data (the subscribe resolver threw).
           if (event.data == null && fallBackToLive(event.errors)) return;
           const cursor = resume?.cursorOf(event);
-          if (resume && cursor !== undefined) payload.variables[resume.variable] = cursor;
+          if (resume && cursor !== undefined) {
+            payload.variables[resume.variable] = cursor;
+            shared.timestampFrom = false;
+          }
           for (const listener of [...shared.listeners]) listener.next(event);
         },
         error(reason) {

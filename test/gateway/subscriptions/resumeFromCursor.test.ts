@@ -69,6 +69,25 @@ describe('resuming upstream subscriptions from the last cursor', () => {
     expect(mesh.subscribeCalls[2].args).toEqual({ from: '6' });
   });
 
+  it('should resume a subscription without a cursor from shortly before the drop, not from its start', async () => {
+    harness = await startLedgerExecutorHarness({ resumeMarginMs: 100 });
+    const { mesh } = harness;
+    const events = await harness.subscribe(MOVES);
+    await waitFor(() => mesh.log.active === 1, 'the upstream subscription');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+
+    const dropped = Date.now();
+    await mesh.crash(0);
+    mesh.appendRange(1, 1);
+    await mesh.restart(0);
+
+    expect(await nextPayloads(events, 1, 'the event published while it was away')).toEqual([moved(1)]);
+    const from = Date.parse(String(mesh.subscribeCalls[1].args.from));
+    // From the drop less the margin: the 400 connected, quiet milliseconds before it are not replayed.
+    expect(from).toBeGreaterThanOrEqual(dropped - 150);
+    expect(from).toBeLessThanOrEqual(Date.now());
+  });
+
   it('should tell a subscription without a cursor that events may be missing when the subgraph cannot replay since it began', async () => {
     harness = await startLedgerExecutorHarness();
     const { mesh } = harness;
