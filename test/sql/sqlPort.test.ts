@@ -352,6 +352,23 @@ function sqlPortSuite(store: 'duckdb' | 'postgres') {
       await expect(runDirect(sql)).rejects.toThrow(/permission denied|disabled by configuration/i);
     });
 
+    (store === 'postgres' ? it : it.skip)('should stop a statement whose rows come slowly at the timeout in all, not per fetch of rows', async () => {
+      const port = mesh.subgraphs.orders.runtime.store.sql!();
+      await port.views({ id: 'direct', withheld: [], maskedKeys: [] });
+      const started = Date.now();
+      // 10 fetches of 1,000 rows, each ~110 ms (a 1 ms sleep every tenth row): every one within 500 ms, all of them not.
+      const run = port.run({
+        sql: 'SELECT CASE WHEN g % 10 = 0 THEN pg_sleep(0.001) END AS s, g FROM generate_series(1, 10000) g',
+        params: [],
+        maxRows: 100_000,
+        maxBytes: 10_000_000,
+        timeoutMs: 500,
+      });
+
+      await expect(run).rejects.toMatchObject({ name: 'SqlLimitError', limit: 'timeout' });
+      expect(Date.now() - started).toBeLessThan(1_200);
+    });
+
     it('should not let a statement change the settings for later statements', async () => {
       if (store === 'duckdb') {
         await expect(runDirect('SET enable_external_access = true')).rejects.toThrow(/locked/);

@@ -111,12 +111,15 @@ function maskedValue(keys: readonly string[]): string {
 
 async function runReadOnly(connection: DuckDBConnection, run: SqlRun): Promise<SqlAnswer> {
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    connection.interrupt();
-  }, run.timeoutMs);
-  await connection.run('BEGIN TRANSACTION READ ONLY');
+  let timer: NodeJS.Timeout | undefined;
   try {
+    await connection.run('BEGIN TRANSACTION READ ONLY');
+    // Armed only now and cleared in `finally`: an interrupt can only reach this run's statement, never
+    // a later caller's on the pooled connection (an interrupted stream may end without an error).
+    timer = setTimeout(() => {
+      timedOut = true;
+      connection.interrupt();
+    }, run.timeoutMs);
     const result = await connection.stream(run.sql, [...run.params] as DuckDBValue[]);
     const columns = result.columnNames().map((name, i) => ({ name, type: String(result.columnTypes()[i]) }));
     const rows: SqlValue[][] = [];

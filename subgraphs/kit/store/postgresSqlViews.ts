@@ -124,6 +124,14 @@ async function runReadOnly(client: PoolClient, role: string, run: SqlRun): Promi
   await client.query(`SET LOCAL ROLE ${ident(role)}`);
   await client.query(`SET LOCAL search_path = pg_catalog`);
   await client.query(`SET LOCAL TimeZone = 'UTC'`);
+  // `statement_timeout` bounds each statement, and the answer comes in several FETCHes: each is given what
+  // is left of the run's timeout, so the whole statement stops within it.
+  const deadline = performance.now() + run.timeoutMs;
+  const timeLeft = async () => {
+    const left = Math.floor(deadline - performance.now());
+    if (left < 1) throw new SqlLimitError('timeout', run.timeoutMs);
+    await client.query(`SET LOCAL statement_timeout = ${left}`);
+  };
   try {
     await client.query({ text: `DECLARE mesh_sql NO SCROLL CURSOR FOR ${run.sql}`, values: [...run.params] });
     // Fetched in slices, each converted and counted before the next, so an answer past a limit stops there.
@@ -132,6 +140,7 @@ async function runReadOnly(client: PoolClient, role: string, run: SqlRun): Promi
     let fields: pg.FieldDef[] = [];
     for (;;) {
       const slice = Math.min(FETCH_ROWS, run.maxRows + 1 - rows.length);
+      await timeLeft();
       const result = await client.query({ text: `FETCH FORWARD ${slice} FROM mesh_sql`, rowMode: 'array', types: RAW_TYPES });
       fields = result.fields;
       if (rows.length + result.rows.length > run.maxRows) throw new SqlLimitError('rows', run.maxRows);
