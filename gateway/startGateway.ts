@@ -183,6 +183,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   // Only the executor's update can throw, and it runs first: a throw leaves the previous snapshot (and
   // the executor's previous plan) in service, and the manager logs it.
   const onSupergraph = (next: SupergraphSnapshot) => {
+    // The subscription executor validates and coerces against the snapshot's own API schema: DateTime
+    // inputs are checked there too, as over HTTP.
+    checkDateTimeInputs(next.supergraph.apiSchema);
     // The executor fails over between replicas itself (entity fetches and websockets), given every URL.
     const endpoints = Object.fromEntries(Object.entries(next.addresses).map(([name, { urls, wsUrls }]) => [name, { urls, wsUrls }]));
     // Entity fetches for events share each subgraph's breaker; the executor fails over between replicas around them.

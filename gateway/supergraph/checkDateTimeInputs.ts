@@ -12,8 +12,9 @@ import { dateTimeInputProblem } from '../../core/graphql/DateTime.js';
  * `DOWNSTREAM_SERVICE_ERROR` "failed to answer".
  *
  * An accepted value is passed on as the client wrote it (the subgraph parses it again), so nothing the
- * gateway forwards changes. Changes `schema` in place (its `DateTime` type, when it declares one): Apollo
- * Server and the websocket server validate against this very object.
+ * gateway forwards changes. Changes `schema` in place (its `DateTime` type, when it declares one): the
+ * gateway applies it to the schema Apollo Server and the websocket server validate with, and to the one
+ * the subscription executor validates and coerces a subscription's variables with (the snapshot's).
  */
 export function checkDateTimeInputs(schema: GraphQLSchema): void {
   const type = schema.getType('DateTime');

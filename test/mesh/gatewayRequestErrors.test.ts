@@ -80,6 +80,26 @@ describe('request errors answered by the gateway', () => {
     expect((body.data as { orderHistory: { total: { orders: number } } }).orderHistory.total.orders).toBeGreaterThan(0);
   });
 
+  it('should refuse a bad DateTime variable of a subscription up front, naming the variable', async () => {
+    const { client } = trackedClient(mesh.gateway.url.replace(/^http/, 'ws'));
+    try {
+      const answer = record(client, {
+        query: 'subscription ($f: DateTime!, $t: DateTime!) { orderBucketUpdated { product { sales(range: { from: $f, to: $t }) { total { units } } } } }',
+        variables: { f: 'yesterday', t: '2026-12-02T00:00:00Z' },
+      });
+      const { error } = await answer.ended;
+      const errors = (error ?? answer.events[0]?.errors) as Array<{ message: string; extensions?: { code?: string } }>;
+      expect(errors).toEqual([
+        expect.objectContaining({
+          message: `Variable "$f" got invalid value "yesterday"; ${MUST_BE}; got "yesterday"`,
+          extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+        }),
+      ]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it.each([['mutation { x }'], ['mutation { __typename }'], ['mutation Named($a: Int) { anything(a: $a) }']])(
     'should refuse %p as a validation error (400), not a planner failure (500)',
     async (query) => {
