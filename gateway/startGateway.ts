@@ -30,7 +30,7 @@ import { publicEndpoints } from './catalog/publicPorts.js';
 import { catalogRoutes } from './catalog/catalogRoutes.js';
 import { ideRoutes } from './ide/ideRoutes.js';
 import { useDataProductsExtension } from './extensions/useDataProductsExtension.js';
-import { formatPublicError } from './errors/formatPublicError.js';
+import { formatPublicError, maskInternalDetails } from './errors/formatPublicError.js';
 import { jsonErrorHandler, jsonNotFound } from './http/jsonErrors.js';
 import { createGatewayLimits } from './limits/createGatewayLimits.js';
 import { DEFAULT_GATEWAY_LIMITS } from './limits/GatewayLimitsConfig.js';
@@ -363,8 +363,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
   app.get('/ready', async (_req, res) => {
     const inService = snapshot;
     if (!inService || !apollo) {
+      // Public routes: the failure without internal addresses (the log has them).
       const waiting = manager.waitingFor();
-      return void res.status(503).json({ status: 'starting', reason: `the supergraph is not loaded yet${waiting ? `: ${waiting}` : ''}` });
+      return void res.status(503).json({ status: 'starting', reason: `the supergraph is not loaded yet${waiting ? `: ${maskInternalDetails(waiting)}` : ''}` });
     }
     const remote = Object.fromEntries(Object.entries(inService.addresses).filter(([, a]) => !isLocalSubgraph(a)));
     const problems = await probeSubgraphs(remote, { http: subgraphClient, ...(auth && { headersFor: (name: string) => auth.serviceHeaders(name) }) });
@@ -421,7 +422,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Runnin
           .json({
             errors: [
               {
-                message: `the gateway is starting: the supergraph is not loaded yet${waiting ? ` (${waiting})` : ''}`,
+                message: `the gateway is starting: the supergraph is not loaded yet${waiting ? ` (${maskInternalDetails(waiting)})` : ''}`,
                 extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
               },
             ],

@@ -16,7 +16,7 @@ const CLOUD_EVENT: JsonSchema = {
   properties: {
     specversion: { type: 'string', const: '1.0' },
     id: { type: 'string', description: '<domain>-<cursor>: unique per product stream, the same on every redelivery.' },
-    source: { type: 'string', description: 'urn:mesh:<domain>' },
+    source: { type: 'string', description: 'urn:mesh:<domain>, or urn:mesh:<namespace>:<domain> in a namespaced mesh (MESH_NAMESPACE)' },
     type: { type: 'string', description: 'mesh.<domain>.v1.bucket-updated or mesh.<domain>.v1.state-changed' },
     subject: { type: 'string' },
     time: { type: 'string', format: 'date-time' },

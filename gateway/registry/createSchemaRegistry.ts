@@ -232,6 +232,13 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
             ? `"${name}" is retired already (version ${newest.version})`
             : `no subgraph "${name}" in the schema registry (a subgraph configured with MESH_SUBGRAPHS leaves with its configuration)`,
         );
+      // A publication replaces a configured subgraph of the same name: retiring it would bring that one back,
+      // not take the name out. Refused rather than composed differently from what it says.
+      if (supergraph.fetchedSubgraphs().some((s) => s.name === name))
+        throw new MeshError(
+          ErrorCode.BAD_REQUEST,
+          `"${name}" is also configured (MESH_SUBGRAPHS): retiring its publication would bring the configured one back; remove it from MESH_SUBGRAPHS, or roll back to the version to serve`,
+        );
       const check = checkRetirement(othersThan(name), supergraph.liveApiSchema());
       if (!check.ok) throw rejected(`the retirement of "${name}"`, check.problems);
       const { urls, sdl, descriptor } = newest;

@@ -67,9 +67,9 @@ export function eventsMissedError(serviceName: string, reason: unknown): GraphQL
  * thrown fetch as a bare error without path or subgraph (INTERNAL_SERVER_ERROR over HTTP), and such an
  * error is not a GraphQLError, so graphql-ws cannot even serialise it into a subscription event.
  *
- * A subgraph that refuses the request as GraphQL (HTTP 400 with GraphQL errors: a value of a scalar only
- * it parses, a variable it cannot coerce) is quoted instead, sanitised, with its code: the client learns
- * what to change, not just that the subgraph "failed to answer". Every failure's detail is logged, the
+ * A subgraph that refuses a value the client gave (HTTP 400 with BAD_USER_INPUT errors: a variable of a
+ * scalar only it parses) is quoted instead, sanitised, with its code: the client learns what to change,
+ * not just that the subgraph "failed to answer". Every failure's detail is logged, the
  * errors of a GraphQL body included (a 401 from a subgraph that does not trust this gateway says why).
  */
 export function withLocatedFailures(serviceName: string, dataSource: GraphQLDataSource, log: PublicErrorLog = defaultLog): GraphQLDataSource {
@@ -89,9 +89,11 @@ export function withLocatedFailures(serviceName: string, dataSource: GraphQLData
       const atFetchedFields = (message: string, extensions: Record<string, unknown>) => ({
         errors: paths.length ? paths.map((path) => ({ message, path, extensions })) : [{ message, extensions }],
       });
-      if (status === 400 && answered.length) {
-        // The subgraph refused the request as GraphQL (a value of one of its own scalars, a variable):
-        // what it said is what the client needs, sanitised like any subgraph error, at the fetch's fields.
+      if (status === 400 && answered.length && answered.every((e) => e.extensions?.code === ErrorCode.BAD_USER_INPUT)) {
+        // The subgraph refused a value the client gave (a variable of one of its own scalars): what it said
+        // is what the client needs, sanitised like any subgraph error, at the fetch's fields. A validation
+        // error is not quoted: for a query valid against the API schema it means the subgraph disagrees with
+        // its published schema, and its text may name fields clients cannot see.
         const [first] = answered;
         const { extensions } = publicSubgraphError(serviceName, first, ErrorCode.DOWNSTREAM_SERVICE_ERROR);
         return atFetchedFields(maskInternalDetails(answered.map((e) => e.message).join('; ')), extensions);

@@ -166,6 +166,23 @@ describe('gateway with failing subgraphs', () => {
       },
     ]);
 
+    // A validation error is not quoted: for a query valid against the API schema it is the subgraph disagreeing
+    // with its published schema, and its text may name fields clients cannot see.
+    inventoryProxy.handle((_request, response) =>
+      json(
+        response,
+        { errors: [{ message: 'Cannot query field "stock". Did you mean "costPrice"?', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] },
+        400,
+      ),
+    );
+    expect((await query(running)).body.errors).toEqual([
+      {
+        message: 'Subgraph "inventory" failed to answer (HTTP 400).',
+        path: ['product', 'stock'],
+        extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'inventory' },
+      },
+    ]);
+
     inventoryProxy.handle((_request, response) =>
       json(response, { errors: [{ message: 'the gateway token is not trusted', extensions: { code: 'UNAUTHENTICATED' } }] }, 401),
     );

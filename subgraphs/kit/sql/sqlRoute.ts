@@ -13,7 +13,10 @@ import { runSql, type SqlLimits, type SqlResult } from './runSql.js';
 
 /** The media types the port answers in, preferred first (on equal quality, and without `Accept`). */
 const ANSWER_TYPES = ['application/json', 'text/csv'] as const;
-/** Names the state-value keys removed for this caller (`maskedKeys` of its profile), as the SDL spells the fields. */
+/**
+ * Names the fields whose keys are removed from this caller's state values wherever they hold them (every
+ * field the caller may not read, `maskedKeys` of its profile), as the SDL spells them.
+ */
 export const MASKED_VALUE_KEYS_HEADER = 'x-mesh-masked-value-keys';
 
 /** Options of the SQL port route. */

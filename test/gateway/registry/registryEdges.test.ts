@@ -92,6 +92,12 @@ describe('schema registry edges', () => {
       status: 404,
       body: { error: { code: 'NOT_FOUND', message: expect.stringMatching(/MESH_SUBGRAPHS/) } },
     });
+    // Published over a configured one: retiring the publication would bring the configured one back.
+    expect(await publish(gateway, { name: 'prices', urls: [mesh.servers.prices.url], sdl: print(pricesTypeDefs) })).toMatchObject({ status: 201 });
+    expect(await registryCall(gateway, 'DELETE', '/subgraphs/prices', { token })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'BAD_REQUEST', message: expect.stringMatching(/^"prices" is also configured \(MESH_SUBGRAPHS\)/) } },
+    });
 
     // Labels require a warehouse's city, which only `warehouses` resolves: it cannot leave while they stay.
     const warehouses =
