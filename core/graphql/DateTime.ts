@@ -12,10 +12,15 @@ export function dateTimeInputProblem(value: unknown): string | null {
   return isIsoTimestamp(value) ? null : `DateTime must be an ISO-8601 timestamp with a zone, e.g. 2024-05-01T00:00:00Z; got ${JSON.stringify(value)}`;
 }
 
-function parseIso(value: unknown): Date {
+/** A `DateTime` input as given, once it is an ISO-8601 timestamp with a zone; else a BAD_USER_INPUT GraphQLError saying why. */
+export function checkedDateTimeInput(value: unknown): string {
   const problem = dateTimeInputProblem(value);
   if (problem !== null) throw new GraphQLError(problem, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
-  return new Date(value as string);
+  return value as string;
+}
+
+function parseIso(value: unknown): Date {
+  return new Date(checkedDateTimeInput(value));
 }
 
 /**

@@ -1,6 +1,5 @@
-import { isScalarType, Kind, print, GraphQLError, type GraphQLSchema } from 'graphql';
-import { ErrorCode } from '../../core/errors/ErrorCode.js';
-import { dateTimeInputProblem } from '../../core/graphql/DateTime.js';
+import { isScalarType, Kind, print, type GraphQLSchema } from 'graphql';
+import { checkedDateTimeInput, dateTimeInputProblem } from '../../core/graphql/DateTime.js';
 
 /**
  * Makes the gateway's API schema check `DateTime` inputs (literals while validating, variables while
@@ -19,11 +18,7 @@ import { dateTimeInputProblem } from '../../core/graphql/DateTime.js';
 export function checkDateTimeInputs(schema: GraphQLSchema): void {
   const type = schema.getType('DateTime');
   if (!isScalarType(type)) return;
-  type.parseValue = (value) => {
-    const problem = dateTimeInputProblem(value);
-    if (problem !== null) throw new GraphQLError(problem, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
-    return value;
-  };
+  type.parseValue = checkedDateTimeInput;
   type.parseLiteral = (node) => {
     const value = node.kind === Kind.STRING ? node.value : print(node);
     const problem = node.kind === Kind.STRING ? dateTimeInputProblem(value) : `DateTime must be a string, e.g. "2024-05-01T00:00:00Z"`;
