@@ -49,26 +49,26 @@ export function checkPublication(input: PublicationCheckInput): PublicationCheck
   const owner = (candidate.descriptor.owner ?? {}) as Record<string, unknown>;
   if (!text(owner.team)) problems.push('DESCRIPTOR_OWNER_MISSING: descriptor.owner.team is required (the team that answers for the data product)');
   if (!text(owner.contact)) problems.push('DESCRIPTOR_OWNER_MISSING: descriptor.owner.contact is required (how consumers reach the owner)');
-  const composed = composeSubgraphs([...others.filter((s) => s.name !== candidate.name), candidate]);
-  if (!composed.ok)
-    return {
-      ok: false,
-      problems: [
-        ...problems,
-        ...composed.report
-          .split('\n')
-          .slice(1)
-          .map((line) => line.replace(/^- /, '')),
-      ],
-    };
-  const breaking = live
-    ? describeBreakingChanges(live, parseSupergraph(composed.supergraphSdl).apiSchema)
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => line.replace(/^- /, ''))
-    : [];
+  const composed = composeAgainstLive([...others.filter((s) => s.name !== candidate.name), candidate], live);
+  if (!composed.ok) return { ok: false, problems: [...problems, ...composed.problems] };
+  const { supergraphSdl, breaking } = composed;
   if (!allowBreaking) problems.push(...breaking);
-  return problems.length
-    ? { ok: false, problems }
-    : { ok: true, supergraphSdl: composed.supergraphSdl, breaking, overrides: overriddenFields(composed.supergraphSdl, candidate.name) };
+  return problems.length ? { ok: false, problems } : { ok: true, supergraphSdl, breaking, overrides: overriddenFields(supergraphSdl, candidate.name) };
+}
+
+/**
+ * Composes `subgraphs` and lists what the result breaks for clients of `live` (graphql-js
+ * `findBreakingChanges`, e.g. `FIELD_REMOVED: Product.name was removed.`; none without `live`), or the
+ * composition's problems, one line each: what a publication and a retirement are both checked with.
+ */
+export function composeAgainstLive(
+  subgraphs: readonly SubgraphSdl[],
+  live: GraphQLSchema | null,
+): { ok: true; supergraphSdl: string; breaking: string[] } | { ok: false; problems: string[] } {
+  const composed = composeSubgraphs(subgraphs);
+  const unprefixed = (line: string) => line.replace(/^- /, '');
+  // The composition report's first line is its heading; the breaking changes' report has none.
+  if (!composed.ok) return { ok: false, problems: composed.report.split('\n').slice(1).map(unprefixed) };
+  const breaking = live ? describeBreakingChanges(live, parseSupergraph(composed.supergraphSdl).apiSchema).split('\n').filter(Boolean).map(unprefixed) : [];
+  return { ok: true, supergraphSdl: composed.supergraphSdl, breaking };
 }

@@ -1,6 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
-import { composeSubgraphs, parseSupergraph, type SubgraphSdl } from '../../core/apollo/index.js';
-import { describeBreakingChanges } from '../supergraph/describeBreakingChanges.js';
+import type { SubgraphSdl } from '../../core/apollo/index.js';
+import { composeAgainstLive } from './checkPublication.js';
 
 /** The verdict on retiring a subgraph: what its leaving breaks for clients, or why the rest cannot compose without it. */
 export type RetirementCheck = { ok: true; breaking: string[] } | { ok: false; problems: string[] };
@@ -12,20 +12,6 @@ export type RetirementCheck = { ok: true; breaking: string[] } | { ok: false; pr
  * they are reported, not refused (a retirement is an explicit decision, as a rollback is). Pure: no I/O.
  */
 export function checkRetirement(others: readonly SubgraphSdl[], live: GraphQLSchema | null): RetirementCheck {
-  const composed = composeSubgraphs(others);
-  if (!composed.ok)
-    return {
-      ok: false,
-      problems: composed.report
-        .split('\n')
-        .slice(1)
-        .map((line) => line.replace(/^- /, '')),
-    };
-  const breaking = live
-    ? describeBreakingChanges(live, parseSupergraph(composed.supergraphSdl).apiSchema)
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => line.replace(/^- /, ''))
-    : [];
-  return { ok: true, breaking };
+  const composed = composeAgainstLive(others, live);
+  return composed.ok ? { ok: true, breaking: composed.breaking } : composed;
 }
