@@ -25,6 +25,20 @@ describe('/metrics after a scripted workload', () => {
   };
   const gatewayMetrics = () => scrape(mesh.base);
   const ordersBase = () => mesh.subgraphs.orders.served.url.replace(/\/graphql$/, '');
+  /** Posts one `OrderPlaced` fact for product p2 straight to the orders subgraph. */
+  const placeOrder = (id: string, customerEmail: string) =>
+    fetch(`${ordersBase()}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id,
+        source: 'urn:test:metrics',
+        type: 'OrderPlaced',
+        time: new Date(Date.now() - 60_000).toISOString(),
+        data: { orderId: id, productId: 'p2', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail },
+      }),
+    });
   const query = (body: object) => fetch(mesh.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('should count N named queries, their subgraph fetches and errors by code', async () => {
@@ -100,19 +114,7 @@ describe('/metrics after a scripted workload', () => {
     const delayCount = () => seriesValue(ordersText, 'mesh_data_product_change_event_delay_seconds_count', { product: 'orders' });
     let ordersText = await scrape(ordersBase());
     const delaysBefore = delayCount();
-    const id = `ws-${Date.now()}`;
-    await fetch(`${ordersBase()}/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        specversion: '1.0',
-        id,
-        source: 'urn:test:metrics',
-        type: 'OrderPlaced',
-        time: new Date(Date.now() - 60_000).toISOString(),
-        data: { orderId: id, productId: 'p2', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'w@example.com' },
-      }),
-    });
+    await placeOrder(`ws-${Date.now()}`, 'w@example.com');
     await nextValue(events, 'the bucket event');
     await refresh();
     // The orders subgraph timed the event from its publication to its computed value, once.
@@ -182,19 +184,7 @@ describe('/metrics after a scripted workload', () => {
       const first = events.next();
       await waitFor(() => mesh.subgraphs.orders.metrics.openSubscriptions() === 1, 'the upstream subscription');
       const beforeEvent = await gatewayMetrics();
-      const id = `err-${Date.now()}`;
-      await fetch(`${ordersBase()}/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          specversion: '1.0',
-          id,
-          source: 'urn:test:metrics',
-          type: 'OrderPlaced',
-          time: new Date(Date.now() - 60_000).toISOString(),
-          data: { orderId: id, productId: 'p2', quantity: 1, unitPrice: 10, region: 'eu', channel: 'web', customerEmail: 'e@example.com' },
-        }),
-      });
+      await placeOrder(`err-${Date.now()}`, 'e@example.com');
       const event = (await first).value as { errors?: Array<{ extensions: { code: string } }> };
       expect(event.errors?.map((e) => e.extensions.code)).toEqual(['DOWNSTREAM_SERVICE_ERROR']);
       const afterEvent = await gatewayMetrics();
