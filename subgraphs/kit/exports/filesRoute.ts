@@ -49,23 +49,19 @@ export function filesRoute(product: DataProductRuntime, options: FilesRouteOptio
       return sendError(res, 'rest', ErrorCode.UNAUTHENTICATED, (error as Error).message || 'unauthenticated');
     }
     const rollups = Object.keys(product.definition.rollups ?? {});
-    if (exportDir && rollups.some((rollup) => exportManifestName(rollup) === req.params.file)) {
-      // The manifest (rows, covered hours, asOf): no governed value in it, served as written.
-      const manifest = path.join(productExportDir(exportDir, product.domain), req.params.file);
-      if (!(await stat(manifest).catch(() => null))?.isFile())
-        return sendError(res, 'rest', ErrorCode.NOT_FOUND, `${product.domain} has no export named ${JSON.stringify(req.params.file)} (yet)`);
-      res.setHeader('content-type', 'application/json; charset=utf-8');
-      return void (await pipeline(createReadStream(manifest), res).catch((error: unknown) => {
-        log(`serving export ${req.params.file} failed`, error);
-        res.destroy();
-      }));
-    }
     const parsed = parseExportFileName(req.params.file, rollups);
-    const file = parsed && exportDir ? path.join(productExportDir(exportDir, product.domain), req.params.file) : null;
-    if (!parsed || !file || !(await stat(file).catch(() => null))?.isFile())
+    const manifest = rollups.some((rollup) => exportManifestName(rollup) === req.params.file);
+    const file = (parsed || manifest) && exportDir ? path.join(productExportDir(exportDir, product.domain), req.params.file) : null;
+    if (!file || !(await stat(file).catch(() => null))?.isFile())
       return sendError(res, 'rest', ErrorCode.NOT_FOUND, `${product.domain} has no export named ${JSON.stringify(req.params.file)} (yet)`);
     let scratch: string | null = null;
     try {
+      if (!parsed) {
+        // The manifest (rows, covered hours, asOf): no governed value in it, served as written.
+        res.setHeader('content-type', 'application/json; charset=utf-8');
+        await pipeline(createReadStream(file), res);
+        return;
+      }
       const withheld = withheldColumns(await exportColumns(file, parsed.format), product.definition.typeDefs, identity, policies);
       let served = file;
       if (withheld.length) {
